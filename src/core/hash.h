@@ -1,0 +1,25 @@
+/* hash.h — digests (OpenSSL) in the encodings plumb needs: hex SHA-256 and MD5, HMAC-SHA256,
+ * base64, and random identifiers (UUIDs, hex). */
+#ifndef PL_CORE_HASH_H
+#define PL_CORE_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void pl_sha256(const void *p, size_t n, unsigned char out[32]);
+void pl_sha256_hex(const void *p, size_t n, char out[65]);
+void pl_md5_hex(const void *p, size_t n, char out[33]);
+void pl_hmac_sha256(const void *key, size_t klen, const void *p, size_t n, unsigned char out[32]);
+void pl_hex(const unsigned char *p, size_t n, char *out); /* out: 2n+1 bytes */
+/* 64-bit FNV-1a, for in-memory hash tables only (not stored). */
+uint64_t pl_fnv1a(const void *p, size_t n);
+
+/* base64 (standard alphabet, padded). out needs 4*ceil(n/3)+1 bytes. Returns length. */
+size_t pl_base64(const unsigned char *p, size_t n, char *out);
+
+/* Random UUID v4 "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" (37 bytes with NUL). */
+void pl_uuid(char out[37]);
+/* n random bytes as 2n lowercase hex characters plus NUL. */
+void pl_random_hex(size_t n, char *out);
+
+#endif

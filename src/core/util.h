@@ -1,0 +1,36 @@
+/* util.h — small helpers shared by every module: allocation that aborts on exhaustion,
+ * defensive-branch markers, the PL_TESTABLE switch, and bounded string helpers. */
+#ifndef PL_CORE_UTIL_H
+#define PL_CORE_UTIL_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+#ifdef PL_UNIT_TESTS
+#define PL_TESTABLE
+#else
+#define PL_TESTABLE static
+#endif
+
+#define PL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* For branches that "cannot" happen but are handled anyway: logged in debug builds. */
+#define PL_ALWAYS(x) (__builtin_expect(!!(x), 1))
+#define PL_NEVER(x)  (__builtin_expect(!!(x), 0))
+
+void *pl_xmalloc(size_t n);
+void *pl_xcalloc(size_t n, size_t m);
+void *pl_xrealloc(void *p, size_t n);
+char *pl_xstrdup(const char *s);
+char *pl_xstrndup(const char *s, size_t n);
+
+/* Copies at most size-1 bytes and NUL-terminates (size > 0). Returns strlen(src). */
+size_t pl_strlcpy(char *dst, const char *src, size_t size);
+bool pl_starts_with(const char *s, const char *prefix);
+/* Parses a whole decimal integer string into *out; -1 on junk or overflow. */
+int pl_parse_i64(const char *s, long long *out);
+
+/* Reads a whole file (at most max bytes) into a malloc'd NUL-terminated buffer. */
+char *pl_read_file(const char *path, size_t max, size_t *len);
+
+#endif
