@@ -1,0 +1,12 @@
+/* commands.h — entry points of the plumb subcommands; src/cli/main.c dispatches to them.
+ * Each takes the arguments after the subcommand name (argv[0] is the subcommand) and returns
+ * the process exit code (0 ok, 1 errors while working, 2 usage). */
+#ifndef PL_CLI_COMMANDS_H
+#define PL_CLI_COMMANDS_H
+
+/* recorder/store (plumb_cli_data): record_cmd.c, history_cmd.c */
+int pl_cli_record(int argc, char **argv);  /* plumb record [--data DIR|--endpoint URL] FILE...|- */
+int pl_cli_history(int argc, char **argv); /* plumb history [--data DIR] TYPE ID [--json] */
+int pl_cli_diff(int argc, char **argv);    /* plumb diff [--data DIR] TYPE ID [V1 V2] [--json] */
+
+#endif

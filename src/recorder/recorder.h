@@ -1,0 +1,208 @@
+/* recorder.h — turns observations into configuration items (CIs).
+ *
+ * An observation is a CI in any of AWS's dialects (reference/aws-config-api.md §3):
+ *   - API form: `accountId`, `arn`, `version`, `configuration` as a JSON string (or object),
+ *     relationships with `relationshipName`, epoch-number times;
+ *   - notification / Lambda / delivered-file form: `awsAccountId`, `ARN`,
+ *     `configurationItemVersion`, `configuration` as an object, ISO times, relationships with
+ *     `name`;
+ *   - plumb's PutResourceConfig input (`ResourceType`, `ResourceId`, `Configuration`, ...).
+ * pl_ci_normalize() turns any of them into a struct pl_ci (plumb's internal form). The
+ * recorder then applies the partition's recorder (running? recording group?), dedupes by the
+ * SHA-256 of the canonical recorded fields against the latest version, assigns the status,
+ * capture time and configurationStateId, computes the diff in AWS's configurationItemDiff
+ * shape, and writes the CI, the resources row and an outbox row ("ci_recorded") in ONE store
+ * transaction.
+ *
+ * Internal body (struct pl_ci_row.body): canonical JSON (sorted keys, compact) of
+ *   {"accountId","arn","availabilityZone","awsRegion","configuration":<object|null>,
+ *    "configurationItemCaptureTime":ms,"configurationItemStatus","configurationStateId":ms,
+ *    "relationships":[{"name","resourceId","resourceName","resourceType"}],
+ *    "resourceCreationTime":ms|null,"resourceId","resourceName","resourceType",
+ *    "supplementaryConfiguration":{k:<json value>},"tags":{k:v},
+ *    "recordingFrequency"?, "schemaVersionId"?}
+ * Renderers produce the AWS forms from it; nothing else should read it.
+ *
+ * Recorded fields (what the hash and the diff cover): configuration,
+ * supplementaryConfiguration, tags, relationships, resourceName, arn, availabilityZone,
+ * resourceCreationTime and deletedness. A different key order in any object is the same CI.
+ */
+#ifndef PL_RECORDER_RECORDER_H
+#define PL_RECORDER_RECORDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "store/store.h"
+
+/* ---- the internal CI ---- */
+
+struct pl_ci {
+    const char *account, *region; /* NULL when the input had none */
+    const char *resource_type, *resource_id;
+    const char *resource_name;      /* NULL when none */
+    const char *arn;                /* NULL when none */
+    const char *availability_zone;  /* NULL when none */
+    const char *status;             /* input status (PL_CI_*), NULL when none */
+    const char *schema_version_id;  /* PutResourceConfig only, else NULL */
+    const char *recording_frequency; /* "DAILY" etc., NULL when none */
+    int64_t capture_ms;             /* input capture time, -1 when none */
+    int64_t creation_ms;            /* resourceCreationTime, -1 when none */
+    int64_t state_id;               /* input configurationStateId, -1 when none */
+    struct pl_json *configuration;  /* object (or other JSON value), JNULL when none */
+    struct pl_json *supplementary;  /* object: name -> parsed JSON value */
+    struct pl_json *tags;           /* object: key -> string */
+    struct pl_json *relationships;  /* array of {name, resourceId, resourceName, resourceType} */
+    bool deleted;                   /* the input says the resource is deleted */
+};
+
+/* Parses any CI dialect (see the top of this file) from the JSON tree in into *out; every
+ * string lives in arena a. Missing resourceType or resourceId, a configuration string that is
+ * not JSON, or wrong member types fail with PL_E_VALIDATION; err->msg names the field. */
+int pl_ci_normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *out,
+                    struct pl_err *err);
+
+/* Rebuilds a struct pl_ci from a stored row (parses row->body). */
+int pl_ci_from_row(struct pl_arena *a, const struct pl_ci_row *row, struct pl_ci *out,
+                   struct pl_err *err);
+
+/* Canonical hash of the recorded fields of ci (hex SHA-256). */
+void pl_ci_hash(const struct pl_ci *ci, char out[65]);
+
+/* ---- recording ---- */
+
+/* Where a CI's partition comes from and how strictly the recorder is applied. */
+enum pl_rec_mode {
+    /* AWS semantics (PutResourceConfig, discovery): the partition's recorder must exist and be
+     * running, and its recording group decides; otherwise PL_REC_NOT_RECORDED. */
+    PL_REC_MODE_RECORDER = 0,
+    /* File import (`plumb record`): if the partition has a recorder, it must be running and its
+     * group applies; a partition without a recorder records everything. */
+    PL_REC_MODE_IMPORT,
+    /* Record everything, ignoring recorders (tests, benchmarks, restores). */
+    PL_REC_MODE_ALL,
+};
+
+struct pl_rec_opts {
+    enum pl_rec_mode mode;
+    /* Partition: when set, it overrides the CI's own (PutResourceConfig: the request's);
+     * when NULL the CI's accountId/awsRegion are used, falling back to default_*. */
+    const char *account, *region;
+    const char *default_account, *default_region; /* NULL: "123456789012" / "us-east-1" */
+    /* Keep the CI's own capture time (import of history). Otherwise pl_now_ms(). A CI older
+     * than the resource's latest version is then skipped as PL_REC_STALE. */
+    bool use_source_time;
+    /* Third-party-type rules of PutResourceConfig (AWS::/Amazon::/Alexa:: rejected). */
+    bool put_resource_config;
+};
+
+enum pl_rec_outcome {
+    PL_REC_RECORDED = 0, /* a new CI version was written */
+    PL_REC_UNCHANGED,    /* same recorded fields as the latest version: nothing written */
+    PL_REC_NOT_RECORDED, /* no running recorder / outside the recording group */
+    PL_REC_STALE,        /* older than the latest version (import with source times) */
+};
+
+struct pl_rec_result {
+    enum pl_rec_outcome outcome;
+    const char *reason;  /* static text for NOT_RECORDED / STALE, else NULL */
+    const char *status;  /* status of the new CI (PL_CI_*), when RECORDED */
+    int64_t seq;         /* row of the new CI (RECORDED), or of the latest (UNCHANGED) */
+    int64_t state_id, capture_ms;
+    char account[13], region[32]; /* the partition the CI went to */
+};
+
+/* Records one observation (any dialect, a parsed JSON tree) in its own transaction (or in
+ * the caller's, if one is open on s). Returns 0 with *res filled for every outcome, or -1:
+ * PL_E_VALIDATION for a bad CI, PL_E_NO_RUNNING_CONFIGURATION_RECORDER when opts says
+ * PutResourceConfig and no recorder runs, store errors as PL_E_INTERNAL/PL_E_IO. */
+int pl_recorder_observe(struct pl_store *s, const struct pl_rec_opts *opts,
+                        const struct pl_json *ci, struct pl_rec_result *res,
+                        struct pl_err *err);
+/* The same for an already normalised CI. */
+int pl_recorder_observe_ci(struct pl_store *s, const struct pl_rec_opts *opts,
+                           const struct pl_ci *ci, struct pl_rec_result *res,
+                           struct pl_err *err);
+
+/* PutResourceConfig: body is the parsed request {ResourceType, SchemaVersionId, ResourceId,
+ * ResourceName?, Configuration (JSON string <= 64 KB), Tags?}; account/region from the
+ * request. Validates (ValidationException), needs a running recorder
+ * (NoRunningConfigurationRecorderException), records. */
+int pl_recorder_put_resource_config(struct pl_store *s, const char *account, const char *region,
+                                    const struct pl_json *body, struct pl_rec_result *res,
+                                    struct pl_err *err);
+/* DeleteResourceConfig: records a ResourceDeleted CI for (type, id). Needs a running recorder;
+ * an unknown or already deleted resource is not an error (outcome UNCHANGED/NOT_RECORDED). */
+int pl_recorder_delete_resource(struct pl_store *s, const char *account, const char *region,
+                                const char *type, const char *id, struct pl_rec_result *res,
+                                struct pl_err *err);
+
+/* Bulk import: many observations per transaction. A CI that fails validation is reported
+ * (-1, err filled, code not INTERNAL/IO) and the batch goes on; a store failure aborts the
+ * batch (every later call and the commit fail). Recorder states are read once per batch per
+ * partition. The batch holds the write lock from begin to commit/abort: keep it short
+ * (a few thousand CIs). */
+struct pl_rec_batch;
+struct pl_rec_batch *pl_rec_batch_begin(struct pl_store *s, const struct pl_rec_opts *opts,
+                                        struct pl_err *err);
+int pl_rec_batch_add(struct pl_rec_batch *b, const struct pl_json *ci,
+                     struct pl_rec_result *res, struct pl_err *err);
+int pl_rec_batch_commit(struct pl_rec_batch *b, struct pl_err *err); /* frees b */
+void pl_rec_batch_abort(struct pl_rec_batch *b);                     /* frees b; NULL fine */
+
+/* The recorder state of a partition as the recorder sees it (for the API layer too). */
+struct pl_rec_state {
+    bool exists, running;
+    bool all_supported, include_global;
+    const char *use_only; /* ALL_SUPPORTED_RESOURCE_TYPES | INCLUSION_BY_RESOURCE_TYPES |
+                             EXCLUSION_BY_RESOURCE_TYPES */
+    const char *const *types; /* resourceTypes */
+    size_t ntypes;
+    const char *const *excluded; /* exclusionByResourceTypes.resourceTypes */
+    size_t nexcluded;
+};
+/* Reads the partition's PL_KIND_RECORDER object (the ConfigurationRecorder JSON as
+ * DescribeConfigurationRecorders shows it) and its PL_KIND_RECORDER_STATUS object
+ * ({"name", "recording": bool, ...}) into *st (arena a). */
+int pl_recorder_state(struct pl_store *s, const char *account, const char *region,
+                      struct pl_arena *a, struct pl_rec_state *st, struct pl_err *err);
+/* Does the recording group of st record resource_type? (reason: why not, static text) */
+bool pl_recorder_in_group(const struct pl_rec_state *st, const char *resource_type,
+                          const char **reason);
+
+/* Retention: for every partition with a PL_KIND_RETENTION object, prunes CIs older than
+ * RetentionPeriodInDays before now (pl_now_ms()). Call periodically and after
+ * PutRetentionConfiguration. *deleted may be NULL. */
+int pl_recorder_enforce_retention(struct pl_store *s, int64_t *deleted, struct pl_err *err);
+
+/* ---- diffs ---- */
+
+/* configurationItemDiff between two versions (prev NULL: the first version) in AWS's shape:
+ * {"changeType":"CREATE|UPDATE|DELETE","changedProperties":{"Configuration.State.Name":
+ * {"previousValue":..,"updatedValue":..,"changeType":"CREATE|UPDATE|DELETE"}}}.
+ * Paths are PascalCase segments joined with '.', array elements by index; arrays compare as
+ * multisets (an element not in the other version is DELETE at its old index / CREATE at
+ * old length + k), as AWS's notifications show. Result in arena a. */
+struct pl_json *pl_ci_diff(struct pl_arena *a, const struct pl_ci *prev, const struct pl_ci *cur);
+
+/* ---- rendering (results in arena a) ---- */
+
+/* API ConfigurationItem (GetResourceConfigHistory): version "1.3", accountId, arn,
+ * configuration as a string, epoch-number times, relationshipName, configurationItemMD5Hash "",
+ * configurationStateId as a string. */
+struct pl_json *pl_ci_render_api(struct pl_arena *a, const struct pl_ci_row *row,
+                                 struct pl_err *err);
+/* BaseConfigurationItem (BatchGetResourceConfig): the API form without
+ * configurationItemMD5Hash, tags, relatedEvents, relationships. */
+struct pl_json *pl_ci_render_base(struct pl_arena *a, const struct pl_ci_row *row,
+                                  struct pl_err *err);
+/* Notification / delivered-file form: configurationItemVersion "1.3", awsAccountId, ARN,
+ * configuration as an object, ISO-8601 times, relationships with `name`, configurationStateId
+ * as a number, configurationStateMd5Hash "". */
+struct pl_json *pl_ci_render_file(struct pl_arena *a, const struct pl_ci_row *row,
+                                  struct pl_err *err);
+
+#endif

@@ -1,0 +1,255 @@
+/* store.h — the only interface to plumb's persistent state (SQLite now, PostgreSQL later).
+ *
+ * Nothing outside src/store/ writes SQL. This header is backend-neutral: no SQLite type leaks
+ * out, so pg.c can implement the same functions.
+ *
+ * What is stored, per (account, region) partition:
+ *   - configuration objects: a generic table keyed (account, region, kind, name) -> JSON text.
+ *     Recorders, recorder status, delivery channels, channel status, retention, tags, and later
+ *     rules etc. all live there (kinds below; docs/DECISIONS.md explains why one table).
+ *   - config_items: append-only history, one row per CI version, body stored once in plumb's
+ *     canonical internal form (see recorder.h, struct pl_ci and pl_ci_from_row()).
+ *   - resources: the latest version of each resource key (type, id), for current-state reads.
+ *   - outbox: pending work written in the same transaction as the CI that caused it.
+ *
+ * Threads: a struct pl_store is one connection with its own prepared-statement cache and is NOT
+ * thread-safe. Use one pl_store per thread (open the same data dir several times: WAL mode lets
+ * readers run beside one writer, and writers wait up to the busy timeout). Separate processes
+ * (`plumb record --data DIR` while `plumb serve` runs on DIR) are safe the same way.
+ *
+ * Transactions: pl_store_begin() starts a write transaction (SQLite BEGIN IMMEDIATE); begin/
+ * commit nest by depth, only the outermost commit really commits. Functions documented "in a
+ * transaction" must be called between begin and commit; the others may be called anywhere (a
+ * read outside a transaction sees the latest committed state). After any failed write inside
+ * a transaction call pl_store_rollback(); a rollback at any depth aborts the whole
+ * transaction and makes the outer commit fail with PL_E_INTERNAL.
+ *
+ * Memory: every string or row returned is allocated in the caller's arena and stays valid
+ * until that arena is reset; nothing returned needs to be freed on its own.
+ *
+ * Cursors (nextToken): opaque NUL-terminated strings made by the store, bound to the query
+ * they came from (a token used with other parameters fails with PL_E_INVALID_NEXT_TOKEN).
+ * NULL in / NULL out means first page / last page.
+ *
+ * Return convention: 0 success, -1 error (err filled). Lookups return 1 found, 0 absent.
+ */
+#ifndef PL_STORE_STORE_H
+#define PL_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+struct pl_store;
+
+/* ---- opening ---- */
+
+enum {
+    PL_STORE_READONLY = 1, /* open without creating or migrating */
+};
+
+/* Opens the store named by spec: a data directory (created if missing; the database is
+ * DIR/plumb.db) or, later, "postgres://...". Creates or migrates the schema (versioned by
+ * PRAGMA user_version). Sets WAL, synchronous=NORMAL and a 10 s busy timeout.
+ * On success *out belongs to the caller (pl_store_close). */
+int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err);
+void pl_store_close(struct pl_store *s); /* NULL is fine; rolls back an open transaction */
+
+/* The schema version this build writes (and the one an open store has been migrated to). */
+int pl_store_schema_version(struct pl_store *s);
+
+/* ---- transactions ---- */
+
+int pl_store_begin(struct pl_store *s, struct pl_err *err);
+int pl_store_commit(struct pl_store *s, struct pl_err *err);
+void pl_store_rollback(struct pl_store *s);
+bool pl_store_in_tx(const struct pl_store *s);
+
+/* ---- configuration objects ---- */
+
+/* Well-known kinds. The JSON stored is the AWS shape of the object as Describe* returns it. */
+#define PL_KIND_RECORDER        "ConfigurationRecorder"       /* name = recorder name */
+#define PL_KIND_RECORDER_STATUS "ConfigurationRecorderStatus" /* {"recording":bool,...} */
+#define PL_KIND_CHANNEL         "DeliveryChannel"
+#define PL_KIND_CHANNEL_STATUS  "DeliveryChannelStatus"
+#define PL_KIND_RETENTION       "RetentionConfiguration" /* {"Name","RetentionPeriodInDays"} */
+#define PL_KIND_TAGS            "Tags" /* name = ARN; JSON = {"key":"value",...} */
+
+struct pl_obj {
+    const char *account, *region, *kind, *name;
+    const char *json; /* NUL-terminated */
+    size_t len;
+    int64_t created_ms, updated_ms; /* pl_now_ms() at first put / last put */
+};
+
+/* Creates or replaces (account, region, kind, name) with json[0..len). */
+int pl_store_obj_put(struct pl_store *s, const char *account, const char *region,
+                     const char *kind, const char *name, const char *json, size_t len,
+                     struct pl_err *err);
+/* 1 and *out filled (arena a), 0 when absent, -1 on error. */
+int pl_store_obj_get(struct pl_store *s, const char *account, const char *region,
+                     const char *kind, const char *name, struct pl_arena *a,
+                     struct pl_obj *out, struct pl_err *err);
+/* 1 deleted, 0 absent, -1 error. */
+int pl_store_obj_delete(struct pl_store *s, const char *account, const char *region,
+                        const char *kind, const char *name, struct pl_err *err);
+/* Objects of one kind in name order, names > after (NULL: from the start), at most limit
+ * (0: no limit). account == NULL lists every partition (then region is ignored), ordered by
+ * (account, region, name). *items is an arena array of *n. */
+int pl_store_obj_list(struct pl_store *s, const char *account, const char *region,
+                      const char *kind, const char *after, int limit, struct pl_arena *a,
+                      struct pl_obj **items, size_t *n, struct pl_err *err);
+/* Number of objects of kind in the partition (for the one-per-region limits). */
+int pl_store_obj_count(struct pl_store *s, const char *account, const char *region,
+                       const char *kind, int64_t *count, struct pl_err *err);
+
+/* ---- configuration items and resources ---- */
+
+/* Status strings as AWS spells them. */
+#define PL_CI_OK                  "OK"
+#define PL_CI_DISCOVERED          "ResourceDiscovered"
+#define PL_CI_NOT_RECORDED        "ResourceNotRecorded"
+#define PL_CI_DELETED             "ResourceDeleted"
+#define PL_CI_DELETED_NOT_RECORDED "ResourceDeletedNotRecorded"
+
+/* One stored CI version. Rendering (API form, file form) is in recorder.h. */
+struct pl_ci_row {
+    int64_t seq; /* row id: global append order, unique */
+    const char *account, *region, *resource_type, *resource_id;
+    const char *resource_name; /* NULL when the resource has none */
+    const char *status;        /* PL_CI_* */
+    int64_t capture_ms;        /* configurationItemCaptureTime */
+    int64_t state_id;          /* configurationStateId (epoch ms, increasing per resource) */
+    char hash[65];             /* hex SHA-256 of the canonical recorded fields */
+    const char *body;          /* canonical internal JSON of the whole CI (recorder.h) */
+    size_t body_len;
+    const char *diff; /* configurationItemDiff JSON, or NULL for none (first version) */
+    size_t diff_len;
+};
+
+/* The latest state of one resource key. */
+struct pl_resource {
+    const char *account, *region, *resource_type, *resource_id;
+    const char *resource_name; /* NULL when none */
+    const char *status;        /* status of the latest CI */
+    bool deleted;              /* latest CI is ResourceDeleted[NotRecorded] */
+    int64_t capture_ms;        /* of the latest CI */
+    int64_t deletion_ms;       /* capture time of the deletion CI, or 0 */
+    int64_t first_ms;          /* capture time of the first CI (discovery) */
+    int64_t state_id;          /* of the latest CI */
+    int64_t latest_seq;        /* seq of the latest CI */
+    int64_t versions;          /* number of CI versions ever appended */
+    char hash[65];             /* of the latest CI */
+};
+
+/* Appends ci as the newest version of its resource and updates the resources row, in a
+ * transaction. The caller (the recorder) has filled every field but seq; ci->seq is set.
+ * The store does not check ordering: the recorder guarantees state_id increases. */
+int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err);
+
+/* The resources row of a key: 1 found (out filled in arena a), 0 absent, -1 error. */
+int pl_store_resource_get(struct pl_store *s, const char *account, const char *region,
+                          const char *type, const char *id, struct pl_arena *a,
+                          struct pl_resource *out, struct pl_err *err);
+
+/* One CI version by seq: 1 found, 0 absent, -1 error. */
+int pl_store_ci_get(struct pl_store *s, int64_t seq, struct pl_arena *a, struct pl_ci_row *out,
+                    struct pl_err *err);
+
+/* The latest CI of a key (deleted or not; check row->status): 1 found, 0 absent, -1 error. */
+int pl_store_ci_latest(struct pl_store *s, const char *account, const char *region,
+                       const char *type, const char *id, struct pl_arena *a,
+                       struct pl_ci_row *out, struct pl_err *err);
+
+/* GetResourceConfigHistory. Times are inclusive bounds in ms; earlier_ms = 0 and
+ * later_ms = INT64_MAX mean unbounded (the API layer applies AWS defaults). */
+struct pl_history_q {
+    const char *account, *region, *resource_type, *resource_id;
+    int64_t earlier_ms, later_ms;
+    bool forward; /* chronologicalOrder "Forward"; default (false) is Reverse, newest first */
+    int limit;    /* 1..; the API layer maps 0 to AWS's default 10 */
+    const char *cursor; /* nextToken from the previous page, or NULL */
+};
+/* Fills *rows (arena array of *n) and *next (NULL on the last page). A resource with no CI
+ * gives n = 0; the API layer decides about ResourceNotDiscoveredException via
+ * pl_store_resource_get. Errors: PL_E_INVALID_NEXT_TOKEN for a bad cursor. */
+int pl_store_history(struct pl_store *s, const struct pl_history_q *q, struct pl_arena *a,
+                     struct pl_ci_row **rows, size_t *n, char **next, struct pl_err *err);
+
+/* ListDiscoveredResources. Ordered by resource id. */
+struct pl_list_q {
+    const char *account, *region, *resource_type;
+    const char *const *ids; /* resourceIds filter (nids of them), or NULL */
+    size_t nids;
+    const char *name;     /* resourceName filter (exact), or NULL */
+    bool include_deleted; /* includeDeletedResources */
+    int limit;            /* 1..; the API layer maps 0 to AWS's default 100 */
+    const char *cursor;
+};
+int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *q, struct pl_arena *a,
+                            struct pl_resource **items, size_t *n, char **next,
+                            struct pl_err *err);
+
+/* GetDiscoveredResourceCounts: non-deleted resources per type, ordered by count descending
+ * then type. types (ntypes) restricts the types, NULL for all. *total is the number of
+ * non-deleted resources of the selected types (all pages). */
+struct pl_type_count {
+    const char *resource_type;
+    int64_t count;
+};
+int pl_store_resource_counts(struct pl_store *s, const char *account, const char *region,
+                             const char *const *types, size_t ntypes, int limit,
+                             const char *cursor, struct pl_arena *a,
+                             struct pl_type_count **items, size_t *n, int64_t *total,
+                             char **next, struct pl_err *err);
+
+/* Retention: deletes the partition's CI versions captured before ms, always keeping each
+ * resource's latest version. *deleted (may be NULL) gets the number of rows removed.
+ * Opens its own transaction unless one is open. */
+int pl_store_prune_before(struct pl_store *s, const char *account, const char *region,
+                          int64_t ms, int64_t *deleted, struct pl_err *err);
+
+/* Partitions (account, region) that have at least one resource, for CLI listings. */
+struct pl_part_row {
+    const char *account, *region;
+};
+int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_row **items,
+                        size_t *n, struct pl_err *err);
+
+/* ---- outbox ---- */
+
+#define PL_OUTBOX_CI_RECORDED "ci_recorded" /* payload {"seq":N,"account",...} */
+
+struct pl_outbox_item {
+    int64_t id;
+    const char *account, *region, *kind;
+    const char *payload; /* JSON text */
+    size_t len;
+    int64_t created_ms, next_attempt_ms;
+    int attempts;
+    const char *last_error; /* NULL when none */
+};
+
+/* Adds a work item, due now. Call it in the same transaction as the change that caused it. */
+int pl_store_outbox_add(struct pl_store *s, const char *account, const char *region,
+                        const char *kind, const char *payload, size_t len, int64_t *id,
+                        struct pl_err *err);
+/* Claims up to max due items (done = 0, next_attempt <= now) of kind (NULL: any kind), oldest
+ * first: each gets attempts + 1 and next_attempt = now + lease_ms, so a worker that dies
+ * leaves its items to be claimed again after the lease. Own transaction if none is open. */
+int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t lease_ms,
+                          struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
+                          struct pl_err *err);
+/* Marks an item done. */
+int pl_store_outbox_complete(struct pl_store *s, int64_t id, struct pl_err *err);
+/* Puts an item back for another attempt at next_attempt_ms, with the error text. */
+int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_ms,
+                          const char *error, struct pl_err *err);
+/* Number of items not done (for metrics and tests). */
+int pl_store_outbox_pending(struct pl_store *s, const char *kind, int64_t *count,
+                            struct pl_err *err);
+
+#endif
