@@ -1,0 +1,781 @@
+/* managed.c — the managed-rule registry, InputParameters validation, evaluation dispatch and
+ * the helpers rule files share.
+ *
+ * The registry joins the generated catalogue (catalog.gen.c: every identifier of the tsv) with
+ * the implementations exported by r_*.c, once (pthread_once), into a read-only array sorted by
+ * identifier. After that everything is lookups in immutable data, so any thread may evaluate.
+ * Invariants: rules[] is sorted like the catalogue; an implementation names a catalogue row
+ * (checked at init: abort on a typo, since it is a programming error).
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+#include "rules/managed/managed_int.h"
+
+#define MAX_RULES 512
+#define MAX_TYPES 2048
+
+static struct pl_managed_rule rules[MAX_RULES];
+static size_t nrules;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* ---- registry ---- */
+
+/* Splits a comma-separated list into a NULL-terminated array (malloc'd once, never freed). */
+static const char *const *split_list(const char *s, size_t *n)
+{
+    size_t cap = 2;
+    for (const char *q = s; *q; q++)
+        cap += *q == ',';
+    const char **v = pl_xcalloc(cap, sizeof(*v));
+    size_t k = 0;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (len)
+            v[k++] = pl_xstrndup(s, len);
+        s += len + (e != NULL);
+    }
+    *n = k;
+    return v;
+}
+
+static const struct pl_managed_impl *find_impl(const char *id)
+{
+    static const struct {
+        const struct pl_managed_impl *v;
+        const size_t *n;
+    } files[] = {
+        {pl_managed__s3, &pl_managed__s3_len},     {pl_managed__iam, &pl_managed__iam_len},
+        {pl_managed__net, &pl_managed__net_len},   {pl_managed__acct, &pl_managed__acct_len},
+        {pl_managed__data, &pl_managed__data_len},
+    };
+    for (size_t f = 0; f < PL_ARRAY_LEN(files); f++)
+        for (size_t i = 0; i < *files[f].n; i++)
+            if (strcmp(files[f].v[i].identifier, id) == 0)
+                return &files[f].v[i];
+    return NULL;
+}
+
+/* Optional string specs for the parameter names the packs use (not-implemented rules). */
+static const struct pl_managed_pspec *loose_params(const char *names, size_t *n)
+{
+    const char *const *v = split_list(names, n);
+    struct pl_managed_pspec *ps = pl_xcalloc(*n ? *n : 1, sizeof(*ps));
+    for (size_t i = 0; i < *n; i++)
+        ps[i] = (struct pl_managed_pspec){.name = v[i], .type = PL_MP_STR};
+    return ps;
+}
+
+static void init_registry(void)
+{
+    size_t joined = 0;
+    if (pl_managed__catalog_len > MAX_RULES)
+        abort();
+    for (size_t i = 0; i < pl_managed__catalog_len; i++) {
+        const struct pl_managed_catalog *c = &pl_managed__catalog[i];
+        struct pl_managed_rule *r = &rules[nrules++];
+        r->identifier = c->identifier;
+        r->rank = c->rank;
+        r->trigger = c->trigger;
+        r->impl = find_impl(c->identifier);
+        r->types = split_list(r->impl && r->impl->types && strcmp(r->impl->types, "*") != 0
+                                  ? r->impl->types
+                                  : c->types,
+                              &r->ntypes);
+        r->account_level = r->impl && r->impl->acct_fn;
+        if (r->impl) {
+            r->params = r->impl->params;
+            r->nparams = r->impl->nparams;
+            joined++;
+        } else {
+            r->params = loose_params(c->params, &r->nparams);
+        }
+        if (r->nparams > PL_MANAGED_MAX_PARAMS)
+            r->nparams = PL_MANAGED_MAX_PARAMS;
+    }
+    size_t nimpl = pl_managed__s3_len + pl_managed__iam_len + pl_managed__net_len +
+                   pl_managed__acct_len + pl_managed__data_len;
+    if (joined != nimpl) {
+        fprintf(stderr, "managed rules: an implementation names no catalogue identifier\n");
+        abort();
+    }
+}
+
+static int cmp_rule(const void *k, const void *e)
+{
+    return strcmp(k, ((const struct pl_managed_rule *)e)->identifier);
+}
+
+const struct pl_managed_rule *pl_managed_find(const char *identifier)
+{
+    pthread_once(&once, init_registry);
+    if (!identifier)
+        return NULL;
+    return bsearch(identifier, rules, nrules, sizeof(rules[0]), cmp_rule);
+}
+
+const struct pl_managed_rule *pl_managed_all(size_t *n)
+{
+    pthread_once(&once, init_registry);
+    *n = nrules;
+    return rules;
+}
+
+bool pl_managed_implemented(const struct pl_managed_rule *r)
+{
+    return r && r->impl;
+}
+
+const char *pl_compliance_name(enum pl_compliance c)
+{
+    static const char *const names[] = {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE",
+                                        "INSUFFICIENT_DATA"};
+    return (size_t)c < PL_ARRAY_LEN(names) ? names[c] : "INSUFFICIENT_DATA";
+}
+
+/* ---- parameters ---- */
+
+static bool one_of(const char *choices, const char *s, size_t n)
+{
+    while (choices && *choices) {
+        const char *e = strchr(choices, '|');
+        size_t len = e ? (size_t)(e - choices) : strlen(choices);
+        if (len == n && strncmp(choices, s, n) == 0)
+            return true;
+        choices += len + (e != NULL);
+    }
+    return false;
+}
+
+/* Parses "443,1020-1025" into v->ranges. */
+static int parse_ports(struct pl_managed_pval *v, struct pl_arena *a, const char *name,
+                       struct pl_err *err)
+{
+    size_t cap = 1;
+    for (const char *q = v->s; *q; q++)
+        cap += *q == ',';
+    v->ranges = pl_arena_alloc(a, cap * sizeof(*v->ranges));
+    const char *s = v->s;
+    while (*s) {
+        char *end;
+        long long lo = strtoll(s, &end, 10), hi = lo;
+        if (end == s)
+            goto bad;
+        if (*end == '-') {
+            const char *h = end + 1;
+            hi = strtoll(h, &end, 10);
+            if (end == h)
+                goto bad;
+        }
+        while (*end == ' ')
+            end++;
+        if ((*end && *end != ',') || lo < 0 || hi > 65535 || lo > hi)
+            goto bad;
+        v->ranges[v->nranges][0] = lo;
+        v->ranges[v->nranges++][1] = hi;
+        s = *end ? end + 1 : end;
+        while (*s == ' ')
+            s++;
+    }
+    return 0;
+bad:
+    return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                   "Invalid value for parameter %s: '%s' is not a comma-separated list of "
+                   "ports or port ranges (0-65535)",
+                   name, v->s);
+}
+
+static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *ps,
+                      struct pl_arena *a, struct pl_err *err)
+{
+    size_t cap = 1;
+    for (const char *q = v->s; *q; q++)
+        cap += *q == ',';
+    v->items = pl_arena_alloc(a, cap * sizeof(*v->items));
+    const char *s = v->s;
+    for (;;) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        const char *b = s, *t = s + len;
+        while (b < t && (*b == ' ' || *b == '\t'))
+            b++;
+        while (t > b && (t[-1] == ' ' || t[-1] == '\t'))
+            t--;
+        if (t > b) {
+            if (ps->choices && !one_of(ps->choices, b, (size_t)(t - b)))
+                return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                               "Invalid value for parameter %s: '%.*s' is not one of %s",
+                               ps->name, (int)(t - b), b, ps->choices);
+            v->items[v->nitems++] = pl_arena_strndup(a, b, (size_t)(t - b));
+        }
+        if (!e)
+            break;
+        s = e + 1;
+    }
+    return 0;
+}
+
+/* Converts v->s according to ps. */
+static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec *ps,
+                       struct pl_arena *a, struct pl_err *err)
+{
+    long long n;
+    switch (ps->type) {
+    case PL_MP_STR:
+        if (ps->choices && !one_of(ps->choices, v->s, strlen(v->s)))
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%s' is not one of %s", ps->name,
+                           v->s, ps->choices);
+        return 0;
+    case PL_MP_INT:
+        if (pl_parse_i64(v->s, &n) < 0 || ((ps->min || ps->max) && (n < ps->min || n > ps->max)))
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%s' is not an integer between "
+                           "%lld and %lld",
+                           ps->name, v->s, ps->min, ps->max);
+        v->i = n;
+        return 0;
+    case PL_MP_BOOL:
+        if (strcasecmp(v->s, "true") != 0 && strcasecmp(v->s, "false") != 0)
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%s' is not true or false",
+                           ps->name, v->s);
+        v->b = strcasecmp(v->s, "true") == 0;
+        return 0;
+    case PL_MP_LIST:
+        return parse_list(v, ps, a, err);
+    case PL_MP_PORTS:
+        return parse_ports(v, a, ps->name, err);
+    }
+    return 0;
+}
+
+static int spec_index(const struct pl_managed_rule *r, const char *key)
+{
+    for (size_t i = 0; i < r->nparams; i++)
+        if (strcmp(r->params[i].name, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Takes a member value as text: strings as is, numbers/booleans as written. NULL otherwise. */
+static const char *value_text(struct pl_arena *a, const struct pl_json *j)
+{
+    if (j->type == PL_JSTR)
+        return j->str;
+    if (j->type == PL_JNUM)
+        return pl_arena_strndup(a, j->str, j->len);
+    if (j->type == PL_JBOOL)
+        return j->b ? "true" : "false";
+    return NULL;
+}
+
+int pl_managed_params(const struct pl_managed_rule *r, const char *input_parameters_json,
+                      struct pl_arena *a, struct pl_managed_params **out, struct pl_err *err)
+{
+    struct pl_managed_params *p = pl_arena_alloc(a, sizeof(*p));
+    p->rule = r;
+    const struct pl_json *doc = NULL;
+    if (input_parameters_json && *input_parameters_json) {
+        struct pl_err perr = {0};
+        doc = pl_json_parse(a, input_parameters_json, strlen(input_parameters_json), &perr);
+        if (!doc || doc->type != PL_JOBJ)
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid JSON passed in the InputParameters field");
+    }
+    for (const struct pl_json *m = doc ? doc->child : NULL; m; m = m->next) {
+        int i = spec_index(r, m->key);
+        if (i < 0) {
+            if (!r->impl)
+                continue; /* plumb does not know this rule's full parameter list */
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Unknown parameters provided in the input parameters for the rule "
+                           "%s: %s",
+                           r->identifier, m->key);
+        }
+        const char *t = value_text(a, m);
+        if (!t)
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: expected a string", m->key);
+        if (!*t)
+            continue; /* blank: as if absent */
+        p->v[i].set = true;
+        p->v[i].s = t;
+    }
+    for (size_t i = 0; i < r->nparams; i++) {
+        const struct pl_managed_pspec *ps = &r->params[i];
+        struct pl_managed_pval *v = &p->v[i];
+        if (!v->set && ps->required)
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "The required parameter %s is missing for the rule %s", ps->name,
+                           r->identifier);
+        if (!v->set && ps->def) {
+            v->set = true;
+            v->s = ps->def;
+        }
+        if (v->set && parse_value(v, ps, a, err) < 0)
+            return -1;
+    }
+    *out = p;
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, ...)
+{
+    out->compliance = c;
+    if (!strchr(fmt, '%')) {
+        pl_strlcpy(out->annotation, fmt, sizeof(out->annotation));
+        return 0;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->annotation, sizeof(out->annotation), fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int pl_mna(struct pl_managed_eval *out)
+{
+    out->compliance = PL_NOT_APPLICABLE;
+    out->annotation[0] = 0;
+    return 0;
+}
+
+const struct pl_json *pl_mget(const struct pl_json *o, const char *key)
+{
+    const struct pl_json *j = pl_json_get(o, key);
+    if (j || !o || !key[0])
+        return j;
+    char k[128];
+    size_t n = pl_strlcpy(k, key, sizeof(k));
+    if (n >= sizeof(k))
+        return NULL;
+    if (k[0] >= 'a' && k[0] <= 'z')
+        k[0] = (char)(k[0] - 'a' + 'A');
+    else if (k[0] >= 'A' && k[0] <= 'Z')
+        k[0] = (char)(k[0] - 'A' + 'a');
+    else
+        return NULL;
+    return pl_json_get(o, k);
+}
+
+/* Walks one dotted path [s, e) with pl_mget per segment; a string met before the last segment
+ * is JSON embedded in a string (API-form supplementaryConfiguration) and is parsed. */
+static const struct pl_json *walk(const struct pl_mctx *c, const struct pl_json *j, const char *s,
+                                  const char *e)
+{
+    char seg[128];
+    while (j && s < e) {
+        if (j->type == PL_JSTR)
+            j = pl_mdoc(c, j);
+        const char *d = memchr(s, '.', (size_t)(e - s));
+        size_t n = d ? (size_t)(d - s) : (size_t)(e - s);
+        if (n >= sizeof(seg))
+            return NULL;
+        memcpy(seg, s, n);
+        seg[n] = 0;
+        j = pl_mget(j, seg);
+        s += n + (d != NULL);
+    }
+    return j;
+}
+
+const struct pl_json *pl_mpath(const struct pl_mctx *c, const struct pl_json *root,
+                               const char *paths)
+{
+    const struct pl_json *j = NULL;
+    while (*paths) {
+        const char *bar = strchr(paths, '|');
+        const char *e = bar ? bar : paths + strlen(paths);
+        j = walk(c, root, paths, e);
+        if (j && j->type != PL_JNULL)
+            return j;
+        if (!bar)
+            break;
+        paths = bar + 1;
+    }
+    return j;
+}
+
+bool pl_mtrue(const struct pl_json *j)
+{
+    if (!j)
+        return false;
+    if (j->type == PL_JBOOL)
+        return j->b;
+    return j->type == PL_JSTR && strcasecmp(j->str, "true") == 0;
+}
+
+bool pl_mempty(const struct pl_json *j)
+{
+    if (!j || j->type == PL_JNULL)
+        return true;
+    if (j->type == PL_JSTR || j->type == PL_JARR || j->type == PL_JOBJ)
+        return j->len == 0;
+    return false;
+}
+
+bool pl_mstreq(const struct pl_json *j, const char *s)
+{
+    if (!j || (j->type != PL_JSTR && j->type != PL_JNUM))
+        return false;
+    size_t n = strlen(s);
+    return j->len == n && strncasecmp(j->str, s, n) == 0;
+}
+
+int pl_mint(const struct pl_json *j, long long *out)
+{
+    int64_t v;
+    if (j && j->type == PL_JNUM && pl_json_i64(j, &v) == 0) {
+        *out = v;
+        return 0;
+    }
+    if (j && j->type == PL_JSTR && pl_parse_i64(j->str, out) == 0)
+        return 0;
+    return -1;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
+{
+    if (j && j->type == PL_JARR)
+        j = j->child;
+    if (!j || j->type == PL_JOBJ)
+        return j;
+    if (j->type != PL_JSTR || !c->scratch)
+        return NULL;
+    const char *s = j->str;
+    size_t n = j->len;
+    if (n && s[0] == '%') { /* URL-encoded (IAM CIs) */
+        char *d = pl_arena_alloc(c->scratch, n + 1);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            int h, l;
+            if (s[i] == '%' && i + 2 < n && (h = hexval(s[i + 1])) >= 0 &&
+                (l = hexval(s[i + 2])) >= 0) {
+                d[k++] = (char)(h * 16 + l);
+                i += 2;
+            } else {
+                d[k++] = s[i] == '+' ? ' ' : s[i];
+            }
+        }
+        s = d;
+        n = k;
+    }
+    struct pl_err perr = {0};
+    const struct pl_json *doc = pl_json_parse(c->scratch, s, n, &perr);
+    for (int depth = 0; doc && doc->type == PL_JSTR && depth < 3; depth++) /* double-encoded */
+        doc = pl_json_parse(c->scratch, doc->str, doc->len, &perr);
+    if (doc && doc->type == PL_JARR)
+        doc = doc->child;
+    return doc && doc->type == PL_JOBJ ? doc : NULL;
+}
+
+int pl_meach(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e), void *u)
+{
+    if (!j || j->type == PL_JNULL)
+        return 0;
+    if (j->type != PL_JARR)
+        return fn(u, j);
+    for (const struct pl_json *e = j->child; e; e = e->next) {
+        int rc = fn(u, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+bool pl_min_list(const struct pl_managed_pval *v, const char *s)
+{
+    for (size_t i = 0; s && i < v->nitems; i++)
+        if (strcmp(v->items[i], s) == 0)
+            return true;
+    return false;
+}
+
+const struct pl_json *pl_maccount(const struct pl_mctx *c)
+{
+    if (!c->env || !c->env->get || !c->env->account)
+        return NULL;
+    return c->env->get(c->env->u, PL_MANAGED_ACCOUNT_TYPE, c->env->account);
+}
+
+int pl_mneed_env(const struct pl_mctx *c, const char *what)
+{
+    if (c->env && c->env->get && c->env->each)
+        return 0;
+    return pl_fail(c->err, PL_E_INTERNAL, "rule %s needs %s, but no store was given",
+                   c->p->rule->identifier, what);
+}
+
+void pl_mci_init(struct pl_mci *v, const struct pl_mctx *c, const struct pl_json *ci)
+{
+    static const struct pl_json empty = {.type = PL_JOBJ};
+    v->ci = ci;
+    v->cfg = pl_json_get(ci, "configuration");
+    if (v->cfg && v->cfg->type == PL_JSTR)
+        v->cfg = pl_mdoc(c, v->cfg);
+    if (!v->cfg || v->cfg->type != PL_JOBJ)
+        v->cfg = &empty;
+    v->supp = pl_json_get(ci, "supplementaryConfiguration");
+    v->type = pl_json_get_str(ci, "resourceType");
+    v->id = pl_json_get_str(ci, "resourceId");
+}
+
+int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl_json *st),
+                   void *u)
+{
+    return pl_meach(pl_mget(doc, "Statement"), fn, u);
+}
+
+/* IAM-style glob: '*' any run, '?' one character, case-insensitive. */
+static bool glob(const char *p, const char *s)
+{
+    const char *star = NULL, *mark = NULL;
+    while (*s) {
+        if (*p == '*') {
+            star = p++;
+            mark = s;
+        } else if (*p == '?' || (*p && (*p | 32) == (*s | 32))) {
+            p++;
+            s++;
+        } else if (star) {
+            p = star + 1;
+            s = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (*p == '*')
+        p++;
+    return !*p;
+}
+
+static bool one_action(const struct pl_json *a, const char *want)
+{
+    return a->type == PL_JSTR && glob(a->str, want);
+}
+
+bool pl_maction_matches(const struct pl_json *actions, const char *want)
+{
+    if (!actions)
+        return false;
+    if (actions->type != PL_JARR)
+        return one_action(actions, want);
+    for (const struct pl_json *a = actions->child; a; a = a->next)
+        if (one_action(a, want))
+            return true;
+    return false;
+}
+
+static bool star(const struct pl_json *j)
+{
+    if (j && j->type == PL_JARR) {
+        for (const struct pl_json *e = j->child; e; e = e->next)
+            if (star(e))
+                return true;
+        return false;
+    }
+    return j && j->type == PL_JSTR && strcmp(j->str, "*") == 0;
+}
+
+bool pl_mprincipal_public(const struct pl_json *principal)
+{
+    if (!principal)
+        return false;
+    if (principal->type == PL_JOBJ)
+        return star(pl_json_get(principal, "AWS"));
+    return star(principal);
+}
+
+/* ---- evaluation ---- */
+
+static bool has_type(const struct pl_managed_rule *r, const char *type)
+{
+    if (r->impl->types && strcmp(r->impl->types, "*") == 0)
+        return type != NULL;
+    for (size_t i = 0; type && i < r->ntypes; i++)
+        if (strcmp(r->types[i], type) == 0)
+            return true;
+    return false;
+}
+
+static bool deleted(const struct pl_json *ci)
+{
+    const char *st = pl_json_get_str(ci, "configurationItemStatus");
+    return st && (strcmp(st, "ResourceDeleted") == 0 ||
+                  strcmp(st, "ResourceDeletedNotRecorded") == 0);
+}
+
+/* s equals want, or s is an ARN ending in "/<want>" (a KMS key ARN against a key id). */
+static bool id_matches(const char *s, const char *want)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s), w = strlen(want);
+    return strcmp(s, want) == 0 ||
+           (n > w && s[n - w - 1] == '/' && pl_starts_with(s, "arn:") &&
+            strcmp(s + n - w, want) == 0);
+}
+
+/* True when check k passes on CI v. */
+static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const struct pl_mci *v)
+{
+    const struct pl_json *j = pl_mpath(c, v->ci, k->path);
+    const struct pl_managed_pval *pv = k->param >= 0 ? &c->p->v[k->param] : NULL;
+    long long n;
+    switch (k->op) {
+    case MCK_TRUE:
+        return pl_mtrue(j);
+    case MCK_NOT_TRUE:
+        return !pl_mtrue(j);
+    case MCK_EQ:
+        return pl_mstreq(j, k->arg);
+    case MCK_NE:
+        return !pl_mstreq(j, k->arg);
+    case MCK_PRESENT:
+        return !pl_mempty(j);
+    case MCK_ABSENT:
+        return pl_mempty(j);
+    case MCK_GT:
+        return pl_mint(j, &n) == 0 && n > strtoll(k->arg, NULL, 10);
+    case MCK_GE_PARAM:
+        return pl_mint(j, &n) == 0 && (!pv->set || n >= pv->i);
+    case MCK_LE_PARAM:
+        return pl_mint(j, &n) == 0 && (!pv->set || n <= pv->i);
+    case MCK_EQ_PARAM:
+        return !pv->set || id_matches(pl_json_str(j), pv->s);
+    case MCK_IN_PARAM:
+        return !pv->set || pl_min_list(pv, pl_json_str(j));
+    }
+    return false;
+}
+
+bool pl_mchecks(const struct pl_mctx *c, const struct pl_mci *v, const struct pl_mcheck *ks,
+                size_t n, struct pl_managed_eval *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_mcheck *k = &ks[i];
+        if (k->type && strcmp(k->type, v->type) != 0)
+            continue;
+        if (!check_ok(c, k, v)) {
+            pl_mres(out, k->applies ? PL_NOT_APPLICABLE : PL_NON_COMPLIANT, "%s",
+                    k->why ? k->why : "");
+            return false;
+        }
+    }
+    out->compliance = PL_COMPLIANT;
+    return true;
+}
+
+static int judge(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_managed_impl *im = c->p->rule->impl;
+    if (!pl_mchecks(c, v, im->checks, im->nchecks, out))
+        return 0;
+    return im->ci_fn ? im->ci_fn(c, v, out) : 0;
+}
+
+int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json *ci,
+                        const struct pl_managed_env *env, struct pl_arena *scratch,
+                        struct pl_managed_eval *out, struct pl_err *err)
+{
+    const struct pl_managed_rule *r = p->rule;
+    struct pl_mctx c = {p, env, scratch, err};
+    struct pl_mci v;
+    if (!r->impl)
+        return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
+                       r->identifier);
+    if (r->account_level)
+        return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule",
+                       r->identifier);
+    pl_mci_init(&v, &c, ci);
+    out->resource_type = v.type;
+    out->resource_id = v.id;
+    out->annotation[0] = 0;
+    if (deleted(ci) || !has_type(r, v.type))
+        return pl_mna(out);
+    return judge(&c, &v, out);
+}
+
+struct all_ctx {
+    const struct pl_managed_params *p;
+    const struct pl_managed_env *env;
+    struct pl_arena *scratch;
+    pl_managed_emit_fn emit;
+    void *u;
+    struct pl_err *err;
+};
+
+static int all_cb(void *u, const struct pl_json *ci)
+{
+    struct all_ctx *a = u;
+    struct pl_managed_eval ev;
+    if (pl_managed_evaluate(a->p, ci, a->env, a->scratch, &ev, a->err) < 0)
+        return -1;
+    if (a->scratch)
+        pl_arena_reset(a->scratch);
+    if (a->emit(a->u, &ev) != 0)
+        return pl_fail(a->err, PL_E_INTERNAL, "evaluation stopped by the caller");
+    return 0;
+}
+
+static int eval_account(const struct pl_mctx *c, pl_managed_emit_fn emit, void *u)
+{
+    const struct pl_managed_env *env = c->env;
+    const struct pl_json *acct = pl_maccount(c);
+    if (!acct)
+        return pl_fail(c->err, PL_E_RESOURCE_NOT_DISCOVERED,
+                       "%s needs the AWS::::Account configuration item of account %s, which "
+                       "is not recorded",
+                       c->p->rule->identifier, env && env->account ? env->account : "?");
+    struct pl_mci v;
+    struct pl_managed_eval ev = {.resource_type = PL_MANAGED_ACCOUNT_TYPE,
+                                 .resource_id = env->account};
+    pl_mci_init(&v, c, acct);
+    if (deleted(acct))
+        pl_mna(&ev);
+    else if (c->p->rule->impl->acct_fn(c, &v, &ev) < 0)
+        return -1;
+    if (emit(u, &ev) != 0)
+        return pl_fail(c->err, PL_E_INTERNAL, "evaluation stopped by the caller");
+    return 0;
+}
+
+int pl_managed_evaluate_all(const struct pl_managed_params *p, const struct pl_managed_env *env,
+                            struct pl_arena *scratch, pl_managed_emit_fn emit, void *u,
+                            struct pl_err *err)
+{
+    const struct pl_managed_rule *r = p->rule;
+    struct pl_mctx c = {p, env, scratch, err};
+    if (!r->impl)
+        return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
+                       r->identifier);
+    if (r->account_level)
+        return eval_account(&c, emit, u);
+    if (pl_mneed_env(&c, "the recorded resources") < 0)
+        return -1;
+    struct all_ctx a = {p, env, scratch, emit, u, err};
+    for (size_t i = 0; i < r->ntypes; i++)
+        if (env->each(env->u, r->types[i], all_cb, &a) != 0)
+            return pl_fail(err, PL_E_INTERNAL, "evaluation of %s failed", r->identifier);
+    return 0;
+}

@@ -1,0 +1,411 @@
+/* r_data.c — managed rules about data stores and compute: EBS, RDS, Redshift, DynamoDB, EFS,
+ * ElastiCache, SageMaker, DMS, EMR, SSM compliance items, and REQUIRED_TAGS.
+ *
+ * Most are declarative check tables (struct pl_mcheck): a field must be true, present, equal
+ * or within a parameter. Paths list the Config (camelCase) spelling; pl_mget also tries the
+ * CloudFormation-schema (PascalCase) one, and '|' separates other alternatives.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "rules/managed/managed_int.h"
+
+#define CFG  "configuration."
+#define SUPP "supplementaryConfiguration."
+
+/* ---- ENCRYPTED_VOLUMES ---- */
+
+static const struct pl_managed_pspec kms_id_params[] = {{.name = "kmsId", .type = PL_MP_STR}};
+static const struct pl_mcheck volume_checks[] = {
+    {.path = CFG "attachments", .op = MCK_PRESENT, .applies = true},
+    {.path = CFG "encrypted", .op = MCK_TRUE, .why = "The attached EBS volume is not encrypted."},
+    {.path = CFG "kmsKeyId", .op = MCK_EQ_PARAM, .param = 0,
+     .why = "The volume is not encrypted with the KMS key given in kmsId."},
+};
+
+/* ---- RDS ---- */
+
+static const struct pl_managed_pspec rds_kms_params[] = {
+    {.name = "kmsKeyId", .type = PL_MP_STR},
+};
+static const struct pl_mcheck rds_encrypted_checks[] = {
+    {.path = CFG "storageEncrypted", .op = MCK_TRUE, .why = "Storage encryption is disabled."},
+    {.path = CFG "kmsKeyId", .op = MCK_EQ_PARAM, .param = 0,
+     .why = "Storage is not encrypted with the KMS key given in kmsKeyId."},
+};
+static const struct pl_mcheck rds_public_checks[] = {
+    {.path = CFG "publiclyAccessible", .op = MCK_NOT_TRUE,
+     .why = "The DB instance is publicly accessible."},
+};
+static const struct pl_mcheck rds_snapshot_encrypted_checks[] = {
+    {.type = "AWS::RDS::DBSnapshot", .path = CFG "encrypted", .op = MCK_TRUE,
+     .why = "The DB snapshot is not encrypted."},
+    {.type = "AWS::RDS::DBClusterSnapshot", .path = CFG "storageEncrypted", .op = MCK_TRUE,
+     .why = "The DB cluster snapshot is not encrypted."},
+};
+
+/* Snapshot attribute "restore" lists the accounts allowed to restore; "all" is public. */
+static int snapshot_public(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *attrs =
+        pl_mpath(c, v->ci, SUPP "DBSnapshotAttributes|" SUPP "DBClusterSnapshotAttributes");
+    for (const struct pl_json *a = attrs ? attrs->child : NULL; a; a = a->next) {
+        if (!pl_mstreq(pl_mget(a, "attributeName"), "restore"))
+            continue;
+        const struct pl_json *vals = pl_mget(a, "attributeValues");
+        for (const struct pl_json *x = vals ? vals->child : NULL; x; x = x->next)
+            if (pl_mstreq(x, "all"))
+                return pl_mres(out, PL_NON_COMPLIANT, "The snapshot is public.");
+    }
+    return 0;
+}
+
+enum { P_BK_RETENTION, P_BK_WINDOW, P_BK_REPLICAS };
+static const struct pl_managed_pspec backup_params[] = {
+    {.name = "backupRetentionPeriod", .type = PL_MP_INT, .min = 1, .max = 35},
+    {.name = "preferredBackupWindow", .type = PL_MP_STR},
+    {.name = "checkReadReplicas", .type = PL_MP_BOOL},
+};
+
+static const struct pl_mcheck backup_checks[] = {
+    {.path = CFG "backupRetentionPeriod", .op = MCK_GT, .arg = "0",
+     .why = "Automated backups are disabled (backupRetentionPeriod is 0)."},
+    {.path = CFG "backupRetentionPeriod", .op = MCK_GE_PARAM, .param = P_BK_RETENTION,
+     .why = "backupRetentionPeriod is below the required minimum."},
+    {.path = CFG "preferredBackupWindow", .op = MCK_EQ_PARAM, .param = P_BK_WINDOW,
+     .why = "preferredBackupWindow differs from the required window."},
+};
+
+/* Read replicas are judged only when checkReadReplicas is true. */
+static int backup_enabled(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *rep = &c->p->v[P_BK_REPLICAS];
+    if (!pl_mempty(pl_mget(v->cfg, "readReplicaSourceDBInstanceIdentifier")) &&
+        !(rep->set && rep->b))
+        return pl_mna(out);
+    pl_mchecks(c, v, backup_checks, PL_MIMPL_LEN(backup_checks), out);
+    return 0;
+}
+
+/* Log types each engine must export to CloudWatch Logs (as AWS's rule lists them). */
+static const struct {
+    const char *engine, *logs;
+} engine_logs[] = {
+    {"mysql", "audit,error,general,slowquery"},
+    {"mariadb", "audit,error,general,slowquery"},
+    {"aurora-mysql", "audit,error,general,slowquery"},
+    {"aurora", "audit,error,general,slowquery"},
+    {"postgres", "postgresql,upgrade"},
+    {"aurora-postgresql", "postgresql"},
+    {"oracle-ee", "alert,audit,trace,listener"},
+    {"oracle-se2", "alert,audit,trace,listener"},
+    {"oracle-se1", "alert,audit,trace,listener"},
+    {"oracle-se", "alert,audit,trace,listener"},
+    {"sqlserver-ee", "error,agent"},
+    {"sqlserver-se", "error,agent"},
+    {"sqlserver-ex", "error"},
+    {"sqlserver-web", "error,agent"},
+};
+
+static bool exported(const struct pl_json *list, const char *log, size_t n)
+{
+    for (const struct pl_json *x = list ? list->child : NULL; x; x = x->next)
+        if (x->type == PL_JSTR && x->len == n && strncmp(x->str, log, n) == 0)
+            return true;
+    return false;
+}
+
+static int rds_logging(const struct pl_mctx *c, const struct pl_mci *v,
+                       struct pl_managed_eval *out)
+{
+    const char *engine = pl_json_str(pl_mget(v->cfg, "engine"));
+    const struct pl_json *on = pl_mget(v->cfg, "enabledCloudwatchLogsExports");
+    (void)c;
+    for (size_t i = 0; engine && i < PL_MIMPL_LEN(engine_logs); i++) {
+        if (strcmp(engine, engine_logs[i].engine) != 0)
+            continue;
+        for (const char *s = engine_logs[i].logs; *s;) {
+            const char *e = strchr(s, ',');
+            size_t n = e ? (size_t)(e - s) : strlen(s);
+            if (!exported(on, s, n))
+                return pl_mres(out, PL_NON_COMPLIANT,
+                               "Log '%.*s' of engine %s is not exported to CloudWatch Logs.",
+                               (int)n, s, engine);
+            s += n + (e != NULL);
+        }
+        return 0;
+    }
+    return pl_mna(out);
+}
+
+/* ---- Redshift ---- */
+
+static const struct pl_mcheck redshift_public_checks[] = {
+    {.path = CFG "publiclyAccessible", .op = MCK_NOT_TRUE,
+     .why = "The Redshift cluster is publicly accessible."},
+};
+
+enum { P_RS_ENCRYPTED, P_RS_NODE_TYPES, P_RS_LOGGING };
+static const struct pl_managed_pspec redshift_cfg_params[] = {
+    {.name = "clusterDbEncrypted", .type = PL_MP_BOOL, .def = "true"},
+    {.name = "nodeTypes", .type = PL_MP_LIST, .def = "dc1.large"},
+    {.name = "loggingEnabled", .type = PL_MP_BOOL, .def = "true"},
+};
+
+static int redshift_cfg(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    if (pv[P_RS_ENCRYPTED].b && !pl_mtrue(pl_mget(v->cfg, "encrypted")))
+        return pl_mres(out, PL_NON_COMPLIANT, "The cluster database is not encrypted.");
+    if (pv[P_RS_LOGGING].b &&
+        !pl_mtrue(pl_mpath(c, v->ci, SUPP "LoggingStatus.loggingEnabled")))
+        return pl_mres(out, PL_NON_COMPLIANT, "Audit logging is not enabled.");
+    const char *node = pl_json_str(pl_mget(v->cfg, "nodeType"));
+    if (pv[P_RS_NODE_TYPES].set && !pl_min_list(&pv[P_RS_NODE_TYPES], node))
+        return pl_mres(out, PL_NON_COMPLIANT, "Node type %s is not one of nodeTypes.",
+                       node ? node : "(none)");
+    return 0;
+}
+
+/* The cluster's parameter groups must set require_ssl=true. Default groups ("default.*")
+ * have require_ssl false; other groups are read from their recorded CI. */
+static int require_ssl_group(const struct pl_mctx *c, const char *name)
+{
+    if (pl_starts_with(name, "default."))
+        return 0;
+    if (!c->env || !c->env->get)
+        return -1;
+    const struct pl_json *g =
+        c->env->get(c->env->u, "AWS::Redshift::ClusterParameterGroup", name);
+    if (!g)
+        return -1;
+    const struct pl_json *ps =
+        pl_mpath(c, g, SUPP "Parameters|" SUPP "ClusterParameterGroupParameters");
+    for (const struct pl_json *p = ps ? ps->child : NULL; p; p = p->next)
+        if (pl_mstreq(pl_mget(p, "parameterName"), "require_ssl"))
+            return pl_mtrue(pl_mget(p, "parameterValue"));
+    return 0;
+}
+
+static int redshift_tls(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_json *groups = pl_mget(v->cfg, "clusterParameterGroups");
+    for (const struct pl_json *g = groups ? groups->child : NULL; g; g = g->next) {
+        const char *name = pl_json_str(pl_mget(g, "parameterGroupName"));
+        int ok = name ? require_ssl_group(c, name) : 0;
+        if (ok < 0)
+            return pl_mres(out, PL_INSUFFICIENT_DATA,
+                           "Parameter group %.100s is not recorded.", name);
+        if (!ok)
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Parameter group %.100s does not set require_ssl to true.",
+                           name ? name : "?");
+    }
+    return 0;
+}
+
+enum { P_RS_MIN, P_RS_MAX };
+static const struct pl_managed_pspec redshift_backup_params[] = {
+    {.name = "MinRetentionPeriod", .type = PL_MP_INT, .min = 1, .max = 35},
+    {.name = "MaxRetentionPeriod", .type = PL_MP_INT, .min = 1, .max = 35},
+};
+static const struct pl_mcheck redshift_backup_checks[] = {
+    {.path = CFG "automatedSnapshotRetentionPeriod", .op = MCK_GT, .arg = "0",
+     .why = "Automated snapshots are disabled."},
+    {.path = CFG "automatedSnapshotRetentionPeriod", .op = MCK_GE_PARAM, .param = P_RS_MIN,
+     .why = "The snapshot retention period is below MinRetentionPeriod."},
+    {.path = CFG "automatedSnapshotRetentionPeriod", .op = MCK_LE_PARAM, .param = P_RS_MAX,
+     .why = "The snapshot retention period is above MaxRetentionPeriod."},
+};
+
+/* ---- DynamoDB, EFS, ElastiCache ---- */
+
+static const struct pl_mcheck pitr_checks[] = {
+    {.path = SUPP "ContinuousBackupsDescription.pointInTimeRecoveryDescription."
+                  "pointInTimeRecoveryStatus",
+     .op = MCK_EQ, .arg = "ENABLED", .why = "Point-in-time recovery is not enabled."},
+};
+
+static const struct pl_managed_pspec efs_params[] = {{.name = "KmsKeyId", .type = PL_MP_STR}};
+static const struct pl_mcheck efs_checks[] = {
+    {.path = CFG "encrypted", .op = MCK_TRUE, .why = "The file system is not encrypted."},
+    {.path = CFG "kmsKeyId", .op = MCK_EQ_PARAM, .param = 0,
+     .why = "The file system is not encrypted with the KMS key given in KmsKeyId."},
+};
+
+static const struct pl_managed_pspec redis_params[] = {
+    {.name = "snapshotRetentionPeriod", .type = PL_MP_INT, .def = "15", .min = 1, .max = 35},
+};
+static const struct pl_mcheck redis_checks[] = {
+    {.type = "AWS::ElastiCache::CacheCluster", .path = CFG "engine", .op = MCK_EQ,
+     .arg = "redis", .applies = true},
+    {.type = "AWS::ElastiCache::CacheCluster", .path = CFG "replicationGroupId",
+     .op = MCK_ABSENT, .applies = true},
+    {.path = CFG "snapshotRetentionLimit", .op = MCK_GT, .arg = "0",
+     .why = "Automatic backups are disabled."},
+    {.path = CFG "snapshotRetentionLimit", .op = MCK_GE_PARAM, .param = 0,
+     .why = "The snapshot retention limit is below snapshotRetentionPeriod."},
+};
+
+/* ---- SageMaker, DMS, EMR ---- */
+
+static const struct pl_mcheck notebook_checks[] = {
+    {.path = CFG "directInternetAccess", .op = MCK_NE, .arg = "Enabled",
+     .why = "Direct internet access is enabled on the notebook instance."},
+};
+static const struct pl_managed_pspec endpoint_params[] = {
+    {.name = "keyArns", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck endpoint_checks[] = {
+    {.path = CFG "kmsKeyId", .op = MCK_PRESENT,
+     .why = "The endpoint configuration has no KMS key."},
+    {.path = CFG "kmsKeyId", .op = MCK_IN_PARAM, .param = 0,
+     .why = "The endpoint configuration's KMS key is not one of keyArns."},
+};
+static const struct pl_mcheck dms_checks[] = {
+    {.path = CFG "publiclyAccessible", .op = MCK_NOT_TRUE,
+     .why = "The replication instance is publicly accessible."},
+};
+
+/* EMR: a running or waiting cluster's master must have no public DNS name. */
+static int emr_master(const struct pl_mctx *c, const struct pl_mci *v,
+                      struct pl_managed_eval *out)
+{
+    const struct pl_json *st = pl_mpath(c, v->cfg, "status.state|state");
+    if (!pl_mstreq(st, "RUNNING") && !pl_mstreq(st, "WAITING"))
+        return pl_mna(out);
+    const char *dns = pl_json_str(pl_mget(v->cfg, "masterPublicDnsName"));
+    if (dns && pl_starts_with(dns, "ec2-"))
+        return pl_mres(out, PL_NON_COMPLIANT, "The master node has a public IP address.");
+    return 0;
+}
+
+/* ---- SSM compliance items ---- */
+
+/* Any "Status" member in the item (any depth <= 6): NON_COMPLIANT wins, then COMPLIANT. */
+static void ssm_status(const struct pl_json *j, int depth, int *seen)
+{
+    for (const struct pl_json *m = j ? j->child : NULL; depth < 6 && m; m = m->next) {
+        if (m->key && strcmp(m->key, "Status") == 0)
+            *seen |= pl_mstreq(m, "NON_COMPLIANT") ? 2 : pl_mstreq(m, "COMPLIANT") ? 1 : 0;
+        if (m->type == PL_JOBJ || m->type == PL_JARR)
+            ssm_status(m, depth + 1, seen);
+    }
+}
+
+static int ssm_compliance(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    int seen = 0;
+    (void)c;
+    ssm_status(v->cfg, 0, &seen);
+    if (seen & 2)
+        return pl_mres(out, PL_NON_COMPLIANT, "The compliance status is NON_COMPLIANT.");
+    if (!(seen & 1))
+        return pl_mna(out);
+    return 0;
+}
+
+/* ---- REQUIRED_TAGS ---- */
+
+static const struct pl_managed_pspec tag_params[] = {
+    {.name = "tag1Key", .type = PL_MP_STR, .required = true},
+    {.name = "tag1Value", .type = PL_MP_LIST},
+    {.name = "tag2Key", .type = PL_MP_STR},
+    {.name = "tag2Value", .type = PL_MP_LIST},
+    {.name = "tag3Key", .type = PL_MP_STR},
+    {.name = "tag3Value", .type = PL_MP_LIST},
+    {.name = "tag4Key", .type = PL_MP_STR},
+    {.name = "tag4Value", .type = PL_MP_LIST},
+    {.name = "tag5Key", .type = PL_MP_STR},
+    {.name = "tag5Value", .type = PL_MP_LIST},
+    {.name = "tag6Key", .type = PL_MP_STR},
+    {.name = "tag6Value", .type = PL_MP_LIST},
+};
+
+/* The value of tag `key`: the CI's tags map, else a configuration/supplementary tag list of
+ * {key, value} objects. found is set when the tag exists. */
+static const char *tag_value(const struct pl_mctx *c, const struct pl_mci *v, const char *key,
+                             bool *found)
+{
+    const struct pl_json *m = pl_json_get(v->ci, "tags");
+    const struct pl_json *t = m && m->type == PL_JOBJ ? pl_json_get(m, key) : NULL;
+    if (t) {
+        *found = true;
+        return pl_json_str(t);
+    }
+    const struct pl_json *list =
+        m && m->type == PL_JARR ? m : pl_mpath(c, v->ci, CFG "tags|" SUPP "Tags|" CFG "tagList");
+    for (const struct pl_json *e = list && list->type == PL_JARR ? list->child : NULL; e;
+         e = e->next) {
+        const char *k = pl_json_str(pl_mget(e, "key"));
+        if (k && strcmp(k, key) == 0) {
+            *found = true;
+            return pl_json_str(pl_mget(e, "value"));
+        }
+    }
+    if (list && list->type == PL_JOBJ && (t = pl_json_get(list, key))) {
+        *found = true;
+        return pl_json_str(t);
+    }
+    *found = false;
+    return NULL;
+}
+
+static int required_tags(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    for (size_t i = 0; i + 1 < PL_MIMPL_LEN(tag_params); i += 2) {
+        const struct pl_managed_pval *k = &c->p->v[i], *want = &c->p->v[i + 1];
+        bool found;
+        if (!k->set)
+            continue;
+        const char *val = tag_value(c, v, k->s, &found);
+        if (!found)
+            return pl_mres(out, PL_NON_COMPLIANT, "Required tag '%.100s' is missing.", k->s);
+        if (want->set && !pl_min_list(want, val))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Tag '%.100s' has value '%.100s', which is not allowed.", k->s,
+                           val ? val : "");
+    }
+    return 0;
+}
+
+#define CHECKS(t) .checks = t, .nchecks = PL_MIMPL_LEN(t)
+#define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
+
+const struct pl_managed_impl pl_managed__data[] = {
+    {.identifier = "ENCRYPTED_VOLUMES", PARAMS(kms_id_params), CHECKS(volume_checks)},
+    {.identifier = "RDS_STORAGE_ENCRYPTED", PARAMS(rds_kms_params),
+     CHECKS(rds_encrypted_checks)},
+    {.identifier = "RDS_INSTANCE_PUBLIC_ACCESS_CHECK", CHECKS(rds_public_checks)},
+    {.identifier = "RDS_SNAPSHOTS_PUBLIC_PROHIBITED", .ci_fn = snapshot_public},
+    {.identifier = "RDS_SNAPSHOT_ENCRYPTED", CHECKS(rds_snapshot_encrypted_checks)},
+    {.identifier = "RDS_LOGGING_ENABLED", .ci_fn = rds_logging},
+    {.identifier = "DB_INSTANCE_BACKUP_ENABLED", PARAMS(backup_params), .ci_fn = backup_enabled},
+    {.identifier = "REDSHIFT_CLUSTER_PUBLIC_ACCESS_CHECK", CHECKS(redshift_public_checks)},
+    {.identifier = "REDSHIFT_CLUSTER_CONFIGURATION_CHECK", PARAMS(redshift_cfg_params),
+     .ci_fn = redshift_cfg},
+    {.identifier = "REDSHIFT_REQUIRE_TLS_SSL", .ci_fn = redshift_tls},
+    {.identifier = "REDSHIFT_BACKUP_ENABLED", PARAMS(redshift_backup_params),
+     CHECKS(redshift_backup_checks)},
+    {.identifier = "DYNAMODB_PITR_ENABLED", CHECKS(pitr_checks)},
+    {.identifier = "EFS_ENCRYPTED_CHECK", PARAMS(efs_params), CHECKS(efs_checks)},
+    {.identifier = "ELASTICACHE_REDIS_CLUSTER_AUTOMATIC_BACKUP_CHECK", PARAMS(redis_params),
+     CHECKS(redis_checks)},
+    {.identifier = "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", CHECKS(notebook_checks)},
+    {.identifier = "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED", PARAMS(endpoint_params),
+     CHECKS(endpoint_checks)},
+    {.identifier = "DMS_REPLICATION_NOT_PUBLIC", CHECKS(dms_checks)},
+    {.identifier = "EMR_MASTER_NO_PUBLIC_IP", .ci_fn = emr_master},
+    {.identifier = "EC2_MANAGEDINSTANCE_ASSOCIATION_COMPLIANCE_STATUS_CHECK",
+     .ci_fn = ssm_compliance},
+    {.identifier = "EC2_MANAGEDINSTANCE_PATCH_COMPLIANCE_STATUS_CHECK", .ci_fn = ssm_compliance},
+    {.identifier = "REQUIRED_TAGS", .types = "*", PARAMS(tag_params), .ci_fn = required_tags},
+};
+const size_t pl_managed__data_len = PL_MIMPL_LEN(pl_managed__data);

@@ -1,0 +1,214 @@
+/* r_iam.c — managed rules about IAM users and policies.
+ *
+ * Policy documents come in every form Config has used: an object, an array holding one object,
+ * JSON text, or URL-encoded JSON text (pl_mdoc). Password, MFA and access-key facts are not in
+ * the AWS::IAM::User CI: they come from the credential report recorded in the AWS::::Account
+ * CI (configuration.credentialReport, one row per user, see docs/managed-rules.md). A user with
+ * no row is INSUFFICIENT_DATA: plumb does not guess.
+ */
+#include <string.h>
+
+#include "core/time.h"
+#include "core/util.h"
+#include "rules/managed/managed_int.h"
+
+#define CFG "configuration."
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* ---- policies ---- */
+
+static bool is_star(const struct pl_json *j)
+{
+    if (j && j->type == PL_JARR) {
+        for (const struct pl_json *e = j->child; e; e = e->next)
+            if (is_star(e))
+                return true;
+        return false;
+    }
+    const char *s = pl_json_str(j);
+    return s && (strcmp(s, "*") == 0 || strcmp(s, "*:*") == 0);
+}
+
+static int admin_statement(void *u, const struct pl_json *st)
+{
+    (void)u;
+    return pl_mstreq(pl_json_get(st, "Effect"), "Allow") && is_star(pl_json_get(st, "Action")) &&
+           is_star(pl_json_get(st, "Resource"));
+}
+
+/* The default version's document of an AWS::IAM::Policy CI. */
+static const struct pl_json *default_document(const struct pl_mctx *c, const struct pl_mci *v)
+{
+    const struct pl_json *vers = pl_mget(v->cfg, "policyVersionList");
+    for (const struct pl_json *e = vers ? vers->child : NULL; e; e = e->next)
+        if (pl_mtrue(pl_mget(e, "isDefaultVersion")))
+            return pl_mdoc(c, pl_mget(e, "document"));
+    return pl_mdoc(c, pl_mget(v->cfg, "document"));
+}
+
+static const struct pl_managed_pspec admin_params[] = {
+    {.name = "excludePermissionBoundaryPolicy", .type = PL_MP_BOOL, .def = "false"},
+};
+
+static int no_admin(const struct pl_mctx *c, const struct pl_mci *v,
+                    struct pl_managed_eval *out)
+{
+    long long n = 0;
+    if (c->p->v[0].b && pl_mint(pl_mget(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 &&
+        n > 0)
+        return pl_mna(out);
+    if (pl_mstatements(default_document(c, v), admin_statement, NULL))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The policy allows Action '*' on Resource '*' (full administrative "
+                       "access).");
+    return 0;
+}
+
+static const struct pl_mcheck user_no_policy_checks[] = {
+    {.path = CFG "userPolicyList", .op = MCK_ABSENT,
+     .why = "The user has inline policies; grant permissions through groups or roles."},
+    {.path = CFG "attachedManagedPolicies", .op = MCK_ABSENT,
+     .why = "The user has attached managed policies; grant permissions through groups or "
+            "roles."},
+};
+
+/* ---- credential report ---- */
+
+/* The credential report row of the CI's user (by name, then ARN), or NULL. */
+static const struct pl_json *report_row(const struct pl_mctx *c, const struct pl_mci *v)
+{
+    const struct pl_json *rows = pl_mpath(c, pl_maccount(c), CFG "credentialReport");
+    const struct pl_json *name = pl_mget(v->cfg, "userName");
+    const struct pl_json *arn = pl_mget(v->cfg, "arn");
+    for (const struct pl_json *r = rows ? rows->child : NULL; r; r = r->next)
+        if ((name && pl_json_equal(pl_json_get(r, "user"), name)) ||
+            (arn && pl_json_equal(pl_json_get(r, "arn"), arn)))
+            return r;
+    return NULL;
+}
+
+typedef int (*row_fn)(const struct pl_mctx *c, const struct pl_json *row,
+                      struct pl_managed_eval *out);
+
+static int with_row(const struct pl_mctx *c, const struct pl_mci *v,
+                    struct pl_managed_eval *out, row_fn fn)
+{
+    const struct pl_json *row = report_row(c, v);
+    if (!row)
+        return pl_mres(out, PL_INSUFFICIENT_DATA,
+                       "No credential report row is recorded for this user.");
+    return fn(c, row, out);
+}
+
+/* A report time ("2024-01-02T03:04:05+00:00"); -1 for "N/A", "no_information", missing. */
+static int64_t row_time(const struct pl_json *row, const char *key)
+{
+    int64_t ms;
+    const char *s = pl_json_str(pl_json_get(row, key));
+    return s && pl_time_parse(s, &ms) == 0 ? ms : -1;
+}
+
+static int console_mfa_row(const struct pl_mctx *c, const struct pl_json *row,
+                           struct pl_managed_eval *out)
+{
+    (void)c;
+    if (pl_mtrue(pl_json_get(row, "passwordEnabled")) && !pl_mtrue(pl_json_get(row, "mfaActive")))
+        return pl_mres(out, PL_NON_COMPLIANT, "The user has a console password but no MFA.");
+    return 0;
+}
+
+static int user_mfa_row(const struct pl_mctx *c, const struct pl_json *row,
+                        struct pl_managed_eval *out)
+{
+    (void)c;
+    if (!pl_mtrue(pl_json_get(row, "mfaActive")))
+        return pl_mres(out, PL_NON_COMPLIANT, "The user has no MFA device.");
+    return 0;
+}
+
+static int keys_rotated_row(const struct pl_mctx *c, const struct pl_json *row,
+                            struct pl_managed_eval *out)
+{
+    static const char *const active[] = {"accessKey1Active", "accessKey2Active"};
+    static const char *const rotated[] = {"accessKey1LastRotated", "accessKey2LastRotated"};
+    long long days = c->p->v[0].i;
+    for (int k = 0; k < 2; k++) {
+        if (!pl_mtrue(pl_json_get(row, active[k])))
+            continue;
+        int64_t t = row_time(row, rotated[k]);
+        if (t < 0 || c->env->now_ms - t > days * DAY_MS)
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Active access key %d has not been rotated for more than %lld "
+                           "days.",
+                           k + 1, days);
+    }
+    return 0;
+}
+
+/* Last use of a credential: its last-used time, or when it was set if never used. */
+static bool stale(const struct pl_mctx *c, const struct pl_json *row, const char *used,
+                  const char *set)
+{
+    int64_t t = row_time(row, used);
+    if (t < 0)
+        t = row_time(row, set);
+    if (t < 0)
+        t = row_time(row, "userCreationTime");
+    return t < 0 || c->env->now_ms - t > c->p->v[0].i * DAY_MS;
+}
+
+static int unused_row(const struct pl_mctx *c, const struct pl_json *row,
+                      struct pl_managed_eval *out)
+{
+    if (pl_mtrue(pl_json_get(row, "passwordEnabled")) &&
+        stale(c, row, "passwordLastUsed", "passwordLastChanged"))
+        return pl_mres(out, PL_NON_COMPLIANT, "The console password has not been used in %lld "
+                                              "days.",
+                       c->p->v[0].i);
+    if (pl_mtrue(pl_json_get(row, "accessKey1Active")) &&
+        stale(c, row, "accessKey1LastUsedDate", "accessKey1LastRotated"))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access key 1 has not been used in %lld days.",
+                       c->p->v[0].i);
+    if (pl_mtrue(pl_json_get(row, "accessKey2Active")) &&
+        stale(c, row, "accessKey2LastUsedDate", "accessKey2LastRotated"))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access key 2 has not been used in %lld days.",
+                       c->p->v[0].i);
+    return 0;
+}
+
+/* One ci_fn per report rule, all through with_row (which needs the account CI). */
+#define ROW_RULE(name, fn)                                                                    \
+    static int name(const struct pl_mctx *c, const struct pl_mci *v,                          \
+                    struct pl_managed_eval *out)                                              \
+    {                                                                                         \
+        if (pl_mneed_env(c, "the AWS::::Account credential report") < 0)                      \
+            return -1;                                                                        \
+        return with_row(c, v, out, fn);                                                       \
+    }
+ROW_RULE(console_mfa, console_mfa_row)
+ROW_RULE(user_mfa, user_mfa_row)
+ROW_RULE(keys_rotated, keys_rotated_row)
+ROW_RULE(unused_credentials, unused_row)
+
+static const struct pl_managed_pspec key_age_params[] = {
+    {.name = "maxAccessKeyAge", .type = PL_MP_INT, .def = "90", .min = 1, .max = 9999},
+};
+static const struct pl_managed_pspec usage_age_params[] = {
+    {.name = "maxCredentialUsageAge", .type = PL_MP_INT, .def = "90", .min = 1, .max = 9999},
+};
+
+#define CHECKS(t) .checks = t, .nchecks = PL_MIMPL_LEN(t)
+#define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
+
+const struct pl_managed_impl pl_managed__iam[] = {
+    {.identifier = "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", PARAMS(admin_params),
+     .ci_fn = no_admin},
+    {.identifier = "IAM_USER_NO_POLICIES_CHECK", CHECKS(user_no_policy_checks)},
+    {.identifier = "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", .ci_fn = console_mfa},
+    {.identifier = "IAM_USER_MFA_ENABLED", .ci_fn = user_mfa},
+    {.identifier = "ACCESS_KEYS_ROTATED", PARAMS(key_age_params), .ci_fn = keys_rotated},
+    {.identifier = "IAM_USER_UNUSED_CREDENTIALS_CHECK", PARAMS(usage_age_params),
+     .ci_fn = unused_credentials},
+};
+const size_t pl_managed__iam_len = PL_MIMPL_LEN(pl_managed__iam);

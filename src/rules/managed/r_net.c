@@ -1,0 +1,382 @@
+/* r_net.c — managed rules about networks and endpoints: security groups, VPC flow logs, EC2
+ * instances, load balancers, API Gateway stages and Lambda function policies.
+ *
+ * Security-group ingress is read in both spellings Config has used: ipRanges as strings
+ * (older CIs) and ipv4Ranges/ipv6Ranges as {cidrIp}/{cidrIpv6} objects. "Open to the world"
+ * means 0.0.0.0/0 or ::/0. A rule with protocol -1 covers every port.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+#include "rules/managed/managed_int.h"
+
+#define CFG  "configuration."
+#define SUPP "supplementaryConfiguration."
+
+/* ---- security groups ---- */
+
+enum proto { P_ALL, P_TCP, P_UDP, P_OTHER };
+
+struct world_rule {
+    enum proto proto;
+    long long lo, hi;
+};
+
+static bool world_cidr(const struct pl_json *r)
+{
+    const char *s = pl_json_str(r);
+    if (!s)
+        s = pl_json_str(pl_mget(r, "cidrIp"));
+    if (!s)
+        s = pl_json_str(pl_mget(r, "cidrIpv6"));
+    return s && (strcmp(s, "0.0.0.0/0") == 0 || strcmp(s, "::/0") == 0);
+}
+
+static bool any_world(const struct pl_json *perm)
+{
+    static const char *const keys[] = {"ipRanges", "ipv4Ranges", "ipv6Ranges"};
+    for (size_t k = 0; k < PL_MIMPL_LEN(keys); k++) {
+        const struct pl_json *l = pl_mget(perm, keys[k]);
+        for (const struct pl_json *r = l ? l->child : NULL; r; r = r->next)
+            if (world_cidr(r))
+                return true;
+    }
+    return false;
+}
+
+static enum proto proto_of(const struct pl_json *j)
+{
+    const char *s = pl_json_str(j);
+    if (!s || strcmp(s, "-1") == 0 || strcasecmp(s, "all") == 0)
+        return P_ALL;
+    if (strcasecmp(s, "tcp") == 0 || strcmp(s, "6") == 0)
+        return P_TCP;
+    if (strcasecmp(s, "udp") == 0 || strcmp(s, "17") == 0)
+        return P_UDP;
+    return P_OTHER;
+}
+
+/* Calls fn for each ingress permission open to the world; stops at non-zero. */
+static int each_world(const struct pl_mci *v, int (*fn)(void *u, const struct world_rule *w),
+                      void *u)
+{
+    const struct pl_json *perms = pl_mget(v->cfg, "ipPermissions");
+    for (const struct pl_json *p = perms ? perms->child : NULL; p; p = p->next) {
+        if (!any_world(p))
+            continue;
+        struct world_rule w = {proto_of(pl_mget(p, "ipProtocol")), 0, 65535};
+        if (w.proto != P_ALL && pl_mint(pl_mget(p, "fromPort"), &w.lo) == 0 &&
+            pl_mint(pl_mget(p, "toPort"), &w.hi) == 0 && w.lo >= 0) {
+            if (w.hi < 0)
+                w.hi = 65535;
+        } else {
+            w.lo = 0;
+            w.hi = 65535;
+        }
+        int rc = fn(u, &w);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+struct port_q {
+    long long port;
+};
+
+static int opens_tcp_port(void *u, const struct world_rule *w)
+{
+    const struct port_q *q = u;
+    return (w->proto == P_ALL || w->proto == P_TCP) && w->lo <= q->port && q->port <= w->hi;
+}
+
+static int incoming_ssh(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    struct port_q q = {22};
+    (void)c;
+    if (each_world(v, opens_tcp_port, &q))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The security group allows SSH (TCP 22) from 0.0.0.0/0 or ::/0.");
+    return 0;
+}
+
+static const struct pl_managed_pspec blocked_params[] = {
+    {.name = "blockedPort1", .type = PL_MP_INT, .def = "20", .min = 0, .max = 65535},
+    {.name = "blockedPort2", .type = PL_MP_INT, .def = "21", .min = 0, .max = 65535},
+    {.name = "blockedPort3", .type = PL_MP_INT, .def = "3389", .min = 0, .max = 65535},
+    {.name = "blockedPort4", .type = PL_MP_INT, .def = "3306", .min = 0, .max = 65535},
+    {.name = "blockedPort5", .type = PL_MP_INT, .def = "4333", .min = 0, .max = 65535},
+};
+
+static int restricted_incoming(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    for (size_t i = 0; i < PL_MIMPL_LEN(blocked_params); i++) {
+        struct port_q q = {c->p->v[i].i};
+        if (c->p->v[i].set && each_world(v, opens_tcp_port, &q))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The security group allows TCP port %lld from 0.0.0.0/0 or ::/0.",
+                           q.port);
+    }
+    return 0;
+}
+
+enum { P_AUTH_TCP, P_AUTH_UDP };
+static const struct pl_managed_pspec authorized_params[] = {
+    {.name = "authorizedTcpPorts", .type = PL_MP_PORTS},
+    {.name = "authorizedUdpPorts", .type = PL_MP_PORTS},
+};
+
+struct auth_q {
+    const struct pl_managed_params *p;
+    const struct world_rule *bad;
+};
+
+static bool covered(const struct pl_managed_pval *pv, const struct world_rule *w)
+{
+    for (size_t i = 0; pv->set && i < pv->nranges; i++)
+        if (pv->ranges[i][0] <= w->lo && w->hi <= pv->ranges[i][1])
+            return true;
+    return false;
+}
+
+static int unauthorized(void *u, const struct world_rule *w)
+{
+    struct auth_q *q = u;
+    bool ok = w->proto == P_OTHER || (w->proto == P_TCP && covered(&q->p->v[P_AUTH_TCP], w)) ||
+              (w->proto == P_UDP && covered(&q->p->v[P_AUTH_UDP], w));
+    if (!ok)
+        q->bad = w;
+    return !ok;
+}
+
+static int authorized_ports(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    struct auth_q q = {c->p, NULL};
+    struct world_rule bad;
+    if (each_world(v, unauthorized, &q)) {
+        bad = *q.bad;
+        static const char *const names[] = {"all traffic", "TCP", "UDP", "other"};
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The security group opens %s ports %lld-%lld to 0.0.0.0/0 or ::/0, "
+                       "which are not authorized.",
+                       names[bad.proto], bad.lo, bad.hi);
+    }
+    return 0;
+}
+
+static const struct pl_mcheck default_sg_checks[] = {
+    {.path = CFG "groupName", .op = MCK_EQ, .arg = "default", .applies = true},
+    {.path = CFG "ipPermissions", .op = MCK_ABSENT,
+     .why = "The default security group has inbound rules."},
+    {.path = CFG "ipPermissionsEgress", .op = MCK_ABSENT,
+     .why = "The default security group has outbound rules."},
+};
+
+/* ---- VPC flow logs ---- */
+
+static const struct pl_managed_pspec flow_params[] = {
+    {.name = "trafficType", .type = PL_MP_STR, .choices = "ACCEPT|REJECT|ALL"},
+};
+
+struct flow_q {
+    const struct pl_mctx *c;
+    const char *vpc;
+};
+
+static int flow_matches(void *u, const struct pl_json *ci)
+{
+    struct flow_q *q = u;
+    const struct pl_json *cfg = pl_json_get(ci, "configuration");
+    const struct pl_managed_pval *tt = &q->c->p->v[0];
+    const char *st = pl_json_str(pl_mget(cfg, "flowLogStatus"));
+    return pl_mstreq(pl_mget(cfg, "resourceId"), q->vpc) && (!st || strcmp(st, "ACTIVE") == 0) &&
+           (!tt->set || pl_mstreq(pl_mget(cfg, "trafficType"), tt->s));
+}
+
+static int flow_logs(const struct pl_mctx *c, const struct pl_mci *v,
+                     struct pl_managed_eval *out)
+{
+    if (pl_mneed_env(c, "the recorded AWS::EC2::FlowLog resources") < 0)
+        return -1;
+    struct flow_q q = {c, v->id};
+    if (!q.vpc || !c->env->each(c->env->u, "AWS::EC2::FlowLog", flow_matches, &q))
+        return pl_mres(out, PL_NON_COMPLIANT, "No active flow log%s%s is attached to the VPC.",
+                       c->p->v[0].set ? " with traffic type " : "",
+                       c->p->v[0].set ? c->p->v[0].s : "");
+    return 0;
+}
+
+/* ---- EC2 instances ---- */
+
+static int no_public_ip(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    if (!pl_mempty(pl_mget(v->cfg, "publicIpAddress")))
+        return pl_mres(out, PL_NON_COMPLIANT, "The instance has a public IP address.");
+    const struct pl_json *nis = pl_mget(v->cfg, "networkInterfaces");
+    for (const struct pl_json *n = nis ? nis->child : NULL; n; n = n->next)
+        if (!pl_mempty(pl_mpath(c, n, "association.publicIp")))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "A network interface of the instance has a public IP address.");
+    return 0;
+}
+
+static const struct pl_managed_pspec vpc_params[] = {{.name = "vpcId", .type = PL_MP_STR}};
+static const struct pl_mcheck in_vpc_checks[] = {
+    {.path = CFG "vpcId", .op = MCK_PRESENT, .why = "The instance is not in a VPC."},
+    {.path = CFG "vpcId", .op = MCK_EQ_PARAM, .param = 0,
+     .why = "The instance is not in the VPC given in vpcId."},
+};
+
+/* ---- load balancers ---- */
+
+#define ELB  "AWS::ElasticLoadBalancing::LoadBalancer"
+#define ELB2 "AWS::ElasticLoadBalancingV2::LoadBalancer"
+
+static const struct pl_managed_pspec elb_log_params[] = {
+    {.name = "s3BucketNames", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck elb_log_checks[] = {
+    {.type = ELB, .path = SUPP "LoadBalancerAttributes.accessLog.enabled", .op = MCK_TRUE,
+     .why = "Access logging is not enabled."},
+    {.type = ELB, .path = SUPP "LoadBalancerAttributes.accessLog.s3BucketName", .op = MCK_IN_PARAM,
+     .param = 0, .why = "Access logs do not go to one of s3BucketNames."},
+};
+
+/* The value of attribute `key` in a V2 attribute list [{key, value}]. */
+static const struct pl_json *v2_attr(const struct pl_mctx *c, const struct pl_mci *v,
+                                     const char *key)
+{
+    const struct pl_json *l = pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes");
+    for (const struct pl_json *a = l ? l->child : NULL; a; a = a->next)
+        if (pl_mstreq(pl_mget(a, "key"), key))
+            return pl_mget(a, "value");
+    return NULL;
+}
+
+static int elb_logging_v2(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (strcmp(v->type, ELB2) != 0)
+        return 0;
+    if (!pl_mtrue(v2_attr(c, v, "access_logs.s3.enabled")))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access logging is not enabled.");
+    const struct pl_managed_pval *names = &c->p->v[0];
+    if (names->set && !pl_min_list(names, pl_json_str(v2_attr(c, v, "access_logs.s3.bucket"))))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access logs do not go to one of s3BucketNames.");
+    return 0;
+}
+
+static int elb_tls_only(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_json *ls = pl_mget(v->cfg, "listenerDescriptions");
+    (void)c;
+    if (pl_mempty(ls))
+        return pl_mna(out);
+    for (const struct pl_json *l = ls->child; l; l = l->next) {
+        const struct pl_json *p = pl_mpath(c, l, "listener.protocol");
+        if (!pl_mstreq(p, "HTTPS") && !pl_mstreq(p, "SSL"))
+            return pl_mres(out, PL_NON_COMPLIANT, "A listener uses %s instead of HTTPS or SSL.",
+                           pl_json_str(p) ? pl_json_str(p) : "an unknown protocol");
+    }
+    return 0;
+}
+
+struct listener_q {
+    const struct pl_mctx *c;
+    const char *lb;
+    bool plain_http;
+};
+
+static int http_without_redirect(void *u, const struct pl_json *ci)
+{
+    struct listener_q *q = u;
+    const struct pl_json *cfg = pl_json_get(ci, "configuration");
+    if (!pl_mstreq(pl_mget(cfg, "loadBalancerArn"), q->lb) ||
+        !pl_mstreq(pl_mget(cfg, "protocol"), "HTTP"))
+        return 0;
+    const struct pl_json *acts = pl_mget(cfg, "defaultActions");
+    for (const struct pl_json *a = acts ? acts->child : NULL; a; a = a->next)
+        if (pl_mstreq(pl_mget(a, "type"), "redirect") &&
+            pl_mstreq(pl_mpath(q->c, a, "redirectConfig.protocol"), "HTTPS"))
+            return 0;
+    return q->plain_http = true;
+}
+
+static int alb_https_redirect(const struct pl_mctx *c, const struct pl_mci *v,
+                              struct pl_managed_eval *out)
+{
+    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
+        return pl_mna(out);
+    if (pl_mneed_env(c, "the recorded AWS::ElasticLoadBalancingV2::Listener resources") < 0)
+        return -1;
+    const char *arn = pl_json_str(pl_mget(v->cfg, "loadBalancerArn"));
+    struct listener_q q = {c, arn ? arn : v->id, false};
+    c->env->each(c->env->u, "AWS::ElasticLoadBalancingV2::Listener", http_without_redirect, &q);
+    if (q.plain_http)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "An HTTP listener does not redirect to HTTPS.");
+    return 0;
+}
+
+/* ---- API Gateway, Lambda ---- */
+
+static const struct pl_managed_pspec apigw_log_params[] = {
+    {.name = "loggingLevel", .type = PL_MP_LIST, .def = "ERROR,INFO", .choices = "ERROR|INFO"},
+};
+static const struct pl_mcheck apigw_log_checks[] = {
+    {.path = CFG "methodSettings.*/*.loggingLevel|" CFG "defaultRouteSettings.loggingLevel",
+     .op = MCK_IN_PARAM, .param = 0,
+     .why = "Execution logging is not enabled at one of the levels in loggingLevel."},
+};
+static const struct pl_mcheck apigw_cache_checks[] = {
+    {.path = CFG "cacheClusterEnabled", .op = MCK_TRUE, .why = "Caching is not enabled."},
+    {.path = CFG "methodSettings.*/*.cacheDataEncrypted", .op = MCK_TRUE,
+     .why = "The cache data is not encrypted."},
+};
+
+static int public_invoke(void *u, const struct pl_json *st)
+{
+    (void)u;
+    return pl_mstreq(pl_json_get(st, "Effect"), "Allow") && !pl_json_get(st, "Condition") &&
+           pl_mprincipal_public(pl_json_get(st, "Principal"));
+}
+
+static int lambda_public(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    const struct pl_json *doc = pl_mdoc(c, pl_mpath(c, v->ci, SUPP "Policy"));
+    if (pl_mstatements(doc, public_invoke, NULL))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The function policy allows invocation by any principal.");
+    return 0;
+}
+
+#define CHECKS(t) .checks = t, .nchecks = PL_MIMPL_LEN(t)
+#define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
+
+const struct pl_managed_impl pl_managed__net[] = {
+    {.identifier = "INCOMING_SSH_DISABLED", .ci_fn = incoming_ssh},
+    {.identifier = "RESTRICTED_INCOMING_TRAFFIC", PARAMS(blocked_params),
+     .ci_fn = restricted_incoming},
+    {.identifier = "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", PARAMS(authorized_params),
+     .ci_fn = authorized_ports},
+    {.identifier = "VPC_DEFAULT_SECURITY_GROUP_CLOSED", CHECKS(default_sg_checks)},
+    {.identifier = "VPC_FLOW_LOGS_ENABLED", PARAMS(flow_params), .ci_fn = flow_logs},
+    {.identifier = "EC2_INSTANCE_NO_PUBLIC_IP", .ci_fn = no_public_ip},
+    {.identifier = "INSTANCES_IN_VPC", PARAMS(vpc_params), CHECKS(in_vpc_checks)},
+    {.identifier = "ELB_LOGGING_ENABLED", PARAMS(elb_log_params), CHECKS(elb_log_checks),
+     .ci_fn = elb_logging_v2},
+    {.identifier = "ELB_TLS_HTTPS_LISTENERS_ONLY", .ci_fn = elb_tls_only},
+    {.identifier = "ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK", .ci_fn = alb_https_redirect},
+    {.identifier = "API_GW_EXECUTION_LOGGING_ENABLED", PARAMS(apigw_log_params),
+     CHECKS(apigw_log_checks)},
+    {.identifier = "API_GW_CACHE_ENABLED_AND_ENCRYPTED", CHECKS(apigw_cache_checks)},
+    {.identifier = "LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED", .ci_fn = lambda_public},
+};
+const size_t pl_managed__net_len = PL_MIMPL_LEN(pl_managed__net);
