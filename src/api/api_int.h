@@ -1,0 +1,66 @@
+/* api_int.h — what the operation handlers (ops_*.c) share: the per-call context, the handler
+ * tables, and small helpers for reading requests and writing AWS-shaped responses. */
+#ifndef PL_API_API_INT_H
+#define PL_API_API_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "core/json.h"
+
+struct pl_op_ctx {
+    const struct pl_api_req *req;
+    const char *account, *region;
+    struct pl_json *in;  /* the validated request body (an object) */
+    struct pl_json *out; /* the response object; handlers add members */
+    struct pl_arena *a;
+    struct pl_store *st;
+    struct pl_err *err;
+};
+
+typedef int (*pl_op_fn)(struct pl_op_ctx *c);
+
+struct pl_op_entry {
+    const char *name;
+    pl_op_fn fn;
+};
+
+/* Handler tables, each terminated by {NULL, NULL}. api.c lists them all. */
+extern const struct pl_op_entry pl_ops_recorder[];
+extern const struct pl_op_entry pl_ops_channel[];
+extern const struct pl_op_entry pl_ops_resources[];
+extern const struct pl_op_entry pl_ops_tags[];
+
+/* ---- request helpers (the body is already validated against the model) ---- */
+
+/* Member as string / bool / int, with a default when absent or null. */
+const char *pl_in_str(const struct pl_json *o, const char *key);
+bool pl_in_bool(const struct pl_json *o, const char *key, bool dflt);
+int64_t pl_in_int(const struct pl_json *o, const char *key, int64_t dflt);
+/* A timestamp member (epoch seconds number or ISO string) in ms; dflt when absent. */
+int pl_in_time(const struct pl_json *o, const char *key, int64_t dflt, int64_t *ms,
+               struct pl_err *err);
+/* Array of strings member -> arena array (NULL, 0 when absent). */
+const char **pl_in_strs(struct pl_arena *a, const struct pl_json *o, const char *key, size_t *n);
+
+/* ---- store helpers ---- */
+
+/* Parses the JSON of a stored object (1 found, 0 absent, -1 error). */
+int pl_obj_load(struct pl_op_ctx *c, const char *kind, const char *name, struct pl_json **out);
+/* Stores a JSON object under (kind, name) in the caller's partition. */
+int pl_obj_save(struct pl_op_ctx *c, const char *kind, const char *name, const struct pl_json *j);
+/* The single object of a one-per-region kind (recorder, channel, retention), or NULL. */
+int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out);
+
+/* Describe* of named objects: the objects of kind listed in the request's names_key array
+ * (nosuch error "Cannot find <what> with specified name 'x'." for an unknown one), or all of
+ * the partition's when none is listed, as an array at out[out_key]. */
+int pl_describe_named(struct pl_op_ctx *c, const char *kind, const char *names_key,
+                      const char *out_key, enum pl_errcode nosuch, const char *what);
+
+/* "arn:aws:config:REGION:ACCOUNT:<suffix>" in the caller's arena. */
+const char *pl_arn(struct pl_op_ctx *c, const char *suffix);
+
+#endif
