@@ -356,7 +356,7 @@ static void split_words(const char *k, size_t n, char words[][64], size_t *nw)
     size_t w = 0, len = 0;
     for (size_t i = 0; i < n && w < 16; i++) {
         char c = k[i];
-        bool sep = c == '_' || c == '-' || c == ' ';
+        bool sep = !isalnum((unsigned char)c);
         bool up = isupper((unsigned char)c);
         bool prev_lower = i > 0 && (islower((unsigned char)k[i - 1]) ||
                                     isdigit((unsigned char)k[i - 1]));

@@ -579,13 +579,13 @@ static struct guard_query *parse_query(struct guard_lex *lx, bool allow_some)
             }
             continue;
         }
-        lx->p = s2;
         if (at(lx, '[')) {
             lx->p++;
             if (parse_bracket(lx, q) < 0)
                 return NULL;
             continue;
         }
+        lx->p = s2;
         break;
     }
     /* %v followed by more parts iterates the variable's values: %v.a == %v[*].a */
