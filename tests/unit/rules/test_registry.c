@@ -1,0 +1,188 @@
+/* test_registry.c — the managed-rule registry and InputParameters validation.
+ *
+ * Checks that every identifier of ../shared/reference/managed-rules.tsv is known (read at test
+ * time), that ranks 1-60 and REQUIRED_TAGS are implemented, that unimplemented rules refuse to
+ * evaluate, and a table of good and bad InputParameters with the error AWS would give.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "rules/managed/managed.h"
+#include "t.h"
+
+#define TSV PL_SHARED_DIR "/reference/managed-rules.tsv"
+
+static void test_catalogue(void)
+{
+    size_t len, known = 0, lines = 0;
+    char *text = pl_read_file(TSV, 1 << 22, &len);
+    T_REQUIRE(text);
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (lines++ == 0)
+            continue; /* header */
+        char *rank = line, *id = strchr(line, '\t');
+        T_REQUIRE(id);
+        *id++ = 0;
+        *strchr(id, '\t') = 0;
+        const struct pl_managed_rule *r = pl_managed_find(id);
+        if (!r) {
+            T_FAIL_("%s is not known", id);
+            continue;
+        }
+        known++;
+        if (strtol(rank, NULL, 10) <= 60 || strcmp(id, "REQUIRED_TAGS") == 0)
+            if (!pl_managed_implemented(r))
+                T_FAIL_("%s (rank %s) is not implemented", id, rank);
+    }
+    free(text);
+    size_t n;
+    pl_managed_all(&n);
+    T_EQ(known, n);
+    T_EQ(known, lines - 1);
+    T_OK(pl_managed_find("NO_SUCH_RULE") == NULL);
+    T_OK(pl_managed_find(NULL) == NULL);
+}
+
+static void test_shapes(void)
+{
+    const struct pl_managed_rule *r = pl_managed_find("AWS_CONFIG_PROCESS_CHECK");
+    T_REQUIRE(r);
+    T_EQ(r->trigger, PL_MANAGED_MANUAL);
+    T_OK(!pl_managed_implemented(r));
+
+    r = pl_managed_find("IAM_PASSWORD_POLICY");
+    T_REQUIRE(r);
+    T_OK(r->account_level);
+    T_EQ(r->trigger, PL_MANAGED_PERIODIC);
+    T_STR(r->types[0], "AWS::::Account");
+
+    r = pl_managed_find("API_GW_EXECUTION_LOGGING_ENABLED");
+    T_REQUIRE(r);
+    T_EQ(r->ntypes, 2);
+    T_STR(r->types[1], "AWS::ApiGatewayV2::Stage");
+    T_OK(r->types[2] == NULL);
+    T_EQ(r->trigger, PL_MANAGED_CHANGE);
+
+    /* a known but unimplemented rule accepts its pack parameters and refuses to evaluate */
+    struct pl_arena a;
+    struct pl_err err = {0};
+    struct pl_managed_params *p;
+    struct pl_managed_eval ev;
+    pl_arena_init(&a);
+    r = pl_managed_find("ACM_CERTIFICATE_EXPIRATION_CHECK");
+    T_REQUIRE(r && !pl_managed_implemented(r));
+    T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
+    const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
+    const struct pl_json *ci = pl_json_parse(&a, text, strlen(text), &err);
+    T_REQUIRE(ci);
+    T_EQ(pl_managed_evaluate(p, ci, NULL, NULL, &ev, &err), -1);
+    T_OK(strstr(err.msg, "does not implement") != NULL);
+    pl_arena_fini(&a);
+}
+
+static const struct {
+    const char *rule, *params;
+    int ok;
+    const char *msg; /* substring of the error */
+} param_cases[] = {
+    {"ACCESS_KEYS_ROTATED", NULL, 1, NULL},
+    {"ACCESS_KEYS_ROTATED", "", 1, NULL},
+    {"ACCESS_KEYS_ROTATED", "{}", 1, NULL},
+    {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":\"90\"}", 1, NULL},
+    {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":90}", 1, NULL},
+    {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":\"ninety\"}", 0, "maxAccessKeyAge"},
+    {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":\"0\"}", 0, "between 1 and"},
+    {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":\"\"}", 1, NULL},
+    {"ACCESS_KEYS_ROTATED", "{\"maxKeyAge\":\"90\"}", 0, "Unknown parameters"},
+    {"ACCESS_KEYS_ROTATED", "[1]", 0, "Invalid JSON"},
+    {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":", 0, "Invalid JSON"},
+    {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":[\"90\"]}", 0, "expected a string"},
+    {"IAM_PASSWORD_POLICY", "{\"RequireSymbols\":\"TRUE\",\"MinimumPasswordLength\":\"8\"}", 1,
+     NULL},
+    {"IAM_PASSWORD_POLICY", "{\"RequireSymbols\":\"yes\"}", 0, "true or false"},
+    {"IAM_PASSWORD_POLICY", "{\"PasswordReusePrevention\":\"25\"}", 0, "between 1 and 24"},
+    {"IAM_PASSWORD_POLICY", "{\"MinimumPasswordLength\":\"5\"}", 0, "MinimumPasswordLength"},
+    {"REQUIRED_TAGS", "{\"tag1Key\":\"Owner\",\"tag1Value\":\"a, b\"}", 1, NULL},
+    {"REQUIRED_TAGS", "{}", 0, "required parameter tag1Key"},
+    {"REQUIRED_TAGS", "{\"tag1Key\":\"\"}", 0, "required parameter tag1Key"},
+    {"VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", "{\"authorizedTcpPorts\":\"443, 1020-1025\"}", 1,
+     NULL},
+    {"VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", "{\"authorizedTcpPorts\":\"443,x\"}", 0,
+     "ports or port ranges"},
+    {"VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", "{\"authorizedUdpPorts\":\"70000\"}", 0,
+     "authorizedUdpPorts"},
+    {"VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", "{\"authorizedTcpPorts\":\"30-20\"}", 0,
+     "ports or port ranges"},
+    {"API_GW_EXECUTION_LOGGING_ENABLED", "{\"loggingLevel\":\"ERROR\"}", 1, NULL},
+    {"API_GW_EXECUTION_LOGGING_ENABLED", "{\"loggingLevel\":\"ERROR,DEBUG\"}", 0,
+     "'DEBUG' is not one of ERROR|INFO"},
+    {"S3_BUCKET_REPLICATION_ENABLED", "{\"ReplicationType\":\"SAME-REGION\"}", 1, NULL},
+    {"S3_BUCKET_REPLICATION_ENABLED", "{\"ReplicationType\":\"ANY\"}", 0, "ReplicationType"},
+    {"VPC_FLOW_LOGS_ENABLED", "{\"trafficType\":\"ALL\"}", 1, NULL},
+    {"VPC_FLOW_LOGS_ENABLED", "{\"trafficType\":\"all\"}", 0, "ACCEPT|REJECT|ALL"},
+    {"S3_BUCKET_VERSIONING_ENABLED", "{\"isMfaDeleteEnabled\":true}", 1, NULL},
+    {"RESTRICTED_INCOMING_TRAFFIC", "{\"blockedPort1\":\"65536\"}", 0, "blockedPort1"},
+    {"INCOMING_SSH_DISABLED", "{\"port\":\"22\"}", 0, "INCOMING_SSH_DISABLED: port"},
+    /* unimplemented rules: parameters are not validated beyond being a JSON object */
+    {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"anything\":\"1\"}", 1, NULL},
+    {"ACM_CERTIFICATE_EXPIRATION_CHECK", "\"x\"", 0, "Invalid JSON"},
+};
+
+static void test_params(void)
+{
+    for (size_t i = 0; i < PL_ARRAY_LEN(param_cases); i++) {
+        struct pl_arena a;
+        struct pl_err err = {0};
+        struct pl_managed_params *p = NULL;
+        pl_arena_init(&a);
+        const struct pl_managed_rule *r = pl_managed_find(param_cases[i].rule);
+        T_REQUIRE(r);
+        int rc = pl_managed_params(r, param_cases[i].params, &a, &p, &err);
+        if (param_cases[i].ok && rc != 0)
+            T_FAIL_("case %zu: unexpected error %s", i, err.msg);
+        if (!param_cases[i].ok) {
+            if (rc == 0)
+                T_FAIL_("case %zu: accepted %s", i, param_cases[i].params);
+            else if (err.code != PL_E_INVALID_PARAMETER_VALUE ||
+                     !strstr(err.msg, param_cases[i].msg))
+                T_FAIL_("case %zu: error '%s' lacks '%s'", i, err.msg, param_cases[i].msg);
+        }
+        pl_arena_fini(&a);
+    }
+}
+
+static void test_parsed_values(void)
+{
+    struct pl_arena a;
+    struct pl_err err = {0};
+    struct pl_managed_params *p;
+    pl_arena_init(&a);
+    const struct pl_managed_rule *r = pl_managed_find("RESTRICTED_INCOMING_TRAFFIC");
+    T_EQ(pl_managed_params(r, "{\"blockedPort2\":\"8080\"}", &a, &p, &err), 0);
+    T_EQ(p->v[0].i, 20); /* default */
+    T_EQ(p->v[1].i, 8080);
+    T_EQ(p->v[4].i, 4333);
+    r = pl_managed_find("VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS");
+    T_EQ(pl_managed_params(r, "{\"authorizedTcpPorts\":\"443, 1020-1025\"}", &a, &p, &err), 0);
+    T_EQ(p->v[0].nranges, 2);
+    T_EQ(p->v[0].ranges[1][0], 1020);
+    T_EQ(p->v[0].ranges[1][1], 1025);
+    T_OK(!p->v[1].set);
+    r = pl_managed_find("REQUIRED_TAGS");
+    T_EQ(pl_managed_params(r, "{\"tag1Key\":\"Env\",\"tag1Value\":\"prod, dev\"}", &a, &p, &err),
+         0);
+    T_EQ(p->v[1].nitems, 2);
+    T_STR(p->v[1].items[1], "dev");
+    pl_arena_fini(&a);
+}
+
+int main(void)
+{
+    T_RUN(test_catalogue);
+    T_RUN(test_shapes);
+    T_RUN(test_params);
+    T_RUN(test_parsed_values);
+    return T_EXIT();
+}
