@@ -184,8 +184,8 @@ int pl_recorder_enforce_retention(struct pl_store *s, int64_t *deleted, struct p
  * {"changeType":"CREATE|UPDATE|DELETE","changedProperties":{"Configuration.State.Name":
  * {"previousValue":..,"updatedValue":..,"changeType":"CREATE|UPDATE|DELETE"}}}.
  * Paths are PascalCase segments joined with '.', array elements by index; arrays compare as
- * multisets (an element not in the other version is DELETE at its old index / CREATE at
- * old length + k), as AWS's notifications show. Result in arena a. */
+ * multisets: removed elements are DELETE at 0..d-1, added ones CREATE at d..d+c-1, as AWS's
+ * notifications show (diff.c explains). Result in arena a. */
 struct pl_json *pl_ci_diff(struct pl_arena *a, const struct pl_ci *prev, const struct pl_ci *cur);
 
 /* ---- rendering (results in arena a) ---- */

@@ -97,8 +97,8 @@ int pl_store_obj_get(struct pl_store *s, const char *account, const char *region
 int pl_store_obj_delete(struct pl_store *s, const char *account, const char *region,
                         const char *kind, const char *name, struct pl_err *err);
 /* Objects of one kind in name order, names > after (NULL: from the start), at most limit
- * (0: no limit). account == NULL lists every partition (then region is ignored), ordered by
- * (account, region, name). *items is an arena array of *n. */
+ * (0: no limit). account == NULL lists every partition (region and after are then ignored),
+ * ordered by (account, region, name). *items is an arena array of *n. */
 int pl_store_obj_list(struct pl_store *s, const char *account, const char *region,
                       const char *kind, const char *after, int limit, struct pl_arena *a,
                       struct pl_obj **items, size_t *n, struct pl_err *err);

@@ -27,7 +27,7 @@ int pl_ci_reader_open(const char *path, struct pl_ci_reader **out, struct pl_err
 /* Opens over a memory buffer (not copied; must outlive the reader). For tests and fuzzing. */
 int pl_ci_reader_open_mem(const char *data, size_t len, struct pl_ci_reader **out,
                           struct pl_err *err);
-/* Next CI text: 1 and *text/*len (borrowed, valid until the next call; NUL-terminated),
+/* Next CI text: 1 and *text, *len (borrowed, valid until the next call; NUL-terminated),
  * 0 at the end, -1 on a read or syntax error (err: "file:line: ..."). */
 int pl_ci_reader_next(struct pl_ci_reader *r, const char **text, size_t *len,
                       struct pl_err *err);

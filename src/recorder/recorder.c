@@ -1,0 +1,559 @@
+/* recorder.c — recording: recorder state and recording group, dedupe, versions, status,
+ * diffs, and the one transaction that writes CI + resources row + outbox row.
+ *
+ * Invariants:
+ *   - a CI is written only when its recorded fields' hash differs from the resource's latest;
+ *   - configurationStateId strictly increases per resource (max(capture, latest + 1));
+ *   - the CI, its resources row and its "ci_recorded" outbox row commit together or not at all.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "recorder/recorder.h"
+#include "recorder/recorder_int.h"
+
+#define DEFAULT_ACCOUNT "123456789012"
+#define DEFAULT_REGION  "us-east-1"
+#define MAX_CONFIG_BYTES (64 * 1024)
+#define MAX_CACHED_PARTS 64
+
+/* ---- recorder state and recording group ---- */
+
+static const char *const *str_list(struct pl_arena *a, const struct pl_json *arr, size_t *n)
+{
+    *n = 0;
+    if (!arr || arr->type != PL_JARR || arr->len == 0)
+        return NULL;
+    const char **out = pl_arena_alloc(a, arr->len * sizeof *out);
+    for (const struct pl_json *c = arr->child; c; c = c->next)
+        if (c->type == PL_JSTR)
+            out[(*n)++] = c->str;
+    return out;
+}
+
+int pl_recorder_state(struct pl_store *s, const char *account, const char *region,
+                      struct pl_arena *a, struct pl_rec_state *st, struct pl_err *err)
+{
+    memset(st, 0, sizeof *st);
+    struct pl_obj *objs;
+    size_t n;
+    if (pl_store_obj_list(s, account, region, PL_KIND_RECORDER, NULL, 1, a, &objs, &n, err) < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    struct pl_err perr = {0};
+    struct pl_json *rec = pl_json_parse(a, objs[0].json, objs[0].len, &perr);
+    if (!rec)
+        return pl_fail(err, PL_E_INTERNAL, "stored recorder is not JSON: %s", perr.msg);
+    st->exists = true;
+    struct pl_json *g = pl_json_get(rec, "recordingGroup");
+    /* AWS's default recording group (none given): all supported types, no global types */
+    st->all_supported = !g || !pl_json_get(g, "allSupported") ||
+                        pl_json_truthy(pl_json_get(g, "allSupported"));
+    st->include_global = pl_json_truthy(pl_json_get(g, "includeGlobalResourceTypes"));
+    st->types = str_list(a, pl_json_get(g, "resourceTypes"), &st->ntypes);
+    st->excluded = str_list(a, pl_json_path(g, "exclusionByResourceTypes.resourceTypes"),
+                            &st->nexcluded);
+    st->use_only = pl_json_str(pl_json_path(g, "recordingStrategy.useOnly"));
+    if (!st->use_only)
+        st->use_only = st->all_supported ? "ALL_SUPPORTED_RESOURCE_TYPES"
+                                         : "INCLUSION_BY_RESOURCE_TYPES";
+    struct pl_obj so;
+    int rc = pl_store_obj_get(s, account, region, PL_KIND_RECORDER_STATUS, objs[0].name, a, &so,
+                              err);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        struct pl_json *sj = pl_json_parse(a, so.json, so.len, &perr);
+        st->running = sj && pl_json_truthy(pl_json_get(sj, "recording"));
+    }
+    return 0;
+}
+
+static bool in_list(const char *const *l, size_t n, const char *t)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(l[i], t) == 0)
+            return true;
+    return false;
+}
+
+/* Global resource types: recorded only with includeGlobalResourceTypes under allSupported. */
+static bool is_global(const char *t)
+{
+    return strcmp(t, "AWS::IAM::User") == 0 || strcmp(t, "AWS::IAM::Group") == 0 ||
+           strcmp(t, "AWS::IAM::Role") == 0 || strcmp(t, "AWS::IAM::Policy") == 0;
+}
+
+bool pl_recorder_in_group(const struct pl_rec_state *st, const char *t, const char **reason)
+{
+    *reason = NULL;
+    /* the recording group names AWS types; third-party types (PutResourceConfig) are always
+     * recorded while the recorder runs */
+    if (!pl_starts_with(t, "AWS::"))
+        return true;
+    if (strcmp(st->use_only, "EXCLUSION_BY_RESOURCE_TYPES") == 0) {
+        if (in_list(st->excluded, st->nexcluded, t)) {
+            *reason = "excluded by the recording group";
+            return false;
+        }
+        return true;
+    }
+    if (strcmp(st->use_only, "INCLUSION_BY_RESOURCE_TYPES") == 0 || !st->all_supported) {
+        if (!in_list(st->types, st->ntypes, t)) {
+            *reason = "not in the recording group's resourceTypes";
+            return false;
+        }
+        return true;
+    }
+    if (is_global(t) && !st->include_global) {
+        *reason = "global resource type and includeGlobalResourceTypes is false";
+        return false;
+    }
+    return true;
+}
+
+/* ---- the recording core ---- */
+
+struct part_cache {
+    char account[13], region[32];
+    struct pl_rec_state st;
+};
+
+struct pl_rec_batch {
+    struct pl_store *s;
+    struct pl_rec_opts opts;
+    struct pl_arena tmp;   /* per CI */
+    struct pl_arena state; /* cached recorder states, batch lifetime */
+    struct pl_buf body, scratch, diff, payload;
+    struct part_cache parts[MAX_CACHED_PARTS];
+    int nparts;
+    bool failed, own_tx;
+};
+
+static void batch_init(struct pl_rec_batch *b, struct pl_store *s, const struct pl_rec_opts *o)
+{
+    memset(b, 0, sizeof *b);
+    b->s = s;
+    if (o)
+        b->opts = *o;
+    pl_arena_init(&b->tmp);
+    pl_arena_init(&b->state);
+    pl_buf_init(&b->body, PL_BUF_NOLIMIT);
+    pl_buf_init(&b->scratch, PL_BUF_NOLIMIT);
+    pl_buf_init(&b->diff, PL_BUF_NOLIMIT);
+    pl_buf_init(&b->payload, PL_BUF_NOLIMIT);
+}
+
+static void batch_fini(struct pl_rec_batch *b)
+{
+    pl_arena_fini(&b->tmp);
+    pl_arena_fini(&b->state);
+    pl_buf_fini(&b->body);
+    pl_buf_fini(&b->scratch);
+    pl_buf_fini(&b->diff);
+    pl_buf_fini(&b->payload);
+}
+
+static const struct pl_rec_state *state_for(struct pl_rec_batch *b, const char *account,
+                                            const char *region, struct pl_err *err)
+{
+    for (int i = 0; i < b->nparts; i++)
+        if (strcmp(b->parts[i].account, account) == 0 &&
+            strcmp(b->parts[i].region, region) == 0)
+            return &b->parts[i].st;
+    if (b->nparts == MAX_CACHED_PARTS) { /* many partitions: start over */
+        b->nparts = 0;
+        pl_arena_reset(&b->state);
+    }
+    struct part_cache *pc = &b->parts[b->nparts];
+    if (pl_recorder_state(b->s, account, region, &b->state, &pc->st, err) < 0)
+        return NULL;
+    pl_strlcpy(pc->account, account, sizeof pc->account);
+    pl_strlcpy(pc->region, region, sizeof pc->region);
+    b->nparts++;
+    return &pc->st;
+}
+
+static int not_recorded(struct pl_rec_result *res, enum pl_rec_outcome o, const char *why)
+{
+    res->outcome = o;
+    res->reason = why;
+    return 0;
+}
+
+/* Records ci within b's transaction. Returns 0 (res filled), -1 for a bad CI, -2 when the
+ * store failed (the transaction must be rolled back). */
+static int record(struct pl_rec_batch *b, const struct pl_ci *ci, struct pl_rec_result *res,
+                  struct pl_err *err)
+{
+    struct pl_arena *a = &b->tmp;
+    const struct pl_rec_opts *o = &b->opts;
+    memset(res, 0, sizeof *res);
+    const char *account = o->account ? o->account
+                          : ci->account ? ci->account
+                          : o->default_account ? o->default_account
+                                               : DEFAULT_ACCOUNT;
+    const char *region = o->region ? o->region
+                         : ci->region ? ci->region
+                         : o->default_region ? o->default_region
+                                             : DEFAULT_REGION;
+    pl_strlcpy(res->account, account, sizeof res->account);
+    pl_strlcpy(res->region, region, sizeof res->region);
+
+    if (o->mode != PL_REC_MODE_ALL) {
+        const struct pl_rec_state *st = state_for(b, account, region, err);
+        if (!st)
+            return -2;
+        if (!st->exists && o->mode == PL_REC_MODE_RECORDER) {
+            if (o->put_resource_config)
+                return pl_fail(err, PL_E_NO_RUNNING_CONFIGURATION_RECORDER,
+                               "There is no configuration recorder running in %s", region);
+            return not_recorded(res, PL_REC_NOT_RECORDED, "no configuration recorder");
+        }
+        if (st->exists && !st->running) {
+            if (o->put_resource_config)
+                return pl_fail(err, PL_E_NO_RUNNING_CONFIGURATION_RECORDER,
+                               "There is no configuration recorder running in %s", region);
+            return not_recorded(res, PL_REC_NOT_RECORDED, "the configuration recorder is stopped");
+        }
+        const char *why;
+        if (st->exists && !pl_recorder_in_group(st, ci->resource_type, &why))
+            return not_recorded(res, PL_REC_NOT_RECORDED, why);
+    }
+
+    char hash[65];
+    pl_rec__hash_buf(ci, a, &b->scratch, hash);
+
+    struct pl_resource cur;
+    int found = pl_store_resource_get(b->s, account, region, ci->resource_type, ci->resource_id,
+                                      a, &cur, err);
+    if (found < 0)
+        return -2;
+    int64_t now = pl_now_ms();
+    int64_t capture = (o->use_source_time && ci->capture_ms >= 0) ? ci->capture_ms : now;
+    if (found) {
+        if (o->use_source_time && ci->capture_ms >= 0 && ci->capture_ms < cur.capture_ms)
+            return not_recorded(res, PL_REC_STALE, "older than the latest recorded version");
+        if (strcmp(hash, cur.hash) == 0) {
+            res->seq = cur.latest_seq;
+            res->state_id = cur.state_id;
+            res->capture_ms = cur.capture_ms;
+            res->status = cur.status;
+            return not_recorded(res, PL_REC_UNCHANGED, NULL);
+        }
+    }
+    const char *status = ci->deleted            ? PL_CI_DELETED
+                         : (!found || cur.deleted) ? PL_CI_DISCOVERED
+                                                   : PL_CI_OK;
+    int64_t state_id = capture;
+    if (o->use_source_time && ci->state_id > state_id)
+        state_id = ci->state_id;
+    if (found && state_id <= cur.state_id)
+        state_id = cur.state_id + 1;
+
+    /* diff against the latest version */
+    struct pl_ci prev;
+    bool have_prev = false;
+    if (found && !cur.deleted && !ci->deleted) {
+        struct pl_ci_row prow;
+        int rc = pl_store_ci_get(b->s, cur.latest_seq, a, &prow, err);
+        if (rc < 0)
+            return -2;
+        if (rc == 1) {
+            if (pl_ci_from_row(a, &prow, &prev, err) < 0)
+                return -2;
+            have_prev = true;
+        }
+    }
+    /* no previous version (new, rediscovered, or being deleted): CREATE / DELETE */
+    struct pl_json *diff = pl_ci_diff(a, have_prev ? &prev : NULL, ci);
+    pl_buf_reset(&b->diff);
+    pl_json_write(&b->diff, diff, PL_JSON_COMPACT);
+
+    if (pl_rec__body(ci, account, region, status, capture, state_id, a, &b->body) < 0)
+        return pl_fail(err, PL_E_INTERNAL, "cannot render CI body");
+    struct pl_ci_row row = {
+        .account = account,
+        .region = region,
+        .resource_type = ci->resource_type,
+        .resource_id = ci->resource_id,
+        .resource_name = ci->resource_name,
+        .status = status,
+        .capture_ms = capture,
+        .state_id = state_id,
+        .body = b->body.data,
+        .body_len = b->body.len,
+        .diff = b->diff.data,
+        .diff_len = b->diff.len,
+    };
+    memcpy(row.hash, hash, sizeof row.hash);
+    if (pl_store_ci_append(b->s, &row, err) < 0)
+        return -2;
+    pl_buf_reset(&b->payload);
+    pl_buf_printf(&b->payload, "{\"seq\":%" PRId64 ",\"status\":\"%s\",\"resourceType\":", row.seq,
+                  status);
+    pl_json_write_str(&b->payload, ci->resource_type, strlen(ci->resource_type));
+    pl_buf_puts(&b->payload, ",\"resourceId\":");
+    pl_json_write_str(&b->payload, ci->resource_id, strlen(ci->resource_id));
+    pl_buf_putc(&b->payload, '}');
+    if (pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED, b->payload.data,
+                            b->payload.len, NULL, err) < 0)
+        return -2;
+    res->outcome = PL_REC_RECORDED;
+    res->status = status;
+    res->seq = row.seq;
+    res->state_id = state_id;
+    res->capture_ms = capture;
+    return 0;
+}
+
+/* ---- batches ---- */
+
+struct pl_rec_batch *pl_rec_batch_begin(struct pl_store *s, const struct pl_rec_opts *opts,
+                                        struct pl_err *err)
+{
+    struct pl_rec_batch *b = pl_xmalloc(sizeof *b);
+    batch_init(b, s, opts);
+    if (pl_store_begin(s, err) < 0) {
+        batch_fini(b);
+        free(b);
+        return NULL;
+    }
+    b->own_tx = true;
+    return b;
+}
+
+static int batch_add_ci(struct pl_rec_batch *b, const struct pl_ci *ci,
+                        struct pl_rec_result *res, struct pl_err *err)
+{
+    if (b->failed)
+        return pl_fail(err, PL_E_INTERNAL, "recorder: the batch has failed");
+    int rc = record(b, ci, res, err);
+    if (rc == -2) {
+        b->failed = true;
+        return -1;
+    }
+    return rc;
+}
+
+int pl_rec_batch_add(struct pl_rec_batch *b, const struct pl_json *in,
+                     struct pl_rec_result *res, struct pl_err *err)
+{
+    pl_arena_reset(&b->tmp);
+    memset(res, 0, sizeof *res);
+    struct pl_ci ci;
+    if (pl_ci_normalize(&b->tmp, in, &ci, err) < 0)
+        return -1;
+    return batch_add_ci(b, &ci, res, err);
+}
+
+int pl_rec_batch_commit(struct pl_rec_batch *b, struct pl_err *err)
+{
+    int rc;
+    if (b->failed) {
+        pl_store_rollback(b->s);
+        rc = pl_fail(err, PL_E_INTERNAL, "recorder: batch rolled back after a store error");
+    } else {
+        rc = pl_store_commit(b->s, err);
+    }
+    batch_fini(b);
+    free(b);
+    return rc;
+}
+
+void pl_rec_batch_abort(struct pl_rec_batch *b)
+{
+    if (!b)
+        return;
+    pl_store_rollback(b->s);
+    batch_fini(b);
+    free(b);
+}
+
+/* ---- single observations ---- */
+
+int pl_recorder_observe_ci(struct pl_store *s, const struct pl_rec_opts *opts,
+                           const struct pl_ci *ci, struct pl_rec_result *res,
+                           struct pl_err *err)
+{
+    struct pl_rec_batch b;
+    batch_init(&b, s, opts);
+    int rc = -1;
+    if (pl_store_begin(s, err) < 0)
+        goto out;
+    rc = record(&b, ci, res, err);
+    if (rc < 0) {
+        pl_store_rollback(s);
+        rc = -1;
+        goto out;
+    }
+    rc = pl_store_commit(s, err);
+out:
+    batch_fini(&b);
+    return rc;
+}
+
+int pl_recorder_observe(struct pl_store *s, const struct pl_rec_opts *opts,
+                        const struct pl_json *in, struct pl_rec_result *res,
+                        struct pl_err *err)
+{
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_ci ci;
+    memset(res, 0, sizeof *res);
+    int rc = pl_ci_normalize(&a, in, &ci, err);
+    if (rc == 0)
+        rc = pl_recorder_observe_ci(s, opts, &ci, res, err);
+    pl_arena_fini(&a);
+    return rc;
+}
+
+/* ---- PutResourceConfig / DeleteResourceConfig ---- */
+
+static bool reserved_type(const char *t)
+{
+    return pl_starts_with(t, "AWS::") || pl_starts_with(t, "Amazon::") ||
+           pl_starts_with(t, "Alexa::");
+}
+
+int pl_recorder_put_resource_config(struct pl_store *s, const char *account, const char *region,
+                                    const struct pl_json *body, struct pl_rec_result *res,
+                                    struct pl_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (!body || body->type != PL_JOBJ)
+        return pl_fail(err, PL_E_VALIDATION, "the request must be a JSON object");
+    const char *type = pl_json_get_str(body, "ResourceType");
+    const char *schema = pl_json_get_str(body, "SchemaVersionId");
+    const char *id = pl_json_get_str(body, "ResourceId");
+    struct pl_json *conf = pl_json_get(body, "Configuration");
+    struct pl_json *name = pl_json_get(body, "ResourceName");
+    struct pl_json *tags = pl_json_get(body, "Tags");
+    if (!type || !*type || strlen(type) > 196)
+        return pl_fail(err, PL_E_VALIDATION,
+                       "1 validation error detected: Value at 'resourceType' failed to satisfy "
+                       "constraint: Member must have length between 1 and 196");
+    if (reserved_type(type))
+        return pl_fail(err, PL_E_VALIDATION,
+                       "PutResourceConfig is for third-party resource types; '%.100s' is an "
+                       "AWS resource type",
+                       type);
+    if (!schema || !*schema || strlen(schema) > 128)
+        return pl_fail(err, PL_E_VALIDATION,
+                       "1 validation error detected: Value at 'schemaVersionId' failed to "
+                       "satisfy constraint: Member must have length between 1 and 128");
+    if (!id || !*id || strlen(id) > 768)
+        return pl_fail(err, PL_E_VALIDATION,
+                       "1 validation error detected: Value at 'resourceId' failed to satisfy "
+                       "constraint: Member must have length between 1 and 768");
+    if (!conf || conf->type != PL_JSTR)
+        return pl_fail(err, PL_E_VALIDATION, "Configuration must be a JSON string");
+    if (conf->len > MAX_CONFIG_BYTES)
+        return pl_fail(err, PL_E_VALIDATION,
+                       "Configuration is larger than the maximum of 64 KB");
+    if (name && name->type != PL_JSTR && name->type != PL_JNULL)
+        return pl_fail(err, PL_E_VALIDATION, "ResourceName must be a string");
+    if (tags && tags->type != PL_JOBJ && tags->type != PL_JNULL)
+        return pl_fail(err, PL_E_VALIDATION, "Tags must be a map of strings");
+    if (tags && tags->type == PL_JOBJ && tags->len > 50)
+        return pl_fail(err, PL_E_VALIDATION, "at most 50 tags");
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_ci ci;
+    int rc = pl_ci_normalize(&a, body, &ci, err);
+    if (rc == 0 && ci.configuration->type != PL_JOBJ)
+        rc = pl_fail(err, PL_E_VALIDATION, "Configuration must be a JSON object");
+    if (rc == 0) {
+        ci.account = account;
+        ci.region = region;
+        struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER, .account = account,
+                                .region = region, .put_resource_config = true};
+        rc = pl_recorder_observe_ci(s, &o, &ci, res, err);
+    }
+    pl_arena_fini(&a);
+    return rc;
+}
+
+int pl_recorder_delete_resource(struct pl_store *s, const char *account, const char *region,
+                                const char *type, const char *id, struct pl_rec_result *res,
+                                struct pl_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (!type || !*type || !id || !*id)
+        return pl_fail(err, PL_E_VALIDATION, "ResourceType and ResourceId are required");
+    if (reserved_type(type))
+        return pl_fail(err, PL_E_VALIDATION,
+                       "DeleteResourceConfig is for third-party resource types; '%.100s' is "
+                       "an AWS resource type",
+                       type);
+    struct pl_arena a;
+    pl_arena_init(&a);
+    int rc = 0;
+    struct pl_resource r;
+    int found = pl_store_resource_get(s, account, region, type, id, &a, &r, err);
+    if (found < 0) {
+        rc = -1;
+    } else if (!found || r.deleted) {
+        /* nothing to delete: still check the recorder runs, as AWS does */
+        struct pl_rec_state st;
+        rc = pl_recorder_state(s, account, region, &a, &st, err);
+        if (rc == 0 && !st.running)
+            rc = pl_fail(err, PL_E_NO_RUNNING_CONFIGURATION_RECORDER,
+                         "There is no configuration recorder running in %s", region);
+        if (rc == 0) {
+            res->outcome = found ? PL_REC_UNCHANGED : PL_REC_NOT_RECORDED;
+            res->reason = found ? NULL : "resource not discovered";
+        }
+    } else {
+        struct pl_ci ci = {
+            .account = account, .region = region, .resource_type = type, .resource_id = id,
+            .resource_name = r.resource_name, .capture_ms = -1, .creation_ms = -1,
+            .state_id = -1, .deleted = true,
+        };
+        ci.configuration = pl_json_new_null(&a);
+        ci.supplementary = pl_json_new_obj(&a);
+        ci.tags = pl_json_new_obj(&a);
+        ci.relationships = pl_json_new_arr(&a);
+        struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER, .account = account,
+                                .region = region, .put_resource_config = true};
+        rc = pl_recorder_observe_ci(s, &o, &ci, res, err);
+    }
+    pl_arena_fini(&a);
+    return rc;
+}
+
+/* ---- retention ---- */
+
+int pl_recorder_enforce_retention(struct pl_store *s, int64_t *deleted, struct pl_err *err)
+{
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_obj *objs;
+    size_t n;
+    int64_t total = 0;
+    int rc = pl_store_obj_list(s, NULL, NULL, PL_KIND_RETENTION, NULL, 0, &a, &objs, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct pl_err perr = {0};
+        struct pl_json *j = pl_json_parse(&a, objs[i].json, objs[i].len, &perr);
+        int64_t days;
+        if (!j || pl_json_i64(pl_json_get(j, "RetentionPeriodInDays"), &days) < 0 || days <= 0)
+            continue;
+        int64_t del = 0;
+        rc = pl_store_prune_before(s, objs[i].account, objs[i].region,
+                                   pl_now_ms() - days * 86400000LL, &del, err);
+        total += del;
+        if (del > 0)
+            PL_LOG(INFO, "recorder", "retention account=%s region=%s days=%" PRId64
+                   " pruned=%" PRId64, objs[i].account, objs[i].region, days, del);
+    }
+    if (deleted)
+        *deleted = total;
+    pl_arena_fini(&a);
+    return rc;
+}

@@ -1,0 +1,1120 @@
+/* sqlite.c — the embedded SQLite implementation of store.h.
+ *
+ * One struct pl_store is one sqlite3 connection plus its prepared statements (prepared lazily,
+ * kept for the connection's life). Not thread-safe: one per thread (store.h).
+ *
+ * Invariants:
+ *   - every write happens inside BEGIN IMMEDIATE ... COMMIT (explicit or one-statement);
+ *   - resources.latest_seq is the seq of the resource's newest config_items row, which is
+ *     never pruned;
+ *   - config_items.seq is allocated by this file under the write lock: MAX(seq)+1 read once
+ *     per transaction, so a CI and its resources row can be written with two statements.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "store/store.h"
+
+/* ---- schema ---- */
+
+static const char *const migrations[] = {
+    /* 1: objects, resources, config_items, outbox */
+    "CREATE TABLE objects("
+    " account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,"
+    " json TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(account, region, kind, name)) WITHOUT ROWID;"
+    "CREATE INDEX objects_kind ON objects(kind, account, region, name);"
+    "CREATE TABLE resources("
+    " id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,"
+    " resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, resource_name TEXT,"
+    " status TEXT NOT NULL, deleted INTEGER NOT NULL, capture_ms INTEGER NOT NULL,"
+    " deletion_ms INTEGER NOT NULL, first_ms INTEGER NOT NULL, state_id INTEGER NOT NULL,"
+    " latest_seq INTEGER NOT NULL, versions INTEGER NOT NULL, hash TEXT NOT NULL,"
+    " UNIQUE(account, region, resource_type, resource_id));"
+    "CREATE TABLE config_items("
+    " seq INTEGER PRIMARY KEY, res INTEGER NOT NULL, status TEXT NOT NULL,"
+    " capture_ms INTEGER NOT NULL, state_id INTEGER NOT NULL, resource_name TEXT,"
+    " hash TEXT NOT NULL, body TEXT NOT NULL, diff TEXT);"
+    "CREATE INDEX config_items_res ON config_items(res, capture_ms, seq);"
+    "CREATE TABLE outbox("
+    " id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL,"
+    " payload TEXT NOT NULL, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt_ms INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+    "CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE done = 0;",
+};
+#define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
+
+/* ---- statements ---- */
+
+enum {
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_MAXSEQ,
+    ST_OBJ_PUT, ST_OBJ_GET, ST_OBJ_DEL, ST_OBJ_LIST, ST_OBJ_LIST_ALL, ST_OBJ_COUNT,
+    ST_RES_UPSERT, ST_CI_INSERT, ST_RES_GET, ST_CI_GET, ST_CI_LATEST,
+    ST_HIST_REV, ST_HIST_FWD, ST_RES_ID,
+    ST_LIST, ST_LIST_DEL, ST_LIST_NAME, ST_LIST_NAME_DEL, ST_LIST_ONE,
+    ST_COUNTS, ST_PRUNE, ST_PARTS,
+    ST_OB_ADD, ST_OB_CLAIM, ST_OB_CLAIM_KIND, ST_OB_TOUCH, ST_OB_DONE, ST_OB_RETRY,
+    ST_OB_PENDING, ST_OB_PENDING_KIND,
+    ST__COUNT
+};
+
+#define CI_COLS                                                                            \
+    "c.seq, r.account, r.region, r.resource_type, r.resource_id, c.resource_name, c.status, " \
+    "c.capture_ms, c.state_id, c.hash, c.body, c.diff"
+#define RES_COLS                                                                           \
+    "account, region, resource_type, resource_id, resource_name, status, deleted, "       \
+    "capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, hash"
+
+static const char *const sql_text[ST__COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_MAXSEQ] = "SELECT COALESCE(MAX(seq), 0) FROM config_items",
+    [ST_OBJ_PUT] = "INSERT INTO objects(account, region, kind, name, json, created_ms, "
+                   "updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO UPDATE "
+                   "SET json = excluded.json, updated_ms = excluded.updated_ms",
+    [ST_OBJ_GET] = "SELECT json, created_ms, updated_ms FROM objects WHERE account = ?1 AND "
+                   "region = ?2 AND kind = ?3 AND name = ?4",
+    [ST_OBJ_DEL] = "DELETE FROM objects WHERE account = ?1 AND region = ?2 AND kind = ?3 AND "
+                   "name = ?4",
+    [ST_OBJ_LIST] = "SELECT account, region, name, json, created_ms, updated_ms FROM objects "
+                    "WHERE account = ?1 AND region = ?2 AND kind = ?3 AND name > ?4 "
+                    "ORDER BY name LIMIT ?5",
+    [ST_OBJ_LIST_ALL] = "SELECT account, region, name, json, created_ms, updated_ms FROM "
+                        "objects WHERE kind = ?3 AND ?4 IS NOT NULL "
+                        "ORDER BY account, region, name LIMIT ?5",
+    [ST_OBJ_COUNT] = "SELECT COUNT(*) FROM objects WHERE account = ?1 AND region = ?2 AND "
+                     "kind = ?3",
+    [ST_RES_UPSERT] =
+        "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
+        "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
+        "hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, ?9, "
+        "?10, 1, ?11) ON CONFLICT DO UPDATE SET resource_name = excluded.resource_name, "
+        "status = excluded.status, deleted = excluded.deleted, capture_ms = "
+        "excluded.capture_ms, deletion_ms = excluded.deletion_ms, state_id = "
+        "excluded.state_id, latest_seq = excluded.latest_seq, versions = versions + 1, "
+        "hash = excluded.hash RETURNING id",
+    [ST_CI_INSERT] = "INSERT INTO config_items(seq, res, status, capture_ms, state_id, "
+                     "resource_name, hash, body, diff) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_RES_GET] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
+                   "resource_type = ?3 AND resource_id = ?4",
+    [ST_CI_GET] = "SELECT " CI_COLS " FROM config_items c JOIN resources r ON r.id = c.res "
+                  "WHERE c.seq = ?1",
+    [ST_CI_LATEST] = "SELECT " CI_COLS " FROM resources r JOIN config_items c ON "
+                     "c.seq = r.latest_seq WHERE r.account = ?1 AND r.region = ?2 AND "
+                     "r.resource_type = ?3 AND r.resource_id = ?4",
+    [ST_RES_ID] = "SELECT id FROM resources WHERE account = ?1 AND region = ?2 AND "
+                  "resource_type = ?3 AND resource_id = ?4",
+    [ST_HIST_REV] = "SELECT " CI_COLS " FROM config_items c JOIN resources r ON r.id = c.res "
+                    "WHERE c.res = ?1 AND c.capture_ms >= ?2 AND c.capture_ms <= ?3 AND "
+                    "(c.capture_ms, c.seq) < (?4, ?5) ORDER BY c.capture_ms DESC, c.seq DESC "
+                    "LIMIT ?6",
+    [ST_HIST_FWD] = "SELECT " CI_COLS " FROM config_items c JOIN resources r ON r.id = c.res "
+                    "WHERE c.res = ?1 AND c.capture_ms >= ?2 AND c.capture_ms <= ?3 AND "
+                    "(c.capture_ms, c.seq) > (?4, ?5) ORDER BY c.capture_ms, c.seq LIMIT ?6",
+    [ST_LIST] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
+                "resource_type = ?3 AND resource_id > ?4 AND deleted = 0 ORDER BY resource_id "
+                "LIMIT ?5",
+    [ST_LIST_DEL] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
+                    "resource_type = ?3 AND resource_id > ?4 ORDER BY resource_id LIMIT ?5",
+    [ST_LIST_NAME] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 "
+                     "AND resource_type = ?3 AND resource_id > ?4 AND deleted = 0 AND "
+                     "resource_name = ?6 ORDER BY resource_id LIMIT ?5",
+    [ST_LIST_NAME_DEL] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = "
+                         "?2 AND resource_type = ?3 AND resource_id > ?4 AND resource_name = ?6 "
+                         "ORDER BY resource_id LIMIT ?5",
+    [ST_LIST_ONE] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
+                    "resource_type = ?3 AND resource_id = ?4",
+    [ST_COUNTS] = "SELECT resource_type, COUNT(*) FROM resources WHERE account = ?1 AND "
+                  "region = ?2 AND deleted = 0 GROUP BY resource_type",
+    [ST_PRUNE] = "DELETE FROM config_items WHERE seq IN (SELECT c.seq FROM resources r JOIN "
+                 "config_items c ON c.res = r.id WHERE r.account = ?1 AND r.region = ?2 AND "
+                 "c.capture_ms < ?3 AND c.seq <> r.latest_seq)",
+    [ST_PARTS] = "SELECT DISTINCT account, region FROM resources ORDER BY 1, 2",
+    [ST_OB_ADD] = "INSERT INTO outbox(account, region, kind, payload, created_ms, "
+                  "next_attempt_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
+    [ST_OB_CLAIM] = "SELECT id, account, region, kind, payload, created_ms, attempts, "
+                    "last_error FROM outbox WHERE done = 0 AND next_attempt_ms <= ?1 "
+                    "ORDER BY next_attempt_ms, id LIMIT ?2",
+    [ST_OB_CLAIM_KIND] = "SELECT id, account, region, kind, payload, created_ms, attempts, "
+                         "last_error FROM outbox WHERE done = 0 AND next_attempt_ms <= ?1 AND "
+                         "kind = ?3 ORDER BY next_attempt_ms, id LIMIT ?2",
+    [ST_OB_TOUCH] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2 WHERE "
+                    "id = ?1",
+    [ST_OB_DONE] = "UPDATE outbox SET done = 1 WHERE id = ?1",
+    [ST_OB_RETRY] = "UPDATE outbox SET next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1",
+    [ST_OB_PENDING] = "SELECT COUNT(*) FROM outbox WHERE done = 0",
+    [ST_OB_PENDING_KIND] = "SELECT COUNT(*) FROM outbox WHERE done = 0 AND kind = ?1",
+};
+
+struct pl_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__COUNT];
+    int depth;         /* nesting of pl_store_begin */
+    bool doomed;       /* a nested rollback happened: the outer commit fails */
+    int64_t next_seq;  /* next config_items.seq in this transaction, 0 = not read yet */
+    char path[4096];
+};
+
+static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
+{
+    int rc = sqlite3_extended_errcode(s->db);
+    enum pl_errcode code = PL_E_INTERNAL;
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        code = PL_E_UNAVAILABLE;
+    else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
+        code = PL_E_IO;
+    PL_LOG(ERROR, "store", "op=%s rc=%d err=\"%s\"", what, rc, sqlite3_errmsg(s->db));
+    return pl_fail(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* The cached statement i, reset and with bindings cleared; NULL with err set on failure. */
+static sqlite3_stmt *stmt(struct pl_store *s, int i, struct pl_err *err)
+{
+    if (!s->st[i]) {
+        if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK) {
+            db_fail(s, err, "prepare");
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(s->st[i]);
+        sqlite3_clear_bindings(s->st[i]);
+    }
+    return s->st[i];
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static const char *col_dup(struct pl_arena *a, sqlite3_stmt *q, int i)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return NULL;
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return pl_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, i));
+}
+
+/* Runs a statement without results; the statement is reset afterwards. */
+static int step_done(struct pl_store *s, sqlite3_stmt *q, struct pl_err *err, const char *what)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(s, err, what);
+    return 0;
+}
+
+static int exec(struct pl_store *s, const char *sql, struct pl_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        pl_fail(err, PL_E_INTERNAL, "store: %s", msg ? msg : "exec failed");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- open / close ---- */
+
+static int migrate(struct pl_store *s, struct pl_err *err)
+{
+    sqlite3_stmt *q;
+    int v = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(s, err, "user_version");
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (v > SCHEMA_VERSION)
+        return pl_fail(err, PL_E_INTERNAL,
+                       "store: database schema %d is newer than this plumb (%d)", v,
+                       SCHEMA_VERSION);
+    if (v == SCHEMA_VERSION)
+        return 0;
+    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    /* re-read under the lock: another process may have migrated meanwhile */
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    for (; v < SCHEMA_VERSION; v++) {
+        if (exec(s, migrations[v], err) < 0)
+            goto fail;
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (exec(s, sql, err) < 0)
+            goto fail;
+        PL_LOG(INFO, "store", "migration=%d path=%s", v + 1, s->path);
+    }
+    return exec(s, "COMMIT", err);
+fail:
+    exec(s, "ROLLBACK", NULL);
+    return pl_fail(err, PL_E_INTERNAL, "store: migration %d failed", v + 1);
+}
+
+int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err)
+{
+    *out = NULL;
+    if (!spec || !*spec)
+        return pl_fail(err, PL_E_VALIDATION, "store: empty data directory");
+    if (pl_starts_with(spec, "postgres://") || pl_starts_with(spec, "postgresql://"))
+        return pl_fail(err, PL_E_VALIDATION, "store: the PostgreSQL backend is not built yet");
+    struct pl_store *s = pl_xcalloc(1, sizeof *s);
+    struct stat stbuf;
+    if (stat(spec, &stbuf) == 0 && S_ISREG(stbuf.st_mode)) {
+        pl_strlcpy(s->path, spec, sizeof s->path); /* a database file given directly */
+    } else {
+        if (!(flags & PL_STORE_READONLY) && mkdir(spec, 0700) < 0 && errno != EEXIST) {
+            pl_fail(err, PL_E_IO, "store: cannot create %s: %s", spec, strerror(errno));
+            free(s);
+            return -1;
+        }
+        snprintf(s->path, sizeof s->path, "%s/plumb.db", spec);
+    }
+    int oflags = (flags & PL_STORE_READONLY) ? SQLITE_OPEN_READONLY
+                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    oflags |= SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(s->path, &s->db, oflags, NULL) != SQLITE_OK) {
+        pl_fail(err, PL_E_IO, "store: cannot open %s: %s", s->path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_close(s->db);
+        free(s);
+        return -1;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    if (!(flags & PL_STORE_READONLY)) {
+        if (exec(s, "PRAGMA journal_mode=WAL", err) < 0)
+            goto fail;
+    }
+    if (exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; "
+                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
+             err) < 0)
+        goto fail;
+    if (!(flags & PL_STORE_READONLY) && migrate(s, err) < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    pl_store_close(s);
+    return -1;
+}
+
+void pl_store_close(struct pl_store *s)
+{
+    if (!s)
+        return;
+    if (s->depth > 0)
+        exec(s, "ROLLBACK", NULL);
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int pl_store_schema_version(struct pl_store *s)
+{
+    (void)s;
+    return SCHEMA_VERSION;
+}
+
+/* ---- transactions ---- */
+
+int pl_store_begin(struct pl_store *s, struct pl_err *err)
+{
+    if (s->depth++ > 0)
+        return 0;
+    s->doomed = false;
+    s->next_seq = 0;
+    sqlite3_stmt *q = stmt(s, ST_BEGIN, err);
+    if (!q || step_done(s, q, err, "begin") < 0) {
+        s->depth = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int pl_store_commit(struct pl_store *s, struct pl_err *err)
+{
+    if (s->depth <= 0)
+        return pl_fail(err, PL_E_INTERNAL, "store: commit without begin");
+    if (--s->depth > 0)
+        return 0;
+    if (s->doomed) {
+        s->doomed = false;
+        return pl_fail(err, PL_E_INTERNAL, "store: transaction was rolled back");
+    }
+    sqlite3_stmt *q = stmt(s, ST_COMMIT, err);
+    if (!q || step_done(s, q, err, "commit") < 0) {
+        if (sqlite3_get_autocommit(s->db) == 0)
+            exec(s, "ROLLBACK", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+void pl_store_rollback(struct pl_store *s)
+{
+    if (s->depth <= 0)
+        return;
+    if (!s->doomed && sqlite3_get_autocommit(s->db) == 0) {
+        struct pl_err e = {0};
+        sqlite3_stmt *q = stmt(s, ST_ROLLBACK, &e);
+        if (q)
+            step_done(s, q, &e, "rollback");
+    }
+    if (--s->depth > 0)
+        s->doomed = true;
+    else
+        s->doomed = false;
+}
+
+bool pl_store_in_tx(const struct pl_store *s)
+{
+    return s->depth > 0;
+}
+
+/* Wraps a single write in a transaction when none is open. */
+static int auto_begin(struct pl_store *s, bool *began, struct pl_err *err)
+{
+    *began = false;
+    if (s->depth > 0)
+        return 0;
+    if (pl_store_begin(s, err) < 0)
+        return -1;
+    *began = true;
+    return 0;
+}
+
+static int auto_end(struct pl_store *s, bool began, int rc, struct pl_err *err)
+{
+    if (!began)
+        return rc;
+    if (rc < 0) {
+        pl_store_rollback(s);
+        return rc;
+    }
+    return pl_store_commit(s, err);
+}
+
+/* ---- objects ---- */
+
+int pl_store_obj_put(struct pl_store *s, const char *account, const char *region,
+                     const char *kind, const char *name, const char *json, size_t len,
+                     struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OBJ_PUT, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, kind);
+    bind_text(q, 4, name);
+    sqlite3_bind_text(q, 5, json, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, pl_now_ms());
+    return step_done(s, q, err, "obj_put");
+}
+
+int pl_store_obj_get(struct pl_store *s, const char *account, const char *region,
+                     const char *kind, const char *name, struct pl_arena *a,
+                     struct pl_obj *out, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OBJ_GET, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, kind);
+    bind_text(q, 4, name);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(q);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return db_fail(s, err, "obj_get");
+    }
+    memset(out, 0, sizeof *out);
+    out->account = pl_arena_strdup(a, account);
+    out->region = pl_arena_strdup(a, region);
+    out->kind = pl_arena_strdup(a, kind);
+    out->name = pl_arena_strdup(a, name);
+    out->json = col_dup(a, q, 0);
+    out->len = (size_t)sqlite3_column_bytes(q, 0);
+    out->created_ms = sqlite3_column_int64(q, 1);
+    out->updated_ms = sqlite3_column_int64(q, 2);
+    sqlite3_reset(q);
+    return 1;
+}
+
+int pl_store_obj_delete(struct pl_store *s, const char *account, const char *region,
+                        const char *kind, const char *name, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OBJ_DEL, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, kind);
+    bind_text(q, 4, name);
+    if (step_done(s, q, err, "obj_delete") < 0)
+        return -1;
+    return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int pl_store_obj_list(struct pl_store *s, const char *account, const char *region,
+                      const char *kind, const char *after, int limit, struct pl_arena *a,
+                      struct pl_obj **items, size_t *n, struct pl_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, account ? ST_OBJ_LIST : ST_OBJ_LIST_ALL, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, kind);
+    bind_text(q, 4, after ? after : "");
+    sqlite3_bind_int64(q, 5, limit > 0 ? limit : -1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct pl_obj *ni = pl_arena_alloc(a, ncap * sizeof *ni);
+            if (*n)
+                memcpy(ni, *items, *n * sizeof *ni);
+            *items = ni;
+            cap = ncap;
+        }
+        struct pl_obj *o = &(*items)[(*n)++];
+        o->account = col_dup(a, q, 0);
+        o->region = col_dup(a, q, 1);
+        o->kind = pl_arena_strdup(a, kind);
+        o->name = col_dup(a, q, 2);
+        o->json = col_dup(a, q, 3);
+        o->len = (size_t)sqlite3_column_bytes(q, 3);
+        o->created_ms = sqlite3_column_int64(q, 4);
+        o->updated_ms = sqlite3_column_int64(q, 5);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, err, "obj_list");
+    return 0;
+}
+
+int pl_store_obj_count(struct pl_store *s, const char *account, const char *region,
+                       const char *kind, int64_t *count, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OBJ_COUNT, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, kind);
+    int rc = sqlite3_step(q);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(s, err, "obj_count");
+    return 0;
+}
+
+/* ---- CIs ---- */
+
+static void read_ci(struct pl_arena *a, sqlite3_stmt *q, struct pl_ci_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->seq = sqlite3_column_int64(q, 0);
+    r->account = col_dup(a, q, 1);
+    r->region = col_dup(a, q, 2);
+    r->resource_type = col_dup(a, q, 3);
+    r->resource_id = col_dup(a, q, 4);
+    r->resource_name = col_dup(a, q, 5);
+    r->status = col_dup(a, q, 6);
+    r->capture_ms = sqlite3_column_int64(q, 7);
+    r->state_id = sqlite3_column_int64(q, 8);
+    const char *h = (const char *)sqlite3_column_text(q, 9);
+    pl_strlcpy(r->hash, h ? h : "", sizeof r->hash);
+    r->body = col_dup(a, q, 10);
+    r->body_len = (size_t)sqlite3_column_bytes(q, 10);
+    r->diff = col_dup(a, q, 11);
+    r->diff_len = r->diff ? (size_t)sqlite3_column_bytes(q, 11) : 0;
+}
+
+static void read_res(struct pl_arena *a, sqlite3_stmt *q, struct pl_resource *r)
+{
+    memset(r, 0, sizeof *r);
+    r->account = col_dup(a, q, 0);
+    r->region = col_dup(a, q, 1);
+    r->resource_type = col_dup(a, q, 2);
+    r->resource_id = col_dup(a, q, 3);
+    r->resource_name = col_dup(a, q, 4);
+    r->status = col_dup(a, q, 5);
+    r->deleted = sqlite3_column_int(q, 6) != 0;
+    r->capture_ms = sqlite3_column_int64(q, 7);
+    r->deletion_ms = sqlite3_column_int64(q, 8);
+    r->first_ms = sqlite3_column_int64(q, 9);
+    r->state_id = sqlite3_column_int64(q, 10);
+    r->latest_seq = sqlite3_column_int64(q, 11);
+    r->versions = sqlite3_column_int64(q, 12);
+    const char *h = (const char *)sqlite3_column_text(q, 13);
+    pl_strlcpy(r->hash, h ? h : "", sizeof r->hash);
+}
+
+static bool status_deleted(const char *st)
+{
+    return st && (strcmp(st, PL_CI_DELETED) == 0 || strcmp(st, PL_CI_DELETED_NOT_RECORDED) == 0);
+}
+
+int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err)
+{
+    if (s->depth <= 0)
+        return pl_fail(err, PL_E_INTERNAL, "store: ci_append outside a transaction");
+    sqlite3_stmt *q;
+    if (s->next_seq == 0) {
+        if (!(q = stmt(s, ST_MAXSEQ, err)))
+            return -1;
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            sqlite3_reset(q);
+            return db_fail(s, err, "maxseq");
+        }
+        s->next_seq = sqlite3_column_int64(q, 0) + 1;
+        sqlite3_reset(q);
+    }
+    int64_t seq = s->next_seq;
+    if (!(q = stmt(s, ST_RES_UPSERT, err)))
+        return -1;
+    bind_text(q, 1, ci->account);
+    bind_text(q, 2, ci->region);
+    bind_text(q, 3, ci->resource_type);
+    bind_text(q, 4, ci->resource_id);
+    bind_text(q, 5, ci->resource_name);
+    bind_text(q, 6, ci->status);
+    sqlite3_bind_int(q, 7, status_deleted(ci->status));
+    sqlite3_bind_int64(q, 8, ci->capture_ms);
+    sqlite3_bind_int64(q, 9, ci->state_id);
+    sqlite3_bind_int64(q, 10, seq);
+    bind_text(q, 11, ci->hash);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return db_fail(s, err, "resource_upsert");
+    }
+    int64_t res = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    if (!(q = stmt(s, ST_CI_INSERT, err)))
+        return -1;
+    sqlite3_bind_int64(q, 1, seq);
+    sqlite3_bind_int64(q, 2, res);
+    bind_text(q, 3, ci->status);
+    sqlite3_bind_int64(q, 4, ci->capture_ms);
+    sqlite3_bind_int64(q, 5, ci->state_id);
+    bind_text(q, 6, ci->resource_name);
+    bind_text(q, 7, ci->hash);
+    sqlite3_bind_text(q, 8, ci->body, (int)ci->body_len, SQLITE_STATIC);
+    if (ci->diff)
+        sqlite3_bind_text(q, 9, ci->diff, (int)ci->diff_len, SQLITE_STATIC);
+    if (step_done(s, q, err, "ci_insert") < 0)
+        return -1;
+    s->next_seq++;
+    ci->seq = seq;
+    return 0;
+}
+
+int pl_store_resource_get(struct pl_store *s, const char *account, const char *region,
+                          const char *type, const char *id, struct pl_arena *a,
+                          struct pl_resource *out, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_RES_GET, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, type);
+    bind_text(q, 4, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        read_res(a, q, out);
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return db_fail(s, err, "resource_get");
+}
+
+static int ci_one(struct pl_store *s, sqlite3_stmt *q, struct pl_arena *a,
+                  struct pl_ci_row *out, struct pl_err *err)
+{
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        read_ci(a, q, out);
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return db_fail(s, err, "ci_get");
+}
+
+int pl_store_ci_get(struct pl_store *s, int64_t seq, struct pl_arena *a, struct pl_ci_row *out,
+                    struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_CI_GET, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, seq);
+    return ci_one(s, q, a, out, err);
+}
+
+int pl_store_ci_latest(struct pl_store *s, const char *account, const char *region,
+                       const char *type, const char *id, struct pl_arena *a,
+                       struct pl_ci_row *out, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_CI_LATEST, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, type);
+    bind_text(q, 4, id);
+    return ci_one(s, q, a, out, err);
+}
+
+/* ---- cursors: "<tag>.<a>.<b>.<check>", check = 32 bits of a hash of the query ---- */
+
+static uint32_t qcheck(const char *const *parts, size_t n, int64_t x)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = parts[i] ? parts[i] : "\x01";
+        h ^= pl_fnv1a(p, strlen(p)) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    }
+    h ^= pl_fnv1a(&x, sizeof x);
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static char *cursor_make(struct pl_arena *a, char tag, int64_t x, int64_t y, uint32_t check)
+{
+    return pl_arena_printf(a, "%c%" PRIx64 "-%" PRIx64 "-%08x", tag, (uint64_t)x, (uint64_t)y,
+                           check);
+}
+
+/* Parses a cursor made by cursor_make with the same tag and check. */
+static int cursor_parse(const char *c, char tag, uint32_t check, int64_t *x, int64_t *y,
+                        struct pl_err *err)
+{
+    uint64_t ux, uy;
+    unsigned int ck;
+    int used = 0;
+    if (!c || c[0] != tag || sscanf(c + 1, "%" SCNx64 "-%" SCNx64 "-%8x%n", &ux, &uy, &ck,
+                                     &used) != 3 ||
+        c[1 + used] != '\0' || ck != check)
+        return pl_fail(err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+    *x = (int64_t)ux;
+    *y = (int64_t)uy;
+    return 0;
+}
+
+/* A growable arena array. */
+static void *grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *na = pl_arena_alloc(a, ncap * elem);
+    if (n)
+        memcpy(na, arr, n * elem);
+    *cap = ncap;
+    return na;
+}
+
+int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct pl_arena *a,
+                     struct pl_ci_row **rows, size_t *n, char **next, struct pl_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    *next = NULL;
+    const char *parts[] = {hq->account, hq->region, hq->resource_type, hq->resource_id};
+    uint32_t check = qcheck(parts, 4, hq->earlier_ms ^ (hq->later_ms * 31) ^ hq->forward);
+    int64_t cap_ms, cseq;
+    if (hq->cursor) {
+        if (cursor_parse(hq->cursor, 'h', check, &cap_ms, &cseq, err) < 0)
+            return -1;
+    } else if (hq->forward) {
+        cap_ms = INT64_MIN;
+        cseq = INT64_MIN;
+    } else {
+        cap_ms = INT64_MAX;
+        cseq = INT64_MAX;
+    }
+    int limit = hq->limit > 0 ? hq->limit : 10;
+    sqlite3_stmt *q = stmt(s, ST_RES_ID, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, hq->account);
+    bind_text(q, 2, hq->region);
+    bind_text(q, 3, hq->resource_type);
+    bind_text(q, 4, hq->resource_id);
+    int rc = sqlite3_step(q);
+    int64_t res = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return db_fail(s, err, "history");
+    if (!(q = stmt(s, hq->forward ? ST_HIST_FWD : ST_HIST_REV, err)))
+        return -1;
+    sqlite3_bind_int64(q, 1, res);
+    sqlite3_bind_int64(q, 2, hq->earlier_ms);
+    sqlite3_bind_int64(q, 3, hq->later_ms);
+    sqlite3_bind_int64(q, 4, cap_ms);
+    sqlite3_bind_int64(q, 5, cseq);
+    sqlite3_bind_int64(q, 6, (int64_t)limit + 1);
+    size_t cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)limit) {
+            struct pl_ci_row *last = &(*rows)[*n - 1];
+            *next = cursor_make(a, 'h', last->capture_ms, last->seq, check);
+            break;
+        }
+        *rows = grow(a, *rows, *n, &cap, sizeof **rows);
+        read_ci(a, q, &(*rows)[(*n)++]);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(s, err, "history");
+    return 0;
+}
+
+int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, struct pl_arena *a,
+                            struct pl_resource **items, size_t *n, char **next,
+                            struct pl_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    *next = NULL;
+    int limit = lq->limit > 0 ? lq->limit : 100;
+    size_t cap = 0;
+    const char *parts[] = {lq->account, lq->region, lq->resource_type, lq->name};
+    uint32_t check = qcheck(parts, 4, (int64_t)lq->include_deleted * 7 + (int64_t)lq->nids);
+    if (lq->ids) {
+        /* resourceIds: look each up, in the order given; cursor = index into ids */
+        int64_t start = 0, unused;
+        if (lq->cursor && cursor_parse(lq->cursor, 'i', check, &start, &unused, err) < 0)
+            return -1;
+        for (size_t i = (size_t)start; i < lq->nids; i++) {
+            if (*n == (size_t)limit) {
+                *next = cursor_make(a, 'i', (int64_t)i, 0, check);
+                break;
+            }
+            sqlite3_stmt *q = stmt(s, ST_LIST_ONE, err);
+            if (!q)
+                return -1;
+            bind_text(q, 1, lq->account);
+            bind_text(q, 2, lq->region);
+            bind_text(q, 3, lq->resource_type);
+            bind_text(q, 4, lq->ids[i]);
+            int rc = sqlite3_step(q);
+            if (rc == SQLITE_ROW) {
+                struct pl_resource r;
+                read_res(a, q, &r);
+                if (!r.deleted || lq->include_deleted) {
+                    *items = grow(a, *items, *n, &cap, sizeof **items);
+                    (*items)[(*n)++] = r;
+                }
+            }
+            sqlite3_reset(q);
+            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return db_fail(s, err, "list");
+        }
+        return 0;
+    }
+    const char *after = "";
+    if (lq->cursor) {
+        /* cursor: 'l' + hex of the last resource id */
+        if (lq->cursor[0] != 'l')
+            return pl_fail(err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+        const char *dash = strrchr(lq->cursor, '-');
+        unsigned int ck = 0;
+        if (!dash || sscanf(dash + 1, "%8x", &ck) != 1 || ck != check ||
+            (dash - lq->cursor - 1) % 2 != 0)
+            return pl_fail(err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+        size_t hl = (size_t)(dash - lq->cursor - 1);
+        char *id = pl_arena_alloc(a, hl / 2 + 1);
+        for (size_t i = 0; i < hl / 2; i++) {
+            unsigned int byte;
+            if (sscanf(lq->cursor + 1 + 2 * i, "%2x", &byte) != 1)
+                return pl_fail(err, PL_E_INVALID_NEXT_TOKEN,
+                               "The nextToken provided is invalid");
+            id[i] = (char)byte;
+        }
+        after = id;
+    }
+    int which = lq->name ? (lq->include_deleted ? ST_LIST_NAME_DEL : ST_LIST_NAME)
+                         : (lq->include_deleted ? ST_LIST_DEL : ST_LIST);
+    sqlite3_stmt *q = stmt(s, which, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, lq->account);
+    bind_text(q, 2, lq->region);
+    bind_text(q, 3, lq->resource_type);
+    bind_text(q, 4, after);
+    sqlite3_bind_int64(q, 5, (int64_t)limit + 1);
+    if (lq->name)
+        bind_text(q, 6, lq->name);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)limit) {
+            const char *last = (*items)[*n - 1].resource_id;
+            size_t l = strlen(last);
+            char *c = pl_arena_alloc(a, 2 * l + 16);
+            c[0] = 'l';
+            pl_hex((const unsigned char *)last, l, c + 1);
+            snprintf(c + 1 + 2 * l, 15, "-%08x", check);
+            *next = c;
+            break;
+        }
+        *items = grow(a, *items, *n, &cap, sizeof **items);
+        read_res(a, q, &(*items)[(*n)++]);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(s, err, "list");
+    return 0;
+}
+
+static int cmp_count(const void *x, const void *y)
+{
+    const struct pl_type_count *a = x, *b = y;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->resource_type, b->resource_type);
+}
+
+int pl_store_resource_counts(struct pl_store *s, const char *account, const char *region,
+                             const char *const *types, size_t ntypes, int limit,
+                             const char *cursor, struct pl_arena *a,
+                             struct pl_type_count **items, size_t *n, int64_t *total,
+                             char **next, struct pl_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    *total = 0;
+    *next = NULL;
+    const char *parts[] = {account, region};
+    int64_t tsum = 0;
+    for (size_t i = 0; i < ntypes; i++)
+        tsum += (int64_t)pl_fnv1a(types[i], strlen(types[i]));
+    uint32_t check = qcheck(parts, 2, tsum ^ (int64_t)ntypes);
+    int64_t off = 0, unused;
+    if (cursor && cursor_parse(cursor, 'c', check, &off, &unused, err) < 0)
+        return -1;
+    sqlite3_stmt *q = stmt(s, ST_COUNTS, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    struct pl_type_count *all = NULL;
+    size_t nall = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(q, 0);
+        if (types) {
+            bool want = false;
+            for (size_t i = 0; i < ntypes && !want; i++)
+                want = strcmp(types[i], t) == 0;
+            if (!want)
+                continue;
+        }
+        all = grow(a, all, nall, &cap, sizeof *all);
+        all[nall].resource_type = pl_arena_strdup(a, t);
+        all[nall].count = sqlite3_column_int64(q, 1);
+        *total += all[nall].count;
+        nall++;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, err, "counts");
+    if (nall)
+        qsort(all, nall, sizeof *all, cmp_count);
+    if (off > (int64_t)nall)
+        return pl_fail(err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+    size_t lim = limit > 0 ? (size_t)limit : 100;
+    *items = all + off;
+    *n = nall - (size_t)off;
+    if (*n > lim) {
+        *n = lim;
+        *next = cursor_make(a, 'c', off + (int64_t)lim, 0, check);
+    }
+    return 0;
+}
+
+int pl_store_prune_before(struct pl_store *s, const char *account, const char *region,
+                          int64_t ms, int64_t *deleted, struct pl_err *err)
+{
+    bool began;
+    if (auto_begin(s, &began, err) < 0)
+        return -1;
+    int rc = -1;
+    sqlite3_stmt *q = stmt(s, ST_PRUNE, err);
+    if (q) {
+        bind_text(q, 1, account);
+        bind_text(q, 2, region);
+        sqlite3_bind_int64(q, 3, ms);
+        rc = step_done(s, q, err, "prune");
+        if (rc == 0 && deleted)
+            *deleted = sqlite3_changes(s->db);
+    }
+    return auto_end(s, began, rc, err);
+}
+
+int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_row **items,
+                        size_t *n, struct pl_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, ST_PARTS, err);
+    if (!q)
+        return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *items = grow(a, *items, *n, &cap, sizeof **items);
+        (*items)[*n].account = col_dup(a, q, 0);
+        (*items)[*n].region = col_dup(a, q, 1);
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, err, "partitions");
+    return 0;
+}
+
+/* ---- outbox ---- */
+
+int pl_store_outbox_add(struct pl_store *s, const char *account, const char *region,
+                        const char *kind, const char *payload, size_t len, int64_t *id,
+                        struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OB_ADD, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, kind);
+    sqlite3_bind_text(q, 4, payload, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, pl_now_ms());
+    if (step_done(s, q, err, "outbox_add") < 0)
+        return -1;
+    if (id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t lease_ms,
+                          struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
+                          struct pl_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    bool began;
+    if (auto_begin(s, &began, err) < 0)
+        return -1;
+    int64_t now = pl_now_ms();
+    int rc = -1;
+    sqlite3_stmt *q = stmt(s, kind ? ST_OB_CLAIM_KIND : ST_OB_CLAIM, err);
+    if (q) {
+        sqlite3_bind_int64(q, 1, now);
+        sqlite3_bind_int64(q, 2, max > 0 ? max : 100);
+        if (kind)
+            bind_text(q, 3, kind);
+        size_t cap = 0;
+        int src;
+        while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+            *items = grow(a, *items, *n, &cap, sizeof **items);
+            struct pl_outbox_item *it = &(*items)[(*n)++];
+            memset(it, 0, sizeof *it);
+            it->id = sqlite3_column_int64(q, 0);
+            it->account = col_dup(a, q, 1);
+            it->region = col_dup(a, q, 2);
+            it->kind = col_dup(a, q, 3);
+            it->payload = col_dup(a, q, 4);
+            it->len = (size_t)sqlite3_column_bytes(q, 4);
+            it->created_ms = sqlite3_column_int64(q, 5);
+            it->attempts = sqlite3_column_int(q, 6) + 1;
+            it->last_error = col_dup(a, q, 7);
+            it->next_attempt_ms = now + lease_ms;
+        }
+        sqlite3_reset(q);
+        rc = (src == SQLITE_DONE) ? 0 : db_fail(s, err, "outbox_claim");
+        for (size_t i = 0; rc == 0 && i < *n; i++) {
+            sqlite3_stmt *u = stmt(s, ST_OB_TOUCH, err);
+            if (!u) {
+                rc = -1;
+                break;
+            }
+            sqlite3_bind_int64(u, 1, (*items)[i].id);
+            sqlite3_bind_int64(u, 2, now + lease_ms);
+            rc = step_done(s, u, err, "outbox_claim");
+        }
+    }
+    return auto_end(s, began, rc, err);
+}
+
+int pl_store_outbox_complete(struct pl_store *s, int64_t id, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OB_DONE, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, id);
+    return step_done(s, q, err, "outbox_complete");
+}
+
+int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_ms,
+                          const char *error, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OB_RETRY, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, next_attempt_ms);
+    bind_text(q, 3, error);
+    return step_done(s, q, err, "outbox_retry");
+}
+
+int pl_store_outbox_pending(struct pl_store *s, const char *kind, int64_t *count,
+                            struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, kind ? ST_OB_PENDING_KIND : ST_OB_PENDING, err);
+    if (!q)
+        return -1;
+    if (kind)
+        bind_text(q, 1, kind);
+    int rc = sqlite3_step(q);
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(s, err, "outbox_pending");
+    return 0;
+}
