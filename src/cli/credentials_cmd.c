@@ -1,0 +1,131 @@
+/* credentials_cmd.c — `plumb credentials add|list|revoke`: manages the access keys of a data
+ * directory (DIR/credentials.json, see http/creds.h). A running `plumb serve` on the same
+ * directory picks changes up within ~100 ms, so a revoked key stops working at once.
+ * Secrets are printed only by `add`, once, for the person who asked for them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "http/creds.h"
+
+struct cred_opts {
+    const char *data, *account;
+    int json;
+    const char *pos[2];
+    int npos;
+};
+
+static int cred_usage(void)
+{
+    fprintf(stderr,
+            "usage: plumb credentials add [--account 123456789012] [--data DIR] [--json]\n"
+            "       plumb credentials list [--data DIR] [--json]\n"
+            "       plumb credentials revoke KEYID [--data DIR]\n"
+            "default --data ./plumb-data\n");
+    return 2;
+}
+
+static int parse(int argc, char **argv, struct cred_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+        } else if (strcmp(a, "--data") == 0 && i + 1 < argc) {
+            o->data = argv[++i];
+        } else if (strcmp(a, "--account") == 0 && i + 1 < argc) {
+            o->account = argv[++i];
+        } else if (a[0] == '-' || o->npos == 2) {
+            return -1;
+        } else {
+            o->pos[o->npos++] = a;
+        }
+    }
+    return o->npos >= 1 ? 0 : -1;
+}
+
+static int cmd_add(const struct cred_opts *o)
+{
+    struct pl_cred c;
+    struct pl_err err = {0};
+    if (pl_creds_add(o->data, o->account, &c, &err) < 0) {
+        fprintf(stderr, "plumb credentials: %s\n", err.msg);
+        return err.code == PL_E_VALIDATION ? 2 : 1;
+    }
+    if (o->json)
+        printf("{\"accessKeyId\":\"%s\",\"secretAccessKey\":\"%s\",\"account\":\"%s\"}\n",
+               c.access_key, c.secret, c.account);
+    else
+        printf("created access key %s for account %s\n"
+               "export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s "
+               "AWS_DEFAULT_REGION=us-east-1\n",
+               c.access_key, c.account, c.access_key, c.secret);
+    memset(c.secret, 0, sizeof c.secret);
+    return 0;
+}
+
+static int cmd_list(const struct cred_opts *o)
+{
+    struct pl_cred *k = NULL;
+    size_t n = 0;
+    struct pl_err err = {0};
+    char created[32];
+    if (pl_creds_read(o->data, &k, &n, &err) < 0) {
+        fprintf(stderr, "plumb credentials: %s\n", err.msg);
+        return 1;
+    }
+    if (o->json)
+        printf("[");
+    else
+        printf("%-24s %-12s %-20s %s\n", "ACCESS KEY ID", "ACCOUNT", "CREATED", "STATUS");
+    for (size_t i = 0; i < n; i++) {
+        pl_time_iso8601(k[i].created_ms, created);
+        if (o->json)
+            printf("%s{\"accessKeyId\":\"%s\",\"account\":\"%s\",\"created\":\"%s\","
+                   "\"revoked\":%s}",
+                   i ? "," : "", k[i].access_key, k[i].account, created,
+                   k[i].revoked ? "true" : "false");
+        else
+            printf("%-24s %-12s %-20s %s\n", k[i].access_key, k[i].account, created,
+                   k[i].revoked ? "revoked" : "active");
+    }
+    if (o->json)
+        printf("]\n");
+    else if (n == 0)
+        printf("(no keys in %s/%s; `plumb serve` creates one on first start)\n", o->data,
+               PL_CREDS_FILE);
+    free(k);
+    return 0;
+}
+
+static int cmd_revoke(const struct cred_opts *o)
+{
+    struct pl_err err = {0};
+    if (o->npos != 2)
+        return cred_usage();
+    if (pl_creds_revoke(o->data, o->pos[1], &err) < 0) {
+        fprintf(stderr, "plumb credentials: %s\n", err.msg);
+        return 1;
+    }
+    printf("revoked %s\n", o->pos[1]);
+    return 0;
+}
+
+int pl_cli_credentials(int argc, char **argv)
+{
+    struct cred_opts o = {.data = "./plumb-data"};
+    if (parse(argc, argv, &o) < 0)
+        return cred_usage();
+    if (strcmp(o.pos[0], "add") == 0 && o.npos == 1)
+        return cmd_add(&o);
+    if (strcmp(o.pos[0], "list") == 0 && o.npos == 1)
+        return cmd_list(&o);
+    if (strcmp(o.pos[0], "revoke") == 0)
+        return cmd_revoke(&o);
+    return cred_usage();
+}
