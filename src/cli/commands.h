@@ -9,4 +9,7 @@ int pl_cli_record(int argc, char **argv);  /* plumb record [--data DIR|--endpoin
 int pl_cli_history(int argc, char **argv); /* plumb history [--data DIR] TYPE ID [--json] */
 int pl_cli_diff(int argc, char **argv);    /* plumb diff [--data DIR] TYPE ID [V1 V2] [--json] */
 
+/* http (plumb_cli_auth): credentials_cmd.c */
+int pl_cli_credentials(int argc, char **argv); /* plumb credentials add|list|revoke [--data DIR] */
+
 #endif
