@@ -16,13 +16,18 @@
  *     the file is written by the worker (as AWS does, asynchronously).
  *   - DescribeDeliveryChannelStatus: pl_delivery_status_json() for each channel.
  *
- * Outbox rows consumed (written by the recorder and the rules engine in the same transaction
- * as the change they announce; see docs/delivery.md "Outbox contract"):
- *   "delivery.ci"         {"configurationItem": <CI, file form or API form>,
- *                          "configurationItemDiff": {changeType, changedProperties} | null}
- *   "delivery.compliance" the ComplianceChangeNotification body without messageType
- *   "delivery.rules_started" {"awsAccountId", "awsRegion", "configRuleNames": [...]}
- * Each row carries (account, region) — the partition whose channel decides the topic.
+ * Outbox rows consumed (written in the same transaction as the change they announce; see
+ * docs/delivery.md "Outbox contract"). Each row's (account, region) picks the channel, whose
+ * snsTopicARN picks the receivers; rows of a partition without channel or topic are dropped.
+ *   options.ci_kind (default "ci_recorded", the recorder's row) {"seq": N, ...}: the CI row N
+ *       and its stored diff → ConfigurationItemChangeNotification (oversized: summary + file);
+ *       or {"configurationItem": CI (any dialect), "configurationItemDiff": {...}|null}.
+ *   "delivery_compliance"    the ComplianceChangeNotification fields (awsAccountId,
+ *       configRuleName, configRuleARN, resourceType, resourceId, awsRegion,
+ *       newEvaluationResult, oldEvaluationResult) → ComplianceChangeNotification
+ *   "delivery_rules_started" {"configRuleNames": [...]} → ConfigRulesEvaluationStarted
+ *   "delivery_snapshot", "delivery_msg": delivery's own (DeliverConfigSnapshot requests and
+ *       snapshot/history lifecycle messages).
  *
  * Thread safety: all functions taking a struct pl_delivery may be called from any thread.
  */
@@ -41,6 +46,11 @@ struct pl_delivery;
 /* Options of `plumb serve` that concern delivery. Strings are copied by pl_delivery_start. */
 struct pl_delivery_options {
     const char *data_dir;     /* the data directory (required) */
+    const char *store_spec;   /* pl_store_open spec; NULL: data_dir */
+    /* Outbox kind of CI notifications; NULL: "ci_recorded". Once another consumer (rules)
+     * claims "ci_recorded" too, the recorder writes a second row "delivery_ci" and serve
+     * sets this to "delivery_ci". */
+    const char *ci_kind;
     const char *delivery_dir; /* --delivery-dir: local buckets root; NULL: DATA/buckets */
     const char *s3_endpoint;  /* --s3-endpoint URL: S3-compatible target; NULL: local dir */
     const char *sns_endpoint; /* --sns-endpoint URL: SNS Publish; NULL: webhooks only */
@@ -53,8 +63,10 @@ struct pl_delivery_options {
     int no_thread;         /* tests: no worker thread, drive with pl_delivery_tick() */
 };
 
-/* Starts delivery on an open store. Returns NULL with err set (bad options, unreadable data
- * dir). The caller owns the result and ends it with pl_delivery_stop(). */
+/* Starts delivery. store is the caller's connection and is not kept (a connection is not
+ * thread-safe): delivery opens its own connections on o->store_spec / o->data_dir. Returns
+ * NULL with err set (bad options, no credentials for S3, store failure). The caller owns the
+ * result and ends it with pl_delivery_stop(). */
 struct pl_delivery *pl_delivery_start(struct pl_store *store, const struct pl_delivery_options *o,
                                       struct pl_err *err);
 /* Stops the worker (finishing the message in flight) and frees d. NULL is fine. */

@@ -1,0 +1,242 @@
+/* delivery_int.h — declarations shared by the files of src/delivery/ (not for other modules).
+ *
+ * Pieces, bottom up:
+ *   keys.c    AWS's object key layout and file names
+ *   gzjson.c  a streamed gzip JSON array writer (one CI at a time: memory stays flat)
+ *   target.c  where files go: a local directory (temp + rename) or S3 (s3.c), one interface
+ *   msg.c     the SNS messages AWS Config sends, their subjects and the SNS envelope
+ *   http.c    libcurl requests, SigV4-signed for S3 and SNS, HMAC-signed for webhooks
+ *   send.c    notification senders: SNS Publish and webhooks; webhook registry
+ *   files.c   snapshot and history deliveries (stream CIs from the source into files)
+ *   worker.c  outbox worker, schedule, status bookkeeping, the delivery.h API
+ */
+#ifndef PL_DELIVERY_INT_H
+#define PL_DELIVERY_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "delivery/delivery.h"
+
+#define PL_DELIVERY_SNS_MAX (256 * 1024) /* SNS message limit: the oversized threshold */
+
+/* ---- keys.c ---- */
+
+/* "[prefix/]AWSLogs/<acct>/Config/<region>/<Y>/<M>/<D>/<kind>/" in a. */
+char *pl_dkey_dir(struct pl_arena *a, const char *prefix, const char *acct, const char *region,
+                  int64_t ms, const char *kind);
+char *pl_dkey_snapshot(struct pl_arena *a, const char *prefix, const char *acct,
+                       const char *region, int64_t ms, const char *snapshot_id);
+char *pl_dkey_history(struct pl_arena *a, const char *prefix, const char *acct,
+                      const char *region, int64_t ms, const char *type, int64_t start_ms,
+                      int64_t end_ms, int n);
+char *pl_dkey_oversized(struct pl_arena *a, const char *prefix, const char *acct,
+                        const char *region, int64_t ms, const char *type, const char *id, int n);
+char *pl_dkey_writability(struct pl_arena *a, const char *prefix, const char *acct);
+
+/* Checks of the channel fields (pl_fail with AWS's code and message; 0 when valid). */
+int pl_dcheck_bucket_name(const char *bucket, struct pl_err *err);
+int pl_dcheck_prefix(const struct pl_json *prefix, struct pl_err *err);
+int pl_dcheck_topic_arn(const struct pl_json *arn, struct pl_err *err);
+int pl_dcheck_kms_arn(const struct pl_json *arn, struct pl_err *err);
+/* deliveryFrequency → milliseconds (NULL → 24 h); -1 with ValidationException. */
+int64_t pl_dfrequency_ms(const char *freq, struct pl_err *err);
+
+/* ---- gzjson.c: {"head…","configurationItems":[item,item,…]} gzip-compressed ---- */
+
+struct pl_gzjson {
+    void *gz;   /* gzFile */
+    char *path; /* the temporary file (owned) */
+    size_t n;   /* items written */
+    struct pl_buf buf;
+};
+/* Opens a temporary file in dir and writes head, which must end with '[' (e.g.
+ * {"fileVersion":"1.0","configurationItems":[ ). */
+int pl_gzjson_open(struct pl_gzjson *w, const char *dir, const char *head, struct pl_err *err);
+int pl_gzjson_item(struct pl_gzjson *w, const struct pl_json *item, struct pl_err *err);
+/* Writes "]}" and closes the stream; the file stays at w->path (caller moves or unlinks). */
+int pl_gzjson_finish(struct pl_gzjson *w, struct pl_err *err);
+/* Unlinks the file (if any) and frees w's memory. Safe after finish or a failed open. */
+void pl_gzjson_discard(struct pl_gzjson *w);
+/* Writes a whole gzip file of text (small files: oversized notifications). */
+int pl_gz_write_file(const char *dir, const char *text, size_t n, char **path_out,
+                     struct pl_err *err);
+
+/* ---- target.c / s3.c: where objects go ---- */
+
+struct pl_dtarget;
+struct pl_dtarget_ops {
+    /* 0 when bucket exists (and can be written), else NoSuchBucketException. */
+    int (*bucket_check)(struct pl_dtarget *t, const char *bucket, struct pl_err *err);
+    /* Stores the local file at path as bucket/key; the file is consumed (moved or removed). */
+    int (*put_file)(struct pl_dtarget *t, const char *bucket, const char *key, const char *path,
+                    const char *content_type, const char *content_encoding,
+                    struct pl_err *err);
+    void (*free)(struct pl_dtarget *t);
+};
+struct pl_dtarget {
+    const struct pl_dtarget_ops *ops;
+    char *staging; /* directory for temporary files, on the target's filesystem if local */
+};
+/* Local directory target: bucket b → root/b/ (created on demand), objects at root/b/key. */
+struct pl_dtarget *pl_dtarget_local(const char *root, struct pl_err *err);
+struct pl_s3_conf {
+    const char *endpoint; /* "http://127.0.0.1:4566" (path-style) */
+    const char *region;   /* SigV4 region */
+    const char *access_key, *secret_key, *session_token;
+    const char *staging;  /* directory for temporary files */
+};
+struct pl_dtarget *pl_dtarget_s3(const struct pl_s3_conf *c, struct pl_err *err);
+void pl_dtarget_free(struct pl_dtarget *t);
+/* Writes the empty ConfigWritabilityCheckFile for (prefix, acct) into bucket. */
+int pl_dtarget_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
+                           const char *acct, struct pl_err *err);
+
+/* ---- msg.c: AWS Config's SNS messages ---- */
+
+/* A message ready to send: the Message body, its Subject, and the topic. In arena memory. */
+struct pl_dmsg {
+    struct pl_json *body; /* the Message object (messageType, recordVersion, …) */
+    const char *subject;
+    const char *type; /* messageType */
+};
+
+/* CI file form from either dialect (API form with accountId/arn/configuration string, or the
+ * file form already). Returns a new tree in a, or NULL with ValidationException. */
+struct pl_json *pl_dci_file_form(struct pl_arena *a, const struct pl_json *ci,
+                                 struct pl_err *err);
+int pl_dmsg_ci_change(struct pl_arena *a, const struct pl_json *ci_file,
+                      const struct pl_json *diff, int64_t now, struct pl_dmsg *out);
+/* The oversized variant. s3_location "bucket/key" or NULL with error_code/error_message
+ * (→ OversizedConfigurationItemChangeDeliveryFailed). */
+int pl_dmsg_oversized(struct pl_arena *a, const struct pl_json *ci_file, const char *change_type,
+                      const char *s3_location, const char *error_code, const char *error_message,
+                      int64_t now, struct pl_dmsg *out);
+int pl_dmsg_compliance(struct pl_arena *a, const struct pl_json *payload, int64_t now,
+                       struct pl_dmsg *out);
+int pl_dmsg_rules_started(struct pl_arena *a, const char *acct, const char *region,
+                          const struct pl_json *rule_names, int64_t now, struct pl_dmsg *out);
+int pl_dmsg_snapshot(struct pl_arena *a, const char *type, const char *acct, const char *region,
+                     const char *snapshot_id, const char *bucket, const char *key,
+                     const char *error, int64_t now, struct pl_dmsg *out);
+int pl_dmsg_history(struct pl_arena *a, const char *acct, const char *region,
+                    const char *bucket, const char *key, int64_t now, struct pl_dmsg *out);
+/* The SNS envelope (webhooks): Type, MessageId, TopicArn, Subject, Message (the body as a JSON
+ * string), Timestamp, SignatureVersion, Signature, SigningCertURL, UnsubscribeURL. */
+struct pl_json *pl_dmsg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
+                                 const char *topic_arn, const char *message_id, int64_t now);
+/* The Message string of m (compact JSON; text around the summary for oversized). In a. */
+const char *pl_dmsg_text(struct pl_arena *a, const struct pl_dmsg *m);
+/* Subject limited to SNS's 100 characters ("..." at the end when cut), in a. */
+const char *pl_dmsg_subject_cut(struct pl_arena *a, const char *s);
+
+/* ---- http.c: one request with libcurl ---- */
+
+struct pl_http_req {
+    const char *method; /* "GET" "HEAD" "PUT" "POST" */
+    const char *url;
+    const char *const *headers; /* NULL-terminated "Name: value" list */
+    const char *body; /* in-memory body (S3 uploads are cut into parts by the caller) */
+    size_t body_len;
+    long timeout_ms;
+    /* SigV4 signing (service NULL: unsigned) */
+    const char *service, *region, *access_key, *secret_key, *session_token;
+};
+struct pl_http_resp {
+    long status; /* 0 when no response (connection refused, timeout) */
+    struct pl_buf body;
+    char etag[130]; /* ETag response header (S3 UploadPart), "" when none */
+};
+/* Performs req. Returns 0 when a response came back (any status), -1 with err on transport
+ * failure. resp->body is capped (1 MB); the caller calls pl_buf_fini(&resp->body). */
+int pl_http_do(const struct pl_http_req *req, struct pl_http_resp *resp, struct pl_err *err);
+/* Percent-encodes s as SigV4/RFC 3986 wants (unreserved kept; '/' kept when keep_slash). */
+int pl_http_uri_encode(struct pl_buf *b, const char *s, int keep_slash);
+
+/* ---- send.c: notification senders ---- */
+
+/* Webhook signature header value "sha256=<hex>" for body with secret (72 bytes). */
+void pl_webhook_signature(const char *secret, const char *body, size_t n, char out[72]);
+struct pl_webhook {
+    const char *topic_arn, *url, *secret; /* secret may be NULL */
+};
+/* POSTs the envelope JSON to url with X-Plumb-Signature when secret is set. 0 on a 2xx. */
+int pl_webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
+                    struct pl_err *err);
+struct pl_sns_conf {
+    const char *endpoint, *access_key, *secret_key, *session_token;
+};
+/* SNS Publish (Query protocol), signed for region (taken from the topic ARN). 0 on 200. */
+int pl_sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
+                   const char *message, struct pl_err *err);
+
+/* Webhook registry, in the store's configuration-object table: kind PL_KIND_WEBHOOK in the
+ * partition of the topic ARN (arn:aws:sns:REGION:ACCOUNT:name), name "<topicArn> <url>",
+ * JSON {"topicArn","url","secret"?}. Safe to change while `plumb serve` runs. */
+#define PL_KIND_WEBHOOK "PlumbWebhook"
+struct pl_store;
+int pl_webhooks_add(struct pl_store *s, const char *topic_arn, const char *url,
+                    const char *secret, struct pl_err *err);
+/* Removes the mapping topic→url (url NULL: every URL of the topic); *removed gets the count. */
+int pl_webhooks_remove(struct pl_store *s, const char *topic_arn, const char *url, int *removed,
+                       struct pl_err *err);
+/* Mappings of topic_arn (NULL: all), in arena a. */
+int pl_webhooks_list(struct pl_store *s, const char *topic_arn, struct pl_arena *a,
+                     struct pl_webhook **v, size_t *n, struct pl_err *err);
+
+/* ---- files.c: CI sources and deliveries ---- */
+
+/* Called for each CI (file form, or API form: converted). Return 0 to continue, -1 to stop. */
+typedef int (*pl_dci_cb)(void *cbctx, const struct pl_json *ci, struct pl_err *err);
+
+/* Where CIs come from: the store adapter (store_port.c) or a test fake. */
+struct pl_dsource {
+    void *ctx;
+    /* Every current (latest, not deleted) recorded resource of (acct, region). */
+    int (*each_current)(void *ctx, const char *acct, const char *region, pl_dci_cb cb,
+                        void *cbctx, struct pl_err *err);
+    /* Every CI of (acct, region) recorded after row seq `after` (append order); *last gets
+     * the highest seq seen in any partition (the next call's `after`). */
+    int (*each_since)(void *ctx, const char *acct, const char *region, int64_t after,
+                      int64_t *last, pl_dci_cb cb, void *cbctx, struct pl_err *err);
+};
+
+/* Result of one file delivery. */
+struct pl_dresult {
+    char key[1024]; /* last object key written */
+    size_t items, files;
+};
+/* Streams a snapshot of (acct, region) into bucket under prefix. */
+int pl_deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
+                        const char *prefix, const char *acct, const char *region,
+                        const char *snapshot_id, int64_t now, struct pl_dresult *res,
+                        struct pl_err *err);
+/* History files for CIs recorded after seq `after` (*last: the new cursor): one file per
+ * resource type that had changes. on_file (may be NULL) is told each key written. */
+int pl_deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
+                       const char *prefix, const char *acct, const char *region, int64_t after,
+                       int64_t *last, int64_t now,
+                       void (*on_file)(void *ctx, const char *key), void *ctx,
+                       struct pl_dresult *res, struct pl_err *err);
+
+/* The store as a CI source (store_port.c): s must stay open while the source is used. */
+void pl_dsource_store(struct pl_dsource *src, struct pl_store *s);
+/* Highest CI seq in the store (0 when empty). */
+int pl_dstore_max_seq(struct pl_store *s, int64_t *out, struct pl_err *err);
+/* File form of a stored CI row and its configurationItemDiff (NULL when none), in a. */
+struct pl_json *pl_dstore_render(struct pl_arena *a, const void *row, struct pl_json **diff,
+                                 struct pl_err *err);
+
+/* ---- worker.c ---- */
+
+/* Retry delay after the n-th consecutive failure (n >= 1): 1 s doubling to 5 min. */
+int64_t pl_delivery_backoff_ms(int n);
+
+/* Creates dir and its parents (mode 0755). */
+int pl_mkdirs(const char *dir, struct pl_err *err);
+
+#endif

@@ -1,0 +1,137 @@
+/* target.c — the local-directory delivery target and what all targets share.
+ *
+ * A bucket name maps to a folder under the root (DATA/buckets or --delivery-dir), created on
+ * demand: there is no "create bucket" step for a directory, so any valid S3 bucket name
+ * "exists". An object is written as a temporary file in root/.staging (same filesystem) and
+ * renamed into root/<bucket>/<key>: readers never see a partial file. Keys with "." or ".."
+ * path components are refused so a key can never escape the bucket folder.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "delivery/delivery_int.h"
+
+struct local_target {
+    struct pl_dtarget base;
+    char *root;
+};
+
+static int local_bucket_check(struct pl_dtarget *t, const char *bucket, struct pl_err *err)
+{
+    struct local_target *lt = (struct local_target *)t;
+    if (pl_dcheck_bucket_name(bucket, err) != 0)
+        return -1;
+    size_t n = strlen(lt->root) + strlen(bucket) + 2;
+    char *dir = pl_xmalloc(n);
+    snprintf(dir, n, "%s/%s", lt->root, bucket);
+    int rc = pl_mkdirs(dir, err);
+    free(dir);
+    return rc;
+}
+
+/* 0 when no component of key is empty, "." or "..". */
+static int key_safe(const char *key)
+{
+    const char *p = key;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return -1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return *key ? 0 : -1;
+}
+
+static int local_put_file(struct pl_dtarget *t, const char *bucket, const char *key,
+                          const char *path, const char *ctype, const char *cenc,
+                          struct pl_err *err)
+{
+    struct local_target *lt = (struct local_target *)t;
+    int rc = -1;
+    char *dest = NULL;
+    if (key_safe(key) != 0 || pl_dcheck_bucket_name(bucket, err) != 0) {
+        pl_fail(err, PL_E_VALIDATION, "unsafe object key '%.200s'", key);
+        goto out;
+    }
+    size_t n = strlen(lt->root) + strlen(bucket) + strlen(key) + 3;
+    dest = pl_xmalloc(n);
+    snprintf(dest, n, "%s/%s/%s", lt->root, bucket, key);
+    char *slash = strrchr(dest, '/');
+    *slash = 0;
+    int mk = pl_mkdirs(dest, err);
+    *slash = '/';
+    if (mk != 0)
+        goto out;
+    if (rename(path, dest) != 0) {
+        pl_fail(err, PL_E_IO, "rename to %s: %s", dest, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (rc != 0)
+        unlink(path);
+    free(dest);
+    return rc;
+}
+
+static void local_free(struct pl_dtarget *t)
+{
+    struct local_target *lt = (struct local_target *)t;
+    free(lt->root);
+    free(lt->base.staging);
+    free(lt);
+}
+
+static const struct pl_dtarget_ops local_ops = {local_bucket_check, local_put_file, local_free};
+
+struct pl_dtarget *pl_dtarget_local(const char *root, struct pl_err *err)
+{
+    if (pl_mkdirs(root, err) != 0)
+        return NULL;
+    struct local_target *lt = pl_xcalloc(1, sizeof *lt);
+    lt->base.ops = &local_ops;
+    lt->root = pl_xstrdup(root);
+    size_t n = strlen(root) + 16;
+    lt->base.staging = pl_xmalloc(n);
+    snprintf(lt->base.staging, n, "%s/.staging", root);
+    return &lt->base;
+}
+
+void pl_dtarget_free(struct pl_dtarget *t)
+{
+    if (t)
+        t->ops->free(t);
+}
+
+int pl_dtarget_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
+                           const char *acct, struct pl_err *err)
+{
+    struct pl_arena a;
+    char *path = NULL;
+    int rc = -1;
+    pl_arena_init(&a);
+    if (pl_mkdirs(t->staging, err) != 0)
+        goto out;
+    size_t n = strlen(t->staging) + 32;
+    path = pl_xmalloc(n);
+    snprintf(path, n, "%s/.plumb-XXXXXX", t->staging);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        pl_fail(err, PL_E_IO, "mkstemp: %s", strerror(errno));
+        goto out;
+    }
+    close(fd);
+    rc = t->ops->put_file(t, bucket, pl_dkey_writability(&a, prefix, acct), path, NULL, NULL,
+                          err);
+out:
+    free(path);
+    pl_arena_fini(&a);
+    return rc;
+}
