@@ -12,4 +12,7 @@ int pl_cli_diff(int argc, char **argv);    /* plumb diff [--data DIR] TYPE ID [V
 /* http (plumb_cli_auth): credentials_cmd.c */
 int pl_cli_credentials(int argc, char **argv); /* plumb credentials add|list|revoke [--data DIR] */
 
+/* delivery (plumb_cli_delivery): webhook_cmd.c */
+int pl_cli_webhook(int argc, char **argv); /* plumb webhook add|list|remove ... */
+
 #endif
