@@ -124,11 +124,15 @@ static int load_rules(const char *path, struct guard_rules **out)
         return EX_ERR;
     }
     if (guard_parse(text, len, base_name(path), out, &err) < 0) {
+        free(text);
+        if (err.code == PL_E_INVALID_EXPRESSION) { /* unknown function: cfn-guard's exit 255 */
+            fprintf(stderr, "Error occurred Parser Error when parsing `%s`\n", err.msg);
+            return EX_ERR;
+        }
         fprintf(stderr,
                 "Parsing error handling rule file = %s, Error = Parser Error when parsing "
                 "`Parsing Error Error parsing file %s at %s`\n---\n",
                 base_name(path), base_name(path), err.msg);
-        free(text);
         return EX_PARSE;
     }
     free(text);

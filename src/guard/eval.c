@@ -539,7 +539,7 @@ static int apply_part(struct ev *e, struct scope *sc, const struct guard_query *
             }
             break;
         case GP_ALL:
-            if (v->t == GV_LIST) {
+            if (v->t == GV_LIST && prev != GP_VAR) { /* %v[*]: each result, not its elements */
                 if (!v->n)
                     rv_push(out, NULL, v, "[*]", false);
                 for (size_t j = 0; j < v->n; j++)
@@ -723,38 +723,6 @@ static void each_value(struct resv *r, struct resv *flat)
     }
 }
 
-static int parse_epoch(const char *s, int64_t *out)
-{
-    int y, mo, d, h, mi, n = 0;
-    double sec;
-    if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &n) < 6)
-        return -1;
-    const char *z = s + n;
-    int off = 0;
-    if (*z == 'Z' || *z == 'z') {
-        z++;
-    } else if (*z == '+' || *z == '-') {
-        int oh, om;
-        if (sscanf(z + 1, "%2d:%2d", &oh, &om) != 2)
-            return -1;
-        off = (oh * 60 + om) * 60 * (*z == '-' ? -1 : 1);
-        z += 6;
-    } else {
-        return -1;
-    }
-    if (*z)
-        return -1;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = (int)sec;
-    *out = (int64_t)timegm(&tm) - off;
-    return 0;
-}
-
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -774,9 +742,7 @@ static int call_fn(struct ev *e, struct scope *sc, const struct guard_expr *x, s
     for (size_t i = 0; i < x->nargs && i < 3; i++)
         if (eval_expr(e, sc, x->args[i], &a[i]) < 0)
             goto out;
-    if (!strcmp(f, "now")) {
-        rv_push(out, mkint(e, (int64_t)time(NULL)), NULL, NULL, false);
-    } else if (!strcmp(f, "count")) {
+    if (!strcmp(f, "count")) {
         int64_t n = 0;
         for (size_t i = 0; i < a[0].n; i++)
             if (a[0].r[i].v)
@@ -968,17 +934,6 @@ static int call_fn(struct ev *e, struct scope *sc, const struct guard_expr *x, s
                     rv_free(&flat);
                     goto out;
                 }
-            } else if (!strcmp(f, "parse_epoch")) {
-                int64_t t;
-                if (v->t != GV_STR)
-                    continue;
-                if (parse_epoch(v->s, &t) < 0) {
-                    pl_fail(e->err, PL_E_VALIDATION, "parse_epoch: invalid timestamp '%s'",
-                            v->s);
-                    rv_free(&flat);
-                    goto out;
-                }
-                r = mkint(e, t);
             } else {
                 pl_fail(e->err, PL_E_VALIDATION, "unknown function %s", f);
                 rv_free(&flat);
@@ -1536,10 +1491,10 @@ static int eval_node(struct ev *e, struct scope *sc, const struct guard_node *nd
         e->calls--;
         if (rc < 0)
             return -1;
-        if (nd->negate)
-            *st = s == GS_PASS ? GS_FAIL : GS_PASS;
-        else
-            *st = s;
+        /* [quirk] cfn-guard 3.1.1 ignores `not` in front of a parameterized rule call */
+        *st = s;
+        if (s == GS_FAIL)
+            record_fail(e, nd, pl_arena_printf(e->a, "Rule %s was not compliant", nd->name), NULL);
         return 0;
     }
     }

@@ -32,12 +32,12 @@ static struct guard_expr *parse_expr(struct guard_lex *lx);
 static const char *const functions[] = {
     "count",    "json_parse",  "url_decode",    "to_upper",      "to_lower",
     "join",     "substring",   "regex_replace", "parse_int",     "parse_float",
-    "parse_string", "parse_boolean", "parse_char", "parse_epoch", "now",
+    "parse_string", "parse_boolean", "parse_char",
 };
 
 static int func_arity(const char *n, size_t l)
 {
-    static const int ar[] = {1, 1, 1, 1, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0};
+    static const int ar[] = {1, 1, 1, 1, 1, 2, 3, 3, 1, 1, 1, 1, 1};
     for (size_t i = 0; i < PL_ARRAY_LEN(functions); i++)
         if (strlen(functions[i]) == l && !memcmp(functions[i], n, l))
             return ar[i];
@@ -309,8 +309,13 @@ static struct guard_expr *parse_expr(struct guard_lex *lx)
     size_t n = guard__lex_ident(lx, lx->p);
     if (n && lx->p + n < lx->end && lx->p[n] == '(') {
         int ar = func_arity(lx->p, n);
-        if (ar < 0)
-            return guard__lex_fail(lx, lx->p, "unknown function '%.*s'", (int)n, lx->p), NULL;
+        if (ar < 0) {
+            /* cfn-guard resolves functions when it evaluates: not a syntax error (exit 255) */
+            guard__lex_fail(lx, lx->p, "no such function named %.*s exists", (int)n, lx->p);
+            if (lx->err)
+                lx->err->code = PL_E_INVALID_EXPRESSION;
+            return NULL;
+        }
         const char *fstart = lx->p;
         e->k = GE_CALL;
         e->fname = dupn(lx, lx->p, n);
@@ -318,8 +323,10 @@ static struct guard_expr *parse_expr(struct guard_lex *lx)
         if (parse_args(lx, &e->nargs, &e->args) < 0)
             return NULL;
         if ((int)e->nargs != ar) {
-            guard__lex_fail(lx, fstart, "function %s takes %d argument(s), got %zu", e->fname,
-                            ar, e->nargs);
+            guard__lex_fail(lx, fstart, "function %s expects %d arguments be passed, but received %zu",
+                            e->fname, ar, e->nargs);
+            if (lx->err)
+                lx->err->code = PL_E_INVALID_EXPRESSION;
             return NULL;
         }
         return e;
