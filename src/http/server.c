@@ -36,6 +36,7 @@
 #define TARGET_AWS    "StarlingDoveService"
 #define TARGET_PLUMB  "PlumbService"
 #define MAX_OP_LEN    96
+#define DRAIN_FACTOR  8 /* chunked bodies past the cap are drained up to 8x it */
 
 struct pl_http_server {
     struct MHD_Daemon *d;
@@ -49,6 +50,7 @@ struct hreq {
     struct pl_buf body;
     struct pl_arena arena;
     int too_large;
+    size_t seen; /* body bytes received */
     int64_t t0_ns;
     char request_id[37];
 };
@@ -87,7 +89,7 @@ static void count_request(const char *op, const char *code, int64_t t0_ns)
 
 /* Renders {"__type","message"} for err with its status, counts it under op. */
 static enum MHD_Result send_error(struct MHD_Connection *c, struct hreq *h, const char *op,
-                                  const struct pl_err *err, int close_conn)
+                                  const struct pl_err *err, int close_conn, int status)
 {
     struct pl_buf b;
     enum pl_errcode code = err->code ? err->code : PL_E_INTERNAL;
@@ -95,7 +97,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct hreq *h, cons
     pl_buf_printf(&b, "{\"__type\":\"%s\",\"message\":", pl_err_name(code));
     pl_json_write_str(&b, err->msg, strlen(err->msg));
     pl_buf_putc(&b, '}');
-    int status = pl_err_status(code);
+    status = status ? status : pl_err_status(code);
     if (status >= 500)
         PL_LOG(WARN, "http", "req=%s op=%s status=%d code=%s msg=\"%s\"", h->request_id, op,
                status, pl_err_name(code), err->msg);
@@ -108,12 +110,19 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct hreq *h, cons
     return r;
 }
 
-static enum MHD_Result send_fail(struct MHD_Connection *c, struct hreq *h, const char *op,
-                                 enum pl_errcode code, int close_conn, const char *msg)
+static enum MHD_Result send_fail_status(struct MHD_Connection *c, struct hreq *h, const char *op,
+                                        enum pl_errcode code, int close_conn, int status,
+                                        const char *msg)
 {
     struct pl_err err = {0};
     pl_fail(&err, code, "%s", msg);
-    return send_error(c, h, op, &err, close_conn);
+    return send_error(c, h, op, &err, close_conn, status);
+}
+
+static enum MHD_Result send_fail(struct MHD_Connection *c, struct hreq *h, const char *op,
+                                 enum pl_errcode code, int close_conn, const char *msg)
+{
+    return send_fail_status(c, h, op, code, close_conn, 0, msg);
 }
 
 /* ---- request view ---- */
@@ -202,7 +211,7 @@ static enum MHD_Result serve_api(struct pl_http_server *s, struct MHD_Connection
     const char *target = pl_http_header(&r, "x-amz-target");
     int target_ok = parse_target(target, prefix, sizeof prefix, op, sizeof op) == 0;
     if (pl_http_authenticate(s->o.auth, s->creds, &r, &id, &err) < 0) {
-        ret = send_error(c, h, target_ok ? op_label(prefix, op) : "unknown", &err, 0);
+        ret = send_error(c, h, target_ok ? op_label(prefix, op) : "unknown", &err, 0, 0);
         goto out;
     }
     if (!target_ok) {
@@ -222,7 +231,7 @@ static enum MHD_Result serve_api(struct pl_http_server *s, struct MHD_Connection
         .arena = &h->arena,
     };
     if (pl_api_call(&req, &out, &err) < 0) {
-        ret = send_error(c, h, op_label(prefix, op), &err, 0);
+        ret = send_error(c, h, op_label(prefix, op), &err, 0, 0);
         goto out;
     }
     if (out.len == 0)
@@ -259,7 +268,8 @@ static enum MHD_Result serve_get(struct pl_http_server *s, struct MHD_Connection
     }
     if (status == 404 && b.len == 0) {
         pl_buf_reset(&b);
-        ret = send_fail(c, h, "unknown", PL_E_UNKNOWN_OPERATION, 0, "No such resource.");
+        ret = send_fail_status(c, h, "unknown", PL_E_UNKNOWN_OPERATION, 0, 404,
+                               "No such resource.");
         goto out;
     }
     ret = send_buf(c, status, ctype, &b, h->request_id, 0);
@@ -307,21 +317,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return first_call(s, c, h, url, method);
     }
     if (*size) {
+        h->seen += *size;
         if (!h->too_large && pl_buf_append(&h->body, data, *size) < 0) {
-            h->too_large = 1;
+            h->too_large = 1; /* keep reading, stop storing: answered when the body ends */
             pl_buf_fini(&h->body);
             pl_buf_init(&h->body, s->o.max_body);
-            char msg[96];
-            snprintf(msg, sizeof msg, "Request body exceeds the limit of %zu bytes.",
-                     s->o.max_body);
-            *size = 0;
-            return send_fail(c, h, "unknown", PL_E_REQUEST_TOO_LARGE, 1, msg);
         }
         *size = 0;
-        return MHD_YES;
+        /* a body far beyond the cap is not worth draining: drop the connection */
+        return h->seen > DRAIN_FACTOR * s->o.max_body ? MHD_NO : MHD_YES;
     }
-    if (h->too_large)
-        return MHD_YES;
+    if (h->too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Request body exceeds the limit of %zu bytes.",
+                 s->o.max_body);
+        return send_fail(c, h, "unknown", PL_E_REQUEST_TOO_LARGE, 1, msg);
+    }
     return serve_api(s, c, h, url);
 }
 
