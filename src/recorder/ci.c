@@ -38,7 +38,7 @@ static int str_field(struct pl_arena *a, const struct pl_json *o, const char *k1
         *out = v->str;
         return 0;
     }
-    if (v->type == PL_JNUM) { /* accountId written as a number: keep its text */
+    if (v->type == PL_JNUM && strcmp(k1, "accountId") == 0) { /* a number: keep its text */
         *out = pl_arena_strndup(a, v->str, v->len);
         return 0;
     }
@@ -118,9 +118,21 @@ static int norm_configuration(struct pl_arena *a, const struct pl_json *in, stru
     return 0;
 }
 
+/* The API form: configuration as a string, or accountId/version without the file form's
+ * awsAccountId/configurationItemVersion. */
+static bool api_form(const struct pl_json *in)
+{
+    if (pl_json_is(get2(in, "configuration", "Configuration"), PL_JSTR))
+        return true;
+    if (pl_json_get(in, "awsAccountId") || pl_json_get(in, "configurationItemVersion"))
+        return false;
+    return pl_json_get(in, "accountId") || pl_json_get(in, "version");
+}
+
 static int norm_supplementary(struct pl_arena *a, const struct pl_json *in, struct pl_ci *ci,
                               struct pl_err *err)
 {
+    bool api = api_form(in);
     struct pl_json *v = pl_json_get(in, "supplementaryConfiguration");
     ci->supplementary = pl_json_new_obj(a);
     if (!v || v->type == PL_JNULL)
@@ -128,9 +140,10 @@ static int norm_supplementary(struct pl_arena *a, const struct pl_json *in, stru
     if (v->type != PL_JOBJ)
         return pl_fail(err, PL_E_VALIDATION, "supplementaryConfiguration must be an object");
     for (const struct pl_json *c = v->child; c; c = c->next) {
+        /* the API form has each value as a JSON text; the file form has the value itself
+         * (which may be a string holding JSON, as S3's AccessControlList is) */
         struct pl_json *val = NULL;
-        if (c->type == PL_JSTR && c->len > 0 &&
-            (c->str[0] == '{' || c->str[0] == '[' || c->str[0] == '"')) {
+        if (api && c->type == PL_JSTR && c->len > 0) {
             struct pl_err ignore = {0};
             val = pl_json_parse(a, c->str, c->len, &ignore);
         }
@@ -261,9 +274,12 @@ int pl_ci_normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *
                        ci->account);
     if (ci->region && (strlen(ci->region) >= 32 || !*ci->region))
         return pl_fail(err, PL_E_VALIDATION, "awsRegion is not a region");
-    if (time_field(in, "configurationItemCaptureTime", &ci->capture_ms, err) < 0 ||
-        time_field(in, "resourceCreationTime", &ci->creation_ms, err) < 0)
+    if (time_field(in, "configurationItemCaptureTime", &ci->capture_ms, err) < 0)
         return -1;
+    /* resourceCreationTime is informational: an unreadable one is dropped, not fatal */
+    struct pl_err ignore = {0};
+    if (time_field(in, "resourceCreationTime", &ci->creation_ms, &ignore) < 0)
+        ci->creation_ms = -1;
     ci->state_id = state_field(in);
     ci->deleted = ci->status && (strcmp(ci->status, PL_CI_DELETED) == 0 ||
                                  strcmp(ci->status, PL_CI_DELETED_NOT_RECORDED) == 0);

@@ -71,12 +71,8 @@ static struct pl_json *rels_api(struct pl_arena *a, const struct pl_json *rels)
 static struct pl_json *supp_api(struct pl_arena *a, const struct pl_json *supp)
 {
     struct pl_json *out = pl_json_new_obj(a);
-    for (const struct pl_json *c = supp ? supp->child : NULL; c; c = c->next) {
-        if (c->type == PL_JSTR)
-            pl_json_set(a, out, c->key, pl_json_new_strn(a, c->str, c->len));
-        else
-            pl_json_set(a, out, c->key, pl_json_new_str(a, pl_json_dump(a, c, PL_JSON_COMPACT)));
-    }
+    for (const struct pl_json *c = supp ? supp->child : NULL; c; c = c->next)
+        pl_json_set(a, out, c->key, pl_json_new_str(a, pl_json_dump(a, c, PL_JSON_COMPACT)));
     return out;
 }
 

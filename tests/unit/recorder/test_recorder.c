@@ -1,0 +1,385 @@
+/* test_recorder.c — recorder: dedupe (key order), versions and configurationStateId, status
+ * transitions (discovered / OK / deleted / rediscovered), recording group semantics,
+ * PutResourceConfig / DeleteResourceConfig, outbox rows written atomically with CIs, batches,
+ * rendering, retention enforcement. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "t.h"
+#include "core/time.h"
+#include "recorder/recorder.h"
+
+static struct pl_arena A;
+
+static struct pl_store *fresh(void)
+{
+    char *d = pl_arena_strdup(&A, "/tmp/pl_test_rec_XXXXXX");
+    if (!mkdtemp(d))
+        abort();
+    struct pl_store *s = NULL;
+    struct pl_err err = {0};
+    if (pl_store_open(d, 0, &s, &err) < 0)
+        abort();
+    return s;
+}
+
+static struct pl_json *J(const char *text)
+{
+    struct pl_err err = {0};
+    struct pl_json *j = pl_json_parse(&A, text, strlen(text), &err);
+    if (!j) {
+        fprintf(stderr, "bad test JSON: %s\n%s\n", err.msg, text);
+        abort();
+    }
+    return j;
+}
+
+static int observe(struct pl_store *s, enum pl_rec_mode mode, const char *ci,
+                   struct pl_rec_result *res)
+{
+    struct pl_err err = {0};
+    struct pl_rec_opts o = {.mode = mode};
+    int rc = pl_recorder_observe(s, &o, J(ci), res, &err);
+    if (rc < 0)
+        fprintf(stderr, "observe: %s\n", err.msg);
+    return rc;
+}
+
+static int64_t pending(struct pl_store *s)
+{
+    int64_t n = 0;
+    struct pl_err err = {0};
+    pl_store_outbox_pending(s, PL_OUTBOX_CI_RECORDED, &n, &err);
+    return n;
+}
+
+#define CI1 "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-1\",\"awsRegion\":\"us-east-1\"," \
+            "\"accountId\":\"123456789012\",\"configuration\":{\"cidrBlock\":\"10.0.0.0/16\"," \
+            "\"state\":{\"name\":\"available\",\"code\":16},\"tags\":[]},\"tags\":{\"a\":\"1\"}}"
+/* same content, other key order, configuration as a string (API form) */
+#define CI1_REORDERED                                                                        \
+    "{\"tags\":{\"a\":\"1\"},\"configuration\":\"{\\\"tags\\\":[],\\\"state\\\":{\\\"code\\\":16," \
+    "\\\"name\\\":\\\"available\\\"},\\\"cidrBlock\\\":\\\"10.0.0.0/16\\\"}\","                     \
+    "\"awsAccountId\":\"123456789012\",\"resourceId\":\"vpc-1\",\"resourceType\":\"AWS::EC2::VPC\"," \
+    "\"awsRegion\":\"us-east-1\"}"
+#define CI1_CHANGED                                                                          \
+    "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-1\",\"awsRegion\":\"us-east-1\","   \
+    "\"accountId\":\"123456789012\",\"configuration\":{\"cidrBlock\":\"10.0.0.0/16\","            \
+    "\"state\":{\"name\":\"pending\",\"code\":16},\"tags\":[]},\"tags\":{\"a\":\"1\"}}"
+#define CI1_DELETED                                                                          \
+    "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-1\",\"awsRegion\":\"us-east-1\","   \
+    "\"accountId\":\"123456789012\",\"configurationItemStatus\":\"ResourceDeleted\"}"
+
+static void test_versions_and_dedupe(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_rec_result r;
+    pl_clock_set(1700000000000);
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1, &r), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_STR(r.status, PL_CI_DISCOVERED);
+    T_EQ(r.state_id, 1700000000000);
+    int64_t first_seq = r.seq;
+
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1_REORDERED, &r), 0);
+    T_EQ(r.outcome, PL_REC_UNCHANGED);
+    T_EQ(r.seq, first_seq);
+
+    /* a change in the same millisecond still gets a larger configurationStateId */
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1_CHANGED, &r), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_STR(r.status, PL_CI_OK);
+    T_EQ(r.state_id, 1700000000001);
+
+    struct pl_err err = {0};
+    struct pl_ci_row row;
+    T_EQ(pl_store_ci_get(s, r.seq, &A, &row, &err), 1);
+    T_STR(row.diff, "{\"changedProperties\":{\"Configuration.State.Name\":{\"previousValue\":"
+                    "\"available\",\"updatedValue\":\"pending\",\"changeType\":\"UPDATE\"}},"
+                    "\"changeType\":\"UPDATE\"}");
+    pl_clock_advance(1000);
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1_DELETED, &r), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_STR(r.status, PL_CI_DELETED);
+    T_EQ(pl_store_ci_get(s, r.seq, &A, &row, &err), 1);
+    T_STR(row.diff, "{\"changedProperties\":{},\"changeType\":\"DELETE\"}");
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1_DELETED, &r), 0);
+    T_EQ(r.outcome, PL_REC_UNCHANGED);
+    struct pl_resource res;
+    T_EQ(pl_store_resource_get(s, "123456789012", "us-east-1", "AWS::EC2::VPC", "vpc-1", &A,
+                               &res, &err), 1);
+    T_OK(res.deleted);
+    T_EQ(res.versions, 3);
+    /* back again: rediscovered */
+    pl_clock_advance(1000);
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1, &r), 0);
+    T_STR(r.status, PL_CI_DISCOVERED);
+    T_EQ(pl_store_ci_get(s, r.seq, &A, &row, &err), 1);
+    T_STR(row.diff, "{\"changedProperties\":{},\"changeType\":\"CREATE\"}");
+    T_EQ(pending(s), 4);
+    pl_clock_real();
+    pl_store_close(s);
+}
+
+static void test_source_times(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_err err = {0};
+    struct pl_rec_opts o = {.mode = PL_REC_MODE_IMPORT, .use_source_time = true};
+    struct pl_rec_result r;
+    T_EQ(pl_recorder_observe(s, &o, J("{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"b\","
+                                      "\"configurationItemCaptureTime\":\"2020-01-01T00:00:00.5Z\","
+                                      "\"configuration\":{\"x\":1}}"),
+                             &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_EQ(r.capture_ms, 1577836800500);
+    T_STR(r.account, "123456789012");
+    T_STR(r.region, "us-east-1");
+    /* older than the latest: stale */
+    T_EQ(pl_recorder_observe(s, &o, J("{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"b\","
+                                      "\"configurationItemCaptureTime\":1577836000,"
+                                      "\"configuration\":{\"x\":2}}"),
+                             &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_STALE);
+    /* epoch-number time, newer */
+    T_EQ(pl_recorder_observe(s, &o, J("{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"b\","
+                                      "\"configurationItemCaptureTime\":1577836900.25,"
+                                      "\"configuration\":{\"x\":3}}"),
+                             &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_EQ(r.capture_ms, 1577836900250);
+    pl_store_close(s);
+}
+
+static void put_recorder(struct pl_store *s, const char *group, bool running)
+{
+    struct pl_err err = {0};
+    char *rec = pl_arena_printf(&A,
+                                "{\"name\":\"default\",\"roleARN\":\"arn:aws:iam::123456789012:"
+                                "role/r\",\"recordingGroup\":%s}",
+                                group);
+    pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_RECORDER, "default", rec,
+                     strlen(rec), &err);
+    const char *st = running ? "{\"name\":\"default\",\"recording\":true}"
+                             : "{\"name\":\"default\",\"recording\":false}";
+    pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_RECORDER_STATUS, "default", st,
+                     strlen(st), &err);
+}
+
+static enum pl_rec_outcome try_type(struct pl_store *s, enum pl_rec_mode mode, const char *type)
+{
+    struct pl_rec_result r;
+    char *ci = pl_arena_printf(&A, "{\"resourceType\":\"%s\",\"resourceId\":\"x-%ld\","
+                                   "\"configuration\":{}}",
+                               type, random());
+    if (observe(s, mode, ci, &r) < 0)
+        return (enum pl_rec_outcome)-1;
+    return r.outcome;
+}
+
+static void test_recording_group(void)
+{
+    struct pl_store *s = fresh();
+    /* no recorder */
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_NOT_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_IMPORT, "AWS::EC2::VPC"), PL_REC_RECORDED);
+    /* stopped */
+    put_recorder(s, "{\"allSupported\":true}", false);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_NOT_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_IMPORT, "AWS::EC2::VPC"), PL_REC_NOT_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_ALL, "AWS::EC2::VPC"), PL_REC_RECORDED);
+    /* all supported, no global types */
+    put_recorder(s, "{\"allSupported\":true,\"includeGlobalResourceTypes\":false}", true);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::IAM::Role"), PL_REC_NOT_RECORDED);
+    put_recorder(s, "{\"allSupported\":true,\"includeGlobalResourceTypes\":true}", true);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::IAM::Role"), PL_REC_RECORDED);
+    /* inclusion */
+    put_recorder(s, "{\"allSupported\":false,\"resourceTypes\":[\"AWS::S3::Bucket\"]}", true);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::S3::Bucket"), PL_REC_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_NOT_RECORDED);
+    /* third-party types are recorded whatever the group says */
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "MyCompany::App::Thing"), PL_REC_RECORDED);
+    /* exclusion */
+    put_recorder(s, "{\"allSupported\":false,\"exclusionByResourceTypes\":{\"resourceTypes\":"
+                    "[\"AWS::EC2::VPC\"]},\"recordingStrategy\":{\"useOnly\":"
+                    "\"EXCLUSION_BY_RESOURCE_TYPES\"}}",
+                 true);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_NOT_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::S3::Bucket"), PL_REC_RECORDED);
+    pl_store_close(s);
+}
+
+static void test_put_resource_config(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_err err = {0};
+    struct pl_rec_result r;
+    const char *body = "{\"ResourceType\":\"MyCompany::App::Thing\",\"SchemaVersionId\":\"1\","
+                       "\"ResourceId\":\"t-1\",\"ResourceName\":\"thing\","
+                       "\"Configuration\":\"{\\\"size\\\":1}\",\"Tags\":{\"env\":\"dev\"}}";
+    T_EQ(pl_recorder_put_resource_config(s, "123456789012", "eu-west-1", J(body), &r, &err), -1);
+    T_EQ(err.code, PL_E_NO_RUNNING_CONFIGURATION_RECORDER);
+    pl_err_clear(&err);
+    pl_store_obj_put(s, "123456789012", "eu-west-1", PL_KIND_RECORDER, "default",
+                     "{\"name\":\"default\"}", 18, &err);
+    pl_store_obj_put(s, "123456789012", "eu-west-1", PL_KIND_RECORDER_STATUS, "default",
+                     "{\"recording\":true}", 18, &err);
+    T_EQ(pl_recorder_put_resource_config(s, "123456789012", "eu-west-1", J(body), &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_STR(r.region, "eu-west-1");
+    T_EQ(pl_recorder_put_resource_config(s, "123456789012", "eu-west-1", J(body), &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_UNCHANGED);
+    /* AWS types are refused, so is a non-string Configuration */
+    T_EQ(pl_recorder_put_resource_config(
+             s, "123456789012", "eu-west-1",
+             J("{\"ResourceType\":\"AWS::EC2::VPC\",\"SchemaVersionId\":\"1\",\"ResourceId\":"
+               "\"v\",\"Configuration\":\"{}\"}"),
+             &r, &err), -1);
+    T_EQ(err.code, PL_E_VALIDATION);
+    pl_err_clear(&err);
+    T_EQ(pl_recorder_put_resource_config(
+             s, "123456789012", "eu-west-1",
+             J("{\"ResourceType\":\"My::T::X\",\"SchemaVersionId\":\"1\",\"ResourceId\":"
+               "\"v\",\"Configuration\":{}}"),
+             &r, &err), -1);
+    T_EQ(err.code, PL_E_VALIDATION);
+    pl_err_clear(&err);
+    T_EQ(pl_recorder_put_resource_config(
+             s, "123456789012", "eu-west-1",
+             J("{\"ResourceType\":\"My::T::X\",\"SchemaVersionId\":\"1\",\"ResourceId\":"
+               "\"v\",\"Configuration\":\"not json\"}"),
+             &r, &err), -1);
+    T_EQ(err.code, PL_E_VALIDATION);
+    pl_err_clear(&err);
+
+    /* render the stored CI in the API form */
+    struct pl_ci_row row;
+    T_EQ(pl_store_ci_latest(s, "123456789012", "eu-west-1", "MyCompany::App::Thing", "t-1", &A,
+                            &row, &err), 1);
+    struct pl_json *api = pl_ci_render_api(&A, &row, &err);
+    T_REQUIRE(api != NULL);
+    T_STR(pl_json_get_str(api, "version"), "1.3");
+    T_STR(pl_json_get_str(api, "configuration"), "{\"size\":1}");
+    T_STR(pl_json_get_str(api, "configurationItemMD5Hash"), "");
+    T_STR(pl_json_get_str(api, "resourceName"), "thing");
+    T_STR(pl_json_get_str(api, "awsRegion"), "eu-west-1");
+    T_STR(pl_json_get_str(pl_json_get(api, "tags"), "env"), "dev");
+    T_OK(pl_json_is(pl_json_get(api, "configurationItemCaptureTime"), PL_JNUM));
+    T_OK(pl_json_is(pl_json_get(api, "configurationStateId"), PL_JSTR));
+    struct pl_json *base = pl_ci_render_base(&A, &row, &err);
+    T_OK(pl_json_get(base, "tags") == NULL && pl_json_get(base, "relationships") == NULL);
+    T_OK(pl_json_get(base, "configurationItemMD5Hash") == NULL);
+    struct pl_json *file = pl_ci_render_file(&A, &row, &err);
+    T_STR(pl_json_get_str(file, "configurationItemVersion"), "1.3");
+    T_STR(pl_json_get_str(file, "awsAccountId"), "123456789012");
+    T_OK(pl_json_is(pl_json_get(file, "configuration"), PL_JOBJ));
+    T_OK(pl_json_is(pl_json_get(file, "configurationStateId"), PL_JNUM));
+    T_OK(pl_json_is(pl_json_get(file, "ARN"), PL_JNULL));
+
+    /* DeleteResourceConfig */
+    T_EQ(pl_recorder_delete_resource(s, "123456789012", "eu-west-1", "MyCompany::App::Thing",
+                                     "t-1", &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_STR(r.status, PL_CI_DELETED);
+    T_EQ(pl_recorder_delete_resource(s, "123456789012", "eu-west-1", "MyCompany::App::Thing",
+                                     "t-1", &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_UNCHANGED);
+    T_EQ(pl_recorder_delete_resource(s, "123456789012", "eu-west-1", "MyCompany::App::Thing",
+                                     "nope", &r, &err), 0);
+    T_EQ(r.outcome, PL_REC_NOT_RECORDED);
+    pl_store_close(s);
+}
+
+static void test_batch_and_outbox_atomicity(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_err err = {0};
+    struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL};
+    struct pl_rec_batch *b = pl_rec_batch_begin(s, &o, &err);
+    T_REQUIRE(b != NULL);
+    struct pl_rec_result r;
+    char ci[256];
+    for (int i = 0; i < 50; i++) {
+        snprintf(ci, sizeof ci,
+                 "{\"resourceType\":\"AWS::EC2::Subnet\",\"resourceId\":\"s-%d\","
+                 "\"configuration\":{\"i\":%d}}",
+                 i, i);
+        T_EQ(pl_rec_batch_add(b, J(ci), &r, &err), 0);
+    }
+    /* a bad CI is reported and the batch goes on */
+    T_EQ(pl_rec_batch_add(b, J("{\"resourceId\":\"x\"}"), &r, &err), -1);
+    T_EQ(err.code, PL_E_VALIDATION);
+    pl_err_clear(&err);
+    /* an aborted batch leaves neither CIs nor outbox rows */
+    pl_rec_batch_abort(b);
+    T_EQ(pending(s), 0);
+    struct pl_resource res;
+    T_EQ(pl_store_resource_get(s, "123456789012", "us-east-1", "AWS::EC2::Subnet", "s-1", &A,
+                               &res, &err), 0);
+    b = pl_rec_batch_begin(s, &o, &err);
+    for (int i = 0; i < 50; i++) {
+        snprintf(ci, sizeof ci,
+                 "{\"resourceType\":\"AWS::EC2::Subnet\",\"resourceId\":\"s-%d\","
+                 "\"configuration\":{\"i\":%d}}",
+                 i % 25, i);
+        T_EQ(pl_rec_batch_add(b, J(ci), &r, &err), 0);
+    }
+    T_EQ(pl_rec_batch_commit(b, &err), 0);
+    T_EQ(pending(s), 50);
+    T_EQ(pl_store_resource_get(s, "123456789012", "us-east-1", "AWS::EC2::Subnet", "s-1", &A,
+                               &res, &err), 1);
+    T_EQ(res.versions, 2);
+    /* each outbox payload names its CI */
+    struct pl_outbox_item *items;
+    size_t n;
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_CI_RECORDED, 1, 1000, &A, &items, &n, &err), 0);
+    T_EQ(n, 1);
+    struct pl_json *p = J(items[0].payload);
+    int64_t seq;
+    T_EQ(pl_json_i64(pl_json_get(p, "seq"), &seq), 0);
+    struct pl_ci_row row;
+    T_EQ(pl_store_ci_get(s, seq, &A, &row, &err), 1);
+    T_STR(pl_json_get_str(p, "resourceId"), row.resource_id);
+    pl_store_close(s);
+}
+
+static void test_retention(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_err err = {0};
+    struct pl_rec_result r;
+    pl_clock_set(1600000000000);
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1, &r), 0);
+    pl_clock_advance(10LL * 86400000);
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1_CHANGED, &r), 0);
+    pl_clock_advance(40LL * 86400000);
+    const char *ret = "{\"Name\":\"default\",\"RetentionPeriodInDays\":30}";
+    pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_RETENTION, "default", ret,
+                     strlen(ret), &err);
+    int64_t del = -1;
+    T_EQ(pl_recorder_enforce_retention(s, &del, &err), 0);
+    T_EQ(del, 1); /* the first version; the latest is kept though older than 30 days */
+    struct pl_history_q q = {"123456789012", "us-east-1", "AWS::EC2::VPC", "vpc-1", 0,
+                             INT64_MAX, false, 10, NULL};
+    struct pl_ci_row *rows;
+    size_t n;
+    char *next;
+    T_EQ(pl_store_history(s, &q, &A, &rows, &n, &next, &err), 0);
+    T_EQ(n, 1);
+    pl_clock_real();
+    pl_store_close(s);
+}
+
+int main(void)
+{
+    pl_arena_init(&A);
+    T_RUN(test_versions_and_dedupe);
+    T_RUN(test_source_times);
+    T_RUN(test_recording_group);
+    T_RUN(test_put_resource_config);
+    T_RUN(test_batch_and_outbox_atomicity);
+    T_RUN(test_retention);
+    pl_arena_fini(&A);
+    return T_EXIT();
+}
