@@ -69,6 +69,7 @@ static const struct pl_managed_pspec *loose_params(const char *names, size_t *n)
     struct pl_managed_pspec *ps = pl_xcalloc(*n ? *n : 1, sizeof(*ps));
     for (size_t i = 0; i < *n; i++)
         ps[i] = (struct pl_managed_pspec){.name = v[i], .type = PL_MP_STR};
+    free((void *)v); /* the names now belong to ps */
     return ps;
 }
 
@@ -210,8 +211,8 @@ static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *
         if (t > b) {
             if (ps->choices && !one_of(ps->choices, b, (size_t)(t - b)))
                 return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                               "Invalid value for parameter %s: '%.*s' is not one of %s",
-                               ps->name, (int)(t - b), b, ps->choices);
+                               "Invalid value for parameter %s: '%.*s' is not one of %s", ps->name,
+                               (int)(t - b), b, ps->choices);
             v->items[v->nitems++] = pl_arena_strndup(a, b, (size_t)(t - b));
         }
         if (!e)
@@ -230,8 +231,8 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
     case PL_MP_STR:
         if (ps->choices && !one_of(ps->choices, v->s, strlen(v->s)))
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                           "Invalid value for parameter %s: '%s' is not one of %s", ps->name,
-                           v->s, ps->choices);
+                           "Invalid value for parameter %s: '%s' is not one of %s", ps->name, v->s,
+                           ps->choices);
         return 0;
     case PL_MP_INT:
         if (pl_parse_i64(v->s, &n) < 0 || ((ps->min || ps->max) && (n < ps->min || n > ps->max)))
@@ -244,8 +245,8 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
     case PL_MP_BOOL:
         if (strcasecmp(v->s, "true") != 0 && strcasecmp(v->s, "false") != 0)
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                           "Invalid value for parameter %s: '%s' is not true or false",
-                           ps->name, v->s);
+                           "Invalid value for parameter %s: '%s' is not true or false", ps->name,
+                           v->s);
         v->b = strcasecmp(v->s, "true") == 0;
         return 0;
     case PL_MP_LIST:
@@ -328,17 +329,60 @@ int pl_managed_params(const struct pl_managed_rule *r, const char *input_paramet
 
 /* ---- helpers ---- */
 
+/* Appends s[0..n) to the annotation being built at *pos (bounded by the buffer). */
+static void put(struct pl_managed_eval *out, size_t *pos, const char *s, size_t n)
+{
+    size_t room = sizeof(out->annotation) - 1 - *pos;
+    if (n > room)
+        n = room;
+    memcpy(out->annotation + *pos, s, n);
+    *pos += n;
+}
+
+/* A small printf for annotations (the hot path of every NON_COMPLIANT result; vsnprintf costs
+ * more than most rules): %s, %.Ns, %.*s, %d, %lld and %%. */
 int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, ...)
 {
-    out->compliance = c;
-    if (!strchr(fmt, '%')) {
-        pl_strlcpy(out->annotation, fmt, sizeof(out->annotation));
-        return 0;
-    }
     va_list ap;
+    size_t pos = 0;
+    char num[24];
+    out->compliance = c;
     va_start(ap, fmt);
-    vsnprintf(out->annotation, sizeof(out->annotation), fmt, ap);
+    for (const char *f = fmt; *f; f++) {
+        const char *pct = strchr(f, '%');
+        if (!pct) {
+            put(out, &pos, f, strlen(f));
+            break;
+        }
+        put(out, &pos, f, (size_t)(pct - f));
+        f = pct + 1;
+        size_t prec = (size_t)-1;
+        if (*f == '.') {
+            f++;
+            if (*f == '*') {
+                prec = (size_t)va_arg(ap, int);
+                f++;
+            } else {
+                prec = strtoul(f, (char **)&f, 10);
+            }
+        }
+        if (*f == 's') {
+            const char *s = va_arg(ap, const char *);
+            size_t n = s ? strnlen(s, prec) : 0;
+            put(out, &pos, s, n);
+        } else if (*f == 'd') {
+            put(out, &pos, num, (size_t)snprintf(num, sizeof(num), "%d", va_arg(ap, int)));
+        } else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'd') {
+            put(out, &pos, num, (size_t)snprintf(num, sizeof(num), "%lld", va_arg(ap, long long)));
+            f += 2;
+        } else if (*f == '%') {
+            put(out, &pos, "%", 1);
+        } else {
+            break; /* unsupported conversion: a programming error, stop here */
+        }
+    }
     va_end(ap);
+    out->annotation[pos] = 0;
     return 0;
 }
 
@@ -349,40 +393,56 @@ int pl_mna(struct pl_managed_eval *out)
     return 0;
 }
 
-const struct pl_json *pl_mget(const struct pl_json *o, const char *key)
+static char flip(char c)
 {
-    const struct pl_json *j = pl_json_get(o, key);
-    if (j || !o || !key[0])
-        return j;
-    char k[128];
-    size_t n = pl_strlcpy(k, key, sizeof(k));
-    if (n >= sizeof(k))
-        return NULL;
-    if (k[0] >= 'a' && k[0] <= 'z')
-        k[0] = (char)(k[0] - 'a' + 'A');
-    else if (k[0] >= 'A' && k[0] <= 'Z')
-        k[0] = (char)(k[0] - 'A' + 'a');
-    else
-        return NULL;
-    return pl_json_get(o, k);
+    if (c >= 'a' && c <= 'z')
+        return (char)(c - 'a' + 'A');
+    if (c >= 'A' && c <= 'Z')
+        return (char)(c - 'A' + 'a');
+    return c;
 }
 
-/* Walks one dotted path [s, e) with pl_mget per segment; a string met before the last segment
+/* One scan of o's members for key[0..n): the exact spelling wins over the one with its first
+ * letter's case flipped; among equals the last wins (as pl_json_get). */
+static const struct pl_json *lookup(const struct pl_json *o, const char *key, size_t n)
+{
+    const struct pl_json *exact = NULL, *flipped = NULL;
+    if (!o || o->type != PL_JOBJ || !n)
+        return NULL;
+    char f = flip(key[0]);
+    for (const struct pl_json *m = o->child; m; m = m->next) {
+        if (m->klen != n || memcmp(m->key + 1, key + 1, n - 1) != 0)
+            continue;
+        if (m->key[0] == key[0])
+            exact = m;
+        else if (m->key[0] == f)
+            flipped = m;
+    }
+    return exact ? exact : flipped;
+}
+
+const struct pl_json *pl_mget(const struct pl_json *o, const char *key)
+{
+    return lookup(o, key, strlen(key));
+}
+
+/* Walks one dotted path [s, e) with lookup per segment; a string met before the last segment
  * is JSON embedded in a string (API-form supplementaryConfiguration) and is parsed. */
 static const struct pl_json *walk(const struct pl_mctx *c, const struct pl_json *j, const char *s,
                                   const char *e)
 {
-    char seg[128];
     while (j && s < e) {
         if (j->type == PL_JSTR)
             j = pl_mdoc(c, j);
         const char *d = memchr(s, '.', (size_t)(e - s));
         size_t n = d ? (size_t)(d - s) : (size_t)(e - s);
-        if (n >= sizeof(seg))
-            return NULL;
-        memcpy(seg, s, n);
-        seg[n] = 0;
-        j = pl_mget(j, seg);
+        if (c->v && j == c->v->ci && n == 13 && memcmp(s, "configuration", 13) == 0)
+            j = c->v->cfg; /* located once by pl_mci_init */
+        else if (c->v && j == c->v->ci && n == 26 &&
+                 memcmp(s, "supplementaryConfiguration", 26) == 0)
+            j = c->v->supp;
+        else
+            j = lookup(j, s, n);
         s += n + (d != NULL);
     }
     return j;
@@ -526,22 +586,34 @@ int pl_mneed_env(const struct pl_mctx *c, const char *what)
                    c->p->rule->identifier, what);
 }
 
+/* One pass over the CI's members (the hot path: pl_json_get would scan them once per key). Later
+ * duplicates win, as in pl_json_get. */
 void pl_mci_init(struct pl_mci *v, const struct pl_mctx *c, const struct pl_json *ci)
 {
     static const struct pl_json empty = {.type = PL_JOBJ};
+    const struct pl_json *cfg = NULL;
+    memset(v, 0, sizeof(*v));
     v->ci = ci;
-    v->cfg = pl_json_get(ci, "configuration");
-    if (v->cfg && v->cfg->type == PL_JSTR)
-        v->cfg = pl_mdoc(c, v->cfg);
-    if (!v->cfg || v->cfg->type != PL_JOBJ)
-        v->cfg = &empty;
-    v->supp = pl_json_get(ci, "supplementaryConfiguration");
-    v->type = pl_json_get_str(ci, "resourceType");
-    v->id = pl_json_get_str(ci, "resourceId");
+#define KEY_IS(m, lit) ((m)->klen == sizeof(lit) - 1 && memcmp((m)->key, lit, sizeof(lit) - 1) == 0)
+    for (const struct pl_json *m = ci ? ci->child : NULL; m; m = m->next) {
+        if (KEY_IS(m, "configuration"))
+            cfg = m;
+        else if (KEY_IS(m, "configurationItemStatus"))
+            v->status = pl_json_str(m);
+        else if (KEY_IS(m, "supplementaryConfiguration"))
+            v->supp = m;
+        else if (KEY_IS(m, "resourceType"))
+            v->type = pl_json_str(m);
+        else if (KEY_IS(m, "resourceId"))
+            v->id = pl_json_str(m);
+    }
+#undef KEY_IS
+    if (cfg && cfg->type == PL_JSTR)
+        cfg = pl_mdoc(c, cfg);
+    v->cfg = cfg && cfg->type == PL_JOBJ ? cfg : &empty;
 }
 
-int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl_json *st),
-                   void *u)
+int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl_json *st), void *u)
 {
     return pl_meach(pl_mget(doc, "Statement"), fn, u);
 }
@@ -618,11 +690,10 @@ static bool has_type(const struct pl_managed_rule *r, const char *type)
     return false;
 }
 
-static bool deleted(const struct pl_json *ci)
+static bool deleted(const struct pl_mci *v)
 {
-    const char *st = pl_json_get_str(ci, "configurationItemStatus");
-    return st && (strcmp(st, "ResourceDeleted") == 0 ||
-                  strcmp(st, "ResourceDeletedNotRecorded") == 0);
+    const char *st = v->status;
+    return st && st[0] == 'R' && pl_starts_with(st, "ResourceDeleted");
 }
 
 /* s equals want, or s is an ARN ending in "/<want>" (a KMS key ARN against a key id). */
@@ -631,9 +702,8 @@ static bool id_matches(const char *s, const char *want)
     if (!s)
         return false;
     size_t n = strlen(s), w = strlen(want);
-    return strcmp(s, want) == 0 ||
-           (n > w && s[n - w - 1] == '/' && pl_starts_with(s, "arn:") &&
-            strcmp(s + n - w, want) == 0);
+    return strcmp(s, want) == 0 || (n > w && s[n - w - 1] == '/' && pl_starts_with(s, "arn:") &&
+                                    strcmp(s + n - w, want) == 0);
 }
 
 /* True when check k passes on CI v. */
@@ -677,8 +747,8 @@ bool pl_mchecks(const struct pl_mctx *c, const struct pl_mci *v, const struct pl
         if (k->type && strcmp(k->type, v->type) != 0)
             continue;
         if (!check_ok(c, k, v)) {
-            pl_mres(out, k->applies ? PL_NOT_APPLICABLE : PL_NON_COMPLIANT, "%s",
-                    k->why ? k->why : "");
+            out->compliance = k->applies ? PL_NOT_APPLICABLE : PL_NON_COMPLIANT;
+            pl_strlcpy(out->annotation, k->why ? k->why : "", sizeof(out->annotation));
             return false;
         }
     }
@@ -699,19 +769,19 @@ int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json 
                         struct pl_managed_eval *out, struct pl_err *err)
 {
     const struct pl_managed_rule *r = p->rule;
-    struct pl_mctx c = {p, env, scratch, err};
+    struct pl_mctx c = {p, env, scratch, err, NULL};
     struct pl_mci v;
     if (!r->impl)
         return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
                        r->identifier);
     if (r->account_level)
-        return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule",
-                       r->identifier);
+        return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule", r->identifier);
     pl_mci_init(&v, &c, ci);
+    c.v = &v;
     out->resource_type = v.type;
     out->resource_id = v.id;
     out->annotation[0] = 0;
-    if (deleted(ci) || !has_type(r, v.type))
+    if (deleted(&v) || !has_type(r, v.type))
         return pl_mna(out);
     return judge(&c, &v, out);
 }
@@ -751,7 +821,7 @@ static int eval_account(const struct pl_mctx *c, pl_managed_emit_fn emit, void *
     struct pl_managed_eval ev = {.resource_type = PL_MANAGED_ACCOUNT_TYPE,
                                  .resource_id = env->account};
     pl_mci_init(&v, c, acct);
-    if (deleted(acct))
+    if (deleted(&v))
         pl_mna(&ev);
     else if (c->p->rule->impl->acct_fn(c, &v, &ev) < 0)
         return -1;
@@ -765,7 +835,7 @@ int pl_managed_evaluate_all(const struct pl_managed_params *p, const struct pl_m
                             struct pl_err *err)
 {
     const struct pl_managed_rule *r = p->rule;
-    struct pl_mctx c = {p, env, scratch, err};
+    struct pl_mctx c = {p, env, scratch, err, NULL};
     if (!r->impl)
         return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
                        r->identifier);

@@ -69,13 +69,13 @@ struct pl_managed_impl; /* private: the evaluator of an implemented rule */
 
 struct pl_managed_rule {
     const char *identifier;
-    int rank;                       /* in the AWS sample conformance packs (1 = most used) */
+    int rank; /* in the AWS sample conformance packs (1 = most used) */
     enum pl_managed_trigger trigger;
-    const char *const *types;       /* default scope resource types, NULL-terminated */
+    const char *const *types; /* default scope resource types, NULL-terminated */
     size_t ntypes;
     const struct pl_managed_pspec *params; /* implemented: exact specs; else optional strings */
     size_t nparams;
-    bool account_level;             /* evaluates AWS::::Account (one result per run) */
+    bool account_level;                 /* evaluates AWS::::Account (one result per run) */
     const struct pl_managed_impl *impl; /* NULL: known but not implemented by plumb */
 };
 

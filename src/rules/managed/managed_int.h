@@ -29,6 +29,7 @@ struct pl_mci {
     const struct pl_json *cfg;  /* configuration object (never NULL: an empty object if absent) */
     const struct pl_json *supp; /* supplementaryConfiguration object or NULL */
     const char *type, *id;
+    const char *status; /* configurationItemStatus or NULL */
 };
 
 struct pl_mctx {
@@ -36,23 +37,24 @@ struct pl_mctx {
     const struct pl_managed_env *env; /* may be NULL for CI-only rules */
     struct pl_arena *scratch;
     struct pl_err *err;
+    const struct pl_mci *v; /* the CI being judged (lets paths from its root skip a lookup) */
 };
 
 /* Declarative checks: every check whose type matches must pass. A failing check with
  * applies = true makes the result NOT_APPLICABLE; otherwise NON_COMPLIANT with `why`. */
 enum pl_mck_op {
-    MCK_TRUE,      /* value is JSON true (or the string "true") */
-    MCK_NOT_TRUE,  /* missing, null, false */
-    MCK_EQ,        /* string equal to arg (case-insensitive) */
-    MCK_NE,        /* missing or not equal to arg */
-    MCK_PRESENT,   /* not missing/null/""/[]/{} */
-    MCK_ABSENT,    /* missing/null/""/[]/{} */
-    MCK_GT,        /* number > the integer in arg */
-    MCK_GE_PARAM,  /* number present and, when parameter `param` is set, >= it */
-    MCK_LE_PARAM,  /* number present and, when parameter `param` is set, <= it */
-    MCK_EQ_PARAM,  /* parameter `param` unset, or string equal to it (a key ARN also matches
-                    * a parameter holding the key id: ".../<param>") */
-    MCK_IN_PARAM,  /* parameter `param` (a list) unset, or string one of its items */
+    MCK_TRUE,     /* value is JSON true (or the string "true") */
+    MCK_NOT_TRUE, /* missing, null, false */
+    MCK_EQ,       /* string equal to arg (case-insensitive) */
+    MCK_NE,       /* missing or not equal to arg */
+    MCK_PRESENT,  /* not missing/null/""/[]/{} */
+    MCK_ABSENT,   /* missing/null/""/[]/{} */
+    MCK_GT,       /* number > the integer in arg */
+    MCK_GE_PARAM, /* number present and, when parameter `param` is set, >= it */
+    MCK_LE_PARAM, /* number present and, when parameter `param` is set, <= it */
+    MCK_EQ_PARAM, /* parameter `param` unset, or string equal to it (a key ARN also matches
+                   * a parameter holding the key id: ".../<param>") */
+    MCK_IN_PARAM, /* parameter `param` (a list) unset, or string one of its items */
 };
 
 struct pl_mcheck {

@@ -16,8 +16,7 @@
 
 #define CFG "configuration."
 
-static const struct pl_json *acfg(const struct pl_mctx *c, const struct pl_mci *a,
-                                  const char *path)
+static const struct pl_json *acfg(const struct pl_mctx *c, const struct pl_mci *a, const char *path)
 {
     return pl_mpath(c, a->cfg, path);
 }
@@ -30,12 +29,11 @@ static const struct pl_managed_pspec password_params[] = {
     [PW_LOWER] = {.name = "RequireLowercaseCharacters", .type = PL_MP_BOOL, .def = "true"},
     [PW_SYMBOLS] = {.name = "RequireSymbols", .type = PL_MP_BOOL, .def = "true"},
     [PW_NUMBERS] = {.name = "RequireNumbers", .type = PL_MP_BOOL, .def = "true"},
-    [PW_MINLEN] = {.name = "MinimumPasswordLength", .type = PL_MP_INT, .def = "14", .min = 6,
-                   .max = 128},
-    [PW_REUSE] = {.name = "PasswordReusePrevention", .type = PL_MP_INT, .def = "24", .min = 1,
-                  .max = 24},
-    [PW_MAXAGE] = {.name = "MaxPasswordAge", .type = PL_MP_INT, .def = "90", .min = 1,
-                   .max = 1095},
+    [PW_MINLEN] =
+        {.name = "MinimumPasswordLength", .type = PL_MP_INT, .def = "14", .min = 6, .max = 128},
+    [PW_REUSE] =
+        {.name = "PasswordReusePrevention", .type = PL_MP_INT, .def = "24", .min = 1, .max = 24},
+    [PW_MAXAGE] = {.name = "MaxPasswordAge", .type = PL_MP_INT, .def = "90", .min = 1, .max = 1095},
 };
 
 static int password_policy(const struct pl_mctx *c, const struct pl_mci *a,
@@ -82,8 +80,7 @@ static int root_access_key(const struct pl_mctx *c, const struct pl_mci *a,
     return 0;
 }
 
-static int root_mfa(const struct pl_mctx *c, const struct pl_mci *a,
-                    struct pl_managed_eval *out)
+static int root_mfa(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
 {
     if (!summary_is(c, a, "AccountMFAEnabled", 1))
         return pl_mres(out, PL_NON_COMPLIANT, "MFA is not enabled for the root user.");
@@ -109,8 +106,7 @@ static int root_hardware_mfa(const struct pl_mctx *c, const struct pl_mci *a,
 
 /* ---- account switches ---- */
 
-static int ebs_default(const struct pl_mctx *c, const struct pl_mci *a,
-                       struct pl_managed_eval *out)
+static int ebs_default(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
 {
     if (!pl_mtrue(acfg(c, a, "ebsEncryptionByDefault")))
         return pl_mres(out, PL_NON_COMPLIANT, "EBS encryption by default is disabled.");
@@ -124,14 +120,13 @@ static const struct pl_managed_pspec pab_params[] = {
     {.name = "RestrictPublicBuckets", .type = PL_MP_BOOL, .def = "true"},
 };
 
-static int account_pab(const struct pl_mctx *c, const struct pl_mci *a,
-                       struct pl_managed_eval *out)
+static int account_pab(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
 {
     const struct pl_json *pab = acfg(c, a, "publicAccessBlock");
     if (!pab && c->env->get)
-        pab = pl_json_get(c->env->get(c->env->u, "AWS::S3::AccountPublicAccessBlock",
-                                      c->env->account),
-                          "configuration");
+        pab = pl_json_get(
+            c->env->get(c->env->u, "AWS::S3::AccountPublicAccessBlock", c->env->account),
+            "configuration");
     for (size_t i = 0; i < PL_MIMPL_LEN(pab_params); i++)
         if (pl_mtrue(pl_mget(pab, pab_params[i].name)) != c->p->v[i].b)
             return pl_mres(out, PL_NON_COMPLIANT,
@@ -152,8 +147,7 @@ static const struct pl_managed_pspec gd_params[] = {
     {.name = "CentralMonitoringAccount", .type = PL_MP_STR},
 };
 
-static int guardduty(const struct pl_mctx *c, const struct pl_mci *a,
-                     struct pl_managed_eval *out)
+static int guardduty(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
 {
     const struct pl_json *dets = acfg(c, a, "guardDuty.detectors");
     bool on = false;
@@ -385,19 +379,20 @@ static int trail_cw_logs(const struct pl_mctx *c, const struct pl_mci *v,
     if (!age->set)
         return 0;
     int64_t t;
-    const char *last = pl_json_str(pl_mpath(
-        c, v->ci,
-        CFG "latestCloudWatchLogsDeliveryTime|"
-            "supplementaryConfiguration.TrailStatus.latestCloudWatchLogsDeliveryTime"));
+    const char *last = pl_json_str(
+        pl_mpath(c, v->ci,
+                 CFG "latestCloudWatchLogsDeliveryTime|"
+                     "supplementaryConfiguration.TrailStatus.latestCloudWatchLogsDeliveryTime"));
     if (!last || pl_time_parse(last, &t) < 0 || !c->env ||
         c->env->now_ms - t > age->i * 3600 * 1000LL)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "No CloudWatch Logs delivery in the last %lld hours.", age->i);
+        return pl_mres(out, PL_NON_COMPLIANT, "No CloudWatch Logs delivery in the last %lld hours.",
+                       age->i);
     return 0;
 }
 
 static const struct pl_mcheck trail_kms_checks[] = {
-    {.path = CFG "kmsKeyId", .op = MCK_PRESENT,
+    {.path = CFG "kmsKeyId",
+     .op = MCK_PRESENT,
      .why = "The trail's logs are not encrypted with SSE-KMS."},
 };
 
@@ -409,19 +404,24 @@ const struct pl_managed_impl pl_managed__acct[] = {
     {.identifier = "ROOT_ACCOUNT_MFA_ENABLED", .acct_fn = root_mfa},
     {.identifier = "ROOT_ACCOUNT_HARDWARE_MFA_ENABLED", .acct_fn = root_hardware_mfa},
     {.identifier = "EC2_EBS_ENCRYPTION_BY_DEFAULT", .acct_fn = ebs_default},
-    {.identifier = "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC", PARAMS(pab_params),
+    {.identifier = "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC",
+     PARAMS(pab_params),
      .acct_fn = account_pab},
     {.identifier = "SECURITYHUB_ENABLED", .acct_fn = security_hub},
     {.identifier = "GUARDDUTY_ENABLED_CENTRALIZED", PARAMS(gd_params), .acct_fn = guardduty},
     {.identifier = "CLOUD_TRAIL_ENABLED", PARAMS(trail_params), .acct_fn = cloudtrail_enabled},
-    {.identifier = "MULTI_REGION_CLOUD_TRAIL_ENABLED", PARAMS(multi_trail_params),
+    {.identifier = "MULTI_REGION_CLOUD_TRAIL_ENABLED",
+     PARAMS(multi_trail_params),
      .acct_fn = multi_region_trail},
-    {.identifier = "CLOUDTRAIL_S3_DATAEVENTS_ENABLED", PARAMS(data_params),
+    {.identifier = "CLOUDTRAIL_S3_DATAEVENTS_ENABLED",
+     PARAMS(data_params),
      .acct_fn = s3_data_events},
     {.identifier = "EBS_SNAPSHOT_PUBLIC_RESTORABLE_CHECK", .acct_fn = snapshot_restorable},
-    {.identifier = "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED", PARAMS(cw_params),
+    {.identifier = "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",
+     PARAMS(cw_params),
      .ci_fn = trail_cw_logs},
-    {.identifier = "CLOUD_TRAIL_ENCRYPTION_ENABLED", .checks = trail_kms_checks,
+    {.identifier = "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+     .checks = trail_kms_checks,
      .nchecks = PL_MIMPL_LEN(trail_kms_checks)},
 };
 const size_t pl_managed__acct_len = PL_MIMPL_LEN(pl_managed__acct);

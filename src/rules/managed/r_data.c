@@ -20,7 +20,9 @@ static const struct pl_managed_pspec kms_id_params[] = {{.name = "kmsId", .type 
 static const struct pl_mcheck volume_checks[] = {
     {.path = CFG "attachments", .op = MCK_PRESENT, .applies = true},
     {.path = CFG "encrypted", .op = MCK_TRUE, .why = "The attached EBS volume is not encrypted."},
-    {.path = CFG "kmsKeyId", .op = MCK_EQ_PARAM, .param = 0,
+    {.path = CFG "kmsKeyId",
+     .op = MCK_EQ_PARAM,
+     .param = 0,
      .why = "The volume is not encrypted with the KMS key given in kmsId."},
 };
 
@@ -31,17 +33,24 @@ static const struct pl_managed_pspec rds_kms_params[] = {
 };
 static const struct pl_mcheck rds_encrypted_checks[] = {
     {.path = CFG "storageEncrypted", .op = MCK_TRUE, .why = "Storage encryption is disabled."},
-    {.path = CFG "kmsKeyId", .op = MCK_EQ_PARAM, .param = 0,
+    {.path = CFG "kmsKeyId",
+     .op = MCK_EQ_PARAM,
+     .param = 0,
      .why = "Storage is not encrypted with the KMS key given in kmsKeyId."},
 };
 static const struct pl_mcheck rds_public_checks[] = {
-    {.path = CFG "publiclyAccessible", .op = MCK_NOT_TRUE,
+    {.path = CFG "publiclyAccessible",
+     .op = MCK_NOT_TRUE,
      .why = "The DB instance is publicly accessible."},
 };
 static const struct pl_mcheck rds_snapshot_encrypted_checks[] = {
-    {.type = "AWS::RDS::DBSnapshot", .path = CFG "encrypted", .op = MCK_TRUE,
+    {.type = "AWS::RDS::DBSnapshot",
+     .path = CFG "encrypted",
+     .op = MCK_TRUE,
      .why = "The DB snapshot is not encrypted."},
-    {.type = "AWS::RDS::DBClusterSnapshot", .path = CFG "storageEncrypted", .op = MCK_TRUE,
+    {.type = "AWS::RDS::DBClusterSnapshot",
+     .path = CFG "storageEncrypted",
+     .op = MCK_TRUE,
      .why = "The DB cluster snapshot is not encrypted."},
 };
 
@@ -70,11 +79,17 @@ static const struct pl_managed_pspec backup_params[] = {
 };
 
 static const struct pl_mcheck backup_checks[] = {
-    {.path = CFG "backupRetentionPeriod", .op = MCK_GT, .arg = "0",
+    {.path = CFG "backupRetentionPeriod",
+     .op = MCK_GT,
+     .arg = "0",
      .why = "Automated backups are disabled (backupRetentionPeriod is 0)."},
-    {.path = CFG "backupRetentionPeriod", .op = MCK_GE_PARAM, .param = P_BK_RETENTION,
+    {.path = CFG "backupRetentionPeriod",
+     .op = MCK_GE_PARAM,
+     .param = P_BK_RETENTION,
      .why = "backupRetentionPeriod is below the required minimum."},
-    {.path = CFG "preferredBackupWindow", .op = MCK_EQ_PARAM, .param = P_BK_WINDOW,
+    {.path = CFG "preferredBackupWindow",
+     .op = MCK_EQ_PARAM,
+     .param = P_BK_WINDOW,
      .why = "preferredBackupWindow differs from the required window."},
 };
 
@@ -118,8 +133,7 @@ static bool exported(const struct pl_json *list, const char *log, size_t n)
     return false;
 }
 
-static int rds_logging(const struct pl_mctx *c, const struct pl_mci *v,
-                       struct pl_managed_eval *out)
+static int rds_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     const char *engine = pl_json_str(pl_mget(v->cfg, "engine"));
     const struct pl_json *on = pl_mget(v->cfg, "enabledCloudwatchLogsExports");
@@ -144,7 +158,8 @@ static int rds_logging(const struct pl_mctx *c, const struct pl_mci *v,
 /* ---- Redshift ---- */
 
 static const struct pl_mcheck redshift_public_checks[] = {
-    {.path = CFG "publiclyAccessible", .op = MCK_NOT_TRUE,
+    {.path = CFG "publiclyAccessible",
+     .op = MCK_NOT_TRUE,
      .why = "The Redshift cluster is publicly accessible."},
 };
 
@@ -161,8 +176,7 @@ static int redshift_cfg(const struct pl_mctx *c, const struct pl_mci *v,
     const struct pl_managed_pval *pv = c->p->v;
     if (pv[P_RS_ENCRYPTED].b && !pl_mtrue(pl_mget(v->cfg, "encrypted")))
         return pl_mres(out, PL_NON_COMPLIANT, "The cluster database is not encrypted.");
-    if (pv[P_RS_LOGGING].b &&
-        !pl_mtrue(pl_mpath(c, v->ci, SUPP "LoggingStatus.loggingEnabled")))
+    if (pv[P_RS_LOGGING].b && !pl_mtrue(pl_mpath(c, v->ci, SUPP "LoggingStatus.loggingEnabled")))
         return pl_mres(out, PL_NON_COMPLIANT, "Audit logging is not enabled.");
     const char *node = pl_json_str(pl_mget(v->cfg, "nodeType"));
     if (pv[P_RS_NODE_TYPES].set && !pl_min_list(&pv[P_RS_NODE_TYPES], node))
@@ -179,8 +193,7 @@ static int require_ssl_group(const struct pl_mctx *c, const char *name)
         return 0;
     if (!c->env || !c->env->get)
         return -1;
-    const struct pl_json *g =
-        c->env->get(c->env->u, "AWS::Redshift::ClusterParameterGroup", name);
+    const struct pl_json *g = c->env->get(c->env->u, "AWS::Redshift::ClusterParameterGroup", name);
     if (!g)
         return -1;
     const struct pl_json *ps =
@@ -199,8 +212,8 @@ static int redshift_tls(const struct pl_mctx *c, const struct pl_mci *v,
         const char *name = pl_json_str(pl_mget(g, "parameterGroupName"));
         int ok = name ? require_ssl_group(c, name) : 0;
         if (ok < 0)
-            return pl_mres(out, PL_INSUFFICIENT_DATA,
-                           "Parameter group %.100s is not recorded.", name);
+            return pl_mres(out, PL_INSUFFICIENT_DATA, "Parameter group %.100s is not recorded.",
+                           name);
         if (!ok)
             return pl_mres(out, PL_NON_COMPLIANT,
                            "Parameter group %.100s does not set require_ssl to true.",
@@ -215,11 +228,17 @@ static const struct pl_managed_pspec redshift_backup_params[] = {
     {.name = "MaxRetentionPeriod", .type = PL_MP_INT, .min = 1, .max = 35},
 };
 static const struct pl_mcheck redshift_backup_checks[] = {
-    {.path = CFG "automatedSnapshotRetentionPeriod", .op = MCK_GT, .arg = "0",
+    {.path = CFG "automatedSnapshotRetentionPeriod",
+     .op = MCK_GT,
+     .arg = "0",
      .why = "Automated snapshots are disabled."},
-    {.path = CFG "automatedSnapshotRetentionPeriod", .op = MCK_GE_PARAM, .param = P_RS_MIN,
+    {.path = CFG "automatedSnapshotRetentionPeriod",
+     .op = MCK_GE_PARAM,
+     .param = P_RS_MIN,
      .why = "The snapshot retention period is below MinRetentionPeriod."},
-    {.path = CFG "automatedSnapshotRetentionPeriod", .op = MCK_LE_PARAM, .param = P_RS_MAX,
+    {.path = CFG "automatedSnapshotRetentionPeriod",
+     .op = MCK_LE_PARAM,
+     .param = P_RS_MAX,
      .why = "The snapshot retention period is above MaxRetentionPeriod."},
 };
 
@@ -228,13 +247,17 @@ static const struct pl_mcheck redshift_backup_checks[] = {
 static const struct pl_mcheck pitr_checks[] = {
     {.path = SUPP "ContinuousBackupsDescription.pointInTimeRecoveryDescription."
                   "pointInTimeRecoveryStatus",
-     .op = MCK_EQ, .arg = "ENABLED", .why = "Point-in-time recovery is not enabled."},
+     .op = MCK_EQ,
+     .arg = "ENABLED",
+     .why = "Point-in-time recovery is not enabled."},
 };
 
 static const struct pl_managed_pspec efs_params[] = {{.name = "KmsKeyId", .type = PL_MP_STR}};
 static const struct pl_mcheck efs_checks[] = {
     {.path = CFG "encrypted", .op = MCK_TRUE, .why = "The file system is not encrypted."},
-    {.path = CFG "kmsKeyId", .op = MCK_EQ_PARAM, .param = 0,
+    {.path = CFG "kmsKeyId",
+     .op = MCK_EQ_PARAM,
+     .param = 0,
      .why = "The file system is not encrypted with the KMS key given in KmsKeyId."},
 };
 
@@ -242,39 +265,53 @@ static const struct pl_managed_pspec redis_params[] = {
     {.name = "snapshotRetentionPeriod", .type = PL_MP_INT, .def = "15", .min = 1, .max = 35},
 };
 static const struct pl_mcheck redis_checks[] = {
-    {.type = "AWS::ElastiCache::CacheCluster", .path = CFG "engine", .op = MCK_EQ,
-     .arg = "redis", .applies = true},
-    {.type = "AWS::ElastiCache::CacheCluster", .path = CFG "replicationGroupId",
-     .op = MCK_ABSENT, .applies = true},
-    {.path = CFG "snapshotRetentionLimit", .op = MCK_GT, .arg = "0",
+    {.type = "AWS::ElastiCache::CacheCluster",
+     .path = CFG "engine",
+     .op = MCK_EQ,
+     .arg = "redis",
+     .applies = true},
+    {.type = "AWS::ElastiCache::CacheCluster",
+     .path = CFG "replicationGroupId",
+     .op = MCK_ABSENT,
+     .applies = true},
+    {.path = CFG "snapshotRetentionLimit",
+     .op = MCK_GT,
+     .arg = "0",
      .why = "Automatic backups are disabled."},
-    {.path = CFG "snapshotRetentionLimit", .op = MCK_GE_PARAM, .param = 0,
+    {.path = CFG "snapshotRetentionLimit",
+     .op = MCK_GE_PARAM,
+     .param = 0,
      .why = "The snapshot retention limit is below snapshotRetentionPeriod."},
 };
 
 /* ---- SageMaker, DMS, EMR ---- */
 
 static const struct pl_mcheck notebook_checks[] = {
-    {.path = CFG "directInternetAccess", .op = MCK_NE, .arg = "Enabled",
+    {.path = CFG "directInternetAccess",
+     .op = MCK_NE,
+     .arg = "Enabled",
      .why = "Direct internet access is enabled on the notebook instance."},
 };
 static const struct pl_managed_pspec endpoint_params[] = {
     {.name = "keyArns", .type = PL_MP_LIST},
 };
 static const struct pl_mcheck endpoint_checks[] = {
-    {.path = CFG "kmsKeyId", .op = MCK_PRESENT,
+    {.path = CFG "kmsKeyId",
+     .op = MCK_PRESENT,
      .why = "The endpoint configuration has no KMS key."},
-    {.path = CFG "kmsKeyId", .op = MCK_IN_PARAM, .param = 0,
+    {.path = CFG "kmsKeyId",
+     .op = MCK_IN_PARAM,
+     .param = 0,
      .why = "The endpoint configuration's KMS key is not one of keyArns."},
 };
 static const struct pl_mcheck dms_checks[] = {
-    {.path = CFG "publiclyAccessible", .op = MCK_NOT_TRUE,
+    {.path = CFG "publiclyAccessible",
+     .op = MCK_NOT_TRUE,
      .why = "The replication instance is publicly accessible."},
 };
 
 /* EMR: a running or waiting cluster's master must have no public DNS name. */
-static int emr_master(const struct pl_mctx *c, const struct pl_mci *v,
-                      struct pl_managed_eval *out)
+static int emr_master(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     const struct pl_json *st = pl_mpath(c, v->cfg, "status.state|state");
     if (!pl_mstreq(st, "RUNNING") && !pl_mstreq(st, "WAITING"))
@@ -381,25 +418,28 @@ static int required_tags(const struct pl_mctx *c, const struct pl_mci *v,
 
 const struct pl_managed_impl pl_managed__data[] = {
     {.identifier = "ENCRYPTED_VOLUMES", PARAMS(kms_id_params), CHECKS(volume_checks)},
-    {.identifier = "RDS_STORAGE_ENCRYPTED", PARAMS(rds_kms_params),
-     CHECKS(rds_encrypted_checks)},
+    {.identifier = "RDS_STORAGE_ENCRYPTED", PARAMS(rds_kms_params), CHECKS(rds_encrypted_checks)},
     {.identifier = "RDS_INSTANCE_PUBLIC_ACCESS_CHECK", CHECKS(rds_public_checks)},
     {.identifier = "RDS_SNAPSHOTS_PUBLIC_PROHIBITED", .ci_fn = snapshot_public},
     {.identifier = "RDS_SNAPSHOT_ENCRYPTED", CHECKS(rds_snapshot_encrypted_checks)},
     {.identifier = "RDS_LOGGING_ENABLED", .ci_fn = rds_logging},
     {.identifier = "DB_INSTANCE_BACKUP_ENABLED", PARAMS(backup_params), .ci_fn = backup_enabled},
     {.identifier = "REDSHIFT_CLUSTER_PUBLIC_ACCESS_CHECK", CHECKS(redshift_public_checks)},
-    {.identifier = "REDSHIFT_CLUSTER_CONFIGURATION_CHECK", PARAMS(redshift_cfg_params),
+    {.identifier = "REDSHIFT_CLUSTER_CONFIGURATION_CHECK",
+     PARAMS(redshift_cfg_params),
      .ci_fn = redshift_cfg},
     {.identifier = "REDSHIFT_REQUIRE_TLS_SSL", .ci_fn = redshift_tls},
-    {.identifier = "REDSHIFT_BACKUP_ENABLED", PARAMS(redshift_backup_params),
+    {.identifier = "REDSHIFT_BACKUP_ENABLED",
+     PARAMS(redshift_backup_params),
      CHECKS(redshift_backup_checks)},
     {.identifier = "DYNAMODB_PITR_ENABLED", CHECKS(pitr_checks)},
     {.identifier = "EFS_ENCRYPTED_CHECK", PARAMS(efs_params), CHECKS(efs_checks)},
-    {.identifier = "ELASTICACHE_REDIS_CLUSTER_AUTOMATIC_BACKUP_CHECK", PARAMS(redis_params),
+    {.identifier = "ELASTICACHE_REDIS_CLUSTER_AUTOMATIC_BACKUP_CHECK",
+     PARAMS(redis_params),
      CHECKS(redis_checks)},
     {.identifier = "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", CHECKS(notebook_checks)},
-    {.identifier = "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED", PARAMS(endpoint_params),
+    {.identifier = "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED",
+     PARAMS(endpoint_params),
      CHECKS(endpoint_checks)},
     {.identifier = "DMS_REPLICATION_NOT_PUBLIC", CHECKS(dms_checks)},
     {.identifier = "EMR_MASTER_NO_PUBLIC_IP", .ci_fn = emr_master},

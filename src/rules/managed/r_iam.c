@@ -51,12 +51,10 @@ static const struct pl_managed_pspec admin_params[] = {
     {.name = "excludePermissionBoundaryPolicy", .type = PL_MP_BOOL, .def = "false"},
 };
 
-static int no_admin(const struct pl_mctx *c, const struct pl_mci *v,
-                    struct pl_managed_eval *out)
+static int no_admin(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     long long n = 0;
-    if (c->p->v[0].b && pl_mint(pl_mget(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 &&
-        n > 0)
+    if (c->p->v[0].b && pl_mint(pl_mget(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 && n > 0)
         return pl_mna(out);
     if (pl_mstatements(default_document(c, v), admin_statement, NULL))
         return pl_mres(out, PL_NON_COMPLIANT,
@@ -66,9 +64,11 @@ static int no_admin(const struct pl_mctx *c, const struct pl_mci *v,
 }
 
 static const struct pl_mcheck user_no_policy_checks[] = {
-    {.path = CFG "userPolicyList", .op = MCK_ABSENT,
+    {.path = CFG "userPolicyList",
+     .op = MCK_ABSENT,
      .why = "The user has inline policies; grant permissions through groups or roles."},
-    {.path = CFG "attachedManagedPolicies", .op = MCK_ABSENT,
+    {.path = CFG "attachedManagedPolicies",
+     .op = MCK_ABSENT,
      .why = "The user has attached managed policies; grant permissions through groups or "
             "roles."},
 };
@@ -91,8 +91,8 @@ static const struct pl_json *report_row(const struct pl_mctx *c, const struct pl
 typedef int (*row_fn)(const struct pl_mctx *c, const struct pl_json *row,
                       struct pl_managed_eval *out);
 
-static int with_row(const struct pl_mctx *c, const struct pl_mci *v,
-                    struct pl_managed_eval *out, row_fn fn)
+static int with_row(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out,
+                    row_fn fn)
 {
     const struct pl_json *row = report_row(c, v);
     if (!row)
@@ -163,8 +163,9 @@ static int unused_row(const struct pl_mctx *c, const struct pl_json *row,
 {
     if (pl_mtrue(pl_json_get(row, "passwordEnabled")) &&
         stale(c, row, "passwordLastUsed", "passwordLastChanged"))
-        return pl_mres(out, PL_NON_COMPLIANT, "The console password has not been used in %lld "
-                                              "days.",
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The console password has not been used in %lld "
+                       "days.",
                        c->p->v[0].i);
     if (pl_mtrue(pl_json_get(row, "accessKey1Active")) &&
         stale(c, row, "accessKey1LastUsedDate", "accessKey1LastRotated"))
@@ -178,13 +179,12 @@ static int unused_row(const struct pl_mctx *c, const struct pl_json *row,
 }
 
 /* One ci_fn per report rule, all through with_row (which needs the account CI). */
-#define ROW_RULE(name, fn)                                                                    \
-    static int name(const struct pl_mctx *c, const struct pl_mci *v,                          \
-                    struct pl_managed_eval *out)                                              \
-    {                                                                                         \
-        if (pl_mneed_env(c, "the AWS::::Account credential report") < 0)                      \
-            return -1;                                                                        \
-        return with_row(c, v, out, fn);                                                       \
+#define ROW_RULE(name, fn)                                                                         \
+    static int name(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)  \
+    {                                                                                              \
+        if (pl_mneed_env(c, "the AWS::::Account credential report") < 0)                           \
+            return -1;                                                                             \
+        return with_row(c, v, out, fn);                                                            \
     }
 ROW_RULE(console_mfa, console_mfa_row)
 ROW_RULE(user_mfa, user_mfa_row)
@@ -202,13 +202,15 @@ static const struct pl_managed_pspec usage_age_params[] = {
 #define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
 
 const struct pl_managed_impl pl_managed__iam[] = {
-    {.identifier = "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", PARAMS(admin_params),
+    {.identifier = "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
+     PARAMS(admin_params),
      .ci_fn = no_admin},
     {.identifier = "IAM_USER_NO_POLICIES_CHECK", CHECKS(user_no_policy_checks)},
     {.identifier = "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", .ci_fn = console_mfa},
     {.identifier = "IAM_USER_MFA_ENABLED", .ci_fn = user_mfa},
     {.identifier = "ACCESS_KEYS_ROTATED", PARAMS(key_age_params), .ci_fn = keys_rotated},
-    {.identifier = "IAM_USER_UNUSED_CREDENTIALS_CHECK", PARAMS(usage_age_params),
+    {.identifier = "IAM_USER_UNUSED_CREDENTIALS_CHECK",
+     PARAMS(usage_age_params),
      .ci_fn = unused_credentials},
 };
 const size_t pl_managed__iam_len = PL_MIMPL_LEN(pl_managed__iam);

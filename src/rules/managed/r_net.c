@@ -110,16 +110,26 @@ static const struct pl_managed_pspec blocked_params[] = {
     {.name = "blockedPort5", .type = PL_MP_INT, .def = "4333", .min = 0, .max = 65535},
 };
 
+/* One pass over the world-open permissions, testing every blocked port. */
+static int opens_blocked(void *u, const struct world_rule *w)
+{
+    const struct pl_managed_params *p = u;
+    for (size_t i = 0; i < PL_MIMPL_LEN(blocked_params); i++) {
+        struct port_q q = {p->v[i].i};
+        if (p->v[i].set && opens_tcp_port(&q, w))
+            return (int)i + 1;
+    }
+    return 0;
+}
+
 static int restricted_incoming(const struct pl_mctx *c, const struct pl_mci *v,
                                struct pl_managed_eval *out)
 {
-    for (size_t i = 0; i < PL_MIMPL_LEN(blocked_params); i++) {
-        struct port_q q = {c->p->v[i].i};
-        if (c->p->v[i].set && each_world(v, opens_tcp_port, &q))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The security group allows TCP port %lld from 0.0.0.0/0 or ::/0.",
-                           q.port);
-    }
+    int hit = each_world(v, opens_blocked, (void *)c->p);
+    if (hit)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The security group allows TCP port %lld from 0.0.0.0/0 or ::/0.",
+                       c->p->v[hit - 1].i);
     return 0;
 }
 
@@ -170,9 +180,11 @@ static int authorized_ports(const struct pl_mctx *c, const struct pl_mci *v,
 
 static const struct pl_mcheck default_sg_checks[] = {
     {.path = CFG "groupName", .op = MCK_EQ, .arg = "default", .applies = true},
-    {.path = CFG "ipPermissions", .op = MCK_ABSENT,
+    {.path = CFG "ipPermissions",
+     .op = MCK_ABSENT,
      .why = "The default security group has inbound rules."},
-    {.path = CFG "ipPermissionsEgress", .op = MCK_ABSENT,
+    {.path = CFG "ipPermissionsEgress",
+     .op = MCK_ABSENT,
      .why = "The default security group has outbound rules."},
 };
 
@@ -197,8 +209,7 @@ static int flow_matches(void *u, const struct pl_json *ci)
            (!tt->set || pl_mstreq(pl_mget(cfg, "trafficType"), tt->s));
 }
 
-static int flow_logs(const struct pl_mctx *c, const struct pl_mci *v,
-                     struct pl_managed_eval *out)
+static int flow_logs(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     if (pl_mneed_env(c, "the recorded AWS::EC2::FlowLog resources") < 0)
         return -1;
@@ -228,7 +239,9 @@ static int no_public_ip(const struct pl_mctx *c, const struct pl_mci *v,
 static const struct pl_managed_pspec vpc_params[] = {{.name = "vpcId", .type = PL_MP_STR}};
 static const struct pl_mcheck in_vpc_checks[] = {
     {.path = CFG "vpcId", .op = MCK_PRESENT, .why = "The instance is not in a VPC."},
-    {.path = CFG "vpcId", .op = MCK_EQ_PARAM, .param = 0,
+    {.path = CFG "vpcId",
+     .op = MCK_EQ_PARAM,
+     .param = 0,
      .why = "The instance is not in the VPC given in vpcId."},
 };
 
@@ -241,10 +254,15 @@ static const struct pl_managed_pspec elb_log_params[] = {
     {.name = "s3BucketNames", .type = PL_MP_LIST},
 };
 static const struct pl_mcheck elb_log_checks[] = {
-    {.type = ELB, .path = SUPP "LoadBalancerAttributes.accessLog.enabled", .op = MCK_TRUE,
+    {.type = ELB,
+     .path = SUPP "LoadBalancerAttributes.accessLog.enabled",
+     .op = MCK_TRUE,
      .why = "Access logging is not enabled."},
-    {.type = ELB, .path = SUPP "LoadBalancerAttributes.accessLog.s3BucketName", .op = MCK_IN_PARAM,
-     .param = 0, .why = "Access logs do not go to one of s3BucketNames."},
+    {.type = ELB,
+     .path = SUPP "LoadBalancerAttributes.accessLog.s3BucketName",
+     .op = MCK_IN_PARAM,
+     .param = 0,
+     .why = "Access logs do not go to one of s3BucketNames."},
 };
 
 /* The value of attribute `key` in a V2 attribute list [{key, value}]. */
@@ -319,8 +337,7 @@ static int alb_https_redirect(const struct pl_mctx *c, const struct pl_mci *v,
     struct listener_q q = {c, arn ? arn : v->id, false};
     c->env->each(c->env->u, "AWS::ElasticLoadBalancingV2::Listener", http_without_redirect, &q);
     if (q.plain_http)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "An HTTP listener does not redirect to HTTPS.");
+        return pl_mres(out, PL_NON_COMPLIANT, "An HTTP listener does not redirect to HTTPS.");
     return 0;
 }
 
@@ -331,12 +348,14 @@ static const struct pl_managed_pspec apigw_log_params[] = {
 };
 static const struct pl_mcheck apigw_log_checks[] = {
     {.path = CFG "methodSettings.*/*.loggingLevel|" CFG "defaultRouteSettings.loggingLevel",
-     .op = MCK_IN_PARAM, .param = 0,
+     .op = MCK_IN_PARAM,
+     .param = 0,
      .why = "Execution logging is not enabled at one of the levels in loggingLevel."},
 };
 static const struct pl_mcheck apigw_cache_checks[] = {
     {.path = CFG "cacheClusterEnabled", .op = MCK_TRUE, .why = "Caching is not enabled."},
-    {.path = CFG "methodSettings.*/*.cacheDataEncrypted", .op = MCK_TRUE,
+    {.path = CFG "methodSettings.*/*.cacheDataEncrypted",
+     .op = MCK_TRUE,
      .why = "The cache data is not encrypted."},
 };
 
@@ -362,19 +381,24 @@ static int lambda_public(const struct pl_mctx *c, const struct pl_mci *v,
 
 const struct pl_managed_impl pl_managed__net[] = {
     {.identifier = "INCOMING_SSH_DISABLED", .ci_fn = incoming_ssh},
-    {.identifier = "RESTRICTED_INCOMING_TRAFFIC", PARAMS(blocked_params),
+    {.identifier = "RESTRICTED_INCOMING_TRAFFIC",
+     PARAMS(blocked_params),
      .ci_fn = restricted_incoming},
-    {.identifier = "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", PARAMS(authorized_params),
+    {.identifier = "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS",
+     PARAMS(authorized_params),
      .ci_fn = authorized_ports},
     {.identifier = "VPC_DEFAULT_SECURITY_GROUP_CLOSED", CHECKS(default_sg_checks)},
     {.identifier = "VPC_FLOW_LOGS_ENABLED", PARAMS(flow_params), .ci_fn = flow_logs},
     {.identifier = "EC2_INSTANCE_NO_PUBLIC_IP", .ci_fn = no_public_ip},
     {.identifier = "INSTANCES_IN_VPC", PARAMS(vpc_params), CHECKS(in_vpc_checks)},
-    {.identifier = "ELB_LOGGING_ENABLED", PARAMS(elb_log_params), CHECKS(elb_log_checks),
+    {.identifier = "ELB_LOGGING_ENABLED",
+     PARAMS(elb_log_params),
+     CHECKS(elb_log_checks),
      .ci_fn = elb_logging_v2},
     {.identifier = "ELB_TLS_HTTPS_LISTENERS_ONLY", .ci_fn = elb_tls_only},
     {.identifier = "ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK", .ci_fn = alb_https_redirect},
-    {.identifier = "API_GW_EXECUTION_LOGGING_ENABLED", PARAMS(apigw_log_params),
+    {.identifier = "API_GW_EXECUTION_LOGGING_ENABLED",
+     PARAMS(apigw_log_params),
      CHECKS(apigw_log_checks)},
     {.identifier = "API_GW_CACHE_ENABLED_AND_ENCRYPTED", CHECKS(apigw_cache_checks)},
     {.identifier = "LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED", .ci_fn = lambda_public},

@@ -19,9 +19,9 @@
 /* ---- public read / write ---- */
 
 struct access {
-    const char *perm;          /* ACL permission granting it besides FullControl */
-    const char *const *acts;   /* concrete actions that grant it */
-    const char *what;          /* "read" / "write" */
+    const char *perm;        /* ACL permission granting it besides FullControl */
+    const char *const *acts; /* concrete actions that grant it */
+    const char *what;        /* "read" / "write" */
 };
 
 static const char *const read_acts[] = {"s3:GetObject", "s3:ListBucket", NULL};
@@ -107,8 +107,7 @@ static int public_access(const struct pl_mctx *c, const struct pl_mci *v,
     struct bpa b = {0};
     bpa_load(c, v, &b);
     if (!b.ignore_acls && acl_public(c, v, ac))
-        return pl_mres(out, PL_NON_COMPLIANT, "The bucket ACL grants public %s access.",
-                       ac->what);
+        return pl_mres(out, PL_NON_COMPLIANT, "The bucket ACL grants public %s access.", ac->what);
     struct stmt_q q = {ac, false};
     if (!b.restrict_buckets)
         pl_mstatements(bucket_policy(c, v), public_allow, &q);
@@ -118,8 +117,7 @@ static int public_access(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
-static int public_read(const struct pl_mctx *c, const struct pl_mci *v,
-                       struct pl_managed_eval *out)
+static int public_read(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     return public_access(c, v, out, &READ);
 }
@@ -171,11 +169,10 @@ static int ssl_only(const struct pl_mctx *c, const struct pl_mci *v, struct pl_m
     return 0;
 }
 
-static int sse_enabled(const struct pl_mctx *c, const struct pl_mci *v,
-                       struct pl_managed_eval *out)
+static int sse_enabled(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
-    const struct pl_json *rules = pl_mpath(
-        c, v->ci, "supplementaryConfiguration.ServerSideEncryptionConfiguration.rules");
+    const struct pl_json *rules =
+        pl_mpath(c, v->ci, "supplementaryConfiguration.ServerSideEncryptionConfiguration.rules");
     for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next)
         if (!pl_mempty(pl_mpath(c, r, "applyServerSideEncryptionByDefault.sseAlgorithm")))
             return 0;
@@ -215,8 +212,7 @@ static const char *bucket_region(const struct pl_mctx *c, const char *arn)
     return pl_json_get_str(c->env->get(c->env->u, "AWS::S3::Bucket", name + 1), "awsRegion");
 }
 
-static int replication(const struct pl_mctx *c, const struct pl_mci *v,
-                       struct pl_managed_eval *out)
+static int replication(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     const struct pl_json *rules =
         pl_mpath(c, v->ci, "supplementaryConfiguration.BucketReplicationConfiguration.rules");
@@ -229,7 +225,8 @@ static int replication(const struct pl_mctx *c, const struct pl_mci *v,
             continue;
         if (!want->set)
             return 0;
-        const char *arn = pl_json_str(pl_mpath(c, r, "destinationConfig.bucketARN|destination.bucket"));
+        const char *arn =
+            pl_json_str(pl_mpath(c, r, "destinationConfig.bucketARN|destination.bucket"));
         const char *there = bucket_region(c, arn);
         if (!there) {
             unknown = arn;
@@ -257,8 +254,11 @@ static const struct pl_managed_pspec versioning_params[] = {
     {.name = "isMfaDeleteEnabled", .type = PL_MP_BOOL},
 };
 static const struct pl_mcheck versioning_checks[] = {
-    {.path = SUPP "BucketVersioningConfiguration.status", .op = MCK_EQ, .arg = "Enabled",
-     .param = -1, .why = "Versioning is not enabled on the bucket."},
+    {.path = SUPP "BucketVersioningConfiguration.status",
+     .op = MCK_EQ,
+     .arg = "Enabled",
+     .param = -1,
+     .why = "Versioning is not enabled on the bucket."},
 };
 
 enum { P_TARGET_BUCKET, P_TARGET_PREFIX };
@@ -267,12 +267,18 @@ static const struct pl_managed_pspec logging_params[] = {
     {.name = "targetPrefix", .type = PL_MP_STR},
 };
 static const struct pl_mcheck logging_checks[] = {
-    {.path = SUPP "BucketLoggingConfiguration.destinationBucketName", .op = MCK_PRESENT,
-     .param = -1, .why = "Server access logging is not enabled on the bucket."},
-    {.path = SUPP "BucketLoggingConfiguration.destinationBucketName", .op = MCK_EQ_PARAM,
-     .param = P_TARGET_BUCKET, .why = "Access logs do not go to the expected target bucket."},
-    {.path = SUPP "BucketLoggingConfiguration.logFilePrefix", .op = MCK_EQ_PARAM,
-     .param = P_TARGET_PREFIX, .why = "Access logs do not use the expected target prefix."},
+    {.path = SUPP "BucketLoggingConfiguration.destinationBucketName",
+     .op = MCK_PRESENT,
+     .param = -1,
+     .why = "Server access logging is not enabled on the bucket."},
+    {.path = SUPP "BucketLoggingConfiguration.destinationBucketName",
+     .op = MCK_EQ_PARAM,
+     .param = P_TARGET_BUCKET,
+     .why = "Access logs do not go to the expected target bucket."},
+    {.path = SUPP "BucketLoggingConfiguration.logFilePrefix",
+     .op = MCK_EQ_PARAM,
+     .param = P_TARGET_PREFIX,
+     .why = "Access logs do not use the expected target prefix."},
 };
 
 static const struct pl_managed_pspec replication_params[] = {
@@ -284,13 +290,20 @@ const struct pl_managed_impl pl_managed__s3[] = {
     {.identifier = "S3_BUCKET_PUBLIC_WRITE_PROHIBITED", .ci_fn = public_write},
     {.identifier = "S3_BUCKET_SSL_REQUESTS_ONLY", .ci_fn = ssl_only},
     {.identifier = "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", .ci_fn = sse_enabled},
-    {.identifier = "S3_BUCKET_VERSIONING_ENABLED", .params = versioning_params,
-     .nparams = PL_MIMPL_LEN(versioning_params), .checks = versioning_checks,
-     .nchecks = PL_MIMPL_LEN(versioning_checks), .ci_fn = versioning_mfa},
-    {.identifier = "S3_BUCKET_LOGGING_ENABLED", .params = logging_params,
-     .nparams = PL_MIMPL_LEN(logging_params), .checks = logging_checks,
+    {.identifier = "S3_BUCKET_VERSIONING_ENABLED",
+     .params = versioning_params,
+     .nparams = PL_MIMPL_LEN(versioning_params),
+     .checks = versioning_checks,
+     .nchecks = PL_MIMPL_LEN(versioning_checks),
+     .ci_fn = versioning_mfa},
+    {.identifier = "S3_BUCKET_LOGGING_ENABLED",
+     .params = logging_params,
+     .nparams = PL_MIMPL_LEN(logging_params),
+     .checks = logging_checks,
      .nchecks = PL_MIMPL_LEN(logging_checks)},
-    {.identifier = "S3_BUCKET_REPLICATION_ENABLED", .params = replication_params,
-     .nparams = PL_MIMPL_LEN(replication_params), .ci_fn = replication},
+    {.identifier = "S3_BUCKET_REPLICATION_ENABLED",
+     .params = replication_params,
+     .nparams = PL_MIMPL_LEN(replication_params),
+     .ci_fn = replication},
 };
 const size_t pl_managed__s3_len = PL_MIMPL_LEN(pl_managed__s3);

@@ -167,8 +167,8 @@ static void run_case(const struct pl_json *tc, size_t idx)
     if (rc < 0) {
         T_FAIL_("case %zu (%s): evaluation failed: %s", idx, id, err.msg);
     } else if (strcmp(pl_compliance_name(ev.compliance), want) != 0) {
-        T_FAIL_("case %zu (%s): got %s (%s), want %s", idx, id,
-                pl_compliance_name(ev.compliance), ev.annotation, want);
+        T_FAIL_("case %zu (%s): got %s (%s), want %s", idx, id, pl_compliance_name(ev.compliance),
+                ev.annotation, want);
     } else if (ann && !strstr(ev.annotation, ann)) {
         T_FAIL_("case %zu (%s): annotation '%s' lacks '%s'", idx, id, ev.annotation, ann);
     } else {
