@@ -1,0 +1,172 @@
+/* test_eval.c — guard_eval on the tricky cases of guard-language.md §8, and guard_eval_ci. */
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/json.h"
+#include "guard/guard.h"
+#include "t.h"
+
+/* Evaluates rules against data; returns the status of rule `name` or -1 on error. */
+static int status_of(const char *rules, const char *data, const char *name)
+{
+    struct guard_rules *r = NULL;
+    struct guard_doc *d = NULL;
+    struct guard_report rep = {0};
+    struct pl_err err = {0};
+    int st = -1;
+    if (guard_parse(rules, strlen(rules), "t.guard", &r, &err) < 0)
+        goto out;
+    if (!(d = guard_doc_load(data, strlen(data), 0, &err)))
+        goto out;
+    if (guard_eval(r, d, 0, &rep, &err) < 0)
+        goto out;
+    for (size_t i = 0; i < rep.n; i++)
+        if (!strcmp(rep.rules[i].name, name))
+            st = (int)rep.rules[i].status;
+    guard_report_fini(&rep);
+out:
+    guard_doc_free(d);
+    guard_rules_free(r);
+    return st;
+}
+
+static const char *const D1 =
+    "{\"Resources\": {\"b1\": {\"Type\": \"AWS::S3::Bucket\", \"Properties\": {\"Tags\": []}}}}";
+static const char *const LETS = "let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]\n"
+                                "let queues  = Resources.*[ Type == 'AWS::SQS::Queue' ]\n";
+
+static void check(const char *body, const char *data, int want)
+{
+    char src[2048];
+    snprintf(src, sizeof(src), "%srule x { %s }\nrule r1 { %%queues.Properties.Kms exists }\n",
+             LETS, body);
+    int got = status_of(src, data, "x");
+    if (got != want)
+        T_FAIL_("rule { %s }: got %d want %d", body, got, want);
+}
+
+static void test_skip_vs_fail(void)
+{
+    check("%queues.Properties.KmsMasterKeyId exists", D1, GUARD_SKIP);
+    check("%buckets.Properties.Versioning exists", D1, GUARD_FAIL);
+    check("%queues !empty", D1, GUARD_FAIL);
+    check("%buckets.Properties.Tags[*].Key == 'x'", D1, GUARD_FAIL);
+    check("%buckets.Properties.Tags empty", D1, GUARD_PASS);
+    check("%buckets.Properties.Missing empty", D1, GUARD_PASS);
+    check("some %buckets.Properties.Tags[*].Key == 'x'", D1, GUARD_FAIL);
+    check("not r1", D1, GUARD_PASS);
+    check("Resources.b1.Properties.Tags !empty or r1", D1, GUARD_FAIL);
+}
+
+static void test_when(void)
+{
+    const char *src = "let q = Resources.*[ Type == 'AWS::SQS::Queue' ]\n"
+                      "rule r4 when %q !empty { %q.Properties exists }\n"
+                      "rule y { %q { Properties exists } }\n";
+    T_EQ(status_of(src, D1, "r4"), GUARD_SKIP);
+    T_EQ(status_of(src, "{}", "r4"), GUARD_SKIP);
+    T_EQ(status_of(src, "{}", "y"), GUARD_FAIL);
+}
+
+static void test_comparisons(void)
+{
+    T_EQ(status_of("rule r { A == 1.0 }", "{\"A\": 1}", "r"), GUARD_FAIL);
+    T_EQ(status_of("rule r { A != 1.0 }", "{\"A\": 1}", "r"), GUARD_FAIL);
+    T_EQ(status_of("rule r { A == [443] }", "{\"A\": 443}", "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { A == [80, 443] }", "{\"A\": 443}", "r"), GUARD_FAIL);
+    T_EQ(status_of("rule r { A IN [80, 443] }", "{\"A\": 443}", "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { A == /^prod-/ }", "{\"A\": \"prod-x\"}", "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { A != /x/ }", "{\"A\": \"abc\"}", "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { A IN 'us-east-1' }", "{\"A\": \"east\"}", "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { A < 10 }", "{\"A\": [1, 2, 30]}", "r"), GUARD_FAIL);
+    T_EQ(status_of("rule r { A IN r[1,10] }", "{\"A\": 10}", "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { A IN r[1,10) }", "{\"A\": 10}", "r"), GUARD_FAIL);
+}
+
+static void test_errors(void)
+{
+    T_EQ(status_of("rule r { A empty }", "{\"A\": 3}", "r"), -1);
+    T_EQ(status_of("rule r { %nope exists }", "{}", "r"), -1);
+    T_EQ(status_of("rule r {\n  nope\n}", "{}", "r"), -1);
+    T_EQ(status_of("AWS::S3::Bucket { Properties exists }", "{}", "default"), -1);
+}
+
+static void test_functions(void)
+{
+    T_EQ(status_of("let n = count(A[*])\nrule r { %n == 3 }", "{\"A\": [1,2,3]}", "r"),
+         GUARD_PASS);
+    T_EQ(status_of("let u = to_upper(A)\nrule r { %u == 'AB' }", "{\"A\": \"ab\"}", "r"),
+         GUARD_PASS);
+    T_EQ(status_of("let j = join(A[*], '-')\nrule r { %j == 'a-b' }", "{\"A\": [\"a\",\"b\"]}",
+                   "r"),
+         GUARD_PASS);
+    T_EQ(status_of("let p = json_parse(A)\nrule r { %p.k == 1 }", "{\"A\": \"{\\\"k\\\": 1}\"}",
+                   "r"),
+         GUARD_PASS);
+}
+
+static void test_yaml_data(void)
+{
+    const char *y = "Resources:\n  b:\n    Type: AWS::S3::Bucket\n    Properties:\n"
+                    "      Name: !Ref P\n      Arn: !GetAtt R.Arn\n      On: yes\n";
+    T_EQ(status_of("rule r { Resources.b.Properties.Name.Ref == 'P' }", y, "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { Resources.b.Properties.Arn.'Fn::GetAtt' == 'R.Arn' }", y, "r"),
+         GUARD_PASS);
+    T_EQ(status_of("rule r { Resources.b.Properties.On == true }", y, "r"), GUARD_PASS);
+}
+
+static void test_eval_ci(void)
+{
+    const char *ci = "{\"resourceType\": \"AWS::S3::Bucket\", \"resourceId\": \"b\","
+                     " \"configuration\": {\"versioningConfiguration\": {\"status\": \"Off\"}},"
+                     " \"supplementaryConfiguration\": {}, \"tags\": {\"env\": \"prod\"}}";
+    const char *rules =
+        "rule versioned when resourceType == 'AWS::S3::Bucket' {\n"
+        "  configuration.versioningConfiguration.status == 'Enabled' <<versioning must be on>>\n"
+        "}\n";
+    struct pl_arena a;
+    struct pl_err err = {0};
+    struct guard_rules *r;
+    struct guard_verdict v;
+    pl_arena_init(&a);
+    struct pl_json *j = pl_json_parse(&a, ci, strlen(ci), &err);
+    T_REQUIRE(j != NULL);
+    T_EQ(guard_parse(rules, strlen(rules), "policy", &r, &err), 0);
+    T_EQ(guard_eval_ci(r, j, &v, &err), 0);
+    T_EQ(v.status, GUARD_FAIL);
+    T_STR(v.annotation, "versioning must be on");
+    guard_rules_free(r);
+
+    const char *skip = "rule q when resourceType == 'AWS::SQS::Queue' { configuration exists }";
+    T_EQ(guard_parse(skip, strlen(skip), "policy", &r, &err), 0);
+    T_EQ(guard_eval_ci(r, j, &v, &err), 0);
+    T_EQ(v.status, GUARD_SKIP);
+    T_STR(v.annotation, "");
+    guard_rules_free(r);
+
+    const char *pass = "rule t { tags.env == 'prod' }";
+    T_EQ(guard_parse(pass, strlen(pass), "policy", &r, &err), 0);
+    T_EQ(guard_eval_ci(r, j, &v, &err), 0);
+    T_EQ(v.status, GUARD_PASS);
+    guard_rules_free(r);
+
+    const char *gen = "rule g { configuration.missing exists }";
+    T_EQ(guard_parse(gen, strlen(gen), "policy", &r, &err), 0);
+    T_EQ(guard_eval_ci(r, j, &v, &err), 0);
+    T_EQ(v.status, GUARD_FAIL);
+    T_OK(strstr(v.annotation, "missing") != NULL);
+    guard_rules_free(r);
+    pl_arena_fini(&a);
+}
+
+int main(void)
+{
+    T_RUN(test_skip_vs_fail);
+    T_RUN(test_when);
+    T_RUN(test_comparisons);
+    T_RUN(test_errors);
+    T_RUN(test_functions);
+    T_RUN(test_yaml_data);
+    T_RUN(test_eval_ci);
+    return T_EXIT();
+}
