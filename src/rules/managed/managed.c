@@ -243,6 +243,10 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
         v->i = n;
         return 0;
     case PL_MP_BOOL:
+        if (ps->lower_true) {
+            v->b = strcmp(v->s, "true") == 0;
+            return 0;
+        }
         if (strcasecmp(v->s, "true") != 0 && strcasecmp(v->s, "false") != 0)
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                            "Invalid value for parameter %s: '%s' is not true or false", ps->name,

@@ -63,6 +63,8 @@ struct pl_managed_pspec {
     const char *def;     /* default text when absent, or NULL (then the value is unset) */
     long long min, max;  /* PL_MP_INT only (both 0: no bounds) */
     const char *choices; /* "A|B|C": allowed values (case-sensitive), or NULL */
+    bool lower_true;     /* PL_MP_BOOL as AWS documents for IAM_PASSWORD_POLICY: any text is
+                          * accepted and only a lowercase "true" is true */
 };
 
 struct pl_managed_impl; /* private: the evaluator of an implemented rule */

@@ -25,10 +25,22 @@ static const struct pl_json *acfg(const struct pl_mctx *c, const struct pl_mci *
 
 enum { PW_UPPER, PW_LOWER, PW_SYMBOLS, PW_NUMBERS, PW_MINLEN, PW_REUSE, PW_MAXAGE };
 static const struct pl_managed_pspec password_params[] = {
-    [PW_UPPER] = {.name = "RequireUppercaseCharacters", .type = PL_MP_BOOL, .def = "true"},
-    [PW_LOWER] = {.name = "RequireLowercaseCharacters", .type = PL_MP_BOOL, .def = "true"},
-    [PW_SYMBOLS] = {.name = "RequireSymbols", .type = PL_MP_BOOL, .def = "true"},
-    [PW_NUMBERS] = {.name = "RequireNumbers", .type = PL_MP_BOOL, .def = "true"},
+    [PW_UPPER] = {.name = "RequireUppercaseCharacters",
+                  .type = PL_MP_BOOL,
+                  .def = "true",
+                  .lower_true = true},
+    [PW_LOWER] = {.name = "RequireLowercaseCharacters",
+                  .type = PL_MP_BOOL,
+                  .def = "true",
+                  .lower_true = true},
+    [PW_SYMBOLS] = {.name = "RequireSymbols",
+                    .type = PL_MP_BOOL,
+                    .def = "true",
+                    .lower_true = true},
+    [PW_NUMBERS] = {.name = "RequireNumbers",
+                    .type = PL_MP_BOOL,
+                    .def = "true",
+                    .lower_true = true},
     [PW_MINLEN] =
         {.name = "MinimumPasswordLength", .type = PL_MP_INT, .def = "14", .min = 6, .max = 128},
     [PW_REUSE] =

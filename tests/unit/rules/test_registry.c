@@ -101,7 +101,8 @@ static const struct {
     {"ACCESS_KEYS_ROTATED", "{\"maxAccessKeyAge\":[\"90\"]}", 0, "expected a string"},
     {"IAM_PASSWORD_POLICY", "{\"RequireSymbols\":\"TRUE\",\"MinimumPasswordLength\":\"8\"}", 1,
      NULL},
-    {"IAM_PASSWORD_POLICY", "{\"RequireSymbols\":\"yes\"}", 0, "true or false"},
+    {"IAM_PASSWORD_POLICY", "{\"RequireSymbols\":\"yes\"}", 1, NULL}, /* AWS: not "true" */
+    {"S3_BUCKET_VERSIONING_ENABLED", "{\"isMfaDeleteEnabled\":\"yes\"}", 0, "true or false"},
     {"IAM_PASSWORD_POLICY", "{\"PasswordReusePrevention\":\"25\"}", 0, "between 1 and 24"},
     {"IAM_PASSWORD_POLICY", "{\"MinimumPasswordLength\":\"5\"}", 0, "MinimumPasswordLength"},
     {"REQUIRED_TAGS", "{\"tag1Key\":\"Owner\",\"tag1Value\":\"a, b\"}", 1, NULL},
@@ -170,6 +171,16 @@ static void test_parsed_values(void)
     T_EQ(p->v[0].ranges[1][0], 1020);
     T_EQ(p->v[0].ranges[1][1], 1025);
     T_OK(!p->v[1].set);
+    r = pl_managed_find("IAM_PASSWORD_POLICY"); /* AWS: only a lowercase "true" is true */
+    T_EQ(pl_managed_params(r, "{\"RequireSymbols\":\"TRUE\",\"RequireNumbers\":\"true\"}", &a, &p,
+                           &err),
+         0);
+    T_OK(!p->v[2].b);
+    T_OK(p->v[3].b);
+    T_OK(p->v[0].b); /* default "true" */
+    r = pl_managed_find("REDSHIFT_CLUSTER_CONFIGURATION_CHECK");
+    T_EQ(pl_managed_params(r, "{\"clusterDbEncrypted\":\"TRUE\"}", &a, &p, &err), 0);
+    T_OK(p->v[0].b);
     r = pl_managed_find("REQUIRED_TAGS");
     T_EQ(pl_managed_params(r, "{\"tag1Key\":\"Env\",\"tag1Value\":\"prod, dev\"}", &a, &p, &err),
          0);
