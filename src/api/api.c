@@ -23,8 +23,24 @@ static pl_op_fn find_handler(const char *op)
     return NULL;
 }
 
+/* plumb-only operations (X-Amz-Target: PlumbService.<Op>) */
+static const struct pl_op_entry *const plumb_tables[] = {
+    pl_ops_plumb,
+};
+
+static pl_op_fn find_plumb_handler(const char *op)
+{
+    for (size_t t = 0; t < sizeof(plumb_tables) / sizeof(plumb_tables[0]); t++)
+        for (const struct pl_op_entry *e = plumb_tables[t]; e->name; e++)
+            if (strcmp(e->name, op) == 0)
+                return e->fn;
+    return NULL;
+}
+
 int pl_api_known_op(const char *prefix, const char *op)
 {
+    if (strcmp(prefix, "PlumbService") == 0)
+        return find_plumb_handler(op) != NULL;
     return strcmp(prefix, "StarlingDoveService") == 0 && pl_model_op(op) != NULL;
 }
 
@@ -42,10 +58,12 @@ int pl_api_call(const struct pl_api_req *req, struct pl_buf *out, struct pl_err 
             return pl_fail(err, PL_E_UNKNOWN_OPERATION,
                            "plumb does not serve %s yet (see docs/api.md for the served "
                            "operations)", req->op);
-    } else {
+    } else if (strcmp(req->target_prefix, "PlumbService") == 0) {
+        fn = find_plumb_handler(req->op); /* plumb-only: validated by the handler */
+    }
+    if (!fn)
         return pl_fail(err, PL_E_UNKNOWN_OPERATION, "Unknown operation %.64s.%.64s",
                        req->target_prefix, req->op);
-    }
 
     struct pl_json *in;
     size_t len = req->body_len;
@@ -61,7 +79,7 @@ int pl_api_call(const struct pl_api_req *req, struct pl_buf *out, struct pl_err 
         if (in->type != PL_JOBJ)
             return pl_fail(err, PL_E_SERIALIZATION, "the request body must be a JSON object");
     }
-    if (pl_model_validate(model, in, err) < 0)
+    if (model && pl_model_validate(model, in, err) < 0)
         return -1;
 
     struct pl_op_ctx c = {

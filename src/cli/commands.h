@@ -12,6 +12,9 @@ int pl_cli_diff(int argc, char **argv);    /* plumb diff [--data DIR] TYPE ID [V
 /* http (plumb_cli_auth): credentials_cmd.c */
 int pl_cli_credentials(int argc, char **argv); /* plumb credentials add|list|revoke [--data DIR] */
 
+/* lead (src/cli/serve.c) */
+int pl_cli_serve(int argc, char **argv); /* plumb serve [--listen H:P] [--data DIR] [--auth M] */
+
 /* delivery (plumb_cli_delivery): webhook_cmd.c */
 int pl_cli_webhook(int argc, char **argv); /* plumb webhook add|list|remove ... */
 

@@ -1,0 +1,54 @@
+/* ops_plumb.c — plumb-only operations (X-Amz-Target: PlumbService.<Op>), used by the plumb CLI
+ * when it talks to a running server (`--endpoint URL`). They are not part of AWS's model, so
+ * each handler validates its own input. */
+#include "api/api_int.h"
+#include "recorder/recorder.h"
+#include "store/store.h"
+
+/* PlumbService.RecordConfigurationItems {"configurationItems": [CI in any dialect, ...]}
+ * -> {"recorded": N, "unchanged": N, "notRecorded": N, "failed": [{"index", "message"}]}.
+ * What `plumb record --endpoint URL` sends: AWS-typed CIs enter through the import path (the
+ * partition's recorder, if any, applies), in batches committed atomically. */
+static int record_items(struct pl_op_ctx *c)
+{
+    const struct pl_json *items = pl_json_get(c->in, "configurationItems");
+    int64_t counts[4] = {0};
+    if (!items || items->type != PL_JARR)
+        return pl_fail(c->err, PL_E_VALIDATION, "configurationItems must be a list");
+    if (items->len > 1000)
+        return pl_fail(c->err, PL_E_VALIDATION, "at most 1000 configurationItems per request");
+    struct pl_rec_opts opts = {.mode = PL_REC_MODE_IMPORT, .use_source_time = true,
+                               .default_account = c->account, .default_region = c->region};
+    struct pl_rec_batch *b = pl_rec_batch_begin(c->st, &opts, c->err);
+    if (!b)
+        return -1;
+    struct pl_json *failed = pl_json_new_arr(c->a);
+    int i = 0;
+    for (const struct pl_json *ci = items->child; ci; ci = ci->next, i++) {
+        struct pl_rec_result res;
+        struct pl_err e = {0};
+        if (pl_rec_batch_add(b, ci, &res, &e) < 0) {
+            if (e.code == PL_E_INTERNAL || e.code == PL_E_IO || e.code == PL_E_UNAVAILABLE) {
+                pl_rec_batch_abort(b);
+                return pl_fail(c->err, e.code, "%s", e.msg);
+            }
+            struct pl_json *f = pl_json_push(failed, pl_json_new_obj(c->a));
+            pl_json_set_i64(c->a, f, "index", i);
+            pl_json_set_str(c->a, f, "message", e.msg);
+            continue;
+        }
+        counts[res.outcome == PL_REC_RECORDED ? 0 : res.outcome == PL_REC_UNCHANGED ? 1 : 2]++;
+    }
+    if (pl_rec_batch_commit(b, c->err) < 0)
+        return -1;
+    pl_json_set_i64(c->a, c->out, "recorded", counts[0]);
+    pl_json_set_i64(c->a, c->out, "unchanged", counts[1]);
+    pl_json_set_i64(c->a, c->out, "notRecorded", counts[2]);
+    pl_json_set(c->a, c->out, "failed", failed);
+    return 0;
+}
+
+const struct pl_op_entry pl_ops_plumb[] = {
+    {"RecordConfigurationItems", record_items},
+    {NULL, NULL},
+};

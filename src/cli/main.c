@@ -1,0 +1,66 @@
+/* main.c — the plumb command: dispatches `plumb <subcommand> ...` to its entry point
+ * (commands.h). Human output by default, --json where a command offers it, exit codes:
+ * 0 ok, 1 failure while working, 2 usage error (guard keeps cfn-guard's codes). */
+#include "cli/commands.h"
+#ifdef PL_HAVE_CLI_GUARD
+#include "cli/guard_cmd.h"
+#endif
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef PL_VERSION
+#define PL_VERSION "0.1.0"
+#endif
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"serve", pl_cli_serve, "run the AWS Config API server"},
+#ifdef PL_HAVE_CLI_DATA
+    {"record", pl_cli_record, "import configuration items (files or stdin)"},
+    {"history", pl_cli_history, "show a resource's configuration timeline"},
+    {"diff", pl_cli_diff, "show what changed between two versions of a resource"},
+#endif
+#ifdef PL_HAVE_CLI_AUTH
+    {"credentials", pl_cli_credentials, "manage access keys (add, list, revoke)"},
+#endif
+#ifdef PL_HAVE_CLI_DELIVERY
+    {"webhook", pl_cli_webhook, "map SNS topic ARNs to webhook URLs (add, list, remove)"},
+#endif
+#ifdef PL_HAVE_CLI_FUNCTIONS
+    {"function", pl_cli_function, "register Lambda-style rule functions (add, list, remove)"},
+#endif
+#ifdef PL_HAVE_CLI_GUARD
+    {"guard", pl_cli_guard, "Guard policies: validate and test, like cfn-guard"},
+#endif
+};
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: plumb <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n`plumb <command> --help` describes a command. Docs: docs/ in the source tree.\n");
+    return f == stderr ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0)
+        return usage(stdout);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("plumb %s\n", PL_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "plumb: unknown command '%s'\n", argv[1]);
+    return usage(stderr);
+}

@@ -1,0 +1,172 @@
+/* serve.c — `plumb serve`: opens the store of a data directory, starts the delivery worker, the
+ * rules engine and the HTTP server, prints how to point the aws CLI at it, and runs until
+ * SIGINT/SIGTERM. The main thread does housekeeping (retention) once a minute of clock time.
+ *
+ * Shutdown order is the reverse of start-up: HTTP first (no new work), then the workers, then
+ * the store, so every acknowledged request is committed before the process exits. */
+#include "api/app.h"
+#include "cli/commands.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "delivery/delivery.h"
+#include "http/http.h"
+#include "recorder/recorder.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct serve_opts {
+    const char *listen, *data, *auth;
+    struct pl_delivery_options delivery;
+    unsigned threads;
+    const char *fake_clock;
+};
+
+static int serve_usage(void)
+{
+    fprintf(stderr,
+            "usage: plumb serve [--listen HOST:PORT] [--data DIR] [--auth sigv4|open]\n"
+            "                   [--delivery-dir DIR] [--s3-endpoint URL] [--sns-endpoint URL]\n"
+            "                   [--threads N] [--log-level error|warn|info|debug]\n"
+            "                   [--fake-clock ISO8601|EPOCH_MS]\n"
+            "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n");
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, struct serve_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return -1;
+        if (!v)
+            return fprintf(stderr, "plumb serve: %s needs a value\n", a), -1;
+        if (strcmp(a, "--listen") == 0)
+            o->listen = v;
+        else if (strcmp(a, "--data") == 0)
+            o->data = v;
+        else if (strcmp(a, "--auth") == 0)
+            o->auth = v;
+        else if (strcmp(a, "--delivery-dir") == 0)
+            o->delivery.delivery_dir = v;
+        else if (strcmp(a, "--s3-endpoint") == 0)
+            o->delivery.s3_endpoint = v;
+        else if (strcmp(a, "--sns-endpoint") == 0)
+            o->delivery.sns_endpoint = v;
+        else if (strcmp(a, "--threads") == 0)
+            o->threads = (unsigned)atoi(v);
+        else if (strcmp(a, "--log-level") == 0)
+            pl_log_set_level(v);
+        else if (strcmp(a, "--fake-clock") == 0)
+            o->fake_clock = v;
+        else
+            return fprintf(stderr, "plumb serve: unknown option %s\n", a), -1;
+        i++;
+    }
+    if (strcmp(o->auth, "sigv4") != 0 && strcmp(o->auth, "open") != 0)
+        return fprintf(stderr, "plumb serve: --auth must be sigv4 or open\n"), -1;
+    return 0;
+}
+
+/* Blocks SIGINT/SIGTERM in every thread (the workers inherit the mask) so the main thread
+ * can wait for them with sigtimedwait. */
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void housekeeping(struct pl_store *st, int64_t *next_ms)
+{
+    struct pl_err err = {0};
+    int64_t deleted = 0;
+    if (pl_now_ms() < *next_ms)
+        return;
+    *next_ms = pl_now_ms() + 60 * 1000;
+    if (pl_recorder_enforce_retention(st, &deleted, &err) < 0)
+        PL_LOG(WARN, "serve", "retention failed err=\"%s\"", err.msg);
+    else if (deleted)
+        PL_LOG(INFO, "serve", "retention pruned=%lld", (long long)deleted);
+}
+
+int pl_cli_serve(int argc, char **argv)
+{
+    struct serve_opts o = {.listen = PL_HTTP_DEFAULT_LISTEN, .data = "./plumb-data",
+                           .auth = "sigv4"};
+    struct pl_err err = {0};
+    struct pl_store *st = NULL, *dst = NULL;
+    struct pl_app app;
+    struct pl_http_server *http = NULL;
+    int rc = 1, app_ok = 0;
+    sigset_t sigs;
+
+    if (parse_args(argc, argv, &o) < 0)
+        return serve_usage();
+    if (o.fake_clock) {
+        int64_t ms;
+        if (pl_time_parse(o.fake_clock, &ms) < 0)
+            return fprintf(stderr, "plumb serve: bad --fake-clock '%s'\n", o.fake_clock), 2;
+        pl_clock_set(ms);
+    }
+    if (mkdir(o.data, 0700) < 0 && errno != EEXIST) {
+        fprintf(stderr, "plumb serve: cannot create %s: %s\n", o.data, strerror(errno));
+        return 1;
+    }
+    block_signals(&sigs);
+    if (pl_store_open(o.data, 0, &st, &err) < 0 || pl_store_open(o.data, 0, &dst, &err) < 0)
+        goto out;
+    if (pl_app_init(&app, o.data, &err) < 0)
+        goto out;
+    app_ok = 1;
+    o.delivery.data_dir = o.data;
+    app.delivery = pl_delivery_start(dst, &o.delivery, &err);
+    if (!app.delivery)
+        goto out;
+
+    struct pl_http_opts ho = {
+        .listen = o.listen,
+        .auth = strcmp(o.auth, "open") == 0 ? PL_HTTP_AUTH_OPEN : PL_HTTP_AUTH_SIGV4,
+        .data_dir = o.data,
+        .app = &app,
+        .threads = o.threads,
+    };
+    http = pl_http_server_start(&ho, &err);
+    if (!http)
+        goto out;
+    if (pl_http_announce(stdout, &ho, pl_http_server_port(http), &err) < 0)
+        goto out;
+    fflush(stdout);
+
+    int64_t next_housekeeping = 0;
+    for (;;) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&sigs, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            PL_LOG(INFO, "serve", "signal=%d stopping", sig);
+            break;
+        }
+        housekeeping(st, &next_housekeeping);
+    }
+    rc = 0;
+out:
+    if (err.code)
+        fprintf(stderr, "plumb serve: %s\n", err.msg);
+    pl_http_server_stop(http);
+    if (app_ok) {
+        pl_delivery_stop(app.delivery);
+        pl_app_fini(&app);
+    }
+    pl_store_close(dst);
+    pl_store_close(st);
+    return rc;
+}
