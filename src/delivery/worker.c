@@ -519,8 +519,8 @@ static int channel_tick(struct pl_delivery *d, const struct chan *c, struct pl_e
     int done = 0;
     if (!c->bucket || state_load(d->ws, c->acct, c->region, c->name, &st, err) != 0)
         return c->bucket ? -1 : 0;
-    if (!st.exists || st.freq_ms != c->freq_ms) {
-        if (!st.exists) {
+    if (st.hist.next == 0 || st.freq_ms != c->freq_ms) { /* new channel or new frequency */
+        if (st.hist.next == 0) {
             st.hist.next = now + HISTORY_MS;
             if (pl_dstore_max_seq(d->ws, &st.hist_seq, err) != 0)
                 return -1;
@@ -564,12 +564,6 @@ static void handle_snapshot_row(struct pl_delivery *d, struct pl_arena *a,
     }
     run_snapshot(d, &c, sid, &st);
     pl_store_outbox_complete(d->ws, it->id, &err);
-    if (!st.exists) {
-        st.freq_ms = 0; /* the periodic schedule initialises itself next tick */
-        st.snap.next = pl_now_ms() + c.freq_ms;
-        st.hist.next = pl_now_ms() + HISTORY_MS;
-        pl_dstore_max_seq(d->ws, &st.hist_seq, &err);
-    }
     state_save(d->ws, c.acct, c.region, c.name, &st, &err);
 }
 
