@@ -1,2 +1,346 @@
-int pl_cli_history(int argc, char **argv);
-int pl_cli_history(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+/* history_cmd.c — `plumb history` and `plumb diff`: a resource's timeline and its changes,
+ * for people (and --json for scripts), read straight from a data directory.
+ *
+ *   plumb history [--data DIR] [--account ID --region NAME] TYPE ID [--json]
+ *   plumb diff    [--data DIR] [--account ID --region NAME] TYPE ID [V1 V2] [--json]
+ *
+ * Versions are numbered 1..N in capture order (the "#" column of `plumb history`); a
+ * configurationStateId is accepted too. Without --account/--region the resource is looked
+ * up in every partition, and must be in exactly one.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "recorder/recorder.h"
+
+struct hopts {
+    const char *data, *account, *region, *type, *id;
+    const char *v1, *v2;
+    bool json;
+};
+
+static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},   {"account", required_argument, NULL, 'a'},
+        {"region", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->data = "./plumb-data";
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "d:a:r:jh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->data = optarg;
+            break;
+        case 'a':
+            o->account = optarg;
+            break;
+        case 'r':
+            o->region = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        default:
+            goto usage;
+        }
+    }
+    int npos = argc - optind;
+    if (npos != 2 && npos != max_pos)
+        goto usage;
+    o->type = argv[optind];
+    o->id = argv[optind + 1];
+    if (npos == 4) {
+        o->v1 = argv[optind + 2];
+        o->v2 = argv[optind + 3];
+    }
+    return 0;
+usage:
+    fprintf(stderr,
+            "usage: plumb %s [--data DIR] [--account ID --region NAME] TYPE ID%s [--json]\n",
+            cmd, max_pos == 4 ? " [VERSION VERSION]" : "");
+    return -1;
+}
+
+/* Finds the partition of (type, id): the one given, or the only one holding it. */
+static int find_partition(struct pl_store *s, struct hopts *o, struct pl_arena *a)
+{
+    struct pl_err err = {0};
+    struct pl_resource r;
+    if (o->account && o->region) {
+        int rc = pl_store_resource_get(s, o->account, o->region, o->type, o->id, a, &r, &err);
+        if (rc < 0) {
+            fprintf(stderr, "plumb: %s\n", err.msg);
+            return -1;
+        }
+        if (rc == 0) {
+            fprintf(stderr, "plumb: %s %s is not recorded in %s/%s\n", o->type, o->id,
+                    o->account, o->region);
+            return -1;
+        }
+        return 0;
+    }
+    struct pl_part_row *parts;
+    size_t n, found = 0;
+    if (pl_store_partitions(s, a, &parts, &n, &err) < 0) {
+        fprintf(stderr, "plumb: %s\n", err.msg);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((o->account && strcmp(o->account, parts[i].account) != 0) ||
+            (o->region && strcmp(o->region, parts[i].region) != 0))
+            continue;
+        if (pl_store_resource_get(s, parts[i].account, parts[i].region, o->type, o->id, a, &r,
+                                  &err) == 1) {
+            if (found++ == 0) {
+                o->account = parts[i].account;
+                o->region = parts[i].region;
+            } else {
+                fprintf(stderr,
+                        "plumb: %s %s is recorded in several partitions (%s/%s, %s/%s, ...); "
+                        "choose one with --account and --region\n",
+                        o->type, o->id, o->account, o->region, parts[i].account,
+                        parts[i].region);
+                return -1;
+            }
+        }
+    }
+    if (!found) {
+        fprintf(stderr, "plumb: %s %s is not recorded in %s\n", o->type, o->id, o->data);
+        return -1;
+    }
+    return 0;
+}
+
+/* All versions, oldest first. */
+static int load_versions(struct pl_store *s, const struct hopts *o, struct pl_arena *a,
+                         struct pl_ci_row **out, size_t *n)
+{
+    struct pl_history_q q = {o->account, o->region, o->type, o->id, 0, INT64_MAX, true, 100,
+                             NULL};
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    for (;;) {
+        struct pl_ci_row *rows;
+        size_t k;
+        char *next;
+        struct pl_err err = {0};
+        if (pl_store_history(s, &q, a, &rows, &k, &next, &err) < 0) {
+            fprintf(stderr, "plumb: %s\n", err.msg);
+            return -1;
+        }
+        if (*n + k > cap) {
+            cap = (*n + k) * 2;
+            struct pl_ci_row *nr = pl_arena_alloc(a, cap * sizeof *nr);
+            if (*n)
+                memcpy(nr, *out, *n * sizeof *nr);
+            *out = nr;
+        }
+        memcpy(*out + *n, rows, k * sizeof *rows);
+        *n += k;
+        if (!next)
+            return 0;
+        q.cursor = next;
+    }
+}
+
+/* A JSON value on one line, cut at max bytes. */
+static const char *short_json(struct pl_arena *a, const struct pl_json *v, size_t max)
+{
+    if (!v)
+        return "null";
+    char *t = pl_json_dump(a, v, PL_JSON_COMPACT);
+    if (strlen(t) > max) {
+        t[max - 3] = '.';
+        t[max - 2] = '.';
+        t[max - 1] = '.';
+        t[max] = '\0';
+    }
+    return t;
+}
+
+/* One line summing up a stored diff. */
+static const char *summary(struct pl_arena *a, const struct pl_ci_row *row)
+{
+    struct pl_err err = {0};
+    if (!row->diff)
+        return "";
+    struct pl_json *d = pl_json_parse(a, row->diff, row->diff_len, &err);
+    const char *type = pl_json_get_str(d, "changeType");
+    struct pl_json *props = pl_json_get(d, "changedProperties");
+    if (type && strcmp(type, "CREATE") == 0)
+        return "discovered";
+    if (type && strcmp(type, "DELETE") == 0)
+        return "deleted";
+    if (!props || props->len == 0)
+        return "changed";
+    if (props->len == 1) {
+        const struct pl_json *p = props->child;
+        return pl_arena_printf(a, "%s: %s \u2192 %s", p->key,
+                               short_json(a, pl_json_get(p, "previousValue"), 40),
+                               short_json(a, pl_json_get(p, "updatedValue"), 40));
+    }
+    struct pl_buf b;
+    pl_buf_init(&b, 160);
+    pl_buf_printf(&b, "%zu changes: ", props->len);
+    for (const struct pl_json *p = props->child; p; p = p->next)
+        if (pl_buf_printf(&b, "%s%s", p == props->child ? "" : ", ", p->key) < 0)
+            break;
+    char *out = pl_arena_strdup(a, pl_buf_cstr(&b));
+    if (strlen(out) > 150)
+        memcpy(out + 146, "...", 4);
+    pl_buf_fini(&b);
+    return out;
+}
+
+static int open_for(struct hopts *o, struct pl_store **s, struct pl_arena *a)
+{
+    struct pl_err err = {0};
+    if (pl_store_open(o->data, 0, s, &err) < 0) {
+        fprintf(stderr, "plumb: %s\n", err.msg);
+        return -1;
+    }
+    return find_partition(*s, o, a);
+}
+
+int pl_cli_history(int argc, char **argv)
+{
+    struct hopts o;
+    if (parse_args(argc, argv, "history", 2, &o) < 0)
+        return 2;
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_store *s = NULL;
+    int status = 1;
+    struct pl_ci_row *rows;
+    size_t n;
+    if (open_for(&o, &s, &a) < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
+        goto out;
+    struct pl_err err = {0};
+    if (o.json) {
+        struct pl_json *arr = pl_json_new_arr(&a);
+        for (size_t i = 0; i < n; i++) {
+            struct pl_json *ci = pl_ci_render_api(&a, &rows[i], &err);
+            if (!ci)
+                continue;
+            if (rows[i].diff)
+                pl_json_set(&a, ci, "configurationItemDiff",
+                            pl_json_parse(&a, rows[i].diff, rows[i].diff_len, &err));
+            pl_json_push(arr, ci);
+        }
+        struct pl_json *doc = pl_json_new_obj(&a);
+        pl_json_set(&a, doc, "configurationItems", arr);
+        puts(pl_json_dump(&a, doc, PL_JSON_PRETTY));
+        status = 0;
+        goto out;
+    }
+    const char *name = n ? rows[n - 1].resource_name : NULL;
+    printf("%s %s%s%s%s in %s/%s: %zu version%s\n", o.type, o.id, name ? " (" : "",
+           name ? name : "", name ? ")" : "", o.account, o.region, n, n == 1 ? "" : "s");
+    printf("%4s  %-24s  %-18s  %-13s  %s\n", "#", "captured", "status", "stateId", "changes");
+    for (size_t i = 0; i < n; i++) {
+        char t[40];
+        printf("%4zu  %-24s  %-18s  %-13" PRId64 "  %s\n", i + 1,
+               pl_time_iso8601_ms(rows[i].capture_ms, t), rows[i].status, rows[i].state_id,
+               summary(&a, &rows[i]));
+    }
+    status = 0;
+out:
+    pl_store_close(s);
+    pl_arena_fini(&a);
+    return status;
+}
+
+/* A version argument: 1..n, or a configurationStateId. Returns the index, or -1. */
+static long pick(const char *arg, const struct pl_ci_row *rows, size_t n)
+{
+    long long v;
+    if (pl_parse_i64(arg, &v) < 0)
+        return -1;
+    if (v >= 1 && (size_t)v <= n)
+        return (long)v - 1;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].state_id == v)
+            return (long)i;
+    return -1;
+}
+
+int pl_cli_diff(int argc, char **argv)
+{
+    struct hopts o;
+    if (parse_args(argc, argv, "diff", 4, &o) < 0)
+        return 2;
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_store *s = NULL;
+    int status = 1;
+    struct pl_ci_row *rows;
+    size_t n;
+    if (open_for(&o, &s, &a) < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
+        goto out;
+    long i1, i2;
+    if (o.v1) {
+        i1 = pick(o.v1, rows, n);
+        i2 = pick(o.v2, rows, n);
+        if (i1 < 0 || i2 < 0) {
+            fprintf(stderr, "plumb diff: versions are 1..%zu or configurationStateIds\n", n);
+            status = 2;
+            goto out;
+        }
+    } else {
+        i2 = (long)n - 1;
+        i1 = n > 1 ? i2 - 1 : -1;
+    }
+    struct pl_err err = {0};
+    struct pl_ci prev, cur;
+    if ((i1 >= 0 && pl_ci_from_row(&a, &rows[i1], &prev, &err) < 0) ||
+        pl_ci_from_row(&a, &rows[i2], &cur, &err) < 0) {
+        fprintf(stderr, "plumb diff: %s\n", err.msg);
+        goto out;
+    }
+    struct pl_json *d = pl_ci_diff(&a, i1 >= 0 ? &prev : NULL, &cur);
+    if (o.json) {
+        puts(pl_json_dump(&a, d, PL_JSON_PRETTY));
+        status = 0;
+        goto out;
+    }
+    char t1[40], t2[40];
+    if (i1 >= 0)
+        printf("%s %s: version %ld (%s) \u2192 version %ld (%s)\n", o.type, o.id, i1 + 1,
+               pl_time_iso8601_ms(rows[i1].capture_ms, t1), i2 + 1,
+               pl_time_iso8601_ms(rows[i2].capture_ms, t2));
+    else
+        printf("%s %s: version %ld (%s), the first\n", o.type, o.id, i2 + 1,
+               pl_time_iso8601_ms(rows[i2].capture_ms, t2));
+    printf("change: %s\n", pl_json_get_str(d, "changeType"));
+    struct pl_json *props = pl_json_get(d, "changedProperties");
+    if (!props->len && i1 >= 0 && strcmp(pl_json_get_str(d, "changeType"), "UPDATE") == 0)
+        printf("(no differences)\n");
+    for (const struct pl_json *p = props->child; p; p = p->next) {
+        const char *ct = pl_json_get_str(p, "changeType");
+        const struct pl_json *pv = pl_json_get(p, "previousValue");
+        const struct pl_json *uv = pl_json_get(p, "updatedValue");
+        if (strcmp(ct, "CREATE") == 0)
+            printf("+ %s: %s\n", p->key, short_json(&a, uv, 200));
+        else if (strcmp(ct, "DELETE") == 0)
+            printf("- %s: %s\n", p->key, short_json(&a, pv, 200));
+        else
+            printf("  %s: %s \u2192 %s\n", p->key, short_json(&a, pv, 100),
+                   short_json(&a, uv, 100));
+    }
+    status = 0;
+out:
+    pl_store_close(s);
+    pl_arena_fini(&a);
+    return status;
+}

@@ -249,8 +249,13 @@ int pl_ci_reader_next(struct pl_ci_reader *r, const char **text, size_t *len,
                 continue;
             }
             if (c != '{') {
-                /* a scalar at the top: hand it out, normalising will reject it */
-                if (scan_value(r, &r->ci, err) < 0)
+                /* not a CI: hand the rest of the line out, parsing will reject it */
+                while ((c = peek(r, err)) >= 0 && c != '\n') {
+                    take(r, err);
+                    if (pl_buf_putc(&r->ci, (char)c) < 0)
+                        return pl_fail(err, PL_E_REQUEST_TOO_LARGE, "line too long");
+                }
+                if (c == -2)
                     return -1;
                 *text = pl_buf_cstr(&r->ci);
                 *len = r->ci.len;
