@@ -101,7 +101,10 @@ class Server:
         p = subprocess.run(["aws", "configservice"] + list(args) +
                            ["--endpoint-url", self.url, "--output", "json"],
                            env=env, capture_output=True, text=True, timeout=120)
-        out = json.loads(p.stdout) if p.stdout.strip() else None
+        try:
+            out = json.loads(p.stdout) if p.stdout.strip() else None
+        except ValueError:
+            out = p.stdout  # commands such as get-status print text
         if check and p.returncode != 0:
             raise AssertionError("aws %s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr))
         return p.returncode, out, p.stderr

@@ -236,7 +236,7 @@ class Retention(ServerTest):
     def test_retention(self):
         c = self.cfg
         self.assertAwsError("ValidationException", c.put_retention_configuration,
-                            RetentionPeriodInDays=10)
+                            RetentionPeriodInDays=2558)
         r = c.put_retention_configuration(RetentionPeriodInDays=30)
         self.assertEqual(r["RetentionConfiguration"], {"Name": "default",
                                                        "RetentionPeriodInDays": 30})
@@ -260,8 +260,10 @@ class Tags(ServerTest):
                          [{"Key": "team", "Value": "infra"}])
         c.untag_resource(ResourceArn=arn, TagKeys=["team"])
         self.assertEqual(c.list_tags_for_resource(ResourceArn=arn)["Tags"], [])
+        c.tag_resource(ResourceArn=arn, Tags=[{"Key": "k%d" % i, "Value": "v"} for i in range(30)])
         self.assertAwsError("TooManyTagsException", c.tag_resource, ResourceArn=arn,
-                            Tags=[{"Key": "k%d" % i, "Value": "v"} for i in range(51)])
+                            Tags=[{"Key": "j%d" % i, "Value": "v"} for i in range(30)])
+        self.assertEqual(len(c.list_tags_for_resource(ResourceArn=arn)["Tags"]), 30)
         self.assertAwsError("ResourceNotFoundException", c.list_tags_for_resource,
                             ResourceArn="arn:aws:config:us-east-1:123456789012:config-rule/x")
 
@@ -294,10 +296,26 @@ class BadInput(ServerTest):
         self.assertNothingStored()
 
     def test_huge_body(self):
-        big = b'{"ConfigurationRecorder":{"name":"' + b"x" * (10 * 1024 * 1024) + b'"}}'
-        st, body = raw_call(self.server, self.target("PutConfigurationRecorder"), big)
-        self.assertIn(st, (400, 413))
-        self.assertIn("__type", body)
+        """A 10 MB body is refused from its Content-Length, before it is read."""
+        import socket
+        big = 10 * 1024 * 1024
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=30) as s:
+            s.sendall(("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                       "application/x-amz-json-1.1\r\nX-Amz-Target: "
+                       "StarlingDoveService.PutConfigurationRecorder\r\nAuthorization: "
+                       "AWS4-HMAC-SHA256 Credential=123456789012/20261127/us-east-1/config/"
+                       "aws4_request, SignedHeaders=host, Signature=00\r\nX-Amz-Date: "
+                       "20261127T000000Z\r\nContent-Length: %d\r\n\r\n" % big).encode())
+            s.sendall(b'{"ConfigurationRecorder":{"name":"' + b"x" * 65536)
+            resp = b""
+            while b"\r\n\r\n" not in resp or not resp.rstrip().endswith(b"}"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                resp += chunk
+        head, _, body = resp.partition(b"\r\n\r\n")
+        self.assertRegex(head.split(b"\r\n")[0].decode(), r"HTTP/1.1 (400|413)")
+        self.assertEqual(json.loads(body)["__type"], "RequestEntityTooLargeException")
         self.assertNothingStored()
 
     def test_missing_and_unknown_target(self):
@@ -330,10 +348,12 @@ class SigV4(ServerTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        out = plumb("credentials", "list", "--data", cls.server.data, "--json").stdout
-        keys = json.loads(out)
-        k = [k for k in keys if not k.get("revoked")][0]
+        k = json.loads(plumb("credentials", "add", "--data", cls.server.data, "--json").stdout)
         cls.key, cls.secret = k["accessKeyId"], k["secretAccessKey"]
+        listed = json.loads(plumb("credentials", "list", "--data", cls.server.data,
+                                  "--json").stdout)
+        cls.first_key = listed[0]["accessKeyId"]
+        time.sleep(0.5)  # the server notices a changed credentials file within ~100 ms
 
     def test_good_and_bad_signatures(self):
         good = self.server.client(key=self.key, secret=self.secret)
@@ -354,6 +374,7 @@ class SigV4(ServerTest):
                     "111122223333", "--json").stdout
         k = json.loads(out)
         c = self.server.client(key=k["accessKeyId"], secret=k["secretAccessKey"])
+        time.sleep(0.5)
         c.describe_configuration_recorders()
         plumb("credentials", "revoke", "--data", self.server.data, k["accessKeyId"])
         time.sleep(1.1)
