@@ -407,10 +407,12 @@ static char flip(char c)
 }
 
 /* One scan of o's members for key[0..n): the exact spelling wins over the one with its first
- * letter's case flipped; among equals the last wins (as pl_json_get). */
+ * letter's case flipped. The scan stops at the first exact match: Config never writes a key
+ * twice, and stopping early halves the cost of the hot path (pl_json_get takes the last of
+ * duplicates, which costs a full scan every time). */
 static const struct pl_json *lookup(const struct pl_json *o, const char *key, size_t n)
 {
-    const struct pl_json *exact = NULL, *flipped = NULL;
+    const struct pl_json *flipped = NULL;
     if (!o || o->type != PL_JOBJ || !n)
         return NULL;
     char f = flip(key[0]);
@@ -418,11 +420,11 @@ static const struct pl_json *lookup(const struct pl_json *o, const char *key, si
         if (m->klen != n || memcmp(m->key + 1, key + 1, n - 1) != 0)
             continue;
         if (m->key[0] == key[0])
-            exact = m;
-        else if (m->key[0] == f)
+            return m;
+        if (m->key[0] == f)
             flipped = m;
     }
-    return exact ? exact : flipped;
+    return flipped;
 }
 
 const struct pl_json *pl_mget(const struct pl_json *o, const char *key)
@@ -590,12 +592,13 @@ int pl_mneed_env(const struct pl_mctx *c, const char *what)
                    c->p->rule->identifier, what);
 }
 
-/* One pass over the CI's members (the hot path: pl_json_get would scan them once per key). Later
- * duplicates win, as in pl_json_get. */
+/* One pass over the CI's members (the hot path: pl_json_get would scan them once per key),
+ * stopping once all five are found (first wins, as in lookup). */
 void pl_mci_init(struct pl_mci *v, const struct pl_mctx *c, const struct pl_json *ci)
 {
     static const struct pl_json empty = {.type = PL_JOBJ};
     const struct pl_json *cfg = NULL;
+    int found = 0;
     memset(v, 0, sizeof(*v));
     v->ci = ci;
 #define KEY_IS(m, lit) ((m)->klen == sizeof(lit) - 1 && memcmp((m)->key, lit, sizeof(lit) - 1) == 0)
@@ -610,6 +613,10 @@ void pl_mci_init(struct pl_mci *v, const struct pl_mctx *c, const struct pl_json
             v->type = pl_json_str(m);
         else if (KEY_IS(m, "resourceId"))
             v->id = pl_json_str(m);
+        else
+            continue;
+        if (++found == 5)
+            break;
     }
 #undef KEY_IS
     if (cfg && cfg->type == PL_JSTR)
