@@ -154,8 +154,13 @@ int pl_http_do(const struct pl_http_req *rq, struct pl_http_resp *resp, struct p
     CURL *c = curl_easy_init();
     if (!c)
         return pl_fail(err, PL_E_INTERNAL, "curl_easy_init failed");
-    for (const char *const *h = rq->headers; h && *h; h++)
+    int has_ctype = 0;
+    for (const char *const *h = rq->headers; h && *h; h++) {
         hl = curl_slist_append(hl, *h);
+        has_ctype |= strncasecmp(*h, "Content-Type:", 13) == 0;
+    }
+    if (!has_ctype) /* not curl's default form type for a POST body */
+        hl = curl_slist_append(hl, "Content-Type:");
     hl = curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
     if (rq->service && sign(rq, &hl, err) != 0)
         goto out;

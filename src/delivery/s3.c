@@ -74,7 +74,8 @@ static int s3_call(struct s3_target *t, const char *method, const char *url,
     if (!code[0])
         snprintf(code, sizeof code, "HTTP%ld", resp->status);
     return pl_fail(err, strcmp(code, "NoSuchBucket") == 0 ? PL_E_NO_SUCH_BUCKET : PL_E_UNAVAILABLE,
-                   "%s: S3 %s %.300s answered %ld", code, method, url, resp->status);
+                   "%s: S3 %s %.120s answered %ld %.80s", code, method, url, resp->status,
+                   pl_buf_cstr(&resp->body));
 }
 
 static int s3_bucket_check(struct pl_dtarget *bt, const char *bucket, struct pl_err *err)
@@ -176,12 +177,13 @@ static int put_multipart(struct s3_target *t, const char *bucket, const char *ke
             break;
     }
     pl_buf_puts(&done, "</CompleteMultipartUpload>");
+    static const char *const xml_hdrs[] = {"Content-Type: application/xml", NULL};
     pl_buf_reset(&q);
     pl_buf_puts(&q, "uploadId=");
     pl_http_uri_encode(&q, upload_id, 0);
     pl_buf_fini(&resp.body);
     if (object_url(t, &url, bucket, key, q.data) != 0 ||
-        s3_call(t, "POST", url.data, NULL, done.data, done.len, &resp, err) != 0)
+        s3_call(t, "POST", url.data, xml_hdrs, done.data, done.len, &resp, err) != 0)
         goto abort;
     rc = 0;
     goto out;
