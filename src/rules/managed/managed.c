@@ -669,15 +669,16 @@ bool pl_maction_matches(const struct pl_json *actions, const char *want)
     return false;
 }
 
-static bool star(const struct pl_json *j)
+bool pl_mhas_star(const struct pl_json *j, const char *also)
 {
     if (j && j->type == PL_JARR) {
         for (const struct pl_json *e = j->child; e; e = e->next)
-            if (star(e))
+            if (pl_mhas_star(e, also))
                 return true;
         return false;
     }
-    return j && j->type == PL_JSTR && strcmp(j->str, "*") == 0;
+    const char *s = pl_json_str(j);
+    return s && (strcmp(s, "*") == 0 || (also && strcmp(s, also) == 0));
 }
 
 bool pl_mprincipal_public(const struct pl_json *principal)
@@ -685,8 +686,8 @@ bool pl_mprincipal_public(const struct pl_json *principal)
     if (!principal)
         return false;
     if (principal->type == PL_JOBJ)
-        return star(pl_json_get(principal, "AWS"));
-    return star(principal);
+        return pl_mhas_star(pl_json_get(principal, "AWS"), NULL);
+    return pl_mhas_star(principal, NULL);
 }
 
 /* ---- evaluation ---- */

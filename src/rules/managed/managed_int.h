@@ -140,6 +140,8 @@ int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl
 /* True when a policy element (string or array of strings) matches `want` with IAM wildcards
  * ('*', '?'), case-insensitively: pattern in the policy, concrete action in want. */
 bool pl_maction_matches(const struct pl_json *actions, const char *want);
+/* True when j (a string or an array of strings) holds "*" or, when given, `also`. */
+bool pl_mhas_star(const struct pl_json *j, const char *also);
 /* True when the Principal element is everyone: "*", {"AWS": "*"} or {"AWS": ["*", ...]}. */
 bool pl_mprincipal_public(const struct pl_json *principal);
 

@@ -18,23 +18,12 @@
 
 /* ---- policies ---- */
 
-static bool is_star(const struct pl_json *j)
-{
-    if (j && j->type == PL_JARR) {
-        for (const struct pl_json *e = j->child; e; e = e->next)
-            if (is_star(e))
-                return true;
-        return false;
-    }
-    const char *s = pl_json_str(j);
-    return s && (strcmp(s, "*") == 0 || strcmp(s, "*:*") == 0);
-}
-
 static int admin_statement(void *u, const struct pl_json *st)
 {
     (void)u;
-    return pl_mstreq(pl_json_get(st, "Effect"), "Allow") && is_star(pl_json_get(st, "Action")) &&
-           is_star(pl_json_get(st, "Resource"));
+    return pl_mstreq(pl_json_get(st, "Effect"), "Allow") &&
+           pl_mhas_star(pl_json_get(st, "Action"), "*:*") &&
+           pl_mhas_star(pl_json_get(st, "Resource"), NULL);
 }
 
 /* The default version's document of an AWS::IAM::Policy CI. */

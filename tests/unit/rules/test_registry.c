@@ -189,11 +189,100 @@ static void test_parsed_values(void)
     pl_arena_fini(&a);
 }
 
+/* ---- pl_managed_evaluate_all over a tiny store ---- */
+
+static const char *const store_text[] = {
+    "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-1\",\"configuration\":{}}",
+    "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-2\",\"configuration\":{}}",
+    "{\"resourceType\":\"AWS::EC2::FlowLog\",\"resourceId\":\"fl-1\","
+    "\"configuration\":{\"resourceId\":\"vpc-2\",\"trafficType\":\"ALL\"}}",
+};
+static const struct pl_json *store[PL_ARRAY_LEN(store_text)];
+
+static const struct pl_json *st_get(void *u, const char *type, const char *id)
+{
+    for (size_t i = 0; i < PL_ARRAY_LEN(store); i++)
+        if (strcmp(pl_json_get_str(store[i], "resourceType"), type) == 0 &&
+            strcmp(pl_json_get_str(store[i], "resourceId"), id) == 0)
+            return store[i];
+    return NULL;
+}
+
+static int st_each(void *u, const char *type, int (*cb)(void *, const struct pl_json *), void *cbu)
+{
+    for (size_t i = 0; i < PL_ARRAY_LEN(store); i++)
+        if (strcmp(pl_json_get_str(store[i], "resourceType"), type) == 0 && cb(cbu, store[i]))
+            return 1;
+    return 0;
+}
+
+struct got {
+    int n, compliant, stop_after;
+    char ids[4][16];
+};
+
+static int got_emit(void *u, const struct pl_managed_eval *ev)
+{
+    struct got *g = u;
+    if (g->n < 4)
+        pl_strlcpy(g->ids[g->n], ev->resource_id, sizeof(g->ids[0]));
+    g->n++;
+    g->compliant += ev->compliance == PL_COMPLIANT;
+    return g->stop_after && g->n >= g->stop_after;
+}
+
+static void test_evaluate_all(void)
+{
+    struct pl_arena a, scratch;
+    struct pl_err err = {0};
+    struct pl_managed_params *p;
+    struct pl_managed_eval ev;
+    pl_arena_init(&a);
+    pl_arena_init(&scratch);
+    for (size_t i = 0; i < PL_ARRAY_LEN(store); i++) {
+        store[i] = pl_json_parse(&a, store_text[i], strlen(store_text[i]), &err);
+        T_REQUIRE(store[i]);
+    }
+    struct pl_managed_env env = {NULL, st_get, st_each, 0, "123456789012", "us-east-1"};
+    const struct pl_managed_rule *r = pl_managed_find("VPC_FLOW_LOGS_ENABLED");
+    T_EQ(pl_managed_params(r, NULL, &a, &p, &err), 0);
+
+    struct got g = {0};
+    T_EQ(pl_managed_evaluate_all(p, &env, &scratch, got_emit, &g, &err), 0);
+    T_EQ(g.n, 2);
+    T_EQ(g.compliant, 1);
+    T_STR(g.ids[0], "vpc-1");
+    T_STR(g.ids[1], "vpc-2");
+
+    struct got stop = {.stop_after = 1};
+    T_EQ(pl_managed_evaluate_all(p, &env, &scratch, got_emit, &stop, &err), -1);
+    T_EQ(stop.n, 1);
+
+    /* a rule that needs the store, without one */
+    pl_err_clear(&err);
+    T_EQ(pl_managed_evaluate(p, store[0], NULL, &scratch, &ev, &err), -1);
+    T_EQ(err.code, PL_E_INTERNAL);
+
+    /* an account-level rule: not per CI, and nothing to judge without the account CI */
+    r = pl_managed_find("SECURITYHUB_ENABLED");
+    T_EQ(pl_managed_params(r, NULL, &a, &p, &err), 0);
+    pl_err_clear(&err);
+    T_EQ(pl_managed_evaluate(p, store[0], &env, &scratch, &ev, &err), -1);
+    pl_err_clear(&err);
+    struct got none = {0};
+    T_EQ(pl_managed_evaluate_all(p, &env, &scratch, got_emit, &none, &err), -1);
+    T_EQ(err.code, PL_E_RESOURCE_NOT_DISCOVERED);
+    T_EQ(none.n, 0);
+    pl_arena_fini(&scratch);
+    pl_arena_fini(&a);
+}
+
 int main(void)
 {
     T_RUN(test_catalogue);
     T_RUN(test_shapes);
     T_RUN(test_params);
     T_RUN(test_parsed_values);
+    T_RUN(test_evaluate_all);
     return T_EXIT();
 }
