@@ -71,13 +71,15 @@ static int snapshot_public(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
-enum { P_BK_RETENTION, P_BK_WINDOW, P_BK_REPLICAS };
+enum { P_BK_RETENTION, P_BK_MINIMUM, P_BK_WINDOW, P_BK_REPLICAS };
 static const struct pl_managed_pspec backup_params[] = {
     {.name = "backupRetentionPeriod", .type = PL_MP_INT, .min = 1, .max = 35},
+    {.name = "backupRetentionMinimum", .type = PL_MP_INT, .min = 1, .max = 35},
     {.name = "preferredBackupWindow", .type = PL_MP_STR},
     {.name = "checkReadReplicas", .type = PL_MP_BOOL},
 };
 
+/* backupRetentionPeriod is an exact period (>= and <= the same parameter). */
 static const struct pl_mcheck backup_checks[] = {
     {.path = CFG "backupRetentionPeriod",
      .op = MCK_GT,
@@ -86,7 +88,15 @@ static const struct pl_mcheck backup_checks[] = {
     {.path = CFG "backupRetentionPeriod",
      .op = MCK_GE_PARAM,
      .param = P_BK_RETENTION,
-     .why = "backupRetentionPeriod is below the required minimum."},
+     .why = "The backup retention period differs from backupRetentionPeriod."},
+    {.path = CFG "backupRetentionPeriod",
+     .op = MCK_LE_PARAM,
+     .param = P_BK_RETENTION,
+     .why = "The backup retention period differs from backupRetentionPeriod."},
+    {.path = CFG "backupRetentionPeriod",
+     .op = MCK_GE_PARAM,
+     .param = P_BK_MINIMUM,
+     .why = "The backup retention period is below backupRetentionMinimum."},
     {.path = CFG "preferredBackupWindow",
      .op = MCK_EQ_PARAM,
      .param = P_BK_WINDOW,
@@ -133,23 +143,69 @@ static bool exported(const struct pl_json *list, const char *log, size_t n)
     return false;
 }
 
+static const struct pl_managed_pspec rds_log_params[] = {
+    {.name = "additionalLogs", .type = PL_MP_STR},
+};
+
+/* The first log of the comma-separated list [s, end) that is not exported, as [*bad, +*n). */
+static bool missing_log(const struct pl_json *on, const char *s, const char *end, const char **bad,
+                        size_t *n)
+{
+    while (s < end) {
+        const char *e = memchr(s, ',', (size_t)(end - s));
+        const char *b = s, *t = e ? e : end;
+        while (b < t && *b == ' ')
+            b++;
+        while (t > b && t[-1] == ' ')
+            t--;
+        if (t > b && !exported(on, b, (size_t)(t - b))) {
+            *bad = b;
+            *n = (size_t)(t - b);
+            return true;
+        }
+        s = e ? e + 1 : end;
+    }
+    return false;
+}
+
+/* additionalLogs: "oracle-ee: general, slowquery ; aurora: alert" -> the logs listed for the
+ * CI's engine must be exported too. */
+static bool missing_additional(const char *spec, const char *engine, const struct pl_json *on,
+                               const char **bad, size_t *n)
+{
+    size_t elen = strlen(engine);
+    while (spec && *spec) {
+        const char *semi = strchr(spec, ';'), *end = semi ? semi : spec + strlen(spec);
+        const char *colon = memchr(spec, ':', (size_t)(end - spec));
+        const char *b = spec;
+        while (b < end && *b == ' ')
+            b++;
+        const char *t = colon ? colon : b;
+        while (t > b && t[-1] == ' ')
+            t--;
+        if (colon && (size_t)(t - b) == elen && strncmp(b, engine, elen) == 0 &&
+            missing_log(on, colon + 1, end, bad, n))
+            return true;
+        spec = semi ? semi + 1 : NULL;
+    }
+    return false;
+}
+
 static int rds_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     const char *engine = pl_json_str(pl_mget(v->cfg, "engine"));
     const struct pl_json *on = pl_mget(v->cfg, "enabledCloudwatchLogsExports");
-    (void)c;
+    const char *bad;
+    size_t n;
     for (size_t i = 0; engine && i < PL_MIMPL_LEN(engine_logs); i++) {
+        const char *logs = engine_logs[i].logs;
         if (strcmp(engine, engine_logs[i].engine) != 0)
             continue;
-        for (const char *s = engine_logs[i].logs; *s;) {
-            const char *e = strchr(s, ',');
-            size_t n = e ? (size_t)(e - s) : strlen(s);
-            if (!exported(on, s, n))
-                return pl_mres(out, PL_NON_COMPLIANT,
-                               "Log '%.*s' of engine %s is not exported to CloudWatch Logs.",
-                               (int)n, s, engine);
-            s += n + (e != NULL);
-        }
+        if (missing_log(on, logs, logs + strlen(logs), &bad, &n) ||
+            (c->p->v[0].set && missing_additional(c->p->v[0].s, engine, on, &bad, &n)))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Log '%.*s' of engine %s is not exported to CloudWatch Logs.", (int)n,
+                           bad, engine);
         return 0;
     }
     return pl_mna(out);
@@ -422,7 +478,7 @@ const struct pl_managed_impl pl_managed__data[] = {
     {.identifier = "RDS_INSTANCE_PUBLIC_ACCESS_CHECK", CHECKS(rds_public_checks)},
     {.identifier = "RDS_SNAPSHOTS_PUBLIC_PROHIBITED", .ci_fn = snapshot_public},
     {.identifier = "RDS_SNAPSHOT_ENCRYPTED", CHECKS(rds_snapshot_encrypted_checks)},
-    {.identifier = "RDS_LOGGING_ENABLED", .ci_fn = rds_logging},
+    {.identifier = "RDS_LOGGING_ENABLED", PARAMS(rds_log_params), .ci_fn = rds_logging},
     {.identifier = "DB_INSTANCE_BACKUP_ENABLED", PARAMS(backup_params), .ci_fn = backup_enabled},
     {.identifier = "REDSHIFT_CLUSTER_PUBLIC_ACCESS_CHECK", CHECKS(redshift_public_checks)},
     {.identifier = "REDSHIFT_CLUSTER_CONFIGURATION_CHECK",

@@ -43,6 +43,9 @@ static const struct pl_managed_pspec admin_params[] = {
 static int no_admin(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     long long n = 0;
+    const char *arn = pl_json_str(pl_mget(v->cfg, "arn"));
+    if (arn && pl_starts_with(arn, "arn:aws:iam::aws:policy/"))
+        return pl_mna(out); /* AWS managed policies are not judged, only the ones you create */
     if (c->p->v[0].b && pl_mint(pl_mget(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 && n > 0)
         return pl_mna(out);
     if (pl_mstatements(default_document(c, v), admin_statement, NULL))
