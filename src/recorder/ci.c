@@ -114,7 +114,7 @@ static int norm_configuration(struct pl_arena *a, const struct pl_json *in, stru
         ci->configuration = parse_embedded(a, v, "configuration", err);
         return ci->configuration ? 0 : -1;
     }
-    ci->configuration = pl_json_clone(a, v);
+    ci->configuration = v; /* borrowed from the input tree, never modified */
     return 0;
 }
 
@@ -289,98 +289,133 @@ int pl_ci_normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *
     return 0;
 }
 
-static struct pl_json *str_or_null(struct pl_arena *a, const char *s)
+/* ---- encoding: the canonical pieces are written once and shared by hash and body ---- */
+
+#define piece pl_rec_piece
+
+static void put_str_or_null(struct pl_buf *b, const char *s)
 {
-    return s ? pl_json_new_str(a, s) : pl_json_new_null(a);
+    if (s)
+        pl_json_write_str(b, s, strlen(s));
+    else
+        pl_buf_puts(b, "null");
 }
 
-/* The recorded fields as one object (what the hash covers). */
-static struct pl_json *recorded(struct pl_arena *a, const struct pl_ci *ci)
+static void put_time_or_null(struct pl_buf *b, int64_t ms)
 {
-    struct pl_json *o = pl_json_new_obj(a);
-    pl_json_set(a, o, "arn", str_or_null(a, ci->arn));
-    pl_json_set(a, o, "availabilityZone", str_or_null(a, ci->availability_zone));
-    pl_json_set(a, o, "configuration", (struct pl_json *)ci->configuration);
-    pl_json_set_bool(a, o, "deleted", ci->deleted);
-    pl_json_set(a, o, "relationships", (struct pl_json *)ci->relationships);
-    pl_json_set(a, o, "resourceCreationTime",
-                ci->creation_ms >= 0 ? pl_json_new_i64(a, ci->creation_ms) : pl_json_new_null(a));
-    pl_json_set(a, o, "resourceName", str_or_null(a, ci->resource_name));
-    pl_json_set(a, o, "supplementaryConfiguration", (struct pl_json *)ci->supplementary);
-    pl_json_set(a, o, "tags", (struct pl_json *)ci->tags);
-    return o;
+    if (ms < 0) {
+        pl_buf_puts(b, "null");
+        return;
+    }
+    /* epoch seconds with milliseconds, as pl_json_new_epoch_ms writes them */
+    pl_buf_printf(b, "%lld.%03d", (long long)(ms / 1000), (int)(ms % 1000));
 }
 
-/* pl_json_set links nodes in (no copy); the recorded() view shares ci's subtrees, so it must
- * be unlinked before those subtrees are linked anywhere else. A shallow copy does that. */
-static struct pl_json *shallow(struct pl_arena *a, const struct pl_json *j)
+static struct piece put_canon(struct pl_buf *b, const struct pl_json *v)
 {
-    struct pl_json *c = pl_arena_alloc(a, sizeof *c);
-    *c = *j;
-    c->key = NULL;
-    c->klen = 0;
-    c->next = NULL;
-    return c;
+    struct piece p = {b->len, 0};
+    pl_json_write(b, v, PL_JSON_CANON);
+    p.len = b->len - p.off;
+    return p;
+}
+
+/* Writes the canonical texts of the four big members into scratch (reset first), then the
+ * header of the small recorded fields, and hashes header + pieces. */
+static void encode(const struct pl_ci *ci, struct pl_buf *scratch, struct pl_rec_piece pc[5],
+                   char hash[65])
+{
+    pl_buf_reset(scratch);
+    pc[0] = put_canon(scratch, ci->configuration);
+    pc[1] = put_canon(scratch, ci->relationships);
+    pc[2] = put_canon(scratch, ci->supplementary);
+    pc[3] = put_canon(scratch, ci->tags);
+    pc[4].off = scratch->len;
+    /* the small recorded fields, one per line */
+    put_str_or_null(scratch, ci->arn);
+    pl_buf_putc(scratch, '\n');
+    put_str_or_null(scratch, ci->availability_zone);
+    pl_buf_putc(scratch, '\n');
+    put_time_or_null(scratch, ci->creation_ms);
+    pl_buf_putc(scratch, '\n');
+    put_str_or_null(scratch, ci->resource_name);
+    pl_buf_putc(scratch, '\n');
+    put_str_or_null(scratch, ci->schema_version_id);
+    pl_buf_putc(scratch, '\n');
+    put_str_or_null(scratch, ci->recording_frequency);
+    pl_buf_puts(scratch, ci->deleted ? "\ndeleted\n" : "\npresent\n");
+    pc[4].len = scratch->len - pc[4].off;
+    /* hash: lengths then bytes of each piece, so no piece can run into the next */
+    unsigned char md[32];
+    struct pl_buf h;
+    pl_buf_init(&h, PL_BUF_NOLIMIT);
+    pl_buf_printf(&h, "%zu,%zu,%zu,%zu,%zu;", pc[0].len, pc[1].len, pc[2].len, pc[3].len,
+                  pc[4].len);
+    /* sha256 over the length prefix and the scratch bytes (pieces are contiguous) */
+    pl_buf_append(&h, scratch->data, scratch->len);
+    pl_sha256(h.data, h.len, md);
+    pl_hex(md, 32, hash);
+    pl_buf_fini(&h);
 }
 
 void pl_ci_hash(const struct pl_ci *ci, char out[65])
 {
-    struct pl_arena a;
-    pl_arena_init(&a);
-    struct pl_ci tmp = *ci;
-    tmp.configuration = shallow(&a, ci->configuration);
-    tmp.relationships = shallow(&a, ci->relationships);
-    tmp.supplementary = shallow(&a, ci->supplementary);
-    tmp.tags = shallow(&a, ci->tags);
     struct pl_buf b;
+    struct pl_rec_enc e;
     pl_buf_init(&b, PL_BUF_NOLIMIT);
-    pl_json_write(&b, recorded(&a, &tmp), PL_JSON_CANON);
-    pl_sha256_hex(b.data, b.len, out);
+    encode(ci, &b, e.pc, out);
     pl_buf_fini(&b);
-    pl_arena_fini(&a);
 }
 
-void pl_rec__hash_buf(const struct pl_ci *ci, struct pl_arena *a, struct pl_buf *scratch,
-                      char out[65])
+void pl_rec__hash(const struct pl_ci *ci, struct pl_buf *scratch, struct pl_rec_enc *e,
+                  char out[65])
 {
-    struct pl_ci tmp = *ci;
-    tmp.configuration = shallow(a, ci->configuration);
-    tmp.relationships = shallow(a, ci->relationships);
-    tmp.supplementary = shallow(a, ci->supplementary);
-    tmp.tags = shallow(a, ci->tags);
-    pl_buf_reset(scratch);
-    pl_json_write(scratch, recorded(a, &tmp), PL_JSON_CANON);
-    pl_sha256_hex(scratch->data ? scratch->data : "", scratch->len, out);
+    encode(ci, scratch, e->pc, out);
 }
 
+static void put_piece(struct pl_buf *out, const struct pl_buf *scratch, const struct piece *p)
+{
+    pl_buf_append(out, scratch->data + p->off, p->len);
+}
+
+/* Keys in byte order, so the body is canonical JSON (sorted, compact). */
 int pl_rec__body(const struct pl_ci *ci, const char *account, const char *region,
-                 const char *status, int64_t capture_ms, int64_t state_id, struct pl_arena *a,
-                 struct pl_buf *out)
+                 const struct pl_buf *scratch, const struct pl_rec_enc *e, struct pl_buf *out)
 {
-    struct pl_json *o = pl_json_new_obj(a);
-    pl_json_set_str(a, o, "accountId", account);
-    pl_json_set(a, o, "arn", str_or_null(a, ci->arn));
-    pl_json_set(a, o, "availabilityZone", str_or_null(a, ci->availability_zone));
-    pl_json_set_str(a, o, "awsRegion", region);
-    pl_json_set(a, o, "configuration", shallow(a, ci->configuration));
-    pl_json_set(a, o, "configurationItemCaptureTime", pl_json_new_epoch_ms(a, capture_ms));
-    pl_json_set_str(a, o, "configurationItemStatus", status);
-    pl_json_set_i64(a, o, "configurationStateId", state_id);
-    if (ci->recording_frequency)
-        pl_json_set_str(a, o, "recordingFrequency", ci->recording_frequency);
-    pl_json_set(a, o, "relationships", shallow(a, ci->relationships));
-    pl_json_set(a, o, "resourceCreationTime", ci->creation_ms >= 0
-                                                  ? pl_json_new_epoch_ms(a, ci->creation_ms)
-                                                  : pl_json_new_null(a));
-    pl_json_set_str(a, o, "resourceId", ci->resource_id);
-    pl_json_set(a, o, "resourceName", str_or_null(a, ci->resource_name));
-    pl_json_set_str(a, o, "resourceType", ci->resource_type);
-    if (ci->schema_version_id)
-        pl_json_set_str(a, o, "schemaVersionId", ci->schema_version_id);
-    pl_json_set(a, o, "supplementaryConfiguration", shallow(a, ci->supplementary));
-    pl_json_set(a, o, "tags", shallow(a, ci->tags));
+    const struct piece *pc = e->pc;
     pl_buf_reset(out);
-    return pl_json_write(out, o, PL_JSON_CANON);
+    pl_buf_puts(out, "{\"accountId\":");
+    put_str_or_null(out, account);
+    pl_buf_puts(out, ",\"arn\":");
+    put_str_or_null(out, ci->arn);
+    pl_buf_puts(out, ",\"availabilityZone\":");
+    put_str_or_null(out, ci->availability_zone);
+    pl_buf_puts(out, ",\"awsRegion\":");
+    put_str_or_null(out, region);
+    pl_buf_puts(out, ",\"configuration\":");
+    put_piece(out, scratch, &pc[0]);
+    if (ci->recording_frequency) {
+        pl_buf_puts(out, ",\"recordingFrequency\":");
+        put_str_or_null(out, ci->recording_frequency);
+    }
+    pl_buf_puts(out, ",\"relationships\":");
+    put_piece(out, scratch, &pc[1]);
+    pl_buf_puts(out, ",\"resourceCreationTime\":");
+    put_time_or_null(out, ci->creation_ms);
+    pl_buf_puts(out, ",\"resourceId\":");
+    put_str_or_null(out, ci->resource_id);
+    pl_buf_puts(out, ",\"resourceName\":");
+    put_str_or_null(out, ci->resource_name);
+    pl_buf_puts(out, ",\"resourceType\":");
+    put_str_or_null(out, ci->resource_type);
+    if (ci->schema_version_id) {
+        pl_buf_puts(out, ",\"schemaVersionId\":");
+        put_str_or_null(out, ci->schema_version_id);
+    }
+    pl_buf_puts(out, ",\"supplementaryConfiguration\":");
+    put_piece(out, scratch, &pc[2]);
+    pl_buf_puts(out, ",\"tags\":");
+    put_piece(out, scratch, &pc[3]);
+    return pl_buf_putc(out, '}');
 }
 
 int pl_ci_from_row(struct pl_arena *a, const struct pl_ci_row *row, struct pl_ci *ci,
@@ -395,6 +430,8 @@ int pl_ci_from_row(struct pl_arena *a, const struct pl_ci_row *row, struct pl_ci
     ci->account = row->account;
     ci->region = row->region;
     ci->status = row->status;
+    ci->deleted = strcmp(row->status, PL_CI_DELETED) == 0 ||
+                  strcmp(row->status, PL_CI_DELETED_NOT_RECORDED) == 0;
     ci->capture_ms = row->capture_ms;
     ci->state_id = row->state_id;
     return 0;

@@ -143,6 +143,7 @@ static void batch_init(struct pl_rec_batch *b, struct pl_store *s, const struct 
     if (o)
         b->opts = *o;
     pl_arena_init(&b->tmp);
+    b->tmp.block_size = 1 << 20; /* one CI fits: reset keeps it, no malloc per CI */
     pl_arena_init(&b->state);
     pl_buf_init(&b->body, PL_BUF_NOLIMIT);
     pl_buf_init(&b->scratch, PL_BUF_NOLIMIT);
@@ -228,7 +229,8 @@ static int record(struct pl_rec_batch *b, const struct pl_ci *ci, struct pl_rec_
     }
 
     char hash[65];
-    pl_rec__hash_buf(ci, a, &b->scratch, hash);
+    struct pl_rec_enc enc;
+    pl_rec__hash(ci, &b->scratch, &enc, hash);
 
     struct pl_resource cur;
     int found = pl_store_resource_get(b->s, account, region, ci->resource_type, ci->resource_id,
@@ -276,7 +278,7 @@ static int record(struct pl_rec_batch *b, const struct pl_ci *ci, struct pl_rec_
     pl_buf_reset(&b->diff);
     pl_json_write(&b->diff, diff, PL_JSON_COMPACT);
 
-    if (pl_rec__body(ci, account, region, status, capture, state_id, a, &b->body) < 0)
+    if (pl_rec__body(ci, account, region, &b->scratch, &enc, &b->body) < 0)
         return pl_fail(err, PL_E_INTERNAL, "cannot render CI body");
     struct pl_ci_row row = {
         .account = account,

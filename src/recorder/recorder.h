@@ -15,13 +15,13 @@
  * transaction.
  *
  * Internal body (struct pl_ci_row.body): canonical JSON (sorted keys, compact) of
- *   {"accountId","arn","availabilityZone","awsRegion","configuration":<object|null>,
- *    "configurationItemCaptureTime":ms,"configurationItemStatus","configurationStateId":ms,
- *    "relationships":[{"name","resourceId","resourceName","resourceType"}],
- *    "resourceCreationTime":ms|null,"resourceId","resourceName","resourceType",
- *    "supplementaryConfiguration":{k:<json value>},"tags":{k:v},
- *    "recordingFrequency"?, "schemaVersionId"?}
- * Renderers produce the AWS forms from it; nothing else should read it.
+ *   {"accountId","arn","availabilityZone","awsRegion","configuration":<value|null>,
+ *    "recordingFrequency"?,"relationships":[{"name","resourceId","resourceName",
+ *    "resourceType"}],"resourceCreationTime":<epoch s.ms>|null,"resourceId","resourceName",
+ *    "resourceType","schemaVersionId"?,"supplementaryConfiguration":{k:<json value>},
+ *    "tags":{k:v}}
+ * The status, capture time and configurationStateId are the row's columns. Renderers produce
+ * the AWS forms from row + body; nothing else should read the body.
  *
  * Recorded fields (what the hash and the diff cover): configuration,
  * supplementaryConfiguration, tags, relationships, resourceName, arn, availabilityZone,

@@ -5,12 +5,21 @@
 #include "core/buf.h"
 #include "recorder/recorder.h"
 
-/* Canonical hash of ci's recorded fields; scratch is reused between calls, temporaries in a. */
-void pl_rec__hash_buf(const struct pl_ci *ci, struct pl_arena *a, struct pl_buf *scratch,
-                      char out[65]);
-/* The stored body (canonical JSON, recorder.h) of ci with the recorder-assigned fields. */
+/* Where the canonical texts of configuration, relationships, supplementaryConfiguration,
+ * tags and the small recorded fields lie in the scratch buffer after pl_rec__hash. */
+struct pl_rec_piece {
+    size_t off, len;
+};
+struct pl_rec_enc {
+    struct pl_rec_piece pc[5];
+};
+
+/* Canonical hash of ci's recorded fields; leaves the canonical pieces in scratch. */
+void pl_rec__hash(const struct pl_ci *ci, struct pl_buf *scratch, struct pl_rec_enc *e,
+                  char out[65]);
+/* The stored body (canonical JSON, recorder.h) from the pieces pl_rec__hash left in
+ * scratch for the same ci. */
 int pl_rec__body(const struct pl_ci *ci, const char *account, const char *region,
-                 const char *status, int64_t capture_ms, int64_t state_id, struct pl_arena *a,
-                 struct pl_buf *out);
+                 const struct pl_buf *scratch, const struct pl_rec_enc *e, struct pl_buf *out);
 
 #endif

@@ -109,7 +109,8 @@ static int syntax(struct pl_ci_reader *r, struct pl_err *err, const char *what)
 }
 
 /* Scans one JSON value, appending its text to out (which may be NULL to skip it). Leaves
- * the reader after the value. Strings are copied verbatim; brackets are counted. */
+ * the reader after the value. Strings are copied verbatim (memchr finds their ends);
+ * brackets are counted outside strings. */
 static int scan_value(struct pl_ci_reader *r, struct pl_buf *out, struct pl_err *err)
 {
     int depth = 0;
@@ -118,7 +119,6 @@ static int scan_value(struct pl_ci_reader *r, struct pl_buf *out, struct pl_err 
     if (c < 0)
         return c == -2 ? -1 : syntax(r, err, "unexpected end of input");
     for (;;) {
-        /* copy runs of ordinary bytes in one go */
         if (r->pos == r->len && (c = peek(r, err)) < 0) {
             if (c == -2)
                 return -1;
@@ -127,26 +127,41 @@ static int scan_value(struct pl_ci_reader *r, struct pl_buf *out, struct pl_err 
             return syntax(r, err, "unexpected end of input inside a value");
         }
         started = true;
-        size_t start = r->pos, i = r->pos;
+        const char *w = r->win;
+        size_t start = r->pos, i = r->pos, len = r->len;
         bool done = false;
-        for (; i < r->len; i++) {
-            char ch = r->win[i];
+        while (i < len && !done) {
             if (in_str) {
-                if (esc)
+                size_t j = i;
+                if (esc) { /* the byte at j is escaped */
                     esc = false;
-                else if (ch == '\\')
-                    esc = true;
-                else if (ch == '"') {
-                    in_str = false;
-                    if (depth == 0) {
-                        i++;
-                        done = true;
+                    j++;
+                }
+                for (;;) {
+                    const char *q = j < len ? memchr(w + j, '"', len - j) : NULL;
+                    size_t end = q ? (size_t)(q - w) : len, k = end, nb = 0;
+                    while (k > j && w[k - 1] == '\\') {
+                        k--;
+                        nb++;
+                    }
+                    if (!q) {
+                        esc = nb % 2 == 1;
+                        i = len;
                         break;
                     }
-                } else if (ch == '\n')
-                    r->line++;
+                    if (nb % 2 == 1) {
+                        j = end + 1;
+                        continue;
+                    }
+                    in_str = false;
+                    i = end + 1;
+                    if (depth == 0)
+                        done = true;
+                    break;
+                }
                 continue;
             }
+            char ch = w[i];
             if (ch == '"') {
                 in_str = true;
             } else if (ch == '{' || ch == '[') {
@@ -156,11 +171,8 @@ static int scan_value(struct pl_ci_reader *r, struct pl_buf *out, struct pl_err 
                     done = true;
                     break;
                 }
-                if (--depth == 0) {
-                    i++;
+                if (--depth == 0)
                     done = true;
-                    break;
-                }
             } else if (depth == 0 && (ch == ',' || ch == ' ' || ch == '\n' || ch == '\t' ||
                                       ch == '\r')) {
                 done = true; /* end of a top-level scalar */
@@ -168,8 +180,9 @@ static int scan_value(struct pl_ci_reader *r, struct pl_buf *out, struct pl_err 
             } else if (ch == '\n') {
                 r->line++;
             }
+            i++;
         }
-        if (out && i > start && pl_buf_append(out, r->win + start, i - start) < 0)
+        if (out && i > start && pl_buf_append(out, w + start, i - start) < 0)
             return pl_fail(err, PL_E_REQUEST_TOO_LARGE, "%s:%ld: a CI is larger than %u bytes",
                            r->name, r->ci_line, PL_FILE_MAX_CI);
         r->pos = i;
@@ -272,11 +285,8 @@ int pl_ci_reader_next(struct pl_ci_reader *r, const char **text, size_t *len,
                     take(r, err);
                     pl_buf_putc(&r->obj, '}');
                     /* a plain CI (or wrapper): hand out the whole object */
-                    pl_buf_reset(&r->ci);
-                    if (pl_buf_append(&r->ci, r->obj.data, r->obj.len) < 0)
-                        return pl_fail(err, PL_E_REQUEST_TOO_LARGE, "CI too large");
-                    *text = pl_buf_cstr(&r->ci);
-                    *len = r->ci.len;
+                    *text = pl_buf_cstr(&r->obj);
+                    *len = r->obj.len;
                     return 1;
                 }
                 if (c < 0)

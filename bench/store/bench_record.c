@@ -1,0 +1,189 @@
+/* bench_record.c — data-path benchmarks of the store and the recorder (docs/PERFORMANCE.md,
+ * "Recording and history").
+ *
+ *   bench_record bare FILE DIR       bare SQLite: each line of FILE inserted as one row
+ *                                    (prepared statement, WAL, synchronous=NORMAL,
+ *                                    5,000 rows per transaction): the ceiling to compare with
+ *   bench_record record FILE DIR     `plumb record --data DIR FILE` (the real command code)
+ *   bench_record history DIR N       N GetResourceConfigHistory-equivalent queries on random
+ *                                    resources (limit 10, newest first, rendered in the API
+ *                                    form): p50 / p99 / max latency
+ *
+ * Each prints one line "mode=... cis=... secs=... rate=... maxrss_kb=...".
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "cli/commands.h"
+#include "core/time.h"
+#include "recorder/recorder.h"
+
+static long maxrss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static int bare(const char *file, const char *dir)
+{
+    char path[4096];
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/bare.db", dir);
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return 1;
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
+                 "CREATE TABLE IF NOT EXISTS cis(seq INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+                 NULL, NULL, NULL);
+    sqlite3_stmt *ins;
+    sqlite3_prepare_v2(db, "INSERT INTO cis(body) VALUES(?1)", -1, &ins, NULL);
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return 1;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int64_t n = 0, t0 = pl_mono_ns();
+    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] == '\n')
+            len--;
+        sqlite3_bind_text(ins, 1, line, (int)len, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db));
+            return 1;
+        }
+        sqlite3_reset(ins);
+        if (++n % 5000 == 0) {
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+            sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        }
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    double secs = (double)(pl_mono_ns() - t0) / 1e9;
+    printf("mode=bare cis=%" PRId64 " secs=%.2f rate=%.0f maxrss_kb=%ld\n", n, secs,
+           (double)n / secs, maxrss_kb());
+    free(line);
+    fclose(f);
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+    return 0;
+}
+
+static int record(const char *file, const char *dir)
+{
+    char *argv[] = {"record", "--quiet", "--data", (char *)dir, (char *)file, NULL};
+    int64_t t0 = pl_mono_ns();
+    int rc = pl_cli_record(5, argv);
+    double secs = (double)(pl_mono_ns() - t0) / 1e9;
+    /* count what went in */
+    struct pl_store *s;
+    struct pl_err err = {0};
+    int64_t n = 0;
+    if (pl_store_open(dir, 0, &s, &err) == 0) {
+        pl_store_outbox_pending(s, NULL, &n, &err);
+        pl_store_close(s);
+    }
+    printf("mode=record rc=%d cis_recorded=%" PRId64 " secs=%.2f rate_recorded=%.0f "
+           "maxrss_kb=%ld\n",
+           rc, n, secs, (double)n / secs, maxrss_kb());
+    return rc;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int history(const char *dir, int nq)
+{
+    struct pl_store *s;
+    struct pl_err err = {0};
+    if (pl_store_open(dir, 0, &s, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    /* sample resource keys with several versions and with one, straight from the file */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/plumb.db", dir);
+    sqlite3 *db;
+    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    sqlite3_stmt *q;
+    int64_t maxid = 0;
+    sqlite3_prepare_v2(db, "SELECT max(id) FROM resources", -1, &q, NULL);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        maxid = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_prepare_v2(db,
+                       "SELECT account, region, resource_type, resource_id FROM resources "
+                       "WHERE id = ?1",
+                       -1, &q, NULL);
+    int64_t *lat = calloc((size_t)nq, sizeof *lat);
+    struct pl_arena a;
+    pl_arena_init(&a);
+    srandom(7);
+    int64_t rows_total = 0;
+    for (int i = 0; i < nq; i++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, 1 + random() % (maxid ? maxid : 1));
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            i--;
+            continue;
+        }
+        struct pl_history_q hq = {
+            (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+            (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
+            0, INT64_MAX, false, 10, NULL};
+        pl_arena_reset(&a);
+        int64_t t0 = pl_mono_ns();
+        struct pl_ci_row *rows;
+        size_t n;
+        char *next;
+        struct pl_resource res;
+        if (pl_store_resource_get(s, hq.account, hq.region, hq.resource_type, hq.resource_id,
+                                  &a, &res, &err) != 1 ||
+            pl_store_history(s, &hq, &a, &rows, &n, &next, &err) < 0) {
+            fprintf(stderr, "history: %s\n", err.msg);
+            return 1;
+        }
+        struct pl_json *arr = pl_json_new_arr(&a);
+        for (size_t k = 0; k < n; k++)
+            pl_json_push(arr, pl_ci_render_api(&a, &rows[k], &err));
+        struct pl_buf out;
+        pl_buf_init(&out, PL_BUF_NOLIMIT);
+        pl_json_write(&out, arr, 0);
+        pl_buf_fini(&out);
+        lat[i] = pl_mono_ns() - t0;
+        rows_total += (int64_t)n;
+    }
+    qsort(lat, (size_t)nq, sizeof *lat, cmp64);
+    printf("mode=history queries=%d rows=%" PRId64 " p50_us=%.0f p99_us=%.0f max_us=%.0f\n", nq,
+           rows_total, lat[nq / 2] / 1e3, lat[nq * 99 / 100] / 1e3, lat[nq - 1] / 1e3);
+    free(lat);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    pl_arena_fini(&a);
+    pl_store_close(s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "bare") == 0)
+        return bare(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "record") == 0)
+        return record(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "history") == 0)
+        return history(argv[2], atoi(argv[3]));
+    fprintf(stderr, "usage: bench_record bare|record FILE DIR | history DIR N\n");
+    return 2;
+}
