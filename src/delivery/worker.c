@@ -31,7 +31,7 @@
 #include "store/store.h"
 
 #define HISTORY_MS      (6 * 3600 * 1000LL)
-#define LEASE_MS        (120 * 1000LL)
+#define LEASE_MS        (60 * 1000LL)
 #define BACKOFF_BASE_MS 1000LL
 #define BACKOFF_MAX_MS  (300 * 1000LL)
 #define KIND_SNAPSHOT   "delivery_snapshot"
