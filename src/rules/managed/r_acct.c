@@ -156,7 +156,7 @@ static int security_hub(const struct pl_mctx *c, const struct pl_mci *a,
 }
 
 static const struct pl_managed_pspec gd_params[] = {
-    {.name = "CentralMonitoringAccount", .type = PL_MP_STR},
+    {.name = "CentralMonitoringAccount", .type = PL_MP_LIST},
 };
 
 static int guardduty(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
@@ -167,12 +167,12 @@ static int guardduty(const struct pl_mctx *c, const struct pl_mci *a, struct pl_
         on |= pl_mstreq(pl_mget(d, "status"), "ENABLED");
     if (!on)
         return pl_mres(out, PL_NON_COMPLIANT, "No GuardDuty detector is enabled.");
-    const struct pl_managed_pval *central = &c->p->v[0];
+    const struct pl_managed_pval *central = &c->p->v[0]; /* accounts allowed to hold findings */
     const char *admin = pl_json_str(acfg(c, a, "guardDuty.administratorAccountId"));
-    if (central->set && strcmp(central->s, c->env->account) != 0 &&
-        (!admin || strcmp(admin, central->s) != 0))
+    if (central->set && !pl_min_list(central, c->env->account) && !pl_min_list(central, admin))
         return pl_mres(out, PL_NON_COMPLIANT,
-                       "GuardDuty findings are not centralized in account %.20s.", central->s);
+                       "GuardDuty findings are not centralized in one of the accounts %.150s.",
+                       central->s);
     return 0;
 }
 

@@ -23,23 +23,23 @@ struct world_rule {
     long long lo, hi;
 };
 
-static bool world_cidr(const struct pl_json *r)
+static bool world_cidr(const struct pl_json *r, bool v4only)
 {
     const char *s = pl_json_str(r);
     if (!s)
         s = pl_json_str(pl_mget(r, "cidrIp"));
     if (!s)
         s = pl_json_str(pl_mget(r, "cidrIpv6"));
-    return s && (strcmp(s, "0.0.0.0/0") == 0 || strcmp(s, "::/0") == 0);
+    return s && (strcmp(s, "0.0.0.0/0") == 0 || (!v4only && strcmp(s, "::/0") == 0));
 }
 
-static bool any_world(const struct pl_json *perm)
+static bool any_world(const struct pl_json *perm, bool v4only)
 {
     static const char *const keys[] = {"ipRanges", "ipv4Ranges", "ipv6Ranges"};
     for (size_t k = 0; k < PL_MIMPL_LEN(keys); k++) {
         const struct pl_json *l = pl_mget(perm, keys[k]);
         for (const struct pl_json *r = l ? l->child : NULL; r; r = r->next)
-            if (world_cidr(r))
+            if (world_cidr(r, v4only))
                 return true;
     }
     return false;
@@ -57,13 +57,14 @@ static enum proto proto_of(const struct pl_json *j)
     return P_OTHER;
 }
 
-/* Calls fn for each ingress permission open to the world; stops at non-zero. */
-static int each_world(const struct pl_mci *v, int (*fn)(void *u, const struct world_rule *w),
-                      void *u)
+/* Calls fn for each ingress permission open to the world (0.0.0.0/0, or also ::/0 unless
+ * v4only); stops at non-zero. */
+static int each_world(const struct pl_mci *v, bool v4only,
+                      int (*fn)(void *u, const struct world_rule *w), void *u)
 {
     const struct pl_json *perms = pl_mget(v->cfg, "ipPermissions");
     for (const struct pl_json *p = perms ? perms->child : NULL; p; p = p->next) {
-        if (!any_world(p))
+        if (!any_world(p, v4only))
             continue;
         struct world_rule w = {proto_of(pl_mget(p, "ipProtocol")), 0, 65535};
         if (w.proto != P_ALL && pl_mint(pl_mget(p, "fromPort"), &w.lo) == 0 &&
@@ -96,7 +97,7 @@ static int incoming_ssh(const struct pl_mctx *c, const struct pl_mci *v,
 {
     struct port_q q = {22};
     (void)c;
-    if (each_world(v, opens_tcp_port, &q))
+    if (each_world(v, false, opens_tcp_port, &q))
         return pl_mres(out, PL_NON_COMPLIANT,
                        "The security group allows SSH (TCP 22) from 0.0.0.0/0 or ::/0.");
     return 0;
@@ -125,7 +126,7 @@ static int opens_blocked(void *u, const struct world_rule *w)
 static int restricted_incoming(const struct pl_mctx *c, const struct pl_mci *v,
                                struct pl_managed_eval *out)
 {
-    int hit = each_world(v, opens_blocked, (void *)c->p);
+    int hit = each_world(v, true, opens_blocked, (void *)c->p) /* AWS: IPv4 only */;
     if (hit)
         return pl_mres(out, PL_NON_COMPLIANT,
                        "The security group allows TCP port %lld from 0.0.0.0/0 or ::/0.",
@@ -167,7 +168,7 @@ static int authorized_ports(const struct pl_mctx *c, const struct pl_mci *v,
 {
     struct auth_q q = {c->p, NULL};
     struct world_rule bad;
-    if (each_world(v, unauthorized, &q)) {
+    if (each_world(v, false, unauthorized, &q)) {
         bad = *q.bad;
         static const char *const names[] = {"all traffic", "TCP", "UDP", "other"};
         return pl_mres(out, PL_NON_COMPLIANT,
