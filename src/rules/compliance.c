@@ -1,0 +1,392 @@
+/* compliance.c — the result sink: stores evaluation results and records what changed.
+ *
+ * Results go into the evals tables (one evals transaction per flush). After that commit, each
+ * resource whose compliance changed gets an AWS::Config::ResourceCompliance CI recorded
+ * through the recorder (PL_REC_MODE_ALL), and each changed result a "delivery.compliance"
+ * outbox row (only when the partition has a delivery channel), in one store transaction.
+ *
+ * Crash safety without a shared transaction (two connections): the ResourceCompliance CI is a
+ * pure function of the stored results, and the recorder writes nothing when it is unchanged.
+ * The work that caused the results (an outbox row) is completed only after the flush, so a
+ * crash between the two commits re-runs the evaluation and re-derives the same CI; nothing is
+ * lost and nothing is recorded twice (docs/DECISIONS.md, "Rules engine").
+ *
+ * The ResourceCompliance CI (as AWS records it): resourceType AWS::Config::ResourceCompliance,
+ * resourceId "<type>/<id>" of the evaluated resource, configuration {complianceType,
+ * configRuleList[{configRuleName, configRuleArn, configRuleId, complianceType}],
+ * targetResourceId, targetResourceType}, a relationship to the evaluated resource.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "recorder/recorder.h"
+#include "rules/rules_int.h"
+
+#define FLUSH_EVERY 4096
+
+struct change {
+    const char *rule, *arn, *type, *id;
+    bool had_old;
+    struct pl_ev_row old, cur;
+};
+
+struct rule_ref {
+    const char *name, *arn, *id;
+};
+
+struct pl_rsink {
+    struct pl_store *st;
+    struct pl_evals *ev;
+    const char *account, *region;
+    struct pl_arena a;        /* pending changes; reset at each flush */
+    struct pl_arena keep;     /* rule refs; lives as long as the sink */
+    bool in_tx;
+    int channel;              /* -1 unknown, 0 no delivery channel, 1 has one */
+    /* changed resources: open-addressing set of indexes into res[] */
+    const char **res_type, **res_id;
+    size_t nres, capres;
+    int32_t *slots;
+    size_t nslots;
+    struct change *ch;
+    size_t nch, capch;
+    struct rule_ref *refs;
+    size_t nrefs, caprefs;
+    size_t pending;
+    int64_t nresults, ncis;
+};
+
+struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const char *account,
+                              const char *region)
+{
+    struct pl_rsink *s = pl_xcalloc(1, sizeof *s);
+    s->st = st;
+    s->ev = ev;
+    pl_arena_init(&s->a);
+    pl_arena_init(&s->keep);
+    s->account = pl_arena_strdup(&s->keep, account);
+    s->region = pl_arena_strdup(&s->keep, region);
+    s->channel = -1;
+    return s;
+}
+
+void pl_rsink_free(struct pl_rsink *s)
+{
+    if (!s)
+        return;
+    if (s->in_tx)
+        pl_evals_rollback(s->ev);
+    free(s->res_type);
+    free(s->res_id);
+    free(s->slots);
+    free(s->ch);
+    free(s->refs);
+    pl_arena_fini(&s->a);
+    pl_arena_fini(&s->keep);
+    free(s);
+}
+
+int64_t pl_rsink_results(const struct pl_rsink *s)
+{
+    return s->nresults;
+}
+
+int64_t pl_rsink_cis(const struct pl_rsink *s)
+{
+    return s->ncis;
+}
+
+/* ---- the changed-resource set ---- */
+
+static uint64_t key_hash(const char *type, const char *id)
+{
+    return pl_fnv1a(type, strlen(type)) * 31 + pl_fnv1a(id, strlen(id));
+}
+
+static void set_grow(struct pl_rsink *s)
+{
+    size_t n = s->nslots ? s->nslots * 2 : 1024;
+    int32_t *slots = pl_xmalloc(n * sizeof *slots);
+    memset(slots, 0xff, n * sizeof *slots);
+    for (size_t i = 0; i < s->nres; i++) {
+        size_t h = key_hash(s->res_type[i], s->res_id[i]) & (n - 1);
+        while (slots[h] >= 0)
+            h = (h + 1) & (n - 1);
+        slots[h] = (int32_t)i;
+    }
+    free(s->slots);
+    s->slots = slots;
+    s->nslots = n;
+}
+
+/* Adds (type, id) to the changed set (copied into the sink's arena). */
+static void mark_changed(struct pl_rsink *s, const char *type, const char *id)
+{
+    if ((s->nres + 1) * 2 > s->nslots)
+        set_grow(s);
+    size_t h = key_hash(type, id) & (s->nslots - 1);
+    for (; s->slots[h] >= 0; h = (h + 1) & (s->nslots - 1)) {
+        int32_t i = s->slots[h];
+        if (strcmp(s->res_type[i], type) == 0 && strcmp(s->res_id[i], id) == 0)
+            return;
+    }
+    if (s->nres == s->capres) {
+        s->capres = s->capres ? s->capres * 2 : 256;
+        s->res_type = pl_xrealloc(s->res_type, s->capres * sizeof *s->res_type);
+        s->res_id = pl_xrealloc(s->res_id, s->capres * sizeof *s->res_id);
+    }
+    s->res_type[s->nres] = pl_arena_strdup(&s->a, type);
+    s->res_id[s->nres] = pl_arena_strdup(&s->a, id);
+    s->slots[h] = (int32_t)s->nres++;
+}
+
+/* ---- rule references (name -> ARN, id) ---- */
+
+static void remember_rule(struct pl_rsink *s, const char *name, const char *arn, const char *id)
+{
+    for (size_t i = 0; i < s->nrefs; i++)
+        if (strcmp(s->refs[i].name, name) == 0)
+            return;
+    if (s->nrefs == s->caprefs) {
+        s->caprefs = s->caprefs ? s->caprefs * 2 : 16;
+        s->refs = pl_xrealloc(s->refs, s->caprefs * sizeof *s->refs);
+    }
+    struct rule_ref *r = &s->refs[s->nrefs++];
+    r->name = pl_arena_strdup(&s->keep, name);
+    r->arn = pl_arena_strdup(&s->keep, arn ? arn : "");
+    r->id = pl_arena_strdup(&s->keep, id ? id : "");
+}
+
+void pl_rsink_forget_rule(struct pl_rsink *s, const char *name)
+{
+    for (size_t i = 0; i < s->nrefs; i++)
+        if (strcmp(s->refs[i].name, name) == 0)
+            s->refs[i] = s->refs[--s->nrefs];
+}
+
+/* The ARN and id of a rule, from the sink's cache or the stored rule. */
+static const struct rule_ref *rule_ref(struct pl_rsink *s, const char *name, struct pl_err *err)
+{
+    for (size_t i = 0; i < s->nrefs; i++)
+        if (strcmp(s->refs[i].name, name) == 0)
+            return &s->refs[i];
+    struct pl_obj o;
+    const char *arn = "", *id = "";
+    int r = pl_store_obj_get(s->st, s->account, s->region, PL_KIND_CONFIG_RULE, name, &s->a, &o,
+                             err);
+    if (r < 0)
+        return NULL;
+    if (r == 1) {
+        struct pl_json *j = pl_json_parse(&s->a, o.json, o.len, err);
+        if (!j)
+            return NULL;
+        arn = pl_json_get_str(j, "ConfigRuleArn");
+        id = pl_json_get_str(j, "ConfigRuleId");
+    }
+    remember_rule(s, name, arn, id);
+    return &s->refs[s->nrefs - 1];
+}
+
+/* ---- results ---- */
+
+int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
+                 const char *id, enum pl_ev_comp comp, const char *annotation, int64_t ordering,
+                 int64_t invoked, const char *token, struct pl_err *err)
+{
+    if (!s->in_tx) {
+        if (pl_evals_begin(s->ev, err) < 0)
+            return -1;
+        s->in_tx = true;
+    }
+    struct pl_ev_row r = {
+        .account = s->account, .region = s->region, .rule = rule->name,
+        .resource_type = type, .resource_id = id, .mode = "DETECTIVE", .comp = comp,
+        .annotation = annotation, .ordering_ms = ordering, .recorded_ms = pl_now_ms(),
+        .invoked_ms = invoked, .token = token,
+    };
+    struct pl_ev_row old;
+    bool had_old;
+    int rc = pl_evals_put(s->ev, &r, &s->a, &old, &had_old, err);
+    if (rc < 0)
+        return -1;
+    s->nresults += rc;
+    if (rc == 1 && (!had_old || old.comp != comp)) {
+        remember_rule(s, rule->name, rule->arn, rule->id);
+        mark_changed(s, type, id);
+        if (s->nch == s->capch) {
+            s->capch = s->capch ? s->capch * 2 : 64;
+            s->ch = pl_xrealloc(s->ch, s->capch * sizeof *s->ch);
+        }
+        struct change *c = &s->ch[s->nch++];
+        c->rule = pl_arena_strdup(&s->a, rule->name);
+        c->arn = pl_arena_strdup(&s->a, rule->arn ? rule->arn : "");
+        c->had_old = had_old;
+        c->old = old;
+        c->cur = r;
+        c->type = c->cur.resource_type = pl_arena_strdup(&s->a, type);
+        c->id = c->cur.resource_id = pl_arena_strdup(&s->a, id);
+        c->cur.rule = c->rule;
+        c->cur.annotation = annotation ? pl_arena_strdup(&s->a, annotation) : NULL;
+        c->cur.token = token ? pl_arena_strdup(&s->a, token) : NULL;
+    }
+    if (++s->pending >= FLUSH_EVERY)
+        return pl_rsink_flush(s, err);
+    return 0;
+}
+
+/* The ResourceCompliance CI of one resource, from its stored results (arena a). */
+static struct pl_json *compliance_ci(struct pl_rsink *s, const char *type, const char *id,
+                                     struct pl_err *err)
+{
+    struct pl_arena *a = &s->a;
+    struct pl_ev_query q = {.account = s->account, .region = s->region, .type = type, .id = id};
+    struct pl_ev_row *rows;
+    size_t n;
+    bool more;
+    if (pl_evals_list(s->ev, &q, a, &rows, &n, &more, err) < 0)
+        return NULL;
+    struct pl_json *ci = pl_json_new_obj(a);
+    pl_json_set_str(a, ci, "resourceType", PL_RULES_RC_TYPE);
+    pl_json_set_str(a, ci, "resourceId", pl_arena_printf(a, "%s/%s", type, id));
+    pl_json_set_str(a, ci, "awsAccountId", s->account);
+    pl_json_set_str(a, ci, "awsRegion", s->region);
+    pl_json_set_str(a, ci, "availabilityZone", "Not Applicable");
+    struct pl_json *conf = pl_json_set(a, ci, "configuration", pl_json_new_obj(a));
+    struct pl_json *list = pl_json_new_arr(a);
+    enum pl_ev_comp worst = PL_EV_NOT_APPLICABLE;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].comp == PL_EV_NOT_APPLICABLE)
+            continue;
+        const struct rule_ref *ref = rule_ref(s, rows[i].rule, err);
+        if (!ref)
+            return NULL;
+        struct pl_json *e = pl_json_push(list, pl_json_new_obj(a));
+        pl_json_set_str(a, e, "configRuleArn", ref->arn);
+        pl_json_set_str(a, e, "configRuleId", ref->id);
+        pl_json_set_str(a, e, "configRuleName", rows[i].rule);
+        pl_json_set_str(a, e, "complianceType", pl_ev_comp_name(rows[i].comp));
+        if (rows[i].comp > worst && rows[i].comp != PL_EV_INSUFFICIENT_DATA)
+            worst = rows[i].comp;
+    }
+    pl_json_set_str(a, conf, "complianceType", pl_ev_comp_name(worst));
+    pl_json_set(a, conf, "configRuleList", list);
+    pl_json_set_str(a, conf, "targetResourceId", id);
+    pl_json_set_str(a, conf, "targetResourceType", type);
+    struct pl_json *rels = pl_json_set(a, ci, "relationships", pl_json_new_arr(a));
+    struct pl_json *rel = pl_json_push(rels, pl_json_new_obj(a));
+    pl_json_set_str(a, rel, "resourceId", id);
+    pl_json_set_str(a, rel, "resourceType", type);
+    pl_json_set_str(a, rel, "name", "Is associated with ");
+    pl_json_set(a, ci, "tags", pl_json_new_obj(a));
+    return ci;
+}
+
+/* One evaluation result in the notification form (ISO times). */
+static struct pl_json *notif_result(struct pl_arena *a, const struct pl_ev_row *r)
+{
+    char t[40];
+    struct pl_json *o = pl_json_new_obj(a);
+    struct pl_json *ident = pl_json_set(a, o, "evaluationResultIdentifier", pl_json_new_obj(a));
+    struct pl_json *qual =
+        pl_json_set(a, ident, "evaluationResultQualifier", pl_json_new_obj(a));
+    pl_json_set_str(a, qual, "configRuleName", r->rule);
+    pl_json_set_str(a, qual, "resourceType", r->resource_type);
+    pl_json_set_str(a, qual, "resourceId", r->resource_id);
+    pl_json_set_str(a, qual, "evaluationMode", r->mode ? r->mode : "DETECTIVE");
+    pl_json_set_str(a, ident, "orderingTimestamp", pl_time_iso8601_ms(r->ordering_ms, t));
+    pl_json_set_str(a, o, "complianceType", pl_ev_comp_name(r->comp));
+    pl_json_set_str(a, o, "resultRecordedTime", pl_time_iso8601_ms(r->recorded_ms, t));
+    pl_json_set_str(a, o, "configRuleInvokedTime", pl_time_iso8601_ms(r->invoked_ms, t));
+    pl_json_set(a, o, "annotation",
+                r->annotation ? pl_json_new_str(a, r->annotation) : pl_json_new_null(a));
+    pl_json_set(a, o, "resultToken",
+                r->token ? pl_json_new_str(a, r->token) : pl_json_new_null(a));
+    return o;
+}
+
+/* Writes the "delivery.compliance" outbox row of one change (inside the store transaction). */
+static int notify(struct pl_rsink *s, const struct change *c, struct pl_err *err)
+{
+    struct pl_arena *a = &s->a;
+    char t[40];
+    struct pl_json *m = pl_json_new_obj(a);
+    pl_json_set_str(a, m, "awsAccountId", s->account);
+    pl_json_set_str(a, m, "configRuleName", c->rule);
+    pl_json_set_str(a, m, "configRuleARN", c->arn);
+    pl_json_set_str(a, m, "resourceType", c->type);
+    pl_json_set_str(a, m, "resourceId", c->id);
+    pl_json_set_str(a, m, "awsRegion", s->region);
+    pl_json_set(a, m, "newEvaluationResult", notif_result(a, &c->cur));
+    pl_json_set(a, m, "oldEvaluationResult",
+                c->had_old ? notif_result(a, &c->old) : pl_json_new_null(a));
+    pl_json_set_str(a, m, "notificationCreationTime", pl_time_iso8601_ms(pl_now_ms(), t));
+    pl_json_set_str(a, m, "recordVersion", "1.0");
+    const char *text = pl_json_dump(a, m, PL_JSON_COMPACT);
+    return pl_store_outbox_add(s->st, s->account, s->region, "delivery.compliance", text,
+                               strlen(text), NULL, err);
+}
+
+static int has_channel(struct pl_rsink *s, struct pl_err *err)
+{
+    if (s->channel < 0) {
+        int64_t n = 0;
+        if (pl_store_obj_count(s->st, s->account, s->region, PL_KIND_CHANNEL, &n, err) < 0)
+            return -1;
+        s->channel = n > 0;
+    }
+    return s->channel;
+}
+
+/* Records the compliance CIs of the changed resources and the notifications. */
+static int record_changes(struct pl_rsink *s, struct pl_err *err)
+{
+    struct pl_rec_opts opts = {.mode = PL_REC_MODE_ALL, .account = s->account,
+                               .region = s->region};
+    int ch = has_channel(s, err);
+    if (ch < 0)
+        return -1;
+    struct pl_rec_batch *b = pl_rec_batch_begin(s->st, &opts, err);
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < s->nres; i++) {
+        struct pl_rec_result res;
+        struct pl_json *ci = compliance_ci(s, s->res_type[i], s->res_id[i], err);
+        if (!ci || pl_rec_batch_add(b, ci, &res, err) < 0)
+            goto fail;
+        s->ncis += res.outcome == PL_REC_RECORDED;
+    }
+    for (size_t i = 0; ch && i < s->nch; i++)
+        if (notify(s, &s->ch[i], err) < 0)
+            goto fail;
+    return pl_rec_batch_commit(b, err);
+fail:
+    pl_rec_batch_abort(b);
+    return -1;
+}
+
+int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err)
+{
+    int rc = 0;
+    if (s->in_tx) {
+        s->in_tx = false;
+        if (pl_evals_commit(s->ev, err) < 0)
+            rc = -1;
+    }
+    if (rc == 0 && s->nres)
+        rc = record_changes(s, err);
+    s->nres = s->nch = s->pending = 0;
+    if (s->slots)
+        memset(s->slots, 0xff, s->nslots * sizeof *s->slots);
+    pl_arena_reset(&s->a);
+    return rc;
+}
+
+int pl_rsink_touch(struct pl_rsink *s, const char *type, const char *id, struct pl_err *err)
+{
+    mark_changed(s, type, id);
+    return 0;
+}

@@ -1,0 +1,482 @@
+/* engine.c — the rules engine worker: rule cache, change triggers from the store's outbox,
+ * on-demand and new-rule evaluations ("rules.evaluate" rows) and the periodic scheduler.
+ *
+ * One worker thread owns a store connection, an evals connection and the compiled rules. Each
+ * round (pl_rules_tick) it
+ *   1. reloads the rules when pl_rules_changed() was called (or every 5 s, for other
+ *      processes' changes),
+ *   2. claims "ci_recorded" rows and runs the change-triggered rules of the CI's partition on
+ *      it (only while that partition's recorder runs, or when it has none),
+ *   3. claims "rules.evaluate" rows and runs those rules over every resource in scope,
+ *   4. runs the periodic rules that are due (scheduler.c),
+ * and completes each outbox row only after its results are committed (at-least-once work,
+ * exactly-once effects: see compliance.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "recorder/recorder.h"
+#include "rules/functions/functions.h"
+#include "rules/rules_int.h"
+
+#define LEASE_MS     60000
+#define RELOAD_MS    5000
+#define RETRY_MS     5000
+
+/* ---- rule cache ---- */
+
+static void free_rules(struct pl_rules *eng)
+{
+    for (size_t i = 0; i < eng->nrules; i++)
+        pl_rule__free(eng->rules[i]);
+    free(eng->rules);
+    eng->rules = NULL;
+    eng->nrules = 0;
+}
+
+static int64_t mono_ms(void)
+{
+    return pl_mono_ns() / 1000000;
+}
+
+/* Reloads every stored rule when they changed; a rule that no longer compiles is skipped
+ * (logged) so that one bad rule cannot stop the others. */
+static int reload(struct pl_rules *eng, struct pl_err *err)
+{
+    int gen = atomic_load(&eng->gen);
+    if (eng->rules && gen == eng->loaded_gen && mono_ms() - eng->loaded_at < RELOAD_MS)
+        return 0;
+    struct pl_arena a;
+    struct pl_obj *items;
+    size_t n;
+    pl_arena_init(&a);
+    if (pl_store_obj_list(eng->st, NULL, NULL, PL_KIND_CONFIG_RULE, NULL, 0, &a, &items, &n,
+                          err) < 0) {
+        pl_arena_fini(&a);
+        return -1;
+    }
+    /* keep the schedule of rules that stay */
+    struct pl_rule **old = eng->rules;
+    size_t nold = eng->nrules;
+    eng->rules = pl_xcalloc(n + 1, sizeof *eng->rules);
+    eng->nrules = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct pl_err e2 = {0};
+        struct pl_json *j = pl_json_parse(&a, items[i].json, items[i].len, &e2);
+        struct pl_rule *r = j ? pl_rule__compile(items[i].account, items[i].region, j, &e2)
+                              : NULL;
+        if (!r) {
+            PL_LOG(WARN, "rules", "rule=%s skipped err=\"%s\"", items[i].name, e2.msg);
+            continue;
+        }
+        for (size_t k = 0; k < nold; k++)
+            if (old[k] && strcmp(old[k]->name, r->name) == 0 &&
+                strcmp(old[k]->account, r->account) == 0 &&
+                strcmp(old[k]->region, r->region) == 0) {
+                r->status_ms = old[k]->status_ms;
+                r->next_due = old[k]->next_due;
+            }
+        eng->rules[eng->nrules++] = r;
+    }
+    for (size_t k = 0; k < nold; k++)
+        pl_rule__free(old[k]);
+    free(old);
+    eng->loaded_gen = gen;
+    eng->loaded_at = mono_ms();
+    pl_arena_fini(&a);
+    return 0;
+}
+
+/* The partition's rules: [*first, *first + *n). */
+static void partition_rules(struct pl_rules *eng, const char *account, const char *region,
+                            size_t *first, size_t *n)
+{
+    *first = 0;
+    *n = 0;
+    for (size_t i = 0; i < eng->nrules; i++) {
+        if (strcmp(eng->rules[i]->account, account) == 0 &&
+            strcmp(eng->rules[i]->region, region) == 0) {
+            if (!*n)
+                *first = i;
+            (*n)++;
+        }
+    }
+}
+
+/* ---- runs ---- */
+
+static void run_init(struct pl_rules *eng, struct pl_run *run, const char *account,
+                     const char *region)
+{
+    memset(run, 0, sizeof *run);
+    run->st = eng->st;
+    run->ev = eng->ev;
+    run->account = account;
+    run->region = region;
+    run->store_spec = eng->spec;
+    run->runner = eng->runner;
+    run->endpoint_url = eng->endpoint_url;
+    run->access_key = eng->access_key ? eng->access_key : account;
+    run->secret_key = eng->secret_key ? eng->secret_key : "plumb";
+    run->now = pl_now_ms();
+    pl_arena_init(&run->scratch);
+    run->sink = pl_rsink_new(eng->st, eng->ev, account, region);
+}
+
+/* Commits the run's results and compliance CIs, then starts its Lambda invocations. */
+static int run_finish(struct pl_run *run, int rc, struct pl_err *err)
+{
+    if (rc == 0)
+        rc = pl_rsink_flush(run->sink, err);
+    if (rc == 0)
+        rc = pl_lambda__dispatch(run, err);
+    pl_lambda__drop(run);
+    pl_rsink_free(run->sink);
+    pl_arena_fini(&run->scratch);
+    return rc;
+}
+
+int pl_engine__run_full(struct pl_rules *eng, const char *account, const char *region,
+                        struct pl_rule *const *rules, size_t n, struct pl_err *err)
+{
+    struct pl_run run;
+    run_init(eng, &run, account, region);
+    int rc = pl_eval__full(&run, rules, n, err);
+    return run_finish(&run, rc, err);
+}
+
+/* ---- change triggers ---- */
+
+/* Is change-triggered evaluation on for the partition? (recorder running, or no recorder) */
+static int recorder_on(struct pl_rules *eng, const char *account, const char *region,
+                       struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_rec_state rs;
+    pl_arena_init(&a);
+    int rc = pl_recorder_state(eng->st, account, region, &a, &rs, err);
+    pl_arena_fini(&a);
+    if (rc < 0)
+        return -1;
+    return !rs.exists || rs.running;
+}
+
+/* Runs the partition's change-triggered rules on the CI of one ci_recorded row. */
+static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t n,
+                 int64_t seq, struct pl_err *err)
+{
+    struct pl_ci_row row;
+    int f = pl_store_ci_get(eng->st, seq, &run->scratch, &row, err);
+    if (f <= 0)
+        return f; /* pruned meanwhile: nothing to judge */
+    if (!strcmp(row.resource_type, PL_RULES_RC_TYPE))
+        return 0;
+    struct pl_json *ci = pl_ci_render_file(&run->scratch, &row, err);
+    if (!ci)
+        return -1;
+    struct pl_ev_query q = {.account = run->account, .region = run->region,
+                            .type = row.resource_type, .id = row.resource_id};
+    struct pl_ev_row *prev;
+    size_t nprev;
+    bool more;
+    if (pl_evals_list(eng->ev, &q, &run->scratch, &prev, &nprev, &more, err) < 0)
+        return -1;
+    for (size_t i = first; i < first + n; i++) {
+        struct pl_rule *r = eng->rules[i];
+        const struct pl_ev_row *p = NULL;
+        if (!r->change)
+            continue;
+        for (size_t k = 0; k < nprev && !p; k++)
+            if (strcmp(prev[k].rule, r->name) == 0)
+                p = &prev[k];
+        if (pl_eval__ci(run, r, &row, ci, p, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Completes (or reschedules, on failure) the claimed rows items[0..n). */
+static int settle(struct pl_rules *eng, struct pl_outbox_item *items, size_t n, int rc,
+                  const char *why, struct pl_err *err)
+{
+    if (pl_store_begin(eng->st, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int r = rc == 0 ? pl_store_outbox_complete(eng->st, items[i].id, err)
+                        : pl_store_outbox_retry(eng->st, items[i].id, pl_now_ms() + RETRY_MS,
+                                                why, err);
+        if (r < 0) {
+            pl_store_rollback(eng->st);
+            return -1;
+        }
+    }
+    return pl_store_commit(eng->st, err);
+}
+
+/* Handles the claimed ci_recorded rows of one partition: items[0..n). */
+static int ci_partition(struct pl_rules *eng, struct pl_outbox_item *items, size_t n,
+                        struct pl_err *err)
+{
+    const char *account = items[0].account, *region = items[0].region;
+    size_t first, nr;
+    int rc = 0;
+    partition_rules(eng, account, region, &first, &nr);
+    bool any = false;
+    for (size_t i = first; i < first + nr; i++)
+        any |= eng->rules[i]->change;
+    int on = any ? recorder_on(eng, account, region, err) : 0;
+    if (on < 0)
+        return -1;
+    if (on) {
+        struct pl_run run;
+        struct pl_arena pa;
+        run_init(eng, &run, account, region);
+        pl_arena_init(&pa);
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            struct pl_err e2 = {0};
+            struct pl_json *p = pl_json_parse(&pa, items[i].payload, items[i].len, &e2);
+            int64_t seq;
+            const char *type = pl_json_get_str(p, "resourceType");
+            if (!p || pl_json_i64(pl_json_get(p, "seq"), &seq) < 0)
+                continue;
+            if (type && strcmp(type, PL_RULES_RC_TYPE) == 0)
+                continue;
+            rc = on_ci(eng, &run, first, nr, seq, err);
+            pl_arena_reset(&run.scratch);
+        }
+        pl_arena_fini(&pa);
+        rc = run_finish(&run, rc, err);
+    }
+    if (rc < 0) { /* logged and retried later; the other partitions go on */
+        PL_LOG(WARN, "rules", "account=%s region=%s changes err=\"%s\"", account, region,
+               err->msg);
+        char why[256];
+        pl_strlcpy(why, err->msg, sizeof why);
+        pl_err_clear(err);
+        return settle(eng, items, n, -1, why, err);
+    }
+    return settle(eng, items, n, 0, NULL, err);
+}
+
+static int by_partition(const void *a, const void *b)
+{
+    const struct pl_outbox_item *x = a, *y = b;
+    int c = strcmp(x->account, y->account);
+    if (!c)
+        c = strcmp(x->region, y->region);
+    return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+static int tick_changes(struct pl_rules *eng, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_outbox_item *items;
+    size_t n;
+    pl_arena_init(&a);
+    int rc = pl_store_outbox_claim(eng->st, PL_OUTBOX_CI_RECORDED, eng->batch, LEASE_MS, &a,
+                                   &items, &n, err);
+    if (rc == 0 && n) {
+        qsort(items, n, sizeof *items, by_partition);
+        size_t start = 0;
+        for (size_t i = 1; i <= n && rc == 0; i++) {
+            if (i < n && !strcmp(items[i].account, items[start].account) &&
+                !strcmp(items[i].region, items[start].region))
+                continue;
+            rc = ci_partition(eng, items + start, i - start, err);
+            start = i;
+        }
+    }
+    pl_arena_fini(&a);
+    return rc < 0 ? -1 : (int)n;
+}
+
+/* ---- rules.evaluate ---- */
+
+/* Clears the "evaluation running" mark of a rule (StartConfigRulesEvaluation). */
+static int clear_running(struct pl_rules *eng, const struct pl_rule *r, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_ev_status st;
+    pl_arena_init(&a);
+    int rc = pl_evals_status_get(eng->ev, r->account, r->region, r->name, &a, &st, err);
+    if (rc == 1 && st.running_since) {
+        st.running_since = 0;
+        rc = pl_evals_status_put(eng->ev, r->account, r->region, r->name, &st, err);
+    }
+    pl_arena_fini(&a);
+    return rc < 0 ? -1 : 0;
+}
+
+static int on_evaluate(struct pl_rules *eng, const struct pl_outbox_item *it, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_err e2 = {0};
+    pl_arena_init(&a);
+    struct pl_json *p = pl_json_parse(&a, it->payload, it->len, &e2);
+    const struct pl_json *names = pl_json_get(p, "rules");
+    size_t first, nr, n = 0;
+    int rc = 0;
+    partition_rules(eng, it->account, it->region, &first, &nr);
+    struct pl_rule **sel = pl_arena_alloc(&a, (nr + 1) * sizeof *sel);
+    for (const struct pl_json *nm = names ? names->child : NULL; nm; nm = nm->next)
+        for (size_t i = first; i < first + nr; i++)
+            if (nm->type == PL_JSTR && strcmp(eng->rules[i]->name, nm->str) == 0)
+                sel[n++] = eng->rules[i];
+    if (n)
+        rc = pl_engine__run_full(eng, it->account, it->region, sel, n, err);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = clear_running(eng, sel[i], err);
+        if (rc == 0 && sel[i]->periodic)
+            rc = pl_sched__mark(eng, sel[i], pl_now_ms(), err);
+    }
+    pl_arena_fini(&a);
+    return rc;
+}
+
+static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_outbox_item *items;
+    size_t n;
+    pl_arena_init(&a);
+    int rc = pl_store_outbox_claim(eng->st, PL_RULES_OUTBOX_EVALUATE, 16, LEASE_MS * 10, &a,
+                                   &items, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct pl_err e2 = {0};
+        int r = on_evaluate(eng, &items[i], &e2);
+        if (r < 0)
+            PL_LOG(WARN, "rules", "evaluate rules=%s err=\"%s\"", items[i].payload, e2.msg);
+        rc = settle(eng, &items[i], 1, r, r < 0 ? e2.msg : NULL, err);
+    }
+    pl_arena_fini(&a);
+    return rc < 0 ? -1 : (int)n;
+}
+
+/* ---- the worker ---- */
+
+int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)
+{
+    if (reload(eng, err) < 0)
+        return -1;
+    int a = tick_changes(eng, err);
+    if (a < 0)
+        return -1;
+    int b = tick_evaluate(eng, err);
+    if (b < 0)
+        return -1;
+    int c = pl_sched__run_due(eng, err);
+    if (c < 0)
+        return -1;
+    return a + b + c;
+}
+
+static void *worker(void *arg)
+{
+    struct pl_rules *eng = arg;
+    pthread_mutex_lock(&eng->mu);
+    while (!eng->stop) {
+        eng->kicked = false;
+        pthread_mutex_unlock(&eng->mu);
+        struct pl_err err = {0};
+        int n = pl_rules_tick(eng, &err);
+        if (n < 0)
+            PL_LOG(WARN, "rules", "tick err=%s msg=\"%s\"", pl_err_name(err.code), err.msg);
+        pthread_mutex_lock(&eng->mu);
+        if (n > 0 || eng->kicked || eng->stop)
+            continue;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t ns = ts.tv_nsec + (int64_t)eng->tick_ms * 1000000;
+        ts.tv_sec += ns / 1000000000;
+        ts.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&eng->cv, &eng->mu, &ts);
+    }
+    pthread_mutex_unlock(&eng->mu);
+    return NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? pl_xstrdup(s) : NULL;
+}
+
+struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err *err)
+{
+    if (!o || !o->store_spec)
+        return pl_fail(err, PL_E_VALIDATION, "rules: no store"), NULL;
+    struct pl_rules *eng = pl_xcalloc(1, sizeof *eng);
+    eng->spec = pl_xstrdup(o->store_spec);
+    eng->endpoint_url = dup_or_null(o->endpoint_url);
+    eng->access_key = dup_or_null(o->access_key);
+    eng->secret_key = dup_or_null(o->secret_key);
+    eng->tick_ms = o->tick_ms > 0 ? o->tick_ms : 10;
+    eng->batch = o->batch > 0 ? o->batch : 512;
+    eng->no_thread = o->no_thread;
+    pthread_mutex_init(&eng->mu, NULL);
+    pthread_cond_init(&eng->cv, NULL);
+    atomic_init(&eng->gen, 1);
+    if (pl_store_open(eng->spec, 0, &eng->st, err) < 0 ||
+        pl_evals_open(eng->spec, &eng->ev, err) < 0)
+        goto fail;
+    if (eng->endpoint_url && pl_fn_runner_new(NULL, &eng->runner, err) < 0)
+        goto fail;
+    if (!eng->no_thread) {
+        if (pthread_create(&eng->thread, NULL, worker, eng) != 0) {
+            pl_fail(err, PL_E_INTERNAL, "rules: cannot start the worker thread");
+            goto fail;
+        }
+        eng->started = true;
+    }
+    return eng;
+fail:
+    pl_rules_stop(eng);
+    return NULL;
+}
+
+void pl_rules_stop(struct pl_rules *eng)
+{
+    if (!eng)
+        return;
+    if (eng->started) {
+        pthread_mutex_lock(&eng->mu);
+        eng->stop = true;
+        pthread_cond_signal(&eng->cv);
+        pthread_mutex_unlock(&eng->mu);
+        pthread_join(eng->thread, NULL);
+    }
+    pl_fn_runner_free(eng->runner);
+    free_rules(eng);
+    pl_evals_close(eng->ev);
+    pl_store_close(eng->st);
+    pthread_cond_destroy(&eng->cv);
+    pthread_mutex_destroy(&eng->mu);
+    free(eng->spec);
+    free(eng->endpoint_url);
+    free(eng->access_key);
+    free(eng->secret_key);
+    free(eng);
+}
+
+void pl_rules_kick(struct pl_rules *eng)
+{
+    if (!eng || !eng->started)
+        return;
+    pthread_mutex_lock(&eng->mu);
+    eng->kicked = true;
+    pthread_cond_signal(&eng->cv);
+    pthread_mutex_unlock(&eng->mu);
+}
+
+void pl_rules_changed(struct pl_rules *eng)
+{
+    if (!eng)
+        return;
+    atomic_fetch_add(&eng->gen, 1);
+    pl_rules_kick(eng);
+}

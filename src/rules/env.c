@@ -1,0 +1,74 @@
+/* env.c — the read-only view of recorded state that managed rules get (struct
+ * pl_managed_env): one current CI by key, or every current CI of a type, in the notification
+ * (file) form, read from the run's store connection.
+ *
+ * get() results live in the run's scratch arena (valid until the caller resets it); each()
+ * renders one CI at a time into its own arena, reset after each callback.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "recorder/recorder.h"
+#include "rules/rules_int.h"
+
+static const struct pl_json *env_get(void *u, const char *type, const char *id)
+{
+    struct pl_run *run = u;
+    struct pl_ci_row row;
+    struct pl_err err = {0};
+    int r = pl_store_ci_latest(run->st, run->account, run->region, type, id, &run->scratch,
+                               &row, &err);
+    if (r <= 0 || strncmp(row.status, "ResourceDeleted", 15) == 0)
+        return NULL;
+    return pl_ci_render_file(&run->scratch, &row, &err);
+}
+
+static int env_each(void *u, const char *type, int (*cb)(void *cbu, const struct pl_json *ci),
+                    void *cbu)
+{
+    struct pl_run *run = u;
+    struct pl_arena pa, one;
+    struct pl_err err = {0};
+    char *cursor = NULL;
+    int rc = 0;
+    pl_arena_init(&pa);
+    pl_arena_init(&one);
+    do {
+        struct pl_list_q q = {.account = run->account, .region = run->region,
+                              .resource_type = type, .limit = 500, .cursor = cursor};
+        struct pl_resource *items;
+        size_t n;
+        char *next;
+        if (pl_store_resources_list(run->st, &q, &pa, &items, &n, &next, &err) < 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            struct pl_ci_row row;
+            const struct pl_json *ci = NULL;
+            if (pl_store_ci_get(run->st, items[i].latest_seq, &one, &row, &err) == 1)
+                ci = pl_ci_render_file(&one, &row, &err);
+            if (ci)
+                rc = cb(cbu, ci);
+            pl_arena_reset(&one);
+        }
+        free(cursor);
+        cursor = next ? pl_xstrdup(next) : NULL;
+        pl_arena_reset(&pa);
+    } while (rc == 0 && cursor);
+    free(cursor);
+    pl_arena_fini(&one);
+    pl_arena_fini(&pa);
+    return rc;
+}
+
+void pl_env__init(struct pl_managed_env *env, struct pl_run *run)
+{
+    env->u = run;
+    env->get = env_get;
+    env->each = env_each;
+    env->now_ms = run->now;
+    env->account = run->account;
+    env->region = run->region;
+}

@@ -1,0 +1,422 @@
+/* evaluate.c — running rules: one CI against one rule (change trigger), and full runs of a set
+ * of rules over every current resource in scope (new/updated rule, StartConfigRulesEvaluation,
+ * periodic schedule).
+ *
+ * Evaluators: managed (pl_managed_evaluate / _all), Guard custom policies (guard_eval_ci:
+ * PASS/FAIL/SKIP -> COMPLIANT/NON_COMPLIANT/NOT_APPLICABLE), Lambda-style functions (an event
+ * is sent; results come back through PutEvaluations) and process checks (never evaluated).
+ * An identifier plumb does not implement yields no result and an evaluation status that says
+ * so; plumb never invents a result.
+ *
+ * Ordering timestamps: the CI's capture time for change triggers, the run time for periodic
+ * and on-demand runs of periodic rules.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "guard/guard.h"
+#include "recorder/recorder.h"
+#include "rules/rules_int.h"
+
+#define STATUS_EVERY_MS 1000 /* change triggers refresh a rule's success status at most 1/s */
+
+static enum pl_ev_comp from_managed(enum pl_compliance c)
+{
+    switch (c) {
+    case PL_COMPLIANT:
+        return PL_EV_COMPLIANT;
+    case PL_NON_COMPLIANT:
+        return PL_EV_NON_COMPLIANT;
+    case PL_NOT_APPLICABLE:
+        return PL_EV_NOT_APPLICABLE;
+    default:
+        return PL_EV_INSUFFICIENT_DATA;
+    }
+}
+
+static bool is_deleted(const char *status)
+{
+    return status && strncmp(status, "ResourceDeleted", 15) == 0;
+}
+
+int pl_eval__status_named(struct pl_evals *ev, const char *account, const char *region,
+                          const char *rule, int64_t now, bool invoked, const char *code,
+                          const char *msg, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_ev_status st;
+    pl_arena_init(&a);
+    int rc = pl_evals_status_get(ev, account, region, rule, &a, &st, err);
+    if (rc < 0)
+        goto out;
+    if (!st.first_activated_ms)
+        st.first_activated_ms = now;
+    st.first_started = true;
+    if (code) {
+        st.last_fail_eval_ms = now;
+        if (invoked)
+            st.last_fail_invoke_ms = now;
+        st.last_error_code = code;
+        st.last_error_message = msg;
+    } else {
+        st.last_ok_eval_ms = now;
+        if (invoked)
+            st.last_ok_invoke_ms = now;
+        st.last_error_code = NULL;
+        st.last_error_message = NULL;
+    }
+    rc = pl_evals_status_put(ev, account, region, rule, &st, err);
+out:
+    pl_arena_fini(&a);
+    return rc;
+}
+
+int pl_eval__status(struct pl_evals *ev, const struct pl_rule *r, int64_t now, bool invoked,
+                    const char *code, const char *msg, struct pl_err *err)
+{
+    return pl_eval__status_named(ev, r->account, r->region, r->name, now, invoked, code, msg,
+                                 err);
+}
+
+/* The reason a managed rule cannot run, or NULL. */
+static const char *not_implemented(const struct pl_rule *r, struct pl_run *run)
+{
+    if (r->owner != PL_OWNER_AWS || r->process_check)
+        return NULL;
+    if (r->mr && r->mp && pl_managed_implemented(r->mr))
+        return NULL;
+    return pl_arena_printf(&run->scratch, "plumb does not implement %s yet",
+                           r->source_id ? r->source_id : "this identifier");
+}
+
+/* Records an evaluation failure in the status (the run goes on). */
+static int record_failure(struct pl_run *run, const struct pl_rule *r, const char *code,
+                          const char *msg, struct pl_err *err)
+{
+    PL_LOG(DEBUG, "rules", "rule=%s code=%s msg=\"%s\"", r->name, code, msg);
+    return pl_eval__status(run->ev, r, run->now, r->owner == PL_OWNER_LAMBDA, code, msg, err);
+}
+
+/* The invokingEvent of a change notification for one CI. */
+static struct pl_json *change_event(struct pl_run *run, const struct pl_ci_row *row,
+                                    const struct pl_json *ci)
+{
+    struct pl_arena *a = &run->scratch;
+    char t[40];
+    struct pl_json *ie = pl_json_new_obj(a);
+    struct pl_err e2 = {0};
+    struct pl_json *diff = NULL;
+    if (row->diff)
+        diff = pl_json_parse(a, row->diff, row->diff_len, &e2);
+    pl_json_set(a, ie, "configurationItemDiff", diff ? diff : pl_json_new_null(a));
+    pl_json_set(a, ie, "configurationItem", pl_json_clone(a, ci));
+    pl_json_set_str(a, ie, "notificationCreationTime", pl_time_iso8601_ms(run->now, t));
+    pl_json_set_str(a, ie, "messageType", "ConfigurationItemChangeNotification");
+    pl_json_set_str(a, ie, "recordVersion", "1.3");
+    return ie;
+}
+
+/* Evaluates one in-scope CI (or reports left scope) with r's evaluator. */
+static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
+                   const struct pl_json *ci, int64_t ordering, bool left, struct pl_err *err)
+{
+    struct pl_err e2 = {0};
+    if (r->owner == PL_OWNER_LAMBDA) {
+        struct pl_json *ie = change_event(run, row, ci);
+        if (pl_lambda__invoke(run, r, ie, left, &e2) < 0)
+            return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
+        return 0;
+    }
+    if (left)
+        return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id,
+                            PL_EV_NOT_APPLICABLE, NULL, ordering, run->now, NULL, err);
+    if (r->owner == PL_OWNER_POLICY) {
+        struct guard_verdict v;
+        if (guard_eval_ci(r->guard, ci, &v, &e2) < 0)
+            return record_failure(run, r, "PolicyEvaluationError", e2.msg, err);
+        enum pl_ev_comp c = v.status == GUARD_PASS   ? PL_EV_COMPLIANT
+                            : v.status == GUARD_FAIL ? PL_EV_NON_COMPLIANT
+                                                     : PL_EV_NOT_APPLICABLE;
+        return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id, c,
+                            v.status == GUARD_FAIL ? v.annotation : NULL, ordering, run->now,
+                            NULL, err);
+    }
+    if (r->process_check)
+        return 0;
+    const char *ni = not_implemented(r, run);
+    if (ni)
+        return record_failure(run, r, "NotImplemented", ni, err);
+    struct pl_managed_env env;
+    struct pl_managed_eval ev;
+    pl_env__init(&env, run);
+    if (pl_managed_evaluate(r->mp, ci, &env, &run->scratch, &ev, &e2) < 0)
+        return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
+    if (ev.compliance == PL_INSUFFICIENT_DATA)
+        return 0;
+    return pl_rsink_put(run->sink, r, ev.resource_type, ev.resource_id,
+                        from_managed(ev.compliance), ev.annotation, ordering, run->now, NULL,
+                        err);
+}
+
+/* Marks a successful evaluation in r's status, at most once a second per rule. */
+static int touch_status(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
+{
+    if (r->status_ms && r->status_ms + STATUS_EVERY_MS > run->now)
+        return 0;
+    r->status_ms = run->now;
+    return pl_eval__status(run->ev, r, run->now, true, NULL, NULL, err);
+}
+
+int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
+                const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err)
+{
+    bool applicable = prev && prev->comp != PL_EV_NOT_APPLICABLE;
+    if (r->owner == PL_OWNER_AWS && r->mr && r->mr->account_level)
+        return 0; /* account-level rules judge the account on their schedule */
+    if (is_deleted(row->status)) {
+        if (!prev)
+            return 0;
+        return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id,
+                            PL_EV_NOT_APPLICABLE, NULL, row->capture_ms, run->now, NULL, err);
+    }
+    bool in = pl_rule__in_scope(r, row->resource_type, row->resource_id,
+                                pl_json_get(ci, "tags"));
+    if (!in && !applicable)
+        return 0;
+    if (run_one(run, r, row, ci, row->capture_ms, !in, err) < 0)
+        return -1;
+    return touch_status(run, r, err);
+}
+
+/* ---- full runs ---- */
+
+struct full {
+    struct pl_run *run;
+    struct pl_rule *const *rules;
+    size_t n;
+    bool *active; /* rules[i] takes part in the per-resource walk */
+};
+
+/* Runs every active rule on one current resource. */
+static int full_resource(struct full *f, const struct pl_resource *res, struct pl_err *err)
+{
+    struct pl_run *run = f->run;
+    struct pl_ci_row row;
+    int r = pl_store_ci_get(run->st, res->latest_seq, &run->scratch, &row, err);
+    if (r <= 0)
+        return r;
+    struct pl_json *ci = NULL;
+    for (size_t i = 0; i < f->n; i++) {
+        struct pl_rule *rule = f->rules[i];
+        if (!f->active[i] || !pl_rule__type_in_scope(rule, res->resource_type))
+            continue;
+        if (!ci && !(ci = pl_ci_render_file(&run->scratch, &row, err)))
+            return -1;
+        if (!pl_rule__in_scope(rule, row.resource_type, row.resource_id,
+                               pl_json_get(ci, "tags")))
+            continue;
+        int64_t ordering = rule->periodic && !rule->change ? run->now : row.capture_ms;
+        if (run_one(run, rule, &row, ci, ordering, false, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Walks the current resources of one type through the active rules. */
+static int full_type(struct full *f, const char *type, struct pl_err *err)
+{
+    struct pl_run *run = f->run;
+    struct pl_arena pa;
+    char *cursor = NULL;
+    int rc = 0;
+    pl_arena_init(&pa);
+    do {
+        struct pl_list_q q = {.account = run->account, .region = run->region,
+                              .resource_type = type, .limit = 500, .cursor = cursor};
+        struct pl_resource *items;
+        size_t n;
+        char *next;
+        if ((rc = pl_store_resources_list(run->st, &q, &pa, &items, &n, &next, err)) < 0)
+            break;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            rc = full_resource(f, &items[i], err);
+            pl_arena_reset(&run->scratch);
+        }
+        free(cursor);
+        cursor = next ? pl_xstrdup(next) : NULL;
+        pl_arena_reset(&pa);
+    } while (rc == 0 && cursor);
+    free(cursor);
+    pl_arena_fini(&pa);
+    return rc;
+}
+
+/* The resource types the active rules need: their scopes, or every recorded type. */
+static int full_types(struct full *f, struct pl_arena *a, const char ***types, size_t *n,
+                      struct pl_err *err)
+{
+    bool all = false;
+    size_t cap = 0;
+    *types = NULL;
+    *n = 0;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->active[i] && !f->rules[i]->ntypes)
+            all = true;
+    if (all) {
+        struct pl_type_count *tc;
+        size_t nt;
+        int64_t total;
+        char *next;
+        if (pl_store_resource_counts(f->run->st, f->run->account, f->run->region, NULL, 0,
+                                     100000, NULL, a, &tc, &nt, &total, &next, err) < 0)
+            return -1;
+        *types = pl_arena_alloc(a, (nt + 1) * sizeof **types);
+        for (size_t i = 0; i < nt; i++)
+            (*types)[(*n)++] = tc[i].resource_type;
+        return 0;
+    }
+    for (size_t i = 0; i < f->n; i++)
+        cap += f->active[i] ? f->rules[i]->ntypes : 0;
+    *types = pl_arena_alloc(a, (cap + 1) * sizeof **types);
+    for (size_t i = 0; i < f->n; i++) {
+        for (size_t k = 0; f->active[i] && k < f->rules[i]->ntypes; k++) {
+            const char *t = f->rules[i]->types[k];
+            bool dup = false;
+            for (size_t j = 0; j < *n && !dup; j++)
+                dup = strcmp((*types)[j], t) == 0;
+            if (!dup)
+                (*types)[(*n)++] = t;
+        }
+    }
+    return 0;
+}
+
+struct emit_ctx {
+    struct pl_run *run;
+    struct pl_rule *rule;
+    struct pl_err *err;
+};
+
+static int emit_result(void *u, const struct pl_managed_eval *ev)
+{
+    struct emit_ctx *e = u;
+    if (ev->compliance == PL_INSUFFICIENT_DATA)
+        return 0;
+    return pl_rsink_put(e->run->sink, e->rule, ev->resource_type, ev->resource_id,
+                        from_managed(ev->compliance), ev->annotation, e->run->now,
+                        e->run->now, NULL, e->err) < 0;
+}
+
+/* Rules judged as a whole (account-level managed rules, periodic Lambda functions). */
+static int run_whole(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
+{
+    struct pl_err e2 = {0};
+    if (r->owner == PL_OWNER_LAMBDA) {
+        char t[40];
+        struct pl_json *ie = pl_json_new_obj(&run->scratch);
+        pl_json_set_str(&run->scratch, ie, "awsAccountId", run->account);
+        pl_json_set_str(&run->scratch, ie, "notificationCreationTime",
+                        pl_time_iso8601_ms(run->now, t));
+        pl_json_set_str(&run->scratch, ie, "messageType", "ScheduledNotification");
+        pl_json_set_str(&run->scratch, ie, "recordVersion", "1.0");
+        if (pl_lambda__invoke(run, r, ie, false, &e2) < 0)
+            return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
+        return 0; /* the status follows the invocation and its PutEvaluations */
+    }
+    struct pl_managed_env env;
+    struct emit_ctx ec = {run, r, err};
+    pl_env__init(&env, run);
+    if (pl_managed_evaluate_all(r->mp, &env, &run->scratch, emit_result, &ec, &e2) < 0) {
+        if (err->code)
+            return -1;
+        return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
+    }
+    return pl_eval__status(run->ev, r, run->now, true, NULL, NULL, err);
+}
+
+/* After a full run: results of r about resources now deleted or out of scope become
+ * NOT_APPLICABLE. */
+static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_ev_query q = {.account = run->account, .region = run->region, .rule = r->name,
+                            .comps = (1u << PL_EV_COMPLIANT) | (1u << PL_EV_NON_COMPLIANT),
+                            .limit = 1000};
+    int rc = 0;
+    bool more = true;
+    pl_arena_init(&a);
+    while (rc == 0 && more) {
+        struct pl_ev_row *rows;
+        size_t n;
+        if ((rc = pl_evals_list(run->ev, &q, &a, &rows, &n, &more, err)) < 0)
+            break;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            struct pl_ci_row row;
+            int f = pl_store_ci_latest(run->st, run->account, run->region,
+                                       rows[i].resource_type, rows[i].resource_id, &a, &row,
+                                       err);
+            if (f < 0) {
+                rc = -1;
+                break;
+            }
+            bool gone = f == 0 || is_deleted(row.status);
+            if (!gone && r->tag_key) {
+                struct pl_json *ci = pl_ci_render_file(&a, &row, err);
+                gone = ci && !pl_rule__in_scope(r, row.resource_type, row.resource_id,
+                                                pl_json_get(ci, "tags"));
+            } else if (!gone) {
+                gone = !pl_rule__in_scope(r, rows[i].resource_type, rows[i].resource_id, NULL);
+            }
+            if (gone)
+                rc = pl_rsink_put(run->sink, r, rows[i].resource_type, rows[i].resource_id,
+                                  PL_EV_NOT_APPLICABLE, NULL, run->now, run->now, NULL, err);
+        }
+        if (n) {
+            q.after_type = pl_arena_strdup(&a, rows[n - 1].resource_type);
+            q.after_id = pl_arena_strdup(&a, rows[n - 1].resource_id);
+        }
+    }
+    pl_arena_fini(&a);
+    return rc;
+}
+
+int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
+                  struct pl_err *err)
+{
+    struct pl_arena a;
+    struct full f = {run, rules, n, NULL};
+    const char **types;
+    size_t ntypes;
+    int rc = 0;
+    bool any = false;
+    pl_arena_init(&a);
+    f.active = pl_arena_alloc(&a, (n + 1) * sizeof *f.active);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct pl_rule *r = rules[i];
+        const char *ni = not_implemented(r, run);
+        if (r->process_check)
+            continue;
+        if (ni)
+            rc = record_failure(run, r, "NotImplemented", ni, err);
+        else if ((r->owner == PL_OWNER_AWS && r->mr->account_level) ||
+                 (r->owner == PL_OWNER_LAMBDA && r->periodic && !r->change))
+            rc = run_whole(run, r, err);
+        else
+            any = f.active[i] = true;
+    }
+    if (rc == 0 && any && full_types(&f, &a, &types, &ntypes, err) < 0)
+        rc = -1;
+    for (size_t t = 0; rc == 0 && any && t < ntypes; t++)
+        rc = full_type(&f, types[t], err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (f.active[i]) {
+            rc = sweep(run, rules[i], err);
+            if (rc == 0 && rules[i]->owner != PL_OWNER_LAMBDA)
+                rc = pl_eval__status(run->ev, rules[i], run->now, true, NULL, NULL, err);
+        }
+    pl_arena_fini(&a);
+    return rc;
+}

@@ -1,0 +1,204 @@
+/* lambda.c — Lambda-style custom rules: AWS's rule event, result tokens, and the hand-off to
+ * the function runner (src/rules/functions/functions.h).
+ *
+ * The event is AWS's: {version "1.0", invokingEvent (a JSON *string*), ruleParameters (a JSON
+ * string), resultToken, eventLeftScope, executionRoleArn, configRuleArn, configRuleName,
+ * configRuleId, accountId, evaluationMode}. An invokingEvent over 256 KB is replaced by an
+ * OversizedConfigurationItemChangeNotification with the CI's summary, as AWS does.
+ *
+ * Invocations are queued during a run and started only after its results are committed
+ * (pl_lambda__dispatch), after the result token is stored, so the function's PutEvaluations
+ * always finds it. They run asynchronously on the runner's threads; when one fails or times
+ * out, the callback records LastErrorCode/LastErrorMessage in the rule's evaluation status.
+ *
+ * Credentials given to the function: the engine's (pl_rules_options access_key/secret_key), by
+ * default the account id as access key, which `--auth open` maps to that account.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "rules/functions/functions.h"
+#include "rules/rules_int.h"
+
+#define OVERSIZED (256 * 1024)
+
+struct pl_lambda_call {
+    char *account, *region, *rule, *arn, *token, *event;
+    int64_t invoked_ms;
+};
+
+/* What the runner's callback needs after the run is gone (malloc'd). */
+struct done_arg {
+    char *spec, *account, *region, *rule;
+};
+
+void pl_lambda__token(char out[65])
+{
+    pl_random_hex(32, out);
+}
+
+int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a,
+                     struct pl_err *err)
+{
+    struct pl_fn fn;
+    return pl_fn_resolve(st, arn, a, &fn, err);
+}
+
+/* The configurationItemSummary of an oversized notification, from the full CI. */
+static struct pl_json *summary(struct pl_arena *a, const struct pl_json *ie)
+{
+    static const char *const keys[] = {
+        "configurationItemVersion", "configurationItemCaptureTime", "configurationStateId",
+        "awsAccountId", "configurationItemStatus", "resourceType", "resourceId",
+        "resourceName", "ARN", "awsRegion", "availabilityZone", "configurationStateMd5Hash",
+        "resourceCreationTime"};
+    const struct pl_json *ci = pl_json_get(ie, "configurationItem");
+    const char *ct = pl_json_get_str(pl_json_get(ie, "configurationItemDiff"), "changeType");
+    char t[40];
+    struct pl_json *out = pl_json_new_obj(a);
+    struct pl_json *s = pl_json_set(a, out, "configurationItemSummary", pl_json_new_obj(a));
+    pl_json_set_str(a, s, "changeType", ct ? ct : "UPDATE");
+    for (size_t i = 0; i < PL_ARRAY_LEN(keys); i++) {
+        const struct pl_json *v = pl_json_get(ci, keys[i]);
+        pl_json_set(a, s, keys[i], v ? pl_json_clone(a, v) : pl_json_new_null(a));
+    }
+    pl_json_set_str(a, out, "messageType", "OversizedConfigurationItemChangeNotification");
+    pl_json_set_str(a, out, "notificationCreationTime", pl_time_iso8601_ms(pl_now_ms(), t));
+    pl_json_set_str(a, out, "recordVersion", "1.0");
+    return out;
+}
+
+int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
+                      const struct pl_json *invoking_event, bool left_scope,
+                      struct pl_err *err)
+{
+    struct pl_arena *a = &run->scratch;
+    char token[65];
+    const char *ie = pl_json_dump(a, invoking_event, PL_JSON_COMPACT);
+    if (strlen(ie) > OVERSIZED && pl_json_get(invoking_event, "configurationItem"))
+        ie = pl_json_dump(a, summary(a, invoking_event), PL_JSON_COMPACT);
+    pl_lambda__token(token);
+    struct pl_json *ev = pl_json_new_obj(a);
+    pl_json_set_str(a, ev, "version", "1.0");
+    pl_json_set_str(a, ev, "invokingEvent", ie);
+    pl_json_set_str(a, ev, "ruleParameters", r->input_params ? r->input_params : "{}");
+    pl_json_set_str(a, ev, "resultToken", token);
+    pl_json_set_bool(a, ev, "eventLeftScope", left_scope);
+    pl_json_set_str(a, ev, "executionRoleArn",
+                    pl_arena_printf(a, "arn:aws:iam::%s:role/plumb-config-rule", r->account));
+    pl_json_set_str(a, ev, "configRuleArn", r->arn);
+    pl_json_set_str(a, ev, "configRuleName", r->name);
+    pl_json_set_str(a, ev, "configRuleId", r->id);
+    pl_json_set_str(a, ev, "accountId", r->account);
+    pl_json_set_str(a, ev, "evaluationMode", "DETECTIVE");
+    if (run->ncalls == run->capcalls) {
+        run->capcalls = run->capcalls ? run->capcalls * 2 : 16;
+        run->calls = pl_xrealloc(run->calls, run->capcalls * sizeof *run->calls);
+    }
+    struct pl_lambda_call *c = &run->calls[run->ncalls++];
+    c->account = pl_xstrdup(r->account);
+    c->region = pl_xstrdup(r->region);
+    c->rule = pl_xstrdup(r->name);
+    c->arn = pl_xstrdup(r->source_id);
+    c->token = pl_xstrdup(token);
+    c->event = pl_xstrdup(pl_json_dump(a, ev, PL_JSON_COMPACT));
+    c->invoked_ms = run->now;
+    (void)err;
+    return 0;
+}
+
+static void call_free(struct pl_lambda_call *c)
+{
+    free(c->account);
+    free(c->region);
+    free(c->rule);
+    free(c->arn);
+    free(c->token);
+    free(c->event);
+}
+
+void pl_lambda__drop(struct pl_run *run)
+{
+    for (size_t i = 0; i < run->ncalls; i++)
+        call_free(&run->calls[i]);
+    free(run->calls);
+    run->calls = NULL;
+    run->ncalls = run->capcalls = 0;
+}
+
+/* Runner callback: records the outcome in the rule's evaluation status. */
+static void invoked(void *arg, const struct pl_fn_result *res)
+{
+    struct done_arg *d = arg;
+    struct pl_err err = {0};
+    struct pl_evals *ev = pl_evals_thread(d->spec, &err);
+    if (ev) {
+        const char *code = res->ok ? NULL : res->error_type;
+        const char *msg = res->ok ? NULL
+                                  : (res->error_message ? res->error_message : "failed");
+        if (pl_eval__status_named(ev, d->account, d->region, d->rule, pl_now_ms(), true, code,
+                                  msg, &err) < 0)
+            PL_LOG(WARN, "rules", "rule=%s status err=\"%s\"", d->rule, err.msg);
+    }
+    if (!res->ok)
+        PL_LOG(INFO, "rules", "rule=%s function error=%s msg=\"%s\"", d->rule,
+               res->error_type, res->error_message ? res->error_message : "");
+    free(d->spec);
+    free(d->account);
+    free(d->region);
+    free(d->rule);
+    free(d);
+}
+
+/* Starts one queued call; failures before the function runs go to the status at once. */
+static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_fn fn;
+    struct pl_err e2 = {0};
+    int rc = 0;
+    pl_arena_init(&a);
+    if (pl_evals_token_put(run->ev, c->token, c->account, c->region, c->rule, c->invoked_ms,
+                           err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    if (!run->runner) {
+        pl_fail(&e2, PL_E_UNAVAILABLE, "no function runner is running in this process");
+    } else if (pl_fn_resolve(run->st, c->arn, &a, &fn, &e2) == 0) {
+        struct pl_fn_env env = {.endpoint_url = run->endpoint_url,
+                                .access_key_id = run->access_key,
+                                .secret_access_key = run->secret_key};
+        struct done_arg *d = pl_xcalloc(1, sizeof *d);
+        d->spec = pl_xstrdup(run->store_spec);
+        d->account = pl_xstrdup(c->account);
+        d->region = pl_xstrdup(c->region);
+        d->rule = pl_xstrdup(c->rule);
+        if (pl_fn_invoke_async(run->runner, &fn, &env, c->event, strlen(c->event), invoked, d,
+                               &e2) < 0) {
+            free(d->spec);
+            free(d->account);
+            free(d->region);
+            free(d->rule);
+            free(d);
+        }
+    }
+    if (e2.code)
+        rc = pl_eval__status_named(run->ev, c->account, c->region, c->rule, run->now, true,
+                                   pl_err_name(e2.code), e2.msg, err);
+out:
+    pl_arena_fini(&a);
+    return rc;
+}
+
+int pl_lambda__dispatch(struct pl_run *run, struct pl_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < run->ncalls && rc == 0; i++)
+        rc = start_call(run, &run->calls[i], err);
+    pl_lambda__drop(run);
+    return rc;
+}

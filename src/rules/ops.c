@@ -1,0 +1,379 @@
+/* ops.c — the rule operations behind the API (rules.h "operations"): PutConfigRule,
+ * DeleteConfigRule, StartConfigRulesEvaluation, PutEvaluations, PutExternalEvaluation,
+ * DeleteEvaluationResults.
+ *
+ * They run on the API thread with its store connection and its own evals connection
+ * (pl_evals_thread). Evaluations never run here: a put rule or an on-demand start writes a
+ * "rules.evaluate" outbox row in the same store transaction, which the engine runs. Results
+ * that arrive here (PutEvaluations, PutExternalEvaluation) go through the same result sink as
+ * the engine's, so they are ordered and recorded as ResourceCompliance CIs the same way.
+ */
+#include <string.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "rules/rules_int.h"
+
+#define RUNNING_TIMEOUT_MS (10 * 60 * 1000) /* an evaluation mark older than this is stale */
+
+static struct pl_evals *evals(const struct pl_rules_call *c, struct pl_err *err)
+{
+    return pl_evals_thread(c->store_spec, err);
+}
+
+static int no_such_rule(struct pl_err *err, const char *name)
+{
+    return pl_fail(err, PL_E_NO_SUCH_CONFIG_RULE,
+                   "The ConfigRule '%s' provided in the request is invalid. Please check the "
+                   "configRule name.",
+                   name);
+}
+
+/* The stored rule JSON (1), 0 absent. */
+static int load_rule(const struct pl_rules_call *c, const char *name, struct pl_json **out,
+                     struct pl_err *err)
+{
+    struct pl_obj o;
+    *out = NULL;
+    int f = pl_store_obj_get(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, c->a, &o,
+                             err);
+    if (f <= 0)
+        return f;
+    *out = pl_json_parse(c->a, o.json, o.len, err);
+    return *out ? 1 : -1;
+}
+
+/* A minimal rule (name, ARN, id) for the result sink. */
+static void light_rule(struct pl_rule *r, const struct pl_rules_call *c, const struct pl_json *j)
+{
+    memset(r, 0, sizeof *r);
+    r->account = c->account;
+    r->region = c->region;
+    r->name = pl_json_get_str(j, "ConfigRuleName");
+    r->arn = pl_json_get_str(j, "ConfigRuleArn");
+    r->id = pl_json_get_str(j, "ConfigRuleId");
+}
+
+static int queue_evaluation(const struct pl_rules_call *c, const char *const *names, size_t n,
+                            const char *reason, struct pl_err *err)
+{
+    struct pl_json *p = pl_json_new_obj(c->a);
+    struct pl_json *arr = pl_json_set(c->a, p, "rules", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < n; i++)
+        pl_json_push(arr, pl_json_new_str(c->a, names[i]));
+    pl_json_set_str(c->a, p, "reason", reason);
+    const char *text = pl_json_dump(c->a, p, PL_JSON_COMPACT);
+    return pl_store_outbox_add(c->st, c->account, c->region, PL_RULES_OUTBOX_EVALUATE, text,
+                               strlen(text), NULL, err);
+}
+
+static int save_tags(const struct pl_rules_call *c, const char *arn, const struct pl_json *tags,
+                     struct pl_err *err)
+{
+    if (!tags || !tags->len)
+        return 0;
+    struct pl_json *map = pl_json_new_obj(c->a);
+    for (const struct pl_json *t = tags->child; t; t = t->next) {
+        const char *v = pl_json_get_str(t, "Value");
+        pl_json_set_str(c->a, map, pl_json_get_str(t, "Key"), v ? v : "");
+    }
+    const char *text = pl_json_dump(c->a, map, PL_JSON_COMPACT);
+    return pl_store_obj_put(c->st, c->account, c->region, PL_KIND_TAGS, arn, text, strlen(text),
+                            err);
+}
+
+int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
+                      const struct pl_json *tags, struct pl_err *err)
+{
+    const char *name = pl_json_get_str(rule, "ConfigRuleName");
+    struct pl_json *prev = NULL, *out;
+    int64_t count = 0;
+    struct pl_evals *ev = evals(c, err);
+    if (!ev)
+        return -1;
+    if (name && load_rule(c, name, &prev, err) < 0)
+        return -1;
+    if (!prev) {
+        if (pl_store_obj_count(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, &count,
+                               err) < 0)
+            return -1;
+        if (count >= PL_RULES_MAX_PER_REGION)
+            return pl_fail(err, PL_E_MAX_NUMBER_OF_CONFIG_RULES_EXCEEDED,
+                           "Failed to put config rule '%s' because the maximum number of config "
+                           "rules: %d is reached.",
+                           name ? name : "", PL_RULES_MAX_PER_REGION);
+    }
+    if (!(out = pl_rule__validate(c, rule, prev, err)))
+        return -1;
+    const char *text = pl_json_dump(c->a, out, PL_JSON_COMPACT);
+    const char *arn = pl_json_get_str(out, "ConfigRuleArn");
+    if (pl_store_begin(c->st, err) < 0)
+        return -1;
+    if (pl_store_obj_put(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, text,
+                         strlen(text), err) < 0 ||
+        (!prev && save_tags(c, arn, tags, err) < 0) ||
+        queue_evaluation(c, &name, 1, "PutConfigRule", err) < 0) {
+        pl_store_rollback(c->st);
+        return -1;
+    }
+    if (pl_store_commit(c->st, err) < 0)
+        return -1;
+    struct pl_ev_status st;
+    int f = pl_evals_status_get(ev, c->account, c->region, name, c->a, &st, err);
+    if (f < 0)
+        return -1;
+    if (!f) {
+        st.first_activated_ms = pl_now_ms();
+        if (pl_evals_status_put(ev, c->account, c->region, name, &st, err) < 0)
+            return -1;
+    }
+    pl_rules_changed(c->eng);
+    return 0;
+}
+
+int pl_rules_get_rule(const struct pl_rules_call *c, const char *name, struct pl_json **out,
+                      struct pl_err *err)
+{
+    int f = load_rule(c, name, out, err);
+    if (f <= 0)
+        return f;
+    struct pl_evals *ev = evals(c, err);
+    struct pl_ev_status st;
+    if (!ev || pl_evals_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
+        return -1;
+    if (st.running_since && pl_now_ms() - st.running_since < RUNNING_TIMEOUT_MS) {
+        pl_json_del(*out, "ConfigRuleState");
+        pl_json_set_str(c->a, *out, "ConfigRuleState", "EVALUATING");
+    }
+    return 1;
+}
+
+/* Deletes the rule's results and re-records the compliance CIs of the resources they were
+ * about. */
+static int drop_results(const struct pl_rules_call *c, struct pl_evals *ev, const char *name,
+                        struct pl_err *err)
+{
+    struct pl_ev_query q = {.account = c->account, .region = c->region, .rule = name};
+    struct pl_ev_row *rows;
+    size_t n;
+    bool more;
+    if (pl_evals_list(ev, &q, c->a, &rows, &n, &more, err) < 0 ||
+        pl_evals_delete_rule(ev, c->account, c->region, name, err) < 0)
+        return -1;
+    if (!n)
+        return 0;
+    struct pl_rsink *s = pl_rsink_new(c->st, ev, c->account, c->region);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].comp != PL_EV_NOT_APPLICABLE)
+            pl_rsink_touch(s, rows[i].resource_type, rows[i].resource_id, err);
+    int rc = pl_rsink_flush(s, err);
+    pl_rsink_free(s);
+    return rc;
+}
+
+int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct pl_err *err)
+{
+    struct pl_json *j;
+    struct pl_evals *ev = evals(c, err);
+    if (!ev)
+        return -1;
+    int f = load_rule(c, name, &j, err);
+    if (f < 0)
+        return -1;
+    if (!f)
+        return no_such_rule(err, name);
+    if (pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, err) < 0 ||
+        pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,
+                            pl_json_get_str(j, "ConfigRuleArn"), err) < 0)
+        return -1;
+    pl_rules_changed(c->eng);
+    if (pl_evals_status_delete(ev, c->account, c->region, name, err) < 0)
+        return -1;
+    return drop_results(c, ev, name, err);
+}
+
+int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *names, size_t n,
+                              struct pl_err *err)
+{
+    struct pl_evals *ev = evals(c, err);
+    int64_t now = pl_now_ms();
+    struct pl_ev_status *st = pl_arena_alloc(c->a, (n + 1) * sizeof *st);
+    if (!ev)
+        return -1;
+    if (n < 1 || n > 25)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "StartConfigRulesEvaluation takes 1 to 25 rule names.");
+    for (size_t i = 0; i < n; i++) {
+        struct pl_json *j;
+        int f = load_rule(c, names[i], &j, err);
+        if (f < 0)
+            return -1;
+        if (!f)
+            return no_such_rule(err, names[i]);
+        if (pl_evals_status_get(ev, c->account, c->region, names[i], c->a, &st[i], err) < 0)
+            return -1;
+        if (st[i].running_since && now - st[i].running_since < RUNNING_TIMEOUT_MS)
+            return pl_fail(err, PL_E_LIMIT_EXCEEDED,
+                           "The evaluation of the rule '%s' is still in progress; try again "
+                           "when it completes.",
+                           names[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        st[i].running_since = now;
+        if (pl_evals_status_put(ev, c->account, c->region, names[i], &st[i], err) < 0)
+            return -1;
+    }
+    int64_t channels = 0;
+    if (pl_store_obj_count(c->st, c->account, c->region, PL_KIND_CHANNEL, &channels, err) < 0 ||
+        pl_store_begin(c->st, err) < 0)
+        return -1;
+    if (queue_evaluation(c, names, n, "StartConfigRulesEvaluation", err) < 0)
+        goto fail;
+    if (channels) {
+        struct pl_json *m = pl_json_new_obj(c->a);
+        pl_json_set_str(c->a, m, "awsAccountId", c->account);
+        pl_json_set_str(c->a, m, "awsRegion", c->region);
+        struct pl_json *arr = pl_json_set(c->a, m, "configRuleNames", pl_json_new_arr(c->a));
+        for (size_t i = 0; i < n; i++)
+            pl_json_push(arr, pl_json_new_str(c->a, names[i]));
+        const char *text = pl_json_dump(c->a, m, PL_JSON_COMPACT);
+        if (pl_store_outbox_add(c->st, c->account, c->region, "delivery.rules_started", text,
+                                strlen(text), NULL, err) < 0)
+            goto fail;
+    }
+    if (pl_store_commit(c->st, err) < 0)
+        return -1;
+    pl_rules_kick(c->eng);
+    return 0;
+fail:
+    pl_store_rollback(c->st);
+    return -1;
+}
+
+/* Checks one Evaluation / ExternalEvaluation and returns its compliance and ordering time. */
+static int check_evaluation(const struct pl_json *e, enum pl_ev_comp *comp, int64_t *ordering,
+                            struct pl_err *err)
+{
+    const char *ct = pl_json_get_str(e, "ComplianceType");
+    int c = pl_ev_comp_parse(ct);
+    if (c < 0 || c == PL_EV_INSUFFICIENT_DATA)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "The ComplianceType %s is not valid: an evaluation must be COMPLIANT, "
+                       "NON_COMPLIANT or NOT_APPLICABLE.",
+                       ct ? ct : "(none)");
+    const struct pl_json *ts = pl_json_get(e, "OrderingTimestamp");
+    double sec;
+    const char *s = pl_json_str(ts);
+    if (ts && pl_json_double(ts, &sec) == 0)
+        *ordering = (int64_t)(sec * 1000.0);
+    else if (!s || pl_time_parse(s, ordering) < 0)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "The OrderingTimestamp of an evaluation is missing or not valid.");
+    *comp = (enum pl_ev_comp)c;
+    return 0;
+}
+
+/* Stores evaluations through a sink as results of rule j. */
+static int store_evaluations(const struct pl_rules_call *c, struct pl_evals *ev,
+                             const struct pl_json *j, const struct pl_json *const *items,
+                             size_t n, const char *token, int64_t invoked, struct pl_err *err)
+{
+    struct pl_rule r;
+    light_rule(&r, c, j);
+    struct pl_rsink *s = pl_rsink_new(c->st, ev, c->account, c->region);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        enum pl_ev_comp comp;
+        int64_t ordering;
+        const struct pl_json *e = items[i];
+        rc = check_evaluation(e, &comp, &ordering, err);
+        if (rc == 0)
+            rc = pl_rsink_put(s, &r, pl_json_get_str(e, "ComplianceResourceType"),
+                              pl_json_get_str(e, "ComplianceResourceId"), comp,
+                              pl_json_get_str(e, "Annotation"), ordering, invoked, token, err);
+    }
+    if (rc == 0)
+        rc = pl_rsink_flush(s, err);
+    pl_rsink_free(s);
+    if (rc == 0)
+        rc = pl_eval__status_named(ev, c->account, c->region, r.name, pl_now_ms(), false, NULL,
+                                   NULL, err);
+    return rc;
+}
+
+int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
+                             const struct pl_json *evs, bool test_mode, struct pl_json *failed,
+                             struct pl_err *err)
+{
+    struct pl_evals *ev = evals(c, err);
+    size_t n = evs ? evs->len : 0;
+    const struct pl_json **items = pl_arena_alloc(c->a, (n + 1) * sizeof *items);
+    const char *rule;
+    int64_t invoked;
+    struct pl_json *j;
+    (void)failed;
+    if (!ev)
+        return -1;
+    if (n > 100)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "PutEvaluations accepts at most 100 evaluations.");
+    n = 0;
+    for (const struct pl_json *e = evs ? evs->child : NULL; e; e = e->next) {
+        enum pl_ev_comp comp;
+        int64_t ordering;
+        if (check_evaluation(e, &comp, &ordering, err) < 0)
+            return -1;
+        items[n++] = e;
+    }
+    if (!token || !*token)
+        return pl_fail(err, PL_E_INVALID_RESULT_TOKEN, "The resultToken provided is invalid");
+    if (test_mode)
+        return 0;
+    int f = pl_evals_token_get(ev, token, c->account, c->region, c->a, &rule, &invoked, err);
+    if (f < 0)
+        return -1;
+    if (!f)
+        return pl_fail(err, PL_E_INVALID_RESULT_TOKEN, "The resultToken provided is invalid");
+    if ((f = load_rule(c, rule, &j, err)) < 0)
+        return -1;
+    if (!f)
+        return no_such_rule(err, rule);
+    return store_evaluations(c, ev, j, items, n, token, invoked, err);
+}
+
+int pl_rules_put_external(const struct pl_rules_call *c, const char *name,
+                          const struct pl_json *ext, struct pl_err *err)
+{
+    struct pl_evals *ev = evals(c, err);
+    struct pl_json *j;
+    if (!ev)
+        return -1;
+    int f = load_rule(c, name, &j, err);
+    if (f < 0)
+        return -1;
+    if (!f)
+        return no_such_rule(err, name);
+    const char *sid = pl_json_get_str(pl_json_get(j, "Source"), "SourceIdentifier");
+    if (!sid || strcmp(sid, "AWS_CONFIG_PROCESS_CHECK") != 0)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "PutExternalEvaluation is only allowed for process check rules "
+                       "(AWS_CONFIG_PROCESS_CHECK); '%s' is not one.",
+                       name);
+    const struct pl_json *items[1] = {ext};
+    return store_evaluations(c, ev, j, items, 1, NULL, pl_now_ms(), err);
+}
+
+int pl_rules_delete_results(const struct pl_rules_call *c, const char *name, struct pl_err *err)
+{
+    struct pl_evals *ev = evals(c, err);
+    struct pl_json *j;
+    if (!ev)
+        return -1;
+    int f = load_rule(c, name, &j, err);
+    if (f < 0)
+        return -1;
+    if (!f)
+        return no_such_rule(err, name);
+    return drop_results(c, ev, name, err);
+}

@@ -1,0 +1,108 @@
+/* rules.h — the AWS Config rules engine: rule registry and validation, scope, triggers (change,
+ * periodic, on demand), evaluators (managed, Guard custom policy, Lambda-style functions,
+ * process checks) and the compliance results they produce.
+ *
+ * Two halves:
+ *   - the engine (struct pl_rules): one worker thread that claims the store's "ci_recorded"
+ *     outbox rows and evaluates change-triggered rules on each new CI, runs periodic rules from
+ *     a scheduler that reads only pl_now_ms(), and runs the "rules.evaluate" rows written when
+ *     a rule is put or StartConfigRulesEvaluation is called. Tests drive it without the thread
+ *     (no_thread) through pl_rules_tick() and a moved clock (pl_clock_set/advance).
+ *   - operations (pl_rules_put_rule, ...), called by the API handlers (src/api/ops_rules.c,
+ *     ops_compliance.c) on the API thread with that thread's store connection. They work with
+ *     or without a running engine (eng NULL: rules are stored and queued; nothing evaluates
+ *     until an engine ticks).
+ *
+ * How `plumb serve` runs it (after opening the store and starting delivery):
+ *     struct pl_rules_options ro = {.store_spec = data_dir, .endpoint_url = "http://H:P"};
+ *     app.rules = pl_rules_start(&ro, &err);      // NULL + err on failure
+ *     ...serve...
+ *     pl_rules_stop(app.rules);                    // before closing the store / pl_app_fini
+ * With `--fake-clock MS` serve calls pl_clock_set(MS) before starting; the engine then follows
+ * that clock (periodic rules run when tests advance it, e.g. through a plumb-only operation).
+ *
+ * Results are stored in src/store/evals.h; every change of a resource's compliance is also
+ * recorded as an AWS::Config::ResourceCompliance CI (and announced with a "delivery.compliance"
+ * outbox row when the partition has a delivery channel).
+ */
+#ifndef PL_RULES_RULES_H
+#define PL_RULES_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/json.h"
+
+struct pl_store;
+struct pl_rules;
+
+#define PL_RULES_MAX_PER_REGION 400 /* AWS quota: Config rules per Region per account */
+#define PL_RULES_OUTBOX_EVALUATE "rules.evaluate" /* {"rules":[names],"reason":"..."} */
+#define PL_RULES_RC_TYPE "AWS::Config::ResourceCompliance"
+
+/* ---- the engine ---- */
+
+struct pl_rules_options {
+    const char *store_spec;   /* data directory (required) */
+    int tick_ms;              /* worker poll period; 0: 10 ms */
+    int batch;                /* outbox rows per claim; 0: 512 */
+    bool no_thread;           /* tests: no worker; call pl_rules_tick() */
+    const char *endpoint_url; /* where Lambda-style functions call back (AWS_ENDPOINT_URL);
+                               * NULL: no function runner (Lambda-style rules report it) */
+    const char *access_key, *secret_key; /* given to functions; NULL: the rule's account id
+                                          * and "plumb" (what `--auth open` accepts) */
+};
+
+/* Starts the engine (opens its own store and evals connections). The caller owns the result
+ * and ends it with pl_rules_stop(). NULL with err on failure. */
+struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err *err);
+/* Stops the worker (finishing the batch in flight) and frees r. NULL is fine. */
+void pl_rules_stop(struct pl_rules *r);
+/* Runs one worker round now: claims and processes due outbox rows, then runs the periodic
+ * rules that are due at pl_now_ms(). Returns the number of items handled, or -1 (err). */
+int pl_rules_tick(struct pl_rules *r, struct pl_err *err);
+/* Wakes the worker early (after a commit that wrote CIs). Cheap; NULL is fine. */
+void pl_rules_kick(struct pl_rules *r);
+/* Tells the engine that rule definitions changed (reload before the next evaluation). */
+void pl_rules_changed(struct pl_rules *r);
+
+/* ---- operations (API) ---- */
+
+/* Where an operation runs: the caller's partition, store connection and arena. */
+struct pl_rules_call {
+    struct pl_rules *eng;     /* may be NULL */
+    const char *store_spec;   /* for the thread's evals connection */
+    struct pl_store *st;
+    const char *account, *region;
+    struct pl_arena *a;
+};
+
+/* PutConfigRule: validates rule (the request's ConfigRule object) as AWS does, stores it
+ * (kind "ConfigRule", the DescribeConfigRules shape), stores tags (Tags list, may be NULL) and
+ * queues its first evaluation. */
+int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
+                      const struct pl_json *tags, struct pl_err *err);
+/* DeleteConfigRule: removes the rule, its results and status (NoSuchConfigRuleException). */
+int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct pl_err *err);
+/* The stored ConfigRule JSON of name with ConfigRuleState filled (1), 0 absent, -1 error. */
+int pl_rules_get_rule(const struct pl_rules_call *c, const char *name, struct pl_json **out,
+                      struct pl_err *err);
+/* StartConfigRulesEvaluation for names[0..n) (1..25). */
+int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *names, size_t n,
+                              struct pl_err *err);
+/* PutEvaluations: evals is the request's Evaluations array; failed gets the
+ * FailedEvaluations array (arena). */
+int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
+                             const struct pl_json *evals, bool test_mode, struct pl_json *failed,
+                             struct pl_err *err);
+/* PutExternalEvaluation for a process-check rule. */
+int pl_rules_put_external(const struct pl_rules_call *c, const char *rule,
+                          const struct pl_json *ext, struct pl_err *err);
+/* DeleteEvaluationResults. */
+int pl_rules_delete_results(const struct pl_rules_call *c, const char *rule,
+                            struct pl_err *err);
+
+#endif

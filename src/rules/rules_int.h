@@ -1,0 +1,171 @@
+/* rules_int.h — what the rules engine's files share: the compiled rule, the rule set of the
+ * engine, scope matching, the result sink that stores results and compliance CIs, and the
+ * evaluators. Not for use outside src/rules/.
+ */
+#ifndef PL_RULES_RULES_INT_H
+#define PL_RULES_RULES_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/buf.h"
+#include "core/util.h"
+#include "rules/managed/managed.h"
+#include "rules/rules.h"
+#include "store/evals.h"
+#include "store/store.h"
+
+#define PL_KIND_CONFIG_RULE "ConfigRule"
+
+enum pl_rule_owner { PL_OWNER_AWS, PL_OWNER_LAMBDA, PL_OWNER_POLICY };
+
+/* A rule as the engine runs it, compiled from its stored JSON. Everything lives in arena. */
+struct pl_rule {
+    struct pl_arena arena;
+    const char *account, *region, *name, *arn, *id;
+    enum pl_rule_owner owner;
+    const char *source_id;        /* SourceIdentifier */
+    const char *input_params;     /* InputParameters text ("{}" when none) */
+    const struct pl_managed_rule *mr;
+    struct pl_managed_params *mp; /* NULL unless an implemented managed rule */
+    struct guard_rules *guard;    /* CUSTOM_POLICY */
+    bool change, periodic, process_check;
+    int64_t period_ms;
+    /* scope */
+    const char **types; /* effective types (scope's, else the managed rule's defaults) */
+    size_t ntypes;
+    const char *tag_key, *tag_value, *scope_id;
+    int64_t status_ms; /* last success written to the evaluation status (engine thread) */
+    int64_t next_due;  /* periodic: next scheduled run (0: read from the status) */
+};
+
+/* The engine (rules.h). Everything but gen, stop and kicked belongs to the worker thread (or
+ * the caller of pl_rules_tick in no_thread mode). */
+struct pl_rules {
+    char *spec, *endpoint_url, *access_key, *secret_key;
+    int tick_ms, batch;
+    bool no_thread;
+    struct pl_store *st;
+    struct pl_evals *ev;
+    struct pl_fn_runner *runner;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, kicked, started;
+    atomic_int gen;   /* bumped by pl_rules_changed */
+    int loaded_gen;
+    int64_t loaded_at; /* pl_mono_ns()/1e6 of the last reload */
+    struct pl_rule **rules; /* every partition's rules, ordered by (account, region, name) */
+    size_t nrules;
+};
+
+/* Runs the periodic rules that are due at pl_now_ms() (scheduler.c). Returns runs done. */
+int pl_sched__run_due(struct pl_rules *eng, struct pl_err *err);
+/* Records a full run of periodic rule r at now (status last_run_ms, next due time). */
+int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct pl_err *err);
+/* Runs rules[0..n) of one partition fully (new rule, on demand, schedule) and commits. */
+int pl_engine__run_full(struct pl_rules *eng, const char *account, const char *region,
+                        struct pl_rule *const *rules, size_t n, struct pl_err *err);
+
+/* Compiles stored ConfigRule JSON (the DescribeConfigRules shape). NULL with err. */
+struct pl_rule *pl_rule__compile(const char *account, const char *region,
+                                 const struct pl_json *j, struct pl_err *err);
+void pl_rule__free(struct pl_rule *r);
+
+/* Validates a PutConfigRule request's ConfigRule against AWS's rules; prev is the stored rule
+ * of the same name or NULL. Returns the JSON to store (arena a) or NULL with err. */
+struct pl_json *pl_rule__validate(const struct pl_rules_call *c, const struct pl_json *in,
+                                  const struct pl_json *prev, struct pl_err *err);
+
+/* ---- scope ---- */
+
+/* Is the CI (file form) in r's scope? Resources of the compliance types are never. */
+bool pl_rule__in_scope(const struct pl_rule *r, const char *type, const char *id,
+                       const struct pl_json *tags);
+bool pl_rule__type_in_scope(const struct pl_rule *r, const char *type);
+
+/* ---- results ---- */
+
+/* Collects results of one run and writes them: results into evals (one transaction per
+ * flush), then one AWS::Config::ResourceCompliance CI per resource whose compliance changed
+ * and a "delivery.compliance" row per changed result (one store transaction). */
+struct pl_rsink;
+struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const char *account,
+                              const char *region);
+/* Adds one result. rule gives the name, ARN and id. Stores immediately inside the sink's open
+ * evals transaction. comp < 0: no result. */
+int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
+                 const char *id, enum pl_ev_comp comp, const char *annotation, int64_t ordering,
+                 int64_t invoked, const char *token, struct pl_err *err);
+/* Commits what was added so far and writes the compliance CIs / notifications. */
+int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err);
+void pl_rsink_free(struct pl_rsink *s); /* rolls back what was not flushed */
+/* Rule name -> (arn, id) lookups for rules the sink does not know (DeleteConfigRule). */
+void pl_rsink_forget_rule(struct pl_rsink *s, const char *name);
+/* Recomputes the ResourceCompliance CI of one resource now (after results were deleted). */
+int pl_rsink_touch(struct pl_rsink *s, const char *type, const char *id, struct pl_err *err);
+/* Number of results stored / compliance CIs written so far. */
+int64_t pl_rsink_results(const struct pl_rsink *s);
+int64_t pl_rsink_cis(const struct pl_rsink *s);
+
+/* ---- evaluation ---- */
+
+/* One evaluation run over a set of rules of one partition. */
+struct pl_fn_runner;
+struct pl_lambda_call; /* an invocation waiting for the run's results to be committed */
+struct pl_run {
+    struct pl_store *st;
+    struct pl_evals *ev;
+    struct pl_rsink *sink;
+    const char *account, *region;
+    const char *store_spec;
+    struct pl_fn_runner *runner; /* NULL: Lambda-style rules fail with "no function runner" */
+    const char *endpoint_url, *access_key, *secret_key;
+    int64_t now;
+    struct pl_arena scratch;
+    struct pl_lambda_call *calls; /* queued by pl_lambda__invoke, sent by _dispatch */
+    size_t ncalls, capcalls;
+};
+
+/* Evaluates r against one CI (row) for a change trigger: in scope -> evaluate; out of scope
+ * with a previous applicable result -> NOT_APPLICABLE (eventLeftScope for Lambda); deleted ->
+ * NOT_APPLICABLE. prev is r's stored result about the resource, or NULL. */
+int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
+                const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err);
+/* Evaluates every rule of rules[0..n) against all current resources in scope (a new or
+ * updated rule, StartConfigRulesEvaluation, periodic run). Each CI is loaded and rendered once
+ * for all rules. Results older than now for resources no longer in scope go NOT_APPLICABLE. */
+int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
+                  struct pl_err *err);
+/* Records the outcome of an evaluation run in the rule's status (err NULL: success). */
+int pl_eval__status(struct pl_evals *ev, const struct pl_rule *r, int64_t now, bool invoked,
+                    const char *code, const char *msg, struct pl_err *err);
+
+/* ---- Lambda-style functions (adapter over src/rules/functions/) ---- */
+
+/* Builds AWS's event for r (invokingEvent as a JSON string, ruleParameters, resultToken,
+ * eventLeftScope, ...) and queues it on run; pl_lambda__dispatch() sends the queued events
+ * once the run's results are committed (the function answers through PutEvaluations). */
+int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
+                      const struct pl_json *invoking_event, bool left_scope,
+                      struct pl_err *err);
+/* Stores the result tokens and starts the queued invocations (asynchronously). A failure or
+ * timeout is recorded in the rule's evaluation status when the function ends. */
+int pl_lambda__dispatch(struct pl_run *run, struct pl_err *err);
+/* Frees queued invocations that were not dispatched. */
+void pl_lambda__drop(struct pl_run *run);
+/* 0 when the ARN names a registered function, else -1 with AWS's error. */
+int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a,
+                     struct pl_err *err);
+/* A fresh result token (hex) and its verification for PutEvaluations. */
+void pl_lambda__token(char out[65]);
+
+/* Evaluation status by rule name (for callbacks that outlive the compiled rule). */
+int pl_eval__status_named(struct pl_evals *ev, const char *account, const char *region,
+                          const char *rule, int64_t now, bool invoked, const char *code,
+                          const char *msg, struct pl_err *err);
+
+/* The account's AWS::::Account CI and friends for managed rules (env over the store). */
+void pl_env__init(struct pl_managed_env *env, struct pl_run *run);
+
+#endif

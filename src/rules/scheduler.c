@@ -1,0 +1,71 @@
+/* scheduler.c — periodic rules: each runs every MaximumExecutionFrequency (default
+ * TwentyFour_Hours) after its last run, whatever the recorder's state (AWS: with the recorder
+ * stopped, periodic rules keep running).
+ *
+ * Time is read only through pl_now_ms(), so tests move the clock instead of sleeping. The next
+ * due time of a rule is cached in the compiled rule and derived from its stored status
+ * (last_run_ms) after a reload or a restart, so a restart neither skips nor repeats a run.
+ * A rule never run (no status) is due at once: that is the first evaluation of a new rule
+ * when no "rules.evaluate" row did it already.
+ */
+#include <string.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "rules/rules_int.h"
+
+/* The next due time of periodic rule r (reads the status once). */
+static int due_time(struct pl_rules *eng, struct pl_rule *r, int64_t *due, struct pl_err *err)
+{
+    if (!r->next_due) {
+        struct pl_arena a;
+        struct pl_ev_status st;
+        pl_arena_init(&a);
+        int f = pl_evals_status_get(eng->ev, r->account, r->region, r->name, &a, &st, err);
+        pl_arena_fini(&a);
+        if (f < 0)
+            return -1;
+        r->next_due = f && st.last_run_ms ? st.last_run_ms + r->period_ms : 1;
+    }
+    *due = r->next_due;
+    return 0;
+}
+
+/* Stores the time of this run as the rule's last_run_ms. */
+int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct pl_err *err)
+{
+    struct pl_arena a;
+    struct pl_ev_status st;
+    pl_arena_init(&a);
+    int rc = pl_evals_status_get(eng->ev, r->account, r->region, r->name, &a, &st, err);
+    if (rc >= 0) {
+        st.last_run_ms = now;
+        rc = pl_evals_status_put(eng->ev, r->account, r->region, r->name, &st, err);
+    }
+    pl_arena_fini(&a);
+    r->next_due = now + r->period_ms;
+    return rc;
+}
+
+int pl_sched__run_due(struct pl_rules *eng, struct pl_err *err)
+{
+    int64_t now = pl_now_ms();
+    int runs = 0;
+    for (size_t i = 0; i < eng->nrules; i++) {
+        struct pl_rule *r = eng->rules[i];
+        int64_t due;
+        if (!r->periodic)
+            continue;
+        if (due_time(eng, r, &due, err) < 0)
+            return -1;
+        if (due > now)
+            continue;
+        struct pl_err e2 = {0};
+        if (pl_engine__run_full(eng, r->account, r->region, &r, 1, &e2) < 0)
+            PL_LOG(WARN, "rules", "periodic rule=%s err=\"%s\"", r->name, e2.msg);
+        if (pl_sched__mark(eng, r, now, err) < 0)
+            return -1;
+        runs++;
+    }
+    return runs;
+}

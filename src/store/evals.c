@@ -1,0 +1,626 @@
+/* evals.c — SQLite storage of rule evaluation results, evaluation status and result tokens
+ * (evals.h).
+ *
+ * Own connection on DIR/plumb.db with its own CREATE TABLE IF NOT EXISTS tables, so the store
+ * engineer's migrations (sqlite.c) and these tables evolve independently. Invariants:
+ *   - a stored result is only replaced by one with an ordering timestamp >= its own;
+ *   - every write happens inside BEGIN IMMEDIATE ... COMMIT (explicit or one statement);
+ *   - statements are prepared once per connection and reset before each use.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "store/evals.h"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS rule_evals("
+    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
+    " resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, mode TEXT NOT NULL,"
+    " comp INTEGER NOT NULL, annotation TEXT, ordering_ms INTEGER NOT NULL,"
+    " recorded_ms INTEGER NOT NULL, invoked_ms INTEGER NOT NULL, token TEXT,"
+    " PRIMARY KEY(account, region, rule, resource_type, resource_id, mode)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS rule_evals_res ON rule_evals(account, region, resource_type,"
+    " resource_id, rule);"
+    "CREATE TABLE IF NOT EXISTS rule_status("
+    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
+    " first_activated INTEGER, last_deactivated INTEGER, ok_invoke INTEGER,"
+    " fail_invoke INTEGER, ok_eval INTEGER, fail_eval INTEGER, err_code TEXT, err_msg TEXT,"
+    " first_started INTEGER, last_run INTEGER, running_since INTEGER,"
+    " PRIMARY KEY(account, region, rule)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rule_tokens("
+    " token TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
+    " invoked_ms INTEGER NOT NULL) WITHOUT ROWID;";
+
+enum {
+    Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+    Q_GET, Q_PUT, Q_LIST, Q_LIST_RULE, Q_LIST_RES, Q_DEL_RULE, Q_COUNTS, Q_RES,
+    Q_ST_GET, Q_ST_PUT, Q_ST_DEL, Q_TOK_PUT, Q_TOK_GET, Q_TOK_PRUNE,
+    Q__COUNT
+};
+
+#define EV_COLS                                                                              \
+    "account, region, rule, resource_type, resource_id, mode, comp, annotation, ordering_ms, " \
+    "recorded_ms, invoked_ms, token"
+#define KEY_WHERE                                                                            \
+    "account = ?1 AND region = ?2 AND rule = ?3 AND resource_type = ?4 AND resource_id = ?5"
+
+static const char *const sql_text[Q__COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_GET] = "SELECT " EV_COLS " FROM rule_evals WHERE " KEY_WHERE " AND mode = ?6",
+    [Q_PUT] = "INSERT INTO rule_evals(" EV_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+              "?10, ?11, ?12) ON CONFLICT DO UPDATE SET comp = excluded.comp, annotation = "
+              "excluded.annotation, ordering_ms = excluded.ordering_ms, recorded_ms = "
+              "excluded.recorded_ms, invoked_ms = excluded.invoked_ms, token = excluded.token "
+              "WHERE excluded.ordering_ms >= rule_evals.ordering_ms",
+    /* ?3 rule, ?4 type, ?5 id filters (NULL: any); ?6 comps bit set; ?7..?9 cursor ("" from
+     * the start, so the row-value comparison can always use the index) */
+    [Q_LIST] = "SELECT " EV_COLS " FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
+               "(?4 IS NULL OR resource_type = ?4) AND (?5 IS NULL OR resource_id = ?5) AND "
+               "((?6 >> comp) & 1) AND (rule, resource_type, resource_id) > (?7, ?8, ?9) "
+               "ORDER BY rule, resource_type, resource_id LIMIT ?10",
+    [Q_LIST_RULE] = "SELECT " EV_COLS " FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
+                    "rule = ?3 AND (?4 IS NULL OR resource_type = ?4) AND (?5 IS NULL OR "
+                    "resource_id = ?5) AND ((?6 >> comp) & 1) AND (resource_type, resource_id) "
+                    "> (?8, ?9) ORDER BY resource_type, resource_id LIMIT ?10",
+    [Q_LIST_RES] = "SELECT " EV_COLS " FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
+                   "resource_type = ?4 AND resource_id = ?5 AND ((?6 >> comp) & 1) AND "
+                   "rule > ?7 ORDER BY rule LIMIT ?10",
+    [Q_DEL_RULE] = "DELETE FROM rule_evals WHERE account = ?1 AND region = ?2 AND rule = ?3",
+    [Q_COUNTS] = "SELECT comp, COUNT(*) FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
+                 "rule = ?3 GROUP BY comp",
+    [Q_RES] = "SELECT resource_type, resource_id, SUM(comp = 2), SUM(comp = 1) FROM rule_evals "
+              "WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR resource_type = ?3) AND "
+              "(?4 IS NULL OR resource_id = ?4) AND comp IN (1, 2) AND "
+              "(?5 IS NULL OR (resource_type, resource_id) > (?5, ?6)) "
+              "GROUP BY resource_type, resource_id ORDER BY resource_type, resource_id LIMIT ?7",
+    [Q_ST_GET] = "SELECT first_activated, last_deactivated, ok_invoke, fail_invoke, ok_eval, "
+                 "fail_eval, err_code, err_msg, first_started, last_run, running_since FROM "
+                 "rule_status WHERE account = ?1 AND region = ?2 AND rule = ?3",
+    [Q_ST_PUT] = "INSERT OR REPLACE INTO rule_status(account, region, rule, first_activated, "
+                 "last_deactivated, ok_invoke, fail_invoke, ok_eval, fail_eval, err_code, "
+                 "err_msg, first_started, last_run, running_since) VALUES(?1, ?2, ?3, ?4, ?5, "
+                 "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [Q_ST_DEL] = "DELETE FROM rule_status WHERE account = ?1 AND region = ?2 AND rule = ?3",
+    [Q_TOK_PUT] = "INSERT OR REPLACE INTO rule_tokens(token, account, region, rule, invoked_ms) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_TOK_GET] = "SELECT rule, invoked_ms FROM rule_tokens WHERE token = ?1 AND account = ?2 "
+                  "AND region = ?3",
+    [Q_TOK_PRUNE] = "DELETE FROM rule_tokens WHERE invoked_ms < ?1",
+};
+
+struct pl_evals {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q__COUNT];
+    int depth;
+    bool doomed;
+    char spec[4096];
+};
+
+static const char *const comp_names[] = {"NOT_APPLICABLE", "COMPLIANT", "NON_COMPLIANT",
+                                         "INSUFFICIENT_DATA"};
+
+const char *pl_ev_comp_name(enum pl_ev_comp c)
+{
+    return (unsigned)c < 4 ? comp_names[c] : "INSUFFICIENT_DATA";
+}
+
+int pl_ev_comp_parse(const char *s)
+{
+    for (int i = 0; s && i < 4; i++)
+        if (strcmp(s, comp_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int db_fail(struct pl_evals *e, struct pl_err *err, const char *what)
+{
+    int rc = sqlite3_extended_errcode(e->db);
+    enum pl_errcode code = PL_E_INTERNAL;
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        code = PL_E_UNAVAILABLE;
+    else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
+        code = PL_E_IO;
+    PL_LOG(ERROR, "evals", "op=%s rc=%d err=\"%s\"", what, rc, sqlite3_errmsg(e->db));
+    return pl_fail(err, code, "evals: %s: %s", what, sqlite3_errmsg(e->db));
+}
+
+/* The cached statement i, reset, bindings cleared; NULL with err on failure. */
+static sqlite3_stmt *stmt(struct pl_evals *e, int i, struct pl_err *err)
+{
+    if (!e->q[i]) {
+        if (sqlite3_prepare_v3(e->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &e->q[i],
+                               NULL) != SQLITE_OK) {
+            db_fail(e, err, "prepare");
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(e->q[i]);
+        sqlite3_clear_bindings(e->q[i]);
+    }
+    return e->q[i];
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static void bind_ms(sqlite3_stmt *q, int i, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(q, i, v);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static const char *col_dup(struct pl_arena *a, sqlite3_stmt *q, int i)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return NULL;
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return pl_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, i));
+}
+
+static int step_done(struct pl_evals *e, sqlite3_stmt *q, struct pl_err *err, const char *what)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(e, err, what);
+    return 0;
+}
+
+/* Binds (account, region, rule, type, id) to ?1..?5. */
+static void bind_key(sqlite3_stmt *q, const char *account, const char *region, const char *rule,
+                     const char *type, const char *id)
+{
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, rule);
+    bind_text(q, 4, type);
+    bind_text(q, 5, id);
+}
+
+/* ---- open / close ---- */
+
+int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
+{
+    *out = NULL;
+    if (!spec || !*spec)
+        return pl_fail(err, PL_E_VALIDATION, "evals: empty data directory");
+    struct pl_evals *e = pl_xcalloc(1, sizeof *e);
+    char path[4200];
+    struct stat sb;
+    pl_strlcpy(e->spec, spec, sizeof e->spec);
+    if (stat(spec, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        pl_strlcpy(path, spec, sizeof path);
+    } else {
+        if (mkdir(spec, 0700) < 0 && errno != EEXIST) {
+            free(e);
+            return pl_fail(err, PL_E_IO, "evals: cannot create %s: %s", spec, strerror(errno));
+        }
+        snprintf(path, sizeof path, "%s/plumb.db", spec);
+    }
+    if (sqlite3_open_v2(path, &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        pl_fail(err, PL_E_IO, "evals: cannot open %s: %s", path,
+                e->db ? sqlite3_errmsg(e->db) : "out of memory");
+        sqlite3_close(e->db);
+        free(e);
+        return -1;
+    }
+    sqlite3_busy_timeout(e->db, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(e->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                            "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY",
+                     NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(e->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        pl_fail(err, PL_E_INTERNAL, "evals: schema: %s", msg ? msg : "failed");
+        sqlite3_free(msg);
+        pl_evals_close(e);
+        return -1;
+    }
+    *out = e;
+    return 0;
+}
+
+void pl_evals_close(struct pl_evals *e)
+{
+    if (!e)
+        return;
+    if (e->depth > 0)
+        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+    for (int i = 0; i < Q__COUNT; i++)
+        sqlite3_finalize(e->q[i]);
+    sqlite3_close(e->db);
+    free(e);
+}
+
+/* ---- per-thread connections ---- */
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void thread_close(void *p)
+{
+    pl_evals_close(p);
+}
+
+static void thread_key_init(void)
+{
+    pthread_key_create(&thread_key, thread_close);
+}
+
+struct pl_evals *pl_evals_thread(const char *spec, struct pl_err *err)
+{
+    pthread_once(&thread_once, thread_key_init);
+    struct pl_evals *e = pthread_getspecific(thread_key);
+    if (e && strcmp(e->spec, spec) == 0)
+        return e;
+    pl_evals_close(e);
+    pthread_setspecific(thread_key, NULL);
+    if (pl_evals_open(spec, &e, err) < 0)
+        return NULL;
+    pthread_setspecific(thread_key, e);
+    return e;
+}
+
+/* ---- transactions ---- */
+
+int pl_evals_begin(struct pl_evals *e, struct pl_err *err)
+{
+    if (e->depth++ > 0)
+        return 0;
+    e->doomed = false;
+    sqlite3_stmt *q = stmt(e, Q_BEGIN, err);
+    if (!q || step_done(e, q, err, "begin") < 0) {
+        e->depth = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int pl_evals_commit(struct pl_evals *e, struct pl_err *err)
+{
+    if (e->depth <= 0)
+        return pl_fail(err, PL_E_INTERNAL, "evals: commit without begin");
+    if (--e->depth > 0)
+        return 0;
+    if (e->doomed) {
+        sqlite3_stmt *q = stmt(e, Q_ROLLBACK, err);
+        if (q)
+            step_done(e, q, NULL, "rollback");
+        return pl_fail(err, PL_E_INTERNAL, "evals: transaction was rolled back");
+    }
+    sqlite3_stmt *q = stmt(e, Q_COMMIT, err);
+    if (!q || step_done(e, q, err, "commit") < 0) {
+        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+void pl_evals_rollback(struct pl_evals *e)
+{
+    if (e->depth <= 0)
+        return;
+    if (--e->depth > 0) {
+        e->doomed = true;
+        return;
+    }
+    sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- results ---- */
+
+static void read_row(sqlite3_stmt *q, struct pl_arena *a, struct pl_ev_row *r)
+{
+    r->account = col_dup(a, q, 0);
+    r->region = col_dup(a, q, 1);
+    r->rule = col_dup(a, q, 2);
+    r->resource_type = col_dup(a, q, 3);
+    r->resource_id = col_dup(a, q, 4);
+    r->mode = col_dup(a, q, 5);
+    r->comp = (enum pl_ev_comp)sqlite3_column_int(q, 6);
+    r->annotation = col_dup(a, q, 7);
+    r->ordering_ms = sqlite3_column_int64(q, 8);
+    r->recorded_ms = sqlite3_column_int64(q, 9);
+    r->invoked_ms = sqlite3_column_int64(q, 10);
+    r->token = col_dup(a, q, 11);
+}
+
+static int get_mode(struct pl_evals *e, const char *account, const char *region,
+                    const char *rule, const char *type, const char *id, const char *mode,
+                    struct pl_arena *a, struct pl_ev_row *out, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_GET, err);
+    if (!q)
+        return -1;
+    bind_key(q, account, region, rule, type, id);
+    bind_text(q, 6, mode);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        read_row(q, a, out);
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "get");
+    return rc == SQLITE_ROW;
+}
+
+int pl_evals_get(struct pl_evals *e, const char *account, const char *region, const char *rule,
+                 const char *type, const char *id, struct pl_arena *a, struct pl_ev_row *out,
+                 struct pl_err *err)
+{
+    return get_mode(e, account, region, rule, type, id, "DETECTIVE", a, out, err);
+}
+
+int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena *a,
+                 struct pl_ev_row *old, bool *had_old, struct pl_err *err)
+{
+    struct pl_ev_row prev;
+    const char *mode = r->mode ? r->mode : "DETECTIVE";
+    int found = get_mode(e, r->account, r->region, r->rule, r->resource_type, r->resource_id,
+                         mode, a, &prev, err);
+    if (found < 0)
+        return -1;
+    if (had_old)
+        *had_old = found == 1;
+    if (old && found)
+        *old = prev;
+    if (found && prev.ordering_ms > r->ordering_ms)
+        return 0;
+    sqlite3_stmt *q = stmt(e, Q_PUT, err);
+    if (!q)
+        return -1;
+    bind_key(q, r->account, r->region, r->rule, r->resource_type, r->resource_id);
+    bind_text(q, 6, mode);
+    sqlite3_bind_int(q, 7, (int)r->comp);
+    bind_text(q, 8, r->annotation && *r->annotation ? r->annotation : NULL);
+    sqlite3_bind_int64(q, 9, r->ordering_ms);
+    sqlite3_bind_int64(q, 10, r->recorded_ms);
+    sqlite3_bind_int64(q, 11, r->invoked_ms);
+    bind_text(q, 12, r->token);
+    if (step_done(e, q, err, "put") < 0)
+        return -1;
+    return 1;
+}
+
+int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *qy, struct pl_arena *a,
+                  struct pl_ev_row **rows, size_t *n, bool *more, struct pl_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    *more = false;
+    int limit = qy->limit > 0 ? qy->limit : 1000000;
+    int which = qy->rule ? Q_LIST_RULE : (qy->type && qy->id) ? Q_LIST_RES : Q_LIST;
+    sqlite3_stmt *q = stmt(e, which, err);
+    if (!q)
+        return -1;
+    bind_key(q, qy->account, qy->region, qy->rule, qy->type, qy->id);
+    sqlite3_bind_int(q, 6, qy->comps ? (int)qy->comps : 0xf);
+    bind_text(q, 7, qy->after_rule ? qy->after_rule : "");
+    bind_text(q, 8, qy->after_type ? qy->after_type : "");
+    bind_text(q, 9, qy->after_id ? qy->after_id : "");
+    sqlite3_bind_int64(q, 10, (int64_t)limit + 1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)limit) {
+            *more = true;
+            break;
+        }
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct pl_ev_row *nr = pl_arena_alloc(a, ncap * sizeof *nr);
+            if (*n)
+                memcpy(nr, *rows, *n * sizeof *nr);
+            *rows = nr;
+            cap = ncap;
+        }
+        read_row(q, a, &(*rows)[(*n)++]);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "list");
+    return 0;
+}
+
+int pl_evals_delete_rule(struct pl_evals *e, const char *account, const char *region,
+                         const char *rule, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_DEL_RULE, err);
+    if (!q)
+        return -1;
+    bind_key(q, account, region, rule, NULL, NULL);
+    return step_done(e, q, err, "delete_rule");
+}
+
+int pl_evals_rule_counts(struct pl_evals *e, const char *account, const char *region,
+                         const char *rule, int64_t cnt[4], struct pl_err *err)
+{
+    memset(cnt, 0, 4 * sizeof cnt[0]);
+    sqlite3_stmt *q = stmt(e, Q_COUNTS, err);
+    if (!q)
+        return -1;
+    bind_key(q, account, region, rule, NULL, NULL);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int c = sqlite3_column_int(q, 0);
+        if (c >= 0 && c < 4)
+            cnt[c] = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(e, err, "rule_counts");
+    return 0;
+}
+
+int pl_evals_resources(struct pl_evals *e, const char *account, const char *region,
+                       const char *type, const char *id, const char *after_type,
+                       const char *after_id, int limit, struct pl_arena *a,
+                       struct pl_ev_resource **rows, size_t *n, bool *more, struct pl_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    *more = false;
+    if (limit <= 0)
+        limit = 1000000000;
+    sqlite3_stmt *q = stmt(e, Q_RES, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, account);
+    bind_text(q, 2, region);
+    bind_text(q, 3, type);
+    bind_text(q, 4, id);
+    bind_text(q, 5, after_type);
+    bind_text(q, 6, after_id);
+    sqlite3_bind_int64(q, 7, (int64_t)limit + 1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)limit) {
+            *more = true;
+            break;
+        }
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct pl_ev_resource *nr = pl_arena_alloc(a, ncap * sizeof *nr);
+            if (*n)
+                memcpy(nr, *rows, *n * sizeof *nr);
+            *rows = nr;
+            cap = ncap;
+        }
+        struct pl_ev_resource *r = &(*rows)[(*n)++];
+        r->resource_type = col_dup(a, q, 0);
+        r->resource_id = col_dup(a, q, 1);
+        r->noncompliant = sqlite3_column_int64(q, 2);
+        r->compliant = sqlite3_column_int64(q, 3);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "resources");
+    return 0;
+}
+
+/* ---- status ---- */
+
+int pl_evals_status_get(struct pl_evals *e, const char *account, const char *region,
+                        const char *rule, struct pl_arena *a, struct pl_ev_status *out,
+                        struct pl_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q = stmt(e, Q_ST_GET, err);
+    if (!q)
+        return -1;
+    bind_key(q, account, region, rule, NULL, NULL);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        out->first_activated_ms = sqlite3_column_int64(q, 0);
+        out->last_deactivated_ms = sqlite3_column_int64(q, 1);
+        out->last_ok_invoke_ms = sqlite3_column_int64(q, 2);
+        out->last_fail_invoke_ms = sqlite3_column_int64(q, 3);
+        out->last_ok_eval_ms = sqlite3_column_int64(q, 4);
+        out->last_fail_eval_ms = sqlite3_column_int64(q, 5);
+        out->last_error_code = col_dup(a, q, 6);
+        out->last_error_message = col_dup(a, q, 7);
+        out->first_started = sqlite3_column_int(q, 8) != 0;
+        out->last_run_ms = sqlite3_column_int64(q, 9);
+        out->running_since = sqlite3_column_int64(q, 10);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "status_get");
+    return rc == SQLITE_ROW;
+}
+
+int pl_evals_status_put(struct pl_evals *e, const char *account, const char *region,
+                        const char *rule, const struct pl_ev_status *st, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_ST_PUT, err);
+    if (!q)
+        return -1;
+    bind_key(q, account, region, rule, NULL, NULL);
+    bind_ms(q, 4, st->first_activated_ms);
+    bind_ms(q, 5, st->last_deactivated_ms);
+    bind_ms(q, 6, st->last_ok_invoke_ms);
+    bind_ms(q, 7, st->last_fail_invoke_ms);
+    bind_ms(q, 8, st->last_ok_eval_ms);
+    bind_ms(q, 9, st->last_fail_eval_ms);
+    bind_text(q, 10, st->last_error_code);
+    bind_text(q, 11, st->last_error_message);
+    sqlite3_bind_int(q, 12, st->first_started);
+    bind_ms(q, 13, st->last_run_ms);
+    bind_ms(q, 14, st->running_since);
+    return step_done(e, q, err, "status_put");
+}
+
+int pl_evals_status_delete(struct pl_evals *e, const char *account, const char *region,
+                           const char *rule, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_ST_DEL, err);
+    if (!q)
+        return -1;
+    bind_key(q, account, region, rule, NULL, NULL);
+    return step_done(e, q, err, "status_delete");
+}
+
+/* ---- tokens ---- */
+
+int pl_evals_token_put(struct pl_evals *e, const char *token, const char *account,
+                       const char *region, const char *rule, int64_t invoked_ms,
+                       struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_TOK_PUT, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, token);
+    bind_text(q, 2, account);
+    bind_text(q, 3, region);
+    bind_text(q, 4, rule);
+    sqlite3_bind_int64(q, 5, invoked_ms);
+    return step_done(e, q, err, "token_put");
+}
+
+int pl_evals_token_get(struct pl_evals *e, const char *token, const char *account,
+                       const char *region, struct pl_arena *a, const char **rule,
+                       int64_t *invoked_ms, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_TOK_GET, err);
+    if (!q)
+        return -1;
+    bind_text(q, 1, token);
+    bind_text(q, 2, account);
+    bind_text(q, 3, region);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *rule = col_dup(a, q, 0);
+        *invoked_ms = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "token_get");
+    return rc == SQLITE_ROW;
+}
+
+int pl_evals_token_prune(struct pl_evals *e, int64_t before_ms, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_TOK_PRUNE, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, before_ms);
+    return step_done(e, q, err, "token_prune");
+}

@@ -1,0 +1,144 @@
+/* evals.h — storage of rule evaluation results, rule evaluation status and result tokens.
+ *
+ * The rules engine's tables live in the same SQLite file as store.h's (DIR/plumb.db, WAL) but
+ * are reached through their own connection (struct pl_evals), created with CREATE TABLE IF NOT
+ * EXISTS so they need no migration slot of sqlite.c (docs/DECISIONS.md, "Rules engine").
+ * Only this file and sqlite.c speak SQL.
+ *
+ * Tables:
+ *   rule_evals   current result per (account, region, rule, resource type, resource id, mode):
+ *                compliance, annotation, ordering/recorded/invoked times (ms), result token.
+ *   rule_status  per rule: the ConfigRuleEvaluationStatus times and last error, the periodic
+ *                schedule (last_run_ms) and the "evaluation running" flag.
+ *   rule_tokens  resultToken -> (account, region, rule, invoked time), for PutEvaluations.
+ *
+ * Threads: a struct pl_evals is one connection and is not thread-safe; pl_evals_thread() gives
+ * each thread its own (closed when the thread exits). Never hold a pl_evals transaction while
+ * waiting on a store.h transaction of the same thread (two connections, one write lock).
+ *
+ * Memory: strings returned live in the caller's arena.
+ */
+#ifndef PL_STORE_EVALS_H
+#define PL_STORE_EVALS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+struct pl_evals;
+
+/* Compliance values as stored (the order is the roll-up priority, worst last). */
+enum pl_ev_comp {
+    PL_EV_NOT_APPLICABLE = 0,
+    PL_EV_COMPLIANT = 1,
+    PL_EV_NON_COMPLIANT = 2,
+    PL_EV_INSUFFICIENT_DATA = 3,
+};
+const char *pl_ev_comp_name(enum pl_ev_comp c);
+/* -1 when s is not one of the four names. */
+int pl_ev_comp_parse(const char *s);
+
+/* One stored result. */
+struct pl_ev_row {
+    const char *account, *region, *rule;
+    const char *resource_type, *resource_id;
+    const char *mode;       /* "DETECTIVE" */
+    enum pl_ev_comp comp;
+    const char *annotation; /* NULL when none */
+    int64_t ordering_ms, recorded_ms, invoked_ms;
+    const char *token;      /* resultToken, NULL when none */
+};
+
+/* Opens the evaluation tables on the store spec (a data directory, as pl_store_open). */
+int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err);
+void pl_evals_close(struct pl_evals *e); /* NULL fine */
+/* The calling thread's connection on spec (opened on first use, closed at thread exit).
+ * Borrowed. */
+struct pl_evals *pl_evals_thread(const char *spec, struct pl_err *err);
+
+/* Write transactions (BEGIN IMMEDIATE); nest by depth like store.h. */
+int pl_evals_begin(struct pl_evals *e, struct pl_err *err);
+int pl_evals_commit(struct pl_evals *e, struct pl_err *err);
+void pl_evals_rollback(struct pl_evals *e);
+
+/* ---- results ---- */
+
+/* Stores r unless the stored result for its key has a newer ordering timestamp. *had_old
+ * (may be NULL) tells whether a result existed; *old (may be NULL) gets it (arena a), so the
+ * caller can see whether the compliance changed. Returns 1 stored, 0 ignored (older), -1. */
+int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena *a,
+                 struct pl_ev_row *old, bool *had_old, struct pl_err *err);
+/* One result by key: 1 found, 0 absent. */
+int pl_evals_get(struct pl_evals *e, const char *account, const char *region, const char *rule,
+                 const char *type, const char *id, struct pl_arena *a, struct pl_ev_row *out,
+                 struct pl_err *err);
+
+/* Filtered, paged listings, ordered by (rule, type, id). Any filter may be NULL. comps is a
+ * bit set of (1 << enum pl_ev_comp) (0: all). after_* continue after that key (the cursor).
+ * Returns rows (arena array) and n; *more set when more rows follow. */
+struct pl_ev_query {
+    const char *account, *region;
+    const char *rule;          /* NULL: every rule */
+    const char *type, *id;     /* NULL: every resource */
+    unsigned comps;
+    const char *after_rule, *after_type, *after_id; /* NULL: from the start */
+    int limit;
+};
+int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *q, struct pl_arena *a,
+                  struct pl_ev_row **rows, size_t *n, bool *more, struct pl_err *err);
+
+/* Deletes every result of a rule (DeleteEvaluationResults, DeleteConfigRule). */
+int pl_evals_delete_rule(struct pl_evals *e, const char *account, const char *region,
+                         const char *rule, struct pl_err *err);
+
+/* Per-rule counts of results by compliance: cnt[comp]. */
+int pl_evals_rule_counts(struct pl_evals *e, const char *account, const char *region,
+                         const char *rule, int64_t cnt[4], struct pl_err *err);
+
+/* Per-resource roll-ups: every resource with at least one non-NOT_APPLICABLE result, with its
+ * number of NON_COMPLIANT and COMPLIANT rules, ordered by (type, id), filtered by type/id
+ * (NULL: all), after the cursor key, at most limit (0: no limit). */
+struct pl_ev_resource {
+    const char *resource_type, *resource_id;
+    int64_t noncompliant, compliant;
+};
+int pl_evals_resources(struct pl_evals *e, const char *account, const char *region,
+                       const char *type, const char *id, const char *after_type,
+                       const char *after_id, int limit, struct pl_arena *a,
+                       struct pl_ev_resource **rows, size_t *n, bool *more, struct pl_err *err);
+
+/* ---- rule evaluation status ---- */
+
+struct pl_ev_status {
+    int64_t first_activated_ms, last_deactivated_ms;
+    int64_t last_ok_invoke_ms, last_fail_invoke_ms, last_ok_eval_ms, last_fail_eval_ms;
+    const char *last_error_code, *last_error_message; /* NULL when none */
+    bool first_started;
+    int64_t last_run_ms;     /* periodic schedule: last full run (0: never) */
+    int64_t running_since;   /* StartConfigRulesEvaluation in progress since (0: idle) */
+};
+/* 1 found, 0 absent. */
+int pl_evals_status_get(struct pl_evals *e, const char *account, const char *region,
+                        const char *rule, struct pl_arena *a, struct pl_ev_status *out,
+                        struct pl_err *err);
+int pl_evals_status_put(struct pl_evals *e, const char *account, const char *region,
+                        const char *rule, const struct pl_ev_status *st, struct pl_err *err);
+int pl_evals_status_delete(struct pl_evals *e, const char *account, const char *region,
+                           const char *rule, struct pl_err *err);
+
+/* ---- result tokens ---- */
+
+int pl_evals_token_put(struct pl_evals *e, const char *token, const char *account,
+                       const char *region, const char *rule, int64_t invoked_ms,
+                       struct pl_err *err);
+/* 1 found (rule and invoked time filled, arena a), 0 unknown. */
+int pl_evals_token_get(struct pl_evals *e, const char *token, const char *account,
+                       const char *region, struct pl_arena *a, const char **rule,
+                       int64_t *invoked_ms, struct pl_err *err);
+/* Drops tokens created before ms. */
+int pl_evals_token_prune(struct pl_evals *e, int64_t before_ms, struct pl_err *err);
+
+#endif
