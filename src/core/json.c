@@ -370,16 +370,21 @@ struct pl_json *pl_json_parse(struct pl_arena *a, const char *src, size_t len,
 
 /* ------------------------------------------------------------------ reading */
 
-struct pl_json *pl_json_get(const struct pl_json *o, const char *key)
+/* Member by key bytes (keys may contain NUL); the last one when duplicated. */
+static struct pl_json *get_n(const struct pl_json *o, const char *key, size_t kl)
 {
     struct pl_json *found = NULL;
     if (!o || o->type != PL_JOBJ)
         return NULL;
-    size_t kl = strlen(key);
     for (struct pl_json *c = o->child; c; c = c->next)
         if (c->klen == kl && memcmp(c->key, key, kl) == 0)
             found = c;
     return found;
+}
+
+struct pl_json *pl_json_get(const struct pl_json *o, const char *key)
+{
+    return get_n(o, key, strlen(key));
 }
 
 struct pl_json *pl_json_at(const struct pl_json *arr, size_t i)
@@ -487,7 +492,7 @@ bool pl_json_equal(const struct pl_json *a, const struct pl_json *b)
         if (a->len != b->len)
             return false;
         for (const struct pl_json *x = a->child; x; x = x->next)
-            if (!pl_json_equal(x, pl_json_get(b, x->key)))
+            if (!pl_json_equal(x, get_n(b, x->key, x->klen)))
                 return false;
         return true;
     }
@@ -681,13 +686,23 @@ int pl_json_write_str(struct pl_buf *b, const char *s, size_t n)
     return pl_buf_putc(b, '"');
 }
 
+/* Members sorted by key bytes; duplicates keep their document order (qsort is not stable). */
+struct member_ref {
+    const struct pl_json *node;
+    size_t pos;
+};
+
 static int key_cmp(const void *x, const void *y)
 {
-    const struct pl_json *a = *(const struct pl_json *const *)x;
-    const struct pl_json *b = *(const struct pl_json *const *)y;
+    const struct member_ref *ra = x, *rb = y;
+    const struct pl_json *a = ra->node, *b = rb->node;
     size_t n = a->klen < b->klen ? a->klen : b->klen;
     int r = memcmp(a->key, b->key, n);
-    return r ? r : (a->klen > b->klen) - (a->klen < b->klen);
+    if (r)
+        return r;
+    if (a->klen != b->klen)
+        return a->klen > b->klen ? 1 : -1;
+    return ra->pos > rb->pos ? 1 : -1;
 }
 
 static int indent(struct pl_buf *b, int flags, int depth)
@@ -725,16 +740,16 @@ static int write_container(struct pl_buf *b, const struct pl_json *j, int flags,
     if (pl_buf_putc(b, is_obj ? '{' : '[') < 0)
         return -1;
     if (is_obj && (flags & PL_JSON_SORTED) && j->len > 1) {
-        const struct pl_json *small[32], **v = small;
+        struct member_ref small[32], *v = small;
         if (j->len > PL_ARRAY_LEN(small))
             v = pl_xmalloc(j->len * sizeof(*v));
         size_t n = 0;
-        for (const struct pl_json *c = j->child; c; c = c->next)
-            v[n++] = c;
+        for (const struct pl_json *c = j->child; c; c = c->next, n++)
+            v[n] = (struct member_ref){c, n};
         qsort(v, n, sizeof(*v), key_cmp);
         int r = 0;
         for (size_t i = 0; i < n && r == 0; i++)
-            r = write_member(b, v[i], 1, flags, depth, i == 0);
+            r = write_member(b, v[i].node, 1, flags, depth, i == 0);
         if (v != small)
             free(v);
         if (r < 0)
