@@ -813,8 +813,7 @@ static int all_cb(void *u, const struct pl_json *ci)
     struct pl_managed_eval ev;
     if (pl_managed_evaluate(a->p, ci, a->env, a->scratch, &ev, a->err) < 0)
         return -1;
-    if (a->scratch)
-        pl_arena_reset(a->scratch);
+    pl_arena_reset(a->scratch); /* our own arena: the caller's may hold the CI being walked */
     if (a->emit(a->u, &ev) != 0)
         return pl_fail(a->err, PL_E_INTERNAL, "evaluation stopped by the caller");
     return 0;
@@ -855,9 +854,13 @@ int pl_managed_evaluate_all(const struct pl_managed_params *p, const struct pl_m
         return eval_account(&c, emit, u);
     if (pl_mneed_env(&c, "the recorded resources") < 0)
         return -1;
-    struct all_ctx a = {p, env, scratch, emit, u, err};
-    for (size_t i = 0; i < r->ntypes; i++)
+    struct pl_arena own; /* per-CI temporaries, reset after each CI */
+    struct all_ctx a = {p, env, &own, emit, u, err};
+    int rc = 0;
+    pl_arena_init(&own);
+    for (size_t i = 0; i < r->ntypes && rc == 0; i++)
         if (env->each(env->u, r->types[i], all_cb, &a) != 0)
-            return pl_fail(err, PL_E_INTERNAL, "evaluation of %s failed", r->identifier);
-    return 0;
+            rc = pl_fail(err, PL_E_INTERNAL, "evaluation of %s failed", r->identifier);
+    pl_arena_fini(&own);
+    return rc;
 }
