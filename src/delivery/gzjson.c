@@ -15,7 +15,7 @@
 #include "core/util.h"
 #include "delivery/delivery_int.h"
 
-#define GZ_LEVEL  6
+#define GZ_LEVEL  1
 #define GZ_BUFFER (128 * 1024)
 
 int pl_mkdirs(const char *dir, struct pl_err *err)
