@@ -555,6 +555,14 @@ const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
     return doc && doc->type == PL_JOBJ ? doc : NULL;
 }
 
+const struct pl_json *pl_mdoc_if(const struct pl_mctx *c, const struct pl_json *j,
+                                 const char *needle)
+{
+    if (j && j->type == PL_JSTR && !strcasestr(j->str, needle))
+        return NULL;
+    return pl_mdoc(c, j);
+}
+
 int pl_meach(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e), void *u)
 {
     if (!j || j->type == PL_JNULL)

@@ -123,6 +123,10 @@ int pl_mint(const struct pl_json *j, long long *out);
  * holding one object (older IAM CIs): returns the object, parsing into c->scratch as needed,
  * or NULL. */
 const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j);
+/* pl_mdoc, except that JSON text not mentioning `needle` (case-insensitive) gives NULL without
+ * being parsed: a cheap filter for rules that look only for statements containing a word. */
+const struct pl_json *pl_mdoc_if(const struct pl_mctx *c, const struct pl_json *j,
+                                 const char *needle);
 /* Calls fn for j itself when it is not an array, else for each element. Stops at non-zero. */
 int pl_meach(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e), void *u);
 /* Item i of a list parameter contains s (case-sensitive). */

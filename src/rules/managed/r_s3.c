@@ -67,7 +67,7 @@ static bool public_grantee(const struct pl_json *g)
 static bool acl_public(const struct pl_mctx *c, const struct pl_mci *v, const struct access *ac)
 {
     const struct pl_json *acl =
-        pl_mdoc(c, pl_mpath(c, v->ci, "supplementaryConfiguration.AccessControlList"));
+        pl_mdoc_if(c, pl_mpath(c, v->ci, "supplementaryConfiguration.AccessControlList"), "Users");
     const struct pl_json *grants = pl_mget(acl, "grantList");
     for (const struct pl_json *g = grants ? grants->child : NULL; g; g = g->next) {
         const struct pl_json *perm = pl_mget(g, "permission");
@@ -78,10 +78,13 @@ static bool acl_public(const struct pl_mctx *c, const struct pl_mci *v, const st
     return false;
 }
 
-/* The bucket policy document, or NULL. */
-static const struct pl_json *bucket_policy(const struct pl_mctx *c, const struct pl_mci *v)
+/* The bucket policy document, or NULL; also NULL when its text does not mention `needle`
+ * (a word every statement the caller looks for must contain), which spares the parse. */
+static const struct pl_json *bucket_policy(const struct pl_mctx *c, const struct pl_mci *v,
+                                           const char *needle)
 {
-    return pl_mdoc(c, pl_mpath(c, v->ci, "supplementaryConfiguration.BucketPolicy.policyText"));
+    return pl_mdoc_if(c, pl_mpath(c, v->ci, "supplementaryConfiguration.BucketPolicy.policyText"),
+                      needle);
 }
 
 struct stmt_q {
@@ -110,7 +113,7 @@ static int public_access(const struct pl_mctx *c, const struct pl_mci *v,
         return pl_mres(out, PL_NON_COMPLIANT, "The bucket ACL grants public %s access.", ac->what);
     struct stmt_q q = {ac, false};
     if (!b.restrict_buckets)
-        pl_mstatements(bucket_policy(c, v), public_allow, &q);
+        pl_mstatements(bucket_policy(c, v, "Allow"), public_allow, &q);
     if (q.hit)
         return pl_mres(out, PL_NON_COMPLIANT, "The bucket policy grants public %s access.",
                        ac->what);
@@ -161,7 +164,7 @@ static int deny_with(void *u, const struct pl_json *st)
 static int ssl_only(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
     struct deny_q q = {"s3:GetObject", "aws:SecureTransport", "false", false};
-    pl_mstatements(bucket_policy(c, v), deny_with, &q);
+    pl_mstatements(bucket_policy(c, v, "SecureTransport"), deny_with, &q);
     if (!q.hit)
         return pl_mres(out, PL_NON_COMPLIANT,
                        "The bucket policy does not deny requests with aws:SecureTransport "
@@ -177,7 +180,7 @@ static int sse_enabled(const struct pl_mctx *c, const struct pl_mci *v, struct p
         if (!pl_mempty(pl_mpath(c, r, "applyServerSideEncryptionByDefault.sseAlgorithm")))
             return 0;
     struct deny_q q = {"s3:PutObject", "s3:x-amz-server-side-encryption", NULL, false};
-    pl_mstatements(bucket_policy(c, v), deny_with, &q);
+    pl_mstatements(bucket_policy(c, v, "server-side-encryption"), deny_with, &q);
     if (!q.hit)
         return pl_mres(out, PL_NON_COMPLIANT,
                        "The bucket has no default encryption and its policy does not deny "
