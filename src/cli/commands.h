@@ -18,4 +18,7 @@ int pl_cli_serve(int argc, char **argv); /* plumb serve [--listen H:P] [--data D
 /* delivery (plumb_cli_delivery): webhook_cmd.c */
 int pl_cli_webhook(int argc, char **argv); /* plumb webhook add|list|remove ... */
 
+/* functions (plumb_cli_functions): function_cmd.c */
+int pl_cli_function(int argc, char **argv); /* plumb function add|list|remove|invoke ... */
+
 #endif

@@ -47,6 +47,9 @@ struct pl_fn_spawn {
     const char *cwd;           /* NULL: unchanged */
     int memory_mb;             /* RLIMIT_AS */
     int cpu_s;                 /* RLIMIT_CPU, 0 for none */
+    bool die_with_thread;      /* PR_SET_PDEATHSIG: killed when the spawning thread exits (only
+                                * for children that thread waits for; a warm worker instead
+                                * exits when its socket closes, i.e. when plumb goes away) */
 };
 /* Forks and execs. 0 with *p filled, or -1 (err: PL_E_INTERNAL with errno text). */
 int pl_fn__spawn(const struct pl_fn_spawn *s, struct pl_fn_proc *p, struct pl_err *err);

@@ -79,7 +79,8 @@ static void child(const struct pl_fn_spawn *s, int sock, int out, int err)
     int in;
 
     setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (s->die_with_thread)
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigaction(SIGPIPE, &dfl, NULL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

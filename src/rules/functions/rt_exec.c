@@ -38,6 +38,7 @@ void pl_fn__run_exec(const struct pl_fn_call *c, struct pl_fn_result *res)
         .sock_is_stdin = true,
         .memory_mb = c->fn->memory_mb,
         .cpu_s = c->fn->timeout_s + 1,
+        .die_with_thread = true,
     };
     struct pl_fn_proc p;
     struct pl_fn_cap out, errs;

@@ -90,6 +90,7 @@ struct pl_fn_pyworker *pl_fn__py_start(const char *python, const struct pl_fn_ca
         .cwd = dir,
         .memory_mb = c->fn->memory_mb,
         .cpu_s = cold ? c->fn->timeout_s + 1 : 0,
+        .die_with_thread = cold,
     };
     struct pl_err err = {0};
     struct pl_fn_pyworker *w = pl_xcalloc(1, sizeof(*w));

@@ -272,7 +272,7 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
     if (key) {
         pthread_mutex_lock(&r->mu);
         while ((w = pool_take(r, key)) && !pl_fn__proc_alive(&w->proc)) {
-            w->next = dead; /* died while idle (killed, or its creating thread exited) */
+            w->next = dead; /* died while idle (killed from outside) */
             dead = w;
         }
         if (w)

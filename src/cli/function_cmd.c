@@ -1,0 +1,537 @@
+/* function_cmd.c — `plumb function`: register, list, remove and try out Lambda-style functions
+ * for custom rules (docs/functions.md).
+ *
+ *   plumb function add NAME --runtime python --handler PATH/module.py:function
+ *                           | --runtime exec --command 'CMD ...' | --runtime http --url URL
+ *                           [--timeout S] [--memory MB] [COMMON]
+ *   plumb function list   [COMMON] [--json]
+ *   plumb function remove NAME [COMMON]
+ *   plumb function invoke NAME --event FILE|- [COMMON] [--json]
+ *   COMMON: [--account ID] [--region NAME] (--data DIR | --endpoint URL)
+ *
+ * --data DIR writes the store directly (safe while `plumb serve` runs on DIR: SQLite WAL);
+ * --endpoint URL calls PlumbService.PutFunction/ListFunctions/GetFunction/DeleteFunction, signed
+ * with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (SigV4 by libcurl). `invoke` runs the function
+ * here, once, with the endpoint and credentials it would get from plumb serve: --endpoint or
+ * $AWS_ENDPOINT_URL_CONFIG_SERVICE / $AWS_ENDPOINT_URL / http://127.0.0.1:7711, and the keys
+ * from the environment or else the account's first key in DIR/credentials.json.
+ * Exit codes: 0 ok, 1 failure (including a function error for invoke), 2 usage.
+ */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "rules/functions/functions.h"
+#include "store/store.h"
+
+#define DEFAULT_DATA     "./plumb-data"
+#define DEFAULT_ACCOUNT  "123456789012"
+#define DEFAULT_REGION   "us-east-1"
+#define DEFAULT_ENDPOINT "http://127.0.0.1:7711"
+
+struct fopts {
+    const char *sub, *name;
+    const char *runtime, *handler, *command, *url, *event;
+    const char *account, *region, *data, *endpoint;
+    int timeout, memory;
+    bool json;
+};
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: plumb function add NAME --runtime python --handler PATH/module.py:function\n"
+            "                          | --runtime exec --command 'CMD ...'\n"
+            "                          | --runtime http --url URL\n"
+            "                          [--timeout S] [--memory MB] [COMMON]\n"
+            "       plumb function list [COMMON] [--json]\n"
+            "       plumb function remove NAME [COMMON]\n"
+            "       plumb function invoke NAME --event FILE|- [COMMON] [--json]\n"
+            "COMMON: [--account ID] [--region NAME] (--data DIR | --endpoint URL)\n"
+            "defaults: --account %s --region %s --data %s --timeout %d --memory %d\n",
+            DEFAULT_ACCOUNT, DEFAULT_REGION, DEFAULT_DATA, PL_FN_DEFAULT_TIMEOUT_S,
+            PL_FN_DEFAULT_MEMORY_MB);
+    return 2;
+}
+
+static int parse_int(const char *s, int *out)
+{
+    long long v;
+    if (pl_parse_i64(s, &v) < 0 || v < 0 || v > INT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct fopts *o)
+{
+    static const struct option longopts[] = {
+        {"runtime", required_argument, NULL, 'R'}, {"handler", required_argument, NULL, 'H'},
+        {"command", required_argument, NULL, 'c'}, {"url", required_argument, NULL, 'u'},
+        {"timeout", required_argument, NULL, 't'}, {"memory", required_argument, NULL, 'm'},
+        {"account", required_argument, NULL, 'a'}, {"region", required_argument, NULL, 'r'},
+        {"data", required_argument, NULL, 'd'},    {"endpoint", required_argument, NULL, 'e'},
+        {"event", required_argument, NULL, 'E'},   {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    o->account = DEFAULT_ACCOUNT;
+    o->region = DEFAULT_REGION;
+    o->timeout = PL_FN_DEFAULT_TIMEOUT_S;
+    o->memory = PL_FN_DEFAULT_MEMORY_MB;
+    if (argc < 2)
+        return -1;
+    o->sub = argv[1];
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'R': o->runtime = optarg; break;
+        case 'H': o->handler = optarg; break;
+        case 'c': o->command = optarg; break;
+        case 'u': o->url = optarg; break;
+        case 'a': o->account = optarg; break;
+        case 'r': o->region = optarg; break;
+        case 'd': o->data = optarg; break;
+        case 'e': o->endpoint = optarg; break;
+        case 'E': o->event = optarg; break;
+        case 'j': o->json = true; break;
+        case 't':
+            if (parse_int(optarg, &o->timeout) < 0)
+                return -1;
+            break;
+        case 'm':
+            if (parse_int(optarg, &o->memory) < 0)
+                return -1;
+            break;
+        default:
+            return -1;
+        }
+    }
+    /* getopt saw argv+1, so its optind counts from the subcommand */
+    int npos = argc - 1 - optind;
+    bool named = strcmp(o->sub, "list") != 0;
+    if (npos != (named ? 1 : 0))
+        return -1;
+    if (named)
+        o->name = argv[1 + optind];
+    if (o->data && o->endpoint)
+        return -1;
+    if (!o->endpoint && !o->data)
+        o->data = DEFAULT_DATA;
+    return 0;
+}
+
+/* ---- building the definition ---- */
+
+/* "PATH/module.py:function" with PATH made absolute (it must exist when local). */
+static const char *abs_handler(struct pl_arena *a, const char *h, bool local)
+{
+    const char *colon = strrchr(h, ':');
+    if (!colon)
+        return h; /* pl_fn_validate explains */
+    char *path = pl_arena_strndup(a, h, (size_t)(colon - h)), real[PATH_MAX];
+    if (realpath(path, real))
+        return pl_arena_printf(a, "%s%s", real, colon);
+    if (local) {
+        fprintf(stderr, "plumb function: handler file '%s' not found\n", path);
+        return NULL;
+    }
+    return h; /* a path on the server's machine */
+}
+
+static int build_fn(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
+{
+    memset(fn, 0, sizeof(*fn));
+    fn->account = o->account;
+    fn->region = o->region;
+    fn->name = o->name;
+    fn->timeout_s = o->timeout;
+    fn->memory_mb = o->memory;
+    if (!o->runtime || pl_fn_runtime_parse(o->runtime, &fn->runtime) < 0) {
+        fprintf(stderr, "plumb function: --runtime must be python, exec or http\n");
+        return -1;
+    }
+    const char *given[] = {o->handler, o->command, o->url};
+    static const char *const flag[] = {"--handler", "--command", "--url"};
+    for (int i = 0; i < 3; i++)
+        if (given[i] && i != (int)fn->runtime) {
+            fprintf(stderr, "plumb function: %s does not go with --runtime %s\n", flag[i],
+                    o->runtime);
+            return -1;
+        }
+    if (o->handler && !(fn->handler = abs_handler(a, o->handler, o->data != NULL)))
+        return -1;
+    fn->command = o->command;
+    fn->url = o->url;
+    struct pl_err err = {0};
+    if (pl_fn_validate(fn, &err) < 0) {
+        fprintf(stderr, "plumb function: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the remote API ---- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    return pl_buf_append(arg, p, size * n) == 0 ? size * n : 0;
+}
+
+/* POSTs body to PlumbService.<op> at o->endpoint; parses the JSON answer into *out.
+ * Prints the error and returns -1 on failure. */
+static int call_api(struct pl_arena *a, const struct fopts *o, const char *op,
+                    const struct pl_json *body, struct pl_json **out)
+{
+    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    struct pl_buf resp, req;
+    struct curl_slist *h = NULL;
+    int rc = -1;
+    long status = 0;
+    CURL *cu = NULL;
+
+    pl_buf_init(&resp, 16 << 20);
+    pl_buf_init(&req, PL_BUF_NOLIMIT);
+    if (!key || !secret) {
+        fprintf(stderr, "plumb function: --endpoint needs AWS_ACCESS_KEY_ID and "
+                        "AWS_SECRET_ACCESS_KEY (see plumb credentials)\n");
+        goto out;
+    }
+    pl_json_write(&req, body, PL_JSON_COMPACT);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cu = curl_easy_init();
+    h = curl_slist_append(h, "Content-Type: application/x-amz-json-1.1");
+    h = curl_slist_append(h, pl_arena_printf(a, "X-Amz-Target: PlumbService.%s", op));
+    curl_easy_setopt(cu, CURLOPT_URL, o->endpoint);
+    curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(cu, CURLOPT_POSTFIELDS, pl_buf_cstr(&req));
+    curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req.len);
+    curl_easy_setopt(cu, CURLOPT_AWS_SIGV4, pl_arena_printf(a, "aws:amz:%s:config", o->region));
+    curl_easy_setopt(cu, CURLOPT_USERPWD, pl_arena_printf(a, "%s:%s", key, secret));
+    curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(cu, CURLOPT_WRITEDATA, &resp);
+    curl_easy_setopt(cu, CURLOPT_TIMEOUT, 60L);
+    CURLcode cc = curl_easy_perform(cu);
+    if (cc != CURLE_OK) {
+        fprintf(stderr, "plumb function: %s: %s\n", o->endpoint, curl_easy_strerror(cc));
+        goto out;
+    }
+    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+    struct pl_json *j = resp.len ? pl_json_parse(a, resp.data, resp.len, NULL)
+                                 : pl_json_new_obj(a);
+    if (status != 200) {
+        const char *type = pl_json_get_str(j, "__type"), *msg = pl_json_get_str(j, "message");
+        fprintf(stderr, "plumb function: %s: %s\n", type ? type : "HTTP error",
+                msg ? msg : pl_buf_cstr(&resp));
+        goto out;
+    }
+    if (!j || j->type != PL_JOBJ) {
+        fprintf(stderr, "plumb function: %s answered something that is not JSON\n",
+                o->endpoint);
+        goto out;
+    }
+    *out = j;
+    rc = 0;
+out:
+    curl_slist_free_all(h);
+    if (cu)
+        curl_easy_cleanup(cu);
+    pl_buf_fini(&resp);
+    pl_buf_fini(&req);
+    return rc;
+}
+
+/* The API's FunctionConfiguration shape -> struct pl_fn (strings in the JSON's arena). */
+static void from_api(const struct pl_json *j, const struct fopts *o, struct pl_fn *fn)
+{
+    int64_t v = 0;
+    double created = 0;
+    memset(fn, 0, sizeof(*fn));
+    fn->account = o->account;
+    fn->region = o->region;
+    fn->name = pl_json_get_str(j, "FunctionName");
+    pl_fn_runtime_parse(pl_json_get_str(j, "Runtime"), &fn->runtime);
+    fn->handler = pl_json_get_str(j, "Handler");
+    fn->command = pl_json_get_str(j, "Command");
+    fn->url = pl_json_get_str(j, "Url");
+    fn->timeout_s = pl_json_i64(pl_json_get(j, "Timeout"), &v) == 0 ? (int)v : 0;
+    fn->memory_mb = pl_json_i64(pl_json_get(j, "MemorySize"), &v) == 0 ? (int)v : 0;
+    if (pl_json_double(pl_json_get(j, "Created"), &created) == 0)
+        fn->created_ms = (int64_t)(created * 1000);
+}
+
+static struct pl_json *name_body(struct pl_arena *a, const char *name)
+{
+    struct pl_json *b = pl_json_new_obj(a);
+    pl_json_set_str(a, b, "FunctionName", name);
+    return b;
+}
+
+/* ---- subcommands ---- */
+
+static struct pl_store *open_store(const struct fopts *o)
+{
+    struct pl_store *st = NULL;
+    struct pl_err err = {0};
+    if (pl_store_open(o->data, 0, &st, &err) < 0) {
+        fprintf(stderr, "plumb function: %s: %s\n", o->data, err.msg);
+        return NULL;
+    }
+    return st;
+}
+
+static int cmd_add(struct pl_arena *a, const struct fopts *o)
+{
+    struct pl_fn fn;
+    if (build_fn(a, o, &fn) < 0)
+        return 2;
+    if (o->endpoint) {
+        struct pl_json *b = name_body(a, fn.name), *out;
+        pl_json_set_str(a, b, "Runtime", pl_fn_runtime_name(fn.runtime));
+        if (fn.handler)
+            pl_json_set_str(a, b, "Handler", fn.handler);
+        if (fn.command)
+            pl_json_set_str(a, b, "Command", fn.command);
+        if (fn.url)
+            pl_json_set_str(a, b, "Url", fn.url);
+        pl_json_set_i64(a, b, "Timeout", fn.timeout_s);
+        pl_json_set_i64(a, b, "MemorySize", fn.memory_mb);
+        if (call_api(a, o, "PutFunction", b, &out) < 0)
+            return 1;
+    } else {
+        struct pl_store *st = open_store(o);
+        struct pl_err err = {0};
+        int rc = st ? pl_fn_put(st, &fn, &err) : -1;
+        pl_store_close(st);
+        if (rc < 0) {
+            if (err.code)
+                fprintf(stderr, "plumb function: %s\n", err.msg);
+            return 1;
+        }
+    }
+    printf("%s\n", pl_fn_arn(a, &fn));
+    return 0;
+}
+
+/* Lists the partition's functions into *items (from the store or the API). */
+static int load_list(struct pl_arena *a, const struct fopts *o, struct pl_fn **items, size_t *n)
+{
+    if (o->endpoint) {
+        struct pl_json *out;
+        if (call_api(a, o, "ListFunctions", pl_json_new_obj(a), &out) < 0)
+            return -1;
+        const struct pl_json *arr = pl_json_get(out, "Functions");
+        *n = arr && arr->type == PL_JARR ? arr->len : 0;
+        *items = pl_arena_alloc(a, (*n + 1) * sizeof(**items));
+        size_t i = 0;
+        for (const struct pl_json *f = *n ? arr->child : NULL; f; f = f->next)
+            from_api(f, o, &(*items)[i++]);
+        return 0;
+    }
+    struct pl_store *st = open_store(o);
+    struct pl_err err = {0};
+    int rc = st ? pl_fn_list(st, o->account, o->region, a, items, n, &err) : -1;
+    pl_store_close(st);
+    if (rc < 0 && err.code)
+        fprintf(stderr, "plumb function: %s\n", err.msg);
+    return rc;
+}
+
+static const char *target_of(const struct pl_fn *fn)
+{
+    return fn->handler ? fn->handler : fn->command ? fn->command : fn->url ? fn->url : "";
+}
+
+static int cmd_list(struct pl_arena *a, const struct fopts *o)
+{
+    struct pl_fn *items;
+    size_t n;
+    if (load_list(a, o, &items, &n) < 0)
+        return 1;
+    if (o->json) {
+        printf("[");
+        for (size_t i = 0; i < n; i++)
+            printf("%s%s", i ? "," : "", pl_fn_to_json(a, &items[i]));
+        printf("]\n");
+        return 0;
+    }
+    if (n == 0) {
+        printf("no functions in %s/%s\n", o->account, o->region);
+        return 0;
+    }
+    printf("%-24s %-7s %8s %7s  %s\n", "NAME", "RUNTIME", "TIMEOUT", "MEMORY", "TARGET");
+    for (size_t i = 0; i < n; i++)
+        printf("%-24s %-7s %7ds %5dMB  %s\n", items[i].name,
+               pl_fn_runtime_name(items[i].runtime), items[i].timeout_s, items[i].memory_mb,
+               target_of(&items[i]));
+    return 0;
+}
+
+static int cmd_remove(struct pl_arena *a, const struct fopts *o)
+{
+    if (o->endpoint) {
+        struct pl_json *out;
+        return call_api(a, o, "DeleteFunction", name_body(a, o->name), &out) < 0 ? 1 : 0;
+    }
+    struct pl_store *st = open_store(o);
+    struct pl_err err = {0};
+    int rc = st ? pl_fn_delete(st, o->account, o->region, o->name, &err) : -1;
+    pl_store_close(st);
+    if (rc == 0)
+        fprintf(stderr, "plumb function: no function '%s' in %s/%s\n", o->name, o->account,
+                o->region);
+    else if (rc < 0 && err.code)
+        fprintf(stderr, "plumb function: %s\n", err.msg);
+    return rc == 1 ? 0 : 1;
+}
+
+/* Finds o->name (store or API). */
+static int load_one(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
+{
+    if (o->endpoint) {
+        struct pl_json *out;
+        if (call_api(a, o, "GetFunction", name_body(a, o->name), &out) < 0)
+            return -1;
+        from_api(pl_json_get(out, "Function"), o, fn);
+        return 0;
+    }
+    struct pl_store *st = open_store(o);
+    struct pl_err err = {0};
+    int rc = st ? pl_fn_get(st, o->account, o->region, o->name, a, fn, &err) : -1;
+    pl_store_close(st);
+    if (rc == 0)
+        fprintf(stderr, "plumb function: no function '%s' in %s/%s\n", o->name, o->account,
+                o->region);
+    else if (rc < 0 && err.code)
+        fprintf(stderr, "plumb function: %s\n", err.msg);
+    return rc == 1 ? 0 : -1;
+}
+
+/* Credentials for the function: the environment's, else the first live key of the account in
+ * DIR/credentials.json. */
+static void find_keys(struct pl_arena *a, const struct fopts *o, struct pl_fn_env *env)
+{
+    env->access_key_id = getenv("AWS_ACCESS_KEY_ID");
+    env->secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+    env->session_token = getenv("AWS_SESSION_TOKEN");
+    if ((env->access_key_id && env->secret_access_key) || !o->data)
+        return;
+    size_t len;
+    char *text = pl_read_file(pl_arena_printf(a, "%s/credentials.json", o->data), 1 << 20, &len);
+    struct pl_json *j = text ? pl_json_parse(a, text, len, NULL) : NULL;
+    for (const struct pl_json *k = j && j->type == PL_JOBJ ? j->child : NULL; k; k = k->next) {
+        const char *acct = pl_json_get_str(k, "account");
+        if (acct && strcmp(acct, o->account) == 0 && !pl_json_truthy(pl_json_get(k, "revoked")) &&
+            pl_json_get_str(k, "secret")) {
+            env->access_key_id = k->key;
+            env->secret_access_key = pl_json_get_str(k, "secret");
+            break;
+        }
+    }
+    free(text);
+}
+
+static void print_result(struct pl_arena *a, const struct pl_fn_result *res, bool json)
+{
+    if (json) {
+        struct pl_json *o = pl_json_new_obj(a);
+        pl_json_set_bool(a, o, "ok", res->ok);
+        pl_json_set_str(a, o, "requestId", res->request_id);
+        pl_json_set_i64(a, o, "durationMs", res->duration_ms);
+        if (!res->ok) {
+            pl_json_set_str(a, o, "errorType", res->error_type);
+            pl_json_set_str(a, o, "errorMessage", res->error_message);
+        }
+        if (res->payload)
+            pl_json_set_str(a, o, "payload", res->payload);
+        pl_json_set_str(a, o, "logs", res->logs ? res->logs : "");
+        printf("%s\n", pl_json_dump(a, o, PL_JSON_PRETTY));
+        return;
+    }
+    if (res->logs && *res->logs)
+        fprintf(stderr, "%s%s", res->logs, res->logs_truncated ? "\n[output truncated]\n" : "");
+    if (res->ok)
+        printf("%s\n", res->payload ? res->payload : "");
+    else
+        fprintf(stderr, "%s: %s\n", res->error_type, res->error_message);
+    fprintf(stderr, "RequestId: %s Duration: %lld ms\n", res->request_id,
+            (long long)res->duration_ms);
+}
+
+static int cmd_invoke(struct pl_arena *a, const struct fopts *o)
+{
+    struct pl_fn fn;
+    struct pl_fn_env env = {0};
+    struct pl_fn_runner *r = NULL;
+    struct pl_fn_result res = {0};
+    struct pl_err err = {0};
+    size_t len;
+    int rc = 1;
+    if (!o->event) {
+        fprintf(stderr, "plumb function invoke: --event FILE (or - for stdin) is required\n");
+        return 2;
+    }
+    char *event = pl_read_file(strcmp(o->event, "-") == 0 ? "/dev/stdin" : o->event,
+                               PL_FN_MAX_EVENT, &len);
+    if (!event) {
+        fprintf(stderr, "plumb function: cannot read event %s\n", o->event);
+        return 1;
+    }
+    if (load_one(a, o, &fn) < 0)
+        goto out;
+    const char *ep = o->endpoint ? o->endpoint : getenv("AWS_ENDPOINT_URL_CONFIG_SERVICE");
+    ep = ep ? ep : getenv("AWS_ENDPOINT_URL");
+    env.endpoint_url = ep ? ep : DEFAULT_ENDPOINT;
+    find_keys(a, o, &env);
+    if (!env.access_key_id || !env.secret_access_key) {
+        env.access_key_id = "plumb-invoke"; /* accepted by `plumb serve --auth open` only */
+        env.secret_access_key = "plumb-invoke";
+    }
+    struct pl_fn_runner_opts opts = {.max_concurrency = 1, .cold = true};
+    if (pl_fn_runner_new(&opts, &r, &err) < 0 ||
+        pl_fn_invoke(r, &fn, &env, event, len, &res, &err) < 0) {
+        fprintf(stderr, "plumb function: %s\n", err.msg);
+        goto out;
+    }
+    print_result(a, &res, o->json);
+    rc = res.ok ? 0 : 1;
+out:
+    pl_fn_result_fini(&res);
+    pl_fn_runner_free(r);
+    free(event);
+    return rc;
+}
+
+int pl_cli_function(int argc, char **argv)
+{
+    struct fopts o;
+    struct pl_arena a;
+    int rc;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
+        usage();
+        return 0;
+    }
+    if (parse_args(argc, argv, &o) < 0)
+        return usage();
+    pl_arena_init(&a);
+    if (strcmp(o.sub, "add") == 0)
+        rc = cmd_add(&a, &o);
+    else if (strcmp(o.sub, "list") == 0)
+        rc = cmd_list(&a, &o);
+    else if (strcmp(o.sub, "remove") == 0)
+        rc = cmd_remove(&a, &o);
+    else if (strcmp(o.sub, "invoke") == 0)
+        rc = cmd_invoke(&a, &o);
+    else
+        rc = usage();
+    pl_arena_fini(&a);
+    return rc;
+}

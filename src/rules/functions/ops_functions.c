@@ -1,0 +1,149 @@
+/* ops_functions.c — plumb-only API operations for the function registry, served under the
+ * target prefix PlumbService (X-Amz-Target: PlumbService.<Operation>), AWS JSON 1.1:
+ *
+ *   PutFunction    {FunctionName*, Runtime* ("python"|"exec"|"http"), Handler (python,
+ *                   absolute path on the server: "/dir/module.py:function"), Command (exec),
+ *                   Url (http), Timeout (s, default 60), MemorySize (MB, default 512)}
+ *                  -> {FunctionArn}
+ *   GetFunction    {FunctionName*} -> {Function: {...}}
+ *   ListFunctions  {} -> {Functions: [{FunctionName, FunctionArn, Runtime, Handler | Command |
+ *                   Url, Timeout, MemorySize, Created}]}
+ *   DeleteFunction {FunctionName*} -> {}
+ *
+ * Member names follow AWS Lambda's CreateFunction where one exists. Errors: bad members
+ * InvalidParameterValueException; unknown names ResourceNotFoundException "Function not found:
+ * <arn>" as Lambda says. There is no model for PlumbService, so each handler checks its input.
+ * Only struct pl_op_ctx is used from api/, so this file needs no code from plumb_api.
+ */
+#include "api/api_int.h"
+#include "core/json.h"
+#include "rules/functions/functions.h"
+
+#include <string.h>
+
+/* A string member, or NULL; a present non-string fails. */
+static int in_str(struct pl_op_ctx *c, const char *key, bool required, const char **out)
+{
+    const struct pl_json *j = pl_json_get(c->in, key);
+    *out = NULL;
+    if (!j || j->type == PL_JNULL) {
+        if (required)
+            return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "%s is required", key);
+        return 0;
+    }
+    if (j->type != PL_JSTR)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "%s must be a string", key);
+    *out = j->str;
+    return 0;
+}
+
+static int in_int(struct pl_op_ctx *c, const char *key, int dflt, int *out)
+{
+    const struct pl_json *j = pl_json_get(c->in, key);
+    int64_t v;
+    if (!j || j->type == PL_JNULL) {
+        *out = dflt;
+        return 0;
+    }
+    if (pl_json_i64(j, &v) < 0 || v < 0 || v > 1000000)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "%s must be an integer", key);
+    *out = (int)v;
+    return 0;
+}
+
+/* The API shape of fn (Lambda's FunctionConfiguration subset). */
+static struct pl_json *render(struct pl_arena *a, const struct pl_fn *fn)
+{
+    struct pl_json *o = pl_json_new_obj(a);
+    pl_json_set_str(a, o, "FunctionName", fn->name);
+    pl_json_set_str(a, o, "FunctionArn", pl_fn_arn(a, fn));
+    pl_json_set_str(a, o, "Runtime", pl_fn_runtime_name(fn->runtime));
+    if (fn->handler)
+        pl_json_set_str(a, o, "Handler", fn->handler);
+    if (fn->command)
+        pl_json_set_str(a, o, "Command", fn->command);
+    if (fn->url)
+        pl_json_set_str(a, o, "Url", fn->url);
+    pl_json_set_i64(a, o, "Timeout", fn->timeout_s);
+    pl_json_set_i64(a, o, "MemorySize", fn->memory_mb);
+    pl_json_set(a, o, "Created", pl_json_new_epoch_ms(a, fn->created_ms));
+    return o;
+}
+
+static int put_function(struct pl_op_ctx *c)
+{
+    struct pl_fn fn = {.account = c->account, .region = c->region};
+    const char *rt;
+    if (in_str(c, "FunctionName", true, &fn.name) < 0 || in_str(c, "Runtime", true, &rt) < 0 ||
+        in_str(c, "Handler", false, &fn.handler) < 0 ||
+        in_str(c, "Command", false, &fn.command) < 0 || in_str(c, "Url", false, &fn.url) < 0 ||
+        in_int(c, "Timeout", PL_FN_DEFAULT_TIMEOUT_S, &fn.timeout_s) < 0 ||
+        in_int(c, "MemorySize", PL_FN_DEFAULT_MEMORY_MB, &fn.memory_mb) < 0)
+        return -1;
+    if (pl_fn_runtime_parse(rt, &fn.runtime) < 0)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "Runtime '%.32s' must be python, exec or http", rt);
+    /* keep only the member of the chosen runtime */
+    if (fn.runtime != PL_FN_PYTHON)
+        fn.handler = NULL;
+    if (fn.runtime != PL_FN_EXEC)
+        fn.command = NULL;
+    if (fn.runtime != PL_FN_HTTP)
+        fn.url = NULL;
+    if (pl_fn_put(c->st, &fn, c->err) < 0)
+        return -1;
+    pl_json_set_str(c->a, c->out, "FunctionArn", pl_fn_arn(c->a, &fn));
+    return 0;
+}
+
+static int not_found(struct pl_op_ctx *c, const char *name)
+{
+    struct pl_fn fn = {.account = c->account, .region = c->region, .name = name};
+    return pl_fail(c->err, PL_E_RESOURCE_NOT_FOUND, "Function not found: %s",
+                   pl_fn_arn(c->a, &fn));
+}
+
+static int get_function(struct pl_op_ctx *c)
+{
+    const char *name;
+    struct pl_fn fn;
+    if (in_str(c, "FunctionName", true, &name) < 0)
+        return -1;
+    int found = pl_fn_get(c->st, c->account, c->region, name, c->a, &fn, c->err);
+    if (found <= 0)
+        return found < 0 ? -1 : not_found(c, name);
+    pl_json_set(c->a, c->out, "Function", render(c->a, &fn));
+    return 0;
+}
+
+static int list_functions(struct pl_op_ctx *c)
+{
+    struct pl_fn *items;
+    size_t n;
+    if (pl_fn_list(c->st, c->account, c->region, c->a, &items, &n, c->err) < 0)
+        return -1;
+    struct pl_json *arr = pl_json_new_arr(c->a);
+    for (size_t i = 0; i < n; i++)
+        pl_json_push(arr, render(c->a, &items[i]));
+    pl_json_set(c->a, c->out, "Functions", arr);
+    return 0;
+}
+
+static int delete_function(struct pl_op_ctx *c)
+{
+    const char *name;
+    if (in_str(c, "FunctionName", true, &name) < 0)
+        return -1;
+    int rc = pl_fn_delete(c->st, c->account, c->region, name, c->err);
+    if (rc <= 0)
+        return rc < 0 ? -1 : not_found(c, name);
+    return 0;
+}
+
+const struct pl_op_entry pl_ops_functions[] = {
+    {"PutFunction", put_function},
+    {"GetFunction", get_function},
+    {"ListFunctions", list_functions},
+    {"DeleteFunction", delete_function},
+    {NULL, NULL},
+};
