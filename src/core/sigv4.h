@@ -88,6 +88,9 @@ int pl_sigv4_compute(const struct pl_sigv4_req *r, const char *amz_date, const c
                      const unsigned char key[32], struct pl_buf *scratch, char sig[65],
                      struct pl_err *err);
 
+/* Lowercase hex SHA-256 of p[0..n) (the payload hash), 65 bytes with NUL. */
+void pl_sigv4_sha256_hex(const void *p, size_t n, char out[65]);
+
 /* Constant-time comparison of two hex signatures; 1 when equal. */
 int pl_sigv4_sig_equal(const char *a, const char *b);
 

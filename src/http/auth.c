@@ -107,7 +107,7 @@ static const unsigned char *cached_key(const struct pl_cred *c, const struct pl_
 static int payload_hash(const struct pl_http_request *r, char out[65], struct pl_err *err)
 {
     const char *sent = pl_http_header(r, "x-amz-content-sha256");
-    pl_sha256_hex(r->body ? r->body : "", r->body ? r->body_len : 0, out);
+    pl_sigv4_sha256_hex(r->body ? r->body : "", r->body ? r->body_len : 0, out);
     if (sent && strcmp(sent, out) != 0)
         return pl_fail(err, PL_E_INVALID_SIGNATURE,
                        "The provided 'x-amz-content-sha256' header does not match what was "
