@@ -264,9 +264,7 @@ static void emit(const struct guard_val *v, enum fmt f)
         guard__val_write_json(&b, v, 0);
     else
         yaml_write(&b, v, 0, false);
-    fwrite(pl_buf_cstr(&b), 1, b.len, stdout);
-    if (f == FMT_JSON)
-        fputc('\n', stdout);
+    fwrite(pl_buf_cstr(&b), 1, b.len, stdout); /* JSON without a final newline, as cfn-guard */
     pl_buf_fini(&b);
 }
 
@@ -655,7 +653,18 @@ static int run_spec(struct guard_rules *rules, const char *rpath, const char *tp
         pl_buf_init(&pb, PL_BUF_NOLIMIT);
         pl_buf_init(&fb, PL_BUF_NOLIMIT);
         pl_buf_init(&nb, PL_BUF_NOLIMIT);
+        /* cfn-guard lists a test case's rules in name order */
+        size_t *order = pl_xcalloc(rep.n + 1, sizeof(*order));
         for (size_t r = 0; r < rep.n; r++) {
+            size_t k = r;
+            while (k > 0 && strcmp(rep.rules[order[k - 1]].name, rep.rules[r].name) > 0) {
+                order[k] = order[k - 1];
+                k--;
+            }
+            order[k] = r;
+        }
+        for (size_t oi = 0; oi < rep.n; oi++) {
+            size_t r = order[oi];
             const struct guard_rule_result *rr = &rep.rules[r];
             const char *shown = rr->name;
             enum guard_status want;
@@ -665,9 +674,7 @@ static int run_spec(struct guard_rules *rules, const char *rpath, const char *tp
                 char *dn = pl_arena_printf(&a, "%s/default", base_name(rpath));
                 ev = guard__map_get(exp, dn, strlen(dn));
             }
-            bool dupe = false;
-            for (size_t k = 0; k < r; k++)
-                dupe |= !strcmp(rep.rules[k].name, rr->name);
+            bool dupe = oi > 0 && !strcmp(rep.rules[order[oi - 1]].name, rr->name);
             if (dupe)
                 continue;
             if (!ev || !status_of(ev, &want)) {
@@ -694,6 +701,7 @@ static int run_spec(struct guard_rules *rules, const char *rpath, const char *tp
                 guard__val_push(&a, jf, NULL, 0, o);
             }
         }
+        free(order);
         if (f == FMT_SINGLE) {
             printf("Test Case #%zu\n", i + 1);
             if (name && name->t == GV_STR)

@@ -6,12 +6,18 @@
  * ({"configurationItems":[...]}), gzip or not, in any CI dialect (docs/recording.md). CIs go
  * through the recorder in batches (one transaction per batch), so the import is safe while
  * `plumb serve` runs on the same directory: the server's requests wait at most one batch.
- * Memory stays flat: one CI is parsed at a time.
+ * Memory stays flat: at most RING CIs are in flight.
+ *
+ * Two threads: a reader thread reads, splits, parses and prepares CIs (pl_rec_prepare: all the
+ * work that needs no store) into a ring of RING slots; the calling thread takes them in order
+ * and records them (pl_rec_batch_add_prepared: dedupe, diff, SQL). Order is kept, so history
+ * files import in their order.
  *
  * Exit status: 0 all CIs were read (recorded, unchanged or skipped by the recording group),
  * 1 some CIs or files failed, 2 usage.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +33,19 @@
 
 #define DEFAULT_BATCH 5000
 #define MAX_REPORTED_ERRORS 20
+#define RING 256
+
+
+enum slot_kind { SLOT_CI, SLOT_ERROR, SLOT_FILE_END, SLOT_DONE };
+
+struct slot {
+    enum slot_kind kind;
+    struct pl_rec_prep *prep;
+    const char *name; /* file name (argv, stable) */
+    long line;
+    char msg[256];
+    int64_t raw_off, size; /* reader position, for progress */
+};
 
 struct rec_run {
     struct pl_store *store;
@@ -36,27 +55,201 @@ struct rec_run {
     bool quiet, progress;
     int64_t recorded, unchanged, skipped, stale, errors;
     int64_t start_ns, last_progress_ns;
-    struct pl_arena arena;
+    /* the ring between the reader thread and the recording thread */
+    pthread_mutex_t mu;
+    pthread_cond_t not_full, not_empty;
+    struct slot ring[RING];
+    size_t head, tail; /* head: next to fill (reader); tail: next to take (recorder) */
+    bool stop;         /* the recorder gave up: the reader stops */
+    char **files;
+    int nfiles;
+    struct pl_arena wrap; /* reader thread: wrapper documents */
 };
 
-static void usage(FILE *f)
+static void report(struct rec_run *r, const char *name, long line, const char *msg)
 {
-    fprintf(f,
-            "usage: plumb record [--data DIR | --endpoint URL] [options] FILE...|-\n"
-            "\n"
-            "Imports configuration items: JSON Lines, a JSON array, or an AWS ConfigSnapshot /\n"
-            "ConfigHistory file (.gz or not), in any AWS CI dialect. '-' reads stdin.\n"
-            "\n"
-            "  --data DIR        data directory (default ./plumb-data); safe while plumb serve runs\n"
-            "  --endpoint URL    send to a running plumb server instead (not available yet)\n"
-            "  --account ID      account for CIs that carry none (default 123456789012)\n"
-            "  --region NAME     region for CIs that carry none (default us-east-1)\n"
-            "  --all             record every CI, ignoring the partitions' recorders\n"
-            "  --now             stamp CIs with the current time instead of their capture time\n"
-            "  --batch N         CIs per transaction (default %d)\n"
-            "  --quiet           no progress and no summary\n",
-            DEFAULT_BATCH);
+    if (r->errors++ < MAX_REPORTED_ERRORS)
+        fprintf(stderr, "%s%s:%ld: %s\n", r->progress ? "\n" : "", name, line, msg);
+    else if (r->errors == MAX_REPORTED_ERRORS + 1)
+        fprintf(stderr, "%s(more errors not shown)\n", r->progress ? "\n" : "");
 }
+
+/* ---- reader thread ---- */
+
+/* A free slot to fill (waits while the ring is full); NULL when the recorder stopped. */
+static struct slot *slot_get(struct rec_run *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->head - r->tail == RING && !r->stop)
+        pthread_cond_wait(&r->not_full, &r->mu);
+    struct slot *sl = r->stop ? NULL : &r->ring[r->head % RING];
+    pthread_mutex_unlock(&r->mu);
+    if (sl) {
+        pl_rec_prep_reset(sl->prep);
+        sl->msg[0] = '\0';
+    }
+    return sl;
+}
+
+static void slot_put(struct rec_run *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->head++;
+    pthread_cond_signal(&r->not_empty);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void put_marker(struct rec_run *r, enum slot_kind kind, const char *name, long line,
+                       const char *msg, struct pl_ci_reader *rd)
+{
+    struct slot *sl = slot_get(r);
+    if (!sl)
+        return;
+    sl->kind = kind;
+    sl->name = name;
+    sl->line = line;
+    if (msg)
+        pl_strlcpy(sl->msg, msg, sizeof sl->msg);
+    sl->raw_off = rd ? (int64_t)pl_ci_reader_raw_offset(rd) : 0;
+    sl->size = rd ? pl_ci_reader_size(rd) : -1;
+    slot_put(r);
+}
+
+struct by_time {
+    const struct pl_json *ci;
+    size_t pos;
+    int64_t ms;
+};
+
+static int64_t capture_ms(const struct pl_json *ci)
+{
+    const struct pl_json *t = pl_json_get(ci, "configurationItemCaptureTime");
+    int64_t ms;
+    if (t && (t->type == PL_JSTR || t->type == PL_JNUM) && pl_time_parse(t->str, &ms) == 0)
+        return ms;
+    return INT64_MIN; /* unknown: keep the given order, first */
+}
+
+static int cmp_time(const void *x, const void *y)
+{
+    const struct by_time *a = x, *b = y;
+    if (a->ms != b->ms)
+        return a->ms < b->ms ? -1 : 1;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* The CIs of a wrapper document ({"configurationItems":[...]}, a recorded API response, an
+ * array), or NULL when doc is itself one CI. */
+static const struct pl_json *wrapped_items(const struct pl_json *doc)
+{
+    const struct pl_json *items = NULL;
+    if (doc->type == PL_JARR)
+        return doc;
+    if (doc->type == PL_JOBJ && !pl_json_get(doc, "resourceType")) {
+        items = pl_json_get(doc, "configurationItems");
+        if (!items)
+            items = pl_json_path(doc, "data.configurationItems"); /* recorded API responses */
+        if (!items)
+            items = pl_json_get(doc, "baseConfigurationItems");
+    }
+    return items && items->type == PL_JARR ? items : NULL;
+}
+
+/* Prepares one CI into a slot (the CI is copied into the slot's arena when it lives
+ * elsewhere, i.e. inside a wrapper). */
+static void prepare_into(struct rec_run *r, struct slot *sl, const struct pl_json *ci,
+                         bool copy, const char *name, long line, struct pl_ci_reader *rd)
+{
+    struct pl_err err = {0};
+    struct pl_arena *a = pl_rec_prep_arena(sl->prep);
+    if (copy)
+        ci = pl_json_clone(a, ci);
+    sl->name = name;
+    sl->line = line;
+    sl->raw_off = (int64_t)pl_ci_reader_raw_offset(rd);
+    sl->size = pl_ci_reader_size(rd);
+    if (pl_rec_prepare(sl->prep, &r->opts, ci, &err) < 0) {
+        sl->kind = SLOT_ERROR;
+        pl_strlcpy(sl->msg, err.msg, sizeof sl->msg);
+    } else {
+        sl->kind = SLOT_CI;
+    }
+}
+
+static void read_file(struct rec_run *r, const char *path)
+{
+    struct pl_err err = {0};
+    struct pl_ci_reader *rd;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (pl_ci_reader_open(path, &rd, &err) < 0) {
+        put_marker(r, SLOT_ERROR, name, 0, err.msg, NULL);
+        return;
+    }
+    const char *text;
+    size_t len;
+    int rc;
+    while ((rc = pl_ci_reader_next(rd, &text, &len, &err)) == 1) {
+        long line = pl_ci_reader_line(rd);
+        struct slot *sl = slot_get(r);
+        if (!sl)
+            break;
+        struct pl_err perr = {0};
+        struct pl_json *doc = pl_json_parse(pl_rec_prep_arena(sl->prep), text, len, &perr);
+        if (!doc) {
+            sl->kind = SLOT_ERROR;
+            sl->name = name;
+            sl->line = line;
+            pl_strlcpy(sl->msg, perr.msg, sizeof sl->msg);
+            slot_put(r);
+            continue;
+        }
+        const struct pl_json *items = wrapped_items(doc);
+        if (!items) {
+            prepare_into(r, sl, doc, false, name, line, rd);
+            slot_put(r);
+            continue;
+        }
+        /* a wrapper: its CIs in capture order (API responses list history newest first) */
+        pl_arena_reset(&r->wrap);
+        doc = pl_json_clone(&r->wrap, doc);
+        items = wrapped_items(doc);
+        size_t n = 0;
+        struct by_time *v = pl_arena_alloc(&r->wrap, (items->len + 1) * sizeof *v);
+        for (const struct pl_json *c = items->child; c && n < items->len; c = c->next, n++) {
+            v[n].ci = c;
+            v[n].pos = n;
+            v[n].ms = capture_ms(c);
+        }
+        qsort(v, n, sizeof *v, cmp_time);
+        for (size_t k = 0; k < n; k++) {
+            if (k > 0 && !(sl = slot_get(r)))
+                break;
+            pl_rec_prep_reset(sl->prep);
+            prepare_into(r, sl, v[k].ci, true, name, line, rd);
+            slot_put(r);
+        }
+        if (n == 0) { /* an empty wrapper: give the slot back as a no-op marker */
+            sl->kind = SLOT_FILE_END;
+            sl->name = NULL;
+            slot_put(r);
+        }
+    }
+    if (rc < 0)
+        put_marker(r, SLOT_ERROR, name, pl_ci_reader_line(rd), err.msg, rd);
+    put_marker(r, SLOT_FILE_END, name, 0, NULL, rd);
+    pl_ci_reader_close(rd);
+}
+
+static void *reader_main(void *arg)
+{
+    struct rec_run *r = arg;
+    for (int i = 0; i < r->nfiles; i++)
+        read_file(r, r->files[i]);
+    put_marker(r, SLOT_DONE, NULL, 0, NULL, NULL);
+    return NULL;
+}
+
+/* ---- recording thread ---- */
 
 static int flush_batch(struct rec_run *r, bool reopen)
 {
@@ -83,8 +276,7 @@ static int flush_batch(struct rec_run *r, bool reopen)
     return 0;
 }
 
-static void show_progress(struct rec_run *r, struct pl_ci_reader *rd, const char *name,
-                          bool final)
+static void show_progress(struct rec_run *r, const struct slot *sl, bool final)
 {
     int64_t now = pl_mono_ns();
     if (!final && now - r->last_progress_ns < 500000000)
@@ -93,75 +285,32 @@ static void show_progress(struct rec_run *r, struct pl_ci_reader *rd, const char
     int64_t n = r->recorded + r->unchanged + r->skipped + r->stale + r->errors;
     double secs = (double)(now - r->start_ns) / 1e9;
     char pct[16] = "";
-    int64_t size = rd ? pl_ci_reader_size(rd) : -1;
-    if (size > 0)
-        snprintf(pct, sizeof pct, " %3d%%",
-                 (int)(100.0 * (double)pl_ci_reader_raw_offset(rd) / (double)size));
-    fprintf(stderr, "\r%s%s: %" PRId64 " CIs, %" PRId64 " recorded, %.0f CIs/s   ", name, pct, n,
-            r->recorded, secs > 0 ? (double)n / secs : 0.0);
+    if (sl->size > 0)
+        snprintf(pct, sizeof pct, " %3d%%", (int)(100.0 * (double)sl->raw_off / (double)sl->size));
+    fprintf(stderr, "\r%s%s: %" PRId64 " CIs, %" PRId64 " recorded, %.0f CIs/s   ",
+            sl->name ? sl->name : "", pct, n, r->recorded, secs > 0 ? (double)n / secs : 0.0);
     if (final)
         fputc('\n', stderr);
 }
 
-struct by_time {
-    const struct pl_json *ci;
-    size_t pos;
-    int64_t ms;
-};
-
-static int64_t capture_ms(const struct pl_json *ci)
+/* Records one slot. Returns -1 when recording must stop (store failure). */
+static int consume(struct rec_run *r, struct slot *sl)
 {
-    const struct pl_json *t = pl_json_get(ci, "configurationItemCaptureTime");
-    int64_t ms;
-    if (t && (t->type == PL_JSTR || t->type == PL_JNUM) && pl_time_parse(t->str, &ms) == 0)
-        return ms;
-    return INT64_MIN; /* unknown: keep the given order, first */
-}
-
-static int cmp_time(const void *x, const void *y)
-{
-    const struct by_time *a = x, *b = y;
-    if (a->ms != b->ms)
-        return a->ms < b->ms ? -1 : 1;
-    return a->pos < b->pos ? -1 : a->pos > b->pos;
-}
-
-/* Records one parsed document: a CI, or a wrapper holding configurationItems. */
-static int record_doc(struct rec_run *r, const struct pl_json *doc, const char *name, long line)
-{
-    const struct pl_json *items = NULL;
-    if (doc->type == PL_JOBJ && !pl_json_get(doc, "resourceType")) {
-        items = pl_json_get(doc, "configurationItems");
-        if (!items)
-            items = pl_json_path(doc, "data.configurationItems"); /* recorded API responses */
-        if (!items)
-            items = pl_json_get(doc, "baseConfigurationItems");
-    } else if (doc->type == PL_JARR) {
-        items = doc;
+    if (sl->kind == SLOT_ERROR) {
+        report(r, sl->name, sl->line, sl->msg);
+        return 0;
     }
-    if (items && items->type == PL_JARR) {
-        /* record in capture order: API responses list history newest first */
-        size_t n = items->len, i = 0;
-        struct by_time *v = pl_arena_alloc(&r->arena, (n + 1) * sizeof *v);
-        for (const struct pl_json *c = items->child; c && i < n; c = c->next, i++) {
-            v[i].ci = c;
-            v[i].pos = i;
-            v[i].ms = capture_ms(c);
-        }
-        qsort(v, i, sizeof *v, cmp_time);
-        int rc = 0;
-        for (size_t k = 0; k < i; k++)
-            if (record_doc(r, v[k].ci, name, line) < 0)
-                rc = -1;
-        return rc;
+    if (sl->kind == SLOT_FILE_END) {
+        if (r->progress && sl->name)
+            show_progress(r, sl, true);
+        return 0;
     }
     struct pl_err err = {0};
     struct pl_rec_result res;
     if (!r->batch && flush_batch(r, true) < 0)
         return -1;
-    if (pl_rec_batch_add(r->batch, doc, &res, &err) < 0) {
-        if (r->errors++ < MAX_REPORTED_ERRORS)
-            fprintf(stderr, "%s:%ld: %s\n", name, line, err.msg);
+    if (pl_rec_batch_add_prepared(r->batch, sl->prep, &res, &err) < 0) {
+        report(r, sl->name, sl->line, err.msg);
         if (err.code == PL_E_INTERNAL || err.code == PL_E_IO || err.code == PL_E_UNAVAILABLE) {
             flush_batch(r, false); /* rolls back the failed batch */
             return -1;
@@ -182,49 +331,80 @@ static int record_doc(struct rec_run *r, const struct pl_json *doc, const char *
         r->stale++;
         break;
     }
+    if (r->progress)
+        show_progress(r, sl, false);
     if (++r->in_batch >= r->batch_size)
         return flush_batch(r, true);
     return 0;
 }
 
-static int record_file(struct rec_run *r, const char *path)
+/* Runs the reader thread and records what it prepares. Returns -1 after a store failure. */
+static int run_pipeline(struct rec_run *r)
 {
-    struct pl_err err = {0};
-    struct pl_ci_reader *rd;
-    if (pl_ci_reader_open(path, &rd, &err) < 0) {
-        fprintf(stderr, "plumb record: %s\n", err.msg);
-        r->errors++;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->not_full, NULL);
+    pthread_cond_init(&r->not_empty, NULL);
+    for (int i = 0; i < RING; i++)
+        r->ring[i].prep = pl_rec_prep_new();
+    pl_arena_init(&r->wrap);
+    pthread_t th;
+    if (pthread_create(&th, NULL, reader_main, r) != 0) {
+        fprintf(stderr, "plumb record: cannot start the reader thread\n");
         return -1;
     }
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    const char *text;
-    size_t len;
-    int rc, status = 0;
-    while ((rc = pl_ci_reader_next(rd, &text, &len, &err)) == 1) {
-        pl_arena_reset(&r->arena);
-        struct pl_err perr = {0};
-        struct pl_json *doc = pl_json_parse(&r->arena, text, len, &perr);
-        if (!doc) {
-            if (r->errors++ < MAX_REPORTED_ERRORS)
-                fprintf(stderr, "%s:%ld: %s\n", name, pl_ci_reader_line(rd), perr.msg);
-            continue;
-        }
-        if (record_doc(r, doc, name, pl_ci_reader_line(rd)) < 0) {
-            status = -1;
+    int status = 0;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->head == r->tail)
+            pthread_cond_wait(&r->not_empty, &r->mu);
+        struct slot *sl = &r->ring[r->tail % RING];
+        pthread_mutex_unlock(&r->mu);
+        if (sl->kind == SLOT_DONE)
             break;
+        if (status == 0 && consume(r, sl) < 0) {
+            status = -1;
+            pthread_mutex_lock(&r->mu);
+            r->stop = true; /* the reader stops at its next slot */
+            pthread_cond_signal(&r->not_full);
+            pthread_mutex_unlock(&r->mu);
         }
-        if (r->progress)
-            show_progress(r, rd, name, false);
+        pthread_mutex_lock(&r->mu);
+        r->tail++;
+        pthread_cond_signal(&r->not_full);
+        bool stopped = r->stop && r->head == r->tail;
+        pthread_mutex_unlock(&r->mu);
+        if (stopped)
+            break;
     }
-    if (rc < 0) {
-        fprintf(stderr, "%splumb record: %s\n", r->progress ? "\n" : "", err.msg);
-        r->errors++;
+    pthread_join(th, NULL);
+    if (flush_batch(r, false) < 0)
         status = -1;
-    }
-    if (r->progress)
-        show_progress(r, rd, name, true);
-    pl_ci_reader_close(rd);
+    for (int i = 0; i < RING; i++)
+        pl_rec_prep_free(r->ring[i].prep);
+    pl_arena_fini(&r->wrap);
+    pthread_cond_destroy(&r->not_full);
+    pthread_cond_destroy(&r->not_empty);
+    pthread_mutex_destroy(&r->mu);
     return status;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: plumb record [--data DIR | --endpoint URL] [options] FILE...|-\n"
+            "\n"
+            "Imports configuration items: JSON Lines, a JSON array, or an AWS ConfigSnapshot /\n"
+            "ConfigHistory file (.gz or not), in any AWS CI dialect. '-' reads stdin.\n"
+            "\n"
+            "  --data DIR        data directory (default ./plumb-data); safe while plumb serve runs\n"
+            "  --endpoint URL    send to a running plumb server instead (not available yet)\n"
+            "  --account ID      account for CIs that carry none (default 123456789012)\n"
+            "  --region NAME     region for CIs that carry none (default us-east-1)\n"
+            "  --all             record every CI, ignoring the partitions' recorders\n"
+            "  --now             stamp CIs with the current time instead of their capture time\n"
+            "  --batch N         CIs per transaction (default %d)\n"
+            "  --quiet           no progress and no summary\n",
+            DEFAULT_BATCH);
 }
 
 int pl_cli_record(int argc, char **argv)
@@ -237,7 +417,7 @@ int pl_cli_record(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     const char *data = "./plumb-data", *endpoint = NULL;
-    struct rec_run r;
+    static struct rec_run r; /* large (the ring); one import per process */
     memset(&r, 0, sizeof r);
     r.opts.mode = PL_REC_MODE_IMPORT;
     r.opts.use_source_time = true;
@@ -305,17 +485,11 @@ int pl_cli_record(int argc, char **argv)
         fprintf(stderr, "plumb record: %s\n", err.msg);
         return 1;
     }
-    pl_arena_init(&r.arena);
     r.progress = !r.quiet && isatty(2);
     r.start_ns = pl_mono_ns();
-    int status = 0;
-    for (int i = optind; i < argc; i++) {
-        if (record_file(&r, argv[i]) < 0 && r.store == NULL)
-            break;
-        if (flush_batch(&r, false) < 0)
-            status = -1;
-    }
-    flush_batch(&r, false);
+    r.files = argv + optind;
+    r.nfiles = argc - optind;
+    int status = run_pipeline(&r);
     double secs = (double)(pl_mono_ns() - r.start_ns) / 1e9;
     int64_t total = r.recorded + r.unchanged + r.skipped + r.stale;
     if (!r.quiet)
@@ -324,7 +498,6 @@ int pl_cli_record(int argc, char **argv)
                 ", errors %" PRId64 " (%.1f s, %.0f CIs/s)\n",
                 r.recorded, r.unchanged, r.skipped + r.stale, r.errors, secs,
                 secs > 0 ? (double)(total + r.errors) / secs : 0.0);
-    pl_arena_fini(&r.arena);
     pl_store_close(r.store);
     return (r.errors || status < 0) ? 1 : 0;
 }

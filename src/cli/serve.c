@@ -7,14 +7,18 @@
 #include "api/app.h"
 #include "cli/commands.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "delivery/delivery.h"
+#include "http/creds.h"
 #include "http/http.h"
 #include "recorder/recorder.h"
+#include "rules/rules.h"
 #include "store/store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +65,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         else if (strcmp(a, "--sns-endpoint") == 0)
             o->delivery.sns_endpoint = v;
         else if (strcmp(a, "--threads") == 0)
-            o->threads = (unsigned)atoi(v);
+            o->threads = (unsigned)strtoul(v, NULL, 10);
         else if (strcmp(a, "--log-level") == 0)
             pl_log_set_level(v);
         else if (strcmp(a, "--fake-clock") == 0)
@@ -86,17 +90,70 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static void housekeeping(struct pl_store *st, int64_t *next_ms)
+/* The main thread's store connection, shared with the /metrics collector (which runs on an
+ * HTTP thread) under a lock. */
+struct shared_store {
+    struct pl_store *st;
+    pthread_mutex_t lock;
+};
+
+/* /metrics: store-level gauges read at scrape time (work pending in the outbox). */
+static void collect_store_metrics(void *ctx)
 {
+    struct shared_store *ss = ctx;
+    struct pl_err err = {0};
+    int64_t pending = 0;
+    pthread_mutex_lock(&ss->lock);
+    if (pl_store_outbox_pending(ss->st, NULL, &pending, &err) == 0)
+        pl_metrics_set("plumb_outbox_pending", NULL, pending);
+    pthread_mutex_unlock(&ss->lock);
+}
+
+static void housekeeping(struct shared_store *ss, int64_t *next_ms)
+{
+    struct pl_store *st = ss->st;
     struct pl_err err = {0};
     int64_t deleted = 0;
     if (pl_now_ms() < *next_ms)
         return;
     *next_ms = pl_now_ms() + 60 * 1000;
-    if (pl_recorder_enforce_retention(st, &deleted, &err) < 0)
+    pthread_mutex_lock(&ss->lock);
+    int rc = pl_recorder_enforce_retention(st, &deleted, &err);
+    pthread_mutex_unlock(&ss->lock);
+    if (rc < 0)
         PL_LOG(WARN, "serve", "retention failed err=\"%s\"", err.msg);
     else if (deleted)
         PL_LOG(INFO, "serve", "retention pruned=%lld", (long long)deleted);
+}
+
+/* Starts the rules engine once the server listens, so Lambda-style functions can call back
+ * (AWS_ENDPOINT_URL) with a key the server accepts: in sigv4 mode the first active key of the
+ * data directory, in open mode the engine's default (the rule's account id). */
+static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16_t port,
+                       struct pl_err *err)
+{
+    char host[256], url[300];
+    uint16_t unused;
+    struct pl_cred *creds = NULL;
+    size_t ncreds = 0;
+    struct pl_rules_options ro = {.store_spec = ho->data_dir};
+    if (pl_http_parse_listen(ho->listen, host, sizeof(host), &unused, err) < 0)
+        return -1;
+    if (!*host || strcmp(host, "0.0.0.0") == 0)
+        pl_strlcpy(host, "127.0.0.1", sizeof(host));
+    snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port);
+    ro.endpoint_url = url;
+    if (ho->auth == PL_HTTP_AUTH_SIGV4 && pl_creds_read(ho->data_dir, &creds, &ncreds, err) < 0)
+        return -1;
+    for (size_t i = 0; i < ncreds; i++)
+        if (!creds[i].revoked) {
+            ro.access_key = creds[i].access_key;
+            ro.secret_key = creds[i].secret;
+            break;
+        }
+    app->rules = pl_rules_start(&ro, err);
+    free(creds);
+    return app->rules ? 0 : -1;
 }
 
 int pl_cli_serve(int argc, char **argv)
@@ -146,7 +203,12 @@ int pl_cli_serve(int argc, char **argv)
     if (pl_http_announce(stdout, &ho, pl_http_server_port(http), &err) < 0)
         goto out;
     fflush(stdout);
+    if (start_rules(&app, &ho, pl_http_server_port(http), &err) < 0)
+        goto out;
 
+    struct shared_store ss = {.st = st, .lock = PTHREAD_MUTEX_INITIALIZER};
+    pl_metrics_help("plumb_outbox_pending", "work items (evaluations, notifications) not done yet");
+    pl_metrics_on_render(collect_store_metrics, &ss);
     int64_t next_housekeeping = 0;
     for (;;) {
         struct timespec ts = {1, 0};
@@ -155,14 +217,16 @@ int pl_cli_serve(int argc, char **argv)
             PL_LOG(INFO, "serve", "signal=%d stopping", sig);
             break;
         }
-        housekeeping(st, &next_housekeeping);
+        housekeeping(&ss, &next_housekeeping);
     }
+    pl_metrics_on_render_remove(collect_store_metrics, &ss);
     rc = 0;
 out:
     if (err.code)
         fprintf(stderr, "plumb serve: %s\n", err.msg);
     pl_http_server_stop(http);
     if (app_ok) {
+        pl_rules_stop(app.rules);
         pl_delivery_stop(app.delivery);
         pl_app_fini(&app);
     }

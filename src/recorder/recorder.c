@@ -118,6 +118,84 @@ bool pl_recorder_in_group(const struct pl_rec_state *st, const char *t, const ch
     return true;
 }
 
+/* ---- preparation: everything that needs no store ---- */
+
+struct pl_rec_prep {
+    struct pl_arena arena; /* the input tree, the normalised CI, strings */
+    struct pl_ci ci;
+    const char *account, *region;
+    char hash[65];
+    struct pl_rec_enc enc;
+    struct pl_buf scratch; /* canonical pieces (recorder_int.h) */
+    struct pl_buf body;    /* the stored body, made here so the store thread only writes */
+    bool ready;
+};
+
+struct pl_rec_prep *pl_rec_prep_new(void)
+{
+    struct pl_rec_prep *p = pl_xcalloc(1, sizeof *p);
+    pl_arena_init(&p->arena);
+    p->arena.block_size = 256 * 1024; /* a typical CI fits: reset keeps it */
+    pl_buf_init(&p->scratch, PL_BUF_NOLIMIT);
+    pl_buf_init(&p->body, PL_BUF_NOLIMIT);
+    return p;
+}
+
+void pl_rec_prep_free(struct pl_rec_prep *p)
+{
+    if (!p)
+        return;
+    pl_arena_fini(&p->arena);
+    pl_buf_fini(&p->scratch);
+    pl_buf_fini(&p->body);
+    free(p);
+}
+
+struct pl_arena *pl_rec_prep_arena(struct pl_rec_prep *p)
+{
+    return &p->arena;
+}
+
+void pl_rec_prep_reset(struct pl_rec_prep *p)
+{
+    pl_arena_reset(&p->arena);
+    p->ready = false;
+}
+
+static void resolve_partition(const struct pl_rec_opts *o, const struct pl_ci *ci,
+                              const char **account, const char **region)
+{
+    *account = o->account ? o->account
+               : ci->account ? ci->account
+               : o->default_account ? o->default_account
+                                    : DEFAULT_ACCOUNT;
+    *region = o->region ? o->region
+              : ci->region ? ci->region
+              : o->default_region ? o->default_region
+                                  : DEFAULT_REGION;
+}
+
+/* Fills p from an already normalised ci (borrowed: it must outlive p's use). */
+static void prepare_ci(struct pl_rec_prep *p, const struct pl_rec_opts *o, const struct pl_ci *ci)
+{
+    p->ci = *ci;
+    resolve_partition(o, ci, &p->account, &p->region);
+    pl_rec__hash(&p->ci, &p->scratch, &p->enc, p->hash);
+    pl_rec__body(&p->ci, p->account, p->region, &p->scratch, &p->enc, &p->body);
+    p->ready = true;
+}
+
+int pl_rec_prepare(struct pl_rec_prep *p, const struct pl_rec_opts *o, const struct pl_json *in,
+                   struct pl_err *err)
+{
+    p->ready = false;
+    struct pl_ci ci;
+    if (pl_ci_normalize(&p->arena, in, &ci, err) < 0)
+        return -1;
+    prepare_ci(p, o, &ci);
+    return 0;
+}
+
 /* ---- the recording core ---- */
 
 struct part_cache {
@@ -130,7 +208,8 @@ struct pl_rec_batch {
     struct pl_rec_opts opts;
     struct pl_arena tmp;   /* per CI */
     struct pl_arena state; /* cached recorder states, batch lifetime */
-    struct pl_buf body, scratch, diff, payload;
+    struct pl_buf diff, payload;
+    struct pl_rec_prep *prep; /* for pl_rec_batch_add / observe (created on first use) */
     struct part_cache parts[MAX_CACHED_PARTS];
     int nparts;
     bool failed, own_tx;
@@ -145,8 +224,6 @@ static void batch_init(struct pl_rec_batch *b, struct pl_store *s, const struct 
     pl_arena_init(&b->tmp);
     b->tmp.block_size = 1 << 20; /* one CI fits: reset keeps it, no malloc per CI */
     pl_arena_init(&b->state);
-    pl_buf_init(&b->body, PL_BUF_NOLIMIT);
-    pl_buf_init(&b->scratch, PL_BUF_NOLIMIT);
     pl_buf_init(&b->diff, PL_BUF_NOLIMIT);
     pl_buf_init(&b->payload, PL_BUF_NOLIMIT);
 }
@@ -155,8 +232,7 @@ static void batch_fini(struct pl_rec_batch *b)
 {
     pl_arena_fini(&b->tmp);
     pl_arena_fini(&b->state);
-    pl_buf_fini(&b->body);
-    pl_buf_fini(&b->scratch);
+    pl_rec_prep_free(b->prep);
     pl_buf_fini(&b->diff);
     pl_buf_fini(&b->payload);
 }
@@ -188,22 +264,18 @@ static int not_recorded(struct pl_rec_result *res, enum pl_rec_outcome o, const 
     return 0;
 }
 
-/* Records ci within b's transaction. Returns 0 (res filled), -1 for a bad CI, -2 when the
- * store failed (the transaction must be rolled back). */
-static int record(struct pl_rec_batch *b, const struct pl_ci *ci, struct pl_rec_result *res,
+/* Records the prepared CI p within b's transaction. Returns 0 (res filled), -1 for a bad CI,
+ * -2 when the store failed (the transaction must be rolled back). */
+static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_result *res,
                   struct pl_err *err)
 {
     struct pl_arena *a = &b->tmp;
     const struct pl_rec_opts *o = &b->opts;
+    const struct pl_ci *ci = &p->ci;
+    const char *account = p->account, *region = p->region;
+    const char *hash = p->hash;
+    pl_arena_reset(a);
     memset(res, 0, sizeof *res);
-    const char *account = o->account ? o->account
-                          : ci->account ? ci->account
-                          : o->default_account ? o->default_account
-                                               : DEFAULT_ACCOUNT;
-    const char *region = o->region ? o->region
-                         : ci->region ? ci->region
-                         : o->default_region ? o->default_region
-                                             : DEFAULT_REGION;
     pl_strlcpy(res->account, account, sizeof res->account);
     pl_strlcpy(res->region, region, sizeof res->region);
 
@@ -227,10 +299,6 @@ static int record(struct pl_rec_batch *b, const struct pl_ci *ci, struct pl_rec_
         if (st->exists && !pl_recorder_in_group(st, ci->resource_type, &why))
             return not_recorded(res, PL_REC_NOT_RECORDED, why);
     }
-
-    char hash[65];
-    struct pl_rec_enc enc;
-    pl_rec__hash(ci, &b->scratch, &enc, hash);
 
     struct pl_resource cur;
     int found = pl_store_resource_get(b->s, account, region, ci->resource_type, ci->resource_id,
@@ -278,8 +346,6 @@ static int record(struct pl_rec_batch *b, const struct pl_ci *ci, struct pl_rec_
     pl_buf_reset(&b->diff);
     pl_json_write(&b->diff, diff, PL_JSON_COMPACT);
 
-    if (pl_rec__body(ci, account, region, &b->scratch, &enc, &b->body) < 0)
-        return pl_fail(err, PL_E_INTERNAL, "cannot render CI body");
     struct pl_ci_row row = {
         .account = account,
         .region = region,
@@ -289,8 +355,8 @@ static int record(struct pl_rec_batch *b, const struct pl_ci *ci, struct pl_rec_
         .status = status,
         .capture_ms = capture,
         .state_id = state_id,
-        .body = b->body.data,
-        .body_len = b->body.len,
+        .body = pl_buf_cstr(&p->body),
+        .body_len = p->body.len,
         .diff = b->diff.data,
         .diff_len = b->diff.len,
     };
@@ -331,12 +397,14 @@ struct pl_rec_batch *pl_rec_batch_begin(struct pl_store *s, const struct pl_rec_
     return b;
 }
 
-static int batch_add_ci(struct pl_rec_batch *b, const struct pl_ci *ci,
-                        struct pl_rec_result *res, struct pl_err *err)
+static int batch_add_prep(struct pl_rec_batch *b, struct pl_rec_prep *p,
+                          struct pl_rec_result *res, struct pl_err *err)
 {
     if (b->failed)
         return pl_fail(err, PL_E_INTERNAL, "recorder: the batch has failed");
-    int rc = record(b, ci, res, err);
+    if (!p->ready)
+        return pl_fail(err, PL_E_INTERNAL, "recorder: CI not prepared");
+    int rc = record(b, p, res, err);
     if (rc == -2) {
         b->failed = true;
         return -1;
@@ -344,15 +412,29 @@ static int batch_add_ci(struct pl_rec_batch *b, const struct pl_ci *ci,
     return rc;
 }
 
+static struct pl_rec_prep *own_prep(struct pl_rec_batch *b)
+{
+    if (!b->prep)
+        b->prep = pl_rec_prep_new();
+    pl_rec_prep_reset(b->prep);
+    return b->prep;
+}
+
 int pl_rec_batch_add(struct pl_rec_batch *b, const struct pl_json *in,
                      struct pl_rec_result *res, struct pl_err *err)
 {
-    pl_arena_reset(&b->tmp);
     memset(res, 0, sizeof *res);
-    struct pl_ci ci;
-    if (pl_ci_normalize(&b->tmp, in, &ci, err) < 0)
+    struct pl_rec_prep *p = own_prep(b);
+    if (pl_rec_prepare(p, &b->opts, in, err) < 0)
         return -1;
-    return batch_add_ci(b, &ci, res, err);
+    return batch_add_prep(b, p, res, err);
+}
+
+int pl_rec_batch_add_prepared(struct pl_rec_batch *b, struct pl_rec_prep *p,
+                              struct pl_rec_result *res, struct pl_err *err)
+{
+    memset(res, 0, sizeof *res);
+    return batch_add_prep(b, p, res, err);
 }
 
 int pl_rec_batch_commit(struct pl_rec_batch *b, struct pl_err *err)
@@ -389,7 +471,9 @@ int pl_recorder_observe_ci(struct pl_store *s, const struct pl_rec_opts *opts,
     int rc = -1;
     if (pl_store_begin(s, err) < 0)
         goto out;
-    rc = record(&b, ci, res, err);
+    struct pl_rec_prep *p = own_prep(&b);
+    prepare_ci(p, &b.opts, ci);
+    rc = record(&b, p, res, err);
     if (rc < 0) {
         pl_store_rollback(s);
         rc = -1;

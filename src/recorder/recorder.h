@@ -153,6 +153,23 @@ int pl_rec_batch_add(struct pl_rec_batch *b, const struct pl_json *ci,
 int pl_rec_batch_commit(struct pl_rec_batch *b, struct pl_err *err); /* frees b */
 void pl_rec_batch_abort(struct pl_rec_batch *b);                     /* frees b; NULL fine */
 
+/* Two-stage recording, for bulk import on two cores: pl_rec_prepare does everything that
+ * needs no store (normalise, resolve the partition with opts — the batch's —, hash and encode
+ * the body) and may run on another thread; pl_rec_batch_add_prepared does the rest on the
+ * batch's thread. A prep owns an arena: parse the input document into
+ * pl_rec_prep_arena(p) so that it lives as long as the prep; pl_rec_prep_reset before reuse. */
+struct pl_rec_prep;
+struct pl_rec_prep *pl_rec_prep_new(void);
+void pl_rec_prep_free(struct pl_rec_prep *p); /* NULL is fine */
+struct pl_arena *pl_rec_prep_arena(struct pl_rec_prep *p);
+void pl_rec_prep_reset(struct pl_rec_prep *p);
+/* 0, or -1 with err (PL_E_VALIDATION) for a CI that cannot be normalised. */
+int pl_rec_prepare(struct pl_rec_prep *p, const struct pl_rec_opts *opts, const struct pl_json *in,
+                   struct pl_err *err);
+/* As pl_rec_batch_add, for a prepared CI. */
+int pl_rec_batch_add_prepared(struct pl_rec_batch *b, struct pl_rec_prep *p,
+                              struct pl_rec_result *res, struct pl_err *err);
+
 /* The recorder state of a partition as the recorder sees it (for the API layer too). */
 struct pl_rec_state {
     bool exists, running;
