@@ -9,6 +9,7 @@
 # stdout and stderr are flushed before each response, so plumb can attribute them. The process
 # may be asked for one event (cold) or many (warm); handlers cannot tell the difference except
 # through module globals, exactly as on Lambda.
+import importlib.abc
 import importlib.util
 import json
 import os
@@ -48,6 +49,50 @@ def error_object(exc, error_type=None):
             for f in tb
         ],
     }
+
+
+class EndpointPatch(importlib.abc.MetaPathFinder):
+    """botocore before 1.31 (Debian 12 ships 1.29) ignores AWS_ENDPOINT_URL and
+    AWS_ENDPOINT_URL_<SERVICE>, so an unchanged handler would call the real AWS. When a handler
+    imports botocore.session, this teaches Session.create_client to read them, as newer
+    versions do. It costs nothing for handlers that never import boto3."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_and_patch(module):
+            exec_module(module)
+            patch_create_client(module)
+
+        spec.loader.exec_module = exec_and_patch
+        return spec
+
+
+def patch_create_client(session_module):
+    import botocore
+
+    version = tuple(int(x) for x in botocore.__version__.split(".")[:2])
+    if version >= (1, 31) and os.environ.get("PLUMB_PATCH_BOTOCORE") != "1":
+        return
+    original = session_module.Session.create_client
+    special = {"config": "CONFIG_SERVICE"}
+
+    def create_client(self, service_name, *args, **kwargs):
+        if len(args) < 5 and kwargs.get("endpoint_url") is None:
+            suffix = special.get(service_name, service_name.upper().replace("-", "_"))
+            url = os.environ.get("AWS_ENDPOINT_URL_" + suffix) or \
+                os.environ.get("AWS_ENDPOINT_URL")
+            if url:
+                kwargs["endpoint_url"] = url
+        return original(self, service_name, *args, **kwargs)
+
+    session_module.Session.create_client = create_client
 
 
 def load_handler(path, function):
@@ -98,6 +143,7 @@ def main():
     path, function = sys.argv[1], sys.argv[2]
     sock = socket.socket(fileno=3)
     reader = sock.makefile("rb")
+    sys.meta_path.insert(0, EndpointPatch())
     handler, init_error = load_handler(path, function)
     while True:
         line = reader.readline()

@@ -561,6 +561,37 @@ static void test_boto3_put_evaluations(void)
     pl_fn_runner_free(r);
 }
 
+/* botocore < 1.31 ignores AWS_ENDPOINT_URL*; the bootstrap teaches it. Simulated on a newer
+ * botocore: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns its own support off, and
+ * PLUMB_PATCH_BOTOCORE forces the patch, so only the patch can route the call to plumb. */
+static void test_old_botocore_endpoint_patch(void)
+{
+    static const char *const extra[] = {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true",
+                                        "PLUMB_PATCH_BOTOCORE=1", NULL};
+    struct pl_fn_env e = env;
+    e.extra = extra;
+    struct pl_fn_runner *r = runner(1, true);
+    struct pl_fn fn = mk(PL_FN_PYTHON, "fn_required_tags.py:lambda_handler", 60);
+    static const char event[] =
+        "{\"invokingEvent\":\"{\\\"configurationItem\\\":{\\\"resourceType\\\":"
+        "\\\"AWS::EC2::Instance\\\",\\\"resourceId\\\":\\\"i-patched\\\","
+        "\\\"configurationItemStatus\\\":\\\"OK\\\",\\\"tags\\\":{},"
+        "\\\"configurationItemCaptureTime\\\":\\\"2026-01-01T00:00:00.000Z\\\"}}\","
+        "\"ruleParameters\":\"{}\",\"resultToken\":\"patched-token\"}";
+    struct pl_fn_result res;
+    struct pl_err err = {0};
+    T_OK(pl_fn_invoke(r, &fn, &e, event, strlen(event), &res, &err) == 0);
+    T_OK(res.ok);
+    if (!res.ok)
+        fprintf(stderr, "%s: %s\n%s\n", res.error_type, res.error_message, res.logs);
+    pl_fn_result_fini(&res);
+    size_t len;
+    char *log = pl_read_file(server_log, 1 << 20, &len);
+    T_OK(log && strstr(log, "patched-token") && strstr(log, "i-patched"));
+    free(log);
+    pl_fn_runner_free(r);
+}
+
 int main(void)
 {
     fn_server_start(&srv);
@@ -576,6 +607,7 @@ int main(void)
     T_RUN(test_async);
     T_RUN(test_bad_arguments);
     T_RUN(test_boto3_put_evaluations);
+    T_RUN(test_old_botocore_endpoint_patch);
     fn_server_stop(&srv);
     return T_EXIT();
 }
