@@ -185,7 +185,8 @@ static void yaml_scalar(struct pl_buf *b, const struct guard_val *v)
     static const char *const special[] = {"true", "false", "null", "~", "yes", "no", "on", "off"};
     for (size_t i = 0; i < v->n && plain; i++) {
         char c = v->s[i];
-        if (c == ':' || c == '#' || c == '\n' || c == '"' || c == '\'' || c == '\\' ||
+        char nx = i + 1 < v->n ? v->s[i + 1] : ' ';
+        if ((c == ':' && nx == ' ') || (c == '#' && i > 0 && v->s[i - 1] == ' ') ||
             (unsigned char)c < 0x20)
             plain = false;
         if (i == 0 && strchr("-?[]{},&*!|>%@` ", c))
@@ -725,7 +726,7 @@ static int run_spec(struct guard_rules *rules, const char *rpath, const char *tp
     }
     if (f != FMT_SINGLE) {
         struct guard_val *top = guard__val_new(&a, GV_MAP);
-        mset(&a, top, "rule_file", vstr(&a, base_name(rpath)));
+        mset(&a, top, "rule_file", vstr(&a, rpath));
         mset(&a, top, "test_cases", cases);
         emit(top, f);
     }
