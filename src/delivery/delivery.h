@@ -16,19 +16,21 @@
  *     the file is written by the worker (as AWS does, asynchronously).
  *   - DescribeDeliveryChannelStatus: pl_delivery_status_json() for each channel.
  *
- * Outbox rows consumed (written in the same transaction as the change they announce; see
- * docs/delivery.md "Outbox contract"). Each row's (account, region) picks the channel, whose
- * snsTopicARN picks the receivers; rows of a partition without channel or topic are dropped.
- *   options.ci_kind (default "ci_recorded", the recorder's row) {"seq": N, ...}: the CI row N
- *       and its stored diff → ConfigurationItemChangeNotification (oversized: summary + file);
- *       or {"configurationItem": CI (any dialect), "configurationItemDiff": {...}|null}.
- *   "delivery_compliance"    the ComplianceChangeNotification fields (awsAccountId,
+ * Change notifications: by default the worker follows config_items from a per-channel cursor
+ * (set at pl_delivery_channel_put; CI rows are written in the same transaction as the
+ * recorder's "ci_recorded" outbox row, which the rules engine consumes). Outbox rows consumed
+ * (written in the same transaction as the change they announce; docs/delivery.md "Outbox
+ * contract"); each row's (account, region) picks the channel, whose snsTopicARN picks the
+ * receivers; rows of a partition without channel or topic are dropped:
+ *   "delivery.compliance"    the ComplianceChangeNotification fields (awsAccountId,
  *       configRuleName, configRuleARN, resourceType, resourceId, awsRegion,
  *       newEvaluationResult, oldEvaluationResult) → ComplianceChangeNotification
- *   "delivery_rules_started" {"configRuleNames": [...]} → ConfigRulesEvaluationStarted
+ *   "delivery.rules_started" {"configRuleNames": [...]} → ConfigRulesEvaluationStarted
+ *   options.ci_kind, only when set: {"seq": N, ...} (the CI row N and its stored diff) or
+ *       {"configurationItem": CI, "configurationItemDiff": {...}|null} → change notification
+ *       (then the config_items cursor is not used)
  *   "delivery_snapshot", "delivery_msg": delivery's own (DeliverConfigSnapshot requests and
  *       snapshot/history lifecycle messages).
- *
  * Thread safety: all functions taking a struct pl_delivery may be called from any thread.
  */
 #ifndef PL_DELIVERY_DELIVERY_H
@@ -47,9 +49,9 @@ struct pl_delivery;
 struct pl_delivery_options {
     const char *data_dir;     /* the data directory (required) */
     const char *store_spec;   /* pl_store_open spec; NULL: data_dir */
-    /* Outbox kind of CI notifications; NULL: "ci_recorded". Once another consumer (rules)
-     * claims "ci_recorded" too, the recorder writes a second row "delivery_ci" and serve
-     * sets this to "delivery_ci". */
+    /* Outbox kind carrying CI notifications (e.g. "delivery.ci" if the recorder writes one row
+     * per consumer; needed on PostgreSQL, whose sequences are not commit-ordered); NULL: follow
+     * config_items from a cursor (SQLite). */
     const char *ci_kind;
     const char *delivery_dir; /* --delivery-dir: local buckets root; NULL: DATA/buckets */
     const char *s3_endpoint;  /* --s3-endpoint URL: S3-compatible target; NULL: local dir */
@@ -83,8 +85,9 @@ void pl_delivery_stop(struct pl_delivery *d);
 int pl_delivery_check_channel(struct pl_delivery *d, const char *account, const char *region,
                               const struct pl_json *channel, struct pl_err *err);
 
-/* The channel of (account, region) was stored (created or replaced) / deleted. Schedules the
- * next snapshot and history deliveries; status survives a replace, not a delete. */
+/* The channel of (account, region) was stored (created or replaced) / deleted. A new channel
+ * gets its schedule and its CI cursor here (CIs recorded from now on are announced); status
+ * survives a replace, not a delete. */
 int pl_delivery_channel_put(struct pl_delivery *d, const char *account, const char *region,
                             const struct pl_json *channel, struct pl_err *err);
 int pl_delivery_channel_delete(struct pl_delivery *d, const char *account, const char *region,

@@ -2,9 +2,9 @@
  *
  * One thread (or pl_delivery_tick() in tests) does all delivery work, each tick bounded:
  *   1. outbox rows of delivery's kinds, oldest first, at most `batch` per kind:
- *        ci kind (default "ci_recorded")  {"seq":N,...}  → ConfigurationItemChangeNotification
- *        "delivery_compliance"   → ComplianceChangeNotification
- *        "delivery_rules_started"→ ConfigRulesEvaluationStarted
+ *        "delivery.compliance"   → ComplianceChangeNotification
+ *        "delivery.rules_started"→ ConfigRulesEvaluationStarted
+ *        options.ci_kind, when set: {"seq":N,...} → ConfigurationItemChangeNotification
  *        "delivery_msg"          → a message built by delivery itself (snapshot/history events)
  *        "delivery_snapshot"     → an on-demand snapshot (DeliverConfigSnapshot)
  *      A notification goes to the partition channel's snsTopicARN: SNS Publish when
@@ -12,7 +12,12 @@
  *      failure puts the row back and blocks the topic until its backoff expires, so later rows
  *      of the same topic wait behind it: order per resource (indeed per topic) is kept, and
  *      delivery is at-least-once (a crash between send and complete resends).
- *   2. per channel: periodic snapshot at deliveryFrequency, history every 6 hours, each
+ *   2. per channel with a topic, unless ci_kind is set: the CI stream. The CI rows appended
+ *      after the channel's cursor (config_items.seq, written in the same transaction as the
+ *      recorder's outbox row, and in commit order on SQLite) become change notifications;
+ *      the cursor is saved after the tick, so a crash resends at most one tick's messages.
+ *      ("ci_recorded" itself belongs to the rules engine; see delivery.h.)
+ *   3. per channel: periodic snapshot at deliveryFrequency, history every 6 hours, each
  *      retried with backoff on failure, with status kept in the store object
  *      (PL_KIND_CHANNEL_STATUS, name = channel name) that DescribeDeliveryChannelStatus reads.
  * Only the worker writes status objects. The worker and API calls use their own store
@@ -36,8 +41,9 @@
 #define BACKOFF_MAX_MS  (300 * 1000LL)
 #define KIND_SNAPSHOT   "delivery_snapshot"
 #define KIND_MSG        "delivery_msg"
-#define KIND_COMPLIANCE "delivery_compliance"
-#define KIND_RULES      "delivery_rules_started"
+#define KIND_COMPLIANCE "delivery.compliance"
+#define KIND_RULES      "delivery.rules_started"
+#define GAP_PROBE       64 /* absent CI rows skipped before the stream stops at the end */
 #define MAX_TOPICS      256
 
 struct topic_state {
@@ -82,7 +88,8 @@ struct dinfo {
 struct dstate {
     int exists;
     struct dinfo snap, hist, stream;
-    int64_t freq_ms, hist_seq;
+    int64_t freq_ms, hist_seq, stream_seq;
+    char topic[300]; /* the topic the stream cursor belongs to */
 };
 
 static void info_load(const struct pl_json *j, struct dinfo *d)
@@ -134,6 +141,9 @@ static int state_load(struct pl_store *s, const char *acct, const char *region, 
         info_load(pl_json_get(j, "stream"), &st->stream);
         pl_json_i64(pl_json_get(j, "frequencyMs"), &st->freq_ms);
         pl_json_i64(pl_json_get(j, "historySeq"), &st->hist_seq);
+        pl_json_i64(pl_json_get(j, "streamSeq"), &st->stream_seq);
+        const char *t = pl_json_get_str(j, "topic");
+        pl_strlcpy(st->topic, t ? t : "", sizeof st->topic);
     }
     pl_arena_fini(&a);
     return r < 0 ? -1 : 0;
@@ -150,6 +160,8 @@ static int state_save(struct pl_store *s, const char *acct, const char *region, 
     pl_json_set(&a, o, "stream", info_save(&a, &st->stream));
     pl_json_set_i64(&a, o, "frequencyMs", st->freq_ms);
     pl_json_set_i64(&a, o, "historySeq", st->hist_seq);
+    pl_json_set_i64(&a, o, "streamSeq", st->stream_seq);
+    pl_json_set_str(&a, o, "topic", st->topic);
     const char *text = pl_json_dump(&a, o, PL_JSON_COMPACT);
     int rc = pl_store_obj_put(s, acct, region, PL_KIND_CHANNEL_STATUS, name, text, strlen(text),
                               err);
@@ -335,7 +347,7 @@ static int build_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_
     int64_t now = pl_now_ms(), seq;
     if (!p)
         return 1; /* malformed row: nothing anyone could send */
-    if (strcmp(it->kind, d->ci_kind) == 0) {
+    if (d->ci_kind && strcmp(it->kind, d->ci_kind) == 0) {
         struct pl_json *diff = pl_json_get(p, "configurationItemDiff"), *ci;
         if (pl_json_i64(pl_json_get(p, "seq"), &seq) == 0) {
             struct pl_ci_row row;
@@ -511,24 +523,118 @@ static int run_history(struct pl_delivery *d, const struct chan *c, struct dstat
     return rc;
 }
 
-/* Periodic work of one channel. Returns the number of deliveries run. */
+/* Fills the schedule and cursors of a channel seen for the first time (or whose frequency or
+ * topic changed): next snapshot one period ahead, history 6 h ahead, cursors at the newest CI
+ * (nothing recorded before the channel is announced). Returns 1 when st changed. */
+static int state_init(struct pl_store *s, const struct chan *c, struct dstate *st, int64_t now,
+                      struct pl_err *err)
+{
+    int changed = 0;
+    const char *topic = c->topic ? c->topic : "";
+    int64_t max = -1;
+    if ((st->hist.next == 0 || strcmp(st->topic, topic) != 0) &&
+        pl_dstore_max_seq(s, &max, err) != 0)
+        return -1;
+    if (st->hist.next == 0) {
+        st->hist.next = now + HISTORY_MS;
+        st->hist_seq = max;
+        changed = 1;
+    }
+    if (st->freq_ms != c->freq_ms) {
+        st->freq_ms = c->freq_ms;
+        st->snap.next = now + c->freq_ms;
+        changed = 1;
+    }
+    if (strcmp(st->topic, topic) != 0) {
+        pl_strlcpy(st->topic, topic, sizeof st->topic);
+        st->stream_seq = max;
+        changed = 1;
+    }
+    return changed;
+}
+
+/* Sends m to the channel's topic under the topic's backoff. 0 sent (or nowhere to send), -1
+ * failed (the topic is blocked until its retry time; err says why). */
+static int send_topic(struct pl_delivery *d, struct pl_arena *a, const struct chan *c,
+                      struct topic_state *ts, const struct pl_dmsg *m, struct pl_err *err)
+{
+    int r = send_msg(d, a, m, c->topic, err);
+    if (r >= 0) {
+        ts->failures = 0;
+        ts->blocked_until = 0;
+        return 0;
+    }
+    ts->blocked_until = pl_now_ms() + pl_delivery_backoff_ms(++ts->failures);
+    return -1;
+}
+
+/* The CI stream of one channel: CI rows after st->stream_seq, at most `batch` messages.
+ * Returns the number sent. */
+static int stream_tick(struct pl_delivery *d, const struct chan *c, struct dstate *st)
+{
+    if (!c->topic || d->ci_kind)
+        return 0;
+    struct topic_state *ts = topic_get(d, c->topic);
+    if (ts->blocked_until > pl_now_ms())
+        return 0;
+    struct pl_arena a;
+    int sent = 0, misses = 0, failed = 0;
+    struct pl_err err = {0};
+    pl_arena_init(&a);
+    for (int64_t seq = st->stream_seq + 1; sent < d->batch && misses < GAP_PROBE; seq++) {
+        struct pl_ci_row row;
+        struct pl_dmsg m;
+        struct pl_json *diff, *ci;
+        pl_arena_reset(&a);
+        int r = pl_store_ci_get(d->ws, seq, &a, &row, &err);
+        if (r <= 0) {
+            if (r < 0)
+                break;
+            misses++;
+            continue;
+        }
+        misses = 0;
+        if (strcmp(row.account, c->acct) == 0 && strcmp(row.region, c->region) == 0) {
+            if (!(ci = pl_dstore_render(&a, &row, &diff, &err))) {
+                PL_LOG(ERROR, "delivery", "seq=%lld render failed err=%s", (long long)seq,
+                       err.msg);
+            } else {
+                pl_dmsg_ci_change(&a, ci, diff, pl_now_ms(), &m);
+                maybe_oversized(d, &a, c, ci, &m);
+                if (send_topic(d, &a, c, ts, &m, &err) != 0) {
+                    failed = 1;
+                    break;
+                }
+                sent++;
+            }
+        }
+        st->stream_seq = seq;
+    }
+    pl_arena_fini(&a);
+    if (failed) {
+        PL_LOG(WARN, "delivery", "topic=%s failures=%d retry_in_ms=%lld err=%s", c->topic,
+               ts->failures, (long long)(ts->blocked_until - pl_now_ms()), err.msg);
+        info_fail(&st->stream, &err, pl_now_ms());
+    } else if (sent && strcmp(st->stream.status, "SUCCESS") != 0) {
+        info_ok(&st->stream, pl_now_ms());
+    }
+    return sent + failed;
+}
+
+/* Periodic work of one channel. Returns the number of deliveries and messages. */
 static int channel_tick(struct pl_delivery *d, const struct chan *c, struct pl_err *err)
 {
     struct dstate st;
     int64_t now = pl_now_ms();
-    int done = 0;
     if (!c->bucket || state_load(d->ws, c->acct, c->region, c->name, &st, err) != 0)
         return c->bucket ? -1 : 0;
-    if (st.hist.next == 0 || st.freq_ms != c->freq_ms) { /* new channel or new frequency */
-        if (st.hist.next == 0) {
-            st.hist.next = now + HISTORY_MS;
-            if (pl_dstore_max_seq(d->ws, &st.hist_seq, err) != 0)
-                return -1;
-        }
-        st.freq_ms = c->freq_ms;
-        st.snap.next = now + c->freq_ms;
-        return state_save(d->ws, c->acct, c->region, c->name, &st, err);
-    }
+    int64_t cursor = st.stream_seq;
+    int done = state_init(d->ws, c, &st, now, err);
+    if (done < 0)
+        return -1;
+    if (done) /* new schedule: nothing is due yet */
+        return state_save(d->ws, c->acct, c->region, c->name, &st, err) < 0 ? -1 : 0;
+    done = stream_tick(d, c, &st);
     if (now >= st.snap.next) {
         char sid[37];
         pl_uuid(sid);
@@ -543,7 +649,8 @@ static int channel_tick(struct pl_delivery *d, const struct chan *c, struct pl_e
         st.hist.next = rc == 0 || retry > now + HISTORY_MS ? now + HISTORY_MS : retry;
         done++;
     }
-    if (done && state_save(d->ws, c->acct, c->region, c->name, &st, err) != 0)
+    if ((done || st.stream_seq != cursor) &&
+        state_save(d->ws, c->acct, c->region, c->name, &st, err) != 0)
         return -1;
     return done;
 }
@@ -624,9 +731,9 @@ out:
 
 int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err)
 {
-    const char *kinds[] = {KIND_SNAPSHOT, d->ci_kind, KIND_COMPLIANCE, KIND_RULES, KIND_MSG};
+    const char *kinds[] = {KIND_SNAPSHOT, KIND_COMPLIANCE, KIND_RULES, KIND_MSG, d->ci_kind};
     int total = 0;
-    for (size_t i = 0; i < PL_ARRAY_LEN(kinds); i++) {
+    for (size_t i = 0; i < PL_ARRAY_LEN(kinds) && kinds[i]; i++) {
         int n = drain_kind(d, kinds[i], err);
         if (n < 0)
             return -1;
@@ -635,10 +742,11 @@ int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err)
     int n = channels_tick(d, err);
     if (n < 0)
         return -1;
+    total += n;
     /* lifecycle messages queued by this tick's deliveries go out in the same tick */
     if (n > 0 && (n = drain_kind(d, KIND_MSG, err)) > 0)
         total += n;
-    return total + (n > 0 ? n : 0);
+    return total;
 }
 
 static void *worker_main(void *arg)
@@ -699,7 +807,7 @@ struct pl_delivery *pl_delivery_start(struct pl_store *store, const struct pl_de
     pthread_cond_init(&d->cv, NULL);
     d->data_dir = pl_xstrdup(o->data_dir);
     d->spec = pl_xstrdup(o->store_spec ? o->store_spec : o->data_dir);
-    d->ci_kind = pl_xstrdup(o->ci_kind ? o->ci_kind : PL_OUTBOX_CI_RECORDED);
+    d->ci_kind = o->ci_kind ? pl_xstrdup(o->ci_kind) : NULL;
     d->tick_ms = o->tick_ms > 0 ? o->tick_ms : 1000;
     d->batch = o->batch > 0 ? o->batch : 256;
     d->ak = opt_or_env(o->access_key, "AWS_ACCESS_KEY_ID");
@@ -796,8 +904,26 @@ int pl_delivery_check_channel(struct pl_delivery *d, const char *account, const 
 int pl_delivery_channel_put(struct pl_delivery *d, const char *account, const char *region,
                             const struct pl_json *channel, struct pl_err *err)
 {
+    if (!d)
+        return 0;
+    struct dstate st;
+    struct chan c;
+    struct pl_obj o = {.account = account, .region = region,
+                       .name = pl_json_get_str(channel, "name")};
+    int rc = -1;
+    if (!o.name)
+        return 0;
+    chan_from_json(&c, &o, channel);
+    pthread_mutex_lock(&d->amu);
+    /* the cursors start here, so CIs recorded before the worker's next tick are announced;
+     * an existing status (a replaced channel) is the worker's to update */
+    if (state_load(d->as, account, region, o.name, &st, err) == 0) {
+        int r = st.exists ? 0 : state_init(d->as, &c, &st, pl_now_ms(), err);
+        rc = r > 0 ? state_save(d->as, account, region, o.name, &st, err) : r;
+    }
+    pthread_mutex_unlock(&d->amu);
     pl_delivery_kick(d); /* the worker picks the channel (and a new frequency) up */
-    return 0;
+    return rc;
 }
 
 int pl_delivery_channel_delete(struct pl_delivery *d, const char *account, const char *region,

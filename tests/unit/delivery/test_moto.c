@@ -259,6 +259,9 @@ static void test_worker_s3_sns(void)
          0);
     T_EQ(pl_store_obj_put(s, ACCT, "us-east-1", PL_KIND_CHANNEL, "default", ch, strlen(ch), &e2),
          0);
+    T_EQ(pl_delivery_channel_put(d, ACCT, "us-east-1", pl_json_parse(&A, ch, strlen(ch), &e2),
+                                 &e2),
+         0);
     struct pl_rec_opts ro = {.mode = PL_REC_MODE_ALL, .account = ACCT, .region = "us-east-1"};
     const char *ci = "{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"b1\","
                      "\"configuration\":{\"versioning\":\"Enabled\"}}";
