@@ -5,13 +5,15 @@
  * a clear 400 UnknownOperationException saying plumb does not serve them yet, never a 5xx. */
 #include "api/api_int.h"
 #include "api/model.h"
+#include "api/ops_rules.h"
 #include "core/time.h"
 #include "store/store.h"
 
 #include <string.h>
 
 static const struct pl_op_entry *const tables[] = {
-    pl_ops_recorder, pl_ops_channel, pl_ops_resources, pl_ops_tags,
+    pl_ops_recorder, pl_ops_channel, pl_ops_resources, pl_ops_tags, pl_ops_rules,
+    pl_ops_compliance,
 };
 
 static pl_op_fn find_handler(const char *op)
@@ -24,8 +26,11 @@ static pl_op_fn find_handler(const char *op)
 }
 
 /* plumb-only operations (X-Amz-Target: PlumbService.<Op>) */
+extern const struct pl_op_entry pl_ops_functions[]; /* rules/functions/ops_functions.c */
+
 static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_plumb,
+    pl_ops_functions,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)
