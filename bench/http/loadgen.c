@@ -8,8 +8,10 @@
  *
  * put:     PutResourceConfig of a third-party type with a ~1.8 KB configuration, a new resource
  *          id per request (or cycling through --ids N ids, which makes later ones changes).
- * history: GetResourceConfigHistory of a random id among --ids (default 1000) — pass the
- *          --type and ids of resources that exist (e.g. imported with `plumb record`).
+ * history: GetResourceConfigHistory of a random resource: from --ids-file (lines
+ *          "ACCOUNT REGION TYPE ID"; each request is signed for that region with the key of
+ *          that account from --keys, lines "ACCOUNT KEYID SECRET"), else a random
+ *          "inv-%09d" id below --ids (default 1000) of --type.
  * status:  DescribeConfigurationRecorderStatus (transport + auth cost only).
  * --setup first sends PutConfigurationRecorder, PutDeliveryChannel and
  * StartConfigurationRecorder, which both plumb and moto need before PutResourceConfig.
@@ -42,7 +44,7 @@ struct opts {
     int port;
     int conns, warmup;
     double duration;
-    const char *op, *region, *key, *secret, *type;
+    const char *op, *region, *key, *secret, *type, *ids_file, *keys_file;
     long ids;
     int setup;
 };
@@ -62,11 +64,23 @@ struct stats {
     long status[600], errors, sent;
 };
 
+/* A resource to read (history with --ids-file) and the key of an account (--keys). */
+struct target {
+    char account[13], region[32], type[128], id[256];
+};
+struct acct_key {
+    char account[13], key[129], secret[129];
+};
+
 static struct opts o;
 static struct stats st;
 static long next_id;
-static struct pl_sigv4_key key_cache;
+static struct pl_sigv4_key key_cache[16]; /* one per region seen */
 static char config_blob[4096];
+static struct target *targets;
+static size_t ntargets;
+static struct acct_key keys[16];
+static size_t nkeys;
 
 /* ---- request construction ---- */
 
@@ -103,8 +117,19 @@ static void put_body(struct pl_buf *b, long id)
     pl_buf_puts(b, "\",\"Tags\":{\"env\":\"prod\",\"team\":\"billing\"}}");
 }
 
-/* Appends a signed POST / for target with body to out. */
-static void build_request(struct pl_buf *out, const char *target, const char *body)
+/* The signing-key cache for region (a few regions at most; the last slot is shared). */
+static struct pl_sigv4_key *cache_for(const char *region)
+{
+    size_t i = 0;
+    while (i + 1 < PL_ARRAY_LEN(key_cache) && key_cache[i].valid &&
+           strcmp(key_cache[i].region, region) != 0)
+        i++;
+    return &key_cache[i];
+}
+
+/* Appends a signed POST / for target with body to out, for region with key/secret. */
+static void build_request_as(struct pl_buf *out, const char *target, const char *body,
+                             const char *region, const char *key, const char *secret)
 {
     char host[96], tgt[128];
     struct pl_err err = {0};
@@ -113,11 +138,11 @@ static void build_request(struct pl_buf *out, const char *target, const char *bo
     snprintf(tgt, sizeof tgt, "StarlingDoveService.%s", target);
     struct pl_sigv4_header h[] = {{"content-type", "application/x-amz-json-1.1"},
                                   {"x-amz-target", tgt}};
-    struct pl_sigv4_creds c = {o.key, o.secret, NULL};
+    struct pl_sigv4_creds c = {key, secret, NULL};
     struct pl_sigv4_sign_req r = {.method = "POST", .host = host, .path = "/", .headers = h,
                                   .nheaders = 2, .body = body, .body_len = strlen(body),
-                                  .region = o.region, .service = "config",
-                                  .now_ms = pl_now_ms(), .key_cache = &key_cache};
+                                  .region = region, .service = "config",
+                                  .now_ms = pl_now_ms(), .key_cache = cache_for(region)};
     if (pl_sigv4_sign(&r, &c, &s, &err) < 0) {
         fprintf(stderr, "loadgen: sign: %s\n", err.msg);
         exit(1);
@@ -129,6 +154,64 @@ static void build_request(struct pl_buf *out, const char *target, const char *bo
                   host, tgt, s.amz_date, s.authorization, strlen(body), body);
 }
 
+static void build_request(struct pl_buf *out, const char *target, const char *body)
+{
+    build_request_as(out, target, body, o.region, o.key, o.secret);
+}
+
+static const struct acct_key *key_of(const char *account)
+{
+    for (size_t i = 0; i < nkeys; i++)
+        if (strcmp(keys[i].account, account) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* A GetResourceConfigHistory of a random resource of --ids-file. */
+static void history_from_file(struct conn *c, struct pl_buf *body)
+{
+    const struct target *t = &targets[(size_t)random() % ntargets];
+    const struct acct_key *k = key_of(t->account);
+    pl_buf_printf(body, "{\"resourceType\":\"%s\",\"resourceId\":\"%s\",\"limit\":10}",
+                  t->type, t->id);
+    build_request_as(&c->req, "GetResourceConfigHistory", pl_buf_cstr(body), t->region,
+                     k ? k->key : o.key, k ? k->secret : o.secret);
+}
+
+static void load_files(void)
+{
+    char line[1024];
+    FILE *f;
+    if (o.keys_file && (f = fopen(o.keys_file, "r"))) {
+        while (nkeys < PL_ARRAY_LEN(keys) && fgets(line, sizeof line, f))
+            if (sscanf(line, "%12s %128s %128s", keys[nkeys].account, keys[nkeys].key,
+                       keys[nkeys].secret) == 3)
+                nkeys++;
+        fclose(f);
+    }
+    if (!o.ids_file)
+        return;
+    if (!(f = fopen(o.ids_file, "r"))) {
+        perror(o.ids_file);
+        exit(1);
+    }
+    size_t cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (ntargets == cap) {
+            cap = cap ? cap * 2 : 1024;
+            targets = pl_xrealloc(targets, cap * sizeof *targets);
+        }
+        struct target *t = &targets[ntargets];
+        if (sscanf(line, "%12s %31s %127s %255s", t->account, t->region, t->type, t->id) == 4)
+            ntargets++;
+    }
+    fclose(f);
+    if (!ntargets) {
+        fprintf(stderr, "loadgen: no targets in %s\n", o.ids_file);
+        exit(1);
+    }
+}
+
 static void next_request(struct conn *c)
 {
     struct pl_buf body;
@@ -138,6 +221,8 @@ static void next_request(struct conn *c)
         long id = next_id++;
         put_body(&body, o.ids ? id % o.ids : id);
         build_request(&c->req, "PutResourceConfig", pl_buf_cstr(&body));
+    } else if (strcmp(o.op, "history") == 0 && ntargets) {
+        history_from_file(c, &body);
     } else if (strcmp(o.op, "history") == 0) {
         pl_buf_printf(&body, "{\"resourceType\":\"%s\",\"resourceId\":\"inv-%09ld\",\"limit\":10}",
                       o.type, random() % (o.ids ? o.ids : 1000));
@@ -340,7 +425,9 @@ static int usage(void)
     fprintf(stderr, "usage: plumb-loadgen --endpoint http://HOST:PORT [--conns N] "
                     "[--duration S] [--warmup S]\n"
                     "       [--op put|history|status] [--setup] [--ids N] [--type T] "
-                    "[--region R] [--access-key AK --secret SK]\n");
+                    "[--region R] [--access-key AK --secret SK]\n"
+                    "       [--ids-file F (ACCOUNT REGION TYPE ID)] [--keys F (ACCOUNT KEY "
+                    "SECRET)]\n");
     return 2;
 }
 
@@ -379,12 +466,17 @@ static int parse_args(int argc, char **argv)
             o.key = v;
         } else if (strcmp(a, "--secret") == 0) {
             o.secret = v;
+        } else if (strcmp(a, "--ids-file") == 0) {
+            o.ids_file = v;
+        } else if (strcmp(a, "--keys") == 0) {
+            o.keys_file = v;
         } else {
             return -1;
         }
         i++;
     }
-    if (!o.port || !o.key || !o.secret || o.conns < 1 || o.conns > MAX_CONNS)
+    if (!o.port || ((!o.key || !o.secret) && !o.keys_file) || o.conns < 1 ||
+        o.conns > MAX_CONNS)
         return -1;
     return 0;
 }
@@ -394,6 +486,13 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv) < 0)
         return usage();
     make_config_blob();
+    load_files();
+    if (!o.key || !o.secret) {
+        if (!nkeys)
+            return usage();
+        o.key = keys[0].key;
+        o.secret = keys[0].secret;
+    }
     srandom(42);
     if (o.setup)
         setup();
