@@ -300,15 +300,17 @@ static int same_file(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* Re-reads the file if it changed since the last load; keeps the old table on a bad file. */
-static void maybe_reload(struct pl_creds *c, int force)
+/* Re-reads the file if it changed since the last load; keeps the old table on a bad file.
+ * Unless now is set, the file is looked at no more than every 100 ms; force reloads even when
+ * it looks unchanged. */
+static void maybe_reload(struct pl_creds *c, int now, int force)
 {
     char path[4096];
     struct stat st;
-    int64_t now = pl_mono_ns();
-    if (!force && now - __atomic_load_n(&c->checked_ns, __ATOMIC_RELAXED) < 100000000)
+    int64_t t = pl_mono_ns();
+    if (!now && !force && t - __atomic_load_n(&c->checked_ns, __ATOMIC_RELAXED) < 100000000)
         return;
-    __atomic_store_n(&c->checked_ns, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->checked_ns, t, __ATOMIC_RELAXED);
     creds_path(path, sizeof path, c->dir, "");
     if (stat(path, &st) < 0)
         memset(&st, 0, sizeof st);
@@ -342,7 +344,7 @@ struct pl_creds *pl_creds_open(const char *dir, struct pl_err *err)
     c->dir = pl_xstrdup(dir);
     pthread_rwlock_init(&c->lock, NULL);
     free(k);
-    maybe_reload(c, 1);
+    maybe_reload(c, 0, 1);
     return c;
 }
 
@@ -356,10 +358,10 @@ void pl_creds_close(struct pl_creds *c)
     free(c);
 }
 
-int pl_creds_find(struct pl_creds *c, const char *key_id, struct pl_cred *out)
+/* Copies key_id's record into *out from the current table; 0 found, -1 not. */
+static int lookup(struct pl_creds *c, const char *key_id, struct pl_cred *out)
 {
     int rc = -1;
-    maybe_reload(c, 0);
     pthread_rwlock_rdlock(&c->lock);
     for (size_t i = 0; i < c->n && rc < 0; i++)
         if (strcmp(c->keys[i].access_key, key_id) == 0) {
@@ -368,4 +370,15 @@ int pl_creds_find(struct pl_creds *c, const char *key_id, struct pl_cred *out)
         }
     pthread_rwlock_unlock(&c->lock);
     return rc;
+}
+
+int pl_creds_find(struct pl_creds *c, const char *key_id, struct pl_cred *out)
+{
+    maybe_reload(c, 0, 0);
+    if (lookup(c, key_id, out) == 0)
+        return 0;
+    /* an unknown key may be one just added (or the first key, created right after start):
+     * look at the file now rather than within 100 ms */
+    maybe_reload(c, 1, 0);
+    return lookup(c, key_id, out);
 }
