@@ -35,6 +35,11 @@ struct change {
     struct pl_ev_row old, cur;
 };
 
+struct prev {
+    const char *rule, *type, *id;
+    struct pl_ev_row row;
+};
+
 struct rule_ref {
     const char *name, *arn, *id;
 };
@@ -58,6 +63,16 @@ struct pl_rsink {
     size_t nrefs, caprefs;
     size_t pending;
     int64_t nresults, ncis;
+    /* previous results known without a query (pl_rsink_preload_*): entries keyed by
+     * (rule, type, id), for the rules and the one resource whose results were loaded */
+    struct pl_arena pm;
+    struct prev *pe;
+    size_t npe, cappe;
+    int32_t *pslots;
+    size_t npslots;
+    const char **loaded_rules;
+    size_t nloaded, caploaded;
+    const char *loaded_type, *loaded_id;
 };
 
 struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const char *account,
@@ -68,6 +83,7 @@ struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const ch
     s->ev = ev;
     pl_arena_init(&s->a);
     pl_arena_init(&s->keep);
+    pl_arena_init(&s->pm);
     s->account = pl_arena_strdup(&s->keep, account);
     s->region = pl_arena_strdup(&s->keep, region);
     s->channel = -1;
@@ -85,6 +101,10 @@ void pl_rsink_free(struct pl_rsink *s)
     free(s->slots);
     free(s->ch);
     free(s->refs);
+    free(s->pe);
+    free(s->pslots);
+    free(s->loaded_rules);
+    pl_arena_fini(&s->pm);
     pl_arena_fini(&s->a);
     pl_arena_fini(&s->keep);
     free(s);
@@ -191,6 +211,154 @@ static const struct rule_ref *rule_ref(struct pl_rsink *s, const char *name, str
     return &s->refs[s->nrefs - 1];
 }
 
+/* ---- previous results known in memory ---- */
+
+static uint64_t prev_hash(const char *rule, const char *type, const char *id)
+{
+    return pl_fnv1a(rule, strlen(rule)) * 1099511628211ULL ^ key_hash(type, id);
+}
+
+static void prev_grow(struct pl_rsink *s)
+{
+    size_t n = s->npslots ? s->npslots * 2 : 1024;
+    int32_t *slots = pl_xmalloc(n * sizeof *slots);
+    memset(slots, 0xff, n * sizeof *slots);
+    for (size_t i = 0; i < s->npe; i++) {
+        size_t h = prev_hash(s->pe[i].rule, s->pe[i].type, s->pe[i].id) & (n - 1);
+        while (slots[h] >= 0)
+            h = (h + 1) & (n - 1);
+        slots[h] = (int32_t)i;
+    }
+    free(s->pslots);
+    s->pslots = slots;
+    s->npslots = n;
+}
+
+/* The slot of (rule, type, id): its entry index (>= 0) or -1 with *slot where it would go. */
+static int32_t prev_find(struct pl_rsink *s, const char *rule, const char *type, const char *id,
+                         size_t *slot)
+{
+    if (!s->npslots)
+        prev_grow(s);
+    size_t h = prev_hash(rule, type, id) & (s->npslots - 1);
+    for (; s->pslots[h] >= 0; h = (h + 1) & (s->npslots - 1)) {
+        const struct prev *p = &s->pe[s->pslots[h]];
+        if (!strcmp(p->id, id) && !strcmp(p->rule, rule) && !strcmp(p->type, type))
+            return s->pslots[h];
+    }
+    *slot = h;
+    return -1;
+}
+
+static const char *pm_dup(struct pl_rsink *s, const char *v)
+{
+    return v ? pl_arena_strdup(&s->pm, v) : NULL;
+}
+
+/* Remembers r as the current result of its key (strings copied). */
+static void prev_set(struct pl_rsink *s, const struct pl_ev_row *r)
+{
+    size_t slot;
+    int32_t i = prev_find(s, r->rule, r->resource_type, r->resource_id, &slot);
+    if (i < 0) {
+        if ((s->npe + 1) * 2 > s->npslots) {
+            prev_grow(s);
+            prev_find(s, r->rule, r->resource_type, r->resource_id, &slot);
+        }
+        if (s->npe == s->cappe) {
+            s->cappe = s->cappe ? s->cappe * 2 : 256;
+            s->pe = pl_xrealloc(s->pe, s->cappe * sizeof *s->pe);
+        }
+        i = (int32_t)s->npe++;
+        s->pslots[slot] = i;
+        s->pe[i].rule = pm_dup(s, r->rule);
+        s->pe[i].type = pm_dup(s, r->resource_type);
+        s->pe[i].id = pm_dup(s, r->resource_id);
+    }
+    struct prev *p = &s->pe[i];
+    p->row = *r;
+    p->row.rule = p->rule;
+    p->row.resource_type = p->type;
+    p->row.resource_id = p->id;
+    p->row.account = s->account;
+    p->row.region = s->region;
+    p->row.mode = "DETECTIVE";
+    p->row.annotation = pm_dup(s, r->annotation);
+    p->row.token = pm_dup(s, r->token);
+}
+
+/* Are the results of (rule, type, id) all in memory? */
+static bool prev_covered(const struct pl_rsink *s, const char *rule, const char *type,
+                         const char *id)
+{
+    if (s->loaded_type && !strcmp(s->loaded_type, type) && !strcmp(s->loaded_id, id))
+        return true;
+    for (size_t i = 0; i < s->nloaded; i++)
+        if (!strcmp(s->loaded_rules[i], rule))
+            return true;
+    return false;
+}
+
+/* Loads the results q selects into the map. */
+static int preload(struct pl_rsink *s, struct pl_ev_query *q, struct pl_err *err)
+{
+    struct pl_arena a;
+    bool more = true;
+    int rc = 0;
+    pl_arena_init(&a);
+    q->limit = 5000;
+    while (rc == 0 && more) {
+        struct pl_ev_row *rows;
+        size_t n;
+        if ((rc = pl_evals_list(s->ev, q, &a, &rows, &n, &more, err)) < 0 || !n)
+            break;
+        for (size_t i = 0; i < n; i++)
+            prev_set(s, &rows[i]);
+        q->after_rule = pm_dup(s, rows[n - 1].rule);
+        q->after_type = pm_dup(s, rows[n - 1].resource_type);
+        q->after_id = pm_dup(s, rows[n - 1].resource_id);
+        pl_arena_reset(&a);
+    }
+    pl_arena_fini(&a);
+    return rc;
+}
+
+int pl_rsink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *err)
+{
+    struct pl_ev_query q = {.account = s->account, .region = s->region, .rule = rule};
+    if (prev_covered(s, rule, "", ""))
+        return 0;
+    if (preload(s, &q, err) < 0)
+        return -1;
+    if (s->nloaded == s->caploaded) {
+        s->caploaded = s->caploaded ? s->caploaded * 2 : 16;
+        s->loaded_rules = pl_xrealloc(s->loaded_rules, s->caploaded * sizeof *s->loaded_rules);
+    }
+    s->loaded_rules[s->nloaded++] = pm_dup(s, rule);
+    return 0;
+}
+
+int pl_rsink_preload_resource(struct pl_rsink *s, const char *type, const char *id,
+                              struct pl_err *err)
+{
+    struct pl_ev_query q = {.account = s->account, .region = s->region, .type = type,
+                            .id = id};
+    s->loaded_type = s->loaded_id = NULL;
+    if (preload(s, &q, err) < 0)
+        return -1;
+    s->loaded_type = pm_dup(s, type);
+    s->loaded_id = pm_dup(s, id);
+    return 0;
+}
+
+const struct pl_ev_row *pl_rsink_prev(struct pl_rsink *s, const char *rule, const char *type,
+                                      const char *id)
+{
+    size_t slot;
+    int32_t i = prev_find(s, rule, type, id, &slot);
+    return i < 0 ? NULL : &s->pe[i].row;
+}
+
 /* ---- results ---- */
 
 int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
@@ -210,7 +378,18 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
     };
     struct pl_ev_row old;
     bool had_old;
-    int rc = pl_evals_put(s->ev, &r, &s->a, &old, &had_old, err);
+    int rc;
+    if (prev_covered(s, rule->name, type, id)) {
+        const struct pl_ev_row *p = pl_rsink_prev(s, rule->name, type, id);
+        had_old = p != NULL;
+        if (p)
+            old = *p;
+        rc = p && p->ordering_ms > ordering ? 0 : pl_evals_write(s->ev, &r, err);
+        if (rc == 1)
+            prev_set(s, &r);
+    } else {
+        rc = pl_evals_put(s->ev, &r, &s->a, &old, &had_old, err);
+    }
     if (rc < 0)
         return -1;
     s->nresults += rc;

@@ -180,21 +180,14 @@ static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t 
     struct pl_json *ci = pl_ci_render_file(&run->scratch, &row, err);
     if (!ci)
         return -1;
-    struct pl_ev_query q = {.account = run->account, .region = run->region,
-                            .type = row.resource_type, .id = row.resource_id};
-    struct pl_ev_row *prev;
-    size_t nprev;
-    bool more;
-    if (pl_evals_list(eng->ev, &q, &run->scratch, &prev, &nprev, &more, err) < 0)
+    if (pl_rsink_preload_resource(run->sink, row.resource_type, row.resource_id, err) < 0)
         return -1;
     for (size_t i = first; i < first + n; i++) {
         struct pl_rule *r = eng->rules[i];
-        const struct pl_ev_row *p = NULL;
         if (!r->change)
             continue;
-        for (size_t k = 0; k < nprev && !p; k++)
-            if (strcmp(prev[k].rule, r->name) == 0)
-                p = &prev[k];
+        const struct pl_ev_row *p =
+            pl_rsink_prev(run->sink, r->name, row.resource_type, row.resource_id);
         if (pl_eval__ci(run, r, &row, ci, p, err) < 0)
             return -1;
     }

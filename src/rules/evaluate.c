@@ -337,8 +337,32 @@ static int run_whole(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
     return pl_eval__status(run->ev, r, run->now, true, NULL, NULL, err);
 }
 
-/* After a full run: results of r about resources now deleted or out of scope become
- * NOT_APPLICABLE. */
+/* Is the resource of a stored result gone from r's scope (deleted, or no longer matching)?
+ * Loads the CI only for tag scopes. 1 gone, 0 not, -1 error. */
+static int left_scope(struct pl_run *run, struct pl_rule *r, const struct pl_ev_row *res,
+                      struct pl_arena *a, struct pl_err *err)
+{
+    struct pl_resource rs;
+    int f = pl_store_resource_get(run->st, run->account, run->region, res->resource_type,
+                                  res->resource_id, a, &rs, err);
+    if (f <= 0)
+        return f < 0 ? -1 : 1;
+    if (rs.deleted || !pl_rule__type_in_scope(r, res->resource_type) ||
+        (r->scope_id && strcmp(r->scope_id, res->resource_id) != 0))
+        return 1;
+    if (!r->tag_key)
+        return 0;
+    struct pl_ci_row row;
+    if (pl_store_ci_get(run->st, rs.latest_seq, a, &row, err) <= 0)
+        return -1;
+    struct pl_json *ci = pl_ci_render_file(a, &row, err);
+    if (!ci)
+        return -1;
+    return !pl_rule__in_scope(r, row.resource_type, row.resource_id, pl_json_get(ci, "tags"));
+}
+
+/* After a full run: results of r that this run did not write (invoked_ms != run->now) about
+ * resources now deleted or out of scope become NOT_APPLICABLE. */
 static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
 {
     struct pl_arena a;
@@ -354,23 +378,12 @@ static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
         if ((rc = pl_evals_list(run->ev, &q, &a, &rows, &n, &more, err)) < 0)
             break;
         for (size_t i = 0; i < n && rc == 0; i++) {
-            struct pl_ci_row row;
-            int f = pl_store_ci_latest(run->st, run->account, run->region,
-                                       rows[i].resource_type, rows[i].resource_id, &a, &row,
-                                       err);
-            if (f < 0) {
+            if (rows[i].invoked_ms == run->now)
+                continue;
+            int gone = left_scope(run, r, &rows[i], &a, err);
+            if (gone < 0)
                 rc = -1;
-                break;
-            }
-            bool gone = f == 0 || is_deleted(row.status);
-            if (!gone && r->tag_key) {
-                struct pl_json *ci = pl_ci_render_file(&a, &row, err);
-                gone = ci && !pl_rule__in_scope(r, row.resource_type, row.resource_id,
-                                                pl_json_get(ci, "tags"));
-            } else if (!gone) {
-                gone = !pl_rule__in_scope(r, rows[i].resource_type, rows[i].resource_id, NULL);
-            }
-            if (gone)
+            else if (gone)
                 rc = pl_rsink_put(run->sink, r, rows[i].resource_type, rows[i].resource_id,
                                   PL_EV_NOT_APPLICABLE, NULL, run->now, run->now, NULL, err);
         }
@@ -406,6 +419,8 @@ int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
             rc = run_whole(run, r, err);
         else
             any = f.active[i] = true;
+        if (rc == 0 && f.active[i])
+            rc = pl_rsink_preload_rule(run->sink, r->name, err);
     }
     if (rc == 0 && any && full_types(&f, &a, &types, &ntypes, err) < 0)
         rc = -1;

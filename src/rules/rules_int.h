@@ -97,6 +97,14 @@ struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const ch
 int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
                  const char *id, enum pl_ev_comp comp, const char *annotation, int64_t ordering,
                  int64_t invoked, const char *token, struct pl_err *err);
+/* Loads the stored results of a rule (full runs) or of one resource (change triggers) into
+ * memory, so that adding results about them needs no read. */
+int pl_rsink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *err);
+int pl_rsink_preload_resource(struct pl_rsink *s, const char *type, const char *id,
+                              struct pl_err *err);
+/* The current result of (rule, type, id) among the loaded ones, or NULL. Borrowed. */
+const struct pl_ev_row *pl_rsink_prev(struct pl_rsink *s, const char *rule, const char *type,
+                                      const char *id);
 /* Commits what was added so far and writes the compliance CIs / notifications. */
 int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err);
 void pl_rsink_free(struct pl_rsink *s); /* rolls back what was not flushed */

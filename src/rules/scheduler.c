@@ -5,8 +5,8 @@
  * Time is read only through pl_now_ms(), so tests move the clock instead of sleeping. The next
  * due time of a rule is cached in the compiled rule and derived from its stored status
  * (last_run_ms) after a reload or a restart, so a restart neither skips nor repeats a run.
- * A rule never run (no status) is due at once: that is the first evaluation of a new rule
- * when no "rules.evaluate" row did it already.
+ * A new rule's first evaluation is the "rules.evaluate" row PutConfigRule queued; the schedule
+ * counts from its first activation until it has run. A rule without any status is due at once.
  */
 #include <string.h>
 
@@ -25,7 +25,8 @@ static int due_time(struct pl_rules *eng, struct pl_rule *r, int64_t *due, struc
         pl_arena_fini(&a);
         if (f < 0)
             return -1;
-        r->next_due = f && st.last_run_ms ? st.last_run_ms + r->period_ms : 1;
+        int64_t base = st.last_run_ms ? st.last_run_ms : st.first_activated_ms;
+        r->next_due = f && base ? base + r->period_ms : 1;
     }
     *due = r->next_due;
     return 0;

@@ -42,8 +42,9 @@ struct pl_store;
 
 #define PL_KIND_FUNCTION "Function" /* store kind; name = function name; JSON = pl_fn_to_json */
 
-#define PL_FN_NAME_MAX          64  /* AWS Lambda: 1-64 of [A-Za-z0-9_-] */
-#define PL_FN_DEFAULT_TIMEOUT_S 60  /* Lambda's default is 3 s; rules that page through
+#define PL_FN_NAME_MAX 64 /* AWS Lambda: 1-64 of [A-Za-z0-9_-] */
+#define PL_FN_DEFAULT_TIMEOUT_S                                                                    \
+    60                              /* Lambda's default is 3 s; rules that page through            \
                                      * GetResourceConfigHistory need more (docs/functions.md) */
 #define PL_FN_MAX_TIMEOUT_S     900 /* Lambda's maximum */
 #define PL_FN_DEFAULT_MEMORY_MB 512 /* address-space limit; Lambda's default is 128 MB of RSS */
@@ -84,11 +85,11 @@ int pl_fn_put(struct pl_store *st, const struct pl_fn *fn, struct pl_err *err);
 int pl_fn_get(struct pl_store *st, const char *account, const char *region, const char *name,
               struct pl_arena *a, struct pl_fn *out, struct pl_err *err);
 /* 1 deleted, 0 absent, -1 error. */
-int pl_fn_delete(struct pl_store *st, const char *account, const char *region,
-                 const char *name, struct pl_err *err);
+int pl_fn_delete(struct pl_store *st, const char *account, const char *region, const char *name,
+                 struct pl_err *err);
 /* The partition's functions in name order (*items: arena array of *n). */
-int pl_fn_list(struct pl_store *st, const char *account, const char *region,
-               struct pl_arena *a, struct pl_fn **items, size_t *n, struct pl_err *err);
+int pl_fn_list(struct pl_store *st, const char *account, const char *region, struct pl_arena *a,
+               struct pl_fn **items, size_t *n, struct pl_err *err);
 
 /* JSON form {"name","runtime","handler"|"command"|"url","timeoutSeconds","memoryMB","created"}
  * (created: epoch seconds with ms, as AWS timestamps). to_json returns arena text. */
@@ -102,8 +103,7 @@ struct pl_fn_arn {
     const char *region, *account, *name, *qualifier; /* qualifier NULL when absent */
 };
 /* PL_E_INVALID_PARAMETER_VALUE when arn is not a Lambda function ARN. */
-int pl_fn_parse_arn(struct pl_arena *a, const char *arn, struct pl_fn_arn *out,
-                    struct pl_err *err);
+int pl_fn_parse_arn(struct pl_arena *a, const char *arn, struct pl_fn_arn *out, struct pl_err *err);
 /* "arn:aws:lambda:REGION:ACCOUNT:function:NAME" in arena a. */
 char *pl_fn_arn(struct pl_arena *a, const struct pl_fn *fn);
 
@@ -130,32 +130,32 @@ struct pl_fn_env {
 
 /* The outcome of one invocation (malloc'd strings; pl_fn_result_fini frees them). */
 struct pl_fn_result {
-    bool ok;                /* the handler returned (python), exited 0 (exec), answered 2xx */
-    char error_type[64];    /* when !ok: "Unhandled" (handler raised; see error_message),
-                             * "TimeoutError", "Runtime.ExitError", "Runtime.OutOfMemory",
-                             * "Runtime.ImportModuleError", "Runtime.HandlerNotFound",
-                             * "TooManyRequestsException" (queue full or wait expired),
-                             * "ServiceException" (plumb could not start it), "HTTPError" */
-    char *error_message;    /* when !ok: one line for LastErrorMessage, e.g. the Python
-                             * exception "KeyError: 'x'" or "Task timed out after 60.00 seconds" */
-    char *error_json;       /* python: Lambda's {"errorMessage","errorType","stackTrace"} */
-    char *payload;          /* the return value (python: JSON; exec: stdout; http: body) */
-    char *logs;             /* stdout+stderr of the invocation, at most the runner's cap */
+    bool ok;             /* the handler returned (python), exited 0 (exec), answered 2xx */
+    char error_type[64]; /* when !ok: "Unhandled" (handler raised; see error_message),
+                          * "TimeoutError", "Runtime.ExitError", "Runtime.OutOfMemory",
+                          * "Runtime.ImportModuleError", "Runtime.HandlerNotFound",
+                          * "TooManyRequestsException" (queue full or wait expired),
+                          * "ServiceException" (plumb could not start it), "HTTPError" */
+    char *error_message; /* when !ok: one line for LastErrorMessage, e.g. the Python
+                          * exception "KeyError: 'x'" or "Task timed out after 60.00 seconds" */
+    char *error_json;    /* python: Lambda's {"errorMessage","errorType","stackTrace"} */
+    char *payload;       /* the return value (python: JSON; exec: stdout; http: body) */
+    char *logs;          /* stdout+stderr of the invocation, at most the runner's cap */
     bool logs_truncated;
-    int64_t duration_ms;    /* from start of the process (or warm request) to the result */
-    char request_id[40];    /* the aws_request_id given to the handler */
+    int64_t duration_ms; /* from start of the process (or warm request) to the result */
+    char request_id[40]; /* the aws_request_id given to the handler */
 };
 void pl_fn_result_fini(struct pl_fn_result *r);
 
 struct pl_fn_runner_opts {
-    int max_concurrency;     /* invocations at once; 0 -> 4 */
-    int max_queue;           /* waiting invocations beyond that; 0 -> 1000 */
-    int queue_wait_ms;       /* how long a synchronous caller may wait for a slot; 0 -> 15 min */
-    size_t max_output;       /* bytes of stdout+stderr kept per invocation; 0 -> 64 KiB */
-    size_t max_payload;      /* bytes of result payload kept; 0 -> 1 MiB */
-    bool cold;               /* python: a new process per event (no warm workers) */
-    int warm_idle_s;         /* idle warm workers exit after this; 0 -> 300 */
-    const char *python;      /* interpreter; NULL -> "python3" on PATH */
+    int max_concurrency; /* invocations at once; 0 -> 4 */
+    int max_queue;       /* waiting invocations beyond that; 0 -> 1000 */
+    int queue_wait_ms;   /* how long a synchronous caller may wait for a slot; 0 -> 15 min */
+    size_t max_output;   /* bytes of stdout+stderr kept per invocation; 0 -> 64 KiB */
+    size_t max_payload;  /* bytes of result payload kept; 0 -> 1 MiB */
+    bool cold;           /* python: a new process per event (no warm workers) */
+    int warm_idle_s;     /* idle warm workers exit after this; 0 -> 300 */
+    const char *python;  /* interpreter; NULL -> "python3" on PATH */
 };
 
 struct pl_fn_runner;
@@ -181,9 +181,9 @@ int pl_fn_invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct pl
  * runner thread (res is valid during the call only; the runner finis it afterwards). fn, env
  * and event are copied. -1 with PL_E_THROTTLING when the queue is full (done is not called). */
 typedef void (*pl_fn_done_fn)(void *arg, const struct pl_fn_result *res);
-int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn,
-                       const struct pl_fn_env *env, const char *event, size_t len,
-                       pl_fn_done_fn done, void *arg, struct pl_err *err);
+int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn, const struct pl_fn_env *env,
+                       const char *event, size_t len, pl_fn_done_fn done, void *arg,
+                       struct pl_err *err);
 
 /* Counters for metrics and tests. */
 struct pl_fn_stats {

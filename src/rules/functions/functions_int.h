@@ -39,17 +39,17 @@ struct pl_fn_proc {
 };
 
 struct pl_fn_spawn {
-    const char *path;          /* absolute program path */
-    char *const *argv;         /* NULL-terminated */
-    char *const *envp;         /* NULL-terminated */
-    bool sock_is_stdin;        /* exec: the socket is fd 0; python: fd 3 (stdin /dev/null) */
-    bool merge_stderr;         /* stderr into the stdout pipe */
-    const char *cwd;           /* NULL: unchanged */
-    int memory_mb;             /* RLIMIT_AS */
-    int cpu_s;                 /* RLIMIT_CPU, 0 for none */
-    bool die_with_thread;      /* PR_SET_PDEATHSIG: killed when the spawning thread exits (only
-                                * for children that thread waits for; a warm worker instead
-                                * exits when its socket closes, i.e. when plumb goes away) */
+    const char *path;     /* absolute program path */
+    char *const *argv;    /* NULL-terminated */
+    char *const *envp;    /* NULL-terminated */
+    bool sock_is_stdin;   /* exec: the socket is fd 0; python: fd 3 (stdin /dev/null) */
+    bool merge_stderr;    /* stderr into the stdout pipe */
+    const char *cwd;      /* NULL: unchanged */
+    int memory_mb;        /* RLIMIT_AS */
+    int cpu_s;            /* RLIMIT_CPU, 0 for none */
+    bool die_with_thread; /* PR_SET_PDEATHSIG: killed when the spawning thread exits (only
+                           * for children that thread waits for; a warm worker instead
+                           * exits when its socket closes, i.e. when plumb goes away) */
 };
 /* Forks and execs. 0 with *p filled, or -1 (err: PL_E_INTERNAL with errno text). */
 int pl_fn__spawn(const struct pl_fn_spawn *s, struct pl_fn_proc *p, struct pl_err *err);
@@ -67,11 +67,11 @@ bool pl_fn__proc_alive(struct pl_fn_proc *p);
 struct pl_fn_io {
     const char *wbuf;
     size_t wlen, woff;
-    bool shut_after_write;          /* shutdown(SHUT_WR) once wbuf is written (exec stdin) */
-    struct pl_fn_cap *rsock;        /* NULL: the socket is not read */
+    bool shut_after_write;   /* shutdown(SHUT_WR) once wbuf is written (exec stdin) */
+    struct pl_fn_cap *rsock; /* NULL: the socket is not read */
     int (*done)(const struct pl_fn_cap *rsock); /* 1 when the response is complete */
-    bool until_exit;                /* complete when the child exits (exec) */
-    struct pl_fn_cap *cout, *cerr;  /* where stdout / stderr go (cerr may equal cout) */
+    bool until_exit;                            /* complete when the child exits (exec) */
+    struct pl_fn_cap *cout, *cerr;              /* where stdout / stderr go (cerr may equal cout) */
 };
 enum { PL_FN_IO_DONE = 1, PL_FN_IO_TIMEOUT = 0, PL_FN_IO_EOF = 2, PL_FN_IO_FAIL = -1 };
 /* Runs the loop until complete (DONE), the socket hangs up before completion (EOF), the
@@ -95,9 +95,9 @@ struct pl_fn_call {
     const char *event;
     size_t len;
     const char *request_id;
-    char *const *envp;  /* the child environment (NULL-terminated) */
+    char *const *envp; /* the child environment (NULL-terminated) */
     size_t max_output, max_payload;
-    int64_t start_ns;   /* pl_mono_ns() at start */
+    int64_t start_ns; /* pl_mono_ns() at start */
     int64_t deadline_ns;
 };
 
@@ -108,14 +108,14 @@ void pl_fn__run_http(const struct pl_fn_call *c, struct pl_fn_result *res);
 /* Python: one worker process serving events (cold: used once; warm: pooled by runner.c). */
 struct pl_fn_pyworker {
     struct pl_fn_proc proc;
-    char *key;           /* what the process was started for (runner.c's warm-pool key) */
+    char *key; /* what the process was started for (runner.c's warm-pool key) */
     int64_t last_used_ns;
-    int served;          /* events served so far */
+    int served; /* events served so far */
     struct pl_fn_pyworker *next;
 };
 /* Starts a worker for c->fn with interpreter python. NULL on failure (res filled). */
-struct pl_fn_pyworker *pl_fn__py_start(const char *python, const struct pl_fn_call *c,
-                                       bool cold, struct pl_fn_result *res);
+struct pl_fn_pyworker *pl_fn__py_start(const char *python, const struct pl_fn_call *c, bool cold,
+                                       struct pl_fn_result *res);
 /* Sends one event and waits for its answer. Returns true when the worker can serve again. */
 bool pl_fn__py_invoke(struct pl_fn_pyworker *w, const struct pl_fn_call *c,
                       struct pl_fn_result *res);

@@ -99,8 +99,7 @@ static int put_function(struct pl_op_ctx *c)
 static int not_found(struct pl_op_ctx *c, const char *name)
 {
     struct pl_fn fn = {.account = c->account, .region = c->region, .name = name};
-    return pl_fail(c->err, PL_E_RESOURCE_NOT_FOUND, "Function not found: %s",
-                   pl_fn_arn(c->a, &fn));
+    return pl_fail(c->err, PL_E_RESOURCE_NOT_FOUND, "Function not found: %s", pl_fn_arn(c->a, &fn));
 }
 
 static int get_function(struct pl_op_ctx *c)

@@ -118,8 +118,8 @@ int pl_fn__spawn(const struct pl_fn_spawn *s, struct pl_fn_proc *p, struct pl_er
 
     memset(p, 0, sizeof(*p));
     p->sock = p->out = p->err = p->pidfd = -1;
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
-        pipe2(po, O_CLOEXEC) < 0 || (!s->merge_stderr && pipe2(pe, O_CLOEXEC) < 0)) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(po, O_CLOEXEC) < 0 ||
+        (!s->merge_stderr && pipe2(pe, O_CLOEXEC) < 0)) {
         pl_fail(err, PL_E_INTERNAL, "cannot create pipes: %s", strerror(errno));
         goto out;
     }
@@ -283,8 +283,8 @@ int pl_fn__io(struct pl_fn_proc *p, struct pl_fn_io *io, int64_t deadline_ns)
         bool want_write = io->woff < io->wlen;
         if (p->sock >= 0 && !sock_eof && (want_write || io->rsock)) {
             isock = n;
-            pf[n++] = (struct pollfd){p->sock, (short)((io->rsock ? POLLIN : 0) |
-                                                       (want_write ? POLLOUT : 0)), 0};
+            pf[n++] = (struct pollfd){
+                p->sock, (short)((io->rsock ? POLLIN : 0) | (want_write ? POLLOUT : 0)), 0};
         }
         if (p->out >= 0)
             iout = n, pf[n++] = (struct pollfd){p->out, POLLIN, 0};

@@ -77,12 +77,11 @@ int pl_fn_validate(const struct pl_fn *fn, struct pl_err *err)
         break;
     case PL_FN_EXEC:
         if (!fn->command || !*fn->command)
-            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                           "runtime exec needs a command");
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE, "runtime exec needs a command");
         break;
     case PL_FN_HTTP:
-        if (!fn->url || !(pl_starts_with(fn->url, "http://") ||
-                          pl_starts_with(fn->url, "https://")))
+        if (!fn->url ||
+            !(pl_starts_with(fn->url, "http://") || pl_starts_with(fn->url, "https://")))
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                            "runtime http needs an http:// or https:// URL");
         break;
@@ -94,9 +93,8 @@ int pl_fn_validate(const struct pl_fn *fn, struct pl_err *err)
                        "timeoutSeconds %d must be between 1 and %d", fn->timeout_s,
                        PL_FN_MAX_TIMEOUT_S);
     if (fn->memory_mb < PL_FN_MIN_MEMORY_MB || fn->memory_mb > PL_FN_MAX_MEMORY_MB)
-        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                       "memoryMB %d must be between %d and %d", fn->memory_mb,
-                       PL_FN_MIN_MEMORY_MB, PL_FN_MAX_MEMORY_MB);
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE, "memoryMB %d must be between %d and %d",
+                       fn->memory_mb, PL_FN_MIN_MEMORY_MB, PL_FN_MAX_MEMORY_MB);
     return 0;
 }
 
@@ -117,8 +115,7 @@ char *pl_fn_to_json(struct pl_arena *a, const struct pl_fn *fn)
     return pl_json_dump(a, o, PL_JSON_COMPACT);
 }
 
-static int get_int(const struct pl_json *o, const char *key, int dflt, int *out,
-                   struct pl_err *err)
+static int get_int(const struct pl_json *o, const char *key, int dflt, int *out, struct pl_err *err)
 {
     const struct pl_json *j = pl_json_get(o, key);
     int64_t v;
@@ -143,8 +140,7 @@ int pl_fn_from_json(struct pl_arena *a, const char *json, size_t len, struct pl_
     memset(out, 0, sizeof(*out));
     out->name = pl_json_get_str(o, "name");
     if (pl_fn_runtime_parse(pl_json_get_str(o, "runtime"), &out->runtime) < 0)
-        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                       "runtime must be python, exec or http");
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE, "runtime must be python, exec or http");
     out->handler = pl_json_get_str(o, "handler");
     out->command = pl_json_get_str(o, "command");
     out->url = pl_json_get_str(o, "url");
@@ -180,8 +176,8 @@ int pl_fn_put(struct pl_store *st, const struct pl_fn *fn, struct pl_err *err)
     pl_arena_init(&a);
     if (pl_fn_validate(fn, err) < 0)
         goto out;
-    int found = pl_store_obj_get(st, fn->account, fn->region, PL_KIND_FUNCTION, fn->name, &a,
-                                 &old, err);
+    int found =
+        pl_store_obj_get(st, fn->account, fn->region, PL_KIND_FUNCTION, fn->name, &a, &old, err);
     if (found < 0)
         goto out;
     struct pl_fn prev;
@@ -207,19 +203,18 @@ int pl_fn_get(struct pl_store *st, const char *account, const char *region, cons
     return from_obj(a, &o, out, err) < 0 ? -1 : 1;
 }
 
-int pl_fn_delete(struct pl_store *st, const char *account, const char *region,
-                 const char *name, struct pl_err *err)
+int pl_fn_delete(struct pl_store *st, const char *account, const char *region, const char *name,
+                 struct pl_err *err)
 {
     return pl_store_obj_delete(st, account, region, PL_KIND_FUNCTION, name, err);
 }
 
-int pl_fn_list(struct pl_store *st, const char *account, const char *region,
-               struct pl_arena *a, struct pl_fn **items, size_t *n, struct pl_err *err)
+int pl_fn_list(struct pl_store *st, const char *account, const char *region, struct pl_arena *a,
+               struct pl_fn **items, size_t *n, struct pl_err *err)
 {
     struct pl_obj *objs;
     size_t nobj;
-    if (pl_store_obj_list(st, account, region, PL_KIND_FUNCTION, NULL, 0, a, &objs, &nobj,
-                          err) < 0)
+    if (pl_store_obj_list(st, account, region, PL_KIND_FUNCTION, NULL, 0, a, &objs, &nobj, err) < 0)
         return -1;
     *items = pl_arena_alloc(a, (nobj ? nobj : 1) * sizeof(**items));
     *n = 0;
@@ -257,8 +252,7 @@ static bool all_digits(const char *s, size_t want)
     return true;
 }
 
-int pl_fn_parse_arn(struct pl_arena *a, const char *arn, struct pl_fn_arn *out,
-                    struct pl_err *err)
+int pl_fn_parse_arn(struct pl_arena *a, const char *arn, struct pl_fn_arn *out, struct pl_err *err)
 {
     const char *f[9];
     int n = arn ? split_colon(a, arn, f, 9) : 0;

@@ -70,8 +70,10 @@ void pl_fn__run_exec(const struct pl_fn_call *c, struct pl_fn_result *res)
     } else {
         const char *why = pl_fn__exit_text(p.status, st, sizeof(st));
         const char *line = last_line(errs.data ? errs.data : "", tmp, sizeof(tmp));
-        pl_fn__fail(res, "Runtime.ExitError", "RequestId: %s Error: Runtime exited with error: "
-                    "%s%s%s", c->request_id, why, *line ? ": " : "", line);
+        pl_fn__fail(res, "Runtime.ExitError",
+                    "RequestId: %s Error: Runtime exited with error: "
+                    "%s%s%s",
+                    c->request_id, why, *line ? ": " : "", line);
     }
     pl_fn__proc_kill(&p);
     res->logs_truncated = errs.dropped > 0;

@@ -27,12 +27,10 @@ static struct curl_slist *headers(struct pl_arena *a, const struct pl_fn_call *c
     h = curl_slist_append(h, "Content-Type: application/json");
     h = curl_slist_append(h, "Expect:");
     h = curl_slist_append(h, pl_arena_printf(a, "X-Plumb-Request-Id: %s", c->request_id));
-    h = curl_slist_append(h, pl_arena_printf(a, "X-Plumb-Function-Arn: %s",
-                                             pl_fn_arn(a, c->fn)));
+    h = curl_slist_append(h, pl_arena_printf(a, "X-Plumb-Function-Arn: %s", pl_fn_arn(a, c->fn)));
     h = curl_slist_append(h, pl_arena_printf(a, "X-Plumb-Region: %s", c->fn->region));
     if (c->env && c->env->endpoint_url)
-        h = curl_slist_append(h, pl_arena_printf(a, "X-Plumb-Endpoint: %s",
-                                                 c->env->endpoint_url));
+        h = curl_slist_append(h, pl_arena_printf(a, "X-Plumb-Endpoint: %s", c->env->endpoint_url));
     return h;
 }
 

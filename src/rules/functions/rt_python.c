@@ -73,8 +73,8 @@ static void handler_error(const char *json, size_t len, struct pl_fn_result *res
     pl_arena_fini(&a);
 }
 
-struct pl_fn_pyworker *pl_fn__py_start(const char *python, const struct pl_fn_call *c,
-                                       bool cold, struct pl_fn_result *res)
+struct pl_fn_pyworker *pl_fn__py_start(const char *python, const struct pl_fn_call *c, bool cold,
+                                       struct pl_fn_result *res)
 {
     const char *h = c->fn->handler, *colon = strrchr(h, ':');
     char *path = pl_xstrndup(h, (size_t)(colon - h));
@@ -118,8 +118,9 @@ static char *frame(const struct pl_fn_call *c, size_t *n)
 {
     int64_t left_ms = (c->deadline_ns - pl_mono_ns()) / 1000000;
     char head[160];
-    int hl = snprintf(head, sizeof(head), "{\"requestId\":\"%s\",\"deadlineMs\":%lld,\"len\":%zu}\n",
-                      c->request_id, (long long)(pl_now_ms() + left_ms), c->len);
+    int hl =
+        snprintf(head, sizeof(head), "{\"requestId\":\"%s\",\"deadlineMs\":%lld,\"len\":%zu}\n",
+                 c->request_id, (long long)(pl_now_ms() + left_ms), c->len);
     char *f = pl_xmalloc((size_t)hl + c->len);
     memcpy(f, head, (size_t)hl);
     memcpy(f + hl, c->event, c->len);
@@ -140,7 +141,11 @@ bool pl_fn__py_invoke(struct pl_fn_pyworker *w, const struct pl_fn_call *c,
     pl_fn__cap_init(&resp, c->max_payload + 64);
     pl_fn__cap_init(&logs, c->max_output);
     struct pl_fn_io io = {
-        .wbuf = f, .wlen = flen, .rsock = &resp, .done = frame_done, .cout = &logs,
+        .wbuf = f,
+        .wlen = flen,
+        .rsock = &resp,
+        .done = frame_done,
+        .cout = &logs,
         .cerr = &logs,
     };
     int r = pl_fn__io(&w->proc, &io, c->deadline_ns);
@@ -149,8 +154,10 @@ bool pl_fn__py_invoke(struct pl_fn_pyworker *w, const struct pl_fn_call *c,
         pl_fn__timeout(res, c->fn->timeout_s);
     } else if (r == PL_FN_IO_DONE && parse_head(&resp, &ok, &len, &hdr) == 1) {
         if (resp.dropped > 0) {
-            pl_fn__fail(res, "Function.ResponseSizeTooLarge", "Response payload size exceeded "
-                        "maximum allowed payload size (%zu bytes).", c->max_payload);
+            pl_fn__fail(res, "Function.ResponseSizeTooLarge",
+                        "Response payload size exceeded "
+                        "maximum allowed payload size (%zu bytes).",
+                        c->max_payload);
         } else if (ok) {
             res->ok = true;
             res->payload = pl_xstrndup(resp.data + hdr, len);
@@ -164,9 +171,8 @@ bool pl_fn__py_invoke(struct pl_fn_pyworker *w, const struct pl_fn_call *c,
         /* died without a (valid) answer: give it a moment to exit, then look at how */
         pl_fn__proc_wait(&w->proc, 1000);
         pl_fn__drain(&w->proc, &logs, &logs);
-        pl_fn__fail(res, "Runtime.ExitError",
-                    "RequestId: %s Error: Runtime exited with error: %s", c->request_id,
-                    pl_fn__exit_text(w->proc.status, st, sizeof(st)));
+        pl_fn__fail(res, "Runtime.ExitError", "RequestId: %s Error: Runtime exited with error: %s",
+                    c->request_id, pl_fn__exit_text(w->proc.status, st, sizeof(st)));
     } else {
         pl_fn__fail(res, "ServiceException", "I/O error talking to the python worker");
     }

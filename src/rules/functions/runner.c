@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct waiter {
@@ -54,6 +55,8 @@ struct job {
 struct pl_fn_runner {
     struct pl_fn_runner_opts o;
     char python[512];
+    pthread_mutex_t py_mu; /* guards the one-time resolution of python */
+    bool py_resolved;
     pthread_mutex_t mu;
     pthread_cond_t jobs_cv; /* a job was queued, or stopping */
     pthread_cond_t idle_cv; /* running dropped (for free) */
@@ -185,14 +188,13 @@ static char **build_env(struct pl_arena *a, const struct pl_fn *fn, const struct
     env_add(a, e, &n, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", pl_arena_printf(a, "%d", fn->memory_mb));
     env_add(a, e, &n, "AWS_LAMBDA_FUNCTION_TIMEOUT", pl_arena_printf(a, "%d", fn->timeout_s));
     env_add(a, e, &n, "AWS_LAMBDA_LOG_GROUP_NAME", pl_arena_printf(a, "/aws/lambda/%s", fn->name));
-    env_add(a, e, &n, "AWS_LAMBDA_LOG_STREAM_NAME",
-            pl_arena_printf(a, "%s/[$LATEST]plumb", day));
+    env_add(a, e, &n, "AWS_LAMBDA_LOG_STREAM_NAME", pl_arena_printf(a, "%s/[$LATEST]plumb", day));
     env_add(a, e, &n, "AWS_EXECUTION_ENV", "plumb");
     env_add(a, e, &n, "_HANDLER", fn->handler ? fn->handler : fn->command);
     env_add(a, e, &n, "PLUMB_FUNCTION_ARN", pl_fn_arn(a, fn));
     if (fn->handler) {
-        char *dir = pl_arena_strndup(a, fn->handler, (size_t)(strrchr(fn->handler, '/') -
-                                                               fn->handler));
+        char *dir =
+            pl_arena_strndup(a, fn->handler, (size_t)(strrchr(fn->handler, '/') - fn->handler));
         env_add(a, e, &n, "LAMBDA_TASK_ROOT", *dir ? dir : "/");
     }
     e[n] = NULL;
@@ -263,11 +265,45 @@ static void free_list(struct pl_fn_pyworker *w)
     }
 }
 
+/* The interpreter's real executable (sys.executable). `python3` on PATH is often a wrapper
+ * (pyenv shims are shell scripts) that costs more than Python's own start-up on every cold
+ * start; asking the interpreter once removes it. Keeps the PATH lookup when asking fails. */
+static const char *python_path(struct pl_fn_runner *r)
+{
+    extern char **environ;
+    pthread_mutex_lock(&r->py_mu);
+    if (!r->py_resolved) {
+        char *argv[] = {"python3", "-c", "import sys; sys.stdout.write(sys.executable)", NULL};
+        struct pl_fn_spawn sp = {.path = r->python, .argv = argv, .envp = environ,
+                                 .sock_is_stdin = true, .die_with_thread = true};
+        struct pl_fn_proc p;
+        struct pl_fn_cap out, errs;
+        pl_fn__cap_init(&out, sizeof(r->python) - 1);
+        pl_fn__cap_init(&errs, 1024);
+        if (pl_fn__spawn(&sp, &p, NULL) == 0) {
+            struct pl_fn_io io = {.shut_after_write = true, .until_exit = true, .cout = &out,
+                                  .cerr = &errs};
+            int rc = pl_fn__io(&p, &io, pl_mono_ns() + 10000000000LL);
+            pl_fn__proc_kill(&p);
+            if (rc == PL_FN_IO_DONE && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0 &&
+                out.data && out.data[0] == '/' && access(out.data, X_OK) == 0)
+                pl_strlcpy(r->python, out.data, sizeof(r->python));
+        }
+        PL_LOG(DEBUG, "functions", "python=%s", r->python);
+        pl_fn__cap_fini(&out);
+        pl_fn__cap_fini(&errs);
+        r->py_resolved = true;
+    }
+    pthread_mutex_unlock(&r->py_mu);
+    return r->python;
+}
+
 /* Runs c on a warm worker (or a cold one). */
 static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_arena *a,
                        struct pl_fn_result *res)
 {
     struct pl_fn_pyworker *w = NULL, *dead = NULL;
+    const char *python = python_path(r);
     char *key = r->o.cold ? NULL : worker_key(a, r, c->fn, c->envp);
     if (key) {
         pthread_mutex_lock(&r->mu);
@@ -289,7 +325,7 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
             r->st.cold_starts++;
             pthread_mutex_unlock(&r->mu);
         }
-        w = pl_fn__py_start(r->python, c, r->o.cold, res);
+        w = pl_fn__py_start(python, c, r->o.cold, res);
         if (!w)
             return;
         w->key = key ? pl_xstrdup(key) : NULL;
@@ -319,9 +355,9 @@ static void new_request_id(char out[40])
             b[i] = (unsigned char)(pl_mono_ns() >> (i % 8));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(out, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 static int check_call(const struct pl_fn *fn, const struct pl_fn_env *env, size_t len,
@@ -331,8 +367,8 @@ static int check_call(const struct pl_fn *fn, const struct pl_fn_env *env, size_
         return -1;
     if (!fn->account || !fn->region)
         return pl_fail(err, PL_E_INTERNAL, "function %s has no partition", fn->name);
-    if (fn->runtime != PL_FN_HTTP && (!env || !env->endpoint_url || !env->access_key_id ||
-                                      !env->secret_access_key))
+    if (fn->runtime != PL_FN_HTTP &&
+        (!env || !env->endpoint_url || !env->access_key_id || !env->secret_access_key))
         return pl_fail(err, PL_E_INTERNAL, "invoking %s: endpoint and credentials are required",
                        fn->name);
     if (len > PL_FN_MAX_EVENT)
@@ -391,9 +427,8 @@ static int invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct p
         break;
     }
     res->duration_ms = (pl_mono_ns() - c.start_ns) / 1000000;
-    PL_LOG(DEBUG, "functions", "fn=%s request=%s ok=%d type=%s ms=%lld", fn->name,
-           res->request_id, res->ok, res->ok ? "-" : res->error_type,
-           (long long)res->duration_ms);
+    PL_LOG(DEBUG, "functions", "fn=%s request=%s ok=%d type=%s ms=%lld", fn->name, res->request_id,
+           res->ok, res->ok ? "-" : res->error_type, (long long)res->duration_ms);
     pthread_mutex_lock(&r->mu);
     if (!res->ok)
         r->st.errors++;
@@ -430,8 +465,8 @@ static const char *dup_or_null(struct pl_arena *a, const char *s)
     return s ? pl_arena_strdup(a, s) : NULL;
 }
 
-static struct job *job_new(const struct pl_fn *fn, const struct pl_fn_env *env,
-                           const char *event, size_t len, pl_fn_done_fn done, void *arg)
+static struct job *job_new(const struct pl_fn *fn, const struct pl_fn_env *env, const char *event,
+                           size_t len, pl_fn_done_fn done, void *arg)
 {
     struct job *j = pl_xcalloc(1, sizeof(*j));
     struct pl_arena *a = &j->a;
@@ -511,9 +546,9 @@ static void *dispatcher(void *arg)
     return NULL;
 }
 
-int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn,
-                       const struct pl_fn_env *env, const char *event, size_t len,
-                       pl_fn_done_fn done, void *arg, struct pl_err *err)
+int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn, const struct pl_fn_env *env,
+                       const char *event, size_t len, pl_fn_done_fn done, void *arg,
+                       struct pl_err *err)
 {
     if (check_call(fn, env, len, err) < 0)
         return -1;
@@ -523,8 +558,7 @@ int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn,
         r->st.throttled++;
         pthread_mutex_unlock(&r->mu);
         job_free(j);
-        return pl_fail(err, PL_E_THROTTLING, "function queue is full (%d waiting)",
-                       r->o.max_queue);
+        return pl_fail(err, PL_E_THROTTLING, "function queue is full (%d waiting)", r->o.max_queue);
     }
     if (r->jtail)
         r->jtail->next = j;
@@ -583,6 +617,7 @@ int pl_fn_runner_new(const struct pl_fn_runner_opts *opts, struct pl_fn_runner *
     pthread_once(&curl_once, curl_init_once);
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->py_mu, NULL);
     cond_init_mono(&r->jobs_cv);
     cond_init_mono(&r->idle_cv);
     r->threads = pl_xcalloc((size_t)r->o.max_concurrency, sizeof(pthread_t));
@@ -629,6 +664,7 @@ void pl_fn_runner_free(struct pl_fn_runner *r)
     pthread_cond_destroy(&r->jobs_cv);
     pthread_cond_destroy(&r->idle_cv);
     pthread_mutex_destroy(&r->mu);
+    pthread_mutex_destroy(&r->py_mu);
     free(r);
 }
 

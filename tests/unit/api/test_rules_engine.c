@@ -154,7 +154,7 @@ static void test_change_trigger_and_history(void)
     struct pl_history_q q = {.account = ACCT, .region = REG,
                              .resource_type = "AWS::Config::ResourceCompliance",
                              .resource_id = "AWS::EC2::SecurityGroup/sg-1", .earlier_ms = 0,
-                             .later_ms = INT64_MAX, .forward = true, .limit = 10};
+                             .later_ms = INT64_MAX / 64, .forward = true, .limit = 10};
     struct pl_ci_row *rows;
     size_t n;
     char *next;
