@@ -22,7 +22,10 @@ if [ -z "${PLUMB:-}" ]; then
     PLUMB=$BUILD/plumb
     [ -x "$PLUMB" ] || PLUMB=$BUILD/src/cli/plumb
 fi
-[ -x "$LOADGEN" ] || { echo "run.sh: build $LOADGEN first (ninja -C $BUILD plumb-loadgen)" >&2; exit 2; }
+if [ ! -x "$LOADGEN" ]; then
+    echo "run.sh: build $LOADGEN first (ninja -C $BUILD plumb-loadgen)" >&2
+    exit 2
+fi
 
 TMP=$(mktemp -d)
 PIDS=""
@@ -34,7 +37,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 wait_port() { # port, seconds
     python3 - "$1" "$2" <<'EOF'
@@ -70,7 +74,9 @@ moto_server -p "$P2" >"$TMP/moto.out" 2>&1 &
 PIDS="$PIDS $!"
 wait_port "$P2" 30 || { cat "$TMP/moto.out"; exit 1; }
 
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $(date -u +%Y-%m-%dT%H:%MZ)"
+CPU=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "machine: $(nproc) cores, $CPU, $(date -u +%Y-%m-%dT%H:%MZ), load average $LOAD"
 echo "client: plumb-loadgen --op $OP --conns $CONNS (SigV4 signed, keep-alive)"
 echo "== $WHAT"
 "$LOADGEN" --endpoint "http://127.0.0.1:$P1" --op "$OP" --conns "$CONNS" \
@@ -80,4 +86,5 @@ echo "== moto_server $(python3 -c 'import moto; print(moto.__version__)')"
     --duration "$MOTO_DURATION" --warmup "$WARMUP" --setup 2>"$TMP/setup2" | tee "$TMP/r2"
 R1=$(rps_of "$TMP/r1")
 R2=$(rps_of "$TMP/r2")
-python3 -c "import sys; a, b = int(sys.argv[1]), int(sys.argv[2]); print('ratio plumb/moto = %.1fx (%d vs %d req/s)' % (a / max(b, 1), a, b))" "$R1" "$R2"
+python3 -c "import sys; a, b = int(sys.argv[1]), int(sys.argv[2])
+print('ratio plumb/moto = %.1fx (%d vs %d req/s)' % (a / max(b, 1), a, b))" "$R1" "$R2"
