@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "recorder/recorder.h"
@@ -191,6 +192,8 @@ static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t 
         if (pl_eval__ci(run, r, &row, ci, p, err) < 0)
             return -1;
     }
+    pl_metrics_observe("plumb_rules_change_evaluated_seconds", NULL,
+                       (double)(pl_now_ms() - row.capture_ms) / 1000.0);
     return 0;
 }
 

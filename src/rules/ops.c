@@ -149,6 +149,22 @@ int pl_rules_get_rule(const struct pl_rules_call *c, const char *name, struct pl
     return 1;
 }
 
+/* ResourceInUseException while an on-demand evaluation of the rule runs (AWS: the rule is
+ * EVALUATING). */
+static int not_evaluating(const struct pl_rules_call *c, struct pl_evals *ev, const char *name,
+                          struct pl_err *err)
+{
+    struct pl_ev_status st;
+    if (pl_evals_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
+        return -1;
+    if (st.running_since && pl_now_ms() - st.running_since < RUNNING_TIMEOUT_MS)
+        return pl_fail(err, PL_E_RESOURCE_IN_USE,
+                       "The rule %s is currently being evaluated. Please retry after the "
+                       "evaluation completes.",
+                       name);
+    return 0;
+}
+
 /* Deletes the rule's results and re-records the compliance CIs of the resources they were
  * about. */
 static int drop_results(const struct pl_rules_call *c, struct pl_evals *ev, const char *name,
@@ -183,6 +199,8 @@ int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct
         return -1;
     if (!f)
         return no_such_rule(err, name);
+    if (not_evaluating(c, ev, name, err) < 0)
+        return -1;
     if (pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, err) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,
                             pl_json_get_str(j, "ConfigRuleArn"), err) < 0)
@@ -375,5 +393,7 @@ int pl_rules_delete_results(const struct pl_rules_call *c, const char *name, str
         return -1;
     if (!f)
         return no_such_rule(err, name);
+    if (not_evaluating(c, ev, name, err) < 0)
+        return -1;
     return drop_results(c, ev, name, err);
 }

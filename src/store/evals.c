@@ -284,6 +284,8 @@ static void thread_key_init(void)
 
 struct pl_evals *pl_evals_thread(const char *spec, struct pl_err *err)
 {
+    if (!spec)
+        return pl_fail(err, PL_E_INTERNAL, "evals: no data directory"), NULL;
     pthread_once(&thread_once, thread_key_init);
     struct pl_evals *e = pthread_getspecific(thread_key);
     if (e && strcmp(e->spec, spec) == 0)

@@ -258,7 +258,14 @@ class ShapesTest(RulesTest):
     def test_start_evaluation_and_delete(self):
         self.managed("to-delete", "INCOMING_SSH_DISABLED")
         self.cfg.start_config_rules_evaluation(ConfigRuleNames=["to-delete"])
-        self.cfg.delete_config_rule(ConfigRuleName="to-delete")
+        deadline = time.time() + WAIT
+        while True:  # ResourceInUseException while the evaluation runs, as in AWS
+            try:
+                self.cfg.delete_config_rule(ConfigRuleName="to-delete")
+                break
+            except self.cfg.exceptions.ResourceInUseException:
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.02)
         self.assertAwsError("NoSuchConfigRuleException", self.cfg.describe_config_rules,
                             ConfigRuleNames=["to-delete"])
 

@@ -396,6 +396,12 @@ static void test_arn_and_start(void)
     T_EQ(pl_rules_start_evaluation(&c, nope, 1, &err), -1);
     T_EQ(err.code, PL_E_NO_SUCH_CONFIG_RULE);
     pl_err_clear(&err);
+    T_EQ(pl_rules_delete_rule(&c, "ssh", &err), -1); /* still evaluating */
+    T_EQ(err.code, PL_E_RESOURCE_IN_USE);
+    T_EQ(pl_rules_delete_results(&c, "ssh", &err), -1);
+    tick();
+    pl_err_clear(&err);
+    T_EQ(pl_rules_delete_results(&c, "ssh", &err), 0);
     T_EQ(pl_rules_delete_rule(&c, "ssh", &err), 0);
     T_EQ(pl_rules_delete_rule(&c, "ssh", &err), -1);
     T_EQ(err.code, PL_E_NO_SUCH_CONFIG_RULE);
