@@ -37,9 +37,9 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    const char *th = getenv("PL_HTTP_THREADS");
     struct pl_http_opts o = {.listen = listen, .data_dir = argv[1],
-                             .threads = getenv("PL_HTTP_THREADS") ? atoi(getenv("PL_HTTP_THREADS"))
-                                                                  : 2};
+                             .threads = th ? (unsigned)atoi(th) : 0};
     struct pl_http_server *s = pl_http_server_start(&o, &err);
     if (!s || pl_http_announce(stdout, &o, pl_http_server_port(s), &err) < 0)
         return fprintf(stderr, "plumb-http-stub: %s\n", err.msg), 1;

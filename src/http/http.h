@@ -27,6 +27,8 @@ struct pl_app;
 #define PL_HTTP_MAX_BODY       (2u << 20) /* 2 MiB: PutResourceConfig's configuration <= 64 KB */
 #define PL_HTTP_DEFAULT_LISTEN "127.0.0.1:7711"
 #define PL_HTTP_CLOCK_SKEW_MS  (15 * 60 * 1000)
+/* 4 threads keep both cores busy while a request waits for the store's write lock */
+#define PL_HTTP_DEFAULT_THREADS 4
 
 enum pl_http_auth {
     PL_HTTP_AUTH_SIGV4 = 0, /* verify signatures against DIR/credentials.json (default) */
@@ -43,7 +45,7 @@ struct pl_http_opts {
     enum pl_http_auth auth; /* PL_HTTP_AUTH_SIGV4 unless --auth open */
     const char *data_dir;   /* credentials.json lives (and is re-read when changed) here */
     struct pl_app *app;     /* handed to pl_api_call() in every request */
-    unsigned threads;       /* thread pool size; 0 = 2 */
+    unsigned threads;       /* thread pool size; 0 = PL_HTTP_DEFAULT_THREADS */
     size_t max_body;        /* 0 = PL_HTTP_MAX_BODY */
     pl_http_get_fn get;     /* optional */
     void *get_ctx;

@@ -437,7 +437,7 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
         return NULL;
     struct pl_http_server *s = pl_xcalloc(1, sizeof *s);
     s->o = *o;
-    s->o.threads = o->threads ? o->threads : 2;
+    s->o.threads = o->threads ? o->threads : PL_HTTP_DEFAULT_THREADS;
     s->o.max_body = o->max_body ? o->max_body : PL_HTTP_MAX_BODY;
     if (o->auth == PL_HTTP_AUTH_SIGV4) {
         s->creds = pl_creds_open(o->data_dir ? o->data_dir : ".", err);
