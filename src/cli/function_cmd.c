@@ -93,16 +93,36 @@ static int parse_args(int argc, char **argv, struct fopts *o)
     optind = 0;
     while ((c = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'R': o->runtime = optarg; break;
-        case 'H': o->handler = optarg; break;
-        case 'c': o->command = optarg; break;
-        case 'u': o->url = optarg; break;
-        case 'a': o->account = optarg; break;
-        case 'r': o->region = optarg; break;
-        case 'd': o->data = optarg; break;
-        case 'e': o->endpoint = optarg; break;
-        case 'E': o->event = optarg; break;
-        case 'j': o->json = true; break;
+        case 'R':
+            o->runtime = optarg;
+            break;
+        case 'H':
+            o->handler = optarg;
+            break;
+        case 'c':
+            o->command = optarg;
+            break;
+        case 'u':
+            o->url = optarg;
+            break;
+        case 'a':
+            o->account = optarg;
+            break;
+        case 'r':
+            o->region = optarg;
+            break;
+        case 'd':
+            o->data = optarg;
+            break;
+        case 'e':
+            o->endpoint = optarg;
+            break;
+        case 'E':
+            o->event = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
         case 't':
             if (parse_int(optarg, &o->timeout) < 0)
                 return -1;
@@ -225,8 +245,7 @@ static int call_api(struct pl_arena *a, const struct fopts *o, const char *op,
         goto out;
     }
     curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
-    struct pl_json *j = resp.len ? pl_json_parse(a, resp.data, resp.len, NULL)
-                                 : pl_json_new_obj(a);
+    struct pl_json *j = resp.len ? pl_json_parse(a, resp.data, resp.len, NULL) : pl_json_new_obj(a);
     if (status != 200) {
         const char *type = pl_json_get_str(j, "__type"), *msg = pl_json_get_str(j, "message");
         fprintf(stderr, "plumb function: %s: %s\n", type ? type : "HTTP error",
@@ -234,8 +253,7 @@ static int call_api(struct pl_arena *a, const struct fopts *o, const char *op,
         goto out;
     }
     if (!j || j->type != PL_JOBJ) {
-        fprintf(stderr, "plumb function: %s answered something that is not JSON\n",
-                o->endpoint);
+        fprintf(stderr, "plumb function: %s answered something that is not JSON\n", o->endpoint);
         goto out;
     }
     *out = j;
@@ -369,10 +387,20 @@ static int cmd_list(struct pl_arena *a, const struct fopts *o)
     }
     printf("%-24s %-7s %8s %7s  %s\n", "NAME", "RUNTIME", "TIMEOUT", "MEMORY", "TARGET");
     for (size_t i = 0; i < n; i++)
-        printf("%-24s %-7s %7ds %5dMB  %s\n", items[i].name,
-               pl_fn_runtime_name(items[i].runtime), items[i].timeout_s, items[i].memory_mb,
-               target_of(&items[i]));
+        printf("%-24s %-7s %7ds %5dMB  %s\n", items[i].name, pl_fn_runtime_name(items[i].runtime),
+               items[i].timeout_s, items[i].memory_mb, target_of(&items[i]));
     return 0;
+}
+
+/* For a store lookup's 1/0/-1: true when found, else says why on stderr. */
+static bool found(int rc, const struct pl_err *err, const struct fopts *o)
+{
+    if (rc == 0)
+        fprintf(stderr, "plumb function: no function '%s' in %s/%s\n", o->name, o->account,
+                o->region);
+    else if (rc < 0 && err->code)
+        fprintf(stderr, "plumb function: %s\n", err->msg);
+    return rc == 1;
 }
 
 static int cmd_remove(struct pl_arena *a, const struct fopts *o)
@@ -385,12 +413,7 @@ static int cmd_remove(struct pl_arena *a, const struct fopts *o)
     struct pl_err err = {0};
     int rc = st ? pl_fn_delete(st, o->account, o->region, o->name, &err) : -1;
     pl_store_close(st);
-    if (rc == 0)
-        fprintf(stderr, "plumb function: no function '%s' in %s/%s\n", o->name, o->account,
-                o->region);
-    else if (rc < 0 && err.code)
-        fprintf(stderr, "plumb function: %s\n", err.msg);
-    return rc == 1 ? 0 : 1;
+    return found(rc, &err, o) ? 0 : 1;
 }
 
 /* Finds o->name (store or API). */
@@ -407,12 +430,7 @@ static int load_one(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
     struct pl_err err = {0};
     int rc = st ? pl_fn_get(st, o->account, o->region, o->name, a, fn, &err) : -1;
     pl_store_close(st);
-    if (rc == 0)
-        fprintf(stderr, "plumb function: no function '%s' in %s/%s\n", o->name, o->account,
-                o->region);
-    else if (rc < 0 && err.code)
-        fprintf(stderr, "plumb function: %s\n", err.msg);
-    return rc == 1 ? 0 : -1;
+    return found(rc, &err, o) ? 0 : -1;
 }
 
 /* Credentials for the function: the environment's, else the first live key of the account in
@@ -479,8 +497,8 @@ static int cmd_invoke(struct pl_arena *a, const struct fopts *o)
         fprintf(stderr, "plumb function invoke: --event FILE (or - for stdin) is required\n");
         return 2;
     }
-    char *event = pl_read_file(strcmp(o->event, "-") == 0 ? "/dev/stdin" : o->event,
-                               PL_FN_MAX_EVENT, &len);
+    char *event =
+        pl_read_file(strcmp(o->event, "-") == 0 ? "/dev/stdin" : o->event, PL_FN_MAX_EVENT, &len);
     if (!event) {
         fprintf(stderr, "plumb function: cannot read event %s\n", o->event);
         return 1;

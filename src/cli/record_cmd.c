@@ -61,6 +61,7 @@ struct rec_run {
     struct slot ring[RING];
     size_t head, tail; /* head: next to fill (reader); tail: next to take (recorder) */
     bool stop;         /* the recorder gave up: the reader stops */
+    bool consumer_waiting, producer_waiting;
     char **files;
     int nfiles;
     struct pl_arena wrap; /* reader thread: wrapper documents */
@@ -80,8 +81,11 @@ static void report(struct rec_run *r, const char *name, long line, const char *m
 static struct slot *slot_get(struct rec_run *r)
 {
     pthread_mutex_lock(&r->mu);
-    while (r->head - r->tail == RING && !r->stop)
+    while (r->head - r->tail == RING && !r->stop) {
+        r->producer_waiting = true;
         pthread_cond_wait(&r->not_full, &r->mu);
+    }
+    r->producer_waiting = false;
     struct slot *sl = r->stop ? NULL : &r->ring[r->head % RING];
     pthread_mutex_unlock(&r->mu);
     if (sl) {
@@ -91,11 +95,16 @@ static struct slot *slot_get(struct rec_run *r)
     return sl;
 }
 
+/* Publishes the filled slot. A waiting recorder is woken for a run of RING/8 CIs (or a
+ * marker), not for each CI, so the pipeline runs without a context switch per CI. */
 static void slot_put(struct rec_run *r)
 {
     pthread_mutex_lock(&r->mu);
+    const struct slot *sl = &r->ring[r->head % RING];
     r->head++;
-    pthread_cond_signal(&r->not_empty);
+    /* a waiting recorder is woken for a run of CIs, or at once for markers */
+    if (r->consumer_waiting && (r->head - r->tail >= RING / 8 || sl->kind != SLOT_CI))
+        pthread_cond_signal(&r->not_empty);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -355,8 +364,11 @@ static int run_pipeline(struct rec_run *r)
     int status = 0;
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        while (r->head == r->tail)
+        while (r->head == r->tail) {
+            r->consumer_waiting = true;
             pthread_cond_wait(&r->not_empty, &r->mu);
+        }
+        r->consumer_waiting = false;
         struct slot *sl = &r->ring[r->tail % RING];
         pthread_mutex_unlock(&r->mu);
         if (sl->kind == SLOT_DONE)
@@ -370,7 +382,9 @@ static int run_pipeline(struct rec_run *r)
         }
         pthread_mutex_lock(&r->mu);
         r->tail++;
-        pthread_cond_signal(&r->not_full);
+        /* wake a waiting reader only once half the ring is free again */
+        if (r->producer_waiting && (r->head - r->tail <= RING / 2 || r->stop))
+            pthread_cond_signal(&r->not_full);
         bool stopped = r->stop && r->head == r->tail;
         pthread_mutex_unlock(&r->mu);
         if (stopped)

@@ -60,7 +60,8 @@ static const char *const migrations[] = {
 enum {
     ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_MAXSEQ,
     ST_OBJ_PUT, ST_OBJ_GET, ST_OBJ_DEL, ST_OBJ_LIST, ST_OBJ_LIST_ALL, ST_OBJ_COUNT,
-    ST_RES_UPSERT, ST_CI_INSERT, ST_RES_GET, ST_CI_GET, ST_CI_LATEST,
+    ST_RES_UPSERT, ST_RES_INSERT, ST_RES_UPDATE, ST_CI_INSERT, ST_RES_GET, ST_CI_GET,
+    ST_CI_LATEST,
     ST_HIST_REV, ST_HIST_FWD, ST_RES_ID,
     ST_LIST, ST_LIST_DEL, ST_LIST_NAME, ST_LIST_NAME_DEL, ST_LIST_ONE,
     ST_COUNTS, ST_PRUNE, ST_PARTS,
@@ -105,9 +106,18 @@ static const char *const sql_text[ST__COUNT] = {
         "excluded.capture_ms, deletion_ms = excluded.deletion_ms, state_id = "
         "excluded.state_id, latest_seq = excluded.latest_seq, versions = versions + 1, "
         "hash = excluded.hash RETURNING id",
+    [ST_RES_INSERT] =
+        "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
+        "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
+        "hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, ?9, "
+        "?10, 1, ?11)",
+    [ST_RES_UPDATE] = "UPDATE resources SET resource_name = ?5, status = ?6, deleted = ?7, "
+                      "capture_ms = ?8, deletion_ms = CASE WHEN ?7 THEN ?8 ELSE 0 END, "
+                      "state_id = ?9, latest_seq = ?10, versions = versions + 1, hash = ?11 "
+                      "WHERE id = ?12",
     [ST_CI_INSERT] = "INSERT INTO config_items(seq, res, status, capture_ms, state_id, "
                      "resource_name, hash, body, diff) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [ST_RES_GET] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
+    [ST_RES_GET] = "SELECT " RES_COLS ", id FROM resources WHERE account = ?1 AND region = ?2 AND "
                    "resource_type = ?3 AND resource_id = ?4",
     [ST_CI_GET] = "SELECT " CI_COLS " FROM config_items c JOIN resources r ON r.id = c.res "
                   "WHERE c.seq = ?1",
@@ -164,6 +174,12 @@ struct pl_store {
     int depth;         /* nesting of pl_store_begin */
     bool doomed;       /* a nested rollback happened: the outer commit fails */
     int64_t next_seq;  /* next config_items.seq in this transaction, 0 = not read yet */
+    /* the last resource key looked up in this transaction and its row id (0: absent), so
+     * that pl_store_ci_append right after pl_store_resource_get (the recorder's pattern)
+     * updates by id or inserts without an upsert */
+    char hint_key[1100];
+    int64_t hint_id;
+    bool hint_valid;
     char path[4096];
 };
 
@@ -345,6 +361,7 @@ int pl_store_begin(struct pl_store *s, struct pl_err *err)
         return 0;
     s->doomed = false;
     s->next_seq = 0;
+    s->hint_valid = false;
     sqlite3_stmt *q = stmt(s, ST_BEGIN, err);
     if (!q || step_done(s, q, err, "begin") < 0) {
         s->depth = 0;
@@ -359,6 +376,7 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
         return pl_fail(err, PL_E_INTERNAL, "store: commit without begin");
     if (--s->depth > 0)
         return 0;
+    s->hint_valid = false;
     if (s->doomed) {
         s->doomed = false;
         return pl_fail(err, PL_E_INTERNAL, "store: transaction was rolled back");
@@ -376,6 +394,7 @@ void pl_store_rollback(struct pl_store *s)
 {
     if (s->depth <= 0)
         return;
+    s->hint_valid = false;
     if (!s->doomed && sqlite3_get_autocommit(s->db) == 0) {
         struct pl_err e = {0};
         sqlite3_stmt *q = stmt(s, ST_ROLLBACK, &e);
@@ -587,6 +606,39 @@ static bool status_deleted(const char *st)
     return st && (strcmp(st, PL_CI_DELETED) == 0 || strcmp(st, PL_CI_DELETED_NOT_RECORDED) == 0);
 }
 
+/* "account\x1fregion\x1ftype\x1fid" into out; false when it does not fit. */
+static bool hint_make(char *out, size_t cap, const char *account, const char *region,
+                      const char *type, const char *id)
+{
+    int n = snprintf(out, cap, "%s\x1f%s\x1f%s\x1f%s", account ? account : "",
+                     region ? region : "", type ? type : "", id ? id : "");
+    return n > 0 && (size_t)n < cap;
+}
+
+static bool hint_match(struct pl_store *s, const struct pl_ci_row *ci)
+{
+    char key[sizeof s->hint_key];
+    return s->hint_valid && s->depth > 0 &&
+           hint_make(key, sizeof key, ci->account, ci->region, ci->resource_type,
+                     ci->resource_id) &&
+           strcmp(key, s->hint_key) == 0;
+}
+
+static void bind_res(sqlite3_stmt *q, const struct pl_ci_row *ci, int64_t seq)
+{
+    bind_text(q, 1, ci->account);
+    bind_text(q, 2, ci->region);
+    bind_text(q, 3, ci->resource_type);
+    bind_text(q, 4, ci->resource_id);
+    bind_text(q, 5, ci->resource_name);
+    bind_text(q, 6, ci->status);
+    sqlite3_bind_int(q, 7, status_deleted(ci->status));
+    sqlite3_bind_int64(q, 8, ci->capture_ms);
+    sqlite3_bind_int64(q, 9, ci->state_id);
+    sqlite3_bind_int64(q, 10, seq);
+    bind_text(q, 11, ci->hash);
+}
+
 int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err)
 {
     if (s->depth <= 0)
@@ -603,25 +655,34 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
         sqlite3_reset(q);
     }
     int64_t seq = s->next_seq;
-    if (!(q = stmt(s, ST_RES_UPSERT, err)))
-        return -1;
-    bind_text(q, 1, ci->account);
-    bind_text(q, 2, ci->region);
-    bind_text(q, 3, ci->resource_type);
-    bind_text(q, 4, ci->resource_id);
-    bind_text(q, 5, ci->resource_name);
-    bind_text(q, 6, ci->status);
-    sqlite3_bind_int(q, 7, status_deleted(ci->status));
-    sqlite3_bind_int64(q, 8, ci->capture_ms);
-    sqlite3_bind_int64(q, 9, ci->state_id);
-    sqlite3_bind_int64(q, 10, seq);
-    bind_text(q, 11, ci->hash);
-    if (sqlite3_step(q) != SQLITE_ROW) {
+    int64_t res;
+    if (hint_match(s, ci) && s->hint_id > 0) { /* known resource: update by id */
+        if (!(q = stmt(s, ST_RES_UPDATE, err)))
+            return -1;
+        bind_res(q, ci, seq);
+        sqlite3_bind_int64(q, 12, s->hint_id);
+        if (step_done(s, q, err, "resource_update") < 0)
+            return -1;
+        res = s->hint_id;
+    } else if (hint_match(s, ci)) { /* known to be absent: plain insert */
+        if (!(q = stmt(s, ST_RES_INSERT, err)))
+            return -1;
+        bind_res(q, ci, seq);
+        if (step_done(s, q, err, "resource_insert") < 0)
+            return -1;
+        res = sqlite3_last_insert_rowid(s->db);
+    } else {
+        if (!(q = stmt(s, ST_RES_UPSERT, err)))
+            return -1;
+        bind_res(q, ci, seq);
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            sqlite3_reset(q);
+            return db_fail(s, err, "resource_upsert");
+        }
+        res = sqlite3_column_int64(q, 0);
         sqlite3_reset(q);
-        return db_fail(s, err, "resource_upsert");
     }
-    int64_t res = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
+    s->hint_valid = false;
     if (!(q = stmt(s, ST_CI_INSERT, err)))
         return -1;
     sqlite3_bind_int64(q, 1, seq);
@@ -655,6 +716,11 @@ int pl_store_resource_get(struct pl_store *s, const char *account, const char *r
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         read_res(a, q, out);
+    if (s->depth > 0 && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+        hint_make(s->hint_key, sizeof s->hint_key, account, region, type, id)) {
+        s->hint_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 14) : 0;
+        s->hint_valid = true;
+    }
     sqlite3_reset(q);
     if (rc == SQLITE_ROW)
         return 1;
@@ -756,7 +822,9 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
     *n = 0;
     *next = NULL;
     const char *parts[] = {hq->account, hq->region, hq->resource_type, hq->resource_id};
-    uint32_t check = qcheck(parts, 4, hq->earlier_ms ^ (hq->later_ms * 31) ^ hq->forward);
+    uint32_t check = qcheck(parts, 4,
+                            (int64_t)((uint64_t)hq->earlier_ms ^ ((uint64_t)hq->later_ms * 31u) ^
+                                      (uint64_t)hq->forward));
     int64_t cap_ms, cseq;
     if (hq->cursor) {
         if (cursor_parse(hq->cursor, 'h', check, &cap_ms, &cseq, err) < 0)
@@ -923,10 +991,10 @@ int pl_store_resource_counts(struct pl_store *s, const char *account, const char
     *total = 0;
     *next = NULL;
     const char *parts[] = {account, region};
-    int64_t tsum = 0;
+    uint64_t tsum = 0;
     for (size_t i = 0; i < ntypes; i++)
-        tsum += (int64_t)pl_fnv1a(types[i], strlen(types[i]));
-    uint32_t check = qcheck(parts, 2, tsum ^ (int64_t)ntypes);
+        tsum += pl_fnv1a(types[i], strlen(types[i]));
+    uint32_t check = qcheck(parts, 2, (int64_t)(tsum ^ (uint64_t)ntypes));
     int64_t off = 0, unused;
     if (cursor && cursor_parse(cursor, 'c', check, &off, &unused, err) < 0)
         return -1;
