@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -65,7 +66,16 @@ struct rec_run {
     char **files;
     int nfiles;
     struct pl_arena wrap; /* reader thread: wrapper documents */
+    bool stats;                         /* --stats: CPU time per thread */
+    int64_t reader_cpu_ns, writer_cpu_ns;
 };
+
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void report(struct rec_run *r, const char *name, long line, const char *msg)
 {
@@ -254,6 +264,7 @@ static void *reader_main(void *arg)
     struct rec_run *r = arg;
     for (int i = 0; i < r->nfiles; i++)
         read_file(r, r->files[i]);
+    r->reader_cpu_ns = thread_cpu_ns();
     put_marker(r, SLOT_DONE, NULL, 0, NULL, NULL);
     return NULL;
 }
@@ -393,6 +404,7 @@ static int run_pipeline(struct rec_run *r)
     pthread_join(th, NULL);
     if (flush_batch(r, false) < 0)
         status = -1;
+    r->writer_cpu_ns = thread_cpu_ns();
     for (int i = 0; i < RING; i++)
         pl_rec_prep_free(r->ring[i].prep);
     pl_arena_fini(&r->wrap);
@@ -417,7 +429,8 @@ static void usage(FILE *f)
             "  --all             record every CI, ignoring the partitions' recorders\n"
             "  --now             stamp CIs with the current time instead of their capture time\n"
             "  --batch N         CIs per transaction (default %d)\n"
-            "  --quiet           no progress and no summary\n",
+            "  --quiet           no progress and no summary\n"
+            "  --stats           also print the CPU time per CI of each thread\n",
             DEFAULT_BATCH);
 }
 
@@ -428,7 +441,8 @@ int pl_cli_record(int argc, char **argv)
         {"account", required_argument, NULL, 'a'}, {"region", required_argument, NULL, 'r'},
         {"all", no_argument, NULL, 'A'},         {"now", no_argument, NULL, 'n'},
         {"batch", required_argument, NULL, 'b'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},        {"stats", no_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
     };
     const char *data = "./plumb-data", *endpoint = NULL;
     static struct rec_run r; /* large (the ring); one import per process */
@@ -474,6 +488,9 @@ int pl_cli_record(int argc, char **argv)
         case 'q':
             r.quiet = true;
             break;
+        case 'S':
+            r.stats = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -512,6 +529,10 @@ int pl_cli_record(int argc, char **argv)
                 ", errors %" PRId64 " (%.1f s, %.0f CIs/s)\n",
                 r.recorded, r.unchanged, r.skipped + r.stale, r.errors, secs,
                 secs > 0 ? (double)(total + r.errors) / secs : 0.0);
+    if (r.stats && total + r.errors > 0)
+        fprintf(stderr, "cpu per CI: reader thread %.1f us, recording thread %.1f us\n",
+                (double)r.reader_cpu_ns / 1e3 / (double)(total + r.errors),
+                (double)r.writer_cpu_ns / 1e3 / (double)(total + r.errors));
     pl_store_close(r.store);
     return (r.errors || status < 0) ? 1 : 0;
 }
