@@ -134,6 +134,33 @@ class AcceptanceTest(RulesTest):
         self.assertNotIn("LastErrorCode", st)
 
 
+class FunctionFailureTest(RulesTest):
+    def test_failure_in_evaluation_status(self):
+        handler = os.path.join(ROOT, "tests", "data", "functions", "failing.py")
+        plumb("function", "add", "failing", "--runtime", "python", "--handler",
+              handler + ":lambda_handler", "--data", self.server.data)
+        self.cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": "failing",
+            "Scope": {"ComplianceResourceTypes": ["AWS::EC2::Instance"]},
+            "Source": {"Owner": "CUSTOM_LAMBDA",
+                       "SourceIdentifier": "arn:aws:lambda:us-east-1:%s:function:failing"
+                       % ACCOUNT,
+                       "SourceDetails": [{"EventSource": "aws.config", "MessageType":
+                                          "ConfigurationItemChangeNotification"}]}})
+        self.record(instance_ci("i-0fails", {}))
+        deadline = time.time() + WAIT
+        st = {}
+        while time.time() < deadline:
+            st = self.cfg.describe_config_rule_evaluation_status(
+                ConfigRuleNames=["failing"])["ConfigRulesEvaluationStatus"][0]
+            if "LastErrorCode" in st:
+                break
+            time.sleep(0.05)
+        self.assertEqual(st.get("LastErrorCode"), "Unhandled", st)
+        self.assertIn("doesNotExist", st["LastErrorMessage"])
+        self.assertIn("LastFailedInvocationTime", st)
+
+
 class ShapesTest(RulesTest):
     @classmethod
     def setUpClass(cls):
