@@ -387,6 +387,35 @@ static void test_announce(void)
     T_OK(strstr(buf, "AWS_DEFAULT_REGION=us-east-1") != NULL);
 }
 
+static void test_parse_listen(void)
+{
+    static const struct {
+        const char *in, *host;
+        int port;
+    } ok[] = {{"127.0.0.1:7711", "127.0.0.1", 7711}, {"[::1]:8080", "::1", 8080},
+              {":7711", "0.0.0.0", 7711}, {"localhost:0", "localhost", 0}};
+    static const char *const bad[] = {"7711", "h:99999", "h:-1", "h:x", "", NULL};
+    char host[64];
+    uint16_t p;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct pl_err err = {0};
+        T_OK(pl_http_parse_listen(ok[i].in, host, sizeof host, &p, &err) == 0);
+        T_STR(host, ok[i].host);
+        T_EQ(p, ok[i].port);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct pl_err err = {0};
+        T_OK(pl_http_parse_listen(bad[i], host, sizeof host, &p, &err) < 0);
+        T_EQ(err.code, PL_E_VALIDATION);
+    }
+    struct pl_err err = {0};
+    struct pl_http_opts o = {.listen = "127.0.0.1:" , .auth = PL_HTTP_AUTH_OPEN};
+    T_OK(pl_http_server_start(&o, &err) == NULL);
+    o.listen = "no-such-host.invalid:80";
+    struct pl_err e2 = {0};
+    T_OK(pl_http_server_start(&o, &e2) == NULL);
+}
+
 int main(void)
 {
     struct pl_err err = {0};
@@ -412,6 +441,7 @@ int main(void)
     T_RUN(test_routes);
     T_RUN(test_open_mode);
     T_RUN(test_announce);
+    T_RUN(test_parse_listen);
     pl_http_server_stop(s);
     curl_global_cleanup();
     if (system(cmd) != 0)
