@@ -8,6 +8,8 @@
  * The event is the AWS developer guide's change-triggered example with a requiredTags
  * parameter. Without --endpoint, put_evaluations goes to the stand-in endpoint of the tests
  * (tests/data/functions/fn_fake_config.py, a threaded Python http.server) started here.
+ * With put_evaluations it also runs boto3_floor.py: the same call in a plain Python loop, the
+ * ceiling of one warm worker.
  * Figures: docs/PERFORMANCE.md, section "Lambda-style functions".
  */
 #include <pthread.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,26 +53,71 @@ static struct pl_fn fn = {
     .memory_mb = 512,
 };
 
-/* Median wall time in ms of running python3 -c code, n times. */
-static double spawn_ms(const char *code, int n)
+static int cmp_double(const void *a, const void *b)
 {
-    double t[32];
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Runs `prog -c code` n times (n <= 32); median wall and CPU (user+sys of the child) in ms. */
+static void spawn_ms(const char *prog, const char *code, int n, double *wall, double *cpu)
+{
+    double w[32], c[32];
     extern char **environ;
-    for (int i = 0; i < n && i < 32; i++) {
-        char *argv[] = {"python3", "-c", (char *)code, NULL};
+    for (int i = 0; i < n; i++) {
+        char *argv[] = {(char *)prog, "-c", (char *)code, NULL};
+        struct rusage ru;
         pid_t pid;
+        int st;
         int64_t t0 = pl_mono_ns();
-        if (posix_spawnp(&pid, "python3", NULL, NULL, argv, environ) != 0)
-            return -1;
-        waitpid(pid, NULL, 0);
-        t[i] = (double)(pl_mono_ns() - t0) / 1e6;
-    }
-    for (int i = 1; i < n; i++) /* insertion sort, n is small */
-        for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-            double x = t[j];
-            t[j] = t[j - 1], t[j - 1] = x;
+        if (posix_spawnp(&pid, prog, NULL, NULL, argv, environ) != 0 ||
+            wait4(pid, &st, 0, &ru) < 0) {
+            *wall = *cpu = -1;
+            return;
         }
-    return t[n / 2];
+        w[i] = (double)(pl_mono_ns() - t0) / 1e6;
+        c[i] = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+               (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+    }
+    qsort(w, (size_t)n, sizeof(double), cmp_double);
+    qsort(c, (size_t)n, sizeof(double), cmp_double);
+    *wall = w[n / 2];
+    *cpu = c[n / 2];
+}
+
+/* sys.executable of python3 on PATH (python3 itself may be a wrapper script). */
+static void real_python(char *out, size_t n)
+{
+    FILE *f = popen("python3 -c 'import sys; sys.stdout.write(sys.executable)'", "r");
+    size_t len = f ? fread(out, 1, n - 1, f) : 0;
+    out[len] = 0;
+    if (f)
+        pclose(f);
+    if (len == 0)
+        snprintf(out, n, "python3");
+}
+
+static void startup_table(void)
+{
+    static const struct {
+        const char *what, *code;
+    } rows[] = {
+        {"start-up (python3 -c pass)", "pass"},
+        {"+ import boto3", "import boto3"},
+        {"+ boto3.client('config')",
+         "import boto3; boto3.client('config', region_name='us-east-1')"},
+    };
+    char real[512];
+    real_python(real, sizeof(real));
+    printf("cold-start parts, median of 9 runs (wall ms / CPU ms):\n");
+    printf("  %-30s %16s %16s\n", "", "python3 on PATH", "sys.executable");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        double w1, c1, w2, c2;
+        spawn_ms("python3", rows[i].code, 9, &w1, &c1);
+        spawn_ms(real, rows[i].code, 9, &w2, &c2);
+        printf("  %-30s %7.1f / %6.1f %7.1f / %6.1f\n", rows[i].what, w1, c1, w2, c2);
+    }
+    printf("  (sys.executable = %s)\n", real);
 }
 
 struct load {
@@ -102,8 +150,23 @@ static void *worker(void *arg)
     }
 }
 
-/* Runs events invocations from conc threads on a fresh runner; returns evaluations/s. */
-static double run(bool cold, int conc, int events, int *failed)
+/* CPU ms used so far by this process and its reaped children (the function processes, once the
+ * runner that started them is freed). */
+static double cpu_ms(void)
+{
+    struct rusage s, c;
+    getrusage(RUSAGE_SELF, &s);
+    getrusage(RUSAGE_CHILDREN, &c);
+    return (s.ru_utime.tv_sec + s.ru_stime.tv_sec + c.ru_utime.tv_sec + c.ru_stime.tv_sec) * 1e3 +
+           (s.ru_utime.tv_usec + s.ru_stime.tv_usec + c.ru_utime.tv_usec + c.ru_stime.tv_usec) /
+               1e3;
+}
+
+/* Runs events invocations from conc threads on a fresh runner (warm: after one event per slot to
+ * start the workers); returns evaluations/s and, in *cpu, the CPU ms of plumb and the function
+ * processes together, warm-up included (the workers are reaped only when the runner is freed,
+ * so main() subtracts a run of 0 events to isolate the per-event cost). */
+static double run(bool cold, int conc, int events, int *failed, double *cpu)
 {
     struct pl_fn_runner_opts o = {.max_concurrency = conc, .cold = cold};
     struct load l = {.events = events};
@@ -120,13 +183,15 @@ static double run(bool cold, int conc, int events, int *failed)
         l.events = events;
         l.next = 0;
     }
+    double c0 = cpu_ms();
     int64_t t0 = pl_mono_ns();
     for (int i = 0; i < conc; i++)
         pthread_create(&th[i], NULL, worker, &l);
     for (int i = 0; i < conc; i++)
         pthread_join(th[i], NULL);
     double secs = (double)(pl_mono_ns() - t0) / 1e9;
-    pl_fn_runner_free(l.r);
+    pl_fn_runner_free(l.r); /* reaps the workers, so their CPU time counts */
+    *cpu = cpu_ms() - c0;
     *failed = l.failed;
     return events / secs;
 }
@@ -179,28 +244,36 @@ int main(int argc, char **argv)
     snprintf(hbuf, sizeof(hbuf), "%s/bench_rule.py:%s", DIR, handler);
     fn.handler = hbuf;
 
-    printf("start-up (median of 9 runs):\n");
-    printf("  python3 -c pass                              %7.1f ms\n", spawn_ms("pass", 9));
-    printf("  python3 -c 'import boto3'                    %7.1f ms\n",
-           spawn_ms("import boto3", 9));
-    printf("  python3 -c 'import boto3; boto3.client(...)' %7.1f ms\n",
-           spawn_ms("import boto3; boto3.client('config', region_name='us-east-1')", 9));
+    startup_table();
     printf("handler %s, endpoint %s\n", handler, endpoint);
-    printf("%-6s %-11s %8s %12s %8s\n", "mode", "concurrency", "events", "evals/s", "failed");
+    printf("%-6s %-11s %8s %12s %12s %8s\n", "mode", "concurrency", "events", "evals/s",
+           "CPU ms/eval", "failed");
     for (int cold = 1; cold >= 0; cold--) {
         for (const char *c = concs; *c;) {
-            int conc = (int)strtol(c, NULL, 10), failed = 0, events = cold ? cold_events : warm_events;
+            int conc = (int)strtol(c, NULL, 10), failed = 0,
+                events = cold ? cold_events : warm_events;
+            double cpu = 0;
             if (conc < 1 || conc > 16)
                 break;
-            double rate = run(cold, conc, events, &failed);
-            printf("%-6s %-11d %8d %12.1f %8d\n", cold ? "cold" : "warm", conc, events, rate,
-                   failed);
+            double rate = run(cold, conc, events, &failed, &cpu), base = 0;
+            if (!cold)
+                run(cold, conc, 0, &failed, &base);
+            cpu = (cpu - base) / events;
+            printf("%-6s %-11d %8d %12.1f %12.3f %8d\n", cold ? "cold" : "warm", conc, events, rate,
+                   cpu, failed);
             fflush(stdout);
             c = strchr(c, ',');
             if (!c)
                 break;
             c++;
         }
+    }
+    if (strcmp(handler, "put_evaluations") == 0) {
+        char cmd[768];
+        snprintf(cmd, sizeof(cmd), "python3 %s/boto3_floor.py %s 500", DIR, endpoint);
+        fflush(stdout);
+        if (system(cmd) != 0)
+            fprintf(stderr, "boto3_floor.py failed\n");
     }
     if (stand_in > 0) {
         kill(stand_in, SIGKILL);

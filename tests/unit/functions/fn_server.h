@@ -14,8 +14,8 @@
 #define FN_DATA PL_SOURCE_DIR "/tests/data/functions"
 
 struct fn_server {
-    char url[64];      /* http://127.0.0.1:PORT */
-    char log[32];      /* file with one JSON line per request */
+    char url[64]; /* http://127.0.0.1:PORT */
+    char log[32]; /* file with one JSON line per request */
     pid_t pid;
 };
 

@@ -60,7 +60,8 @@ static void test_add_list_remove(void)
     T_STR(out, "arn:aws:lambda:us-east-1:123456789012:function:tags\n");
     T_EQ(run("add", "cat", "--runtime", "exec", "--command", "cat", NULL), 0);
     T_EQ(run("add", "hook", "--runtime", "http", "--url", "http://127.0.0.1:9/x", "--region",
-             "eu-west-1", NULL), 0);
+             "eu-west-1", NULL),
+         0);
     T_EQ(run("list", "--json", NULL), 0);
     T_OK(strstr(out, "\"name\":\"cat\",\"runtime\":\"exec\",\"command\":\"cat\"") != NULL);
     /* the handler path is stored absolute and normalised */
@@ -101,8 +102,8 @@ static void test_invoke(void)
     T_EQ(run("add", "echo", "--runtime", "exec", "--command", "cat", NULL), 0);
     T_EQ(run("invoke", "echo", "--event", ev, NULL), 0);
     T_STR(out, "{\"what\":\"cli\"}\n");
-    T_EQ(run("add", "boom", "--runtime", "python", "--handler", DATA "/fn_faulty.py:raises",
-             NULL), 0);
+    T_EQ(run("add", "boom", "--runtime", "python", "--handler", DATA "/fn_faulty.py:raises", NULL),
+         0);
     T_EQ(run("invoke", "boom", "--event", ev, "--json", NULL), 1);
     T_OK(strstr(out, "\"errorType\": \"Unhandled\"") != NULL);
     T_OK(strstr(out, "ValueError: bad thing: cli") != NULL);
@@ -117,7 +118,8 @@ static void test_endpoint_unreachable(void)
     setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
     T_EQ(run("list", "--endpoint", "http://127.0.0.1:1", NULL), 1);
     T_EQ(run("add", "x", "--runtime", "exec", "--command", "cat", "--endpoint",
-             "http://127.0.0.1:1", NULL), 1);
+             "http://127.0.0.1:1", NULL),
+         1);
 }
 
 /* --endpoint signs PlumbService calls with the environment's keys (SigV4, service config) */
@@ -129,8 +131,7 @@ static void test_endpoint_signed(void)
     setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
     T_EQ(run("list", "--endpoint", srv.url, "--region", "eu-west-1", NULL), 0);
-    T_EQ(run("add", "x", "--runtime", "exec", "--command", "cat", "--endpoint", srv.url, NULL),
-         0);
+    T_EQ(run("add", "x", "--runtime", "exec", "--command", "cat", "--endpoint", srv.url, NULL), 0);
     char *log = pl_read_file(srv.log, 1 << 20, &len);
     T_OK(log && strstr(log, "\"target\": \"PlumbService.ListFunctions\"") &&
          strstr(log, "\"target\": \"PlumbService.PutFunction\"") &&

@@ -106,8 +106,7 @@ static void test_python_result_context_env(void)
     T_STR(jstr(j, "context.log_group_name"), "/aws/lambda/test-fn");
     int64_t v;
     T_OK(pl_json_i64(pl_json_path(j, "context.memory_limit_in_mb"), &v) == 0 && v == 512);
-    T_OK(pl_json_i64(pl_json_path(j, "context.remaining_ms"), &v) == 0 && v > 25000 &&
-         v <= 30000);
+    T_OK(pl_json_i64(pl_json_path(j, "context.remaining_ms"), &v) == 0 && v > 25000 && v <= 30000);
     T_STR(jstr(j, "env.AWS_ENDPOINT_URL"), endpoint);
     T_STR(jstr(j, "env.AWS_ENDPOINT_URL_CONFIG_SERVICE"), endpoint);
     T_STR(jstr(j, "env.AWS_ACCESS_KEY_ID"), "AKIDPLUMBTEST0000001");
@@ -133,8 +132,8 @@ static int64_t calls_of(struct pl_fn_runner *r, const struct pl_fn *fn)
     int64_t v = -1;
     pl_arena_init(&a);
     call(r, fn, "{}", &res);
-    struct pl_json *j = res.payload ? pl_json_parse(&a, res.payload, strlen(res.payload), NULL)
-                                    : NULL;
+    struct pl_json *j =
+        res.payload ? pl_json_parse(&a, res.payload, strlen(res.payload), NULL) : NULL;
     pl_json_i64(pl_json_get(j, "calls"), &v);
     pl_fn_result_fini(&res);
     pl_arena_fini(&a);
@@ -177,8 +176,9 @@ static void test_python_errors(void)
         {"fn_echo.py:no_such_handler", "{}", "Runtime.HandlerNotFound",
          "Handler 'no_such_handler' missing on module 'fn_echo'"},
         {"fn_missing_file.py:h", "{}", "Runtime.ImportModuleError", NULL},
-        {"fn_faulty.py:exits", "{}", "Runtime.ExitError", "Runtime exited with error: exit "
-                                                          "status 3"},
+        {"fn_faulty.py:exits", "{}", "Runtime.ExitError",
+         "Runtime exited with error: exit "
+         "status 3"},
         {"fn_faulty.py:not_json", "{}", "Runtime.MarshalError", "Unable to marshal response"},
         {"fn_echo.py:lambda_handler", "{not json", "Runtime.UnmarshalError", NULL},
     };
@@ -191,8 +191,8 @@ static void test_python_errors(void)
             T_OK(!res.ok);
             T_STR(res.error_type, cases[i].type);
             if (cases[i].msg && !strstr(res.error_message, cases[i].msg))
-                T_FAIL_("%s: message \"%s\" lacks \"%s\"", cases[i].handler,
-                        res.error_message, cases[i].msg);
+                T_FAIL_("%s: message \"%s\" lacks \"%s\"", cases[i].handler, res.error_message,
+                        cases[i].msg);
             pl_fn_result_fini(&res);
         }
         pl_fn_runner_free(r);
@@ -303,8 +303,10 @@ static void test_output_bounded(void)
     T_OK(res.logs_truncated);
     pl_fn_result_fini(&res);
     /* exec: 50 MB on stdout and stderr */
-    fn = mk(PL_FN_EXEC, "head -c 50000000 /dev/zero | tr '\\0' y; "
-                        "head -c 50000000 /dev/zero | tr '\\0' z >&2", 30);
+    fn = mk(PL_FN_EXEC,
+            "head -c 50000000 /dev/zero | tr '\\0' y; "
+            "head -c 50000000 /dev/zero | tr '\\0' z >&2",
+            30);
     call(r, &fn, "{}", &res);
     T_OK(res.ok);
     T_OK(res.payload && strlen(res.payload) == 1024 * 1024);
@@ -323,8 +325,10 @@ static void test_exec(void)
     T_STR(res.payload, "{\"resultToken\":\"t\"}");
     pl_fn_result_fini(&res);
 
-    fn = mk(PL_FN_EXEC, "printf '%s %s %s' \"$AWS_ENDPOINT_URL\" \"$AWS_REGION\" "
-                        "\"$AWS_LAMBDA_FUNCTION_NAME\"", 10);
+    fn = mk(PL_FN_EXEC,
+            "printf '%s %s %s' \"$AWS_ENDPOINT_URL\" \"$AWS_REGION\" "
+            "\"$AWS_LAMBDA_FUNCTION_NAME\"",
+            10);
     call(r, &fn, "{}", &res);
     char want[128];
     snprintf(want, sizeof(want), "%s us-east-1 test-fn", endpoint);
@@ -489,8 +493,7 @@ static void test_async(void)
     struct pl_fn_runner *r = runner(2, false);
     struct pl_fn fn = mk(PL_FN_EXEC, "cat", 10);
     for (int i = 0; i < 6; i++)
-        T_OK(pl_fn_invoke_async(r, &fn, &env, "{\"a\":1}", 7, on_done, "{\"a\":1}", NULL) ==
-             0);
+        T_OK(pl_fn_invoke_async(r, &fn, &env, "{\"a\":1}", 7, on_done, "{\"a\":1}", NULL) == 0);
     for (int i = 0; i < 500; i++) {
         pthread_mutex_lock(&done_mu);
         int n = done_n;
@@ -535,7 +538,8 @@ static void test_boto3_put_evaluations(void)
     struct pl_fn fn = mk(PL_FN_PYTHON, "fn_required_tags.py:lambda_handler", 60);
     size_t len;
     char *ev = pl_read_file(PL_SHARED_DIR "/data/config-items/aws-config-developer-guide/"
-                            "evaluate-config_develop-rules_example-events_1.json", 1 << 20, &len);
+                                          "evaluate-config_develop-rules_example-events_1.json",
+                            1 << 20, &len);
     T_REQUIRE(ev);
     /* the example's parameters, replaced by the rule's requiredTags */
     struct pl_arena a;
@@ -552,8 +556,8 @@ static void test_boto3_put_evaluations(void)
          strstr(res.payload, "Missing required tags: Environment, Owner"));
     pl_fn_result_fini(&res);
     char *log = pl_read_file(server_log, 1 << 20, &len);
-    T_OK(log && strstr(log, "StarlingDoveService.PutEvaluations") &&
-         strstr(log, "myResultToken") && strstr(log, "Credential=AKIDPLUMBTEST0000001/") &&
+    T_OK(log && strstr(log, "StarlingDoveService.PutEvaluations") && strstr(log, "myResultToken") &&
+         strstr(log, "Credential=AKIDPLUMBTEST0000001/") &&
          strstr(log, "/us-east-1/config/aws4_request"));
     free(log);
     free(ev);

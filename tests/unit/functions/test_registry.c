@@ -32,10 +32,10 @@ static void test_validate(void)
         {"good-name_1", "/a/b.py:h", NULL, NULL, PL_FN_PYTHON, 60, 512, 1},
         {"", "/a/b.py:h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},
         {"bad name", "/a/b.py:h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},
-        {"x", "a/b.py:h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},       /* relative */
-        {"x", "/a/b.py", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},        /* no function */
-        {"x", "/a/b.txt:h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},     /* not .py */
-        {"x", "/a/b.py:1h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},     /* not an identifier */
+        {"x", "a/b.py:h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},   /* relative */
+        {"x", "/a/b.py", NULL, NULL, PL_FN_PYTHON, 60, 512, 0},    /* no function */
+        {"x", "/a/b.txt:h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0}, /* not .py */
+        {"x", "/a/b.py:1h", NULL, NULL, PL_FN_PYTHON, 60, 512, 0}, /* not an identifier */
         {"x", NULL, "cat", NULL, PL_FN_EXEC, 60, 512, 1},
         {"x", NULL, "", NULL, PL_FN_EXEC, 60, 512, 0},
         {"x", NULL, NULL, "https://rules.example/x", PL_FN_HTTP, 60, 512, 1},
@@ -46,10 +46,14 @@ static void test_validate(void)
         {"x", NULL, "cat", NULL, PL_FN_EXEC, 900, 10240, 1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct pl_fn fn = {.account = "123456789012", .region = "us-east-1",
-                           .name = cases[i].name, .runtime = cases[i].rt,
-                           .handler = cases[i].handler, .command = cases[i].command,
-                           .url = cases[i].url, .timeout_s = cases[i].timeout,
+        struct pl_fn fn = {.account = "123456789012",
+                           .region = "us-east-1",
+                           .name = cases[i].name,
+                           .runtime = cases[i].rt,
+                           .handler = cases[i].handler,
+                           .command = cases[i].command,
+                           .url = cases[i].url,
+                           .timeout_s = cases[i].timeout,
                            .memory_mb = cases[i].memory};
         struct pl_err err = {0};
         int rc = pl_fn_validate(&fn, &err);
@@ -90,8 +94,7 @@ static void test_arn(void)
     struct pl_arena a;
     struct pl_fn_arn p;
     pl_arena_init(&a);
-    T_OK(pl_fn_parse_arn(&a, "arn:aws:lambda:eu-west-1:123456789012:function:tags", &p,
-                         NULL) == 0);
+    T_OK(pl_fn_parse_arn(&a, "arn:aws:lambda:eu-west-1:123456789012:function:tags", &p, NULL) == 0);
     T_STR(p.region, "eu-west-1");
     T_STR(p.account, "123456789012");
     T_STR(p.name, "tags");
@@ -133,8 +136,12 @@ static void test_store_round_trip(void)
 
     struct pl_fn fn = python_fn("tags"), got;
     T_OK(pl_fn_put(st, &fn, &err) == 0);
-    struct pl_fn e = {.account = "123456789012", .region = "us-east-1", .name = "alpha",
-                      .runtime = PL_FN_EXEC, .command = "cat", .timeout_s = 5,
+    struct pl_fn e = {.account = "123456789012",
+                      .region = "us-east-1",
+                      .name = "alpha",
+                      .runtime = PL_FN_EXEC,
+                      .command = "cat",
+                      .timeout_s = 5,
                       .memory_mb = 256};
     T_OK(pl_fn_put(st, &e, &err) == 0);
     struct pl_fn other = python_fn("tags");
@@ -165,12 +172,12 @@ static void test_store_round_trip(void)
     T_STR(items[1].name, "tags");
 
     /* resolution by ARN, with and without a qualifier */
-    T_OK(pl_fn_resolve(st, "arn:aws:lambda:eu-west-1:123456789012:function:tags:live", &a,
-                       &got, &err) == 0);
+    T_OK(pl_fn_resolve(st, "arn:aws:lambda:eu-west-1:123456789012:function:tags:live", &a, &got,
+                       &err) == 0);
     T_STR(got.region, "eu-west-1");
     struct pl_err e1 = {0}, e2 = {0};
-    T_EQ(pl_fn_resolve(st, "arn:aws:lambda:us-east-1:123456789012:function:gone", &a, &got,
-                       &e1), -1);
+    T_EQ(pl_fn_resolve(st, "arn:aws:lambda:us-east-1:123456789012:function:gone", &a, &got, &e1),
+         -1);
     T_EQ(e1.code, PL_E_INSUFFICIENT_PERMISSIONS);
     T_OK(strstr(e1.msg, "function:gone cannot be invoked") != NULL);
     T_EQ(pl_fn_resolve(st, "not-an-arn", &a, &got, &e2), -1);
