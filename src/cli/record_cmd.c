@@ -16,6 +16,7 @@
  * Exit status: 0 all CIs were read (recorded, unchanged or skipped by the recording group),
  * 1 some CIs or files failed, 2 usage.
  */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <inttypes.h>
@@ -77,12 +78,19 @@ static int64_t thread_cpu_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Counts an error and shows the first MAX_REPORTED_ERRORS. name NULL: msg names its place. */
 static void report(struct rec_run *r, const char *name, long line, const char *msg)
 {
-    if (r->errors++ < MAX_REPORTED_ERRORS)
-        fprintf(stderr, "%s%s:%ld: %s\n", r->progress ? "\n" : "", name, line, msg);
-    else if (r->errors == MAX_REPORTED_ERRORS + 1)
-        fprintf(stderr, "%s(more errors not shown)\n", r->progress ? "\n" : "");
+    const char *nl = r->progress ? "\n" : "";
+    if (++r->errors > MAX_REPORTED_ERRORS) {
+        if (r->errors == MAX_REPORTED_ERRORS + 1)
+            fprintf(stderr, "%s(more errors not shown)\n", nl);
+        return;
+    }
+    if (name)
+        fprintf(stderr, "%s%s:%ld: %s\n", nl, name, line, msg);
+    else
+        fprintf(stderr, "%splumb record: %s\n", nl, msg);
 }
 
 /* ---- reader thread ---- */
@@ -201,7 +209,7 @@ static void read_file(struct rec_run *r, const char *path)
     struct pl_ci_reader *rd;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     if (pl_ci_reader_open(path, &rd, &err) < 0) {
-        put_marker(r, SLOT_ERROR, name, 0, err.msg, NULL);
+        put_marker(r, SLOT_ERROR, NULL, 0, err.msg, NULL);
         return;
     }
     const char *text;
@@ -254,7 +262,7 @@ static void read_file(struct rec_run *r, const char *path)
         }
     }
     if (rc < 0)
-        put_marker(r, SLOT_ERROR, name, pl_ci_reader_line(rd), err.msg, rd);
+        put_marker(r, SLOT_ERROR, NULL, 0, err.msg, rd);
     put_marker(r, SLOT_FILE_END, name, 0, NULL, rd);
     pl_ci_reader_close(rd);
 }
@@ -414,6 +422,186 @@ static int run_pipeline(struct rec_run *r)
     return status;
 }
 
+
+/* ---- --endpoint: PlumbService.RecordConfigurationItems on a running server ---- */
+
+#define REMOTE_MAX_ITEMS 500
+#define REMOTE_MAX_BYTES (1 << 20)
+
+struct remote {
+    struct rec_run *r;
+    const char *endpoint, *region, *key, *secret;
+    CURL *cu;
+    struct curl_slist *hdr;
+    struct pl_buf req, resp;
+    int nitems;
+    const char *names[REMOTE_MAX_ITEMS]; /* where each item came from, for messages */
+    long lines[REMOTE_MAX_ITEMS];
+    struct pl_arena a;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+    return pl_buf_append(arg, p, size * n) == 0 ? size * n : 0;
+}
+
+/* Sends the accumulated items. -1 when the server cannot be used (stop). */
+static int remote_flush(struct remote *rm)
+{
+    struct rec_run *r = rm->r;
+    if (rm->nitems == 0)
+        return 0;
+    pl_buf_puts(&rm->req, "]}");
+    pl_buf_reset(&rm->resp);
+    curl_easy_setopt(rm->cu, CURLOPT_POSTFIELDS, pl_buf_cstr(&rm->req));
+    curl_easy_setopt(rm->cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rm->req.len);
+    CURLcode cc = curl_easy_perform(rm->cu);
+    int n = rm->nitems;
+    rm->nitems = 0;
+    pl_buf_reset(&rm->req);
+    if (cc != CURLE_OK) {
+        fprintf(stderr, "plumb record: %s: %s\n", rm->endpoint, curl_easy_strerror(cc));
+        r->errors += n;
+        return -1;
+    }
+    long status = 0;
+    curl_easy_getinfo(rm->cu, CURLINFO_RESPONSE_CODE, &status);
+    pl_arena_reset(&rm->a);
+    struct pl_err err = {0};
+    struct pl_json *j = rm->resp.len ? pl_json_parse(&rm->a, rm->resp.data, rm->resp.len, &err)
+                                     : NULL;
+    if (status != 200 || !j) {
+        const char *type = pl_json_get_str(j, "__type"), *msg = pl_json_get_str(j, "message");
+        fprintf(stderr, "plumb record: %s: %s: %s\n", rm->endpoint,
+                type ? type : "HTTP error", msg ? msg : pl_buf_cstr(&rm->resp));
+        r->errors += n;
+        /* a rejected request (bad credentials, unknown operation) will not get better */
+        return -1;
+    }
+    int64_t v;
+    if (pl_json_i64(pl_json_get(j, "recorded"), &v) == 0)
+        r->recorded += v;
+    if (pl_json_i64(pl_json_get(j, "unchanged"), &v) == 0)
+        r->unchanged += v;
+    if (pl_json_i64(pl_json_get(j, "notRecorded"), &v) == 0)
+        r->skipped += v;
+    for (const struct pl_json *f = pl_json_get(j, "failed") ? pl_json_get(j, "failed")->child
+                                                            : NULL;
+         f; f = f->next) {
+        int64_t idx = -1;
+        pl_json_i64(pl_json_get(f, "index"), &idx);
+        const char *msg = pl_json_get_str(f, "message");
+        report(r, idx >= 0 && idx < n ? rm->names[idx] : "?", idx >= 0 && idx < n ? rm->lines[idx] : 0,
+               msg ? msg : "failed");
+    }
+    return 0;
+}
+
+/* Adds one CI (its JSON text) to the next request. */
+static int remote_add(struct remote *rm, const char *text, size_t len, const char *name,
+                      long line)
+{
+    if (rm->nitems > 0 && (rm->nitems == REMOTE_MAX_ITEMS || rm->req.len + len > REMOTE_MAX_BYTES))
+        if (remote_flush(rm) < 0)
+            return -1;
+    pl_buf_puts(&rm->req, rm->nitems ? "," : "{\"configurationItems\":[");
+    pl_buf_append(&rm->req, text, len);
+    rm->names[rm->nitems] = name;
+    rm->lines[rm->nitems] = line;
+    rm->nitems++;
+    return 0;
+}
+
+static int remote_file(struct remote *rm, const char *path)
+{
+    struct rec_run *r = rm->r;
+    struct pl_err err = {0};
+    struct pl_ci_reader *rd;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if (pl_ci_reader_open(path, &rd, &err) < 0) {
+        report(r, NULL, 0, err.msg);
+        return 0;
+    }
+    struct pl_arena a;
+    pl_arena_init(&a);
+    const char *text;
+    size_t len;
+    int rc, status = 0;
+    while (status == 0 && (rc = pl_ci_reader_next(rd, &text, &len, &err)) == 1) {
+        long line = pl_ci_reader_line(rd);
+        pl_arena_reset(&a);
+        struct pl_err perr = {0};
+        struct pl_json *doc = pl_json_parse(&a, text, len, &perr);
+        if (!doc) {
+            report(r, name, line, perr.msg);
+            continue;
+        }
+        const struct pl_json *items = wrapped_items(doc);
+        if (!items) {
+            status = remote_add(rm, text, len, name, line);
+            continue;
+        }
+        size_t n = 0;
+        struct by_time *v = pl_arena_alloc(&a, (items->len + 1) * sizeof *v);
+        for (const struct pl_json *c = items->child; c && n < items->len; c = c->next, n++) {
+            v[n].ci = c;
+            v[n].pos = n;
+            v[n].ms = capture_ms(c);
+        }
+        qsort(v, n, sizeof *v, cmp_time);
+        for (size_t k = 0; k < n && status == 0; k++) {
+            const char *t = pl_json_dump(&a, v[k].ci, PL_JSON_COMPACT);
+            status = remote_add(rm, t, strlen(t), name, line);
+        }
+    }
+    if (status == 0 && rc < 0)
+        report(r, NULL, 0, err.msg);
+    pl_arena_fini(&a);
+    pl_ci_reader_close(rd);
+    return status;
+}
+
+/* Sends every file to the server. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+static int run_remote(struct rec_run *r, const char *endpoint, const char *region)
+{
+    struct remote rm = {.r = r, .endpoint = endpoint, .region = region};
+    rm.key = getenv("AWS_ACCESS_KEY_ID");
+    rm.secret = getenv("AWS_SECRET_ACCESS_KEY");
+    if (!rm.key || !rm.secret) {
+        fprintf(stderr, "plumb record: --endpoint needs AWS_ACCESS_KEY_ID and "
+                        "AWS_SECRET_ACCESS_KEY (plumb serve prints them; see plumb credentials)\n");
+        return -2;
+    }
+    pl_arena_init(&rm.a);
+    pl_buf_init(&rm.req, PL_BUF_NOLIMIT);
+    pl_buf_init(&rm.resp, 16 << 20);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    rm.cu = curl_easy_init();
+    rm.hdr = curl_slist_append(rm.hdr, "Content-Type: application/x-amz-json-1.1");
+    rm.hdr = curl_slist_append(rm.hdr, "X-Amz-Target: PlumbService.RecordConfigurationItems");
+    char sigv4[96], userpwd[512];
+    snprintf(sigv4, sizeof sigv4, "aws:amz:%s:config", region);
+    snprintf(userpwd, sizeof userpwd, "%s:%s", rm.key, rm.secret);
+    curl_easy_setopt(rm.cu, CURLOPT_URL, endpoint);
+    curl_easy_setopt(rm.cu, CURLOPT_HTTPHEADER, rm.hdr);
+    curl_easy_setopt(rm.cu, CURLOPT_AWS_SIGV4, sigv4);
+    curl_easy_setopt(rm.cu, CURLOPT_USERPWD, userpwd);
+    curl_easy_setopt(rm.cu, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(rm.cu, CURLOPT_WRITEDATA, &rm.resp);
+    curl_easy_setopt(rm.cu, CURLOPT_TIMEOUT, 120L);
+    int status = 0;
+    for (int i = 0; i < r->nfiles && status == 0; i++)
+        status = remote_file(&rm, r->files[i]);
+    if (status == 0)
+        status = remote_flush(&rm);
+    curl_slist_free_all(rm.hdr);
+    curl_easy_cleanup(rm.cu);
+    pl_buf_fini(&rm.req);
+    pl_buf_fini(&rm.resp);
+    pl_arena_fini(&rm.a);
+    return status;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -423,9 +611,11 @@ static void usage(FILE *f)
             "ConfigHistory file (.gz or not), in any AWS CI dialect. '-' reads stdin.\n"
             "\n"
             "  --data DIR        data directory (default ./plumb-data); safe while plumb serve runs\n"
-            "  --endpoint URL    send to a running plumb server instead (not available yet)\n"
+            "  --endpoint URL    send to a running plumb server instead (signed with\n"
+            "                    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)\n"
             "  --account ID      account for CIs that carry none (default 123456789012)\n"
-            "  --region NAME     region for CIs that carry none (default us-east-1)\n"
+            "  --region NAME     region for CIs that carry none (default us-east-1; with\n"
+            "                    --endpoint, the region the requests are signed for)\n"
             "  --all             record every CI, ignoring the partitions' recorders\n"
             "  --now             stamp CIs with the current time instead of their capture time\n"
             "  --batch N         CIs per transaction (default %d)\n"
@@ -503,13 +693,24 @@ int pl_cli_record(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    r.files = argv + optind;
+    r.nfiles = argc - optind;
     if (endpoint) {
-        /* TODO(recorder): send batches to a running server (a PlumbService batch-ingest
-         * operation signed with SigV4). Until then --data is the way in, and it is safe to
-         * use while the server runs on the same directory. */
-        fprintf(stderr, "plumb record: --endpoint is not available yet; use --data DIR (safe "
-                        "while plumb serve runs on DIR)\n");
-        return 2;
+        /* through a running server: batches of CIs to PlumbService.RecordConfigurationItems;
+         * the server applies the same recorder rules; the request's region is the default
+         * partition for CIs without one */
+        r.start_ns = pl_mono_ns();
+        int st = run_remote(&r, endpoint, r.opts.default_region ? r.opts.default_region
+                                                                : "us-east-1");
+        if (st == -2)
+            return 2;
+        double secs = (double)(pl_mono_ns() - r.start_ns) / 1e9;
+        if (!r.quiet)
+            fprintf(stderr,
+                    "recorded %" PRId64 ", unchanged %" PRId64 ", skipped %" PRId64
+                    ", errors %" PRId64 " (%.1f s)\n",
+                    r.recorded, r.unchanged, r.skipped, r.errors, secs);
+        return (r.errors || st < 0) ? 1 : 0;
     }
     struct pl_err err = {0};
     if (pl_store_open(data, 0, &r.store, &err) < 0) {
@@ -518,8 +719,6 @@ int pl_cli_record(int argc, char **argv)
     }
     r.progress = !r.quiet && isatty(2);
     r.start_ns = pl_mono_ns();
-    r.files = argv + optind;
-    r.nfiles = argc - optind;
     int status = run_pipeline(&r);
     double secs = (double)(pl_mono_ns() - r.start_ns) / 1e9;
     int64_t total = r.recorded + r.unchanged + r.skipped + r.stale;

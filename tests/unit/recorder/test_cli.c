@@ -95,6 +95,7 @@ static void test_record_history_diff(void)
     T_EQ(rc, 2);
     free(out);
     T_EQ(run(pl_cli_history, "history"), 2);
+    unsetenv("AWS_ACCESS_KEY_ID"); /* without credentials: a usage error */
     snprintf(line, sizeof line, "record --endpoint http://x %s", file);
     T_EQ(run(pl_cli_record, line), 2);
 }
