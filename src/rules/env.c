@@ -3,7 +3,8 @@
  * (file) form, read from the run's store connection.
  *
  * get() results live in the run's scratch arena (valid until the caller resets it); each()
- * renders one CI at a time into its own arena, reset after each callback.
+ * renders one CI at a time into its own arena, reset after each callback. Also the paging walk
+ * over a type's current resources that full runs use (pl_run__each_resource).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,42 +25,64 @@ static const struct pl_json *env_get(void *u, const char *type, const char *id)
     return pl_ci_render_file(&run->scratch, &row, &err);
 }
 
-static int env_each(void *u, const char *type, int (*cb)(void *cbu, const struct pl_json *ci),
-                    void *cbu)
+int pl_run__each_resource(struct pl_run *run, const char *type,
+                          int (*cb)(void *u, const struct pl_resource *r, struct pl_err *err),
+                          void *u, struct pl_err *err)
 {
-    struct pl_run *run = u;
-    struct pl_arena pa, one;
-    struct pl_err err = {0};
+    struct pl_arena pa;
     char *cursor = NULL;
     int rc = 0;
     pl_arena_init(&pa);
-    pl_arena_init(&one);
     do {
         struct pl_list_q q = {.account = run->account, .region = run->region,
                               .resource_type = type, .limit = 500, .cursor = cursor};
         struct pl_resource *items;
         size_t n;
         char *next;
-        if (pl_store_resources_list(run->st, &q, &pa, &items, &n, &next, &err) < 0) {
+        if (pl_store_resources_list(run->st, &q, &pa, &items, &n, &next, err) < 0) {
             rc = -1;
             break;
         }
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            struct pl_ci_row row;
-            const struct pl_json *ci = NULL;
-            if (pl_store_ci_get(run->st, items[i].latest_seq, &one, &row, &err) == 1)
-                ci = pl_ci_render_file(&one, &row, &err);
-            if (ci)
-                rc = cb(cbu, ci);
-            pl_arena_reset(&one);
-        }
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = cb(u, &items[i], err);
         free(cursor);
         cursor = next ? pl_xstrdup(next) : NULL;
         pl_arena_reset(&pa);
     } while (rc == 0 && cursor);
     free(cursor);
-    pl_arena_fini(&one);
     pl_arena_fini(&pa);
+    return rc;
+}
+
+struct each_ctx {
+    struct pl_run *run;
+    struct pl_arena one;
+    int (*cb)(void *cbu, const struct pl_json *ci);
+    void *cbu;
+};
+
+static int each_one(void *u, const struct pl_resource *res, struct pl_err *err)
+{
+    struct each_ctx *e = u;
+    struct pl_ci_row row;
+    const struct pl_json *ci = NULL;
+    int rc = 0;
+    if (pl_store_ci_get(e->run->st, res->latest_seq, &e->one, &row, err) == 1)
+        ci = pl_ci_render_file(&e->one, &row, err);
+    if (ci)
+        rc = e->cb(e->cbu, ci);
+    pl_arena_reset(&e->one);
+    return rc;
+}
+
+static int env_each(void *u, const char *type, int (*cb)(void *cbu, const struct pl_json *ci),
+                    void *cbu)
+{
+    struct each_ctx e = {.run = u, .cb = cb, .cbu = cbu};
+    struct pl_err err = {0};
+    pl_arena_init(&e.one);
+    int rc = pl_run__each_resource(e.run, type, each_one, &e, &err);
+    pl_arena_fini(&e.one);
     return rc;
 }
 

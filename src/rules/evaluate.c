@@ -200,58 +200,32 @@ struct full {
     bool *active; /* rules[i] takes part in the per-resource walk */
 };
 
-/* Runs every active rule on one current resource. */
-static int full_resource(struct full *f, const struct pl_resource *res, struct pl_err *err)
+/* Runs every active rule on one current resource (pl_run__each_resource callback). */
+static int full_resource(void *u, const struct pl_resource *res, struct pl_err *err)
 {
+    struct full *f = u;
     struct pl_run *run = f->run;
     struct pl_ci_row row;
     int r = pl_store_ci_get(run->st, res->latest_seq, &run->scratch, &row, err);
     if (r <= 0)
         return r;
     struct pl_json *ci = NULL;
-    for (size_t i = 0; i < f->n; i++) {
+    for (size_t i = 0; i < f->n && r >= 0; i++) {
         struct pl_rule *rule = f->rules[i];
         if (!f->active[i] || !pl_rule__type_in_scope(rule, res->resource_type))
             continue;
-        if (!ci && !(ci = pl_ci_render_file(&run->scratch, &row, err)))
-            return -1;
+        if (!ci && !(ci = pl_ci_render_file(&run->scratch, &row, err))) {
+            r = -1;
+            break;
+        }
         if (!pl_rule__in_scope(rule, row.resource_type, row.resource_id,
                                pl_json_get(ci, "tags")))
             continue;
         int64_t ordering = rule->periodic && !rule->change ? run->now : row.capture_ms;
-        if (run_one(run, rule, &row, ci, ordering, false, err) < 0)
-            return -1;
+        r = run_one(run, rule, &row, ci, ordering, false, err);
     }
-    return 0;
-}
-
-/* Walks the current resources of one type through the active rules. */
-static int full_type(struct full *f, const char *type, struct pl_err *err)
-{
-    struct pl_run *run = f->run;
-    struct pl_arena pa;
-    char *cursor = NULL;
-    int rc = 0;
-    pl_arena_init(&pa);
-    do {
-        struct pl_list_q q = {.account = run->account, .region = run->region,
-                              .resource_type = type, .limit = 500, .cursor = cursor};
-        struct pl_resource *items;
-        size_t n;
-        char *next;
-        if ((rc = pl_store_resources_list(run->st, &q, &pa, &items, &n, &next, err)) < 0)
-            break;
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            rc = full_resource(f, &items[i], err);
-            pl_arena_reset(&run->scratch);
-        }
-        free(cursor);
-        cursor = next ? pl_xstrdup(next) : NULL;
-        pl_arena_reset(&pa);
-    } while (rc == 0 && cursor);
-    free(cursor);
-    pl_arena_fini(&pa);
-    return rc;
+    pl_arena_reset(&run->scratch);
+    return r < 0 ? -1 : 0;
 }
 
 /* The resource types the active rules need: their scopes, or every recorded type. */
@@ -425,7 +399,7 @@ int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
     if (rc == 0 && any && full_types(&f, &a, &types, &ntypes, err) < 0)
         rc = -1;
     for (size_t t = 0; rc == 0 && any && t < ntypes; t++)
-        rc = full_type(&f, types[t], err);
+        rc = pl_run__each_resource(run, types[t], full_resource, &f, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (f.active[i]) {
             rc = sweep(run, rules[i], err);

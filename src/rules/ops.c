@@ -44,6 +44,18 @@ static int load_rule(const struct pl_rules_call *c, const char *name, struct pl_
     return *out ? 1 : -1;
 }
 
+/* The thread's evals connection and the stored rule name (NoSuchConfigRuleException). */
+static int existing_rule(const struct pl_rules_call *c, const char *name, struct pl_json **j,
+                         struct pl_evals **ev, struct pl_err *err)
+{
+    if (!(*ev = evals(c, err)))
+        return -1;
+    int f = load_rule(c, name, j, err);
+    if (f < 0)
+        return -1;
+    return f ? 0 : no_such_rule(err, name);
+}
+
 /* A minimal rule (name, ARN, id) for the result sink. */
 static void light_rule(struct pl_rule *r, const struct pl_rules_call *c, const struct pl_json *j)
 {
@@ -191,15 +203,8 @@ static int drop_results(const struct pl_rules_call *c, struct pl_evals *ev, cons
 int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
     struct pl_json *j;
-    struct pl_evals *ev = evals(c, err);
-    if (!ev)
-        return -1;
-    int f = load_rule(c, name, &j, err);
-    if (f < 0)
-        return -1;
-    if (!f)
-        return no_such_rule(err, name);
-    if (not_evaluating(c, ev, name, err) < 0)
+    struct pl_evals *ev;
+    if (existing_rule(c, name, &j, &ev, err) < 0 || not_evaluating(c, ev, name, err) < 0)
         return -1;
     if (pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, err) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,
@@ -363,15 +368,10 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
 int pl_rules_put_external(const struct pl_rules_call *c, const char *name,
                           const struct pl_json *ext, struct pl_err *err)
 {
-    struct pl_evals *ev = evals(c, err);
+    struct pl_evals *ev;
     struct pl_json *j;
-    if (!ev)
+    if (existing_rule(c, name, &j, &ev, err) < 0)
         return -1;
-    int f = load_rule(c, name, &j, err);
-    if (f < 0)
-        return -1;
-    if (!f)
-        return no_such_rule(err, name);
     const char *sid = pl_json_get_str(pl_json_get(j, "Source"), "SourceIdentifier");
     if (!sid || strcmp(sid, "AWS_CONFIG_PROCESS_CHECK") != 0)
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
@@ -384,16 +384,9 @@ int pl_rules_put_external(const struct pl_rules_call *c, const char *name,
 
 int pl_rules_delete_results(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
-    struct pl_evals *ev = evals(c, err);
+    struct pl_evals *ev;
     struct pl_json *j;
-    if (!ev)
-        return -1;
-    int f = load_rule(c, name, &j, err);
-    if (f < 0)
-        return -1;
-    if (!f)
-        return no_such_rule(err, name);
-    if (not_evaluating(c, ev, name, err) < 0)
+    if (existing_rule(c, name, &j, &ev, err) < 0 || not_evaluating(c, ev, name, err) < 0)
         return -1;
     return drop_results(c, ev, name, err);
 }

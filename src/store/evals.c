@@ -188,6 +188,20 @@ static int step_done(struct pl_evals *e, sqlite3_stmt *q, struct pl_err *err, co
     return 0;
 }
 
+/* Makes room for one more element in an arena array of n elements of size sz (capacity
+ * *cap, doubled as needed). Returns the (possibly moved) array. */
+static void *grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *na = pl_arena_alloc(a, ncap * sz);
+    if (n)
+        memcpy(na, arr, n * sz);
+    *cap = ncap;
+    return na;
+}
+
 /* Binds (account, region, rule, type, id) to ?1..?5. */
 static void bind_key(sqlite3_stmt *q, const char *account, const char *region, const char *rule,
                      const char *type, const char *id)
@@ -447,14 +461,7 @@ int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *qy, struct pl_ar
             *more = true;
             break;
         }
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct pl_ev_row *nr = pl_arena_alloc(a, ncap * sizeof *nr);
-            if (*n)
-                memcpy(nr, *rows, *n * sizeof *nr);
-            *rows = nr;
-            cap = ncap;
-        }
+        *rows = grow(a, *rows, *n, &cap, sizeof **rows);
         read_row(q, a, &(*rows)[(*n)++]);
     }
     sqlite3_reset(q);
@@ -520,14 +527,7 @@ int pl_evals_resources(struct pl_evals *e, const char *account, const char *regi
             *more = true;
             break;
         }
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct pl_ev_resource *nr = pl_arena_alloc(a, ncap * sizeof *nr);
-            if (*n)
-                memcpy(nr, *rows, *n * sizeof *nr);
-            *rows = nr;
-            cap = ncap;
-        }
+        *rows = grow(a, *rows, *n, &cap, sizeof **rows);
         struct pl_ev_resource *r = &(*rows)[(*n)++];
         r->resource_type = col_dup(a, q, 0);
         r->resource_id = col_dup(a, q, 1);
