@@ -171,8 +171,8 @@ static void full_evaluation(int nres)
     double t_import = now_s() - t0;
     drain(eng, NULL); /* the import's change notifications, with no rule yet */
 
-    struct pl_rules_call c = {.eng = eng, .store_spec = dir, .st = st, .account = ACCT,
-                              .region = REG, .a = &a};
+    struct pl_rules_call c = {
+        .eng = eng, .store_spec = dir, .st = st, .account = ACCT, .region = REG, .a = &a};
     for (size_t i = 0; i < nrules; i++) {
         if (!all[i].impl || all[i].account_level || !all[i].ntypes)
             continue;
@@ -194,8 +194,8 @@ static void full_evaluation(int nres)
     double t_first = drain(eng, &c_first);
     int64_t first = count_results(ev, names, nput);
     if (pl_rules_start_evaluation(&c, names, nput > 25 ? 25 : nput, &err) < 0 ||
-        (nput > 25 && pl_rules_start_evaluation(&c, names + 25, nput - 25 > 25 ? 25 : nput - 25,
-                                                &err) < 0) ||
+        (nput > 25 &&
+         pl_rules_start_evaluation(&c, names + 25, nput - 25 > 25 ? 25 : nput - 25, &err) < 0) ||
         (nput > 50 && pl_rules_start_evaluation(&c, names + 50, nput - 50, &err) < 0))
         die("start", &err);
     double t_again = drain(eng, &c_again);
@@ -296,8 +296,7 @@ static void *checker(void *p)
         }
         struct sample *s = &ring[i % RING];
         struct pl_ev_row r;
-        int f = pl_evals_get(ev, ACCT, REG, "ssh", "AWS::EC2::SecurityGroup", s->id, &a, &r,
-                             &err);
+        int f = pl_evals_get(ev, ACCT, REG, "ssh", "AWS::EC2::SecurityGroup", s->id, &a, &r, &err);
         pl_arena_reset(&a);
         if (f == 1 && r.ordering_ms >= s->capture_ms) {
             lat[nlat++] = (double)(pl_mono_ns() - s->commit_ns) / 1e6;
@@ -330,8 +329,8 @@ static void latency(int rate, int seconds)
     struct pl_rules *eng = pl_rules_start(&ro, &err);
     if (!eng)
         die("engine", &err);
-    struct pl_rules_call c = {.eng = eng, .store_spec = dir, .st = st, .account = ACCT,
-                              .region = REG, .a = &a};
+    struct pl_rules_call c = {
+        .eng = eng, .store_spec = dir, .st = st, .account = ACCT, .region = REG, .a = &a};
     const char *rule = "{\"ConfigRuleName\":\"ssh\",\"Source\":{\"Owner\":\"AWS\","
                        "\"SourceIdentifier\":\"INCOMING_SSH_DISABLED\"}}";
     if (pl_rules_put_rule(&c, pl_json_parse(&a, rule, strlen(rule), &err), NULL, &err) < 0)

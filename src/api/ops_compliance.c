@@ -17,10 +17,10 @@
 #include "store/evals.h"
 #include "store/store.h"
 
-#define CAP            100
-#define DETAILS_LIMIT  10  /* default Limit of the paged reads */
-#define MAX_LIMIT      100
-#define RULES_PAGE     25
+#define CAP           100
+#define DETAILS_LIMIT 10 /* default Limit of the paged reads */
+#define MAX_LIMIT     100
+#define RULES_PAGE    25
 
 static struct pl_evals *evals(struct pl_op_ctx *c)
 {
@@ -75,8 +75,7 @@ static int get_limit(struct pl_op_ctx *c, int *limit)
 static bool rule_exists(struct pl_op_ctx *c, const char *name, int *found)
 {
     struct pl_obj o;
-    *found = pl_store_obj_get(c->st, c->account, c->region, "ConfigRule", name, c->a, &o,
-                              c->err);
+    *found = pl_store_obj_get(c->st, c->account, c->region, "ConfigRule", name, c->a, &o, c->err);
     return *found >= 0;
 }
 
@@ -126,8 +125,7 @@ static int describe_by_rule(struct pl_op_ctx *c)
             return no_such_rule(c, names[i]);
         if (pl_evals_rule_counts(ev, c->account, c->region, names[i], cnt, c->err) < 0)
             return -1;
-        struct pl_json *comp =
-            compliance_json(c, cnt[PL_EV_NON_COMPLIANT], cnt[PL_EV_COMPLIANT]);
+        struct pl_json *comp = compliance_json(c, cnt[PL_EV_NON_COMPLIANT], cnt[PL_EV_COMPLIANT]);
         int v = pl_ev_comp_parse(pl_json_get_str(comp, "ComplianceType"));
         if (want && !(want & (1u << v)))
             continue;
@@ -210,9 +208,11 @@ static int details_by_rule(struct pl_op_ctx *c)
 
 static int details_by_resource(struct pl_op_ctx *c)
 {
-    struct pl_ev_query q = {.account = c->account, .region = c->region,
+    struct pl_ev_query q = {.account = c->account,
+                            .region = c->region,
                             .type = pl_in_str(c->in, "ResourceType"),
-                            .id = pl_in_str(c->in, "ResourceId"), .limit = MAX_LIMIT};
+                            .id = pl_in_str(c->in, "ResourceId"),
+                            .limit = MAX_LIMIT};
     if (pl_in_str(c->in, "ResourceEvaluationId"))
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
                        "plumb does not run proactive evaluations yet (ResourceEvaluationId).");
@@ -239,16 +239,15 @@ static int describe_by_resource(struct pl_op_ctx *c)
                        "A ResourceId requires its ResourceType.");
     if (tok && pl_ops__token_parse(c, 'B', tok, after, 2) < 0)
         return -1;
-    struct pl_json *arr =
-        pl_json_set(c->a, c->out, "ComplianceByResources", pl_json_new_arr(c->a));
+    struct pl_json *arr = pl_json_set(c->a, c->out, "ComplianceByResources", pl_json_new_arr(c->a));
     const char *last[2] = {after[0], after[1]};
     size_t emitted = 0;
     bool more = true;
     while (emitted < (size_t)limit && more) { /* filters may drop rows: read on */
         struct pl_ev_resource *rows;
         size_t n;
-        if (pl_evals_resources(ev, c->account, c->region, type, id, last[0], last[1],
-                               limit, c->a, &rows, &n, &more, c->err) < 0)
+        if (pl_evals_resources(ev, c->account, c->region, type, id, last[0], last[1], limit, c->a,
+                               &rows, &n, &more, c->err) < 0)
             return -1;
         for (size_t i = 0; i < n && emitted < (size_t)limit; i++) {
             last[0] = rows[i].resource_type;
@@ -296,8 +295,8 @@ static int summary_by_rule(struct pl_op_ctx *c)
     struct pl_obj *items;
     size_t n;
     int64_t ok = 0, nc = 0;
-    if (!ev || pl_store_obj_list(c->st, c->account, c->region, "ConfigRule", NULL, 0, c->a,
-                                 &items, &n, c->err) < 0)
+    if (!ev || pl_store_obj_list(c->st, c->account, c->region, "ConfigRule", NULL, 0, c->a, &items,
+                                 &n, c->err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         int64_t cnt[4];
@@ -326,8 +325,8 @@ static int summary_by_type(struct pl_op_ctx *c)
         size_t n;
         bool more;
         int64_t ok = 0, nc = 0;
-        if (pl_evals_resources(ev, c->account, c->region, nt ? types[t] : NULL, NULL, NULL,
-                               NULL, 0, c->a, &rows, &n, &more, c->err) < 0)
+        if (pl_evals_resources(ev, c->account, c->region, nt ? types[t] : NULL, NULL, NULL, NULL, 0,
+                               c->a, &rows, &n, &more, c->err) < 0)
             return -1;
         for (size_t i = 0; i < n; i++) {
             if (rows[i].noncompliant)

@@ -59,8 +59,7 @@ static int hexval(char ch)
     return -1;
 }
 
-int pl_ops__token_parse(struct pl_op_ctx *c, char tag, const char *token, const char **parts,
-                        int n)
+int pl_ops__token_parse(struct pl_op_ctx *c, char tag, const char *token, const char **parts, int n)
 {
     size_t len = strlen(token);
     if (len < 2 || len % 2)
@@ -122,8 +121,7 @@ static bool has_mode(const struct pl_json *rule, const char *mode)
 }
 
 /* Names given: those rules (all must exist). Else every rule, one page after the token. */
-static int select_rules(struct pl_op_ctx *c, int page, char tag, struct pl_json ***rules,
-                        size_t *n)
+static int select_rules(struct pl_op_ctx *c, int page, char tag, struct pl_json ***rules, size_t *n)
 {
     size_t nn;
     const char **names = pl_in_strs(c->a, c->in, "ConfigRuleNames", &nn);
@@ -141,8 +139,8 @@ static int select_rules(struct pl_op_ctx *c, int page, char tag, struct pl_json 
         return -1;
     struct pl_obj *items;
     size_t ni;
-    if (pl_store_obj_list(c->st, c->account, c->region, "ConfigRule", after, page + 1, c->a,
-                          &items, &ni, c->err) < 0)
+    if (pl_store_obj_list(c->st, c->account, c->region, "ConfigRule", after, page + 1, c->a, &items,
+                          &ni, c->err) < 0)
         return -1;
     *rules = pl_arena_alloc(c->a, (ni + 1) * sizeof **rules);
     for (size_t i = 0; i < ni && i < (size_t)page; i++) {
@@ -192,8 +190,8 @@ static int describe_status(struct pl_op_ctx *c)
     size_t n;
     int64_t limit = pl_in_int(c->in, "Limit", 0);
     if (limit < 0 || limit > STATUS_LIMIT)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "The Limit must be between 0 and %d.", STATUS_LIMIT);
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "The Limit must be between 0 and %d.",
+                       STATUS_LIMIT);
     struct pl_evals *ev = pl_evals_thread(c->req->app->store_spec, c->err);
     if (!ev || select_rules(c, limit ? (int)limit : STATUS_LIMIT, 'S', &rules, &n) < 0)
         return -1;

@@ -49,10 +49,10 @@ struct pl_rsink {
     struct pl_store *st;
     struct pl_evals *ev;
     const char *account, *region;
-    struct pl_arena a;        /* pending changes; reset at each flush */
-    struct pl_arena keep;     /* rule refs; lives as long as the sink */
+    struct pl_arena a;    /* pending changes; reset at each flush */
+    struct pl_arena keep; /* rule refs; lives as long as the sink */
     bool in_tx;
-    int channel;              /* -1 unknown, 0 no delivery channel, 1 has one */
+    int channel; /* -1 unknown, 0 no delivery channel, 1 has one */
     /* changed resources: open-addressing set of indexes into res[] */
     const char **res_type, **res_id;
     size_t nres, capres;
@@ -197,8 +197,8 @@ static const struct rule_ref *rule_ref(struct pl_rsink *s, const char *name, str
             return &s->refs[i];
     struct pl_obj o;
     const char *arn = "", *id = "";
-    int r = pl_store_obj_get(s->st, s->account, s->region, PL_KIND_CONFIG_RULE, name, &s->a, &o,
-                             err);
+    int r =
+        pl_store_obj_get(s->st, s->account, s->region, PL_KIND_CONFIG_RULE, name, &s->a, &o, err);
     if (r < 0)
         return NULL;
     if (r == 1) {
@@ -342,8 +342,7 @@ int pl_rsink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *e
 int pl_rsink_preload_resource(struct pl_rsink *s, const char *type, const char *id,
                               struct pl_err *err)
 {
-    struct pl_ev_query q = {.account = s->account, .region = s->region, .type = type,
-                            .id = id};
+    struct pl_ev_query q = {.account = s->account, .region = s->region, .type = type, .id = id};
     s->loaded_type = s->loaded_id = NULL;
     if (preload(s, &q, err) < 0)
         return -1;
@@ -362,9 +361,9 @@ const struct pl_ev_row *pl_rsink_prev(struct pl_rsink *s, const char *rule, cons
 
 /* ---- results ---- */
 
-int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
-                 const char *id, enum pl_ev_comp comp, const char *annotation, int64_t ordering,
-                 int64_t invoked, const char *token, struct pl_err *err)
+int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type, const char *id,
+                 enum pl_ev_comp comp, const char *annotation, int64_t ordering, int64_t invoked,
+                 const char *token, struct pl_err *err)
 {
     if (!s->in_tx) {
         if (pl_evals_begin(s->ev, err) < 0)
@@ -372,10 +371,18 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
         s->in_tx = true;
     }
     struct pl_ev_row r = {
-        .account = s->account, .region = s->region, .rule = rule->name,
-        .resource_type = type, .resource_id = id, .mode = "DETECTIVE", .comp = comp,
-        .annotation = annotation, .ordering_ms = ordering, .recorded_ms = pl_now_ms(),
-        .invoked_ms = invoked, .token = token,
+        .account = s->account,
+        .region = s->region,
+        .rule = rule->name,
+        .resource_type = type,
+        .resource_id = id,
+        .mode = "DETECTIVE",
+        .comp = comp,
+        .annotation = annotation,
+        .ordering_ms = ordering,
+        .recorded_ms = pl_now_ms(),
+        .invoked_ms = invoked,
+        .token = token,
     };
     struct pl_ev_row old;
     bool had_old;
@@ -477,8 +484,7 @@ static struct pl_json *notif_result(struct pl_arena *a, const struct pl_ev_row *
     char t[40];
     struct pl_json *o = pl_json_new_obj(a);
     struct pl_json *ident = pl_json_set(a, o, "evaluationResultIdentifier", pl_json_new_obj(a));
-    struct pl_json *qual =
-        pl_json_set(a, ident, "evaluationResultQualifier", pl_json_new_obj(a));
+    struct pl_json *qual = pl_json_set(a, ident, "evaluationResultQualifier", pl_json_new_obj(a));
     pl_json_set_str(a, qual, "configRuleName", r->rule);
     pl_json_set_str(a, qual, "resourceType", r->resource_type);
     pl_json_set_str(a, qual, "resourceId", r->resource_id);
@@ -489,8 +495,7 @@ static struct pl_json *notif_result(struct pl_arena *a, const struct pl_ev_row *
     pl_json_set_str(a, o, "configRuleInvokedTime", pl_time_iso8601_ms(r->invoked_ms, t));
     pl_json_set(a, o, "annotation",
                 r->annotation ? pl_json_new_str(a, r->annotation) : pl_json_new_null(a));
-    pl_json_set(a, o, "resultToken",
-                r->token ? pl_json_new_str(a, r->token) : pl_json_new_null(a));
+    pl_json_set(a, o, "resultToken", r->token ? pl_json_new_str(a, r->token) : pl_json_new_null(a));
     return o;
 }
 
@@ -530,8 +535,7 @@ static int has_channel(struct pl_rsink *s, struct pl_err *err)
 /* Records the compliance CIs of the changed resources and the notifications. */
 static int record_changes(struct pl_rsink *s, struct pl_err *err)
 {
-    struct pl_rec_opts opts = {.mode = PL_REC_MODE_ALL, .account = s->account,
-                               .region = s->region};
+    struct pl_rec_opts opts = {.mode = PL_REC_MODE_ALL, .account = s->account, .region = s->region};
     int ch = has_channel(s, err);
     if (ch < 0)
         return -1;

@@ -26,9 +26,9 @@
 #include "rules/functions/functions.h"
 #include "rules/rules_int.h"
 
-#define LEASE_MS     60000
-#define RELOAD_MS    5000
-#define RETRY_MS     5000
+#define LEASE_MS  60000
+#define RELOAD_MS 5000
+#define RETRY_MS  5000
 
 /* ---- rule cache ---- */
 
@@ -57,8 +57,8 @@ static int reload(struct pl_rules *eng, struct pl_err *err)
     struct pl_obj *items;
     size_t n;
     pl_arena_init(&a);
-    if (pl_store_obj_list(eng->st, NULL, NULL, PL_KIND_CONFIG_RULE, NULL, 0, &a, &items, &n,
-                          err) < 0) {
+    if (pl_store_obj_list(eng->st, NULL, NULL, PL_KIND_CONFIG_RULE, NULL, 0, &a, &items, &n, err) <
+        0) {
         pl_arena_fini(&a);
         return -1;
     }
@@ -70,8 +70,7 @@ static int reload(struct pl_rules *eng, struct pl_err *err)
     for (size_t i = 0; i < n; i++) {
         struct pl_err e2 = {0};
         struct pl_json *j = pl_json_parse(&a, items[i].json, items[i].len, &e2);
-        struct pl_rule *r = j ? pl_rule__compile(items[i].account, items[i].region, j, &e2)
-                              : NULL;
+        struct pl_rule *r = j ? pl_rule__compile(items[i].account, items[i].region, j, &e2) : NULL;
         if (!r) {
             PL_LOG(WARN, "rules", "rule=%s skipped err=\"%s\"", items[i].name, e2.msg);
             continue;
@@ -169,8 +168,8 @@ static int recorder_on(struct pl_rules *eng, const char *account, const char *re
 }
 
 /* Runs the partition's change-triggered rules on the CI of one ci_recorded row. */
-static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t n,
-                 int64_t seq, struct pl_err *err)
+static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t n, int64_t seq,
+                 struct pl_err *err)
 {
     struct pl_ci_row row;
     int f = pl_store_ci_get(eng->st, seq, &run->scratch, &row, err);
@@ -204,9 +203,9 @@ static int settle(struct pl_rules *eng, struct pl_outbox_item *items, size_t n, 
     if (pl_store_begin(eng->st, err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int r = rc == 0 ? pl_store_outbox_complete(eng->st, items[i].id, err)
-                        : pl_store_outbox_retry(eng->st, items[i].id, pl_now_ms() + RETRY_MS,
-                                                why, err);
+        int r = rc == 0
+                    ? pl_store_outbox_complete(eng->st, items[i].id, err)
+                    : pl_store_outbox_retry(eng->st, items[i].id, pl_now_ms() + RETRY_MS, why, err);
         if (r < 0) {
             pl_store_rollback(eng->st);
             return -1;
@@ -250,8 +249,7 @@ static int ci_partition(struct pl_rules *eng, struct pl_outbox_item *items, size
         rc = run_finish(&run, rc, err);
     }
     if (rc < 0) { /* logged and retried later; the other partitions go on */
-        PL_LOG(WARN, "rules", "account=%s region=%s changes err=\"%s\"", account, region,
-               err->msg);
+        PL_LOG(WARN, "rules", "account=%s region=%s changes err=\"%s\"", account, region, err->msg);
         char why[256];
         pl_strlcpy(why, err->msg, sizeof why);
         pl_err_clear(err);
@@ -275,8 +273,8 @@ static int tick_changes(struct pl_rules *eng, struct pl_err *err)
     struct pl_outbox_item *items;
     size_t n;
     pl_arena_init(&a);
-    int rc = pl_store_outbox_claim(eng->st, PL_OUTBOX_CI_RECORDED, eng->batch, LEASE_MS, &a,
-                                   &items, &n, err);
+    int rc = pl_store_outbox_claim(eng->st, PL_OUTBOX_CI_RECORDED, eng->batch, LEASE_MS, &a, &items,
+                                   &n, err);
     if (rc == 0 && n) {
         qsort(items, n, sizeof *items, by_partition);
         size_t start = 0;
@@ -341,8 +339,8 @@ static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
     struct pl_outbox_item *items;
     size_t n;
     pl_arena_init(&a);
-    int rc = pl_store_outbox_claim(eng->st, PL_RULES_OUTBOX_EVALUATE, 16, LEASE_MS * 10, &a,
-                                   &items, &n, err);
+    int rc = pl_store_outbox_claim(eng->st, PL_RULES_OUTBOX_EVALUATE, 16, LEASE_MS * 10, &a, &items,
+                                   &n, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct pl_err e2 = {0};
         int r = on_evaluate(eng, &items[i], &e2);

@@ -18,8 +18,8 @@ static const struct pl_json *env_get(void *u, const char *type, const char *id)
     struct pl_run *run = u;
     struct pl_ci_row row;
     struct pl_err err = {0};
-    int r = pl_store_ci_latest(run->st, run->account, run->region, type, id, &run->scratch,
-                               &row, &err);
+    int r =
+        pl_store_ci_latest(run->st, run->account, run->region, type, id, &run->scratch, &row, &err);
     if (r <= 0 || strncmp(row.status, "ResourceDeleted", 15) == 0)
         return NULL;
     return pl_ci_render_file(&run->scratch, &row, &err);
@@ -34,8 +34,11 @@ int pl_run__each_resource(struct pl_run *run, const char *type,
     int rc = 0;
     pl_arena_init(&pa);
     do {
-        struct pl_list_q q = {.account = run->account, .region = run->region,
-                              .resource_type = type, .limit = 500, .cursor = cursor};
+        struct pl_list_q q = {.account = run->account,
+                              .region = run->region,
+                              .resource_type = type,
+                              .limit = 500,
+                              .cursor = cursor};
         struct pl_resource *items;
         size_t n;
         char *next;

@@ -77,8 +77,7 @@ out:
 int pl_eval__status(struct pl_evals *ev, const struct pl_rule *r, int64_t now, bool invoked,
                     const char *code, const char *msg, struct pl_err *err)
 {
-    return pl_eval__status_named(ev, r->account, r->region, r->name, now, invoked, code, msg,
-                                 err);
+    return pl_eval__status_named(ev, r->account, r->region, r->name, now, invoked, code, msg, err);
 }
 
 /* The reason a managed rule cannot run, or NULL. */
@@ -141,8 +140,8 @@ static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row
                             : v.status == GUARD_FAIL ? PL_EV_NON_COMPLIANT
                                                      : PL_EV_NOT_APPLICABLE;
         return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id, c,
-                            v.status == GUARD_FAIL ? v.annotation : NULL, ordering, run->now,
-                            NULL, err);
+                            v.status == GUARD_FAIL ? v.annotation : NULL, ordering, run->now, NULL,
+                            err);
     }
     if (r->process_check)
         return 0;
@@ -156,9 +155,8 @@ static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row
         return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
     if (ev.compliance == PL_INSUFFICIENT_DATA)
         return 0;
-    return pl_rsink_put(run->sink, r, ev.resource_type, ev.resource_id,
-                        from_managed(ev.compliance), ev.annotation, ordering, run->now, NULL,
-                        err);
+    return pl_rsink_put(run->sink, r, ev.resource_type, ev.resource_id, from_managed(ev.compliance),
+                        ev.annotation, ordering, run->now, NULL, err);
 }
 
 /* Marks a successful evaluation in r's status, at most once a second per rule. */
@@ -182,8 +180,7 @@ int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *r
         return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id,
                             PL_EV_NOT_APPLICABLE, NULL, row->capture_ms, run->now, NULL, err);
     }
-    bool in = pl_rule__in_scope(r, row->resource_type, row->resource_id,
-                                pl_json_get(ci, "tags"));
+    bool in = pl_rule__in_scope(r, row->resource_type, row->resource_id, pl_json_get(ci, "tags"));
     if (!in && !applicable)
         return 0;
     if (run_one(run, r, row, ci, row->capture_ms, !in, err) < 0)
@@ -218,8 +215,7 @@ static int full_resource(void *u, const struct pl_resource *res, struct pl_err *
             r = -1;
             break;
         }
-        if (!pl_rule__in_scope(rule, row.resource_type, row.resource_id,
-                               pl_json_get(ci, "tags")))
+        if (!pl_rule__in_scope(rule, row.resource_type, row.resource_id, pl_json_get(ci, "tags")))
             continue;
         int64_t ordering = rule->periodic && !rule->change ? run->now : row.capture_ms;
         r = run_one(run, rule, &row, ci, ordering, false, err);
@@ -244,8 +240,8 @@ static int full_types(struct full *f, struct pl_arena *a, const char ***types, s
         size_t nt;
         int64_t total;
         char *next;
-        if (pl_store_resource_counts(f->run->st, f->run->account, f->run->region, NULL, 0,
-                                     100000, NULL, a, &tc, &nt, &total, &next, err) < 0)
+        if (pl_store_resource_counts(f->run->st, f->run->account, f->run->region, NULL, 0, 100000,
+                                     NULL, a, &tc, &nt, &total, &next, err) < 0)
             return -1;
         *types = pl_arena_alloc(a, (nt + 1) * sizeof **types);
         for (size_t i = 0; i < nt; i++)
@@ -280,8 +276,8 @@ static int emit_result(void *u, const struct pl_managed_eval *ev)
     if (ev->compliance == PL_INSUFFICIENT_DATA)
         return 0;
     return pl_rsink_put(e->run->sink, e->rule, ev->resource_type, ev->resource_id,
-                        from_managed(ev->compliance), ev->annotation, e->run->now,
-                        e->run->now, NULL, e->err) < 0;
+                        from_managed(ev->compliance), ev->annotation, e->run->now, e->run->now,
+                        NULL, e->err) < 0;
 }
 
 /* Rules judged as a whole (account-level managed rules, periodic Lambda functions). */
@@ -340,7 +336,9 @@ static int left_scope(struct pl_run *run, struct pl_rule *r, const struct pl_ev_
 static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
 {
     struct pl_arena a;
-    struct pl_ev_query q = {.account = run->account, .region = run->region, .rule = r->name,
+    struct pl_ev_query q = {.account = run->account,
+                            .region = run->region,
+                            .rule = r->name,
                             .comps = (1u << PL_EV_COMPLIANT) | (1u << PL_EV_NON_COMPLIANT),
                             .limit = 1000};
     int rc = 0;
@@ -370,8 +368,7 @@ static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
     return rc;
 }
 
-int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
-                  struct pl_err *err)
+int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, struct pl_err *err)
 {
     struct pl_arena a;
     struct full f = {run, rules, n, NULL};

@@ -40,8 +40,7 @@ void pl_lambda__token(char out[65])
     pl_random_hex(32, out);
 }
 
-int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a,
-                     struct pl_err *err)
+int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a, struct pl_err *err)
 {
     struct pl_fn fn;
     return pl_fn_resolve(st, arn, a, &fn, err);
@@ -50,11 +49,19 @@ int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a,
 /* The configurationItemSummary of an oversized notification, from the full CI. */
 static struct pl_json *summary(struct pl_arena *a, const struct pl_json *ie)
 {
-    static const char *const keys[] = {
-        "configurationItemVersion", "configurationItemCaptureTime", "configurationStateId",
-        "awsAccountId", "configurationItemStatus", "resourceType", "resourceId",
-        "resourceName", "ARN", "awsRegion", "availabilityZone", "configurationStateMd5Hash",
-        "resourceCreationTime"};
+    static const char *const keys[] = {"configurationItemVersion",
+                                       "configurationItemCaptureTime",
+                                       "configurationStateId",
+                                       "awsAccountId",
+                                       "configurationItemStatus",
+                                       "resourceType",
+                                       "resourceId",
+                                       "resourceName",
+                                       "ARN",
+                                       "awsRegion",
+                                       "availabilityZone",
+                                       "configurationStateMd5Hash",
+                                       "resourceCreationTime"};
     const struct pl_json *ci = pl_json_get(ie, "configurationItem");
     const char *ct = pl_json_get_str(pl_json_get(ie, "configurationItemDiff"), "changeType");
     char t[40];
@@ -72,8 +79,7 @@ static struct pl_json *summary(struct pl_arena *a, const struct pl_json *ie)
 }
 
 int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
-                      const struct pl_json *invoking_event, bool left_scope,
-                      struct pl_err *err)
+                      const struct pl_json *invoking_event, bool left_scope, struct pl_err *err)
 {
     struct pl_arena *a = &run->scratch;
     char token[65];
@@ -110,6 +116,11 @@ int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
     return 0;
 }
 
+const char *pl_lambda__queued_event(const struct pl_run *run, size_t i)
+{
+    return i < run->ncalls ? run->calls[i].event : NULL;
+}
+
 static void call_free(struct pl_lambda_call *c)
 {
     free(c->account);
@@ -137,15 +148,14 @@ static void invoked(void *arg, const struct pl_fn_result *res)
     struct pl_evals *ev = pl_evals_thread(d->spec, &err);
     if (ev) {
         const char *code = res->ok ? NULL : res->error_type;
-        const char *msg = res->ok ? NULL
-                                  : (res->error_message ? res->error_message : "failed");
-        if (pl_eval__status_named(ev, d->account, d->region, d->rule, pl_now_ms(), true, code,
-                                  msg, &err) < 0)
+        const char *msg = res->ok ? NULL : (res->error_message ? res->error_message : "failed");
+        if (pl_eval__status_named(ev, d->account, d->region, d->rule, pl_now_ms(), true, code, msg,
+                                  &err) < 0)
             PL_LOG(WARN, "rules", "rule=%s status err=\"%s\"", d->rule, err.msg);
     }
     if (!res->ok)
-        PL_LOG(INFO, "rules", "rule=%s function error=%s msg=\"%s\"", d->rule,
-               res->error_type, res->error_message ? res->error_message : "");
+        PL_LOG(INFO, "rules", "rule=%s function error=%s msg=\"%s\"", d->rule, res->error_type,
+               res->error_message ? res->error_message : "");
     free(d->spec);
     free(d->account);
     free(d->region);
@@ -161,8 +171,8 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
     struct pl_err e2 = {0};
     int rc = 0;
     pl_arena_init(&a);
-    if (pl_evals_token_put(run->ev, c->token, c->account, c->region, c->rule, c->invoked_ms,
-                           err) < 0) {
+    if (pl_evals_token_put(run->ev, c->token, c->account, c->region, c->rule, c->invoked_ms, err) <
+        0) {
         rc = -1;
         goto out;
     }

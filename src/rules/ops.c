@@ -36,8 +36,8 @@ static int load_rule(const struct pl_rules_call *c, const char *name, struct pl_
 {
     struct pl_obj o;
     *out = NULL;
-    int f = pl_store_obj_get(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, c->a, &o,
-                             err);
+    int f =
+        pl_store_obj_get(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, c->a, &o, err);
     if (f <= 0)
         return f;
     *out = pl_json_parse(c->a, o.json, o.len, err);
@@ -107,8 +107,7 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
     if (name && load_rule(c, name, &prev, err) < 0)
         return -1;
     if (!prev) {
-        if (pl_store_obj_count(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, &count,
-                               err) < 0)
+        if (pl_store_obj_count(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, &count, err) < 0)
             return -1;
         if (count >= PL_RULES_MAX_PER_REGION)
             return pl_fail(err, PL_E_MAX_NUMBER_OF_CONFIG_RULES_EXCEEDED,
@@ -299,8 +298,8 @@ static int check_evaluation(const struct pl_json *e, enum pl_ev_comp *comp, int6
 
 /* Stores evaluations through a sink as results of rule j. */
 static int store_evaluations(const struct pl_rules_call *c, struct pl_evals *ev,
-                             const struct pl_json *j, const struct pl_json *const *items,
-                             size_t n, const char *token, int64_t invoked, struct pl_err *err)
+                             const struct pl_json *j, const struct pl_json *const *items, size_t n,
+                             const char *token, int64_t invoked, struct pl_err *err)
 {
     struct pl_rule r;
     light_rule(&r, c, j);

@@ -21,7 +21,10 @@ static int64_t frequency_ms(const char *f)
     static const struct {
         const char *name;
         int64_t hours;
-    } tab[] = {{"One_Hour", 1}, {"Three_Hours", 3}, {"Six_Hours", 6}, {"Twelve_Hours", 12},
+    } tab[] = {{"One_Hour", 1},
+               {"Three_Hours", 3},
+               {"Six_Hours", 6},
+               {"Twelve_Hours", 12},
                {"TwentyFour_Hours", 24}};
     for (size_t i = 0; f && i < PL_ARRAY_LEN(tab); i++)
         if (strcmp(f, tab[i].name) == 0)
@@ -130,22 +133,22 @@ static int check_managed(const struct pl_json *src, const char *ip, const char *
     return pl_managed_params(mr, ip, a, &p, err);
 }
 
-static int check_lambda(const struct pl_rules_call *c, const struct pl_json *src,
-                        const char *mef, struct pl_err *err)
+static int check_lambda(const struct pl_rules_call *c, const struct pl_json *src, const char *mef,
+                        struct pl_err *err)
 {
     const char *sid = pl_json_get_str(src, "SourceIdentifier");
     const struct pl_json *det = pl_json_get(src, "SourceDetails");
     bool change = false, periodic = false;
     if (!lambda_arn_name(sid))
-        return fail_param(err, "The sourceIdentifier %s is invalid. Please refer to the "
-                               "documentation for the format of a Lambda function ARN.",
+        return fail_param(err,
+                          "The sourceIdentifier %s is invalid. Please refer to the "
+                          "documentation for the format of a Lambda function ARN.",
                           sid);
     if (!det || !det->len)
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "SourceDetails should be provided if the owner is CUSTOM_LAMBDA.");
     if (det->len > 25)
-        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                       "At most 25 SourceDetails are allowed.");
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE, "At most 25 SourceDetails are allowed.");
     if (check_details(det, &change, &periodic, err) < 0)
         return -1;
     if (mef && !periodic)
@@ -176,8 +179,7 @@ static int check_policy(const struct pl_json *src, const char *mef, struct pl_er
     struct guard_rules *g = NULL;
     struct pl_err ge = {0};
     if (guard_parse(text, strlen(text), "policy", &g, &ge) < 0)
-        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE, "The policy text is invalid: %s",
-                       ge.msg);
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE, "The policy text is invalid: %s", ge.msg);
     guard_rules_free(g);
     return 0;
 }
@@ -243,8 +245,7 @@ struct pl_json *pl_rule__validate(const struct pl_rules_call *c, const struct pl
         char sfx[7];
         new_rule_id(sfx);
         id = pl_arena_printf(a, "config-rule-%s", sfx);
-        arn = pl_arena_printf(a, "arn:aws:config:%s:%s:config-rule/%s", c->region, c->account,
-                              id);
+        arn = pl_arena_printf(a, "arn:aws:config:%s:%s:config-rule/%s", c->region, c->account, id);
     }
     pl_json_set_str(a, out, "ConfigRuleArn", arn);
     pl_json_set_str(a, out, "ConfigRuleId", id);
@@ -287,10 +288,10 @@ static void compile_triggers(struct pl_rule *r, const struct pl_json *j)
     if (r->owner == PL_OWNER_AWS) {
         enum pl_managed_trigger t = r->mr ? r->mr->trigger : PL_MANAGED_UNKNOWN;
         r->process_check = t == PL_MANAGED_MANUAL;
-        r->change = t == PL_MANAGED_CHANGE || t == PL_MANAGED_BOTH ||
-                    (t == PL_MANAGED_UNKNOWN && !mef);
-        r->periodic = t == PL_MANAGED_PERIODIC || t == PL_MANAGED_BOTH ||
-                      (t == PL_MANAGED_UNKNOWN && mef);
+        r->change =
+            t == PL_MANAGED_CHANGE || t == PL_MANAGED_BOTH || (t == PL_MANAGED_UNKNOWN && !mef);
+        r->periodic =
+            t == PL_MANAGED_PERIODIC || t == PL_MANAGED_BOTH || (t == PL_MANAGED_UNKNOWN && mef);
     } else if (r->owner == PL_OWNER_POLICY) {
         r->change = true;
     } else {
@@ -327,8 +328,8 @@ static void compile_scope(struct pl_rule *r, const struct pl_json *j)
     r->scope_id = dup_str(r, pl_json_get_str(scope, "ComplianceResourceId"));
 }
 
-struct pl_rule *pl_rule__compile(const char *account, const char *region,
-                                 const struct pl_json *j, struct pl_err *err)
+struct pl_rule *pl_rule__compile(const char *account, const char *region, const struct pl_json *j,
+                                 struct pl_err *err)
 {
     struct pl_rule *r = pl_xcalloc(1, sizeof *r);
     pl_arena_init(&r->arena);
@@ -354,10 +355,8 @@ struct pl_rule *pl_rule__compile(const char *account, const char *region,
             goto fail;
     } else if (strcmp(owner, "CUSTOM_POLICY") == 0) {
         r->owner = PL_OWNER_POLICY;
-        const char *text = pl_json_get_str(pl_json_path(src, "CustomPolicyDetails"),
-                                           "PolicyText");
-        if (guard_parse(text ? text : "", text ? strlen(text) : 0, r->name, &r->guard, err) <
-            0)
+        const char *text = pl_json_get_str(pl_json_path(src, "CustomPolicyDetails"), "PolicyText");
+        if (guard_parse(text ? text : "", text ? strlen(text) : 0, r->name, &r->guard, err) < 0)
             goto fail;
     } else {
         r->owner = PL_OWNER_LAMBDA;

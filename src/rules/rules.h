@@ -39,9 +39,9 @@
 struct pl_store;
 struct pl_rules;
 
-#define PL_RULES_MAX_PER_REGION 400 /* AWS quota: Config rules per Region per account */
+#define PL_RULES_MAX_PER_REGION  400 /* AWS quota: Config rules per Region per account */
 #define PL_RULES_OUTBOX_EVALUATE "rules.evaluate" /* {"rules":[names],"reason":"..."} */
-#define PL_RULES_RC_TYPE "AWS::Config::ResourceCompliance"
+#define PL_RULES_RC_TYPE         "AWS::Config::ResourceCompliance"
 
 /* ---- the engine ---- */
 
@@ -73,8 +73,8 @@ void pl_rules_changed(struct pl_rules *r);
 
 /* Where an operation runs: the caller's partition, store connection and arena. */
 struct pl_rules_call {
-    struct pl_rules *eng;     /* may be NULL */
-    const char *store_spec;   /* for the thread's evals connection */
+    struct pl_rules *eng;   /* may be NULL */
+    const char *store_spec; /* for the thread's evals connection */
     struct pl_store *st;
     const char *account, *region;
     struct pl_arena *a;
@@ -102,7 +102,6 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
 int pl_rules_put_external(const struct pl_rules_call *c, const char *rule,
                           const struct pl_json *ext, struct pl_err *err);
 /* DeleteEvaluationResults. */
-int pl_rules_delete_results(const struct pl_rules_call *c, const char *rule,
-                            struct pl_err *err);
+int pl_rules_delete_results(const struct pl_rules_call *c, const char *rule, struct pl_err *err);
 
 #endif

@@ -24,8 +24,8 @@ struct pl_rule {
     struct pl_arena arena;
     const char *account, *region, *name, *arn, *id;
     enum pl_rule_owner owner;
-    const char *source_id;        /* SourceIdentifier */
-    const char *input_params;     /* InputParameters text ("{}" when none) */
+    const char *source_id;    /* SourceIdentifier */
+    const char *input_params; /* InputParameters text ("{}" when none) */
     const struct pl_managed_rule *mr;
     struct pl_managed_params *mp; /* NULL unless an implemented managed rule */
     struct guard_rules *guard;    /* CUSTOM_POLICY */
@@ -52,9 +52,9 @@ struct pl_rules {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop, kicked, started;
-    atomic_int gen;   /* bumped by pl_rules_changed */
+    atomic_int gen; /* bumped by pl_rules_changed */
     int loaded_gen;
-    int64_t loaded_at; /* pl_mono_ns()/1e6 of the last reload */
+    int64_t loaded_at;      /* pl_mono_ns()/1e6 of the last reload */
     struct pl_rule **rules; /* every partition's rules, ordered by (account, region, name) */
     size_t nrules;
 };
@@ -68,8 +68,8 @@ int pl_engine__run_full(struct pl_rules *eng, const char *account, const char *r
                         struct pl_rule *const *rules, size_t n, struct pl_err *err);
 
 /* Compiles stored ConfigRule JSON (the DescribeConfigRules shape). NULL with err. */
-struct pl_rule *pl_rule__compile(const char *account, const char *region,
-                                 const struct pl_json *j, struct pl_err *err);
+struct pl_rule *pl_rule__compile(const char *account, const char *region, const struct pl_json *j,
+                                 struct pl_err *err);
 void pl_rule__free(struct pl_rule *r);
 
 /* Validates a PutConfigRule request's ConfigRule against AWS's rules; prev is the stored rule
@@ -94,9 +94,9 @@ struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const ch
                               const char *region);
 /* Adds one result. rule gives the name, ARN and id. Stores immediately inside the sink's open
  * evals transaction. comp < 0: no result. */
-int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
-                 const char *id, enum pl_ev_comp comp, const char *annotation, int64_t ordering,
-                 int64_t invoked, const char *token, struct pl_err *err);
+int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type, const char *id,
+                 enum pl_ev_comp comp, const char *annotation, int64_t ordering, int64_t invoked,
+                 const char *token, struct pl_err *err);
 /* Loads the stored results of a rule (full runs) or of one resource (change triggers) into
  * memory, so that adding results about them needs no read. */
 int pl_rsink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *err);
@@ -143,8 +143,7 @@ int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *r
 /* Evaluates every rule of rules[0..n) against all current resources in scope (a new or
  * updated rule, StartConfigRulesEvaluation, periodic run). Each CI is loaded and rendered once
  * for all rules. Results older than now for resources no longer in scope go NOT_APPLICABLE. */
-int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
-                  struct pl_err *err);
+int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, struct pl_err *err);
 /* Records the outcome of an evaluation run in the rule's status (err NULL: success). */
 int pl_eval__status(struct pl_evals *ev, const struct pl_rule *r, int64_t now, bool invoked,
                     const char *code, const char *msg, struct pl_err *err);
@@ -155,16 +154,16 @@ int pl_eval__status(struct pl_evals *ev, const struct pl_rule *r, int64_t now, b
  * eventLeftScope, ...) and queues it on run; pl_lambda__dispatch() sends the queued events
  * once the run's results are committed (the function answers through PutEvaluations). */
 int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
-                      const struct pl_json *invoking_event, bool left_scope,
-                      struct pl_err *err);
+                      const struct pl_json *invoking_event, bool left_scope, struct pl_err *err);
 /* Stores the result tokens and starts the queued invocations (asynchronously). A failure or
  * timeout is recorded in the rule's evaluation status when the function ends. */
 int pl_lambda__dispatch(struct pl_run *run, struct pl_err *err);
+/* The event JSON of queued invocation i, or NULL (tests). Borrowed. */
+const char *pl_lambda__queued_event(const struct pl_run *run, size_t i);
 /* Frees queued invocations that were not dispatched. */
 void pl_lambda__drop(struct pl_run *run);
 /* 0 when the ARN names a registered function, else -1 with AWS's error. */
-int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a,
-                     struct pl_err *err);
+int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a, struct pl_err *err);
 /* A fresh result token (hex) and its verification for PutEvaluations. */
 void pl_lambda__token(char out[65]);
 

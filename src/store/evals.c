@@ -42,16 +42,30 @@ static const char schema[] =
     " invoked_ms INTEGER NOT NULL) WITHOUT ROWID;";
 
 enum {
-    Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-    Q_GET, Q_PUT, Q_LIST, Q_LIST_RULE, Q_LIST_RES, Q_DEL_RULE, Q_COUNTS, Q_RES,
-    Q_ST_GET, Q_ST_PUT, Q_ST_DEL, Q_TOK_PUT, Q_TOK_GET, Q_TOK_PRUNE,
+    Q_BEGIN,
+    Q_COMMIT,
+    Q_ROLLBACK,
+    Q_GET,
+    Q_PUT,
+    Q_LIST,
+    Q_LIST_RULE,
+    Q_LIST_RES,
+    Q_DEL_RULE,
+    Q_COUNTS,
+    Q_RES,
+    Q_ST_GET,
+    Q_ST_PUT,
+    Q_ST_DEL,
+    Q_TOK_PUT,
+    Q_TOK_GET,
+    Q_TOK_PRUNE,
     Q__COUNT
 };
 
-#define EV_COLS                                                                              \
-    "account, region, rule, resource_type, resource_id, mode, comp, annotation, ordering_ms, " \
+#define EV_COLS                                                                                    \
+    "account, region, rule, resource_type, resource_id, mode, comp, annotation, ordering_ms, "     \
     "recorded_ms, invoked_ms, token"
-#define KEY_WHERE                                                                            \
+#define KEY_WHERE                                                                                  \
     "account = ?1 AND region = ?2 AND rule = ?3 AND resource_type = ?4 AND resource_id = ?5"
 
 static const char *const sql_text[Q__COUNT] = {
@@ -143,8 +157,8 @@ static int db_fail(struct pl_evals *e, struct pl_err *err, const char *what)
 static sqlite3_stmt *stmt(struct pl_evals *e, int i, struct pl_err *err)
 {
     if (!e->q[i]) {
-        if (sqlite3_prepare_v3(e->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &e->q[i],
-                               NULL) != SQLITE_OK) {
+        if (sqlite3_prepare_v3(e->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &e->q[i], NULL) !=
+            SQLITE_OK) {
             db_fail(e, err, "prepare");
             return NULL;
         }
@@ -246,8 +260,9 @@ int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
         }
         snprintf(path, sizeof path, "%s/plumb.db", spec);
     }
-    if (sqlite3_open_v2(path, &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                          SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &e->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         pl_fail(err, PL_E_IO, "evals: cannot open %s: %s", path,
                 e->db ? sqlite3_errmsg(e->db) : "out of memory");
         sqlite3_close(e->db);
@@ -256,8 +271,9 @@ int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
     }
     sqlite3_busy_handler(e->db, busy_wait, NULL);
     char *msg = NULL;
-    if (sqlite3_exec(e->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                            "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY",
+    if (sqlite3_exec(e->db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                     "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY",
                      NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(e->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         pl_fail(err, PL_E_INTERNAL, "evals: schema: %s", msg ? msg : "failed");
@@ -376,9 +392,9 @@ static void read_row(sqlite3_stmt *q, struct pl_arena *a, struct pl_ev_row *r)
     r->token = col_dup(a, q, 11);
 }
 
-static int get_mode(struct pl_evals *e, const char *account, const char *region,
-                    const char *rule, const char *type, const char *id, const char *mode,
-                    struct pl_arena *a, struct pl_ev_row *out, struct pl_err *err)
+static int get_mode(struct pl_evals *e, const char *account, const char *region, const char *rule,
+                    const char *type, const char *id, const char *mode, struct pl_arena *a,
+                    struct pl_ev_row *out, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, Q_GET, err);
     if (!q)
@@ -424,8 +440,8 @@ int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena 
 {
     struct pl_ev_row prev;
     const char *mode = r->mode ? r->mode : "DETECTIVE";
-    int found = get_mode(e, r->account, r->region, r->rule, r->resource_type, r->resource_id,
-                         mode, a, &prev, err);
+    int found = get_mode(e, r->account, r->region, r->rule, r->resource_type, r->resource_id, mode,
+                         a, &prev, err);
     if (found < 0)
         return -1;
     if (had_old)
@@ -605,8 +621,7 @@ int pl_evals_status_delete(struct pl_evals *e, const char *account, const char *
 /* ---- tokens ---- */
 
 int pl_evals_token_put(struct pl_evals *e, const char *token, const char *account,
-                       const char *region, const char *rule, int64_t invoked_ms,
-                       struct pl_err *err)
+                       const char *region, const char *rule, int64_t invoked_ms, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, Q_TOK_PUT, err);
     if (!q)

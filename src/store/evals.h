@@ -45,11 +45,11 @@ int pl_ev_comp_parse(const char *s);
 struct pl_ev_row {
     const char *account, *region, *rule;
     const char *resource_type, *resource_id;
-    const char *mode;       /* "DETECTIVE" */
+    const char *mode; /* "DETECTIVE" */
     enum pl_ev_comp comp;
     const char *annotation; /* NULL when none */
     int64_t ordering_ms, recorded_ms, invoked_ms;
-    const char *token;      /* resultToken, NULL when none */
+    const char *token; /* resultToken, NULL when none */
 };
 
 /* Opens the evaluation tables on the store spec (a data directory, as pl_store_open). */
@@ -84,8 +84,8 @@ int pl_evals_get(struct pl_evals *e, const char *account, const char *region, co
  * Returns rows (arena array) and n; *more set when more rows follow. */
 struct pl_ev_query {
     const char *account, *region;
-    const char *rule;          /* NULL: every rule */
-    const char *type, *id;     /* NULL: every resource */
+    const char *rule;      /* NULL: every rule */
+    const char *type, *id; /* NULL: every resource */
     unsigned comps;
     const char *after_rule, *after_type, *after_id; /* NULL: from the start */
     int limit;
@@ -120,8 +120,8 @@ struct pl_ev_status {
     int64_t last_ok_invoke_ms, last_fail_invoke_ms, last_ok_eval_ms, last_fail_eval_ms;
     const char *last_error_code, *last_error_message; /* NULL when none */
     bool first_started;
-    int64_t last_run_ms;     /* periodic schedule: last full run (0: never) */
-    int64_t running_since;   /* StartConfigRulesEvaluation in progress since (0: idle) */
+    int64_t last_run_ms;   /* periodic schedule: last full run (0: never) */
+    int64_t running_since; /* StartConfigRulesEvaluation in progress since (0: idle) */
 };
 /* 1 found, 0 absent. */
 int pl_evals_status_get(struct pl_evals *e, const char *account, const char *region,

@@ -55,8 +55,8 @@ static void teardown(void)
 
 static struct pl_rules_call call(void)
 {
-    struct pl_rules_call c = {.eng = eng, .store_spec = dir, .st = st, .account = ACCT,
-                              .region = REG, .a = &ar};
+    struct pl_rules_call c = {
+        .eng = eng, .store_spec = dir, .st = st, .account = ACCT, .region = REG, .a = &ar};
     return c;
 }
 
@@ -121,18 +121,18 @@ static int comp_of(const char *rule, const char *type, const char *id, const cha
     return (int)r.comp;
 }
 
-#define SG_OPEN                                                                                \
-    "{\"resourceType\":\"AWS::EC2::SecurityGroup\",\"resourceId\":\"sg-1\",\"configuration\":" \
-    "{\"groupId\":\"sg-1\",\"ipPermissions\":[{\"ipProtocol\":\"tcp\",\"fromPort\":22,"         \
-    "\"toPort\":22,\"ipv4Ranges\":[{\"cidrIp\":\"0.0.0.0/0\"}],\"ipRanges\":[\"0.0.0.0/0\"]}]}," \
+#define SG_OPEN                                                                                    \
+    "{\"resourceType\":\"AWS::EC2::SecurityGroup\",\"resourceId\":\"sg-1\",\"configuration\":"     \
+    "{\"groupId\":\"sg-1\",\"ipPermissions\":[{\"ipProtocol\":\"tcp\",\"fromPort\":22,"            \
+    "\"toPort\":22,\"ipv4Ranges\":[{\"cidrIp\":\"0.0.0.0/0\"}],\"ipRanges\":[\"0.0.0.0/0\"]}]},"   \
     "\"tags\":{\"env\":\"prod\"}}"
-#define SG_FIXED                                                                               \
-    "{\"resourceType\":\"AWS::EC2::SecurityGroup\",\"resourceId\":\"sg-1\",\"configuration\":" \
-    "{\"groupId\":\"sg-1\",\"ipPermissions\":[{\"ipProtocol\":\"tcp\",\"fromPort\":22,"         \
+#define SG_FIXED                                                                                   \
+    "{\"resourceType\":\"AWS::EC2::SecurityGroup\",\"resourceId\":\"sg-1\",\"configuration\":"     \
+    "{\"groupId\":\"sg-1\",\"ipPermissions\":[{\"ipProtocol\":\"tcp\",\"fromPort\":22,"            \
     "\"toPort\":22,\"ipv4Ranges\":[{\"cidrIp\":\"10.0.0.0/8\"}],\"ipRanges\":[\"10.0.0.0/8\"]}]}," \
     "\"tags\":{\"env\":\"prod\"}}"
-#define SSH_RULE                                                                                \
-    "{\"ConfigRuleName\":\"ssh\",\"Source\":{\"Owner\":\"AWS\",\"SourceIdentifier\":"          \
+#define SSH_RULE                                                                                   \
+    "{\"ConfigRuleName\":\"ssh\",\"Source\":{\"Owner\":\"AWS\",\"SourceIdentifier\":"              \
     "\"INCOMING_SSH_DISABLED\"}}"
 
 static void test_change_trigger_and_history(void)
@@ -151,10 +151,14 @@ static void test_change_trigger_and_history(void)
     tick();
     T_EQ(comp_of("ssh", "AWS::EC2::SecurityGroup", "sg-1", NULL), PL_EV_COMPLIANT);
 
-    struct pl_history_q q = {.account = ACCT, .region = REG,
+    struct pl_history_q q = {.account = ACCT,
+                             .region = REG,
                              .resource_type = "AWS::Config::ResourceCompliance",
-                             .resource_id = "AWS::EC2::SecurityGroup/sg-1", .earlier_ms = 0,
-                             .later_ms = INT64_MAX / 64, .forward = true, .limit = 10};
+                             .resource_id = "AWS::EC2::SecurityGroup/sg-1",
+                             .earlier_ms = 0,
+                             .later_ms = INT64_MAX / 64,
+                             .forward = true,
+                             .limit = 10};
     struct pl_ci_row *rows;
     size_t n;
     char *next;
@@ -236,9 +240,9 @@ static void test_scope_left_and_deleted(void)
     struct pl_ev_resource *rows;
     size_t n;
     bool more;
-    T_EQ(pl_evals_resources(ev, ACCT, REG, NULL, "sg-1", NULL, NULL, 0, &ar, &rows, &n, &more,
-                            &err),
-         0);
+    T_EQ(
+        pl_evals_resources(ev, ACCT, REG, NULL, "sg-1", NULL, NULL, 0, &ar, &rows, &n, &more, &err),
+        0);
     T_EQ(n, 0);
 }
 
@@ -246,9 +250,15 @@ static void test_ordering(void)
 {
     struct pl_err err = {0};
     struct pl_evals *ev = pl_evals_thread(dir, &err);
-    struct pl_ev_row r = {.account = ACCT, .region = REG, .rule = "r", .resource_type = "T",
-                          .resource_id = "i", .comp = PL_EV_COMPLIANT, .ordering_ms = 2000,
-                          .recorded_ms = 1, .invoked_ms = 1};
+    struct pl_ev_row r = {.account = ACCT,
+                          .region = REG,
+                          .rule = "r",
+                          .resource_type = "T",
+                          .resource_id = "i",
+                          .comp = PL_EV_COMPLIANT,
+                          .ordering_ms = 2000,
+                          .recorded_ms = 1,
+                          .invoked_ms = 1};
     T_EQ(pl_evals_put(ev, &r, &ar, NULL, NULL, &err), 1);
     r.comp = PL_EV_NON_COMPLIANT;
     r.ordering_ms = 1000;
@@ -407,11 +417,11 @@ static void test_arn_and_start(void)
     T_EQ(err.code, PL_E_NO_SUCH_CONFIG_RULE);
 }
 
-#define RUN(fn)       \
-    do {              \
-        setup();      \
-        T_RUN(fn);    \
-        teardown();   \
+#define RUN(fn)                                                                                    \
+    do {                                                                                           \
+        setup();                                                                                   \
+        T_RUN(fn);                                                                                 \
+        teardown();                                                                                \
     } while (0)
 
 int main(void)
