@@ -186,6 +186,8 @@ int pl_cli_serve(int argc, char **argv)
         goto out;
     app_ok = 1;
     o.delivery.data_dir = o.data;
+    /* the rules engine claims the recorder's "ci_recorded" rows; delivery has its own */
+    o.delivery.ci_kind = PL_OUTBOX_DELIVERY_CI;
     app.delivery = pl_delivery_start(dst, &o.delivery, &err);
     if (!app.delivery)
         goto out;

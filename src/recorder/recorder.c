@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "recorder/recorder.h"
@@ -63,6 +64,10 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
     if (!st->use_only)
         st->use_only = st->all_supported ? "ALL_SUPPORTED_RESOURCE_TYPES"
                                          : "INCLUSION_BY_RESOURCE_TYPES";
+    int64_t channels = 0;
+    if (pl_store_obj_count(s, account, region, PL_KIND_CHANNEL, &channels, err) < 0)
+        return -1;
+    st->has_channel = channels > 0;
     struct pl_obj so;
     int rc = pl_store_obj_get(s, account, region, PL_KIND_RECORDER_STATUS, objs[0].name, a, &so,
                               err);
@@ -212,6 +217,7 @@ struct pl_rec_batch {
     struct pl_rec_prep *prep; /* for pl_rec_batch_add / observe (created on first use) */
     struct part_cache parts[MAX_CACHED_PARTS];
     int nparts;
+    int64_t recorded; /* new CI versions in this transaction, counted on commit */
     bool failed, own_tx;
 };
 
@@ -279,10 +285,10 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     pl_strlcpy(res->account, account, sizeof res->account);
     pl_strlcpy(res->region, region, sizeof res->region);
 
+    const struct pl_rec_state *st = state_for(b, account, region, err);
+    if (!st)
+        return -2;
     if (o->mode != PL_REC_MODE_ALL) {
-        const struct pl_rec_state *st = state_for(b, account, region, err);
-        if (!st)
-            return -2;
         if (!st->exists && o->mode == PL_REC_MODE_RECORDER) {
             if (o->put_resource_config)
                 return pl_fail(err, PL_E_NO_RUNNING_CONFIGURATION_RECORDER,
@@ -373,6 +379,10 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     if (pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED, b->payload.data,
                             b->payload.len, NULL, err) < 0)
         return -2;
+    if (st->has_channel && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_DELIVERY_CI,
+                                               b->payload.data, b->payload.len, NULL, err) < 0)
+        return -2;
+    b->recorded++;
     res->outcome = PL_REC_RECORDED;
     res->status = status;
     res->seq = row.seq;
@@ -382,6 +392,13 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
 }
 
 /* ---- batches ---- */
+
+/* /metrics: CI versions recorded, counted once their transaction committed (rc == 0). */
+static void count_recorded(const struct pl_rec_batch *b, int rc)
+{
+    if (rc == 0 && b->recorded > 0)
+        pl_metrics_add("plumb_cis_recorded_total", NULL, (uint64_t)b->recorded);
+}
 
 struct pl_rec_batch *pl_rec_batch_begin(struct pl_store *s, const struct pl_rec_opts *opts,
                                         struct pl_err *err)
@@ -446,6 +463,7 @@ int pl_rec_batch_commit(struct pl_rec_batch *b, struct pl_err *err)
     } else {
         rc = pl_store_commit(b->s, err);
     }
+    count_recorded(b, rc);
     batch_fini(b);
     free(b);
     return rc;
@@ -480,6 +498,7 @@ int pl_recorder_observe_ci(struct pl_store *s, const struct pl_rec_opts *opts,
         goto out;
     }
     rc = pl_store_commit(s, err);
+    count_recorded(&b, rc);
 out:
     batch_fini(&b);
     return rc;

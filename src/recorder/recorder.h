@@ -11,8 +11,9 @@
  * recorder then applies the partition's recorder (running? recording group?), dedupes by the
  * SHA-256 of the canonical recorded fields against the latest version, assigns the status,
  * capture time and configurationStateId, computes the diff in AWS's configurationItemDiff
- * shape, and writes the CI, the resources row and an outbox row ("ci_recorded") in ONE store
- * transaction.
+ * shape, and writes the CI, the resources row and an outbox row ("ci_recorded", for the rules
+ * engine) in ONE store transaction, plus a "delivery_ci" row (same payload, for notifications)
+ * when the partition has a delivery channel.
  *
  * Internal body (struct pl_ci_row.body): canonical JSON (sorted keys, compact) of
  *   {"accountId","arn","availabilityZone","awsRegion","configuration":<value|null>,
@@ -37,6 +38,10 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "store/store.h"
+
+/* Outbox kind of the copy of each CI notification meant for delivery/ (the rules engine claims
+ * PL_OUTBOX_CI_RECORDED). Payload as PL_OUTBOX_CI_RECORDED's. */
+#define PL_OUTBOX_DELIVERY_CI "delivery_ci"
 
 /* ---- the internal CI ---- */
 
@@ -173,6 +178,7 @@ int pl_rec_batch_add_prepared(struct pl_rec_batch *b, struct pl_rec_prep *p,
 /* The recorder state of a partition as the recorder sees it (for the API layer too). */
 struct pl_rec_state {
     bool exists, running;
+    bool has_channel; /* the partition has a delivery channel (notifications are wanted) */
     bool all_supported, include_global;
     const char *use_only; /* ALL_SUPPORTED_RESOURCE_TYPES | INCLUSION_BY_RESOURCE_TYPES |
                              EXCLUSION_BY_RESOURCE_TYPES */
