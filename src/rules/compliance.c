@@ -392,7 +392,7 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
         had_old = p != NULL;
         if (p)
             old = *p;
-        rc = p && p->ordering_ms > ordering ? 0 : pl_evals_write(s->ev, &r, err);
+        rc = p && p->ordering_ms > ordering ? 0 : pl_evals_write(s->ev, &r, p != NULL, err);
         if (rc == 1)
             prev_set(s, &r);
     } else {

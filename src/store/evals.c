@@ -47,6 +47,7 @@ enum {
     Q_ROLLBACK,
     Q_GET,
     Q_PUT,
+    Q_UPDATE,
     Q_LIST,
     Q_LIST_RULE,
     Q_LIST_RES,
@@ -88,6 +89,10 @@ static const char *const sql_text[Q__COUNT] = {
                     "rule = ?3 AND (?4 IS NULL OR resource_type = ?4) AND (?5 IS NULL OR "
                     "resource_id = ?5) AND ((?6 >> comp) & 1) AND (resource_type, resource_id) "
                     "> (?8, ?9) ORDER BY resource_type, resource_id LIMIT ?10",
+    /* the caller knows the row exists and is older: one B-tree search instead of two */
+    [Q_UPDATE] =
+        "UPDATE rule_evals SET comp = ?7, annotation = ?8, ordering_ms = ?9, "
+        "recorded_ms = ?10, invoked_ms = ?11, token = ?12 WHERE " KEY_WHERE " AND mode = ?6",
     /* without INDEXED BY the planner prefers the primary key for "rule > ?7 ORDER BY rule" and
      * scans the whole partition */
     [Q_LIST_RES] = "SELECT " EV_COLS " FROM rule_evals INDEXED BY rule_evals_res WHERE "
@@ -417,9 +422,9 @@ int pl_evals_get(struct pl_evals *e, const char *account, const char *region, co
     return get_mode(e, account, region, rule, type, id, "DETECTIVE", a, out, err);
 }
 
-int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, struct pl_err *err)
+int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, bool exists, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_PUT, err);
+    sqlite3_stmt *q = stmt(e, exists ? Q_UPDATE : Q_PUT, err);
     if (!q)
         return -1;
     bind_key(q, r->account, r->region, r->rule, r->resource_type, r->resource_id);
@@ -450,7 +455,7 @@ int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena 
         *old = prev;
     if (found && prev.ordering_ms > r->ordering_ms)
         return 0;
-    return pl_evals_write(e, r, err);
+    return pl_evals_write(e, r, false, err);
 }
 
 int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *qy, struct pl_arena *a,

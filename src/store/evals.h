@@ -71,9 +71,10 @@ void pl_evals_rollback(struct pl_evals *e);
  * caller can see whether the compliance changed. Returns 1 stored, 0 ignored (older), -1. */
 int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena *a,
                  struct pl_ev_row *old, bool *had_old, struct pl_err *err);
-/* The conditional write alone (the caller already knows the previous result): 1 stored,
- * 0 ignored because the stored result is newer, -1 error. */
-int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, struct pl_err *err);
+/* The write alone, for a caller that already knows the previous result: exists says that a
+ * row with an older or equal ordering timestamp is stored (a plain update); otherwise the
+ * conditional upsert. 1 stored, 0 ignored (the stored result is newer), -1 error. */
+int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, bool exists, struct pl_err *err);
 /* One result by key: 1 found, 0 absent. */
 int pl_evals_get(struct pl_evals *e, const char *account, const char *region, const char *rule,
                  const char *type, const char *id, struct pl_arena *a, struct pl_ev_row *out,
