@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "recorder/recorder.h"
@@ -31,6 +32,7 @@ static void setup(void)
     if (!mkdtemp(dir))
         abort();
     pl_clock_set(1700000000000);
+    pl_log_set_level("warn");
     pl_arena_init(&ar);
     if (pl_store_open(dir, 0, &st, &err) < 0)
         abort();
