@@ -95,15 +95,44 @@ static int save_tags(const struct pl_rules_call *c, const char *arn, const struc
                             err);
 }
 
+/* PutConfigRule may name an existing rule by ConfigRuleArn or ConfigRuleId alone: the
+ * request with the stored name filled in (arena), or NoSuchConfigRuleException. */
+static const struct pl_json *name_by_id(const struct pl_rules_call *c, const struct pl_json *rule,
+                                        struct pl_err *err)
+{
+    const char *arn = pl_json_get_str(rule, "ConfigRuleArn");
+    const char *id = pl_json_get_str(rule, "ConfigRuleId");
+    struct pl_obj *items;
+    size_t n;
+    if (pl_json_get_str(rule, "ConfigRuleName") || (!arn && !id))
+        return rule;
+    if (pl_store_obj_list(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, NULL, 0, c->a, &items,
+                          &n, err) < 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct pl_json *j = pl_json_parse(c->a, items[i].json, items[i].len, err);
+        if (!j)
+            return NULL;
+        const char *jarn = pl_json_get_str(j, "ConfigRuleArn");
+        const char *jid = pl_json_get_str(j, "ConfigRuleId");
+        if ((arn && jarn && !strcmp(arn, jarn)) || (id && jid && !strcmp(id, jid))) {
+            struct pl_json *named = pl_json_clone(c->a, rule);
+            pl_json_set_str(c->a, named, "ConfigRuleName", items[i].name);
+            return named;
+        }
+    }
+    return no_such_rule(err, arn ? arn : id), NULL;
+}
+
 int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
                       const struct pl_json *tags, struct pl_err *err)
 {
-    const char *name = pl_json_get_str(rule, "ConfigRuleName");
     struct pl_json *prev = NULL, *out;
     int64_t count = 0;
     struct pl_evals *ev = evals(c, err);
-    if (!ev)
+    if (!ev || !(rule = name_by_id(c, rule, err)))
         return -1;
+    const char *name = pl_json_get_str(rule, "ConfigRuleName");
     if (name && load_rule(c, name, &prev, err) < 0)
         return -1;
     if (!prev) {

@@ -184,6 +184,15 @@ class ShapesTest(RulesTest):
         self.managed("versioning", "S3_BUCKET_VERSIONING_ENABLED")
         r2 = self.cfg.describe_config_rules(ConfigRuleNames=["versioning"])["ConfigRules"][0]
         self.assertEqual(r2["ConfigRuleArn"], r["ConfigRuleArn"])
+        # ... as does one that names the rule by its ARN only
+        self.cfg.put_config_rule(ConfigRule={
+            "ConfigRuleArn": r["ConfigRuleArn"], "Description": "by ARN",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}})
+        r3 = self.cfg.describe_config_rules(ConfigRuleNames=["versioning"])["ConfigRules"][0]
+        self.assertEqual((r3["Description"], r3["ConfigRuleId"]), ("by ARN", r["ConfigRuleId"]))
+        self.assertAwsError("NoSuchConfigRuleException", self.cfg.put_config_rule, ConfigRule={
+            "ConfigRuleId": "config-rule-zzzzzz",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}})
 
     def test_pagination_and_cli(self):
         for i in range(30):
