@@ -274,7 +274,6 @@ static void emit(const struct guard_val *v, enum fmt f)
 static void print_summary(const char *data, const char *rname, const struct guard_report *rep,
                           int show)
 {
-    printf("%s Status = %s\n", data, guard_status_name(rep->status));
     static const struct {
         int bit;
         enum guard_status st;
@@ -282,6 +281,19 @@ static void print_summary(const char *data, const char *rname, const struct guar
     } sec[] = {{SHOW_SKIP, GUARD_SKIP, "SKIP rules"},
                {SHOW_PASS, GUARD_PASS, "PASS rules"},
                {SHOW_FAIL, GUARD_FAIL, "FAILED rules"}};
+    /* cfn-guard prints the table only when it lists at least one rule */
+    bool listed = false;
+    for (size_t s = 0; s < PL_ARRAY_LEN(sec); s++)
+        for (size_t i = 0; i < rep->n; i++)
+            listed |= (show & sec[s].bit) && rep->rules[i].status == sec[s].st;
+    if (!listed)
+        return;
+    int width = 0; /* names are padded to the longest one of the file */
+    for (size_t i = 0; i < rep->n; i++) {
+        int w = (int)(strlen(rname) + 1 + strlen(rep->rules[i].name));
+        width = w > width ? w : width;
+    }
+    printf("%s Status = %s\n", data, guard_status_name(rep->status));
     for (size_t s = 0; s < PL_ARRAY_LEN(sec); s++) {
         if (!(show & sec[s].bit))
             continue;
@@ -292,7 +304,9 @@ static void print_summary(const char *data, const char *rname, const struct guar
             if (!any)
                 printf("%s\n", sec[s].title);
             any = true;
-            printf("%s/%s    %s\n", rname, rep->rules[i].name, guard_status_name(sec[s].st));
+            int pad = width - (int)(strlen(rname) + 1 + strlen(rep->rules[i].name));
+            printf("%s/%s%*s    %s\n", rname, rep->rules[i].name, pad > 0 ? pad : 0, "",
+                   guard_status_name(sec[s].st));
         }
     }
     printf("---\n");
