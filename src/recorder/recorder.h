@@ -24,9 +24,10 @@
  * The status, capture time and configurationStateId are the row's columns. Renderers produce
  * the AWS forms from row + body; nothing else should read the body.
  *
- * Recorded fields (what the hash and the diff cover): configuration,
- * supplementaryConfiguration, tags, relationships, resourceName, arn, availabilityZone,
- * resourceCreationTime and deletedness. A different key order in any object is the same CI.
+ * Recorded fields (what the hash covers): configuration, supplementaryConfiguration, tags,
+ * relationships, resourceName, arn, availabilityZone, resourceCreationTime, schemaVersionId,
+ * recordingFrequency and deletedness; the diff reports the first seven. A different key order
+ * in any object, or configuration as a string instead of an object, is the same CI.
  */
 #ifndef PL_RECORDER_RECORDER_H
 #define PL_RECORDER_RECORDER_H
