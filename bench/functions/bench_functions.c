@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/time.h"
+#include "core/util.h"
 #include "rules/functions/functions.h"
 
 #define DIR PL_SOURCE_DIR "/bench/functions"
@@ -268,7 +269,7 @@ int main(int argc, char **argv)
             c++;
         }
     }
-    if (strcmp(handler, "put_evaluations") == 0) {
+    if (pl_starts_with(handler, "put_evaluations")) {
         char cmd[768];
         snprintf(cmd, sizeof(cmd), "python3 %s/boto3_floor.py %s 500", DIR, endpoint);
         fflush(stdout);

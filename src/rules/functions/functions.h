@@ -42,12 +42,12 @@ struct pl_store;
 
 #define PL_KIND_FUNCTION "Function" /* store kind; name = function name; JSON = pl_fn_to_json */
 
-#define PL_FN_NAME_MAX 64 /* AWS Lambda: 1-64 of [A-Za-z0-9_-] */
-#define PL_FN_DEFAULT_TIMEOUT_S                                                                    \
-    60                              /* Lambda's default is 3 s; rules that page through            \
-                                     * GetResourceConfigHistory need more (docs/functions.md) */
+/* Lambda's default timeout is 3 s; rules that page through GetResourceConfigHistory need more
+ * (docs/functions.md). Memory is an address-space limit; Lambda's default is 128 MB of RSS. */
+#define PL_FN_NAME_MAX          64 /* AWS Lambda: 1-64 of [A-Za-z0-9_-] */
+#define PL_FN_DEFAULT_TIMEOUT_S 60
 #define PL_FN_MAX_TIMEOUT_S     900 /* Lambda's maximum */
-#define PL_FN_DEFAULT_MEMORY_MB 512 /* address-space limit; Lambda's default is 128 MB of RSS */
+#define PL_FN_DEFAULT_MEMORY_MB 512
 #define PL_FN_MIN_MEMORY_MB     128
 #define PL_FN_MAX_MEMORY_MB     10240
 #define PL_FN_MAX_EVENT         (6u << 20) /* Lambda's synchronous payload limit, 6 MB */
@@ -121,7 +121,7 @@ int pl_fn_resolve(struct pl_store *st, const char *arn, struct pl_arena *a, stru
 
 /* Where the function's process reaches plumb, and as whom. Borrowed for the call only. */
 struct pl_fn_env {
-    const char *endpoint_url;  /* plumb's API URL, e.g. "http://127.0.0.1:4566"; required */
+    const char *endpoint_url;  /* plumb's API URL, e.g. "http://127.0.0.1:7711"; required */
     const char *access_key_id; /* plumb credentials of the rule's account; required */
     const char *secret_access_key;
     const char *session_token; /* NULL when none */
@@ -155,7 +155,8 @@ struct pl_fn_runner_opts {
     size_t max_payload;  /* bytes of result payload kept; 0 -> 1 MiB */
     bool cold;           /* python: a new process per event (no warm workers) */
     int warm_idle_s;     /* idle warm workers exit after this; 0 -> 300 */
-    const char *python;  /* interpreter; NULL -> "python3" on PATH */
+    const char *python;  /* interpreter; NULL -> "python3" on PATH; either way resolved once
+                          * to its sys.executable (skips wrappers such as pyenv shims) */
 };
 
 struct pl_fn_runner;
@@ -173,13 +174,14 @@ void pl_fn_runner_free(struct pl_fn_runner *r);
  * timeout (+1 s to reap), so it never blocks forever. Returns 0 with *res filled whatever the
  * function did (res->ok says if it succeeded); -1 only with err set when the arguments are bad
  * (fn invalid, env incomplete, event too large) — *res is then filled too (ServiceException).
- * request_id may be NULL (one is generated). The caller owns *res (pl_fn_result_fini). */
+ * res->request_id is generated per call. The caller owns *res (pl_fn_result_fini). */
 int pl_fn_invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct pl_fn_env *env,
                  const char *event, size_t len, struct pl_fn_result *res, struct pl_err *err);
 
 /* Asynchronous form: queues the invocation and returns at once; done(arg, res) runs later on a
  * runner thread (res is valid during the call only; the runner finis it afterwards). fn, env
- * and event are copied. -1 with PL_E_THROTTLING when the queue is full (done is not called). */
+ * and event are copied. -1 (done is not called) with PL_E_THROTTLING when the queue is full, or
+ * the error of pl_fn_invoke's argument checks. done must not free the runner. */
 typedef void (*pl_fn_done_fn)(void *arg, const struct pl_fn_result *res);
 int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn, const struct pl_fn_env *env,
                        const char *event, size_t len, pl_fn_done_fn done, void *arg,
