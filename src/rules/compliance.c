@@ -401,12 +401,14 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
     if (rc < 0)
         return -1;
     s->nresults += rc;
-    static struct pl_metric *m_results;
-    if (!m_results) {
+    static _Atomic(struct pl_metric *) m_results; /* engine and API threads */
+    struct pl_metric *m = atomic_load(&m_results);
+    if (!m) {
         pl_metrics_help("plumb_rules_results_total", "Evaluation results stored.");
-        m_results = pl_metric_get(PL_METRIC_COUNTER, "plumb_rules_results_total", NULL);
+        m = pl_metric_get(PL_METRIC_COUNTER, "plumb_rules_results_total", NULL);
+        atomic_store(&m_results, m);
     }
-    pl_metric_add(m_results, (uint64_t)rc);
+    pl_metric_add(m, (uint64_t)rc);
     if (rc == 1 && (!had_old || old.comp != comp)) {
         remember_rule(s, rule->name, rule->arn, rule->id);
         mark_changed(s, type, id);
