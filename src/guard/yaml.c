@@ -1,9 +1,10 @@
 /* yaml.c — YAML data and test specs into Guard values, with libyaml's event parser.
  *
  * Two scalar schemas, because cfn-guard has two YAML readers:
- *  - GUARD_LOAD_DATA (`validate` data): plain scalars are int if they parse as i64, else float,
- *    else bool for exactly true/false/yes/no/on/off/y/n, else null for ~ and null (any case),
- *    else string; an empty plain scalar is "".
+ *  - GUARD_LOAD_DATA (`validate` data): plain scalars are int if they parse as i64 (decimal),
+ *    else float (Rust's f64 syntax, inf and nan included), else bool for exactly true/false,
+ *    else null for ~ and null (any case), else string; an empty plain scalar is "".
+ *    Aliases are refused, as cfn-guard 3.1.1 does (the test-spec reader accepts them).
  *  - GUARD_LOAD_SPEC (`test` specs, serde_yaml): YAML 1.2 core schema.
  * CloudFormation short-form tags become maps: !Ref x -> {"Ref": x}, !Condition c ->
  * {"Condition": c}, !GetAtt/!Sub/... -> {"Fn::GetAtt": ...}; unknown tags are dropped.
@@ -134,14 +135,10 @@ static struct guard_val *resolve_plain(struct yl *y, const char *s, size_t n)
             v->f = f;
             return v;
         }
-        static const char *const tr[] = {"true", "yes", "on", "y"};
-        static const char *const fa[] = {"false", "no", "off", "n"};
-        for (size_t k = 0; k < 4; k++) {
-            if (!strcmp(s, tr[k]) || !strcmp(s, fa[k])) {
-                v = guard__val_new(y->a, GV_BOOL);
-                v->b = !strcmp(s, tr[k]);
-                return v;
-            }
+        if (!strcmp(s, "true") || !strcmp(s, "false")) { /* not yes/no/on/off/True */
+            v = guard__val_new(y->a, GV_BOOL);
+            v->b = s[0] == 't';
+            return v;
         }
         if (!strcmp(s, "~") || !strcasecmp(s, "null"))
             return guard__val_new(y->a, GV_NULL);
@@ -239,6 +236,10 @@ static struct guard_val *node(struct yl *y, yaml_event_t *ev)
     }
     switch (ev->type) {
     case YAML_ALIAS_EVENT:
+        if (y->mode == GUARD_LOAD_DATA) { /* cfn-guard's data reader refuses aliases */
+            yl_fail(y, &ev->start_mark, "aliases are not supported in data files");
+            return NULL;
+        }
         for (size_t i = y->nanchors; i-- > 0;)
             if (!strcmp(y->anchors[i].name, (const char *)ev->data.alias.anchor)) {
                 v = y->anchors[i].v;
