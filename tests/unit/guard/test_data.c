@@ -44,8 +44,9 @@ static void run_case(const char *file, struct tcase *c)
         goto out;
     }
     d = guard_doc_load(in, strlen(in), 0, &err);
-    if (!d) {
-        T_FAIL_("%s: %s: bad input: %s", file, c->name, err.msg);
+    if (!d) { /* data cfn-guard refuses counts as an error too */
+        if (!want_err)
+            T_FAIL_("%s: %s: bad input: %s", file, c->name, err.msg);
         goto out;
     }
     if (guard_eval(r, d, 0, &rep, &err) < 0) {
