@@ -5,6 +5,7 @@
  * These operations use camelCase members (resourceType, limit, nextToken) unlike the rest of
  * the API. Page sizes and limits are AWS's: history 10 (max 100), list 100, counts 100. */
 #include "api/api_int.h"
+#include "api/group_commit.h"
 #include "core/time.h"
 #include "recorder/recorder.h"
 #include "store/store.h"
@@ -152,18 +153,29 @@ static int counts(struct pl_op_ctx *c)
     return 0;
 }
 
-static int put_resource_config(struct pl_op_ctx *c)
+/* The writes run in group transactions (group_commit.h), on the leader's connection st. */
+static int put_one(struct pl_op_ctx *c, struct pl_store *st)
 {
     struct pl_rec_result res;
-    return pl_recorder_put_resource_config(c->st, c->account, c->region, c->in, &res, c->err);
+    return pl_recorder_put_resource_config(st, c->account, c->region, c->in, &res, c->err);
+}
+
+static int delete_one(struct pl_op_ctx *c, struct pl_store *st)
+{
+    struct pl_rec_result res;
+    return pl_recorder_delete_resource(st, c->account, c->region,
+                                       pl_in_str(c->in, "ResourceType"),
+                                       pl_in_str(c->in, "ResourceId"), &res, c->err);
+}
+
+static int put_resource_config(struct pl_op_ctx *c)
+{
+    return pl_group_commit(c, put_one);
 }
 
 static int delete_resource_config(struct pl_op_ctx *c)
 {
-    struct pl_rec_result res;
-    return pl_recorder_delete_resource(c->st, c->account, c->region,
-                                       pl_in_str(c->in, "ResourceType"),
-                                       pl_in_str(c->in, "ResourceId"), &res, c->err);
+    return pl_group_commit(c, delete_one);
 }
 
 const struct pl_op_entry pl_ops_resources[] = {

@@ -492,9 +492,14 @@ int pl_recorder_observe_ci(struct pl_store *s, const struct pl_rec_opts *opts,
     struct pl_rec_prep *p = own_prep(&b);
     prepare_ci(p, &b.opts, ci);
     rc = record(&b, p, res, err);
-    if (rc < 0) {
+    if (rc == -2) { /* the store failed: the transaction (the caller's too) is lost */
         pl_store_rollback(s);
         rc = -1;
+        goto out;
+    }
+    if (rc == -1) { /* a bad CI, refused before any write: a caller's transaction goes on */
+        struct pl_err ignored = {0};
+        pl_store_commit(s, &ignored);
         goto out;
     }
     rc = pl_store_commit(s, err);

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <time.h>
 
 #include "core/hash.h"
 #include "core/log.h"
@@ -168,8 +170,13 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_OB_PENDING_KIND] = "SELECT COUNT(*) FROM outbox WHERE done = 0 AND kind = ?1",
 };
 
+struct write_lock;
+
 struct pl_store {
     sqlite3 *db;
+    struct write_lock *wl; /* the process-wide writer lock of this database file */
+    bool holds_wl;         /* taken by the outermost pl_store_begin, until the tx ends */
+    int64_t busy_since_ns; /* first busy callback of the current wait */
     sqlite3_stmt *st[ST__COUNT];
     int depth;         /* nesting of pl_store_begin */
     bool doomed;       /* a nested rollback happened: the outer commit fails */
@@ -248,6 +255,62 @@ static int exec(struct pl_store *s, const char *sql, struct pl_err *err)
     return 0;
 }
 
+/* ---- writers in one process ----
+ * SQLite lets one writer in at a time and makes the others wait in its busy handler, which
+ * sleeps in steps of milliseconds: under concurrent requests that costs far more than the
+ * writes. So connections of one process to the same database file take a mutex for their whole
+ * write transaction (pl_store_begin .. commit/rollback), and the busy handler (still needed
+ * for other processes, e.g. `plumb record --data` beside `plumb serve`) polls every 100 us. */
+struct write_lock {
+    struct write_lock *next;
+    pthread_mutex_t mu;
+    char path[4096];
+};
+
+static pthread_mutex_t write_locks_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct write_lock *write_locks; /* never freed: one per database file per process */
+
+static struct write_lock *write_lock_for(const char *path)
+{
+    pthread_mutex_lock(&write_locks_mu);
+    struct write_lock *w = write_locks;
+    while (w && strcmp(w->path, path) != 0)
+        w = w->next;
+    if (!w) {
+        w = pl_xcalloc(1, sizeof *w);
+        pthread_mutex_init(&w->mu, NULL);
+        pl_strlcpy(w->path, path, sizeof w->path);
+        w->next = write_locks;
+        write_locks = w;
+    }
+    pthread_mutex_unlock(&write_locks_mu);
+    return w;
+}
+
+static void release_writer(struct pl_store *s)
+{
+    if (s->holds_wl) {
+        s->holds_wl = false;
+        pthread_mutex_unlock(&s->wl->mu);
+    }
+}
+
+/* Busy handler: poll briefly, give up after 10 s (as the former busy timeout). */
+static int on_busy(void *u, int n)
+{
+    struct pl_store *s = u;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (n == 0)
+        s->busy_since_ns = now;
+    if (now - s->busy_since_ns > 10LL * 1000000000)
+        return 0;
+    struct timespec d = {0, n < 20 ? 20000 : 100000};
+    nanosleep(&d, NULL);
+    return 1;
+}
+
 /* ---- open / close ---- */
 
 static int migrate(struct pl_store *s, struct pl_err *err)
@@ -317,7 +380,8 @@ int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_
         free(s);
         return -1;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_handler(s->db, on_busy, s);
+    s->wl = write_lock_for(s->path);
     if (!(flags & PL_STORE_READONLY)) {
         if (exec(s, "PRAGMA journal_mode=WAL", err) < 0)
             goto fail;
@@ -341,6 +405,7 @@ void pl_store_close(struct pl_store *s)
         return;
     if (s->depth > 0)
         exec(s, "ROLLBACK", NULL);
+    release_writer(s);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
@@ -362,9 +427,12 @@ int pl_store_begin(struct pl_store *s, struct pl_err *err)
     s->doomed = false;
     s->next_seq = 0;
     s->hint_valid = false;
+    pthread_mutex_lock(&s->wl->mu);
+    s->holds_wl = true;
     sqlite3_stmt *q = stmt(s, ST_BEGIN, err);
     if (!q || step_done(s, q, err, "begin") < 0) {
         s->depth = 0;
+        release_writer(s);
         return -1;
     }
     return 0;
@@ -379,14 +447,17 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
     s->hint_valid = false;
     if (s->doomed) {
         s->doomed = false;
+        release_writer(s);
         return pl_fail(err, PL_E_INTERNAL, "store: transaction was rolled back");
     }
     sqlite3_stmt *q = stmt(s, ST_COMMIT, err);
     if (!q || step_done(s, q, err, "commit") < 0) {
         if (sqlite3_get_autocommit(s->db) == 0)
             exec(s, "ROLLBACK", NULL);
+        release_writer(s);
         return -1;
     }
+    release_writer(s);
     return 0;
 }
 
@@ -401,6 +472,7 @@ void pl_store_rollback(struct pl_store *s)
         if (q)
             step_done(s, q, &e, "rollback");
     }
+    release_writer(s); /* the SQLite transaction is over, whatever the depth */
     if (--s->depth > 0)
         s->doomed = true;
     else

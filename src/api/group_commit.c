@@ -1,0 +1,90 @@
+/* group_commit.c — leader/follower group commit for write operations. See group_commit.h.
+ *
+ * Invariants: an item is on the queue until a leader takes it; a taken item is finished (done,
+ * rc and err set) before the leader releases the lock that broadcasts; at most one leader runs
+ * at a time, so groups commit in queue order. */
+#include "api/group_commit.h"
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#define GROUP_MAX 256 /* items per transaction */
+
+struct item {
+    struct pl_op_ctx *c;
+    pl_group_fn fn;
+    int rc;
+    bool done;
+    struct item *next;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct item *head, *tail;
+static bool leading;
+
+/* Takes up to GROUP_MAX items off the queue (mu held). */
+static struct item *take_group(void)
+{
+    struct item *first = head, *last = head;
+    for (int n = 1; n < GROUP_MAX && last->next; n++)
+        last = last->next;
+    head = last->next;
+    if (!head)
+        tail = NULL;
+    last->next = NULL;
+    return first;
+}
+
+/* Runs a group in one transaction on st; fills each item's rc and err. */
+static void run_group(struct pl_store *st, struct item *group)
+{
+    struct pl_err berr = {0};
+    if (pl_store_begin(st, &berr) < 0) {
+        for (struct item *i = group; i; i = i->next) {
+            *i->c->err = berr;
+            i->rc = -1;
+        }
+        return;
+    }
+    for (struct item *i = group; i; i = i->next)
+        i->rc = i->fn(i->c, st);
+    struct pl_err cerr = {0};
+    if (pl_store_commit(st, &cerr) < 0)
+        for (struct item *i = group; i; i = i->next)
+            if (i->rc == 0) {
+                *i->c->err = cerr;
+                i->rc = -1;
+            }
+}
+
+int pl_group_commit(struct pl_op_ctx *c, pl_group_fn fn)
+{
+    struct item me = {.c = c, .fn = fn};
+    pthread_mutex_lock(&mu);
+    if (tail)
+        tail->next = &me;
+    else
+        head = &me;
+    tail = &me;
+    while (!me.done) {
+        if (leading || !head) {
+            pthread_cond_wait(&cv, &mu);
+            continue;
+        }
+        leading = true;
+        struct item *group = take_group();
+        pthread_mutex_unlock(&mu);
+        run_group(c->st, group);
+        pthread_mutex_lock(&mu);
+        for (struct item *i = group, *n; i; i = n) {
+            n = i->next;
+            i->done = true;
+        }
+        leading = false;
+        pthread_cond_broadcast(&cv);
+    }
+    pthread_mutex_unlock(&mu);
+    return me.rc;
+}
