@@ -280,6 +280,24 @@ class ShapesTest(RulesTest):
         self.assertEqual(self.cfg.get_compliance_details_by_config_rule(
             ConfigRuleName="manual")["EvaluationResults"], [])
 
+    def test_contributor_count_cap(self):
+        self.managed("drills", "AWS_CONFIG_PROCESS_CHECK")
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for i in range(101):
+            self.cfg.put_external_evaluation(ConfigRuleName="drills", ExternalEvaluation={
+                "ComplianceResourceType": "Custom::Drill", "ComplianceResourceId": "d%03d" % i,
+                "ComplianceType": "NON_COMPLIANT", "OrderingTimestamp": now})
+        c = self.cfg.describe_compliance_by_config_rule(
+            ConfigRuleNames=["drills"])["ComplianceByConfigRules"][0]["Compliance"]
+        self.assertEqual(c["ComplianceContributorCount"], {"CappedCount": 100,
+                                                           "CapExceeded": True})
+        page = self.cfg.get_compliance_details_by_config_rule(ConfigRuleName="drills", Limit=100)
+        self.assertEqual(len(page["EvaluationResults"]), 100)
+        rest = self.cfg.get_compliance_details_by_config_rule(
+            ConfigRuleName="drills", Limit=100, NextToken=page["NextToken"])
+        self.assertEqual(len(rest["EvaluationResults"]), 1)
+        self.assertNotIn("NextToken", rest)
+
     def test_not_implemented_status(self):
         self.managed("not-yet", "ACCOUNT_PART_OF_ORGANIZATIONS",
                      MaximumExecutionFrequency="One_Hour")
