@@ -455,8 +455,9 @@ static const char *const data_exts[] = {"yaml", "yml", "json", "jsn", "template"
 
 static void usage_validate(FILE *o)
 {
-    fprintf(o, "Usage: plumb guard validate -r RULES... -d DATA... [-o single-line-summary|json|"
-               "yaml] [-S all|pass|fail|skip|none] [-a] [-m] [-z] [-v]\n");
+    fprintf(o, "Usage: plumb guard validate -r RULES... -d DATA... [-i PARAMS...] "
+               "[-o single-line-summary|json|yaml] [-S all|pass|fail|skip|none] [-z]\n"
+               "       plumb guard validate --payload < {\"rules\": [...], \"data\": [...]}\n");
 }
 
 /* Value of an option given as "-r X", "--rules X" or "--rules=X"; advances *i. */
@@ -483,42 +484,140 @@ static bool isopt(const char *a, const char *sh, const char *lo)
            (!strncmp(a, sh, 2) && a[2] && a[1] != '-');
 }
 
+/* Loads the first document of a data file into arena a (cfn-guard evaluates only the first
+ * document of a YAML stream). NULL after printing cfn-guard's error. */
+static struct guard_val *load_root(struct pl_arena *a, const char *name, const char *text,
+                                   size_t len)
+{
+    struct pl_err err = {0};
+    struct guard_val **docs;
+    size_t n;
+    if (guard__load(a, text, len, GUARD_LOAD_DATA, &docs, &n, &err) < 0) {
+        fprintf(stderr,
+                "Error occurred Parser Error when parsing `Error encountered while parsing data "
+                "file: %s, %s`\n",
+                name, err.msg);
+        return NULL;
+    }
+    return docs[0];
+}
+
+/* A map holding the members of p, then those of d (parameters merged into a data file). */
+static struct guard_val *merge_params(struct pl_arena *a, const struct guard_val *p,
+                                      const struct guard_val *d)
+{
+    if (!p || d->t != GV_MAP)
+        return (struct guard_val *)d;
+    struct guard_val *m = guard__val_new(a, GV_MAP);
+    for (size_t i = 0; i < p->n; i++)
+        guard__val_push(a, m, p->keys[i], p->klens[i], p->items[i]);
+    for (size_t i = 0; i < d->n; i++)
+        guard__val_push(a, m, d->keys[i], d->klens[i], d->items[i]);
+    /* the members keep their original parents, so report paths stay those of their file */
+    for (size_t i = 0; i < m->n; i++)
+        m->items[i]->parent = i < p->n ? p : d;
+    return m;
+}
+
+/* --payload: {"rules": ["<rules>", ...], "data": ["<data>", ...]} on stdin. */
+static int read_payload(struct pl_arena *a, struct strv *rnames, struct strv *rtexts,
+                        struct strv *dnames, struct guard_val ***roots, size_t *nroots)
+{
+    struct pl_buf in;
+    struct pl_err err = {0};
+    char chunk[65536];
+    size_t got;
+    int rc = -1;
+    pl_buf_init(&in, GUARD_CLI_MAX_INPUT);
+    while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+        if (pl_buf_append(&in, chunk, got) < 0)
+            break;
+    struct guard_val *p;
+    if (guard__json_parse(a, pl_buf_cstr(&in), in.len, &p, &err) < 0 || p->t != GV_MAP) {
+        fprintf(stderr, "Error occurred the payload must be a JSON object {\"rules\": [...], "
+                        "\"data\": [...]}\n");
+        goto out;
+    }
+    const struct guard_val *r = guard__map_get(p, "rules", 5), *d = guard__map_get(p, "data", 4);
+    if (!r || !d || r->t != GV_LIST || d->t != GV_LIST) {
+        fprintf(stderr, "Error occurred the payload needs \"rules\" and \"data\" lists\n");
+        goto out;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        char nm[64];
+        if (r->items[i]->t != GV_STR)
+            goto out;
+        snprintf(nm, sizeof(nm), "RULES_STDIN[%zu]", i + 1);
+        sv_push(rnames, nm);
+        sv_push(rtexts, r->items[i]->s);
+    }
+    *roots = pl_arena_alloc(a, (d->n + 1) * sizeof(**roots));
+    for (size_t i = 0; i < d->n; i++) {
+        char nm[64];
+        if (d->items[i]->t != GV_STR)
+            goto out;
+        snprintf(nm, sizeof(nm), "DATA_STDIN[%zu]", i + 1);
+        sv_push(dnames, nm);
+        if (!((*roots)[i] = load_root(a, nm, d->items[i]->s, d->items[i]->n)))
+            goto out;
+    }
+    *nroots = d->n;
+    rc = 0;
+out:
+    pl_buf_fini(&in);
+    return rc;
+}
+
 static int cmd_validate(int argc, char **argv)
 {
-    struct strv rarg = {0}, darg = {0}, rfiles = {0}, dfiles = {0};
+    struct strv rarg = {0}, darg = {0}, parg = {0}, rfiles = {0}, dfiles = {0}, pfiles = {0};
+    struct strv rnames = {0}, rtexts = {0}, dnames = {0};
+    struct guard_rules **rules = NULL;
+    struct guard_val **roots = NULL, *params = NULL;
+    size_t nroots = 0;
     enum fmt f = FMT_SINGLE;
     int show = SHOW_FAIL, rc = EX_ERR;
-    bool structured = false;
+    bool structured = false, payload = false;
+    struct pl_arena a;
+    pl_arena_init(&a);
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (isopt(a, "-r", "--rules")) {
+        const char *s = argv[i], *v;
+        if (isopt(s, "-r", "--rules")) {
             if (!(v = optval(argc, argv, &i, "-r", "--rules")))
                 goto usage;
             sv_push(&rarg, v);
             while (i + 1 < argc && argv[i + 1][0] != '-')
                 sv_push(&rarg, argv[++i]);
-        } else if (isopt(a, "-d", "--data")) {
+        } else if (isopt(s, "-d", "--data")) {
             if (!(v = optval(argc, argv, &i, "-d", "--data")))
                 goto usage;
             sv_push(&darg, v);
             while (i + 1 < argc && argv[i + 1][0] != '-')
                 sv_push(&darg, argv[++i]);
-        } else if (isopt(a, "-o", "--output-format")) {
+        } else if (isopt(s, "-i", "--input-params")) {
+            if (!(v = optval(argc, argv, &i, "-i", "--input-params")))
+                goto usage;
+            sv_push(&parg, v);
+            while (i + 1 < argc && argv[i + 1][0] != '-')
+                sv_push(&parg, argv[++i]);
+        } else if (isopt(s, "-o", "--output-format")) {
             if (!(v = optval(argc, argv, &i, "-o", "--output-format")) || parse_fmt(v, &f) < 0)
                 goto usage;
-        } else if (isopt(a, "-S", "--show-summary")) {
+        } else if (isopt(s, "-S", "--show-summary")) {
             if (!(v = optval(argc, argv, &i, "-S", "--show-summary")) || parse_show(v, &show) < 0)
                 goto usage;
-        } else if (!strcmp(a, "-z") || !strcmp(a, "--structured")) {
+        } else if (!strcmp(s, "-z") || !strcmp(s, "--structured")) {
             structured = true;
-        } else if (!strcmp(a, "-a") || !strcmp(a, "--alphabetical") || !strcmp(a, "-m") ||
-                   !strcmp(a, "--last-modified") || !strcmp(a, "-v") ||
-                   !strcmp(a, "--verbose")) {
+        } else if (!strcmp(s, "-P") || !strcmp(s, "--payload")) {
+            payload = true;
+        } else if (!strcmp(s, "-a") || !strcmp(s, "--alphabetical") || !strcmp(s, "-m") ||
+                   !strcmp(s, "--last-modified") || !strcmp(s, "-v") ||
+                   !strcmp(s, "--verbose")) {
             /* directories are always read in alphabetical order */
-        } else if (isopt(a, "-t", "--type")) {
+        } else if (isopt(s, "-t", "--type")) {
             if (!optval(argc, argv, &i, "-t", "--type"))
                 goto usage;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        } else if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
             usage_validate(stdout);
             rc = EX_OK;
             goto out;
@@ -526,69 +625,120 @@ static int cmd_validate(int argc, char **argv)
             goto usage;
         }
     }
-    if (!rarg.n || !darg.n)
+    if (payload ? (rarg.n || darg.n) : (!rarg.n || !darg.n))
         goto usage;
-    for (size_t i = 0; i < rarg.n; i++)
-        if (expand(rarg.v[i], rule_exts, &rfiles, 0) < 0)
+    if (payload) {
+        if (read_payload(&a, &rnames, &rtexts, &dnames, &roots, &nroots) < 0)
             goto out;
-    for (size_t i = 0; i < darg.n; i++)
-        if (expand(darg.v[i], data_exts, &dfiles, 0) < 0)
+    } else {
+        for (size_t i = 0; i < rarg.n; i++)
+            if (expand(rarg.v[i], rule_exts, &rfiles, 0) < 0)
+                goto out;
+        for (size_t i = 0; i < darg.n; i++)
+            if (expand(darg.v[i], data_exts, &dfiles, 0) < 0)
+                goto out;
+        for (size_t i = 0; i < rfiles.n; i++) {
+            size_t len;
+            char *text = pl_read_file(rfiles.v[i], GUARD_CLI_MAX_INPUT, &len);
+            if (!text) {
+                fprintf(stderr, "Error occurred The path `%s` cannot be read\n", rfiles.v[i]);
+                goto out;
+            }
+            sv_push(&rnames, base_name(rfiles.v[i]));
+            sv_push(&rtexts, text);
+            free(text);
+        }
+        roots = pl_arena_alloc(&a, (dfiles.n + 1) * sizeof(*roots));
+        for (size_t i = 0; i < dfiles.n; i++) {
+            size_t len;
+            char real[PATH_MAX];
+            char *text = pl_read_file(dfiles.v[i], GUARD_CLI_MAX_INPUT, &len);
+            if (!text) {
+                fprintf(stderr, "Error occurred The path `%s` cannot be read\n", dfiles.v[i]);
+                goto out;
+            }
+            sv_push(&dnames, realpath(dfiles.v[i], real) ? real : dfiles.v[i]);
+            roots[i] = load_root(&a, dfiles.v[i], text, len);
+            free(text);
+            if (!roots[i])
+                goto out;
+        }
+        nroots = dfiles.n;
+    }
+    for (size_t i = 0; i < parg.n; i++)
+        if (expand(parg.v[i], data_exts, &pfiles, 0) < 0)
             goto out;
-    if (structured)
-        show = 0x100;
-    struct guard_rules **rules = pl_xcalloc(rfiles.n + 1, sizeof(*rules));
-    rc = EX_OK;
-    for (size_t i = 0; i < rfiles.n; i++) {
-        int r = load_rules(rfiles.v[i], &rules[i]);
-        if (r) {
-            rc = r;
-            break;
+    if (pfiles.n) {
+        params = guard__val_new(&a, GV_MAP);
+        for (size_t i = 0; i < pfiles.n; i++) {
+            size_t len;
+            char *text = pl_read_file(pfiles.v[i], GUARD_CLI_MAX_INPUT, &len);
+            if (!text) {
+                fprintf(stderr, "Error occurred The path `%s` cannot be read\n", pfiles.v[i]);
+                goto out;
+            }
+            struct guard_val *p = load_root(&a, pfiles.v[i], text, len);
+            free(text);
+            if (!p)
+                goto out;
+            if (p->t == GV_MAP)
+                params = merge_params(&a, params, p);
         }
     }
-    bool anyfail = false;
-    struct pl_arena a;
-    pl_arena_init(&a);
-    struct guard_val *all = structured ? guard__val_new(&a, GV_LIST) : NULL;
-    for (size_t d = 0; d < dfiles.n && rc == EX_OK; d++) {
-        struct guard_doc *doc = load_data(dfiles.v[d], 0);
-        if (!doc) {
-            rc = EX_ERR;
-            break;
+    rules = pl_xcalloc(rtexts.n + 1, sizeof(*rules));
+    for (size_t i = 0; i < rtexts.n; i++) {
+        struct pl_err err = {0};
+        if (guard_parse(rtexts.v[i], strlen(rtexts.v[i]), rnames.v[i], &rules[i], &err) < 0) {
+            if (err.code == PL_E_INVALID_EXPRESSION) {
+                fprintf(stderr, "Error occurred Parser Error when parsing `%s`\n", err.msg);
+                rc = EX_ERR;
+            } else {
+                fprintf(stderr,
+                        "Parsing error handling rule file = %s, Error = Parser Error when "
+                        "parsing `Parsing Error Error parsing file %s at %s`\n---\n",
+                        rnames.v[i], rnames.v[i], err.msg);
+                rc = EX_PARSE;
+            }
+            goto out;
         }
-        char real[PATH_MAX];
-        const char *dname = realpath(dfiles.v[d], real) ? real : dfiles.v[d];
-        for (size_t r = 0; r < rfiles.n; r++) {
+    }
+    if (structured)
+        show = 0x100;
+    rc = EX_OK;
+    bool anyfail = false;
+    struct guard_val *all = structured ? guard__val_new(&a, GV_LIST) : NULL;
+    /* as cfn-guard: each rules file against every data file */
+    for (size_t r = 0; r < rtexts.n && rc == EX_OK; r++) {
+        for (size_t d = 0; d < nroots; d++) {
             struct guard_report rep;
             struct pl_err err = {0};
-            if (guard_eval(rules[r], doc, 0, &rep, &err) < 0) {
+            struct pl_arena ta;
+            pl_arena_init(&ta);
+            const struct guard_val *root = merge_params(&ta, params, roots[d]);
+            if (guard__eval_root(rules[r], root, &rep, &err) < 0) {
                 fprintf(stderr, "Error occurred %s\n", err.msg);
+                pl_arena_fini(&ta);
                 rc = EX_ERR;
                 break;
             }
             anyfail |= rep.status == GUARD_FAIL;
-            const char *rname = guard_rules_name(rules[r]);
             if (!(show & 0x100))
-                print_summary(dname, rname, &rep, show);
-            if (f == FMT_SINGLE) {
-                print_single(dname, rname, &rep);
-            } else if (structured) {
-                guard__val_push(&a, all, NULL, 0, report_tree(&a, dname, &rep));
-            } else {
-                struct pl_arena ta;
-                pl_arena_init(&ta);
-                emit(report_tree(&ta, dname, &rep), f);
-                pl_arena_fini(&ta);
-            }
+                print_summary(dnames.v[d], rnames.v[r], &rep, show);
+            if (f == FMT_SINGLE)
+                print_single(dnames.v[d], rnames.v[r], &rep);
+            else if (structured)
+                guard__val_push(&a, all, NULL, 0, report_tree(&a, dnames.v[d], &rep));
+            else
+                emit(report_tree(&ta, dnames.v[d], &rep), f);
             guard_report_fini(&rep);
+            if (params && roots[d]->t == GV_MAP) /* give the members their parent back */
+                for (size_t k = 0; k < roots[d]->n; k++)
+                    roots[d]->items[k]->parent = roots[d];
+            pl_arena_fini(&ta);
         }
-        guard_doc_free(doc);
     }
     if (structured && rc == EX_OK)
         emit(all, f == FMT_SINGLE ? FMT_JSON : f);
-    pl_arena_fini(&a);
-    for (size_t i = 0; i < rfiles.n; i++)
-        guard_rules_free(rules[i]);
-    free(rules);
     if (rc == EX_OK && anyfail)
         rc = EX_FAIL;
     goto out;
@@ -596,10 +746,20 @@ usage:
     usage_validate(stderr);
     rc = EX_ERR;
 out:
+    if (rules)
+        for (size_t i = 0; i < rtexts.n; i++)
+            guard_rules_free(rules[i]);
+    free(rules);
+    pl_arena_fini(&a);
     sv_free(&rarg);
     sv_free(&darg);
+    sv_free(&parg);
     sv_free(&rfiles);
     sv_free(&dfiles);
+    sv_free(&pfiles);
+    sv_free(&rnames);
+    sv_free(&rtexts);
+    sv_free(&dnames);
     return rc;
 }
 

@@ -59,4 +59,10 @@ expect 7 "test fail" "$G" test -r "$T/r.guard" -t "$T/r_bad_tests.yaml"
 expect 0 "test json" "$G" test -r "$T/r.guard" -t "$T/r_tests.yaml" -o json
 expect 0 "eval" "$G" eval "$T/r.guard" "$T/good.yaml"
 grep -q '"versioned": "PASS"' "$T/out" || { echo "FAIL eval output"; fail=1; }
+printf '{"P": {"x": 1}}' > "$T/params.json"
+echo 'rule p { P.x == 1 }' > "$T/p.guard"
+expect 0 "input params" "$G" validate -r "$T/p.guard" -d "$T/good.yaml" -i "$T/params.json"
+printf '{"rules": ["rule a { A == 1 }"], "data": ["{\\"A\\": 1}", "A: 2"]}' > "$T/payload.json"
+expect 19 "payload" sh -c "\"$G\" validate -P -S all < \"$T/payload.json\""
+grep -q "RULES_STDIN\[1\]/a    FAIL" "$T/out" || { echo "FAIL payload names"; fail=1; }
 exit $fail
