@@ -7,6 +7,8 @@
 #include "api/model.h"
 #include "api/ops_rules.h"
 #include "core/time.h"
+#include "delivery/delivery.h"
+#include "rules/rules.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -189,6 +191,14 @@ int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out)
         return 0;
     *out = pl_json_parse(c->a, items[0].json, items[0].len, c->err);
     return *out ? 1 : pl_fail(c->err, PL_E_INTERNAL, "stored %s is corrupt", kind);
+}
+
+void pl_api_recorded(struct pl_op_ctx *c)
+{
+    if (c->req->app->rules)
+        pl_rules_kick(c->req->app->rules);
+    if (c->req->app->delivery)
+        pl_delivery_kick(c->req->app->delivery);
 }
 
 const char *pl_arn(struct pl_op_ctx *c, const char *suffix)

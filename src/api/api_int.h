@@ -61,6 +61,10 @@ int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out);
 int pl_describe_named(struct pl_op_ctx *c, const char *kind, const char *names_key,
                       const char *out_key, enum pl_errcode nosuch, const char *what);
 
+/* After a commit that recorded CIs: wake the rules engine and the delivery worker so they
+ * pick the new outbox rows up now instead of at their next poll. */
+void pl_api_recorded(struct pl_op_ctx *c);
+
 /* "arn:aws:config:REGION:ACCOUNT:<suffix>" in the caller's arena. */
 const char *pl_arn(struct pl_op_ctx *c, const char *suffix);
 

@@ -41,6 +41,7 @@ static int record_items(struct pl_op_ctx *c)
     }
     if (pl_rec_batch_commit(b, c->err) < 0)
         return -1;
+    pl_api_recorded(c);
     pl_json_set_i64(c->a, c->out, "recorded", counts[0]);
     pl_json_set_i64(c->a, c->out, "unchanged", counts[1]);
     pl_json_set_i64(c->a, c->out, "notRecorded", counts[2]);

@@ -170,12 +170,18 @@ static int delete_one(struct pl_op_ctx *c, struct pl_store *st)
 
 static int put_resource_config(struct pl_op_ctx *c)
 {
-    return pl_group_commit(c, put_one);
+    if (pl_group_commit(c, put_one) < 0)
+        return -1;
+    pl_api_recorded(c);
+    return 0;
 }
 
 static int delete_resource_config(struct pl_op_ctx *c)
 {
-    return pl_group_commit(c, delete_one);
+    if (pl_group_commit(c, delete_one) < 0)
+        return -1;
+    pl_api_recorded(c);
+    return 0;
 }
 
 const struct pl_op_entry pl_ops_resources[] = {

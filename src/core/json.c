@@ -649,37 +649,50 @@ void pl_json_set_bool(struct pl_arena *a, struct pl_json *obj, const char *key, 
 
 /* ------------------------------------------------------------------ writing */
 
-int pl_json_write_str(struct pl_buf *b, const char *s, size_t n)
+/* Bytes that must be escaped inside a JSON string: control characters, '"' and '\\'. */
+static const unsigned char needs_escape[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+/* The escape sequence of byte c (one that needs_escape) into esc; returns its length. */
+static size_t escape_byte(unsigned char c, char esc[6])
 {
     static const char hx[] = "0123456789abcdef";
+    esc[0] = '\\';
+    switch (c) {
+    case '"': esc[1] = '"'; return 2;
+    case '\\': esc[1] = '\\'; return 2;
+    case '\n': esc[1] = 'n'; return 2;
+    case '\r': esc[1] = 'r'; return 2;
+    case '\t': esc[1] = 't'; return 2;
+    case '\b': esc[1] = 'b'; return 2;
+    case '\f': esc[1] = 'f'; return 2;
+    default:
+        memcpy(esc, "\\u00", 4);
+        esc[4] = hx[c >> 4];
+        esc[5] = hx[c & 15];
+        return 6;
+    }
+}
+
+int pl_json_write_str(struct pl_buf *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
     if (pl_buf_putc(b, '"') < 0)
         return -1;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!needs_escape[u[i]])
             continue;
-        if (pl_buf_append(b, s + run, i - run) < 0)
+        char esc[6];
+        size_t el = escape_byte(u[i], esc);
+        if (pl_buf_append(b, s + run, i - run) < 0 || pl_buf_append(b, esc, el) < 0)
             return -1;
         run = i + 1;
-        char esc[7] = {'\\', 0};
-        size_t el = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hx[c >> 4];
-            esc[5] = hx[c & 15];
-            el = 6;
-        }
-        if (pl_buf_append(b, esc, el) < 0)
-            return -1;
     }
     if (pl_buf_append(b, s + run, n - run) < 0)
         return -1;
