@@ -2,6 +2,7 @@
  * when it talks to a running server (`--endpoint URL`). They are not part of AWS's model, so
  * each handler validates its own input. */
 #include "api/api_int.h"
+#include "core/time.h"
 #include "recorder/recorder.h"
 #include "store/store.h"
 
@@ -49,7 +50,25 @@ static int record_items(struct pl_op_ctx *c)
     return 0;
 }
 
+/* PlumbService.AdvanceClock {"Milliseconds": N} -> {"Now": epoch seconds}: moves plumb's clock
+ * forward when the server runs with --fake-clock (tests of periodic rules and deliveries), and
+ * wakes the workers. Refused on a real clock. */
+static int advance_clock(struct pl_op_ctx *c)
+{
+    int64_t ms;
+    if (!pl_clock_is_fake())
+        return pl_fail(c->err, PL_E_VALIDATION,
+                       "AdvanceClock needs a server started with --fake-clock");
+    if (pl_json_i64(pl_json_get(c->in, "Milliseconds"), &ms) < 0 || ms < 0)
+        return pl_fail(c->err, PL_E_VALIDATION, "Milliseconds must be a non-negative integer");
+    pl_clock_advance(ms);
+    pl_api_recorded(c);
+    pl_json_set(c->a, c->out, "Now", pl_json_new_epoch_ms(c->a, pl_now_ms()));
+    return 0;
+}
+
 const struct pl_op_entry pl_ops_plumb[] = {
     {"RecordConfigurationItems", record_items},
+    {"AdvanceClock", advance_clock},
     {NULL, NULL},
 };
