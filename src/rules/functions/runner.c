@@ -272,7 +272,7 @@ static const char *python_path(struct pl_fn_runner *r)
 {
     extern char **environ;
     pthread_mutex_lock(&r->py_mu);
-    if (!r->py_resolved) {
+    if (!r->py_resolved && r->python[0]) {
         char *argv[] = {"python3", "-c", "import sys; sys.stdout.write(sys.executable)", NULL};
         struct pl_fn_spawn sp = {.path = r->python, .argv = argv, .envp = environ,
                                  .sock_is_stdin = true, .die_with_thread = true};
@@ -304,6 +304,10 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
 {
     struct pl_fn_pyworker *w = NULL, *dead = NULL;
     const char *python = python_path(r);
+    if (!*python) {
+        pl_fn__fail(res, "ServiceException", "no python3 interpreter on plumb's PATH");
+        return;
+    }
     char *key = r->o.cold ? NULL : worker_key(a, r, c->fn, c->envp);
     if (key) {
         pthread_mutex_lock(&r->mu);
@@ -613,7 +617,7 @@ int pl_fn_runner_new(const struct pl_fn_runner_opts *opts, struct pl_fn_runner *
     r->o.python = NULL; /* copied into r->python below */
     if (find_program(opts && opts->python ? opts->python : "python3", r->python,
                      sizeof(r->python)) < 0)
-        pl_strlcpy(r->python, "/usr/bin/python3", sizeof(r->python)); /* fails per call */
+        r->python[0] = '\0'; /* python functions fail with a clear message; others work */
     pthread_once(&curl_once, curl_init_once);
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&r->mu, NULL);

@@ -523,6 +523,16 @@ static void test_bad_arguments(void)
     T_EQ(pl_fn_invoke(r, &fn, &none, "{}", 2, &res, &err), -1);
     T_STR(res.error_type, "ServiceException");
     pl_fn_result_fini(&res);
+    /* an interpreter that does not exist: a clear error, not a failed exec */
+    struct pl_fn_runner_opts o = {.max_concurrency = 1, .python = "/nonexistent/python3"};
+    struct pl_fn_runner *nopy;
+    T_REQUIRE(pl_fn_runner_new(&o, &nopy, NULL) == 0);
+    struct pl_fn py = mk(PL_FN_PYTHON, "fn_echo.py:lambda_handler", 10);
+    call(nopy, &py, "{}", &res);
+    T_STR(res.error_type, "ServiceException");
+    T_STR(res.error_message, "no python3 interpreter on plumb's PATH");
+    pl_fn_result_fini(&res);
+    pl_fn_runner_free(nopy);
     fn.timeout_s = 0;
     pl_err_clear(&err);
     T_EQ(pl_fn_invoke(r, &fn, &env, "{}", 2, &res, &err), -1);
