@@ -274,15 +274,18 @@ static const char *python_path(struct pl_fn_runner *r)
     pthread_mutex_lock(&r->py_mu);
     if (!r->py_resolved && r->python[0]) {
         char *argv[] = {"python3", "-c", "import sys; sys.stdout.write(sys.executable)", NULL};
-        struct pl_fn_spawn sp = {.path = r->python, .argv = argv, .envp = environ,
-                                 .sock_is_stdin = true, .die_with_thread = true};
+        struct pl_fn_spawn sp = {.path = r->python,
+                                 .argv = argv,
+                                 .envp = environ,
+                                 .sock_is_stdin = true,
+                                 .die_with_thread = true};
         struct pl_fn_proc p;
         struct pl_fn_cap out, errs;
         pl_fn__cap_init(&out, sizeof(r->python) - 1);
         pl_fn__cap_init(&errs, 1024);
         if (pl_fn__spawn(&sp, &p, NULL) == 0) {
-            struct pl_fn_io io = {.shut_after_write = true, .until_exit = true, .cout = &out,
-                                  .cerr = &errs};
+            struct pl_fn_io io = {
+                .shut_after_write = true, .until_exit = true, .cout = &out, .cerr = &errs};
             int rc = pl_fn__io(&p, &io, pl_mono_ns() + 10000000000LL);
             pl_fn__proc_kill(&p);
             if (rc == PL_FN_IO_DONE && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0 &&
