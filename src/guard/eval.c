@@ -969,8 +969,8 @@ static int eval_expr(struct ev *e, struct scope *sc, const struct guard_expr *x,
 
 static enum guard_st agg(size_t npass, size_t nfail, bool some)
 {
-    if (some)
-        return npass ? GS_PASS : (nfail ? GS_FAIL : GS_PASS);
+    if (some) /* `some` over no outcome at all fails */
+        return npass ? GS_PASS : GS_FAIL;
     return nfail ? GS_FAIL : GS_PASS;
 }
 
@@ -1043,7 +1043,9 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
     const struct res *firstbad = NULL;
     const struct guard_val *badr = NULL;
     int rc = -1;
-    bool inv = nd->negate;
+    /* [quirk] cfn-guard 3.1.1 honours a clause-level `not` only for unary operators
+     * (`not X exists`); `not X == 1` is evaluated as `X == 1`. */
+    bool inv = nd->negate && !(nd->op <= GOP_IN);
     bool some = nd->q->some;
     if (query(e, sc, nd->q, 0, NULL, &L) < 0)
         goto out;
@@ -1179,7 +1181,9 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                         firstbad = &big->r[i];
                 }
             }
-            bool ok = ne ? nfound == 0 : nmiss == 0;
+            /* [quirk] `!=` against a query passes only when the left side has more values
+             * than the right and none of them is on the right */
+            bool ok = ne ? (bigl && nfound == 0) : nmiss == 0;
             if (ok)
                 npass++;
             else {
