@@ -112,7 +112,7 @@ static void test_yaml_data(void)
     T_EQ(status_of("rule r { Resources.b.Properties.Name.Ref == 'P' }", y, "r"), GUARD_PASS);
     T_EQ(status_of("rule r { Resources.b.Properties.Arn.'Fn::GetAtt' == 'R.Arn' }", y, "r"),
          GUARD_PASS);
-    T_EQ(status_of("rule r { Resources.b.Properties.On == true }", y, "r"), GUARD_PASS);
+    T_EQ(status_of("rule r { Resources.b.Properties.On == 'yes' }", y, "r"), GUARD_PASS);
 }
 
 static void test_eval_ci(void)
