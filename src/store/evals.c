@@ -21,6 +21,7 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "store/evals.h"
+#include "store/sql.h"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS rule_evals("
@@ -148,38 +149,17 @@ int pl_ev_comp_parse(const char *s)
 
 static int db_fail(struct pl_evals *e, struct pl_err *err, const char *what)
 {
-    int rc = sqlite3_extended_errcode(e->db);
-    enum pl_errcode code = PL_E_INTERNAL;
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-        code = PL_E_UNAVAILABLE;
-    else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
-        code = PL_E_IO;
-    PL_LOG(ERROR, "evals", "op=%s rc=%d err=\"%s\"", what, rc, sqlite3_errmsg(e->db));
-    return pl_fail(err, code, "evals: %s: %s", what, sqlite3_errmsg(e->db));
+    return pl_sql_fail(e->db, "evals", err, what);
 }
 
-/* The cached statement i, reset, bindings cleared; NULL with err on failure. */
 static sqlite3_stmt *stmt(struct pl_evals *e, int i, struct pl_err *err)
 {
-    if (!e->q[i]) {
-        if (sqlite3_prepare_v3(e->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &e->q[i], NULL) !=
-            SQLITE_OK) {
-            db_fail(e, err, "prepare");
-            return NULL;
-        }
-    } else {
-        sqlite3_reset(e->q[i]);
-        sqlite3_clear_bindings(e->q[i]);
-    }
-    return e->q[i];
+    return pl_sql_prepared(e->db, &e->q[i], sql_text[i], "evals", err);
 }
 
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
+static int step_done(struct pl_evals *e, sqlite3_stmt *q, struct pl_err *err, const char *what)
 {
-    if (v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(q, i);
+    return pl_sql_step_done(e->db, q, "evals", err, what);
 }
 
 static void bind_ms(sqlite3_stmt *q, int i, int64_t v)
@@ -190,62 +170,19 @@ static void bind_ms(sqlite3_stmt *q, int i, int64_t v)
         sqlite3_bind_null(q, i);
 }
 
-static const char *col_dup(struct pl_arena *a, sqlite3_stmt *q, int i)
-{
-    if (sqlite3_column_type(q, i) == SQLITE_NULL)
-        return NULL;
-    const unsigned char *t = sqlite3_column_text(q, i);
-    return pl_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, i));
-}
-
-static int step_done(struct pl_evals *e, sqlite3_stmt *q, struct pl_err *err, const char *what)
-{
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(e, err, what);
-    return 0;
-}
-
-/* Makes room for one more element in an arena array of n elements of size sz (capacity
- * *cap, doubled as needed). Returns the (possibly moved) array. */
-static void *grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t sz)
-{
-    if (n < *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *na = pl_arena_alloc(a, ncap * sz);
-    if (n)
-        memcpy(na, arr, n * sz);
-    *cap = ncap;
-    return na;
-}
-
 /* Binds (account, region, rule, type, id) to ?1..?5. */
 static void bind_key(sqlite3_stmt *q, const char *account, const char *region, const char *rule,
                      const char *type, const char *id)
 {
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, rule);
-    bind_text(q, 4, type);
-    bind_text(q, 5, id);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, rule);
+    pl_sql_bind_text(q, 4, type);
+    pl_sql_bind_text(q, 5, id);
 }
 
 /* ---- open / close ---- */
 
-/* Busy handler: waits for the write lock in steps of 200 us for up to 10 s. SQLite's own
- * busy_timeout sleeps up to 100 ms at a time, which shows up directly in the change ->
- * compliance latency when the recorder and the engine write at the same moment. */
-static int busy_wait(void *u, int n)
-{
-    (void)u;
-    if (n >= 50000)
-        return 0;
-    struct timespec ts = {0, n < 100 ? 100000 : 200000};
-    nanosleep(&ts, NULL);
-    return 1;
-}
 
 int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
 {
@@ -274,7 +211,7 @@ int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
         free(e);
         return -1;
     }
-    sqlite3_busy_handler(e->db, busy_wait, NULL);
+    sqlite3_busy_handler(e->db, pl_sql_busy, NULL);
     char *msg = NULL;
     if (sqlite3_exec(e->db,
                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
@@ -383,18 +320,18 @@ void pl_evals_rollback(struct pl_evals *e)
 
 static void read_row(sqlite3_stmt *q, struct pl_arena *a, struct pl_ev_row *r)
 {
-    r->account = col_dup(a, q, 0);
-    r->region = col_dup(a, q, 1);
-    r->rule = col_dup(a, q, 2);
-    r->resource_type = col_dup(a, q, 3);
-    r->resource_id = col_dup(a, q, 4);
-    r->mode = col_dup(a, q, 5);
+    r->account = pl_sql_col_dup(a, q, 0);
+    r->region = pl_sql_col_dup(a, q, 1);
+    r->rule = pl_sql_col_dup(a, q, 2);
+    r->resource_type = pl_sql_col_dup(a, q, 3);
+    r->resource_id = pl_sql_col_dup(a, q, 4);
+    r->mode = pl_sql_col_dup(a, q, 5);
     r->comp = (enum pl_ev_comp)sqlite3_column_int(q, 6);
-    r->annotation = col_dup(a, q, 7);
+    r->annotation = pl_sql_col_dup(a, q, 7);
     r->ordering_ms = sqlite3_column_int64(q, 8);
     r->recorded_ms = sqlite3_column_int64(q, 9);
     r->invoked_ms = sqlite3_column_int64(q, 10);
-    r->token = col_dup(a, q, 11);
+    r->token = pl_sql_col_dup(a, q, 11);
 }
 
 static int get_mode(struct pl_evals *e, const char *account, const char *region, const char *rule,
@@ -405,7 +342,7 @@ static int get_mode(struct pl_evals *e, const char *account, const char *region,
     if (!q)
         return -1;
     bind_key(q, account, region, rule, type, id);
-    bind_text(q, 6, mode);
+    pl_sql_bind_text(q, 6, mode);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         read_row(q, a, out);
@@ -428,13 +365,13 @@ int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, bool exists, s
     if (!q)
         return -1;
     bind_key(q, r->account, r->region, r->rule, r->resource_type, r->resource_id);
-    bind_text(q, 6, r->mode ? r->mode : "DETECTIVE");
+    pl_sql_bind_text(q, 6, r->mode ? r->mode : "DETECTIVE");
     sqlite3_bind_int(q, 7, (int)r->comp);
-    bind_text(q, 8, r->annotation && *r->annotation ? r->annotation : NULL);
+    pl_sql_bind_text(q, 8, r->annotation && *r->annotation ? r->annotation : NULL);
     sqlite3_bind_int64(q, 9, r->ordering_ms);
     sqlite3_bind_int64(q, 10, r->recorded_ms);
     sqlite3_bind_int64(q, 11, r->invoked_ms);
-    bind_text(q, 12, r->token);
+    pl_sql_bind_text(q, 12, r->token);
     if (step_done(e, q, err, "put") < 0)
         return -1;
     return sqlite3_changes(e->db) > 0;
@@ -471,9 +408,9 @@ int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *qy, struct pl_ar
         return -1;
     bind_key(q, qy->account, qy->region, qy->rule, qy->type, qy->id);
     sqlite3_bind_int(q, 6, qy->comps ? (int)qy->comps : 0xf);
-    bind_text(q, 7, qy->after_rule ? qy->after_rule : "");
-    bind_text(q, 8, qy->after_type ? qy->after_type : "");
-    bind_text(q, 9, qy->after_id ? qy->after_id : "");
+    pl_sql_bind_text(q, 7, qy->after_rule ? qy->after_rule : "");
+    pl_sql_bind_text(q, 8, qy->after_type ? qy->after_type : "");
+    pl_sql_bind_text(q, 9, qy->after_id ? qy->after_id : "");
     sqlite3_bind_int64(q, 10, (int64_t)limit + 1);
     size_t cap = 0;
     int rc;
@@ -482,7 +419,7 @@ int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *qy, struct pl_ar
             *more = true;
             break;
         }
-        *rows = grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
         read_row(q, a, &(*rows)[(*n)++]);
     }
     sqlite3_reset(q);
@@ -534,12 +471,12 @@ int pl_evals_resources(struct pl_evals *e, const char *account, const char *regi
     sqlite3_stmt *q = stmt(e, Q_RES, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, type);
-    bind_text(q, 4, id);
-    bind_text(q, 5, after_type);
-    bind_text(q, 6, after_id);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, type);
+    pl_sql_bind_text(q, 4, id);
+    pl_sql_bind_text(q, 5, after_type);
+    pl_sql_bind_text(q, 6, after_id);
     sqlite3_bind_int64(q, 7, (int64_t)limit + 1);
     size_t cap = 0;
     int rc;
@@ -548,10 +485,10 @@ int pl_evals_resources(struct pl_evals *e, const char *account, const char *regi
             *more = true;
             break;
         }
-        *rows = grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
         struct pl_ev_resource *r = &(*rows)[(*n)++];
-        r->resource_type = col_dup(a, q, 0);
-        r->resource_id = col_dup(a, q, 1);
+        r->resource_type = pl_sql_col_dup(a, q, 0);
+        r->resource_id = pl_sql_col_dup(a, q, 1);
         r->noncompliant = sqlite3_column_int64(q, 2);
         r->compliant = sqlite3_column_int64(q, 3);
     }
@@ -580,8 +517,8 @@ int pl_evals_status_get(struct pl_evals *e, const char *account, const char *reg
         out->last_fail_invoke_ms = sqlite3_column_int64(q, 3);
         out->last_ok_eval_ms = sqlite3_column_int64(q, 4);
         out->last_fail_eval_ms = sqlite3_column_int64(q, 5);
-        out->last_error_code = col_dup(a, q, 6);
-        out->last_error_message = col_dup(a, q, 7);
+        out->last_error_code = pl_sql_col_dup(a, q, 6);
+        out->last_error_message = pl_sql_col_dup(a, q, 7);
         out->first_started = sqlite3_column_int(q, 8) != 0;
         out->last_run_ms = sqlite3_column_int64(q, 9);
         out->running_since = sqlite3_column_int64(q, 10);
@@ -605,8 +542,8 @@ int pl_evals_status_put(struct pl_evals *e, const char *account, const char *reg
     bind_ms(q, 7, st->last_fail_invoke_ms);
     bind_ms(q, 8, st->last_ok_eval_ms);
     bind_ms(q, 9, st->last_fail_eval_ms);
-    bind_text(q, 10, st->last_error_code);
-    bind_text(q, 11, st->last_error_message);
+    pl_sql_bind_text(q, 10, st->last_error_code);
+    pl_sql_bind_text(q, 11, st->last_error_message);
     sqlite3_bind_int(q, 12, st->first_started);
     bind_ms(q, 13, st->last_run_ms);
     bind_ms(q, 14, st->running_since);
@@ -631,10 +568,10 @@ int pl_evals_token_put(struct pl_evals *e, const char *token, const char *accoun
     sqlite3_stmt *q = stmt(e, Q_TOK_PUT, err);
     if (!q)
         return -1;
-    bind_text(q, 1, token);
-    bind_text(q, 2, account);
-    bind_text(q, 3, region);
-    bind_text(q, 4, rule);
+    pl_sql_bind_text(q, 1, token);
+    pl_sql_bind_text(q, 2, account);
+    pl_sql_bind_text(q, 3, region);
+    pl_sql_bind_text(q, 4, rule);
     sqlite3_bind_int64(q, 5, invoked_ms);
     return step_done(e, q, err, "token_put");
 }
@@ -646,12 +583,12 @@ int pl_evals_token_get(struct pl_evals *e, const char *token, const char *accoun
     sqlite3_stmt *q = stmt(e, Q_TOK_GET, err);
     if (!q)
         return -1;
-    bind_text(q, 1, token);
-    bind_text(q, 2, account);
-    bind_text(q, 3, region);
+    pl_sql_bind_text(q, 1, token);
+    pl_sql_bind_text(q, 2, account);
+    pl_sql_bind_text(q, 3, region);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
-        *rule = col_dup(a, q, 0);
+        *rule = pl_sql_col_dup(a, q, 0);
         *invoked_ms = sqlite3_column_int64(q, 1);
     }
     sqlite3_reset(q);

@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "core/util.h"
+#include "store/sql.h"
 #include "store/store.h"
 
 /* ---- schema ---- */
@@ -176,7 +177,6 @@ struct pl_store {
     sqlite3 *db;
     struct write_lock *wl; /* the process-wide writer lock of this database file */
     bool holds_wl;         /* taken by the outermost pl_store_begin, until the tx ends */
-    int64_t busy_since_ns; /* first busy callback of the current wait */
     sqlite3_stmt *st[ST__COUNT];
     int depth;         /* nesting of pl_store_begin */
     bool doomed;       /* a nested rollback happened: the outer commit fails */
@@ -192,56 +192,17 @@ struct pl_store {
 
 static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
 {
-    int rc = sqlite3_extended_errcode(s->db);
-    enum pl_errcode code = PL_E_INTERNAL;
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-        code = PL_E_UNAVAILABLE;
-    else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
-        code = PL_E_IO;
-    PL_LOG(ERROR, "store", "op=%s rc=%d err=\"%s\"", what, rc, sqlite3_errmsg(s->db));
-    return pl_fail(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    return pl_sql_fail(s->db, "store", err, what);
 }
 
-/* The cached statement i, reset and with bindings cleared; NULL with err set on failure. */
 static sqlite3_stmt *stmt(struct pl_store *s, int i, struct pl_err *err)
 {
-    if (!s->st[i]) {
-        if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-                               NULL) != SQLITE_OK) {
-            db_fail(s, err, "prepare");
-            return NULL;
-        }
-    } else {
-        sqlite3_reset(s->st[i]);
-        sqlite3_clear_bindings(s->st[i]);
-    }
-    return s->st[i];
+    return pl_sql_prepared(s->db, &s->st[i], sql_text[i], "store", err);
 }
 
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(q, i);
-}
-
-static const char *col_dup(struct pl_arena *a, sqlite3_stmt *q, int i)
-{
-    if (sqlite3_column_type(q, i) == SQLITE_NULL)
-        return NULL;
-    const unsigned char *t = sqlite3_column_text(q, i);
-    return pl_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, i));
-}
-
-/* Runs a statement without results; the statement is reset afterwards. */
 static int step_done(struct pl_store *s, sqlite3_stmt *q, struct pl_err *err, const char *what)
 {
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(s, err, what);
-    return 0;
+    return pl_sql_step_done(s->db, q, "store", err, what);
 }
 
 static int exec(struct pl_store *s, const char *sql, struct pl_err *err)
@@ -295,21 +256,6 @@ static void release_writer(struct pl_store *s)
     }
 }
 
-/* Busy handler: poll briefly, give up after 10 s (as the former busy timeout). */
-static int on_busy(void *u, int n)
-{
-    struct pl_store *s = u;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    if (n == 0)
-        s->busy_since_ns = now;
-    if (now - s->busy_since_ns > 10LL * 1000000000)
-        return 0;
-    struct timespec d = {0, n < 20 ? 20000 : 100000};
-    nanosleep(&d, NULL);
-    return 1;
-}
 
 /* ---- open / close ---- */
 
@@ -380,7 +326,7 @@ int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_
         free(s);
         return -1;
     }
-    sqlite3_busy_handler(s->db, on_busy, s);
+    sqlite3_busy_handler(s->db, pl_sql_busy, NULL);
     s->wl = write_lock_for(s->path);
     if (!(flags & PL_STORE_READONLY)) {
         if (exec(s, "PRAGMA journal_mode=WAL", err) < 0)
@@ -516,10 +462,10 @@ int pl_store_obj_put(struct pl_store *s, const char *account, const char *region
     sqlite3_stmt *q = stmt(s, ST_OBJ_PUT, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, kind);
-    bind_text(q, 4, name);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, kind);
+    pl_sql_bind_text(q, 4, name);
     sqlite3_bind_text(q, 5, json, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, pl_now_ms());
     return step_done(s, q, err, "obj_put");
@@ -532,10 +478,10 @@ int pl_store_obj_get(struct pl_store *s, const char *account, const char *region
     sqlite3_stmt *q = stmt(s, ST_OBJ_GET, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, kind);
-    bind_text(q, 4, name);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, kind);
+    pl_sql_bind_text(q, 4, name);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE) {
         sqlite3_reset(q);
@@ -550,7 +496,7 @@ int pl_store_obj_get(struct pl_store *s, const char *account, const char *region
     out->region = pl_arena_strdup(a, region);
     out->kind = pl_arena_strdup(a, kind);
     out->name = pl_arena_strdup(a, name);
-    out->json = col_dup(a, q, 0);
+    out->json = pl_sql_col_dup(a, q, 0);
     out->len = (size_t)sqlite3_column_bytes(q, 0);
     out->created_ms = sqlite3_column_int64(q, 1);
     out->updated_ms = sqlite3_column_int64(q, 2);
@@ -564,10 +510,10 @@ int pl_store_obj_delete(struct pl_store *s, const char *account, const char *reg
     sqlite3_stmt *q = stmt(s, ST_OBJ_DEL, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, kind);
-    bind_text(q, 4, name);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, kind);
+    pl_sql_bind_text(q, 4, name);
     if (step_done(s, q, err, "obj_delete") < 0)
         return -1;
     return sqlite3_changes(s->db) > 0 ? 1 : 0;
@@ -582,10 +528,10 @@ int pl_store_obj_list(struct pl_store *s, const char *account, const char *regio
     sqlite3_stmt *q = stmt(s, account ? ST_OBJ_LIST : ST_OBJ_LIST_ALL, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, kind);
-    bind_text(q, 4, after ? after : "");
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, kind);
+    pl_sql_bind_text(q, 4, after ? after : "");
     sqlite3_bind_int64(q, 5, limit > 0 ? limit : -1);
     size_t cap = 0;
     int rc;
@@ -599,11 +545,11 @@ int pl_store_obj_list(struct pl_store *s, const char *account, const char *regio
             cap = ncap;
         }
         struct pl_obj *o = &(*items)[(*n)++];
-        o->account = col_dup(a, q, 0);
-        o->region = col_dup(a, q, 1);
+        o->account = pl_sql_col_dup(a, q, 0);
+        o->region = pl_sql_col_dup(a, q, 1);
         o->kind = pl_arena_strdup(a, kind);
-        o->name = col_dup(a, q, 2);
-        o->json = col_dup(a, q, 3);
+        o->name = pl_sql_col_dup(a, q, 2);
+        o->json = pl_sql_col_dup(a, q, 3);
         o->len = (size_t)sqlite3_column_bytes(q, 3);
         o->created_ms = sqlite3_column_int64(q, 4);
         o->updated_ms = sqlite3_column_int64(q, 5);
@@ -620,9 +566,9 @@ int pl_store_obj_count(struct pl_store *s, const char *account, const char *regi
     sqlite3_stmt *q = stmt(s, ST_OBJ_COUNT, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, kind);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, kind);
     int rc = sqlite3_step(q);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);
@@ -637,31 +583,31 @@ static void read_ci(struct pl_arena *a, sqlite3_stmt *q, struct pl_ci_row *r)
 {
     memset(r, 0, sizeof *r);
     r->seq = sqlite3_column_int64(q, 0);
-    r->account = col_dup(a, q, 1);
-    r->region = col_dup(a, q, 2);
-    r->resource_type = col_dup(a, q, 3);
-    r->resource_id = col_dup(a, q, 4);
-    r->resource_name = col_dup(a, q, 5);
-    r->status = col_dup(a, q, 6);
+    r->account = pl_sql_col_dup(a, q, 1);
+    r->region = pl_sql_col_dup(a, q, 2);
+    r->resource_type = pl_sql_col_dup(a, q, 3);
+    r->resource_id = pl_sql_col_dup(a, q, 4);
+    r->resource_name = pl_sql_col_dup(a, q, 5);
+    r->status = pl_sql_col_dup(a, q, 6);
     r->capture_ms = sqlite3_column_int64(q, 7);
     r->state_id = sqlite3_column_int64(q, 8);
     const char *h = (const char *)sqlite3_column_text(q, 9);
     pl_strlcpy(r->hash, h ? h : "", sizeof r->hash);
-    r->body = col_dup(a, q, 10);
+    r->body = pl_sql_col_dup(a, q, 10);
     r->body_len = (size_t)sqlite3_column_bytes(q, 10);
-    r->diff = col_dup(a, q, 11);
+    r->diff = pl_sql_col_dup(a, q, 11);
     r->diff_len = r->diff ? (size_t)sqlite3_column_bytes(q, 11) : 0;
 }
 
 static void read_res(struct pl_arena *a, sqlite3_stmt *q, struct pl_resource *r)
 {
     memset(r, 0, sizeof *r);
-    r->account = col_dup(a, q, 0);
-    r->region = col_dup(a, q, 1);
-    r->resource_type = col_dup(a, q, 2);
-    r->resource_id = col_dup(a, q, 3);
-    r->resource_name = col_dup(a, q, 4);
-    r->status = col_dup(a, q, 5);
+    r->account = pl_sql_col_dup(a, q, 0);
+    r->region = pl_sql_col_dup(a, q, 1);
+    r->resource_type = pl_sql_col_dup(a, q, 2);
+    r->resource_id = pl_sql_col_dup(a, q, 3);
+    r->resource_name = pl_sql_col_dup(a, q, 4);
+    r->status = pl_sql_col_dup(a, q, 5);
     r->deleted = sqlite3_column_int(q, 6) != 0;
     r->capture_ms = sqlite3_column_int64(q, 7);
     r->deletion_ms = sqlite3_column_int64(q, 8);
@@ -698,17 +644,17 @@ static bool hint_match(struct pl_store *s, const struct pl_ci_row *ci)
 
 static void bind_res(sqlite3_stmt *q, const struct pl_ci_row *ci, int64_t seq)
 {
-    bind_text(q, 1, ci->account);
-    bind_text(q, 2, ci->region);
-    bind_text(q, 3, ci->resource_type);
-    bind_text(q, 4, ci->resource_id);
-    bind_text(q, 5, ci->resource_name);
-    bind_text(q, 6, ci->status);
+    pl_sql_bind_text(q, 1, ci->account);
+    pl_sql_bind_text(q, 2, ci->region);
+    pl_sql_bind_text(q, 3, ci->resource_type);
+    pl_sql_bind_text(q, 4, ci->resource_id);
+    pl_sql_bind_text(q, 5, ci->resource_name);
+    pl_sql_bind_text(q, 6, ci->status);
     sqlite3_bind_int(q, 7, status_deleted(ci->status));
     sqlite3_bind_int64(q, 8, ci->capture_ms);
     sqlite3_bind_int64(q, 9, ci->state_id);
     sqlite3_bind_int64(q, 10, seq);
-    bind_text(q, 11, ci->hash);
+    pl_sql_bind_text(q, 11, ci->hash);
 }
 
 int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err)
@@ -759,11 +705,11 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
         return -1;
     sqlite3_bind_int64(q, 1, seq);
     sqlite3_bind_int64(q, 2, res);
-    bind_text(q, 3, ci->status);
+    pl_sql_bind_text(q, 3, ci->status);
     sqlite3_bind_int64(q, 4, ci->capture_ms);
     sqlite3_bind_int64(q, 5, ci->state_id);
-    bind_text(q, 6, ci->resource_name);
-    bind_text(q, 7, ci->hash);
+    pl_sql_bind_text(q, 6, ci->resource_name);
+    pl_sql_bind_text(q, 7, ci->hash);
     sqlite3_bind_text(q, 8, ci->body, (int)ci->body_len, SQLITE_STATIC);
     if (ci->diff)
         sqlite3_bind_text(q, 9, ci->diff, (int)ci->diff_len, SQLITE_STATIC);
@@ -781,10 +727,10 @@ int pl_store_resource_get(struct pl_store *s, const char *account, const char *r
     sqlite3_stmt *q = stmt(s, ST_RES_GET, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, type);
-    bind_text(q, 4, id);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, type);
+    pl_sql_bind_text(q, 4, id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         read_res(a, q, out);
@@ -832,10 +778,10 @@ int pl_store_ci_latest(struct pl_store *s, const char *account, const char *regi
     sqlite3_stmt *q = stmt(s, ST_CI_LATEST, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, type);
-    bind_text(q, 4, id);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, type);
+    pl_sql_bind_text(q, 4, id);
     return ci_one(s, q, a, out, err);
 }
 
@@ -874,18 +820,6 @@ static int cursor_parse(const char *c, char tag, uint32_t check, int64_t *x, int
     return 0;
 }
 
-/* A growable arena array. */
-static void *grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *na = pl_arena_alloc(a, ncap * elem);
-    if (n)
-        memcpy(na, arr, n * elem);
-    *cap = ncap;
-    return na;
-}
 
 int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct pl_arena *a,
                      struct pl_ci_row **rows, size_t *n, char **next, struct pl_err *err)
@@ -912,10 +846,10 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
     sqlite3_stmt *q = stmt(s, ST_RES_ID, err);
     if (!q)
         return -1;
-    bind_text(q, 1, hq->account);
-    bind_text(q, 2, hq->region);
-    bind_text(q, 3, hq->resource_type);
-    bind_text(q, 4, hq->resource_id);
+    pl_sql_bind_text(q, 1, hq->account);
+    pl_sql_bind_text(q, 2, hq->region);
+    pl_sql_bind_text(q, 3, hq->resource_type);
+    pl_sql_bind_text(q, 4, hq->resource_id);
     int rc = sqlite3_step(q);
     int64_t res = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);
@@ -938,7 +872,7 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
             *next = cursor_make(a, 'h', last->capture_ms, last->seq, check);
             break;
         }
-        *rows = grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
         read_ci(a, q, &(*rows)[(*n)++]);
     }
     sqlite3_reset(q);
@@ -971,16 +905,16 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
             sqlite3_stmt *q = stmt(s, ST_LIST_ONE, err);
             if (!q)
                 return -1;
-            bind_text(q, 1, lq->account);
-            bind_text(q, 2, lq->region);
-            bind_text(q, 3, lq->resource_type);
-            bind_text(q, 4, lq->ids[i]);
+            pl_sql_bind_text(q, 1, lq->account);
+            pl_sql_bind_text(q, 2, lq->region);
+            pl_sql_bind_text(q, 3, lq->resource_type);
+            pl_sql_bind_text(q, 4, lq->ids[i]);
             int rc = sqlite3_step(q);
             if (rc == SQLITE_ROW) {
                 struct pl_resource r;
                 read_res(a, q, &r);
                 if (!r.deleted || lq->include_deleted) {
-                    *items = grow(a, *items, *n, &cap, sizeof **items);
+                    *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
                     (*items)[(*n)++] = r;
                 }
             }
@@ -1016,13 +950,13 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
     sqlite3_stmt *q = stmt(s, which, err);
     if (!q)
         return -1;
-    bind_text(q, 1, lq->account);
-    bind_text(q, 2, lq->region);
-    bind_text(q, 3, lq->resource_type);
-    bind_text(q, 4, after);
+    pl_sql_bind_text(q, 1, lq->account);
+    pl_sql_bind_text(q, 2, lq->region);
+    pl_sql_bind_text(q, 3, lq->resource_type);
+    pl_sql_bind_text(q, 4, after);
     sqlite3_bind_int64(q, 5, (int64_t)limit + 1);
     if (lq->name)
-        bind_text(q, 6, lq->name);
+        pl_sql_bind_text(q, 6, lq->name);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (*n == (size_t)limit) {
@@ -1035,7 +969,7 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
             *next = c;
             break;
         }
-        *items = grow(a, *items, *n, &cap, sizeof **items);
+        *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
         read_res(a, q, &(*items)[(*n)++]);
     }
     sqlite3_reset(q);
@@ -1073,8 +1007,8 @@ int pl_store_resource_counts(struct pl_store *s, const char *account, const char
     sqlite3_stmt *q = stmt(s, ST_COUNTS, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
     struct pl_type_count *all = NULL;
     size_t nall = 0, cap = 0;
     int rc;
@@ -1087,7 +1021,7 @@ int pl_store_resource_counts(struct pl_store *s, const char *account, const char
             if (!want)
                 continue;
         }
-        all = grow(a, all, nall, &cap, sizeof *all);
+        all = pl_sql_grow(a, all, nall, &cap, sizeof *all);
         all[nall].resource_type = pl_arena_strdup(a, t);
         all[nall].count = sqlite3_column_int64(q, 1);
         *total += all[nall].count;
@@ -1119,8 +1053,8 @@ int pl_store_prune_before(struct pl_store *s, const char *account, const char *r
     int rc = -1;
     sqlite3_stmt *q = stmt(s, ST_PRUNE, err);
     if (q) {
-        bind_text(q, 1, account);
-        bind_text(q, 2, region);
+        pl_sql_bind_text(q, 1, account);
+        pl_sql_bind_text(q, 2, region);
         sqlite3_bind_int64(q, 3, ms);
         rc = step_done(s, q, err, "prune");
         if (rc == 0 && deleted)
@@ -1140,9 +1074,9 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *items = grow(a, *items, *n, &cap, sizeof **items);
-        (*items)[*n].account = col_dup(a, q, 0);
-        (*items)[*n].region = col_dup(a, q, 1);
+        *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
+        (*items)[*n].account = pl_sql_col_dup(a, q, 0);
+        (*items)[*n].region = pl_sql_col_dup(a, q, 1);
         (*n)++;
     }
     sqlite3_reset(q);
@@ -1160,9 +1094,9 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
     sqlite3_stmt *q = stmt(s, ST_OB_ADD, err);
     if (!q)
         return -1;
-    bind_text(q, 1, account);
-    bind_text(q, 2, region);
-    bind_text(q, 3, kind);
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, kind);
     sqlite3_bind_text(q, 4, payload, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, pl_now_ms());
     if (step_done(s, q, err, "outbox_add") < 0)
@@ -1188,22 +1122,22 @@ int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t
         sqlite3_bind_int64(q, 1, now);
         sqlite3_bind_int64(q, 2, max > 0 ? max : 100);
         if (kind)
-            bind_text(q, 3, kind);
+            pl_sql_bind_text(q, 3, kind);
         size_t cap = 0;
         int src;
         while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-            *items = grow(a, *items, *n, &cap, sizeof **items);
+            *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
             struct pl_outbox_item *it = &(*items)[(*n)++];
             memset(it, 0, sizeof *it);
             it->id = sqlite3_column_int64(q, 0);
-            it->account = col_dup(a, q, 1);
-            it->region = col_dup(a, q, 2);
-            it->kind = col_dup(a, q, 3);
-            it->payload = col_dup(a, q, 4);
+            it->account = pl_sql_col_dup(a, q, 1);
+            it->region = pl_sql_col_dup(a, q, 2);
+            it->kind = pl_sql_col_dup(a, q, 3);
+            it->payload = pl_sql_col_dup(a, q, 4);
             it->len = (size_t)sqlite3_column_bytes(q, 4);
             it->created_ms = sqlite3_column_int64(q, 5);
             it->attempts = sqlite3_column_int(q, 6) + 1;
-            it->last_error = col_dup(a, q, 7);
+            it->last_error = pl_sql_col_dup(a, q, 7);
             it->next_attempt_ms = now + lease_ms;
         }
         sqlite3_reset(q);
@@ -1239,7 +1173,7 @@ int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_m
         return -1;
     sqlite3_bind_int64(q, 1, id);
     sqlite3_bind_int64(q, 2, next_attempt_ms);
-    bind_text(q, 3, error);
+    pl_sql_bind_text(q, 3, error);
     return step_done(s, q, err, "outbox_retry");
 }
 
@@ -1250,7 +1184,7 @@ int pl_store_outbox_pending(struct pl_store *s, const char *kind, int64_t *count
     if (!q)
         return -1;
     if (kind)
-        bind_text(q, 1, kind);
+        pl_sql_bind_text(q, 1, kind);
     int rc = sqlite3_step(q);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);

@@ -1,0 +1,82 @@
+/* sql.c — SQLite helpers shared by the store's connections. See sql.h. */
+#include "store/sql.h"
+#include "core/log.h"
+
+#include <string.h>
+#include <time.h>
+
+int pl_sql_fail(sqlite3 *db, const char *module, struct pl_err *err, const char *what)
+{
+    int rc = sqlite3_extended_errcode(db);
+    enum pl_errcode code = PL_E_INTERNAL;
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        code = PL_E_UNAVAILABLE;
+    else if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL)
+        code = PL_E_IO;
+    PL_LOG(ERROR, module, "op=%s rc=%d err=\"%s\"", what, rc, sqlite3_errmsg(db));
+    return pl_fail(err, code, "%s: %s: %s", module, what, sqlite3_errmsg(db));
+}
+
+sqlite3_stmt *pl_sql_prepared(sqlite3 *db, sqlite3_stmt **slot, const char *sql,
+                              const char *module, struct pl_err *err)
+{
+    if (!*slot) {
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
+            SQLITE_OK) {
+            pl_sql_fail(db, module, err, "prepare");
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+    }
+    return *slot;
+}
+
+int pl_sql_step_done(sqlite3 *db, sqlite3_stmt *q, const char *module, struct pl_err *err,
+                     const char *what)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return pl_sql_fail(db, module, err, what);
+    return 0;
+}
+
+void pl_sql_bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+const char *pl_sql_col_dup(struct pl_arena *a, sqlite3_stmt *q, int i)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return NULL;
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return pl_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(q, i));
+}
+
+void *pl_sql_grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *na = pl_arena_alloc(a, ncap * sz);
+    if (n)
+        memcpy(na, arr, n * sz);
+    *cap = ncap;
+    return na;
+}
+
+int pl_sql_busy(void *unused, int n)
+{
+    (void)unused;
+    if (n > 100000) /* about 10 s of 100 us polls */
+        return 0;
+    struct timespec d = {0, n < 20 ? 20000 : 100000};
+    nanosleep(&d, NULL);
+    return 1;
+}
