@@ -1111,7 +1111,9 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                         firstbad = &L.r[i];
                     continue;
                 }
-                if (lv->t == GV_LIST && rv->t != GV_LIST) {
+                /* a list from the data is compared element by element with a scalar; a list
+                 * from a literal `let` is compared whole (and so is not comparable) */
+                if (lv->t == GV_LIST && rv->t != GV_LIST && !L.r[i].lit) {
                     for (size_t j = 0; j < lv->n; j++) {
                         int c = cmp_eq(lv->items[j], rv);
                         bool ok = c >= 0 && ((c == 1) != ne);
