@@ -308,11 +308,24 @@ static bool ord_ok(enum guard_op op, int c)
     }
 }
 
-/* scalar/list IN literal: 1 in, 0 not in, -1 not comparable */
+/* l IN literal r: 1 in, 0 not in, -1 not comparable (FAIL for IN and NOT IN alike).
+ * String r: substring test (every element for a list l); list r: membership (every element
+ * for a list l, or equality with one member when r is a list of lists); any other r: equality,
+ * and a list l is not comparable with it. */
 static int in_lit(const struct guard_val *l, const struct guard_val *r)
 {
-    if (l->t == GV_STR && r->t == GV_STR)
-        return memmem(r->s, r->n, l->s, l->n) != NULL || l->n == 0;
+    if (r->t == GV_STR) {
+        if (l->t == GV_STR)
+            return memmem(r->s, r->n, l->s, l->n) != NULL || l->n == 0;
+        if (l->t != GV_LIST)
+            return -1;
+        for (size_t j = 0; j < l->n; j++) {
+            int c = in_lit(l->items[j], r);
+            if (c != 1)
+                return c;
+        }
+        return 1;
+    }
     if (r->t == GV_LIST) {
         if (l->t == GV_LIST) {
             bool lol = r->n > 0;
@@ -339,12 +352,8 @@ static int in_lit(const struct guard_val *l, const struct guard_val *r)
                 return 1;
         return 0;
     }
-    if (l->t == GV_LIST) {
-        for (size_t j = 0; j < l->n; j++)
-            if (cmp_eq(l->items[j], r) != 1)
-                return 0;
-        return 1;
-    }
+    if (l->t == GV_LIST)
+        return -1;
     return cmp_eq(l, r);
 }
 
