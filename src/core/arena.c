@@ -52,7 +52,8 @@ void pl_arena_reset(struct pl_arena *a)
     a->total = 0;
 }
 
-void *pl_arena_alloc(struct pl_arena *a, size_t n)
+/* Uninitialised memory: for copies that overwrite every byte. */
+static void *alloc_raw(struct pl_arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     struct pl_arena_block *b = a->head;
@@ -75,13 +76,19 @@ void *pl_arena_alloc(struct pl_arena *a, size_t n)
     void *p = b->mem + b->used;
     b->used += n;
     a->total += n;
+    return p;
+}
+
+void *pl_arena_alloc(struct pl_arena *a, size_t n)
+{
+    void *p = alloc_raw(a, n);
     memset(p, 0, n);
     return p;
 }
 
 char *pl_arena_strndup(struct pl_arena *a, const char *s, size_t n)
 {
-    char *p = pl_arena_alloc(a, n + 1);
+    char *p = alloc_raw(a, n + 1);
     if (n)
         memcpy(p, s, n);
     p[n] = '\0';

@@ -57,16 +57,6 @@ int pl_buf_puts(struct pl_buf *b, const char *s)
     return pl_buf_append(b, s, strlen(s));
 }
 
-int pl_buf_putc(struct pl_buf *b, char c)
-{
-    if (b->len + 1 < b->cap && b->len < b->max) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return 0;
-    }
-    return pl_buf_append(b, &c, 1);
-}
-
 int pl_buf_vprintf(struct pl_buf *b, const char *fmt, va_list ap)
 {
     va_list ap2;

@@ -27,7 +27,16 @@ void pl_buf_reset(struct pl_buf *b); /* len = 0, keeps the memory */
 /* Each returns 0, or -1 when the cap would be exceeded or memory is exhausted. */
 int pl_buf_append(struct pl_buf *b, const void *p, size_t n);
 int pl_buf_puts(struct pl_buf *b, const char *s);
-int pl_buf_putc(struct pl_buf *b, char c);
+/* One byte; inline because writers call it for every bracket, comma and quote. */
+static inline int pl_buf_putc(struct pl_buf *b, char c)
+{
+    if (b->len + 1 < b->cap && b->len < b->max) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return pl_buf_append(b, &c, 1);
+}
 int pl_buf_printf(struct pl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int pl_buf_vprintf(struct pl_buf *b, const char *fmt, va_list ap);
 
