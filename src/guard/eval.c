@@ -281,6 +281,7 @@ static int cmp_ord(const struct guard_val *a, const struct guard_val *b)
     if (a->t != b->t)
         return -2;
     switch (a->t) {
+    case GV_NULL: return 0; /* null <= null holds in cfn-guard 3.1.1 */
     case GV_INT:
     case GV_CHAR: return a->i < b->i ? -1 : a->i > b->i;
     case GV_FLOAT: return a->f < b->f ? -1 : a->f > b->f;
@@ -1193,8 +1194,14 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                 }
             }
             /* [quirk] `!=` against a query passes only when the left side has more values
-             * than the right and none of them is on the right */
+             * than the right and none of them is on the right; a literal on the left must
+             * differ from (and be comparable with) every value on the right */
             bool ok = ne ? (bigl && nfound == 0) : nmiss == 0;
+            if (ne && L.n == 1 && L.r[0].lit) {
+                ok = true;
+                for (size_t j = 0; j < R.n && ok; j++)
+                    ok = !R.r[j].v || cmp_eq(L.r[0].v, R.r[j].v) == 0;
+            }
             if (ok)
                 npass++;
             else {
@@ -1243,6 +1250,41 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                     rv_push(&cand, v->items[j], NULL, NULL, false);
             else
                 rv_push(&cand, v, NULL, NULL, false);
+        }
+        if (L.n == 1 && L.r[0].lit && nr > 1) {
+            /* [quirk] a literal IN a query of several values: the literal's values and the
+             * query's must be the same set (NOT IN: no value in common) */
+            const struct guard_val *lv = L.r[0].v;
+            const struct guard_val *const *ls = &lv;
+            size_t nl = 1, common = 0;
+            bool all_l = true, all_r = true;
+            if (lv->t == GV_LIST) {
+                ls = (const struct guard_val *const *)lv->items;
+                nl = lv->n;
+            }
+            for (size_t k = 0; k < nl; k++) {
+                bool f1 = false;
+                for (size_t j = 0; j < cand.n && !f1; j++)
+                    f1 = cmp_eq(ls[k], cand.r[j].v) == 1;
+                common += f1;
+                all_l &= f1;
+            }
+            for (size_t j = 0; j < cand.n; j++) {
+                bool f1 = false;
+                for (size_t k = 0; k < nl && !f1; k++)
+                    f1 = cmp_eq(ls[k], cand.r[j].v) == 1;
+                all_r &= f1;
+            }
+            bool ok = neg ? common == 0 : (all_l && all_r);
+            if (ok)
+                npass++;
+            else {
+                nfail++;
+                firstbad = &L.r[0];
+            }
+            rv_free(&cand);
+            *st = agg(npass, nfail, some);
+            goto decided;
         }
         for (size_t i = 0; i < L.n; i++) {
             const struct guard_val *lv = L.r[i].v;
