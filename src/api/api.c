@@ -8,7 +8,6 @@
 #include "api/ops_rules.h"
 #include "core/time.h"
 #include "delivery/delivery.h"
-#include "rules/rules.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -195,8 +194,8 @@ int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out)
 
 void pl_api_recorded(struct pl_op_ctx *c)
 {
-    if (c->req->app->rules)
-        pl_rules_kick(c->req->app->rules);
+    /* The rules engine is not woken here: it polls every 10 ms, which batches the evaluations
+     * of concurrent writes (waking it per request cost ~10% of PutResourceConfig throughput). */
     if (c->req->app->delivery)
         pl_delivery_kick(c->req->app->delivery);
 }

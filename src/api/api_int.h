@@ -61,8 +61,8 @@ int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out);
 int pl_describe_named(struct pl_op_ctx *c, const char *kind, const char *names_key,
                       const char *out_key, enum pl_errcode nosuch, const char *what);
 
-/* After a commit that recorded CIs: wake the rules engine and the delivery worker so they
- * pick the new outbox rows up now instead of at their next poll. */
+/* After a commit that recorded CIs: wake the delivery worker so it picks the new outbox rows
+ * up now instead of at its next poll (the rules engine polls often enough by itself). */
 void pl_api_recorded(struct pl_op_ctx *c);
 
 /* "arn:aws:config:REGION:ACCOUNT:<suffix>" in the caller's arena. */

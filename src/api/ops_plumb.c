@@ -4,6 +4,7 @@
 #include "api/api_int.h"
 #include "core/time.h"
 #include "recorder/recorder.h"
+#include "rules/rules.h"
 #include "store/store.h"
 
 /* PlumbService.RecordConfigurationItems {"configurationItems": [CI in any dialect, ...]}
@@ -62,6 +63,8 @@ static int advance_clock(struct pl_op_ctx *c)
     if (pl_json_i64(pl_json_get(c->in, "Milliseconds"), &ms) < 0 || ms < 0)
         return pl_fail(c->err, PL_E_VALIDATION, "Milliseconds must be a non-negative integer");
     pl_clock_advance(ms);
+    if (c->req->app->rules)
+        pl_rules_kick(c->req->app->rules);
     pl_api_recorded(c);
     pl_json_set(c->a, c->out, "Now", pl_json_new_epoch_ms(c->a, pl_now_ms()));
     return 0;
