@@ -68,7 +68,12 @@ def query(r):
                      "Tags.*.Key", "Props.A", "Props.*", "Resources.*.Properties.A",
                      "Resources.*[ Type == 'AWS::S3::Bucket' ].Properties.Name",
                      "Resources.*[ Type == 'AWS::SNS::Topic' ]", "%q", "%q.A", "Tags[0].Key",
-                     "Ports[*]", "A[*]", "Tags[ Key == 'env' ].Value", "%lit", "this.A"])
+                     "Ports[*]", "A[*]", "Tags[ Key == 'env' ].Value", "%lit", "this.A",
+                     "Resources.*[ Properties.A exists ].Properties.B",
+                     "Resources[ keys == /r0/ ].Type", "Tags[ this.Key != 'env' ].Key",
+                     "Props[*]", "Resources.*.Properties[ A exists or B exists ].Name",
+                     "C.*", "C.B.*", "B.Key", "Tags[-1].Value", "%q[ Properties.Name exists ]",
+                     "Resources.*[ Type IN ['AWS::S3::Bucket'] ].Properties.Tags[*]"])
     return ("some " if r.random() < 0.15 else "") + base
 
 
@@ -97,6 +102,14 @@ def rules(r):
             body.append(c)
         if r.random() < 0.2:
             body = [f"Tags[*] {{ {clause(r).replace('Tags[*].', '')} }}"] + body
+        if r.random() < 0.15:
+            body.append(f"{r.choice(['', 'some '])}Resources.*.Properties {{\n    "
+                        f"{r.choice(['A', 'B', 'Name', 'Tags'])} {r.choice(['exists', 'empty', '!empty', 'is_list'])}"
+                        f" or {r.choice(['A', 'Missing'])} == {lit(r)}\n  }}")
+        if r.random() < 0.15:
+            body.append(f"when {clause(r)} {{\n    {clause(r)}\n  }}")
+        if i > 0 and r.random() < 0.25:
+            body.append(f"{r.choice(['', 'not '])}r{r.randrange(i)}")
         cond = f" when {clause(r)}" if r.random() < 0.2 else ""
         out.append(f"rule r{i}{cond} {{\n  " + "\n  ".join(body) + "\n}")
     return "\n".join(out) + "\n"
