@@ -57,7 +57,7 @@ rps_of() { sed -n 's/.* rps=\([0-9]*\) .*/\1/p' "$1"; }
 P1=$(free_port)
 if [ -x "$PLUMB" ]; then
     WHAT="plumb serve ($PLUMB)"
-    "$PLUMB" serve --listen 127.0.0.1:"$P1" --data "$TMP/plumb" >"$TMP/plumb.out" 2>&1 &
+    "$PLUMB" serve --listen 127.0.0.1:"$P1" --data "$TMP/plumb" ${PLUMB_ARGS:-} >"$TMP/plumb.out" 2>&1 &
 else
     WHAT="transport-only stub (no plumb binary: SigV4 + HTTP + JSON parse, no store)"
     "$STUB" "$TMP/plumb" "$P1" >"$TMP/plumb.out" 2>&1 &
