@@ -1816,6 +1816,20 @@ int guard_eval_ci(const struct guard_rules *r, const struct pl_json *ci, struct 
     pl_arena_init(&a);
     memset(out, 0, sizeof(*out));
     struct guard_val *root = guard__from_json(&a, ci, 0);
+    /* the API form carries configuration documents as JSON strings: Guard sees objects */
+    static const char *const docs[] = {"configuration", "supplementaryConfiguration"};
+    for (size_t i = 0; root->t == GV_MAP && i < 2; i++) {
+        struct guard_val *v = guard__map_get(root, docs[i], strlen(docs[i])), *parsed;
+        struct pl_err jerr = {0};
+        if (v && v->t == GV_STR && guard__json_parse(&a, v->s, v->n, &parsed, &jerr) == 0) {
+            for (size_t k = 0; k < root->n; k++)
+                if (root->items[k] == v) {
+                    root->items[k] = parsed;
+                    parsed->parent = root;
+                    parsed->key = root->keys[k];
+                }
+        }
+    }
     rc = guard__eval_root(r, root, &rep, err);
     if (rc == 0) {
         out->status = rep.status;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,6 @@
 
 struct guard_regex {
     pcre2_code *code;
-    pcre2_match_data *md;
 };
 
 struct guard_val *guard__val_new(struct pl_arena *a, enum guard_vtype t)
@@ -689,7 +689,6 @@ struct guard_regex *guard__regex_compile(const char *pat, size_t n, char *errbuf
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     struct guard_regex *re = pl_xcalloc(1, sizeof(*re));
     re->code = code;
-    re->md = pcre2_match_data_create_from_pattern(code, NULL);
     return re;
 }
 
@@ -697,15 +696,36 @@ void guard__regex_free(struct guard_regex *re)
 {
     if (!re)
         return;
-    pcre2_match_data_free(re->md);
     pcre2_code_free(re->code);
     free(re);
 }
 
+/* Match data is per thread (one pair is enough: only "does it match" is asked), so one parsed
+ * rules file can be evaluated by several threads at once. */
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_free(void *p)
+{
+    pcre2_match_data_free(p);
+}
+
+static void md_init(void)
+{
+    pthread_key_create(&md_key, md_free);
+}
+
 int guard__regex_search(struct guard_regex *re, const char *s, size_t n)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->md, NULL);
-    return rc >= 0 ? 1 : 0;
+    pthread_once(&md_once, md_init);
+    pcre2_match_data *md = pthread_getspecific(md_key);
+    if (!md) {
+        if (!(md = pcre2_match_data_create(1, NULL)))
+            return 0;
+        pthread_setspecific(md_key, md);
+    }
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    return rc >= 0 ? 1 : 0; /* 0: matched, ovector too small for groups (not needed) */
 }
 
 /* Exposed for functions.c (regex_replace): the compiled code. */

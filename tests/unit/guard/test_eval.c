@@ -1,4 +1,5 @@
 /* test_eval.c — guard_eval on the tricky cases of guard-language.md §8, and guard_eval_ci. */
+#include <pthread.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -159,6 +160,74 @@ static void test_eval_ci(void)
     pl_arena_fini(&a);
 }
 
+static void test_eval_ci_api_form(void)
+{
+    /* configuration as a JSON string (API form) is parsed before evaluation */
+    const char *ci = "{\"resourceType\": \"AWS::S3::Bucket\", \"configuration\": "
+                     "\"{\\\"name\\\": \\\"prod-logs\\\"}\"}";
+    const char *rules = "rule n { configuration.name == /^prod-/ }";
+    struct pl_arena a;
+    struct pl_err err = {0};
+    struct guard_rules *r;
+    struct guard_verdict v;
+    pl_arena_init(&a);
+    struct pl_json *j = pl_json_parse(&a, ci, strlen(ci), &err);
+    T_REQUIRE(j != NULL);
+    T_EQ(guard_parse(rules, strlen(rules), "policy", &r, &err), 0);
+    T_EQ(guard_eval_ci(r, j, &v, &err), 0);
+    T_EQ(v.status, GUARD_PASS);
+    guard_rules_free(r);
+    pl_arena_fini(&a);
+}
+
+struct thr {
+    const struct guard_rules *r;
+    const struct guard_doc *d;
+    int bad;
+};
+
+static void *worker(void *p)
+{
+    struct thr *t = p;
+    for (int i = 0; i < 200; i++) {
+        struct guard_report rep;
+        struct pl_err err = {0};
+        if (guard_eval(t->r, t->d, 0, &rep, &err) < 0 || rep.n != 2 ||
+            rep.rules[0].status != GUARD_PASS || rep.rules[1].status != GUARD_FAIL)
+            t->bad++;
+        else
+            guard_report_fini(&rep);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    /* one parsed rules file evaluated from several threads at once (regexes included) */
+    const char *rules = "let b = Resources.*[ Type == /S3/ ]\n"
+                        "rule named { %b.Properties.Name == /^prod-[a-z]+$/ }\n"
+                        "rule tagged { %b.Properties.Tags[*].Key == /^env$/ }\n";
+    const char *data = "{\"Resources\": {\"a\": {\"Type\": \"AWS::S3::Bucket\", "
+                       "\"Properties\": {\"Name\": \"prod-x\", \"Tags\": [{\"Key\": \"team\"}]}}}}";
+    struct guard_rules *r;
+    struct pl_err err = {0};
+    T_REQUIRE(guard_parse(rules, strlen(rules), "t", &r, &err) == 0);
+    struct guard_doc *d = guard_doc_load(data, strlen(data), 0, &err);
+    T_REQUIRE(d != NULL);
+    pthread_t th[4];
+    struct thr t[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (struct thr){r, d, 0};
+        pthread_create(&th[i], NULL, worker, &t[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        T_EQ(t[i].bad, 0);
+    }
+    guard_doc_free(d);
+    guard_rules_free(r);
+}
+
 int main(void)
 {
     T_RUN(test_skip_vs_fail);
@@ -168,5 +237,7 @@ int main(void)
     T_RUN(test_functions);
     T_RUN(test_yaml_data);
     T_RUN(test_eval_ci);
+    T_RUN(test_eval_ci_api_form);
+    T_RUN(test_threads);
     return T_EXIT();
 }
