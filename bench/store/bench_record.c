@@ -5,6 +5,11 @@
  *                                    (prepared statement, WAL, synchronous=NORMAL,
  *                                    5,000 rows per transaction): the ceiling to compare with
  *   bench_record record FILE DIR     `plumb record --data DIR FILE` (the real command code)
+ *   bench_record rows SRC DIR        bare SQLite inserts of the same rows `record` wrote into
+ *                                    the data dir SRC (config_items, resources upsert, outbox;
+ *                                    same schema, statements and 5,000 CIs per transaction),
+ *                                    read into memory first and then timed: what the storage
+ *                                    alone costs, without parsing, hashing, dedupe or diffs
  *   bench_record history DIR N       N GetResourceConfigHistory-equivalent queries on random
  *                                    resources (limit 10, newest first, rendered in the API
  *                                    form): p50 / p99 / max latency
@@ -98,6 +103,163 @@ static int record(const char *file, const char *dir)
     return rc;
 }
 
+struct row {
+    int64_t seq, capture_ms, state_id;
+    char *account, *region, *type, *id, *name, *status, *hash, *body, *diff;
+    int body_len, diff_len;
+};
+
+static char *dupcol(sqlite3_stmt *q, int i, int *len)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return NULL;
+    int n = sqlite3_column_bytes(q, i);
+    char *p = malloc((size_t)n + 1);
+    memcpy(p, sqlite3_column_text(q, i), (size_t)n);
+    p[n] = '\0';
+    if (len)
+        *len = n;
+    return p;
+}
+
+/* Loads every CI row of the store in SRC (in seq order) into memory. */
+static struct row *load_rows(const char *src, size_t *nrows)
+{
+    char path[4096];
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    snprintf(path, sizeof path, "%s/plumb.db", src);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_prepare_v2(db,
+                       "SELECT c.seq, r.account, r.region, r.resource_type, r.resource_id, "
+                       "c.resource_name, c.status, c.capture_ms, c.state_id, c.hash, c.body, "
+                       "c.diff FROM config_items c JOIN resources r ON r.id = c.res ORDER BY c.seq",
+                       -1, &q, NULL);
+    size_t n = 0, cap = 1024;
+    struct row *rows = malloc(cap * sizeof *rows);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (n == cap)
+            rows = realloc(rows, (cap *= 2) * sizeof *rows);
+        struct row *r = &rows[n++];
+        memset(r, 0, sizeof *r);
+        r->seq = sqlite3_column_int64(q, 0);
+        r->account = dupcol(q, 1, NULL);
+        r->region = dupcol(q, 2, NULL);
+        r->type = dupcol(q, 3, NULL);
+        r->id = dupcol(q, 4, NULL);
+        r->name = dupcol(q, 5, NULL);
+        r->status = dupcol(q, 6, NULL);
+        r->capture_ms = sqlite3_column_int64(q, 7);
+        r->state_id = sqlite3_column_int64(q, 8);
+        r->hash = dupcol(q, 9, NULL);
+        r->body = dupcol(q, 10, &r->body_len);
+        r->diff = dupcol(q, 11, &r->diff_len);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    *nrows = n;
+    return rows;
+}
+
+static int rows(const char *src, const char *dir)
+{
+    size_t n;
+    struct row *rs = load_rows(src, &n);
+    struct pl_store *st;
+    struct pl_err err = {0};
+    if (!rs || pl_store_open(dir, 0, &st, &err) < 0) /* plumb's schema, then bare SQL */
+        return fprintf(stderr, "rows: cannot open %s / %s %s\n", src, dir, err.msg), 1;
+    pl_store_close(st);
+    char path[4096];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/plumb.db", dir);
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA cache_size=-65536", NULL, NULL, NULL);
+    sqlite3_stmt *up, *ci, *ob;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO resources(account, region, resource_type, resource_id, "
+                       "resource_name, status, deleted, capture_ms, deletion_ms, first_ms, "
+                       "state_id, latest_seq, versions, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, "
+                       "?7, 0, ?7, ?8, ?9, 1, ?10) ON CONFLICT DO UPDATE SET resource_name = "
+                       "excluded.resource_name, status = excluded.status, capture_ms = "
+                       "excluded.capture_ms, state_id = excluded.state_id, latest_seq = "
+                       "excluded.latest_seq, versions = versions + 1, hash = excluded.hash "
+                       "RETURNING id",
+                       -1, &up, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO config_items(seq, res, status, capture_ms, state_id, "
+                       "resource_name, hash, body, diff) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                       "?9)",
+                       -1, &ci, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO outbox(account, region, kind, payload, created_ms, "
+                       "next_attempt_ms) VALUES(?1, ?2, 'ci_recorded', ?3, ?4, ?4)",
+                       -1, &ob, NULL);
+    int64_t t0 = pl_mono_ns();
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    for (size_t i = 0; i < n; i++) {
+        struct row *r = &rs[i];
+        char payload[160];
+        sqlite3_bind_text(up, 1, r->account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 2, r->region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 3, r->type, -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 4, r->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 5, r->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(up, 6, r->status, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(up, 7, r->capture_ms);
+        sqlite3_bind_int64(up, 8, r->state_id);
+        sqlite3_bind_int64(up, 9, r->seq);
+        sqlite3_bind_text(up, 10, r->hash, -1, SQLITE_STATIC);
+        if (sqlite3_step(up) != SQLITE_ROW)
+            return fprintf(stderr, "upsert: %s\n", sqlite3_errmsg(db)), 1;
+        int64_t res = sqlite3_column_int64(up, 0);
+        sqlite3_reset(up);
+        sqlite3_bind_int64(ci, 1, r->seq);
+        sqlite3_bind_int64(ci, 2, res);
+        sqlite3_bind_text(ci, 3, r->status, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ci, 4, r->capture_ms);
+        sqlite3_bind_int64(ci, 5, r->state_id);
+        sqlite3_bind_text(ci, 6, r->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ci, 7, r->hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ci, 8, r->body, r->body_len, SQLITE_STATIC);
+        sqlite3_bind_text(ci, 9, r->diff, r->diff_len, SQLITE_STATIC);
+        if (sqlite3_step(ci) != SQLITE_DONE)
+            return fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db)), 1;
+        sqlite3_reset(ci);
+        int pn = snprintf(payload, sizeof payload, "{\"seq\":%" PRId64 "}", r->seq);
+        sqlite3_bind_text(ob, 1, r->account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ob, 2, r->region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ob, 3, payload, pn, SQLITE_STATIC);
+        sqlite3_bind_int64(ob, 4, r->capture_ms);
+        if (sqlite3_step(ob) != SQLITE_DONE)
+            return fprintf(stderr, "outbox: %s\n", sqlite3_errmsg(db)), 1;
+        sqlite3_reset(ob);
+        if ((i + 1) % 5000 == 0) {
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+            sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        }
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    double secs = (double)(pl_mono_ns() - t0) / 1e9;
+    printf("mode=rows cis=%zu secs=%.2f rate=%.0f maxrss_kb=%ld\n", n, secs, (double)n / secs,
+           maxrss_kb());
+    sqlite3_finalize(up);
+    sqlite3_finalize(ci);
+    sqlite3_finalize(ob);
+    sqlite3_close(db);
+    for (size_t i = 0; i < n; i++) {
+        struct row *r = &rs[i];
+        char *ps[] = {r->account, r->region, r->type, r->id, r->name, r->status, r->hash,
+                      r->body, r->diff};
+        for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++)
+            free(ps[k]);
+    }
+    free(rs);
+    return 0;
+}
+
 static int cmp64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -182,8 +344,10 @@ int main(int argc, char **argv)
         return bare(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "record") == 0)
         return record(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "rows") == 0)
+        return rows(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "history") == 0)
         return history(argv[2], atoi(argv[3]));
-    fprintf(stderr, "usage: bench_record bare|record FILE DIR | history DIR N\n");
+    fprintf(stderr, "usage: bench_record bare|record FILE DIR | rows SRC DIR | history DIR N\n");
     return 2;
 }
