@@ -384,10 +384,18 @@ class SigV4(ServerTest):
 class Metrics(ServerTest):
     def test_metrics(self):
         self.cfg.describe_configuration_recorders()
+        self.assertAwsError("NoSuchConfigurationRecorderException",
+                            self.cfg.start_configuration_recorder,
+                            ConfigurationRecorderName="nope")
+        self.setup_recorder()
+        self.cfg.put_resource_config(**third_party_ci(500))
         with urllib.request.urlopen(self.server.url + "/metrics", timeout=10) as r:
             text = r.read().decode()
         self.assertIn("plumb_requests_total", text)
         self.assertIn('operation="DescribeConfigurationRecorders"', text)
+        self.assertIn('code="NoSuchConfigurationRecorderException"', text)
+        recorded = [l for l in text.splitlines() if l.startswith("plumb_cis_recorded_total")]
+        self.assertTrue(recorded and float(recorded[0].split()[-1]) >= 1, recorded)
 
 
 if __name__ == "__main__":
