@@ -611,8 +611,7 @@ static int cmd_validate(int argc, char **argv)
         } else if (!strcmp(s, "-P") || !strcmp(s, "--payload")) {
             payload = true;
         } else if (!strcmp(s, "-a") || !strcmp(s, "--alphabetical") || !strcmp(s, "-m") ||
-                   !strcmp(s, "--last-modified") || !strcmp(s, "-v") ||
-                   !strcmp(s, "--verbose")) {
+                   !strcmp(s, "--last-modified") || !strcmp(s, "-v") || !strcmp(s, "--verbose")) {
             /* directories are always read in alphabetical order */
         } else if (isopt(s, "-t", "--type")) {
             if (!optval(argc, argv, &i, "-t", "--type"))
@@ -810,8 +809,8 @@ static int run_spec(struct guard_rules *rules, const char *rpath, const char *tp
         const struct guard_val *tc = list->items[i];
         const struct guard_val *name = guard__map_get(tc, "name", 4);
         const struct guard_val *input = guard__map_get(tc, "input", 5);
-        const struct guard_val *exp = guard__map_get(guard__map_get(tc, "expectations", 12),
-                                                     "rules", 5);
+        const struct guard_val *exp =
+            guard__map_get(guard__map_get(tc, "expectations", 12), "rules", 5);
         struct guard_val emptymap = {.t = GV_MAP};
         struct guard_report rep;
         if (!input)
@@ -937,8 +936,7 @@ static int cmd_test(int argc, char **argv)
             if (!v || parse_fmt(v, &f) < 0)
                 goto usage;
         } else if (!strcmp(a, "-a") || !strcmp(a, "--alphabetical") || !strcmp(a, "-m") ||
-                   !strcmp(a, "--last-modified") || !strcmp(a, "-v") ||
-                   !strcmp(a, "--verbose")) {
+                   !strcmp(a, "--last-modified") || !strcmp(a, "-v") || !strcmp(a, "--verbose")) {
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage_test(stdout);
             return EX_OK;
@@ -1055,7 +1053,8 @@ int pl_cli_guard(int argc, char **argv)
                    "compatible)\n\n");
         usage_validate(o);
         usage_test(o);
-        fprintf(o, "Usage: plumb guard eval RULES DATA   (prints {\"RULE\": \"PASS|FAIL|SKIP\"})\n");
+        fprintf(o,
+                "Usage: plumb guard eval RULES DATA   (prints {\"RULE\": \"PASS|FAIL|SKIP\"})\n");
         return argc < 2 ? EX_ERR : EX_OK;
     }
     if (!strcmp(argv[1], "validate"))

@@ -247,13 +247,18 @@ static int cmp_eq(const struct guard_val *a, const struct guard_val *b)
     if (a->t != b->t)
         return -1;
     switch (a->t) {
-    case GV_NULL: return 1;
-    case GV_BOOL: return a->b == b->b;
+    case GV_NULL:
+        return 1;
+    case GV_BOOL:
+        return a->b == b->b;
     case GV_INT:
-    case GV_CHAR: return a->i == b->i;
-    case GV_FLOAT: return a->f == b->f;
+    case GV_CHAR:
+        return a->i == b->i;
+    case GV_FLOAT:
+        return a->f == b->f;
     case GV_STR:
-    case GV_REGEX: return str_eq(a, b);
+    case GV_REGEX:
+        return str_eq(a, b);
     case GV_LIST:
         if (a->n != b->n)
             return 0;
@@ -270,7 +275,8 @@ static int cmp_eq(const struct guard_val *a, const struct guard_val *b)
                 return 0;
         }
         return 1;
-    case GV_RANGE: return 0;
+    case GV_RANGE:
+        return 0;
     }
     return -1;
 }
@@ -281,10 +287,13 @@ static int cmp_ord(const struct guard_val *a, const struct guard_val *b)
     if (a->t != b->t)
         return -2;
     switch (a->t) {
-    case GV_NULL: return 0; /* null <= null holds in cfn-guard 3.1.1 */
+    case GV_NULL:
+        return 0; /* null <= null holds in cfn-guard 3.1.1 */
     case GV_INT:
-    case GV_CHAR: return a->i < b->i ? -1 : a->i > b->i;
-    case GV_FLOAT: return a->f < b->f ? -1 : a->f > b->f;
+    case GV_CHAR:
+        return a->i < b->i ? -1 : a->i > b->i;
+    case GV_FLOAT:
+        return a->f < b->f ? -1 : a->f > b->f;
     case GV_STR: {
         size_t n = a->n < b->n ? a->n : b->n;
         int c = memcmp(a->s, b->s, n);
@@ -292,7 +301,8 @@ static int cmp_ord(const struct guard_val *a, const struct guard_val *b)
             return c < 0 ? -1 : 1;
         return a->n < b->n ? -1 : a->n > b->n;
     }
-    default: return -2;
+    default:
+        return -2;
     }
 }
 
@@ -301,11 +311,16 @@ static bool ord_ok(enum guard_op op, int c)
     if (c == -2)
         return false;
     switch (op) {
-    case GOP_GT: return c > 0;
-    case GOP_GE: return c >= 0;
-    case GOP_LT: return c < 0;
-    case GOP_LE: return c <= 0;
-    default: return false;
+    case GOP_GT:
+        return c > 0;
+    case GOP_GE:
+        return c >= 0;
+    case GOP_LT:
+        return c < 0;
+    case GOP_LE:
+        return c <= 0;
+    default:
+        return false;
     }
 }
 
@@ -368,8 +383,8 @@ static void split_words(const char *k, size_t n, char words[][64], size_t *nw)
         char c = k[i];
         bool sep = !isalnum((unsigned char)c);
         bool up = isupper((unsigned char)c);
-        bool prev_lower = i > 0 && (islower((unsigned char)k[i - 1]) ||
-                                    isdigit((unsigned char)k[i - 1]));
+        bool prev_lower =
+            i > 0 && (islower((unsigned char)k[i - 1]) || isdigit((unsigned char)k[i - 1]));
         bool next_lower = i + 1 < n && islower((unsigned char)k[i + 1]);
         bool prev_upper = i > 0 && isupper((unsigned char)k[i - 1]);
         if (sep || (up && (prev_lower || (prev_upper && next_lower)))) {
@@ -411,8 +426,8 @@ static const struct guard_val *case_lookup(const struct guard_val *m, const char
                 out[o++] = style == 4 ? ' ' : '-';
             for (size_t i = 0; s[i]; i++) {
                 char c = (char)tolower((unsigned char)s[i]);
-                bool cap = i == 0 && ((style == 0 && w > 0) || style == 1 || style == 4 ||
-                                      style == 5);
+                bool cap =
+                    i == 0 && ((style == 0 && w > 0) || style == 1 || style == 4 || style == 5);
                 out[o++] = cap ? (char)toupper((unsigned char)c) : c;
             }
         }
@@ -838,10 +853,10 @@ static int call_fn(struct ev *e, struct scope *sc, const struct guard_expr *x, s
                 for (int tries = 0; tries < 8; tries++) {
                     PCRE2_UCHAR *buf = pl_arena_alloc(e->a, olen + 1);
                     PCRE2_SIZE l = olen;
-                    int src = pcre2_substitute(
-                        guard__regex_code(re), (PCRE2_SPTR)v->s, v->n, 0,
-                        PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL, NULL,
-                        (PCRE2_SPTR)rep->s, rep->n, buf, &l);
+                    int src =
+                        pcre2_substitute(guard__regex_code(re), (PCRE2_SPTR)v->s, v->n, 0,
+                                         PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
+                                         NULL, NULL, (PCRE2_SPTR)rep->s, rep->n, buf, &l);
                     if (src >= 0) {
                         r = mkstr(e, (const char *)buf, l);
                         break;
@@ -877,8 +892,7 @@ static int call_fn(struct ev *e, struct scope *sc, const struct guard_expr *x, s
                 } else if (v->t == GV_FLOAT) {
                     r = mkint(e, (int64_t)v->f);
                 } else if (v->t == GV_CHAR || v->t == GV_INT) {
-                    r = mkint(e, v->t == GV_CHAR && v->i >= '0' && v->i <= '9' ? v->i - '0'
-                                                                               : v->i);
+                    r = mkint(e, v->t == GV_CHAR && v->i >= '0' && v->i <= '9' ? v->i - '0' : v->i);
                 } else {
                     continue;
                 }
@@ -923,8 +937,7 @@ static int call_fn(struct ev *e, struct scope *sc, const struct guard_expr *x, s
                     if (!strcasecmp(v->s, "true")) {
                         r->b = true;
                     } else if (strcasecmp(v->s, "false")) {
-                        pl_fail(e->err, PL_E_VALIDATION, "parse_boolean: cannot parse '%s'",
-                                v->s);
+                        pl_fail(e->err, PL_E_VALIDATION, "parse_boolean: cannot parse '%s'", v->s);
                         rv_free(&flat);
                         goto out;
                     }
@@ -1004,7 +1017,9 @@ static int unary_test(struct ev *e, const struct guard_node *nd, const struct gu
                       bool *ok)
 {
     switch (nd->op) {
-    case GOP_EXISTS: *ok = v != NULL; break;
+    case GOP_EXISTS:
+        *ok = v != NULL;
+        break;
     case GOP_EMPTY:
         if (!v) {
             *ok = true;
@@ -1016,30 +1031,43 @@ static int unary_test(struct ev *e, const struct guard_node *nd, const struct gu
             uint32_t l = nd->line, c = nd->col;
             return pl_fail(e->err, PL_E_VALIDATION,
                            "line %u:%u: EMPTY cannot be applied to %s value at %s", l, c,
-                           v->t == GV_NULL ? "a null" : "a number or character",
-                           pathof(e, v));
+                           v->t == GV_NULL ? "a null" : "a number or character", pathof(e, v));
         }
         break;
-    case GOP_IS_STRING: *ok = v && v->t == GV_STR; break;
-    case GOP_IS_LIST: *ok = v && v->t == GV_LIST; break;
-    case GOP_IS_STRUCT: *ok = v && v->t == GV_MAP; break;
-    case GOP_IS_BOOL: *ok = v && v->t == GV_BOOL; break;
-    case GOP_IS_INT: *ok = v && v->t == GV_INT; break;
-    case GOP_IS_FLOAT: *ok = v && v->t == GV_FLOAT; break;
-    case GOP_IS_NULL: *ok = v && v->t == GV_NULL; break;
-    default: *ok = false;
+    case GOP_IS_STRING:
+        *ok = v && v->t == GV_STR;
+        break;
+    case GOP_IS_LIST:
+        *ok = v && v->t == GV_LIST;
+        break;
+    case GOP_IS_STRUCT:
+        *ok = v && v->t == GV_MAP;
+        break;
+    case GOP_IS_BOOL:
+        *ok = v && v->t == GV_BOOL;
+        break;
+    case GOP_IS_INT:
+        *ok = v && v->t == GV_INT;
+        break;
+    case GOP_IS_FLOAT:
+        *ok = v && v->t == GV_FLOAT;
+        break;
+    case GOP_IS_NULL:
+        *ok = v && v->t == GV_NULL;
+        break;
+    default:
+        *ok = false;
     }
     return 0;
 }
 
 static const char *op_name(enum guard_op op, bool neg)
 {
-    static const char *const names[] = {"EQUALS",     "NOT EQUALS", "GREATER THAN",
-                                        "GREATER THAN EQUALS", "LESS THAN", "LESS THAN EQUALS",
-                                        "IN",         "EXISTS",     "EMPTY",
-                                        "IS_STRING",  "IS_LIST",    "IS_STRUCT",
-                                        "IS_BOOL",    "IS_INT",     "IS_FLOAT",
-                                        "IS_NULL"};
+    static const char *const names[] = {
+        "EQUALS",    "NOT EQUALS",       "GREATER THAN", "GREATER THAN EQUALS",
+        "LESS THAN", "LESS THAN EQUALS", "IN",           "EXISTS",
+        "EMPTY",     "IS_STRING",        "IS_LIST",      "IS_STRUCT",
+        "IS_BOOL",   "IS_INT",           "IS_FLOAT",     "IS_NULL"};
     if (op == GOP_IN && neg)
         return "NOT IN";
     return names[op];
@@ -1444,8 +1472,7 @@ static int eval_block_over(struct ev *e, struct scope *sc, const struct guard_no
     return 0;
 }
 
-static int eval_node(struct ev *e, struct scope *sc, const struct guard_node *nd,
-                     enum guard_st *st)
+static int eval_node(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     switch (nd->k) {
     case GN_CLAUSE:
@@ -1495,8 +1522,8 @@ static int eval_node(struct ev *e, struct scope *sc, const struct guard_node *nd
         }
         const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
         if (!res || res->t != GV_MAP || !res->n)
-            return pl_fail(e->err, PL_E_VALIDATION,
-                           "Unable to resolve type block query: %s", nd->name);
+            return pl_fail(e->err, PL_E_VALIDATION, "Unable to resolve type block query: %s",
+                           nd->name);
         struct resv vals = {0};
         size_t tl = strlen(nd->name);
         for (size_t i = 0; i < res->n; i++) {
@@ -1520,8 +1547,8 @@ static int eval_node(struct ev *e, struct scope *sc, const struct guard_node *nd
         *st = (pass != nd->negate) ? GS_PASS : GS_FAIL;
         if (*st == GS_FAIL)
             record_fail(e, nd,
-                        pl_arena_printf(e->a, "Rule %s%s was not compliant", nd->negate ? "not " : "",
-                                        nd->name),
+                        pl_arena_printf(e->a, "Rule %s%s was not compliant",
+                                        nd->negate ? "not " : "", nd->name),
                         NULL);
         return 0;
     }
@@ -1855,8 +1882,7 @@ int guard_eval_ci(const struct guard_rules *r, const struct pl_json *ci, struct 
                     snprintf(out->annotation, sizeof(out->annotation), "Rule %s: %s", rr->name,
                              rr->fails[0].detail);
                 } else {
-                    snprintf(out->annotation, sizeof(out->annotation), "Rule %s failed",
-                             rr->name);
+                    snprintf(out->annotation, sizeof(out->annotation), "Rule %s failed", rr->name);
                 }
                 break;
             }

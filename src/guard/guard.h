@@ -40,10 +40,10 @@ size_t guard_doc_count(const struct guard_doc *d);
 
 /* One failing check, for reports. */
 struct guard_failure {
-    char *clause;  /* clause text */
-    char *message; /* custom message (<< >>) or NULL */
-    char *detail;  /* generated explanation */
-    char *path;    /* data path of the failing value ("/Resources/b1/Properties"), may be "" */
+    char *clause;   /* clause text */
+    char *message;  /* custom message (<< >>) or NULL */
+    char *detail;   /* generated explanation */
+    char *path;     /* data path of the failing value ("/Resources/b1/Properties"), may be "" */
     char *resource; /* logical id under Resources, or NULL */
 };
 

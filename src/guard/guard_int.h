@@ -21,9 +21,9 @@
 #include "core/err.h"
 #include "guard/guard.h"
 
-#define GUARD_MAX_DEPTH     64    /* syntax nesting (blocks, filters, lists, calls) */
-#define GUARD_MAX_DATA_DEPTH 512  /* nesting of input documents */
-#define GUARD_MAX_CALLS     256   /* rule references / parameterized calls in progress */
+#define GUARD_MAX_DEPTH      64  /* syntax nesting (blocks, filters, lists, calls) */
+#define GUARD_MAX_DATA_DEPTH 512 /* nesting of input documents */
+#define GUARD_MAX_CALLS      256 /* rule references / parameterized calls in progress */
 
 /* ---------------------------------------------------------------- values */
 
@@ -45,16 +45,16 @@ struct guard_regex;
 struct guard_val {
     enum guard_vtype t;
     bool b;
-    int64_t i;      /* INT, CHAR (code point), RANGE int/char bounds: see lo/hi */
+    int64_t i; /* INT, CHAR (code point), RANGE int/char bounds: see lo/hi */
     double f;
-    const char *s;  /* STR text, REGEX pattern, NUL-terminated */
-    size_t n;       /* STR/REGEX: bytes; LIST/MAP: members */
+    const char *s;            /* STR text, REGEX pattern, NUL-terminated */
+    size_t n;                 /* STR/REGEX: bytes; LIST/MAP: members */
     struct guard_val **items; /* LIST/MAP members */
     const char **keys;        /* MAP keys (NUL-terminated) */
     size_t *klens;
-    struct guard_regex *re;   /* REGEX: compiled */
+    struct guard_regex *re; /* REGEX: compiled */
     /* RANGE */
-    enum guard_vtype rt;      /* GV_INT, GV_FLOAT or GV_CHAR */
+    enum guard_vtype rt; /* GV_INT, GV_FLOAT or GV_CHAR */
     double rlo, rhi;
     int64_t ilo, ihi;
     bool lo_incl, hi_incl;
@@ -140,7 +140,7 @@ struct guard_part {
     struct guard_block *filter; /* FILTER */
     enum guard_op op;           /* KEYS: GOP_EQ/GOP_NE/GOP_IN */
     bool op_not;
-    struct guard_expr *rhs;     /* KEYS */
+    struct guard_expr *rhs; /* KEYS */
 };
 
 struct guard_query {
@@ -154,9 +154,9 @@ enum guard_expr_kind { GE_VALUE, GE_QUERY, GE_CALL };
 
 struct guard_expr {
     enum guard_expr_kind k;
-    struct guard_val *val;   /* VALUE */
-    struct guard_query *q;   /* QUERY */
-    const char *fname;       /* CALL */
+    struct guard_val *val; /* VALUE */
+    struct guard_query *q; /* QUERY */
+    const char *fname;     /* CALL */
     size_t nargs;
     struct guard_expr **args;
     uint32_t line, col;
@@ -174,19 +174,19 @@ enum guard_node_kind {
 struct guard_node {
     enum guard_node_kind k;
     uint32_t line, col;
-    bool negate;  /* clause prefix `not` / `not rule` */
+    bool negate;           /* clause prefix `not` / `not rule` */
     struct guard_query *q; /* CLAUSE lhs, BLOCK query, TYPE selection */
     enum guard_op op;
-    bool op_not;  /* !exists, not in, != is GOP_NE */
+    bool op_not; /* !exists, not in, != is GOP_NE */
     struct guard_expr *rhs;
-    const char *msg; /* custom message or NULL */
-    bool not_empty;  /* BLOCK: `q !empty { }` form */
+    const char *msg;           /* custom message or NULL */
+    bool not_empty;            /* BLOCK: `q !empty { }` form */
     struct guard_block *conds; /* WHEN/TYPE */
     struct guard_block *body;  /* BLOCK/WHEN/TYPE */
     const char *name;          /* RULEREF/CALL: rule, TYPE: type name */
     size_t nargs;              /* CALL */
     struct guard_expr **args;
-    const char *text;          /* source text of the clause */
+    const char *text; /* source text of the clause */
 };
 
 struct guard_let {
@@ -221,7 +221,7 @@ struct guard_rule {
 
 struct guard_rules {
     struct pl_arena arena;
-    char *name;          /* file name for reports */
+    char *name;              /* file name for reports */
     struct guard_block *top; /* file-level lets and the clauses of the implicit `default` */
     size_t nrules;
     struct guard_rule **rules; /* named rules, file order (parameterized ones included) */
@@ -234,7 +234,6 @@ struct guard_rules {
 /* ---------------------------------------------------------------- evaluation */
 
 enum guard_st { GS_PASS = GUARD_PASS, GS_FAIL = GUARD_FAIL, GS_SKIP = GUARD_SKIP };
-
 
 /* Evaluates r against a document value (eval.c); as guard_eval(). */
 int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
@@ -253,7 +252,7 @@ struct guard_lex {
 void guard__lex_pos(const struct guard_lex *lx, const char *at, uint32_t *line, uint32_t *col);
 int guard__lex_fail(struct guard_lex *lx, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void guard__lex_ws(struct guard_lex *lx);        /* spaces, newlines, # comments */
+void guard__lex_ws(struct guard_lex *lx);          /* spaces, newlines, # comments */
 bool guard__lex_at_ws(const struct guard_lex *lx); /* at whitespace, comment or end */
 bool guard__lex_identc(unsigned char c);
 /* Identifier at p: a letter then letters, digits, '_'. Returns its length (0: none). */

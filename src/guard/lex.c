@@ -69,8 +69,8 @@ bool guard__lex_at_ws(const struct guard_lex *lx)
 
 bool guard__lex_identc(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c >= 0x80;
 }
 
 size_t guard__lex_ident(const struct guard_lex *lx, const char *p)

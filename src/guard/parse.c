@@ -30,8 +30,8 @@ static struct guard_query *parse_query(struct guard_lex *lx, bool allow_some);
 static struct guard_expr *parse_expr(struct guard_lex *lx);
 
 static const char *const functions[] = {
-    "count",    "json_parse",  "url_decode",    "to_upper",      "to_lower",
-    "join",     "substring",   "regex_replace", "parse_int",     "parse_float",
+    "count",        "json_parse",    "url_decode",    "to_upper",  "to_lower",
+    "join",         "substring",     "regex_replace", "parse_int", "parse_float",
     "parse_string", "parse_boolean", "parse_char",
 };
 
@@ -323,7 +323,8 @@ static struct guard_expr *parse_expr(struct guard_lex *lx)
         if (parse_args(lx, &e->nargs, &e->args) < 0)
             return NULL;
         if ((int)e->nargs != ar) {
-            guard__lex_fail(lx, fstart, "function %s expects %d arguments be passed, but received %zu",
+            guard__lex_fail(lx, fstart,
+                            "function %s expects %d arguments be passed, but received %zu",
                             e->fname, ar, e->nargs);
             if (lx->err)
                 lx->err->code = PL_E_INVALID_EXPRESSION;
@@ -613,11 +614,11 @@ static const struct {
     const char *lo, *up;
     enum guard_op op;
 } unary_ops[] = {
-    {"exists", "EXISTS", GOP_EXISTS},       {"empty", "EMPTY", GOP_EMPTY},
+    {"exists", "EXISTS", GOP_EXISTS},          {"empty", "EMPTY", GOP_EMPTY},
     {"is_string", "IS_STRING", GOP_IS_STRING}, {"is_list", "IS_LIST", GOP_IS_LIST},
     {"is_struct", "IS_STRUCT", GOP_IS_STRUCT}, {"is_bool", "IS_BOOL", GOP_IS_BOOL},
-    {"is_int", "IS_INT", GOP_IS_INT},       {"is_float", "IS_FLOAT", GOP_IS_FLOAT},
-    {"is_null", "IS_NULL", GOP_IS_NULL},    {"in", "IN", GOP_IN},
+    {"is_int", "IS_INT", GOP_IS_INT},          {"is_float", "IS_FLOAT", GOP_IS_FLOAT},
+    {"is_null", "IS_NULL", GOP_IS_NULL},       {"in", "IN", GOP_IN},
 };
 
 /* Operator at lx->p (whitespace skipped by the caller). 1 found, 0 none. */
@@ -728,8 +729,8 @@ static struct guard_node *new_node(struct guard_lex *lx, enum guard_node_kind k,
 
 static bool bare_name(const struct guard_query *q)
 {
-    return q->n == 1 && q->parts[0].k == GP_KEY && !q->some && q->text &&
-           q->text[0] != '"' && q->text[0] != '\'';
+    return q->n == 1 && q->parts[0].k == GP_KEY && !q->some && q->text && q->text[0] != '"' &&
+           q->text[0] != '\'';
 }
 
 static struct guard_node *parse_item(struct guard_lex *lx, enum ctx c)

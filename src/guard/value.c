@@ -197,14 +197,30 @@ static int jp_string(struct jp *j, const char **out, size_t *outl)
             break;
         p++;
         switch (*p) {
-        case '"': pl_buf_putc(&b, '"'); break;
-        case '\\': pl_buf_putc(&b, '\\'); break;
-        case '/': pl_buf_putc(&b, '/'); break;
-        case 'b': pl_buf_putc(&b, '\b'); break;
-        case 'f': pl_buf_putc(&b, '\f'); break;
-        case 'n': pl_buf_putc(&b, '\n'); break;
-        case 'r': pl_buf_putc(&b, '\r'); break;
-        case 't': pl_buf_putc(&b, '\t'); break;
+        case '"':
+            pl_buf_putc(&b, '"');
+            break;
+        case '\\':
+            pl_buf_putc(&b, '\\');
+            break;
+        case '/':
+            pl_buf_putc(&b, '/');
+            break;
+        case 'b':
+            pl_buf_putc(&b, '\b');
+            break;
+        case 'f':
+            pl_buf_putc(&b, '\f');
+            break;
+        case 'n':
+            pl_buf_putc(&b, '\n');
+            break;
+        case 'r':
+            pl_buf_putc(&b, '\r');
+            break;
+        case 't':
+            pl_buf_putc(&b, '\t');
+            break;
         case 'u': {
             uint32_t cp, lo;
             if (j->end - p < 5 || hex4(p + 1, &cp) < 0) {
@@ -569,12 +585,22 @@ void guard__val_write_json(struct pl_buf *b, const struct guard_val *v, int inde
         return;
     }
     switch (v->t) {
-    case GV_NULL: pl_buf_puts(b, "null"); break;
-    case GV_BOOL: pl_buf_puts(b, v->b ? "true" : "false"); break;
-    case GV_INT: pl_buf_printf(b, "%lld", (long long)v->i); break;
-    case GV_FLOAT: write_float(b, v->f); break;
+    case GV_NULL:
+        pl_buf_puts(b, "null");
+        break;
+    case GV_BOOL:
+        pl_buf_puts(b, v->b ? "true" : "false");
+        break;
+    case GV_INT:
+        pl_buf_printf(b, "%lld", (long long)v->i);
+        break;
+    case GV_FLOAT:
+        write_float(b, v->f);
+        break;
     case GV_STR:
-    case GV_REGEX: write_jstr(b, v->s, v->n); break;
+    case GV_REGEX:
+        write_jstr(b, v->s, v->n);
+        break;
     case GV_CHAR: {
         struct pl_buf t;
         pl_buf_init(&t, PL_BUF_NOLIMIT);
@@ -659,8 +685,7 @@ void guard__val_path(struct pl_buf *b, const struct guard_val *v)
 {
     const struct guard_val *chain[GUARD_MAX_DATA_DEPTH + 2];
     size_t n = 0;
-    for (const struct guard_val *p = v; p && p->parent && n < PL_ARRAY_LEN(chain);
-         p = p->parent)
+    for (const struct guard_val *p = v; p && p->parent && n < PL_ARRAY_LEN(chain); p = p->parent)
         chain[n++] = p;
     while (n-- > 0) {
         const struct guard_val *p = chain[n];

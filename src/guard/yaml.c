@@ -21,9 +21,10 @@
 #include "guard/guard_int.h"
 
 static const char *const cfn_tags[] = {
-    "GetAtt", "Base64", "Sub",  "GetAZs", "ImportValue", "RefAll", "Select",
-    "Split",  "Join",   "FindInMap", "And", "Equals",  "Contains", "EachMemberIn",
-    "EachMemberEquals", "ValueOf", "If", "Not", "Or",
+    "GetAtt",  "Base64", "Sub",      "GetAZs",       "ImportValue",
+    "RefAll",  "Select", "Split",    "Join",         "FindInMap",
+    "And",     "Equals", "Contains", "EachMemberIn", "EachMemberEquals",
+    "ValueOf", "If",     "Not",      "Or",
 };
 
 struct anchor {
@@ -143,14 +144,13 @@ static struct guard_val *resolve_plain(struct yl *y, const char *s, size_t n)
         if (!strcmp(s, "~") || !strcasecmp(s, "null"))
             return guard__val_new(y->a, GV_NULL);
     } else {
-        if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") ||
-            !strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")) {
+        if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "false") ||
+            !strcmp(s, "False") || !strcmp(s, "FALSE")) {
             v = guard__val_new(y->a, GV_BOOL);
             v->b = s[0] == 't' || s[0] == 'T';
             return v;
         }
-        if (!n || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-            !strcmp(s, "NULL"))
+        if (!n || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"))
             return guard__val_new(y->a, GV_NULL);
         if (parse_i64(s, &i)) {
             v = guard__val_new(y->a, GV_INT);

@@ -94,13 +94,12 @@ static void test_errors(void)
 
 static void test_functions(void)
 {
-    T_EQ(status_of("let n = count(A[*])\nrule r { %n == 3 }", "{\"A\": [1,2,3]}", "r"),
-         GUARD_PASS);
+    T_EQ(status_of("let n = count(A[*])\nrule r { %n == 3 }", "{\"A\": [1,2,3]}", "r"), GUARD_PASS);
     T_EQ(status_of("let u = to_upper(A)\nrule r { %u == 'AB' }", "{\"A\": \"ab\"}", "r"),
          GUARD_PASS);
-    T_EQ(status_of("let j = join(A[*], '-')\nrule r { %j == 'a-b' }", "{\"A\": [\"a\",\"b\"]}",
-                   "r"),
-         GUARD_PASS);
+    T_EQ(
+        status_of("let j = join(A[*], '-')\nrule r { %j == 'a-b' }", "{\"A\": [\"a\",\"b\"]}", "r"),
+        GUARD_PASS);
     T_EQ(status_of("let p = json_parse(A)\nrule r { %p.k == 1 }", "{\"A\": \"{\\\"k\\\": 1}\"}",
                    "r"),
          GUARD_PASS);

@@ -69,8 +69,7 @@ static void test_errors_have_positions(void)
         T_EQ(parse(bad[i].src, &err), -1);
         T_EQ(err.code, PL_E_VALIDATION);
         if (strncmp(err.msg, bad[i].where, strlen(bad[i].where)) != 0)
-            T_FAIL_("%s: message '%s' does not start with '%s'", bad[i].src, err.msg,
-                    bad[i].where);
+            T_FAIL_("%s: message '%s' does not start with '%s'", bad[i].src, err.msg, bad[i].where);
     }
 }
 
@@ -89,14 +88,14 @@ static void test_depth_limit(void)
     size_t n = 5000;
     char *src = malloc(n * 4 + 64);
     size_t o = 0;
-    o += (size_t)sprintf(src + o, "rule r { ");
+    o += (size_t)snprintf(src + o, n * 4 + 64 - o, "rule r { ");
     for (size_t i = 0; i < n; i++)
-        o += (size_t)sprintf(src + o, "A { ");
+        o += (size_t)snprintf(src + o, n * 4 + 64 - o, "A { ");
     src[o] = 0;
     struct pl_err err;
     T_EQ(parse(src, &err), -1);
     T_OK(strstr(err.msg, "nesting") != NULL);
-    o = (size_t)sprintf(src, "rule r { A == ");
+    o = (size_t)snprintf(src, n * 4 + 64, "rule r { A == ");
     for (size_t i = 0; i < n; i++)
         src[o++] = '[';
     src[o] = 0;
