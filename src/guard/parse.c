@@ -733,6 +733,23 @@ static bool bare_name(const struct guard_query *q)
            q->text[0] != '\'';
 }
 
+/* As cfn-guard: a rule reference without a message is followed, on its line, only by a
+ * comment, '{', `or`, or nothing. */
+static bool ruleref_end_ok(struct guard_lex *lx)
+{
+    const char *p = lx->p;
+    while (p < lx->end && (*p == ' ' || *p == '\t'))
+        p++;
+    if (p >= lx->end || *p == '\n' || *p == '\r' || *p == '#' || *p == '{')
+        return true;
+    if (lx->end - p >= 4 && !memcmp(p, "|OR|", 4))
+        return true;
+    if (lx->end - p >= 2 && (!memcmp(p, "or", 2) || !memcmp(p, "OR", 2)) &&
+        (lx->end - p == 2 || !guard__lex_identc((unsigned char)p[2])))
+        return true;
+    return false;
+}
+
 static struct guard_node *parse_item(struct guard_lex *lx, enum ctx c)
 {
     struct guard_node *nd;
@@ -870,7 +887,7 @@ static struct guard_node *parse_item(struct guard_lex *lx, enum ctx c)
         lx->depth--;
         return nd;
     }
-    if (bare_name(q) && c != CTX_FILTER) {
+    if (bare_name(q) && c != CTX_FILTER && c != CTX_TOP) { /* no file-level references */
         lx->p = after_q;
         nd = new_node(lx, GN_RULEREF, start);
         nd->negate = negate;
@@ -878,10 +895,15 @@ static struct guard_node *parse_item(struct guard_lex *lx, enum ctx c)
         nd->text = text_of(lx, start, lx->p);
         if (parse_msg(lx, &nd->msg) < 0)
             return NULL;
+        if (!nd->msg && !ruleref_end_ok(lx)) {
+            guard__lex_fail(lx, lx->p,
+                            "a rule reference must end its line (or be followed by 'or' or '{')");
+            return NULL;
+        }
         lx->depth--;
         return nd;
     }
-    guard__lex_fail(lx, lx->p, "expected an operator (==, !=, in, exists, empty, ...) after '%s'",
+    guard__lex_fail(lx, start, "expected an operator (==, !=, in, exists, empty, ...) after '%s'",
                     q->text);
     return NULL;
 }
