@@ -4,7 +4,7 @@
  *
  * get() results live in the run's scratch arena (valid until the caller resets it); each()
  * renders one CI at a time into its own arena, reset after each callback. Also the paging walk
- * over a type's current resources that full runs use (pl_run__each_resource).
+ * over a type's current CIs that full runs use (pl_run__each_current).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,34 +25,29 @@ static const struct pl_json *env_get(void *u, const char *type, const char *id)
     return pl_ci_render_file(&run->scratch, &row, &err);
 }
 
-int pl_run__each_resource(struct pl_run *run, const char *type,
-                          int (*cb)(void *u, const struct pl_resource *r, struct pl_err *err),
-                          void *u, struct pl_err *err)
+int pl_run__each_current(struct pl_run *run, const char *type,
+                         int (*cb)(void *u, const struct pl_ci_row *row, struct pl_err *err),
+                         void *u, struct pl_err *err)
 {
     struct pl_arena pa;
-    char *cursor = NULL;
+    char *after = NULL;
     int rc = 0;
+    size_t n = 0;
     pl_arena_init(&pa);
     do {
-        struct pl_list_q q = {.account = run->account,
-                              .region = run->region,
-                              .resource_type = type,
-                              .limit = 500,
-                              .cursor = cursor};
-        struct pl_resource *items;
-        size_t n;
-        char *next;
-        if (pl_store_resources_list(run->st, &q, &pa, &items, &n, &next, err) < 0) {
+        struct pl_ci_row *rows;
+        if (pl_store_current_cis(run->st, run->account, run->region, type, after, 500, &pa,
+                                 &rows, &n, err) < 0) {
             rc = -1;
             break;
         }
         for (size_t i = 0; i < n && rc == 0; i++)
-            rc = cb(u, &items[i], err);
-        free(cursor);
-        cursor = next ? pl_xstrdup(next) : NULL;
+            rc = cb(u, &rows[i], err);
+        free(after);
+        after = n ? pl_xstrdup(rows[n - 1].resource_id) : NULL;
         pl_arena_reset(&pa);
-    } while (rc == 0 && cursor);
-    free(cursor);
+    } while (rc == 0 && n == 500);
+    free(after);
     pl_arena_fini(&pa);
     return rc;
 }
@@ -64,14 +59,11 @@ struct each_ctx {
     void *cbu;
 };
 
-static int each_one(void *u, const struct pl_resource *res, struct pl_err *err)
+static int each_one(void *u, const struct pl_ci_row *row, struct pl_err *err)
 {
     struct each_ctx *e = u;
-    struct pl_ci_row row;
-    const struct pl_json *ci = NULL;
     int rc = 0;
-    if (pl_store_ci_get(e->run->st, res->latest_seq, &e->one, &row, err) == 1)
-        ci = pl_ci_render_file(&e->one, &row, err);
+    const struct pl_json *ci = pl_ci_render_file(&e->one, row, err);
     if (ci)
         rc = e->cb(e->cbu, ci);
     pl_arena_reset(&e->one);
@@ -84,7 +76,7 @@ static int env_each(void *u, const char *type, int (*cb)(void *cbu, const struct
     struct each_ctx e = {.run = u, .cb = cb, .cbu = cbu};
     struct pl_err err = {0};
     pl_arena_init(&e.one);
-    int rc = pl_run__each_resource(e.run, type, each_one, &e, &err);
+    int rc = pl_run__each_current(e.run, type, each_one, &e, &err);
     pl_arena_fini(&e.one);
     return rc;
 }

@@ -197,28 +197,26 @@ struct full {
     bool *active; /* rules[i] takes part in the per-resource walk */
 };
 
-/* Runs every active rule on one current resource (pl_run__each_resource callback). */
-static int full_resource(void *u, const struct pl_resource *res, struct pl_err *err)
+/* Runs every active rule on one current resource's latest CI (pl_run__each_current callback). */
+static int full_resource(void *u, const struct pl_ci_row *row, struct pl_err *err)
 {
     struct full *f = u;
     struct pl_run *run = f->run;
-    struct pl_ci_row row;
-    int r = pl_store_ci_get(run->st, res->latest_seq, &run->scratch, &row, err);
-    if (r <= 0)
-        return r;
+    int r = 0;
     struct pl_json *ci = NULL;
     for (size_t i = 0; i < f->n && r >= 0; i++) {
         struct pl_rule *rule = f->rules[i];
-        if (!f->active[i] || !pl_rule__type_in_scope(rule, res->resource_type))
+        if (!f->active[i] || !pl_rule__type_in_scope(rule, row->resource_type))
             continue;
-        if (!ci && !(ci = pl_ci_render_file(&run->scratch, &row, err))) {
+        if (!ci && !(ci = pl_ci_render_file(&run->scratch, row, err))) {
             r = -1;
             break;
         }
-        if (!pl_rule__in_scope(rule, row.resource_type, row.resource_id, pl_json_get(ci, "tags")))
+        if (!pl_rule__in_scope(rule, row->resource_type, row->resource_id,
+                               pl_json_get(ci, "tags")))
             continue;
-        int64_t ordering = rule->periodic && !rule->change ? run->now : row.capture_ms;
-        r = run_one(run, rule, &row, ci, ordering, false, err);
+        int64_t ordering = rule->periodic && !rule->change ? run->now : row->capture_ms;
+        r = run_one(run, rule, row, ci, ordering, false, err);
     }
     pl_arena_reset(&run->scratch);
     return r < 0 ? -1 : 0;
@@ -396,7 +394,7 @@ int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, st
     if (rc == 0 && any && full_types(&f, &a, &types, &ntypes, err) < 0)
         rc = -1;
     for (size_t t = 0; rc == 0 && any && t < ntypes; t++)
-        rc = pl_run__each_resource(run, types[t], full_resource, &f, err);
+        rc = pl_run__each_current(run, types[t], full_resource, &f, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (f.active[i]) {
             rc = sweep(run, rules[i], err);

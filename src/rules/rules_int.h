@@ -172,11 +172,12 @@ int pl_eval__status_named(struct pl_evals *ev, const char *account, const char *
                           const char *rule, int64_t now, bool invoked, const char *code,
                           const char *msg, struct pl_err *err);
 
-/* Calls cb for every current (not deleted) resource of type in the run's partition, in id
- * order, 500 per store read; stops at the first non-zero return (returned). */
-int pl_run__each_resource(struct pl_run *run, const char *type,
-                          int (*cb)(void *u, const struct pl_resource *r, struct pl_err *err),
-                          void *u, struct pl_err *err);
+/* Calls cb with the latest CI of every current (not deleted) resource of type in the run's
+ * partition, in id order, 500 per store read (pl_store_current_cis); stops at the first
+ * non-zero return (returned). The row lives until cb returns. */
+int pl_run__each_current(struct pl_run *run, const char *type,
+                         int (*cb)(void *u, const struct pl_ci_row *row, struct pl_err *err),
+                         void *u, struct pl_err *err);
 
 /* The account's AWS::::Account CI and friends for managed rules (env over the store). */
 void pl_env__init(struct pl_managed_env *env, struct pl_run *run);

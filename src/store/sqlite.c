@@ -66,7 +66,7 @@ enum {
     ST_RES_UPSERT, ST_RES_INSERT, ST_RES_UPDATE, ST_CI_INSERT, ST_RES_GET, ST_CI_GET,
     ST_CI_LATEST,
     ST_HIST_REV, ST_HIST_FWD, ST_RES_ID,
-    ST_LIST, ST_LIST_DEL, ST_LIST_NAME, ST_LIST_NAME_DEL, ST_LIST_ONE,
+    ST_LIST, ST_LIST_DEL, ST_LIST_NAME, ST_LIST_NAME_DEL, ST_LIST_ONE, ST_CURRENT,
     ST_COUNTS, ST_PRUNE, ST_PARTS,
     ST_OB_ADD, ST_OB_CLAIM, ST_OB_CLAIM_KIND, ST_OB_TOUCH, ST_OB_DONE, ST_OB_RETRY,
     ST_OB_PENDING, ST_OB_PENDING_KIND,
@@ -147,6 +147,10 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_LIST_NAME_DEL] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = "
                          "?2 AND resource_type = ?3 AND resource_id > ?4 AND resource_name = ?6 "
                          "ORDER BY resource_id LIMIT ?5",
+    [ST_CURRENT] = "SELECT " CI_COLS " FROM resources r JOIN config_items c ON "
+                   "c.seq = r.latest_seq WHERE r.account = ?1 AND r.region = ?2 AND "
+                   "r.resource_type = ?3 AND r.resource_id > ?4 AND r.deleted = 0 "
+                   "ORDER BY r.resource_id LIMIT ?5",
     [ST_LIST_ONE] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
                     "resource_type = ?3 AND resource_id = ?4",
     [ST_COUNTS] = "SELECT resource_type, COUNT(*) FROM resources WHERE account = ?1 AND "
@@ -879,6 +883,30 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return db_fail(s, err, "history");
     return 0;
+}
+
+int pl_store_current_cis(struct pl_store *s, const char *account, const char *region,
+                         const char *type, const char *after_id, int limit, struct pl_arena *a,
+                         struct pl_ci_row **rows, size_t *n, struct pl_err *err)
+{
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *q = stmt(s, ST_CURRENT, err);
+    if (!q)
+        return -1;
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, type);
+    pl_sql_bind_text(q, 4, after_id ? after_id : "");
+    sqlite3_bind_int(q, 5, limit > 0 ? limit : 500);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        read_ci(a, q, &(*rows)[(*n)++]);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "current");
 }
 
 int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, struct pl_arena *a,
