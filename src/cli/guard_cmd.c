@@ -323,43 +323,109 @@ static char *trimmed(const char *s)
     return t;
 }
 
+static void print_failure(const struct guard_failure *f, const char *ind)
+{
+    printf("%sCheck =  %s {\n", ind, f->clause);
+    if (f->message) {
+        char *m = trimmed(f->message);
+        printf("%s  Message = %s\n", ind, m);
+        free(m);
+    }
+    if (f->missing) {
+        printf("%s  RequiredPropertyError {\n", ind);
+        printf("%s    PropertyPath = %s\n", ind, f->path);
+        printf("%s    MissingProperty = %s\n", ind, f->missing);
+        printf("%s    Reason = Could not find key %s inside struct at path %s\n", ind, f->missing,
+               f->path);
+        printf("%s  }\n", ind);
+    } else if (f->value) {
+        printf("%s  ComparisonError {\n", ind);
+        printf("%s    Error            = %s\n", ind, f->detail);
+        printf("%s    PropertyPath    = %s\n", ind, f->path);
+        const char *op = f->op ? f->op : "";
+        if (!strcmp(op, "EQUALS"))
+            op = "EQUAL";
+        else if (!strcmp(op, "NOT EQUALS"))
+            op = "NOT EQUAL";
+        printf("%s    Operator        = %s\n", ind, op);
+        printf("%s    Value           = %s\n", ind, f->value);
+        if (f->compared)
+            printf("%s    ComparedWith    = %s\n", ind, f->compared);
+        printf("%s  }\n", ind);
+    } else {
+        printf("%s  Error = %s\n", ind, f->detail);
+    }
+    printf("%s}\n", ind);
+}
+
+/* The single-line-summary report after the table, in cfn-guard's two layouts: grouped by
+ * resource for templates (every failure located under Resources), else one line per failure. */
 static void print_single(const char *data, const char *rname, const struct guard_report *rep)
 {
     if (rep->status != GUARD_FAIL)
         return;
-    printf("Evaluating data %s against rules %s\n", data, rname);
-    size_t nres = 0;
     struct strv seen = {0};
+    bool all_located = true;
     for (size_t i = 0; i < rep->n; i++)
         for (size_t j = 0; j < rep->rules[i].nfail; j++) {
             const char *r = rep->rules[i].fails[j].resource;
             bool dup = false;
+            all_located &= r != NULL;
             for (size_t k = 0; k < seen.n && r && !dup; k++)
                 dup = !strcmp(seen.v[k], r);
             if (r && !dup)
                 sv_push(&seen, r);
         }
-    nres = seen.n;
-    printf("Number of non-compliant resources %zu\n", nres);
-    for (size_t i = 0; i < rep->n; i++) {
-        const struct guard_rule_result *rr = &rep->rules[i];
-        if (rr->status != GUARD_FAIL)
-            continue;
-        printf("Rule = %s {\n  ALL {\n", rr->name);
-        for (size_t j = 0; j < rr->nfail; j++) {
-            const struct guard_failure *f = &rr->fails[j];
-            printf("    Check = %s {\n", f->clause);
-            if (f->resource)
-                printf("      Resource = %s\n", f->resource);
-            if (f->message) {
-                char *m = trimmed(f->message);
-                printf("      Message = %s\n", m);
+    if (!all_located || !seen.n) {
+        printf("Evaluation of rules %s against data %s\n--\n", rname, data);
+        for (size_t i = 0; i < rep->n; i++) {
+            const struct guard_rule_result *rr = &rep->rules[i];
+            for (size_t j = 0; j < rr->nfail; j++) {
+                const struct guard_failure *f = &rr->fails[j];
+                char *m = f->message ? trimmed(f->message) : pl_xstrdup("");
+                if (f->missing)
+                    printf("Property traversed until [%s] in data [%s] is not compliant with [%s] "
+                           "due to retrieval error. Error Message [%s]\n",
+                           f->path, data, rr->name, f->detail);
+                else if (f->value)
+                    printf("Property [%s] in data [%s] is not compliant with [%s] because "
+                           "provided value [%s] did not match expected value [%s]. Error "
+                           "Message [%s]\n",
+                           f->path, data, rr->name, f->value, f->compared ? f->compared : "", m);
+                else
+                    printf("Rule [%s] in data [%s] is not compliant: %s. Error Message [%s]\n",
+                           rr->name, data, f->detail, m);
                 free(m);
             }
-            printf("      PropertyPath = %s\n", f->path);
-            printf("      Error = %s\n    }\n", f->detail);
         }
-        printf("  }\n}\n");
+        printf("--\n");
+        sv_free(&seen);
+        return;
+    }
+    printf("Evaluating data %s against rules %s\n", data, rname);
+    printf("Number of non-compliant resources %zu\n", seen.n);
+    for (size_t k = 0; k < seen.n; k++) {
+        const char *type = NULL;
+        for (size_t i = 0; i < rep->n && !type; i++)
+            for (size_t j = 0; j < rep->rules[i].nfail && !type; j++)
+                if (!strcmp(rep->rules[i].fails[j].resource, seen.v[k]))
+                    type = rep->rules[i].fails[j].type;
+        printf("Resource = %s {\n  Type      = %s\n", seen.v[k], type ? type : "");
+        for (size_t i = 0; i < rep->n; i++) {
+            const struct guard_rule_result *rr = &rep->rules[i];
+            bool any = false;
+            for (size_t j = 0; j < rr->nfail; j++) {
+                if (strcmp(rr->fails[j].resource, seen.v[k]))
+                    continue;
+                if (!any)
+                    printf("  Rule = %s {\n    ALL {\n", rr->name);
+                any = true;
+                print_failure(&rr->fails[j], "      ");
+            }
+            if (any)
+                printf("    }\n  }\n");
+        }
+        printf("}\n");
     }
     sv_free(&seen);
 }

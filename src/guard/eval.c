@@ -55,6 +55,7 @@ struct frec {
     const struct guard_node *nd;
     const char *detail;
     const struct guard_val *at;
+    const char *missing, *value, *compared, *op; /* for reports; NULL when not known */
 };
 
 struct ev {
@@ -116,7 +117,7 @@ static void record_fail(struct ev *e, const struct guard_node *nd, const char *d
         e->capfails = e->capfails ? e->capfails * 2 : 8;
         e->fails = pl_xrealloc(e->fails, e->capfails * sizeof(*e->fails));
     }
-    e->fails[e->nfails++] = (struct frec){nd, detail, at};
+    e->fails[e->nfails++] = (struct frec){nd, detail, at, NULL, NULL, NULL, NULL};
 }
 
 static const char *render(struct ev *e, const struct guard_val *v)
@@ -1408,11 +1409,10 @@ decided:
                 const struct guard_val *rv = R.n ? R.r[0].v : NULL;
                 detail = pl_arena_printf(
                     e->a,
-                    "Check was not compliant as property value [Path=%s Value=%s] %s%s value "
+                    "Check was not compliant as property value [Path=%s Value=%s] %s value "
                     "[%s].",
                     lv ? pathof(e, lv) : "", lv ? render(e, lv) : "null",
-                    (nd->negate ? "not " : ""), op_name(nd->op, nd->op_not),
-                    rv ? render(e, rv) : "null");
+                    op_name(nd->op, nd->op_not), rv ? render(e, rv) : "null");
             } else {
                 detail = pl_arena_printf(e->a,
                                          "Check was not compliant as property [Path=%s Value=%s] "
@@ -1422,6 +1422,15 @@ decided:
             }
         }
         record_fail(e, nd, detail, at);
+        struct frec *f = &e->fails[e->nfails - 1];
+        if (firstbad && !firstbad->v) {
+            f->missing = firstbad->why;
+        } else {
+            const struct guard_val *lv = badr ? badr : (firstbad ? firstbad->v : NULL);
+            f->value = lv ? render(e, lv) : NULL;
+            f->compared = nd->op <= GOP_IN && R.n && R.r[0].v ? render(e, R.r[0].v) : NULL;
+        }
+        f->op = op_name(nd->op, nd->op_not);
     }
     rc = 0;
 out:
@@ -1452,8 +1461,10 @@ static int eval_block_over(struct ev *e, struct scope *sc, const struct guard_no
     for (size_t i = 0; i < vals->n; i++) {
         if (!vals->r[i].v) {
             nfail++;
-            if (!e->quiet)
+            if (!e->quiet) {
                 record_fail(e, nd, missing_detail(e, &vals->r[i]), vals->r[i].at);
+                e->fails[e->nfails - 1].missing = vals->r[i].why;
+            }
             continue;
         }
         struct scope *bs = scope_new(e, sc, nd->body, vals->r[i].v);
@@ -1752,6 +1763,18 @@ static void take_fails(struct ev *e, struct guard_rule_result *rr)
         g->detail = xdup(f->detail ? f->detail : "");
         g->path = xdup(f->at ? pathof(e, f->at) : "");
         g->resource = f->at ? resource_of(f->at) : NULL;
+        g->missing = f->missing ? xdup(f->missing) : NULL;
+        g->value = f->value ? xdup(f->value) : NULL;
+        g->compared = f->compared ? xdup(f->compared) : NULL;
+        g->op = f->op ? xdup(f->op) : NULL;
+        g->type = NULL;
+        if (g->resource) {
+            const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
+            const struct guard_val *t =
+                guard__map_get(guard__map_get(res, g->resource, strlen(g->resource)), "Type", 4);
+            if (t && t->t == GV_STR)
+                g->type = xdup(t->s);
+        }
     }
 }
 
@@ -1821,6 +1844,11 @@ void guard_report_fini(struct guard_report *rep)
             free(rr->fails[j].detail);
             free(rr->fails[j].path);
             free(rr->fails[j].resource);
+            free(rr->fails[j].missing);
+            free(rr->fails[j].value);
+            free(rr->fails[j].compared);
+            free(rr->fails[j].op);
+            free(rr->fails[j].type);
         }
         free(rr->fails);
         free(rr->name);

@@ -45,6 +45,11 @@ struct guard_failure {
     char *detail;   /* generated explanation */
     char *path;     /* data path of the failing value ("/Resources/b1/Properties"), may be "" */
     char *resource; /* logical id under Resources, or NULL */
+    char *type;     /* that resource's Type, or NULL */
+    char *missing;  /* the property that was missing, or NULL */
+    char *value;    /* rendering of the failing value, or NULL */
+    char *compared; /* rendering of what it was compared with, or NULL */
+    char *op;       /* operator name ("EQUALS", "EXISTS", ...), or NULL */
 };
 
 struct guard_rule_result {
