@@ -39,7 +39,7 @@ static const char *const LETS = "let buckets = Resources.*[ Type == 'AWS::S3::Bu
 static void check(const char *body, const char *data, int want)
 {
     char src[2048];
-    snprintf(src, sizeof(src), "%srule x { %s }\nrule r1 { %%queues.Properties.Kms exists }\n",
+    snprintf(src, sizeof(src), "%srule x {\n  %s\n}\nrule r1 { %%queues.Properties.Kms exists }\n",
              LETS, body);
     int got = status_of(src, data, "x");
     if (got != want)
