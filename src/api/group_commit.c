@@ -2,12 +2,18 @@
  *
  * Invariants: an item is on the queue until a leader takes it; a taken item is finished (done,
  * rc and err set) before the leader releases the lock that broadcasts; at most one leader runs
- * at a time, so groups commit in queue order. */
+ * at a time, so groups commit in queue order. Every group runs on one dedicated writer
+ * connection (only the current leader touches it): its page cache stays warm, where each
+ * thread's own connection would find its cache invalidated by the other threads' commits. */
 #include "api/group_commit.h"
 #include "store/store.h"
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
 
 #define GROUP_MAX 256 /* items per transaction */
 
@@ -23,6 +29,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct item *head, *tail;
 static bool leading;
+static struct pl_store *writer; /* opened by the first leader, used by one leader at a time */
+static char *writer_spec;
 
 /* Takes up to GROUP_MAX items off the queue (mu held). */
 static struct item *take_group(void)
@@ -59,6 +67,26 @@ static void run_group(struct pl_store *st, struct item *group)
             }
 }
 
+/* The writer connection for c's store (reopened if the app's store changed, as in tests that
+ * run several servers in one process); falls back to c's own connection if it cannot open.
+ * Called by the leader only. */
+static struct pl_store *writer_for(struct pl_op_ctx *c)
+{
+    const char *spec = c->req->app->store_spec;
+    if (writer && strcmp(writer_spec, spec) != 0) {
+        pl_store_close(writer);
+        free(writer_spec);
+        writer = NULL;
+    }
+    if (!writer) {
+        struct pl_err err = {0};
+        if (pl_store_open(spec, 0, &writer, &err) < 0)
+            return c->st;
+        writer_spec = pl_xstrdup(spec);
+    }
+    return writer;
+}
+
 int pl_group_commit(struct pl_op_ctx *c, pl_group_fn fn)
 {
     struct item me = {.c = c, .fn = fn};
@@ -76,7 +104,7 @@ int pl_group_commit(struct pl_op_ctx *c, pl_group_fn fn)
         leading = true;
         struct item *group = take_group();
         pthread_mutex_unlock(&mu);
-        run_group(c->st, group);
+        run_group(writer_for(c), group);
         pthread_mutex_lock(&mu);
         for (struct item *i = group, *n; i; i = n) {
             n = i->next;

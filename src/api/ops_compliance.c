@@ -75,7 +75,7 @@ static int get_limit(struct pl_op_ctx *c, int *limit)
 static bool rule_exists(struct pl_op_ctx *c, const char *name, int *found)
 {
     struct pl_obj o;
-    *found = pl_store_obj_get(c->st, c->account, c->region, "ConfigRule", name, c->a, &o, c->err);
+    *found = pl_store_obj_get(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, c->a, &o, c->err);
     return *found >= 0;
 }
 
@@ -103,7 +103,7 @@ static int describe_by_rule(struct pl_op_ctx *c)
         size_t ni;
         if (tok && pl_ops__token_parse(c, 'C', tok, &after, 1) < 0)
             return -1;
-        if (pl_store_obj_list(c->st, c->account, c->region, "ConfigRule", after, RULES_PAGE + 1,
+        if (pl_store_obj_list(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, after, RULES_PAGE + 1,
                               c->a, &items, &ni, c->err) < 0)
             return -1;
         nn = ni > RULES_PAGE ? RULES_PAGE : ni;
@@ -295,7 +295,7 @@ static int summary_by_rule(struct pl_op_ctx *c)
     struct pl_obj *items;
     size_t n;
     int64_t ok = 0, nc = 0;
-    if (!ev || pl_store_obj_list(c->st, c->account, c->region, "ConfigRule", NULL, 0, c->a, &items,
+    if (!ev || pl_store_obj_list(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, NULL, 0, c->a, &items,
                                  &n, c->err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {

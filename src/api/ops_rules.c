@@ -139,7 +139,7 @@ static int select_rules(struct pl_op_ctx *c, int page, char tag, struct pl_json 
         return -1;
     struct pl_obj *items;
     size_t ni;
-    if (pl_store_obj_list(c->st, c->account, c->region, "ConfigRule", after, page + 1, c->a, &items,
+    if (pl_store_obj_list(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, after, page + 1, c->a, &items,
                           &ni, c->err) < 0)
         return -1;
     *rules = pl_arena_alloc(c->a, (ni + 1) * sizeof **rules);

@@ -15,7 +15,7 @@ static const struct {
     const char *prefix, *kind, *member;
 } arn_kinds[] = {
     {"configuration-recorder/", PL_KIND_RECORDER, "arn"},
-    {"config-rule/", "ConfigRule", "ConfigRuleArn"},
+    {"config-rule/", PL_KIND_CONFIG_RULE, "ConfigRuleArn"},
     {"config-aggregator/", "ConfigurationAggregator", "ConfigurationAggregatorArn"},
     {"aggregation-authorization/", "AggregationAuthorization", "AggregationAuthorizationArn"},
     {"conformance-pack/", "ConformancePack", "ConformancePackArn"},

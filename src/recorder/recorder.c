@@ -43,6 +43,12 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
     memset(st, 0, sizeof *st);
     struct pl_obj *objs;
     size_t n;
+    int64_t channels = 0, rules = 0;
+    if (pl_store_obj_count(s, account, region, PL_KIND_CHANNEL, &channels, err) < 0 ||
+        pl_store_obj_count(s, account, region, PL_KIND_CONFIG_RULE, &rules, err) < 0)
+        return -1;
+    st->has_channel = channels > 0;
+    st->has_rules = rules > 0;
     if (pl_store_obj_list(s, account, region, PL_KIND_RECORDER, NULL, 1, a, &objs, &n, err) < 0)
         return -1;
     if (n == 0)
@@ -64,10 +70,6 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
     if (!st->use_only)
         st->use_only = st->all_supported ? "ALL_SUPPORTED_RESOURCE_TYPES"
                                          : "INCLUSION_BY_RESOURCE_TYPES";
-    int64_t channels = 0;
-    if (pl_store_obj_count(s, account, region, PL_KIND_CHANNEL, &channels, err) < 0)
-        return -1;
-    st->has_channel = channels > 0;
     struct pl_obj so;
     int rc = pl_store_obj_get(s, account, region, PL_KIND_RECORDER_STATUS, objs[0].name, a, &so,
                               err);
@@ -376,8 +378,8 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     pl_buf_puts(&b->payload, ",\"resourceId\":");
     pl_json_write_str(&b->payload, ci->resource_id, strlen(ci->resource_id));
     pl_buf_putc(&b->payload, '}');
-    if (pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED, b->payload.data,
-                            b->payload.len, NULL, err) < 0)
+    if (st->has_rules && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED,
+                                             b->payload.data, b->payload.len, NULL, err) < 0)
         return -2;
     if (st->has_channel && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_DELIVERY_CI,
                                                b->payload.data, b->payload.len, NULL, err) < 0)

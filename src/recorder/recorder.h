@@ -11,9 +11,12 @@
  * recorder then applies the partition's recorder (running? recording group?), dedupes by the
  * SHA-256 of the canonical recorded fields against the latest version, assigns the status,
  * capture time and configurationStateId, computes the diff in AWS's configurationItemDiff
- * shape, and writes the CI, the resources row and an outbox row ("ci_recorded", for the rules
- * engine) in ONE store transaction, plus a "delivery_ci" row (same payload, for notifications)
- * when the partition has a delivery channel.
+ * shape, and writes the CI and the resources row in ONE store transaction, with the outbox rows
+ * of the work it causes: "ci_recorded" for the rules engine when the partition has config rules
+ * (a rule added later evaluates every current resource itself) and "delivery_ci" (same payload)
+ * for notifications when it has a delivery channel. The partition state is read inside the
+ * write transaction, so a rule or channel committed concurrently is seen by one side or the
+ * other.
  *
  * Internal body (struct pl_ci_row.body): canonical JSON (sorted keys, compact) of
  *   {"accountId","arn","availabilityZone","awsRegion","configuration":<value|null>,
@@ -180,6 +183,7 @@ int pl_rec_batch_add_prepared(struct pl_rec_batch *b, struct pl_rec_prep *p,
 struct pl_rec_state {
     bool exists, running;
     bool has_channel; /* the partition has a delivery channel (notifications are wanted) */
+    bool has_rules;   /* the partition has config rules (change evaluations are wanted) */
     bool all_supported, include_global;
     const char *use_only; /* ALL_SUPPORTED_RESOURCE_TYPES | INCLUSION_BY_RESOURCE_TYPES |
                              EXCLUSION_BY_RESOURCE_TYPES */

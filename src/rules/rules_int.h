@@ -15,7 +15,6 @@
 #include "store/evals.h"
 #include "store/store.h"
 
-#define PL_KIND_CONFIG_RULE "ConfigRule"
 
 enum pl_rule_owner { PL_OWNER_AWS, PL_OWNER_LAMBDA, PL_OWNER_POLICY };
 

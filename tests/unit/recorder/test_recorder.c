@@ -53,6 +53,16 @@ static int64_t pending(struct pl_store *s)
     return n;
 }
 
+/* Puts a config rule object in the default partition: with rules, every recorded CI queues a
+ * "ci_recorded" row for the rules engine (without rules nothing consumes one). */
+static void with_rule(struct pl_store *s)
+{
+    struct pl_err err = {0};
+    T_EQ(pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_CONFIG_RULE, "r", "{}", 2,
+                          &err),
+         0);
+}
+
 #define CI1 "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-1\",\"awsRegion\":\"us-east-1\"," \
             "\"accountId\":\"123456789012\",\"configuration\":{\"cidrBlock\":\"10.0.0.0/16\"," \
             "\"state\":{\"name\":\"available\",\"code\":16},\"tags\":[]},\"tags\":{\"a\":\"1\"}}"
@@ -73,6 +83,7 @@ static int64_t pending(struct pl_store *s)
 static void test_versions_and_dedupe(void)
 {
     struct pl_store *s = fresh();
+    with_rule(s);
     struct pl_rec_result r;
     pl_clock_set(1700000000000);
     T_EQ(observe(s, PL_REC_MODE_ALL, CI1, &r), 0);
@@ -294,6 +305,7 @@ static void test_put_resource_config(void)
 static void test_batch_and_outbox_atomicity(void)
 {
     struct pl_store *s = fresh();
+    with_rule(s);
     struct pl_err err = {0};
     struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL};
     struct pl_rec_batch *b = pl_rec_batch_begin(s, &o, &err);
@@ -344,6 +356,31 @@ static void test_batch_and_outbox_atomicity(void)
     pl_store_close(s);
 }
 
+/* Outbox rows are queued only for consumers the partition has: rules ("ci_recorded") and a
+ * delivery channel ("delivery_ci"). */
+static void test_outbox_only_for_consumers(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_err err = {0};
+    struct pl_rec_result r;
+    int64_t n = -1;
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1, &r), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_EQ(pending(s), 0);
+    T_EQ(pl_store_outbox_pending(s, NULL, &n, &err), 0);
+    T_EQ(n, 0);
+    T_EQ(pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_CHANNEL, "default",
+                          "{\"name\":\"default\"}", 18, &err),
+         0);
+    with_rule(s);
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1_DELETED, &r), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    T_EQ(pending(s), 1);
+    T_EQ(pl_store_outbox_pending(s, PL_OUTBOX_DELIVERY_CI, &n, &err), 0);
+    T_EQ(n, 1);
+    pl_store_close(s);
+}
+
 static void test_retention(void)
 {
     struct pl_store *s = fresh();
@@ -379,6 +416,7 @@ int main(void)
     T_RUN(test_recording_group);
     T_RUN(test_put_resource_config);
     T_RUN(test_batch_and_outbox_atomicity);
+    T_RUN(test_outbox_only_for_consumers);
     T_RUN(test_retention);
     pl_arena_fini(&A);
     return T_EXIT();
