@@ -196,7 +196,8 @@ static int cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int setup_channel(struct pl_store *s, struct receiver *r, struct pl_err *e)
+static int setup_channel(struct pl_store *s, struct pl_delivery *d, struct receiver *r,
+                         struct pl_err *e)
 {
     const char *ch = "{\"name\":\"default\",\"s3BucketName\":\"bench-bucket\",\"snsTopicARN\":\""
                      TOPIC "\"}";
@@ -205,7 +206,11 @@ static int setup_channel(struct pl_store *s, struct receiver *r, struct pl_err *
     if (pl_store_obj_put(s, ACCT, REG, PL_KIND_CHANNEL, "default", ch, strlen(ch), e) != 0 ||
         pl_webhooks_add(s, TOPIC, url, "secret", e) != 0)
         return -1;
-    return 0;
+    struct pl_arena a;
+    pl_arena_init(&a);
+    int rc = pl_delivery_channel_put(d, ACCT, REG, pl_json_parse(&a, ch, strlen(ch), e), e);
+    pl_arena_fini(&a);
+    return rc;
 }
 
 static int cmd_notify(const char *dir, size_t m, int rate, int seconds)
@@ -215,20 +220,22 @@ static int cmd_notify(const char *dir, size_t m, int rate, int seconds)
     struct lags l = {0};
     struct receiver r = {.secret = "secret", .on_body = on_body, .ctx = &l};
     pl_arena_init(&l.a);
+    struct pl_delivery_options o = {.data_dir = dir, .no_thread = 1};
+    struct pl_delivery *d = NULL;
     if (receiver_start(&r) != 0 || pl_store_open(dir, 0, &s, &e) != 0 ||
-        setup_channel(s, &r, &e) != 0)
+        !(d = pl_delivery_start(s, &o, &e)) || setup_channel(s, d, &r, &e) != 0)
         return die("setup", &e);
     /* throughput: a backlog of m notifications drained by ticks */
     if (populate(s, 0, m, 600, &e) != 0)
         return die("populate", &e);
-    struct pl_delivery_options o = {.data_dir = dir, .no_thread = 1};
-    struct pl_delivery *d = pl_delivery_start(s, &o, &e);
-    if (!d)
-        return die("start", &e);
     int64_t t0 = pl_mono_ns();
-    while (receiver_count(&r) < m)
-        if (pl_delivery_tick(d, &e) < 0)
+    while (receiver_count(&r) < m) {
+        int n = pl_delivery_tick(d, &e);
+        if (n < 0)
             return die("tick", &e);
+        if (n == 0 && pl_mono_ns() - t0 > 600 * 1000000000LL)
+            return fprintf(stderr, "stalled at %zu of %zu\n", receiver_count(&r), m), 1;
+    }
     double el = secs(pl_mono_ns() - t0);
     printf("notify throughput: %zu messages in %.1f s = %.0f messages/s (bad signatures %d)\n",
            m, el, m / el, r.bad_signatures);

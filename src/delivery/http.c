@@ -1,6 +1,7 @@
 /* http.c — one outgoing HTTP request with libcurl, optionally SigV4-signed (core/sigv4.h) for
  * S3 and SNS. Bodies are in memory (callers bound their size: S3 uploads go in parts); the
- * response body is capped at 1 MB. No redirects are followed and no proxy is used
+ * response body is capped at 1 MB. Each thread reuses one libcurl handle, so requests to the
+ * same host share a kept-alive connection. No redirects are followed and no proxy is used
  * implicitly beyond libcurl's environment handling. Secrets are never logged.
  */
 #include <curl/curl.h>
@@ -17,10 +18,31 @@
 #define RESP_MAX (1 << 20)
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static pthread_key_t curl_key; /* one easy handle per thread: keeps connections alive */
+
+static void curl_free_handle(void *h)
+{
+    curl_easy_cleanup(h);
+}
 
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_key_create(&curl_key, curl_free_handle);
+}
+
+/* The calling thread's handle, reset to defaults (its connection cache survives the reset). */
+static CURL *thread_handle(void)
+{
+    CURL *c = pthread_getspecific(curl_key);
+    if (c) {
+        curl_easy_reset(c);
+        return c;
+    }
+    c = curl_easy_init();
+    if (c)
+        pthread_setspecific(curl_key, c);
+    return c;
 }
 
 int pl_http_uri_encode(struct pl_buf *b, const char *s, int keep_slash)
@@ -151,7 +173,7 @@ int pl_http_do(const struct pl_http_req *rq, struct pl_http_resp *resp, struct p
     resp->status = 0;
     resp->etag[0] = 0;
     pl_buf_init(&resp->body, RESP_MAX);
-    CURL *c = curl_easy_init();
+    CURL *c = thread_handle();
     if (!c)
         return pl_fail(err, PL_E_INTERNAL, "curl_easy_init failed");
     int has_ctype = 0;
@@ -190,6 +212,5 @@ int pl_http_do(const struct pl_http_req *rq, struct pl_http_resp *resp, struct p
     rc = 0;
 out:
     curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
     return rc;
 }

@@ -53,11 +53,31 @@ static int read_request(int c, char **body, size_t *blen, char sig[128])
     return 0;
 }
 
-static void serve_conn(struct receiver *r, int c)
+/* Waits until c is readable; 0 when it is, -1 when the receiver stops. */
+static int wait_readable(struct receiver *r, int c)
 {
+    while (!r->stop) {
+        struct pollfd p = {c, POLLIN, 0};
+        if (poll(&p, 1, 100) > 0)
+            return 0;
+    }
+    return -1;
+}
+
+struct conn {
+    struct receiver *r;
+    int fd;
+};
+
+static void *serve_conn(void *arg)
+{
+    struct conn *cn = arg;
+    struct receiver *r = cn->r;
+    int c = cn->fd;
     char *body, sig[128];
     size_t blen;
-    while (read_request(c, &body, &blen, sig) == 0) {
+    free(cn);
+    while (wait_readable(r, c) == 0 && read_request(c, &body, &blen, sig) == 0) {
         pthread_mutex_lock(&r->mu);
         r->requests++;
         int fail = r->fail_always || r->fail > 0;
@@ -87,6 +107,10 @@ static void serve_conn(struct receiver *r, int c)
             break;
     }
     close(c);
+    pthread_mutex_lock(&r->mu);
+    r->active--;
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
 }
 
 static void *accept_loop(void *arg)
@@ -97,8 +121,23 @@ static void *accept_loop(void *arg)
         if (poll(&p, 1, 100) <= 0)
             continue;
         int c = accept(r->fd, NULL, NULL);
-        if (c >= 0)
-            serve_conn(r, c);
+        if (c < 0)
+            continue;
+        struct conn *cn = malloc(sizeof *cn);
+        pthread_t th;
+        *cn = (struct conn){r, c};
+        pthread_mutex_lock(&r->mu);
+        r->active++;
+        pthread_mutex_unlock(&r->mu);
+        if (pthread_create(&th, NULL, serve_conn, cn) == 0) {
+            pthread_detach(th);
+        } else {
+            close(c);
+            free(cn);
+            pthread_mutex_lock(&r->mu);
+            r->active--;
+            pthread_mutex_unlock(&r->mu);
+        }
     }
     return NULL;
 }
@@ -122,6 +161,14 @@ void receiver_stop(struct receiver *r)
 {
     r->stop = 1;
     pthread_join(r->th, NULL);
+    for (;;) { /* connection threads notice stop within 100 ms */
+        pthread_mutex_lock(&r->mu);
+        int active = r->active;
+        pthread_mutex_unlock(&r->mu);
+        if (!active)
+            break;
+        usleep(10000);
+    }
     close(r->fd);
     for (size_t i = 0; r->bodies && i < r->count; i++)
         free(r->bodies[i]);

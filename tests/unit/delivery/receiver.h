@@ -1,5 +1,5 @@
-/* receiver.h — a tiny HTTP receiver for webhook tests and benchmarks: one thread, one
- * connection at a time, records each POST body, verifies X-Plumb-Signature when a secret is
+/* receiver.h — a tiny HTTP receiver for webhook tests and benchmarks: a thread per (kept-alive)
+ * connection; records each POST body, verifies X-Plumb-Signature when a secret is
  * set, and answers 500 while `fail` > 0 (decremented per request) or `fail_always` is set. */
 #ifndef PL_TEST_RECEIVER_H
 #define PL_TEST_RECEIVER_H
@@ -21,7 +21,8 @@ struct receiver {
     void (*on_body)(void *ctx, const char *body, size_t n); /* optional, on each 200 */
     void *ctx;
     /* private */
-    int fd, stop;
+    int fd, active;
+    volatile int stop;
     pthread_t th;
     pthread_mutex_t mu;
 };
