@@ -43,12 +43,19 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
     memset(st, 0, sizeof *st);
     struct pl_obj *objs;
     size_t n;
-    int64_t channels = 0, rules = 0;
-    if (pl_store_obj_count(s, account, region, PL_KIND_CHANNEL, &channels, err) < 0 ||
-        pl_store_obj_count(s, account, region, PL_KIND_CONFIG_RULE, &rules, err) < 0)
+    int64_t rules = 0;
+    if (pl_store_obj_count(s, account, region, PL_KIND_CONFIG_RULE, &rules, err) < 0)
         return -1;
-    st->has_channel = channels > 0;
     st->has_rules = rules > 0;
+    /* notifications go to the channel's SNS topic: without one nobody reads delivery_ci rows */
+    if (pl_store_obj_list(s, account, region, PL_KIND_CHANNEL, NULL, 1, a, &objs, &n, err) < 0)
+        return -1;
+    if (n == 1) {
+        struct pl_err perr = {0};
+        struct pl_json *ch = pl_json_parse(a, objs[0].json, objs[0].len, &perr);
+        const char *topic = pl_json_get_str(ch, "snsTopicARN");
+        st->has_topic = topic && *topic;
+    }
     if (pl_store_obj_list(s, account, region, PL_KIND_RECORDER, NULL, 1, a, &objs, &n, err) < 0)
         return -1;
     if (n == 0)
@@ -381,7 +388,7 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     if (st->has_rules && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED,
                                              b->payload.data, b->payload.len, NULL, err) < 0)
         return -2;
-    if (st->has_channel && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_DELIVERY_CI,
+    if (st->has_topic && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_DELIVERY_CI,
                                                b->payload.data, b->payload.len, NULL, err) < 0)
         return -2;
     b->recorded++;

@@ -14,7 +14,7 @@
  * shape, and writes the CI and the resources row in ONE store transaction, with the outbox rows
  * of the work it causes: "ci_recorded" for the rules engine when the partition has config rules
  * (a rule added later evaluates every current resource itself) and "delivery_ci" (same payload)
- * for notifications when it has a delivery channel. The partition state is read inside the
+ * for notifications when its delivery channel has an SNS topic. The partition state is read inside the
  * write transaction, so a rule or channel committed concurrently is seen by one side or the
  * other.
  *
@@ -182,7 +182,7 @@ int pl_rec_batch_add_prepared(struct pl_rec_batch *b, struct pl_rec_prep *p,
 /* The recorder state of a partition as the recorder sees it (for the API layer too). */
 struct pl_rec_state {
     bool exists, running;
-    bool has_channel; /* the partition has a delivery channel (notifications are wanted) */
+    bool has_topic;   /* its delivery channel has an snsTopicARN (notifications are wanted) */
     bool has_rules;   /* the partition has config rules (change evaluations are wanted) */
     bool all_supported, include_global;
     const char *use_only; /* ALL_SUPPORTED_RESOURCE_TYPES | INCLUSION_BY_RESOURCE_TYPES |

@@ -357,7 +357,7 @@ static void test_batch_and_outbox_atomicity(void)
 }
 
 /* Outbox rows are queued only for consumers the partition has: rules ("ci_recorded") and a
- * delivery channel ("delivery_ci"). */
+ * delivery channel with an SNS topic ("delivery_ci"). */
 static void test_outbox_only_for_consumers(void)
 {
     struct pl_store *s = fresh();
@@ -369,8 +369,10 @@ static void test_outbox_only_for_consumers(void)
     T_EQ(pending(s), 0);
     T_EQ(pl_store_outbox_pending(s, NULL, &n, &err), 0);
     T_EQ(n, 0);
-    T_EQ(pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_CHANNEL, "default",
-                          "{\"name\":\"default\"}", 18, &err),
+    const char *ch = "{\"name\":\"default\",\"snsTopicARN\":\"arn:aws:sns:us-east-1:"
+                     "123456789012:config\"}";
+    T_EQ(pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_CHANNEL, "default", ch,
+                          strlen(ch), &err),
          0);
     with_rule(s);
     T_EQ(observe(s, PL_REC_MODE_ALL, CI1_DELETED, &r), 0);
