@@ -22,11 +22,11 @@ struct item {
     pl_group_fn fn;
     int rc;
     bool done;
+    pthread_cond_t cv; /* signalled when done, or when this item should lead */
     struct item *next;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct item *head, *tail;
 static bool leading;
 static struct pl_store *writer; /* opened by the first leader, used by one leader at a time */
@@ -90,6 +90,7 @@ static struct pl_store *writer_for(struct pl_op_ctx *c)
 int pl_group_commit(struct pl_op_ctx *c, pl_group_fn fn)
 {
     struct item me = {.c = c, .fn = fn};
+    pthread_cond_init(&me.cv, NULL);
     pthread_mutex_lock(&mu);
     if (tail)
         tail->next = &me;
@@ -97,8 +98,8 @@ int pl_group_commit(struct pl_op_ctx *c, pl_group_fn fn)
         head = &me;
     tail = &me;
     while (!me.done) {
-        if (leading || !head) {
-            pthread_cond_wait(&cv, &mu);
+        if (leading) { /* wait to be done, or to be woken as the next leader */
+            pthread_cond_wait(&me.cv, &mu);
             continue;
         }
         leading = true;
@@ -106,13 +107,18 @@ int pl_group_commit(struct pl_op_ctx *c, pl_group_fn fn)
         pthread_mutex_unlock(&mu);
         run_group(writer_for(c), group);
         pthread_mutex_lock(&mu);
+        /* wake exactly the finished items (not a herd), then the next leader if any */
         for (struct item *i = group, *n; i; i = n) {
             n = i->next;
             i->done = true;
+            if (i != &me)
+                pthread_cond_signal(&i->cv);
         }
         leading = false;
-        pthread_cond_broadcast(&cv);
+        if (head)
+            pthread_cond_signal(&head->cv);
     }
     pthread_mutex_unlock(&mu);
+    pthread_cond_destroy(&me.cv);
     return me.rc;
 }
