@@ -196,7 +196,7 @@ void pl_api_recorded(struct pl_op_ctx *c)
 {
     /* The rules engine is not woken here: it polls every 10 ms, which batches the evaluations
      * of concurrent writes (waking it per request cost ~10% of PutResourceConfig throughput). */
-    if (c->req->app->delivery)
+    if (c->notify && c->req->app->delivery)
         pl_delivery_kick(c->req->app->delivery);
 }
 

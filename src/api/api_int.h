@@ -18,6 +18,7 @@ struct pl_op_ctx {
     struct pl_arena *a;
     struct pl_store *st;
     struct pl_err *err;
+    bool notify; /* set by a write that queued a notification: wake delivery after commit */
 };
 
 typedef int (*pl_op_fn)(struct pl_op_ctx *c);
@@ -61,8 +62,9 @@ int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out);
 int pl_describe_named(struct pl_op_ctx *c, const char *kind, const char *names_key,
                       const char *out_key, enum pl_errcode nosuch, const char *what);
 
-/* After a commit that recorded CIs: wake the delivery worker so it picks the new outbox rows
- * up now instead of at its next poll (the rules engine polls often enough by itself). */
+/* After a commit that recorded CIs: if one of them queued a notification (c->notify), wake the
+ * delivery worker so it sends it now instead of at its next poll (the rules engine polls often
+ * enough by itself). */
 void pl_api_recorded(struct pl_op_ctx *c);
 
 /* "arn:aws:config:REGION:ACCOUNT:<suffix>" in the caller's arena. */

@@ -40,6 +40,7 @@ static int record_items(struct pl_op_ctx *c)
             continue;
         }
         counts[res.outcome == PL_REC_RECORDED ? 0 : res.outcome == PL_REC_UNCHANGED ? 1 : 2]++;
+        c->notify |= res.notify;
     }
     if (pl_rec_batch_commit(b, c->err) < 0)
         return -1;
@@ -65,6 +66,7 @@ static int advance_clock(struct pl_op_ctx *c)
     pl_clock_advance(ms);
     if (c->req->app->rules)
         pl_rules_kick(c->req->app->rules);
+    c->notify = true; /* due snapshots and history deliveries */
     pl_api_recorded(c);
     pl_json_set(c->a, c->out, "Now", pl_json_new_epoch_ms(c->a, pl_now_ms()));
     return 0;

@@ -157,15 +157,19 @@ static int counts(struct pl_op_ctx *c)
 static int put_one(struct pl_op_ctx *c, struct pl_store *st)
 {
     struct pl_rec_result res;
-    return pl_recorder_put_resource_config(st, c->account, c->region, c->in, &res, c->err);
+    int rc = pl_recorder_put_resource_config(st, c->account, c->region, c->in, &res, c->err);
+    c->notify = rc == 0 && res.notify;
+    return rc;
 }
 
 static int delete_one(struct pl_op_ctx *c, struct pl_store *st)
 {
     struct pl_rec_result res;
-    return pl_recorder_delete_resource(st, c->account, c->region,
-                                       pl_in_str(c->in, "ResourceType"),
-                                       pl_in_str(c->in, "ResourceId"), &res, c->err);
+    int rc = pl_recorder_delete_resource(st, c->account, c->region,
+                                         pl_in_str(c->in, "ResourceType"),
+                                         pl_in_str(c->in, "ResourceId"), &res, c->err);
+    c->notify = rc == 0 && res.notify;
+    return rc;
 }
 
 static int put_resource_config(struct pl_op_ctx *c)

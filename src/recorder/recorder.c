@@ -391,6 +391,7 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     if (st->has_topic && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_DELIVERY_CI,
                                                b->payload.data, b->payload.len, NULL, err) < 0)
         return -2;
+    res->notify = st->has_topic;
     b->recorded++;
     res->outcome = PL_REC_RECORDED;
     res->status = status;

@@ -122,6 +122,7 @@ struct pl_rec_result {
     int64_t seq;         /* row of the new CI (RECORDED), or of the latest (UNCHANGED) */
     int64_t state_id, capture_ms;
     char account[13], region[32]; /* the partition the CI went to */
+    bool notify; /* a notification was queued for delivery (RECORDED with an SNS topic) */
 };
 
 /* Records one observation (any dialect, a parsed JSON tree) in its own transaction (or in
