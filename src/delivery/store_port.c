@@ -5,8 +5,10 @@
  * non-deleted resources page by page (pl_store_resources_list), and for each the latest CI
  * (pl_store_ci_get of latest_seq). Arenas are reset per page and per CI: memory stays flat.
  * History: the CI rows appended after a seq cursor, read by seq (config_items.seq is the
- * append order and is dense: SQLite reuses max+1; only retention pruning makes holes, which
- * are skipped up to GAP_PROBE rows). A store function "CIs after seq N" would make this one
+ * append order and is dense: SQLite reuses max+1; retention pruning makes holes, skipped up to
+ * GAP_PROBE rows). A hole may also be a transaction still committing: it is skipped only once
+ * a later row is visible and the hole is still empty when probed again (one writer commits
+ * seqs in order). A store function "CIs after seq N" would make this one
  * query; see docs/delivery.md (known gaps).
  */
 #include <stdlib.h>
@@ -105,6 +107,14 @@ out:
     return rc;
 }
 
+static int has_row(struct pl_store *s, int64_t seq, struct pl_arena *a, struct pl_err *err)
+{
+    struct pl_ci_row row;
+    int r = pl_store_ci_get(s, seq, a, &row, err);
+    pl_arena_reset(a);
+    return r;
+}
+
 static int store_each_since(void *ctx, const char *acct, const char *region, int64_t after,
                             int64_t *last, pl_dci_cb cb, void *cbctx, struct pl_err *err)
 {
@@ -113,13 +123,31 @@ static int store_each_since(void *ctx, const char *acct, const char *region, int
     int rc = -1, misses = 0;
     pl_arena_init(&a);
     *last = after;
+    int64_t first_miss = -1, confirmed = after;
     for (int64_t seq = after + 1; misses < GAP_PROBE; seq++) {
+        if (first_miss >= 0) { /* a hole is final only once a later row is visible */
+            int r = has_row(s, seq, &a, err);
+            if (r < 0)
+                goto out;
+            if (r == 0) {
+                misses++;
+                continue;
+            }
+            confirmed = seq;
+            seq = first_miss - 1;
+            first_miss = -1;
+            misses = 0;
+            continue;
+        }
         int r = emit_seq(s, seq, acct, region, &a, cb, cbctx, err);
         pl_arena_reset(&a);
         if (r < 0)
             goto out;
         if (r == 0) {
-            misses++;
+            if (seq > confirmed) {
+                misses++;
+                first_miss = seq;
+            }
             continue;
         }
         misses = 0;

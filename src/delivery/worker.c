@@ -581,16 +581,29 @@ static int stream_tick(struct pl_delivery *d, const struct chan *c, struct dstat
     int sent = 0, misses = 0, failed = 0;
     struct pl_err err = {0};
     pl_arena_init(&a);
+    /* A hole may be a transaction still committing: only once a later row is visible is an
+     * absent row final (SQLite commits seqs in order), so the hole is then probed again. */
+    int64_t first_miss = -1, confirmed = st->stream_seq;
     for (int64_t seq = st->stream_seq + 1; sent < d->batch && misses < GAP_PROBE; seq++) {
         struct pl_ci_row row;
         struct pl_dmsg m;
         struct pl_json *diff, *ci;
         pl_arena_reset(&a);
         int r = pl_store_ci_get(d->ws, seq, &a, &row, &err);
-        if (r <= 0) {
-            if (r < 0)
-                break;
-            misses++;
+        if (r < 0)
+            break;
+        if (r == 0) {
+            if (seq > confirmed) {
+                misses++;
+                first_miss = first_miss < 0 ? seq : first_miss;
+            }
+            continue;
+        }
+        if (first_miss >= 0) { /* re-probe the hole before going past it */
+            confirmed = seq;
+            seq = first_miss - 1;
+            first_miss = -1;
+            misses = 0;
             continue;
         }
         misses = 0;
