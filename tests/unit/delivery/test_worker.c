@@ -114,6 +114,30 @@ static void test_notifications_in_order(void)
           "SUCCESS");
 }
 
+static void test_oversized(void)
+{
+    size_t before = receiver_count(&R);
+    char *big = malloc(300 * 1024 + 16);
+    memset(big, 'x', 300 * 1024);
+    big[300 * 1024] = 0;
+    record("AWS::EC2::Instance", "i-big", pl_arena_printf(&A, "{\"userData\":\"%s\"}", big));
+    free(big);
+    tick();
+    T_REQUIRE(receiver_count(&R) == before + 1);
+    struct pl_err e = {0};
+    struct pl_json *env = pl_json_parse(&A, R.bodies[before], strlen(R.bodies[before]), &e);
+    const char *text = pl_json_get_str(env, "Message");
+    T_REQUIRE(text && strchr(text, '{'));
+    T_OK(strlen(R.bodies[before]) < 256 * 1024);
+    struct pl_json *m = pl_json_parse(&A, strchr(text, '{'), strlen(strchr(text, '{')), &e);
+    T_STR(pl_json_get_str(m, "messageType"), "OversizedConfigurationItemChangeNotification");
+    T_STR(pl_json_path(m, "configurationItemSummary.resourceId")->str, "i-big");
+    const char *loc = pl_json_path(m, "s3DeliverySummary.s3BucketLocation")->str;
+    T_OK(strstr(loc, "/OversizedChangeNotification/AWS::EC2::Instance/i-big/") != NULL);
+    struct stat st;
+    T_EQ(stat(pl_arena_printf(&A, "%s/buckets/%s", dir, loc), &st), 0);
+}
+
 static void test_fail_and_recover(void)
 {
     size_t before = receiver_count(&R);
@@ -232,6 +256,7 @@ int main(void)
     T_RUN(test_setup);
     if (D) {
         T_RUN(test_notifications_in_order);
+        T_RUN(test_oversized);
         T_RUN(test_fail_and_recover);
         T_RUN(test_periodic);
         T_RUN(test_snapshot_now);
