@@ -138,6 +138,39 @@ static void test_oversized(void)
     T_EQ(stat(pl_arena_printf(&A, "%s/buckets/%s", dir, loc), &st), 0);
 }
 
+/* The rules engine's rows: delivery.compliance (payload as compliance.c writes it) and
+ * delivery.rules_started. */
+static void test_rules_rows(void)
+{
+    size_t before = receiver_count(&R);
+    struct pl_err e = {0};
+    const char *comp =
+        "{\"awsAccountId\":\"" ACCT "\",\"configRuleName\":\"r1\",\"configRuleARN\":"
+        "\"arn:aws:config:us-east-1:" ACCT ":config-rule/config-rule-1\",\"resourceType\":"
+        "\"AWS::EC2::Instance\",\"resourceId\":\"i-1\",\"awsRegion\":\"" REG "\","
+        "\"newEvaluationResult\":{\"complianceType\":\"NON_COMPLIANT\"},"
+        "\"oldEvaluationResult\":null,\"notificationCreationTime\":\"x\",\"recordVersion\":"
+        "\"1.0\"}";
+    const char *started = "{\"awsAccountId\":\"" ACCT "\",\"awsRegion\":\"" REG "\","
+                          "\"configRuleNames\":[\"r1\"]}";
+    T_EQ(pl_store_outbox_add(S, ACCT, REG, "delivery.compliance", comp, strlen(comp), NULL, &e),
+         0);
+    T_EQ(pl_store_outbox_add(S, ACCT, REG, "delivery.rules_started", started, strlen(started),
+                             NULL, &e),
+         0);
+    tick();
+    T_REQUIRE(receiver_count(&R) == before + 2);
+    struct pl_json *a = message(before), *b = message(before + 1);
+    T_STR(pl_json_get_str(a, "messageType"), "ComplianceChangeNotification");
+    T_STR(pl_json_get_str(a, "configRuleName"), "r1");
+    T_STR(pl_json_path(a, "newEvaluationResult.complianceType")->str, "NON_COMPLIANT");
+    T_STR(pl_json_get_str(b, "messageType"), "ConfigRulesEvaluationStarted");
+    struct pl_json *env = pl_json_parse(&A, R.bodies[before], strlen(R.bodies[before]), &e);
+    T_STR(pl_json_get_str(env, "Subject"),
+          "[AWS Config:us-east-1] AWS::EC2::Instance i-1 is NON_COMPLIANT with r1 in Account "
+          "123456789012");
+}
+
 static void test_fail_and_recover(void)
 {
     size_t before = receiver_count(&R);
@@ -257,6 +290,7 @@ int main(void)
     if (D) {
         T_RUN(test_notifications_in_order);
         T_RUN(test_oversized);
+        T_RUN(test_rules_rows);
         T_RUN(test_fail_and_recover);
         T_RUN(test_periodic);
         T_RUN(test_snapshot_now);
