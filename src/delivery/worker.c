@@ -454,6 +454,18 @@ static void queue_msg(struct pl_delivery *d, struct pl_arena *a, const struct ch
 
 /* ---- snapshots and history ---- */
 
+/* Shows a delivery in progress as PENDING (a large snapshot takes minutes). */
+static void mark_pending(struct pl_delivery *d, const struct chan *c, struct dstate *st,
+                         struct dinfo *info, int64_t now)
+{
+    struct pl_err ignored = {0};
+    if (strcmp(info->status, "PENDING") != 0)
+        info->change = now;
+    pl_strlcpy(info->status, "PENDING", sizeof info->status);
+    info->attempt = now;
+    state_save(d->ws, c->acct, c->region, c->name, st, &ignored);
+}
+
 static int run_snapshot(struct pl_delivery *d, const struct chan *c, const char *sid,
                         struct dstate *st)
 {
@@ -467,6 +479,7 @@ static int run_snapshot(struct pl_delivery *d, const struct chan *c, const char 
     pl_dsource_store(&src, d->ws);
     pl_dmsg_snapshot(&a, "Started", c->acct, c->region, sid, NULL, NULL, NULL, now, &m);
     queue_msg(d, &a, c, &m);
+    mark_pending(d, c, st, &st->snap, now);
     int rc = pl_deliver_snapshot(d->target, &src, c->bucket, c->prefix, c->acct, c->region, sid,
                                  now, &res, &err);
     now = pl_now_ms();
@@ -509,6 +522,7 @@ static int run_history(struct pl_delivery *d, const struct chan *c, struct dstat
     pl_arena_init(&a);
     pl_dsource_store(&src, d->ws);
     struct hist_note note = {d, c, &a};
+    mark_pending(d, c, st, &st->hist, pl_now_ms());
     int rc = pl_deliver_history(d->target, &src, c->bucket, c->prefix, c->acct, c->region,
                                 st->hist_seq, &last, pl_now_ms(), on_history_file, &note, &res,
                                 &err);
