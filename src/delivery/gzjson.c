@@ -72,7 +72,8 @@ static int put(struct pl_gzjson *w, const char *p, size_t n, struct pl_err *err)
     if (n && gzwrite(w->gz, p, (unsigned)n) != (int)n) {
         int zerr;
         const char *m = gzerror(w->gz, &zerr);
-        return pl_fail(err, PL_E_IO, "write %s: %s", w->path, zerr == Z_ERRNO ? strerror(errno) : m);
+        return pl_fail(err, PL_E_IO, "write %s: %s", w->path,
+                       zerr == Z_ERRNO ? strerror(errno) : m);
     }
     return 0;
 }

@@ -69,7 +69,8 @@ int pl_dcheck_bucket_name(const char *b, struct pl_err *err)
 {
     size_t n = b ? strlen(b) : 0;
     if (n == 0)
-        return pl_fail(err, PL_E_NO_SUCH_BUCKET, "Cannot find a S3 bucket with an empty bucket name.");
+        return pl_fail(err, PL_E_NO_SUCH_BUCKET,
+                       "Cannot find a S3 bucket with an empty bucket name.");
     int ok = n >= 3 && n <= 63, digits_dots = 1;
     for (size_t i = 0; ok && i < n; i++) {
         char c = b[i];

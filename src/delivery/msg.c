@@ -257,7 +257,8 @@ int pl_dmsg_rules_started(struct pl_arena *a, const char *acct, const char *regi
     m->body = pl_json_new_obj(a);
     pl_json_set_str(a, m->body, "awsAccountId", acct);
     pl_json_set_str(a, m->body, "awsRegion", region);
-    pl_json_set(a, m->body, "configRuleNames", names ? pl_json_clone(a, names) : pl_json_new_arr(a));
+    pl_json_set(a, m->body, "configRuleNames",
+                names ? pl_json_clone(a, names) : pl_json_new_arr(a));
     finish(a, m, "ConfigRulesEvaluationStarted", "1.0", now);
     m->subject = pl_dmsg_subject_cut(
         a, pl_arena_printf(a, "[AWS Config:%s] Config Rules Evaluation Started for Account %s",

@@ -919,12 +919,12 @@ int pl_delivery_check_channel(struct pl_delivery *d, const char *account, const 
     if (d->target->ops->bucket_check(d->target, bucket, err) != 0)
         return -1;
     struct pl_err e = {0};
-    if (pl_dtarget_writability(d->target, bucket, pl_json_get_str(ch, "s3KeyPrefix"), account,
-                               &e) != 0)
+    const char *prefix = pl_json_get_str(ch, "s3KeyPrefix");
+    if (pl_dtarget_writability(d->target, bucket, prefix, account, &e) != 0)
         return pl_fail(err, PL_E_INSUFFICIENT_DELIVERY_POLICY,
                        "Insufficient delivery policy to s3 bucket: %s, unable to write to "
                        "bucket, provided s3 key prefix is '%s'.",
-                       bucket, pl_json_get_str(ch, "s3KeyPrefix") ? pl_json_get_str(ch, "s3KeyPrefix") : "null");
+                       bucket, prefix ? prefix : "null");
     return 0;
 }
 

@@ -135,8 +135,8 @@ class DeliveryLocalTest(unittest.TestCase):
         env = self.rx.messages[0]
         self.assertEqual(env["Type"], "Notification")
         self.assertEqual(env["TopicArn"], TOPIC)
-        self.assertEqual(env["Subject"],
-                         "[AWS Config:us-east-1] %s thing-1 Created in Account %s" % (TYPE, ACCOUNT))
+        self.assertEqual(env["Subject"], "[AWS Config:us-east-1] %s thing-1 Created in Account %s"
+                         % (TYPE, ACCOUNT))
         self.assertEqual(self.rx.bad, 0)
 
     def test_3_snapshot_and_status(self):

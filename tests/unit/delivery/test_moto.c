@@ -84,7 +84,8 @@ static int start_moto(void)
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
         return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)strtol(port, NULL, 10)),
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)strtol(port, NULL, 10)),
                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     for (int i = 0; i < 300; i++) { /* up to 30 s */
         int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -1,8 +1,9 @@
 /* test_worker.c — the delivery worker end to end on a real store and recorder, with the clock
- * moved by the test: CI notifications to a signed webhook in order, a receiver that fails and
+ * moved by the test: CI notifications to a signed webhook in order (the CI stream follows
+ * config_items from the cursor set at PutDeliveryChannel; "ci_recorded" rows are the rules
+ * engine's), oversized notifications, the rules engine's rows, a receiver that fails and
  * recovers (backoff schedule, topic blocked meanwhile, stream status), periodic snapshot and
- * history deliveries with their lifecycle messages (the CI stream follows config_items from
- * the cursor set at PutDeliveryChannel; "ci_recorded" rows are the rules engine's), DeliverConfigSnapshot, a failing bucket
+ * history deliveries with their lifecycle messages, DeliverConfigSnapshot, a failing bucket
  * retried and visible in DescribeDeliveryChannelStatus. */
 #include <stdlib.h>
 #include <sys/stat.h>
