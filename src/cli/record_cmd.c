@@ -35,7 +35,7 @@
 
 #define DEFAULT_BATCH 5000
 #define MAX_REPORTED_ERRORS 20
-#define RING 256
+#define RING 2048
 
 
 enum slot_kind { SLOT_CI, SLOT_ERROR, SLOT_FILE_END, SLOT_DONE };
