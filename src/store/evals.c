@@ -187,37 +187,15 @@ static void bind_key(sqlite3_stmt *q, const char *account, const char *region, c
 int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
 {
     *out = NULL;
-    if (!spec || !*spec)
-        return pl_fail(err, PL_E_VALIDATION, "evals: empty data directory");
     struct pl_evals *e = pl_xcalloc(1, sizeof *e);
     char path[4200];
-    struct stat sb;
     pl_strlcpy(e->spec, spec, sizeof e->spec);
-    if (stat(spec, &sb) == 0 && S_ISREG(sb.st_mode)) {
-        pl_strlcpy(path, spec, sizeof path);
-    } else {
-        if (mkdir(spec, 0700) < 0 && errno != EEXIST) {
-            free(e);
-            return pl_fail(err, PL_E_IO, "evals: cannot create %s: %s", spec, strerror(errno));
-        }
-        snprintf(path, sizeof path, "%s/plumb.db", spec);
-    }
-    if (sqlite3_open_v2(path, &e->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        pl_fail(err, PL_E_IO, "evals: cannot open %s: %s", path,
-                e->db ? sqlite3_errmsg(e->db) : "out of memory");
-        sqlite3_close(e->db);
+    if (pl_sql_open(spec, false, 32768, "evals", &e->db, path, sizeof path, err) < 0) {
         free(e);
         return -1;
     }
-    sqlite3_busy_handler(e->db, pl_sql_busy, NULL);
     char *msg = NULL;
-    if (sqlite3_exec(e->db,
-                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                     "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY",
-                     NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(e->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(e->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         pl_fail(err, PL_E_INTERNAL, "evals: schema: %s", msg ? msg : "failed");
         sqlite3_free(msg);
         pl_evals_close(e);

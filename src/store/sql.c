@@ -1,6 +1,11 @@
 /* sql.c — SQLite helpers shared by the store's connections. See sql.h. */
 #include "store/sql.h"
 #include "core/log.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include <string.h>
 #include <time.h>
@@ -79,4 +84,44 @@ int pl_sql_busy(void *unused, int n)
     struct timespec d = {0, n < 20 ? 20000 : 100000};
     nanosleep(&d, NULL);
     return 1;
+}
+
+int pl_sql_open(const char *spec, bool readonly, int cache_kib, const char *module,
+                sqlite3 **db, char *path, size_t cap, struct pl_err *err)
+{
+    struct stat sb;
+    char pragmas[160];
+    *db = NULL;
+    if (!spec || !*spec)
+        return pl_fail(err, PL_E_VALIDATION, "%s: empty data directory", module);
+    if (stat(spec, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        pl_strlcpy(path, spec, cap); /* a database file given directly */
+    } else {
+        if (!readonly && mkdir(spec, 0700) < 0 && errno != EEXIST)
+            return pl_fail(err, PL_E_IO, "%s: cannot create %s: %s", module, spec,
+                           strerror(errno));
+        snprintf(path, cap, "%s/plumb.db", spec);
+    }
+    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
+        pl_fail(err, PL_E_IO, "%s: cannot open %s: %s", module, path,
+                *db ? sqlite3_errmsg(*db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_handler(*db, pl_sql_busy, NULL);
+    snprintf(pragmas, sizeof pragmas,
+             "%sPRAGMA synchronous=NORMAL; PRAGMA cache_size=-%d; PRAGMA temp_store=MEMORY",
+             readonly ? "" : "PRAGMA journal_mode=WAL; ", cache_kib);
+    char *msg = NULL;
+    if (sqlite3_exec(*db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        pl_fail(err, PL_E_INTERNAL, "%s: %s", module, msg ? msg : "settings failed");
+        sqlite3_free(msg);
+        goto fail;
+    }
+    return 0;
+fail:
+    sqlite3_close(*db);
+    *db = NULL;
+    return -1;
 }

@@ -5,6 +5,7 @@
 #define PL_STORE_SQL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/arena.h"
@@ -30,6 +31,13 @@ const char *pl_sql_col_dup(struct pl_arena *a, sqlite3_stmt *q, int i);
 /* Makes room for one more element in an arena array of n elements of size sz (capacity *cap,
  * doubled as needed). Returns the (possibly moved) array. */
 void *pl_sql_grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t sz);
+
+/* Opens the database of a store spec: a data directory (created unless readonly; the file is
+ * DIR/plumb.db) or a database file given directly. Writes the file's path into path (cap
+ * bytes), sets the polling busy handler, WAL (unless readonly), synchronous=NORMAL and a page
+ * cache of cache_kib. On failure *db is NULL and err says why (module prefixes the message). */
+int pl_sql_open(const char *spec, bool readonly, int cache_kib, const char *module,
+                sqlite3 **db, char *path, size_t cap, struct pl_err *err);
 
 /* Busy handler for sqlite3_busy_handler: polls every 20-100 us (SQLite's own sleeps whole
  * milliseconds) and gives up after about 10 s. */

@@ -304,41 +304,16 @@ fail:
 int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err)
 {
     *out = NULL;
-    if (!spec || !*spec)
-        return pl_fail(err, PL_E_VALIDATION, "store: empty data directory");
-    if (pl_starts_with(spec, "postgres://") || pl_starts_with(spec, "postgresql://"))
+    if (spec && (pl_starts_with(spec, "postgres://") || pl_starts_with(spec, "postgresql://")))
         return pl_fail(err, PL_E_VALIDATION, "store: the PostgreSQL backend is not built yet");
     struct pl_store *s = pl_xcalloc(1, sizeof *s);
-    struct stat stbuf;
-    if (stat(spec, &stbuf) == 0 && S_ISREG(stbuf.st_mode)) {
-        pl_strlcpy(s->path, spec, sizeof s->path); /* a database file given directly */
-    } else {
-        if (!(flags & PL_STORE_READONLY) && mkdir(spec, 0700) < 0 && errno != EEXIST) {
-            pl_fail(err, PL_E_IO, "store: cannot create %s: %s", spec, strerror(errno));
-            free(s);
-            return -1;
-        }
-        snprintf(s->path, sizeof s->path, "%s/plumb.db", spec);
-    }
-    int oflags = (flags & PL_STORE_READONLY) ? SQLITE_OPEN_READONLY
-                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    oflags |= SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(s->path, &s->db, oflags, NULL) != SQLITE_OK) {
-        pl_fail(err, PL_E_IO, "store: cannot open %s: %s", s->path,
-                s->db ? sqlite3_errmsg(s->db) : "out of memory");
-        sqlite3_close(s->db);
+    if (pl_sql_open(spec, flags & PL_STORE_READONLY, 65536, "store", &s->db, s->path,
+                    sizeof s->path, err) < 0) {
         free(s);
         return -1;
     }
-    sqlite3_busy_handler(s->db, pl_sql_busy, NULL);
     s->wl = write_lock_for(s->path);
-    if (!(flags & PL_STORE_READONLY)) {
-        if (exec(s, "PRAGMA journal_mode=WAL", err) < 0)
-            goto fail;
-    }
-    if (exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; "
-                "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
-             err) < 0)
+    if (exec(s, "PRAGMA foreign_keys=OFF", err) < 0)
         goto fail;
     if (!(flags & PL_STORE_READONLY) && migrate(s, err) < 0)
         goto fail;
