@@ -2,9 +2,7 @@
  * (commands.h). Human output by default, --json where a command offers it, exit codes:
  * 0 ok, 1 failure while working, 2 usage error (guard keeps cfn-guard's codes). */
 #include "cli/commands.h"
-#ifdef PL_HAVE_CLI_GUARD
 #include "cli/guard_cmd.h"
-#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -19,23 +17,13 @@ static const struct {
     const char *help;
 } commands[] = {
     {"serve", pl_cli_serve, "run the AWS Config API server"},
-#ifdef PL_HAVE_CLI_DATA
     {"record", pl_cli_record, "import configuration items (files or stdin)"},
     {"history", pl_cli_history, "show a resource's configuration timeline"},
     {"diff", pl_cli_diff, "show what changed between two versions of a resource"},
-#endif
-#ifdef PL_HAVE_CLI_AUTH
     {"credentials", pl_cli_credentials, "manage access keys (add, list, revoke)"},
-#endif
-#ifdef PL_HAVE_CLI_DELIVERY
     {"webhook", pl_cli_webhook, "map SNS topic ARNs to webhook URLs (add, list, remove)"},
-#endif
-#ifdef PL_HAVE_CLI_FUNCTIONS
     {"function", pl_cli_function, "register Lambda-style rule functions (add, list, remove)"},
-#endif
-#ifdef PL_HAVE_CLI_GUARD
     {"guard", pl_cli_guard, "Guard policies: validate and test, like cfn-guard"},
-#endif
 };
 
 static int usage(FILE *f)
