@@ -36,7 +36,7 @@
 #include "store/store.h"
 
 #define HISTORY_MS      (6 * 3600 * 1000LL)
-#define LEASE_MS        (60 * 1000LL)
+#define LEASE_MS        (10 * 1000LL) /* rows claimed by a process that died come back after this */
 #define BACKOFF_BASE_MS 1000LL
 #define BACKOFF_MAX_MS  (300 * 1000LL)
 #define KIND_SNAPSHOT   "delivery_snapshot"
