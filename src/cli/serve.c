@@ -46,7 +46,7 @@ static int serve_usage(void)
 
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return -1;
@@ -72,7 +72,6 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             o->fake_clock = v;
         else
             return fprintf(stderr, "plumb serve: unknown option %s\n", a), -1;
-        i++;
     }
     if (strcmp(o->auth, "sigv4") != 0 && strcmp(o->auth, "open") != 0)
         return fprintf(stderr, "plumb serve: --auth must be sigv4 or open\n"), -1;

@@ -195,8 +195,8 @@ static void test_parsed_values(void)
 static const char *const store_text[] = {
     "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-1\",\"configuration\":{}}",
     "{\"resourceType\":\"AWS::EC2::VPC\",\"resourceId\":\"vpc-2\",\"configuration\":{}}",
-    "{\"resourceType\":\"AWS::EC2::FlowLog\",\"resourceId\":\"fl-1\","
-    "\"configuration\":{\"resourceId\":\"vpc-2\",\"trafficType\":\"ALL\"}}",
+    ("{\"resourceType\":\"AWS::EC2::FlowLog\",\"resourceId\":\"fl-1\","
+     "\"configuration\":{\"resourceId\":\"vpc-2\",\"trafficType\":\"ALL\"}}"),
 };
 static const struct pl_json *store[PL_ARRAY_LEN(store_text)];
 
