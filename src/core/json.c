@@ -167,11 +167,21 @@ static int unescape_one(struct jp *j, const char **pp, char *o)
 }
 
 /* Parses the string whose opening quote is at j->p. */
+/* Bytes the string scanner must look at: '"', '\\', control characters and non-ASCII (UTF-8
+ * checks). Everything else is copied as is. */
+static const unsigned char str_special[256] = {
+    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+};
+
 static int parse_string(struct jp *j, const char **out, size_t *outlen)
 {
     const char *p = ++j->p, *start = p;
     int escaped = 0;
-    while (p < j->end && *p != '"') {
+    for (;;) {
+        while (p < j->end && !str_special[(unsigned char)*p])
+            p++;
+        if (p >= j->end || *p == '"')
+            break;
         unsigned char c = (unsigned char)*p;
         if (c == '\\') {
             escaped = 1;
