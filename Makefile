@@ -6,7 +6,7 @@ ARGS   ?=
 JOBS   ?= $(shell nproc)
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test test-unit test-asan fuzz bench clean
+.PHONY: all deps build run test test-deps test-unit test-asan fuzz bench clean
 
 all: build
 
@@ -22,7 +22,10 @@ run: build
 
 # Every test: unit, data, fuzz-corpus replays and API tests on the normal build, then the whole
 # suite again under ASan+UBSan.
-test: build test-unit test-asan
+test: build test-deps test-unit test-asan
+
+test-deps:
+	@tools/install-deps --test
 
 test-unit:
 	ctest --test-dir build -j$(JOBS) --output-on-failure --timeout 900
