@@ -499,10 +499,14 @@ bool pl_json_equal(const struct pl_json *a, const struct pl_json *b)
         return true;
     }
     case PL_JOBJ:
-        if (a->len != b->len)
-            return false;
+        /* maps with last-wins duplicates: every effective member of each side must be in the
+         * other with an equal value */
         for (const struct pl_json *x = a->child; x; x = x->next)
-            if (!pl_json_equal(x, get_n(b, x->key, x->klen)))
+            if (get_n(a, x->key, x->klen) == x &&
+                !pl_json_equal(x, get_n(b, x->key, x->klen)))
+                return false;
+        for (const struct pl_json *y = b->child; y; y = y->next)
+            if (get_n(b, y->key, y->klen) == y && !get_n(a, y->key, y->klen))
                 return false;
         return true;
     }
