@@ -21,6 +21,7 @@ struct jp {
     const char *src, *p, *end;
     struct pl_err *err;
     int depth;
+    char *insitu; /* pl_json_parse_insitu: the writable source; strings are made in place */
 };
 
 static int jp_fail(struct jp *j, const char *at, const char *what)
@@ -200,13 +201,25 @@ static int parse_string(struct jp *j, const char **out, size_t *outlen)
     if (p >= j->end)
         return jp_fail(j, start - 1, "unterminated string");
     size_t raw = (size_t)(p - start);
-    if (!escaped) {
+    char *o;
+    if (j->insitu) { /* the closing quote becomes the NUL; unescaping only shrinks */
+        o = j->insitu + (start - j->src);
+        if (!escaped) {
+            o[raw] = '\0';
+            *out = o;
+            *outlen = raw;
+            j->p = p + 1;
+            return 0;
+        }
+    } else if (!escaped) {
         *out = pl_arena_strndup(j->a, start, raw);
         *outlen = raw;
         j->p = p + 1;
         return 0;
+    } else {
+        o = pl_arena_alloc(j->a, raw + 1);
     }
-    char *o = pl_arena_alloc(j->a, raw + 1), *w = o;
+    char *w = o;
     const char *s = start;
     while (s < p) {
         if (*s == '\\') {
@@ -365,16 +378,31 @@ static struct pl_json *parse_value(struct jp *j)
     }
 }
 
+static struct pl_json *parse_doc(struct jp *jp);
+
 struct pl_json *pl_json_parse(struct pl_arena *a, const char *src, size_t len,
                               struct pl_err *err)
 {
     struct jp j = {.a = a, .src = src, .p = src, .end = src + len, .err = err};
-    struct pl_json *root = parse_value(&j);
+    return parse_doc(&j);
+}
+
+struct pl_json *pl_json_parse_insitu(struct pl_arena *a, char *buf, size_t len,
+                                     struct pl_err *err)
+{
+    struct jp j = {.a = a, .src = buf, .p = buf, .end = buf + len, .err = err, .insitu = buf};
+    return parse_doc(&j);
+}
+
+/* One JSON value, surrounded by nothing but whitespace. */
+static struct pl_json *parse_doc(struct jp *j)
+{
+    struct pl_json *root = parse_value(j);
     if (!root)
         return NULL;
-    skip_ws(&j);
-    if (j.p != j.end)
-        return jp_fail(&j, j.p, "trailing characters after JSON value"), NULL;
+    skip_ws(j);
+    if (j->p != j->end)
+        return jp_fail(j, j->p, "trailing characters after JSON value"), NULL;
     return root;
 }
 

@@ -46,6 +46,12 @@ struct pl_json {
 struct pl_json *pl_json_parse(struct pl_arena *a, const char *src, size_t len,
                               struct pl_err *err);
 
+/* The same, but strings are made in place in buf (closing quotes become NULs, escapes are
+ * decoded in place), which saves a copy of every string: buf is changed and must live as long
+ * as the document. For documents plumb parses once and owns, such as stored CI bodies. */
+struct pl_json *pl_json_parse_insitu(struct pl_arena *a, char *buf, size_t len,
+                                     struct pl_err *err);
+
 /* ---- reading ---- */
 
 /* Member of an object by key (the last one when duplicated); NULL if o is not an object. */

@@ -33,7 +33,9 @@ static bool is_null(const struct pl_json *v)
 static struct pl_json *parse_body(struct pl_arena *a, const struct pl_ci_row *row,
                                   struct pl_err *err)
 {
-    struct pl_json *b = pl_json_parse(a, row->body, row->body_len, err);
+    /* a private copy parsed in place: the row's body stays intact for other renderings */
+    char *copy = pl_arena_strndup(a, row->body, row->body_len);
+    struct pl_json *b = pl_json_parse_insitu(a, copy, row->body_len, err);
     if (!b || b->type != PL_JOBJ) {
         pl_fail(err, PL_E_INTERNAL, "stored CI %" PRId64 " is not a JSON object", row->seq);
         return NULL;

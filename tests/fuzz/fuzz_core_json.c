@@ -11,6 +11,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pl_err err = {0};
     pl_arena_init(&a);
     struct pl_json *j = pl_json_parse(&a, (const char *)data, size, &err);
+    /* parsing in place gives the same document (or the same refusal) */
+    char *copy = pl_arena_strndup(&a, (const char *)data, size);
+    struct pl_err err2 = {0};
+    struct pl_json *k2 = pl_json_parse_insitu(&a, copy, size, &err2);
+    if (!j != !k2 || (j && !pl_json_equal(j, k2)))
+        abort();
     if (j) {
         struct pl_buf b;
         pl_buf_init(&b, PL_BUF_NOLIMIT);

@@ -82,6 +82,20 @@ static void test_build_equal(void)
     T_OK(!pl_json_equal(ja, jb));
 }
 
+static void test_insitu(void)
+{
+    struct pl_err err = {0};
+    char buf[] = "{\"a\":\"x\\\"y\\u00e9\",\"b\":[\"p\",1.5],\"k\\n\":{}}";
+    struct pl_json *j = pl_json_parse_insitu(&A, buf, strlen(buf), &err);
+    T_REQUIRE(j);
+    T_STR(pl_json_get_str(j, "a"), "x\"y\xc3\xa9");
+    T_STR(pl_json_str(pl_json_at(pl_json_get(j, "b"), 0)), "p");
+    T_OK(pl_json_get(j, "k\n") != NULL);
+    T_STR(pl_json_dump(&A, j, 0), "{\"a\":\"x\\\"y\xc3\xa9\",\"b\":[\"p\",1.5],\"k\\n\":{}}");
+    char bad[] = "{\"a\": }";
+    T_OK(pl_json_parse_insitu(&A, bad, strlen(bad), &err) == NULL);
+}
+
 static void test_buf_cap(void)
 {
     struct pl_buf b;
@@ -99,6 +113,7 @@ int main(void)
     T_RUN(test_errors);
     T_RUN(test_access);
     T_RUN(test_build_equal);
+    T_RUN(test_insitu);
     T_RUN(test_buf_cap);
     pl_arena_fini(&A);
     return T_EXIT();
