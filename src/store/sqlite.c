@@ -204,6 +204,20 @@ static sqlite3_stmt *stmt(struct pl_store *s, int i, struct pl_err *err)
     return pl_sql_prepared(s->db, &s->st[i], sql_text[i], "store", err);
 }
 
+/* Statement i with the usual key (account, region, kind/type, name/id) bound to ?1..?4. */
+static sqlite3_stmt *keyed(struct pl_store *s, int i, const char *k1, const char *k2,
+                           const char *k3, const char *k4, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, i, err);
+    if (q) {
+        pl_sql_bind_text(q, 1, k1);
+        pl_sql_bind_text(q, 2, k2);
+        pl_sql_bind_text(q, 3, k3);
+        pl_sql_bind_text(q, 4, k4);
+    }
+    return q;
+}
+
 static int step_done(struct pl_store *s, sqlite3_stmt *q, struct pl_err *err, const char *what)
 {
     return pl_sql_step_done(s->db, q, "store", err, what);
@@ -438,13 +452,9 @@ int pl_store_obj_put(struct pl_store *s, const char *account, const char *region
                      const char *kind, const char *name, const char *json, size_t len,
                      struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OBJ_PUT, err);
+    sqlite3_stmt *q = keyed(s, ST_OBJ_PUT, account, region, kind, name, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, kind);
-    pl_sql_bind_text(q, 4, name);
     sqlite3_bind_text(q, 5, json, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, pl_now_ms());
     return step_done(s, q, err, "obj_put");
@@ -454,13 +464,9 @@ int pl_store_obj_get(struct pl_store *s, const char *account, const char *region
                      const char *kind, const char *name, struct pl_arena *a,
                      struct pl_obj *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OBJ_GET, err);
+    sqlite3_stmt *q = keyed(s, ST_OBJ_GET, account, region, kind, name, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, kind);
-    pl_sql_bind_text(q, 4, name);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_DONE) {
         sqlite3_reset(q);
@@ -486,13 +492,9 @@ int pl_store_obj_get(struct pl_store *s, const char *account, const char *region
 int pl_store_obj_delete(struct pl_store *s, const char *account, const char *region,
                         const char *kind, const char *name, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OBJ_DEL, err);
+    sqlite3_stmt *q = keyed(s, ST_OBJ_DEL, account, region, kind, name, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, kind);
-    pl_sql_bind_text(q, 4, name);
     if (step_done(s, q, err, "obj_delete") < 0)
         return -1;
     return sqlite3_changes(s->db) > 0 ? 1 : 0;
@@ -504,13 +506,10 @@ int pl_store_obj_list(struct pl_store *s, const char *account, const char *regio
 {
     *items = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(s, account ? ST_OBJ_LIST : ST_OBJ_LIST_ALL, err);
+    sqlite3_stmt *q = keyed(s, account ? ST_OBJ_LIST : ST_OBJ_LIST_ALL, account, region, kind,
+                            after ? after : "", err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, kind);
-    pl_sql_bind_text(q, 4, after ? after : "");
     sqlite3_bind_int64(q, 5, limit > 0 ? limit : -1);
     size_t cap = 0;
     int rc;
@@ -703,13 +702,9 @@ int pl_store_resource_get(struct pl_store *s, const char *account, const char *r
                           const char *type, const char *id, struct pl_arena *a,
                           struct pl_resource *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_RES_GET, err);
+    sqlite3_stmt *q = keyed(s, ST_RES_GET, account, region, type, id, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, type);
-    pl_sql_bind_text(q, 4, id);
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
         read_res(a, q, out);
@@ -754,13 +749,9 @@ int pl_store_ci_latest(struct pl_store *s, const char *account, const char *regi
                        const char *type, const char *id, struct pl_arena *a,
                        struct pl_ci_row *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_CI_LATEST, err);
+    sqlite3_stmt *q = keyed(s, ST_CI_LATEST, account, region, type, id, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, type);
-    pl_sql_bind_text(q, 4, id);
     return ci_one(s, q, a, out, err);
 }
 
@@ -822,13 +813,10 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
         cseq = INT64_MAX;
     }
     int limit = hq->limit > 0 ? hq->limit : 10;
-    sqlite3_stmt *q = stmt(s, ST_RES_ID, err);
+    sqlite3_stmt *q =
+        keyed(s, ST_RES_ID, hq->account, hq->region, hq->resource_type, hq->resource_id, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, hq->account);
-    pl_sql_bind_text(q, 2, hq->region);
-    pl_sql_bind_text(q, 3, hq->resource_type);
-    pl_sql_bind_text(q, 4, hq->resource_id);
     int rc = sqlite3_step(q);
     int64_t res = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);
@@ -867,13 +855,9 @@ int pl_store_current_cis(struct pl_store *s, const char *account, const char *re
     size_t cap = 0;
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(s, ST_CURRENT, err);
+    sqlite3_stmt *q = keyed(s, ST_CURRENT, account, region, type, after_id ? after_id : "", err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, type);
-    pl_sql_bind_text(q, 4, after_id ? after_id : "");
     sqlite3_bind_int(q, 5, limit > 0 ? limit : 500);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -905,13 +889,10 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
                 *next = cursor_make(a, 'i', (int64_t)i, 0, check);
                 break;
             }
-            sqlite3_stmt *q = stmt(s, ST_LIST_ONE, err);
+            sqlite3_stmt *q = keyed(s, ST_LIST_ONE, lq->account, lq->region,
+                                    lq->resource_type, lq->ids[i], err);
             if (!q)
                 return -1;
-            pl_sql_bind_text(q, 1, lq->account);
-            pl_sql_bind_text(q, 2, lq->region);
-            pl_sql_bind_text(q, 3, lq->resource_type);
-            pl_sql_bind_text(q, 4, lq->ids[i]);
             int rc = sqlite3_step(q);
             if (rc == SQLITE_ROW) {
                 struct pl_resource r;
@@ -950,13 +931,9 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
     }
     int which = lq->name ? (lq->include_deleted ? ST_LIST_NAME_DEL : ST_LIST_NAME)
                          : (lq->include_deleted ? ST_LIST_DEL : ST_LIST);
-    sqlite3_stmt *q = stmt(s, which, err);
+    sqlite3_stmt *q = keyed(s, which, lq->account, lq->region, lq->resource_type, after, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, lq->account);
-    pl_sql_bind_text(q, 2, lq->region);
-    pl_sql_bind_text(q, 3, lq->resource_type);
-    pl_sql_bind_text(q, 4, after);
     sqlite3_bind_int64(q, 5, (int64_t)limit + 1);
     if (lq->name)
         pl_sql_bind_text(q, 6, lq->name);

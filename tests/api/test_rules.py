@@ -16,7 +16,7 @@ import unittest
 from harness import ACCOUNT, PLUMB, ROOT, Server, ServerTest, plumb
 
 SG = "AWS::EC2::SecurityGroup"
-HANDLER = os.path.join(ROOT, "tests", "data", "functions", "required_tags.py")
+HANDLER = os.path.join(ROOT, "tests", "data", "functions", "fn_required_tags.py")
 WAIT = 60 if os.environ.get("PL_ASAN") else 20
 
 
