@@ -92,8 +92,8 @@ char *pl_time_iso8601_ms(int64_t ms, char *out)
 {
     struct pl_tm t;
     pl_time_civil(ms, &t);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.year, t.mon, t.day, t.hour, t.min,
-             t.sec, t.msec);
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.year % 10000, t.mon % 100,
+             t.day % 100, t.hour % 100, t.min % 100, t.sec % 100, t.msec % 1000);
     return out;
 }
 

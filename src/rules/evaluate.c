@@ -370,8 +370,8 @@ int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, st
 {
     struct pl_arena a;
     struct full f = {run, rules, n, NULL};
-    const char **types;
-    size_t ntypes;
+    const char **types = NULL;
+    size_t ntypes = 0;
     int rc = 0;
     bool any = false;
     pl_arena_init(&a);

@@ -335,7 +335,7 @@ static int store_evaluations(const struct pl_rules_call *c, struct pl_evals *ev,
     struct pl_rsink *s = pl_rsink_new(c->st, ev, c->account, c->region);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        enum pl_ev_comp comp;
+        enum pl_ev_comp comp = PL_EV_NOT_APPLICABLE;
         int64_t ordering;
         const struct pl_json *e = items[i];
         rc = check_evaluation(e, &comp, &ordering, err);

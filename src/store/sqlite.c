@@ -801,7 +801,7 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
     uint32_t check = qcheck(parts, 4,
                             (int64_t)((uint64_t)hq->earlier_ms ^ ((uint64_t)hq->later_ms * 31u) ^
                                       (uint64_t)hq->forward));
-    int64_t cap_ms, cseq;
+    int64_t cap_ms = 0, cseq = 0;
     if (hq->cursor) {
         if (cursor_parse(hq->cursor, 'h', check, &cap_ms, &cseq, err) < 0)
             return -1;

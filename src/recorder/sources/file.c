@@ -294,7 +294,7 @@ int pl_ci_reader_next(struct pl_ci_reader *r, const char **text, size_t *len,
                 size_t mark = r->obj.len;
                 if (!first)
                     pl_buf_putc(&r->obj, ',');
-                bool items;
+                bool items = false;
                 if (scan_key(r, &r->obj, &items, err) < 0)
                     return -1;
                 if (skip_ws(r, err) != ':' || take(r, err) < 0)

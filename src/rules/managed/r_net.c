@@ -142,7 +142,7 @@ static const struct pl_managed_pspec authorized_params[] = {
 
 struct auth_q {
     const struct pl_managed_params *p;
-    const struct world_rule *bad;
+    struct world_rule bad; /* a copy: each_world's rule is gone when it returns */
 };
 
 static bool covered(const struct pl_managed_pval *pv, const struct world_rule *w)
@@ -159,17 +159,16 @@ static int unauthorized(void *u, const struct world_rule *w)
     bool ok = w->proto == P_OTHER || (w->proto == P_TCP && covered(&q->p->v[P_AUTH_TCP], w)) ||
               (w->proto == P_UDP && covered(&q->p->v[P_AUTH_UDP], w));
     if (!ok)
-        q->bad = w;
+        q->bad = *w;
     return !ok;
 }
 
 static int authorized_ports(const struct pl_mctx *c, const struct pl_mci *v,
                             struct pl_managed_eval *out)
 {
-    struct auth_q q = {c->p, NULL};
-    struct world_rule bad;
+    struct auth_q q = {.p = c->p};
     if (each_world(v, false, unauthorized, &q)) {
-        bad = *q.bad;
+        const struct world_rule bad = q.bad;
         static const char *const names[] = {"all traffic", "TCP", "UDP", "other"};
         return pl_mres(out, PL_NON_COMPLIANT,
                        "The security group opens %s ports %lld-%lld to 0.0.0.0/0 or ::/0, "
