@@ -13,6 +13,7 @@
  *    tables (a separate connection, as the API reads). Reports p50/p99/max.
  *
  * usage: bench_rules_engine [resources=100000] [changes_per_s=1000] [seconds=10] [reruns=1]
+ * (PL_LOG=info|debug shows the engine's log)
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -386,7 +387,7 @@ int main(int argc, char **argv)
     int rate = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 1000;
     int seconds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 10;
     int reruns = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 1;
-    pl_log_set_level("warn");
+    pl_log_set_level(getenv("PL_LOG") ? getenv("PL_LOG") : "warn");
     pl_arena_init(&A);
     load_examples();
     if (!nexamples)

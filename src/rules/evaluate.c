@@ -12,6 +12,7 @@
  * and on-demand runs of periodic rules.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,23 +198,17 @@ struct full {
     bool *active; /* rules[i] takes part in the per-resource walk */
 };
 
-/* Runs every active rule on one current resource's latest CI (pl_run__each_current callback). */
-static int full_resource(void *u, const struct pl_ci_row *row, struct pl_err *err)
+/* Runs every active rule on one current resource's latest CI (its rendered form ci). */
+static int full_resource(void *u, const struct pl_ci_row *row, const struct pl_json *ci,
+                         struct pl_err *err)
 {
     struct full *f = u;
     struct pl_run *run = f->run;
     int r = 0;
-    struct pl_json *ci = NULL;
+    const struct pl_json *tags = pl_json_get(ci, "tags");
     for (size_t i = 0; i < f->n && r >= 0; i++) {
         struct pl_rule *rule = f->rules[i];
-        if (!f->active[i] || !pl_rule__type_in_scope(rule, row->resource_type))
-            continue;
-        if (!ci && !(ci = pl_ci_render_file(&run->scratch, row, err))) {
-            r = -1;
-            break;
-        }
-        if (!pl_rule__in_scope(rule, row->resource_type, row->resource_id,
-                               pl_json_get(ci, "tags")))
+        if (!f->active[i] || !pl_rule__in_scope(rule, row->resource_type, row->resource_id, tags))
             continue;
         int64_t ordering = rule->periodic && !rule->change ? run->now : row->capture_ms;
         r = run_one(run, rule, row, ci, ordering, false, err);
@@ -393,8 +388,8 @@ int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, st
     }
     if (rc == 0 && any && full_types(&f, &a, &types, &ntypes, err) < 0)
         rc = -1;
-    for (size_t t = 0; rc == 0 && any && t < ntypes; t++)
-        rc = pl_run__each_current(run, types[t], full_resource, &f, err);
+    if (rc == 0 && any && ntypes)
+        rc = pl_run__each_current_rendered(run, types, ntypes, full_resource, &f, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (f.active[i]) {
             rc = sweep(run, rules[i], err);

@@ -178,6 +178,15 @@ int pl_run__each_current(struct pl_run *run, const char *type,
                          int (*cb)(void *u, const struct pl_ci_row *row, struct pl_err *err),
                          void *u, struct pl_err *err);
 
+/* Full runs: calls cb with the latest CI of every current resource of types[0..ntypes) in the
+ * run's partition, in (type, id) order, with its notification (file) form already rendered by
+ * a reader thread on its own store connection (prefetch.c). Stops at the first non-zero return
+ * (-1 returned, err filled by cb). row and ci live until cb returns. */
+typedef int (*pl_each_rendered_fn)(void *u, const struct pl_ci_row *row, const struct pl_json *ci,
+                                   struct pl_err *err);
+int pl_run__each_current_rendered(struct pl_run *run, const char *const *types, size_t ntypes,
+                                  pl_each_rendered_fn cb, void *u, struct pl_err *err);
+
 /* The account's AWS::::Account CI and friends for managed rules (env over the store). */
 void pl_env__init(struct pl_managed_env *env, struct pl_run *run);
 

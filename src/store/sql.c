@@ -4,6 +4,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -86,9 +87,17 @@ int pl_sql_busy(void *unused, int n)
     return 1;
 }
 
+/* Before SQLite's first use: no memory statistics (they take a global mutex per malloc). */
+static void sql_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int pl_sql_open(const char *spec, bool readonly, int cache_kib, const char *module,
                 sqlite3 **db, char *path, size_t cap, struct pl_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sql_configure);
     struct stat sb;
     char pragmas[160];
     *db = NULL;

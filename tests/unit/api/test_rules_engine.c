@@ -419,6 +419,45 @@ static void test_arn_and_start(void)
     T_EQ(err.code, PL_E_NO_SUCH_CONFIG_RULE);
 }
 
+/* A full run walks every page of every type in scope (the read-ahead thread hands pages over
+ * in order; partial last pages included): 700 groups and 600 volumes, every third untagged. */
+static void test_full_run_pages(void)
+{
+    struct pl_err err = {0};
+    struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL, .account = ACCT, .region = REG};
+    struct pl_rec_batch *b = pl_rec_batch_begin(st, &o, &err);
+    T_REQUIRE(b != NULL);
+    int64_t want_bad = 0;
+    for (int i = 0; i < 1300; i++) {
+        char ci[256];
+        bool sg = i < 700;
+        snprintf(ci, sizeof ci,
+                 "{\"resourceType\":\"%s\",\"resourceId\":\"r-%04d\",\"configuration\":{},"
+                 "\"tags\":{%s}}",
+                 sg ? "AWS::EC2::SecurityGroup" : "AWS::EC2::Volume", i,
+                 i % 3 ? "\"env\":\"prod\"" : "");
+        want_bad += i % 3 == 0;
+        struct pl_rec_result res;
+        T_EQ(pl_rec_batch_add(b, J(ci), &res, &err), 0);
+    }
+    T_EQ(pl_rec_batch_commit(b, &err), 0);
+    tick();
+    T_EQ(put_rule("{\"ConfigRuleName\":\"tags\",\"Source\":{\"Owner\":\"AWS\","
+                  "\"SourceIdentifier\":\"REQUIRED_TAGS\"},\"InputParameters\":"
+                  "\"{\\\"tag1Key\\\":\\\"env\\\"}\",\"Scope\":{\"ComplianceResourceTypes\":"
+                  "[\"AWS::EC2::SecurityGroup\",\"AWS::EC2::Volume\"]}}",
+                  &err),
+         0);
+    for (int i = 0; i < 5; i++)
+        tick();
+    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    int64_t cnt[4] = {0};
+    T_REQUIRE(ev != NULL);
+    T_EQ(pl_evals_rule_counts(ev, ACCT, REG, "tags", cnt, &err), 0);
+    T_EQ(cnt[PL_EV_NON_COMPLIANT], want_bad);
+    T_EQ(cnt[PL_EV_COMPLIANT], 1300 - want_bad);
+}
+
 #define RUN(fn)                                                                                    \
     do {                                                                                           \
         setup();                                                                                   \
@@ -436,5 +475,6 @@ int main(void)
     RUN(test_guard_policy);
     RUN(test_put_errors);
     RUN(test_arn_and_start);
+    RUN(test_full_run_pages);
     return T_EXIT();
 }
