@@ -353,6 +353,7 @@ static int consume(struct rec_run *r, struct slot *sl)
         r->unchanged++;
         break;
     case PL_REC_NOT_RECORDED:
+    case PL_REC_PENDING: /* a live CI (--now) of a DAILY type: the daily flush records it */
         r->skipped++;
         break;
     case PL_REC_STALE:
