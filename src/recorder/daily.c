@@ -70,8 +70,8 @@ static void put_epoch(struct pl_buf *b, int64_t ms)
 }
 
 /* The held-CI JSON of ci (see the top of this file) into out. */
-static void held_json(const struct pl_ci *ci, const char *account, const char *region,
-                      int64_t now, struct pl_buf *out)
+static void held_json(const struct pl_ci *ci, const char *account, const char *region, int64_t now,
+                      struct pl_buf *out)
 {
     struct pl_ci c = *ci;
     struct pl_rec_enc e;
@@ -95,15 +95,15 @@ static void held_json(const struct pl_ci *ci, const char *account, const char *r
 }
 
 /* Opens the partition's period at now unless one is open. */
-static int open_schedule(struct pl_store *s, const char *account, const char *region,
-                         int64_t now, struct pl_err *err)
+static int open_schedule(struct pl_store *s, const char *account, const char *region, int64_t now,
+                         struct pl_err *err)
 {
     struct pl_arena a;
     struct pl_obj o;
     char json[64];
     pl_arena_init(&a);
-    int rc = pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, SCHEDULE_NAME, &a, &o,
-                              err);
+    int rc =
+        pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, SCHEDULE_NAME, &a, &o, err);
     pl_arena_fini(&a);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
@@ -136,8 +136,8 @@ static int worth_recording(struct pl_store *s, const char *account, const char *
                            const struct pl_ci *ci, struct pl_arena *a, struct pl_err *err)
 {
     struct pl_resource cur;
-    int found = pl_store_resource_get(s, account, region, ci->resource_type, ci->resource_id, a,
-                                      &cur, err);
+    int found =
+        pl_store_resource_get(s, account, region, ci->resource_type, ci->resource_id, a, &cur, err);
     if (found < 0)
         return -1;
     if (ci->deleted)
@@ -161,8 +161,9 @@ static int deliver_one(struct pl_rec_batch *b, struct pl_store *s, const struct 
     struct pl_err e = {0};
     struct pl_ci ci;
     struct pl_json *j = pl_json_parse(a, o->json, o->len, &e);
-    if (!j || pl_json_set(a, j, "configurationItemDeliveryTime", pl_json_new_epoch_ms(a, now)) ==
-                  NULL || pl_ci_normalize(a, j, &ci, &e) < 0) {
+    if (j)
+        pl_json_set(a, j, "configurationItemDeliveryTime", pl_json_new_epoch_ms(a, now));
+    if (!j || pl_ci_normalize(a, j, &ci, &e) < 0) {
         PL_LOG(WARN, "recorder", "daily held CI dropped account=%s region=%s err=\"%s\"",
                o->account, o->region, e.msg);
         return 0;
@@ -219,8 +220,8 @@ static int due(struct pl_store *s, const char *account, const char *region, int6
     struct pl_err perr = {0};
     int64_t first = 0;
     pl_arena_init(&a);
-    int rc = pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, SCHEDULE_NAME, &a, &o,
-                              err);
+    int rc =
+        pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, SCHEDULE_NAME, &a, &o, err);
     if (rc == 1) {
         struct pl_json *j = pl_json_parse(&a, o.json, o.len, &perr);
         /* an unreadable schedule is due: the flush replaces it */
@@ -232,11 +233,14 @@ static int due(struct pl_store *s, const char *account, const char *region, int6
 }
 
 /* Flushes one partition if it is due, in one transaction. */
-static int flush_partition(struct pl_store *s, const char *account, const char *region,
-                           int64_t now, int64_t *recorded, struct pl_err *err)
+static int flush_partition(struct pl_store *s, const char *account, const char *region, int64_t now,
+                           int64_t *recorded, struct pl_err *err)
 {
-    struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER, .account = account, .region = region,
-                            .use_source_time = true, .daily_flush = true};
+    struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER,
+                            .account = account,
+                            .region = region,
+                            .use_source_time = true,
+                            .daily_flush = true};
     int64_t n = 0;
     if (pl_store_begin(s, err) < 0)
         return -1;
@@ -251,8 +255,8 @@ static int flush_partition(struct pl_store *s, const char *account, const char *
         return -1;
     }
     rc = flush_held(b, s, account, region, now, &n, err);
-    if (rc == 0 && pl_store_obj_delete(s, account, region, PL_KIND_DAILY_SCHEDULE,
-                                       SCHEDULE_NAME, err) < 0)
+    if (rc == 0 &&
+        pl_store_obj_delete(s, account, region, PL_KIND_DAILY_SCHEDULE, SCHEDULE_NAME, err) < 0)
         rc = -1;
     if (rc < 0) {
         pl_rec_batch_abort(b);
@@ -278,8 +282,7 @@ int pl_recorder_daily_flush(struct pl_store *s, int64_t *recorded, struct pl_err
     size_t n;
     int64_t total = 0, now = pl_now_ms();
     pl_arena_init(&a);
-    int rc = pl_store_obj_list(s, NULL, NULL, PL_KIND_DAILY_SCHEDULE, NULL, 0, &a, &objs, &n,
-                               err);
+    int rc = pl_store_obj_list(s, NULL, NULL, PL_KIND_DAILY_SCHEDULE, NULL, 0, &a, &objs, &n, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = flush_partition(s, objs[i].account, objs[i].region, now, &total, err);
     if (recorded)
