@@ -486,6 +486,8 @@ static int remote_flush(struct remote *rm)
         r->unchanged += v;
     if (pl_json_i64(pl_json_get(j, "notRecorded"), &v) == 0)
         r->skipped += v;
+    if (pl_json_i64(pl_json_get(j, "pending"), &v) == 0) /* held for the daily recording */
+        r->skipped += v;
     for (const struct pl_json *f = pl_json_get(j, "failed") ? pl_json_get(j, "failed")->child
                                                             : NULL;
          f; f = f->next) {
