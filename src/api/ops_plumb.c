@@ -8,13 +8,16 @@
 #include "store/store.h"
 
 /* PlumbService.RecordConfigurationItems {"configurationItems": [CI in any dialect, ...]}
- * -> {"recorded": N, "unchanged": N, "notRecorded": N, "failed": [{"index", "message"}]}.
+ * -> {"recorded": N, "unchanged": N, "notRecorded": N, "pending": N,
+ *     "failed": [{"index", "message"}]}
+ * (pending: live CIs — without a capture time — of a recordingMode DAILY type, held for the
+ * daily delivery).
  * What `plumb record --endpoint URL` sends: AWS-typed CIs enter through the import path (the
  * partition's recorder, if any, applies), in batches committed atomically. */
 static int record_items(struct pl_op_ctx *c)
 {
     const struct pl_json *items = pl_json_get(c->in, "configurationItems");
-    int64_t counts[4] = {0};
+    int64_t counts[4] = {0}; /* recorded, unchanged, not recorded, pending */
     if (!items || items->type != PL_JARR)
         return pl_fail(c->err, PL_E_VALIDATION, "configurationItems must be a list");
     if (items->len > 1000)
@@ -39,7 +42,10 @@ static int record_items(struct pl_op_ctx *c)
             pl_json_set_str(c->a, f, "message", e.msg);
             continue;
         }
-        counts[res.outcome == PL_REC_RECORDED ? 0 : res.outcome == PL_REC_UNCHANGED ? 1 : 2]++;
+        counts[res.outcome == PL_REC_RECORDED    ? 0
+               : res.outcome == PL_REC_UNCHANGED ? 1
+               : res.outcome == PL_REC_PENDING   ? 3
+                                                 : 2]++;
         c->notify |= res.notify;
     }
     if (pl_rec_batch_commit(b, c->err) < 0)
@@ -48,13 +54,15 @@ static int record_items(struct pl_op_ctx *c)
     pl_json_set_i64(c->a, c->out, "recorded", counts[0]);
     pl_json_set_i64(c->a, c->out, "unchanged", counts[1]);
     pl_json_set_i64(c->a, c->out, "notRecorded", counts[2]);
+    pl_json_set_i64(c->a, c->out, "pending", counts[3]);
     pl_json_set(c->a, c->out, "failed", failed);
     return 0;
 }
 
 /* PlumbService.AdvanceClock {"Milliseconds": N} -> {"Now": epoch seconds}: moves plumb's clock
- * forward when the server runs with --fake-clock (tests of periodic rules and deliveries), and
- * wakes the workers. Refused on a real clock. */
+ * forward when the server runs with --fake-clock (tests of periodic rules and deliveries), runs
+ * the DAILY recording's flush when due (so its CIs exist when the call returns), and wakes the
+ * workers. Refused on a real clock. */
 static int advance_clock(struct pl_op_ctx *c)
 {
     int64_t ms;
@@ -64,6 +72,8 @@ static int advance_clock(struct pl_op_ctx *c)
     if (pl_json_i64(pl_json_get(c->in, "Milliseconds"), &ms) < 0 || ms < 0)
         return pl_fail(c->err, PL_E_VALIDATION, "Milliseconds must be a non-negative integer");
     pl_clock_advance(ms);
+    if (pl_recorder_daily_flush(c->st, NULL, c->err) < 0)
+        return -1;
     if (c->req->app->rules)
         pl_rules_kick(c->req->app->rules);
     c->notify = true; /* due snapshots and history deliveries */

@@ -353,6 +353,7 @@ static int consume(struct rec_run *r, struct slot *sl)
         r->unchanged++;
         break;
     case PL_REC_NOT_RECORDED:
+    case PL_REC_PENDING: /* a live CI (--now) of a DAILY type: the daily flush records it */
         r->skipped++;
         break;
     case PL_REC_STALE:
@@ -484,6 +485,8 @@ static int remote_flush(struct remote *rm)
     if (pl_json_i64(pl_json_get(j, "unchanged"), &v) == 0)
         r->unchanged += v;
     if (pl_json_i64(pl_json_get(j, "notRecorded"), &v) == 0)
+        r->skipped += v;
+    if (pl_json_i64(pl_json_get(j, "pending"), &v) == 0) /* held for the daily recording */
         r->skipped += v;
     for (const struct pl_json *f = pl_json_get(j, "failed") ? pl_json_get(j, "failed")->child
                                                             : NULL;

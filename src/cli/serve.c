@@ -1,6 +1,7 @@
 /* serve.c — `plumb serve`: opens the store of a data directory, starts the delivery worker, the
  * rules engine and the HTTP server, prints how to point the aws CLI at it, and runs until
- * SIGINT/SIGTERM. The main thread does housekeeping (retention) once a minute of clock time.
+ * SIGINT/SIGTERM. The main thread does housekeeping (retention, the DAILY recording's flush)
+ * once a minute of clock time.
  *
  * Shutdown order is the reverse of start-up: HTTP first (no new work), then the workers, then
  * the store, so every acknowledged request is committed before the process exits. */
@@ -108,7 +109,9 @@ static void collect_store_metrics(void *ctx)
     pthread_mutex_unlock(&ss->lock);
 }
 
-static void housekeeping(struct shared_store *ss, int64_t *next_ms)
+/* Once a minute of clock time: retention, then the DAILY recording's flush (whose CIs reach the
+ * rules engine through the outbox it polls, and delivery, which is woken). */
+static void housekeeping(struct shared_store *ss, struct pl_delivery *delivery, int64_t *next_ms)
 {
     struct pl_store *st = ss->st;
     struct pl_err err = {0};
@@ -118,11 +121,17 @@ static void housekeeping(struct shared_store *ss, int64_t *next_ms)
     *next_ms = pl_now_ms() + 60 * 1000;
     pthread_mutex_lock(&ss->lock);
     int rc = pl_recorder_enforce_retention(st, &deleted, &err);
-    pthread_mutex_unlock(&ss->lock);
     if (rc < 0)
         PL_LOG(WARN, "serve", "retention failed err=\"%s\"", err.msg);
     else if (deleted)
         PL_LOG(INFO, "serve", "retention pruned=%lld", (long long)deleted);
+    struct pl_err ferr = {0};
+    int64_t daily = 0;
+    if (pl_recorder_daily_flush(st, &daily, &ferr) < 0)
+        PL_LOG(WARN, "serve", "daily recording failed err=\"%s\"", ferr.msg);
+    pthread_mutex_unlock(&ss->lock);
+    if (daily > 0 && delivery)
+        pl_delivery_kick(delivery);
 }
 
 /* Starts the rules engine once the server listens, so Lambda-style functions can call back
@@ -218,7 +227,7 @@ int pl_cli_serve(int argc, char **argv)
             PL_LOG(INFO, "serve", "signal=%d stopping", sig);
             break;
         }
-        housekeeping(&ss, &next_housekeeping);
+        housekeeping(&ss, app.delivery, &next_housekeeping);
     }
     pl_metrics_on_render_remove(collect_store_metrics, &ss);
     rc = 0;

@@ -280,6 +280,8 @@ int pl_ci_normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *
     struct pl_err ignore = {0};
     if (time_field(in, "resourceCreationTime", &ci->creation_ms, &ignore) < 0)
         ci->creation_ms = -1;
+    if (time_field(in, "configurationItemDeliveryTime", &ci->delivery_ms, &ignore) < 0)
+        ci->delivery_ms = -1;
     ci->state_id = state_field(in);
     ci->deleted = ci->status && (strcmp(ci->status, PL_CI_DELETED) == 0 ||
                                  strcmp(ci->status, PL_CI_DELETED_NOT_RECORDED) == 0);
@@ -393,6 +395,10 @@ int pl_rec__body(const struct pl_ci *ci, const char *account, const char *region
     put_str_or_null(out, region);
     pl_buf_puts(out, ",\"configuration\":");
     put_piece(out, scratch, &pc[0]);
+    if (ci->delivery_ms > 0) {
+        pl_buf_puts(out, ",\"configurationItemDeliveryTime\":");
+        put_time_or_null(out, ci->delivery_ms);
+    }
     if (ci->recording_frequency) {
         pl_buf_puts(out, ",\"recordingFrequency\":");
         put_str_or_null(out, ci->recording_frequency);

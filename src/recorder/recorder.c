@@ -37,6 +37,19 @@ static const char *const *str_list(struct pl_arena *a, const struct pl_json *arr
     return out;
 }
 
+/* recordingMode {recordingFrequency, recordingModeOverrides[<=1]} into st (absent: CONTINUOUS). */
+static void read_mode(struct pl_arena *a, const struct pl_json *mode, struct pl_rec_state *st)
+{
+    const char *f = pl_json_get_str(mode, "recordingFrequency");
+    st->daily = f && strcmp(f, "DAILY") == 0;
+    const struct pl_json *ov = pl_json_get(mode, "recordingModeOverrides");
+    if (!ov || ov->type != PL_JARR || !ov->child)
+        return;
+    f = pl_json_get_str(ov->child, "recordingFrequency");
+    st->override_daily = f && strcmp(f, "DAILY") == 0;
+    st->override_types = str_list(a, pl_json_get(ov->child, "resourceTypes"), &st->noverride);
+}
+
 int pl_recorder_state(struct pl_store *s, const char *account, const char *region,
                       struct pl_arena *a, struct pl_rec_state *st, struct pl_err *err)
 {
@@ -77,6 +90,7 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
     if (!st->use_only)
         st->use_only = st->all_supported ? "ALL_SUPPORTED_RESOURCE_TYPES"
                                          : "INCLUSION_BY_RESOURCE_TYPES";
+    read_mode(a, pl_json_get(rec, "recordingMode"), st);
     struct pl_obj so;
     int rc = pl_store_obj_get(s, account, region, PL_KIND_RECORDER_STATUS, objs[0].name, a, &so,
                               err);
@@ -313,6 +327,11 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
         const char *why;
         if (st->exists && !pl_recorder_in_group(st, ci->resource_type, &why))
             return not_recorded(res, PL_REC_NOT_RECORDED, why);
+    }
+    if (pl_rec__daily_holds(o, st, ci)) {
+        if (pl_rec__daily_hold(b->s, account, region, ci, pl_now_ms(), err) < 0)
+            return -2;
+        return not_recorded(res, PL_REC_PENDING, "held for the daily recording");
     }
 
     struct pl_resource cur;

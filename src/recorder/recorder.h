@@ -24,6 +24,8 @@
  *    "resourceType"}],"resourceCreationTime":<epoch s.ms>|null,"resourceId","resourceName",
  *    "resourceType","schemaVersionId"?,"supplementaryConfiguration":{k:<json value>},
  *    "tags":{k:v}}
+ * plus "configurationItemDeliveryTime":<epoch s.ms> after "configuration" when the CI was
+ * delivered by the DAILY recording (daily.c); it is not a recorded field (not hashed).
  * The status, capture time and configurationStateId are the row's columns. Renderers produce
  * the AWS forms from row + body; nothing else should read the body.
  *
@@ -61,6 +63,7 @@ struct pl_ci {
     int64_t capture_ms;             /* input capture time, -1 when none */
     int64_t creation_ms;            /* resourceCreationTime, -1 when none */
     int64_t state_id;               /* input configurationStateId, -1 when none */
+    int64_t delivery_ms; /* configurationItemDeliveryTime (DAILY recording), <= 0 when none */
     struct pl_json *configuration;  /* object (or other JSON value), JNULL when none */
     struct pl_json *supplementary;  /* object: name -> parsed JSON value */
     struct pl_json *tags;           /* object: key -> string */
@@ -106,6 +109,8 @@ struct pl_rec_opts {
     bool use_source_time;
     /* Third-party-type rules of PutResourceConfig (AWS::/Amazon::/Alexa:: rejected). */
     bool put_resource_config;
+    /* The DAILY recording's flush (daily.c) records a held CI: it is not held again. */
+    bool daily_flush;
 };
 
 enum pl_rec_outcome {
@@ -113,6 +118,7 @@ enum pl_rec_outcome {
     PL_REC_UNCHANGED,    /* same recorded fields as the latest version: nothing written */
     PL_REC_NOT_RECORDED, /* no running recorder / outside the recording group */
     PL_REC_STALE,        /* older than the latest version (import with source times) */
+    PL_REC_PENDING,      /* held for the next daily delivery (recordingMode DAILY, daily.c) */
 };
 
 struct pl_rec_result {
@@ -192,6 +198,11 @@ struct pl_rec_state {
     size_t ntypes;
     const char *const *excluded; /* exclusionByResourceTypes.resourceTypes */
     size_t nexcluded;
+    /* recordingMode: the default frequency and the one override (types + its frequency) */
+    bool daily;                        /* recordingMode.recordingFrequency is DAILY */
+    const char *const *override_types; /* recordingModeOverrides[0].resourceTypes */
+    size_t noverride;
+    bool override_daily; /* recordingModeOverrides[0].recordingFrequency is DAILY */
 };
 /* Reads the partition's PL_KIND_RECORDER object (the ConfigurationRecorder JSON as
  * DescribeConfigurationRecorders shows it) and its PL_KIND_RECORDER_STATUS object
@@ -201,6 +212,28 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
 /* Does the recording group of st record resource_type? (reason: why not, static text) */
 bool pl_recorder_in_group(const struct pl_rec_state *st, const char *resource_type,
                           const char **reason);
+
+/* ---- DAILY recording (daily.c) ---- */
+
+/* Store kinds of the DAILY recording. A held CI: name "<resourceType>\n<resourceId>", JSON the
+ * CI in the stored-body dialect with its configurationItemCaptureTime (and
+ * configurationItemStatus when deleted). The partition's schedule: name "default", JSON
+ * {"firstHeldTime": epoch ms} (when the oldest held CI was held). */
+#define PL_KIND_DAILY_PENDING  "PlumbDailyPending"
+#define PL_KIND_DAILY_SCHEDULE "PlumbDailySchedule"
+#define PL_DAILY_PERIOD_MS     (24 * 3600 * 1000LL)
+
+/* Is resource_type recorded DAILY under st's recordingMode? (The override's list wins over
+ * the default; third-party types and AWS::Config::ResourceCompliance,
+ * ConformancePackCompliance and ConfigurationRecorder are always CONTINUOUS.) */
+bool pl_recorder_is_daily(const struct pl_rec_state *st, const char *resource_type);
+
+/* Delivers the held CIs of every partition whose oldest held CI is PL_DAILY_PERIOD_MS old
+ * (pl_now_ms()): each goes through the recorder with recordingFrequency DAILY and
+ * configurationItemDeliveryTime = now, unless it equals the latest version; the held entries
+ * and the schedule go in the same transaction, per partition. *recorded (may be NULL) gets the
+ * number of new CI versions. Call periodically and after the clock moves. */
+int pl_recorder_daily_flush(struct pl_store *s, int64_t *recorded, struct pl_err *err);
 
 /* Retention: for every partition with a PL_KIND_RETENTION object, prunes CIs older than
  * RetentionPeriodInDays before now (pl_now_ms()). Call periodically and after

@@ -115,6 +115,7 @@ static struct pl_json *render_api(struct pl_arena *a, const struct pl_ci_row *ro
     struct pl_json *supp = pl_json_get(b, "supplementaryConfiguration");
     pl_json_set(a, o, "supplementaryConfiguration", supp_api(a, supp));
     set_opt(a, o, "recordingFrequency", take(a, b, "recordingFrequency"));
+    set_opt(a, o, "configurationItemDeliveryTime", take(a, b, "configurationItemDeliveryTime"));
     return o;
 }
 
@@ -178,5 +179,7 @@ struct pl_json *pl_ci_render_file(struct pl_arena *a, const struct pl_ci_row *ro
     pl_json_set(a, o, "resourceCreationTime",
                 iso_or_null(a, pl_json_get(b, "resourceCreationTime")));
     set_opt(a, o, "recordingFrequency", take(a, b, "recordingFrequency"));
+    set_opt(a, o, "configurationItemDeliveryTime",
+            iso_or_null(a, pl_json_get(b, "configurationItemDeliveryTime")));
     return o;
 }

@@ -169,18 +169,32 @@ static int touch_status(struct pl_run *run, struct pl_rule *r, struct pl_err *er
     return pl_eval__status(run->ev, r, run->now, true, NULL, NULL, err);
 }
 
+/* A deleted resource: its result becomes NOT_APPLICABLE (plumb's own, for every evaluator),
+ * and a Lambda-style rule that had a result for it or whose scope covers it is sent the
+ * ResourceDeleted change notification, as AWS does (what it answers for the resource is stored
+ * as NOT_APPLICABLE: ops.c). */
+static int on_deleted(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
+                      const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err)
+{
+    bool tell = r->owner == PL_OWNER_LAMBDA &&
+                (prev || pl_rule__in_scope(r, row->resource_type, row->resource_id,
+                                           pl_json_get(ci, "tags")));
+    if (tell && run_one(run, r, row, ci, row->capture_ms, false, err) < 0)
+        return -1;
+    if (!prev)
+        return 0;
+    return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id, PL_EV_NOT_APPLICABLE,
+                        NULL, row->capture_ms, run->now, NULL, err);
+}
+
 int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
                 const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err)
 {
     bool applicable = prev && prev->comp != PL_EV_NOT_APPLICABLE;
     if (r->owner == PL_OWNER_AWS && r->mr && r->mr->account_level)
         return 0; /* account-level rules judge the account on their schedule */
-    if (is_deleted(row->status)) {
-        if (!prev)
-            return 0;
-        return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id,
-                            PL_EV_NOT_APPLICABLE, NULL, row->capture_ms, run->now, NULL, err);
-    }
+    if (is_deleted(row->status))
+        return on_deleted(run, r, row, ci, prev, err);
     bool in = pl_rule__in_scope(r, row->resource_type, row->resource_id, pl_json_get(ci, "tags"));
     if (!in && !applicable)
         return 0;

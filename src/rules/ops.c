@@ -325,6 +325,23 @@ static int check_evaluation(const struct pl_json *e, enum pl_ev_comp *comp, int6
     return 0;
 }
 
+/* A result about a deleted resource is NOT_APPLICABLE whatever it says: a function that judges
+ * the ResourceDeleted notification (evaluate.c) must not bring the resource back into the
+ * compliance summaries. */
+static int deleted_resource(const struct pl_rules_call *c, const char *type, const char *id,
+                            enum pl_ev_comp *comp, struct pl_err *err)
+{
+    struct pl_resource rs;
+    if (!type || !id)
+        return 0;
+    int f = pl_store_resource_get(c->st, c->account, c->region, type, id, c->a, &rs, err);
+    if (f < 0)
+        return -1;
+    if (f && rs.deleted)
+        *comp = PL_EV_NOT_APPLICABLE;
+    return 0;
+}
+
 /* Stores evaluations through a sink as results of rule j. */
 static int store_evaluations(const struct pl_rules_call *c, struct pl_evals *ev,
                              const struct pl_json *j, const struct pl_json *const *items, size_t n,
@@ -338,11 +355,14 @@ static int store_evaluations(const struct pl_rules_call *c, struct pl_evals *ev,
         enum pl_ev_comp comp = PL_EV_NOT_APPLICABLE;
         int64_t ordering;
         const struct pl_json *e = items[i];
+        const char *type = pl_json_get_str(e, "ComplianceResourceType");
+        const char *id = pl_json_get_str(e, "ComplianceResourceId");
         rc = check_evaluation(e, &comp, &ordering, err);
         if (rc == 0)
-            rc = pl_rsink_put(s, &r, pl_json_get_str(e, "ComplianceResourceType"),
-                              pl_json_get_str(e, "ComplianceResourceId"), comp,
-                              pl_json_get_str(e, "Annotation"), ordering, invoked, token, err);
+            rc = deleted_resource(c, type, id, &comp, err);
+        if (rc == 0)
+            rc = pl_rsink_put(s, &r, type, id, comp, pl_json_get_str(e, "Annotation"), ordering,
+                              invoked, token, err);
     }
     if (rc == 0)
         rc = pl_rsink_flush(s, err);

@@ -142,6 +142,24 @@ class ServerTest(unittest.TestCase):
         self.assertIn(status, (400, 403), cm.exception.response)
         return cm.exception
 
+    def plumb_call(self, op, body):
+        """Calls PlumbService.<op> with body (a dict), SigV4-signed; returns the parsed answer."""
+        import urllib.request
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        data = json.dumps(body).encode()
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url=self.server.url + "/", data=data,
+            headers={"X-Amz-Target": "PlumbService." + op,
+                     "Content-Type": "application/x-amz-json-1.1"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCOUNT, "x"), "config",
+                                "us-east-1").add_auth(req)
+        p = req.prepare()
+        r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return json.loads(resp.read() or b"{}")
+
     def setup_recorder(self, client=None, start=True):
         c = client or self.cfg
         c.put_configuration_recorder(ConfigurationRecorder={

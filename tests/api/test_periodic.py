@@ -7,11 +7,6 @@ import tempfile
 import time
 import unittest
 
-import botocore.auth
-import botocore.awsrequest
-import botocore.credentials
-import urllib.request
-
 from harness import ACCOUNT, ServerTest, plumb
 
 WAIT = 60 if os.environ.get("PL_ASAN") else 20
@@ -31,19 +26,6 @@ def account_ci(min_length):
 
 class Periodic(ServerTest):
     EXTRA = ("--fake-clock", START)
-
-    def plumb_call(self, op, body):
-        data = json.dumps(body).encode()
-        req = botocore.awsrequest.AWSRequest(
-            method="POST", url=self.server.url + "/", data=data,
-            headers={"X-Amz-Target": "PlumbService." + op,
-                     "Content-Type": "application/x-amz-json-1.1"})
-        botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCOUNT, "x"), "config",
-                                "us-east-1").add_auth(req)
-        p = req.prepare()
-        r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
-        with urllib.request.urlopen(r, timeout=30) as resp:
-            return json.loads(resp.read() or b"{}")
 
     def record(self, ci):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:

@@ -166,6 +166,64 @@ class FunctionFailureTest(RulesTest):
         self.assertIn("LastFailedInvocationTime", st)
 
 
+class DeletionEventTest(RulesTest):
+    """A change-triggered Lambda-style rule is sent the ResourceDeleted notification of a
+    resource it judged (as AWS does); whatever it answers, the deleted resource's result is
+    NOT_APPLICABLE and it leaves the compliance summaries."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls().setup_recorder(cls.cfg)
+
+    def read_log(self, path, want):
+        deadline = time.time() + WAIT
+        while True:
+            with open(path) as f:
+                seen = f.read().split()
+            if want in seen or time.time() > deadline:
+                return seen
+            time.sleep(0.02)
+
+    def test_deleted_resource_event(self):
+        handler = os.path.join(ROOT, "tests", "data", "functions", "fn_event_log.py")
+        log = os.path.join(self.server.data, "events.log")
+        open(log, "w").close()
+        plumb("function", "add", "event-log", "--runtime", "python", "--handler",
+              handler + ":lambda_handler", "--data", self.server.data)
+        self.cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": "event-log",
+            "Scope": {"ComplianceResourceTypes": ["AWS::EC2::Instance"]},
+            "InputParameters": json.dumps({"logFile": log}),
+            "Source": {"Owner": "CUSTOM_LAMBDA",
+                       "SourceIdentifier": "arn:aws:lambda:us-east-1:%s:function:event-log"
+                       % ACCOUNT,
+                       "SourceDetails": [{"EventSource": "aws.config", "MessageType":
+                                          "ConfigurationItemChangeNotification"}]}})
+        self.record(instance_ci("i-0doomed", {}))
+        self.wait_results("AWS::EC2::Instance", "i-0doomed", "NON_COMPLIANT")
+        summary = self.cfg.get_compliance_summary_by_config_rule()["ComplianceSummary"]
+        self.assertEqual(summary["NonCompliantResourceCount"]["CappedCount"], 1)
+
+        gone = instance_ci("i-0doomed", {})
+        gone["configurationItemStatus"] = "ResourceDeleted"
+        self.record(gone)
+        seen = self.read_log(log, "ResourceDeleted")
+        self.assertEqual(seen, ["ResourceDiscovered", "ResourceDeleted"])
+        res = self.cfg.get_compliance_details_by_config_rule(
+            ConfigRuleName="event-log", ComplianceTypes=["NOT_APPLICABLE"])["EvaluationResults"]
+        self.assertEqual([r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                          ["ResourceId"] for r in res], ["i-0doomed"])
+        self.assertEqual(self.cfg.get_compliance_details_by_config_rule(
+            ConfigRuleName="event-log", ComplianceTypes=["NON_COMPLIANT"])["EvaluationResults"],
+            [])
+        summary = self.cfg.get_compliance_summary_by_config_rule()["ComplianceSummary"]
+        self.assertEqual(summary["NonCompliantResourceCount"]["CappedCount"], 0)
+        by_rule = self.cfg.describe_compliance_by_config_rule(
+            ConfigRuleNames=["event-log"])["ComplianceByConfigRules"][0]
+        self.assertNotEqual(by_rule["Compliance"]["ComplianceType"], "NON_COMPLIANT")
+
+
 class ShapesTest(RulesTest):
     @classmethod
     def setUpClass(cls):

@@ -1,7 +1,7 @@
 /* test_recorder.c — recorder: dedupe (key order), versions and configurationStateId, status
  * transitions (discovered / OK / deleted / rediscovered), recording group semantics,
  * PutResourceConfig / DeleteResourceConfig, outbox rows written atomically with CIs, batches,
- * rendering, retention enforcement. */
+ * rendering, retention enforcement, recordingMode DAILY (hold and flush). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,19 +162,26 @@ static void test_source_times(void)
     pl_store_close(s);
 }
 
-static void put_recorder(struct pl_store *s, const char *group, bool running)
+/* The recorder object with recordingGroup group and recordingMode mode (NULL: none). */
+static void put_recorder_mode(struct pl_store *s, const char *group, const char *mode,
+                              bool running)
 {
     struct pl_err err = {0};
     char *rec = pl_arena_printf(&A,
                                 "{\"name\":\"default\",\"roleARN\":\"arn:aws:iam::123456789012:"
-                                "role/r\",\"recordingGroup\":%s}",
-                                group);
+                                "role/r\",\"recordingGroup\":%s%s%s}",
+                                group, mode ? ",\"recordingMode\":" : "", mode ? mode : "");
     pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_RECORDER, "default", rec,
                      strlen(rec), &err);
     const char *st = running ? "{\"name\":\"default\",\"recording\":true}"
                              : "{\"name\":\"default\",\"recording\":false}";
     pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_RECORDER_STATUS, "default", st,
                      strlen(st), &err);
+}
+
+static void put_recorder(struct pl_store *s, const char *group, bool running)
+{
+    put_recorder_mode(s, group, NULL, running);
 }
 
 static enum pl_rec_outcome try_type(struct pl_store *s, enum pl_rec_mode mode, const char *type)
@@ -410,6 +417,102 @@ static void test_retention(void)
     pl_store_close(s);
 }
 
+/* The recorder's view of the default partition (arena A). */
+static struct pl_rec_state state_of(struct pl_store *s)
+{
+    struct pl_rec_state st;
+    struct pl_err err = {0};
+    T_EQ(pl_recorder_state(s, "123456789012", "us-east-1", &A, &st, &err), 0);
+    return st;
+}
+
+static void test_daily_types(void)
+{
+    struct pl_store *s = fresh();
+    put_recorder_mode(s, "{\"allSupported\":true}",
+                      "{\"recordingFrequency\":\"DAILY\",\"recordingModeOverrides\":[{"
+                      "\"resourceTypes\":[\"AWS::S3::Bucket\"],\"recordingFrequency\":"
+                      "\"CONTINUOUS\"}]}",
+                      true);
+    struct pl_rec_state st = state_of(s);
+    T_OK(pl_recorder_is_daily(&st, "AWS::EC2::VPC"));           /* the default */
+    T_OK(!pl_recorder_is_daily(&st, "AWS::S3::Bucket"));        /* the override wins */
+    T_OK(!pl_recorder_is_daily(&st, "MyCompany::App::Thing"));  /* third-party: continuous */
+    T_OK(!pl_recorder_is_daily(&st, "AWS::Config::ResourceCompliance"));
+    put_recorder(s, "{\"allSupported\":true}", true); /* no recordingMode: continuous */
+    st = state_of(s);
+    T_OK(!pl_recorder_is_daily(&st, "AWS::EC2::VPC"));
+    pl_store_close(s);
+}
+
+/* The latest CI of vpc-1 in the file form (arena A), or NULL. */
+static struct pl_json *latest_file_form(struct pl_store *s, int64_t *versions)
+{
+    struct pl_err err = {0};
+    struct pl_resource r;
+    struct pl_ci_row row;
+    if (pl_store_resource_get(s, "123456789012", "us-east-1", "AWS::EC2::VPC", "vpc-1", &A, &r,
+                              &err) != 1 ||
+        pl_store_ci_get(s, r.latest_seq, &A, &row, &err) != 1)
+        return NULL;
+    *versions = r.versions;
+    return pl_ci_render_file(&A, &row, &err);
+}
+
+static void test_daily_flush(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_err err = {0};
+    struct pl_rec_result r;
+    int64_t n = -1, versions = 0;
+    pl_clock_set(1767225600000); /* 2026-01-01T00:00:00Z */
+    put_recorder_mode(s, "{\"allSupported\":true}", "{\"recordingFrequency\":\"DAILY\"}", true);
+    /* imported history (own capture time) and MODE_ALL record at once */
+    T_EQ(observe(s, PL_REC_MODE_ALL, CI1, &r), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    /* a live observation is held; the latest wins */
+    T_EQ(observe(s, PL_REC_MODE_IMPORT, CI1_DELETED, &r), 0);
+    T_EQ(r.outcome, PL_REC_PENDING);
+    pl_clock_advance(3600000);
+    T_EQ(observe(s, PL_REC_MODE_RECORDER, CI1_CHANGED, &r), 0);
+    T_EQ(r.outcome, PL_REC_PENDING);
+    pl_clock_advance(22 * 3600000LL);
+    T_EQ(pl_recorder_daily_flush(s, &n, &err), 0);
+    T_EQ(n, 0); /* 23 h: not due */
+    pl_clock_advance(3600000);
+    T_EQ(pl_recorder_daily_flush(s, &n, &err), 0);
+    T_EQ(n, 1);
+    struct pl_json *ci = latest_file_form(s, &versions);
+    T_REQUIRE(ci != NULL);
+    T_EQ(versions, 2);
+    T_STR(pl_json_get_str(ci, "configurationItemStatus"), "OK");
+    T_STR(pl_json_get_str(ci, "recordingFrequency"), "DAILY");
+    T_STR(pl_json_get_str(ci, "configurationItemCaptureTime"), "2026-01-01T01:00:00.000Z");
+    T_STR(pl_json_get_str(ci, "configurationItemDeliveryTime"), "2026-01-02T00:00:00.000Z");
+    T_STR(pl_json_get_str(pl_json_get(ci, "configuration"), "cidrBlock"), "10.0.0.0/16");
+    int64_t count = -1;
+    T_EQ(pl_store_obj_count(s, "123456789012", "us-east-1", PL_KIND_DAILY_PENDING, &count, &err),
+         0);
+    T_EQ(count, 0);
+    /* the held state equals the latest version: nothing new */
+    T_EQ(observe(s, PL_REC_MODE_IMPORT, CI1_CHANGED, &r), 0);
+    T_EQ(r.outcome, PL_REC_PENDING);
+    pl_clock_advance(24 * 3600000LL);
+    T_EQ(pl_recorder_daily_flush(s, &n, &err), 0);
+    T_EQ(n, 0);
+    /* the same state recorded continuously before is not recorded again either */
+    put_recorder(s, "{\"allSupported\":true}", true);
+    T_EQ(observe(s, PL_REC_MODE_RECORDER, CI1, &r), 0);
+    T_EQ(r.outcome, PL_REC_RECORDED);
+    put_recorder_mode(s, "{\"allSupported\":true}", "{\"recordingFrequency\":\"DAILY\"}", true);
+    T_EQ(observe(s, PL_REC_MODE_RECORDER, CI1, &r), 0);
+    pl_clock_advance(24 * 3600000LL);
+    T_EQ(pl_recorder_daily_flush(s, &n, &err), 0);
+    T_EQ(n, 0);
+    pl_clock_real();
+    pl_store_close(s);
+}
+
 int main(void)
 {
     pl_arena_init(&A);
@@ -420,6 +523,8 @@ int main(void)
     T_RUN(test_batch_and_outbox_atomicity);
     T_RUN(test_outbox_only_for_consumers);
     T_RUN(test_retention);
+    T_RUN(test_daily_types);
+    T_RUN(test_daily_flush);
     pl_arena_fini(&A);
     return T_EXIT();
 }
