@@ -2,9 +2,9 @@
 #include "core/hash.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,15 +18,54 @@ void pl_hex(const unsigned char *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* ---- SHA-256 with a per-thread digest context ----
+ * OpenSSL 3's one-shot SHA256() looks the algorithm up and allocates a context on every call,
+ * which costs more than hashing a short text; a reused context and a fetched EVP_MD halve
+ * the time of the SigV4 verifier and of the recorder's canonical hashes. The context is freed
+ * when its thread exits. */
+
+static pthread_once_t digest_once = PTHREAD_ONCE_INIT;
+static pthread_key_t digest_key;
+static EVP_MD *sha256_md;
+
+static void digest_ctx_free(void *p)
+{
+    EVP_MD_CTX_free(p);
+}
+
+static void digest_init(void)
+{
+    pthread_key_create(&digest_key, digest_ctx_free);
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!sha256_md)
+        abort();
+}
+
+void pl_sha256_concat(const void *a, size_t na, const void *b, size_t nb, unsigned char out[32])
+{
+    pthread_once(&digest_once, digest_init);
+    EVP_MD_CTX *c = pthread_getspecific(digest_key);
+    if (!c) {
+        c = EVP_MD_CTX_new();
+        if (!c)
+            abort();
+        pthread_setspecific(digest_key, c);
+    }
+    unsigned int len = 32;
+    if (EVP_DigestInit_ex(c, sha256_md, NULL) != 1 || EVP_DigestUpdate(c, a, na) != 1 ||
+        (nb && EVP_DigestUpdate(c, b, nb) != 1) || EVP_DigestFinal_ex(c, out, &len) != 1)
+        abort();
+}
+
 void pl_sha256(const void *p, size_t n, unsigned char out[32])
 {
-    SHA256(p, n, out);
+    pl_sha256_concat(p, n, NULL, 0, out);
 }
 
 void pl_sha256_hex(const void *p, size_t n, char out[65])
 {
     unsigned char d[32];
-    SHA256(p, n, d);
+    pl_sha256(p, n, d);
     pl_hex(d, 32, out);
 }
 

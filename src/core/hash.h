@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 void pl_sha256(const void *p, size_t n, unsigned char out[32]);
+/* out = SHA-256(a[0..na) || b[0..nb)) (b may be NULL with nb 0). */
+void pl_sha256_concat(const void *a, size_t na, const void *b, size_t nb, unsigned char out[32]);
 void pl_sha256_hex(const void *p, size_t n, char out[65]);
 void pl_md5_hex(const void *p, size_t n, char out[33]);
 void pl_hmac_sha256(const void *key, size_t klen, const void *p, size_t n, unsigned char out[32]);

@@ -7,7 +7,6 @@
 #include "core/sigv4.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,51 +15,12 @@
 #include "core/time.h"
 #include "core/util.h"
 
-#include <openssl/evp.h>
-
-/* ---- SHA-256 and HMAC with a per-thread digest context ----
- * OpenSSL 3's one-shot SHA256()/HMAC() look the algorithm up and allocate a context on every
- * call, which costs more than hashing a canonical request; a reused context and a fetched
- * EVP_MD halve the verifier's hashing time. The context is freed when its thread exits. */
-
-static pthread_once_t digest_once = PTHREAD_ONCE_INIT;
-static pthread_key_t digest_key;
-static EVP_MD *sha256_md;
-
-static void digest_ctx_free(void *p)
-{
-    EVP_MD_CTX_free(p);
-}
-
-static void digest_init(void)
-{
-    pthread_key_create(&digest_key, digest_ctx_free);
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (!sha256_md)
-        abort();
-}
-
-/* out = SHA-256(a[0..na) || b[0..nb)). */
-static void sha256_two(const void *a, size_t na, const void *b, size_t nb, unsigned char out[32])
-{
-    pthread_once(&digest_once, digest_init);
-    EVP_MD_CTX *c = pthread_getspecific(digest_key);
-    if (!c) {
-        c = EVP_MD_CTX_new();
-        if (!c)
-            abort();
-        pthread_setspecific(digest_key, c);
-    }
-    unsigned int len = 32;
-    if (EVP_DigestInit_ex(c, sha256_md, NULL) != 1 || EVP_DigestUpdate(c, a, na) != 1 ||
-        (nb && EVP_DigestUpdate(c, b, nb) != 1) || EVP_DigestFinal_ex(c, out, &len) != 1)
-        abort();
-}
+/* ---- SHA-256 (core/hash.c's per-thread context) and HMAC ---- */
 
 void pl_sigv4_sha256_hex(const void *p, size_t n, char out[65])
 {
     unsigned char d[32];
-    sha256_two(p, n, NULL, 0, d);
+    pl_sha256_concat(p, n, NULL, 0, d);
     pl_hex(d, 32, out);
 }
 
@@ -69,15 +29,15 @@ static void hmac(const void *key, size_t klen, const void *m, size_t n, unsigned
 {
     unsigned char k0[64] = {0}, pad[64], inner[32];
     if (klen > sizeof k0)
-        sha256_two(key, klen, NULL, 0, k0);
+        pl_sha256_concat(key, klen, NULL, 0, k0);
     else
         memcpy(k0, key, klen);
     for (int i = 0; i < 64; i++)
         pad[i] = k0[i] ^ 0x36;
-    sha256_two(pad, 64, m, n, inner);
+    pl_sha256_concat(pad, 64, m, n, inner);
     for (int i = 0; i < 64; i++)
         pad[i] = k0[i] ^ 0x5c;
-    sha256_two(pad, 64, inner, 32, out);
+    pl_sha256_concat(pad, 64, inner, 32, out);
     memset(k0, 0, sizeof k0);
     memset(pad, 0, sizeof pad);
 }
@@ -99,8 +59,8 @@ void pl_sigv4_derive_key(const char *secret, const char *date, const char *regio
     memset(k0, 0, sizeof k0);
 }
 
-const unsigned char *pl_sigv4_key_get(struct pl_sigv4_key *c, const char *secret,
-                                      const char *date, const char *region, const char *service)
+const unsigned char *pl_sigv4_key_get(struct pl_sigv4_key *c, const char *secret, const char *date,
+                                      const char *region, const char *service)
 {
     uint64_t fp = pl_fnv1a(secret, strlen(secret));
     if (c->valid && c->secret_fp == fp && strcmp(c->date, date) == 0 &&
@@ -154,8 +114,7 @@ static size_t pct_decode(const char *s, size_t n, char *out)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int h, l;
-        if (s[i] == '%' && i + 2 < n &&
-            (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+        if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
             (l = hexval((unsigned char)s[i + 2])) >= 0) {
             out[o++] = (char)(h * 16 + l);
             i += 2;
@@ -198,8 +157,7 @@ static int canonical_uri(struct pl_buf *b, const char *path, int no_normalize)
         }
         i = j;
     }
-    int trailing = path[n - 1] == '/' ||
-                   (n >= 2 && path[n - 1] == '.' && path[n - 2] == '/') ||
+    int trailing = path[n - 1] == '/' || (n >= 2 && path[n - 1] == '.' && path[n - 2] == '/') ||
                    (n >= 3 && path[n - 1] == '.' && path[n - 2] == '.' && path[n - 3] == '/');
     for (size_t k = 0; k < nseg && rc == 0; k++)
         rc = pl_buf_putc(b, '/') < 0 || uri_encode(b, path + start[k], len[k], 0) < 0 ? -1 : 0;
@@ -333,8 +291,7 @@ static int canonical_headers(struct pl_buf *b, const struct pl_sigv4_req *r, str
     return 0;
 }
 
-int pl_sigv4_canonical_request(const struct pl_sigv4_req *r, struct pl_buf *out,
-                               struct pl_err *err)
+int pl_sigv4_canonical_request(const struct pl_sigv4_req *r, struct pl_buf *out, struct pl_err *err)
 {
     if (pl_buf_puts(out, r->method) < 0 || pl_buf_putc(out, '\n') < 0 ||
         canonical_uri(out, r->path, r->no_normalize) < 0 || pl_buf_putc(out, '\n') < 0 ||
@@ -434,8 +391,7 @@ static int parse_credential(const char *v, size_t n, struct pl_sigv4_auth *a, st
         return pl_fail(err, PL_E_INCOMPLETE_SIGNATURE,
                        "Credential should be scoped to a valid date (YYYYMMDD).");
     for (size_t i = 0; i < l[2]; i++)
-        if (!islower((unsigned char)p[2][i]) && !isdigit((unsigned char)p[2][i]) &&
-            p[2][i] != '-')
+        if (!islower((unsigned char)p[2][i]) && !isdigit((unsigned char)p[2][i]) && p[2][i] != '-')
             return pl_fail(err, PL_E_INCOMPLETE_SIGNATURE,
                            "Credential should be scoped to a valid region.");
     if (copy_part(a->region, sizeof a->region, p[2], l[2]) < 0)
@@ -609,8 +565,7 @@ int pl_sigv4_sign(const struct pl_sigv4_sign_req *r, const struct pl_sigv4_creds
     }
     for (size_t i = 0; i < n; i++)
         rh[i] = (struct pl_sigv4_header){h[i].name, h[i].value};
-    snprintf(scope, sizeof scope, "%s/%s/%s/%s", date, r->region, r->service,
-             PL_SIGV4_TERMINATOR);
+    snprintf(scope, sizeof scope, "%s/%s/%s/%s", date, r->region, r->service, PL_SIGV4_TERMINATOR);
 
     const unsigned char *key = keybuf;
     if (r->key_cache)
@@ -618,9 +573,14 @@ int pl_sigv4_sign(const struct pl_sigv4_sign_req *r, const struct pl_sigv4_creds
     else
         pl_sigv4_derive_key(c->secret, date, r->region, r->service, keybuf);
     struct pl_sigv4_req cr = {
-        .method = r->method, .path = r->path, .query = r->query, .headers = rh,
-        .nheaders = n, .signed_headers = list,
-        .payload_hash = out->content_sha256, .no_normalize = r->s3,
+        .method = r->method,
+        .path = r->path,
+        .query = r->query,
+        .headers = rh,
+        .nheaders = n,
+        .signed_headers = list,
+        .payload_hash = out->content_sha256,
+        .no_normalize = r->s3,
     };
     if (pl_sigv4_compute(&cr, out->amz_date, scope, key, &scratch, sig, err) < 0)
         goto out;

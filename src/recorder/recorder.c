@@ -18,8 +18,8 @@
 #include "recorder/recorder.h"
 #include "recorder/recorder_int.h"
 
-#define DEFAULT_ACCOUNT "123456789012"
-#define DEFAULT_REGION  "us-east-1"
+#define DEFAULT_ACCOUNT  "123456789012"
+#define DEFAULT_REGION   "us-east-1"
 #define MAX_CONFIG_BYTES (64 * 1024)
 #define MAX_CACHED_PARTS 64
 
@@ -80,20 +80,20 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
     st->exists = true;
     struct pl_json *g = pl_json_get(rec, "recordingGroup");
     /* AWS's default recording group (none given): all supported types, no global types */
-    st->all_supported = !g || !pl_json_get(g, "allSupported") ||
-                        pl_json_truthy(pl_json_get(g, "allSupported"));
+    st->all_supported =
+        !g || !pl_json_get(g, "allSupported") || pl_json_truthy(pl_json_get(g, "allSupported"));
     st->include_global = pl_json_truthy(pl_json_get(g, "includeGlobalResourceTypes"));
     st->types = str_list(a, pl_json_get(g, "resourceTypes"), &st->ntypes);
-    st->excluded = str_list(a, pl_json_path(g, "exclusionByResourceTypes.resourceTypes"),
-                            &st->nexcluded);
+    st->excluded =
+        str_list(a, pl_json_path(g, "exclusionByResourceTypes.resourceTypes"), &st->nexcluded);
     st->use_only = pl_json_str(pl_json_path(g, "recordingStrategy.useOnly"));
     if (!st->use_only)
-        st->use_only = st->all_supported ? "ALL_SUPPORTED_RESOURCE_TYPES"
-                                         : "INCLUSION_BY_RESOURCE_TYPES";
+        st->use_only =
+            st->all_supported ? "ALL_SUPPORTED_RESOURCE_TYPES" : "INCLUSION_BY_RESOURCE_TYPES";
     read_mode(a, pl_json_get(rec, "recordingMode"), st);
     struct pl_obj so;
-    int rc = pl_store_obj_get(s, account, region, PL_KIND_RECORDER_STATUS, objs[0].name, a, &so,
-                              err);
+    int rc =
+        pl_store_obj_get(s, account, region, PL_KIND_RECORDER_STATUS, objs[0].name, a, &so, err);
     if (rc < 0)
         return -1;
     if (rc == 1) {
@@ -109,6 +109,13 @@ static bool in_list(const char *const *l, size_t n, const char *t)
         if (strcmp(l[i], t) == 0)
             return true;
     return false;
+}
+
+bool pl_recorder_type_evaluable(const char *t)
+{
+    return strncmp(t, "AWS::Config::", 13) != 0 ||
+           (strcmp(t + 13, "ResourceCompliance") != 0 &&
+            strcmp(t + 13, "ConformancePackCompliance") != 0);
 }
 
 /* Global resource types: recorded only with includeGlobalResourceTypes under allSupported. */
@@ -193,12 +200,12 @@ void pl_rec_prep_reset(struct pl_rec_prep *p)
 static void resolve_partition(const struct pl_rec_opts *o, const struct pl_ci *ci,
                               const char **account, const char **region)
 {
-    *account = o->account ? o->account
-               : ci->account ? ci->account
+    *account = o->account           ? o->account
+               : ci->account        ? ci->account
                : o->default_account ? o->default_account
                                     : DEFAULT_ACCOUNT;
-    *region = o->region ? o->region
-              : ci->region ? ci->region
+    *region = o->region           ? o->region
+              : ci->region        ? ci->region
               : o->default_region ? o->default_region
                                   : DEFAULT_REGION;
 }
@@ -270,8 +277,7 @@ static const struct pl_rec_state *state_for(struct pl_rec_batch *b, const char *
                                             const char *region, struct pl_err *err)
 {
     for (int i = 0; i < b->nparts; i++)
-        if (strcmp(b->parts[i].account, account) == 0 &&
-            strcmp(b->parts[i].region, region) == 0)
+        if (strcmp(b->parts[i].account, account) == 0 && strcmp(b->parts[i].region, region) == 0)
             return &b->parts[i].st;
     if (b->nparts == MAX_CACHED_PARTS) { /* many partitions: start over */
         b->nparts = 0;
@@ -335,8 +341,8 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     }
 
     struct pl_resource cur;
-    int found = pl_store_resource_get(b->s, account, region, ci->resource_type, ci->resource_id,
-                                      a, &cur, err);
+    int found = pl_store_resource_get(b->s, account, region, ci->resource_type, ci->resource_id, a,
+                                      &cur, err);
     if (found < 0)
         return -2;
     int64_t now = pl_now_ms();
@@ -352,7 +358,7 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
             return not_recorded(res, PL_REC_UNCHANGED, NULL);
         }
     }
-    const char *status = ci->deleted            ? PL_CI_DELETED
+    const char *status = ci->deleted               ? PL_CI_DELETED
                          : (!found || cur.deleted) ? PL_CI_DISCOVERED
                                                    : PL_CI_OK;
     int64_t state_id = capture;
@@ -404,11 +410,12 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     pl_buf_puts(&b->payload, ",\"resourceId\":");
     pl_json_write_str(&b->payload, ci->resource_id, strlen(ci->resource_id));
     pl_buf_putc(&b->payload, '}');
-    if (st->has_rules && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED,
-                                             b->payload.data, b->payload.len, NULL, err) < 0)
+    if (st->has_rules && pl_recorder_type_evaluable(ci->resource_type) &&
+        pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED, b->payload.data,
+                            b->payload.len, NULL, err) < 0)
         return -2;
     if (st->has_topic && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_DELIVERY_CI,
-                                               b->payload.data, b->payload.len, NULL, err) < 0)
+                                             b->payload.data, b->payload.len, NULL, err) < 0)
         return -2;
     res->notify = st->has_topic;
     b->recorded++;
@@ -443,8 +450,8 @@ struct pl_rec_batch *pl_rec_batch_begin(struct pl_store *s, const struct pl_rec_
     return b;
 }
 
-static int batch_add_prep(struct pl_rec_batch *b, struct pl_rec_prep *p,
-                          struct pl_rec_result *res, struct pl_err *err)
+static int batch_add_prep(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_result *res,
+                          struct pl_err *err)
 {
     if (b->failed)
         return pl_fail(err, PL_E_INTERNAL, "recorder: the batch has failed");
@@ -466,8 +473,8 @@ static struct pl_rec_prep *own_prep(struct pl_rec_batch *b)
     return b->prep;
 }
 
-int pl_rec_batch_add(struct pl_rec_batch *b, const struct pl_json *in,
-                     struct pl_rec_result *res, struct pl_err *err)
+int pl_rec_batch_add(struct pl_rec_batch *b, const struct pl_json *in, struct pl_rec_result *res,
+                     struct pl_err *err)
 {
     memset(res, 0, sizeof *res);
     struct pl_rec_prep *p = own_prep(b);
@@ -510,8 +517,7 @@ void pl_rec_batch_abort(struct pl_rec_batch *b)
 /* ---- single observations ---- */
 
 int pl_recorder_observe_ci(struct pl_store *s, const struct pl_rec_opts *opts,
-                           const struct pl_ci *ci, struct pl_rec_result *res,
-                           struct pl_err *err)
+                           const struct pl_ci *ci, struct pl_rec_result *res, struct pl_err *err)
 {
     struct pl_rec_batch b;
     batch_init(&b, s, opts);
@@ -539,8 +545,7 @@ out:
 }
 
 int pl_recorder_observe(struct pl_store *s, const struct pl_rec_opts *opts,
-                        const struct pl_json *in, struct pl_rec_result *res,
-                        struct pl_err *err)
+                        const struct pl_json *in, struct pl_rec_result *res, struct pl_err *err)
 {
     struct pl_arena a;
     pl_arena_init(&a);
@@ -594,8 +599,7 @@ int pl_recorder_put_resource_config(struct pl_store *s, const char *account, con
     if (!conf || conf->type != PL_JSTR)
         return pl_fail(err, PL_E_VALIDATION, "Configuration must be a JSON string");
     if (conf->len > MAX_CONFIG_BYTES)
-        return pl_fail(err, PL_E_VALIDATION,
-                       "Configuration is larger than the maximum of 64 KB");
+        return pl_fail(err, PL_E_VALIDATION, "Configuration is larger than the maximum of 64 KB");
     if (name && name->type != PL_JSTR && name->type != PL_JNULL)
         return pl_fail(err, PL_E_VALIDATION, "ResourceName must be a string");
     if (tags && tags->type != PL_JOBJ && tags->type != PL_JNULL)
@@ -611,8 +615,10 @@ int pl_recorder_put_resource_config(struct pl_store *s, const char *account, con
     if (rc == 0) {
         ci.account = account;
         ci.region = region;
-        struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER, .account = account,
-                                .region = region, .put_resource_config = true};
+        struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER,
+                                .account = account,
+                                .region = region,
+                                .put_resource_config = true};
         rc = pl_recorder_observe_ci(s, &o, &ci, res, err);
     }
     pl_arena_fini(&a);
@@ -651,16 +657,24 @@ int pl_recorder_delete_resource(struct pl_store *s, const char *account, const c
         }
     } else {
         struct pl_ci ci = {
-            .account = account, .region = region, .resource_type = type, .resource_id = id,
-            .resource_name = r.resource_name, .capture_ms = -1, .creation_ms = -1,
-            .state_id = -1, .deleted = true,
+            .account = account,
+            .region = region,
+            .resource_type = type,
+            .resource_id = id,
+            .resource_name = r.resource_name,
+            .capture_ms = -1,
+            .creation_ms = -1,
+            .state_id = -1,
+            .deleted = true,
         };
         ci.configuration = pl_json_new_null(&a);
         ci.supplementary = pl_json_new_obj(&a);
         ci.tags = pl_json_new_obj(&a);
         ci.relationships = pl_json_new_arr(&a);
-        struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER, .account = account,
-                                .region = region, .put_resource_config = true};
+        struct pl_rec_opts o = {.mode = PL_REC_MODE_RECORDER,
+                                .account = account,
+                                .region = region,
+                                .put_resource_config = true};
         rc = pl_recorder_observe_ci(s, &o, &ci, res, err);
     }
     pl_arena_fini(&a);
@@ -688,8 +702,9 @@ int pl_recorder_enforce_retention(struct pl_store *s, int64_t *deleted, struct p
                                    pl_now_ms() - days * 86400000LL, &del, err);
         total += del;
         if (del > 0)
-            PL_LOG(INFO, "recorder", "retention account=%s region=%s days=%" PRId64
-                   " pruned=%" PRId64, objs[i].account, objs[i].region, days, del);
+            PL_LOG(INFO, "recorder",
+                   "retention account=%s region=%s days=%" PRId64 " pruned=%" PRId64,
+                   objs[i].account, objs[i].region, days, del);
     }
     if (deleted)
         *deleted = total;

@@ -213,6 +213,11 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
 bool pl_recorder_in_group(const struct pl_rec_state *st, const char *resource_type,
                           const char **reason);
 
+/* Can rules evaluate resources of this type? Not the compliance records plumb writes itself
+ * (AWS::Config::ResourceCompliance, ...::ConformancePackCompliance): no rule has them in
+ * scope, so recording them queues no rule work. */
+bool pl_recorder_type_evaluable(const char *resource_type);
+
 /* ---- DAILY recording (daily.c) ---- */
 
 /* Store kinds of the DAILY recording. A held CI: name "<resourceType>\n<resourceId>", JSON the

@@ -307,24 +307,43 @@ static int clear_running(struct pl_rules *eng, const struct pl_rule *r, struct p
     return rc < 0 ? -1 : 0;
 }
 
-static int on_evaluate(struct pl_rules *eng, const struct pl_outbox_item *it, struct pl_err *err)
+/* Adds the rules named by one rules.evaluate row to sel[0..*n) (each rule once). */
+static void select_rules(struct pl_rules *eng, const struct pl_outbox_item *it, size_t first,
+                         size_t nr, struct pl_arena *a, struct pl_rule **sel, size_t *n)
+{
+    struct pl_err e2 = {0};
+    struct pl_json *p = pl_json_parse(a, it->payload, it->len, &e2);
+    const struct pl_json *names = pl_json_get(p, "rules");
+    for (const struct pl_json *nm = names ? names->child : NULL; nm; nm = nm->next) {
+        for (size_t i = first; nm->type == PL_JSTR && i < first + nr; i++) {
+            if (strcmp(eng->rules[i]->name, nm->str) != 0)
+                continue;
+            bool dup = false;
+            for (size_t k = 0; k < *n && !dup; k++)
+                dup = sel[k] == eng->rules[i];
+            if (!dup)
+                sel[(*n)++] = eng->rules[i];
+        }
+    }
+}
+
+/* Runs the rules of the claimed rules.evaluate rows items[0..n) of one partition as one full
+ * run: each current resource is read once and gets at most one new ResourceCompliance CI,
+ * however many rules were put or started together. */
+static int on_evaluate(struct pl_rules *eng, const struct pl_outbox_item *items, size_t n,
+                       struct pl_err *err)
 {
     struct pl_arena a;
-    struct pl_err e2 = {0};
-    pl_arena_init(&a);
-    struct pl_json *p = pl_json_parse(&a, it->payload, it->len, &e2);
-    const struct pl_json *names = pl_json_get(p, "rules");
-    size_t first, nr, n = 0;
+    size_t first, nr, nsel = 0;
     int rc = 0;
-    partition_rules(eng, it->account, it->region, &first, &nr);
+    pl_arena_init(&a);
+    partition_rules(eng, items[0].account, items[0].region, &first, &nr);
     struct pl_rule **sel = pl_arena_alloc(&a, (nr + 1) * sizeof *sel);
-    for (const struct pl_json *nm = names ? names->child : NULL; nm; nm = nm->next)
-        for (size_t i = first; i < first + nr; i++)
-            if (nm->type == PL_JSTR && strcmp(eng->rules[i]->name, nm->str) == 0)
-                sel[n++] = eng->rules[i];
-    if (n)
-        rc = pl_engine__run_full(eng, it->account, it->region, sel, n, err);
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    for (size_t i = 0; i < n; i++)
+        select_rules(eng, &items[i], first, nr, &a, sel, &nsel);
+    if (nsel)
+        rc = pl_engine__run_full(eng, items[0].account, items[0].region, sel, nsel, err);
+    for (size_t i = 0; i < nsel && rc == 0; i++) {
         rc = clear_running(eng, sel[i], err);
         if (rc == 0 && sel[i]->periodic)
             rc = pl_sched__mark(eng, sel[i], pl_now_ms(), err);
@@ -333,20 +352,37 @@ static int on_evaluate(struct pl_rules *eng, const struct pl_outbox_item *it, st
     return rc;
 }
 
+/* Moves the items of items[0]'s partition to the front; returns how many there are. */
+static size_t group_partition(struct pl_outbox_item *items, size_t n)
+{
+    size_t k = 1;
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(items[i].account, items[0].account) != 0 ||
+            strcmp(items[i].region, items[0].region) != 0)
+            continue;
+        struct pl_outbox_item t = items[k];
+        items[k++] = items[i];
+        items[i] = t;
+    }
+    return k;
+}
+
 static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
 {
     struct pl_arena a;
     struct pl_outbox_item *items;
     size_t n;
     pl_arena_init(&a);
-    int rc = pl_store_outbox_claim(eng->st, PL_RULES_OUTBOX_EVALUATE, 16, LEASE_MS * 10, &a, &items,
+    int rc = pl_store_outbox_claim(eng->st, PL_RULES_OUTBOX_EVALUATE, 64, LEASE_MS * 10, &a, &items,
                                    &n, err);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; rc == 0 && i < n;) {
         struct pl_err e2 = {0};
-        int r = on_evaluate(eng, &items[i], &e2);
+        size_t k = group_partition(items + i, n - i);
+        int r = on_evaluate(eng, items + i, k, &e2);
         if (r < 0)
             PL_LOG(WARN, "rules", "evaluate rules=%s err=\"%s\"", items[i].payload, e2.msg);
-        rc = settle(eng, &items[i], 1, r, r < 0 ? e2.msg : NULL, err);
+        rc = settle(eng, items + i, k, r, r < 0 ? e2.msg : NULL, err);
+        i += k;
     }
     pl_arena_fini(&a);
     return rc < 0 ? -1 : (int)n;

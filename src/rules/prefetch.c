@@ -36,9 +36,9 @@ struct prefetch {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct page pages[NPAGES];
-    bool stop;     /* consumer -> reader: give up */
-    bool done;     /* reader -> consumer: no more pages after the full ones */
-    int rc;        /* reader's result: 0, or -1 with err */
+    bool stop; /* consumer -> reader: give up */
+    bool done; /* reader -> consumer: no more pages after the full ones */
+    int rc;    /* reader's result: 0, or -1 with err */
     struct pl_err err;
     const struct pl_run *run;
     const char *const *types;

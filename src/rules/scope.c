@@ -8,13 +8,12 @@
  */
 #include <string.h>
 
+#include "recorder/recorder.h"
 #include "rules/rules_int.h"
 
 bool pl_rule__type_in_scope(const struct pl_rule *r, const char *type)
 {
-    if (strncmp(type, "AWS::Config::", 13) == 0 &&
-        (strcmp(type, PL_RULES_RC_TYPE) == 0 ||
-         strcmp(type, "AWS::Config::ConformancePackCompliance") == 0))
+    if (!pl_recorder_type_evaluable(type))
         return false;
     if (!r->ntypes)
         return true;
