@@ -716,7 +716,7 @@ int pl_cli_record(int argc, char **argv)
         return (r.errors || st < 0) ? 1 : 0;
     }
     struct pl_err err = {0};
-    if (pl_store_open(data, 0, &r.store, &err) < 0) {
+    if (pl_store_open(data, PL_STORE_BG_CHECKPOINT, &r.store, &err) < 0) {
         fprintf(stderr, "plumb record: %s\n", err.msg);
         return 1;
     }

@@ -17,8 +17,8 @@ int pl_sql_fail(sqlite3 *db, const char *module, struct pl_err *err, const char 
 
 /* The statement cached in *slot (prepared from sql on first use), reset with its bindings
  * cleared; NULL with err on failure. */
-sqlite3_stmt *pl_sql_prepared(sqlite3 *db, sqlite3_stmt **slot, const char *sql,
-                              const char *module, struct pl_err *err);
+sqlite3_stmt *pl_sql_prepared(sqlite3 *db, sqlite3_stmt **slot, const char *sql, const char *module,
+                              struct pl_err *err);
 
 /* Runs a statement whose rows are not needed and resets it. */
 int pl_sql_step_done(sqlite3 *db, sqlite3_stmt *q, const char *module, struct pl_err *err,
@@ -36,11 +36,17 @@ void *pl_sql_grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t s
  * DIR/plumb.db) or a database file given directly. Writes the file's path into path (cap
  * bytes), sets the polling busy handler, WAL (unless readonly), synchronous=NORMAL and a page
  * cache of cache_kib. On failure *db is NULL and err says why (module prefixes the message). */
-int pl_sql_open(const char *spec, bool readonly, int cache_kib, const char *module,
-                sqlite3 **db, char *path, size_t cap, struct pl_err *err);
+int pl_sql_open(const char *spec, bool readonly, int cache_kib, const char *module, sqlite3 **db,
+                char *path, size_t cap, struct pl_err *err);
 
 /* Busy handler for sqlite3_busy_handler: polls every 20-100 us (SQLite's own sleeps whole
  * milliseconds) and gives up after about 10 s. */
 int pl_sql_busy(void *unused, int n);
+
+/* Background WAL checkpoints for the writer connection of the database at path
+ * (checkpoint.c); NULL with err when the thread cannot start. Stop before closing writer. */
+struct pl_ckpt;
+struct pl_ckpt *pl_ckpt_start(sqlite3 *writer, const char *path, struct pl_err *err);
+void pl_ckpt_stop(struct pl_ckpt *c, sqlite3 *writer);
 
 #endif

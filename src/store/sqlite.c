@@ -61,23 +61,51 @@ static const char *const migrations[] = {
 /* ---- statements ---- */
 
 enum {
-    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_MAXSEQ,
-    ST_OBJ_PUT, ST_OBJ_GET, ST_OBJ_DEL, ST_OBJ_LIST, ST_OBJ_LIST_ALL, ST_OBJ_COUNT,
-    ST_RES_UPSERT, ST_RES_INSERT, ST_RES_UPDATE, ST_CI_INSERT, ST_RES_GET, ST_CI_GET,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_MAXSEQ,
+    ST_OBJ_PUT,
+    ST_OBJ_GET,
+    ST_OBJ_DEL,
+    ST_OBJ_LIST,
+    ST_OBJ_LIST_ALL,
+    ST_OBJ_COUNT,
+    ST_RES_UPSERT,
+    ST_RES_INSERT,
+    ST_RES_UPDATE,
+    ST_CI_INSERT,
+    ST_RES_GET,
+    ST_CI_GET,
     ST_CI_LATEST,
-    ST_HIST_REV, ST_HIST_FWD, ST_RES_ID,
-    ST_LIST, ST_LIST_DEL, ST_LIST_NAME, ST_LIST_NAME_DEL, ST_LIST_ONE, ST_CURRENT,
-    ST_COUNTS, ST_PRUNE, ST_PARTS,
-    ST_OB_ADD, ST_OB_CLAIM, ST_OB_CLAIM_KIND, ST_OB_TOUCH, ST_OB_DONE, ST_OB_RETRY,
-    ST_OB_PENDING, ST_OB_PENDING_KIND,
+    ST_HIST_REV,
+    ST_HIST_FWD,
+    ST_RES_ID,
+    ST_LIST,
+    ST_LIST_DEL,
+    ST_LIST_NAME,
+    ST_LIST_NAME_DEL,
+    ST_LIST_ONE,
+    ST_CURRENT,
+    ST_COUNTS,
+    ST_PRUNE,
+    ST_PARTS,
+    ST_OB_ADD,
+    ST_OB_CLAIM,
+    ST_OB_CLAIM_KIND,
+    ST_OB_TOUCH,
+    ST_OB_DONE,
+    ST_OB_RETRY,
+    ST_OB_PENDING,
+    ST_OB_PENDING_KIND,
     ST__COUNT
 };
 
-#define CI_COLS                                                                            \
-    "c.seq, r.account, r.region, r.resource_type, r.resource_id, c.resource_name, c.status, " \
+#define CI_COLS                                                                                    \
+    "c.seq, r.account, r.region, r.resource_type, r.resource_id, c.resource_name, c.status, "      \
     "c.capture_ms, c.state_id, c.hash, c.body, c.diff"
-#define RES_COLS                                                                           \
-    "account, region, resource_type, resource_id, resource_name, status, deleted, "       \
+#define RES_COLS                                                                                   \
+    "account, region, resource_type, resource_id, resource_name, status, deleted, "                \
     "capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, hash"
 
 static const char *const sql_text[ST__COUNT] = {
@@ -181,10 +209,11 @@ struct pl_store {
     sqlite3 *db;
     struct write_lock *wl; /* the process-wide writer lock of this database file */
     bool holds_wl;         /* taken by the outermost pl_store_begin, until the tx ends */
+    struct pl_ckpt *ckpt;  /* PL_STORE_BG_CHECKPOINT: the checkpoint thread */
     sqlite3_stmt *st[ST__COUNT];
-    int depth;         /* nesting of pl_store_begin */
-    bool doomed;       /* a nested rollback happened: the outer commit fails */
-    int64_t next_seq;  /* next config_items.seq in this transaction, 0 = not read yet */
+    int depth;        /* nesting of pl_store_begin */
+    bool doomed;      /* a nested rollback happened: the outer commit fails */
+    int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */
     /* the last resource key looked up in this transaction and its row id (0: absent), so
      * that pl_store_ci_append right after pl_store_resource_get (the recorder's pattern)
      * updates by id or inserts without an upsert */
@@ -274,7 +303,6 @@ static void release_writer(struct pl_store *s)
     }
 }
 
-
 /* ---- open / close ---- */
 
 static int migrate(struct pl_store *s, struct pl_err *err)
@@ -331,6 +359,9 @@ int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_
         goto fail;
     if (!(flags & PL_STORE_READONLY) && migrate(s, err) < 0)
         goto fail;
+    if ((flags & PL_STORE_BG_CHECKPOINT) && !(flags & PL_STORE_READONLY) &&
+        !(s->ckpt = pl_ckpt_start(s->db, s->path, err)))
+        goto fail;
     *out = s;
     return 0;
 fail:
@@ -345,6 +376,7 @@ void pl_store_close(struct pl_store *s)
     if (s->depth > 0)
         exec(s, "ROLLBACK", NULL);
     release_writer(s);
+    pl_ckpt_stop(s->ckpt, s->db);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
@@ -448,9 +480,8 @@ static int auto_end(struct pl_store *s, bool began, int rc, struct pl_err *err)
 
 /* ---- objects ---- */
 
-int pl_store_obj_put(struct pl_store *s, const char *account, const char *region,
-                     const char *kind, const char *name, const char *json, size_t len,
-                     struct pl_err *err)
+int pl_store_obj_put(struct pl_store *s, const char *account, const char *region, const char *kind,
+                     const char *name, const char *json, size_t len, struct pl_err *err)
 {
     sqlite3_stmt *q = keyed(s, ST_OBJ_PUT, account, region, kind, name, err);
     if (!q)
@@ -460,9 +491,8 @@ int pl_store_obj_put(struct pl_store *s, const char *account, const char *region
     return step_done(s, q, err, "obj_put");
 }
 
-int pl_store_obj_get(struct pl_store *s, const char *account, const char *region,
-                     const char *kind, const char *name, struct pl_arena *a,
-                     struct pl_obj *out, struct pl_err *err)
+int pl_store_obj_get(struct pl_store *s, const char *account, const char *region, const char *kind,
+                     const char *name, struct pl_arena *a, struct pl_obj *out, struct pl_err *err)
 {
     sqlite3_stmt *q = keyed(s, ST_OBJ_GET, account, region, kind, name, err);
     if (!q)
@@ -500,9 +530,9 @@ int pl_store_obj_delete(struct pl_store *s, const char *account, const char *reg
     return sqlite3_changes(s->db) > 0 ? 1 : 0;
 }
 
-int pl_store_obj_list(struct pl_store *s, const char *account, const char *region,
-                      const char *kind, const char *after, int limit, struct pl_arena *a,
-                      struct pl_obj **items, size_t *n, struct pl_err *err)
+int pl_store_obj_list(struct pl_store *s, const char *account, const char *region, const char *kind,
+                      const char *after, int limit, struct pl_arena *a, struct pl_obj **items,
+                      size_t *n, struct pl_err *err)
 {
     *items = NULL;
     *n = 0;
@@ -606,8 +636,8 @@ static bool status_deleted(const char *st)
 static bool hint_make(char *out, size_t cap, const char *account, const char *region,
                       const char *type, const char *id)
 {
-    int n = snprintf(out, cap, "%s\x1f%s\x1f%s\x1f%s", account ? account : "",
-                     region ? region : "", type ? type : "", id ? id : "");
+    int n = snprintf(out, cap, "%s\x1f%s\x1f%s\x1f%s", account ? account : "", region ? region : "",
+                     type ? type : "", id ? id : "");
     return n > 0 && (size_t)n < cap;
 }
 
@@ -721,8 +751,8 @@ int pl_store_resource_get(struct pl_store *s, const char *account, const char *r
     return db_fail(s, err, "resource_get");
 }
 
-static int ci_one(struct pl_store *s, sqlite3_stmt *q, struct pl_arena *a,
-                  struct pl_ci_row *out, struct pl_err *err)
+static int ci_one(struct pl_store *s, sqlite3_stmt *q, struct pl_arena *a, struct pl_ci_row *out,
+                  struct pl_err *err)
 {
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
@@ -746,8 +776,8 @@ int pl_store_ci_get(struct pl_store *s, int64_t seq, struct pl_arena *a, struct 
 }
 
 int pl_store_ci_latest(struct pl_store *s, const char *account, const char *region,
-                       const char *type, const char *id, struct pl_arena *a,
-                       struct pl_ci_row *out, struct pl_err *err)
+                       const char *type, const char *id, struct pl_arena *a, struct pl_ci_row *out,
+                       struct pl_err *err)
 {
     sqlite3_stmt *q = keyed(s, ST_CI_LATEST, account, region, type, id, err);
     if (!q)
@@ -781,15 +811,14 @@ static int cursor_parse(const char *c, char tag, uint32_t check, int64_t *x, int
     uint64_t ux, uy;
     unsigned int ck;
     int used = 0;
-    if (!c || c[0] != tag || sscanf(c + 1, "%" SCNx64 "-%" SCNx64 "-%8x%n", &ux, &uy, &ck,
-                                     &used) != 3 ||
+    if (!c || c[0] != tag ||
+        sscanf(c + 1, "%" SCNx64 "-%" SCNx64 "-%8x%n", &ux, &uy, &ck, &used) != 3 ||
         c[1 + used] != '\0' || ck != check)
         return pl_fail(err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
     *x = (int64_t)ux;
     *y = (int64_t)uy;
     return 0;
 }
-
 
 int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct pl_arena *a,
                      struct pl_ci_row **rows, size_t *n, char **next, struct pl_err *err)
@@ -869,8 +898,7 @@ int pl_store_current_cis(struct pl_store *s, const char *account, const char *re
 }
 
 int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, struct pl_arena *a,
-                            struct pl_resource **items, size_t *n, char **next,
-                            struct pl_err *err)
+                            struct pl_resource **items, size_t *n, char **next, struct pl_err *err)
 {
     *items = NULL;
     *n = 0;
@@ -889,8 +917,8 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
                 *next = cursor_make(a, 'i', (int64_t)i, 0, check);
                 break;
             }
-            sqlite3_stmt *q = keyed(s, ST_LIST_ONE, lq->account, lq->region,
-                                    lq->resource_type, lq->ids[i], err);
+            sqlite3_stmt *q =
+                keyed(s, ST_LIST_ONE, lq->account, lq->region, lq->resource_type, lq->ids[i], err);
             if (!q)
                 return -1;
             int rc = sqlite3_step(q);
@@ -923,8 +951,7 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
         for (size_t i = 0; i < hl / 2; i++) {
             unsigned int byte;
             if (sscanf(lq->cursor + 1 + 2 * i, "%2x", &byte) != 1)
-                return pl_fail(err, PL_E_INVALID_NEXT_TOKEN,
-                               "The nextToken provided is invalid");
+                return pl_fail(err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
             id[i] = (char)byte;
         }
         after = id;
@@ -967,10 +994,9 @@ static int cmp_count(const void *x, const void *y)
 }
 
 int pl_store_resource_counts(struct pl_store *s, const char *account, const char *region,
-                             const char *const *types, size_t ntypes, int limit,
-                             const char *cursor, struct pl_arena *a,
-                             struct pl_type_count **items, size_t *n, int64_t *total,
-                             char **next, struct pl_err *err)
+                             const char *const *types, size_t ntypes, int limit, const char *cursor,
+                             struct pl_arena *a, struct pl_type_count **items, size_t *n,
+                             int64_t *total, char **next, struct pl_err *err)
 {
     *items = NULL;
     *n = 0;
@@ -1024,8 +1050,8 @@ int pl_store_resource_counts(struct pl_store *s, const char *account, const char
     return 0;
 }
 
-int pl_store_prune_before(struct pl_store *s, const char *account, const char *region,
-                          int64_t ms, int64_t *deleted, struct pl_err *err)
+int pl_store_prune_before(struct pl_store *s, const char *account, const char *region, int64_t ms,
+                          int64_t *deleted, struct pl_err *err)
 {
     bool began;
     if (auto_begin(s, &began, err) < 0)

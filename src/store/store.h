@@ -48,7 +48,8 @@ struct pl_store;
 /* ---- opening ---- */
 
 enum {
-    PL_STORE_READONLY = 1, /* open without creating or migrating */
+    PL_STORE_READONLY = 1,      /* open without creating or migrating */
+    PL_STORE_BG_CHECKPOINT = 2, /* a writer of much data: WAL checkpoints on a thread */
 };
 
 /* Opens the store named by spec: a data directory (created if missing; the database is
@@ -76,7 +77,7 @@ bool pl_store_in_tx(const struct pl_store *s);
 #define PL_KIND_CHANNEL         "DeliveryChannel"
 #define PL_KIND_CHANNEL_STATUS  "DeliveryChannelStatus"
 #define PL_KIND_RETENTION       "RetentionConfiguration" /* {"Name","RetentionPeriodInDays"} */
-#define PL_KIND_TAGS            "Tags" /* name = ARN; JSON = {"key":"value",...} */
+#define PL_KIND_TAGS            "Tags"       /* name = ARN; JSON = {"key":"value",...} */
 #define PL_KIND_CONFIG_RULE     "ConfigRule" /* name = rule name; the DescribeConfigRules shape */
 
 struct pl_obj {
@@ -87,22 +88,20 @@ struct pl_obj {
 };
 
 /* Creates or replaces (account, region, kind, name) with json[0..len). */
-int pl_store_obj_put(struct pl_store *s, const char *account, const char *region,
-                     const char *kind, const char *name, const char *json, size_t len,
-                     struct pl_err *err);
+int pl_store_obj_put(struct pl_store *s, const char *account, const char *region, const char *kind,
+                     const char *name, const char *json, size_t len, struct pl_err *err);
 /* 1 and *out filled (arena a), 0 when absent, -1 on error. */
-int pl_store_obj_get(struct pl_store *s, const char *account, const char *region,
-                     const char *kind, const char *name, struct pl_arena *a,
-                     struct pl_obj *out, struct pl_err *err);
+int pl_store_obj_get(struct pl_store *s, const char *account, const char *region, const char *kind,
+                     const char *name, struct pl_arena *a, struct pl_obj *out, struct pl_err *err);
 /* 1 deleted, 0 absent, -1 error. */
 int pl_store_obj_delete(struct pl_store *s, const char *account, const char *region,
                         const char *kind, const char *name, struct pl_err *err);
 /* Objects of one kind in name order, names > after (NULL: from the start), at most limit
  * (0: no limit). account == NULL lists every partition (region and after are then ignored),
  * ordered by (account, region, name). *items is an arena array of *n. */
-int pl_store_obj_list(struct pl_store *s, const char *account, const char *region,
-                      const char *kind, const char *after, int limit, struct pl_arena *a,
-                      struct pl_obj **items, size_t *n, struct pl_err *err);
+int pl_store_obj_list(struct pl_store *s, const char *account, const char *region, const char *kind,
+                      const char *after, int limit, struct pl_arena *a, struct pl_obj **items,
+                      size_t *n, struct pl_err *err);
 /* Number of objects of kind in the partition (for the one-per-region limits). */
 int pl_store_obj_count(struct pl_store *s, const char *account, const char *region,
                        const char *kind, int64_t *count, struct pl_err *err);
@@ -110,10 +109,10 @@ int pl_store_obj_count(struct pl_store *s, const char *account, const char *regi
 /* ---- configuration items and resources ---- */
 
 /* Status strings as AWS spells them. */
-#define PL_CI_OK                  "OK"
-#define PL_CI_DISCOVERED          "ResourceDiscovered"
-#define PL_CI_NOT_RECORDED        "ResourceNotRecorded"
-#define PL_CI_DELETED             "ResourceDeleted"
+#define PL_CI_OK                   "OK"
+#define PL_CI_DISCOVERED           "ResourceDiscovered"
+#define PL_CI_NOT_RECORDED         "ResourceNotRecorded"
+#define PL_CI_DELETED              "ResourceDeleted"
 #define PL_CI_DELETED_NOT_RECORDED "ResourceDeletedNotRecorded"
 
 /* One stored CI version. Rendering (API form, file form) is in recorder.h. */
@@ -162,16 +161,16 @@ int pl_store_ci_get(struct pl_store *s, int64_t seq, struct pl_arena *a, struct 
 
 /* The latest CI of a key (deleted or not; check row->status): 1 found, 0 absent, -1 error. */
 int pl_store_ci_latest(struct pl_store *s, const char *account, const char *region,
-                       const char *type, const char *id, struct pl_arena *a,
-                       struct pl_ci_row *out, struct pl_err *err);
+                       const char *type, const char *id, struct pl_arena *a, struct pl_ci_row *out,
+                       struct pl_err *err);
 
 /* GetResourceConfigHistory. Times are inclusive bounds in ms; earlier_ms = 0 and
  * later_ms = INT64_MAX mean unbounded (the API layer applies AWS defaults). */
 struct pl_history_q {
     const char *account, *region, *resource_type, *resource_id;
     int64_t earlier_ms, later_ms;
-    bool forward; /* chronologicalOrder "Forward"; default (false) is Reverse, newest first */
-    int limit;    /* 1..; the API layer maps 0 to AWS's default 10 */
+    bool forward;       /* chronologicalOrder "Forward"; default (false) is Reverse, newest first */
+    int limit;          /* 1..; the API layer maps 0 to AWS's default 10 */
     const char *cursor; /* nextToken from the previous page, or NULL */
 };
 /* Fills *rows (arena array of *n) and *next (NULL on the last page). A resource with no CI
@@ -191,8 +190,7 @@ struct pl_list_q {
     const char *cursor;
 };
 int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *q, struct pl_arena *a,
-                            struct pl_resource **items, size_t *n, char **next,
-                            struct pl_err *err);
+                            struct pl_resource **items, size_t *n, char **next, struct pl_err *err);
 
 /* The latest CI of every current (not deleted) resource of one type, in resource id order:
  * the rows after resource id after_id (NULL: from the start), at most limit (0: 500), in one
@@ -209,16 +207,15 @@ struct pl_type_count {
     int64_t count;
 };
 int pl_store_resource_counts(struct pl_store *s, const char *account, const char *region,
-                             const char *const *types, size_t ntypes, int limit,
-                             const char *cursor, struct pl_arena *a,
-                             struct pl_type_count **items, size_t *n, int64_t *total,
-                             char **next, struct pl_err *err);
+                             const char *const *types, size_t ntypes, int limit, const char *cursor,
+                             struct pl_arena *a, struct pl_type_count **items, size_t *n,
+                             int64_t *total, char **next, struct pl_err *err);
 
 /* Retention: deletes the partition's CI versions captured before ms, always keeping each
  * resource's latest version. *deleted (may be NULL) gets the number of rows removed.
  * Opens its own transaction unless one is open. */
-int pl_store_prune_before(struct pl_store *s, const char *account, const char *region,
-                          int64_t ms, int64_t *deleted, struct pl_err *err);
+int pl_store_prune_before(struct pl_store *s, const char *account, const char *region, int64_t ms,
+                          int64_t *deleted, struct pl_err *err);
 
 /* Partitions (account, region) that have at least one resource, for CLI listings. */
 struct pl_part_row {
