@@ -80,7 +80,7 @@ static struct pl_store *writer_for(struct pl_op_ctx *c)
     }
     if (!writer) {
         struct pl_err err = {0};
-        if (pl_store_open(spec, 0, &writer, &err) < 0)
+        if (pl_store_open(spec, PL_STORE_BG_CHECKPOINT, &writer, &err) < 0)
             return c->st;
         writer_spec = pl_xstrdup(spec);
     }
