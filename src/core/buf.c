@@ -41,6 +41,11 @@ static int reserve(struct pl_buf *b, size_t n)
     return 0;
 }
 
+int pl_buf_reserve(struct pl_buf *b, size_t n)
+{
+    return reserve(b, n);
+}
+
 int pl_buf_append(struct pl_buf *b, const void *p, size_t n)
 {
     if (reserve(b, n) < 0)

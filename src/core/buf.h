@@ -27,6 +27,9 @@ void pl_buf_reset(struct pl_buf *b); /* len = 0, keeps the memory */
 /* Each returns 0, or -1 when the cap would be exceeded or memory is exhausted. */
 int pl_buf_append(struct pl_buf *b, const void *p, size_t n);
 int pl_buf_puts(struct pl_buf *b, const char *s);
+/* Makes room for n more bytes (and the NUL) without changing len: writers that fill
+ * data + len themselves. 0, or -1 past the cap. */
+int pl_buf_reserve(struct pl_buf *b, size_t n);
 /* One byte; inline because writers call it for every bracket, comma and quote. */
 static inline int pl_buf_putc(struct pl_buf *b, char c)
 {

@@ -721,13 +721,44 @@ static size_t escape_byte(unsigned char c, char esc[6])
     }
 }
 
+/* The index of the first byte of u[0..n) that needs escaping, or n. Eight bytes at a time:
+ * a word without control characters, '"' or '\\' is skipped whole (the word tests may flag
+ * bytes after a true hit, never before one, and the byte loop settles the exact index). */
+static size_t first_escape(const unsigned char *u, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, q, bs;
+        memcpy(&x, u + i, 8);
+        q = x ^ (ones * '"');
+        bs = x ^ (ones * '\\');
+        if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs)
+            break;
+    }
+    while (i < n && !needs_escape[u[i]])
+        i++;
+    return i;
+}
+
 int pl_json_write_str(struct pl_buf *b, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
-    if (pl_buf_putc(b, '"') < 0)
+    size_t i = first_escape(u, n);
+    if (pl_buf_reserve(b, i + 2) < 0)
         return -1;
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    char *d = b->data + b->len;
+    d[0] = '"';
+    memcpy(d + 1, s, i);
+    b->len += i + 1;
+    if (i == n) {
+        d[i + 1] = '"';
+        d[i + 2] = '\0';
+        b->len++;
+        return 0;
+    }
+    size_t run = i;
+    for (; i < n; i++) {
         if (!needs_escape[u[i]])
             continue;
         char esc[6];
@@ -758,6 +789,21 @@ static int key_cmp(const void *x, const void *y)
     if (a->klen != b->klen)
         return a->klen > b->klen ? 1 : -1;
     return ra->pos > rb->pos ? 1 : -1;
+}
+
+/* Insertion sort for the usual few members (often already in order): no qsort call per
+ * object, no comparisons through a function pointer. */
+static void sort_small(struct member_ref *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        struct member_ref t = v[i];
+        size_t j = i;
+        while (j > 0 && key_cmp(&v[j - 1], &t) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = t;
+    }
 }
 
 static int indent(struct pl_buf *b, int flags, int depth)
@@ -801,7 +847,10 @@ static int write_container(struct pl_buf *b, const struct pl_json *j, int flags,
         size_t n = 0;
         for (const struct pl_json *c = j->child; c; c = c->next, n++)
             v[n] = (struct member_ref){c, n};
-        qsort(v, n, sizeof(*v), key_cmp);
+        if (n <= 16)
+            sort_small(v, n);
+        else
+            qsort(v, n, sizeof(*v), key_cmp);
         int r = 0;
         for (size_t i = 0; i < n && r == 0; i++)
             r = write_member(b, v[i].node, 1, flags, depth, i == 0);

@@ -28,6 +28,59 @@ static void test_roundtrip(void)
     T_STR(roundtrip("{\"a\":[1]}", PL_JSON_PRETTY), "{\n  \"a\": [\n    1\n  ]\n}");
 }
 
+/* Escapes at every position of strings of 0..40 bytes (the writer skips clean 8-byte words),
+ * and sorting of objects of 1..40 members (small ones by insertion, large ones by qsort),
+ * duplicate keys keeping their document order. */
+static void test_write_positions(void)
+{
+    static const char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 'a', (char)0xc3};
+    for (size_t n = 0; n <= 40; n++)
+        for (size_t pos = 0; pos < (n ? n : 1); pos++)
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char s[48];
+                memset(s, 'x', n);
+                if (n)
+                    s[pos] = specials[k];
+                struct pl_buf b, want;
+                pl_buf_init(&b, PL_BUF_NOLIMIT);
+                pl_buf_init(&want, PL_BUF_NOLIMIT);
+                T_EQ(pl_json_write_str(&b, s, n), 0);
+                pl_buf_putc(&want, '"');
+                for (size_t i = 0; i < n; i++) {
+                    unsigned char c = (unsigned char)s[i];
+                    if (c == '"' || c == '\\')
+                        pl_buf_printf(&want, "\\%c", c);
+                    else if (c == '\n')
+                        pl_buf_puts(&want, "\\n");
+                    else if (c < 0x20)
+                        pl_buf_printf(&want, "\\u%04x", c);
+                    else
+                        pl_buf_putc(&want, (char)c);
+                }
+                pl_buf_putc(&want, '"');
+                T_STR(pl_buf_cstr(&b), pl_buf_cstr(&want));
+                pl_buf_fini(&b);
+                pl_buf_fini(&want);
+            }
+    for (int n = 1; n <= 40; n++) {
+        struct pl_buf src, want;
+        pl_buf_init(&src, PL_BUF_NOLIMIT);
+        pl_buf_init(&want, PL_BUF_NOLIMIT);
+        pl_buf_putc(&src, '{');
+        for (int i = n - 1; i >= 0; i--)
+            pl_buf_printf(&src, "%s\"k%02d\":%d,\"k%02d\":%d", i == n - 1 ? "" : ",", i, i, i,
+                          100 + i);
+        pl_buf_putc(&src, '}');
+        pl_buf_putc(&want, '{');
+        for (int i = 0; i < n; i++)
+            pl_buf_printf(&want, "%s\"k%02d\":%d,\"k%02d\":%d", i ? "," : "", i, i, i, 100 + i);
+        pl_buf_putc(&want, '}');
+        T_STR(roundtrip(pl_buf_cstr(&src), PL_JSON_SORTED), pl_buf_cstr(&want));
+        pl_buf_fini(&src);
+        pl_buf_fini(&want);
+    }
+}
+
 static void test_errors(void)
 {
     T_STR(roundtrip("{\"a\": }", 0), "line 1:7: unexpected character");
@@ -110,6 +163,7 @@ int main(void)
 {
     pl_arena_init(&A);
     T_RUN(test_roundtrip);
+    T_RUN(test_write_positions);
     T_RUN(test_errors);
     T_RUN(test_access);
     T_RUN(test_build_equal);
