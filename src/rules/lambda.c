@@ -4,7 +4,8 @@
  * The event is AWS's: {version "1.0", invokingEvent (a JSON *string*), ruleParameters (a JSON
  * string), resultToken, eventLeftScope, executionRoleArn, configRuleArn, configRuleName,
  * configRuleId, accountId, evaluationMode}. An invokingEvent over 256 KB is replaced by an
- * OversizedConfigurationItemChangeNotification with the CI's summary, as AWS does.
+ * OversizedConfigurationItemChangeNotification with the CI's summary, as AWS does; each kind of
+ * change notification goes only to rules whose SourceDetails list its MessageType.
  *
  * Invocations are queued during a run and started only after its results are committed
  * (pl_lambda__dispatch), after the result token is stored, so the function's PutEvaluations
@@ -84,8 +85,13 @@ int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
     struct pl_arena *a = &run->scratch;
     char token[65];
     const char *ie = pl_json_dump(a, invoking_event, PL_JSON_COMPACT);
-    if (strlen(ie) > OVERSIZED && pl_json_get(invoking_event, "configurationItem"))
-        ie = pl_json_dump(a, summary(a, invoking_event), PL_JSON_COMPACT);
+    if (pl_json_get(invoking_event, "configurationItem")) {
+        bool oversized = strlen(ie) > OVERSIZED;
+        if (oversized ? !r->oversized_events : !r->ci_events)
+            return 0; /* the rule did not ask for this message type */
+        if (oversized)
+            ie = pl_json_dump(a, summary(a, invoking_event), PL_JSON_COMPACT);
+    }
     pl_lambda__token(token);
     struct pl_json *ev = pl_json_new_obj(a);
     pl_json_set_str(a, ev, "version", "1.0");

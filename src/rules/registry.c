@@ -304,6 +304,10 @@ static void compile_triggers(struct pl_rule *r, const struct pl_json *j)
                     mef = pl_json_get_str(d, "MaximumExecutionFrequency");
             } else if (mt && strcmp(mt, "ConfigurationSnapshotDeliveryCompleted") != 0) {
                 r->change = true;
+                if (strcmp(mt, "OversizedConfigurationItemChangeNotification") == 0)
+                    r->oversized_events = true;
+                else
+                    r->ci_events = true;
             }
         }
     }

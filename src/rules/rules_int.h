@@ -29,6 +29,9 @@ struct pl_rule {
     struct pl_managed_params *mp; /* NULL unless an implemented managed rule */
     struct guard_rules *guard;    /* CUSTOM_POLICY */
     bool change, periodic, process_check;
+    /* Lambda-style: the SourceDetails message types that trigger it (AWS sends an oversized
+     * change only to rules that listed OversizedConfigurationItemChangeNotification) */
+    bool ci_events, oversized_events;
     int64_t period_ms;
     /* scope */
     const char **types; /* effective types (scope's, else the managed rule's defaults) */

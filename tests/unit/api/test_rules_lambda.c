@@ -31,6 +31,7 @@ static void rule_init(struct pl_rule *r)
     r->source_id = "arn:aws:lambda:us-east-1:123456789012:function:f";
     r->input_params = "{\"requiredTags\":\"Owner\"}";
     r->owner = PL_OWNER_LAMBDA;
+    r->change = r->ci_events = r->oversized_events = true;
 }
 
 static void run_init(struct pl_run *run)
@@ -105,11 +106,31 @@ static void test_oversized_event(void)
     pl_arena_fini(&run.scratch);
 }
 
+/* A change goes only to rules whose SourceDetails list its message type. */
+static void test_message_types(void)
+{
+    struct pl_run run;
+    struct pl_rule r;
+    struct pl_err err = {0};
+    run_init(&run);
+    rule_init(&r);
+    r.ci_events = false; /* only OversizedConfigurationItemChangeNotification */
+    T_EQ(pl_lambda__invoke(&run, &r,
+                           parse("{\"configurationItem\":{\"resourceType\":\"AWS::S3::Bucket\","
+                                 "\"resourceId\":\"b\"},\"messageType\":"
+                                 "\"ConfigurationItemChangeNotification\"}"),
+                           false, &err),
+         0);
+    T_OK(pl_lambda__queued_event(&run, 0) == NULL);
+    pl_arena_fini(&run.scratch);
+}
+
 int main(void)
 {
     pl_arena_init(&ar);
     T_RUN(test_change_event);
     T_RUN(test_oversized_event);
+    T_RUN(test_message_types);
     pl_arena_fini(&ar);
     return T_EXIT();
 }
