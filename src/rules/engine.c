@@ -451,8 +451,10 @@ struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err 
     pthread_mutex_init(&eng->mu, NULL);
     pthread_cond_init(&eng->cv, NULL);
     atomic_init(&eng->gen, 1);
-    if (pl_store_open(eng->spec, 0, &eng->st, err) < 0 ||
-        pl_evals_open(eng->spec, &eng->ev, err) < 0)
+    /* the engine writes results and compliance CIs in bulk: checkpoints on their own threads */
+    if (pl_store_open(eng->spec, PL_STORE_BG_CHECKPOINT, &eng->st, err) < 0 ||
+        pl_evals_open(eng->spec, &eng->ev, err) < 0 ||
+        pl_evals_background_checkpoints(eng->ev, err) < 0)
         goto fail;
     if (eng->endpoint_url && pl_fn_runner_new(NULL, &eng->runner, err) < 0)
         goto fail;

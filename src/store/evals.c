@@ -129,6 +129,7 @@ struct pl_evals {
     int depth;
     bool doomed;
     char spec[4096];
+    struct pl_ckpt *ckpt;
 };
 
 static const char *const comp_names[] = {"NOT_APPLICABLE", "COMPLIANT", "NON_COMPLIANT",
@@ -183,7 +184,6 @@ static void bind_key(sqlite3_stmt *q, const char *account, const char *region, c
 
 /* ---- open / close ---- */
 
-
 int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
 {
     *out = NULL;
@@ -205,12 +205,20 @@ int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
     return 0;
 }
 
+int pl_evals_background_checkpoints(struct pl_evals *e, struct pl_err *err)
+{
+    if (!e->ckpt && !(e->ckpt = pl_ckpt_start(e->db, sqlite3_db_filename(e->db, "main"), err)))
+        return -1;
+    return 0;
+}
+
 void pl_evals_close(struct pl_evals *e)
 {
     if (!e)
         return;
     if (e->depth > 0)
         sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+    pl_ckpt_stop(e->ckpt, e->db);
     for (int i = 0; i < Q__COUNT; i++)
         sqlite3_finalize(e->q[i]);
     sqlite3_close(e->db);

@@ -54,6 +54,9 @@ struct pl_ev_row {
 
 /* Opens the evaluation tables on the store spec (a data directory, as pl_store_open). */
 int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err);
+/* WAL checkpoints of this connection on a thread of their own (store/checkpoint.c), for the
+ * rules engine's connection, which writes results in bulk. */
+int pl_evals_background_checkpoints(struct pl_evals *e, struct pl_err *err);
 void pl_evals_close(struct pl_evals *e); /* NULL fine */
 /* The calling thread's connection on spec (opened on first use, closed at thread exit).
  * Borrowed. */
