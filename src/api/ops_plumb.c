@@ -8,16 +8,18 @@
 #include "store/store.h"
 
 /* PlumbService.RecordConfigurationItems {"configurationItems": [CI in any dialect, ...]}
- * -> {"recorded": N, "unchanged": N, "notRecorded": N, "pending": N,
+ * -> {"recorded": N, "unchanged": N, "notRecorded": N, "identityOnly": N, "pending": N,
  *     "failed": [{"index", "message"}]}
- * (pending: live CIs — without a capture time — of a recordingMode DAILY type, held for the
- * daily delivery).
+ * (notRecorded: CIs whose configuration was not recorded — no running recorder, or a type
+ * outside its recording group —; identityOnly: those of them written as identity-only
+ * ResourceNotRecorded / ResourceDeletedNotRecorded CIs (the rest left no trace); pending: live
+ * CIs — without a capture time — of a recordingMode DAILY type, held for the daily delivery).
  * What `plumb record --endpoint URL` sends: AWS-typed CIs enter through the import path (the
  * partition's recorder, if any, applies), in batches committed atomically. */
 static int record_items(struct pl_op_ctx *c)
 {
     const struct pl_json *items = pl_json_get(c->in, "configurationItems");
-    int64_t counts[4] = {0}; /* recorded, unchanged, not recorded, pending */
+    int64_t counts[5] = {0}; /* recorded, unchanged, not recorded, pending, identity-only */
     if (!items || items->type != PL_JARR)
         return pl_fail(c->err, PL_E_VALIDATION, "configurationItems must be a list");
     if (items->len > 1000)
@@ -46,6 +48,7 @@ static int record_items(struct pl_op_ctx *c)
                : res.outcome == PL_REC_UNCHANGED ? 1
                : res.outcome == PL_REC_PENDING   ? 3
                                                  : 2]++;
+        counts[4] += res.outcome == PL_REC_IDENTITY_ONLY;
         c->notify |= res.notify;
     }
     if (pl_rec_batch_commit(b, c->err) < 0)
@@ -54,6 +57,7 @@ static int record_items(struct pl_op_ctx *c)
     pl_json_set_i64(c->a, c->out, "recorded", counts[0]);
     pl_json_set_i64(c->a, c->out, "unchanged", counts[1]);
     pl_json_set_i64(c->a, c->out, "notRecorded", counts[2]);
+    pl_json_set_i64(c->a, c->out, "identityOnly", counts[4]);
     pl_json_set_i64(c->a, c->out, "pending", counts[3]);
     pl_json_set(c->a, c->out, "failed", failed);
     return 0;

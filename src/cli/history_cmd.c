@@ -173,6 +173,8 @@ static const char *short_json(struct pl_arena *a, const struct pl_json *v, size_
 static const char *summary(struct pl_arena *a, const struct pl_ci_row *row)
 {
     struct pl_err err = {0};
+    if (strcmp(row->status, PL_CI_NOT_RECORDED) == 0) /* identity only: no change to show */
+        return "not recorded";
     if (!row->diff)
         return "";
     struct pl_json *d = pl_json_parse(a, row->diff, row->diff_len, &err);
@@ -247,10 +249,11 @@ int pl_cli_history(int argc, char **argv)
     const char *name = n ? rows[n - 1].resource_name : NULL;
     printf("%s %s%s%s%s in %s/%s: %zu version%s\n", o.type, o.id, name ? " (" : "",
            name ? name : "", name ? ")" : "", o.account, o.region, n, n == 1 ? "" : "s");
-    printf("%4s  %-24s  %-18s  %-13s  %s\n", "#", "captured", "status", "stateId", "changes");
+    /* status: up to ResourceDeletedNotRecorded (26) */
+    printf("%4s  %-24s  %-26s  %-13s  %s\n", "#", "captured", "status", "stateId", "changes");
     for (size_t i = 0; i < n; i++) {
         char t[40];
-        printf("%4zu  %-24s  %-18s  %-13" PRId64 "  %s\n", i + 1,
+        printf("%4zu  %-24s  %-26s  %-13" PRId64 "  %s\n", i + 1,
                pl_time_iso8601_ms(rows[i].capture_ms, t), rows[i].status, rows[i].state_id,
                summary(&a, &rows[i]));
     }

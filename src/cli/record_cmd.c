@@ -13,6 +13,10 @@
  * and records them (pl_rec_batch_add_prepared: dedupe, diff, SQL). Order is kept, so history
  * files import in their order.
  *
+ * The summary counts CIs recorded, unchanged and skipped (no running recorder, outside the
+ * recording group — "N as ResourceNotRecorded": identity-only CIs written for those —, held for
+ * the daily recording, or older than the latest version), and errors.
+ *
  * Exit status: 0 all CIs were read (recorded, unchanged or skipped by the recording group),
  * 1 some CIs or files failed, 2 usage.
  */
@@ -56,6 +60,7 @@ struct rec_run {
     int batch_size, in_batch;
     bool quiet, progress;
     int64_t recorded, unchanged, skipped, stale, errors;
+    int64_t identity_only; /* of skipped: written as ResourceNotRecorded (recording group) */
     int64_t start_ns, last_progress_ns;
     /* the ring between the reader thread and the recording thread */
     pthread_mutex_t mu;
@@ -352,6 +357,10 @@ static int consume(struct rec_run *r, struct slot *sl)
     case PL_REC_UNCHANGED:
         r->unchanged++;
         break;
+    case PL_REC_IDENTITY_ONLY: /* its configuration is not recorded: skipped, with a trace */
+        r->identity_only++;
+        r->skipped++;
+        break;
     case PL_REC_NOT_RECORDED:
     case PL_REC_PENDING: /* a live CI (--now) of a DAILY type: the daily flush records it */
         r->skipped++;
@@ -488,6 +497,8 @@ static int remote_flush(struct remote *rm)
         r->skipped += v;
     if (pl_json_i64(pl_json_get(j, "pending"), &v) == 0) /* held for the daily recording */
         r->skipped += v;
+    if (pl_json_i64(pl_json_get(j, "identityOnly"), &v) == 0) /* counted in notRecorded */
+        r->identity_only += v;
     for (const struct pl_json *f = pl_json_get(j, "failed") ? pl_json_get(j, "failed")->child
                                                             : NULL;
          f; f = f->next) {
@@ -605,6 +616,23 @@ static int run_remote(struct rec_run *r, const char *endpoint, const char *regio
     return status;
 }
 
+/* The last line of an import: "recorded N, unchanged N, skipped N[ (N as ResourceNotRecorded)],
+ * errors N (T s[, R CIs/s])" on stderr. */
+static void print_summary(const struct rec_run *r, bool rate)
+{
+    double secs = (double)(pl_mono_ns() - r->start_ns) / 1e9;
+    int64_t n = r->recorded + r->unchanged + r->skipped + r->stale + r->errors;
+    char unrec[48] = "", speed[40] = "";
+    if (r->identity_only)
+        snprintf(unrec, sizeof unrec, " (%" PRId64 " as ResourceNotRecorded)", r->identity_only);
+    if (rate)
+        snprintf(speed, sizeof speed, ", %.0f CIs/s", secs > 0 ? (double)n / secs : 0.0);
+    fprintf(stderr,
+            "recorded %" PRId64 ", unchanged %" PRId64 ", skipped %" PRId64 "%s, errors %" PRId64
+            " (%.1f s%s)\n",
+            r->recorded, r->unchanged, r->skipped + r->stale, unrec, r->errors, secs, speed);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -707,12 +735,8 @@ int pl_cli_record(int argc, char **argv)
                                                                 : "us-east-1");
         if (st == -2)
             return 2;
-        double secs = (double)(pl_mono_ns() - r.start_ns) / 1e9;
         if (!r.quiet)
-            fprintf(stderr,
-                    "recorded %" PRId64 ", unchanged %" PRId64 ", skipped %" PRId64
-                    ", errors %" PRId64 " (%.1f s)\n",
-                    r.recorded, r.unchanged, r.skipped, r.errors, secs);
+            print_summary(&r, false);
         return (r.errors || st < 0) ? 1 : 0;
     }
     struct pl_err err = {0};
@@ -723,14 +747,9 @@ int pl_cli_record(int argc, char **argv)
     r.progress = !r.quiet && isatty(2);
     r.start_ns = pl_mono_ns();
     int status = run_pipeline(&r);
-    double secs = (double)(pl_mono_ns() - r.start_ns) / 1e9;
     int64_t total = r.recorded + r.unchanged + r.skipped + r.stale;
     if (!r.quiet)
-        fprintf(stderr,
-                "recorded %" PRId64 ", unchanged %" PRId64 ", skipped %" PRId64
-                ", errors %" PRId64 " (%.1f s, %.0f CIs/s)\n",
-                r.recorded, r.unchanged, r.skipped + r.stale, r.errors, secs,
-                secs > 0 ? (double)(total + r.errors) / secs : 0.0);
+        print_summary(&r, true);
     if (r.stats && total + r.errors > 0)
         fprintf(stderr, "cpu per CI: reader thread %.1f us, recording thread %.1f us\n",
                 (double)r.reader_cpu_ns / 1e3 / (double)(total + r.errors),

@@ -2,7 +2,8 @@
  * recorder's file-form renderer (recorder.h).
  *
  * Current state: every resource type of the partition (pl_store_resource_counts), its
- * non-deleted resources page by page (pl_store_resources_list), and for each the latest CI
+ * non-deleted resources page by page (pl_store_resources_list) but those whose configuration
+ * is not recorded (ResourceNotRecorded), and for each the latest CI
  * (pl_store_ci_get of latest_seq). Arenas are reset per page and per CI: memory stays flat.
  * History: the CI rows appended after a seq cursor, read by seq (config_items.seq is the
  * append order and is dense: SQLite reuses max+1; retention pruning makes holes, skipped up to
@@ -67,6 +68,8 @@ static int each_of_type(struct pl_store *s, const char *acct, const char *region
         if (pl_store_resources_list(s, &q, &page, &res, &n, &next, err) != 0)
             goto out;
         for (size_t i = 0; i < n; i++) {
+            if (strcmp(res[i].status, PL_CI_NOT_RECORDED) == 0)
+                continue; /* recorded resources only, as pl_store_resource_counts counts */
             int r = emit_seq(s, res[i].latest_seq, NULL, NULL, &item, cb, cbctx, err);
             pl_arena_reset(&item);
             if (r < 0)

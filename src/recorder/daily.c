@@ -17,8 +17,9 @@
  * held CI opens a new period. So a resource is delivered at most once per 24 h, and a change is
  * delivered at most 24 h (plus one housekeeping tick) after it was observed.
  * Not recorded at the flush: a state equal to the latest version (recordingFrequency aside),
- * a deletion of a resource never recorded or already deleted, and whatever the recorder no
- * longer records (stopped, or the type left the recording group): those entries are dropped.
+ * a deletion of a resource never recorded or already deleted, and anything while the recorder
+ * is stopped: those entries are dropped. A type that left the recording group is delivered as
+ * an identity-only ResourceNotRecorded CI (recorder.c).
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -4,7 +4,10 @@
  * Invariants:
  *   - a CI is written only when its recorded fields' hash differs from the resource's latest;
  *   - configurationStateId strictly increases per resource (max(capture, latest + 1));
- *   - the CI, its resources row and its "ci_recorded" outbox row commit together or not at all.
+ *   - the CI, its resources row and its "ci_recorded" outbox row commit together or not at all;
+ *   - a CI of a type the running recorder's recording group excludes is written identity-only
+ *     (configuration null) as ResourceNotRecorded / ResourceDeletedNotRecorded, and queues no
+ *     rule work and no notification (docs/recording.md).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -299,8 +302,102 @@ static int not_recorded(struct pl_rec_result *res, enum pl_rec_outcome o, const 
     return 0;
 }
 
-/* Records the prepared CI p within b's transaction. Returns 0 (res filled), -1 for a bad CI,
- * -2 when the store failed (the transaction must be rolled back). */
+/* Is st (a CI status) one of those whose configuration was not recorded? */
+static bool unrecorded_status(const char *st)
+{
+    return st &&
+           (strcmp(st, PL_CI_NOT_RECORDED) == 0 || strcmp(st, PL_CI_DELETED_NOT_RECORDED) == 0);
+}
+
+static int no_running_recorder(struct pl_err *err, const char *region)
+{
+    return pl_fail(err, PL_E_NO_RUNNING_CONFIGURATION_RECORDER,
+                   "There is no configuration recorder running in %s", region);
+}
+
+/* Applies the partition's recorder st (opts o) to ci. Returns 1 to record it: fully, or,
+ * when *why is set (its static reason), as an identity-only CI (the running recorder's
+ * recording group excludes the type, or the input itself says ResourceNotRecorded /
+ * ResourceDeletedNotRecorded); 0 when nothing is recorded (res filled); -1 for a
+ * PutResourceConfig without a running recorder (err). */
+static int gate(const struct pl_rec_opts *o, const struct pl_rec_state *st, const struct pl_ci *ci,
+                const char *region, struct pl_rec_result *res, const char **why, struct pl_err *err)
+{
+    *why = NULL;
+    if (o->mode != PL_REC_MODE_ALL) {
+        if (!st->exists && o->mode == PL_REC_MODE_RECORDER) {
+            if (o->put_resource_config)
+                return no_running_recorder(err, region);
+            return not_recorded(res, PL_REC_NOT_RECORDED, "no configuration recorder");
+        }
+        if (st->exists && !st->running) {
+            if (o->put_resource_config)
+                return no_running_recorder(err, region);
+            return not_recorded(res, PL_REC_NOT_RECORDED, "the configuration recorder is stopped");
+        }
+        if (st->exists && !pl_recorder_in_group(st, ci->resource_type, why))
+            return 1;
+    }
+    if (unrecorded_status(ci->status))
+        *why = "the configuration item says its configuration was not recorded";
+    return 1;
+}
+
+/* Rewrites p's CI as the identity-only CI of a resource whose configuration is not recorded:
+ * resourceType, resourceId, resourceName, ARN, availabilityZone, resourceCreationTime and
+ * deletedness kept; configuration null, no supplementaryConfiguration, tags or relationships.
+ * Recomputes p's hash and body. New nodes go in arena a (per CI): p is used up by this record. */
+static void identity_only(struct pl_arena *a, struct pl_rec_prep *p)
+{
+    struct pl_ci *c = &p->ci;
+    c->configuration = pl_json_new_null(a);
+    c->supplementary = pl_json_new_obj(a);
+    c->tags = pl_json_new_obj(a);
+    c->relationships = pl_json_new_arr(a);
+    c->schema_version_id = NULL;
+    c->recording_frequency = NULL;
+    c->delivery_ms = 0;
+    pl_rec__hash(c, &p->scratch, &p->enc, p->hash);
+    pl_rec__body(c, p->account, p->region, &p->scratch, &p->enc, &p->body);
+}
+
+/* The status of a new version of ci; cur is the resource's latest state (NULL: unknown). A
+ * resource whose latest version was not recorded is rediscovered when recorded again. */
+static const char *new_status(const struct pl_ci *ci, bool excluded, const struct pl_resource *cur)
+{
+    if (excluded)
+        return ci->deleted ? PL_CI_DELETED_NOT_RECORDED : PL_CI_NOT_RECORDED;
+    if (ci->deleted)
+        return PL_CI_DELETED;
+    return (!cur || cur->deleted || unrecorded_status(cur->status)) ? PL_CI_DISCOVERED : PL_CI_OK;
+}
+
+/* Queues the work the new version row causes, in b's transaction: a "ci_recorded" row for the
+ * rules engine (the partition has rules and the type is evaluable) and a "delivery_ci" row for
+ * notifications (its channel has a topic). -1 when the store failed. */
+static int queue_work(struct pl_rec_batch *b, const struct pl_rec_state *st,
+                      const struct pl_ci_row *row, struct pl_err *err)
+{
+    pl_buf_reset(&b->payload);
+    pl_buf_printf(&b->payload, "{\"seq\":%" PRId64 ",\"status\":\"%s\",\"resourceType\":", row->seq,
+                  row->status);
+    pl_json_write_str(&b->payload, row->resource_type, strlen(row->resource_type));
+    pl_buf_puts(&b->payload, ",\"resourceId\":");
+    pl_json_write_str(&b->payload, row->resource_id, strlen(row->resource_id));
+    pl_buf_putc(&b->payload, '}');
+    if (st->has_rules && pl_recorder_type_evaluable(row->resource_type) &&
+        pl_store_outbox_add(b->s, row->account, row->region, PL_OUTBOX_CI_RECORDED, b->payload.data,
+                            b->payload.len, NULL, err) < 0)
+        return -1;
+    if (st->has_topic && pl_store_outbox_add(b->s, row->account, row->region, PL_OUTBOX_DELIVERY_CI,
+                                             b->payload.data, b->payload.len, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Records the prepared CI p within b's transaction (an identity-only CI rewrites p: it is used
+ * up). Returns 0 (res filled), -1 for a bad CI, -2 when the store failed (the transaction must
+ * be rolled back). */
 static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_result *res,
                   struct pl_err *err)
 {
@@ -317,24 +414,12 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     const struct pl_rec_state *st = state_for(b, account, region, err);
     if (!st)
         return -2;
-    if (o->mode != PL_REC_MODE_ALL) {
-        if (!st->exists && o->mode == PL_REC_MODE_RECORDER) {
-            if (o->put_resource_config)
-                return pl_fail(err, PL_E_NO_RUNNING_CONFIGURATION_RECORDER,
-                               "There is no configuration recorder running in %s", region);
-            return not_recorded(res, PL_REC_NOT_RECORDED, "no configuration recorder");
-        }
-        if (st->exists && !st->running) {
-            if (o->put_resource_config)
-                return pl_fail(err, PL_E_NO_RUNNING_CONFIGURATION_RECORDER,
-                               "There is no configuration recorder running in %s", region);
-            return not_recorded(res, PL_REC_NOT_RECORDED, "the configuration recorder is stopped");
-        }
-        const char *why;
-        if (st->exists && !pl_recorder_in_group(st, ci->resource_type, &why))
-            return not_recorded(res, PL_REC_NOT_RECORDED, why);
-    }
-    if (pl_rec__daily_holds(o, st, ci)) {
+    const char *why = NULL; /* set: the configuration is not recorded (identity-only CI) */
+    int g = gate(o, st, ci, region, res, &why, err);
+    if (g <= 0)
+        return g;
+    bool excluded = why != NULL;
+    if (!excluded && pl_rec__daily_holds(o, st, ci)) {
         if (pl_rec__daily_hold(b->s, account, region, ci, pl_now_ms(), err) < 0)
             return -2;
         return not_recorded(res, PL_REC_PENDING, "held for the daily recording");
@@ -345,22 +430,26 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
                                       &cur, err);
     if (found < 0)
         return -2;
+    if (excluded) {
+        if (ci->deleted && (!found || cur.deleted)) /* no known resource to delete */
+            return not_recorded(res, PL_REC_NOT_RECORDED, why);
+        identity_only(a, p);
+    }
     int64_t now = pl_now_ms();
     int64_t capture = (o->use_source_time && ci->capture_ms >= 0) ? ci->capture_ms : now;
     if (found) {
         if (o->use_source_time && ci->capture_ms >= 0 && ci->capture_ms < cur.capture_ms)
             return not_recorded(res, PL_REC_STALE, "older than the latest recorded version");
-        if (strcmp(hash, cur.hash) == 0) {
+        /* the same fields, and recorded (or not) as before */
+        if (strcmp(hash, cur.hash) == 0 && unrecorded_status(cur.status) == excluded) {
             res->seq = cur.latest_seq;
             res->state_id = cur.state_id;
             res->capture_ms = cur.capture_ms;
             res->status = cur.status;
-            return not_recorded(res, PL_REC_UNCHANGED, NULL);
+            return not_recorded(res, excluded ? PL_REC_NOT_RECORDED : PL_REC_UNCHANGED, why);
         }
     }
-    const char *status = ci->deleted               ? PL_CI_DELETED
-                         : (!found || cur.deleted) ? PL_CI_DISCOVERED
-                                                   : PL_CI_OK;
+    const char *status = new_status(ci, excluded, found ? &cur : NULL);
     int64_t state_id = capture;
     if (o->use_source_time && ci->state_id > state_id)
         state_id = ci->state_id;
@@ -370,7 +459,7 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     /* diff against the latest version */
     struct pl_ci prev;
     bool have_prev = false;
-    if (found && !cur.deleted && !ci->deleted) {
+    if (found && !cur.deleted && !ci->deleted && !excluded && !unrecorded_status(cur.status)) {
         struct pl_ci_row prow;
         int rc = pl_store_ci_get(b->s, cur.latest_seq, a, &prow, err);
         if (rc < 0)
@@ -381,7 +470,8 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
             have_prev = true;
         }
     }
-    /* no previous version (new, rediscovered, or being deleted): CREATE / DELETE */
+    /* no previous recorded version (new, rediscovered, being deleted, or not recorded):
+     * CREATE / DELETE */
     struct pl_json *diff = pl_ci_diff(a, have_prev ? &prev : NULL, ci);
     pl_buf_reset(&b->diff);
     pl_json_write(&b->diff, diff, PL_JSON_COMPACT);
@@ -403,23 +493,12 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
     memcpy(row.hash, hash, sizeof row.hash);
     if (pl_store_ci_append(b->s, &row, err) < 0)
         return -2;
-    pl_buf_reset(&b->payload);
-    pl_buf_printf(&b->payload, "{\"seq\":%" PRId64 ",\"status\":\"%s\",\"resourceType\":", row.seq,
-                  status);
-    pl_json_write_str(&b->payload, ci->resource_type, strlen(ci->resource_type));
-    pl_buf_puts(&b->payload, ",\"resourceId\":");
-    pl_json_write_str(&b->payload, ci->resource_id, strlen(ci->resource_id));
-    pl_buf_putc(&b->payload, '}');
-    if (st->has_rules && pl_recorder_type_evaluable(ci->resource_type) &&
-        pl_store_outbox_add(b->s, account, region, PL_OUTBOX_CI_RECORDED, b->payload.data,
-                            b->payload.len, NULL, err) < 0)
+    if (!excluded && queue_work(b, st, &row, err) < 0)
         return -2;
-    if (st->has_topic && pl_store_outbox_add(b->s, account, region, PL_OUTBOX_DELIVERY_CI,
-                                             b->payload.data, b->payload.len, NULL, err) < 0)
-        return -2;
-    res->notify = st->has_topic;
+    res->notify = st->has_topic && !excluded;
     b->recorded++;
-    res->outcome = PL_REC_RECORDED;
+    res->outcome = excluded ? PL_REC_IDENTITY_ONLY : PL_REC_RECORDED;
+    res->reason = why;
     res->status = status;
     res->seq = row.seq;
     res->state_id = state_id;

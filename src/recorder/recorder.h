@@ -8,14 +8,15 @@
  *     `name`;
  *   - plumb's PutResourceConfig input (`ResourceType`, `ResourceId`, `Configuration`, ...).
  * pl_ci_normalize() turns any of them into a struct pl_ci (plumb's internal form). The
- * recorder then applies the partition's recorder (running? recording group?), dedupes by the
+ * recorder then applies the partition's recorder (running? recording group? a type outside
+ * the group gets an identity-only ResourceNotRecorded CI), dedupes by the
  * SHA-256 of the canonical recorded fields against the latest version, assigns the status,
  * capture time and configurationStateId, computes the diff in AWS's configurationItemDiff
  * shape, and writes the CI and the resources row in ONE store transaction, with the outbox rows
  * of the work it causes: "ci_recorded" for the rules engine when the partition has config rules
  * (a rule added later evaluates every current resource itself) and "delivery_ci" (same payload)
- * for notifications when its delivery channel has an SNS topic. The partition state is read inside the
- * write transaction, so a rule or channel committed concurrently is seen by one side or the
+ * for notifications when its delivery channel has an SNS topic. The partition state is read inside
+ * the write transaction, so a rule or channel committed concurrently is seen by one side or the
  * other.
  *
  * Internal body (struct pl_ci_row.body): canonical JSON (sorted keys, compact) of
@@ -119,12 +120,17 @@ enum pl_rec_outcome {
     PL_REC_NOT_RECORDED, /* no running recorder / outside the recording group */
     PL_REC_STALE,        /* older than the latest version (import with source times) */
     PL_REC_PENDING,      /* held for the next daily delivery (recordingMode DAILY, daily.c) */
+    /* outside the running recorder's recording group (or the input says so): an identity-only
+     * CI (configuration null; status ResourceNotRecorded / ResourceDeletedNotRecorded) was
+     * written, with no rule work and no notification. The same identity again, or the deletion
+     * of an unknown or deleted resource, is PL_REC_NOT_RECORDED (nothing written). */
+    PL_REC_IDENTITY_ONLY,
 };
 
 struct pl_rec_result {
     enum pl_rec_outcome outcome;
-    const char *reason;  /* static text for NOT_RECORDED / STALE, else NULL */
-    const char *status;  /* status of the new CI (PL_CI_*), when RECORDED */
+    const char *reason;  /* static text for NOT_RECORDED / STALE / IDENTITY_ONLY, else NULL */
+    const char *status;  /* status of the new CI (PL_CI_*), when RECORDED / IDENTITY_ONLY */
     int64_t seq;         /* row of the new CI (RECORDED), or of the latest (UNCHANGED) */
     int64_t state_id, capture_ms;
     char account[13], region[32]; /* the partition the CI went to */

@@ -178,11 +178,12 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_CURRENT] = "SELECT " CI_COLS " FROM resources r JOIN config_items c ON "
                    "c.seq = r.latest_seq WHERE r.account = ?1 AND r.region = ?2 AND "
                    "r.resource_type = ?3 AND r.resource_id > ?4 AND r.deleted = 0 "
-                   "ORDER BY r.resource_id LIMIT ?5",
+                   "AND r.status <> 'ResourceNotRecorded' ORDER BY r.resource_id LIMIT ?5",
     [ST_LIST_ONE] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
                     "resource_type = ?3 AND resource_id = ?4",
     [ST_COUNTS] = "SELECT resource_type, COUNT(*) FROM resources WHERE account = ?1 AND "
-                  "region = ?2 AND deleted = 0 GROUP BY resource_type",
+                  "region = ?2 AND deleted = 0 AND status <> 'ResourceNotRecorded' "
+                  "GROUP BY resource_type",
     [ST_PRUNE] = "DELETE FROM config_items WHERE seq IN (SELECT c.seq FROM resources r JOIN "
                  "config_items c ON c.res = r.id WHERE r.account = ?1 AND r.region = ?2 AND "
                  "c.capture_ms < ?3 AND c.seq <> r.latest_seq)",

@@ -192,16 +192,17 @@ struct pl_list_q {
 int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *q, struct pl_arena *a,
                             struct pl_resource **items, size_t *n, char **next, struct pl_err *err);
 
-/* The latest CI of every current (not deleted) resource of one type, in resource id order:
+/* The latest CI of every current (not deleted, not ResourceNotRecorded: rules do not evaluate
+ * resources whose configuration is not recorded) resource of one type, in resource id order:
  * the rows after resource id after_id (NULL: from the start), at most limit (0: 500), in one
  * query (for full rule evaluations; no per-resource lookups). *rows is an arena array. */
 int pl_store_current_cis(struct pl_store *s, const char *account, const char *region,
                          const char *type, const char *after_id, int limit, struct pl_arena *a,
                          struct pl_ci_row **rows, size_t *n, struct pl_err *err);
 
-/* GetDiscoveredResourceCounts: non-deleted resources per type, ordered by count descending
- * then type. types (ntypes) restricts the types, NULL for all. *total is the number of
- * non-deleted resources of the selected types (all pages). */
+/* GetDiscoveredResourceCounts: resources plumb records (neither deleted nor ResourceNotRecorded)
+ * per type, ordered by count descending then type. types (ntypes) restricts the types, NULL
+ * for all. *total is the number of such resources of the selected types (all pages). */
 struct pl_type_count {
     const char *resource_type;
     int64_t count;

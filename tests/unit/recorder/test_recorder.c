@@ -1,6 +1,7 @@
 /* test_recorder.c — recorder: dedupe (key order), versions and configurationStateId, status
  * transitions (discovered / OK / deleted / rediscovered), recording group semantics,
- * PutResourceConfig / DeleteResourceConfig, outbox rows written atomically with CIs, batches,
+ * identity-only ResourceNotRecorded CIs for types outside the group, PutResourceConfig /
+ * DeleteResourceConfig, outbox rows written atomically with CIs, batches,
  * rendering, retention enforcement, recordingMode DAILY (hold and flush). */
 #include <stdlib.h>
 #include <string.h>
@@ -209,13 +210,13 @@ static void test_recording_group(void)
     /* all supported, no global types */
     put_recorder(s, "{\"allSupported\":true,\"includeGlobalResourceTypes\":false}", true);
     T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_RECORDED);
-    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::IAM::Role"), PL_REC_NOT_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::IAM::Role"), PL_REC_IDENTITY_ONLY);
     put_recorder(s, "{\"allSupported\":true,\"includeGlobalResourceTypes\":true}", true);
     T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::IAM::Role"), PL_REC_RECORDED);
     /* inclusion */
     put_recorder(s, "{\"allSupported\":false,\"resourceTypes\":[\"AWS::S3::Bucket\"]}", true);
     T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::S3::Bucket"), PL_REC_RECORDED);
-    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_NOT_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_IDENTITY_ONLY);
     /* third-party types are recorded whatever the group says */
     T_EQ(try_type(s, PL_REC_MODE_RECORDER, "MyCompany::App::Thing"), PL_REC_RECORDED);
     /* exclusion */
@@ -223,8 +224,155 @@ static void test_recording_group(void)
                     "[\"AWS::EC2::VPC\"]},\"recordingStrategy\":{\"useOnly\":"
                     "\"EXCLUSION_BY_RESOURCE_TYPES\"}}",
                  true);
-    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_NOT_RECORDED);
+    T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::EC2::VPC"), PL_REC_IDENTITY_ONLY);
     T_EQ(try_type(s, PL_REC_MODE_RECORDER, "AWS::S3::Bucket"), PL_REC_RECORDED);
+    pl_store_close(s);
+}
+
+/* A volume with every identity field and a configuration, tags and relationships; status
+ * (NULL: none) as the input says. */
+static const char *volume(const char *id, const char *size, const char *status)
+{
+    return pl_arena_printf(
+        &A,
+        "{\"resourceType\":\"AWS::EC2::Volume\",\"resourceId\":\"%s\",\"resourceName\":\"data\","
+        "\"ARN\":\"arn:aws:ec2:us-east-1:123456789012:volume/%s\",\"availabilityZone\":"
+        "\"us-east-1a\",\"resourceCreationTime\":\"2024-01-02T03:04:05.000Z\","
+        "\"configuration\":{\"size\":%s,\"encrypted\":false},\"tags\":{\"env\":\"dev\"},"
+        "\"relationships\":[{\"name\":\"Is attached to Instance\",\"resourceType\":"
+        "\"AWS::EC2::Instance\",\"resourceId\":\"i-1\"}]%s%s%s}",
+        id, id, size, status ? ",\"configurationItemStatus\":\"" : "", status ? status : "",
+        status ? "\"" : "");
+}
+
+#define EXCLUDE_VOLUMES                                                                            \
+    "{\"allSupported\":false,\"exclusionByResourceTypes\":{\"resourceTypes\":"                     \
+    "[\"AWS::EC2::Volume\"]},\"recordingStrategy\":{\"useOnly\":\"EXCLUSION_BY_RESOURCE_TYPES\"}}"
+
+static int64_t outbox_rows(struct pl_store *s)
+{
+    int64_t n = -1;
+    struct pl_err err = {0};
+    pl_store_outbox_pending(s, NULL, &n, &err);
+    return n;
+}
+
+static struct pl_resource volume_state(struct pl_store *s, const char *id)
+{
+    struct pl_resource res = {0};
+    struct pl_err err = {0};
+    T_EQ(pl_store_resource_get(s, "123456789012", "us-east-1", "AWS::EC2::Volume", id, &A, &res,
+                               &err),
+         1);
+    return res;
+}
+
+/* Observes ci in mode and checks the outcome and, when a CI was written, its status. */
+static void expect(struct pl_store *s, enum pl_rec_mode mode, const char *ci,
+                   enum pl_rec_outcome outcome, const char *status)
+{
+    struct pl_rec_result r;
+    T_EQ(observe(s, mode, ci, &r), 0);
+    T_EQ(r.outcome, outcome);
+    if (status)
+        T_STR(r.status, status);
+}
+
+/* The identity-only CI of an excluded type: configuration, tags, relationships and
+ * supplementaryConfiguration dropped, the identity kept, no configuration in the API form. */
+static void check_identity_only(struct pl_store *s, const char *id)
+{
+    struct pl_err err = {0};
+    struct pl_ci_row row;
+    T_EQ(pl_store_ci_latest(s, "123456789012", "us-east-1", "AWS::EC2::Volume", id, &A, &row, &err),
+         1);
+    struct pl_json *api = pl_ci_render_api(&A, &row, &err);
+    T_REQUIRE(api != NULL);
+    T_STR(pl_json_get_str(api, "configurationItemStatus"), PL_CI_NOT_RECORDED);
+    T_OK(pl_json_get(api, "configuration") == NULL);
+    T_EQ(pl_json_get(api, "tags")->len, 0);
+    T_EQ(pl_json_get(api, "relationships")->len, 0);
+    T_EQ(pl_json_get(api, "supplementaryConfiguration")->len, 0);
+    T_STR(pl_json_get_str(api, "resourceName"), "data");
+    T_STR(pl_json_get_str(api, "availabilityZone"), "us-east-1a");
+    T_STR(pl_json_get_str(api, "arn"),
+          pl_arena_printf(&A, "arn:aws:ec2:us-east-1:123456789012:volume/%s", id));
+    T_OK(pl_json_is(pl_json_get(api, "resourceCreationTime"), PL_JNUM));
+    struct pl_json *file = pl_ci_render_file(&A, &row, &err);
+    T_OK(pl_json_is(pl_json_get(file, "configuration"), PL_JNULL));
+}
+
+/* Types outside the running recorder's recording group: one identity-only ResourceNotRecorded
+ * CI, nothing for the same identity again, ResourceDeletedNotRecorded for a known resource's
+ * deletion, no rule work or notification, not counted, not current for rules; back in the
+ * group, a normal CI (ResourceDiscovered). */
+static void test_not_recorded(void)
+{
+    struct pl_store *s = fresh();
+    struct pl_err err = {0};
+    with_rule(s);
+    const char *ch = "{\"name\":\"default\",\"snsTopicARN\":\"arn:aws:sns:us-east-1:"
+                     "123456789012:config\"}";
+    pl_store_obj_put(s, "123456789012", "us-east-1", PL_KIND_CHANNEL, "default", ch, strlen(ch),
+                     &err);
+    put_recorder(s, EXCLUDE_VOLUMES, true);
+    expect(s, PL_REC_MODE_IMPORT, volume("vol-1", "8", NULL), PL_REC_IDENTITY_ONLY,
+           PL_CI_NOT_RECORDED);
+    check_identity_only(s, "vol-1");
+    T_EQ(outbox_rows(s), 0);
+    /* another configuration, same identity: nothing */
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-1", "16", NULL), PL_REC_NOT_RECORDED, NULL);
+    T_EQ(volume_state(s, "vol-1").versions, 1);
+    /* listed, but neither counted nor current for rules */
+    struct pl_list_q q = {.account = "123456789012",
+                          .region = "us-east-1",
+                          .resource_type = "AWS::EC2::Volume",
+                          .limit = 10};
+    struct pl_resource *items;
+    size_t n;
+    char *next;
+    T_EQ(pl_store_resources_list(s, &q, &A, &items, &n, &next, &err), 0);
+    T_EQ(n, 1);
+    struct pl_type_count *counts;
+    int64_t total;
+    T_EQ(pl_store_resource_counts(s, "123456789012", "us-east-1", NULL, 0, 100, NULL, &A, &counts,
+                                  &n, &total, &next, &err),
+         0);
+    T_EQ(total, 0);
+    struct pl_ci_row *rows;
+    T_EQ(pl_store_current_cis(s, "123456789012", "us-east-1", "AWS::EC2::Volume", NULL, 0, &A,
+                              &rows, &n, &err),
+         0);
+    T_EQ(n, 0);
+    /* deletion of the known resource, once; of an unknown one, nothing */
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-1", "16", PL_CI_DELETED), PL_REC_IDENTITY_ONLY,
+           PL_CI_DELETED_NOT_RECORDED);
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-1", "16", PL_CI_DELETED), PL_REC_NOT_RECORDED,
+           NULL);
+    T_OK(volume_state(s, "vol-1").deleted);
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-9", "1", PL_CI_DELETED), PL_REC_NOT_RECORDED, NULL);
+    T_EQ(outbox_rows(s), 0);
+
+    /* recorded fully, then excluded: one ResourceNotRecorded version */
+    put_recorder(s, "{\"allSupported\":true}", true);
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-2", "8", NULL), PL_REC_RECORDED, PL_CI_DISCOVERED);
+    T_EQ(outbox_rows(s), 2); /* ci_recorded + delivery_ci */
+    put_recorder(s, EXCLUDE_VOLUMES, true);
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-2", "8", NULL), PL_REC_IDENTITY_ONLY,
+           PL_CI_NOT_RECORDED);
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-2", "8", NULL), PL_REC_NOT_RECORDED, NULL);
+    T_EQ(volume_state(s, "vol-2").versions, 2);
+    T_EQ(outbox_rows(s), 2);
+    /* back in the group: rediscovered, with its rule work and notification */
+    put_recorder(s, "{\"allSupported\":true}", true);
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-2", "8", NULL), PL_REC_RECORDED, PL_CI_DISCOVERED);
+    expect(s, PL_REC_MODE_RECORDER, volume("vol-2", "9", NULL), PL_REC_RECORDED, PL_CI_OK);
+    T_EQ(outbox_rows(s), 6);
+    T_EQ(volume_state(s, "vol-2").versions, 4);
+    /* an input that says it was not recorded (an AWS history file) stays so, even with --all */
+    expect(s, PL_REC_MODE_ALL, volume("vol-3", "8", PL_CI_NOT_RECORDED), PL_REC_IDENTITY_ONLY,
+           PL_CI_NOT_RECORDED);
+    T_EQ(outbox_rows(s), 6);
     pl_store_close(s);
 }
 
@@ -519,6 +667,7 @@ int main(void)
     T_RUN(test_versions_and_dedupe);
     T_RUN(test_source_times);
     T_RUN(test_recording_group);
+    T_RUN(test_not_recorded);
     T_RUN(test_put_resource_config);
     T_RUN(test_batch_and_outbox_atomicity);
     T_RUN(test_outbox_only_for_consumers);
