@@ -341,12 +341,13 @@ static int on_evaluate(struct pl_rules *eng, const struct pl_outbox_item *items,
     struct pl_rule **sel = pl_arena_alloc(&a, (nr + 1) * sizeof *sel);
     for (size_t i = 0; i < n; i++)
         select_rules(eng, &items[i], first, nr, &a, sel, &nsel);
+    int64_t started = pl_now_ms(); /* the schedule counts from the run's start */
     if (nsel)
         rc = pl_engine__run_full(eng, items[0].account, items[0].region, sel, nsel, err);
     for (size_t i = 0; i < nsel && rc == 0; i++) {
         rc = clear_running(eng, sel[i], err);
         if (rc == 0 && sel[i]->periodic)
-            rc = pl_sched__mark(eng, sel[i], pl_now_ms(), err);
+            rc = pl_sched__mark(eng, sel[i], started, err);
     }
     pl_arena_fini(&a);
     return rc;
