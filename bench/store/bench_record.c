@@ -11,9 +11,14 @@
  *                                    same schema, statements and 5,000 CIs per transaction),
  *                                    read into memory first and then timed: what the storage
  *                                    alone costs, without parsing, hashing, dedupe or diffs
- *   bench_record history DIR N       N GetResourceConfigHistory-equivalent queries on random
- *                                    resources (limit 10, newest first, rendered in the API
- *                                    form): p50 / p99 / max latency
+ *   bench_record history DIR N [SHAPE]
+ *                                    N GetResourceConfigHistory-equivalent queries on random
+ *                                    resources (limit 10, rendered in the API form): p50 / p99 /
+ *                                    max latency. SHAPE: newest (default: newest first),
+ *                                    window (laterTime in the middle of the resource's life,
+ *                                    earlierTime at its first quarter), forward (chronological
+ *                                    from the middle), page3 (the third page, through
+ *                                    nextToken: only that call is timed)
  *
  * Each prints one line "mode=... cis=... secs=... rate=... maxrss_kb=...".
  */
@@ -186,8 +191,10 @@ static int rows(const char *src, const char *dir)
     sqlite3 *db;
     snprintf(path, sizeof path, "%s/plumb.db", dir);
     sqlite3_open(path, &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                     "PRAGMA cache_size=-65536", NULL, NULL, NULL);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                 "PRAGMA cache_size=-65536",
+                 NULL, NULL, NULL);
     sqlite3_stmt *up, *ci, *ob;
     sqlite3_prepare_v2(db,
                        "INSERT INTO resources(account, region, resource_type, resource_id, "
@@ -265,8 +272,8 @@ static int rows(const char *src, const char *dir)
     sqlite3_close(db);
     for (size_t i = 0; i < n; i++) {
         struct row *r = &rs[i];
-        char *ps[] = {r->account, r->region, r->type, r->id, r->name, r->status, r->hash,
-                      r->body, r->diff};
+        char *ps[] = {r->account, r->region, r->type, r->id,  r->name,
+                      r->status,  r->hash,   r->body, r->diff};
         for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++)
             free(ps[k]);
     }
@@ -280,7 +287,49 @@ static int cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int history(const char *dir, int nq)
+/* Sets the time window and order of hq for SHAPE over the life of resource r. */
+static void history_shape(struct pl_history_q *hq, const struct pl_resource *r, const char *shape)
+{
+    int64_t life = r->capture_ms - r->first_ms;
+    if (strcmp(shape, "window") == 0) {
+        hq->earlier_ms = r->first_ms + life / 4;
+        hq->later_ms = r->first_ms + life / 2;
+    } else if (strcmp(shape, "forward") == 0) {
+        hq->earlier_ms = r->first_ms + life / 2;
+        hq->forward = true;
+    }
+}
+
+/* One timed history query (after page - 1 untimed pages): its rows rendered and written. */
+static int history_query(struct pl_store *s, struct pl_history_q *hq, int page, struct pl_arena *a,
+                         int64_t *ns, size_t *nrows, struct pl_err *err)
+{
+    struct pl_ci_row *rows;
+    size_t n;
+    char *next = NULL;
+    *nrows = 0;
+    for (int p = 1; p < page; p++) {
+        if (pl_store_history(s, hq, a, &rows, &n, &next, err) < 0)
+            return -1;
+        if (!(hq->cursor = next))
+            return 0; /* fewer pages than that */
+    }
+    int64_t t0 = pl_mono_ns();
+    if (pl_store_history(s, hq, a, &rows, &n, &next, err) < 0)
+        return -1;
+    struct pl_json *arr = pl_json_new_arr(a);
+    for (size_t k = 0; k < n; k++)
+        pl_json_push(arr, pl_ci_render_api(a, &rows[k], err));
+    struct pl_buf out;
+    pl_buf_init(&out, PL_BUF_NOLIMIT);
+    pl_json_write(&out, arr, 0);
+    pl_buf_fini(&out);
+    *ns += pl_mono_ns() - t0;
+    *nrows = n;
+    return 0;
+}
+
+static int history(const char *dir, int nq, const char *shape)
 {
     struct pl_store *s;
     struct pl_err err = {0};
@@ -315,35 +364,33 @@ static int history(const char *dir, int nq)
             i--;
             continue;
         }
-        struct pl_history_q hq = {
-            (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-            (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
-            0, INT64_MAX, false, 10, NULL};
+        struct pl_history_q hq = {.account = (const char *)sqlite3_column_text(q, 0),
+                                  .region = (const char *)sqlite3_column_text(q, 1),
+                                  .resource_type = (const char *)sqlite3_column_text(q, 2),
+                                  .resource_id = (const char *)sqlite3_column_text(q, 3),
+                                  .later_ms = INT64_MAX,
+                                  .limit = 10};
         pl_arena_reset(&a);
         int64_t t0 = pl_mono_ns();
-        struct pl_ci_row *rows;
         size_t n;
-        char *next;
         struct pl_resource res;
-        if (pl_store_resource_get(s, hq.account, hq.region, hq.resource_type, hq.resource_id,
-                                  &a, &res, &err) != 1 ||
-            pl_store_history(s, &hq, &a, &rows, &n, &next, &err) < 0) {
+        if (pl_store_resource_get(s, hq.account, hq.region, hq.resource_type, hq.resource_id, &a,
+                                  &res, &err) != 1) {
             fprintf(stderr, "history: %s\n", err.msg);
             return 1;
         }
-        struct pl_json *arr = pl_json_new_arr(&a);
-        for (size_t k = 0; k < n; k++)
-            pl_json_push(arr, pl_ci_render_api(&a, &rows[k], &err));
-        struct pl_buf out;
-        pl_buf_init(&out, PL_BUF_NOLIMIT);
-        pl_json_write(&out, arr, 0);
-        pl_buf_fini(&out);
+        history_shape(&hq, &res, shape);
         lat[i] = pl_mono_ns() - t0;
+        if (history_query(s, &hq, strcmp(shape, "page3") == 0 ? 3 : 1, &a, &lat[i], &n, &err) < 0) {
+            fprintf(stderr, "history: %s\n", err.msg);
+            return 1;
+        }
         rows_total += (int64_t)n;
     }
     qsort(lat, (size_t)nq, sizeof *lat, cmp64);
-    printf("mode=history queries=%d rows=%" PRId64 " p50_us=%.0f p99_us=%.0f max_us=%.0f\n", nq,
-           rows_total, lat[nq / 2] / 1e3, lat[nq * 99 / 100] / 1e3, lat[nq - 1] / 1e3);
+    printf("mode=history shape=%s queries=%d rows=%" PRId64 " p50_us=%.0f p99_us=%.0f "
+           "max_us=%.0f\n",
+           shape, nq, rows_total, lat[nq / 2] / 1e3, lat[nq * 99 / 100] / 1e3, lat[nq - 1] / 1e3);
     free(lat);
     sqlite3_finalize(q);
     sqlite3_close(db);
@@ -360,8 +407,8 @@ int main(int argc, char **argv)
         return record(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "rows") == 0)
         return rows(argv[2], argv[3]);
-    if (argc == 4 && strcmp(argv[1], "history") == 0)
-        return history(argv[2], atoi(argv[3]));
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "history") == 0)
+        return history(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : "newest");
     fprintf(stderr, "usage: bench_record bare|record FILE DIR | rows SRC DIR | history DIR N\n");
     return 2;
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """gen_cis.py — writes N realistic configuration items as JSON Lines, for bench_record.
 
-Usage: gen_cis.py N OUT.jsonl [--seed S]
+Usage: gen_cis.py N OUT.jsonl [--seed S] [--resources R]
 
 Each CI is 2-4 KB, in the notification/file form (awsAccountId, ARN, configuration object,
 ISO times) or, for 10% of them, the API form (accountId, arn, configuration as a JSON string),
 spread over 24 resource types, 3 accounts and 4 regions. 90% are first sightings of new
 resources; 10% are changes of a resource seen earlier (one or two fields differ), so the
-recorder has real diffs to compute. Capture times increase through the file.
+recorder has real diffs to compute. Capture times increase through the file. With
+--resources R, the first R CIs are R resources and every later one a change of one of them
+(about N/R versions each: deep histories for GetResourceConfigHistory).
 """
 import json
 import random
@@ -96,13 +98,16 @@ def main():
     n = int(sys.argv[1])
     out = sys.argv[2]
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 42
+    # --resources R: R resources, then every further CI is a change of one of them (deep
+    # histories: N/R versions each) instead of 10% changes
+    nres = int(sys.argv[sys.argv.index("--resources") + 1]) if "--resources" in sys.argv else 0
     rnd = random.Random(seed)
     seen = []
     t = 1700000000000
     with open(out, "w") as f:
         for i in range(n):
             t += rnd.randint(1, 20)
-            if seen and rnd.random() < 0.10:
+            if seen and (len(seen) >= nres if nres else rnd.random() < 0.10):
                 res = rnd.choice(seen)
                 conf = json.loads(json.dumps(res[4]))
                 conf["state"]["name"] = rnd.choice(["stopped", "pending", "deleting", "running"])
