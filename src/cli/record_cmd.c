@@ -275,6 +275,7 @@ static void read_file(struct rec_run *r, const char *path)
 static void *reader_main(void *arg)
 {
     struct rec_run *r = arg;
+    pthread_setname_np(pthread_self(), "plumb-reader"); /* for top and perf */
     for (int i = 0; i < r->nfiles; i++)
         read_file(r, r->files[i]);
     r->reader_cpu_ns = thread_cpu_ns();

@@ -56,6 +56,7 @@ static int on_commit(void *u, sqlite3 *writer, const char *name, int frames)
 static void *run(void *u)
 {
     struct pl_ckpt *c = u;
+    pthread_setname_np(pthread_self(), "plumb-ckpt");
     pthread_mutex_lock(&c->mu);
     while (!c->stop) {
         if (!c->due) {
