@@ -1074,12 +1074,32 @@ static const char *op_name(enum guard_op op, bool neg)
     return names[op];
 }
 
+/* The outcomes of one clause's checks and its first failing value. */
+struct tally {
+    size_t npass, nfail;
+    const struct res *firstbad;
+};
+
+/* Counts one check: a pass, or a failure at `at`, remembered when it is the first. Returns
+ * true for that first failure (callers note the offending value with it). */
+static bool count(struct tally *t, bool ok, const struct res *at)
+{
+    if (ok) {
+        t->npass++;
+        return false;
+    }
+    t->nfail++;
+    if (t->firstbad)
+        return false;
+    t->firstbad = at;
+    return true;
+}
+
 static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *nd,
                        enum guard_st *st)
 {
     struct resv L = {0}, R = {0};
-    size_t npass = 0, nfail = 0;
-    const struct res *firstbad = NULL;
+    struct tally t = {0};
     const struct guard_val *badr = NULL;
     int rc = -1;
     /* [quirk] cfn-guard 3.1.1 honours a clause-level `not` only for unary operators
@@ -1098,15 +1118,9 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             for (size_t i = 0; i < L.n; i++) {
                 const struct guard_val *v = L.r[i].v;
                 bool ok = v ? v->t == GV_NULL : true;
-                if (ok != neg)
-                    npass++;
-                else {
-                    nfail++;
-                    if (!firstbad)
-                        firstbad = &L.r[i];
-                }
+                count(&t, ok != neg, &L.r[i]);
             }
-            *st = agg(npass, nfail, some);
+            *st = agg(t.npass, t.nfail, some);
             goto decided;
         }
         if (!L.n) {
@@ -1118,15 +1132,9 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             bool ok = false;
             if (unary_test(e, nd, L.r[i].v, &ok) < 0)
                 goto out;
-            if (ok != neg)
-                npass++;
-            else {
-                nfail++;
-                if (!firstbad)
-                    firstbad = &L.r[i];
-            }
+            count(&t, ok != neg, &L.r[i]);
         }
-        *st = agg(npass, nfail, some);
+        *st = agg(t.npass, t.nfail, some);
         goto decided;
     }
     if (eval_expr(e, sc, nd->rhs, &R) < 0)
@@ -1145,9 +1153,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             for (size_t i = 0; i < L.n; i++) {
                 const struct guard_val *lv = L.r[i].v;
                 if (!lv) {
-                    nfail++;
-                    if (!firstbad)
-                        firstbad = &L.r[i];
+                    count(&t, false, &L.r[i]);
                     continue;
                 }
                 /* a list from the data is compared element by element with a scalar; a list
@@ -1156,15 +1162,8 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                     for (size_t j = 0; j < lv->n; j++) {
                         int c = cmp_eq(lv->items[j], rv);
                         bool ok = c >= 0 && ((c == 1) != ne);
-                        if (ok) {
-                            npass++;
-                        } else {
-                            nfail++;
-                            if (!firstbad) {
-                                firstbad = &L.r[i];
-                                badr = lv->items[j];
-                            }
-                        }
+                        if (count(&t, ok, &L.r[i]))
+                            badr = lv->items[j];
                     }
                     continue;
                 }
@@ -1173,33 +1172,25 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                     r2 = rv->items[0];
                 int c = cmp_eq(lv, r2);
                 bool ok = c >= 0 && ((c == 1) != ne);
-                if (ok) {
-                    npass++;
-                } else {
-                    nfail++;
-                    if (!firstbad)
-                        firstbad = &L.r[i];
-                }
+                count(&t, ok, &L.r[i]);
             }
-            *st = agg(npass, nfail, some);
+            *st = agg(t.npass, t.nfail, some);
             goto decided;
         }
         /* set comparison against query results */
         size_t na = 0, nb = 0;
         for (size_t i = 0; i < L.n; i++) {
             if (!L.r[i].v) {
-                nfail++;
-                if (!firstbad)
-                    firstbad = &L.r[i];
+                count(&t, false, &L.r[i]);
             } else {
                 na++;
             }
         }
         for (size_t i = 0; i < R.n; i++) {
             if (!R.r[i].v) {
-                nfail += na;
-                if (!firstbad && na)
-                    firstbad = &R.r[i];
+                t.nfail += na;
+                if (!t.firstbad && na)
+                    t.firstbad = &R.r[i];
             } else {
                 nb++;
             }
@@ -1218,8 +1209,8 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                     nfound++;
                 else {
                     nmiss++;
-                    if (!firstbad && bigl)
-                        firstbad = &big->r[i];
+                    if (!t.firstbad && bigl)
+                        t.firstbad = &big->r[i];
                 }
             }
             /* [quirk] `!=` against a query passes only when the left side has more values
@@ -1231,15 +1222,9 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                 for (size_t j = 0; j < R.n && ok; j++)
                     ok = !R.r[j].v || cmp_eq(L.r[0].v, R.r[j].v) == 0;
             }
-            if (ok)
-                npass++;
-            else {
-                nfail++;
-                if (!firstbad)
-                    firstbad = &L.r[0];
-            }
+            count(&t, ok, &L.r[0]);
         }
-        *st = agg(npass, nfail, some);
+        *st = agg(t.npass, t.nfail, some);
         goto decided;
     }
     if (op == GOP_IN) {
@@ -1249,22 +1234,14 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             for (size_t i = 0; i < L.n; i++) {
                 const struct guard_val *lv = L.r[i].v;
                 if (!lv) {
-                    nfail++;
-                    if (!firstbad)
-                        firstbad = &L.r[i];
+                    count(&t, false, &L.r[i]);
                     continue;
                 }
                 int c = in_lit(lv, rv);
                 bool ok = c >= 0 && ((c == 1) != neg);
-                if (ok)
-                    npass++;
-                else {
-                    nfail++;
-                    if (!firstbad)
-                        firstbad = &L.r[i];
-                }
+                count(&t, ok, &L.r[i]);
             }
-            *st = agg(npass, nfail, some);
+            *st = agg(t.npass, t.nfail, some);
             goto decided;
         }
         struct resv cand = {0};
@@ -1305,26 +1282,19 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                 all_r &= f1;
             }
             bool ok = neg ? common == 0 : (all_l && all_r);
-            if (ok)
-                npass++;
-            else {
-                nfail++;
-                firstbad = &L.r[0];
-            }
+            count(&t, ok, &L.r[0]); /* nothing was counted before in this case */
             rv_free(&cand);
-            *st = agg(npass, nfail, some);
+            *st = agg(t.npass, t.nfail, some);
             goto decided;
         }
         for (size_t i = 0; i < L.n; i++) {
             const struct guard_val *lv = L.r[i].v;
             if (!lv) {
-                nfail++;
-                if (!firstbad)
-                    firstbad = &L.r[i];
+                count(&t, false, &L.r[i]);
                 continue;
             }
             if (!nr) {
-                nfail++;
+                t.nfail++;
                 continue;
             }
             bool found = false;
@@ -1340,16 +1310,10 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                 for (size_t j = 0; j < cand.n && !found; j++)
                     found = cmp_eq(lv, cand.r[j].v) == 1;
             }
-            if (found != neg)
-                npass++;
-            else {
-                nfail++;
-                if (!firstbad)
-                    firstbad = &L.r[i];
-            }
+            count(&t, found != neg, &L.r[i]);
         }
         rv_free(&cand);
-        *st = agg(npass, nfail, some);
+        *st = agg(t.npass, t.nfail, some);
         goto decided;
     }
     /* ordering: flatten lists one level, compare every pair */
@@ -1358,9 +1322,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
         for (size_t i = 0; i < L.n; i++) {
             const struct guard_val *v = L.r[i].v;
             if (!v) {
-                nfail++;
-                if (!firstbad)
-                    firstbad = &L.r[i];
+                count(&t, false, &L.r[i]);
             } else if (v->t == GV_LIST) {
                 for (size_t j = 0; j < v->n; j++)
                     rv_push(&fl, v->items[j], NULL, NULL, false);
@@ -1371,7 +1333,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
         for (size_t i = 0; i < R.n; i++) {
             const struct guard_val *v = R.r[i].v;
             if (!v)
-                nfail += fl.n;
+                t.nfail += fl.n;
             else if (v->t == GV_LIST)
                 for (size_t j = 0; j < v->n; j++)
                     rv_push(&fr, v->items[j], NULL, NULL, false);
@@ -1381,29 +1343,22 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
         for (size_t i = 0; i < fl.n; i++)
             for (size_t j = 0; j < fr.n; j++) {
                 bool ok = ord_ok(op, cmp_ord(fl.r[i].v, fr.r[j].v)) != inv;
-                if (ok)
-                    npass++;
-                else {
-                    nfail++;
-                    if (!firstbad) {
-                        badr = fl.r[i].v;
-                        firstbad = &L.r[0];
-                    }
-                }
+                if (count(&t, ok, &L.r[0]))
+                    badr = fl.r[i].v;
             }
         rv_free(&fl);
         rv_free(&fr);
-        *st = agg(npass, nfail, some);
+        *st = agg(t.npass, t.nfail, some);
     }
 decided:
     if (*st == GS_FAIL && !e->quiet) {
         const char *detail = NULL;
         const struct guard_val *at = NULL;
-        if (firstbad && !firstbad->v) {
-            detail = missing_detail(e, firstbad);
-            at = firstbad->at;
+        if (t.firstbad && !t.firstbad->v) {
+            detail = missing_detail(e, t.firstbad);
+            at = t.firstbad->at;
         } else {
-            const struct guard_val *lv = badr ? badr : (firstbad ? firstbad->v : NULL);
+            const struct guard_val *lv = badr ? badr : (t.firstbad ? t.firstbad->v : NULL);
             at = lv;
             if (nd->op <= GOP_IN) {
                 const struct guard_val *rv = R.n ? R.r[0].v : NULL;
@@ -1423,10 +1378,10 @@ decided:
         }
         record_fail(e, nd, detail, at);
         struct frec *f = &e->fails[e->nfails - 1];
-        if (firstbad && !firstbad->v) {
-            f->missing = firstbad->why;
+        if (t.firstbad && !t.firstbad->v) {
+            f->missing = t.firstbad->why;
         } else {
-            const struct guard_val *lv = badr ? badr : (firstbad ? firstbad->v : NULL);
+            const struct guard_val *lv = badr ? badr : (t.firstbad ? t.firstbad->v : NULL);
             f->value = lv ? render(e, lv) : NULL;
             f->compared = nd->op <= GOP_IN && R.n && R.r[0].v ? render(e, R.r[0].v) : NULL;
         }
