@@ -83,7 +83,7 @@ static int batch_get(struct pl_op_ctx *c)
                                    pl_json_get_str(k, "resourceId"), c->a, &row, c->err);
         if (r < 0)
             return -1;
-        if (r == 0 || strncmp(row.status, "ResourceDeleted", 15) == 0)
+        if (r == 0 || pl_ci_status_deleted(row.status))
             continue;
         struct pl_json *ci = pl_ci_render_base(c->a, &row, c->err);
         if (!ci)

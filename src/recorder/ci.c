@@ -283,8 +283,7 @@ int pl_ci_normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *
     if (time_field(in, "configurationItemDeliveryTime", &ci->delivery_ms, &ignore) < 0)
         ci->delivery_ms = -1;
     ci->state_id = state_field(in);
-    ci->deleted = ci->status && (strcmp(ci->status, PL_CI_DELETED) == 0 ||
-                                 strcmp(ci->status, PL_CI_DELETED_NOT_RECORDED) == 0);
+    ci->deleted = pl_ci_status_deleted(ci->status);
     if (norm_configuration(a, in, ci, err) < 0 || norm_supplementary(a, in, ci, err) < 0 ||
         norm_tags(a, in, ci, err) < 0 || norm_relationships(a, in, ci, err) < 0)
         return -1;
@@ -436,8 +435,7 @@ int pl_ci_from_row(struct pl_arena *a, const struct pl_ci_row *row, struct pl_ci
     ci->account = row->account;
     ci->region = row->region;
     ci->status = row->status;
-    ci->deleted = strcmp(row->status, PL_CI_DELETED) == 0 ||
-                  strcmp(row->status, PL_CI_DELETED_NOT_RECORDED) == 0;
+    ci->deleted = pl_ci_status_deleted(row->status);
     ci->capture_ms = row->capture_ms;
     ci->state_id = row->state_id;
     return 0;

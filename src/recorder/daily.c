@@ -37,8 +37,7 @@
 /* Types AWS records continuously whatever recordingMode says. */
 static bool always_continuous(const char *t)
 {
-    return strcmp(t, "AWS::Config::ResourceCompliance") == 0 ||
-           strcmp(t, "AWS::Config::ConformancePackCompliance") == 0 ||
+    return !pl_recorder_type_evaluable(t) || /* the compliance records */
            strcmp(t, "AWS::Config::ConfigurationRecorder") == 0;
 }
 

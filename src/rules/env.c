@@ -20,7 +20,7 @@ static const struct pl_json *env_get(void *u, const char *type, const char *id)
     struct pl_err err = {0};
     int r =
         pl_store_ci_latest(run->st, run->account, run->region, type, id, &run->scratch, &row, &err);
-    if (r <= 0 || strncmp(row.status, "ResourceDeleted", 15) == 0 ||
+    if (r <= 0 || pl_ci_status_deleted(row.status) ||
         strcmp(row.status, PL_CI_NOT_RECORDED) == 0) /* as pl_store_current_cis */
         return NULL;
     return pl_ci_render_file(&run->scratch, &row, &err);

@@ -38,11 +38,6 @@ static enum pl_ev_comp from_managed(enum pl_compliance c)
     }
 }
 
-static bool is_deleted(const char *status)
-{
-    return status && strncmp(status, "ResourceDeleted", 15) == 0;
-}
-
 int pl_eval__status_named(struct pl_evals *ev, const char *account, const char *region,
                           const char *rule, int64_t now, bool invoked, const char *code,
                           const char *msg, struct pl_err *err)
@@ -193,7 +188,7 @@ int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *r
     bool applicable = prev && prev->comp != PL_EV_NOT_APPLICABLE;
     if (r->owner == PL_OWNER_AWS && r->mr && r->mr->account_level)
         return 0; /* account-level rules judge the account on their schedule */
-    if (is_deleted(row->status))
+    if (pl_ci_status_deleted(row->status))
         return on_deleted(run, r, row, ci, prev, err);
     bool in = pl_rule__in_scope(r, row->resource_type, row->resource_id, pl_json_get(ci, "tags"));
     if (!in && !applicable)

@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/arena.h"
 #include "core/err.h"
@@ -114,6 +115,14 @@ int pl_store_obj_count(struct pl_store *s, const char *account, const char *regi
 #define PL_CI_NOT_RECORDED         "ResourceNotRecorded"
 #define PL_CI_DELETED              "ResourceDeleted"
 #define PL_CI_DELETED_NOT_RECORDED "ResourceDeletedNotRecorded"
+
+/* Does status say the resource is deleted (ResourceDeleted or ResourceDeletedNotRecorded)?
+ * NULL: no. */
+static inline bool pl_ci_status_deleted(const char *status)
+{
+    return status &&
+           (strcmp(status, PL_CI_DELETED) == 0 || strcmp(status, PL_CI_DELETED_NOT_RECORDED) == 0);
+}
 
 /* One stored CI version. Rendering (API form, file form) is in recorder.h. */
 struct pl_ci_row {
