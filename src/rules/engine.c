@@ -7,6 +7,10 @@
  *      processes' changes),
  *   2. claims "ci_recorded" rows and runs the change-triggered rules of the CI's partition on
  *      it (only while that partition's recorder runs, or when it has none),
+ *      sharing the round fairly between partitions: the claim takes each partition's oldest
+ *      rows (store.h), and a partition that used up its slice (slice_ms) gives its other rows
+ *      back (pl_store_outbox_release) for the next round, so an account with a backlog of
+ *      slow evaluations delays another account by at most one slice and one evaluation,
  *   3. claims "rules.evaluate" rows and runs those rules over every resource in scope,
  *   4. runs the periodic rules that are due (scheduler.c),
  * and completes each outbox row only after its results are committed (at-least-once work,
@@ -196,16 +200,18 @@ static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t 
     return 0;
 }
 
-/* Completes (or reschedules, on failure) the claimed rows items[0..n). */
-static int settle(struct pl_rules *eng, struct pl_outbox_item *items, size_t n, int rc,
-                  const char *why, struct pl_err *err)
+/* Completes (or reschedules, on failure) the claimed rows items[0..n); with rc == 0 the rows
+ * from items[done] on were not handled and are given back as they were. */
+static int settle_part(struct pl_rules *eng, struct pl_outbox_item *items, size_t n,
+                       size_t done, int rc, const char *why, struct pl_err *err)
 {
     if (pl_store_begin(eng->st, err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int r = rc == 0
-                    ? pl_store_outbox_complete(eng->st, items[i].id, err)
-                    : pl_store_outbox_retry(eng->st, items[i].id, pl_now_ms() + RETRY_MS, why, err);
+        int r = rc != 0 ? pl_store_outbox_retry(eng->st, items[i].id, pl_now_ms() + RETRY_MS, why,
+                                                err)
+                : i < done ? pl_store_outbox_complete(eng->st, items[i].id, err)
+                           : pl_store_outbox_release(eng->st, &items[i], err);
         if (r < 0) {
             pl_store_rollback(eng->st);
             return -1;
@@ -214,7 +220,20 @@ static int settle(struct pl_rules *eng, struct pl_outbox_item *items, size_t n, 
     return pl_store_commit(eng->st, err);
 }
 
-/* Handles the claimed ci_recorded rows of one partition: items[0..n). */
+static int settle(struct pl_rules *eng, struct pl_outbox_item *items, size_t n, int rc,
+                  const char *why, struct pl_err *err)
+{
+    return settle_part(eng, items, n, n, rc, why, err);
+}
+
+/* Has the partition's slice, begun at t0_ns, run out? */
+static bool slice_over(const struct pl_rules *eng, int64_t t0_ns)
+{
+    return eng->slice_ms < 0 || pl_mono_ns() - t0_ns >= (int64_t)eng->slice_ms * 1000000;
+}
+
+/* Handles the claimed ci_recorded rows of one partition: items[0..n), as many as its slice
+ * allows (at least one). */
 static int ci_partition(struct pl_rules *eng, struct pl_outbox_item *items, size_t n,
                         struct pl_err *err)
 {
@@ -226,14 +245,20 @@ static int ci_partition(struct pl_rules *eng, struct pl_outbox_item *items, size
     for (size_t i = first; i < first + nr; i++)
         any |= eng->rules[i]->change;
     int on = any ? recorder_on(eng, account, region, err) : 0;
+    size_t done = n;
     if (on < 0)
         return -1;
     if (on) {
         struct pl_run run;
         struct pl_arena pa;
+        int64_t t0 = pl_mono_ns();
         run_init(eng, &run, account, region);
         pl_arena_init(&pa);
         for (size_t i = 0; i < n && rc == 0; i++) {
+            if (i > 0 && slice_over(eng, t0)) {
+                done = i;
+                break;
+            }
             struct pl_err e2 = {0};
             struct pl_json *p = pl_json_parse(&pa, items[i].payload, items[i].len, &e2);
             int64_t seq;
@@ -255,7 +280,7 @@ static int ci_partition(struct pl_rules *eng, struct pl_outbox_item *items, size
         pl_err_clear(err);
         return settle(eng, items, n, -1, why, err);
     }
-    return settle(eng, items, n, 0, NULL, err);
+    return settle_part(eng, items, n, done, 0, NULL, err);
 }
 
 static int by_partition(const void *a, const void *b)
@@ -448,6 +473,7 @@ struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err 
     eng->secret_key = dup_or_null(o->secret_key);
     eng->tick_ms = o->tick_ms > 0 ? o->tick_ms : 10;
     eng->batch = o->batch > 0 ? o->batch : 512;
+    eng->slice_ms = o->slice_ms ? o->slice_ms : PL_RULES_SLICE_MS;
     eng->no_thread = o->no_thread;
     pthread_mutex_init(&eng->mu, NULL);
     pthread_cond_init(&eng->cv, NULL);

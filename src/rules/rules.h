@@ -39,6 +39,7 @@
 struct pl_store;
 struct pl_rules;
 
+#define PL_RULES_SLICE_MS        100 /* default pl_rules_options.slice_ms */
 #define PL_RULES_MAX_PER_REGION  400 /* AWS quota: Config rules per Region per account */
 #define PL_RULES_OUTBOX_EVALUATE "rules.evaluate" /* {"rules":[names],"reason":"..."} */
 #define PL_RULES_RC_TYPE         "AWS::Config::ResourceCompliance"
@@ -49,6 +50,9 @@ struct pl_rules_options {
     const char *store_spec;   /* data directory (required) */
     int tick_ms;              /* worker poll period; 0: 10 ms */
     int batch;                /* outbox rows per claim; 0: 512 */
+    int slice_ms;             /* a partition's share of a round for change triggers, after
+                               * which its other claimed rows wait for the next round;
+                               * 0: PL_RULES_SLICE_MS; < 0: one CI per partition per round */
     bool no_thread;           /* tests: no worker; call pl_rules_tick() */
     const char *endpoint_url; /* where Lambda-style functions call back (AWS_ENDPOINT_URL);
                                * NULL: no function runner (Lambda-style rules report it) */

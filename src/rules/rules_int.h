@@ -45,7 +45,7 @@ struct pl_rule {
  * the caller of pl_rules_tick in no_thread mode). */
 struct pl_rules {
     char *spec, *endpoint_url, *access_key, *secret_key;
-    int tick_ms, batch;
+    int tick_ms, batch, slice_ms;
     bool no_thread;
     struct pl_store *st;
     struct pl_evals *ev;

@@ -55,6 +55,11 @@ static const char *const migrations[] = {
     " payload TEXT NOT NULL, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
     " next_attempt_ms INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
     "CREATE INDEX outbox_due ON outbox(next_attempt_ms) WHERE done = 0;",
+    /* 2: claims by kind take each partition's oldest items (fair share between accounts); the
+     * index by due time alone served only kind-less claims (tests) */
+    "CREATE INDEX outbox_part ON outbox(kind, account, region, next_attempt_ms, id) "
+    "WHERE done = 0;"
+    "DROP INDEX outbox_due;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -93,6 +98,9 @@ enum {
     ST_OB_ADD,
     ST_OB_CLAIM,
     ST_OB_CLAIM_KIND,
+    ST_OB_PART_FIRST,
+    ST_OB_PART_NEXT,
+    ST_OB_RELEASE,
     ST_OB_TOUCH,
     ST_OB_DONE,
     ST_OB_RETRY,
@@ -191,11 +199,20 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_OB_ADD] = "INSERT INTO outbox(account, region, kind, payload, created_ms, "
                   "next_attempt_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?5)",
     [ST_OB_CLAIM] = "SELECT id, account, region, kind, payload, created_ms, attempts, "
-                    "last_error FROM outbox WHERE done = 0 AND next_attempt_ms <= ?1 "
-                    "ORDER BY next_attempt_ms, id LIMIT ?2",
+                    "last_error, next_attempt_ms FROM outbox WHERE done = 0 AND "
+                    "next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2",
     [ST_OB_CLAIM_KIND] = "SELECT id, account, region, kind, payload, created_ms, attempts, "
-                         "last_error FROM outbox WHERE done = 0 AND next_attempt_ms <= ?1 AND "
-                         "kind = ?3 ORDER BY next_attempt_ms, id LIMIT ?2",
+                         "last_error, next_attempt_ms FROM outbox INDEXED BY outbox_part "
+                         "WHERE done = 0 AND kind = ?3 AND account = ?4 AND region = ?5 AND "
+                         "next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2",
+    /* a loose index scan: the partitions with pending items of a kind, one seek each */
+    [ST_OB_PART_FIRST] = "SELECT account, region FROM outbox INDEXED BY outbox_part "
+                         "WHERE done = 0 AND kind = ?1 ORDER BY kind, account, region LIMIT 1",
+    [ST_OB_PART_NEXT] = "SELECT account, region FROM outbox INDEXED BY outbox_part "
+                        "WHERE done = 0 AND kind = ?1 AND (account, region) > (?2, ?3) "
+                        "ORDER BY kind, account, region LIMIT 1",
+    [ST_OB_RELEASE] = "UPDATE outbox SET attempts = MAX(attempts - 1, 0), next_attempt_ms = ?2 "
+                      "WHERE id = ?1 AND done = 0",
     [ST_OB_TOUCH] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2 WHERE "
                     "id = ?1",
     [ST_OB_DONE] = "UPDATE outbox SET done = 1 WHERE id = ?1",
@@ -1113,6 +1130,92 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
     return 0;
 }
 
+/* Appends the due items q yields to *items (at most max in all). */
+static int claim_rows(struct pl_store *s, sqlite3_stmt *q, int64_t now, int64_t lease_ms,
+                      struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
+                      struct pl_err *err)
+{
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        *items = pl_sql_grow(a, *items, *n, cap, sizeof **items);
+        struct pl_outbox_item *it = &(*items)[(*n)++];
+        memset(it, 0, sizeof *it);
+        it->id = sqlite3_column_int64(q, 0);
+        it->account = pl_sql_col_dup(a, q, 1);
+        it->region = pl_sql_col_dup(a, q, 2);
+        it->kind = pl_sql_col_dup(a, q, 3);
+        it->payload = pl_sql_col_dup(a, q, 4);
+        it->len = (size_t)sqlite3_column_bytes(q, 4);
+        it->created_ms = sqlite3_column_int64(q, 5);
+        it->attempts = sqlite3_column_int(q, 6) + 1;
+        it->last_error = pl_sql_col_dup(a, q, 7);
+        it->due_ms = sqlite3_column_int64(q, 8);
+        it->next_attempt_ms = now + lease_ms;
+    }
+    sqlite3_reset(q);
+    return src == SQLITE_DONE ? 0 : db_fail(s, err, "outbox_claim");
+}
+
+/* The partitions with pending items of kind, in (account, region) order, at most max. */
+static int claim_partitions(struct pl_store *s, const char *kind, int max, struct pl_arena *a,
+                            struct pl_part_row **parts, size_t *np, struct pl_err *err)
+{
+    size_t cap = 0;
+    *parts = NULL;
+    *np = 0;
+    for (;;) {
+        sqlite3_stmt *q = stmt(s, *np ? ST_OB_PART_NEXT : ST_OB_PART_FIRST, err);
+        if (!q)
+            return -1;
+        pl_sql_bind_text(q, 1, kind);
+        if (*np) {
+            pl_sql_bind_text(q, 2, (*parts)[*np - 1].account);
+            pl_sql_bind_text(q, 3, (*parts)[*np - 1].region);
+        }
+        int src = sqlite3_step(q);
+        if (src == SQLITE_ROW && (int)*np < max) {
+            *parts = pl_sql_grow(a, *parts, *np, &cap, sizeof **parts);
+            (*parts)[*np].account = pl_sql_col_dup(a, q, 0);
+            (*parts)[*np].region = pl_sql_col_dup(a, q, 1);
+            (*np)++;
+        }
+        sqlite3_reset(q);
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            return db_fail(s, err, "outbox_claim");
+        if (src == SQLITE_DONE || (int)*np >= max)
+            return 0;
+    }
+}
+
+/* Claims of one kind share max between the partitions that have work: each of P partitions
+ * gets its oldest max/P items (at least one), so one account's backlog never holds up another
+ * account's work for longer than its share. */
+static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now,
+                      int64_t lease_ms, struct pl_arena *a, struct pl_outbox_item **items,
+                      size_t *n, struct pl_err *err)
+{
+    struct pl_part_row *parts;
+    size_t np, cap = 0;
+    if (claim_partitions(s, kind, max, a, &parts, &np, err) < 0)
+        return -1;
+    int share = np ? max / (int)np : 0;
+    if (np && share < 1)
+        share = 1;
+    for (size_t p = 0; p < np; p++) {
+        sqlite3_stmt *q = stmt(s, ST_OB_CLAIM_KIND, err);
+        if (!q)
+            return -1;
+        sqlite3_bind_int64(q, 1, now);
+        sqlite3_bind_int64(q, 2, share);
+        pl_sql_bind_text(q, 3, kind);
+        pl_sql_bind_text(q, 4, parts[p].account);
+        pl_sql_bind_text(q, 5, parts[p].region);
+        if (claim_rows(s, q, now, lease_ms, a, items, n, &cap, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t lease_ms,
                           struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
                           struct pl_err *err)
@@ -1124,43 +1227,41 @@ int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t
         return -1;
     int64_t now = pl_now_ms();
     int rc = -1;
-    sqlite3_stmt *q = stmt(s, kind ? ST_OB_CLAIM_KIND : ST_OB_CLAIM, err);
-    if (q) {
-        sqlite3_bind_int64(q, 1, now);
-        sqlite3_bind_int64(q, 2, max > 0 ? max : 100);
-        if (kind)
-            pl_sql_bind_text(q, 3, kind);
+    if (max <= 0)
+        max = 100;
+    if (kind) {
+        rc = claim_fair(s, kind, max, now, lease_ms, a, items, n, err);
+    } else {
+        sqlite3_stmt *q = stmt(s, ST_OB_CLAIM, err);
         size_t cap = 0;
-        int src;
-        while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-            *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
-            struct pl_outbox_item *it = &(*items)[(*n)++];
-            memset(it, 0, sizeof *it);
-            it->id = sqlite3_column_int64(q, 0);
-            it->account = pl_sql_col_dup(a, q, 1);
-            it->region = pl_sql_col_dup(a, q, 2);
-            it->kind = pl_sql_col_dup(a, q, 3);
-            it->payload = pl_sql_col_dup(a, q, 4);
-            it->len = (size_t)sqlite3_column_bytes(q, 4);
-            it->created_ms = sqlite3_column_int64(q, 5);
-            it->attempts = sqlite3_column_int(q, 6) + 1;
-            it->last_error = pl_sql_col_dup(a, q, 7);
-            it->next_attempt_ms = now + lease_ms;
-        }
-        sqlite3_reset(q);
-        rc = (src == SQLITE_DONE) ? 0 : db_fail(s, err, "outbox_claim");
-        for (size_t i = 0; rc == 0 && i < *n; i++) {
-            sqlite3_stmt *u = stmt(s, ST_OB_TOUCH, err);
-            if (!u) {
-                rc = -1;
-                break;
-            }
-            sqlite3_bind_int64(u, 1, (*items)[i].id);
-            sqlite3_bind_int64(u, 2, now + lease_ms);
-            rc = step_done(s, u, err, "outbox_claim");
+        if (q) {
+            sqlite3_bind_int64(q, 1, now);
+            sqlite3_bind_int64(q, 2, max);
+            rc = claim_rows(s, q, now, lease_ms, a, items, n, &cap, err);
         }
     }
+    for (size_t i = 0; rc == 0 && i < *n; i++) {
+        sqlite3_stmt *u = stmt(s, ST_OB_TOUCH, err);
+        if (!u) {
+            rc = -1;
+            break;
+        }
+        sqlite3_bind_int64(u, 1, (*items)[i].id);
+        sqlite3_bind_int64(u, 2, now + lease_ms);
+        rc = step_done(s, u, err, "outbox_claim");
+    }
     return auto_end(s, began, rc, err);
+}
+
+int pl_store_outbox_release(struct pl_store *s, const struct pl_outbox_item *it,
+                            struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OB_RELEASE, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, it->id);
+    sqlite3_bind_int64(q, 2, it->due_ms);
+    return step_done(s, q, err, "outbox_release");
 }
 
 int pl_store_outbox_complete(struct pl_store *s, int64_t id, struct pl_err *err)

@@ -244,6 +244,7 @@ struct pl_outbox_item {
     const char *payload; /* JSON text */
     size_t len;
     int64_t created_ms, next_attempt_ms;
+    int64_t due_ms; /* when it was due before this claim (for pl_store_outbox_release) */
     int attempts;
     const char *last_error; /* NULL when none */
 };
@@ -254,10 +255,17 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
                         struct pl_err *err);
 /* Claims up to max due items (done = 0, next_attempt <= now) of kind (NULL: any kind), oldest
  * first: each gets attempts + 1 and next_attempt = now + lease_ms, so a worker that dies
- * leaves its items to be claimed again after the lease. Own transaction if none is open. */
+ * leaves its items to be claimed again after the lease. Own transaction if none is open.
+ * With a kind, max is shared fairly: each of the P (account, region) partitions that have
+ * pending items of the kind gets at most its oldest max/P (at least 1) items. Items of one
+ * partition keep their order; the result is grouped by partition. */
 int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t lease_ms,
                           struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
                           struct pl_err *err);
+/* Gives a claimed item back untouched, as it was before the claim (due as before, the claim's
+ * attempt not counted): for a worker that ran out of its time share. */
+int pl_store_outbox_release(struct pl_store *s, const struct pl_outbox_item *it,
+                            struct pl_err *err);
 /* Marks an item done. */
 int pl_store_outbox_complete(struct pl_store *s, int64_t id, struct pl_err *err);
 /* Puts an item back for another attempt at next_attempt_ms, with the error text. */

@@ -465,6 +465,74 @@ static void test_full_run_pages(void)
         teardown();                                                                                \
     } while (0)
 
+
+/* The rows one partition's backlog leaves to another: with a slice of one CI per partition per
+ * round, account B's single change is judged in the first round while account A's 40 changes
+ * take 40 rounds, and A's two versions of sg-1 are still judged in order. */
+static void record_in(const char *account, const char *ci)
+{
+    struct pl_err err = {0};
+    struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL, .account = account, .region = REG};
+    struct pl_rec_result res;
+    if (pl_recorder_observe(st, &o, J(ci), &res, &err) < 0) {
+        fprintf(stderr, "record: %s\n", err.msg);
+        abort();
+    }
+}
+
+static int comp_in(const char *account, const char *id)
+{
+    struct pl_err err = {0};
+    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_ev_row r;
+    if (!ev || pl_evals_get(ev, account, REG, "ssh", "AWS::EC2::SecurityGroup", id, &ar, &r,
+                            &err) != 1)
+        return -1;
+    return (int)r.comp;
+}
+
+static void test_fair_share(void)
+{
+    const char *b = "222233334444";
+    struct pl_err err = {0};
+    pl_rules_stop(eng);
+    struct pl_rules_options o = {.store_spec = dir, .no_thread = true, .slice_ms = -1};
+    eng = pl_rules_start(&o, &err);
+    T_OK(eng != NULL);
+    set_recorder(true);
+    T_EQ(put_rule(SSH_RULE, &err), 0);
+    struct pl_rules_call c = call();
+    c.account = b;
+    T_EQ(pl_rules_put_rule(&c, J(SSH_RULE), NULL, &err), 0);
+    tick(); /* the rules' first (empty) evaluations */
+    record(SG_OPEN);
+    for (int i = 0; i < 38; i++) {
+        char ci[300];
+        snprintf(ci, sizeof ci,
+                 "{\"resourceType\":\"AWS::EC2::SecurityGroup\",\"resourceId\":\"sg-a%d\","
+                 "\"configuration\":{\"groupId\":\"sg-a%d\",\"ipPermissions\":[]}}",
+                 i, i);
+        record(ci);
+    }
+    pl_clock_advance(1000);
+    record(SG_FIXED); /* A's 40th change: a second version of sg-1 */
+    record_in(b, SG_OPEN);
+    tick();
+    T_EQ(comp_in(b, "sg-1"), PL_EV_NON_COMPLIANT); /* B is not behind A's backlog */
+    T_EQ(comp_in(ACCT, "sg-1"), PL_EV_NON_COMPLIANT);
+    T_EQ(comp_in(ACCT, "sg-a0"), -1);
+    int64_t pending = 0;
+    T_EQ(pl_store_outbox_pending(st, PL_OUTBOX_CI_RECORDED, &pending, &err), 0);
+    T_EQ(pending, 39);
+    for (int i = 0; i < 100 && pending > 0; i++) {
+        tick();
+        T_EQ(pl_store_outbox_pending(st, PL_OUTBOX_CI_RECORDED, &pending, &err), 0);
+    }
+    T_EQ(pending, 0);
+    T_EQ(comp_in(ACCT, "sg-a37"), PL_EV_COMPLIANT);
+    T_EQ(comp_in(ACCT, "sg-1"), PL_EV_COMPLIANT); /* versions judged in order */
+}
+
 int main(void)
 {
     RUN(test_change_trigger_and_history);
@@ -476,5 +544,6 @@ int main(void)
     RUN(test_put_errors);
     RUN(test_arn_and_start);
     RUN(test_full_run_pages);
+    RUN(test_fair_share);
     return T_EXIT();
 }

@@ -52,7 +52,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 1);
+    T_EQ(pl_store_schema_version(s), 2);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -327,6 +327,38 @@ static void test_outbox(void)
     pl_store_close(s);
 }
 
+/* Claims of a kind share max between partitions, oldest first within each; a released item is
+ * due again as before, its claim not counted. */
+static void test_outbox_fair(void)
+{
+    struct pl_err err = {0};
+    struct pl_store *s = open_store(tmpdir());
+    pl_clock_set(1000000);
+    int64_t ids[10], idb;
+    T_EQ(pl_store_begin(s, &err), 0);
+    for (int i = 0; i < 10; i++) {
+        T_EQ(pl_store_outbox_add(s, "111111111111", "us-east-1", "k", "{}", 2, &ids[i], &err), 0);
+        pl_clock_advance(1);
+    }
+    T_EQ(pl_store_outbox_add(s, "222222222222", "us-east-1", "k", "{}", 2, &idb, &err), 0);
+    T_EQ(pl_store_commit(s, &err), 0);
+    struct pl_outbox_item *items;
+    size_t n;
+    T_EQ(pl_store_outbox_claim(s, "k", 4, 30000, &A, &items, &n, &err), 0);
+    T_EQ(n, 3); /* 4 shared by 2 partitions: A's two oldest, B's one */
+    T_EQ(items[0].id, ids[0]);
+    T_EQ(items[1].id, ids[1]);
+    T_EQ(items[2].id, idb);
+    T_EQ(pl_store_outbox_release(s, &items[1], &err), 0);
+    T_EQ(pl_store_outbox_complete(s, ids[0], &err), 0);
+    T_EQ(pl_store_outbox_claim(s, "k", 1, 30000, &A, &items, &n, &err), 0);
+    T_EQ(n, 1); /* B's item is leased; A's released item comes first again */
+    T_EQ(items[0].id, ids[1]);
+    T_EQ(items[0].attempts, 1);
+    pl_clock_real();
+    pl_store_close(s);
+}
+
 /* ---- a second connection writing while the first holds the write lock ---- */
 
 struct writer_arg {
@@ -390,6 +422,7 @@ int main(void)
     T_RUN(test_history);
     T_RUN(test_list_and_counts);
     T_RUN(test_outbox);
+    T_RUN(test_outbox_fair);
     T_RUN(test_concurrent);
     pl_arena_fini(&A);
     return T_EXIT();
