@@ -90,15 +90,20 @@ static void set_recorder(bool running)
     pl_store_obj_put(st, ACCT, REG, PL_KIND_RECORDER_STATUS, "default", stj, strlen(stj), &err);
 }
 
-static void record(const char *ci)
+static void record_in(const char *account, const char *ci)
 {
     struct pl_err err = {0};
-    struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL, .account = ACCT, .region = REG};
+    struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL, .account = account, .region = REG};
     struct pl_rec_result res;
     if (pl_recorder_observe(st, &o, J(ci), &res, &err) < 0) {
         fprintf(stderr, "record: %s\n", err.msg);
         abort();
     }
+}
+
+static void record(const char *ci)
+{
+    record_in(ACCT, ci);
 }
 
 static void tick(void)
@@ -469,16 +474,6 @@ static void test_full_run_pages(void)
 /* The rows one partition's backlog leaves to another: with a slice of one CI per partition per
  * round, account B's single change is judged in the first round while account A's 40 changes
  * take 40 rounds, and A's two versions of sg-1 are still judged in order. */
-static void record_in(const char *account, const char *ci)
-{
-    struct pl_err err = {0};
-    struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL, .account = account, .region = REG};
-    struct pl_rec_result res;
-    if (pl_recorder_observe(st, &o, J(ci), &res, &err) < 0) {
-        fprintf(stderr, "record: %s\n", err.msg);
-        abort();
-    }
-}
 
 static int comp_in(const char *account, const char *id)
 {
