@@ -8,11 +8,13 @@
  * configurationStateId is accepted too. Without --account/--region the resource is looked
  * up in every partition, and must be in exactly one.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "core/time.h"
@@ -25,6 +27,14 @@ struct hopts {
     bool json;
 };
 
+static void usage(FILE *f, const char *cmd, int max_pos)
+{
+    fprintf(f, "usage: plumb %s [--data DIR] [--account ID --region NAME] TYPE ID%s [--json]\n",
+            cmd, max_pos == 4 ? " [VERSION VERSION]" : "");
+}
+
+/* Parses the arguments into o: 0 to go on, 1 when help was printed (exit 0), -1 on a usage
+ * error (printed; exit 2). */
 static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o)
 {
     static const struct option longopts[] = {
@@ -50,6 +60,9 @@ static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struc
         case 'j':
             o->json = true;
             break;
+        case 'h':
+            usage(stdout, cmd, max_pos);
+            return 1;
         default:
             goto usage;
         }
@@ -65,9 +78,7 @@ static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struc
     }
     return 0;
 usage:
-    fprintf(stderr,
-            "usage: plumb %s [--data DIR] [--account ID --region NAME] TYPE ID%s [--json]\n",
-            cmd, max_pos == 4 ? " [VERSION VERSION]" : "");
+    usage(stderr, cmd, max_pos);
     return -1;
 }
 
@@ -208,7 +219,13 @@ static const char *summary(struct pl_arena *a, const struct pl_ci_row *row)
 static int open_for(struct hopts *o, struct pl_store **s, struct pl_arena *a)
 {
     struct pl_err err = {0};
-    if (pl_store_open(o->data, 0, s, &err) < 0) {
+    char db[4096];
+    snprintf(db, sizeof db, "%s/plumb.db", o->data);
+    if (access(db, R_OK) != 0) { /* a read command never creates a data directory */
+        fprintf(stderr, "plumb: no plumb data in %s (%s: %s)\n", o->data, db, strerror(errno));
+        return -1;
+    }
+    if (pl_store_open(o->data, PL_STORE_READONLY, s, &err) < 0) {
         fprintf(stderr, "plumb: %s\n", err.msg);
         return -1;
     }
@@ -218,8 +235,9 @@ static int open_for(struct hopts *o, struct pl_store **s, struct pl_arena *a)
 int pl_cli_history(int argc, char **argv)
 {
     struct hopts o;
-    if (parse_args(argc, argv, "history", 2, &o) < 0)
-        return 2;
+    int pa = parse_args(argc, argv, "history", 2, &o);
+    if (pa != 0)
+        return pa < 0 ? 2 : 0;
     struct pl_arena a;
     pl_arena_init(&a);
     struct pl_store *s = NULL;
@@ -281,8 +299,9 @@ static long pick(const char *arg, const struct pl_ci_row *rows, size_t n)
 int pl_cli_diff(int argc, char **argv)
 {
     struct hopts o;
-    if (parse_args(argc, argv, "diff", 4, &o) < 0)
-        return 2;
+    int pa = parse_args(argc, argv, "diff", 4, &o);
+    if (pa != 0)
+        return pa < 0 ? 2 : 0;
     struct pl_arena a;
     pl_arena_init(&a);
     struct pl_store *s = NULL;

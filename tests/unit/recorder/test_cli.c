@@ -95,6 +95,15 @@ static void test_record_history_diff(void)
     T_EQ(rc, 2);
     free(out);
     T_EQ(run(pl_cli_history, "history"), 2);
+    /* help is not an error; a read command never creates a data directory */
+    out = capture(pl_cli_history, "history --help", &rc);
+    T_EQ(rc, 0);
+    T_OK(strstr(out, "usage: plumb history") != NULL);
+    free(out);
+    snprintf(line, sizeof line, "diff --data %s/typo AWS::EC2::Instance i-1", dir);
+    T_EQ(run(pl_cli_diff, line), 1);
+    snprintf(line, sizeof line, "%s/typo", dir);
+    T_OK(access(line, F_OK) != 0);
     unsetenv("AWS_ACCESS_KEY_ID"); /* without credentials: a usage error */
     snprintf(line, sizeof line, "record --endpoint http://x %s", file);
     T_EQ(run(pl_cli_record, line), 2);
