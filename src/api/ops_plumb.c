@@ -15,7 +15,9 @@
  * ResourceNotRecorded / ResourceDeletedNotRecorded CIs (the rest left no trace); pending: live
  * CIs — without a capture time — of a recordingMode DAILY type, held for the daily delivery).
  * What `plumb record --endpoint URL` sends: AWS-typed CIs enter through the import path (the
- * partition's recorder, if any, applies), in batches committed atomically. */
+ * partition's recorder, if any, applies), in batches committed atomically. Every CI goes to the
+ * caller's partition; one that names another account (awsAccountId/accountId or its ARN) or
+ * region is refused in "failed" and has no effect at all. */
 static int record_items(struct pl_op_ctx *c)
 {
     const struct pl_json *items = pl_json_get(c->in, "configurationItems");
@@ -24,8 +26,12 @@ static int record_items(struct pl_op_ctx *c)
         return pl_fail(c->err, PL_E_VALIDATION, "configurationItems must be a list");
     if (items->len > 1000)
         return pl_fail(c->err, PL_E_VALIDATION, "at most 1000 configurationItems per request");
-    struct pl_rec_opts opts = {.mode = PL_REC_MODE_IMPORT, .use_source_time = true,
-                               .default_account = c->account, .default_region = c->region};
+    /* always the caller's partition: a CI naming another account or region is refused */
+    struct pl_rec_opts opts = {.mode = PL_REC_MODE_IMPORT,
+                               .use_source_time = true,
+                               .account = c->account,
+                               .region = c->region,
+                               .own_partition_only = true};
     struct pl_rec_batch *b = pl_rec_batch_begin(c->st, &opts, c->err);
     if (!b)
         return -1;

@@ -223,12 +223,45 @@ static void prepare_ci(struct pl_rec_prep *p, const struct pl_rec_opts *o, const
     p->ready = true;
 }
 
+/* The account field of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...) equals account, or
+ * the ARN has none. */
+static bool arn_account_is(const char *arn, const char *account)
+{
+    const char *f = arn;
+    for (int i = 0; i < 4 && f; i++)
+        f = strchr(f, ':') ? strchr(f, ':') + 1 : NULL;
+    if (!f || *f == ':' || !*f)
+        return true;
+    size_t n = strcspn(f, ":");
+    return n == strlen(account) && strncmp(f, account, n) == 0;
+}
+
+/* own_partition_only: the CI stays in o's partition or is refused. */
+static int check_partition(const struct pl_rec_opts *o, const struct pl_ci *ci,
+                           struct pl_err *err)
+{
+    if (!o->own_partition_only || !o->account || !o->region)
+        return 0;
+    if ((ci->account && strcmp(ci->account, o->account) != 0) ||
+        (ci->arn && !arn_account_is(ci->arn, o->account)))
+        return pl_fail(err, PL_E_VALIDATION,
+                       "the configuration item names another account than the caller's (%s): "
+                       "a key records only into its own account",
+                       o->account);
+    if (ci->region && strcmp(ci->region, o->region) != 0)
+        return pl_fail(err, PL_E_VALIDATION,
+                       "the configuration item names region %.32s, not the region the request "
+                       "is signed for (%s)",
+                       ci->region, o->region);
+    return 0;
+}
+
 int pl_rec_prepare(struct pl_rec_prep *p, const struct pl_rec_opts *o, const struct pl_json *in,
                    struct pl_err *err)
 {
     p->ready = false;
     struct pl_ci ci;
-    if (pl_ci_normalize(&p->arena, in, &ci, err) < 0)
+    if (pl_ci_normalize(&p->arena, in, &ci, err) < 0 || check_partition(o, &ci, err) < 0)
         return -1;
     prepare_ci(p, o, &ci);
     return 0;

