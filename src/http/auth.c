@@ -89,6 +89,31 @@ static int signed_has(const char *list, const char *name)
     return 0;
 }
 
+/* The headers that decide what a request does must be signed, as botocore always signs them:
+ * host always; x-amz-target (the operation), content-type, x-amz-date and
+ * x-amz-security-token whenever the request has them. Otherwise a request signed over less
+ * could be replayed, within the date window, as another operation. */
+static int check_signed_headers(const struct pl_http_request *r, const struct pl_sigv4_auth *a,
+                                struct pl_err *err)
+{
+    static const struct {
+        const char *name, *shown;
+    } must[] = {{"x-amz-target", "X-Amz-Target"},
+                {"content-type", "Content-Type"},
+                {"x-amz-date", "X-Amz-Date"},
+                {"x-amz-security-token", "X-Amz-Security-Token"}};
+    if (!signed_has(a->signed_headers, "host"))
+        return pl_fail(err, PL_E_INCOMPLETE_SIGNATURE,
+                       "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
+                       "Authorization.");
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        if (pl_http_header(r, must[i].name) && !signed_has(a->signed_headers, must[i].name))
+            return pl_fail(err, PL_E_INCOMPLETE_SIGNATURE,
+                           "'%s' must be a 'SignedHeader' in the AWS Authorization.",
+                           must[i].shown);
+    return 0;
+}
+
 static const unsigned char *cached_key(const struct pl_cred *c, const struct pl_sigv4_auth *a)
 {
     unsigned i = 0;
@@ -168,10 +193,8 @@ int pl_http_authenticate(enum pl_http_auth mode, struct pl_creds *creds,
         open_account(a.access_key, id->part.account);
         return 0;
     }
-    if (!signed_has(a.signed_headers, "host"))
-        return pl_fail(err, PL_E_INCOMPLETE_SIGNATURE,
-                       "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
-                       "Authorization.");
+    if (check_signed_headers(r, &a, err) < 0)
+        return -1;
     const char *amz_date = pl_http_header(r, "x-amz-date");
     if (check_date(amz_date, &a, err) < 0)
         return -1;

@@ -251,6 +251,29 @@ class Isolation(unittest.TestCase):
         self.assertEqual(len(self.B.get_resource_config_history(
             resourceType=B_TYPE, resourceId=B_RES)["configurationItems"]), 1)
 
+    def test_operation_header_must_be_signed(self):
+        """A request signed over host;x-amz-date only, replayed as DeleteConfigurationRecorder."""
+        data = b"{}"
+        req = botocore.awsrequest.AWSRequest(method="POST", url=self.server.url + "/",
+                                             data=data)
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(*self.b_key), "config",
+                                "us-east-1").add_auth(req)
+        p = req.prepare()
+        self.assertIn("SignedHeaders=host;x-amz-date,", p.headers["Authorization"])
+        headers = dict(p.headers)
+        headers["X-Amz-Target"] = "StarlingDoveService.DeleteConfigurationRecorder"
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        headers["X-Amz-Content-Sha256"] = None
+        headers = {k: v for k, v in headers.items() if v is not None}
+        r = urllib.request.Request(p.url, data=data, method="POST", headers=headers)
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(r, timeout=30)
+        body = json.loads(cm.exception.read())
+        self.assertEqual(body["__type"], "IncompleteSignatureException", body)
+        self.assertIn("X-Amz-Target", body["message"])
+        self.assertEqual(len(self.B.describe_configuration_recorders()[
+            "ConfigurationRecorders"]), 1)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -26,8 +26,9 @@ struct built {
     const char *body;
 };
 
-static void build(struct built *b, const char *service, int64_t at_ms, const char *secret,
-                  const char *body)
+/* nsigned: how many of content-type and x-amz-target are signed (botocore: both). */
+static void build_n(struct built *b, const char *service, int64_t at_ms, const char *secret,
+                    const char *body, size_t nsigned)
 {
     struct pl_err err = {0};
     struct pl_sigv4_header sh[] = {{"content-type", "application/x-amz-json-1.1"},
@@ -36,7 +37,7 @@ static void build(struct built *b, const char *service, int64_t at_ms, const cha
     snprintf(b->host, sizeof b->host, "127.0.0.1:7711");
     b->body = body ? body : "{}";
     struct pl_sigv4_sign_req r = {.method = "POST", .host = b->host, .path = "/", .headers = sh,
-                                  .nheaders = 2, .body = b->body, .body_len = strlen(b->body),
+                                  .nheaders = nsigned, .body = b->body, .body_len = strlen(b->body),
                                   .region = "eu-west-1", .service = service, .now_ms = at_ms};
     T_OK(pl_sigv4_sign(&r, &c, &b->s, &err) == 0);
     b->nh = 0;
@@ -45,6 +46,12 @@ static void build(struct built *b, const char *service, int64_t at_ms, const cha
     b->h[b->nh++] = (struct pl_sigv4_header){"X-Amz-Target", "StarlingDoveService.Echo"};
     b->h[b->nh++] = (struct pl_sigv4_header){"X-Amz-Date", b->s.amz_date};
     b->h[b->nh++] = (struct pl_sigv4_header){"Authorization", b->s.authorization};
+}
+
+static void build(struct built *b, const char *service, int64_t at_ms, const char *secret,
+                  const char *body)
+{
+    build_n(b, service, at_ms, secret, body, 2);
 }
 
 static int auth(struct built *b, enum pl_http_auth mode, struct pl_http_identity *id,
@@ -122,6 +129,18 @@ static void test_host_must_be_signed(void)
     expect(&b, PL_E_INCOMPLETE_SIGNATURE, "'Host' or ':authority' must be a 'SignedHeader'");
 }
 
+/* A request validly signed over host;x-amz-date only cannot be replayed as another operation:
+ * the operation header (and content-type) must be signed. */
+static void test_target_must_be_signed(void)
+{
+    struct built b;
+    build_n(&b, "config", NOW_MS, NULL, NULL, 0);
+    T_OK(strstr(b.s.authorization, "SignedHeaders=host;x-amz-date,") != NULL);
+    expect(&b, PL_E_INCOMPLETE_SIGNATURE, "'X-Amz-Target' must be a 'SignedHeader'");
+    build_n(&b, "config", NOW_MS, NULL, NULL, 1); /* content-type signed, the target not */
+    expect(&b, PL_E_INCOMPLETE_SIGNATURE, "'X-Amz-Target' must be a 'SignedHeader'");
+}
+
 static void test_payload(void)
 {
     struct built b;
@@ -188,6 +207,7 @@ int main(void)
     T_RUN(test_clock_window);
     T_RUN(test_scope_and_headers);
     T_RUN(test_host_must_be_signed);
+    T_RUN(test_target_must_be_signed);
     T_RUN(test_payload);
     T_RUN(test_open_mode);
     T_RUN(test_keys);
