@@ -601,8 +601,8 @@ struct pl_json *pl_json_new_double(struct pl_arena *a, double v)
 struct pl_json *pl_json_new_epoch_ms(struct pl_arena *a, int64_t ms)
 {
     char t[40];
-    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    snprintf(t, sizeof(t), "%" PRId64 ".%03d", s, (int)(ms - s * 1000));
+    uint64_t m = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms; /* INT64_MIN too */
+    snprintf(t, sizeof(t), "%s%" PRIu64 ".%03d", ms < 0 ? "-" : "", m / 1000, (int)(m % 1000));
     return pl_json_new_numtext(a, t);
 }
 

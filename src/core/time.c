@@ -128,14 +128,21 @@ static int digits(const char **p, int n, int *v)
     return 0;
 }
 
+int pl_time_from_epoch_s(double d, int64_t *ms)
+{
+    if (!(d >= PL_TIME_MIN_S && d <= PL_TIME_MAX_S)) /* NaN fails too */
+        return -1;
+    *ms = (int64_t)(d * 1000.0 + (d >= 0 ? 0.5 : -0.5));
+    return 0;
+}
+
 static int parse_epoch(const char *s, int64_t *ms)
 {
     char *end;
     double d = strtod(s, &end);
-    if (end == s || *end || d != d || d > 9e15 || d < -9e15)
+    if (end == s || *end)
         return -1;
-    *ms = (int64_t)(d * 1000.0 + (d >= 0 ? 0.5 : -0.5));
-    return 0;
+    return pl_time_from_epoch_s(d, ms);
 }
 
 int pl_time_parse(const char *s, int64_t *ms)

@@ -27,8 +27,17 @@ char *pl_time_iso8601(int64_t ms, char *out);
 /* "20160927T195818Z" (delivered file names, SigV4 x-amz-date). */
 char *pl_time_basic(int64_t ms, char *out);
 
+/* The timestamps plumb accepts: years 0001 to 9999, as ISO-8601 can write them. */
+#define PL_TIME_MIN_S (-62135596800.0) /* 0001-01-01T00:00:00Z */
+#define PL_TIME_MAX_S 253402300799.999 /* 9999-12-31T23:59:59.999Z */
+
+/* Epoch seconds (possibly fractional) to ms; -1 when NaN, infinite or outside
+ * [PL_TIME_MIN_S, PL_TIME_MAX_S]. */
+int pl_time_from_epoch_s(double s, int64_t *ms);
+
 /* Parses ISO-8601 (with or without fraction, 'Z' or +hh:mm offsets, date-only) or an epoch
- * number in seconds (possibly fractional). Returns 0 and sets *ms, or -1. */
+ * number in seconds (possibly fractional, within the range above). Returns 0 and sets *ms, or
+ * -1. */
 int pl_time_parse(const char *s, int64_t *ms);
 
 /* Splits ms into civil UTC date-time fields (thread-safe, no libc gmtime). */

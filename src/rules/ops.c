@@ -316,9 +316,10 @@ static int check_evaluation(const struct pl_json *e, enum pl_ev_comp *comp, int6
     const struct pl_json *ts = pl_json_get(e, "OrderingTimestamp");
     double sec;
     const char *s = pl_json_str(ts);
-    if (ts && pl_json_double(ts, &sec) == 0)
-        *ordering = (int64_t)(sec * 1000.0);
-    else if (!s || pl_time_parse(s, ordering) < 0)
+    int ok = ts && pl_json_double(ts, &sec) == 0 ? pl_time_from_epoch_s(sec, ordering)
+             : s                                  ? pl_time_parse(s, ordering)
+                                                  : -1;
+    if (ok < 0)
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "The OrderingTimestamp of an evaluation is missing or not valid.");
     *comp = (enum pl_ev_comp)c;

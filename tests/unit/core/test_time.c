@@ -1,6 +1,10 @@
 /* test_time.c — core/time: civil conversion, ISO-8601 formats and parsing, the fake clock. */
 #include "t.h"
 #include "core/time.h"
+#include "core/buf.h"
+#include "core/json.h"
+
+#include <stdint.h>
 
 static void test_format(void)
 {
@@ -28,6 +32,36 @@ static void test_parse(void)
     T_EQ(pl_time_parse("2016-13-27T00:00:00Z", &ms), -1);
     T_EQ(pl_time_parse("nonsense", &ms), -1);
     T_EQ(pl_time_parse("2016-09-27T19:58:18Zjunk", &ms), -1);
+    /* epochs outside years 0001-9999, infinite or NaN are refused (were stored as INT64_MIN) */
+    T_EQ(pl_time_parse("1e99999", &ms), -1);
+    T_EQ(pl_time_parse("-1e300", &ms), -1);
+    T_EQ(pl_time_parse("9.3e15", &ms), -1);
+    T_EQ(pl_time_parse("nan", &ms), -1);
+    T_EQ(pl_time_parse("253402300799", &ms), 0);
+    T_EQ(ms, 253402300799000);
+    T_EQ(pl_time_parse("-1.5", &ms), 0);
+    T_EQ(ms, -1500);
+    T_EQ(pl_time_from_epoch_s(1.0 / 0.0, &ms), -1);
+    T_EQ(pl_time_from_epoch_s(-62135596800.0, &ms), 0);
+}
+
+/* Epoch numbers as the API writes them: negative values keep their fraction's sign. */
+static void test_epoch_render(void)
+{
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_buf b;
+    pl_buf_init(&b, 1 << 10);
+    int64_t cases[] = {-1500, -1, 0, 1, 1536298005866, INT64_MIN, INT64_MAX};
+    const char *want[] = {"-1.500", "-0.001", "0.000", "0.001", "1536298005.866",
+                          "-9223372036854775.808", "9223372036854775.807"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pl_buf_reset(&b);
+        pl_json_write(&b, pl_json_new_epoch_ms(&a, cases[i]), 0);
+        T_STR(pl_buf_cstr(&b), want[i]);
+    }
+    pl_buf_fini(&b);
+    pl_arena_fini(&a);
 }
 
 static void test_clock(void)
@@ -44,6 +78,7 @@ int main(void)
 {
     T_RUN(test_format);
     T_RUN(test_parse);
+    T_RUN(test_epoch_render);
     T_RUN(test_clock);
     return T_EXIT();
 }

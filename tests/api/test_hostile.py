@@ -1,0 +1,67 @@
+"""test_hostile.py — hostile inputs get an AWS-shaped 400 and leave nothing behind.
+
+Out-of-range OrderingTimestamps (1e99999, ±1e300, 9.3e15 seconds) in PutExternalEvaluation and
+PutEvaluations are refused as other bad timestamps are, so no result can break a later read
+(boto3 raised "year 292278994 is out of range" on GetComplianceDetailsByConfigRule, and the
+sanitizer build aborted on rendering INT64_MIN)."""
+import json
+import urllib.error
+import urllib.request
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
+
+from harness import ACCOUNT, ServerTest
+
+
+class OrderingTimestamps(ServerTest):
+    def raw(self, op, body_text):
+        """StarlingDoveService.<op> with a body written by hand (boto3 cannot send these)."""
+        data = body_text.encode()
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url=self.server.url + "/", data=data,
+            headers={"X-Amz-Target": "StarlingDoveService." + op,
+                     "Content-Type": "application/x-amz-json-1.1"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCOUNT, "x"), "config",
+                                "us-east-1").add_auth(req)
+        p = req.prepare()
+        r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
+        try:
+            with urllib.request.urlopen(r, timeout=30) as resp:
+                return resp.status, json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+    def test_out_of_range_ordering_timestamps_are_refused(self):
+        self.cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": "manual",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "AWS_CONFIG_PROCESS_CHECK"}})
+        for ts in ("1e99999", "-1e99999", "1e300", "-1e300", "9.3e15", '"+275760-09-13"'):
+            body = ('{"ConfigRuleName":"manual","ExternalEvaluation":{"ComplianceResourceType":'
+                    '"AWS::::Account","ComplianceResourceId":"%s","ComplianceType":"COMPLIANT",'
+                    '"OrderingTimestamp":%s}}' % (ACCOUNT, ts))
+            status, out = self.raw("PutExternalEvaluation", body)
+            self.assertEqual(status, 400, (ts, out))
+            self.assertIn(out["__type"], ("InvalidParameterValueException",
+                                          "SerializationException", "ValidationException"))
+            status, out = self.raw("PutEvaluations", '{"ResultToken":"x","Evaluations":[{'
+                                   '"ComplianceResourceType":"AWS::S3::Bucket",'
+                                   '"ComplianceResourceId":"b","ComplianceType":"COMPLIANT",'
+                                   '"OrderingTimestamp":%s}]}' % ts)
+            self.assertEqual(status, 400, (ts, out))
+        # nothing was stored, and the rule's results still read fine with boto3
+        r = self.cfg.get_compliance_details_by_config_rule(ConfigRuleName="manual")
+        self.assertEqual(r["EvaluationResults"], [])
+        # the widest accepted values round-trip
+        self.cfg.put_external_evaluation(ConfigRuleName="manual", ExternalEvaluation={
+            "ComplianceResourceType": "AWS::::Account", "ComplianceResourceId": ACCOUNT,
+            "ComplianceType": "COMPLIANT", "OrderingTimestamp": 253402300799})
+        r = self.cfg.get_compliance_details_by_config_rule(ConfigRuleName="manual")
+        ts = r["EvaluationResults"][0]["EvaluationResultIdentifier"]["OrderingTimestamp"]
+        self.assertEqual(ts.year, 9999)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
