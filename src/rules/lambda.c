@@ -41,10 +41,11 @@ void pl_lambda__token(char out[65])
     pl_random_hex(32, out);
 }
 
-int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a, struct pl_err *err)
+int pl_lambda__check(struct pl_store *st, const char *account, const char *arn,
+                     struct pl_arena *a, struct pl_err *err)
 {
     struct pl_fn fn;
-    return pl_fn_resolve(st, arn, a, &fn, err);
+    return pl_fn_resolve(st, account, arn, a, &fn, err);
 }
 
 /* The configurationItemSummary of an oversized notification, from the full CI. */
@@ -184,7 +185,7 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
     }
     if (!run->runner) {
         pl_fail(&e2, PL_E_UNAVAILABLE, "no function runner is running in this process");
-    } else if (pl_fn_resolve(run->st, c->arn, &a, &fn, &e2) == 0) {
+    } else if (pl_fn_resolve(run->st, c->account, c->arn, &a, &fn, &e2) == 0) {
         struct pl_fn_env env = {.endpoint_url = run->endpoint_url,
                                 .access_key_id = run->access_key,
                                 .secret_access_key = run->secret_key};

@@ -155,7 +155,7 @@ static int check_lambda(const struct pl_rules_call *c, const struct pl_json *src
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "A maximum execution frequency is only allowed for periodic rules "
                        "(a SourceDetail with MessageType ScheduledNotification).");
-    return pl_lambda__check(c->st, sid, c->a, err);
+    return pl_lambda__check(c->st, c->account, sid, c->a, err);
 }
 
 static int check_policy(const struct pl_json *src, const char *mef, struct pl_err *err)

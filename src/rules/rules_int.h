@@ -165,7 +165,8 @@ const char *pl_lambda__queued_event(const struct pl_run *run, size_t i);
 /* Frees queued invocations that were not dispatched. */
 void pl_lambda__drop(struct pl_run *run);
 /* 0 when the ARN names a registered function, else -1 with AWS's error. */
-int pl_lambda__check(struct pl_store *st, const char *arn, struct pl_arena *a, struct pl_err *err);
+int pl_lambda__check(struct pl_store *st, const char *account, const char *arn,
+                     struct pl_arena *a, struct pl_err *err);
 /* A fresh result token (hex) and its verification for PutEvaluations. */
 void pl_lambda__token(char out[65]);
 

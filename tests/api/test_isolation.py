@@ -51,9 +51,16 @@ class Isolation(unittest.TestCase):
                              data).stdout)
         cls.a_key = (a, secret_a)
         cls.b_key = (b["accessKeyId"], b["secretAccessKey"])
-        time.sleep(0.3)  # the server re-reads credentials.json when it changes (~100 ms)
         cls.A = cls.server.client(key=cls.a_key[0], secret=cls.a_key[1])
         cls.B = cls.server.client(key=cls.b_key[0], secret=cls.b_key[1])
+        deadline = time.time() + 30 * SLOW  # the server re-reads credentials.json on change
+        while True:
+            try:
+                cls.B.describe_configuration_recorders()
+                break
+            except botocore.exceptions.ClientError:
+                assert time.time() < deadline, "B's new key was never accepted"
+                time.sleep(0.05)
         cls.setup_b()
 
     @classmethod
@@ -273,6 +280,24 @@ class Isolation(unittest.TestCase):
         self.assertIn("X-Amz-Target", body["message"])
         self.assertEqual(len(self.B.describe_configuration_recorders()[
             "ConfigurationRecorders"]), 1)
+
+    def test_rule_cannot_name_another_accounts_function(self):
+        plumb("function", "add", "bsecret-fn", "--runtime", "exec", "--command", "cat",
+              "--account", B_ACCT, "--data", self.server.data)
+        msgs = []
+        for name in ("bsecret-fn", "no-such-fn"):  # exists in B / exists nowhere
+            arn = "arn:aws:lambda:us-east-1:%s:function:%s" % (B_ACCT, name)
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                self.A.put_config_rule(ConfigRule={
+                    "ConfigRuleName": "a-steals", "Source": {
+                        "Owner": "CUSTOM_LAMBDA", "SourceIdentifier": arn, "SourceDetails": [{
+                            "EventSource": "aws.config",
+                            "MessageType": "ConfigurationItemChangeNotification"}]}})
+            err = cm.exception.response["Error"]
+            self.assertEqual(err["Code"], "InvalidParameterValueException")
+            msgs.append(err["Message"].replace(name, "NAME"))
+        self.assertEqual(msgs[0], msgs[1])  # nothing tells whether B has such a function
+        self.assertIn("belongs to another account", msgs[0])
 
 
 if __name__ == "__main__":

@@ -113,9 +113,12 @@ char *pl_fn_arn(struct pl_arena *a, const struct pl_fn *fn);
  *   no such function  -> PL_E_INSUFFICIENT_PERMISSIONS "The AWS Lambda function <arn> cannot
  *                        be invoked. Check the specified function ARN, and check the
  *                        function's permissions."
- * The qualifier (alias or version) is accepted and ignored: plumb keeps one version. */
-int pl_fn_resolve(struct pl_store *st, const char *arn, struct pl_arena *a, struct pl_fn *out,
-                  struct pl_err *err);
+ * The qualifier (alias or version) is accepted and ignored: plumb keeps one version.
+ * account is the caller's (the rule's): an ARN of another account fails with
+ * InvalidParameterValueException whether or not that function exists, so no caller can run or
+ * enumerate another account's functions. */
+int pl_fn_resolve(struct pl_store *st, const char *account, const char *arn, struct pl_arena *a,
+                  struct pl_fn *out, struct pl_err *err);
 
 /* ---- invoking ---- */
 

@@ -278,12 +278,17 @@ char *pl_fn_arn(struct pl_arena *a, const struct pl_fn *fn)
                            fn->name);
 }
 
-int pl_fn_resolve(struct pl_store *st, const char *arn, struct pl_arena *a, struct pl_fn *out,
-                  struct pl_err *err)
+int pl_fn_resolve(struct pl_store *st, const char *account, const char *arn, struct pl_arena *a,
+                  struct pl_fn *out, struct pl_err *err)
 {
     struct pl_fn_arn p;
     if (pl_fn_parse_arn(a, arn, &p, err) < 0)
         return -1;
+    if (strcmp(p.account, account) != 0)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "The AWS Lambda function %.160s belongs to another account: a rule can "
+                       "invoke only functions of its own account (%s).",
+                       arn, account);
     int found = pl_fn_get(st, p.account, p.region, p.name, a, out, err);
     if (found < 0)
         return -1;

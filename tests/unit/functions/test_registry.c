@@ -172,16 +172,29 @@ static void test_store_round_trip(void)
     T_STR(items[1].name, "tags");
 
     /* resolution by ARN, with and without a qualifier */
-    T_OK(pl_fn_resolve(st, "arn:aws:lambda:eu-west-1:123456789012:function:tags:live", &a, &got,
-                       &err) == 0);
+    const char *me = "123456789012";
+    T_OK(pl_fn_resolve(st, me, "arn:aws:lambda:eu-west-1:123456789012:function:tags:live", &a,
+                       &got, &err) == 0);
     T_STR(got.region, "eu-west-1");
     struct pl_err e1 = {0}, e2 = {0};
-    T_EQ(pl_fn_resolve(st, "arn:aws:lambda:us-east-1:123456789012:function:gone", &a, &got, &e1),
+    T_EQ(pl_fn_resolve(st, me, "arn:aws:lambda:us-east-1:123456789012:function:gone", &a, &got,
+                       &e1),
          -1);
     T_EQ(e1.code, PL_E_INSUFFICIENT_PERMISSIONS);
     T_OK(strstr(e1.msg, "function:gone cannot be invoked") != NULL);
-    T_EQ(pl_fn_resolve(st, "not-an-arn", &a, &got, &e2), -1);
+    T_EQ(pl_fn_resolve(st, me, "not-an-arn", &a, &got, &e2), -1);
     T_EQ(e2.code, PL_E_INVALID_PARAMETER_VALUE);
+    /* another account's function, existing or not: the same refusal, nothing to enumerate */
+    struct pl_err e4 = {0}, e5 = {0};
+    T_EQ(pl_fn_resolve(st, "222233334444", "arn:aws:lambda:eu-west-1:123456789012:function:tags",
+                       &a, &got, &e4),
+         -1);
+    T_EQ(pl_fn_resolve(st, "222233334444", "arn:aws:lambda:eu-west-1:123456789012:function:nope",
+                       &a, &got, &e5),
+         -1);
+    T_EQ(e4.code, PL_E_INVALID_PARAMETER_VALUE);
+    T_OK(strstr(e4.msg, "belongs to another account") != NULL);
+    T_OK(strstr(e5.msg, "belongs to another account") != NULL);
 
     /* an invalid definition is refused before it reaches the store */
     struct pl_fn bad = python_fn("tags");
