@@ -416,9 +416,20 @@ static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
 
 /* ---- the worker ---- */
 
+/* Drops expired result tokens, once every PL_RULES_TOKEN_PRUNE_MS of plumb's clock. */
+static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
+{
+    int64_t now = pl_now_ms();
+    if (eng->tokens_pruned && now - eng->tokens_pruned < PL_RULES_TOKEN_PRUNE_MS &&
+        now >= eng->tokens_pruned)
+        return 0;
+    eng->tokens_pruned = now;
+    return pl_evals_token_prune(eng->ev, now - PL_RULES_TOKEN_TTL_MS, err);
+}
+
 int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)
 {
-    if (reload(eng, err) < 0)
+    if (reload(eng, err) < 0 || prune_tokens(eng, err) < 0)
         return -1;
     int a = tick_changes(eng, err);
     if (a < 0)

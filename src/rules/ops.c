@@ -405,7 +405,7 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
     int f = pl_evals_token_get(ev, token, c->account, c->region, c->a, &rule, &invoked, err);
     if (f < 0)
         return -1;
-    if (!f)
+    if (!f || invoked + PL_RULES_TOKEN_TTL_MS < pl_now_ms()) /* unknown or expired */
         return pl_fail(err, PL_E_INVALID_RESULT_TOKEN, "The resultToken provided is invalid");
     if ((f = load_rule(c, rule, &j, err)) < 0)
         return -1;

@@ -40,6 +40,11 @@ struct pl_store;
 struct pl_rules;
 
 #define PL_RULES_SLICE_MS        100 /* default pl_rules_options.slice_ms */
+/* A resultToken is good for 6 h after its invocation (AWS does not document a lifetime; this is
+ * far beyond Lambda's 15-minute maximum run time and the runner's queue), then
+ * PutEvaluations answers InvalidResultTokenException; the engine prunes expired tokens. */
+#define PL_RULES_TOKEN_TTL_MS    (6 * 3600 * 1000LL)
+#define PL_RULES_TOKEN_PRUNE_MS  60000 /* how often the engine prunes them (plumb's clock) */
 #define PL_RULES_MAX_PER_REGION  400 /* AWS quota: Config rules per Region per account */
 #define PL_RULES_OUTBOX_EVALUATE "rules.evaluate" /* {"rules":[names],"reason":"..."} */
 #define PL_RULES_RC_TYPE         "AWS::Config::ResourceCompliance"

@@ -57,6 +57,7 @@ struct pl_rules {
     atomic_int gen; /* bumped by pl_rules_changed */
     int loaded_gen;
     int64_t loaded_at;      /* pl_mono_ns()/1e6 of the last reload */
+    int64_t tokens_pruned;  /* pl_now_ms() of the last pruning of result tokens */
     struct pl_rule **rules; /* every partition's rules, ordered by (account, region, name) */
     size_t nrules;
 };

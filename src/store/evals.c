@@ -40,7 +40,8 @@ static const char schema[] =
     " PRIMARY KEY(account, region, rule)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS rule_tokens("
     " token TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
-    " invoked_ms INTEGER NOT NULL) WITHOUT ROWID;";
+    " invoked_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS rule_tokens_time ON rule_tokens(invoked_ms);";
 
 enum {
     Q_BEGIN,

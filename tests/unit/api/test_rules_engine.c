@@ -528,6 +528,35 @@ static void test_fair_share(void)
     T_EQ(comp_in(ACCT, "sg-1"), PL_EV_COMPLIANT); /* versions judged in order */
 }
 
+/* A result token expires PL_RULES_TOKEN_TTL_MS after its invocation (InvalidResultToken), and
+ * the engine prunes expired tokens from the store. */
+static void test_token_expiry(void)
+{
+    struct pl_err err = {0};
+    T_EQ(put_rule(SSH_RULE, &err), 0);
+    tick();
+    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    T_OK(ev != NULL);
+    T_EQ(pl_evals_token_put(ev, "tok-old", ACCT, REG, "ssh", pl_now_ms(), &err), 0);
+    pl_clock_advance(PL_RULES_TOKEN_TTL_MS - 1000);
+    T_EQ(pl_evals_token_put(ev, "tok-new", ACCT, REG, "ssh", pl_now_ms(), &err), 0);
+    pl_clock_advance(2000);
+    const char *evals = "[{\"ComplianceResourceType\":\"AWS::EC2::SecurityGroup\","
+                        "\"ComplianceResourceId\":\"sg-9\",\"ComplianceType\":\"COMPLIANT\","
+                        "\"OrderingTimestamp\":1700000000}]";
+    struct pl_rules_call c = call();
+    struct pl_json *failed = pl_json_new_arr(&ar);
+    struct pl_err e1 = {0}, e2 = {0};
+    T_EQ(pl_rules_put_evaluations(&c, "tok-old", J(evals), false, failed, &e1), -1);
+    T_EQ(e1.code, PL_E_INVALID_RESULT_TOKEN);
+    T_EQ(pl_rules_put_evaluations(&c, "tok-new", J(evals), false, failed, &e2), 0);
+    tick(); /* prunes */
+    const char *rule;
+    int64_t invoked;
+    T_EQ(pl_evals_token_get(ev, "tok-old", ACCT, REG, &ar, &rule, &invoked, &err), 0);
+    T_EQ(pl_evals_token_get(ev, "tok-new", ACCT, REG, &ar, &rule, &invoked, &err), 1);
+}
+
 int main(void)
 {
     RUN(test_change_trigger_and_history);
@@ -540,5 +569,6 @@ int main(void)
     RUN(test_arn_and_start);
     RUN(test_full_run_pages);
     RUN(test_fair_share);
+    RUN(test_token_expiry);
     return T_EXIT();
 }
