@@ -42,6 +42,9 @@ char *pl_dkey_writability(struct pl_arena *a, const char *prefix, const char *ac
 int pl_dcheck_bucket_name(const char *bucket, struct pl_err *err);
 int pl_dcheck_prefix(const struct pl_json *prefix, struct pl_err *err);
 int pl_dcheck_topic_arn(const struct pl_json *arn, struct pl_err *err);
+/* True when the topic ARN's account field is account: a channel notifies only topics of its
+ * own account (webhooks are registered in the topic's partition). */
+bool pl_dtopic_of(const char *topic_arn, const char *account);
 int pl_dcheck_kms_arn(const struct pl_json *arn, struct pl_err *err);
 /* deliveryFrequency → milliseconds (NULL → 24 h); -1 with ValidationException. */
 int64_t pl_dfrequency_ms(const char *freq, struct pl_err *err);
@@ -76,6 +79,10 @@ struct pl_dtarget_ops {
     int (*put_file)(struct pl_dtarget *t, const char *bucket, const char *key, const char *path,
                     const char *content_type, const char *content_encoding,
                     struct pl_err *err);
+    /* Claims bucket for account, or fails with InsufficientDeliveryPolicyException when
+     * another account owns it (NULL for targets whose own policies decide, such as S3). */
+    int (*claim)(struct pl_dtarget *t, const char *bucket, const char *account,
+                 struct pl_err *err);
     void (*free)(struct pl_dtarget *t);
 };
 struct pl_dtarget {

@@ -7,6 +7,7 @@
  * path components are refused so a key can never escape the bucket folder.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,38 @@ out:
     return rc;
 }
 
+/* A local bucket belongs to the first account whose channel named it (root/<bucket>/.owner,
+ * written with O_EXCL), as an S3 bucket belongs to one account: another account's channel
+ * cannot write under it. */
+static int local_claim(struct pl_dtarget *t, const char *bucket, const char *account,
+                       struct pl_err *err)
+{
+    struct local_target *lt = (struct local_target *)t;
+    if (local_bucket_check(t, bucket, err) != 0)
+        return -1;
+    size_t n = strlen(lt->root) + strlen(bucket) + 16;
+    char *path = pl_xmalloc(n), owner[16] = {0};
+    snprintf(path, n, "%s/%s/.owner", lt->root, bucket);
+    int rc = 0, fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0) {
+        if (write(fd, account, strlen(account)) != (ssize_t)strlen(account) || fsync(fd) != 0)
+            rc = pl_fail(err, PL_E_IO, "writing %s: %s", path, strerror(errno));
+        close(fd);
+    } else if ((fd = open(path, O_RDONLY)) >= 0) {
+        ssize_t got = read(fd, owner, sizeof owner - 1);
+        close(fd);
+        if (got < 0 || strcmp(owner, account) != 0)
+            rc = pl_fail(err, PL_E_INSUFFICIENT_DELIVERY_POLICY,
+                         "Insufficient delivery policy to s3 bucket: %s, the bucket belongs to "
+                         "another account.",
+                         bucket);
+    } else {
+        rc = pl_fail(err, PL_E_IO, "opening %s: %s", path, strerror(errno));
+    }
+    free(path);
+    return rc;
+}
+
 static void local_free(struct pl_dtarget *t)
 {
     struct local_target *lt = (struct local_target *)t;
@@ -89,7 +122,8 @@ static void local_free(struct pl_dtarget *t)
     free(lt);
 }
 
-static const struct pl_dtarget_ops local_ops = {local_bucket_check, local_put_file, local_free};
+static const struct pl_dtarget_ops local_ops = {local_bucket_check, local_put_file, local_claim,
+                                                local_free};
 
 struct pl_dtarget *pl_dtarget_local(const char *root, struct pl_err *err)
 {

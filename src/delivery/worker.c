@@ -239,6 +239,11 @@ static void chan_from_json(struct chan *c, const struct pl_obj *o, const struct 
     c->bucket = pl_json_get_str(j, "s3BucketName");
     c->prefix = pl_json_get_str(j, "s3KeyPrefix");
     c->topic = pl_json_get_str(j, "snsTopicARN");
+    if (c->topic && !pl_dtopic_of(c->topic, c->acct)) { /* stored before this was checked */
+        PL_LOG(WARN, "delivery", "account=%s topic=%s skipped: another account's topic", c->acct,
+               c->topic);
+        c->topic = NULL;
+    }
     struct pl_err e = {0};
     c->freq_ms = pl_dfrequency_ms(
         pl_json_get_str(pl_json_get(j, "configSnapshotDeliveryProperties"), "deliveryFrequency"),
@@ -912,11 +917,19 @@ int pl_delivery_check_channel(struct pl_delivery *d, const char *account, const 
         pl_dcheck_kms_arn(pl_json_get(ch, "s3KmsKeyArn"), err) != 0 ||
         pl_dcheck_topic_arn(pl_json_get(ch, "snsTopicARN"), err) != 0)
         return -1;
+    const char *topic = pl_json_get_str(ch, "snsTopicARN");
+    if (topic && !pl_dtopic_of(topic, account))
+        return pl_fail(err, PL_E_INVALID_SNSTOPIC_ARN,
+                       "The sns topic arn '%.200s' is not valid: a delivery channel can notify "
+                       "only topics of its own account (%s).",
+                       topic, account);
     if (freq && pl_dfrequency_ms(freq, err) < 0)
         return -1;
     if (!d)
         return 0;
     if (d->target->ops->bucket_check(d->target, bucket, err) != 0)
+        return -1;
+    if (d->target->ops->claim && d->target->ops->claim(d->target, bucket, account, err) != 0)
         return -1;
     struct pl_err e = {0};
     const char *prefix = pl_json_get_str(ch, "s3KeyPrefix");

@@ -299,6 +299,23 @@ class Isolation(unittest.TestCase):
         self.assertEqual(msgs[0], msgs[1])  # nothing tells whether B has such a function
         self.assertIn("belongs to another account", msgs[0])
 
+    def test_channel_cannot_use_another_accounts_topic_or_bucket(self):
+        topic_a = "arn:aws:sns:us-east-1:%s:a-topic" % A_ACCT
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.B.put_delivery_channel(DeliveryChannel={
+                "name": "default", "s3BucketName": "bsecret-bucket", "snsTopicARN": topic_a})
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidSNSTopicARNException")
+        # B's bucket is B's: A's channel cannot write under it
+        self.A.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::%s:role/ConfigRole" % A_ACCT})
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.A.put_delivery_channel(DeliveryChannel={"name": "default",
+                                                         "s3BucketName": "bsecret-bucket"})
+        self.assertEqual(cm.exception.response["Error"]["Code"],
+                         "InsufficientDeliveryPolicyException")
+        self.assertEqual(self.B.describe_delivery_channels()["DeliveryChannels"][0].get(
+            "snsTopicARN"), None)
+
 
 if __name__ == "__main__":
     unittest.main()
