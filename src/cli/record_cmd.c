@@ -6,7 +6,9 @@
  * ({"configurationItems":[...]}), gzip or not, in any CI dialect (docs/recording.md). CIs go
  * through the recorder in batches (one transaction per batch), so the import is safe while
  * `plumb serve` runs on the same directory: the server's requests wait at most one batch.
- * Memory stays flat: at most RING CIs are in flight.
+ * Memory stays flat: at most RING CIs (and RING_BYTES of input) are in flight, and a batch ends
+ * at --batch CIs or BATCH_BYTES of input, whichever comes first. The progress line and the
+ * summary count only CIs of committed batches.
  *
  * Two threads: a reader thread reads, splits, parses and prepares CIs (pl_rec_prepare: all the
  * work that needs no store) into a ring of RING slots; the calling thread takes them in order
@@ -40,6 +42,10 @@
 #define DEFAULT_BATCH 5000
 #define MAX_REPORTED_ERRORS 20
 #define RING 2048
+/* CIs in flight between the threads, and a batch's CIs, are bounded by bytes too, so memory
+ * stays flat whatever the size of the CIs (a 40 MB CI is one slot and ends its batch). */
+#define RING_BYTES  (16LL << 20)
+#define BATCH_BYTES (64LL << 20)
 
 
 enum slot_kind { SLOT_CI, SLOT_ERROR, SLOT_FILE_END, SLOT_DONE };
@@ -51,6 +57,13 @@ struct slot {
     long line;
     char msg[256];
     int64_t raw_off, size; /* reader position, for progress */
+    int64_t bytes;         /* input bytes of the CI (the budget of RING_BYTES) */
+};
+
+/* Outcomes of the CIs of the open batch: added to the totals when the batch commits, so the
+ * progress and the summary count only what is stored. */
+struct rec_counts {
+    int64_t recorded, unchanged, skipped, stale, identity_only;
 };
 
 struct rec_run {
@@ -58,6 +71,9 @@ struct rec_run {
     struct pl_rec_opts opts;
     struct pl_rec_batch *batch;
     int batch_size, in_batch;
+    int64_t batch_bytes;     /* input bytes of the open batch */
+    struct rec_counts cur;   /* outcomes of the open batch */
+    int64_t inflight_bytes;  /* bytes of the slots between head and tail (under mu) */
     bool quiet, progress;
     int64_t recorded, unchanged, skipped, stale, errors;
     int64_t identity_only; /* of skipped: written as ResourceNotRecorded (recording group) */
@@ -104,8 +120,12 @@ static void report(struct rec_run *r, const char *name, long line, const char *m
 static struct slot *slot_get(struct rec_run *r)
 {
     pthread_mutex_lock(&r->mu);
-    while (r->head - r->tail == RING && !r->stop) {
+    while ((r->head - r->tail == RING ||
+            (r->head != r->tail && r->inflight_bytes >= RING_BYTES)) &&
+           !r->stop) {
         r->producer_waiting = true;
+        if (r->consumer_waiting) /* whatever is in flight is all it gets: take it */
+            pthread_cond_signal(&r->not_empty);
         pthread_cond_wait(&r->not_full, &r->mu);
     }
     r->producer_waiting = false;
@@ -114,19 +134,22 @@ static struct slot *slot_get(struct rec_run *r)
     if (sl) {
         pl_rec_prep_reset(sl->prep);
         sl->msg[0] = '\0';
+        sl->bytes = 0;
     }
     return sl;
 }
 
-/* Publishes the filled slot. A waiting recorder is woken for a run of RING/8 CIs (or a
- * marker), not for each CI, so the pipeline runs without a context switch per CI. */
+/* Publishes the filled slot. A waiting recorder is woken for a run of RING/8 CIs (or RING_BYTES/8
+ * of them, or a marker), not for each CI, so the pipeline runs without a context switch per CI. */
 static void slot_put(struct rec_run *r)
 {
     pthread_mutex_lock(&r->mu);
     const struct slot *sl = &r->ring[r->head % RING];
+    r->inflight_bytes += sl->bytes;
     r->head++;
     /* a waiting recorder is woken for a run of CIs, or at once for markers */
-    if (r->consumer_waiting && (r->head - r->tail >= RING / 8 || sl->kind != SLOT_CI))
+    if (r->consumer_waiting && (r->head - r->tail >= RING / 8 ||
+                                r->inflight_bytes >= RING_BYTES / 8 || sl->kind != SLOT_CI))
         pthread_cond_signal(&r->not_empty);
     pthread_mutex_unlock(&r->mu);
 }
@@ -190,8 +213,10 @@ static const struct pl_json *wrapped_items(const struct pl_json *doc)
 /* Prepares one CI into a slot (the CI is copied into the slot's arena when it lives
  * elsewhere, i.e. inside a wrapper). */
 static void prepare_into(struct rec_run *r, struct slot *sl, const struct pl_json *ci,
-                         bool copy, const char *name, long line, struct pl_ci_reader *rd)
+                         bool copy, const char *name, long line, struct pl_ci_reader *rd,
+                         int64_t bytes)
 {
+    sl->bytes = bytes;
     struct pl_err err = {0};
     struct pl_arena *a = pl_rec_prep_arena(sl->prep);
     if (copy)
@@ -237,7 +262,7 @@ static void read_file(struct rec_run *r, const char *path)
         }
         const struct pl_json *items = wrapped_items(doc);
         if (!items) {
-            prepare_into(r, sl, doc, false, name, line, rd);
+            prepare_into(r, sl, doc, false, name, line, rd, (int64_t)len);
             slot_put(r);
             continue;
         }
@@ -257,7 +282,7 @@ static void read_file(struct rec_run *r, const char *path)
             if (k > 0 && !(sl = slot_get(r)))
                 break;
             pl_rec_prep_reset(sl->prep);
-            prepare_into(r, sl, v[k].ci, true, name, line, rd);
+            prepare_into(r, sl, v[k].ci, true, name, line, rd, (int64_t)(len / n + 1));
             slot_put(r);
         }
         if (n == 0) { /* an empty wrapper: give the slot back as a no-op marker */
@@ -296,10 +321,19 @@ static int flush_batch(struct rec_run *r, bool reopen)
                     r->in_batch);
             r->errors += r->in_batch;
             r->in_batch = 0;
+            r->batch_bytes = 0;
+            memset(&r->cur, 0, sizeof r->cur);
             return -1;
         }
+        r->recorded += r->cur.recorded;
+        r->unchanged += r->cur.unchanged;
+        r->skipped += r->cur.skipped;
+        r->stale += r->cur.stale;
+        r->identity_only += r->cur.identity_only;
     }
+    memset(&r->cur, 0, sizeof r->cur);
     r->in_batch = 0;
+    r->batch_bytes = 0;
     if (reopen) {
         r->batch = pl_rec_batch_begin(r->store, &r->opts, &err);
         if (!r->batch) {
@@ -353,27 +387,30 @@ static int consume(struct rec_run *r, struct slot *sl)
     }
     switch (res.outcome) {
     case PL_REC_RECORDED:
-        r->recorded++;
+        r->cur.recorded++;
         break;
     case PL_REC_UNCHANGED:
-        r->unchanged++;
+        r->cur.unchanged++;
         break;
     case PL_REC_IDENTITY_ONLY: /* its configuration is not recorded: skipped, with a trace */
-        r->identity_only++;
-        r->skipped++;
+        r->cur.identity_only++;
+        r->cur.skipped++;
         break;
     case PL_REC_NOT_RECORDED:
     case PL_REC_PENDING: /* a live CI (--now) of a DAILY type: the daily flush records it */
-        r->skipped++;
+        r->cur.skipped++;
         break;
     case PL_REC_STALE:
-        r->stale++;
+        r->cur.stale++;
         break;
     }
+    r->batch_bytes += sl->bytes;
+    int rc = 0;
+    if (++r->in_batch >= r->batch_size || r->batch_bytes >= BATCH_BYTES)
+        rc = flush_batch(r, true);
     if (r->progress)
-        show_progress(r, sl, false);
-    if (++r->in_batch >= r->batch_size)
-        return flush_batch(r, true);
+        show_progress(r, sl, false); /* counts what is committed */
+    return rc;
     return 0;
 }
 
@@ -410,10 +447,13 @@ static int run_pipeline(struct rec_run *r)
             pthread_cond_signal(&r->not_full);
             pthread_mutex_unlock(&r->mu);
         }
+        pl_rec_prep_reset(sl->prep); /* give its memory back now, not when the slot is reused */
         pthread_mutex_lock(&r->mu);
+        r->inflight_bytes -= sl->bytes;
         r->tail++;
-        /* wake a waiting reader only once half the ring is free again */
-        if (r->producer_waiting && (r->head - r->tail <= RING / 2 || r->stop))
+        /* wake a waiting reader only once half the ring (and half its bytes) is free again */
+        if (r->producer_waiting &&
+            ((r->head - r->tail <= RING / 2 && r->inflight_bytes <= RING_BYTES / 2) || r->stop))
             pthread_cond_signal(&r->not_full);
         bool stopped = r->stop && r->head == r->tail;
         pthread_mutex_unlock(&r->mu);

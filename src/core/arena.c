@@ -52,6 +52,15 @@ void pl_arena_reset(struct pl_arena *a)
     a->total = 0;
 }
 
+void pl_arena_reset_max(struct pl_arena *a, size_t keep)
+{
+    pl_arena_reset(a);
+    if (a->head && a->head->size > keep) {
+        free(a->head);
+        a->head = NULL;
+    }
+}
+
 /* Uninitialised memory: for copies that overwrite every byte. */
 static void *alloc_raw(struct pl_arena *a, size_t n)
 {

@@ -20,6 +20,9 @@ struct pl_arena {
 void pl_arena_init(struct pl_arena *a);
 void pl_arena_fini(struct pl_arena *a);
 void pl_arena_reset(struct pl_arena *a); /* frees all but the first block */
+/* pl_arena_reset, and the first block too when it is larger than keep bytes (a large request
+ * made first), so a reused arena keeps at most keep bytes. */
+void pl_arena_reset_max(struct pl_arena *a, size_t keep);
 
 /* Returns zeroed memory; aborts on out-of-memory (like the rest of plumb's allocations). */
 void *pl_arena_alloc(struct pl_arena *a, size_t n);

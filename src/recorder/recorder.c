@@ -194,9 +194,23 @@ struct pl_arena *pl_rec_prep_arena(struct pl_rec_prep *p)
     return &p->arena;
 }
 
+/* Buffers beyond this are given back at reset, so a ring of preps that once held large CIs
+ * does not keep them all: memory follows the CIs in flight, not the largest CI per slot. */
+#define PREP_KEEP_BYTES (1u << 20)
+
+static void buf_shrink(struct pl_buf *b)
+{
+    if (b->cap > PREP_KEEP_BYTES) {
+        pl_buf_fini(b);
+        pl_buf_init(b, PL_BUF_NOLIMIT);
+    }
+}
+
 void pl_rec_prep_reset(struct pl_rec_prep *p)
 {
-    pl_arena_reset(&p->arena);
+    pl_arena_reset_max(&p->arena, PREP_KEEP_BYTES);
+    buf_shrink(&p->scratch);
+    buf_shrink(&p->body);
     p->ready = false;
 }
 

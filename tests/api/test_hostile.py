@@ -5,6 +5,12 @@ PutEvaluations are refused as other bad timestamps are, so no result can break a
 (boto3 raised "year 292278994 is out of range" on GetComplianceDetailsByConfigRule, and the
 sanitizer build aborted on rendering INT64_MIN)."""
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
 import urllib.error
 import urllib.request
 
@@ -12,7 +18,7 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 
-from harness import ACCOUNT, ServerTest
+from harness import ACCOUNT, PLUMB, ServerTest
 
 
 class OrderingTimestamps(ServerTest):
@@ -62,6 +68,40 @@ class OrderingTimestamps(ServerTest):
         self.assertEqual(ts.year, 9999)
 
 
+class RecordMemory(unittest.TestCase):
+    """`plumb record` of 30 CIs of 8.4 MB each stays flat in memory (it held every CI of a batch
+    and every prepared CI of its 2,048-slot ring: 40 such CIs took 1.26 GB), and stores them
+    all."""
+
+    def test_large_cis_flat_memory(self):
+        tmp = tempfile.mkdtemp(prefix="plumb-bigci-")
+        try:
+            src = os.path.join(tmp, "big.jsonl")
+            blob = ["x%07d" % k + "y" * 100 for k in range(75000)]
+            with open(src, "w") as f:
+                for i in range(30):
+                    blob[0] = "v%d" % i
+                    f.write(json.dumps({"resourceType": "MyCompany::Big::Thing",
+                                        "resourceId": "big-%d" % i,
+                                        "configuration": {"blob": blob}}) + "\n")
+            probe = ("import resource, subprocess, sys; "
+                     "r = subprocess.run(sys.argv[1:]).returncode; "
+                     "print(r, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+            out = subprocess.run([sys.executable, "-c", probe, PLUMB, "record", "--all",
+                                  "--quiet", "--data", os.path.join(tmp, "d"), src],
+                                 capture_output=True, text=True, timeout=600)
+            rc, maxrss_kb = (int(x) for x in out.stdout.split())
+            self.assertEqual(rc, 0, out.stderr)
+            # 30 x 8.4 MB = 252 MB of input; ASan's shadow memory and quarantine add their own
+            bound_mb = 2000 if os.environ.get("PL_ASAN") else 400
+            self.assertLess(maxrss_kb / 1024, bound_mb)
+            db = os.path.join(tmp, "d", "plumb.db")
+            n = subprocess.run(["sqlite3", db, "SELECT COUNT(*) FROM config_items"],
+                               capture_output=True, text=True).stdout.strip()
+            self.assertEqual(n, "30")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    import unittest
     unittest.main()
