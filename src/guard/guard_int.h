@@ -247,9 +247,11 @@ struct guard_lex {
     struct pl_err *err;
     struct guard_rules *rules;
     int depth;
+    const char *pos_at; /* guard__lex_pos cache: line:col of pos_at (NULL: start) */
+    uint32_t pos_line, pos_col;
 };
 
-void guard__lex_pos(const struct guard_lex *lx, const char *at, uint32_t *line, uint32_t *col);
+void guard__lex_pos(struct guard_lex *lx, const char *at, uint32_t *line, uint32_t *col);
 int guard__lex_fail(struct guard_lex *lx, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void guard__lex_ws(struct guard_lex *lx);          /* spaces, newlines, # comments */
