@@ -24,6 +24,7 @@
 #define GUARD_MAX_DEPTH      64  /* syntax nesting (blocks, filters, lists, calls) */
 #define GUARD_MAX_DATA_DEPTH 512 /* nesting of input documents */
 #define GUARD_MAX_CALLS      256 /* rule references / parameterized calls in progress */
+#define GUARD_MAX_EVAL_DEPTH 1000 /* query and block recursion, variables included */
 
 /* ---------------------------------------------------------------- values */
 
@@ -229,6 +230,7 @@ struct guard_rules {
     struct guard_rule *deflt;
     size_t nre;
     struct guard_regex **res;
+    uint64_t max_steps; /* evaluation budget (guard_rules_set_max_steps) */
 };
 
 /* ---------------------------------------------------------------- evaluation */
