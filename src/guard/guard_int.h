@@ -195,6 +195,7 @@ struct guard_let {
     struct guard_expr *e;
     bool some;
     uint32_t line, col;
+    int mark; /* vars.c: cycle check state */
 };
 
 struct guard_disj {
@@ -232,6 +233,9 @@ struct guard_rules {
     struct guard_regex **res;
     uint64_t max_steps; /* evaluation budget (guard_rules_set_max_steps) */
 };
+
+/* Refuses variables that depend on themselves, "line L:C: variable a refers to itself" (vars.c). */
+int guard__check_vars(struct guard_rules *r, struct pl_err *err);
 
 /* ---------------------------------------------------------------- evaluation */
 

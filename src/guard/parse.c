@@ -1129,6 +1129,8 @@ int guard_parse(const char *src, size_t len, const char *name, struct guard_rule
         d->index = -1;
         r->deflt = d;
     }
+    if (guard__check_vars(r, err) < 0)
+        goto fail;
     *out = r;
     return 0;
 fail:
