@@ -72,7 +72,35 @@ struct ev {
     size_t nfails, capfails;
     struct resv **owned; /* caches to free */
     size_t nowned, capowned;
+    int depth;                 /* query / block recursion in progress */
+    uint64_t steps, max_steps; /* work done (values visited and compared), budget */
+    bool over;                 /* budget exhausted: the evaluation fails */
 };
+
+/* Counts n work units; false (and the error set once) when the budget is exhausted. */
+static bool spend(struct ev *e, uint64_t n)
+{
+    if (e->over)
+        return false;
+    e->steps += n;
+    if (e->steps <= e->max_steps)
+        return true;
+    e->over = true;
+    pl_fail(e->err, PL_E_VALIDATION,
+            "evaluation stopped: the policy exceeded its budget of %llu steps",
+            (unsigned long long)e->max_steps);
+    return false;
+}
+
+/* Enters one level of query or block recursion; -1 past GUARD_MAX_EVAL_DEPTH. */
+static int enter(struct ev *e)
+{
+    if (++e->depth <= GUARD_MAX_EVAL_DEPTH)
+        return 0;
+    e->depth--;
+    return pl_fail(e->err, PL_E_VALIDATION, "evaluation nested deeper than %d levels",
+                   GUARD_MAX_EVAL_DEPTH);
+}
 
 static int eval_block(struct ev *e, struct scope *sc, const struct guard_block *b,
                       enum guard_st *st);
@@ -211,7 +239,7 @@ static bool is_scalar(const struct guard_val *v)
     return v->t != GV_LIST && v->t != GV_MAP;
 }
 
-static int cmp_eq(const struct guard_val *a, const struct guard_val *b);
+static int cmp_eq(struct ev *e, const struct guard_val *a, const struct guard_val *b);
 
 static int str_eq(const struct guard_val *a, const struct guard_val *b)
 {
@@ -235,8 +263,10 @@ static int in_range(const struct guard_val *v, const struct guard_val *r)
 }
 
 /* 1 equal, 0 different, -1 not comparable */
-static int cmp_eq(const struct guard_val *a, const struct guard_val *b)
+static int cmp_eq(struct ev *e, const struct guard_val *a, const struct guard_val *b)
 {
+    if (!spend(e, 1))
+        return -1;
     if (a->t == GV_STR && b->t == GV_REGEX)
         return guard__regex_search(b->re, a->s, a->n);
     if (a->t == GV_REGEX && b->t == GV_STR)
@@ -264,7 +294,7 @@ static int cmp_eq(const struct guard_val *a, const struct guard_val *b)
         if (a->n != b->n)
             return 0;
         for (size_t i = 0; i < a->n; i++)
-            if (cmp_eq(a->items[i], b->items[i]) != 1)
+            if (cmp_eq(e, a->items[i], b->items[i]) != 1)
                 return 0;
         return 1;
     case GV_MAP:
@@ -272,7 +302,7 @@ static int cmp_eq(const struct guard_val *a, const struct guard_val *b)
             return 0;
         for (size_t i = 0; i < a->n; i++) {
             const struct guard_val *o = guard__map_get(b, a->keys[i], a->klens[i]);
-            if (!o || cmp_eq(a->items[i], o) != 1)
+            if (!o || cmp_eq(e, a->items[i], o) != 1)
                 return 0;
         }
         return 1;
@@ -329,7 +359,7 @@ static bool ord_ok(enum guard_op op, int c)
  * String r: substring test (every element for a list l); list r: membership (every element
  * for a list l, or equality with one member when r is a list of lists); any other r: equality,
  * and a list l is not comparable with it. */
-static int in_lit(const struct guard_val *l, const struct guard_val *r)
+static int in_lit(struct ev *e, const struct guard_val *l, const struct guard_val *r)
 {
     if (r->t == GV_STR) {
         if (l->t == GV_STR)
@@ -337,7 +367,7 @@ static int in_lit(const struct guard_val *l, const struct guard_val *r)
         if (l->t != GV_LIST)
             return -1;
         for (size_t j = 0; j < l->n; j++) {
-            int c = in_lit(l->items[j], r);
+            int c = in_lit(e, l->items[j], r);
             if (c != 1)
                 return c;
         }
@@ -351,27 +381,27 @@ static int in_lit(const struct guard_val *l, const struct guard_val *r)
                     lol = false;
             if (lol) {
                 for (size_t i = 0; i < r->n; i++)
-                    if (cmp_eq(l, r->items[i]) == 1)
+                    if (cmp_eq(e, l, r->items[i]) == 1)
                         return 1;
                 return 0;
             }
             for (size_t j = 0; j < l->n; j++) {
                 bool found = false;
                 for (size_t i = 0; i < r->n && !found; i++)
-                    found = cmp_eq(l->items[j], r->items[i]) == 1;
+                    found = cmp_eq(e, l->items[j], r->items[i]) == 1;
                 if (!found)
                     return 0;
             }
             return 1;
         }
         for (size_t i = 0; i < r->n; i++)
-            if (cmp_eq(l, r->items[i]) == 1)
+            if (cmp_eq(e, l, r->items[i]) == 1)
                 return 1;
         return 0;
     }
     if (l->t == GV_LIST)
         return -1;
-    return cmp_eq(l, r);
+    return cmp_eq(e, l, r);
 }
 
 /* ---------------------------------------------------------------- queries */
@@ -500,11 +530,11 @@ static int keys_match(struct ev *e, const struct guard_part *p, struct resv *rhs
         if (!r)
             continue;
         if (p->op == GOP_IN)
-            any = in_lit(&kv, r) == 1;
+            any = in_lit(e, &kv, r) == 1;
         else if (r->t == GV_LIST && r->n == 1)
-            any = cmp_eq(&kv, r->items[0]) == 1;
+            any = cmp_eq(e, &kv, r->items[0]) == 1;
         else
-            any = cmp_eq(&kv, r) == 1;
+            any = cmp_eq(e, &kv, r) == 1;
     }
     (void)e;
     *m = (p->op == GOP_NE || p->op_not) ? !any : any;
@@ -519,6 +549,8 @@ static int apply_part(struct ev *e, struct scope *sc, const struct guard_query *
     enum guard_part_kind prev = pi > 0 ? q->parts[pi - 1].k : GP_THIS;
     for (size_t i = 0; i < in->n; i++) {
         const struct guard_val *v = in->r[i].v;
+        if (!spend(e, 1 + (v && (v->t == GV_LIST || v->t == GV_MAP) ? v->n : 0)))
+            return -1;
         if (!v) {
             rv_push(out, NULL, in->r[i].at, in->r[i].why, false);
             continue;
@@ -653,6 +685,8 @@ static int query(struct ev *e, struct scope *sc, const struct guard_query *q, si
     struct resv cur = {0}, nxt = {0};
     size_t i = from;
     int rc = -1;
+    if (enter(e) < 0)
+        return -1;
     if (!in) {
         const struct guard_part *p0 = &q->parts[0];
         if (p0->k == GP_VAR) {
@@ -680,8 +714,9 @@ static int query(struct ev *e, struct scope *sc, const struct guard_query *q, si
         nxt = t;
     }
     rv_copy(out, &cur);
-    rc = 0;
+    rc = e->over ? -1 : 0;
 out:
+    e->depth--;
     rv_free(&cur);
     rv_free(&nxt);
     return rc;
@@ -1160,7 +1195,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                  * from a literal `let` is compared whole (and so is not comparable) */
                 if (lv->t == GV_LIST && rv->t != GV_LIST && !L.r[i].lit) {
                     for (size_t j = 0; j < lv->n; j++) {
-                        int c = cmp_eq(lv->items[j], rv);
+                        int c = cmp_eq(e, lv->items[j], rv);
                         bool ok = c >= 0 && ((c == 1) != ne);
                         if (count(&t, ok, &L.r[i]))
                             badr = lv->items[j];
@@ -1170,7 +1205,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                 const struct guard_val *r2 = rv;
                 if (rv->t == GV_LIST && rv->n == 1 && is_scalar(lv))
                     r2 = rv->items[0];
-                int c = cmp_eq(lv, r2);
+                int c = cmp_eq(e, lv, r2);
                 bool ok = c >= 0 && ((c == 1) != ne);
                 count(&t, ok, &L.r[i]);
             }
@@ -1199,12 +1234,12 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             bool bigl = na > nb;
             struct resv *big = bigl ? &L : &R, *small = bigl ? &R : &L;
             size_t nmiss = 0, nfound = 0;
-            for (size_t i = 0; i < big->n; i++) {
+            for (size_t i = 0; i < big->n && !e->over; i++) {
                 if (!big->r[i].v)
                     continue;
                 bool found = false;
                 for (size_t j = 0; j < small->n && !found; j++)
-                    found = small->r[j].v && cmp_eq(big->r[i].v, small->r[j].v) == 1;
+                    found = small->r[j].v && cmp_eq(e, big->r[i].v, small->r[j].v) == 1;
                 if (found)
                     nfound++;
                 else {
@@ -1220,7 +1255,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             if (ne && L.n == 1 && L.r[0].lit) {
                 ok = true;
                 for (size_t j = 0; j < R.n && ok; j++)
-                    ok = !R.r[j].v || cmp_eq(L.r[0].v, R.r[j].v) == 0;
+                    ok = !R.r[j].v || cmp_eq(e, L.r[0].v, R.r[j].v) == 0;
             }
             count(&t, ok, &L.r[0]);
         }
@@ -1237,7 +1272,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                     count(&t, false, &L.r[i]);
                     continue;
                 }
-                int c = in_lit(lv, rv);
+                int c = in_lit(e, lv, rv);
                 bool ok = c >= 0 && ((c == 1) != neg);
                 count(&t, ok, &L.r[i]);
             }
@@ -1271,14 +1306,14 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             for (size_t k = 0; k < nl; k++) {
                 bool f1 = false;
                 for (size_t j = 0; j < cand.n && !f1; j++)
-                    f1 = cmp_eq(ls[k], cand.r[j].v) == 1;
+                    f1 = cmp_eq(e, ls[k], cand.r[j].v) == 1;
                 common += f1;
                 all_l &= f1;
             }
             for (size_t j = 0; j < cand.n; j++) {
                 bool f1 = false;
                 for (size_t k = 0; k < nl && !f1; k++)
-                    f1 = cmp_eq(ls[k], cand.r[j].v) == 1;
+                    f1 = cmp_eq(e, ls[k], cand.r[j].v) == 1;
                 all_r &= f1;
             }
             bool ok = neg ? common == 0 : (all_l && all_r);
@@ -1287,7 +1322,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             *st = agg(t.npass, t.nfail, some);
             goto decided;
         }
-        for (size_t i = 0; i < L.n; i++) {
+        for (size_t i = 0; i < L.n && !e->over; i++) {
             const struct guard_val *lv = L.r[i].v;
             if (!lv) {
                 count(&t, false, &L.r[i]);
@@ -1303,12 +1338,12 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
                 for (size_t k = 0; k < lv->n && found; k++) {
                     bool f1 = false;
                     for (size_t j = 0; j < cand.n && !f1; j++)
-                        f1 = cmp_eq(lv->items[k], cand.r[j].v) == 1;
+                        f1 = cmp_eq(e, lv->items[k], cand.r[j].v) == 1;
                     found = f1;
                 }
             } else {
                 for (size_t j = 0; j < cand.n && !found; j++)
-                    found = cmp_eq(lv, cand.r[j].v) == 1;
+                    found = cmp_eq(e, lv, cand.r[j].v) == 1;
             }
             count(&t, found != neg, &L.r[i]);
         }
@@ -1340,7 +1375,7 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
             else
                 rv_push(&fr, v, NULL, NULL, false);
         }
-        for (size_t i = 0; i < fl.n; i++)
+        for (size_t i = 0; i < fl.n && spend(e, fr.n); i++)
             for (size_t j = 0; j < fr.n; j++) {
                 bool ok = ord_ok(op, cmp_ord(fl.r[i].v, fr.r[j].v)) != inv;
                 if (count(&t, ok, &L.r[0]))
@@ -1351,6 +1386,8 @@ static int eval_clause(struct ev *e, struct scope *sc, const struct guard_node *
         *st = agg(t.npass, t.nfail, some);
     }
 decided:
+    if (e->over)
+        goto out;
     if (*st == GS_FAIL && !e->quiet) {
         const char *detail = NULL;
         const struct guard_val *at = NULL;
@@ -1555,14 +1592,18 @@ static int eval_block(struct ev *e, struct scope *sc, const struct guard_block *
                       enum guard_st *st)
 {
     bool anyfail = false, anypass = false;
+    if (enter(e) < 0)
+        return -1;
     for (size_t g = 0; g < b->n; g++) {
         const struct guard_disj *d = &b->groups[g];
         size_t mark = e->nfails;
         bool gpass = false, gfail = false;
         for (size_t i = 0; i < d->n; i++) {
             enum guard_st s = GS_SKIP;
-            if (eval_node(e, sc, d->alts[i], &s) < 0)
+            if (eval_node(e, sc, d->alts[i], &s) < 0) {
+                e->depth--;
                 return -1;
+            }
             if (s == GS_PASS) {
                 gpass = true;
                 break;
@@ -1577,6 +1618,7 @@ static int eval_block(struct ev *e, struct scope *sc, const struct guard_block *
             anyfail = true;
         }
     }
+    e->depth--;
     *st = anyfail ? GS_FAIL : anypass ? GS_PASS : GS_SKIP;
     return 0;
 }
@@ -1737,7 +1779,7 @@ int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
                      struct guard_report *out, struct pl_err *err)
 {
     struct pl_arena a;
-    struct ev e = {.rules = r, .root = root, .a = &a, .err = err};
+    struct ev e = {.rules = r, .root = root, .a = &a, .err = err, .max_steps = r->max_steps};
     int rc = -1;
     pl_arena_init(&a);
     memset(out, 0, sizeof(*out));

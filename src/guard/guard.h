@@ -28,6 +28,14 @@ struct guard_doc;
 int guard_parse(const char *src, size_t len, const char *name, struct guard_rules **out,
                 struct pl_err *err);
 void guard_rules_free(struct guard_rules *r);
+
+/* Evaluation budget: each evaluation of r may do at most max_steps work units (values visited
+ * by queries plus value comparisons); past it guard_eval/guard_eval_ci fail with "evaluation
+ * stopped: the policy exceeded its budget of N steps". guard_parse sets GUARD_MAX_STEPS, which
+ * realistic policies stay far below (the conformance corpus peaks in the thousands) and a
+ * hostile one reaches in a fraction of a second. 0 restores the default. */
+#define GUARD_MAX_STEPS 10000000ULL
+void guard_rules_set_max_steps(struct guard_rules *r, unsigned long long max_steps);
 /* The name given to guard_parse ("" if none). Borrowed. */
 const char *guard_rules_name(const struct guard_rules *r);
 

@@ -24,6 +24,7 @@
 #define GUARD_MAX_DEPTH      64  /* syntax nesting (blocks, filters, lists, calls) */
 #define GUARD_MAX_DATA_DEPTH 512 /* nesting of input documents */
 #define GUARD_MAX_CALLS      256 /* rule references / parameterized calls in progress */
+#define GUARD_MAX_EVAL_DEPTH 1000 /* query and block recursion, variables included */
 
 /* ---------------------------------------------------------------- values */
 
@@ -194,6 +195,7 @@ struct guard_let {
     struct guard_expr *e;
     bool some;
     uint32_t line, col;
+    int mark; /* vars.c: cycle check state */
 };
 
 struct guard_disj {
@@ -229,7 +231,11 @@ struct guard_rules {
     struct guard_rule *deflt;
     size_t nre;
     struct guard_regex **res;
+    uint64_t max_steps; /* evaluation budget (guard_rules_set_max_steps) */
 };
+
+/* Refuses variables that depend on themselves, "line L:C: variable a refers to itself" (vars.c). */
+int guard__check_vars(struct guard_rules *r, struct pl_err *err);
 
 /* ---------------------------------------------------------------- evaluation */
 
@@ -247,9 +253,11 @@ struct guard_lex {
     struct pl_err *err;
     struct guard_rules *rules;
     int depth;
+    const char *pos_at; /* guard__lex_pos cache: line:col of pos_at (NULL: start) */
+    uint32_t pos_line, pos_col;
 };
 
-void guard__lex_pos(const struct guard_lex *lx, const char *at, uint32_t *line, uint32_t *col);
+void guard__lex_pos(struct guard_lex *lx, const char *at, uint32_t *line, uint32_t *col);
 int guard__lex_fail(struct guard_lex *lx, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void guard__lex_ws(struct guard_lex *lx);          /* spaces, newlines, # comments */

@@ -14,21 +14,47 @@
 #include "core/util.h"
 #include "guard/guard_int.h"
 
-void guard__lex_pos(const struct guard_lex *lx, const char *at, uint32_t *line, uint32_t *col)
+/* Advances the cached position (at, line, col) to q, counting lines and UTF-8 characters. */
+static void pos_forward(const char *from, const char *to, uint32_t *l, uint32_t *c)
 {
-    uint32_t l = 1, c = 1;
-    if (at > lx->end)
-        at = lx->end;
-    for (const char *q = lx->s; q < at; q++) {
+    for (const char *q = from; q < to; q++) {
         if (*q == '\n') {
-            l++;
-            c = 1;
+            (*l)++;
+            *c = 1;
         } else if (((unsigned char)*q & 0xC0) != 0x80) {
-            c++;
+            (*c)++;
         }
     }
-    *line = l;
-    *col = c;
+}
+
+/* Line and column of at. The parser asks for positions in nearly increasing order (it only
+ * backtracks a few characters), so the last answer is cached and the scan starts from it: a
+ * whole parse is linear in the file size, not quadratic. Going back, lines are counted down to
+ * at and the column is recounted from the start of at's line. */
+void guard__lex_pos(struct guard_lex *lx, const char *at, uint32_t *line, uint32_t *col)
+{
+    if (at > lx->end)
+        at = lx->end;
+    if (at < lx->s)
+        at = lx->s;
+    if (!lx->pos_at) {
+        lx->pos_at = lx->s;
+        lx->pos_line = lx->pos_col = 1;
+    }
+    if (at >= lx->pos_at) {
+        pos_forward(lx->pos_at, at, &lx->pos_line, &lx->pos_col);
+    } else {
+        const char *ls = at;
+        while (ls > lx->s && ls[-1] != '\n')
+            ls--;
+        for (const char *q = at; q < lx->pos_at; q++)
+            lx->pos_line -= *q == '\n';
+        lx->pos_col = 1;
+        pos_forward(ls, at, &lx->pos_line, &lx->pos_col);
+    }
+    lx->pos_at = at;
+    *line = lx->pos_line;
+    *col = lx->pos_col;
 }
 
 int guard__lex_fail(struct guard_lex *lx, const char *at, const char *fmt, ...)

@@ -1091,6 +1091,7 @@ int guard_parse(const char *src, size_t len, const char *name, struct guard_rule
     pl_arena_init(&r->arena);
     lx.a = &r->arena;
     r->name = pl_xstrdup(name ? name : "");
+    r->max_steps = GUARD_MAX_STEPS;
     r->top = pl_arena_alloc(lx.a, sizeof(*r->top));
     if (len >= 3 && !memcmp(src, "\xEF\xBB\xBF", 3))
         lx.p += 3;
@@ -1128,6 +1129,8 @@ int guard_parse(const char *src, size_t len, const char *name, struct guard_rule
         d->index = -1;
         r->deflt = d;
     }
+    if (guard__check_vars(r, err) < 0)
+        goto fail;
     *out = r;
     return 0;
 fail:
@@ -1136,6 +1139,11 @@ fail:
     guard_rules_free(r);
     *out = NULL;
     return -1;
+}
+
+void guard_rules_set_max_steps(struct guard_rules *r, unsigned long long max_steps)
+{
+    r->max_steps = max_steps ? max_steps : GUARD_MAX_STEPS;
 }
 
 void guard_rules_free(struct guard_rules *r)

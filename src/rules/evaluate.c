@@ -130,8 +130,10 @@ static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row
                             PL_EV_NOT_APPLICABLE, NULL, ordering, run->now, NULL, err);
     if (r->owner == PL_OWNER_POLICY) {
         struct guard_verdict v;
-        if (guard_eval_ci(r->guard, ci, &v, &e2) < 0)
+        if (guard_eval_ci(r->guard, ci, &v, &e2) < 0) {
+            r->status_ms = run->now; /* touch_status must not clear the error at once */
             return record_failure(run, r, "PolicyEvaluationError", e2.msg, err);
+        }
         enum pl_ev_comp c = v.status == GUARD_PASS   ? PL_EV_COMPLIANT
                             : v.status == GUARD_FAIL ? PL_EV_NON_COMPLIANT
                                                      : PL_EV_NOT_APPLICABLE;

@@ -1,8 +1,10 @@
 /* test_eval.c — guard_eval on the tricky cases of guard-language.md §8, and guard_eval_ci. */
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/json.h"
 #include "guard/guard.h"
 #include "t.h"
@@ -227,6 +229,105 @@ static void test_threads(void)
     guard_rules_free(r);
 }
 
+/* Evaluates rules against data; returns 0, or -1 with err filled (parse or evaluation). */
+static int eval_err(const char *rules, const char *data, struct pl_err *err)
+{
+    struct guard_rules *r = NULL;
+    struct guard_doc *d = NULL;
+    struct guard_report rep = {0};
+    int rc = -1;
+    if (guard_parse(rules, strlen(rules), "t.guard", &r, err) < 0)
+        goto out;
+    if (!(d = guard_doc_load(data, strlen(data), 0, err)))
+        goto out;
+    if (guard_eval(r, d, 0, &rep, err) < 0)
+        goto out;
+    guard_report_fini(&rep);
+    rc = 0;
+out:
+    guard_doc_free(d);
+    guard_rules_free(r);
+    return rc;
+}
+
+/* issue 9 item 8: variables that refer to themselves are refused, never a crash */
+static void test_cyclic_vars(void)
+{
+    static const char *const cyc[] = {
+        "let a = %a\nrule r { %a exists }\n",
+        "let a = %b\nlet b = %a\nrule r { %a exists }\n",
+        "let a = %a.x\nrule r { %a exists }\n",
+        "let a = R[ x == %a ]\nrule r { %a exists }\n",
+        "rule r { let a = %a\n %a exists }\n",
+        "rule r { R { let a = %a.y\n %a exists } }\n",
+    };
+    const char *data = "{\"R\": {\"x\": 1}}";
+    for (size_t i = 0; i < sizeof(cyc) / sizeof(cyc[0]); i++) {
+        struct pl_err err = {0};
+        T_EQ(eval_err(cyc[i], data, &err), -1);
+        if (!strstr(err.msg, "nested deeper") && !strstr(err.msg, "refers to itself"))
+            T_FAIL_("%s: unexpected error '%s'", cyc[i], err.msg);
+    }
+}
+
+/* a legal but deep policy: a chain of 200 variables and 30 nested blocks evaluates */
+static void test_deep_legal(void)
+{
+    struct pl_buf b;
+    pl_buf_init(&b, PL_BUF_NOLIMIT);
+    pl_buf_puts(&b, "let v0 = R\n");
+    for (int i = 1; i < 200; i++)
+        pl_buf_printf(&b, "let v%d = %%v%d\n", i, i - 1);
+    pl_buf_puts(&b, "rule chain { %v199.x == 1 }\nrule nest { ");
+    for (int i = 0; i < 30; i++)
+        pl_buf_puts(&b, "R { ");
+    pl_buf_puts(&b, "x == 1 ");
+    for (int i = 0; i < 30; i++)
+        pl_buf_puts(&b, "} ");
+    pl_buf_puts(&b, "}\n");
+    T_EQ(status_of(pl_buf_cstr(&b), "{\"R\": {\"x\": 1}}", "chain"), GUARD_PASS);
+    pl_buf_fini(&b);
+}
+
+/* issue 9 item 9: 300 x `%a IN %a` over a 10,000-element list stops at the step budget */
+static void test_step_budget(void)
+{
+    struct pl_buf rules, data;
+    pl_buf_init(&rules, PL_BUF_NOLIMIT);
+    pl_buf_init(&data, PL_BUF_NOLIMIT);
+    pl_buf_puts(&rules, "let a = configuration.L[*]\n");
+    for (int i = 0; i < 300; i++)
+        pl_buf_printf(&rules, "rule r%d { %%a IN %%a }\n", i);
+    pl_buf_puts(&data, "{\"configuration\": {\"L\": [0");
+    for (int i = 1; i < 10000; i++)
+        pl_buf_printf(&data, ",%d", i);
+    pl_buf_puts(&data, "]}}");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct pl_err err = {0};
+    T_EQ(eval_err(pl_buf_cstr(&rules), pl_buf_cstr(&data), &err), -1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    T_OK(strstr(err.msg, "budget") != NULL);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    T_OK(s < 5.0); /* ~0.05 s here; generous for a loaded or sanitized build */
+    /* a one-clause policy is far under the default, and a tiny budget stops it */
+    struct guard_rules *r = NULL;
+    const char *one = "rule r { configuration.L[*] exists }\n";
+    T_EQ(guard_parse(one, strlen(one), "t", &r, &err), 0);
+    struct guard_doc *d = guard_doc_load(pl_buf_cstr(&data), data.len, 0, &err);
+    struct guard_report rep;
+    T_EQ(guard_eval(r, d, 0, &rep, &err), 0);
+    guard_report_fini(&rep);
+    guard_rules_set_max_steps(r, 100);
+    memset(&err, 0, sizeof(err));
+    T_EQ(guard_eval(r, d, 0, &rep, &err), -1);
+    T_OK(strstr(err.msg, "budget of 100 steps") != NULL);
+    guard_doc_free(d);
+    guard_rules_free(r);
+    pl_buf_fini(&rules);
+    pl_buf_fini(&data);
+}
+
 int main(void)
 {
     T_RUN(test_skip_vs_fail);
@@ -238,5 +339,8 @@ int main(void)
     T_RUN(test_eval_ci);
     T_RUN(test_eval_ci_api_form);
     T_RUN(test_threads);
+    T_RUN(test_cyclic_vars);
+    T_RUN(test_deep_legal);
+    T_RUN(test_step_budget);
     return T_EXIT();
 }
