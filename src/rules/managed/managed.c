@@ -654,8 +654,7 @@ int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl
     return pl_meach(pl_mget(doc, "Statement"), fn, u);
 }
 
-/* IAM-style glob: '*' any run, '?' one character, case-insensitive. */
-static bool glob(const char *p, const char *s)
+bool pl_mglob(const char *p, const char *s)
 {
     const char *star = NULL, *mark = NULL;
     while (*s) {
@@ -679,7 +678,7 @@ static bool glob(const char *p, const char *s)
 
 static bool one_action(const struct pl_json *a, const char *want)
 {
-    return a->type == PL_JSTR && glob(a->str, want);
+    return a->type == PL_JSTR && pl_mglob(a->str, want);
 }
 
 bool pl_maction_matches(const struct pl_json *actions, const char *want)

@@ -154,6 +154,8 @@ int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl
 /* True when a policy element (string or array of strings) matches `want` with IAM wildcards
  * ('*', '?'), case-insensitively: pattern in the policy, concrete action in want. */
 bool pl_maction_matches(const struct pl_json *actions, const char *want);
+/* IAM-style glob: '*' any run, '?' one character, case-insensitive. */
+bool pl_mglob(const char *pattern, const char *s);
 /* True when j (a string or an array of strings) holds "*" or, when given, `also`. */
 bool pl_mhas_star(const struct pl_json *j, const char *also);
 /* True when the Principal element is everyone: "*", {"AWS": "*"} or {"AWS": ["*", ...]}. */

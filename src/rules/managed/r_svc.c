@@ -7,7 +7,10 @@
  * PascalCase of CloudFormation-schema types) and '|' gives the odd spellings Config records
  * (vpcoptions, ssedescription, okactions).
  */
+#include <stdio.h>
 #include <string.h>
+
+#include "core/time.h"
 
 #include "core/util.h"
 #include "rules/managed/managed_int.h"
@@ -613,6 +616,224 @@ static int igw_route(const struct pl_mctx *c, const struct pl_mci *v, struct pl_
     return 0;
 }
 
+/* ---- S3 default KMS and lock, SSM, stopped instances, VPN, IGW, Backup, CodeBuild, ECS,
+ * Organizations (ranks 67-137) ---- */
+
+/* A default-encryption rule with SSE-KMS (or DSSE-KMS), with a key from kmsKeyArns if given. */
+static int s3_kms(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *rules = pl_mpath(c, v->ci, SUPP "ServerSideEncryptionConfiguration.rules");
+    const struct pl_managed_pval *keys = &c->p->v[0];
+    bool kms = false;
+    for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next) {
+        const struct pl_json *d = pl_mget(r, "applyServerSideEncryptionByDefault");
+        if (!pl_mstreq(pl_mget(d, "sseAlgorithm"), "aws:kms") &&
+            !pl_mstreq(pl_mget(d, "sseAlgorithm"), "aws:kms:dsse"))
+            continue;
+        kms = true;
+        if (!keys->set || pl_min_list(keys, pl_json_str(pl_mget(d, "kmsMasterKeyID"))))
+            return 0;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   kms ? "The bucket's default KMS key is not one of kmsKeyArns."
+                       : "The bucket's default encryption is not SSE-KMS.");
+}
+
+static const struct pl_managed_pspec lock_params[] = {
+    {.name = "mode", .type = PL_MP_STR, .choices = "GOVERNANCE|COMPLIANCE"},
+};
+static const struct pl_mcheck lock_checks[] = {
+    {.path = SUPP "ObjectLockConfiguration.objectLockEnabled",
+     .op = MCK_EQ,
+     .arg = "Enabled",
+     .why = "Object Lock is not enabled on the bucket."},
+    {.path = SUPP "ObjectLockConfiguration.rule.defaultRetention.mode",
+     .op = MCK_EQ_PARAM,
+     .why = "The bucket's default Object Lock mode differs from mode."},
+};
+
+/* The instance must have an SSM inventory CI (Config records one per managed instance, with
+ * the instance id as resource id). Terminated instances are not judged. */
+static int managed_by_ssm(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (strcmp(v->type, "AWS::EC2::Instance") != 0)
+        return pl_mna(out); /* results are about the instance */
+    const struct pl_json *st = pl_mpath(c, v->cfg, "state.name");
+    if (pl_mstreq(st, "terminated") || pl_mstreq(st, "shutting-down"))
+        return pl_mna(out);
+    if (!c->env || !c->env->get)
+        return pl_mneed_env(c, "the recorded AWS::SSM::ManagedInstanceInventory resources");
+    const struct pl_json *inv =
+        v->id ? c->env->get(c->env->u, "AWS::SSM::ManagedInstanceInventory", v->id) : NULL;
+    const char *ist = inv ? pl_json_str(pl_json_get(inv, "configurationItemStatus")) : NULL;
+    if (!inv || (ist && pl_starts_with(ist, "ResourceDeleted")))
+        return pl_mres(out, PL_NON_COMPLIANT, "The instance is not managed by Systems Manager.");
+    return 0;
+}
+
+static const struct pl_managed_pspec stopped_params[] = {
+    {.name = "AllowedDays", .type = PL_MP_INT, .def = "30", .min = 1, .max = 3650},
+};
+
+/* When the instance stopped: "User initiated (2019-03-04 20:12:33 GMT)" in
+ * stateTransitionReason. Returns -1 when the text holds no such time. */
+static int stopped_since(const char *reason, int64_t *ms)
+{
+    const char *p = reason ? strchr(reason, '(') : NULL;
+    char iso[32];
+    int y, mo, d, h, mi, sec;
+    if (!p || sscanf(p, "(%4d-%2d-%2d %2d:%2d:%2d GMT)", &y, &mo, &d, &h, &mi, &sec) != 6)
+        return -1;
+    snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, sec);
+    return pl_time_parse(iso, ms);
+}
+
+/* A stopped instance fails after AllowedDays, or when the stop time cannot be determined. */
+static int stopped_instance(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    int64_t t;
+    if (!pl_mstreq(pl_mpath(c, v->cfg, "state.name"), "stopped"))
+        return 0;
+    if (stopped_since(pl_json_str(pl_mget(v->cfg, "stateTransitionReason")), &t) < 0)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The instance is stopped and the time it stopped is not known.");
+    if (!c->env || c->env->now_ms - t > c->p->v[0].i * 24LL * 3600 * 1000)
+        return pl_mres(out, PL_NON_COMPLIANT, "The instance has been stopped for more than %lld days.",
+                       c->p->v[0].i);
+    return 0;
+}
+
+/* Both tunnels (vgwTelemetry) must be UP. */
+static int vpn_tunnels(const struct pl_mctx *c, const struct pl_mci *v,
+                       struct pl_managed_eval *out)
+{
+    const struct pl_json *tel = pl_mget(v->cfg, "vgwTelemetry");
+    int up = 0;
+    (void)c;
+    for (const struct pl_json *t = tel ? tel->child : NULL; t; t = t->next)
+        up += pl_mstreq(pl_mget(t, "status"), "UP");
+    if (up < 2)
+        return pl_mres(out, PL_NON_COMPLIANT, "%d of the VPN connection's 2 tunnels are UP.", up);
+    return 0;
+}
+
+static const struct pl_managed_pspec authorized_vpc_params[] = {
+    {.name = "AuthorizedVpcIds", .type = PL_MP_LIST},
+};
+
+/* Without AuthorizedVpcIds every attached gateway fails, as AWS documents. */
+static int igw_authorized(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    const struct pl_json *at = pl_mget(v->cfg, "attachments");
+    for (const struct pl_json *a = at ? at->child : NULL; a; a = a->next) {
+        const char *vpc = pl_json_str(pl_mget(a, "vpcId"));
+        if (vpc && !pl_min_list(&c->p->v[0], vpc))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The internet gateway is attached to %.40s, which is not authorized.",
+                           vpc);
+    }
+    return 0;
+}
+
+static const struct pl_mcheck recovery_point_checks[] = {
+    {.path = CFG "isEncrypted", .op = MCK_TRUE, .why = "The recovery point is not encrypted."},
+};
+
+/* Plaintext environment variables named like AWS credentials. */
+static int codebuild_creds(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *vars = pl_mpath(c, v->cfg, "environment.environmentVariables");
+    for (const struct pl_json *e = vars ? vars->child : NULL; e; e = e->next) {
+        const struct pl_json *n = pl_mget(e, "name"), *t = pl_mget(e, "type");
+        if ((pl_mstreq(n, "AWS_ACCESS_KEY_ID") || pl_mstreq(n, "AWS_SECRET_ACCESS_KEY")) &&
+            (!t || pl_mstreq(t, "PLAINTEXT")))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Environment variable %s holds AWS credentials in plaintext.",
+                           pl_json_str(n));
+    }
+    return 0;
+}
+
+/* GitHub and Bitbucket source URLs must not carry "user:token@"; other sources are N/A. */
+static int repo_url_check(const struct pl_json *src, bool *judged)
+{
+    for (const struct pl_json *s = src && src->type == PL_JARR ? src->child : src; s;
+         s = src->type == PL_JARR ? s->next : NULL) {
+        const struct pl_json *t = pl_mget(s, "type");
+        if (!pl_mstreq(t, "GITHUB") && !pl_mstreq(t, "BITBUCKET") &&
+            !pl_mstreq(t, "GITHUB_ENTERPRISE"))
+            continue;
+        *judged = true;
+        const char *loc = pl_json_str(pl_mget(s, "location"));
+        const char *scheme = loc ? strstr(loc, "://") : NULL;
+        const char *host = scheme ? scheme + 3 : loc;
+        const char *slash = host ? strchr(host, '/') : NULL;
+        const char *at = host ? strchr(host, '@') : NULL;
+        if (at && (!slash || at < slash))
+            return 1;
+    }
+    return 0;
+}
+
+static int codebuild_url(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    bool judged = false;
+    (void)c;
+    if (repo_url_check(pl_mget(v->cfg, "source"), &judged) ||
+        repo_url_check(pl_mget(v->cfg, "secondarySources"), &judged))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "A source repository URL contains sign-in credentials or a token.");
+    return judged ? 0 : pl_mna(out);
+}
+
+static const struct pl_managed_pspec skip_inactive_params[] = {
+    {.name = "SkipInactiveTaskDefinitions", .type = PL_MP_BOOL},
+};
+
+/* Host networking: each container must be privileged or run as a user other than root. */
+static int ecs_host_user(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    if (!pl_mstreq(pl_mget(v->cfg, "networkMode"), "host"))
+        return pl_mna(out);
+    if (c->p->v[0].set && c->p->v[0].b && pl_mstreq(pl_mget(v->cfg, "status"), "INACTIVE"))
+        return pl_mna(out);
+    const struct pl_json *defs = pl_mget(v->cfg, "containerDefinitions");
+    for (const struct pl_json *d = defs ? defs->child : NULL; d; d = d->next) {
+        const struct pl_json *user = pl_mget(d, "user");
+        if (pl_mtrue(pl_mget(d, "privileged")))
+            continue;
+        if (pl_mempty(user) || pl_mstreq(user, "root") || pl_mstreq(user, "0"))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Container %.100s runs as root with host networking and is not "
+                           "privileged.",
+                           pl_json_str(pl_mget(d, "name")));
+    }
+    return 0;
+}
+
+static const struct pl_managed_pspec org_params[] = {
+    {.name = "MasterAccountId", .type = PL_MP_STR},
+};
+
+/* Account fact `organization` (Organizations DescribeOrganization); null: not a member. */
+static int part_of_org(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
+{
+    const struct pl_json *org = pl_mget(a->cfg, "organization");
+    const struct pl_managed_pval *want = &c->p->v[0];
+    if (pl_mempty(org))
+        return pl_mres(out, PL_NON_COMPLIANT, "The account is not part of AWS Organizations.");
+    if (want->set && !pl_mstreq(pl_mget(org, "masterAccountId"), want->s))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The organization's management account is not MasterAccountId.");
+    return 0;
+}
+
 const struct pl_managed_impl pl_managed__svc[] = {
     {.identifier = "SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED",
      PARAMS(kms_arns_params),
@@ -683,5 +904,20 @@ const struct pl_managed_impl pl_managed__svc[] = {
     {.identifier = "ALB_HTTP_DROP_INVALID_HEADER_ENABLED", .ci_fn = alb_drop_headers},
     {.identifier = "EC2_VOLUME_INUSE_CHECK", PARAMS(delete_on_term_params), .ci_fn = volume_in_use},
     {.identifier = "NO_UNRESTRICTED_ROUTE_TO_IGW", PARAMS(route_tables_params), .ci_fn = igw_route},
+    {.identifier = "S3_DEFAULT_ENCRYPTION_KMS", PARAMS(kms_arns_params), .ci_fn = s3_kms},
+    {.identifier = "S3_BUCKET_DEFAULT_LOCK_ENABLED", PARAMS(lock_params), CHECKS(lock_checks)},
+    {.identifier = "EC2_INSTANCE_MANAGED_BY_SSM", .ci_fn = managed_by_ssm},
+    {.identifier = "EC2_STOPPED_INSTANCE", PARAMS(stopped_params), .ci_fn = stopped_instance},
+    {.identifier = "VPC_VPN_2_TUNNELS_UP", .ci_fn = vpn_tunnels},
+    {.identifier = "INTERNET_GATEWAY_AUTHORIZED_VPC_ONLY",
+     PARAMS(authorized_vpc_params),
+     .ci_fn = igw_authorized},
+    {.identifier = "BACKUP_RECOVERY_POINT_ENCRYPTED", CHECKS(recovery_point_checks)},
+    {.identifier = "CODEBUILD_PROJECT_ENVVAR_AWSCRED_CHECK", .ci_fn = codebuild_creds},
+    {.identifier = "CODEBUILD_PROJECT_SOURCE_REPO_URL_CHECK", .ci_fn = codebuild_url},
+    {.identifier = "ECS_TASK_DEFINITION_USER_FOR_HOST_MODE_CHECK",
+     PARAMS(skip_inactive_params),
+     .ci_fn = ecs_host_user},
+    {.identifier = "ACCOUNT_PART_OF_ORGANIZATIONS", PARAMS(org_params), .acct_fn = part_of_org},
 };
 const size_t pl_managed__svc_len = PL_MIMPL_LEN(pl_managed__svc);

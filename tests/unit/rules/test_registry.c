@@ -144,6 +144,12 @@ static const struct {
     {"SECRETSMANAGER_ROTATION_ENABLED_CHECK", "{\"maximumAllowedRotationFrequency\":\"x\"}", 0,
      "maximumAllowedRotationFrequency"},
     {"SNS_ENCRYPTED_KMS", "{\"kmsKeyArns\":\"k\"}", 0, "Unknown parameters"},
+    {"IAM_CUSTOMER_POLICY_BLOCKED_KMS_ACTIONS", "{}", 0, "required parameter blockedActionsPatterns"},
+    {"IAM_INLINE_POLICY_BLOCKED_KMS_ACTIONS",
+     "{\"blockedActionsPatterns\":\"kms:*\",\"excludeRoleByManagementAccount\":\"no\"}", 0,
+     "excludeRoleByManagementAccount"},
+    {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"governance\"}", 0, "GOVERNANCE|COMPLIANCE"},
+    {"EC2_STOPPED_INSTANCE", "{\"AllowedDays\":\"0\"}", 0, "AllowedDays"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"DYNAMODB_IN_BACKUP_PLAN", "{\"anything\":\"1\"}", 1, NULL},
     {"DYNAMODB_IN_BACKUP_PLAN", "\"x\"", 0, "Invalid JSON"},
