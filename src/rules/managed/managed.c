@@ -55,6 +55,7 @@ static const struct pl_managed_impl *find_impl(const char *id)
         {pl_managed__s3, &pl_managed__s3_len},     {pl_managed__iam, &pl_managed__iam_len},
         {pl_managed__net, &pl_managed__net_len},   {pl_managed__acct, &pl_managed__acct_len},
         {pl_managed__data, &pl_managed__data_len}, {pl_managed__svc, &pl_managed__svc_len},
+        {pl_managed__ops, &pl_managed__ops_len},
     };
     for (size_t f = 0; f < PL_ARRAY_LEN(files); f++)
         for (size_t i = 0; i < *files[f].n; i++)
@@ -102,7 +103,7 @@ static void init_registry(void)
             r->nparams = PL_MANAGED_MAX_PARAMS;
     }
     size_t nimpl = pl_managed__s3_len + pl_managed__iam_len + pl_managed__net_len +
-                   pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len;
+                   pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len + pl_managed__ops_len;
     if (joined != nimpl) {
         fprintf(stderr, "managed rules: an implementation names no catalogue identifier\n");
         abort();

@@ -72,7 +72,7 @@ static void test_shapes(void)
     struct pl_managed_params *p;
     struct pl_managed_eval ev;
     pl_arena_init(&a);
-    r = pl_managed_find("DYNAMODB_IN_BACKUP_PLAN");
+    r = pl_managed_find("WAFV2_LOGGING_ENABLED");
     T_REQUIRE(r && !pl_managed_implemented(r));
     T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
     const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
@@ -150,9 +150,12 @@ static const struct {
      "excludeRoleByManagementAccount"},
     {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"governance\"}", 0, "GOVERNANCE|COMPLIANCE"},
     {"EC2_STOPPED_INSTANCE", "{\"AllowedDays\":\"0\"}", 0, "AllowedDays"},
+    {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitLow\":\"-1\"}", 0, "ConcurrencyLimitLow"},
+    {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitHigh\":\"many\"}", 0, "ConcurrencyLimitHigh"},
+    {"DYNAMODB_IN_BACKUP_PLAN", "{\"x\":\"1\"}", 0, "Unknown parameters"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
-    {"DYNAMODB_IN_BACKUP_PLAN", "{\"anything\":\"1\"}", 1, NULL},
-    {"DYNAMODB_IN_BACKUP_PLAN", "\"x\"", 0, "Invalid JSON"},
+    {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
+    {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
 };
 
 static void test_params(void)
