@@ -324,6 +324,119 @@ static int eip_attached(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
+/* ---- EFS access points, WAF Regional, OpenSearch nodes, account BPA CI, ECR lifecycle, ECS
+ * clusters and task definitions (ranks 164-192) ---- */
+
+enum { P_AP_UIDS, P_AP_GIDS };
+static const struct pl_managed_pspec ap_user_params[] = {
+    {.name = "approvedUids", .type = PL_MP_LIST},
+    {.name = "approvedGids", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck ap_user_checks[] = {
+    {.path = CFG "posixUser", .op = MCK_PRESENT, .why = "The access point enforces no user identity."},
+    {.path = CFG "posixUser.uid",
+     .op = MCK_IN_PARAM,
+     .param = P_AP_UIDS,
+     .why = "The access point's POSIX user id is not one of approvedUids."},
+    {.path = CFG "posixUser.gid",
+     .op = MCK_IN_PARAM,
+     .param = P_AP_GIDS,
+     .why = "The access point's POSIX group id is not one of approvedGids."},
+};
+
+static const struct pl_managed_pspec ap_dir_params[] = {
+    {.name = "approvedDirectories", .type = PL_MP_LIST},
+};
+/* No RootDirectory means "/", the file system's root. */
+static const struct pl_mcheck ap_dir_checks[] = {
+    {.path = CFG "rootDirectory.path",
+     .op = MCK_PRESENT,
+     .why = "The access point does not enforce a root directory (it uses /)."},
+    {.path = CFG "rootDirectory.path",
+     .op = MCK_NE,
+     .arg = "/",
+     .why = "The access point does not enforce a root directory (it uses /)."},
+    {.path = CFG "rootDirectory.path",
+     .op = MCK_IN_PARAM,
+     .why = "The access point's root directory is not one of approvedDirectories."},
+};
+
+static const struct pl_mcheck waf_acl_checks[] = {
+    {.path = CFG "rulesList|" CFG "rules",
+     .op = MCK_PRESENT,
+     .why = "The web ACL has no rules or rule groups."},
+};
+static const struct pl_mcheck waf_group_checks[] = {
+    {.path = CFG "rules", .op = MCK_PRESENT, .why = "The rule group has no rules."},
+};
+
+static const struct pl_mcheck search_nodes_checks[] = {
+    {.path = CFG "clusterConfig.instanceCount",
+     .op = MCK_GT,
+     .arg = "2",
+     .why = "The domain has fewer than three data nodes."},
+    {.path = CFG "clusterConfig.zoneAwarenessEnabled",
+     .op = MCK_TRUE,
+     .why = "Zone awareness is not enabled on the domain."},
+};
+
+static const struct pl_mcheck ecr_lifecycle_checks[] = {
+    {.path = CFG "lifecyclePolicy.lifecyclePolicyText|" CFG "lifecyclePolicy.registryId",
+     .op = MCK_PRESENT,
+     .why = "The repository has no lifecycle policy."},
+};
+
+static const struct pl_mcheck pid_mode_checks[] = {
+    {.path = CFG "pidMode",
+     .op = MCK_NE,
+     .arg = "host",
+     .why = "The task definition shares the host's process namespace (pidMode host)."},
+};
+
+static bool no_memory(const struct pl_json *d)
+{
+    return pl_mempty(pl_mget(d, "memory"));
+}
+
+static int ecs_memory(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    (void)c;
+    return each_container(v, no_memory, "has no memory limit", out);
+}
+
+/* Cluster setting containerInsights must be enabled (or enhanced). */
+static int ecs_insights(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_json *set = pl_mget(v->cfg, "clusterSettings");
+    (void)c;
+    for (const struct pl_json *e = set ? set->child : NULL; e; e = e->next)
+        if (pl_mstreq(pl_mget(e, "name"), "containerInsights") &&
+            (pl_mstreq(pl_mget(e, "value"), "enabled") || pl_mstreq(pl_mget(e, "value"), "enhanced")))
+            return 0;
+    return pl_mres(out, PL_NON_COMPLIANT, "Container Insights is not enabled on the cluster.");
+}
+
+static const struct pl_managed_pspec account_bpa_params[] = {
+    {.name = "IgnorePublicAcls", .type = PL_MP_BOOL, .def = "True"},
+    {.name = "BlockPublicPolicy", .type = PL_MP_BOOL, .def = "True"},
+    {.name = "BlockPublicAcls", .type = PL_MP_BOOL, .def = "True"},
+    {.name = "RestrictPublicBuckets", .type = PL_MP_BOOL, .def = "True"},
+};
+
+/* The AWS::S3::AccountPublicAccessBlock CI: each setting must equal its parameter. */
+static int account_bpa_ci(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    static const char *const field[] = {"ignorePublicAcls", "blockPublicPolicy", "blockPublicAcls",
+                                        "restrictPublicBuckets"};
+    for (int i = 0; i < 4; i++)
+        if (pl_mtrue(pl_mget(v->cfg, field[i])) != c->p->v[i].b)
+            return pl_mres(out, PL_NON_COMPLIANT, "%s is not %s.", c->p->rule->params[i].name,
+                           c->p->v[i].b ? "true" : "false");
+    return 0;
+}
+
 const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "DYNAMODB_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
     {.identifier = "EBS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
@@ -357,5 +470,21 @@ const struct pl_managed_impl pl_managed__ops[] = {
      PARAMS(bucket_names_params),
      CHECKS(redshift_audit_checks)},
     {.identifier = "EIP_ATTACHED", .ci_fn = eip_attached},
+    {.identifier = "EFS_ACCESS_POINT_ENFORCE_USER_IDENTITY",
+     PARAMS(ap_user_params),
+     CHECKS(ap_user_checks)},
+    {.identifier = "EFS_ACCESS_POINT_ENFORCE_ROOT_DIRECTORY",
+     PARAMS(ap_dir_params),
+     CHECKS(ap_dir_checks)},
+    {.identifier = "WAF_REGIONAL_WEBACL_NOT_EMPTY", CHECKS(waf_acl_checks)},
+    {.identifier = "WAF_REGIONAL_RULEGROUP_NOT_EMPTY", CHECKS(waf_group_checks)},
+    {.identifier = "OPENSEARCH_DATA_NODE_FAULT_TOLERANCE", CHECKS(search_nodes_checks)},
+    {.identifier = "ECR_PRIVATE_LIFECYCLE_POLICY_CONFIGURED", CHECKS(ecr_lifecycle_checks)},
+    {.identifier = "ECS_TASK_DEFINITION_PID_MODE_CHECK", CHECKS(pid_mode_checks)},
+    {.identifier = "ECS_TASK_DEFINITION_MEMORY_HARD_LIMIT", .ci_fn = ecs_memory},
+    {.identifier = "ECS_CONTAINER_INSIGHTS_ENABLED", .ci_fn = ecs_insights},
+    {.identifier = "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS",
+     PARAMS(account_bpa_params),
+     .ci_fn = account_bpa_ci},
 };
 const size_t pl_managed__ops_len = PL_MIMPL_LEN(pl_managed__ops);

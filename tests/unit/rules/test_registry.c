@@ -153,6 +153,8 @@ static const struct {
     {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitLow\":\"-1\"}", 0, "ConcurrencyLimitLow"},
     {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitHigh\":\"many\"}", 0, "ConcurrencyLimitHigh"},
     {"DYNAMODB_IN_BACKUP_PLAN", "{\"x\":\"1\"}", 0, "Unknown parameters"},
+    {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"TRUE\"}", 1, NULL},
+    {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"on\"}", 0, "BlockPublicAcls"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
     {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
