@@ -125,9 +125,14 @@ static bool embedded_json(const char *id)
            strcmp(id, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED") == 0;
 }
 
+/* Parameters for the rules that require one (the others run with their defaults). */
 static const char *default_params(const char *id)
 {
-    return strcmp(id, "REQUIRED_TAGS") == 0 ? "{\"tag1Key\":\"Owner\",\"tag2Key\":\"Env\"}" : NULL;
+    if (strcmp(id, "REQUIRED_TAGS") == 0)
+        return "{\"tag1Key\":\"Owner\",\"tag2Key\":\"Env\"}";
+    if (pl_starts_with(id, "IAM_") && strstr(id, "_BLOCKED_KMS_ACTIONS"))
+        return "{\"blockedActionsPatterns\":\"kms:Decrypt,kms:ReEncryptFrom\"}";
+    return NULL;
 }
 
 static void build(void)

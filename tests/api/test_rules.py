@@ -359,7 +359,7 @@ class ShapesTest(RulesTest):
         self.assertNotIn("NextToken", rest)
 
     def test_not_implemented_status(self):
-        self.managed("not-yet", "ACCOUNT_PART_OF_ORGANIZATIONS",
+        self.managed("not-yet", "GUARDDUTY_NON_ARCHIVED_FINDINGS",
                      MaximumExecutionFrequency="One_Hour")
         deadline = time.time() + WAIT
         while time.time() < deadline:
@@ -370,7 +370,7 @@ class ShapesTest(RulesTest):
             time.sleep(0.02)
         if "LastErrorCode" in st and st["LastErrorCode"] == "NotImplemented":
             self.assertEqual(st["LastErrorMessage"],
-                             "plumb does not implement ACCOUNT_PART_OF_ORGANIZATIONS yet")
+                             "plumb does not implement GUARDDUTY_NON_ARCHIVED_FINDINGS yet")
         self.assertEqual(self.cfg.get_compliance_details_by_config_rule(
             ConfigRuleName="not-yet", ComplianceTypes=["COMPLIANT"])["EvaluationResults"], [])
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/time.h"
 #include "core/util.h"
 #include "rules/managed/managed_int.h"
 
@@ -53,7 +54,8 @@ static const struct pl_managed_impl *find_impl(const char *id)
     } files[] = {
         {pl_managed__s3, &pl_managed__s3_len},     {pl_managed__iam, &pl_managed__iam_len},
         {pl_managed__net, &pl_managed__net_len},   {pl_managed__acct, &pl_managed__acct_len},
-        {pl_managed__data, &pl_managed__data_len},
+        {pl_managed__data, &pl_managed__data_len}, {pl_managed__svc, &pl_managed__svc_len},
+        {pl_managed__ops, &pl_managed__ops_len},
     };
     for (size_t f = 0; f < PL_ARRAY_LEN(files); f++)
         for (size_t i = 0; i < *files[f].n; i++)
@@ -101,7 +103,7 @@ static void init_registry(void)
             r->nparams = PL_MANAGED_MAX_PARAMS;
     }
     size_t nimpl = pl_managed__s3_len + pl_managed__iam_len + pl_managed__net_len +
-                   pl_managed__acct_len + pl_managed__data_len;
+                   pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len + pl_managed__ops_len;
     if (joined != nimpl) {
         fprintf(stderr, "managed rules: an implementation names no catalogue identifier\n");
         abort();
@@ -235,6 +237,10 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
                            ps->choices);
         return 0;
     case PL_MP_INT:
+        if (ps->choices && !one_of(ps->choices, v->s, strlen(v->s)))
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%s' is not one of %s", ps->name, v->s,
+                           ps->choices);
         if (pl_parse_i64(v->s, &n) < 0 || ((ps->min || ps->max) && (n < ps->min || n > ps->max)))
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                            "Invalid value for parameter %s: '%s' is not an integer between "
@@ -509,6 +515,18 @@ int pl_mint(const struct pl_json *j, long long *out)
     return -1;
 }
 
+int pl_mtime(const struct pl_json *j, int64_t *ms)
+{
+    long long n;
+    if (j && j->type == PL_JSTR && pl_time_parse(j->str, ms) == 0)
+        return 0;
+    if (j && j->type == PL_JNUM && pl_mint(j, &n) == 0) {
+        *ms = n < 100000000000LL ? n * 1000 : n;
+        return 0;
+    }
+    return -1;
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -637,8 +655,7 @@ int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl
     return pl_meach(pl_mget(doc, "Statement"), fn, u);
 }
 
-/* IAM-style glob: '*' any run, '?' one character, case-insensitive. */
-static bool glob(const char *p, const char *s)
+bool pl_mglob(const char *p, const char *s)
 {
     const char *star = NULL, *mark = NULL;
     while (*s) {
@@ -662,7 +679,7 @@ static bool glob(const char *p, const char *s)
 
 static bool one_action(const struct pl_json *a, const char *want)
 {
-    return a->type == PL_JSTR && glob(a->str, want);
+    return a->type == PL_JSTR && pl_mglob(a->str, want);
 }
 
 bool pl_maction_matches(const struct pl_json *actions, const char *want)
@@ -726,12 +743,27 @@ static bool id_matches(const char *s, const char *want)
                                     strcmp(s + n - w, want) == 0);
 }
 
+/* Quantifier over the items of j (an array, or one string): any (all = false) or every item is
+ * one of list parameter pv's items. An empty array has no item: any fails, all passes. */
+static bool items_in(const struct pl_json *j, const struct pl_managed_pval *pv, bool all)
+{
+    if (!j || j->type != PL_JARR)
+        return pl_min_list(pv, pl_json_str(j));
+    for (const struct pl_json *e = j->child; e; e = e->next)
+        if (pl_min_list(pv, pl_json_str(e)) != all)
+            return !all;
+    return all;
+}
+
 /* True when check k passes on CI v. */
 static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const struct pl_mci *v)
 {
     const struct pl_json *j = pl_mpath(c, v->ci, k->path);
     const struct pl_managed_pval *pv = k->param >= 0 ? &c->p->v[k->param] : NULL;
     long long n;
+    int64_t t;
+    if (k->or_absent && (!j || j->type == PL_JNULL))
+        return true;
     switch (k->op) {
     case MCK_TRUE:
         return pl_mtrue(j);
@@ -755,6 +787,15 @@ static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const s
         return !pv->set || id_matches(pl_json_str(j), pv->s);
     case MCK_IN_PARAM:
         return !pv->set || pl_min_list(pv, pl_json_str(j));
+    case MCK_ALL_IN_PARAM:
+        return !pv->set || items_in(j, pv, true);
+    case MCK_ANY_IN_PARAM:
+        return !pv->set || items_in(j, pv, false);
+    case MCK_PREFIX:
+        return pl_json_str(j) && pl_starts_with(pl_json_str(j), k->arg);
+    case MCK_DAYS_LEFT:
+        return pl_mtime(j, &t) == 0 && c->env &&
+               t - c->env->now_ms >= pv->i * 24LL * 3600 * 1000;
     }
     return false;
 }

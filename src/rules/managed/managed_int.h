@@ -55,6 +55,12 @@ enum pl_mck_op {
     MCK_EQ_PARAM, /* parameter `param` unset, or string equal to it (a key ARN also matches
                    * a parameter holding the key id: ".../<param>") */
     MCK_IN_PARAM, /* parameter `param` (a list) unset, or string one of its items */
+    MCK_ALL_IN_PARAM, /* list quantifier: `param` unset, or every item of the array (or the one
+                       * string) at path is one of its items */
+    MCK_ANY_IN_PARAM, /* list quantifier: `param` unset, or some item of the array is one */
+    MCK_PREFIX,       /* string starts with arg (case-sensitive) */
+    MCK_DAYS_LEFT,    /* a time (ISO text or epoch ms/s number) at least `param` (an integer
+                       * parameter) days after env->now_ms */
 };
 
 struct pl_mcheck {
@@ -63,7 +69,8 @@ struct pl_mcheck {
     enum pl_mck_op op;
     const char *arg;
     int param;    /* parameter index for the *_PARAM ops */
-    bool applies; /* an applicability condition rather than a requirement */
+    bool applies;   /* an applicability condition rather than a requirement */
+    bool or_absent; /* a missing/null value passes (e.g. "never expires") */
     const char *why;
 };
 
@@ -88,9 +95,10 @@ struct pl_managed_impl {
 
 /* Each rule file's implementations. */
 extern const struct pl_managed_impl pl_managed__s3[], pl_managed__iam[], pl_managed__net[],
-    pl_managed__acct[], pl_managed__data[];
+    pl_managed__acct[], pl_managed__data[], pl_managed__svc[], pl_managed__ops[];
 extern const size_t pl_managed__s3_len, pl_managed__iam_len, pl_managed__net_len,
-    pl_managed__acct_len, pl_managed__data_len;
+    pl_managed__acct_len, pl_managed__data_len, pl_managed__svc_len,
+    pl_managed__ops_len;
 
 /* ---- helpers shared by the rule files (managed.c) ---- */
 
@@ -117,6 +125,9 @@ bool pl_mtrue(const struct pl_json *j);
 bool pl_mempty(const struct pl_json *j);
 /* Case-insensitive equality of a JSON string (or number text) and s. */
 bool pl_mstreq(const struct pl_json *j, const char *s);
+/* A time as epoch ms: ISO-8601 text, or a number of epoch ms (or of seconds, when it is below
+ * 1e11). Returns -1 when j is neither. */
+int pl_mtime(const struct pl_json *j, int64_t *ms);
 /* Number (or numeric string) as int64; -1 when not a number. */
 int pl_mint(const struct pl_json *j, long long *out);
 /* A JSON document that may be embedded as a string (possibly URL-encoded) or be an array
@@ -144,6 +155,8 @@ int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl
 /* True when a policy element (string or array of strings) matches `want` with IAM wildcards
  * ('*', '?'), case-insensitively: pattern in the policy, concrete action in want. */
 bool pl_maction_matches(const struct pl_json *actions, const char *want);
+/* IAM-style glob: '*' any run, '?' one character, case-insensitive. */
+bool pl_mglob(const char *pattern, const char *s);
 /* True when j (a string or an array of strings) holds "*" or, when given, `also`. */
 bool pl_mhas_star(const struct pl_json *j, const char *also);
 /* True when the Principal element is everyone: "*", {"AWS": "*"} or {"AWS": ["*", ...]}. */

@@ -193,6 +193,189 @@ static const struct pl_managed_pspec usage_age_params[] = {
 #define CHECKS(t) .checks = t, .nchecks = PL_MIMPL_LEN(t)
 #define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
 
+/* ---- full service access, blocked KMS actions, groups (ranks 65-118) ---- */
+
+/* An action element of the form "<service>:*" (or "*"): every action of a service. */
+static bool full_service(const struct pl_json *a)
+{
+    const char *s = pl_json_str(a);
+    if (!s)
+        return false;
+    size_t n = strlen(s);
+    return strcmp(s, "*") == 0 ||
+           (n > 2 && s[n - 1] == '*' && s[n - 2] == ':' && !memchr(s, '*', n - 1));
+}
+
+static int full_access_statement(void *u, const struct pl_json *st)
+{
+    const struct pl_json *act = pl_json_get(st, "Action");
+    (void)u;
+    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") || !act)
+        return 0;
+    if (act->type != PL_JARR)
+        return full_service(act);
+    for (const struct pl_json *a = act->child; a; a = a->next)
+        if (full_service(a))
+            return 1;
+    return 0;
+}
+
+/* Customer managed policies only; with excludePermissionBoundaryPolicy, boundaries are skipped. */
+static bool judged_policy(const struct pl_mctx *c, const struct pl_mci *v, int exclude_param)
+{
+    long long n = 0;
+    const char *arn = pl_json_str(pl_mget(v->cfg, "arn"));
+    if (arn && pl_starts_with(arn, "arn:aws:iam::aws:policy/"))
+        return false;
+    return !(c->p->v[exclude_param].b &&
+             pl_mint(pl_mget(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 && n > 0);
+}
+
+static int no_full_access(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (!judged_policy(c, v, 0))
+        return pl_mna(out);
+    if (pl_mstatements(default_document(c, v), full_access_statement, NULL))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The policy allows all actions of a service (\"<service>:*\").");
+    return 0;
+}
+
+enum { P_KMS_PATTERNS, P_KMS_EXCLUDE };
+static const struct pl_managed_pspec kms_blocked_params[] = {
+    {.name = "blockedActionsPatterns", .type = PL_MP_LIST, .required = true},
+    {.name = "excludePermissionBoundaryPolicy", .type = PL_MP_BOOL, .def = "false"},
+};
+static const struct pl_managed_pspec kms_inline_params[] = {
+    {.name = "blockedActionsPatterns", .type = PL_MP_LIST, .required = true},
+    {.name = "excludeRoleByManagementAccount", .type = PL_MP_BOOL, .def = "false"},
+};
+
+struct kms_q {
+    const struct pl_managed_pval *patterns;
+    const char *hit;
+};
+
+/* Both ways round: "kms:*" in the policy allows the blocked "kms:Decrypt", and the blocked
+ * pattern "kms:ReEncrypt*" covers the policy's "kms:ReEncryptFrom". */
+static bool blocked_action(const struct pl_json *a, struct kms_q *q)
+{
+    const char *s = pl_json_str(a);
+    for (size_t i = 0; s && i < q->patterns->nitems; i++)
+        if (pl_mglob(s, q->patterns->items[i]) || pl_mglob(q->patterns->items[i], s)) {
+            q->hit = q->patterns->items[i];
+            return true;
+        }
+    return false;
+}
+
+/* An Allow on every resource ("*") of an action matching a blocked pattern. */
+static int kms_statement(void *u, const struct pl_json *st)
+{
+    struct kms_q *q = u;
+    const struct pl_json *act = pl_json_get(st, "Action");
+    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") || !act ||
+        !pl_mhas_star(pl_json_get(st, "Resource"), NULL))
+        return 0;
+    if (act->type != PL_JARR)
+        return blocked_action(act, q);
+    for (const struct pl_json *a = act->child; a; a = a->next)
+        if (blocked_action(a, q))
+            return 1;
+    return 0;
+}
+
+static int customer_kms(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    struct kms_q q = {&c->p->v[P_KMS_PATTERNS], NULL};
+    if (!judged_policy(c, v, P_KMS_EXCLUDE))
+        return pl_mna(out);
+    if (pl_mstatements(default_document(c, v), kms_statement, &q))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The policy allows the blocked action %.100s on all KMS keys.", q.hit);
+    return 0;
+}
+
+/* The organization's management account, from the AWS::::Account CI, or NULL. */
+static const char *management_account(const struct pl_mctx *c)
+{
+    const struct pl_json *a = pl_maccount(c);
+    const struct pl_json *cfg = a ? pl_mdoc(c, pl_json_get(a, "configuration")) : NULL;
+    return pl_json_str(pl_mget(pl_mget(cfg, "organization"), "masterAccountId"));
+}
+
+/* True when every principal of every trust statement is the management account. */
+static bool only_management(const struct pl_mctx *c, const struct pl_mci *v, const char *mgmt)
+{
+    const struct pl_json *doc = pl_mdoc(c, pl_mget(v->cfg, "assumeRolePolicyDocument"));
+    const struct pl_json *sts = pl_mget(doc, "Statement");
+    bool any = false;
+    for (const struct pl_json *st = sts && sts->type == PL_JARR ? sts->child : sts; st;
+         st = sts->type == PL_JARR ? st->next : NULL) {
+        const struct pl_json *pr = pl_mget(pl_json_get(st, "Principal"), "AWS");
+        for (const struct pl_json *p = pr && pr->type == PL_JARR ? pr->child : pr; p;
+             p = pr->type == PL_JARR ? p->next : NULL) {
+            const char *s = pl_json_str(p);
+            if (!s || !strstr(s, mgmt))
+                return false;
+            any = true;
+        }
+        if (!pr)
+            return false;
+    }
+    return any;
+}
+
+static int inline_kms(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    struct kms_q q = {&c->p->v[P_KMS_PATTERNS], NULL};
+    const char *mgmt;
+    if (c->p->v[1].b && strcmp(v->type, "AWS::IAM::Role") == 0 && (mgmt = management_account(c)) &&
+        only_management(c, v, mgmt))
+        return pl_mna(out);
+    const struct pl_json *list =
+        pl_mpath(c, v->cfg, "userPolicyList|rolePolicyList|groupPolicyList");
+    for (const struct pl_json *e = list ? list->child : NULL; e; e = e->next)
+        if (pl_mstatements(pl_mdoc(c, pl_mget(e, "policyDocument")), kms_statement, &q))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Inline policy %.100s allows the blocked action %.100s on all KMS keys.",
+                           pl_json_str(pl_mget(e, "policyName")), q.hit);
+    return 0;
+}
+
+struct member_q {
+    const char *group;
+    bool found;
+};
+
+static int has_member(void *u, const struct pl_json *ci)
+{
+    struct member_q *q = u;
+    const struct pl_json *l = pl_mget(pl_json_get(ci, "configuration"), "groupList");
+    if (pl_mstreq(pl_json_get(ci, "configurationItemStatus"), "ResourceDeleted"))
+        return 0;
+    for (const struct pl_json *g = l ? l->child : NULL; g; g = g->next)
+        if (pl_mstreq(g, q->group))
+            return q->found = true;
+    return 0;
+}
+
+/* The group CI does not list its users; the recorded users' groupList does. */
+static int group_has_users(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    if (pl_mneed_env(c, "the recorded AWS::IAM::User resources") < 0)
+        return -1;
+    struct member_q q = {pl_json_str(pl_mget(v->cfg, "groupName")), false};
+    if (q.group)
+        c->env->each(c->env->u, "AWS::IAM::User", has_member, &q);
+    if (!q.found)
+        return pl_mres(out, PL_NON_COMPLIANT, "The group has no recorded IAM user.");
+    return 0;
+}
+
 const struct pl_managed_impl pl_managed__iam[] = {
     {.identifier = "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
      PARAMS(admin_params),
@@ -204,5 +387,15 @@ const struct pl_managed_impl pl_managed__iam[] = {
     {.identifier = "IAM_USER_UNUSED_CREDENTIALS_CHECK",
      PARAMS(usage_age_params),
      .ci_fn = unused_credentials},
+    {.identifier = "IAM_POLICY_NO_STATEMENTS_WITH_FULL_ACCESS",
+     PARAMS(admin_params),
+     .ci_fn = no_full_access},
+    {.identifier = "IAM_CUSTOMER_POLICY_BLOCKED_KMS_ACTIONS",
+     PARAMS(kms_blocked_params),
+     .ci_fn = customer_kms},
+    {.identifier = "IAM_INLINE_POLICY_BLOCKED_KMS_ACTIONS",
+     PARAMS(kms_inline_params),
+     .ci_fn = inline_kms},
+    {.identifier = "IAM_GROUP_HAS_USERS_CHECK", .ci_fn = group_has_users},
 };
 const size_t pl_managed__iam_len = PL_MIMPL_LEN(pl_managed__iam);

@@ -72,7 +72,7 @@ static void test_shapes(void)
     struct pl_managed_params *p;
     struct pl_managed_eval ev;
     pl_arena_init(&a);
-    r = pl_managed_find("ACM_CERTIFICATE_EXPIRATION_CHECK");
+    r = pl_managed_find("WAFV2_LOGGING_ENABLED");
     T_REQUIRE(r && !pl_managed_implemented(r));
     T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
     const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
@@ -127,9 +127,37 @@ static const struct {
     {"S3_BUCKET_VERSIONING_ENABLED", "{\"isMfaDeleteEnabled\":true}", 1, NULL},
     {"RESTRICTED_INCOMING_TRAFFIC", "{\"blockedPort1\":\"65536\"}", 0, "blockedPort1"},
     {"INCOMING_SSH_DISABLED", "{\"port\":\"22\"}", 0, "INCOMING_SSH_DISABLED: port"},
+    /* ranks 61 and up (r_svc.c) */
+    {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"daysToExpiration\":\"30\"}", 1, NULL},
+    {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"daysToExpiration\":\"soon\"}", 0, "daysToExpiration"},
+    {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"daysToExpiration\":\"0\"}", 0, "daysToExpiration"},
+    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"400\"}", 1, NULL},
+    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"100\"}", 0, "MinRetentionTime"},
+    {"RDS_ENHANCED_MONITORING_ENABLED", "{\"monitoringInterval\":\"45\"}", 0, "monitoringInterval"},
+    {"ELASTICSEARCH_LOGS_TO_CLOUDWATCH", "{\"logTypes\":\"error,audit\"}", 0, "logTypes"},
+    {"OPENSEARCH_LOGS_TO_CLOUDWATCH", "{\"logTypes\":\"search, index\"}", 1, NULL},
+    {"CLOUDWATCH_ALARM_ACTION_CHECK", "{\"okActionRequired\":\"maybe\"}", 0, "okActionRequired"},
+    {"CLOUDWATCH_ALARM_ACTION_CHECK", "{\"action6\":\"arn:x\"}", 0, "Unknown parameters"},
+    {"REDSHIFT_CLUSTER_MAINTENANCESETTINGS_CHECK", "{\"automatedSnapshotRetentionPeriod\":\"36\"}",
+     0, "automatedSnapshotRetentionPeriod"},
+    {"EC2_VOLUME_INUSE_CHECK", "{\"deleteOnTermination\":\"yes\"}", 0, "deleteOnTermination"},
+    {"SECRETSMANAGER_ROTATION_ENABLED_CHECK", "{\"maximumAllowedRotationFrequency\":\"x\"}", 0,
+     "maximumAllowedRotationFrequency"},
+    {"SNS_ENCRYPTED_KMS", "{\"kmsKeyArns\":\"k\"}", 0, "Unknown parameters"},
+    {"IAM_CUSTOMER_POLICY_BLOCKED_KMS_ACTIONS", "{}", 0, "required parameter blockedActionsPatterns"},
+    {"IAM_INLINE_POLICY_BLOCKED_KMS_ACTIONS",
+     "{\"blockedActionsPatterns\":\"kms:*\",\"excludeRoleByManagementAccount\":\"no\"}", 0,
+     "excludeRoleByManagementAccount"},
+    {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"governance\"}", 0, "GOVERNANCE|COMPLIANCE"},
+    {"EC2_STOPPED_INSTANCE", "{\"AllowedDays\":\"0\"}", 0, "AllowedDays"},
+    {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitLow\":\"-1\"}", 0, "ConcurrencyLimitLow"},
+    {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitHigh\":\"many\"}", 0, "ConcurrencyLimitHigh"},
+    {"DYNAMODB_IN_BACKUP_PLAN", "{\"x\":\"1\"}", 0, "Unknown parameters"},
+    {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"TRUE\"}", 1, NULL},
+    {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"on\"}", 0, "BlockPublicAcls"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
-    {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"anything\":\"1\"}", 1, NULL},
-    {"ACM_CERTIFICATE_EXPIRATION_CHECK", "\"x\"", 0, "Invalid JSON"},
+    {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
+    {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
 };
 
 static void test_params(void)

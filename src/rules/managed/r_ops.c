@@ -1,0 +1,490 @@
+/* r_ops.c — managed rules (tsv ranks 62-189) about backups, containers, builds, functions and
+ * a few field tests on ECR, EKS, Kinesis, EIPs and network ACLs.
+ *
+ * The *_IN_BACKUP_PLAN rules look the resource up in the recorded AWS::Backup::BackupSelection
+ * CIs (a related-resource lookup through env->each): a selection covers the resource when one
+ * of its Resources ARN patterns (IAM wildcards) matches the CI's arn, or one of its ListOfTags
+ * conditions (STRINGEQUALS) matches a tag, and none of its NotResources patterns matches.
+ */
+#include <string.h>
+
+#include "core/util.h"
+#include "rules/managed/managed_int.h"
+
+#define CFG  "configuration."
+#define SUPP "supplementaryConfiguration."
+
+#define CHECKS(t) .checks = t, .nchecks = PL_MIMPL_LEN(t)
+#define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
+
+/* ---- AWS Backup selections ---- */
+
+struct sel_q {
+    const struct pl_mctx *c;
+    const char *arn;
+    const struct pl_json *tags; /* the resource CI's "tags" map, or NULL */
+    bool covered;
+};
+
+static bool any_glob(const struct pl_json *list, const char *arn)
+{
+    if (!arn)
+        return false;
+    for (const struct pl_json *p = list && list->type == PL_JARR ? list->child : NULL; p;
+         p = p->next)
+        if (pl_json_str(p) && pl_mglob(pl_json_str(p), arn))
+            return true;
+    return false;
+}
+
+static bool tag_condition(const struct pl_json *conds, const struct pl_json *tags)
+{
+    for (const struct pl_json *t = conds && conds->type == PL_JARR ? conds->child : NULL; t;
+         t = t->next) {
+        const char *k = pl_json_str(pl_mget(t, "conditionKey"));
+        const struct pl_json *have = k && tags && tags->type == PL_JOBJ ? pl_json_get(tags, k)
+                                                                        : NULL;
+        if (have && pl_json_str(have) && pl_mstreq(pl_mget(t, "conditionValue"), pl_json_str(have)))
+            return true;
+    }
+    return false;
+}
+
+static int selection_covers(void *u, const struct pl_json *ci)
+{
+    struct sel_q *q = u;
+    const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    const struct pl_json *sel = pl_mget(cfg, "backupSelection");
+    if (any_glob(pl_mget(sel, "notResources"), q->arn))
+        return 0;
+    if (any_glob(pl_mget(sel, "resources"), q->arn) ||
+        tag_condition(pl_mget(sel, "listOfTags"), q->tags))
+        return q->covered = true;
+    return 0;
+}
+
+static int in_backup_plan(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (pl_mneed_env(c, "the recorded AWS::Backup::BackupSelection resources") < 0)
+        return -1;
+    struct sel_q q = {c, pl_json_str(pl_json_get(v->ci, "arn")), pl_json_get(v->ci, "tags"), false};
+    if (q.arn || q.tags)
+        c->env->each(c->env->u, "AWS::Backup::BackupSelection", selection_covers, &q);
+    if (!q.covered)
+        return pl_mres(out, PL_NON_COMPLIANT, "No recorded AWS Backup selection covers %.150s.",
+                       q.arn ? q.arn : "the resource (it has no ARN)");
+    return 0;
+}
+
+/* ---- ECS task definitions ---- */
+
+/* Calls fn for each container definition; the first non-zero answer names the container. */
+static int each_container(const struct pl_mci *v, bool (*bad)(const struct pl_json *d),
+                          const char *why, struct pl_managed_eval *out)
+{
+    const struct pl_json *defs = pl_mget(v->cfg, "containerDefinitions");
+    for (const struct pl_json *d = defs ? defs->child : NULL; d; d = d->next)
+        if (bad(d))
+            return pl_mres(out, PL_NON_COMPLIANT, "Container %.100s %s.",
+                           pl_json_str(pl_mget(d, "name")), why);
+    return 0;
+}
+
+static bool writable_root(const struct pl_json *d)
+{
+    return !pl_mtrue(pl_mget(d, "readonlyRootFilesystem"));
+}
+static bool privileged(const struct pl_json *d)
+{
+    return pl_mtrue(pl_mget(d, "privileged"));
+}
+static bool root_user(const struct pl_json *d)
+{
+    const struct pl_json *u = pl_mget(d, "user");
+    return pl_mempty(u) || pl_mstreq(u, "root") || pl_mstreq(u, "0");
+}
+
+static int ecs_readonly(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    (void)c;
+    return each_container(v, writable_root, "has a writable root filesystem", out);
+}
+static int ecs_nonprivileged(const struct pl_mctx *c, const struct pl_mci *v,
+                             struct pl_managed_eval *out)
+{
+    (void)c;
+    return each_container(v, privileged, "runs privileged", out);
+}
+
+/* Only task definitions that can run on the EC2 launch type are judged, as AWS documents. */
+static int ecs_nonroot(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *compat = pl_mget(v->cfg, "requiresCompatibilities");
+    bool ec2 = pl_mempty(compat);
+    for (const struct pl_json *x = compat && compat->type == PL_JARR ? compat->child : NULL; x;
+         x = x->next)
+        ec2 |= pl_mstreq(x, "EC2");
+    (void)c;
+    if (!ec2)
+        return pl_mna(out);
+    return each_container(v, root_user, "runs as root (no user, or user root)", out);
+}
+
+/* ---- CodeBuild ---- */
+
+/* artifacts is an object or (in Config CIs) an array; secondaryArtifacts an array. */
+static bool encryption_disabled(const struct pl_json *a)
+{
+    for (const struct pl_json *x = a && a->type == PL_JARR ? a->child : a; x;
+         x = a->type == PL_JARR ? x->next : NULL)
+        if (pl_mtrue(pl_mget(x, "encryptionDisabled")))
+            return true;
+    return false;
+}
+
+static int codebuild_artifacts(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    (void)c;
+    if (encryption_disabled(pl_mget(v->cfg, "artifacts")) ||
+        encryption_disabled(pl_mget(v->cfg, "secondaryArtifacts")))
+        return pl_mres(out, PL_NON_COMPLIANT, "An artifact of the project is not encrypted.");
+    return 0;
+}
+
+enum { P_CB_BUCKETS, P_CB_GROUPS };
+static const struct pl_managed_pspec cb_log_params[] = {
+    {.name = "s3BucketNames", .type = PL_MP_LIST},
+    {.name = "cloudWatchGroupNames", .type = PL_MP_LIST},
+};
+
+/* s3Logs.location is "bucket/prefix": the bucket is the part before the first '/'. */
+static bool bucket_listed(const struct pl_managed_pval *pv, const char *loc)
+{
+    char b[256];
+    if (!loc)
+        return false;
+    pl_strlcpy(b, loc, sizeof(b));
+    char *slash = strchr(b, '/');
+    if (slash)
+        *slash = 0;
+    return pl_min_list(pv, b);
+}
+
+/* At least one log option enabled; an enabled option must go where the parameters say. */
+static int codebuild_logging(const struct pl_mctx *c, const struct pl_mci *v,
+                             struct pl_managed_eval *out)
+{
+    const struct pl_json *lc = pl_mget(v->cfg, "logsConfig");
+    const struct pl_json *cw = pl_mget(lc, "cloudWatchLogs"), *s3 = pl_mget(lc, "s3Logs");
+    const struct pl_managed_pval *pv = c->p->v;
+    bool cw_on = cw && !pl_mstreq(pl_mget(cw, "status"), "DISABLED");
+    bool s3_on = s3 && pl_mstreq(pl_mget(s3, "status"), "ENABLED");
+    if (!cw_on && !s3_on)
+        return pl_mres(out, PL_NON_COMPLIANT, "Every log option of the project is disabled.");
+    if (cw_on && pv[P_CB_GROUPS].set &&
+        !pl_min_list(&pv[P_CB_GROUPS], pl_json_str(pl_mget(cw, "groupName"))))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "CloudWatch logs do not go to one of cloudWatchGroupNames.");
+    if (s3_on && pv[P_CB_BUCKETS].set &&
+        !bucket_listed(&pv[P_CB_BUCKETS], pl_json_str(pl_mget(s3, "location"))))
+        return pl_mres(out, PL_NON_COMPLIANT, "S3 logs do not go to one of s3BucketNames.");
+    return 0;
+}
+
+static const struct pl_managed_pspec exempt_projects_params[] = {
+    {.name = "exemptedProjects", .type = PL_MP_LIST},
+};
+
+static int codebuild_privileged(const struct pl_mctx *c, const struct pl_mci *v,
+                                struct pl_managed_eval *out)
+{
+    if (!pl_mtrue(pl_mpath(c, v->cfg, "environment.privilegedMode")))
+        return 0;
+    if (pl_min_list(&c->p->v[0], pl_json_str(pl_mget(v->cfg, "name"))))
+        return 0;
+    return pl_mres(out, PL_NON_COMPLIANT, "The project environment runs in privileged mode.");
+}
+
+/* ---- Lambda ---- */
+
+static const struct pl_managed_pspec dlq_params[] = {{.name = "dlqArns", .type = PL_MP_LIST}};
+static const struct pl_mcheck dlq_checks[] = {
+    {.path = CFG "deadLetterConfig.targetArn",
+     .op = MCK_PRESENT,
+     .why = "The function has no dead-letter queue."},
+    {.path = CFG "deadLetterConfig.targetArn",
+     .op = MCK_IN_PARAM,
+     .why = "The function's dead-letter queue is not one of dlqArns."},
+};
+
+enum { P_CC_LOW, P_CC_HIGH };
+static const struct pl_managed_pspec concurrency_params[] = {
+    {.name = "ConcurrencyLimitLow", .type = PL_MP_INT, .min = 0, .max = 1000000},
+    {.name = "ConcurrencyLimitHigh", .type = PL_MP_INT, .min = 0, .max = 1000000},
+};
+static const struct pl_mcheck concurrency_checks[] = {
+    {.path = SUPP "Concurrency.reservedConcurrentExecutions",
+     .op = MCK_PRESENT,
+     .why = "The function has no function-level concurrency limit."},
+    {.path = SUPP "Concurrency.reservedConcurrentExecutions",
+     .op = MCK_GE_PARAM,
+     .param = P_CC_LOW,
+     .why = "The function's concurrency limit is below ConcurrencyLimitLow."},
+    {.path = SUPP "Concurrency.reservedConcurrentExecutions",
+     .op = MCK_LE_PARAM,
+     .param = P_CC_HIGH,
+     .why = "The function's concurrency limit is above ConcurrencyLimitHigh."},
+};
+
+/* ---- field tests ---- */
+
+static const struct pl_mcheck ecr_scan_checks[] = {
+    {.path = CFG "imageScanningConfiguration.scanOnPush",
+     .op = MCK_TRUE,
+     .why = "Image scanning on push is not enabled for the repository."},
+};
+static const struct pl_mcheck ecr_immutable_checks[] = {
+    {.path = CFG "imageTagMutability",
+     .op = MCK_PREFIX,
+     .arg = "IMMUTABLE",
+     .why = "Tag immutability is not enabled for the repository."},
+};
+static const struct pl_mcheck eks_public_checks[] = {
+    {.path = CFG "resourcesVpcConfig.endpointPublicAccess",
+     .op = MCK_NOT_TRUE,
+     .why = "The cluster endpoint is publicly accessible."},
+};
+static const struct pl_mcheck kinesis_checks[] = {
+    {.path = CFG "streamEncryption",
+     .op = MCK_PRESENT,
+     .why = "The stream is not encrypted at rest."},
+};
+static const struct pl_mcheck nacl_unused_checks[] = {
+    {.path = CFG "associations",
+     .op = MCK_PRESENT,
+     .why = "The network ACL is not associated with a subnet."},
+};
+static const struct pl_mcheck xray_checks[] = {
+    {.path = CFG "tracingEnabled", .op = MCK_TRUE, .why = "X-Ray tracing is not enabled."},
+};
+static const struct pl_mcheck rds_iam_auth_checks[] = {
+    {.path = CFG "iAMDatabaseAuthenticationEnabled|" CFG "iamDatabaseAuthenticationEnabled",
+     .op = MCK_TRUE,
+     .why = "IAM database authentication is not enabled."},
+};
+/* Only running instances are judged, as AWS documents. */
+static const struct pl_mcheck key_pair_checks[] = {
+    {.path = CFG "state.name", .op = MCK_EQ, .arg = "running", .applies = true},
+    {.path = CFG "keyName", .op = MCK_ABSENT, .why = "The instance was launched with a key pair."},
+};
+static const struct pl_mcheck search_fgac_checks[] = {
+    {.path = CFG "advancedSecurityOptions.enabled",
+     .op = MCK_TRUE,
+     .why = "Fine-grained access control is not enabled on the domain."},
+};
+
+static const struct pl_managed_pspec audit_groups_params[] = {
+    {.name = "cloudWatchLogsLogGroupArnList", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck search_audit_checks[] = {
+    {.path = CFG "logPublishingOptions.AUDIT_LOGS.enabled",
+     .op = MCK_TRUE,
+     .why = "Audit logging is not enabled on the domain."},
+    {.path = CFG "logPublishingOptions.AUDIT_LOGS.cloudWatchLogsLogGroupArn",
+     .op = MCK_IN_PARAM,
+     .why = "Audit logs do not go to one of cloudWatchLogsLogGroupArnList."},
+};
+
+static const struct pl_managed_pspec bucket_names_params[] = {
+    {.name = "bucketNames", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck redshift_audit_checks[] = {
+    {.path = SUPP "LoggingStatus.loggingEnabled",
+     .op = MCK_TRUE,
+     .why = "Audit logging is not enabled for the cluster."},
+    {.path = SUPP "LoggingStatus.bucketName",
+     .op = MCK_IN_PARAM,
+     .why = "Audit logs do not go to one of bucketNames."},
+};
+
+/* An Elastic IP must be associated with an instance or a network interface. */
+static int eip_attached(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    (void)c;
+    if (pl_mempty(pl_mget(v->cfg, "associationId")) && pl_mempty(pl_mget(v->cfg, "instanceId")) &&
+        pl_mempty(pl_mget(v->cfg, "networkInterfaceId")))
+        return pl_mres(out, PL_NON_COMPLIANT, "The Elastic IP address is not attached.");
+    return 0;
+}
+
+/* ---- EFS access points, WAF Regional, OpenSearch nodes, account BPA CI, ECR lifecycle, ECS
+ * clusters and task definitions (ranks 164-192) ---- */
+
+enum { P_AP_UIDS, P_AP_GIDS };
+static const struct pl_managed_pspec ap_user_params[] = {
+    {.name = "approvedUids", .type = PL_MP_LIST},
+    {.name = "approvedGids", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck ap_user_checks[] = {
+    {.path = CFG "posixUser", .op = MCK_PRESENT, .why = "The access point enforces no user identity."},
+    {.path = CFG "posixUser.uid",
+     .op = MCK_IN_PARAM,
+     .param = P_AP_UIDS,
+     .why = "The access point's POSIX user id is not one of approvedUids."},
+    {.path = CFG "posixUser.gid",
+     .op = MCK_IN_PARAM,
+     .param = P_AP_GIDS,
+     .why = "The access point's POSIX group id is not one of approvedGids."},
+};
+
+static const struct pl_managed_pspec ap_dir_params[] = {
+    {.name = "approvedDirectories", .type = PL_MP_LIST},
+};
+/* No RootDirectory means "/", the file system's root. */
+static const struct pl_mcheck ap_dir_checks[] = {
+    {.path = CFG "rootDirectory.path",
+     .op = MCK_PRESENT,
+     .why = "The access point does not enforce a root directory (it uses /)."},
+    {.path = CFG "rootDirectory.path",
+     .op = MCK_NE,
+     .arg = "/",
+     .why = "The access point does not enforce a root directory (it uses /)."},
+    {.path = CFG "rootDirectory.path",
+     .op = MCK_IN_PARAM,
+     .why = "The access point's root directory is not one of approvedDirectories."},
+};
+
+static const struct pl_mcheck waf_acl_checks[] = {
+    {.path = CFG "rulesList|" CFG "rules",
+     .op = MCK_PRESENT,
+     .why = "The web ACL has no rules or rule groups."},
+};
+static const struct pl_mcheck waf_group_checks[] = {
+    {.path = CFG "rules", .op = MCK_PRESENT, .why = "The rule group has no rules."},
+};
+
+static const struct pl_mcheck search_nodes_checks[] = {
+    {.path = CFG "clusterConfig.instanceCount",
+     .op = MCK_GT,
+     .arg = "2",
+     .why = "The domain has fewer than three data nodes."},
+    {.path = CFG "clusterConfig.zoneAwarenessEnabled",
+     .op = MCK_TRUE,
+     .why = "Zone awareness is not enabled on the domain."},
+};
+
+static const struct pl_mcheck ecr_lifecycle_checks[] = {
+    {.path = CFG "lifecyclePolicy.lifecyclePolicyText|" CFG "lifecyclePolicy.registryId",
+     .op = MCK_PRESENT,
+     .why = "The repository has no lifecycle policy."},
+};
+
+static const struct pl_mcheck pid_mode_checks[] = {
+    {.path = CFG "pidMode",
+     .op = MCK_NE,
+     .arg = "host",
+     .why = "The task definition shares the host's process namespace (pidMode host)."},
+};
+
+static bool no_memory(const struct pl_json *d)
+{
+    return pl_mempty(pl_mget(d, "memory"));
+}
+
+static int ecs_memory(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    (void)c;
+    return each_container(v, no_memory, "has no memory limit", out);
+}
+
+/* Cluster setting containerInsights must be enabled (or enhanced). */
+static int ecs_insights(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_json *set = pl_mget(v->cfg, "clusterSettings");
+    (void)c;
+    for (const struct pl_json *e = set ? set->child : NULL; e; e = e->next)
+        if (pl_mstreq(pl_mget(e, "name"), "containerInsights") &&
+            (pl_mstreq(pl_mget(e, "value"), "enabled") || pl_mstreq(pl_mget(e, "value"), "enhanced")))
+            return 0;
+    return pl_mres(out, PL_NON_COMPLIANT, "Container Insights is not enabled on the cluster.");
+}
+
+static const struct pl_managed_pspec account_bpa_params[] = {
+    {.name = "IgnorePublicAcls", .type = PL_MP_BOOL, .def = "True"},
+    {.name = "BlockPublicPolicy", .type = PL_MP_BOOL, .def = "True"},
+    {.name = "BlockPublicAcls", .type = PL_MP_BOOL, .def = "True"},
+    {.name = "RestrictPublicBuckets", .type = PL_MP_BOOL, .def = "True"},
+};
+
+/* The AWS::S3::AccountPublicAccessBlock CI: each setting must equal its parameter. */
+static int account_bpa_ci(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    static const char *const field[] = {"ignorePublicAcls", "blockPublicPolicy", "blockPublicAcls",
+                                        "restrictPublicBuckets"};
+    for (int i = 0; i < 4; i++)
+        if (pl_mtrue(pl_mget(v->cfg, field[i])) != c->p->v[i].b)
+            return pl_mres(out, PL_NON_COMPLIANT, "%s is not %s.", c->p->rule->params[i].name,
+                           c->p->v[i].b ? "true" : "false");
+    return 0;
+}
+
+const struct pl_managed_impl pl_managed__ops[] = {
+    {.identifier = "DYNAMODB_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
+    {.identifier = "EBS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
+    {.identifier = "EFS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
+    {.identifier = "RDS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
+    {.identifier = "ECS_CONTAINERS_READONLY_ACCESS", .ci_fn = ecs_readonly},
+    {.identifier = "ECS_CONTAINERS_NONPRIVILEGED", .ci_fn = ecs_nonprivileged},
+    {.identifier = "ECS_TASK_DEFINITION_NONROOT_USER", .ci_fn = ecs_nonroot},
+    {.identifier = "CODEBUILD_PROJECT_ARTIFACT_ENCRYPTION", .ci_fn = codebuild_artifacts},
+    {.identifier = "CODEBUILD_PROJECT_LOGGING_ENABLED",
+     PARAMS(cb_log_params),
+     .ci_fn = codebuild_logging},
+    {.identifier = "CODEBUILD_PROJECT_ENVIRONMENT_PRIVILEGED_CHECK",
+     PARAMS(exempt_projects_params),
+     .ci_fn = codebuild_privileged},
+    {.identifier = "LAMBDA_DLQ_CHECK", PARAMS(dlq_params), CHECKS(dlq_checks)},
+    {.identifier = "LAMBDA_CONCURRENCY_CHECK", PARAMS(concurrency_params), CHECKS(concurrency_checks)},
+    {.identifier = "ECR_PRIVATE_IMAGE_SCANNING_ENABLED", CHECKS(ecr_scan_checks)},
+    {.identifier = "ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED", CHECKS(ecr_immutable_checks)},
+    {.identifier = "EKS_ENDPOINT_NO_PUBLIC_ACCESS", CHECKS(eks_public_checks)},
+    {.identifier = "KINESIS_STREAM_ENCRYPTED", CHECKS(kinesis_checks)},
+    {.identifier = "VPC_NETWORK_ACL_UNUSED_CHECK", CHECKS(nacl_unused_checks)},
+    {.identifier = "API_GW_XRAY_ENABLED", CHECKS(xray_checks)},
+    {.identifier = "RDS_INSTANCE_IAM_AUTHENTICATION_ENABLED", CHECKS(rds_iam_auth_checks)},
+    {.identifier = "EC2_NO_AMAZON_KEY_PAIR", CHECKS(key_pair_checks)},
+    {.identifier = "OPENSEARCH_ACCESS_CONTROL_ENABLED", CHECKS(search_fgac_checks)},
+    {.identifier = "OPENSEARCH_AUDIT_LOGGING_ENABLED",
+     PARAMS(audit_groups_params),
+     CHECKS(search_audit_checks)},
+    {.identifier = "REDSHIFT_AUDIT_LOGGING_ENABLED",
+     PARAMS(bucket_names_params),
+     CHECKS(redshift_audit_checks)},
+    {.identifier = "EIP_ATTACHED", .ci_fn = eip_attached},
+    {.identifier = "EFS_ACCESS_POINT_ENFORCE_USER_IDENTITY",
+     PARAMS(ap_user_params),
+     CHECKS(ap_user_checks)},
+    {.identifier = "EFS_ACCESS_POINT_ENFORCE_ROOT_DIRECTORY",
+     PARAMS(ap_dir_params),
+     CHECKS(ap_dir_checks)},
+    {.identifier = "WAF_REGIONAL_WEBACL_NOT_EMPTY", CHECKS(waf_acl_checks)},
+    {.identifier = "WAF_REGIONAL_RULEGROUP_NOT_EMPTY", CHECKS(waf_group_checks)},
+    {.identifier = "OPENSEARCH_DATA_NODE_FAULT_TOLERANCE", CHECKS(search_nodes_checks)},
+    {.identifier = "ECR_PRIVATE_LIFECYCLE_POLICY_CONFIGURED", CHECKS(ecr_lifecycle_checks)},
+    {.identifier = "ECS_TASK_DEFINITION_PID_MODE_CHECK", CHECKS(pid_mode_checks)},
+    {.identifier = "ECS_TASK_DEFINITION_MEMORY_HARD_LIMIT", .ci_fn = ecs_memory},
+    {.identifier = "ECS_CONTAINER_INSIGHTS_ENABLED", .ci_fn = ecs_insights},
+    {.identifier = "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS",
+     PARAMS(account_bpa_params),
+     .ci_fn = account_bpa_ci},
+};
+const size_t pl_managed__ops_len = PL_MIMPL_LEN(pl_managed__ops);
