@@ -133,6 +133,16 @@ static int check_managed(const struct pl_json *src, const char *ip, const char *
     return pl_managed_params(mr, ip, a, &p, err);
 }
 
+/* True when the Lambda ARN's account field is account (arn:aws:lambda:REGION:ACCOUNT:...). The
+ * account is checked before the function is looked up, so another account's missing and
+ * existing names get the same answer. */
+static bool lambda_arn_in_account(const char *arn, const char *account)
+{
+    const char *p = strchr(arn + 15, ':'); /* after "arn:aws:lambda:REGION" */
+    size_t n = strlen(account);
+    return p && strncmp(p + 1, account, n) == 0 && p[1 + n] == ':';
+}
+
 static int check_lambda(const struct pl_rules_call *c, const struct pl_json *src, const char *mef,
                         struct pl_err *err)
 {
@@ -155,6 +165,11 @@ static int check_lambda(const struct pl_rules_call *c, const struct pl_json *src
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "A maximum execution frequency is only allowed for periodic rules "
                        "(a SourceDetail with MessageType ScheduledNotification).");
+    if (!lambda_arn_in_account(sid, c->account))
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "The sourceIdentifier %.200s is invalid: the AWS Lambda function must "
+                       "belong to the rule's account %s.",
+                       sid, c->account);
     return pl_lambda__check(c->st, sid, c->a, err);
 }
 
