@@ -27,6 +27,7 @@ struct pl_api_req {
     struct pl_app *app;
     struct pl_partition part;
     const char *access_key; /* the caller's key id (for events sent to functions) */
+    int admin; /* an administrator key: may register code that runs on the host */
     const char *target_prefix; /* "StarlingDoveService" or "PlumbService" */
     const char *op;            /* operation name, e.g. "PutConfigurationRecorder" */
     const char *body;          /* request body (not NUL-terminated necessarily) */

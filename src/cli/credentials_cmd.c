@@ -15,7 +15,7 @@
 
 struct cred_opts {
     const char *data, *account;
-    int json;
+    int json, admin;
     const char *pos[2];
     int npos;
 };
@@ -23,7 +23,7 @@ struct cred_opts {
 static int cred_usage(void)
 {
     fprintf(stderr,
-            "usage: plumb credentials add [--account 123456789012] [--data DIR] [--json]\n"
+            "usage: plumb credentials add [--account 123456789012] [--admin] [--data DIR] [--json]\n"
             "       plumb credentials list [--data DIR] [--json]\n"
             "       plumb credentials revoke KEYID [--data DIR]\n"
             "default --data ./plumb-data\n");
@@ -36,6 +36,8 @@ static int parse(int argc, char **argv, struct cred_opts *o)
         const char *a = argv[i];
         if (strcmp(a, "--json") == 0) {
             o->json = 1;
+        } else if (strcmp(a, "--admin") == 0) {
+            o->admin = 1;
         } else if (strcmp(a, "--data") == 0 && i + 1 < argc) {
             o->data = argv[++i];
         } else if (strcmp(a, "--account") == 0 && i + 1 < argc) {
@@ -53,18 +55,19 @@ static int cmd_add(const struct cred_opts *o)
 {
     struct pl_cred c;
     struct pl_err err = {0};
-    if (pl_creds_add(o->data, o->account, &c, &err) < 0) {
+    if (pl_creds_add_key(o->data, o->account, o->admin, &c, &err) < 0) {
         fprintf(stderr, "plumb credentials: %s\n", err.msg);
         return err.code == PL_E_VALIDATION ? 2 : 1;
     }
     if (o->json)
-        printf("{\"accessKeyId\":\"%s\",\"secretAccessKey\":\"%s\",\"account\":\"%s\"}\n",
-               c.access_key, c.secret, c.account);
+        printf("{\"accessKeyId\":\"%s\",\"secretAccessKey\":\"%s\",\"account\":\"%s\","
+               "\"admin\":%s}\n",
+               c.access_key, c.secret, c.account, c.admin ? "true" : "false");
     else
-        printf("created access key %s for account %s\n"
+        printf("created %saccess key %s for account %s\n"
                "export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s "
                "AWS_DEFAULT_REGION=us-east-1\n",
-               c.access_key, c.account, c.access_key, c.secret);
+               c.admin ? "administrator " : "", c.access_key, c.account, c.access_key, c.secret);
     memset(c.secret, 0, sizeof c.secret);
     return 0;
 }
@@ -82,17 +85,18 @@ static int cmd_list(const struct cred_opts *o)
     if (o->json)
         printf("[");
     else
-        printf("%-24s %-12s %-20s %s\n", "ACCESS KEY ID", "ACCOUNT", "CREATED", "STATUS");
+        printf("%-24s %-12s %-20s %-8s %s\n", "ACCESS KEY ID", "ACCOUNT", "CREATED", "STATUS",
+               "ROLE");
     for (size_t i = 0; i < n; i++) {
         pl_time_iso8601(k[i].created_ms, created);
         if (o->json)
             printf("%s{\"accessKeyId\":\"%s\",\"account\":\"%s\",\"created\":\"%s\","
-                   "\"revoked\":%s}",
+                   "\"revoked\":%s,\"admin\":%s}",
                    i ? "," : "", k[i].access_key, k[i].account, created,
-                   k[i].revoked ? "true" : "false");
+                   k[i].revoked ? "true" : "false", k[i].admin ? "true" : "false");
         else
-            printf("%-24s %-12s %-20s %s\n", k[i].access_key, k[i].account, created,
-                   k[i].revoked ? "revoked" : "active");
+            printf("%-24s %-12s %-20s %-8s %s\n", k[i].access_key, k[i].account, created,
+                   k[i].revoked ? "revoked" : "active", k[i].admin ? "admin" : "account");
     }
     if (o->json)
         printf("]\n");

@@ -15,6 +15,7 @@
 #include "http/creds.h"
 #include "http/http.h"
 #include "recorder/recorder.h"
+#include "rules/functions/functions.h"
 #include "rules/rules.h"
 #include "store/store.h"
 
@@ -134,33 +135,42 @@ static void housekeeping(struct shared_store *ss, struct pl_delivery *delivery, 
         pl_delivery_kick(delivery);
 }
 
+/* The server's question about session credentials (http/creds.h): does the function they
+ * were minted for still exist, unchanged? Runs on HTTP threads (one store each). */
+static int session_check(void *ctx, const char *account, const char *region,
+                         const char *function, const char *revision)
+{
+    struct pl_err err = {0};
+    struct pl_arena a;
+    struct pl_fn fn;
+    struct pl_store *st = pl_app_store(ctx, &err);
+    if (!st)
+        return 0;
+    pl_arena_init(&a);
+    int ok = pl_fn_get(st, account, region, function, &a, &fn, &err) == 1 &&
+             strcmp(fn.revision, revision) == 0;
+    pl_arena_fini(&a);
+    return ok;
+}
+
 /* Starts the rules engine once the server listens, so Lambda-style functions can call back
- * (AWS_ENDPOINT_URL) with a key the server accepts: in sigv4 mode the first active key of the
- * data directory, in open mode the engine's default (the rule's account id). */
+ * (AWS_ENDPOINT_URL) with credentials the server accepts: in sigv4 mode session credentials
+ * of the rule's account signed by the master of DATA/session.key (never a long-lived key), in
+ * open mode the engine's default (the rule's account id). */
 static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16_t port,
                        struct pl_err *err)
 {
     char host[256], url[300];
     uint16_t unused;
-    struct pl_cred *creds = NULL;
-    size_t ncreds = 0;
-    struct pl_rules_options ro = {.store_spec = ho->data_dir};
+    struct pl_rules_options ro = {.store_spec = ho->data_dir,
+                                  .session_master = ho->session_master};
     if (pl_http_parse_listen(ho->listen, host, sizeof(host), &unused, err) < 0)
         return -1;
     if (!*host || strcmp(host, "0.0.0.0") == 0)
         pl_strlcpy(host, "127.0.0.1", sizeof(host));
     snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port);
     ro.endpoint_url = url;
-    if (ho->auth == PL_HTTP_AUTH_SIGV4 && pl_creds_read(ho->data_dir, &creds, &ncreds, err) < 0)
-        return -1;
-    for (size_t i = 0; i < ncreds; i++)
-        if (!creds[i].revoked) {
-            ro.access_key = creds[i].access_key;
-            ro.secret_key = creds[i].secret;
-            break;
-        }
     app->rules = pl_rules_start(&ro, err);
-    free(creds);
     return app->rules ? 0 : -1;
 }
 
@@ -172,6 +182,7 @@ int pl_cli_serve(int argc, char **argv)
     struct pl_store *st = NULL, *dst = NULL;
     struct pl_app app;
     struct pl_http_server *http = NULL;
+    struct pl_session_master master;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
 
@@ -207,6 +218,13 @@ int pl_cli_serve(int argc, char **argv)
         .app = &app,
         .threads = o.threads,
     };
+    if (ho.auth == PL_HTTP_AUTH_SIGV4) {
+        if (pl_session_master_load(o.data, &master, &err) < 0)
+            goto out;
+        ho.session_master = &master;
+        ho.session_check = session_check;
+        ho.session_ctx = &app;
+    }
     http = pl_http_server_start(&ho, &err);
     if (!http)
         goto out;

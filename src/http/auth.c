@@ -170,6 +170,30 @@ out:
     return rc;
 }
 
+/* Session credentials (ASIA… key ids, core/session.h): the token must be sent in
+ * X-Amz-Security-Token and signed, as botocore does; the table verifies it. */
+static int find_session(struct pl_creds *creds, const struct pl_sigv4_auth *a,
+                        const struct pl_http_request *r, struct pl_cred *c, struct pl_err *err)
+{
+    const char *token = pl_http_header(r, "x-amz-security-token");
+    if (!token || !signed_has(a->signed_headers, "x-amz-security-token"))
+        return pl_fail(err, PL_E_UNRECOGNIZED_CLIENT,
+                       "The security token included in the request is invalid.");
+    return pl_creds_find_session(creds, a->access_key, token, c, err);
+}
+
+/* The key record of the request's key id (long-lived or session); -1 with err when unusable. */
+static int find_key(struct pl_creds *creds, const struct pl_sigv4_auth *a,
+                    const struct pl_http_request *r, struct pl_cred *c, struct pl_err *err)
+{
+    if (strncmp(a->access_key, "ASIA", 4) == 0)
+        return find_session(creds, a, r, c, err);
+    if (!creds || pl_creds_find(creds, a->access_key, c) < 0 || c->revoked)
+        return pl_fail(err, PL_E_UNRECOGNIZED_CLIENT,
+                       "The security token included in the request is invalid.");
+    return 0;
+}
+
 static void open_account(const char *key_id, char account[13])
 {
     pl_strlcpy(account, pl_creds_valid_account(key_id) ? key_id : PL_DEFAULT_ACCOUNT, 13);
@@ -191,6 +215,7 @@ int pl_http_authenticate(enum pl_http_auth mode, struct pl_creds *creds,
     pl_strlcpy(id->part.region, a.region, sizeof id->part.region);
     if (mode == PL_HTTP_AUTH_OPEN) {
         open_account(a.access_key, id->part.account);
+        id->admin = 1;
         return 0;
     }
     if (check_signed_headers(r, &a, err) < 0)
@@ -201,12 +226,14 @@ int pl_http_authenticate(enum pl_http_auth mode, struct pl_creds *creds,
     if (strcmp(a.service, PL_HTTP_SERVICE) != 0)
         return pl_fail(err, PL_E_INVALID_SIGNATURE,
                        "Credential should be scoped to correct service: '" PL_HTTP_SERVICE "'.");
-    if (!creds || pl_creds_find(creds, a.access_key, &c) < 0 || c.revoked)
-        return pl_fail(err, PL_E_UNRECOGNIZED_CLIENT,
-                       "The security token included in the request is invalid.");
+    if (find_key(creds, &a, r, &c, err) < 0)
+        return -1;
     int rc = verify_signature(&c, &a, amz_date, r, err);
-    if (rc == 0)
+    if (rc == 0) {
         pl_strlcpy(id->part.account, c.account, sizeof id->part.account);
+        id->admin = c.admin && !c.session;
+        id->session = c.session;
+    }
     memset(c.secret, 0, sizeof c.secret);
     return rc;
 }

@@ -31,6 +31,8 @@ struct pl_http_request {
 struct pl_http_identity {
     struct pl_partition part;
     char access_key[129];
+    int admin;   /* an administrator key (open mode: always) */
+    int session; /* session credentials of a function (never admin) */
 };
 
 /* The value of the first header called name (case-insensitive), or NULL. */

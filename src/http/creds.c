@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "core/arena.h"
@@ -58,6 +59,7 @@ static int parse_entry(const struct pl_json *e, struct pl_cred *c, struct pl_err
     if (created)
         pl_time_parse(created, &c->created_ms);
     c->revoked = pl_json_truthy(pl_json_get(e, "revoked"));
+    c->admin = pl_json_truthy(pl_json_get(e, "admin"));
     return 0;
 }
 
@@ -119,9 +121,9 @@ static int write_file(const char *dir, const struct pl_cred *k, size_t n, struct
         pl_json_write_str(&b, k[i].access_key, strlen(k[i].access_key));
         pl_buf_puts(&b, ": {\"secret\": ");
         pl_json_write_str(&b, k[i].secret, strlen(k[i].secret));
-        pl_buf_printf(&b, ", \"account\": \"%s\", \"created\": \"%s\", \"revoked\": %s}",
+        pl_buf_printf(&b, ", \"account\": \"%s\", \"created\": \"%s\", \"revoked\": %s%s}",
                       k[i].account, pl_time_iso8601(k[i].created_ms, created),
-                      k[i].revoked ? "true" : "false");
+                      k[i].revoked ? "true" : "false", k[i].admin ? ", \"admin\": true" : "");
     }
     if (pl_buf_puts(&b, "\n}\n") < 0) {
         pl_fail(err, PL_E_LIMIT_EXCEEDED, "too many credentials");
@@ -175,7 +177,7 @@ static void random_chars(char *out, size_t n, const char *alphabet)
     out[n] = '\0';
 }
 
-static void new_key(struct pl_cred *c, const char *account)
+static void new_key(struct pl_cred *c, const char *account, int admin)
 {
     memset(c, 0, sizeof *c);
     memcpy(c->access_key, "AKIA", 4);
@@ -184,10 +186,11 @@ static void new_key(struct pl_cred *c, const char *account)
                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
     pl_strlcpy(c->account, account, sizeof c->account);
     c->created_ms = pl_now_ms() / 1000 * 1000;
+    c->admin = admin;
 }
 
 /* Appends a new key for account to the keys already in the (locked) file. */
-static int add_locked(const char *dir, const char *account, struct pl_cred *out,
+static int add_locked(const char *dir, const char *account, int admin, struct pl_cred *out,
                       struct pl_err *err)
 {
     struct pl_cred *k = NULL;
@@ -196,7 +199,7 @@ static int add_locked(const char *dir, const char *account, struct pl_cred *out,
     if (pl_creds_read(dir, &k, &n, err) < 0)
         return -1;
     struct pl_cred *all = pl_xrealloc(k, (n + 1) * sizeof *all);
-    new_key(&all[n], account);
+    new_key(&all[n], account, admin);
     if (write_file(dir, all, n + 1, err) == 0) {
         *out = all[n];
         rc = 0;
@@ -207,13 +210,19 @@ static int add_locked(const char *dir, const char *account, struct pl_cred *out,
 
 int pl_creds_add(const char *dir, const char *account, struct pl_cred *out, struct pl_err *err)
 {
+    return pl_creds_add_key(dir, account, 0, out, err);
+}
+
+int pl_creds_add_key(const char *dir, const char *account, int admin, struct pl_cred *out,
+                     struct pl_err *err)
+{
     account = account ? account : PL_DEFAULT_ACCOUNT;
     if (!pl_creds_valid_account(account))
         return pl_fail(err, PL_E_VALIDATION, "account must be 12 digits, got '%.20s'", account);
     int fd = lock_dir(dir, err);
     if (fd < 0)
         return -1;
-    int rc = add_locked(dir, account, out, err);
+    int rc = add_locked(dir, account, admin, out, err);
     close(fd);
     return rc;
 }
@@ -264,7 +273,7 @@ int pl_creds_ensure(const char *dir, struct pl_cred *out, int *created, struct p
     if (pl_creds_read(dir, &k, &n, err) < 0)
         goto out;
     if (n == 0) {
-        rc = add_locked(dir, PL_DEFAULT_ACCOUNT, out, err);
+        rc = add_locked(dir, PL_DEFAULT_ACCOUNT, 1, out, err); /* the first key: administrator */
         *created = rc == 0;
         goto out;
     }
@@ -292,6 +301,10 @@ struct pl_creds {
     size_t n;
     struct stat st;     /* of the file as last loaded (st_ino 0: absent) */
     int64_t checked_ns; /* last stat, pl_mono_ns() */
+    int sessions;       /* pl_creds_set_sessions was called */
+    struct pl_session_master master;
+    pl_creds_session_check_fn check;
+    void *check_ctx;
 };
 
 static int same_file(const struct stat *a, const struct stat *b)
@@ -353,6 +366,7 @@ void pl_creds_close(struct pl_creds *c)
     if (!c)
         return;
     pthread_rwlock_destroy(&c->lock);
+    OPENSSL_cleanse(&c->master, sizeof c->master);
     free(c->keys);
     free(c->dir);
     free(c);
@@ -381,4 +395,37 @@ int pl_creds_find(struct pl_creds *c, const char *key_id, struct pl_cred *out)
      * look at the file now rather than within 100 ms */
     maybe_reload(c, 1, 0);
     return lookup(c, key_id, out);
+}
+
+void pl_creds_set_sessions(struct pl_creds *c, const struct pl_session_master *master,
+                           pl_creds_session_check_fn check, void *ctx)
+{
+    c->master = *master;
+    c->check = check;
+    c->check_ctx = ctx;
+    c->sessions = 1;
+}
+
+int pl_creds_find_session(struct pl_creds *c, const char *key_id, const char *token,
+                          struct pl_cred *out, struct pl_err *err)
+{
+    struct pl_session_cred s;
+    memset(out, 0, sizeof *out);
+    if (!c || !c->sessions || !token)
+        return pl_fail(err, PL_E_UNRECOGNIZED_CLIENT,
+                       "The security token included in the request is invalid.");
+    if (pl_session_verify(&c->master, key_id, token, &s, err) < 0)
+        return -1;
+    if (c->check && c->check(c->check_ctx, s.account, s.region, s.function, s.revision) != 1) {
+        OPENSSL_cleanse(&s, sizeof s);
+        return pl_fail(err, PL_E_UNRECOGNIZED_CLIENT,
+                       "The security token included in the request is invalid.");
+    }
+    pl_strlcpy(out->access_key, s.key_id, sizeof out->access_key);
+    pl_strlcpy(out->secret, s.secret, sizeof out->secret);
+    pl_strlcpy(out->account, s.account, sizeof out->account);
+    pl_strlcpy(out->function, s.function, sizeof out->function);
+    out->session = 1;
+    OPENSSL_cleanse(&s, sizeof s);
+    return 0;
 }

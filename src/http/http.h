@@ -21,6 +21,8 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/session.h"
+#include "http/creds.h"
 
 struct pl_app;
 
@@ -49,6 +51,11 @@ struct pl_http_opts {
     size_t max_body;        /* 0 = PL_HTTP_MAX_BODY */
     pl_http_get_fn get;     /* optional */
     void *get_ctx;
+    /* session credentials of functions (sigv4 mode): accepted when signed by this master and
+     * session_check says their function is unchanged; NULL: none accepted */
+    const struct pl_session_master *session_master;
+    pl_creds_session_check_fn session_check;
+    void *session_ctx;
 };
 
 struct pl_http_server;

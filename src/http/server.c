@@ -255,7 +255,8 @@ static enum MHD_Result serve_api(struct pl_http_server *s, struct MHD_Connection
         goto out;
     }
     struct pl_api_req req = {
-        .app = s->o.app, .part = id.part, .access_key = id.access_key, .target_prefix = prefix,
+        .app = s->o.app, .part = id.part, .access_key = id.access_key, .admin = id.admin,
+        .target_prefix = prefix,
         .op = op, .body = r.body, .body_len = r.body_len, .request_id = h->request_id,
         .arena = &h->arena,
     };
@@ -443,6 +444,9 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
         s->creds = pl_creds_open(o->data_dir ? o->data_dir : ".", err);
         if (!s->creds)
             goto fail;
+        if (o->session_master)
+            pl_creds_set_sessions(s->creds, o->session_master, o->session_check,
+                                  o->session_ctx);
     } else {
         PL_LOG(WARN, "http", "auth=open: signatures are NOT verified; do not expose this port");
     }

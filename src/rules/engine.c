@@ -128,6 +128,7 @@ static void run_init(struct pl_rules *eng, struct pl_run *run, const char *accou
     run->endpoint_url = eng->endpoint_url;
     run->access_key = eng->access_key ? eng->access_key : account;
     run->secret_key = eng->secret_key ? eng->secret_key : "plumb";
+    run->session_master = eng->sessions ? &eng->master : NULL;
     run->now = pl_now_ms();
     pl_arena_init(&run->scratch);
     run->sink = pl_rsink_new(eng->st, eng->ev, account, region);
@@ -482,6 +483,10 @@ struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err 
     eng->endpoint_url = dup_or_null(o->endpoint_url);
     eng->access_key = dup_or_null(o->access_key);
     eng->secret_key = dup_or_null(o->secret_key);
+    if (o->session_master) {
+        eng->master = *o->session_master;
+        eng->sessions = true;
+    }
     eng->tick_ms = o->tick_ms > 0 ? o->tick_ms : 10;
     eng->batch = o->batch > 0 ? o->batch : 512;
     eng->slice_ms = o->slice_ms ? o->slice_ms : PL_RULES_SLICE_MS;

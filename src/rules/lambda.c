@@ -12,8 +12,11 @@
  * always finds it. They run asynchronously on the runner's threads; when one fails or times
  * out, the callback records LastErrorCode/LastErrorMessage in the rule's evaluation status.
  *
- * Credentials given to the function: the engine's (pl_rules_options access_key/secret_key), by
- * default the account id as access key, which `--auth open` maps to that account.
+ * Credentials given to the function: with a session master (plumb serve --auth sigv4), session
+ * credentials of the rule's account minted by the runner for each process (functions.h), as
+ * Lambda's execution role; else the engine's static keys, by default the account id as access
+ * key, which `--auth open` maps to that account. The function must be the rule's account's:
+ * PutConfigRule refuses other accounts' ARNs, and a call is refused here too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +190,7 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
         pl_fail(&e2, PL_E_UNAVAILABLE, "no function runner is running in this process");
     } else if (pl_fn_resolve(run->st, c->account, c->arn, &a, &fn, &e2) == 0) {
         struct pl_fn_env env = {.endpoint_url = run->endpoint_url,
+                                .session_master = run->session_master,
                                 .access_key_id = run->access_key,
                                 .secret_access_key = run->secret_key};
         struct done_arg *d = pl_xcalloc(1, sizeof *d);

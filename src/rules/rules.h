@@ -35,6 +35,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/session.h"
 
 struct pl_store;
 struct pl_rules;
@@ -61,8 +62,12 @@ struct pl_rules_options {
     bool no_thread;           /* tests: no worker; call pl_rules_tick() */
     const char *endpoint_url; /* where Lambda-style functions call back (AWS_ENDPOINT_URL);
                                * NULL: no function runner (Lambda-style rules report it) */
-    const char *access_key, *secret_key; /* given to functions; NULL: the rule's account id
-                                          * and "plumb" (what `--auth open` accepts) */
+    /* sigv4 mode: each function process gets its own session credentials of the rule's
+     * account signed by this master (copied); the server accepts them (http.h) */
+    const struct pl_session_master *session_master;
+    const char *access_key, *secret_key; /* without a master, given to functions; NULL: the
+                                          * rule's account id and "plumb" (what `--auth open`
+                                          * accepts) */
 };
 
 /* Starts the engine (opens its own store and evals connections). The caller owns the result

@@ -45,6 +45,8 @@ struct pl_rule {
  * the caller of pl_rules_tick in no_thread mode). */
 struct pl_rules {
     char *spec, *endpoint_url, *access_key, *secret_key;
+    bool sessions; /* master is set */
+    struct pl_session_master master;
     int tick_ms, batch, slice_ms;
     bool no_thread;
     struct pl_store *st;
@@ -132,6 +134,7 @@ struct pl_run {
     const char *store_spec;
     struct pl_fn_runner *runner; /* NULL: Lambda-style rules fail with "no function runner" */
     const char *endpoint_url, *access_key, *secret_key;
+    const struct pl_session_master *session_master; /* NULL: the static keys above */
     int64_t now;
     struct pl_arena scratch;
     struct pl_lambda_call *calls; /* queued by pl_lambda__invoke, sent by _dispatch */

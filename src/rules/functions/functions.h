@@ -37,6 +37,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/session.h"
 
 struct pl_store;
 
@@ -65,6 +66,8 @@ struct pl_fn {
     int timeout_s;       /* 1..PL_FN_MAX_TIMEOUT_S */
     int memory_mb;       /* PL_FN_MIN_MEMORY_MB..PL_FN_MAX_MEMORY_MB */
     int64_t created_ms;
+    const char *revision; /* new on every pl_fn_put (16 hex); session credentials minted for
+                           * the function name it, so changing the function revokes them */
 };
 
 /* "python" | "exec" | "http"; and back (-1 when unknown). */
@@ -122,10 +125,20 @@ int pl_fn_resolve(struct pl_store *st, const char *account, const char *arn, str
 
 /* ---- invoking ---- */
 
+/* Session credentials given to a process: a cold process's expire after the function's
+ * timeout + PL_FN_CRED_MARGIN_S; a warm worker's after PL_FN_WARM_CRED_S + the timeout, and the
+ * worker is recycled before its credentials could expire during an invocation. */
+#define PL_FN_CRED_MARGIN_S 60
+#define PL_FN_WARM_CRED_S   900
+
 /* Where the function's process reaches plumb, and as whom. Borrowed for the call only. */
 struct pl_fn_env {
     const char *endpoint_url;  /* plumb's API URL, e.g. "http://127.0.0.1:7711"; required */
-    const char *access_key_id; /* plumb credentials of the rule's account; required */
+    /* When set, every process gets its own session credentials of fn's (account, region),
+     * minted with this master for fn at fn->revision (core/session.h), and the three static
+     * fields below are ignored. The master must outlive the runner. */
+    const struct pl_session_master *session_master;
+    const char *access_key_id; /* else: plumb credentials of the rule's account; required */
     const char *secret_access_key;
     const char *session_token; /* NULL when none */
     const char *const *extra;  /* more "NAME=value" entries (NULL-terminated), or NULL */

@@ -99,6 +99,7 @@ struct pl_fn_call {
     size_t max_output, max_payload;
     int64_t start_ns; /* pl_mono_ns() at start */
     int64_t deadline_ns;
+    int64_t creds_expires_ms; /* pl_now_ms() when envp's session credentials expire; 0: none */
 };
 
 /* The runtimes. Each fills res (ok or a failure); none returns before its deadline + ~1 s. */
@@ -111,6 +112,7 @@ struct pl_fn_pyworker {
     char *key; /* what the process was started for (runner.c's warm-pool key) */
     int64_t last_used_ns;
     int served; /* events served so far */
+    int64_t creds_expires_ms; /* its session credentials' expiry (0: static credentials) */
     struct pl_fn_pyworker *next;
 };
 /* Starts a worker for c->fn with interpreter python. NULL on failure (res filled). */

@@ -10,7 +10,8 @@
  *                   Url, Timeout, MemorySize, Created}]}
  *   DeleteFunction {FunctionName*} -> {}
  *
- * Member names follow AWS Lambda's CreateFunction where one exists. Errors: bad members
+ * PutFunction needs an administrator key (AccessDeniedException otherwise); the others act in
+ * the caller's partition only. Member names follow AWS Lambda's CreateFunction where one exists. Errors: bad members
  * InvalidParameterValueException; unknown names ResourceNotFoundException "Function not found:
  * <arn>" as Lambda says. There is no model for PlumbService, so each handler checks its input.
  * Only struct pl_op_ctx is used from api/, so this file needs no code from plumb_api.
@@ -70,10 +71,16 @@ static struct pl_json *render(struct pl_arena *a, const struct pl_fn *fn)
     return o;
 }
 
+/* A function runs on the plumb host (exec: any command; python: any file; http: the server
+ * POSTs to any URL): registering one needs an administrator key (docs/auth.md). */
 static int put_function(struct pl_op_ctx *c)
 {
     struct pl_fn fn = {.account = c->account, .region = c->region};
     const char *rt;
+    if (!c->req->admin)
+        return pl_fail(c->err, PL_E_ACCESS_DENIED,
+                       "PutFunction registers code that runs on the plumb host and needs an "
+                       "administrator key (plumb credentials add --admin).");
     if (in_str(c, "FunctionName", true, &fn.name) < 0 || in_str(c, "Runtime", true, &rt) < 0 ||
         in_str(c, "Handler", false, &fn.handler) < 0 ||
         in_str(c, "Command", false, &fn.command) < 0 || in_str(c, "Url", false, &fn.url) < 0 ||

@@ -7,6 +7,7 @@
  */
 #include "rules/functions/functions.h"
 
+#include "core/hash.h"
 #include "core/json.h"
 #include "core/util.h"
 #include "core/time.h"
@@ -112,6 +113,8 @@ char *pl_fn_to_json(struct pl_arena *a, const struct pl_fn *fn)
     pl_json_set_i64(a, o, "timeoutSeconds", fn->timeout_s);
     pl_json_set_i64(a, o, "memoryMB", fn->memory_mb);
     pl_json_set(a, o, "created", pl_json_new_epoch_ms(a, fn->created_ms));
+    if (fn->revision)
+        pl_json_set_str(a, o, "revision", fn->revision);
     return pl_json_dump(a, o, PL_JSON_COMPACT);
 }
 
@@ -144,6 +147,9 @@ int pl_fn_from_json(struct pl_arena *a, const char *json, size_t len, struct pl_
     out->handler = pl_json_get_str(o, "handler");
     out->command = pl_json_get_str(o, "command");
     out->url = pl_json_get_str(o, "url");
+    out->revision = pl_json_get_str(o, "revision");
+    if (!out->revision)
+        out->revision = "0";
     if (get_int(o, "timeoutSeconds", PL_FN_DEFAULT_TIMEOUT_S, &out->timeout_s, err) < 0 ||
         get_int(o, "memoryMB", PL_FN_DEFAULT_MEMORY_MB, &out->memory_mb, err) < 0)
         return -1;
@@ -185,6 +191,9 @@ int pl_fn_put(struct pl_store *st, const struct pl_fn *fn, struct pl_err *err)
         keep.created_ms = prev.created_ms;
     else if (!keep.created_ms)
         keep.created_ms = pl_now_ms();
+    char rev[17];
+    pl_random_hex(8, rev);
+    keep.revision = rev;
     const char *json = pl_fn_to_json(&a, &keep);
     rc = pl_store_obj_put(st, fn->account, fn->region, PL_KIND_FUNCTION, fn->name, json,
                           strlen(json), err);

@@ -212,10 +212,14 @@ static char *worker_key(struct pl_arena *a, const struct pl_fn_runner *r, const 
     pl_buf_init(&k, PL_BUF_NOLIMIT);
     if (stat(path, &sb) < 0)
         memset(&sb, 0, sizeof(sb));
-    pl_buf_printf(&k, "%s\n%s\n%d\n%d\n%lld.%ld\n", r->python, fn->handler, fn->memory_mb,
-                  fn->timeout_s, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+    pl_buf_printf(&k, "%s\n%s\n%d\n%d\n%lld.%ld\n%s\n", r->python, fn->handler, fn->memory_mb,
+                  fn->timeout_s, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec,
+                  fn->revision ? fn->revision : "");
+    /* a worker keeps the credentials it was started with (fresh ones are minted per call) */
     for (char *const *e = envp; *e; e++)
-        if (!pl_starts_with(*e, "AWS_LAMBDA_LOG_STREAM_NAME="))
+        if (!pl_starts_with(*e, "AWS_LAMBDA_LOG_STREAM_NAME=") &&
+            !pl_starts_with(*e, "AWS_ACCESS_KEY_ID=") &&
+            !pl_starts_with(*e, "AWS_SECRET_ACCESS_KEY=") && !pl_starts_with(*e, "AWS_SESSION_TOKEN="))
             pl_buf_printf(&k, "%s\n", *e);
     char *s = pl_arena_strdup(a, pl_buf_cstr(&k));
     pl_buf_fini(&k);
@@ -301,6 +305,14 @@ static const char *python_path(struct pl_fn_runner *r)
     return r->python;
 }
 
+/* A pooled worker may serve c: alive, and its credentials outlive c's timeout (else it is
+ * recycled, so credentials never expire during an invocation and no worker lives unbounded). */
+static bool worker_usable(struct pl_fn_pyworker *w, const struct pl_fn_call *c)
+{
+    int64_t need_ms = pl_now_ms() + (int64_t)c->fn->timeout_s * 1000 + 5000;
+    return pl_fn__proc_alive(&w->proc) && (!w->creds_expires_ms || w->creds_expires_ms > need_ms);
+}
+
 /* Runs c on a warm worker (or a cold one). */
 static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_arena *a,
                        struct pl_fn_result *res)
@@ -314,8 +326,8 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
     char *key = r->o.cold ? NULL : worker_key(a, r, c->fn, c->envp);
     if (key) {
         pthread_mutex_lock(&r->mu);
-        while ((w = pool_take(r, key)) && !pl_fn__proc_alive(&w->proc)) {
-            w->next = dead; /* died while idle (killed from outside) */
+        while ((w = pool_take(r, key)) && !worker_usable(w, c)) {
+            w->next = dead; /* died while idle (killed from outside), or credentials too old */
             dead = w;
         }
         if (w)
@@ -336,6 +348,7 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
         if (!w)
             return;
         w->key = key ? pl_xstrdup(key) : NULL;
+        w->creds_expires_ms = c->creds_expires_ms;
     }
     bool again = pl_fn__py_invoke(w, c, res);
     if (!again || !key) {
@@ -375,12 +388,31 @@ static int check_call(const struct pl_fn *fn, const struct pl_fn_env *env, size_
     if (!fn->account || !fn->region)
         return pl_fail(err, PL_E_INTERNAL, "function %s has no partition", fn->name);
     if (fn->runtime != PL_FN_HTTP &&
-        (!env || !env->endpoint_url || !env->access_key_id || !env->secret_access_key))
+        (!env || !env->endpoint_url ||
+         (!env->session_master && (!env->access_key_id || !env->secret_access_key))))
         return pl_fail(err, PL_E_INTERNAL, "invoking %s: endpoint and credentials are required",
                        fn->name);
     if (len > PL_FN_MAX_EVENT)
         return pl_fail(err, PL_E_REQUEST_TOO_LARGE, "event of %zu bytes exceeds %u", len,
                        PL_FN_MAX_EVENT);
+    return 0;
+}
+
+/* Session credentials of fn's partition for one process (see PL_FN_WARM_CRED_S) in *sc, and
+ * *senv = env with them. */
+static int mint(const struct pl_fn_runner *r, const struct pl_fn *fn, const struct pl_fn_env *env,
+                struct pl_fn_env *senv, struct pl_session_cred *sc, struct pl_err *err)
+{
+    bool warm = fn->runtime == PL_FN_PYTHON && !r->o.cold;
+    int64_t life_s = fn->timeout_s + (warm ? PL_FN_WARM_CRED_S : PL_FN_CRED_MARGIN_S);
+    if (pl_session_mint(env->session_master, fn->account, fn->region, fn->name,
+                        fn->revision ? fn->revision : "0", pl_now_ms() + life_s * 1000, sc,
+                        err) < 0)
+        return -1;
+    *senv = *env;
+    senv->access_key_id = sc->key_id;
+    senv->secret_access_key = sc->secret;
+    senv->session_token = sc->token;
     return 0;
 }
 
@@ -421,6 +453,16 @@ static int invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct p
         .start_ns = pl_mono_ns(),
     };
     c.deadline_ns = c.start_ns + (int64_t)fn->timeout_s * 1000000000;
+    struct pl_fn_env senv;
+    struct pl_session_cred sc;
+    if (c.env->session_master && fn->runtime != PL_FN_HTTP) {
+        if (mint(r, fn, c.env, &senv, &sc, err) < 0) {
+            pl_fn__fail(res, "ServiceException", "%s", err->msg);
+            goto done;
+        }
+        c.env = &senv;
+        c.creds_expires_ms = sc.expires_ms;
+    }
     c.envp = build_env(&a, fn, c.env);
     switch (fn->runtime) {
     case PL_FN_PYTHON:
@@ -433,6 +475,8 @@ static int invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct p
         pl_fn__run_http(&c, res);
         break;
     }
+done:
+    memset(&sc, 0, sizeof sc);
     res->duration_ms = (pl_mono_ns() - c.start_ns) / 1000000;
     PL_LOG(DEBUG, "functions", "fn=%s request=%s ok=%d type=%s ms=%lld", fn->name, res->request_id,
            res->ok, res->ok ? "-" : res->error_type, (long long)res->duration_ms);
@@ -485,8 +529,10 @@ static struct job *job_new(const struct pl_fn *fn, const struct pl_fn_env *env, 
     j->fn.handler = dup_or_null(a, fn->handler);
     j->fn.command = dup_or_null(a, fn->command);
     j->fn.url = dup_or_null(a, fn->url);
+    j->fn.revision = dup_or_null(a, fn->revision);
     if (env) {
         j->env.endpoint_url = dup_or_null(a, env->endpoint_url);
+        j->env.session_master = env->session_master;
         j->env.access_key_id = dup_or_null(a, env->access_key_id);
         j->env.secret_access_key = dup_or_null(a, env->secret_access_key);
         j->env.session_token = dup_or_null(a, env->session_token);

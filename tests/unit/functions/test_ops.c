@@ -12,6 +12,7 @@ extern const struct pl_op_entry pl_ops_functions[];
 
 static struct pl_store *st;
 static struct pl_arena arena;
+static int caller_admin = 1; /* calls are made with an administrator key unless a test says */
 
 /* Runs operation op with the JSON body in; returns its result code, the response in *out. */
 static int call(const char *op, const char *in, char **out, struct pl_err *err)
@@ -22,7 +23,9 @@ static int call(const char *op, const char *in, char **out, struct pl_err *err)
             fn = e->fn;
     if (!fn)
         return -2;
+    struct pl_api_req req = {.admin = caller_admin};
     struct pl_op_ctx c = {
+        .req = &req,
         .account = "123456789012",
         .region = "us-east-1",
         .in = pl_json_parse(&arena, in, strlen(in), NULL),
@@ -97,6 +100,30 @@ static void test_errors(void)
     }
 }
 
+/* An account key (not an administrator) cannot register code that runs on the host, in any
+ * runtime; it may still read and delete its own account's functions. */
+static void test_put_needs_admin(void)
+{
+    static const char *const bodies[] = {
+        "{\"FunctionName\":\"x\",\"Runtime\":\"exec\",\"Command\":\"cat /etc/passwd\"}",
+        "{\"FunctionName\":\"x\",\"Runtime\":\"python\",\"Handler\":\"/tmp/x.py:h\"}",
+        "{\"FunctionName\":\"x\",\"Runtime\":\"http\",\"Url\":\"http://169.254.169.254/\"}",
+    };
+    char *out;
+    caller_admin = 0;
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        struct pl_err err = {0};
+        T_EQ(call("PutFunction", bodies[i], &out, &err), -1);
+        T_EQ(err.code, PL_E_ACCESS_DENIED);
+        T_OK(strstr(err.msg, "administrator") != NULL);
+    }
+    struct pl_err err = {0};
+    T_EQ(call("GetFunction", "{\"FunctionName\":\"x\"}", &out, &err), -1);
+    T_EQ(err.code, PL_E_RESOURCE_NOT_FOUND); /* nothing was stored */
+    T_EQ(call("ListFunctions", "{}", &out, &err), 0);
+    caller_admin = 1;
+}
+
 int main(void)
 {
     char dir[] = "/tmp/plumb-fn-ops-XXXXXX";
@@ -106,6 +133,7 @@ int main(void)
     pl_arena_init(&arena);
     T_RUN(test_round_trip);
     T_RUN(test_errors);
+    T_RUN(test_put_needs_admin);
     pl_arena_fini(&arena);
     pl_store_close(st);
     char cmd[128];
