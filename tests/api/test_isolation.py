@@ -316,6 +316,55 @@ class Isolation(unittest.TestCase):
         self.assertEqual(self.B.describe_delivery_channels()["DeliveryChannels"][0].get(
             "snsTopicARN"), None)
 
+    def test_function_runs_with_its_rules_account_credentials(self):
+        import tempfile
+        tmp = tempfile.mkdtemp(prefix="plumb-fn-")
+        out = os.path.join(tmp, "seen.json")
+        handler = os.path.join(tmp, "who.py")
+        with open(handler, "w") as f:
+            f.write(
+                "import json, os, boto3\n"
+                "def handler(event, context):\n"
+                "    ci = json.loads(event['invokingEvent'])['configurationItem']\n"
+                "    c = boto3.client('config')\n"
+                "    mine = c.list_discovered_resources(resourceType='AWS::EC2::SecurityGroup')\n"
+                "    c.put_evaluations(Evaluations=[{'ComplianceResourceType': ci['resourceType'],\n"
+                "        'ComplianceResourceId': ci['resourceId'], 'ComplianceType': 'COMPLIANT',\n"
+                "        'OrderingTimestamp': ci['configurationItemCaptureTime']}],\n"
+                "        ResultToken=event['resultToken'])\n"
+                "    json.dump({'key': os.environ['AWS_ACCESS_KEY_ID'],\n"
+                "               'token': bool(os.environ.get('AWS_SESSION_TOKEN')),\n"
+                "               'ids': [r['resourceId'] for r in mine['resourceIdentifiers']]},\n"
+                "              open(%r, 'w'))\n" % out)
+        plumb("function", "add", "who", "--runtime", "python", "--handler", handler + ":handler",
+              "--account", B_ACCT, "--data", self.server.data)
+        self.B.put_config_rule(ConfigRule={
+            "ConfigRuleName": "who", "Scope": {"ComplianceResourceTypes": [B_TYPE]},
+            "Source": {"Owner": "CUSTOM_LAMBDA",
+                       "SourceIdentifier": "arn:aws:lambda:us-east-1:%s:function:who" % B_ACCT,
+                       "SourceDetails": [{"EventSource": "aws.config", "MessageType":
+                                          "ConfigurationItemChangeNotification"}]}})
+        deadline = time.time() + 60 * SLOW
+        while not os.path.exists(out) or not self.B.get_compliance_details_by_config_rule(
+                ConfigRuleName="who")["EvaluationResults"]:
+            self.assertLess(time.time(), deadline, self.server.read_log()[-3000:])
+            time.sleep(0.2)
+        with open(out) as f:
+            seen = json.load(f)
+        self.assertTrue(seen["key"].startswith("ASIA"), seen)  # temporary, not a stored key
+        self.assertNotIn(seen["key"], (self.a_key[0], self.b_key[0]))
+        self.assertTrue(seen["token"])
+        self.assertEqual(seen["ids"], ["sg-bsecret"])  # B's resources, none of A's
+
+    def test_only_an_administrator_registers_host_code(self):
+        fn = {"FunctionName": "x", "Runtime": "exec", "Command": "id"}
+        status, out = self.call(self.b_key, "PutFunction", fn)  # an account key
+        self.assertIn(status, (400, 403), out)
+        self.assertEqual(out.get("__type"), "AccessDeniedException", out)
+        status, out = self.call(self.a_key, "PutFunction", fn)  # the first key: administrator
+        self.assertEqual(status, 200, out)
+        self.call(self.a_key, "DeleteFunction", {"FunctionName": "x"})
+
 
 if __name__ == "__main__":
     unittest.main()
