@@ -31,7 +31,7 @@
 struct serve_opts {
     const char *listen, *data, *auth;
     struct pl_delivery_options delivery;
-    unsigned threads;
+    unsigned threads, max_conns, max_per_ip, idle_timeout;
     const char *fake_clock;
 };
 
@@ -40,9 +40,11 @@ static int serve_usage(void)
     fprintf(stderr,
             "usage: plumb serve [--listen HOST:PORT] [--data DIR] [--auth sigv4|open]\n"
             "                   [--delivery-dir DIR] [--s3-endpoint URL] [--sns-endpoint URL]\n"
-            "                   [--threads N] [--log-level error|warn|info|debug]\n"
+            "                   [--threads N] [--max-connections N] [--max-connections-per-ip N]\n"
+            "                   [--idle-timeout S] [--log-level error|warn|info|debug]\n"
             "                   [--fake-clock ISO8601|EPOCH_MS]\n"
-            "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n");
+            "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
+            "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n");
     return 2;
 }
 
@@ -68,6 +70,12 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             o->delivery.sns_endpoint = v;
         else if (strcmp(a, "--threads") == 0)
             o->threads = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--max-connections") == 0)
+            o->max_conns = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--max-connections-per-ip") == 0)
+            o->max_per_ip = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--idle-timeout") == 0)
+            o->idle_timeout = (unsigned)strtoul(v, NULL, 10);
         else if (strcmp(a, "--log-level") == 0)
             pl_log_set_level(v);
         else if (strcmp(a, "--fake-clock") == 0)
@@ -217,6 +225,9 @@ int pl_cli_serve(int argc, char **argv)
         .data_dir = o.data,
         .app = &app,
         .threads = o.threads,
+        .max_conns = o.max_conns,
+        .max_per_ip = o.max_per_ip,
+        .idle_timeout = o.idle_timeout,
     };
     if (ho.auth == PL_HTTP_AUTH_SIGV4) {
         if (pl_session_master_load(o.data, &master, &err) < 0)

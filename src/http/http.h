@@ -42,6 +42,12 @@ enum pl_http_auth {
 typedef int (*pl_http_get_fn)(void *ctx, const char *path, const char *query,
                               struct pl_buf *out, const char **content_type);
 
+/* Connection limits: one client address cannot take the server's connections from others
+ * (1,000 idle sockets used to stop it for everyone). */
+#define PL_HTTP_MAX_CONNS    10000
+#define PL_HTTP_MAX_PER_IP   64
+#define PL_HTTP_IDLE_TIMEOUT 30
+
 struct pl_http_opts {
     const char *listen;     /* "HOST:PORT" (IPv4 or [IPv6]); port 0 picks a free port */
     enum pl_http_auth auth; /* PL_HTTP_AUTH_SIGV4 unless --auth open */
@@ -49,6 +55,9 @@ struct pl_http_opts {
     struct pl_app *app;     /* handed to pl_api_call() in every request */
     unsigned threads;       /* thread pool size; 0 = PL_HTTP_DEFAULT_THREADS */
     size_t max_body;        /* 0 = PL_HTTP_MAX_BODY */
+    unsigned max_conns;     /* connections in all; 0 = PL_HTTP_MAX_CONNS (clamped to the fds) */
+    unsigned max_per_ip;    /* connections per client address; 0 = PL_HTTP_MAX_PER_IP */
+    unsigned idle_timeout;  /* seconds a connection may stay silent; 0 = PL_HTTP_IDLE_TIMEOUT */
     pl_http_get_fn get;     /* optional */
     void *get_ctx;
     /* session credentials of functions (sigv4 mode): accepted when signed by this master and

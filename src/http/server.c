@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -54,6 +55,26 @@ struct hreq {
     int64_t t0_ns;
     char request_id[37];
 };
+
+/* ---- connection limits ---- */
+
+/* Raises RLIMIT_NOFILE to its hard limit and returns want, or fewer connections when the fds
+ * (less a reserve for the store, deliveries and functions) cannot hold that many. */
+static unsigned conn_limit(unsigned want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return want;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t reserve = 256;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + reserve)
+        return rl.rlim_cur > reserve + 16 ? (unsigned)(rl.rlim_cur - reserve) : 16;
+    return want;
+}
 
 /* ---- request ids ----
  * A UUID v4 per request from a per-thread xorshift128+ seeded by pl_uuid() (OpenSSL's RNG):
@@ -451,14 +472,18 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
         PL_LOG(WARN, "http", "auth=open: signatures are NOT verified; do not expose this port");
     }
     describe_metrics();
+    unsigned max_conns = conn_limit(s->o.max_conns ? s->o.max_conns : PL_HTTP_MAX_CONNS);
+    unsigned per_ip = s->o.max_per_ip ? s->o.max_per_ip : PL_HTTP_MAX_PER_IP;
+    unsigned idle = s->o.idle_timeout ? s->o.idle_timeout : PL_HTTP_IDLE_TIMEOUT;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(flags, port, NULL, NULL, handler, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_THREAD_POOL_SIZE, s->o.threads,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                            MHD_OPTION_CONNECTION_TIMEOUT, idle,
+                            MHD_OPTION_CONNECTION_LIMIT, max_conns,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
                             MHD_OPTION_END);
     if (!s->d) {
