@@ -110,6 +110,29 @@ class Server:
         return p.returncode, out, p.stderr
 
 
+def signed_call(url, target, body_text, key=ACCOUNT, secret="x", region="us-east-1"):
+    """POST body_text (written by hand: boto3 cannot send every hostile value) with
+    X-Amz-Target target, SigV4-signed as botocore signs; returns (HTTP status, parsed body)."""
+    import urllib.error
+    import urllib.request
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    data = body_text.encode()
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url=url + "/", data=data,
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "config",
+                            region).add_auth(req)
+    p = req.prepare()
+    r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
 def plumb(*args, input=None, check=True):
     p = subprocess.run([PLUMB] + list(args), input=input, capture_output=True, text=True,
                        timeout=600)
@@ -144,21 +167,10 @@ class ServerTest(unittest.TestCase):
 
     def plumb_call(self, op, body):
         """Calls PlumbService.<op> with body (a dict), SigV4-signed; returns the parsed answer."""
-        import urllib.request
-        import botocore.auth
-        import botocore.awsrequest
-        import botocore.credentials
-        data = json.dumps(body).encode()
-        req = botocore.awsrequest.AWSRequest(
-            method="POST", url=self.server.url + "/", data=data,
-            headers={"X-Amz-Target": "PlumbService." + op,
-                     "Content-Type": "application/x-amz-json-1.1"})
-        botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCOUNT, "x"), "config",
-                                "us-east-1").add_auth(req)
-        p = req.prepare()
-        r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
-        with urllib.request.urlopen(r, timeout=30) as resp:
-            return json.loads(resp.read() or b"{}")
+        status, out = signed_call(self.server.url, "PlumbService." + op, json.dumps(body))
+        if status != 200:
+            raise AssertionError("%s: HTTP %d %s" % (op, status, out))
+        return out
 
     def setup_recorder(self, client=None, start=True):
         c = client or self.cfg

@@ -11,33 +11,13 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.error
-import urllib.request
 
-import botocore.auth
-import botocore.awsrequest
-import botocore.credentials
-
-from harness import ACCOUNT, PLUMB, ServerTest
+from harness import ACCOUNT, PLUMB, ServerTest, signed_call
 
 
 class OrderingTimestamps(ServerTest):
     def raw(self, op, body_text):
-        """StarlingDoveService.<op> with a body written by hand (boto3 cannot send these)."""
-        data = body_text.encode()
-        req = botocore.awsrequest.AWSRequest(
-            method="POST", url=self.server.url + "/", data=data,
-            headers={"X-Amz-Target": "StarlingDoveService." + op,
-                     "Content-Type": "application/x-amz-json-1.1"})
-        botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCOUNT, "x"), "config",
-                                "us-east-1").add_auth(req)
-        p = req.prepare()
-        r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
-        try:
-            with urllib.request.urlopen(r, timeout=30) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+        return signed_call(self.server.url, "StarlingDoveService." + op, body_text)
 
     def test_out_of_range_ordering_timestamps_are_refused(self):
         self.cfg.put_config_rule(ConfigRule={

@@ -23,7 +23,7 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.session
 
-from harness import Server, plumb
+from harness import Server, plumb, signed_call
 
 A_ACCT, B_ACCT = "123456789012", "222233334444"
 MARK = "bconfidential"  # only B's data holds it; A never sends it
@@ -111,23 +111,9 @@ class Isolation(unittest.TestCase):
             ConfigRuleNames=[B_RULE])["ConfigRules"][0]["ConfigRuleArn"]
 
     @classmethod
-    def call(cls, key, op, body, headers=None, signed=None):
-        """PlumbService.<op> (or a full target) signed with key; returns (status, body)."""
-        target = op if "." in op else "PlumbService." + op
-        data = json.dumps(body).encode()
-        h = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
-        h.update(headers or {})
-        req = botocore.awsrequest.AWSRequest(method="POST", url=cls.server.url + "/", data=data,
-                                             headers=h)
-        botocore.auth.SigV4Auth(botocore.credentials.Credentials(*key), "config",
-                                "us-east-1").add_auth(req)
-        p = req.prepare()
-        r = urllib.request.Request(p.url, data=data, method="POST", headers=dict(p.headers))
-        try:
-            with urllib.request.urlopen(r, timeout=30) as resp:
-                return resp.status, json.loads(resp.read() or b"{}")
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read() or b"{}")
+    def call(cls, key, op, body):
+        """PlumbService.<op> signed with key; returns (status, body)."""
+        return signed_call(cls.server.url, "PlumbService." + op, json.dumps(body), *key)
 
     # ---- B's observable state ----
 
