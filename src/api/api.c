@@ -54,6 +54,8 @@ int pl_api_call(const struct pl_api_req *req, struct pl_buf *out, struct pl_err 
 {
     const struct pl_op_model *model = NULL;
     pl_op_fn fn = NULL;
+    if (!err->arena)
+        err->arena = req->arena; /* the message reaches the wire whole (core/err.h) */
     if (strcmp(req->target_prefix, "StarlingDoveService") == 0) {
         model = pl_model_op(req->op);
         if (!model)

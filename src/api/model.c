@@ -14,11 +14,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Neither the messages nor the member paths have a fixed cap (a request's own size bounds them:
+ * each violation echoes one value of the body). The path is one buffer that grows as the walk
+ * descends and is cut back as it returns. */
+#define VCTX_MAX ((size_t)1 << 30)
+
 struct vctx {
     struct pl_buf msgs; /* "; "-joined violations */
+    struct pl_buf path; /* the member path of the value being walked */
     int nviol;
     int type_error;
-    char type_msg[200];
+    struct pl_buf type_msg;
 };
 
 const struct pl_op_model *pl_model_op(const char *name)
@@ -36,33 +42,34 @@ const struct pl_op_model *pl_model_op(const char *name)
     return NULL;
 }
 
-static void violation(struct vctx *v, const struct pl_json *val, const char *path,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void violation(struct vctx *v, const struct pl_json *val, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void violation(struct vctx *v, const struct pl_json *val, const char *path,
-                      const char *fmt, ...)
+/* Appends one "Value 'x' at 'path' failed to satisfy constraint: <fmt>" to the message, with
+ * the whole value and path, as AWS writes them. */
+static void violation(struct vctx *v, const struct pl_json *val, const char *fmt, ...)
 {
-    char what[160];
+    const char *path = pl_buf_cstr(&v->path);
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
     if (v->nviol++)
         pl_buf_puts(&v->msgs, "; ");
     if (!val || val->type == PL_JNULL)
-        pl_buf_printf(&v->msgs, "Value null at '%s' failed to satisfy constraint: %s", path, what);
+        pl_buf_printf(&v->msgs, "Value null at '%s' failed to satisfy constraint: ", path);
     else if (val->type == PL_JSTR || val->type == PL_JNUM)
-        pl_buf_printf(&v->msgs, "Value '%.80s' at '%s' failed to satisfy constraint: %s",
-                      val->str, path, what);
+        pl_buf_printf(&v->msgs, "Value '%.*s' at '%s' failed to satisfy constraint: ",
+                      (int)val->len, val->str, path);
     else
-        pl_buf_printf(&v->msgs, "Value at '%s' failed to satisfy constraint: %s", path, what);
+        pl_buf_printf(&v->msgs, "Value at '%s' failed to satisfy constraint: ", path);
+    va_start(ap, fmt);
+    pl_buf_vprintf(&v->msgs, fmt, ap);
+    va_end(ap);
 }
 
-static void type_error(struct vctx *v, const char *path, const char *want)
+static void type_error(struct vctx *v, const char *want)
 {
     if (!v->type_error++)
-        snprintf(v->type_msg, sizeof(v->type_msg), "Unexpected value type at '%s': expected %s",
-                 path, want);
+        pl_buf_printf(&v->type_msg, "Unexpected value type at '%s': expected %s",
+                      v->path.len ? pl_buf_cstr(&v->path) : "request", want);
 }
 
 /* Compiled patterns, cached by shape index. */
@@ -101,145 +108,168 @@ static int custom_type(const struct pl_shape *sh, const char *s)
     return strcmp(sh->name, "ResourceType") == 0 && strstr(s, "::") != NULL;
 }
 
-static void check_string(struct vctx *v, int shape, const struct pl_json *j, const char *path)
+static void check_string(struct vctx *v, int shape, const struct pl_json *j)
 {
     const struct pl_shape *sh = &pl_model_shapes[shape];
     if (sh->has_min && (int64_t)j->len < sh->min)
-        violation(v, j, path, "Member must have length greater than or equal to %lld",
+        violation(v, j, "Member must have length greater than or equal to %lld",
                   (long long)sh->min);
     if (sh->has_max && (int64_t)j->len > sh->max)
-        violation(v, j, path, "Member must have length less than or equal to %lld",
+        violation(v, j, "Member must have length less than or equal to %lld",
                   (long long)sh->max);
     if (sh->nenums && !custom_type(sh, j->str)) {
         int found = 0;
         for (int i = 0; i < sh->nenums && !found; i++)
             found = strcmp(sh->enums[i], j->str) == 0;
         if (!found) {
-            char set[120] = "";
-            size_t used = 0;
-            for (int i = 0; i < sh->nenums && used + 2 < sizeof(set); i++)
-                used += (size_t)snprintf(set + used, sizeof(set) - used, "%s%s", i ? ", " : "",
-                                         sh->enums[i]);
-            violation(v, j, path, "Member must satisfy enum value set: [%s]", set);
+            violation(v, j, "Member must satisfy enum value set: [");
+            for (int i = 0; i < sh->nenums; i++)
+                pl_buf_printf(&v->msgs, "%s%s", i ? ", " : "", sh->enums[i]);
+            pl_buf_putc(&v->msgs, ']');
         }
     }
     if (sh->pattern && !pattern_ok(shape, j->str, j->len))
-        violation(v, j, path, "Member must satisfy regular expression pattern: %s", sh->pattern);
+        violation(v, j, "Member must satisfy regular expression pattern: %s", sh->pattern);
 }
 
-static void check_number(struct vctx *v, int shape, const struct pl_json *j, const char *path)
+static void check_number(struct vctx *v, int shape, const struct pl_json *j)
 {
     const struct pl_shape *sh = &pl_model_shapes[shape];
     int64_t n;
     if (pl_json_i64(j, &n) < 0) {
-        type_error(v, path, "an integer");
+        type_error(v, "an integer");
         return;
     }
     if (sh->has_min && n < sh->min)
-        violation(v, j, path, "Member must have value greater than or equal to %lld",
+        violation(v, j, "Member must have value greater than or equal to %lld",
                   (long long)sh->min);
     if (sh->has_max && n > sh->max)
-        violation(v, j, path, "Member must have value less than or equal to %lld",
+        violation(v, j, "Member must have value less than or equal to %lld",
                   (long long)sh->max);
 }
 
-static void walk(struct vctx *v, int shape, const struct pl_json *j, const char *path, int depth);
+static void walk(struct vctx *v, int shape, const struct pl_json *j, int depth);
 
-static void size_limits(struct vctx *v, const struct pl_shape *sh, const struct pl_json *j,
-                        const char *path)
+static void size_limits(struct vctx *v, const struct pl_shape *sh, const struct pl_json *j)
 {
     if (sh->has_min && (int64_t)j->len < sh->min)
-        violation(v, j, path, "Member must have length greater than or equal to %lld",
+        violation(v, j, "Member must have length greater than or equal to %lld",
                   (long long)sh->min);
     if (sh->has_max && (int64_t)j->len > sh->max)
-        violation(v, j, path, "Member must have length less than or equal to %lld",
+        violation(v, j, "Member must have length less than or equal to %lld",
                   (long long)sh->max);
 }
 
-static void join_path(char *out, size_t n, const char *path, const char *member)
+/* Appends ".member" (lowerCamelCase, no dot at the top) to the path; returns the old length to
+ * cut back to. */
+static size_t push_member(struct vctx *v, const char *member)
 {
+    size_t old = v->path.len;
     char first = member[0] >= 'A' && member[0] <= 'Z' ? (char)(member[0] + 32) : member[0];
-    snprintf(out, n, "%s%s%c%s", path, *path ? "." : "", first, member + 1);
+    pl_buf_printf(&v->path, "%s%c%s", old ? "." : "", first, member + 1);
+    return old;
+}
+
+static void cut_path(struct vctx *v, size_t len)
+{
+    v->path.len = len;
+    if (v->path.data)
+        v->path.data[len] = '\0';
 }
 
 static void walk_struct(struct vctx *v, const struct pl_shape *sh, const struct pl_json *j,
-                        const char *path, int depth)
+                        int depth)
 {
-    char sub[256];
     if (j->type != PL_JOBJ) {
-        type_error(v, *path ? path : "request", "a structure");
+        type_error(v, "a structure");
         return;
     }
     for (int i = 0; i < sh->nmembers; i++) {
         const struct pl_member *m = &sh->members[i];
         const struct pl_json *c = pl_json_get(j, m->name);
-        join_path(sub, sizeof(sub), path, m->name);
+        size_t old = push_member(v, m->name);
         if (!c || c->type == PL_JNULL) {
             if (m->required)
-                violation(v, NULL, sub, "Member must not be null");
-            continue;
+                violation(v, NULL, "Member must not be null");
+        } else {
+            walk(v, m->shape, c, depth + 1);
         }
-        walk(v, m->shape, c, sub, depth + 1);
+        cut_path(v, old);
     }
 }
 
-static void walk(struct vctx *v, int shape, const struct pl_json *j, const char *path, int depth)
+static void walk_list(struct vctx *v, const struct pl_shape *sh, const struct pl_json *j,
+                      int depth)
+{
+    if (j->type != PL_JARR)
+        return type_error(v, "a list");
+    size_limits(v, sh, j);
+    int i = 1;
+    for (const struct pl_json *c = j->child; c; c = c->next, i++) {
+        size_t old = v->path.len;
+        pl_buf_printf(&v->path, ".%d.member", i);
+        if (c->type != PL_JNULL)
+            walk(v, sh->elem, c, depth + 1);
+        cut_path(v, old);
+    }
+}
+
+static void walk_map(struct vctx *v, const struct pl_shape *sh, const struct pl_json *j,
+                     int depth)
+{
+    if (j->type != PL_JOBJ)
+        return type_error(v, "a map");
+    size_limits(v, sh, j);
+    for (const struct pl_json *c = j->child; c; c = c->next) {
+        struct pl_json key = {.type = PL_JSTR, .str = c->key, .len = c->klen};
+        size_t old = v->path.len;
+        check_string(v, sh->key, &key);
+        pl_buf_putc(&v->path, '.');
+        pl_buf_append(&v->path, c->key, c->klen);
+        if (c->type != PL_JNULL)
+            walk(v, sh->value, c, depth + 1);
+        cut_path(v, old);
+    }
+}
+
+static void walk(struct vctx *v, int shape, const struct pl_json *j, int depth)
 {
     const struct pl_shape *sh = &pl_model_shapes[shape];
-    char sub[256];
     if (v->type_error || depth > 32)
         return;
     switch (sh->type) {
     case PL_SH_STRUCT:
-        walk_struct(v, sh, j, path, depth);
+        walk_struct(v, sh, j, depth);
         break;
-    case PL_SH_LIST: {
-        if (j->type != PL_JARR)
-            return type_error(v, path, "a list");
-        size_limits(v, sh, j, path);
-        int i = 1;
-        for (const struct pl_json *c = j->child; c; c = c->next, i++) {
-            snprintf(sub, sizeof(sub), "%s.%d.member", path, i);
-            if (c->type != PL_JNULL)
-                walk(v, sh->elem, c, sub, depth + 1);
-        }
+    case PL_SH_LIST:
+        walk_list(v, sh, j, depth);
         break;
-    }
     case PL_SH_MAP:
-        if (j->type != PL_JOBJ)
-            return type_error(v, path, "a map");
-        size_limits(v, sh, j, path);
-        for (const struct pl_json *c = j->child; c; c = c->next) {
-            struct pl_json key = {.type = PL_JSTR, .str = c->key, .len = c->klen};
-            snprintf(sub, sizeof(sub), "%s.%.60s", path, c->key);
-            check_string(v, sh->key, &key, path);
-            if (c->type != PL_JNULL)
-                walk(v, sh->value, c, sub, depth + 1);
-        }
+        walk_map(v, sh, j, depth);
         break;
     case PL_SH_STRING:
     case PL_SH_BLOB:
         if (j->type != PL_JSTR)
-            return type_error(v, path, "a string");
-        check_string(v, shape, j, path);
+            return type_error(v, "a string");
+        check_string(v, shape, j);
         break;
     case PL_SH_INTEGER:
     case PL_SH_LONG:
         if (j->type != PL_JNUM)
-            return type_error(v, path, "a number");
-        check_number(v, shape, j, path);
+            return type_error(v, "a number");
+        check_number(v, shape, j);
         break;
     case PL_SH_DOUBLE:
         if (j->type != PL_JNUM)
-            type_error(v, path, "a number");
+            type_error(v, "a number");
         break;
     case PL_SH_BOOLEAN:
         if (j->type != PL_JBOOL)
-            type_error(v, path, "a boolean");
+            type_error(v, "a boolean");
         break;
     case PL_SH_TIMESTAMP:
         if (j->type != PL_JNUM && j->type != PL_JSTR)
-            type_error(v, path, "a timestamp");
+            type_error(v, "a timestamp");
         break;
     }
 }
@@ -250,14 +280,18 @@ int pl_model_validate(const struct pl_op_model *op, const struct pl_json *body, 
     int rc = 0;
     if (op->input < 0)
         return 0;
-    pl_buf_init(&v.msgs, 4096);
-    walk(&v, op->input, body, "", 0);
+    pl_buf_init(&v.msgs, VCTX_MAX);
+    pl_buf_init(&v.path, VCTX_MAX);
+    pl_buf_init(&v.type_msg, VCTX_MAX);
+    walk(&v, op->input, body, 0);
     if (v.type_error) {
-        rc = pl_fail(err, PL_E_SERIALIZATION, "%s", v.type_msg);
+        rc = pl_fail(err, PL_E_SERIALIZATION, "%s", pl_buf_cstr(&v.type_msg));
     } else if (v.nviol) {
         rc = pl_fail(err, PL_E_VALIDATION, "%d validation error%s detected: %s", v.nviol,
                      v.nviol > 1 ? "s" : "", pl_buf_cstr(&v.msgs));
     }
     pl_buf_fini(&v.msgs);
+    pl_buf_fini(&v.path);
+    pl_buf_fini(&v.type_msg);
     return rc;
 }

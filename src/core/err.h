@@ -9,6 +9,9 @@
 #define PL_CORE_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
+
+struct pl_arena;
 
 /* X(ident, AWS error code, HTTP status) */
 #define PL_ERRORS(X) \
@@ -90,9 +93,23 @@ enum pl_errcode {
     PL_E__COUNT
 };
 
+/* The message has no fixed cap, yet the struct stays cheap to put on the stack and owns nothing:
+ * - msg always holds the message, or its longest prefix that fits, cut at a UTF-8 character
+ *   boundary (so it is always valid UTF-8, whatever bytes the format arguments carried: an
+ *   invalid byte is written as '?').
+ * - When the caller gives the error an arena (err.arena = req->arena, as the API layer does for
+ *   every request), a message longer than msg is also kept whole in that arena and full points
+ *   at it; it lives as long as the arena. pl_err_msg() returns the whole message either way.
+ * So an error that reaches the wire (the API's, which has the request arena) is never cut, and
+ * one that only reaches a log line is cut at PL_ERR_INLINE - 1 bytes. Copying the struct is fine
+ * (full points into the arena, not into the struct). Initialise with {0}. */
+#define PL_ERR_INLINE 256
+
 struct pl_err {
     enum pl_errcode code;
-    char msg[256];
+    char msg[PL_ERR_INLINE];
+    struct pl_arena *arena; /* optional, set by the owner; pl_err_clear() keeps it */
+    const char *full;       /* whole message in arena when longer than msg, else NULL */
 };
 
 /* Records the first failure in e (later calls are ignored while e->code is set).
@@ -101,8 +118,14 @@ int pl_fail(struct pl_err *e, enum pl_errcode c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int pl_vfail(struct pl_err *e, enum pl_errcode c, const char *fmt, va_list ap);
 
-/* Clears e so it can be reused. */
+/* Clears e so it can be reused (keeps e->arena). */
 void pl_err_clear(struct pl_err *e);
+
+/* The whole message of e: full when it was kept in the arena, else msg. Borrowed. */
+const char *pl_err_msg(const struct pl_err *e);
+
+/* Length of the longest prefix of s[0..n) that is whole, valid UTF-8 sequences. */
+size_t pl_utf8_valid_prefix(const char *s, size_t n);
 
 /* The AWS code ("ValidationException") and HTTP status of c. */
 const char *pl_err_name(enum pl_errcode c);

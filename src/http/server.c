@@ -145,12 +145,12 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct hreq *h, cons
     enum pl_errcode code = err->code ? err->code : PL_E_INTERNAL;
     pl_buf_init(&b, 4096);
     pl_buf_printf(&b, "{\"__type\":\"%s\",\"message\":", pl_err_name(code));
-    pl_json_write_str(&b, err->msg, strlen(err->msg));
+    pl_json_write_str(&b, pl_err_msg(err), strlen(pl_err_msg(err)));
     pl_buf_putc(&b, '}');
     status = status ? status : pl_err_status(code);
     if (status >= 500)
         PL_LOG(WARN, "http", "req=%s op=%s status=%d code=%s msg=\"%s\"", h->request_id, op,
-               status, pl_err_name(code), err->msg);
+               status, pl_err_name(code), pl_err_msg(err));
     else
         PL_LOG(DEBUG, "http", "req=%s op=%s status=%d code=%s", h->request_id, op, status,
                pl_err_name(code));

@@ -100,7 +100,7 @@ class RecorderErrors(ServerTest):
         self.assertAwsError("NoSuchConfigurationRecorderException",
                             c.start_configuration_recorder, ConfigurationRecorderName="default")
         self.assertAwsError("InvalidRoleException", c.put_configuration_recorder,
-                            ConfigurationRecorder={"name": "default", "roleARN": "nope"})
+                            ConfigurationRecorder={"name": "default", "roleARN": ""})
         c.put_configuration_recorder(ConfigurationRecorder={
             "name": "default", "roleARN": "arn:aws:iam::123456789012:role/R"})
         self.assertAwsError("MaxNumberOfConfigurationRecordersExceededException",

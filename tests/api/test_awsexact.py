@@ -1,0 +1,95 @@
+"""test_awsexact.py — issue 11 §1: wire answers as AWS gives them (messages, recorder checks,
+recorder status, service-linked recorders)."""
+import json
+import unittest
+import urllib.error
+import urllib.request
+
+import botocore.exceptions
+
+from harness import ServerTest
+
+ROLE = "arn:aws:iam::123456789012:role/ConfigRole"
+
+
+class Messages(ServerTest):
+    def test_every_violation_listed(self):
+        e = self.assertAwsError("ValidationException", self.cfg.put_config_rule, ConfigRule={
+            "ConfigRuleName": "x" * 200, "Description": "d" * 300,
+            "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}})
+        msg = e.response["Error"]["Message"]
+        self.assertTrue(msg.startswith("2 validation errors detected: "), msg)
+        self.assertIn("x" * 200, msg)      # the whole value, not 80 bytes of it
+        self.assertIn("d" * 300, msg)
+        self.assertEqual(msg.count("; "), 1)
+
+    def test_utf8_name_gives_client_error(self):
+        # 200 'é' is 400 bytes: once cut at 255 bytes this left a lone 0xC3 in the body
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.cfg.describe_config_rules(ConfigRuleNames=["é" * 200])
+        self.assertIn("é" * 200, cm.exception.response["Error"]["Message"])
+
+
+class Recorder(ServerTest):
+    def test_exclusion_needs_strategy(self):
+        self.assertAwsError("InvalidRecordingGroupException", self.cfg.put_configuration_recorder,
+                            ConfigurationRecorder={"name": "default", "roleARN": ROLE,
+                                                   "recordingGroup": {
+                                                       "allSupported": False,
+                                                       "exclusionByResourceTypes": {
+                                                           "resourceTypes": ["AWS::S3::Bucket"]}}})
+
+    def test_any_nonempty_role_then_success_status(self):
+        c = self.cfg
+        c.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": "nope"})
+        c.put_delivery_channel(DeliveryChannel={"name": "default",
+                                                "s3BucketName": "my-config-bucket-123456789012"})
+        c.start_configuration_recorder(ConfigurationRecorderName="default")
+        st = c.describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]
+        self.assertTrue(st["recording"])
+        self.assertEqual(st["lastStatus"], "SUCCESS")
+
+
+class ServiceLinked(ServerTest):
+    def test_lifecycle(self):
+        c = self.cfg
+        r = c.put_service_linked_configuration_recorder(ServicePrincipal="securityhub.amazonaws.com")
+        self.assertEqual(r["Name"], "AWSConfigurationRecorderForsecurityhub.amazonaws.com")
+        self.assertAwsError("ConflictException", c.put_service_linked_configuration_recorder,
+                            ServicePrincipal="securityhub.amazonaws.com")
+        recs = c.describe_configuration_recorders(
+            ServicePrincipal="securityhub.amazonaws.com")["ConfigurationRecorders"]
+        self.assertEqual(recs[0]["arn"], r["Arn"])
+        self.assertEqual(recs[0]["recordingScope"], "INTERNAL")
+        summ = c.list_configuration_recorders()["ConfigurationRecorderSummaries"]
+        self.assertIn(("securityhub.amazonaws.com", "INTERNAL"),
+                      [(s.get("servicePrincipal"), s["recordingScope"]) for s in summ])
+        st = c.describe_configuration_recorder_status(Arn=r["Arn"])["ConfigurationRecordersStatus"]
+        self.assertEqual(st[0]["servicePrincipal"], "securityhub.amazonaws.com")
+        d = c.delete_service_linked_configuration_recorder(
+            ServicePrincipal="securityhub.amazonaws.com")
+        self.assertEqual(d["Arn"], r["Arn"])
+        self.assertAwsError("NoSuchConfigurationRecorderException",
+                            c.delete_service_linked_configuration_recorder,
+                            ServicePrincipal="securityhub.amazonaws.com")
+
+    def test_associate_types(self):
+        c = self.cfg
+        c.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": ROLE,
+            "recordingGroup": {"allSupported": False, "resourceTypes": ["AWS::S3::Bucket"]}})
+        arn = c.describe_configuration_recorders()["ConfigurationRecorders"][0]["arn"]
+        r = c.associate_resource_types(ConfigurationRecorderArn=arn,
+                                       ResourceTypes=["AWS::EC2::Instance"])
+        self.assertEqual(r["ConfigurationRecorder"]["recordingGroup"]["resourceTypes"],
+                         ["AWS::S3::Bucket", "AWS::EC2::Instance"])
+        r = c.disassociate_resource_types(ConfigurationRecorderArn=arn,
+                                          ResourceTypes=["AWS::S3::Bucket"])
+        self.assertEqual(r["ConfigurationRecorder"]["recordingGroup"]["resourceTypes"],
+                         ["AWS::EC2::Instance"])
+        self.assertAwsError("NoSuchConfigurationRecorderException", c.associate_resource_types,
+                            ConfigurationRecorderArn=arn + "x", ResourceTypes=["AWS::EC2::VPC"])
+
+
+if __name__ == "__main__":
+    unittest.main()
