@@ -99,7 +99,7 @@ class Isolation(unittest.TestCase):
                 "MessageType": "ConfigurationItemChangeNotification"}],
                 "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x", "PolicyText":
                                         "rule r { configuration.value == 'x' <<%s>> }" % MARK}}})
-        deadline = time.time() + 30 * SLOW
+        deadline = time.time() + 60 * SLOW
         while True:
             r = B.get_compliance_details_by_config_rule(ConfigRuleName=B_GUARD)
             s = B.get_compliance_details_by_config_rule(ConfigRuleName=B_RULE)
