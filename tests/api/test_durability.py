@@ -185,9 +185,12 @@ class ServerKillSweep(unittest.TestCase):
                 r = c.get_compliance_details_by_resource(ResourceType=TYPE, ResourceId=rid)
                 self.assertEqual([e["ComplianceType"] for e in r["EvaluationResults"]],
                                  ["COMPLIANT"], rid)
-                h = c.get_resource_config_history(
-                    resourceType="AWS::Config::ResourceCompliance",
-                    resourceId="%s/%s" % (TYPE, rid))["configurationItems"]
+                try:
+                    h = c.get_resource_config_history(
+                        resourceType="AWS::Config::ResourceCompliance",
+                        resourceId="%s/%s" % (TYPE, rid))["configurationItems"]
+                except c.exceptions.ResourceNotDiscoveredException:
+                    h = []  # the known gap below
                 # never twice; a kill between a result's commit and its ResourceCompliance CI
                 # can leave the CI missing (results and compliance CIs are two transactions
                 # until the one-store issue) — a known gap, not asserted here
