@@ -17,7 +17,7 @@ from harness import ACCOUNT, PLUMB, ROOT, Server, ServerTest, plumb
 
 SG = "AWS::EC2::SecurityGroup"
 HANDLER = os.path.join(ROOT, "tests", "data", "functions", "fn_required_tags.py")
-WAIT = 60 if os.environ.get("PL_ASAN") else 20
+WAIT = 180 if os.environ.get("PL_ASAN") else 30
 SLOW_BOUND = 10 if os.environ.get("PL_ASAN") else 2  # seconds: "fast", not a benchmark
 
 
