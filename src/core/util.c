@@ -60,6 +60,15 @@ size_t pl_strlcpy(char *dst, const char *src, size_t size)
     return n;
 }
 
+size_t pl_arn_account(const char *arn, const char **account)
+{
+    const char *f = arn && pl_starts_with(arn, "arn:") ? arn : NULL;
+    for (int i = 0; i < 4 && f; i++)
+        f = strchr(f, ':') ? strchr(f, ':') + 1 : NULL;
+    *account = f;
+    return f ? strcspn(f, ":") : 0;
+}
+
 bool pl_starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -152,11 +152,9 @@ int pl_dcheck_topic_arn(const struct pl_json *j, struct pl_err *err)
 
 bool pl_dtopic_of(const char *topic_arn, const char *account)
 {
-    const char *f = topic_arn; /* arn:PARTITION:sns:REGION:ACCOUNT:NAME */
-    for (int i = 0; i < 4 && f; i++)
-        f = strchr(f, ':') ? strchr(f, ':') + 1 : NULL;
-    size_t n = strlen(account);
-    return f && strncmp(f, account, n) == 0 && f[n] == ':';
+    const char *f;
+    size_t n = pl_arn_account(topic_arn, &f);
+    return n == strlen(account) && strncmp(f, account, n) == 0;
 }
 
 int pl_dcheck_kms_arn(const struct pl_json *j, struct pl_err *err)

@@ -237,17 +237,12 @@ static void prepare_ci(struct pl_rec_prep *p, const struct pl_rec_opts *o, const
     p->ready = true;
 }
 
-/* The account field of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...) equals account, or
- * the ARN has none. */
+/* The ARN's account field equals account, or the ARN has none. */
 static bool arn_account_is(const char *arn, const char *account)
 {
-    const char *f = arn;
-    for (int i = 0; i < 4 && f; i++)
-        f = strchr(f, ':') ? strchr(f, ':') + 1 : NULL;
-    if (!f || *f == ':' || !*f)
-        return true;
-    size_t n = strcspn(f, ":");
-    return n == strlen(account) && strncmp(f, account, n) == 0;
+    const char *f;
+    size_t n = pl_arn_account(arn, &f);
+    return n == 0 || (n == strlen(account) && strncmp(f, account, n) == 0);
 }
 
 /* own_partition_only: the CI stays in o's partition or is refused. */

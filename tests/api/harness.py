@@ -155,6 +155,15 @@ class ServerTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.cleanup()
 
+    def record(self, ci):
+        """Records one CI (a dict) with `plumb record --data` on the server's directory."""
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(ci, f)
+        try:
+            plumb("record", "--data", self.server.data, f.name)
+        finally:
+            os.unlink(f.name)
+
     def assertAwsError(self, code, fn, *args, **kwargs):
         import botocore.exceptions
         with self.assertRaises(botocore.exceptions.ClientError) as cm:

@@ -4,13 +4,11 @@ server keeps serving; a policy that blows up quadratically stops at the step bud
 reported as the rule's evaluation error, while a one-clause rule on the same change is still
 evaluated promptly.
 """
-import json
 import os
-import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, ServerTest, plumb
+from harness import ACCOUNT, ServerTest
 
 WAIT = 60 if os.environ.get("PL_ASAN") else 20
 CYCLIC = [
@@ -30,14 +28,6 @@ def policy_rule(name, text):
 
 
 class GuardLimitsTest(ServerTest):
-    def record(self, ci):
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(ci, f)
-        try:
-            plumb("record", "--data", self.server.data, f.name)
-        finally:
-            os.unlink(f.name)
-
     def test_cyclic_variables_refused(self):
         for i, text in enumerate(CYCLIC):
             e = self.assertAwsError("InvalidParameterValueException", self.cfg.put_config_rule,

@@ -3,11 +3,10 @@ with PlumbService.AdvanceClock: an account-level managed rule (IAM_PASSWORD_POLI
 AWS::::Account resource when it runs, and runs again when its frequency has passed."""
 import json
 import os
-import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, ServerTest, plumb
+from harness import ACCOUNT, ServerTest
 
 WAIT = 180 if os.environ.get("PL_ASAN") else 30
 START = "2026-01-01T00:00:00Z"
@@ -26,14 +25,6 @@ def account_ci(min_length):
 
 class Periodic(ServerTest):
     EXTRA = ("--fake-clock", START)
-
-    def record(self, ci):
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(ci, f)
-        try:
-            plumb("record", "--data", self.server.data, f.name)
-        finally:
-            os.unlink(f.name)
 
     def result(self, want):
         deadline = time.time() + WAIT
