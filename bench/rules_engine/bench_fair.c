@@ -101,14 +101,14 @@ static void record(struct pl_store *st, const char *account, int i, int list)
     pl_buf_fini(&b);
 }
 
-static int has_result(struct pl_evals *ev, const char *account, int i)
+static int has_result(struct pl_store *ev, const char *account, int i)
 {
     struct pl_err err = {0};
     struct pl_ev_row r;
     char id[32];
     snprintf(id, sizeof id, "t-%d", i);
     pl_arena_reset(&A);
-    return pl_evals_get(ev, account, REG, "r", TYPE, id, &A, &r, &err) == 1;
+    return pl_store_eval_get(ev, account, REG, "r", TYPE, id, &A, &r, &err) == 1;
 }
 
 int main(int argc, char **argv)
@@ -141,8 +141,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < backlog; i++)
         record(st, ACCT_A, i, list);
     record(st, ACCT_B, 0, 1);
-    struct pl_evals *ev;
-    if (pl_evals_open(dir, &ev, &err) < 0)
+    struct pl_store *ev;
+    if (pl_store_open(dir, PL_STORE_READONLY, &ev, &err) < 0)
         die("evals", &err);
     o.no_thread = false;
     double t0 = now_s(), tb = 0, ta = 0;
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
     pl_rules_stop(eng);
     printf("backlog=%d list=%d b_waited_s=%.3f a_drained_s=%.3f per_a_ci_ms=%.1f\n", backlog,
            list, tb, ta, ta * 1000 / backlog);
-    pl_evals_close(ev);
+    pl_store_close(ev);
     pl_store_close(st);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -116,13 +116,13 @@ static void import(struct pl_store *st, int n)
     pl_arena_fini(&a);
 }
 
-static int64_t count_results(struct pl_evals *ev, const char **names, size_t n)
+static int64_t count_results(struct pl_store *ev, const char **names, size_t n)
 {
     int64_t total = 0;
     struct pl_err err = {0};
     for (size_t i = 0; i < n; i++) {
         int64_t cnt[4];
-        if (pl_evals_rule_counts(ev, ACCT, REG, names[i], cnt, &err) < 0)
+        if (pl_store_eval_counts(ev, ACCT, REG, names[i], cnt, &err) < 0)
             die("counts", &err);
         total += cnt[0] + cnt[1] + cnt[2] + cnt[3];
     }
@@ -199,7 +199,7 @@ static void full_evaluation(int nres, int reruns)
         if (pl_rules_put_rule(&c, j, NULL, &e2) == 0)
             names[nput++] = all[i].identifier;
     }
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     double c_first, c_again;
     double t_first = drain(eng, &c_first);
     int64_t first = count_results(ev, names, nput);
@@ -288,11 +288,11 @@ static void *writer(void *p)
 /* Waits for each written change's result to be readable, oldest first. */
 static void *checker(void *p)
 {
-    struct pl_evals *ev;
+    struct pl_store *ev;
     struct pl_err err = {0};
     struct pl_arena a;
     pl_arena_init(&a);
-    if (pl_evals_open(dir, &ev, &err) < 0)
+    if (pl_store_open(dir, PL_STORE_READONLY, &ev, &err) < 0)
         die("checker evals", &err);
     long i = 0;
     double t_end = now_s() + *(int *)p + 30;
@@ -305,7 +305,7 @@ static void *checker(void *p)
         }
         struct sample *s = &ring[i % RING];
         struct pl_ev_row r;
-        int f = pl_evals_get(ev, ACCT, REG, "ssh", "AWS::EC2::SecurityGroup", s->id, &a, &r, &err);
+        int f = pl_store_eval_get(ev, ACCT, REG, "ssh", "AWS::EC2::SecurityGroup", s->id, &a, &r, &err);
         pl_arena_reset(&a);
         if (f == 1 && r.ordering_ms >= s->capture_ms) {
             lat[nlat++] = (double)(pl_mono_ns() - s->commit_ns) / 1e6;
@@ -315,7 +315,7 @@ static void *checker(void *p)
         }
         usleep(100);
     }
-    pl_evals_close(ev);
+    pl_store_close(ev);
     pl_arena_fini(&a);
     return NULL;
 }

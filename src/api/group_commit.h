@@ -16,7 +16,12 @@
  * (st), inside the group's transaction. Must not begin/commit on its own beyond nesting. */
 typedef int (*pl_group_fn)(struct pl_op_ctx *c, struct pl_store *st);
 
-/* Runs fn(c, st) in a group transaction. Returns fn's result, or -1 if the group's commit
+/* The queue and writer connection of one store (spec copied); owned by struct pl_app. */
+struct pl_group;
+struct pl_group *pl_group_new(const char *spec);
+void pl_group_free(struct pl_group *g); /* NULL fine; no request may be in flight */
+
+/* Runs fn(c, st) in c's app's group transaction. Returns fn's result, or -1 if the group's commit
  * failed (c->err set). */
 int pl_group_commit(struct pl_op_ctx *c, pl_group_fn fn);
 

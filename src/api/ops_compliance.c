@@ -22,9 +22,9 @@
 #define MAX_LIMIT     100
 #define RULES_PAGE    25
 
-static struct pl_evals *evals(struct pl_op_ctx *c)
+static struct pl_store *evals(struct pl_op_ctx *c)
 {
-    return pl_evals_thread(c->req->app->store_spec, c->err);
+    return c->st;
 }
 
 static struct pl_json *count_json(struct pl_op_ctx *c, int64_t n)
@@ -91,7 +91,7 @@ static int no_such_rule(struct pl_op_ctx *c, const char *name)
 
 static int describe_by_rule(struct pl_op_ctx *c)
 {
-    struct pl_evals *ev = evals(c);
+    struct pl_store *ev = evals(c);
     unsigned want;
     size_t nn;
     const char **names = pl_in_strs(c->a, c->in, "ConfigRuleNames", &nn);
@@ -123,7 +123,7 @@ static int describe_by_rule(struct pl_op_ctx *c)
             return -1;
         if (!found)
             return no_such_rule(c, names[i]);
-        if (pl_evals_rule_counts(ev, c->account, c->region, names[i], cnt, c->err) < 0)
+        if (pl_store_eval_counts(ev, c->account, c->region, names[i], cnt, c->err) < 0)
             return -1;
         struct pl_json *comp = compliance_json(c, cnt[PL_EV_NON_COMPLIANT], cnt[PL_EV_COMPLIANT]);
         int v = pl_ev_comp_parse(pl_json_get_str(comp, "ComplianceType"));
@@ -161,7 +161,7 @@ static struct pl_json *result_json(struct pl_op_ctx *c, const struct pl_ev_row *
 /* Runs q and renders EvaluationResults plus the NextToken (cursor keys per tag). */
 static int details(struct pl_op_ctx *c, struct pl_ev_query *q, char tag)
 {
-    struct pl_evals *ev = evals(c);
+    struct pl_store *ev = evals(c);
     const char *tok = pl_in_str(c->in, "NextToken");
     const char *parts[2];
     struct pl_ev_row *rows;
@@ -179,7 +179,7 @@ static int details(struct pl_op_ctx *c, struct pl_ev_query *q, char tag)
             q->after_rule = parts[0];
         }
     }
-    if (pl_evals_list(ev, q, c->a, &rows, &n, &more, c->err) < 0)
+    if (pl_store_eval_list(ev, q, c->a, &rows, &n, &more, c->err) < 0)
         return -1;
     struct pl_json *arr = pl_json_set(c->a, c->out, "EvaluationResults", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++)
@@ -226,7 +226,7 @@ static int details_by_resource(struct pl_op_ctx *c)
 
 static int describe_by_resource(struct pl_op_ctx *c)
 {
-    struct pl_evals *ev = evals(c);
+    struct pl_store *ev = evals(c);
     const char *type = pl_in_str(c->in, "ResourceType"), *id = pl_in_str(c->in, "ResourceId");
     const char *tok = pl_in_str(c->in, "NextToken");
     const char *after[2] = {NULL, NULL};
@@ -246,7 +246,7 @@ static int describe_by_resource(struct pl_op_ctx *c)
     while (emitted < (size_t)limit && more) { /* filters may drop rows: read on */
         struct pl_ev_resource *rows;
         size_t n;
-        if (pl_evals_resources(ev, c->account, c->region, type, id, last[0], last[1], limit, c->a,
+        if (pl_store_eval_resources(ev, c->account, c->region, type, id, last[0], last[1], limit, c->a,
                                &rows, &n, &more, c->err) < 0)
             return -1;
         for (size_t i = 0; i < n && emitted < (size_t)limit; i++) {
@@ -291,7 +291,7 @@ static struct pl_json *summary_json(struct pl_op_ctx *c, int64_t ok, int64_t nc)
 
 static int summary_by_rule(struct pl_op_ctx *c)
 {
-    struct pl_evals *ev = evals(c);
+    struct pl_store *ev = evals(c);
     struct pl_obj *items;
     size_t n;
     int64_t ok = 0, nc = 0;
@@ -300,7 +300,7 @@ static int summary_by_rule(struct pl_op_ctx *c)
         return -1;
     for (size_t i = 0; i < n; i++) {
         int64_t cnt[4];
-        if (pl_evals_rule_counts(ev, c->account, c->region, items[i].name, cnt, c->err) < 0)
+        if (pl_store_eval_counts(ev, c->account, c->region, items[i].name, cnt, c->err) < 0)
             return -1;
         if (cnt[PL_EV_NON_COMPLIANT])
             nc++;
@@ -313,7 +313,7 @@ static int summary_by_rule(struct pl_op_ctx *c)
 
 static int summary_by_type(struct pl_op_ctx *c)
 {
-    struct pl_evals *ev = evals(c);
+    struct pl_store *ev = evals(c);
     size_t nt;
     const char **types = pl_in_strs(c->a, c->in, "ResourceTypes", &nt);
     struct pl_json *arr =
@@ -325,7 +325,7 @@ static int summary_by_type(struct pl_op_ctx *c)
         size_t n;
         bool more;
         int64_t ok = 0, nc = 0;
-        if (pl_evals_resources(ev, c->account, c->region, nt ? types[t] : NULL, NULL, NULL, NULL, 0,
+        if (pl_store_eval_resources(ev, c->account, c->region, nt ? types[t] : NULL, NULL, NULL, NULL, 0,
                                c->a, &rows, &n, &more, c->err) < 0)
             return -1;
         for (size_t i = 0; i < n; i++) {

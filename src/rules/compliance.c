@@ -1,15 +1,13 @@
 /* compliance.c — the result sink: stores evaluation results and records what changed.
  *
- * Results go into the evals tables (one evals transaction per flush). After that commit, each
- * resource whose compliance changed gets an AWS::Config::ResourceCompliance CI recorded
- * through the recorder (PL_REC_MODE_ALL), and each changed result a "delivery.compliance"
- * outbox row (only when the partition has a delivery channel), in one store transaction.
- *
- * Crash safety without a shared transaction (two connections): the ResourceCompliance CI is a
- * pure function of the stored results, and the recorder writes nothing when it is unchanged.
- * The work that caused the results (an outbox row) is completed only after the flush, so a
- * crash between the two commits re-runs the evaluation and re-derives the same CI; nothing is
- * lost and nothing is recorded twice (docs/DECISIONS.md, "Rules engine").
+ * Results go into the store's evaluation tables in one transaction per flush. In the same
+ * transaction, each resource whose compliance changed gets an AWS::Config::ResourceCompliance
+ * CI recorded through the recorder (PL_REC_MODE_ALL), and each changed result a
+ * "delivery.compliance" outbox row (only when the partition has a delivery channel): results,
+ * CIs and notifications commit together or not at all. The work that caused the results (an
+ * outbox row) is completed after the flush, so a crash before it re-runs the evaluation, which
+ * finds the same results stored and records nothing twice (the recorder writes nothing for an
+ * unchanged CI).
  *
  * The ResourceCompliance CI (as AWS records it): resourceType AWS::Config::ResourceCompliance,
  * resourceId "<type>/<id>" of the evaluated resource, configuration {complianceType,
@@ -47,7 +45,6 @@ struct rule_ref {
 
 struct pl_rsink {
     struct pl_store *st;
-    struct pl_evals *ev;
     const char *account, *region;
     struct pl_arena a;    /* pending changes; reset at each flush */
     struct pl_arena keep; /* rule refs; lives as long as the sink */
@@ -76,12 +73,10 @@ struct pl_rsink {
     const char *loaded_type, *loaded_id;
 };
 
-struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const char *account,
-                              const char *region)
+struct pl_rsink *pl_rsink_new(struct pl_store *st, const char *account, const char *region)
 {
     struct pl_rsink *s = pl_xcalloc(1, sizeof *s);
     s->st = st;
-    s->ev = ev;
     pl_arena_init(&s->a);
     pl_arena_init(&s->keep);
     pl_arena_init(&s->pm);
@@ -96,7 +91,7 @@ void pl_rsink_free(struct pl_rsink *s)
     if (!s)
         return;
     if (s->in_tx)
-        pl_evals_rollback(s->ev);
+        pl_store_rollback(s->st);
     free(s->res_type);
     free(s->res_id);
     free(s->slots);
@@ -311,7 +306,7 @@ static int preload(struct pl_rsink *s, struct pl_ev_query *q, struct pl_err *err
     while (rc == 0 && more) {
         struct pl_ev_row *rows;
         size_t n;
-        if ((rc = pl_evals_list(s->ev, q, &a, &rows, &n, &more, err)) < 0 || !n)
+        if ((rc = pl_store_eval_list(s->st, q, &a, &rows, &n, &more, err)) < 0 || !n)
             break;
         for (size_t i = 0; i < n; i++)
             prev_set(s, &rows[i]);
@@ -366,7 +361,7 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
                  const char *token, struct pl_err *err)
 {
     if (!s->in_tx) {
-        if (pl_evals_begin(s->ev, err) < 0)
+        if (pl_store_begin(s->st, err) < 0)
             return -1;
         s->in_tx = true;
     }
@@ -392,11 +387,11 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
         had_old = p != NULL;
         if (p)
             old = *p;
-        rc = p && p->ordering_ms > ordering ? 0 : pl_evals_write(s->ev, &r, p != NULL, err);
+        rc = p && p->ordering_ms > ordering ? 0 : pl_store_eval_write(s->st, &r, p != NULL, err);
         if (rc == 1)
             prev_set(s, &r);
     } else {
-        rc = pl_evals_put(s->ev, &r, &s->a, &old, &had_old, err);
+        rc = pl_store_eval_put(s->st, &r, &s->a, &old, &had_old, err);
     }
     if (rc < 0)
         return -1;
@@ -442,7 +437,7 @@ static struct pl_json *compliance_ci(struct pl_rsink *s, const char *type, const
     struct pl_ev_row *rows;
     size_t n;
     bool more;
-    if (pl_evals_list(s->ev, &q, a, &rows, &n, &more, err) < 0)
+    if (pl_store_eval_list(s->st, &q, a, &rows, &n, &more, err) < 0)
         return NULL;
     struct pl_json *ci = pl_json_new_obj(a);
     pl_json_set_str(a, ci, "resourceType", PL_RULES_RC_TYPE);
@@ -563,13 +558,15 @@ fail:
 int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err)
 {
     int rc = 0;
+    if (s->nres)
+        rc = record_changes(s, err); /* inside the results' transaction when one is open */
     if (s->in_tx) {
         s->in_tx = false;
-        if (pl_evals_commit(s->ev, err) < 0)
+        if (rc < 0)
+            pl_store_rollback(s->st);
+        else if (pl_store_commit(s->st, err) < 0)
             rc = -1;
     }
-    if (rc == 0 && s->nres)
-        rc = record_changes(s, err);
     s->nres = s->nch = s->pending = 0;
     if (s->slots)
         memset(s->slots, 0xff, s->nslots * sizeof *s->slots);

@@ -120,7 +120,7 @@ static void run_init(struct pl_rules *eng, struct pl_run *run, const char *accou
 {
     memset(run, 0, sizeof *run);
     run->st = eng->st;
-    run->ev = eng->ev;
+    run->pool = eng->pool;
     run->account = account;
     run->region = region;
     run->store_spec = eng->spec;
@@ -131,7 +131,7 @@ static void run_init(struct pl_rules *eng, struct pl_run *run, const char *accou
     run->session_master = eng->sessions ? &eng->master : NULL;
     run->now = pl_now_ms();
     pl_arena_init(&run->scratch);
-    run->sink = pl_rsink_new(eng->st, eng->ev, account, region);
+    run->sink = pl_rsink_new(eng->st, account, region);
 }
 
 /* Commits the run's results and compliance CIs, then starts its Lambda invocations. */
@@ -324,10 +324,10 @@ static int clear_running(struct pl_rules *eng, const struct pl_rule *r, struct p
     struct pl_arena a;
     struct pl_ev_status st;
     pl_arena_init(&a);
-    int rc = pl_evals_status_get(eng->ev, r->account, r->region, r->name, &a, &st, err);
+    int rc = pl_store_rule_status_get(eng->st, r->account, r->region, r->name, &a, &st, err);
     if (rc == 1 && st.running_since) {
         st.running_since = 0;
-        rc = pl_evals_status_put(eng->ev, r->account, r->region, r->name, &st, err);
+        rc = pl_store_rule_status_put(eng->st, r->account, r->region, r->name, &st, err);
     }
     pl_arena_fini(&a);
     return rc < 0 ? -1 : 0;
@@ -425,7 +425,7 @@ static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
         now >= eng->tokens_pruned)
         return 0;
     eng->tokens_pruned = now;
-    return pl_evals_token_prune(eng->ev, now - PL_RULES_TOKEN_TTL_MS, err);
+    return pl_store_token_prune(eng->st, now - PL_RULES_TOKEN_TTL_MS, err);
 }
 
 int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)
@@ -496,8 +496,7 @@ struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err 
     atomic_init(&eng->gen, 1);
     /* the engine writes results and compliance CIs in bulk: checkpoints on their own threads */
     if (pl_store_open(eng->spec, PL_STORE_BG_CHECKPOINT, &eng->st, err) < 0 ||
-        pl_evals_open(eng->spec, &eng->ev, err) < 0 ||
-        pl_evals_background_checkpoints(eng->ev, err) < 0)
+        pl_store_pool_open(eng->spec, &eng->pool, err) < 0)
         goto fail;
     if (eng->endpoint_url && pl_fn_runner_new(NULL, &eng->runner, err) < 0)
         goto fail;
@@ -525,9 +524,9 @@ void pl_rules_stop(struct pl_rules *eng)
         pthread_mutex_unlock(&eng->mu);
         pthread_join(eng->thread, NULL);
     }
-    pl_fn_runner_free(eng->runner);
+    pl_fn_runner_free(eng->runner); /* its callbacks use the pool */
     free_rules(eng);
-    pl_evals_close(eng->ev);
+    pl_store_pool_close(eng->pool);
     pl_store_close(eng->st);
     pthread_cond_destroy(&eng->cv);
     pthread_mutex_destroy(&eng->mu);

@@ -38,14 +38,14 @@ static enum pl_ev_comp from_managed(enum pl_compliance c)
     }
 }
 
-int pl_eval__status_named(struct pl_evals *ev, const char *account, const char *region,
+int pl_eval__status_named(struct pl_store *ev, const char *account, const char *region,
                           const char *rule, int64_t now, bool invoked, const char *code,
                           const char *msg, struct pl_err *err)
 {
     struct pl_arena a;
     struct pl_ev_status st;
     pl_arena_init(&a);
-    int rc = pl_evals_status_get(ev, account, region, rule, &a, &st, err);
+    int rc = pl_store_rule_status_get(ev, account, region, rule, &a, &st, err);
     if (rc < 0)
         goto out;
     if (!st.first_activated_ms)
@@ -64,13 +64,13 @@ int pl_eval__status_named(struct pl_evals *ev, const char *account, const char *
         st.last_error_code = NULL;
         st.last_error_message = NULL;
     }
-    rc = pl_evals_status_put(ev, account, region, rule, &st, err);
+    rc = pl_store_rule_status_put(ev, account, region, rule, &st, err);
 out:
     pl_arena_fini(&a);
     return rc;
 }
 
-int pl_eval__status(struct pl_evals *ev, const struct pl_rule *r, int64_t now, bool invoked,
+int pl_eval__status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
                     const char *code, const char *msg, struct pl_err *err)
 {
     return pl_eval__status_named(ev, r->account, r->region, r->name, now, invoked, code, msg, err);
@@ -92,7 +92,7 @@ static int record_failure(struct pl_run *run, const struct pl_rule *r, const cha
                           const char *msg, struct pl_err *err)
 {
     PL_LOG(DEBUG, "rules", "rule=%s code=%s msg=\"%s\"", r->name, code, msg);
-    return pl_eval__status(run->ev, r, run->now, r->owner == PL_OWNER_LAMBDA, code, msg, err);
+    return pl_eval__status(run->st, r, run->now, r->owner == PL_OWNER_LAMBDA, code, msg, err);
 }
 
 /* The invokingEvent of a change notification for one CI. */
@@ -163,7 +163,7 @@ static int touch_status(struct pl_run *run, struct pl_rule *r, struct pl_err *er
     if (r->status_ms && r->status_ms + STATUS_EVERY_MS > run->now)
         return 0;
     r->status_ms = run->now;
-    return pl_eval__status(run->ev, r, run->now, true, NULL, NULL, err);
+    return pl_eval__status(run->st, r, run->now, true, NULL, NULL, err);
 }
 
 /* A deleted resource: its result becomes NOT_APPLICABLE (plumb's own, for every evaluator),
@@ -308,7 +308,7 @@ static int run_whole(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
             return -1;
         return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
     }
-    return pl_eval__status(run->ev, r, run->now, true, NULL, NULL, err);
+    return pl_eval__status(run->st, r, run->now, true, NULL, NULL, err);
 }
 
 /* Is the resource of a stored result gone from r's scope (deleted, or no longer matching)?
@@ -351,7 +351,7 @@ static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
     while (rc == 0 && more) {
         struct pl_ev_row *rows;
         size_t n;
-        if ((rc = pl_evals_list(run->ev, &q, &a, &rows, &n, &more, err)) < 0)
+        if ((rc = pl_store_eval_list(run->st, &q, &a, &rows, &n, &more, err)) < 0)
             break;
         for (size_t i = 0; i < n && rc == 0; i++) {
             if (rows[i].invoked_ms == run->now)
@@ -405,7 +405,7 @@ int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, st
         if (f.active[i]) {
             rc = sweep(run, rules[i], err);
             if (rc == 0 && rules[i]->owner != PL_OWNER_LAMBDA)
-                rc = pl_eval__status(run->ev, rules[i], run->now, true, NULL, NULL, err);
+                rc = pl_eval__status(run->st, rules[i], run->now, true, NULL, NULL, err);
         }
     pl_arena_fini(&a);
     return rc;

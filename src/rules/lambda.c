@@ -36,7 +36,8 @@ struct pl_lambda_call {
 
 /* What the runner's callback needs after the run is gone (malloc'd). */
 struct done_arg {
-    char *spec, *account, *region, *rule;
+    struct pl_store_pool *pool;
+    char *account, *region, *rule;
 };
 
 void pl_lambda__token(char out[65])
@@ -155,7 +156,7 @@ static void invoked(void *arg, const struct pl_fn_result *res)
 {
     struct done_arg *d = arg;
     struct pl_err err = {0};
-    struct pl_evals *ev = pl_evals_thread(d->spec, &err);
+    struct pl_store *ev = pl_store_pool_thread(d->pool, &err);
     if (ev) {
         const char *code = res->ok ? NULL : res->error_type;
         const char *msg = res->ok ? NULL : (res->error_message ? res->error_message : "failed");
@@ -166,7 +167,6 @@ static void invoked(void *arg, const struct pl_fn_result *res)
     if (!res->ok)
         PL_LOG(INFO, "rules", "rule=%s function error=%s msg=\"%s\"", d->rule, res->error_type,
                res->error_message ? res->error_message : "");
-    free(d->spec);
     free(d->account);
     free(d->region);
     free(d->rule);
@@ -181,7 +181,7 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
     struct pl_err e2 = {0};
     int rc = 0;
     pl_arena_init(&a);
-    if (pl_evals_token_put(run->ev, c->token, c->account, c->region, c->rule, c->invoked_ms, err) <
+    if (pl_store_token_put(run->st, c->token, c->account, c->region, c->rule, c->invoked_ms, err) <
         0) {
         rc = -1;
         goto out;
@@ -194,13 +194,12 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
                                 .access_key_id = run->access_key,
                                 .secret_access_key = run->secret_key};
         struct done_arg *d = pl_xcalloc(1, sizeof *d);
-        d->spec = pl_xstrdup(run->store_spec);
+        d->pool = run->pool;
         d->account = pl_xstrdup(c->account);
         d->region = pl_xstrdup(c->region);
         d->rule = pl_xstrdup(c->rule);
         if (pl_fn_invoke_async(run->runner, &fn, &env, c->event, strlen(c->event), invoked, d,
                                &e2) < 0) {
-            free(d->spec);
             free(d->account);
             free(d->region);
             free(d->rule);
@@ -208,7 +207,7 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
         }
     }
     if (e2.code)
-        rc = pl_eval__status_named(run->ev, c->account, c->region, c->rule, run->now, true,
+        rc = pl_eval__status_named(run->st, c->account, c->region, c->rule, run->now, true,
                                    pl_err_name(e2.code), e2.msg, err);
 out:
     pl_arena_fini(&a);

@@ -2,8 +2,7 @@
  * DeleteConfigRule, StartConfigRulesEvaluation, PutEvaluations, PutExternalEvaluation,
  * DeleteEvaluationResults.
  *
- * They run on the API thread with its store connection and its own evals connection
- * (pl_evals_thread). Evaluations never run here: a put rule or an on-demand start writes a
+ * They run on the API thread with its store connection (results and status included). Evaluations never run here: a put rule or an on-demand start writes a
  * "rules.evaluate" outbox row in the same store transaction, which the engine runs. Results
  * that arrive here (PutEvaluations, PutExternalEvaluation) go through the same result sink as
  * the engine's, so they are ordered and recorded as ResourceCompliance CIs the same way.
@@ -17,9 +16,10 @@
 
 #define RUNNING_TIMEOUT_MS (10 * 60 * 1000) /* an evaluation mark older than this is stale */
 
-static struct pl_evals *evals(const struct pl_rules_call *c, struct pl_err *err)
+static struct pl_store *evals(const struct pl_rules_call *c, struct pl_err *err)
 {
-    return pl_evals_thread(c->store_spec, err);
+    (void)err;
+    return c->st;
 }
 
 static int no_such_rule(struct pl_err *err, const char *name)
@@ -46,7 +46,7 @@ static int load_rule(const struct pl_rules_call *c, const char *name, struct pl_
 
 /* The thread's evals connection and the stored rule name (NoSuchConfigRuleException). */
 static int existing_rule(const struct pl_rules_call *c, const char *name, struct pl_json **j,
-                         struct pl_evals **ev, struct pl_err *err)
+                         struct pl_store **ev, struct pl_err *err)
 {
     if (!(*ev = evals(c, err)))
         return -1;
@@ -129,7 +129,7 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
 {
     struct pl_json *prev = NULL, *out;
     int64_t count = 0;
-    struct pl_evals *ev = evals(c, err);
+    struct pl_store *ev = evals(c, err);
     if (!ev || !(rule = name_by_id(c, rule, err)))
         return -1;
     const char *name = pl_json_get_str(rule, "ConfigRuleName");
@@ -160,12 +160,12 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
     if (pl_store_commit(c->st, err) < 0)
         return -1;
     struct pl_ev_status st;
-    int f = pl_evals_status_get(ev, c->account, c->region, name, c->a, &st, err);
+    int f = pl_store_rule_status_get(ev, c->account, c->region, name, c->a, &st, err);
     if (f < 0)
         return -1;
     if (!f) {
         st.first_activated_ms = pl_now_ms();
-        if (pl_evals_status_put(ev, c->account, c->region, name, &st, err) < 0)
+        if (pl_store_rule_status_put(ev, c->account, c->region, name, &st, err) < 0)
             return -1;
     }
     pl_rules_changed(c->eng);
@@ -178,9 +178,9 @@ int pl_rules_get_rule(const struct pl_rules_call *c, const char *name, struct pl
     int f = load_rule(c, name, out, err);
     if (f <= 0)
         return f;
-    struct pl_evals *ev = evals(c, err);
+    struct pl_store *ev = evals(c, err);
     struct pl_ev_status st;
-    if (!ev || pl_evals_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
+    if (!ev || pl_store_rule_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
         return -1;
     if (st.running_since && pl_now_ms() - st.running_since < RUNNING_TIMEOUT_MS) {
         pl_json_del(*out, "ConfigRuleState");
@@ -191,11 +191,11 @@ int pl_rules_get_rule(const struct pl_rules_call *c, const char *name, struct pl
 
 /* ResourceInUseException while an on-demand evaluation of the rule runs (AWS: the rule is
  * EVALUATING). */
-static int not_evaluating(const struct pl_rules_call *c, struct pl_evals *ev, const char *name,
+static int not_evaluating(const struct pl_rules_call *c, struct pl_store *ev, const char *name,
                           struct pl_err *err)
 {
     struct pl_ev_status st;
-    if (pl_evals_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
+    if (pl_store_rule_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
         return -1;
     if (st.running_since && pl_now_ms() - st.running_since < RUNNING_TIMEOUT_MS)
         return pl_fail(err, PL_E_RESOURCE_IN_USE,
@@ -207,19 +207,19 @@ static int not_evaluating(const struct pl_rules_call *c, struct pl_evals *ev, co
 
 /* Deletes the rule's results and re-records the compliance CIs of the resources they were
  * about. */
-static int drop_results(const struct pl_rules_call *c, struct pl_evals *ev, const char *name,
+static int drop_results(const struct pl_rules_call *c, struct pl_store *ev, const char *name,
                         struct pl_err *err)
 {
     struct pl_ev_query q = {.account = c->account, .region = c->region, .rule = name};
     struct pl_ev_row *rows;
     size_t n;
     bool more;
-    if (pl_evals_list(ev, &q, c->a, &rows, &n, &more, err) < 0 ||
-        pl_evals_delete_rule(ev, c->account, c->region, name, err) < 0)
+    if (pl_store_eval_list(ev, &q, c->a, &rows, &n, &more, err) < 0 ||
+        pl_store_eval_delete_rule(ev, c->account, c->region, name, err) < 0)
         return -1;
     if (!n)
         return 0;
-    struct pl_rsink *s = pl_rsink_new(c->st, ev, c->account, c->region);
+    struct pl_rsink *s = pl_rsink_new(c->st, c->account, c->region);
     for (size_t i = 0; i < n; i++)
         if (rows[i].comp != PL_EV_NOT_APPLICABLE)
             pl_rsink_touch(s, rows[i].resource_type, rows[i].resource_id, err);
@@ -231,7 +231,7 @@ static int drop_results(const struct pl_rules_call *c, struct pl_evals *ev, cons
 int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
     struct pl_json *j;
-    struct pl_evals *ev;
+    struct pl_store *ev;
     if (existing_rule(c, name, &j, &ev, err) < 0 || not_evaluating(c, ev, name, err) < 0)
         return -1;
     if (pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, err) < 0 ||
@@ -239,7 +239,7 @@ int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct
                             pl_json_get_str(j, "ConfigRuleArn"), err) < 0)
         return -1;
     pl_rules_changed(c->eng);
-    if (pl_evals_status_delete(ev, c->account, c->region, name, err) < 0)
+    if (pl_store_rule_status_delete(ev, c->account, c->region, name, err) < 0)
         return -1;
     return drop_results(c, ev, name, err);
 }
@@ -247,7 +247,7 @@ int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct
 int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *names, size_t n,
                               struct pl_err *err)
 {
-    struct pl_evals *ev = evals(c, err);
+    struct pl_store *ev = evals(c, err);
     int64_t now = pl_now_ms();
     struct pl_ev_status *st = pl_arena_alloc(c->a, (n + 1) * sizeof *st);
     if (!ev)
@@ -262,7 +262,7 @@ int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *
             return -1;
         if (!f)
             return no_such_rule(err, names[i]);
-        if (pl_evals_status_get(ev, c->account, c->region, names[i], c->a, &st[i], err) < 0)
+        if (pl_store_rule_status_get(ev, c->account, c->region, names[i], c->a, &st[i], err) < 0)
             return -1;
         if (st[i].running_since && now - st[i].running_since < RUNNING_TIMEOUT_MS)
             return pl_fail(err, PL_E_LIMIT_EXCEEDED,
@@ -272,7 +272,7 @@ int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *
     }
     for (size_t i = 0; i < n; i++) {
         st[i].running_since = now;
-        if (pl_evals_status_put(ev, c->account, c->region, names[i], &st[i], err) < 0)
+        if (pl_store_rule_status_put(ev, c->account, c->region, names[i], &st[i], err) < 0)
             return -1;
     }
     int64_t channels = 0;
@@ -344,13 +344,13 @@ static int deleted_resource(const struct pl_rules_call *c, const char *type, con
 }
 
 /* Stores evaluations through a sink as results of rule j. */
-static int store_evaluations(const struct pl_rules_call *c, struct pl_evals *ev,
+static int store_evaluations(const struct pl_rules_call *c, struct pl_store *ev,
                              const struct pl_json *j, const struct pl_json *const *items, size_t n,
                              const char *token, int64_t invoked, struct pl_err *err)
 {
     struct pl_rule r;
     light_rule(&r, c, j);
-    struct pl_rsink *s = pl_rsink_new(c->st, ev, c->account, c->region);
+    struct pl_rsink *s = pl_rsink_new(c->st, c->account, c->region);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         enum pl_ev_comp comp = PL_EV_NOT_APPLICABLE;
@@ -378,7 +378,7 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
                              const struct pl_json *evs, bool test_mode, struct pl_json *failed,
                              struct pl_err *err)
 {
-    struct pl_evals *ev = evals(c, err);
+    struct pl_store *ev = evals(c, err);
     size_t n = evs ? evs->len : 0;
     const struct pl_json **items = pl_arena_alloc(c->a, (n + 1) * sizeof *items);
     const char *rule;
@@ -402,7 +402,7 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
         return pl_fail(err, PL_E_INVALID_RESULT_TOKEN, "The resultToken provided is invalid");
     if (test_mode)
         return 0;
-    int f = pl_evals_token_get(ev, token, c->account, c->region, c->a, &rule, &invoked, err);
+    int f = pl_store_token_get(ev, token, c->account, c->region, c->a, &rule, &invoked, err);
     if (f < 0)
         return -1;
     if (!f || invoked + PL_RULES_TOKEN_TTL_MS < pl_now_ms()) /* unknown or expired */
@@ -417,7 +417,7 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
 int pl_rules_put_external(const struct pl_rules_call *c, const char *name,
                           const struct pl_json *ext, struct pl_err *err)
 {
-    struct pl_evals *ev;
+    struct pl_store *ev;
     struct pl_json *j;
     if (existing_rule(c, name, &j, &ev, err) < 0)
         return -1;
@@ -433,7 +433,7 @@ int pl_rules_put_external(const struct pl_rules_call *c, const char *name,
 
 int pl_rules_delete_results(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
-    struct pl_evals *ev;
+    struct pl_store *ev;
     struct pl_json *j;
     if (existing_rule(c, name, &j, &ev, err) < 0 || not_evaluating(c, ev, name, err) < 0)
         return -1;

@@ -49,8 +49,8 @@ struct pl_rules {
     struct pl_session_master master;
     int tick_ms, batch, slice_ms;
     bool no_thread;
-    struct pl_store *st;
-    struct pl_evals *ev;
+    struct pl_store *st;        /* the engine thread's connection */
+    struct pl_store_pool *pool; /* connections of the function runner's callback threads */
     struct pl_fn_runner *runner;
     pthread_t thread;
     pthread_mutex_t mu;
@@ -95,8 +95,7 @@ bool pl_rule__type_in_scope(const struct pl_rule *r, const char *type);
  * flush), then one AWS::Config::ResourceCompliance CI per resource whose compliance changed
  * and a "delivery.compliance" row per changed result (one store transaction). */
 struct pl_rsink;
-struct pl_rsink *pl_rsink_new(struct pl_store *st, struct pl_evals *ev, const char *account,
-                              const char *region);
+struct pl_rsink *pl_rsink_new(struct pl_store *st, const char *account, const char *region);
 /* Adds one result. rule gives the name, ARN and id. Stores immediately inside the sink's open
  * evals transaction. comp < 0: no result. */
 int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type, const char *id,
@@ -128,7 +127,7 @@ struct pl_fn_runner;
 struct pl_lambda_call; /* an invocation waiting for the run's results to be committed */
 struct pl_run {
     struct pl_store *st;
-    struct pl_evals *ev;
+    struct pl_store_pool *pool; /* for the function runner's callbacks */
     struct pl_rsink *sink;
     const char *account, *region;
     const char *store_spec;
@@ -151,7 +150,7 @@ int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *r
  * for all rules. Results older than now for resources no longer in scope go NOT_APPLICABLE. */
 int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, struct pl_err *err);
 /* Records the outcome of an evaluation run in the rule's status (err NULL: success). */
-int pl_eval__status(struct pl_evals *ev, const struct pl_rule *r, int64_t now, bool invoked,
+int pl_eval__status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
                     const char *code, const char *msg, struct pl_err *err);
 
 /* ---- Lambda-style functions (adapter over src/rules/functions/) ---- */
@@ -175,7 +174,7 @@ int pl_lambda__check(struct pl_store *st, const char *account, const char *arn,
 void pl_lambda__token(char out[65]);
 
 /* Evaluation status by rule name (for callbacks that outlive the compiled rule). */
-int pl_eval__status_named(struct pl_evals *ev, const char *account, const char *region,
+int pl_eval__status_named(struct pl_store *ev, const char *account, const char *region,
                           const char *rule, int64_t now, bool invoked, const char *code,
                           const char *msg, struct pl_err *err);
 

@@ -21,7 +21,7 @@ static int due_time(struct pl_rules *eng, struct pl_rule *r, int64_t *due, struc
         struct pl_arena a;
         struct pl_ev_status st;
         pl_arena_init(&a);
-        int f = pl_evals_status_get(eng->ev, r->account, r->region, r->name, &a, &st, err);
+        int f = pl_store_rule_status_get(eng->st, r->account, r->region, r->name, &a, &st, err);
         pl_arena_fini(&a);
         if (f < 0)
             return -1;
@@ -38,10 +38,10 @@ int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct 
     struct pl_arena a;
     struct pl_ev_status st;
     pl_arena_init(&a);
-    int rc = pl_evals_status_get(eng->ev, r->account, r->region, r->name, &a, &st, err);
+    int rc = pl_store_rule_status_get(eng->st, r->account, r->region, r->name, &a, &st, err);
     if (rc >= 0) {
         st.last_run_ms = now;
-        rc = pl_evals_status_put(eng->ev, r->account, r->region, r->name, &st, err);
+        rc = pl_store_rule_status_put(eng->st, r->account, r->region, r->name, &st, err);
     }
     pl_arena_fini(&a);
     r->next_due = now + r->period_ms;

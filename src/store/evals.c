@@ -1,19 +1,14 @@
-/* evals.c — SQLite storage of rule evaluation results, evaluation status and result tokens
- * (evals.h).
+/* evals.c — the store's evaluation tables (evals.h): rule evaluation results, evaluation
+ * status and result tokens, on the store's own connection (store_int.h) and in its
+ * transactions; the tables come from sqlite.c's migration 3.
  *
- * Own connection on DIR/plumb.db with its own CREATE TABLE IF NOT EXISTS tables, so the store
- * engineer's migrations (sqlite.c) and these tables evolve independently. Invariants:
+ * Invariants:
  *   - a stored result is only replaced by one with an ordering timestamp >= its own;
  *   - every write happens inside BEGIN IMMEDIATE ... COMMIT (explicit or one statement);
- *   - statements are prepared once per connection and reset before each use.
+ *   - statements are prepared once per connection (their own slots, store_int.h) and reset
+ *     before each use.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include <sqlite3.h>
 
@@ -22,31 +17,10 @@
 #include "core/util.h"
 #include "store/evals.h"
 #include "store/sql.h"
-
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS rule_evals("
-    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
-    " resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, mode TEXT NOT NULL,"
-    " comp INTEGER NOT NULL, annotation TEXT, ordering_ms INTEGER NOT NULL,"
-    " recorded_ms INTEGER NOT NULL, invoked_ms INTEGER NOT NULL, token TEXT,"
-    " PRIMARY KEY(account, region, rule, resource_type, resource_id, mode)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS rule_evals_res ON rule_evals(account, region, resource_type,"
-    " resource_id, rule);"
-    "CREATE TABLE IF NOT EXISTS rule_status("
-    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
-    " first_activated INTEGER, last_deactivated INTEGER, ok_invoke INTEGER,"
-    " fail_invoke INTEGER, ok_eval INTEGER, fail_eval INTEGER, err_code TEXT, err_msg TEXT,"
-    " first_started INTEGER, last_run INTEGER, running_since INTEGER,"
-    " PRIMARY KEY(account, region, rule)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS rule_tokens("
-    " token TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
-    " invoked_ms INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS rule_tokens_time ON rule_tokens(invoked_ms);";
+#include "store/store.h"
+#include "store/store_int.h"
 
 enum {
-    Q_BEGIN,
-    Q_COMMIT,
-    Q_ROLLBACK,
     Q_GET,
     Q_PUT,
     Q_UPDATE,
@@ -72,9 +46,6 @@ enum {
     "account = ?1 AND region = ?2 AND rule = ?3 AND resource_type = ?4 AND resource_id = ?5"
 
 static const char *const sql_text[Q__COUNT] = {
-    [Q_BEGIN] = "BEGIN IMMEDIATE",
-    [Q_COMMIT] = "COMMIT",
-    [Q_ROLLBACK] = "ROLLBACK",
     [Q_GET] = "SELECT " EV_COLS " FROM rule_evals WHERE " KEY_WHERE " AND mode = ?6",
     [Q_PUT] = "INSERT INTO rule_evals(" EV_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
               "?10, ?11, ?12) ON CONFLICT DO UPDATE SET comp = excluded.comp, annotation = "
@@ -124,14 +95,7 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_TOK_PRUNE] = "DELETE FROM rule_tokens WHERE invoked_ms < ?1",
 };
 
-struct pl_evals {
-    sqlite3 *db;
-    sqlite3_stmt *q[Q__COUNT];
-    int depth;
-    bool doomed;
-    char spec[4096];
-    struct pl_ckpt *ckpt;
-};
+_Static_assert(Q__COUNT <= PL_STORE__EV_STMTS, "grow PL_STORE__EV_STMTS");
 
 static const char *const comp_names[] = {"NOT_APPLICABLE", "COMPLIANT", "NON_COMPLIANT",
                                          "INSUFFICIENT_DATA"};
@@ -149,17 +113,17 @@ int pl_ev_comp_parse(const char *s)
     return -1;
 }
 
-static int db_fail(struct pl_evals *e, struct pl_err *err, const char *what)
+static int db_fail(struct pl_store *e, struct pl_err *err, const char *what)
 {
     return pl_sql_fail(e->db, "evals", err, what);
 }
 
-static sqlite3_stmt *stmt(struct pl_evals *e, int i, struct pl_err *err)
+static sqlite3_stmt *stmt(struct pl_store *e, int i, struct pl_err *err)
 {
-    return pl_sql_prepared(e->db, &e->q[i], sql_text[i], "evals", err);
+    return pl_sql_prepared(e->db, &e->ev[i], sql_text[i], "evals", err);
 }
 
-static int step_done(struct pl_evals *e, sqlite3_stmt *q, struct pl_err *err, const char *what)
+static int step_done(struct pl_store *e, sqlite3_stmt *q, struct pl_err *err, const char *what)
 {
     return pl_sql_step_done(e->db, q, "evals", err, what);
 }
@@ -183,126 +147,6 @@ static void bind_key(sqlite3_stmt *q, const char *account, const char *region, c
     pl_sql_bind_text(q, 5, id);
 }
 
-/* ---- open / close ---- */
-
-int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err)
-{
-    *out = NULL;
-    struct pl_evals *e = pl_xcalloc(1, sizeof *e);
-    char path[4200];
-    pl_strlcpy(e->spec, spec, sizeof e->spec);
-    if (pl_sql_open(spec, false, 32768, "evals", &e->db, path, sizeof path, err) < 0) {
-        free(e);
-        return -1;
-    }
-    char *msg = NULL;
-    if (sqlite3_exec(e->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        pl_fail(err, PL_E_INTERNAL, "evals: schema: %s", msg ? msg : "failed");
-        sqlite3_free(msg);
-        pl_evals_close(e);
-        return -1;
-    }
-    *out = e;
-    return 0;
-}
-
-int pl_evals_background_checkpoints(struct pl_evals *e, struct pl_err *err)
-{
-    if (!e->ckpt && !(e->ckpt = pl_ckpt_start(e->db, sqlite3_db_filename(e->db, "main"), err)))
-        return -1;
-    return 0;
-}
-
-void pl_evals_close(struct pl_evals *e)
-{
-    if (!e)
-        return;
-    if (e->depth > 0)
-        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
-    pl_ckpt_stop(e->ckpt, e->db);
-    for (int i = 0; i < Q__COUNT; i++)
-        sqlite3_finalize(e->q[i]);
-    sqlite3_close(e->db);
-    free(e);
-}
-
-/* ---- per-thread connections ---- */
-
-static pthread_key_t thread_key;
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
-
-static void thread_close(void *p)
-{
-    pl_evals_close(p);
-}
-
-static void thread_key_init(void)
-{
-    pthread_key_create(&thread_key, thread_close);
-}
-
-struct pl_evals *pl_evals_thread(const char *spec, struct pl_err *err)
-{
-    if (!spec)
-        return pl_fail(err, PL_E_INTERNAL, "evals: no data directory"), NULL;
-    pthread_once(&thread_once, thread_key_init);
-    struct pl_evals *e = pthread_getspecific(thread_key);
-    if (e && strcmp(e->spec, spec) == 0)
-        return e;
-    pl_evals_close(e);
-    pthread_setspecific(thread_key, NULL);
-    if (pl_evals_open(spec, &e, err) < 0)
-        return NULL;
-    pthread_setspecific(thread_key, e);
-    return e;
-}
-
-/* ---- transactions ---- */
-
-int pl_evals_begin(struct pl_evals *e, struct pl_err *err)
-{
-    if (e->depth++ > 0)
-        return 0;
-    e->doomed = false;
-    sqlite3_stmt *q = stmt(e, Q_BEGIN, err);
-    if (!q || step_done(e, q, err, "begin") < 0) {
-        e->depth = 0;
-        return -1;
-    }
-    return 0;
-}
-
-int pl_evals_commit(struct pl_evals *e, struct pl_err *err)
-{
-    if (e->depth <= 0)
-        return pl_fail(err, PL_E_INTERNAL, "evals: commit without begin");
-    if (--e->depth > 0)
-        return 0;
-    if (e->doomed) {
-        sqlite3_stmt *q = stmt(e, Q_ROLLBACK, err);
-        if (q)
-            step_done(e, q, NULL, "rollback");
-        return pl_fail(err, PL_E_INTERNAL, "evals: transaction was rolled back");
-    }
-    sqlite3_stmt *q = stmt(e, Q_COMMIT, err);
-    if (!q || step_done(e, q, err, "commit") < 0) {
-        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
-    }
-    return 0;
-}
-
-void pl_evals_rollback(struct pl_evals *e)
-{
-    if (e->depth <= 0)
-        return;
-    if (--e->depth > 0) {
-        e->doomed = true;
-        return;
-    }
-    sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
 /* ---- results ---- */
 
 static void read_row(sqlite3_stmt *q, struct pl_arena *a, struct pl_ev_row *r)
@@ -321,7 +165,7 @@ static void read_row(sqlite3_stmt *q, struct pl_arena *a, struct pl_ev_row *r)
     r->token = pl_sql_col_dup(a, q, 11);
 }
 
-static int get_mode(struct pl_evals *e, const char *account, const char *region, const char *rule,
+static int get_mode(struct pl_store *e, const char *account, const char *region, const char *rule,
                     const char *type, const char *id, const char *mode, struct pl_arena *a,
                     struct pl_ev_row *out, struct pl_err *err)
 {
@@ -339,14 +183,14 @@ static int get_mode(struct pl_evals *e, const char *account, const char *region,
     return rc == SQLITE_ROW;
 }
 
-int pl_evals_get(struct pl_evals *e, const char *account, const char *region, const char *rule,
+int pl_store_eval_get(struct pl_store *e, const char *account, const char *region, const char *rule,
                  const char *type, const char *id, struct pl_arena *a, struct pl_ev_row *out,
                  struct pl_err *err)
 {
     return get_mode(e, account, region, rule, type, id, "DETECTIVE", a, out, err);
 }
 
-int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, bool exists, struct pl_err *err)
+int pl_store_eval_write(struct pl_store *e, const struct pl_ev_row *r, bool exists, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, exists ? Q_UPDATE : Q_PUT, err);
     if (!q)
@@ -364,7 +208,7 @@ int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, bool exists, s
     return sqlite3_changes(e->db) > 0;
 }
 
-int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena *a,
+int pl_store_eval_put(struct pl_store *e, const struct pl_ev_row *r, struct pl_arena *a,
                  struct pl_ev_row *old, bool *had_old, struct pl_err *err)
 {
     struct pl_ev_row prev;
@@ -379,10 +223,10 @@ int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena 
         *old = prev;
     if (found && prev.ordering_ms > r->ordering_ms)
         return 0;
-    return pl_evals_write(e, r, false, err);
+    return pl_store_eval_write(e, r, false, err);
 }
 
-int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *qy, struct pl_arena *a,
+int pl_store_eval_list(struct pl_store *e, const struct pl_ev_query *qy, struct pl_arena *a,
                   struct pl_ev_row **rows, size_t *n, bool *more, struct pl_err *err)
 {
     *rows = NULL;
@@ -415,7 +259,7 @@ int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *qy, struct pl_ar
     return 0;
 }
 
-int pl_evals_delete_rule(struct pl_evals *e, const char *account, const char *region,
+int pl_store_eval_delete_rule(struct pl_store *e, const char *account, const char *region,
                          const char *rule, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, Q_DEL_RULE, err);
@@ -425,7 +269,7 @@ int pl_evals_delete_rule(struct pl_evals *e, const char *account, const char *re
     return step_done(e, q, err, "delete_rule");
 }
 
-int pl_evals_rule_counts(struct pl_evals *e, const char *account, const char *region,
+int pl_store_eval_counts(struct pl_store *e, const char *account, const char *region,
                          const char *rule, int64_t cnt[4], struct pl_err *err)
 {
     memset(cnt, 0, 4 * sizeof cnt[0]);
@@ -445,7 +289,7 @@ int pl_evals_rule_counts(struct pl_evals *e, const char *account, const char *re
     return 0;
 }
 
-int pl_evals_resources(struct pl_evals *e, const char *account, const char *region,
+int pl_store_eval_resources(struct pl_store *e, const char *account, const char *region,
                        const char *type, const char *id, const char *after_type,
                        const char *after_id, int limit, struct pl_arena *a,
                        struct pl_ev_resource **rows, size_t *n, bool *more, struct pl_err *err)
@@ -487,7 +331,7 @@ int pl_evals_resources(struct pl_evals *e, const char *account, const char *regi
 
 /* ---- status ---- */
 
-int pl_evals_status_get(struct pl_evals *e, const char *account, const char *region,
+int pl_store_rule_status_get(struct pl_store *e, const char *account, const char *region,
                         const char *rule, struct pl_arena *a, struct pl_ev_status *out,
                         struct pl_err *err)
 {
@@ -516,7 +360,7 @@ int pl_evals_status_get(struct pl_evals *e, const char *account, const char *reg
     return rc == SQLITE_ROW;
 }
 
-int pl_evals_status_put(struct pl_evals *e, const char *account, const char *region,
+int pl_store_rule_status_put(struct pl_store *e, const char *account, const char *region,
                         const char *rule, const struct pl_ev_status *st, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, Q_ST_PUT, err);
@@ -537,7 +381,7 @@ int pl_evals_status_put(struct pl_evals *e, const char *account, const char *reg
     return step_done(e, q, err, "status_put");
 }
 
-int pl_evals_status_delete(struct pl_evals *e, const char *account, const char *region,
+int pl_store_rule_status_delete(struct pl_store *e, const char *account, const char *region,
                            const char *rule, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, Q_ST_DEL, err);
@@ -549,7 +393,7 @@ int pl_evals_status_delete(struct pl_evals *e, const char *account, const char *
 
 /* ---- tokens ---- */
 
-int pl_evals_token_put(struct pl_evals *e, const char *token, const char *account,
+int pl_store_token_put(struct pl_store *e, const char *token, const char *account,
                        const char *region, const char *rule, int64_t invoked_ms, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, Q_TOK_PUT, err);
@@ -563,7 +407,7 @@ int pl_evals_token_put(struct pl_evals *e, const char *token, const char *accoun
     return step_done(e, q, err, "token_put");
 }
 
-int pl_evals_token_get(struct pl_evals *e, const char *token, const char *account,
+int pl_store_token_get(struct pl_store *e, const char *token, const char *account,
                        const char *region, struct pl_arena *a, const char **rule,
                        int64_t *invoked_ms, struct pl_err *err)
 {
@@ -584,7 +428,7 @@ int pl_evals_token_get(struct pl_evals *e, const char *token, const char *accoun
     return rc == SQLITE_ROW;
 }
 
-int pl_evals_token_prune(struct pl_evals *e, int64_t before_ms, struct pl_err *err)
+int pl_store_token_prune(struct pl_store *e, int64_t before_ms, struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(e, Q_TOK_PRUNE, err);
     if (!q)

@@ -1,9 +1,9 @@
-/* evals.h — storage of rule evaluation results, rule evaluation status and result tokens.
+/* evals.h — the store's evaluation tables: rule evaluation results, rule evaluation status
+ * and result tokens.
  *
- * The rules engine's tables live in the same SQLite file as store.h's (DIR/plumb.db, WAL) but
- * are reached through their own connection (struct pl_evals), created with CREATE TABLE IF NOT
- * EXISTS so they need no migration slot of sqlite.c (docs/DECISIONS.md, "Rules engine").
- * Only this file and sqlite.c speak SQL.
+ * Part of the store interface (store.h): the same connection (struct pl_store), the same
+ * transactions (pl_store_begin/commit), the same migrations. So an evaluation flush writes its
+ * results, the ResourceCompliance CI they imply and the outbox rows in one transaction.
  *
  * Tables:
  *   rule_evals   current result per (account, region, rule, resource type, resource id, mode):
@@ -12,9 +12,8 @@
  *                schedule (last_run_ms) and the "evaluation running" flag.
  *   rule_tokens  resultToken -> (account, region, rule, invoked time), for PutEvaluations.
  *
- * Threads: a struct pl_evals is one connection and is not thread-safe; pl_evals_thread() gives
- * each thread its own (closed when the thread exits). Never hold a pl_evals transaction while
- * waiting on a store.h transaction of the same thread (two connections, one write lock).
+ * Threads and transactions: as store.h (one connection per thread; writes outside a
+ * transaction commit on their own).
  *
  * Memory: strings returned live in the caller's arena.
  */
@@ -28,7 +27,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 
-struct pl_evals;
+struct pl_store;
 
 /* Compliance values as stored (the order is the roll-up priority, worst last). */
 enum pl_ev_comp {
@@ -52,34 +51,19 @@ struct pl_ev_row {
     const char *token; /* resultToken, NULL when none */
 };
 
-/* Opens the evaluation tables on the store spec (a data directory, as pl_store_open). */
-int pl_evals_open(const char *spec, struct pl_evals **out, struct pl_err *err);
-/* WAL checkpoints of this connection on a thread of their own (store/checkpoint.c), for the
- * rules engine's connection, which writes results in bulk. */
-int pl_evals_background_checkpoints(struct pl_evals *e, struct pl_err *err);
-void pl_evals_close(struct pl_evals *e); /* NULL fine */
-/* The calling thread's connection on spec (opened on first use, closed at thread exit).
- * Borrowed. */
-struct pl_evals *pl_evals_thread(const char *spec, struct pl_err *err);
-
-/* Write transactions (BEGIN IMMEDIATE); nest by depth like store.h. */
-int pl_evals_begin(struct pl_evals *e, struct pl_err *err);
-int pl_evals_commit(struct pl_evals *e, struct pl_err *err);
-void pl_evals_rollback(struct pl_evals *e);
-
 /* ---- results ---- */
 
 /* Stores r unless the stored result for its key has a newer ordering timestamp. *had_old
  * (may be NULL) tells whether a result existed; *old (may be NULL) gets it (arena a), so the
  * caller can see whether the compliance changed. Returns 1 stored, 0 ignored (older), -1. */
-int pl_evals_put(struct pl_evals *e, const struct pl_ev_row *r, struct pl_arena *a,
+int pl_store_eval_put(struct pl_store *s, const struct pl_ev_row *r, struct pl_arena *a,
                  struct pl_ev_row *old, bool *had_old, struct pl_err *err);
 /* The write alone, for a caller that already knows the previous result: exists says that a
  * row with an older or equal ordering timestamp is stored (a plain update); otherwise the
  * conditional upsert. 1 stored, 0 ignored (the stored result is newer), -1 error. */
-int pl_evals_write(struct pl_evals *e, const struct pl_ev_row *r, bool exists, struct pl_err *err);
+int pl_store_eval_write(struct pl_store *s, const struct pl_ev_row *r, bool exists, struct pl_err *err);
 /* One result by key: 1 found, 0 absent. */
-int pl_evals_get(struct pl_evals *e, const char *account, const char *region, const char *rule,
+int pl_store_eval_get(struct pl_store *s, const char *account, const char *region, const char *rule,
                  const char *type, const char *id, struct pl_arena *a, struct pl_ev_row *out,
                  struct pl_err *err);
 
@@ -94,15 +78,15 @@ struct pl_ev_query {
     const char *after_rule, *after_type, *after_id; /* NULL: from the start */
     int limit;
 };
-int pl_evals_list(struct pl_evals *e, const struct pl_ev_query *q, struct pl_arena *a,
+int pl_store_eval_list(struct pl_store *s, const struct pl_ev_query *q, struct pl_arena *a,
                   struct pl_ev_row **rows, size_t *n, bool *more, struct pl_err *err);
 
 /* Deletes every result of a rule (DeleteEvaluationResults, DeleteConfigRule). */
-int pl_evals_delete_rule(struct pl_evals *e, const char *account, const char *region,
+int pl_store_eval_delete_rule(struct pl_store *s, const char *account, const char *region,
                          const char *rule, struct pl_err *err);
 
 /* Per-rule counts of results by compliance: cnt[comp]. */
-int pl_evals_rule_counts(struct pl_evals *e, const char *account, const char *region,
+int pl_store_eval_counts(struct pl_store *s, const char *account, const char *region,
                          const char *rule, int64_t cnt[4], struct pl_err *err);
 
 /* Per-resource roll-ups: every resource with at least one non-NOT_APPLICABLE result, with its
@@ -112,7 +96,7 @@ struct pl_ev_resource {
     const char *resource_type, *resource_id;
     int64_t noncompliant, compliant;
 };
-int pl_evals_resources(struct pl_evals *e, const char *account, const char *region,
+int pl_store_eval_resources(struct pl_store *s, const char *account, const char *region,
                        const char *type, const char *id, const char *after_type,
                        const char *after_id, int limit, struct pl_arena *a,
                        struct pl_ev_resource **rows, size_t *n, bool *more, struct pl_err *err);
@@ -128,24 +112,24 @@ struct pl_ev_status {
     int64_t running_since; /* StartConfigRulesEvaluation in progress since (0: idle) */
 };
 /* 1 found, 0 absent. */
-int pl_evals_status_get(struct pl_evals *e, const char *account, const char *region,
+int pl_store_rule_status_get(struct pl_store *s, const char *account, const char *region,
                         const char *rule, struct pl_arena *a, struct pl_ev_status *out,
                         struct pl_err *err);
-int pl_evals_status_put(struct pl_evals *e, const char *account, const char *region,
+int pl_store_rule_status_put(struct pl_store *s, const char *account, const char *region,
                         const char *rule, const struct pl_ev_status *st, struct pl_err *err);
-int pl_evals_status_delete(struct pl_evals *e, const char *account, const char *region,
+int pl_store_rule_status_delete(struct pl_store *s, const char *account, const char *region,
                            const char *rule, struct pl_err *err);
 
 /* ---- result tokens ---- */
 
-int pl_evals_token_put(struct pl_evals *e, const char *token, const char *account,
+int pl_store_token_put(struct pl_store *s, const char *token, const char *account,
                        const char *region, const char *rule, int64_t invoked_ms,
                        struct pl_err *err);
 /* 1 found (rule and invoked time filled, arena a), 0 unknown. */
-int pl_evals_token_get(struct pl_evals *e, const char *token, const char *account,
+int pl_store_token_get(struct pl_store *s, const char *token, const char *account,
                        const char *region, struct pl_arena *a, const char **rule,
                        int64_t *invoked_ms, struct pl_err *err);
 /* Drops tokens created before ms. */
-int pl_evals_token_prune(struct pl_evals *e, int64_t before_ms, struct pl_err *err);
+int pl_store_token_prune(struct pl_store *s, int64_t before_ms, struct pl_err *err);
 
 #endif

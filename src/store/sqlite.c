@@ -28,6 +28,7 @@
 #include "core/util.h"
 #include "store/sql.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 /* ---- schema ---- */
 
@@ -60,6 +61,27 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_part ON outbox(kind, account, region, next_attempt_ms, id) "
     "WHERE done = 0;"
     "DROP INDEX outbox_due;",
+    /* 3: the evaluation tables (evals.c): rule_evals, rule_status, rule_tokens. Before this
+     * migration the rules engine created them on a connection of its own, so a store of an
+     * older plumb may have them already */
+    "CREATE TABLE IF NOT EXISTS rule_evals("
+    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
+    " resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, mode TEXT NOT NULL,"
+    " comp INTEGER NOT NULL, annotation TEXT, ordering_ms INTEGER NOT NULL,"
+    " recorded_ms INTEGER NOT NULL, invoked_ms INTEGER NOT NULL, token TEXT,"
+    " PRIMARY KEY(account, region, rule, resource_type, resource_id, mode)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS rule_evals_res ON rule_evals(account, region, resource_type,"
+    " resource_id, rule);"
+    "CREATE TABLE IF NOT EXISTS rule_status("
+    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
+    " first_activated INTEGER, last_deactivated INTEGER, ok_invoke INTEGER,"
+    " fail_invoke INTEGER, ok_eval INTEGER, fail_eval INTEGER, err_code TEXT, err_msg TEXT,"
+    " first_started INTEGER, last_run INTEGER, running_since INTEGER,"
+    " PRIMARY KEY(account, region, rule)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rule_tokens("
+    " token TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
+    " invoked_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS rule_tokens_time ON rule_tokens(invoked_ms);",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -115,6 +137,8 @@ enum {
 #define RES_COLS                                                                                   \
     "account, region, resource_type, resource_id, resource_name, status, deleted, "                \
     "capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, hash"
+
+_Static_assert(ST__COUNT <= PL_STORE__STMTS, "grow PL_STORE__STMTS");
 
 static const char *const sql_text[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -221,25 +245,6 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_OB_PENDING_KIND] = "SELECT COUNT(*) FROM outbox WHERE done = 0 AND kind = ?1",
 };
 
-struct write_lock;
-
-struct pl_store {
-    sqlite3 *db;
-    struct write_lock *wl; /* the process-wide writer lock of this database file */
-    bool holds_wl;         /* taken by the outermost pl_store_begin, until the tx ends */
-    struct pl_ckpt *ckpt;  /* PL_STORE_BG_CHECKPOINT: the checkpoint thread */
-    sqlite3_stmt *st[ST__COUNT];
-    int depth;        /* nesting of pl_store_begin */
-    bool doomed;      /* a nested rollback happened: the outer commit fails */
-    int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */
-    /* the last resource key looked up in this transaction and its row id (0: absent), so
-     * that pl_store_ci_append right after pl_store_resource_get (the recorder's pattern)
-     * updates by id or inserts without an upsert */
-    char hint_key[1100];
-    int64_t hint_id;
-    bool hint_valid;
-    char path[4096];
-};
 
 static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
 {
@@ -397,6 +402,8 @@ void pl_store_close(struct pl_store *s)
     pl_ckpt_stop(s->ckpt, s->db);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (int i = 0; i < PL_STORE__EV_STMTS; i++)
+        sqlite3_finalize(s->ev[i]);
     sqlite3_close(s->db);
     free(s);
 }

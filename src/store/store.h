@@ -60,6 +60,22 @@ enum {
 int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err);
 void pl_store_close(struct pl_store *s); /* NULL is fine; rolls back an open transaction */
 
+/* ---- connections per thread ----
+ * A pool hands each thread its own connection on one spec, opened on first use and closed when
+ * the thread exits or the pool is closed. The API threads, the function runner's callbacks and
+ * the CLI take theirs from the pool their owner (the running service, struct pl_app) made;
+ * long-lived writers (the group-commit writer, the rules engine, delivery) open their own
+ * connection with pl_store_open and keep it. */
+struct pl_store_pool;
+
+/* Opens the store once (creating or migrating it) and makes a pool on spec (copied). */
+int pl_store_pool_open(const char *spec, struct pl_store_pool **out, struct pl_err *err);
+/* Closes every connection of the pool; its threads must not use it any more. NULL fine. */
+void pl_store_pool_close(struct pl_store_pool *p);
+/* The calling thread's connection (borrowed; NULL with err when it cannot be opened). */
+struct pl_store *pl_store_pool_thread(struct pl_store_pool *p, struct pl_err *err);
+const char *pl_store_pool_spec(const struct pl_store_pool *p);
+
 /* The schema version this build writes (and the one an open store has been migrated to). */
 int pl_store_schema_version(struct pl_store *s);
 

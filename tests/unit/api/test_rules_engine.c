@@ -119,9 +119,9 @@ static void tick(void)
 static int comp_of(const char *rule, const char *type, const char *id, const char **annot)
 {
     struct pl_err err = {0};
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     struct pl_ev_row r;
-    if (!ev || pl_evals_get(ev, ACCT, REG, rule, type, id, &ar, &r, &err) != 1)
+    if (!ev || pl_store_eval_get(ev, ACCT, REG, rule, type, id, &ar, &r, &err) != 1)
         return -1;
     if (annot)
         *annot = r.annotation;
@@ -243,12 +243,12 @@ static void test_scope_left_and_deleted(void)
     tick();
     T_EQ(comp_of("ssh-prod", "AWS::EC2::SecurityGroup", "sg-1", NULL), PL_EV_NOT_APPLICABLE);
     /* the deleted resource leaves the roll-ups */
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     struct pl_ev_resource *rows;
     size_t n;
     bool more;
     T_EQ(
-        pl_evals_resources(ev, ACCT, REG, NULL, "sg-1", NULL, NULL, 0, &ar, &rows, &n, &more, &err),
+        pl_store_eval_resources(ev, ACCT, REG, NULL, "sg-1", NULL, NULL, 0, &ar, &rows, &n, &more, &err),
         0);
     T_EQ(n, 0);
 }
@@ -256,7 +256,7 @@ static void test_scope_left_and_deleted(void)
 static void test_ordering(void)
 {
     struct pl_err err = {0};
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     struct pl_ev_row r = {.account = ACCT,
                           .region = REG,
                           .rule = "r",
@@ -266,13 +266,13 @@ static void test_ordering(void)
                           .ordering_ms = 2000,
                           .recorded_ms = 1,
                           .invoked_ms = 1};
-    T_EQ(pl_evals_put(ev, &r, &ar, NULL, NULL, &err), 1);
+    T_EQ(pl_store_eval_put(ev, &r, &ar, NULL, NULL, &err), 1);
     r.comp = PL_EV_NON_COMPLIANT;
     r.ordering_ms = 1000;
-    T_EQ(pl_evals_put(ev, &r, &ar, NULL, NULL, &err), 0);
+    T_EQ(pl_store_eval_put(ev, &r, &ar, NULL, NULL, &err), 0);
     T_EQ(comp_of("r", "T", "i", NULL), PL_EV_COMPLIANT);
     r.ordering_ms = 3000;
-    T_EQ(pl_evals_put(ev, &r, &ar, NULL, NULL, &err), 1);
+    T_EQ(pl_store_eval_put(ev, &r, &ar, NULL, NULL, &err), 1);
     T_EQ(comp_of("r", "T", "i", NULL), PL_EV_NON_COMPLIANT);
 }
 
@@ -294,9 +294,9 @@ static void test_not_implemented(void)
              id);
     T_EQ(put_rule(rule, &err), 0);
     tick();
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     struct pl_ev_status s;
-    T_EQ(pl_evals_status_get(ev, ACCT, REG, "ni", &ar, &s, &err), 1);
+    T_EQ(pl_store_rule_status_get(ev, ACCT, REG, "ni", &ar, &s, &err), 1);
     T_STR(s.last_error_code, "NotImplemented");
     char want[256];
     snprintf(want, sizeof want, "plumb does not implement %s yet", id);
@@ -455,10 +455,10 @@ static void test_full_run_pages(void)
          0);
     for (int i = 0; i < 5; i++)
         tick();
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     int64_t cnt[4] = {0};
     T_REQUIRE(ev != NULL);
-    T_EQ(pl_evals_rule_counts(ev, ACCT, REG, "tags", cnt, &err), 0);
+    T_EQ(pl_store_eval_counts(ev, ACCT, REG, "tags", cnt, &err), 0);
     T_EQ(cnt[PL_EV_NON_COMPLIANT], want_bad);
     T_EQ(cnt[PL_EV_COMPLIANT], 1300 - want_bad);
 }
@@ -478,9 +478,9 @@ static void test_full_run_pages(void)
 static int comp_in(const char *account, const char *id)
 {
     struct pl_err err = {0};
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     struct pl_ev_row r;
-    if (!ev || pl_evals_get(ev, account, REG, "ssh", "AWS::EC2::SecurityGroup", id, &ar, &r,
+    if (!ev || pl_store_eval_get(ev, account, REG, "ssh", "AWS::EC2::SecurityGroup", id, &ar, &r,
                             &err) != 1)
         return -1;
     return (int)r.comp;
@@ -535,11 +535,11 @@ static void test_token_expiry(void)
     struct pl_err err = {0};
     T_EQ(put_rule(SSH_RULE, &err), 0);
     tick();
-    struct pl_evals *ev = pl_evals_thread(dir, &err);
+    struct pl_store *ev = st;
     T_OK(ev != NULL);
-    T_EQ(pl_evals_token_put(ev, "tok-old", ACCT, REG, "ssh", pl_now_ms(), &err), 0);
+    T_EQ(pl_store_token_put(ev, "tok-old", ACCT, REG, "ssh", pl_now_ms(), &err), 0);
     pl_clock_advance(PL_RULES_TOKEN_TTL_MS - 1000);
-    T_EQ(pl_evals_token_put(ev, "tok-new", ACCT, REG, "ssh", pl_now_ms(), &err), 0);
+    T_EQ(pl_store_token_put(ev, "tok-new", ACCT, REG, "ssh", pl_now_ms(), &err), 0);
     pl_clock_advance(2000);
     const char *evals = "[{\"ComplianceResourceType\":\"AWS::EC2::SecurityGroup\","
                         "\"ComplianceResourceId\":\"sg-9\",\"ComplianceType\":\"COMPLIANT\","
@@ -553,8 +553,8 @@ static void test_token_expiry(void)
     tick(); /* prunes */
     const char *rule;
     int64_t invoked;
-    T_EQ(pl_evals_token_get(ev, "tok-old", ACCT, REG, &ar, &rule, &invoked, &err), 0);
-    T_EQ(pl_evals_token_get(ev, "tok-new", ACCT, REG, &ar, &rule, &invoked, &err), 1);
+    T_EQ(pl_store_token_get(ev, "tok-old", ACCT, REG, &ar, &rule, &invoked, &err), 0);
+    T_EQ(pl_store_token_get(ev, "tok-new", ACCT, REG, &ar, &rule, &invoked, &err), 1);
 }
 
 int main(void)

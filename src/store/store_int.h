@@ -1,0 +1,40 @@
+/* store_int.h — what the files of src/store/ share: the connection structure.
+ *
+ * sqlite.c implements store.h (objects, CIs, resources, outbox, transactions); evals.c the
+ * evaluation tables of evals.h on the same connection, so that an evaluation flush writes its
+ * results, the ResourceCompliance CI and the outbox rows in one transaction. Each file keeps
+ * its own prepared statements in its own array of the connection. Nothing outside src/store/
+ * includes this header.
+ */
+#ifndef PL_STORE_STORE_INT_H
+#define PL_STORE_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PL_STORE__STMTS    64 /* room for sqlite.c's statements */
+#define PL_STORE__EV_STMTS 32 /* room for evals.c's */
+
+struct write_lock;
+
+struct pl_store {
+    sqlite3 *db;
+    struct write_lock *wl; /* the process-wide writer lock of this database file */
+    bool holds_wl;         /* taken by the outermost pl_store_begin, until the tx ends */
+    struct pl_ckpt *ckpt;  /* PL_STORE_BG_CHECKPOINT: the checkpoint thread */
+    sqlite3_stmt *st[PL_STORE__STMTS];     /* sqlite.c's statements */
+    sqlite3_stmt *ev[PL_STORE__EV_STMTS];  /* evals.c's */
+    int depth;        /* nesting of pl_store_begin */
+    bool doomed;      /* a nested rollback happened: the outer commit fails */
+    int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */
+    /* the last resource key looked up in this transaction and its row id (0: absent), so
+     * that pl_store_ci_append right after pl_store_resource_get (the recorder's pattern)
+     * updates by id or inserts without an upsert */
+    char hint_key[1100];
+    int64_t hint_id;
+    bool hint_valid;
+    char path[4096];
+};
+
+#endif
