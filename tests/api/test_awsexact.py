@@ -146,5 +146,21 @@ class TagPages(ServerTest):
                             ResourceArn=arn, NextToken="zz")
 
 
+class ReservedTypes(ServerTest):
+    def put(self, rtype):
+        return self.cfg.put_resource_config(ResourceType=rtype, SchemaVersionId="1",
+                                            ResourceId="r1", Configuration="{}")
+
+    def test_reserved_organisations_refused(self):
+        self.setup_recorder()
+        for rtype in ("amazon::InvalidResource", "Custom::Foo::Bar", "AMZN::X::Y", "alexa::A",
+                      "NoSeparator", "::Foo"):
+            e = self.assertAwsError("ValidationException", self.put, rtype)
+            msg = e.response["Error"]["Message"]
+            self.assertIn("Value '%s' at 'resourceType' failed to satisfy constraint" % rtype, msg)
+        self.put("MyCo::Foo::Bar")
+        self.put("Customer::Foo::Bar")  # only the whole first part is reserved
+
+
 if __name__ == "__main__":
     unittest.main()
