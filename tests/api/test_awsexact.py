@@ -162,5 +162,21 @@ class ReservedTypes(ServerTest):
         self.put("Customer::Foo::Bar")  # only the whole first part is reserved
 
 
+class HistorySeconds(ServerTest):
+    def test_later_time_of_capture_finds_ci(self):
+        self.setup_recorder()
+        self.cfg.put_resource_config(ResourceType="MyCo::Hist::Thing", SchemaVersionId="1",
+                                     ResourceId="h1", Configuration="{}")
+        ci = self.cfg.get_resource_config_history(resourceType="MyCo::Hist::Thing",
+                                                  resourceId="h1")["configurationItems"][0]
+        t = ci["configurationItemCaptureTime"]
+        got = self.cfg.get_resource_config_history(resourceType="MyCo::Hist::Thing",
+                                                   resourceId="h1", laterTime=t, limit=1)
+        self.assertEqual(len(got["configurationItems"]), 1)
+        got = self.cfg.get_resource_config_history(resourceType="MyCo::Hist::Thing",
+                                                   resourceId="h1", earlierTime=t)
+        self.assertEqual(len(got["configurationItems"]), 1)
+
+
 if __name__ == "__main__":
     unittest.main()
