@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Neither the messages nor the member paths have a fixed cap (a request's own size bounds them:
  * each violation echoes one value of the body). The path is one buffer that grows as the walk
@@ -108,6 +109,23 @@ static int custom_type(const struct pl_shape *sh, const char *s)
     return strcmp(sh->name, "ResourceType") == 0 && strstr(s, "::") != NULL;
 }
 
+/* ResourceTypeString (PutResourceConfig's custom types): the model's documentation forbids the
+ * organisation names amzn, amazon, alexa and custom (any case) as the part before the first
+ * "::", and a type needs that "::". botocore gives no pattern; plumb enforces the rule. */
+static int reserved_type(const struct pl_shape *sh, const char *s)
+{
+    static const char *const orgs[] = {"amzn", "amazon", "alexa", "custom"};
+    const char *sep = strstr(s, "::");
+    if (strcmp(sh->name, "ResourceTypeString") != 0)
+        return 0;
+    if (!sep || sep == s)
+        return 1;
+    for (size_t i = 0; i < sizeof(orgs) / sizeof(orgs[0]); i++)
+        if ((size_t)(sep - s) == strlen(orgs[i]) && !strncasecmp(s, orgs[i], strlen(orgs[i])))
+            return 1;
+    return 0;
+}
+
 static void check_string(struct vctx *v, int shape, const struct pl_json *j)
 {
     const struct pl_shape *sh = &pl_model_shapes[shape];
@@ -128,6 +146,9 @@ static void check_string(struct vctx *v, int shape, const struct pl_json *j)
             pl_buf_putc(&v->msgs, ']');
         }
     }
+    if (reserved_type(sh, j->str))
+        violation(v, j, "Member must be Organization::Service::Type with an organization "
+                        "other than amzn, amazon, alexa or custom");
     if (sh->pattern && !pattern_ok(shape, j->str, j->len))
         violation(v, j, "Member must satisfy regular expression pattern: %s", sh->pattern);
 }

@@ -42,6 +42,10 @@ static int history(struct pl_op_ctx *c)
     if (pl_in_time(c->in, "earlierTime", 0, &q.earlier_ms, c->err) < 0 ||
         pl_in_time(c->in, "laterTime", INT64_MAX, &q.later_ms, c->err) < 0)
         return -1;
+    /* botocore sends whole epoch seconds: a laterTime in whole seconds covers its second
+     * (T includes capture times up to T.999), as earlierTime T includes T.000 */
+    if (q.later_ms != INT64_MAX && q.later_ms % 1000 == 0)
+        q.later_ms += 999;
     if (q.earlier_ms > q.later_ms)
         return pl_fail(c->err, PL_E_INVALID_TIME_RANGE,
                        "The earlierTime must be earlier than the laterTime.");

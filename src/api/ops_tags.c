@@ -4,8 +4,10 @@
  * Tags are one PL_KIND_TAGS object per ARN ({"key":"value",...}). An ARN must name an object
  * of the caller's partition (ResourceNotFoundException otherwise). */
 #include "api/api_int.h"
+#include "api/ops_rules.h"
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ARN resource prefixes and the object kind / ARN member that holds them. Kinds of later
@@ -93,16 +95,42 @@ static int untag_resource(struct pl_op_ctx *c)
     return pl_store_commit(c->st, c->err);
 }
 
+/* The index of the first tag of this page: 0, or the one a NextToken of the same ARN names. */
+static int first_tag(struct pl_op_ctx *c, const char *arn, long *start)
+{
+    const char *token = pl_in_str(c->in, "NextToken"), *parts[2];
+    char *end;
+    *start = 0;
+    if (!token)
+        return 0;
+    if (pl_ops__token_parse(c, 't', token, parts, 2) < 0)
+        return -1;
+    *start = strtol(parts[1], &end, 10);
+    if (strcmp(parts[0], arn) || *end || *start <= 0)
+        return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+    return 0;
+}
+
+/* Tags in stored order, Limit a page (0 or absent: all 50 at most), NextToken for the rest. */
 static int list_tags(struct pl_op_ctx *c)
 {
     const char *arn;
     struct pl_json *tags;
-    if (load_tags(c, &arn, &tags) < 0)
+    long start, i = 0;
+    int64_t limit = pl_in_int(c->in, "Limit", 0);
+    if (load_tags(c, &arn, &tags) < 0 || first_tag(c, arn, &start) < 0)
         return -1;
-    if (pl_json_get(c->in, "NextToken"))
-        return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+    if (limit <= 0)
+        limit = 50;
     struct pl_json *arr = pl_json_set(c->a, c->out, "Tags", pl_json_new_arr(c->a));
-    for (const struct pl_json *t = tags->child; t; t = t->next) {
+    for (const struct pl_json *t = tags->child; t; t = t->next, i++) {
+        if (i < start)
+            continue;
+        if (i >= start + limit) {
+            const char *parts[2] = {arn, pl_arena_printf(c->a, "%ld", i)};
+            pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 't', parts, 2));
+            break;
+        }
         struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
         pl_json_set_str(c->a, o, "Key", t->key);
         pl_json_set_str(c->a, o, "Value", t->str);

@@ -124,6 +124,32 @@ static const struct pl_json *name_by_id(const struct pl_rules_call *c, const str
     return no_such_rule(err, arn ? arn : id), NULL;
 }
 
+/* AWS's InvalidParameterValueException checks of a PutConfigRule request: CreatedBy is
+ * Config's own, ConfigRuleArn/Id only name an existing rule, ACTIVE is the one state a caller
+ * may set, and a Scope is by resource or by tag, not both. */
+static int caller_fields(const struct pl_json *rule, int creating, struct pl_err *err)
+{
+    const struct pl_json *scope = pl_json_get(rule, "Scope");
+    const char *state = pl_json_get_str(rule, "ConfigRuleState");
+    if (pl_json_get(rule, "CreatedBy"))
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "AWS Config populates the CreatedBy field for ServiceLinkedConfigRule. "
+                       "Try again without populating the CreatedBy field");
+    if (creating && (pl_json_get(rule, "ConfigRuleArn") || pl_json_get(rule, "ConfigRuleId")))
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "ConfigRule Arn and Id can not be specified when creating a new "
+                       "ConfigRule.");
+    if (state && strcmp(state, "ACTIVE"))
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "The ConfigRuleState %s is invalid.  Only the following values are "
+                       "permitted: ACTIVE",
+                       state);
+    if (scope && pl_json_get(scope, "ComplianceResourceTypes") && pl_json_get(scope, "TagKey"))
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "Scope cannot be applied to both resource and tag");
+    return 0;
+}
+
 int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
                       const struct pl_json *tags, struct pl_err *err)
 {
@@ -144,7 +170,7 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
                            "rules: %d is reached.",
                            name ? name : "", PL_RULES_MAX_PER_REGION);
     }
-    if (!(out = pl_rule__validate(c, rule, prev, err)))
+    if (caller_fields(rule, !prev, err) < 0 || !(out = pl_rule__validate(c, rule, prev, err)))
         return -1;
     const char *text = pl_json_dump(c->a, out, PL_JSON_COMPACT);
     const char *arn = pl_json_get_str(out, "ConfigRuleArn");

@@ -91,5 +91,92 @@ class ServiceLinked(ServerTest):
                             ConfigurationRecorderArn=arn + "x", ResourceTypes=["AWS::EC2::VPC"])
 
 
+class PutConfigRuleChecks(ServerTest):
+    SRC = {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}
+
+    def refused(self, msg, **fields):
+        rule = {"ConfigRuleName": "r1", "Source": self.SRC}
+        rule.update(fields)
+        e = self.assertAwsError("InvalidParameterValueException", self.cfg.put_config_rule,
+                                ConfigRule=rule)
+        self.assertEqual(e.response["Error"]["Message"], msg)
+
+    def test_caller_fields_refused(self):
+        self.refused("AWS Config populates the CreatedBy field for ServiceLinkedConfigRule. "
+                     "Try again without populating the CreatedBy field",
+                     CreatedBy="securityhub.amazonaws.com")
+        self.refused("ConfigRule Arn and Id can not be specified when creating a new ConfigRule.",
+                     ConfigRuleName="new", ConfigRuleId="config-rule-abc123")
+        self.refused("The ConfigRuleState DELETING is invalid.  Only the following values are "
+                     "permitted: ACTIVE", ConfigRuleState="DELETING")
+        self.refused("Scope cannot be applied to both resource and tag",
+                     Scope={"ComplianceResourceTypes": ["AWS::S3::Bucket"], "TagKey": "env"})
+
+    def test_active_and_existing_arn_accepted(self):
+        c = self.cfg
+        c.put_config_rule(ConfigRule={"ConfigRuleName": "r2", "Source": self.SRC,
+                                      "ConfigRuleState": "ACTIVE"})
+        rule = c.describe_config_rules(ConfigRuleNames=["r2"])["ConfigRules"][0]
+        c.put_config_rule(ConfigRule={"ConfigRuleName": "r2", "Source": self.SRC,
+                                      "ConfigRuleArn": rule["ConfigRuleArn"],
+                                      "ConfigRuleId": rule["ConfigRuleId"]})
+
+
+class TagPages(ServerTest):
+    def test_limit_pages(self):
+        c = self.cfg
+        c.put_config_rule(ConfigRule={"ConfigRuleName": "tagged", "Source": {
+            "Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}})
+        arn = c.describe_config_rules(ConfigRuleNames=["tagged"])["ConfigRules"][0]["ConfigRuleArn"]
+        c.tag_resource(ResourceArn=arn, Tags=[{"Key": "k%d" % i, "Value": str(i)} for i in range(9)])
+        keys, token, pages = [], None, 0
+        while True:
+            kw = {"NextToken": token} if token else {}
+            r = c.list_tags_for_resource(ResourceArn=arn, Limit=3, **kw)
+            self.assertEqual(len(r["Tags"]), 3)
+            keys += [t["Key"] for t in r["Tags"]]
+            pages += 1
+            token = r.get("NextToken")
+            if not token:
+                break
+        self.assertEqual(pages, 3)
+        self.assertEqual(sorted(keys), sorted("k%d" % i for i in range(9)))
+        self.assertEqual(len(c.list_tags_for_resource(ResourceArn=arn)["Tags"]), 9)
+        self.assertAwsError("InvalidNextTokenException", c.list_tags_for_resource,
+                            ResourceArn=arn, NextToken="zz")
+
+
+class ReservedTypes(ServerTest):
+    def put(self, rtype):
+        return self.cfg.put_resource_config(ResourceType=rtype, SchemaVersionId="1",
+                                            ResourceId="r1", Configuration="{}")
+
+    def test_reserved_organisations_refused(self):
+        self.setup_recorder()
+        for rtype in ("amazon::InvalidResource", "Custom::Foo::Bar", "AMZN::X::Y", "alexa::A",
+                      "NoSeparator", "::Foo"):
+            e = self.assertAwsError("ValidationException", self.put, rtype)
+            msg = e.response["Error"]["Message"]
+            self.assertIn("Value '%s' at 'resourceType' failed to satisfy constraint" % rtype, msg)
+        self.put("MyCo::Foo::Bar")
+        self.put("Customer::Foo::Bar")  # only the whole first part is reserved
+
+
+class HistorySeconds(ServerTest):
+    def test_later_time_of_capture_finds_ci(self):
+        self.setup_recorder()
+        self.cfg.put_resource_config(ResourceType="MyCo::Hist::Thing", SchemaVersionId="1",
+                                     ResourceId="h1", Configuration="{}")
+        ci = self.cfg.get_resource_config_history(resourceType="MyCo::Hist::Thing",
+                                                  resourceId="h1")["configurationItems"][0]
+        t = ci["configurationItemCaptureTime"]
+        got = self.cfg.get_resource_config_history(resourceType="MyCo::Hist::Thing",
+                                                   resourceId="h1", laterTime=t, limit=1)
+        self.assertEqual(len(got["configurationItems"]), 1)
+        got = self.cfg.get_resource_config_history(resourceType="MyCo::Hist::Thing",
+                                                   resourceId="h1", earlierTime=t)
+        self.assertEqual(len(got["configurationItems"]), 1)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -26,7 +26,7 @@ from harness import ACCOUNT, Server, free_port, plumb
 TOPIC = "arn:aws:sns:us-east-1:%s:config-topic" % ACCOUNT
 BUCKET = "my-config-bucket-%s" % ACCOUNT
 SECRET = "webhook-secret"
-TYPE = "Custom::Delivery::Thing"
+TYPE = "MyCo::Delivery::Thing"
 
 
 def verify(secret, body, header):

@@ -476,11 +476,11 @@ class ErrorsTest(RulesTest):
 
 class LimitTest(RulesTest):
     def test_max_rules(self):
-        for i in range(400):
-            self.managed("r%03d" % i, "INCOMING_SSH_DISABLED")
+        for i in range(1000):
+            self.managed("r%04d" % i, "INCOMING_SSH_DISABLED")
         self.assertAwsError("MaxNumberOfConfigRulesExceededException", self.managed,
                             "one-too-many", "INCOMING_SSH_DISABLED")
-        self.managed("r000", "INCOMING_SSH_DISABLED")  # updating an existing one is fine
+        self.managed("r0000", "INCOMING_SSH_DISABLED")  # updating an existing one is fine
 
 
 if __name__ == "__main__":

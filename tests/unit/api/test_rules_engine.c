@@ -372,9 +372,15 @@ static void test_put_errors(void)
     expect_error("{\"ConfigRuleName\":\"x\",\"InputParameters\":\"[1]\",\"Source\":{\"Owner\":"
                  "\"AWS\",\"SourceIdentifier\":\"INCOMING_SSH_DISABLED\"}}",
                  PL_E_INVALID_PARAMETER_VALUE);
-    /* the 401st rule */
+    expect_error("{\"ConfigRuleName\":\"x\",\"CreatedBy\":\"s\",\"Source\":{\"Owner\":"
+                 "\"AWS\",\"SourceIdentifier\":\"INCOMING_SSH_DISABLED\"}}",
+                 PL_E_INVALID_PARAMETER_VALUE);
+    expect_error("{\"ConfigRuleName\":\"x\",\"ConfigRuleState\":\"DELETING\",\"Source\":{"
+                 "\"Owner\":\"AWS\",\"SourceIdentifier\":\"INCOMING_SSH_DISABLED\"}}",
+                 PL_E_INVALID_PARAMETER_VALUE);
+    /* one rule past the quota */
     struct pl_err err = {0};
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < PL_RULES_MAX_PER_REGION; i++) {
         char r[256];
         snprintf(r, sizeof r,
                  "{\"ConfigRuleName\":\"r%d\",\"Source\":{\"Owner\":\"AWS\","
