@@ -241,6 +241,9 @@ int guard__check_vars(struct guard_rules *r, struct pl_err *err);
 
 enum guard_st { GS_PASS = GUARD_PASS, GS_FAIL = GUARD_FAIL, GS_SKIP = GUARD_SKIP };
 
+/* The number of arguments of built-in function name[0..len), -1 if there is none (eval_fn.c). */
+int guard__fn_arity(const char *name, size_t len);
+
 /* Evaluates r against a document value (eval.c); as guard_eval(). */
 int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
                      struct guard_report *out, struct pl_err *err);
