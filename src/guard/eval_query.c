@@ -147,139 +147,169 @@ static int keys_match(struct ev *e, const struct guard_part *p, struct resv *rhs
     return 0;
 }
 
-/* Applies part p to every result of in, appending to out. prev is the previous part kind. */
-static int apply_part(struct ev *e, struct scope *sc, const struct guard_query *q, size_t pi,
-                      struct resv *in, struct resv *out)
+static void part_key(struct ev *e, const struct guard_part *p, const struct guard_val *v,
+                     struct resv *out)
+{
+    if (v->t == GV_MAP) {
+        const struct guard_val *c = guard__map_get(v, p->s, p->sl);
+        if (!c)
+            c = case_lookup(v, p->s, p->sl);
+        if (c)
+            guard__rv_push(out, c, NULL, NULL, false);
+        else
+            guard__rv_push(out, NULL, v, p->s, false);
+        return;
+    }
+    int64_t idx;
+    if (v->t == GV_LIST && numeric_key(p->s, p->sl, &idx))
+        index_list(out, v, idx, p->s);
+    else
+        guard__rv_push(out, NULL, v, p->s, false);
+}
+
+/* The members of a list or map (why: the UnResolved key when there is none). */
+static void part_members(const struct guard_val *v, const char *why, struct resv *out)
+{
+    if (!v->n)
+        guard__rv_push(out, NULL, v, why, false);
+    for (size_t j = 0; j < v->n; j++)
+        guard__rv_push(out, v->items[j], NULL, NULL, false);
+}
+
+static int part_filter(struct ev *e, struct scope *sc, const struct guard_part *p,
+                       enum guard_part_kind prev, const struct res *in, struct resv *out)
+{
+    const struct guard_val *v = in->v;
+    bool iter = prev == GP_DOTSTAR || prev == GP_ALL || prev == GP_FILTER || prev == GP_BIND ||
+                prev == GP_KEYS;
+    bool pass;
+    if (v->t == GV_LIST || (v->t == GV_MAP && !iter)) {
+        for (size_t j = 0; j < v->n; j++) {
+            if (filter_pass(e, sc, p, v->items[j], &pass) < 0)
+                return -1;
+            if (pass)
+                guard__rv_push(out, v->items[j], NULL, NULL, false);
+        }
+    } else if (v->t == GV_MAP || iter) {
+        if (filter_pass(e, sc, p, v, &pass) < 0)
+            return -1;
+        if (pass)
+            guard__rv_push(out, v, NULL, NULL, in->lit);
+    } else {
+        guard__rv_push(out, NULL, v, "filter", false);
+    }
+    return 0;
+}
+
+static int part_keys(struct ev *e, struct scope *sc, const struct guard_part *p,
+                     const struct guard_val *v, struct resv *out)
+{
+    if (v->t != GV_MAP) {
+        guard__rv_push(out, NULL, v, "keys", false);
+        return 0;
+    }
+    struct resv rhs = {0};
+    if (guard__eval_expr(e, sc, p->rhs, &rhs) < 0) {
+        guard__rv_free(&rhs);
+        return -1;
+    }
+    for (size_t j = 0; j < v->n; j++) {
+        bool m;
+        keys_match(e, p, &rhs, v->keys[j], v->klens[j], &m);
+        if (m)
+            guard__rv_push(out, v->items[j], NULL, NULL, false);
+    }
+    guard__rv_free(&rhs);
+    return 0;
+}
+
+static int part_varkey(struct ev *e, struct scope *sc, const struct guard_part *p,
+                       const struct guard_val *v, struct resv *out)
+{
+    struct resv *kv;
+    if (guard__lookup_var(e, sc, p->s, &kv) < 0)
+        return -1;
+    for (size_t j = 0; j < kv->n; j++) {
+        const struct guard_val *k = kv->r[j].v;
+        if (!k)
+            continue;
+        const struct guard_val *const *ks = &k;
+        size_t nk = 1;
+        if (k->t == GV_LIST) {
+            ks = (const struct guard_val *const *)k->items;
+            nk = k->n;
+        }
+        for (size_t m = 0; m < nk; m++) {
+            if (ks[m]->t != GV_STR)
+                continue;
+            const struct guard_val *c =
+                v->t == GV_MAP ? guard__map_get(v, ks[m]->s, ks[m]->n) : NULL;
+            if (c)
+                guard__rv_push(out, c, NULL, NULL, false);
+            else
+                guard__rv_push(out, NULL, v, ks[m]->s, false);
+        }
+    }
+    return 0;
+}
+
+/* Applies part pi of q to one resolved result, appending to out. */
+static int apply_one(struct ev *e, struct scope *sc, const struct guard_query *q, size_t pi,
+                     const struct res *in, struct resv *out)
 {
     const struct guard_part *p = &q->parts[pi];
     enum guard_part_kind prev = pi > 0 ? q->parts[pi - 1].k : GP_THIS;
+    const struct guard_val *v = in->v;
+    bool container = v->t == GV_MAP || v->t == GV_LIST;
+    switch (p->k) {
+    case GP_KEY:
+        part_key(e, p, v, out);
+        return 0;
+    case GP_INDEX: {
+        const char *why = pl_arena_printf(e->a, "%lld", (long long)p->idx);
+        if (v->t == GV_LIST)
+            index_list(out, v, p->idx, why);
+        else
+            guard__rv_push(out, NULL, v, why, false);
+        return 0;
+    }
+    case GP_DOTSTAR:
+    case GP_BIND:
+        if (!container)
+            break;
+        part_members(v, "*", out);
+        return 0;
+    case GP_ALL:
+        if (v->t != GV_LIST || prev == GP_VAR) /* %v[*]: each result, not its elements */
+            break;
+        part_members(v, "[*]", out);
+        return 0;
+    case GP_FILTER:
+        return part_filter(e, sc, p, prev, in, out);
+    case GP_KEYS:
+        return part_keys(e, sc, p, v, out);
+    case GP_VARKEY:
+        return part_varkey(e, sc, p, v, out);
+    case GP_THIS:
+    case GP_VAR:
+        break;
+    }
+    guard__rv_push(out, v, NULL, NULL, in->lit); /* the value itself */
+    return 0;
+}
+
+/* Applies part pi of q to every result of in, appending to out. */
+static int apply_part(struct ev *e, struct scope *sc, const struct guard_query *q, size_t pi,
+                      struct resv *in, struct resv *out)
+{
     for (size_t i = 0; i < in->n; i++) {
         const struct guard_val *v = in->r[i].v;
         if (!guard__spend(e, 1 + (v && (v->t == GV_LIST || v->t == GV_MAP) ? v->n : 0)))
             return -1;
-        if (!v) {
+        if (!v)
             guard__rv_push(out, NULL, in->r[i].at, in->r[i].why, false);
-            continue;
-        }
-        switch (p->k) {
-        case GP_THIS:
-        case GP_VAR:
-            guard__rv_push(out, v, NULL, NULL, in->r[i].lit);
-            break;
-        case GP_KEY:
-            if (v->t == GV_MAP) {
-                const struct guard_val *c = guard__map_get(v, p->s, p->sl);
-                if (!c)
-                    c = case_lookup(v, p->s, p->sl);
-                if (c)
-                    guard__rv_push(out, c, NULL, NULL, false);
-                else
-                    guard__rv_push(out, NULL, v, p->s, false);
-            } else if (v->t == GV_LIST) {
-                int64_t idx;
-                if (numeric_key(p->s, p->sl, &idx))
-                    index_list(out, v, idx, p->s);
-                else
-                    guard__rv_push(out, NULL, v, p->s, false);
-            } else {
-                guard__rv_push(out, NULL, v, p->s, false);
-            }
-            break;
-        case GP_INDEX:
-            if (v->t == GV_LIST)
-                index_list(out, v, p->idx, pl_arena_printf(e->a, "%lld", (long long)p->idx));
-            else
-                guard__rv_push(out, NULL, v, pl_arena_printf(e->a, "%lld", (long long)p->idx), false);
-            break;
-        case GP_DOTSTAR:
-        case GP_BIND:
-            if (v->t == GV_MAP || v->t == GV_LIST) {
-                if (!v->n)
-                    guard__rv_push(out, NULL, v, "*", false);
-                for (size_t j = 0; j < v->n; j++)
-                    guard__rv_push(out, v->items[j], NULL, NULL, false);
-            } else {
-                guard__rv_push(out, v, NULL, NULL, in->r[i].lit);
-            }
-            break;
-        case GP_ALL:
-            if (v->t == GV_LIST && prev != GP_VAR) { /* %v[*]: each result, not its elements */
-                if (!v->n)
-                    guard__rv_push(out, NULL, v, "[*]", false);
-                for (size_t j = 0; j < v->n; j++)
-                    guard__rv_push(out, v->items[j], NULL, NULL, false);
-            } else {
-                guard__rv_push(out, v, NULL, NULL, in->r[i].lit);
-            }
-            break;
-        case GP_FILTER: {
-            bool iter = prev == GP_DOTSTAR || prev == GP_ALL || prev == GP_FILTER ||
-                        prev == GP_BIND || prev == GP_KEYS;
-            bool pass;
-            if (v->t == GV_LIST || (v->t == GV_MAP && !iter)) {
-                for (size_t j = 0; j < v->n; j++) {
-                    if (filter_pass(e, sc, p, v->items[j], &pass) < 0)
-                        return -1;
-                    if (pass)
-                        guard__rv_push(out, v->items[j], NULL, NULL, false);
-                }
-            } else if (v->t == GV_MAP || iter) {
-                if (filter_pass(e, sc, p, v, &pass) < 0)
-                    return -1;
-                if (pass)
-                    guard__rv_push(out, v, NULL, NULL, in->r[i].lit);
-            } else {
-                guard__rv_push(out, NULL, v, "filter", false);
-            }
-            break;
-        }
-        case GP_KEYS: {
-            if (v->t != GV_MAP) {
-                guard__rv_push(out, NULL, v, "keys", false);
-                break;
-            }
-            struct resv rhs = {0};
-            if (guard__eval_expr(e, sc, p->rhs, &rhs) < 0) {
-                guard__rv_free(&rhs);
-                return -1;
-            }
-            for (size_t j = 0; j < v->n; j++) {
-                bool m;
-                keys_match(e, p, &rhs, v->keys[j], v->klens[j], &m);
-                if (m)
-                    guard__rv_push(out, v->items[j], NULL, NULL, false);
-            }
-            guard__rv_free(&rhs);
-            break;
-        }
-        case GP_VARKEY: {
-            struct resv *kv;
-            if (guard__lookup_var(e, sc, p->s, &kv) < 0)
-                return -1;
-            for (size_t j = 0; j < kv->n; j++) {
-                const struct guard_val *k = kv->r[j].v;
-                if (!k)
-                    continue;
-                const struct guard_val *const *ks = &k;
-                size_t nk = 1;
-                if (k->t == GV_LIST) {
-                    ks = (const struct guard_val *const *)k->items;
-                    nk = k->n;
-                }
-                for (size_t m = 0; m < nk; m++) {
-                    if (ks[m]->t != GV_STR)
-                        continue;
-                    const struct guard_val *c =
-                        v->t == GV_MAP ? guard__map_get(v, ks[m]->s, ks[m]->n) : NULL;
-                    if (c)
-                        guard__rv_push(out, c, NULL, NULL, false);
-                    else
-                        guard__rv_push(out, NULL, v, ks[m]->s, false);
-                }
-            }
-            break;
-        }
-        }
+        else if (apply_one(e, sc, q, pi, &in->r[i], out) < 0)
+            return -1;
     }
     return 0;
 }
