@@ -226,115 +226,145 @@ static int eval_block_over(struct ev *e, struct scope *sc, const struct guard_no
     return 0;
 }
 
+/* A `when` condition block, evaluated quietly in scope sc; *pass when it passes. */
+static int conds_pass(struct ev *e, struct scope *sc, const struct guard_block *conds, bool *pass)
+{
+    enum guard_st c = GS_SKIP;
+    struct scope *ws = guard__scope_new(e, sc, conds, sc->self);
+    e->quiet++;
+    int rc = guard__eval_block(e, ws, conds, &c);
+    e->quiet--;
+    *pass = c == GS_PASS;
+    return rc;
+}
+
+/* query { body }: the body over every value of the query */
+static int eval_query_block(struct ev *e, struct scope *sc, const struct guard_node *nd,
+                            enum guard_st *st)
+{
+    struct resv vals = {0};
+    if (guard__query(e, sc, nd->q, 0, NULL, &vals) < 0) {
+        guard__rv_free(&vals);
+        return -1;
+    }
+    int rc = 0;
+    if (!vals.n)
+        *st = nd->not_empty ? GS_FAIL : GS_SKIP;
+    else
+        rc = eval_block_over(e, sc, nd, &vals, nd->q->some, st);
+    guard__rv_free(&vals);
+    return rc;
+}
+
+static int eval_when(struct ev *e, struct scope *sc, const struct guard_node *nd,
+                     enum guard_st *st)
+{
+    bool pass;
+    if (conds_pass(e, sc, nd->conds, &pass) < 0)
+        return -1;
+    if (!pass) {
+        *st = GS_SKIP;
+        return 0;
+    }
+    struct scope *bs = guard__scope_new(e, sc, nd->body, sc->self);
+    return guard__eval_block(e, bs, nd->body, st);
+}
+
+/* AWS::X::Y [when conds] { body }: the body over every resource of that Type */
+static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd,
+                     enum guard_st *st)
+{
+    bool pass = true;
+    if (nd->conds && conds_pass(e, sc, nd->conds, &pass) < 0)
+        return -1;
+    if (!pass) {
+        *st = GS_SKIP;
+        return 0;
+    }
+    const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
+    if (!res || res->t != GV_MAP || !res->n)
+        return pl_fail(e->err, PL_E_VALIDATION, "Unable to resolve type block query: %s",
+                       nd->name);
+    struct resv vals = {0};
+    size_t tl = strlen(nd->name);
+    for (size_t i = 0; i < res->n; i++) {
+        const struct guard_val *t = guard__map_get(res->items[i], "Type", 4);
+        if (t && t->t == GV_STR && t->n == tl && !memcmp(t->s, nd->name, tl))
+            guard__rv_push(&vals, res->items[i], NULL, NULL, false);
+    }
+    int rc = 0;
+    if (!vals.n)
+        *st = GS_SKIP;
+    else
+        rc = eval_block_over(e, sc, nd, &vals, false, st);
+    guard__rv_free(&vals);
+    return rc;
+}
+
+static int eval_ruleref(struct ev *e, const struct guard_node *nd, enum guard_st *st)
+{
+    enum guard_st s = GS_SKIP;
+    if (rule_status(e, nd->name, &s) < 0)
+        return -1;
+    bool pass = s == GS_PASS;
+    *st = (pass != nd->negate) ? GS_PASS : GS_FAIL;
+    if (*st == GS_FAIL)
+        guard__record_fail(e, nd,
+                           pl_arena_printf(e->a, "Rule %s%s was not compliant",
+                                           nd->negate ? "not " : "", nd->name),
+                           NULL);
+    return 0;
+}
+
+/* name(args): a parameterized rule, its parameters bound in a scope under the file's */
+static int eval_call(struct ev *e, struct scope *sc, const struct guard_node *nd,
+                     enum guard_st *st)
+{
+    const struct guard_rule *r = find_param_rule(e, nd->name, nd->nargs);
+    if (!r)
+        return pl_fail(e->err, PL_E_VALIDATION,
+                       "line %u:%u: no parameterized rule %s with %zu parameter(s)", nd->line,
+                       nd->col, nd->name, nd->nargs);
+    if (++e->calls > GUARD_MAX_CALLS)
+        return pl_fail(e->err, PL_E_VALIDATION, "parameterized rule calls nested too deeply");
+    struct scope *ps = guard__scope_new(e, e->top, r->body, sc->self);
+    ps->nparams = r->nparams;
+    ps->params = r->params;
+    ps->pvals = pl_arena_alloc(e->a, r->nparams * sizeof(*ps->pvals));
+    int rc = 0;
+    for (size_t i = 0; i < nd->nargs && rc == 0; i++)
+        rc = guard__eval_expr(e, sc, nd->args[i], &ps->pvals[i]);
+    enum guard_st s = GS_SKIP;
+    if (rc == 0)
+        rc = guard__eval_block(e, ps, r->body, &s);
+    for (size_t i = 0; i < nd->nargs; i++)
+        guard__rv_free(&ps->pvals[i]);
+    e->calls--;
+    if (rc < 0)
+        return -1;
+    /* [quirk] cfn-guard 3.1.1 ignores `not` in front of a parameterized rule call */
+    *st = s;
+    if (s == GS_FAIL)
+        guard__record_fail(e, nd, pl_arena_printf(e->a, "Rule %s was not compliant", nd->name),
+                           NULL);
+    return 0;
+}
+
 static int eval_node(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     switch (nd->k) {
     case GN_CLAUSE:
         return guard__eval_clause(e, sc, nd, st);
-    case GN_BLOCK: {
-        struct resv vals = {0};
-        if (guard__query(e, sc, nd->q, 0, NULL, &vals) < 0) {
-            guard__rv_free(&vals);
-            return -1;
-        }
-        int rc = 0;
-        if (!vals.n)
-            *st = nd->not_empty ? GS_FAIL : GS_SKIP;
-        else
-            rc = eval_block_over(e, sc, nd, &vals, nd->q->some, st);
-        guard__rv_free(&vals);
-        return rc;
-    }
-    case GN_WHEN: {
-        enum guard_st c;
-        struct scope *ws = guard__scope_new(e, sc, nd->conds, sc->self);
-        e->quiet++;
-        int rc = guard__eval_block(e, ws, nd->conds, &c);
-        e->quiet--;
-        if (rc < 0)
-            return -1;
-        if (c != GS_PASS) {
-            *st = GS_SKIP;
-            return 0;
-        }
-        struct scope *bs = guard__scope_new(e, sc, nd->body, sc->self);
-        return guard__eval_block(e, bs, nd->body, st);
-    }
-    case GN_TYPE: {
-        if (nd->conds) {
-            enum guard_st c;
-            struct scope *ws = guard__scope_new(e, sc, nd->conds, sc->self);
-            e->quiet++;
-            int rc = guard__eval_block(e, ws, nd->conds, &c);
-            e->quiet--;
-            if (rc < 0)
-                return -1;
-            if (c != GS_PASS) {
-                *st = GS_SKIP;
-                return 0;
-            }
-        }
-        const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
-        if (!res || res->t != GV_MAP || !res->n)
-            return pl_fail(e->err, PL_E_VALIDATION, "Unable to resolve type block query: %s",
-                           nd->name);
-        struct resv vals = {0};
-        size_t tl = strlen(nd->name);
-        for (size_t i = 0; i < res->n; i++) {
-            const struct guard_val *t = guard__map_get(res->items[i], "Type", 4);
-            if (t && t->t == GV_STR && t->n == tl && !memcmp(t->s, nd->name, tl))
-                guard__rv_push(&vals, res->items[i], NULL, NULL, false);
-        }
-        int rc = 0;
-        if (!vals.n)
-            *st = GS_SKIP;
-        else
-            rc = eval_block_over(e, sc, nd, &vals, false, st);
-        guard__rv_free(&vals);
-        return rc;
-    }
-    case GN_RULEREF: {
-        enum guard_st s = GS_SKIP;
-        if (rule_status(e, nd->name, &s) < 0)
-            return -1;
-        bool pass = s == GS_PASS;
-        *st = (pass != nd->negate) ? GS_PASS : GS_FAIL;
-        if (*st == GS_FAIL)
-            guard__record_fail(e, nd,
-                        pl_arena_printf(e->a, "Rule %s%s was not compliant",
-                                        nd->negate ? "not " : "", nd->name),
-                        NULL);
-        return 0;
-    }
-    case GN_CALL: {
-        const struct guard_rule *r = find_param_rule(e, nd->name, nd->nargs);
-        if (!r)
-            return pl_fail(e->err, PL_E_VALIDATION,
-                           "line %u:%u: no parameterized rule %s with %zu parameter(s)", nd->line,
-                           nd->col, nd->name, nd->nargs);
-        if (++e->calls > GUARD_MAX_CALLS)
-            return pl_fail(e->err, PL_E_VALIDATION, "parameterized rule calls nested too deeply");
-        struct scope *ps = guard__scope_new(e, e->top, r->body, sc->self);
-        ps->nparams = r->nparams;
-        ps->params = r->params;
-        ps->pvals = pl_arena_alloc(e->a, r->nparams * sizeof(*ps->pvals));
-        int rc = 0;
-        for (size_t i = 0; i < nd->nargs && rc == 0; i++)
-            rc = guard__eval_expr(e, sc, nd->args[i], &ps->pvals[i]);
-        enum guard_st s = GS_SKIP;
-        if (rc == 0)
-            rc = guard__eval_block(e, ps, r->body, &s);
-        for (size_t i = 0; i < nd->nargs; i++)
-            guard__rv_free(&ps->pvals[i]);
-        e->calls--;
-        if (rc < 0)
-            return -1;
-        /* [quirk] cfn-guard 3.1.1 ignores `not` in front of a parameterized rule call */
-        *st = s;
-        if (s == GS_FAIL)
-            guard__record_fail(e, nd, pl_arena_printf(e->a, "Rule %s was not compliant", nd->name), NULL);
-        return 0;
-    }
+    case GN_BLOCK:
+        return eval_query_block(e, sc, nd, st);
+    case GN_WHEN:
+        return eval_when(e, sc, nd, st);
+    case GN_TYPE:
+        return eval_type(e, sc, nd, st);
+    case GN_RULEREF:
+        return eval_ruleref(e, nd, st);
+    case GN_CALL:
+        return eval_call(e, sc, nd, st);
     }
     return 0;
 }
