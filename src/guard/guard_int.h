@@ -80,7 +80,6 @@ int guard__yaml_parse(struct pl_arena *a, const char *text, size_t len, int mode
 struct guard_val *guard__val_new(struct pl_arena *a, enum guard_vtype t);
 void guard__val_push(struct pl_arena *a, struct guard_val *c, const char *key, size_t klen,
                      struct guard_val *v);
-void guard__val_finish(struct pl_arena *a, struct guard_val *c);
 struct guard_val *guard__map_get(const struct guard_val *m, const char *k, size_t kl);
 struct guard_val *guard__from_json(struct pl_arena *a, const struct pl_json *j, int depth);
 /* Appends v as JSON (pretty when indent >= 0) to b. */
@@ -94,6 +93,7 @@ void guard__val_path(struct pl_buf *b, const struct guard_val *v);
 struct guard_regex *guard__regex_compile(const char *pat, size_t n, char *errbuf, size_t errlen);
 void guard__regex_free(struct guard_regex *re);
 int guard__regex_search(struct guard_regex *re, const char *s, size_t n); /* 1, 0 */
+void *guard__regex_code(struct guard_regex *re); /* the pcre2_code, for substitutions */
 
 /* ---------------------------------------------------------------- syntax tree */
 
@@ -240,6 +240,9 @@ int guard__check_vars(struct guard_rules *r, struct pl_err *err);
 /* ---------------------------------------------------------------- evaluation */
 
 enum guard_st { GS_PASS = GUARD_PASS, GS_FAIL = GUARD_FAIL, GS_SKIP = GUARD_SKIP };
+
+/* The number of arguments of built-in function name[0..len), -1 if there is none (eval_fn.c). */
+int guard__fn_arity(const char *name, size_t len);
 
 /* Evaluates r against a document value (eval.c); as guard_eval(). */
 int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,

@@ -29,21 +29,6 @@ static struct guard_block *parse_conds(struct guard_lex *lx);
 static struct guard_query *parse_query(struct guard_lex *lx, bool allow_some);
 static struct guard_expr *parse_expr(struct guard_lex *lx);
 
-static const char *const functions[] = {
-    "count",        "json_parse",    "url_decode",    "to_upper",  "to_lower",
-    "join",         "substring",     "regex_replace", "parse_int", "parse_float",
-    "parse_string", "parse_boolean", "parse_char",
-};
-
-static int func_arity(const char *n, size_t l)
-{
-    static const int ar[] = {1, 1, 1, 1, 1, 2, 3, 3, 1, 1, 1, 1, 1};
-    for (size_t i = 0; i < PL_ARRAY_LEN(functions); i++)
-        if (strlen(functions[i]) == l && !memcmp(functions[i], n, l))
-            return ar[i];
-    return -1;
-}
-
 static bool enter(struct guard_lex *lx)
 {
     if (++lx->depth > GUARD_MAX_DEPTH) {
@@ -308,7 +293,7 @@ static struct guard_expr *parse_expr(struct guard_lex *lx)
     }
     size_t n = guard__lex_ident(lx, lx->p);
     if (n && lx->p + n < lx->end && lx->p[n] == '(') {
-        int ar = func_arity(lx->p, n);
+        int ar = guard__fn_arity(lx->p, n);
         if (ar < 0) {
             /* cfn-guard resolves functions when it evaluates: not a syntax error (exit 255) */
             guard__lex_fail(lx, lx->p, "no such function named %.*s exists", (int)n, lx->p);

@@ -67,12 +67,6 @@ void guard__val_push(struct pl_arena *a, struct guard_val *c, const char *key, s
     c->items[c->n++] = v;
 }
 
-void guard__val_finish(struct pl_arena *a, struct guard_val *c)
-{
-    (void)a;
-    (void)c;
-}
-
 /* The last member named k (duplicates: last wins, as serde does), or NULL. */
 struct guard_val *guard__map_get(const struct guard_val *m, const char *k, size_t kl)
 {
