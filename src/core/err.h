@@ -18,8 +18,9 @@ struct pl_arena;
     X(SERIALIZATION,                                         "SerializationException",                                   400) \
     X(UNKNOWN_OPERATION,                                     "UnknownOperationException",                                400) \
     X(INVALID_SIGNATURE,                                     "InvalidSignatureException",                                403) \
-    X(INCOMPLETE_SIGNATURE,                                  "IncompleteSignatureException",                             403) \
+    X(INCOMPLETE_SIGNATURE,                                  "IncompleteSignatureException",                             400) \
     X(UNRECOGNIZED_CLIENT,                                   "UnrecognizedClientException",                              403) \
+    X(EXPIRED_TOKEN,                                         "ExpiredTokenException",                                    400) \
     X(MISSING_AUTH_TOKEN,                                    "MissingAuthenticationTokenException",                      403) \
     X(ACCESS_DENIED,                                         "AccessDeniedException",                                    403) \
     X(REQUEST_TOO_LARGE,                                     "RequestEntityTooLargeException",                           400) \

@@ -180,7 +180,7 @@ int pl_session_verify(const struct pl_session_master *m, const char *key_id, con
         strcmp(out->key_id, key_id) != 0)
         goto invalid;
     if (out->expires_ms <= pl_now_ms())
-        return pl_fail(err, PL_E_UNRECOGNIZED_CLIENT,
+        return pl_fail(err, PL_E_EXPIRED_TOKEN,
                        "The security token included in the request is expired");
     pl_strlcpy(out->token, token, sizeof out->token);
     derive_secret(m, body, out->secret);

@@ -50,8 +50,8 @@ int pl_session_mint(const struct pl_session_master *m, const char *account, cons
                     struct pl_session_cred *out, struct pl_err *err);
 
 /* Verifies token for key_id: MAC, key id, expiry. 0 with *out filled (secret derived), or -1
- * with PL_E_UNRECOGNIZED_CLIENT (forged, tampered, foreign key id) or expired ("…is expired";
- * AWS says ExpiredTokenException, left to core/err.h's owners). */
+ * with PL_E_UNRECOGNIZED_CLIENT (forged, tampered, foreign key id) or PL_E_EXPIRED_TOKEN
+ * (ExpiredTokenException, HTTP 400, as AWS answers for expired STS credentials). */
 int pl_session_verify(const struct pl_session_master *m, const char *key_id, const char *token,
                       struct pl_session_cred *out, struct pl_err *err);
 

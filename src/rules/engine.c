@@ -417,7 +417,8 @@ static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
 
 /* ---- the worker ---- */
 
-/* Drops expired result tokens, once every PL_RULES_TOKEN_PRUNE_MS of plumb's clock. */
+/* Housekeeping, once every PL_RULES_TOKEN_PRUNE_MS of plumb's clock: drops expired result
+ * tokens and the outbox rows finished more than PL_RULES_OUTBOX_KEEP_MS ago. */
 static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
 {
     int64_t now = pl_now_ms();
@@ -425,7 +426,9 @@ static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
         now >= eng->tokens_pruned)
         return 0;
     eng->tokens_pruned = now;
-    return pl_store_token_prune(eng->st, now - PL_RULES_TOKEN_TTL_MS, err);
+    if (pl_store_token_prune(eng->st, now - PL_RULES_TOKEN_TTL_MS, err) < 0)
+        return -1;
+    return pl_store_outbox_prune(eng->st, now - PL_RULES_OUTBOX_KEEP_MS, NULL, err);
 }
 
 int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)

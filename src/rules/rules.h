@@ -46,6 +46,9 @@ struct pl_rules;
  * PutEvaluations answers InvalidResultTokenException; the engine prunes expired tokens. */
 #define PL_RULES_TOKEN_TTL_MS    (6 * 3600 * 1000LL)
 #define PL_RULES_TOKEN_PRUNE_MS  60000 /* how often the engine prunes them (plumb's clock) */
+/* Finished outbox rows are kept this long (for inspection after an incident), then pruned by
+ * the engine's housekeeping with the tokens. */
+#define PL_RULES_OUTBOX_KEEP_MS  (3600 * 1000LL)
 #define PL_RULES_MAX_PER_REGION  1000 /* AWS quota: Config rules per Region per account */
 #define PL_RULES_OUTBOX_EVALUATE "rules.evaluate" /* {"rules":[names],"reason":"..."} */
 #define PL_RULES_RC_TYPE         "AWS::Config::ResourceCompliance"

@@ -128,6 +128,7 @@ enum {
     ST_OB_RETRY,
     ST_OB_PENDING,
     ST_OB_PENDING_KIND,
+    ST_OB_PRUNE,
     ST__COUNT
 };
 
@@ -243,6 +244,7 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_OB_RETRY] = "UPDATE outbox SET next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1",
     [ST_OB_PENDING] = "SELECT COUNT(*) FROM outbox WHERE done = 0",
     [ST_OB_PENDING_KIND] = "SELECT COUNT(*) FROM outbox WHERE done = 0 AND kind = ?1",
+    [ST_OB_PRUNE] = "DELETE FROM outbox WHERE done = 1 AND created_ms < ?1",
 };
 
 
@@ -1305,5 +1307,19 @@ int pl_store_outbox_pending(struct pl_store *s, const char *kind, int64_t *count
     sqlite3_reset(q);
     if (rc != SQLITE_ROW)
         return db_fail(s, err, "outbox_pending");
+    return 0;
+}
+
+int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *deleted,
+                          struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OB_PRUNE, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, before_ms);
+    if (step_done(s, q, err, "outbox_prune") < 0)
+        return -1;
+    if (deleted)
+        *deleted = sqlite3_changes(s->db);
     return 0;
 }

@@ -287,6 +287,10 @@ int pl_store_outbox_complete(struct pl_store *s, int64_t id, struct pl_err *err)
 /* Puts an item back for another attempt at next_attempt_ms, with the error text. */
 int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_ms,
                           const char *error, struct pl_err *err);
+/* Housekeeping: deletes the done items created before before_ms (*deleted, may be NULL, gets
+ * their number). Items not done are never touched. */
+int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *deleted,
+                          struct pl_err *err);
 /* Number of items not done (for metrics and tests). */
 int pl_store_outbox_pending(struct pl_store *s, const char *kind, int64_t *count,
                             struct pl_err *err);

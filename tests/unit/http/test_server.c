@@ -209,7 +209,7 @@ static void test_auth_errors(void)
     expect_error(h,
                  &(struct call){.target = t, .unsigned_req = 1,
                                 .extra_hdr = "Authorization: AWS4-HMAC-SHA256 x"},
-                 403, "IncompleteSignatureException");
+                 400, "IncompleteSignatureException");
     expect_error(h, &(struct call){.target = t, .extra_hdr = "x-amz-content-sha256: 00"}, 403,
                  "InvalidSignatureException");
     /* a signed header changed after signing */

@@ -327,6 +327,32 @@ static void test_outbox(void)
     pl_store_close(s);
 }
 
+/* Housekeeping deletes finished rows created before the bound, never pending ones. */
+static void test_outbox_prune(void)
+{
+    struct pl_err err = {0};
+    struct pl_store *s = open_store(tmpdir());
+    pl_clock_set(1000000);
+    int64_t old_done, old_pending, new_done, deleted = -1, pending;
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "k", "{}", 2, &old_done, &err), 0);
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "k", "{}", 2, &old_pending, &err),
+         0);
+    pl_clock_advance(5000);
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "k", "{}", 2, &new_done, &err), 0);
+    T_EQ(pl_store_outbox_complete(s, old_done, &err), 0);
+    T_EQ(pl_store_outbox_complete(s, new_done, &err), 0);
+    T_EQ(pl_store_outbox_prune(s, 1000000 + 1000, &deleted, &err), 0);
+    T_EQ(deleted, 1); /* old_done only */
+    T_EQ(pl_store_outbox_pending(s, NULL, &pending, &err), 0);
+    T_EQ(pending, 1); /* old_pending survives however old */
+    T_EQ(pl_store_outbox_prune(s, pl_now_ms() + 1, &deleted, &err), 0);
+    T_EQ(deleted, 1); /* new_done */
+    T_EQ(pl_store_outbox_pending(s, NULL, &pending, &err), 0);
+    T_EQ(pending, 1);
+    pl_clock_real();
+    pl_store_close(s);
+}
+
 /* Claims of a kind share max between partitions, oldest first within each; a released item is
  * due again as before, its claim not counted. */
 static void test_outbox_fair(void)
@@ -422,6 +448,7 @@ int main(void)
     T_RUN(test_history);
     T_RUN(test_list_and_counts);
     T_RUN(test_outbox);
+    T_RUN(test_outbox_prune);
     T_RUN(test_outbox_fair);
     T_RUN(test_concurrent);
     pl_arena_fini(&A);
