@@ -69,14 +69,6 @@ void pl_sha256_hex(const void *p, size_t n, char out[65])
     pl_hex(d, 32, out);
 }
 
-void pl_md5_hex(const void *p, size_t n, char out[33])
-{
-    unsigned char d[16];
-    unsigned int len = 16;
-    EVP_Digest(p, n, d, &len, EVP_md5(), NULL);
-    pl_hex(d, 16, out);
-}
-
 void pl_hmac_sha256(const void *key, size_t klen, const void *p, size_t n, unsigned char out[32])
 {
     unsigned int len = 32;
@@ -92,11 +84,6 @@ uint64_t pl_fnv1a(const void *p, size_t n)
         h *= 1099511628211ULL;
     }
     return h;
-}
-
-size_t pl_base64(const unsigned char *p, size_t n, char *out)
-{
-    return (size_t)EVP_EncodeBlock((unsigned char *)out, p, (int)n);
 }
 
 static void random_bytes(unsigned char *b, size_t n)

@@ -543,11 +543,6 @@ bool pl_json_equal(const struct pl_json *a, const struct pl_json *b)
 
 /* ------------------------------------------------------------------ building */
 
-struct pl_json *pl_json_new(struct pl_arena *a, enum pl_jtype t)
-{
-    return node(a, t);
-}
-
 struct pl_json *pl_json_new_obj(struct pl_arena *a)
 {
     return node(a, PL_JOBJ);

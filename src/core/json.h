@@ -74,7 +74,6 @@ bool pl_json_equal(const struct pl_json *a, const struct pl_json *b);
 
 /* ---- building (all nodes and strings copied into arena a) ---- */
 
-struct pl_json *pl_json_new(struct pl_arena *a, enum pl_jtype t);
 struct pl_json *pl_json_new_obj(struct pl_arena *a);
 struct pl_json *pl_json_new_arr(struct pl_arena *a);
 struct pl_json *pl_json_new_null(struct pl_arena *a);

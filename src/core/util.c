@@ -117,3 +117,11 @@ out:
         fclose(f);
     return buf;
 }
+
+#ifdef PL_DEBUG
+void pl__invariant_failed(const char *what, const char *file, int line)
+{
+    fprintf(stderr, "plumb: invariant broken at %s:%d: %s\n", file, line, what);
+    abort();
+}
+#endif

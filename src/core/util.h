@@ -14,9 +14,17 @@
 
 #define PL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* For branches that "cannot" happen but are handled anyway: logged in debug builds. */
+/* For invariants and branches that "cannot" happen but are handled anyway: in debug builds
+ * (PL_DEBUG, CMAKE_BUILD_TYPE=Debug: the sanitizer build) a broken one aborts with its place,
+ * in release builds it is a branch hint and the caller's handling runs. */
+#ifdef PL_DEBUG
+void pl__invariant_failed(const char *what, const char *file, int line);
+#define PL_ALWAYS(x) ((x) ? 1 : (pl__invariant_failed(#x, __FILE__, __LINE__), 0))
+#define PL_NEVER(x)  ((x) ? (pl__invariant_failed("!(" #x ")", __FILE__, __LINE__), 1) : 0)
+#else
 #define PL_ALWAYS(x) (__builtin_expect(!!(x), 1))
 #define PL_NEVER(x)  (__builtin_expect(!!(x), 0))
+#endif
 
 void *pl_xmalloc(size_t n);
 void *pl_xcalloc(size_t n, size_t m);

@@ -106,16 +106,6 @@ void pl_rsink_free(struct pl_rsink *s)
     free(s);
 }
 
-int64_t pl_rsink_results(const struct pl_rsink *s)
-{
-    return s->nresults;
-}
-
-int64_t pl_rsink_cis(const struct pl_rsink *s)
-{
-    return s->ncis;
-}
-
 /* ---- the changed-resource set ---- */
 
 static uint64_t key_hash(const char *type, const char *id)
@@ -175,13 +165,6 @@ static void remember_rule(struct pl_rsink *s, const char *name, const char *arn,
     r->name = pl_arena_strdup(&s->keep, name);
     r->arn = pl_arena_strdup(&s->keep, arn ? arn : "");
     r->id = pl_arena_strdup(&s->keep, id ? id : "");
-}
-
-void pl_rsink_forget_rule(struct pl_rsink *s, const char *name)
-{
-    for (size_t i = 0; i < s->nrefs; i++)
-        if (strcmp(s->refs[i].name, name) == 0)
-            s->refs[i] = s->refs[--s->nrefs];
 }
 
 /* The ARN and id of a rule, from the sink's cache or the stored rule. */

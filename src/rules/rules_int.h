@@ -112,13 +112,8 @@ const struct pl_ev_row *pl_rsink_prev(struct pl_rsink *s, const char *rule, cons
 /* Commits what was added so far and writes the compliance CIs / notifications. */
 int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err);
 void pl_rsink_free(struct pl_rsink *s); /* rolls back what was not flushed */
-/* Rule name -> (arn, id) lookups for rules the sink does not know (DeleteConfigRule). */
-void pl_rsink_forget_rule(struct pl_rsink *s, const char *name);
 /* Recomputes the ResourceCompliance CI of one resource now (after results were deleted). */
 int pl_rsink_touch(struct pl_rsink *s, const char *type, const char *id, struct pl_err *err);
-/* Number of results stored / compliance CIs written so far. */
-int64_t pl_rsink_results(const struct pl_rsink *s);
-int64_t pl_rsink_cis(const struct pl_rsink *s);
 
 /* ---- evaluation ---- */
 

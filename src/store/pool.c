@@ -27,6 +27,7 @@ static void unlink_conn(struct conn *c)
 {
     struct pl_store_pool *p = c->pool;
     pthread_mutex_lock(&p->mu);
+    (void)PL_ALWAYS(c->prev ? c->prev->next == c : p->conns == c);
     if (c->prev)
         c->prev->next = c->next;
     else

@@ -438,7 +438,7 @@ int pl_store_begin(struct pl_store *s, struct pl_err *err)
 
 int pl_store_commit(struct pl_store *s, struct pl_err *err)
 {
-    if (s->depth <= 0)
+    if (PL_NEVER(s->depth <= 0))
         return pl_fail(err, PL_E_INTERNAL, "store: commit without begin");
     if (--s->depth > 0)
         return 0;
