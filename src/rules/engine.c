@@ -402,6 +402,13 @@ static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
     pl_arena_init(&a);
     int rc = pl_store_outbox_claim(eng->st, PL_RULES_OUTBOX_EVALUATE, 64, LEASE_MS * 10, &a, &items,
                                    &n, err);
+    /* A row and the rule it names commit together, but pl_rules_changed() comes after that
+     * commit: a row claimed between the commit and the next reload would name a rule not
+     * loaded yet and be completed without running. Reload now that the rows are visible. */
+    if (rc == 0 && n) {
+        eng->loaded_gen = -1;
+        rc = reload(eng, err);
+    }
     for (size_t i = 0; rc == 0 && i < n;) {
         struct pl_err e2 = {0};
         size_t k = group_partition(items + i, n - i);
