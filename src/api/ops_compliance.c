@@ -22,11 +22,6 @@
 #define MAX_LIMIT     100
 #define RULES_PAGE    25
 
-static struct pl_store *evals(struct pl_op_ctx *c)
-{
-    return c->st;
-}
-
 static struct pl_json *count_json(struct pl_op_ctx *c, int64_t n)
 {
     struct pl_json *o = pl_json_new_obj(c->a);
@@ -91,11 +86,10 @@ static int no_such_rule(struct pl_op_ctx *c, const char *name)
 
 static int describe_by_rule(struct pl_op_ctx *c)
 {
-    struct pl_store *ev = evals(c);
     unsigned want;
     size_t nn;
     const char **names = pl_in_strs(c->a, c->in, "ConfigRuleNames", &nn);
-    if (!ev || comp_filter(c, &want) < 0)
+    if (comp_filter(c, &want) < 0)
         return -1;
     if (!nn) { /* every rule, one page after the token */
         const char *tok = pl_in_str(c->in, "NextToken"), *after = NULL;
@@ -123,7 +117,7 @@ static int describe_by_rule(struct pl_op_ctx *c)
             return -1;
         if (!found)
             return no_such_rule(c, names[i]);
-        if (pl_store_eval_counts(ev, c->account, c->region, names[i], cnt, c->err) < 0)
+        if (pl_store_eval_counts(c->st, c->account, c->region, names[i], cnt, c->err) < 0)
             return -1;
         struct pl_json *comp = compliance_json(c, cnt[PL_EV_NON_COMPLIANT], cnt[PL_EV_COMPLIANT]);
         int v = pl_ev_comp_parse(pl_json_get_str(comp, "ComplianceType"));
@@ -161,13 +155,12 @@ static struct pl_json *result_json(struct pl_op_ctx *c, const struct pl_ev_row *
 /* Runs q and renders EvaluationResults plus the NextToken (cursor keys per tag). */
 static int details(struct pl_op_ctx *c, struct pl_ev_query *q, char tag)
 {
-    struct pl_store *ev = evals(c);
     const char *tok = pl_in_str(c->in, "NextToken");
     const char *parts[2];
     struct pl_ev_row *rows;
     size_t n;
     bool more;
-    if (!ev || comp_filter(c, &q->comps) < 0)
+    if (comp_filter(c, &q->comps) < 0)
         return -1;
     if (tok) {
         if (pl_ops__token_parse(c, tag, tok, parts, tag == 'R' ? 2 : 1) < 0)
@@ -179,7 +172,7 @@ static int details(struct pl_op_ctx *c, struct pl_ev_query *q, char tag)
             q->after_rule = parts[0];
         }
     }
-    if (pl_store_eval_list(ev, q, c->a, &rows, &n, &more, c->err) < 0)
+    if (pl_store_eval_list(c->st, q, c->a, &rows, &n, &more, c->err) < 0)
         return -1;
     struct pl_json *arr = pl_json_set(c->a, c->out, "EvaluationResults", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++)
@@ -226,13 +219,12 @@ static int details_by_resource(struct pl_op_ctx *c)
 
 static int describe_by_resource(struct pl_op_ctx *c)
 {
-    struct pl_store *ev = evals(c);
     const char *type = pl_in_str(c->in, "ResourceType"), *id = pl_in_str(c->in, "ResourceId");
     const char *tok = pl_in_str(c->in, "NextToken");
     const char *after[2] = {NULL, NULL};
     unsigned want = 0;
     int limit = DETAILS_LIMIT;
-    if (!ev || comp_filter(c, &want) < 0 || get_limit(c, &limit) < 0)
+    if (comp_filter(c, &want) < 0 || get_limit(c, &limit) < 0)
         return -1;
     if (id && !type)
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
@@ -246,8 +238,8 @@ static int describe_by_resource(struct pl_op_ctx *c)
     while (emitted < (size_t)limit && more) { /* filters may drop rows: read on */
         struct pl_ev_resource *rows;
         size_t n;
-        if (pl_store_eval_resources(ev, c->account, c->region, type, id, last[0], last[1], limit, c->a,
-                               &rows, &n, &more, c->err) < 0)
+        if (pl_store_eval_resources(c->st, c->account, c->region, type, id, last[0], last[1], limit,
+                                    c->a, &rows, &n, &more, c->err) < 0)
             return -1;
         for (size_t i = 0; i < n && emitted < (size_t)limit; i++) {
             last[0] = rows[i].resource_type;
@@ -291,16 +283,15 @@ static struct pl_json *summary_json(struct pl_op_ctx *c, int64_t ok, int64_t nc)
 
 static int summary_by_rule(struct pl_op_ctx *c)
 {
-    struct pl_store *ev = evals(c);
     struct pl_obj *items;
     size_t n;
     int64_t ok = 0, nc = 0;
-    if (!ev || pl_store_obj_list(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, NULL, 0, c->a, &items,
-                                 &n, c->err) < 0)
+    if (pl_store_obj_list(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, NULL, 0, c->a, &items,
+                          &n, c->err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         int64_t cnt[4];
-        if (pl_store_eval_counts(ev, c->account, c->region, items[i].name, cnt, c->err) < 0)
+        if (pl_store_eval_counts(c->st, c->account, c->region, items[i].name, cnt, c->err) < 0)
             return -1;
         if (cnt[PL_EV_NON_COMPLIANT])
             nc++;
@@ -313,20 +304,17 @@ static int summary_by_rule(struct pl_op_ctx *c)
 
 static int summary_by_type(struct pl_op_ctx *c)
 {
-    struct pl_store *ev = evals(c);
     size_t nt;
     const char **types = pl_in_strs(c->a, c->in, "ResourceTypes", &nt);
     struct pl_json *arr =
         pl_json_set(c->a, c->out, "ComplianceSummariesByResourceType", pl_json_new_arr(c->a));
-    if (!ev)
-        return -1;
     for (size_t t = 0; t < (nt ? nt : 1); t++) {
         struct pl_ev_resource *rows;
         size_t n;
         bool more;
         int64_t ok = 0, nc = 0;
-        if (pl_store_eval_resources(ev, c->account, c->region, nt ? types[t] : NULL, NULL, NULL, NULL, 0,
-                               c->a, &rows, &n, &more, c->err) < 0)
+        if (pl_store_eval_resources(c->st, c->account, c->region, nt ? types[t] : NULL, NULL, NULL,
+                                    NULL, 0, c->a, &rows, &n, &more, c->err) < 0)
             return -1;
         for (size_t i = 0; i < n; i++) {
             if (rows[i].noncompliant)

@@ -192,15 +192,14 @@ static int describe_status(struct pl_op_ctx *c)
     if (limit < 0 || limit > STATUS_LIMIT)
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "The Limit must be between 0 and %d.",
                        STATUS_LIMIT);
-    struct pl_store *ev = c->st;
-    if (!ev || select_rules(c, limit ? (int)limit : STATUS_LIMIT, 'S', &rules, &n) < 0)
+    if (select_rules(c, limit ? (int)limit : STATUS_LIMIT, 'S', &rules, &n) < 0)
         return -1;
     struct pl_json *arr =
         pl_json_set(c->a, c->out, "ConfigRulesEvaluationStatus", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++) {
         const char *name = pl_json_get_str(rules[i], "ConfigRuleName");
         struct pl_ev_status st;
-        if (pl_store_rule_status_get(ev, c->account, c->region, name, c->a, &st, c->err) < 0)
+        if (pl_store_rule_status_get(c->st, c->account, c->region, name, c->a, &st, c->err) < 0)
             return -1;
         struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
         pl_json_set_str(c->a, o, "ConfigRuleName", name);

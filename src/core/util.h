@@ -35,6 +35,8 @@ char *pl_xstrndup(const char *s, size_t n);
 /* Copies at most size-1 bytes and NUL-terminates (size > 0). Returns strlen(src). */
 size_t pl_strlcpy(char *dst, const char *src, size_t size);
 bool pl_starts_with(const char *s, const char *prefix);
+/* The value of hex digit c (either case), -1 when c is not one. */
+int pl_hex_value(int c);
 /* The account field of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...): its length, 0 when
  * the ARN has none (or is not an ARN); *account points at it. */
 size_t pl_arn_account(const char *arn, const char **account);

@@ -41,8 +41,8 @@
 #define BACKOFF_MAX_MS  (300 * 1000LL)
 #define KIND_SNAPSHOT   "delivery_snapshot"
 #define KIND_MSG        "delivery_msg"
-#define KIND_COMPLIANCE "delivery.compliance"
-#define KIND_RULES      "delivery.rules_started"
+#define KIND_COMPLIANCE PL_OUTBOX_DELIVERY_COMPLIANCE
+#define KIND_RULES      PL_OUTBOX_DELIVERY_RULES_STARTED
 #define GAP_PROBE       64 /* absent CI rows skipped before the stream stops at the end */
 #define MAX_TOPICS      256
 

@@ -54,6 +54,21 @@ void guard__rv_push(struct resv *v, const struct guard_val *val, const struct gu
     v->r[v->n++] = (struct res){val, at, why, lit};
 }
 
+/* Appends the resolved values of r to flat, the elements of lists one level down. */
+void guard__rv_flatten(const struct resv *r, struct resv *flat)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct guard_val *v = r->r[i].v;
+        if (!v)
+            continue;
+        if (v->t == GV_LIST)
+            for (size_t j = 0; j < v->n; j++)
+                guard__rv_push(flat, v->items[j], NULL, NULL, false);
+        else
+            guard__rv_push(flat, v, NULL, NULL, false);
+    }
+}
+
 void guard__rv_free(struct resv *v)
 {
     free(v->r);

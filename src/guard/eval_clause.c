@@ -14,22 +14,6 @@ static bool is_scalar(const struct guard_val *v)
     return v->t != GV_LIST && v->t != GV_MAP;
 }
 
-/* Appends the resolved values of r to flat, the elements of lists one level down. */
-static void each_flat(const struct resv *r, struct resv *flat)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        const struct guard_val *v = r->r[i].v;
-        if (!v)
-            continue;
-        if (v->t == GV_LIST)
-            for (size_t j = 0; j < v->n; j++)
-                guard__rv_push(flat, v->items[j], NULL, NULL, false);
-        else
-            guard__rv_push(flat, v, NULL, NULL, false);
-    }
-}
-
-
 static enum guard_st agg(size_t npass, size_t nfail, bool some)
 {
     if (some) /* `some` over no outcome at all fails */
@@ -324,7 +308,7 @@ static void in_query(struct clause *c, bool neg)
         if (c->R.r[i].v)
             nr++;
     }
-    each_flat(&c->R, &cand);
+    guard__rv_flatten(&c->R, &cand);
     if (c->L.n == 1 && c->L.r[0].lit && nr > 1) {
         in_same_set(c, &cand, neg);
         guard__rv_free(&cand);
@@ -361,12 +345,12 @@ static void ord_clause(struct clause *c)
         if (!c->L.r[i].v)
             count(c, false, &c->L.r[i]);
     }
-    each_flat(&c->L, &fl);
+    guard__rv_flatten(&c->L, &fl);
     for (size_t i = 0; i < c->R.n; i++) {
         if (!c->R.r[i].v)
             c->nfail += fl.n;
     }
-    each_flat(&c->R, &fr);
+    guard__rv_flatten(&c->R, &fr);
     for (size_t i = 0; i < fl.n && guard__spend(c->e, fr.n); i++)
         for (size_t j = 0; j < fr.n; j++) {
             bool ok =

@@ -60,32 +60,6 @@ static const struct guard_val *first_val(struct resv *r)
     return NULL;
 }
 
-/* Flattens results one level of lists into a value list. */
-static void each_value(struct resv *r, struct resv *flat)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        const struct guard_val *v = r->r[i].v;
-        if (!v)
-            continue;
-        if (v->t == GV_LIST)
-            for (size_t j = 0; j < v->n; j++)
-                guard__rv_push(flat, v->items[j], NULL, NULL, false);
-        else
-            guard__rv_push(flat, v, NULL, NULL, false);
-    }
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int fn_count(struct ev *e, struct resv *a, struct resv *out)
 {
     int64_t n = 0;
@@ -104,7 +78,7 @@ static int fn_join(struct ev *e, struct resv *a, struct resv *out)
     struct resv flat = {0};
     struct pl_buf b;
     pl_buf_init(&b, PL_BUF_NOLIMIT);
-    each_value(&a[0], &flat);
+    guard__rv_flatten(&a[0], &flat);
     bool firstv = true;
     for (size_t i = 0; i < flat.n; i++) {
         const struct guard_val *v = flat.r[i].v;
@@ -159,9 +133,9 @@ static int fn_url_decode(struct ev *e, const struct guard_val *v, struct resv *a
     struct pl_buf b;
     pl_buf_init(&b, PL_BUF_NOLIMIT);
     for (size_t k = 0; k < v->n; k++) {
-        if (v->s[k] == '%' && k + 2 < v->n && hexval(v->s[k + 1]) >= 0 &&
-            hexval(v->s[k + 2]) >= 0) {
-            pl_buf_putc(&b, (char)(hexval(v->s[k + 1]) * 16 + hexval(v->s[k + 2])));
+        if (v->s[k] == '%' && k + 2 < v->n && pl_hex_value(v->s[k + 1]) >= 0 &&
+            pl_hex_value(v->s[k + 2]) >= 0) {
+            pl_buf_putc(&b, (char)(pl_hex_value(v->s[k + 1]) * 16 + pl_hex_value(v->s[k + 2])));
             k += 2;
         } else {
             pl_buf_putc(&b, v->s[k]);
@@ -371,7 +345,7 @@ static int call_each(struct ev *e, const struct builtin *f, struct resv *a, stru
 {
     struct resv flat = {0};
     int rc = 0;
-    each_value(&a[0], &flat);
+    guard__rv_flatten(&a[0], &flat);
     for (size_t i = 0; i < flat.n && rc == 0; i++) {
         struct guard_val *r = NULL;
         rc = f->each(e, flat.r[i].v, a, &r);

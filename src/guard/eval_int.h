@@ -68,6 +68,8 @@ bool guard__spend(struct ev *e, uint64_t n); /* false once the step budget is ex
 int guard__enter(struct ev *e);              /* one recursion level; -1 past the limit */
 void guard__rv_push(struct resv *v, const struct guard_val *val, const struct guard_val *at,
                     const char *why, bool lit);
+/* Appends the resolved values of r to flat, the elements of lists one level down. */
+void guard__rv_flatten(const struct resv *r, struct resv *flat);
 void guard__rv_free(struct resv *v);
 void guard__rv_copy(struct resv *dst, const struct resv *src);
 /* Records a failure of nd (unless quiet); returns the record (NULL when quiet). */

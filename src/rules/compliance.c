@@ -497,7 +497,7 @@ static int notify(struct pl_rsink *s, const struct change *c, struct pl_err *err
     pl_json_set_str(a, m, "notificationCreationTime", pl_time_iso8601_ms(pl_now_ms(), t));
     pl_json_set_str(a, m, "recordVersion", "1.0");
     const char *text = pl_json_dump(a, m, PL_JSON_COMPACT);
-    return pl_store_outbox_add(s->st, s->account, s->region, "delivery.compliance", text,
+    return pl_store_outbox_add(s->st, s->account, s->region, PL_OUTBOX_DELIVERY_COMPLIANCE, text,
                                strlen(text), NULL, err);
 }
 

@@ -2,10 +2,11 @@
  * DeleteConfigRule, StartConfigRulesEvaluation, PutEvaluations, PutExternalEvaluation,
  * DeleteEvaluationResults.
  *
- * They run on the API thread with its store connection (results and status included). Evaluations never run here: a put rule or an on-demand start writes a
- * "rules.evaluate" outbox row in the same store transaction, which the engine runs. Results
- * that arrive here (PutEvaluations, PutExternalEvaluation) go through the same result sink as
- * the engine's, so they are ordered and recorded as ResourceCompliance CIs the same way.
+ * They run on the API thread with its store connection (results and status included). Evaluations
+ * never run here: a put rule or an on-demand start writes a "rules.evaluate" outbox row in the same
+ * store transaction, which the engine runs. Results that arrive here (PutEvaluations,
+ * PutExternalEvaluation) go through the same result sink as the engine's, so they are ordered and
+ * recorded as ResourceCompliance CIs the same way.
  */
 #include <string.h>
 
@@ -15,12 +16,6 @@
 #include "rules/rules_int.h"
 
 #define RUNNING_TIMEOUT_MS (10 * 60 * 1000) /* an evaluation mark older than this is stale */
-
-static struct pl_store *evals(const struct pl_rules_call *c, struct pl_err *err)
-{
-    (void)err;
-    return c->st;
-}
 
 static int no_such_rule(struct pl_err *err, const char *name)
 {
@@ -44,12 +39,10 @@ static int load_rule(const struct pl_rules_call *c, const char *name, struct pl_
     return *out ? 1 : -1;
 }
 
-/* The thread's evals connection and the stored rule name (NoSuchConfigRuleException). */
+/* The stored rule name (NoSuchConfigRuleException). */
 static int existing_rule(const struct pl_rules_call *c, const char *name, struct pl_json **j,
-                         struct pl_store **ev, struct pl_err *err)
+                         struct pl_err *err)
 {
-    if (!(*ev = evals(c, err)))
-        return -1;
     int f = load_rule(c, name, j, err);
     if (f < 0)
         return -1;
@@ -155,8 +148,7 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
 {
     struct pl_json *prev = NULL, *out;
     int64_t count = 0;
-    struct pl_store *ev = evals(c, err);
-    if (!ev || !(rule = name_by_id(c, rule, err)))
+    if (!(rule = name_by_id(c, rule, err)))
         return -1;
     const char *name = pl_json_get_str(rule, "ConfigRuleName");
     if (name && load_rule(c, name, &prev, err) < 0)
@@ -186,12 +178,12 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
     if (pl_store_commit(c->st, err) < 0)
         return -1;
     struct pl_ev_status st;
-    int f = pl_store_rule_status_get(ev, c->account, c->region, name, c->a, &st, err);
+    int f = pl_store_rule_status_get(c->st, c->account, c->region, name, c->a, &st, err);
     if (f < 0)
         return -1;
     if (!f) {
         st.first_activated_ms = pl_now_ms();
-        if (pl_store_rule_status_put(ev, c->account, c->region, name, &st, err) < 0)
+        if (pl_store_rule_status_put(c->st, c->account, c->region, name, &st, err) < 0)
             return -1;
     }
     pl_rules_changed(c->eng);
@@ -204,9 +196,8 @@ int pl_rules_get_rule(const struct pl_rules_call *c, const char *name, struct pl
     int f = load_rule(c, name, out, err);
     if (f <= 0)
         return f;
-    struct pl_store *ev = evals(c, err);
     struct pl_ev_status st;
-    if (!ev || pl_store_rule_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
+    if (pl_store_rule_status_get(c->st, c->account, c->region, name, c->a, &st, err) < 0)
         return -1;
     if (st.running_since && pl_now_ms() - st.running_since < RUNNING_TIMEOUT_MS) {
         pl_json_del(*out, "ConfigRuleState");
@@ -217,11 +208,10 @@ int pl_rules_get_rule(const struct pl_rules_call *c, const char *name, struct pl
 
 /* ResourceInUseException while an on-demand evaluation of the rule runs (AWS: the rule is
  * EVALUATING). */
-static int not_evaluating(const struct pl_rules_call *c, struct pl_store *ev, const char *name,
-                          struct pl_err *err)
+static int not_evaluating(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
     struct pl_ev_status st;
-    if (pl_store_rule_status_get(ev, c->account, c->region, name, c->a, &st, err) < 0)
+    if (pl_store_rule_status_get(c->st, c->account, c->region, name, c->a, &st, err) < 0)
         return -1;
     if (st.running_since && pl_now_ms() - st.running_since < RUNNING_TIMEOUT_MS)
         return pl_fail(err, PL_E_RESOURCE_IN_USE,
@@ -233,15 +223,14 @@ static int not_evaluating(const struct pl_rules_call *c, struct pl_store *ev, co
 
 /* Deletes the rule's results and re-records the compliance CIs of the resources they were
  * about. */
-static int drop_results(const struct pl_rules_call *c, struct pl_store *ev, const char *name,
-                        struct pl_err *err)
+static int drop_results(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
     struct pl_ev_query q = {.account = c->account, .region = c->region, .rule = name};
     struct pl_ev_row *rows;
     size_t n;
     bool more;
-    if (pl_store_eval_list(ev, &q, c->a, &rows, &n, &more, err) < 0 ||
-        pl_store_eval_delete_rule(ev, c->account, c->region, name, err) < 0)
+    if (pl_store_eval_list(c->st, &q, c->a, &rows, &n, &more, err) < 0 ||
+        pl_store_eval_delete_rule(c->st, c->account, c->region, name, err) < 0)
         return -1;
     if (!n)
         return 0;
@@ -257,27 +246,23 @@ static int drop_results(const struct pl_rules_call *c, struct pl_store *ev, cons
 int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
     struct pl_json *j;
-    struct pl_store *ev;
-    if (existing_rule(c, name, &j, &ev, err) < 0 || not_evaluating(c, ev, name, err) < 0)
+    if (existing_rule(c, name, &j, err) < 0 || not_evaluating(c, name, err) < 0)
         return -1;
     if (pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, err) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,
                             pl_json_get_str(j, "ConfigRuleArn"), err) < 0)
         return -1;
     pl_rules_changed(c->eng);
-    if (pl_store_rule_status_delete(ev, c->account, c->region, name, err) < 0)
+    if (pl_store_rule_status_delete(c->st, c->account, c->region, name, err) < 0)
         return -1;
-    return drop_results(c, ev, name, err);
+    return drop_results(c, name, err);
 }
 
 int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *names, size_t n,
                               struct pl_err *err)
 {
-    struct pl_store *ev = evals(c, err);
     int64_t now = pl_now_ms();
     struct pl_ev_status *st = pl_arena_alloc(c->a, (n + 1) * sizeof *st);
-    if (!ev)
-        return -1;
     if (n < 1 || n > 25)
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "StartConfigRulesEvaluation takes 1 to 25 rule names.");
@@ -288,7 +273,7 @@ int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *
             return -1;
         if (!f)
             return no_such_rule(err, names[i]);
-        if (pl_store_rule_status_get(ev, c->account, c->region, names[i], c->a, &st[i], err) < 0)
+        if (pl_store_rule_status_get(c->st, c->account, c->region, names[i], c->a, &st[i], err) < 0)
             return -1;
         if (st[i].running_since && now - st[i].running_since < RUNNING_TIMEOUT_MS)
             return pl_fail(err, PL_E_LIMIT_EXCEEDED,
@@ -298,7 +283,7 @@ int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *
     }
     for (size_t i = 0; i < n; i++) {
         st[i].running_since = now;
-        if (pl_store_rule_status_put(ev, c->account, c->region, names[i], &st[i], err) < 0)
+        if (pl_store_rule_status_put(c->st, c->account, c->region, names[i], &st[i], err) < 0)
             return -1;
     }
     int64_t channels = 0;
@@ -315,8 +300,8 @@ int pl_rules_start_evaluation(const struct pl_rules_call *c, const char *const *
         for (size_t i = 0; i < n; i++)
             pl_json_push(arr, pl_json_new_str(c->a, names[i]));
         const char *text = pl_json_dump(c->a, m, PL_JSON_COMPACT);
-        if (pl_store_outbox_add(c->st, c->account, c->region, "delivery.rules_started", text,
-                                strlen(text), NULL, err) < 0)
+        if (pl_store_outbox_add(c->st, c->account, c->region, PL_OUTBOX_DELIVERY_RULES_STARTED,
+                                text, strlen(text), NULL, err) < 0)
             goto fail;
     }
     if (pl_store_commit(c->st, err) < 0)
@@ -343,8 +328,8 @@ static int check_evaluation(const struct pl_json *e, enum pl_ev_comp *comp, int6
     double sec;
     const char *s = pl_json_str(ts);
     int ok = ts && pl_json_double(ts, &sec) == 0 ? pl_time_from_epoch_s(sec, ordering)
-             : s                                  ? pl_time_parse(s, ordering)
-                                                  : -1;
+             : s                                 ? pl_time_parse(s, ordering)
+                                                 : -1;
     if (ok < 0)
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "The OrderingTimestamp of an evaluation is missing or not valid.");
@@ -370,9 +355,9 @@ static int deleted_resource(const struct pl_rules_call *c, const char *type, con
 }
 
 /* Stores evaluations through a sink as results of rule j. */
-static int store_evaluations(const struct pl_rules_call *c, struct pl_store *ev,
-                             const struct pl_json *j, const struct pl_json *const *items, size_t n,
-                             const char *token, int64_t invoked, struct pl_err *err)
+static int store_evaluations(const struct pl_rules_call *c, const struct pl_json *j,
+                             const struct pl_json *const *items, size_t n, const char *token,
+                             int64_t invoked, struct pl_err *err)
 {
     struct pl_rule r;
     light_rule(&r, c, j);
@@ -395,7 +380,7 @@ static int store_evaluations(const struct pl_rules_call *c, struct pl_store *ev,
         rc = pl_rsink_flush(s, err);
     pl_rsink_free(s);
     if (rc == 0)
-        rc = pl_eval__status_named(ev, c->account, c->region, r.name, pl_now_ms(), false, NULL,
+        rc = pl_eval__status_named(c->st, c->account, c->region, r.name, pl_now_ms(), false, NULL,
                                    NULL, err);
     return rc;
 }
@@ -404,15 +389,12 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
                              const struct pl_json *evs, bool test_mode, struct pl_json *failed,
                              struct pl_err *err)
 {
-    struct pl_store *ev = evals(c, err);
     size_t n = evs ? evs->len : 0;
     const struct pl_json **items = pl_arena_alloc(c->a, (n + 1) * sizeof *items);
     const char *rule;
     int64_t invoked;
     struct pl_json *j;
     (void)failed;
-    if (!ev)
-        return -1;
     if (n > 100)
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "PutEvaluations accepts at most 100 evaluations.");
@@ -428,7 +410,7 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
         return pl_fail(err, PL_E_INVALID_RESULT_TOKEN, "The resultToken provided is invalid");
     if (test_mode)
         return 0;
-    int f = pl_store_token_get(ev, token, c->account, c->region, c->a, &rule, &invoked, err);
+    int f = pl_store_token_get(c->st, token, c->account, c->region, c->a, &rule, &invoked, err);
     if (f < 0)
         return -1;
     if (!f || invoked + PL_RULES_TOKEN_TTL_MS < pl_now_ms()) /* unknown or expired */
@@ -437,15 +419,14 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
         return -1;
     if (!f)
         return no_such_rule(err, rule);
-    return store_evaluations(c, ev, j, items, n, token, invoked, err);
+    return store_evaluations(c, j, items, n, token, invoked, err);
 }
 
 int pl_rules_put_external(const struct pl_rules_call *c, const char *name,
                           const struct pl_json *ext, struct pl_err *err)
 {
-    struct pl_store *ev;
     struct pl_json *j;
-    if (existing_rule(c, name, &j, &ev, err) < 0)
+    if (existing_rule(c, name, &j, err) < 0)
         return -1;
     const char *sid = pl_json_get_str(pl_json_get(j, "Source"), "SourceIdentifier");
     if (!sid || strcmp(sid, "AWS_CONFIG_PROCESS_CHECK") != 0)
@@ -454,14 +435,13 @@ int pl_rules_put_external(const struct pl_rules_call *c, const char *name,
                        "(AWS_CONFIG_PROCESS_CHECK); '%s' is not one.",
                        name);
     const struct pl_json *items[1] = {ext};
-    return store_evaluations(c, ev, j, items, 1, NULL, pl_now_ms(), err);
+    return store_evaluations(c, j, items, 1, NULL, pl_now_ms(), err);
 }
 
 int pl_rules_delete_results(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
-    struct pl_store *ev;
     struct pl_json *j;
-    if (existing_rule(c, name, &j, &ev, err) < 0 || not_evaluating(c, ev, name, err) < 0)
+    if (existing_rule(c, name, &j, err) < 0 || not_evaluating(c, name, err) < 0)
         return -1;
-    return drop_results(c, ev, name, err);
+    return drop_results(c, name, err);
 }

@@ -253,6 +253,10 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
 /* ---- outbox ---- */
 
 #define PL_OUTBOX_CI_RECORDED "ci_recorded" /* payload {"seq":N,"account",...} */
+/* Produced by the rules (below delivery in the module table), consumed by delivery
+ * (delivery.h describes the payloads). */
+#define PL_OUTBOX_DELIVERY_COMPLIANCE    "delivery.compliance"
+#define PL_OUTBOX_DELIVERY_RULES_STARTED "delivery.rules_started"
 
 struct pl_outbox_item {
     int64_t id;

@@ -527,17 +527,6 @@ int pl_mtime(const struct pl_json *j, int64_t *ms)
     return -1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
 {
     if (j && j->type == PL_JARR)
@@ -553,8 +542,8 @@ const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             int h, l;
-            if (s[i] == '%' && i + 2 < n && (h = hexval(s[i + 1])) >= 0 &&
-                (l = hexval(s[i + 2])) >= 0) {
+            if (s[i] == '%' && i + 2 < n && (h = pl_hex_value(s[i + 1])) >= 0 &&
+                (l = pl_hex_value(s[i + 2])) >= 0) {
                 d[k++] = (char)(h * 16 + l);
                 i += 2;
             } else {
