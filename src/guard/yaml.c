@@ -306,7 +306,7 @@ static int next_event(struct yl *y, yaml_event_t *ev)
 {
     if (!yaml_parser_parse(&y->p, ev)) {
         const char *what = y->p.problem ? y->p.problem : "invalid YAML";
-        return yl_fail(y, &y->p.problem_mark, what);
+        return yl_fail(y, &y->p.problem_mark, "%s", what);
     }
     return 0;
 }
@@ -327,8 +327,8 @@ static struct guard_val *node_alias(struct yl *y, const yaml_event_t *ev, struct
         return NULL;
     }
     if (an->open) {
-        yl_fail(y, &ev->start_mark, "alias *%.64s refers to a node that contains it (recursive alias)",
-                name);
+        yl_fail(y, &ev->start_mark,
+                "alias *%.64s refers to a node that contains it (recursive alias)", name);
         return NULL;
     }
     if (y->depth - 1 + an->ext.height > GUARD_MAX_DATA_DEPTH) {
@@ -440,8 +440,8 @@ static struct guard_val *node(struct yl *y, yaml_event_t *ev, struct extent *ext
         bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
         tag = seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag;
         v = guard__val_new(y->a, seq ? GV_LIST : GV_MAP);
-        size_t id = add_anchor(
-            y, seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor, v);
+        size_t id =
+            add_anchor(y, seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor, v);
         if (node_members(y, v, ext) < 0)
             return NULL;
         anchor_close(y, id, *ext);

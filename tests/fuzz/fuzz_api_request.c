@@ -72,11 +72,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pl_arena_init(&a);
     pl_buf_init(&out, PL_BUF_NOLIMIT);
     struct pl_api_req req = {
-        .app = &app, .part = {"123456789012", "us-east-1"}, .access_key = "AKIDFUZZ",
+        .app = &app,
+        .part = {"123456789012", "us-east-1"},
+        .access_key = "AKIDFUZZ",
         .admin = (data[0] / nall) & 1,
         .target_prefix = k < pl_model_nops ? "StarlingDoveService" : "PlumbService",
         .op = k < pl_model_nops ? pl_model_ops[k].name : plumb_ops[k - pl_model_nops],
-        .body = (const char *)data + 1, .body_len = size - 1, .request_id = "fuzz",
+        .body = (const char *)data + 1,
+        .body_len = size - 1,
+        .request_id = "fuzz",
         .arena = &a,
     };
     if (pl_api_call(&req, &out, &err) == 0) {

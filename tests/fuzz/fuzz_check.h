@@ -32,9 +32,21 @@ static inline void fuzz_err(const struct pl_err *e)
     fuzz_utf8(pl_err_msg(e), strlen(pl_err_msg(e)));
 }
 
+static inline void fuzz_str(const char *s)
+{
+    if (s)
+        fuzz_utf8(s, strlen(s));
+}
+
+/* The text of j (compact JSON, as it would be sent) is valid UTF-8; j may be NULL. */
+static inline void fuzz_json_text(struct pl_arena *a, const struct pl_json *j)
+{
+    if (j)
+        fuzz_str(pl_json_dump(a, j, PL_JSON_COMPACT));
+}
+
 /* body[0..n) is valid UTF-8 and a JSON object; returns it parsed in a (for more checks). */
-static inline const struct pl_json *fuzz_json_object(struct pl_arena *a, const char *body,
-                                                     size_t n)
+static inline const struct pl_json *fuzz_json_object(struct pl_arena *a, const char *body, size_t n)
 {
     struct pl_err err = {0};
     fuzz_utf8(body, n);
