@@ -46,6 +46,8 @@ static void setup(void)
 {
     struct pl_err err = {0};
     const struct pl_op_entry *const tables[] = {pl_ops_plumb, pl_ops_functions};
+    pl_clock_set(1795755469000LL); /* 2026-11-27T04:57:49Z */
+    pl_log_set_level("error");
     snprintf(dir, sizeof(dir), "%s/plumb-fuzz-api-XXXXXX",
              access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
     if (!mkdtemp(dir) || pl_app_init(&app, dir, &err) < 0)
@@ -54,8 +56,6 @@ static void setup(void)
         for (const struct pl_op_entry *e = tables[t]; e->name; e++)
             if (nplumb < (int)PL_ARRAY_LEN(plumb_ops))
                 plumb_ops[nplumb++] = e->name;
-    pl_clock_set(1795755469000LL); /* 2026-11-27T04:57:49Z */
-    pl_log_set_level("error");
     atexit(cleanup);
 }
 
