@@ -38,7 +38,7 @@ struct pl_api_req {
 
 /* Runs one operation. On success returns 0 and appends the JSON response body to out (an empty
  * body means "{}"). On failure returns -1 with err set; the caller renders
- * {"__type": pl_err_name(code), "message": msg} with pl_err_status(code).
+ * {"__type": pl_err_name(code), "message": msg} (pl_json_write_error) with pl_err_status(code).
  * Unknown operations fail with PL_E_UNKNOWN_OPERATION. */
 int pl_api_call(const struct pl_api_req *req, struct pl_buf *out, struct pl_err *err);
 

@@ -72,6 +72,13 @@ static size_t make_utf8(char *s, size_t n, int cut)
     return n;
 }
 
+size_t pl_utf8_fix_cut(char *s, size_t n)
+{
+    n = make_utf8(s, n, 1);
+    s[n] = '\0';
+    return n;
+}
+
 int pl_vfail(struct pl_err *e, enum pl_errcode c, const char *fmt, va_list ap)
 {
     va_list ap2;

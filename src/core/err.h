@@ -127,6 +127,10 @@ const char *pl_err_msg(const struct pl_err *e);
 
 /* Length of the longest prefix of s[0..n) that is whole, valid UTF-8 sequences. */
 size_t pl_utf8_valid_prefix(const char *s, size_t n);
+/* Makes the string s (n = strlen(s)) valid UTF-8 in place, for text cut to a fixed size: an
+ * incomplete sequence at the very end (a cut in the middle of a character) is dropped, any other
+ * invalid byte becomes '?'. Returns the new length (s stays NUL-terminated). */
+size_t pl_utf8_fix_cut(char *s, size_t n);
 
 /* The AWS code ("ValidationException") and HTTP status of c. */
 const char *pl_err_name(enum pl_errcode c);

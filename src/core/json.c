@@ -767,6 +767,16 @@ int pl_json_write_str(struct pl_buf *b, const char *s, size_t n)
     return pl_buf_putc(b, '"');
 }
 
+enum pl_errcode pl_json_write_error(struct pl_buf *b, const struct pl_err *err)
+{
+    enum pl_errcode code = err->code ? err->code : PL_E_INTERNAL;
+    const char *msg = pl_err_msg(err);
+    pl_buf_printf(b, "{\"__type\":\"%s\",\"message\":", pl_err_name(code));
+    pl_json_write_str(b, msg, strlen(msg));
+    pl_buf_putc(b, '}');
+    return code;
+}
+
 /* Members sorted by key bytes; duplicates keep their document order (qsort is not stable). */
 struct member_ref {
     const struct pl_json *node;

@@ -114,6 +114,11 @@ enum {
 int pl_json_write(struct pl_buf *b, const struct pl_json *j, int flags);
 /* Appends s[0..n) as a JSON string literal (quotes and escapes). */
 int pl_json_write_str(struct pl_buf *b, const char *s, size_t n);
+/* Appends the AWS JSON 1.1 error body of err, {"__type": pl_err_name(code), "message": msg}, to
+ * b (an err without a code renders as InternalFailure); returns the code rendered. b must not
+ * be capped below the message: a message echoes parts of a request (every validation error of a
+ * body, say) and has no fixed length. */
+enum pl_errcode pl_json_write_error(struct pl_buf *b, const struct pl_err *err);
 /* The text of j in arena memory (NUL-terminated). */
 char *pl_json_dump(struct pl_arena *a, const struct pl_json *j, int flags);
 

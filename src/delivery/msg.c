@@ -21,7 +21,9 @@ const char *pl_dmsg_subject_cut(struct pl_arena *a, const char *s)
     size_t n = strlen(s);
     if (n <= SUBJECT_MAX)
         return s;
-    return pl_arena_printf(a, "%.*s...", SUBJECT_MAX - 3, s);
+    char *cut = pl_arena_strndup(a, s, SUBJECT_MAX - 3);
+    pl_utf8_fix_cut(cut, strlen(cut)); /* not in the middle of a character */
+    return pl_arena_printf(a, "%s...", cut);
 }
 
 static void set_iso(struct pl_arena *a, struct pl_json *o, const char *key, int64_t ms)

@@ -25,6 +25,11 @@
 #define GUARD_MAX_DATA_DEPTH 512 /* nesting of input documents */
 #define GUARD_MAX_CALLS      256 /* rule references / parameterized calls in progress */
 #define GUARD_MAX_EVAL_DEPTH 1000 /* query and block recursion, variables included */
+/* YAML aliases: the nodes they may add to a document (see yaml.c), per input byte, at least, at
+ * most. A document without aliases never meets the budget. */
+#define GUARD_YAML_ALIAS_PER_BYTE 16
+#define GUARD_YAML_ALIAS_MIN      100000
+#define GUARD_YAML_ALIAS_MAX      10000000
 
 /* ---------------------------------------------------------------- values */
 
@@ -76,6 +81,8 @@ int guard__json_parse(struct pl_arena *a, const char *text, size_t len, struct g
                       struct pl_err *err);
 int guard__yaml_parse(struct pl_arena *a, const char *text, size_t len, int mode,
                       struct guard_val ***docs, size_t *ndocs, struct pl_err *err);
+/* The most nodes that aliases may add to a YAML document of len bytes. */
+size_t guard__yaml_alias_budget(size_t len);
 
 struct guard_val *guard__val_new(struct pl_arena *a, enum guard_vtype t);
 void guard__val_push(struct pl_arena *a, struct guard_val *c, const char *key, size_t klen,

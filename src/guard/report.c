@@ -174,6 +174,8 @@ int guard_eval_ci(const struct guard_rules *r, const struct pl_json *ci, struct 
                 } else {
                     snprintf(out->annotation, sizeof(out->annotation), "Rule %s failed", rr->name);
                 }
+                /* cut to 255 bytes: not in the middle of a character (it goes on the wire) */
+                pl_utf8_fix_cut(out->annotation, strlen(out->annotation));
                 break;
             }
         }

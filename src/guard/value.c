@@ -456,23 +456,6 @@ int guard__json_parse(struct pl_arena *a, const char *text, size_t len, struct g
     return 0;
 }
 
-/* Data files: JSON when the text is JSON, else YAML. */
-int guard__load(struct pl_arena *a, const char *text, size_t len, int mode,
-                struct guard_val ***docs, size_t *ndocs, struct pl_err *err)
-{
-    if (mode == GUARD_LOAD_DATA) {
-        struct pl_err jerr = {0};
-        struct guard_val *v;
-        if (guard__json_parse(a, text, len, &v, &jerr) == 0) {
-            *docs = pl_arena_alloc(a, sizeof(**docs));
-            (*docs)[0] = v;
-            *ndocs = 1;
-            return 0;
-        }
-    }
-    return guard__yaml_parse(a, text, len, mode, docs, ndocs, err);
-}
-
 /* Converts a core JSON tree (for guard_eval_ci). Numbers: int when integral in i64. */
 struct guard_val *guard__from_json(struct pl_arena *a, const struct pl_json *j, int depth)
 {

@@ -142,11 +142,8 @@ static enum MHD_Result send_error(struct MHD_Connection *c, struct hreq *h, cons
                                   const struct pl_err *err, int close_conn, int status)
 {
     struct pl_buf b;
-    enum pl_errcode code = err->code ? err->code : PL_E_INTERNAL;
-    pl_buf_init(&b, 4096);
-    pl_buf_printf(&b, "{\"__type\":\"%s\",\"message\":", pl_err_name(code));
-    pl_json_write_str(&b, pl_err_msg(err), strlen(pl_err_msg(err)));
-    pl_buf_putc(&b, '}');
+    pl_buf_init(&b, PL_BUF_NOLIMIT); /* the message is as long as the request made it */
+    enum pl_errcode code = pl_json_write_error(&b, err);
     status = status ? status : pl_err_status(code);
     if (status >= 500)
         PL_LOG(WARN, "http", "req=%s op=%s status=%d code=%s msg=\"%s\"", h->request_id, op,

@@ -1068,7 +1068,7 @@ int pl_store_resource_counts(struct pl_store *s, const char *account, const char
     if (off > (int64_t)nall)
         return pl_fail(err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
     size_t lim = limit > 0 ? (size_t)limit : 100;
-    *items = all + off;
+    *items = nall ? all + off : NULL; /* no counts: all is NULL, and NULL + 0 is undefined */
     *n = nall - (size_t)off;
     if (*n > lim) {
         *n = lim;

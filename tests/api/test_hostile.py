@@ -48,6 +48,22 @@ class OrderingTimestamps(ServerTest):
         self.assertEqual(ts.year, 9999)
 
 
+class LongErrorMessage(ServerTest):
+    """An error whose message is longer than 4 KB (every validation error of a body is listed,
+    each echoing its value) is still a whole AWS JSON error: the body was cut to
+    {"__type":"ValidationException","message":} by a 4 KB cap on the error buffer."""
+
+    def test_long_validation_message_is_whole_json(self):
+        body = json.dumps({"ConfigRuleNames": ["x" * 200] * 25})
+        status, out = signed_call(self.server.url, "StarlingDoveService.DescribeConfigRules",
+                                  body)
+        self.assertEqual(status, 400)
+        self.assertEqual(out["__type"], "ValidationException")
+        self.assertTrue(out["message"].startswith("25 validation errors detected: "))
+        self.assertGreater(len(out["message"]), 4096)
+        self.assertIn("x" * 200, out["message"])
+
+
 class RecordMemory(unittest.TestCase):
     """`plumb record` of 30 CIs of 8.4 MB each stays flat in memory (it held every CI of a batch
     and every prepared CI of its 2,048-slot ring: 40 such CIs took 1.26 GB), and stores them

@@ -1,10 +1,13 @@
 /* fuzz_recorder_ci.c — the recorder's input path on arbitrary bytes: the streaming file
  * reader splits the input into CI texts; each is parsed, normalised from any AWS dialect,
  * hashed, encoded into the stored body, rendered back in the API and file forms, and diffed
- * against itself and against nothing. No store is involved, so it runs fast. */
+ * against itself and against nothing. No store is involved, so it runs fast. Every error
+ * message and every rendering (what the API and the delivered files would carry) is valid
+ * UTF-8 (fuzz_check.h). */
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "recorder/recorder.h"
 #include "recorder/recorder_int.h"
 #include "recorder/sources/file.h"
@@ -31,17 +34,18 @@ static void one(const char *text, size_t len)
             .capture_ms = 1700000000000, .state_id = 1700000000000,
             .body = pl_buf_cstr(&body), .body_len = body.len,
         };
-        pl_ci_render_api(&a, &row, &err);
-        pl_ci_render_base(&a, &row, &err);
-        pl_ci_render_file(&a, &row, &err);
+        fuzz_json_text(&a, pl_ci_render_api(&a, &row, &err));
+        fuzz_json_text(&a, pl_ci_render_base(&a, &row, &err));
+        fuzz_json_text(&a, pl_ci_render_file(&a, &row, &err));
         struct pl_ci back;
         if (pl_ci_from_row(&a, &row, &back, &err) == 0) {
-            pl_ci_diff(&a, &back, &ci);
-            pl_ci_diff(&a, NULL, &ci);
+            fuzz_json_text(&a, pl_ci_diff(&a, &back, &ci));
+            fuzz_json_text(&a, pl_ci_diff(&a, NULL, &ci));
         }
         pl_buf_fini(&scratch);
         pl_buf_fini(&body);
     }
+    fuzz_err(&err);
     pl_arena_fini(&a);
 }
 
@@ -55,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len;
     for (int n = 0; n < 64 && pl_ci_reader_next(r, &text, &len, &err) == 1; n++)
         one(text, len);
+    fuzz_err(&err);
     pl_ci_reader_close(r);
     return 0;
 }

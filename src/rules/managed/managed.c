@@ -350,12 +350,14 @@ static void put(struct pl_managed_eval *out, size_t *pos, const char *s, size_t 
 }
 
 /* A small printf for annotations (the hot path of every NON_COMPLIANT result; vsnprintf costs
- * more than most rules): %s, %.Ns, %.*s, %d, %lld and %%. */
+ * more than most rules): %s, %.Ns, %.*s, %d, %lld and %%. An annotation goes on the wire: when a
+ * precision or the buffer cut a string, the text is mended so no character is left cut. */
 int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, ...)
 {
     va_list ap;
     size_t pos = 0;
     char num[24];
+    bool cut = false;
     out->compliance = c;
     va_start(ap, fmt);
     for (const char *f = fmt; *f; f++) {
@@ -379,6 +381,7 @@ int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, 
         if (*f == 's') {
             const char *s = va_arg(ap, const char *);
             size_t n = s ? strnlen(s, prec) : 0;
+            cut |= s && s[n];
             put(out, &pos, s, n);
         } else if (*f == 'd') {
             put(out, &pos, num, (size_t)snprintf(num, sizeof(num), "%d", va_arg(ap, int)));
@@ -393,6 +396,8 @@ int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, 
     }
     va_end(ap);
     out->annotation[pos] = 0;
+    if (cut || pos == sizeof(out->annotation) - 1)
+        pl_utf8_fix_cut(out->annotation, pos);
     return 0;
 }
 

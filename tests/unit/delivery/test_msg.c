@@ -239,6 +239,14 @@ static void test_subject_cut(void)
     T_EQ(strlen(c), 100);
     T_STR(c + 97, "...");
     T_STR(pl_dmsg_subject_cut(&A, "short"), "short");
+    /* 96 bytes of x, then two-byte characters: the cut (at 97 bytes) falls inside one, which is
+     * dropped so the subject stays valid UTF-8 */
+    for (int i = 96; i + 2 < 299; i += 2)
+        memcpy(s + i, "\xc3\xa9", 2);
+    s[298] = 0;
+    c = pl_dmsg_subject_cut(&A, s);
+    T_EQ(strlen(c), 99);
+    T_STR(c + 96, "...");
 }
 
 int main(void)

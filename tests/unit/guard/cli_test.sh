@@ -65,4 +65,41 @@ expect 0 "input params" "$G" validate -r "$T/p.guard" -d "$T/good.yaml" -i "$T/p
 printf '{"rules": ["rule a { A == 1 }"], "data": ["{\\"A\\": 1}", "A: 2"]}' > "$T/payload.json"
 expect 19 "payload" sh -c "\"$G\" validate -P -S all < \"$T/payload.json\""
 grep -q "RULES_STDIN\[1\]/a    FAIL" "$T/out" || { echo "FAIL payload names"; fail=1; }
+# YAML anchors in test specs: shared inputs work; an alias bomb, a recursive alias and deep
+# nesting are refused at once (exit 255, the reason on stderr), in little time and memory.
+cat > "$T/anchor_tests.yaml" <<'R'
+- name: good
+  input: &good
+    Resources:
+      b: {Type: AWS::S3::Bucket, Properties: &props {VersioningConfiguration: {Status: Enabled}}}
+  expectations: {rules: {versioned: PASS}}
+- name: again
+  input: {Resources: {c: {Type: AWS::S3::Bucket, Properties: *props}, d: *good}}
+  expectations: {rules: {versioned: PASS}}
+R
+expect 0 "test spec anchors" "$G" test -r "$T/r.guard" -t "$T/anchor_tests.yaml"
+{ printf -- '- name: bomb\n  input:\n    a: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n'
+  p=a
+  for l in b c d e f g h i; do
+      printf '    %s: &%s [*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s,*%s]\n' $l $l $p $p $p $p $p $p $p $p $p
+      p=$l
+  done
+  printf '  expectations: {rules: {versioned: SKIP}}\n'; } > "$T/bomb_tests.yaml"
+printf -- '- name: rec\n  input: &a {x: [*a]}\n  expectations: {rules: {versioned: SKIP}}\n' \
+    > "$T/rec_tests.yaml"
+deep=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "["; for (i = 0; i < 600; i++) printf "]" }')
+printf -- '- name: deep\n  input: {x: %s}\n  expectations: {rules: {versioned: SKIP}}\n' "$deep" \
+    > "$T/deep_tests.yaml"
+limit=""
+[ -n "${PL_ASAN:-}" ] || limit="ulimit -v 500000;" # 500 MB; ASan reserves more than that
+refused() { # refused DESCRIPTION FILE MESSAGE
+    t0=$(date +%s%N)
+    expect 255 "$1" sh -c "$limit exec \"$G\" test -r \"$T/r.guard\" -t \"$2\""
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    grep -q "$3" "$T/err" || { echo "FAIL $1: message"; cat "$T/err"; fail=1; }
+    [ "$ms" -lt 5000 ] || { echo "FAIL $1: took $ms ms"; fail=1; }
+}
+refused "alias bomb" "$T/bomb_tests.yaml" "aliases expand to more than 100000 nodes"
+refused "recursive alias" "$T/rec_tests.yaml" "recursive alias"
+refused "deep nesting" "$T/deep_tests.yaml" "nesting deeper than 512"
 exit $fail

@@ -152,6 +152,22 @@ static void test_eval_ci(void)
     T_EQ(v.status, GUARD_PASS);
     guard_rules_free(r);
 
+    /* a custom message of 200 two-byte characters is cut to 255 bytes on a character boundary
+     * (the annotation goes on the wire: it was cut in the middle of the 128th character) */
+    struct pl_buf long_msg;
+    pl_buf_init(&long_msg, 4096);
+    pl_buf_puts(&long_msg, "rule l { tags.env == 'x' <<");
+    for (int i = 0; i < 200; i++)
+        pl_buf_puts(&long_msg, "\xc3\xa9");
+    pl_buf_puts(&long_msg, ">> }");
+    T_EQ(guard_parse(long_msg.data, long_msg.len, "policy", &r, &err), 0);
+    T_EQ(guard_eval_ci(r, j, &v, &err), 0);
+    T_EQ(v.status, GUARD_FAIL);
+    T_EQ(strlen(v.annotation), 254);
+    T_EQ(pl_utf8_valid_prefix(v.annotation, 254), 254);
+    guard_rules_free(r);
+    pl_buf_fini(&long_msg);
+
     const char *gen = "rule g { configuration.missing exists }";
     T_EQ(guard_parse(gen, strlen(gen), "policy", &r, &err), 0);
     T_EQ(guard_eval_ci(r, j, &v, &err), 0);

@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "rules/managed/managed.h"
+#include "rules/managed/managed_int.h"
 #include "t.h"
 
 #define CASES PL_SOURCE_DIR "/tests/data/rules/cases.json"
@@ -205,10 +206,28 @@ static void test_cases(void)
     }
 }
 
+/* An annotation whose value is cut by a precision or by the buffer is still valid UTF-8. */
+static void test_annotation_cut(void)
+{
+    struct pl_managed_eval ev;
+    char v[601];
+    for (int i = 0; i < 600; i += 2)
+        memcpy(v + i, "\xc3\xa9", 2);
+    v[600] = 0;
+    pl_mres(&ev, PL_NON_COMPLIANT, "Tag 'k' has value '%.5s', which is not allowed.", v);
+    T_STR(ev.annotation, "Tag 'k' has value '\xc3\xa9\xc3\xa9?', which is not allowed.");
+    pl_mres(&ev, PL_NON_COMPLIANT, "x%s", v);
+    T_EQ(strlen(ev.annotation), sizeof(ev.annotation) - 2);
+    T_EQ(pl_utf8_valid_prefix(ev.annotation, strlen(ev.annotation)), strlen(ev.annotation));
+    pl_mres(&ev, PL_NON_COMPLIANT, "%s is fine", "\xc3\xa9");
+    T_STR(ev.annotation, "\xc3\xa9 is fine");
+}
+
 int main(void)
 {
     pl_arena_init(&A);
     T_RUN(test_cases);
+    T_RUN(test_annotation_cut);
     pl_arena_fini(&A);
     return T_EXIT();
 }
