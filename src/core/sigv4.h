@@ -1,5 +1,5 @@
 /* sigv4.h — AWS Signature Version 4 primitives, shared by the server's verifier (http/), the
- * S3/SNS clients (delivery/) and the load generator (bench/http/).
+ * outbound client (core/client.c) and the load generator (bench/http/).
  *
  * The steps follow AWS's specification and its published test suite (tests/data/sigv4/):
  *   signing key  = HMAC chain over "AWS4"+secret, date, region, service, "aws4_request"
