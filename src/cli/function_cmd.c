@@ -10,14 +10,13 @@
  *   COMMON: [--account ID] [--region NAME] (--data DIR | --endpoint URL)
  *
  * --data DIR writes the store directly (safe while `plumb serve` runs on DIR: SQLite WAL);
- * --endpoint URL calls PlumbService.PutFunction/ListFunctions/GetFunction/DeleteFunction, signed
- * with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (SigV4 by libcurl). `invoke` runs the function
- * here, once, with the endpoint and credentials it would get from plumb serve: --endpoint or
- * $AWS_ENDPOINT_URL_CONFIG_SERVICE / $AWS_ENDPOINT_URL / http://127.0.0.1:7711, and the keys
- * from the environment or else the account's first key in DIR/credentials.json.
+ * --endpoint URL calls PlumbService.PutFunction/ListFunctions/GetFunction/DeleteFunction
+ * (pl_client_aws_json), signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. `invoke` runs the
+ * function here, once, with the endpoint and credentials it would get from plumb serve:
+ * --endpoint or $AWS_ENDPOINT_URL_CONFIG_SERVICE / $AWS_ENDPOINT_URL / http://127.0.0.1:7711,
+ * and the keys from the environment or else the account's first key in DIR/credentials.json.
  * Exit codes: 0 ok, 1 failure (including a function error for invoke), 2 usage.
  */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "core/client.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "core/util.h"
@@ -201,69 +201,29 @@ static int build_fn(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
 
 /* ---- the remote API ---- */
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    return pl_buf_append(arg, p, size * n) == 0 ? size * n : 0;
-}
-
-/* POSTs body to PlumbService.<op> at o->endpoint; parses the JSON answer into *out.
- * Prints the error and returns -1 on failure. */
+/* POSTs body to PlumbService.<op> at o->endpoint (core/client.h); parses the JSON answer into
+ * *out (in a). Prints the error and returns -1 on failure. */
 static int call_api(struct pl_arena *a, const struct fopts *o, const char *op,
                     const struct pl_json *body, struct pl_json **out)
 {
     const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    struct pl_buf resp, req;
-    struct curl_slist *h = NULL;
-    int rc = -1;
-    long status = 0;
-    CURL *cu = NULL;
-
-    pl_buf_init(&resp, 16 << 20);
-    pl_buf_init(&req, PL_BUF_NOLIMIT);
+    struct pl_err err = {0};
     if (!key || !secret) {
         fprintf(stderr, "plumb function: --endpoint needs AWS_ACCESS_KEY_ID and "
                         "AWS_SECRET_ACCESS_KEY (see plumb credentials)\n");
-        goto out;
+        return -1;
     }
-    pl_json_write(&req, body, PL_JSON_COMPACT);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    cu = curl_easy_init();
-    h = curl_slist_append(h, "Content-Type: application/x-amz-json-1.1");
-    h = curl_slist_append(h, pl_arena_printf(a, "X-Amz-Target: PlumbService.%s", op));
-    curl_easy_setopt(cu, CURLOPT_URL, o->endpoint);
-    curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(cu, CURLOPT_POSTFIELDS, pl_buf_cstr(&req));
-    curl_easy_setopt(cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req.len);
-    curl_easy_setopt(cu, CURLOPT_AWS_SIGV4, pl_arena_printf(a, "aws:amz:%s:config", o->region));
-    curl_easy_setopt(cu, CURLOPT_USERPWD, pl_arena_printf(a, "%s:%s", key, secret));
-    curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(cu, CURLOPT_WRITEDATA, &resp);
-    curl_easy_setopt(cu, CURLOPT_TIMEOUT, 60L);
-    CURLcode cc = curl_easy_perform(cu);
-    if (cc != CURLE_OK) {
-        fprintf(stderr, "plumb function: %s: %s\n", o->endpoint, curl_easy_strerror(cc));
-        goto out;
-    }
-    curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
-    struct pl_json *j = resp.len ? pl_json_parse(a, resp.data, resp.len, NULL) : pl_json_new_obj(a);
-    if (status != 200) {
-        const char *type = pl_json_get_str(j, "__type"), *msg = pl_json_get_str(j, "message");
-        fprintf(stderr, "plumb function: %s: %s\n", type ? type : "HTTP error",
-                msg ? msg : pl_buf_cstr(&resp));
-        goto out;
-    }
-    if (!j || j->type != PL_JOBJ) {
-        fprintf(stderr, "plumb function: %s answered something that is not JSON\n", o->endpoint);
-        goto out;
-    }
-    *out = j;
-    rc = 0;
-out:
-    curl_slist_free_all(h);
-    if (cu)
-        curl_easy_cleanup(cu);
-    pl_buf_fini(&resp);
-    pl_buf_fini(&req);
+    struct pl_client_aws c = {
+        .endpoint = o->endpoint, .target = pl_arena_printf(a, "PlumbService.%s", op),
+        .sigv4 = {.service = "config", .region = o->region, .access_key = key,
+                  .secret_key = secret},
+        .timeout_ms = 60000, .max_body = 16 << 20,
+    };
+    const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
+    int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
+    pl_client_thread_done();
+    if (rc != 0)
+        fprintf(stderr, "plumb function: %s\n", err.msg);
     return rc;
 }
 

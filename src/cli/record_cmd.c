@@ -22,7 +22,6 @@
  * Exit status: 0 all CIs were read (recorded, unchanged or skipped by the recording group),
  * 1 some CIs or files failed, 2 usage.
  */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <inttypes.h>
@@ -33,6 +32,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "core/client.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "core/util.h"
@@ -481,20 +481,13 @@ static int run_pipeline(struct rec_run *r)
 
 struct remote {
     struct rec_run *r;
-    const char *endpoint, *region, *key, *secret;
-    CURL *cu;
-    struct curl_slist *hdr;
-    struct pl_buf req, resp;
+    struct pl_client_aws api; /* the kept-alive connection is the calling thread's */
+    struct pl_buf req;
     int nitems;
     const char *names[REMOTE_MAX_ITEMS]; /* where each item came from, for messages */
     long lines[REMOTE_MAX_ITEMS];
     struct pl_arena a;
 };
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    return pl_buf_append(arg, p, size * n) == 0 ? size * n : 0;
-}
 
 /* Sends the accumulated items. -1 when the server cannot be used (stop). */
 static int remote_flush(struct remote *rm)
@@ -503,28 +496,19 @@ static int remote_flush(struct remote *rm)
     if (rm->nitems == 0)
         return 0;
     pl_buf_puts(&rm->req, "]}");
-    pl_buf_reset(&rm->resp);
-    curl_easy_setopt(rm->cu, CURLOPT_POSTFIELDS, pl_buf_cstr(&rm->req));
-    curl_easy_setopt(rm->cu, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rm->req.len);
-    CURLcode cc = curl_easy_perform(rm->cu);
+    pl_arena_reset(&rm->a);
+    struct pl_err err = {0};
+    struct pl_json *j = NULL;
+    long status = 0;
+    int rc = pl_client_aws_json(&rm->api, rm->req.data, rm->req.len, &rm->a, &j, &status, &err);
     int n = rm->nitems;
     rm->nitems = 0;
     pl_buf_reset(&rm->req);
-    if (cc != CURLE_OK) {
-        fprintf(stderr, "plumb record: %s: %s\n", rm->endpoint, curl_easy_strerror(cc));
-        r->errors += n;
-        return -1;
-    }
-    long status = 0;
-    curl_easy_getinfo(rm->cu, CURLINFO_RESPONSE_CODE, &status);
-    pl_arena_reset(&rm->a);
-    struct pl_err err = {0};
-    struct pl_json *j = rm->resp.len ? pl_json_parse(&rm->a, rm->resp.data, rm->resp.len, &err)
-                                     : NULL;
-    if (status != 200 || !j) {
-        const char *type = pl_json_get_str(j, "__type"), *msg = pl_json_get_str(j, "message");
-        fprintf(stderr, "plumb record: %s: %s: %s\n", rm->endpoint,
-                type ? type : "HTTP error", msg ? msg : pl_buf_cstr(&rm->resp));
+    if (rc != 0) {
+        if (status != 0 && status != 200) /* an AWS error reply: "ENDPOINT: Type: message" */
+            fprintf(stderr, "plumb record: %s: %s\n", rm->api.endpoint, err.msg);
+        else
+            fprintf(stderr, "plumb record: %s\n", err.msg);
         r->errors += n;
         /* a rejected request (bad credentials, unknown operation) will not get better */
         return -1;
@@ -619,40 +603,28 @@ static int remote_file(struct remote *rm, const char *path)
 /* Sends every file to the server. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
 static int run_remote(struct rec_run *r, const char *endpoint, const char *region)
 {
-    struct remote rm = {.r = r, .endpoint = endpoint, .region = region};
-    rm.key = getenv("AWS_ACCESS_KEY_ID");
-    rm.secret = getenv("AWS_SECRET_ACCESS_KEY");
-    if (!rm.key || !rm.secret) {
+    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    if (!key || !secret) {
         fprintf(stderr, "plumb record: --endpoint needs AWS_ACCESS_KEY_ID and "
                         "AWS_SECRET_ACCESS_KEY (plumb serve prints them; see plumb credentials)\n");
         return -2;
     }
+    struct remote rm = {
+        .r = r,
+        .api = {.endpoint = endpoint, .target = "PlumbService.RecordConfigurationItems",
+                .sigv4 = {.service = "config", .region = region, .access_key = key,
+                          .secret_key = secret},
+                .timeout_ms = 120000, .max_body = 16 << 20},
+    };
     pl_arena_init(&rm.a);
     pl_buf_init(&rm.req, PL_BUF_NOLIMIT);
-    pl_buf_init(&rm.resp, 16 << 20);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    rm.cu = curl_easy_init();
-    rm.hdr = curl_slist_append(rm.hdr, "Content-Type: application/x-amz-json-1.1");
-    rm.hdr = curl_slist_append(rm.hdr, "X-Amz-Target: PlumbService.RecordConfigurationItems");
-    char sigv4[96], userpwd[512];
-    snprintf(sigv4, sizeof sigv4, "aws:amz:%s:config", region);
-    snprintf(userpwd, sizeof userpwd, "%s:%s", rm.key, rm.secret);
-    curl_easy_setopt(rm.cu, CURLOPT_URL, endpoint);
-    curl_easy_setopt(rm.cu, CURLOPT_HTTPHEADER, rm.hdr);
-    curl_easy_setopt(rm.cu, CURLOPT_AWS_SIGV4, sigv4);
-    curl_easy_setopt(rm.cu, CURLOPT_USERPWD, userpwd);
-    curl_easy_setopt(rm.cu, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(rm.cu, CURLOPT_WRITEDATA, &rm.resp);
-    curl_easy_setopt(rm.cu, CURLOPT_TIMEOUT, 120L);
     int status = 0;
     for (int i = 0; i < r->nfiles && status == 0; i++)
         status = remote_file(&rm, r->files[i]);
     if (status == 0)
         status = remote_flush(&rm);
-    curl_slist_free_all(rm.hdr);
-    curl_easy_cleanup(rm.cu);
+    pl_client_thread_done();
     pl_buf_fini(&rm.req);
-    pl_buf_fini(&rm.resp);
     pl_arena_fini(&rm.a);
     return status;
 }

@@ -136,3 +136,10 @@ int pl_err_status(enum pl_errcode c)
     return (unsigned)c < PL_E__COUNT ? table[c].status : 500;
 }
 
+enum pl_errcode pl_err_from_name(const char *name)
+{
+    for (int i = 1; i < PL_E__COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return (enum pl_errcode)i;
+    return PL_E_NONE;
+}

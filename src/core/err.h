@@ -136,5 +136,7 @@ size_t pl_utf8_fix_cut(char *s, size_t n);
 const char *pl_err_name(enum pl_errcode c);
 int pl_err_status(enum pl_errcode c);
 
+/* Looks a code up by its AWS name; PL_E_NONE when unknown. */
+enum pl_errcode pl_err_from_name(const char *name);
 
 #endif

@@ -82,8 +82,7 @@ static int unreserved(unsigned char c)
     return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/* Appends s[0..n) URI-encoded (RFC 3986 unreserved kept; '/' kept when keep_slash). */
-static int uri_encode(struct pl_buf *b, const char *s, size_t n, int keep_slash)
+int pl_sigv4_uri_encode(struct pl_buf *b, const char *s, size_t n, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
@@ -100,8 +99,7 @@ static int uri_encode(struct pl_buf *b, const char *s, size_t n, int keep_slash)
     return 0;
 }
 
-/* Percent-decodes s[0..n) into out (at least n bytes). Returns the decoded length. */
-static size_t pct_decode(const char *s, size_t n, char *out)
+size_t pl_sigv4_uri_decode(const char *s, size_t n, char *out)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
@@ -126,7 +124,7 @@ static int canonical_uri(struct pl_buf *b, const char *path, int no_normalize)
     if (!path || !*path || strcmp(path, "/") == 0)
         return pl_buf_putc(b, '/');
     if (no_normalize)
-        return uri_encode(b, path, strlen(path), 1);
+        return pl_sigv4_uri_encode(b, path, strlen(path), 1);
 
     size_t n = strlen(path), nseg = 0;
     size_t *start = pl_xmalloc((n + 1) * sizeof *start), *len = pl_xmalloc((n + 1) * sizeof *len);
@@ -152,7 +150,9 @@ static int canonical_uri(struct pl_buf *b, const char *path, int no_normalize)
     int trailing = path[n - 1] == '/' || (n >= 2 && path[n - 1] == '.' && path[n - 2] == '/') ||
                    (n >= 3 && path[n - 1] == '.' && path[n - 2] == '.' && path[n - 3] == '/');
     for (size_t k = 0; k < nseg && rc == 0; k++)
-        rc = pl_buf_putc(b, '/') < 0 || uri_encode(b, path + start[k], len[k], 0) < 0 ? -1 : 0;
+        rc = pl_buf_putc(b, '/') < 0 || pl_sigv4_uri_encode(b, path + start[k], len[k], 0) < 0
+                 ? -1
+                 : 0;
     if (rc == 0 && (nseg == 0 || trailing))
         rc = pl_buf_putc(b, '/');
     free(start);
@@ -177,10 +177,10 @@ static int qparam_cmp(const void *a, const void *b)
 static char *reencode(const char *s, size_t n)
 {
     char *dec = pl_xmalloc(n + 1);
-    size_t dl = pct_decode(s, n, dec);
+    size_t dl = pl_sigv4_uri_decode(s, n, dec);
     struct pl_buf b;
     pl_buf_init(&b, PL_BUF_NOLIMIT);
-    if (uri_encode(&b, dec, dl, 0) < 0 || pl_buf_putc(&b, '\0') < 0)
+    if (pl_sigv4_uri_encode(&b, dec, dl, 0) < 0 || pl_buf_putc(&b, '\0') < 0)
         abort();
     free(dec);
     return pl_buf_take(&b);

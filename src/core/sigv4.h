@@ -1,5 +1,5 @@
 /* sigv4.h — AWS Signature Version 4 primitives, shared by the server's verifier (http/), the
- * S3/SNS clients (delivery/) and the load generator (bench/http/).
+ * outbound client (core/client.c) and the load generator (bench/http/).
  *
  * The steps follow AWS's specification and its published test suite (tests/data/sigv4/):
  *   signing key  = HMAC chain over "AWS4"+secret, date, region, service, "aws4_request"
@@ -87,6 +87,14 @@ void pl_sigv4_signature(const unsigned char key[32], const char *sts, size_t len
 int pl_sigv4_compute(const struct pl_sigv4_req *r, const char *amz_date, const char *scope,
                      const unsigned char key[32], struct pl_buf *scratch, char sig[65],
                      struct pl_err *err);
+
+/* Appends s[0..n) URI-encoded as SigV4 and RFC 3986 want: unreserved bytes kept, '/' kept when
+ * keep_slash, every other byte as %XX. 0, or -1 past b's cap. */
+int pl_sigv4_uri_encode(struct pl_buf *b, const char *s, size_t n, int keep_slash);
+
+/* Percent-decodes s[0..n) into out (room for n bytes; not NUL-terminated); a '%' not followed
+ * by two hex digits is kept as is. Returns the decoded length. */
+size_t pl_sigv4_uri_decode(const char *s, size_t n, char *out);
 
 /* Lowercase hex SHA-256 of p[0..n) (the payload hash), 65 bytes with NUL. */
 void pl_sigv4_sha256_hex(const void *p, size_t n, char out[65]);

@@ -5,8 +5,8 @@
  *   gzjson.c  a streamed gzip JSON array writer (one CI at a time: memory stays flat)
  *   target.c  where files go: a local directory (temp + rename) or S3 (s3.c), one interface
  *   msg.c     the SNS messages AWS Config sends, their subjects and the SNS envelope
- *   http.c    libcurl requests, SigV4-signed for S3 and SNS, HMAC-signed for webhooks
- *   send.c    notification senders: SNS Publish and webhooks; webhook registry
+ *   send.c    notification senders: SNS Publish and webhooks (HMAC-signed); webhook registry
+ * Outgoing HTTP (S3, SNS, webhooks) goes through core/client.h, SigV4-signed for S3 and SNS.
  *   files.c   snapshot and history deliveries (stream CIs from the source into files)
  *   worker.c  outbox worker, schedule, status bookkeeping, the delivery.h API
  */
@@ -23,6 +23,7 @@
 #include "delivery/delivery.h"
 
 #define PL_DELIVERY_SNS_MAX (256 * 1024) /* SNS message limit: the oversized threshold */
+#define PL_DELIVERY_AGENT   "plumb-delivery/1" /* User-Agent of S3, SNS and webhook requests */
 
 /* ---- keys.c ---- */
 
@@ -140,29 +141,6 @@ struct pl_json *pl_dmsg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
 const char *pl_dmsg_text(struct pl_arena *a, const struct pl_dmsg *m);
 /* Subject limited to SNS's 100 characters ("..." at the end when cut), in a. */
 const char *pl_dmsg_subject_cut(struct pl_arena *a, const char *s);
-
-/* ---- http.c: one request with libcurl ---- */
-
-struct pl_http_req {
-    const char *method; /* "GET" "HEAD" "PUT" "POST" */
-    const char *url;
-    const char *const *headers; /* NULL-terminated "Name: value" list */
-    const char *body; /* in-memory body (S3 uploads are cut into parts by the caller) */
-    size_t body_len;
-    long timeout_ms;
-    /* SigV4 signing (service NULL: unsigned) */
-    const char *service, *region, *access_key, *secret_key, *session_token;
-};
-struct pl_http_resp {
-    long status; /* 0 when no response (connection refused, timeout) */
-    struct pl_buf body;
-    char etag[130]; /* ETag response header (S3 UploadPart), "" when none */
-};
-/* Performs req. Returns 0 when a response came back (any status), -1 with err on transport
- * failure. resp->body is capped (1 MB); the caller calls pl_buf_fini(&resp->body). */
-int pl_http_do(const struct pl_http_req *req, struct pl_http_resp *resp, struct pl_err *err);
-/* Percent-encodes s as SigV4/RFC 3986 wants (unreserved kept; '/' kept when keep_slash). */
-int pl_http_uri_encode(struct pl_buf *b, const char *s, int keep_slash);
 
 /* ---- send.c: notification senders ---- */
 

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/client.h"
+#include "core/sigv4.h"
 #include "core/util.h"
 #include "delivery/delivery_int.h"
 
@@ -22,7 +24,14 @@
 struct s3_target {
     struct pl_dtarget base;
     char *endpoint, *region, *ak, *sk, *token;
+    struct pl_client_sigv4 sigv4; /* service "s3", pointing at the strings above */
 };
+
+/* Appends s percent-encoded once (keep_slash: '/' stays, for keys). */
+static int encode(struct pl_buf *b, const char *s, int keep_slash)
+{
+    return pl_sigv4_uri_encode(b, s, strlen(s), keep_slash);
+}
 
 /* <Code>X</Code> of an S3 error document into out ("" when none). */
 static void xml_code(const char *xml, char *out, size_t n)
@@ -46,9 +55,9 @@ static int object_url(struct s3_target *t, struct pl_buf *b, const char *bucket,
     while (n && ep[n - 1] == '/')
         n--;
     if (pl_buf_append(b, ep, n) != 0 || pl_buf_putc(b, '/') != 0 ||
-        pl_http_uri_encode(b, bucket, 0) != 0)
+        encode(b, bucket, 0) != 0)
         return -1;
-    if (key && (pl_buf_putc(b, '/') != 0 || pl_http_uri_encode(b, key, 1) != 0))
+    if (key && (pl_buf_putc(b, '/') != 0 || encode(b, key, 1) != 0))
         return -1;
     if (query && pl_buf_printf(b, "?%s", query) != 0)
         return -1;
@@ -58,14 +67,13 @@ static int object_url(struct s3_target *t, struct pl_buf *b, const char *bucket,
 /* One signed request; fails unless the status is 2xx (with S3's error code in err). */
 static int s3_call(struct s3_target *t, const char *method, const char *url,
                    const char *const *hdrs, const char *body, size_t len,
-                   struct pl_http_resp *resp, struct pl_err *err)
+                   struct pl_client_resp *resp, struct pl_err *err)
 {
-    struct pl_http_req rq = {
+    struct pl_client_req rq = {
         .method = method, .url = url, .headers = hdrs, .body = body, .body_len = len,
-        .timeout_ms = 120000, .service = "s3", .region = t->region, .access_key = t->ak,
-        .secret_key = t->sk, .session_token = t->token,
+        .timeout_ms = 120000, .user_agent = PL_DELIVERY_AGENT, .sigv4 = &t->sigv4,
     };
-    if (pl_http_do(&rq, resp, err) != 0)
+    if (pl_client_do(&rq, resp, err) != 0)
         return -1;
     char code[64];
     xml_code(resp->body.data, code, sizeof code);
@@ -82,17 +90,17 @@ static int s3_bucket_check(struct pl_dtarget *bt, const char *bucket, struct pl_
 {
     struct s3_target *t = (struct s3_target *)bt;
     struct pl_buf url;
-    struct pl_http_resp resp = {0};
+    struct pl_client_resp resp = {0};
     struct pl_err e = {0};
     int rc = -1;
     pl_buf_init(&url, 4096);
     if (pl_dcheck_bucket_name(bucket, err) != 0 || object_url(t, &url, bucket, NULL, NULL) != 0)
         goto out;
-    struct pl_http_req rq = {
-        .method = "HEAD", .url = url.data, .timeout_ms = 15000, .service = "s3",
-        .region = t->region, .access_key = t->ak, .secret_key = t->sk, .session_token = t->token,
+    struct pl_client_req rq = {
+        .method = "HEAD", .url = url.data, .timeout_ms = 15000,
+        .user_agent = PL_DELIVERY_AGENT, .sigv4 = &t->sigv4,
     };
-    if (pl_http_do(&rq, &resp, &e) != 0) {
+    if (pl_client_do(&rq, &resp, &e) != 0) {
         pl_fail(err, PL_E_NO_SUCH_BUCKET, "Cannot reach the S3 endpoint for bucket '%s': %s",
                 bucket, e.msg);
     } else if (resp.status == 403) {
@@ -105,7 +113,7 @@ static int s3_bucket_check(struct pl_dtarget *bt, const char *bucket, struct pl_
         rc = 0;
     }
 out:
-    pl_buf_fini(&resp.body);
+    pl_client_resp_fini(&resp);
     pl_buf_fini(&url);
     return rc;
 }
@@ -121,7 +129,7 @@ static int put_single(struct s3_target *t, const char *url, const char *const *h
                       size_t size, struct pl_err *err)
 {
     char *body = pl_xmalloc(size ? size : 1);
-    struct pl_http_resp resp = {0};
+    struct pl_client_resp resp = {0};
     int rc = -1;
     if (read_full(f, body, size) != (ssize_t)size) {
         pl_fail(err, PL_E_IO, "read of staged file failed");
@@ -129,7 +137,7 @@ static int put_single(struct s3_target *t, const char *url, const char *const *h
     }
     rc = s3_call(t, "PUT", url, hdrs, body, size, &resp, err);
 out:
-    pl_buf_fini(&resp.body);
+    pl_client_resp_fini(&resp);
     free(body);
     return rc;
 }
@@ -139,7 +147,7 @@ static int put_multipart(struct s3_target *t, const char *bucket, const char *ke
                          const char *const *hdrs, FILE *f, struct pl_err *err)
 {
     struct pl_buf url, done, q;
-    struct pl_http_resp resp = {0};
+    struct pl_client_resp resp = {0};
     char upload_id[512] = "", *part = pl_xmalloc(PART_SIZE);
     int rc = -1;
     pl_buf_init(&url, 8192);
@@ -166,13 +174,15 @@ static int put_multipart(struct s3_target *t, const char *bucket, const char *ke
             break;
         pl_buf_reset(&q);
         pl_buf_printf(&q, "partNumber=%d&uploadId=", num);
-        pl_http_uri_encode(&q, upload_id, 0);
-        pl_buf_fini(&resp.body);
+        encode(&q, upload_id, 0);
+        pl_client_resp_fini(&resp);
         if (object_url(t, &url, bucket, key, q.data) != 0 ||
             s3_call(t, "PUT", url.data, NULL, part, (size_t)got, &resp, err) != 0)
             goto abort;
+        char etag[130];
+        pl_client_header(&resp, "ETag", etag, sizeof etag);
         pl_buf_printf(&done, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", num,
-                      resp.etag);
+                      etag);
         if ((size_t)got < PART_SIZE)
             break;
     }
@@ -180,8 +190,8 @@ static int put_multipart(struct s3_target *t, const char *bucket, const char *ke
     static const char *const xml_hdrs[] = {"Content-Type: application/xml", NULL};
     pl_buf_reset(&q);
     pl_buf_puts(&q, "uploadId=");
-    pl_http_uri_encode(&q, upload_id, 0);
-    pl_buf_fini(&resp.body);
+    encode(&q, upload_id, 0);
+    pl_client_resp_fini(&resp);
     if (object_url(t, &url, bucket, key, q.data) != 0 ||
         s3_call(t, "POST", url.data, xml_hdrs, done.data, done.len, &resp, err) != 0)
         goto abort;
@@ -190,14 +200,14 @@ static int put_multipart(struct s3_target *t, const char *bucket, const char *ke
 abort:
     pl_buf_reset(&q);
     pl_buf_puts(&q, "uploadId=");
-    pl_http_uri_encode(&q, upload_id, 0);
+    encode(&q, upload_id, 0);
     if (object_url(t, &url, bucket, key, q.data) == 0) {
         struct pl_err ignored = {0};
-        pl_buf_fini(&resp.body);
+        pl_client_resp_fini(&resp);
         s3_call(t, "DELETE", url.data, NULL, NULL, 0, &resp, &ignored);
     }
 out:
-    pl_buf_fini(&resp.body);
+    pl_client_resp_fini(&resp);
     pl_buf_fini(&url);
     pl_buf_fini(&done);
     pl_buf_fini(&q);
@@ -278,5 +288,6 @@ struct pl_dtarget *pl_dtarget_s3(const struct pl_s3_conf *c, struct pl_err *err)
     t->ak = pl_xstrdup(c->access_key);
     t->sk = pl_xstrdup(c->secret_key);
     t->token = dup_or_null(c->session_token);
+    t->sigv4 = (struct pl_client_sigv4){"s3", t->region, t->ak, t->sk, t->token, 0};
     return &t->base;
 }

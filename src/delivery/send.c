@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/client.h"
 #include "core/hash.h"
+#include "core/sigv4.h"
 #include "core/util.h"
 #include "delivery/delivery_int.h"
 #include "store/store.h"
@@ -39,14 +41,15 @@ int pl_webhook_post(const struct pl_webhook *w, const char *body, size_t n, long
         snprintf(sig, sizeof sig, "X-Plumb-Signature: %s", hex);
         hdrs[3] = sig;
     }
-    struct pl_http_req rq = {.method = "POST", .url = w->url, .headers = hdrs, .body = body,
-                             .body_len = n, .timeout_ms = timeout_ms};
-    struct pl_http_resp resp = {0};
-    int rc = pl_http_do(&rq, &resp, err);
+    struct pl_client_req rq = {.method = "POST", .url = w->url, .headers = hdrs, .body = body,
+                               .body_len = n, .timeout_ms = timeout_ms,
+                               .user_agent = PL_DELIVERY_AGENT};
+    struct pl_client_resp resp;
+    int rc = pl_client_do(&rq, &resp, err);
     if (rc == 0 && (resp.status < 200 || resp.status >= 300))
         rc = pl_fail(err, PL_E_UNAVAILABLE, "HTTP%ld: webhook %.200s answered %ld", resp.status,
                      w->url, resp.status);
-    pl_buf_fini(&resp.body);
+    pl_client_resp_fini(&resp);
     return rc;
 }
 
@@ -73,7 +76,7 @@ int pl_sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const cha
 {
     char acct[13], region[32];
     struct pl_buf body;
-    struct pl_http_resp resp = {0};
+    struct pl_client_resp resp = {0};
     int rc = -1;
     pl_buf_init(&body, PL_BUF_NOLIMIT);
     if (topic_partition(topic_arn, acct, region) != 0) {
@@ -82,22 +85,22 @@ int pl_sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const cha
         goto out;
     }
     pl_buf_puts(&body, "Action=Publish&Message=");
-    pl_http_uri_encode(&body, message, 0);
+    pl_sigv4_uri_encode(&body, message, strlen(message), 0);
     if (subject) {
         pl_buf_puts(&body, "&Subject=");
-        pl_http_uri_encode(&body, subject, 0);
+        pl_sigv4_uri_encode(&body, subject, strlen(subject), 0);
     }
     pl_buf_puts(&body, "&TopicArn=");
-    pl_http_uri_encode(&body, topic_arn, 0);
+    pl_sigv4_uri_encode(&body, topic_arn, strlen(topic_arn), 0);
     pl_buf_puts(&body, "&Version=2010-03-31");
     const char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8", NULL};
-    struct pl_http_req rq = {
+    struct pl_client_sigv4 sig = {"sns", region, c->access_key, c->secret_key, c->session_token, 0};
+    struct pl_client_req rq = {
         .method = "POST", .url = c->endpoint, .headers = hdrs, .body = body.data,
-        .body_len = body.len, .timeout_ms = 30000, .service = "sns", .region = region,
-        .access_key = c->access_key, .secret_key = c->secret_key,
-        .session_token = c->session_token,
+        .body_len = body.len, .timeout_ms = 30000, .user_agent = PL_DELIVERY_AGENT,
+        .sigv4 = &sig,
     };
-    if (pl_http_do(&rq, &resp, err) != 0)
+    if (pl_client_do(&rq, &resp, err) != 0)
         goto out;
     if (resp.status != 200) {
         const char *p = strstr(pl_buf_cstr(&resp.body), "<Code>");
@@ -109,7 +112,7 @@ int pl_sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const cha
     }
     rc = 0;
 out:
-    pl_buf_fini(&resp.body);
+    pl_client_resp_fini(&resp);
     pl_buf_fini(&body);
     return rc;
 }

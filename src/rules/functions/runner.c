@@ -23,7 +23,6 @@
 #include "core/time.h"
 #include "core/util.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -626,13 +625,6 @@ int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn, const str
 
 /* ---- lifecycle ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 /* Finds prog on PATH (or takes it as is when it has a slash) into out. */
 static int find_program(const char *prog, char *out, size_t n)
 {
@@ -667,7 +659,6 @@ int pl_fn_runner_new(const struct pl_fn_runner_opts *opts, struct pl_fn_runner *
     if (find_program(opts && opts->python ? opts->python : "python3", r->python,
                      sizeof(r->python)) < 0)
         r->python[0] = '\0'; /* python functions fail with a clear message; others work */
-    pthread_once(&curl_once, curl_init_once);
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->py_mu, NULL);
