@@ -213,7 +213,7 @@ static int rows(const char *src, const char *dir)
                        -1, &ci, NULL);
     sqlite3_prepare_v2(db,
                        "INSERT INTO outbox(account, region, kind, payload, created_ms, "
-                       "next_attempt_ms) VALUES(?1, ?2, 'ci_recorded', ?3, ?4, ?4)",
+                       "next_attempt_ms) VALUES(?1, ?2, 'rules.ci_recorded', ?3, ?4, ?4)",
                        -1, &ob, NULL);
     int64_t t0 = pl_mono_ns();
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);

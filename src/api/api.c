@@ -27,7 +27,7 @@ static pl_op_fn find_handler(const char *op)
 }
 
 /* plumb-only operations (X-Amz-Target: PlumbService.<Op>) */
-extern const struct pl_op_entry pl_ops_functions[]; /* rules/functions/ops_functions.c */
+extern const struct pl_op_entry pl_ops_functions[]; /* api/ops_functions.c */
 
 static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_plumb,

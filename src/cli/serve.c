@@ -113,7 +113,7 @@ static void collect_store_metrics(void *ctx)
     struct pl_err err = {0};
     int64_t pending = 0;
     pthread_mutex_lock(&ss->lock);
-    if (pl_store_outbox_pending(ss->st, NULL, &pending, &err) == 0)
+    if (pl_store_outbox_pending(ss->st, PL_OUTBOX_ANY, &pending, &err) == 0)
         pl_metrics_set("plumb_outbox_pending", NULL, pending);
     pthread_mutex_unlock(&ss->lock);
 }
@@ -213,7 +213,7 @@ int pl_cli_serve(int argc, char **argv)
         goto out;
     app_ok = 1;
     o.delivery.data_dir = o.data;
-    /* the rules engine claims the recorder's "ci_recorded" rows; delivery has its own */
+    /* the rules engine claims the recorder's "rules.ci_recorded" rows; delivery has its own */
     o.delivery.ci_kind = PL_OUTBOX_DELIVERY_CI;
     app.delivery = pl_delivery_start(dst, &o.delivery, &err);
     if (!app.delivery)

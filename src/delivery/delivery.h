@@ -18,7 +18,7 @@
  *
  * Change notifications: by default the worker follows config_items from a per-channel cursor
  * (set at pl_delivery_channel_put; CI rows are written in the same transaction as the
- * recorder's "ci_recorded" outbox row, which the rules engine consumes). Outbox rows consumed
+ * recorder's "rules.ci_recorded" outbox row, which the rules engine consumes). Outbox rows consumed
  * (written in the same transaction as the change they announce; docs/delivery.md "Outbox
  * contract"); each row's (account, region) picks the channel, whose snsTopicARN picks the
  * receivers; rows of a partition without channel or topic are dropped:
@@ -29,7 +29,7 @@
  *   options.ci_kind, only when set: {"seq": N, ...} (the CI row N and its stored diff) or
  *       {"configurationItem": CI, "configurationItemDiff": {...}|null} → change notification
  *       (then the config_items cursor is not used)
- *   "delivery_snapshot", "delivery_msg": delivery's own (DeliverConfigSnapshot requests and
+ *   "delivery.snapshot", "delivery.msg": delivery's own (DeliverConfigSnapshot requests and
  *       snapshot/history lifecycle messages).
  * Thread safety: all functions taking a struct pl_delivery may be called from any thread.
  */
@@ -41,6 +41,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "store/store.h"
 
 struct pl_store;
 struct pl_delivery;
@@ -49,10 +50,10 @@ struct pl_delivery;
 struct pl_delivery_options {
     const char *data_dir;     /* the data directory (required) */
     const char *store_spec;   /* pl_store_open spec; NULL: data_dir */
-    /* Outbox kind carrying CI notifications (e.g. "delivery.ci" if the recorder writes one row
-     * per consumer; needed on PostgreSQL, whose sequences are not commit-ordered); NULL: follow
-     * config_items from a cursor (SQLite). */
-    const char *ci_kind;
+    /* Outbox kind carrying CI notifications (PL_OUTBOX_DELIVERY_CI if the recorder writes one
+     * row per consumer; needed on PostgreSQL, whose sequences are not commit-ordered);
+     * PL_OUTBOX_ANY: follow config_items from a cursor (SQLite). */
+    enum pl_outbox_kind ci_kind;
     const char *delivery_dir; /* --delivery-dir: local buckets root; NULL: DATA/buckets */
     const char *s3_endpoint;  /* --s3-endpoint URL: S3-compatible target; NULL: local dir */
     const char *sns_endpoint; /* --sns-endpoint URL: SNS Publish; NULL: webhooks only */

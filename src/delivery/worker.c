@@ -5,8 +5,8 @@
  *        "delivery.compliance"   → ComplianceChangeNotification
  *        "delivery.rules_started"→ ConfigRulesEvaluationStarted
  *        options.ci_kind, when set: {"seq":N,...} → ConfigurationItemChangeNotification
- *        "delivery_msg"          → a message built by delivery itself (snapshot/history events)
- *        "delivery_snapshot"     → an on-demand snapshot (DeliverConfigSnapshot)
+ *        "delivery.msg"          → a message built by delivery itself (snapshot/history events)
+ *        "delivery.snapshot"     → an on-demand snapshot (DeliverConfigSnapshot)
  *      A notification goes to the partition channel's snsTopicARN: SNS Publish when
  *      --sns-endpoint is set, and every webhook mapped to the topic. Success completes the row;
  *      failure puts the row back and blocks the topic until its backoff expires, so later rows
@@ -16,7 +16,7 @@
  *      after the channel's cursor (config_items.seq, written in the same transaction as the
  *      recorder's outbox row, and in commit order on SQLite) become change notifications;
  *      the cursor is saved after the tick, so a crash resends at most one tick's messages.
- *      ("ci_recorded" itself belongs to the rules engine; see delivery.h.)
+ *      ("rules.ci_recorded" itself belongs to the rules engine; see delivery.h.)
  *   3. per channel: periodic snapshot at deliveryFrequency, history every 6 hours, each
  *      retried with backoff on failure, with status kept in the store object
  *      (PL_KIND_CHANNEL_STATUS, name = channel name) that DescribeDeliveryChannelStatus reads.
@@ -39,8 +39,8 @@
 #define LEASE_MS        (10 * 1000LL) /* rows claimed by a process that died come back after this */
 #define BACKOFF_BASE_MS 1000LL
 #define BACKOFF_MAX_MS  (300 * 1000LL)
-#define KIND_SNAPSHOT   "delivery_snapshot"
-#define KIND_MSG        "delivery_msg"
+#define KIND_SNAPSHOT   PL_OUTBOX_DELIVERY_SNAPSHOT
+#define KIND_MSG        PL_OUTBOX_DELIVERY_MSG
 #define KIND_COMPLIANCE PL_OUTBOX_DELIVERY_COMPLIANCE
 #define KIND_RULES      PL_OUTBOX_DELIVERY_RULES_STARTED
 #define GAP_PROBE       64 /* absent CI rows skipped before the stream stops at the end */
@@ -53,7 +53,8 @@ struct topic_state {
 };
 
 struct pl_delivery {
-    char *data_dir, *spec, *ci_kind;
+    char *data_dir, *spec;
+    enum pl_outbox_kind ci_kind;
     int tick_ms, batch;
     struct pl_dtarget *target;
     struct pl_sns_conf sns;
@@ -352,7 +353,7 @@ static int build_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_
     int64_t now = pl_now_ms(), seq;
     if (!p)
         return 1; /* malformed row: nothing anyone could send */
-    if (d->ci_kind && strcmp(it->kind, d->ci_kind) == 0) {
+    if (d->ci_kind != PL_OUTBOX_ANY && it->kind == d->ci_kind) {
         struct pl_json *diff = pl_json_get(p, "configurationItemDiff"), *ci;
         if (pl_json_i64(pl_json_get(p, "seq"), &seq) == 0) {
             struct pl_ci_row row;
@@ -369,9 +370,9 @@ static int build_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_
         maybe_oversized(d, a, c, ci, m);
         return 0;
     }
-    if (strcmp(it->kind, KIND_COMPLIANCE) == 0)
+    if (it->kind == KIND_COMPLIANCE)
         return pl_dmsg_compliance(a, p, now, m);
-    if (strcmp(it->kind, KIND_RULES) == 0)
+    if (it->kind == KIND_RULES)
         return pl_dmsg_rules_started(a, it->account, it->region,
                                      pl_json_get(p, "configRuleNames"), now, m);
     memset(m, 0, sizeof *m); /* KIND_MSG: prebuilt */
@@ -436,7 +437,7 @@ static void handle_notification(struct pl_delivery *d, struct pl_arena *a,
     if (ts)
         ts->blocked_until = next;
     PL_LOG(WARN, "delivery", "outbox=%lld kind=%s attempts=%d retry_in_ms=%lld err=%s",
-           (long long)it->id, it->kind, it->attempts, (long long)(next - now), err.msg);
+           (long long)it->id, pl_outbox_kind_name(it->kind), it->attempts, (long long)(next - now), err.msg);
     pl_store_outbox_retry(d->ws, it->id, next, err.msg, &e2);
     if (ts)
         stream_status(d, &c, &err);
@@ -708,7 +709,7 @@ static void handle_snapshot_row(struct pl_delivery *d, struct pl_arena *a,
 
 /* ---- the tick ---- */
 
-static int drain_kind(struct pl_delivery *d, const char *kind, struct pl_err *err)
+static int drain_kind(struct pl_delivery *d, enum pl_outbox_kind kind, struct pl_err *err)
 {
     struct pl_arena a, item;
     struct pl_outbox_item *items;
@@ -720,7 +721,7 @@ static int drain_kind(struct pl_delivery *d, const char *kind, struct pl_err *er
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(kind, KIND_SNAPSHOT) == 0)
+        if (kind == KIND_SNAPSHOT)
             handle_snapshot_row(d, &item, &items[i]);
         else
             handle_notification(d, &item, &items[i]);
@@ -763,9 +764,10 @@ out:
 
 int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err)
 {
-    const char *kinds[] = {KIND_SNAPSHOT, KIND_COMPLIANCE, KIND_RULES, KIND_MSG, d->ci_kind};
+    const enum pl_outbox_kind kinds[] = {KIND_SNAPSHOT, KIND_COMPLIANCE, KIND_RULES, KIND_MSG,
+                                         d->ci_kind};
     int total = 0;
-    for (size_t i = 0; i < PL_ARRAY_LEN(kinds) && kinds[i]; i++) {
+    for (size_t i = 0; i < PL_ARRAY_LEN(kinds) && kinds[i] != PL_OUTBOX_ANY; i++) {
         int n = drain_kind(d, kinds[i], err);
         if (n < 0)
             return -1;
@@ -839,7 +841,7 @@ struct pl_delivery *pl_delivery_start(struct pl_store *store, const struct pl_de
     pthread_cond_init(&d->cv, NULL);
     d->data_dir = pl_xstrdup(o->data_dir);
     d->spec = pl_xstrdup(o->store_spec ? o->store_spec : o->data_dir);
-    d->ci_kind = o->ci_kind ? pl_xstrdup(o->ci_kind) : NULL;
+    d->ci_kind = o->ci_kind;
     d->tick_ms = o->tick_ms > 0 ? o->tick_ms : 1000;
     d->batch = o->batch > 0 ? o->batch : 256;
     d->ak = opt_or_env(o->access_key, "AWS_ACCESS_KEY_ID");
@@ -893,7 +895,6 @@ void pl_delivery_stop(struct pl_delivery *d)
     pl_dtarget_free(d->target);
     free(d->data_dir);
     free(d->spec);
-    free(d->ci_kind);
     free(d->ak);
     free(d->sk);
     free(d->token);

@@ -4,7 +4,7 @@
  * Invariants:
  *   - a CI is written only when its recorded fields' hash differs from the resource's latest;
  *   - configurationStateId strictly increases per resource (max(capture, latest + 1));
- *   - the CI, its resources row and its "ci_recorded" outbox row commit together or not at all;
+ *   - the CI, its resources row and its "rules.ci_recorded" outbox row commit together or not at all;
  *   - a CI of a type the running recorder's recording group excludes is written identity-only
  *     (configuration null) as ResourceNotRecorded / ResourceDeletedNotRecorded, and queues no
  *     rule work and no notification (docs/recording.md).
@@ -63,7 +63,7 @@ int pl_recorder_state(struct pl_store *s, const char *account, const char *regio
     if (pl_store_obj_count(s, account, region, PL_KIND_CONFIG_RULE, &rules, err) < 0)
         return -1;
     st->has_rules = rules > 0;
-    /* notifications go to the channel's SNS topic: without one nobody reads delivery_ci rows */
+    /* notifications go to the channel's SNS topic: without one nobody reads delivery.ci rows */
     if (pl_store_obj_list(s, account, region, PL_KIND_CHANNEL, NULL, 1, a, &objs, &n, err) < 0)
         return -1;
     if (n == 1) {
@@ -414,8 +414,8 @@ static const char *new_status(const struct pl_ci *ci, bool excluded, const struc
     return (!cur || cur->deleted || unrecorded_status(cur->status)) ? PL_CI_DISCOVERED : PL_CI_OK;
 }
 
-/* Queues the work the new version row causes, in b's transaction: a "ci_recorded" row for the
- * rules engine (the partition has rules and the type is evaluable) and a "delivery_ci" row for
+/* Queues the work the new version row causes, in b's transaction: a "rules.ci_recorded" row for the
+ * rules engine (the partition has rules and the type is evaluable) and a "delivery.ci" row for
  * notifications (its channel has a topic). -1 when the store failed. */
 static int queue_work(struct pl_rec_batch *b, const struct pl_rec_state *st,
                       const struct pl_ci_row *row, struct pl_err *err)

@@ -13,8 +13,8 @@
  * SHA-256 of the canonical recorded fields against the latest version, assigns the status,
  * capture time and configurationStateId, computes the diff in AWS's configurationItemDiff
  * shape, and writes the CI and the resources row in ONE store transaction, with the outbox rows
- * of the work it causes: "ci_recorded" for the rules engine when the partition has config rules
- * (a rule added later evaluates every current resource itself) and "delivery_ci" (same payload)
+ * of the work it causes: "rules.ci_recorded" for the rules engine when the partition has config rules
+ * (a rule added later evaluates every current resource itself) and "delivery.ci" (same payload)
  * for notifications when its delivery channel has an SNS topic. The partition state is read inside
  * the write transaction, so a rule or channel committed concurrently is seen by one side or the
  * other.
@@ -46,9 +46,8 @@
 #include "core/json.h"
 #include "store/store.h"
 
-/* Outbox kind of the copy of each CI notification meant for delivery/ (the rules engine claims
- * PL_OUTBOX_CI_RECORDED). Payload as PL_OUTBOX_CI_RECORDED's. */
-#define PL_OUTBOX_DELIVERY_CI "delivery_ci"
+/* The copy of each CI notification meant for delivery/ is a PL_OUTBOX_DELIVERY_CI row (store.h;
+ * the rules engine claims PL_OUTBOX_CI_RECORDED), with PL_OUTBOX_CI_RECORDED's payload. */
 
 /* ---- the internal CI ---- */
 

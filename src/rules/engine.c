@@ -5,7 +5,7 @@
  * round (pl_rules_tick) it
  *   1. reloads the rules when pl_rules_changed() was called (or every 5 s, for other
  *      processes' changes),
- *   2. claims "ci_recorded" rows and runs the change-triggered rules of the CI's partition on
+ *   2. claims "rules.ci_recorded" rows and runs the change-triggered rules of the CI's partition on
  *      it (only while that partition's recorder runs, or when it has none),
  *      sharing the round fairly between partitions: the claim takes each partition's oldest
  *      rows (store.h), and a partition that used up its slice (slice_ms) gives its other rows
@@ -172,7 +172,7 @@ static int recorder_on(struct pl_rules *eng, const char *account, const char *re
     return !rs.exists || rs.running;
 }
 
-/* Runs the partition's change-triggered rules on the CI of one ci_recorded row. */
+/* Runs the partition's change-triggered rules on the CI of one rules.ci_recorded row. */
 static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t n, int64_t seq,
                  struct pl_err *err)
 {
@@ -233,7 +233,7 @@ static bool slice_over(const struct pl_rules *eng, int64_t t0_ns)
     return eng->slice_ms < 0 || pl_mono_ns() - t0_ns >= (int64_t)eng->slice_ms * 1000000;
 }
 
-/* Handles the claimed ci_recorded rows of one partition: items[0..n), as many as its slice
+/* Handles the claimed rules.ci_recorded rows of one partition: items[0..n), as many as its slice
  * allows (at least one). */
 static int ci_partition(struct pl_rules *eng, struct pl_outbox_item *items, size_t n,
                         struct pl_err *err)
@@ -400,7 +400,7 @@ static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
     struct pl_outbox_item *items;
     size_t n;
     pl_arena_init(&a);
-    int rc = pl_store_outbox_claim(eng->st, PL_RULES_OUTBOX_EVALUATE, 64, LEASE_MS * 10, &a, &items,
+    int rc = pl_store_outbox_claim(eng->st, PL_OUTBOX_RULES_EVALUATE, 64, LEASE_MS * 10, &a, &items,
                                    &n, err);
     /* A row and the rule it names commit together, but pl_rules_changed() comes after that
      * commit: a row claimed between the commit and the next reload would name a rule not

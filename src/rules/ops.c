@@ -69,7 +69,7 @@ static int queue_evaluation(const struct pl_rules_call *c, const char *const *na
         pl_json_push(arr, pl_json_new_str(c->a, names[i]));
     pl_json_set_str(c->a, p, "reason", reason);
     const char *text = pl_json_dump(c->a, p, PL_JSON_COMPACT);
-    return pl_store_outbox_add(c->st, c->account, c->region, PL_RULES_OUTBOX_EVALUATE, text,
+    return pl_store_outbox_add(c->st, c->account, c->region, PL_OUTBOX_RULES_EVALUATE, text,
                                strlen(text), NULL, err);
 }
 

@@ -3,7 +3,7 @@
  * process checks) and the compliance results they produce.
  *
  * Two halves:
- *   - the engine (struct pl_rules): one worker thread that claims the store's "ci_recorded"
+ *   - the engine (struct pl_rules): one worker thread that claims the store's "rules.ci_recorded"
  *     outbox rows and evaluates change-triggered rules on each new CI, runs periodic rules from
  *     a scheduler that reads only pl_now_ms(), and runs the "rules.evaluate" rows written when
  *     a rule is put or StartConfigRulesEvaluation is called. Tests drive it without the thread
@@ -50,7 +50,7 @@ struct pl_rules;
  * the engine's housekeeping with the tokens. */
 #define PL_RULES_OUTBOX_KEEP_MS  (3600 * 1000LL)
 #define PL_RULES_MAX_PER_REGION  1000 /* AWS quota: Config rules per Region per account */
-#define PL_RULES_OUTBOX_EVALUATE "rules.evaluate" /* {"rules":[names],"reason":"..."} */
+/* PL_OUTBOX_RULES_EVALUATE rows (store.h) carry {"rules":[names],"reason":"..."} */
 #define PL_RULES_RC_TYPE         "AWS::Config::ResourceCompliance"
 
 /* ---- the engine ---- */

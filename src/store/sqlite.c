@@ -82,6 +82,12 @@ static const char *const migrations[] = {
     " token TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
     " invoked_ms INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS rule_tokens_time ON rule_tokens(invoked_ms);",
+    /* 4: one naming style for outbox kinds ("consumer.event", store.h's PL_OUTBOX_KINDS); the
+     * rows of the old names are renamed, pending or done */
+    "UPDATE outbox SET kind = 'rules.ci_recorded' WHERE kind = 'ci_recorded';"
+    "UPDATE outbox SET kind = 'delivery.ci' WHERE kind = 'delivery_ci';"
+    "UPDATE outbox SET kind = 'delivery.snapshot' WHERE kind = 'delivery_snapshot';"
+    "UPDATE outbox SET kind = 'delivery.msg' WHERE kind = 'delivery_msg';",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -1120,8 +1126,27 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
 
 /* ---- outbox ---- */
 
+#define PL__OUTBOX_NAME(e, name) [e] = name,
+static const char *const outbox_kinds[PL_OUTBOX__COUNT] = {
+    [PL_OUTBOX_ANY] = "", PL_OUTBOX_KINDS(PL__OUTBOX_NAME)};
+#undef PL__OUTBOX_NAME
+
+const char *pl_outbox_kind_name(enum pl_outbox_kind kind)
+{
+    return (unsigned)kind < PL_OUTBOX__COUNT ? outbox_kinds[kind] : "";
+}
+
+/* The kind stored as name; PL_OUTBOX_ANY for a name this build does not know. */
+static enum pl_outbox_kind outbox_kind_of(const char *name)
+{
+    for (int k = 1; name && k < PL_OUTBOX__COUNT; k++)
+        if (strcmp(outbox_kinds[k], name) == 0)
+            return (enum pl_outbox_kind)k;
+    return PL_OUTBOX_ANY;
+}
+
 int pl_store_outbox_add(struct pl_store *s, const char *account, const char *region,
-                        const char *kind, const char *payload, size_t len, int64_t *id,
+                        enum pl_outbox_kind kind, const char *payload, size_t len, int64_t *id,
                         struct pl_err *err)
 {
     sqlite3_stmt *q = stmt(s, ST_OB_ADD, err);
@@ -1129,7 +1154,9 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
         return -1;
     pl_sql_bind_text(q, 1, account);
     pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, kind);
+    if (!PL_ALWAYS(kind > PL_OUTBOX_ANY && kind < PL_OUTBOX__COUNT))
+        return pl_fail(err, PL_E_INTERNAL, "store: outbox item of no kind");
+    pl_sql_bind_text(q, 3, outbox_kinds[kind]);
     sqlite3_bind_text(q, 4, payload, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, pl_now_ms());
     if (step_done(s, q, err, "outbox_add") < 0)
@@ -1152,7 +1179,7 @@ static int claim_rows(struct pl_store *s, sqlite3_stmt *q, int64_t now, int64_t 
         it->id = sqlite3_column_int64(q, 0);
         it->account = pl_sql_col_dup(a, q, 1);
         it->region = pl_sql_col_dup(a, q, 2);
-        it->kind = pl_sql_col_dup(a, q, 3);
+        it->kind = outbox_kind_of((const char *)sqlite3_column_text(q, 3));
         it->payload = pl_sql_col_dup(a, q, 4);
         it->len = (size_t)sqlite3_column_bytes(q, 4);
         it->created_ms = sqlite3_column_int64(q, 5);
@@ -1225,7 +1252,7 @@ static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now
     return 0;
 }
 
-int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t lease_ms,
+int pl_store_outbox_claim(struct pl_store *s, enum pl_outbox_kind kind, int max, int64_t lease_ms,
                           struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
                           struct pl_err *err)
 {
@@ -1238,8 +1265,8 @@ int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t
     int rc = -1;
     if (max <= 0)
         max = 100;
-    if (kind) {
-        rc = claim_fair(s, kind, max, now, lease_ms, a, items, n, err);
+    if (kind != PL_OUTBOX_ANY) {
+        rc = claim_fair(s, pl_outbox_kind_name(kind), max, now, lease_ms, a, items, n, err);
     } else {
         sqlite3_stmt *q = stmt(s, ST_OB_CLAIM, err);
         size_t cap = 0;
@@ -1294,14 +1321,14 @@ int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_m
     return step_done(s, q, err, "outbox_retry");
 }
 
-int pl_store_outbox_pending(struct pl_store *s, const char *kind, int64_t *count,
+int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_t *count,
                             struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, kind ? ST_OB_PENDING_KIND : ST_OB_PENDING, err);
+    sqlite3_stmt *q = stmt(s, kind != PL_OUTBOX_ANY ? ST_OB_PENDING_KIND : ST_OB_PENDING, err);
     if (!q)
         return -1;
-    if (kind)
-        pl_sql_bind_text(q, 1, kind);
+    if (kind != PL_OUTBOX_ANY)
+        pl_sql_bind_text(q, 1, pl_outbox_kind_name(kind));
     int rc = sqlite3_step(q);
     *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_reset(q);

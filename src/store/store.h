@@ -252,15 +252,32 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
 
 /* ---- outbox ---- */
 
-#define PL_OUTBOX_CI_RECORDED "ci_recorded" /* payload {"seq":N,"account",...} */
-/* Produced by the rules (below delivery in the module table), consumed by delivery
- * (delivery.h describes the payloads). */
-#define PL_OUTBOX_DELIVERY_COMPLIANCE    "delivery.compliance"
-#define PL_OUTBOX_DELIVERY_RULES_STARTED "delivery.rules_started"
+/* Every kind of outbox work, one place: (enum, stored name "consumer.event", producer →
+ * consumer: payload). Names are stored in the outbox table; a kind is never renamed without a
+ * migration that renames its pending rows. rules.h and delivery.h describe the payloads. */
+#define PL_OUTBOX_KINDS(X)                                                                      \
+    X(PL_OUTBOX_CI_RECORDED, "rules.ci_recorded")       /* recorder → rules: {"seq":N,...} */   \
+    X(PL_OUTBOX_RULES_EVALUATE, "rules.evaluate")       /* rules ops → engine: {"rules":[]} */  \
+    X(PL_OUTBOX_DELIVERY_CI, "delivery.ci")             /* recorder → delivery: as CI_RECORDED */\
+    X(PL_OUTBOX_DELIVERY_COMPLIANCE, "delivery.compliance")       /* rules → delivery */        \
+    X(PL_OUTBOX_DELIVERY_RULES_STARTED, "delivery.rules_started") /* rules → delivery */        \
+    X(PL_OUTBOX_DELIVERY_SNAPSHOT, "delivery.snapshot") /* DeliverConfigSnapshot → delivery */  \
+    X(PL_OUTBOX_DELIVERY_MSG, "delivery.msg")           /* delivery → delivery: a message */
+
+#define PL__OUTBOX_ENUM(e, name) e,
+enum pl_outbox_kind {
+    PL_OUTBOX_ANY = 0, /* claims and counts: every kind; items: a kind this build does not know */
+    PL_OUTBOX_KINDS(PL__OUTBOX_ENUM) PL_OUTBOX__COUNT
+};
+#undef PL__OUTBOX_ENUM
+
+/* The stored name of kind ("" for PL_OUTBOX_ANY). */
+const char *pl_outbox_kind_name(enum pl_outbox_kind kind);
 
 struct pl_outbox_item {
     int64_t id;
-    const char *account, *region, *kind;
+    const char *account, *region;
+    enum pl_outbox_kind kind;
     const char *payload; /* JSON text */
     size_t len;
     int64_t created_ms, next_attempt_ms;
@@ -271,15 +288,15 @@ struct pl_outbox_item {
 
 /* Adds a work item, due now. Call it in the same transaction as the change that caused it. */
 int pl_store_outbox_add(struct pl_store *s, const char *account, const char *region,
-                        const char *kind, const char *payload, size_t len, int64_t *id,
+                        enum pl_outbox_kind kind, const char *payload, size_t len, int64_t *id,
                         struct pl_err *err);
-/* Claims up to max due items (done = 0, next_attempt <= now) of kind (NULL: any kind), oldest
+/* Claims up to max due items (done = 0, next_attempt <= now) of kind (PL_OUTBOX_ANY: any), oldest
  * first: each gets attempts + 1 and next_attempt = now + lease_ms, so a worker that dies
  * leaves its items to be claimed again after the lease. Own transaction if none is open.
  * With a kind, max is shared fairly: each of the P (account, region) partitions that have
  * pending items of the kind gets at most its oldest max/P (at least 1) items. Items of one
  * partition keep their order; the result is grouped by partition. */
-int pl_store_outbox_claim(struct pl_store *s, const char *kind, int max, int64_t lease_ms,
+int pl_store_outbox_claim(struct pl_store *s, enum pl_outbox_kind kind, int max, int64_t lease_ms,
                           struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
                           struct pl_err *err);
 /* Gives a claimed item back untouched, as it was before the claim (due as before, the claim's
@@ -295,8 +312,8 @@ int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_m
  * their number). Items not done are never touched. */
 int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *deleted,
                           struct pl_err *err);
-/* Number of items not done (for metrics and tests). */
-int pl_store_outbox_pending(struct pl_store *s, const char *kind, int64_t *count,
+/* Number of items not done, of kind or PL_OUTBOX_ANY (for metrics and tests). */
+int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_t *count,
                             struct pl_err *err);
 
 #endif

@@ -23,7 +23,7 @@
 #include "core/util.h"
 #include "fuzz_check.h"
 
-extern const struct pl_op_entry pl_ops_functions[]; /* rules/functions/ops_functions.c */
+extern const struct pl_op_entry pl_ops_functions[]; /* api/ops_functions.c */
 
 static struct pl_app app;
 static char dir[64];

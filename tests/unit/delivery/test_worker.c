@@ -1,6 +1,6 @@
 /* test_worker.c — the delivery worker end to end on a real store and recorder, with the clock
  * moved by the test: CI notifications to a signed webhook in order (the CI stream follows
- * config_items from the cursor set at PutDeliveryChannel; "ci_recorded" rows are the rules
+ * config_items from the cursor set at PutDeliveryChannel; "rules.ci_recorded" rows are the rules
  * engine's), oversized notifications, the rules engine's rows, a receiver that fails and
  * recovers (backoff schedule, topic blocked meanwhile, stream status), periodic snapshot and
  * history deliveries with their lifecycle messages, DeliverConfigSnapshot, a failing bucket
@@ -154,9 +154,9 @@ static void test_rules_rows(void)
         "\"1.0\"}";
     const char *started = "{\"awsAccountId\":\"" ACCT "\",\"awsRegion\":\"" REG "\","
                           "\"configRuleNames\":[\"r1\"]}";
-    T_EQ(pl_store_outbox_add(S, ACCT, REG, "delivery.compliance", comp, strlen(comp), NULL, &e),
+    T_EQ(pl_store_outbox_add(S, ACCT, REG, PL_OUTBOX_DELIVERY_COMPLIANCE, comp, strlen(comp), NULL, &e),
          0);
-    T_EQ(pl_store_outbox_add(S, ACCT, REG, "delivery.rules_started", started, strlen(started),
+    T_EQ(pl_store_outbox_add(S, ACCT, REG, PL_OUTBOX_DELIVERY_RULES_STARTED, started, strlen(started),
                              NULL, &e),
          0);
     tick();

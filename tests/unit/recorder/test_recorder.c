@@ -55,7 +55,7 @@ static int64_t pending(struct pl_store *s)
 }
 
 /* Puts a config rule object in the default partition: with rules, every recorded CI queues a
- * "ci_recorded" row for the rules engine (without rules nothing consumes one). */
+ * "rules.ci_recorded" row for the rules engine (without rules nothing consumes one). */
 static void with_rule(struct pl_store *s)
 {
     struct pl_err err = {0};
@@ -253,7 +253,7 @@ static int64_t outbox_rows(struct pl_store *s)
 {
     int64_t n = -1;
     struct pl_err err = {0};
-    pl_store_outbox_pending(s, NULL, &n, &err);
+    pl_store_outbox_pending(s, PL_OUTBOX_ANY, &n, &err);
     return n;
 }
 
@@ -356,7 +356,7 @@ static void test_not_recorded(void)
     /* recorded fully, then excluded: one ResourceNotRecorded version */
     put_recorder(s, "{\"allSupported\":true}", true);
     expect(s, PL_REC_MODE_RECORDER, volume("vol-2", "8", NULL), PL_REC_RECORDED, PL_CI_DISCOVERED);
-    T_EQ(outbox_rows(s), 2); /* ci_recorded + delivery_ci */
+    T_EQ(outbox_rows(s), 2); /* rules.ci_recorded + delivery.ci */
     put_recorder(s, EXCLUDE_VOLUMES, true);
     expect(s, PL_REC_MODE_RECORDER, volume("vol-2", "8", NULL), PL_REC_IDENTITY_ONLY,
            PL_CI_NOT_RECORDED);
@@ -511,8 +511,8 @@ static void test_batch_and_outbox_atomicity(void)
     pl_store_close(s);
 }
 
-/* Outbox rows are queued only for consumers the partition has: rules ("ci_recorded") and a
- * delivery channel with an SNS topic ("delivery_ci"). */
+/* Outbox rows are queued only for consumers the partition has: rules ("rules.ci_recorded") and a
+ * delivery channel with an SNS topic ("delivery.ci"). */
 static void test_outbox_only_for_consumers(void)
 {
     struct pl_store *s = fresh();
@@ -522,7 +522,7 @@ static void test_outbox_only_for_consumers(void)
     T_EQ(observe(s, PL_REC_MODE_ALL, CI1, &r), 0);
     T_EQ(r.outcome, PL_REC_RECORDED);
     T_EQ(pending(s), 0);
-    T_EQ(pl_store_outbox_pending(s, NULL, &n, &err), 0);
+    T_EQ(pl_store_outbox_pending(s, PL_OUTBOX_ANY, &n, &err), 0);
     T_EQ(n, 0);
     const char *ch = "{\"name\":\"default\",\"snsTopicARN\":\"arn:aws:sns:us-east-1:"
                      "123456789012:config\"}";

@@ -2,6 +2,7 @@
  * history windows/order/cursors, listing, counts, retention pruning, outbox, and a second
  * connection writing while the first holds a transaction. */
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,7 +53,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 3);
+    T_EQ(pl_store_schema_version(s), 4);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -292,36 +293,36 @@ static void test_outbox(void)
     pl_clock_set(1000000);
     int64_t id1, id2;
     T_EQ(pl_store_begin(s, &err), 0);
-    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "ci_recorded", "{\"seq\":1}", 9,
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", PL_OUTBOX_CI_RECORDED, "{\"seq\":1}", 9,
                              &id1, &err), 0);
-    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "other", "{}", 2, &id2, &err), 0);
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", PL_OUTBOX_DELIVERY_MSG, "{}", 2, &id2, &err), 0);
     T_EQ(pl_store_commit(s, &err), 0);
     int64_t pending;
-    T_EQ(pl_store_outbox_pending(s, NULL, &pending, &err), 0);
+    T_EQ(pl_store_outbox_pending(s, PL_OUTBOX_ANY, &pending, &err), 0);
     T_EQ(pending, 2);
     struct pl_outbox_item *items;
     size_t n;
-    T_EQ(pl_store_outbox_claim(s, "ci_recorded", 10, 30000, &A, &items, &n, &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_CI_RECORDED, 10, 30000, &A, &items, &n, &err), 0);
     T_EQ(n, 1);
     T_EQ(items[0].id, id1);
     T_EQ(items[0].attempts, 1);
     T_STR(items[0].payload, "{\"seq\":1}");
     /* leased: not claimable again until the lease ends */
-    T_EQ(pl_store_outbox_claim(s, "ci_recorded", 10, 30000, &A, &items, &n, &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_CI_RECORDED, 10, 30000, &A, &items, &n, &err), 0);
     T_EQ(n, 0);
     pl_clock_advance(30001);
-    T_EQ(pl_store_outbox_claim(s, "ci_recorded", 10, 30000, &A, &items, &n, &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_CI_RECORDED, 10, 30000, &A, &items, &n, &err), 0);
     T_EQ(n, 1);
     T_EQ(items[0].attempts, 2);
     T_EQ(pl_store_outbox_retry(s, id1, pl_now_ms() + 5, "boom", &err), 0);
     pl_clock_advance(10);
-    T_EQ(pl_store_outbox_claim(s, NULL, 10, 30000, &A, &items, &n, &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_ANY, 10, 30000, &A, &items, &n, &err), 0);
     T_EQ(n, 2);
     T_EQ(items[1].id, id1); /* ordered by due time: id2 was due first */
     T_STR(items[1].last_error, "boom");
     T_EQ(pl_store_outbox_complete(s, id1, &err), 0);
     T_EQ(pl_store_outbox_complete(s, id2, &err), 0);
-    T_EQ(pl_store_outbox_pending(s, NULL, &pending, &err), 0);
+    T_EQ(pl_store_outbox_pending(s, PL_OUTBOX_ANY, &pending, &err), 0);
     T_EQ(pending, 0);
     pl_clock_real();
     pl_store_close(s);
@@ -334,20 +335,20 @@ static void test_outbox_prune(void)
     struct pl_store *s = open_store(tmpdir());
     pl_clock_set(1000000);
     int64_t old_done, old_pending, new_done, deleted = -1, pending;
-    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "k", "{}", 2, &old_done, &err), 0);
-    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "k", "{}", 2, &old_pending, &err),
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", PL_OUTBOX_RULES_EVALUATE, "{}", 2, &old_done, &err), 0);
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", PL_OUTBOX_RULES_EVALUATE, "{}", 2, &old_pending, &err),
          0);
     pl_clock_advance(5000);
-    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", "k", "{}", 2, &new_done, &err), 0);
+    T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", PL_OUTBOX_RULES_EVALUATE, "{}", 2, &new_done, &err), 0);
     T_EQ(pl_store_outbox_complete(s, old_done, &err), 0);
     T_EQ(pl_store_outbox_complete(s, new_done, &err), 0);
     T_EQ(pl_store_outbox_prune(s, 1000000 + 1000, &deleted, &err), 0);
     T_EQ(deleted, 1); /* old_done only */
-    T_EQ(pl_store_outbox_pending(s, NULL, &pending, &err), 0);
+    T_EQ(pl_store_outbox_pending(s, PL_OUTBOX_ANY, &pending, &err), 0);
     T_EQ(pending, 1); /* old_pending survives however old */
     T_EQ(pl_store_outbox_prune(s, pl_now_ms() + 1, &deleted, &err), 0);
     T_EQ(deleted, 1); /* new_done */
-    T_EQ(pl_store_outbox_pending(s, NULL, &pending, &err), 0);
+    T_EQ(pl_store_outbox_pending(s, PL_OUTBOX_ANY, &pending, &err), 0);
     T_EQ(pending, 1);
     pl_clock_real();
     pl_store_close(s);
@@ -355,6 +356,40 @@ static void test_outbox_prune(void)
 
 /* Claims of a kind share max between partitions, oldest first within each; a released item is
  * due again as before, its claim not counted. */
+/* Migration 4 renames the rows of the old kind names: a v3 database's pending "ci_recorded" row
+ * is claimed as PL_OUTBOX_CI_RECORDED after the upgrade; a name no build knows claims as ANY. */
+static void test_outbox_kind_migration(void)
+{
+    char *d = tmpdir(), path[512];
+    struct pl_store *s = open_store(d);
+    pl_store_close(s);
+    snprintf(path, sizeof path, "%s/plumb.db", d);
+    sqlite3 *db;
+    T_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    T_EQ(sqlite3_exec(db,
+                      "INSERT INTO outbox(account, region, kind, payload, created_ms, "
+                      "next_attempt_ms) VALUES('123456789012', 'us-east-1', 'ci_recorded', "
+                      "'{\"seq\":7}', 0, 0), ('123456789012', 'us-east-1', 'x.future', '{}', 0, 0);"
+                      "PRAGMA user_version = 3;",
+                      NULL, NULL, NULL),
+         SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store(d);
+    T_EQ(pl_store_schema_version(s), 4);
+    struct pl_err err = {0};
+    struct pl_outbox_item *items;
+    size_t n;
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_CI_RECORDED, 10, 30000, &A, &items, &n, &err), 0);
+    T_EQ(n, 1);
+    T_EQ(items[0].kind, PL_OUTBOX_CI_RECORDED);
+    T_STR(items[0].payload, "{\"seq\":7}");
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_ANY, 10, 30000, &A, &items, &n, &err), 0);
+    T_EQ(n, 1);
+    T_EQ(items[0].kind, PL_OUTBOX_ANY);
+    T_STR(pl_outbox_kind_name(PL_OUTBOX_DELIVERY_CI), "delivery.ci");
+    pl_store_close(s);
+}
+
 static void test_outbox_fair(void)
 {
     struct pl_err err = {0};
@@ -363,21 +398,21 @@ static void test_outbox_fair(void)
     int64_t ids[10], idb;
     T_EQ(pl_store_begin(s, &err), 0);
     for (int i = 0; i < 10; i++) {
-        T_EQ(pl_store_outbox_add(s, "111111111111", "us-east-1", "k", "{}", 2, &ids[i], &err), 0);
+        T_EQ(pl_store_outbox_add(s, "111111111111", "us-east-1", PL_OUTBOX_RULES_EVALUATE, "{}", 2, &ids[i], &err), 0);
         pl_clock_advance(1);
     }
-    T_EQ(pl_store_outbox_add(s, "222222222222", "us-east-1", "k", "{}", 2, &idb, &err), 0);
+    T_EQ(pl_store_outbox_add(s, "222222222222", "us-east-1", PL_OUTBOX_RULES_EVALUATE, "{}", 2, &idb, &err), 0);
     T_EQ(pl_store_commit(s, &err), 0);
     struct pl_outbox_item *items;
     size_t n;
-    T_EQ(pl_store_outbox_claim(s, "k", 4, 30000, &A, &items, &n, &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_RULES_EVALUATE, 4, 30000, &A, &items, &n, &err), 0);
     T_EQ(n, 3); /* 4 shared by 2 partitions: A's two oldest, B's one */
     T_EQ(items[0].id, ids[0]);
     T_EQ(items[1].id, ids[1]);
     T_EQ(items[2].id, idb);
     T_EQ(pl_store_outbox_release(s, &items[1], &err), 0);
     T_EQ(pl_store_outbox_complete(s, ids[0], &err), 0);
-    T_EQ(pl_store_outbox_claim(s, "k", 1, 30000, &A, &items, &n, &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_RULES_EVALUATE, 1, 30000, &A, &items, &n, &err), 0);
     T_EQ(n, 1); /* B's item is leased; A's released item comes first again */
     T_EQ(items[0].id, ids[1]);
     T_EQ(items[0].attempts, 1);
@@ -450,6 +485,7 @@ int main(void)
     T_RUN(test_outbox);
     T_RUN(test_outbox_prune);
     T_RUN(test_outbox_fair);
+    T_RUN(test_outbox_kind_migration);
     T_RUN(test_concurrent);
     pl_arena_fini(&A);
     return T_EXIT();

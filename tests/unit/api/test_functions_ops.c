@@ -1,4 +1,4 @@
-/* test_ops.c — the PlumbService function operations (ops_functions.c) called as api.c calls
+/* test_functions_ops.c — the PlumbService function operations (ops_functions.c) called as api.c calls
  * them: PutFunction, GetFunction, ListFunctions, DeleteFunction, and their errors. */
 #include <stdio.h>
 #include <stdlib.h>

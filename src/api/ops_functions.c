@@ -14,7 +14,6 @@
  * the caller's partition only. Member names follow AWS Lambda's CreateFunction where one exists. Errors: bad members
  * InvalidParameterValueException; unknown names ResourceNotFoundException "Function not found:
  * <arn>" as Lambda says. There is no model for PlumbService, so each handler checks its input.
- * Only struct pl_op_ctx is used from api/, so this file needs no code from plumb_api.
  */
 #include "api/api_int.h"
 #include "core/json.h"
