@@ -7,7 +7,7 @@
 # registry rule files that ../shared/tools/guard-corpus/bench_cfn_guard.sh uses (read from that
 # script), with -o json --show-summary none. Reports the median wall time and peak RSS of each
 # (/usr/bin/time -v), the ratios, and whether the per-rule answers agree (compare.py).
-# Env: PLUMB_GUARD (default build-guard/src/guard/plumb-guard), CFN_GUARD (default: unpacked by
+# Env: PLUMB_GUARD (default build-guard/plumb-guard), CFN_GUARD (default: unpacked by
 # fetch-cfn-guard), CFN_REPS (default REPS), WORK (default /tmp/guard-bench).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +17,7 @@ TOOLS=$SHARED/tools/guard-corpus
 REPS=${1:-3}
 N=${2:-10000}
 CFN_REPS=${CFN_REPS:-$REPS}
-PLUMB=${PLUMB_GUARD:-$ROOT/build-guard/src/guard/plumb-guard}
+PLUMB=${PLUMB_GUARD:-$ROOT/build-guard/plumb-guard}
 CFN=${CFN_GUARD:-$("$TOOLS/fetch-cfn-guard")}
 WORK=${WORK:-/tmp/guard-bench}
 mkdir -p "$WORK"

@@ -7,12 +7,12 @@
 # Each rule is `rule rK when %buckets !empty { %buckets.Properties.BucketName == /^b/ <<..>>
 # Resources.*.Properties.Tags[*].Key != "kK" }` against a one-bucket template. Prints the wall
 # time of each tool (one run each; /usr/bin/time). Env: PLUMB_GUARD (default
-# build/src/guard/plumb-guard), CFN_GUARD (default: fetch-cfn-guard), WORK (/tmp/guard-many).
+# build/plumb-guard), CFN_GUARD (default: fetch-cfn-guard), WORK (/tmp/guard-many).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SHARED=${PL_SHARED_DIR:-$ROOT/../shared}
-PLUMB=${PLUMB_GUARD:-$ROOT/build/src/guard/plumb-guard}
+PLUMB=${PLUMB_GUARD:-$ROOT/build/plumb-guard}
 CFN=${CFN_GUARD:-$("$SHARED/tools/guard-corpus/fetch-cfn-guard")}
 WORK=${WORK:-/tmp/guard-many}
 mkdir -p "$WORK"

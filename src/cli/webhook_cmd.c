@@ -14,7 +14,7 @@
 #include "cli/commands.h"
 #include "core/arena.h"
 #include "core/err.h"
-#include "delivery/delivery_int.h"
+#include "delivery/delivery.h"
 #include "store/store.h"
 
 struct wh_args {

@@ -116,4 +116,22 @@ int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err);
 /* Wakes the worker thread early (after a commit that wrote outbox rows). Cheap. */
 void pl_delivery_kick(struct pl_delivery *d);
 
+/* ---- the webhook registry (`plumb webhook`, delivery.md) ---- */
+
+struct pl_webhook {
+    const char *topic_arn, *url, *secret; /* secret may be NULL */
+};
+/* Webhook registry, in the store's configuration-object table: kind PL_KIND_WEBHOOK in the
+ * partition of the topic ARN (arn:aws:sns:REGION:ACCOUNT:name), name "<topicArn> <url>",
+ * JSON {"topicArn","url","secret"?}. Safe to change while `plumb serve` runs. */
+#define PL_KIND_WEBHOOK "PlumbWebhook"
+int pl_webhooks_add(struct pl_store *s, const char *topic_arn, const char *url,
+                    const char *secret, struct pl_err *err);
+/* Removes the mapping topic→url (url NULL: every URL of the topic); *removed gets the count. */
+int pl_webhooks_remove(struct pl_store *s, const char *topic_arn, const char *url, int *removed,
+                       struct pl_err *err);
+/* Mappings of topic_arn (NULL: all), in arena a. */
+int pl_webhooks_list(struct pl_store *s, const char *topic_arn, struct pl_arena *a,
+                     struct pl_webhook **v, size_t *n, struct pl_err *err);
+
 #endif

@@ -146,9 +146,6 @@ const char *pl_dmsg_subject_cut(struct pl_arena *a, const char *s);
 
 /* Webhook signature header value "sha256=<hex>" for body with secret (72 bytes). */
 void pl_webhook_signature(const char *secret, const char *body, size_t n, char out[72]);
-struct pl_webhook {
-    const char *topic_arn, *url, *secret; /* secret may be NULL */
-};
 /* POSTs the envelope JSON to url with X-Plumb-Signature when secret is set. 0 on a 2xx. */
 int pl_webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
                     struct pl_err *err);
@@ -159,19 +156,6 @@ struct pl_sns_conf {
 int pl_sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
                    const char *message, struct pl_err *err);
 
-/* Webhook registry, in the store's configuration-object table: kind PL_KIND_WEBHOOK in the
- * partition of the topic ARN (arn:aws:sns:REGION:ACCOUNT:name), name "<topicArn> <url>",
- * JSON {"topicArn","url","secret"?}. Safe to change while `plumb serve` runs. */
-#define PL_KIND_WEBHOOK "PlumbWebhook"
-struct pl_store;
-int pl_webhooks_add(struct pl_store *s, const char *topic_arn, const char *url,
-                    const char *secret, struct pl_err *err);
-/* Removes the mapping topic→url (url NULL: every URL of the topic); *removed gets the count. */
-int pl_webhooks_remove(struct pl_store *s, const char *topic_arn, const char *url, int *removed,
-                       struct pl_err *err);
-/* Mappings of topic_arn (NULL: all), in arena a. */
-int pl_webhooks_list(struct pl_store *s, const char *topic_arn, struct pl_arena *a,
-                     struct pl_webhook **v, size_t *n, struct pl_err *err);
 
 /* ---- files.c: CI sources and deliveries ---- */
 
