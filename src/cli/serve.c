@@ -20,13 +20,16 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct serve_opts {
     const char *listen, *data, *auth;
@@ -182,6 +185,33 @@ static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16
     return app->rules ? 0 : -1;
 }
 
+/* One plumb serve per data directory: an flock on DATA/serve.lock, held (fd left open) until
+ * the process ends, by exit or by a crash. Owning the directory lets the server give back the
+ * outbox leases a dead predecessor held, so its pending work resumes at once. */
+static int own_data_dir(const char *dir, struct pl_store *st)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/serve.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        fprintf(stderr, "plumb serve: %s: %s\n", path,
+                errno == EWOULDBLOCK ? "another plumb serve uses this data directory"
+                                     : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    struct pl_err err = {0};
+    int64_t n = 0;
+    if (pl_store_outbox_recover(st, &n, &err) < 0) {
+        fprintf(stderr, "plumb serve: %s\n", err.msg);
+        return -1;
+    }
+    if (n)
+        PL_LOG(INFO, "serve", "outbox_recovered=%lld", (long long)n);
+    return 0;
+}
+
 int pl_cli_serve(int argc, char **argv)
 {
     struct serve_opts o = {.listen = PL_HTTP_DEFAULT_LISTEN, .data = "./plumb-data",
@@ -208,6 +238,8 @@ int pl_cli_serve(int argc, char **argv)
     }
     block_signals(&sigs);
     if (pl_store_open(o.data, 0, &st, &err) < 0 || pl_store_open(o.data, 0, &dst, &err) < 0)
+        goto out;
+    if (own_data_dir(o.data, st) < 0)
         goto out;
     if (pl_app_init(&app, o.data, &err) < 0)
         goto out;

@@ -88,6 +88,9 @@ static const char *const migrations[] = {
     "UPDATE outbox SET kind = 'delivery.ci' WHERE kind = 'delivery_ci';"
     "UPDATE outbox SET kind = 'delivery.snapshot' WHERE kind = 'delivery_snapshot';"
     "UPDATE outbox SET kind = 'delivery.msg' WHERE kind = 'delivery_msg';",
+    /* 5: a claimed row is marked leased until it is released, retried or done, so a process
+     * that starts after a crash can give back the rows the dead one held (outbox_recover) */
+    "ALTER TABLE outbox ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -135,6 +138,7 @@ enum {
     ST_OB_PENDING,
     ST_OB_PENDING_KIND,
     ST_OB_PRUNE,
+    ST_OB_RECOVER,
     ST__COUNT
 };
 
@@ -242,15 +246,18 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_OB_PART_NEXT] = "SELECT account, region FROM outbox INDEXED BY outbox_part "
                         "WHERE done = 0 AND kind = ?1 AND (account, region) > (?2, ?3) "
                         "ORDER BY kind, account, region LIMIT 1",
-    [ST_OB_RELEASE] = "UPDATE outbox SET attempts = MAX(attempts - 1, 0), next_attempt_ms = ?2 "
-                      "WHERE id = ?1 AND done = 0",
-    [ST_OB_TOUCH] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2 WHERE "
-                    "id = ?1",
-    [ST_OB_DONE] = "UPDATE outbox SET done = 1 WHERE id = ?1",
-    [ST_OB_RETRY] = "UPDATE outbox SET next_attempt_ms = ?2, last_error = ?3 WHERE id = ?1",
+    [ST_OB_RELEASE] = "UPDATE outbox SET attempts = MAX(attempts - 1, 0), next_attempt_ms = ?2, "
+                      "leased = 0 WHERE id = ?1 AND done = 0",
+    [ST_OB_TOUCH] = "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ?2, leased = 1 "
+                    "WHERE id = ?1",
+    [ST_OB_DONE] = "UPDATE outbox SET done = 1, leased = 0 WHERE id = ?1",
+    [ST_OB_RETRY] = "UPDATE outbox SET next_attempt_ms = ?2, last_error = ?3, leased = 0 "
+                    "WHERE id = ?1",
     [ST_OB_PENDING] = "SELECT COUNT(*) FROM outbox WHERE done = 0",
     [ST_OB_PENDING_KIND] = "SELECT COUNT(*) FROM outbox WHERE done = 0 AND kind = ?1",
     [ST_OB_PRUNE] = "DELETE FROM outbox WHERE done = 1 AND created_ms < ?1",
+    [ST_OB_RECOVER] = "UPDATE outbox SET leased = 0, next_attempt_ms = ?1 WHERE leased = 1 AND "
+                      "done = 0",
 };
 
 
@@ -1348,5 +1355,18 @@ int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *delete
         return -1;
     if (deleted)
         *deleted = sqlite3_changes(s->db);
+    return 0;
+}
+
+int pl_store_outbox_recover(struct pl_store *s, int64_t *recovered, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(s, ST_OB_RECOVER, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, pl_now_ms());
+    if (step_done(s, q, err, "outbox_recover") < 0)
+        return -1;
+    if (recovered)
+        *recovered = sqlite3_changes(s->db);
     return 0;
 }

@@ -312,6 +312,10 @@ int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_m
  * their number). Items not done are never touched. */
 int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *deleted,
                           struct pl_err *err);
+/* Gives back, due now, every item claimed and neither released, retried nor done: the leases
+ * of a process that died. Only for a process that knows no other one works on this store's
+ * outbox (plumb serve holds its data directory's lock); attempts keep the dead one's claim. */
+int pl_store_outbox_recover(struct pl_store *s, int64_t *recovered, struct pl_err *err);
 /* Number of items not done, of kind or PL_OUTBOX_ANY (for metrics and tests). */
 int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_t *count,
                             struct pl_err *err);

@@ -53,7 +53,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 4);
+    T_EQ(pl_store_schema_version(s), 5);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -356,6 +356,33 @@ static void test_outbox_prune(void)
 
 /* Claims of a kind share max between partitions, oldest first within each; a released item is
  * due again as before, its claim not counted. */
+/* A claimed item's lease survives its process; outbox_recover gives it back, due now, and
+ * leaves done, released and retried items alone. */
+static void test_outbox_recover(void)
+{
+    struct pl_store *s = open_store(tmpdir());
+    struct pl_err err = {0};
+    struct pl_outbox_item *items;
+    size_t n;
+    int64_t ids[3], got;
+    for (int i = 0; i < 3; i++)
+        T_EQ(pl_store_outbox_add(s, "123456789012", "us-east-1", PL_OUTBOX_RULES_EVALUATE, "{}",
+                                 2, &ids[i], &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_RULES_EVALUATE, 10, 600000, &A, &items, &n, &err), 0);
+    T_EQ(n, 3);
+    T_EQ(pl_store_outbox_complete(s, ids[0], &err), 0);
+    T_EQ(pl_store_outbox_retry(s, ids[1], pl_now_ms() + 600000, "later", &err), 0);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_RULES_EVALUATE, 10, 600000, &A, &items, &n, &err), 0);
+    T_EQ(n, 0); /* ids[2] is leased for ten minutes */
+    T_EQ(pl_store_outbox_recover(s, &got, &err), 0);
+    T_EQ(got, 1);
+    T_EQ(pl_store_outbox_claim(s, PL_OUTBOX_RULES_EVALUATE, 10, 600000, &A, &items, &n, &err), 0);
+    T_EQ(n, 1);
+    T_EQ(items[0].id, ids[2]);
+    T_EQ(items[0].attempts, 2); /* the dead process's claim counts */
+    pl_store_close(s);
+}
+
 /* Migration 4 renames the rows of the old kind names: a v3 database's pending "ci_recorded" row
  * is claimed as PL_OUTBOX_CI_RECORDED after the upgrade; a name no build knows claims as ANY. */
 static void test_outbox_kind_migration(void)
@@ -370,12 +397,12 @@ static void test_outbox_kind_migration(void)
                       "INSERT INTO outbox(account, region, kind, payload, created_ms, "
                       "next_attempt_ms) VALUES('123456789012', 'us-east-1', 'ci_recorded', "
                       "'{\"seq\":7}', 0, 0), ('123456789012', 'us-east-1', 'x.future', '{}', 0, 0);"
-                      "PRAGMA user_version = 3;",
+                      "ALTER TABLE outbox DROP COLUMN leased; PRAGMA user_version = 3;",
                       NULL, NULL, NULL),
          SQLITE_OK);
     sqlite3_close(db);
     s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 4);
+    T_EQ(pl_store_schema_version(s), 5);
     struct pl_err err = {0};
     struct pl_outbox_item *items;
     size_t n;
@@ -486,6 +513,7 @@ int main(void)
     T_RUN(test_outbox_prune);
     T_RUN(test_outbox_fair);
     T_RUN(test_outbox_kind_migration);
+    T_RUN(test_outbox_recover);
     T_RUN(test_concurrent);
     pl_arena_fini(&A);
     return T_EXIT();
