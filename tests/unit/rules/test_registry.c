@@ -155,6 +155,7 @@ static const struct {
     {"DYNAMODB_IN_BACKUP_PLAN", "{\"x\":\"1\"}", 0, "Unknown parameters"},
     {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"TRUE\"}", 1, NULL},
     {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"on\"}", 0, "BlockPublicAcls"},
+    {"ELASTIC_BEANSTALK_MANAGED_UPDATES_ENABLED", "{\"UpdateLevel\":\"major\"}", 0, "minor|patch"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
     {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
