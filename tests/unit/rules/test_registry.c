@@ -156,6 +156,8 @@ static const struct {
     {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"TRUE\"}", 1, NULL},
     {"S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS", "{\"BlockPublicAcls\":\"on\"}", 0, "BlockPublicAcls"},
     {"ELASTIC_BEANSTALK_MANAGED_UPDATES_ENABLED", "{\"UpdateLevel\":\"major\"}", 0, "minor|patch"},
+    {"EMR_KERBEROS_ENABLED", "{\"TicketLifetimeInHours\":\"one day\"}", 0, "TicketLifetimeInHours"},
+    {"ELBV2_ACM_CERTIFICATE_REQUIRED", "{\"AcmCertificates\":\"arn:x\"}", 0, "Unknown parameters"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
     {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
