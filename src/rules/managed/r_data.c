@@ -1,5 +1,6 @@
 /* r_data.c — managed rules about data stores and compute: EBS, RDS, Redshift, DynamoDB, EFS,
- * ElastiCache, SageMaker, DMS, EMR (public master, Kerberos), SSM compliance items, and REQUIRED_TAGS.
+ * ElastiCache, SageMaker, DMS, EMR (public master, Kerberos), SSM compliance items, and
+ * REQUIRED_TAGS.
  *
  * Most are declarative check tables (struct pl_mcheck): a field must be true, present, equal
  * or within a parameter. Paths list the Config (camelCase) spelling; pl_mget also tries the
@@ -441,8 +442,8 @@ static int emr_kerberos(const struct pl_mctx *c, const struct pl_mci *v,
     if (pl_mneed_env(c, "the recorded AWS::EMR::SecurityConfiguration resources") < 0)
         return -1;
     c->env->each(c->env->u, "AWS::EMR::SecurityConfiguration", seccfg_named, &q);
-    const struct pl_json *doc = q.ci ? pl_mpath(c, q.ci, "configuration.securityConfiguration")
-                                     : NULL;
+    const struct pl_json *doc =
+        q.ci ? pl_mpath(c, q.ci, "configuration.securityConfiguration") : NULL;
     if (doc) {
         const struct pl_json *krb =
             pl_mpath(c, doc, "AuthenticationConfiguration.KerberosConfiguration");
