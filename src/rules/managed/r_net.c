@@ -360,12 +360,13 @@ struct acm_q {
 static int listener_acm(void *u, const struct pl_json *ci)
 {
     struct acm_q *q = u;
-    const struct pl_json *cfg = pl_json_get(ci, "configuration");
+    const struct pl_json *cfg = pl_mget(ci, "configuration");
     const struct pl_json *proto = pl_mget(cfg, "protocol");
-    const char *st = pl_json_get_str(ci, "configurationItemStatus");
-    if ((st && pl_starts_with(st, "ResourceDeleted")) ||
-        !pl_mstreq(pl_mget(cfg, "loadBalancerArn"), q->lb) ||
-        (!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "TLS")))
+    const char *lb = pl_json_str(pl_mget(cfg, "loadBalancerArn"));
+    if ((!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "TLS")) || !lb || strcmp(lb, q->lb) != 0)
+        return 0; /* the cheap tests first: most listeners of a store fail one; ARNs are exact */
+    const char *st = pl_json_str(pl_mget(ci, "configurationItemStatus"));
+    if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
     q->tls = true;
     if (pl_mint(pl_mget(cfg, "port"), &q->port) < 0)
