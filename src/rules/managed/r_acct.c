@@ -392,9 +392,7 @@ static int trail_secure(void *u, const struct pl_json *ci)
     struct secure_q *q = u;
     const struct pl_json *cfg = pl_json_get(ci, "configuration");
     const char *why = NULL;
-    if (!logging(ci, cfg))
-        why = "is not logging";
-    else if (!pl_mtrue(pl_mget(cfg, "isMultiRegionTrail")))
+    if (!pl_mtrue(pl_mget(cfg, "isMultiRegionTrail")))
         why = "is not multi-region";
     else if (!pl_mtrue(pl_mget(cfg, "includeGlobalServiceEvents")))
         why = "does not record global service events";
@@ -404,6 +402,8 @@ static int trail_secure(void *u, const struct pl_json *ci)
         why = "is not encrypted with a KMS key";
     else if (!all_mgmt_events(cfg))
         why = "does not record all read and write management events";
+    else if (!logging(ci, cfg)) /* last: it may look in supplementaryConfiguration too */
+        why = "is not logging";
     if (!why)
         return q->hit = true;
     if (!q->why) {
