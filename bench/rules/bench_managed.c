@@ -12,7 +12,7 @@
  * Rates are per second of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so they are per
  * core even on a machine shared with other jobs.
  *
- * usage: bench_rules_managed [seconds per measurement, default 1] [-v: per pair]
+ * usage: bench_rules_managed [seconds per measurement, default 1] [-v: per pair and per account-level rule]
  */
 #include <dirent.h>
 #include <stdio.h>
