@@ -391,6 +391,8 @@ static int elbv2_acm(const struct pl_mctx *c, const struct pl_mci *v, struct pl_
         return -1;
     const char *arn = pl_json_str(pl_mget(v->cfg, "loadBalancerArn"));
     struct acm_q q = {c, arn ? arn : v->id, false, NULL, -1};
+    if (!q.lb)
+        return pl_mna(out); /* no ARN: no listener can name it */
     c->env->each(c->env->u, "AWS::ElasticLoadBalancingV2::Listener", listener_acm, &q);
     if (q.why)
         return pl_mres(out, PL_NON_COMPLIANT, "The TLS listener on port %lld %s.", q.port, q.why);
