@@ -12,7 +12,7 @@
  * Rates are per second of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so they are per
  * core even on a machine shared with other jobs.
  *
- * usage: bench_rules_managed [seconds per measurement, default 1] [-v: per pair]
+ * usage: bench_rules_managed [seconds per measurement, default 1] [-v: per pair and per account-level rule]
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -202,18 +202,19 @@ static int sink(void *u, const struct pl_managed_eval *ev)
     return 0;
 }
 
-static double run_account(double secs, long long *fails)
+static double run_account(const struct pl_managed_params *const *rules, size_t n, double secs,
+                          long long *fails)
 {
     struct pl_arena scratch;
     long long count = 0;
     pl_arena_init(&scratch);
     int64_t t0 = cpu_ns(), end = t0 + (int64_t)(secs * 1e9), now = t0;
     while (now < end) {
-        for (size_t i = 0; i < nacct; i++) {
+        for (size_t i = 0; i < n; i++) {
             struct pl_err err = {0};
-            if (pl_managed_evaluate_all(acct_rules[i], &env, &scratch, sink, &count, &err) < 0 &&
+            if (pl_managed_evaluate_all(rules[i], &env, &scratch, sink, &count, &err) < 0 &&
                 (*fails)++ == 0)
-                fprintf(stderr, "%s: %s\n", acct_rules[i]->rule->identifier, err.msg);
+                fprintf(stderr, "%s: %s\n", rules[i]->rule->identifier, err.msg);
         }
         now = cpu_ns();
     }
@@ -246,15 +247,19 @@ int main(int argc, char **argv)
            ncis, npairs, nlight, nacct);
     double all = run_pairs(pairs, npairs, secs, &fails);
     double lite = run_pairs(light, nlight, secs, &fails);
-    double acct = run_account(secs, &fails);
+    double acct = run_account(acct_rules, nacct, secs, &fails);
     printf("per-resource rules, whole mix:             %10.0f evaluations/s\n", all);
     printf("per-resource rules, no embedded JSON:      %10.0f evaluations/s\n", lite);
     printf("account-level rules (evaluate_all):        %10.0f evaluations/s\n", acct);
     printf("evaluation errors: %lld\n", fails);
-    if (argc > 2 && strcmp(argv[2], "-v") == 0) /* per pair, for finding slow rules */
+    if (argc > 2 && strcmp(argv[2], "-v") == 0) { /* per pair, for finding slow rules */
         for (size_t i = 0; i < npairs; i++)
             printf("%10.0f/s  %s  %s\n", run_pairs(&pairs[i], 1, secs / 20, &fails),
                    pairs[i].p->rule->identifier, pl_json_get_str(pairs[i].ci, "resourceId"));
+        for (size_t i = 0; i < nacct; i++)
+            printf("%10.0f/s  %s  (account)\n", run_account(&acct_rules[i], 1, secs / 20, &fails),
+                   acct_rules[i]->rule->identifier);
+    }
     pl_arena_fini(&A);
     return 0;
 }

@@ -343,6 +343,93 @@ static int s3_data_events(const struct pl_mctx *c, const struct pl_mci *a,
     return 0;
 }
 
+/* CLOUDTRAIL_SECURITY_TRAIL_ENABLED: some logging trail is multi-region, records global
+ * service events, validates log files, is encrypted with KMS and records all read and write
+ * management events with no event source excluded. The selectors are the trail's recorded
+ * eventSelectors or advancedEventSelectors (GetEventSelectors); a trail with neither and
+ * hasCustomEventSelectors false has the default selector (all management events). */
+static bool advanced_all_mgmt(const struct pl_json *sel)
+{
+    const struct pl_json *fs = pl_mget(sel, "fieldSelectors");
+    bool mgmt = false;
+    for (const struct pl_json *f = fs ? fs->child : NULL; f; f = f->next) {
+        const struct pl_json *field = pl_mget(f, "field");
+        if (pl_mstreq(field, "readOnly") || pl_mstreq(field, "eventSource"))
+            return false; /* only reads or only writes, or some sources left out */
+        if (pl_mstreq(field, "eventCategory")) {
+            const struct pl_json *eq = pl_mget(f, "equals");
+            for (const struct pl_json *e = eq ? eq->child : NULL; e; e = e->next)
+                mgmt |= pl_mstreq(e, "Management");
+        }
+    }
+    return mgmt;
+}
+
+static bool all_mgmt_events(const struct pl_json *cfg)
+{
+    const struct pl_json *sels = pl_mget(cfg, "eventSelectors");
+    const struct pl_json *adv = pl_mget(cfg, "advancedEventSelectors");
+    if (pl_mempty(sels) && pl_mempty(adv))
+        return !pl_mtrue(pl_mget(cfg, "hasCustomEventSelectors"));
+    for (const struct pl_json *s = sels ? sels->child : NULL; s; s = s->next)
+        if (pl_mstreq(pl_mget(s, "readWriteType"), "All") &&
+            pl_mtrue(pl_mget(s, "includeManagementEvents")) &&
+            pl_mempty(pl_mget(s, "excludeManagementEventSources")))
+            return true;
+    for (const struct pl_json *s = adv ? adv->child : NULL; s; s = s->next)
+        if (advanced_all_mgmt(s))
+            return true;
+    return false;
+}
+
+struct secure_q {
+    bool hit;
+    const char *name, *why; /* the first trail examined and why it does not qualify */
+};
+
+static int trail_secure(void *u, const struct pl_json *ci)
+{
+    struct secure_q *q = u;
+    const struct pl_json *cfg = pl_json_get(ci, "configuration");
+    const char *why = NULL;
+    if (!pl_mtrue(pl_mget(cfg, "isMultiRegionTrail")))
+        why = "is not multi-region";
+    else if (!pl_mtrue(pl_mget(cfg, "includeGlobalServiceEvents")))
+        why = "does not record global service events";
+    else if (!pl_mtrue(pl_mget(cfg, "logFileValidationEnabled")))
+        why = "does not validate log files";
+    else if (pl_mempty(pl_mget(cfg, "kmsKeyId")))
+        why = "is not encrypted with a KMS key";
+    else if (!all_mgmt_events(cfg))
+        why = "does not record all read and write management events";
+    else if (!logging(ci, cfg)) /* last: it may look in supplementaryConfiguration too */
+        why = "is not logging";
+    if (!why)
+        return q->hit = true;
+    if (!q->why) {
+        q->name = pl_json_get_str(ci, "resourceId");
+        q->why = why;
+    }
+    return 0;
+}
+
+static int security_trail(const struct pl_mctx *c, const struct pl_mci *a,
+                          struct pl_managed_eval *out)
+{
+    struct secure_q q = {false, NULL, NULL};
+    (void)a;
+    if (pl_mneed_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
+        return -1;
+    c->env->each(c->env->u, "AWS::CloudTrail::Trail", trail_secure, &q);
+    if (q.hit)
+        return 0;
+    if (!q.why)
+        return pl_mres(out, PL_NON_COMPLIANT, "No trail is recorded.");
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "No trail follows the security best practices (trail %.100s %s).",
+                   q.name ? q.name : "?", q.why);
+}
+
 /* ---- EBS snapshots ---- */
 
 struct snap_q {
@@ -429,6 +516,7 @@ const struct pl_managed_impl pl_managed__acct[] = {
      PARAMS(data_params),
      .acct_fn = s3_data_events},
     {.identifier = "EBS_SNAPSHOT_PUBLIC_RESTORABLE_CHECK", .acct_fn = snapshot_restorable},
+    {.identifier = "CLOUDTRAIL_SECURITY_TRAIL_ENABLED", .acct_fn = security_trail},
     {.identifier = "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",
      PARAMS(cw_params),
      .ci_fn = trail_cw_logs},

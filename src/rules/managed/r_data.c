@@ -1,5 +1,6 @@
 /* r_data.c — managed rules about data stores and compute: EBS, RDS, Redshift, DynamoDB, EFS,
- * ElastiCache, SageMaker, DMS, EMR, SSM compliance items, and REQUIRED_TAGS.
+ * ElastiCache, SageMaker, DMS, EMR (public master, Kerberos), SSM compliance items, and
+ * REQUIRED_TAGS.
  *
  * Most are declarative check tables (struct pl_mcheck): a field must be true, present, equal
  * or within a parameter. Paths list the Config (camelCase) spelling; pl_mget also tries the
@@ -378,6 +379,90 @@ static int emr_master(const struct pl_mctx *c, const struct pl_mci *v, struct pl
     return 0;
 }
 
+/* EMR_KERBEROS_ENABLED: a running or waiting cluster names a security configuration whose
+ * document (the recorded AWS::EMR::SecurityConfiguration's SecurityConfiguration, an object or
+ * JSON text) has a KerberosConfiguration matching the parameters. When that CI is not recorded,
+ * the cluster's own kerberosAttributes (DescribeCluster) decide, but only without parameters. */
+enum { KRB_TICKET, KRB_REALM, KRB_DOMAIN, KRB_ADMIN, KRB_KDC };
+static const struct pl_managed_pspec kerberos_params[] = {
+    [KRB_TICKET] = {.name = "TicketLifetimeInHours", .type = PL_MP_INT},
+    [KRB_REALM] = {.name = "Realm", .type = PL_MP_STR},
+    [KRB_DOMAIN] = {.name = "Domain", .type = PL_MP_STR},
+    [KRB_ADMIN] = {.name = "AdminServer", .type = PL_MP_STR},
+    [KRB_KDC] = {.name = "KdcServer", .type = PL_MP_STR},
+};
+
+struct seccfg_q {
+    const char *name;
+    const struct pl_json *ci;
+};
+
+static int seccfg_named(void *u, const struct pl_json *ci)
+{
+    struct seccfg_q *q = u;
+    const char *st = pl_json_get_str(ci, "configurationItemStatus");
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    if (!pl_mstreq(pl_json_get(ci, "resourceId"), q->name) &&
+        !pl_mstreq(pl_mget(pl_json_get(ci, "configuration"), "name"), q->name))
+        return 0;
+    q->ci = ci;
+    return 1;
+}
+
+/* Compares the dedicated-KDC settings of a KerberosConfiguration with the set parameters. */
+static int kerberos_params_ok(const struct pl_mctx *c, const struct pl_json *krb,
+                              struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *v = c->p->v;
+    const struct pl_json *kdc = pl_mget(krb, "ClusterDedicatedKdcConfiguration");
+    const struct pl_json *trust = pl_mget(kdc, "CrossRealmTrustConfiguration");
+    long long hours;
+    if (v[KRB_TICKET].set &&
+        (pl_mint(pl_mget(kdc, "TicketLifetimeInHours"), &hours) < 0 || hours != v[KRB_TICKET].i))
+        return pl_mres(out, PL_NON_COMPLIANT, "The Kerberos ticket lifetime is not %lld hours.",
+                       v[KRB_TICKET].i);
+    for (int i = KRB_REALM; i <= KRB_KDC; i++)
+        if (v[i].set && !pl_mstreq(pl_mget(trust, kerberos_params[i].name), v[i].s))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The cross-realm trust setting %s is not '%.100s'.",
+                           kerberos_params[i].name, v[i].s);
+    return 0;
+}
+
+static int emr_kerberos(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_json *st = pl_mpath(c, v->cfg, "status.state|state");
+    if (!pl_mstreq(st, "RUNNING") && !pl_mstreq(st, "WAITING"))
+        return pl_mna(out);
+    struct seccfg_q q = {pl_json_str(pl_mget(v->cfg, "securityConfiguration")), NULL};
+    if (!q.name || !*q.name)
+        return pl_mres(out, PL_NON_COMPLIANT, "The cluster has no security configuration.");
+    if (pl_mneed_env(c, "the recorded AWS::EMR::SecurityConfiguration resources") < 0)
+        return -1;
+    c->env->each(c->env->u, "AWS::EMR::SecurityConfiguration", seccfg_named, &q);
+    const struct pl_json *doc =
+        q.ci ? pl_mpath(c, q.ci, "configuration.securityConfiguration") : NULL;
+    if (doc) {
+        const struct pl_json *krb =
+            pl_mpath(c, doc, "AuthenticationConfiguration.KerberosConfiguration");
+        if (pl_mempty(krb))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Security configuration %.100s does not enable Kerberos.", q.name);
+        return kerberos_params_ok(c, krb, out);
+    }
+    if (pl_mempty(pl_mget(v->cfg, "kerberosAttributes")))
+        return pl_mres(out, PL_NON_COMPLIANT, "Kerberos is not enabled on the cluster.");
+    for (size_t i = 0; i < PL_MIMPL_LEN(kerberos_params); i++)
+        if (c->p->v[i].set)
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Security configuration %.100s is not recorded, so its Kerberos "
+                           "settings cannot be compared with the parameters.",
+                           q.name);
+    return 0;
+}
+
 /* ---- SSM compliance items ---- */
 
 /* Any "Status" member in the item (any depth <= 6): NON_COMPLIANT wins, then COMPLIANT. */
@@ -499,6 +584,7 @@ const struct pl_managed_impl pl_managed__data[] = {
      CHECKS(endpoint_checks)},
     {.identifier = "DMS_REPLICATION_NOT_PUBLIC", CHECKS(dms_checks)},
     {.identifier = "EMR_MASTER_NO_PUBLIC_IP", .ci_fn = emr_master},
+    {.identifier = "EMR_KERBEROS_ENABLED", PARAMS(kerberos_params), .ci_fn = emr_kerberos},
     {.identifier = "EC2_MANAGEDINSTANCE_ASSOCIATION_COMPLIANCE_STATUS_CHECK",
      .ci_fn = ssm_compliance},
     {.identifier = "EC2_MANAGEDINSTANCE_PATCH_COMPLIANCE_STATUS_CHECK", .ci_fn = ssm_compliance},

@@ -341,6 +341,64 @@ static int alb_https_redirect(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
+/* ELBV2_ACM_CERTIFICATE_REQUIRED: the HTTPS and TLS listeners of the balancer (its recorded
+ * AWS::ElasticLoadBalancingV2::Listener CIs) must use ACM certificates, and with
+ * AcmCertificatesAllowed one of those; a balancer without such listeners is not judged. */
+static const struct pl_managed_pspec acm_allowed_params[] = {
+    {.name = "AcmCertificatesAllowed", .type = PL_MP_LIST},
+};
+
+struct acm_q {
+    const struct pl_mctx *c;
+    const char *lb;
+    bool tls;
+    const char *why; /* what the first failing listener does */
+    long long port;
+};
+
+/* Returns 1 (stopping the walk) at the first TLS listener of q->lb that fails. */
+static int listener_acm(void *u, const struct pl_json *ci)
+{
+    struct acm_q *q = u;
+    const struct pl_json *cfg = pl_mget(ci, "configuration");
+    const struct pl_json *proto = pl_mget(cfg, "protocol");
+    const char *lb = pl_json_str(pl_mget(cfg, "loadBalancerArn"));
+    if ((!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "TLS")) || !lb || strcmp(lb, q->lb) != 0)
+        return 0; /* the cheap tests first: most listeners of a store fail one; ARNs are exact */
+    const char *st = pl_json_str(pl_mget(ci, "configurationItemStatus"));
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    q->tls = true;
+    if (pl_mint(pl_mget(cfg, "port"), &q->port) < 0)
+        q->port = -1;
+    const struct pl_json *certs = pl_mget(cfg, "certificates");
+    const struct pl_managed_pval *allowed = &q->c->p->v[0];
+    if (pl_mempty(certs))
+        q->why = "has no certificate";
+    for (const struct pl_json *e = certs ? certs->child : NULL; e && !q->why; e = e->next) {
+        const char *arn = pl_json_str(pl_mget(e, "certificateArn"));
+        if (!arn || !strstr(arn, ":acm:"))
+            q->why = "uses a certificate not issued by ACM";
+        else if (allowed->set && !pl_min_list(allowed, arn))
+            q->why = "uses an ACM certificate not listed in AcmCertificatesAllowed";
+    }
+    return q->why != NULL;
+}
+
+static int elbv2_acm(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    if (pl_mneed_env(c, "the recorded AWS::ElasticLoadBalancingV2::Listener resources") < 0)
+        return -1;
+    const char *arn = pl_json_str(pl_mget(v->cfg, "loadBalancerArn"));
+    struct acm_q q = {c, arn ? arn : v->id, false, NULL, -1};
+    if (!q.lb)
+        return pl_mna(out); /* no ARN: no listener can name it */
+    c->env->each(c->env->u, "AWS::ElasticLoadBalancingV2::Listener", listener_acm, &q);
+    if (q.why)
+        return pl_mres(out, PL_NON_COMPLIANT, "The TLS listener on port %lld %s.", q.port, q.why);
+    return q.tls ? 0 : pl_mna(out);
+}
+
 /* ---- API Gateway, Lambda ---- */
 
 static const struct pl_managed_pspec apigw_log_params[] = {
@@ -397,6 +455,9 @@ const struct pl_managed_impl pl_managed__net[] = {
      .ci_fn = elb_logging_v2},
     {.identifier = "ELB_TLS_HTTPS_LISTENERS_ONLY", .ci_fn = elb_tls_only},
     {.identifier = "ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK", .ci_fn = alb_https_redirect},
+    {.identifier = "ELBV2_ACM_CERTIFICATE_REQUIRED",
+     PARAMS(acm_allowed_params),
+     .ci_fn = elbv2_acm},
     {.identifier = "API_GW_EXECUTION_LOGGING_ENABLED",
      PARAMS(apigw_log_params),
      CHECKS(apigw_log_checks)},

@@ -1,5 +1,5 @@
 /* r_ops.c — managed rules (tsv ranks 62-189) about backups, containers, builds, functions and
- * a few field tests on ECR, EKS, Kinesis, EIPs and network ACLs.
+ * a few field tests on ECR, EKS, Kinesis, EIPs, network ACLs and Elastic Beanstalk.
  *
  * The *_IN_BACKUP_PLAN rules look the resource up in the recorded AWS::Backup::BackupSelection
  * CIs (a related-resource lookup through env->each): a selection covers the resource when one
@@ -437,6 +437,22 @@ static int account_bpa_ci(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
+/* Elastic Beanstalk: Config records the environment's option settings as
+ * optionSettings.<namespace>.<option>.value. */
+#define EB_MANAGED CFG "optionSettings.aws:elasticbeanstalk:managedactions"
+static const struct pl_managed_pspec eb_updates_params[] = {
+    {.name = "UpdateLevel", .type = PL_MP_STR, .choices = "minor|patch"},
+};
+static const struct pl_mcheck eb_updates_checks[] = {
+    {.path = EB_MANAGED ".ManagedActionsEnabled.value",
+     .op = MCK_TRUE,
+     .why = "Managed platform updates are not enabled (ManagedActionsEnabled is not true)."},
+    {.path = EB_MANAGED ":platformupdate.UpdateLevel.value",
+     .op = MCK_EQ_PARAM,
+     .param = 0,
+     .why = "The managed platform update level is not the one given in UpdateLevel."},
+};
+
 const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "DYNAMODB_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
     {.identifier = "EBS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
@@ -453,7 +469,9 @@ const struct pl_managed_impl pl_managed__ops[] = {
      PARAMS(exempt_projects_params),
      .ci_fn = codebuild_privileged},
     {.identifier = "LAMBDA_DLQ_CHECK", PARAMS(dlq_params), CHECKS(dlq_checks)},
-    {.identifier = "LAMBDA_CONCURRENCY_CHECK", PARAMS(concurrency_params), CHECKS(concurrency_checks)},
+    {.identifier = "LAMBDA_CONCURRENCY_CHECK",
+     PARAMS(concurrency_params),
+     CHECKS(concurrency_checks)},
     {.identifier = "ECR_PRIVATE_IMAGE_SCANNING_ENABLED", CHECKS(ecr_scan_checks)},
     {.identifier = "ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED", CHECKS(ecr_immutable_checks)},
     {.identifier = "EKS_ENDPOINT_NO_PUBLIC_ACCESS", CHECKS(eks_public_checks)},
@@ -486,5 +504,8 @@ const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS",
      PARAMS(account_bpa_params),
      .ci_fn = account_bpa_ci},
+    {.identifier = "ELASTIC_BEANSTALK_MANAGED_UPDATES_ENABLED",
+     PARAMS(eb_updates_params),
+     CHECKS(eb_updates_checks)},
 };
 const size_t pl_managed__ops_len = PL_MIMPL_LEN(pl_managed__ops);
