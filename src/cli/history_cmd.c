@@ -32,6 +32,18 @@ static void usage(FILE *f, const char *cmd, int max_pos)
 {
     fprintf(f, "usage: plumb %s [--data DIR] [--account ID --region NAME] TYPE ID%s [--json]\n",
             cmd, max_pos == 4 ? " [VERSION VERSION]" : "");
+    if (f != stdout)
+        return;
+    fprintf(f,
+            "\n"
+            "  --data DIR       data directory (default ./plumb-data); read only, never created\n"
+            "  --account ID     the resource's account, --region NAME its region: needed when\n"
+            "                   it is recorded in several partitions\n"
+            "%s"
+            "  --json           the CIs as JSON (AWS's shape) instead of a table\n",
+            max_pos == 4 ? "  VERSION          1..N (the # of plumb history) or a configurationStateId;\n"
+                           "                   default: the last two versions\n"
+                         : "");
 }
 
 /* Parses the arguments into o: 0 to go on, 1 when help was printed (exit 0), -1 on a usage
