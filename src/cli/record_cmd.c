@@ -17,7 +17,9 @@
  *
  * The summary counts CIs recorded, unchanged and skipped (no running recorder, outside the
  * recording group — "N as ResourceNotRecorded": identity-only CIs written for those —, held for
- * the daily recording, or older than the latest version), and errors.
+ * the daily recording, or older than the latest version), and errors; then the same per
+ * partition ("into ACCOUNT/REGION: ..."), and a warning for each account no key of the data
+ * directory belongs to. --account/--region record into that partition whatever the CI names.
  *
  * Exit status: 0 all CIs were read (recorded, unchanged or skipped by the recording group),
  * 1 some CIs or files failed, 2 usage.
@@ -729,7 +731,7 @@ static void warn_keyless(const struct rec_run *r, const char *data)
             continue;
         fprintf(stderr,
                 "plumb record: warning: no access key in %s/credentials.json belongs to "
-                "account %s, so only an administrator key sees these CIs; add one with "
+                "account %s, so no key can read these CIs through the API; add one with "
                 "`plumb credentials add --account %s --data %s`, or record into another "
                 "account with --account\n",
                 data, acct, acct, data);
@@ -831,6 +833,9 @@ int pl_cli_record(int argc, char **argv)
         return pl_cli_usage_error("record", "no input: give FILE... or - for stdin");
     r.files = argv + optind;
     r.nfiles = argc - optind;
+    if (endpoint && r.opts.account)
+        return pl_cli_usage_error("record", "--account does not go with --endpoint (the server "
+                                            "records into the account of your key)");
     if (endpoint) {
         /* through a running server: batches of CIs to PlumbService.RecordConfigurationItems;
          * the server applies the same recorder rules; the request's region is the default

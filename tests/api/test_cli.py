@@ -87,6 +87,8 @@ class Cli(unittest.TestCase):
         cases = [(["record", "--data"], "record", "option '--data' needs a value"),
                  (["record"], "record", "FILE"),
                  (["record", "--account", "12", "-"], "record", "--account must be 12 digits"),
+                 (["record", "--endpoint", "http://127.0.0.1:1", "--account", "123456789012",
+                   "-"], "record", "--account does not go with --endpoint"),
                  (["serve", "--data"], "serve", "option '--data' needs a value"),
                  (["serve", "--auth", "none"], "serve", "--auth"),
                  (["history", "AWS::EC2::Volume"], "history", "TYPE ID"),
