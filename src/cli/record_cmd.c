@@ -781,6 +781,7 @@ int pl_cli_record(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.opts.mode = PL_REC_MODE_IMPORT;
     r.opts.use_source_time = true;
+    r.opts.move_arn = true; /* --account/--region move a CI's ARN with it */
     r.batch_size = DEFAULT_BATCH;
     int c;
     optind = 0;

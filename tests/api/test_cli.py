@@ -144,6 +144,15 @@ class Cli(unittest.TestCase):
         self.assertNotIn("681361479661", p.stderr)
         h = plumb("history", "--data", d, "AWS::EC2::Volume", "vol-5").stdout
         self.assertIn("in 123456789012/eu-west-1: 1 version", h)
+        # the ARN moves with the CI
+        moved = dict(json.loads(ci("681361479661", "us-east-1", "vol-7")),
+                     ARN="arn:aws:ec2:us-east-1:681361479661:volume/vol-7")
+        plumb("record", "--data", d, "--account", "123456789012", "--region", "eu-west-1", "-",
+              input=json.dumps(moved))
+        h = json.loads(plumb("history", "--data", d, "--json", "AWS::EC2::Volume",
+                             "vol-7").stdout)["configurationItems"][0]
+        self.assertEqual(h["arn"], "arn:aws:ec2:eu-west-1:123456789012:volume/vol-7")
+        self.assertEqual((h["accountId"], h["awsRegion"]), ("123456789012", "eu-west-1"))
         # --quiet: no summary, but the warning stays
         p = plumb("record", "--data", d, "--quiet", "-",
                   input=ci("210987654321", "us-east-1", "vol-6"))
