@@ -47,8 +47,7 @@ int pl_cli_open_read(const char *sub, const char *data, struct pl_store **out)
     *out = NULL;
     snprintf(db, sizeof db, "%s/plumb.db", data);
     if (access(db, R_OK) != 0) {
-        fprintf(stderr, "plumb %s: no plumb data in %s (%s: %s)\n", sub, data, db,
-                strerror(errno));
+        fprintf(stderr, "plumb %s: no plumb data in %s (%s: %s)\n", sub, data, db, strerror(errno));
         return -1;
     }
     if (pl_store_open(data, PL_STORE_READONLY, out, &err) < 0) {

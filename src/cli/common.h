@@ -14,8 +14,7 @@ bool pl_cli_is_help(const char *arg);
 
 /* Prints "plumb SUB: <message>" and a pointer to `plumb SUB --help` on stderr. Returns 2, the
  * exit code of a usage error. */
-int pl_cli_usage_error(const char *sub, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int pl_cli_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* After getopt_long (called with opterr = 0 and an optstring starting with ':') returned
  * '?' or ':': says "unknown option '--x'" or "option '--x' needs a value". argv is the vector

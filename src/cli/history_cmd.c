@@ -41,8 +41,8 @@ static void usage(FILE *f, const char *cmd, int max_pos)
             "                   it is recorded in several partitions\n"
             "%s"
             "  --json           the CIs as JSON (AWS's shape) instead of a table\n",
-            max_pos == 4 ? "  VERSION          1..N (the # of plumb history) or a configurationStateId;\n"
-                           "                   default: the last two versions\n"
+            max_pos == 4 ? "  VERSION          1..N (the # of plumb history) or a\n"
+                           "                   configurationStateId; default: the last two\n"
                          : "");
 }
 
