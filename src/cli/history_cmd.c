@@ -42,7 +42,7 @@ static void usage(FILE *f, const char *cmd, int max_pos)
             "%s"
             "  --json           the CIs as JSON (AWS's shape) instead of a table\n",
             max_pos == 4 ? "  VERSION          1..N (the # of plumb history) or a\n"
-                           "                   configurationStateId; default: the last two\n"
+                           "                   configurationStateId (default: the last two versions)\n"
                          : "");
 }
 
