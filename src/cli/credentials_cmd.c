@@ -3,11 +3,14 @@
  * directory picks changes up within ~100 ms, so a revoked key stops working at once.
  * Secrets are printed only by `add`, once, for the person who asked for them.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "core/util.h"
@@ -20,21 +23,25 @@ struct cred_opts {
     int npos;
 };
 
-static int cred_usage(void)
+static void cred_usage(FILE *f)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: plumb credentials add [--account 123456789012] [--admin] [--data DIR] [--json]\n"
             "       plumb credentials list [--data DIR] [--json]\n"
             "       plumb credentials revoke KEYID [--data DIR]\n"
             "default --data ./plumb-data\n");
-    return 2;
 }
 
+/* Parses the arguments into o: 0, 1 when help was asked for, 2 after a usage error (printed). */
 static int parse(int argc, char **argv, struct cred_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
+        if (pl_cli_is_help(a)) {
+            return 1;
+        } else if ((strcmp(a, "--data") == 0 || strcmp(a, "--account") == 0) && i + 1 == argc) {
+            return pl_cli_usage_error("credentials", "option '%s' needs a value", a);
+        } else if (strcmp(a, "--json") == 0) {
             o->json = 1;
         } else if (strcmp(a, "--admin") == 0) {
             o->admin = 1;
@@ -42,13 +49,15 @@ static int parse(int argc, char **argv, struct cred_opts *o)
             o->data = argv[++i];
         } else if (strcmp(a, "--account") == 0 && i + 1 < argc) {
             o->account = argv[++i];
-        } else if (a[0] == '-' || o->npos == 2) {
-            return -1;
+        } else if (a[0] == '-') {
+            return pl_cli_usage_error("credentials", "unknown option '%s'", a);
+        } else if (o->npos == 2) {
+            return pl_cli_usage_error("credentials", "unexpected argument '%s'", a);
         } else {
             o->pos[o->npos++] = a;
         }
     }
-    return o->npos >= 1 ? 0 : -1;
+    return o->npos >= 1 ? 0 : pl_cli_usage_error("credentials", "add, list or revoke?");
 }
 
 static int cmd_add(const struct cred_opts *o)
@@ -78,6 +87,11 @@ static int cmd_list(const struct cred_opts *o)
     size_t n = 0;
     struct pl_err err = {0};
     char created[32];
+    if (access(o->data, F_OK) != 0) { /* a listing never creates a data directory */
+        fprintf(stderr, "plumb credentials: no data directory %s (%s)\n", o->data,
+                strerror(errno));
+        return 1;
+    }
     if (pl_creds_read(o->data, &k, &n, &err) < 0) {
         fprintf(stderr, "plumb credentials: %s\n", err.msg);
         return 1;
@@ -111,7 +125,7 @@ static int cmd_revoke(const struct cred_opts *o)
 {
     struct pl_err err = {0};
     if (o->npos != 2)
-        return cred_usage();
+        return pl_cli_usage_error("credentials", "revoke needs KEYID");
     if (pl_creds_revoke(o->data, o->pos[1], &err) < 0) {
         fprintf(stderr, "plumb credentials: %s\n", err.msg);
         return 1;
@@ -123,13 +137,19 @@ static int cmd_revoke(const struct cred_opts *o)
 int pl_cli_credentials(int argc, char **argv)
 {
     struct cred_opts o = {.data = "./plumb-data"};
-    if (parse(argc, argv, &o) < 0)
-        return cred_usage();
+    int pa = parse(argc, argv, &o);
+    if (pa == 1)
+        cred_usage(stdout);
+    if (pa != 0)
+        return pa == 1 ? 0 : pa;
     if (strcmp(o.pos[0], "add") == 0 && o.npos == 1)
         return cmd_add(&o);
     if (strcmp(o.pos[0], "list") == 0 && o.npos == 1)
         return cmd_list(&o);
     if (strcmp(o.pos[0], "revoke") == 0)
         return cmd_revoke(&o);
-    return cred_usage();
+    if (strcmp(o.pos[0], "add") == 0 || strcmp(o.pos[0], "list") == 0)
+        return pl_cli_usage_error("credentials", "unexpected argument '%s'", o.pos[1]);
+    return pl_cli_usage_error("credentials", "unknown subcommand '%s' (add, list, revoke)",
+                              o.pos[0]);
 }

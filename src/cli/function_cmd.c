@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/client.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -44,9 +45,9 @@ struct fopts {
     bool json;
 };
 
-static int usage(void)
+static void usage(FILE *f)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: plumb function add NAME --runtime python --handler PATH/module.py:function\n"
             "                          | --runtime exec --command 'CMD ...'\n"
             "                          | --runtime http --url URL\n"
@@ -58,7 +59,6 @@ static int usage(void)
             "defaults: --account %s --region %s --data %s --timeout %d --memory %d\n",
             DEFAULT_ACCOUNT, DEFAULT_REGION, DEFAULT_DATA, PL_FN_DEFAULT_TIMEOUT_S,
             PL_FN_DEFAULT_MEMORY_MB);
-    return 2;
 }
 
 static int parse_int(const char *s, int *out)
@@ -70,6 +70,8 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
+/* Parses argv (argv[1] the subcommand) into o: 0, 1 when help was asked for, 2 after a usage
+ * error (printed). */
 static int parse_args(int argc, char **argv, struct fopts *o)
 {
     static const struct option longopts[] = {
@@ -87,11 +89,16 @@ static int parse_args(int argc, char **argv, struct fopts *o)
     o->timeout = PL_FN_DEFAULT_TIMEOUT_S;
     o->memory = PL_FN_DEFAULT_MEMORY_MB;
     if (argc < 2)
-        return -1;
+        return pl_cli_usage_error("function", "add, list, remove or invoke?");
     o->sub = argv[1];
+    if (strcmp(o->sub, "add") != 0 && strcmp(o->sub, "list") != 0 &&
+        strcmp(o->sub, "remove") != 0 && strcmp(o->sub, "invoke") != 0)
+        return pl_cli_usage_error("function", "unknown subcommand '%s' (add, list, remove, "
+                                              "invoke)", o->sub);
     int c;
     optind = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, "h", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc - 1, argv + 1, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'R':
             o->runtime = optarg;
@@ -125,25 +132,29 @@ static int parse_args(int argc, char **argv, struct fopts *o)
             break;
         case 't':
             if (parse_int(optarg, &o->timeout) < 0)
-                return -1;
+                return pl_cli_usage_error("function", "--timeout must be a number of seconds");
             break;
         case 'm':
             if (parse_int(optarg, &o->memory) < 0)
-                return -1;
+                return pl_cli_usage_error("function", "--memory must be a number of MB");
             break;
+        case 'h':
+            return 1;
         default:
-            return -1;
+            return pl_cli_getopt_error("function", argv + 1, c);
         }
     }
     /* getopt saw argv+1, so its optind counts from the subcommand */
     int npos = argc - 1 - optind;
     bool named = strcmp(o->sub, "list") != 0;
     if (npos != (named ? 1 : 0))
-        return -1;
+        return named ? pl_cli_usage_error("function", "%s needs one NAME", o->sub)
+                     : pl_cli_usage_error("function", "unexpected argument '%s'",
+                                          argv[1 + optind]);
     if (named)
         o->name = argv[1 + optind];
     if (o->data && o->endpoint)
-        return -1;
+        return pl_cli_usage_error("function", "--data and --endpoint exclude each other");
     if (!o->endpoint && !o->data)
         o->data = DEFAULT_DATA;
     return 0;
@@ -255,10 +266,13 @@ static struct pl_json *name_body(struct pl_arena *a, const char *name)
 
 /* ---- subcommands ---- */
 
-static struct pl_store *open_store(const struct fopts *o)
+/* The store of o->data; a reading command (write false) never creates it. */
+static struct pl_store *open_store(const struct fopts *o, bool write)
 {
     struct pl_store *st = NULL;
     struct pl_err err = {0};
+    if (!write)
+        return pl_cli_open_read("function", o->data, &st) == 0 ? st : NULL;
     if (pl_store_open(o->data, 0, &st, &err) < 0) {
         fprintf(stderr, "plumb function: %s: %s\n", o->data, err.msg);
         return NULL;
@@ -285,7 +299,7 @@ static int cmd_add(struct pl_arena *a, const struct fopts *o)
         if (call_api(a, o, "PutFunction", b, &out) < 0)
             return 1;
     } else {
-        struct pl_store *st = open_store(o);
+        struct pl_store *st = open_store(o, true);
         struct pl_err err = {0};
         int rc = st ? pl_fn_put(st, &fn, &err) : -1;
         pl_store_close(st);
@@ -314,7 +328,7 @@ static int load_list(struct pl_arena *a, const struct fopts *o, struct pl_fn **i
             from_api(f, o, &(*items)[i++]);
         return 0;
     }
-    struct pl_store *st = open_store(o);
+    struct pl_store *st = open_store(o, false);
     struct pl_err err = {0};
     int rc = st ? pl_fn_list(st, o->account, o->region, a, items, n, &err) : -1;
     pl_store_close(st);
@@ -369,7 +383,7 @@ static int cmd_remove(struct pl_arena *a, const struct fopts *o)
         struct pl_json *out;
         return call_api(a, o, "DeleteFunction", name_body(a, o->name), &out) < 0 ? 1 : 0;
     }
-    struct pl_store *st = open_store(o);
+    struct pl_store *st = open_store(o, true);
     struct pl_err err = {0};
     int rc = st ? pl_fn_delete(st, o->account, o->region, o->name, &err) : -1;
     pl_store_close(st);
@@ -386,7 +400,7 @@ static int load_one(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
         from_api(pl_json_get(out, "Function"), o, fn);
         return 0;
     }
-    struct pl_store *st = open_store(o);
+    struct pl_store *st = open_store(o, false);
     struct pl_err err = {0};
     int rc = st ? pl_fn_get(st, o->account, o->region, o->name, a, fn, &err) : -1;
     pl_store_close(st);
@@ -402,19 +416,12 @@ static void find_keys(struct pl_arena *a, const struct fopts *o, struct pl_fn_en
     env->session_token = getenv("AWS_SESSION_TOKEN");
     if ((env->access_key_id && env->secret_access_key) || !o->data)
         return;
-    size_t len;
-    char *text = pl_read_file(pl_arena_printf(a, "%s/credentials.json", o->data), 1 << 20, &len);
-    struct pl_json *j = text ? pl_json_parse(a, text, len, NULL) : NULL;
-    for (const struct pl_json *k = j && j->type == PL_JOBJ ? j->child : NULL; k; k = k->next) {
-        const char *acct = pl_json_get_str(k, "account");
-        if (acct && strcmp(acct, o->account) == 0 && !pl_json_truthy(pl_json_get(k, "revoked")) &&
-            pl_json_get_str(k, "secret")) {
-            env->access_key_id = k->key;
-            env->secret_access_key = pl_json_get_str(k, "secret");
-            break;
-        }
+    const char *secret = NULL;
+    const char *key = pl_cli_account_key(a, o->data, o->account, &secret);
+    if (key) {
+        env->access_key_id = key;
+        env->secret_access_key = secret;
     }
-    free(text);
 }
 
 static void print_result(struct pl_arena *a, const struct pl_fn_result *res, bool json)
@@ -454,8 +461,7 @@ static int cmd_invoke(struct pl_arena *a, const struct fopts *o)
     size_t len;
     int rc = 1;
     if (!o->event) {
-        fprintf(stderr, "plumb function invoke: --event FILE (or - for stdin) is required\n");
-        return 2;
+        return pl_cli_usage_error("function", "invoke needs --event FILE (or - for stdin)");
     }
     char *event =
         pl_read_file(strcmp(o->event, "-") == 0 ? "/dev/stdin" : o->event, PL_FN_MAX_EVENT, &len);
@@ -493,12 +499,11 @@ int pl_cli_function(int argc, char **argv)
     struct fopts o;
     struct pl_arena a;
     int rc;
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)) {
-        usage();
-        return 0;
-    }
-    if (parse_args(argc, argv, &o) < 0)
-        return usage();
+    int pa = argc >= 2 && pl_cli_is_help(argv[1]) ? 1 : parse_args(argc, argv, &o);
+    if (pa == 1)
+        usage(stdout);
+    if (pa != 0)
+        return pa == 1 ? 0 : pa;
     pl_arena_init(&a);
     if (strcmp(o.sub, "add") == 0)
         rc = cmd_add(&a, &o);
@@ -509,7 +514,7 @@ int pl_cli_function(int argc, char **argv)
     else if (strcmp(o.sub, "invoke") == 0)
         rc = cmd_invoke(&a, &o);
     else
-        rc = usage();
+        rc = 2; /* parse_args admits only the four */
     pl_arena_fini(&a);
     return rc;
 }

@@ -1067,6 +1067,10 @@ usage:
 
 static int cmd_eval(int argc, char **argv)
 {
+    if (argc == 3 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+        printf("usage: plumb guard eval RULES DATA   (prints {\"RULE\": \"PASS|FAIL|SKIP\"})\n");
+        return EX_OK;
+    }
     if (argc != 4) {
         fprintf(stderr, "usage: plumb guard eval RULES DATA\n");
         return EX_ERR;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "recorder/recorder.h"
@@ -31,6 +32,18 @@ static void usage(FILE *f, const char *cmd, int max_pos)
 {
     fprintf(f, "usage: plumb %s [--data DIR] [--account ID --region NAME] TYPE ID%s [--json]\n",
             cmd, max_pos == 4 ? " [VERSION VERSION]" : "");
+    if (f != stdout)
+        return;
+    fprintf(f,
+            "\n"
+            "  --data DIR       data directory (default ./plumb-data); read only, never created\n"
+            "  --account ID     the resource's account, --region NAME its region: needed when\n"
+            "                   it is recorded in several partitions\n"
+            "%s"
+            "  --json           the CIs as JSON (AWS's shape) instead of a table\n",
+            max_pos == 4 ? "  VERSION          1..N (the # of plumb history) or a\n"
+                           "                   configurationStateId (default: the last two versions)\n"
+                         : "");
 }
 
 /* Parses the arguments into o: 0 to go on, 1 when help was printed (exit 0), -1 on a usage
@@ -46,7 +59,8 @@ static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struc
     o->data = "./plumb-data";
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "d:a:r:jh", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:a:r:jh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->data = optarg;
@@ -64,12 +78,17 @@ static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struc
             usage(stdout, cmd, max_pos);
             return 1;
         default:
-            goto usage;
+            pl_cli_getopt_error(cmd, argv, c);
+            return -1;
         }
     }
     int npos = argc - optind;
-    if (npos != 2 && npos != max_pos)
-        goto usage;
+    if (npos != 2 && npos != max_pos) {
+        pl_cli_usage_error(cmd, "expected TYPE ID%s, got %d argument%s",
+                           max_pos == 4 ? " [VERSION VERSION]" : "", npos, npos == 1 ? "" : "s");
+        usage(stderr, cmd, max_pos);
+        return -1;
+    }
     o->type = argv[optind];
     o->id = argv[optind + 1];
     if (npos == 4) {
@@ -77,59 +96,58 @@ static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struc
         o->v2 = argv[optind + 3];
     }
     return 0;
-usage:
-    usage(stderr, cmd, max_pos);
-    return -1;
 }
 
-/* Finds the partition of (type, id): the one given, or the only one holding it. */
-static int find_partition(struct pl_store *s, struct hopts *o, struct pl_arena *a)
+/* Finds the partition of (type, id): the one given, or the only one holding it among those
+ * --account/--region allow. Returns 0, -1 (printed; exit 1), or -2 when several partitions hold
+ * it (all listed; exit 2: the user must choose). */
+static int find_partition(struct pl_store *s, const char *cmd, struct hopts *o,
+                          struct pl_arena *a)
 {
     struct pl_err err = {0};
     struct pl_resource r;
-    if (o->account && o->region) {
-        int rc = pl_store_resource_get(s, o->account, o->region, o->type, o->id, a, &r, &err);
-        if (rc < 0) {
-            fprintf(stderr, "plumb: %s\n", err.msg);
-            return -1;
-        }
-        if (rc == 0) {
-            fprintf(stderr, "plumb: %s %s is not recorded in %s/%s\n", o->type, o->id,
-                    o->account, o->region);
-            return -1;
-        }
-        return 0;
-    }
     struct pl_part_row *parts;
     size_t n, found = 0;
     if (pl_store_partitions(s, a, &parts, &n, &err) < 0) {
-        fprintf(stderr, "plumb: %s\n", err.msg);
+        fprintf(stderr, "plumb %s: %s\n", cmd, err.msg);
         return -1;
     }
+    const char *want_account = o->account, *want_region = o->region; /* the filters */
+    struct pl_buf where;
+    pl_buf_init(&where, 4096);
     for (size_t i = 0; i < n; i++) {
-        if ((o->account && strcmp(o->account, parts[i].account) != 0) ||
-            (o->region && strcmp(o->region, parts[i].region) != 0))
+        if ((want_account && strcmp(want_account, parts[i].account) != 0) ||
+            (want_region && strcmp(want_region, parts[i].region) != 0))
             continue;
         if (pl_store_resource_get(s, parts[i].account, parts[i].region, o->type, o->id, a, &r,
-                                  &err) == 1) {
-            if (found++ == 0) {
-                o->account = parts[i].account;
-                o->region = parts[i].region;
-            } else {
-                fprintf(stderr,
-                        "plumb: %s %s is recorded in several partitions (%s/%s, %s/%s, ...); "
-                        "choose one with --account and --region\n",
-                        o->type, o->id, o->account, o->region, parts[i].account,
-                        parts[i].region);
-                return -1;
-            }
+                                  &err) != 1)
+            continue;
+        if (found++ == 0) {
+            o->account = parts[i].account;
+            o->region = parts[i].region;
         }
+        pl_buf_printf(&where, "%s%s/%s", found > 1 ? ", " : "", parts[i].account,
+                      parts[i].region);
     }
-    if (!found) {
-        fprintf(stderr, "plumb: %s %s is not recorded in %s\n", o->type, o->id, o->data);
-        return -1;
+    int rc = 0;
+    if (found > 1) {
+        fprintf(stderr,
+                "plumb %s: %s %s is recorded in %zu partitions (%s); choose one with "
+                "--account and --region\n",
+                cmd, o->type, o->id, found, pl_buf_cstr(&where));
+        rc = -2;
+    } else if (!found) {
+        const char *filter =
+            want_account || want_region
+                ? pl_arena_printf(a, " for %s/%s", want_account ? want_account : "*",
+                                  want_region ? want_region : "*")
+                : "";
+        fprintf(stderr, "plumb %s: %s %s is not recorded in %s%s\n", cmd, o->type, o->id,
+                o->data, filter);
+        rc = -1;
     }
-    return 0;
+    pl_buf_fini(&where);
+    return rc;
 }
 
 /* All versions, oldest first. */
@@ -216,20 +234,13 @@ static const char *summary(struct pl_arena *a, const struct pl_ci_row *row)
     return out;
 }
 
-static int open_for(struct hopts *o, struct pl_store **s, struct pl_arena *a)
+/* Opens o->data read-only (never creating it) and finds the resource's partition: as
+ * find_partition, *s set when the store opened. */
+static int open_for(struct hopts *o, const char *cmd, struct pl_store **s, struct pl_arena *a)
 {
-    struct pl_err err = {0};
-    char db[4096];
-    snprintf(db, sizeof db, "%s/plumb.db", o->data);
-    if (access(db, R_OK) != 0) { /* a read command never creates a data directory */
-        fprintf(stderr, "plumb: no plumb data in %s (%s: %s)\n", o->data, db, strerror(errno));
+    if (pl_cli_open_read(cmd, o->data, s) < 0)
         return -1;
-    }
-    if (pl_store_open(o->data, PL_STORE_READONLY, s, &err) < 0) {
-        fprintf(stderr, "plumb: %s\n", err.msg);
-        return -1;
-    }
-    return find_partition(*s, o, a);
+    return find_partition(*s, cmd, o, a);
 }
 
 int pl_cli_history(int argc, char **argv)
@@ -244,7 +255,10 @@ int pl_cli_history(int argc, char **argv)
     int status = 1;
     struct pl_ci_row *rows;
     size_t n;
-    if (open_for(&o, &s, &a) < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
+    int found = open_for(&o, "history", &s, &a);
+    if (found == -2)
+        status = 2;
+    if (found < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
         goto out;
     struct pl_err err = {0};
     if (o.json) {
@@ -308,7 +322,10 @@ int pl_cli_diff(int argc, char **argv)
     int status = 1;
     struct pl_ci_row *rows;
     size_t n;
-    if (open_for(&o, &s, &a) < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
+    int found = open_for(&o, "diff", &s, &a);
+    if (found == -2)
+        status = 2;
+    if (found < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
         goto out;
     long i1, i2;
     if (o.v1) {

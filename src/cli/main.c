@@ -22,8 +22,9 @@ static const struct {
     {"diff", pl_cli_diff, "show what changed between two versions of a resource"},
     {"credentials", pl_cli_credentials, "manage access keys (add, list, revoke)"},
     {"webhook", pl_cli_webhook, "map SNS topic ARNs to webhook URLs (add, list, remove)"},
-    {"function", pl_cli_function, "register Lambda-style rule functions (add, list, remove)"},
-    {"guard", pl_cli_guard, "Guard policies: validate and test, like cfn-guard"},
+    {"function", pl_cli_function,
+     "Lambda-style rule functions (add, list, remove, invoke: run one once)"},
+    {"guard", pl_cli_guard, "Guard policies (validate, test, eval), like cfn-guard"},
 };
 
 static int usage(FILE *f)
@@ -49,6 +50,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "plumb: unknown command '%s'\n", argv[1]);
-    return usage(stderr);
+    fprintf(stderr, "plumb: unknown command '%s' (see `plumb --help`)\n", argv[1]);
+    return 2;
 }

@@ -17,7 +17,9 @@
  *
  * The summary counts CIs recorded, unchanged and skipped (no running recorder, outside the
  * recording group — "N as ResourceNotRecorded": identity-only CIs written for those —, held for
- * the daily recording, or older than the latest version), and errors.
+ * the daily recording, or older than the latest version), and errors; then the same per
+ * partition ("into ACCOUNT/REGION: ..."), and a warning for each account no key of the data
+ * directory belongs to. --account/--region record into that partition whatever the CI names.
  *
  * Exit status: 0 all CIs were read (recorded, unchanged or skipped by the recording group),
  * 1 some CIs or files failed, 2 usage.
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/client.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -66,6 +69,14 @@ struct rec_counts {
     int64_t recorded, unchanged, skipped, stale, identity_only;
 };
 
+/* Where the CIs went: the outcomes per partition, of the open batch (cur) and committed
+ * (total). Imports touch few partitions; past MAX_PARTS the rest are counted in the last. */
+#define MAX_PARTS 64
+struct part_count {
+    char account[13], region[32];
+    struct rec_counts cur, total;
+};
+
 struct rec_run {
     struct pl_store *store;
     struct pl_rec_opts opts;
@@ -73,6 +84,8 @@ struct rec_run {
     int batch_size, in_batch;
     int64_t batch_bytes;     /* input bytes of the open batch */
     struct rec_counts cur;   /* outcomes of the open batch */
+    struct part_count parts[MAX_PARTS];
+    size_t nparts;
     int64_t inflight_bytes;  /* bytes of the slots between head and tail (under mu) */
     bool quiet, progress;
     int64_t recorded, unchanged, skipped, stale, errors;
@@ -310,6 +323,41 @@ static void *reader_main(void *arg)
 
 /* ---- recording thread ---- */
 
+static void counts_add(struct rec_counts *to, const struct rec_counts *c)
+{
+    to->recorded += c->recorded;
+    to->unchanged += c->unchanged;
+    to->skipped += c->skipped;
+    to->stale += c->stale;
+    to->identity_only += c->identity_only;
+}
+
+/* The open batch's counts of each partition: added to its totals (committed) or dropped. */
+static void parts_settle(struct rec_run *r, bool committed)
+{
+    for (size_t i = 0; i < r->nparts; i++) {
+        if (committed)
+            counts_add(&r->parts[i].total, &r->parts[i].cur);
+        memset(&r->parts[i].cur, 0, sizeof r->parts[i].cur);
+    }
+}
+
+/* The open batch's counts of the partition res went to. */
+static struct rec_counts *part_of(struct rec_run *r, const struct pl_rec_result *res)
+{
+    size_t i;
+    for (i = 0; i < r->nparts; i++)
+        if (strcmp(r->parts[i].account, res->account) == 0 &&
+            strcmp(r->parts[i].region, res->region) == 0)
+            return &r->parts[i].cur;
+    if (r->nparts == MAX_PARTS)
+        return &r->parts[MAX_PARTS - 1].cur;
+    struct part_count *p = &r->parts[r->nparts++];
+    pl_strlcpy(p->account, res->account, sizeof p->account);
+    pl_strlcpy(p->region, res->region, sizeof p->region);
+    return &p->cur;
+}
+
 static int flush_batch(struct rec_run *r, bool reopen)
 {
     struct pl_err err = {0};
@@ -323,8 +371,10 @@ static int flush_batch(struct rec_run *r, bool reopen)
             r->in_batch = 0;
             r->batch_bytes = 0;
             memset(&r->cur, 0, sizeof r->cur);
+            parts_settle(r, false);
             return -1;
         }
+        parts_settle(r, true);
         r->recorded += r->cur.recorded;
         r->unchanged += r->cur.unchanged;
         r->skipped += r->cur.skipped;
@@ -385,25 +435,28 @@ static int consume(struct rec_run *r, struct slot *sl)
         }
         return 0;
     }
+    struct rec_counts one = {0};
     switch (res.outcome) {
     case PL_REC_RECORDED:
-        r->cur.recorded++;
+        one.recorded = 1;
         break;
     case PL_REC_UNCHANGED:
-        r->cur.unchanged++;
+        one.unchanged = 1;
         break;
     case PL_REC_IDENTITY_ONLY: /* its configuration is not recorded: skipped, with a trace */
-        r->cur.identity_only++;
-        r->cur.skipped++;
+        one.identity_only = 1;
+        one.skipped = 1;
         break;
     case PL_REC_NOT_RECORDED:
     case PL_REC_PENDING: /* a live CI (--now) of a DAILY type: the daily flush records it */
-        r->cur.skipped++;
+        one.skipped = 1;
         break;
     case PL_REC_STALE:
-        r->cur.stale++;
+        one.stale = 1;
         break;
     }
+    counts_add(&r->cur, &one);
+    counts_add(part_of(r, &res), &one);
     r->batch_bytes += sl->bytes;
     int rc = 0;
     if (++r->in_batch >= r->batch_size || r->batch_bytes >= BATCH_BYTES)
@@ -411,7 +464,6 @@ static int consume(struct rec_run *r, struct slot *sl)
     if (r->progress)
         show_progress(r, sl, false); /* counts what is committed */
     return rc;
-    return 0;
 }
 
 /* Runs the reader thread and records what it prepares. Returns -1 after a store failure. */
@@ -646,6 +698,47 @@ static void print_summary(const struct rec_run *r, bool rate)
             r->recorded, r->unchanged, r->skipped + r->stale, unrec, r->errors, secs, speed);
 }
 
+/* "into ACCOUNT/REGION: recorded N, unchanged N, skipped N" for each partition CIs went to. */
+static void print_partitions(const struct rec_run *r)
+{
+    for (size_t i = 0; i < r->nparts; i++) {
+        const struct rec_counts *t = &r->parts[i].total;
+        if (t->recorded + t->unchanged + t->skipped + t->stale == 0)
+            continue;
+        fprintf(stderr,
+                "  into %s/%s: recorded %" PRId64 ", unchanged %" PRId64 ", skipped %" PRId64
+                "\n",
+                r->parts[i].account, r->parts[i].region, t->recorded, t->unchanged,
+                t->skipped + t->stale);
+    }
+}
+
+/* Warns about each account CIs went to that no key of DATA/credentials.json belongs to: an
+ * account key sees only its own account. Without the file, plumb serve will create a key for
+ * the default account, so that one is not warned about. */
+static void warn_keyless(const struct rec_run *r, const char *data)
+{
+    struct pl_arena a;
+    pl_arena_init(&a);
+    bool have_file = access(pl_arena_printf(&a, "%s/credentials.json", data), F_OK) == 0;
+    for (size_t i = 0; i < r->nparts; i++) {
+        const char *acct = r->parts[i].account;
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen = seen || strcmp(r->parts[j].account, acct) == 0;
+        if (seen || (!have_file && strcmp(acct, "123456789012") == 0) ||
+            pl_cli_account_key(&a, data, acct, NULL))
+            continue;
+        fprintf(stderr,
+                "plumb record: warning: no access key in %s/credentials.json belongs to "
+                "account %s, so no key can read these CIs through the API; add one with "
+                "`plumb credentials add --account %s --data %s`, or record into another "
+                "account with --account\n",
+                data, acct, acct, data);
+    }
+    pl_arena_fini(&a);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -657,14 +750,19 @@ static void usage(FILE *f)
             "  --data DIR        data directory (default ./plumb-data); safe while plumb serve runs\n"
             "  --endpoint URL    send to a running plumb server instead (signed with\n"
             "                    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)\n"
-            "  --account ID      account for CIs that carry none (default 123456789012)\n"
-            "  --region NAME     region for CIs that carry none (default us-east-1; with\n"
-            "                    --endpoint, the region the requests are signed for)\n"
+            "  --account ID      record into this account instead of the one each CI names\n"
+            "                    (CIs naming none: 123456789012)\n"
+            "  --region NAME     record into this region instead of the one each CI names\n"
+            "                    (CIs naming none: us-east-1; with --endpoint, the region the\n"
+            "                    requests are signed for)\n"
             "  --all             record every CI, ignoring the partitions' recorders\n"
             "  --now             stamp CIs with the current time instead of their capture time\n"
             "  --batch N         CIs per transaction (default %d)\n"
             "  --quiet           no progress and no summary\n"
-            "  --stats           also print the CPU time per CI of each thread\n",
+            "  --stats           also print the CPU time per CI of each thread\n"
+            "\n"
+            "The summary (stderr) says how many CIs went into each account/region, and warns\n"
+            "about an account that no access key of the data directory belongs to.\n",
             DEFAULT_BATCH);
 }
 
@@ -683,10 +781,12 @@ int pl_cli_record(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.opts.mode = PL_REC_MODE_IMPORT;
     r.opts.use_source_time = true;
+    r.opts.move_arn = true; /* --account/--region move a CI's ARN with it */
     r.batch_size = DEFAULT_BATCH;
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "d:e:a:r:Anb:qh", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:e:a:r:Anb:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             data = optarg;
@@ -695,14 +795,14 @@ int pl_cli_record(int argc, char **argv)
             endpoint = optarg;
             break;
         case 'a':
-            if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12) {
-                fprintf(stderr, "plumb record: --account must be 12 digits\n");
-                return 2;
-            }
-            r.opts.default_account = optarg;
+            if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12)
+                return pl_cli_usage_error("record", "--account must be 12 digits");
+            r.opts.account = optarg; /* overrides the CI's own */
             break;
         case 'r':
-            r.opts.default_region = optarg;
+            if (!*optarg)
+                return pl_cli_usage_error("record", "--region must not be empty");
+            r.opts.region = optarg;
             break;
         case 'A':
             r.opts.mode = PL_REC_MODE_ALL;
@@ -712,10 +812,8 @@ int pl_cli_record(int argc, char **argv)
             break;
         case 'b': {
             long long v;
-            if (pl_parse_i64(optarg, &v) < 0 || v < 1 || v > 1000000) {
-                fprintf(stderr, "plumb record: --batch must be 1..1000000\n");
-                return 2;
-            }
+            if (pl_parse_i64(optarg, &v) < 0 || v < 1 || v > 1000000)
+                return pl_cli_usage_error("record", "--batch must be 1..1000000");
             r.batch_size = (int)v;
             break;
         }
@@ -729,23 +827,22 @@ int pl_cli_record(int argc, char **argv)
             usage(stdout);
             return 0;
         default:
-            usage(stderr);
-            return 2;
+            return pl_cli_getopt_error("record", argv, c);
         }
     }
-    if (optind >= argc) {
-        usage(stderr);
-        return 2;
-    }
+    if (optind >= argc)
+        return pl_cli_usage_error("record", "no input: give FILE... or - for stdin");
     r.files = argv + optind;
     r.nfiles = argc - optind;
+    if (endpoint && r.opts.account)
+        return pl_cli_usage_error("record", "--account does not go with --endpoint (the server "
+                                            "records into the account of your key)");
     if (endpoint) {
         /* through a running server: batches of CIs to PlumbService.RecordConfigurationItems;
          * the server applies the same recorder rules; the request's region is the default
          * partition for CIs without one */
         r.start_ns = pl_mono_ns();
-        int st = run_remote(&r, endpoint, r.opts.default_region ? r.opts.default_region
-                                                                : "us-east-1");
+        int st = run_remote(&r, endpoint, r.opts.region ? r.opts.region : "us-east-1");
         if (st == -2)
             return 2;
         if (!r.quiet)
@@ -761,8 +858,11 @@ int pl_cli_record(int argc, char **argv)
     r.start_ns = pl_mono_ns();
     int status = run_pipeline(&r);
     int64_t total = r.recorded + r.unchanged + r.skipped + r.stale;
-    if (!r.quiet)
+    if (!r.quiet) {
         print_summary(&r, true);
+        print_partitions(&r);
+    }
+    warn_keyless(&r, data);
     if (r.stats && total + r.errors > 0)
         fprintf(stderr, "cpu per CI: reader thread %.1f us, recording thread %.1f us\n",
                 (double)r.reader_cpu_ns / 1e3 / (double)(total + r.errors),

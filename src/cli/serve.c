@@ -7,6 +7,7 @@
  * the store, so every acknowledged request is committed before the process exits. */
 #include "api/app.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/time.h"
@@ -38,9 +39,9 @@ struct serve_opts {
     const char *fake_clock;
 };
 
-static int serve_usage(void)
+static void serve_usage(FILE *f)
 {
-    fprintf(stderr,
+    fprintf(f,
             "usage: plumb serve [--listen HOST:PORT] [--data DIR] [--auth sigv4|open]\n"
             "                   [--delivery-dir DIR] [--s3-endpoint URL] [--sns-endpoint URL]\n"
             "                   [--threads N] [--max-connections N] [--max-connections-per-ip N]\n"
@@ -48,17 +49,34 @@ static int serve_usage(void)
             "                   [--fake-clock ISO8601|EPOCH_MS]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n");
-    return 2;
 }
 
+static const char *const serve_options[] = {
+    "--listen", "--data", "--auth", "--delivery-dir", "--s3-endpoint", "--sns-endpoint",
+    "--threads", "--max-connections", "--max-connections-per-ip", "--idle-timeout",
+    "--log-level", "--fake-clock",
+};
+
+static bool known_option(const char *a)
+{
+    for (size_t i = 0; i < sizeof serve_options / sizeof serve_options[0]; i++)
+        if (strcmp(a, serve_options[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Parses the options into o: 0, 1 when help was asked for, -1 after a usage error (printed). */
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
     for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return -1;
+        if (pl_cli_is_help(a))
+            return 1;
+        if (!known_option(a))
+            return pl_cli_usage_error("serve", a[0] == '-' ? "unknown option '%s'"
+                                                           : "unexpected argument '%s'", a), -1;
         if (!v)
-            return fprintf(stderr, "plumb serve: %s needs a value\n", a), -1;
+            return pl_cli_usage_error("serve", "option '%s' needs a value", a), -1;
         if (strcmp(a, "--listen") == 0)
             o->listen = v;
         else if (strcmp(a, "--data") == 0)
@@ -84,10 +102,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         else if (strcmp(a, "--fake-clock") == 0)
             o->fake_clock = v;
         else
-            return fprintf(stderr, "plumb serve: unknown option %s\n", a), -1;
+            (void)PL_NEVER(1); /* known_option() lists every option handled above */
     }
     if (strcmp(o->auth, "sigv4") != 0 && strcmp(o->auth, "open") != 0)
-        return fprintf(stderr, "plumb serve: --auth must be sigv4 or open\n"), -1;
+        return pl_cli_usage_error("serve", "--auth must be sigv4 or open"), -1;
     return 0;
 }
 
@@ -224,12 +242,16 @@ int pl_cli_serve(int argc, char **argv)
     int rc = 1, app_ok = 0;
     sigset_t sigs;
 
-    if (parse_args(argc, argv, &o) < 0)
-        return serve_usage();
+    int pa = parse_args(argc, argv, &o);
+    if (pa != 0) {
+        if (pa > 0)
+            serve_usage(stdout);
+        return pa > 0 ? 0 : 2;
+    }
     if (o.fake_clock) {
         int64_t ms;
         if (pl_time_parse(o.fake_clock, &ms) < 0)
-            return fprintf(stderr, "plumb serve: bad --fake-clock '%s'\n", o.fake_clock), 2;
+            return pl_cli_usage_error("serve", "bad --fake-clock '%s'", o.fake_clock);
         pl_clock_set(ms);
     }
     if (mkdir(o.data, 0700) < 0 && errno != EEXIST) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "core/arena.h"
 #include "core/err.h"
 #include "delivery/delivery.h"
@@ -23,28 +24,34 @@ struct wh_args {
     int npos, json;
 };
 
-static int usage(void)
+static void usage(FILE *f)
 {
-    fprintf(stderr, "usage: plumb webhook add TOPIC_ARN URL [--secret S] [--data DIR]\n"
+    fprintf(f, "usage: plumb webhook add TOPIC_ARN URL [--secret S] [--data DIR]\n"
                     "       plumb webhook list [TOPIC_ARN] [--data DIR] [--json]\n"
                     "       plumb webhook remove TOPIC_ARN [URL] [--data DIR]\n");
-    return 2;
 }
 
-/* Parses argv[2..]; -1 on a usage error. */
+/* Parses argv[2..]: 0, 1 when help was asked for, 2 after a usage error (printed). */
 static int parse(int argc, char **argv, struct wh_args *w)
 {
     memset(w, 0, sizeof *w);
     w->data = "./plumb-data";
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+        if (pl_cli_is_help(argv[i]))
+            return 1;
+        if ((strcmp(argv[i], "--data") == 0 || strcmp(argv[i], "--secret") == 0) &&
+            i + 1 == argc)
+            return pl_cli_usage_error("webhook", "option '%s' needs a value", argv[i]);
+        if (strcmp(argv[i], "--data") == 0)
             w->data = argv[++i];
-        else if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--secret") == 0)
             w->secret = argv[++i];
         else if (strcmp(argv[i], "--json") == 0)
             w->json = 1;
-        else if (argv[i][0] == '-' || w->npos == 3)
-            return -1;
+        else if (argv[i][0] == '-')
+            return pl_cli_usage_error("webhook", "unknown option '%s'", argv[i]);
+        else if (w->npos == 3)
+            return pl_cli_usage_error("webhook", "unexpected argument '%s'", argv[i]);
         else
             w->pos[w->npos++] = argv[i];
     }
@@ -80,18 +87,30 @@ int pl_cli_webhook(int argc, char **argv)
     struct pl_err err = {0};
     struct pl_store *s = NULL;
     int rc = 1, removed = 0;
-    if (argc < 2 || parse(argc, argv, &w) != 0)
-        return usage();
+    if (argc < 2)
+        return pl_cli_usage_error("webhook", "add, list or remove?");
     const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0)
-        return usage(), 0;
+    int pa = pl_cli_is_help(sub) ? 1 : parse(argc, argv, &w);
+    if (pa == 1)
+        usage(stdout);
+    if (pa != 0)
+        return pa == 1 ? 0 : pa;
+    bool known = strcmp(sub, "add") == 0 || strcmp(sub, "list") == 0 ||
+                 strcmp(sub, "remove") == 0;
     int ok_args = (strcmp(sub, "add") == 0 && w.npos == 2) ||
                   (strcmp(sub, "list") == 0 && w.npos <= 1) ||
                   (strcmp(sub, "remove") == 0 && (w.npos == 1 || w.npos == 2));
+    if (!known)
+        return pl_cli_usage_error("webhook", "unknown subcommand '%s' (add, list, remove)", sub);
     if (!ok_args)
-        return usage();
-    if (pl_store_open(w.data, 0, &s, &err) != 0)
+        return pl_cli_usage_error("webhook", "wrong number of arguments for %s", sub);
+    bool reading = strcmp(sub, "list") == 0; /* a listing never creates a data directory */
+    if (reading ? pl_cli_open_read("webhook", w.data, &s) != 0
+                : pl_store_open(w.data, 0, &s, &err) != 0) {
+        if (reading)
+            return 1;
         goto out;
+    }
     if (strcmp(sub, "add") == 0) {
         if (pl_webhooks_add(s, w.pos[0], w.pos[1], w.secret, &err) != 0)
             goto out;

@@ -227,11 +227,39 @@ static void resolve_partition(const struct pl_rec_opts *o, const struct pl_ci *c
                                   : DEFAULT_REGION;
 }
 
+/* arn ("arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE") with its non-empty region and account
+ * fields replaced by those given (NULL: kept); in a (opts.move_arn). An ARN of another shape is
+ * kept. */
+static const char *move_arn(struct pl_arena *a, const char *arn, const char *account,
+                            const char *region)
+{
+    const char *f[5] = {arn}; /* starts of fields 0..4 */
+    for (int i = 1; i < 5; i++) {
+        const char *c = strchr(f[i - 1], ':');
+        if (!c)
+            return arn;
+        f[i] = c + 1;
+    }
+    const char *rest = strchr(f[4], ':');
+    if (!rest)
+        return arn;
+    int head = (int)(f[3] - arn); /* "arn:PARTITION:SERVICE:" */
+    int rlen = (int)(f[4] - 1 - f[3]), alen = (int)(rest - f[4]);
+    const char *r = f[3], *acct = f[4];
+    if (region && rlen)
+        r = region, rlen = (int)strlen(region);
+    if (account && alen)
+        acct = account, alen = (int)strlen(account);
+    return pl_arena_printf(a, "%.*s%.*s:%.*s%s", head, arn, rlen, r, alen, acct, rest);
+}
+
 /* Fills p from an already normalised ci (borrowed: it must outlive p's use). */
 static void prepare_ci(struct pl_rec_prep *p, const struct pl_rec_opts *o, const struct pl_ci *ci)
 {
     p->ci = *ci;
     resolve_partition(o, ci, &p->account, &p->region);
+    if (o->move_arn && ci->arn && (o->account || o->region))
+        p->ci.arn = move_arn(&p->arena, ci->arn, o->account, o->region);
     pl_rec__hash(&p->ci, &p->scratch, &p->enc, p->hash);
     pl_rec__body(&p->ci, p->account, p->region, &p->scratch, &p->enc, &p->body);
     p->ready = true;

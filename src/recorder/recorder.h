@@ -108,6 +108,9 @@ struct pl_rec_opts {
      * its ARN) is refused (PL_E_VALIDATION) instead of moved: what a caller of the API sends
      * never reaches outside its own partition. */
     bool own_partition_only;
+    /* With account/region set (plumb record --account/--region): the CI is moved there, and its
+     * ARN's account and region fields follow (those the ARN has: an S3 bucket's has neither). */
+    bool move_arn;
     /* Keep the CI's own capture time (import of history). Otherwise pl_now_ms(). A CI older
      * than the resource's latest version is then skipped as PL_REC_STALE. */
     bool use_source_time;
