@@ -5,7 +5,12 @@ of 64, so every one is accepted) send the start of a request and never finish it
 stay silent, half trickle a header byte every 0.5 s, which resets the idle timeout (set to 60 s
 here) forever. With --header-timeout 2 the server closes every one of them 2 s (plus the
 sweeper's tick) after it was accepted, and meanwhile SigV4-signed boto3 calls and GET /healthz
-from 127.0.0.1 are answered, on a kept-alive connection that the deadline leaves alone."""
+from 127.0.0.1 are answered, on a kept-alive connection that the deadline leaves alone.
+
+ServerFull: with --max-connections 1000 an attacker keeps 3,000 unfinished requests queued and
+reconnects every socket the server closes, so the server is always full; the deadline keeps the
+queue moving, and each legitimate call is answered within a few deadlines (without it, the
+server would stay full for the 60 s idle timeout)."""
 import errno
 import json
 import os
@@ -27,13 +32,17 @@ ADDRS, PER_ADDR = 100, 50
 PARTIAL = b"POST / HTTP/1.1\r\nHost: plumb\r\n"
 
 
-class SlowHeaders(unittest.TestCase):
+class SigV4Server(unittest.TestCase):
+    """Base: a --auth sigv4 server with EXTRA flags, and cls.cfg signed with its first key."""
+    EXTRA = ()
+
     @classmethod
     def setUpClass(cls):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         cls.server = Server(auth="sigv4", extra=["--header-timeout", str(DEADLINE),
-                                                 "--idle-timeout", "60"]).start()
+                                                 "--idle-timeout", "60"] +
+                            list(cls.EXTRA)).start()
         data = cls.server.data
         deadline = time.time() + 20 * SLOW
         while not os.path.exists(os.path.join(data, "credentials.json")):
@@ -50,18 +59,25 @@ class SlowHeaders(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.cleanup()
 
+
+def attacker_socket(addr, port):
+    s = socket.socket()
+    s.setblocking(False)
+    s.bind((addr, 0))
+    try:
+        s.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    return s
+
+
+class SlowHeaders(SigV4Server):
     def open_attack(self):
         """Opens ADDRS*PER_ADDR sockets that each send PARTIAL; returns {fd: [sock, t_open]}."""
         socks = {}
         for a in range(1, ADDRS + 1):
             for _ in range(PER_ADDR):
-                s = socket.socket()
-                s.setblocking(False)
-                s.bind(("127.1.0.%d" % a, 0))
-                try:
-                    s.connect(("127.0.0.1", self.server.port))
-                except BlockingIOError:
-                    pass
+                s = attacker_socket("127.1.0.%d" % a, self.server.port)
                 socks[s.fileno()] = [s, time.monotonic()]
         ep = select.epoll()
         for fd in socks:
@@ -148,6 +164,69 @@ class SlowHeaders(unittest.TestCase):
         self.assertGreaterEqual(int(line.split()[1]), len(socks))
         print("\n%d slow sockets closed after %.2f-%.2f s; %d legit rounds, max %.3f s" %
               (len(closed), min(closed.values()), max(closed.values()), len(times), max(times)))
+
+
+class ServerFull(SigV4Server):
+    EXTRA = ("--max-connections", "1000")
+    HELD = 3000  # from 100 addresses, 30 each
+
+    def attack(self, stop, state):
+        """Keeps HELD unfinished requests open or queued, reconnecting each one closed."""
+        ep = select.epoll()
+        socks = {}
+
+        def open_one(addr):
+            s = attacker_socket(addr, self.server.port)
+            socks[s.fileno()] = (s, addr)
+            ep.register(s.fileno(), select.EPOLLOUT)
+
+        for i in range(self.HELD):
+            open_one("127.2.0.%d" % (1 + i % 100))
+        while not stop.is_set():
+            for fd, ev in ep.poll(0.2):
+                s, addr = socks[fd]
+                if ev & select.EPOLLOUT and not ev & (select.EPOLLHUP | select.EPOLLERR):
+                    try:
+                        s.send(PARTIAL)
+                        ep.modify(fd, select.EPOLLIN | select.EPOLLRDHUP)
+                        continue
+                    except OSError:
+                        pass
+                ep.unregister(fd)
+                del socks[fd]
+                s.close()
+                state["closed"] += 1
+                state["cycled"].set()
+                open_one(addr)
+        for s, _ in socks.values():
+            s.close()
+        ep.close()
+
+    def test_full_server_still_answers(self):
+        stop = threading.Event()
+        state = {"closed": 0, "cycled": threading.Event()}
+        t = threading.Thread(target=self.attack, args=(stop, state))
+        t.start()
+        times = []
+        try:
+            # the first deadline has passed: the server was full and the attacker reconnects
+            self.assertTrue(state["cycled"].wait(DEADLINE + 30 * SLOW))
+            for _ in range(3):
+                t0 = time.monotonic()
+                with urllib.request.urlopen(self.server.url + "/healthz",
+                                            timeout=60 * SLOW) as r:
+                    self.assertEqual(r.read(), b"ok\n")
+                self.cfg.describe_configuration_recorders()
+                times.append(time.monotonic() - t0)
+            closed_during = state["closed"]
+        finally:
+            stop.set()
+            t.join()
+        bound = (self.HELD / 1000 + 3) * DEADLINE * SLOW
+        self.assertLess(max(times), bound, times)
+        self.assertGreater(closed_during, 1000)
+        print("\nserver full (1,000 of %d held): legit rounds %s s, %d attacker sockets closed" %
+              (self.HELD, ", ".join("%.2f" % x for x in times), closed_during))
 
 
 if __name__ == "__main__":
