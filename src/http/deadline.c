@@ -30,7 +30,7 @@ struct pl_http_watched {
 
 struct pl_http_deadline {
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* signalled on stop; CLOCK_MONOTONIC */
+    pthread_cond_t cv;           /* signalled on stop; CLOCK_MONOTONIC */
     struct pl_http_watched head; /* list sentinel */
     int64_t header_ns, rearm_ns, tick_ns;
     int stopping;
@@ -156,6 +156,5 @@ void pl_http_deadline_done(struct pl_http_watched *w)
 void pl_http_deadline_rearm(struct pl_http_deadline *dl, struct pl_http_watched *w)
 {
     if (w)
-        atomic_store_explicit(&w->deadline_ns, pl_mono_ns() + dl->rearm_ns,
-                              memory_order_relaxed);
+        atomic_store_explicit(&w->deadline_ns, pl_mono_ns() + dl->rearm_ns, memory_order_relaxed);
 }
