@@ -35,7 +35,7 @@
 struct serve_opts {
     const char *listen, *data, *auth;
     struct pl_delivery_options delivery;
-    unsigned threads, max_conns, max_per_ip, idle_timeout;
+    unsigned threads, max_conns, max_per_ip, idle_timeout, header_timeout;
     const char *fake_clock;
 };
 
@@ -45,15 +45,18 @@ static void serve_usage(FILE *f)
             "usage: plumb serve [--listen HOST:PORT] [--data DIR] [--auth sigv4|open]\n"
             "                   [--delivery-dir DIR] [--s3-endpoint URL] [--sns-endpoint URL]\n"
             "                   [--threads N] [--max-connections N] [--max-connections-per-ip N]\n"
-            "                   [--idle-timeout S] [--log-level error|warn|info|debug]\n"
+            "                   [--idle-timeout S] [--header-timeout S]\n"
+            "                   [--log-level error|warn|info|debug]\n"
             "                   [--fake-clock ISO8601|EPOCH_MS]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
-            "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n");
+            "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
+            "          --header-timeout 10\n");
 }
 
 static const char *const serve_options[] = {
     "--listen", "--data", "--auth", "--delivery-dir", "--s3-endpoint", "--sns-endpoint",
     "--threads", "--max-connections", "--max-connections-per-ip", "--idle-timeout",
+    "--header-timeout",
     "--log-level", "--fake-clock",
 };
 
@@ -97,6 +100,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             o->max_per_ip = (unsigned)strtoul(v, NULL, 10);
         else if (strcmp(a, "--idle-timeout") == 0)
             o->idle_timeout = (unsigned)strtoul(v, NULL, 10);
+        else if (strcmp(a, "--header-timeout") == 0)
+            o->header_timeout = (unsigned)strtoul(v, NULL, 10);
         else if (strcmp(a, "--log-level") == 0)
             pl_log_set_level(v);
         else if (strcmp(a, "--fake-clock") == 0)
@@ -282,6 +287,7 @@ int pl_cli_serve(int argc, char **argv)
         .max_conns = o.max_conns,
         .max_per_ip = o.max_per_ip,
         .idle_timeout = o.idle_timeout,
+        .header_timeout = o.header_timeout,
     };
     if (ho.auth == PL_HTTP_AUTH_SIGV4) {
         if (pl_session_master_load(o.data, &master, &err) < 0)

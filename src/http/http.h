@@ -47,6 +47,9 @@ typedef int (*pl_http_get_fn)(void *ctx, const char *path, const char *query,
 #define PL_HTTP_MAX_CONNS    10000
 #define PL_HTTP_MAX_PER_IP   64
 #define PL_HTTP_IDLE_TIMEOUT 30
+/* Request headers must be complete this many seconds after accept, however slowly they
+ * trickle in (the idle timeout alone let a byte every few seconds hold a socket forever). */
+#define PL_HTTP_HEADER_TIMEOUT 10
 
 struct pl_http_opts {
     const char *listen;     /* "HOST:PORT" (IPv4 or [IPv6]); port 0 picks a free port */
@@ -58,6 +61,8 @@ struct pl_http_opts {
     unsigned max_conns;     /* connections in all; 0 = PL_HTTP_MAX_CONNS (clamped to the fds) */
     unsigned max_per_ip;    /* connections per client address; 0 = PL_HTTP_MAX_PER_IP */
     unsigned idle_timeout;  /* seconds a connection may stay silent; 0 = PL_HTTP_IDLE_TIMEOUT */
+    unsigned header_timeout; /* seconds from accept (or from the previous request's end, plus
+                                idle_timeout) to complete request headers; 0 = default */
     pl_http_get_fn get;     /* optional */
     void *get_ctx;
     /* session credentials of functions (sigv4 mode): accepted when signed by this master and

@@ -7,6 +7,11 @@
  * callback. A response queued on the first call (body too large, bad route) makes MHD close the
  * connection instead of reading the body. Everything a request allocates lives in its arena or
  * its capped body buffer.
+ *
+ * Every connection is also watched by http/deadline.c from accept (NOTIFY_CONNECTION STARTED)
+ * to close (CLOSED, which libmicrohttpd calls before closing the fd): its request headers must
+ * be complete within header_timeout seconds, or within idle_timeout + header_timeout of the end
+ * of the previous request on a kept-alive connection, however slowly the bytes trickle in.
  */
 #include "http/http.h"
 
@@ -30,6 +35,7 @@
 #include "core/util.h"
 #include "http/auth.h"
 #include "http/creds.h"
+#include "http/deadline.h"
 
 #define MAX_HEADERS   96
 #define JSON_TYPE     "application/x-amz-json-1.1"
@@ -43,6 +49,7 @@ struct pl_http_server {
     struct MHD_Daemon *d;
     struct pl_http_opts o;
     struct pl_creds *creds;
+    struct pl_http_deadline *deadline;
     uint16_t port;
 };
 
@@ -349,6 +356,14 @@ static enum MHD_Result first_call(struct pl_http_server *s, struct MHD_Connectio
     return MHD_YES;
 }
 
+/* The connection's deadline entry (NULL if it has none). */
+static struct pl_http_watched *watched(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *data,
                                size_t *size, void **con_cls)
@@ -356,6 +371,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     struct pl_http_server *s = cls;
     struct hreq *h = *con_cls;
     if (!h) {
+        pl_http_deadline_done(watched(c)); /* the headers are complete */
         h = pl_xcalloc(1, sizeof *h);
         h->t0_ns = pl_mono_ns();
         request_id(h->request_id);
@@ -387,13 +403,30 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
+    struct pl_http_server *s = cls;
     struct hreq *h = *con_cls;
+    pl_http_deadline_rearm(s->deadline, watched(c)); /* the next request's headers */
     if (!h)
         return;
     pl_buf_fini(&h->body);
     pl_arena_fini(&h->arena);
     free(h);
     *con_cls = NULL;
+}
+
+/* Tracks each connection's header deadline from accept to close (see deadline.h). */
+static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode toe)
+{
+    struct pl_http_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? pl_http_deadline_track(s->deadline, ci->connect_fd) : NULL;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        pl_http_deadline_untrack(s->deadline, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* ---- start / stop ---- */
@@ -472,6 +505,10 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
     unsigned max_conns = conn_limit(s->o.max_conns ? s->o.max_conns : PL_HTTP_MAX_CONNS);
     unsigned per_ip = s->o.max_per_ip ? s->o.max_per_ip : PL_HTTP_MAX_PER_IP;
     unsigned idle = s->o.idle_timeout ? s->o.idle_timeout : PL_HTTP_IDLE_TIMEOUT;
+    unsigned hdr = s->o.header_timeout ? s->o.header_timeout : PL_HTTP_HEADER_TIMEOUT;
+    s->deadline = pl_http_deadline_start(hdr, idle + hdr, err);
+    if (!s->deadline)
+        goto fail;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -482,6 +519,7 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
                             MHD_OPTION_CONNECTION_LIMIT, max_conns,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
                             MHD_OPTION_END);
     if (!s->d) {
         pl_fail(err, PL_E_IO, "cannot listen on %s:%u (in use or not permitted)", host, port);
@@ -489,10 +527,11 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di && di->port ? di->port : port;
-    PL_LOG(INFO, "http", "listen=%s:%u auth=%s threads=%u", host, s->port,
-           o->auth == PL_HTTP_AUTH_OPEN ? "open" : "sigv4", s->o.threads);
+    PL_LOG(INFO, "http", "listen=%s:%u auth=%s threads=%u header_timeout=%u", host, s->port,
+           o->auth == PL_HTTP_AUTH_OPEN ? "open" : "sigv4", s->o.threads, hdr);
     return s;
 fail:
+    pl_http_deadline_stop(s->deadline);
     pl_creds_close(s->creds);
     free(s);
     return NULL;
@@ -508,7 +547,8 @@ void pl_http_server_stop(struct pl_http_server *s)
     if (!s)
         return;
     if (s->d)
-        MHD_stop_daemon(s->d);
+        MHD_stop_daemon(s->d); /* closes every connection: each is untracked first */
+    pl_http_deadline_stop(s->deadline);
     pl_creds_close(s->creds);
     free(s);
 }
