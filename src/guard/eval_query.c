@@ -223,32 +223,47 @@ static int part_keys(struct ev *e, struct scope *sc, const struct guard_part *p,
     return 0;
 }
 
+/* One key of .%v: a string looked up in the map v (a list of strings: each of them); any other
+ * value is an evaluation error in cfn-guard 3.1.1. */
+static int varkey_one(struct ev *e, const struct guard_part *p, const struct guard_val *k,
+                      const struct guard_val *v, struct resv *out)
+{
+    bool list = k->t == GV_LIST;
+    for (size_t m = 0; m < (list ? k->n : 1); m++) {
+        const struct guard_val *km = list ? k->items[m] : k;
+        if (km->t != GV_STR)
+            return pl_fail(e->err, PL_E_VALIDATION,
+                           "Variable projections inside query .%%%s return a non-string value "
+                           "%s",
+                           p->s, guard__render(e, km));
+        const struct guard_val *c = guard__map_get(v, km->s, km->n);
+        if (c)
+            guard__rv_push(out, c, NULL, NULL, false);
+        else
+            guard__rv_push(out, NULL, v, km->s, false);
+    }
+    return 0;
+}
+
+/* .%v: the members of the map v named by the values of v; UnResolved on anything but a map
+ * and for each result of the variable that is UnResolved. */
 static int part_varkey(struct ev *e, struct scope *sc, const struct guard_part *p,
                        const struct guard_val *v, struct resv *out)
 {
+    const char *why = pl_arena_printf(e->a, "%%%s", p->s);
+    if (v->t != GV_MAP) {
+        guard__rv_push(out, NULL, v, why, false);
+        return 0;
+    }
     struct resv *kv;
     if (guard__lookup_var(e, sc, p->s, &kv) < 0)
         return -1;
     for (size_t j = 0; j < kv->n; j++) {
         const struct guard_val *k = kv->r[j].v;
         if (!k)
-            continue;
-        const struct guard_val *const *ks = &k;
-        size_t nk = 1;
-        if (k->t == GV_LIST) {
-            ks = (const struct guard_val *const *)k->items;
-            nk = k->n;
-        }
-        for (size_t m = 0; m < nk; m++) {
-            if (ks[m]->t != GV_STR)
-                continue;
-            const struct guard_val *c =
-                v->t == GV_MAP ? guard__map_get(v, ks[m]->s, ks[m]->n) : NULL;
-            if (c)
-                guard__rv_push(out, c, NULL, NULL, false);
-            else
-                guard__rv_push(out, NULL, v, ks[m]->s, false);
-        }
+            guard__rv_push(out, NULL, v, why, false);
+        else if (varkey_one(e, p, k, v, out) < 0)
+            return -1;
     }
     return 0;
 }
