@@ -27,6 +27,19 @@ static int in_range(const struct guard_val *v, const struct guard_val *r)
     return lo && hi;
 }
 
+/* A string against a regex; a regex too costly to match stops the evaluation with an error
+ * (never a silent "no match"). */
+static int regex_eq(struct ev *e, const struct guard_val *re, const struct guard_val *s)
+{
+    int m = guard__regex_search(re->re, s->s, s->n);
+    if (m >= 0)
+        return m;
+    e->over = true;
+    pl_fail(e->err, PL_E_VALIDATION, "evaluation stopped: regex /%.*s/ is too costly to match",
+            (int)(re->n > 200 ? 200 : re->n), re->s);
+    return -1;
+}
+
 /* 1 equal, 0 different, -1 not comparable. Lists and maps compare member by member in order
  * and stop at the first member that differs or is not comparable, whose answer they give
  * (`X != {a: 1}` on {"a": "1"} is not comparable: FAIL, as in cfn-guard 3.1.1). */
@@ -35,9 +48,9 @@ int guard__cmp_eq(struct ev *e, const struct guard_val *a, const struct guard_va
     if (!guard__spend(e, 1))
         return -1;
     if (a->t == GV_STR && b->t == GV_REGEX)
-        return guard__regex_search(b->re, a->s, a->n);
+        return regex_eq(e, b, a);
     if (a->t == GV_REGEX && b->t == GV_STR)
-        return guard__regex_search(a->re, b->s, b->n);
+        return regex_eq(e, a, b);
     if (b->t == GV_RANGE)
         return in_range(a, b);
     if (a->t == GV_RANGE)

@@ -99,7 +99,8 @@ void guard__val_path(struct pl_buf *b, const struct guard_val *v);
 /* regexes (PCRE2); compiled once, freed with the rules file */
 struct guard_regex *guard__regex_compile(const char *pat, size_t n, char *errbuf, size_t errlen);
 void guard__regex_free(struct guard_regex *re);
-int guard__regex_search(struct guard_regex *re, const char *s, size_t n); /* 1, 0 */
+/* 1 match, 0 none, -1 the regex is too costly to match (the matchers' limits) */
+int guard__regex_search(struct guard_regex *re, const char *s, size_t n);
 void *guard__regex_code(struct guard_regex *re); /* the pcre2_code, for substitutions */
 
 /* ---------------------------------------------------------------- syntax tree */
