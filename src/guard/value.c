@@ -229,6 +229,11 @@ static int jp_string(struct jp *j, const char **out, size_t *outl)
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 p += 6;
             }
+            if (cp >= 0xD800 && cp < 0xE000) { /* refused by cfn-guard's reader too */
+                j->p = p;
+                jp_fail(j, "lone surrogate in \\u escape");
+                goto out;
+            }
             put_utf8(&b, cp);
             break;
         }

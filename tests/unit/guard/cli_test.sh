@@ -102,4 +102,24 @@ refused() { # refused DESCRIPTION FILE MESSAGE
 refused "alias bomb" "$T/bomb_tests.yaml" "aliases expand to more than 100000 nodes"
 refused "recursive alias" "$T/rec_tests.yaml" "recursive alias"
 refused "deep nesting" "$T/deep_tests.yaml" "nesting deeper than 512"
+# Inputs cfn-guard 3.1.1 refuses (issue 11 §5): a NUL byte in a rules file is a parse error for
+# validate as for eval (never the rest of the file silently dropped); an empty data file, invalid
+# UTF-8 in data or rules, a lone surrogate escape in JSON data are errors.
+printf 'rule a { A exists }\n\0rule b { B exists }\n' > "$T/nul.guard"
+printf '{"A":1}' > "$T/a.json"
+expect 5 "NUL byte in rules (validate)" "$G" validate -r "$T/nul.guard" -d "$T/a.json"
+grep -q "line 2:1" "$T/err" || { echo "FAIL NUL byte: position"; cat "$T/err"; fail=1; }
+expect 5 "NUL byte in rules (eval)" "$G" eval "$T/nul.guard" "$T/a.json"
+: > "$T/empty.json"
+printf ' \n\t\n' > "$T/blank.yaml"
+printf '{"A":"\377"}' > "$T/badutf.json"
+printf '{"A":"\\ud800"}' > "$T/lone.json"
+printf 'rule a { A == "\377" }\n' > "$T/badutf.guard"
+expect 255 "empty data file" "$G" validate -r "$T/r.guard" -d "$T/empty.json"
+expect 255 "blank data file" "$G" validate -r "$T/r.guard" -d "$T/blank.yaml"
+expect 255 "invalid UTF-8 data" "$G" validate -r "$T/r.guard" -d "$T/badutf.json"
+expect 255 "lone surrogate in JSON data" "$G" validate -r "$T/r.guard" -d "$T/lone.json"
+# cfn-guard prints "stream did not contain valid UTF-8" and exits 0, evaluating nothing; plumb
+# refuses the file as a parse error (docs/GUARD.md, differences).
+expect 5 "invalid UTF-8 rules" "$G" validate -r "$T/badutf.guard" -d "$T/a.json"
 exit $fail
