@@ -51,7 +51,7 @@ void guard__rv_push(struct resv *v, const struct guard_val *val, const struct gu
         v->cap = v->cap ? v->cap * 2 : 8;
         v->r = pl_xrealloc(v->r, v->cap * sizeof(*v->r));
     }
-    v->r[v->n++] = (struct res){val, at, why, lit};
+    v->r[v->n++] = (struct res){val, at, why, lit, 0};
 }
 
 /* Appends the resolved values of r to flat, the elements of lists one level down. */

@@ -120,6 +120,6 @@ expect 255 "blank data file" "$G" validate -r "$T/r.guard" -d "$T/blank.yaml"
 expect 255 "invalid UTF-8 data" "$G" validate -r "$T/r.guard" -d "$T/badutf.json"
 expect 255 "lone surrogate in JSON data" "$G" validate -r "$T/r.guard" -d "$T/lone.json"
 # cfn-guard prints "stream did not contain valid UTF-8" and exits 0, evaluating nothing; plumb
-# refuses the file as a parse error (docs/GUARD.md, differences).
+# refuses the file as a parse error (docs/guard.md, differences).
 expect 5 "invalid UTF-8 rules" "$G" validate -r "$T/badutf.guard" -d "$T/a.json"
 exit $fail
