@@ -21,10 +21,13 @@
 #include "core/err.h"
 #include "guard/guard.h"
 
-#define GUARD_MAX_DEPTH      64  /* syntax nesting (blocks, filters, lists, calls) */
-#define GUARD_MAX_DATA_DEPTH 512 /* nesting of input documents */
-#define GUARD_MAX_CALLS      256 /* rule references / parameterized calls in progress */
-#define GUARD_MAX_EVAL_DEPTH 1000 /* query and block recursion, variables included */
+/* The syntax and call limits sit where cfn-guard 3.1.1 itself overflows its stack (4500 nested
+ * lists, 1800 nested blocks, 5000 chained rule references), so plumb refuses nothing cfn-guard
+ * evaluates; at these limits plumb needs at most about 4 MB of stack (release build). */
+#define GUARD_MAX_DEPTH      5000 /* syntax nesting (blocks, filters, lists, calls) */
+#define GUARD_MAX_DATA_DEPTH 512  /* nesting of input documents */
+#define GUARD_MAX_CALLS      5000 /* rule references / parameterized calls in progress */
+#define GUARD_MAX_EVAL_DEPTH 20000 /* query and block recursion, variables included */
 /* YAML aliases: the nodes they may add to a document (see yaml.c), per input byte, at least, at
  * most. A document without aliases never meets the budget. */
 #define GUARD_YAML_ALIAS_PER_BYTE 16
