@@ -22,12 +22,13 @@
 #include "guard/guard.h"
 
 /* The syntax and call limits sit where cfn-guard 3.1.1 itself overflows its stack (4500 nested
- * lists, 1800 nested blocks, 5000 chained rule references), so plumb refuses nothing cfn-guard
- * evaluates; at these limits plumb needs at most about 4 MB of stack (release build). */
+ * lists, 1800 nested blocks, 5000 chained rule references, 7000 chained lets), so plumb refuses nothing cfn-guard
+ * evaluates; at these limits plumb needs at most about 6 MB of stack (release build; threads get 8 MB). */
 #define GUARD_MAX_DEPTH      5000 /* syntax nesting (blocks, filters, lists, calls) */
 #define GUARD_MAX_DATA_DEPTH 512  /* nesting of input documents */
 #define GUARD_MAX_CALLS      5000 /* rule references / parameterized calls in progress */
-#define GUARD_MAX_EVAL_DEPTH 20000 /* query and block recursion, variables included */
+#define GUARD_MAX_EVAL_DEPTH 8000 /* query and block recursion, variables included */
+#define GUARD_MAX_LET_CHAIN  6000 /* lets referring to lets (cfn-guard overflows before 7000) */
 /* YAML aliases: the nodes they may add to a document (see yaml.c), per input byte, at least, at
  * most. A document without aliases never meets the budget. */
 #define GUARD_YAML_ALIAS_PER_BYTE 16
