@@ -142,4 +142,7 @@ expect 255 "6000 chained rule references refused" "$G" validate -r "$T/chain6k.g
 awk 'BEGIN { print "rule r {"; for (i = 0; i < 20000; i++) print "A {"; print "this exists";
              for (i = 0; i < 20001; i++) print "}" }' > "$T/blocks20k.guard"
 expect 5 "20000 nested blocks refused" "$G" validate -r "$T/blocks20k.guard" -d "$T/aa.json"
+awk 'BEGIN { print "let a0 = A"; for (i = 1; i <= 19000; i++) printf "let a%d = %%a%d\n", i, i - 1;
+             print "rule r { %a19000 exists }" }' > "$T/lets.guard"
+expect 255 "19000 chained lets refused" "$G" validate -r "$T/lets.guard" -d "$T/aa.json"
 exit $fail
