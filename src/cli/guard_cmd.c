@@ -31,13 +31,21 @@ enum { SHOW_PASS = 1, SHOW_FAIL = 2, SHOW_SKIP = 4 };
 
 struct strv {
     char **v;
+    size_t *len; /* bytes of each string, which may hold NULs (rules texts) */
     size_t n;
 };
 
-static void sv_push(struct strv *s, const char *x)
+static void sv_pushn(struct strv *s, const char *x, size_t n)
 {
     s->v = pl_xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
-    s->v[s->n++] = pl_xstrdup(x);
+    s->len = pl_xrealloc(s->len, (s->n + 1) * sizeof(*s->len));
+    s->len[s->n] = n;
+    s->v[s->n++] = pl_xstrndup(x, n);
+}
+
+static void sv_push(struct strv *s, const char *x)
+{
+    sv_pushn(s, x, strlen(x));
 }
 
 static void sv_free(struct strv *s)
@@ -45,6 +53,8 @@ static void sv_free(struct strv *s)
     for (size_t i = 0; i < s->n; i++)
         free(s->v[i]);
     free(s->v);
+    free(s->len);
+    s->len = NULL;
     s->v = NULL;
     s->n = 0;
 }
@@ -615,7 +625,7 @@ static int read_payload(struct pl_arena *a, struct strv *rnames, struct strv *rt
             goto out;
         snprintf(nm, sizeof(nm), "RULES_STDIN[%zu]", i + 1);
         sv_push(rnames, nm);
-        sv_push(rtexts, r->items[i]->s);
+        sv_pushn(rtexts, r->items[i]->s, r->items[i]->n);
     }
     *roots = pl_arena_alloc(a, (d->n + 1) * sizeof(**roots));
     for (size_t i = 0; i < d->n; i++) {
@@ -710,7 +720,7 @@ static int cmd_validate(int argc, char **argv)
                 goto out;
             }
             sv_push(&rnames, base_name(rfiles.v[i]));
-            sv_push(&rtexts, text);
+            sv_pushn(&rtexts, text, len);
             free(text);
         }
         roots = pl_arena_alloc(&a, (dfiles.n + 1) * sizeof(*roots));
@@ -753,7 +763,7 @@ static int cmd_validate(int argc, char **argv)
     rules = pl_xcalloc(rtexts.n + 1, sizeof(*rules));
     for (size_t i = 0; i < rtexts.n; i++) {
         struct pl_err err = {0};
-        if (guard_parse(rtexts.v[i], strlen(rtexts.v[i]), rnames.v[i], &rules[i], &err) < 0) {
+        if (guard_parse(rtexts.v[i], rtexts.len[i], rnames.v[i], &rules[i], &err) < 0) {
             if (err.code == PL_E_INVALID_EXPRESSION) {
                 fprintf(stderr, "Error occurred Parser Error when parsing `%s`\n", err.msg);
                 rc = EX_ERR;

@@ -51,7 +51,7 @@ void guard__rv_push(struct resv *v, const struct guard_val *val, const struct gu
         v->cap = v->cap ? v->cap * 2 : 8;
         v->r = pl_xrealloc(v->r, v->cap * sizeof(*v->r));
     }
-    v->r[v->n++] = (struct res){val, at, why, lit};
+    v->r[v->n++] = (struct res){val, at, why, lit, 0};
 }
 
 /* Appends the resolved values of r to flat, the elements of lists one level down. */
@@ -285,6 +285,21 @@ static int eval_when(struct ev *e, struct scope *sc, const struct guard_node *nd
     return guard__eval_block(e, bs, nd->body, st);
 }
 
+/* Whether a resource's Type selects it for the type block `name`: the block is
+ * Resources.*[ Type == "name" ] in cfn-guard 3.1.1, so a list Type matches when each of its
+ * elements is that string (an empty list too). */
+static bool type_matches(const struct guard_val *t, const char *name, size_t tl)
+{
+    if (t && t->t == GV_STR)
+        return t->n == tl && !memcmp(t->s, name, tl);
+    if (!t || t->t != GV_LIST)
+        return false;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->items[i]->t != GV_STR || !type_matches(t->items[i], name, tl))
+            return false;
+    return true;
+}
+
 /* AWS::X::Y [when conds] { body }: the body over every resource of that Type */
 static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd,
                      enum guard_st *st)
@@ -304,7 +319,7 @@ static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd
     size_t tl = strlen(nd->name);
     for (size_t i = 0; i < res->n; i++) {
         const struct guard_val *t = guard__map_get(res->items[i], "Type", 4);
-        if (t && t->t == GV_STR && t->n == tl && !memcmp(t->s, nd->name, tl))
+        if (type_matches(t, nd->name, tl))
             guard__rv_push(&vals, res->items[i], NULL, NULL, false);
     }
     int rc = 0;

@@ -27,15 +27,30 @@ static int in_range(const struct guard_val *v, const struct guard_val *r)
     return lo && hi;
 }
 
-/* 1 equal, 0 different, -1 not comparable */
+/* A string against a regex; a regex too costly to match stops the evaluation with an error
+ * (never a silent "no match"). */
+static int regex_eq(struct ev *e, const struct guard_val *re, const struct guard_val *s)
+{
+    int m = guard__regex_search(re->re, s->s, s->n);
+    if (m >= 0)
+        return m;
+    e->over = true;
+    pl_fail(e->err, PL_E_VALIDATION, "evaluation stopped: regex /%.*s/ is too costly to match",
+            (int)(re->n > 200 ? 200 : re->n), re->s);
+    return -1;
+}
+
+/* 1 equal, 0 different, -1 not comparable. Lists and maps compare member by member in order
+ * and stop at the first member that differs or is not comparable, whose answer they give
+ * (`X != {a: 1}` on {"a": "1"} is not comparable: FAIL, as in cfn-guard 3.1.1). */
 int guard__cmp_eq(struct ev *e, const struct guard_val *a, const struct guard_val *b)
 {
     if (!guard__spend(e, 1))
         return -1;
     if (a->t == GV_STR && b->t == GV_REGEX)
-        return guard__regex_search(b->re, a->s, a->n);
+        return regex_eq(e, b, a);
     if (a->t == GV_REGEX && b->t == GV_STR)
-        return guard__regex_search(a->re, b->s, b->n);
+        return regex_eq(e, a, b);
     if (b->t == GV_RANGE)
         return in_range(a, b);
     if (a->t == GV_RANGE)
@@ -58,17 +73,20 @@ int guard__cmp_eq(struct ev *e, const struct guard_val *a, const struct guard_va
     case GV_LIST:
         if (a->n != b->n)
             return 0;
-        for (size_t i = 0; i < a->n; i++)
-            if (guard__cmp_eq(e, a->items[i], b->items[i]) != 1)
-                return 0;
+        for (size_t i = 0; i < a->n; i++) {
+            int c = guard__cmp_eq(e, a->items[i], b->items[i]);
+            if (c != 1)
+                return c;
+        }
         return 1;
     case GV_MAP:
         if (a->n != b->n)
             return 0;
         for (size_t i = 0; i < a->n; i++) {
             const struct guard_val *o = guard__map_get(b, a->keys[i], a->klens[i]);
-            if (!o || guard__cmp_eq(e, a->items[i], o) != 1)
-                return 0;
+            int c = o ? guard__cmp_eq(e, a->items[i], o) : 0;
+            if (c != 1)
+                return c;
         }
         return 1;
     case GV_RANGE:
@@ -122,7 +140,8 @@ bool guard__ord_ok(enum guard_op op, int c)
 
 /* l IN literal r: 1 in, 0 not in, -1 not comparable (FAIL for IN and NOT IN alike).
  * String r: substring test (every element for a list l); list r: membership (every element
- * for a list l, or equality with one member when r is a list of lists); any other r: equality,
+ * for a list l, or equality with one member when r is a list of lists: not comparable when no
+ * member is equal and one is not comparable); any other r: equality,
  * and a list l is not comparable with it. */
 int guard__in_lit(struct ev *e, const struct guard_val *l, const struct guard_val *r)
 {
@@ -145,10 +164,12 @@ int guard__in_lit(struct ev *e, const struct guard_val *l, const struct guard_va
                 if (r->items[i]->t != GV_LIST)
                     lol = false;
             if (lol) {
-                for (size_t i = 0; i < r->n; i++)
-                    if (guard__cmp_eq(e, l, r->items[i]) == 1)
-                        return 1;
-                return 0;
+                int best = 0;
+                for (size_t i = 0; i < r->n && best != 1; i++) {
+                    int c = guard__cmp_eq(e, l, r->items[i]);
+                    best = c == 1 || best == 0 ? c : best;
+                }
+                return best;
             }
             for (size_t j = 0; j < l->n; j++) {
                 bool found = false;

@@ -17,6 +17,7 @@ struct res {
     const struct guard_val *at; /* UnResolved: value traversed to */
     const char *why;            /* UnResolved: missing key / reason */
     bool lit;                   /* a literal from the rules */
+    signed char conv;           /* case converter that found a key on the way, + 1; 0 none */
 };
 
 struct resv {

@@ -12,7 +12,12 @@
 
 /* ---------------------------------------------------------------- queries */
 
-/* Case variants of a key, as cfn-guard tries them when the key is missing. */
+/* Case variants of a key, as cfn-guard tries them when the key is missing: its converters
+ * camel, class (Pascal with the last word singular), kebab, Pascal, snake, title and train
+ * case, in that order. The first that finds a key is the only one tried for the rest of the
+ * query (struct res.conv). */
+enum { CONV_CAMEL, CONV_CLASS, CONV_KEBAB, CONV_PASCAL, CONV_SNAKE, CONV_TITLE, CONV_TRAIN, NCONV };
+
 static void split_words(const char *k, size_t n, char words[][64], size_t *nw)
 {
     size_t w = 0, len = 0;
@@ -43,7 +48,56 @@ static void split_words(const char *k, size_t n, char words[][64], size_t *nw)
     *nw = w;
 }
 
-static const struct guard_val *case_lookup(const struct guard_val *m, const char *k, size_t n)
+static bool ends_with(const char *s, size_t n, const char *suf)
+{
+    size_t m = strlen(suf);
+    return n >= m && !memcmp(s + n - m, suf, m);
+}
+
+/* The common endings of Inflector's to_singular (which class case applies to the last word):
+ * consonant+ies -> y, x/ch/ss/sh+es -> drop es, ss stays, s -> drop s. Returns the new length. */
+static size_t singular(char *w, size_t n)
+{
+    if (n >= 4 && ends_with(w, n, "ies") && !strchr("aeiouy", w[n - 4])) {
+        w[n - 3] = 'y';
+        return n - 2;
+    }
+    if (ends_with(w, n, "xes") || ends_with(w, n, "ches") || ends_with(w, n, "sses") ||
+        ends_with(w, n, "shes"))
+        return n - 2;
+    if (ends_with(w, n, "ss"))
+        return n;
+    return ends_with(w, n, "s") ? n - 1 : n;
+}
+
+/* The key k in converter style; out holds at least 16 * 65 bytes. */
+static size_t convert(int style, char words[][64], size_t nw, char *out)
+{
+    size_t o = 0, last = 0;
+    for (size_t w = 0; w < nw; w++) {
+        const char *s = words[w];
+        if (w && (style == CONV_SNAKE || style == CONV_KEBAB || style == CONV_TITLE ||
+                  style == CONV_TRAIN))
+            out[o++] = style == CONV_SNAKE ? '_' : style == CONV_TITLE ? ' ' : '-';
+        last = o;
+        for (size_t i = 0; s[i]; i++) {
+            char c = (char)tolower((unsigned char)s[i]);
+            bool cap = i == 0 && ((style == CONV_CAMEL && w > 0) || style == CONV_CLASS ||
+                                  style == CONV_PASCAL || style == CONV_TITLE ||
+                                  style == CONV_TRAIN);
+            out[o++] = cap ? (char)toupper((unsigned char)c) : c;
+        }
+    }
+    if (style == CONV_CLASS)
+        o = last + singular(out + last, o - last);
+    out[o] = 0;
+    return o;
+}
+
+/* The member of m under a case variant of k: every converter when *conv is 0 (and *conv set to
+ * the one that found it), else only converter *conv - 1. */
+static const struct guard_val *case_lookup(const struct guard_val *m, const char *k, size_t n,
+                                           signed char *conv)
 {
     char words[16][64];
     size_t nw;
@@ -53,27 +107,17 @@ static const struct guard_val *case_lookup(const struct guard_val *m, const char
     split_words(k, n, words, &nw);
     if (!nw)
         return NULL;
-    for (int style = 0; style < 6; style++) {
-        size_t o = 0;
-        for (size_t w = 0; w < nw; w++) {
-            const char *s = words[w];
-            if (w && (style == 2 || style == 3))
-                out[o++] = style == 2 ? '_' : '-';
-            if (w && (style == 4 || style == 5))
-                out[o++] = style == 4 ? ' ' : '-';
-            for (size_t i = 0; s[i]; i++) {
-                char c = (char)tolower((unsigned char)s[i]);
-                bool cap =
-                    i == 0 && ((style == 0 && w > 0) || style == 1 || style == 4 || style == 5);
-                out[o++] = cap ? (char)toupper((unsigned char)c) : c;
-            }
-        }
-        out[o] = 0;
+    for (int style = 0; style < NCONV; style++) {
+        if (*conv && style != *conv - 1)
+            continue;
+        size_t o = convert(style, words, nw, out);
         if (o == n && !memcmp(out, k, n))
             continue;
         const struct guard_val *v = guard__map_get(m, out, o);
-        if (v)
+        if (v) {
+            *conv = (signed char)(style + 1);
             return v;
+        }
     }
     return NULL;
 }
@@ -147,16 +191,19 @@ static int keys_match(struct ev *e, const struct guard_part *p, struct resv *rhs
     return 0;
 }
 
-static void part_key(struct ev *e, const struct guard_part *p, const struct guard_val *v,
+static void part_key(struct ev *e, const struct guard_part *p, const struct res *in,
                      struct resv *out)
 {
+    const struct guard_val *v = in->v;
     if (v->t == GV_MAP) {
+        signed char conv = in->conv;
         const struct guard_val *c = guard__map_get(v, p->s, p->sl);
         if (!c)
-            c = case_lookup(v, p->s, p->sl);
-        if (c)
+            c = case_lookup(v, p->s, p->sl, &conv);
+        if (c) {
             guard__rv_push(out, c, NULL, NULL, false);
-        else
+            out->r[out->n - 1].conv = conv;
+        } else
             guard__rv_push(out, NULL, v, p->s, false);
         return;
     }
@@ -223,32 +270,47 @@ static int part_keys(struct ev *e, struct scope *sc, const struct guard_part *p,
     return 0;
 }
 
+/* One key of .%v: a string looked up in the map v (a list of strings: each of them); any other
+ * value is an evaluation error in cfn-guard 3.1.1. */
+static int varkey_one(struct ev *e, const struct guard_part *p, const struct guard_val *k,
+                      const struct guard_val *v, struct resv *out)
+{
+    bool list = k->t == GV_LIST;
+    for (size_t m = 0; m < (list ? k->n : 1); m++) {
+        const struct guard_val *km = list ? k->items[m] : k;
+        if (km->t != GV_STR)
+            return pl_fail(e->err, PL_E_VALIDATION,
+                           "Variable projections inside query .%%%s return a non-string value "
+                           "%s",
+                           p->s, guard__render(e, km));
+        const struct guard_val *c = guard__map_get(v, km->s, km->n);
+        if (c)
+            guard__rv_push(out, c, NULL, NULL, false);
+        else
+            guard__rv_push(out, NULL, v, km->s, false);
+    }
+    return 0;
+}
+
+/* .%v: the members of the map v named by the values of v; UnResolved on anything but a map
+ * and for each result of the variable that is UnResolved. */
 static int part_varkey(struct ev *e, struct scope *sc, const struct guard_part *p,
                        const struct guard_val *v, struct resv *out)
 {
+    const char *why = pl_arena_printf(e->a, "%%%s", p->s);
+    if (v->t != GV_MAP) {
+        guard__rv_push(out, NULL, v, why, false);
+        return 0;
+    }
     struct resv *kv;
     if (guard__lookup_var(e, sc, p->s, &kv) < 0)
         return -1;
     for (size_t j = 0; j < kv->n; j++) {
         const struct guard_val *k = kv->r[j].v;
         if (!k)
-            continue;
-        const struct guard_val *const *ks = &k;
-        size_t nk = 1;
-        if (k->t == GV_LIST) {
-            ks = (const struct guard_val *const *)k->items;
-            nk = k->n;
-        }
-        for (size_t m = 0; m < nk; m++) {
-            if (ks[m]->t != GV_STR)
-                continue;
-            const struct guard_val *c =
-                v->t == GV_MAP ? guard__map_get(v, ks[m]->s, ks[m]->n) : NULL;
-            if (c)
-                guard__rv_push(out, c, NULL, NULL, false);
-            else
-                guard__rv_push(out, NULL, v, ks[m]->s, false);
-        }
+            guard__rv_push(out, NULL, v, why, false);
+        else if (varkey_one(e, p, k, v, out) < 0)
+            return -1;
     }
     return 0;
 }
@@ -263,7 +325,7 @@ static int apply_one(struct ev *e, struct scope *sc, const struct guard_query *q
     bool container = v->t == GV_MAP || v->t == GV_LIST;
     switch (p->k) {
     case GP_KEY:
-        part_key(e, p, v, out);
+        part_key(e, p, in, out);
         return 0;
     case GP_INDEX: {
         const char *why = pl_arena_printf(e->a, "%lld", (long long)p->idx);
@@ -306,10 +368,14 @@ static int apply_part(struct ev *e, struct scope *sc, const struct guard_query *
         const struct guard_val *v = in->r[i].v;
         if (!guard__spend(e, 1 + (v && (v->t == GV_LIST || v->t == GV_MAP) ? v->n : 0)))
             return -1;
+        size_t n0 = out->n;
         if (!v)
             guard__rv_push(out, NULL, in->r[i].at, in->r[i].why, false);
         else if (apply_one(e, sc, q, pi, &in->r[i], out) < 0)
             return -1;
+        for (size_t j = n0; j < out->n; j++) /* the converter found on the way stays */
+            if (!out->r[j].conv)
+                out->r[j].conv = in->r[i].conv;
     }
     return 0;
 }

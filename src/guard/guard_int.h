@@ -21,10 +21,14 @@
 #include "core/err.h"
 #include "guard/guard.h"
 
-#define GUARD_MAX_DEPTH      64  /* syntax nesting (blocks, filters, lists, calls) */
-#define GUARD_MAX_DATA_DEPTH 512 /* nesting of input documents */
-#define GUARD_MAX_CALLS      256 /* rule references / parameterized calls in progress */
-#define GUARD_MAX_EVAL_DEPTH 1000 /* query and block recursion, variables included */
+/* The syntax and call limits sit where cfn-guard 3.1.1 itself overflows its stack (4500 nested
+ * lists, 1800 nested blocks, 5000 chained rule references, 7000 chained lets), so plumb refuses nothing cfn-guard
+ * evaluates; at these limits plumb needs at most about 6 MB of stack (release build; threads get 8 MB). */
+#define GUARD_MAX_DEPTH      5000 /* syntax nesting (blocks, filters, lists, calls) */
+#define GUARD_MAX_DATA_DEPTH 512  /* nesting of input documents */
+#define GUARD_MAX_CALLS      5000 /* rule references / parameterized calls in progress */
+#define GUARD_MAX_EVAL_DEPTH 8000 /* query and block recursion, variables included */
+#define GUARD_MAX_LET_CHAIN  6000 /* lets referring to lets (cfn-guard overflows before 7000) */
 /* YAML aliases: the nodes they may add to a document (see yaml.c), per input byte, at least, at
  * most. A document without aliases never meets the budget. */
 #define GUARD_YAML_ALIAS_PER_BYTE 16
@@ -99,7 +103,8 @@ void guard__val_path(struct pl_buf *b, const struct guard_val *v);
 /* regexes (PCRE2); compiled once, freed with the rules file */
 struct guard_regex *guard__regex_compile(const char *pat, size_t n, char *errbuf, size_t errlen);
 void guard__regex_free(struct guard_regex *re);
-int guard__regex_search(struct guard_regex *re, const char *s, size_t n); /* 1, 0 */
+/* 1 match, 0 none, -1 the regex is too costly to match (the matchers' limits) */
+int guard__regex_search(struct guard_regex *re, const char *s, size_t n);
 void *guard__regex_code(struct guard_regex *re); /* the pcre2_code, for substitutions */
 
 /* ---------------------------------------------------------------- syntax tree */

@@ -1085,6 +1085,11 @@ int guard_parse(const char *src, size_t len, const char *name, struct guard_rule
         guard__lex_fail(&lx, z, "NUL character in rules");
         goto fail;
     }
+    size_t valid = pl_utf8_valid_prefix(src, len); /* cfn-guard reads rules as UTF-8 text */
+    if (valid < len) {
+        guard__lex_fail(&lx, src + valid, "rules are not valid UTF-8");
+        goto fail;
+    }
     for (;;) {
         guard__lex_ws(&lx);
         if (lx.p >= lx.end)

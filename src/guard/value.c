@@ -21,6 +21,7 @@
 
 struct guard_regex {
     pcre2_code *code;
+    pcre2_code *dfa; /* the same without PCRE2_MATCH_INVALID_UTF, which DFA matching refuses */
 };
 
 struct guard_val *guard__val_new(struct pl_arena *a, enum guard_vtype t)
@@ -227,6 +228,11 @@ static int jp_string(struct jp *j, const char **out, size_t *outl)
                 hex4(p + 3, &lo) == 0 && lo >= 0xDC00 && lo < 0xE000) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 p += 6;
+            }
+            if (cp >= 0xD800 && cp < 0xE000) { /* refused by cfn-guard's reader too */
+                j->p = p;
+                jp_fail(j, "lone surrogate in \\u escape");
+                goto out;
             }
             put_utf8(&b, cp);
             break;
@@ -691,6 +697,7 @@ struct guard_regex *guard__regex_compile(const char *pat, size_t n, char *errbuf
     pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     struct guard_regex *re = pl_xcalloc(1, sizeof(*re));
     re->code = code;
+    re->dfa = pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF, &ec, &eo, NULL);
     return re;
 }
 
@@ -699,6 +706,7 @@ void guard__regex_free(struct guard_regex *re)
     if (!re)
         return;
     pcre2_code_free(re->code);
+    pcre2_code_free(re->dfa);
     free(re);
 }
 
@@ -717,6 +725,23 @@ static void md_init(void)
     pthread_key_create(&md_key, md_free);
 }
 
+/* The backtracking matcher gave up (its match limit): the DFA matcher, which does not
+ * backtrack, answers instead, as cfn-guard's linear-time regex crate would (`(a+)+$|!` on
+ * "aaa…a!" matches). -1 when it cannot either (back references, invalid UTF-8, its own
+ * limits). */
+static int regex_search_dfa(struct guard_regex *re, const char *s, size_t n,
+                            pcre2_match_data *md)
+{
+    int ws[1000];
+    if (!re->dfa)
+        return -1;
+    int rc = pcre2_dfa_match(re->dfa, (PCRE2_SPTR)s, n, 0, 0, md, NULL, ws,
+                             sizeof(ws) / sizeof(ws[0]));
+    if (rc >= 0)
+        return 1;
+    return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
+}
+
 int guard__regex_search(struct guard_regex *re, const char *s, size_t n)
 {
     pthread_once(&md_once, md_init);
@@ -727,6 +752,9 @@ int guard__regex_search(struct guard_regex *re, const char *s, size_t n)
         pthread_setspecific(md_key, md);
     }
     int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        return regex_search_dfa(re, s, n, md);
     return rc >= 0 ? 1 : 0; /* 0: matched, ovector too small for groups (not needed) */
 }
 

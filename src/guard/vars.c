@@ -6,7 +6,7 @@
  * parameters, then the lets of the block; rule bodies and parameterized rules sit under the
  * file-level lets; a filter block's own lets are never in scope) and follows each let's
  * references depth first; meeting a let already on the path is a cycle. Recursion is bounded by
- * GUARD_MAX_EVAL_DEPTH (a chain of lets that deep is refused too).
+ * GUARD_MAX_LET_CHAIN (a chain of lets that deep is refused too).
  */
 #include <string.h>
 
@@ -32,10 +32,10 @@ enum { LET_NEW = 0, LET_ON_PATH = 1, LET_DONE = 2 };
 
 static int deeper(struct vw *w, uint32_t line, uint32_t col)
 {
-    if (++w->depth <= GUARD_MAX_EVAL_DEPTH)
+    if (++w->depth <= GUARD_MAX_LET_CHAIN)
         return 0;
     return pl_fail(w->err, PL_E_VALIDATION, "line %u:%u: variables nested deeper than %d", line,
-                   col, GUARD_MAX_EVAL_DEPTH);
+                   col, GUARD_MAX_LET_CHAIN);
 }
 
 /* Follows let l (declared in frame f) and everything it refers to. */

@@ -102,4 +102,47 @@ refused() { # refused DESCRIPTION FILE MESSAGE
 refused "alias bomb" "$T/bomb_tests.yaml" "aliases expand to more than 100000 nodes"
 refused "recursive alias" "$T/rec_tests.yaml" "recursive alias"
 refused "deep nesting" "$T/deep_tests.yaml" "nesting deeper than 512"
+# Inputs cfn-guard 3.1.1 refuses (issue 11 §5): a NUL byte in a rules file is a parse error for
+# validate as for eval (never the rest of the file silently dropped); an empty data file, invalid
+# UTF-8 in data or rules, a lone surrogate escape in JSON data are errors.
+printf 'rule a { A exists }\n\0rule b { B exists }\n' > "$T/nul.guard"
+printf '{"A":1}' > "$T/a.json"
+expect 5 "NUL byte in rules (validate)" "$G" validate -r "$T/nul.guard" -d "$T/a.json"
+grep -q "line 2:1" "$T/err" || { echo "FAIL NUL byte: position"; cat "$T/err"; fail=1; }
+expect 5 "NUL byte in rules (eval)" "$G" eval "$T/nul.guard" "$T/a.json"
+: > "$T/empty.json"
+printf ' \n\t\n' > "$T/blank.yaml"
+printf '{"A":"\377"}' > "$T/badutf.json"
+printf '{"A":"\\ud800"}' > "$T/lone.json"
+printf 'rule a { A == "\377" }\n' > "$T/badutf.guard"
+expect 255 "empty data file" "$G" validate -r "$T/r.guard" -d "$T/empty.json"
+expect 255 "blank data file" "$G" validate -r "$T/r.guard" -d "$T/blank.yaml"
+expect 255 "invalid UTF-8 data" "$G" validate -r "$T/r.guard" -d "$T/badutf.json"
+expect 255 "lone surrogate in JSON data" "$G" validate -r "$T/r.guard" -d "$T/lone.json"
+# cfn-guard prints "stream did not contain valid UTF-8" and exits 0, evaluating nothing; plumb
+# refuses the file as a parse error (docs/guard.md, differences).
+expect 5 "invalid UTF-8 rules" "$G" validate -r "$T/badutf.guard" -d "$T/a.json"
+# Depth limits no stricter than cfn-guard 3.1.1's (it evaluates 1500 nested blocks, 4000 nested
+# lists and a chain of 4000 rule references, and overflows its stack a little further) and still
+# bounded: past them plumb refuses the policy instead of crashing.
+printf '{"A":{"A":1}}' > "$T/aa.json"
+awk 'BEGIN { print "rule r {"; for (i = 0; i < 1500; i++) print "A {"; print "this exists";
+             for (i = 0; i < 1501; i++) print "}" }' > "$T/blocks.guard"
+expect 19 "1500 nested blocks" "$G" validate -r "$T/blocks.guard" -d "$T/aa.json"
+awk 'BEGIN { printf "let x = "; for (i = 0; i < 4000; i++) printf "["; printf "1";
+             for (i = 0; i < 4000; i++) printf "]"; print ""; print "rule r { %x exists }" }' \
+    > "$T/lists.guard"
+expect 0 "4000 nested lists" "$G" validate -r "$T/lists.guard" -d "$T/aa.json"
+chain() { awk -v n="$1" 'BEGIN { for (i = n; i > 0; i--) printf "rule r%d {\n  r%d\n}\n", i, i - 1;
+                               print "rule r0 { A exists }" }'; }
+chain 4000 > "$T/chain.guard"
+expect 0 "4000 chained rule references" "$G" validate -r "$T/chain.guard" -d "$T/aa.json"
+chain 6000 > "$T/chain6k.guard"
+expect 255 "6000 chained rule references refused" "$G" validate -r "$T/chain6k.guard" -d "$T/aa.json"
+awk 'BEGIN { print "rule r {"; for (i = 0; i < 20000; i++) print "A {"; print "this exists";
+             for (i = 0; i < 20001; i++) print "}" }' > "$T/blocks20k.guard"
+expect 5 "20000 nested blocks refused" "$G" validate -r "$T/blocks20k.guard" -d "$T/aa.json"
+awk 'BEGIN { print "let a0 = A"; for (i = 1; i <= 19000; i++) printf "let a%d = %%a%d\n", i, i - 1;
+             print "rule r { %a19000 exists }" }' > "$T/lets.guard"
+expect 255 "19000 chained lets refused" "$G" validate -r "$T/lets.guard" -d "$T/aa.json"
 exit $fail

@@ -84,8 +84,9 @@ static void test_unknown_function_is_expression_error(void)
 
 static void test_depth_limit(void)
 {
-    /* deeply nested blocks and lists are refused, not recursed into without bound */
-    size_t n = 5000;
+    /* deeply nested blocks and lists are refused, not recursed into without bound (the limit,
+     * GUARD_MAX_DEPTH, is where cfn-guard 3.1.1 overflows its stack) */
+    size_t n = 20000;
     char *src = malloc(n * 4 + 64);
     size_t o = 0;
     o += (size_t)snprintf(src + o, n * 4 + 64 - o, "rule r { ");
@@ -100,6 +101,7 @@ static void test_depth_limit(void)
         src[o++] = '[';
     src[o] = 0;
     T_EQ(parse(src, &err), -1);
+    T_OK(strstr(err.msg, "nesting") != NULL);
     free(src);
 }
 
