@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,61 +54,57 @@ static void serve_usage(FILE *f)
             "          --header-timeout 10\n");
 }
 
-static const char *const serve_options[] = {
-    "--listen", "--data", "--auth", "--delivery-dir", "--s3-endpoint", "--sns-endpoint",
-    "--threads", "--max-connections", "--max-connections-per-ip", "--idle-timeout",
-    "--header-timeout",
-    "--log-level", "--fake-clock",
+/* Every option takes a value: a string or a number stored at off in struct serve_opts, or
+ * (--log-level) applied at once. */
+enum opt_kind { OPT_STR, OPT_UINT, OPT_LOG_LEVEL };
+static const struct serve_option {
+    const char *name;
+    enum opt_kind kind;
+    size_t off;
+} serve_options[] = {
+    {"--listen", OPT_STR, offsetof(struct serve_opts, listen)},
+    {"--data", OPT_STR, offsetof(struct serve_opts, data)},
+    {"--auth", OPT_STR, offsetof(struct serve_opts, auth)},
+    {"--delivery-dir", OPT_STR, offsetof(struct serve_opts, delivery.delivery_dir)},
+    {"--s3-endpoint", OPT_STR, offsetof(struct serve_opts, delivery.s3_endpoint)},
+    {"--sns-endpoint", OPT_STR, offsetof(struct serve_opts, delivery.sns_endpoint)},
+    {"--threads", OPT_UINT, offsetof(struct serve_opts, threads)},
+    {"--max-connections", OPT_UINT, offsetof(struct serve_opts, max_conns)},
+    {"--max-connections-per-ip", OPT_UINT, offsetof(struct serve_opts, max_per_ip)},
+    {"--idle-timeout", OPT_UINT, offsetof(struct serve_opts, idle_timeout)},
+    {"--header-timeout", OPT_UINT, offsetof(struct serve_opts, header_timeout)},
+    {"--log-level", OPT_LOG_LEVEL, 0},
+    {"--fake-clock", OPT_STR, offsetof(struct serve_opts, fake_clock)},
 };
 
-static bool known_option(const char *a)
+static const struct serve_option *find_option(const char *a)
 {
-    for (size_t i = 0; i < sizeof serve_options / sizeof serve_options[0]; i++)
-        if (strcmp(a, serve_options[i]) == 0)
-            return true;
-    return false;
+    for (size_t i = 0; i < PL_ARRAY_LEN(serve_options); i++)
+        if (strcmp(a, serve_options[i].name) == 0)
+            return &serve_options[i];
+    return NULL;
 }
 
 /* Parses the options into o: 0, 1 when help was asked for, -1 after a usage error (printed). */
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
-    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (pl_cli_is_help(a))
             return 1;
-        if (!known_option(a))
+        const struct serve_option *opt = find_option(a);
+        if (!opt)
             return pl_cli_usage_error("serve", a[0] == '-' ? "unknown option '%s'"
                                                            : "unexpected argument '%s'", a), -1;
         if (!v)
             return pl_cli_usage_error("serve", "option '%s' needs a value", a), -1;
-        if (strcmp(a, "--listen") == 0)
-            o->listen = v;
-        else if (strcmp(a, "--data") == 0)
-            o->data = v;
-        else if (strcmp(a, "--auth") == 0)
-            o->auth = v;
-        else if (strcmp(a, "--delivery-dir") == 0)
-            o->delivery.delivery_dir = v;
-        else if (strcmp(a, "--s3-endpoint") == 0)
-            o->delivery.s3_endpoint = v;
-        else if (strcmp(a, "--sns-endpoint") == 0)
-            o->delivery.sns_endpoint = v;
-        else if (strcmp(a, "--threads") == 0)
-            o->threads = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--max-connections") == 0)
-            o->max_conns = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--max-connections-per-ip") == 0)
-            o->max_per_ip = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--idle-timeout") == 0)
-            o->idle_timeout = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--header-timeout") == 0)
-            o->header_timeout = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(a, "--log-level") == 0)
-            pl_log_set_level(v);
-        else if (strcmp(a, "--fake-clock") == 0)
-            o->fake_clock = v;
+        char *field = (char *)o + opt->off;
+        if (opt->kind == OPT_STR)
+            *(const char **)field = v;
+        else if (opt->kind == OPT_UINT)
+            *(unsigned *)field = (unsigned)strtoul(v, NULL, 10);
         else
-            (void)PL_NEVER(1); /* known_option() lists every option handled above */
+            pl_log_set_level(v);
     }
     if (strcmp(o->auth, "sigv4") != 0 && strcmp(o->auth, "open") != 0)
         return pl_cli_usage_error("serve", "--auth must be sigv4 or open"), -1;

@@ -39,10 +39,6 @@
 #define LEASE_MS        (10 * 1000LL) /* rows claimed by a process that died come back after this */
 #define BACKOFF_BASE_MS 1000LL
 #define BACKOFF_MAX_MS  (300 * 1000LL)
-#define KIND_SNAPSHOT   PL_OUTBOX_DELIVERY_SNAPSHOT
-#define KIND_MSG        PL_OUTBOX_DELIVERY_MSG
-#define KIND_COMPLIANCE PL_OUTBOX_DELIVERY_COMPLIANCE
-#define KIND_RULES      PL_OUTBOX_DELIVERY_RULES_STARTED
 #define GAP_PROBE       64 /* absent CI rows skipped before the stream stops at the end */
 #define MAX_TOPICS      256
 
@@ -370,12 +366,12 @@ static int build_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_
         maybe_oversized(d, a, c, ci, m);
         return 0;
     }
-    if (it->kind == KIND_COMPLIANCE)
+    if (it->kind == PL_OUTBOX_DELIVERY_COMPLIANCE)
         return pl_dmsg_compliance(a, p, now, m);
-    if (it->kind == KIND_RULES)
+    if (it->kind == PL_OUTBOX_DELIVERY_RULES_STARTED)
         return pl_dmsg_rules_started(a, it->account, it->region,
                                      pl_json_get(p, "configRuleNames"), now, m);
-    memset(m, 0, sizeof *m); /* KIND_MSG: prebuilt */
+    memset(m, 0, sizeof *m); /* PL_OUTBOX_DELIVERY_MSG: prebuilt */
     m->body = pl_json_get(p, "message");
     m->subject = pl_json_get_str(p, "subject");
     m->type = pl_json_get_str(m->body, "messageType");
@@ -437,7 +433,8 @@ static void handle_notification(struct pl_delivery *d, struct pl_arena *a,
     if (ts)
         ts->blocked_until = next;
     PL_LOG(WARN, "delivery", "outbox=%lld kind=%s attempts=%d retry_in_ms=%lld err=%s",
-           (long long)it->id, pl_outbox_kind_name(it->kind), it->attempts, (long long)(next - now), err.msg);
+           (long long)it->id, pl_outbox_kind_name(it->kind), it->attempts,
+           (long long)(next - now), err.msg);
     pl_store_outbox_retry(d->ws, it->id, next, err.msg, &e2);
     if (ts)
         stream_status(d, &c, &err);
@@ -454,7 +451,8 @@ static void queue_msg(struct pl_delivery *d, struct pl_arena *a, const struct ch
     pl_json_set(a, o, "message", pl_json_clone(a, m->body));
     const char *text = pl_json_dump(a, o, PL_JSON_COMPACT);
     struct pl_err e = {0};
-    if (pl_store_outbox_add(d->ws, c->acct, c->region, KIND_MSG, text, strlen(text), NULL, &e))
+    if (pl_store_outbox_add(d->ws, c->acct, c->region, PL_OUTBOX_DELIVERY_MSG, text, strlen(text),
+                            NULL, &e))
         PL_LOG(ERROR, "delivery", "queue message failed err=%s", e.msg);
 }
 
@@ -721,7 +719,7 @@ static int drain_kind(struct pl_delivery *d, enum pl_outbox_kind kind, struct pl
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        if (kind == KIND_SNAPSHOT)
+        if (kind == PL_OUTBOX_DELIVERY_SNAPSHOT)
             handle_snapshot_row(d, &item, &items[i]);
         else
             handle_notification(d, &item, &items[i]);
@@ -764,7 +762,8 @@ out:
 
 int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err)
 {
-    const enum pl_outbox_kind kinds[] = {KIND_SNAPSHOT, KIND_COMPLIANCE, KIND_RULES, KIND_MSG,
+    const enum pl_outbox_kind kinds[] = {PL_OUTBOX_DELIVERY_SNAPSHOT, PL_OUTBOX_DELIVERY_COMPLIANCE,
+                                         PL_OUTBOX_DELIVERY_RULES_STARTED, PL_OUTBOX_DELIVERY_MSG,
                                          d->ci_kind};
     int total = 0;
     for (size_t i = 0; i < PL_ARRAY_LEN(kinds) && kinds[i] != PL_OUTBOX_ANY; i++) {
@@ -778,7 +777,7 @@ int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err)
         return -1;
     total += n;
     /* lifecycle messages queued by this tick's deliveries go out in the same tick */
-    if (n > 0 && (n = drain_kind(d, KIND_MSG, err)) > 0)
+    if (n > 0 && (n = drain_kind(d, PL_OUTBOX_DELIVERY_MSG, err)) > 0)
         total += n;
     return total;
 }
@@ -1000,7 +999,8 @@ int pl_delivery_snapshot_now(struct pl_delivery *d, const char *account, const c
     pl_buf_puts(&b, payload);
     pl_json_write_str(&b, name, strlen(name));
     pl_buf_putc(&b, '}');
-    rc = pl_store_outbox_add(d->as, account, region, KIND_SNAPSHOT, b.data, b.len, NULL, err);
+    rc = pl_store_outbox_add(d->as, account, region, PL_OUTBOX_DELIVERY_SNAPSHOT, b.data, b.len,
+                             NULL, err);
     pl_buf_fini(&b);
 out:
     pthread_mutex_unlock(&d->amu);

@@ -1344,29 +1344,29 @@ int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_
     return 0;
 }
 
+/* Runs q, bound to one integer ?1, as an UPDATE or DELETE; *changed (may be NULL) gets the
+ * number of rows it touched. */
+static int step_changes(struct pl_store *s, int st, int64_t arg, int64_t *changed,
+                        struct pl_err *err, const char *what)
+{
+    sqlite3_stmt *q = stmt(s, st, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, arg);
+    if (step_done(s, q, err, what) < 0)
+        return -1;
+    if (changed)
+        *changed = sqlite3_changes(s->db);
+    return 0;
+}
+
 int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *deleted,
                           struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OB_PRUNE, err);
-    if (!q)
-        return -1;
-    sqlite3_bind_int64(q, 1, before_ms);
-    if (step_done(s, q, err, "outbox_prune") < 0)
-        return -1;
-    if (deleted)
-        *deleted = sqlite3_changes(s->db);
-    return 0;
+    return step_changes(s, ST_OB_PRUNE, before_ms, deleted, err, "outbox_prune");
 }
 
 int pl_store_outbox_recover(struct pl_store *s, int64_t *recovered, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OB_RECOVER, err);
-    if (!q)
-        return -1;
-    sqlite3_bind_int64(q, 1, pl_now_ms());
-    if (step_done(s, q, err, "outbox_recover") < 0)
-        return -1;
-    if (recovered)
-        *recovered = sqlite3_changes(s->db);
-    return 0;
+    return step_changes(s, ST_OB_RECOVER, pl_now_ms(), recovered, err, "outbox_recover");
 }

@@ -87,6 +87,19 @@ class Server:
         if self.own_data:
             shutil.rmtree(self.data, ignore_errors=True)
 
+    def first_key(self, account):
+        """(access key id, secret) of the account's first key in credentials.json, once a
+        --auth sigv4 server has written the file."""
+        path = os.path.join(self.data, "credentials.json")
+        deadline = time.time() + (60 if os.environ.get("PL_ASAN") else 20)
+        while not os.path.exists(path):
+            assert time.time() < deadline, self.read_log()
+            time.sleep(0.05)
+        keys = json.loads(plumb("credentials", "list", "--json", "--data", self.data).stdout)
+        key = [k for k in keys if k["account"] == account][0]["accessKeyId"]
+        with open(path) as f:
+            return key, json.load(f)[key]["secret"]
+
     def client(self, service="config", key=ACCOUNT, secret="test", region="us-east-1"):
         return boto3.client(
             service, endpoint_url=self.url, region_name=region, aws_access_key_id=key,

@@ -39,14 +39,7 @@ class Isolation(unittest.TestCase):
     def setUpClass(cls):
         cls.server = Server(auth="sigv4").start()
         data = cls.server.data
-        deadline = time.time() + 20 * SLOW
-        while not os.path.exists(os.path.join(data, "credentials.json")):
-            assert time.time() < deadline, cls.server.read_log()
-            time.sleep(0.05)
-        keys = json.loads(plumb("credentials", "list", "--json", "--data", data).stdout)
-        a = [k for k in keys if k["account"] == A_ACCT][0]["accessKeyId"]
-        with open(os.path.join(data, "credentials.json")) as f:
-            secret_a = json.load(f)[a]["secret"]
+        a, secret_a = cls.server.first_key(A_ACCT)
         b = json.loads(plumb("credentials", "add", "--account", B_ACCT, "--json", "--data",
                              data).stdout)
         cls.a_key = (a, secret_a)

@@ -12,7 +12,6 @@ reconnects every socket the server closes, so the server is always full; the dea
 queue moving, and each legitimate call is answered within a few deadlines (without it, the
 server would stay full for the 60 s idle timeout)."""
 import errno
-import json
 import os
 import resource
 import select
@@ -24,7 +23,7 @@ import urllib.request
 
 import botocore.exceptions
 
-from harness import ACCOUNT, Server, plumb
+from harness import ACCOUNT, Server
 
 SLOW = 3 if os.environ.get("PL_ASAN") else 1
 DEADLINE = 2
@@ -43,15 +42,7 @@ class SigV4Server(unittest.TestCase):
         cls.server = Server(auth="sigv4", extra=["--header-timeout", str(DEADLINE),
                                                  "--idle-timeout", "60"] +
                             list(cls.EXTRA)).start()
-        data = cls.server.data
-        deadline = time.time() + 20 * SLOW
-        while not os.path.exists(os.path.join(data, "credentials.json")):
-            assert time.time() < deadline, cls.server.read_log()
-            time.sleep(0.05)
-        keys = json.loads(plumb("credentials", "list", "--json", "--data", data).stdout)
-        key = [k for k in keys if k["account"] == ACCOUNT][0]["accessKeyId"]
-        with open(os.path.join(data, "credentials.json")) as f:
-            secret = json.load(f)[key]["secret"]
+        key, secret = cls.server.first_key(ACCOUNT)
         cls.cfg = cls.server.client(key=key, secret=secret)
         cls.cfg.describe_configuration_recorders()  # the key works before the attack
 
