@@ -479,6 +479,12 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* The outbox listener: committed work for the engine. */
+static void wake(void *arg)
+{
+    pl_rules_kick(arg);
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? pl_xstrdup(s) : NULL;
@@ -516,6 +522,10 @@ struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err 
             goto fail;
         }
         eng->started = true;
+        /* work committed in this process wakes the worker at once; other processes' (plumb
+         * record --data) is found by the tick_ms poll */
+        eng->listener = pl_store_outbox_listen(
+            eng->st, 1u << PL_OUTBOX_CI_RECORDED | 1u << PL_OUTBOX_RULES_EVALUATE, wake, eng);
     }
     return eng;
 fail:
@@ -527,6 +537,7 @@ void pl_rules_stop(struct pl_rules *eng)
 {
     if (!eng)
         return;
+    pl_store_outbox_unlisten(eng->listener);
     if (eng->started) {
         pthread_mutex_lock(&eng->mu);
         eng->stop = true;

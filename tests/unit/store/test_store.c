@@ -383,6 +383,49 @@ static void test_outbox_recover(void)
     pl_store_close(s);
 }
 
+static void count_call(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+/* Listeners hear of committed outbox items of their kinds, on any connection to the file,
+ * once per commit, never of a rolled-back transaction, and no more after unlisten. */
+static void test_outbox_listen(void)
+{
+    const char *dir = tmpdir();
+    struct pl_store *s = open_store(dir), *other = open_store(dir);
+    struct pl_err err = {0};
+    int rules = 0, delivery = 0;
+    struct pl_store_listener *lr =
+        pl_store_outbox_listen(s, 1u << PL_OUTBOX_CI_RECORDED, count_call, &rules);
+    struct pl_store_listener *ld =
+        pl_store_outbox_listen(s, 1u << PL_OUTBOX_DELIVERY_CI, count_call, &delivery);
+    T_EQ(pl_store_begin(other, &err), 0);
+    for (int i = 0; i < 3; i++)
+        T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_CI_RECORDED, "{}",
+                                 2, NULL, &err), 0);
+    T_EQ(rules, 0); /* not before the commit */
+    T_EQ(pl_store_commit(other, &err), 0);
+    T_EQ(rules, 1);
+    T_EQ(delivery, 0);
+    T_EQ(pl_store_begin(other, &err), 0);
+    T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_CI_RECORDED, "{}", 2,
+                             NULL, &err), 0);
+    pl_store_rollback(other);
+    T_EQ(rules, 1);
+    T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_DELIVERY_CI, "{}", 2,
+                             NULL, &err), 0); /* no transaction: committed at once */
+    T_EQ(delivery, 1);
+    T_EQ(rules, 1);
+    pl_store_outbox_unlisten(lr);
+    T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_CI_RECORDED, "{}", 2,
+                             NULL, &err), 0);
+    T_EQ(rules, 1);
+    pl_store_outbox_unlisten(ld);
+    pl_store_close(other);
+    pl_store_close(s);
+}
+
 /* Migration 4 renames the rows of the old kind names: a v3 database's pending "ci_recorded" row
  * is claimed as PL_OUTBOX_CI_RECORDED after the upgrade; a name no build knows claims as ANY. */
 static void test_outbox_kind_migration(void)
@@ -514,6 +557,7 @@ int main(void)
     T_RUN(test_outbox_fair);
     T_RUN(test_outbox_kind_migration);
     T_RUN(test_outbox_recover);
+    T_RUN(test_outbox_listen);
     T_RUN(test_concurrent);
     pl_arena_fini(&A);
     return T_EXIT();
