@@ -1,6 +1,6 @@
 /* evals.c — the store's evaluation tables (evals.h): rule evaluation results, evaluation
- * status and result tokens, on the store's own connection (store_int.h) and in its
- * transactions; the tables come from sqlite.c's migration 3.
+ * status, result tokens and function logs, on the store's own connection (store_int.h) and in
+ * its transactions; the tables come from sqlite.c's migrations 3 and 6.
  *
  * Invariants:
  *   - a stored result is only replaced by one with an ordering timestamp >= its own;
@@ -36,6 +36,10 @@ enum {
     Q_TOK_PUT,
     Q_TOK_GET,
     Q_TOK_PRUNE,
+    Q_LOG_PUT,
+    Q_LOG_LIST,
+    Q_LOG_AGE,
+    Q_LOG_COUNT,
     Q__COUNT
 };
 
@@ -93,6 +97,19 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_TOK_GET] = "SELECT rule, invoked_ms FROM rule_tokens WHERE token = ?1 AND account = ?2 "
                   "AND region = ?3",
     [Q_TOK_PRUNE] = "DELETE FROM rule_tokens WHERE invoked_ms < ?1",
+    [Q_LOG_PUT] = "INSERT INTO function_logs(account, region, function, request_id, rule, "
+                  "resource_type, resource_id, start_ms, duration_ms, outcome, error_message, "
+                  "output, truncated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                  "?13)",
+    [Q_LOG_LIST] = "SELECT id, request_id, rule, resource_type, resource_id, start_ms, "
+                   "duration_ms, outcome, error_message, output, truncated FROM function_logs "
+                   "WHERE account = ?1 AND region = ?2 AND function = ?3 AND id > ?4 AND "
+                   "start_ms >= ?5 ORDER BY id LIMIT ?6",
+    [Q_LOG_AGE] = "DELETE FROM function_logs WHERE start_ms < ?1",
+    /* all but the newest ?1 of each function */
+    [Q_LOG_COUNT] = "DELETE FROM function_logs WHERE id IN (SELECT id FROM (SELECT id, "
+                    "row_number() OVER (PARTITION BY account, region, function ORDER BY id "
+                    "DESC) AS n FROM function_logs) WHERE n > ?1)",
 };
 
 _Static_assert(Q__COUNT <= PL_STORE__EV_STMTS, "grow PL_STORE__EV_STMTS");
@@ -435,4 +452,95 @@ int pl_store_token_prune(struct pl_store *e, int64_t before_ms, struct pl_err *e
         return -1;
     sqlite3_bind_int64(q, 1, before_ms);
     return step_done(e, q, err, "token_prune");
+}
+
+/* ---- function logs ---- */
+
+int pl_store_fnlog_put(struct pl_store *e, const struct pl_fn_log *l, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_LOG_PUT, err);
+    if (!q)
+        return -1;
+    pl_sql_bind_text(q, 1, l->account);
+    pl_sql_bind_text(q, 2, l->region);
+    pl_sql_bind_text(q, 3, l->function);
+    pl_sql_bind_text(q, 4, l->request_id);
+    pl_sql_bind_text(q, 5, l->rule);
+    pl_sql_bind_text(q, 6, l->resource_type);
+    pl_sql_bind_text(q, 7, l->resource_id);
+    sqlite3_bind_int64(q, 8, l->start_ms);
+    sqlite3_bind_int64(q, 9, l->duration_ms);
+    pl_sql_bind_text(q, 10, l->outcome);
+    pl_sql_bind_text(q, 11, l->error_message);
+    pl_sql_bind_text(q, 12, l->output ? l->output : "");
+    sqlite3_bind_int(q, 13, l->truncated);
+    return step_done(e, q, err, "fnlog_put");
+}
+
+static void read_log(sqlite3_stmt *q, struct pl_arena *a, struct pl_fn_log *l)
+{
+    l->id = sqlite3_column_int64(q, 0);
+    l->request_id = pl_sql_col_dup(a, q, 1);
+    l->rule = pl_sql_col_dup(a, q, 2);
+    l->resource_type = pl_sql_col_dup(a, q, 3);
+    l->resource_id = pl_sql_col_dup(a, q, 4);
+    l->start_ms = sqlite3_column_int64(q, 5);
+    l->duration_ms = sqlite3_column_int64(q, 6);
+    l->outcome = pl_sql_col_dup(a, q, 7);
+    l->error_message = pl_sql_col_dup(a, q, 8);
+    l->output = pl_sql_col_dup(a, q, 9);
+    l->truncated = sqlite3_column_int(q, 10) != 0;
+}
+
+int pl_store_fnlog_list(struct pl_store *e, const struct pl_fn_log_query *qy, struct pl_arena *a,
+                        struct pl_fn_log **rows, size_t *n, bool *more, struct pl_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    *more = false;
+    int limit = qy->limit > 0 && qy->limit <= 1000 ? qy->limit : 1000;
+    sqlite3_stmt *q = stmt(e, Q_LOG_LIST, err);
+    if (!q)
+        return -1;
+    pl_sql_bind_text(q, 1, qy->account);
+    pl_sql_bind_text(q, 2, qy->region);
+    pl_sql_bind_text(q, 3, qy->function);
+    sqlite3_bind_int64(q, 4, qy->after_id);
+    sqlite3_bind_int64(q, 5, qy->since_ms);
+    sqlite3_bind_int64(q, 6, (int64_t)limit + 1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)limit) {
+            *more = true;
+            break;
+        }
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        struct pl_fn_log *l = &(*rows)[(*n)++];
+        memset(l, 0, sizeof *l);
+        l->account = qy->account;
+        l->region = qy->region;
+        l->function = qy->function;
+        read_log(q, a, l);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "fnlog_list");
+    return 0;
+}
+
+int pl_store_fnlog_prune(struct pl_store *e, int64_t before_ms, int keep, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_LOG_AGE, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, before_ms);
+    if (step_done(e, q, err, "fnlog_prune") < 0)
+        return -1;
+    if (keep <= 0)
+        return 0;
+    if (!(q = stmt(e, Q_LOG_COUNT, err)))
+        return -1;
+    sqlite3_bind_int64(q, 1, keep);
+    return step_done(e, q, err, "fnlog_rotate");
 }
