@@ -1,8 +1,8 @@
 /* logs.c — what an invocation leaves behind: the text kept in the function's log (its output
  * and, for a failure, Lambda's error lines and traceback) and the per-function /metrics.
  *
- * The log text is bounded: at most max bytes, cut on a UTF-8 character boundary, so the store
- * and the API's JSON always hold valid text. The metrics are labelled by function name; the
+ * The log text is bounded: at most max bytes, cut on a UTF-8 character boundary, other invalid
+ * bytes made '?', so the store and the API's JSON always hold valid text. The metrics are labelled by function name; the
  * first PL_FN_METRIC_NAMES names get their own series and later ones share "~other" (not a
  * valid function name), so /metrics stays bounded however many functions come and go.
  */
@@ -46,13 +46,14 @@ char *pl_fn_log_text(const struct pl_fn_result *res, size_t max, bool *truncated
     pl_buf_puts(&b, res->logs ? res->logs : "");
     if (!res->ok)
         error_lines(&b, res);
-    *truncated = res->logs_truncated;
-    if (b.len > max) {
-        b.data[max] = '\0';
-        b.len = pl_utf8_fix_cut(b.data, max);
-        *truncated = true;
-    }
-    return pl_buf_take(&b);
+    *truncated = res->logs_truncated || b.len > max;
+    char *text = pl_buf_take(&b);
+    size_t len = strlen(text);
+    if (len > max)
+        text[len = max] = '\0';
+    /* the runner's cap, or this one, may cut a character; a function may print any bytes */
+    pl_utf8_fix_cut(text, len);
+    return text;
 }
 
 struct pl_json *pl_fn_log_json(struct pl_arena *a, const struct pl_fn_log *l)
