@@ -225,8 +225,9 @@ static struct done_arg *done_new(struct pl_run *run, const struct pl_lambda_call
     char *p = (char *)(d + 1);
     for (size_t i = 0; i < PL_ARRAY_LEN(src); i++)
         if (src[i]) {
-            *dst[i] = strcpy(p, src[i]);
-            p += strlen(src[i]) + 1;
+            size_t n = strlen(src[i]) + 1;
+            *dst[i] = memcpy(p, src[i], n);
+            p += n;
         }
     d->pool = run->pool;
     return d;

@@ -116,6 +116,7 @@ class LogsTest(FunctionLogsBase):
         self.assertIn("[ERROR] Unhandled: KeyError: 'doesNotExist'", bad["Output"])
         self.assertIn("Traceback (most recent call last):", bad["Output"])
         self.assertIn("fn_rdk_style.py", bad["Output"])
+        self.assertNotIn('File "<string>"', bad["Output"])  # no bootstrap frames
         self.assertIn("doesNotExist", bad["ErrorMessage"])
         self.assertGreaterEqual(bad["DurationMs"], 0)
         self.assertFalse(bad["Truncated"])

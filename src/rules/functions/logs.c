@@ -2,9 +2,10 @@
  * and, for a failure, Lambda's error lines and traceback) and the per-function /metrics.
  *
  * The log text is bounded: at most max bytes, cut on a UTF-8 character boundary, other invalid
- * bytes made '?', so the store and the API's JSON always hold valid text. The metrics are labelled by function name; the
- * first PL_FN_METRIC_NAMES names get their own series and later ones share "~other" (not a
- * valid function name), so /metrics stays bounded however many functions come and go.
+ * bytes made '?', so the store and the API's JSON always hold valid text. The metrics are
+ * labelled by function name; the first PL_FN_METRIC_NAMES names get their own series and later
+ * ones share "~other" (not a valid function name), so /metrics stays bounded however many
+ * functions come and go.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/metrics.h"
+#include "core/util.h"
 #include "rules/functions/functions.h"
 #include "store/evals.h"
 
@@ -103,7 +105,7 @@ static void label(const char *name, char *out, size_t n)
     for (int i = 0; i < nnames && !known; i++)
         known = strcmp(names[i], name) == 0;
     if (!known && nnames < PL_FN_METRIC_NAMES && strlen(name) <= PL_FN_NAME_MAX) {
-        strcpy(names[nnames++], name);
+        pl_strlcpy(names[nnames++], name, sizeof names[0]);
         known = true;
     }
     pthread_mutex_unlock(&names_mu);

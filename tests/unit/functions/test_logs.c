@@ -32,7 +32,7 @@ static void test_text_error(void)
                       "[\"  File \\\"/r/m.py\\\", line 3, in h\\n    x['x']\\n\"]}",
         .logs = "printed",
     };
-    strcpy(r.error_type, "Unhandled");
+    snprintf(r.error_type, sizeof r.error_type, "Unhandled");
     bool cut;
     char *t = pl_fn_log_text(&r, 1000, &cut);
     T_STR(t, "printed\n[ERROR] Unhandled: KeyError: 'x'\nTraceback (most recent call last):\n"
