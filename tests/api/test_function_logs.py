@@ -7,11 +7,12 @@ errors, throttles and durations per function.
 """
 import json
 import os
+import queue
 import re
-import select
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -176,39 +177,61 @@ class LogsTest(FunctionLogsBase):
         out = plumb("function", "logs", "rdk", "--data", self.server.data).stdout
         self.assertIn("[output truncated at 64 KiB]", out)
 
-    def test_5_follow(self):
-        p = subprocess.Popen([PLUMB, "function", "logs", "rdk", "--follow", "--json",
-                              "--endpoint", self.server.url], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNT,
-                                      AWS_SECRET_ACCESS_KEY="test"))
-        try:
-            seen = []
+    def follow(self, *source):
+        """`plumb function logs rdk --follow --json SOURCE` and a queue of the ResourceIds it
+        prints (a thread reads its stdout line by line)."""
+        p = subprocess.Popen([PLUMB, "function", "logs", "rdk", "--follow", "--json"] +
+                             list(source), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNT,
+                                                 AWS_SECRET_ACCESS_KEY="test"))
+        lines = queue.Queue()
 
-            def read_until(rid):
-                deadline = time.time() + WAIT
-                while time.time() < deadline:
-                    r, _, _ = select.select([p.stdout], [], [], 0.5)
-                    if r:
-                        line = p.stdout.readline()
-                        if not line:
-                            break
-                        seen.append(json.loads(line)["ResourceId"])
-                        if seen[-1] == rid:
-                            return
-                self.fail("follow did not show %s: %s %s" % (rid, seen, p.poll()))
+        def read():
+            for line in p.stdout:
+                lines.put(json.loads(line)["ResourceId"])
+            lines.put(None)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
 
-            read_until("i-0client")  # what was there already
-            self.record_ci(instance_ci("i-0later", "ok"))
-            read_until("i-0later")  # then what comes
-            p.send_signal(signal.SIGINT)
-            self.assertEqual(p.wait(timeout=WAIT), 0, p.stderr.read())
-        finally:
+        def cleanup():
             if p.poll() is None:
                 p.kill()
-                p.wait()
+            p.wait()
+            reader.join()
             p.stdout.close()
             p.stderr.close()
+        self.addCleanup(cleanup)
+        return p, lines
+
+    def read_until(self, lines, rid):
+        seen = []
+        while not seen or seen[-1] != rid:
+            try:
+                seen.append(lines.get(timeout=WAIT))
+            except queue.Empty:
+                self.fail("follow did not show %s: %s" % (rid, seen))
+            self.assertIsNotNone(seen[-1], "follow ended before %s: %s" % (rid, seen))
+
+    def test_5_follow(self):
+        for n, source in enumerate([("--endpoint", self.server.url),
+                                    ("--data", self.server.data)]):
+            p, lines = self.follow(*source)
+            self.read_until(lines, "i-0client")  # what was there already
+            self.record_ci(instance_ci("i-0later%d" % n, "ok"))
+            self.read_until(lines, "i-0later%d" % n)  # then what comes
+            p.send_signal(signal.SIGINT)
+            self.assertEqual(p.wait(timeout=WAIT), 0, p.stderr.read())
+
+    def test_5_follow_sigpipe(self):
+        p = subprocess.Popen("'%s' function logs rdk --follow --data '%s' | head -n 1"
+                             % (PLUMB, self.server.data), shell=True, stdout=subprocess.PIPE,
+                             text=True)
+        first = p.stdout.readline()  # head printed its line and exited
+        self.assertIn("START RequestId:", first)
+        self.record_ci(instance_ci("i-0afterhead", "ok"))
+        self.log_of("i-0afterhead")  # the follower's next write meets a closed pipe
+        self.assertEqual(p.wait(timeout=WAIT), 0)  # the pipeline ended: so did the follower
+        p.stdout.close()
 
     def test_6_metrics(self):
         self.log_of("i-0good")
