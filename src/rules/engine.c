@@ -425,7 +425,8 @@ static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
 /* ---- the worker ---- */
 
 /* Housekeeping, once every PL_RULES_TOKEN_PRUNE_MS of plumb's clock: drops expired result
- * tokens and the outbox rows finished more than PL_RULES_OUTBOX_KEEP_MS ago. */
+ * tokens, rotates the function logs (functions.h) and drops the outbox rows finished more
+ * than PL_RULES_OUTBOX_KEEP_MS ago. */
 static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
 {
     int64_t now = pl_now_ms();
@@ -433,7 +434,8 @@ static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
         now >= eng->tokens_pruned)
         return 0;
     eng->tokens_pruned = now;
-    if (pl_store_token_prune(eng->st, now - PL_RULES_TOKEN_TTL_MS, err) < 0)
+    if (pl_store_token_prune(eng->st, now - PL_RULES_TOKEN_TTL_MS, err) < 0 ||
+        pl_store_fnlog_prune(eng->st, now - PL_FN_LOG_KEEP_MS, PL_FN_LOG_KEEP, err) < 0)
         return -1;
     return pl_store_outbox_prune(eng->st, now - PL_RULES_OUTBOX_KEEP_MS, NULL, err);
 }

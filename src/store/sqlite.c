@@ -91,6 +91,15 @@ static const char *const migrations[] = {
     /* 5: a claimed row is marked leased until it is released, retried or done, so a process
      * that starts after a crash can give back the rows the dead one held (outbox_recover) */
     "ALTER TABLE outbox ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;",
+    /* 6: what Lambda-style functions printed, per invocation (evals.c, function logs) */
+    "CREATE TABLE IF NOT EXISTS function_logs("
+    " id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,"
+    " function TEXT NOT NULL, request_id TEXT NOT NULL, rule TEXT, resource_type TEXT,"
+    " resource_id TEXT, start_ms INTEGER NOT NULL, duration_ms INTEGER NOT NULL,"
+    " outcome TEXT NOT NULL, error_message TEXT, output TEXT NOT NULL,"
+    " truncated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS function_logs_fn ON function_logs(account, region, function, id);"
+    "CREATE INDEX IF NOT EXISTS function_logs_time ON function_logs(start_ms);",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
