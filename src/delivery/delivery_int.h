@@ -204,6 +204,10 @@ struct pl_json *pl_dstore_render(struct pl_arena *a, const void *row, struct pl_
 
 /* Retry delay after the n-th consecutive failure (n >= 1): 1 s doubling to 5 min. */
 int64_t pl_delivery_backoff_ms(int n);
+/* A notification row not delivered this long after it was queued is dropped (counted in
+ * plumb_delivery_expired_total): a topic whose receiver is gone for good does not grow the
+ * outbox without bound. */
+#define PL_DELIVERY_EXPIRE_MS (24 * 3600 * 1000LL)
 
 /* Creates dir and its parents (mode 0755). */
 int pl_mkdirs(const char *dir, struct pl_err *err);

@@ -30,6 +30,7 @@
 
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "delivery/delivery_int.h"
@@ -41,6 +42,7 @@
 #define BACKOFF_MAX_MS  (300 * 1000LL)
 #define GAP_PROBE       64 /* absent CI rows skipped before the stream stops at the end */
 #define MAX_TOPICS      256
+#define EXPIRED_METRIC  "plumb_delivery_expired_total"
 
 struct topic_state {
     char arn[300];
@@ -405,6 +407,13 @@ static void handle_notification(struct pl_delivery *d, struct pl_arena *a,
     struct pl_dmsg m;
     struct pl_err err = {0};
     int64_t now = pl_now_ms();
+    if (now - it->created_ms > PL_DELIVERY_EXPIRE_MS) {
+        PL_LOG(WARN, "delivery", "outbox=%lld kind=%s attempts=%d expired: not delivered in 24 h",
+               (long long)it->id, pl_outbox_kind_name(it->kind), it->attempts);
+        pl_metrics_add(EXPIRED_METRIC, NULL, 1);
+        pl_store_outbox_complete(d->ws, it->id, &err);
+        return;
+    }
     int r = chan_of(d->ws, it->account, it->region, a, &c, &err);
     if (r == 0 || (r > 0 && !c.topic)) {
         pl_store_outbox_complete(d->ws, it->id, &err); /* no channel or no topic: dropped */
@@ -849,6 +858,8 @@ struct pl_delivery *pl_delivery_start(struct pl_store *store, const struct pl_de
     d->spec = pl_xstrdup(o->store_spec ? o->store_spec : o->data_dir);
     d->ci_kind = o->ci_kind;
     d->tick_ms = o->tick_ms > 0 ? o->tick_ms : 1000;
+    pl_metrics_help(EXPIRED_METRIC, "Notifications dropped, not delivered within 24 hours.");
+    pl_metrics_add(EXPIRED_METRIC, NULL, 0);
     d->batch = o->batch > 0 ? o->batch : 256;
     d->ak = opt_or_env(o->access_key, "AWS_ACCESS_KEY_ID");
     d->sk = opt_or_env(o->secret_key, "AWS_SECRET_ACCESS_KEY");

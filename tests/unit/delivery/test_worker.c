@@ -11,6 +11,7 @@
 
 #include "t.h"
 
+#include "core/metrics.h"
 #include "core/time.h"
 #include "delivery/delivery_int.h"
 #include "receiver.h"
@@ -281,6 +282,36 @@ static void test_bucket_failure(void)
     T_OK(pl_json_get(snap, "lastErrorCode") == NULL);
 }
 
+/* A notification the receiver refuses for more than a day is dropped and counted (so are the
+ * snapshot lifecycle messages queued meanwhile, once a day old), and the topic's later
+ * messages are delivered: the outbox does not grow without bound. */
+static void test_expired(void)
+{
+    size_t before = receiver_count(&R);
+    struct pl_err e = {0};
+    const char *started = "{\"awsAccountId\":\"" ACCT "\",\"awsRegion\":\"" REG "\","
+                          "\"configRuleNames\":[\"old\"]}";
+    int64_t pending0 = 0, pending = 0;
+    T_EQ(pl_store_outbox_pending(S, PL_OUTBOX_DELIVERY_RULES_STARTED, &pending0, &e), 0);
+    T_EQ(pl_store_outbox_add(S, ACCT, REG, PL_OUTBOX_DELIVERY_RULES_STARTED, started,
+                             strlen(started), NULL, &e), 0);
+    int64_t expired0 = (int64_t)pl_metrics_value("plumb_delivery_expired_total", NULL);
+    R.fail_always = 1;
+    for (int i = 0; i < 400; i++) { /* ~25 h of retries at the 5 min backoff ceiling */
+        tick();
+        pl_clock_advance(300 * 1000LL);
+    }
+    T_EQ(count_type(before, "ConfigRulesEvaluationStarted"), 0);
+    R.fail_always = 0;
+    T_EQ(pl_store_outbox_pending(S, PL_OUTBOX_DELIVERY_RULES_STARTED, &pending, &e), 0);
+    T_EQ(pending, pending0); /* dropped */
+    T_OK((int64_t)pl_metrics_value("plumb_delivery_expired_total", NULL) >= expired0 + 1);
+    T_EQ(pl_store_outbox_add(S, ACCT, REG, PL_OUTBOX_DELIVERY_RULES_STARTED, started,
+                             strlen(started), NULL, &e), 0);
+    tick();
+    T_EQ(count_type(before, "ConfigRulesEvaluationStarted"), 1); /* the fresh one only */
+}
+
 int main(void)
 {
     pl_arena_init(&A);
@@ -296,6 +327,7 @@ int main(void)
         T_RUN(test_periodic);
         T_RUN(test_snapshot_now);
         T_RUN(test_bucket_failure);
+        T_RUN(test_expired); /* last: it moves the clock by a day */
     }
     pl_delivery_stop(D);
     pl_store_close(S);
