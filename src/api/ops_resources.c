@@ -77,10 +77,6 @@ static int batch_get(struct pl_op_ctx *c)
     struct pl_json *items = pl_json_set(c->a, c->out, "baseConfigurationItems",
                                         pl_json_new_arr(c->a));
     pl_json_set(c->a, c->out, "unprocessedResourceKeys", pl_json_new_arr(c->a));
-    if (keys->len > 100)
-        return pl_fail(c->err, PL_E_VALIDATION,
-                       "1 validation error detected: Value at 'resourceKeys' failed to satisfy "
-                       "constraint: Member must have length less than or equal to 100");
     for (const struct pl_json *k = keys->child; k; k = k->next) {
         struct pl_ci_row row;
         int r = pl_store_ci_latest(c->st, c->account, c->region, pl_json_get_str(k, "resourceType"),

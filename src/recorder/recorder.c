@@ -726,33 +726,21 @@ int pl_recorder_put_resource_config(struct pl_store *s, const char *account, con
     const char *schema = pl_json_get_str(body, "SchemaVersionId");
     const char *id = pl_json_get_str(body, "ResourceId");
     struct pl_json *conf = pl_json_get(body, "Configuration");
-    struct pl_json *name = pl_json_get(body, "ResourceName");
     struct pl_json *tags = pl_json_get(body, "Tags");
-    if (!type || !*type || strlen(type) > 196)
+    /* api/ checked the request against the model (lengths, types, required members); what
+     * remains are the recorder's own rules. A caller outside api/ still cannot crash it: */
+    if (!type || !schema || !id || !conf || conf->type != PL_JSTR ||
+        (tags && tags->type != PL_JOBJ && tags->type != PL_JNULL))
         return pl_fail(err, PL_E_VALIDATION,
-                       "1 validation error detected: Value at 'resourceType' failed to satisfy "
-                       "constraint: Member must have length between 1 and 196");
+                       "PutResourceConfig needs ResourceType, SchemaVersionId, ResourceId, a "
+                       "Configuration string and Tags as a map");
     if (reserved_type(type))
         return pl_fail(err, PL_E_VALIDATION,
                        "PutResourceConfig is for third-party resource types; '%.100s' is an "
                        "AWS resource type",
                        type);
-    if (!schema || !*schema || strlen(schema) > 128)
-        return pl_fail(err, PL_E_VALIDATION,
-                       "1 validation error detected: Value at 'schemaVersionId' failed to "
-                       "satisfy constraint: Member must have length between 1 and 128");
-    if (!id || !*id || strlen(id) > 768)
-        return pl_fail(err, PL_E_VALIDATION,
-                       "1 validation error detected: Value at 'resourceId' failed to satisfy "
-                       "constraint: Member must have length between 1 and 768");
-    if (!conf || conf->type != PL_JSTR)
-        return pl_fail(err, PL_E_VALIDATION, "Configuration must be a JSON string");
     if (conf->len > MAX_CONFIG_BYTES)
         return pl_fail(err, PL_E_VALIDATION, "Configuration is larger than the maximum of 64 KB");
-    if (name && name->type != PL_JSTR && name->type != PL_JNULL)
-        return pl_fail(err, PL_E_VALIDATION, "ResourceName must be a string");
-    if (tags && tags->type != PL_JOBJ && tags->type != PL_JNULL)
-        return pl_fail(err, PL_E_VALIDATION, "Tags must be a map of strings");
     if (tags && tags->type == PL_JOBJ && tags->len > 50)
         return pl_fail(err, PL_E_VALIDATION, "at most 50 tags");
     struct pl_arena a;

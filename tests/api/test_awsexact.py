@@ -7,7 +7,7 @@ import urllib.request
 
 import botocore.exceptions
 
-from harness import ServerTest
+from harness import ServerTest, signed_call
 
 ROLE = "arn:aws:iam::123456789012:role/ConfigRole"
 
@@ -160,6 +160,70 @@ class ReservedTypes(ServerTest):
             self.assertIn("Value '%s' at 'resourceType' failed to satisfy constraint" % rtype, msg)
         self.put("MyCo::Foo::Bar")
         self.put("Customer::Foo::Bar")  # only the whole first part is reserved
+
+
+class PutResourceConfigLimits(ServerTest):
+    """The request's limits are the model's, checked once in api/ with AWS's wording (issue 10
+    §6): boto3 checks no maximum, so the bodies are sent by hand."""
+
+    def call(self, **over):
+        body = {"ResourceType": "MyCo::Lim::Thing", "SchemaVersionId": "1", "ResourceId": "r1",
+                "Configuration": "{}"}
+        body.update(over)
+        body = {k: v for k, v in body.items() if v is not None}
+        return signed_call(self.server.url, "StarlingDoveService.PutResourceConfig",
+                           json.dumps(body))
+
+    def test_limits(self):
+        self.setup_recorder()
+        cases = [
+            (dict(ResourceType="MyCo::T::" + "x" * 190), "resourceType", "length less than or equal to 196"),
+            (dict(SchemaVersionId="1" * 129), "schemaVersionId", "length less than or equal to 128"),
+            (dict(ResourceId="r" * 769), "resourceId", "length less than or equal to 768"),
+            (dict(ResourceId=None), "resourceId", None),
+        ]
+        status, out = self.call(Configuration={"a": 1})  # a wrong type, as AWS answers it
+        self.assertEqual((status, out.get("__type")), (400, "SerializationException"), out)
+        for over, field, text in cases:
+            status, out = self.call(**over)
+            self.assertEqual(status, 400, (over, out))
+            self.assertEqual(out.get("__type"), "ValidationException", out)
+            msg = out.get("message") or out.get("Message")
+            self.assertIn(field.lower(), msg.lower(), msg)
+            if text:
+                self.assertIn(text, msg)
+        # the domain's limits, the recorder's (AWS documents them; the model has no bound)
+        status, out = self.call(Configuration="x" * (64 * 1024 + 1))
+        self.assertEqual(status, 400, out)
+        status, out = self.call(Tags={"k%d" % i: "v" for i in range(51)})
+        self.assertEqual(status, 400, out)
+        self.assertIn("50 tags", out.get("message"))
+        status, out = self.call(ResourceId="r" * 768, Tags={"k%d" % i: "v" for i in range(50)})
+        self.assertEqual(status, 200, out)
+
+    def test_batch_get_keys(self):
+        keys = [{"resourceType": "AWS::EC2::VPC", "resourceId": "vpc-%d" % i} for i in range(101)]
+        e = self.assertAwsError("ValidationException", self.cfg.batch_get_resource_config,
+                                resourceKeys=keys)
+        self.assertIn("Value at 'resourceKeys' failed to satisfy constraint: Member must have "
+                      "length less than or equal to 100", e.response["Error"]["Message"])
+        self.assertEqual(self.cfg.batch_get_resource_config(resourceKeys=keys[:100])
+                         ["baseConfigurationItems"], [])
+
+
+class DeliveryFrequencyEnum(ServerTest):
+    def test_enum_from_the_model(self):
+        self.setup_recorder()
+        e = self.assertAwsError("ValidationException", self.cfg.put_delivery_channel,
+                                DeliveryChannel={
+                                    "name": "default", "s3BucketName": "b-123456789012",
+                                    "configSnapshotDeliveryProperties":
+                                        {"deliveryFrequency": "Two_Hours"}})
+        msg = e.response["Error"]["Message"]
+        self.assertIn("Value 'Two_Hours' at "
+                      "'deliveryChannel.configSnapshotDeliveryProperties.deliveryFrequency' "
+                      "failed to satisfy constraint: Member must satisfy enum value set: [", msg)
+        self.assertIn("One_Hour", msg)
 
 
 class HistorySeconds(ServerTest):
