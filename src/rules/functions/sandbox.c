@@ -208,7 +208,7 @@ static int configure_locked(const struct pl_fn_sandbox_opts *o, struct pl_err *e
         return 0;
     if (o->unsafe) {
         sb.off = true;
-        return 0;
+        return 1;
     }
     sb.broken = true;
     snprintf(sb.why, sizeof(sb.why),

@@ -21,9 +21,10 @@ struct pl_fn_sandbox_opts {
     bool unsafe;          /* namespaces unavailable: run functions without them anyway */
 };
 
-/* Sets the process-wide sandbox and probes that it can be created. -1 (err: PL_E_INTERNAL
- * saying why) when it cannot and !unsafe: every invocation then fails with that message (a
- * ServiceException, never an unsandboxed run). With unsafe, 0 and functions run unsandboxed. */
+/* Sets the process-wide sandbox and probes that it can be created: 0 when it can. When it
+ * cannot: with unsafe, 1 and functions run unsandboxed; else -1 (err: PL_E_INTERNAL saying
+ * why) and every invocation fails with that message (a ServiceException, never an
+ * unsandboxed run). */
 int pl_fn_sandbox_configure(const struct pl_fn_sandbox_opts *o, struct pl_err *err);
 
 #endif
