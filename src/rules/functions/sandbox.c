@@ -92,8 +92,8 @@ static void write_proc(const char *file, const char *text, unsigned id)
 
 static void drop_root(void)
 {
-    if (setgroups(0, NULL) < 0 || setresgid(PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID,
-                                            PL_FN_SANDBOX_UID) < 0 ||
+    if (setgroups(0, NULL) < 0 ||
+        setresgid(PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID) < 0 ||
         setresuid(PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID) < 0)
         die("cannot drop root to nobody");
     /* the uid change made us non-dumpable, which leaves /proc/self/uid_map root's to write */

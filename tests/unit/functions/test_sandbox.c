@@ -32,8 +32,12 @@ static struct pl_fn mk(const char *handler)
     static int next;
     char *b = buf[next++ % 4];
     snprintf(b, 512, "%s/fn_sandbox.py:%s", FN_DATA, handler);
-    return (struct pl_fn){.account = "123456789012", .region = "us-east-1", .name = "sbx",
-                          .runtime = PL_FN_PYTHON, .handler = b, .timeout_s = 30,
+    return (struct pl_fn){.account = "123456789012",
+                          .region = "us-east-1",
+                          .name = "sbx",
+                          .runtime = PL_FN_PYTHON,
+                          .handler = b,
+                          .timeout_s = 30,
                           .memory_mb = PL_FN_DEFAULT_MEMORY_MB};
 }
 
@@ -82,8 +86,10 @@ static void test_data_dir_hidden(void)
     struct pl_arena a;
     char event[512];
     pl_arena_init(&a);
-    snprintf(event, sizeof(event), "{\"paths\":[\"%s/credentials.json\",\"%s/plumb.db\","
-             "\"%s/fn_sandbox.py\"]}", data_dir, data_dir, FN_DATA);
+    snprintf(event, sizeof(event),
+             "{\"paths\":[\"%s/credentials.json\",\"%s/plumb.db\","
+             "\"%s/fn_sandbox.py\"]}",
+             data_dir, data_dir, FN_DATA);
     struct pl_json *j = call(r, &fn, event, &a);
     T_REQUIRE(j);
     char key[128];
@@ -111,7 +117,8 @@ static void test_pid1_and_uid(void)
     T_OK(pl_json_i64(pl_json_get(j, "pid"), &pid) == 0);
     T_EQ(pid, 1); /* the worker is its namespace's init: its death ends every descendant */
     T_EQ(uid, geteuid() == 0 ? PL_FN_SANDBOX_UID : (int64_t)geteuid());
-    T_OK(pl_json_at(pl_json_get(j, "procs"), 0) && !pl_json_at(pl_json_get(j, "procs"), 5)); /* plumb's processes are out of sight */
+    T_OK(pl_json_at(pl_json_get(j, "procs"), 0) &&
+         !pl_json_at(pl_json_get(j, "procs"), 5)); /* plumb's processes are out of sight */
     pl_arena_fini(&a);
     pl_fn_runner_free(r);
 }
