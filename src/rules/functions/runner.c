@@ -495,6 +495,11 @@ static int invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct p
         c.creds_expires_ms = sc.expires_ms;
     }
     c.envp = build_env(&a, fn, c.env);
+    const char *why;
+    if (fn->runtime != PL_FN_HTTP && pl_fn__sandbox_broken(&why)) {
+        pl_fn__fail(res, "ServiceException", "%s", why); /* never run unsandboxed */
+        goto done;
+    }
     switch (fn->runtime) {
     case PL_FN_PYTHON:
         run_python(r, &c, &a, res);

@@ -1,7 +1,8 @@
 /* test_sandbox.c — the function sandbox attacked from inside: a function cannot read plumb's
  * data directory (credentials.json, plumb.db), a setsid grandchild dies with its warm worker, a
  * fork bomb of 1,000 children stops at RLIMIT_NPROC and the next function still runs, and the
- * worker is pid 1 of a namespace of its own, as nobody when the test runs as root. */
+ * worker is pid 1 of a namespace of its own, as nobody when the test runs as root; where the
+ * sandbox cannot be made, functions are refused unless unsafe. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +167,39 @@ static void test_fork_bomb(void)
     pl_fn_runner_free(r);
 }
 
+/* A machine where the sandbox cannot be made (here: the directory to hide is a file, so its
+ * tmpfs cannot be mounted) refuses functions with the reason, unless told to run unsafe. */
+static void test_refused_unless_unsafe(void)
+{
+    char file[128];
+    snprintf(file, sizeof(file), "%s/credentials.json", data_dir);
+    struct pl_fn_sandbox_opts o = {.hide_dir = file, .drop_root = true};
+    struct pl_err err = {0};
+    T_EQ(pl_fn_sandbox_configure(&o, &err), -1);
+    T_OK(strstr(err.msg, "function sandbox unavailable") && strstr(err.msg, "--unsafe-functions"));
+    struct pl_fn_runner *r;
+    T_REQUIRE(pl_fn_runner_new(NULL, &r, NULL) == 0);
+    struct pl_fn fn = mk("whoami");
+    struct pl_fn_result res;
+    T_EQ(pl_fn_invoke(r, &fn, &env, "{}", 2, &res, &err), 0);
+    T_OK(!res.ok);
+    T_STR(res.error_type, "ServiceException");
+    T_OK(res.error_message && strstr(res.error_message, "function sandbox unavailable"));
+    pl_fn_result_fini(&res);
+    pl_fn_runner_free(r);
+
+    o.unsafe = true; /* runs, visibly outside any sandbox */
+    T_EQ(pl_fn_sandbox_configure(&o, &err), 1);
+    T_REQUIRE(pl_fn_runner_new(NULL, &r, NULL) == 0);
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_json *j = call(r, &fn, "{}", &a);
+    int64_t pid = 1;
+    T_OK(j && pl_json_i64(pl_json_get(j, "pid"), &pid) == 0 && pid != 1);
+    pl_arena_fini(&a);
+    pl_fn_runner_free(r);
+}
+
 int main(void)
 {
     fn_server_start(&srv);
@@ -180,6 +214,7 @@ int main(void)
     T_RUN(test_pid1_and_uid);
     T_RUN(test_escapee_dies_with_warm_worker);
     T_RUN(test_fork_bomb);
+    T_RUN(test_refused_unless_unsafe); /* last: it changes the process-wide sandbox */
     fn_server_stop(&srv);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", data_dir);
