@@ -196,8 +196,8 @@ int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out)
 
 void pl_api_recorded(struct pl_op_ctx *c)
 {
-    /* The rules engine is not woken here: it polls every 10 ms, which batches the evaluations
-     * of concurrent writes (waking it per request cost ~10% of PutResourceConfig throughput). */
+    /* The rules engine is not woken here: the store wakes it when the CI's outbox row commits
+     * (pl_store_outbox_listen), once per group commit. */
     if (c->notify && c->req->app->delivery)
         pl_delivery_kick(c->req->app->delivery);
 }

@@ -9,6 +9,14 @@
  *   ListFunctions  {} -> {Functions: [{FunctionName, FunctionArn, Runtime, Handler | Command |
  *                   Url, Timeout, MemorySize, Created}]}
  *   DeleteFunction {FunctionName*} -> {}
+ *   GetFunctionLogs {FunctionName*, StartTime (epoch seconds: invocations started then or
+ *                   later), NextToken, Limit (1..100, default 50)}
+ *                  -> {Events: [{RequestId, RuleName, ResourceType, ResourceId, StartTime,
+ *                   DurationMs, Outcome ("Succeeded" | error type), ErrorMessage, Output,
+ *                   Truncated}], NextToken}: the rules engine's invocations, oldest first.
+ *                   NextToken always comes back (the same one when nothing is new), so a
+ *                   caller follows the log by calling again with it, as with CloudWatch's
+ *                   GetLogEvents nextForwardToken.
  *
  * PutFunction needs an administrator key (AccessDeniedException otherwise); the others act in
  * the caller's partition only. Member names follow AWS Lambda's CreateFunction where one exists. Errors: bad members
@@ -17,7 +25,13 @@
  */
 #include "api/api_int.h"
 #include "core/json.h"
+#include "core/time.h"
+#include "core/util.h"
 #include "rules/functions/functions.h"
+#include "store/evals.h"
+
+#include <inttypes.h>
+#include <stdio.h>
 
 #include <string.h>
 
@@ -145,10 +159,55 @@ static int delete_function(struct pl_op_ctx *c)
     return 0;
 }
 
+/* The query of a GetFunctionLogs request (name already read). */
+static int log_query(struct pl_op_ctx *c, struct pl_fn_log_query *q)
+{
+    const struct pl_json *st = pl_json_get(c->in, "StartTime");
+    const char *tok;
+    double s;
+    long long id = 0;
+    if (in_str(c, "NextToken", false, &tok) < 0 || in_int(c, "Limit", 50, &q->limit) < 0)
+        return -1;
+    if (q->limit < 1 || q->limit > 100)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "Limit must be 1 to 100");
+    if (tok && (pl_parse_i64(tok, &id) < 0 || id < 0))
+        return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken is not valid.");
+    q->after_id = id;
+    if (st && st->type != PL_JNULL &&
+        (pl_json_double(st, &s) < 0 || pl_time_from_epoch_s(s, &q->since_ms) < 0))
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "StartTime must be a timestamp");
+    return 0;
+}
+
+static int get_function_logs(struct pl_op_ctx *c)
+{
+    struct pl_fn_log_query q = {.account = c->account, .region = c->region};
+    struct pl_fn_log *rows;
+    struct pl_fn fn;
+    size_t n;
+    bool more;
+    if (in_str(c, "FunctionName", true, &q.function) < 0 || log_query(c, &q) < 0 ||
+        pl_store_fnlog_list(c->st, &q, c->a, &rows, &n, &more, c->err) < 0)
+        return -1;
+    if (n == 0 && q.after_id == 0) { /* no log at all: is there such a function? */
+        int found = pl_fn_get(c->st, c->account, c->region, q.function, c->a, &fn, c->err);
+        if (found <= 0)
+            return found < 0 ? -1 : not_found(c, q.function);
+    }
+    struct pl_json *arr = pl_json_new_arr(c->a);
+    for (size_t i = 0; i < n; i++)
+        pl_json_push(arr, pl_fn_log_json(c->a, &rows[i]));
+    pl_json_set(c->a, c->out, "Events", arr);
+    pl_json_set_str(c->a, c->out, "NextToken",
+                    pl_arena_printf(c->a, "%" PRId64, n ? rows[n - 1].id : q.after_id));
+    return 0;
+}
+
 const struct pl_op_entry pl_ops_functions[] = {
     {"PutFunction", put_function},
     {"GetFunction", get_function},
     {"ListFunctions", list_functions},
     {"DeleteFunction", delete_function},
+    {"GetFunctionLogs", get_function_logs},
     {NULL, NULL},
 };

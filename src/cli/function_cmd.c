@@ -7,6 +7,7 @@
  *   plumb function list   [COMMON] [--json]
  *   plumb function remove NAME [COMMON]
  *   plumb function invoke NAME --event FILE|- [COMMON] [--json]
+ *   plumb function logs   NAME [--since T] [--follow] [COMMON] [--json]
  *   COMMON: [--account ID] [--region NAME] (--data DIR | --endpoint URL)
  *
  * --data DIR writes the store directly (safe while `plumb serve` runs on DIR: SQLite WAL);
@@ -15,13 +16,20 @@
  * function here, once, with the endpoint and credentials it would get from plumb serve:
  * --endpoint or $AWS_ENDPOINT_URL_CONFIG_SERVICE / $AWS_ENDPOINT_URL / http://127.0.0.1:7711,
  * and the keys from the environment or else the account's first key in DIR/credentials.json.
+ * `logs` prints the invocations the rules engine logged (store/evals.h, function logs; or
+ * PlumbService.GetFunctionLogs), oldest first; --follow polls for new ones until SIGINT (exit
+ * 0) or a closed stdout (SIGPIPE), flushing after each batch so a reader sees it at once.
  * Exit codes: 0 ok, 1 failure (including a function error for invoke), 2 usage.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -30,19 +38,22 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "rules/functions/functions.h"
+#include "store/evals.h"
 #include "store/store.h"
 
 #define DEFAULT_DATA     "./plumb-data"
 #define DEFAULT_ACCOUNT  "123456789012"
 #define DEFAULT_REGION   "us-east-1"
 #define DEFAULT_ENDPOINT "http://127.0.0.1:7711"
+#define FOLLOW_POLL_MS   500
 
 struct fopts {
     const char *sub, *name;
     const char *runtime, *handler, *command, *url, *event;
     const char *account, *region, *data, *endpoint;
     int timeout, memory;
-    bool json;
+    bool json, follow;
+    int64_t since_ms; /* logs: 0 = everything kept */
 };
 
 static void usage(FILE *f)
@@ -55,6 +66,8 @@ static void usage(FILE *f)
             "       plumb function list [COMMON] [--json]\n"
             "       plumb function remove NAME [COMMON]\n"
             "       plumb function invoke NAME --event FILE|- [COMMON] [--json]\n"
+            "       plumb function logs NAME [--since T] [--follow] [COMMON] [--json]\n"
+            "       (T: ISO 8601, epoch seconds, or an age such as 30s, 10m, 2h, 7d)\n"
             "COMMON: [--account ID] [--region NAME] (--data DIR | --endpoint URL)\n"
             "defaults: --account %s --region %s --data %s --timeout %d --memory %d\n",
             DEFAULT_ACCOUNT, DEFAULT_REGION, DEFAULT_DATA, PL_FN_DEFAULT_TIMEOUT_S,
@@ -70,6 +83,28 @@ static int parse_int(const char *s, int *out)
     return 0;
 }
 
+/* --since: a time (ISO 8601, epoch seconds) or an age ("10m": N s|m|h|d before now). */
+static int parse_since(const char *s, int64_t *ms)
+{
+    static const char units[] = "smhd";
+    static const int64_t unit_ms[] = {1000, 60000, 3600000, 86400000};
+    size_t n = strlen(s);
+    const char *u = n > 1 ? strchr(units, s[n - 1]) : NULL;
+    if (u && *u) {
+        char num[24];
+        long long v;
+        if (n - 1 >= sizeof num)
+            return -1;
+        memcpy(num, s, n - 1);
+        num[n - 1] = '\0';
+        if (pl_parse_i64(num, &v) < 0 || v < 0 || v > 100000 * 365LL)
+            return -1;
+        *ms = pl_now_ms() - v * unit_ms[u - units];
+        return 0;
+    }
+    return pl_time_parse(s, ms);
+}
+
 /* Parses argv (argv[1] the subcommand) into o: 0, 1 when help was asked for, 2 after a usage
  * error (printed). */
 static int parse_args(int argc, char **argv, struct fopts *o)
@@ -81,6 +116,7 @@ static int parse_args(int argc, char **argv, struct fopts *o)
         {"account", required_argument, NULL, 'a'}, {"region", required_argument, NULL, 'r'},
         {"data", required_argument, NULL, 'd'},    {"endpoint", required_argument, NULL, 'e'},
         {"event", required_argument, NULL, 'E'},   {"json", no_argument, NULL, 'j'},
+        {"since", required_argument, NULL, 'S'},   {"follow", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -89,12 +125,13 @@ static int parse_args(int argc, char **argv, struct fopts *o)
     o->timeout = PL_FN_DEFAULT_TIMEOUT_S;
     o->memory = PL_FN_DEFAULT_MEMORY_MB;
     if (argc < 2)
-        return pl_cli_usage_error("function", "add, list, remove or invoke?");
+        return pl_cli_usage_error("function", "add, list, remove, invoke or logs?");
     o->sub = argv[1];
     if (strcmp(o->sub, "add") != 0 && strcmp(o->sub, "list") != 0 &&
-        strcmp(o->sub, "remove") != 0 && strcmp(o->sub, "invoke") != 0)
+        strcmp(o->sub, "remove") != 0 && strcmp(o->sub, "invoke") != 0 &&
+        strcmp(o->sub, "logs") != 0)
         return pl_cli_usage_error("function", "unknown subcommand '%s' (add, list, remove, "
-                                              "invoke)", o->sub);
+                                              "invoke, logs)", o->sub);
     int c;
     optind = 0;
     opterr = 0;
@@ -129,6 +166,14 @@ static int parse_args(int argc, char **argv, struct fopts *o)
             break;
         case 'j':
             o->json = true;
+            break;
+        case 'f':
+            o->follow = true;
+            break;
+        case 'S':
+            if (parse_since(optarg, &o->since_ms) < 0)
+                return pl_cli_usage_error("function", "--since must be a time or an age "
+                                                      "such as 10m");
             break;
         case 't':
             if (parse_int(optarg, &o->timeout) < 0)
@@ -494,6 +539,147 @@ out:
     return rc;
 }
 
+/* ---- logs ---- */
+
+static volatile sig_atomic_t stop_follow;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_follow = 1;
+}
+
+/* Where `logs` reads from: the store (--data, kept open while following) or the API. */
+struct log_src {
+    const struct fopts *o;
+    struct pl_store *st;
+    int64_t after; /* the last id seen (the API's NextToken) */
+};
+
+/* One page of entries after src->after into *events (an array in a); *more when the page was
+ * full. Advances src->after. -1 with the error printed. */
+static int logs_page(struct pl_arena *a, struct log_src *src, const struct pl_json **events,
+                     bool *more)
+{
+    const struct fopts *o = src->o;
+    *more = false;
+    if (o->endpoint) {
+        struct pl_json *b = name_body(a, o->name), *out;
+        long long next;
+        pl_json_set_i64(a, b, "Limit", 100);
+        pl_json_set_str(a, b, "NextToken", pl_arena_printf(a, "%" PRId64, src->after));
+        if (o->since_ms)
+            pl_json_set(a, b, "StartTime", pl_json_new_epoch_ms(a, o->since_ms));
+        if (call_api(a, o, "GetFunctionLogs", b, &out) < 0)
+            return -1;
+        *events = pl_json_get(out, "Events");
+        *more = *events && (*events)->type == PL_JARR && (*events)->len == 100;
+        if (pl_parse_i64(pl_json_get_str(out, "NextToken"), &next) == 0)
+            src->after = next;
+        return 0;
+    }
+    struct pl_fn_log_query q = {.account = o->account, .region = o->region, .function = o->name,
+                                .after_id = src->after, .since_ms = o->since_ms, .limit = 100};
+    struct pl_fn_log *rows;
+    size_t n;
+    struct pl_err err = {0};
+    if (pl_store_fnlog_list(src->st, &q, a, &rows, &n, more, &err) < 0) {
+        fprintf(stderr, "plumb function: %s\n", err.msg);
+        return -1;
+    }
+    if (n == 0 && src->after == 0) { /* nothing logged: does the function exist? */
+        struct pl_fn fn;
+        if (!found(pl_fn_get(src->st, o->account, o->region, o->name, a, &fn, &err), &err, o))
+            return -1;
+    }
+    struct pl_json *arr = pl_json_new_arr(a);
+    for (size_t i = 0; i < n; i++)
+        pl_json_push(arr, pl_fn_log_json(a, &rows[i]));
+    if (n)
+        src->after = rows[n - 1].id;
+    *events = arr;
+    return 0;
+}
+
+/* One entry as Lambda's log shows it: START, the output, REPORT. */
+static void print_entry(const struct pl_json *e)
+{
+    double t = 0;
+    int64_t ms = 0, dur = 0;
+    char when[40];
+    const char *rule = pl_json_get_str(e, "RuleName"), *type = pl_json_get_str(e, "ResourceType");
+    const char *out = pl_json_get_str(e, "Output"), *msg = pl_json_get_str(e, "ErrorMessage");
+    const struct pl_json *cut = pl_json_get(e, "Truncated");
+    if (pl_json_double(pl_json_get(e, "StartTime"), &t) == 0)
+        pl_time_from_epoch_s(t, &ms);
+    pl_json_i64(pl_json_get(e, "DurationMs"), &dur);
+    printf("%s START RequestId: %s", pl_time_iso8601_ms(ms, when), pl_json_get_str(e, "RequestId"));
+    if (rule)
+        printf(" Rule: %s", rule);
+    if (type)
+        printf(" Resource: %s %s", type, pl_json_get_str(e, "ResourceId"));
+    printf("\n%s", out ? out : "");
+    if (out && *out && out[strlen(out) - 1] != '\n')
+        printf("\n");
+    if (cut && cut->type == PL_JBOOL && cut->b)
+        printf("[output truncated at %d KiB]\n", PL_FN_LOG_MAX / 1024);
+    printf("REPORT RequestId: %s Duration: %" PRId64 " ms Outcome: %s%s%s\n",
+           pl_json_get_str(e, "RequestId"), dur, pl_json_get_str(e, "Outcome"), msg ? ": " : "",
+           msg ? msg : "");
+}
+
+/* Prints a page; false when stdout is gone. */
+static bool print_page(struct pl_arena *a, const struct pl_json *events, bool json)
+{
+    for (const struct pl_json *e = events && events->type == PL_JARR ? events->child : NULL; e;
+         e = e->next) {
+        if (json)
+            printf("%s\n", pl_json_dump(a, e, PL_JSON_COMPACT));
+        else
+            print_entry(e);
+    }
+    return fflush(stdout) == 0 && !ferror(stdout);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL); /* SIGINT ends it early */
+}
+
+static int cmd_logs(const struct fopts *o)
+{
+    struct log_src src = {.o = o};
+    int rc = 0;
+    if (!o->endpoint && !(src.st = open_store(o, false)))
+        return 1;
+    if (o->follow) {
+        struct sigaction sa = {.sa_handler = on_sigint}; /* no SA_RESTART: wakes the sleep */
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_DFL);
+    }
+    while (!stop_follow) {
+        struct pl_arena a; /* one per page: following runs for ever in bounded memory */
+        const struct pl_json *events = NULL;
+        bool more;
+        pl_arena_init(&a);
+        int r = logs_page(&a, &src, &events, &more);
+        bool printed = r == 0 && print_page(&a, events, o->json);
+        pl_arena_fini(&a);
+        if (!printed) {
+            rc = 1;
+            break;
+        }
+        if (!more && !o->follow)
+            break;
+        if (!more)
+            sleep_ms(FOLLOW_POLL_MS);
+    }
+    pl_store_close(src.st);
+    return rc;
+}
+
 int pl_cli_function(int argc, char **argv)
 {
     struct fopts o;
@@ -513,8 +699,10 @@ int pl_cli_function(int argc, char **argv)
         rc = cmd_remove(&a, &o);
     else if (strcmp(o.sub, "invoke") == 0)
         rc = cmd_invoke(&a, &o);
+    else if (strcmp(o.sub, "logs") == 0)
+        rc = cmd_logs(&o);
     else
-        rc = 2; /* parse_args admits only the four */
+        rc = 2; /* parse_args admits only the five */
     pl_arena_fini(&a);
     return rc;
 }

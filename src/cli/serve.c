@@ -37,7 +37,7 @@
 struct serve_opts {
     const char *listen, *data, *auth;
     struct pl_delivery_options delivery;
-    unsigned threads, max_conns, max_per_ip, idle_timeout, header_timeout;
+    unsigned threads, max_conns, max_per_ip, idle_timeout, header_timeout, body_timeout;
     const char *fake_clock;
     bool unsafe_functions; /* run functions unsandboxed when the sandbox cannot be made */
 };
@@ -48,12 +48,12 @@ static void serve_usage(FILE *f)
             "usage: plumb serve [--listen HOST:PORT] [--data DIR] [--auth sigv4|open]\n"
             "                   [--delivery-dir DIR] [--s3-endpoint URL] [--sns-endpoint URL]\n"
             "                   [--threads N] [--max-connections N] [--max-connections-per-ip N]\n"
-            "                   [--idle-timeout S] [--header-timeout S]\n"
+            "                   [--idle-timeout S] [--header-timeout S] [--body-timeout S]\n"
             "                   [--log-level error|warn|info|debug]\n"
             "                   [--fake-clock ISO8601|EPOCH_MS] [--unsafe-functions]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
-            "          --header-timeout 10\n");
+            "          --header-timeout 10 --body-timeout 60\n");
 }
 
 /* Every option but a flag takes a value: a string or a number stored at off in struct
@@ -75,6 +75,7 @@ static const struct serve_option {
     {"--max-connections-per-ip", OPT_UINT, offsetof(struct serve_opts, max_per_ip)},
     {"--idle-timeout", OPT_UINT, offsetof(struct serve_opts, idle_timeout)},
     {"--header-timeout", OPT_UINT, offsetof(struct serve_opts, header_timeout)},
+    {"--body-timeout", OPT_UINT, offsetof(struct serve_opts, body_timeout)},
     {"--log-level", OPT_LOG_LEVEL, 0},
     {"--fake-clock", OPT_STR, offsetof(struct serve_opts, fake_clock)},
     {"--unsafe-functions", OPT_FLAG, offsetof(struct serve_opts, unsafe_functions)},
@@ -308,6 +309,7 @@ int pl_cli_serve(int argc, char **argv)
         .max_per_ip = o.max_per_ip,
         .idle_timeout = o.idle_timeout,
         .header_timeout = o.header_timeout,
+        .body_timeout = o.body_timeout,
     };
     if (ho.auth == PL_HTTP_AUTH_SIGV4) {
         if (pl_session_master_load(o.data, &master, &err) < 0)

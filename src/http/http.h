@@ -50,6 +50,9 @@ typedef int (*pl_http_get_fn)(void *ctx, const char *path, const char *query,
 /* Request headers must be complete this many seconds after accept, however slowly they
  * trickle in (the idle timeout alone let a byte every few seconds hold a socket forever). */
 #define PL_HTTP_HEADER_TIMEOUT 10
+/* And the request body this many seconds after its headers (a body trickled a byte at a time
+ * held a connection and a request buffer for as long as the idle timeout allowed). */
+#define PL_HTTP_BODY_TIMEOUT 60
 
 struct pl_http_opts {
     const char *listen;     /* "HOST:PORT" (IPv4 or [IPv6]); port 0 picks a free port */
@@ -63,6 +66,7 @@ struct pl_http_opts {
     unsigned idle_timeout;  /* seconds a connection may stay silent; 0 = PL_HTTP_IDLE_TIMEOUT */
     unsigned header_timeout; /* seconds from accept (or from the previous request's end, plus
                                 idle_timeout) to complete request headers; 0 = default */
+    unsigned body_timeout;  /* seconds from the headers to the end of the body; 0 = default */
     pl_http_get_fn get;     /* optional */
     void *get_ctx;
     /* session credentials of functions (sigv4 mode): accepted when signed by this master and

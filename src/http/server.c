@@ -371,7 +371,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     struct pl_http_server *s = cls;
     struct hreq *h = *con_cls;
     if (!h) {
-        pl_http_deadline_done(watched(c)); /* the headers are complete */
+        pl_http_deadline_body(s->deadline, watched(c)); /* headers complete: the body's turn */
         h = pl_xcalloc(1, sizeof *h);
         h->t0_ns = pl_mono_ns();
         request_id(h->request_id);
@@ -391,6 +391,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         /* a body far beyond the cap is not worth draining: drop the connection */
         return h->seen > DRAIN_FACTOR * s->o.max_body ? MHD_NO : MHD_YES;
     }
+    pl_http_deadline_done(watched(c)); /* the body is complete */
     if (h->too_large) {
         char msg[96];
         snprintf(msg, sizeof msg, "Request body exceeds the limit of %zu bytes.",
@@ -506,7 +507,8 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
     unsigned per_ip = s->o.max_per_ip ? s->o.max_per_ip : PL_HTTP_MAX_PER_IP;
     unsigned idle = s->o.idle_timeout ? s->o.idle_timeout : PL_HTTP_IDLE_TIMEOUT;
     unsigned hdr = s->o.header_timeout ? s->o.header_timeout : PL_HTTP_HEADER_TIMEOUT;
-    s->deadline = pl_http_deadline_start(hdr, idle + hdr, err);
+    unsigned body = s->o.body_timeout ? s->o.body_timeout : PL_HTTP_BODY_TIMEOUT;
+    s->deadline = pl_http_deadline_start(hdr, idle + hdr, body, err);
     if (!s->deadline)
         goto fail;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
@@ -527,8 +529,9 @@ struct pl_http_server *pl_http_server_start(const struct pl_http_opts *o, struct
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di && di->port ? di->port : port;
-    PL_LOG(INFO, "http", "listen=%s:%u auth=%s threads=%u header_timeout=%u", host, s->port,
-           o->auth == PL_HTTP_AUTH_OPEN ? "open" : "sigv4", s->o.threads, hdr);
+    PL_LOG(INFO, "http", "listen=%s:%u auth=%s threads=%u header_timeout=%u body_timeout=%u",
+           host, s->port, o->auth == PL_HTTP_AUTH_OPEN ? "open" : "sigv4", s->o.threads, hdr,
+           body);
     return s;
 fail:
     pl_http_deadline_stop(s->deadline);

@@ -425,7 +425,8 @@ static int tick_evaluate(struct pl_rules *eng, struct pl_err *err)
 /* ---- the worker ---- */
 
 /* Housekeeping, once every PL_RULES_TOKEN_PRUNE_MS of plumb's clock: drops expired result
- * tokens and the outbox rows finished more than PL_RULES_OUTBOX_KEEP_MS ago. */
+ * tokens, rotates the function logs (functions.h) and drops the outbox rows finished more
+ * than PL_RULES_OUTBOX_KEEP_MS ago. */
 static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
 {
     int64_t now = pl_now_ms();
@@ -433,7 +434,8 @@ static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
         now >= eng->tokens_pruned)
         return 0;
     eng->tokens_pruned = now;
-    if (pl_store_token_prune(eng->st, now - PL_RULES_TOKEN_TTL_MS, err) < 0)
+    if (pl_store_token_prune(eng->st, now - PL_RULES_TOKEN_TTL_MS, err) < 0 ||
+        pl_store_fnlog_prune(eng->st, now - PL_FN_LOG_KEEP_MS, PL_FN_LOG_KEEP, err) < 0)
         return -1;
     return pl_store_outbox_prune(eng->st, now - PL_RULES_OUTBOX_KEEP_MS, NULL, err);
 }
@@ -479,6 +481,12 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* The outbox listener: committed work for the engine. */
+static void wake(void *arg)
+{
+    pl_rules_kick(arg);
+}
+
 static char *dup_or_null(const char *s)
 {
     return s ? pl_xstrdup(s) : NULL;
@@ -516,6 +524,10 @@ struct pl_rules *pl_rules_start(const struct pl_rules_options *o, struct pl_err 
             goto fail;
         }
         eng->started = true;
+        /* work committed in this process wakes the worker at once; other processes' (plumb
+         * record --data) is found by the tick_ms poll */
+        eng->listener = pl_store_outbox_listen(
+            eng->st, 1u << PL_OUTBOX_CI_RECORDED | 1u << PL_OUTBOX_RULES_EVALUATE, wake, eng);
     }
     return eng;
 fail:
@@ -527,6 +539,7 @@ void pl_rules_stop(struct pl_rules *eng)
 {
     if (!eng)
         return;
+    pl_store_outbox_unlisten(eng->listener);
     if (eng->started) {
         pthread_mutex_lock(&eng->mu);
         eng->stop = true;

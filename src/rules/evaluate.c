@@ -57,12 +57,10 @@ int pl_eval__status_named(struct pl_store *ev, const char *account, const char *
             st.last_fail_invoke_ms = now;
         st.last_error_code = code;
         st.last_error_message = msg;
-    } else {
+    } else { /* the last error stays: AWS's "error code ... when the rule last failed" */
         st.last_ok_eval_ms = now;
         if (invoked)
             st.last_ok_invoke_ms = now;
-        st.last_error_code = NULL;
-        st.last_error_message = NULL;
     }
     rc = pl_store_rule_status_put(ev, account, region, rule, &st, err);
 out:
@@ -130,10 +128,8 @@ static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row
                             PL_EV_NOT_APPLICABLE, NULL, ordering, run->now, NULL, err);
     if (r->owner == PL_OWNER_POLICY) {
         struct guard_verdict v;
-        if (guard_eval_ci(r->guard, ci, &v, &e2) < 0) {
-            r->status_ms = run->now; /* touch_status must not clear the error at once */
+        if (guard_eval_ci(r->guard, ci, &v, &e2) < 0)
             return record_failure(run, r, "PolicyEvaluationError", e2.msg, err);
-        }
         enum pl_ev_comp c = v.status == GUARD_PASS   ? PL_EV_COMPLIANT
                             : v.status == GUARD_FAIL ? PL_EV_NON_COMPLIANT
                                                      : PL_EV_NOT_APPLICABLE;
@@ -197,6 +193,8 @@ int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *r
         return 0;
     if (run_one(run, r, row, ci, row->capture_ms, !in, err) < 0)
         return -1;
+    if (r->owner == PL_OWNER_LAMBDA)
+        return 0; /* only queued: the status follows the invocation and its PutEvaluations */
     return touch_status(run, r, err);
 }
 

@@ -9,8 +9,12 @@
  *
  * Invocations are queued during a run and started only after its results are committed
  * (pl_lambda__dispatch), after the result token is stored, so the function's PutEvaluations
- * always finds it. They run asynchronously on the runner's threads; when one fails or times
- * out, the callback records LastErrorCode/LastErrorMessage in the rule's evaluation status.
+ * always finds it. They run asynchronously on the runner's threads. The callback records the
+ * outcome in the rule's evaluation status once the function has ended: LastSuccessful-
+ * InvocationTime only when it succeeded (queuing a call is not a success), LastFailed-
+ * InvocationTime with LastErrorCode/LastErrorMessage when it failed or timed out (kept until
+ * the next failure). It also logs the invocation (output, traceback, rule, resource, start,
+ * duration, outcome) in the store's function logs, bounded to PL_FN_LOG_MAX bytes.
  *
  * Credentials given to the function: with a session master (plumb serve --auth sigv4), session
  * credentials of the rule's account minted by the runner for each process (functions.h), as
@@ -31,13 +35,15 @@
 
 struct pl_lambda_call {
     char *account, *region, *rule, *arn, *token, *event;
+    char *resource_type, *resource_id; /* of a change notification; NULL for scheduled ones */
     int64_t invoked_ms;
 };
 
-/* What the runner's callback needs after the run is gone (malloc'd). */
+/* What the runner's callback needs after the run is gone (malloc'd, one block: the strings
+ * follow the struct). */
 struct done_arg {
     struct pl_store_pool *pool;
-    char *account, *region, *rule;
+    const char *account, *region, *rule, *function, *resource_type, *resource_id;
 };
 
 void pl_lambda__token(char out[65])
@@ -122,6 +128,10 @@ int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
     c->arn = pl_xstrdup(r->source_id);
     c->token = pl_xstrdup(token);
     c->event = pl_xstrdup(pl_json_dump(a, ev, PL_JSON_COMPACT));
+    const struct pl_json *ci = pl_json_get(invoking_event, "configurationItem");
+    const char *type = pl_json_get_str(ci, "resourceType"), *id = pl_json_get_str(ci, "resourceId");
+    c->resource_type = type ? pl_xstrdup(type) : NULL;
+    c->resource_id = id ? pl_xstrdup(id) : NULL;
     c->invoked_ms = run->now;
     (void)err;
     return 0;
@@ -140,6 +150,8 @@ static void call_free(struct pl_lambda_call *c)
     free(c->arn);
     free(c->token);
     free(c->event);
+    free(c->resource_type);
+    free(c->resource_id);
 }
 
 void pl_lambda__drop(struct pl_run *run)
@@ -151,13 +163,41 @@ void pl_lambda__drop(struct pl_run *run)
     run->ncalls = run->capcalls = 0;
 }
 
-/* Runner callback: records the outcome in the rule's evaluation status. */
+/* Logs one invocation in the store's function logs. */
+static int log_call(struct pl_store *st, const struct done_arg *d, const struct pl_fn_result *res,
+                    struct pl_err *err)
+{
+    bool cut;
+    char *text = pl_fn_log_text(res, PL_FN_LOG_MAX, &cut);
+    struct pl_fn_log l = {.account = d->account,
+                          .region = d->region,
+                          .function = d->function,
+                          .request_id = res->request_id,
+                          .rule = d->rule,
+                          .resource_type = d->resource_type,
+                          .resource_id = d->resource_id,
+                          .start_ms = pl_now_ms() - res->duration_ms,
+                          .duration_ms = res->duration_ms,
+                          .outcome = res->ok ? "Succeeded" : res->error_type,
+                          .error_message = res->ok ? NULL : res->error_message,
+                          .output = text,
+                          .truncated = cut};
+    int rc = pl_store_fnlog_put(st, &l, err);
+    free(text);
+    return rc;
+}
+
+/* Runner callback, once the function has ended: its log, then its outcome in the rule's
+ * evaluation status. */
 static void invoked(void *arg, const struct pl_fn_result *res)
 {
     struct done_arg *d = arg;
     struct pl_err err = {0};
     struct pl_store *ev = pl_store_pool_thread(d->pool, &err);
+    if (ev && log_call(ev, d, res, &err) < 0)
+        PL_LOG(WARN, "rules", "fn=%s log err=\"%s\"", d->function, err.msg);
     if (ev) {
+        pl_err_clear(&err);
         const char *code = res->ok ? NULL : res->error_type;
         const char *msg = res->ok ? NULL : (res->error_message ? res->error_message : "failed");
         if (pl_eval__status_named(ev, d->account, d->region, d->rule, pl_now_ms(), true, code, msg,
@@ -167,10 +207,30 @@ static void invoked(void *arg, const struct pl_fn_result *res)
     if (!res->ok)
         PL_LOG(INFO, "rules", "rule=%s function error=%s msg=\"%s\"", d->rule, res->error_type,
                res->error_message ? res->error_message : "");
-    free(d->account);
-    free(d->region);
-    free(d->rule);
     free(d);
+}
+
+/* The callback's argument for call c of function fn (one malloc'd block). */
+static struct done_arg *done_new(struct pl_run *run, const struct pl_lambda_call *c,
+                                 const struct pl_fn *fn)
+{
+    const char *src[] = {c->account, c->region, c->rule, fn->name, c->resource_type,
+                         c->resource_id};
+    size_t len = sizeof(struct done_arg);
+    for (size_t i = 0; i < PL_ARRAY_LEN(src); i++)
+        len += src[i] ? strlen(src[i]) + 1 : 0;
+    struct done_arg *d = pl_xcalloc(1, len);
+    const char **dst[] = {&d->account,  &d->region,        &d->rule,
+                          &d->function, &d->resource_type, &d->resource_id};
+    char *p = (char *)(d + 1);
+    for (size_t i = 0; i < PL_ARRAY_LEN(src); i++)
+        if (src[i]) {
+            size_t n = strlen(src[i]) + 1;
+            *dst[i] = memcpy(p, src[i], n);
+            p += n;
+        }
+    d->pool = run->pool;
+    return d;
 }
 
 /* Starts one queued call; failures before the function runs go to the status at once. */
@@ -193,18 +253,10 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
                                 .session_master = run->session_master,
                                 .access_key_id = run->access_key,
                                 .secret_access_key = run->secret_key};
-        struct done_arg *d = pl_xcalloc(1, sizeof *d);
-        d->pool = run->pool;
-        d->account = pl_xstrdup(c->account);
-        d->region = pl_xstrdup(c->region);
-        d->rule = pl_xstrdup(c->rule);
+        struct done_arg *d = done_new(run, c, &fn);
         if (pl_fn_invoke_async(run->runner, &fn, &env, c->event, strlen(c->event), invoked, d,
-                               &e2) < 0) {
-            free(d->account);
-            free(d->region);
-            free(d->rule);
+                               &e2) < 0)
             free(d);
-        }
     }
     if (e2.code)
         rc = pl_eval__status_named(run->st, c->account, c->region, c->rule, run->now, true,

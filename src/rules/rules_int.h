@@ -52,6 +52,7 @@ struct pl_rules {
     struct pl_store *st;        /* the engine thread's connection */
     struct pl_store_pool *pool; /* connections of the function runner's callback threads */
     struct pl_fn_runner *runner;
+    struct pl_store_listener *listener; /* wakes the worker when work is committed */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -1,6 +1,6 @@
 /* evals.c — the store's evaluation tables (evals.h): rule evaluation results, evaluation
- * status and result tokens, on the store's own connection (store_int.h) and in its
- * transactions; the tables come from sqlite.c's migration 3.
+ * status, result tokens and function logs, on the store's own connection (store_int.h) and in
+ * its transactions; the tables come from sqlite.c's migrations 3 and 6.
  *
  * Invariants:
  *   - a stored result is only replaced by one with an ordering timestamp >= its own;
@@ -36,6 +36,11 @@ enum {
     Q_TOK_PUT,
     Q_TOK_GET,
     Q_TOK_PRUNE,
+    Q_LOG_PUT,
+    Q_LOG_LIST,
+    Q_LOG_AGE,
+    Q_LOG_OVER,
+    Q_LOG_KEEP,
     Q__COUNT
 };
 
@@ -93,6 +98,23 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_TOK_GET] = "SELECT rule, invoked_ms FROM rule_tokens WHERE token = ?1 AND account = ?2 "
                   "AND region = ?3",
     [Q_TOK_PRUNE] = "DELETE FROM rule_tokens WHERE invoked_ms < ?1",
+    [Q_LOG_PUT] = "INSERT INTO function_logs(account, region, function, request_id, rule, "
+                  "resource_type, resource_id, start_ms, duration_ms, outcome, error_message, "
+                  "output, truncated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                  "?13)",
+    [Q_LOG_LIST] = "SELECT id, request_id, rule, resource_type, resource_id, start_ms, "
+                   "duration_ms, outcome, error_message, output, truncated FROM function_logs "
+                   "WHERE account = ?1 AND region = ?2 AND function = ?3 AND id > ?4 AND "
+                   "start_ms >= ?5 ORDER BY id LIMIT ?6",
+    [Q_LOG_AGE] = "DELETE FROM function_logs WHERE start_ms < ?1",
+    /* the functions with more than ?1 entries: a scan of the covering index only (a window
+     * function over the table read every row, 10 times slower at 100 x 1000 entries) */
+    [Q_LOG_OVER] = "SELECT account, region, function FROM function_logs GROUP BY account, "
+                   "region, function HAVING COUNT(*) > ?1",
+    /* all but the newest ?4 of one function */
+    [Q_LOG_KEEP] = "DELETE FROM function_logs WHERE account = ?1 AND region = ?2 AND "
+                   "function = ?3 AND id <= (SELECT id FROM function_logs WHERE account = ?1 "
+                   "AND region = ?2 AND function = ?3 ORDER BY id DESC LIMIT 1 OFFSET ?4)",
 };
 
 _Static_assert(Q__COUNT <= PL_STORE__EV_STMTS, "grow PL_STORE__EV_STMTS");
@@ -435,4 +457,128 @@ int pl_store_token_prune(struct pl_store *e, int64_t before_ms, struct pl_err *e
         return -1;
     sqlite3_bind_int64(q, 1, before_ms);
     return step_done(e, q, err, "token_prune");
+}
+
+/* ---- function logs ---- */
+
+int pl_store_fnlog_put(struct pl_store *e, const struct pl_fn_log *l, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_LOG_PUT, err);
+    if (!q)
+        return -1;
+    pl_sql_bind_text(q, 1, l->account);
+    pl_sql_bind_text(q, 2, l->region);
+    pl_sql_bind_text(q, 3, l->function);
+    pl_sql_bind_text(q, 4, l->request_id);
+    pl_sql_bind_text(q, 5, l->rule);
+    pl_sql_bind_text(q, 6, l->resource_type);
+    pl_sql_bind_text(q, 7, l->resource_id);
+    sqlite3_bind_int64(q, 8, l->start_ms);
+    sqlite3_bind_int64(q, 9, l->duration_ms);
+    pl_sql_bind_text(q, 10, l->outcome);
+    pl_sql_bind_text(q, 11, l->error_message);
+    pl_sql_bind_text(q, 12, l->output ? l->output : "");
+    sqlite3_bind_int(q, 13, l->truncated);
+    return step_done(e, q, err, "fnlog_put");
+}
+
+static void read_log(sqlite3_stmt *q, struct pl_arena *a, struct pl_fn_log *l)
+{
+    l->id = sqlite3_column_int64(q, 0);
+    l->request_id = pl_sql_col_dup(a, q, 1);
+    l->rule = pl_sql_col_dup(a, q, 2);
+    l->resource_type = pl_sql_col_dup(a, q, 3);
+    l->resource_id = pl_sql_col_dup(a, q, 4);
+    l->start_ms = sqlite3_column_int64(q, 5);
+    l->duration_ms = sqlite3_column_int64(q, 6);
+    l->outcome = pl_sql_col_dup(a, q, 7);
+    l->error_message = pl_sql_col_dup(a, q, 8);
+    l->output = pl_sql_col_dup(a, q, 9);
+    l->truncated = sqlite3_column_int(q, 10) != 0;
+}
+
+int pl_store_fnlog_list(struct pl_store *e, const struct pl_fn_log_query *qy, struct pl_arena *a,
+                        struct pl_fn_log **rows, size_t *n, bool *more, struct pl_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    *more = false;
+    int limit = qy->limit > 0 && qy->limit <= 1000 ? qy->limit : 1000;
+    sqlite3_stmt *q = stmt(e, Q_LOG_LIST, err);
+    if (!q)
+        return -1;
+    pl_sql_bind_text(q, 1, qy->account);
+    pl_sql_bind_text(q, 2, qy->region);
+    pl_sql_bind_text(q, 3, qy->function);
+    sqlite3_bind_int64(q, 4, qy->after_id);
+    sqlite3_bind_int64(q, 5, qy->since_ms);
+    sqlite3_bind_int64(q, 6, (int64_t)limit + 1);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == (size_t)limit) {
+            *more = true;
+            break;
+        }
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        struct pl_fn_log *l = &(*rows)[(*n)++];
+        memset(l, 0, sizeof *l);
+        l->account = qy->account;
+        l->region = qy->region;
+        l->function = qy->function;
+        read_log(q, a, l);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "fnlog_list");
+    return 0;
+}
+
+/* The functions with more than keep entries: (account, region, function) triples in a. */
+static int over_keep(struct pl_store *e, int keep, struct pl_arena *a, const char ***fns,
+                     size_t *n, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_LOG_OVER, err);
+    size_t cap = 0;
+    int rc;
+    *fns = NULL;
+    *n = 0;
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, keep);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        for (int i = 0; i < 3; i++) {
+            *fns = pl_sql_grow(a, *fns, *n, &cap, sizeof **fns);
+            (*fns)[(*n)++] = pl_sql_col_dup(a, q, i);
+        }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : db_fail(e, err, "fnlog_over");
+}
+
+int pl_store_fnlog_prune(struct pl_store *e, int64_t before_ms, int keep, struct pl_err *err)
+{
+    struct pl_arena a;
+    const char **fns;
+    size_t n;
+    sqlite3_stmt *q = stmt(e, Q_LOG_AGE, err);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, before_ms);
+    if (step_done(e, q, err, "fnlog_prune") < 0)
+        return -1;
+    if (keep <= 0)
+        return 0;
+    pl_arena_init(&a);
+    int rc = over_keep(e, keep, &a, &fns, &n, err);
+    for (size_t i = 0; rc == 0 && i < n; i += 3) {
+        if (!(q = stmt(e, Q_LOG_KEEP, err))) {
+            rc = -1;
+            break;
+        }
+        bind_key(q, fns[i], fns[i + 1], fns[i + 2], NULL, NULL);
+        sqlite3_bind_int64(q, 4, keep);
+        rc = step_done(e, q, err, "fnlog_rotate");
+    }
+    pl_arena_fini(&a);
+    return rc;
 }

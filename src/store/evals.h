@@ -11,6 +11,9 @@
  *   rule_status  per rule: the ConfigRuleEvaluationStatus times and last error, the periodic
  *                schedule (last_run_ms) and the "evaluation running" flag.
  *   rule_tokens  resultToken -> (account, region, rule, invoked time), for PutEvaluations.
+ *   function_logs one row per invocation of a Lambda-style function by the rules engine: its
+ *                output (stdout, stderr, traceback; bounded by the caller), rule, resource,
+ *                start time, duration and outcome; rotated per function by count and age.
  *
  * Threads and transactions: as store.h (one connection per thread; writes outside a
  * transaction commit on their own).
@@ -131,5 +134,34 @@ int pl_store_token_get(struct pl_store *s, const char *token, const char *accoun
                        int64_t *invoked_ms, struct pl_err *err);
 /* Drops tokens created before ms. */
 int pl_store_token_prune(struct pl_store *s, int64_t before_ms, struct pl_err *err);
+
+/* ---- function logs ---- */
+
+/* One invocation's log (strings borrowed; the caller bounds output). */
+struct pl_fn_log {
+    int64_t id; /* assigned by the store, increasing: the order of the log */
+    const char *account, *region, *function, *request_id;
+    const char *rule, *resource_type, *resource_id; /* NULL when not given */
+    int64_t start_ms, duration_ms;
+    const char *outcome;       /* "Succeeded" or the function's error type */
+    const char *error_message; /* NULL when it succeeded */
+    const char *output;        /* "" when it printed nothing */
+    bool truncated;            /* output was cut */
+};
+int pl_store_fnlog_put(struct pl_store *s, const struct pl_fn_log *l, struct pl_err *err);
+
+/* A function's logs in id order: those with id > after_id and start_ms >= since_ms, at most
+ * limit (1..1000). rows: arena array of *n; *more when more follow. */
+struct pl_fn_log_query {
+    const char *account, *region, *function;
+    int64_t after_id, since_ms;
+    int limit;
+};
+int pl_store_fnlog_list(struct pl_store *s, const struct pl_fn_log_query *q, struct pl_arena *a,
+                        struct pl_fn_log **rows, size_t *n, bool *more, struct pl_err *err);
+
+/* Rotation: drops logs that started before before_ms, then all but the newest keep of each
+ * function (keep 0: no count bound). */
+int pl_store_fnlog_prune(struct pl_store *s, int64_t before_ms, int keep, struct pl_err *err);
 
 #endif

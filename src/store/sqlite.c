@@ -91,6 +91,15 @@ static const char *const migrations[] = {
     /* 5: a claimed row is marked leased until it is released, retried or done, so a process
      * that starts after a crash can give back the rows the dead one held (outbox_recover) */
     "ALTER TABLE outbox ADD COLUMN leased INTEGER NOT NULL DEFAULT 0;",
+    /* 6: what Lambda-style functions printed, per invocation (evals.c, function logs) */
+    "CREATE TABLE IF NOT EXISTS function_logs("
+    " id INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,"
+    " function TEXT NOT NULL, request_id TEXT NOT NULL, rule TEXT, resource_type TEXT,"
+    " resource_id TEXT, start_ms INTEGER NOT NULL, duration_ms INTEGER NOT NULL,"
+    " outcome TEXT NOT NULL, error_message TEXT, output TEXT NOT NULL,"
+    " truncated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS function_logs_fn ON function_logs(account, region, function, id);"
+    "CREATE INDEX IF NOT EXISTS function_logs_time ON function_logs(start_ms);",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -307,9 +316,19 @@ static int exec(struct pl_store *s, const char *sql, struct pl_err *err)
  * writes. So connections of one process to the same database file take a mutex for their whole
  * write transaction (pl_store_begin .. commit/rollback), and the busy handler (still needed
  * for other processes, e.g. `plumb record --data` beside `plumb serve`) polls every 100 us. */
+struct pl_store_listener {
+    struct pl_store_listener *next;
+    struct write_lock *wl;
+    unsigned mask;
+    pl_store_outbox_fn fn;
+    void *arg;
+};
+
 struct write_lock {
     struct write_lock *next;
     pthread_mutex_t mu;
+    pthread_mutex_t lmu;                 /* guards listeners and is held while they run */
+    struct pl_store_listener *listeners; /* pl_store_outbox_listen */
     char path[4096];
 };
 
@@ -325,6 +344,7 @@ static struct write_lock *write_lock_for(const char *path)
     if (!w) {
         w = pl_xcalloc(1, sizeof *w);
         pthread_mutex_init(&w->mu, NULL);
+        pthread_mutex_init(&w->lmu, NULL);
         pl_strlcpy(w->path, path, sizeof w->path);
         w->next = write_locks;
         write_locks = w;
@@ -339,6 +359,44 @@ static void release_writer(struct pl_store *s)
         s->holds_wl = false;
         pthread_mutex_unlock(&s->wl->mu);
     }
+}
+
+/* Tells the listeners of s's file that a commit added outbox items of the kinds in added. */
+static void announce(struct pl_store *s, unsigned added)
+{
+    if (!added || !s->wl->listeners) /* unlocked peek: a listener added meanwhile polls anyway */
+        return;
+    pthread_mutex_lock(&s->wl->lmu);
+    for (struct pl_store_listener *l = s->wl->listeners; l; l = l->next)
+        if (l->mask & added)
+            l->fn(l->arg);
+    pthread_mutex_unlock(&s->wl->lmu);
+}
+
+struct pl_store_listener *pl_store_outbox_listen(struct pl_store *s, unsigned mask,
+                                                 pl_store_outbox_fn fn, void *arg)
+{
+    struct pl_store_listener *l = pl_xcalloc(1, sizeof *l);
+    *l = (struct pl_store_listener){.wl = s->wl, .mask = mask, .fn = fn, .arg = arg};
+    pthread_mutex_lock(&s->wl->lmu);
+    l->next = s->wl->listeners;
+    s->wl->listeners = l;
+    pthread_mutex_unlock(&s->wl->lmu);
+    return l;
+}
+
+void pl_store_outbox_unlisten(struct pl_store_listener *l)
+{
+    if (!l)
+        return;
+    pthread_mutex_lock(&l->wl->lmu);
+    struct pl_store_listener **p = &l->wl->listeners;
+    while (*p && *p != l)
+        p = &(*p)->next;
+    if (*p)
+        *p = l->next;
+    pthread_mutex_unlock(&l->wl->lmu);
+    free(l);
 }
 
 /* ---- open / close ---- */
@@ -437,6 +495,7 @@ int pl_store_begin(struct pl_store *s, struct pl_err *err)
         return 0;
     s->doomed = false;
     s->next_seq = 0;
+    s->added = 0;
     s->hint_valid = false;
     pthread_mutex_lock(&s->wl->mu);
     s->holds_wl = true;
@@ -469,6 +528,9 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
         return -1;
     }
     release_writer(s);
+    unsigned added = s->added;
+    s->added = 0;
+    announce(s, added);
     return 0;
 }
 
@@ -1170,6 +1232,10 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
         return -1;
     if (id)
         *id = sqlite3_last_insert_rowid(s->db);
+    if (s->depth > 0)
+        s->added |= 1u << kind;
+    else
+        announce(s, 1u << kind); /* committed already (no transaction open) */
     return 0;
 }
 

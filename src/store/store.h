@@ -320,4 +320,17 @@ int pl_store_outbox_recover(struct pl_store *s, int64_t *recovered, struct pl_er
 int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_t *count,
                             struct pl_err *err);
 
+/* Consumers in the same process learn of new work at once instead of at their next poll: a
+ * listener of s's database file is called, on the committing thread, after every commit (on
+ * any connection of this process to that file) that added outbox items of a kind in mask
+ * (bit 1u << kind). It must be quick and must not use the store (it typically signals a
+ * condition variable). Writers in other processes are not seen: consumers still poll.
+ * Returns a handle for pl_store_outbox_unlisten, which returns only when no call of the
+ * listener is running. */
+typedef void (*pl_store_outbox_fn)(void *arg);
+struct pl_store_listener;
+struct pl_store_listener *pl_store_outbox_listen(struct pl_store *s, unsigned mask,
+                                                 pl_store_outbox_fn fn, void *arg);
+void pl_store_outbox_unlisten(struct pl_store_listener *l);
+
 #endif

@@ -28,6 +28,7 @@ struct pl_store {
     int depth;        /* nesting of pl_store_begin */
     bool doomed;      /* a nested rollback happened: the outer commit fails */
     int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */
+    unsigned added;   /* outbox kinds added in this transaction (bit 1u << kind) */
     /* the last resource key looked up in this transaction and its row id (0: absent), so
      * that pl_store_ci_append right after pl_store_resource_get (the recorder's pattern)
      * updates by id or inserts without an upsert */

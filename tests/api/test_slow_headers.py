@@ -10,7 +10,12 @@ from 127.0.0.1 are answered, on a kept-alive connection that the deadline leaves
 ServerFull: with --max-connections 1000 an attacker keeps 3,000 unfinished requests queued and
 reconnects every socket the server closes, so the server is always full; the deadline keeps the
 queue moving, and each legitimate call is answered within a few deadlines (without it, the
-server would stay full for the 60 s idle timeout)."""
+server would stay full for the 60 s idle timeout).
+
+SlowBody: with --body-timeout 2 (and --header-timeout 10, so that only the body's deadline can
+cut them), 200 sockets that send complete headers and then trickle the
+body a byte every 0.5 s (so the idle timeout never fires) are closed 2 s after their headers,
+counted in plumb_http_body_timeouts_total, while signed calls keep being answered."""
 import errno
 import os
 import resource
@@ -218,6 +223,63 @@ class ServerFull(SigV4Server):
         self.assertGreater(closed_during, 1000)
         print("\nserver full (1,000 of %d held): legit rounds %s s, %d attacker sockets closed" %
               (self.HELD, ", ".join("%.2f" % x for x in times), closed_during))
+
+
+class SlowBody(SigV4Server):
+    EXTRA = ("--body-timeout", str(DEADLINE), "--header-timeout", "10")
+    N = 200
+    HEAD = (b"POST / HTTP/1.1\r\nHost: plumb\r\nContent-Type: application/x-amz-json-1.1\r\n"
+            b"X-Amz-Target: StarlingDoveService.DescribeConfigRules\r\n"
+            b"Content-Length: 1000\r\n\r\n{")
+
+    def test_slow_bodies_are_closed_at_the_deadline(self):
+        socks = {}
+        for i in range(self.N):
+            s = socket.create_connection(("127.0.0.1", self.server.port),
+                                         source_address=("127.2.0.%d" % (1 + i % 10), 0))
+            s.sendall(self.HEAD)
+            socks[s.fileno()] = [s, time.monotonic()]
+        closed = {}
+        ep = select.epoll()
+        for fd in socks:
+            ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
+        limit = time.monotonic() + DEADLINE + 20 * SLOW
+        next_byte = time.monotonic()
+        try:
+            while len(closed) < len(socks) and time.monotonic() < limit:
+                if time.monotonic() >= next_byte:  # keep every body trickling
+                    for fd, (s, _) in socks.items():
+                        if fd not in closed:
+                            try:
+                                s.send(b" ")
+                            except OSError:
+                                pass
+                    next_byte = time.monotonic() + 0.5
+                    self.cfg.describe_config_rules()  # signed calls are still answered
+                for fd, ev in ep.poll(0.1):
+                    s, t_open = socks[fd]
+                    try:
+                        data = s.recv(4096)
+                    except OSError as e:
+                        self.assertIn(e.errno, (errno.ECONNRESET, errno.EPIPE))
+                        data = b""
+                    self.assertEqual(data, b"", "an unfinished body got an answer")
+                    closed[fd] = time.monotonic() - t_open
+                    ep.unregister(fd)
+        finally:
+            ep.close()
+            for s, _ in socks.values():
+                s.close()
+        self.assertEqual(len(closed), len(socks), "sockets still open past the body deadline")
+        self.assertGreaterEqual(min(closed.values()), DEADLINE - 0.1)
+        self.assertLess(max(closed.values()), DEADLINE + 10 * SLOW)
+        with urllib.request.urlopen(self.server.url + "/metrics", timeout=10) as r:
+            m = dict(l.split() for l in r.read().decode().splitlines()
+                     if l.startswith("plumb_http_") and "_timeouts_total " in l)
+        self.assertEqual(int(m["plumb_http_body_timeouts_total"]), len(socks))
+        self.assertEqual(int(m["plumb_http_header_timeouts_total"]), 0)
+        print("\n%d slow bodies closed after %.2f-%.2f s" %
+              (len(closed), min(closed.values()), max(closed.values())))
 
 
 if __name__ == "__main__":

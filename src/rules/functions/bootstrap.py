@@ -41,6 +41,8 @@ class LambdaContext:
 
 def error_object(exc, error_type=None):
     tb = traceback.extract_tb(exc.__traceback__)
+    while tb and tb[0].filename == "<string>":  # this bootstrap's frames, as Lambda omits its own
+        tb = tb[1:]
     return {
         "errorMessage": str(exc),
         "errorType": error_type or type(exc).__name__,

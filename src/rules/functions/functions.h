@@ -211,4 +211,33 @@ struct pl_fn_stats {
 };
 void pl_fn_runner_stats(struct pl_fn_runner *r, struct pl_fn_stats *out);
 
+/* ---- logs and metrics (logs.c) ---- */
+
+/* Every invocation the rules engine makes is logged in the store (store/evals.h, function
+ * logs) with its rule, resource, start, duration and outcome; the engine's housekeeping rotates
+ * them like a CloudWatch log group with a retention: at most PL_FN_LOG_KEEP per function,
+ * none older than PL_FN_LOG_KEEP_MS. */
+#define PL_FN_LOG_MAX     (64 * 1024) /* bytes of output kept per invocation */
+#define PL_FN_LOG_KEEP    1000
+#define PL_FN_LOG_KEEP_MS (7 * 86400 * 1000LL)
+
+/* The text logged for res: its logs, then for a failure Lambda's error lines ("[ERROR] Type:
+ * message" and the traceback of error_json), cut to max bytes on a UTF-8 character boundary.
+ * malloc'd (the caller frees); *truncated when something was cut here or by the runner. */
+char *pl_fn_log_text(const struct pl_fn_result *res, size_t max, bool *truncated);
+
+/* A stored log entry (store/evals.h) in the API's shape, in arena a: {RequestId, RuleName,
+ * ResourceType, ResourceId, StartTime (epoch s), DurationMs, Outcome, ErrorMessage, Output,
+ * Truncated}; members that are NULL are left out. GetFunctionLogs and `plumb function logs`. */
+struct pl_fn_log;
+struct pl_json;
+struct pl_json *pl_fn_log_json(struct pl_arena *a, const struct pl_fn_log *l);
+
+/* /metrics, per function (label function="NAME"; names beyond the first PL_FN_METRIC_NAMES
+ * share the value "~other"): plumb_function_invocations_total, plumb_function_errors_total,
+ * plumb_function_throttles_total, plumb_function_duration_seconds (histogram). The runner
+ * counts every invocation; res NULL is one throttled before it ran. */
+#define PL_FN_METRIC_NAMES 64
+void pl_fn_count(const char *name, const struct pl_fn_result *res);
+
 #endif

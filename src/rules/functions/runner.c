@@ -469,6 +469,7 @@ static int invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct p
     pthread_mutex_unlock(&r->mu);
     if (got < 0) {
         pl_fn__fail(res, "TooManyRequestsException", "Rate Exceeded.");
+        pl_fn_count(fn->name, NULL);
         return 0;
     }
 
@@ -514,6 +515,7 @@ static int invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct p
 done:
     memset(&sc, 0, sizeof sc);
     res->duration_ms = (pl_mono_ns() - c.start_ns) / 1000000;
+    pl_fn_count(fn->name, res);
     PL_LOG(DEBUG, "functions", "fn=%s request=%s ok=%d type=%s ms=%lld", fn->name, res->request_id,
            res->ok, res->ok ? "-" : res->error_type, (long long)res->duration_ms);
     pthread_mutex_lock(&r->mu);
@@ -647,6 +649,7 @@ int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn, const str
         r->st.throttled++;
         pthread_mutex_unlock(&r->mu);
         job_free(j);
+        pl_fn_count(fn->name, NULL);
         return pl_fail(err, PL_E_THROTTLING, "function queue is full (%d waiting)", r->o.max_queue);
     }
     if (r->jtail)

@@ -1,6 +1,7 @@
 /* test_store.c — store/sqlite: schema and migrations, objects, transactions, CI rows,
- * history windows/order/cursors, listing, counts, retention pruning, outbox, and a second
- * connection writing while the first holds a transaction. */
+ * history windows/order/cursors, listing, counts, retention pruning, outbox, function logs
+ * (order, filters, rotation by age and count), and a second connection writing while the
+ * first holds a transaction. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "t.h"
 #include "core/time.h"
+#include "store/evals.h"
 #include "store/store.h"
 
 static struct pl_arena A;
@@ -53,7 +55,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 5);
+    T_EQ(pl_store_schema_version(s), 6);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -383,6 +385,49 @@ static void test_outbox_recover(void)
     pl_store_close(s);
 }
 
+static void count_call(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+/* Listeners hear of committed outbox items of their kinds, on any connection to the file,
+ * once per commit, never of a rolled-back transaction, and no more after unlisten. */
+static void test_outbox_listen(void)
+{
+    const char *dir = tmpdir();
+    struct pl_store *s = open_store(dir), *other = open_store(dir);
+    struct pl_err err = {0};
+    int rules = 0, delivery = 0;
+    struct pl_store_listener *lr =
+        pl_store_outbox_listen(s, 1u << PL_OUTBOX_CI_RECORDED, count_call, &rules);
+    struct pl_store_listener *ld =
+        pl_store_outbox_listen(s, 1u << PL_OUTBOX_DELIVERY_CI, count_call, &delivery);
+    T_EQ(pl_store_begin(other, &err), 0);
+    for (int i = 0; i < 3; i++)
+        T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_CI_RECORDED, "{}",
+                                 2, NULL, &err), 0);
+    T_EQ(rules, 0); /* not before the commit */
+    T_EQ(pl_store_commit(other, &err), 0);
+    T_EQ(rules, 1);
+    T_EQ(delivery, 0);
+    T_EQ(pl_store_begin(other, &err), 0);
+    T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_CI_RECORDED, "{}", 2,
+                             NULL, &err), 0);
+    pl_store_rollback(other);
+    T_EQ(rules, 1);
+    T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_DELIVERY_CI, "{}", 2,
+                             NULL, &err), 0); /* no transaction: committed at once */
+    T_EQ(delivery, 1);
+    T_EQ(rules, 1);
+    pl_store_outbox_unlisten(lr);
+    T_EQ(pl_store_outbox_add(other, "123456789012", "us-east-1", PL_OUTBOX_CI_RECORDED, "{}", 2,
+                             NULL, &err), 0);
+    T_EQ(rules, 1);
+    pl_store_outbox_unlisten(ld);
+    pl_store_close(other);
+    pl_store_close(s);
+}
+
 /* Migration 4 renames the rows of the old kind names: a v3 database's pending "ci_recorded" row
  * is claimed as PL_OUTBOX_CI_RECORDED after the upgrade; a name no build knows claims as ANY. */
 static void test_outbox_kind_migration(void)
@@ -402,7 +447,7 @@ static void test_outbox_kind_migration(void)
          SQLITE_OK);
     sqlite3_close(db);
     s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 5);
+    T_EQ(pl_store_schema_version(s), 6);
     struct pl_err err = {0};
     struct pl_outbox_item *items;
     size_t n;
@@ -502,6 +547,61 @@ static void test_concurrent(void)
     pl_store_close(b);
 }
 
+static void put_log(struct pl_store *s, const char *fn, int64_t start, const char *out)
+{
+    struct pl_err err = {0};
+    struct pl_fn_log l = {.account = "123456789012", .region = "us-east-1", .function = fn,
+                          .request_id = "r", .start_ms = start, .duration_ms = 5,
+                          .outcome = "Succeeded", .output = out};
+    T_EQ(pl_store_fnlog_put(s, &l, &err), 0);
+}
+
+static size_t list_logs(struct pl_store *s, const char *fn, int64_t after, int64_t since,
+                        int limit, struct pl_fn_log **rows, bool *more)
+{
+    struct pl_err err = {0};
+    struct pl_fn_log_query q = {.account = "123456789012", .region = "us-east-1",
+                                .function = fn, .after_id = after, .since_ms = since,
+                                .limit = limit};
+    size_t n = 0;
+    T_EQ(pl_store_fnlog_list(s, &q, &A, rows, &n, more, &err), 0);
+    return n;
+}
+
+/* Function logs come back in the order they were written, per function, after a cursor and
+ * since a time; rotation keeps the newest N of each function and nothing older than a time. */
+static void test_function_logs(void)
+{
+    struct pl_err err = {0};
+    struct pl_store *s = open_store(tmpdir());
+    struct pl_fn_log *rows;
+    bool more;
+    for (int i = 0; i < 5; i++) {
+        char out[8];
+        snprintf(out, sizeof out, "a%d", i);
+        put_log(s, "a", 1000 + i, out);
+        put_log(s, "b", 1000 + i, "b");
+    }
+    T_EQ(list_logs(s, "a", 0, 0, 2, &rows, &more), 2);
+    T_OK(more);
+    T_STR(rows[0].output, "a0");
+    T_STR(rows[1].output, "a1");
+    T_OK(rows[0].rule == NULL);
+    T_EQ(list_logs(s, "a", rows[1].id, 0, 10, &rows, &more), 3);
+    T_OK(!more);
+    T_STR(rows[0].output, "a2");
+    T_EQ(list_logs(s, "a", 0, 1003, 10, &rows, &more), 2); /* started at 1003 or later */
+    T_STR(rows[0].output, "a3");
+    T_EQ(list_logs(s, "c", 0, 0, 10, &rows, &more), 0);
+    T_EQ(pl_store_fnlog_prune(s, 1001, 3, &err), 0); /* age: drops a0, b0; count: a1, b1 */
+    T_EQ(list_logs(s, "a", 0, 0, 10, &rows, &more), 3);
+    T_STR(rows[0].output, "a2");
+    T_EQ(list_logs(s, "b", 0, 0, 10, &rows, &more), 3);
+    T_EQ(pl_store_fnlog_prune(s, 0, 0, &err), 0); /* no bound: nothing goes */
+    T_EQ(list_logs(s, "a", 0, 0, 10, &rows, &more), 3);
+    pl_store_close(s);
+}
+
 int main(void)
 {
     pl_arena_init(&A);
@@ -514,6 +614,8 @@ int main(void)
     T_RUN(test_outbox_fair);
     T_RUN(test_outbox_kind_migration);
     T_RUN(test_outbox_recover);
+    T_RUN(test_outbox_listen);
+    T_RUN(test_function_logs);
     T_RUN(test_concurrent);
     pl_arena_fini(&A);
     return T_EXIT();
