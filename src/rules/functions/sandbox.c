@@ -92,12 +92,16 @@ static void write_proc(const char *file, const char *text, unsigned id)
 
 static void drop_root(void)
 {
+    int pdeath = 0;
+    prctl(PR_GET_PDEATHSIG, &pdeath); /* a uid change clears it: proc.c's die_with_thread */
     if (setgroups(0, NULL) < 0 ||
         setresgid(PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID) < 0 ||
         setresuid(PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID, PL_FN_SANDBOX_UID) < 0)
         die("cannot drop root to nobody");
     /* the uid change made us non-dumpable, which leaves /proc/self/uid_map root's to write */
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    if (pdeath)
+        prctl(PR_SET_PDEATHSIG, pdeath);
 }
 
 /* C: waits for W, then leaves the way W did. Never returns. */
@@ -133,7 +137,7 @@ static void enter_namespaces(void)
     if (sb.hide[0] &&
         mount("tmpfs", sb.hide, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
               "size=4k,mode=0555") < 0 &&
-        errno != ENOENT) /* gone: nothing to hide */
+        errno != ENOENT && errno != EACCES) /* gone, or out of this uid's reach already */
         die("cannot hide the data directory");
 }
 
