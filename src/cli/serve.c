@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "recorder/recorder.h"
 #include "rules/functions/functions.h"
+#include "rules/functions/sandbox.h"
 #include "rules/rules.h"
 #include "store/store.h"
 
@@ -38,6 +39,7 @@ struct serve_opts {
     struct pl_delivery_options delivery;
     unsigned threads, max_conns, max_per_ip, idle_timeout, header_timeout, body_timeout;
     const char *fake_clock;
+    bool unsafe_functions; /* run functions unsandboxed when the sandbox cannot be made */
 };
 
 static void serve_usage(FILE *f)
@@ -48,15 +50,15 @@ static void serve_usage(FILE *f)
             "                   [--threads N] [--max-connections N] [--max-connections-per-ip N]\n"
             "                   [--idle-timeout S] [--header-timeout S] [--body-timeout S]\n"
             "                   [--log-level error|warn|info|debug]\n"
-            "                   [--fake-clock ISO8601|EPOCH_MS]\n"
+            "                   [--fake-clock ISO8601|EPOCH_MS] [--unsafe-functions]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
             "          --header-timeout 10 --body-timeout 60\n");
 }
 
-/* Every option takes a value: a string or a number stored at off in struct serve_opts, or
- * (--log-level) applied at once. */
-enum opt_kind { OPT_STR, OPT_UINT, OPT_LOG_LEVEL };
+/* Every option but a flag takes a value: a string or a number stored at off in struct
+ * serve_opts, or (--log-level) applied at once; a flag sets the bool at off. */
+enum opt_kind { OPT_STR, OPT_UINT, OPT_LOG_LEVEL, OPT_FLAG };
 static const struct serve_option {
     const char *name;
     enum opt_kind kind;
@@ -76,6 +78,7 @@ static const struct serve_option {
     {"--body-timeout", OPT_UINT, offsetof(struct serve_opts, body_timeout)},
     {"--log-level", OPT_LOG_LEVEL, 0},
     {"--fake-clock", OPT_STR, offsetof(struct serve_opts, fake_clock)},
+    {"--unsafe-functions", OPT_FLAG, offsetof(struct serve_opts, unsafe_functions)},
 };
 
 static const struct serve_option *find_option(const char *a)
@@ -97,6 +100,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         if (!opt)
             return pl_cli_usage_error("serve", a[0] == '-' ? "unknown option '%s'"
                                                            : "unexpected argument '%s'", a), -1;
+        if (opt->kind == OPT_FLAG) {
+            *(bool *)((char *)o + opt->off) = true;
+            i--; /* no value */
+            continue;
+        }
         if (!v)
             return pl_cli_usage_error("serve", "option '%s' needs a value", a), -1;
         char *field = (char *)o + opt->off;
@@ -206,6 +214,21 @@ static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16
     return app->rules ? 0 : -1;
 }
 
+/* Functions run without the data directory, as nobody when plumb is root, in namespaces they
+ * cannot leave (rules/functions/sandbox.h). When this machine cannot make the sandbox, plumb
+ * still serves, and functions fail with the reason unless --unsafe-functions. */
+static void sandbox_functions(const struct serve_opts *o)
+{
+    struct pl_err err = {0};
+    struct pl_fn_sandbox_opts so = {.hide_dir = o->data, .drop_root = true,
+                                    .unsafe = o->unsafe_functions};
+    int rc = pl_fn_sandbox_configure(&so, &err);
+    if (rc < 0)
+        PL_LOG(WARN, "serve", "functions_refused=\"%s\"", err.msg);
+    else if (rc > 0)
+        PL_LOG(WARN, "serve", "functions_unsandboxed=1 (--unsafe-functions)");
+}
+
 /* One plumb serve per data directory: an flock on DATA/serve.lock, held (fd left open) until
  * the process ends, by exit or by a crash. Owning the directory lets the server give back the
  * outbox leases a dead predecessor held, so its pending work resumes at once. */
@@ -301,6 +324,7 @@ int pl_cli_serve(int argc, char **argv)
     if (pl_http_announce(stdout, &ho, pl_http_server_port(http), &err) < 0)
         goto out;
     fflush(stdout);
+    sandbox_functions(&o);
     if (start_rules(&app, &ho, pl_http_server_port(http), &err) < 0)
         goto out;
 

@@ -298,6 +298,7 @@ class Isolation(unittest.TestCase):
     def test_function_runs_with_its_rules_account_credentials(self):
         import tempfile
         tmp = tempfile.mkdtemp(prefix="plumb-fn-")
+        os.chmod(tmp, 0o777)  # functions run as nobody when plumb is root
         out = os.path.join(tmp, "seen.json")
         handler = os.path.join(tmp, "who.py")
         with open(handler, "w") as f:

@@ -189,8 +189,13 @@ class DeletionEventTest(RulesTest):
 
     def test_deleted_resource_event(self):
         handler = os.path.join(ROOT, "tests", "data", "functions", "fn_event_log.py")
-        log = os.path.join(self.server.data, "events.log")
+        # functions cannot see the data directory and run as nobody when plumb is root
+        tmp = tempfile.mkdtemp(prefix="plumb-fn-")
+        os.chmod(tmp, 0o777)
+        self.addCleanup(subprocess.run, ["rm", "-rf", tmp])
+        log = os.path.join(tmp, "events.log")
         open(log, "w").close()
+        os.chmod(log, 0o666)
         plumb("function", "add", "event-log", "--runtime", "python", "--handler",
               handler + ":lambda_handler", "--data", self.server.data)
         self.cfg.put_config_rule(ConfigRule={

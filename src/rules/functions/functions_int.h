@@ -53,6 +53,11 @@ struct pl_fn_spawn {
 };
 /* Forks and execs. 0 with *p filled, or -1 (err: PL_E_INTERNAL with errno text). */
 int pl_fn__spawn(const struct pl_fn_spawn *s, struct pl_fn_proc *p, struct pl_err *err);
+/* The sandbox (sandbox.c). enter: in the child between fork and exec, returns in the process
+ * that is to exec (pid 1 of a new PID namespace), exits 125 with a message on fd 2 when it
+ * cannot. broken: true (why: the message) when functions must not run at all. */
+void pl_fn__sandbox_enter(void);
+bool pl_fn__sandbox_broken(const char **why);
 /* SIGKILLs the whole process group, reaps the child, closes every fd. Safe to call twice. */
 void pl_fn__proc_kill(struct pl_fn_proc *p);
 /* Reaps the child if it has exited (wait = block). 1 reaped, 0 still running. */

@@ -4,7 +4,8 @@
  *
  * Invariants: every parent-side fd is close-on-exec (other threads fork too) and non-blocking;
  * the child closes every inherited fd above 4, so it never holds plumb's sockets or database;
- * a child's whole process group dies with SIGKILL on timeout or when plumb is done with it;
+ * a child's whole process group dies with SIGKILL on timeout or when plumb is done with it,
+ * and with it its PID namespace (sandbox.c), so descendants that left the group die too;
  * writes use send(MSG_NOSIGNAL), so a dead child never raises SIGPIPE in plumb.
  */
 #include "rules/functions/functions_int.h"
@@ -94,6 +95,7 @@ static void child(const struct pl_fn_spawn *s, int sock, int out, int err)
         _exit(126);
     close_range(s->sock_is_stdin ? 3 : 4, ~0U, 0);
     set_limit(RLIMIT_CORE, 0);
+    pl_fn__sandbox_enter();
     set_limit(RLIMIT_NOFILE, 1024);
     if (s->memory_mb > 0)
         set_limit(RLIMIT_AS, (rlim_t)s->memory_mb << 20);
@@ -115,9 +117,12 @@ int pl_fn__spawn(const struct pl_fn_spawn *s, struct pl_fn_proc *p, struct pl_er
 {
     int sv[2] = {-1, -1}, po[2] = {-1, -1}, pe[2] = {-1, -1};
     int rc = -1;
+    const char *why;
 
     memset(p, 0, sizeof(*p));
     p->sock = p->out = p->err = p->pidfd = -1;
+    if (pl_fn__sandbox_broken(&why))
+        return pl_fail(err, PL_E_INTERNAL, "%s", why);
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 || pipe2(po, O_CLOEXEC) < 0 ||
         (!s->merge_stderr && pipe2(pe, O_CLOEXEC) < 0)) {
         pl_fail(err, PL_E_INTERNAL, "cannot create pipes: %s", strerror(errno));

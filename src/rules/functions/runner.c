@@ -268,36 +268,68 @@ static void free_list(struct pl_fn_pyworker *w)
     }
 }
 
-/* The interpreter's real executable (sys.executable). `python3` on PATH is often a wrapper
- * (pyenv shims are shell scripts) that costs more than Python's own start-up on every cold
- * start; asking the interpreter once removes it. Keeps the PATH lookup when asking fails. */
-static const char *python_path(struct pl_fn_runner *r)
+/* Runs cand in the sandbox and asks it for its real executable (sys.executable) and whether
+ * it has boto3. -1 when it does not run there (an interpreter under /root is out of nobody's
+ * reach), 0 runs without boto3, 1 with; exe filled when >= 0. */
+static int ask_python(const char *cand, char *exe, size_t n)
 {
     extern char **environ;
-    pthread_mutex_lock(&r->py_mu);
-    if (!r->py_resolved && r->python[0]) {
-        char *argv[] = {"python3", "-c", "import sys; sys.stdout.write(sys.executable)", NULL};
-        struct pl_fn_spawn sp = {.path = r->python,
-                                 .argv = argv,
-                                 .envp = environ,
-                                 .sock_is_stdin = true,
-                                 .die_with_thread = true};
-        struct pl_fn_proc p;
-        struct pl_fn_cap out, errs;
-        pl_fn__cap_init(&out, sizeof(r->python) - 1);
-        pl_fn__cap_init(&errs, 1024);
-        if (pl_fn__spawn(&sp, &p, NULL) == 0) {
-            struct pl_fn_io io = {
-                .shut_after_write = true, .until_exit = true, .cout = &out, .cerr = &errs};
-            int rc = pl_fn__io(&p, &io, pl_mono_ns() + 10000000000LL);
-            pl_fn__proc_kill(&p);
-            if (rc == PL_FN_IO_DONE && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0 &&
-                out.data && out.data[0] == '/' && access(out.data, X_OK) == 0)
-                pl_strlcpy(r->python, out.data, sizeof(r->python));
+    char *argv[] = {"python3", "-c",
+                    "import sys, importlib.util as u; sys.stdout.write(sys.executable + "
+                    "('\\n1' if u.find_spec('boto3') else '\\n0'))",
+                    NULL};
+    struct pl_fn_spawn sp = {
+        .path = cand, .argv = argv, .envp = environ, .sock_is_stdin = true,
+        .die_with_thread = true};
+    struct pl_fn_proc p;
+    struct pl_fn_cap out, errs;
+    int found = -1;
+    pl_fn__cap_init(&out, n);
+    pl_fn__cap_init(&errs, 1024);
+    if (pl_fn__spawn(&sp, &p, NULL) == 0) {
+        struct pl_fn_io io = {
+            .shut_after_write = true, .until_exit = true, .cout = &out, .cerr = &errs};
+        int rc = pl_fn__io(&p, &io, pl_mono_ns() + 10000000000LL);
+        pl_fn__proc_kill(&p);
+        char *nl = out.data ? strrchr(out.data, '\n') : NULL;
+        if (rc == PL_FN_IO_DONE && WIFEXITED(p.status) && WEXITSTATUS(p.status) == 0 && nl &&
+            out.data[0] == '/') {
+            *nl = '\0';
+            found = nl[1] == '1';
+            pl_strlcpy(exe, access(out.data, X_OK) == 0 ? out.data : cand, n);
         }
-        PL_LOG(DEBUG, "functions", "python=%s", r->python);
-        pl_fn__cap_fini(&out);
-        pl_fn__cap_fini(&errs);
+    }
+    pl_fn__cap_fini(&out);
+    pl_fn__cap_fini(&errs);
+    return found;
+}
+
+/* The interpreter functions run with, found once: the first python3 on PATH (or the one the
+ * options name) that runs in the sandbox, preferring one with boto3; its real executable, as
+ * `python3` on PATH is often a wrapper (pyenv shims are shell scripts) that costs more than
+ * Python's own start-up on every cold start. "" when none runs. */
+static const char *python_path(struct pl_fn_runner *r)
+{
+    pthread_mutex_lock(&r->py_mu);
+    if (!r->py_resolved) {
+        char cand[512], exe[512], best[512] = "";
+        const char *path = strchr(r->python, '/') ? "" : getenv("PATH");
+        path = path ? path : "/usr/local/bin:/usr/bin:/bin";
+        int got = strchr(r->python, '/') ? ask_python(r->python, best, sizeof(best)) : -1;
+        while (*path && got < 1) {
+            const char *c = strchr(path, ':');
+            size_t len = c ? (size_t)(c - path) : strlen(path);
+            if (len && (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, path,
+                                        r->python) < sizeof(cand) &&
+                access(cand, X_OK) == 0) {
+                int g = ask_python(cand, exe, sizeof(exe));
+                if (g > got)
+                    got = g, pl_strlcpy(best, exe, sizeof(best));
+            }
+            path += len + (c ? 1 : 0);
+        }
+        pl_strlcpy(r->python, best, sizeof(r->python));
+        PL_LOG(DEBUG, "functions", "python=%s boto3=%d", r->python, got);
         r->py_resolved = true;
     }
     pthread_mutex_unlock(&r->py_mu);
@@ -319,7 +351,7 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
     struct pl_fn_pyworker *w = NULL, *dead = NULL;
     const char *python = python_path(r);
     if (!*python) {
-        pl_fn__fail(res, "ServiceException", "no python3 interpreter on plumb's PATH");
+        pl_fn__fail(res, "ServiceException", "no python3 interpreter on plumb's PATH runs in the function sandbox");
         return;
     }
     char *key = r->o.cold ? NULL : worker_key(a, r, c->fn, c->envp);
@@ -464,6 +496,11 @@ static int invoke(struct pl_fn_runner *r, const struct pl_fn *fn, const struct p
         c.creds_expires_ms = sc.expires_ms;
     }
     c.envp = build_env(&a, fn, c.env);
+    const char *why;
+    if (fn->runtime != PL_FN_HTTP && pl_fn__sandbox_broken(&why)) {
+        pl_fn__fail(res, "ServiceException", "%s", why); /* never run unsandboxed */
+        goto done;
+    }
     switch (fn->runtime) {
     case PL_FN_PYTHON:
         run_python(r, &c, &a, res);
@@ -628,24 +665,6 @@ int pl_fn_invoke_async(struct pl_fn_runner *r, const struct pl_fn *fn, const str
 
 /* ---- lifecycle ---- */
 
-/* Finds prog on PATH (or takes it as is when it has a slash) into out. */
-static int find_program(const char *prog, char *out, size_t n)
-{
-    if (strchr(prog, '/'))
-        return access(prog, X_OK) == 0 && pl_strlcpy(out, prog, n) < n ? 0 : -1;
-    const char *path = getenv("PATH");
-    path = path ? path : "/usr/local/bin:/usr/bin:/bin";
-    while (*path) {
-        const char *c = strchr(path, ':');
-        size_t len = c ? (size_t)(c - path) : strlen(path);
-        if (len && (size_t)snprintf(out, n, "%.*s/%s", (int)len, path, prog) < n &&
-            access(out, X_OK) == 0)
-            return 0;
-        path += len + (c ? 1 : 0);
-    }
-    return -1;
-}
-
 int pl_fn_runner_new(const struct pl_fn_runner_opts *opts, struct pl_fn_runner **out,
                      struct pl_err *err)
 {
@@ -658,10 +677,9 @@ int pl_fn_runner_new(const struct pl_fn_runner_opts *opts, struct pl_fn_runner *
     r->o.max_output = r->o.max_output ? r->o.max_output : 64 * 1024;
     r->o.max_payload = r->o.max_payload ? r->o.max_payload : 1024 * 1024;
     r->o.warm_idle_s = r->o.warm_idle_s > 0 ? r->o.warm_idle_s : 300;
-    r->o.python = NULL; /* copied into r->python below */
-    if (find_program(opts && opts->python ? opts->python : "python3", r->python,
-                     sizeof(r->python)) < 0)
-        r->python[0] = '\0'; /* python functions fail with a clear message; others work */
+    /* resolved on first use (python_path); none found: python functions fail clearly */
+    pl_strlcpy(r->python, opts && opts->python ? opts->python : "python3", sizeof(r->python));
+    r->o.python = NULL;
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->py_mu, NULL);

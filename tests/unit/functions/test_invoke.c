@@ -20,6 +20,7 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "rules/functions/functions.h"
+#include "fn_fifo.h"
 #include "fn_server.h"
 #include "t.h"
 
@@ -214,42 +215,19 @@ static void test_python_errors(void)
     pl_fn_runner_free(r);
 }
 
-/* True when pid no longer runs (gone, or a zombie waiting for init). */
-static bool dead(pid_t pid)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return true;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    return p && (p[2] == 'Z' || p[2] == 'X');
-}
-
-static pid_t read_pid(const char *path)
-{
-    size_t len;
-    char *s = pl_read_file(path, 64, &len);
-    pid_t pid = s ? (pid_t)strtol(s, NULL, 10) : 0;
-    free(s);
-    return pid;
-}
-
+/* A timeout kills the worker and everything it started, even a grandchild in a session of
+ * its own (setsid) that left the process group: its PID namespace dies with the worker. */
 static void test_timeout_kills_group(void)
 {
     for (int cold = 0; cold < 2; cold++) {
         struct pl_fn_runner *r = runner(1, cold);
         /* 5 s, not 1: a cold Python worker on a loaded machine may take over a second to
-         * reach the handler, and the test needs the handler's pid file (issue 11 §4) */
-        struct pl_fn fn = mk(PL_FN_PYTHON, "fn_faulty.py:sleeps", 5);
-        char pidfile[] = "/tmp/plumb-fn-pid-XXXXXX", event[128];
-        int fd = mkstemp(pidfile);
-        T_REQUIRE(fd >= 0);
-        close(fd);
-        snprintf(event, sizeof(event), "{\"pidfile\":\"%s\"}", pidfile);
+         * reach the handler, and the test needs the grandchild's readiness byte */
+        struct pl_fn fn = mk(PL_FN_PYTHON, "fn_sandbox.py:escapes", 5);
+        struct fn_fifo ff;
+        char event[160];
+        T_REQUIRE(fn_fifo_open(&ff) == 0);
+        snprintf(event, sizeof(event), "{\"fifo\":\"%s\",\"sleep\":300}", ff.path);
         struct pl_fn_result res;
         int64_t t0 = pl_mono_ns();
         call(r, &fn, event, &res);
@@ -258,12 +236,9 @@ static void test_timeout_kills_group(void)
         T_STR(res.error_type, "TimeoutError");
         T_STR(res.error_message, "Task timed out after 5.00 seconds");
         T_OK(ms >= 5000 && ms < 15000);
-        pid_t grandchild = read_pid(pidfile);
-        T_OK(grandchild > 0);
-        for (int i = 0; i < 100 && grandchild > 0 && !dead(grandchild); i++)
-            usleep(10000);
-        T_OK(grandchild > 0 && dead(grandchild));
-        unlink(pidfile);
+        T_OK(fn_fifo_wait(&ff, 'r', 1000));  /* the grandchild ran */
+        T_OK(fn_fifo_wait(&ff, 0, 10000));   /* and is gone */
+        fn_fifo_close(&ff);
         pl_fn_result_fini(&res);
         /* the next call gets a fresh worker */
         fn = mk(PL_FN_PYTHON, "fn_faulty.py:slow", 5);
@@ -532,7 +507,7 @@ static void test_bad_arguments(void)
     struct pl_fn py = mk(PL_FN_PYTHON, "fn_echo.py:lambda_handler", 10);
     call(nopy, &py, "{}", &res);
     T_STR(res.error_type, "ServiceException");
-    T_STR(res.error_message, "no python3 interpreter on plumb's PATH");
+    T_STR(res.error_message, "no python3 interpreter on plumb's PATH runs in the function sandbox");
     pl_fn_result_fini(&res);
     pl_fn_runner_free(nopy);
     fn.timeout_s = 0;
