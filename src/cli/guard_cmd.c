@@ -207,7 +207,16 @@ static int add_data_file(struct guard_doc *d, const char *path)
 /* What an option does: collect values (a value, then the words after it up to the next
  * option), set a string, a format, summary sections or a flag, be accepted and ignored (with
  * or without a value), or print help. */
-enum opt_kind { OPT_LIST, OPT_STR, OPT_FMT, OPT_SHOW, OPT_FLAG, OPT_IGNORE, OPT_IGNORE_VAL, OPT_HELP };
+enum opt_kind {
+    OPT_LIST,
+    OPT_STR,
+    OPT_FMT,
+    OPT_SHOW,
+    OPT_FLAG,
+    OPT_IGNORE,
+    OPT_IGNORE_VAL,
+    OPT_HELP
+};
 
 struct opt {
     const char *sh, *lo; /* "-r", "--rules" */
@@ -284,9 +293,9 @@ static int parse_opts(const struct opt *opts, size_t nopts, int argc, char **arg
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         size_t k = 0;
-        while (k < nopts && !(takes_value(opts[k].kind)
-                                  ? isopt(a, opts[k].sh, opts[k].lo)
-                                  : !strcmp(a, opts[k].sh) || !strcmp(a, opts[k].lo)))
+        while (k < nopts &&
+               !(takes_value(opts[k].kind) ? isopt(a, opts[k].sh, opts[k].lo)
+                                           : !strcmp(a, opts[k].sh) || !strcmp(a, opts[k].lo)))
             k++;
         if (k == nopts)
             return -1;
@@ -299,9 +308,11 @@ static int parse_opts(const struct opt *opts, size_t nopts, int argc, char **arg
 
 /* Flags cfn-guard takes that change nothing here: directories are always read in
  * alphabetical order, and there is no verbose report. */
-#define IGNORED_FLAGS                                                                          \
-    {"-a", "--alphabetical", OPT_IGNORE, 0}, {"-m", "--last-modified", OPT_IGNORE, 0},         \
-        {"-v", "--verbose", OPT_IGNORE, 0}
+#define IGNORED_FLAGS                                                                              \
+    {"-a", "--alphabetical", OPT_IGNORE, 0}, {"-m", "--last-modified", OPT_IGNORE, 0},             \
+    {                                                                                              \
+        "-v", "--verbose", OPT_IGNORE, 0                                                           \
+    }
 
 /* ---------------------------------------------------------------- validate */
 
@@ -450,8 +461,7 @@ static int parse_all(const struct inputs *in, struct guard_rules **rules)
 {
     for (size_t i = 0; i < in->rtexts.n; i++) {
         struct pl_err err = {0};
-        if (guard_parse(in->rtexts.v[i], in->rtexts.len[i], in->rnames.v[i], &rules[i], &err) <
-            0)
+        if (guard_parse(in->rtexts.v[i], in->rtexts.len[i], in->rnames.v[i], &rules[i], &err) < 0)
             return parse_error(in->rnames.v[i], &err);
     }
     return 0;
@@ -459,8 +469,8 @@ static int parse_all(const struct inputs *in, struct guard_rules **rules)
 
 /* Evaluates rules file r against data document d and prints or collects the report. */
 static int validate_one(const struct validate_opts *vo, const struct inputs *in,
-                        const struct guard_rules *rules, size_t r, size_t d,
-                        struct guard_out *all, bool *anyfail)
+                        const struct guard_rules *rules, size_t r, size_t d, struct guard_out *all,
+                        bool *anyfail)
 {
     struct guard_report rep;
     struct pl_err err = {0};

@@ -185,8 +185,8 @@ static int map_key(struct guard_lex *lx, const char **k, size_t *kl)
 }
 
 /* {k: v, ...} at lx->p (depth entered by the caller), into v. *rc as parse_value. */
-static struct guard_val *parse_map_lit(struct guard_lex *lx, struct guard_val *v,
-                                       const char *start, int *rc)
+static struct guard_val *parse_map_lit(struct guard_lex *lx, struct guard_val *v, const char *start,
+                                       int *rc)
 {
     v->t = GV_MAP;
     lx->p++;
@@ -842,8 +842,8 @@ static bool item_negation(struct guard_lex *lx)
 }
 
 /* Parameterized rule call: name(args) [<< msg >>]; lx->p at '('. */
-static struct guard_node *item_call(struct guard_lex *lx, const struct guard_query *q,
-                                    bool negate, const char *start)
+static struct guard_node *item_call(struct guard_lex *lx, const struct guard_query *q, bool negate,
+                                    const char *start)
 {
     struct guard_node *nd = new_node(lx, GN_CALL, start);
     nd->negate = negate;

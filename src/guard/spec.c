@@ -111,8 +111,7 @@ static void print_case(FILE *o, size_t i, const struct guard_val *name, struct c
 /* Runs case number i (tc) and appends its tree to cases. -1 on an evaluation error. */
 static int run_case(FILE *o, struct pl_arena *a, const struct guard_rules *r,
                     const char *rules_path, const struct guard_val *tc, size_t i,
-                    enum guard_format f, struct guard_val *cases, bool *anyfail,
-                    struct pl_err *err)
+                    enum guard_format f, struct guard_val *cases, bool *anyfail, struct pl_err *err)
 {
     const struct guard_val *name = guard__map_get(tc, "name", 4);
     const struct guard_val *input = guard__map_get(tc, "input", 5);

@@ -34,7 +34,7 @@
 #include "recorder/recorder.h"
 #include "recorder/recorder_int.h"
 
-#define FLUSH_PAGE    200
+#define FLUSH_PAGE 200
 
 /* ---- the flush ---- */
 
@@ -127,8 +127,8 @@ static int due(struct pl_store *s, const char *account, const char *region, int6
     struct pl_err perr = {0};
     int64_t first = 0;
     pl_arena_init(&a);
-    int rc =
-        pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, PL_REC_DAILY_SCHEDULE, &a, &o, err);
+    int rc = pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, PL_REC_DAILY_SCHEDULE, &a,
+                              &o, err);
     if (rc == 1) {
         struct pl_json *j = pl_json_parse(&a, o.json, o.len, &perr);
         /* an unreadable schedule is due: the flush replaces it */
@@ -162,8 +162,8 @@ static int flush_partition(struct pl_store *s, const char *account, const char *
         return -1;
     }
     rc = flush_held(b, s, account, region, now, &n, err);
-    if (rc == 0 &&
-        pl_store_obj_delete(s, account, region, PL_KIND_DAILY_SCHEDULE, PL_REC_DAILY_SCHEDULE, err) < 0)
+    if (rc == 0 && pl_store_obj_delete(s, account, region, PL_KIND_DAILY_SCHEDULE,
+                                       PL_REC_DAILY_SCHEDULE, err) < 0)
         rc = -1;
     if (rc < 0) {
         pl_rec_batch_abort(b);

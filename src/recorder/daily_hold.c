@@ -81,8 +81,8 @@ static int open_schedule(struct pl_store *s, const char *account, const char *re
     struct pl_obj o;
     char json[64];
     pl_arena_init(&a);
-    int rc =
-        pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, PL_REC_DAILY_SCHEDULE, &a, &o, err);
+    int rc = pl_store_obj_get(s, account, region, PL_KIND_DAILY_SCHEDULE, PL_REC_DAILY_SCHEDULE, &a,
+                              &o, err);
     pl_arena_fini(&a);
     if (rc != 0)
         return rc < 0 ? -1 : 0;

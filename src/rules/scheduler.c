@@ -7,6 +7,8 @@
  * (last_run_ms) after a reload or a restart, so a restart neither skips nor repeats a run.
  * A new rule's first evaluation is the "rules.evaluate" row PutConfigRule queued; the schedule
  * counts from its first activation until it has run. A rule without any status is due at once.
+ *
+ * Calls go one way: engine.c calls this file, and hands it the function that runs a rule.
  */
 #include <string.h>
 
@@ -48,7 +50,7 @@ int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct 
     return rc;
 }
 
-int pl_sched__run_due(struct pl_rules *eng, struct pl_err *err)
+int pl_sched__run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *err)
 {
     int64_t now = pl_now_ms();
     int runs = 0;
@@ -62,7 +64,7 @@ int pl_sched__run_due(struct pl_rules *eng, struct pl_err *err)
         if (due > now)
             continue;
         struct pl_err e2 = {0};
-        if (pl_engine__run_full(eng, r->account, r->region, &r, 1, &e2) < 0)
+        if (run(eng, r, &e2) < 0)
             PL_LOG(WARN, "rules", "periodic rule=%s err=\"%s\"", r->name, e2.msg);
         if (pl_sched__mark(eng, r, now, err) < 0)
             return -1;
