@@ -1,7 +1,7 @@
 /* eval.c — evaluates a parsed Guard file against one document with cfn-guard 3.x semantics:
  * the step budget, result vectors, failures, scopes and variables, nodes, blocks and rules.
  * Queries are in eval_query.c, clauses in eval_clause.c, comparisons in eval_cmp.c, built-in
- * functions in eval_fn.c, documents and reports in report.c.
+ * functions in eval_fn.c; report.c (documents, the public calls) calls this file.
  *
  * Clauses turn results into PASS, FAIL or SKIP; blocks combine their lines as a conjunction of
  * disjunctions (guard-language.md §5-6): missing data fails, data removed by a filter skips.
@@ -271,8 +271,7 @@ static int eval_query_block(struct ev *e, struct scope *sc, const struct guard_n
     return rc;
 }
 
-static int eval_when(struct ev *e, struct scope *sc, const struct guard_node *nd,
-                     enum guard_st *st)
+static int eval_when(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     bool pass;
     if (conds_pass(e, sc, nd->conds, &pass) < 0)
@@ -301,8 +300,7 @@ static bool type_matches(const struct guard_val *t, const char *name, size_t tl)
 }
 
 /* AWS::X::Y [when conds] { body }: the body over every resource of that Type */
-static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd,
-                     enum guard_st *st)
+static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     bool pass = true;
     if (nd->conds && conds_pass(e, sc, nd->conds, &pass) < 0)
@@ -313,8 +311,7 @@ static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd
     }
     const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
     if (!res || res->t != GV_MAP || !res->n)
-        return pl_fail(e->err, PL_E_VALIDATION, "Unable to resolve type block query: %s",
-                       nd->name);
+        return pl_fail(e->err, PL_E_VALIDATION, "Unable to resolve type block query: %s", nd->name);
     struct resv vals = {0};
     size_t tl = strlen(nd->name);
     for (size_t i = 0; i < res->n; i++) {
@@ -347,8 +344,7 @@ static int eval_ruleref(struct ev *e, const struct guard_node *nd, enum guard_st
 }
 
 /* name(args): a parameterized rule, its parameters bound in a scope under the file's */
-static int eval_call(struct ev *e, struct scope *sc, const struct guard_node *nd,
-                     enum guard_st *st)
+static int eval_call(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     const struct guard_rule *r = find_param_rule(e, nd->name, nd->nargs);
     if (!r)
@@ -506,6 +502,78 @@ static int rule_status(struct ev *e, const char *name, enum guard_st *st)
 
 /* ---------------------------------------------------------------- evaluation of a document */
 
+static char *xdup(const char *s)
+{
+    return s ? pl_xstrdup(s) : NULL;
+}
+
+static char *resource_of(const struct guard_val *v)
+{
+    const struct guard_val *prev = NULL;
+    for (const struct guard_val *p = v; p; prev = p, p = p->parent) {
+        if (p->parent && !p->parent->parent && p->key && !strcmp(p->key, "Resources") && prev &&
+            prev->key)
+            return pl_xstrdup(prev->key);
+    }
+    return NULL;
+}
+
+/* Copies the failures recorded in e (at most 1000) into rr, with their path, resource and type. */
+static void take_fails(struct ev *e, struct guard_rule_result *rr)
+{
+    if (!e->nfails)
+        return;
+    size_t n = e->nfails > 1000 ? 1000 : e->nfails;
+    rr->fails = pl_xcalloc(n, sizeof(*rr->fails));
+    rr->nfail = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct frec *f = &e->fails[i];
+        struct guard_failure *g = &rr->fails[i];
+        g->clause = xdup(f->nd->text ? f->nd->text : "");
+        g->message = f->nd->msg ? xdup(f->nd->msg) : NULL;
+        g->detail = xdup(f->detail ? f->detail : "");
+        g->path = xdup(f->at ? guard__pathof(e, f->at) : "");
+        g->resource = f->at ? resource_of(f->at) : NULL;
+        g->missing = f->missing ? xdup(f->missing) : NULL;
+        g->value = f->value ? xdup(f->value) : NULL;
+        g->compared = f->compared ? xdup(f->compared) : NULL;
+        g->op = f->op ? xdup(f->op) : NULL;
+        g->type = NULL;
+        if (g->resource) {
+            const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
+            const struct guard_val *t =
+                guard__map_get(guard__map_get(res, g->resource, strlen(g->resource)), "Type", 4);
+            if (t && t->t == GV_STR)
+                g->type = xdup(t->s);
+        }
+    }
+}
+
+void guard_report_fini(struct guard_report *rep)
+{
+    if (!rep)
+        return;
+    for (size_t i = 0; i < rep->n; i++) {
+        struct guard_rule_result *rr = &rep->rules[i];
+        for (size_t j = 0; j < rr->nfail; j++) {
+            free(rr->fails[j].clause);
+            free(rr->fails[j].message);
+            free(rr->fails[j].detail);
+            free(rr->fails[j].path);
+            free(rr->fails[j].resource);
+            free(rr->fails[j].missing);
+            free(rr->fails[j].value);
+            free(rr->fails[j].compared);
+            free(rr->fails[j].op);
+            free(rr->fails[j].type);
+        }
+        free(rr->fails);
+        free(rr->name);
+    }
+    free(rep->rules);
+    memset(rep, 0, sizeof(*rep));
+}
+
 int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
                      struct guard_report *out, struct pl_err *err)
 {
@@ -531,7 +599,7 @@ int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
         rr->name = pl_xstrdup(ru->name);
         rr->status = (enum guard_status)s;
         if (s == GS_FAIL)
-            guard__take_fails(&e, rr);
+            take_fails(&e, rr);
         anyp |= s == GS_PASS;
         anyf |= s == GS_FAIL;
     }

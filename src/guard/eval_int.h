@@ -107,7 +107,4 @@ int guard__call_fn(struct ev *e, struct scope *sc, const struct guard_expr *x, s
 int guard__eval_clause(struct ev *e, struct scope *sc, const struct guard_node *nd,
                        enum guard_st *st);
 
-/* report.c: copies the failures recorded in e into rr */
-void guard__take_fails(struct ev *e, struct guard_rule_result *rr);
-
 #endif

@@ -1,8 +1,9 @@
 /* report.c — the public face of the evaluator: data documents (loaded whole, or built file by
  * file for the CLI), input parameters merged into a document, cfn-guard's --payload,
- * guard_eval(), reports (failures copied out of the evaluation with their path, resource and
- * type) and guard_eval_ci(), the rules-engine hook for configuration items. The printed report
- * formats are output.c's.
+ * guard_eval() and guard_eval_ci(), the rules-engine hook for configuration
+ * items. The printed report formats are output.c's.
+ *
+ * Calls go one way: this file calls the evaluator (eval.c), which does not call back here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,81 +169,10 @@ void guard_payload_fini(struct guard_payload *p)
     memset(p, 0, sizeof(*p));
 }
 
-static char *xdup(const char *s)
-{
-    return s ? pl_xstrdup(s) : NULL;
-}
-
-static char *resource_of(const struct guard_val *v)
-{
-    const struct guard_val *prev = NULL;
-    for (const struct guard_val *p = v; p; prev = p, p = p->parent) {
-        if (p->parent && !p->parent->parent && p->key && !strcmp(p->key, "Resources") && prev &&
-            prev->key)
-            return pl_xstrdup(prev->key);
-    }
-    return NULL;
-}
-
-void guard__take_fails(struct ev *e, struct guard_rule_result *rr)
-{
-    if (!e->nfails)
-        return;
-    size_t n = e->nfails > 1000 ? 1000 : e->nfails;
-    rr->fails = pl_xcalloc(n, sizeof(*rr->fails));
-    rr->nfail = n;
-    for (size_t i = 0; i < n; i++) {
-        const struct frec *f = &e->fails[i];
-        struct guard_failure *g = &rr->fails[i];
-        g->clause = xdup(f->nd->text ? f->nd->text : "");
-        g->message = f->nd->msg ? xdup(f->nd->msg) : NULL;
-        g->detail = xdup(f->detail ? f->detail : "");
-        g->path = xdup(f->at ? guard__pathof(e, f->at) : "");
-        g->resource = f->at ? resource_of(f->at) : NULL;
-        g->missing = f->missing ? xdup(f->missing) : NULL;
-        g->value = f->value ? xdup(f->value) : NULL;
-        g->compared = f->compared ? xdup(f->compared) : NULL;
-        g->op = f->op ? xdup(f->op) : NULL;
-        g->type = NULL;
-        if (g->resource) {
-            const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
-            const struct guard_val *t =
-                guard__map_get(guard__map_get(res, g->resource, strlen(g->resource)), "Type", 4);
-            if (t && t->t == GV_STR)
-                g->type = xdup(t->s);
-        }
-    }
-}
-
 int guard_eval(const struct guard_rules *r, const struct guard_doc *d, size_t idx,
                struct guard_report *out, struct pl_err *err)
 {
     return guard_eval_params(r, NULL, d, idx, out, err);
-}
-
-void guard_report_fini(struct guard_report *rep)
-{
-    if (!rep)
-        return;
-    for (size_t i = 0; i < rep->n; i++) {
-        struct guard_rule_result *rr = &rep->rules[i];
-        for (size_t j = 0; j < rr->nfail; j++) {
-            free(rr->fails[j].clause);
-            free(rr->fails[j].message);
-            free(rr->fails[j].detail);
-            free(rr->fails[j].path);
-            free(rr->fails[j].resource);
-            free(rr->fails[j].missing);
-            free(rr->fails[j].value);
-            free(rr->fails[j].compared);
-            free(rr->fails[j].op);
-            free(rr->fails[j].type);
-        }
-        free(rr->fails);
-        free(rr->name);
-    }
-    free(rep->rules);
-    memset(rep, 0, sizeof(*rep));
 }
 
 const char *guard_status_name(enum guard_status s)
