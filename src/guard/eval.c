@@ -604,6 +604,7 @@ int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
         anyf |= s == GS_FAIL;
     }
     out->status = anyf ? GUARD_FAIL : anyp ? GUARD_PASS : GUARD_SKIP;
+    (void)PL_ALWAYS(e.depth == 0 && e.calls == 0); /* recursion bookkeeping balanced */
     rc = 0;
 out:
     if (rc < 0)

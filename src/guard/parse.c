@@ -1184,6 +1184,7 @@ int guard_parse(const char *src, size_t len, const char *name, struct guard_rule
             goto fail;
         r->has_default = true;
     }
+    (void)PL_ALWAYS(lx.depth == 0); /* every nesting entered was left */
     if (r->has_default) {
         struct guard_rule *d = pl_arena_alloc(lx.a, sizeof(*d));
         d->name = "default";

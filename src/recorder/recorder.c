@@ -520,6 +520,7 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
         state_id = ci->state_id;
     if (found && state_id <= cur.state_id)
         state_id = cur.state_id + 1;
+    (void)PL_ALWAYS(!found || state_id > cur.state_id); /* strictly increases (top of file) */
 
     /* diff against the latest version */
     struct pl_ci prev;

@@ -14,11 +14,13 @@
 
 #include "core/log.h"
 #include "core/time.h"
+#include "core/util.h"
 #include "rules/rules_int.h"
 
 /* The next due time of periodic rule r (reads the status once). */
 static int due_time(struct pl_rules *eng, struct pl_rule *r, int64_t *due, struct pl_err *err)
 {
+    (void)PL_ALWAYS(r->period_ms > 0); /* registry.c: every periodic rule has a period */
     if (!r->next_due) {
         struct pl_arena a;
         struct pl_ev_status st;
