@@ -731,12 +731,13 @@ int pl_cli_guard(int argc, char **argv)
                 "Usage: plumb guard eval RULES DATA   (prints {\"RULE\": \"PASS|FAIL|SKIP\"})\n");
         return argc < 2 ? EX_ERR : EX_OK;
     }
-    if (!strcmp(argv[1], "validate"))
-        return cmd_validate(argc, argv);
-    if (!strcmp(argv[1], "test"))
-        return cmd_test(argc, argv);
-    if (!strcmp(argv[1], "eval"))
-        return cmd_eval(argc, argv);
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } cmds[] = {{"validate", cmd_validate}, {"test", cmd_test}, {"eval", cmd_eval}};
+    for (size_t i = 0; i < PL_ARRAY_LEN(cmds); i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].run(argc, argv);
     fprintf(stderr, "plumb guard: unknown command '%s' (validate, test, eval, help)\n", argv[1]);
     return EX_ERR;
 }
