@@ -1,7 +1,8 @@
 /* eval.c — evaluates a parsed Guard file against one document with cfn-guard 3.x semantics:
- * the step budget, result vectors, failures, scopes and variables, nodes, blocks and rules.
- * Queries are in eval_query.c, clauses in eval_clause.c, comparisons in eval_cmp.c, built-in
- * functions in eval_fn.c, documents and reports in report.c.
+ * variables, nodes, blocks and rules, and the report of one evaluation. Queries are in
+ * eval_query.c, clauses in eval_clause.c, comparisons in eval_cmp.c, built-in functions in
+ * eval_fn.c; the state they share (budget, result vectors, failures, scopes) in eval_state.c,
+ * which calls none of them. report.c (documents, the public calls) calls this file.
  *
  * Clauses turn results into PASS, FAIL or SKIP; blocks combine their lines as a conjunction of
  * disjunctions (guard-language.md §5-6): missing data fails, data removed by a filter skips.
@@ -15,123 +16,10 @@
 
 #include "core/util.h"
 #include "guard/eval_int.h"
-/* Counts n work units; false (and the error set once) when the budget is exhausted. */
-bool guard__spend(struct ev *e, uint64_t n)
-{
-    if (e->over)
-        return false;
-    e->steps += n;
-    if (e->steps <= e->max_steps)
-        return true;
-    e->over = true;
-    pl_fail(e->err, PL_E_VALIDATION,
-            "evaluation stopped: the policy exceeded its budget of %llu steps",
-            (unsigned long long)e->max_steps);
-    return false;
-}
-
-/* Enters one level of query or block recursion; -1 past GUARD_MAX_EVAL_DEPTH. */
-int guard__enter(struct ev *e)
-{
-    if (++e->depth <= GUARD_MAX_EVAL_DEPTH)
-        return 0;
-    e->depth--;
-    return pl_fail(e->err, PL_E_VALIDATION, "evaluation nested deeper than %d levels",
-                   GUARD_MAX_EVAL_DEPTH);
-}
 
 static int rule_status(struct ev *e, const char *name, enum guard_st *st);
 
-/* ---------------------------------------------------------------- result vectors */
-
-void guard__rv_push(struct resv *v, const struct guard_val *val, const struct guard_val *at,
-                    const char *why, bool lit)
-{
-    if (v->n == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 8;
-        v->r = pl_xrealloc(v->r, v->cap * sizeof(*v->r));
-    }
-    v->r[v->n++] = (struct res){val, at, why, lit, 0};
-}
-
-/* Appends the resolved values of r to flat, the elements of lists one level down. */
-void guard__rv_flatten(const struct resv *r, struct resv *flat)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        const struct guard_val *v = r->r[i].v;
-        if (!v)
-            continue;
-        if (v->t == GV_LIST)
-            for (size_t j = 0; j < v->n; j++)
-                guard__rv_push(flat, v->items[j], NULL, NULL, false);
-        else
-            guard__rv_push(flat, v, NULL, NULL, false);
-    }
-}
-
-void guard__rv_free(struct resv *v)
-{
-    free(v->r);
-    v->r = NULL;
-    v->n = v->cap = 0;
-}
-
-void guard__rv_copy(struct resv *dst, const struct resv *src)
-{
-    for (size_t i = 0; i < src->n; i++)
-        guard__rv_push(dst, src->r[i].v, src->r[i].at, src->r[i].why, src->r[i].lit);
-}
-
-/* ---------------------------------------------------------------- failures */
-
-struct frec *guard__record_fail(struct ev *e, const struct guard_node *nd, const char *detail,
-                                const struct guard_val *at)
-{
-    if (e->quiet)
-        return NULL;
-    if (e->nfails == e->capfails) {
-        e->capfails = e->capfails ? e->capfails * 2 : 8;
-        e->fails = pl_xrealloc(e->fails, e->capfails * sizeof(*e->fails));
-    }
-    e->fails[e->nfails++] = (struct frec){nd, detail, at, NULL, NULL, NULL, NULL};
-    return &e->fails[e->nfails - 1];
-}
-
-const char *guard__render(struct ev *e, const struct guard_val *v)
-{
-    struct pl_buf b;
-    pl_buf_init(&b, 4096);
-    guard__val_write_short(&b, v);
-    if (b.len >= 4000)
-        pl_buf_puts(&b, "...");
-    const char *s = pl_arena_strdup(e->a, pl_buf_cstr(&b));
-    pl_buf_fini(&b);
-    return s;
-}
-
-const char *guard__pathof(struct ev *e, const struct guard_val *v)
-{
-    struct pl_buf b;
-    pl_buf_init(&b, PL_BUF_NOLIMIT);
-    guard__val_path(&b, v);
-    const char *s = pl_arena_strdup(e->a, pl_buf_cstr(&b));
-    pl_buf_fini(&b);
-    return s;
-}
-
-/* ---------------------------------------------------------------- scopes and variables */
-
-struct scope *guard__scope_new(struct ev *e, struct scope *parent, const struct guard_block *blk,
-                               const struct guard_val *self)
-{
-    struct scope *s = pl_arena_alloc(e->a, sizeof(*s));
-    s->parent = parent;
-    s->blk = blk;
-    s->self = self;
-    if (blk && blk->nlets)
-        s->cache = pl_arena_alloc(e->a, blk->nlets * sizeof(*s->cache));
-    return s;
-}
+/* ---------------------------------------------------------------- variables */
 
 static int eval_let(struct ev *e, struct scope *sc, size_t i, struct resv **out)
 {
@@ -271,8 +159,7 @@ static int eval_query_block(struct ev *e, struct scope *sc, const struct guard_n
     return rc;
 }
 
-static int eval_when(struct ev *e, struct scope *sc, const struct guard_node *nd,
-                     enum guard_st *st)
+static int eval_when(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     bool pass;
     if (conds_pass(e, sc, nd->conds, &pass) < 0)
@@ -301,8 +188,7 @@ static bool type_matches(const struct guard_val *t, const char *name, size_t tl)
 }
 
 /* AWS::X::Y [when conds] { body }: the body over every resource of that Type */
-static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd,
-                     enum guard_st *st)
+static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     bool pass = true;
     if (nd->conds && conds_pass(e, sc, nd->conds, &pass) < 0)
@@ -313,8 +199,7 @@ static int eval_type(struct ev *e, struct scope *sc, const struct guard_node *nd
     }
     const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
     if (!res || res->t != GV_MAP || !res->n)
-        return pl_fail(e->err, PL_E_VALIDATION, "Unable to resolve type block query: %s",
-                       nd->name);
+        return pl_fail(e->err, PL_E_VALIDATION, "Unable to resolve type block query: %s", nd->name);
     struct resv vals = {0};
     size_t tl = strlen(nd->name);
     for (size_t i = 0; i < res->n; i++) {
@@ -347,8 +232,7 @@ static int eval_ruleref(struct ev *e, const struct guard_node *nd, enum guard_st
 }
 
 /* name(args): a parameterized rule, its parameters bound in a scope under the file's */
-static int eval_call(struct ev *e, struct scope *sc, const struct guard_node *nd,
-                     enum guard_st *st)
+static int eval_call(struct ev *e, struct scope *sc, const struct guard_node *nd, enum guard_st *st)
 {
     const struct guard_rule *r = find_param_rule(e, nd->name, nd->nargs);
     if (!r)
@@ -506,6 +390,78 @@ static int rule_status(struct ev *e, const char *name, enum guard_st *st)
 
 /* ---------------------------------------------------------------- evaluation of a document */
 
+static char *xdup(const char *s)
+{
+    return s ? pl_xstrdup(s) : NULL;
+}
+
+static char *resource_of(const struct guard_val *v)
+{
+    const struct guard_val *prev = NULL;
+    for (const struct guard_val *p = v; p; prev = p, p = p->parent) {
+        if (p->parent && !p->parent->parent && p->key && !strcmp(p->key, "Resources") && prev &&
+            prev->key)
+            return pl_xstrdup(prev->key);
+    }
+    return NULL;
+}
+
+/* Copies the failures recorded in e (at most 1000) into rr, with their path, resource and type. */
+static void take_fails(struct ev *e, struct guard_rule_result *rr)
+{
+    if (!e->nfails)
+        return;
+    size_t n = e->nfails > 1000 ? 1000 : e->nfails;
+    rr->fails = pl_xcalloc(n, sizeof(*rr->fails));
+    rr->nfail = n;
+    for (size_t i = 0; i < n; i++) {
+        const struct frec *f = &e->fails[i];
+        struct guard_failure *g = &rr->fails[i];
+        g->clause = xdup(f->nd->text ? f->nd->text : "");
+        g->message = f->nd->msg ? xdup(f->nd->msg) : NULL;
+        g->detail = xdup(f->detail ? f->detail : "");
+        g->path = xdup(f->at ? guard__pathof(e, f->at) : "");
+        g->resource = f->at ? resource_of(f->at) : NULL;
+        g->missing = f->missing ? xdup(f->missing) : NULL;
+        g->value = f->value ? xdup(f->value) : NULL;
+        g->compared = f->compared ? xdup(f->compared) : NULL;
+        g->op = f->op ? xdup(f->op) : NULL;
+        g->type = NULL;
+        if (g->resource) {
+            const struct guard_val *res = guard__map_get(e->root, "Resources", 9);
+            const struct guard_val *t =
+                guard__map_get(guard__map_get(res, g->resource, strlen(g->resource)), "Type", 4);
+            if (t && t->t == GV_STR)
+                g->type = xdup(t->s);
+        }
+    }
+}
+
+void guard_report_fini(struct guard_report *rep)
+{
+    if (!rep)
+        return;
+    for (size_t i = 0; i < rep->n; i++) {
+        struct guard_rule_result *rr = &rep->rules[i];
+        for (size_t j = 0; j < rr->nfail; j++) {
+            free(rr->fails[j].clause);
+            free(rr->fails[j].message);
+            free(rr->fails[j].detail);
+            free(rr->fails[j].path);
+            free(rr->fails[j].resource);
+            free(rr->fails[j].missing);
+            free(rr->fails[j].value);
+            free(rr->fails[j].compared);
+            free(rr->fails[j].op);
+            free(rr->fails[j].type);
+        }
+        free(rr->fails);
+        free(rr->name);
+    }
+    free(rep->rules);
+    memset(rep, 0, sizeof(*rep));
+}
+
 int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
                      struct guard_report *out, struct pl_err *err)
 {
@@ -531,11 +487,12 @@ int guard__eval_root(const struct guard_rules *r, const struct guard_val *root,
         rr->name = pl_xstrdup(ru->name);
         rr->status = (enum guard_status)s;
         if (s == GS_FAIL)
-            guard__take_fails(&e, rr);
+            take_fails(&e, rr);
         anyp |= s == GS_PASS;
         anyf |= s == GS_FAIL;
     }
     out->status = anyf ? GUARD_FAIL : anyp ? GUARD_PASS : GUARD_SKIP;
+    (void)PL_ALWAYS(e.depth == 0 && e.calls == 0); /* recursion bookkeeping balanced */
     rc = 0;
 out:
     if (rc < 0)

@@ -1,5 +1,6 @@
 /* eval_int.h — the evaluator's private state, shared by the files of the evaluator only:
- * eval.c (budget, scopes, variables, nodes, blocks, rules), eval_cmp.c (value comparisons),
+ * eval_state.c (budget, result vectors, failures, scopes), eval.c (variables, nodes, blocks,
+ * rules), eval_cmp.c (value comparisons),
  * eval_query.c (queries), eval_fn.c (built-in functions), eval_clause.c (clauses) and
  * report.c (documents, reports, the rules-engine hook).
  *
@@ -64,7 +65,7 @@ struct ev {
 };
 
 
-/* eval.c */
+/* eval_state.c */
 bool guard__spend(struct ev *e, uint64_t n); /* false once the step budget is exhausted */
 int guard__enter(struct ev *e);              /* one recursion level; -1 past the limit */
 void guard__rv_push(struct resv *v, const struct guard_val *val, const struct guard_val *at,
@@ -80,12 +81,14 @@ const char *guard__render(struct ev *e, const struct guard_val *v); /* short for
 const char *guard__pathof(struct ev *e, const struct guard_val *v); /* data path, arena */
 struct scope *guard__scope_new(struct ev *e, struct scope *parent, const struct guard_block *blk,
                                const struct guard_val *self);
+
+/* eval.c */
 int guard__lookup_var(struct ev *e, struct scope *sc, const char *name, struct resv **out);
 int guard__eval_block(struct ev *e, struct scope *sc, const struct guard_block *b,
                       enum guard_st *st);
 int guard__eval_expr(struct ev *e, struct scope *sc, const struct guard_expr *x,
                      struct resv *out);
-/* "property [k] is missing" explanation of an UnResolved result. */
+/* eval_clause.c: "property [k] is missing" explanation of an UnResolved result. */
 const char *guard__missing_detail(struct ev *e, const struct res *r);
 
 /* eval_cmp.c: 1 equal, 0 different, -1 not comparable */
@@ -106,8 +109,5 @@ int guard__call_fn(struct ev *e, struct scope *sc, const struct guard_expr *x, s
 /* eval_clause.c: one access clause */
 int guard__eval_clause(struct ev *e, struct scope *sc, const struct guard_node *nd,
                        enum guard_st *st);
-
-/* report.c: copies the failures recorded in e into rr */
-void guard__take_fails(struct ev *e, struct guard_rule_result *rr);
 
 #endif

@@ -290,4 +290,16 @@ int guard__lex_string(struct guard_lex *lx, const char **out, size_t *outl);
 int guard__lex_number(struct guard_lex *lx, struct guard_val *v);
 int guard__lex_regex(struct guard_lex *lx, struct guard_val *v);
 
+/* ---------------------------------------------------------------- front end (report.c, output.c) */
+
+/* Document idx of d, or NULL. Borrowed. */
+const struct guard_val *guard__doc_root(const struct guard_doc *d, size_t idx);
+/* Report trees: a string value (NULL: null) and a map member, both in a. */
+struct guard_val *guard__tree_str(struct pl_arena *a, const char *s);
+void guard__tree_set(struct pl_arena *a, struct guard_val *m, const char *k, struct guard_val *v);
+/* Writes tree v to o as JSON (pretty) or YAML. */
+void guard__tree_print(FILE *o, const struct guard_val *v, enum guard_format f);
+/* s without leading and trailing white space; the caller frees it. */
+char *guard__trimmed(const char *s);
+
 #endif

@@ -80,6 +80,148 @@ static const char *text_of(struct guard_lex *lx, const char *a, const char *b)
 
 static struct guard_val *parse_value(struct guard_lex *lx, int *rc);
 
+/* r[lo,hi] / r(lo,hi) and the mixed forms, into v. *rc as parse_value. */
+static struct guard_val *parse_range(struct guard_lex *lx, struct guard_val *v, const char *start,
+                                     int *rc)
+{
+    struct guard_val lo = {0}, hi = {0};
+    v->t = GV_RANGE;
+    v->lo_incl = lx->p[1] == '[';
+    lx->p += 2;
+    guard__lex_ws(lx);
+    if (guard__lex_number(lx, &lo) <= 0)
+        goto badrange;
+    guard__lex_ws(lx);
+    if (!at(lx, ','))
+        goto badrange;
+    lx->p++;
+    guard__lex_ws(lx);
+    if (guard__lex_number(lx, &hi) <= 0)
+        goto badrange;
+    guard__lex_ws(lx);
+    if (!at(lx, ']') && !at(lx, ')'))
+        goto badrange;
+    v->hi_incl = *lx->p == ']';
+    lx->p++;
+    if (lo.t != hi.t) {
+        *rc = guard__lex_fail(lx, start, "range bounds must have the same type");
+        return NULL;
+    }
+    v->rt = lo.t;
+    v->ilo = lo.i;
+    v->ihi = hi.i;
+    v->rlo = lo.f;
+    v->rhi = hi.f;
+    return v;
+badrange:
+    *rc = guard__lex_fail(lx, lx->p, "malformed range, expected r[lo,hi]");
+    return NULL;
+}
+
+/* Gives up a list or map literal begun at start: not a literal after all (e.g. a query list or
+ * a block); the caller decides. *rc = 0. */
+static struct guard_val *not_literal(struct guard_lex *lx, const char *start, int *rc)
+{
+    lx->p = start;
+    lx->depth--;
+    *rc = 0;
+    return NULL;
+}
+
+/* After a member of a list or map literal: "," (true, more to come) or the closing character
+ * close (false). -1 in *rc with an error otherwise. */
+static bool literal_next(struct guard_lex *lx, char close, const char *what, int *rc)
+{
+    guard__lex_ws(lx);
+    if (at(lx, ',')) {
+        lx->p++;
+        guard__lex_ws(lx);
+        return true;
+    }
+    if (!at(lx, close))
+        *rc = guard__lex_fail(lx, lx->p, "expected ',' or '%c' in %s", close, what);
+    return false;
+}
+
+/* [v, ...] at lx->p (depth entered by the caller), into v. *rc as parse_value. */
+static struct guard_val *parse_list_lit(struct guard_lex *lx, struct guard_val *v,
+                                        const char *start, int *rc)
+{
+    v->t = GV_LIST;
+    lx->p++;
+    guard__lex_ws(lx);
+    while (!at(lx, ']')) {
+        int r;
+        struct guard_val *e = parse_value(lx, &r);
+        if (r == 0)
+            return not_literal(lx, start, rc);
+        if (r < 0) {
+            *rc = r;
+            return NULL;
+        }
+        guard__val_push(lx->a, v, NULL, 0, e);
+        if (!literal_next(lx, ']', "list", rc) && *rc < 0)
+            return NULL;
+    }
+    lx->p++;
+    lx->depth--;
+    return v;
+}
+
+/* A map literal's key: quoted, or letters, digits, '_' and '-'. 1, 0 (no key here), -1. */
+static int map_key(struct guard_lex *lx, const char **k, size_t *kl)
+{
+    if (at(lx, '"') || at(lx, '\''))
+        return guard__lex_string(lx, k, kl) < 0 ? -1 : 1;
+    const char *q = lx->p;
+    while (q < lx->end && (guard__lex_identc((unsigned char)*q) || *q == '-'))
+        q++;
+    if (q == lx->p)
+        return 0;
+    *kl = (size_t)(q - lx->p);
+    *k = dupn(lx, lx->p, *kl);
+    lx->p = q;
+    return 1;
+}
+
+/* {k: v, ...} at lx->p (depth entered by the caller), into v. *rc as parse_value. */
+static struct guard_val *parse_map_lit(struct guard_lex *lx, struct guard_val *v, const char *start,
+                                       int *rc)
+{
+    v->t = GV_MAP;
+    lx->p++;
+    guard__lex_ws(lx);
+    while (!at(lx, '}')) {
+        const char *k;
+        size_t kl;
+        int r = map_key(lx, &k, &kl);
+        if (r < 0) {
+            *rc = -1;
+            return NULL;
+        }
+        if (r == 0)
+            return not_literal(lx, start, rc);
+        guard__lex_ws(lx);
+        if (!at(lx, ':'))
+            return not_literal(lx, start, rc);
+        lx->p++;
+        guard__lex_ws(lx);
+        struct guard_val *e = parse_value(lx, &r);
+        if (r <= 0) {
+            if (r == 0)
+                r = guard__lex_fail(lx, lx->p, "expected a value in map literal");
+            *rc = r;
+            return NULL;
+        }
+        guard__val_push(lx->a, v, k, kl, e);
+        if (!literal_next(lx, '}', "map literal", rc) && *rc < 0)
+            return NULL;
+    }
+    lx->p++;
+    lx->depth--;
+    return v;
+}
+
 /* A literal value at lx->p: *rc = 1 parsed, 0 not a value, -1 error. */
 static struct guard_val *parse_value(struct guard_lex *lx, int *rc)
 {
@@ -104,146 +246,19 @@ static struct guard_val *parse_value(struct guard_lex *lx, int *rc)
             return NULL;
         return v;
     }
-    if (at(lx, '/')) {
-        if ((*rc = guard__lex_regex(lx, v)) < 0)
-            return NULL;
-        return v;
-    }
-    if (lx->end - lx->p >= 2 && *lx->p == 'r' && (lx->p[1] == '[' || lx->p[1] == '(')) {
-        struct guard_val lo = {0}, hi = {0};
-        v->t = GV_RANGE;
-        v->lo_incl = lx->p[1] == '[';
-        lx->p += 2;
-        guard__lex_ws(lx);
-        if (guard__lex_number(lx, &lo) <= 0)
-            goto badrange;
-        guard__lex_ws(lx);
-        if (!at(lx, ','))
-            goto badrange;
-        lx->p++;
-        guard__lex_ws(lx);
-        if (guard__lex_number(lx, &hi) <= 0)
-            goto badrange;
-        guard__lex_ws(lx);
-        if (!at(lx, ']') && !at(lx, ')'))
-            goto badrange;
-        v->hi_incl = *lx->p == ']';
-        lx->p++;
-        if (lo.t != hi.t) {
-            *rc = guard__lex_fail(lx, start, "range bounds must have the same type");
-            return NULL;
-        }
-        v->rt = lo.t;
-        v->ilo = lo.i;
-        v->ihi = hi.i;
-        v->rlo = lo.f;
-        v->rhi = hi.f;
-        return v;
-    badrange:
-        *rc = guard__lex_fail(lx, lx->p, "malformed range, expected r[lo,hi]");
-        return NULL;
-    }
+    if (at(lx, '/'))
+        return (*rc = guard__lex_regex(lx, v)) < 0 ? NULL : v;
+    if (lx->end - lx->p >= 2 && *lx->p == 'r' && (lx->p[1] == '[' || lx->p[1] == '('))
+        return parse_range(lx, v, start, rc);
     if ((*rc = guard__lex_number(lx, v)) != 0)
         return *rc < 0 ? NULL : v;
     *rc = 1;
-    if (at(lx, '[')) {
+    if (at(lx, '[') || at(lx, '{')) {
         if (!enter(lx)) {
             *rc = -1;
             return NULL;
         }
-        v->t = GV_LIST;
-        lx->p++;
-        guard__lex_ws(lx);
-        while (!at(lx, ']')) {
-            int r;
-            struct guard_val *e = parse_value(lx, &r);
-            if (r <= 0) {
-                /* not a list literal after all (e.g. a query list); let the caller decide */
-                if (r == 0) {
-                    lx->p = start;
-                    lx->depth--;
-                }
-                *rc = r;
-                return NULL;
-            }
-            guard__val_push(lx->a, v, NULL, 0, e);
-            guard__lex_ws(lx);
-            if (at(lx, ',')) {
-                lx->p++;
-                guard__lex_ws(lx);
-                continue;
-            }
-            if (!at(lx, ']')) {
-                *rc = guard__lex_fail(lx, lx->p, "expected ',' or ']' in list");
-                return NULL;
-            }
-        }
-        lx->p++;
-        lx->depth--;
-        return v;
-    }
-    if (at(lx, '{')) {
-        if (!enter(lx)) {
-            *rc = -1;
-            return NULL;
-        }
-        v->t = GV_MAP;
-        lx->p++;
-        guard__lex_ws(lx);
-        while (!at(lx, '}')) {
-            const char *k;
-            size_t kl;
-            if (at(lx, '"') || at(lx, '\'')) {
-                if (guard__lex_string(lx, &k, &kl) < 0) {
-                    *rc = -1;
-                    return NULL;
-                }
-            } else {
-                const char *q = lx->p;
-                while (q < lx->end && (guard__lex_identc((unsigned char)*q) || *q == '-'))
-                    q++;
-                if (q == lx->p) {
-                    lx->p = start;
-                    lx->depth--;
-                    *rc = 0;
-                    return NULL;
-                }
-                kl = (size_t)(q - lx->p);
-                k = dupn(lx, lx->p, kl);
-                lx->p = q;
-            }
-            guard__lex_ws(lx);
-            if (!at(lx, ':')) {
-                lx->p = start;
-                lx->depth--;
-                *rc = 0;
-                return NULL;
-            }
-            lx->p++;
-            guard__lex_ws(lx);
-            int r;
-            struct guard_val *e = parse_value(lx, &r);
-            if (r <= 0) {
-                if (r == 0)
-                    r = guard__lex_fail(lx, lx->p, "expected a value in map literal");
-                *rc = r;
-                return NULL;
-            }
-            guard__val_push(lx->a, v, k, kl, e);
-            guard__lex_ws(lx);
-            if (at(lx, ',')) {
-                lx->p++;
-                guard__lex_ws(lx);
-                continue;
-            }
-            if (!at(lx, '}')) {
-                *rc = guard__lex_fail(lx, lx->p, "expected ',' or '}' in map literal");
-                return NULL;
-            }
-        }
-        lx->p++;
-        lx->depth--;
-        return v;
+        return at(lx, '[') ? parse_list_lit(lx, v, start, rc) : parse_map_lit(lx, v, start, rc);
     }
     *rc = 0;
     return NULL;
@@ -349,126 +364,163 @@ static int parse_int_at(struct guard_lex *lx, int64_t *out)
     return 1;
 }
 
+/* The forms inside '[': each adds its part and returns 1 when it is the one at lx->p, returns 0
+ * with lx->p unchanged when it is not, and -1 on an error. */
+
+/* [*] */
+static int bracket_all(struct guard_lex *lx, struct guard_query *q)
+{
+    if (!at(lx, '*'))
+        return 0;
+    const char *s2 = lx->p;
+    lx->p++;
+    guard__lex_ws(lx);
+    if (at(lx, ']')) {
+        lx->p++;
+        add_part(lx, q)->k = GP_ALL;
+        return 1;
+    }
+    lx->p = s2;
+    return 0;
+}
+
+/* [N]; save is where the bracket's content began (before white space). */
+static int bracket_index(struct guard_lex *lx, struct guard_query *q, const char *save)
+{
+    int64_t idx;
+    int rc = parse_int_at(lx, &idx);
+    if (rc <= 0)
+        return rc < 0 ? -1 : 0;
+    guard__lex_ws(lx);
+    if (at(lx, ']')) {
+        lx->p++;
+        struct guard_part *p = add_part(lx, q);
+        p->k = GP_INDEX;
+        p->idx = idx;
+        return 1;
+    }
+    lx->p = save;
+    guard__lex_ws(lx);
+    return 0;
+}
+
+/* ['key'] */
+static int bracket_key(struct guard_lex *lx, struct guard_query *q)
+{
+    if (!at(lx, '"') && !at(lx, '\''))
+        return 0;
+    const char *s2 = lx->p, *k;
+    size_t kl;
+    if (guard__lex_string(lx, &k, &kl) < 0)
+        return -1;
+    guard__lex_ws(lx);
+    if (at(lx, ']')) {
+        lx->p++;
+        struct guard_part *p = add_part(lx, q);
+        p->k = GP_KEY;
+        p->s = k;
+        p->sl = kl;
+        return 1;
+    }
+    lx->p = s2;
+    return 0;
+}
+
+/* [name], or the "name |" that binds what a filter selects (into *bind, consumed, 0). */
+static int bracket_bind(struct guard_lex *lx, struct guard_query *q, const char **bind)
+{
+    size_t n = guard__lex_ident(lx, lx->p);
+    if (!n)
+        return 0;
+    const char *s2 = lx->p;
+    lx->p += n;
+    guard__lex_ws(lx);
+    if (at(lx, ']')) {
+        lx->p++;
+        struct guard_part *p = add_part(lx, q);
+        p->k = GP_BIND;
+        p->s = dupn(lx, s2, n);
+        p->sl = n;
+        return 1;
+    }
+    if (at(lx, '|') && !at2(lx, "||")) {
+        *bind = dupn(lx, s2, n);
+        lx->p++;
+        guard__lex_ws(lx);
+    } else {
+        lx->p = s2;
+    }
+    return 0;
+}
+
+/* The operator of a keys filter: ==, !=, in, not in / !in. False when there is none. */
+static bool keys_op(struct guard_lex *lx, enum guard_op *op, bool *neg)
+{
+    *op = GOP_EQ;
+    *neg = false;
+    if (at2(lx, "==")) {
+        lx->p += 2;
+    } else if (at2(lx, "!=")) {
+        lx->p += 2;
+        *op = GOP_NE;
+    } else if (guard__lex_kw2(lx, "in", "IN")) {
+        *op = GOP_IN;
+    } else if (guard__lex_kw2(lx, "not", "NOT") || (at(lx, '!') && (lx->p++, 1))) {
+        guard__lex_ws(lx);
+        if (!guard__lex_kw2(lx, "in", "IN"))
+            return false;
+        *op = GOP_IN;
+        *neg = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* [keys OP expr] */
+static int bracket_keys(struct guard_lex *lx, struct guard_query *q, const char *bind)
+{
+    const char *s2 = lx->p;
+    enum guard_op op;
+    bool neg;
+    if (!guard__lex_kw2(lx, "keys", "KEYS"))
+        return 0;
+    guard__lex_ws(lx);
+    if (!keys_op(lx, &op, &neg)) {
+        lx->p = s2;
+        return 0;
+    }
+    guard__lex_ws(lx);
+    struct guard_expr *rhs = parse_expr(lx);
+    if (!rhs)
+        return -1;
+    guard__lex_ws(lx);
+    if (!at(lx, ']'))
+        return guard__lex_fail(lx, lx->p, "expected ']' after keys filter");
+    lx->p++;
+    struct guard_part *p = add_part(lx, q);
+    p->k = GP_KEYS;
+    p->op = op;
+    p->op_not = neg;
+    p->rhs = rhs;
+    p->bind = bind;
+    return 1;
+}
+
 /* Inside '[' (after it and whitespace): keys filter, filter, index, key, bind or '*'. */
 static int parse_bracket(struct guard_lex *lx, struct guard_query *q)
 {
-    struct guard_part *p;
-    const char *save = lx->p;
-    int64_t idx;
+    const char *save = lx->p, *bind = NULL;
+    int rc;
     guard__lex_ws(lx);
-    if (at(lx, '*')) {
-        const char *s2 = lx->p;
-        lx->p++;
-        guard__lex_ws(lx);
-        if (at(lx, ']')) {
-            lx->p++;
-            add_part(lx, q)->k = GP_ALL;
-            return 0;
-        }
-        lx->p = s2;
-    }
-    int rc = parse_int_at(lx, &idx);
-    if (rc < 0)
-        return -1;
-    if (rc > 0) {
-        guard__lex_ws(lx);
-        if (at(lx, ']')) {
-            lx->p++;
-            p = add_part(lx, q);
-            p->k = GP_INDEX;
-            p->idx = idx;
-            return 0;
-        }
-        lx->p = save;
-        guard__lex_ws(lx);
-    }
-    if (at(lx, '"') || at(lx, '\'')) {
-        const char *s2 = lx->p, *k;
-        size_t kl;
-        if (guard__lex_string(lx, &k, &kl) < 0)
-            return -1;
-        guard__lex_ws(lx);
-        if (at(lx, ']')) {
-            lx->p++;
-            p = add_part(lx, q);
-            p->k = GP_KEY;
-            p->s = k;
-            p->sl = kl;
-            return 0;
-        }
-        lx->p = s2;
-    }
-    const char *bind = NULL;
-    size_t n = guard__lex_ident(lx, lx->p);
-    if (n) {
-        const char *s2 = lx->p;
-        lx->p += n;
-        guard__lex_ws(lx);
-        if (at(lx, ']')) {
-            lx->p++;
-            p = add_part(lx, q);
-            p->k = GP_BIND;
-            p->s = dupn(lx, s2, n);
-            p->sl = n;
-            return 0;
-        }
-        if (at(lx, '|') && !at2(lx, "||")) {
-            bind = dupn(lx, s2, n);
-            lx->p++;
-            guard__lex_ws(lx);
-        } else {
-            lx->p = s2;
-        }
-    }
-    /* keys filter */
-    {
-        const char *s2 = lx->p;
-        if (guard__lex_kw2(lx, "keys", "KEYS")) {
-            guard__lex_ws(lx);
-            enum guard_op op = GOP_EQ;
-            bool neg = false, ok = true;
-            if (at2(lx, "==")) {
-                lx->p += 2;
-            } else if (at2(lx, "!=")) {
-                lx->p += 2;
-                op = GOP_NE;
-            } else if (guard__lex_kw2(lx, "in", "IN")) {
-                op = GOP_IN;
-            } else if (guard__lex_kw2(lx, "not", "NOT") || (at(lx, '!') && (lx->p++, 1))) {
-                guard__lex_ws(lx);
-                if (guard__lex_kw2(lx, "in", "IN")) {
-                    op = GOP_IN;
-                    neg = true;
-                } else {
-                    ok = false;
-                }
-            } else {
-                ok = false;
-            }
-            if (ok) {
-                guard__lex_ws(lx);
-                struct guard_expr *rhs = parse_expr(lx);
-                if (!rhs)
-                    return -1;
-                guard__lex_ws(lx);
-                if (!at(lx, ']'))
-                    return guard__lex_fail(lx, lx->p, "expected ']' after keys filter");
-                lx->p++;
-                p = add_part(lx, q);
-                p->k = GP_KEYS;
-                p->op = op;
-                p->op_not = neg;
-                p->rhs = rhs;
-                p->bind = bind;
-                return 0;
-            }
-            lx->p = s2;
-        }
-    }
+    if ((rc = bracket_all(lx, q)) != 0 || (rc = bracket_index(lx, q, save)) != 0 ||
+        (rc = bracket_key(lx, q)) != 0 || (rc = bracket_bind(lx, q, &bind)) != 0 ||
+        (rc = bracket_keys(lx, q, bind)) != 0)
+        return rc < 0 ? -1 : 0;
     struct guard_block *f = parse_body(lx, CTX_FILTER, ']');
     if (!f)
         return -1;
-    p = add_part(lx, q);
+    struct guard_part *p = add_part(lx, q);
     p->k = GP_FILTER;
     p->filter = f;
     p->bind = bind;
@@ -606,41 +658,34 @@ static const struct {
     {"is_null", "IS_NULL", GOP_IS_NULL},       {"in", "IN", GOP_IN},
 };
 
+static const struct {
+    const char *s;
+    enum guard_op op;
+} cmp_ops[] = {{"==", GOP_EQ}, {"!=", GOP_NE}, {">=", GOP_GE},
+               {"<=", GOP_LE}, {">", GOP_GT},  {"<", GOP_LT}};
+
+/* A comparison operator at lx->p (`<` but not `<<`, which starts a message); consumed. */
+static bool cmp_op(struct guard_lex *lx, enum guard_op *op)
+{
+    for (size_t i = 0; i < PL_ARRAY_LEN(cmp_ops); i++) {
+        size_t n = strlen(cmp_ops[i].s);
+        if ((size_t)(lx->end - lx->p) >= n && !memcmp(lx->p, cmp_ops[i].s, n) &&
+            !(cmp_ops[i].op == GOP_LT && at2(lx, "<<"))) {
+            lx->p += n;
+            *op = cmp_ops[i].op;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Operator at lx->p (whitespace skipped by the caller). 1 found, 0 none. */
 static int parse_op(struct guard_lex *lx, enum guard_op *op, bool *neg)
 {
     const char *save = lx->p;
     *neg = false;
-    if (at2(lx, "==")) {
-        lx->p += 2;
-        *op = GOP_EQ;
+    if (cmp_op(lx, op))
         return 1;
-    }
-    if (at2(lx, "!=")) {
-        lx->p += 2;
-        *op = GOP_NE;
-        return 1;
-    }
-    if (at2(lx, ">=")) {
-        lx->p += 2;
-        *op = GOP_GE;
-        return 1;
-    }
-    if (at2(lx, "<=")) {
-        lx->p += 2;
-        *op = GOP_LE;
-        return 1;
-    }
-    if (at(lx, '>')) {
-        lx->p++;
-        *op = GOP_GT;
-        return 1;
-    }
-    if (at(lx, '<') && !at2(lx, "<<")) {
-        lx->p++;
-        *op = GOP_LT;
-        return 1;
-    }
     if (at(lx, '!')) {
         lx->p++;
         *neg = true;
@@ -735,162 +780,189 @@ static bool ruleref_end_ok(struct guard_lex *lx)
     return false;
 }
 
+/* when CONDS { body } (the keyword consumed). */
+static struct guard_node *item_when(struct guard_lex *lx, enum ctx c, const char *start)
+{
+    struct guard_node *nd = new_node(lx, GN_WHEN, start);
+    nd->conds = parse_conds(lx);
+    if (!nd->conds)
+        return NULL;
+    lx->p++; /* '{' */
+    nd->body = parse_body(lx, c == CTX_TOP ? CTX_RULE : c, '}');
+    return nd->body ? nd : NULL;
+}
+
+/* TYPE [when CONDS] { body } or TYPE clause, the type name tn bytes at lx->p. */
+static struct guard_node *item_type(struct guard_lex *lx, size_t tn, const char *start)
+{
+    struct guard_node *nd = new_node(lx, GN_TYPE, start);
+    nd->name = dupn(lx, lx->p, tn);
+    lx->p += tn;
+    guard__lex_ws(lx);
+    const char *s2 = lx->p;
+    if (guard__lex_kw2(lx, "when", "WHEN")) {
+        nd->conds = parse_conds(lx);
+        if (!nd->conds)
+            return NULL;
+    } else {
+        lx->p = s2;
+    }
+    if (at(lx, '{')) {
+        lx->p++;
+        nd->body = parse_body(lx, CTX_BLOCK, '}');
+        if (!nd->body)
+            return NULL;
+    } else {
+        /* TYPE clause: a one-clause body */
+        struct guard_block *b = pl_arena_alloc(lx->a, sizeof(*b));
+        b->groups = pl_arena_alloc(lx->a, sizeof(*b->groups));
+        b->n = 1;
+        if (parse_disj(lx, CTX_BLOCK, &b->groups[0]) < 0)
+            return NULL;
+        nd->body = b;
+    }
+    nd->text = text_of(lx, start, lx->p);
+    return nd;
+}
+
+/* A clause's prefix `not` / `!` (not `!=`), consumed; true when there was one. */
+static bool item_negation(struct guard_lex *lx)
+{
+    const char *s2 = lx->p;
+    if (guard__lex_kw2(lx, "not", "NOT") && guard__lex_at_ws(lx)) {
+        guard__lex_ws(lx);
+        return true;
+    }
+    lx->p = s2;
+    if (at(lx, '!') && !at2(lx, "!=")) {
+        lx->p++;
+        return true;
+    }
+    return false;
+}
+
+/* Parameterized rule call: name(args) [<< msg >>]; lx->p at '('. */
+static struct guard_node *item_call(struct guard_lex *lx, const struct guard_query *q, bool negate,
+                                    const char *start)
+{
+    struct guard_node *nd = new_node(lx, GN_CALL, start);
+    nd->negate = negate;
+    nd->name = q->parts[0].s;
+    if (parse_args(lx, &nd->nargs, &nd->args) < 0 || parse_msg(lx, &nd->msg) < 0)
+        return NULL;
+    nd->text = text_of(lx, start, lx->p);
+    return nd;
+}
+
+/* QUERY { body } (kind GN_BLOCK) into nd, lx->p at '{'. */
+static struct guard_node *block_body(struct guard_lex *lx, struct guard_node *nd,
+                                     struct guard_query *q)
+{
+    lx->p++;
+    nd->k = GN_BLOCK;
+    nd->q = q;
+    nd->body = parse_body(lx, CTX_BLOCK, '}');
+    if (!nd->body)
+        return NULL;
+    nd->text = q->text;
+    return nd;
+}
+
+/* QUERY OP [rhs] [<< msg >>], or the `QUERY !empty { body }` block; the operator parsed. */
+static struct guard_node *item_clause(struct guard_lex *lx, enum ctx c, struct guard_query *q,
+                                      bool negate, enum guard_op op, bool neg, const char *start,
+                                      const char *qstart)
+{
+    struct guard_node *nd = new_node(lx, GN_CLAUSE, start);
+    nd->negate = negate;
+    nd->q = q;
+    nd->op = op;
+    nd->op_not = neg;
+    if (is_binary(op)) {
+        guard__lex_ws(lx);
+        nd->rhs = parse_expr(lx);
+        if (!nd->rhs)
+            return NULL;
+    } else if (op == GOP_EMPTY && neg && c != CTX_COND && !negate) {
+        const char *s2 = lx->p;
+        guard__lex_ws(lx);
+        if (at(lx, '{')) {
+            nd->not_empty = true;
+            return block_body(lx, nd, q);
+        }
+        lx->p = s2;
+    }
+    nd->text = text_of(lx, qstart, lx->p);
+    return parse_msg(lx, &nd->msg) < 0 ? NULL : nd;
+}
+
+/* [not] rule_name [<< msg >>], ending its line; lx->p just after the name. */
+static struct guard_node *item_ruleref(struct guard_lex *lx, const struct guard_query *q,
+                                       bool negate, const char *start)
+{
+    struct guard_node *nd = new_node(lx, GN_RULEREF, start);
+    nd->negate = negate;
+    nd->name = q->parts[0].s;
+    nd->text = text_of(lx, start, lx->p);
+    if (parse_msg(lx, &nd->msg) < 0)
+        return NULL;
+    if (!nd->msg && !ruleref_end_ok(lx)) {
+        guard__lex_fail(lx, lx->p,
+                        "a rule reference must end its line (or be followed by 'or' or '{')");
+        return NULL;
+    }
+    return nd;
+}
+
+/* What starts with a query: a rule call, a block, a clause or a rule reference. */
+static struct guard_node *item_query(struct guard_lex *lx, enum ctx c, const char *start)
+{
+    bool negate = item_negation(lx);
+    const char *qstart = lx->p;
+    struct guard_query *q = parse_query(lx, true);
+    if (!q)
+        return NULL;
+    if (bare_name(q) && at(lx, '('))
+        return item_call(lx, q, negate, start);
+    const char *after_q = lx->p;
+    guard__lex_ws(lx);
+    if (at(lx, '{') && c != CTX_COND && !negate)
+        return block_body(lx, new_node(lx, GN_BLOCK, start), q);
+    enum guard_op op;
+    bool neg;
+    if (parse_op(lx, &op, &neg))
+        return item_clause(lx, c, q, negate, op, neg, start, qstart);
+    if (bare_name(q) && c != CTX_FILTER && c != CTX_TOP) { /* no file-level references */
+        lx->p = after_q;
+        return item_ruleref(lx, q, negate, start);
+    }
+    guard__lex_fail(lx, start, "expected an operator (==, !=, in, exists, empty, ...) after '%s'",
+                    q->text);
+    return NULL;
+}
+
+/* One clause, block or rule reference of a body in context c. NULL with an error. */
 static struct guard_node *parse_item(struct guard_lex *lx, enum ctx c)
 {
     struct guard_node *nd;
-    const char *start;
+    size_t tn;
     guard__lex_ws(lx);
-    start = lx->p;
+    const char *start = lx->p;
     if (lx->p >= lx->end) {
         guard__lex_fail(lx, lx->p, "unexpected end of file, expected a clause");
         return NULL;
     }
     if (!enter(lx))
         return NULL;
-    /* when block */
-    if (c != CTX_COND && (guard__lex_kw2(lx, "when", "WHEN"))) {
-        nd = new_node(lx, GN_WHEN, start);
-        nd->conds = parse_conds(lx);
-        if (!nd->conds)
-            return NULL;
-        lx->p++; /* '{' */
-        nd->body = parse_body(lx, c == CTX_TOP ? CTX_RULE : c, '}');
-        if (!nd->body)
-            return NULL;
+    if (c != CTX_COND && (guard__lex_kw2(lx, "when", "WHEN")))
+        nd = item_when(lx, c, start);
+    else if ((c == CTX_TOP || c == CTX_RULE) && (tn = type_name_len(lx)) != 0)
+        nd = item_type(lx, tn, start);
+    else
+        nd = item_query(lx, c, start);
+    if (nd)
         lx->depth--;
-        return nd;
-    }
-    /* type block */
-    size_t tn;
-    if ((c == CTX_TOP || c == CTX_RULE) && (tn = type_name_len(lx)) != 0) {
-        nd = new_node(lx, GN_TYPE, start);
-        nd->name = dupn(lx, lx->p, tn);
-        lx->p += tn;
-        guard__lex_ws(lx);
-        const char *s2 = lx->p;
-        if (guard__lex_kw2(lx, "when", "WHEN")) {
-            nd->conds = parse_conds(lx);
-            if (!nd->conds)
-                return NULL;
-        } else {
-            lx->p = s2;
-        }
-        if (at(lx, '{')) {
-            lx->p++;
-            nd->body = parse_body(lx, CTX_BLOCK, '}');
-            if (!nd->body)
-                return NULL;
-        } else {
-            /* TYPE clause: a one-clause body */
-            struct guard_block *b = pl_arena_alloc(lx->a, sizeof(*b));
-            b->groups = pl_arena_alloc(lx->a, sizeof(*b->groups));
-            b->n = 1;
-            if (parse_disj(lx, CTX_BLOCK, &b->groups[0]) < 0)
-                return NULL;
-            nd->body = b;
-        }
-        nd->text = text_of(lx, start, lx->p);
-        lx->depth--;
-        return nd;
-    }
-    bool negate = false;
-    {
-        const char *s2 = lx->p;
-        if (guard__lex_kw2(lx, "not", "NOT") && guard__lex_at_ws(lx)) {
-            negate = true;
-            guard__lex_ws(lx);
-        } else {
-            lx->p = s2;
-            if (at(lx, '!') && !at2(lx, "!=")) {
-                lx->p++;
-                negate = true;
-            }
-        }
-    }
-    const char *qstart = lx->p;
-    struct guard_query *q = parse_query(lx, true);
-    if (!q)
-        return NULL;
-    /* parameterized rule call: name(args) */
-    if (bare_name(q) && at(lx, '(')) {
-        nd = new_node(lx, GN_CALL, start);
-        nd->negate = negate;
-        nd->name = q->parts[0].s;
-        if (parse_args(lx, &nd->nargs, &nd->args) < 0)
-            return NULL;
-        if (parse_msg(lx, &nd->msg) < 0)
-            return NULL;
-        nd->text = text_of(lx, start, lx->p);
-        lx->depth--;
-        return nd;
-    }
-    const char *after_q = lx->p;
-    guard__lex_ws(lx);
-    if (at(lx, '{') && c != CTX_COND && !negate) {
-        lx->p++;
-        nd = new_node(lx, GN_BLOCK, start);
-        nd->q = q;
-        nd->body = parse_body(lx, CTX_BLOCK, '}');
-        if (!nd->body)
-            return NULL;
-        nd->text = q->text;
-        lx->depth--;
-        return nd;
-    }
-    enum guard_op op;
-    bool neg;
-    if (parse_op(lx, &op, &neg)) {
-        nd = new_node(lx, GN_CLAUSE, start);
-        nd->negate = negate;
-        nd->q = q;
-        nd->op = op;
-        nd->op_not = neg;
-        if (is_binary(op)) {
-            guard__lex_ws(lx);
-            nd->rhs = parse_expr(lx);
-            if (!nd->rhs)
-                return NULL;
-        } else if (op == GOP_EMPTY && neg && c != CTX_COND && !negate) {
-            const char *s2 = lx->p;
-            guard__lex_ws(lx);
-            if (at(lx, '{')) {
-                lx->p++;
-                nd->k = GN_BLOCK;
-                nd->not_empty = true;
-                nd->body = parse_body(lx, CTX_BLOCK, '}');
-                if (!nd->body)
-                    return NULL;
-                nd->text = q->text;
-                lx->depth--;
-                return nd;
-            }
-            lx->p = s2;
-        }
-        nd->text = text_of(lx, qstart, lx->p);
-        if (parse_msg(lx, &nd->msg) < 0)
-            return NULL;
-        lx->depth--;
-        return nd;
-    }
-    if (bare_name(q) && c != CTX_FILTER && c != CTX_TOP) { /* no file-level references */
-        lx->p = after_q;
-        nd = new_node(lx, GN_RULEREF, start);
-        nd->negate = negate;
-        nd->name = q->parts[0].s;
-        nd->text = text_of(lx, start, lx->p);
-        if (parse_msg(lx, &nd->msg) < 0)
-            return NULL;
-        if (!nd->msg && !ruleref_end_ok(lx)) {
-            guard__lex_fail(lx, lx->p,
-                            "a rule reference must end its line (or be followed by 'or' or '{')");
-            return NULL;
-        }
-        lx->depth--;
-        return nd;
-    }
-    guard__lex_fail(lx, start, "expected an operator (==, !=, in, exists, empty, ...) after '%s'",
-                    q->text);
-    return NULL;
+    return nd;
 }
 
 static bool at_or(struct guard_lex *lx)
@@ -1112,6 +1184,7 @@ int guard_parse(const char *src, size_t len, const char *name, struct guard_rule
             goto fail;
         r->has_default = true;
     }
+    (void)PL_ALWAYS(lx.depth == 0); /* every nesting entered was left */
     if (r->has_default) {
         struct guard_rule *d = pl_arena_alloc(lx.a, sizeof(*d));
         d->name = "default";

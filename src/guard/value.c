@@ -40,6 +40,7 @@ static bool is_pow2(size_t n)
 void guard__val_push(struct pl_arena *a, struct guard_val *c, const char *key, size_t klen,
                      struct guard_val *v)
 {
+    (void)PL_ALWAYS(c->t == GV_LIST || (c->t == GV_MAP && key));
     if (c->n == 0 || (c->n >= 4 && is_pow2(c->n))) {
         size_t cap = c->n ? c->n * 2 : 4;
         struct guard_val **it = pl_arena_alloc(a, cap * sizeof(*it));

@@ -440,3 +440,11 @@ int pl_ci_from_row(struct pl_arena *a, const struct pl_ci_row *row, struct pl_ci
     ci->state_id = row->state_id;
     return 0;
 }
+
+/* Whether rules evaluate resource_type: not the compliance records (recorder.h). */
+bool pl_recorder_type_evaluable(const char *t)
+{
+    return strncmp(t, "AWS::Config::", 13) != 0 ||
+           (strcmp(t + 13, "ResourceCompliance") != 0 &&
+            strcmp(t + 13, "ConformancePackCompliance") != 0);
+}

@@ -8,6 +8,8 @@
  *   - a CI of a type the running recorder's recording group excludes is written identity-only
  *     (configuration null) as ResourceNotRecorded / ResourceDeletedNotRecorded, and queues no
  *     rule work and no notification (docs/recording.md).
+ *
+ * Calls go one way: this file calls ci.c and daily_hold.c; daily.c's flush calls this file.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -112,13 +114,6 @@ static bool in_list(const char *const *l, size_t n, const char *t)
         if (strcmp(l[i], t) == 0)
             return true;
     return false;
-}
-
-bool pl_recorder_type_evaluable(const char *t)
-{
-    return strncmp(t, "AWS::Config::", 13) != 0 ||
-           (strcmp(t + 13, "ResourceCompliance") != 0 &&
-            strcmp(t + 13, "ConformancePackCompliance") != 0);
 }
 
 /* Global resource types: recorded only with includeGlobalResourceTypes under allSupported. */
@@ -525,6 +520,7 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
         state_id = ci->state_id;
     if (found && state_id <= cur.state_id)
         state_id = cur.state_id + 1;
+    (void)PL_ALWAYS(!found || state_id > cur.state_id); /* strictly increases (top of file) */
 
     /* diff against the latest version */
     struct pl_ci prev;

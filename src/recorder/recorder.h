@@ -230,7 +230,7 @@ bool pl_recorder_in_group(const struct pl_rec_state *st, const char *resource_ty
  * scope, so recording them queues no rule work. */
 bool pl_recorder_type_evaluable(const char *resource_type);
 
-/* ---- DAILY recording (daily.c) ---- */
+/* ---- DAILY recording (daily_hold.c: which types, the hold; daily.c: the flush) ---- */
 
 /* Store kinds of the DAILY recording. A held CI: name "<resourceType>\n<resourceId>", JSON the
  * CI in the stored-body dialect with its configurationItemCaptureTime (and

@@ -22,12 +22,15 @@ void pl_rec__hash(const struct pl_ci *ci, struct pl_buf *scratch, struct pl_rec_
 int pl_rec__body(const struct pl_ci *ci, const char *account, const char *region,
                  const struct pl_buf *scratch, const struct pl_rec_enc *e, struct pl_buf *out);
 
-/* daily.c: should the recorder hold ci for the daily delivery instead of recording it now?
+/* The name of a partition's DAILY schedule object (daily_hold.c opens it, daily.c closes it). */
+#define PL_REC_DAILY_SCHEDULE "default"
+
+/* daily_hold.c: should the recorder hold ci for the daily delivery instead of recording it now?
  * (a live observation — stamped with the recorder's clock — of a DAILY type, in
  * PL_REC_MODE_RECORDER or IMPORT with a running recorder, not the flush itself) */
 bool pl_rec__daily_holds(const struct pl_rec_opts *o, const struct pl_rec_state *st,
                          const struct pl_ci *ci);
-/* daily.c: stores ci (its partition account/region) as the resource's held state, captured at
+/* daily_hold.c: stores ci (its partition account/region) as the resource's held state, captured at
  * now, latest wins, in the caller's transaction; opens the partition's schedule if none. */
 int pl_rec__daily_hold(struct pl_store *s, const char *account, const char *region,
                        const struct pl_ci *ci, int64_t now, struct pl_err *err);

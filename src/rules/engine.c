@@ -15,6 +15,8 @@
  *   4. runs the periodic rules that are due (scheduler.c),
  * and completes each outbox row only after its results are committed (at-least-once work,
  * exactly-once effects: see compliance.c).
+ *
+ * Calls go one way: this file calls scheduler.c, passing it run_periodic for the runs.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -147,8 +149,9 @@ static int run_finish(struct pl_run *run, int rc, struct pl_err *err)
     return rc;
 }
 
-int pl_engine__run_full(struct pl_rules *eng, const char *account, const char *region,
-                        struct pl_rule *const *rules, size_t n, struct pl_err *err)
+/* Runs rules[0..n) of one partition fully (new rule, on demand, schedule) and commits. */
+static int run_full(struct pl_rules *eng, const char *account, const char *region,
+                    struct pl_rule *const *rules, size_t n, struct pl_err *err)
 {
     struct pl_run run;
     run_init(eng, &run, account, region);
@@ -369,7 +372,7 @@ static int on_evaluate(struct pl_rules *eng, const struct pl_outbox_item *items,
         select_rules(eng, &items[i], first, nr, &a, sel, &nsel);
     int64_t started = pl_now_ms(); /* the schedule counts from the run's start */
     if (nsel)
-        rc = pl_engine__run_full(eng, items[0].account, items[0].region, sel, nsel, err);
+        rc = run_full(eng, items[0].account, items[0].region, sel, nsel, err);
     for (size_t i = 0; i < nsel && rc == 0; i++) {
         rc = clear_running(eng, sel[i], err);
         if (rc == 0 && sel[i]->periodic)
@@ -440,6 +443,12 @@ static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
     return pl_store_outbox_prune(eng->st, now - PL_RULES_OUTBOX_KEEP_MS, NULL, err);
 }
 
+/* The scheduler's pl_sched_run_fn: a full run of periodic rule r. */
+static int run_periodic(struct pl_rules *eng, struct pl_rule *r, struct pl_err *err)
+{
+    return run_full(eng, r->account, r->region, &r, 1, err);
+}
+
 int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)
 {
     if (reload(eng, err) < 0 || prune_tokens(eng, err) < 0)
@@ -450,7 +459,7 @@ int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)
     int b = tick_evaluate(eng, err);
     if (b < 0)
         return -1;
-    int c = pl_sched__run_due(eng, err);
+    int c = pl_sched__run_due(eng, run_periodic, err);
     if (c < 0)
         return -1;
     return a + b + c;

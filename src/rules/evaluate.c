@@ -10,6 +10,9 @@
  *
  * Ordering timestamps: the CI's capture time for change triggers, the run time for periodic
  * and on-demand runs of periodic rules.
+ *
+ * Calls go one way: this file calls lambda.c (to queue invocations) and status.c; lambda.c
+ * calls status.c, never this file.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,42 +39,6 @@ static enum pl_ev_comp from_managed(enum pl_compliance c)
     default:
         return PL_EV_INSUFFICIENT_DATA;
     }
-}
-
-int pl_eval__status_named(struct pl_store *ev, const char *account, const char *region,
-                          const char *rule, int64_t now, bool invoked, const char *code,
-                          const char *msg, struct pl_err *err)
-{
-    struct pl_arena a;
-    struct pl_ev_status st;
-    pl_arena_init(&a);
-    int rc = pl_store_rule_status_get(ev, account, region, rule, &a, &st, err);
-    if (rc < 0)
-        goto out;
-    if (!st.first_activated_ms)
-        st.first_activated_ms = now;
-    st.first_started = true;
-    if (code) {
-        st.last_fail_eval_ms = now;
-        if (invoked)
-            st.last_fail_invoke_ms = now;
-        st.last_error_code = code;
-        st.last_error_message = msg;
-    } else { /* the last error stays: AWS's "error code ... when the rule last failed" */
-        st.last_ok_eval_ms = now;
-        if (invoked)
-            st.last_ok_invoke_ms = now;
-    }
-    rc = pl_store_rule_status_put(ev, account, region, rule, &st, err);
-out:
-    pl_arena_fini(&a);
-    return rc;
-}
-
-int pl_eval__status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
-                    const char *code, const char *msg, struct pl_err *err)
-{
-    return pl_eval__status_named(ev, r->account, r->region, r->name, now, invoked, code, msg, err);
 }
 
 /* The reason a managed rule cannot run, or NULL. */

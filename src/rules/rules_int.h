@@ -65,13 +65,14 @@ struct pl_rules {
     size_t nrules;
 };
 
-/* Runs the periodic rules that are due at pl_now_ms() (scheduler.c). Returns runs done. */
-int pl_sched__run_due(struct pl_rules *eng, struct pl_err *err);
+/* Runs one due periodic rule fully; the engine's, so the scheduler does not call back into
+ * engine.c. A failure is logged by the scheduler and the rule marked as run all the same. */
+typedef int (*pl_sched_run_fn)(struct pl_rules *eng, struct pl_rule *r, struct pl_err *err);
+/* Runs, through run, the periodic rules that are due at pl_now_ms() (scheduler.c). Returns
+ * runs done. */
+int pl_sched__run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *err);
 /* Records a full run of periodic rule r at now (status last_run_ms, next due time). */
 int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct pl_err *err);
-/* Runs rules[0..n) of one partition fully (new rule, on demand, schedule) and commits. */
-int pl_engine__run_full(struct pl_rules *eng, const char *account, const char *region,
-                        struct pl_rule *const *rules, size_t n, struct pl_err *err);
 
 /* Compiles stored ConfigRule JSON (the DescribeConfigRules shape). NULL with err. */
 struct pl_rule *pl_rule__compile(const char *account, const char *region, const struct pl_json *j,
@@ -145,7 +146,7 @@ int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *r
  * updated rule, StartConfigRulesEvaluation, periodic run). Each CI is loaded and rendered once
  * for all rules. Results older than now for resources no longer in scope go NOT_APPLICABLE. */
 int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, struct pl_err *err);
-/* Records the outcome of an evaluation run in the rule's status (err NULL: success). */
+/* Records the outcome of an evaluation run in the rule's status (code NULL: success; status.c). */
 int pl_eval__status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
                     const char *code, const char *msg, struct pl_err *err);
 

@@ -7,16 +7,20 @@
  * (last_run_ms) after a reload or a restart, so a restart neither skips nor repeats a run.
  * A new rule's first evaluation is the "rules.evaluate" row PutConfigRule queued; the schedule
  * counts from its first activation until it has run. A rule without any status is due at once.
+ *
+ * Calls go one way: engine.c calls this file, and hands it the function that runs a rule.
  */
 #include <string.h>
 
 #include "core/log.h"
 #include "core/time.h"
+#include "core/util.h"
 #include "rules/rules_int.h"
 
 /* The next due time of periodic rule r (reads the status once). */
 static int due_time(struct pl_rules *eng, struct pl_rule *r, int64_t *due, struct pl_err *err)
 {
+    (void)PL_ALWAYS(r->period_ms > 0); /* registry.c: every periodic rule has a period */
     if (!r->next_due) {
         struct pl_arena a;
         struct pl_ev_status st;
@@ -48,7 +52,7 @@ int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct 
     return rc;
 }
 
-int pl_sched__run_due(struct pl_rules *eng, struct pl_err *err)
+int pl_sched__run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *err)
 {
     int64_t now = pl_now_ms();
     int runs = 0;
@@ -62,7 +66,7 @@ int pl_sched__run_due(struct pl_rules *eng, struct pl_err *err)
         if (due > now)
             continue;
         struct pl_err e2 = {0};
-        if (pl_engine__run_full(eng, r->account, r->region, &r, 1, &e2) < 0)
+        if (run(eng, r, &e2) < 0)
             PL_LOG(WARN, "rules", "periodic rule=%s err=\"%s\"", r->name, e2.msg);
         if (pl_sched__mark(eng, r, now, err) < 0)
             return -1;
