@@ -28,6 +28,7 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "rules/functions/functions.h"
+#include "rules/rules.h"
 #include "store/evals.h"
 
 #include <inttypes.h>
@@ -112,6 +113,7 @@ static int put_function(struct pl_op_ctx *c)
         fn.url = NULL;
     if (pl_fn_put(c->st, &fn, c->err) < 0)
         return -1;
+    pl_rules_function_changed(c->req->app->rules, c->account, c->region, fn.name);
     pl_json_set_str(c->a, c->out, "FunctionArn", pl_fn_arn(c->a, &fn));
     return 0;
 }
@@ -156,6 +158,7 @@ static int delete_function(struct pl_op_ctx *c)
     int rc = pl_fn_delete(c->st, c->account, c->region, name, c->err);
     if (rc <= 0)
         return rc < 0 ? -1 : not_found(c, name);
+    pl_rules_function_changed(c->req->app->rules, c->account, c->region, name);
     return 0;
 }
 

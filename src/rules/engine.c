@@ -579,6 +579,13 @@ void pl_rules_kick(struct pl_rules *eng)
     pthread_mutex_unlock(&eng->mu);
 }
 
+void pl_rules_function_changed(struct pl_rules *eng, const char *account, const char *region,
+                               const char *name)
+{
+    if (eng)
+        pl_fn_runner_forget(eng->runner, account, region, name);
+}
+
 void pl_rules_changed(struct pl_rules *eng)
 {
     if (!eng)

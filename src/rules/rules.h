@@ -83,6 +83,10 @@ void pl_rules_stop(struct pl_rules *r);
 int pl_rules_tick(struct pl_rules *r, struct pl_err *err);
 /* Wakes the worker early (after a commit that wrote CIs). Cheap; NULL is fine. */
 void pl_rules_kick(struct pl_rules *r);
+/* A Lambda-style function was replaced or deleted: the engine's runner retires its warm
+ * workers (pl_fn_runner_forget). NULL r is fine. */
+void pl_rules_function_changed(struct pl_rules *r, const char *account, const char *region,
+                               const char *name);
 /* Tells the engine that rule definitions changed (reload before the next evaluation). */
 void pl_rules_changed(struct pl_rules *r);
 

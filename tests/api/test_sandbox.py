@@ -1,7 +1,8 @@
 """test_sandbox.py — issue 9 §3: a Lambda-style function run by `plumb serve` (here as root, as
 in CI) cannot read the data directory (credentials.json, plumb.db, session.key), cannot leave
 a grandchild behind when it times out (setsid included), and a fork bomb of 1,000 children
-stops at RLIMIT_NPROC while plumb keeps serving and other functions keep running.
+stops at RLIMIT_NPROC while plumb keeps serving and other functions keep running. A deleted
+function's warm worker is killed at once, not after its idle time.
 
 The functions report through files and a FIFO in a world-writable temp dir (they run as
 nobody when plumb is root, and do not see the data directory); the test waits on what they
@@ -14,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, ServerTest, plumb
+from harness import ACCOUNT, ServerTest, plumb, signed_call
 
 WAIT = 180 if os.environ.get("PL_ASAN") else 30
 
@@ -47,6 +48,14 @@ def escapes(event, context):
                          start_new_session=True)
     time.sleep(300)  # past the function's timeout: plumb kills the worker
 
+held = []
+
+def holds(event, context):
+    """Keeps the FIFO open for writing in the warm worker (a module global) and returns."""
+    if not held:
+        held.append(open(json.loads(event["ruleParameters"])["fifo"], "wb", buffering=0))
+        held[0].write(b"h\n")
+
 def forks(event, context):
     n, why = 0, None
     for _ in range(1000):
@@ -70,6 +79,7 @@ class SandboxTest(ServerTest):
     def setUpClass(cls):
         super().setUpClass()
         key, secret = cls.server.first_key(ACCOUNT)
+        cls.key, cls.secret = key, secret
         cls.cfg = cls.server.client(key=key, secret=secret)
         cls.tmp = tempfile.mkdtemp(prefix="plumb-sbx-")
         os.chmod(cls.tmp, 0o777)
@@ -130,6 +140,20 @@ class SandboxTest(ServerTest):
                   timeout=3)
         self.assertEqual(self.read_fifo(fd, first=True), b"r\n")  # the grandchild ran ...
         self.assertEqual(self.read_fifo(fd), b"")     # ... and is gone: every writer closed
+
+    def test_deleted_function_leaves_no_warm_worker(self):
+        fifo = os.path.join(self.tmp, "held.fifo")
+        os.mkfifo(fifo)
+        os.chmod(fifo, 0o666)
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        self.addCleanup(os.close, fd)
+        self.rule("sbx-holds", "holds", "AWS::EC2::NetworkInterface", {"fifo": fifo})
+        self.assertEqual(self.read_fifo(fd, first=True), b"h\n")  # a warm worker holds it
+        status, out = signed_call(self.server.url, "PlumbService.DeleteFunction",
+                                  json.dumps({"FunctionName": "sbx-holds"}), key=self.key,
+                                  secret=self.secret)
+        self.assertEqual(status, 200, out)
+        self.assertEqual(self.read_fifo(fd), b"")  # the idle worker was killed at once
 
     def read_fifo(self, fd, first=False):
         """The next bytes of the FIFO, or b"" at EOF (no writer left), waiting up to WAIT.

@@ -210,6 +210,11 @@ struct pl_fn_stats {
     int running, queued, warm_workers;
 };
 void pl_fn_runner_stats(struct pl_fn_runner *r, struct pl_fn_stats *out);
+/* The function (account, region, name) was deleted or replaced: its idle warm workers are
+ * killed now, and those still running an invocation when it returns (nothing of a deleted
+ * function's code lingers between invocations). NULL r is fine. */
+void pl_fn_runner_forget(struct pl_fn_runner *r, const char *account, const char *region,
+                         const char *name);
 
 /* ---- logs and metrics (logs.c) ---- */
 

@@ -114,8 +114,9 @@ void pl_fn__run_http(const struct pl_fn_call *c, struct pl_fn_result *res);
 /* Python: one worker process serving events (cold: used once; warm: pooled by runner.c). */
 struct pl_fn_pyworker {
     struct pl_fn_proc proc;
-    char *key; /* what the process was started for (runner.c's warm-pool key) */
-    int64_t last_used_ns;
+    char *key;   /* what the process was started for (runner.c's warm-pool key) */
+    char *owner; /* "account/region/name" of its function (pl_fn_runner_forget) */
+    int64_t started_ns, last_used_ns;
     int served; /* events served so far */
     int64_t creds_expires_ms; /* its session credentials' expiry (0: static credentials) */
     struct pl_fn_pyworker *next;

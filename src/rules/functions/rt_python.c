@@ -110,6 +110,7 @@ void pl_fn__py_free(struct pl_fn_pyworker *w)
         return;
     pl_fn__proc_kill(&w->proc);
     free(w->key);
+    free(w->owner);
     free(w);
 }
 

@@ -34,6 +34,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define PL_FN_OWNER_MAX 320 /* "account/region/name" */
+#define FORGOT_MAX      64  /* functions forgotten recently (their running workers retire) */
+
 struct waiter {
     pthread_cond_t cv;
     bool granted;
@@ -66,6 +69,11 @@ struct pl_fn_runner {
     int njobs;
     struct pl_fn_pyworker *idle; /* most recently used first */
     int nidle;
+    struct forgot { /* pl_fn_runner_forget: workers of owner started before ns must go */
+        char owner[PL_FN_OWNER_MAX];
+        int64_t ns;
+    } forgot[FORGOT_MAX];
+    int nforgot, next_forgot;
     pthread_t *threads;
     int nthreads;
     bool stopping;
@@ -227,6 +235,23 @@ static char *worker_key(struct pl_arena *a, const struct pl_fn_runner *r, const 
 
 /* ---- warm pool (mu held) ---- */
 
+/* "account/region/name" of fn into out (PL_FN_OWNER_MAX bytes). */
+static void owner_of(char *out, const char *account, const char *region, const char *name)
+{
+    snprintf(out, PL_FN_OWNER_MAX, "%s/%s/%s", account ? account : "", region ? region : "",
+             name ? name : "");
+}
+
+/* Was w's function deleted or replaced after w started? */
+static bool forgotten(const struct pl_fn_runner *r, const struct pl_fn_pyworker *w)
+{
+    for (int i = 0; i < r->nforgot; i++)
+        if (w->owner && w->started_ns <= r->forgot[i].ns &&
+            strcmp(w->owner, r->forgot[i].owner) == 0)
+            return true;
+    return false;
+}
+
 static struct pl_fn_pyworker *pool_take(struct pl_fn_runner *r, const char *key)
 {
     for (struct pl_fn_pyworker **pp = &r->idle; *pp; pp = &(*pp)->next)
@@ -380,6 +405,10 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
             return;
         w->key = key ? pl_xstrdup(key) : NULL;
         w->creds_expires_ms = c->creds_expires_ms;
+        char owner[PL_FN_OWNER_MAX];
+        owner_of(owner, c->fn->account, c->fn->region, c->fn->name);
+        w->owner = pl_xstrdup(owner);
+        w->started_ns = pl_mono_ns();
     }
     bool again = pl_fn__py_invoke(w, c, res);
     if (!again || !key) {
@@ -388,6 +417,11 @@ static void run_python(struct pl_fn_runner *r, struct pl_fn_call *c, struct pl_a
     }
     w->last_used_ns = pl_mono_ns();
     pthread_mutex_lock(&r->mu);
+    if (forgotten(r, w)) {
+        pthread_mutex_unlock(&r->mu);
+        pl_fn__py_free(w);
+        return;
+    }
     w->next = r->idle;
     r->idle = w;
     r->nidle++;
@@ -731,6 +765,34 @@ void pl_fn_runner_free(struct pl_fn_runner *r)
     pthread_mutex_destroy(&r->mu);
     pthread_mutex_destroy(&r->py_mu);
     free(r);
+}
+
+void pl_fn_runner_forget(struct pl_fn_runner *r, const char *account, const char *region,
+                         const char *name)
+{
+    if (!r)
+        return;
+    struct pl_fn_pyworker *dead = NULL;
+    pthread_mutex_lock(&r->mu);
+    struct forgot *f = &r->forgot[r->next_forgot];
+    r->next_forgot = (r->next_forgot + 1) % FORGOT_MAX;
+    if (r->nforgot < FORGOT_MAX)
+        r->nforgot++;
+    owner_of(f->owner, account, region, name);
+    f->ns = pl_mono_ns();
+    for (struct pl_fn_pyworker **pp = &r->idle; *pp;) {
+        struct pl_fn_pyworker *w = *pp;
+        if (forgotten(r, w)) {
+            *pp = w->next;
+            w->next = dead;
+            dead = w;
+            r->nidle--;
+        } else {
+            pp = &w->next;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    free_list(dead);
 }
 
 void pl_fn_runner_stats(struct pl_fn_runner *r, struct pl_fn_stats *out)

@@ -165,6 +165,31 @@ static void test_python_warm_and_cold(void)
     pl_fn_runner_free(cold);
 }
 
+/* A deleted or replaced function's idle warm workers are killed at once, other functions'
+ * stay, and a worker started later (the function put again) is kept warm again. */
+static void test_forget(void)
+{
+    struct pl_fn fn = mk(PL_FN_PYTHON, "fn_echo.py:lambda_handler", 30);
+    struct pl_fn other = fn;
+    other.name = "other-fn";
+    struct pl_fn_runner *r = runner(2, false);
+    struct pl_fn_stats st;
+    T_EQ(calls_of(r, &fn), 1);
+    T_EQ(calls_of(r, &other), 1);
+    pl_fn_runner_stats(r, &st);
+    T_EQ(st.warm_workers, 2);
+    pl_fn_runner_forget(r, fn.account, fn.region, fn.name);
+    pl_fn_runner_stats(r, &st);
+    T_EQ(st.warm_workers, 1);
+    T_EQ(calls_of(r, &other), 2); /* still warm */
+    T_EQ(calls_of(r, &fn), 1);    /* a new worker */
+    T_EQ(calls_of(r, &fn), 2);    /* kept warm: started after the forget */
+    pl_fn_runner_forget(r, "210987654321", fn.region, fn.name); /* another account's */
+    pl_fn_runner_stats(r, &st);
+    T_EQ(st.warm_workers, 2);
+    pl_fn_runner_free(r);
+}
+
 static void test_python_errors(void)
 {
     static const struct {
@@ -588,6 +613,7 @@ int main(void)
     fn_server_start(&srv);
     T_RUN(test_python_result_context_env);
     T_RUN(test_python_warm_and_cold);
+    T_RUN(test_forget);
     T_RUN(test_python_errors);
     T_RUN(test_timeout_kills_group);
     T_RUN(test_memory_limit);
