@@ -38,6 +38,7 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "rules/functions/functions.h"
+#include "rules/functions/sandbox.h"
 #include "store/evals.h"
 #include "store/store.h"
 
@@ -523,6 +524,12 @@ static int cmd_invoke(struct pl_arena *a, const struct fopts *o)
     if (!env.access_key_id || !env.secret_access_key) {
         env.access_key_id = "plumb-invoke"; /* accepted by `plumb serve --auth open` only */
         env.secret_access_key = "plumb-invoke";
+    }
+    /* the same sandbox as plumb serve's: the data directory (credentials) out of reach */
+    struct pl_fn_sandbox_opts so = {.hide_dir = o->endpoint ? NULL : o->data, .drop_root = true};
+    if (pl_fn_sandbox_configure(&so, &err) < 0) {
+        fprintf(stderr, "plumb function: %s\n", err.msg);
+        goto out;
     }
     struct pl_fn_runner_opts opts = {.max_concurrency = 1, .cold = true};
     if (pl_fn_runner_new(&opts, &r, &err) < 0 ||

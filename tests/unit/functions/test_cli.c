@@ -1,5 +1,6 @@
 /* test_cli.c — `plumb function` against a temporary data directory: add (each runtime, bad
- * usage), list (table and --json), invoke (exec and python, success and function error),
+ * usage), list (table and --json), invoke (exec and python, success and function error, in the
+ * sandbox: the data directory hidden),
  * remove, and an --endpoint that does not answer. stdout is captured through a temp file. */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -109,6 +110,14 @@ static void test_invoke(void)
     T_OK(strstr(out, "ValueError: bad thing: cli") != NULL);
     T_EQ(run("invoke", "missing", "--event", ev, NULL), 1);
     T_EQ(run("invoke", "echo", NULL), 2);
+    /* invoke runs the function in plumb serve's sandbox: the data directory is out of reach */
+    char db[256], cmd[512];
+    snprintf(db, sizeof db, "%s/plumb.db", dir);
+    T_EQ(access(db, R_OK), 0);
+    snprintf(cmd, sizeof cmd, "test -e %s && printf visible || printf hidden", db);
+    T_EQ(run("add", "peek", "--runtime", "exec", "--command", cmd, NULL), 0);
+    T_EQ(run("invoke", "peek", "--event", ev, NULL), 0);
+    T_STR(out, "hidden\n");
     unlink(ev);
 }
 
