@@ -108,13 +108,13 @@ static int cmd_snapshot(const char *dir)
         return die("open", &e);
     char *root = pl_xmalloc(strlen(dir) + 16);
     snprintf(root, strlen(dir) + 16, "%s/buckets", dir);
-    struct pl_dtarget *t = pl_dtarget_local(root, &e);
-    pl_dsource_store(&src, s);
+    struct pl_dtarget *t = pl_delivery__target_local(root, &e);
+    pl_delivery__source_store(&src, s);
     char sid[37];
     pl_uuid(sid);
     long rss0 = peak_rss_mb();
     int64_t t0 = pl_mono_ns();
-    if (!t || pl_deliver_snapshot(t, &src, "bench-bucket", NULL, ACCT, REG, sid, pl_now_ms(),
+    if (!t || pl_delivery__deliver_snapshot(t, &src, "bench-bucket", NULL, ACCT, REG, sid, pl_now_ms(),
                                   &res, &e) != 0)
         return die("snapshot", &e);
     double el = secs(pl_mono_ns() - t0);
@@ -133,7 +133,7 @@ static int cmd_snapshot(const char *dir)
     unlink(path);
     free(path);
     free(root);
-    pl_dtarget_free(t);
+    pl_delivery__target_free(t);
     pl_store_close(s);
     return 0;
 }
@@ -147,15 +147,15 @@ static int cmd_writer(size_t n)
     char root[] = "/tmp/pl-bench-writer-XXXXXX";
     if (!mkdtemp(root))
         return 1;
-    struct pl_dtarget *t = pl_dtarget_local(root, &e);
+    struct pl_dtarget *t = pl_delivery__target_local(root, &e);
     fake_source_init(&src, &f);
     int64_t t0 = pl_mono_ns();
-    if (pl_deliver_snapshot(t, &src, "b-bench", NULL, ACCT, REG, "id", pl_now_ms(), &res, &e))
+    if (pl_delivery__deliver_snapshot(t, &src, "b-bench", NULL, ACCT, REG, "id", pl_now_ms(), &res, &e))
         return die("writer", &e);
     double el = secs(pl_mono_ns() - t0);
     printf("writer: %zu generated CIs in %.1f s (%.0f/s), peak RSS %ld MB\n", res.items, el,
            res.items / el, peak_rss_mb());
-    pl_dtarget_free(t);
+    pl_delivery__target_free(t);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", root);
     return system(cmd) == 0 ? 0 : 1;
@@ -204,7 +204,7 @@ static int setup_channel(struct pl_store *s, struct pl_delivery *d, struct recei
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", r->port);
     if (pl_store_obj_put(s, ACCT, REG, PL_KIND_CHANNEL, "default", ch, strlen(ch), e) != 0 ||
-        pl_webhooks_add(s, TOPIC, url, "secret", e) != 0)
+        pl_delivery_webhook_add(s, TOPIC, url, "secret", e) != 0)
         return -1;
     struct pl_arena a;
     pl_arena_init(&a);

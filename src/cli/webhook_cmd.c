@@ -64,7 +64,7 @@ static int cmd_list(struct pl_store *s, const struct wh_args *w, struct pl_err *
     struct pl_webhook *v;
     size_t n;
     pl_arena_init(&a);
-    int rc = pl_webhooks_list(s, w->npos ? w->pos[0] : NULL, &a, &v, &n, err);
+    int rc = pl_delivery_webhook_list(s, w->npos ? w->pos[0] : NULL, &a, &v, &n, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (w->json) {
             struct pl_json *o = pl_json_new_obj(&a);
@@ -112,14 +112,14 @@ int pl_cli_webhook(int argc, char **argv)
         goto out;
     }
     if (strcmp(sub, "add") == 0) {
-        if (pl_webhooks_add(s, w.pos[0], w.pos[1], w.secret, &err) != 0)
+        if (pl_delivery_webhook_add(s, w.pos[0], w.pos[1], w.secret, &err) != 0)
             goto out;
         printf("webhook added: %s -> %s%s\n", w.pos[0], w.pos[1], w.secret ? " (signed)" : "");
     } else if (strcmp(sub, "list") == 0) {
         if (cmd_list(s, &w, &err) != 0)
             goto out;
     } else {
-        if (pl_webhooks_remove(s, w.pos[0], w.npos == 2 ? w.pos[1] : NULL, &removed, &err) != 0)
+        if (pl_delivery_webhook_remove(s, w.pos[0], w.npos == 2 ? w.pos[1] : NULL, &removed, &err) != 0)
             goto out;
         printf("%d webhook%s removed\n", removed, removed == 1 ? "" : "s");
         if (!removed) {

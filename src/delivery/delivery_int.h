@@ -28,27 +28,27 @@
 /* ---- keys.c ---- */
 
 /* "[prefix/]AWSLogs/<acct>/Config/<region>/<Y>/<M>/<D>/<kind>/" in a. */
-char *pl_dkey_dir(struct pl_arena *a, const char *prefix, const char *acct, const char *region,
+char *pl_delivery__key_dir(struct pl_arena *a, const char *prefix, const char *acct, const char *region,
                   int64_t ms, const char *kind);
-char *pl_dkey_snapshot(struct pl_arena *a, const char *prefix, const char *acct,
+char *pl_delivery__key_snapshot(struct pl_arena *a, const char *prefix, const char *acct,
                        const char *region, int64_t ms, const char *snapshot_id);
-char *pl_dkey_history(struct pl_arena *a, const char *prefix, const char *acct,
+char *pl_delivery__key_history(struct pl_arena *a, const char *prefix, const char *acct,
                       const char *region, int64_t ms, const char *type, int64_t start_ms,
                       int64_t end_ms, int n);
-char *pl_dkey_oversized(struct pl_arena *a, const char *prefix, const char *acct,
+char *pl_delivery__key_oversized(struct pl_arena *a, const char *prefix, const char *acct,
                         const char *region, int64_t ms, const char *type, const char *id, int n);
-char *pl_dkey_writability(struct pl_arena *a, const char *prefix, const char *acct);
+char *pl_delivery__key_writability(struct pl_arena *a, const char *prefix, const char *acct);
 
 /* Checks of the channel fields (pl_fail with AWS's code and message; 0 when valid). */
-int pl_dcheck_bucket_name(const char *bucket, struct pl_err *err);
-int pl_dcheck_prefix(const struct pl_json *prefix, struct pl_err *err);
-int pl_dcheck_topic_arn(const struct pl_json *arn, struct pl_err *err);
+int pl_delivery__check_bucket_name(const char *bucket, struct pl_err *err);
+int pl_delivery__check_prefix(const struct pl_json *prefix, struct pl_err *err);
+int pl_delivery__check_topic_arn(const struct pl_json *arn, struct pl_err *err);
 /* True when the topic ARN's account field is account: a channel notifies only topics of its
  * own account (webhooks are registered in the topic's partition). */
-bool pl_dtopic_of(const char *topic_arn, const char *account);
-int pl_dcheck_kms_arn(const struct pl_json *arn, struct pl_err *err);
+bool pl_delivery__topic_of(const char *topic_arn, const char *account);
+int pl_delivery__check_kms_arn(const struct pl_json *arn, struct pl_err *err);
 /* deliveryFrequency → milliseconds (NULL → 24 h); -1 with ValidationException. */
-int64_t pl_dfrequency_ms(const char *freq, struct pl_err *err);
+int64_t pl_delivery__frequency_ms(const char *freq, struct pl_err *err);
 
 /* ---- gzjson.c: {"head…","configurationItems":[item,item,…]} gzip-compressed ---- */
 
@@ -60,14 +60,14 @@ struct pl_gzjson {
 };
 /* Opens a temporary file in dir and writes head, which must end with '[' (e.g.
  * {"fileVersion":"1.0","configurationItems":[ ). */
-int pl_gzjson_open(struct pl_gzjson *w, const char *dir, const char *head, struct pl_err *err);
-int pl_gzjson_item(struct pl_gzjson *w, const struct pl_json *item, struct pl_err *err);
+int pl_delivery__gzjson_open(struct pl_gzjson *w, const char *dir, const char *head, struct pl_err *err);
+int pl_delivery__gzjson_item(struct pl_gzjson *w, const struct pl_json *item, struct pl_err *err);
 /* Writes "]}" and closes the stream; the file stays at w->path (caller moves or unlinks). */
-int pl_gzjson_finish(struct pl_gzjson *w, struct pl_err *err);
+int pl_delivery__gzjson_finish(struct pl_gzjson *w, struct pl_err *err);
 /* Unlinks the file (if any) and frees w's memory. Safe after finish or a failed open. */
-void pl_gzjson_discard(struct pl_gzjson *w);
+void pl_delivery__gzjson_discard(struct pl_gzjson *w);
 /* Writes a whole gzip file of text (small files: oversized notifications). */
-int pl_gz_write_file(const char *dir, const char *text, size_t n, char **path_out,
+int pl_delivery__gz_write_file(const char *dir, const char *text, size_t n, char **path_out,
                      struct pl_err *err);
 
 /* ---- target.c / s3.c: where objects go ---- */
@@ -91,17 +91,17 @@ struct pl_dtarget {
     char *staging; /* directory for temporary files, on the target's filesystem if local */
 };
 /* Local directory target: bucket b → root/b/ (created on demand), objects at root/b/key. */
-struct pl_dtarget *pl_dtarget_local(const char *root, struct pl_err *err);
+struct pl_dtarget *pl_delivery__target_local(const char *root, struct pl_err *err);
 struct pl_s3_conf {
     const char *endpoint; /* "http://127.0.0.1:4566" (path-style) */
     const char *region;   /* SigV4 region */
     const char *access_key, *secret_key, *session_token;
     const char *staging;  /* directory for temporary files */
 };
-struct pl_dtarget *pl_dtarget_s3(const struct pl_s3_conf *c, struct pl_err *err);
-void pl_dtarget_free(struct pl_dtarget *t);
+struct pl_dtarget *pl_delivery__target_s3(const struct pl_s3_conf *c, struct pl_err *err);
+void pl_delivery__target_free(struct pl_dtarget *t);
 /* Writes the empty ConfigWritabilityCheckFile for (prefix, acct) into bucket. */
-int pl_dtarget_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
+int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
                            const char *acct, struct pl_err *err);
 
 /* ---- msg.c: AWS Config's SNS messages ---- */
@@ -115,45 +115,45 @@ struct pl_dmsg {
 
 /* CI file form from either dialect (API form with accountId/arn/configuration string, or the
  * file form already). Returns a new tree in a, or NULL with ValidationException. */
-struct pl_json *pl_dci_file_form(struct pl_arena *a, const struct pl_json *ci,
+struct pl_json *pl_delivery__ci_file_form(struct pl_arena *a, const struct pl_json *ci,
                                  struct pl_err *err);
-int pl_dmsg_ci_change(struct pl_arena *a, const struct pl_json *ci_file,
+int pl_delivery__msg_ci_change(struct pl_arena *a, const struct pl_json *ci_file,
                       const struct pl_json *diff, int64_t now, struct pl_dmsg *out);
 /* The oversized variant. s3_location "bucket/key" or NULL with error_code/error_message
  * (→ OversizedConfigurationItemChangeDeliveryFailed). */
-int pl_dmsg_oversized(struct pl_arena *a, const struct pl_json *ci_file, const char *change_type,
+int pl_delivery__msg_oversized(struct pl_arena *a, const struct pl_json *ci_file, const char *change_type,
                       const char *s3_location, const char *error_code, const char *error_message,
                       int64_t now, struct pl_dmsg *out);
-int pl_dmsg_compliance(struct pl_arena *a, const struct pl_json *payload, int64_t now,
+int pl_delivery__msg_compliance(struct pl_arena *a, const struct pl_json *payload, int64_t now,
                        struct pl_dmsg *out);
-int pl_dmsg_rules_started(struct pl_arena *a, const char *acct, const char *region,
+int pl_delivery__msg_rules_started(struct pl_arena *a, const char *acct, const char *region,
                           const struct pl_json *rule_names, int64_t now, struct pl_dmsg *out);
-int pl_dmsg_snapshot(struct pl_arena *a, const char *type, const char *acct, const char *region,
+int pl_delivery__msg_snapshot(struct pl_arena *a, const char *type, const char *acct, const char *region,
                      const char *snapshot_id, const char *bucket, const char *key,
                      const char *error, int64_t now, struct pl_dmsg *out);
-int pl_dmsg_history(struct pl_arena *a, const char *acct, const char *region,
+int pl_delivery__msg_history(struct pl_arena *a, const char *acct, const char *region,
                     const char *bucket, const char *key, int64_t now, struct pl_dmsg *out);
 /* The SNS envelope (webhooks): Type, MessageId, TopicArn, Subject, Message (the body as a JSON
  * string), Timestamp, SignatureVersion, Signature, SigningCertURL, UnsubscribeURL. */
-struct pl_json *pl_dmsg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
+struct pl_json *pl_delivery__msg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
                                  const char *topic_arn, const char *message_id, int64_t now);
 /* The Message string of m (compact JSON; text around the summary for oversized). In a. */
-const char *pl_dmsg_text(struct pl_arena *a, const struct pl_dmsg *m);
+const char *pl_delivery__msg_text(struct pl_arena *a, const struct pl_dmsg *m);
 /* Subject limited to SNS's 100 characters ("..." at the end when cut), in a. */
-const char *pl_dmsg_subject_cut(struct pl_arena *a, const char *s);
+const char *pl_delivery__msg_subject_cut(struct pl_arena *a, const char *s);
 
 /* ---- send.c: notification senders ---- */
 
 /* Webhook signature header value "sha256=<hex>" for body with secret (72 bytes). */
-void pl_webhook_signature(const char *secret, const char *body, size_t n, char out[72]);
+void pl_delivery__webhook_signature(const char *secret, const char *body, size_t n, char out[72]);
 /* POSTs the envelope JSON to url with X-Plumb-Signature when secret is set. 0 on a 2xx. */
-int pl_webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
+int pl_delivery__webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
                     struct pl_err *err);
 struct pl_sns_conf {
     const char *endpoint, *access_key, *secret_key, *session_token;
 };
 /* SNS Publish (Query protocol), signed for region (taken from the topic ARN). 0 on 200. */
-int pl_sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
+int pl_delivery__sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
                    const char *message, struct pl_err *err);
 
 
@@ -180,36 +180,36 @@ struct pl_dresult {
     size_t items, files;
 };
 /* Streams a snapshot of (acct, region) into bucket under prefix. */
-int pl_deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
+int pl_delivery__deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
                         const char *prefix, const char *acct, const char *region,
                         const char *snapshot_id, int64_t now, struct pl_dresult *res,
                         struct pl_err *err);
 /* History files for CIs recorded after seq `after` (*last: the new cursor): one file per
  * resource type that had changes. on_file (may be NULL) is told each key written. */
-int pl_deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
+int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
                        const char *prefix, const char *acct, const char *region, int64_t after,
                        int64_t *last, int64_t now,
                        void (*on_file)(void *ctx, const char *key), void *ctx,
                        struct pl_dresult *res, struct pl_err *err);
 
 /* The store as a CI source (store_port.c): s must stay open while the source is used. */
-void pl_dsource_store(struct pl_dsource *src, struct pl_store *s);
+void pl_delivery__source_store(struct pl_dsource *src, struct pl_store *s);
 /* Highest CI seq in the store (0 when empty). */
-int pl_dstore_max_seq(struct pl_store *s, int64_t *out, struct pl_err *err);
+int pl_delivery__store_max_seq(struct pl_store *s, int64_t *out, struct pl_err *err);
 /* File form of a stored CI row and its configurationItemDiff (NULL when none), in a. */
-struct pl_json *pl_dstore_render(struct pl_arena *a, const void *row, struct pl_json **diff,
+struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *row, struct pl_json **diff,
                                  struct pl_err *err);
 
 /* ---- worker.c ---- */
 
 /* Retry delay after the n-th consecutive failure (n >= 1): 1 s doubling to 5 min. */
-int64_t pl_delivery_backoff_ms(int n);
+int64_t pl_delivery__backoff_ms(int n);
 /* A notification row not delivered this long after it was queued is dropped (counted in
  * plumb_delivery_expired_total): a topic whose receiver is gone for good does not grow the
  * outbox without bound. */
 #define PL_DELIVERY_EXPIRE_MS (24 * 3600 * 1000LL)
 
 /* Creates dir and its parents (mode 0755). */
-int pl_mkdirs(const char *dir, struct pl_err *err);
+int pl_delivery__mkdirs(const char *dir, struct pl_err *err);
 
 #endif

@@ -25,13 +25,13 @@ struct snap_ctx {
 static int snap_item(void *cbctx, const struct pl_json *ci, struct pl_err *err)
 {
     struct snap_ctx *c = cbctx;
-    struct pl_json *f = pl_dci_file_form(&c->scratch, ci, err);
-    int rc = f ? pl_gzjson_item(&c->w, f, err) : -1;
+    struct pl_json *f = pl_delivery__ci_file_form(&c->scratch, ci, err);
+    int rc = f ? pl_delivery__gzjson_item(&c->w, f, err) : -1;
     pl_arena_reset(&c->scratch);
     return rc;
 }
 
-int pl_deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
+int pl_delivery__deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
                         const char *prefix, const char *acct, const char *region,
                         const char *sid, int64_t now, struct pl_dresult *res,
                         struct pl_err *err)
@@ -44,12 +44,12 @@ int pl_deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, cons
     pl_arena_init(&c.scratch);
     char *head = pl_arena_printf(
         &a, "{\"fileVersion\":\"1.0\",\"configSnapshotId\":\"%s\",\"configurationItems\":[", sid);
-    if (pl_gzjson_open(&c.w, t->staging, head, err) != 0)
+    if (pl_delivery__gzjson_open(&c.w, t->staging, head, err) != 0)
         goto out;
     if (src->each_current(src->ctx, acct, region, snap_item, &c, err) != 0 ||
-        pl_gzjson_finish(&c.w, err) != 0)
+        pl_delivery__gzjson_finish(&c.w, err) != 0)
         goto out;
-    const char *key = pl_dkey_snapshot(&a, prefix, acct, region, now, sid);
+    const char *key = pl_delivery__key_snapshot(&a, prefix, acct, region, now, sid);
     if (t->ops->put_file(t, bucket, key, c.w.path, CONTENT_TYPE, CONTENT_ENCODING, err) != 0)
         goto out;
     free(c.w.path); /* moved into place: nothing left to unlink */
@@ -59,7 +59,7 @@ int pl_deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, cons
     res->files = 1;
     rc = 0;
 out:
-    pl_gzjson_discard(&c.w);
+    pl_delivery__gzjson_discard(&c.w);
     pl_arena_fini(&c.scratch);
     pl_arena_fini(&a);
     return rc;
@@ -94,9 +94,9 @@ static struct hist_file *hist_file_for(struct hist_ctx *c, const char *type, str
     }
     struct hist_file *f = &c->v[c->n];
     memset(f, 0, sizeof *f);
-    if (pl_gzjson_open(&f->w, c->t->staging, "{\"fileVersion\":\"1.0\",\"configurationItems\":[",
+    if (pl_delivery__gzjson_open(&f->w, c->t->staging, "{\"fileVersion\":\"1.0\",\"configurationItems\":[",
                        err) != 0) {
-        pl_gzjson_discard(&f->w);
+        pl_delivery__gzjson_discard(&f->w);
         return NULL;
     }
     f->type = pl_xstrdup(type);
@@ -110,7 +110,7 @@ static int hist_item(void *cbctx, const struct pl_json *ci, struct pl_err *err)
 {
     struct hist_ctx *c = cbctx;
     int rc = -1;
-    struct pl_json *f = pl_dci_file_form(&c->scratch, ci, err);
+    struct pl_json *f = pl_delivery__ci_file_form(&c->scratch, ci, err);
     const char *type = f ? pl_json_get_str(f, "resourceType") : NULL;
     if (!type) {
         pl_fail(err, PL_E_VALIDATION, "configuration item without resourceType");
@@ -125,13 +125,13 @@ static int hist_item(void *cbctx, const struct pl_json *ci, struct pl_err *err)
         hf->first_ms = ms < hf->first_ms ? ms : hf->first_ms;
         hf->last_ms = ms > hf->last_ms ? ms : hf->last_ms;
     }
-    rc = pl_gzjson_item(&hf->w, f, err);
+    rc = pl_delivery__gzjson_item(&hf->w, f, err);
 out:
     pl_arena_reset(&c->scratch);
     return rc;
 }
 
-int pl_deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
+int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
                        const char *prefix, const char *acct, const char *region, int64_t after,
                        int64_t *last, int64_t now, void (*on_file)(void *, const char *),
                        void *ctx, struct pl_dresult *res, struct pl_err *err)
@@ -148,10 +148,10 @@ int pl_deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const
         struct hist_file *f = &c.v[i];
         if (f->first_ms == INT64_MAX)
             f->first_ms = f->last_ms = now;
-        if (pl_gzjson_finish(&f->w, err) != 0)
+        if (pl_delivery__gzjson_finish(&f->w, err) != 0)
             goto out;
         const char *key =
-            pl_dkey_history(&a, prefix, acct, region, now, f->type, f->first_ms, f->last_ms, 1);
+            pl_delivery__key_history(&a, prefix, acct, region, now, f->type, f->first_ms, f->last_ms, 1);
         if (t->ops->put_file(t, bucket, key, f->w.path, CONTENT_TYPE, CONTENT_ENCODING, err) != 0)
             goto out;
         free(f->w.path);
@@ -165,7 +165,7 @@ int pl_deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const
     rc = 0;
 out:
     for (size_t i = 0; i < c.n; i++) {
-        pl_gzjson_discard(&c.v[i].w);
+        pl_delivery__gzjson_discard(&c.v[i].w);
         free(c.v[i].type);
     }
     free(c.v);

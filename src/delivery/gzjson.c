@@ -18,7 +18,7 @@
 #define GZ_LEVEL  1
 #define GZ_BUFFER (128 * 1024)
 
-int pl_mkdirs(const char *dir, struct pl_err *err)
+int pl_delivery__mkdirs(const char *dir, struct pl_err *err)
 {
     char *p = pl_xstrdup(dir);
     int rc = 0;
@@ -44,7 +44,7 @@ static int open_tmp(struct pl_gzjson *w, const char *dir, struct pl_err *err)
 {
     memset(w, 0, sizeof *w);
     pl_buf_init(&w->buf, PL_BUF_NOLIMIT);
-    if (pl_mkdirs(dir, err) != 0)
+    if (pl_delivery__mkdirs(dir, err) != 0)
         return -1;
     size_t n = strlen(dir) + 32;
     w->path = pl_xmalloc(n);
@@ -78,14 +78,14 @@ static int put(struct pl_gzjson *w, const char *p, size_t n, struct pl_err *err)
     return 0;
 }
 
-int pl_gzjson_open(struct pl_gzjson *w, const char *dir, const char *head, struct pl_err *err)
+int pl_delivery__gzjson_open(struct pl_gzjson *w, const char *dir, const char *head, struct pl_err *err)
 {
     if (open_tmp(w, dir, err) != 0)
         return -1;
     return put(w, head, strlen(head), err);
 }
 
-int pl_gzjson_item(struct pl_gzjson *w, const struct pl_json *item, struct pl_err *err)
+int pl_delivery__gzjson_item(struct pl_gzjson *w, const struct pl_json *item, struct pl_err *err)
 {
     pl_buf_reset(&w->buf);
     if (w->n && pl_buf_putc(&w->buf, ',') != 0)
@@ -96,7 +96,7 @@ int pl_gzjson_item(struct pl_gzjson *w, const struct pl_json *item, struct pl_er
     return put(w, w->buf.data, w->buf.len, err);
 }
 
-int pl_gzjson_finish(struct pl_gzjson *w, struct pl_err *err)
+int pl_delivery__gzjson_finish(struct pl_gzjson *w, struct pl_err *err)
 {
     if (put(w, "]}", 2, err) != 0)
         return -1;
@@ -107,7 +107,7 @@ int pl_gzjson_finish(struct pl_gzjson *w, struct pl_err *err)
     return 0;
 }
 
-void pl_gzjson_discard(struct pl_gzjson *w)
+void pl_delivery__gzjson_discard(struct pl_gzjson *w)
 {
     if (w->gz)
         gzclose(w->gz);
@@ -119,7 +119,7 @@ void pl_gzjson_discard(struct pl_gzjson *w)
     pl_buf_fini(&w->buf);
 }
 
-int pl_gz_write_file(const char *dir, const char *text, size_t n, char **path_out,
+int pl_delivery__gz_write_file(const char *dir, const char *text, size_t n, char **path_out,
                      struct pl_err *err)
 {
     struct pl_gzjson w;
@@ -136,6 +136,6 @@ int pl_gz_write_file(const char *dir, const char *text, size_t n, char **path_ou
     pl_buf_fini(&w.buf);
     return 0;
 fail:
-    pl_gzjson_discard(&w);
+    pl_delivery__gzjson_discard(&w);
     return -1;
 }

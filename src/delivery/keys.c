@@ -20,7 +20,7 @@ static const char *slash_prefix(struct pl_arena *a, const char *prefix)
     return pl_arena_printf(a, "%s/", prefix);
 }
 
-char *pl_dkey_dir(struct pl_arena *a, const char *prefix, const char *acct, const char *region,
+char *pl_delivery__key_dir(struct pl_arena *a, const char *prefix, const char *acct, const char *region,
                   int64_t ms, const char *kind)
 {
     struct pl_tm tm;
@@ -29,35 +29,35 @@ char *pl_dkey_dir(struct pl_arena *a, const char *prefix, const char *acct, cons
                            region, tm.year, tm.mon, tm.day, kind);
 }
 
-char *pl_dkey_snapshot(struct pl_arena *a, const char *prefix, const char *acct,
+char *pl_delivery__key_snapshot(struct pl_arena *a, const char *prefix, const char *acct,
                        const char *region, int64_t ms, const char *snapshot_id)
 {
     char ts[32];
     return pl_arena_printf(a, "%s%s_Config_%s_ConfigSnapshot_%s_%s.json.gz",
-                           pl_dkey_dir(a, prefix, acct, region, ms, "ConfigSnapshot"), acct,
+                           pl_delivery__key_dir(a, prefix, acct, region, ms, "ConfigSnapshot"), acct,
                            region, pl_time_basic(ms, ts), snapshot_id);
 }
 
-char *pl_dkey_history(struct pl_arena *a, const char *prefix, const char *acct,
+char *pl_delivery__key_history(struct pl_arena *a, const char *prefix, const char *acct,
                       const char *region, int64_t ms, const char *type, int64_t start_ms,
                       int64_t end_ms, int n)
 {
     char t0[32], t1[32];
     return pl_arena_printf(a, "%s%s_Config_%s_ConfigHistory_%s_%s_%s_%d.json.gz",
-                           pl_dkey_dir(a, prefix, acct, region, ms, "ConfigHistory"), acct, region,
+                           pl_delivery__key_dir(a, prefix, acct, region, ms, "ConfigHistory"), acct, region,
                            type, pl_time_basic(start_ms, t0), pl_time_basic(end_ms, t1), n);
 }
 
-char *pl_dkey_oversized(struct pl_arena *a, const char *prefix, const char *acct,
+char *pl_delivery__key_oversized(struct pl_arena *a, const char *prefix, const char *acct,
                         const char *region, int64_t ms, const char *type, const char *id, int n)
 {
     char ts[32];
-    char *dir = pl_dkey_dir(a, prefix, acct, region, ms, "OversizedChangeNotification");
+    char *dir = pl_delivery__key_dir(a, prefix, acct, region, ms, "OversizedChangeNotification");
     return pl_arena_printf(a, "%s%s/%s/%s_Config_%s_ChangeNotification_%s_%s_%s_%d.json.gz", dir,
                            type, id, acct, region, type, id, pl_time_basic(ms, ts), n);
 }
 
-char *pl_dkey_writability(struct pl_arena *a, const char *prefix, const char *acct)
+char *pl_delivery__key_writability(struct pl_arena *a, const char *prefix, const char *acct)
 {
     return pl_arena_printf(a, "%sAWSLogs/%s/Config/ConfigWritabilityCheckFile",
                            slash_prefix(a, prefix), acct);
@@ -65,7 +65,7 @@ char *pl_dkey_writability(struct pl_arena *a, const char *prefix, const char *ac
 
 /* S3 bucket naming rules: 3-63 characters of [a-z0-9.-], starting and ending with a letter or
  * digit, no "..", not an IP address. */
-int pl_dcheck_bucket_name(const char *b, struct pl_err *err)
+int pl_delivery__check_bucket_name(const char *b, struct pl_err *err)
 {
     size_t n = b ? strlen(b) : 0;
     if (n == 0)
@@ -90,7 +90,7 @@ int pl_dcheck_bucket_name(const char *b, struct pl_err *err)
 
 /* A present prefix must be a non-empty string of at most 1024 printable characters, not start
  * with '/', and not contain "AWSLogs" (AWS appends that itself). */
-int pl_dcheck_prefix(const struct pl_json *p, struct pl_err *err)
+int pl_delivery__check_prefix(const struct pl_json *p, struct pl_err *err)
 {
     if (!p || p->type == PL_JNULL)
         return 0;
@@ -131,7 +131,7 @@ static const char *arn_resource(const char *s, const char *service)
     return p + 13;
 }
 
-int pl_dcheck_topic_arn(const struct pl_json *j, struct pl_err *err)
+int pl_delivery__check_topic_arn(const struct pl_json *j, struct pl_err *err)
 {
     if (!j || j->type == PL_JNULL)
         return 0;
@@ -150,14 +150,14 @@ int pl_dcheck_topic_arn(const struct pl_json *j, struct pl_err *err)
     return 0;
 }
 
-bool pl_dtopic_of(const char *topic_arn, const char *account)
+bool pl_delivery__topic_of(const char *topic_arn, const char *account)
 {
     const char *f;
     size_t n = pl_arn_account(topic_arn, &f);
     return n == strlen(account) && strncmp(f, account, n) == 0;
 }
 
-int pl_dcheck_kms_arn(const struct pl_json *j, struct pl_err *err)
+int pl_delivery__check_kms_arn(const struct pl_json *j, struct pl_err *err)
 {
     if (!j || j->type == PL_JNULL)
         return 0;
@@ -168,7 +168,7 @@ int pl_dcheck_kms_arn(const struct pl_json *j, struct pl_err *err)
     return 0;
 }
 
-int64_t pl_dfrequency_ms(const char *f, struct pl_err *err)
+int64_t pl_delivery__frequency_ms(const char *f, struct pl_err *err)
 {
     static const struct {
         const char *name;

@@ -16,7 +16,7 @@
 
 #define SUBJECT_MAX 100
 
-const char *pl_dmsg_subject_cut(struct pl_arena *a, const char *s)
+const char *pl_delivery__msg_subject_cut(struct pl_arena *a, const char *s)
 {
     size_t n = strlen(s);
     if (n <= SUBJECT_MAX)
@@ -88,7 +88,7 @@ static struct pl_json *file_supplementary(struct pl_arena *a, const struct pl_js
     return out;
 }
 
-struct pl_json *pl_dci_file_form(struct pl_arena *a, const struct pl_json *ci, struct pl_err *err)
+struct pl_json *pl_delivery__ci_file_form(struct pl_arena *a, const struct pl_json *ci, struct pl_err *err)
 {
     if (!pl_json_is(ci, PL_JOBJ))
         return pl_fail(err, PL_E_VALIDATION, "configuration item is not an object"), NULL;
@@ -166,10 +166,10 @@ static const char *ci_subject(struct pl_arena *a, const struct pl_json *ci, cons
         a, "[AWS Config:%s] %s %s %s in Account %s", pl_json_get_str(ci, "awsRegion"),
         pl_json_get_str(ci, "resourceType"), pl_json_get_str(ci, "resourceId"), verb_of(ct),
         pl_json_get_str(ci, "awsAccountId"));
-    return pl_dmsg_subject_cut(a, s);
+    return pl_delivery__msg_subject_cut(a, s);
 }
 
-int pl_dmsg_ci_change(struct pl_arena *a, const struct pl_json *ci, const struct pl_json *diff,
+int pl_delivery__msg_ci_change(struct pl_arena *a, const struct pl_json *ci, const struct pl_json *diff,
                       int64_t now, struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
@@ -210,7 +210,7 @@ static struct pl_json *str_or_null(struct pl_arena *a, const char *s)
     return s ? pl_json_new_str(a, s) : pl_json_new_null(a);
 }
 
-int pl_dmsg_oversized(struct pl_arena *a, const struct pl_json *ci, const char *ct,
+int pl_delivery__msg_oversized(struct pl_arena *a, const struct pl_json *ci, const char *ct,
                       const char *loc, const char *ecode, const char *emsg, int64_t now,
                       struct pl_dmsg *m)
 {
@@ -230,7 +230,7 @@ int pl_dmsg_oversized(struct pl_arena *a, const struct pl_json *ci, const char *
     return 0;
 }
 
-int pl_dmsg_compliance(struct pl_arena *a, const struct pl_json *p, int64_t now,
+int pl_delivery__msg_compliance(struct pl_arena *a, const struct pl_json *p, int64_t now,
                        struct pl_dmsg *m)
 {
     static const char *const keys[] = {"awsAccountId", "configRuleName", "configRuleARN",
@@ -248,11 +248,11 @@ int pl_dmsg_compliance(struct pl_arena *a, const struct pl_json *p, int64_t now,
         pl_json_get_str(p, "resourceType"), pl_json_get_str(p, "resourceId"),
         ctype ? ctype : "NOT_APPLICABLE", pl_json_get_str(p, "configRuleName"),
         pl_json_get_str(p, "awsAccountId"));
-    m->subject = pl_dmsg_subject_cut(a, s);
+    m->subject = pl_delivery__msg_subject_cut(a, s);
     return 0;
 }
 
-int pl_dmsg_rules_started(struct pl_arena *a, const char *acct, const char *region,
+int pl_delivery__msg_rules_started(struct pl_arena *a, const char *acct, const char *region,
                           const struct pl_json *names, int64_t now, struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
@@ -262,14 +262,14 @@ int pl_dmsg_rules_started(struct pl_arena *a, const char *acct, const char *regi
     pl_json_set(a, m->body, "configRuleNames",
                 names ? pl_json_clone(a, names) : pl_json_new_arr(a));
     finish(a, m, "ConfigRulesEvaluationStarted", "1.0", now);
-    m->subject = pl_dmsg_subject_cut(
+    m->subject = pl_delivery__msg_subject_cut(
         a, pl_arena_printf(a, "[AWS Config:%s] Config Rules Evaluation Started for Account %s",
                            region, acct));
     return 0;
 }
 
 /* type: "Started" | "Completed" | "Failed". key/bucket for Completed, error for Failed. */
-int pl_dmsg_snapshot(struct pl_arena *a, const char *type, const char *acct, const char *region,
+int pl_delivery__msg_snapshot(struct pl_arena *a, const char *type, const char *acct, const char *region,
                      const char *sid, const char *bucket, const char *key, const char *error,
                      int64_t now, struct pl_dmsg *m)
 {
@@ -284,13 +284,13 @@ int pl_dmsg_snapshot(struct pl_arena *a, const char *type, const char *acct, con
         pl_json_set(a, m->body, "failureReason", str_or_null(a, error));
     }
     finish(a, m, pl_arena_printf(a, "ConfigurationSnapshotDelivery%s", type), "1.1", now);
-    m->subject = pl_dmsg_subject_cut(
+    m->subject = pl_delivery__msg_subject_cut(
         a, pl_arena_printf(a, "[AWS Config:%s] Configuration Snapshot Delivery %s for Account %s",
                            region, type, acct));
     return 0;
 }
 
-int pl_dmsg_history(struct pl_arena *a, const char *acct, const char *region, const char *bucket,
+int pl_delivery__msg_history(struct pl_arena *a, const char *acct, const char *region, const char *bucket,
                     const char *key, int64_t now, struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
@@ -298,7 +298,7 @@ int pl_dmsg_history(struct pl_arena *a, const char *acct, const char *region, co
     pl_json_set_str(a, m->body, "s3ObjectKey", key);
     pl_json_set_str(a, m->body, "s3Bucket", bucket);
     finish(a, m, "ConfigurationHistoryDeliveryCompleted", "1.1", now);
-    m->subject = pl_dmsg_subject_cut(
+    m->subject = pl_delivery__msg_subject_cut(
         a, pl_arena_printf(a, "[AWS Config:%s] Configuration History Delivery Completed for "
                               "Account %s",
                            region, acct));
@@ -321,7 +321,7 @@ static const char *message_text(struct pl_arena *a, const struct pl_dmsg *m)
         pl_json_dump(a, m->body, PL_JSON_PRETTY));
 }
 
-struct pl_json *pl_dmsg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
+struct pl_json *pl_delivery__msg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
                                  const char *topic_arn, const char *message_id, int64_t now)
 {
     struct pl_json *e = pl_json_new_obj(a);
@@ -344,7 +344,7 @@ struct pl_json *pl_dmsg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
 }
 
 /* The Message text of m for SNS Publish (same as the envelope's Message). */
-const char *pl_dmsg_text(struct pl_arena *a, const struct pl_dmsg *m)
+const char *pl_delivery__msg_text(struct pl_arena *a, const struct pl_dmsg *m)
 {
     return message_text(a, m);
 }

@@ -94,7 +94,7 @@ static int s3_bucket_check(struct pl_dtarget *bt, const char *bucket, struct pl_
     struct pl_err e = {0};
     int rc = -1;
     pl_buf_init(&url, 4096);
-    if (pl_dcheck_bucket_name(bucket, err) != 0 || object_url(t, &url, bucket, NULL, NULL) != 0)
+    if (pl_delivery__check_bucket_name(bucket, err) != 0 || object_url(t, &url, bucket, NULL, NULL) != 0)
         goto out;
     struct pl_client_req rq = {
         .method = "HEAD", .url = url.data, .timeout_ms = 15000,
@@ -272,7 +272,7 @@ static char *dup_or_null(const char *s)
     return s ? pl_xstrdup(s) : NULL;
 }
 
-struct pl_dtarget *pl_dtarget_s3(const struct pl_s3_conf *c, struct pl_err *err)
+struct pl_dtarget *pl_delivery__target_s3(const struct pl_s3_conf *c, struct pl_err *err)
 {
     if (!c->endpoint || !pl_starts_with(c->endpoint, "http"))
         return pl_fail(err, PL_E_VALIDATION, "--s3-endpoint must be an http(s) URL"), NULL;

@@ -20,7 +20,7 @@
 
 #define WEBHOOK_NAME_MAX 2048
 
-void pl_webhook_signature(const char *secret, const char *body, size_t n, char out[72])
+void pl_delivery__webhook_signature(const char *secret, const char *body, size_t n, char out[72])
 {
     unsigned char mac[32];
     pl_hmac_sha256(secret, strlen(secret), body, n, mac);
@@ -28,7 +28,7 @@ void pl_webhook_signature(const char *secret, const char *body, size_t n, char o
     pl_hex(mac, 32, out + 7);
 }
 
-int pl_webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
+int pl_delivery__webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
                     struct pl_err *err)
 {
     char sig[100], topic[1100];
@@ -37,7 +37,7 @@ int pl_webhook_post(const struct pl_webhook *w, const char *body, size_t n, long
     snprintf(topic, sizeof topic, "x-amz-sns-topic-arn: %s", w->topic_arn);
     if (w->secret && *w->secret) {
         char hex[72];
-        pl_webhook_signature(w->secret, body, n, hex);
+        pl_delivery__webhook_signature(w->secret, body, n, hex);
         snprintf(sig, sizeof sig, "X-Plumb-Signature: %s", hex);
         hdrs[3] = sig;
     }
@@ -71,7 +71,7 @@ static int topic_partition(const char *arn, char acct[13], char region[32])
     return 0;
 }
 
-int pl_sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
+int pl_delivery__sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
                    const char *message, struct pl_err *err)
 {
     char acct[13], region[32];
@@ -125,13 +125,13 @@ static int hook_name(char *out, size_t n, const char *topic, const char *url)
     return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
-int pl_webhooks_add(struct pl_store *s, const char *topic, const char *url, const char *secret,
+int pl_delivery_webhook_add(struct pl_store *s, const char *topic, const char *url, const char *secret,
                     struct pl_err *err)
 {
     char acct[13], region[32], name[WEBHOOK_NAME_MAX];
     struct pl_arena a;
     struct pl_json topic_j = {.type = PL_JSTR, .str = topic, .len = strlen(topic)};
-    if (pl_dcheck_topic_arn(&topic_j, err) != 0 || topic_partition(topic, acct, region) != 0)
+    if (pl_delivery__check_topic_arn(&topic_j, err) != 0 || topic_partition(topic, acct, region) != 0)
         return -1;
     if (!(pl_starts_with(url, "http://") || pl_starts_with(url, "https://")) || strchr(url, ' '))
         return pl_fail(err, PL_E_VALIDATION, "webhook URL must be http:// or https://: '%.200s'",
@@ -150,7 +150,7 @@ int pl_webhooks_add(struct pl_store *s, const char *topic, const char *url, cons
     return rc;
 }
 
-int pl_webhooks_list(struct pl_store *s, const char *topic, struct pl_arena *a,
+int pl_delivery_webhook_list(struct pl_store *s, const char *topic, struct pl_arena *a,
                      struct pl_webhook **v, size_t *n, struct pl_err *err)
 {
     char acct[13], region[32];
@@ -175,7 +175,7 @@ int pl_webhooks_list(struct pl_store *s, const char *topic, struct pl_arena *a,
     return 0;
 }
 
-int pl_webhooks_remove(struct pl_store *s, const char *topic, const char *url, int *removed,
+int pl_delivery_webhook_remove(struct pl_store *s, const char *topic, const char *url, int *removed,
                        struct pl_err *err)
 {
     char acct[13], region[32], name[WEBHOOK_NAME_MAX];
@@ -187,7 +187,7 @@ int pl_webhooks_remove(struct pl_store *s, const char *topic, const char *url, i
     if (topic_partition(topic, acct, region) != 0)
         return 0;
     pl_arena_init(&a);
-    if (pl_webhooks_list(s, topic, &a, &v, &n, err) != 0)
+    if (pl_delivery_webhook_list(s, topic, &a, &v, &n, err) != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         if (url && strcmp(url, v[i].url) != 0)

@@ -23,7 +23,7 @@
 #define PAGE      1000
 #define GAP_PROBE 256
 
-struct pl_json *pl_dstore_render(struct pl_arena *a, const void *vrow, struct pl_json **diff,
+struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *vrow, struct pl_json **diff,
                                  struct pl_err *err)
 {
     const struct pl_ci_row *row = vrow;
@@ -44,7 +44,7 @@ static int emit_seq(struct pl_store *s, int64_t seq, const char *acct, const cha
         return r;
     if (acct && (strcmp(row.account, acct) != 0 || strcmp(row.region, region) != 0))
         return 1;
-    struct pl_json *ci = pl_dstore_render(a, &row, NULL, err);
+    struct pl_json *ci = pl_delivery__store_render(a, &row, NULL, err);
     if (!ci || cb(cbctx, ci, err) != 0)
         return -1;
     return 1;
@@ -162,7 +162,7 @@ out:
     return rc;
 }
 
-void pl_dsource_store(struct pl_dsource *src, struct pl_store *s)
+void pl_delivery__source_store(struct pl_dsource *src, struct pl_store *s)
 {
     src->ctx = s;
     src->each_current = store_each_current;
@@ -178,7 +178,7 @@ static int has_seq(struct pl_store *s, int64_t seq, struct pl_arena *a, struct p
     return r;
 }
 
-int pl_dstore_max_seq(struct pl_store *s, int64_t *out, struct pl_err *err)
+int pl_delivery__store_max_seq(struct pl_store *s, int64_t *out, struct pl_err *err)
 {
     struct pl_arena a;
     int64_t lo = 0, hi;

@@ -24,12 +24,12 @@ struct local_target {
 static int local_bucket_check(struct pl_dtarget *t, const char *bucket, struct pl_err *err)
 {
     struct local_target *lt = (struct local_target *)t;
-    if (pl_dcheck_bucket_name(bucket, err) != 0)
+    if (pl_delivery__check_bucket_name(bucket, err) != 0)
         return -1;
     size_t n = strlen(lt->root) + strlen(bucket) + 2;
     char *dir = pl_xmalloc(n);
     snprintf(dir, n, "%s/%s", lt->root, bucket);
-    int rc = pl_mkdirs(dir, err);
+    int rc = pl_delivery__mkdirs(dir, err);
     free(dir);
     return rc;
 }
@@ -57,7 +57,7 @@ static int local_put_file(struct pl_dtarget *t, const char *bucket, const char *
     struct local_target *lt = (struct local_target *)t;
     int rc = -1;
     char *dest = NULL;
-    if (key_safe(key) != 0 || pl_dcheck_bucket_name(bucket, err) != 0) {
+    if (key_safe(key) != 0 || pl_delivery__check_bucket_name(bucket, err) != 0) {
         pl_fail(err, PL_E_VALIDATION, "unsafe object key '%.200s'", key);
         goto out;
     }
@@ -66,7 +66,7 @@ static int local_put_file(struct pl_dtarget *t, const char *bucket, const char *
     snprintf(dest, n, "%s/%s/%s", lt->root, bucket, key);
     char *slash = strrchr(dest, '/');
     *slash = 0;
-    int mk = pl_mkdirs(dest, err);
+    int mk = pl_delivery__mkdirs(dest, err);
     *slash = '/';
     if (mk != 0)
         goto out;
@@ -125,9 +125,9 @@ static void local_free(struct pl_dtarget *t)
 static const struct pl_dtarget_ops local_ops = {local_bucket_check, local_put_file, local_claim,
                                                 local_free};
 
-struct pl_dtarget *pl_dtarget_local(const char *root, struct pl_err *err)
+struct pl_dtarget *pl_delivery__target_local(const char *root, struct pl_err *err)
 {
-    if (pl_mkdirs(root, err) != 0)
+    if (pl_delivery__mkdirs(root, err) != 0)
         return NULL;
     struct local_target *lt = pl_xcalloc(1, sizeof *lt);
     lt->base.ops = &local_ops;
@@ -138,20 +138,20 @@ struct pl_dtarget *pl_dtarget_local(const char *root, struct pl_err *err)
     return &lt->base;
 }
 
-void pl_dtarget_free(struct pl_dtarget *t)
+void pl_delivery__target_free(struct pl_dtarget *t)
 {
     if (t)
         t->ops->free(t);
 }
 
-int pl_dtarget_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
+int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
                            const char *acct, struct pl_err *err)
 {
     struct pl_arena a;
     char *path = NULL;
     int rc = -1;
     pl_arena_init(&a);
-    if (pl_mkdirs(t->staging, err) != 0)
+    if (pl_delivery__mkdirs(t->staging, err) != 0)
         goto out;
     size_t n = strlen(t->staging) + 32;
     path = pl_xmalloc(n);
@@ -162,7 +162,7 @@ int pl_dtarget_writability(struct pl_dtarget *t, const char *bucket, const char 
         goto out;
     }
     close(fd);
-    rc = t->ops->put_file(t, bucket, pl_dkey_writability(&a, prefix, acct), path, NULL, NULL,
+    rc = t->ops->put_file(t, bucket, pl_delivery__key_writability(&a, prefix, acct), path, NULL, NULL,
                           err);
 out:
     free(path);

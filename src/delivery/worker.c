@@ -68,7 +68,7 @@ struct pl_delivery {
     size_t ntopics;
 };
 
-int64_t pl_delivery_backoff_ms(int n)
+int64_t pl_delivery__backoff_ms(int n)
 {
     int64_t d = BACKOFF_BASE_MS;
     for (int i = 1; i < n && d < BACKOFF_MAX_MS; i++)
@@ -239,13 +239,13 @@ static void chan_from_json(struct chan *c, const struct pl_obj *o, const struct 
     c->bucket = pl_json_get_str(j, "s3BucketName");
     c->prefix = pl_json_get_str(j, "s3KeyPrefix");
     c->topic = pl_json_get_str(j, "snsTopicARN");
-    if (c->topic && !pl_dtopic_of(c->topic, c->acct)) { /* stored before this was checked */
+    if (c->topic && !pl_delivery__topic_of(c->topic, c->acct)) { /* stored before this was checked */
         PL_LOG(WARN, "delivery", "account=%s topic=%s skipped: another account's topic", c->acct,
                c->topic);
         c->topic = NULL;
     }
     struct pl_err e = {0};
-    c->freq_ms = pl_dfrequency_ms(
+    c->freq_ms = pl_delivery__frequency_ms(
         pl_json_get_str(pl_json_get(j, "configSnapshotDeliveryProperties"), "deliveryFrequency"),
         &e);
     if (c->freq_ms <= 0)
@@ -294,17 +294,17 @@ static int send_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_d
     size_t nh;
     int64_t now = pl_now_ms();
     int sent = 0;
-    if (pl_webhooks_list(d->ws, topic, a, &hooks, &nh, err) != 0)
+    if (pl_delivery_webhook_list(d->ws, topic, a, &hooks, &nh, err) != 0)
         return -1;
     if (nh) {
-        struct pl_json *env = pl_dmsg_envelope(a, m, topic, NULL, now);
+        struct pl_json *env = pl_delivery__msg_envelope(a, m, topic, NULL, now);
         const char *body = pl_json_dump(a, env, PL_JSON_COMPACT);
         for (size_t i = 0; i < nh; i++, sent++)
-            if (pl_webhook_post(&hooks[i], body, strlen(body), 10000, err) != 0)
+            if (pl_delivery__webhook_post(&hooks[i], body, strlen(body), 10000, err) != 0)
                 return -1;
     }
     if (d->sns_endpoint) {
-        if (pl_sns_publish(&d->sns, topic, m->subject, pl_dmsg_text(a, m), err) != 0)
+        if (pl_delivery__sns_publish(&d->sns, topic, m->subject, pl_delivery__msg_text(a, m), err) != 0)
             return -1;
         sent++;
     }
@@ -316,27 +316,27 @@ static int send_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_d
 static void maybe_oversized(struct pl_delivery *d, struct pl_arena *a, const struct chan *c,
                             const struct pl_json *ci, struct pl_dmsg *m)
 {
-    const char *text = pl_dmsg_text(a, m);
+    const char *text = pl_delivery__msg_text(a, m);
     size_t n = strlen(text);
     if (n <= PL_DELIVERY_SNS_MAX)
         return;
     int64_t now = pl_now_ms();
     const char *ct = pl_json_get_str(pl_json_get(m->body, "configurationItemDiff"), "changeType");
-    const char *key = pl_dkey_oversized(a, c->prefix, c->acct, c->region, now,
+    const char *key = pl_delivery__key_oversized(a, c->prefix, c->acct, c->region, now,
                                         pl_json_get_str(ci, "resourceType"),
                                         pl_json_get_str(ci, "resourceId"), 0);
     struct pl_err e = {0};
     char *path = NULL;
-    if (pl_gz_write_file(d->target->staging, text, n, &path, &e) == 0 &&
+    if (pl_delivery__gz_write_file(d->target->staging, text, n, &path, &e) == 0 &&
         d->target->ops->put_file(d->target, c->bucket, key, path, "application/json", "gzip",
                                  &e) == 0) {
-        pl_dmsg_oversized(a, ci, ct ? ct : "UPDATE", pl_arena_printf(a, "%s/%s", c->bucket, key),
+        pl_delivery__msg_oversized(a, ci, ct ? ct : "UPDATE", pl_arena_printf(a, "%s/%s", c->bucket, key),
                           NULL, NULL, now, m);
     } else {
         const char *msg = pl_arena_printf(
             a, "Failed to deliver notification to bucket: %s for account %s in region %s.",
             c->bucket, c->acct, c->region);
-        pl_dmsg_oversized(a, ci, ct ? ct : "UPDATE", NULL,
+        pl_delivery__msg_oversized(a, ci, ct ? ct : "UPDATE", NULL,
                           e.code == PL_E_NO_SUCH_BUCKET ? "NoSuchBucket" : "InternalError", msg,
                           now, m);
     }
@@ -359,20 +359,20 @@ static int build_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_
             int r = pl_store_ci_get(d->ws, seq, a, &row, err);
             if (r <= 0)
                 return r < 0 ? -1 : 1; /* pruned meanwhile */
-            ci = pl_dstore_render(a, &row, &diff, err);
+            ci = pl_delivery__store_render(a, &row, &diff, err);
         } else {
-            ci = pl_dci_file_form(a, pl_json_get(p, "configurationItem"), err);
+            ci = pl_delivery__ci_file_form(a, pl_json_get(p, "configurationItem"), err);
         }
         if (!ci)
             return -1;
-        pl_dmsg_ci_change(a, ci, diff, now, m);
+        pl_delivery__msg_ci_change(a, ci, diff, now, m);
         maybe_oversized(d, a, c, ci, m);
         return 0;
     }
     if (it->kind == PL_OUTBOX_DELIVERY_COMPLIANCE)
-        return pl_dmsg_compliance(a, p, now, m);
+        return pl_delivery__msg_compliance(a, p, now, m);
     if (it->kind == PL_OUTBOX_DELIVERY_RULES_STARTED)
-        return pl_dmsg_rules_started(a, it->account, it->region,
+        return pl_delivery__msg_rules_started(a, it->account, it->region,
                                      pl_json_get(p, "configRuleNames"), now, m);
     memset(m, 0, sizeof *m); /* PL_OUTBOX_DELIVERY_MSG: prebuilt */
     m->body = pl_json_get(p, "message");
@@ -439,7 +439,7 @@ static void handle_notification(struct pl_delivery *d, struct pl_arena *a,
     }
     struct pl_err e2 = {0};
     int failures = ts ? ++ts->failures : it->attempts;
-    int64_t next = now + pl_delivery_backoff_ms(failures);
+    int64_t next = now + pl_delivery__backoff_ms(failures);
     if (ts)
         ts->blocked_until = next;
     PL_LOG(WARN, "delivery", "outbox=%lld kind=%s attempts=%d retry_in_ms=%lld err=%s",
@@ -490,21 +490,21 @@ static int run_snapshot(struct pl_delivery *d, const struct chan *c, const char 
     struct pl_err err = {0};
     int64_t now = pl_now_ms();
     pl_arena_init(&a);
-    pl_dsource_store(&src, d->ws);
-    pl_dmsg_snapshot(&a, "Started", c->acct, c->region, sid, NULL, NULL, NULL, now, &m);
+    pl_delivery__source_store(&src, d->ws);
+    pl_delivery__msg_snapshot(&a, "Started", c->acct, c->region, sid, NULL, NULL, NULL, now, &m);
     queue_msg(d, &a, c, &m);
     mark_pending(d, c, st, &st->snap, now);
-    int rc = pl_deliver_snapshot(d->target, &src, c->bucket, c->prefix, c->acct, c->region, sid,
+    int rc = pl_delivery__deliver_snapshot(d->target, &src, c->bucket, c->prefix, c->acct, c->region, sid,
                                  now, &res, &err);
     now = pl_now_ms();
     if (rc == 0) {
         info_ok(&st->snap, now);
-        pl_dmsg_snapshot(&a, "Completed", c->acct, c->region, sid, c->bucket, res.key, NULL, now,
+        pl_delivery__msg_snapshot(&a, "Completed", c->acct, c->region, sid, c->bucket, res.key, NULL, now,
                          &m);
         PL_LOG(INFO, "delivery", "snapshot=%s items=%zu key=%s", sid, res.items, res.key);
     } else {
         info_fail(&st->snap, &err, now);
-        pl_dmsg_snapshot(&a, "Failed", c->acct, c->region, sid, c->bucket, NULL, err.msg, now, &m);
+        pl_delivery__msg_snapshot(&a, "Failed", c->acct, c->region, sid, c->bucket, NULL, err.msg, now, &m);
         PL_LOG(WARN, "delivery", "snapshot=%s failed err=%s", sid, err.msg);
     }
     queue_msg(d, &a, c, &m);
@@ -522,7 +522,7 @@ static void on_history_file(void *ctx, const char *key)
 {
     struct hist_note *h = ctx;
     struct pl_dmsg m;
-    pl_dmsg_history(h->a, h->c->acct, h->c->region, h->c->bucket, key, pl_now_ms(), &m);
+    pl_delivery__msg_history(h->a, h->c->acct, h->c->region, h->c->bucket, key, pl_now_ms(), &m);
     queue_msg(h->d, h->a, h->c, &m);
 }
 
@@ -534,10 +534,10 @@ static int run_history(struct pl_delivery *d, const struct chan *c, struct dstat
     struct pl_err err = {0};
     int64_t last;
     pl_arena_init(&a);
-    pl_dsource_store(&src, d->ws);
+    pl_delivery__source_store(&src, d->ws);
     struct hist_note note = {d, c, &a};
     mark_pending(d, c, st, &st->hist, pl_now_ms());
-    int rc = pl_deliver_history(d->target, &src, c->bucket, c->prefix, c->acct, c->region,
+    int rc = pl_delivery__deliver_history(d->target, &src, c->bucket, c->prefix, c->acct, c->region,
                                 st->hist_seq, &last, pl_now_ms(), on_history_file, &note, &res,
                                 &err);
     if (rc == 0) {
@@ -561,7 +561,7 @@ static int state_init(struct pl_store *s, const struct chan *c, struct dstate *s
     const char *topic = c->topic ? c->topic : "";
     int64_t max = -1;
     if ((st->hist.next == 0 || strcmp(st->topic, topic) != 0) &&
-        pl_dstore_max_seq(s, &max, err) != 0)
+        pl_delivery__store_max_seq(s, &max, err) != 0)
         return -1;
     if (st->hist.next == 0) {
         st->hist.next = now + HISTORY_MS;
@@ -592,7 +592,7 @@ static int send_topic(struct pl_delivery *d, struct pl_arena *a, const struct ch
         ts->blocked_until = 0;
         return 0;
     }
-    ts->blocked_until = pl_now_ms() + pl_delivery_backoff_ms(++ts->failures);
+    ts->blocked_until = pl_now_ms() + pl_delivery__backoff_ms(++ts->failures);
     return -1;
 }
 
@@ -636,11 +636,11 @@ static int stream_tick(struct pl_delivery *d, const struct chan *c, struct dstat
         }
         misses = 0;
         if (strcmp(row.account, c->acct) == 0 && strcmp(row.region, c->region) == 0) {
-            if (!(ci = pl_dstore_render(&a, &row, &diff, &err))) {
+            if (!(ci = pl_delivery__store_render(&a, &row, &diff, &err))) {
                 PL_LOG(ERROR, "delivery", "seq=%lld render failed err=%s", (long long)seq,
                        err.msg);
             } else {
-                pl_dmsg_ci_change(&a, ci, diff, pl_now_ms(), &m);
+                pl_delivery__msg_ci_change(&a, ci, diff, pl_now_ms(), &m);
                 maybe_oversized(d, &a, c, ci, &m);
                 if (send_topic(d, &a, c, ts, &m, &err) != 0) {
                     failed = 1;
@@ -680,13 +680,13 @@ static int channel_tick(struct pl_delivery *d, const struct chan *c, struct pl_e
         char sid[37];
         pl_uuid(sid);
         int rc = run_snapshot(d, c, sid, &st);
-        int64_t retry = now + pl_delivery_backoff_ms(st.snap.failures);
+        int64_t retry = now + pl_delivery__backoff_ms(st.snap.failures);
         st.snap.next = rc == 0 || retry > now + c->freq_ms ? now + c->freq_ms : retry;
         done++;
     }
     if (now >= st.hist.next) {
         int rc = run_history(d, c, &st);
-        int64_t retry = now + pl_delivery_backoff_ms(st.hist.failures);
+        int64_t retry = now + pl_delivery__backoff_ms(st.hist.failures);
         st.hist.next = rc == 0 || retry > now + HISTORY_MS ? now + HISTORY_MS : retry;
         done++;
     }
@@ -871,12 +871,12 @@ struct pl_delivery *pl_delivery_start(struct pl_store *store, const struct pl_de
     snprintf(staging, n, "%s/delivery-staging", o->data_dir);
     if (o->s3_endpoint) {
         struct pl_s3_conf sc = {o->s3_endpoint, o->s3_region, d->ak, d->sk, d->token, staging};
-        d->target = pl_dtarget_s3(&sc, err);
+        d->target = pl_delivery__target_s3(&sc, err);
     } else {
         root = o->delivery_dir ? pl_xstrdup(o->delivery_dir) : pl_xmalloc(n);
         if (!o->delivery_dir)
             snprintf(root, n, "%s/buckets", o->data_dir);
-        d->target = pl_dtarget_local(root, err);
+        d->target = pl_delivery__target_local(root, err);
     }
     free(staging);
     free(root);
@@ -917,7 +917,7 @@ void pl_delivery_stop(struct pl_delivery *d)
     }
     pl_store_close(d->ws);
     pl_store_close(d->as);
-    pl_dtarget_free(d->target);
+    pl_delivery__target_free(d->target);
     free(d->data_dir);
     free(d->spec);
     free(d->ak);
@@ -938,18 +938,18 @@ int pl_delivery_check_channel(struct pl_delivery *d, const char *account, const 
     const char *bucket = pl_json_get_str(ch, "s3BucketName");
     const struct pl_json *props = pl_json_get(ch, "configSnapshotDeliveryProperties");
     const char *freq = pl_json_get_str(props, "deliveryFrequency");
-    if (pl_dcheck_bucket_name(bucket, err) != 0 ||
-        pl_dcheck_prefix(pl_json_get(ch, "s3KeyPrefix"), err) != 0 ||
-        pl_dcheck_kms_arn(pl_json_get(ch, "s3KmsKeyArn"), err) != 0 ||
-        pl_dcheck_topic_arn(pl_json_get(ch, "snsTopicARN"), err) != 0)
+    if (pl_delivery__check_bucket_name(bucket, err) != 0 ||
+        pl_delivery__check_prefix(pl_json_get(ch, "s3KeyPrefix"), err) != 0 ||
+        pl_delivery__check_kms_arn(pl_json_get(ch, "s3KmsKeyArn"), err) != 0 ||
+        pl_delivery__check_topic_arn(pl_json_get(ch, "snsTopicARN"), err) != 0)
         return -1;
     const char *topic = pl_json_get_str(ch, "snsTopicARN");
-    if (topic && !pl_dtopic_of(topic, account))
+    if (topic && !pl_delivery__topic_of(topic, account))
         return pl_fail(err, PL_E_INVALID_SNSTOPIC_ARN,
                        "The sns topic arn '%.200s' is not valid: a delivery channel can notify "
                        "only topics of its own account (%s).",
                        topic, account);
-    if (freq && pl_dfrequency_ms(freq, err) < 0)
+    if (freq && pl_delivery__frequency_ms(freq, err) < 0)
         return -1;
     if (!d)
         return 0;
@@ -959,7 +959,7 @@ int pl_delivery_check_channel(struct pl_delivery *d, const char *account, const 
         return -1;
     struct pl_err e = {0};
     const char *prefix = pl_json_get_str(ch, "s3KeyPrefix");
-    if (pl_dtarget_writability(d->target, bucket, prefix, account, &e) != 0)
+    if (pl_delivery__target_writability(d->target, bucket, prefix, account, &e) != 0)
         return pl_fail(err, PL_E_INSUFFICIENT_DELIVERY_POLICY,
                        "Insufficient delivery policy to s3 bucket: %s, unable to write to "
                        "bucket, provided s3 key prefix is '%s'.",

@@ -12,10 +12,10 @@
 /* What m would send: its Message text, its subject as SNS takes it, its envelope. */
 static void check_msg(struct pl_arena *a, const struct pl_dmsg *m, const char *topic)
 {
-    fuzz_str(pl_dmsg_text(a, m));
+    fuzz_str(pl_delivery__msg_text(a, m));
     if (m->subject)
-        fuzz_str(pl_dmsg_subject_cut(a, m->subject));
-    fuzz_json_text(a, pl_dmsg_envelope(a, m, topic, "id", 0));
+        fuzz_str(pl_delivery__msg_subject_cut(a, m->subject));
+    fuzz_json_text(a, pl_delivery__msg_envelope(a, m, topic, "id", 0));
 }
 
 /* A channel field check, as PutDeliveryChannel runs it: a refusal has a valid message. */
@@ -35,22 +35,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pl_json *in = pl_json_parse(&a, (const char *)data, size, &e);
     if (in) {
         const struct pl_json *civ = pl_json_get(in, "configurationItem");
-        struct pl_json *ci = pl_dci_file_form(&a, civ ? civ : in, &e);
+        struct pl_json *ci = pl_delivery__ci_file_form(&a, civ ? civ : in, &e);
         if (ci) {
-            if (pl_dmsg_ci_change(&a, ci, pl_json_get(in, "configurationItemDiff"), 0, &m) == 0)
+            if (pl_delivery__msg_ci_change(&a, ci, pl_json_get(in, "configurationItemDiff"), 0, &m) == 0)
                 check_msg(&a, &m, "arn:aws:sns:us-east-1:123456789012:t");
-            if (pl_dmsg_oversized(&a, ci, "UPDATE", NULL, "NoSuchBucket", "x", 0, &m) == 0)
+            if (pl_delivery__msg_oversized(&a, ci, "UPDATE", NULL, "NoSuchBucket", "x", 0, &m) == 0)
                 check_msg(&a, &m, "t");
         }
         fuzz_err(&e);
         pl_err_clear(&e);
-        if (pl_dmsg_compliance(&a, in, 0, &m) == 0)
+        if (pl_delivery__msg_compliance(&a, in, 0, &m) == 0)
             check_msg(&a, &m, "t");
-        check_field(pl_dcheck_topic_arn, pl_json_get(in, "snsTopicARN"));
-        check_field(pl_dcheck_prefix, pl_json_get(in, "s3KeyPrefix"));
-        check_field(pl_dcheck_kms_arn, pl_json_get(in, "s3KmsKeyArn"));
+        check_field(pl_delivery__check_topic_arn, pl_json_get(in, "snsTopicARN"));
+        check_field(pl_delivery__check_prefix, pl_json_get(in, "s3KeyPrefix"));
+        check_field(pl_delivery__check_kms_arn, pl_json_get(in, "s3KmsKeyArn"));
         pl_err_clear(&e);
-        if (pl_dcheck_bucket_name(pl_json_get_str(in, "s3BucketName"), &e) < 0)
+        if (pl_delivery__check_bucket_name(pl_json_get_str(in, "s3BucketName"), &e) < 0)
             fuzz_err(&e);
     }
     fuzz_err(&e);

@@ -85,7 +85,7 @@ static void *serve_conn(void *arg)
             r->fail--;
         if (r->secret) {
             char want[72];
-            pl_webhook_signature(r->secret, body, blen, want);
+            pl_delivery__webhook_signature(r->secret, body, blen, want);
             if (strcmp(want, sig) != 0)
                 r->bad_signatures++;
         }

@@ -49,7 +49,7 @@ static int count_entries(const char *dir)
 static void test_snapshot(void)
 {
     struct pl_err err = {0};
-    struct pl_dtarget *t = pl_dtarget_local(root, &err);
+    struct pl_dtarget *t = pl_delivery__target_local(root, &err);
     T_REQUIRE(t);
     struct fake_src f = {.n = 1000, .ntypes = 3, .pad = 64, .acct = "123456789012",
                          .region = "us-east-1"};
@@ -57,7 +57,7 @@ static void test_snapshot(void)
     struct pl_dresult res;
     fake_source_init(&src, &f);
     T_EQ(t->ops->bucket_check(t, "my-config-bucket-123456789012", &err), 0);
-    T_EQ(pl_deliver_snapshot(t, &src, "my-config-bucket-123456789012", "pfx", f.acct, f.region,
+    T_EQ(pl_delivery__deliver_snapshot(t, &src, "my-config-bucket-123456789012", "pfx", f.acct, f.region,
                              "11111111-2222-4333-8444-555555555555", 1700000000000LL, &res,
                              &err),
          0);
@@ -79,19 +79,19 @@ static void test_snapshot(void)
     T_STR(pl_json_get_str(pl_json_at(items, 999), "resourceId"), "r-999");
     T_STR(pl_json_get_str(items->child, "awsAccountId"), "123456789012");
     T_EQ(count_entries(t->staging), 0); /* no temporary file left behind */
-    pl_dtarget_free(t);
+    pl_delivery__target_free(t);
 }
 
 static void test_history(void)
 {
     struct pl_err err = {0};
-    struct pl_dtarget *t = pl_dtarget_local(root, &err);
+    struct pl_dtarget *t = pl_delivery__target_local(root, &err);
     struct fake_src f = {.n = 10, .ntypes = 3, .acct = "123456789012", .region = "eu-west-1"};
     struct pl_dsource src;
     struct pl_dresult res;
     int64_t last = 0;
     fake_source_init(&src, &f);
-    T_EQ(pl_deliver_history(t, &src, "hist-bucket", NULL, f.acct, f.region, 4, &last,
+    T_EQ(pl_delivery__deliver_history(t, &src, "hist-bucket", NULL, f.acct, f.region, 4, &last,
                             1700000000000LL, NULL, NULL, &res, &err),
          0);
     T_EQ(last, 10);
@@ -111,18 +111,18 @@ static void test_history(void)
     T_STR(j->child->next->key, "configurationItems");
     T_EQ(pl_json_get(j, "configurationItems")->len, 2);
     /* nothing new: no file */
-    T_EQ(pl_deliver_history(t, &src, "hist-bucket", NULL, f.acct, f.region, 10, &last,
+    T_EQ(pl_delivery__deliver_history(t, &src, "hist-bucket", NULL, f.acct, f.region, 10, &last,
                             1700000000000LL, NULL, NULL, &res, &err),
          0);
     T_EQ(res.files, 0);
-    pl_dtarget_free(t);
+    pl_delivery__target_free(t);
 }
 
 static void test_target_rules(void)
 {
     struct pl_err err = {0};
-    struct pl_dtarget *t = pl_dtarget_local(root, &err);
-    T_EQ(pl_dtarget_writability(t, "wbucket", "a/b", "123456789012", &err), 0);
+    struct pl_dtarget *t = pl_delivery__target_local(root, &err);
+    T_EQ(pl_delivery__target_writability(t, "wbucket", "a/b", "123456789012", &err), 0);
     struct stat st;
     char *p = pl_arena_printf(&A, "%s/wbucket/a/b/AWSLogs/123456789012/Config/"
                                   "ConfigWritabilityCheckFile",
@@ -130,7 +130,7 @@ static void test_target_rules(void)
     T_EQ(stat(p, &st), 0);
     T_EQ(st.st_size, 0);
     char *tmp = NULL;
-    T_EQ(pl_gz_write_file(t->staging, "x", 1, &tmp, &err), 0);
+    T_EQ(pl_delivery__gz_write_file(t->staging, "x", 1, &tmp, &err), 0);
     struct pl_err e2 = {0};
     T_EQ(t->ops->put_file(t, "wbucket", "a/../../escape", tmp, NULL, NULL, &e2), -1);
     free(tmp);
@@ -138,7 +138,7 @@ static void test_target_rules(void)
     T_EQ(t->ops->bucket_check(t, "Bad_Bucket", &e3), -1);
     T_EQ(e3.code, PL_E_NO_SUCH_BUCKET);
     T_EQ(count_entries(t->staging), 0);
-    pl_dtarget_free(t);
+    pl_delivery__target_free(t);
 }
 
 int main(void)

@@ -16,29 +16,29 @@ static void test_layout(void)
     struct pl_arena a;
     pl_arena_init(&a);
     int64_t t = ms_of("2016-09-27T19:58:18Z");
-    T_STR(pl_dkey_dir(&a, NULL, "123456789012", "us-east-2", t, "ConfigHistory"),
+    T_STR(pl_delivery__key_dir(&a, NULL, "123456789012", "us-east-2", t, "ConfigHistory"),
           "AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigHistory/");
     /* the name of AWS's example history notification, exactly */
-    T_STR(pl_dkey_history(&a, NULL, "123456789012", "us-east-2", ms_of("2016-09-27T20:37:05Z"),
+    T_STR(pl_delivery__key_history(&a, NULL, "123456789012", "us-east-2", ms_of("2016-09-27T20:37:05Z"),
                           "AWS::CloudTrail::Trail", t, t, 1),
           "AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigHistory/123456789012_Config_"
           "us-east-2_ConfigHistory_AWS::CloudTrail::Trail_20160927T195818Z_20160927T195818Z_1"
           ".json.gz");
-    T_STR(pl_dkey_snapshot(&a, "", "123456789012", "us-east-2", ms_of("2016-09-27T18:39:39Z"),
+    T_STR(pl_delivery__key_snapshot(&a, "", "123456789012", "us-east-2", ms_of("2016-09-27T18:39:39Z"),
                            "16da64e4-cb65-4846-b061-e6c3ba43cb96"),
           "AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigSnapshot/123456789012_Config_"
           "us-east-2_ConfigSnapshot_20160927T183939Z_16da64e4-cb65-4846-b061-e6c3ba43cb96"
           ".json.gz");
-    T_STR(pl_dkey_snapshot(&a, "audit/config", "1", "eu-west-1", ms_of("2024-01-05T00:00:00Z"),
+    T_STR(pl_delivery__key_snapshot(&a, "audit/config", "1", "eu-west-1", ms_of("2024-01-05T00:00:00Z"),
                            "x"),
           "audit/config/AWSLogs/1/Config/eu-west-1/2024/1/5/ConfigSnapshot/"
           "1_Config_eu-west-1_ConfigSnapshot_20240105T000000Z_x.json.gz");
-    T_STR(pl_dkey_oversized(&a, NULL, "123456789012", "us-west-2",
+    T_STR(pl_delivery__key_oversized(&a, NULL, "123456789012", "us-west-2",
                             ms_of("2016-10-06T16:46:16.261Z"), "AWS::EC2::Instance", "i-1", 0),
           "AWSLogs/123456789012/Config/us-west-2/2016/10/6/OversizedChangeNotification/"
           "AWS::EC2::Instance/i-1/123456789012_Config_us-west-2_ChangeNotification_"
           "AWS::EC2::Instance_i-1_20161006T164616Z_0.json.gz");
-    T_STR(pl_dkey_writability(&a, "p", "123456789012"),
+    T_STR(pl_delivery__key_writability(&a, "p", "123456789012"),
           "p/AWSLogs/123456789012/Config/ConfigWritabilityCheckFile");
     pl_arena_fini(&a);
 }
@@ -59,7 +59,7 @@ static void test_checks(void)
                    {"under_score", 0}};
     for (size_t i = 0; i < sizeof buckets / sizeof buckets[0]; i++) {
         struct pl_err e = {0};
-        int rc = pl_dcheck_bucket_name(buckets[i].bucket, &e);
+        int rc = pl_delivery__check_bucket_name(buckets[i].bucket, &e);
         T_EQ(rc, buckets[i].ok ? 0 : -1);
         if (!buckets[i].ok)
             T_EQ(e.code, PL_E_NO_SUCH_BUCKET);
@@ -71,7 +71,7 @@ static void test_checks(void)
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
         struct pl_err e = {0};
         struct pl_json j = jstr(prefixes[i].v);
-        T_EQ(pl_dcheck_prefix(&j, &e), prefixes[i].ok ? 0 : -1);
+        T_EQ(pl_delivery__check_prefix(&j, &e), prefixes[i].ok ? 0 : -1);
         if (!prefixes[i].ok)
             T_EQ(e.code, PL_E_INVALID_S3_KEY_PREFIX);
     }
@@ -88,19 +88,19 @@ static void test_checks(void)
     for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++) {
         struct pl_err e = {0};
         struct pl_json j = jstr(topics[i].v);
-        T_EQ(pl_dcheck_topic_arn(&j, &e), topics[i].ok ? 0 : -1);
+        T_EQ(pl_delivery__check_topic_arn(&j, &e), topics[i].ok ? 0 : -1);
         if (!topics[i].ok)
             T_EQ(e.code, PL_E_INVALID_SNSTOPIC_ARN);
     }
     struct pl_err e = {0};
     struct pl_json k1 = jstr("arn:aws:kms:us-east-1:123456789012:key/abc"), k2 = jstr("abc");
-    T_EQ(pl_dcheck_kms_arn(&k1, &e), 0);
-    T_EQ(pl_dcheck_kms_arn(&k2, &e), -1);
+    T_EQ(pl_delivery__check_kms_arn(&k1, &e), 0);
+    T_EQ(pl_delivery__check_kms_arn(&k2, &e), -1);
     T_EQ(e.code, PL_E_INVALID_S3_KMS_KEY_ARN);
     struct pl_err f = {0};
-    T_EQ(pl_dfrequency_ms("Six_Hours", &f), 6 * 3600 * 1000LL);
-    T_EQ(pl_dfrequency_ms(NULL, &f), 24 * 3600 * 1000LL);
-    T_EQ(pl_dfrequency_ms("Two_Hours", &f), -1);
+    T_EQ(pl_delivery__frequency_ms("Six_Hours", &f), 6 * 3600 * 1000LL);
+    T_EQ(pl_delivery__frequency_ms(NULL, &f), 24 * 3600 * 1000LL);
+    T_EQ(pl_delivery__frequency_ms("Two_Hours", &f), -1);
     T_EQ(f.code, PL_E_VALIDATION);
 }
 
@@ -123,12 +123,12 @@ static void test_channel_check(void)
 
 static void test_backoff(void)
 {
-    T_EQ(pl_delivery_backoff_ms(1), 1000);
-    T_EQ(pl_delivery_backoff_ms(2), 2000);
-    T_EQ(pl_delivery_backoff_ms(3), 4000);
-    T_EQ(pl_delivery_backoff_ms(9), 256000);
-    T_EQ(pl_delivery_backoff_ms(10), 300000);
-    T_EQ(pl_delivery_backoff_ms(1000), 300000);
+    T_EQ(pl_delivery__backoff_ms(1), 1000);
+    T_EQ(pl_delivery__backoff_ms(2), 2000);
+    T_EQ(pl_delivery__backoff_ms(3), 4000);
+    T_EQ(pl_delivery__backoff_ms(9), 256000);
+    T_EQ(pl_delivery__backoff_ms(10), 300000);
+    T_EQ(pl_delivery__backoff_ms(1000), 300000);
 }
 
 int main(void)

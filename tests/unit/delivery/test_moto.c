@@ -123,7 +123,7 @@ static struct pl_dtarget *s3_target(void)
 {
     struct pl_err e = {0};
     struct pl_s3_conf c = {endpoint, "us-east-1", "testing", "testing", NULL, tmp};
-    return pl_dtarget_s3(&c, &e);
+    return pl_delivery__target_s3(&c, &e);
 }
 
 static void test_s3_snapshot(void)
@@ -136,7 +136,7 @@ static void test_s3_snapshot(void)
     struct pl_err e2 = {0};
     T_EQ(t->ops->bucket_check(t, "no-such-bucket-here", &e2), -1);
     T_EQ(e2.code, PL_E_NO_SUCH_BUCKET);
-    T_EQ(pl_dtarget_writability(t, BUCKET, "cfg", ACCT, &e), 0);
+    T_EQ(pl_delivery__target_writability(t, BUCKET, "cfg", ACCT, &e), 0);
     T_OK(run("aws s3api head-object --bucket %s --key cfg/AWSLogs/%s/Config/"
              "ConfigWritabilityCheckFile --endpoint-url %s",
              BUCKET, ACCT, endpoint) != NULL);
@@ -152,7 +152,7 @@ static void test_s3_snapshot(void)
         fake_source_init(&src, &f);
         char sid[37];
         pl_uuid(sid);
-        int rc = pl_deliver_snapshot(t, &src, BUCKET, "cfg", ACCT, "us-east-1", sid,
+        int rc = pl_delivery__deliver_snapshot(t, &src, BUCKET, "cfg", ACCT, "us-east-1", sid,
                                      1700000000000LL, &res, &e);
         if (rc)
             fprintf(stderr, "snapshot: %s\n", e.msg);
@@ -166,7 +166,7 @@ static void test_s3_snapshot(void)
                   BUCKET, res.key, endpoint),
               "gzip");
     }
-    pl_dtarget_free(t);
+    pl_delivery__target_free(t);
 }
 
 /* A topic with an SQS queue subscribed; returns the queue URL. */
@@ -216,10 +216,10 @@ static void test_sns_publish(void)
     char *q = topic_with_queue("config-topic", &topic);
     T_REQUIRE(q);
     struct pl_dmsg m;
-    pl_dmsg_history(&A, ACCT, "us-east-1", BUCKET, "AWSLogs/x.json.gz", 1700000000000LL, &m);
+    pl_delivery__msg_history(&A, ACCT, "us-east-1", BUCKET, "AWSLogs/x.json.gz", 1700000000000LL, &m);
     struct pl_sns_conf c = {endpoint, "testing", "testing", NULL};
     struct pl_err e = {0};
-    T_EQ(pl_sns_publish(&c, topic, m.subject, pl_dmsg_text(&A, &m), &e), 0);
+    T_EQ(pl_delivery__sns_publish(&c, topic, m.subject, pl_delivery__msg_text(&A, &m), &e), 0);
     struct pl_json *env[4];
     T_REQUIRE(receive(q, env, 1) == 1);
     T_STR(pl_json_get_str(env[0], "Type"), "Notification");
@@ -228,7 +228,7 @@ static void test_sns_publish(void)
     const struct pl_json *text = pl_json_get(env[0], "Message");
     T_OK(pl_json_equal(pl_json_parse(&A, text->str, text->len, &e), m.body));
     struct pl_err e2 = {0};
-    T_EQ(pl_sns_publish(&c, "arn:aws:sns:us-east-1:123456789012:missing", "s", "{}", &e2), -1);
+    T_EQ(pl_delivery__sns_publish(&c, "arn:aws:sns:us-east-1:123456789012:missing", "s", "{}", &e2), -1);
     T_OK(strstr(e2.msg, "NotFound") != NULL);
 }
 

@@ -52,7 +52,7 @@ static void test_ci_change(void)
     T_REQUIRE(ex);
     struct pl_json *msg = pl_json_get(ex, "Message");
     struct pl_dmsg m;
-    pl_dmsg_ci_change(&A, pl_json_get(msg, "configurationItem"),
+    pl_delivery__msg_ci_change(&A, pl_json_get(msg, "configurationItem"),
                       pl_json_get(msg, "configurationItemDiff"),
                       ms_of(msg, "notificationCreationTime"), &m);
     T_OK(same_keys(m.body, msg));
@@ -65,14 +65,14 @@ static void test_ci_change(void)
     T_STR(pl_json_get_str(m.body, "notificationCreationTime"), "2017-01-09T22:50:16.021Z");
     T_STR(m.subject, pl_json_get_str(ex, "Subject"));
     /* without a stored diff: CREATE from ResourceDiscovered, as in the example */
-    pl_dmsg_ci_change(&A, pl_json_get(msg, "configurationItem"), NULL, 0, &m);
+    pl_delivery__msg_ci_change(&A, pl_json_get(msg, "configurationItem"), NULL, 0, &m);
     T_OK(pl_json_equal(pl_json_get(m.body, "configurationItemDiff"),
                        pl_json_get(msg, "configurationItemDiff")));
     /* an update of example 2 */
     struct pl_json *ex2 = load("example-sns-notification_2.json");
     T_REQUIRE(ex2);
     struct pl_json *msg2 = pl_json_get(ex2, "Message");
-    pl_dmsg_ci_change(&A, pl_json_get(msg2, "configurationItem"),
+    pl_delivery__msg_ci_change(&A, pl_json_get(msg2, "configurationItem"),
                       pl_json_get(msg2, "configurationItemDiff"), 0, &m);
     T_STR(m.subject, pl_json_get_str(ex2, "Subject"));
 }
@@ -83,7 +83,7 @@ static void test_lifecycle(void)
     struct pl_json *ex = load("example-configuration-snapshot-notification_1.json"), *msg;
     T_REQUIRE(ex);
     msg = pl_json_get(ex, "Message");
-    pl_dmsg_snapshot(&A, "Completed", "123456789012", "us-east-2",
+    pl_delivery__msg_snapshot(&A, "Completed", "123456789012", "us-east-2",
                      pl_json_get_str(msg, "configSnapshotId"), pl_json_get_str(msg, "s3Bucket"),
                      pl_json_get_str(msg, "s3ObjectKey"), NULL,
                      ms_of(msg, "notificationCreationTime"), &m);
@@ -94,7 +94,7 @@ static void test_lifecycle(void)
     ex = load("example-configuration-snapshot-notification-started_1.json");
     T_REQUIRE(ex);
     msg = pl_json_get(ex, "Message");
-    pl_dmsg_snapshot(&A, "Started", "123456789012", "us-east-2",
+    pl_delivery__msg_snapshot(&A, "Started", "123456789012", "us-east-2",
                      pl_json_get_str(msg, "configSnapshotId"), NULL, NULL, NULL,
                      ms_of(msg, "notificationCreationTime"), &m);
     T_OK(same_keys(m.body, msg));
@@ -104,14 +104,14 @@ static void test_lifecycle(void)
     ex = load("example-configuration-history-notification_1.json");
     T_REQUIRE(ex);
     msg = pl_json_get(ex, "Message");
-    pl_dmsg_history(&A, "123456789012", "us-east-2", pl_json_get_str(msg, "s3Bucket"),
+    pl_delivery__msg_history(&A, "123456789012", "us-east-2", pl_json_get_str(msg, "s3Bucket"),
                     pl_json_get_str(msg, "s3ObjectKey"), ms_of(msg, "notificationCreationTime"),
                     &m);
     T_OK(same_keys(m.body, msg));
     T_OK(pl_json_equal(m.body, msg));
     T_STR(m.subject, pl_json_get_str(ex, "Subject"));
 
-    pl_dmsg_snapshot(&A, "Failed", "123456789012", "us-east-2", "id", "b", NULL, "NoSuchBucket",
+    pl_delivery__msg_snapshot(&A, "Failed", "123456789012", "us-east-2", "id", "b", NULL, "NoSuchBucket",
                      0, &m);
     T_STR(m.type, "ConfigurationSnapshotDeliveryFailed");
     T_STR(m.subject,
@@ -124,7 +124,7 @@ static void test_compliance(void)
     T_REQUIRE(ex);
     struct pl_json *msg = pl_json_get(ex, "Message");
     struct pl_dmsg m;
-    pl_dmsg_compliance(&A, msg, ms_of(msg, "notificationCreationTime"), &m);
+    pl_delivery__msg_compliance(&A, msg, ms_of(msg, "notificationCreationTime"), &m);
     T_OK(same_keys(m.body, msg));
     T_OK(pl_json_equal(m.body, msg));
     T_STR(m.subject, pl_json_get_str(ex, "Subject")); /* cut at 100 characters like AWS */
@@ -132,7 +132,7 @@ static void test_compliance(void)
 
     const char *names = "[\"r1\",\"r2\"]";
     struct pl_err e = {0};
-    pl_dmsg_rules_started(&A, "123456789012", "us-east-1",
+    pl_delivery__msg_rules_started(&A, "123456789012", "us-east-1",
                           pl_json_parse(&A, names, strlen(names), &e), 0, &m);
     T_STR(m.type, "ConfigRulesEvaluationStarted");
     T_EQ(pl_json_get(m.body, "configRuleNames")->len, 2);
@@ -158,14 +158,14 @@ static void test_oversized(void)
         struct pl_json *sum = pl_json_get(ex, "configurationItemSummary");
         struct pl_json *s3 = pl_json_get(ex, "s3DeliverySummary");
         struct pl_dmsg m;
-        pl_dmsg_oversized(&A, ci_from_summary(sum), pl_json_get_str(sum, "changeType"),
+        pl_delivery__msg_oversized(&A, ci_from_summary(sum), pl_json_get_str(sum, "changeType"),
                           pl_json_get_str(s3, "s3BucketLocation"),
                           pl_json_get_str(s3, "errorCode"), pl_json_get_str(s3, "errorMessage"),
                           ms_of(ex, "notificationCreationTime"), &m);
         T_OK(same_keys(m.body, ex));
         T_OK(pl_json_equal(m.body, ex));
         /* the Message text embeds the summary JSON after AWS's explanation */
-        const char *text = pl_dmsg_text(&A, &m);
+        const char *text = pl_delivery__msg_text(&A, &m);
         T_OK(strstr(text, "New State Record Summary:") != NULL);
         struct pl_err e = {0};
         const char *brace = strchr(text, '{');
@@ -178,8 +178,8 @@ static void test_envelope(void)
     struct pl_json *ex = load("example-configuration-snapshot-notification_1.json");
     T_REQUIRE(ex);
     struct pl_dmsg m;
-    pl_dmsg_history(&A, "123456789012", "us-east-2", "b", "k", 0, &m);
-    struct pl_json *env = pl_dmsg_envelope(&A, &m, "arn:aws:sns:us-east-2:123456789012:t",
+    pl_delivery__msg_history(&A, "123456789012", "us-east-2", "b", "k", 0, &m);
+    struct pl_json *env = pl_delivery__msg_envelope(&A, &m, "arn:aws:sns:us-east-2:123456789012:t",
                                            "mid", ms_of(ex, "Timestamp"));
     T_OK(same_keys(env, ex));
     T_STR(pl_json_get_str(env, "Type"), "Notification");
@@ -204,7 +204,7 @@ static void test_dialects(void)
         "Instance\"}],\"configuration\":\"{\\\"size\\\":100000000000000000001}\","
         "\"supplementaryConfiguration\":{\"X\":\"{\\\"y\\\":true}\"}}";
     struct pl_err e = {0};
-    struct pl_json *ci = pl_dci_file_form(&A, pl_json_parse(&A, api, strlen(api), &e), &e);
+    struct pl_json *ci = pl_delivery__ci_file_form(&A, pl_json_parse(&A, api, strlen(api), &e), &e);
     T_REQUIRE(ci);
     T_STR(pl_json_get_str(ci, "awsAccountId"), "123456789012");
     T_STR(pl_json_get_str(ci, "ARN"), "arn:aws:ec2:x");
@@ -218,7 +218,7 @@ static void test_dialects(void)
           "Attached to Instance");
     T_OK(pl_json_get(ci, "resourceName")->type == PL_JNULL);
     /* the file form passes through unchanged */
-    struct pl_json *again = pl_dci_file_form(&A, ci, &e);
+    struct pl_json *again = pl_delivery__ci_file_form(&A, ci, &e);
     T_OK(pl_json_equal(again, ci));
 }
 
@@ -226,7 +226,7 @@ static void test_hmac(void)
 {
     char sig[72];
     const char *body = "The quick brown fox jumps over the lazy dog";
-    pl_webhook_signature("key", body, strlen(body), sig);
+    pl_delivery__webhook_signature("key", body, strlen(body), sig);
     T_STR(sig, "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
 }
 
@@ -235,16 +235,16 @@ static void test_subject_cut(void)
     char s[300];
     memset(s, 'x', 299);
     s[299] = 0;
-    const char *c = pl_dmsg_subject_cut(&A, s);
+    const char *c = pl_delivery__msg_subject_cut(&A, s);
     T_EQ(strlen(c), 100);
     T_STR(c + 97, "...");
-    T_STR(pl_dmsg_subject_cut(&A, "short"), "short");
+    T_STR(pl_delivery__msg_subject_cut(&A, "short"), "short");
     /* 96 bytes of x, then two-byte characters: the cut (at 97 bytes) falls inside one, which is
      * dropped so the subject stays valid UTF-8 */
     for (int i = 96; i + 2 < 299; i += 2)
         memcpy(s + i, "\xc3\xa9", 2);
     s[298] = 0;
-    c = pl_dmsg_subject_cut(&A, s);
+    c = pl_delivery__msg_subject_cut(&A, s);
     T_EQ(strlen(c), 99);
     T_STR(c + 96, "...");
 }

@@ -75,7 +75,7 @@ static void test_setup(void)
     T_REQUIRE(pl_store_open(dir, 0, &S, &e) == 0);
     T_REQUIRE(receiver_start(&R) == 0);
     char *url = pl_arena_printf(&A, "http://127.0.0.1:%d/hook", R.port);
-    T_EQ(pl_webhooks_add(S, TOPIC, url, "s3cr3t", &e), 0);
+    T_EQ(pl_delivery_webhook_add(S, TOPIC, url, "s3cr3t", &e), 0);
     struct pl_delivery_options o = {.data_dir = dir, .no_thread = 1};
     D = pl_delivery_start(S, &o, &e);
     T_REQUIRE(D);
