@@ -215,6 +215,10 @@ static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *
                 return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                                "Invalid value for parameter %s: '%.*s' is not one of %s", ps->name,
                                (int)(t - b), b, ps->choices);
+            if (ps->refused && one_of(ps->refused, b, (size_t)(t - b)))
+                return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                               "Invalid value for parameter %s: '%.*s' may not be one of %s",
+                               ps->name, (int)(t - b), b, ps->refused);
             v->items[v->nitems++] = pl_arena_strndup(a, b, (size_t)(t - b));
         }
         if (!e)

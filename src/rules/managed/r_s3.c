@@ -2,7 +2,8 @@
  *
  * They read the bucket CI's supplementaryConfiguration (AccessControlList, BucketPolicy,
  * BucketVersioningConfiguration, BucketLoggingConfiguration, ServerSideEncryptionConfiguration,
- * BucketReplicationConfiguration, PublicAccessBlockConfiguration), whose values are objects in
+ * BucketReplicationConfiguration, PublicAccessBlockConfiguration, BucketLifecycleConfiguration,
+ * BucketNotificationConfiguration), whose values are objects in
  * the notification form and JSON text (sometimes doubly encoded) in the API form: pl_mpath and
  * pl_mdoc accept both. Policy analysis is syntactic (see docs/managed-rules.md): a statement
  * with a Condition is not treated as granting public access.
@@ -15,6 +16,7 @@
 
 #define ALLUSERS  "http://acs.amazonaws.com/groups/global/AllUsers"
 #define AUTHUSERS "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+#define SUPP      "supplementaryConfiguration."
 
 /* ---- public read / write ---- */
 
@@ -249,9 +251,175 @@ static int replication(const struct pl_mctx *c, const struct pl_mci *v, struct p
     return pl_mres(out, PL_NON_COMPLIANT, "The bucket has no enabled replication rule.");
 }
 
-/* ---- tables ---- */
+/* ---- ACLs, lifecycle rules, event notifications ---- */
 
-#define SUPP "supplementaryConfiguration."
+/* S3_BUCKET_ACL_PROHIBITED: the ACL grants nothing beyond the owner's own grant (with
+ * ACLs disabled, BucketOwnerEnforced, that is all S3 reports). No recorded ACL grants nothing. */
+static int acl_prohibited(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    const struct pl_json *acl = pl_mdoc(c, pl_mpath(c, v->ci, SUPP "AccessControlList"));
+    const char *owner = pl_json_str(pl_mpath(c, acl, "owner.id"));
+    const struct pl_json *grants = pl_mget(acl, "grantList");
+    for (const struct pl_json *g = grants ? grants->child : NULL; g; g = g->next) {
+        const struct pl_json *who = pl_mget(g, "grantee");
+        const char *id = pl_json_str(pl_mget(who, "id"));
+        if (id && owner && strcmp(id, owner) == 0)
+            continue;
+        const char *name = id ? id : pl_json_str(pl_mget(who, "uri"));
+        return pl_mres(out, PL_NON_COMPLIANT, "The bucket ACL grants %.40s to %.120s.",
+                       pl_json_str(pl_mget(g, "permission")),
+                       name               ? name
+                       : pl_json_str(who) ? pl_json_str(who)
+                                          : "another grantee");
+    }
+    return 0;
+}
+
+/* A bucketNames parameter limits the rule to the buckets it lists. */
+static bool bucket_in_scope(const struct pl_mci *v, const struct pl_managed_pval *names)
+{
+    const char *name = pl_json_str(pl_mget(v->cfg, "name"));
+    return !names->set || pl_min_list(names, name ? name : v->id);
+}
+
+/* The lifecycle rules: a map keyed by rule id (Config) or an array (CloudFormation form). */
+static const struct pl_json *lifecycle_rules(const struct pl_mctx *c, const struct pl_mci *v)
+{
+    return pl_mpath(c, v->ci, SUPP "BucketLifecycleConfiguration.rules");
+}
+
+static bool rule_enabled(const struct pl_json *r)
+{
+    return pl_mstreq(pl_mget(r, "status"), "Enabled");
+}
+
+static bool any_enabled(const struct pl_json *rules)
+{
+    for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next)
+        if (rule_enabled(r))
+            return true;
+    return false;
+}
+
+static const struct pl_managed_pspec bucket_names_params[] = {
+    {.name = "bucketNames", .type = PL_MP_LIST},
+};
+
+/* Versioned buckets (in bucketNames, when set) need an enabled lifecycle rule. */
+static int version_lifecycle(const struct pl_mctx *c, const struct pl_mci *v,
+                             struct pl_managed_eval *out)
+{
+    if (!bucket_in_scope(v, &c->p->v[0]) ||
+        !pl_mstreq(pl_mpath(c, v->ci, SUPP "BucketVersioningConfiguration.status"), "Enabled"))
+        return pl_mna(out);
+    if (!any_enabled(lifecycle_rules(c, v)))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The versioned bucket has no enabled lifecycle rule.");
+    return 0;
+}
+
+enum { P_LC_TRANSITION, P_LC_EXPIRATION, P_LC_CLASS, P_LC_PREFIX, P_LC_BUCKETS };
+static const struct pl_managed_pspec lifecycle_params[] = {
+    [P_LC_TRANSITION] = {.name = "targetTransitionDays", .type = PL_MP_INT},
+    [P_LC_EXPIRATION] = {.name = "targetExpirationDays", .type = PL_MP_INT},
+    [P_LC_CLASS] = {.name = "targetTransitionStorageClass", .type = PL_MP_STR},
+    [P_LC_PREFIX] = {.name = "targetPrefix", .type = PL_MP_STR},
+    [P_LC_BUCKETS] = {.name = "bucketNames", .type = PL_MP_LIST},
+};
+
+/* A number of days equal to want (Config writes them as 60.0). */
+static bool days_are(const struct pl_json *j, long long want)
+{
+    double d;
+    return j && pl_json_double(j, &d) == 0 && d == (double)want;
+}
+
+/* The rule's prefix: the legacy prefix, the filter's prefix predicate, or an AND operand's. */
+static bool prefix_is(const struct pl_mctx *c, const struct pl_json *r, const char *want)
+{
+    if (pl_mstreq(pl_mpath(c, r, "prefix|filter.predicate.prefix|filter.prefix"), want))
+        return true;
+    const struct pl_json *ops = pl_mpath(c, r, "filter.predicate.operands");
+    for (const struct pl_json *o = ops ? ops->child : NULL; o; o = o->next)
+        if (pl_mstreq(pl_mget(o, "prefix"), want))
+            return true;
+    return false;
+}
+
+static bool transition_matches(const struct pl_mctx *c, const struct pl_json *r)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    if (!pv[P_LC_TRANSITION].set && !pv[P_LC_CLASS].set)
+        return true;
+    const struct pl_json *ts = pl_mget(r, "transitions");
+    for (const struct pl_json *t = ts ? ts->child : NULL; t; t = t->next)
+        if ((!pv[P_LC_TRANSITION].set || days_are(pl_mget(t, "days"), pv[P_LC_TRANSITION].i)) &&
+            (!pv[P_LC_CLASS].set || pl_mstreq(pl_mget(t, "storageClass"), pv[P_LC_CLASS].s)))
+            return true;
+    return false;
+}
+
+static bool lifecycle_matches(const struct pl_mctx *c, const struct pl_json *r)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    return rule_enabled(r) && transition_matches(c, r) &&
+           (!pv[P_LC_EXPIRATION].set ||
+            days_are(pl_mpath(c, r, "expirationInDays|expiration.days"), pv[P_LC_EXPIRATION].i)) &&
+           (!pv[P_LC_PREFIX].set || prefix_is(c, r, pv[P_LC_PREFIX].s));
+}
+
+/* Some enabled lifecycle rule matches every parameter that is set. */
+static int lifecycle_policy(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    if (!bucket_in_scope(v, &c->p->v[P_LC_BUCKETS]))
+        return pl_mna(out);
+    const struct pl_json *rules = lifecycle_rules(c, v);
+    for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next)
+        if (lifecycle_matches(c, r))
+            return 0;
+    if (!any_enabled(rules))
+        return pl_mres(out, PL_NON_COMPLIANT, "The bucket has no enabled lifecycle rule.");
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "No enabled lifecycle rule of the bucket matches the parameters.");
+}
+
+enum { P_EV_DEST, P_EV_TYPES };
+static const struct pl_managed_pspec events_params[] = {
+    [P_EV_DEST] = {.name = "destinationArn", .type = PL_MP_STR},
+    [P_EV_TYPES] = {.name = "eventTypes", .type = PL_MP_LIST},
+};
+
+static bool event_listed(const struct pl_json *events, const struct pl_managed_pval *types)
+{
+    for (const struct pl_json *e = events ? events->child : NULL; e; e = e->next)
+        if (pl_min_list(types, pl_json_str(e)))
+            return true;
+    return false;
+}
+
+/* Some notification configuration (a map keyed by id) goes to destinationArn, when set, for
+ * one of eventTypes, when set. */
+static int event_notifications(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    const struct pl_json *cfgs =
+        pl_mpath(c, v->ci, SUPP "BucketNotificationConfiguration.configurations");
+    if (pl_mempty(cfgs))
+        return pl_mres(out, PL_NON_COMPLIANT, "Event notifications are not enabled on the bucket.");
+    for (const struct pl_json *n = cfgs->child; n; n = n->next) {
+        const struct pl_json *dest = pl_mpath(c, n, "queueARN|topicARN|functionARN");
+        if ((!pv[P_EV_DEST].set || pl_mstreq(dest, pv[P_EV_DEST].s)) &&
+            (!pv[P_EV_TYPES].set || event_listed(pl_mget(n, "events"), &pv[P_EV_TYPES])))
+            return 0;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "No event notification of the bucket matches destinationArn and eventTypes.");
+}
+
+/* ---- tables ---- */
 
 static const struct pl_managed_pspec versioning_params[] = {
     {.name = "isMfaDeleteEnabled", .type = PL_MP_BOOL},
@@ -308,5 +476,18 @@ const struct pl_managed_impl pl_managed__s3[] = {
      .params = replication_params,
      .nparams = PL_MIMPL_LEN(replication_params),
      .ci_fn = replication},
+    {.identifier = "S3_BUCKET_ACL_PROHIBITED", .ci_fn = acl_prohibited},
+    {.identifier = "S3_VERSION_LIFECYCLE_POLICY_CHECK",
+     .params = bucket_names_params,
+     .nparams = PL_MIMPL_LEN(bucket_names_params),
+     .ci_fn = version_lifecycle},
+    {.identifier = "S3_LIFECYCLE_POLICY_CHECK",
+     .params = lifecycle_params,
+     .nparams = PL_MIMPL_LEN(lifecycle_params),
+     .ci_fn = lifecycle_policy},
+    {.identifier = "S3_EVENT_NOTIFICATIONS_ENABLED",
+     .params = events_params,
+     .nparams = PL_MIMPL_LEN(events_params),
+     .ci_fn = event_notifications},
 };
 const size_t pl_managed__s3_len = PL_MIMPL_LEN(pl_managed__s3);
