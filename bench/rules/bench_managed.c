@@ -6,7 +6,7 @@
  * fake store holding the test account. Parameters are parsed once per rule (as the engine
  * does). The loop then evaluates the pairs round-robin for a fixed time and reports the rate for
  * the whole mix, for the mix without the rules that parse JSON embedded in strings (bucket
- * policies, ACLs: S3_BUCKET_PUBLIC_*, S3_BUCKET_SSL_REQUESTS_ONLY,
+ * policies, ACLs: S3_BUCKET_PUBLIC_*, S3_BUCKET_SSL_REQUESTS_ONLY, S3_BUCKET_ACL_PROHIBITED,
  * S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED), and for account-level rules.
  *
  * Rates are per second of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so they are per
@@ -122,7 +122,8 @@ static bool embedded_json(const char *id)
 {
     return pl_starts_with(id, "S3_BUCKET_PUBLIC_") ||
            strcmp(id, "S3_BUCKET_SSL_REQUESTS_ONLY") == 0 ||
-           strcmp(id, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED") == 0;
+           strcmp(id, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED") == 0 ||
+           strcmp(id, "S3_BUCKET_ACL_PROHIBITED") == 0;
 }
 
 /* Parameters for the rules that require one (the others run with their defaults). */
