@@ -246,12 +246,13 @@ static bool nacl_allows(const struct pl_json *entries, const char *key, const ch
     const struct pl_json *best = NULL;
     long long bestn = 0, n, lo, hi;
     for (const struct pl_json *e = entries ? entries->child : NULL; e; e = e->next) {
-        enum proto p = proto_of(pl_mget(e, "protocol"));
-        const struct pl_json *range = pl_mget(e, "portRange");
-        if (pl_mtrue(pl_mget(e, "egress")) || !pl_mstreq(pl_mget(e, key), world) ||
-            (p != P_ALL && p != pr))
+        if (pl_mtrue(pl_mget(e, "egress")) || !pl_mstreq(pl_mget(e, key), world))
             continue;
-        if (p != P_ALL && range && pl_mint(pl_mget(range, "from"), &lo) == 0 &&
+        enum proto p = proto_of(pl_mget(e, "protocol"));
+        const struct pl_json *range = p == P_ALL ? NULL : pl_mget(e, "portRange");
+        if (p != P_ALL && p != pr)
+            continue;
+        if (range && pl_mint(pl_mget(range, "from"), &lo) == 0 &&
             pl_mint(pl_mget(range, "to"), &hi) == 0 && (port < lo || port > hi))
             continue;
         if (pl_mint(pl_mget(e, "ruleNumber"), &n) < 0)
@@ -269,7 +270,10 @@ static bool nacl_allows(const struct pl_json *entries, const char *key, const ch
 static int nacl_ssh_rdp(const struct pl_mctx *c, const struct pl_mci *v,
                         struct pl_managed_eval *out)
 {
-    static const long long ports[] = {22, 3389};
+    static const struct {
+        long long n;
+        const char *text; /* spares pl_mres a number conversion */
+    } ports[] = {{22, "22"}, {3389, "3389"}};
     static const struct {
         const char *key, *world;
     } worlds[] = {{"cidrBlock", "0.0.0.0/0"}, {"ipv6CidrBlock", "::/0"}};
@@ -278,10 +282,10 @@ static int nacl_ssh_rdp(const struct pl_mctx *c, const struct pl_mci *v,
     for (size_t i = 0; i < PL_MIMPL_LEN(ports); i++)
         for (size_t w = 0; w < PL_MIMPL_LEN(worlds); w++)
             for (enum proto pr = P_TCP; pr <= P_UDP; pr++)
-                if (nacl_allows(entries, worlds[w].key, worlds[w].world, pr, ports[i]))
+                if (nacl_allows(entries, worlds[w].key, worlds[w].world, pr, ports[i].n))
                     return pl_mres(out, PL_NON_COMPLIANT,
-                                   "The network ACL allows inbound %s port %lld from %s.",
-                                   pr == P_TCP ? "TCP" : "UDP", ports[i], worlds[w].world);
+                                   "The network ACL allows inbound %s port %s from %s.",
+                                   pr == P_TCP ? "TCP" : "UDP", ports[i].text, worlds[w].world);
     return 0;
 }
 
