@@ -7,6 +7,7 @@
  * Invariants: rules[] is sorted like the catalogue; an implementation names a catalogue row
  * (checked at init: abort on a typo, since it is a programming error).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -711,6 +712,48 @@ bool pl_mprincipal_public(const struct pl_json *principal)
     if (principal->type == PL_JOBJ)
         return pl_mhas_star(pl_json_get(principal, "AWS"), NULL);
     return pl_mhas_star(principal, NULL);
+}
+
+struct cidr {
+    int family;
+    unsigned char a[16];
+    int bits;
+};
+
+/* Parses "addr[/bits]" (at most 63 bytes) into c. */
+static bool cidr_parse(const char *s, struct cidr *c)
+{
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    long long bits;
+    if (n >= sizeof(buf))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    c->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+    int max = c->family == AF_INET ? 32 : 128;
+    if (inet_pton(c->family, buf, c->a) != 1)
+        return false;
+    if (!slash)
+        bits = max;
+    else if (pl_parse_i64(slash + 1, &bits) < 0 || bits < 0 || bits > max)
+        return false;
+    c->bits = (int)bits;
+    return true;
+}
+
+bool pl_mcidr_within(const char *inner, const char *outer)
+{
+    struct cidr in, out;
+    if (!inner || !outer || !cidr_parse(inner, &in) || !cidr_parse(outer, &out) ||
+        in.family != out.family || in.bits < out.bits)
+        return false;
+    int whole = out.bits / 8, rest = out.bits % 8;
+    if (memcmp(in.a, out.a, (size_t)whole) != 0)
+        return false;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return !rest || ((in.a[whole] ^ out.a[whole]) & mask) == 0;
 }
 
 /* ---- evaluation ---- */

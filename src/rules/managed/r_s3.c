@@ -419,6 +419,128 @@ static int event_notifications(const struct pl_mctx *c, const struct pl_mci *v,
                    "No event notification of the bucket matches destinationArn and eventTypes.");
 }
 
+/* ---- policy grantees ---- */
+
+/* S3_BUCKET_POLICY_GRANTEE_CHECK: every Allow statement of the bucket policy is restricted by
+ * what the parameters list: all its principals are listed (an account id also covers the
+ * principals of that account), or a non-negated condition limits aws:SourceIp to blocks within
+ * ipAddresses or aws:SourceVpc to vpcIds. No policy: COMPLIANT. */
+enum { P_GR_AWS, P_GR_SERVICE, P_GR_FEDERATED, P_GR_IPS, P_GR_VPCS };
+static const struct pl_managed_pspec grantee_params[] = {
+    [P_GR_AWS] = {.name = "awsPrincipals", .type = PL_MP_LIST},
+    [P_GR_SERVICE] = {.name = "servicePrincipals", .type = PL_MP_LIST},
+    [P_GR_FEDERATED] = {.name = "federatedUsers", .type = PL_MP_LIST},
+    [P_GR_IPS] = {.name = "ipAddresses", .type = PL_MP_LIST},
+    [P_GR_VPCS] = {.name = "vpcIds", .type = PL_MP_LIST},
+};
+
+/* An AWS principal: listed as is, or "arn:aws:iam::<listed account>:..." */
+static bool aws_principal_listed(const struct pl_managed_pval *pv, const char *p)
+{
+    if (pl_min_list(pv, p))
+        return true;
+    for (size_t i = 0; p && i < pv->nitems; i++) {
+        size_t n = strlen(pv->items[i]);
+        const char *acct = strstr(p, ":iam::");
+        if (acct && strncmp(acct + 6, pv->items[i], n) == 0 && acct[6 + n] == ':')
+            return true;
+    }
+    return false;
+}
+
+struct grantee_q {
+    const struct pl_mctx *c;
+    const char *bad; /* the first principal not listed */
+};
+
+/* Every principal of the statement is listed; q->bad names the first that is not. */
+static bool principals_listed(const struct pl_mctx *c, const struct pl_json *principal,
+                              struct grantee_q *q)
+{
+    static const char *const kinds[] = {"AWS", "Service", "Federated"};
+    const struct pl_managed_pval *pv = c->p->v;
+    if (!principal || principal->type != PL_JOBJ) {
+        q->bad = principal && pl_json_str(principal) ? pl_json_str(principal) : "*";
+        return false;
+    }
+    for (const struct pl_json *m = principal->child; m; m = m->next) {
+        size_t k = 0;
+        while (k < PL_MIMPL_LEN(kinds) && strcmp(m->key, kinds[k]) != 0)
+            k++;
+        const struct pl_json *first = m->type == PL_JARR ? m->child : m;
+        for (const struct pl_json *e = first; e; e = m->type == PL_JARR ? e->next : NULL) {
+            const char *p = pl_json_str(e);
+            bool ok = k == 0                    ? aws_principal_listed(&pv[P_GR_AWS], p)
+                      : k < PL_MIMPL_LEN(kinds) ? pl_min_list(&pv[P_GR_SERVICE + k - 1], p)
+                                                : false;
+            if (!ok) {
+                q->bad = p ? p : m->key;
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* Every value of condition key `key` under a non-negated operator passes `ok`; false when no
+ * such key is present. */
+static bool condition_limits(const struct pl_json *cond, const char *key,
+                             bool (*ok)(const struct pl_managed_pval *, const char *),
+                             const struct pl_managed_pval *pv)
+{
+    bool seen = false;
+    for (const struct pl_json *op = cond ? cond->child : NULL; op; op = op->next) {
+        if (op->type != PL_JOBJ || strstr(op->key, "Not"))
+            continue;
+        for (const struct pl_json *k = op->child; k; k = k->next) {
+            if (strcasecmp(k->key, key) != 0)
+                continue;
+            const struct pl_json *first = k->type == PL_JARR ? k->child : k;
+            for (const struct pl_json *e = first; e; e = k->type == PL_JARR ? e->next : NULL)
+                if (!ok(pv, pl_json_str(e)))
+                    return false;
+            seen = true;
+        }
+    }
+    return seen;
+}
+
+static bool ip_listed(const struct pl_managed_pval *pv, const char *ip)
+{
+    for (size_t i = 0; ip && i < pv->nitems; i++)
+        if (pl_mcidr_within(ip, pv->items[i]))
+            return true;
+    return false;
+}
+
+static int grantee_statement(void *u, const struct pl_json *st)
+{
+    struct grantee_q *q = u;
+    const struct pl_mctx *c = q->c;
+    const struct pl_managed_pval *pv = c->p->v;
+    const struct pl_json *cond = pl_json_get(st, "Condition");
+    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow"))
+        return 0;
+    if (principals_listed(c, pl_json_get(st, "Principal"), q) ||
+        (pv[P_GR_IPS].set && condition_limits(cond, "aws:SourceIp", ip_listed, &pv[P_GR_IPS])) ||
+        (pv[P_GR_VPCS].set && condition_limits(cond, "aws:SourceVpc", pl_min_list, &pv[P_GR_VPCS])))
+        return 0;
+    return 1;
+}
+
+static int policy_grantees(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *doc = bucket_policy(c, v, "Allow");
+    struct grantee_q q = {c, NULL};
+    if (doc && pl_mstatements(doc, grantee_statement, &q))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "A bucket policy statement allows %.150s, which the parameters do not "
+                       "list.",
+                       q.bad ? q.bad : "a principal");
+    return 0;
+}
+
 /* ---- tables ---- */
 
 static const struct pl_managed_pspec versioning_params[] = {
@@ -489,5 +611,9 @@ const struct pl_managed_impl pl_managed__s3[] = {
      .params = events_params,
      .nparams = PL_MIMPL_LEN(events_params),
      .ci_fn = event_notifications},
+    {.identifier = "S3_BUCKET_POLICY_GRANTEE_CHECK",
+     .params = grantee_params,
+     .nparams = PL_MIMPL_LEN(grantee_params),
+     .ci_fn = policy_grantees},
 };
 const size_t pl_managed__s3_len = PL_MIMPL_LEN(pl_managed__s3);

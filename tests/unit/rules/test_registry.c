@@ -182,6 +182,7 @@ static const struct {
      "Unknown parameters"},
     {"CODEBUILD_PROJECT_S3_LOGS_ENCRYPTED", "{\"exemptedProjects\":\"a, b\"}", 1, NULL},
     {"BEANSTALK_ENHANCED_HEALTH_REPORTING_ENABLED", "{\"x\":\"1\"}", 0, "Unknown parameters"},
+    {"S3_BUCKET_POLICY_GRANTEE_CHECK", "{\"awsPrincipal\":\"1\"}", 0, "Unknown parameters"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
     {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
