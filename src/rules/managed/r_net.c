@@ -412,6 +412,28 @@ static const struct pl_json *v2_attr(const struct pl_mctx *c, const struct pl_mc
     return NULL;
 }
 
+/* ALB_DESYNC_MODE_CHECK: an application load balancer's routing.http.desync_mitigation_mode
+ * (not recorded: ELB's default, defensive) is one of desyncMode. */
+static const struct pl_managed_pspec desync_params[] = {
+    {.name = "desyncMode",
+     .type = PL_MP_LIST,
+     .required = true,
+     .choices = "defensive|strictest|monitor"},
+};
+
+static int alb_desync(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
+        return pl_mna(out);
+    const char *mode = pl_json_str(v2_attr(c, v, "routing.http.desync_mitigation_mode"));
+    if (!pl_min_list(&c->p->v[0], mode ? mode : "defensive"))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The desync mitigation mode %.20s is not one of "
+                       "desyncMode.",
+                       mode ? mode : "defensive");
+    return 0;
+}
+
 static int elb_logging_v2(const struct pl_mctx *c, const struct pl_mci *v,
                           struct pl_managed_eval *out)
 {
@@ -596,6 +618,7 @@ const struct pl_managed_impl pl_managed__net[] = {
      PARAMS(elb_log_params),
      CHECKS(elb_log_checks),
      .ci_fn = elb_logging_v2},
+    {.identifier = "ALB_DESYNC_MODE_CHECK", PARAMS(desync_params), .ci_fn = alb_desync},
     {.identifier = "ELB_TLS_HTTPS_LISTENERS_ONLY", .ci_fn = elb_tls_only},
     {.identifier = "ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK", .ci_fn = alb_https_redirect},
     {.identifier = "ELBV2_ACM_CERTIFICATE_REQUIRED",

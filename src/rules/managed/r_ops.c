@@ -289,6 +289,29 @@ static int ecs_nonprivileged(const struct pl_mctx *c, const struct pl_mci *v,
     return each_container(v, privileged, "runs privileged", out);
 }
 
+/* ECS_NO_ENVIRONMENT_SECRETS: no container's environment (name/value pairs; environmentFiles
+ * in S3 are not read, as AWS documents) has a variable named in secretKeys. */
+static const struct pl_managed_pspec secret_keys_params[] = {
+    {.name = "secretKeys", .type = PL_MP_LIST, .required = true},
+};
+
+static int ecs_env_secrets(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *defs = pl_mget(v->cfg, "containerDefinitions");
+    for (const struct pl_json *d = defs ? defs->child : NULL; d; d = d->next) {
+        const struct pl_json *env = pl_mget(d, "environment");
+        for (const struct pl_json *e = env ? env->child : NULL; e; e = e->next) {
+            const char *name = pl_json_str(pl_mget(e, "name"));
+            if (pl_min_list(&c->p->v[0], name))
+                return pl_mres(out, PL_NON_COMPLIANT,
+                               "Container %.100s passes %.100s as an environment variable.",
+                               pl_json_str(pl_mget(d, "name")), name);
+        }
+    }
+    return 0;
+}
+
 /* Only task definitions that can run on the EC2 launch type are judged, as AWS documents. */
 static int ecs_nonroot(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
 {
@@ -780,6 +803,9 @@ const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "ELASTIC_BEANSTALK_MANAGED_UPDATES_ENABLED",
      PARAMS(eb_updates_params),
      CHECKS(eb_updates_checks)},
+    {.identifier = "ECS_NO_ENVIRONMENT_SECRETS",
+     PARAMS(secret_keys_params),
+     .ci_fn = ecs_env_secrets},
     {.identifier = "BEANSTALK_ENHANCED_HEALTH_REPORTING_ENABLED", CHECKS(eb_health_checks)},
     {.identifier = "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
      PARAMS(backup_freq_params),

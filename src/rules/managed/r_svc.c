@@ -1,6 +1,7 @@
 /* r_svc.c — managed rules (tsv ranks 61 and up) about service resources whose logic is a
  * field test: search domains, KMS keys, SNS, CloudWatch logs and alarms, ACM, API Gateway
- * stages, Auto Scaling, Secrets Manager, EC2 instances, subnets and RDS/Redshift settings.
+ * stages and endpoint types, Auto Scaling, CloudFront distributions, Network Firewall rule
+ * groups, Secrets Manager, EC2 instances, subnets and RDS/Redshift settings.
  *
  * Most are check tables (struct pl_mcheck); each table's comment says why the rule is what AWS
  * documents. Paths list Config's spelling; pl_mget also tries the first letter flipped (the
@@ -243,6 +244,82 @@ static const struct pl_mcheck apigw_waf_checks[] = {
      .why = "The stage's web ACL is not one of WebAclArns."},
 };
 
+static const struct pl_managed_pspec endpoint_types_params[] = {
+    {.name = "endpointConfigurationTypes",
+     .type = PL_MP_LIST,
+     .required = true,
+     .choices = "REGIONAL|PRIVATE|EDGE"},
+};
+static const struct pl_mcheck endpoint_type_checks[] = {
+    {.path = CFG "endpointConfiguration.types",
+     .op = MCK_PRESENT,
+     .why = "The API has no endpoint configuration."},
+    {.path = CFG "endpointConfiguration.types",
+     .op = MCK_ALL_IN_PARAM,
+     .why = "An endpoint type of the API is not one of endpointConfigurationTypes."},
+};
+
+/* ---- CloudFront, Network Firewall ---- */
+
+#define CF CFG "distributionConfig."
+static const struct pl_mcheck cf_root_object_checks[] = {
+    {.path = CF "defaultRootObject",
+     .op = MCK_PRESENT,
+     .why = "The distribution has no default root object."},
+};
+
+/* Logging enabled; with S3BucketName, to that bucket (Config records "<name>.s3.amazonaws.com"). */
+static const struct pl_managed_pspec cf_log_params[] = {
+    {.name = "S3BucketName", .type = PL_MP_STR},
+};
+
+static int cf_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *log = pl_mpath(c, v->cfg, "distributionConfig.logging");
+    const struct pl_managed_pval *want = &c->p->v[0];
+    if (!pl_mtrue(pl_mget(log, "enabled")))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access logging is not enabled on the distribution.");
+    const char *bucket = pl_json_str(pl_mget(log, "bucket"));
+    size_t n = want->set ? strlen(want->s) : 0;
+    if (want->set &&
+        !(bucket && strncmp(bucket, want->s, n) == 0 && (bucket[n] == 0 || bucket[n] == '.')))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access logs go to %.100s, not to S3BucketName.",
+                       bucket ? bucket : "no bucket");
+    return 0;
+}
+
+/* Neither the default cache behavior nor another (cacheBehaviors.items, or an array) allows
+ * plain HTTP (viewerProtocolPolicy allow-all). */
+static int cf_viewer_https(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    if (pl_mstreq(
+            pl_mpath(c, v->cfg, "distributionConfig.defaultCacheBehavior.viewerProtocolPolicy"),
+            "allow-all"))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The default cache behavior allows HTTP (viewerProtocolPolicy allow-all).");
+    const struct pl_json *cbs = pl_mpath(c, v->cfg, "distributionConfig.cacheBehaviors");
+    if (cbs && cbs->type == PL_JOBJ)
+        cbs = pl_mget(cbs, "items");
+    for (const struct pl_json *b = cbs && cbs->type == PL_JARR ? cbs->child : NULL; b; b = b->next)
+        if (pl_mstreq(pl_mget(b, "viewerProtocolPolicy"), "allow-all"))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The cache behavior for %.100s allows HTTP (viewerProtocolPolicy "
+                           "allow-all).",
+                           pl_json_str(pl_mget(b, "pathPattern")));
+    return 0;
+}
+
+static const struct pl_mcheck netfw_stateless_checks[] = {
+    {.path = CFG "ruleGroupResponse.type|" CFG "type",
+     .op = MCK_EQ,
+     .arg = "STATELESS",
+     .applies = true},
+    {.path = CFG "ruleGroup.rulesSource.statelessRulesAndCustomActions.statelessRules",
+     .op = MCK_PRESENT,
+     .why = "The stateless rule group has no rules."},
+};
+
 /* ---- Auto Scaling, EC2 ---- */
 
 static const struct pl_mcheck lc_public_ip_checks[] = {
@@ -259,6 +336,32 @@ static const struct pl_mcheck asg_elb_health_checks[] = {
      .arg = "ELB",
      .why = "The Auto Scaling group does not use Elastic Load Balancing health checks."},
 };
+
+/* Capacity Rebalancing matters for groups that mix instance types (a mixed instances policy). */
+static const struct pl_mcheck asg_rebalance_checks[] = {
+    {.path = CFG "mixedInstancesPolicy", .op = MCK_PRESENT, .applies = true},
+    {.path = CFG "capacityRebalance",
+     .op = MCK_TRUE,
+     .why = "Capacity Rebalancing is not enabled on the Auto Scaling group."},
+};
+
+/* The group spans minAvailabilityZones zones or more (unset: more than one). */
+static const struct pl_managed_pspec asg_az_params[] = {
+    {.name = "minAvailabilityZones", .type = PL_MP_INT, .min = 1, .max = 100},
+};
+
+static int asg_multiple_az(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *zones = pl_mget(v->cfg, "availabilityZones");
+    long long want = c->p->v[0].set ? c->p->v[0].i : 2;
+    int n = zones && zones->type == PL_JARR ? (int)zones->len : 0;
+    if (n < want)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The Auto Scaling group spans %d Availability Zones, fewer than %lld.", n,
+                       want);
+    return 0;
+}
 
 static const struct pl_managed_pspec profile_params[] = {KEY_LIST("IamInstanceProfileArnList")};
 static const struct pl_mcheck profile_checks[] = {
@@ -918,6 +1021,15 @@ const struct pl_managed_impl pl_managed__svc[] = {
     {.identifier = "ECS_TASK_DEFINITION_USER_FOR_HOST_MODE_CHECK",
      PARAMS(skip_inactive_params),
      .ci_fn = ecs_host_user},
+    {.identifier = "AUTOSCALING_CAPACITY_REBALANCING", CHECKS(asg_rebalance_checks)},
+    {.identifier = "AUTOSCALING_MULTIPLE_AZ", PARAMS(asg_az_params), .ci_fn = asg_multiple_az},
+    {.identifier = "API_GW_ENDPOINT_TYPE_CHECK",
+     PARAMS(endpoint_types_params),
+     CHECKS(endpoint_type_checks)},
+    {.identifier = "CLOUDFRONT_ACCESSLOGS_ENABLED", PARAMS(cf_log_params), .ci_fn = cf_logging},
+    {.identifier = "CLOUDFRONT_DEFAULT_ROOT_OBJECT_CONFIGURED", CHECKS(cf_root_object_checks)},
+    {.identifier = "CLOUDFRONT_VIEWER_POLICY_HTTPS", .ci_fn = cf_viewer_https},
+    {.identifier = "NETFW_STATELESS_RULE_GROUP_NOT_EMPTY", CHECKS(netfw_stateless_checks)},
     {.identifier = "ACCOUNT_PART_OF_ORGANIZATIONS", PARAMS(org_params), .acct_fn = part_of_org},
 };
 const size_t pl_managed__svc_len = PL_MIMPL_LEN(pl_managed__svc);

@@ -183,6 +183,13 @@ static const struct {
     {"CODEBUILD_PROJECT_S3_LOGS_ENCRYPTED", "{\"exemptedProjects\":\"a, b\"}", 1, NULL},
     {"BEANSTALK_ENHANCED_HEALTH_REPORTING_ENABLED", "{\"x\":\"1\"}", 0, "Unknown parameters"},
     {"S3_BUCKET_POLICY_GRANTEE_CHECK", "{\"awsPrincipal\":\"1\"}", 0, "Unknown parameters"},
+    {"ALB_DESYNC_MODE_CHECK", "{}", 0, "required parameter desyncMode"},
+    {"ALB_DESYNC_MODE_CHECK", "{\"desyncMode\":\"defensive,lenient\"}", 0,
+     "'lenient' is not one of"},
+    {"API_GW_ENDPOINT_TYPE_CHECK", "{\"endpointConfigurationTypes\":\"regional\"}", 0,
+     "endpointConfigurationTypes"},
+    {"ECS_NO_ENVIRONMENT_SECRETS", "{}", 0, "required parameter secretKeys"},
+    {"AUTOSCALING_MULTIPLE_AZ", "{\"minAvailabilityZones\":\"0\"}", 0, "minAvailabilityZones"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
     {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
