@@ -135,6 +135,12 @@ static const char *default_params(const char *id)
         return "{\"tag1Key\":\"Owner\",\"tag2Key\":\"Env\"}";
     if (pl_starts_with(id, "IAM_") && strstr(id, "_BLOCKED_KMS_ACTIONS"))
         return "{\"blockedActionsPatterns\":\"kms:Decrypt,kms:ReEncryptFrom\"}";
+    if (strcmp(id, "ALB_DESYNC_MODE_CHECK") == 0)
+        return "{\"desyncMode\":\"defensive,strictest\"}";
+    if (strcmp(id, "API_GW_ENDPOINT_TYPE_CHECK") == 0)
+        return "{\"endpointConfigurationTypes\":\"REGIONAL,PRIVATE\"}";
+    if (strcmp(id, "ECS_NO_ENVIRONMENT_SECRETS") == 0)
+        return "{\"secretKeys\":\"DB_PASSWORD,AWS_SECRET_ACCESS_KEY\"}";
     return NULL;
 }
 
