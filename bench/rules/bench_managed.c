@@ -141,6 +141,12 @@ static const char *default_params(const char *id)
         return "{\"endpointConfigurationTypes\":\"REGIONAL,PRIVATE\"}";
     if (strcmp(id, "ECS_NO_ENVIRONMENT_SECRETS") == 0)
         return "{\"secretKeys\":\"DB_PASSWORD,AWS_SECRET_ACCESS_KEY\"}";
+    if (strcmp(id, "CLOUDWATCH_ALARM_SETTINGS_CHECK") == 0)
+        return "{\"metricName\":\"CPUUtilization\",\"threshold\":\"0\"}";
+    if (strcmp(id, "LAMBDA_FUNCTION_SETTINGS_CHECK") == 0)
+        return "{\"runtime\":\"nodejs6.10,python3.12\"}";
+    if (strcmp(id, "EKS_CLUSTER_OLDEST_SUPPORTED_VERSION") == 0)
+        return "{\"oldestVersionSupported\":\"1.19\"}";
     return NULL;
 }
 

@@ -803,6 +803,7 @@ static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const s
     const struct pl_managed_pval *pv = k->param >= 0 ? &c->p->v[k->param] : NULL;
     long long n;
     int64_t t;
+    double d;
     if (k->or_absent && (!j || j->type == PL_JNULL))
         return true;
     switch (k->op) {
@@ -824,6 +825,8 @@ static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const s
         return pl_mint(j, &n) == 0 && (!pv->set || n >= pv->i);
     case MCK_LE_PARAM:
         return pl_mint(j, &n) == 0 && (!pv->set || n <= pv->i);
+    case MCK_EQ_INT_PARAM:
+        return !pv->set || (pl_json_double(j, &d) == 0 && d == (double)pv->i);
     case MCK_EQ_PARAM:
         return !pv->set || id_matches(pl_json_str(j), pv->s);
     case MCK_IN_PARAM:

@@ -61,6 +61,7 @@ enum pl_mck_op {
     MCK_PREFIX,       /* string starts with arg (case-sensitive) */
     MCK_DAYS_LEFT,    /* a time (ISO text or epoch ms/s number) at least `param` (an integer
                        * parameter) days after env->now_ms */
+    MCK_EQ_INT_PARAM, /* parameter `param` unset, or a number equal to it */
 };
 
 struct pl_mcheck {

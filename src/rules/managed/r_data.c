@@ -335,6 +335,19 @@ static const struct pl_mcheck redshift_admin_checks[] = {
     VALID_ADMIN,
 };
 
+static const struct pl_managed_pspec db_names_params[] = {
+    {.name = "validDatabaseNames", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck redshift_db_name_checks[] = {
+    {.path = CFG "dBName|" CFG "dbName",
+     .op = MCK_NE,
+     .arg = "dev",
+     .why = "The database name is the default 'dev'."},
+    {.path = CFG "dBName|" CFG "dbName",
+     .op = MCK_IN_PARAM,
+     .why = "The database name is not one of validDatabaseNames."},
+};
+
 /* ---- DynamoDB, EFS, ElastiCache ---- */
 
 static const struct pl_mcheck pitr_checks[] = {
@@ -634,6 +647,9 @@ const struct pl_managed_impl pl_managed__data[] = {
     {.identifier = "REDSHIFT_DEFAULT_ADMIN_CHECK",
      PARAMS(redshift_admin_params),
      CHECKS(redshift_admin_checks)},
+    {.identifier = "REDSHIFT_DEFAULT_DB_NAME_CHECK",
+     PARAMS(db_names_params),
+     CHECKS(redshift_db_name_checks)},
     {.identifier = "REQUIRED_TAGS", .types = "*", PARAMS(tag_params), .ci_fn = required_tags},
 };
 const size_t pl_managed__data_len = PL_MIMPL_LEN(pl_managed__data);

@@ -289,6 +289,21 @@ static int ecs_nonprivileged(const struct pl_mctx *c, const struct pl_mci *v,
     return each_container(v, privileged, "runs privileged", out);
 }
 
+/* Active task definitions (others N/A): every container has a logConfiguration. */
+static bool no_log_config(const struct pl_json *d)
+{
+    return pl_mempty(pl_mget(d, "logConfiguration"));
+}
+
+static int ecs_log_config(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    (void)c;
+    if (!pl_mstreq(pl_mget(v->cfg, "status"), "ACTIVE"))
+        return pl_mna(out);
+    return each_container(v, no_log_config, "has no log configuration", out);
+}
+
 /* ECS_NO_ENVIRONMENT_SECRETS: no container's environment (name/value pairs; environmentFiles
  * in S3 are not read, as AWS documents) has a variable named in secretKeys. */
 static const struct pl_managed_pspec secret_keys_params[] = {
@@ -418,6 +433,36 @@ static int codebuild_s3_logs(const struct pl_mctx *c, const struct pl_mci *v,
 
 /* ---- Lambda ---- */
 
+/* LAMBDA_FUNCTION_SETTINGS_CHECK: zip-packaged functions (Image: N/A) have a runtime in the
+ * list and the role (name or ARN), timeout and memory size given. */
+enum { P_LS_RUNTIME, P_LS_ROLE, P_LS_TIMEOUT, P_LS_MEMORY };
+static const struct pl_managed_pspec lambda_settings_params[] = {
+    [P_LS_RUNTIME] = {.name = "runtime", .type = PL_MP_LIST, .required = true},
+    [P_LS_ROLE] = {.name = "role", .type = PL_MP_STR},
+    [P_LS_TIMEOUT] = {.name = "timeout", .type = PL_MP_INT, .def = "3", .min = 1, .max = 900},
+    [P_LS_MEMORY] =
+        {.name = "memorySize", .type = PL_MP_INT, .def = "128", .min = 128, .max = 10240},
+};
+static const struct pl_mcheck lambda_settings_checks[] = {
+    {.path = CFG "packageType", .op = MCK_NE, .arg = "Image", .applies = true},
+    {.path = CFG "runtime",
+     .op = MCK_IN_PARAM,
+     .param = P_LS_RUNTIME,
+     .why = "The function's runtime is not one of runtime."},
+    {.path = CFG "role",
+     .op = MCK_EQ_PARAM,
+     .param = P_LS_ROLE,
+     .why = "The function's execution role is not role."},
+    {.path = CFG "timeout",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_LS_TIMEOUT,
+     .why = "The function's timeout is not timeout (default 3 s)."},
+    {.path = CFG "memorySize",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_LS_MEMORY,
+     .why = "The function's memory size is not memorySize (default 128 MB)."},
+};
+
 static const struct pl_managed_pspec dlq_params[] = {{.name = "dlqArns", .type = PL_MP_LIST}};
 static const struct pl_mcheck dlq_checks[] = {
     {.path = CFG "deadLetterConfig.targetArn",
@@ -465,6 +510,49 @@ static const struct pl_mcheck eks_public_checks[] = {
      .op = MCK_NOT_TRUE,
      .why = "The cluster endpoint is publicly accessible."},
 };
+/* CODEDEPLOY_LAMBDA_ALLATONCE_TRAFFIC_SHIFT_DISABLED: Lambda deployment groups (others N/A)
+ * name a deployment configuration other than the default, all-at-once one. */
+static const struct pl_mcheck codedeploy_allatonce_checks[] = {
+    {.path = CFG "computePlatform", .op = MCK_EQ, .arg = "Lambda", .applies = true},
+    {.path = CFG "deploymentConfigName",
+     .op = MCK_PRESENT,
+     .why = "The deployment group uses the default CodeDeployDefault.LambdaAllAtOnce."},
+    {.path = CFG "deploymentConfigName",
+     .op = MCK_NE,
+     .arg = "CodeDeployDefault.LambdaAllAtOnce",
+     .why = "The deployment group shifts all traffic at once (CodeDeployDefault.LambdaAllAtOnce)."},
+};
+
+/* EKS_CLUSTER_OLDEST_SUPPORTED_VERSION: the cluster's Kubernetes version (major.minor) is newer
+ * than oldestVersionSupported. */
+static const struct pl_managed_pspec eks_oldest_params[] = {
+    {.name = "oldestVersionSupported", .type = PL_MP_STR, .required = true},
+};
+
+/* "1.21" as 1 * 1000 + 21; -1 when s is not major.minor. */
+static long version_rank(const char *s)
+{
+    char *end;
+    long major = s ? strtol(s, &end, 10) : -1;
+    if (!s || end == s || *end != '.')
+        return -1;
+    const char *m = end + 1;
+    long minor = strtol(m, &end, 10);
+    return end == m ? -1 : major * 1000 + minor;
+}
+
+static int eks_oldest(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const char *have = pl_json_str(pl_mget(v->cfg, "version"));
+    long h = version_rank(have), oldest = version_rank(c->p->v[0].s);
+    if (h < 0 || oldest < 0 || h <= oldest)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The cluster runs Kubernetes %.20s, not newer than oldestVersionSupported "
+                       "%.20s.",
+                       have ? have : "(unknown)", c->p->v[0].s);
+    return 0;
+}
+
 static const struct pl_mcheck kinesis_checks[] = {
     {.path = CFG "streamEncryption",
      .op = MCK_PRESENT,
@@ -806,6 +894,15 @@ const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "ECS_NO_ENVIRONMENT_SECRETS",
      PARAMS(secret_keys_params),
      .ci_fn = ecs_env_secrets},
+    {.identifier = "ECS_TASK_DEFINITION_LOG_CONFIGURATION", .ci_fn = ecs_log_config},
+    {.identifier = "LAMBDA_FUNCTION_SETTINGS_CHECK",
+     PARAMS(lambda_settings_params),
+     CHECKS(lambda_settings_checks)},
+    {.identifier = "CODEDEPLOY_LAMBDA_ALLATONCE_TRAFFIC_SHIFT_DISABLED",
+     CHECKS(codedeploy_allatonce_checks)},
+    {.identifier = "EKS_CLUSTER_OLDEST_SUPPORTED_VERSION",
+     PARAMS(eks_oldest_params),
+     .ci_fn = eks_oldest},
     {.identifier = "BEANSTALK_ENHANCED_HEALTH_REPORTING_ENABLED", CHECKS(eb_health_checks)},
     {.identifier = "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
      PARAMS(backup_freq_params),

@@ -226,6 +226,25 @@ static const struct pl_mcheck acm_expiry_checks[] = {
      .why = "The certificate expires within daysToExpiration days."},
 };
 
+/* RSA certificates (others N/A) have keys of 2048 bits or more: ACM's only shorter one is 1024. */
+static const struct pl_mcheck acm_rsa_checks[] = {
+    {.path = CFG "keyAlgorithm", .op = MCK_PREFIX, .arg = "RSA", .applies = true},
+    {.path = CFG "keyAlgorithm",
+     .op = MCK_NE,
+     .arg = "RSA-1024",
+     .why = "The certificate's RSA key is shorter than 2048 bits."},
+    {.path = CFG "keyAlgorithm",
+     .op = MCK_NE,
+     .arg = "RSA_1024",
+     .why = "The certificate's RSA key is shorter than 2048 bits."},
+};
+
+static const struct pl_mcheck apigw2_access_log_checks[] = {
+    {.path = CFG "accessLogSettings",
+     .op = MCK_PRESENT,
+     .why = "Access logging is not enabled on the stage (no accessLogSettings)."},
+};
+
 static const struct pl_managed_pspec cert_ids_params[] = {KEY_LIST("CertificateIDs")};
 static const struct pl_mcheck apigw_ssl_checks[] = {
     {.path = CFG "clientCertificateId",
@@ -344,6 +363,22 @@ static const struct pl_mcheck asg_rebalance_checks[] = {
      .op = MCK_TRUE,
      .why = "Capacity Rebalancing is not enabled on the Auto Scaling group."},
 };
+
+/* The group's mixed instances policy names two instance types or more. */
+static int asg_instance_types(const struct pl_mctx *c, const struct pl_mci *v,
+                              struct pl_managed_eval *out)
+{
+    const struct pl_json *ovr =
+        pl_mpath(c, v->cfg, "mixedInstancesPolicy.launchTemplate.overrides");
+    const char *first = NULL;
+    for (const struct pl_json *o = ovr ? ovr->child : NULL; o; o = o->next) {
+        const char *t = pl_json_str(pl_mget(o, "instanceType"));
+        if (t && first && strcmp(t, first) != 0)
+            return 0;
+        first = first ? first : t;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT, "The Auto Scaling group uses one instance type only.");
+}
 
 /* The group spans minAvailabilityZones zones or more (unset: more than one). */
 static const struct pl_managed_pspec asg_az_params[] = {
@@ -544,6 +579,56 @@ static int alarm_actions(const struct pl_mctx *c, const struct pl_mci *v,
     }
     return 0;
 }
+
+/* CLOUDWATCH_ALARM_SETTINGS_CHECK: alarms on metricName (others N/A) have the settings given. */
+enum { P_AS_METRIC, P_AS_THRESHOLD, P_AS_PERIODS, P_AS_PERIOD, P_AS_OPERATOR, P_AS_STATISTIC };
+static const struct pl_managed_pspec alarm_settings_params[] = {
+    [P_AS_METRIC] = {.name = "metricName", .type = PL_MP_STR, .required = true},
+    [P_AS_THRESHOLD] = {.name = "threshold", .type = PL_MP_INT},
+    [P_AS_PERIODS] = {.name = "evaluationPeriods", .type = PL_MP_INT, .min = 1, .max = 100000},
+    [P_AS_PERIOD] = {.name = "period", .type = PL_MP_INT, .def = "300", .min = 1, .max = 86400},
+    [P_AS_OPERATOR] = {.name = "comparisonOperator",
+                       .type = PL_MP_STR,
+                       .choices = "GreaterThanOrEqualToThreshold|GreaterThanThreshold|"
+                                  "LessThanThreshold|LessThanOrEqualToThreshold|"
+                                  "LessThanLowerOrGreaterThanUpperThreshold|"
+                                  "LessThanLowerThreshold|GreaterThanUpperThreshold"},
+    [P_AS_STATISTIC] = {.name = "statistic",
+                        .type = PL_MP_STR,
+                        .choices = "SampleCount|Average|Sum|Minimum|Maximum"},
+};
+static const struct pl_mcheck alarm_settings_checks[] = {
+    {.path = CFG "metricName", .op = MCK_EQ_PARAM, .param = P_AS_METRIC, .applies = true},
+    {.path = CFG "threshold",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_AS_THRESHOLD,
+     .why = "The alarm's threshold is not the one given in threshold."},
+    {.path = CFG "evaluationPeriods",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_AS_PERIODS,
+     .why = "The alarm's evaluationPeriods is not the one given."},
+    {.path = CFG "period",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_AS_PERIOD,
+     .why = "The alarm's period is not the one given in period (default 300)."},
+    {.path = CFG "comparisonOperator",
+     .op = MCK_EQ_PARAM,
+     .param = P_AS_OPERATOR,
+     .why = "The alarm's comparison operator is not comparisonOperator."},
+    {.path = CFG "statistic",
+     .op = MCK_EQ_PARAM,
+     .param = P_AS_STATISTIC,
+     .why = "The alarm's statistic is not the one given in statistic."},
+};
+
+/* A failure-feedback role for some delivery protocol logs the delivery status. */
+static const struct pl_mcheck sns_delivery_checks[] = {
+    {.path = CFG "HTTPFailureFeedbackRoleArn|" CFG "SQSFailureFeedbackRoleArn|" CFG
+                 "LambdaFailureFeedbackRoleArn|" CFG "ApplicationFailureFeedbackRoleArn|" CFG
+                 "FirehoseFailureFeedbackRoleArn",
+     .op = MCK_PRESENT,
+     .why = "Delivery status logging is not enabled for the topic (no failure feedback role)."},
+};
 
 /* ---- Lambda, IAM membership, CloudTrail, ELB, S3, route tables (ranks 64-114) ---- */
 
@@ -1030,6 +1115,13 @@ const struct pl_managed_impl pl_managed__svc[] = {
     {.identifier = "CLOUDFRONT_DEFAULT_ROOT_OBJECT_CONFIGURED", CHECKS(cf_root_object_checks)},
     {.identifier = "CLOUDFRONT_VIEWER_POLICY_HTTPS", .ci_fn = cf_viewer_https},
     {.identifier = "NETFW_STATELESS_RULE_GROUP_NOT_EMPTY", CHECKS(netfw_stateless_checks)},
+    {.identifier = "CLOUDWATCH_ALARM_SETTINGS_CHECK",
+     PARAMS(alarm_settings_params),
+     CHECKS(alarm_settings_checks)},
+    {.identifier = "SNS_TOPIC_MESSAGE_DELIVERY_NOTIFICATION_ENABLED", CHECKS(sns_delivery_checks)},
+    {.identifier = "ACM_CERTIFICATE_RSA_CHECK", CHECKS(acm_rsa_checks)},
+    {.identifier = "API_GWV2_ACCESS_LOGS_ENABLED", CHECKS(apigw2_access_log_checks)},
+    {.identifier = "AUTOSCALING_MULTIPLE_INSTANCE_TYPES", .ci_fn = asg_instance_types},
     {.identifier = "ACCOUNT_PART_OF_ORGANIZATIONS", PARAMS(org_params), .acct_fn = part_of_org},
 };
 const size_t pl_managed__svc_len = PL_MIMPL_LEN(pl_managed__svc);
