@@ -7,8 +7,8 @@
  * does). The loop then evaluates the pairs round-robin for a fixed time and reports the rate for
  * the whole mix, for the mix without the rules that parse JSON embedded in strings (bucket
  * policies, ACLs: S3_BUCKET_PUBLIC_*, S3_BUCKET_SSL_REQUESTS_ONLY, S3_BUCKET_ACL_PROHIBITED,
- * S3_BUCKET_POLICY_GRANTEE_CHECK, S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED), and for
- * account-level rules.
+ * S3_BUCKET_POLICY_GRANTEE_CHECK, S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED,
+ * S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED), and for account-level rules.
  *
  * Rates are per second of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so they are per
  * core even on a machine shared with other jobs.
@@ -125,7 +125,8 @@ static bool embedded_json(const char *id)
            strcmp(id, "S3_BUCKET_SSL_REQUESTS_ONLY") == 0 ||
            strcmp(id, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED") == 0 ||
            strcmp(id, "S3_BUCKET_ACL_PROHIBITED") == 0 ||
-           strcmp(id, "S3_BUCKET_POLICY_GRANTEE_CHECK") == 0;
+           strcmp(id, "S3_BUCKET_POLICY_GRANTEE_CHECK") == 0 ||
+           strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0;
 }
 
 /* Parameters for the rules that require one (the others run with their defaults). */
@@ -147,6 +148,8 @@ static const char *default_params(const char *id)
         return "{\"runtime\":\"nodejs6.10,python3.12\"}";
     if (strcmp(id, "EKS_CLUSTER_OLDEST_SUPPORTED_VERSION") == 0)
         return "{\"oldestVersionSupported\":\"1.19\"}";
+    if (strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0)
+        return "{\"blacklistedActionPattern\":\"s3:GetBucket*,s3:DeleteObject\"}";
     return NULL;
 }
 

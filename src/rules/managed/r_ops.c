@@ -463,6 +463,47 @@ static const struct pl_mcheck lambda_settings_checks[] = {
      .why = "The function's memory size is not memorySize (default 128 MB)."},
 };
 
+/* LAMBDA_VPC_MULTI_AZ_CHECK: a function in a VPC (others N/A) has subnets in availabilityZones
+ * zones or more (unset: two); each subnet's zone is read from its recorded CI. */
+static const struct pl_managed_pspec lambda_az_params[] = {
+    {.name = "availabilityZones", .type = PL_MP_INT, .min = 1, .max = 16},
+};
+
+static int lambda_multi_az(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *subnets = pl_mpath(c, v->cfg, "vpcConfig.subnetIds");
+    const char *zones[16], *missing = NULL;
+    long long want = c->p->v[0].set ? c->p->v[0].i : 2;
+    int n = 0;
+    if (pl_mempty(subnets))
+        return pl_mna(out);
+    if (pl_mneed_env(c, "the recorded AWS::EC2::Subnet resources") < 0)
+        return -1;
+    for (const struct pl_json *s = subnets->child; s; s = s->next) {
+        const char *id = pl_json_str(s);
+        const struct pl_json *ci = id ? c->env->get(c->env->u, "AWS::EC2::Subnet", id) : NULL;
+        const char *az = ci ? pl_json_str(pl_mpath(c, ci, "configuration.availabilityZone")) : NULL;
+        int k = 0;
+        if (!az) {
+            missing = id;
+            continue;
+        }
+        while (k < n && strcmp(zones[k], az) != 0)
+            k++;
+        if (k == n && n < (int)PL_MIMPL_LEN(zones))
+            zones[n++] = az;
+    }
+    if (n >= want)
+        return 0;
+    if (missing)
+        return pl_mres(out, PL_INSUFFICIENT_DATA, "Subnet %.100s of the function is not recorded.",
+                       missing);
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The function's subnets are in %d Availability Zones, fewer than %lld.", n,
+                   want);
+}
+
 static const struct pl_managed_pspec dlq_params[] = {{.name = "dlqArns", .type = PL_MP_LIST}};
 static const struct pl_mcheck dlq_checks[] = {
     {.path = CFG "deadLetterConfig.targetArn",
@@ -903,6 +944,7 @@ const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "EKS_CLUSTER_OLDEST_SUPPORTED_VERSION",
      PARAMS(eks_oldest_params),
      .ci_fn = eks_oldest},
+    {.identifier = "LAMBDA_VPC_MULTI_AZ_CHECK", PARAMS(lambda_az_params), .ci_fn = lambda_multi_az},
     {.identifier = "BEANSTALK_ENHANCED_HEALTH_REPORTING_ENABLED", CHECKS(eb_health_checks)},
     {.identifier = "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
      PARAMS(backup_freq_params),

@@ -541,6 +541,67 @@ static int policy_grantees(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
+/* S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED: no Allow statement grants a principal of another
+ * account ("*", or an AWS principal whose account is not the bucket's) an action overlapping
+ * a blacklistedActionPattern (either matches the other as an IAM glob). Conditions are not
+ * read, as AWS documents. */
+static const struct pl_managed_pspec blacklist_params[] = {
+    {.name = "blacklistedActionPattern", .type = PL_MP_LIST, .required = true},
+};
+
+struct blacklist_q {
+    const struct pl_mctx *c;
+    const char *owner; /* the bucket's account id, or NULL */
+    const char *hit;   /* the first action that overlaps a pattern */
+};
+
+static int other_account(void *u, const struct pl_json *e)
+{
+    const struct blacklist_q *q = u;
+    const char *p = pl_json_str(e), *iam = p ? strstr(p, ":iam::") : NULL;
+    const char *acct = iam ? iam + 6 : p;
+    size_t n = q->owner ? strlen(q->owner) : 0;
+    if (!p)
+        return 0;
+    return strcmp(p, "*") == 0 || !q->owner || strncmp(acct, q->owner, n) != 0 ||
+           (acct[n] != 0 && acct[n] != ':');
+}
+
+static int blacklisted_action(void *u, const struct pl_json *e)
+{
+    struct blacklist_q *q = u;
+    const struct pl_managed_pval *pv = &q->c->p->v[0];
+    const char *a = pl_json_str(e);
+    for (size_t i = 0; a && i < pv->nitems; i++)
+        if (pl_mglob(pv->items[i], a) || pl_mglob(a, pv->items[i])) {
+            q->hit = a;
+            return 1;
+        }
+    return 0;
+}
+
+static int blacklist_statement(void *u, const struct pl_json *st)
+{
+    struct blacklist_q *q = u;
+    const struct pl_json *pr = pl_json_get(st, "Principal");
+    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") ||
+        !pl_meach(pr && pr->type == PL_JOBJ ? pl_json_get(pr, "AWS") : pr, other_account, q))
+        return 0;
+    return pl_meach(pl_json_get(st, "Action"), blacklisted_action, q);
+}
+
+static int blacklisted_actions(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    const char *owner = pl_json_get_str(v->ci, "accountId");
+    struct blacklist_q q = {c, owner ? owner : c->env ? c->env->account : NULL, NULL};
+    const struct pl_json *doc = bucket_policy(c, v, "Allow");
+    if (doc && pl_mstatements(doc, blacklist_statement, &q))
+        return pl_mres(out, PL_NON_COMPLIANT, "The bucket policy allows %.100s to another account.",
+                       q.hit);
+    return 0;
+}
+
 /* ---- tables ---- */
 
 static const struct pl_managed_pspec versioning_params[] = {
@@ -615,5 +676,9 @@ const struct pl_managed_impl pl_managed__s3[] = {
      .params = grantee_params,
      .nparams = PL_MIMPL_LEN(grantee_params),
      .ci_fn = policy_grantees},
+    {.identifier = "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED",
+     .params = blacklist_params,
+     .nparams = PL_MIMPL_LEN(blacklist_params),
+     .ci_fn = blacklisted_actions},
 };
 const size_t pl_managed__s3_len = PL_MIMPL_LEN(pl_managed__s3);

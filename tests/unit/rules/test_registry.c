@@ -198,6 +198,9 @@ static const struct {
      "memorySize"},
     {"LAMBDA_FUNCTION_SETTINGS_CHECK", "{\"timeout\":\"3\"}", 0, "required parameter runtime"},
     {"EKS_CLUSTER_OLDEST_SUPPORTED_VERSION", "{}", 0, "required parameter oldestVersionSupported"},
+    {"S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED", "{}", 0,
+     "required parameter blacklistedActionPattern"},
+    {"LAMBDA_VPC_MULTI_AZ_CHECK", "{\"availabilityZones\":\"two\"}", 0, "availabilityZones"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
     {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
