@@ -434,17 +434,24 @@ static const struct pl_managed_pspec grantee_params[] = {
     [P_GR_VPCS] = {.name = "vpcIds", .type = PL_MP_LIST},
 };
 
-/* An AWS principal: listed as is, or "arn:aws:iam::<listed account>:..." */
+/* True when AWS principal p (an account id or an ARN "arn:aws:iam::<account>:...") belongs to
+ * account acct. */
+static bool principal_of(const char *p, const char *acct)
+{
+    const char *iam = strstr(p, ":iam::");
+    const char *id = iam ? iam + 6 : p;
+    size_t n = strlen(acct);
+    return strncmp(id, acct, n) == 0 && (id[n] == 0 || (iam && id[n] == ':'));
+}
+
+/* An AWS principal: listed as is, or of a listed account. */
 static bool aws_principal_listed(const struct pl_managed_pval *pv, const char *p)
 {
     if (pl_min_list(pv, p))
         return true;
-    for (size_t i = 0; p && i < pv->nitems; i++) {
-        size_t n = strlen(pv->items[i]);
-        const char *acct = strstr(p, ":iam::");
-        if (acct && strncmp(acct + 6, pv->items[i], n) == 0 && acct[6 + n] == ':')
+    for (size_t i = 0; p && i < pv->nitems; i++)
+        if (principal_of(p, pv->items[i]))
             return true;
-    }
     return false;
 }
 
@@ -452,6 +459,23 @@ struct grantee_q {
     const struct pl_mctx *c;
     const char *bad; /* the first principal not listed */
 };
+
+/* One value of a Principal member or a condition key, judged against a list parameter. */
+struct listed_q {
+    bool (*ok)(const struct pl_managed_pval *pv, const char *s); /* NULL: never listed */
+    const struct pl_managed_pval *pv;
+    const char *bad; /* the first value that is not listed */
+};
+
+static int not_listed(void *u, const struct pl_json *e)
+{
+    struct listed_q *q = u;
+    const char *s = pl_json_str(e);
+    if (q->ok && q->ok(q->pv, s))
+        return 0;
+    q->bad = s ? s : "?";
+    return 1;
+}
 
 /* Every principal of the statement is listed; q->bad names the first that is not. */
 static bool principals_listed(const struct pl_mctx *c, const struct pl_json *principal,
@@ -467,16 +491,13 @@ static bool principals_listed(const struct pl_mctx *c, const struct pl_json *pri
         size_t k = 0;
         while (k < PL_MIMPL_LEN(kinds) && strcmp(m->key, kinds[k]) != 0)
             k++;
-        const struct pl_json *first = m->type == PL_JARR ? m->child : m;
-        for (const struct pl_json *e = first; e; e = m->type == PL_JARR ? e->next : NULL) {
-            const char *p = pl_json_str(e);
-            bool ok = k == 0                    ? aws_principal_listed(&pv[P_GR_AWS], p)
-                      : k < PL_MIMPL_LEN(kinds) ? pl_min_list(&pv[P_GR_SERVICE + k - 1], p)
-                                                : false;
-            if (!ok) {
-                q->bad = p ? p : m->key;
-                return false;
-            }
+        struct listed_q l = {k == 0                    ? aws_principal_listed
+                             : k < PL_MIMPL_LEN(kinds) ? pl_min_list
+                                                       : NULL,
+                             &pv[k == 0 ? P_GR_AWS : P_GR_SERVICE + k - 1], NULL};
+        if (pl_meach(m, not_listed, &l)) {
+            q->bad = l.bad;
+            return false;
         }
     }
     return true;
@@ -493,12 +514,11 @@ static bool condition_limits(const struct pl_json *cond, const char *key,
         if (op->type != PL_JOBJ || strstr(op->key, "Not"))
             continue;
         for (const struct pl_json *k = op->child; k; k = k->next) {
+            struct listed_q l = {ok, pv, NULL};
             if (strcasecmp(k->key, key) != 0)
                 continue;
-            const struct pl_json *first = k->type == PL_JARR ? k->child : k;
-            for (const struct pl_json *e = first; e; e = k->type == PL_JARR ? e->next : NULL)
-                if (!ok(pv, pl_json_str(e)))
-                    return false;
+            if (pl_meach(k, not_listed, &l))
+                return false;
             seen = true;
         }
     }
@@ -558,13 +578,8 @@ struct blacklist_q {
 static int other_account(void *u, const struct pl_json *e)
 {
     const struct blacklist_q *q = u;
-    const char *p = pl_json_str(e), *iam = p ? strstr(p, ":iam::") : NULL;
-    const char *acct = iam ? iam + 6 : p;
-    size_t n = q->owner ? strlen(q->owner) : 0;
-    if (!p)
-        return 0;
-    return strcmp(p, "*") == 0 || !q->owner || strncmp(acct, q->owner, n) != 0 ||
-           (acct[n] != 0 && acct[n] != ':');
+    const char *p = pl_json_str(e);
+    return p && (strcmp(p, "*") == 0 || !q->owner || !principal_of(p, q->owner));
 }
 
 static int blacklisted_action(void *u, const struct pl_json *e)
