@@ -148,6 +148,8 @@ static const char *default_params(const char *id)
         return "{\"runtime\":\"nodejs6.10,python3.12\"}";
     if (strcmp(id, "EKS_CLUSTER_OLDEST_SUPPORTED_VERSION") == 0)
         return "{\"oldestVersionSupported\":\"1.19\"}";
+    if (strcmp(id, "CLOUDWATCH_ALARM_RESOURCE_CHECK") == 0)
+        return "{\"resourceType\":\"AWS::EC2::Instance\",\"metricName\":\"CPUUtilization\"}";
     if (strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0)
         return "{\"blacklistedActionPattern\":\"s3:GetBucket*,s3:DeleteObject\"}";
     return NULL;

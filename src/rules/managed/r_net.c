@@ -195,18 +195,19 @@ static const struct pl_mcheck default_sg_checks[] = {
 struct sg_q {
     const struct pl_mctx *c;
     const char *id;
+    bool hit; /* (each's return value is also -1 on a store error) */
 };
 
 static int eni_has_group(void *u, const struct pl_json *ci)
 {
-    const struct sg_q *q = u;
+    struct sg_q *q = u;
     const char *st = pl_json_get_str(ci, "configurationItemStatus");
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
     const struct pl_json *groups = pl_mpath(q->c, ci, "configuration.groups");
     for (const struct pl_json *g = groups ? groups->child : NULL; g; g = g->next)
         if (pl_mstreq(pl_mget(g, "groupId"), q->id))
-            return 1;
+            return q->hit = true;
     return 0;
 }
 
@@ -229,8 +230,10 @@ static int sg_attached(const struct pl_mctx *c, const struct pl_mci *v, struct p
         return 0;
     if (pl_mneed_env(c, "the recorded AWS::EC2::NetworkInterface resources") < 0)
         return -1;
-    struct sg_q q = {c, v->id};
-    if (!q.id || !c->env->each(c->env->u, "AWS::EC2::NetworkInterface", eni_has_group, &q))
+    struct sg_q q = {c, v->id, false};
+    if (q.id)
+        c->env->each(c->env->u, "AWS::EC2::NetworkInterface", eni_has_group, &q);
+    if (!q.hit)
         return pl_mres(out, PL_NON_COMPLIANT,
                        "The security group is not attached to a network interface.");
     return 0;

@@ -580,6 +580,59 @@ static int alarm_actions(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
+/* CLOUDWATCH_ALARM_RESOURCE_CHECK: each resource of type resourceType (others N/A) is watched by
+ * a recorded alarm on metricName with a dimension naming it (InstanceId, VolumeId,
+ * DBClusterIdentifier or BucketName: the resource id, the cluster's identifier, the bucket). */
+enum { P_AR_TYPE, P_AR_METRIC };
+static const struct pl_managed_pspec alarm_resource_params[] = {
+    [P_AR_TYPE] = {.name = "resourceType",
+                   .type = PL_MP_STR,
+                   .required = true,
+                   .choices =
+                       "AWS::EC2::Volume|AWS::EC2::Instance|AWS::RDS::DBCluster|AWS::S3::Bucket"},
+    [P_AR_METRIC] = {.name = "metricName", .type = PL_MP_STR, .required = true},
+};
+
+struct watched_q {
+    const struct pl_mctx *c;
+    const char *name; /* the dimension value that names the resource */
+    bool hit;
+};
+
+static int alarm_watches(void *u, const struct pl_json *ci)
+{
+    struct watched_q *q = u;
+    const char *st = pl_json_get_str(ci, "configurationItemStatus");
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    if (!pl_mstreq(pl_mget(cfg, "metricName"), q->c->p->v[P_AR_METRIC].s))
+        return 0;
+    const struct pl_json *dims = pl_mget(cfg, "dimensions");
+    for (const struct pl_json *d = dims ? dims->child : NULL; d; d = d->next)
+        if (pl_mstreq(pl_mget(d, "value"), q->name))
+            return q->hit = true;
+    return 0;
+}
+
+static int alarm_resource(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (!v->type || strcmp(v->type, c->p->v[P_AR_TYPE].s) != 0)
+        return pl_mna(out);
+    struct watched_q q = {c, v->id, false};
+    if (strcmp(v->type, "AWS::RDS::DBCluster") == 0)
+        q.name = pl_json_str(pl_mpath(c, v->cfg, "dbclusterIdentifier|dBClusterIdentifier"));
+    if (pl_mneed_env(c, "the recorded AWS::CloudWatch::Alarm resources") < 0)
+        return -1;
+    if (q.name)
+        c->env->each(c->env->u, "AWS::CloudWatch::Alarm", alarm_watches, &q);
+    if (!q.hit)
+        return pl_mres(out, PL_NON_COMPLIANT, "No recorded alarm on %.100s watches the resource.",
+                       c->p->v[P_AR_METRIC].s);
+    return 0;
+}
+
 /* CLOUDWATCH_ALARM_SETTINGS_CHECK: alarms on metricName (others N/A) have the settings given. */
 enum { P_AS_METRIC, P_AS_THRESHOLD, P_AS_PERIODS, P_AS_PERIOD, P_AS_OPERATOR, P_AS_STATISTIC };
 static const struct pl_managed_pspec alarm_settings_params[] = {
@@ -1115,6 +1168,10 @@ const struct pl_managed_impl pl_managed__svc[] = {
     {.identifier = "CLOUDFRONT_DEFAULT_ROOT_OBJECT_CONFIGURED", CHECKS(cf_root_object_checks)},
     {.identifier = "CLOUDFRONT_VIEWER_POLICY_HTTPS", .ci_fn = cf_viewer_https},
     {.identifier = "NETFW_STATELESS_RULE_GROUP_NOT_EMPTY", CHECKS(netfw_stateless_checks)},
+    {.identifier = "CLOUDWATCH_ALARM_RESOURCE_CHECK",
+     .types = "AWS::EC2::Volume,AWS::EC2::Instance,AWS::RDS::DBCluster,AWS::S3::Bucket",
+     PARAMS(alarm_resource_params),
+     .ci_fn = alarm_resource},
     {.identifier = "CLOUDWATCH_ALARM_SETTINGS_CHECK",
      PARAMS(alarm_settings_params),
      CHECKS(alarm_settings_checks)},

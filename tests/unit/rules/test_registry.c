@@ -201,6 +201,10 @@ static const struct {
     {"S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED", "{}", 0,
      "required parameter blacklistedActionPattern"},
     {"LAMBDA_VPC_MULTI_AZ_CHECK", "{\"availabilityZones\":\"two\"}", 0, "availabilityZones"},
+    {"CLOUDWATCH_ALARM_RESOURCE_CHECK", "{\"resourceType\":\"AWS::EC2::Instance\"}", 0,
+     "required parameter metricName"},
+    {"CLOUDWATCH_ALARM_RESOURCE_CHECK",
+     "{\"resourceType\":\"AWS::Lambda::Function\",\"metricName\":\"Errors\"}", 0, "resourceType"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
     {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
