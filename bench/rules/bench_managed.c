@@ -6,7 +6,8 @@
  * fake store holding the test account. Parameters are parsed once per rule (as the engine
  * does). The loop then evaluates the pairs round-robin for a fixed time and reports the rate for
  * the whole mix, for the mix without the rules that parse JSON embedded in strings (bucket
- * policies, ACLs: S3_BUCKET_PUBLIC_*, S3_BUCKET_SSL_REQUESTS_ONLY,
+ * policies, ACLs: S3_BUCKET_PUBLIC_*, S3_BUCKET_SSL_REQUESTS_ONLY, S3_BUCKET_ACL_PROHIBITED,
+ * S3_BUCKET_POLICY_GRANTEE_CHECK, S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED,
  * S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED), and for account-level rules.
  *
  * Rates are per second of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so they are per
@@ -122,7 +123,10 @@ static bool embedded_json(const char *id)
 {
     return pl_starts_with(id, "S3_BUCKET_PUBLIC_") ||
            strcmp(id, "S3_BUCKET_SSL_REQUESTS_ONLY") == 0 ||
-           strcmp(id, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED") == 0;
+           strcmp(id, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED") == 0 ||
+           strcmp(id, "S3_BUCKET_ACL_PROHIBITED") == 0 ||
+           strcmp(id, "S3_BUCKET_POLICY_GRANTEE_CHECK") == 0 ||
+           strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0;
 }
 
 /* Parameters for the rules that require one (the others run with their defaults). */
@@ -132,6 +136,22 @@ static const char *default_params(const char *id)
         return "{\"tag1Key\":\"Owner\",\"tag2Key\":\"Env\"}";
     if (pl_starts_with(id, "IAM_") && strstr(id, "_BLOCKED_KMS_ACTIONS"))
         return "{\"blockedActionsPatterns\":\"kms:Decrypt,kms:ReEncryptFrom\"}";
+    if (strcmp(id, "ALB_DESYNC_MODE_CHECK") == 0)
+        return "{\"desyncMode\":\"defensive,strictest\"}";
+    if (strcmp(id, "API_GW_ENDPOINT_TYPE_CHECK") == 0)
+        return "{\"endpointConfigurationTypes\":\"REGIONAL,PRIVATE\"}";
+    if (strcmp(id, "ECS_NO_ENVIRONMENT_SECRETS") == 0)
+        return "{\"secretKeys\":\"DB_PASSWORD,AWS_SECRET_ACCESS_KEY\"}";
+    if (strcmp(id, "CLOUDWATCH_ALARM_SETTINGS_CHECK") == 0)
+        return "{\"metricName\":\"CPUUtilization\",\"threshold\":\"0\"}";
+    if (strcmp(id, "LAMBDA_FUNCTION_SETTINGS_CHECK") == 0)
+        return "{\"runtime\":\"nodejs6.10,python3.12\"}";
+    if (strcmp(id, "EKS_CLUSTER_OLDEST_SUPPORTED_VERSION") == 0)
+        return "{\"oldestVersionSupported\":\"1.19\"}";
+    if (strcmp(id, "CLOUDWATCH_ALARM_RESOURCE_CHECK") == 0)
+        return "{\"resourceType\":\"AWS::EC2::Instance\",\"metricName\":\"CPUUtilization\"}";
+    if (strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0)
+        return "{\"blacklistedActionPattern\":\"s3:GetBucket*,s3:DeleteObject\"}";
     return NULL;
 }
 

@@ -7,6 +7,7 @@
  * Invariants: rules[] is sorted like the catalogue; an implementation names a catalogue row
  * (checked at init: abort on a typo, since it is a programming error).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -215,6 +216,10 @@ static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *
                 return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                                "Invalid value for parameter %s: '%.*s' is not one of %s", ps->name,
                                (int)(t - b), b, ps->choices);
+            if (ps->refused && one_of(ps->refused, b, (size_t)(t - b)))
+                return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                               "Invalid value for parameter %s: '%.*s' may not be one of %s",
+                               ps->name, (int)(t - b), b, ps->refused);
             v->items[v->nitems++] = pl_arena_strndup(a, b, (size_t)(t - b));
         }
         if (!e)
@@ -709,6 +714,48 @@ bool pl_mprincipal_public(const struct pl_json *principal)
     return pl_mhas_star(principal, NULL);
 }
 
+struct cidr {
+    int family;
+    unsigned char a[16];
+    int bits;
+};
+
+/* Parses "addr[/bits]" (at most 63 bytes) into c. */
+static bool cidr_parse(const char *s, struct cidr *c)
+{
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    long long bits;
+    if (n >= sizeof(buf))
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    c->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+    int max = c->family == AF_INET ? 32 : 128;
+    if (inet_pton(c->family, buf, c->a) != 1)
+        return false;
+    if (!slash)
+        bits = max;
+    else if (pl_parse_i64(slash + 1, &bits) < 0 || bits < 0 || bits > max)
+        return false;
+    c->bits = (int)bits;
+    return true;
+}
+
+bool pl_mcidr_within(const char *inner, const char *outer)
+{
+    struct cidr in, out;
+    if (!inner || !outer || !cidr_parse(inner, &in) || !cidr_parse(outer, &out) ||
+        in.family != out.family || in.bits < out.bits)
+        return false;
+    int whole = out.bits / 8, rest = out.bits % 8;
+    if (memcmp(in.a, out.a, (size_t)whole) != 0)
+        return false;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return !rest || ((in.a[whole] ^ out.a[whole]) & mask) == 0;
+}
+
 /* ---- evaluation ---- */
 
 static bool has_type(const struct pl_managed_rule *r, const char *type)
@@ -756,6 +803,7 @@ static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const s
     const struct pl_managed_pval *pv = k->param >= 0 ? &c->p->v[k->param] : NULL;
     long long n;
     int64_t t;
+    double d;
     if (k->or_absent && (!j || j->type == PL_JNULL))
         return true;
     switch (k->op) {
@@ -777,6 +825,8 @@ static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const s
         return pl_mint(j, &n) == 0 && (!pv->set || n >= pv->i);
     case MCK_LE_PARAM:
         return pl_mint(j, &n) == 0 && (!pv->set || n <= pv->i);
+    case MCK_EQ_INT_PARAM:
+        return !pv->set || (pl_json_double(j, &d) == 0 && d == (double)pv->i);
     case MCK_EQ_PARAM:
         return !pv->set || id_matches(pl_json_str(j), pv->s);
     case MCK_IN_PARAM:

@@ -64,6 +64,7 @@ struct pl_managed_pspec {
     const char *def;     /* default text when absent, or NULL (then the value is unset) */
     long long min, max;  /* PL_MP_INT only (both 0: no bounds) */
     const char *choices; /* "A|B|C": allowed values (case-sensitive), or NULL */
+    const char *refused; /* "A|B": values AWS refuses (PL_MP_LIST items, case-sensitive) */
     bool lower_true;     /* PL_MP_BOOL as AWS documents for IAM_PASSWORD_POLICY: any text is
                           * accepted and only a lowercase "true" is true */
 };

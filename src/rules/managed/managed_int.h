@@ -61,6 +61,7 @@ enum pl_mck_op {
     MCK_PREFIX,       /* string starts with arg (case-sensitive) */
     MCK_DAYS_LEFT,    /* a time (ISO text or epoch ms/s number) at least `param` (an integer
                        * parameter) days after env->now_ms */
+    MCK_EQ_INT_PARAM, /* parameter `param` unset, or a number equal to it */
 };
 
 struct pl_mcheck {
@@ -161,5 +162,10 @@ bool pl_mglob(const char *pattern, const char *s);
 bool pl_mhas_star(const struct pl_json *j, const char *also);
 /* True when the Principal element is everyone: "*", {"AWS": "*"} or {"AWS": ["*", ...]}. */
 bool pl_mprincipal_public(const struct pl_json *principal);
+
+/* True when CIDR block (or address) `inner` lies within block `outer` ("10.0.0.1" is a /32,
+ * "2001:db8::1" a /128; IPv4 and IPv6 never contain each other). False when either does not
+ * parse. */
+bool pl_mcidr_within(const char *inner, const char *outer);
 
 #endif

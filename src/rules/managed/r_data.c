@@ -1,6 +1,6 @@
 /* r_data.c — managed rules about data stores and compute: EBS, RDS, Redshift, DynamoDB, EFS,
- * ElastiCache, SageMaker, DMS, EMR (public master, Kerberos), SSM compliance items, and
- * REQUIRED_TAGS.
+ * ElastiCache, SageMaker, DMS, EMR (public master, Kerberos), SSM compliance items, RDS cluster
+ * deletion protection, RDS and Redshift default admin user names, and REQUIRED_TAGS.
  *
  * Most are declarative check tables (struct pl_mcheck): a field must be true, present, equal
  * or within a parameter. Paths list the Config (camelCase) spelling; pl_mget also tries the
@@ -299,6 +299,55 @@ static const struct pl_mcheck redshift_backup_checks[] = {
      .why = "The snapshot retention period is above MaxRetentionPeriod."},
 };
 
+/* ---- deletion protection, default admin user names ---- */
+
+static const struct pl_mcheck cluster_deletion_checks[] = {
+    {.path = CFG "deletionProtection",
+     .op = MCK_TRUE,
+     .why = "Deletion protection is not enabled on the DB cluster."},
+};
+
+/* *_DEFAULT_ADMIN_CHECK: the master user name is not the engine's default and, when
+ * validAdminUserNames is set, is one of its names. AWS refuses the defaults in that list. */
+static const struct pl_managed_pspec rds_admin_params[] = {
+    {.name = "validAdminUserNames", .type = PL_MP_LIST, .refused = "postgres|admin"},
+};
+static const struct pl_managed_pspec redshift_admin_params[] = {
+    {.name = "validAdminUserNames", .type = PL_MP_LIST, .refused = "awsuser"},
+};
+#define NOT_DEFAULT_ADMIN(user)                                                                    \
+    {                                                                                              \
+        .path = CFG "masterUsername", .op = MCK_NE, .arg = user,                                   \
+        .why = "The admin user name is the default '" user "'."                                    \
+    }
+#define VALID_ADMIN                                                                                \
+    {                                                                                              \
+        .path = CFG "masterUsername", .op = MCK_IN_PARAM,                                          \
+        .why = "The admin user name is not one of validAdminUserNames."                            \
+    }
+static const struct pl_mcheck rds_admin_checks[] = {
+    NOT_DEFAULT_ADMIN("postgres"),
+    NOT_DEFAULT_ADMIN("admin"),
+    VALID_ADMIN,
+};
+static const struct pl_mcheck redshift_admin_checks[] = {
+    NOT_DEFAULT_ADMIN("awsuser"),
+    VALID_ADMIN,
+};
+
+static const struct pl_managed_pspec db_names_params[] = {
+    {.name = "validDatabaseNames", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck redshift_db_name_checks[] = {
+    {.path = CFG "dBName|" CFG "dbName",
+     .op = MCK_NE,
+     .arg = "dev",
+     .why = "The database name is the default 'dev'."},
+    {.path = CFG "dBName|" CFG "dbName",
+     .op = MCK_IN_PARAM,
+     .why = "The database name is not one of validDatabaseNames."},
+};
+
 /* ---- DynamoDB, EFS, ElastiCache ---- */
 
 static const struct pl_mcheck pitr_checks[] = {
@@ -588,6 +637,19 @@ const struct pl_managed_impl pl_managed__data[] = {
     {.identifier = "EC2_MANAGEDINSTANCE_ASSOCIATION_COMPLIANCE_STATUS_CHECK",
      .ci_fn = ssm_compliance},
     {.identifier = "EC2_MANAGEDINSTANCE_PATCH_COMPLIANCE_STATUS_CHECK", .ci_fn = ssm_compliance},
+    {.identifier = "RDS_CLUSTER_DELETION_PROTECTION_ENABLED", CHECKS(cluster_deletion_checks)},
+    {.identifier = "RDS_INSTANCE_DEFAULT_ADMIN_CHECK",
+     PARAMS(rds_admin_params),
+     CHECKS(rds_admin_checks)},
+    {.identifier = "RDS_CLUSTER_DEFAULT_ADMIN_CHECK",
+     PARAMS(rds_admin_params),
+     CHECKS(rds_admin_checks)},
+    {.identifier = "REDSHIFT_DEFAULT_ADMIN_CHECK",
+     PARAMS(redshift_admin_params),
+     CHECKS(redshift_admin_checks)},
+    {.identifier = "REDSHIFT_DEFAULT_DB_NAME_CHECK",
+     PARAMS(db_names_params),
+     CHECKS(redshift_db_name_checks)},
     {.identifier = "REQUIRED_TAGS", .types = "*", PARAMS(tag_params), .ci_fn = required_tags},
 };
 const size_t pl_managed__data_len = PL_MIMPL_LEN(pl_managed__data);

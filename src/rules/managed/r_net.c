@@ -1,5 +1,6 @@
-/* r_net.c — managed rules about networks and endpoints: security groups, VPC flow logs, EC2
- * instances, load balancers, API Gateway stages and Lambda function policies.
+/* r_net.c — managed rules about networks and endpoints: security groups (ingress, attachment to
+ * network interfaces), network ACLs, VPC flow logs, EC2 instances (public IPs, interfaces,
+ * metadata hop limit), load balancers, API Gateway stages and Lambda function policies.
  *
  * Security-group ingress is read in both spellings Config has used: ipRanges as strings
  * (older CIs) and ipv4Ranges/ipv6Ranges as {cidrIp}/{cidrIpv6} objects. "Open to the world"
@@ -188,6 +189,109 @@ static const struct pl_mcheck default_sg_checks[] = {
      .why = "The default security group has outbound rules."},
 };
 
+/* EC2_SECURITY_GROUP_ATTACHED_TO_ENI(_PERIODIC): a non-default group of this account is attached
+ * to a network interface: a relationship on the group's CI says so, or a recorded
+ * AWS::EC2::NetworkInterface names the group. */
+struct sg_q {
+    const struct pl_mctx *c;
+    const char *id;
+    bool hit; /* (each's return value is also -1 on a store error) */
+};
+
+static int eni_has_group(void *u, const struct pl_json *ci)
+{
+    struct sg_q *q = u;
+    const char *st = pl_json_get_str(ci, "configurationItemStatus");
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    const struct pl_json *groups = pl_mpath(q->c, ci, "configuration.groups");
+    for (const struct pl_json *g = groups ? groups->child : NULL; g; g = g->next)
+        if (pl_mstreq(pl_mget(g, "groupId"), q->id))
+            return q->hit = true;
+    return 0;
+}
+
+static bool related_eni(const struct pl_mci *v)
+{
+    const struct pl_json *rels = pl_json_get(v->ci, "relationships");
+    for (const struct pl_json *r = rels ? rels->child : NULL; r; r = r->next)
+        if (pl_mstreq(pl_json_get(r, "resourceType"), "AWS::EC2::NetworkInterface"))
+            return true;
+    return false;
+}
+
+static int sg_attached(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const char *owner = pl_json_str(pl_mget(v->cfg, "ownerId"));
+    if (pl_mstreq(pl_mget(v->cfg, "groupName"), "default") ||
+        (owner && c->env && c->env->account && strcmp(owner, c->env->account) != 0))
+        return pl_mna(out);
+    if (related_eni(v))
+        return 0;
+    if (pl_mneed_env(c, "the recorded AWS::EC2::NetworkInterface resources") < 0)
+        return -1;
+    struct sg_q q = {c, v->id, false};
+    if (q.id)
+        c->env->each(c->env->u, "AWS::EC2::NetworkInterface", eni_has_group, &q);
+    if (!q.hit)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The security group is not attached to a network interface.");
+    return 0;
+}
+
+/* ---- network ACLs ---- */
+
+/* The ingress entry that decides traffic from the whole of `world` (the lowest rule number
+ * among the entries whose CIDR member `key` is it and that cover port over pr) allows it. */
+static bool nacl_allows(const struct pl_json *entries, const char *key, const char *world,
+                        enum proto pr, long long port)
+{
+    const struct pl_json *best = NULL;
+    long long bestn = 0, n, lo, hi;
+    for (const struct pl_json *e = entries ? entries->child : NULL; e; e = e->next) {
+        if (pl_mtrue(pl_mget(e, "egress")) || !pl_mstreq(pl_mget(e, key), world))
+            continue;
+        enum proto p = proto_of(pl_mget(e, "protocol"));
+        const struct pl_json *range = p == P_ALL ? NULL : pl_mget(e, "portRange");
+        if (p != P_ALL && p != pr)
+            continue;
+        if (range && pl_mint(pl_mget(range, "from"), &lo) == 0 &&
+            pl_mint(pl_mget(range, "to"), &hi) == 0 && (port < lo || port > hi))
+            continue;
+        if (pl_mint(pl_mget(e, "ruleNumber"), &n) < 0)
+            n = 32767;
+        if (!best || n < bestn) {
+            best = e;
+            bestn = n;
+        }
+    }
+    return best && pl_mstreq(pl_mget(best, "ruleAction"), "allow");
+}
+
+/* NACL_NO_UNRESTRICTED_SSH_RDP: no inbound TCP or UDP traffic to 22 or 3389 from 0.0.0.0/0 or
+ * ::/0 gets through the ACL's entries (evaluated in rule-number order, as EC2 does). */
+static int nacl_ssh_rdp(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    static const struct {
+        long long n;
+        const char *text; /* spares pl_mres a number conversion */
+    } ports[] = {{22, "22"}, {3389, "3389"}};
+    static const struct {
+        const char *key, *world;
+    } worlds[] = {{"cidrBlock", "0.0.0.0/0"}, {"ipv6CidrBlock", "::/0"}};
+    const struct pl_json *entries = pl_mget(v->cfg, "entries");
+    (void)c;
+    for (size_t i = 0; i < PL_MIMPL_LEN(ports); i++)
+        for (size_t w = 0; w < PL_MIMPL_LEN(worlds); w++)
+            for (enum proto pr = P_TCP; pr <= P_UDP; pr++)
+                if (nacl_allows(entries, worlds[w].key, worlds[w].world, pr, ports[i].n))
+                    return pl_mres(out, PL_NON_COMPLIANT,
+                                   "The network ACL allows inbound %s port %s from %s.",
+                                   pr == P_TCP ? "TCP" : "UDP", ports[i].text, worlds[w].world);
+    return 0;
+}
+
 /* ---- VPC flow logs ---- */
 
 static const struct pl_managed_pspec flow_params[] = {
@@ -245,6 +349,41 @@ static const struct pl_mcheck in_vpc_checks[] = {
      .why = "The instance is not in the VPC given in vpcId."},
 };
 
+/* EC2_INSTANCE_MULTIPLE_ENI_CHECK: one network interface, or only those NetworkInterfaceIds
+ * lists. An instance without recorded interfaces is not judged. */
+static const struct pl_managed_pspec eni_ids_params[] = {
+    {.name = "NetworkInterfaceIds", .type = PL_MP_LIST},
+};
+
+static int multiple_eni(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_json *nis = pl_mget(v->cfg, "networkInterfaces");
+    if (!nis || nis->type != PL_JARR || !nis->child)
+        return pl_mna(out);
+    if (!nis->child->next)
+        return 0;
+    for (const struct pl_json *n = nis->child; n; n = n->next) {
+        const char *id = pl_json_str(pl_mget(n, "networkInterfaceId"));
+        if (!pl_min_list(&c->p->v[0], id))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The instance has %d network interfaces; %.40s is not one of "
+                           "NetworkInterfaceIds.",
+                           (int)nis->len, id ? id : "one");
+    }
+    return 0;
+}
+
+static const struct pl_managed_pspec hop_params[] = {
+    {.name = "tokenHopLimit", .type = PL_MP_INT, .def = "1", .min = 1, .max = 64},
+};
+static const struct pl_mcheck hop_checks[] = {
+    {.path = CFG "metadataOptions.httpPutResponseHopLimit",
+     .op = MCK_LE_PARAM,
+     .param = 0,
+     .why = "The instance metadata token hop limit is above tokenHopLimit (or not recorded)."},
+};
+
 /* ---- load balancers ---- */
 
 #define ELB  "AWS::ElasticLoadBalancing::LoadBalancer"
@@ -274,6 +413,28 @@ static const struct pl_json *v2_attr(const struct pl_mctx *c, const struct pl_mc
         if (pl_mstreq(pl_mget(a, "key"), key))
             return pl_mget(a, "value");
     return NULL;
+}
+
+/* ALB_DESYNC_MODE_CHECK: an application load balancer's routing.http.desync_mitigation_mode
+ * (not recorded: ELB's default, defensive) is one of desyncMode. */
+static const struct pl_managed_pspec desync_params[] = {
+    {.name = "desyncMode",
+     .type = PL_MP_LIST,
+     .required = true,
+     .choices = "defensive|strictest|monitor"},
+};
+
+static int alb_desync(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
+        return pl_mna(out);
+    const char *mode = pl_json_str(v2_attr(c, v, "routing.http.desync_mitigation_mode"));
+    if (!pl_min_list(&c->p->v[0], mode ? mode : "defensive"))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The desync mitigation mode %.20s is not one of "
+                       "desyncMode.",
+                       mode ? mode : "defensive");
+    return 0;
 }
 
 static int elb_logging_v2(const struct pl_mctx *c, const struct pl_mci *v,
@@ -448,11 +609,19 @@ const struct pl_managed_impl pl_managed__net[] = {
     {.identifier = "VPC_DEFAULT_SECURITY_GROUP_CLOSED", CHECKS(default_sg_checks)},
     {.identifier = "VPC_FLOW_LOGS_ENABLED", PARAMS(flow_params), .ci_fn = flow_logs},
     {.identifier = "EC2_INSTANCE_NO_PUBLIC_IP", .ci_fn = no_public_ip},
+    {.identifier = "EC2_SECURITY_GROUP_ATTACHED_TO_ENI", .ci_fn = sg_attached},
+    {.identifier = "EC2_SECURITY_GROUP_ATTACHED_TO_ENI_PERIODIC", .ci_fn = sg_attached},
+    {.identifier = "NACL_NO_UNRESTRICTED_SSH_RDP", .ci_fn = nacl_ssh_rdp},
+    {.identifier = "EC2_INSTANCE_MULTIPLE_ENI_CHECK",
+     PARAMS(eni_ids_params),
+     .ci_fn = multiple_eni},
+    {.identifier = "EC2_TOKEN_HOP_LIMIT_CHECK", PARAMS(hop_params), CHECKS(hop_checks)},
     {.identifier = "INSTANCES_IN_VPC", PARAMS(vpc_params), CHECKS(in_vpc_checks)},
     {.identifier = "ELB_LOGGING_ENABLED",
      PARAMS(elb_log_params),
      CHECKS(elb_log_checks),
      .ci_fn = elb_logging_v2},
+    {.identifier = "ALB_DESYNC_MODE_CHECK", PARAMS(desync_params), .ci_fn = alb_desync},
     {.identifier = "ELB_TLS_HTTPS_LISTENERS_ONLY", .ci_fn = elb_tls_only},
     {.identifier = "ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK", .ci_fn = alb_https_redirect},
     {.identifier = "ELBV2_ACM_CERTIFICATE_REQUIRED",

@@ -1,12 +1,16 @@
-/* r_ops.c — managed rules (tsv ranks 62-189) about backups, containers, builds, functions and
- * a few field tests on ECR, EKS, Kinesis, EIPs, network ACLs and Elastic Beanstalk.
+/* r_ops.c — managed rules about backups (selections, plan schedules), containers (ECS, Fargate
+ * platform versions, EKS secrets), builds, functions, launch configurations and a few field
+ * tests on ECR, EKS, Kinesis, EIPs, network ACLs and Elastic Beanstalk.
  *
  * The *_IN_BACKUP_PLAN rules look the resource up in the recorded AWS::Backup::BackupSelection
  * CIs (a related-resource lookup through env->each): a selection covers the resource when one
  * of its Resources ARN patterns (IAM wildcards) matches the CI's arn, or one of its ListOfTags
  * conditions (STRINGEQUALS) matches a tag, and none of its NotResources patterns matches.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "rules/managed/managed_int.h"
@@ -80,6 +84,170 @@ static int in_backup_plan(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
+/* BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK: some rule of the plan runs at least every
+ * requiredFrequencyValue hours/days and keeps recovery points requiredRetentionDays or longer
+ * (no Lifecycle.DeleteAfterDays: kept for ever). The interval of a schedule is the longest gap
+ * between two runs: of cron(min hour day-of-month month day-of-week year), the hours when the
+ * rule runs more than once a day, else the days (day-of-week, day-of-month) or months; of
+ * rate(N unit), N units. */
+enum { P_BP_VALUE, P_BP_RETENTION, P_BP_UNIT };
+static const struct pl_managed_pspec backup_freq_params[] = {
+    [P_BP_VALUE] =
+        {.name = "requiredFrequencyValue", .type = PL_MP_INT, .def = "1", .min = 1, .max = 31},
+    [P_BP_RETENTION] =
+        {.name = "requiredRetentionDays", .type = PL_MP_INT, .def = "35", .min = 1, .max = 36500},
+    [P_BP_UNIT] = {.name = "requiredFrequencyUnit",
+                   .type = PL_MP_STR,
+                   .def = "days",
+                   .choices = "hours|days"},
+};
+
+/* A cron value: a number, or a day/month name ("MON", "JAN") counted from base. */
+static long cron_num(const char **s, const char *const *names, int base)
+{
+    char *end;
+    long n = strtol(*s, &end, 10);
+    if (end != *s) {
+        *s = end;
+        return n;
+    }
+    for (int i = 0; names && names[i]; i++)
+        if (strncasecmp(*s, names[i], 3) == 0) {
+            *s += 3;
+            return base + i;
+        }
+    return -1;
+}
+
+/* The values of cron field f (items "*", "?", "a", "a-b", "x/step", comma-separated) over
+ * [lo, lo+n) as bits; 0 when the field does not parse. */
+static uint64_t cron_set(const char *f, size_t flen, int lo, int n, const char *const *names)
+{
+    uint64_t bits = 0;
+    char buf[64];
+    if (flen >= sizeof(buf))
+        return 0;
+    memcpy(buf, f, flen);
+    buf[flen] = 0;
+    for (const char *s = buf; *s;) {
+        long a = lo, b = lo + n - 1, step = 1;
+        if (*s == '*' || *s == '?') {
+            s++;
+        } else {
+            a = b = cron_num(&s, names, lo);
+            if (*s == '-') {
+                s++;
+                b = cron_num(&s, names, lo);
+            }
+            if (*s == '/')
+                b = lo + n - 1;
+        }
+        if (*s == '/') {
+            s++;
+            step = cron_num(&s, NULL, 0);
+        }
+        if (a < lo || b >= lo + n || a > b || step < 1 || (*s && *s != ','))
+            return 0;
+        for (long x = a; x <= b; x += step)
+            bits |= 1ULL << (x - lo);
+        s += *s == ',';
+    }
+    return bits;
+}
+
+/* The longest cyclic gap between the set bits of a cycle of n (n when one bit is set, 0 when
+ * none is). */
+static int max_gap(uint64_t bits, int n)
+{
+    int first = -1, prev = -1, gap = 0;
+    for (int i = 0; i < n; i++) {
+        if (!(bits >> i & 1))
+            continue;
+        if (prev >= 0 && i - prev > gap)
+            gap = i - prev;
+        if (first < 0)
+            first = i;
+        prev = i;
+    }
+    if (first >= 0 && first + n - prev > gap)
+        gap = first + n - prev;
+    return gap;
+}
+
+static bool cron_any(const char *f, size_t n)
+{
+    return n == 1 && (*f == '*' || *f == '?');
+}
+
+/* The longest interval of a schedule expression in hours, or -1 when it does not parse. */
+static long long schedule_hours(const char *e)
+{
+    static const char *const days[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", NULL};
+    static const char *const months[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL",
+                                         "AUG", "SEP", "OCT", "NOV", "DEC", NULL};
+    long long n;
+    char unit[16];
+    if (!e)
+        return -1;
+    if (sscanf(e, "rate(%lld %15[a-z])", &n, unit) == 2 && n > 0)
+        return pl_starts_with(unit, "minute") ? 1 : pl_starts_with(unit, "hour") ? n : n * 24;
+    if (!pl_starts_with(e, "cron("))
+        return -1;
+    const char *f[6];
+    size_t len[6], k = 0;
+    for (const char *s = e + 5; *s && *s != ')' && k < 6; k++) {
+        while (*s == ' ')
+            s++;
+        f[k] = s;
+        while (*s && *s != ' ' && *s != ')')
+            s++;
+        len[k] = (size_t)(s - f[k]);
+    }
+    if (k < 5)
+        return -1;
+    uint64_t hours = cron_set(f[1], len[1], 0, 24, NULL);
+    if (!hours || !cron_set(f[0], len[0], 0, 60, NULL))
+        return -1;
+    if (hours & (hours - 1)) /* more than one run a day */
+        return max_gap(hours, 24);
+    int gap = 1, per = 24; /* hours per step: once a day */
+    if (!cron_any(f[3], len[3])) {
+        gap = max_gap(cron_set(f[3], len[3], 1, 12, months), 12);
+        per = 24 * 31;
+    } else if (!cron_any(f[4], len[4])) {
+        gap = max_gap(cron_set(f[4], len[4], 1, 7, days), 7);
+    } else if (!cron_any(f[2], len[2])) {
+        gap = max_gap(cron_set(f[2], len[2], 1, 31, NULL), 31);
+    }
+    return gap > 0 ? (long long)gap * per : -1;
+}
+
+static int backup_frequency(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    long long want = pv[P_BP_VALUE].i * (strcmp(pv[P_BP_UNIT].s, "hours") == 0 ? 1 : 24);
+    const struct pl_json *rules =
+        pl_mpath(c, v->cfg, "BackupPlan.BackupPlanRule|BackupPlan.Rules|backupPlan.rules");
+    const char *why = "The backup plan has no rule.";
+    for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next) {
+        long long h = schedule_hours(pl_json_str(pl_mget(r, "ScheduleExpression")));
+        long long keep;
+        const struct pl_json *del = pl_mpath(c, r, "Lifecycle.DeleteAfterDays");
+        if (h < 0 || h > want) {
+            why = h < 0 ? "No rule of the backup plan has a schedule plumb can read."
+                        : "No rule of the backup plan runs as often as required.";
+            continue;
+        }
+        if (!pl_mempty(del) && (pl_mint(del, &keep) < 0 || keep < pv[P_BP_RETENTION].i)) {
+            why = "No rule of the backup plan keeps recovery points for requiredRetentionDays.";
+            continue;
+        }
+        return 0;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT, "%s", why);
+}
+
 /* ---- ECS task definitions ---- */
 
 /* Calls fn for each container definition; the first non-zero answer names the container. */
@@ -119,6 +287,44 @@ static int ecs_nonprivileged(const struct pl_mctx *c, const struct pl_mci *v,
 {
     (void)c;
     return each_container(v, privileged, "runs privileged", out);
+}
+
+/* Active task definitions (others N/A): every container has a logConfiguration. */
+static bool no_log_config(const struct pl_json *d)
+{
+    return pl_mempty(pl_mget(d, "logConfiguration"));
+}
+
+static int ecs_log_config(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    (void)c;
+    if (!pl_mstreq(pl_mget(v->cfg, "status"), "ACTIVE"))
+        return pl_mna(out);
+    return each_container(v, no_log_config, "has no log configuration", out);
+}
+
+/* ECS_NO_ENVIRONMENT_SECRETS: no container's environment (name/value pairs; environmentFiles
+ * in S3 are not read, as AWS documents) has a variable named in secretKeys. */
+static const struct pl_managed_pspec secret_keys_params[] = {
+    {.name = "secretKeys", .type = PL_MP_LIST, .required = true},
+};
+
+static int ecs_env_secrets(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *defs = pl_mget(v->cfg, "containerDefinitions");
+    for (const struct pl_json *d = defs ? defs->child : NULL; d; d = d->next) {
+        const struct pl_json *env = pl_mget(d, "environment");
+        for (const struct pl_json *e = env ? env->child : NULL; e; e = e->next) {
+            const char *name = pl_json_str(pl_mget(e, "name"));
+            if (pl_min_list(&c->p->v[0], name))
+                return pl_mres(out, PL_NON_COMPLIANT,
+                               "Container %.100s passes %.100s as an environment variable.",
+                               pl_json_str(pl_mget(d, "name")), name);
+        }
+    }
+    return 0;
 }
 
 /* Only task definitions that can run on the EC2 launch type are judged, as AWS documents. */
@@ -211,7 +417,92 @@ static int codebuild_privileged(const struct pl_mctx *c, const struct pl_mci *v,
     return pl_mres(out, PL_NON_COMPLIANT, "The project environment runs in privileged mode.");
 }
 
+/* S3 logs that are enabled must be encrypted, unless the project is one of exemptedProjects. */
+static int codebuild_s3_logs(const struct pl_mctx *c, const struct pl_mci *v,
+                             struct pl_managed_eval *out)
+{
+    const struct pl_json *s3 = pl_mpath(c, v->cfg, "logsConfig.s3Logs");
+    if (!pl_mstreq(pl_mget(s3, "status"), "ENABLED"))
+        return pl_mna(out);
+    if (!pl_mtrue(pl_mget(s3, "encryptionDisabled")) ||
+        pl_min_list(&c->p->v[0], pl_json_str(pl_mget(v->cfg, "name"))))
+        return 0;
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The project's S3 logs are not encrypted (encryptionDisabled is true).");
+}
+
 /* ---- Lambda ---- */
+
+/* LAMBDA_FUNCTION_SETTINGS_CHECK: zip-packaged functions (Image: N/A) have a runtime in the
+ * list and the role (name or ARN), timeout and memory size given. */
+enum { P_LS_RUNTIME, P_LS_ROLE, P_LS_TIMEOUT, P_LS_MEMORY };
+static const struct pl_managed_pspec lambda_settings_params[] = {
+    [P_LS_RUNTIME] = {.name = "runtime", .type = PL_MP_LIST, .required = true},
+    [P_LS_ROLE] = {.name = "role", .type = PL_MP_STR},
+    [P_LS_TIMEOUT] = {.name = "timeout", .type = PL_MP_INT, .def = "3", .min = 1, .max = 900},
+    [P_LS_MEMORY] =
+        {.name = "memorySize", .type = PL_MP_INT, .def = "128", .min = 128, .max = 10240},
+};
+static const struct pl_mcheck lambda_settings_checks[] = {
+    {.path = CFG "packageType", .op = MCK_NE, .arg = "Image", .applies = true},
+    {.path = CFG "runtime",
+     .op = MCK_IN_PARAM,
+     .param = P_LS_RUNTIME,
+     .why = "The function's runtime is not one of runtime."},
+    {.path = CFG "role",
+     .op = MCK_EQ_PARAM,
+     .param = P_LS_ROLE,
+     .why = "The function's execution role is not role."},
+    {.path = CFG "timeout",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_LS_TIMEOUT,
+     .why = "The function's timeout is not timeout (default 3 s)."},
+    {.path = CFG "memorySize",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_LS_MEMORY,
+     .why = "The function's memory size is not memorySize (default 128 MB)."},
+};
+
+/* LAMBDA_VPC_MULTI_AZ_CHECK: a function in a VPC (others N/A) has subnets in availabilityZones
+ * zones or more (unset: two); each subnet's zone is read from its recorded CI. */
+static const struct pl_managed_pspec lambda_az_params[] = {
+    {.name = "availabilityZones", .type = PL_MP_INT, .min = 1, .max = 16},
+};
+
+static int lambda_multi_az(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *subnets = pl_mpath(c, v->cfg, "vpcConfig.subnetIds");
+    const char *zones[16], *missing = NULL;
+    long long want = c->p->v[0].set ? c->p->v[0].i : 2;
+    int n = 0;
+    if (pl_mempty(subnets))
+        return pl_mna(out);
+    if (pl_mneed_env(c, "the recorded AWS::EC2::Subnet resources") < 0)
+        return -1;
+    for (const struct pl_json *s = subnets->child; s; s = s->next) {
+        const char *id = pl_json_str(s);
+        const struct pl_json *ci = id ? c->env->get(c->env->u, "AWS::EC2::Subnet", id) : NULL;
+        const char *az = ci ? pl_json_str(pl_mpath(c, ci, "configuration.availabilityZone")) : NULL;
+        int k = 0;
+        if (!az) {
+            missing = id;
+            continue;
+        }
+        while (k < n && strcmp(zones[k], az) != 0)
+            k++;
+        if (k == n && n < (int)PL_MIMPL_LEN(zones))
+            zones[n++] = az;
+    }
+    if (n >= want)
+        return 0;
+    if (missing)
+        return pl_mres(out, PL_INSUFFICIENT_DATA, "Subnet %.100s of the function is not recorded.",
+                       missing);
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The function's subnets are in %d Availability Zones, fewer than %lld.", n,
+                   want);
+}
 
 static const struct pl_managed_pspec dlq_params[] = {{.name = "dlqArns", .type = PL_MP_LIST}};
 static const struct pl_mcheck dlq_checks[] = {
@@ -260,6 +551,49 @@ static const struct pl_mcheck eks_public_checks[] = {
      .op = MCK_NOT_TRUE,
      .why = "The cluster endpoint is publicly accessible."},
 };
+/* CODEDEPLOY_LAMBDA_ALLATONCE_TRAFFIC_SHIFT_DISABLED: Lambda deployment groups (others N/A)
+ * name a deployment configuration other than the default, all-at-once one. */
+static const struct pl_mcheck codedeploy_allatonce_checks[] = {
+    {.path = CFG "computePlatform", .op = MCK_EQ, .arg = "Lambda", .applies = true},
+    {.path = CFG "deploymentConfigName",
+     .op = MCK_PRESENT,
+     .why = "The deployment group uses the default CodeDeployDefault.LambdaAllAtOnce."},
+    {.path = CFG "deploymentConfigName",
+     .op = MCK_NE,
+     .arg = "CodeDeployDefault.LambdaAllAtOnce",
+     .why = "The deployment group shifts all traffic at once (CodeDeployDefault.LambdaAllAtOnce)."},
+};
+
+/* EKS_CLUSTER_OLDEST_SUPPORTED_VERSION: the cluster's Kubernetes version (major.minor) is newer
+ * than oldestVersionSupported. */
+static const struct pl_managed_pspec eks_oldest_params[] = {
+    {.name = "oldestVersionSupported", .type = PL_MP_STR, .required = true},
+};
+
+/* "1.21" as 1 * 1000 + 21; -1 when s is not major.minor. */
+static long version_rank(const char *s)
+{
+    char *end;
+    long major = s ? strtol(s, &end, 10) : -1;
+    if (!s || end == s || *end != '.')
+        return -1;
+    const char *m = end + 1;
+    long minor = strtol(m, &end, 10);
+    return end == m ? -1 : major * 1000 + minor;
+}
+
+static int eks_oldest(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const char *have = pl_json_str(pl_mget(v->cfg, "version"));
+    long h = version_rank(have), oldest = version_rank(c->p->v[0].s);
+    if (h < 0 || oldest < 0 || h <= oldest)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The cluster runs Kubernetes %.20s, not newer than oldestVersionSupported "
+                       "%.20s.",
+                       have ? have : "(unknown)", c->p->v[0].s);
+    return 0;
+}
+
 static const struct pl_mcheck kinesis_checks[] = {
     {.path = CFG "streamEncryption",
      .op = MCK_PRESENT,
@@ -417,6 +751,91 @@ static int ecs_insights(const struct pl_mctx *c, const struct pl_mci *v,
     return pl_mres(out, PL_NON_COMPLIANT, "Container Insights is not enabled on the cluster.");
 }
 
+/* ECS_FARGATE_LATEST_PLATFORM_VERSION: a Fargate service (launch type or capacity provider)
+ * runs platform version LATEST (ECS's default when none is given) or the latest version the
+ * parameter for its family names (Windows when platformFamily says so, else Linux). */
+enum { P_FG_LINUX, P_FG_WINDOWS };
+static const struct pl_managed_pspec fargate_params[] = {
+    [P_FG_LINUX] = {.name = "latestLinuxVersion", .type = PL_MP_STR},
+    [P_FG_WINDOWS] = {.name = "latestWindowsVersion", .type = PL_MP_STR},
+};
+
+static bool on_fargate(const struct pl_mci *v)
+{
+    if (pl_mstreq(pl_mget(v->cfg, "launchType"), "FARGATE"))
+        return true;
+    const struct pl_json *cps = pl_mget(v->cfg, "capacityProviderStrategy");
+    for (const struct pl_json *p = cps ? cps->child : NULL; p; p = p->next) {
+        const char *name = pl_json_str(pl_mget(p, "capacityProvider"));
+        if (name && pl_starts_with(name, "FARGATE"))
+            return true;
+    }
+    return false;
+}
+
+static int fargate_latest(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (!on_fargate(v))
+        return pl_mna(out);
+    const struct pl_json *ver = pl_mget(v->cfg, "platformVersion");
+    if (pl_mempty(ver) || pl_mstreq(ver, "LATEST"))
+        return 0;
+    const char *family = pl_json_str(pl_mget(v->cfg, "platformFamily"));
+    int which = family && strncasecmp(family, "WINDOWS", 7) == 0 ? P_FG_WINDOWS : P_FG_LINUX;
+    const struct pl_managed_pval *want = &c->p->v[which];
+    if (!want->set)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Platform version %.40s is not LATEST and %s is not given.",
+                       pl_json_str(ver), fargate_params[which].name);
+    if (!pl_mstreq(ver, want->s))
+        return pl_mres(out, PL_NON_COMPLIANT, "Platform version %.40s is not %s (%.40s).",
+                       pl_json_str(ver), fargate_params[which].name, want->s);
+    return 0;
+}
+
+/* EKS_SECRETS_ENCRYPTED: an encryptionConfig entry covers "secrets", with a key among
+ * kmsKeyArns when that is set. */
+static const struct pl_managed_pspec eks_kms_params[] = {
+    {.name = "kmsKeyArns", .type = PL_MP_LIST},
+};
+
+static bool lists_secrets(const struct pl_json *resources)
+{
+    for (const struct pl_json *r = resources ? resources->child : NULL; r; r = r->next)
+        if (pl_mstreq(r, "secrets"))
+            return true;
+    return false;
+}
+
+static int eks_secrets(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *keys = &c->p->v[0];
+    const char *other = NULL;
+    const struct pl_json *ec = pl_mget(v->cfg, "encryptionConfig");
+    for (const struct pl_json *e = ec ? ec->child : NULL; e; e = e->next) {
+        if (!lists_secrets(pl_mget(e, "resources")))
+            continue;
+        const char *key = pl_json_str(pl_mpath(c, e, "provider.keyArn"));
+        if (!keys->set || pl_min_list(keys, key))
+            return 0;
+        other = key ? key : "(none)";
+    }
+    if (other)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Secrets are encrypted with KMS key %.150s, not one of kmsKeyArns.", other);
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The cluster does not encrypt Kubernetes secrets with a KMS key.");
+}
+
+static const struct pl_mcheck lc_imdsv2_checks[] = {
+    {.path = CFG "metadataOptions.httpTokens",
+     .op = MCK_EQ,
+     .arg = "required",
+     .why = "The launch configuration does not require IMDSv2 (metadataOptions.httpTokens is "
+            "not required)."},
+};
+
 static const struct pl_managed_pspec account_bpa_params[] = {
     {.name = "IgnorePublicAcls", .type = PL_MP_BOOL, .def = "True"},
     {.name = "BlockPublicPolicy", .type = PL_MP_BOOL, .def = "True"},
@@ -451,6 +870,12 @@ static const struct pl_mcheck eb_updates_checks[] = {
      .op = MCK_EQ_PARAM,
      .param = 0,
      .why = "The managed platform update level is not the one given in UpdateLevel."},
+};
+static const struct pl_mcheck eb_health_checks[] = {
+    {.path = CFG "optionSettings.aws:elasticbeanstalk:healthreporting:system.SystemType.value",
+     .op = MCK_EQ,
+     .arg = "enhanced",
+     .why = "The environment uses basic health reporting (SystemType is not enhanced)."},
 };
 
 const struct pl_managed_impl pl_managed__ops[] = {
@@ -507,5 +932,30 @@ const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "ELASTIC_BEANSTALK_MANAGED_UPDATES_ENABLED",
      PARAMS(eb_updates_params),
      CHECKS(eb_updates_checks)},
+    {.identifier = "ECS_NO_ENVIRONMENT_SECRETS",
+     PARAMS(secret_keys_params),
+     .ci_fn = ecs_env_secrets},
+    {.identifier = "ECS_TASK_DEFINITION_LOG_CONFIGURATION", .ci_fn = ecs_log_config},
+    {.identifier = "LAMBDA_FUNCTION_SETTINGS_CHECK",
+     PARAMS(lambda_settings_params),
+     CHECKS(lambda_settings_checks)},
+    {.identifier = "CODEDEPLOY_LAMBDA_ALLATONCE_TRAFFIC_SHIFT_DISABLED",
+     CHECKS(codedeploy_allatonce_checks)},
+    {.identifier = "EKS_CLUSTER_OLDEST_SUPPORTED_VERSION",
+     PARAMS(eks_oldest_params),
+     .ci_fn = eks_oldest},
+    {.identifier = "LAMBDA_VPC_MULTI_AZ_CHECK", PARAMS(lambda_az_params), .ci_fn = lambda_multi_az},
+    {.identifier = "BEANSTALK_ENHANCED_HEALTH_REPORTING_ENABLED", CHECKS(eb_health_checks)},
+    {.identifier = "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+     PARAMS(backup_freq_params),
+     .ci_fn = backup_frequency},
+    {.identifier = "CODEBUILD_PROJECT_S3_LOGS_ENCRYPTED",
+     PARAMS(exempt_projects_params),
+     .ci_fn = codebuild_s3_logs},
+    {.identifier = "ECS_FARGATE_LATEST_PLATFORM_VERSION",
+     PARAMS(fargate_params),
+     .ci_fn = fargate_latest},
+    {.identifier = "EKS_SECRETS_ENCRYPTED", PARAMS(eks_kms_params), .ci_fn = eks_secrets},
+    {.identifier = "AUTOSCALING_LAUNCHCONFIG_REQUIRES_IMDSV2", CHECKS(lc_imdsv2_checks)},
 };
 const size_t pl_managed__ops_len = PL_MIMPL_LEN(pl_managed__ops);

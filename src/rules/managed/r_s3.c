@@ -2,7 +2,8 @@
  *
  * They read the bucket CI's supplementaryConfiguration (AccessControlList, BucketPolicy,
  * BucketVersioningConfiguration, BucketLoggingConfiguration, ServerSideEncryptionConfiguration,
- * BucketReplicationConfiguration, PublicAccessBlockConfiguration), whose values are objects in
+ * BucketReplicationConfiguration, PublicAccessBlockConfiguration, BucketLifecycleConfiguration,
+ * BucketNotificationConfiguration), whose values are objects in
  * the notification form and JSON text (sometimes doubly encoded) in the API form: pl_mpath and
  * pl_mdoc accept both. Policy analysis is syntactic (see docs/managed-rules.md): a statement
  * with a Condition is not treated as granting public access.
@@ -15,6 +16,7 @@
 
 #define ALLUSERS  "http://acs.amazonaws.com/groups/global/AllUsers"
 #define AUTHUSERS "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+#define SUPP      "supplementaryConfiguration."
 
 /* ---- public read / write ---- */
 
@@ -249,9 +251,373 @@ static int replication(const struct pl_mctx *c, const struct pl_mci *v, struct p
     return pl_mres(out, PL_NON_COMPLIANT, "The bucket has no enabled replication rule.");
 }
 
-/* ---- tables ---- */
+/* ---- ACLs, lifecycle rules, event notifications ---- */
 
-#define SUPP "supplementaryConfiguration."
+/* S3_BUCKET_ACL_PROHIBITED: the ACL grants nothing beyond the owner's own grant (with
+ * ACLs disabled, BucketOwnerEnforced, that is all S3 reports). No recorded ACL grants nothing. */
+static int acl_prohibited(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    const struct pl_json *acl = pl_mdoc(c, pl_mpath(c, v->ci, SUPP "AccessControlList"));
+    const char *owner = pl_json_str(pl_mpath(c, acl, "owner.id"));
+    const struct pl_json *grants = pl_mget(acl, "grantList");
+    for (const struct pl_json *g = grants ? grants->child : NULL; g; g = g->next) {
+        const struct pl_json *who = pl_mget(g, "grantee");
+        const char *id = pl_json_str(pl_mget(who, "id"));
+        if (id && owner && strcmp(id, owner) == 0)
+            continue;
+        const char *name = id ? id : pl_json_str(pl_mget(who, "uri"));
+        return pl_mres(out, PL_NON_COMPLIANT, "The bucket ACL grants %.40s to %.120s.",
+                       pl_json_str(pl_mget(g, "permission")),
+                       name               ? name
+                       : pl_json_str(who) ? pl_json_str(who)
+                                          : "another grantee");
+    }
+    return 0;
+}
+
+/* A bucketNames parameter limits the rule to the buckets it lists. */
+static bool bucket_in_scope(const struct pl_mci *v, const struct pl_managed_pval *names)
+{
+    const char *name = pl_json_str(pl_mget(v->cfg, "name"));
+    return !names->set || pl_min_list(names, name ? name : v->id);
+}
+
+/* The lifecycle rules: a map keyed by rule id (Config) or an array (CloudFormation form). */
+static const struct pl_json *lifecycle_rules(const struct pl_mctx *c, const struct pl_mci *v)
+{
+    return pl_mpath(c, v->ci, SUPP "BucketLifecycleConfiguration.rules");
+}
+
+static bool rule_enabled(const struct pl_json *r)
+{
+    return pl_mstreq(pl_mget(r, "status"), "Enabled");
+}
+
+static bool any_enabled(const struct pl_json *rules)
+{
+    for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next)
+        if (rule_enabled(r))
+            return true;
+    return false;
+}
+
+static const struct pl_managed_pspec bucket_names_params[] = {
+    {.name = "bucketNames", .type = PL_MP_LIST},
+};
+
+/* Versioned buckets (in bucketNames, when set) need an enabled lifecycle rule. */
+static int version_lifecycle(const struct pl_mctx *c, const struct pl_mci *v,
+                             struct pl_managed_eval *out)
+{
+    if (!bucket_in_scope(v, &c->p->v[0]) ||
+        !pl_mstreq(pl_mpath(c, v->ci, SUPP "BucketVersioningConfiguration.status"), "Enabled"))
+        return pl_mna(out);
+    if (!any_enabled(lifecycle_rules(c, v)))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The versioned bucket has no enabled lifecycle rule.");
+    return 0;
+}
+
+enum { P_LC_TRANSITION, P_LC_EXPIRATION, P_LC_CLASS, P_LC_PREFIX, P_LC_BUCKETS };
+static const struct pl_managed_pspec lifecycle_params[] = {
+    [P_LC_TRANSITION] = {.name = "targetTransitionDays", .type = PL_MP_INT},
+    [P_LC_EXPIRATION] = {.name = "targetExpirationDays", .type = PL_MP_INT},
+    [P_LC_CLASS] = {.name = "targetTransitionStorageClass", .type = PL_MP_STR},
+    [P_LC_PREFIX] = {.name = "targetPrefix", .type = PL_MP_STR},
+    [P_LC_BUCKETS] = {.name = "bucketNames", .type = PL_MP_LIST},
+};
+
+/* A number of days equal to want (Config writes them as 60.0). */
+static bool days_are(const struct pl_json *j, long long want)
+{
+    double d;
+    return j && pl_json_double(j, &d) == 0 && d == (double)want;
+}
+
+/* The rule's prefix: the legacy prefix, the filter's prefix predicate, or an AND operand's. */
+static bool prefix_is(const struct pl_mctx *c, const struct pl_json *r, const char *want)
+{
+    if (pl_mstreq(pl_mpath(c, r, "prefix|filter.predicate.prefix|filter.prefix"), want))
+        return true;
+    const struct pl_json *ops = pl_mpath(c, r, "filter.predicate.operands");
+    for (const struct pl_json *o = ops ? ops->child : NULL; o; o = o->next)
+        if (pl_mstreq(pl_mget(o, "prefix"), want))
+            return true;
+    return false;
+}
+
+static bool transition_matches(const struct pl_mctx *c, const struct pl_json *r)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    if (!pv[P_LC_TRANSITION].set && !pv[P_LC_CLASS].set)
+        return true;
+    const struct pl_json *ts = pl_mget(r, "transitions");
+    for (const struct pl_json *t = ts ? ts->child : NULL; t; t = t->next)
+        if ((!pv[P_LC_TRANSITION].set || days_are(pl_mget(t, "days"), pv[P_LC_TRANSITION].i)) &&
+            (!pv[P_LC_CLASS].set || pl_mstreq(pl_mget(t, "storageClass"), pv[P_LC_CLASS].s)))
+            return true;
+    return false;
+}
+
+static bool lifecycle_matches(const struct pl_mctx *c, const struct pl_json *r)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    return rule_enabled(r) && transition_matches(c, r) &&
+           (!pv[P_LC_EXPIRATION].set ||
+            days_are(pl_mpath(c, r, "expirationInDays|expiration.days"), pv[P_LC_EXPIRATION].i)) &&
+           (!pv[P_LC_PREFIX].set || prefix_is(c, r, pv[P_LC_PREFIX].s));
+}
+
+/* Some enabled lifecycle rule matches every parameter that is set. */
+static int lifecycle_policy(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    if (!bucket_in_scope(v, &c->p->v[P_LC_BUCKETS]))
+        return pl_mna(out);
+    const struct pl_json *rules = lifecycle_rules(c, v);
+    for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next)
+        if (lifecycle_matches(c, r))
+            return 0;
+    if (!any_enabled(rules))
+        return pl_mres(out, PL_NON_COMPLIANT, "The bucket has no enabled lifecycle rule.");
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "No enabled lifecycle rule of the bucket matches the parameters.");
+}
+
+enum { P_EV_DEST, P_EV_TYPES };
+static const struct pl_managed_pspec events_params[] = {
+    [P_EV_DEST] = {.name = "destinationArn", .type = PL_MP_STR},
+    [P_EV_TYPES] = {.name = "eventTypes", .type = PL_MP_LIST},
+};
+
+static bool event_listed(const struct pl_json *events, const struct pl_managed_pval *types)
+{
+    for (const struct pl_json *e = events ? events->child : NULL; e; e = e->next)
+        if (pl_min_list(types, pl_json_str(e)))
+            return true;
+    return false;
+}
+
+/* Some notification configuration (a map keyed by id) goes to destinationArn, when set, for
+ * one of eventTypes, when set. */
+static int event_notifications(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    const struct pl_json *cfgs =
+        pl_mpath(c, v->ci, SUPP "BucketNotificationConfiguration.configurations");
+    if (pl_mempty(cfgs))
+        return pl_mres(out, PL_NON_COMPLIANT, "Event notifications are not enabled on the bucket.");
+    for (const struct pl_json *n = cfgs->child; n; n = n->next) {
+        const struct pl_json *dest = pl_mpath(c, n, "queueARN|topicARN|functionARN");
+        if ((!pv[P_EV_DEST].set || pl_mstreq(dest, pv[P_EV_DEST].s)) &&
+            (!pv[P_EV_TYPES].set || event_listed(pl_mget(n, "events"), &pv[P_EV_TYPES])))
+            return 0;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "No event notification of the bucket matches destinationArn and eventTypes.");
+}
+
+/* ---- policy grantees ---- */
+
+/* S3_BUCKET_POLICY_GRANTEE_CHECK: every Allow statement of the bucket policy is restricted by
+ * what the parameters list: all its principals are listed (an account id also covers the
+ * principals of that account), or a non-negated condition limits aws:SourceIp to blocks within
+ * ipAddresses or aws:SourceVpc to vpcIds. No policy: COMPLIANT. */
+enum { P_GR_AWS, P_GR_SERVICE, P_GR_FEDERATED, P_GR_IPS, P_GR_VPCS };
+static const struct pl_managed_pspec grantee_params[] = {
+    [P_GR_AWS] = {.name = "awsPrincipals", .type = PL_MP_LIST},
+    [P_GR_SERVICE] = {.name = "servicePrincipals", .type = PL_MP_LIST},
+    [P_GR_FEDERATED] = {.name = "federatedUsers", .type = PL_MP_LIST},
+    [P_GR_IPS] = {.name = "ipAddresses", .type = PL_MP_LIST},
+    [P_GR_VPCS] = {.name = "vpcIds", .type = PL_MP_LIST},
+};
+
+/* True when AWS principal p (an account id or an ARN "arn:aws:iam::<account>:...") belongs to
+ * account acct. */
+static bool principal_of(const char *p, const char *acct)
+{
+    const char *iam = strstr(p, ":iam::");
+    const char *id = iam ? iam + 6 : p;
+    size_t n = strlen(acct);
+    return strncmp(id, acct, n) == 0 && (id[n] == 0 || (iam && id[n] == ':'));
+}
+
+/* An AWS principal: listed as is, or of a listed account. */
+static bool aws_principal_listed(const struct pl_managed_pval *pv, const char *p)
+{
+    if (pl_min_list(pv, p))
+        return true;
+    for (size_t i = 0; p && i < pv->nitems; i++)
+        if (principal_of(p, pv->items[i]))
+            return true;
+    return false;
+}
+
+struct grantee_q {
+    const struct pl_mctx *c;
+    const char *bad; /* the first principal not listed */
+};
+
+/* One value of a Principal member or a condition key, judged against a list parameter. */
+struct listed_q {
+    bool (*ok)(const struct pl_managed_pval *pv, const char *s); /* NULL: never listed */
+    const struct pl_managed_pval *pv;
+    const char *bad; /* the first value that is not listed */
+};
+
+static int not_listed(void *u, const struct pl_json *e)
+{
+    struct listed_q *q = u;
+    const char *s = pl_json_str(e);
+    if (q->ok && q->ok(q->pv, s))
+        return 0;
+    q->bad = s ? s : "?";
+    return 1;
+}
+
+/* Every principal of the statement is listed; q->bad names the first that is not. */
+static bool principals_listed(const struct pl_mctx *c, const struct pl_json *principal,
+                              struct grantee_q *q)
+{
+    static const char *const kinds[] = {"AWS", "Service", "Federated"};
+    const struct pl_managed_pval *pv = c->p->v;
+    if (!principal || principal->type != PL_JOBJ) {
+        q->bad = principal && pl_json_str(principal) ? pl_json_str(principal) : "*";
+        return false;
+    }
+    for (const struct pl_json *m = principal->child; m; m = m->next) {
+        size_t k = 0;
+        while (k < PL_MIMPL_LEN(kinds) && strcmp(m->key, kinds[k]) != 0)
+            k++;
+        struct listed_q l = {k == 0                    ? aws_principal_listed
+                             : k < PL_MIMPL_LEN(kinds) ? pl_min_list
+                                                       : NULL,
+                             &pv[k == 0 ? P_GR_AWS : P_GR_SERVICE + k - 1], NULL};
+        if (pl_meach(m, not_listed, &l)) {
+            q->bad = l.bad;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every value of condition key `key` under a non-negated operator passes `ok`; false when no
+ * such key is present. */
+static bool condition_limits(const struct pl_json *cond, const char *key,
+                             bool (*ok)(const struct pl_managed_pval *, const char *),
+                             const struct pl_managed_pval *pv)
+{
+    bool seen = false;
+    for (const struct pl_json *op = cond ? cond->child : NULL; op; op = op->next) {
+        if (op->type != PL_JOBJ || strstr(op->key, "Not"))
+            continue;
+        for (const struct pl_json *k = op->child; k; k = k->next) {
+            struct listed_q l = {ok, pv, NULL};
+            if (strcasecmp(k->key, key) != 0)
+                continue;
+            if (pl_meach(k, not_listed, &l))
+                return false;
+            seen = true;
+        }
+    }
+    return seen;
+}
+
+static bool ip_listed(const struct pl_managed_pval *pv, const char *ip)
+{
+    for (size_t i = 0; ip && i < pv->nitems; i++)
+        if (pl_mcidr_within(ip, pv->items[i]))
+            return true;
+    return false;
+}
+
+static int grantee_statement(void *u, const struct pl_json *st)
+{
+    struct grantee_q *q = u;
+    const struct pl_mctx *c = q->c;
+    const struct pl_managed_pval *pv = c->p->v;
+    const struct pl_json *cond = pl_json_get(st, "Condition");
+    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow"))
+        return 0;
+    if (principals_listed(c, pl_json_get(st, "Principal"), q) ||
+        (pv[P_GR_IPS].set && condition_limits(cond, "aws:SourceIp", ip_listed, &pv[P_GR_IPS])) ||
+        (pv[P_GR_VPCS].set && condition_limits(cond, "aws:SourceVpc", pl_min_list, &pv[P_GR_VPCS])))
+        return 0;
+    return 1;
+}
+
+static int policy_grantees(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *doc = bucket_policy(c, v, "Allow");
+    struct grantee_q q = {c, NULL};
+    if (doc && pl_mstatements(doc, grantee_statement, &q))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "A bucket policy statement allows %.150s, which the parameters do not "
+                       "list.",
+                       q.bad ? q.bad : "a principal");
+    return 0;
+}
+
+/* S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED: no Allow statement grants a principal of another
+ * account ("*", or an AWS principal whose account is not the bucket's) an action overlapping
+ * a blacklistedActionPattern (either matches the other as an IAM glob). Conditions are not
+ * read, as AWS documents. */
+static const struct pl_managed_pspec blacklist_params[] = {
+    {.name = "blacklistedActionPattern", .type = PL_MP_LIST, .required = true},
+};
+
+struct blacklist_q {
+    const struct pl_mctx *c;
+    const char *owner; /* the bucket's account id, or NULL */
+    const char *hit;   /* the first action that overlaps a pattern */
+};
+
+static int other_account(void *u, const struct pl_json *e)
+{
+    const struct blacklist_q *q = u;
+    const char *p = pl_json_str(e);
+    return p && (strcmp(p, "*") == 0 || !q->owner || !principal_of(p, q->owner));
+}
+
+static int blacklisted_action(void *u, const struct pl_json *e)
+{
+    struct blacklist_q *q = u;
+    const struct pl_managed_pval *pv = &q->c->p->v[0];
+    const char *a = pl_json_str(e);
+    for (size_t i = 0; a && i < pv->nitems; i++)
+        if (pl_mglob(pv->items[i], a) || pl_mglob(a, pv->items[i])) {
+            q->hit = a;
+            return 1;
+        }
+    return 0;
+}
+
+static int blacklist_statement(void *u, const struct pl_json *st)
+{
+    struct blacklist_q *q = u;
+    const struct pl_json *pr = pl_json_get(st, "Principal");
+    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") ||
+        !pl_meach(pr && pr->type == PL_JOBJ ? pl_json_get(pr, "AWS") : pr, other_account, q))
+        return 0;
+    return pl_meach(pl_json_get(st, "Action"), blacklisted_action, q);
+}
+
+static int blacklisted_actions(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    const char *owner = pl_json_get_str(v->ci, "accountId");
+    struct blacklist_q q = {c, owner ? owner : c->env ? c->env->account : NULL, NULL};
+    const struct pl_json *doc = bucket_policy(c, v, "Allow");
+    if (doc && pl_mstatements(doc, blacklist_statement, &q))
+        return pl_mres(out, PL_NON_COMPLIANT, "The bucket policy allows %.100s to another account.",
+                       q.hit);
+    return 0;
+}
+
+/* ---- tables ---- */
 
 static const struct pl_managed_pspec versioning_params[] = {
     {.name = "isMfaDeleteEnabled", .type = PL_MP_BOOL},
@@ -308,5 +674,26 @@ const struct pl_managed_impl pl_managed__s3[] = {
      .params = replication_params,
      .nparams = PL_MIMPL_LEN(replication_params),
      .ci_fn = replication},
+    {.identifier = "S3_BUCKET_ACL_PROHIBITED", .ci_fn = acl_prohibited},
+    {.identifier = "S3_VERSION_LIFECYCLE_POLICY_CHECK",
+     .params = bucket_names_params,
+     .nparams = PL_MIMPL_LEN(bucket_names_params),
+     .ci_fn = version_lifecycle},
+    {.identifier = "S3_LIFECYCLE_POLICY_CHECK",
+     .params = lifecycle_params,
+     .nparams = PL_MIMPL_LEN(lifecycle_params),
+     .ci_fn = lifecycle_policy},
+    {.identifier = "S3_EVENT_NOTIFICATIONS_ENABLED",
+     .params = events_params,
+     .nparams = PL_MIMPL_LEN(events_params),
+     .ci_fn = event_notifications},
+    {.identifier = "S3_BUCKET_POLICY_GRANTEE_CHECK",
+     .params = grantee_params,
+     .nparams = PL_MIMPL_LEN(grantee_params),
+     .ci_fn = policy_grantees},
+    {.identifier = "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED",
+     .params = blacklist_params,
+     .nparams = PL_MIMPL_LEN(blacklist_params),
+     .ci_fn = blacklisted_actions},
 };
 const size_t pl_managed__s3_len = PL_MIMPL_LEN(pl_managed__s3);

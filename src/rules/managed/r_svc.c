@@ -1,6 +1,7 @@
 /* r_svc.c — managed rules (tsv ranks 61 and up) about service resources whose logic is a
  * field test: search domains, KMS keys, SNS, CloudWatch logs and alarms, ACM, API Gateway
- * stages, Auto Scaling, Secrets Manager, EC2 instances, subnets and RDS/Redshift settings.
+ * stages and endpoint types, Auto Scaling, CloudFront distributions, Network Firewall rule
+ * groups, Secrets Manager, EC2 instances, subnets and RDS/Redshift settings.
  *
  * Most are check tables (struct pl_mcheck); each table's comment says why the rule is what AWS
  * documents. Paths list Config's spelling; pl_mget also tries the first letter flipped (the
@@ -225,6 +226,25 @@ static const struct pl_mcheck acm_expiry_checks[] = {
      .why = "The certificate expires within daysToExpiration days."},
 };
 
+/* RSA certificates (others N/A) have keys of 2048 bits or more: ACM's only shorter one is 1024. */
+static const struct pl_mcheck acm_rsa_checks[] = {
+    {.path = CFG "keyAlgorithm", .op = MCK_PREFIX, .arg = "RSA", .applies = true},
+    {.path = CFG "keyAlgorithm",
+     .op = MCK_NE,
+     .arg = "RSA-1024",
+     .why = "The certificate's RSA key is shorter than 2048 bits."},
+    {.path = CFG "keyAlgorithm",
+     .op = MCK_NE,
+     .arg = "RSA_1024",
+     .why = "The certificate's RSA key is shorter than 2048 bits."},
+};
+
+static const struct pl_mcheck apigw2_access_log_checks[] = {
+    {.path = CFG "accessLogSettings",
+     .op = MCK_PRESENT,
+     .why = "Access logging is not enabled on the stage (no accessLogSettings)."},
+};
+
 static const struct pl_managed_pspec cert_ids_params[] = {KEY_LIST("CertificateIDs")};
 static const struct pl_mcheck apigw_ssl_checks[] = {
     {.path = CFG "clientCertificateId",
@@ -243,6 +263,82 @@ static const struct pl_mcheck apigw_waf_checks[] = {
      .why = "The stage's web ACL is not one of WebAclArns."},
 };
 
+static const struct pl_managed_pspec endpoint_types_params[] = {
+    {.name = "endpointConfigurationTypes",
+     .type = PL_MP_LIST,
+     .required = true,
+     .choices = "REGIONAL|PRIVATE|EDGE"},
+};
+static const struct pl_mcheck endpoint_type_checks[] = {
+    {.path = CFG "endpointConfiguration.types",
+     .op = MCK_PRESENT,
+     .why = "The API has no endpoint configuration."},
+    {.path = CFG "endpointConfiguration.types",
+     .op = MCK_ALL_IN_PARAM,
+     .why = "An endpoint type of the API is not one of endpointConfigurationTypes."},
+};
+
+/* ---- CloudFront, Network Firewall ---- */
+
+#define CF CFG "distributionConfig."
+static const struct pl_mcheck cf_root_object_checks[] = {
+    {.path = CF "defaultRootObject",
+     .op = MCK_PRESENT,
+     .why = "The distribution has no default root object."},
+};
+
+/* Logging enabled; with S3BucketName, to that bucket (Config records "<name>.s3.amazonaws.com"). */
+static const struct pl_managed_pspec cf_log_params[] = {
+    {.name = "S3BucketName", .type = PL_MP_STR},
+};
+
+static int cf_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *log = pl_mpath(c, v->cfg, "distributionConfig.logging");
+    const struct pl_managed_pval *want = &c->p->v[0];
+    if (!pl_mtrue(pl_mget(log, "enabled")))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access logging is not enabled on the distribution.");
+    const char *bucket = pl_json_str(pl_mget(log, "bucket"));
+    size_t n = want->set ? strlen(want->s) : 0;
+    if (want->set &&
+        !(bucket && strncmp(bucket, want->s, n) == 0 && (bucket[n] == 0 || bucket[n] == '.')))
+        return pl_mres(out, PL_NON_COMPLIANT, "Access logs go to %.100s, not to S3BucketName.",
+                       bucket ? bucket : "no bucket");
+    return 0;
+}
+
+/* Neither the default cache behavior nor another (cacheBehaviors.items, or an array) allows
+ * plain HTTP (viewerProtocolPolicy allow-all). */
+static int cf_viewer_https(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    if (pl_mstreq(
+            pl_mpath(c, v->cfg, "distributionConfig.defaultCacheBehavior.viewerProtocolPolicy"),
+            "allow-all"))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The default cache behavior allows HTTP (viewerProtocolPolicy allow-all).");
+    const struct pl_json *cbs = pl_mpath(c, v->cfg, "distributionConfig.cacheBehaviors");
+    if (cbs && cbs->type == PL_JOBJ)
+        cbs = pl_mget(cbs, "items");
+    for (const struct pl_json *b = cbs && cbs->type == PL_JARR ? cbs->child : NULL; b; b = b->next)
+        if (pl_mstreq(pl_mget(b, "viewerProtocolPolicy"), "allow-all"))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The cache behavior for %.100s allows HTTP (viewerProtocolPolicy "
+                           "allow-all).",
+                           pl_json_str(pl_mget(b, "pathPattern")));
+    return 0;
+}
+
+static const struct pl_mcheck netfw_stateless_checks[] = {
+    {.path = CFG "ruleGroupResponse.type|" CFG "type",
+     .op = MCK_EQ,
+     .arg = "STATELESS",
+     .applies = true},
+    {.path = CFG "ruleGroup.rulesSource.statelessRulesAndCustomActions.statelessRules",
+     .op = MCK_PRESENT,
+     .why = "The stateless rule group has no rules."},
+};
+
 /* ---- Auto Scaling, EC2 ---- */
 
 static const struct pl_mcheck lc_public_ip_checks[] = {
@@ -259,6 +355,48 @@ static const struct pl_mcheck asg_elb_health_checks[] = {
      .arg = "ELB",
      .why = "The Auto Scaling group does not use Elastic Load Balancing health checks."},
 };
+
+/* Capacity Rebalancing matters for groups that mix instance types (a mixed instances policy). */
+static const struct pl_mcheck asg_rebalance_checks[] = {
+    {.path = CFG "mixedInstancesPolicy", .op = MCK_PRESENT, .applies = true},
+    {.path = CFG "capacityRebalance",
+     .op = MCK_TRUE,
+     .why = "Capacity Rebalancing is not enabled on the Auto Scaling group."},
+};
+
+/* The group's mixed instances policy names two instance types or more. */
+static int asg_instance_types(const struct pl_mctx *c, const struct pl_mci *v,
+                              struct pl_managed_eval *out)
+{
+    const struct pl_json *ovr =
+        pl_mpath(c, v->cfg, "mixedInstancesPolicy.launchTemplate.overrides");
+    const char *first = NULL;
+    for (const struct pl_json *o = ovr ? ovr->child : NULL; o; o = o->next) {
+        const char *t = pl_json_str(pl_mget(o, "instanceType"));
+        if (t && first && strcmp(t, first) != 0)
+            return 0;
+        first = first ? first : t;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT, "The Auto Scaling group uses one instance type only.");
+}
+
+/* The group spans minAvailabilityZones zones or more (unset: more than one). */
+static const struct pl_managed_pspec asg_az_params[] = {
+    {.name = "minAvailabilityZones", .type = PL_MP_INT, .min = 1, .max = 100},
+};
+
+static int asg_multiple_az(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *zones = pl_mget(v->cfg, "availabilityZones");
+    long long want = c->p->v[0].set ? c->p->v[0].i : 2;
+    int n = zones && zones->type == PL_JARR ? (int)zones->len : 0;
+    if (n < want)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The Auto Scaling group spans %d Availability Zones, fewer than %lld.", n,
+                       want);
+    return 0;
+}
 
 static const struct pl_managed_pspec profile_params[] = {KEY_LIST("IamInstanceProfileArnList")};
 static const struct pl_mcheck profile_checks[] = {
@@ -441,6 +579,109 @@ static int alarm_actions(const struct pl_mctx *c, const struct pl_mci *v,
     }
     return 0;
 }
+
+/* CLOUDWATCH_ALARM_RESOURCE_CHECK: each resource of type resourceType (others N/A) is watched by
+ * a recorded alarm on metricName with a dimension naming it (InstanceId, VolumeId,
+ * DBClusterIdentifier or BucketName: the resource id, the cluster's identifier, the bucket). */
+enum { P_AR_TYPE, P_AR_METRIC };
+static const struct pl_managed_pspec alarm_resource_params[] = {
+    [P_AR_TYPE] = {.name = "resourceType",
+                   .type = PL_MP_STR,
+                   .required = true,
+                   .choices =
+                       "AWS::EC2::Volume|AWS::EC2::Instance|AWS::RDS::DBCluster|AWS::S3::Bucket"},
+    [P_AR_METRIC] = {.name = "metricName", .type = PL_MP_STR, .required = true},
+};
+
+struct watched_q {
+    const struct pl_mctx *c;
+    const char *name; /* the dimension value that names the resource */
+    bool hit;
+};
+
+static int alarm_watches(void *u, const struct pl_json *ci)
+{
+    struct watched_q *q = u;
+    const char *st = pl_json_get_str(ci, "configurationItemStatus");
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    if (!pl_mstreq(pl_mget(cfg, "metricName"), q->c->p->v[P_AR_METRIC].s))
+        return 0;
+    const struct pl_json *dims = pl_mget(cfg, "dimensions");
+    for (const struct pl_json *d = dims ? dims->child : NULL; d; d = d->next)
+        if (pl_mstreq(pl_mget(d, "value"), q->name))
+            return q->hit = true;
+    return 0;
+}
+
+static int alarm_resource(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (!v->type || strcmp(v->type, c->p->v[P_AR_TYPE].s) != 0)
+        return pl_mna(out);
+    struct watched_q q = {c, v->id, false};
+    if (strcmp(v->type, "AWS::RDS::DBCluster") == 0)
+        q.name = pl_json_str(pl_mpath(c, v->cfg, "dbclusterIdentifier|dBClusterIdentifier"));
+    if (pl_mneed_env(c, "the recorded AWS::CloudWatch::Alarm resources") < 0)
+        return -1;
+    if (q.name)
+        c->env->each(c->env->u, "AWS::CloudWatch::Alarm", alarm_watches, &q);
+    if (!q.hit)
+        return pl_mres(out, PL_NON_COMPLIANT, "No recorded alarm on %.100s watches the resource.",
+                       c->p->v[P_AR_METRIC].s);
+    return 0;
+}
+
+/* CLOUDWATCH_ALARM_SETTINGS_CHECK: alarms on metricName (others N/A) have the settings given. */
+enum { P_AS_METRIC, P_AS_THRESHOLD, P_AS_PERIODS, P_AS_PERIOD, P_AS_OPERATOR, P_AS_STATISTIC };
+static const struct pl_managed_pspec alarm_settings_params[] = {
+    [P_AS_METRIC] = {.name = "metricName", .type = PL_MP_STR, .required = true},
+    [P_AS_THRESHOLD] = {.name = "threshold", .type = PL_MP_INT},
+    [P_AS_PERIODS] = {.name = "evaluationPeriods", .type = PL_MP_INT, .min = 1, .max = 100000},
+    [P_AS_PERIOD] = {.name = "period", .type = PL_MP_INT, .def = "300", .min = 1, .max = 86400},
+    [P_AS_OPERATOR] = {.name = "comparisonOperator",
+                       .type = PL_MP_STR,
+                       .choices = "GreaterThanOrEqualToThreshold|GreaterThanThreshold|"
+                                  "LessThanThreshold|LessThanOrEqualToThreshold|"
+                                  "LessThanLowerOrGreaterThanUpperThreshold|"
+                                  "LessThanLowerThreshold|GreaterThanUpperThreshold"},
+    [P_AS_STATISTIC] = {.name = "statistic",
+                        .type = PL_MP_STR,
+                        .choices = "SampleCount|Average|Sum|Minimum|Maximum"},
+};
+static const struct pl_mcheck alarm_settings_checks[] = {
+    {.path = CFG "metricName", .op = MCK_EQ_PARAM, .param = P_AS_METRIC, .applies = true},
+    {.path = CFG "threshold",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_AS_THRESHOLD,
+     .why = "The alarm's threshold is not the one given in threshold."},
+    {.path = CFG "evaluationPeriods",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_AS_PERIODS,
+     .why = "The alarm's evaluationPeriods is not the one given."},
+    {.path = CFG "period",
+     .op = MCK_EQ_INT_PARAM,
+     .param = P_AS_PERIOD,
+     .why = "The alarm's period is not the one given in period (default 300)."},
+    {.path = CFG "comparisonOperator",
+     .op = MCK_EQ_PARAM,
+     .param = P_AS_OPERATOR,
+     .why = "The alarm's comparison operator is not comparisonOperator."},
+    {.path = CFG "statistic",
+     .op = MCK_EQ_PARAM,
+     .param = P_AS_STATISTIC,
+     .why = "The alarm's statistic is not the one given in statistic."},
+};
+
+/* A failure-feedback role for some delivery protocol logs the delivery status. */
+static const struct pl_mcheck sns_delivery_checks[] = {
+    {.path = CFG "HTTPFailureFeedbackRoleArn|" CFG "SQSFailureFeedbackRoleArn|" CFG
+                 "LambdaFailureFeedbackRoleArn|" CFG "ApplicationFailureFeedbackRoleArn|" CFG
+                 "FirehoseFailureFeedbackRoleArn",
+     .op = MCK_PRESENT,
+     .why = "Delivery status logging is not enabled for the topic (no failure feedback role)."},
+};
 
 /* ---- Lambda, IAM membership, CloudTrail, ELB, S3, route tables (ranks 64-114) ---- */
 
@@ -918,6 +1159,26 @@ const struct pl_managed_impl pl_managed__svc[] = {
     {.identifier = "ECS_TASK_DEFINITION_USER_FOR_HOST_MODE_CHECK",
      PARAMS(skip_inactive_params),
      .ci_fn = ecs_host_user},
+    {.identifier = "AUTOSCALING_CAPACITY_REBALANCING", CHECKS(asg_rebalance_checks)},
+    {.identifier = "AUTOSCALING_MULTIPLE_AZ", PARAMS(asg_az_params), .ci_fn = asg_multiple_az},
+    {.identifier = "API_GW_ENDPOINT_TYPE_CHECK",
+     PARAMS(endpoint_types_params),
+     CHECKS(endpoint_type_checks)},
+    {.identifier = "CLOUDFRONT_ACCESSLOGS_ENABLED", PARAMS(cf_log_params), .ci_fn = cf_logging},
+    {.identifier = "CLOUDFRONT_DEFAULT_ROOT_OBJECT_CONFIGURED", CHECKS(cf_root_object_checks)},
+    {.identifier = "CLOUDFRONT_VIEWER_POLICY_HTTPS", .ci_fn = cf_viewer_https},
+    {.identifier = "NETFW_STATELESS_RULE_GROUP_NOT_EMPTY", CHECKS(netfw_stateless_checks)},
+    {.identifier = "CLOUDWATCH_ALARM_RESOURCE_CHECK",
+     .types = "AWS::EC2::Volume,AWS::EC2::Instance,AWS::RDS::DBCluster,AWS::S3::Bucket",
+     PARAMS(alarm_resource_params),
+     .ci_fn = alarm_resource},
+    {.identifier = "CLOUDWATCH_ALARM_SETTINGS_CHECK",
+     PARAMS(alarm_settings_params),
+     CHECKS(alarm_settings_checks)},
+    {.identifier = "SNS_TOPIC_MESSAGE_DELIVERY_NOTIFICATION_ENABLED", CHECKS(sns_delivery_checks)},
+    {.identifier = "ACM_CERTIFICATE_RSA_CHECK", CHECKS(acm_rsa_checks)},
+    {.identifier = "API_GWV2_ACCESS_LOGS_ENABLED", CHECKS(apigw2_access_log_checks)},
+    {.identifier = "AUTOSCALING_MULTIPLE_INSTANCE_TYPES", .ci_fn = asg_instance_types},
     {.identifier = "ACCOUNT_PART_OF_ORGANIZATIONS", PARAMS(org_params), .acct_fn = part_of_org},
 };
 const size_t pl_managed__svc_len = PL_MIMPL_LEN(pl_managed__svc);
