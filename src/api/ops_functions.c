@@ -85,6 +85,13 @@ static struct pl_json *render(struct pl_arena *a, const struct pl_fn *fn)
     return o;
 }
 
+/* The function changed or is gone: the rules engine retires its warm workers. */
+static void retire_workers(struct pl_op_ctx *c, const char *name)
+{
+    if (c->req && c->req->app)
+        pl_rules_function_changed(c->req->app->rules, c->account, c->region, name);
+}
+
 /* A function runs on the plumb host (exec: any command; python: any file; http: the server
  * POSTs to any URL): registering one needs an administrator key (docs/auth.md). */
 static int put_function(struct pl_op_ctx *c)
@@ -113,7 +120,7 @@ static int put_function(struct pl_op_ctx *c)
         fn.url = NULL;
     if (pl_fn_put(c->st, &fn, c->err) < 0)
         return -1;
-    pl_rules_function_changed(c->req->app->rules, c->account, c->region, fn.name);
+    retire_workers(c, fn.name);
     pl_json_set_str(c->a, c->out, "FunctionArn", pl_fn_arn(c->a, &fn));
     return 0;
 }
@@ -158,7 +165,7 @@ static int delete_function(struct pl_op_ctx *c)
     int rc = pl_fn_delete(c->st, c->account, c->region, name, c->err);
     if (rc <= 0)
         return rc < 0 ? -1 : not_found(c, name);
-    pl_rules_function_changed(c->req->app->rules, c->account, c->region, name);
+    retire_workers(c, name);
     return 0;
 }
 
