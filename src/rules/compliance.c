@@ -61,7 +61,7 @@ struct pl_rsink {
     size_t nrefs, caprefs;
     size_t pending;
     int64_t nresults, ncis;
-    /* previous results known without a query (pl_rsink_preload_*): entries keyed by
+    /* previous results known without a query (pl_rules__sink_preload_*): entries keyed by
      * (rule, type, id), for the rules and the one resource whose results were loaded */
     struct pl_arena pm;
     struct prev *pe;
@@ -73,7 +73,7 @@ struct pl_rsink {
     const char *loaded_type, *loaded_id;
 };
 
-struct pl_rsink *pl_rsink_new(struct pl_store *st, const char *account, const char *region)
+struct pl_rsink *pl_rules__sink_new(struct pl_store *st, const char *account, const char *region)
 {
     struct pl_rsink *s = pl_xcalloc(1, sizeof *s);
     s->st = st;
@@ -86,7 +86,7 @@ struct pl_rsink *pl_rsink_new(struct pl_store *st, const char *account, const ch
     return s;
 }
 
-void pl_rsink_free(struct pl_rsink *s)
+void pl_rules__sink_free(struct pl_rsink *s)
 {
     if (!s)
         return;
@@ -302,7 +302,7 @@ static int preload(struct pl_rsink *s, struct pl_ev_query *q, struct pl_err *err
     return rc;
 }
 
-int pl_rsink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *err)
+int pl_rules__sink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *err)
 {
     struct pl_ev_query q = {.account = s->account, .region = s->region, .rule = rule};
     if (prev_covered(s, rule, "", ""))
@@ -317,8 +317,8 @@ int pl_rsink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *e
     return 0;
 }
 
-int pl_rsink_preload_resource(struct pl_rsink *s, const char *type, const char *id,
-                              struct pl_err *err)
+int pl_rules__sink_preload_resource(struct pl_rsink *s, const char *type, const char *id,
+                                    struct pl_err *err)
 {
     struct pl_ev_query q = {.account = s->account, .region = s->region, .type = type, .id = id};
     s->loaded_type = s->loaded_id = NULL;
@@ -329,8 +329,8 @@ int pl_rsink_preload_resource(struct pl_rsink *s, const char *type, const char *
     return 0;
 }
 
-const struct pl_ev_row *pl_rsink_prev(struct pl_rsink *s, const char *rule, const char *type,
-                                      const char *id)
+const struct pl_ev_row *pl_rules__sink_prev(struct pl_rsink *s, const char *rule, const char *type,
+                                            const char *id)
 {
     size_t slot;
     int32_t i = prev_find(s, rule, type, id, &slot);
@@ -339,9 +339,9 @@ const struct pl_ev_row *pl_rsink_prev(struct pl_rsink *s, const char *rule, cons
 
 /* ---- results ---- */
 
-int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type, const char *id,
-                 enum pl_ev_comp comp, const char *annotation, int64_t ordering, int64_t invoked,
-                 const char *token, struct pl_err *err)
+int pl_rules__sink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
+                       const char *id, enum pl_ev_comp comp, const char *annotation,
+                       int64_t ordering, int64_t invoked, const char *token, struct pl_err *err)
 {
     if (!s->in_tx) {
         if (pl_store_begin(s->st, err) < 0)
@@ -366,7 +366,7 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
     bool had_old;
     int rc;
     if (prev_covered(s, rule->name, type, id)) {
-        const struct pl_ev_row *p = pl_rsink_prev(s, rule->name, type, id);
+        const struct pl_ev_row *p = pl_rules__sink_prev(s, rule->name, type, id);
         had_old = p != NULL;
         if (p)
             old = *p;
@@ -407,7 +407,7 @@ int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *typ
         c->cur.token = token ? pl_arena_strdup(&s->a, token) : NULL;
     }
     if (++s->pending >= FLUSH_EVERY)
-        return pl_rsink_flush(s, err);
+        return pl_rules__sink_flush(s, err);
     return 0;
 }
 
@@ -538,7 +538,7 @@ fail:
     return -1;
 }
 
-int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err)
+int pl_rules__sink_flush(struct pl_rsink *s, struct pl_err *err)
 {
     int rc = 0;
     if (s->nres)
@@ -557,7 +557,7 @@ int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err)
     return rc;
 }
 
-int pl_rsink_touch(struct pl_rsink *s, const char *type, const char *id, struct pl_err *err)
+int pl_rules__sink_touch(struct pl_rsink *s, const char *type, const char *id, struct pl_err *err)
 {
     mark_changed(s, type, id);
     return 0;

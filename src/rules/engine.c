@@ -41,7 +41,7 @@
 static void free_rules(struct pl_rules *eng)
 {
     for (size_t i = 0; i < eng->nrules; i++)
-        pl_rule__free(eng->rules[i]);
+        pl_rules__rule_free(eng->rules[i]);
     free(eng->rules);
     eng->rules = NULL;
     eng->nrules = 0;
@@ -76,7 +76,8 @@ static int reload(struct pl_rules *eng, struct pl_err *err)
     for (size_t i = 0; i < n; i++) {
         struct pl_err e2 = {0};
         struct pl_json *j = pl_json_parse(&a, items[i].json, items[i].len, &e2);
-        struct pl_rule *r = j ? pl_rule__compile(items[i].account, items[i].region, j, &e2) : NULL;
+        struct pl_rule *r =
+            j ? pl_rules__rule_compile(items[i].account, items[i].region, j, &e2) : NULL;
         if (!r) {
             PL_LOG(WARN, "rules", "rule=%s skipped err=\"%s\"", items[i].name, e2.msg);
             continue;
@@ -91,7 +92,7 @@ static int reload(struct pl_rules *eng, struct pl_err *err)
         eng->rules[eng->nrules++] = r;
     }
     for (size_t k = 0; k < nold; k++)
-        pl_rule__free(old[k]);
+        pl_rules__rule_free(old[k]);
     free(old);
     eng->loaded_gen = gen;
     eng->loaded_at = mono_ms();
@@ -133,18 +134,18 @@ static void run_init(struct pl_rules *eng, struct pl_run *run, const char *accou
     run->session_master = eng->sessions ? &eng->master : NULL;
     run->now = pl_now_ms();
     pl_arena_init(&run->scratch);
-    run->sink = pl_rsink_new(eng->st, account, region);
+    run->sink = pl_rules__sink_new(eng->st, account, region);
 }
 
 /* Commits the run's results and compliance CIs, then starts its Lambda invocations. */
 static int run_finish(struct pl_run *run, int rc, struct pl_err *err)
 {
     if (rc == 0)
-        rc = pl_rsink_flush(run->sink, err);
+        rc = pl_rules__sink_flush(run->sink, err);
     if (rc == 0)
-        rc = pl_lambda__dispatch(run, err);
-    pl_lambda__drop(run);
-    pl_rsink_free(run->sink);
+        rc = pl_rules__lambda_dispatch(run, err);
+    pl_rules__lambda_drop(run);
+    pl_rules__sink_free(run->sink);
     pl_arena_fini(&run->scratch);
     return rc;
 }
@@ -155,7 +156,7 @@ static int run_full(struct pl_rules *eng, const char *account, const char *regio
 {
     struct pl_run run;
     run_init(eng, &run, account, region);
-    int rc = pl_eval__full(&run, rules, n, err);
+    int rc = pl_rules__eval_full(&run, rules, n, err);
     return run_finish(&run, rc, err);
 }
 
@@ -188,15 +189,15 @@ static int on_ci(struct pl_rules *eng, struct pl_run *run, size_t first, size_t 
     struct pl_json *ci = pl_ci_render_file(&run->scratch, &row, err);
     if (!ci)
         return -1;
-    if (pl_rsink_preload_resource(run->sink, row.resource_type, row.resource_id, err) < 0)
+    if (pl_rules__sink_preload_resource(run->sink, row.resource_type, row.resource_id, err) < 0)
         return -1;
     for (size_t i = first; i < first + n; i++) {
         struct pl_rule *r = eng->rules[i];
         if (!r->change)
             continue;
         const struct pl_ev_row *p =
-            pl_rsink_prev(run->sink, r->name, row.resource_type, row.resource_id);
-        if (pl_eval__ci(run, r, &row, ci, p, err) < 0)
+            pl_rules__sink_prev(run->sink, r->name, row.resource_type, row.resource_id);
+        if (pl_rules__eval_ci(run, r, &row, ci, p, err) < 0)
             return -1;
     }
     pl_metrics_observe("plumb_rules_change_evaluated_seconds", NULL,
@@ -376,7 +377,7 @@ static int on_evaluate(struct pl_rules *eng, const struct pl_outbox_item *items,
     for (size_t i = 0; i < nsel && rc == 0; i++) {
         rc = clear_running(eng, sel[i], err);
         if (rc == 0 && sel[i]->periodic)
-            rc = pl_sched__mark(eng, sel[i], started, err);
+            rc = pl_rules__sched_mark(eng, sel[i], started, err);
     }
     pl_arena_fini(&a);
     return rc;
@@ -459,7 +460,7 @@ int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)
     int b = tick_evaluate(eng, err);
     if (b < 0)
         return -1;
-    int c = pl_sched__run_due(eng, run_periodic, err);
+    int c = pl_rules__sched_run_due(eng, run_periodic, err);
     if (c < 0)
         return -1;
     return a + b + c;

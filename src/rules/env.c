@@ -4,7 +4,7 @@
  *
  * get() results live in the run's scratch arena (valid until the caller resets it); each()
  * renders one CI at a time into its own arena, reset after each callback. Also the paging walk
- * over a type's current CIs that full runs use (pl_run__each_current).
+ * over a type's current CIs that full runs use (pl_rules__run_each_current).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +26,9 @@ static const struct pl_json *env_get(void *u, const char *type, const char *id)
     return pl_ci_render_file(&run->scratch, &row, &err);
 }
 
-int pl_run__each_current(struct pl_run *run, const char *type,
-                         int (*cb)(void *u, const struct pl_ci_row *row, struct pl_err *err),
-                         void *u, struct pl_err *err)
+int pl_rules__run_each_current(struct pl_run *run, const char *type,
+                               int (*cb)(void *u, const struct pl_ci_row *row, struct pl_err *err),
+                               void *u, struct pl_err *err)
 {
     struct pl_arena pa;
     char *after = NULL;
@@ -77,12 +77,12 @@ static int env_each(void *u, const char *type, int (*cb)(void *cbu, const struct
     struct each_ctx e = {.run = u, .cb = cb, .cbu = cbu};
     struct pl_err err = {0};
     pl_arena_init(&e.one);
-    int rc = pl_run__each_current(e.run, type, each_one, &e, &err);
+    int rc = pl_rules__run_each_current(e.run, type, each_one, &e, &err);
     pl_arena_fini(&e.one);
     return rc;
 }
 
-void pl_env__init(struct pl_managed_env *env, struct pl_run *run)
+void pl_rules__env_init(struct pl_managed_env *env, struct pl_run *run)
 {
     env->u = run;
     env->get = env_get;

@@ -57,7 +57,7 @@ static int record_failure(struct pl_run *run, const struct pl_rule *r, const cha
                           const char *msg, struct pl_err *err)
 {
     PL_LOG(DEBUG, "rules", "rule=%s code=%s msg=\"%s\"", r->name, code, msg);
-    return pl_eval__status(run->st, r, run->now, r->owner == PL_OWNER_LAMBDA, code, msg, err);
+    return pl_rules__eval_status(run->st, r, run->now, r->owner == PL_OWNER_LAMBDA, code, msg, err);
 }
 
 /* The invokingEvent of a change notification for one CI. */
@@ -86,13 +86,13 @@ static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row
     struct pl_err e2 = {0};
     if (r->owner == PL_OWNER_LAMBDA) {
         struct pl_json *ie = change_event(run, row, ci);
-        if (pl_lambda__invoke(run, r, ie, left, &e2) < 0)
+        if (pl_rules__lambda_invoke(run, r, ie, left, &e2) < 0)
             return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
         return 0;
     }
     if (left)
-        return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id,
-                            PL_EV_NOT_APPLICABLE, NULL, ordering, run->now, NULL, err);
+        return pl_rules__sink_put(run->sink, r, row->resource_type, row->resource_id,
+                                  PL_EV_NOT_APPLICABLE, NULL, ordering, run->now, NULL, err);
     if (r->owner == PL_OWNER_POLICY) {
         struct guard_verdict v;
         if (guard_eval_ci(r->guard, ci, &v, &e2) < 0)
@@ -100,9 +100,9 @@ static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row
         enum pl_ev_comp c = v.status == GUARD_PASS   ? PL_EV_COMPLIANT
                             : v.status == GUARD_FAIL ? PL_EV_NON_COMPLIANT
                                                      : PL_EV_NOT_APPLICABLE;
-        return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id, c,
-                            v.status == GUARD_FAIL ? v.annotation : NULL, ordering, run->now, NULL,
-                            err);
+        return pl_rules__sink_put(run->sink, r, row->resource_type, row->resource_id, c,
+                                  v.status == GUARD_FAIL ? v.annotation : NULL, ordering, run->now,
+                                  NULL, err);
     }
     if (r->process_check)
         return 0;
@@ -111,13 +111,14 @@ static int run_one(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row
         return record_failure(run, r, "NotImplemented", ni, err);
     struct pl_managed_env env;
     struct pl_managed_eval ev;
-    pl_env__init(&env, run);
+    pl_rules__env_init(&env, run);
     if (pl_managed_evaluate(r->mp, ci, &env, &run->scratch, &ev, &e2) < 0)
         return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
     if (ev.compliance == PL_INSUFFICIENT_DATA)
         return 0;
-    return pl_rsink_put(run->sink, r, ev.resource_type, ev.resource_id, from_managed(ev.compliance),
-                        ev.annotation, ordering, run->now, NULL, err);
+    return pl_rules__sink_put(run->sink, r, ev.resource_type, ev.resource_id,
+                              from_managed(ev.compliance), ev.annotation, ordering, run->now, NULL,
+                              err);
 }
 
 /* Marks a successful evaluation in r's status, at most once a second per rule. */
@@ -126,7 +127,7 @@ static int touch_status(struct pl_run *run, struct pl_rule *r, struct pl_err *er
     if (r->status_ms && r->status_ms + STATUS_EVERY_MS > run->now)
         return 0;
     r->status_ms = run->now;
-    return pl_eval__status(run->st, r, run->now, true, NULL, NULL, err);
+    return pl_rules__eval_status(run->st, r, run->now, true, NULL, NULL, err);
 }
 
 /* A deleted resource: its result becomes NOT_APPLICABLE (plumb's own, for every evaluator),
@@ -137,25 +138,26 @@ static int on_deleted(struct pl_run *run, struct pl_rule *r, const struct pl_ci_
                       const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err)
 {
     bool tell = r->owner == PL_OWNER_LAMBDA &&
-                (prev || pl_rule__in_scope(r, row->resource_type, row->resource_id,
-                                           pl_json_get(ci, "tags")));
+                (prev || pl_rules__rule_in_scope(r, row->resource_type, row->resource_id,
+                                                 pl_json_get(ci, "tags")));
     if (tell && run_one(run, r, row, ci, row->capture_ms, false, err) < 0)
         return -1;
     if (!prev)
         return 0;
-    return pl_rsink_put(run->sink, r, row->resource_type, row->resource_id, PL_EV_NOT_APPLICABLE,
-                        NULL, row->capture_ms, run->now, NULL, err);
+    return pl_rules__sink_put(run->sink, r, row->resource_type, row->resource_id,
+                              PL_EV_NOT_APPLICABLE, NULL, row->capture_ms, run->now, NULL, err);
 }
 
-int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
-                const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err)
+int pl_rules__eval_ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
+                      const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err)
 {
     bool applicable = prev && prev->comp != PL_EV_NOT_APPLICABLE;
     if (r->owner == PL_OWNER_AWS && r->mr && r->mr->account_level)
         return 0; /* account-level rules judge the account on their schedule */
     if (pl_ci_status_deleted(row->status))
         return on_deleted(run, r, row, ci, prev, err);
-    bool in = pl_rule__in_scope(r, row->resource_type, row->resource_id, pl_json_get(ci, "tags"));
+    bool in =
+        pl_rules__rule_in_scope(r, row->resource_type, row->resource_id, pl_json_get(ci, "tags"));
     if (!in && !applicable)
         return 0;
     if (run_one(run, r, row, ci, row->capture_ms, !in, err) < 0)
@@ -184,7 +186,8 @@ static int full_resource(void *u, const struct pl_ci_row *row, const struct pl_j
     const struct pl_json *tags = pl_json_get(ci, "tags");
     for (size_t i = 0; i < f->n && r >= 0; i++) {
         struct pl_rule *rule = f->rules[i];
-        if (!f->active[i] || !pl_rule__in_scope(rule, row->resource_type, row->resource_id, tags))
+        if (!f->active[i] ||
+            !pl_rules__rule_in_scope(rule, row->resource_type, row->resource_id, tags))
             continue;
         int64_t ordering = rule->periodic && !rule->change ? run->now : row->capture_ms;
         r = run_one(run, rule, row, ci, ordering, false, err);
@@ -244,9 +247,9 @@ static int emit_result(void *u, const struct pl_managed_eval *ev)
     struct emit_ctx *e = u;
     if (ev->compliance == PL_INSUFFICIENT_DATA)
         return 0;
-    return pl_rsink_put(e->run->sink, e->rule, ev->resource_type, ev->resource_id,
-                        from_managed(ev->compliance), ev->annotation, e->run->now, e->run->now,
-                        NULL, e->err) < 0;
+    return pl_rules__sink_put(e->run->sink, e->rule, ev->resource_type, ev->resource_id,
+                              from_managed(ev->compliance), ev->annotation, e->run->now,
+                              e->run->now, NULL, e->err) < 0;
 }
 
 /* Rules judged as a whole (account-level managed rules, periodic Lambda functions). */
@@ -261,19 +264,19 @@ static int run_whole(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
                         pl_time_iso8601_ms(run->now, t));
         pl_json_set_str(&run->scratch, ie, "messageType", "ScheduledNotification");
         pl_json_set_str(&run->scratch, ie, "recordVersion", "1.0");
-        if (pl_lambda__invoke(run, r, ie, false, &e2) < 0)
+        if (pl_rules__lambda_invoke(run, r, ie, false, &e2) < 0)
             return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
         return 0; /* the status follows the invocation and its PutEvaluations */
     }
     struct pl_managed_env env;
     struct emit_ctx ec = {run, r, err};
-    pl_env__init(&env, run);
+    pl_rules__env_init(&env, run);
     if (pl_managed_evaluate_all(r->mp, &env, &run->scratch, emit_result, &ec, &e2) < 0) {
         if (err->code)
             return -1;
         return record_failure(run, r, pl_err_name(e2.code), e2.msg, err);
     }
-    return pl_eval__status(run->st, r, run->now, true, NULL, NULL, err);
+    return pl_rules__eval_status(run->st, r, run->now, true, NULL, NULL, err);
 }
 
 /* Is the resource of a stored result gone from r's scope (deleted, or no longer matching)?
@@ -286,7 +289,7 @@ static int left_scope(struct pl_run *run, struct pl_rule *r, const struct pl_ev_
                                   res->resource_id, a, &rs, err);
     if (f <= 0)
         return f < 0 ? -1 : 1;
-    if (rs.deleted || !pl_rule__type_in_scope(r, res->resource_type) ||
+    if (rs.deleted || !pl_rules__rule_type_in_scope(r, res->resource_type) ||
         (r->scope_id && strcmp(r->scope_id, res->resource_id) != 0))
         return 1;
     if (!r->tag_key)
@@ -297,7 +300,7 @@ static int left_scope(struct pl_run *run, struct pl_rule *r, const struct pl_ev_
     struct pl_json *ci = pl_ci_render_file(a, &row, err);
     if (!ci)
         return -1;
-    return !pl_rule__in_scope(r, row.resource_type, row.resource_id, pl_json_get(ci, "tags"));
+    return !pl_rules__rule_in_scope(r, row.resource_type, row.resource_id, pl_json_get(ci, "tags"));
 }
 
 /* After a full run: results of r that this run did not write (invoked_ms != run->now) about
@@ -325,8 +328,8 @@ static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
             if (gone < 0)
                 rc = -1;
             else if (gone)
-                rc = pl_rsink_put(run->sink, r, rows[i].resource_type, rows[i].resource_id,
-                                  PL_EV_NOT_APPLICABLE, NULL, run->now, run->now, NULL, err);
+                rc = pl_rules__sink_put(run->sink, r, rows[i].resource_type, rows[i].resource_id,
+                                        PL_EV_NOT_APPLICABLE, NULL, run->now, run->now, NULL, err);
         }
         if (n) {
             q.after_type = pl_arena_strdup(&a, rows[n - 1].resource_type);
@@ -337,7 +340,8 @@ static int sweep(struct pl_run *run, struct pl_rule *r, struct pl_err *err)
     return rc;
 }
 
-int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, struct pl_err *err)
+int pl_rules__eval_full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
+                        struct pl_err *err)
 {
     struct pl_arena a;
     struct full f = {run, rules, n, NULL};
@@ -360,17 +364,17 @@ int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, st
         else
             any = f.active[i] = true;
         if (rc == 0 && f.active[i])
-            rc = pl_rsink_preload_rule(run->sink, r->name, err);
+            rc = pl_rules__sink_preload_rule(run->sink, r->name, err);
     }
     if (rc == 0 && any && full_types(&f, &a, &types, &ntypes, err) < 0)
         rc = -1;
     if (rc == 0 && any && ntypes)
-        rc = pl_run__each_current_rendered(run, types, ntypes, full_resource, &f, err);
+        rc = pl_rules__run_each_current_rendered(run, types, ntypes, full_resource, &f, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (f.active[i]) {
             rc = sweep(run, rules[i], err);
             if (rc == 0 && rules[i]->owner != PL_OWNER_LAMBDA)
-                rc = pl_eval__status(run->st, rules[i], run->now, true, NULL, NULL, err);
+                rc = pl_rules__eval_status(run->st, rules[i], run->now, true, NULL, NULL, err);
         }
     pl_arena_fini(&a);
     return rc;

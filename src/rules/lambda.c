@@ -8,7 +8,7 @@
  * change notification goes only to rules whose SourceDetails list its MessageType.
  *
  * Invocations are queued during a run and started only after its results are committed
- * (pl_lambda__dispatch), after the result token is stored, so the function's PutEvaluations
+ * (pl_rules__lambda_dispatch), after the result token is stored, so the function's PutEvaluations
  * always finds it. They run asynchronously on the runner's threads. The callback records the
  * outcome in the rule's evaluation status once the function has ended: LastSuccessful-
  * InvocationTime only when it succeeded (queuing a call is not a success), LastFailed-
@@ -46,13 +46,13 @@ struct done_arg {
     const char *account, *region, *rule, *function, *resource_type, *resource_id;
 };
 
-void pl_lambda__token(char out[65])
+void pl_rules__lambda_token(char out[65])
 {
     pl_random_hex(32, out);
 }
 
-int pl_lambda__check(struct pl_store *st, const char *account, const char *arn,
-                     struct pl_arena *a, struct pl_err *err)
+int pl_rules__lambda_check(struct pl_store *st, const char *account, const char *arn,
+                           struct pl_arena *a, struct pl_err *err)
 {
     struct pl_fn fn;
     return pl_fn_resolve(st, account, arn, a, &fn, err);
@@ -90,8 +90,9 @@ static struct pl_json *summary(struct pl_arena *a, const struct pl_json *ie)
     return out;
 }
 
-int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
-                      const struct pl_json *invoking_event, bool left_scope, struct pl_err *err)
+int pl_rules__lambda_invoke(struct pl_run *run, const struct pl_rule *r,
+                            const struct pl_json *invoking_event, bool left_scope,
+                            struct pl_err *err)
 {
     struct pl_arena *a = &run->scratch;
     char token[65];
@@ -103,7 +104,7 @@ int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
         if (oversized)
             ie = pl_json_dump(a, summary(a, invoking_event), PL_JSON_COMPACT);
     }
-    pl_lambda__token(token);
+    pl_rules__lambda_token(token);
     struct pl_json *ev = pl_json_new_obj(a);
     pl_json_set_str(a, ev, "version", "1.0");
     pl_json_set_str(a, ev, "invokingEvent", ie);
@@ -137,7 +138,7 @@ int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
     return 0;
 }
 
-const char *pl_lambda__queued_event(const struct pl_run *run, size_t i)
+const char *pl_rules__lambda_queued_event(const struct pl_run *run, size_t i)
 {
     return i < run->ncalls ? run->calls[i].event : NULL;
 }
@@ -154,7 +155,7 @@ static void call_free(struct pl_lambda_call *c)
     free(c->resource_id);
 }
 
-void pl_lambda__drop(struct pl_run *run)
+void pl_rules__lambda_drop(struct pl_run *run)
 {
     for (size_t i = 0; i < run->ncalls; i++)
         call_free(&run->calls[i]);
@@ -200,8 +201,8 @@ static void invoked(void *arg, const struct pl_fn_result *res)
         pl_err_clear(&err);
         const char *code = res->ok ? NULL : res->error_type;
         const char *msg = res->ok ? NULL : (res->error_message ? res->error_message : "failed");
-        if (pl_eval__status_named(ev, d->account, d->region, d->rule, pl_now_ms(), true, code, msg,
-                                  &err) < 0)
+        if (pl_rules__eval_status_named(ev, d->account, d->region, d->rule, pl_now_ms(), true, code,
+                                        msg, &err) < 0)
             PL_LOG(WARN, "rules", "rule=%s status err=\"%s\"", d->rule, err.msg);
     }
     if (!res->ok)
@@ -259,18 +260,18 @@ static int start_call(struct pl_run *run, struct pl_lambda_call *c, struct pl_er
             free(d);
     }
     if (e2.code)
-        rc = pl_eval__status_named(run->st, c->account, c->region, c->rule, run->now, true,
-                                   pl_err_name(e2.code), e2.msg, err);
+        rc = pl_rules__eval_status_named(run->st, c->account, c->region, c->rule, run->now, true,
+                                         pl_err_name(e2.code), e2.msg, err);
 out:
     pl_arena_fini(&a);
     return rc;
 }
 
-int pl_lambda__dispatch(struct pl_run *run, struct pl_err *err)
+int pl_rules__lambda_dispatch(struct pl_run *run, struct pl_err *err)
 {
     int rc = 0;
     for (size_t i = 0; i < run->ncalls && rc == 0; i++)
         rc = start_call(run, &run->calls[i], err);
-    pl_lambda__drop(run);
+    pl_rules__lambda_drop(run);
     return rc;
 }

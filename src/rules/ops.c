@@ -162,7 +162,7 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
                            "rules: %d is reached.",
                            name ? name : "", PL_RULES_MAX_PER_REGION);
     }
-    if (caller_fields(rule, !prev, err) < 0 || !(out = pl_rule__validate(c, rule, prev, err)))
+    if (caller_fields(rule, !prev, err) < 0 || !(out = pl_rules__rule_validate(c, rule, prev, err)))
         return -1;
     const char *text = pl_json_dump(c->a, out, PL_JSON_COMPACT);
     const char *arn = pl_json_get_str(out, "ConfigRuleArn");
@@ -234,12 +234,12 @@ static int drop_results(const struct pl_rules_call *c, const char *name, struct 
         return -1;
     if (!n)
         return 0;
-    struct pl_rsink *s = pl_rsink_new(c->st, c->account, c->region);
+    struct pl_rsink *s = pl_rules__sink_new(c->st, c->account, c->region);
     for (size_t i = 0; i < n; i++)
         if (rows[i].comp != PL_EV_NOT_APPLICABLE)
-            pl_rsink_touch(s, rows[i].resource_type, rows[i].resource_id, err);
-    int rc = pl_rsink_flush(s, err);
-    pl_rsink_free(s);
+            pl_rules__sink_touch(s, rows[i].resource_type, rows[i].resource_id, err);
+    int rc = pl_rules__sink_flush(s, err);
+    pl_rules__sink_free(s);
     return rc;
 }
 
@@ -361,7 +361,7 @@ static int store_evaluations(const struct pl_rules_call *c, const struct pl_json
 {
     struct pl_rule r;
     light_rule(&r, c, j);
-    struct pl_rsink *s = pl_rsink_new(c->st, c->account, c->region);
+    struct pl_rsink *s = pl_rules__sink_new(c->st, c->account, c->region);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         enum pl_ev_comp comp = PL_EV_NOT_APPLICABLE;
@@ -373,15 +373,15 @@ static int store_evaluations(const struct pl_rules_call *c, const struct pl_json
         if (rc == 0)
             rc = deleted_resource(c, type, id, &comp, err);
         if (rc == 0)
-            rc = pl_rsink_put(s, &r, type, id, comp, pl_json_get_str(e, "Annotation"), ordering,
-                              invoked, token, err);
+            rc = pl_rules__sink_put(s, &r, type, id, comp, pl_json_get_str(e, "Annotation"),
+                                    ordering, invoked, token, err);
     }
     if (rc == 0)
-        rc = pl_rsink_flush(s, err);
-    pl_rsink_free(s);
+        rc = pl_rules__sink_flush(s, err);
+    pl_rules__sink_free(s);
     if (rc == 0)
-        rc = pl_eval__status_named(c->st, c->account, c->region, r.name, pl_now_ms(), false, NULL,
-                                   NULL, err);
+        rc = pl_rules__eval_status_named(c->st, c->account, c->region, r.name, pl_now_ms(), false,
+                                         NULL, NULL, err);
     return rc;
 }
 

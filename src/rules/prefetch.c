@@ -134,8 +134,8 @@ static int consume(struct prefetch *p, pl_each_rendered_fn cb, void *u, struct p
     }
 }
 
-int pl_run__each_current_rendered(struct pl_run *run, const char *const *types, size_t ntypes,
-                                  pl_each_rendered_fn cb, void *u, struct pl_err *err)
+int pl_rules__run_each_current_rendered(struct pl_run *run, const char *const *types, size_t ntypes,
+                                        pl_each_rendered_fn cb, void *u, struct pl_err *err)
 {
     struct prefetch p = {.run = run, .types = types, .ntypes = ntypes};
     pthread_t th;

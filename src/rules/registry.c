@@ -155,7 +155,7 @@ static int check_lambda(const struct pl_rules_call *c, const struct pl_json *src
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "A maximum execution frequency is only allowed for periodic rules "
                        "(a SourceDetail with MessageType ScheduledNotification).");
-    return pl_lambda__check(c->st, c->account, sid, c->a, err);
+    return pl_rules__lambda_check(c->st, c->account, sid, c->a, err);
 }
 
 static int check_policy(const struct pl_json *src, const char *mef, struct pl_err *err)
@@ -206,8 +206,8 @@ static void copy_member(struct pl_arena *a, struct pl_json *out, const struct pl
         pl_json_set(a, out, key, pl_json_clone(a, v));
 }
 
-struct pl_json *pl_rule__validate(const struct pl_rules_call *c, const struct pl_json *in,
-                                  const struct pl_json *prev, struct pl_err *err)
+struct pl_json *pl_rules__rule_validate(const struct pl_rules_call *c, const struct pl_json *in,
+                                        const struct pl_json *prev, struct pl_err *err)
 {
     struct pl_arena *a = c->a;
     const char *name = pl_json_get_str(in, "ConfigRuleName");
@@ -332,8 +332,8 @@ static void compile_scope(struct pl_rule *r, const struct pl_json *j)
     r->scope_id = dup_str(r, pl_json_get_str(scope, "ComplianceResourceId"));
 }
 
-struct pl_rule *pl_rule__compile(const char *account, const char *region, const struct pl_json *j,
-                                 struct pl_err *err)
+struct pl_rule *pl_rules__rule_compile(const char *account, const char *region,
+                                       const struct pl_json *j, struct pl_err *err)
 {
     struct pl_rule *r = pl_xcalloc(1, sizeof *r);
     pl_arena_init(&r->arena);
@@ -369,11 +369,11 @@ struct pl_rule *pl_rule__compile(const char *account, const char *region, const 
     compile_scope(r, j);
     return r;
 fail:
-    pl_rule__free(r);
+    pl_rules__rule_free(r);
     return NULL;
 }
 
-void pl_rule__free(struct pl_rule *r)
+void pl_rules__rule_free(struct pl_rule *r)
 {
     if (!r)
         return;

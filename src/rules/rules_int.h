@@ -70,26 +70,26 @@ struct pl_rules {
 typedef int (*pl_sched_run_fn)(struct pl_rules *eng, struct pl_rule *r, struct pl_err *err);
 /* Runs, through run, the periodic rules that are due at pl_now_ms() (scheduler.c). Returns
  * runs done. */
-int pl_sched__run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *err);
+int pl_rules__sched_run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *err);
 /* Records a full run of periodic rule r at now (status last_run_ms, next due time). */
-int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct pl_err *err);
+int pl_rules__sched_mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct pl_err *err);
 
 /* Compiles stored ConfigRule JSON (the DescribeConfigRules shape). NULL with err. */
-struct pl_rule *pl_rule__compile(const char *account, const char *region, const struct pl_json *j,
-                                 struct pl_err *err);
-void pl_rule__free(struct pl_rule *r);
+struct pl_rule *pl_rules__rule_compile(const char *account, const char *region,
+                                       const struct pl_json *j, struct pl_err *err);
+void pl_rules__rule_free(struct pl_rule *r);
 
 /* Validates a PutConfigRule request's ConfigRule against AWS's rules; prev is the stored rule
  * of the same name or NULL. Returns the JSON to store (arena a) or NULL with err. */
-struct pl_json *pl_rule__validate(const struct pl_rules_call *c, const struct pl_json *in,
-                                  const struct pl_json *prev, struct pl_err *err);
+struct pl_json *pl_rules__rule_validate(const struct pl_rules_call *c, const struct pl_json *in,
+                                        const struct pl_json *prev, struct pl_err *err);
 
 /* ---- scope ---- */
 
 /* Is the CI (file form) in r's scope? Resources of the compliance types are never. */
-bool pl_rule__in_scope(const struct pl_rule *r, const char *type, const char *id,
-                       const struct pl_json *tags);
-bool pl_rule__type_in_scope(const struct pl_rule *r, const char *type);
+bool pl_rules__rule_in_scope(const struct pl_rule *r, const char *type, const char *id,
+                             const struct pl_json *tags);
+bool pl_rules__rule_type_in_scope(const struct pl_rule *r, const char *type);
 
 /* ---- results ---- */
 
@@ -97,25 +97,25 @@ bool pl_rule__type_in_scope(const struct pl_rule *r, const char *type);
  * flush), then one AWS::Config::ResourceCompliance CI per resource whose compliance changed
  * and a "delivery.compliance" row per changed result (one store transaction). */
 struct pl_rsink;
-struct pl_rsink *pl_rsink_new(struct pl_store *st, const char *account, const char *region);
+struct pl_rsink *pl_rules__sink_new(struct pl_store *st, const char *account, const char *region);
 /* Adds one result. rule gives the name, ARN and id. Stores immediately inside the sink's open
  * evals transaction. comp < 0: no result. */
-int pl_rsink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type, const char *id,
-                 enum pl_ev_comp comp, const char *annotation, int64_t ordering, int64_t invoked,
-                 const char *token, struct pl_err *err);
+int pl_rules__sink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
+                       const char *id, enum pl_ev_comp comp, const char *annotation,
+                       int64_t ordering, int64_t invoked, const char *token, struct pl_err *err);
 /* Loads the stored results of a rule (full runs) or of one resource (change triggers) into
  * memory, so that adding results about them needs no read. */
-int pl_rsink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *err);
-int pl_rsink_preload_resource(struct pl_rsink *s, const char *type, const char *id,
-                              struct pl_err *err);
+int pl_rules__sink_preload_rule(struct pl_rsink *s, const char *rule, struct pl_err *err);
+int pl_rules__sink_preload_resource(struct pl_rsink *s, const char *type, const char *id,
+                                    struct pl_err *err);
 /* The current result of (rule, type, id) among the loaded ones, or NULL. Borrowed. */
-const struct pl_ev_row *pl_rsink_prev(struct pl_rsink *s, const char *rule, const char *type,
-                                      const char *id);
+const struct pl_ev_row *pl_rules__sink_prev(struct pl_rsink *s, const char *rule, const char *type,
+                                            const char *id);
 /* Commits what was added so far and writes the compliance CIs / notifications. */
-int pl_rsink_flush(struct pl_rsink *s, struct pl_err *err);
-void pl_rsink_free(struct pl_rsink *s); /* rolls back what was not flushed */
+int pl_rules__sink_flush(struct pl_rsink *s, struct pl_err *err);
+void pl_rules__sink_free(struct pl_rsink *s); /* rolls back what was not flushed */
 /* Recomputes the ResourceCompliance CI of one resource now (after results were deleted). */
-int pl_rsink_touch(struct pl_rsink *s, const char *type, const char *id, struct pl_err *err);
+int pl_rules__sink_touch(struct pl_rsink *s, const char *type, const char *id, struct pl_err *err);
 
 /* ---- evaluation ---- */
 
@@ -133,54 +133,56 @@ struct pl_run {
     const struct pl_session_master *session_master; /* NULL: the static keys above */
     int64_t now;
     struct pl_arena scratch;
-    struct pl_lambda_call *calls; /* queued by pl_lambda__invoke, sent by _dispatch */
+    struct pl_lambda_call *calls; /* queued by pl_rules__lambda_invoke, sent by _dispatch */
     size_t ncalls, capcalls;
 };
 
 /* Evaluates r against one CI (row) for a change trigger: in scope -> evaluate; out of scope
  * with a previous applicable result -> NOT_APPLICABLE (eventLeftScope for Lambda); deleted ->
  * NOT_APPLICABLE. prev is r's stored result about the resource, or NULL. */
-int pl_eval__ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
-                const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err);
+int pl_rules__eval_ci(struct pl_run *run, struct pl_rule *r, const struct pl_ci_row *row,
+                      const struct pl_json *ci, const struct pl_ev_row *prev, struct pl_err *err);
 /* Evaluates every rule of rules[0..n) against all current resources in scope (a new or
  * updated rule, StartConfigRulesEvaluation, periodic run). Each CI is loaded and rendered once
  * for all rules. Results older than now for resources no longer in scope go NOT_APPLICABLE. */
-int pl_eval__full(struct pl_run *run, struct pl_rule *const *rules, size_t n, struct pl_err *err);
+int pl_rules__eval_full(struct pl_run *run, struct pl_rule *const *rules, size_t n,
+                        struct pl_err *err);
 /* Records the outcome of an evaluation run in the rule's status (code NULL: success; status.c). */
-int pl_eval__status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
-                    const char *code, const char *msg, struct pl_err *err);
+int pl_rules__eval_status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
+                          const char *code, const char *msg, struct pl_err *err);
 
 /* ---- Lambda-style functions (adapter over src/rules/functions/) ---- */
 
 /* Builds AWS's event for r (invokingEvent as a JSON string, ruleParameters, resultToken,
- * eventLeftScope, ...) and queues it on run; pl_lambda__dispatch() sends the queued events
+ * eventLeftScope, ...) and queues it on run; pl_rules__lambda_dispatch() sends the queued events
  * once the run's results are committed (the function answers through PutEvaluations). */
-int pl_lambda__invoke(struct pl_run *run, const struct pl_rule *r,
-                      const struct pl_json *invoking_event, bool left_scope, struct pl_err *err);
+int pl_rules__lambda_invoke(struct pl_run *run, const struct pl_rule *r,
+                            const struct pl_json *invoking_event, bool left_scope,
+                            struct pl_err *err);
 /* Stores the result tokens and starts the queued invocations (asynchronously). A failure or
  * timeout is recorded in the rule's evaluation status when the function ends. */
-int pl_lambda__dispatch(struct pl_run *run, struct pl_err *err);
+int pl_rules__lambda_dispatch(struct pl_run *run, struct pl_err *err);
 /* The event JSON of queued invocation i, or NULL (tests). Borrowed. */
-const char *pl_lambda__queued_event(const struct pl_run *run, size_t i);
+const char *pl_rules__lambda_queued_event(const struct pl_run *run, size_t i);
 /* Frees queued invocations that were not dispatched. */
-void pl_lambda__drop(struct pl_run *run);
+void pl_rules__lambda_drop(struct pl_run *run);
 /* 0 when the ARN names a registered function, else -1 with AWS's error. */
-int pl_lambda__check(struct pl_store *st, const char *account, const char *arn,
-                     struct pl_arena *a, struct pl_err *err);
+int pl_rules__lambda_check(struct pl_store *st, const char *account, const char *arn,
+                           struct pl_arena *a, struct pl_err *err);
 /* A fresh result token (hex) and its verification for PutEvaluations. */
-void pl_lambda__token(char out[65]);
+void pl_rules__lambda_token(char out[65]);
 
 /* Evaluation status by rule name (for callbacks that outlive the compiled rule). */
-int pl_eval__status_named(struct pl_store *ev, const char *account, const char *region,
-                          const char *rule, int64_t now, bool invoked, const char *code,
-                          const char *msg, struct pl_err *err);
+int pl_rules__eval_status_named(struct pl_store *ev, const char *account, const char *region,
+                                const char *rule, int64_t now, bool invoked, const char *code,
+                                const char *msg, struct pl_err *err);
 
 /* Calls cb with the latest CI of every current (not deleted) resource of type in the run's
  * partition, in id order, 500 per store read (pl_store_current_cis); stops at the first
  * non-zero return (returned). The row lives until cb returns. */
-int pl_run__each_current(struct pl_run *run, const char *type,
-                         int (*cb)(void *u, const struct pl_ci_row *row, struct pl_err *err),
-                         void *u, struct pl_err *err);
+int pl_rules__run_each_current(struct pl_run *run, const char *type,
+                               int (*cb)(void *u, const struct pl_ci_row *row, struct pl_err *err),
+                               void *u, struct pl_err *err);
 
 /* Full runs: calls cb with the latest CI of every current resource of types[0..ntypes) in the
  * run's partition, in (type, id) order, with its notification (file) form already rendered by
@@ -188,10 +190,10 @@ int pl_run__each_current(struct pl_run *run, const char *type,
  * (-1 returned, err filled by cb). row and ci live until cb returns. */
 typedef int (*pl_each_rendered_fn)(void *u, const struct pl_ci_row *row, const struct pl_json *ci,
                                    struct pl_err *err);
-int pl_run__each_current_rendered(struct pl_run *run, const char *const *types, size_t ntypes,
-                                  pl_each_rendered_fn cb, void *u, struct pl_err *err);
+int pl_rules__run_each_current_rendered(struct pl_run *run, const char *const *types, size_t ntypes,
+                                        pl_each_rendered_fn cb, void *u, struct pl_err *err);
 
 /* The account's AWS::::Account CI and friends for managed rules (env over the store). */
-void pl_env__init(struct pl_managed_env *env, struct pl_run *run);
+void pl_rules__env_init(struct pl_managed_env *env, struct pl_run *run);
 
 #endif

@@ -37,7 +37,7 @@ static int due_time(struct pl_rules *eng, struct pl_rule *r, int64_t *due, struc
 }
 
 /* Stores the time of this run as the rule's last_run_ms. */
-int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct pl_err *err)
+int pl_rules__sched_mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct pl_err *err)
 {
     struct pl_arena a;
     struct pl_ev_status st;
@@ -52,7 +52,7 @@ int pl_sched__mark(struct pl_rules *eng, struct pl_rule *r, int64_t now, struct 
     return rc;
 }
 
-int pl_sched__run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *err)
+int pl_rules__sched_run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *err)
 {
     int64_t now = pl_now_ms();
     int runs = 0;
@@ -68,7 +68,7 @@ int pl_sched__run_due(struct pl_rules *eng, pl_sched_run_fn run, struct pl_err *
         struct pl_err e2 = {0};
         if (run(eng, r, &e2) < 0)
             PL_LOG(WARN, "rules", "periodic rule=%s err=\"%s\"", r->name, e2.msg);
-        if (pl_sched__mark(eng, r, now, err) < 0)
+        if (pl_rules__sched_mark(eng, r, now, err) < 0)
             return -1;
         runs++;
     }

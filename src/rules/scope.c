@@ -11,7 +11,7 @@
 #include "recorder/recorder.h"
 #include "rules/rules_int.h"
 
-bool pl_rule__type_in_scope(const struct pl_rule *r, const char *type)
+bool pl_rules__rule_type_in_scope(const struct pl_rule *r, const char *type)
 {
     if (!pl_recorder_type_evaluable(type))
         return false;
@@ -23,10 +23,10 @@ bool pl_rule__type_in_scope(const struct pl_rule *r, const char *type)
     return false;
 }
 
-bool pl_rule__in_scope(const struct pl_rule *r, const char *type, const char *id,
-                       const struct pl_json *tags)
+bool pl_rules__rule_in_scope(const struct pl_rule *r, const char *type, const char *id,
+                             const struct pl_json *tags)
 {
-    if (!pl_rule__type_in_scope(r, type))
+    if (!pl_rules__rule_type_in_scope(r, type))
         return false;
     if (r->scope_id && strcmp(r->scope_id, id) != 0)
         return false;

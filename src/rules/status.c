@@ -6,9 +6,9 @@
  */
 #include "rules/rules_int.h"
 
-int pl_eval__status_named(struct pl_store *ev, const char *account, const char *region,
-                          const char *rule, int64_t now, bool invoked, const char *code,
-                          const char *msg, struct pl_err *err)
+int pl_rules__eval_status_named(struct pl_store *ev, const char *account, const char *region,
+                                const char *rule, int64_t now, bool invoked, const char *code,
+                                const char *msg, struct pl_err *err)
 {
     struct pl_arena a;
     struct pl_ev_status st;
@@ -36,8 +36,9 @@ out:
     return rc;
 }
 
-int pl_eval__status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
-                    const char *code, const char *msg, struct pl_err *err)
+int pl_rules__eval_status(struct pl_store *ev, const struct pl_rule *r, int64_t now, bool invoked,
+                          const char *code, const char *msg, struct pl_err *err)
 {
-    return pl_eval__status_named(ev, r->account, r->region, r->name, now, invoked, code, msg, err);
+    return pl_rules__eval_status_named(ev, r->account, r->region, r->name, now, invoked, code, msg,
+                                       err);
 }

@@ -54,8 +54,8 @@ static void test_change_event(void)
                                "\"resourceId\":\"i-1\",\"tags\":{}},\"configurationItemDiff\":"
                                "null,\"messageType\":\"ConfigurationItemChangeNotification\","
                                "\"recordVersion\":\"1.3\"}");
-    T_EQ(pl_lambda__invoke(&run, &r, ie, true, &err), 0);
-    struct pl_json *ev = parse(pl_lambda__queued_event(&run, 0));
+    T_EQ(pl_rules__lambda_invoke(&run, &r, ie, true, &err), 0);
+    struct pl_json *ev = parse(pl_rules__lambda_queued_event(&run, 0));
     T_REQUIRE(ev != NULL);
     T_STR(pl_json_get_str(ev, "version"), "1.0");
     T_STR(pl_json_get_str(ev, "ruleParameters"), "{\"requiredTags\":\"Owner\"}");
@@ -71,7 +71,7 @@ static void test_change_event(void)
     struct pl_json *inner = parse(ies);
     T_STR(pl_json_get_str(inner, "messageType"), "ConfigurationItemChangeNotification");
     T_STR(pl_json_get_str(pl_json_get(inner, "configurationItem"), "resourceId"), "i-1");
-    pl_lambda__drop(&run);
+    pl_rules__lambda_drop(&run);
     pl_arena_fini(&run.scratch);
 }
 
@@ -91,9 +91,9 @@ static void test_oversized_event(void)
     snprintf(text + n + big, 512 - (size_t)n,
              "\"}},\"configurationItemDiff\":{\"changeType\":\"UPDATE\"},"
              "\"messageType\":\"ConfigurationItemChangeNotification\"}");
-    T_EQ(pl_lambda__invoke(&run, &r, parse(text), false, &err), 0);
+    T_EQ(pl_rules__lambda_invoke(&run, &r, parse(text), false, &err), 0);
     free(text);
-    struct pl_json *ev = parse(pl_lambda__queued_event(&run, 0));
+    struct pl_json *ev = parse(pl_rules__lambda_queued_event(&run, 0));
     T_REQUIRE(ev != NULL);
     struct pl_json *inner = parse(pl_json_get_str(ev, "invokingEvent"));
     T_STR(pl_json_get_str(inner, "messageType"), "OversizedConfigurationItemChangeNotification");
@@ -101,8 +101,8 @@ static void test_oversized_event(void)
     T_STR(pl_json_get_str(sum, "resourceId"), "b");
     T_STR(pl_json_get_str(sum, "changeType"), "UPDATE");
     T_OK(!pl_json_truthy(pl_json_get(ev, "eventLeftScope")));
-    T_OK(strlen(pl_lambda__queued_event(&run, 0)) < 8192);
-    pl_lambda__drop(&run);
+    T_OK(strlen(pl_rules__lambda_queued_event(&run, 0)) < 8192);
+    pl_rules__lambda_drop(&run);
     pl_arena_fini(&run.scratch);
 }
 
@@ -115,13 +115,14 @@ static void test_message_types(void)
     run_init(&run);
     rule_init(&r);
     r.ci_events = false; /* only OversizedConfigurationItemChangeNotification */
-    T_EQ(pl_lambda__invoke(&run, &r,
-                           parse("{\"configurationItem\":{\"resourceType\":\"AWS::S3::Bucket\","
-                                 "\"resourceId\":\"b\"},\"messageType\":"
-                                 "\"ConfigurationItemChangeNotification\"}"),
-                           false, &err),
+    T_EQ(pl_rules__lambda_invoke(
+             &run, &r,
+             parse("{\"configurationItem\":{\"resourceType\":\"AWS::S3::Bucket\","
+                   "\"resourceId\":\"b\"},\"messageType\":"
+                   "\"ConfigurationItemChangeNotification\"}"),
+             false, &err),
          0);
-    T_OK(pl_lambda__queued_event(&run, 0) == NULL);
+    T_OK(pl_rules__lambda_queued_event(&run, 0) == NULL);
     pl_arena_fini(&run.scratch);
 }
 
