@@ -114,8 +114,8 @@ static int cmd_snapshot(const char *dir)
     pl_uuid(sid);
     long rss0 = peak_rss_mb();
     int64_t t0 = pl_mono_ns();
-    if (!t || pl_delivery__deliver_snapshot(t, &src, "bench-bucket", NULL, ACCT, REG, sid, pl_now_ms(),
-                                  &res, &e) != 0)
+    if (!t || pl_delivery__deliver_snapshot(t, &src, "bench-bucket", NULL, ACCT, REG, sid,
+                                            pl_now_ms(), &res, &e) != 0)
         return die("snapshot", &e);
     double el = secs(pl_mono_ns() - t0);
     char *path = pl_xmalloc(strlen(root) + strlen(res.key) + 32);
@@ -150,7 +150,8 @@ static int cmd_writer(size_t n)
     struct pl_dtarget *t = pl_delivery__target_local(root, &e);
     fake_source_init(&src, &f);
     int64_t t0 = pl_mono_ns();
-    if (pl_delivery__deliver_snapshot(t, &src, "b-bench", NULL, ACCT, REG, "id", pl_now_ms(), &res, &e))
+    if (pl_delivery__deliver_snapshot(t, &src, "b-bench", NULL, ACCT, REG, "id", pl_now_ms(), &res,
+                                      &e))
         return die("writer", &e);
     double el = secs(pl_mono_ns() - t0);
     printf("writer: %zu generated CIs in %.1f s (%.0f/s), peak RSS %ld MB\n", res.items, el,

@@ -119,7 +119,8 @@ int pl_cli_webhook(int argc, char **argv)
         if (cmd_list(s, &w, &err) != 0)
             goto out;
     } else {
-        if (pl_delivery_webhook_remove(s, w.pos[0], w.npos == 2 ? w.pos[1] : NULL, &removed, &err) != 0)
+        if (pl_delivery_webhook_remove(s, w.pos[0], w.npos == 2 ? w.pos[1] : NULL, &removed,
+                                       &err) != 0)
             goto out;
         printf("%d webhook%s removed\n", removed, removed == 1 ? "" : "s");
         if (!removed) {

@@ -126,12 +126,12 @@ struct pl_webhook {
  * JSON {"topicArn","url","secret"?}. Safe to change while `plumb serve` runs. */
 #define PL_KIND_WEBHOOK "PlumbWebhook"
 int pl_delivery_webhook_add(struct pl_store *s, const char *topic_arn, const char *url,
-                    const char *secret, struct pl_err *err);
+                            const char *secret, struct pl_err *err);
 /* Removes the mapping topic→url (url NULL: every URL of the topic); *removed gets the count. */
-int pl_delivery_webhook_remove(struct pl_store *s, const char *topic_arn, const char *url, int *removed,
-                       struct pl_err *err);
+int pl_delivery_webhook_remove(struct pl_store *s, const char *topic_arn, const char *url,
+                               int *removed, struct pl_err *err);
 /* Mappings of topic_arn (NULL: all), in arena a. */
 int pl_delivery_webhook_list(struct pl_store *s, const char *topic_arn, struct pl_arena *a,
-                     struct pl_webhook **v, size_t *n, struct pl_err *err);
+                             struct pl_webhook **v, size_t *n, struct pl_err *err);
 
 #endif

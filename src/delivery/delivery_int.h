@@ -28,15 +28,16 @@
 /* ---- keys.c ---- */
 
 /* "[prefix/]AWSLogs/<acct>/Config/<region>/<Y>/<M>/<D>/<kind>/" in a. */
-char *pl_delivery__key_dir(struct pl_arena *a, const char *prefix, const char *acct, const char *region,
-                  int64_t ms, const char *kind);
+char *pl_delivery__key_dir(struct pl_arena *a, const char *prefix, const char *acct,
+                           const char *region, int64_t ms, const char *kind);
 char *pl_delivery__key_snapshot(struct pl_arena *a, const char *prefix, const char *acct,
-                       const char *region, int64_t ms, const char *snapshot_id);
+                                const char *region, int64_t ms, const char *snapshot_id);
 char *pl_delivery__key_history(struct pl_arena *a, const char *prefix, const char *acct,
-                      const char *region, int64_t ms, const char *type, int64_t start_ms,
-                      int64_t end_ms, int n);
+                               const char *region, int64_t ms, const char *type, int64_t start_ms,
+                               int64_t end_ms, int n);
 char *pl_delivery__key_oversized(struct pl_arena *a, const char *prefix, const char *acct,
-                        const char *region, int64_t ms, const char *type, const char *id, int n);
+                                 const char *region, int64_t ms, const char *type, const char *id,
+                                 int n);
 char *pl_delivery__key_writability(struct pl_arena *a, const char *prefix, const char *acct);
 
 /* Checks of the channel fields (pl_fail with AWS's code and message; 0 when valid). */
@@ -60,7 +61,8 @@ struct pl_gzjson {
 };
 /* Opens a temporary file in dir and writes head, which must end with '[' (e.g.
  * {"fileVersion":"1.0","configurationItems":[ ). */
-int pl_delivery__gzjson_open(struct pl_gzjson *w, const char *dir, const char *head, struct pl_err *err);
+int pl_delivery__gzjson_open(struct pl_gzjson *w, const char *dir, const char *head,
+                             struct pl_err *err);
 int pl_delivery__gzjson_item(struct pl_gzjson *w, const struct pl_json *item, struct pl_err *err);
 /* Writes "]}" and closes the stream; the file stays at w->path (caller moves or unlinks). */
 int pl_delivery__gzjson_finish(struct pl_gzjson *w, struct pl_err *err);
@@ -68,7 +70,7 @@ int pl_delivery__gzjson_finish(struct pl_gzjson *w, struct pl_err *err);
 void pl_delivery__gzjson_discard(struct pl_gzjson *w);
 /* Writes a whole gzip file of text (small files: oversized notifications). */
 int pl_delivery__gz_write_file(const char *dir, const char *text, size_t n, char **path_out,
-                     struct pl_err *err);
+                               struct pl_err *err);
 
 /* ---- target.c / s3.c: where objects go ---- */
 
@@ -102,7 +104,7 @@ struct pl_dtarget *pl_delivery__target_s3(const struct pl_s3_conf *c, struct pl_
 void pl_delivery__target_free(struct pl_dtarget *t);
 /* Writes the empty ConfigWritabilityCheckFile for (prefix, acct) into bucket. */
 int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
-                           const char *acct, struct pl_err *err);
+                                    const char *acct, struct pl_err *err);
 
 /* ---- msg.c: AWS Config's SNS messages ---- */
 
@@ -116,27 +118,30 @@ struct pl_dmsg {
 /* CI file form from either dialect (API form with accountId/arn/configuration string, or the
  * file form already). Returns a new tree in a, or NULL with ValidationException. */
 struct pl_json *pl_delivery__ci_file_form(struct pl_arena *a, const struct pl_json *ci,
-                                 struct pl_err *err);
+                                          struct pl_err *err);
 int pl_delivery__msg_ci_change(struct pl_arena *a, const struct pl_json *ci_file,
-                      const struct pl_json *diff, int64_t now, struct pl_dmsg *out);
+                               const struct pl_json *diff, int64_t now, struct pl_dmsg *out);
 /* The oversized variant. s3_location "bucket/key" or NULL with error_code/error_message
  * (→ OversizedConfigurationItemChangeDeliveryFailed). */
-int pl_delivery__msg_oversized(struct pl_arena *a, const struct pl_json *ci_file, const char *change_type,
-                      const char *s3_location, const char *error_code, const char *error_message,
-                      int64_t now, struct pl_dmsg *out);
+int pl_delivery__msg_oversized(struct pl_arena *a, const struct pl_json *ci_file,
+                               const char *change_type, const char *s3_location,
+                               const char *error_code, const char *error_message, int64_t now,
+                               struct pl_dmsg *out);
 int pl_delivery__msg_compliance(struct pl_arena *a, const struct pl_json *payload, int64_t now,
-                       struct pl_dmsg *out);
+                                struct pl_dmsg *out);
 int pl_delivery__msg_rules_started(struct pl_arena *a, const char *acct, const char *region,
-                          const struct pl_json *rule_names, int64_t now, struct pl_dmsg *out);
-int pl_delivery__msg_snapshot(struct pl_arena *a, const char *type, const char *acct, const char *region,
-                     const char *snapshot_id, const char *bucket, const char *key,
-                     const char *error, int64_t now, struct pl_dmsg *out);
+                                   const struct pl_json *rule_names, int64_t now,
+                                   struct pl_dmsg *out);
+int pl_delivery__msg_snapshot(struct pl_arena *a, const char *type, const char *acct,
+                              const char *region, const char *snapshot_id, const char *bucket,
+                              const char *key, const char *error, int64_t now, struct pl_dmsg *out);
 int pl_delivery__msg_history(struct pl_arena *a, const char *acct, const char *region,
-                    const char *bucket, const char *key, int64_t now, struct pl_dmsg *out);
+                             const char *bucket, const char *key, int64_t now, struct pl_dmsg *out);
 /* The SNS envelope (webhooks): Type, MessageId, TopicArn, Subject, Message (the body as a JSON
  * string), Timestamp, SignatureVersion, Signature, SigningCertURL, UnsubscribeURL. */
 struct pl_json *pl_delivery__msg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
-                                 const char *topic_arn, const char *message_id, int64_t now);
+                                          const char *topic_arn, const char *message_id,
+                                          int64_t now);
 /* The Message string of m (compact JSON; text around the summary for oversized). In a. */
 const char *pl_delivery__msg_text(struct pl_arena *a, const struct pl_dmsg *m);
 /* Subject limited to SNS's 100 characters ("..." at the end when cut), in a. */
@@ -147,15 +152,14 @@ const char *pl_delivery__msg_subject_cut(struct pl_arena *a, const char *s);
 /* Webhook signature header value "sha256=<hex>" for body with secret (72 bytes). */
 void pl_delivery__webhook_signature(const char *secret, const char *body, size_t n, char out[72]);
 /* POSTs the envelope JSON to url with X-Plumb-Signature when secret is set. 0 on a 2xx. */
-int pl_delivery__webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
-                    struct pl_err *err);
+int pl_delivery__webhook_post(const struct pl_webhook *w, const char *body, size_t n,
+                              long timeout_ms, struct pl_err *err);
 struct pl_sns_conf {
     const char *endpoint, *access_key, *secret_key, *session_token;
 };
 /* SNS Publish (Query protocol), signed for region (taken from the topic ARN). 0 on 200. */
-int pl_delivery__sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
-                   const char *message, struct pl_err *err);
-
+int pl_delivery__sns_publish(const struct pl_sns_conf *c, const char *topic_arn,
+                             const char *subject, const char *message, struct pl_err *err);
 
 /* ---- files.c: CI sources and deliveries ---- */
 
@@ -180,25 +184,25 @@ struct pl_dresult {
     size_t items, files;
 };
 /* Streams a snapshot of (acct, region) into bucket under prefix. */
-int pl_delivery__deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
-                        const char *prefix, const char *acct, const char *region,
-                        const char *snapshot_id, int64_t now, struct pl_dresult *res,
-                        struct pl_err *err);
+int pl_delivery__deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src,
+                                  const char *bucket, const char *prefix, const char *acct,
+                                  const char *region, const char *snapshot_id, int64_t now,
+                                  struct pl_dresult *res, struct pl_err *err);
 /* History files for CIs recorded after seq `after` (*last: the new cursor): one file per
  * resource type that had changes. on_file (may be NULL) is told each key written. */
-int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
-                       const char *prefix, const char *acct, const char *region, int64_t after,
-                       int64_t *last, int64_t now,
-                       void (*on_file)(void *ctx, const char *key), void *ctx,
-                       struct pl_dresult *res, struct pl_err *err);
+int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *src,
+                                 const char *bucket, const char *prefix, const char *acct,
+                                 const char *region, int64_t after, int64_t *last, int64_t now,
+                                 void (*on_file)(void *ctx, const char *key), void *ctx,
+                                 struct pl_dresult *res, struct pl_err *err);
 
 /* The store as a CI source (store_port.c): s must stay open while the source is used. */
 void pl_delivery__source_store(struct pl_dsource *src, struct pl_store *s);
 /* Highest CI seq in the store (0 when empty). */
 int pl_delivery__store_max_seq(struct pl_store *s, int64_t *out, struct pl_err *err);
 /* File form of a stored CI row and its configurationItemDiff (NULL when none), in a. */
-struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *row, struct pl_json **diff,
-                                 struct pl_err *err);
+struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *row,
+                                          struct pl_json **diff, struct pl_err *err);
 
 /* ---- worker.c ---- */
 

@@ -31,10 +31,10 @@ static int snap_item(void *cbctx, const struct pl_json *ci, struct pl_err *err)
     return rc;
 }
 
-int pl_delivery__deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
-                        const char *prefix, const char *acct, const char *region,
-                        const char *sid, int64_t now, struct pl_dresult *res,
-                        struct pl_err *err)
+int pl_delivery__deliver_snapshot(struct pl_dtarget *t, const struct pl_dsource *src,
+                                  const char *bucket, const char *prefix, const char *acct,
+                                  const char *region, const char *sid, int64_t now,
+                                  struct pl_dresult *res, struct pl_err *err)
 {
     struct snap_ctx c;
     struct pl_arena a;
@@ -94,8 +94,8 @@ static struct hist_file *hist_file_for(struct hist_ctx *c, const char *type, str
     }
     struct hist_file *f = &c->v[c->n];
     memset(f, 0, sizeof *f);
-    if (pl_delivery__gzjson_open(&f->w, c->t->staging, "{\"fileVersion\":\"1.0\",\"configurationItems\":[",
-                       err) != 0) {
+    if (pl_delivery__gzjson_open(&f->w, c->t->staging,
+                                 "{\"fileVersion\":\"1.0\",\"configurationItems\":[", err) != 0) {
         pl_delivery__gzjson_discard(&f->w);
         return NULL;
     }
@@ -131,10 +131,11 @@ out:
     return rc;
 }
 
-int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *src, const char *bucket,
-                       const char *prefix, const char *acct, const char *region, int64_t after,
-                       int64_t *last, int64_t now, void (*on_file)(void *, const char *),
-                       void *ctx, struct pl_dresult *res, struct pl_err *err)
+int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *src,
+                                 const char *bucket, const char *prefix, const char *acct,
+                                 const char *region, int64_t after, int64_t *last, int64_t now,
+                                 void (*on_file)(void *, const char *), void *ctx,
+                                 struct pl_dresult *res, struct pl_err *err)
 {
     struct hist_ctx c = {.t = t};
     struct pl_arena a;
@@ -150,8 +151,8 @@ int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *
             f->first_ms = f->last_ms = now;
         if (pl_delivery__gzjson_finish(&f->w, err) != 0)
             goto out;
-        const char *key =
-            pl_delivery__key_history(&a, prefix, acct, region, now, f->type, f->first_ms, f->last_ms, 1);
+        const char *key = pl_delivery__key_history(&a, prefix, acct, region, now, f->type,
+                                                   f->first_ms, f->last_ms, 1);
         if (t->ops->put_file(t, bucket, key, f->w.path, CONTENT_TYPE, CONTENT_ENCODING, err) != 0)
             goto out;
         free(f->w.path);

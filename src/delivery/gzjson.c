@@ -78,7 +78,8 @@ static int put(struct pl_gzjson *w, const char *p, size_t n, struct pl_err *err)
     return 0;
 }
 
-int pl_delivery__gzjson_open(struct pl_gzjson *w, const char *dir, const char *head, struct pl_err *err)
+int pl_delivery__gzjson_open(struct pl_gzjson *w, const char *dir, const char *head,
+                             struct pl_err *err)
 {
     if (open_tmp(w, dir, err) != 0)
         return -1;
@@ -120,7 +121,7 @@ void pl_delivery__gzjson_discard(struct pl_gzjson *w)
 }
 
 int pl_delivery__gz_write_file(const char *dir, const char *text, size_t n, char **path_out,
-                     struct pl_err *err)
+                               struct pl_err *err)
 {
     struct pl_gzjson w;
     *path_out = NULL;

@@ -20,8 +20,8 @@ static const char *slash_prefix(struct pl_arena *a, const char *prefix)
     return pl_arena_printf(a, "%s/", prefix);
 }
 
-char *pl_delivery__key_dir(struct pl_arena *a, const char *prefix, const char *acct, const char *region,
-                  int64_t ms, const char *kind)
+char *pl_delivery__key_dir(struct pl_arena *a, const char *prefix, const char *acct,
+                           const char *region, int64_t ms, const char *kind)
 {
     struct pl_tm tm;
     pl_time_civil(ms, &tm);
@@ -30,26 +30,27 @@ char *pl_delivery__key_dir(struct pl_arena *a, const char *prefix, const char *a
 }
 
 char *pl_delivery__key_snapshot(struct pl_arena *a, const char *prefix, const char *acct,
-                       const char *region, int64_t ms, const char *snapshot_id)
+                                const char *region, int64_t ms, const char *snapshot_id)
 {
     char ts[32];
     return pl_arena_printf(a, "%s%s_Config_%s_ConfigSnapshot_%s_%s.json.gz",
-                           pl_delivery__key_dir(a, prefix, acct, region, ms, "ConfigSnapshot"), acct,
-                           region, pl_time_basic(ms, ts), snapshot_id);
+                           pl_delivery__key_dir(a, prefix, acct, region, ms, "ConfigSnapshot"),
+                           acct, region, pl_time_basic(ms, ts), snapshot_id);
 }
 
 char *pl_delivery__key_history(struct pl_arena *a, const char *prefix, const char *acct,
-                      const char *region, int64_t ms, const char *type, int64_t start_ms,
-                      int64_t end_ms, int n)
+                               const char *region, int64_t ms, const char *type, int64_t start_ms,
+                               int64_t end_ms, int n)
 {
     char t0[32], t1[32];
     return pl_arena_printf(a, "%s%s_Config_%s_ConfigHistory_%s_%s_%s_%d.json.gz",
-                           pl_delivery__key_dir(a, prefix, acct, region, ms, "ConfigHistory"), acct, region,
-                           type, pl_time_basic(start_ms, t0), pl_time_basic(end_ms, t1), n);
+                           pl_delivery__key_dir(a, prefix, acct, region, ms, "ConfigHistory"), acct,
+                           region, type, pl_time_basic(start_ms, t0), pl_time_basic(end_ms, t1), n);
 }
 
 char *pl_delivery__key_oversized(struct pl_arena *a, const char *prefix, const char *acct,
-                        const char *region, int64_t ms, const char *type, const char *id, int n)
+                                 const char *region, int64_t ms, const char *type, const char *id,
+                                 int n)
 {
     char ts[32];
     char *dir = pl_delivery__key_dir(a, prefix, acct, region, ms, "OversizedChangeNotification");

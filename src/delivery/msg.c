@@ -88,7 +88,8 @@ static struct pl_json *file_supplementary(struct pl_arena *a, const struct pl_js
     return out;
 }
 
-struct pl_json *pl_delivery__ci_file_form(struct pl_arena *a, const struct pl_json *ci, struct pl_err *err)
+struct pl_json *pl_delivery__ci_file_form(struct pl_arena *a, const struct pl_json *ci,
+                                          struct pl_err *err)
 {
     if (!pl_json_is(ci, PL_JOBJ))
         return pl_fail(err, PL_E_VALIDATION, "configuration item is not an object"), NULL;
@@ -169,8 +170,8 @@ static const char *ci_subject(struct pl_arena *a, const struct pl_json *ci, cons
     return pl_delivery__msg_subject_cut(a, s);
 }
 
-int pl_delivery__msg_ci_change(struct pl_arena *a, const struct pl_json *ci, const struct pl_json *diff,
-                      int64_t now, struct pl_dmsg *m)
+int pl_delivery__msg_ci_change(struct pl_arena *a, const struct pl_json *ci,
+                               const struct pl_json *diff, int64_t now, struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
     const char *ct = change_type_of(ci, diff);
@@ -211,8 +212,8 @@ static struct pl_json *str_or_null(struct pl_arena *a, const char *s)
 }
 
 int pl_delivery__msg_oversized(struct pl_arena *a, const struct pl_json *ci, const char *ct,
-                      const char *loc, const char *ecode, const char *emsg, int64_t now,
-                      struct pl_dmsg *m)
+                               const char *loc, const char *ecode, const char *emsg, int64_t now,
+                               struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
     m->body = pl_json_new_obj(a);
@@ -231,7 +232,7 @@ int pl_delivery__msg_oversized(struct pl_arena *a, const struct pl_json *ci, con
 }
 
 int pl_delivery__msg_compliance(struct pl_arena *a, const struct pl_json *p, int64_t now,
-                       struct pl_dmsg *m)
+                                struct pl_dmsg *m)
 {
     static const char *const keys[] = {"awsAccountId", "configRuleName", "configRuleARN",
                                        "resourceType", "resourceId", "awsRegion",
@@ -253,7 +254,7 @@ int pl_delivery__msg_compliance(struct pl_arena *a, const struct pl_json *p, int
 }
 
 int pl_delivery__msg_rules_started(struct pl_arena *a, const char *acct, const char *region,
-                          const struct pl_json *names, int64_t now, struct pl_dmsg *m)
+                                   const struct pl_json *names, int64_t now, struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
     m->body = pl_json_new_obj(a);
@@ -269,9 +270,9 @@ int pl_delivery__msg_rules_started(struct pl_arena *a, const char *acct, const c
 }
 
 /* type: "Started" | "Completed" | "Failed". key/bucket for Completed, error for Failed. */
-int pl_delivery__msg_snapshot(struct pl_arena *a, const char *type, const char *acct, const char *region,
-                     const char *sid, const char *bucket, const char *key, const char *error,
-                     int64_t now, struct pl_dmsg *m)
+int pl_delivery__msg_snapshot(struct pl_arena *a, const char *type, const char *acct,
+                              const char *region, const char *sid, const char *bucket,
+                              const char *key, const char *error, int64_t now, struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
     m->body = pl_json_new_obj(a);
@@ -290,8 +291,8 @@ int pl_delivery__msg_snapshot(struct pl_arena *a, const char *type, const char *
     return 0;
 }
 
-int pl_delivery__msg_history(struct pl_arena *a, const char *acct, const char *region, const char *bucket,
-                    const char *key, int64_t now, struct pl_dmsg *m)
+int pl_delivery__msg_history(struct pl_arena *a, const char *acct, const char *region,
+                             const char *bucket, const char *key, int64_t now, struct pl_dmsg *m)
 {
     memset(m, 0, sizeof *m);
     m->body = pl_json_new_obj(a);
@@ -299,8 +300,9 @@ int pl_delivery__msg_history(struct pl_arena *a, const char *acct, const char *r
     pl_json_set_str(a, m->body, "s3Bucket", bucket);
     finish(a, m, "ConfigurationHistoryDeliveryCompleted", "1.1", now);
     m->subject = pl_delivery__msg_subject_cut(
-        a, pl_arena_printf(a, "[AWS Config:%s] Configuration History Delivery Completed for "
-                              "Account %s",
+        a, pl_arena_printf(a,
+                           "[AWS Config:%s] Configuration History Delivery Completed for "
+                           "Account %s",
                            region, acct));
     return 0;
 }
@@ -322,7 +324,8 @@ static const char *message_text(struct pl_arena *a, const struct pl_dmsg *m)
 }
 
 struct pl_json *pl_delivery__msg_envelope(struct pl_arena *a, const struct pl_dmsg *m,
-                                 const char *topic_arn, const char *message_id, int64_t now)
+                                          const char *topic_arn, const char *message_id,
+                                          int64_t now)
 {
     struct pl_json *e = pl_json_new_obj(a);
     char id[37];

@@ -94,7 +94,8 @@ static int s3_bucket_check(struct pl_dtarget *bt, const char *bucket, struct pl_
     struct pl_err e = {0};
     int rc = -1;
     pl_buf_init(&url, 4096);
-    if (pl_delivery__check_bucket_name(bucket, err) != 0 || object_url(t, &url, bucket, NULL, NULL) != 0)
+    if (pl_delivery__check_bucket_name(bucket, err) != 0 ||
+        object_url(t, &url, bucket, NULL, NULL) != 0)
         goto out;
     struct pl_client_req rq = {
         .method = "HEAD", .url = url.data, .timeout_ms = 15000,

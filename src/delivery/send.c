@@ -28,8 +28,8 @@ void pl_delivery__webhook_signature(const char *secret, const char *body, size_t
     pl_hex(mac, 32, out + 7);
 }
 
-int pl_delivery__webhook_post(const struct pl_webhook *w, const char *body, size_t n, long timeout_ms,
-                    struct pl_err *err)
+int pl_delivery__webhook_post(const struct pl_webhook *w, const char *body, size_t n,
+                              long timeout_ms, struct pl_err *err)
 {
     char sig[100], topic[1100];
     const char *hdrs[5] = {"Content-Type: application/json",
@@ -71,8 +71,8 @@ static int topic_partition(const char *arn, char acct[13], char region[32])
     return 0;
 }
 
-int pl_delivery__sns_publish(const struct pl_sns_conf *c, const char *topic_arn, const char *subject,
-                   const char *message, struct pl_err *err)
+int pl_delivery__sns_publish(const struct pl_sns_conf *c, const char *topic_arn,
+                             const char *subject, const char *message, struct pl_err *err)
 {
     char acct[13], region[32];
     struct pl_buf body;
@@ -125,13 +125,14 @@ static int hook_name(char *out, size_t n, const char *topic, const char *url)
     return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
-int pl_delivery_webhook_add(struct pl_store *s, const char *topic, const char *url, const char *secret,
-                    struct pl_err *err)
+int pl_delivery_webhook_add(struct pl_store *s, const char *topic, const char *url,
+                            const char *secret, struct pl_err *err)
 {
     char acct[13], region[32], name[WEBHOOK_NAME_MAX];
     struct pl_arena a;
     struct pl_json topic_j = {.type = PL_JSTR, .str = topic, .len = strlen(topic)};
-    if (pl_delivery__check_topic_arn(&topic_j, err) != 0 || topic_partition(topic, acct, region) != 0)
+    if (pl_delivery__check_topic_arn(&topic_j, err) != 0 ||
+        topic_partition(topic, acct, region) != 0)
         return -1;
     if (!(pl_starts_with(url, "http://") || pl_starts_with(url, "https://")) || strchr(url, ' '))
         return pl_fail(err, PL_E_VALIDATION, "webhook URL must be http:// or https://: '%.200s'",
@@ -151,7 +152,7 @@ int pl_delivery_webhook_add(struct pl_store *s, const char *topic, const char *u
 }
 
 int pl_delivery_webhook_list(struct pl_store *s, const char *topic, struct pl_arena *a,
-                     struct pl_webhook **v, size_t *n, struct pl_err *err)
+                             struct pl_webhook **v, size_t *n, struct pl_err *err)
 {
     char acct[13], region[32];
     struct pl_obj *objs;
@@ -176,7 +177,7 @@ int pl_delivery_webhook_list(struct pl_store *s, const char *topic, struct pl_ar
 }
 
 int pl_delivery_webhook_remove(struct pl_store *s, const char *topic, const char *url, int *removed,
-                       struct pl_err *err)
+                               struct pl_err *err)
 {
     char acct[13], region[32], name[WEBHOOK_NAME_MAX];
     struct pl_arena a;

@@ -23,8 +23,8 @@
 #define PAGE      1000
 #define GAP_PROBE 256
 
-struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *vrow, struct pl_json **diff,
-                                 struct pl_err *err)
+struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *vrow,
+                                          struct pl_json **diff, struct pl_err *err)
 {
     const struct pl_ci_row *row = vrow;
     if (diff) {

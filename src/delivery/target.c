@@ -145,7 +145,7 @@ void pl_delivery__target_free(struct pl_dtarget *t)
 }
 
 int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
-                           const char *acct, struct pl_err *err)
+                                    const char *acct, struct pl_err *err)
 {
     struct pl_arena a;
     char *path = NULL;
@@ -162,8 +162,8 @@ int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, co
         goto out;
     }
     close(fd);
-    rc = t->ops->put_file(t, bucket, pl_delivery__key_writability(&a, prefix, acct), path, NULL, NULL,
-                          err);
+    rc = t->ops->put_file(t, bucket, pl_delivery__key_writability(&a, prefix, acct), path, NULL,
+                          NULL, err);
 out:
     free(path);
     pl_arena_fini(&a);

@@ -239,7 +239,8 @@ static void chan_from_json(struct chan *c, const struct pl_obj *o, const struct 
     c->bucket = pl_json_get_str(j, "s3BucketName");
     c->prefix = pl_json_get_str(j, "s3KeyPrefix");
     c->topic = pl_json_get_str(j, "snsTopicARN");
-    if (c->topic && !pl_delivery__topic_of(c->topic, c->acct)) { /* stored before this was checked */
+    if (c->topic &&
+        !pl_delivery__topic_of(c->topic, c->acct)) { /* stored before this was checked */
         PL_LOG(WARN, "delivery", "account=%s topic=%s skipped: another account's topic", c->acct,
                c->topic);
         c->topic = NULL;
@@ -304,7 +305,8 @@ static int send_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_d
                 return -1;
     }
     if (d->sns_endpoint) {
-        if (pl_delivery__sns_publish(&d->sns, topic, m->subject, pl_delivery__msg_text(a, m), err) != 0)
+        if (pl_delivery__sns_publish(&d->sns, topic, m->subject, pl_delivery__msg_text(a, m),
+                                     err) != 0)
             return -1;
         sent++;
     }
@@ -323,22 +325,22 @@ static void maybe_oversized(struct pl_delivery *d, struct pl_arena *a, const str
     int64_t now = pl_now_ms();
     const char *ct = pl_json_get_str(pl_json_get(m->body, "configurationItemDiff"), "changeType");
     const char *key = pl_delivery__key_oversized(a, c->prefix, c->acct, c->region, now,
-                                        pl_json_get_str(ci, "resourceType"),
-                                        pl_json_get_str(ci, "resourceId"), 0);
+                                                 pl_json_get_str(ci, "resourceType"),
+                                                 pl_json_get_str(ci, "resourceId"), 0);
     struct pl_err e = {0};
     char *path = NULL;
     if (pl_delivery__gz_write_file(d->target->staging, text, n, &path, &e) == 0 &&
-        d->target->ops->put_file(d->target, c->bucket, key, path, "application/json", "gzip",
-                                 &e) == 0) {
-        pl_delivery__msg_oversized(a, ci, ct ? ct : "UPDATE", pl_arena_printf(a, "%s/%s", c->bucket, key),
-                          NULL, NULL, now, m);
+        d->target->ops->put_file(d->target, c->bucket, key, path, "application/json", "gzip", &e) ==
+            0) {
+        pl_delivery__msg_oversized(a, ci, ct ? ct : "UPDATE",
+                                   pl_arena_printf(a, "%s/%s", c->bucket, key), NULL, NULL, now, m);
     } else {
         const char *msg = pl_arena_printf(
             a, "Failed to deliver notification to bucket: %s for account %s in region %s.",
             c->bucket, c->acct, c->region);
         pl_delivery__msg_oversized(a, ci, ct ? ct : "UPDATE", NULL,
-                          e.code == PL_E_NO_SUCH_BUCKET ? "NoSuchBucket" : "InternalError", msg,
-                          now, m);
+                                   e.code == PL_E_NO_SUCH_BUCKET ? "NoSuchBucket" : "InternalError",
+                                   msg, now, m);
     }
     free(path);
 }
@@ -373,7 +375,7 @@ static int build_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_
         return pl_delivery__msg_compliance(a, p, now, m);
     if (it->kind == PL_OUTBOX_DELIVERY_RULES_STARTED)
         return pl_delivery__msg_rules_started(a, it->account, it->region,
-                                     pl_json_get(p, "configRuleNames"), now, m);
+                                              pl_json_get(p, "configRuleNames"), now, m);
     memset(m, 0, sizeof *m); /* PL_OUTBOX_DELIVERY_MSG: prebuilt */
     m->body = pl_json_get(p, "message");
     m->subject = pl_json_get_str(p, "subject");
@@ -494,17 +496,18 @@ static int run_snapshot(struct pl_delivery *d, const struct chan *c, const char 
     pl_delivery__msg_snapshot(&a, "Started", c->acct, c->region, sid, NULL, NULL, NULL, now, &m);
     queue_msg(d, &a, c, &m);
     mark_pending(d, c, st, &st->snap, now);
-    int rc = pl_delivery__deliver_snapshot(d->target, &src, c->bucket, c->prefix, c->acct, c->region, sid,
-                                 now, &res, &err);
+    int rc = pl_delivery__deliver_snapshot(d->target, &src, c->bucket, c->prefix, c->acct,
+                                           c->region, sid, now, &res, &err);
     now = pl_now_ms();
     if (rc == 0) {
         info_ok(&st->snap, now);
-        pl_delivery__msg_snapshot(&a, "Completed", c->acct, c->region, sid, c->bucket, res.key, NULL, now,
-                         &m);
+        pl_delivery__msg_snapshot(&a, "Completed", c->acct, c->region, sid, c->bucket, res.key,
+                                  NULL, now, &m);
         PL_LOG(INFO, "delivery", "snapshot=%s items=%zu key=%s", sid, res.items, res.key);
     } else {
         info_fail(&st->snap, &err, now);
-        pl_delivery__msg_snapshot(&a, "Failed", c->acct, c->region, sid, c->bucket, NULL, err.msg, now, &m);
+        pl_delivery__msg_snapshot(&a, "Failed", c->acct, c->region, sid, c->bucket, NULL, err.msg,
+                                  now, &m);
         PL_LOG(WARN, "delivery", "snapshot=%s failed err=%s", sid, err.msg);
     }
     queue_msg(d, &a, c, &m);
@@ -538,8 +541,8 @@ static int run_history(struct pl_delivery *d, const struct chan *c, struct dstat
     struct hist_note note = {d, c, &a};
     mark_pending(d, c, st, &st->hist, pl_now_ms());
     int rc = pl_delivery__deliver_history(d->target, &src, c->bucket, c->prefix, c->acct, c->region,
-                                st->hist_seq, &last, pl_now_ms(), on_history_file, &note, &res,
-                                &err);
+                                          st->hist_seq, &last, pl_now_ms(), on_history_file, &note,
+                                          &res, &err);
     if (rc == 0) {
         st->hist_seq = last;
         info_ok(&st->hist, pl_now_ms());

@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const struct pl_json *civ = pl_json_get(in, "configurationItem");
         struct pl_json *ci = pl_delivery__ci_file_form(&a, civ ? civ : in, &e);
         if (ci) {
-            if (pl_delivery__msg_ci_change(&a, ci, pl_json_get(in, "configurationItemDiff"), 0, &m) == 0)
+            if (pl_delivery__msg_ci_change(&a, ci, pl_json_get(in, "configurationItemDiff"), 0,
+                                           &m) == 0)
                 check_msg(&a, &m, "arn:aws:sns:us-east-1:123456789012:t");
             if (pl_delivery__msg_oversized(&a, ci, "UPDATE", NULL, "NoSuchBucket", "x", 0, &m) == 0)
                 check_msg(&a, &m, "t");

@@ -57,9 +57,9 @@ static void test_snapshot(void)
     struct pl_dresult res;
     fake_source_init(&src, &f);
     T_EQ(t->ops->bucket_check(t, "my-config-bucket-123456789012", &err), 0);
-    T_EQ(pl_delivery__deliver_snapshot(t, &src, "my-config-bucket-123456789012", "pfx", f.acct, f.region,
-                             "11111111-2222-4333-8444-555555555555", 1700000000000LL, &res,
-                             &err),
+    T_EQ(pl_delivery__deliver_snapshot(t, &src, "my-config-bucket-123456789012", "pfx", f.acct,
+                                       f.region, "11111111-2222-4333-8444-555555555555",
+                                       1700000000000LL, &res, &err),
          0);
     T_EQ(res.items, 1000);
     T_STR(res.key, "pfx/AWSLogs/123456789012/Config/us-east-1/2023/11/14/ConfigSnapshot/"
@@ -92,7 +92,7 @@ static void test_history(void)
     int64_t last = 0;
     fake_source_init(&src, &f);
     T_EQ(pl_delivery__deliver_history(t, &src, "hist-bucket", NULL, f.acct, f.region, 4, &last,
-                            1700000000000LL, NULL, NULL, &res, &err),
+                                      1700000000000LL, NULL, NULL, &res, &err),
          0);
     T_EQ(last, 10);
     T_EQ(res.files, 3); /* CIs 4..9: types T1, T2, T0 */
@@ -112,7 +112,7 @@ static void test_history(void)
     T_EQ(pl_json_get(j, "configurationItems")->len, 2);
     /* nothing new: no file */
     T_EQ(pl_delivery__deliver_history(t, &src, "hist-bucket", NULL, f.acct, f.region, 10, &last,
-                            1700000000000LL, NULL, NULL, &res, &err),
+                                      1700000000000LL, NULL, NULL, &res, &err),
          0);
     T_EQ(res.files, 0);
     pl_delivery__target_free(t);

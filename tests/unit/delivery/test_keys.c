@@ -19,22 +19,25 @@ static void test_layout(void)
     T_STR(pl_delivery__key_dir(&a, NULL, "123456789012", "us-east-2", t, "ConfigHistory"),
           "AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigHistory/");
     /* the name of AWS's example history notification, exactly */
-    T_STR(pl_delivery__key_history(&a, NULL, "123456789012", "us-east-2", ms_of("2016-09-27T20:37:05Z"),
-                          "AWS::CloudTrail::Trail", t, t, 1),
+    T_STR(pl_delivery__key_history(&a, NULL, "123456789012", "us-east-2",
+                                   ms_of("2016-09-27T20:37:05Z"), "AWS::CloudTrail::Trail", t, t,
+                                   1),
           "AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigHistory/123456789012_Config_"
           "us-east-2_ConfigHistory_AWS::CloudTrail::Trail_20160927T195818Z_20160927T195818Z_1"
           ".json.gz");
-    T_STR(pl_delivery__key_snapshot(&a, "", "123456789012", "us-east-2", ms_of("2016-09-27T18:39:39Z"),
-                           "16da64e4-cb65-4846-b061-e6c3ba43cb96"),
+    T_STR(pl_delivery__key_snapshot(&a, "", "123456789012", "us-east-2",
+                                    ms_of("2016-09-27T18:39:39Z"),
+                                    "16da64e4-cb65-4846-b061-e6c3ba43cb96"),
           "AWSLogs/123456789012/Config/us-east-2/2016/9/27/ConfigSnapshot/123456789012_Config_"
           "us-east-2_ConfigSnapshot_20160927T183939Z_16da64e4-cb65-4846-b061-e6c3ba43cb96"
           ".json.gz");
-    T_STR(pl_delivery__key_snapshot(&a, "audit/config", "1", "eu-west-1", ms_of("2024-01-05T00:00:00Z"),
-                           "x"),
+    T_STR(pl_delivery__key_snapshot(&a, "audit/config", "1", "eu-west-1",
+                                    ms_of("2024-01-05T00:00:00Z"), "x"),
           "audit/config/AWSLogs/1/Config/eu-west-1/2024/1/5/ConfigSnapshot/"
           "1_Config_eu-west-1_ConfigSnapshot_20240105T000000Z_x.json.gz");
     T_STR(pl_delivery__key_oversized(&a, NULL, "123456789012", "us-west-2",
-                            ms_of("2016-10-06T16:46:16.261Z"), "AWS::EC2::Instance", "i-1", 0),
+                                     ms_of("2016-10-06T16:46:16.261Z"), "AWS::EC2::Instance", "i-1",
+                                     0),
           "AWSLogs/123456789012/Config/us-west-2/2016/10/6/OversizedChangeNotification/"
           "AWS::EC2::Instance/i-1/123456789012_Config_us-west-2_ChangeNotification_"
           "AWS::EC2::Instance_i-1_20161006T164616Z_0.json.gz");

@@ -153,7 +153,7 @@ static void test_s3_snapshot(void)
         char sid[37];
         pl_uuid(sid);
         int rc = pl_delivery__deliver_snapshot(t, &src, BUCKET, "cfg", ACCT, "us-east-1", sid,
-                                     1700000000000LL, &res, &e);
+                                               1700000000000LL, &res, &e);
         if (rc)
             fprintf(stderr, "snapshot: %s\n", e.msg);
         T_EQ(rc, 0);
@@ -216,7 +216,8 @@ static void test_sns_publish(void)
     char *q = topic_with_queue("config-topic", &topic);
     T_REQUIRE(q);
     struct pl_dmsg m;
-    pl_delivery__msg_history(&A, ACCT, "us-east-1", BUCKET, "AWSLogs/x.json.gz", 1700000000000LL, &m);
+    pl_delivery__msg_history(&A, ACCT, "us-east-1", BUCKET, "AWSLogs/x.json.gz", 1700000000000LL,
+                             &m);
     struct pl_sns_conf c = {endpoint, "testing", "testing", NULL};
     struct pl_err e = {0};
     T_EQ(pl_delivery__sns_publish(&c, topic, m.subject, pl_delivery__msg_text(&A, &m), &e), 0);
@@ -228,7 +229,8 @@ static void test_sns_publish(void)
     const struct pl_json *text = pl_json_get(env[0], "Message");
     T_OK(pl_json_equal(pl_json_parse(&A, text->str, text->len, &e), m.body));
     struct pl_err e2 = {0};
-    T_EQ(pl_delivery__sns_publish(&c, "arn:aws:sns:us-east-1:123456789012:missing", "s", "{}", &e2), -1);
+    T_EQ(pl_delivery__sns_publish(&c, "arn:aws:sns:us-east-1:123456789012:missing", "s", "{}", &e2),
+         -1);
     T_OK(strstr(e2.msg, "NotFound") != NULL);
 }
 

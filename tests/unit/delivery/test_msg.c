@@ -53,8 +53,8 @@ static void test_ci_change(void)
     struct pl_json *msg = pl_json_get(ex, "Message");
     struct pl_dmsg m;
     pl_delivery__msg_ci_change(&A, pl_json_get(msg, "configurationItem"),
-                      pl_json_get(msg, "configurationItemDiff"),
-                      ms_of(msg, "notificationCreationTime"), &m);
+                               pl_json_get(msg, "configurationItemDiff"),
+                               ms_of(msg, "notificationCreationTime"), &m);
     T_OK(same_keys(m.body, msg));
     T_STR(m.type, "ConfigurationItemChangeNotification");
     T_STR(pl_json_get_str(m.body, "recordVersion"), "1.3");
@@ -73,7 +73,7 @@ static void test_ci_change(void)
     T_REQUIRE(ex2);
     struct pl_json *msg2 = pl_json_get(ex2, "Message");
     pl_delivery__msg_ci_change(&A, pl_json_get(msg2, "configurationItem"),
-                      pl_json_get(msg2, "configurationItemDiff"), 0, &m);
+                               pl_json_get(msg2, "configurationItemDiff"), 0, &m);
     T_STR(m.subject, pl_json_get_str(ex2, "Subject"));
 }
 
@@ -84,9 +84,9 @@ static void test_lifecycle(void)
     T_REQUIRE(ex);
     msg = pl_json_get(ex, "Message");
     pl_delivery__msg_snapshot(&A, "Completed", "123456789012", "us-east-2",
-                     pl_json_get_str(msg, "configSnapshotId"), pl_json_get_str(msg, "s3Bucket"),
-                     pl_json_get_str(msg, "s3ObjectKey"), NULL,
-                     ms_of(msg, "notificationCreationTime"), &m);
+                              pl_json_get_str(msg, "configSnapshotId"),
+                              pl_json_get_str(msg, "s3Bucket"), pl_json_get_str(msg, "s3ObjectKey"),
+                              NULL, ms_of(msg, "notificationCreationTime"), &m);
     T_OK(same_keys(m.body, msg));
     T_OK(pl_json_equal(m.body, msg));
     T_STR(m.subject, pl_json_get_str(ex, "Subject"));
@@ -95,8 +95,8 @@ static void test_lifecycle(void)
     T_REQUIRE(ex);
     msg = pl_json_get(ex, "Message");
     pl_delivery__msg_snapshot(&A, "Started", "123456789012", "us-east-2",
-                     pl_json_get_str(msg, "configSnapshotId"), NULL, NULL, NULL,
-                     ms_of(msg, "notificationCreationTime"), &m);
+                              pl_json_get_str(msg, "configSnapshotId"), NULL, NULL, NULL,
+                              ms_of(msg, "notificationCreationTime"), &m);
     T_OK(same_keys(m.body, msg));
     T_OK(pl_json_equal(m.body, msg));
     T_STR(m.subject, pl_json_get_str(ex, "Subject"));
@@ -105,14 +105,14 @@ static void test_lifecycle(void)
     T_REQUIRE(ex);
     msg = pl_json_get(ex, "Message");
     pl_delivery__msg_history(&A, "123456789012", "us-east-2", pl_json_get_str(msg, "s3Bucket"),
-                    pl_json_get_str(msg, "s3ObjectKey"), ms_of(msg, "notificationCreationTime"),
-                    &m);
+                             pl_json_get_str(msg, "s3ObjectKey"),
+                             ms_of(msg, "notificationCreationTime"), &m);
     T_OK(same_keys(m.body, msg));
     T_OK(pl_json_equal(m.body, msg));
     T_STR(m.subject, pl_json_get_str(ex, "Subject"));
 
-    pl_delivery__msg_snapshot(&A, "Failed", "123456789012", "us-east-2", "id", "b", NULL, "NoSuchBucket",
-                     0, &m);
+    pl_delivery__msg_snapshot(&A, "Failed", "123456789012", "us-east-2", "id", "b", NULL,
+                              "NoSuchBucket", 0, &m);
     T_STR(m.type, "ConfigurationSnapshotDeliveryFailed");
     T_STR(m.subject,
           "[AWS Config:us-east-2] Configuration Snapshot Delivery Failed for Account 123456789012");
@@ -133,7 +133,7 @@ static void test_compliance(void)
     const char *names = "[\"r1\",\"r2\"]";
     struct pl_err e = {0};
     pl_delivery__msg_rules_started(&A, "123456789012", "us-east-1",
-                          pl_json_parse(&A, names, strlen(names), &e), 0, &m);
+                                   pl_json_parse(&A, names, strlen(names), &e), 0, &m);
     T_STR(m.type, "ConfigRulesEvaluationStarted");
     T_EQ(pl_json_get(m.body, "configRuleNames")->len, 2);
 }
@@ -158,10 +158,10 @@ static void test_oversized(void)
         struct pl_json *sum = pl_json_get(ex, "configurationItemSummary");
         struct pl_json *s3 = pl_json_get(ex, "s3DeliverySummary");
         struct pl_dmsg m;
-        pl_delivery__msg_oversized(&A, ci_from_summary(sum), pl_json_get_str(sum, "changeType"),
-                          pl_json_get_str(s3, "s3BucketLocation"),
-                          pl_json_get_str(s3, "errorCode"), pl_json_get_str(s3, "errorMessage"),
-                          ms_of(ex, "notificationCreationTime"), &m);
+        pl_delivery__msg_oversized(
+            &A, ci_from_summary(sum), pl_json_get_str(sum, "changeType"),
+            pl_json_get_str(s3, "s3BucketLocation"), pl_json_get_str(s3, "errorCode"),
+            pl_json_get_str(s3, "errorMessage"), ms_of(ex, "notificationCreationTime"), &m);
         T_OK(same_keys(m.body, ex));
         T_OK(pl_json_equal(m.body, ex));
         /* the Message text embeds the summary JSON after AWS's explanation */
@@ -180,7 +180,7 @@ static void test_envelope(void)
     struct pl_dmsg m;
     pl_delivery__msg_history(&A, "123456789012", "us-east-2", "b", "k", 0, &m);
     struct pl_json *env = pl_delivery__msg_envelope(&A, &m, "arn:aws:sns:us-east-2:123456789012:t",
-                                           "mid", ms_of(ex, "Timestamp"));
+                                                    "mid", ms_of(ex, "Timestamp"));
     T_OK(same_keys(env, ex));
     T_STR(pl_json_get_str(env, "Type"), "Notification");
     T_STR(pl_json_get_str(env, "Timestamp"), "2016-09-27T18:39:40.062Z");
