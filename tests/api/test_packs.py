@@ -9,10 +9,12 @@ Waits poll the API (evaluation status, results), never fixed sleeps."""
 import glob
 import json
 import os
+import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, SHARED, ServerTest
+from harness import ACCOUNT, PLUMB, SHARED, ServerTest
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PACKS = os.path.join(SHARED, "data", "conformance-packs")
@@ -474,6 +476,52 @@ class Compliance(PackTest):
         self.assertAwsError("NoSuchConformancePackException",
                             self.cfg.get_conformance_pack_compliance_summary,
                             ConformancePackNames=["nope"])
+
+
+class Cli(PackTest):
+    """`plumb pack deploy | list | report` against the running server."""
+
+    def pack(self, *args, check=True):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNT, AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION="us-east-1")
+        p = subprocess.run([PLUMB, "pack"] + list(args) + ["--endpoint", self.server.url],
+                           env=env, capture_output=True, text=True, timeout=120)
+        if check:
+            self.assertEqual(p.returncode, 0, p.stderr)
+        return p
+
+    def test_deploy_list_report(self):
+        self.plumb_call("RecordConfigurationItems", {"configurationItems": [
+            bucket("cli-good", "Enabled"), bucket("cli-bad", "Suspended")]})
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="cli_pack.") as f:
+            f.write(VERSIONING)
+            f.flush()
+            name = os.path.basename(f.name).rsplit(".", 1)[0].replace(".", "-").replace("_", "-")
+            out = self.pack("deploy", f.name, "--param", "Status=Enabled").stdout
+            self.assertEqual(out.strip(), name + ": CREATE_COMPLETE")
+            bad = self.pack("deploy", f.name, "--param", "Nope=x", check=False)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("ConformancePackTemplateValidationException", bad.stderr)
+        deadline = time.time() + WAIT
+        while True:
+            rep = json.loads(self.pack("report", name, "--json").stdout)
+            if rep["Score"] != "INSUFFICIENT_DATA" or time.time() > deadline:
+                break
+            time.sleep(0.02)
+        self.assertEqual((rep["ComplianceType"], rep["Score"]), ("NON_COMPLIANT", "50"))
+        self.assertEqual([(r["ResourceId"], r["ResourceType"])
+                          for r in rep["NonCompliantResources"]],
+                         [("cli-bad", "AWS::S3::Bucket")])
+        self.assertEqual(len(rep["Rules"]), 1)
+        text = self.pack("report", name).stdout
+        self.assertIn("score 50", text)
+        self.assertIn("cli-bad", text)
+        listed = json.loads(self.pack("list", "--json").stdout)
+        self.assertIn({"ConformancePackName": name, "ConformancePackState": "CREATE_COMPLETE",
+                       "Score": "50"}, listed)
+        self.assertIn(name, self.pack("list").stdout)
+        self.assertEqual(self.pack("report", "nope", check=False).returncode, 1)
+        self.assertEqual(self.pack("frobnicate", check=False).returncode, 2)
 
 
 def estate():
