@@ -280,6 +280,15 @@ static struct pl_json *pack_object(struct pl_op_ctx *c, const char *name, const 
     return p;
 }
 
+/* After the pack's transaction committed (rc 0): tells the engine again that rules changed,
+ * since pl_rules_put_rule's own notice came before the outer commit made them visible. */
+static int changed(struct pl_op_ctx *c, int rc)
+{
+    if (rc == 0)
+        pl_rules_changed(c->req->app ? c->req->app->rules : NULL);
+    return rc;
+}
+
 /* Deploys t as pack p; a rule the engine refuses makes the pack CREATE_FAILED instead. */
 static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_template *t,
                   const struct pl_json *prev)
@@ -309,7 +318,7 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
         pl_store_rollback(c->st);
         return -1;
     }
-    return pl_store_commit(c->st, c->err);
+    return changed(c, pl_store_commit(c->st, c->err));
 }
 
 static int put_pack(struct pl_op_ctx *c)
@@ -356,7 +365,7 @@ static int delete_pack(struct pl_op_ctx *c)
         pl_store_rollback(c->st);
         return -1;
     }
-    return pl_store_commit(c->st, c->err);
+    return changed(c, pl_store_commit(c->st, c->err));
 }
 
 /* ---- Describe ---- */
