@@ -13,7 +13,8 @@
  * resolve is refused with ConformancePackTemplateValidationException.
  *
  * Packs are objects of kind KIND_PACK (name = pack name): the ConformancePackDetail members, the
- * status members, and "Rules" [{ConfigRuleName, TemplateName, SourceIdentifier, Implemented}].
+ * status members, "Rules" [{ConfigRuleName, TemplateName, SourceIdentifier, Implemented}] and
+ * "Remediations" [{LogicalId, Properties}] (kept for remediation, which plumb does not run yet).
  * Managed rules whose identifier plumb knows but does not implement are deployed (their results
  * never come), named in the pack's ConformancePackStatusReason, and are INSUFFICIENT_DATA in
  * the pack's compliance, never COMPLIANT. Compliance is read from the evaluation tables.
@@ -181,6 +182,29 @@ static struct pl_json *rule_entries(struct pl_op_ctx *c, const struct pl_pack_te
     return arr;
 }
 
+/* The pack's "Remediations": each RemediationConfiguration's resolved properties, its
+ * ConfigRuleName mapped to the pack's name for that rule (kept for remediation; not run). */
+static struct pl_json *remediation_entries(struct pl_op_ctx *c, const struct pl_pack_template *t,
+                                           const struct pl_json *rules)
+{
+    struct pl_json *arr = pl_json_new_arr(c->a);
+    for (size_t i = 0; i < t->nremediations; i++) {
+        struct pl_json *props = pl_json_clone(c->a, t->remediations[i].props);
+        const char *rule = pl_json_get_str(props, "ConfigRuleName");
+        for (const struct pl_json *e = rules->child; rule && e; e = e->next)
+            if (strcmp(pl_json_get_str(e, "TemplateName"), rule) == 0) {
+                pl_json_del(props, "ConfigRuleName");
+                pl_json_set_str(c->a, props, "ConfigRuleName",
+                                pl_json_get_str(e, "ConfigRuleName"));
+                break;
+            }
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, o, "LogicalId", t->remediations[i].logical_id);
+        pl_json_set(c->a, o, "Properties", props);
+    }
+    return arr;
+}
+
 static bool in_entries(const struct pl_json *rules, const char *name)
 {
     for (const struct pl_json *e = rules ? rules->child : NULL; e; e = e->next)
@@ -314,6 +338,7 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     if (reason)
         pl_json_set_str(c->a, p, "ConformancePackStatusReason", reason);
     pl_json_set(c->a, p, "Rules", entries);
+    pl_json_set(c->a, p, "Remediations", remediation_entries(c, t, entries));
     if (pl_obj_save(c, KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0) {
         pl_store_rollback(c->st);
         return -1;

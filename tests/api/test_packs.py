@@ -404,6 +404,18 @@ Resources:
 """
         self.put("remed", body)
         self.assertEqual(self.status("remed")["ConformancePackState"], "CREATE_COMPLETE")
+        # kept with the pack (no API shows it until remediation is served): read the store
+        import sqlite3
+        db = sqlite3.connect("file:%s/plumb.db?mode=ro" % self.server.data, uri=True)
+        pack = json.loads(db.execute("SELECT json FROM objects WHERE kind = 'ConformancePack' "
+                                     "AND name = 'remed'").fetchone()[0])
+        db.close()
+        fix = pack["Remediations"][0]
+        self.assertEqual(fix["LogicalId"], "Fix")
+        self.assertRegex(fix["Properties"]["ConfigRuleName"], "^versioning" + SUFFIX)
+        self.assertEqual(fix["Properties"]["Parameters"],
+                         {"BucketName": {"ResourceValue": {"Value": "RESOURCE_ID"}}})
+        self.assertIs(fix["Properties"]["Automatic"], True)
         self.cfg.delete_conformance_pack(ConformancePackName="remed")
 
 
