@@ -25,6 +25,7 @@ static const struct {
     {"function", pl_cli_function,
      "Lambda-style rule functions (add, list, remove, invoke: run one once)"},
     {"guard", pl_cli_guard, "Guard policies (validate, test, eval), like cfn-guard"},
+    {"pack", pl_cli_pack, "conformance packs on a running server (deploy, list, report)"},
 };
 
 static int usage(FILE *f)

@@ -87,6 +87,10 @@ struct pl_dtarget_ops {
     int (*claim)(struct pl_dtarget *t, const char *bucket, const char *account,
                  struct pl_err *err);
     void (*free)(struct pl_dtarget *t);
+    /* Reads bucket/key of account's bucket (at most max bytes) into *text (malloc'd, the
+     * caller frees): 1 read, 0 no such object, -1 error. NULL: the target cannot read. */
+    int (*read)(struct pl_dtarget *t, const char *bucket, const char *key, const char *account,
+                size_t max, char **text, size_t *len, struct pl_err *err);
 };
 struct pl_dtarget {
     const struct pl_dtarget_ops *ops;

@@ -266,7 +266,7 @@ static void s3_free(struct pl_dtarget *bt)
     free(t);
 }
 
-static const struct pl_dtarget_ops s3_ops = {s3_bucket_check, s3_put_file, NULL, s3_free};
+static const struct pl_dtarget_ops s3_ops = {s3_bucket_check, s3_put_file, NULL, s3_free, NULL};
 
 static char *dup_or_null(const char *s)
 {

@@ -122,8 +122,41 @@ static void local_free(struct pl_dtarget *t)
     free(lt);
 }
 
+/* Reads root/<bucket>/<key>; another account's bucket (its .owner) is refused. */
+static int local_read(struct pl_dtarget *t, const char *bucket, const char *key,
+                      const char *account, size_t max, char **text, size_t *len,
+                      struct pl_err *err)
+{
+    struct local_target *lt = (struct local_target *)t;
+    if (key_safe(key) != 0 || pl_delivery__check_bucket_name(bucket, err) != 0)
+        return pl_fail(err, PL_E_VALIDATION, "unsafe object key '%.200s'", key);
+    size_t n = strlen(lt->root) + strlen(bucket) + strlen(key) + 16, olen = 0;
+    char *path = pl_xmalloc(n);
+    snprintf(path, n, "%s/%s/.owner", lt->root, bucket);
+    char *owner = pl_read_file(path, 64, &olen);
+    int rc = 1;
+    if (owner && strcmp(owner, account) != 0) {
+        rc = pl_fail(err, PL_E_ACCESS_DENIED, "Access denied to s3 bucket: %s, the bucket belongs "
+                                              "to another account.", bucket);
+        goto out;
+    }
+    snprintf(path, n, "%s/%s/%s", lt->root, bucket, key);
+    *text = pl_read_file(path, max + 1, len);
+    if (!*text)
+        rc = errno == ENOENT ? 0 : pl_fail(err, PL_E_IO, "reading %s: %s", path, strerror(errno));
+    else if (*len > max) {
+        free(*text);
+        *text = NULL;
+        rc = pl_fail(err, PL_E_VALIDATION, "s3://%s/%s is larger than %zu bytes", bucket, key, max);
+    }
+out:
+    free(owner);
+    free(path);
+    return rc;
+}
+
 static const struct pl_dtarget_ops local_ops = {local_bucket_check, local_put_file, local_claim,
-                                                local_free};
+                                                local_free, local_read};
 
 struct pl_dtarget *pl_delivery__target_local(const char *root, struct pl_err *err)
 {

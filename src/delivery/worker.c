@@ -1059,3 +1059,15 @@ struct pl_json *pl_delivery_status_json(struct pl_delivery *d, struct pl_arena *
     pl_json_set(a, o, "configStreamDeliveryInfo", info_json(a, &st.stream, 1));
     return o;
 }
+
+int pl_delivery_read_object(struct pl_delivery *d, const char *bucket, const char *key,
+                            const char *account, size_t max, char **text, size_t *len,
+                            struct pl_err *err)
+{
+    *text = NULL;
+    if (!d || !d->target->ops->read)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "plumb reads TemplateS3Uri from its local delivery buckets only (not with "
+                       "--s3-endpoint, nor without delivery)");
+    return d->target->ops->read(d->target, bucket, key, account, max, text, len, err);
+}

@@ -117,14 +117,30 @@ static const struct pl_json *name_by_id(const struct pl_rules_call *c, const str
     return no_such_rule(err, arn ? arn : id), NULL;
 }
 
+/* ResourceInUseException for a rule that a service (a conformance pack) created, unless the
+ * call acts for that service: such rules change and go with their owner. */
+static int owned_elsewhere(const struct pl_rules_call *c, const struct pl_json *rule,
+                           struct pl_err *err)
+{
+    const char *by = pl_json_get_str(rule, "CreatedBy");
+    if (!by || (c->service && strcmp(by, c->service) == 0))
+        return 0;
+    return pl_fail(err, PL_E_RESOURCE_IN_USE,
+                   "The rule %s was created by %s (a conformance pack) and can only be changed "
+                   "or deleted through it.",
+                   pl_json_get_str(rule, "ConfigRuleName"), by);
+}
+
 /* AWS's InvalidParameterValueException checks of a PutConfigRule request: CreatedBy is
  * Config's own, ConfigRuleArn/Id only name an existing rule, ACTIVE is the one state a caller
  * may set, and a Scope is by resource or by tag, not both. */
-static int caller_fields(const struct pl_json *rule, int creating, struct pl_err *err)
+static int caller_fields(const struct pl_json *rule, const char *service, int creating,
+                         struct pl_err *err)
 {
     const struct pl_json *scope = pl_json_get(rule, "Scope");
     const char *state = pl_json_get_str(rule, "ConfigRuleState");
-    if (pl_json_get(rule, "CreatedBy"))
+    const char *by = pl_json_get_str(rule, "CreatedBy");
+    if (pl_json_get(rule, "CreatedBy") && !(by && service && strcmp(by, service) == 0))
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                        "AWS Config populates the CreatedBy field for ServiceLinkedConfigRule. "
                        "Try again without populating the CreatedBy field");
@@ -162,7 +178,8 @@ int pl_rules_put_rule(const struct pl_rules_call *c, const struct pl_json *rule,
                            "rules: %d is reached.",
                            name ? name : "", PL_RULES_MAX_PER_REGION);
     }
-    if (caller_fields(rule, !prev, err) < 0 || !(out = pl_rules__rule_validate(c, rule, prev, err)))
+    if ((prev && owned_elsewhere(c, prev, err) < 0) ||
+        caller_fields(rule, c->service, !prev, err) < 0 || !(out = pl_rules__rule_validate(c, rule, prev, err)))
         return -1;
     const char *text = pl_json_dump(c->a, out, PL_JSON_COMPACT);
     const char *arn = pl_json_get_str(out, "ConfigRuleArn");
@@ -246,7 +263,8 @@ static int drop_results(const struct pl_rules_call *c, const char *name, struct 
 int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
     struct pl_json *j;
-    if (existing_rule(c, name, &j, err) < 0 || not_evaluating(c, name, err) < 0)
+    if (existing_rule(c, name, &j, err) < 0 || owned_elsewhere(c, j, err) < 0 ||
+        not_evaluating(c, name, err) < 0)
         return -1;
     if (pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, err) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,

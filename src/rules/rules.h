@@ -99,6 +99,10 @@ struct pl_rules_call {
     struct pl_store *st;
     const char *account, *region;
     struct pl_arena *a;
+    /* The service the call acts for (conformance packs: "config-conformance-pack.amazonaws.com")
+     * or NULL (an API caller). A service may create rules with CreatedBy = itself and change or
+     * delete them; anyone else gets ResourceInUseException for a rule another creator owns. */
+    const char *service;
 };
 
 /* PutConfigRule: validates rule (the request's ConfigRule object) as AWS does, stores it

@@ -157,6 +157,20 @@ static bool one_of(const char *choices, const char *s, size_t n)
     return false;
 }
 
+/* The choice s (n bytes) names, ignoring case, as the catalog spells it (arena a); NULL when
+ * none. AWS's own packs write choices in other cases (`mode: Governance`) and deploy. */
+static const char *choice_of(struct pl_arena *a, const char *choices, const char *s, size_t n)
+{
+    while (choices && *choices) {
+        const char *e = strchr(choices, '|');
+        size_t len = e ? (size_t)(e - choices) : strlen(choices);
+        if (len == n && strncasecmp(choices, s, n) == 0)
+            return pl_arena_strndup(a, choices, len);
+        choices += len + (e != NULL);
+    }
+    return NULL;
+}
+
 /* Parses "443,1020-1025" into v->ranges. */
 static int parse_ports(struct pl_managed_pval *v, struct pl_arena *a, const char *name,
                        struct pl_err *err)
@@ -207,12 +221,15 @@ static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *
         const char *e = strchr(s, ',');
         size_t len = e ? (size_t)(e - s) : strlen(s);
         const char *b = s, *t = s + len;
-        while (b < t && (*b == ' ' || *b == '\t'))
+        /* blanks and stray quotes around an item: AWS's PCI DSS pack writes
+         * `defensive', 'strictest'` and deploys */
+        while (b < t && (*b == ' ' || *b == '\t' || *b == '\'' || *b == '"'))
             b++;
-        while (t > b && (t[-1] == ' ' || t[-1] == '\t'))
+        while (t > b && (t[-1] == ' ' || t[-1] == '\t' || t[-1] == '\'' || t[-1] == '"'))
             t--;
         if (t > b) {
-            if (ps->choices && !one_of(ps->choices, b, (size_t)(t - b)))
+            const char *canon = ps->choices ? choice_of(a, ps->choices, b, (size_t)(t - b)) : NULL;
+            if (ps->choices && !canon)
                 return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                                "Invalid value for parameter %s: '%.*s' is not one of %s", ps->name,
                                (int)(t - b), b, ps->choices);
@@ -220,7 +237,7 @@ static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *
                 return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                                "Invalid value for parameter %s: '%.*s' may not be one of %s",
                                ps->name, (int)(t - b), b, ps->refused);
-            v->items[v->nitems++] = pl_arena_strndup(a, b, (size_t)(t - b));
+            v->items[v->nitems++] = canon ? canon : pl_arena_strndup(a, b, (size_t)(t - b));
         }
         if (!e)
             break;
@@ -235,12 +252,15 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
 {
     long long n;
     switch (ps->type) {
-    case PL_MP_STR:
-        if (ps->choices && !one_of(ps->choices, v->s, strlen(v->s)))
+    case PL_MP_STR: {
+        const char *canon = ps->choices ? choice_of(a, ps->choices, v->s, strlen(v->s)) : v->s;
+        if (!canon)
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                            "Invalid value for parameter %s: '%s' is not one of %s", ps->name, v->s,
                            ps->choices);
+        v->s = canon;
         return 0;
+    }
     case PL_MP_INT:
         if (ps->choices && !one_of(ps->choices, v->s, strlen(v->s)))
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,

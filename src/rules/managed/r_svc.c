@@ -145,11 +145,9 @@ static const struct pl_mcheck log_kms_checks[] = {
 enum { P_LG_NAMES, P_LG_MIN };
 static const struct pl_managed_pspec log_retention_params[] = {
     {.name = "LogGroupNames", .type = PL_MP_LIST},
-    {.name = "MinRetentionTime",
-     .type = PL_MP_INT,
-     .def = "365",
-     .choices = "1|3|5|7|14|30|60|90|120|150|180|365|400|545|731|1096|1827|2192|2557|2922|3288|"
-                "3653"},
+    /* AWS lists the retention values CloudWatch offers, but its own BNM-RMiT and FFIEC packs
+     * pass 1095 and deploy: any number of days in CloudWatch's range is accepted */
+    {.name = "MinRetentionTime", .type = PL_MP_INT, .def = "365", .min = 1, .max = 3653},
 };
 static const struct pl_mcheck log_retention_checks[] = {
     {.path = CFG "logGroupName", .op = MCK_IN_PARAM, .param = P_LG_NAMES, .applies = true},

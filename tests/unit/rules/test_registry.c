@@ -123,7 +123,8 @@ static const struct {
     {"S3_BUCKET_REPLICATION_ENABLED", "{\"ReplicationType\":\"SAME-REGION\"}", 1, NULL},
     {"S3_BUCKET_REPLICATION_ENABLED", "{\"ReplicationType\":\"ANY\"}", 0, "ReplicationType"},
     {"VPC_FLOW_LOGS_ENABLED", "{\"trafficType\":\"ALL\"}", 1, NULL},
-    {"VPC_FLOW_LOGS_ENABLED", "{\"trafficType\":\"all\"}", 0, "ACCEPT|REJECT|ALL"},
+    {"VPC_FLOW_LOGS_ENABLED", "{\"trafficType\":\"every\"}", 0, "ACCEPT|REJECT|ALL"},
+    {"VPC_FLOW_LOGS_ENABLED", "{\"trafficType\":\"all\"}", 1, NULL}, /* any case, as AWS's packs */
     {"S3_BUCKET_VERSIONING_ENABLED", "{\"isMfaDeleteEnabled\":true}", 1, NULL},
     {"RESTRICTED_INCOMING_TRAFFIC", "{\"blockedPort1\":\"65536\"}", 0, "blockedPort1"},
     {"INCOMING_SSH_DISABLED", "{\"port\":\"22\"}", 0, "INCOMING_SSH_DISABLED: port"},
@@ -132,7 +133,8 @@ static const struct {
     {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"daysToExpiration\":\"soon\"}", 0, "daysToExpiration"},
     {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"daysToExpiration\":\"0\"}", 0, "daysToExpiration"},
     {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"400\"}", 1, NULL},
-    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"100\"}", 0, "MinRetentionTime"},
+    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"4000\"}", 0, "MinRetentionTime"},
+    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"1095\"}", 1, NULL}, /* BNM-RMiT */
     {"RDS_ENHANCED_MONITORING_ENABLED", "{\"monitoringInterval\":\"45\"}", 0, "monitoringInterval"},
     {"ELASTICSEARCH_LOGS_TO_CLOUDWATCH", "{\"logTypes\":\"error,audit\"}", 0, "logTypes"},
     {"OPENSEARCH_LOGS_TO_CLOUDWATCH", "{\"logTypes\":\"search, index\"}", 1, NULL},
@@ -149,7 +151,9 @@ static const struct {
     {"IAM_INLINE_POLICY_BLOCKED_KMS_ACTIONS",
      "{\"blockedActionsPatterns\":\"kms:*\",\"excludeRoleByManagementAccount\":\"no\"}", 0,
      "excludeRoleByManagementAccount"},
-    {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"governance\"}", 0, "GOVERNANCE|COMPLIANCE"},
+    {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"legal\"}", 0, "GOVERNANCE|COMPLIANCE"},
+    {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"Governance\"}", 1, NULL}, /* FFIEC */
+    {"ALB_DESYNC_MODE_CHECK", "{\"desyncMode\":\"defensive', 'strictest'\"}", 1, NULL}, /* PCI */
     {"EC2_STOPPED_INSTANCE", "{\"AllowedDays\":\"0\"}", 0, "AllowedDays"},
     {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitLow\":\"-1\"}", 0, "ConcurrencyLimitLow"},
     {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitHigh\":\"many\"}", 0, "ConcurrencyLimitHigh"},
@@ -186,7 +190,7 @@ static const struct {
     {"ALB_DESYNC_MODE_CHECK", "{}", 0, "required parameter desyncMode"},
     {"ALB_DESYNC_MODE_CHECK", "{\"desyncMode\":\"defensive,lenient\"}", 0,
      "'lenient' is not one of"},
-    {"API_GW_ENDPOINT_TYPE_CHECK", "{\"endpointConfigurationTypes\":\"regional\"}", 0,
+    {"API_GW_ENDPOINT_TYPE_CHECK", "{\"endpointConfigurationTypes\":\"global\"}", 0,
      "endpointConfigurationTypes"},
     {"ECS_NO_ENVIRONMENT_SECRETS", "{}", 0, "required parameter secretKeys"},
     {"AUTOSCALING_MULTIPLE_AZ", "{\"minAvailabilityZones\":\"0\"}", 0, "minAvailabilityZones"},

@@ -1,0 +1,864 @@
+/* ops_packs.c — the conformance pack operations: PutConformancePack, DescribeConformancePacks,
+ * DescribeConformancePackStatus, DescribeConformancePackCompliance,
+ * GetConformancePackComplianceDetails, GetConformancePackComplianceSummary,
+ * ListConformancePackComplianceScores, DeleteConformancePack.
+ *
+ * The template is resolved by src/packs (pl_pack_template_parse); its rules are created through
+ * the rules engine's PutConfigRule path (pl_rules_put_rule) acting for the conformance pack
+ * service, so they carry CreatedBy = PACK_SERVICE and only the pack changes or deletes them
+ * (ResourceInUseException otherwise). A rule is named "<ConfigRuleName>-conformance-pack-<x>",
+ * x being the 9 characters after "conformance-pack-" in the pack's id. A pack is deployed in one
+ * store transaction: every rule or none; a rule the rules engine refuses leaves the pack
+ * CREATE_FAILED with the reason (as AWS's CloudFormation stack would), a template that does not
+ * resolve is refused with ConformancePackTemplateValidationException.
+ *
+ * Packs are objects of kind KIND_PACK (name = pack name): the ConformancePackDetail members, the
+ * status members, "Rules" [{ConfigRuleName, TemplateName, SourceIdentifier, Implemented}] and
+ * "Remediations" [{LogicalId, Properties}] (kept for remediation, which plumb does not run yet).
+ * Managed rules whose identifier plumb knows but does not implement are deployed (their results
+ * never come), named in the pack's ConformancePackStatusReason, and are INSUFFICIENT_DATA in
+ * the pack's compliance, never COMPLIANT. Compliance is read from the evaluation tables.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model.h"
+#include "api/ops_rules.h"
+#include "core/hash.h"
+#include "core/time.h"
+#include "core/util.h"
+#include "delivery/delivery.h"
+#include "packs/packs.h"
+#include "rules/managed/managed.h"
+#include "store/evals.h"
+#include "store/store.h"
+
+#define KIND_PACK      "ConformancePack"
+#define PACK_SERVICE   "config-conformance-pack.amazonaws.com"
+#define ID_PREFIX      "conformance-pack-"
+#define RULE_SUFFIX    "-conformance-pack-"
+#define DESCRIBE_LIMIT 20  /* DescribeConformancePacks / Status default page */
+#define RULES_LIMIT    1000
+#define DETAILS_LIMIT  100
+#define SCORES_LIMIT   100
+#define REASON_MAX     2000 /* ConformancePackStatusReason */
+#define S3_TEMPLATE_MAX (300 * 1024) /* AWS: a TemplateS3Uri template is at most 300 KB */
+
+/* The rules-engine call acting for the conformance pack service. */
+static struct pl_rules_call pack_call(struct pl_op_ctx *c)
+{
+    struct pl_rules_call rc = pl_ops__rules_call(c);
+    rc.service = PACK_SERVICE;
+    return rc;
+}
+
+static int no_such_pack(struct pl_op_ctx *c, const char *name)
+{
+    return pl_fail(c->err, PL_E_NO_SUCH_CONFORMANCE_PACK,
+                   "Cannot find conformance pack with specified name '%s'.", name);
+}
+
+/* The stored pack (NoSuchConformancePackException when absent). */
+static int need_pack(struct pl_op_ctx *c, const char *name, struct pl_json **out)
+{
+    int f = pl_obj_load(c, KIND_PACK, name, out);
+    if (f == 0)
+        return no_such_pack(c, name);
+    return f < 0 ? -1 : 0;
+}
+
+/* ---- PutConformancePack ---- */
+
+/* A new id "conformance-pack-" + 9 lowercase alphanumerics (arena). */
+static const char *new_pack_id(struct pl_op_ctx *c)
+{
+    static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    char hex[19], sfx[10];
+    pl_random_hex(9, hex);
+    for (int i = 0; i < 9; i++)
+        sfx[i] = al[(pl_hex_value(hex[2 * i]) * 16 + pl_hex_value(hex[2 * i + 1])) % 36];
+    sfx[9] = 0;
+    return pl_arena_printf(c->a, ID_PREFIX "%s", sfx);
+}
+
+/* The template of TemplateS3Uri "s3://bucket/key", read from the delivery target (arena). */
+static int read_s3(struct pl_op_ctx *c, const char *uri, const char **body)
+{
+    const char *b = uri + 5, *slash = strchr(b, '/');
+    if (strncmp(uri, "s3://", 5) != 0 || !slash || slash == b || !slash[1])
+        return pl_fail(c->err, PL_E_VALIDATION,
+                       "TemplateS3Uri '%s' is not of the form s3://bucket/key", uri);
+    const char *bucket = pl_arena_strndup(c->a, b, (size_t)(slash - b));
+    char *text;
+    size_t len;
+    int f = pl_delivery_read_object(c->req->app ? c->req->app->delivery : NULL, bucket, slash + 1,
+                                    c->account, S3_TEMPLATE_MAX, &text, &len, c->err);
+    if (f == 0)
+        return pl_fail(c->err, PL_E_CONFORMANCE_PACK_TEMPLATE_VALIDATION,
+                       "Cannot read the template at %s: no such object", uri);
+    if (f < 0)
+        return -1;
+    *body = pl_arena_strndup(c->a, text, len);
+    free(text);
+    if (strlen(*body) != len)
+        return pl_fail(c->err, PL_E_CONFORMANCE_PACK_TEMPLATE_VALIDATION,
+                       "The template at %s is not text", uri);
+    return 0;
+}
+
+/* The template text: TemplateBody, or the object TemplateS3Uri names. */
+static int template_source(struct pl_op_ctx *c, const char **body)
+{
+    const char *uri = pl_in_str(c->in, "TemplateS3Uri");
+    *body = pl_in_str(c->in, "TemplateBody");
+    int given = !!*body + !!uri + !!pl_json_get(c->in, "TemplateSSMDocumentDetails");
+    if (given != 1)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "Exactly one of TemplateBody, TemplateS3Uri and TemplateSSMDocumentDetails "
+                       "must be specified.");
+    if (uri)
+        return read_s3(c, uri, body);
+    if (!*body)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "plumb does not read templates from SSM documents "
+                       "(TemplateSSMDocumentDetails) yet; use TemplateBody or TemplateS3Uri.");
+    return 0;
+}
+
+static struct pl_pack_param *input_params(struct pl_op_ctx *c, size_t *n)
+{
+    const struct pl_json *arr = pl_json_get(c->in, "ConformancePackInputParameters");
+    *n = 0;
+    struct pl_pack_param *p = pl_arena_alloc(c->a, ((arr ? arr->len : 0) + 1) * sizeof *p);
+    for (const struct pl_json *e = arr ? arr->child : NULL; e; e = e->next) {
+        p[*n].name = pl_json_get_str(e, "ParameterName");
+        p[(*n)++].value = pl_json_get_str(e, "ParameterValue");
+    }
+    return p;
+}
+
+/* Renames the template's rules with the pack suffix and checks each against PutConfigRule's
+ * input shape (a mistyped property is a template error, reported at its resource). */
+static int name_and_check(struct pl_op_ctx *c, struct pl_pack_template *t, const char *id)
+{
+    const struct pl_op_model *op = pl_model_op("PutConfigRule");
+    for (size_t i = 0; i < t->nrules; i++) {
+        struct pl_pack_resource *r = &t->rules[i];
+        const char *base = pl_json_get_str(r->props, "ConfigRuleName");
+        pl_json_del(r->props, "ConfigRuleName");
+        pl_json_set_str(c->a, r->props, "ConfigRuleName",
+                        pl_arena_printf(c->a, "%s" RULE_SUFFIX "%s", base,
+                                        id + strlen(ID_PREFIX)));
+        struct pl_json *req = pl_json_new_obj(c->a);
+        pl_json_set(c->a, req, "ConfigRule", r->props);
+        struct pl_err e = {0};
+        if (pl_model_validate(op, req, &e) < 0)
+            return pl_fail(c->err, PL_E_CONFORMANCE_PACK_TEMPLATE_VALIDATION,
+                           "line %d:%d: resource '%s': %s", r->line, r->col, r->logical_id,
+                           pl_err_msg(&e));
+        pl_json_set_str(c->a, r->props, "TemplateName", base); /* removed before the put */
+    }
+    return 0;
+}
+
+/* The pack's "Rules" entries for the resolved rules. */
+static struct pl_json *rule_entries(struct pl_op_ctx *c, const struct pl_pack_template *t)
+{
+    struct pl_json *arr = pl_json_new_arr(c->a);
+    for (size_t i = 0; i < t->nrules; i++) {
+        const struct pl_json *r = t->rules[i].props;
+        const struct pl_json *src = pl_json_get(r, "Source");
+        const char *owner = pl_json_get_str(src, "Owner");
+        const char *sid = pl_json_get_str(src, "SourceIdentifier");
+        struct pl_json *e = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, e, "ConfigRuleName", pl_json_get_str(r, "ConfigRuleName"));
+        pl_json_set_str(c->a, e, "TemplateName", pl_json_get_str(r, "TemplateName"));
+        pl_json_set_str(c->a, e, "SourceIdentifier", sid ? sid : "");
+        const struct pl_managed_rule *mr = pl_managed_find(sid ? sid : "");
+        bool impl = !owner || strcmp(owner, "AWS") != 0 || (mr && pl_managed_implemented(mr));
+        pl_json_set_bool(c->a, e, "Implemented", impl);
+    }
+    return arr;
+}
+
+/* The pack's "Remediations": each RemediationConfiguration's resolved properties, its
+ * ConfigRuleName mapped to the pack's name for that rule (kept for remediation; not run). */
+static struct pl_json *remediation_entries(struct pl_op_ctx *c, const struct pl_pack_template *t,
+                                           const struct pl_json *rules)
+{
+    struct pl_json *arr = pl_json_new_arr(c->a);
+    for (size_t i = 0; i < t->nremediations; i++) {
+        struct pl_json *props = pl_json_clone(c->a, t->remediations[i].props);
+        const char *rule = pl_json_get_str(props, "ConfigRuleName");
+        for (const struct pl_json *e = rules->child; rule && e; e = e->next)
+            if (strcmp(pl_json_get_str(e, "TemplateName"), rule) == 0) {
+                pl_json_del(props, "ConfigRuleName");
+                pl_json_set_str(c->a, props, "ConfigRuleName",
+                                pl_json_get_str(e, "ConfigRuleName"));
+                break;
+            }
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, o, "LogicalId", t->remediations[i].logical_id);
+        pl_json_set(c->a, o, "Properties", props);
+    }
+    return arr;
+}
+
+static bool in_entries(const struct pl_json *rules, const char *name)
+{
+    for (const struct pl_json *e = rules ? rules->child : NULL; e; e = e->next)
+        if (strcmp(pl_json_get_str(e, "ConfigRuleName"), name) == 0)
+            return true;
+    return false;
+}
+
+/* Deletes the rules of old that are not in keep (NULL: all of them). */
+static int drop_rules(struct pl_op_ctx *c, const struct pl_json *old, const struct pl_json *keep)
+{
+    struct pl_rules_call rc = pack_call(c);
+    for (const struct pl_json *e = old ? old->child : NULL; e; e = e->next) {
+        const char *name = pl_json_get_str(e, "ConfigRuleName");
+        if (in_entries(keep, name))
+            continue;
+        struct pl_json *j;
+        int f = pl_rules_get_rule(&rc, name, &j, c->err);
+        if (f < 0 || (f && pl_rules_delete_rule(&rc, name, c->err) < 0))
+            return -1;
+    }
+    return 0;
+}
+
+/* Creates or updates every rule of t, after dropping those of the previous version. */
+static int deploy_rules(struct pl_op_ctx *c, const struct pl_pack_template *t,
+                        const struct pl_json *old, const struct pl_json *entries)
+{
+    struct pl_rules_call rc = pack_call(c);
+    if (drop_rules(c, old, entries) < 0)
+        return -1;
+    for (size_t i = 0; i < t->nrules; i++) {
+        struct pl_json *r = t->rules[i].props;
+        pl_json_del(r, "TemplateName");
+        pl_json_set_str(c->a, r, "CreatedBy", PACK_SERVICE);
+        if (pl_rules_put_rule(&rc, r, NULL, c->err) < 0) {
+            enum pl_errcode code = c->err->code;
+            const char *msg = pl_arena_strdup(c->a, pl_err_msg(c->err));
+            pl_err_clear(c->err); /* the first error wins: restate it with the rule's name */
+            return pl_fail(c->err, code, "rule %s: %s", pl_json_get_str(r, "ConfigRuleName"),
+                           msg);
+        }
+    }
+    return 0;
+}
+
+/* The status reason of a deployed pack: the rules plumb does not implement, or NULL. */
+static const char *unimplemented_reason(struct pl_op_ctx *c, const struct pl_json *entries)
+{
+    char *s = NULL;
+    size_t n = 0;
+    for (const struct pl_json *e = entries->child; e; e = e->next)
+        if (!pl_json_truthy(pl_json_get(e, "Implemented"))) {
+            const char *item = pl_arena_printf(c->a, "%s%s (%s)", n ? ", " : "",
+                                               pl_json_get_str(e, "ConfigRuleName"),
+                                               pl_json_get_str(e, "SourceIdentifier"));
+            s = pl_arena_printf(c->a, "%s%s", s ? s : "", item);
+            n++;
+        }
+    if (!n)
+        return NULL;
+    s = pl_arena_printf(c->a, "plumb does not implement %zu of the pack's managed rules yet "
+                              "(they stay INSUFFICIENT_DATA): %s",
+                        n, s);
+    if (strlen(s) > REASON_MAX)
+        memcpy(s + REASON_MAX - 3, "...", 4);
+    return s;
+}
+
+/* The stored pack object for a put (state and rules filled by the caller). */
+static struct pl_json *pack_object(struct pl_op_ctx *c, const char *name, const char *id,
+                                   const struct pl_json *prev)
+{
+    struct pl_json *p = pl_json_new_obj(c->a);
+    int64_t now = pl_now_ms();
+    pl_json_set_str(c->a, p, "ConformancePackName", name);
+    pl_json_set_str(c->a, p, "ConformancePackArn",
+                    pl_arn(c, pl_arena_printf(c->a, "conformance-pack/%s/%s", name, id)));
+    pl_json_set_str(c->a, p, "ConformancePackId", id);
+    static const char *const copied[] = {"DeliveryS3Bucket", "DeliveryS3KeyPrefix",
+                                         "ConformancePackInputParameters"};
+    for (size_t i = 0; i < 3; i++) {
+        const struct pl_json *v = pl_json_get(c->in, copied[i]);
+        if (v)
+            pl_json_set(c->a, p, copied[i], pl_json_clone(c->a, v));
+    }
+    const char *stack = pl_json_get_str(prev, "StackArn");
+    if (!stack) {
+        char uuid[37];
+        pl_uuid(uuid);
+        stack = pl_arena_printf(c->a, "arn:aws:cloudformation:%s:%s:stack/awsconfigconforms-%s/%s",
+                                c->region, c->account, name, uuid);
+    }
+    pl_json_set_str(c->a, p, "StackArn", stack);
+    pl_json_set_i64(c->a, p, "LastUpdateRequestedTime", now);
+    pl_json_set_i64(c->a, p, "LastUpdateCompletedTime", now);
+    return p;
+}
+
+/* After the pack's transaction committed (rc 0): tells the engine again that rules changed,
+ * since pl_rules_put_rule's own notice came before the outer commit made them visible. */
+static int changed(struct pl_op_ctx *c, int rc)
+{
+    if (rc == 0)
+        pl_rules_changed(c->req->app ? c->req->app->rules : NULL);
+    return rc;
+}
+
+/* Deploys t as pack p; a rule the engine refuses makes the pack CREATE_FAILED instead. */
+static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_template *t,
+                  const struct pl_json *prev)
+{
+    const struct pl_json *old = pl_json_get(prev, "Rules");
+    struct pl_json *entries = rule_entries(c, t);
+    if (pl_store_begin(c->st, c->err) < 0)
+        return -1;
+    if (deploy_rules(c, t, old, entries) < 0) {
+        if (c->err->code == PL_E_INTERNAL) {
+            pl_store_rollback(c->st);
+            return -1;
+        }
+        pl_store_rollback(c->st);
+        pl_json_set_str(c->a, p, "ConformancePackState", "CREATE_FAILED");
+        pl_json_set_str(c->a, p, "ConformancePackStatusReason", pl_err_msg(c->err));
+        pl_json_set(c->a, p, "Rules", old ? pl_json_clone(c->a, old) : pl_json_new_arr(c->a));
+        pl_err_clear(c->err);
+        return pl_obj_save(c, KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p);
+    }
+    const char *reason = unimplemented_reason(c, entries);
+    pl_json_set_str(c->a, p, "ConformancePackState", "CREATE_COMPLETE");
+    if (reason)
+        pl_json_set_str(c->a, p, "ConformancePackStatusReason", reason);
+    pl_json_set(c->a, p, "Rules", entries);
+    pl_json_set(c->a, p, "Remediations", remediation_entries(c, t, entries));
+    if (pl_obj_save(c, KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0) {
+        pl_store_rollback(c->st);
+        return -1;
+    }
+    return changed(c, pl_store_commit(c->st, c->err));
+}
+
+static int put_pack(struct pl_op_ctx *c)
+{
+    const char *name = pl_in_str(c->in, "ConformancePackName"), *body;
+    struct pl_json *prev = NULL;
+    struct pl_pack_template t;
+    int64_t count = 0;
+    if (template_source(c, &body) < 0 || pl_obj_load(c, KIND_PACK, name, &prev) < 0)
+        return -1;
+    if (!prev &&
+        pl_store_obj_count(c->st, c->account, c->region, KIND_PACK, &count, c->err) < 0)
+        return -1;
+    if (count >= PL_PACK_MAX_PACKS)
+        return pl_fail(c->err, PL_E_MAX_NUMBER_OF_CONFORMANCE_PACKS_EXCEEDED,
+                       "Failed to put conformance pack '%s' because the maximum number of "
+                       "conformance packs: %d is reached.",
+                       name, PL_PACK_MAX_PACKS);
+    const char *id = prev ? pl_json_get_str(prev, "ConformancePackId") : new_pack_id(c);
+    struct pl_pack_env env = {.account = c->account, .region = c->region,
+                              .stack_name = pl_arena_printf(c->a, "awsconfigconforms-%s", name)};
+    struct pl_pack_param *params = input_params(c, &env.nparams);
+    env.params = params;
+    if (pl_pack_template_parse(c->a, body, strlen(body), &env, &t, c->err) < 0 ||
+        name_and_check(c, &t, id) < 0)
+        return -1;
+    struct pl_json *p = pack_object(c, name, id, prev);
+    if (deploy(c, p, &t, prev) < 0)
+        return -1;
+    pl_json_set_str(c->a, c->out, "ConformancePackArn", pl_json_get_str(p, "ConformancePackArn"));
+    return 0;
+}
+
+/* ---- DeleteConformancePack ---- */
+
+static int delete_pack(struct pl_op_ctx *c)
+{
+    const char *name = pl_in_str(c->in, "ConformancePackName");
+    struct pl_json *p;
+    if (need_pack(c, name, &p) < 0 || pl_store_begin(c->st, c->err) < 0)
+        return -1;
+    if (drop_rules(c, pl_json_get(p, "Rules"), NULL) < 0 ||
+        pl_store_obj_delete(c->st, c->account, c->region, KIND_PACK, name, c->err) < 0) {
+        pl_store_rollback(c->st);
+        return -1;
+    }
+    return changed(c, pl_store_commit(c->st, c->err));
+}
+
+/* ---- Describe ---- */
+
+/* The packs named in ConformancePackNames (all must exist), else one page of all of them after
+ * the NextToken (tag), at most limit. */
+static int select_packs(struct pl_op_ctx *c, char tag, int limit, struct pl_json ***packs,
+                        size_t *n)
+{
+    size_t nn;
+    const char **names = pl_in_strs(c->a, c->in, "ConformancePackNames", &nn);
+    *n = 0;
+    if (nn) {
+        *packs = pl_arena_alloc(c->a, nn * sizeof **packs);
+        for (size_t i = 0; i < nn; i++)
+            if (need_pack(c, names[i], &(*packs)[(*n)++]) < 0)
+                return -1;
+        return 0;
+    }
+    const char *tok = pl_in_str(c->in, "NextToken"), *after = NULL;
+    struct pl_obj *items;
+    size_t ni;
+    if ((tok && pl_ops__token_parse(c, tag, tok, &after, 1) < 0) ||
+        pl_store_obj_list(c->st, c->account, c->region, KIND_PACK, after, limit + 1, c->a, &items,
+                          &ni, c->err) < 0)
+        return -1;
+    *packs = pl_arena_alloc(c->a, (ni + 1) * sizeof **packs);
+    for (size_t i = 0; i < ni && i < (size_t)limit; i++)
+        if (!((*packs)[(*n)++] = pl_json_parse(c->a, items[i].json, items[i].len, c->err)))
+            return -1;
+    if (ni > (size_t)limit) {
+        const char *last = items[limit - 1].name;
+        pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, tag, &last, 1));
+    }
+    return 0;
+}
+
+static int page_limit(struct pl_op_ctx *c, int dflt)
+{
+    int64_t l = pl_in_int(c->in, "Limit", 0);
+    return l > 0 ? (int)l : dflt;
+}
+
+/* Copies the listed members of p that are present into o. */
+static void copy_members(struct pl_op_ctx *c, struct pl_json *o, const struct pl_json *p,
+                         const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_json *v = pl_json_get(p, keys[i]);
+        int64_t ms;
+        if (!v)
+            continue;
+        if (strstr(keys[i], "Time") && pl_json_i64(v, &ms) == 0)
+            pl_json_set(c->a, o, keys[i], pl_json_new_epoch_ms(c->a, ms));
+        else
+            pl_json_set(c->a, o, keys[i], pl_json_clone(c->a, v));
+    }
+}
+
+static int describe_packs(struct pl_op_ctx *c)
+{
+    static const char *const keys[] = {"ConformancePackName", "ConformancePackArn",
+                                       "ConformancePackId", "DeliveryS3Bucket",
+                                       "DeliveryS3KeyPrefix", "ConformancePackInputParameters",
+                                       "LastUpdateRequestedTime"};
+    struct pl_json **packs;
+    size_t n;
+    struct pl_json *arr = pl_json_new_arr(c->a);
+    if (select_packs(c, 'P', page_limit(c, DESCRIBE_LIMIT), &packs, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        copy_members(c, pl_json_push(arr, pl_json_new_obj(c->a)), packs[i], keys,
+                     sizeof keys / sizeof *keys);
+    pl_json_set(c->a, c->out, "ConformancePackDetails", arr);
+    return 0;
+}
+
+static int describe_status(struct pl_op_ctx *c)
+{
+    static const char *const keys[] = {
+        "ConformancePackName",  "ConformancePackId",           "ConformancePackArn",
+        "ConformancePackState", "StackArn",                    "ConformancePackStatusReason",
+        "LastUpdateRequestedTime", "LastUpdateCompletedTime"};
+    struct pl_json **packs;
+    size_t n;
+    struct pl_json *arr = pl_json_new_arr(c->a);
+    if (select_packs(c, 'T', page_limit(c, DESCRIBE_LIMIT), &packs, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        copy_members(c, pl_json_push(arr, pl_json_new_obj(c->a)), packs[i], keys,
+                     sizeof keys / sizeof *keys);
+    pl_json_set(c->a, c->out, "ConformancePackStatusDetails", arr);
+    return 0;
+}
+
+/* ---- compliance ---- */
+
+/* One rule's results in the pack: counts by compliance (zero for a rule plumb does not
+ * implement: it is never counted compliant). */
+struct rule_comp {
+    const char *name;
+    bool implemented;
+    int64_t cnt[4];
+};
+
+static int rule_counts(struct pl_op_ctx *c, const struct pl_json *e, struct rule_comp *rc)
+{
+    memset(rc, 0, sizeof *rc);
+    rc->name = pl_json_get_str(e, "ConfigRuleName");
+    rc->implemented = pl_json_truthy(pl_json_get(e, "Implemented"));
+    if (!rc->implemented)
+        return 0;
+    return pl_store_eval_counts(c->st, c->account, c->region, rc->name, rc->cnt, c->err);
+}
+
+static const char *rule_compliance(const struct rule_comp *rc)
+{
+    if (rc->cnt[PL_EV_NON_COMPLIANT])
+        return "NON_COMPLIANT";
+    return rc->cnt[PL_EV_COMPLIANT] ? "COMPLIANT" : "INSUFFICIENT_DATA";
+}
+
+/* The pack's rules that the request's Filters.ConfigRuleNames select (all when none): an
+ * unknown name is NoSuchConfigRuleInConformancePackException. */
+static int filter_rules(struct pl_op_ctx *c, const struct pl_json *p, const struct pl_json *filters,
+                        const struct pl_json ***out, size_t *n)
+{
+    const struct pl_json *rules = pl_json_get(p, "Rules");
+    size_t nn;
+    const char **names = pl_in_strs(c->a, filters, "ConfigRuleNames", &nn);
+    *n = 0;
+    *out = pl_arena_alloc(c->a, ((rules ? rules->len : 0) + 1) * sizeof **out);
+    for (size_t i = 0; i < nn; i++)
+        if (!in_entries(rules, names[i]))
+            return pl_fail(c->err, PL_E_NO_SUCH_CONFIG_RULE_IN_CONFORMANCE_PACK,
+                           "The rule %s is not in the conformance pack %s.", names[i],
+                           pl_json_get_str(p, "ConformancePackName"));
+    for (const struct pl_json *e = rules ? rules->child : NULL; e; e = e->next) {
+        bool want = !nn;
+        for (size_t i = 0; i < nn && !want; i++)
+            want = strcmp(names[i], pl_json_get_str(e, "ConfigRuleName")) == 0;
+        if (want)
+            (*out)[(*n)++] = e;
+    }
+    return 0;
+}
+
+static int describe_compliance(struct pl_op_ctx *c)
+{
+    const char *name = pl_in_str(c->in, "ConformancePackName");
+    const struct pl_json *filters = pl_json_get(c->in, "Filters");
+    const char *want = pl_json_get_str(filters, "ComplianceType");
+    const char *tok = pl_in_str(c->in, "NextToken"), *after = NULL;
+    int limit = page_limit(c, RULES_LIMIT), listed = 0;
+    struct pl_json *p;
+    const struct pl_json **rules;
+    size_t n;
+    if (need_pack(c, name, &p) < 0 || filter_rules(c, p, filters, &rules, &n) < 0 ||
+        (tok && pl_ops__token_parse(c, 'C', tok, &after, 1) < 0))
+        return -1;
+    pl_json_set_str(c->a, c->out, "ConformancePackName", name);
+    struct pl_json *arr =
+        pl_json_set(c->a, c->out, "ConformancePackRuleComplianceList", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < n; i++) {
+        struct rule_comp rc;
+        if (rule_counts(c, rules[i], &rc) < 0)
+            return -1;
+        const char *comp = rule_compliance(&rc);
+        if (after) { /* rules are in template order: skip past the cursor's */
+            after = strcmp(rc.name, after) == 0 ? NULL : after;
+            continue;
+        }
+        if (want && strcmp(want, comp) != 0)
+            continue;
+        if (listed++ == limit) {
+            const char *last = pl_json_get_str(arr->last, "ConfigRuleName");
+            pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'C', &last, 1));
+            break;
+        }
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, o, "ConfigRuleName", rc.name);
+        pl_json_set_str(c->a, o, "ComplianceType", comp);
+        pl_json_set(c->a, o, "Controls", pl_json_new_arr(c->a));
+    }
+    return 0;
+}
+
+static bool id_listed(const struct pl_json *filters, const char *id)
+{
+    const struct pl_json *ids = pl_json_get(filters, "ResourceIds");
+    if (!ids || !ids->len)
+        return true;
+    for (const struct pl_json *e = ids->child; e; e = e->next)
+        if (pl_json_is(e, PL_JSTR) && strcmp(e->str, id) == 0)
+            return true;
+    return false;
+}
+
+static void add_result(struct pl_op_ctx *c, struct pl_json *arr, const struct pl_ev_row *r)
+{
+    struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+    pl_json_set_str(c->a, o, "ComplianceType", pl_ev_comp_name(r->comp));
+    struct pl_json *id = pl_json_set(c->a, o, "EvaluationResultIdentifier", pl_json_new_obj(c->a));
+    struct pl_json *q = pl_json_set(c->a, id, "EvaluationResultQualifier", pl_json_new_obj(c->a));
+    pl_json_set_str(c->a, q, "ConfigRuleName", r->rule);
+    pl_json_set_str(c->a, q, "ResourceType", r->resource_type);
+    pl_json_set_str(c->a, q, "ResourceId", r->resource_id);
+    pl_json_set_str(c->a, q, "EvaluationMode", r->mode ? r->mode : "DETECTIVE");
+    pl_json_set(c->a, id, "OrderingTimestamp", pl_json_new_epoch_ms(c->a, r->ordering_ms));
+    pl_json_set(c->a, o, "ConfigRuleInvokedTime", pl_json_new_epoch_ms(c->a, r->invoked_ms));
+    pl_json_set(c->a, o, "ResultRecordedTime", pl_json_new_epoch_ms(c->a, r->recorded_ms));
+    if (r->annotation)
+        pl_json_set_str(c->a, o, "Annotation", r->annotation);
+}
+
+/* Results of one rule (after the cursor cur, when given) into arr while *left > 0; *more when
+ * the rule has results past the page. */
+static int rule_results(struct pl_op_ctx *c, const char *rule, const struct pl_json *filters,
+                        unsigned comps, const char *const cur[3], struct pl_json *arr, int *left,
+                        bool *more)
+{
+    struct pl_ev_query q = {.account = c->account, .region = c->region, .rule = rule,
+                            .type = pl_json_get_str(filters, "ResourceType"), .comps = comps,
+                            .limit = DETAILS_LIMIT};
+    if (cur) {
+        q.after_rule = cur[0];
+        q.after_type = cur[1];
+        q.after_id = cur[2];
+    }
+    for (bool page_more = true; page_more;) {
+        struct pl_ev_row *rows;
+        size_t n;
+        if (pl_store_eval_list(c->st, &q, c->a, &rows, &n, &page_more, c->err) < 0)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            q.after_rule = rule;
+            q.after_type = rows[i].resource_type;
+            q.after_id = rows[i].resource_id;
+            if (!id_listed(filters, rows[i].resource_id))
+                continue;
+            if (*left == 0) {
+                *more = true;
+                return 0;
+            }
+            add_result(c, arr, &rows[i]);
+            (*left)--;
+        }
+    }
+    return 0;
+}
+
+static unsigned comps_filter(const struct pl_json *filters)
+{
+    const char *want = pl_json_get_str(filters, "ComplianceType");
+    if (want && strcmp(want, "COMPLIANT") == 0)
+        return 1u << PL_EV_COMPLIANT;
+    if (want && strcmp(want, "NON_COMPLIANT") == 0)
+        return 1u << PL_EV_NON_COMPLIANT;
+    if (want) /* INSUFFICIENT_DATA: plumb stores no such results */
+        return 1u << PL_EV_INSUFFICIENT_DATA;
+    return (1u << PL_EV_COMPLIANT) | (1u << PL_EV_NON_COMPLIANT);
+}
+
+static int compliance_details(struct pl_op_ctx *c)
+{
+    const char *name = pl_in_str(c->in, "ConformancePackName");
+    const struct pl_json *filters = pl_json_get(c->in, "Filters");
+    const char *tok = pl_in_str(c->in, "NextToken"), *cur[3] = {0};
+    int left = page_limit(c, DETAILS_LIMIT);
+    struct pl_json *p;
+    const struct pl_json **rules;
+    size_t n;
+    bool more = false;
+    if (need_pack(c, name, &p) < 0 || filter_rules(c, p, filters, &rules, &n) < 0 ||
+        (tok && pl_ops__token_parse(c, 'R', tok, cur, 3) < 0))
+        return -1;
+    pl_json_set_str(c->a, c->out, "ConformancePackName", name);
+    struct pl_json *arr =
+        pl_json_set(c->a, c->out, "ConformancePackRuleEvaluationResults", pl_json_new_arr(c->a));
+    bool reached = !cur[0]; /* rules are in template order: skip to the cursor's */
+    for (size_t i = 0; i < n && !more; i++) {
+        const char *rule = pl_json_get_str(rules[i], "ConfigRuleName");
+        bool same = !reached && strcmp(rule, cur[0]) == 0;
+        if (!reached && !same)
+            continue;
+        reached = true;
+        if (rule_results(c, rule, filters, comps_filter(filters), same ? cur : NULL, arr, &left,
+                         &more) < 0)
+            return -1;
+        more = more || (left == 0 && i + 1 < n);
+    }
+    if (more && arr->last) {
+        const struct pl_json *q =
+            pl_json_path(arr->last, "EvaluationResultIdentifier.EvaluationResultQualifier");
+        const char *parts[3] = {pl_json_get_str(q, "ConfigRuleName"),
+                                pl_json_get_str(q, "ResourceType"),
+                                pl_json_get_str(q, "ResourceId")};
+        pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'R', parts, 3));
+    }
+    return 0;
+}
+
+/* The pack's compliance and score: counts of compliant and non-compliant rule-resource pairs
+ * and of rules by compliance. */
+struct pack_comp {
+    int64_t pairs_ok, pairs_bad;
+    size_t rules_ok, rules_bad, rules_none;
+    int64_t updated_ms;
+};
+
+static int pack_compliance(struct pl_op_ctx *c, const struct pl_json *p, struct pack_comp *pc)
+{
+    memset(pc, 0, sizeof *pc);
+    int64_t ms = 0;
+    pl_json_i64(pl_json_get(p, "LastUpdateCompletedTime"), &ms);
+    pc->updated_ms = ms;
+    const struct pl_json *rules = pl_json_get(p, "Rules");
+    for (const struct pl_json *e = rules ? rules->child : NULL; e; e = e->next) {
+        struct rule_comp rc;
+        if (rule_counts(c, e, &rc) < 0)
+            return -1;
+        pc->pairs_ok += rc.cnt[PL_EV_COMPLIANT];
+        pc->pairs_bad += rc.cnt[PL_EV_NON_COMPLIANT];
+        const char *comp = rule_compliance(&rc);
+        if (strcmp(comp, "NON_COMPLIANT") == 0)
+            pc->rules_bad++;
+        else if (strcmp(comp, "COMPLIANT") == 0)
+            pc->rules_ok++;
+        else
+            pc->rules_none++;
+    }
+    return 0;
+}
+
+/* AWS: NON_COMPLIANT if a rule is, COMPLIANT if a rule is and none is NON_COMPLIANT (rules
+ * without data do not count), INSUFFICIENT_DATA when no rule has data. */
+static const char *pack_status(const struct pack_comp *pc)
+{
+    if (pc->rules_bad)
+        return "NON_COMPLIANT";
+    return pc->rules_ok ? "COMPLIANT" : "INSUFFICIENT_DATA";
+}
+
+/* The score: compliant pairs over all pairs as a percentage ("75", "33.33"), or
+ * INSUFFICIENT_DATA. Arena string. */
+static const char *pack_score(struct pl_op_ctx *c, const struct pack_comp *pc)
+{
+    int64_t all = pc->pairs_ok + pc->pairs_bad;
+    if (!all)
+        return "INSUFFICIENT_DATA";
+    char *s = pl_arena_printf(c->a, "%.2f", 100.0 * (double)pc->pairs_ok / (double)all);
+    char *end = s + strlen(s) - 1;
+    while (*end == '0')
+        *end-- = 0;
+    if (*end == '.')
+        *end = 0;
+    return s;
+}
+
+static int compliance_summary(struct pl_op_ctx *c)
+{
+    size_t nn;
+    const char **names = pl_in_strs(c->a, c->in, "ConformancePackNames", &nn);
+    struct pl_json *arr = pl_json_set(c->a, c->out, "ConformancePackComplianceSummaryList",
+                                      pl_json_new_arr(c->a));
+    for (size_t i = 0; i < nn; i++) {
+        struct pl_json *p;
+        struct pack_comp pc;
+        if (need_pack(c, names[i], &p) < 0 || pack_compliance(c, p, &pc) < 0)
+            return -1;
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, o, "ConformancePackName", names[i]);
+        pl_json_set_str(c->a, o, "ConformancePackComplianceStatus", pack_status(&pc));
+    }
+    return 0;
+}
+
+struct score {
+    const char *name, *score;
+    double value; /* -1: INSUFFICIENT_DATA */
+    int64_t updated_ms;
+};
+
+/* qsort_r comparators; ctx points to the int "descending". */
+static int by_score(const void *x, const void *y, void *ctx)
+{
+    const struct score *a = x, *b = y;
+    int d = a->value < b->value ? -1 : a->value > b->value;
+    if (*(const int *)ctx)
+        d = -d;
+    return d ? d : strcmp(a->name, b->name);
+}
+
+static int by_name(const void *x, const void *y, void *ctx)
+{
+    int d = strcmp(((const struct score *)x)->name, ((const struct score *)y)->name);
+    return *(const int *)ctx ? -d : d;
+}
+
+/* Every pack's score (or those of Filters.ConformancePackNames), sorted as asked. */
+static int collect_scores(struct pl_op_ctx *c, struct score **out, size_t *n)
+{
+    size_t nn;
+    const char **names =
+        pl_in_strs(c->a, pl_json_get(c->in, "Filters"), "ConformancePackNames", &nn);
+    struct pl_obj *items;
+    size_t ni;
+    if (pl_store_obj_list(c->st, c->account, c->region, KIND_PACK, NULL, 0, c->a, &items, &ni,
+                          c->err) < 0)
+        return -1;
+    *out = pl_arena_alloc(c->a, (ni + 1) * sizeof **out);
+    *n = 0;
+    for (size_t i = 0; i < ni; i++) {
+        bool want = !nn;
+        for (size_t k = 0; k < nn && !want; k++)
+            want = strcmp(names[k], items[i].name) == 0;
+        struct pl_json *p;
+        struct pack_comp pc;
+        if (!want)
+            continue;
+        if (!(p = pl_json_parse(c->a, items[i].json, items[i].len, c->err)) ||
+            pack_compliance(c, p, &pc) < 0)
+            return -1;
+        struct score *s = &(*out)[(*n)++];
+        s->name = items[i].name;
+        s->score = pack_score(c, &pc);
+        s->value = strcmp(s->score, "INSUFFICIENT_DATA") ? strtod(s->score, NULL) : -1;
+        s->updated_ms = pc.updated_ms;
+    }
+    const char *order = pl_in_str(c->in, "SortOrder"), *by = pl_in_str(c->in, "SortBy");
+    int descending = order && strcmp(order, "DESCENDING") == 0;
+    qsort_r(*out, *n, sizeof **out, by ? by_score : by_name, &descending);
+    return 0;
+}
+
+static int list_scores(struct pl_op_ctx *c)
+{
+    struct score *s;
+    size_t n, start = 0;
+    int limit = page_limit(c, SCORES_LIMIT);
+    const char *tok = pl_in_str(c->in, "NextToken"), *pos = NULL;
+    if ((tok && pl_ops__token_parse(c, 'S', tok, &pos, 1) < 0) || collect_scores(c, &s, &n) < 0)
+        return -1;
+    if (pos)
+        start = (size_t)strtoul(pos, NULL, 10);
+    struct pl_json *arr =
+        pl_json_set(c->a, c->out, "ConformancePackComplianceScores", pl_json_new_arr(c->a));
+    for (size_t i = start; i < n && i < start + (size_t)limit; i++) {
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, o, "Score", s[i].score);
+        pl_json_set_str(c->a, o, "ConformancePackName", s[i].name);
+        pl_json_set(c->a, o, "LastUpdatedTime", pl_json_new_epoch_ms(c->a, s[i].updated_ms));
+    }
+    if (start + (size_t)limit < n) {
+        const char *next = pl_arena_printf(c->a, "%zu", start + (size_t)limit);
+        pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'S', &next, 1));
+    }
+    return 0;
+}
+
+const struct pl_op_entry pl_ops_packs[] = {
+    {"PutConformancePack", put_pack},
+    {"DescribeConformancePacks", describe_packs},
+    {"DescribeConformancePackStatus", describe_status},
+    {"DescribeConformancePackCompliance", describe_compliance},
+    {"GetConformancePackComplianceDetails", compliance_details},
+    {"GetConformancePackComplianceSummary", compliance_summary},
+    {"ListConformancePackComplianceScores", list_scores},
+    {"DeleteConformancePack", delete_pack},
+    {NULL, NULL},
+};

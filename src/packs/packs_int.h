@@ -1,0 +1,36 @@
+/* packs_int.h — what the files of src/packs share: the template tree with positions.
+ *
+ * yaml.c reads YAML or JSON text into a tree of struct pl_tnode (every node keeps its line and
+ * column for error messages); template.c resolves that tree. Short-form tags (!Ref x) are
+ * turned into their long form ({"Ref": x}) by the reader. */
+#ifndef PL_PACKS_INT_H
+#define PL_PACKS_INT_H
+
+#include <stdbool.h>
+
+#include "packs/packs.h"
+
+enum pl_tkind { PL_T_NULL, PL_T_BOOL, PL_T_NUM, PL_T_STR, PL_T_SEQ, PL_T_MAP };
+
+struct pl_tnode {
+    enum pl_tkind kind;
+    const char *str; /* scalars: the text as written (bool: "true"/"false") */
+    bool b;
+    const char *key; /* member name inside a map */
+    struct pl_tnode *child, *last, *next;
+    size_t n; /* children */
+    int line, col;
+};
+
+/* Reads text into a tree (arena a). Errors "line L:C: ..." (template validation code). */
+struct pl_tnode *pl_pack__read(struct pl_arena *a, const char *text, size_t len,
+                               struct pl_err *err);
+/* The member key of map m, or NULL. */
+struct pl_tnode *pl_pack__get(const struct pl_tnode *m, const char *key);
+/* A decimal number as YAML's core schema reads one ("12", "-1.5", "1e3"). */
+bool pl_pack__is_number(const char *s);
+/* Fails with err at node t's position (t may be NULL: no position). Returns -1. */
+int pl_pack__fail(struct pl_err *err, const struct pl_tnode *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif
