@@ -1,0 +1,409 @@
+/* select.c — runs an advanced-query plan (select.h) as one SQLite statement.
+ *
+ * The plan becomes "SELECT ... FROM resources r JOIN config_items c ON c.seq = r.latest_seq
+ * WHERE <partition, current> AND (<where>) [GROUP BY] ORDER BY ... LIMIT OFFSET"; literals are
+ * bound, never written into the SQL. Paths are written as SQL string literals after checking
+ * that they are made of identifier characters only (the parser guarantees it).
+ *
+ * Any-element matching: a configuration path is compared against every scalar that json_tree
+ * finds under its first segment whose full key, with array indexes removed (pl_qkey()), is
+ * the path; tags and relationships use json_each. Top-level fields are columns or top-level
+ * members of the body, and resourceType/resourceId/resourceName comparisons are plain
+ * column comparisons the indexes serve (migration 7 adds the id and name indexes).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "store/select.h"
+#include "store/sql.h"
+#include "store/store_int.h"
+
+#define SQL_MAX (1024 * 1024) /* a 4096-byte expression needs far less */
+
+#define PL_SEL__COL_NAME(id, name) name,
+static const char *const col_names[] = {PL_SEL_COLS(PL_SEL__COL_NAME)};
+
+const char *pl_sel_col_name(enum pl_sel_col c)
+{
+    return (unsigned)c < PL_SEL_NCOLS ? col_names[c] : "";
+}
+
+#define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', " x ", 'unixepoch')"
+static const char *const col_sql[] = {
+    [PL_SEL_C_ACCOUNT] = "r.account",
+    [PL_SEL_C_REGION] = "r.region",
+    [PL_SEL_C_ARN] = "json_extract(c.body, '$.arn')",
+    [PL_SEL_C_AZ] = "json_extract(c.body, '$.availabilityZone')",
+    [PL_SEL_C_CAPTURE] = ISO("c.capture_ms / 1000.0"),
+    [PL_SEL_C_CREATED] = ISO("json_extract(c.body, '$.resourceCreationTime')"),
+    [PL_SEL_C_ID] = "r.resource_id",
+    [PL_SEL_C_NAME] = "r.resource_name",
+    [PL_SEL_C_TYPE] = "r.resource_type",
+    [PL_SEL_C_VERSION] = "'1.3'",
+    [PL_SEL_C_STATUS] = "r.status",
+    [PL_SEL_C_STATE_ID] = "CAST(c.state_id AS TEXT)",
+    [PL_SEL_C_FREQUENCY] = "json_extract(c.body, '$.recordingFrequency')",
+};
+
+/* pl_qkey(fullkey): json_tree's full key without array indexes or key quotes, so that
+ * "$.configuration.ipPermissions[2].ipRanges[0]" compares equal to the query's path. */
+static void qkey_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *k = (const char *)sqlite3_value_text(argv[0]);
+    if (!k) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t n = strlen(k), o = 0;
+    char *out = sqlite3_malloc64(n + 1);
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (k[i] == '[') {
+            while (i < n && k[i] != ']')
+                i++;
+        } else if (k[i] != '"') {
+            out[o++] = k[i];
+        }
+    }
+    sqlite3_result_text(ctx, out, (int)o, sqlite3_free);
+}
+
+static int register_fns(struct pl_store *s, struct pl_err *err)
+{
+    if (s->query_fns)
+        return 0;
+    if (sqlite3_create_function_v2(s->db, "pl_qkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   qkey_fn, NULL, NULL, NULL) != SQLITE_OK)
+        return pl_sql_fail(s->db, "store", err, "select functions");
+    s->query_fns = true;
+    return 0;
+}
+
+/* ---- building the SQL ---- */
+
+struct gen {
+    struct pl_buf sql;
+    const struct pl_sel_val *params[512];
+    int nparams;
+    struct pl_err *err;
+};
+
+static int safe_path(struct gen *g, const char *p)
+{
+    for (const char *c = p; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '.' || *c == '-'))
+            return pl_fail(g->err, PL_E_INTERNAL, "select: bad path '%s'", p);
+    return 0;
+}
+
+static int param(struct gen *g, const struct pl_sel_val *v)
+{
+    if (g->nparams == (int)(sizeof g->params / sizeof g->params[0]))
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "too many values in the expression");
+    g->params[g->nparams++] = v;
+    return pl_buf_printf(&g->sql, "?%d", g->nparams + 2);
+}
+
+/* The single-valued SQL of a field (SELECT lists, GROUP BY, ORDER BY, aggregates). */
+static int scalar(struct gen *g, const struct pl_sel_field *f)
+{
+    switch (f->src) {
+    case PL_SEL_COL:
+        return pl_buf_puts(&g->sql, col_sql[f->col]);
+    case PL_SEL_PATH:
+        if (safe_path(g, f->path) < 0)
+            return -1;
+        return pl_buf_printf(&g->sql, "json_extract(c.body, '$.%s')", f->path);
+    case PL_SEL_TAG:
+    case PL_SEL_REL:
+        break;
+    }
+    return pl_fail(g->err, PL_E_INVALID_EXPRESSION,
+                   "tags and relationships cannot be grouped, ordered or aggregated");
+}
+
+/* "<lhs> op <values>" for a comparison whose left side is already written. */
+static int compare(struct gen *g, const struct pl_sel_cond *c)
+{
+    static const char *const ops[] = {[PL_SEL_EQ] = " = ", [PL_SEL_NE] = " <> ",
+                                      [PL_SEL_LT] = " < ", [PL_SEL_LE] = " <= ",
+                                      [PL_SEL_GT] = " > ", [PL_SEL_GE] = " >= "};
+    switch (c->op) {
+    case PL_SEL_EQ:
+    case PL_SEL_NE:
+    case PL_SEL_LT:
+    case PL_SEL_LE:
+    case PL_SEL_GT:
+    case PL_SEL_GE:
+        pl_buf_puts(&g->sql, ops[c->op]);
+        return param(g, &c->v[0]);
+    case PL_SEL_IN:
+        pl_buf_puts(&g->sql, " IN (");
+        for (size_t i = 0; i < c->nv; i++) {
+            if (i)
+                pl_buf_puts(&g->sql, ", ");
+            if (param(g, &c->v[i]) < 0)
+                return -1;
+        }
+        return pl_buf_puts(&g->sql, ")");
+    case PL_SEL_BETWEEN:
+        pl_buf_puts(&g->sql, " BETWEEN ");
+        if (param(g, &c->v[0]) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, " AND ");
+        return param(g, &c->v[1]);
+    case PL_SEL_PREFIX:
+        /* the value is the GLOB pattern the caller built (prefix escaped, '?' per '_', '*') */
+        pl_buf_puts(&g->sql, " GLOB ");
+        return param(g, &c->v[0]);
+    default:
+        return pl_fail(g->err, PL_E_INTERNAL, "select: bad comparison");
+    }
+}
+
+/* A comparison leaf: the any-element forms for paths, tags and relationships. */
+static int leaf(struct gen *g, const struct pl_sel_cond *c)
+{
+    const struct pl_sel_field *f = &c->f;
+    switch (f->src) {
+    case PL_SEL_COL:
+        pl_buf_printf(&g->sql, "(%s", col_sql[f->col]);
+        break;
+    case PL_SEL_PATH: {
+        if (safe_path(g, f->path) < 0)
+            return -1;
+        /* root: the path's first two segments (configuration.X), so json_tree walks X only */
+        const char *dot = strchr(f->path, '.');
+        const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+        int rootlen = dot2 ? (int)(dot2 - f->path) : (int)strlen(f->path);
+        pl_buf_printf(&g->sql,
+                      "(%sEXISTS (SELECT 1 FROM json_tree(c.body, '$.%.*s') t WHERE t.type NOT "
+                      "IN ('object', 'array') AND pl_qkey(t.fullkey) = '$.%s' AND t.atom",
+                      strncmp(f->path, "configuration.", 14) == 0
+                          ? "r.resource_type GLOB 'AWS::*' AND "
+                          : "",
+                      rootlen, f->path, f->path);
+        break;
+    }
+    case PL_SEL_TAG:
+        pl_buf_printf(&g->sql, "(EXISTS (SELECT 1 FROM json_each(c.body, '$.tags') t WHERE %s",
+                      strcmp(f->path, "key") == 0     ? "t.key"
+                      : strcmp(f->path, "value") == 0 ? "t.value"
+                                                      : "(t.key || '=' || t.value)");
+        break;
+    case PL_SEL_REL:
+        if (safe_path(g, f->path) < 0)
+            return -1;
+        pl_buf_printf(&g->sql,
+                      "(EXISTS (SELECT 1 FROM json_each(c.body, '$.relationships') t WHERE "
+                      "json_extract(t.value, '$.%s')",
+                      f->path);
+        break;
+    }
+    if (compare(g, c) < 0)
+        return -1;
+    return pl_buf_puts(&g->sql, f->src == PL_SEL_COL ? ")" : "))");
+}
+
+static int cond(struct gen *g, const struct pl_sel_cond *c)
+{
+    switch (c->op) {
+    case PL_SEL_AND:
+    case PL_SEL_OR:
+        pl_buf_puts(&g->sql, "(");
+        if (cond(g, c->l) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, c->op == PL_SEL_AND ? " AND " : " OR ");
+        if (cond(g, c->r) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, ")");
+    case PL_SEL_NOT:
+        /* a missing field (NULL) does not match, so its negation does */
+        pl_buf_puts(&g->sql, "(NOT IFNULL(");
+        if (cond(g, c->l) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, ", 0))");
+    default:
+        return leaf(g, c);
+    }
+}
+
+static int expr(struct gen *g, const struct pl_sel_expr *e)
+{
+    static const char *const fn[] = {[PL_SEL_COUNT] = "COUNT", [PL_SEL_MIN] = "MIN",
+                                     [PL_SEL_MAX] = "MAX", [PL_SEL_SUM] = "SUM",
+                                     [PL_SEL_AVG] = "AVG"};
+    if (e->agg == PL_SEL_NONE)
+        return scalar(g, &e->f);
+    if (e->star)
+        return pl_buf_printf(&g->sql, "%s(*)", fn[e->agg]);
+    pl_buf_printf(&g->sql, "%s(", fn[e->agg]);
+    if (scalar(g, &e->f) < 0)
+        return -1;
+    return pl_buf_puts(&g->sql, ")");
+}
+
+/* FROM, WHERE, GROUP BY, ORDER BY, LIMIT, OFFSET (everything after the SELECT list). */
+static int tail(struct gen *g, const struct pl_sel *q)
+{
+    pl_buf_puts(&g->sql, " FROM resources r JOIN config_items c ON c.seq = r.latest_seq WHERE "
+                         "r.account = ?1 AND r.region = ?2 AND r.deleted = 0 AND r.status <> "
+                         "'ResourceNotRecorded'");
+    if (q->where) {
+        pl_buf_puts(&g->sql, " AND ");
+        if (cond(g, q->where) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < q->ngroup; i++) {
+        pl_buf_puts(&g->sql, i ? ", " : " GROUP BY ");
+        if (scalar(g, &q->group[i]) < 0)
+            return -1;
+    }
+    pl_buf_puts(&g->sql, " ORDER BY ");
+    for (size_t i = 0; i < q->norder; i++) {
+        if (expr(g, &q->order[i].e) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, q->order[i].desc ? " DESC, " : ", ");
+    }
+    if (q->aggregate) {
+        /* then the groups themselves, for pages that follow each other */
+        for (size_t i = 0; i < q->ngroup; i++) {
+            if (scalar(g, &q->group[i]) < 0)
+                return -1;
+            pl_buf_puts(&g->sql, ", ");
+        }
+        pl_buf_puts(&g->sql, "1");
+    } else {
+        pl_buf_puts(&g->sql, "r.id");
+    }
+    return pl_buf_printf(&g->sql, " LIMIT %d OFFSET %lld", q->limit > 0 ? q->limit : 1,
+                         (long long)q->offset);
+}
+
+static void bind_val(sqlite3_stmt *st, int i, const struct pl_sel_val *v)
+{
+    switch (v->kind) {
+    case PL_SEL_V_STR:
+        sqlite3_bind_text(st, i, v->text, -1, SQLITE_STATIC);
+        break;
+    case PL_SEL_V_BOOL:
+        sqlite3_bind_int(st, i, strcmp(v->text, "true") == 0);
+        break;
+    case PL_SEL_V_NUM:
+        if (strpbrk(v->text, ".eE"))
+            sqlite3_bind_double(st, i, strtod(v->text, NULL));
+        else
+            sqlite3_bind_int64(st, i, strtoll(v->text, NULL, 10));
+        break;
+    }
+}
+
+/* Builds the whole statement of q; *out is prepared and bound (caller finalizes). */
+static int prepare(struct pl_store *s, const struct pl_sel *q, sqlite3_stmt **out,
+                   struct pl_err *err)
+{
+    struct gen g = {.err = err};
+    int rc = -1;
+    *out = NULL;
+    pl_buf_init(&g.sql, SQL_MAX);
+    if (register_fns(s, err) < 0)
+        goto out;
+    pl_buf_puts(&g.sql, "SELECT ");
+    if (q->aggregate) {
+        for (size_t i = 0; i < q->ncols; i++) {
+            if (i)
+                pl_buf_puts(&g.sql, ", ");
+            if (expr(&g, &q->cols[i]) < 0)
+                goto out;
+        }
+    } else {
+        pl_buf_puts(&g.sql, CI_COLS);
+    }
+    if (tail(&g, q) < 0)
+        goto out;
+    if (g.sql.len + 1 >= SQL_MAX) {
+        pl_fail(err, PL_E_INVALID_EXPRESSION, "the expression is too complex");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(s->db, pl_buf_cstr(&g.sql), -1, out, NULL) != SQLITE_OK) {
+        pl_sql_fail(s->db, "store", err, "select prepare");
+        goto out;
+    }
+    sqlite3_bind_text(*out, 1, q->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*out, 2, q->region, -1, SQLITE_STATIC);
+    for (int i = 0; i < g.nparams; i++)
+        bind_val(*out, i + 3, g.params[i]);
+    rc = 0;
+out:
+    pl_buf_fini(&g.sql);
+    return rc;
+}
+
+int pl_store_select_cis(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
+                        struct pl_ci_row **rows, size_t *n, struct pl_err *err)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
+    if (prepare(s, q, &st, err) < 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        pl_store__read_ci(a, st, &(*rows)[(*n)++]);
+    }
+    if (rc != SQLITE_DONE)
+        pl_sql_fail(s->db, "store", err, "select");
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void read_value(struct pl_arena *a, sqlite3_stmt *st, int i, struct pl_sel_value *v)
+{
+    memset(v, 0, sizeof *v);
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+        v->type = PL_SEL_T_INT;
+        v->i = sqlite3_column_int64(st, i);
+        break;
+    case SQLITE_FLOAT:
+        v->type = PL_SEL_T_REAL;
+        v->d = sqlite3_column_double(st, i);
+        break;
+    case SQLITE_NULL:
+        v->type = PL_SEL_T_NULL;
+        break;
+    default:
+        v->type = PL_SEL_T_TEXT;
+        v->s = pl_sql_col_dup(a, st, i);
+    }
+}
+
+int pl_store_select_agg(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
+                        struct pl_sel_value **vals, size_t *n, struct pl_err *err)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0, nv = 0;
+    *vals = NULL;
+    *n = 0;
+    if (prepare(s, q, &st, err) < 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (size_t i = 0; i < q->ncols; i++) {
+            *vals = pl_sql_grow(a, *vals, nv, &cap, sizeof **vals);
+            read_value(a, st, (int)i, &(*vals)[nv++]);
+        }
+        (*n)++;
+    }
+    if (rc != SQLITE_DONE)
+        pl_sql_fail(s->db, "store", err, "select");
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
