@@ -2,7 +2,8 @@
  * (Put/Get/List/DeleteStoredQuery).
  *
  * SelectResourceConfig parses the expression (query/), runs it over the caller's current CIs
- * and pages as AWS: Limit 0 or absent means 25 rows (500 for aggregate queries), at most 100;
+ * and pages as AWS: Limit 0 or absent means 25 rows (500 for aggregate queries), at most 100
+ * (the model's bound: ValidationException);
  * NextToken holds the offset and a digest of the expression, so a token used with another
  * expression is InvalidNextTokenException.
  *
@@ -24,8 +25,7 @@
 
 #define KIND_STORED_QUERY "StoredQuery"
 #define MAX_STORED        300
-#define LIST_PAGE         100 /* ListStoredQueries default and largest MaxResults: 1000 */
-#define LIST_MAX          1000
+#define LIST_MAX          100 /* ListStoredQueries: the default and largest MaxResults */
 
 /* ---- SelectResourceConfig ---- */
 
@@ -56,7 +56,7 @@ static int select_resource_config(struct pl_op_ctx *c)
     int64_t limit = pl_in_int(c->in, "Limit", 0), offset;
     struct query *q;
     if (limit < 0 || limit > QUERY_PAGE_MAX)
-        return pl_fail(c->err, PL_E_INVALID_LIMIT, "Limit must be between 0 and %d",
+        return pl_fail(c->err, PL_E_VALIDATION, "Limit must be between 0 and %d",
                        QUERY_PAGE_MAX);
     if (query_parse(expr, strlen(expr), c->a, &q, c->err) < 0 || page_offset(c, expr, &offset) < 0)
         return -1;
@@ -211,7 +211,7 @@ static int list_stored_queries(struct pl_op_ctx *c)
         return pl_fail(c->err, PL_E_VALIDATION, "MaxResults must be between 0 and %d",
                        LIST_MAX);
     if (max == 0)
-        max = LIST_PAGE;
+        max = LIST_MAX;
     if (tok && pl_ops__token_parse(c, 'S', tok, &after, 1) < 0)
         return -1;
     struct pl_obj *items;

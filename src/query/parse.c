@@ -76,15 +76,17 @@ static int fail_at(struct parser *p, size_t pos, const char *msg)
 /* "line L:C: expected <what>, found <token>[ (why)]" at the current token. */
 static int expected(struct parser *p, const char *what)
 {
-    char msg[200];
+    char msg[200], tok[41];
     const char *why = why_refused(&p->t);
-    int tl = p->t.len > 40 ? 40 : (int)p->t.len;
+    size_t tl = p->t.len > 40 ? 40 : p->t.len;
+    for (size_t i = 0; i < tl; i++) /* printable ASCII only: the message must stay UTF-8 */
+        tok[i] = p->t.text[i] >= 0x20 && p->t.text[i] < 0x7f ? p->t.text[i] : '?';
+    tok[tl] = 0;
     if (p->t.kind == QT_EOF || p->t.kind == QT_ERROR)
-        snprintf(msg, sizeof msg, "expected %s, found %.*s", what, tl, p->t.text);
+        snprintf(msg, sizeof msg, "expected %s, found %s", what, tok);
     else
-        snprintf(msg, sizeof msg, "expected %s, found '%.*s'%s%s%s", what, tl,
-                 p->t.kind == QT_STRING ? p->t.text : p->t.text, why ? " (" : "", why ? why : "",
-                 why ? ")" : "");
+        snprintf(msg, sizeof msg, "expected %s, found '%s'%s%s%s", what, tok, why ? " (" : "",
+                 why ? why : "", why ? ")" : "");
     return fail_at(p, p->t.pos, msg);
 }
 
@@ -602,11 +604,13 @@ int query_parse(const char *src, size_t len, struct pl_arena *a, struct query **
 {
     struct parser p = {.lx = {.src = src, .len = len, .a = a}, .a = a, .err = err};
     *out = NULL;
-    if (len == 0 || len > QUERY_MAX_EXPR)
+    if (len > QUERY_MAX_EXPR)
         return pl_fail(err, PL_E_INVALID_EXPRESSION,
-                       "the expression must be 1 to %d characters long", QUERY_MAX_EXPR);
-    if (memchr(src, 0, len))
-        return pl_fail(err, PL_E_INVALID_EXPRESSION, "the expression contains a NUL character");
+                       "line 1:%d: the expression is longer than %d characters",
+                       QUERY_MAX_EXPR + 1, QUERY_MAX_EXPR);
+    const char *nul = memchr(src, 0, len);
+    if (nul)
+        return fail_at(&p, (size_t)(nul - src), "the expression contains a NUL character");
     p.q = pl_arena_alloc(a, sizeof *p.q);
     memset(p.q, 0, sizeof *p.q);
     next(&p);

@@ -101,8 +101,8 @@ static const char *const migrations[] = {
     "CREATE INDEX IF NOT EXISTS function_logs_fn ON function_logs(account, region, function, id);"
     "CREATE INDEX IF NOT EXISTS function_logs_time ON function_logs(start_ms);",
     /* 7: advanced query (select.c) filters on resourceId or resourceName without a type */
-    "CREATE INDEX IF NOT EXISTS resources_id ON resources(account, region, resource_id);"
-    "CREATE INDEX IF NOT EXISTS resources_name ON resources(account, region, resource_name);",
+    ("CREATE INDEX IF NOT EXISTS resources_id ON resources(account, region, resource_id);"
+     "CREATE INDEX IF NOT EXISTS resources_name ON resources(account, region, resource_name);"),
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
