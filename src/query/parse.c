@@ -9,11 +9,14 @@
  *
  * What AWS refuses is refused here with the position and what was expected (FROM, JOIN, AS,
  * DISTINCT, HAVING, UNION, NULL, subqueries, nested functions, non-suffix wildcards, ...).
- * Nesting of '(' and NOT is bounded by QUERY_MAX_DEPTH; AND/OR chains are loops.
+ * Nesting of '(' and NOT is bounded by QUERY_MAX_DEPTH; AND/OR chains are loops. A comparison
+ * of IPv4 values on a path the resource schema types ip or cidr_block (cidr.gen.c) is marked
+ * for range comparison.
  * The first error wins (pl_fail); functions return -1 after it and callers unwind.
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -395,6 +398,43 @@ static const struct pl_sel_cond *negate(struct parser *p, const struct pl_sel_co
     return n;
 }
 
+/* cidr.gen.c: the schema's IP and CIDR paths, sorted */
+extern const char *const query__cidr_paths[];
+extern const size_t query__ncidr_paths;
+
+static int cmp_path(const void *key, const void *elem)
+{
+    return strcmp(key, *(const char *const *)elem);
+}
+
+/* Looks like an IPv4 address or block ("10.0.0.0/8"): digits, three dots, maybe a '/'. */
+static bool ipv4_like(const struct pl_sel_val *v)
+{
+    int dots = 0;
+    if (v->kind != PL_SEL_V_STR || !*v->text)
+        return false;
+    for (const char *c = v->text; *c; c++) {
+        if (*c == '.')
+            dots++;
+        else if (!isdigit((unsigned char)*c) && *c != '/')
+            return false;
+    }
+    return dots == 3;
+}
+
+/* =, != and BETWEEN on a path the schema types as an IP or CIDR block compare ranges. */
+static void mark_cidr(struct pl_sel_cond *c)
+{
+    if (c->f.src != PL_SEL_PATH ||
+        (c->op != PL_SEL_EQ && c->op != PL_SEL_NE && c->op != PL_SEL_BETWEEN))
+        return;
+    for (size_t i = 0; i < c->nv; i++)
+        if (!ipv4_like(&c->v[i]))
+            return;
+    c->cidr = bsearch(c->f.path, query__cidr_paths, query__ncidr_paths, sizeof(const char *),
+                      cmp_path) != NULL;
+}
+
 static const struct pl_sel_cond *predicate(struct parser *p)
 {
     static const struct {
@@ -414,6 +454,7 @@ static const struct pl_sel_cond *predicate(struct parser *p)
                 return NULL;
             c->v = v;
             c->nv = 1;
+            mark_cidr(c);
             return c;
         }
     bool neg = is_kw(&p->t, "NOT");
@@ -440,6 +481,7 @@ static const struct pl_sel_cond *predicate(struct parser *p)
     }
     if (rc < 0)
         return NULL;
+    mark_cidr(c);
     return neg ? negate(p, c) : c;
 }
 

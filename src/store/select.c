@@ -10,7 +10,9 @@
  * the path; tags and relationships use json_each. Top-level fields are columns or top-level
  * members of the body, and resourceType/resourceId/resourceName comparisons are plain
  * column comparisons the indexes serve (migration 7 adds the id and name indexes).
+ * IP and CIDR paths (cond->cidr) compare as IPv4 ranges through pl_qcidr().
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,12 +74,51 @@ static void qkey_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, out, (int)o, sqlite3_free);
 }
 
+/* An IPv4 address or CIDR block "a.b.c.d[/n]" as the range [*lo, *hi]; -1 when it is not. */
+static int ipv4_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+    unsigned a[4], bits = 32;
+    int used = 0;
+    if (!s || sscanf(s, "%3u.%3u.%3u.%3u%n", &a[0], &a[1], &a[2], &a[3], &used) != 4)
+        return -1;
+    if (s[used] == '/') {
+        int more = 0;
+        if (sscanf(s + used + 1, "%2u%n", &bits, &more) != 1 || bits > 32)
+            return -1;
+        used += 1 + more;
+    }
+    if (s[used] || a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255)
+        return -1;
+    uint32_t ip = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+    uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+    *lo = ip & mask;
+    *hi = *lo | ~mask;
+    return 0;
+}
+
+/* pl_qcidr(stored, v0, v1, overlap): the stored address or block contains [v0, v1] (overlap
+ * 0: = and !=) or overlaps it (overlap 1: BETWEEN); NULL when either side is not IPv4. */
+static void qcidr_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    uint32_t slo, shi, alo, ahi, blo, bhi;
+    if (ipv4_range((const char *)sqlite3_value_text(argv[0]), &slo, &shi) < 0 ||
+        ipv4_range((const char *)sqlite3_value_text(argv[1]), &alo, &ahi) < 0 ||
+        ipv4_range((const char *)sqlite3_value_text(argv[2]), &blo, &bhi) < 0) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    bool hit = sqlite3_value_int(argv[3]) ? slo <= bhi && alo <= shi : slo <= alo && bhi <= shi;
+    sqlite3_result_int(ctx, hit);
+}
+
 static int register_fns(struct pl_store *s, struct pl_err *err)
 {
     if (s->query_fns)
         return 0;
     if (sqlite3_create_function_v2(s->db, "pl_qkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                   qkey_fn, NULL, NULL, NULL) != SQLITE_OK)
+                                   qkey_fn, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(s->db, "pl_qcidr", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   qcidr_fn, NULL, NULL, NULL) != SQLITE_OK)
         return pl_sql_fail(s->db, "store", err, "select functions");
     s->query_fns = true;
     return 0;
@@ -127,12 +168,22 @@ static int scalar(struct gen *g, const struct pl_sel_field *f)
                    "tags and relationships cannot be grouped, ordered or aggregated");
 }
 
-/* "<lhs> op <values>" for a comparison whose left side is already written. */
-static int compare(struct gen *g, const struct pl_sel_cond *c)
+/* "<lhs> op <values>". */
+static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs)
 {
     static const char *const ops[] = {[PL_SEL_EQ] = " = ", [PL_SEL_NE] = " <> ",
                                       [PL_SEL_LT] = " < ", [PL_SEL_LE] = " <= ",
                                       [PL_SEL_GT] = " > ", [PL_SEL_GE] = " >= "};
+    if (c->cidr) {
+        pl_buf_printf(&g->sql, "%spl_qcidr(%s, ", c->op == PL_SEL_NE ? "NOT " : "", lhs);
+        if (param(g, &c->v[0]) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, ", ");
+        if (param(g, &c->v[c->op == PL_SEL_BETWEEN ? 1 : 0]) < 0)
+            return -1;
+        return pl_buf_printf(&g->sql, ", %d)", c->op == PL_SEL_BETWEEN);
+    }
+    pl_buf_puts(&g->sql, lhs);
     switch (c->op) {
     case PL_SEL_EQ:
     case PL_SEL_NE:
@@ -170,20 +221,23 @@ static int compare(struct gen *g, const struct pl_sel_cond *c)
 static int leaf(struct gen *g, const struct pl_sel_cond *c)
 {
     const struct pl_sel_field *f = &c->f;
+    const char *lhs = "t.atom";
+    char rel[200];
+    if (f->src != PL_SEL_COL && f->path && safe_path(g, f->path) < 0)
+        return -1;
     switch (f->src) {
     case PL_SEL_COL:
-        pl_buf_printf(&g->sql, "(%s", col_sql[f->col]);
+        lhs = col_sql[f->col];
+        pl_buf_puts(&g->sql, "(");
         break;
     case PL_SEL_PATH: {
-        if (safe_path(g, f->path) < 0)
-            return -1;
         /* root: the path's first two segments (configuration.X), so json_tree walks X only */
         const char *dot = strchr(f->path, '.');
         const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
         int rootlen = dot2 ? (int)(dot2 - f->path) : (int)strlen(f->path);
         pl_buf_printf(&g->sql,
                       "(%sEXISTS (SELECT 1 FROM json_tree(c.body, '$.%.*s') t WHERE t.type NOT "
-                      "IN ('object', 'array') AND pl_qkey(t.fullkey) = '$.%s' AND t.atom",
+                      "IN ('object', 'array') AND pl_qkey(t.fullkey) = '$.%s' AND ",
                       strncmp(f->path, "configuration.", 14) == 0
                           ? "r.resource_type GLOB 'AWS::*' AND "
                           : "",
@@ -191,21 +245,19 @@ static int leaf(struct gen *g, const struct pl_sel_cond *c)
         break;
     }
     case PL_SEL_TAG:
-        pl_buf_printf(&g->sql, "(EXISTS (SELECT 1 FROM json_each(c.body, '$.tags') t WHERE %s",
-                      strcmp(f->path, "key") == 0     ? "t.key"
-                      : strcmp(f->path, "value") == 0 ? "t.value"
-                                                      : "(t.key || '=' || t.value)");
+        lhs = strcmp(f->path, "key") == 0     ? "t.key"
+              : strcmp(f->path, "value") == 0 ? "t.value"
+                                              : "(t.key || '=' || t.value)";
+        pl_buf_puts(&g->sql, "(EXISTS (SELECT 1 FROM json_each(c.body, '$.tags') t WHERE ");
         break;
     case PL_SEL_REL:
-        if (safe_path(g, f->path) < 0)
-            return -1;
-        pl_buf_printf(&g->sql,
-                      "(EXISTS (SELECT 1 FROM json_each(c.body, '$.relationships') t WHERE "
-                      "json_extract(t.value, '$.%s')",
-                      f->path);
+        snprintf(rel, sizeof rel, "json_extract(t.value, '$.%s')", f->path);
+        lhs = rel;
+        pl_buf_puts(&g->sql,
+                    "(EXISTS (SELECT 1 FROM json_each(c.body, '$.relationships') t WHERE ");
         break;
     }
-    if (compare(g, c) < 0)
+    if (compare(g, c, lhs) < 0)
         return -1;
     return pl_buf_puts(&g->sql, f->src == PL_SEL_COL ? ")" : "))");
 }

@@ -88,6 +88,10 @@ struct pl_sel_cond {
      * adds one character */
     int nunder;
     bool percent;
+    /* EQ, NE, BETWEEN on a path the schema types as an IP or CIDR block, with IPv4 values:
+     * compared as address ranges (= and != : the stored range contains the value's; BETWEEN:
+     * the stored range overlaps [v0, v1]) */
+    bool cidr;
 };
 
 enum pl_sel_agg { PL_SEL_NONE, PL_SEL_COUNT, PL_SEL_MIN, PL_SEL_MAX, PL_SEL_SUM, PL_SEL_AVG };
