@@ -21,4 +21,7 @@ int pl_cli_webhook(int argc, char **argv); /* plumb webhook add|list|remove ... 
 /* functions (plumb_cli_functions): function_cmd.c */
 int pl_cli_function(int argc, char **argv); /* plumb function add|list|remove|invoke ... */
 
+/* advanced query (plumb_cli_query): query_cmd.c */
+int pl_cli_query(int argc, char **argv); /* plumb query [--data DIR] [--json|--csv] "SELECT ..." */
+
 #endif

@@ -25,6 +25,7 @@ static const struct {
     {"function", pl_cli_function,
      "Lambda-style rule functions (add, list, remove, invoke: run one once)"},
     {"guard", pl_cli_guard, "Guard policies (validate, test, eval), like cfn-guard"},
+    {"query", pl_cli_query, "AWS Config advanced query (SELECT ...) over a data directory"},
 };
 
 static int usage(FILE *f)

@@ -331,7 +331,7 @@ static int tail(struct gen *g, const struct pl_sel *q)
         }
         pl_buf_puts(&g->sql, "1");
     } else {
-        pl_buf_puts(&g->sql, "r.id");
+        pl_buf_puts(&g->sql, "r.resource_id, r.resource_type"); /* the indexes' order */
     }
     return pl_buf_printf(&g->sql, " LIMIT %d OFFSET %lld", q->limit > 0 ? q->limit : 1,
                          (long long)q->offset);

@@ -142,6 +142,28 @@ class QueryTest(ServerTest):
         self.assertNotEqual(rc, 0)
         self.assertIn("InvalidExpressionException", err)
 
+    # ---- plumb query ----
+
+    def test_plumb_query_formats(self):
+        d = self.server.data
+        expr = "SELECT resourceId, configuration.size, tags.key WHERE resourceType = " \
+               "'AWS::EC2::Volume' ORDER BY resourceId"
+        out = plumb("query", "--data", d, expr).stdout.splitlines()
+        self.assertEqual(out, ["resourceId\tconfiguration.size\ttags.key",
+                               "vol-0tagged\t100\t[\"Name\",\"env\"]",
+                               "vol-a416b170\t8\t"])
+        out = plumb("query", "--data", d, "--csv", "SELECT resourceType, COUNT(*) WHERE "
+                    "resourceType LIKE 'AWS::EC2::V%' GROUP BY resourceType").stdout
+        self.assertEqual(out, "resourceType,COUNT(*)\nAWS::EC2::VPC,1\nAWS::EC2::Volume,2\n")
+        out = plumb("query", "--data", d, "--json", "SELECT resourceId").stdout.splitlines()
+        api = self.cfg.select_resource_config(Expression="SELECT resourceId")["Results"]
+        self.assertEqual(sorted(out), sorted(api))
+        p = plumb("query", "--data", d, "SELECT x FROM y", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("InvalidExpressionException: line 1:8:", p.stderr)
+        p = plumb("query", "--data", d, "--json", "--csv", "SELECT *", check=False)
+        self.assertEqual(p.returncode, 2)
+
     # ---- stored queries ----
 
     def test_stored_queries(self):
