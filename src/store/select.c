@@ -37,14 +37,14 @@ static const char *const col_sql[] = {
     [PL_SEL_C_REGION] = "r.region",
     [PL_SEL_C_ARN] = "json_extract(c.body, '$.arn')",
     [PL_SEL_C_AZ] = "json_extract(c.body, '$.availabilityZone')",
-    [PL_SEL_C_CAPTURE] = ISO("c.capture_ms / 1000.0"),
+    [PL_SEL_C_CAPTURE] = ISO("r.capture_ms / 1000.0"),
     [PL_SEL_C_CREATED] = ISO("json_extract(c.body, '$.resourceCreationTime')"),
     [PL_SEL_C_ID] = "r.resource_id",
     [PL_SEL_C_NAME] = "r.resource_name",
     [PL_SEL_C_TYPE] = "r.resource_type",
     [PL_SEL_C_VERSION] = "'1.3'",
     [PL_SEL_C_STATUS] = "r.status",
-    [PL_SEL_C_STATE_ID] = "CAST(c.state_id AS TEXT)",
+    [PL_SEL_C_STATE_ID] = "CAST(r.state_id AS TEXT)",
     [PL_SEL_C_FREQUENCY] = "json_extract(c.body, '$.recordingFrequency')",
 };
 
@@ -126,10 +126,16 @@ static int register_fns(struct pl_store *s, struct pl_err *err)
 
 /* ---- building the SQL ---- */
 
+#define MAX_PARAMS 4096 /* a 4096-byte expression has fewer values (each is written twice) */
+#define MAX_FIELDS 64   /* distinct fields of an aggregate plan's columns, groups and order */
+
 struct gen {
     struct pl_buf sql;
-    const struct pl_sel_val *params[512];
+    const struct pl_sel_val *params[MAX_PARAMS];
     int nparams;
+    /* aggregate plans: the distinct fields the inner SELECT computes, as x0, x1, ... */
+    const struct pl_sel_field *fields[MAX_FIELDS];
+    int nfields;
     struct pl_err *err;
 };
 
@@ -217,6 +223,35 @@ static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs)
     }
 }
 
+/* A configuration path: when the path leads to one scalar (no array on the way, the common
+ * case) json_extract compares it; when it is missing or an array, json_tree finds every scalar
+ * whose full key without array indexes is the path (under the path's first two segments only,
+ * configuration.X, so that it walks X alone). Third-party types have no configuration. */
+static int path_leaf(struct gen *g, const struct pl_sel_cond *c)
+{
+    const char *p = c->f.path;
+    char one[300];
+    const char *dot = strchr(p, '.');
+    const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+    int rootlen = dot2 ? (int)(dot2 - p) : (int)strlen(p);
+    if (strlen(p) > 250)
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "a property path is too long");
+    snprintf(one, sizeof one, "json_extract(c.body, '$.%s')", p);
+    /* a missing path may run through an array: the tree decides */
+    pl_buf_printf(&g->sql,
+                  "(%sCASE IFNULL(json_type(c.body, '$.%s'), 'array') WHEN 'object' THEN 0 "
+                  "WHEN 'array' THEN EXISTS (SELECT 1 FROM json_tree(c.body, '$.%.*s') t WHERE "
+                  "t.type NOT IN ('object', 'array') AND pl_qkey(t.fullkey) = '$.%s' AND ",
+                  strncmp(p, "configuration.", 14) == 0 ? "r.resource_type GLOB 'AWS::*' AND " : "",
+                  p, rootlen, p, p);
+    if (compare(g, c, "t.atom") < 0)
+        return -1;
+    pl_buf_puts(&g->sql, ") ELSE ");
+    if (compare(g, c, one) < 0)
+        return -1;
+    return pl_buf_puts(&g->sql, " END)");
+}
+
 /* A comparison leaf: the any-element forms for paths, tags and relationships. */
 static int leaf(struct gen *g, const struct pl_sel_cond *c)
 {
@@ -230,20 +265,8 @@ static int leaf(struct gen *g, const struct pl_sel_cond *c)
         lhs = col_sql[f->col];
         pl_buf_puts(&g->sql, "(");
         break;
-    case PL_SEL_PATH: {
-        /* root: the path's first two segments (configuration.X), so json_tree walks X only */
-        const char *dot = strchr(f->path, '.');
-        const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
-        int rootlen = dot2 ? (int)(dot2 - f->path) : (int)strlen(f->path);
-        pl_buf_printf(&g->sql,
-                      "(%sEXISTS (SELECT 1 FROM json_tree(c.body, '$.%.*s') t WHERE t.type NOT "
-                      "IN ('object', 'array') AND pl_qkey(t.fullkey) = '$.%s' AND ",
-                      strncmp(f->path, "configuration.", 14) == 0
-                          ? "r.resource_type GLOB 'AWS::*' AND "
-                          : "",
-                      rootlen, f->path, f->path);
-        break;
-    }
+    case PL_SEL_PATH:
+        return path_leaf(g, c);
     case PL_SEL_TAG:
         lhs = strcmp(f->path, "key") == 0     ? "t.key"
               : strcmp(f->path, "value") == 0 ? "t.value"
@@ -285,56 +308,173 @@ static int cond(struct gen *g, const struct pl_sel_cond *c)
     }
 }
 
-static int expr(struct gen *g, const struct pl_sel_expr *e)
+/* Does the field read the CI body (config_items), or only the resources row? */
+static bool reads_body(const struct pl_sel_field *f)
+{
+    if (f->src != PL_SEL_COL)
+        return true;
+    return strncmp(col_sql[f->col], "r.", 2) != 0 && strstr(col_sql[f->col], "c.body") != NULL;
+}
+
+static bool cond_reads_body(const struct pl_sel_cond *c)
+{
+    if (!c)
+        return false;
+    if (c->op == PL_SEL_AND || c->op == PL_SEL_OR || c->op == PL_SEL_NOT)
+        return cond_reads_body(c->l) || cond_reads_body(c->r);
+    return reads_body(&c->f);
+}
+
+/* Only plans that read the body join config_items: GROUP BY resourceType does not. */
+static bool plan_reads_body(const struct pl_sel *q)
+{
+    if (!q->aggregate || cond_reads_body(q->where))
+        return true;
+    for (size_t i = 0; i < q->ncols; i++)
+        if (!q->cols[i].star && reads_body(&q->cols[i].f))
+            return true;
+    for (size_t i = 0; i < q->ngroup; i++)
+        if (reads_body(&q->group[i]))
+            return true;
+    for (size_t i = 0; i < q->norder; i++)
+        if (!q->order[i].e.star && reads_body(&q->order[i].e.f))
+            return true;
+    return false;
+}
+
+static bool same_field(const struct pl_sel_field *x, const struct pl_sel_field *y)
+{
+    if (x->src != y->src)
+        return false;
+    if (x->src == PL_SEL_COL)
+        return x->col == y->col;
+    return x->path && y->path && strcmp(x->path, y->path) == 0;
+}
+
+/* The inner column of f in an aggregate plan (x<i>), added on first use; -1 when too many. */
+static int field_ix(struct gen *g, const struct pl_sel_field *f)
+{
+    for (int i = 0; i < g->nfields; i++)
+        if (same_field(g->fields[i], f))
+            return i;
+    if (g->nfields == MAX_FIELDS)
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "too many properties in the query");
+    g->fields[g->nfields] = f;
+    return g->nfields++;
+}
+
+/* An output or ORDER BY expression of an aggregate plan, over the inner columns. */
+static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
 {
     static const char *const fn[] = {[PL_SEL_COUNT] = "COUNT", [PL_SEL_MIN] = "MIN",
                                      [PL_SEL_MAX] = "MAX", [PL_SEL_SUM] = "SUM",
                                      [PL_SEL_AVG] = "AVG"};
-    if (e->agg == PL_SEL_NONE)
-        return scalar(g, &e->f);
     if (e->star)
         return pl_buf_printf(&g->sql, "%s(*)", fn[e->agg]);
-    pl_buf_printf(&g->sql, "%s(", fn[e->agg]);
-    if (scalar(g, &e->f) < 0)
+    if (e->f.src == PL_SEL_TAG || e->f.src == PL_SEL_REL)
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION,
+                       "tags and relationships cannot be grouped, ordered or aggregated");
+    int ix = field_ix(g, &e->f);
+    if (ix < 0)
         return -1;
-    return pl_buf_puts(&g->sql, ")");
+    if (e->agg == PL_SEL_NONE)
+        return pl_buf_printf(&g->sql, "x%d", ix);
+    return pl_buf_printf(&g->sql, "%s(x%d)", fn[e->agg], ix);
 }
 
-/* FROM, WHERE, GROUP BY, ORDER BY, LIMIT, OFFSET (everything after the SELECT list). */
-static int tail(struct gen *g, const struct pl_sel *q)
+/* FROM and WHERE: the current CIs of the partition that match. */
+static int from_where(struct gen *g, const struct pl_sel *q)
 {
-    pl_buf_puts(&g->sql, " FROM resources r JOIN config_items c ON c.seq = r.latest_seq WHERE "
-                         "r.account = ?1 AND r.region = ?2 AND r.deleted = 0 AND r.status <> "
-                         "'ResourceNotRecorded'");
-    if (q->where) {
-        pl_buf_puts(&g->sql, " AND ");
-        if (cond(g, q->where) < 0)
-            return -1;
-    }
-    for (size_t i = 0; i < q->ngroup; i++) {
-        pl_buf_puts(&g->sql, i ? ", " : " GROUP BY ");
-        if (scalar(g, &q->group[i]) < 0)
-            return -1;
-    }
+    pl_buf_printf(&g->sql,
+                  " FROM resources r%s WHERE r.account = ?1 AND r.region = ?2 AND r.deleted = 0 "
+                  "AND r.status <> 'ResourceNotRecorded'",
+                  plan_reads_body(q) ? " JOIN config_items c ON c.seq = r.latest_seq" : "");
+    if (!q->where)
+        return 0;
+    pl_buf_puts(&g->sql, " AND ");
+    return cond(g, q->where);
+}
+
+static int limit_offset(struct gen *g, const struct pl_sel *q)
+{
+    return pl_buf_printf(&g->sql, " LIMIT %d OFFSET %lld", q->limit > 0 ? q->limit : 1,
+                         (long long)q->offset);
+}
+
+/* Plain plans: the CI columns in ORDER BY order, then resource row order. */
+static int plain_sql(struct gen *g, const struct pl_sel *q)
+{
+    pl_buf_puts(&g->sql, "SELECT " CI_COLS);
+    if (from_where(g, q) < 0)
+        return -1;
     pl_buf_puts(&g->sql, " ORDER BY ");
     for (size_t i = 0; i < q->norder; i++) {
-        if (expr(g, &q->order[i].e) < 0)
+        if (scalar(g, &q->order[i].e.f) < 0)
             return -1;
         pl_buf_puts(&g->sql, q->order[i].desc ? " DESC, " : ", ");
     }
-    if (q->aggregate) {
-        /* then the groups themselves, for pages that follow each other */
-        for (size_t i = 0; i < q->ngroup; i++) {
-            if (scalar(g, &q->group[i]) < 0)
-                return -1;
+    pl_buf_puts(&g->sql, "r.id");
+    return limit_offset(g, q);
+}
+
+/* Aggregate plans: SELECT aggs FROM (SELECT x0, x1, ... FROM ... WHERE ...) GROUP BY ...
+ * ORDER BY ..., then the groups (pages follow each other). The inner SELECT computes each
+ * property once per row, so the sorter carries values, not CI bodies. */
+static int agg_sql(struct gen *g, const struct pl_sel *q)
+{
+    struct pl_buf outer = g->sql;
+    pl_buf_init(&g->sql, SQL_MAX); /* the outer part first: it names the inner columns */
+    pl_buf_puts(&g->sql, "SELECT ");
+    for (size_t i = 0; i < q->ncols; i++) {
+        if (i)
             pl_buf_puts(&g->sql, ", ");
-        }
-        pl_buf_puts(&g->sql, "1");
-    } else {
-        pl_buf_puts(&g->sql, "r.resource_id, r.resource_type"); /* the indexes' order */
+        if (agg_expr(g, &q->cols[i]) < 0)
+            goto fail;
     }
-    return pl_buf_printf(&g->sql, " LIMIT %d OFFSET %lld", q->limit > 0 ? q->limit : 1,
-                         (long long)q->offset);
+    pl_buf_puts(&g->sql, " FROM (%INNER%)");
+    for (size_t i = 0; i < q->ngroup; i++) {
+        int ix = field_ix(g, &q->group[i]);
+        if (ix < 0)
+            goto fail;
+        pl_buf_printf(&g->sql, "%sx%d", i ? ", " : " GROUP BY ", ix);
+    }
+    pl_buf_puts(&g->sql, " ORDER BY ");
+    for (size_t i = 0; i < q->norder; i++) {
+        if (agg_expr(g, &q->order[i].e) < 0)
+            goto fail;
+        pl_buf_puts(&g->sql, q->order[i].desc ? " DESC, " : ", ");
+    }
+    for (size_t i = 0; i < q->ngroup; i++)
+        pl_buf_printf(&g->sql, "x%d, ", field_ix(g, &q->group[i]));
+    pl_buf_puts(&g->sql, "1");
+    if (limit_offset(g, q) < 0)
+        goto fail;
+    struct pl_buf head = g->sql;
+    g->sql = outer;
+    /* the outer text has no parameters: the inner part (WHERE) binds them all, in order */
+    const char *h = pl_buf_cstr(&head), *mark = strstr(h, "%INNER%");
+    pl_buf_append(&g->sql, h, (size_t)(mark - h));
+    pl_buf_puts(&g->sql, "SELECT 1 AS xx");
+    for (int i = 0; i < g->nfields; i++) {
+        pl_buf_puts(&g->sql, ", ");
+        if (scalar(g, g->fields[i]) < 0) {
+            pl_buf_fini(&head);
+            return -1;
+        }
+        pl_buf_printf(&g->sql, " AS x%d", i);
+    }
+    int rc = from_where(g, q);
+    /* OFFSET keeps SQLite from flattening the inner SELECT into the outer one (which would
+     * sort whole rows and evaluate the properties again after the sort) */
+    if (plan_reads_body(q))
+        pl_buf_puts(&g->sql, " LIMIT -1 OFFSET 0");
+    pl_buf_puts(&g->sql, mark + 7);
+    pl_buf_fini(&head);
+    return rc;
+fail:
+    pl_buf_fini(&g->sql);
+    g->sql = outer;
+    return -1;
 }
 
 static void bind_val(sqlite3_stmt *st, int i, const struct pl_sel_val *v)
@@ -365,18 +505,7 @@ static int prepare(struct pl_store *s, const struct pl_sel *q, sqlite3_stmt **ou
     pl_buf_init(&g.sql, SQL_MAX);
     if (register_fns(s, err) < 0)
         goto out;
-    pl_buf_puts(&g.sql, "SELECT ");
-    if (q->aggregate) {
-        for (size_t i = 0; i < q->ncols; i++) {
-            if (i)
-                pl_buf_puts(&g.sql, ", ");
-            if (expr(&g, &q->cols[i]) < 0)
-                goto out;
-        }
-    } else {
-        pl_buf_puts(&g.sql, CI_COLS);
-    }
-    if (tail(&g, q) < 0)
+    if ((q->aggregate ? agg_sql(&g, q) : plain_sql(&g, q)) < 0)
         goto out;
     if (g.sql.len + 1 >= SQL_MAX) {
         pl_fail(err, PL_E_INVALID_EXPRESSION, "the expression is too complex");

@@ -100,9 +100,12 @@ static const char *const migrations[] = {
     " truncated INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS function_logs_fn ON function_logs(account, region, function, id);"
     "CREATE INDEX IF NOT EXISTS function_logs_time ON function_logs(start_ms);",
-    /* 7: advanced query (select.c) filters on resourceId or resourceName without a type */
-    ("CREATE INDEX IF NOT EXISTS resources_id ON resources(account, region, resource_id);"
-     "CREATE INDEX IF NOT EXISTS resources_name ON resources(account, region, resource_name);"),
+    /* 7: advanced query (select.c): filters on resourceId or resourceName without a type, and
+     * the current resources' top-level fields covered (GROUP BY resourceType reads no table) */
+    "CREATE INDEX IF NOT EXISTS resources_id ON resources(account, region, resource_id);"
+    "CREATE INDEX IF NOT EXISTS resources_name ON resources(account, region, resource_name);"
+    "CREATE INDEX IF NOT EXISTS resources_current ON resources(account, region, resource_type,"
+    " resource_id, resource_name) WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
