@@ -26,6 +26,7 @@ static const struct {
      "Lambda-style rule functions (add, list, remove, invoke: run one once)"},
     {"guard", pl_cli_guard, "Guard policies (validate, test, eval), like cfn-guard"},
     {"pack", pl_cli_pack, "conformance packs on a running server (deploy, list, report)"},
+    {"query", pl_cli_query, "AWS Config advanced query (SELECT ...) over a data directory"},
 };
 
 static int usage(FILE *f)

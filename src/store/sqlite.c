@@ -100,6 +100,12 @@ static const char *const migrations[] = {
     " truncated INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS function_logs_fn ON function_logs(account, region, function, id);"
     "CREATE INDEX IF NOT EXISTS function_logs_time ON function_logs(start_ms);",
+    /* 7: advanced query (select.c): filters on resourceId or resourceName without a type, and
+     * the current resources' top-level fields covered (GROUP BY resourceType reads no table) */
+    "CREATE INDEX IF NOT EXISTS resources_id ON resources(account, region, resource_id);"
+    "CREATE INDEX IF NOT EXISTS resources_name ON resources(account, region, resource_name);"
+    "CREATE INDEX IF NOT EXISTS resources_current ON resources(account, region, resource_type,"
+    " resource_id, resource_name) WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -151,9 +157,6 @@ enum {
     ST__COUNT
 };
 
-#define CI_COLS                                                                                    \
-    "c.seq, r.account, r.region, r.resource_type, r.resource_id, c.resource_name, c.status, "      \
-    "c.capture_ms, c.state_id, c.hash, c.body, c.diff"
 #define RES_COLS                                                                                   \
     "account, region, resource_type, resource_id, resource_name, status, deleted, "                \
     "capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, hash"
@@ -689,7 +692,7 @@ int pl_store_obj_count(struct pl_store *s, const char *account, const char *regi
 
 /* ---- CIs ---- */
 
-static void read_ci(struct pl_arena *a, sqlite3_stmt *q, struct pl_ci_row *r)
+void pl_store__read_ci(struct pl_arena *a, sqlite3_stmt *q, struct pl_ci_row *r)
 {
     memset(r, 0, sizeof *r);
     r->seq = sqlite3_column_int64(q, 0);
@@ -858,7 +861,7 @@ static int ci_one(struct pl_store *s, sqlite3_stmt *q, struct pl_arena *a, struc
 {
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW)
-        read_ci(a, q, out);
+        pl_store__read_ci(a, q, out);
     sqlite3_reset(q);
     if (rc == SQLITE_ROW)
         return 1;
@@ -971,7 +974,7 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
             break;
         }
         *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
-        read_ci(a, q, &(*rows)[(*n)++]);
+        pl_store__read_ci(a, q, &(*rows)[(*n)++]);
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -993,7 +996,7 @@ int pl_store_current_cis(struct pl_store *s, const char *account, const char *re
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
-        read_ci(a, q, &(*rows)[(*n)++]);
+        pl_store__read_ci(a, q, &(*rows)[(*n)++]);
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? 0 : db_fail(s, err, "current");

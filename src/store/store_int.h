@@ -35,7 +35,18 @@ struct pl_store {
     char hint_key[1100];
     int64_t hint_id;
     bool hint_valid;
+    bool query_fns; /* select.c's SQL functions are registered on db */
     char path[4096];
 };
+
+/* The columns of a CI row (config_items c JOIN resources r), read by pl_store__read_ci. */
+#define CI_COLS                                                                                    \
+    "c.seq, r.account, r.region, r.resource_type, r.resource_id, c.resource_name, c.status, "      \
+    "c.capture_ms, c.state_id, c.hash, c.body, c.diff"
+
+/* A row of CI_COLS (sqlite.c) into r, strings in arena a. */
+struct pl_arena;
+struct pl_ci_row;
+void pl_store__read_ci(struct pl_arena *a, sqlite3_stmt *q, struct pl_ci_row *r);
 
 #endif

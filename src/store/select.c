@@ -1,0 +1,590 @@
+/* select.c — runs an advanced-query plan (select.h) as one SQLite statement.
+ *
+ * The plan becomes "SELECT ... FROM resources r JOIN config_items c ON c.seq = r.latest_seq
+ * WHERE <partition, current> AND (<where>) [GROUP BY] ORDER BY ... LIMIT OFFSET"; literals are
+ * bound, never written into the SQL. Paths are written as SQL string literals after checking
+ * that they are made of identifier characters only (the parser guarantees it).
+ *
+ * Any-element matching: a configuration path is compared against every scalar that json_tree
+ * finds under its first segment whose full key, with array indexes removed (pl_qkey()), is
+ * the path; tags and relationships use json_each. Top-level fields are columns or top-level
+ * members of the body, and resourceType/resourceId/resourceName comparisons are plain
+ * column comparisons the indexes serve (migration 7 adds the id and name indexes).
+ * IP and CIDR paths (cond->cidr) compare as IPv4 ranges through pl_qcidr().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "store/select.h"
+#include "store/sql.h"
+#include "store/store_int.h"
+
+#define SQL_MAX (1024 * 1024) /* a 4096-byte expression needs far less */
+
+#define PL_SEL__COL_NAME(id, name) name,
+static const char *const col_names[] = {PL_SEL_COLS(PL_SEL__COL_NAME)};
+
+const char *pl_sel_col_name(enum pl_sel_col c)
+{
+    return (unsigned)c < PL_SEL_NCOLS ? col_names[c] : "";
+}
+
+#define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', " x ", 'unixepoch')"
+static const char *const col_sql[] = {
+    [PL_SEL_C_ACCOUNT] = "r.account",
+    [PL_SEL_C_REGION] = "r.region",
+    [PL_SEL_C_ARN] = "json_extract(c.body, '$.arn')",
+    [PL_SEL_C_AZ] = "json_extract(c.body, '$.availabilityZone')",
+    [PL_SEL_C_CAPTURE] = ISO("r.capture_ms / 1000.0"),
+    [PL_SEL_C_CREATED] = ISO("json_extract(c.body, '$.resourceCreationTime')"),
+    [PL_SEL_C_ID] = "r.resource_id",
+    [PL_SEL_C_NAME] = "r.resource_name",
+    [PL_SEL_C_TYPE] = "r.resource_type",
+    [PL_SEL_C_VERSION] = "'1.3'",
+    [PL_SEL_C_STATUS] = "r.status",
+    [PL_SEL_C_STATE_ID] = "CAST(r.state_id AS TEXT)",
+    [PL_SEL_C_FREQUENCY] = "json_extract(c.body, '$.recordingFrequency')",
+};
+
+/* pl_qkey(fullkey): json_tree's full key without array indexes or key quotes, so that
+ * "$.configuration.ipPermissions[2].ipRanges[0]" compares equal to the query's path. */
+static void qkey_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *k = (const char *)sqlite3_value_text(argv[0]);
+    if (!k) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    size_t n = strlen(k), o = 0;
+    char *out = sqlite3_malloc64(n + 1);
+    if (!out) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (k[i] == '[') {
+            while (i < n && k[i] != ']')
+                i++;
+        } else if (k[i] != '"') {
+            out[o++] = k[i];
+        }
+    }
+    sqlite3_result_text(ctx, out, (int)o, sqlite3_free);
+}
+
+/* An IPv4 address or CIDR block "a.b.c.d[/n]" as the range [*lo, *hi]; -1 when it is not. */
+static int ipv4_range(const char *s, uint32_t *lo, uint32_t *hi)
+{
+    unsigned a[4], bits = 32;
+    int used = 0;
+    if (!s || sscanf(s, "%3u.%3u.%3u.%3u%n", &a[0], &a[1], &a[2], &a[3], &used) != 4)
+        return -1;
+    if (s[used] == '/') {
+        int more = 0;
+        if (sscanf(s + used + 1, "%2u%n", &bits, &more) != 1 || bits > 32)
+            return -1;
+        used += 1 + more;
+    }
+    if (s[used] || a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255)
+        return -1;
+    uint32_t ip = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+    uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+    *lo = ip & mask;
+    *hi = *lo | ~mask;
+    return 0;
+}
+
+/* pl_qcidr(stored, v0, v1, overlap): the stored address or block contains [v0, v1] (overlap
+ * 0: = and !=) or overlaps it (overlap 1: BETWEEN); NULL when either side is not IPv4. */
+static void qcidr_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    uint32_t slo, shi, alo, ahi, blo, bhi;
+    if (ipv4_range((const char *)sqlite3_value_text(argv[0]), &slo, &shi) < 0 ||
+        ipv4_range((const char *)sqlite3_value_text(argv[1]), &alo, &ahi) < 0 ||
+        ipv4_range((const char *)sqlite3_value_text(argv[2]), &blo, &bhi) < 0) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    bool hit = sqlite3_value_int(argv[3]) ? slo <= bhi && alo <= shi : slo <= alo && bhi <= shi;
+    sqlite3_result_int(ctx, hit);
+}
+
+static int register_fns(struct pl_store *s, struct pl_err *err)
+{
+    if (s->query_fns)
+        return 0;
+    if (sqlite3_create_function_v2(s->db, "pl_qkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   qkey_fn, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(s->db, "pl_qcidr", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   qcidr_fn, NULL, NULL, NULL) != SQLITE_OK)
+        return pl_sql_fail(s->db, "store", err, "select functions");
+    s->query_fns = true;
+    return 0;
+}
+
+/* ---- building the SQL ---- */
+
+#define MAX_PARAMS 4096 /* a 4096-byte expression has fewer values (each is written twice) */
+#define MAX_FIELDS 64   /* distinct fields of an aggregate plan's columns, groups and order */
+
+struct gen {
+    struct pl_buf sql;
+    const struct pl_sel_val *params[MAX_PARAMS];
+    int nparams;
+    /* aggregate plans: the distinct fields the inner SELECT computes, as x0, x1, ... */
+    const struct pl_sel_field *fields[MAX_FIELDS];
+    int nfields;
+    struct pl_err *err;
+};
+
+static int safe_path(struct gen *g, const char *p)
+{
+    for (const char *c = p; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '.' || *c == '-'))
+            return pl_fail(g->err, PL_E_INTERNAL, "select: bad path '%s'", p);
+    return 0;
+}
+
+static int param(struct gen *g, const struct pl_sel_val *v)
+{
+    if (g->nparams == (int)(sizeof g->params / sizeof g->params[0]))
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "too many values in the expression");
+    g->params[g->nparams++] = v;
+    return pl_buf_printf(&g->sql, "?%d", g->nparams + 2);
+}
+
+/* The single-valued SQL of a field (SELECT lists, GROUP BY, ORDER BY, aggregates). */
+static int scalar(struct gen *g, const struct pl_sel_field *f)
+{
+    switch (f->src) {
+    case PL_SEL_COL:
+        return pl_buf_puts(&g->sql, col_sql[f->col]);
+    case PL_SEL_PATH:
+        if (safe_path(g, f->path) < 0)
+            return -1;
+        return pl_buf_printf(&g->sql, "json_extract(c.body, '$.%s')", f->path);
+    case PL_SEL_TAG:
+    case PL_SEL_REL:
+        break;
+    }
+    return pl_fail(g->err, PL_E_INVALID_EXPRESSION,
+                   "tags and relationships cannot be grouped, ordered or aggregated");
+}
+
+/* "<lhs> op <values>". */
+static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs)
+{
+    static const char *const ops[] = {[PL_SEL_EQ] = " = ", [PL_SEL_NE] = " <> ",
+                                      [PL_SEL_LT] = " < ", [PL_SEL_LE] = " <= ",
+                                      [PL_SEL_GT] = " > ", [PL_SEL_GE] = " >= "};
+    if (c->cidr) {
+        pl_buf_printf(&g->sql, "%spl_qcidr(%s, ", c->op == PL_SEL_NE ? "NOT " : "", lhs);
+        if (param(g, &c->v[0]) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, ", ");
+        if (param(g, &c->v[c->op == PL_SEL_BETWEEN ? 1 : 0]) < 0)
+            return -1;
+        return pl_buf_printf(&g->sql, ", %d)", c->op == PL_SEL_BETWEEN);
+    }
+    pl_buf_puts(&g->sql, lhs);
+    switch (c->op) {
+    case PL_SEL_EQ:
+    case PL_SEL_NE:
+    case PL_SEL_LT:
+    case PL_SEL_LE:
+    case PL_SEL_GT:
+    case PL_SEL_GE:
+        pl_buf_puts(&g->sql, ops[c->op]);
+        return param(g, &c->v[0]);
+    case PL_SEL_IN:
+        pl_buf_puts(&g->sql, " IN (");
+        for (size_t i = 0; i < c->nv; i++) {
+            if (i)
+                pl_buf_puts(&g->sql, ", ");
+            if (param(g, &c->v[i]) < 0)
+                return -1;
+        }
+        return pl_buf_puts(&g->sql, ")");
+    case PL_SEL_BETWEEN:
+        pl_buf_puts(&g->sql, " BETWEEN ");
+        if (param(g, &c->v[0]) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, " AND ");
+        return param(g, &c->v[1]);
+    case PL_SEL_PREFIX:
+        /* the value is the GLOB pattern the caller built (prefix escaped, '?' per '_', '*') */
+        pl_buf_puts(&g->sql, " GLOB ");
+        return param(g, &c->v[0]);
+    default:
+        return pl_fail(g->err, PL_E_INTERNAL, "select: bad comparison");
+    }
+}
+
+/* A configuration path: when the path leads to one scalar (no array on the way, the common
+ * case) json_extract compares it; when it is missing or an array, json_tree finds every scalar
+ * whose full key without array indexes is the path (under the path's first two segments only,
+ * configuration.X, so that it walks X alone). Third-party types have no configuration. */
+static int path_leaf(struct gen *g, const struct pl_sel_cond *c)
+{
+    const char *p = c->f.path;
+    char one[300];
+    const char *dot = strchr(p, '.');
+    const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
+    int rootlen = dot2 ? (int)(dot2 - p) : (int)strlen(p);
+    if (strlen(p) > 250)
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "a property path is too long");
+    snprintf(one, sizeof one, "json_extract(c.body, '$.%s')", p);
+    /* a missing path may run through an array: the tree decides */
+    pl_buf_printf(&g->sql,
+                  "(%sCASE IFNULL(json_type(c.body, '$.%s'), 'array') WHEN 'object' THEN 0 "
+                  "WHEN 'array' THEN EXISTS (SELECT 1 FROM json_tree(c.body, '$.%.*s') t WHERE "
+                  "t.type NOT IN ('object', 'array') AND pl_qkey(t.fullkey) = '$.%s' AND ",
+                  strncmp(p, "configuration.", 14) == 0 ? "r.resource_type GLOB 'AWS::*' AND " : "",
+                  p, rootlen, p, p);
+    if (compare(g, c, "t.atom") < 0)
+        return -1;
+    pl_buf_puts(&g->sql, ") ELSE ");
+    if (compare(g, c, one) < 0)
+        return -1;
+    return pl_buf_puts(&g->sql, " END)");
+}
+
+/* A comparison leaf: the any-element forms for paths, tags and relationships. */
+static int leaf(struct gen *g, const struct pl_sel_cond *c)
+{
+    const struct pl_sel_field *f = &c->f;
+    const char *lhs = "t.atom";
+    char rel[200];
+    if (f->src != PL_SEL_COL && f->path && safe_path(g, f->path) < 0)
+        return -1;
+    switch (f->src) {
+    case PL_SEL_COL:
+        lhs = col_sql[f->col];
+        pl_buf_puts(&g->sql, "(");
+        break;
+    case PL_SEL_PATH:
+        return path_leaf(g, c);
+    case PL_SEL_TAG:
+        lhs = strcmp(f->path, "key") == 0     ? "t.key"
+              : strcmp(f->path, "value") == 0 ? "t.value"
+                                              : "(t.key || '=' || t.value)";
+        pl_buf_puts(&g->sql, "(EXISTS (SELECT 1 FROM json_each(c.body, '$.tags') t WHERE ");
+        break;
+    case PL_SEL_REL:
+        snprintf(rel, sizeof rel, "json_extract(t.value, '$.%s')", f->path);
+        lhs = rel;
+        pl_buf_puts(&g->sql,
+                    "(EXISTS (SELECT 1 FROM json_each(c.body, '$.relationships') t WHERE ");
+        break;
+    }
+    if (compare(g, c, lhs) < 0)
+        return -1;
+    return pl_buf_puts(&g->sql, f->src == PL_SEL_COL ? ")" : "))");
+}
+
+static int cond(struct gen *g, const struct pl_sel_cond *c)
+{
+    switch (c->op) {
+    case PL_SEL_AND:
+    case PL_SEL_OR:
+        pl_buf_puts(&g->sql, "(");
+        if (cond(g, c->l) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, c->op == PL_SEL_AND ? " AND " : " OR ");
+        if (cond(g, c->r) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, ")");
+    case PL_SEL_NOT:
+        /* a missing field (NULL) does not match, so its negation does */
+        pl_buf_puts(&g->sql, "(NOT IFNULL(");
+        if (cond(g, c->l) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, ", 0))");
+    default:
+        return leaf(g, c);
+    }
+}
+
+/* Does the field read the CI body (config_items), or only the resources row? */
+static bool reads_body(const struct pl_sel_field *f)
+{
+    if (f->src != PL_SEL_COL)
+        return true;
+    return strncmp(col_sql[f->col], "r.", 2) != 0 && strstr(col_sql[f->col], "c.body") != NULL;
+}
+
+static bool cond_reads_body(const struct pl_sel_cond *c)
+{
+    if (!c)
+        return false;
+    if (c->op == PL_SEL_AND || c->op == PL_SEL_OR || c->op == PL_SEL_NOT)
+        return cond_reads_body(c->l) || cond_reads_body(c->r);
+    return reads_body(&c->f);
+}
+
+/* Only plans that read the body join config_items: GROUP BY resourceType does not. */
+static bool plan_reads_body(const struct pl_sel *q)
+{
+    if (!q->aggregate || cond_reads_body(q->where))
+        return true;
+    for (size_t i = 0; i < q->ncols; i++)
+        if (!q->cols[i].star && reads_body(&q->cols[i].f))
+            return true;
+    for (size_t i = 0; i < q->ngroup; i++)
+        if (reads_body(&q->group[i]))
+            return true;
+    for (size_t i = 0; i < q->norder; i++)
+        if (!q->order[i].e.star && reads_body(&q->order[i].e.f))
+            return true;
+    return false;
+}
+
+static bool same_field(const struct pl_sel_field *x, const struct pl_sel_field *y)
+{
+    if (x->src != y->src)
+        return false;
+    if (x->src == PL_SEL_COL)
+        return x->col == y->col;
+    return x->path && y->path && strcmp(x->path, y->path) == 0;
+}
+
+/* The inner column of f in an aggregate plan (x<i>), added on first use; -1 when too many. */
+static int field_ix(struct gen *g, const struct pl_sel_field *f)
+{
+    for (int i = 0; i < g->nfields; i++)
+        if (same_field(g->fields[i], f))
+            return i;
+    if (g->nfields == MAX_FIELDS)
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "too many properties in the query");
+    g->fields[g->nfields] = f;
+    return g->nfields++;
+}
+
+/* An output or ORDER BY expression of an aggregate plan, over the inner columns. */
+static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
+{
+    static const char *const fn[] = {[PL_SEL_COUNT] = "COUNT", [PL_SEL_MIN] = "MIN",
+                                     [PL_SEL_MAX] = "MAX", [PL_SEL_SUM] = "SUM",
+                                     [PL_SEL_AVG] = "AVG"};
+    if (e->star)
+        return pl_buf_printf(&g->sql, "%s(*)", fn[e->agg]);
+    if (e->f.src == PL_SEL_TAG || e->f.src == PL_SEL_REL)
+        return pl_fail(g->err, PL_E_INVALID_EXPRESSION,
+                       "tags and relationships cannot be grouped, ordered or aggregated");
+    int ix = field_ix(g, &e->f);
+    if (ix < 0)
+        return -1;
+    if (e->agg == PL_SEL_NONE)
+        return pl_buf_printf(&g->sql, "x%d", ix);
+    return pl_buf_printf(&g->sql, "%s(x%d)", fn[e->agg], ix);
+}
+
+/* FROM and WHERE: the current CIs of the partition that match. */
+static int from_where(struct gen *g, const struct pl_sel *q)
+{
+    pl_buf_printf(&g->sql,
+                  " FROM resources r%s WHERE r.account = ?1 AND r.region = ?2 AND r.deleted = 0 "
+                  "AND r.status <> 'ResourceNotRecorded'",
+                  plan_reads_body(q) ? " JOIN config_items c ON c.seq = r.latest_seq" : "");
+    if (!q->where)
+        return 0;
+    pl_buf_puts(&g->sql, " AND ");
+    return cond(g, q->where);
+}
+
+static int limit_offset(struct gen *g, const struct pl_sel *q)
+{
+    return pl_buf_printf(&g->sql, " LIMIT %d OFFSET %lld", q->limit > 0 ? q->limit : 1,
+                         (long long)q->offset);
+}
+
+/* Plain plans: the CI columns in ORDER BY order, then resource row order. */
+static int plain_sql(struct gen *g, const struct pl_sel *q)
+{
+    pl_buf_puts(&g->sql, "SELECT " CI_COLS);
+    if (from_where(g, q) < 0)
+        return -1;
+    pl_buf_puts(&g->sql, " ORDER BY ");
+    for (size_t i = 0; i < q->norder; i++) {
+        if (scalar(g, &q->order[i].e.f) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, q->order[i].desc ? " DESC, " : ", ");
+    }
+    pl_buf_puts(&g->sql, "r.id");
+    return limit_offset(g, q);
+}
+
+/* Aggregate plans: SELECT aggs FROM (SELECT x0, x1, ... FROM ... WHERE ...) GROUP BY ...
+ * ORDER BY ..., then the groups (pages follow each other). The inner SELECT computes each
+ * property once per row, so the sorter carries values, not CI bodies. */
+static int agg_sql(struct gen *g, const struct pl_sel *q)
+{
+    struct pl_buf outer = g->sql;
+    pl_buf_init(&g->sql, SQL_MAX); /* the outer part first: it names the inner columns */
+    pl_buf_puts(&g->sql, "SELECT ");
+    for (size_t i = 0; i < q->ncols; i++) {
+        if (i)
+            pl_buf_puts(&g->sql, ", ");
+        if (agg_expr(g, &q->cols[i]) < 0)
+            goto fail;
+    }
+    pl_buf_puts(&g->sql, " FROM (%INNER%)");
+    for (size_t i = 0; i < q->ngroup; i++) {
+        int ix = field_ix(g, &q->group[i]);
+        if (ix < 0)
+            goto fail;
+        pl_buf_printf(&g->sql, "%sx%d", i ? ", " : " GROUP BY ", ix);
+    }
+    pl_buf_puts(&g->sql, " ORDER BY ");
+    for (size_t i = 0; i < q->norder; i++) {
+        if (agg_expr(g, &q->order[i].e) < 0)
+            goto fail;
+        pl_buf_puts(&g->sql, q->order[i].desc ? " DESC, " : ", ");
+    }
+    for (size_t i = 0; i < q->ngroup; i++)
+        pl_buf_printf(&g->sql, "x%d, ", field_ix(g, &q->group[i]));
+    pl_buf_puts(&g->sql, "1");
+    if (limit_offset(g, q) < 0)
+        goto fail;
+    struct pl_buf head = g->sql;
+    g->sql = outer;
+    /* the outer text has no parameters: the inner part (WHERE) binds them all, in order */
+    const char *h = pl_buf_cstr(&head), *mark = strstr(h, "%INNER%");
+    pl_buf_append(&g->sql, h, (size_t)(mark - h));
+    pl_buf_puts(&g->sql, "SELECT 1 AS xx");
+    for (int i = 0; i < g->nfields; i++) {
+        pl_buf_puts(&g->sql, ", ");
+        if (scalar(g, g->fields[i]) < 0) {
+            pl_buf_fini(&head);
+            return -1;
+        }
+        pl_buf_printf(&g->sql, " AS x%d", i);
+    }
+    int rc = from_where(g, q);
+    /* OFFSET keeps SQLite from flattening the inner SELECT into the outer one (which would
+     * sort whole rows and evaluate the properties again after the sort) */
+    if (plan_reads_body(q))
+        pl_buf_puts(&g->sql, " LIMIT -1 OFFSET 0");
+    pl_buf_puts(&g->sql, mark + 7);
+    pl_buf_fini(&head);
+    return rc;
+fail:
+    pl_buf_fini(&g->sql);
+    g->sql = outer;
+    return -1;
+}
+
+static void bind_val(sqlite3_stmt *st, int i, const struct pl_sel_val *v)
+{
+    switch (v->kind) {
+    case PL_SEL_V_STR:
+        sqlite3_bind_text(st, i, v->text, -1, SQLITE_STATIC);
+        break;
+    case PL_SEL_V_BOOL:
+        sqlite3_bind_int(st, i, strcmp(v->text, "true") == 0);
+        break;
+    case PL_SEL_V_NUM:
+        if (strpbrk(v->text, ".eE"))
+            sqlite3_bind_double(st, i, strtod(v->text, NULL));
+        else
+            sqlite3_bind_int64(st, i, strtoll(v->text, NULL, 10));
+        break;
+    }
+}
+
+/* Builds the whole statement of q; *out is prepared and bound (caller finalizes). */
+static int prepare(struct pl_store *s, const struct pl_sel *q, sqlite3_stmt **out,
+                   struct pl_err *err)
+{
+    struct gen g = {.err = err};
+    int rc = -1;
+    *out = NULL;
+    pl_buf_init(&g.sql, SQL_MAX);
+    if (register_fns(s, err) < 0)
+        goto out;
+    if ((q->aggregate ? agg_sql(&g, q) : plain_sql(&g, q)) < 0)
+        goto out;
+    if (g.sql.len + 1 >= SQL_MAX) {
+        pl_fail(err, PL_E_INVALID_EXPRESSION, "the expression is too complex");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(s->db, pl_buf_cstr(&g.sql), -1, out, NULL) != SQLITE_OK) {
+        pl_sql_fail(s->db, "store", err, "select prepare");
+        goto out;
+    }
+    sqlite3_bind_text(*out, 1, q->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*out, 2, q->region, -1, SQLITE_STATIC);
+    for (int i = 0; i < g.nparams; i++)
+        bind_val(*out, i + 3, g.params[i]);
+    rc = 0;
+out:
+    pl_buf_fini(&g.sql);
+    return rc;
+}
+
+int pl_store_select_cis(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
+                        struct pl_ci_row **rows, size_t *n, struct pl_err *err)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
+    if (prepare(s, q, &st, err) < 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        pl_store__read_ci(a, st, &(*rows)[(*n)++]);
+    }
+    if (rc != SQLITE_DONE)
+        pl_sql_fail(s->db, "store", err, "select");
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void read_value(struct pl_arena *a, sqlite3_stmt *st, int i, struct pl_sel_value *v)
+{
+    memset(v, 0, sizeof *v);
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+        v->type = PL_SEL_T_INT;
+        v->i = sqlite3_column_int64(st, i);
+        break;
+    case SQLITE_FLOAT:
+        v->type = PL_SEL_T_REAL;
+        v->d = sqlite3_column_double(st, i);
+        break;
+    case SQLITE_NULL:
+        v->type = PL_SEL_T_NULL;
+        break;
+    default:
+        v->type = PL_SEL_T_TEXT;
+        v->s = pl_sql_col_dup(a, st, i);
+    }
+}
+
+int pl_store_select_agg(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
+                        struct pl_sel_value **vals, size_t *n, struct pl_err *err)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0, nv = 0;
+    *vals = NULL;
+    *n = 0;
+    if (prepare(s, q, &st, err) < 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (size_t i = 0; i < q->ncols; i++) {
+            *vals = pl_sql_grow(a, *vals, nv, &cap, sizeof **vals);
+            read_value(a, st, (int)i, &(*vals)[nv++]);
+        }
+        (*n)++;
+    }
+    if (rc != SQLITE_DONE)
+        pl_sql_fail(s->db, "store", err, "select");
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}

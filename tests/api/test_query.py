@@ -1,0 +1,242 @@
+"""test_query.py — advanced query: SelectResourceConfig on a small estate of real CIs
+(tests/data/query/estate.json) driven by the table of tests/data/query/cases.json, AWS's
+documented example queries through `aws configservice select-resource-config`, paging and its
+errors, and the stored queries (Put/Get/List/DeleteStoredQuery) with their limits.
+"""
+import json
+import os
+import tempfile
+import unittest
+
+from harness import ROOT, SHARED, ServerTest, plumb
+
+DATA = os.path.join(ROOT, "tests", "data", "query")
+
+
+def load(name):
+    with open(os.path.join(DATA, name)) as f:
+        return json.load(f)
+
+
+class QueryTest(ServerTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        estate = load("estate.json")
+        files = [os.path.join(SHARED, "data", "config-items", f) for f in estate["files"]]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            for ci in estate["cis"]:
+                f.write(json.dumps(ci) + "\n")
+        try:
+            for path in files + [f.name]:
+                plumb("record", "--data", cls.server.data, "--all", "--quiet", "--account",
+                      "123456789012", "--region", "us-east-1", path)
+        finally:
+            os.unlink(f.name)
+
+    def select_all(self, expr, limit=0):
+        """Every page of expr; returns (rows, field names, number of pages)."""
+        rows, pages, token = [], 0, None
+        while True:
+            args = {"Expression": expr, "Limit": limit}
+            if token:
+                args["NextToken"] = token
+            r = self.cfg.select_resource_config(**args)
+            pages += 1
+            rows += [json.loads(x) for x in r["Results"]]
+            fields = [f["Name"] for f in r["QueryInfo"]["SelectFields"]]
+            token = r.get("NextToken")
+            if not token:
+                return rows, fields, pages
+            self.assertLess(pages, 100, "paging does not end")
+
+    def test_cases(self):
+        for case in load("cases.json")["cases"]:
+            with self.subTest(case["name"], query=case["query"]):
+                if "error" in case:
+                    e = self.assertAwsError(case["error"], self.cfg.select_resource_config,
+                                            Expression=case["query"])
+                    self.assertIn(case["message"], e.response["Error"]["Message"])
+                    continue
+                rows, fields, pages = self.select_all(case["query"], case.get("limit", 0))
+                want = case["rows"]
+                if case.get("ordered"):
+                    self.assertEqual(rows, want)
+                else:
+                    key = lambda r: json.dumps(r, sort_keys=True)
+                    self.assertEqual(sorted(rows, key=key), sorted(want, key=key))
+                if "fields" in case:
+                    self.assertEqual(fields, case["fields"])
+                if "pages" in case:
+                    self.assertEqual(pages, case["pages"])
+
+    def test_rows_keep_selection_order(self):
+        r = self.cfg.select_resource_config(
+            Expression="SELECT resourceType, resourceId WHERE resourceId = 'svc-1'")
+        self.assertEqual(r["Results"],
+                         ['{"resourceType":"MyCorp::App::Service","resourceId":"svc-1"}'])
+
+    def test_page_sizes(self):
+        # 25 by default, 500 for aggregates; Limit at most 100
+        r = self.cfg.select_resource_config(Expression="SELECT resourceId")
+        self.assertEqual(len(r["Results"]), 10)
+        self.assertNotIn("NextToken", r)
+        r = self.cfg.select_resource_config(Expression="SELECT resourceId", Limit=4)
+        self.assertEqual(len(r["Results"]), 4)
+        self.assertIn("NextToken", r)
+        self.assertAwsError("ValidationException", self.cfg.select_resource_config,
+                            Expression="SELECT resourceId", Limit=101)
+
+    def test_token_bound_to_expression(self):
+        r = self.cfg.select_resource_config(Expression="SELECT resourceId", Limit=2)
+        self.assertAwsError("InvalidNextTokenException", self.cfg.select_resource_config,
+                            Expression="SELECT resourceType", NextToken=r["NextToken"])
+        self.assertAwsError("InvalidNextTokenException", self.cfg.select_resource_config,
+                            Expression="SELECT resourceId", NextToken="zz")
+
+    def test_expression_length_limit(self):
+        long_expr = "SELECT resourceId WHERE resourceId IN (%s)" % ", ".join(["'x'"] * 1000)
+        self.assertGreater(len(long_expr), 4096)
+        self.assertAwsError("ValidationException", self.cfg.select_resource_config,
+                            Expression=long_expr)
+
+    def test_other_accounts_see_nothing(self):
+        other = self.server.client(key="999999999999")
+        r = other.select_resource_config(Expression="SELECT COUNT(*)")
+        self.assertEqual(r["Results"], ['{"COUNT(*)":0}'])
+
+    def test_aws_documented_examples_through_the_cli(self):
+        examples = [
+            ("SELECT resourceId WHERE resourceType='AWS::EC2::Instance'",
+             [{"resourceId": "i-03402838daac1d611"}]),
+            ("SELECT resourceId, resourceType, configuration.instanceType, "
+             "configuration.placement.tenancy, configuration.imageId, availabilityZone "
+             "WHERE resourceType = 'AWS::EC2::Instance' AND configuration.imageId = "
+             "'ami-22ce4934'",
+             [{"resourceId": "i-03402838daac1d611", "resourceType": "AWS::EC2::Instance",
+               "configuration": {"instanceType": "t2.micro", "placement": {"tenancy": "default"},
+                                 "imageId": "ami-22ce4934"},
+               "availabilityZone": "us-east-1b"}]),
+            ("SELECT COUNT(*), accountId GROUP BY accountId",
+             [{"COUNT(*)": 10, "accountId": "123456789012"}]),
+            ("SELECT resourceId WHERE resourceType='AWS::EC2::Volume' AND "
+             "configuration.state.value='available'", [{"resourceId": "vol-0tagged"}]),
+            ("SELECT resourceId WHERE resourceType='AWS::EC2::Volume' AND "
+             "relationships.resourceId='i-03402838daac1d611'", [{"resourceId": "vol-0tagged"}]),
+            ("SELECT resourceId WHERE resourceType IN ('AWS::EC2::Instance', "
+             "'AWS::EC2::NetworkInterface') AND relationships.resourceId='sg-fd215482'",
+             [{"resourceId": "i-03402838daac1d611"}]),
+            ("SELECT configuration.complianceType, COUNT(*) WHERE resourceType = "
+             "'AWS::Config::ResourceCompliance' GROUP BY configuration.complianceType", []),
+        ]
+        for expr, want in examples:
+            with self.subTest(expr):
+                _, out, _ = self.server.cli("select-resource-config", "--expression", expr)
+                self.assertEqual([json.loads(x) for x in out["Results"]], want)
+        # the CLI reads every page by itself
+        _, out, _ = self.server.cli("select-resource-config", "--expression",
+                                    "SELECT resourceId", "--page-size", "3")
+        self.assertEqual(len(out["Results"]), 10)
+        rc, _, err = self.server.cli("select-resource-config", "--expression",
+                                     "SELECT resourceId FROM x", check=False)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("InvalidExpressionException", err)
+
+    # ---- plumb query ----
+
+    def test_plumb_query_formats(self):
+        d = self.server.data
+        expr = "SELECT resourceId, configuration.size, tags.key WHERE resourceType = " \
+               "'AWS::EC2::Volume' ORDER BY resourceId"
+        out = plumb("query", "--data", d, expr).stdout.splitlines()
+        self.assertEqual(out, ["resourceId\tconfiguration.size\ttags.key",
+                               "vol-0tagged\t100\t[\"Name\",\"env\"]",
+                               "vol-a416b170\t8\t"])
+        out = plumb("query", "--data", d, "--csv", "SELECT resourceType, COUNT(*) WHERE "
+                    "resourceType LIKE 'AWS::EC2::V%' GROUP BY resourceType").stdout
+        self.assertEqual(out, "resourceType,COUNT(*)\nAWS::EC2::VPC,1\nAWS::EC2::Volume,2\n")
+        out = plumb("query", "--data", d, "--json", "SELECT resourceId").stdout.splitlines()
+        api = self.cfg.select_resource_config(Expression="SELECT resourceId")["Results"]
+        self.assertEqual(sorted(out), sorted(api))
+        p = plumb("query", "--data", d, "SELECT x FROM y", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("InvalidExpressionException: line 1:8:", p.stderr)
+        p = plumb("query", "--data", d, "--json", "--csv", "SELECT *", check=False)
+        self.assertEqual(p.returncode, 2)
+
+    # ---- stored queries ----
+
+    def test_stored_queries(self):
+        c = self.cfg
+        arn = c.put_stored_query(StoredQuery={
+            "QueryName": "volumes", "Description": "all volumes",
+            "Expression": "SELECT resourceId WHERE resourceType = 'AWS::EC2::Volume'"},
+            Tags=[{"Key": "team", "Value": "infra"}])["QueryArn"]
+        self.assertRegex(arn, r"^arn:aws:config:us-east-1:123456789012:stored-query/volumes/")
+        got = c.get_stored_query(QueryName="volumes")["StoredQuery"]
+        self.assertEqual(got["QueryArn"], arn)
+        self.assertEqual(got["Description"], "all volumes")
+        self.assertEqual(c.list_tags_for_resource(ResourceArn=arn)["Tags"],
+                         [{"Key": "team", "Value": "infra"}])
+        # the stored expression runs
+        rows = c.select_resource_config(Expression=got["Expression"])["Results"]
+        self.assertEqual(len(rows), 2)
+        # an update keeps the id and the ARN
+        arn2 = c.put_stored_query(StoredQuery={"QueryName": "volumes",
+                                               "Expression": "SELECT COUNT(*)"})["QueryArn"]
+        self.assertEqual(arn2, arn)
+        got2 = c.get_stored_query(QueryName="volumes")["StoredQuery"]
+        self.assertEqual(got2["QueryId"], got["QueryId"])
+        self.assertEqual(got2["Expression"], "SELECT COUNT(*)")
+        self.assertNotIn("Description", got2)
+        meta = c.list_stored_queries()["StoredQueryMetadata"]
+        self.assertEqual([m["QueryName"] for m in meta], ["volumes"])
+        self.assertNotIn("Expression", meta[0])
+        c.delete_stored_query(QueryName="volumes")
+        self.assertAwsError("ResourceNotFoundException", c.get_stored_query, QueryName="volumes")
+        self.assertAwsError("ResourceNotFoundException", c.delete_stored_query,
+                            QueryName="volumes")
+        self.assertAwsError("ResourceNotFoundException", c.list_tags_for_resource,
+                            ResourceArn=arn)
+
+    def test_stored_query_errors(self):
+        c = self.server.client(key="222222222222")
+        self.assertAwsError("ValidationException", c.put_stored_query,
+                            StoredQuery={"QueryName": "bad", "Expression": "SELECT x FROM y"})
+        self.assertAwsError("ValidationException", c.put_stored_query,
+                            StoredQuery={"QueryName": "bad name!", "Expression": "SELECT *"})
+        self.assertAwsError("ValidationException", c.put_stored_query,  # the model's bound
+                            StoredQuery={"QueryName": "tagged", "Expression": "SELECT *"},
+                            Tags=[{"Key": "k%d" % i, "Value": "v"} for i in range(51)])
+        self.assertAwsError("ResourceNotFoundException", c.get_stored_query, QueryName="tagged")
+
+    def test_stored_query_limit_and_paging(self):
+        c = self.server.client(key="333333333333")
+        for i in range(300):
+            c.put_stored_query(StoredQuery={"QueryName": "q%03d" % i, "Expression": "SELECT *"})
+        self.assertAwsError("ValidationException", c.put_stored_query,
+                            StoredQuery={"QueryName": "one-too-many", "Expression": "SELECT *"})
+        # updating one of the 300 is still allowed
+        c.put_stored_query(StoredQuery={"QueryName": "q000", "Expression": "SELECT resourceId"})
+        names, token, pages = [], None, 0
+        while True:
+            args = {"MaxResults": 40}
+            if token:
+                args["NextToken"] = token
+            r = c.list_stored_queries(**args)
+            pages += 1
+            names += [m["QueryName"] for m in r["StoredQueryMetadata"]]
+            token = r.get("NextToken")
+            if not token:
+                break
+        self.assertEqual(pages, 8)
+        self.assertEqual(names, ["q%03d" % i for i in range(300)])
+        _, out, _ = self.server.cli("list-stored-queries", key="333333333333")
+        # botocore has no paginator for it: the CLI shows the first page and its token
+        self.assertEqual(len(out["StoredQueryMetadata"]), 100)
+        self.assertIn("NextToken", out)
+        self.assertAwsError("ValidationException", c.list_stored_queries, MaxResults=101)
+
+
+if __name__ == "__main__":
+    unittest.main()
