@@ -24,6 +24,6 @@ int pl_cli_function(int argc, char **argv); /* plumb function add|list|remove|in
 /* conformance packs (plumb_cli_packs): pack_cmd.c */
 int pl_cli_pack(int argc, char **argv); /* plumb pack deploy|list|report ... */
 /* advanced query (plumb_cli_query): query_cmd.c */
-int pl_cli_query(int argc, char **argv); /* plumb query [--data DIR] [--json|--csv] "SELECT ..." */
+int pl_cli_query(int argc, char **argv); /* plumb query [--data DIR] [--json|--csv] QUERY */
 
 #endif

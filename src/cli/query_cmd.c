@@ -1,7 +1,7 @@
 /* query_cmd.c — `plumb query`: AWS Config's advanced query over a data directory, for people
  * (a table) and scripts (--json: one AWS result row per line; --csv).
  *
- *   plumb query [--data DIR] [--account ID] [--region NAME] [--json | --csv] "SELECT ..."
+ *   plumb query [--data DIR] [--account ID] [--region NAME] [--json | --csv] QUERY
  *
  * The same dialect and rows as SelectResourceConfig (query/query.h), but not capped at AWS's
  * page sizes: every row is printed, read page by page (QUERY_EXPORT_PAGE rows each) so the

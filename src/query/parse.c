@@ -633,7 +633,7 @@ static int check_items(struct parser *p)
         if (!q->aggregate || it->e.agg != PL_SEL_NONE)
             continue;
         if (it->star)
-            return fail_at(p, it->pos, "SELECT * cannot be combined with aggregates");
+            return fail_at(p, it->pos, "a SELECT * cannot be combined with aggregates");
         if (!grouped(q, &it->e.f))
             return fail_at(p, it->pos,
                            "a property selected with aggregates must be in GROUP BY");
