@@ -215,15 +215,6 @@ static bool scalar_field(const struct pl_sel_field *f)
     return f->src == PL_SEL_COL || f->src == PL_SEL_PATH;
 }
 
-static bool same_field(const struct pl_sel_field *x, const struct pl_sel_field *y)
-{
-    if (x->src != y->src)
-        return false;
-    if (x->src == PL_SEL_COL)
-        return x->col == y->col;
-    return x->path && y->path && strcmp(x->path, y->path) == 0;
-}
-
 /* ---- SELECT items ---- */
 
 static enum pl_sel_agg agg_kind(const struct query_token *t)
@@ -569,7 +560,7 @@ static int group_by(struct parser *p)
 static bool grouped(const struct query *q, const struct pl_sel_field *f)
 {
     for (size_t i = 0; i < q->ngroup; i++)
-        if (same_field(&q->group[i], f))
+        if (pl_sel_field_same(&q->group[i], f))
             return true;
     return false;
 }

@@ -342,7 +342,7 @@ static bool plan_reads_body(const struct pl_sel *q)
     return false;
 }
 
-static bool same_field(const struct pl_sel_field *x, const struct pl_sel_field *y)
+bool pl_sel_field_same(const struct pl_sel_field *x, const struct pl_sel_field *y)
 {
     if (x->src != y->src)
         return false;
@@ -355,7 +355,7 @@ static bool same_field(const struct pl_sel_field *x, const struct pl_sel_field *
 static int field_ix(struct gen *g, const struct pl_sel_field *f)
 {
     for (int i = 0; i < g->nfields; i++)
-        if (same_field(g->fields[i], f))
+        if (pl_sel_field_same(g->fields[i], f))
             return i;
     if (g->nfields == MAX_FIELDS)
         return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "too many properties in the query");

@@ -133,6 +133,9 @@ struct pl_sel_value {
 
 /* Non-aggregate plans: the matching current CIs (diff not read), in ORDER BY order (then
  * resource row order), rows[offset .. offset+limit). *rows is an arena array of *n. */
+/* Do x and y name the same column or property path? */
+bool pl_sel_field_same(const struct pl_sel_field *x, const struct pl_sel_field *y);
+
 int pl_store_select_cis(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
                         struct pl_ci_row **rows, size_t *n, struct pl_err *err);
 

@@ -367,7 +367,7 @@ static void release_writer(struct pl_store *s)
 /* Tells the listeners of s's file that a commit added outbox items of the kinds in added. */
 static void announce(struct pl_store *s, unsigned added)
 {
-    if (!added || !s->wl->listeners) /* unlocked peek: a listener added meanwhile polls anyway */
+    if (!added)
         return;
     pthread_mutex_lock(&s->wl->lmu);
     for (struct pl_store_listener *l = s->wl->listeners; l; l = l->next)

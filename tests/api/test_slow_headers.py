@@ -67,6 +67,21 @@ def attacker_socket(addr, port):
     return s
 
 
+def collect_closed(test, ep, timeout, socks, closed, what):
+    """Waits up to timeout on ep for sockets the server closed: each must read EOF (no answer,
+    what), and gets closed[fd] = seconds from its opening to the close."""
+    for fd, ev in ep.poll(timeout):
+        s, t_open = socks[fd]
+        try:
+            data = s.recv(4096)
+        except OSError as e:
+            test.assertIn(e.errno, (errno.ECONNRESET, errno.EPIPE))
+            data = b""
+        test.assertEqual(data, b"", what)
+        closed[fd] = time.monotonic() - t_open
+        ep.unregister(fd)
+
+
 class SlowHeaders(SigV4Server):
     def open_attack(self):
         """Opens ADDRS*PER_ADDR sockets that each send PARTIAL; returns {fd: [sock, t_open]}."""
@@ -130,16 +145,7 @@ class SlowHeaders(SigV4Server):
                 ep.register(fd, select.EPOLLIN | select.EPOLLRDHUP)
             limit = time.monotonic() + DEADLINE + 20 * SLOW
             while len(closed) < len(socks) and time.monotonic() < limit:
-                for fd, ev in ep.poll(1):
-                    s, t_open = socks[fd]
-                    try:
-                        data = s.recv(4096)
-                    except OSError as e:
-                        self.assertIn(e.errno, (errno.ECONNRESET, errno.EPIPE))
-                        data = b""
-                    self.assertEqual(data, b"", "an unfinished request got an answer")
-                    closed[fd] = time.monotonic() - t_open
-                    ep.unregister(fd)
+                collect_closed(self, ep, 1, socks, closed, "an unfinished request got an answer")
             ep.close()
         finally:
             stop.set()
@@ -256,16 +262,7 @@ class SlowBody(SigV4Server):
                                 pass
                     next_byte = time.monotonic() + 0.5
                     self.cfg.describe_config_rules()  # signed calls are still answered
-                for fd, ev in ep.poll(0.1):
-                    s, t_open = socks[fd]
-                    try:
-                        data = s.recv(4096)
-                    except OSError as e:
-                        self.assertIn(e.errno, (errno.ECONNRESET, errno.EPIPE))
-                        data = b""
-                    self.assertEqual(data, b"", "an unfinished body got an answer")
-                    closed[fd] = time.monotonic() - t_open
-                    ep.unregister(fd)
+                collect_closed(self, ep, 0.1, socks, closed, "an unfinished body got an answer")
         finally:
             ep.close()
             for s, _ in socks.values():

@@ -145,30 +145,34 @@ const char *pl_compliance_name(enum pl_compliance c)
 
 /* ---- parameters ---- */
 
-static bool one_of(const char *choices, const char *s, size_t n)
+/* The entry of choices ("A|B|C") that s (n bytes) is, exactly or ignoring case (icase), with
+ * its length in *len; NULL when none. */
+static const char *choice_in(const char *choices, const char *s, size_t n, bool icase,
+                             size_t *len)
 {
     while (choices && *choices) {
         const char *e = strchr(choices, '|');
-        size_t len = e ? (size_t)(e - choices) : strlen(choices);
-        if (len == n && strncmp(choices, s, n) == 0)
-            return true;
-        choices += len + (e != NULL);
+        *len = e ? (size_t)(e - choices) : strlen(choices);
+        if (*len == n && (icase ? strncasecmp(choices, s, n) : strncmp(choices, s, n)) == 0)
+            return choices;
+        choices += *len + (e != NULL);
     }
-    return false;
+    return NULL;
+}
+
+static bool one_of(const char *choices, const char *s, size_t n)
+{
+    size_t len;
+    return choice_in(choices, s, n, false, &len) != NULL;
 }
 
 /* The choice s (n bytes) names, ignoring case, as the catalog spells it (arena a); NULL when
  * none. AWS's own packs write choices in other cases (`mode: Governance`) and deploy. */
 static const char *choice_of(struct pl_arena *a, const char *choices, const char *s, size_t n)
 {
-    while (choices && *choices) {
-        const char *e = strchr(choices, '|');
-        size_t len = e ? (size_t)(e - choices) : strlen(choices);
-        if (len == n && strncasecmp(choices, s, n) == 0)
-            return pl_arena_strndup(a, choices, len);
-        choices += len + (e != NULL);
-    }
-    return NULL;
+    size_t len;
+    const char *c = choice_in(choices, s, n, true, &len);
+    return c ? pl_arena_strndup(a, c, len) : NULL;
 }
 
 /* Parses "443,1020-1025" into v->ranges. */
