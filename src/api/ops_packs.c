@@ -12,7 +12,7 @@
  * CREATE_FAILED with the reason (as AWS's CloudFormation stack would), a template that does not
  * resolve is refused with ConformancePackTemplateValidationException.
  *
- * Packs are objects of kind KIND_PACK (name = pack name): the ConformancePackDetail members, the
+ * Packs are objects of kind PL_KIND_PACK (name = pack name): the ConformancePackDetail members, the
  * status members, "Rules" [{ConfigRuleName, TemplateName, SourceIdentifier, Implemented}] and
  * "Remediations" [{LogicalId, Properties}] (kept for remediation, which plumb does not run yet).
  * Managed rules whose identifier plumb knows but does not implement are deployed (their results
@@ -30,11 +30,12 @@
 #include "core/util.h"
 #include "delivery/delivery.h"
 #include "packs/packs.h"
+#include "recorder/recorder.h"
+#include "rules/rules.h"
 #include "rules/managed/managed.h"
 #include "store/evals.h"
 #include "store/store.h"
 
-#define KIND_PACK      "ConformancePack"
 #define PACK_SERVICE   "config-conformance-pack.amazonaws.com"
 #define ID_PREFIX      "conformance-pack-"
 #define RULE_SUFFIX    "-conformance-pack-"
@@ -62,7 +63,7 @@ static int no_such_pack(struct pl_op_ctx *c, const char *name)
 /* The stored pack (NoSuchConformancePackException when absent). */
 static int need_pack(struct pl_op_ctx *c, const char *name, struct pl_json **out)
 {
-    int f = pl_obj_load(c, KIND_PACK, name, out);
+    int f = pl_obj_load(c, PL_KIND_PACK, name, out);
     if (f == 0)
         return no_such_pack(c, name);
     return f < 0 ? -1 : 0;
@@ -304,6 +305,15 @@ static struct pl_json *pack_object(struct pl_op_ctx *c, const char *name, const 
     return p;
 }
 
+/* Records the pack's ConformancePackCompliance CI (ci: pl_rules_pack_ci or _deleted_ci; NULL
+ * is a store error already in c->err) in the open transaction. */
+static int record_pack_ci(struct pl_op_ctx *c, const struct pl_json *ci)
+{
+    struct pl_rec_opts opts = {.mode = PL_REC_MODE_ALL, .account = c->account, .region = c->region};
+    struct pl_rec_result res;
+    return ci ? pl_recorder_observe(c->st, &opts, ci, &res, c->err) : -1;
+}
+
 /* After the pack's transaction committed (rc 0): tells the engine again that rules changed,
  * since pl_rules_put_rule's own notice came before the outer commit made them visible. */
 static int changed(struct pl_op_ctx *c, int rc)
@@ -331,7 +341,7 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
         pl_json_set_str(c->a, p, "ConformancePackStatusReason", pl_err_msg(c->err));
         pl_json_set(c->a, p, "Rules", old ? pl_json_clone(c->a, old) : pl_json_new_arr(c->a));
         pl_err_clear(c->err);
-        return pl_obj_save(c, KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p);
+        return pl_obj_save(c, PL_KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p);
     }
     const char *reason = unimplemented_reason(c, entries);
     pl_json_set_str(c->a, p, "ConformancePackState", "CREATE_COMPLETE");
@@ -339,7 +349,8 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
         pl_json_set_str(c->a, p, "ConformancePackStatusReason", reason);
     pl_json_set(c->a, p, "Rules", entries);
     pl_json_set(c->a, p, "Remediations", remediation_entries(c, t, entries));
-    if (pl_obj_save(c, KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0) {
+    if (pl_obj_save(c, PL_KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0 ||
+        record_pack_ci(c, pl_rules_pack_ci(c->st, c->account, c->region, p, c->a, c->err)) < 0) {
         pl_store_rollback(c->st);
         return -1;
     }
@@ -352,10 +363,9 @@ static int put_pack(struct pl_op_ctx *c)
     struct pl_json *prev = NULL;
     struct pl_pack_template t;
     int64_t count = 0;
-    if (template_source(c, &body) < 0 || pl_obj_load(c, KIND_PACK, name, &prev) < 0)
+    if (template_source(c, &body) < 0 || pl_obj_load(c, PL_KIND_PACK, name, &prev) < 0)
         return -1;
-    if (!prev &&
-        pl_store_obj_count(c->st, c->account, c->region, KIND_PACK, &count, c->err) < 0)
+    if (!prev && pl_store_obj_count(c->st, c->account, c->region, PL_KIND_PACK, &count, c->err) < 0)
         return -1;
     if (count >= PL_PACK_MAX_PACKS)
         return pl_fail(c->err, PL_E_MAX_NUMBER_OF_CONFORMANCE_PACKS_EXCEEDED,
@@ -386,7 +396,8 @@ static int delete_pack(struct pl_op_ctx *c)
     if (need_pack(c, name, &p) < 0 || pl_store_begin(c->st, c->err) < 0)
         return -1;
     if (drop_rules(c, pl_json_get(p, "Rules"), NULL) < 0 ||
-        pl_store_obj_delete(c->st, c->account, c->region, KIND_PACK, name, c->err) < 0) {
+        pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_PACK, name, c->err) < 0 ||
+        record_pack_ci(c, pl_rules_pack_deleted_ci(c->account, c->region, p, c->a)) < 0) {
         pl_store_rollback(c->st);
         return -1;
     }
@@ -414,8 +425,8 @@ static int select_packs(struct pl_op_ctx *c, char tag, int limit, struct pl_json
     struct pl_obj *items;
     size_t ni;
     if ((tok && pl_ops__token_parse(c, tag, tok, &after, 1) < 0) ||
-        pl_store_obj_list(c->st, c->account, c->region, KIND_PACK, after, limit + 1, c->a, &items,
-                          &ni, c->err) < 0)
+        pl_store_obj_list(c->st, c->account, c->region, PL_KIND_PACK, after, limit + 1, c->a,
+                          &items, &ni, c->err) < 0)
         return -1;
     *packs = pl_arena_alloc(c->a, (ni + 1) * sizeof **packs);
     for (size_t i = 0; i < ni && i < (size_t)limit; i++)
@@ -798,7 +809,7 @@ static int collect_scores(struct pl_op_ctx *c, struct score **out, size_t *n)
         pl_in_strs(c->a, pl_json_get(c->in, "Filters"), "ConformancePackNames", &nn);
     struct pl_obj *items;
     size_t ni;
-    if (pl_store_obj_list(c->st, c->account, c->region, KIND_PACK, NULL, 0, c->a, &items, &ni,
+    if (pl_store_obj_list(c->st, c->account, c->region, PL_KIND_PACK, NULL, 0, c->a, &items, &ni,
                           c->err) < 0)
         return -1;
     *out = pl_arena_alloc(c->a, (ni + 1) * sizeof **out);

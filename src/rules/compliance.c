@@ -12,7 +12,9 @@
  * The ResourceCompliance CI (as AWS records it): resourceType AWS::Config::ResourceCompliance,
  * resourceId "<type>/<id>" of the evaluated resource, configuration {complianceType,
  * configRuleList[{configRuleName, configRuleArn, configRuleId, complianceType}],
- * targetResourceId, targetResourceType}, a relationship to the evaluated resource.
+ * targetResourceId, targetResourceType}, a relationship to the evaluated resource. The packs
+ * whose rules changed get their AWS::Config::ConformancePackCompliance CI in the same
+ * transaction (packs.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -512,7 +514,18 @@ static int has_channel(struct pl_rsink *s, struct pl_err *err)
     return s->channel;
 }
 
-/* Records the compliance CIs of the changed resources and the notifications. */
+/* The ConformancePackCompliance CIs of the packs whose rules' results changed (packs.c). */
+static int record_packs(struct pl_rsink *s, struct pl_rec_batch *b, struct pl_err *err)
+{
+    const char **names = pl_arena_alloc(&s->a, (s->nch ? s->nch : 1) * sizeof *names);
+    size_t n = 0;
+    for (size_t i = 0; i < s->nch; i++)
+        if (!n || strcmp(names[n - 1], s->ch[i].rule) != 0) /* changes come rule by rule */
+            names[n++] = s->ch[i].rule;
+    return pl_rules_pack_record_changed(b, s->st, s->account, s->region, names, n, &s->a, err);
+}
+
+/* Records the compliance CIs of the changed resources, the notifications and the packs'. */
 static int record_changes(struct pl_rsink *s, struct pl_err *err)
 {
     struct pl_rec_opts opts = {.mode = PL_REC_MODE_ALL, .account = s->account, .region = s->region};
@@ -532,6 +545,8 @@ static int record_changes(struct pl_rsink *s, struct pl_err *err)
     for (size_t i = 0; ch && i < s->nch; i++)
         if (notify(s, &s->ch[i], err) < 0)
             goto fail;
+    if (record_packs(s, b, err) < 0)
+        goto fail;
     return pl_rec_batch_commit(b, err);
 fail:
     pl_rec_batch_abort(b);

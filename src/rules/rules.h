@@ -52,6 +52,7 @@ struct pl_rules;
 #define PL_RULES_MAX_PER_REGION  1000 /* AWS quota: Config rules per Region per account */
 /* PL_OUTBOX_RULES_EVALUATE rows (store.h) carry {"rules":[names],"reason":"..."} */
 #define PL_RULES_RC_TYPE         "AWS::Config::ResourceCompliance"
+#define PL_RULES_PACK_TYPE       "AWS::Config::ConformancePackCompliance"
 
 /* ---- the engine ---- */
 
@@ -89,6 +90,22 @@ void pl_rules_function_changed(struct pl_rules *r, const char *account, const ch
                                const char *name);
 /* Tells the engine that rule definitions changed (reload before the next evaluation). */
 void pl_rules_changed(struct pl_rules *r);
+
+/* ---- conformance pack compliance (packs.c) ---- */
+
+struct pl_rec_batch;
+/* The AWS::Config::ConformancePackCompliance CI of pack (a PL_KIND_PACK object: its
+ * "Rules" [{ConfigRuleName, Implemented}]) from the stored results; NULL on a store error. */
+struct pl_json *pl_rules_pack_ci(struct pl_store *st, const char *account, const char *region,
+                                 const struct pl_json *pack, struct pl_arena *a,
+                                 struct pl_err *err);
+/* The ResourceDeleted CI of a deleted pack. */
+struct pl_json *pl_rules_pack_deleted_ci(const char *account, const char *region,
+                                         const struct pl_json *pack, struct pl_arena *a);
+/* Records (in b) the CI of each pack of the partition that has one of rules[0..n). */
+int pl_rules_pack_record_changed(struct pl_rec_batch *b, struct pl_store *st, const char *account,
+                                 const char *region, const char *const *rules, size_t n,
+                                 struct pl_arena *a, struct pl_err *err);
 
 /* ---- operations (API) ---- */
 

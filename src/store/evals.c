@@ -29,6 +29,7 @@ enum {
     Q_LIST_RES,
     Q_DEL_RULE,
     Q_COUNTS,
+    Q_RULE_COMP,
     Q_RES,
     Q_ST_GET,
     Q_ST_PUT,
@@ -80,6 +81,12 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_DEL_RULE] = "DELETE FROM rule_evals WHERE account = ?1 AND region = ?2 AND rule = ?3",
     [Q_COUNTS] = "SELECT comp, COUNT(*) FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
                  "rule = ?3 GROUP BY comp",
+    /* the rule's compliance as a whole: NON_COMPLIANT rows are found through the partial index
+     * rule_evals_bad (few rows); a COMPLIANT row is usually the first of the rule's range */
+    [Q_RULE_COMP] = "SELECT EXISTS(SELECT 1 FROM rule_evals INDEXED BY rule_evals_bad WHERE "
+                    "account = ?1 AND region = ?2 AND rule = ?3 AND comp = 2), "
+                    "EXISTS(SELECT 1 FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
+                    "rule = ?3 AND comp = 1)",
     [Q_RES] = "SELECT resource_type, resource_id, SUM(comp = 2), SUM(comp = 1) FROM rule_evals "
               "WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR resource_type = ?3) AND "
               "(?4 IS NULL OR resource_id = ?4) AND comp IN (1, 2) AND "
@@ -308,6 +315,24 @@ int pl_store_eval_counts(struct pl_store *e, const char *account, const char *re
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
         return db_fail(e, err, "rule_counts");
+    return 0;
+}
+
+int pl_store_eval_rule_comp(struct pl_store *e, const char *account, const char *region,
+                            const char *rule, enum pl_ev_comp *out, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_RULE_COMP, err);
+    if (!q)
+        return -1;
+    bind_key(q, account, region, rule, NULL, NULL);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(q, 0)   ? PL_EV_NON_COMPLIANT
+               : sqlite3_column_int(q, 1) ? PL_EV_COMPLIANT
+                                          : PL_EV_INSUFFICIENT_DATA;
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(e, err, "rule_comp");
     return 0;
 }
 

@@ -88,6 +88,10 @@ int pl_store_eval_list(struct pl_store *s, const struct pl_ev_query *q, struct p
 int pl_store_eval_delete_rule(struct pl_store *s, const char *account, const char *region,
                          const char *rule, struct pl_err *err);
 
+/* A rule's compliance as a whole, as AWS rolls it up: NON_COMPLIANT if a result is,
+ * else COMPLIANT if a result is, else INSUFFICIENT_DATA. Index lookups only. */
+int pl_store_eval_rule_comp(struct pl_store *s, const char *account, const char *region,
+                            const char *rule, enum pl_ev_comp *out, struct pl_err *err);
 /* Per-rule counts of results by compliance: cnt[comp]. */
 int pl_store_eval_counts(struct pl_store *s, const char *account, const char *region,
                          const char *rule, int64_t cnt[4], struct pl_err *err);

@@ -106,6 +106,10 @@ static const char *const migrations[] = {
     "CREATE INDEX IF NOT EXISTS resources_name ON resources(account, region, resource_name);"
     "CREATE INDEX IF NOT EXISTS resources_current ON resources(account, region, resource_type,"
     " resource_id, resource_name) WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
+    /* 8: a rule's NON_COMPLIANT results (usually few) without scanning its range: conformance
+     * pack roll-ups at every flush (evals.c Q_RULE_COMP), NON_COMPLIANT detail filters */
+    "CREATE INDEX IF NOT EXISTS rule_evals_bad ON rule_evals(account, region, rule, "
+    "resource_type, resource_id) WHERE comp = 2;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 

@@ -73,6 +73,18 @@ class PackTest(ServerTest):
         return self.cfg.describe_conformance_pack_status(
             ConformancePackNames=[name])["ConformancePackStatusDetails"][0]
 
+    def wait_results(self, pack, n):
+        deadline = time.time() + WAIT
+        while True:
+            r = self.cfg.get_conformance_pack_compliance_details(ConformancePackName=pack)
+            res = r["ConformancePackRuleEvaluationResults"]
+            if len(res) >= n:
+                return res
+            if time.time() > deadline:
+                self.fail("%d results of %s, want %d\n%s" % (len(res), pack, n,
+                                                            self.server.read_log()[-3000:]))
+            time.sleep(0.01)
+
 
 class Operations(PackTest):
     def test_put_describe_status_delete(self):
@@ -420,18 +432,6 @@ Resources:
 
 
 class Compliance(PackTest):
-    def wait_results(self, pack, n):
-        deadline = time.time() + WAIT
-        while True:
-            r = self.cfg.get_conformance_pack_compliance_details(ConformancePackName=pack)
-            res = r["ConformancePackRuleEvaluationResults"]
-            if len(res) >= n:
-                return res
-            if time.time() > deadline:
-                self.fail("%d results of %s, want %d\n%s" % (len(res), pack, n,
-                                                            self.server.read_log()[-3000:]))
-            time.sleep(0.01)
-
     def test_compliance_details_summary_and_score(self):
         cis = [bucket("good-%d" % i, "Enabled") for i in range(3)] + [bucket("bad", "Off")]
         self.plumb_call("RecordConfigurationItems", {"configurationItems": cis})
@@ -488,6 +488,65 @@ class Compliance(PackTest):
         self.assertAwsError("NoSuchConformancePackException",
                             self.cfg.get_conformance_pack_compliance_summary,
                             ConformancePackNames=["nope"])
+
+
+class ComplianceHistory(PackTest):
+    """A server of its own: the pack's history must start from nothing."""
+
+    def pack_history(self, pack_id):
+        items = self.cfg.get_resource_config_history(
+            resourceType="AWS::Config::ConformancePackCompliance", resourceId=pack_id,
+            chronologicalOrder="Forward")["configurationItems"]
+        return [(i["configurationItemStatus"],
+                 json.loads(i["configuration"]) if i.get("configuration") else None)
+                for i in items]
+
+    def wait_history(self, pack_id, want_types):
+        deadline = time.time() + WAIT
+        while True:
+            h = self.pack_history(pack_id)
+            if [c["complianceType"] if c else st for st, c in h] == want_types:
+                return h
+            if time.time() > deadline:
+                self.fail("pack history %s, want %s" % (h, want_types))
+            time.sleep(0.01)
+
+    def test_compliance_history_as_configuration_items(self):
+        """Each change of the pack's rule-level compliance is an
+        AWS::Config::ConformancePackCompliance CI, recorded with the results that caused it;
+        deleting the pack records its deletion."""
+        self.put("hist", VERSIONING)
+        pack = self.cfg.describe_conformance_packs(
+            ConformancePackNames=["hist"])["ConformancePackDetails"][0]
+        pid = pack["ConformancePackId"]
+        self.wait_history(pid, ["INSUFFICIENT_DATA"])
+        self.plumb_call("RecordConfigurationItems",
+                        {"configurationItems": [bucket("h-good", "Enabled")]})
+        self.wait_history(pid, ["INSUFFICIENT_DATA", "COMPLIANT"])
+        self.plumb_call("RecordConfigurationItems",
+                        {"configurationItems": [bucket("h-good", "Suspended")]})
+        h = self.wait_history(pid, ["INSUFFICIENT_DATA", "COMPLIANT", "NON_COMPLIANT"])
+        conf = h[-1][1]
+        rule = self.one_rule("versioning")["ConfigRuleName"]
+        self.assertEqual(conf, {
+            "complianceType": "NON_COMPLIANT", "conformancePackName": "hist",
+            "totalRuleCount": 1, "compliantRuleCount": 0, "nonCompliantRuleCount": 1,
+            "configRuleList": [{"configRuleName": rule, "complianceType": "NON_COMPLIANT",
+                                "controls": []}]})
+        # a second non-compliant bucket changes no rule-level compliance: no new CI
+        self.plumb_call("RecordConfigurationItems",
+                        {"configurationItems": [bucket("h-bad2", "Suspended")]})
+        self.wait_results("hist", 2)
+        self.assertEqual(len(self.pack_history(pid)), 3)
+        # advanced query sees it, as AWS's documentation shows
+        rows = self.cfg.select_resource_config(
+            Expression="SELECT resourceId, configuration.complianceType WHERE resourceType = "
+                       "'AWS::Config::ConformancePackCompliance'")["Results"]
+        self.assertEqual([json.loads(r) for r in rows],
+                         [{"resourceId": pid,
+                           "configuration": {"complianceType": "NON_COMPLIANT"}}])
+        self.cfg.delete_conformance_pack(ConformancePackName="hist")
+        self.assertEqual(self.pack_history(pid)[-1][0], "ResourceDeleted")
 
 
 class Cli(PackTest):
