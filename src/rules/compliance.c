@@ -372,7 +372,7 @@ int pl_rules__sink_put(struct pl_rsink *s, const struct pl_rule *rule, const cha
         had_old = p != NULL;
         if (p)
             old = *p;
-        rc = p && p->ordering_ms > ordering ? 0 : pl_store_eval_write(s->st, &r, p != NULL, err);
+        rc = p && p->ordering_ms > ordering ? 0 : pl_store_eval_write(s->st, &r, p, err);
         if (rc == 1)
             prev_set(s, &r);
     } else {

@@ -24,6 +24,7 @@ enum {
     Q_GET,
     Q_PUT,
     Q_UPDATE,
+    Q_UPDATE_SAME,
     Q_LIST,
     Q_LIST_RULE,
     Q_LIST_RES,
@@ -74,6 +75,11 @@ static const char *const sql_text[Q__COUNT] = {
         "recorded_ms = ?10, invoked_ms = ?11, token = ?12 WHERE " KEY_WHERE " AND mode = ?6",
     /* without INDEXED BY the planner prefers the primary key for "rule > ?7 ORDER BY rule" and
      * scans the whole partition */
+    /* the same, when the compliance stays: comp is not set, so the partial index
+     * rule_evals_bad is not touched (a re-run rewrites every result) */
+    [Q_UPDATE_SAME] =
+        "UPDATE rule_evals SET annotation = ?8, ordering_ms = ?9, recorded_ms = ?10, "
+        "invoked_ms = ?11, token = ?12 WHERE " KEY_WHERE " AND mode = ?6 AND comp = ?7",
     [Q_LIST_RES] = "SELECT " EV_COLS " FROM rule_evals INDEXED BY rule_evals_res WHERE "
                    "account = ?1 AND region = ?2 AND "
                    "resource_type = ?4 AND resource_id = ?5 AND ((?6 >> comp) & 1) AND "
@@ -219,9 +225,10 @@ int pl_store_eval_get(struct pl_store *e, const char *account, const char *regio
     return get_mode(e, account, region, rule, type, id, "DETECTIVE", a, out, err);
 }
 
-int pl_store_eval_write(struct pl_store *e, const struct pl_ev_row *r, bool exists, struct pl_err *err)
+int pl_store_eval_write(struct pl_store *e, const struct pl_ev_row *r, const struct pl_ev_row *old,
+                        struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, exists ? Q_UPDATE : Q_PUT, err);
+    sqlite3_stmt *q = stmt(e, !old ? Q_PUT : old->comp == r->comp ? Q_UPDATE_SAME : Q_UPDATE, err);
     if (!q)
         return -1;
     bind_key(q, r->account, r->region, r->rule, r->resource_type, r->resource_id);

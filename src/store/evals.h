@@ -61,10 +61,11 @@ struct pl_ev_row {
  * caller can see whether the compliance changed. Returns 1 stored, 0 ignored (older), -1. */
 int pl_store_eval_put(struct pl_store *s, const struct pl_ev_row *r, struct pl_arena *a,
                  struct pl_ev_row *old, bool *had_old, struct pl_err *err);
-/* The write alone, for a caller that already knows the previous result: exists says that a
- * row with an older or equal ordering timestamp is stored (a plain update); otherwise the
+/* The write alone, for a caller that already knows the previous result: old (non-NULL) is
+ * the stored row, with an older or equal ordering timestamp (a plain update); NULL: the
  * conditional upsert. 1 stored, 0 ignored (the stored result is newer), -1 error. */
-int pl_store_eval_write(struct pl_store *s, const struct pl_ev_row *r, bool exists, struct pl_err *err);
+int pl_store_eval_write(struct pl_store *s, const struct pl_ev_row *r, const struct pl_ev_row *old,
+                        struct pl_err *err);
 /* One result by key: 1 found, 0 absent. */
 int pl_store_eval_get(struct pl_store *s, const char *account, const char *region, const char *rule,
                  const char *type, const char *id, struct pl_arena *a, struct pl_ev_row *out,
