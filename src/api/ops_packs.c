@@ -323,6 +323,35 @@ static int changed(struct pl_op_ctx *c, int rc)
     return rc;
 }
 
+/* A new pack needs room: MaxNumberOfConformancePacksExceededException at the limit. Checked
+ * before the template work and again inside the deploy's transaction (two concurrent puts). */
+static int room_for_a_pack(struct pl_op_ctx *c, const char *name)
+{
+    int64_t count = 0;
+    if (pl_store_obj_count(c->st, c->account, c->region, PL_KIND_PACK, &count, c->err) < 0)
+        return -1;
+    if (count >= PL_PACK_MAX_PACKS)
+        return pl_fail(c->err, PL_E_MAX_NUMBER_OF_CONFORMANCE_PACKS_EXCEEDED,
+                       "Failed to put conformance pack '%s' because the maximum number of "
+                       "conformance packs: %d is reached.",
+                       name, PL_PACK_MAX_PACKS);
+    return 0;
+}
+
+/* The request's Tags on a new pack's ARN (TagResource's store: PL_KIND_TAGS). */
+static int save_tags(struct pl_op_ctx *c, const struct pl_json *p)
+{
+    const struct pl_json *tags = pl_json_get(c->in, "Tags");
+    if (!tags || !tags->len)
+        return 0;
+    struct pl_json *map = pl_json_new_obj(c->a);
+    for (const struct pl_json *t = tags->child; t; t = t->next) {
+        const char *v = pl_json_get_str(t, "Value");
+        pl_json_set_str(c->a, map, pl_json_get_str(t, "Key"), v ? v : "");
+    }
+    return pl_obj_save(c, PL_KIND_TAGS, pl_json_get_str(p, "ConformancePackArn"), map);
+}
+
 /* Deploys t as pack p; a rule the engine refuses makes the pack CREATE_FAILED instead. */
 static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_template *t,
                   const struct pl_json *prev)
@@ -331,6 +360,11 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     struct pl_json *entries = rule_entries(c, t);
     if (pl_store_begin(c->st, c->err) < 0)
         return -1;
+    if (!prev && (room_for_a_pack(c, pl_json_get_str(p, "ConformancePackName")) < 0 ||
+                  save_tags(c, p) < 0)) {
+        pl_store_rollback(c->st);
+        return -1;
+    }
     if (deploy_rules(c, t, old, entries) < 0) {
         if (c->err->code == PL_E_INTERNAL) {
             pl_store_rollback(c->st);
@@ -362,16 +396,9 @@ static int put_pack(struct pl_op_ctx *c)
     const char *name = pl_in_str(c->in, "ConformancePackName"), *body;
     struct pl_json *prev = NULL;
     struct pl_pack_template t;
-    int64_t count = 0;
-    if (template_source(c, &body) < 0 || pl_obj_load(c, PL_KIND_PACK, name, &prev) < 0)
+    if (template_source(c, &body) < 0 || pl_obj_load(c, PL_KIND_PACK, name, &prev) < 0 ||
+        (!prev && room_for_a_pack(c, name) < 0))
         return -1;
-    if (!prev && pl_store_obj_count(c->st, c->account, c->region, PL_KIND_PACK, &count, c->err) < 0)
-        return -1;
-    if (count >= PL_PACK_MAX_PACKS)
-        return pl_fail(c->err, PL_E_MAX_NUMBER_OF_CONFORMANCE_PACKS_EXCEEDED,
-                       "Failed to put conformance pack '%s' because the maximum number of "
-                       "conformance packs: %d is reached.",
-                       name, PL_PACK_MAX_PACKS);
     const char *id = prev ? pl_json_get_str(prev, "ConformancePackId") : new_pack_id(c);
     struct pl_pack_env env = {.account = c->account, .region = c->region,
                               .stack_name = pl_arena_printf(c->a, "awsconfigconforms-%s", name)};
@@ -397,6 +424,8 @@ static int delete_pack(struct pl_op_ctx *c)
         return -1;
     if (drop_rules(c, pl_json_get(p, "Rules"), NULL) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_PACK, name, c->err) < 0 ||
+        pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,
+                            pl_json_get_str(p, "ConformancePackArn"), c->err) < 0 ||
         record_pack_ci(c, pl_rules_pack_deleted_ci(c->account, c->region, p, c->a)) < 0) {
         pl_store_rollback(c->st);
         return -1;

@@ -179,6 +179,18 @@ class Operations(PackTest):
                  for d in p["ConformancePackDetails"]]
         self.assertEqual(len(names), 50)
 
+    def test_tags_of_a_new_pack(self):
+        arn = self.cfg.put_conformance_pack(
+            ConformancePackName="tagged", TemplateBody=VERSIONING,
+            Tags=[{"Key": "team", "Value": "sec"}, {"Key": "env", "Value": "prod"}])[
+            "ConformancePackArn"]
+        tags = self.cfg.list_tags_for_resource(ResourceArn=arn)["Tags"]
+        self.assertEqual(sorted((t["Key"], t["Value"]) for t in tags),
+                         [("env", "prod"), ("team", "sec")])
+        self.cfg.delete_conformance_pack(ConformancePackName="tagged")
+        self.assertAwsError("ResourceNotFoundException", self.cfg.list_tags_for_resource,
+                            ResourceArn=arn)
+
     def test_rule_refused_means_create_failed(self):
         body = VERSIONING.replace("S3_BUCKET_VERSIONING_ENABLED", "NO_SUCH_MANAGED_RULE")
         self.put("failed", body)
