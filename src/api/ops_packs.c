@@ -83,6 +83,34 @@ static const char *new_pack_id(struct pl_op_ctx *c)
     return pl_arena_printf(c->a, ID_PREFIX "%s", sfx);
 }
 
+/* AccessDenied when bucket is another account's delivery bucket (the s3BucketName of a
+ * delivery channel of another account and of none of the caller's): what an account's key
+ * names never reads what plumb delivered for another account. */
+static int bucket_allowed(struct pl_op_ctx *c, const char *bucket)
+{
+    struct pl_obj *ch;
+    size_t n;
+    if (pl_store_obj_list(c->st, NULL, NULL, PL_KIND_CHANNEL, NULL, 0, c->a, &ch, &n, c->err) < 0)
+        return -1;
+    bool others = false;
+    for (size_t i = 0; i < n; i++) {
+        struct pl_json *o = pl_json_parse(c->a, ch[i].json, ch[i].len, c->err);
+        if (!o)
+            return -1;
+        const char *b = pl_json_get_str(o, "s3BucketName");
+        if (!b || strcmp(b, bucket) != 0)
+            continue;
+        if (strcmp(ch[i].account, c->account) == 0)
+            return 0;
+        others = true;
+    }
+    if (others)
+        return pl_fail(c->err, PL_E_ACCESS_DENIED,
+                       "Access denied to s3 bucket: %s, the bucket belongs to another account.",
+                       bucket);
+    return 0;
+}
+
 /* The template of TemplateS3Uri "s3://bucket/key", read from the delivery target (arena). */
 static int read_s3(struct pl_op_ctx *c, const char *uri, const char **body)
 {
@@ -93,6 +121,8 @@ static int read_s3(struct pl_op_ctx *c, const char *uri, const char **body)
     const char *bucket = pl_arena_strndup(c->a, b, (size_t)(slash - b));
     char *text;
     size_t len;
+    if (bucket_allowed(c, bucket) < 0)
+        return -1;
     int f = pl_delivery_read_object(c->req->app ? c->req->app->delivery : NULL, bucket, slash + 1,
                                     c->account, S3_TEMPLATE_MAX, &text, &len, c->err);
     if (f == 0)

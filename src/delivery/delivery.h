@@ -116,9 +116,9 @@ int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err);
 /* Wakes the worker thread early (after a commit that wrote outbox rows). Cheap. */
 void pl_delivery_kick(struct pl_delivery *d);
 /* Reads the object bucket/key of the delivery target for account (conformance packs'
- * TemplateS3Uri): the local target only (DATA/buckets or --delivery-dir); an S3-compatible
- * target refuses (not supported yet). *text is malloc'd (caller frees), at most max bytes.
- * 1 read, 0 no such object, -1 error. d may be NULL (refused). */
+ * TemplateS3Uri): DATA/buckets or --delivery-dir (a bucket another account's delivery made is
+ * refused), or the --s3-endpoint with plumb's S3 credentials. *text is malloc'd (caller
+ * frees), at most max bytes. 1 read, 0 no such object, -1 error. d may be NULL (refused). */
 int pl_delivery_read_object(struct pl_delivery *d, const char *bucket, const char *key,
                             const char *account, size_t max, char **text, size_t *len,
                             struct pl_err *err);

@@ -266,7 +266,53 @@ static void s3_free(struct pl_dtarget *bt)
     free(t);
 }
 
-static const struct pl_dtarget_ops s3_ops = {s3_bucket_check, s3_put_file, NULL, s3_free, NULL};
+/* GET bucket/key (at most max bytes): 1 read, 0 no such bucket or key, -1 error. Which buckets
+ * an account may read is the caller's check (api/ops_packs.c: not another account's delivery
+ * bucket); the object is read with plumb's S3 credentials. */
+static int s3_read(struct pl_dtarget *bt, const char *bucket, const char *key, const char *account,
+                   size_t max, char **text, size_t *len, struct pl_err *err)
+{
+    (void)account;
+    struct s3_target *t = (struct s3_target *)bt;
+    struct pl_buf url;
+    struct pl_client_resp resp = {0};
+    int rc = -1;
+    pl_buf_init(&url, 4096);
+    if (pl_delivery__check_bucket_name(bucket, err) != 0 || object_url(t, &url, bucket, key, NULL))
+        goto out;
+    struct pl_client_req rq = {
+        .method = "GET",
+        .url = url.data,
+        .timeout_ms = 30000,
+        .max_body = max + 1,
+        .cut_body = 1,
+        .user_agent = PL_DELIVERY_AGENT,
+        .sigv4 = &t->sigv4,
+    };
+    if (pl_client_do(&rq, &resp, err) != 0)
+        goto out;
+    if (resp.status == 404) {
+        rc = 0;
+    } else if (resp.status == 403) {
+        pl_fail(err, PL_E_ACCESS_DENIED, "Access denied to s3://%s/%s", bucket, key);
+    } else if (resp.status < 200 || resp.status >= 300) {
+        pl_fail(err, PL_E_UNAVAILABLE, "S3 GET s3://%s/%s answered %ld", bucket, key, resp.status);
+    } else if (resp.cut || resp.body.len > max) {
+        pl_fail(err, PL_E_VALIDATION, "s3://%s/%s is larger than %zu bytes", bucket, key, max);
+    } else {
+        *len = resp.body.len;
+        *text = pl_xmalloc(*len + 1);
+        memcpy(*text, resp.body.data ? resp.body.data : "", *len);
+        (*text)[*len] = 0;
+        rc = 1;
+    }
+out:
+    pl_client_resp_fini(&resp);
+    pl_buf_fini(&url);
+    return rc;
+}
+
+static const struct pl_dtarget_ops s3_ops = {s3_bucket_check, s3_put_file, NULL, s3_free, s3_read};
 
 static char *dup_or_null(const char *s)
 {

@@ -1067,7 +1067,7 @@ int pl_delivery_read_object(struct pl_delivery *d, const char *bucket, const cha
     *text = NULL;
     if (!d || !d->target->ops->read)
         return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                       "plumb reads TemplateS3Uri from its local delivery buckets only (not with "
-                       "--s3-endpoint, nor without delivery)");
+                       "plumb reads TemplateS3Uri from its delivery target, and this server "
+                       "runs without delivery");
     return d->target->ops->read(d->target, bucket, key, account, max, text, len, err);
 }

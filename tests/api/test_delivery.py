@@ -244,6 +244,47 @@ class DeliveryS3Test(unittest.TestCase):
         cls.moto.terminate()
         cls.moto.wait()
 
+    def test_pack_template_from_s3(self):
+        """PutConformancePack TemplateS3Uri reads the object from the S3-compatible endpoint;
+        another account's delivery bucket is refused."""
+        env = self.env
+        subprocess.run(["aws", "s3", "mb", "s3://pack-templates", "--endpoint-url", self.s3url],
+                       env=env, check=True, capture_output=True)
+        body = ("Resources:\n  R:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
+                "      ConfigRuleName: ssh\n"
+                "      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}\n")
+        subprocess.run(["aws", "s3", "cp", "-", "s3://pack-templates/p/ssh.yaml",
+                        "--endpoint-url", self.s3url], input=body.encode(), env=env, check=True,
+                       capture_output=True)
+        self.cfg.put_conformance_pack(ConformancePackName="s3pack",
+                                      TemplateS3Uri="s3://pack-templates/p/ssh.yaml")
+        st = self.cfg.describe_conformance_pack_status(
+            ConformancePackNames=["s3pack"])["ConformancePackStatusDetails"][0]
+        self.assertEqual(st["ConformancePackState"], "CREATE_COMPLETE")
+        import botocore.exceptions
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.cfg.put_conformance_pack(ConformancePackName="nokey",
+                                          TemplateS3Uri="s3://pack-templates/p/none.yaml")
+        self.assertEqual(cm.exception.response["Error"]["Code"],
+                         "ConformancePackTemplateValidationException")
+        # a bucket another account delivers to is not readable with this account's key
+        other = self.server.client(key="210987654321")
+        subprocess.run(["aws", "s3", "mb", "s3://other-delivery", "--endpoint-url", self.s3url],
+                       env=env, check=True, capture_output=True)
+        subprocess.run(["aws", "s3", "cp", "-", "s3://other-delivery/t.yaml",
+                        "--endpoint-url", self.s3url], input=body.encode(), env=env, check=True,
+                       capture_output=True)
+        other.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::210987654321:role/ConfigRole"})
+        other.put_delivery_channel(DeliveryChannel={"name": "default",
+                                                    "s3BucketName": "other-delivery"})
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.cfg.put_conformance_pack(ConformancePackName="theirs",
+                                          TemplateS3Uri="s3://other-delivery/t.yaml")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDeniedException")
+        other.put_conformance_pack(ConformancePackName="mine",
+                                   TemplateS3Uri="s3://other-delivery/t.yaml")
+
     def test_bucket_must_exist(self):
         import boto3
         self.cfg.put_configuration_recorder(ConfigurationRecorder={
