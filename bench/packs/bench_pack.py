@@ -13,7 +13,8 @@ Usage: bench_pack.py [N] [--template FILE] [--plumb BUILD/plumb]
    (DescribeConfigRuleEvaluationStatus), read then with DescribeConformancePackCompliance and
    ListConformancePackComplianceScores. Printed: PutConformancePack latency, time to the
    complete report, results stored (read from the data directory's evaluation table after
-   the server stops), results/s, and the server's peak RSS (VmHWM).
+   the server stops), results/s, the server's CPU seconds during it (so that a loaded
+   machine's figures can be read), and the server's peak RSS (VmHWM).
 """
 import json
 import os
@@ -101,6 +102,13 @@ def peak_rss_mb(pid):
     return 0.0
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of pid so far (/proc/PID/stat fields 14 and 15)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def report(srv, port, template):
     url = "http://127.0.0.1:%d" % port
     cfg = boto3.client("config", endpoint_url=url, region_name=REGION,
@@ -117,7 +125,7 @@ def report(srv, port, template):
             time.sleep(0.05)
     with open(template) as f:
         body = f.read()
-    t0 = time.time()
+    t0, c0 = time.time(), cpu_s(srv.pid)
     cfg.put_conformance_pack(ConformancePackName="bench", TemplateBody=body)
     put_s = time.time() - t0
     comp = cfg.describe_conformance_pack_compliance(
@@ -142,11 +150,14 @@ def report(srv, port, template):
         ConformancePackName="bench")["ConformancePackRuleComplianceList"]
     score = cfg.list_conformance_pack_compliance_scores()["ConformancePackComplianceScores"][0]
     report.elapsed = time.time() - t0
+    cpu = cpu_s(srv.pid) - c0
     kinds = {}
     for c in comp:
         kinds[c["ComplianceType"]] = kinds.get(c["ComplianceType"], 0) + 1
     print("rules: %d (%s), score %s" % (len(comp), kinds, score["Score"]))
     print("PutConformancePack: %.3f s; first complete report: %.2f s" % (put_s, report.elapsed))
+    print("plumb serve CPU during it: %.2f s (%.0f%% of the wall time; the rest is the "
+          "machine's other load)" % (cpu, 100.0 * cpu / report.elapsed))
     print("plumb serve peak RSS: %.0f MB" % peak_rss_mb(srv.pid))
 
 
