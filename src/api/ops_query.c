@@ -7,6 +7,8 @@
  * NextToken holds the offset and a digest of the expression, so a token used with another
  * expression is InvalidNextTokenException.
  *
+ * PlumbService.SelectResourceConfig answers the same query AsOf a past moment (beyond AWS).
+ *
  * Stored queries are "StoredQuery" objects named by QueryName holding the StoredQuery shape
  * (QueryId, QueryArn, QueryName, Description, Expression), at most 300 per account and Region.
  * Putting an existing name updates it and keeps its id and ARN. Their tags are the Tags object
@@ -20,6 +22,7 @@
 #include "api/api_int.h"
 #include "api/ops_rules.h"
 #include "core/hash.h"
+#include "core/time.h"
 #include "query/query.h"
 #include "store/store.h"
 
@@ -50,7 +53,8 @@ static int page_offset(struct pl_op_ctx *c, const char *expr, int64_t *offset)
     return 0;
 }
 
-static int select_resource_config(struct pl_op_ctx *c)
+/* SelectResourceConfig over the inventory as it was at as_of_ms (0: now). */
+static int select_at(struct pl_op_ctx *c, int64_t as_of_ms)
 {
     const char *expr = pl_in_str(c->in, "Expression");
     int64_t limit = pl_in_int(c->in, "Limit", 0), offset;
@@ -65,8 +69,8 @@ static int select_resource_config(struct pl_op_ctx *c)
     const char **rows;
     size_t n;
     bool more;
-    if (query_run(c->st, q, c->account, c->region, offset, (int)limit, c->a, &rows, &n, &more,
-                  c->err) < 0)
+    if (query_run_as_of(c->st, q, c->account, c->region, as_of_ms, offset, (int)limit, c->a, &rows,
+                        &n, &more, c->err) < 0)
         return -1;
     struct pl_json *res = pl_json_set(c->a, c->out, "Results", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++)
@@ -83,6 +87,41 @@ static int select_resource_config(struct pl_op_ctx *c)
     }
     return 0;
 }
+
+static int select_resource_config(struct pl_op_ctx *c)
+{
+    return select_at(c, 0);
+}
+
+/* PlumbService.SelectResourceConfig: AWS's request and answer, plus AsOf (epoch seconds or
+ * ISO-8601; absent: now): the same query over the inventory as plumb recorded it then. The
+ * botocore model does not check plumb's operations, so the members are checked here. */
+static int plumb_select(struct pl_op_ctx *c)
+{
+    const struct pl_json *expr = pl_json_get(c->in, "Expression"), *at = pl_json_get(c->in, "AsOf");
+    const struct pl_json *limit = pl_json_get(c->in, "Limit"),
+                         *tok = pl_json_get(c->in, "NextToken");
+    int64_t ms = 0, lim;
+    if (!expr || expr->type != PL_JSTR || !expr->len || expr->len > QUERY_MAX_EXPR)
+        return pl_fail(c->err, PL_E_VALIDATION, "Expression must be a string of 1 to %d characters",
+                       QUERY_MAX_EXPR);
+    if ((limit && pl_json_i64(limit, &lim) < 0) || (tok && tok->type != PL_JSTR))
+        return pl_fail(c->err, PL_E_VALIDATION, "Limit must be an integer, NextToken a string");
+    if (at && ((at->type == PL_JSTR && pl_time_parse(at->str, &ms) < 0) ||
+               (at->type == PL_JNUM && pl_time_parse(at->str, &ms) < 0) ||
+               (at->type != PL_JSTR && at->type != PL_JNUM)))
+        return pl_fail(c->err, PL_E_VALIDATION,
+                       "AsOf must be epoch seconds or an ISO-8601 time between the years 1 and "
+                       "9999");
+    if (at && ms <= 0)
+        return pl_fail(c->err, PL_E_VALIDATION, "AsOf must be after 1970-01-01T00:00:00Z");
+    return select_at(c, ms);
+}
+
+const struct pl_op_entry pl_ops_plumb_query[] = {
+    {"SelectResourceConfig", plumb_select},
+    {NULL, NULL},
+};
 
 /* ---- stored queries ---- */
 

@@ -1,11 +1,12 @@
 /* query_cmd.c — `plumb query`: AWS Config's advanced query over a data directory, for people
  * (a table) and scripts (--json: one AWS result row per line; --csv).
  *
- *   plumb query [--data DIR] [--account ID] [--region NAME] [--json | --csv] QUERY
+ *   plumb query [--data DIR] [--account ID] [--region NAME] [--as-of TIME] [--json | --csv] QUERY
  *
  * The same dialect and rows as SelectResourceConfig (query/query.h), but not capped at AWS's
  * page sizes: every row is printed, read page by page (QUERY_EXPORT_PAGE rows each) so the
  * output streams. Without --account/--region the data directory must hold one partition.
+ * --as-of runs it over the inventory as it was at TIME (beyond AWS; query_run_as_of).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/json.h"
+#include "core/time.h"
 #include "query/query.h"
 
 #define QUERY_EXPORT_PAGE 1000
@@ -23,13 +25,14 @@ enum qformat { Q_TABLE, Q_JSON, Q_CSV };
 
 struct qopts {
     const char *data, *account, *region, *expr;
+    int64_t as_of_ms; /* 0: now */
     enum qformat format;
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: plumb query [--data DIR] [--account ID] [--region NAME] [--json | --csv] "
-               "EXPRESSION\n");
+    fprintf(f, "usage: plumb query [--data DIR] [--account ID] [--region NAME] [--as-of TIME] "
+               "[--json | --csv] EXPRESSION\n");
     if (f != stdout)
         return;
     fprintf(f, "\n"
@@ -38,6 +41,8 @@ static void usage(FILE *f)
                "  --data DIR      data directory (default ./plumb-data); read only\n"
                "  --account ID    the partition to query, with --region NAME (needed when the\n"
                "                  data directory holds several)\n"
+               "  --as-of TIME    over the inventory as it was at TIME (ISO-8601 or epoch\n"
+               "                  seconds), from the recorded history\n"
                "  --json          each row as AWS returns it (a JSON object per line)\n"
                "  --csv           a header line of the selected fields, then the rows\n");
 }
@@ -48,14 +53,14 @@ static int parse_args(int argc, char **argv, struct qopts *o)
         {"data", required_argument, NULL, 'd'},   {"account", required_argument, NULL, 'a'},
         {"region", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
         {"csv", no_argument, NULL, 'c'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"as-of", required_argument, NULL, 't'},  {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:a:r:jch", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:a:r:jcht:", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->data = optarg;
@@ -71,6 +76,12 @@ static int parse_args(int argc, char **argv, struct qopts *o)
             if (o->format != Q_TABLE)
                 return pl_cli_usage_error("query", "--json and --csv exclude each other"), -1;
             o->format = c == 'j' ? Q_JSON : Q_CSV;
+            break;
+        case 't':
+            if (pl_time_parse(optarg, &o->as_of_ms) < 0 || o->as_of_ms <= 0)
+                return pl_cli_usage_error("query", "--as-of wants an ISO-8601 time or epoch "
+                                                   "seconds after 1970"),
+                       -1;
             break;
         case 'h':
             usage(stdout);
@@ -207,8 +218,8 @@ static int run(struct pl_store *s, const struct query *q, const struct qopts *o)
         const char **rows;
         size_t n;
         pl_arena_reset(&page);
-        if (query_run(s, q, o->account, o->region, offset, QUERY_EXPORT_PAGE, &page, &rows, &n,
-                      &more, &err) < 0) {
+        if (query_run_as_of(s, q, o->account, o->region, o->as_of_ms, offset, QUERY_EXPORT_PAGE,
+                            &page, &rows, &n, &more, &err) < 0) {
             fprintf(stderr, "plumb query: %s\n", pl_err_msg(&err));
             rc = 1;
             break;

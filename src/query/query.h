@@ -48,5 +48,11 @@ bool query_is_aggregate(const struct query *q);
 int query_run(struct pl_store *s, const struct query *q, const char *account, const char *region,
               int64_t offset, int limit, struct pl_arena *a, const char ***rows, size_t *n,
               bool *more, struct pl_err *err);
+/* The same over the inventory as it was at as_of_ms (epoch ms; 0: now): each resource's
+ * version current then, as plumb recorded it (beyond AWS; docs/query.md). */
+int query_run_as_of(struct pl_store *s, const struct query *q, const char *account,
+                    const char *region, int64_t as_of_ms, int64_t offset, int limit,
+                    struct pl_arena *a, const char ***rows, size_t *n, bool *more,
+                    struct pl_err *err);
 
 #endif

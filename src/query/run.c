@@ -219,7 +219,16 @@ int query_run(struct pl_store *s, const struct query *q, const char *account, co
               int64_t offset, int limit, struct pl_arena *a, const char ***rows, size_t *n,
               bool *more, struct pl_err *err)
 {
+    return query_run_as_of(s, q, account, region, 0, offset, limit, a, rows, n, more, err);
+}
+
+int query_run_as_of(struct pl_store *s, const struct query *q, const char *account,
+                    const char *region, int64_t as_of_ms, int64_t offset, int limit,
+                    struct pl_arena *a, const char ***rows, size_t *n, bool *more,
+                    struct pl_err *err)
+{
     struct pl_sel plan = {
+        .as_of_ms = as_of_ms,
         .account = account,
         .region = region,
         .where = q->where,

@@ -11,6 +11,7 @@
  * members of the body, and resourceType/resourceId/resourceName comparisons are plain
  * column comparisons the indexes serve (migration 7 adds the id and name indexes).
  * IP and CIDR paths (cond->cidr) compare as IPv4 ranges through pl_qcidr().
+ * With as_of_ms the same plan runs over the versions that were current at that moment.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,8 +137,29 @@ struct gen {
     /* aggregate plans: the distinct fields the inner SELECT computes, as x0, x1, ... */
     const struct pl_sel_field *fields[MAX_FIELDS];
     int nfields;
+    int64_t as_of_ms; /* > 0: the inventory as it was then (pl_sel.as_of_ms) */
     struct pl_err *err;
 };
+
+/* The SQL of a top-level column. As of a past moment the version's own columns (c.) replace
+ * the resources row's, which describe the latest version. */
+static const char *col_text(const struct gen *g, enum pl_sel_col col)
+{
+    if (g->as_of_ms > 0)
+        switch (col) {
+        case PL_SEL_C_CAPTURE:
+            return ISO("c.capture_ms / 1000.0");
+        case PL_SEL_C_NAME:
+            return "c.resource_name";
+        case PL_SEL_C_STATUS:
+            return "c.status";
+        case PL_SEL_C_STATE_ID:
+            return "CAST(c.state_id AS TEXT)";
+        default:
+            break;
+        }
+    return col_sql[col];
+}
 
 static int safe_path(struct gen *g, const char *p)
 {
@@ -161,7 +183,7 @@ static int scalar(struct gen *g, const struct pl_sel_field *f)
 {
     switch (f->src) {
     case PL_SEL_COL:
-        return pl_buf_puts(&g->sql, col_sql[f->col]);
+        return pl_buf_puts(&g->sql, col_text(g, f->col));
     case PL_SEL_PATH:
         if (safe_path(g, f->path) < 0)
             return -1;
@@ -262,7 +284,7 @@ static int leaf(struct gen *g, const struct pl_sel_cond *c)
         return -1;
     switch (f->src) {
     case PL_SEL_COL:
-        lhs = col_sql[f->col];
+        lhs = col_text(g, f->col);
         pl_buf_puts(&g->sql, "(");
         break;
     case PL_SEL_PATH:
@@ -382,13 +404,25 @@ static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
     return pl_buf_printf(&g->sql, "%s(x%d)", fn[e->agg], ix);
 }
 
-/* FROM and WHERE: the current CIs of the partition that match. */
+/* FROM and WHERE: the current CIs of the partition that match; as of a past moment, each
+ * resource's latest version captured then (config_items_res finds it), unless that version
+ * says the resource was deleted or not recorded. The moment is an integer plumb formats, the
+ * one value written into the SQL. */
 static int from_where(struct gen *g, const struct pl_sel *q)
 {
-    pl_buf_printf(&g->sql,
-                  " FROM resources r%s WHERE r.account = ?1 AND r.region = ?2 AND r.deleted = 0 "
-                  "AND r.status <> 'ResourceNotRecorded'",
-                  plan_reads_body(q) ? " JOIN config_items c ON c.seq = r.latest_seq" : "");
+    if (g->as_of_ms > 0)
+        pl_buf_printf(&g->sql,
+                      " FROM resources r JOIN config_items c ON c.seq = (SELECT h.seq FROM "
+                      "config_items h WHERE h.res = r.id AND h.capture_ms <= %lld ORDER BY "
+                      "h.capture_ms DESC, h.seq DESC LIMIT 1) WHERE r.account = ?1 AND "
+                      "r.region = ?2 AND c.status NOT IN ('ResourceDeleted', "
+                      "'ResourceDeletedNotRecorded', 'ResourceNotRecorded')",
+                      (long long)g->as_of_ms);
+    else
+        pl_buf_printf(&g->sql,
+                      " FROM resources r%s WHERE r.account = ?1 AND r.region = ?2 AND "
+                      "r.deleted = 0 AND r.status <> 'ResourceNotRecorded'",
+                      plan_reads_body(q) ? " JOIN config_items c ON c.seq = r.latest_seq" : "");
     if (!q->where)
         return 0;
     pl_buf_puts(&g->sql, " AND ");
@@ -499,7 +533,7 @@ static void bind_val(sqlite3_stmt *st, int i, const struct pl_sel_val *v)
 static int prepare(struct pl_store *s, const struct pl_sel *q, sqlite3_stmt **out,
                    struct pl_err *err)
 {
-    struct gen g = {.err = err};
+    struct gen g = {.err = err, .as_of_ms = q->as_of_ms};
     int rc = -1;
     *out = NULL;
     pl_buf_init(&g.sql, SQL_MAX);

@@ -120,6 +120,9 @@ struct pl_sel {
     size_t norder;
     int64_t offset; /* rows to skip */
     int limit;      /* rows to return (the caller asks one more to know if there are more) */
+    /* > 0: over the inventory as it was at this moment (epoch ms; plumb's history: each
+     * resource's latest version captured by then, deleted ones left out); 0: now */
+    int64_t as_of_ms;
 };
 
 /* A value of an aggregate row. */

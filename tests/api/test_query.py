@@ -8,7 +8,7 @@ import os
 import tempfile
 import unittest
 
-from harness import ROOT, SHARED, ServerTest, plumb
+from harness import ROOT, SHARED, ServerTest, plumb, signed_call
 
 DATA = os.path.join(ROOT, "tests", "data", "query")
 
@@ -240,3 +240,84 @@ class QueryTest(ServerTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AsOf(ServerTest):
+    """Beyond AWS: the same query over the inventory as it was at a past moment, from the
+    recorded history (PlumbService.SelectResourceConfig with AsOf, `plumb query --as-of`). The
+    server's clock is frozen and moved, so each version has a known capture time."""
+    EXTRA = ("--fake-clock", "2026-01-01T00:00:00Z")
+    T0 = 1767225600  # 2026-01-01T00:00:00Z in epoch seconds
+
+    def put(self, rid, size, status="OK"):
+        self.plumb_call("RecordConfigurationItems", {"configurationItems": [{
+            "resourceType": "AWS::EC2::Volume", "resourceId": rid, "awsRegion": "us-east-1",
+            "awsAccountId": "123456789012", "configurationItemStatus": status,
+            "configuration": {"volumeId": rid, "size": size} if size else None}]})
+
+    def hour(self):
+        self.plumb_call("AdvanceClock", {"Milliseconds": 3600 * 1000})
+
+    def at(self, expr, as_of):
+        body = {"Expression": expr}
+        if as_of is not None:
+            body["AsOf"] = as_of
+        return sorted(json.dumps(json.loads(r), sort_keys=True)
+                      for r in self.plumb_call("SelectResourceConfig", body)["Results"])
+
+    def test_inventory_at_past_moments(self):
+        self.setup_recorder()
+        self.put("d1", 10)  # 00:00 d1 v1
+        self.hour()
+        self.put("d1", 20)  # 01:00 d1 v2, d2 v1
+        self.put("d2", 5)
+        self.hour()
+        self.put("d1", None, "ResourceDeleted")  # 02:00 d1 deleted
+        q = ("SELECT resourceId, configuration.size, configurationItemStatus WHERE "
+             "resourceType = 'AWS::EC2::Volume'")
+
+        def row(rid, size, status):
+            return json.dumps({"resourceId": rid, "configuration": {"size": size},
+                               "configurationItemStatus": status}, sort_keys=True)
+        self.assertEqual(self.at(q, self.T0 - 1), [])
+        self.assertEqual(self.at(q, self.T0 + 1800), [row("d1", 10, "ResourceDiscovered")])
+        self.assertEqual(self.at(q, "2026-01-01T01:30:00Z"),
+                         sorted([row("d1", 20, "OK"), row("d2", 5, "ResourceDiscovered")]))
+        self.assertEqual(self.at(q, self.T0 + 3 * 3600), [row("d2", 5, "ResourceDiscovered")])
+        self.assertEqual(self.at(q, None), [row("d2", 5, "ResourceDiscovered")])
+        # filters and aggregates see the past too
+        self.assertEqual(self.at("SELECT COUNT(*) WHERE configuration.size > 7",
+                                 "2026-01-01T00:30:00Z"), ['{"COUNT(*)": 1}'])
+        self.assertEqual(self.at("SELECT COUNT(*) WHERE configuration.size > 7",
+                                 "2026-01-01T01:30:00Z"), ['{"COUNT(*)": 1}'])
+        self.assertEqual(self.at("SELECT resourceId WHERE configuration.size = 10",
+                                 "2026-01-01T01:30:00Z"), [])
+        # the CLI, on the data directory
+        out = plumb("query", "--data", self.server.data, "--json", "--as-of",
+                    "2026-01-01T00:30:00Z", "SELECT resourceId, configuration.size WHERE "
+                    "resourceType = 'AWS::EC2::Volume'").stdout
+        self.assertEqual([json.loads(x) for x in out.split("\n") if x],
+                         [{"resourceId": "d1", "configuration": {"size": 10}}])
+        # another account sees nothing of this one's past
+        self.assertEqual(self.server.client(key="210987654321").select_resource_config(
+            Expression=q)["Results"], [])
+        status, out = signed_call(self.server.url, "PlumbService.SelectResourceConfig",
+                                  json.dumps({"Expression": q, "AsOf": self.T0 + 1800}),
+                                  key="210987654321")
+        self.assertEqual((status, out["Results"]), (200, []))
+
+    def test_bad_requests(self):
+        for body in ({"Expression": "SELECT resourceId", "AsOf": "yesterday"},
+                     {"Expression": "SELECT resourceId", "AsOf": True},
+                     {"Expression": "SELECT resourceId", "AsOf": -5},
+                     {"Expression": 5}, {}, {"Expression": "SELECT resourceId", "Limit": "x"}):
+            status, out = signed_call(self.server.url, "PlumbService.SelectResourceConfig",
+                                      json.dumps(body))
+            self.assertEqual(status, 400, body)
+            self.assertEqual(out["__type"], "ValidationException", out)
+        status, out = signed_call(self.server.url, "PlumbService.SelectResourceConfig",
+                                  json.dumps({"Expression": "SELECT FROM x", "AsOf": self.T0}))
+        self.assertEqual((status, out["__type"]), (400, "InvalidExpressionException"))
+        r = plumb("query", "--data", self.server.data, "--as-of", "nope", "SELECT resourceId",
+                  check=False)
+        self.assertEqual(r.returncode, 2)
