@@ -1,8 +1,9 @@
 /* bench_query.c — advanced-query benchmarks (docs/PERFORMANCE.md, "Advanced query").
  *
- *   bench_query query DIR ACCOUNT REGION REPS EXPRESSION
+ *   bench_query query DIR ACCOUNT REGION REPS EXPRESSION [AS_OF]
  *       runs EXPRESSION through query_parse + query_run (the SelectResourceConfig path, first
- *       page of 500 rows at most) REPS times: p50 / max latency, rows of the page
+ *       page of 500 rows at most) REPS times: p50 / max latency, rows of the page; with AS_OF
+ *       (ISO-8601 or epoch seconds) over the inventory as it was then (query_run_as_of)
  *   bench_query sql DIR REPS SQL
  *       the peer: the plain SQL on the same database through sqlite3 (e.g. a json_extract
  *       GROUP BY over the current CIs), stepping every row: p50 / max
@@ -39,10 +40,15 @@ static void report(const char *mode, double *ms, int reps, size_t rows)
            ms[reps / 2], ms[reps - 1], maxrss_kb());
 }
 
-static int bench_query(char **argv)
+static int bench_query(int argc, char **argv)
 {
     struct pl_store *s;
     struct pl_err err = {0};
+    int64_t as_of = 0;
+    if (argc == 8 && pl_time_parse(argv[7], &as_of) < 0) {
+        fprintf(stderr, "bad AS_OF %s\n", argv[7]);
+        return 2;
+    }
     int reps = (int)strtol(argv[5], NULL, 10);
     double *ms = calloc((size_t)reps, sizeof *ms);
     size_t rows = 0;
@@ -58,14 +64,15 @@ static int bench_query(char **argv)
         pl_arena_init(&a);
         int64_t t0 = pl_mono_ns();
         if (query_parse(argv[6], strlen(argv[6]), &a, &q, &err) < 0 ||
-            query_run(s, q, argv[3], argv[4], 0, 500, &a, &out, &rows, &more, &err) < 0) {
+            query_run_as_of(s, q, argv[3], argv[4], as_of, 0, 500, &a, &out, &rows, &more, &err) <
+                0) {
             fprintf(stderr, "query: %s\n", pl_err_msg(&err));
             return 1;
         }
         ms[i] = (double)(pl_mono_ns() - t0) / 1e6;
         pl_arena_fini(&a);
     }
-    report("query", ms, reps, rows);
+    report(as_of ? "query_as_of" : "query", ms, reps, rows);
     pl_store_close(s);
     free(ms);
     return 0;
@@ -102,11 +109,11 @@ static int bench_sql(char **argv)
 
 int main(int argc, char **argv)
 {
-    if (argc == 7 && strcmp(argv[1], "query") == 0)
-        return bench_query(argv);
+    if ((argc == 7 || argc == 8) && strcmp(argv[1], "query") == 0)
+        return bench_query(argc, argv);
     if (argc == 5 && strcmp(argv[1], "sql") == 0)
         return bench_sql(argv);
-    fprintf(stderr, "usage: bench_query query DIR ACCOUNT REGION REPS EXPRESSION\n"
+    fprintf(stderr, "usage: bench_query query DIR ACCOUNT REGION REPS EXPRESSION [AS_OF]\n"
                     "       bench_query sql DIR REPS SQL\n");
     return 2;
 }
