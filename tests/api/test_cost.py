@@ -46,15 +46,61 @@ class Cost(ServerTest):
         self.assertEqual(status, 200, out)
         return out
 
-    def wait_evals(self, month, n):
-        """Polls the report until month has n rule evaluations (generous deadline)."""
+    def wait_evals(self, month, n, key=ACCOUNT, kind="RuleEvaluations"):
+        """Polls the report until month has n evaluations of kind (generous deadline)."""
         deadline = time.time() + 120
         while time.time() < deadline:
-            m = [x for x in self.report()["Months"] if x["Month"] == month]
-            if m and m[0]["RuleEvaluations"] >= n:
+            m = [x for x in self.report(key=key)["Months"] if x["Month"] == month]
+            if m and m[0][kind] >= n:
+                return m[0]
+            time.sleep(0.05)
+        self.fail("no %d %s in %s: %s" % (n, kind, month, self.report(key=key)))
+
+    def wait_total(self, key, kind, n):
+        """Polls the report until its months hold n evaluations of kind in all."""
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if sum(m[kind] for m in self.report(key=key)["Months"]) >= n:
                 return
             time.sleep(0.05)
-        self.fail("no %d evaluations in %s: %s" % (n, month, self.report()))
+        self.fail("no %d %s: %s" % (n, kind, self.report(key=key)))
+
+    def test_pack_evaluations(self):
+        """A conformance pack's rule is billed at the conformance pack rates."""
+        key = "333333333333"
+        c = self.server.client(key=key)
+        c.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::%s:role/ConfigRole" % key,
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+        c.put_delivery_channel(DeliveryChannel={
+            "name": "default", "s3BucketName": "my-config-bucket-%s" % key})
+        c.start_configuration_recorder(ConfigurationRecorderName="default")
+        c.put_conformance_pack(ConformancePackName="buckets", TemplateBody=(
+            "Resources:\n  Versioning:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
+            "      ConfigRuleName: versioning\n"
+            "      Scope: {ComplianceResourceTypes: [AWS::S3::Bucket]}\n"
+            "      Source: {Owner: AWS, SourceIdentifier: S3_BUCKET_VERSIONING_ENABLED}\n"))
+        for i, name in enumerate(("b-1", "b-2")):
+            ci = bucket(name, "2026-01-1%dT00:00:00Z" % i)
+            ci["awsAccountId"] = key
+            ci["supplementaryConfiguration"] = {
+                "BucketVersioningConfiguration": {"status": "Enabled"}}
+            status, out = signed_call(self.server.url, "PlumbService.RecordConfigurationItems",
+                                      json.dumps({"configurationItems": [ci]}), key=key)
+            self.assertEqual((status, out.get("recorded")), (200, 1), out)
+            self.wait_total(key, "ConformancePackEvaluations", i + 1)
+        # the month is plumb's clock's, which the other test may have moved: sums over months
+        r = self.report(key=key)
+        tot = lambda k: sum(Decimal(str(m[k])) for m in r["Months"])
+        self.assertEqual(tot("ConformancePackEvaluations"), 2)
+        self.assertEqual(tot("RuleEvaluations"), 0)
+        self.assertEqual(tot("ConformancePackEvaluationCost"), 2 * EVAL_PRICE)
+        self.assertEqual(tot("RuleEvaluationCost"), 0)
+        rules = self.report(key=key)["Rules"]
+        self.assertEqual(len(rules), 1, rules)
+        self.assertTrue(rules[0]["ConfigRuleName"].startswith("versioning-conformance-pack-"))
+        self.assertTrue(rules[0]["ConformancePack"])
+        self.assertEqual(rules[0]["Evaluations"], 2)
 
     def test_cost(self):
         self.setup_recorder()
