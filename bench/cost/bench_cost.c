@@ -7,9 +7,11 @@
  * `plumb cost` and PlumbService.GetCostReport run) several times and prints the median and
  * the fastest, and the report's totals.
  *
- * usage: bench_cost [cis=1000000] [body_bytes=1000] [runs=5]
+ * usage: bench_cost [cis=1000000] [body_bytes=1000] [runs=5] [keep=0]
+ * (keep=1 leaves the data directory, printed, for `plumb serve` / `plumb cost` on it)
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,7 @@ int main(int argc, char **argv)
     int64_t n = argc > 1 ? atoll(argv[1]) : 1000000;
     int body_bytes = argc > 2 ? atoi(argv[2]) : 1000;
     int runs = argc > 3 ? atoi(argv[3]) : 5;
+    bool keep = argc > 4 && atoi(argv[4]) != 0;
     int64_t versions = 10, nres = n / versions;
     char dir[] = "/tmp/pl_bench_cost_XXXXXX";
     if (!mkdtemp(dir))
@@ -150,7 +153,9 @@ int main(int argc, char **argv)
     pl_store_close(s);
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
+    if (keep)
+        printf("data directory kept: %s\n", dir);
+    else if (system(cmd) != 0)
         fprintf(stderr, "bench_cost: could not remove %s\n", dir);
     free(t);
     free(body);
