@@ -187,9 +187,29 @@ static int load_exceptions(struct walk *w, int64_t since, int64_t until, struct 
     return rc == SQLITE_DONE ? 0 : pl_sql_fail(w->s->db, "cost", err, "exceptions");
 }
 
+/* A read-only connection (plumb cost) does not migrate: say so instead of "no such table". */
+static int check_schema(struct pl_store *s, struct pl_err *err)
+{
+    sqlite3_stmt *q;
+    int v = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+        return pl_sql_fail(s->db, "cost", err, "user_version");
+    if (sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (v < 8)
+        return pl_fail(err, PL_E_VALIDATION,
+                       "the store's schema (%d) predates the cost report (8): open it once with "
+                       "plumb serve or plumb record to migrate it",
+                       v);
+    return 0;
+}
+
 int pl_store_cost_cis(struct pl_store *s, const char *account, int64_t since_ms, int64_t until_ms,
                       pl_store_cost_res_fn fn, void *arg, struct pl_err *err)
 {
+    if (check_schema(s, err) < 0)
+        return -1;
     struct pl_arena a;
     pl_arena_init(&a);
     struct walk w = {.s = s, .fn = fn, .arg = arg, .cur = -1, .mc = {1, 0, 0}, .emc = {1, 0, 0}};
