@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "t.h"
 #include "core/time.h"
@@ -199,6 +200,10 @@ static void test_report(void)
     T_STR(money(r, "TotalCost"), "610.0600");               /* + 0.003 + 0.005 */
     T_EQ(num(pl_json_get(r, "Footprint"), "Resources"), 4); /* the NotRecorded VPC aside */
     pl_store_close(s);
+    static const char *const files[] = {"plumb.db", "plumb.db-wal", "plumb.db-shm"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        unlink(pl_arena_printf(&A, "%s/%s", d, files[i]));
+    rmdir(d);
 }
 
 int main(void)
