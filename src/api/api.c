@@ -29,11 +29,13 @@ static pl_op_fn find_handler(const char *op)
 /* plumb-only operations (X-Amz-Target: PlumbService.<Op>) */
 extern const struct pl_op_entry pl_ops_functions[];   /* api/ops_functions.c */
 extern const struct pl_op_entry pl_ops_plumb_query[]; /* api/ops_query.c: AsOf queries */
+extern const struct pl_op_entry pl_ops_cost[];        /* api/ops_cost.c */
 
 static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_plumb,
     pl_ops_functions,
     pl_ops_plumb_query,
+    pl_ops_cost,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)

@@ -27,6 +27,7 @@ static const struct {
     {"guard", pl_cli_guard, "Guard policies (validate, test, eval), like cfn-guard"},
     {"pack", pl_cli_pack, "conformance packs on a running server (deploy, list, report)"},
     {"query", pl_cli_query, "AWS Config advanced query (SELECT ...) over a data directory"},
+    {"cost", pl_cli_cost, "what AWS Config would have charged for what plumb recorded"},
 };
 
 static int usage(FILE *f)

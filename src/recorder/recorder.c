@@ -555,6 +555,7 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
         .body_len = p->body.len,
         .diff = b->diff.data,
         .diff_len = b->diff.len,
+        .daily = ci->recording_frequency && strcmp(ci->recording_frequency, "DAILY") == 0,
     };
     memcpy(row.hash, hash, sizeof row.hash);
     if (pl_store_ci_append(b->s, &row, err) < 0)

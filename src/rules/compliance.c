@@ -9,6 +9,11 @@
  * finds the same results stored and records nothing twice (the recorder writes nothing for an
  * unchanged CI).
  *
+ * Every result put is one evaluation, as AWS Config bills them: the sink counts them per
+ * (rule, resource type) in memory and adds the counts to the store's counters (store/cost.h)
+ * in the flush's transaction, one upsert per (rule, type) per flush, in the month of plumb's
+ * clock at the flush.
+ *
  * The ResourceCompliance CI (as AWS records it): resourceType AWS::Config::ResourceCompliance,
  * resourceId "<type>/<id>" of the evaluated resource, configuration {complianceType,
  * configRuleList[{configRuleName, configRuleArn, configRuleId, complianceType}],
@@ -27,6 +32,7 @@
 #include "core/util.h"
 #include "recorder/recorder.h"
 #include "rules/rules_int.h"
+#include "store/cost.h"
 
 #define FLUSH_EVERY 4096
 
@@ -43,6 +49,13 @@ struct prev {
 
 struct rule_ref {
     const char *name, *arn, *id;
+};
+
+/* evaluations of one (rule, type) since the last flush */
+struct ev_count {
+    const char *rule, *type; /* in the sink's arena a */
+    bool pack;
+    int64_t n;
 };
 
 struct pl_rsink {
@@ -63,6 +76,12 @@ struct pl_rsink {
     size_t nrefs, caprefs;
     size_t pending;
     int64_t nresults, ncis;
+    /* evaluation counts of this flush: open-addressing set of indexes into cnt[] */
+    struct ev_count *cnt;
+    size_t ncnt, capcnt;
+    int32_t *cslots;
+    size_t ncslots;
+    size_t last_cnt; /* the entry of the previous put (runs are usually one rule, one type) */
     /* previous results known without a query (pl_rules__sink_preload_*): entries keyed by
      * (rule, type, id), for the rules and the one resource whose results were loaded */
     struct pl_arena pm;
@@ -102,6 +121,8 @@ void pl_rules__sink_free(struct pl_rsink *s)
     free(s->pe);
     free(s->pslots);
     free(s->loaded_rules);
+    free(s->cnt);
+    free(s->cslots);
     pl_arena_fini(&s->pm);
     pl_arena_fini(&s->a);
     pl_arena_fini(&s->keep);
@@ -339,6 +360,72 @@ const struct pl_ev_row *pl_rules__sink_prev(struct pl_rsink *s, const char *rule
     return i < 0 ? NULL : &s->pe[i].row;
 }
 
+/* ---- evaluation counts ---- */
+
+static uint64_t count_hash(const char *rule, const char *type)
+{
+    return pl_fnv1a(rule, strlen(rule)) * 31 + pl_fnv1a(type, strlen(type));
+}
+
+static void count_grow(struct pl_rsink *s)
+{
+    size_t n = s->ncslots ? s->ncslots * 2 : 64;
+    free(s->cslots);
+    s->cslots = pl_xmalloc(n * sizeof *s->cslots);
+    memset(s->cslots, 0xff, n * sizeof *s->cslots);
+    s->ncslots = n;
+    for (size_t i = 0; i < s->ncnt; i++) {
+        size_t j = count_hash(s->cnt[i].rule, s->cnt[i].type) & (n - 1);
+        while (s->cslots[j] >= 0)
+            j = (j + 1) & (n - 1);
+        s->cslots[j] = (int32_t)i;
+    }
+}
+
+/* One more evaluation of rule on a resource of type. */
+static void count_eval(struct pl_rsink *s, const struct pl_rule *rule, const char *type)
+{
+    if (s->last_cnt < s->ncnt) {
+        struct ev_count *c = &s->cnt[s->last_cnt];
+        if (strcmp(c->type, type) == 0 && strcmp(c->rule, rule->name) == 0) {
+            c->n++;
+            return;
+        }
+    }
+    if ((s->ncnt + 1) * 2 > s->ncslots)
+        count_grow(s);
+    size_t j = count_hash(rule->name, type) & (s->ncslots - 1);
+    for (; s->cslots[j] >= 0; j = (j + 1) & (s->ncslots - 1)) {
+        struct ev_count *c = &s->cnt[s->cslots[j]];
+        if (strcmp(c->type, type) == 0 && strcmp(c->rule, rule->name) == 0) {
+            c->n++;
+            s->last_cnt = (size_t)s->cslots[j];
+            return;
+        }
+    }
+    if (s->ncnt == s->capcnt) {
+        s->capcnt = s->capcnt ? s->capcnt * 2 : 16;
+        s->cnt = pl_xrealloc(s->cnt, s->capcnt * sizeof *s->cnt);
+    }
+    s->cnt[s->ncnt] = (struct ev_count){.rule = pl_arena_strdup(&s->a, rule->name),
+                                        .type = pl_arena_strdup(&s->a, type),
+                                        .pack = rule->pack,
+                                        .n = 1};
+    s->cslots[j] = (int32_t)s->ncnt;
+    s->last_cnt = s->ncnt++;
+}
+
+/* Adds this flush's counts to the store's counters (in the flush's transaction). */
+static int write_counts(struct pl_rsink *s, struct pl_err *err)
+{
+    int month = pl_store_month_of(pl_now_ms());
+    for (size_t i = 0; i < s->ncnt; i++)
+        if (pl_store_eval_count_add(s->st, s->account, s->region, s->cnt[i].rule, s->cnt[i].type,
+                                    month, s->cnt[i].pack, s->cnt[i].n, err) < 0)
+            return -1;
+    return 0;
+}
+
 /* ---- results ---- */
 
 int pl_rules__sink_put(struct pl_rsink *s, const struct pl_rule *rule, const char *type,
@@ -380,6 +467,7 @@ int pl_rules__sink_put(struct pl_rsink *s, const struct pl_rule *rule, const cha
     }
     if (rc < 0)
         return -1;
+    count_eval(s, rule, type);
     s->nresults += rc;
     static _Atomic(struct pl_metric *) m_results; /* engine and API threads */
     struct pl_metric *m = atomic_load(&m_results);
@@ -558,6 +646,8 @@ int pl_rules__sink_flush(struct pl_rsink *s, struct pl_err *err)
     int rc = 0;
     if (s->nres)
         rc = record_changes(s, err); /* inside the results' transaction when one is open */
+    if (rc == 0 && s->in_tx)
+        rc = write_counts(s, err);
     if (s->in_tx) {
         s->in_tx = false;
         if (rc < 0)
@@ -565,9 +655,12 @@ int pl_rules__sink_flush(struct pl_rsink *s, struct pl_err *err)
         else if (pl_store_commit(s->st, err) < 0)
             rc = -1;
     }
-    s->nres = s->nch = s->pending = 0;
+    s->nres = s->nch = s->pending = s->ncnt = 0;
+    s->last_cnt = 0;
     if (s->slots)
         memset(s->slots, 0xff, s->nslots * sizeof *s->slots);
+    if (s->cslots)
+        memset(s->cslots, 0xff, s->ncslots * sizeof *s->cslots);
     pl_arena_reset(&s->a);
     return rc;
 }

@@ -347,6 +347,8 @@ struct pl_rule *pl_rules__rule_compile(const char *account, const char *region,
     r->source_id = dup_str(r, pl_json_get_str(src, "SourceIdentifier"));
     const char *ip = pl_json_get_str(j, "InputParameters");
     r->input_params = dup_str(r, ip ? ip : "{}");
+    const char *by = pl_json_get_str(j, "CreatedBy");
+    r->pack = by && strcmp(by, "config-conformance-pack.amazonaws.com") == 0;
     if (!r->name || !owner) {
         pl_fail(err, PL_E_INTERNAL, "stored rule without name or owner");
         goto fail;

@@ -29,6 +29,7 @@ struct pl_rule {
     struct pl_managed_params *mp; /* NULL unless an implemented managed rule */
     struct guard_rules *guard;    /* CUSTOM_POLICY */
     bool change, periodic, process_check;
+    bool pack; /* created by a conformance pack (CreatedBy): billed as pack evaluations */
     /* Lambda-style: the SourceDetails message types that trigger it (AWS sends an oversized
      * change only to rules that listed OversizedConfigurationItemChangeNotification) */
     bool ci_events, oversized_events;

@@ -110,6 +110,20 @@ static const char *const migrations[] = {
      * pack roll-ups at every flush (evals.c Q_RULE_COMP), NON_COMPLIANT detail filters */
     "CREATE INDEX IF NOT EXISTS rule_evals_bad ON rule_evals(account, region, rule, "
     "resource_type, resource_id) WHERE comp = 2;",
+    /* 9: the cost report (cost.c): config_items.freq (1: recorded DAILY; NULL: continuously),
+     * the CIs that are not billed at the continuous rate (DAILY ones, and the identity-only
+     * NotRecorded ones) in a small partial index beside the covering config_items_res, and the
+     * evaluation counters the result sink adds to in its flush */
+    "ALTER TABLE config_items ADD COLUMN freq INTEGER;"
+    "UPDATE config_items SET freq = 1 WHERE body LIKE '%\"recordingFrequency\":\"DAILY\"%' AND "
+    " json_extract(body, '$.recordingFrequency') = 'DAILY';"
+    "CREATE INDEX IF NOT EXISTS config_items_cost ON config_items(res, capture_ms, freq, status)"
+    " WHERE " PL_STORE__COST_WHERE ";"
+    "CREATE TABLE IF NOT EXISTS eval_counts("
+    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL,"
+    " resource_type TEXT NOT NULL, month INTEGER NOT NULL, pack INTEGER NOT NULL,"
+    " n INTEGER NOT NULL,"
+    " PRIMARY KEY(account, region, month, rule, resource_type)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -206,7 +220,8 @@ static const char *const sql_text[ST__COUNT] = {
                       "state_id = ?9, latest_seq = ?10, versions = versions + 1, hash = ?11 "
                       "WHERE id = ?12",
     [ST_CI_INSERT] = "INSERT INTO config_items(seq, res, status, capture_ms, state_id, "
-                     "resource_name, hash, body, diff) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     "resource_name, hash, body, diff, freq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                     "?8, ?9, ?10)",
     [ST_RES_GET] = "SELECT " RES_COLS ", id FROM resources WHERE account = ?1 AND region = ?2 AND "
                    "resource_type = ?3 AND resource_id = ?4",
     [ST_CI_GET] = "SELECT " CI_COLS " FROM config_items c JOIN resources r ON r.id = c.res "
@@ -275,7 +290,6 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_OB_RECOVER] = "UPDATE outbox SET leased = 0, next_attempt_ms = ?1 WHERE leased = 1 AND "
                       "done = 0",
 };
-
 
 static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
 {
@@ -484,6 +498,8 @@ void pl_store_close(struct pl_store *s)
         sqlite3_finalize(s->st[i]);
     for (int i = 0; i < PL_STORE__EV_STMTS; i++)
         sqlite3_finalize(s->ev[i]);
+    for (int i = 0; i < PL_STORE__COST_STMTS; i++)
+        sqlite3_finalize(s->cost[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -830,6 +846,8 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
     sqlite3_bind_text(q, 8, ci->body, (int)ci->body_len, SQLITE_STATIC);
     if (ci->diff)
         sqlite3_bind_text(q, 9, ci->diff, (int)ci->diff_len, SQLITE_STATIC);
+    if (ci->daily)
+        sqlite3_bind_int(q, 10, 1);
     if (step_done(s, q, err, "ci_insert") < 0)
         return -1;
     s->next_seq++;

@@ -154,6 +154,7 @@ struct pl_ci_row {
     size_t body_len;
     const char *diff; /* configurationItemDiff JSON, or NULL for none (first version) */
     size_t diff_len;
+    bool daily; /* recorded by recordingFrequency DAILY (the cost report's periodic rate) */
 };
 
 /* The latest state of one resource key. */

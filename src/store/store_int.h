@@ -15,6 +15,12 @@
 
 #define PL_STORE__STMTS    64 /* room for sqlite.c's statements */
 #define PL_STORE__EV_STMTS 32 /* room for evals.c's */
+#define PL_STORE__COST_STMTS 8  /* room for cost.c's */
+
+/* The CIs not billed at the continuous rate (migration 9's partial index config_items_cost;
+ * cost.c's query repeats it word for word so that SQLite uses the index) */
+#define PL_STORE__COST_WHERE                                                                       \
+    "(freq = 1 OR status IN ('ResourceNotRecorded', 'ResourceDeletedNotRecorded'))"
 
 struct write_lock;
 
@@ -25,6 +31,7 @@ struct pl_store {
     struct pl_ckpt *ckpt;  /* PL_STORE_BG_CHECKPOINT: the checkpoint thread */
     sqlite3_stmt *st[PL_STORE__STMTS];     /* sqlite.c's statements */
     sqlite3_stmt *ev[PL_STORE__EV_STMTS];  /* evals.c's */
+    sqlite3_stmt *cost[PL_STORE__COST_STMTS]; /* cost.c's */
     int depth;        /* nesting of pl_store_begin */
     bool doomed;      /* a nested rollback happened: the outer commit fails */
     int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */

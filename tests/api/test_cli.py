@@ -15,17 +15,17 @@ from harness import plumb
 HELP = [["serve"], ["record"], ["history"], ["diff"], ["credentials"], ["credentials", "list"],
         ["webhook"], ["webhook", "list"], ["function"], ["function", "list"],
         ["function", "invoke"], ["guard"], ["guard", "validate"], ["guard", "test"],
-        ["guard", "eval"]]
+        ["guard", "eval"], ["cost"]]
 
 # (subcommand words, the name in its messages)
 UNKNOWN = [(["serve"], "serve"), (["record"], "record"), (["history"], "history"),
            (["diff"], "diff"), (["credentials", "list"], "credentials"),
            (["webhook", "list"], "webhook"), (["function", "list"], "function"),
-           (["function", "invoke", "f"], "function")]
+           (["function", "invoke", "f"], "function"), (["cost"], "cost")]
 
 # commands that only read, each given a data directory that does not exist
 READERS = [["history", "AWS::EC2::Volume", "vol-1"], ["diff", "AWS::EC2::Volume", "vol-1"],
-           ["credentials", "list"], ["webhook", "list"], ["function", "list"]]
+           ["credentials", "list"], ["webhook", "list"], ["function", "list"], ["cost"]]
 
 
 def ci(account, region, rid, size=8, day=1):

@@ -6,6 +6,7 @@ recorded at once. The server's clock is frozen (--fake-clock) and moved with Adv
 import datetime
 import json
 import unittest
+from decimal import Decimal
 
 from harness import ACCOUNT, ServerTest
 
@@ -122,6 +123,14 @@ class Daily(ServerTest):
         # the CONTINUOUS type still records at once, whatever the daily schedule
         self.observe(instance_ci("t3.large"))
         self.assertEqual(len(self.history("AWS::EC2::Instance", "i-0daily")), 2)
+
+        # the cost report bills the DAILY CIs at the periodic rate (docs/cost.md)
+        rep = self.plumb_call("GetCostReport", {})
+        types = {t["ResourceType"]: t for t in rep["ResourceTypes"]}
+        sg = types["AWS::EC2::SecurityGroup"]
+        self.assertEqual((sg["ConfigurationItems"], sg["PeriodicConfigurationItems"]), (0, 3))
+        self.assertEqual(Decimal(str(sg["Cost"])), 3 * Decimal("0.012"))
+        self.assertEqual(types["AWS::EC2::Instance"]["ConfigurationItems"], 2)
 
 
 if __name__ == "__main__":

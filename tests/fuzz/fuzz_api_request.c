@@ -24,6 +24,7 @@
 #include "fuzz_check.h"
 
 extern const struct pl_op_entry pl_ops_functions[]; /* api/ops_functions.c */
+extern const struct pl_op_entry pl_ops_cost[];      /* api/ops_cost.c */
 
 static struct pl_app app;
 static char dir[64];
@@ -45,7 +46,7 @@ static void cleanup(void)
 static void setup(void)
 {
     struct pl_err err = {0};
-    const struct pl_op_entry *const tables[] = {pl_ops_plumb, pl_ops_functions};
+    const struct pl_op_entry *const tables[] = {pl_ops_plumb, pl_ops_functions, pl_ops_cost};
     pl_clock_set(1795755469000LL); /* 2026-11-27T04:57:49Z */
     pl_log_set_level("error");
     snprintf(dir, sizeof(dir), "%s/plumb-fuzz-api-XXXXXX",

@@ -55,7 +55,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 8);
+    T_EQ(pl_store_schema_version(s), 9);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -442,12 +442,13 @@ static void test_outbox_kind_migration(void)
                       "INSERT INTO outbox(account, region, kind, payload, created_ms, "
                       "next_attempt_ms) VALUES('123456789012', 'us-east-1', 'ci_recorded', "
                       "'{\"seq\":7}', 0, 0), ('123456789012', 'us-east-1', 'x.future', '{}', 0, 0);"
-                      "ALTER TABLE outbox DROP COLUMN leased; PRAGMA user_version = 3;",
+                      "ALTER TABLE outbox DROP COLUMN leased; DROP INDEX config_items_cost;"
+                      "ALTER TABLE config_items DROP COLUMN freq; PRAGMA user_version = 3;",
                       NULL, NULL, NULL),
          SQLITE_OK);
     sqlite3_close(db);
     s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 8);
+    T_EQ(pl_store_schema_version(s), 9);
     struct pl_err err = {0};
     struct pl_outbox_item *items;
     size_t n;
