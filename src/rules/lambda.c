@@ -117,7 +117,7 @@ int pl_rules__lambda_invoke(struct pl_run *run, const struct pl_rule *r,
     pl_json_set_str(a, ev, "configRuleName", r->name);
     pl_json_set_str(a, ev, "configRuleId", r->id);
     pl_json_set_str(a, ev, "accountId", r->account);
-    pl_json_set_str(a, ev, "evaluationMode", "DETECTIVE");
+    pl_json_set_str(a, ev, "evaluationMode", run->mode ? run->mode : "DETECTIVE");
     if (run->ncalls == run->capcalls) {
         run->capcalls = run->capcalls ? run->capcalls * 2 : 16;
         run->calls = pl_xrealloc(run->calls, run->capcalls * sizeof *run->calls);
@@ -141,6 +141,11 @@ int pl_rules__lambda_invoke(struct pl_run *run, const struct pl_rule *r,
 const char *pl_rules__lambda_queued_event(const struct pl_run *run, size_t i)
 {
     return i < run->ncalls ? run->calls[i].event : NULL;
+}
+
+const char *pl_rules__lambda_queued_token(const struct pl_run *run, size_t i)
+{
+    return i < run->ncalls ? run->calls[i].token : NULL;
 }
 
 static void call_free(struct pl_lambda_call *c)
