@@ -25,5 +25,7 @@ int pl_cli_function(int argc, char **argv); /* plumb function add|list|remove|in
 int pl_cli_pack(int argc, char **argv); /* plumb pack deploy|list|report ... */
 /* advanced query (plumb_cli_query): query_cmd.c */
 int pl_cli_query(int argc, char **argv); /* plumb query [--data DIR] [--json|--csv] QUERY */
+/* proactive evaluation (plumb_cli_eval): eval_cmd.c */
+int pl_cli_eval(int argc, char **argv); /* plumb eval [--data DIR] [--rules A,B|--pack P] FILE... */
 
 #endif

@@ -27,6 +27,7 @@ static const struct {
     {"guard", pl_cli_guard, "Guard policies (validate, test, eval), like cfn-guard"},
     {"pack", pl_cli_pack, "conformance packs on a running server (deploy, list, report)"},
     {"query", pl_cli_query, "AWS Config advanced query (SELECT ...) over a data directory"},
+    {"eval", pl_cli_eval, "judge resources or a template before deploying (exit 2: NON_COMPLIANT)"},
 };
 
 static int usage(FILE *f)

@@ -162,14 +162,16 @@ static void free_rules(struct pl_rule **rules, size_t n)
         pl_rules__rule_free(rules[i]);
 }
 
-/* Judges (type, id, props) with rules[0..n) on run. */
+/* Judges (type, id, props) with rules[0..n) on run; ci (or NULL) is a CI to judge as it is. */
 static int judge(struct pl_run *run, struct pl_rule *const *rules, size_t n, const char *type,
-                 const char *id, const struct pl_json *props, verdict_fn fn, void *u,
-                 struct pl_err *err)
+                 const char *id, const struct pl_json *props, const struct pl_json *ci,
+                 verdict_fn fn, void *u, struct pl_err *err)
 {
     struct pl_arena *a = &run->scratch;
-    struct pl_json *given = pl_rules_cfn_ci(a, run->account, run->region, type, id, props, false);
-    struct pl_json *mapped = pl_rules_cfn_ci(a, run->account, run->region, type, id, props, true);
+    const struct pl_json *given =
+        ci ? ci : pl_rules_cfn_ci(a, run->account, run->region, type, id, props, false);
+    const struct pl_json *mapped =
+        ci ? ci : pl_rules_cfn_ci(a, run->account, run->region, type, id, props, true);
     const struct pl_json *tags = pl_json_get(given, "tags");
     for (size_t i = 0; i < n; i++)
         if (pl_rules__rule_in_scope(rules[i], type, id, tags) &&
@@ -232,7 +234,8 @@ int pl_rules_judge_local(struct pl_store *st, const char *account, const char *r
     }
     for (size_t i = 0; i < nres && rc == 0; i++) {
         struct local l = {.a = a};
-        rc = judge(&run, rules, n, res[i].type, res[i].id, res[i].props, local_verdict, &l, err);
+        rc = judge(&run, rules, n, res[i].type, res[i].id, res[i].props, res[i].ci, local_verdict,
+                   &l, err);
         out[i].v = l.v;
         out[i].n = l.n;
         pl_rules__lambda_drop(&run);
@@ -413,7 +416,7 @@ int pl_rules_resource_eval_start(const struct pl_rules_call *c, const struct pl_
     if (rc == 0)
         rc = load_rules(c->st, c->account, c->region, NULL, 0, c->a, &rules, &n, err);
     if (rc == 0)
-        rc = judge(&run, rules, n, type, id, props, store_verdict, &s, err);
+        rc = judge(&run, rules, n, type, id, props, NULL, store_verdict, &s, err);
     if (rc == 0 && s.pending && !run.runner)
         row.failure = "no function runner is running in this process: the Lambda-style rules "
                       "cannot be invoked";

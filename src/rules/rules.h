@@ -165,7 +165,8 @@ int pl_rules_resource_eval_results(const struct pl_rules_call *c, const char *id
  * named (any mode), or without names every rule whose EvaluationModes include PROACTIVE. */
 struct pl_rules_resource {
     const char *type, *id;
-    const struct pl_json *props; /* CloudFormation properties */
+    const struct pl_json *props; /* CloudFormation properties, or NULL with ci: */
+    const struct pl_json *ci;    /* a recorded CI (file or API form) judged as it is */
 };
 struct pl_rules_verdict {
     const char *rule, *compliance, *annotation; /* annotation may be NULL */
