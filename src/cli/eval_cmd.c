@@ -3,6 +3,7 @@
  *
  *   plumb eval [--data DIR] [--account ID] [--region NAME] [--rules A,B | --pack NAME] [--json]
  *              FILE...
+ *   plumb eval --endpoint URL [--region NAME] [--rules A,B] [--json] FILE...
  *
  * A FILE is a CloudFormation template (YAML or JSON; each resource of Resources with its Type and
  * Properties), a CloudFormation-schema resource {"ResourceType", "ResourceId"?,
@@ -10,19 +11,26 @@
  * one (an object with resourceType), or an array of those, or {"configurationItems": [...]}.
  * Rules: those named by --rules or belonging to the conformance pack --pack, else every rule
  * whose EvaluationModes include PROACTIVE. It runs locally on the data directory (read only: the
- * judgement is never recorded); Lambda-style rules are reported, not run.
+ * judgement is never recorded); Lambda-style rules are reported, not run. With --endpoint it
+ * asks a running server instead (StartResourceEvaluation per resource, SigV4 with
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, then the summary until it is not IN_PROGRESS and
+ * the results): every proactive rule there runs, Lambda-style ones included; --rules then
+ * keeps only those rules' results. Configuration items are judged with --data only.
  *
  * Exit: 0 nothing NON_COMPLIANT, 2 something NON_COMPLIANT (as a usage error also exits 2), 1
  * errors (an unreadable file, no data directory).
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "core/client.h"
 #include "core/json.h"
+#include "core/time.h"
 #include "core/util.h"
 #include "packs/packs.h"
 #include "rules/rules.h"
@@ -30,8 +38,10 @@
 #define EVAL_MAX_FILE (16u << 20) /* bytes of one input file */
 #define KIND_PACK     "ConformancePack" /* api/ops_packs.c: {"Rules": [{ConfigRuleName}]} */
 
+#define EVAL_TIMEOUT_S 900 /* EvaluationTimeout sent with --endpoint (AWS's default) */
+
 struct eopts {
-    const char *data, *account, *region, *rules, *pack;
+    const char *data, *account, *region, *rules, *pack, *endpoint;
     bool json;
     char **files;
     int nfiles;
@@ -47,7 +57,8 @@ struct inputs {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: plumb eval [--data DIR] [--account ID] [--region NAME] "
-               "[--rules A,B | --pack NAME] [--json] FILE...\n");
+               "[--rules A,B | --pack NAME] [--json] FILE...\n"
+               "       plumb eval --endpoint URL [--region NAME] [--rules A,B] [--json] FILE...\n");
     if (f != stdout)
         return;
     fprintf(f, "\n"
@@ -61,16 +72,24 @@ static void usage(FILE *f)
                "  --rules A,B     these rules (any evaluation mode)\n"
                "  --pack NAME     the rules of this conformance pack\n"
                "                  (default: every rule with the PROACTIVE evaluation mode)\n"
+               "  --endpoint URL  ask a running server (StartResourceEvaluation; Lambda-style\n"
+               "                  rules run too); keys from AWS_ACCESS_KEY_ID and\n"
+               "                  AWS_SECRET_ACCESS_KEY\n"
                "  --json          one JSON object per result\n");
 }
 
 static int parse_args(int argc, char **argv, struct eopts *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},  {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'}, {"rules", required_argument, NULL, 'R'},
-        {"pack", required_argument, NULL, 'p'},  {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},
+        {"account", required_argument, NULL, 'a'},
+        {"region", required_argument, NULL, 'r'},
+        {"rules", required_argument, NULL, 'R'},
+        {"pack", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
@@ -79,16 +98,22 @@ static int parse_args(int argc, char **argv, struct eopts *o)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:a:r:R:p:jh", longopts, NULL)) != -1) {
+    bool data = false, region = false;
+    while ((c = getopt_long(argc, argv, ":d:a:r:R:p:je:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'e':
+            o->endpoint = optarg;
+            break;
         case 'd':
             o->data = optarg;
+            data = true;
             break;
         case 'a':
             o->account = optarg;
             break;
         case 'r':
             o->region = optarg;
+            region = true;
             break;
         case 'R':
             o->rules = optarg;
@@ -108,6 +133,10 @@ static int parse_args(int argc, char **argv, struct eopts *o)
     }
     if (o->rules && o->pack)
         return pl_cli_usage_error("eval", "--rules and --pack exclude each other"), -1;
+    if (o->endpoint && (data || o->pack))
+        return pl_cli_usage_error("eval", "--endpoint excludes --data and --pack"), -1;
+    if (o->endpoint && !region && getenv("AWS_DEFAULT_REGION") && *getenv("AWS_DEFAULT_REGION"))
+        o->region = getenv("AWS_DEFAULT_REGION");
     if (optind >= argc)
         return pl_cli_usage_error("eval", "name at least one FILE"), -1;
     o->files = argv + optind;
@@ -284,6 +313,116 @@ static bool print(struct pl_arena *a, const struct inputs *in, const struct pl_r
     return bad;
 }
 
+/* ---- --endpoint: through StartResourceEvaluation ---- */
+
+/* Calls StarlingDoveService.<op>; *out the answer (arena). Prints the error. */
+static int call(struct pl_arena *a, const struct eopts *o, const char *op,
+                const struct pl_json *body, struct pl_json **out)
+{
+    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    struct pl_err err = {0};
+    if (!key || !secret) {
+        fprintf(stderr, "plumb eval: --endpoint needs AWS_ACCESS_KEY_ID and "
+                        "AWS_SECRET_ACCESS_KEY (see plumb credentials)\n");
+        return -1;
+    }
+    struct pl_client_aws c = {
+        .endpoint = o->endpoint,
+        .target = pl_arena_printf(a, "StarlingDoveService.%s", op),
+        .sigv4 = {.service = "config",
+                  .region = o->region,
+                  .access_key = key,
+                  .secret_key = secret},
+        .timeout_ms = 60000,
+        .max_body = 16 << 20,
+    };
+    const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
+    int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
+    if (rc != 0)
+        fprintf(stderr, "plumb eval: %s: %s\n", op, pl_err_msg(&err));
+    return rc;
+}
+
+static bool wanted(const char *const *names, size_t n, const char *rule)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], rule) == 0)
+            return true;
+    return n == 0;
+}
+
+/* One resource through the server: start, wait, results into *v. 0 or -1 (printed). */
+static int remote_one(struct pl_arena *a, const struct eopts *o, const struct pl_rules_resource *r,
+                      const char *const *names, size_t nnames, struct pl_rules_verdicts *v)
+{
+    struct pl_json *body = pl_json_new_obj(a), *out;
+    struct pl_json *rd = pl_json_set(a, body, "ResourceDetails", pl_json_new_obj(a));
+    pl_json_set_str(a, rd, "ResourceId", r->id);
+    pl_json_set_str(a, rd, "ResourceType", r->type);
+    pl_json_set_str(a, rd, "ResourceConfiguration", pl_json_dump(a, r->props, PL_JSON_COMPACT));
+    pl_json_set_str(a, rd, "ResourceConfigurationSchemaType", "CFN_RESOURCE_SCHEMA");
+    pl_json_set_str(a, body, "EvaluationMode", "PROACTIVE");
+    pl_json_set_i64(a, body, "EvaluationTimeout", EVAL_TIMEOUT_S);
+    if (call(a, o, "StartResourceEvaluation", body, &out) < 0)
+        return -1;
+    const char *id = pl_json_get_str(out, "ResourceEvaluationId");
+    struct pl_json *q = pl_json_new_obj(a);
+    pl_json_set_str(a, q, "ResourceEvaluationId", id ? id : "");
+    int64_t end = pl_mono_ns() / 1000000 + (EVAL_TIMEOUT_S + 60) * 1000LL;
+    const char *status = "IN_PROGRESS";
+    while (strcmp(status, "IN_PROGRESS") == 0) {
+        if (call(a, o, "GetResourceEvaluationSummary", q, &out) < 0)
+            return -1;
+        status = pl_json_get_str(pl_json_get(out, "EvaluationStatus"), "Status");
+        status = status ? status : "FAILED";
+        if (strcmp(status, "IN_PROGRESS") == 0) {
+            if (pl_mono_ns() / 1000000 > end)
+                break;
+            struct timespec ts = {0, 50 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (strcmp(status, "SUCCEEDED") != 0) {
+        const char *why = pl_json_get_str(pl_json_get(out, "EvaluationStatus"), "FailureReason");
+        fprintf(stderr, "plumb eval: %s %s: evaluation %s %s%s%s\n", r->type, r->id, id, status,
+                why ? ": " : "", why ? why : "");
+        return -1;
+    }
+    if (call(a, o, "GetComplianceDetailsByResource", q, &out) < 0)
+        return -1;
+    const struct pl_json *res = pl_json_get(out, "EvaluationResults");
+    v->v = pl_arena_alloc(a, ((res ? res->len : 0) + 1) * sizeof *v->v);
+    v->n = 0;
+    for (const struct pl_json *e = res ? res->child : NULL; e; e = e->next) {
+        const char *rule =
+            pl_json_get_str(pl_json_path(e, "EvaluationResultIdentifier.EvaluationResultQualifier"),
+                            "ConfigRuleName");
+        if (!rule || !wanted(names, nnames, rule))
+            continue;
+        struct pl_rules_verdict *x = &v->v[v->n++];
+        x->rule = rule;
+        x->compliance = pl_json_get_str(e, "ComplianceType");
+        x->compliance = x->compliance ? x->compliance : "INSUFFICIENT_DATA";
+        x->annotation = pl_json_get_str(e, "Annotation");
+    }
+    return 0;
+}
+
+static int judge_remote(struct pl_arena *a, const struct eopts *o, const struct inputs *in,
+                        const char *const *names, size_t nnames, struct pl_rules_verdicts *v)
+{
+    for (size_t i = 0; i < in->n; i++) {
+        if (in->r[i].ci) {
+            fprintf(stderr, "plumb eval: %s: configuration items are judged with --data only\n",
+                    in->file[i]);
+            return -1;
+        }
+        if (remote_one(a, o, &in->r[i], names, nnames, &v[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int pl_cli_eval(int argc, char **argv)
 {
     struct eopts o;
@@ -300,13 +439,20 @@ int pl_cli_eval(int argc, char **argv)
     for (int i = 0; i < o.nfiles; i++)
         if (read_input(&a, &in, o.files[i]) < 0)
             goto out;
-    if (pl_cli_open_read("eval", o.data, &st) < 0 || rule_names(st, &a, &o, &names, &nnames) < 0)
-        goto out;
     struct pl_rules_verdicts *v = pl_arena_alloc(&a, (in.n + 1) * sizeof *v);
-    if (pl_rules_judge_local(st, o.account, o.region, names, nnames, in.r, in.n, &a, v, &err) <
-        0) {
-        fprintf(stderr, "plumb eval: %s\n", pl_err_msg(&err));
-        goto out;
+    if (o.endpoint) {
+        if (rule_names(NULL, &a, &o, &names, &nnames) < 0 ||
+            judge_remote(&a, &o, &in, names, nnames, v) < 0)
+            goto out;
+    } else {
+        if (pl_cli_open_read("eval", o.data, &st) < 0 ||
+            rule_names(st, &a, &o, &names, &nnames) < 0)
+            goto out;
+        if (pl_rules_judge_local(st, o.account, o.region, names, nnames, in.r, in.n, &a, v, &err) <
+            0) {
+            fprintf(stderr, "plumb eval: %s\n", pl_err_msg(&err));
+            goto out;
+        }
     }
     rc = print(&a, &in, v, o.json) ? 2 : 0;
 out:

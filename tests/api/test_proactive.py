@@ -7,11 +7,12 @@ resources of another. Nothing proactive may show in the history or the discovere
 """
 import json
 import os
+import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, ROOT, ServerTest, plumb
+from harness import ACCOUNT, PLUMB, ROOT, ServerTest, plumb
 
 HANDLER = os.path.join(ROOT, "tests", "data", "functions", "fn_proactive_encryption.py")
 
@@ -390,6 +391,20 @@ class EvalCliTest(ServerTest):
         self.assertEqual(plumb("eval", "--data", self.server.data, os.path.join(d, "missing"),
                                check=False).returncode, 1)
         self.assertEqual(plumb("eval", "--bogus", check=False).returncode, 2)
+        # the same gate through a running server (StartResourceEvaluation)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNT, AWS_SECRET_ACCESS_KEY="x",
+                   AWS_DEFAULT_REGION="us-east-1")
+        p = subprocess.run([PLUMB, "eval", "--endpoint", self.server.url, "--json",
+                            paths["bad.yaml"]], env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        remote = {(json.loads(l)["resourceId"], json.loads(l)["configRuleName"]):
+                  json.loads(l)["complianceType"] for l in p.stdout.splitlines()}
+        self.assertEqual(remote, {k: v["complianceType"] for k, v in verdicts.items()})
+        p = subprocess.run([PLUMB, "eval", "--endpoint", self.server.url, paths["good.yaml"]],
+                           env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(len(cfg.list_resource_evaluations()["ResourceEvaluations"]), 3)
         # nothing was recorded by judging
         self.assertEqual(cfg.list_discovered_resources(resourceType="AWS::S3::Bucket")
                          ["resourceIdentifiers"], [])
