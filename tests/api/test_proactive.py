@@ -250,6 +250,26 @@ class ProactiveTest(ServerTest):
         self.assertNotIn("Compliance", s)
         self.assertEqual(self.results(cfg, eid), {})
 
+    def test_lambda_failure(self):
+        region = "eu-north-1"
+        cfg = self.client(region)
+        plumb("function", "add", "failing", "--runtime", "python", "--handler",
+              os.path.join(ROOT, "tests", "data", "functions", "failing.py") + ":lambda_handler",
+              "--region", region, "--data", self.server.data)
+        cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": "failing", "EvaluationModes": [{"Mode": "PROACTIVE"}],
+            "Source": {"Owner": "CUSTOM_LAMBDA",
+                       "SourceIdentifier": "arn:aws:lambda:%s:%s:function:failing"
+                                           % (region, ACCOUNT),
+                       "SourceDetails": [{"EventSource": "aws.config",
+                                          "MessageType": "ConfigurationItemChangeNotification"}]}})
+        eid = cfg.start_resource_evaluation(ResourceDetails=details("f1", PRIVATE_BUCKET),
+                                            EvaluationMode="PROACTIVE")["ResourceEvaluationId"]
+        s = self.wait_done(cfg, eid)  # long before the 900 s default timeout
+        self.assertEqual(s["EvaluationStatus"]["Status"], "FAILED", s)
+        self.assertIn("The function of the rule failing failed",
+                      s["EvaluationStatus"]["FailureReason"])
+
     # ---- idempotency, listing, errors ----
 
     def test_client_token(self):
