@@ -210,10 +210,11 @@ static int check_modes(const struct pl_json *modes, const char *owner, const str
                           "The rule %s does not support the PROACTIVE evaluation mode. Only "
                           "rules that support proactive evaluation can use it.",
                           sid);
-    bool change = strcmp(owner, "AWS") == 0, periodic = false;
+    bool change = false, periodic = false;
     if (strcmp(owner, "AWS") == 0) {
         const struct pl_managed_rule *mr = pl_managed_find(sid ? sid : "");
-        periodic = mef || (mr && (mr->trigger == PL_MANAGED_PERIODIC || mr->account_level));
+        change = mr && (mr->trigger & PL_MANAGED_CHANGE) && !mr->account_level;
+        periodic = mef || (mr && ((mr->trigger & PL_MANAGED_PERIODIC) || mr->account_level));
     } else if (check_details(pl_json_get(src, "SourceDetails"), &change, &periodic, err) < 0) {
         return -1;
     }
