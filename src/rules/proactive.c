@@ -341,6 +341,25 @@ static int check_start(const struct pl_rules_call *c, const struct pl_json *req,
     return 0;
 }
 
+/* ClientToken idempotency, inside the write transaction (so two requests with one token cannot
+ * both insert): 1 and *id set when the same request was made, 0 new, -1 (mismatch or error). */
+static int same_request(const struct pl_rules_call *c, const char *token, const char *digest,
+                        const char **id, struct pl_err *err)
+{
+    struct pl_pe_row old;
+    if (!token)
+        return 0;
+    int f = pl_store_pe_by_token(c->st, c->account, c->region, token, c->a, &old, err);
+    if (f <= 0)
+        return f;
+    if (old.request_hash && strcmp(old.request_hash, digest) == 0) {
+        *id = old.id;
+        return 1;
+    }
+    return pl_fail(err, PL_E_IDEMPOTENT_PARAMETER_MISMATCH,
+                   "The ClientToken %s was used before with different request parameters.", token);
+}
+
 /* The run of an evaluation on the API thread (Lambda calls go to the engine's runner). */
 static void api_run(const struct pl_rules_call *c, struct pl_run *run)
 {
@@ -373,21 +392,6 @@ int pl_rules_resource_eval_start(const struct pl_rules_call *c, const struct pl_
     if (check_start(c, req, &props, &timeout, err) < 0)
         return -1;
     request_digest(c->a, req, digest);
-    if (token) {
-        struct pl_pe_row old;
-        int f = pl_store_pe_by_token(c->st, c->account, c->region, token, c->a, &old, err);
-        if (f < 0)
-            return -1;
-        if (f && old.request_hash && strcmp(old.request_hash, digest) == 0) {
-            *id_out = old.id;
-            return 0;
-        }
-        if (f)
-            return pl_fail(err, PL_E_IDEMPOTENT_PARAMETER_MISMATCH,
-                           "The ClientToken %s was used before with different request "
-                           "parameters.",
-                           token);
-    }
     const struct pl_json *rd = pl_json_get(req, "ResourceDetails");
     const char *type = pl_json_get_str(rd, "ResourceType"), *id = pl_json_get_str(rd, "ResourceId");
     struct pl_json *details = pl_json_clone(c->a, rd);
@@ -410,7 +414,14 @@ int pl_rules_resource_eval_start(const struct pl_rules_call *c, const struct pl_
     struct start s = {c, row.id, type, id, run.now, 0};
     struct pl_rule **rules = NULL;
     size_t n = 0;
-    int rc = pl_store_begin(c->st, err);
+    int rc = pl_store_begin(c->st, err), same = 0;
+    if (rc == 0 && (same = same_request(c, token, digest, id_out, err)) != 0) {
+        rc = same < 0 ? -1 : pl_store_commit(c->st, err);
+        if (rc < 0 && pl_store_in_tx(c->st))
+            pl_store_rollback(c->st);
+        pl_arena_fini(&run.scratch);
+        return rc;
+    }
     if (rc == 0)
         rc = prune_old(c->st, run.now, err);
     if (rc == 0)
