@@ -354,6 +354,28 @@ class ProactiveTest(ServerTest):
         self.assertIn("evaluationTimeout", str(e))
 
 
+class RetentionTest(ServerTest):
+    """Evaluations are kept 7 days (plumb's bound; docs/proactive.md), on a frozen clock."""
+    EXTRA = ("--fake-clock", "2026-01-01T00:00:00Z")
+
+    def test_pruned_after_7_days(self):
+        old = self.cfg.start_resource_evaluation(
+            ResourceDetails=details("old", PRIVATE_BUCKET),
+            EvaluationMode="PROACTIVE")["ResourceEvaluationId"]
+        self.plumb_call("AdvanceClock", {"Milliseconds": 6 * 24 * 3600 * 1000})
+        mid = self.cfg.start_resource_evaluation(
+            ResourceDetails=details("mid", PRIVATE_BUCKET),
+            EvaluationMode="PROACTIVE")["ResourceEvaluationId"]
+        self.cfg.get_resource_evaluation_summary(ResourceEvaluationId=old)  # 6 days: kept
+        self.plumb_call("AdvanceClock", {"Milliseconds": 2 * 24 * 3600 * 1000})
+        self.cfg.start_resource_evaluation(ResourceDetails=details("new", PRIVATE_BUCKET),
+                                           EvaluationMode="PROACTIVE")
+        self.assertAwsError("ResourceNotFoundException", self.cfg.get_resource_evaluation_summary,
+                            ResourceEvaluationId=old)
+        self.cfg.get_resource_evaluation_summary(ResourceEvaluationId=mid)
+        self.assertEqual(len(self.cfg.list_resource_evaluations()["ResourceEvaluations"]), 2)
+
+
 class EvalCliTest(ServerTest):
     """`plumb eval` on the data directory of a running server: exit 2 on NON_COMPLIANT."""
 
