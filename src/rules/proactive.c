@@ -523,9 +523,10 @@ int pl_rules_resource_eval_summary(const struct pl_rules_call *c, const char *id
         pl_json_set_str(a, out, "Compliance",
                         pl_ev_comp_name(worst < 0 ? PL_EV_INSUFFICIENT_DATA : worst));
     }
-    struct pl_json *ctx = pl_json_set(a, out, "EvaluationContext", pl_json_new_obj(a));
-    if (row.context_id)
+    if (row.context_id) {
+        struct pl_json *ctx = pl_json_set(a, out, "EvaluationContext", pl_json_new_obj(a));
         pl_json_set_str(a, ctx, "EvaluationContextIdentifier", row.context_id);
+    }
     struct pl_err e2 = {0};
     struct pl_json *d = pl_json_parse(a, row.details, strlen(row.details), &e2);
     if (d)

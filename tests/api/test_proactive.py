@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, PLUMB, ROOT, ServerTest, plumb
+from harness import ACCOUNT, PLUMB, ROOT, SHARED, ServerTest, plumb
 
 HANDLER = os.path.join(ROOT, "tests", "data", "functions", "fn_proactive_encryption.py")
 
@@ -428,6 +428,17 @@ class EvalCliTest(ServerTest):
             json.dump({"ResourceType": "AWS::S3::Bucket", "ResourceId": "x",
                        "ResourceConfiguration": json.dumps(PRIVATE_BUCKET)}, f)
         self.assertEqual(plumb("eval", "--data", self.server.data, res,
+                               check=False).returncode, 0)
+        # a real recorded CI (aws-config-rdk's S3 example: versioning Enabled, no bucket-level
+        # public access block), judged as it is
+        ci = os.path.join(SHARED, "data", "config-items", "aws-config-rdk", "example_ci",
+                          "AWS_S3_Bucket.json")
+        p = plumb("eval", "--data", self.server.data, "--json", ci, check=False)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        got = {json.loads(l)["configRuleName"]: json.loads(l)["complianceType"]
+               for l in p.stdout.splitlines()}
+        self.assertEqual(got, {"s3-versioning": "COMPLIANT", "s3-bpa": "NON_COMPLIANT"})
+        self.assertEqual(plumb("eval", "--data", self.server.data, "--rules", "s3-versioning", ci,
                                check=False).returncode, 0)
         # errors: an unreadable file is 1, a usage error 2
         self.assertEqual(plumb("eval", "--data", self.server.data, os.path.join(d, "missing"),
