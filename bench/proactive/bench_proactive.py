@@ -13,6 +13,7 @@ Usage: bench_proactive.py [N] [--threads T] [--plumb BUILD/plumb]
    and of the pair, in ms, through boto3 (whose own cost per call is part of it).
 3. Throughput: N StartResourceEvaluation calls from T threads (one boto3 client each):
    evaluations/s. Then the results stored per evaluation, read back from one summary's details.
+4. `plumb eval --data` on a JSON template of N such resources: wall time and resources/s.
 """
 import json
 import os
@@ -163,6 +164,21 @@ def main():
         dt = time.perf_counter() - t0
         print("throughput: %d StartResourceEvaluation from %d threads in %.2f s: %.0f "
               "evaluations/s" % (n, threads, dt, n / dt))
+
+        # plumb eval: a template of n resources judged locally on the same data directory
+        tpl = os.path.join(data, "stack.json")
+        resources = {}
+        for i in range(n):
+            t, conf = CONFIGS[i % len(CONFIGS)]
+            resources["R%d" % i] = {"Type": t, "Properties": conf}
+        with open(tpl, "w") as f:
+            json.dump({"Resources": resources}, f)
+        t0 = time.perf_counter()
+        p = subprocess.run([plumb, "eval", "--data", data, "--json", tpl], capture_output=True,
+                           text=True)
+        dt = time.perf_counter() - t0
+        print("plumb eval: a template of %d resources in %.2f s (%.0f resources/s, %d results, "
+              "exit %d)" % (n, dt, n / dt, len(p.stdout.splitlines()), p.returncode))
         print("load average: %.1f" % os.getloadavg()[0])
     finally:
         proc.terminate()

@@ -335,6 +335,12 @@ class ProactiveTest(ServerTest):
 
     def test_errors(self):
         cfg = self.client("us-west-2")
+        mine = cfg.start_resource_evaluation(ResourceDetails=details("m", PRIVATE_BUCKET),
+                                             EvaluationMode="PROACTIVE")["ResourceEvaluationId"]
+        other = self.server.client(key="210987654321", region="us-west-2")
+        self.assertAwsError("ResourceNotFoundException", other.get_resource_evaluation_summary,
+                            ResourceEvaluationId=mine)
+        self.assertEqual(other.list_resource_evaluations()["ResourceEvaluations"], [])
         self.assertAwsError("ResourceNotFoundException", cfg.get_resource_evaluation_summary,
                             ResourceEvaluationId="no-such-evaluation")
         self.assertAwsError("ResourceNotFoundException", cfg.get_compliance_details_by_resource,
