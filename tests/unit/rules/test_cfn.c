@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/json.h"
+#include "rules/managed/managed.h"
 #include "rules/rules.h"
 #include "t.h"
 
@@ -107,8 +108,107 @@ static void test_depth(void)
     pl_arena_fini(&a);
 }
 
+/* Every proactive managed rule judges a CloudFormation configuration through the mapping: one
+ * compliant and one non-compliant configuration each (the properties AWS's pages list). */
+struct rule_case {
+    const char *id, *params, *type, *good, *bad;
+};
+
+static const struct rule_case rule_cases[] = {
+    {"API_GW_XRAY_ENABLED", NULL, "AWS::ApiGateway::Stage", "{\"TracingEnabled\":true}",
+     "{\"TracingEnabled\":false}"},
+    {"EC2_INSTANCE_MULTIPLE_ENI_CHECK", NULL, "AWS::EC2::Instance",
+     "{\"NetworkInterfaces\":[\"eni-1\"]}", "{\"NetworkInterfaces\":[\"eni-1\",\"eni-2\"]}"},
+    {"EIP_ATTACHED", NULL, "AWS::EC2::EIP", "{\"InstanceId\":\"i-1\"}", "{}"},
+    {"ELASTICSEARCH_LOGS_TO_CLOUDWATCH", NULL, "AWS::Elasticsearch::Domain",
+     "{\"LogPublishingOptions\":{\"ES_APPLICATION_LOGS\":{\"Enabled\":true,"
+     "\"CloudWatchLogsLogGroupArn\":\"arn:aws:logs:us-east-1:1:log-group:g\"}}}",
+     "{\"LogPublishingOptions\":{}}"},
+    {"ELASTICSEARCH_NODE_TO_NODE_ENCRYPTION_CHECK", NULL, "AWS::Elasticsearch::Domain",
+     "{\"NodeToNodeEncryptionOptions\":{\"Enabled\":true}}",
+     "{\"NodeToNodeEncryptionOptions\":{\"Enabled\":false}}"},
+    {"LAMBDA_FUNCTION_SETTINGS_CHECK", "{\"runtime\":\"python3.12\"}", "AWS::Lambda::Function",
+     "{\"Runtime\":\"python3.12\",\"Timeout\":3,\"MemorySize\":128}",
+     "{\"Runtime\":\"nodejs18.x\",\"Timeout\":3,\"MemorySize\":128}"},
+    {"LAMBDA_INSIDE_VPC", NULL, "AWS::Lambda::Function",
+     "{\"VpcConfig\":{\"SubnetIds\":[\"subnet-1\"]}}", "{}"},
+    {"RDS_AUTOMATIC_MINOR_VERSION_UPGRADE_ENABLED", NULL, "AWS::RDS::DBInstance",
+     "{\"AutoMinorVersionUpgrade\":true,\"Engine\":\"mysql\"}",
+     "{\"AutoMinorVersionUpgrade\":false,\"Engine\":\"mysql\"}"},
+    {"RDS_ENHANCED_MONITORING_ENABLED", NULL, "AWS::RDS::DBInstance",
+     "{\"MonitoringInterval\":60,\"Engine\":\"mysql\"}",
+     "{\"MonitoringInterval\":0,\"Engine\":\"mysql\"}"},
+    {"RDS_INSTANCE_PUBLIC_ACCESS_CHECK", NULL, "AWS::RDS::DBInstance",
+     "{\"PubliclyAccessible\":false}", "{\"PubliclyAccessible\":true}"},
+    {"RDS_MULTI_AZ_SUPPORT", NULL, "AWS::RDS::DBInstance",
+     "{\"MultiAZ\":true,\"Engine\":\"mysql\"}", "{\"MultiAZ\":false,\"Engine\":\"mysql\"}"},
+    {"RDS_STORAGE_ENCRYPTED", NULL, "AWS::RDS::DBInstance", "{\"StorageEncrypted\":true}",
+     "{\"StorageEncrypted\":false}"},
+    {"REDSHIFT_CLUSTER_MAINTENANCESETTINGS_CHECK", NULL, "AWS::Redshift::Cluster",
+     "{\"AllowVersionUpgrade\":true,\"AutomatedSnapshotRetentionPeriod\":7}",
+     "{\"AllowVersionUpgrade\":false,\"AutomatedSnapshotRetentionPeriod\":7}"},
+    {"REDSHIFT_CLUSTER_PUBLIC_ACCESS_CHECK", NULL, "AWS::Redshift::Cluster",
+     "{\"PubliclyAccessible\":false}", "{\"PubliclyAccessible\":true}"},
+    {"S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", NULL, "AWS::S3::Bucket",
+     "{\"PublicAccessBlockConfiguration\":{\"BlockPublicAcls\":true,\"BlockPublicPolicy\":true,"
+     "\"IgnorePublicAcls\":true,\"RestrictPublicBuckets\":true}}",
+     "{\"PublicAccessBlockConfiguration\":{\"BlockPublicAcls\":true}}"},
+    {"S3_BUCKET_LOGGING_ENABLED", NULL, "AWS::S3::Bucket",
+     "{\"BucketName\":\"b\",\"LoggingConfiguration\":{\"DestinationBucketName\":\"logs\"}}",
+     "{\"BucketName\":\"b\"}"},
+    {"S3_BUCKET_VERSIONING_ENABLED", NULL, "AWS::S3::Bucket",
+     "{\"VersioningConfiguration\":{\"Status\":\"Enabled\"}}",
+     "{\"VersioningConfiguration\":{\"Status\":\"Suspended\"}}"},
+    {"SNS_ENCRYPTED_KMS", NULL, "AWS::SNS::Topic", "{\"KmsMasterKeyId\":\"alias/aws/sns\"}", "{}"},
+    {"SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED", NULL, "AWS::EC2::Subnet",
+     "{\"MapPublicIpOnLaunch\":false}", "{\"MapPublicIpOnLaunch\":true}"},
+};
+
+/* The compliance rule mr gives the mapped configuration text. */
+static enum pl_compliance judge(const struct pl_managed_params *p, const char *type,
+                                const char *text)
+{
+    struct pl_arena a;
+    struct pl_err err = {0};
+    struct pl_managed_eval ev;
+    pl_arena_init(&a);
+    struct pl_json *props = pl_json_parse(&a, text, strlen(text), &err);
+    struct pl_json *ci =
+        props ? pl_rules_cfn_ci(&a, "123456789012", "us-east-1", type, "r-1", props, true) : NULL;
+    struct pl_managed_env env = {.now_ms = 1, .account = "123456789012", .region = "us-east-1"};
+    int rc = ci ? pl_managed_evaluate(p, ci, &env, &a, &ev, &err) : -1;
+    pl_arena_fini(&a);
+    return rc < 0 ? PL_INSUFFICIENT_DATA : ev.compliance;
+}
+
+static void test_proactive_rules(void)
+{
+    size_t n = sizeof rule_cases / sizeof rule_cases[0];
+    T_EQ(n, 19);
+    for (size_t i = 0; i < n; i++) {
+        const struct rule_case *c = &rule_cases[i];
+        const struct pl_managed_rule *mr = pl_managed_find(c->id);
+        struct pl_arena a;
+        struct pl_err err = {0};
+        struct pl_managed_params *p;
+        T_OK(pl_rules_managed_proactive(c->id));
+        T_REQUIRE(mr && pl_managed_implemented(mr));
+        pl_arena_init(&a);
+        T_REQUIRE(pl_managed_params(mr, c->params, &a, &p, &err) == 0);
+        enum pl_compliance good = judge(p, c->type, c->good), bad = judge(p, c->type, c->bad);
+        if (good != PL_COMPLIANT)
+            T_FAIL_("%s: compliant configuration gives %s", c->id, pl_compliance_name(good));
+        if (bad != PL_NON_COMPLIANT)
+            T_FAIL_("%s: non-compliant configuration gives %s", c->id, pl_compliance_name(bad));
+        pl_arena_fini(&a);
+    }
+    T_OK(!pl_rules_managed_proactive("S3_BUCKET_SSL_REQUESTS_ONLY"));
+    T_OK(!pl_rules_managed_proactive(NULL));
+}
+
 int main(void)
 {
+    T_RUN(test_proactive_rules);
     T_RUN(test_mapped);
     T_RUN(test_given);
     T_RUN(test_depth);
