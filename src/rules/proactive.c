@@ -121,6 +121,12 @@ static int judge_one(struct pl_run *run, const struct pl_rule *r, const struct p
     return fn(u, r, from_managed(ev.compliance), ev.annotation, NULL, err);
 }
 
+static void free_rules(struct pl_rule **rules, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pl_rules__rule_free(rules[i]);
+}
+
 /* The partition's rules, compiled (arena array of *n; free with free_rules). names[0..nnames)
  * restricts them to those names (then the mode does not matter); else only proactive ones. */
 static int load_rules(struct pl_store *st, const char *account, const char *region,
@@ -153,13 +159,19 @@ static int load_rules(struct pl_store *st, const char *account, const char *regi
         }
         (*out)[(*n)++] = r;
     }
+    for (size_t k = 0; k < nnames; k++) { /* a name that is no rule is an error, not a pass */
+        bool found = false;
+        for (size_t i = 0; i < *n && !found; i++)
+            found = strcmp((*out)[i]->name, names[k]) == 0;
+        if (!found) {
+            free_rules(*out, *n);
+            *n = 0;
+            return pl_fail(err, PL_E_NO_SUCH_CONFIG_RULE,
+                           "The ConfigRule '%s' does not exist in %s/%s.", names[k], account,
+                           region);
+        }
+    }
     return 0;
-}
-
-static void free_rules(struct pl_rule **rules, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        pl_rules__rule_free(rules[i]);
 }
 
 /* Judges (type, id, props) with rules[0..n) on run; ci (or NULL) is a CI to judge as it is. */

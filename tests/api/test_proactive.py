@@ -446,7 +446,10 @@ class EvalCliTest(ServerTest):
         self.assertEqual(got, {"s3-versioning": "COMPLIANT", "s3-bpa": "NON_COMPLIANT"})
         self.assertEqual(plumb("eval", "--data", self.server.data, "--rules", "s3-versioning", ci,
                                check=False).returncode, 0)
-        # errors: an unreadable file is 1, a usage error 2
+        # errors: an unreadable file or an unknown rule is 1, a usage error 2
+        p = plumb("eval", "--data", self.server.data, "--rules", "no-such-rule", ci, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no-such-rule", p.stderr)
         self.assertEqual(plumb("eval", "--data", self.server.data, os.path.join(d, "missing"),
                                check=False).returncode, 1)
         self.assertEqual(plumb("eval", "--bogus", check=False).returncode, 2)
