@@ -34,6 +34,7 @@ extern const struct pl_op_entry pl_ops_channel[];
 extern const struct pl_op_entry pl_ops_resources[];
 extern const struct pl_op_entry pl_ops_tags[];
 extern const struct pl_op_entry pl_ops_query[]; /* SelectResourceConfig, stored queries */
+extern const struct pl_op_entry pl_ops_proactive[]; /* StartResourceEvaluation, ... */
 extern const struct pl_op_entry pl_ops_plumb[]; /* PlumbService.* (ops_plumb.c) */
 extern const struct pl_op_entry pl_ops_packs[]; /* conformance packs (ops_packs.c) */
 

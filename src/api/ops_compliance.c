@@ -206,9 +206,16 @@ static int details_by_resource(struct pl_op_ctx *c)
                             .type = pl_in_str(c->in, "ResourceType"),
                             .id = pl_in_str(c->in, "ResourceId"),
                             .limit = MAX_LIMIT};
-    if (pl_in_str(c->in, "ResourceEvaluationId"))
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "plumb does not run proactive evaluations yet (ResourceEvaluationId).");
+    const char *rev = pl_in_str(c->in, "ResourceEvaluationId");
+    if (rev) { /* a proactive evaluation's results (its own tables, never paged: one resource) */
+        struct pl_rules_call rc = pl_ops__rules_call(c);
+        unsigned want = 0;
+        if (comp_filter(c, &want) < 0)
+            return -1;
+        struct pl_json *arr =
+            pl_json_set(c->a, c->out, "EvaluationResults", pl_json_new_arr(c->a));
+        return pl_rules_resource_eval_results(&rc, rev, want, arr, c->err);
+    }
     if (!q.type || !q.id)
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
                        "ResourceType and ResourceId are required.");

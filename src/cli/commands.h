@@ -27,5 +27,7 @@ int pl_cli_pack(int argc, char **argv); /* plumb pack deploy|list|report ... */
 int pl_cli_query(int argc, char **argv); /* plumb query [--data DIR] [--json|--csv] QUERY */
 /* the cost report (plumb_cli_cost): cost_cmd.c */
 int pl_cli_cost(int argc, char **argv); /* plumb cost [--data DIR] [--since M] [--until M] */
+/* proactive evaluation (plumb_cli_eval): eval_cmd.c */
+int pl_cli_eval(int argc, char **argv); /* plumb eval [--data DIR] [--rules A,B|--pack P] FILE... */
 
 #endif

@@ -28,6 +28,7 @@ static const struct {
     {"pack", pl_cli_pack, "conformance packs on a running server (deploy, list, report)"},
     {"query", pl_cli_query, "AWS Config advanced query (SELECT ...) over a data directory"},
     {"cost", pl_cli_cost, "what AWS Config would have charged for what plumb recorded"},
+    {"eval", pl_cli_eval, "judge resources or a template before deploying (exit 2: NON_COMPLIANT)"},
 };
 
 static int usage(FILE *f)

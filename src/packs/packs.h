@@ -64,4 +64,15 @@ int pl_pack_template_parse(struct pl_arena *a, const char *text, size_t len,
                            const struct pl_pack_env *env, struct pl_pack_template *out,
                            struct pl_err *err);
 
+/* Any template's Resources, unresolved (intrinsic functions stay long-form objects), for
+ * `plumb eval`: each resource's logical id, Type and Properties (JSON; {} when absent) in
+ * template order. 0 and *out (arena a) of *n, or -1 with err ("line L:C: ..."). */
+struct pl_pack_cfn_resource {
+    const char *logical_id, *type;
+    struct pl_json *props;
+    int line, col;
+};
+int pl_pack_template_resources(struct pl_arena *a, const char *text, size_t len,
+                               struct pl_pack_cfn_resource **out, size_t *n, struct pl_err *err);
+
 #endif

@@ -30,6 +30,7 @@
 #include "core/time.h"
 #include "rules/functions/functions.h"
 #include "rules/rules_int.h"
+#include "store/proactive.h"
 
 #define OVERSIZED (256 * 1024)
 
@@ -43,7 +44,7 @@ struct pl_lambda_call {
  * follow the struct). */
 struct done_arg {
     struct pl_store_pool *pool;
-    const char *account, *region, *rule, *function, *resource_type, *resource_id;
+    const char *account, *region, *rule, *function, *resource_type, *resource_id, *token;
 };
 
 void pl_rules__lambda_token(char out[65])
@@ -117,7 +118,7 @@ int pl_rules__lambda_invoke(struct pl_run *run, const struct pl_rule *r,
     pl_json_set_str(a, ev, "configRuleName", r->name);
     pl_json_set_str(a, ev, "configRuleId", r->id);
     pl_json_set_str(a, ev, "accountId", r->account);
-    pl_json_set_str(a, ev, "evaluationMode", "DETECTIVE");
+    pl_json_set_str(a, ev, "evaluationMode", run->mode ? run->mode : "DETECTIVE");
     if (run->ncalls == run->capcalls) {
         run->capcalls = run->capcalls ? run->capcalls * 2 : 16;
         run->calls = pl_xrealloc(run->calls, run->capcalls * sizeof *run->calls);
@@ -141,6 +142,11 @@ int pl_rules__lambda_invoke(struct pl_run *run, const struct pl_rule *r,
 const char *pl_rules__lambda_queued_event(const struct pl_run *run, size_t i)
 {
     return i < run->ncalls ? run->calls[i].event : NULL;
+}
+
+const char *pl_rules__lambda_queued_token(const struct pl_run *run, size_t i)
+{
+    return i < run->ncalls ? run->calls[i].token : NULL;
 }
 
 static void call_free(struct pl_lambda_call *c)
@@ -188,8 +194,28 @@ static int log_call(struct pl_store *st, const struct done_arg *d, const struct 
     return rc;
 }
 
+/* A failed function that a proactive evaluation waits for fails that evaluation now, instead of
+ * at its timeout (the token is the pending result's; detective tokens are not found there). */
+static void fail_proactive(struct pl_store *st, const struct done_arg *d,
+                           const struct pl_fn_result *res)
+{
+    struct pl_arena a;
+    struct pl_pe_result pend;
+    struct pl_err err = {0};
+    pl_arena_init(&a);
+    if (pl_store_pe_result_by_token(st, d->account, d->region, d->token, &a, &pend, &err) > 0 &&
+        pend.comp == PL_PE_PENDING) {
+        const char *why = pl_arena_printf(&a, "The function of the rule %s failed (%s): %.600s",
+                                          d->rule, res->error_type[0] ? res->error_type : "error",
+                                          res->error_message ? res->error_message : "no message");
+        if (pl_store_pe_fail(st, d->account, d->region, pend.eval_id, why, &err) < 0)
+            PL_LOG(WARN, "rules", "rule=%s proactive err=\"%s\"", d->rule, err.msg);
+    }
+    pl_arena_fini(&a);
+}
+
 /* Runner callback, once the function has ended: its log, then its outcome in the rule's
- * evaluation status. */
+ * evaluation status (and in the proactive evaluation waiting for it, if it failed). */
 static void invoked(void *arg, const struct pl_fn_result *res)
 {
     struct done_arg *d = arg;
@@ -197,6 +223,8 @@ static void invoked(void *arg, const struct pl_fn_result *res)
     struct pl_store *ev = pl_store_pool_thread(d->pool, &err);
     if (ev && log_call(ev, d, res, &err) < 0)
         PL_LOG(WARN, "rules", "fn=%s log err=\"%s\"", d->function, err.msg);
+    if (ev && !res->ok)
+        fail_proactive(ev, d, res);
     if (ev) {
         pl_err_clear(&err);
         const char *code = res->ok ? NULL : res->error_type;
@@ -215,14 +243,14 @@ static void invoked(void *arg, const struct pl_fn_result *res)
 static struct done_arg *done_new(struct pl_run *run, const struct pl_lambda_call *c,
                                  const struct pl_fn *fn)
 {
-    const char *src[] = {c->account, c->region, c->rule, fn->name, c->resource_type,
-                         c->resource_id};
+    const char *src[] = {c->account,       c->region,      c->rule, fn->name,
+                         c->resource_type, c->resource_id, c->token};
     size_t len = sizeof(struct done_arg);
     for (size_t i = 0; i < PL_ARRAY_LEN(src); i++)
         len += src[i] ? strlen(src[i]) + 1 : 0;
     struct done_arg *d = pl_xcalloc(1, len);
-    const char **dst[] = {&d->account,  &d->region,        &d->rule,
-                          &d->function, &d->resource_type, &d->resource_id};
+    const char **dst[] = {&d->account,       &d->region,      &d->rule, &d->function,
+                          &d->resource_type, &d->resource_id, &d->token};
     char *p = (char *)(d + 1);
     for (size_t i = 0; i < PL_ARRAY_LEN(src); i++)
         if (src[i]) {

@@ -428,7 +428,10 @@ int pl_rules_put_evaluations(const struct pl_rules_call *c, const char *token,
         return pl_fail(err, PL_E_INVALID_RESULT_TOKEN, "The resultToken provided is invalid");
     if (test_mode)
         return 0;
-    int f = pl_store_token_get(c->st, token, c->account, c->region, c->a, &rule, &invoked, err);
+    int f = pl_rules__pe_answer(c, token, items, n, err);
+    if (f != 0)
+        return f < 0 ? -1 : 0;
+    f = pl_store_token_get(c->st, token, c->account, c->region, c->a, &rule, &invoked, err);
     if (f < 0)
         return -1;
     if (!f || invoked + PL_RULES_TOKEN_TTL_MS < pl_now_ms()) /* unknown or expired */

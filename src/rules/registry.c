@@ -184,6 +184,47 @@ static int check_policy(const struct pl_json *src, const char *mef, struct pl_er
     return 0;
 }
 
+/* EvaluationModes: each Mode DETECTIVE or PROACTIVE, once; PROACTIVE only for rules that support
+ * it (managed rules AWS lists as proactive, Guard policies, Lambda-style functions), and only for
+ * rules triggered by configuration changes (a proactive evaluation is one resource). */
+static int check_modes(const struct pl_json *modes, const char *owner, const struct pl_json *src,
+                       const char *mef, struct pl_err *err)
+{
+    bool seen[2] = {false, false};
+    for (const struct pl_json *m = modes ? modes->child : NULL; m; m = m->next) {
+        const char *mode = pl_json_get_str(m, "Mode");
+        int k = mode && strcmp(mode, "DETECTIVE") == 0 ? 0 : mode && !strcmp(mode, "PROACTIVE") ? 1 : -1;
+        if (k < 0)
+            return fail_param(err,
+                              "The evaluation mode %s is not valid; use DETECTIVE or PROACTIVE.",
+                              mode ? mode : "(none)");
+        if (seen[k])
+            return fail_param(err, "The evaluation mode %s is given more than once.", mode);
+        seen[k] = true;
+    }
+    if (!seen[1])
+        return 0;
+    const char *sid = pl_json_get_str(src, "SourceIdentifier");
+    if (strcmp(owner, "AWS") == 0 && !pl_rules_managed_proactive(sid))
+        return fail_param(err,
+                          "The rule %s does not support the PROACTIVE evaluation mode. Only "
+                          "rules that support proactive evaluation can use it.",
+                          sid);
+    bool change = false, periodic = false;
+    if (strcmp(owner, "AWS") == 0) {
+        const struct pl_managed_rule *mr = pl_managed_find(sid ? sid : "");
+        change = mr && (mr->trigger & PL_MANAGED_CHANGE) && !mr->account_level;
+        periodic = mef || (mr && ((mr->trigger & PL_MANAGED_PERIODIC) || mr->account_level));
+    } else if (check_details(pl_json_get(src, "SourceDetails"), &change, &periodic, err) < 0) {
+        return -1;
+    }
+    if (periodic && !change)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "The PROACTIVE evaluation mode is only supported for rules triggered by "
+                       "configuration changes.");
+    return 0;
+}
+
 /* A new ARN/ID suffix: 6 lowercase alphanumerics. */
 static void new_rule_id(char out[7])
 {
@@ -234,7 +275,7 @@ struct pl_json *pl_rules__rule_validate(const struct pl_rules_call *c, const str
         rc = check_policy(src, mef, err);
     else
         rc = fail_param(err, "The Owner %s is invalid.", owner);
-    if (rc < 0)
+    if (rc < 0 || check_modes(pl_json_get(in, "EvaluationModes"), owner, src, mef, err) < 0)
         return NULL;
 
     struct pl_json *out = pl_json_new_obj(a);
@@ -332,6 +373,20 @@ static void compile_scope(struct pl_rule *r, const struct pl_json *j)
     r->scope_id = dup_str(r, pl_json_get_str(scope, "ComplianceResourceId"));
 }
 
+/* EvaluationModes: a rule without DETECTIVE is never run on recorded resources. */
+static void compile_modes(struct pl_rule *r, const struct pl_json *j)
+{
+    const struct pl_json *modes = pl_json_get(j, "EvaluationModes");
+    r->detective = !modes || !modes->len;
+    for (const struct pl_json *m = modes ? modes->child : NULL; m; m = m->next) {
+        const char *mode = pl_json_get_str(m, "Mode");
+        r->detective |= mode && strcmp(mode, "DETECTIVE") == 0;
+        r->proactive |= mode && strcmp(mode, "PROACTIVE") == 0;
+    }
+    if (!r->detective)
+        r->change = r->periodic = false;
+}
+
 struct pl_rule *pl_rules__rule_compile(const char *account, const char *region,
                                        const struct pl_json *j, struct pl_err *err)
 {
@@ -369,6 +424,7 @@ struct pl_rule *pl_rules__rule_compile(const char *account, const char *region,
     }
     compile_triggers(r, j);
     compile_scope(r, j);
+    compile_modes(r, j);
     return r;
 fail:
     pl_rules__rule_free(r);

@@ -146,4 +146,56 @@ int pl_rules_put_external(const struct pl_rules_call *c, const char *rule,
 /* DeleteEvaluationResults. */
 int pl_rules_delete_results(const struct pl_rules_call *c, const char *rule, struct pl_err *err);
 
+/* ---- proactive evaluation (proactive.c, cfn.c; docs/proactive.md) ---- */
+
+#define PL_RULES_PE_TIMEOUT_S     900  /* EvaluationTimeout default (0 or absent), as AWS */
+#define PL_RULES_PE_TIMEOUT_MAX_S 3600 /* its maximum, as AWS */
+/* Resource evaluations and their results are kept 7 days (AWS does not document how long it
+ * keeps them), then pruned by StartResourceEvaluation (at most once a minute per process). */
+#define PL_RULES_PE_KEEP_MS       (7 * 24 * 3600 * 1000LL)
+#define PL_RULES_CFN_DEPTH        64 /* nesting kept of a CloudFormation configuration */
+
+/* Does AWS support PROACTIVE for this managed rule identifier? */
+bool pl_rules_managed_proactive(const char *identifier);
+
+/* The CI plumb's evaluators read for a CloudFormation-schema configuration props (an object;
+ * anything else is taken as {}): mapped for managed rules (AWS Config's CI shape), else with
+ * "configuration" the properties as given (Guard policies, Lambda-style functions). Arena a. */
+struct pl_json *pl_rules_cfn_ci(struct pl_arena *a, const char *account, const char *region,
+                                const char *type, const char *id, const struct pl_json *props,
+                                bool mapped);
+
+/* StartResourceEvaluation: req is the request object (validated here as AWS does, ClientToken
+ * idempotency included). Evaluates at once with managed and Guard rules, and invokes the
+ * Lambda-style ones (results through PutEvaluations). *id gets the ResourceEvaluationId. */
+int pl_rules_resource_eval_start(const struct pl_rules_call *c, const struct pl_json *req,
+                                 const char **id, struct pl_err *err);
+/* GetResourceEvaluationSummary's response members into out (ResourceNotFoundException). */
+int pl_rules_resource_eval_summary(const struct pl_rules_call *c, const char *id,
+                                   struct pl_json *out, struct pl_err *err);
+/* The EvaluationResults of an evaluation (GetComplianceDetailsByResource with
+ * ResourceEvaluationId) pushed onto arr; comps: bit set of enum pl_ev_comp, 0 all. */
+int pl_rules_resource_eval_results(const struct pl_rules_call *c, const char *id, unsigned comps,
+                                   struct pl_json *arr, struct pl_err *err);
+
+/* plumb eval: judges resources locally (no store writes, no functions run) with the rules
+ * named (any mode), or without names every rule whose EvaluationModes include PROACTIVE. */
+struct pl_rules_resource {
+    const char *type, *id;
+    const struct pl_json *props; /* CloudFormation properties, or NULL with ci: */
+    const struct pl_json *ci;    /* a recorded CI (file or API form) judged as it is */
+};
+struct pl_rules_verdict {
+    const char *rule, *compliance, *annotation; /* annotation may be NULL */
+};
+struct pl_rules_verdicts {
+    struct pl_rules_verdict *v;
+    size_t n;
+};
+/* out[0..nres) filled (arena a). */
+int pl_rules_judge_local(struct pl_store *st, const char *account, const char *region,
+                         const char *const *names, size_t nnames,
+                         const struct pl_rules_resource *res, size_t nres, struct pl_arena *a,
+                         struct pl_rules_verdicts *out, struct pl_err *err);
+
 #endif

@@ -30,6 +30,8 @@ struct pl_rule {
     struct guard_rules *guard;    /* CUSTOM_POLICY */
     bool change, periodic, process_check;
     bool pack; /* created by a conformance pack (CreatedBy): billed as pack evaluations */
+    bool detective, proactive; /* EvaluationModes (a rule without DETECTIVE: change, periodic
+                                * false, and full runs skip it) */
     /* Lambda-style: the SourceDetails message types that trigger it (AWS sends an oversized
      * change only to rules that listed OversizedConfigurationItemChangeNotification) */
     bool ci_events, oversized_events;
@@ -133,6 +135,7 @@ struct pl_run {
     const char *endpoint_url, *access_key, *secret_key;
     const struct pl_session_master *session_master; /* NULL: the static keys above */
     int64_t now;
+    const char *mode; /* evaluationMode of Lambda events: NULL "DETECTIVE", or "PROACTIVE" */
     struct pl_arena scratch;
     struct pl_lambda_call *calls; /* queued by pl_rules__lambda_invoke, sent by _dispatch */
     size_t ncalls, capcalls;
@@ -165,6 +168,8 @@ int pl_rules__lambda_invoke(struct pl_run *run, const struct pl_rule *r,
 int pl_rules__lambda_dispatch(struct pl_run *run, struct pl_err *err);
 /* The event JSON of queued invocation i, or NULL (tests). Borrowed. */
 const char *pl_rules__lambda_queued_event(const struct pl_run *run, size_t i);
+/* The result token of queued invocation i, or NULL. Borrowed. */
+const char *pl_rules__lambda_queued_token(const struct pl_run *run, size_t i);
 /* Frees queued invocations that were not dispatched. */
 void pl_rules__lambda_drop(struct pl_run *run);
 /* 0 when the ARN names a registered function, else -1 with AWS's error. */
@@ -193,6 +198,11 @@ typedef int (*pl_each_rendered_fn)(void *u, const struct pl_ci_row *row, const s
                                    struct pl_err *err);
 int pl_rules__run_each_current_rendered(struct pl_run *run, const char *const *types, size_t ntypes,
                                         pl_each_rendered_fn cb, void *u, struct pl_err *err);
+
+/* PutEvaluations with a proactive evaluation's result token: stores the answer (items[0..n),
+ * validated) and returns 1; 0 when token is not a proactive one (proactive.c). */
+int pl_rules__pe_answer(const struct pl_rules_call *c, const char *token,
+                        const struct pl_json *const *items, size_t n, struct pl_err *err);
 
 /* The account's AWS::::Account CI and friends for managed rules (env over the store). */
 void pl_rules__env_init(struct pl_managed_env *env, struct pl_run *run);

@@ -124,6 +124,29 @@ static const char *const migrations[] = {
     " resource_type TEXT NOT NULL, month INTEGER NOT NULL, pack INTEGER NOT NULL,"
     " n INTEGER NOT NULL,"
     " PRIMARY KEY(account, region, month, rule, resource_type)) WITHOUT ROWID;",
+    /* 10: proactive evaluations (proactive.c): StartResourceEvaluation and its results, apart
+     * from the CI history and the detective results */
+    "CREATE TABLE IF NOT EXISTS resource_evaluations("
+    " account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, client_token TEXT,"
+    " request_hash TEXT, mode TEXT NOT NULL, context_id TEXT, start_ms INTEGER NOT NULL,"
+    " timeout_s INTEGER NOT NULL, details TEXT NOT NULL, failure TEXT,"
+    " PRIMARY KEY(account, region, id)) WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS resource_evaluations_token ON resource_evaluations(account, "
+    "region,"
+    " client_token) WHERE client_token IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS resource_evaluations_time ON resource_evaluations(account, region, "
+    "start_ms,"
+    " id);"
+    "CREATE INDEX IF NOT EXISTS resource_evaluations_age ON resource_evaluations(start_ms);"
+    "CREATE TABLE IF NOT EXISTS resource_evaluation_results("
+    " account TEXT NOT NULL, region TEXT NOT NULL, eval_id TEXT NOT NULL, rule TEXT NOT NULL,"
+    " resource_type TEXT NOT NULL, resource_id TEXT NOT NULL, comp INTEGER NOT NULL,"
+    " annotation TEXT, ordering_ms INTEGER NOT NULL, recorded_ms INTEGER NOT NULL,"
+    " invoked_ms INTEGER NOT NULL, token TEXT,"
+    " PRIMARY KEY(account, region, eval_id, rule, resource_type, resource_id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS resource_evaluation_results_token ON "
+    "resource_evaluation_results(token)"
+    " WHERE token IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -500,6 +523,8 @@ void pl_store_close(struct pl_store *s)
         sqlite3_finalize(s->ev[i]);
     for (int i = 0; i < PL_STORE__COST_STMTS; i++)
         sqlite3_finalize(s->cost[i]);
+    for (int i = 0; i < PL_STORE__PE_STMTS; i++)
+        sqlite3_finalize(s->pe[i]);
     sqlite3_close(s->db);
     free(s);
 }
