@@ -106,6 +106,8 @@ static const char *const migrations[] = {
     "CREATE INDEX IF NOT EXISTS resources_name ON resources(account, region, resource_name);"
     "CREATE INDEX IF NOT EXISTS resources_current ON resources(account, region, resource_type,"
     " resource_id, resource_name) WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
+    /* 8: aggregate roll-ups (agg.c): does a rule have a NON_COMPLIANT / COMPLIANT result */
+    "CREATE INDEX IF NOT EXISTS rule_evals_comp ON rule_evals(account, region, rule, comp);",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -480,6 +482,8 @@ void pl_store_close(struct pl_store *s)
         sqlite3_finalize(s->st[i]);
     for (int i = 0; i < PL_STORE__EV_STMTS; i++)
         sqlite3_finalize(s->ev[i]);
+    for (int i = 0; i < PL_STORE__AG_STMTS; i++)
+        sqlite3_finalize(s->ag[i]);
     sqlite3_close(s->db);
     free(s);
 }
