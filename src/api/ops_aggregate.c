@@ -1,7 +1,8 @@
 /* ops_aggregate.c — the aggregate reads over an aggregator's authorized sources:
  * ListAggregateDiscoveredResources, GetAggregateResourceConfig, BatchGetAggregateResourceConfig,
  * GetAggregateDiscoveredResourceCounts, DescribeAggregateComplianceByConfigRules,
- * GetAggregateComplianceDetailsByConfigRule, GetAggregateConfigRuleComplianceSummary.
+ * GetAggregateComplianceDetailsByConfigRule, GetAggregateConfigRuleComplianceSummary,
+ * DescribeAggregateComplianceByConformancePacks, GetAggregateConformancePackComplianceSummary.
  *
  * Every read asks src/aggregator/ which (account, region) partitions are authorized now and
  * reads those partitions' own rows through the store: no copy, no lag, and a source whose
@@ -472,7 +473,143 @@ static int rule_summary(struct pl_op_ctx *c)
     return 0;
 }
 
+/* ---- conformance packs ---- */
+
+#define PACK_PAGE 100 /* the pack reads' Limit: "the default is maximum" */
+#define KIND_PACK "ConformancePack"
+
+static struct pl_json *pack_compliance(struct pl_op_ctx *c, const struct pl_pack_rollup *r)
+{
+    struct pl_json *o = pl_json_new_obj(c->a);
+    pl_json_set_str(c->a, o, "ComplianceType", r->status);
+    pl_json_set_i64(c->a, o, "CompliantRuleCount", (int64_t)r->ok);
+    pl_json_set_i64(c->a, o, "NonCompliantRuleCount", (int64_t)r->bad);
+    pl_json_set_i64(c->a, o, "TotalRuleCount", (int64_t)r->total);
+    return o;
+}
+
+/* Emits the packs of source s after the pack after that pass the filters; 1 when the page
+ * filled up (NextToken set), 0 at the source's end, -1 on error. */
+static int packs_of_source(struct pl_op_ctx *c, const struct pl_agg_source *s, const char *after,
+                           const struct pl_json *f, int limit, struct pl_json *arr)
+{
+    const char *only = pl_json_get_str(f, "ConformancePackName");
+    const char *want = pl_json_get_str(f, "ComplianceType");
+    struct pl_obj *items;
+    size_t n;
+    if (pl_store_obj_list(c->st, s->account, s->region, KIND_PACK, after, 0, c->a, &items, &n,
+                          c->err) < 0)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        struct pl_json *p;
+        struct pl_pack_rollup r;
+        if (only && strcmp(only, items[k].name) != 0)
+            continue;
+        if (!(p = pl_json_parse(c->a, items[k].json, items[k].len, c->err)) ||
+            pl_ops__pack_rollup(c, s->account, s->region, p, &r) < 0)
+            return -1;
+        if (want && strcmp(want, r.status) != 0)
+            continue;
+        if ((int)arr->len == limit) {
+            const char *t[3] = {s->account, s->region, k ? items[k - 1].name : after ? after : ""};
+            pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'K', t, 3));
+            return 1;
+        }
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, o, "ConformancePackName", items[k].name);
+        pl_json_set(c->a, o, "Compliance", pack_compliance(c, &r));
+        pl_json_set_str(c->a, o, "AccountId", s->account);
+        pl_json_set_str(c->a, o, "AwsRegion", s->region);
+    }
+    return 0;
+}
+
+static int compliance_by_packs(struct pl_op_ctx *c)
+{
+    const struct pl_json *f = pl_json_get(c->in, "Filters");
+    const char *tok = pl_in_str(c->in, "NextToken"), *parts[3] = {NULL, NULL, NULL};
+    struct pl_json *agg;
+    struct pl_agg_source *s;
+    size_t n, i = 0;
+    int limit = 0;
+    if (pl_ops__agg_limit(c, PACK_PAGE, PACK_PAGE, &limit) < 0 ||
+        sources(c, f, "AwsRegion", &agg, &s, &n) < 0 ||
+        (tok &&
+         (pl_ops__token_parse(c, 'K', tok, parts, 3) < 0 || token_source(c, parts, s, n, &i) < 0)))
+        return -1;
+    struct pl_json *arr =
+        pl_json_set(c->a, c->out, "AggregateComplianceByConformancePacks", pl_json_new_arr(c->a));
+    for (const char *after = parts[2]; i < n; i++, after = NULL) {
+        int r = packs_of_source(c, &s[i], after && *after ? after : NULL, f, limit, arr);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+/* Adds one source's compliant and non-compliant packs to the groups. */
+static int packs_summary_source(struct pl_op_ctx *c, const char *key, const struct pl_agg_source *s,
+                                struct group **g, size_t *ng, size_t *cap)
+{
+    struct pl_obj *items;
+    size_t n;
+    int64_t ok = 0, bad = 0;
+    if (pl_store_obj_list(c->st, s->account, s->region, KIND_PACK, NULL, 0, c->a, &items, &n,
+                          c->err) < 0)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        struct pl_json *p = pl_json_parse(c->a, items[k].json, items[k].len, c->err);
+        struct pl_pack_rollup r;
+        if (!p || pl_ops__pack_rollup(c, s->account, s->region, p, &r) < 0)
+            return -1;
+        ok += strcmp(r.status, "COMPLIANT") == 0;
+        bad += strcmp(r.status, "NON_COMPLIANT") == 0;
+    }
+    group_add(c, g, ng, cap, key ? group_of(key, s, NULL) : "", ok, bad);
+    return 0;
+}
+
+static int packs_summary(struct pl_op_ctx *c)
+{
+    const struct pl_json *f = pl_json_get(c->in, "Filters");
+    const char *key = pl_in_str(c->in, "GroupByKey");
+    struct pl_json *agg;
+    struct pl_agg_source *s;
+    struct group *g = NULL;
+    size_t n, ng = 0, cap = 0, first;
+    int limit = 0;
+    if (pl_ops__agg_limit(c, PACK_PAGE, PACK_PAGE, &limit) < 0 ||
+        sources(c, f, "AwsRegion", &agg, &s, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (packs_summary_source(c, key, &s[i], &g, &ng, &cap) < 0)
+            return -1;
+    if (!key && !ng)
+        group_add(c, &g, &ng, &cap, "", 0, 0);
+    if (group_page(c, 'Q', g, ng, &first) < 0)
+        return -1;
+    if (key)
+        pl_json_set_str(c->a, c->out, "GroupByKey", key);
+    struct pl_json *arr = pl_json_set(c->a, c->out, "AggregateConformancePackComplianceSummaries",
+                                      pl_json_new_arr(c->a));
+    for (size_t i = first; i < ng; i++) {
+        if ((int)arr->len == limit) {
+            group_token(c, 'Q', &g[i - 1]);
+            break;
+        }
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        struct pl_json *sum = pl_json_set(c->a, o, "ComplianceSummary", pl_json_new_obj(c->a));
+        pl_json_set_i64(c->a, sum, "CompliantConformancePackCount", g[i].a);
+        pl_json_set_i64(c->a, sum, "NonCompliantConformancePackCount", g[i].b);
+        if (key)
+            pl_json_set_str(c->a, o, "GroupName", g[i].name);
+    }
+    return 0;
+}
+
 const struct pl_op_entry pl_ops_aggregate[] = {
+    {"DescribeAggregateComplianceByConformancePacks", compliance_by_packs},
+    {"GetAggregateConformancePackComplianceSummary", packs_summary},
     {"ListAggregateDiscoveredResources", list_resources},
     {"GetAggregateResourceConfig", get_resource},
     {"BatchGetAggregateResourceConfig", batch_get},

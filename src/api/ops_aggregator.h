@@ -19,4 +19,13 @@ int pl_ops__agg_load(struct pl_op_ctx *c, struct pl_json **agg);
 /* The request's Limit: 0 or absent gives dflt; above max InvalidLimitException. */
 int pl_ops__agg_limit(struct pl_op_ctx *c, int dflt, int max, int *limit);
 
+/* A conformance pack (its stored object) rolled up in (account, region), ops_packs.c: rules
+ * compliant, non-compliant and in all, and the pack's ComplianceType. */
+struct pl_pack_rollup {
+    size_t ok, bad, total;
+    const char *status;
+};
+int pl_ops__pack_rollup(struct pl_op_ctx *c, const char *account, const char *region,
+                        const struct pl_json *pack, struct pl_pack_rollup *out);
+
 #endif

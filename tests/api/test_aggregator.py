@@ -388,6 +388,54 @@ class Aggregator(ServerTest):
             ConfigurationAggregatorName="agg", GroupByKey="ACCOUNT_ID")
         self.assertEqual(sorted(g["GroupName"] for g in s["AggregateComplianceCounts"]), [A, B])
 
+    def test_conformance_pack_reads(self):
+        body = ("Resources:\n  Drill:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
+                "      ConfigRuleName: pack-drill\n"
+                "      Source: {Owner: AWS, SourceIdentifier: AWS_CONFIG_PROCESS_CHECK}\n")
+        for acct in (A, B):
+            c = self.cl(acct)
+            c.put_conformance_pack(ConformancePackName="drills", TemplateBody=body)
+            rule = [r["ConfigRuleName"] for r in c.describe_config_rules()["ConfigRules"]
+                    if r["ConfigRuleName"].startswith("pack-drill")][0]
+            c.put_external_evaluation(ConfigRuleName=rule, ExternalEvaluation={
+                "ComplianceResourceType": "AWS::::Account", "ComplianceResourceId": acct,
+                "ComplianceType": "NON_COMPLIANT" if acct == B else "COMPLIANT",
+                "OrderingTimestamp": datetime.datetime.now(datetime.timezone.utc)})
+        self.addCleanup(lambda: [self.cl(x).delete_conformance_pack(ConformancePackName="drills")
+                                 for x in (A, B)])
+        self.put_agg()
+        c = self.cl(A)
+
+        def own(acct):  # what the account itself reports for its pack
+            x = self.cl(acct).get_conformance_pack_compliance_summary(
+                ConformancePackNames=["drills"])["ConformancePackComplianceSummaryList"][0]
+            return x["ConformancePackComplianceStatus"]
+        r = c.describe_aggregate_compliance_by_conformance_packs(
+            ConfigurationAggregatorName="agg")["AggregateComplianceByConformancePacks"]
+        self.assertEqual([(x["ConformancePackName"], x["AccountId"], x["AwsRegion"],
+                           x["Compliance"]["ComplianceType"], x["Compliance"]["TotalRuleCount"])
+                          for x in r], [("drills", A, R1, own(A), 1)])
+        self.authorize(B)
+        r = c.describe_aggregate_compliance_by_conformance_packs(
+            ConfigurationAggregatorName="agg", Filters={"ComplianceType": own(B)})
+        self.assertIn(B, [x["AccountId"] for x in r["AggregateComplianceByConformancePacks"]])
+        p1 = c.describe_aggregate_compliance_by_conformance_packs(
+            ConfigurationAggregatorName="agg", Limit=1)
+        p2 = c.describe_aggregate_compliance_by_conformance_packs(
+            ConfigurationAggregatorName="agg", Limit=1, NextToken=p1["NextToken"])
+        self.assertEqual([x["AccountId"] for x in p1["AggregateComplianceByConformancePacks"] +
+                          p2["AggregateComplianceByConformancePacks"]], [A, B])
+        self.assertNotIn("NextToken", p2)
+        s = c.get_aggregate_conformance_pack_compliance_summary(
+            ConfigurationAggregatorName="agg", GroupByKey="ACCOUNT_ID")
+        self.assertEqual(s["GroupByKey"], "ACCOUNT_ID")
+        got = {g["GroupName"]: g["ComplianceSummary"]
+               for g in s["AggregateConformancePackComplianceSummaries"]}
+        for acct in (A, B):
+            self.assertEqual(got[acct], {
+                "CompliantConformancePackCount": int(own(acct) == "COMPLIANT"),
+                "NonCompliantConformancePackCount": int(own(acct) == "NON_COMPLIANT")})
+
     # ---- the aws CLI, as the AWS documentation writes it ----
 
     def test_cli_verbatim(self):
