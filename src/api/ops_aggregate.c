@@ -334,7 +334,7 @@ static int rules_of_source(struct pl_op_ctx *c, const struct pl_agg_source *s, c
     struct pl_agg_rule *rows;
     size_t n;
     if (pl_store_agg_rules(c->st, s->account, s->region, pl_json_get_str(f, "ConfigRuleName"),
-                           after, 0, c->a, &rows, &n, c->err) < 0)
+                           after, 0, 101, c->a, &rows, &n, c->err) < 0)
         return -1;
     for (size_t k = 0; k < n; k++) {
         if (want && strcmp(want, rule_compliance(&rows[k])) != 0)
@@ -426,8 +426,8 @@ static int summarize_source(struct pl_op_ctx *c, const char *key, const struct p
     struct pl_agg_rule *rows;
     size_t n;
     int64_t ok = 0, nc = 0;
-    if (pl_store_agg_rules(c->st, s->account, s->region, NULL, NULL, 0, c->a, &rows, &n, c->err) <
-        0)
+    if (pl_store_agg_rules(c->st, s->account, s->region, NULL, NULL, 0, 1, c->a, &rows, &n,
+                           c->err) < 0)
         return -1;
     for (size_t k = 0; k < n; k++) {
         nc += rows[k].noncompliant > 0;

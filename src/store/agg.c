@@ -14,7 +14,7 @@ _Static_assert(Q__COUNT <= PL_STORE__AG_STMTS, "grow PL_STORE__AG_STMTS");
 static const char *const sql_text[] = {
     [Q_RULES] = "SELECT o.name,"
                 " (SELECT count(*) FROM (SELECT 1 FROM rule_evals e WHERE e.account = o.account"
-                "   AND e.region = o.region AND e.rule = o.name AND e.comp = 2 LIMIT 101)),"
+                "   AND e.region = o.region AND e.rule = o.name AND e.comp = 2 LIMIT ?6)),"
                 " EXISTS(SELECT 1 FROM rule_evals e WHERE e.account = o.account"
                 "   AND e.region = o.region AND e.rule = o.name AND e.comp = 1)"
                 " FROM objects o WHERE o.account = ?1 AND o.region = ?2 AND o.kind = 'ConfigRule'"
@@ -22,7 +22,7 @@ static const char *const sql_text[] = {
 };
 
 int pl_store_agg_rules(struct pl_store *s, const char *account, const char *region,
-                       const char *rule, const char *after, int limit, struct pl_arena *a,
+                       const char *rule, const char *after, int limit, int cap, struct pl_arena *a,
                        struct pl_agg_rule **rows, size_t *n, struct pl_err *err)
 {
     *rows = NULL;
@@ -35,10 +35,11 @@ int pl_store_agg_rules(struct pl_store *s, const char *account, const char *regi
     pl_sql_bind_text(q, 3, rule);
     pl_sql_bind_text(q, 4, after ? after : "");
     sqlite3_bind_int64(q, 5, limit > 0 ? limit : -1);
-    size_t cap = 0;
+    sqlite3_bind_int64(q, 6, cap > 0 ? cap : 1);
+    size_t room = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_sql_grow(a, *rows, *n, &room, sizeof **rows);
         struct pl_agg_rule *r = &(*rows)[(*n)++];
         r->rule = pl_sql_col_dup(a, q, 0);
         r->noncompliant = sqlite3_column_int64(q, 1);

@@ -17,19 +17,20 @@
 
 struct pl_store;
 
-/* One rule of a partition rolled up: its number of NON_COMPLIANT results, counted up to 101
- * (enough for AWS's cap of 100), and whether it has a COMPLIANT one. */
+/* One rule of a partition rolled up: its number of NON_COMPLIANT results, counted up to the
+ * caller's cap, and whether it has a COMPLIANT one. */
 struct pl_agg_rule {
     const char *rule;
-    int64_t noncompliant; /* 0..101 */
+    int64_t noncompliant; /* 0..cap */
     bool compliant;
 };
 
 /* The ConfigRule objects of (account, region) in name order, names > after (NULL: from the
- * start), only rule when given, at most limit (0: all), each rolled up. *rows is an arena
- * array of *n. */
+ * start), only rule when given, at most limit (0: all), each rolled up with its NON_COMPLIANT
+ * results counted up to cap (>= 1; 1 when only "any?" matters, 101 for AWS's cap of 100).
+ * *rows is an arena array of *n. */
 int pl_store_agg_rules(struct pl_store *s, const char *account, const char *region,
-                       const char *rule, const char *after, int limit, struct pl_arena *a,
+                       const char *rule, const char *after, int limit, int cap, struct pl_arena *a,
                        struct pl_agg_rule **rows, size_t *n, struct pl_err *err);
 
 #endif
