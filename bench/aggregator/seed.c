@@ -174,8 +174,9 @@ int main(int argc, char **argv)
         return 2;
     }
     long total = strtol(argv[2], NULL, 10);
-    int accounts = argc > 3 ? atoi(argv[3]) : 50, nreg = argc > 4 ? atoi(argv[4]) : 4;
-    int rules = argc > 5 ? atoi(argv[5]) : 20;
+    int accounts = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 50,
+        nreg = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 4;
+    int rules = argc > 5 ? (int)strtol(argv[5], NULL, 10) : 20;
     if (accounts < 1 || accounts > 50 || nreg < 1 || nreg > 4 || rules < 1 || rules > 100)
         return fprintf(stderr, "seed: at most 50 accounts, 4 regions, 100 rules\n"), 2;
     struct pl_store *st;
