@@ -21,6 +21,7 @@
 
 #define AGG_PAGE     100 /* Describe* default page: "the default is maximum" */
 #define PENDING_PAGE 20
+#define MAX_REGIONS  64 /* AwsRegions of one source (AWS has fewer regions; bounds each read) */
 
 static int no_such_aggregator(struct pl_op_ctx *c)
 {
@@ -88,6 +89,13 @@ static int account_source(struct pl_op_ctx *c, struct pl_json **out)
     if (all == (regions != NULL && regions->len > 0))
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
                        "Specify either AwsRegions or AllAwsRegions set to true, not both.");
+    if (regions && regions->len > MAX_REGIONS)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "AwsRegions can name at most %d regions.", MAX_REGIONS);
+    for (const struct pl_json *r = regions ? regions->child : NULL; r; r = r->next)
+        if (r->len < 1 || r->len > 64)
+            return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                           "A region name has 1 to 64 characters.");
     struct pl_json *s = pl_json_new_obj(c->a);
     pl_json_set(c->a, s, "AccountIds", pl_json_clone(c->a, ids));
     pl_json_set_bool(c->a, s, "AllAwsRegions", all);

@@ -233,6 +233,10 @@ class Aggregator(ServerTest):
         self.assertAwsError("InvalidParameterValueException", self.put_agg, AwsRegions=[R1],
                             AllAwsRegions=True)
         self.assertAwsError("InvalidParameterValueException", self.put_agg, AllAwsRegions=False)
+        self.assertAwsError("InvalidParameterValueException", self.put_agg,
+                            AwsRegions=["r-%d" % i for i in range(65)])
+        self.assertAwsError("InvalidParameterValueException", self.put_agg,
+                            AwsRegions=["r" * 65])
         self.assertAwsError("LimitExceededException", self.put_agg,
                             accounts=["%012d" % i for i in range(10001)], AllAwsRegions=True)
         for i in range(50):
