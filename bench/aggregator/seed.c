@@ -74,7 +74,7 @@ static void objects(int accounts, int nreg, int rules, int64_t ms)
 {
     sqlite3_stmt *q = prep("INSERT OR REPLACE INTO objects(account, region, kind, name, json,"
                            " created_ms, updated_ms) VALUES (?,?,?,?,?,?,?)");
-    char acct[16], json[1024], ids[50 * 20];
+    char acct[32], json[1024], ids[50 * 20];
     size_t off = 0;
     for (int a = 0; a < accounts; a++) {
         snprintf(acct, sizeof acct, "1000000000%02d", a);
@@ -128,7 +128,7 @@ struct stmts {
 static void resource(struct stmts *s, const char *acct, const char *region, long i, int rules,
                      int64_t ms)
 {
-    char id[48], name[48], body[1024];
+    char id[128], name[48], body[2048];
     const char *type = types[i % 10];
     snprintf(id, sizeof id, "res-%s-%s-%07ld", acct, region, i);
     snprintf(name, sizeof name, "name-%07ld", i);
@@ -154,7 +154,7 @@ static void resource(struct stmts *s, const char *acct, const char *region, long
     sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 4, body, -1, SQLITE_STATIC);
     step(q);
-    char rule[16];
+    char rule[32];
     snprintf(rule, sizeof rule, "rule-%02d", (int)(i % rules));
     q = s->ev;
     sqlite3_bind_text(q, 1, acct, -1, SQLITE_STATIC);
@@ -205,7 +205,7 @@ int main(int argc, char **argv)
              " (?1,?2,?3,?4,?5,'DETECTIVE',?6,NULL,?7,?7,?7,NULL)"),
     };
     long per = total / (accounts * nreg), done = 0;
-    char acct[16];
+    char acct[32];
     for (int a = 0; a < accounts; a++) {
         snprintf(acct, sizeof acct, "1000000000%02d", a);
         for (int r = 0; r < nreg; r++) {
