@@ -26,15 +26,15 @@
 #define DETAILS_PAGE 50   /* GetAggregateComplianceDetailsByConfigRule default (max 100) */
 
 /* The aggregator of the request and its authorized sources, narrowed to the filter's account
- * and region members (acct_key / region_key of filters; NULL filters: none). */
+ * and region members (AccountId and region_key of filters; NULL filters: none). */
 static int sources(struct pl_op_ctx *c, const struct pl_json *filters, const char *region_key,
                    struct pl_json **agg, struct pl_agg_source **s, size_t *n)
 {
     if (pl_ops__agg_load(c, agg) < 0)
         return -1;
-    return pl_agg_authorized(c->st, c->account, c->region, *agg,
-                             pl_json_get_str(filters, "AccountId"),
-                             pl_json_get_str(filters, region_key), c->a, s, n, c->err);
+    const char *acct = filters ? pl_json_get_str(filters, "AccountId") : NULL;
+    const char *region = filters && region_key ? pl_json_get_str(filters, region_key) : NULL;
+    return pl_agg_authorized(c->st, c->account, c->region, *agg, acct, region, c->a, s, n, c->err);
 }
 
 /* The index of the source (account, region) of a token's first two parts, or InvalidNextToken
@@ -247,7 +247,8 @@ static const char *group_of(const char *key, const struct pl_agg_source *s, cons
 static int group_page(struct pl_op_ctx *c, char tag, struct group *g, size_t n, size_t *first)
 {
     const char *tok = pl_in_str(c->in, "NextToken"), *after = NULL;
-    qsort(g, n, sizeof *g, by_name);
+    if (n)
+        qsort(g, n, sizeof *g, by_name);
     *first = 0;
     if (tok && pl_ops__token_parse(c, tag, tok, &after, 1) < 0)
         return -1;
