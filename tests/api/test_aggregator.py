@@ -447,7 +447,8 @@ class Aggregator(ServerTest):
         srv.cli("put-configuration-aggregator", "--configuration-aggregator-name", "MyAggregator",
                 "--account-aggregation-sources",
                 "[{\"AccountIds\": [\"%s\",\"%s\"],\"AllAwsRegions\": true}]" % (A, B), key=A)
-        _, out, _ = srv.cli("describe-configuration-aggregators", key=A)
+        _, out, _ = srv.cli("describe-configuration-aggregators",
+                            "--configuration-aggregator-names", "MyAggregator", key=A)
         self.assertEqual(out["ConfigurationAggregators"][0]["ConfigurationAggregatorName"],
                          "MyAggregator")
         _, out, _ = srv.cli("describe-pending-aggregation-requests", key=B)
@@ -466,7 +467,7 @@ class Aggregator(ServerTest):
         _, out, _ = srv.cli("get-aggregate-compliance-details-by-config-rule",
                             "--configuration-aggregator-name", "MyAggregator",
                             "--config-rule-name", "dr-drill", "--account-id", B,
-                            "--aws-region", R1, key=A)
+                            "--aws-region", R1, "--compliance-type", "NON_COMPLIANT", key=A)
         self.assertEqual(out["AggregateEvaluationResults"][0]["ComplianceType"], "NON_COMPLIANT")
         _, out, _ = srv.cli("describe-aggregate-compliance-by-config-rules",
                             "--configuration-aggregator-name", "MyAggregator", key=A)
