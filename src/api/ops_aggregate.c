@@ -391,8 +391,12 @@ static int compliance_details(struct pl_op_ctx *c)
     if (pl_ops__agg_limit(c, DETAILS_PAGE, 100, &q.limit) < 0 ||
         sources(c, NULL, NULL, &agg, &s, &n) < 0)
         return -1;
+    int comp = want ? pl_ev_comp_parse(want) : -1;
+    if (want && comp < 0)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "The ComplianceType %s is not valid.",
+                       want);
     if (want)
-        q.comps = 1u << pl_ev_comp_parse(want);
+        q.comps = 1u << comp;
     if (tok) {
         if (pl_ops__token_parse(c, 'E', tok, parts, 2) < 0)
             return -1;
