@@ -5,6 +5,7 @@
  * a clear 400 UnknownOperationException saying plumb does not serve them yet, never a 5xx. */
 #include "api/api_int.h"
 #include "api/model.h"
+#include "api/ops_aggregator.h"
 #include "api/ops_rules.h"
 #include "core/time.h"
 #include "delivery/delivery.h"
@@ -13,8 +14,9 @@
 #include <string.h>
 
 static const struct pl_op_entry *const tables[] = {
-    pl_ops_recorder, pl_ops_channel, pl_ops_resources, pl_ops_tags, pl_ops_rules,
-    pl_ops_compliance, pl_ops_packs, pl_ops_query, pl_ops_proactive,
+    pl_ops_recorder,   pl_ops_channel, pl_ops_resources, pl_ops_tags,       pl_ops_rules,
+    pl_ops_compliance, pl_ops_packs,   pl_ops_query,     pl_ops_proactive, pl_ops_aggregator,
+    pl_ops_aggregate,
 };
 
 static pl_op_fn find_handler(const char *op)

@@ -22,7 +22,7 @@
 #define MAX_LIMIT     100
 #define RULES_PAGE    25
 
-static struct pl_json *count_json(struct pl_op_ctx *c, int64_t n)
+struct pl_json *pl_ops__count_json(struct pl_op_ctx *c, int64_t n)
 {
     struct pl_json *o = pl_json_new_obj(c->a);
     pl_json_set_i64(c->a, o, "CappedCount", n > CAP ? CAP : n);
@@ -31,13 +31,13 @@ static struct pl_json *count_json(struct pl_op_ctx *c, int64_t n)
 }
 
 /* {ComplianceType, ComplianceContributorCount?} from non-compliant / compliant counts. */
-static struct pl_json *compliance_json(struct pl_op_ctx *c, int64_t nc, int64_t ok)
+struct pl_json *pl_ops__compliance_json(struct pl_op_ctx *c, int64_t nc, int64_t ok)
 {
     struct pl_json *o = pl_json_new_obj(c->a);
     const char *t = nc ? "NON_COMPLIANT" : ok ? "COMPLIANT" : "INSUFFICIENT_DATA";
     pl_json_set_str(c->a, o, "ComplianceType", t);
     if (nc)
-        pl_json_set(c->a, o, "ComplianceContributorCount", count_json(c, nc));
+        pl_json_set(c->a, o, "ComplianceContributorCount", pl_ops__count_json(c, nc));
     return o;
 }
 
@@ -119,7 +119,8 @@ static int describe_by_rule(struct pl_op_ctx *c)
             return no_such_rule(c, names[i]);
         if (pl_store_eval_counts(c->st, c->account, c->region, names[i], cnt, c->err) < 0)
             return -1;
-        struct pl_json *comp = compliance_json(c, cnt[PL_EV_NON_COMPLIANT], cnt[PL_EV_COMPLIANT]);
+        struct pl_json *comp =
+            pl_ops__compliance_json(c, cnt[PL_EV_NON_COMPLIANT], cnt[PL_EV_COMPLIANT]);
         int v = pl_ev_comp_parse(pl_json_get_str(comp, "ComplianceType"));
         if (want && !(want & (1u << v)))
             continue;
@@ -131,7 +132,7 @@ static int describe_by_rule(struct pl_op_ctx *c)
 }
 
 /* One EvaluationResult in the API shape. */
-static struct pl_json *result_json(struct pl_op_ctx *c, const struct pl_ev_row *r)
+struct pl_json *pl_ops__result_json(struct pl_op_ctx *c, const struct pl_ev_row *r)
 {
     struct pl_arena *a = c->a;
     struct pl_json *o = pl_json_new_obj(a);
@@ -176,7 +177,7 @@ static int details(struct pl_op_ctx *c, struct pl_ev_query *q, char tag)
         return -1;
     struct pl_json *arr = pl_json_set(c->a, c->out, "EvaluationResults", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++)
-        pl_json_push(arr, result_json(c, &rows[i]));
+        pl_json_push(arr, pl_ops__result_json(c, &rows[i]));
     if (more && n) {
         const char *keys[2] = {rows[n - 1].resource_type, rows[n - 1].resource_id};
         const char *rk = rows[n - 1].rule;
@@ -251,7 +252,8 @@ static int describe_by_resource(struct pl_op_ctx *c)
         for (size_t i = 0; i < n && emitted < (size_t)limit; i++) {
             last[0] = rows[i].resource_type;
             last[1] = rows[i].resource_id;
-            struct pl_json *comp = compliance_json(c, rows[i].noncompliant, rows[i].compliant);
+            struct pl_json *comp =
+                pl_ops__compliance_json(c, rows[i].noncompliant, rows[i].compliant);
             int v = pl_ev_comp_parse(pl_json_get_str(comp, "ComplianceType"));
             if (want && !(want & (1u << v)))
                 continue;
@@ -270,7 +272,7 @@ static int describe_by_resource(struct pl_op_ctx *c)
         struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
         pl_json_set_str(c->a, o, "ResourceType", type);
         pl_json_set_str(c->a, o, "ResourceId", id);
-        pl_json_set(c->a, o, "Compliance", compliance_json(c, 0, 0));
+        pl_json_set(c->a, o, "Compliance", pl_ops__compliance_json(c, 0, 0));
     }
     if (more && emitted == (size_t)limit && last[0])
         pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'B', last, 2));
@@ -279,11 +281,11 @@ static int describe_by_resource(struct pl_op_ctx *c)
 
 /* ---- summaries ---- */
 
-static struct pl_json *summary_json(struct pl_op_ctx *c, int64_t ok, int64_t nc)
+struct pl_json *pl_ops__summary_json(struct pl_op_ctx *c, int64_t ok, int64_t nc)
 {
     struct pl_json *s = pl_json_new_obj(c->a);
-    pl_json_set(c->a, s, "CompliantResourceCount", count_json(c, ok));
-    pl_json_set(c->a, s, "NonCompliantResourceCount", count_json(c, nc));
+    pl_json_set(c->a, s, "CompliantResourceCount", pl_ops__count_json(c, ok));
+    pl_json_set(c->a, s, "NonCompliantResourceCount", pl_ops__count_json(c, nc));
     pl_json_set(c->a, s, "ComplianceSummaryTimestamp", pl_json_new_epoch_ms(c->a, pl_now_ms()));
     return s;
 }
@@ -305,7 +307,7 @@ static int summary_by_rule(struct pl_op_ctx *c)
         else if (cnt[PL_EV_COMPLIANT])
             ok++;
     }
-    pl_json_set(c->a, c->out, "ComplianceSummary", summary_json(c, ok, nc));
+    pl_json_set(c->a, c->out, "ComplianceSummary", pl_ops__summary_json(c, ok, nc));
     return 0;
 }
 
@@ -332,7 +334,7 @@ static int summary_by_type(struct pl_op_ctx *c)
         struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
         if (nt)
             pl_json_set_str(c->a, o, "ResourceType", types[t]);
-        pl_json_set(c->a, o, "ComplianceSummary", summary_json(c, ok, nc));
+        pl_json_set(c->a, o, "ComplianceSummary", pl_ops__summary_json(c, ok, nc));
     }
     return 0;
 }

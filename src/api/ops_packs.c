@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "api/model.h"
+#include "api/ops_aggregator.h"
 #include "api/ops_rules.h"
 #include "core/hash.h"
 #include "core/time.h"
@@ -932,3 +933,20 @@ const struct pl_op_entry pl_ops_packs[] = {
     {"DeleteConformancePack", delete_pack},
     {NULL, NULL},
 };
+
+/* ops_aggregator.h: a pack's roll-up in another partition of an aggregator's sources. */
+int pl_ops__pack_rollup(struct pl_op_ctx *c, const char *account, const char *region,
+                        const struct pl_json *pack, struct pl_pack_rollup *out)
+{
+    struct pl_op_ctx in = *c;
+    struct pack_comp pc;
+    in.account = account;
+    in.region = region;
+    if (pack_compliance(&in, pack, &pc) < 0)
+        return -1;
+    out->ok = pc.rules_ok;
+    out->bad = pc.rules_bad;
+    out->total = pc.rules_ok + pc.rules_bad + pc.rules_none;
+    out->status = pack_status(&pc);
+    return 0;
+}

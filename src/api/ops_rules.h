@@ -21,4 +21,14 @@ const char *pl_ops__token_make(struct pl_op_ctx *c, char tag, const char *const 
 int pl_ops__token_parse(struct pl_op_ctx *c, char tag, const char *token, const char **parts,
                         int n);
 
+/* Compliance rendering (ops_compliance.c), shared with the aggregate reads (ops_aggregator.c):
+ * {CappedCount, CapExceeded} of n (capped at 100); {ComplianceType, ComplianceContributorCount?}
+ * from non-compliant / compliant counts; a ComplianceSummary of compliant / non-compliant
+ * counts stamped now; one EvaluationResult in the API shape. All in c->a. */
+struct pl_ev_row;
+struct pl_json *pl_ops__count_json(struct pl_op_ctx *c, int64_t n);
+struct pl_json *pl_ops__compliance_json(struct pl_op_ctx *c, int64_t nc, int64_t ok);
+struct pl_json *pl_ops__summary_json(struct pl_op_ctx *c, int64_t ok, int64_t nc);
+struct pl_json *pl_ops__result_json(struct pl_op_ctx *c, const struct pl_ev_row *r);
+
 #endif

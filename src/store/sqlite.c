@@ -525,6 +525,8 @@ void pl_store_close(struct pl_store *s)
         sqlite3_finalize(s->cost[i]);
     for (int i = 0; i < PL_STORE__PE_STMTS; i++)
         sqlite3_finalize(s->pe[i]);
+    for (int i = 0; i < PL_STORE__AG_STMTS; i++)
+        sqlite3_finalize(s->ag[i]);
     sqlite3_close(s->db);
     free(s);
 }

@@ -97,6 +97,9 @@ bool pl_store_in_tx(const struct pl_store *s);
 #define PL_KIND_TAGS            "Tags"       /* name = ARN; JSON = {"key":"value",...} */
 #define PL_KIND_CONFIG_RULE     "ConfigRule" /* name = rule name; the DescribeConfigRules shape */
 #define PL_KIND_PACK            "ConformancePack" /* name = pack name; api/ops_packs.c */
+#define PL_KIND_AGGREGATOR      "ConfigurationAggregator"     /* name = aggregator name */
+#define PL_KIND_AGG_AUTH        "AggregationAuthorization"    /* name = "ACCOUNT/REGION" */
+#define PL_KIND_AGG_DISMISSED   "AggregationRequestDismissed" /* name = "ACCOUNT/REGION" */
 
 struct pl_obj {
     const char *account, *region, *kind, *name;

@@ -80,6 +80,14 @@ class Cost(ServerTest):
             "      ConfigRuleName: versioning\n"
             "      Scope: {ComplianceResourceTypes: [AWS::S3::Bucket]}\n"
             "      Source: {Owner: AWS, SourceIdentifier: S3_BUCKET_VERSIONING_ENABLED}\n"))
+        # the pack's first (full) run must be over before the buckets come, else it may judge
+        # b-1 as well as b-1's change trigger does (two evaluations, both billed)
+        rule = [r["ConfigRuleName"] for r in c.describe_config_rules()["ConfigRules"]][0]
+        deadline = time.time() + 60
+        while not c.describe_config_rule_evaluation_status(ConfigRuleNames=[rule])[
+                "ConfigRulesEvaluationStatus"][0].get("LastSuccessfulEvaluationTime"):
+            self.assertLess(time.time(), deadline, "the pack's first run did not end")
+            time.sleep(0.01)
         for i, name in enumerate(("b-1", "b-2")):
             ci = bucket(name, "2026-01-1%dT00:00:00Z" % i)
             ci["awsAccountId"] = key

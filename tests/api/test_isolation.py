@@ -31,6 +31,7 @@ B_TYPE = "MyCompany::Secret::Thing"
 B_RES = "bsecret-res-1"
 B_RULE = "bsecret-rule"
 B_GUARD = "bsecret-guard"
+B_AGG = "bsecret-agg"
 SLOW = 3 if os.environ.get("PL_ASAN") else 1
 
 
@@ -102,6 +103,14 @@ class Isolation(unittest.TestCase):
             time.sleep(0.1)
         cls.b_rule_arn = B.describe_config_rules(
             ConfigRuleNames=[B_RULE])["ConfigRules"][0]["ConfigRuleArn"]
+        # B aggregates A (which never authorizes it) and authorizes a third account
+        B.put_configuration_aggregator(ConfigurationAggregatorName=B_AGG,
+                                       AccountAggregationSources=[{
+                                           "AccountIds": [A_ACCT, B_ACCT],
+                                           "AllAwsRegions": True}],
+                                       Tags=[{"Key": "k", "Value": MARK}])
+        B.put_aggregation_authorization(AuthorizedAccountId="333344445555",
+                                        AuthorizedAwsRegion="us-east-1")
 
     @classmethod
     def call(cls, key, op, body):
@@ -131,6 +140,11 @@ class Isolation(unittest.TestCase):
                 "resourceIdentifiers"],
             "tags": B.list_tags_for_resource(ResourceArn=self.b_rule_arn)["Tags"],
             "counts": B.get_discovered_resource_counts()["resourceCounts"],
+            "aggregators": B.describe_configuration_aggregators()["ConfigurationAggregators"],
+            "authorizations": B.describe_aggregation_authorizations()[
+                "AggregationAuthorizations"],
+            "agg_view": B.list_aggregate_discovered_resources(
+                ConfigurationAggregatorName=B_AGG, ResourceType=B_TYPE)["ResourceIdentifiers"],
         }
         return json.loads(json.dumps(s, default=str))
 
@@ -143,6 +157,7 @@ class Isolation(unittest.TestCase):
         "ResourceId": B_RES, "ResourceArn": None, "resourceName": "bsecret-name",
         "ResourceName": "bsecret-name", "AccountId": B_ACCT, "accountId": B_ACCT,
         "SourceAccountId": B_ACCT, "AuthorizedAccountId": B_ACCT, "name": "default",
+        "ConfigurationAggregatorName": B_AGG, "RequesterAccountId": B_ACCT,
     }
 
     def value_for(self, name, shape, depth=0):
@@ -213,6 +228,59 @@ class Isolation(unittest.TestCase):
         self.assertEqual(before, after)
         for a in answers:
             self.assertNotIn(MARK, a)
+
+    def test_aggregator_without_authorization_sees_nothing_of_b(self):
+        """A's aggregator names B, but B never authorized A: no aggregate read shows B's data,
+        the source is FAILED, and B's own aggregator is not A's to read."""
+        A = self.A
+        A.put_configuration_aggregator(ConfigurationAggregatorName="a-view",
+                                       AccountAggregationSources=[{
+                                           "AccountIds": [B_ACCT], "AllAwsRegions": True}])
+        self.addCleanup(A.delete_configuration_aggregator, ConfigurationAggregatorName="a-view")
+        name = {"ConfigurationAggregatorName": "a-view"}
+        b_key = {"SourceAccountId": B_ACCT, "SourceRegion": "us-east-1", "ResourceId": B_RES,
+                 "ResourceType": B_TYPE}
+        answers = [
+            A.list_aggregate_discovered_resources(ResourceType=B_TYPE, **name),
+            A.list_aggregate_discovered_resources(ResourceType="AWS::EC2::SecurityGroup",
+                                                  **name),
+            A.batch_get_aggregate_resource_config(ResourceIdentifiers=[b_key], **name),
+            A.get_aggregate_discovered_resource_counts(GroupByKey="ACCOUNT_ID", **name),
+            A.describe_aggregate_compliance_by_config_rules(**name),
+            A.get_aggregate_compliance_details_by_config_rule(
+                ConfigRuleName=B_GUARD, AccountId=B_ACCT, AwsRegion="us-east-1", **name),
+            A.get_aggregate_config_rule_compliance_summary(GroupByKey="ACCOUNT_ID", **name),
+            A.describe_aggregate_compliance_by_conformance_packs(**name),
+            A.get_aggregate_conformance_pack_compliance_summary(GroupByKey="ACCOUNT_ID", **name),
+        ]
+        for a in answers:
+            text = json.dumps(a, default=str)
+            self.assertNotIn(MARK, text)
+            self.assertNotIn(B_RES, text.replace(json.dumps(b_key), ""))
+            self.assertNotIn(B_GUARD, text)
+        self.assertEqual(answers[0]["ResourceIdentifiers"], [])
+        self.assertEqual(answers[2]["BaseConfigurationItems"], [])
+        self.assertEqual(answers[3]["TotalDiscoveredResources"], 0)
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            A.get_aggregate_resource_config(ResourceIdentifier=b_key, **name)
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotDiscoveredException")
+        st = A.describe_configuration_aggregator_sources_status(**name)[
+            "AggregatedSourceStatusList"]
+        self.assertTrue(st and all(s["LastUpdateStatus"] == "FAILED" for s in st), st)
+        # B's aggregator (which names A) is B's: A cannot read, change or delete it
+        for fn in (A.list_aggregate_discovered_resources, A.delete_configuration_aggregator):
+            kw = {"ResourceType": B_TYPE} if fn == A.list_aggregate_discovered_resources else {}
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                fn(ConfigurationAggregatorName=B_AGG, **kw)
+            self.assertEqual(cm.exception.response["Error"]["Code"],
+                             "NoSuchConfigurationAggregatorException")
+        # A only sees that B asks (AWS's pending request), nothing of B's configuration
+        pend = A.describe_pending_aggregation_requests()["PendingAggregationRequests"]
+        self.assertIn({"RequesterAccountId": B_ACCT, "RequesterAwsRegion": "us-east-1"}, pend)
+        self.assertNotIn(MARK, json.dumps(pend))
+        # B's authorizations name B's partition only: A's view of its own stays empty of B
+        self.assertNotIn(B_ACCT, json.dumps(A.describe_aggregation_authorizations(),
+                                            default=str))
 
     def test_record_configuration_items_stays_in_the_callers_account(self):
         ci = {"resourceType": B_TYPE, "resourceId": B_RES, "awsAccountId": B_ACCT,
