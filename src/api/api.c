@@ -32,6 +32,7 @@ extern const struct pl_op_entry pl_ops_functions[]; /* api/ops_functions.c */
 static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_plumb,
     pl_ops_functions,
+    pl_ops_console,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)
