@@ -370,10 +370,22 @@
     const head = el("section", null, loading());
     const timeline = el("section", null, loading());
     const whoNote = el("p", { class: "note", id: "who-note" });
+    const compliance = el("section", { id: "resource-compliance" }, loading());
     render(el("div", null, el("h1", null, el("span", { class: "muted" }, type + " "),
                               el("span", { id: "resource-id" }, id)),
-              head, el("h2", null, "Configuration timeline"), whoNote, timeline));
-    return fill(timeline, async () => {
+              head, el("h2", null, "Compliance"), compliance,
+              el("h2", null, "Configuration timeline"), whoNote, timeline));
+    const comp = fill(compliance, async () => {
+      const r = await api.all("GetComplianceDetailsByResource",
+                              { ResourceType: type, ResourceId: id }, "EvaluationResults", 5);
+      return table(["Compliance", "Rule", "Annotation", "Recorded"], r.items.map((x) => {
+        const q = (x.EvaluationResultIdentifier || {}).EvaluationResultQualifier || {};
+        return el("tr", null, el("td", null, badge(x.ComplianceType)),
+                  el("td", null, el("a", { href: ruleHref(q.ConfigRuleName) }, q.ConfigRuleName)),
+                  el("td", null, x.Annotation || ""), el("td", { class: "mono" }, when(x.ResultRecordedTime)));
+      }), "No rule evaluates this resource.");
+    });
+    const tline = fill(timeline, async () => {
       const [h, tl] = await Promise.all([
         api.all("GetResourceConfigHistory", { resourceType: type, resourceId: id, limit: 100 },
                 "configurationItems", 10),
@@ -424,6 +436,7 @@
         );
       }).concat(h.more ? [el("p", { class: "note" }, "The 1,000 newest versions are shown.")] : []);
     });
+    return Promise.all([comp, tline]);
   }
 
   /* ---- inventory search ---- */

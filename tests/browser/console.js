@@ -126,6 +126,7 @@ async function test(browser) {
     props: await text(page, ".diff td:first-child"),
     whoNote: (await text(page, "#who-note"))[0],
     who: await text(page, ".who"),
+    rules: await text(page, "#resource-compliance a"),
   };
   await shot(page, "resource");
 

@@ -198,6 +198,7 @@ class Console(unittest.TestCase):
         self.assertIn("0.0.0.0/0", res["before"])
         self.assertTrue(any("cidrIp" in p for p in res["props"]), res["props"])
         self.assertTrue(res["whoNote"])
+        self.assertEqual(res["rules"], ["incoming-ssh-disabled"])
 
         # the search box
         self.assertEqual(sorted(out["pages"]["search"]["results"]), ["sg-open", "sg-web"])
