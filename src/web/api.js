@@ -57,22 +57,24 @@
 
   /* Operations whose page token is "nextToken" (the others spell it "NextToken"). */
   const LOWER_TOKEN = ["ListDiscoveredResources", "GetResourceConfigHistory",
-                       "GetDiscoveredResourceCounts"];
+                       "GetDiscoveredResourceCounts", "PlumbService.GetResourceTimeline"];
 
   /* Calls op page by page and concatenates the list under field; stops after maxPages (so a
-   * huge store cannot hang the page). Resolves to {items, more}. */
-  async function all(op, input, field, maxPages) {
+   * huge store cannot hang the page). Resolves to {items, more, extra} (extra: the first page's
+   * member extraField, when asked for). */
+  async function all(op, input, field, maxPages, extraField) {
     const tokenName = LOWER_TOKEN.includes(op) ? "nextToken" : "NextToken";
-    let items = [], token = null, pages = 0;
+    let items = [], token = null, pages = 0, extra;
     do {
       const req = Object.assign({}, input);
       if (token) req[tokenName] = token;
       const out = await call(op, req);
+      if (pages === 0 && extraField) extra = out[extraField];
       items = items.concat(out[field] || []);
       token = out[tokenName] || null;
       pages++;
     } while (token && pages < (maxPages || 20));
-    return { items, more: !!token };
+    return { items, more: !!token, extra };
   }
 
   global.PlumbApi = { call, all, credentials, signIn, signOut, ApiError };

@@ -70,14 +70,20 @@
     app.replaceChildren(node);
   }
 
+  /* node's children become kids (text, nodes, arrays; null and undefined skipped). */
+  function replace(node, ...kids) {
+    node.replaceChildren();
+    append(node, kids);
+  }
+
   /* Runs fn() into section; shows its error in place (and sends auth failures to sign-in). */
   async function fill(section, fn) {
     try {
       const content = await fn();
-      section.replaceChildren(...[].concat(content).filter((c) => c !== null && c !== undefined));
+      replace(section, content);
     } catch (e) {
       if (AUTH_ERRORS.includes(e.code)) return needSignIn(e);
-      section.replaceChildren(errorBox(e));
+      replace(section, errorBox(e));
     }
   }
 
@@ -163,11 +169,13 @@
       return null; /* an older server: fall back to DescribeComplianceByConfigRule */
     });
     const byRule = api.all("DescribeComplianceByConfigRule", {}, "ComplianceByConfigRules", 10);
+    const ncResources = api.call("DescribeComplianceByResource",
+                                 { ComplianceTypes: ["NON_COMPLIANT"], Limit: 100 });
+    const summary = api.call("GetComplianceSummaryByConfigRule", {});
     const ready = Promise.all([
       fill(cards, async () => {
-        const s = (await api.call("GetComplianceSummaryByConfigRule", {})).ComplianceSummary || {};
-        const nc = await api.call("DescribeComplianceByResource",
-                                  { ComplianceTypes: ["NON_COMPLIANT"], Limit: 100 });
+        const s = (await summary).ComplianceSummary || {};
+        const nc = await ncResources;
         const ok = (s.CompliantResourceCount || {}).CappedCount || 0;
         const bad = (s.NonCompliantResourceCount || {}).CappedCount || 0;
         const ncn = (nc.ComplianceByResources || []).length;
@@ -198,8 +206,7 @@
                 d.more ? el("p", { class: "note" }, "Only the first 250 rules are listed.") : null];
       }),
       fill(nonCompliant, async () => {
-        const nc = await api.call("DescribeComplianceByResource",
-                                  { ComplianceTypes: ["NON_COMPLIANT"], Limit: 100 });
+        const nc = await ncResources;
         const rows = (nc.ComplianceByResources || []).map((r) => el("tr", null,
           el("td", { class: "mono" }, r.ResourceType),
           el("td", { class: "mono" }, el("a", { href: resourceHref(r.ResourceType, r.ResourceId),
@@ -389,7 +396,8 @@
       const [h, tl] = await Promise.all([
         api.all("GetResourceConfigHistory", { resourceType: type, resourceId: id, limit: 100 },
                 "configurationItems", 10),
-        api.call("PlumbService.GetResourceTimeline", { resourceType: type, resourceId: id })
+        api.all("PlumbService.GetResourceTimeline", { resourceType: type, resourceId: id, limit: 100 },
+                "timeline", 10, "pendingEvents")
           .catch((e) => {
             if (AUTH_ERRORS.includes(e.code)) throw e;
             return { error: e };
@@ -397,12 +405,14 @@
       ]);
       const items = h.items; /* newest first */
       const byState = new Map();
-      if (tl && !tl.error && Array.isArray(tl.timeline)) {
-        for (const t of tl.timeline) {
+      if (tl && !tl.error) {
+        for (const t of tl.items) {
           const v = t.version || {};
           byState.set(String(v.configurationStateId), t);
         }
-        whoNote.textContent = "Who made each change: CloudTrail events linked by the server.";
+        replace(whoNote, "Who made each change: the CloudTrail write events on this resource since the version before.",
+          tl.extra && tl.extra.length ? el("div", { class: "pending" }, el("strong", null, "Not yet in a recorded version:"),
+                                           tl.extra.map(whoBox)) : null);
       } else {
         whoNote.textContent = "Who made each change is not available: this server does not link CloudTrail events (" +
           ((tl && tl.error && tl.error.code) || "no timeline") + ").";

@@ -37,6 +37,10 @@ async function go(page, hash) {
 
 async function boxes(page, hash) {
   for (const t of await text(page, "main .error")) out.errorBoxes.push(hash + ": " + t);
+  /* a missing value shown as "null"/"undefined" is a rendering bug (configurations excepted) */
+  const stray = await page.$$eval("main *:not(pre)", (els) => els.filter((e) =>
+    Array.from(e.childNodes).some((n) => n.nodeType === 3 && /\b(null|undefined|NaN)\b/.test(n.data))).length);
+  if (stray) out.errorBoxes.push(hash + ": " + stray + " element(s) show null/undefined/NaN");
 }
 
 async function shot(page, name) {
@@ -128,6 +132,25 @@ async function test(browser) {
     who: await text(page, ".who"),
     rules: await text(page, "#resource-compliance a"),
   };
+
+  /* who made each change, as PlumbService.GetResourceTimeline answers (issue 16's CloudTrail
+   * part): the answer is given here by the browser's request interception, so this page is
+   * checked whether or not the server links CloudTrail events */
+  if (cfg.expect.timeline) {
+    await page.route(cfg.url + "/", async (route) => {
+      const target = route.request().headers()["x-amz-target"];
+      if (target !== "PlumbService.GetResourceTimeline") return route.continue();
+      await route.fulfill({ status: 200, contentType: "application/x-amz-json-1.1",
+                            body: JSON.stringify(cfg.expect.timeline) });
+    });
+    await go(page, "#/");
+    await go(page, "#/resource/" + encodeURIComponent(r.type) + "/" + encodeURIComponent(r.id));
+    out.pages.resource.whoLinked = (await text(page, "#who-note"))[0];
+    out.pages.resource.who = await text(page, ".who");
+    out.pages.resource.whoArns = await text(page, ".who-arn");
+    out.pages.resource.injected = await page.evaluate(() => window.__plumbXss === undefined ? 0 : window.__plumbXss);
+    await page.unroute(cfg.url + "/");
+  }
   await shot(page, "resource");
 
   /* the search box in the header */
@@ -197,7 +220,12 @@ async function bench(browser) {
     out.runs.push(await page.evaluate(() => {
       const fcp = performance.getEntriesByName("first-contentful-paint")[0];
       const dr = performance.getEntriesByName("plumb-dashboard-ready")[0];
+      const nav = performance.getEntriesByType("navigation")[0] || {};
+      const api = performance.getEntriesByType("resource").filter((r) => r.initiatorType === "fetch");
       return { fcp: fcp ? fcp.startTime : null, ready: dr ? dr.startTime : null,
+               responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd,
+               apiCalls: api.length,
+               slowestCall: api.reduce((m, r) => Math.max(m, r.duration), 0),
                trend: performance.now(), rules: document.querySelectorAll("tr[data-rule]").length };
     }));
     await ctx.close();

@@ -127,6 +127,28 @@ class Console(unittest.TestCase):
         cls.wait_result(EC2, "i-tagged", "COMPLIANT")
         cls.wait_result(EC2, "i-untagged", "NON_COMPLIANT")
 
+    def timeline(self):
+        """What GetResourceTimeline answers for sg-web, with events whose strings are markup."""
+        h = self.cfg.get_resource_config_history(resourceType=SG, resourceId="sg-web")
+        newest, first = h["configurationItems"][0], h["configurationItems"][-1]
+
+        def ev(name, arn, err=None):
+            e = {"eventTime": "2026-12-04T10:00:00Z", "eventName": name,
+                 "userIdentity": {"type": "IAMUser", "arn": arn},
+                 "sourceIPAddress": "203.0.113.7",
+                 "userAgent": "aws-cli/2 <script>window.__plumbXss=3</script>"}
+            if err:
+                e["errorCode"] = err
+            return e
+        return {"timeline": [
+            {"version": {"configurationStateId": newest["configurationStateId"]}, "diff": {},
+             "events": [ev("RevokeSecurityGroupIngress", "arn:aws:iam::123456789012:user/alice"),
+                        ev("AuthorizeSecurityGroupIngress", "arn:aws:iam::123456789012:user/mallory",
+                           "Client.UnauthorizedOperation")]},
+            {"version": {"configurationStateId": first["configurationStateId"]}, "diff": {},
+             "events": [ev("CreateSecurityGroup", "arn:aws:iam::123456789012:user/<b>bob</b>")]}],
+            "pendingEvents": []}
+
     def test_console(self):
         code, out, err = run_driver({
             "url": self.server.url, "key": self.key, "secret": self.secret,
@@ -135,7 +157,7 @@ class Console(unittest.TestCase):
             "expect": {"rule": "required-tags", "search": "sg-",
                        "resource": {"type": SG, "id": "sg-web"},
                        "hostile": {"type": EC2, "id": HOSTILE_ID},
-                       "hostileRule": "required-tags"}})
+                       "hostileRule": "required-tags", "timeline": self.timeline()}})
         self.assertEqual(code, 0, "%s\n%s\n%s" % (out.get("failure"), err[-3000:],
                                                   self.server.read_log()[-2000:]))
         # no script error and no CSP violation by the console itself; the failed loads are the
@@ -199,6 +221,13 @@ class Console(unittest.TestCase):
         self.assertTrue(any("cidrIp" in p for p in res["props"]), res["props"])
         self.assertTrue(res["whoNote"])
         self.assertEqual(res["rules"], ["incoming-ssh-disabled"])
+        self.assertIn("CloudTrail", res["whoLinked"])
+        self.assertEqual(res["whoArns"], ["arn:aws:iam::123456789012:user/alice",
+                                          "arn:aws:iam::123456789012:user/mallory",
+                                          "arn:aws:iam::123456789012:user/<b>bob</b>"])
+        self.assertIn("failed: Client.UnauthorizedOperation", res["who"][1])
+        self.assertIn("<script>window.__plumbXss=3</script>", res["who"][0])
+        self.assertEqual(res["injected"], 0)
 
         # the search box
         self.assertEqual(sorted(out["pages"]["search"]["results"]), ["sg-open", "sg-web"])
