@@ -39,6 +39,7 @@
     if (!cred) throw new ApiError("NotSignedIn", "Sign in first.", 0);
     if (target.indexOf(".") < 0) target = "StarlingDoveService." + target;
     const body = JSON.stringify(input || {});
+    const t0 = performance.now();
     const headers = await PlumbSigV4.sign(cred, location.host, target, body);
     const r = await fetch("/", { method: "POST", headers, body, credentials: "omit",
                                  cache: "no-store", referrerPolicy: "no-referrer" });
@@ -48,6 +49,7 @@
     } catch (e) {
       throw new ApiError("InternalFailure", "The server's answer is not JSON (HTTP " + r.status + ").", r.status);
     }
+    performance.measure("api " + target.replace(/^.*\./, ""), { start: t0 }); /* for bench/console */
     if (!r.ok) {
       const code = String(out.__type || "Unknown").replace(/^.*#/, "");
       throw new ApiError(code, out.message || out.Message || code, r.status);

@@ -226,6 +226,8 @@ async function bench(browser) {
                responseEnd: nav.responseEnd, domContentLoaded: nav.domContentLoadedEventEnd,
                apiCalls: api.length,
                slowestCall: api.reduce((m, r) => Math.max(m, r.duration), 0),
+               calls: performance.getEntriesByType("measure").filter((m) => m.name.startsWith("api "))
+                 .reduce((o, m) => { o[m.name.slice(4)] = Math.max(o[m.name.slice(4)] || 0, Math.round(m.duration)); return o; }, {}),
                trend: performance.now(), rules: document.querySelectorAll("tr[data-rule]").length };
     }));
     await ctx.close();

@@ -248,7 +248,7 @@ class Console(unittest.TestCase):
 
     def test_static_files(self):
         """Each embedded file with its type; 304 on a matching ETag; no listing, no traversal."""
-        types = {"/": "text/html", "/app.js": "text/javascript", "/style.css": "text/css",
+        types = {"/": "text/html", "/console.js": "text/javascript", "/style.css": "text/css",
                  "/favicon.svg": "image/svg+xml"}
         for path, t in types.items():
             with urllib.request.urlopen(self.server.url + path, timeout=10) as r:
@@ -262,7 +262,7 @@ class Console(unittest.TestCase):
             with self.assertRaises(urllib.error.HTTPError) as cm:
                 urllib.request.urlopen(req, timeout=10)
             self.assertEqual(cm.exception.code, 304)
-        for path in ("/../CMakeLists.txt", "/web/app.js", "/app.js/", "/%2e%2e/x"):
+        for path in ("/../CMakeLists.txt", "/web/console.js", "/app.js", "/console.js/", "/%2e%2e/x"):
             with self.assertRaises(urllib.error.HTTPError) as cm:
                 urllib.request.urlopen(self.server.url + path, timeout=10)
             self.assertEqual(cm.exception.code, 404, path)
