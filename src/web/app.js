@@ -163,23 +163,38 @@
               el("h2", null, "Non-compliant resources"), nonCompliant,
               el("h2", null, "Compliance over time"), trend));
 
+    /* Per-rule counts come from PlumbService.GetComplianceCountsByConfigRule, and the rules'
+     * compliance and the summary are derived from them as the server derives its own (a rule
+     * with a non-compliant result is NON_COMPLIANT, else one with a compliant result is
+     * COMPLIANT, else INSUFFICIENT_DATA): one pass over the results instead of three. A server
+     * without the operation is asked DescribeComplianceByConfigRule (capped counts) and
+     * GetComplianceSummaryByConfigRule instead. */
     const described = api.all("DescribeConfigRules", {}, "ConfigRules", 10);
     const counts = api.call("PlumbService.GetComplianceCountsByConfigRule", {}).catch((e) => {
       if (AUTH_ERRORS.includes(e.code)) throw e;
-      return null; /* an older server: fall back to DescribeComplianceByConfigRule */
+      return null;
     });
-    const byRule = api.all("DescribeComplianceByConfigRule", {}, "ComplianceByConfigRules", 10);
+    const byRule = counts.then((c) => c ? null
+      : api.all("DescribeComplianceByConfigRule", {}, "ComplianceByConfigRules", 10));
+    const summary = counts.then((c) => {
+      if (!c) return api.call("GetComplianceSummaryByConfigRule", {}).then((s) => {
+        const x = s.ComplianceSummary || {};
+        return { ok: (x.CompliantResourceCount || {}).CappedCount || 0,
+                 bad: (x.NonCompliantResourceCount || {}).CappedCount || 0 };
+      });
+      const list = c.ComplianceCounts || [];
+      const bad = list.filter((r) => r.NonCompliantResourceCount > 0).length;
+      const ok = list.filter((r) => !r.NonCompliantResourceCount && r.CompliantResourceCount > 0).length;
+      return { ok, bad };
+    });
     const ncResources = api.call("DescribeComplianceByResource",
                                  { ComplianceTypes: ["NON_COMPLIANT"], Limit: 100 });
-    const summary = api.call("GetComplianceSummaryByConfigRule", {});
     const ready = Promise.all([
       fill(cards, async () => {
-        const s = (await summary).ComplianceSummary || {};
+        const { ok, bad } = await summary;
         const nc = await ncResources;
-        const ok = (s.CompliantResourceCount || {}).CappedCount || 0;
-        const bad = (s.NonCompliantResourceCount || {}).CappedCount || 0;
         const ncn = (nc.ComplianceByResources || []).length;
-        return [card("Rules", ok + bad, "evaluated", "", "card-rules"),
+        return [card("Rules", ok + bad, "with results", "", "card-rules"),
                 card("Compliant rules", ok, "", "ok", "card-compliant"),
                 card("Non-compliant rules", bad, "", "bad", "card-noncompliant"),
                 card("Non-compliant resources", ncn + (nc.NextToken ? "+" : ""), "", "bad",
@@ -188,15 +203,18 @@
       fill(rules, async () => {
         const [d, c, b] = await Promise.all([described, counts, byRule]);
         const byName = new Map((c ? c.ComplianceCounts : []).map((x) => [x.ConfigRuleName, x]));
-        const comp = new Map(b.items.map((x) => [x.ConfigRuleName, x.Compliance || {}]));
+        const comp = new Map((b ? b.items : []).map((x) => [x.ConfigRuleName, x.Compliance || {}]));
         const rows = d.items.map((r) => {
           const n = byName.get(r.ConfigRuleName), cp = comp.get(r.ConfigRuleName) || {};
           const capped = (cp.ComplianceContributorCount || {});
           const ncCount = n ? n.NonCompliantResourceCount
                             : (capped.CappedCount || 0) + (capped.CapExceeded ? "+" : "");
+          const type = !n ? cp.ComplianceType
+                     : n.NonCompliantResourceCount ? "NON_COMPLIANT"
+                     : n.CompliantResourceCount ? "COMPLIANT" : "INSUFFICIENT_DATA";
           return el("tr", { "data-rule": r.ConfigRuleName },
             el("td", null, el("a", { href: ruleHref(r.ConfigRuleName) }, r.ConfigRuleName)),
-            el("td", null, badge(cp.ComplianceType)),
+            el("td", null, badge(type)),
             el("td", { class: "num compliant-count" }, n ? n.CompliantResourceCount : "—"),
             el("td", { class: "num noncompliant-count" }, ncCount),
             el("td", { class: "mono" }, (r.Source || {}).Owner + " " + ((r.Source || {}).SourceIdentifier || "")));

@@ -109,6 +109,28 @@ async function test(browser) {
   out.stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem("plumb.credentials")));
   await shot(page, "dashboard");
 
+  /* against a server without PlumbService.GetComplianceCountsByConfigRule (answered here as
+   * an older server would), the dashboard falls back to AWS's capped counts */
+  await page.route(cfg.url + "/", async (route) => {
+    if (route.request().headers()["x-amz-target"] !== "PlumbService.GetComplianceCountsByConfigRule")
+      return route.continue();
+    await route.fulfill({ status: 400, contentType: "application/x-amz-json-1.1",
+                          body: JSON.stringify({ __type: "UnknownOperationException",
+                                                 message: "Unknown operation" }) });
+  });
+  await go(page, "#/search");
+  await go(page, "#/");
+  out.pages.dashboardFallback = {
+    rules: await page.$$eval("tr[data-rule]", (rows) => rows.map((r) => ({
+      name: r.dataset.rule,
+      compliance: r.querySelector(".badge").textContent,
+      compliant: r.querySelector(".compliant-count").textContent,
+      nonCompliant: r.querySelector(".noncompliant-count").textContent,
+    }))),
+    cards: await text(page, ".card"),
+  };
+  await page.unroute(cfg.url + "/");
+
   /* a rule */
   await go(page, "#/rule/" + encodeURIComponent(cfg.expect.rule));
   out.pages.rule = {

@@ -196,14 +196,30 @@ class Console(unittest.TestCase):
                           rules["incoming-ssh-disabled"]["nonCompliant"]), ("1", "1"))
         self.assertEqual((rules["required-tags"]["compliant"],
                           rules["required-tags"]["nonCompliant"]), ("1", "2"))
+        api = {r["ConfigRuleName"]: r["Compliance"]["ComplianceType"] for r in
+               self.cfg.describe_compliance_by_config_rule()["ComplianceByConfigRules"]}
+        self.assertEqual({n: r["compliance"] for n, r in rules.items()}, api)
+        summary = self.cfg.get_compliance_summary_by_config_rule()["ComplianceSummary"]
+        cards = {c.lstrip("0123456789+"): c[:len(c) - len(c.lstrip("0123456789+"))]
+                 for c in d["cards"]}
+        self.assertEqual(cards["Non-compliant rules"],
+                         str(summary["NonCompliantResourceCount"]["CappedCount"]))
+        self.assertEqual(cards["Compliant rules"],
+                         str(summary["CompliantResourceCount"]["CappedCount"]))
+        # without GetComplianceCountsByConfigRule: AWS's capped non-compliant counts, no
+        # compliant ones, the same compliance and cards
+        f = out["pages"]["dashboardFallback"]
+        self.assertEqual({r["name"]: (r["compliance"], r["compliant"], r["nonCompliant"])
+                          for r in f["rules"]},
+                         {n: (r["compliance"], "—", r["nonCompliant"]) for n, r in rules.items()})
+        self.assertEqual(f["cards"], d["cards"])
         nc = self.cfg.describe_compliance_by_resource(ComplianceTypes=["NON_COMPLIANT"])
         self.assertEqual(sorted(d["nonCompliant"]),
                          sorted(r["ResourceId"] for r in nc["ComplianceByResources"]))
         self.assertIn("sg-open", d["nonCompliant"])
         self.assertIn("of 5 resources", d["trendNote"])
         self.assertEqual(len(d["trendPaths"]), 2)  # compliant and non-compliant lines
-        self.assertTrue(any(c.startswith("2") and "Non-compliant rules" in c
-                            for c in d["cards"]), d["cards"])
+        self.assertEqual(cards["Non-compliant rules"], "2")
 
         # the rule page
         r = out["pages"]["rule"]
