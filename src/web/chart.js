@@ -29,11 +29,14 @@
     svg.appendChild(svgEl("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }));
     for (const v of [0, Math.round(max / 2), max])
       svg.appendChild(svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, String(v)));
-    const short = t1 - t0 < 3600e3; /* within an hour: times to the second */
-    const label = (t) => short ? new Date(t).toISOString().slice(11, 19)
-                               : new Date(t).toISOString().slice(0, 16).replace("T", " ");
-    for (const t of [t0, (t0 + t1) / 2, t1])
-      svg.appendChild(svgEl("text", { x: x(t), y: H - 8, "text-anchor": "middle" }, label(t)));
+    const span = t1 - t0; /* the labels' precision follows the span shown */
+    const label = (t) => {
+      const iso = new Date(t).toISOString();
+      return span < 60e3 ? iso.slice(11, 23) : span < 86400e3 ? iso.slice(11, 19)
+                                             : iso.slice(0, 16).replace("T", " ");
+    };
+    [[t0, "start"], [(t0 + t1) / 2, "middle"], [t1, "end"]].forEach(([t, anchor]) =>
+      svg.appendChild(svgEl("text", { x: x(t), y: H - 8, "text-anchor": anchor }, label(t))));
     for (const [key, cls] of [["ok", "line-ok"], ["nc", "line-nc"]]) {
       let d = "";
       points.forEach((p, i) => {

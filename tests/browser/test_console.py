@@ -4,7 +4,7 @@ Starts `plumb serve` with SigV4 auth on a free loopback port, seeds it (a record
 resources with several versions, their compliance, a resource whose id is markup), then runs
 console.js: headless Debian chromium driven by playwright-core signs in with the server's key
 and reads every page. The checks here compare what the browser showed with what the API says.
-Screenshots go to $PL_CONSOLE_SHOTS (ctest: build/console-shots; by hand: docs/console/, the
+Screenshots go to build/console-shots/, or to $PL_CONSOLE_SHOTS (docs/console/ refreshes the
 committed ones the README shows, see docs/console.md). Skipped when chromium or
 playwright-core is missing: `tools/install-deps --test` installs both.
 """
@@ -20,11 +20,14 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
-from harness import ACCOUNT, ROOT, Server, plumb  # noqa: E402
+from harness import ACCOUNT, PLUMB, Server, plumb  # noqa: E402
 
 CHROMIUM = os.environ.get("PL_CHROMIUM", "/usr/bin/chromium")
 PLAYWRIGHT = os.path.join(HERE, "node_modules", "playwright-core")
-SHOTS = os.environ.get("PL_CONSOLE_SHOTS", os.path.join(ROOT, "docs", "console"))
+# next to the binary (build/console-shots) unless asked for elsewhere (docs/console to refresh
+# the committed ones): a test run leaves the tree clean
+SHOTS = os.environ.get("PL_CONSOLE_SHOTS",
+                       os.path.join(os.path.dirname(os.path.abspath(PLUMB)), "console-shots"))
 WAIT = 180 if os.environ.get("PL_ASAN") else 60
 SG, EC2 = "AWS::EC2::SecurityGroup", "AWS::EC2::Instance"
 HOSTILE_ID = 'i-<img src=x onerror="window.__plumbXss=1"><script>window.__plumbXss=2</script>'
