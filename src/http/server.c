@@ -307,7 +307,7 @@ out:
     return ret;
 }
 
-/* One embedded console file (web/assets.h): no-cache with a strong ETag (revalidated on every
+/* One embedded console file (http/assets.h): no-cache with a strong ETag (revalidated on every
  * load, 304 when unchanged, so a new binary's files are never mixed with a cached old one),
  * the console's CSP, nosniff, no framing, no referrer. */
 static enum MHD_Result send_asset(struct MHD_Connection *c, struct hreq *h,

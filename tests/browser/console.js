@@ -170,6 +170,7 @@ async function test(browser) {
     out.pages.resource.whoLinked = (await text(page, "#who-note"))[0];
     out.pages.resource.who = await text(page, ".who");
     out.pages.resource.whoArns = await text(page, ".who-arn");
+    out.pages.resource.whoProps = await text(page, ".version:first-of-type .diff td:first-child");
     out.pages.resource.injected = await page.evaluate(() => window.__plumbXss === undefined ? 0 : window.__plumbXss);
     await page.unroute(cfg.url + "/");
   }

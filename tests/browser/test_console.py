@@ -136,7 +136,8 @@ class Console(unittest.TestCase):
         newest, first = h["configurationItems"][0], h["configurationItems"][-1]
 
         def ev(name, arn, err=None):
-            e = {"eventTime": "2026-12-04T10:00:00Z", "eventName": name,
+            # eventTime as plumb renders it (epoch seconds) and as an ISO string
+            e = {"eventTime": 1796378400.25 if err else "2026-12-04T10:00:00Z", "eventName": name,
                  "userIdentity": {"type": "IAMUser", "arn": arn},
                  "sourceIPAddress": "203.0.113.7",
                  "userAgent": "aws-cli/2 <script>window.__plumbXss=3</script>"}
@@ -144,7 +145,11 @@ class Console(unittest.TestCase):
                 e["errorCode"] = err
             return e
         return {"timeline": [
-            {"version": {"configurationStateId": newest["configurationStateId"]}, "diff": {},
+            {"version": {"configurationStateId": newest["configurationStateId"]},
+             "diff": {"changeType": "UPDATE", "changedProperties": {
+                 "Configuration.ipPermissions.0.ipRanges.0": {
+                     "previousValue": "0.0.0.0/0", "updatedValue": "10.0.0.0/8",
+                     "changeType": "UPDATE"}}},
              "events": [ev("RevokeSecurityGroupIngress", "arn:aws:iam::123456789012:user/alice"),
                         ev("AuthorizeSecurityGroupIngress", "arn:aws:iam::123456789012:user/mallory",
                            "Client.UnauthorizedOperation")]},
@@ -245,6 +250,11 @@ class Console(unittest.TestCase):
                                           "arn:aws:iam::123456789012:user/mallory",
                                           "arn:aws:iam::123456789012:user/<b>bob</b>"])
         self.assertIn("failed: Client.UnauthorizedOperation", res["who"][1])
+        self.assertIn("at 2026-12-04T10:00:00Z", res["who"][0])
+        self.assertIn("at 2026-12-04T10:00:00.250Z", res["who"][1])
+        # the server's configurationItemDiff is shown as given (one property, not the two the
+        # console would compute)
+        self.assertEqual(res["whoProps"], ["Configuration.ipPermissions.0.ipRanges.0"])
         self.assertIn("<script>window.__plumbXss=3</script>", res["who"][0])
         self.assertEqual(res["injected"], 0)
 
