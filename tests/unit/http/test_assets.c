@@ -20,8 +20,9 @@ static void test_lookup(void)
     T_OK(strstr((const char *)js->data, "PlumbSigV4") != NULL); /* the bundle holds each part */
     T_OK(strstr((const char *)js->data, "PlumbChart") != NULL);
     T_STR(pl_web_asset_find("/style.css")->content_type, "text/css; charset=utf-8");
-    const char *missing[] = {"", "//", "/index", "/index.html/", "/../index.html", "/web/",
-                             "/app.js", "/console.js.map", "index.html", "/INDEX.HTML"};
+    const char *missing[] = {
+        "",      "//",      "/index",          "/index.html/", "/../index.html",
+        "/web/", "/app.js", "/console.js.map", "index.html",   "/INDEX.HTML"};
     for (size_t k = 0; k < sizeof missing / sizeof *missing; k++)
         T_OK(pl_web_asset_find(missing[k]) == NULL);
     T_OK(pl_web_asset_find(NULL) == NULL);
