@@ -366,7 +366,9 @@
     return out;
   }
 
-  const show = (v) => (v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
+  /* A diff cell: absent (a property created or deleted: AWS's previousValue/updatedValue is
+   * missing or null) is a dash, a string itself, anything else its JSON. */
+  const show = (v) => (v === undefined || v === null ? "—" : typeof v === "string" ? v : JSON.stringify(v));
 
   /* Rows [path, before, after] between two CIs; from the server's configurationItemDiff when
    * it gave one, else computed here from the two versions. */

@@ -171,6 +171,7 @@ async function test(browser) {
     out.pages.resource.who = await text(page, ".who");
     out.pages.resource.whoArns = await text(page, ".who-arn");
     out.pages.resource.whoProps = await text(page, ".version:first-of-type .diff td:first-child");
+    out.pages.resource.whoBefore = await text(page, ".version:first-of-type .diff td.before");
     out.pages.resource.injected = await page.evaluate(() => window.__plumbXss === undefined ? 0 : window.__plumbXss);
     await page.unroute(cfg.url + "/");
   }

@@ -149,7 +149,9 @@ class Console(unittest.TestCase):
              "diff": {"changeType": "UPDATE", "changedProperties": {
                  "Configuration.ipPermissions.0.ipRanges.0": {
                      "previousValue": "0.0.0.0/0", "updatedValue": "10.0.0.0/8",
-                     "changeType": "UPDATE"}}},
+                     "changeType": "UPDATE"},
+                 "Configuration.description": {
+                     "previousValue": None, "updatedValue": "web tier", "changeType": "CREATE"}}},
              "events": [ev("RevokeSecurityGroupIngress", "arn:aws:iam::123456789012:user/alice"),
                         ev("AuthorizeSecurityGroupIngress", "arn:aws:iam::123456789012:user/mallory",
                            "Client.UnauthorizedOperation")]},
@@ -254,7 +256,9 @@ class Console(unittest.TestCase):
         self.assertIn("at 2026-12-04T10:00:00.250Z", res["who"][1])
         # the server's configurationItemDiff is shown as given (one property, not the two the
         # console would compute)
-        self.assertEqual(res["whoProps"], ["Configuration.ipPermissions.0.ipRanges.0"])
+        self.assertEqual(res["whoProps"], ["Configuration.description",
+                                           "Configuration.ipPermissions.0.ipRanges.0"])
+        self.assertEqual(res["whoBefore"], ["—", "0.0.0.0/0"])
         self.assertIn("<script>window.__plumbXss=3</script>", res["who"][0])
         self.assertEqual(res["injected"], 0)
 
