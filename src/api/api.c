@@ -38,6 +38,7 @@ static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_functions,
     pl_ops_plumb_query,
     pl_ops_cost,
+    pl_ops_console,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)

@@ -37,6 +37,7 @@ extern const struct pl_op_entry pl_ops_query[]; /* SelectResourceConfig, stored 
 extern const struct pl_op_entry pl_ops_proactive[]; /* StartResourceEvaluation, ... */
 extern const struct pl_op_entry pl_ops_plumb[]; /* PlumbService.* (ops_plumb.c) */
 extern const struct pl_op_entry pl_ops_packs[]; /* conformance packs (ops_packs.c) */
+extern const struct pl_op_entry pl_ops_console[]; /* PlumbService.* for the console */
 
 /* ---- request helpers (the body is already validated against the model) ---- */
 

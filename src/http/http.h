@@ -5,6 +5,7 @@
  *   POST /          AWS JSON 1.1: X-Amz-Target "StarlingDoveService.<Op>" or "PlumbService.<Op>"
  *   GET  /metrics   Prometheus text (core/metrics.h registry)
  *   GET  /healthz   "ok"
+ *   GET  /, /<file> the console's embedded files (web/assets.h): ETag, no-cache, strict CSP
  *   GET  other      the optional get hook (console), else 404
  * Every response carries x-amzn-RequestId; errors are {"__type", "message"} with
  * pl_err_status(). Bodies above max_body are refused with 400 RequestEntityTooLargeException

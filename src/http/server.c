@@ -36,6 +36,7 @@
 #include "http/auth.h"
 #include "http/creds.h"
 #include "http/deadline.h"
+#include "http/assets.h"
 
 #define MAX_HEADERS   96
 #define JSON_TYPE     "application/x-amz-json-1.1"
@@ -44,6 +45,11 @@
 #define TARGET_PLUMB  "PlumbService"
 #define MAX_OP_LEN    96
 #define DRAIN_FACTOR  8 /* chunked bodies past the cap are drained up to 8x it */
+/* The console's policy: scripts, styles and API calls from this origin only; no inline script
+ * or style, no plugins, no framing, no other origin for anything (docs/security.md). */
+#define CONSOLE_CSP                                                                                \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "                    \
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 struct pl_http_server {
     struct MHD_Daemon *d;
@@ -301,7 +307,34 @@ out:
     return ret;
 }
 
-/* GET routes: /metrics, /healthz, then the optional hook. */
+/* One embedded console file (http/assets.h): no-cache with a strong ETag (revalidated on every
+ * load, 304 when unchanged, so a new binary's files are never mixed with a cached old one),
+ * the console's CSP, nosniff, no framing, no referrer. */
+static enum MHD_Result send_asset(struct MHD_Connection *c, struct hreq *h,
+                                  const struct pl_web_asset *a)
+{
+    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    int fresh = inm && strstr(inm, a->etag) != NULL;
+    struct MHD_Response *r = MHD_create_response_from_buffer(fresh ? 0 : a->len, (void *)a->data,
+                                                             MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", a->content_type);
+    MHD_add_response_header(r, "ETag", a->etag);
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "Content-Security-Policy", CONSOLE_CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(r, "x-amzn-RequestId", h->request_id);
+    enum MHD_Result ret = MHD_queue_response(c, fresh ? 304 : 200, r);
+    MHD_destroy_response(r);
+    count_request("console", fresh ? "304" : "200", h->t0_ns);
+    return ret;
+}
+
+/* GET routes: /metrics, /healthz, the console's files, then the optional hook. */
 static enum MHD_Result serve_get(struct pl_http_server *s, struct MHD_Connection *c,
                                  struct hreq *h, const char *url)
 {
@@ -315,6 +348,9 @@ static enum MHD_Result serve_get(struct pl_http_server *s, struct MHD_Connection
         ctype = METRICS_TYPE;
     } else if (strcmp(url, "/healthz") == 0) {
         pl_buf_puts(&b, "ok\n");
+    } else if (pl_web_asset_find(url)) {
+        ret = send_asset(c, h, pl_web_asset_find(url));
+        goto out;
     } else if (s->o.get) {
         const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
         status = s->o.get(s->o.get_ctx, url, q, &b, &ctype);
