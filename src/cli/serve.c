@@ -16,6 +16,7 @@
 #include "http/creds.h"
 #include "http/http.h"
 #include "recorder/recorder.h"
+#include "recorder/sources/cloudtrail.h"
 #include "rules/functions/functions.h"
 #include "rules/functions/sandbox.h"
 #include "rules/rules.h"
@@ -40,6 +41,9 @@ struct serve_opts {
     unsigned threads, max_conns, max_per_ip, idle_timeout, header_timeout, body_timeout;
     const char *fake_clock;
     bool unsafe_functions; /* run functions unsandboxed when the sandbox cannot be made */
+    const char *cloudtrail_dir; /* watched for CloudTrail log files (recorder/sources) */
+    unsigned cloudtrail_poll_ms;
+    bool cloudtrail_keep_read_only;
 };
 
 static void serve_usage(FILE *f)
@@ -51,6 +55,8 @@ static void serve_usage(FILE *f)
             "                   [--idle-timeout S] [--header-timeout S] [--body-timeout S]\n"
             "                   [--log-level error|warn|info|debug]\n"
             "                   [--fake-clock ISO8601|EPOCH_MS] [--unsafe-functions]\n"
+            "                   [--cloudtrail-dir DIR [--cloudtrail-poll-ms N]\n"
+            "                    [--cloudtrail-keep-read-only]]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
             "          --header-timeout 10 --body-timeout 60\n");
@@ -79,6 +85,10 @@ static const struct serve_option {
     {"--log-level", OPT_LOG_LEVEL, 0},
     {"--fake-clock", OPT_STR, offsetof(struct serve_opts, fake_clock)},
     {"--unsafe-functions", OPT_FLAG, offsetof(struct serve_opts, unsafe_functions)},
+    {"--cloudtrail-dir", OPT_STR, offsetof(struct serve_opts, cloudtrail_dir)},
+    {"--cloudtrail-poll-ms", OPT_UINT, offsetof(struct serve_opts, cloudtrail_poll_ms)},
+    {"--cloudtrail-keep-read-only", OPT_FLAG,
+     offsetof(struct serve_opts, cloudtrail_keep_read_only)},
 };
 
 static const struct serve_option *find_option(const char *a)
@@ -265,6 +275,7 @@ int pl_cli_serve(int argc, char **argv)
     struct pl_app app;
     struct pl_http_server *http = NULL;
     struct pl_session_master master;
+    struct pl_trail_watch *trail = NULL;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
 
@@ -327,6 +338,14 @@ int pl_cli_serve(int argc, char **argv)
     sandbox_functions(&o);
     if (start_rules(&app, &ho, pl_http_server_port(http), &err) < 0)
         goto out;
+    if (o.cloudtrail_dir) {
+        struct pl_trail_opts to = {.keep_read_only = o.cloudtrail_keep_read_only};
+        trail = pl_trail_watch_start(o.data, o.cloudtrail_dir,
+                                     o.cloudtrail_poll_ms ? (int)o.cloudtrail_poll_ms : 5000, &to,
+                                     &err);
+        if (!trail)
+            goto out;
+    }
 
     struct shared_store ss = {.st = st, .lock = PTHREAD_MUTEX_INITIALIZER};
     pl_metrics_help("plumb_outbox_pending", "work items (evaluations, notifications) not done yet");
@@ -347,6 +366,7 @@ out:
     if (err.code)
         fprintf(stderr, "plumb serve: %s\n", err.msg);
     pl_http_server_stop(http);
+    pl_trail_watch_stop(trail);
     if (app_ok) {
         pl_rules_stop(app.rules);
         pl_delivery_stop(app.delivery);

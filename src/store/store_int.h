@@ -15,6 +15,7 @@
 
 #define PL_STORE__STMTS    64 /* room for sqlite.c's statements */
 #define PL_STORE__EV_STMTS 32 /* room for evals.c's */
+#define PL_STORE__TR_STMTS 16 /* room for trail.c's */
 
 struct write_lock;
 
@@ -25,6 +26,7 @@ struct pl_store {
     struct pl_ckpt *ckpt;  /* PL_STORE_BG_CHECKPOINT: the checkpoint thread */
     sqlite3_stmt *st[PL_STORE__STMTS];     /* sqlite.c's statements */
     sqlite3_stmt *ev[PL_STORE__EV_STMTS];  /* evals.c's */
+    sqlite3_stmt *tr[PL_STORE__TR_STMTS];  /* trail.c's */
     int depth;        /* nesting of pl_store_begin */
     bool doomed;      /* a nested rollback happened: the outer commit fails */
     int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */
