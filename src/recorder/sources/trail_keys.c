@@ -168,7 +168,7 @@ static void add_arn(struct walk *w, const char *arn)
     if (!pl_starts_with(arn, "arn:") || len > 2048)
         return;
     add(w, "", arn, len);
-    /* arn:partition:service:region:account:resource */
+    /* arn:partition:service:region:account:resource: f[i] starts after the (i+1)th ':' */
     const char *p = arn, *f[5];
     for (int i = 0; i < 5; i++) {
         p = strchr(p, ':');
@@ -176,14 +176,14 @@ static void add_arn(struct walk *w, const char *arn)
             return;
         f[i] = ++p;
     }
-    size_t slen = (size_t)(f[1] - 1 - f[0]);
-    const char *res = f[4];
-    if (slen == 2 && memcmp(f[0], "s3", 2) == 0) {
+    size_t slen = (size_t)(f[2] - 1 - f[1]);
+    const char *svc = f[1], *res = f[4];
+    if (slen == 2 && memcmp(svc, "s3", 2) == 0) {
         if (*res && !strchr(res, '/'))
             add(w, "AWS::S3::Bucket", res, strlen(res));
         return;
     }
-    if (slen == 3 && memcmp(f[0], "ec2", 3) == 0) {
+    if (slen == 3 && memcmp(svc, "ec2", 3) == 0) {
         const char *id = strchr(res, '/');
         if (!id)
             return;
@@ -197,7 +197,7 @@ static void add_arn(struct walk *w, const char *arn)
     }
     for (size_t i = 0; i < PL_ARRAY_LEN(ARNS); i++) {
         const struct arn_form *af = &ARNS[i];
-        if (strlen(af->service) != slen || memcmp(af->service, f[0], slen) != 0 ||
+        if (strlen(af->service) != slen || memcmp(af->service, svc, slen) != 0 ||
             !pl_starts_with(res, af->prefix))
             continue;
         const char *ref = res + strlen(af->prefix);
