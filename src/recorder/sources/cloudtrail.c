@@ -41,6 +41,13 @@ bool pl_trail_name_read_only(const char *name)
     return false;
 }
 
+/* How many bytes of s to quote in a message: at most max, cut at a character boundary. */
+static int quote_len(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return (int)pl_utf8_valid_prefix(s, n < max ? n : max);
+}
+
 /* A string member, NULL when absent, not a string or empty. */
 static const char *str(const struct pl_json *o, const char *key)
 {
@@ -61,7 +68,8 @@ int pl_trail_record(struct pl_arena *a, const struct pl_json *v, struct pl_trail
         const struct pl_json *d = pl_json_get(v, "detail");
         if (n < 14 || strcmp(dt + n - 14, "via CloudTrail") != 0 || !d || d->type != PL_JOBJ)
             return pl_fail(err, PL_E_VALIDATION,
-                           "EventBridge event '%.100s' is not a CloudTrail record", dt),
+                           "EventBridge event '%.*s' is not a CloudTrail record",
+                           quote_len(dt, 100), dt),
                    0;
         env = v;
         rec = d;
@@ -93,7 +101,7 @@ int pl_trail_record(struct pl_arena *a, const struct pl_json *v, struct pl_trail
     if (strlen(ev->event_id) > 256 || strlen(ev->account) > 64 || strlen(ev->region) > 64)
         return pl_fail(err, PL_E_VALIDATION, "eventID, account or region too long"), 0;
     if (pl_time_parse(t, &ev->event_ms) < 0)
-        return pl_fail(err, PL_E_VALIDATION, "bad eventTime '%.40s'", t), 0;
+        return pl_fail(err, PL_E_VALIDATION, "bad eventTime '%.*s'", quote_len(t, 40), t), 0;
     const struct pl_json *ro = pl_json_get(rec, "readOnly");
     if (ro && ro->type == PL_JBOOL)
         ev->read_only = ro->b;
