@@ -55,8 +55,8 @@ static const char *str(const struct pl_json *o, const char *key)
     return v && *v ? v : NULL;
 }
 
-int pl_trail_record(struct pl_arena *a, const struct pl_json *v, struct pl_trail_event *ev,
-                    struct pl_err *err)
+int pl_trail_record(struct pl_arena *a, const struct pl_json *v, const char *raw, size_t raw_len,
+                    struct pl_trail_event *ev, struct pl_err *err)
 {
     memset(ev, 0, sizeof *ev);
     if (!v || v->type != PL_JOBJ)
@@ -114,15 +114,13 @@ int pl_trail_record(struct pl_arena *a, const struct pl_json *v, struct pl_trail
     ev->user_arn = str(ui, "arn");
     ev->source_ip = str(rec, "sourceIPAddress");
     ev->user_agent = str(rec, "userAgent");
-    struct pl_buf b;
-    pl_buf_init(&b, PL_FILE_MAX_CI);
-    if (pl_json_write(&b, rec, PL_JSON_COMPACT) < 0) {
-        pl_buf_fini(&b);
-        return pl_fail(err, PL_E_VALIDATION, "record too large"), 0;
+    if (raw && rec == v) { /* the record as it was written (no envelope to take off) */
+        ev->body = raw;
+        ev->body_len = raw_len;
+    } else {
+        ev->body = pl_json_dump(a, rec, PL_JSON_COMPACT);
+        ev->body_len = strlen(ev->body);
     }
-    ev->body = pl_arena_strndup(a, b.data ? b.data : "", b.len);
-    ev->body_len = b.len;
-    pl_buf_fini(&b);
     struct pl_trail_link *links = pl_arena_alloc(a, PL_TRAIL_MAX_LINKS * sizeof *links);
     ev->nlinks = pl_trail_extract(a, rec, ev->account, links, PL_TRAIL_MAX_LINKS);
     ev->links = links;
@@ -204,7 +202,7 @@ static int read_all(struct reading *rd, struct pl_err *err)
             break;
         }
         struct pl_trail_event ev;
-        if (pl_trail_record(&a, v, &ev, &e) == 0) {
+        if (pl_trail_record(&a, v, text, len, &ev, &e) == 0) {
             char where[600];
             snprintf(where, sizeof where, "%s:%ld: record %ld", rd->name, line0, index);
             say(rd, where, e.msg);

@@ -35,10 +35,12 @@ size_t pl_trail_extract(struct pl_arena *a, const struct pl_json *rec, const cha
                         struct pl_trail_link *out, size_t max);
 
 /* Makes an event of v, one JSON value read from a log: a record or an EventBridge envelope.
+ * raw (raw_len bytes; may be NULL) is v's text: the stored body when v is the record itself
+ * (borrowed: it must live as long as *ev), else the record is written compactly into a.
  * 1 with *ev filled (strings, body and links in a), 0 when v is not a usable record (err->msg
  * says why; not an error of the file). */
-int pl_trail_record(struct pl_arena *a, const struct pl_json *v, struct pl_trail_event *ev,
-                    struct pl_err *err);
+int pl_trail_record(struct pl_arena *a, const struct pl_json *v, const char *raw, size_t raw_len,
+                    struct pl_trail_event *ev, struct pl_err *err);
 
 /* Is event_name read-only by its name (Describe*, Get*, List*, Head*, Lookup*, BatchGet*,
  * Search*)? Used when a record has no readOnly member. */

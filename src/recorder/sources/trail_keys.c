@@ -143,6 +143,9 @@ static const struct {
 struct walk {
     struct pl_arena *a;
     char service[48];
+    const struct key *keys[16]; /* the KEYS of the service, found once per record */
+    size_t nkeys;
+    bool ec2;
     struct pl_trail_link *out;
     size_t n, max;
     int nodes;
@@ -242,24 +245,23 @@ static void value(struct walk *w, const char *key, size_t klen, const char *v)
 {
     if (!key || !*v)
         return;
-    for (size_t i = 0; i < PL_ARRAY_LEN(KEYS); i++) {
-        if (strcmp(KEYS[i].service, w->service) != 0 || strlen(KEYS[i].member) != klen ||
-            strncasecmp(KEYS[i].member, key, klen) != 0)
+    for (size_t i = 0; i < w->nkeys; i++) {
+        const struct key *k = w->keys[i];
+        if (strlen(k->member) != klen || strncasecmp(k->member, key, klen) != 0)
             continue;
         if (pl_starts_with(v, "arn:")) {
             add_arn(w, v);
             bool typed = false; /* the ARN's form gave the key's type (with its name) */
             for (size_t j = 0; j < w->n; j++)
-                typed |= strcmp(w->out[j].resource_type, KEYS[i].type) == 0;
+                typed |= strcmp(w->out[j].resource_type, k->type) == 0;
             if (!typed)
-                add(w, KEYS[i].type, v, strlen(v));
+                add(w, k->type, v, strlen(v));
         } else {
-            add(w, KEYS[i].type, v, strlen(v));
+            add(w, k->type, v, strlen(v));
         }
         return;
     }
-    if (strcmp(w->service, "ec2") == 0 &&
-        (ends_with_ci(key, klen, "id") || ends_with_ci(key, klen, "ids"))) {
+    if (w->ec2 && (ends_with_ci(key, klen, "id") || ends_with_ci(key, klen, "ids"))) {
         const char *t = ec2_type(v);
         if (t)
             add(w, t, v, strlen(v));
@@ -304,6 +306,10 @@ size_t pl_trail_extract(struct pl_arena *a, const struct pl_json *rec, const cha
             w.service[n] = '\0';
         }
     }
+    for (size_t i = 0; i < PL_ARRAY_LEN(KEYS) && w.nkeys < PL_ARRAY_LEN(w.keys); i++)
+        if (strcmp(KEYS[i].service, w.service) == 0)
+            w.keys[w.nkeys++] = &KEYS[i];
+    w.ec2 = strcmp(w.service, "ec2") == 0;
     const struct pl_json *res = pl_json_get(rec, "resources");
     if (res && res->type == PL_JARR) {
         int k = 0;
