@@ -202,6 +202,16 @@ def sg_ci(when, ports, account=ACCOUNT, group=SG):
                 {"fromPort": p, "toPort": p, "ipProtocol": "tcp"} for p in ports]}}
 
 
+def record_ci(data, ci):
+    """Records one CI with `plumb record --data` (beside the running server)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(ci, f)
+    try:
+        plumb("record", "--data", data, f.name)
+    finally:
+        os.unlink(f.name)
+
+
 class Linking(ServerTest):
     """CIs of a security group at T0 < T3 < T5 and events at T1, T2 (failed), T4, T6."""
 
@@ -239,12 +249,7 @@ class Linking(ServerTest):
 
     @classmethod
     def record_ci(cls, ci):
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(ci, f)
-        try:
-            plumb("record", "--data", cls.server.data, f.name)
-        finally:
-            os.unlink(f.name)
+        record_ci(cls.server.data, ci)
 
     def test_import_counts(self):
         self.assertEqual(self.counts["imported"], 5)
@@ -352,6 +357,26 @@ class Linking(ServerTest):
                          [[], ["ev-1"], ["ev-4"]])
 
 
+class Retention(ServerTest):
+    """PutRetentionConfiguration prunes events older than its period, as it prunes CIs."""
+
+    def test_old_events_pruned(self):
+        record_ci(self.server.data, sg_ci("2024-03-01T12:00:00.000Z", [22]))
+        d = tempfile.mkdtemp(prefix="plumb-ct-ret-")
+        try:
+            with open(os.path.join(d, "t.json"), "w") as f:
+                json.dump({"Records": [rec("old-1", "2024-03-01T10:00:00Z",
+                                           "AuthorizeSecurityGroupIngress", ALICE)]}, f)
+            plumb("cloudtrail", "import", "--data", self.server.data, d)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        hist = lambda: self.cfg.get_resource_config_history(
+            resourceType="AWS::EC2::SecurityGroup", resourceId=SG)["configurationItems"]
+        self.assertEqual(hist()[0]["relatedEvents"], ["old-1"])
+        self.cfg.put_retention_configuration(RetentionPeriodInDays=30)
+        self.assertEqual(hist()[0]["relatedEvents"], [])  # the CI (the latest) stays
+
+
 class WatchDir(unittest.TestCase):
     """plumb serve --cloudtrail-dir: a gzip log dropped in after start is imported."""
 
@@ -359,10 +384,7 @@ class WatchDir(unittest.TestCase):
         logs = tempfile.mkdtemp(prefix="plumb-ct-watch-")
         srv = Server(extra=["--cloudtrail-dir", logs, "--cloudtrail-poll-ms", "200"]).start()
         try:
-            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-                json.dump(sg_ci("2024-05-01T12:00:00.000Z", [22]), f)
-            plumb("record", "--data", srv.data, f.name)
-            os.unlink(f.name)
+            record_ci(srv.data, sg_ci("2024-05-01T12:00:00.000Z", [22]))
             c = srv.client()
             h = c.get_resource_config_history(resourceType="AWS::EC2::SecurityGroup",
                                               resourceId=SG)
