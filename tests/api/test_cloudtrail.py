@@ -377,6 +377,37 @@ class Retention(ServerTest):
         self.assertEqual(hist()[0]["relatedEvents"], [])  # the CI (the latest) stays
 
 
+class Delivered(ServerTest):
+    """A delivered snapshot file carries the relatedEvents too."""
+
+    def test_snapshot_related_events(self):
+        self.setup_recorder()
+        record_ci(self.server.data, sg_ci("2024-03-01T00:00:00.000Z", [22]))
+        record_ci(self.server.data, sg_ci("2024-03-01T12:00:00.000Z", [22, 443]))
+        d = tempfile.mkdtemp(prefix="plumb-ct-snap-")
+        try:
+            with open(os.path.join(d, "t.json"), "w") as f:
+                json.dump({"Records": [rec("s-1", "2024-03-01T10:00:00Z",
+                                           "AuthorizeSecurityGroupIngress", ALICE)]}, f)
+            plumb("cloudtrail", "import", "--data", self.server.data, d)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        sid = self.cfg.deliver_config_snapshot(deliveryChannelName="default")["configSnapshotId"]
+        bucket = os.path.join(self.server.data, "buckets")
+        deadline = time.time() + (120 if os.environ.get("PL_ASAN") else 30)
+        found = None
+        while time.time() < deadline and not found:
+            for dirpath, _, files in os.walk(bucket):
+                found = found or next((os.path.join(dirpath, n) for n in files
+                                       if "ConfigSnapshot" in n and sid in n), None)
+            time.sleep(0.1)
+        self.assertIsNotNone(found, "no snapshot file for %s" % sid)
+        with gzip.open(found) as f:
+            snap = json.load(f)
+        sg = [ci for ci in snap["configurationItems"] if ci["resourceId"] == SG]
+        self.assertEqual(sg[0]["relatedEvents"], ["s-1"])
+
+
 class WatchDir(unittest.TestCase):
     """plumb serve --cloudtrail-dir: a gzip log dropped in after start is imported."""
 
