@@ -4,6 +4,7 @@
  *   bench_trail import DIR PATH          pl_trail_import of PATH (a file or a delivery tree)
  *                                        into the data directory DIR, as `plumb cloudtrail
  *                                        import` does: events/s and peak RSS
+ *   bench_trail parse FILE               the reader alone (no store) over an uncompressed FILE
  *   bench_trail blame DIR TYPE ID N      N full timelines of the resource (every page of 100
  *                                        versions with their events, as `plumb blame` builds
  *                                        them, rendered to JSON text), then N first pages
@@ -20,6 +21,7 @@
 #include <sys/resource.h>
 
 #include "core/time.h"
+#include "core/util.h"
 #include "recorder/recorder.h"
 #include "recorder/sources/cloudtrail.h"
 #include "store/store.h"
@@ -43,6 +45,33 @@ static void report(const char *what, int64_t *ns, int n, int64_t extra)
     printf("mode=%s n=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f items=%" PRId64 "\n", what, n,
            ns[n / 2] / 1e6, ns[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] / 1e6, ns[n - 1] / 1e6,
            extra);
+}
+
+static int count_event(void *ctx, const struct pl_trail_event *ev, struct pl_err *err)
+{
+    (void)ev;
+    (void)err;
+    ++*(int64_t *)ctx;
+    return 0;
+}
+
+/* The reader alone (split, parse, check, extract: no store) over a file read into memory. */
+static int do_parse(const char *path)
+{
+    size_t len;
+    char *data = pl_read_file(path, (size_t)1 << 31, &len);
+    if (!data) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        return 1;
+    }
+    int64_t n = 0;
+    struct pl_err err = {0};
+    int64_t t0 = pl_mono_ns();
+    pl_trail_read_mem(data, len, count_event, &n, NULL, NULL, &err);
+    double secs = (pl_mono_ns() - t0) / 1e9;
+    printf("mode=parse events=%" PRId64 " secs=%.2f rate=%.0f\n", n, secs, n / secs);
+    free(data);
+    return 0;
 }
 
 static int do_import(const char *dir, const char *path)
@@ -171,6 +200,8 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "import") == 0)
         return do_import(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "parse") == 0)
+        return do_parse(argv[2]);
     if (argc == 6 && strcmp(argv[1], "blame") == 0)
         return do_blame(argv[2], argv[3], argv[4], atoi(argv[5]));
     fprintf(stderr, "usage: bench_trail import DIR PATH | blame DIR TYPE ID N\n");
