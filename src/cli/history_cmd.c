@@ -40,10 +40,15 @@ static void usage(FILE *f, const char *cmd, int max_pos)
             "  --account ID     the resource's account, --region NAME its region: needed when\n"
             "                   it is recorded in several partitions\n"
             "%s"
-            "  --json           the CIs as JSON (AWS's shape) instead of a table\n",
-            max_pos == 4 ? "  VERSION          1..N (the # of plumb history) or a\n"
-                           "                   configurationStateId (default: the last two versions)\n"
-                         : "");
+            "%s",
+            max_pos == 4
+                ? "  VERSION          1..N (the # of plumb history) or a\n"
+                  "                   configurationStateId (default: the last two versions)\n"
+                : "",
+            strcmp(cmd, "blame") == 0
+                ? "  --json           the timeline as JSON (PlumbService.GetResourceTimeline's\n"
+                  "                   shape, all pages) instead of text\n"
+                : "  --json           the CIs as JSON (AWS's shape) instead of a table\n");
 }
 
 /* Parses the arguments into o: 0 to go on, 1 when help was printed (exit 0), -1 on a usage
