@@ -385,7 +385,8 @@ static int import_dir(struct import *im, const char *dir, const char *rel, int d
         names[n++] = pl_xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[4096], sub[4096];
