@@ -53,7 +53,7 @@ static const char *const sql_text[T__COUNT] = {
     [T_PUT] = "INSERT INTO trail_events(event_id, account, region, event_ms, event_name, "
               "event_source, read_only, error_code, user_type, user_arn, source_ip, user_agent, "
               "body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-              "ON CONFLICT(event_id) DO NOTHING RETURNING id",
+              "ON CONFLICT(event_id) DO NOTHING",
     [T_LINK] = "INSERT OR IGNORE INTO trail_links(account, region, resource_type, ref, kind, "
                "event_ms, event, event_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [T_RELATED] = LINKS_OF("event_ms, event, event_id", "(0)") " ORDER BY 1, 2",
@@ -117,15 +117,12 @@ int pl_store_trail_put(struct pl_store *s, const struct pl_trail_event *ev, stru
     pl_sql_bind_text(q, 11, ev->source_ip);
     pl_sql_bind_text(q, 12, ev->user_agent);
     bind_text_n(q, 13, ev->body, ev->body_len);
-    int rc = sqlite3_step(q);
-    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    if (rc == SQLITE_ROW)
-        rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(s, err, "trail_put");
-    if (!id)
+    /* no RETURNING (it materialises the row): changes() says whether it was inserted */
+    if (pl_sql_step_done(s->db, q, "trail", err, "trail_put") < 0)
+        return -1;
+    if (sqlite3_changes(s->db) == 0)
         return 0; /* stored already */
+    int64_t id = sqlite3_last_insert_rowid(s->db);
     int kind = ev->read_only ? PL_TRAIL_READ : ev->error_code ? PL_TRAIL_FAILED : PL_TRAIL_WRITE;
     for (size_t i = 0; i < ev->nlinks; i++) {
         if (!(q = stmt(s, T_LINK, err)))
