@@ -1,7 +1,8 @@
 /* cloudtrail_cmd.c — `plumb cloudtrail import`: CloudTrail log files into a data directory
  * (recorder/sources/cloudtrail.h), for `plumb blame` and the CIs' relatedEvents.
  *
- *   plumb cloudtrail import [--data DIR] [--keep-read-only] [--json] PATH...
+ *   plumb cloudtrail import [--data DIR] [--keep-read-only] [--json] [--s3-endpoint URL]
+ *                           PATH|s3://BUCKET/PREFIX...
  *
  * PATH is a log file (JSON, JSON lines, gzip or not) or a directory tree as CloudTrail delivers
  * it (AWSLogs/...). Each file is one transaction; events are stored once by eventID, so running
@@ -14,6 +15,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -32,7 +34,8 @@ struct run {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: plumb cloudtrail import [--data DIR] [--keep-read-only] [--json] PATH...\n");
+    fprintf(f, "usage: plumb cloudtrail import [--data DIR] [--keep-read-only] [--json]\n"
+               "                               [--s3-endpoint URL] PATH|s3://BUCKET/PREFIX...\n");
     if (f != stdout)
         return;
     fprintf(f, "\n"
@@ -41,7 +44,10 @@ static void usage(FILE *f)
                "                     nothing)\n"
                "  --json             the counts as JSON\n"
                "  PATH               a log file ({\"Records\":[...]}, EventBridge events, JSON\n"
-               "                     lines; gzip or not) or a directory tree of them\n");
+               "                     lines; gzip or not) or a directory tree of them\n"
+               "  s3://BUCKET/PREFIX the log objects under PREFIX (credentials from\n"
+               "                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, region from\n"
+               "                     AWS_REGION; --s3-endpoint for an S3-compatible server)\n");
 }
 
 static void on_problem(void *ctx, const char *where, const char *why)
@@ -63,20 +69,21 @@ static void on_problem(void *ctx, const char *where, const char *why)
 static int import(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"keep-read-only", no_argument, NULL, 'k'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'}, {"keep-read-only", no_argument, NULL, 'k'},
+        {"json", no_argument, NULL, 'j'},       {"s3-endpoint", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
-    const char *data = "./plumb-data";
+    const char *data = "./plumb-data", *endpoint = NULL;
     struct pl_trail_opts o = {0};
     struct run r = {0};
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:kjh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:kje:h", longopts, NULL)) != -1) {
         switch (c) {
+        case 'e':
+            endpoint = optarg;
+            break;
         case 'd':
             data = optarg;
             break;
@@ -107,8 +114,15 @@ static int import(int argc, char **argv)
     r.list = pl_json_new_arr(&r.a);
     struct pl_trail_counts n = {0};
     int status = 0;
+    const char *rg = getenv("AWS_REGION");
+    struct pl_trail_s3_conf sc = {endpoint, rg ? rg : getenv("AWS_DEFAULT_REGION"),
+                                  getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
+                                  getenv("AWS_SESSION_TOKEN")};
     for (int i = optind; i < argc; i++) {
-        if (pl_trail_import(s, argv[i], &o, &n, on_problem, &r, &err) < 0) {
+        int rc = strncmp(argv[i], "s3://", 5) == 0
+                     ? pl_trail_import_s3(s, argv[i], &sc, &o, &n, on_problem, &r, &err)
+                     : pl_trail_import(s, argv[i], &o, &n, on_problem, &r, &err);
+        if (rc < 0) {
             fprintf(stderr, "plumb cloudtrail: %s: %s\n", argv[i], err.msg);
             status = 1;
             break;

@@ -11,7 +11,9 @@ import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, SHARED, Server, ServerTest, plumb, signed_call
+import subprocess
+
+from harness import ACCOUNT, PLUMB, SHARED, Server, ServerTest, free_port, plumb, signed_call
 
 DATA = os.path.join(SHARED, "data", "cloudtrail")
 READ_PREFIXES = ("Describe", "Get", "List", "Head", "Lookup", "BatchGet", "Search")
@@ -467,6 +469,86 @@ class WatchDir(unittest.TestCase):
         finally:
             srv.cleanup()
             shutil.rmtree(logs, ignore_errors=True)
+
+
+@unittest.skipUnless(shutil.which("moto_server"), "moto_server is not on PATH")
+class FromS3(unittest.TestCase):
+    """`plumb cloudtrail import s3://...` and `plumb serve --cloudtrail-s3` against moto."""
+
+    @classmethod
+    def setUpClass(cls):
+        port = free_port()
+        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.s3url = "http://127.0.0.1:%d" % port
+        cls.env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                       AWS_DEFAULT_REGION="us-east-1")
+        deadline = time.time() + 60
+        while subprocess.run(["curl", "-sf", "-o", "/dev/null", cls.s3url],
+                             capture_output=True).returncode != 0:
+            assert time.time() < deadline, "moto did not start"
+            time.sleep(0.1)
+        cls.aws("s3", "mb", "s3://trail-logs")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.terminate()
+        cls.moto.wait()
+
+    @classmethod
+    def aws(cls, *args):
+        subprocess.run(["aws", "--endpoint-url", cls.s3url] + list(args), env=cls.env,
+                       check=True, capture_output=True, timeout=120)
+
+    def put_log(self, key, records):
+        with tempfile.NamedTemporaryFile(suffix=".json.gz", delete=False) as f:
+            f.write(gzip.compress(json.dumps({"Records": records}).encode()))
+        try:
+            self.aws("s3", "cp", f.name, "s3://trail-logs/" + key)
+        finally:
+            os.unlink(f.name)
+
+    def test_import_and_watch(self):
+        prefix = "AWSLogs/%s/CloudTrail/us-east-1/2024/05/01/" % ACCOUNT
+        self.put_log(prefix + "%s_CloudTrail_us-east-1_20240501T1000Z_a+b.json.gz" % ACCOUNT,
+                     [rec("s3-1", "2024-05-01T10:00:00Z", "AuthorizeSecurityGroupIngress",
+                          ALICE)])
+        d = tempfile.mkdtemp(prefix="plumb-ct-s3-")
+        try:
+            p = subprocess.run([PLUMB, "cloudtrail",
+                                "import", "--data", d, "--json", "--s3-endpoint", self.s3url,
+                                "s3://trail-logs/AWSLogs/"], env=self.env, capture_output=True,
+                               text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(json.loads(p.stdout)["imported"], 1)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        # the watcher: a CI recorded, then an object put after start links to it
+        old = dict(os.environ)
+        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        try:
+            srv = Server(extra=["--s3-endpoint", self.s3url, "--cloudtrail-s3",
+                                "s3://trail-logs/AWSLogs/", "--cloudtrail-poll-ms", "200"])
+            srv.start()
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        try:
+            record_ci(srv.data, sg_ci("2024-05-01T12:00:00.000Z", [22]))
+            self.put_log(prefix + "%s_CloudTrail_us-east-1_20240501T1100Z_c.json.gz" % ACCOUNT,
+                         [rec("s3-2", "2024-05-01T11:00:00Z", "RevokeSecurityGroupIngress",
+                              BOB)])
+            c = srv.client()
+            deadline = time.time() + (120 if os.environ.get("PL_ASAN") else 30)
+            related = []
+            while time.time() < deadline and len(related) < 2:
+                related = c.get_resource_config_history(
+                    resourceType="AWS::EC2::SecurityGroup",
+                    resourceId=SG)["configurationItems"][0]["relatedEvents"]
+                time.sleep(0.1)
+            self.assertEqual(related, ["s3-1", "s3-2"], srv.read_log()[-2000:])
+        finally:
+            srv.cleanup()
 
 
 if __name__ == "__main__":

@@ -279,9 +279,10 @@ static int put_event(void *ctx, const struct pl_trail_event *ev, struct pl_err *
     return 0;
 }
 
-/* One file in one transaction. rel is the path remembered for a watcher source. */
-static int import_file(struct import *im, const char *path, const char *rel, int64_t size,
-                       struct pl_err *err)
+/* One file in one transaction. name is the file in messages, rel the path remembered for a
+ * watcher source. */
+static int import_file(struct import *im, const char *path, const char *name, const char *rel,
+                       int64_t size, struct pl_err *err)
 {
     if (im->o->source) {
         int64_t seen;
@@ -295,7 +296,7 @@ static int import_file(struct import *im, const char *path, const char *rel, int
     struct pl_err e = {0};
     if (pl_ci_reader_open(path, &rd, &e) < 0) {
         if (im->report)
-            im->report(im->rctx, path, e.msg);
+            im->report(im->rctx, name, e.msg);
         im->c->bad_files++;
         return 0;
     }
@@ -305,7 +306,7 @@ static int import_file(struct import *im, const char *path, const char *rel, int
         pl_ci_reader_close(rd);
         return -1;
     }
-    struct reading r = {rd, path, put_event, im, im->report, im->rctx, 0};
+    struct reading r = {rd, name, put_event, im, im->report, im->rctx, 0};
     int rc = read_all(&r, &e);
     pl_ci_reader_close(rd);
     if (rc == -2) { /* the store failed */
@@ -398,7 +399,7 @@ static int import_dir(struct import *im, const char *dir, const char *rel, int d
         if (S_ISDIR(st.st_mode))
             rc = import_dir(im, path, sub, depth + 1, err);
         else if (S_ISREG(st.st_mode) && log_name(names[i]))
-            rc = import_file(im, path, sub, st.st_size, err);
+            rc = import_file(im, path, path, sub, st.st_size, err);
         else if (S_ISREG(st.st_mode))
             im->c->ignored++;
     }
@@ -457,11 +458,33 @@ int pl_trail_import(struct pl_store *s, const char *path, const struct pl_trail_
         rc = 0;
     } else {
         const char *base = strrchr(path, '/');
-        rc =
-            import_file(im, path, base ? base + 1 : path, strcmp(path, "-") ? st.st_size : -1, err);
+        rc = import_file(im, path, path, base ? base + 1 : path,
+                         strcmp(path, "-") ? st.st_size : -1, err);
     }
     if (rc == 0)
         rc = apply_retention(im, err);
     free(im);
     return rc;
+}
+
+int pl_trail_import_one(struct pl_store *s, const char *path, const char *name, const char *rel,
+                        int64_t size, const struct pl_trail_opts *o, struct pl_trail_counts *c,
+                        pl_trail_report_fn report, void *rctx, struct pl_err *err)
+{
+    struct import *im = pl_xcalloc(1, sizeof *im);
+    im->s = s;
+    im->o = o;
+    im->c = c;
+    im->report = report;
+    im->rctx = rctx;
+    int rc = import_file(im, path, name, rel, size, err);
+    if (rc == 0)
+        rc = apply_retention(im, err);
+    free(im);
+    return rc;
+}
+
+bool pl_trail_log_name(const char *name)
+{
+    return log_name(name);
 }

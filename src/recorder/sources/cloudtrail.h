@@ -76,13 +76,39 @@ int pl_trail_import(struct pl_store *s, const char *path, const struct pl_trail_
                     struct pl_trail_counts *c, pl_trail_report_fn report, void *rctx,
                     struct pl_err *err);
 
+/* One file on disk at path, reported as name, remembered (with o->source) as rel at size
+ * bytes: pl_trail_import's work for one file (for sources that fetch files, such as S3). */
+int pl_trail_import_one(struct pl_store *s, const char *path, const char *name, const char *rel,
+                        int64_t size, const struct pl_trail_opts *o, struct pl_trail_counts *c,
+                        pl_trail_report_fn report, void *rctx, struct pl_err *err);
+/* Is name one a directory import reads (*.json, *.json.gz, ..., not a digest)? */
+bool pl_trail_log_name(const char *name);
+
+/* ---- S3 (cloudtrail_s3.c) ---- */
+
+/* Where and how to reach S3: a path-style endpoint ("http://127.0.0.1:4566"; NULL:
+ * https://s3.REGION.amazonaws.com) and SigV4 credentials. */
+struct pl_trail_s3_conf {
+    const char *endpoint, *region, *access_key, *secret_key, *session_token;
+};
+/* Imports the log objects under url ("s3://bucket/prefix"): ListObjectsV2 page by page, each
+ * object named like a log file fetched to a temporary file and imported as pl_trail_import_one
+ * (rel = its key; with o->source, objects already read at their size are not fetched). -1 on
+ * a store error or when S3 cannot be listed (err); an object that cannot be fetched is reported
+ * and counted as a bad file. */
+int pl_trail_import_s3(struct pl_store *s, const char *url, const struct pl_trail_s3_conf *sc,
+                       const struct pl_trail_opts *o, struct pl_trail_counts *c,
+                       pl_trail_report_fn report, void *rctx, struct pl_err *err);
+
 /* ---- the watcher of plumb serve --cloudtrail-dir DIR ---- */
 
 struct pl_trail_watch;
-/* Starts a thread that imports new and grown files under dir every poll_ms (store opened on
- * spec), remembering what it has read in the store. NULL with err on failure. */
+/* Starts a thread that imports new and grown files under dir (or, when dir is "s3://bucket/
+ * prefix", the objects there, reached through *sc) every poll_ms (store opened on spec),
+ * remembering what it has read in the store. NULL with err on failure. */
 struct pl_trail_watch *pl_trail_watch_start(const char *spec, const char *dir, int poll_ms,
-                                            const struct pl_trail_opts *o, struct pl_err *err);
+                                            const struct pl_trail_opts *o,
+                                            const struct pl_trail_s3_conf *sc, struct pl_err *err);
 void pl_trail_watch_stop(struct pl_trail_watch *w); /* NULL is fine */
 
 #endif

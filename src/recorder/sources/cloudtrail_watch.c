@@ -1,4 +1,5 @@
-/* cloudtrail_watch.c — the directory watcher of `plumb serve --cloudtrail-dir DIR`
+/* cloudtrail_watch.c — the watcher of `plumb serve --cloudtrail-dir DIR` (and
+ * `--cloudtrail-s3 s3://bucket/prefix`, the same over S3 objects)
  * (sources/cloudtrail.h): a thread that walks DIR every poll interval and imports the log
  * files it has not read at their current size (pl_trail_import with a source: the store
  * remembers each file's path and size, so a restart reads nothing twice and a file that grew
@@ -23,6 +24,9 @@ struct pl_trail_watch {
     char *dir;
     char source[4200];
     struct pl_trail_opts o;
+    struct pl_trail_s3_conf sc; /* strings owned (s3_* below) */
+    char *s3_strs[5];
+    bool s3;
     int poll_ms;
 };
 
@@ -40,7 +44,9 @@ static void *run(void *arg)
         pthread_mutex_unlock(&w->mu);
         struct pl_trail_counts c = {0};
         struct pl_err err = {0};
-        if (pl_trail_import(w->s, w->dir, &w->o, &c, on_skip, NULL, &err) < 0)
+        int rc = w->s3 ? pl_trail_import_s3(w->s, w->dir, &w->sc, &w->o, &c, on_skip, NULL, &err)
+                       : pl_trail_import(w->s, w->dir, &w->o, &c, on_skip, NULL, &err);
+        if (rc < 0)
             PL_LOG(WARN, "cloudtrail", "import dir=%s err=\"%s\"", w->dir, err.msg);
         else if (c.files || c.bad_files)
             PL_LOG(INFO, "cloudtrail",
@@ -65,16 +71,30 @@ static void *run(void *arg)
     return NULL;
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? pl_xstrdup(s) : NULL;
+}
+
 struct pl_trail_watch *pl_trail_watch_start(const char *spec, const char *dir, int poll_ms,
-                                            const struct pl_trail_opts *o, struct pl_err *err)
+                                            const struct pl_trail_opts *o,
+                                            const struct pl_trail_s3_conf *sc, struct pl_err *err)
 {
     struct pl_trail_watch *w = pl_xcalloc(1, sizeof *w);
+    w->s3 = pl_starts_with(dir, "s3://");
+    if (w->s3 && sc) {
+        w->sc.endpoint = w->s3_strs[0] = dup_or_null(sc->endpoint);
+        w->sc.region = w->s3_strs[1] = dup_or_null(sc->region);
+        w->sc.access_key = w->s3_strs[2] = dup_or_null(sc->access_key);
+        w->sc.secret_key = w->s3_strs[3] = dup_or_null(sc->secret_key);
+        w->sc.session_token = w->s3_strs[4] = dup_or_null(sc->session_token);
+    }
     if (pl_store_open(spec, PL_STORE_BG_CHECKPOINT, &w->s, err) < 0) {
         free(w);
         return NULL;
     }
     w->dir = pl_xstrdup(dir);
-    snprintf(w->source, sizeof w->source, "dir:%s", dir);
+    snprintf(w->source, sizeof w->source, "%s%s", w->s3 ? "" : "dir:", dir);
     w->o = *o;
     w->o.source = w->source;
     w->poll_ms = poll_ms > 0 ? poll_ms : 1000;
@@ -83,6 +103,8 @@ struct pl_trail_watch *pl_trail_watch_start(const char *spec, const char *dir, i
     if (pthread_create(&w->th, NULL, run, w) != 0) {
         pl_store_close(w->s);
         free(w->dir);
+        for (int i = 0; i < 5; i++)
+            free(w->s3_strs[i]);
         free(w);
         pl_fail(err, PL_E_INTERNAL, "cloudtrail: cannot start the watcher thread");
         return NULL;
@@ -104,5 +126,7 @@ void pl_trail_watch_stop(struct pl_trail_watch *w)
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w->dir);
+    for (int i = 0; i < 5; i++)
+        free(w->s3_strs[i]);
     free(w);
 }
