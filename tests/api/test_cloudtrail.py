@@ -157,6 +157,24 @@ class ImportRealData(unittest.TestCase):
         self.assertEqual(got, want)
         self.assertEqual(got["readOnlyDropped"], 0)
 
+    def test_no_half_import(self):
+        """Valid records before a syntax error are not kept: the file is one transaction."""
+        good = [rec("h-1", "2024-01-01T00:00:00Z", "CreateTags", ALICE),
+                rec("h-2", "2024-01-01T00:00:01Z", "CreateTags", ALICE)]
+        path = os.path.join(self.data, "half.json")
+        with open(path, "w") as f:
+            f.write('{"Records": [\n' + ",\n".join(json.dumps(r) for r in good) +
+                    ',\n{"eventID": "h-3", "eventTime": }\n]}\n')
+        rc, got, err = import_json(os.path.join(self.data, "db"), path)
+        self.assertEqual(rc, 1)
+        self.assertEqual((got["imported"], got["badFiles"], got["files"]), (0, 1, 0))
+        self.assertIn("half.json:4: record 3: not valid JSON", err)
+        # the same records in a good file are all new: nothing of the bad one was stored
+        with open(path, "w") as f:
+            json.dump({"Records": good}, f)
+        rc, got, err = import_json(os.path.join(self.data, "db"), path)
+        self.assertEqual((rc, got["imported"], got["duplicates"]), (0, 2, 0), err)
+
     def test_gzip_delivery_tree(self):
         tree = os.path.join(self.data, "logs", "AWSLogs", "111122223333", "CloudTrail",
                             "us-east-1", "2024", "01", "02")
