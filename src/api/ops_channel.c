@@ -10,6 +10,7 @@
 #include "delivery/delivery.h"
 #include "recorder/recorder.h"
 #include "store/store.h"
+#include "store/trail.h"
 
 #include <string.h>
 
@@ -154,7 +155,9 @@ static int put_retention(struct pl_op_ctx *c)
         return -1;
     int64_t pruned;
     if (pl_store_prune_before(c->st, c->account, c->region, pl_now_ms() - days * 86400000LL,
-                              &pruned, c->err) < 0)
+                              &pruned, c->err) < 0 ||
+        pl_store_trail_prune_before(c->st, c->account, c->region, pl_now_ms() - days * 86400000LL,
+                                    NULL, c->err) < 0)
         return -1;
     pl_json_set(c->a, c->out, "RetentionConfiguration", pl_json_clone(c->a, r));
     return 0;

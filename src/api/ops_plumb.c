@@ -92,8 +92,57 @@ static int advance_clock(struct pl_op_ctx *c)
     return 0;
 }
 
+/* A string member of 1..max bytes, or NULL after a ValidationException. */
+static const char *need_str(struct pl_op_ctx *c, const char *key, size_t max)
+{
+    const struct pl_json *v = pl_json_get(c->in, key);
+    if (!v || v->type != PL_JSTR || v->len == 0 || v->len > max) {
+        pl_fail(c->err, PL_E_VALIDATION, "%s must be a string of 1 to %zu characters", key, max);
+        return NULL;
+    }
+    return v->str;
+}
+
+/* PlumbService.GetResourceTimeline {"resourceType", "resourceId", "limit" (1..100, default
+ * 100), "nextToken"} -> {"timeline": [{"version": CI (API form), "diff": {...}, "events":
+ * [...]}], "pendingEvents": [...], "nextToken"}: who changed the resource (recorder.h,
+ * pl_ci_timeline; docs/api.md). The caller's partition only. */
+static int resource_timeline(struct pl_op_ctx *c)
+{
+    struct pl_timeline_q q = {.account = c->account, .region = c->region};
+    if (!(q.resource_type = need_str(c, "resourceType", 256)) ||
+        !(q.resource_id = need_str(c, "resourceId", 768)))
+        return -1;
+    const struct pl_json *lim = pl_json_get(c->in, "limit");
+    int64_t limit = 0;
+    if (lim && (pl_json_i64(lim, &limit) < 0 || limit < 0 || limit > 100))
+        return pl_fail(c->err, PL_E_VALIDATION, "limit must be an integer from 0 to 100");
+    q.limit = (int)limit;
+    const struct pl_json *tok = pl_json_get(c->in, "nextToken");
+    if (tok && tok->type != PL_JNULL) {
+        if (tok->type != PL_JSTR)
+            return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken is not valid");
+        q.cursor = tok->str;
+    }
+    struct pl_resource res;
+    int r = pl_store_resource_get(c->st, c->account, c->region, q.resource_type, q.resource_id,
+                                  c->a, &res, c->err);
+    if (r <= 0)
+        return r < 0 ? -1
+                     : pl_fail(c->err, PL_E_RESOURCE_NOT_DISCOVERED,
+                               "Resource %s of resourceType:%s is unknown or has not been "
+                               "discovered",
+                               q.resource_id, q.resource_type);
+    struct pl_json *tl = pl_ci_timeline(c->st, c->a, &q, c->err);
+    if (!tl)
+        return -1;
+    c->out = tl;
+    return 0;
+}
+
 const struct pl_op_entry pl_ops_plumb[] = {
     {"RecordConfigurationItems", record_items},
+    {"GetResourceTimeline", resource_timeline},
     {"AdvanceClock", advance_clock},
     {NULL, NULL},
 };

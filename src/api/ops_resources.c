@@ -62,7 +62,7 @@ static int history(struct pl_op_ctx *c)
     struct pl_json *arr = pl_json_set(c->a, c->out, "configurationItems", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++) {
         struct pl_json *ci = pl_ci_render_api(c->a, &rows[i], c->err);
-        if (!ci)
+        if (!ci || pl_ci_related_fill(c->st, c->a, &rows[i], ci, c->err) < 0)
             return -1;
         pl_json_push(arr, ci);
     }
@@ -86,7 +86,7 @@ static int batch_get(struct pl_op_ctx *c)
         if (r == 0 || pl_ci_status_deleted(row.status))
             continue;
         struct pl_json *ci = pl_ci_render_base(c->a, &row, c->err);
-        if (!ci)
+        if (!ci || pl_ci_related_fill(c->st, c->a, &row, ci, c->err) < 0)
             return -1;
         pl_json_push(items, ci);
     }

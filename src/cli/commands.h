@@ -8,6 +8,9 @@
 int pl_cli_record(int argc, char **argv);  /* plumb record [--data DIR|--endpoint URL] FILE...|- */
 int pl_cli_history(int argc, char **argv); /* plumb history [--data DIR] TYPE ID [--json] */
 int pl_cli_diff(int argc, char **argv);    /* plumb diff [--data DIR] TYPE ID [V1 V2] [--json] */
+int pl_cli_blame(int argc, char **argv);   /* plumb blame [--data DIR] TYPE ID [--json] */
+/* CloudTrail (plumb_cli_data): cloudtrail_cmd.c */
+int pl_cli_cloudtrail(int argc, char **argv); /* plumb cloudtrail import [--data DIR] PATH... */
 
 /* http (plumb_cli_auth): credentials_cmd.c */
 int pl_cli_credentials(int argc, char **argv); /* plumb credentials add|list|revoke [--data DIR] */

@@ -40,10 +40,15 @@ static void usage(FILE *f, const char *cmd, int max_pos)
             "  --account ID     the resource's account, --region NAME its region: needed when\n"
             "                   it is recorded in several partitions\n"
             "%s"
-            "  --json           the CIs as JSON (AWS's shape) instead of a table\n",
-            max_pos == 4 ? "  VERSION          1..N (the # of plumb history) or a\n"
-                           "                   configurationStateId (default: the last two versions)\n"
-                         : "");
+            "%s",
+            max_pos == 4
+                ? "  VERSION          1..N (the # of plumb history) or a\n"
+                  "                   configurationStateId (default: the last two versions)\n"
+                : "",
+            strcmp(cmd, "blame") == 0
+                ? "  --json           the timeline as JSON (PlumbService.GetResourceTimeline's\n"
+                  "                   shape, all pages) instead of text\n"
+                : "  --json           the CIs as JSON (AWS's shape) instead of a table\n");
 }
 
 /* Parses the arguments into o: 0 to go on, 1 when help was printed (exit 0), -1 on a usage
@@ -265,7 +270,7 @@ int pl_cli_history(int argc, char **argv)
         struct pl_json *arr = pl_json_new_arr(&a);
         for (size_t i = 0; i < n; i++) {
             struct pl_json *ci = pl_ci_render_api(&a, &rows[i], &err);
-            if (!ci)
+            if (!ci || pl_ci_related_fill(s, &a, &rows[i], ci, &err) < 0)
                 continue;
             if (rows[i].diff)
                 pl_json_set(&a, ci, "configurationItemDiff",
@@ -380,6 +385,131 @@ int pl_cli_diff(int argc, char **argv)
     status = 0;
 out:
     pl_store_close(s);
+    pl_arena_fini(&a);
+    return status;
+}
+
+/* ---- plumb blame ---- */
+
+/* One event line: time, call, who, from where, with what, and the error of a failed call. */
+static void print_event(struct pl_arena *a, const struct pl_json *e, const char *indent)
+{
+    int64_t ms = 0;
+    const struct pl_json *t = pl_json_get(e, "eventTime");
+    if (t)
+        pl_time_parse(t->str, &ms);
+    char ts[40];
+    const struct pl_json *ui = pl_json_get(e, "userIdentity");
+    const char *arn = pl_json_get_str(ui, "arn"), *type = pl_json_get_str(ui, "type");
+    const char *ip = pl_json_get_str(e, "sourceIPAddress");
+    const char *ua = pl_json_get_str(e, "userAgent");
+    const char *ec = pl_json_get_str(e, "errorCode");
+    printf("%s%s  %s  %s (%s)  from %s  via %s%s%s\n", indent, pl_time_iso8601(ms, ts),
+           pl_json_get_str(e, "eventName"), arn ? arn : "?", type ? type : "?", ip ? ip : "?",
+           ua ? ua : "?", ec ? "  FAILED: " : "", ec ? ec : "");
+    (void)a;
+}
+
+/* The changed properties of a diff, one line each. */
+static void print_diff(struct pl_arena *a, const struct pl_json *d)
+{
+    const struct pl_json *props = pl_json_get(d, "changedProperties");
+    for (const struct pl_json *p = props ? props->child : NULL; p; p = p->next) {
+        const char *ct = pl_json_get_str(p, "changeType");
+        const struct pl_json *pv = pl_json_get(p, "previousValue");
+        const struct pl_json *uv = pl_json_get(p, "updatedValue");
+        if (ct && strcmp(ct, "CREATE") == 0)
+            printf("      + %s: %s\n", p->key, short_json(a, uv, 160));
+        else if (ct && strcmp(ct, "DELETE") == 0)
+            printf("      - %s: %s\n", p->key, short_json(a, pv, 160));
+        else
+            printf("      ~ %s: %s \u2192 %s\n", p->key, short_json(a, pv, 80),
+                   short_json(a, uv, 80));
+    }
+}
+
+int pl_cli_blame(int argc, char **argv)
+{
+    struct hopts o;
+    int pa = parse_args(argc, argv, "blame", 2, &o);
+    if (pa != 0)
+        return pa < 0 ? 2 : 0;
+    struct pl_arena a, page;
+    pl_arena_init(&a);
+    pl_arena_init(&page);
+    struct pl_store *s = NULL;
+    int status = 1;
+    int found = open_for(&o, "blame", &s, &a);
+    if (found == -2)
+        status = 2;
+    if (found < 0)
+        goto out;
+    struct pl_err err = {0};
+    struct pl_resource res;
+    if (pl_store_resource_get(s, o.account, o.region, o.type, o.id, &a, &res, &err) != 1) {
+        fprintf(stderr, "plumb blame: %s\n", err.code ? err.msg : "resource vanished");
+        goto out;
+    }
+    struct pl_timeline_q q = {o.account, o.region, o.type, o.id, 100, NULL};
+    struct pl_json *all = o.json ? pl_json_new_arr(&a) : NULL, *pending = NULL;
+    int64_t number = res.versions; /* versions are numbered 1..N from the oldest */
+    if (!o.json)
+        printf("%s %s%s%s%s in %s/%s: %" PRId64 " version%s, newest first\n", o.type, o.id,
+               res.resource_name ? " (" : "", res.resource_name ? res.resource_name : "",
+               res.resource_name ? ")" : "", o.account, o.region, res.versions,
+               res.versions == 1 ? "" : "s");
+    for (;;) {
+        struct pl_json *tl = pl_ci_timeline(s, o.json ? &a : &page, &q, &err);
+        if (!tl) {
+            fprintf(stderr, "plumb blame: %s\n", err.msg);
+            goto out;
+        }
+        const struct pl_json *pe = pl_json_get(tl, "pendingEvents");
+        if (pe && o.json)
+            pending = (struct pl_json *)pe;
+        if (pe && !o.json) {
+            printf("not yet in a recorded version:\n");
+            for (const struct pl_json *e = pe->child; e; e = e->next)
+                print_event(&page, e, "      ");
+        }
+        for (const struct pl_json *en = pl_json_get(tl, "timeline")->child; en; en = en->next) {
+            if (o.json) {
+                struct pl_json *c = pl_json_clone(&a, en);
+                pl_json_push(all, c);
+                continue;
+            }
+            const struct pl_json *v = pl_json_get(en, "version");
+            int64_t ms = 0;
+            pl_time_parse(pl_json_get(v, "configurationItemCaptureTime")->str, &ms);
+            char ts[40];
+            printf("#%-4" PRId64 " %s  %s  stateId %s\n", number--, pl_time_iso8601_ms(ms, ts),
+                   pl_json_get_str(v, "configurationItemStatus"),
+                   pl_json_get_str(v, "configurationStateId"));
+            print_diff(&page, pl_json_get(en, "diff"));
+            const struct pl_json *evs = pl_json_get(en, "events");
+            if (!evs || !evs->len)
+                printf("      (no CloudTrail event found)\n");
+            for (const struct pl_json *e = evs ? evs->child : NULL; e; e = e->next)
+                print_event(&page, e, "    by ");
+        }
+        const char *next = pl_json_get_str(tl, "nextToken");
+        if (!next)
+            break;
+        q.cursor = pl_arena_strdup(&a, next);
+        if (!o.json)
+            pl_arena_reset(&page);
+    }
+    if (o.json) {
+        struct pl_json *doc = pl_json_new_obj(&a);
+        pl_json_set(&a, doc, "timeline", all);
+        if (pending)
+            pl_json_set(&a, doc, "pendingEvents", pl_json_clone(&a, pending));
+        puts(pl_json_dump(&a, doc, PL_JSON_PRETTY));
+    }
+    status = 0;
+out:
+    pl_store_close(s);
+    pl_arena_fini(&page);
     pl_arena_fini(&a);
     return status;
 }

@@ -16,6 +16,7 @@
 #include "http/creds.h"
 #include "http/http.h"
 #include "recorder/recorder.h"
+#include "recorder/sources/cloudtrail.h"
 #include "rules/functions/functions.h"
 #include "rules/functions/sandbox.h"
 #include "rules/rules.h"
@@ -40,6 +41,10 @@ struct serve_opts {
     unsigned threads, max_conns, max_per_ip, idle_timeout, header_timeout, body_timeout;
     const char *fake_clock;
     bool unsafe_functions; /* run functions unsandboxed when the sandbox cannot be made */
+    const char *cloudtrail_dir; /* watched for CloudTrail log files (recorder/sources) */
+    const char *cloudtrail_s3;  /* s3://bucket/prefix watched the same way */
+    unsigned cloudtrail_poll_ms;
+    bool cloudtrail_keep_read_only;
 };
 
 static void serve_usage(FILE *f)
@@ -51,6 +56,8 @@ static void serve_usage(FILE *f)
             "                   [--idle-timeout S] [--header-timeout S] [--body-timeout S]\n"
             "                   [--log-level error|warn|info|debug]\n"
             "                   [--fake-clock ISO8601|EPOCH_MS] [--unsafe-functions]\n"
+            "                   [--cloudtrail-dir DIR | --cloudtrail-s3 s3://BUCKET/PREFIX]\n"
+            "                   [--cloudtrail-poll-ms N] [--cloudtrail-keep-read-only]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
             "          --header-timeout 10 --body-timeout 60\n");
@@ -79,6 +86,11 @@ static const struct serve_option {
     {"--log-level", OPT_LOG_LEVEL, 0},
     {"--fake-clock", OPT_STR, offsetof(struct serve_opts, fake_clock)},
     {"--unsafe-functions", OPT_FLAG, offsetof(struct serve_opts, unsafe_functions)},
+    {"--cloudtrail-dir", OPT_STR, offsetof(struct serve_opts, cloudtrail_dir)},
+    {"--cloudtrail-s3", OPT_STR, offsetof(struct serve_opts, cloudtrail_s3)},
+    {"--cloudtrail-poll-ms", OPT_UINT, offsetof(struct serve_opts, cloudtrail_poll_ms)},
+    {"--cloudtrail-keep-read-only", OPT_FLAG,
+     offsetof(struct serve_opts, cloudtrail_keep_read_only)},
 };
 
 static const struct serve_option *find_option(const char *a)
@@ -265,6 +277,7 @@ int pl_cli_serve(int argc, char **argv)
     struct pl_app app;
     struct pl_http_server *http = NULL;
     struct pl_session_master master;
+    struct pl_trail_watch *trail = NULL, *trail_s3 = NULL;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
 
@@ -327,6 +340,21 @@ int pl_cli_serve(int argc, char **argv)
     sandbox_functions(&o);
     if (start_rules(&app, &ho, pl_http_server_port(http), &err) < 0)
         goto out;
+    struct pl_trail_opts to = {.keep_read_only = o.cloudtrail_keep_read_only};
+    int poll = o.cloudtrail_poll_ms ? (int)o.cloudtrail_poll_ms : 5000;
+    if (o.cloudtrail_dir &&
+        !(trail = pl_trail_watch_start(o.data, o.cloudtrail_dir, poll, &to, NULL, &err)))
+        goto out;
+    if (o.cloudtrail_s3) {
+        /* the S3 endpoint delivery uses (--s3-endpoint), credentials from the environment */
+        const char *rg = getenv("AWS_REGION");
+        struct pl_trail_s3_conf sc = {o.delivery.s3_endpoint,
+                                      rg ? rg : getenv("AWS_DEFAULT_REGION"),
+                                      getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
+                                      getenv("AWS_SESSION_TOKEN")};
+        if (!(trail_s3 = pl_trail_watch_start(o.data, o.cloudtrail_s3, poll, &to, &sc, &err)))
+            goto out;
+    }
 
     struct shared_store ss = {.st = st, .lock = PTHREAD_MUTEX_INITIALIZER};
     pl_metrics_help("plumb_outbox_pending", "work items (evaluations, notifications) not done yet");
@@ -347,6 +375,8 @@ out:
     if (err.code)
         fprintf(stderr, "plumb serve: %s\n", err.msg);
     pl_http_server_stop(http);
+    pl_trail_watch_stop(trail);
+    pl_trail_watch_stop(trail_s3);
     if (app_ok) {
         pl_rules_stop(app.rules);
         pl_delivery_stop(app.delivery);

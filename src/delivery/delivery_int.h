@@ -204,8 +204,9 @@ int pl_delivery__deliver_history(struct pl_dtarget *t, const struct pl_dsource *
 void pl_delivery__source_store(struct pl_dsource *src, struct pl_store *s);
 /* Highest CI seq in the store (0 when empty). */
 int pl_delivery__store_max_seq(struct pl_store *s, int64_t *out, struct pl_err *err);
-/* File form of a stored CI row and its configurationItemDiff (NULL when none), in a. */
-struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *row,
+/* File form of a stored CI row and its configurationItemDiff (NULL when none), in a; with s
+ * (may be NULL) its relatedEvents from CloudTrail. */
+struct pl_json *pl_delivery__store_render(struct pl_store *s, struct pl_arena *a, const void *row,
                                           struct pl_json **diff, struct pl_err *err);
 
 /* ---- worker.c ---- */

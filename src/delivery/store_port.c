@@ -23,7 +23,7 @@
 #define PAGE      1000
 #define GAP_PROBE 256
 
-struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *vrow,
+struct pl_json *pl_delivery__store_render(struct pl_store *s, struct pl_arena *a, const void *vrow,
                                           struct pl_json **diff, struct pl_err *err)
 {
     const struct pl_ci_row *row = vrow;
@@ -31,7 +31,11 @@ struct pl_json *pl_delivery__store_render(struct pl_arena *a, const void *vrow,
         struct pl_err e = {0};
         *diff = row->diff ? pl_json_parse(a, row->diff, row->diff_len, &e) : NULL;
     }
-    return pl_ci_render_file(a, row, err);
+    struct pl_json *ci = pl_ci_render_file(a, row, err);
+    /* relatedEvents from CloudTrail (recorder.h): beyond AWS, which sends [] */
+    if (ci && s && pl_ci_related_fill(s, a, row, ci, err) < 0)
+        return NULL;
+    return ci;
 }
 
 /* Renders row seq and calls cb; 1 when the row exists, 0 when absent, -1 on error. */
@@ -44,7 +48,7 @@ static int emit_seq(struct pl_store *s, int64_t seq, const char *acct, const cha
         return r;
     if (acct && (strcmp(row.account, acct) != 0 || strcmp(row.region, region) != 0))
         return 1;
-    struct pl_json *ci = pl_delivery__store_render(a, &row, NULL, err);
+    struct pl_json *ci = pl_delivery__store_render(s, a, &row, NULL, err);
     if (!ci || cb(cbctx, ci, err) != 0)
         return -1;
     return 1;

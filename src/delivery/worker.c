@@ -361,7 +361,7 @@ static int build_msg(struct pl_delivery *d, struct pl_arena *a, const struct pl_
             int r = pl_store_ci_get(d->ws, seq, a, &row, err);
             if (r <= 0)
                 return r < 0 ? -1 : 1; /* pruned meanwhile */
-            ci = pl_delivery__store_render(a, &row, &diff, err);
+            ci = pl_delivery__store_render(d->ws, a, &row, &diff, err);
         } else {
             ci = pl_delivery__ci_file_form(a, pl_json_get(p, "configurationItem"), err);
         }
@@ -639,7 +639,7 @@ static int stream_tick(struct pl_delivery *d, const struct chan *c, struct dstat
         }
         misses = 0;
         if (strcmp(row.account, c->acct) == 0 && strcmp(row.region, c->region) == 0) {
-            if (!(ci = pl_delivery__store_render(&a, &row, &diff, &err))) {
+            if (!(ci = pl_delivery__store_render(d->ws, &a, &row, &diff, &err))) {
                 PL_LOG(ERROR, "delivery", "seq=%lld render failed err=%s", (long long)seq,
                        err.msg);
             } else {

@@ -21,6 +21,7 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "recorder/recorder.h"
+#include "store/trail.h"
 #include "recorder/recorder_int.h"
 
 #define DEFAULT_ACCOUNT  "123456789012"
@@ -835,6 +836,10 @@ int pl_recorder_enforce_retention(struct pl_store *s, int64_t *deleted, struct p
         rc = pl_store_prune_before(s, objs[i].account, objs[i].region,
                                    pl_now_ms() - days * 86400000LL, &del, err);
         total += del;
+        /* CloudTrail events age out with the CIs they explain */
+        if (rc == 0)
+            rc = pl_store_trail_prune_before(s, objs[i].account, objs[i].region,
+                                             pl_now_ms() - days * 86400000LL, NULL, err);
         if (del > 0)
             PL_LOG(INFO, "recorder",
                    "retention account=%s region=%s days=%" PRId64 " pruned=%" PRId64,

@@ -284,4 +284,28 @@ struct pl_json *pl_ci_render_base(struct pl_arena *a, const struct pl_ci_row *ro
 struct pl_json *pl_ci_render_file(struct pl_arena *a, const struct pl_ci_row *row,
                                   struct pl_err *err);
 
+/* ---- CloudTrail on the read side (related.c) ---- */
+
+/* Sets ci's relatedEvents (ci rendered from row in any form; the member is added when the form
+ * has none, as BatchGetResourceConfig's) to the eventIDs of the successful write events on the
+ * resource after the previous version's capture time, up to row's (store/trail.h). Beyond
+ * AWS, which leaves it empty. Strings in a. */
+int pl_ci_related_fill(struct pl_store *s, struct pl_arena *a, const struct pl_ci_row *row,
+                       struct pl_json *ci, struct pl_err *err);
+
+/* PlumbService.GetResourceTimeline and `plumb blame`: a page of the resource's versions, newest
+ * first (limit 1..100, default and cap 100; cursor from the last page's nextToken), as
+ * {"timeline":[{"version":CI in API form,"diff":configurationItemDiff or {},"events":[{"eventId",
+ * "eventTime","eventName","eventSource","userIdentity":{"type","arn"},"sourceIPAddress",
+ * "userAgent","errorCode"}]}],"pendingEvents":[...],"nextToken"}: each version's events are the
+ * write events (failed ones too, with errorCode) since the version before it; the first page's
+ * pendingEvents (present when not empty) are those after the newest version. Result in a. */
+struct pl_timeline_q {
+    const char *account, *region, *resource_type, *resource_id;
+    int limit;
+    const char *cursor;
+};
+struct pl_json *pl_ci_timeline(struct pl_store *s, struct pl_arena *a,
+                               const struct pl_timeline_q *q, struct pl_err *err);
+
 #endif

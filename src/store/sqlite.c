@@ -147,6 +147,23 @@ static const char *const migrations[] = {
     "CREATE INDEX IF NOT EXISTS resource_evaluation_results_token ON "
     "resource_evaluation_results(token)"
     " WHERE token IS NOT NULL;",
+    /* 11: CloudTrail (trail.c): events once by eventID, the resources they touched, the files a
+     * watcher has read */
+    "CREATE TABLE IF NOT EXISTS trail_events("
+    " id INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, account TEXT NOT NULL,"
+    " region TEXT NOT NULL, event_ms INTEGER NOT NULL, event_name TEXT NOT NULL,"
+    " event_source TEXT NOT NULL, read_only INTEGER NOT NULL, error_code TEXT, user_type TEXT,"
+    " user_arn TEXT, source_ip TEXT, user_agent TEXT, body TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS trail_events_time ON trail_events(account, region, event_ms);"
+    "CREATE TABLE IF NOT EXISTS trail_links("
+    " account TEXT NOT NULL, region TEXT NOT NULL, resource_type TEXT NOT NULL, ref TEXT NOT NULL,"
+    " kind INTEGER NOT NULL, event_ms INTEGER NOT NULL, event INTEGER NOT NULL,"
+    " event_id TEXT NOT NULL,"
+    " PRIMARY KEY(account, region, resource_type, ref, kind, event_ms, event)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS trail_links_time ON trail_links(account, region, event_ms);"
+    "CREATE TABLE IF NOT EXISTS trail_files("
+    " source TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, read_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(source, path)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -527,6 +544,8 @@ void pl_store_close(struct pl_store *s)
         sqlite3_finalize(s->pe[i]);
     for (int i = 0; i < PL_STORE__AG_STMTS; i++)
         sqlite3_finalize(s->ag[i]);
+    for (int i = 0; i < PL_STORE__TR_STMTS; i++)
+        sqlite3_finalize(s->tr[i]);
     sqlite3_close(s->db);
     free(s);
 }

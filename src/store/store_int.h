@@ -23,6 +23,7 @@
     "(freq = 1 OR status IN ('ResourceNotRecorded', 'ResourceDeletedNotRecorded'))"
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
+#define PL_STORE__TR_STMTS 16 /* room for trail.c's */
 
 struct write_lock;
 
@@ -36,6 +37,7 @@ struct pl_store {
     sqlite3_stmt *cost[PL_STORE__COST_STMTS]; /* cost.c's */
     sqlite3_stmt *pe[PL_STORE__PE_STMTS];  /* proactive.c's */
     sqlite3_stmt *ag[PL_STORE__AG_STMTS];  /* agg.c's */
+    sqlite3_stmt *tr[PL_STORE__TR_STMTS];  /* trail.c's */
     int depth;        /* nesting of pl_store_begin */
     bool doomed;      /* a nested rollback happened: the outer commit fails */
     int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */

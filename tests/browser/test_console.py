@@ -242,9 +242,12 @@ class Console(unittest.TestCase):
         res = out["pages"]["resource"]
         self.assertEqual(res["id"], "sg-web")
         self.assertEqual(res["versions"], 2)
-        self.assertIn("10.0.0.0/8", res["after"])
-        self.assertIn("0.0.0.0/0", res["before"])
-        self.assertTrue(any("cidrIp" in p for p in res["props"]), res["props"])
+        # the changed rule's old and new values (a leaf, or the whole rule object when the
+        # server's stored diff, served by GetResourceTimeline, names the array element)
+        self.assertTrue(any("10.0.0.0/8" in v for v in res["after"]), res["after"])
+        self.assertTrue(any("0.0.0.0/0" in v for v in res["before"]), res["before"])
+        self.assertTrue(any("cidrIp" in p or "IpPermissions" in p for p in res["props"]),
+                        res["props"])
         self.assertTrue(res["whoNote"])
         self.assertEqual(res["rules"], ["incoming-ssh-disabled"])
         self.assertIn("CloudTrail", res["whoLinked"])

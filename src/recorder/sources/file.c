@@ -8,6 +8,7 @@
  * largest single CI.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ struct pl_ci_reader {
     struct pl_buf ci;    /* the CI text returned last */
     struct pl_buf obj;   /* a top-level object being accumulated */
     bool obj_had_items;  /* the current top-level object had configurationItems */
+    char items_key[64];  /* the quoted member whose array elements are handed out */
+    size_t items_klen;
     char name[256];
 };
 
@@ -201,8 +204,8 @@ static int scan_key(struct pl_ci_reader *r, struct pl_buf *out, bool *is_items,
         return syntax(r, err, "expected a member name");
     if (scan_value(r, out, err) < 0)
         return -1;
-    static const char k[] = "\"configurationItems\"";
-    *is_items = out->len - before == sizeof k - 1 && memcmp(out->data + before, k, sizeof k - 1) == 0;
+    *is_items = out->len - before == r->items_klen &&
+                memcmp(out->data + before, r->items_key, r->items_klen) == 0;
     return 0;
 }
 
@@ -320,6 +323,7 @@ static struct pl_ci_reader *reader_new(const char *name)
 {
     struct pl_ci_reader *r = pl_xcalloc(1, sizeof *r);
     pl_strlcpy(r->name, name, sizeof r->name);
+    pl_ci_reader_set_items_key(r, "configurationItems");
     r->line = 1;
     r->size = -1;
     r->fd = -1;
@@ -364,6 +368,12 @@ int pl_ci_reader_open_mem(const char *data, size_t len, struct pl_ci_reader **ou
     r->size = (int64_t)len;
     *out = r;
     return 0;
+}
+
+void pl_ci_reader_set_items_key(struct pl_ci_reader *r, const char *key)
+{
+    int n = snprintf(r->items_key, sizeof r->items_key, "\"%s\"", key);
+    r->items_klen = n > 0 && (size_t)n < sizeof r->items_key ? (size_t)n : 0;
 }
 
 uint64_t pl_ci_reader_offset(const struct pl_ci_reader *r)

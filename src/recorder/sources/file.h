@@ -31,6 +31,10 @@ int pl_ci_reader_open_mem(const char *data, size_t len, struct pl_ci_reader **ou
  * 0 at the end, -1 on a read or syntax error (err: "file:line: ..."). */
 int pl_ci_reader_next(struct pl_ci_reader *r, const char **text, size_t *len,
                       struct pl_err *err);
+/* The member of a top-level object whose array elements are handed out one by one (default
+ * "configurationItems"; CloudTrail log files use "Records"). key is copied (at most 60 bytes).
+ * Call before the first pl_ci_reader_next. */
+void pl_ci_reader_set_items_key(struct pl_ci_reader *r, const char *key);
 /* Bytes consumed so far from the (decompressed) input, and the input file size if known (-1). */
 uint64_t pl_ci_reader_offset(const struct pl_ci_reader *r);
 int64_t pl_ci_reader_size(const struct pl_ci_reader *r); /* compressed size on disk */

@@ -55,7 +55,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 10);
+    T_EQ(pl_store_schema_version(s), 11);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -448,7 +448,7 @@ static void test_outbox_kind_migration(void)
          SQLITE_OK);
     sqlite3_close(db);
     s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 10);
+    T_EQ(pl_store_schema_version(s), 11);
     struct pl_err err = {0};
     struct pl_outbox_item *items;
     size_t n;
