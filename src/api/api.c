@@ -13,8 +13,8 @@
 #include <string.h>
 
 static const struct pl_op_entry *const tables[] = {
-    pl_ops_recorder, pl_ops_channel, pl_ops_resources, pl_ops_tags, pl_ops_rules,
-    pl_ops_compliance, pl_ops_packs, pl_ops_query,
+    pl_ops_recorder,   pl_ops_channel, pl_ops_resources, pl_ops_tags,        pl_ops_rules,
+    pl_ops_compliance, pl_ops_packs,   pl_ops_query,     pl_ops_remediation,
 };
 
 static pl_op_fn find_handler(const char *op)
@@ -28,10 +28,12 @@ static pl_op_fn find_handler(const char *op)
 
 /* plumb-only operations (X-Amz-Target: PlumbService.<Op>) */
 extern const struct pl_op_entry pl_ops_functions[]; /* api/ops_functions.c */
+extern const struct pl_op_entry pl_ops_actions[];   /* api/ops_remediation.c */
 
 static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_plumb,
     pl_ops_functions,
+    pl_ops_actions,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)

@@ -1,0 +1,451 @@
+"""test_remediation.py — remediation: the eight AWS operations (shapes, limits, errors), plumb's
+actions (PlumbService.PutAction, `plumb action`), automatic remediation end to end, remediation
+exceptions, attempts that run out, dry runs, and kill -9 of plumb in the middle of an action.
+
+The rules are Guard custom policies on third-party types recorded with PutResourceConfig
+({"public": true} is NON_COMPLIANT); the fixing action is an exec command running a Python
+script that records the corrected configuration through plumb's own API (AWS_ENDPOINT_URL and
+credentials come from plumb, as for functions) and appends one line per run to a file the test
+reads. Every wait polls with a generous deadline.
+"""
+import json
+import os
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+import unittest
+
+import boto3
+import botocore.config
+from harness import ACCOUNT, Server, ServerTest, plumb
+
+WAIT = 120 if os.environ.get("PL_ASAN") else 60
+PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+FIX = r'''
+import json, os, sys, time
+import boto3
+ev = json.load(sys.stdin)
+base = %(dir)r
+key = ev["ResourceKey"]
+with open(os.path.join(base, "runs.log"), "a") as f:
+    f.write("%%s %%s %%s %%d\n" %% (key["resourceType"], key["resourceId"],
+                                ev["Parameters"].get("Id"), ev["Attempt"]))
+if %(wait)r:
+    deadline = time.time() + 600
+    while not os.path.exists(os.path.join(base, "go")) and time.time() < deadline:
+        time.sleep(0.05)
+cfg = boto3.client("config", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+cfg.put_resource_config(ResourceType=key["resourceType"], SchemaVersionId="1",
+                        ResourceId=key["resourceId"],
+                        Configuration=json.dumps({"public": False,
+                                                  "mode": ev["Parameters"].get("Mode")}))
+print(json.dumps({"status": "SUCCEEDED", "steps": [
+    {"name": "ReadWidget", "status": "SUCCEEDED"},
+    {"name": "MakePrivate", "status": "SUCCEEDED", "message": "public set to false"}]}))
+'''
+
+POLICY = "rule widget_private { configuration.public == false }"
+
+
+def action_dir():
+    """A directory the sandboxed action (nobody, when plumb runs as root) can write."""
+    d = tempfile.mkdtemp(prefix="plumb-rem-")
+    os.chmod(d, 0o777)
+    return d
+
+
+def write_fix(d, wait=False):
+    path = os.path.join(d, "fix.py")
+    with open(path, "w") as f:
+        f.write(FIX % {"dir": d, "wait": wait})
+    os.chmod(path, 0o755)
+    return "%s %s" % (PY, path)
+
+
+def lines(path):
+    try:
+        with open(path) as f:
+            return [l.split() for l in f.read().splitlines() if l.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def poll(fn, what, wait=WAIT):
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def start_recorder(cfg):
+    cfg.put_configuration_recorder(ConfigurationRecorder={
+        "name": "default", "roleARN": "arn:aws:iam::%s:role/ConfigRole" % ACCOUNT,
+        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    cfg.put_delivery_channel(DeliveryChannel={"name": "default",
+                                              "s3BucketName": "config-bucket-%s" % ACCOUNT})
+    cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+
+
+class RemediationMixin:
+    def put_rule(self, name, rtype):
+        self.cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": name, "Scope": {"ComplianceResourceTypes": [rtype]},
+            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [
+                {"EventSource": "aws.config",
+                 "MessageType": "ConfigurationItemChangeNotification"}],
+                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x", "PolicyText": POLICY}}})
+
+    def put_widget(self, rtype, rid, public):
+        self.cfg.put_resource_config(ResourceType=rtype, SchemaVersionId="1", ResourceId=rid,
+                                     Configuration=json.dumps({"public": public}))
+
+    def compliance(self, rule, rid):
+        res = self.cfg.get_compliance_details_by_config_rule(ConfigRuleName=rule)
+        for r in res["EvaluationResults"]:
+            q = r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+            if q["ResourceId"] == rid:
+                return r["ComplianceType"]
+        return None
+
+    def status(self, rule, rtype, rid):
+        out = self.cfg.describe_remediation_execution_status(
+            ConfigRuleName=rule, ResourceKeys=[{"resourceType": rtype, "resourceId": rid}])
+        s = out["RemediationExecutionStatuses"]
+        return s[0] if s else None
+
+    def final_status(self, rule, rtype, rid):
+        def done():
+            s = self.status(rule, rtype, rid)
+            return s if s and s["State"] in ("SUCCEEDED", "FAILED") else None
+        return poll(done, "the execution of %s to finish" % rid)
+
+    def remediation(self, rule, target, **kw):
+        cfg = {"ConfigRuleName": rule, "TargetType": "SSM_DOCUMENT", "TargetId": target,
+               "Parameters": {"Id": {"ResourceValue": {"Value": "RESOURCE_ID"}},
+                              "Mode": {"StaticValue": {"Values": ["strict"]}}}}
+        cfg.update(kw)
+        out = self.cfg.put_remediation_configurations(RemediationConfigurations=[cfg])
+        self.assertEqual(out["FailedBatches"], [])
+
+
+class RemediationTest(RemediationMixin, ServerTest):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dir = action_dir()
+        start_recorder(cls.cfg)
+        # no client-side checks: the server's limits answer
+        cls.raw = boto3.client("config", endpoint_url=cls.server.url, region_name="us-east-1",
+                               aws_access_key_id=ACCOUNT, aws_secret_access_key="test",
+                               config=botocore.config.Config(parameter_validation=False,
+                                                             retries={"max_attempts": 1}))
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_configuration_shapes_limits_errors(self):
+        c = self.cfg
+        base = {"ConfigRuleName": "shapes-rule", "TargetType": "SSM_DOCUMENT",
+                "TargetId": "AWS-DisableS3BucketPublicReadWrite"}
+        self.assertAwsError("NoSuchConfigRuleException", c.put_remediation_configurations,
+                            RemediationConfigurations=[base])
+        self.put_rule("shapes-rule", "MyCorp::Test::Shape")
+        both = dict(base, Parameters={"P": {"StaticValue": {"Values": ["a"]},
+                                            "ResourceValue": {"Value": "RESOURCE_ID"}}})
+        neither = dict(base, Parameters={"P": {}})
+        for bad in (both, neither):
+            e = self.assertAwsError("InvalidParameterValueException",
+                                    c.put_remediation_configurations,
+                                    RemediationConfigurations=[bad])
+            self.assertIn("'P'", e.response["Error"]["Message"])
+        many = dict(base, Parameters={"P%d" % i: {"StaticValue": {"Values": ["v"]}}
+                                      for i in range(26)})
+        limits = [many, dict(base, MaximumAutomaticAttempts=26),
+                  dict(base, MaximumAutomaticAttempts=0), dict(base, RetryAttemptSeconds=2678001),
+                  dict(base, RetryAttemptSeconds=0), dict(base, TargetType="LAMBDA"),
+                  dict(base, ExecutionControls={"SsmControls": {
+                      "ConcurrentExecutionRatePercentage": 101}}),
+                  dict(base, ExecutionControls={"SsmControls": {"ErrorPercentage": 0}})]
+        for bad in limits:
+            e = self.assertAwsError("ValidationException", self.raw.put_remediation_configurations,
+                                    RemediationConfigurations=[bad])
+            self.assertTrue(e.response["Error"]["Message"])
+        ok = dict(base, Parameters={"BucketName": {"ResourceValue": {"Value": "RESOURCE_ID"}}},
+                  ExecutionControls={"SsmControls": {"ConcurrentExecutionRatePercentage": 10,
+                                                     "ErrorPercentage": 10}})
+        out = c.put_remediation_configurations(RemediationConfigurations=[ok, ok])
+        self.assertEqual(len(out["FailedBatches"]), 1)  # the same rule twice
+        self.assertEqual(out["FailedBatches"][0]["FailedItems"][0]["ConfigRuleName"],
+                         "shapes-rule")
+        got = c.describe_remediation_configurations(
+            ConfigRuleNames=["shapes-rule", "nope"])["RemediationConfigurations"]
+        self.assertEqual(len(got), 1)
+        g = got[0]
+        self.assertEqual((g["MaximumAutomaticAttempts"], g["RetryAttemptSeconds"],
+                          g["Automatic"]), (5, 60, False))
+        self.assertTrue(g["Arn"].startswith(
+            "arn:aws:config:us-east-1:%s:remediation-configuration/shapes-rule/" % ACCOUNT))
+        self.assertEqual(g["ExecutionControls"]["SsmControls"]["ErrorPercentage"], 10)
+        arn = g["Arn"]
+        c.put_remediation_configurations(RemediationConfigurations=[dict(ok, Automatic=True)])
+        g = c.describe_remediation_configurations(
+            ConfigRuleNames=["shapes-rule"])["RemediationConfigurations"][0]
+        self.assertEqual((g["Arn"], g["Automatic"]), (arn, True))
+        # executions
+        self.assertAwsError("NoSuchRemediationConfigurationException",
+                            c.start_remediation_execution, ConfigRuleName="nope",
+                            ResourceKeys=[{"resourceType": "AWS::S3::Bucket", "resourceId": "b"}])
+        self.assertAwsError("ValidationException", self.raw.start_remediation_execution,
+                            ConfigRuleName="shapes-rule",
+                            ResourceKeys=[{"resourceType": "AWS::S3::Bucket",
+                                           "resourceId": "b%d" % i} for i in range(101)])
+        self.assertAwsError("NoSuchRemediationConfigurationException",
+                            c.describe_remediation_execution_status, ConfigRuleName="nope")
+        self.assertEqual(c.describe_remediation_execution_status(
+            ConfigRuleName="shapes-rule")["RemediationExecutionStatuses"], [])
+        self.assertAwsError("InvalidNextTokenException", c.describe_remediation_execution_status,
+                            ConfigRuleName="shapes-rule", NextToken="zz")
+        # delete
+        self.assertAwsError("NoSuchRemediationConfigurationException",
+                            c.delete_remediation_configuration, ConfigRuleName="nope")
+        self.assertAwsError("NoSuchRemediationConfigurationException",
+                            c.delete_remediation_configuration, ConfigRuleName="shapes-rule",
+                            ResourceType="AWS::EC2::Instance")
+        c.delete_remediation_configuration(ConfigRuleName="shapes-rule")
+        self.assertEqual(c.describe_remediation_configurations(
+            ConfigRuleNames=["shapes-rule"])["RemediationConfigurations"], [])
+
+    def test_exceptions_shapes_paging(self):
+        c = self.cfg
+        keys = [{"ResourceType": "AWS::S3::Bucket", "ResourceId": "bucket-%02d" % i}
+                for i in range(30)]
+        self.assertAwsError("ValidationException", self.raw.put_remediation_exceptions,
+                            ConfigRuleName="exc-rule", ResourceKeys=keys[:1], Message="x" * 1025)
+        out = c.put_remediation_exceptions(ConfigRuleName="exc-rule", ResourceKeys=keys,
+                                           Message="kept public on purpose",
+                                           ExpirationTime="2030-01-01T00:00:00Z")
+        self.assertEqual(out["FailedBatches"], [])
+        out = c.put_remediation_exceptions(ConfigRuleName="exc-rule",
+                                           ResourceKeys=[{"ResourceId": "no-type"}])
+        self.assertEqual(out["FailedBatches"][0]["FailedItems"][0]["ResourceId"], "no-type")
+        page = c.describe_remediation_exceptions(ConfigRuleName="exc-rule")
+        self.assertEqual(len(page["RemediationExceptions"]), 25)  # AWS's default page
+        rest = c.describe_remediation_exceptions(ConfigRuleName="exc-rule",
+                                                 NextToken=page["NextToken"])
+        self.assertEqual(len(rest["RemediationExceptions"]), 5)
+        self.assertNotIn("NextToken", rest)
+        e = page["RemediationExceptions"][0]
+        self.assertEqual((e["ConfigRuleName"], e["ResourceType"], e["ResourceId"], e["Message"]),
+                         ("exc-rule", "AWS::S3::Bucket", "bucket-00", "kept public on purpose"))
+        self.assertEqual(e["ExpirationTime"].year, 2030)
+        small = c.describe_remediation_exceptions(ConfigRuleName="exc-rule", Limit=7)
+        self.assertEqual(len(small["RemediationExceptions"]), 7)
+        one = c.describe_remediation_exceptions(ConfigRuleName="exc-rule", ResourceKeys=keys[3:4])
+        self.assertEqual(one["RemediationExceptions"][0]["ResourceId"], "bucket-03")
+        other = c.describe_remediation_exceptions(ConfigRuleName="exc-rule-2")
+        self.assertEqual(other["RemediationExceptions"], [])
+        self.assertAwsError("InvalidNextTokenException", c.describe_remediation_exceptions,
+                            ConfigRuleName="exc-rule-2", NextToken=page["NextToken"])
+        out = c.delete_remediation_exceptions(
+            ConfigRuleName="exc-rule",
+            ResourceKeys=keys[:2] + [{"ResourceType": "AWS::S3::Bucket", "ResourceId": "gone"}])
+        self.assertEqual(out["FailedBatches"][0]["FailedItems"],
+                         [{"ResourceType": "AWS::S3::Bucket", "ResourceId": "gone"}])
+        self.assertEqual(len(c.describe_remediation_exceptions(
+            ConfigRuleName="exc-rule", Limit=100)["RemediationExceptions"]), 28)
+
+    def test_aws_cli(self):
+        self.put_rule("cli-rule", "MyCorp::Test::Cli")
+        self.server.cli("put-remediation-configurations", "--remediation-configurations",
+                        json.dumps([{"ConfigRuleName": "cli-rule", "TargetType": "SSM_DOCUMENT",
+                                     "TargetId": "cli-action", "RetryAttemptSeconds": 30}]))
+        _, out, _ = self.server.cli("describe-remediation-configurations",
+                                    "--config-rule-names", "cli-rule")
+        self.assertEqual(out["RemediationConfigurations"][0]["RetryAttemptSeconds"], 30)
+        rc, _, err = self.server.cli("delete-remediation-configuration", "--config-rule-name",
+                                     "nope", check=False)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("NoSuchRemediationConfigurationException", err)
+
+    def test_actions_registry(self):
+        out = self.plumb_call("PutAction", {"ActionName": "noop", "Runtime": "exec",
+                                            "Command": "true", "Timeout": 5})
+        self.assertEqual(out["ActionName"], "noop")
+        got = self.plumb_call("GetAction", {"ActionName": "noop"})["Action"]
+        self.assertEqual((got["Runtime"], got["Command"], got["Timeout"], got["DryRun"]),
+                         ("exec", "true", 5, False))
+        names = [a["ActionName"] for a in self.plumb_call("ListActions", {})["Actions"]]
+        self.assertIn("noop", names)
+        p = plumb("action", "add", "bad name", "--exec", "true", "--data", self.server.data,
+                  check=False)
+        self.assertNotEqual(p.returncode, 0)
+        plumb("action", "add", "cli-act", "--exec", "echo hi", "--dry-run", "--data",
+              self.server.data)
+        listed = json.loads(plumb("action", "list", "--json", "--data", self.server.data).stdout)
+        self.assertTrue(any(a["ActionName"] == "cli-act" and a["DryRun"] for a in listed))
+        plumb("action", "remove", "cli-act", "--data", self.server.data)
+        p = plumb("action", "remove", "cli-act", "--data", self.server.data, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.plumb_call("DeleteAction", {"ActionName": "noop"})
+
+    def test_acceptance_automatic_fix_and_exception(self):
+        rtype, rule = "MyCorp::Test::Widget", "widget-private"
+        self.plumb_call("PutAction", {"ActionName": "MakeWidgetPrivate", "Runtime": "exec",
+                                      "Command": write_fix(self.dir), "Timeout": 120})
+        self.put_rule(rule, rtype)
+        self.remediation(rule, "MakeWidgetPrivate", Automatic=True,
+                         MaximumAutomaticAttempts=2, RetryAttemptSeconds=10)
+        self.cfg.put_remediation_exceptions(
+            ConfigRuleName=rule, ResourceKeys=[{"ResourceType": rtype, "ResourceId": "w-kept"}],
+            Message="public on purpose")
+        self.put_widget(rtype, "w-kept", True)
+        self.put_widget(rtype, "w-open", True)
+        st = self.final_status(rule, rtype, "w-open")
+        self.assertEqual(st["State"], "SUCCEEDED", st)
+        self.assertEqual([(s["Name"], s["State"]) for s in st["StepDetails"]],
+                         [("ReadWidget", "SUCCEEDED"), ("MakePrivate", "SUCCEEDED")])
+        for s in st["StepDetails"]:
+            self.assertLessEqual(s["StartTime"], s["StopTime"])
+        self.assertLessEqual(st["InvocationTime"], st["LastUpdatedTime"])
+        self.assertEqual(st["ResourceKey"], {"resourceType": rtype, "resourceId": "w-open"})
+        # the fix was recorded, and the rule re-evaluated it COMPLIANT
+        poll(lambda: self.compliance(rule, "w-open") == "COMPLIANT", "w-open COMPLIANT")
+        hist = self.cfg.get_resource_config_history(resourceType=rtype, resourceId="w-open")
+        conf = json.loads(hist["configurationItems"][0]["configuration"])
+        self.assertEqual(conf, {"public": False, "mode": "strict"})
+        # RESOURCE_ID and the static value reached the action; it ran once
+        runs = lines(os.path.join(self.dir, "runs.log"))
+        self.assertEqual(runs, [[rtype, "w-open", "w-open", "1"]])
+        # the excepted widget: never remediated, still NON_COMPLIANT
+        self.assertEqual(self.compliance(rule, "w-kept"), "NON_COMPLIANT")
+        self.assertIsNone(self.status(rule, rtype, "w-kept"))
+        # a listing shows the execution; the action's log has its output
+        allst = self.cfg.describe_remediation_execution_status(ConfigRuleName=rule)
+        self.assertEqual([s["ResourceKey"]["resourceId"]
+                          for s in allst["RemediationExecutionStatuses"]], ["w-open"])
+        logs = self.plumb_call("GetActionLogs", {"ActionName": "MakeWidgetPrivate"})["Events"]
+        self.assertEqual(len(logs), 1)
+        self.assertEqual((logs[0]["Outcome"], logs[0]["ResourceId"]), ("Succeeded", "w-open"))
+        self.assertIn("MakePrivate", logs[0]["Output"])
+        # manual execution on a resource with an exception fails to start
+        out = self.cfg.start_remediation_execution(
+            ConfigRuleName=rule, ResourceKeys=[{"resourceType": rtype, "resourceId": "w-kept"}])
+        self.assertEqual(out["FailedItems"], [{"resourceType": rtype, "resourceId": "w-kept"}])
+        self.assertIn("exception", out["FailureMessage"])
+        # once the exception is gone, a manual execution fixes it
+        self.cfg.delete_remediation_exceptions(
+            ConfigRuleName=rule, ResourceKeys=[{"ResourceType": rtype, "ResourceId": "w-kept"}])
+        out = self.cfg.start_remediation_execution(
+            ConfigRuleName=rule, ResourceKeys=[{"resourceType": rtype, "resourceId": "w-kept"}])
+        self.assertEqual(out["FailedItems"], [])
+        self.assertEqual(self.final_status(rule, rtype, "w-kept")["State"], "SUCCEEDED")
+        poll(lambda: self.compliance(rule, "w-kept") == "COMPLIANT", "w-kept COMPLIANT")
+
+    def test_failing_action_runs_out_of_attempts(self):
+        rtype, rule = "MyCorp::Test::Gadget", "gadget-private"
+        log = os.path.join(self.dir, "fail.log")
+        self.plumb_call("PutAction", {"ActionName": "Broken", "Runtime": "exec",
+                                      "Command": "echo run >> %s; echo boom >&2; exit 3" % log})
+        self.put_rule(rule, rtype)
+        self.remediation(rule, "Broken", Automatic=True, MaximumAutomaticAttempts=3,
+                         RetryAttemptSeconds=2)
+        self.put_widget(rtype, "g-1", True)
+        exc = poll(lambda: self.cfg.describe_remediation_exceptions(
+            ConfigRuleName=rule)["RemediationExceptions"], "the automatic exception")
+        self.assertEqual((exc[0]["ResourceType"], exc[0]["ResourceId"]), (rtype, "g-1"))
+        self.assertIn("3 times", exc[0]["Message"])
+        st = self.final_status(rule, rtype, "g-1")
+        self.assertEqual(st["State"], "FAILED")
+        self.assertEqual(st["StepDetails"][0]["State"], "FAILED")
+        self.assertIn("exit status 3", st["StepDetails"][0]["ErrorMessage"])
+        self.assertEqual(len(lines(log)), 3)
+        logs = self.plumb_call("GetActionLogs", {"ActionName": "Broken"})["Events"]
+        self.assertEqual(len(logs), 3)
+        self.assertIn("boom", logs[0]["Output"])
+        # the exception stops further automatic runs: a new non-compliant change does nothing
+        self.put_widget(rtype, "g-1", "yes")
+        self.put_widget(rtype, "g-1", True)
+        poll(lambda: self.compliance(rule, "g-1") == "NON_COMPLIANT", "g-1 NON_COMPLIANT")
+        self.assertEqual(self.final_status(rule, rtype, "g-1")["State"], "FAILED")
+        self.assertEqual(len(lines(log)), 3)
+
+    def test_dry_run_and_missing_action(self):
+        rtype, rule = "MyCorp::Test::Gizmo", "gizmo-private"
+        self.plumb_call("PutAction", {"ActionName": "WouldFix", "Runtime": "exec",
+                                      "Command": "touch %s/should-not-exist" % self.dir,
+                                      "DryRun": True})
+        self.put_rule(rule, rtype)
+        self.remediation(rule, "WouldFix", Automatic=True)
+        self.put_widget(rtype, "z-1", True)
+        st = self.final_status(rule, rtype, "z-1")
+        self.assertEqual(st["State"], "SUCCEEDED")
+        self.assertEqual(st["StepDetails"][0]["Name"], "plumb:DryRun")
+        self.assertEqual(st["StepDetails"][0]["State"], "EXITED")
+        self.assertIn('"Id":"z-1"', st["StepDetails"][0]["ErrorMessage"])
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "should-not-exist")))
+        self.assertEqual(self.compliance(rule, "z-1"), "NON_COMPLIANT")
+        # an unregistered TargetId fails the execution clearly
+        self.remediation(rule, "NotRegistered")
+        self.cfg.start_remediation_execution(
+            ConfigRuleName=rule, ResourceKeys=[{"resourceType": rtype, "resourceId": "z-1"}])
+        st = self.final_status(rule, rtype, "z-1")
+        self.assertEqual(st["State"], "FAILED")
+        self.assertIn("plumb action add NotRegistered", st["StepDetails"][0]["ErrorMessage"])
+
+
+class RemediationKillTest(RemediationMixin, unittest.TestCase):
+    """kill -9 of plumb while an action runs: after the restart the interrupted attempt is
+    recorded as failed and not run again; the next attempt fixes the resource."""
+
+    def test_kill_mid_action(self):
+        d = action_dir()
+        srv = Server().start()
+        try:
+            self.cfg = srv.client()
+            start_recorder(self.cfg)
+            rtype, rule = "MyCorp::Test::Sprocket", "sprocket-private"
+            plumb("action", "add", "SlowFix", "--exec", write_fix(d, wait=True), "--timeout",
+                  "300", "--data", srv.data)
+            self.put_rule(rule, rtype)
+            self.remediation(rule, "SlowFix", Automatic=True, MaximumAutomaticAttempts=3,
+                             RetryAttemptSeconds=3)
+            self.put_widget(rtype, "s-1", True)
+            runs = os.path.join(d, "runs.log")
+            poll(lambda: lines(runs), "the action to start")
+            st = self.status(rule, rtype, "s-1")
+            self.assertEqual(st["State"], "IN_PROGRESS")
+            self.assertEqual(st["StepDetails"][0]["State"], "IN_PROGRESS")
+            srv.proc.send_signal(signal.SIGKILL)
+            srv.proc.wait()
+            srv.log.close()
+            with open(os.path.join(d, "go"), "w"):
+                pass
+            srv.proc = None
+            srv.start()
+            st = poll(lambda: (self.status(rule, rtype, "s-1") or {}).get("State") ==
+                      "SUCCEEDED", "the second attempt to succeed")
+            st = self.status(rule, rtype, "s-1")
+            self.assertEqual([s["Name"] for s in st["StepDetails"]],
+                             ["ReadWidget", "MakePrivate"])
+            poll(lambda: self.compliance(rule, "s-1") == "COMPLIANT", "s-1 COMPLIANT")
+            # attempt 1 (interrupted) ran once, attempt 2 ran once: no attempt ran twice
+            got = lines(runs)
+            self.assertEqual([r[3] for r in got], ["1", "2"], got)
+            self.assertIn("attempt_interrupted=1", srv.read_log())
+        finally:
+            srv.cleanup()
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
