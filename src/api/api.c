@@ -13,8 +13,9 @@
 #include <string.h>
 
 static const struct pl_op_entry *const tables[] = {
-    pl_ops_recorder,   pl_ops_channel, pl_ops_resources, pl_ops_tags,        pl_ops_rules,
-    pl_ops_compliance, pl_ops_packs,   pl_ops_query,     pl_ops_remediation,
+    pl_ops_recorder, pl_ops_channel, pl_ops_resources, pl_ops_tags, pl_ops_rules,
+    pl_ops_compliance, pl_ops_packs, pl_ops_query,
+    pl_ops_remediation, /* ops_remediation.c */
 };
 
 static pl_op_fn find_handler(const char *op)
