@@ -530,8 +530,12 @@ static int record(struct launch *l, struct pl_store *st, const struct pl_fn_resu
     const char *msg;
     bool ok = outcome(a, l, res, e, &msg);
     count(r, ok ? &r->stats.succeeded : &r->stats.failed);
-    PL_LOG(INFO, "remediation", "rule=%s type=%s id=%s action=%s attempt=%d ok=%d", l->rule,
-           l->type, l->id, l->act.fn.name, l->attempt, ok);
+    if (ok)
+        PL_LOG(DEBUG, "remediation", "rule=%s type=%s id=%s action=%s attempt=%d ok=1", l->rule,
+               l->type, l->id, l->act.fn.name, l->attempt);
+    else
+        PL_LOG(INFO, "remediation", "rule=%s type=%s id=%s action=%s attempt=%d ok=0 err=\"%s\"",
+               l->rule, l->type, l->id, l->act.fn.name, l->attempt, msg);
     if (save_exec(st, l->account, l->region, l->key, a, e, err) < 0)
         goto fail;
     if (ok ? pl_store_outbox_complete(st, l->item, err) < 0
