@@ -493,7 +493,10 @@ static bool outcome(struct pl_arena *a, const struct launch *l, const struct pl_
         const char *m = pl_json_get_str(s, "message");
         if (!valid_step_state(st))
             st = "UNKNOWN";
-        pl_json_push(steps, step(a, name ? name : "step", st, m, l->start_ms, stop));
+        /* ErrorMessage is AWS's field for what went wrong: a succeeded step's message stays in
+         * the action's log */
+        pl_json_push(steps, step(a, name ? name : "step", st,
+                                 strcmp(st, "SUCCEEDED") == 0 ? NULL : m, l->start_ms, stop));
         if (strcmp(st, "FAILED") == 0 && m)
             *msg = m;
     }

@@ -9,7 +9,7 @@ import unittest
 from harness import SHARED, ServerTest
 
 TOOL = os.path.join(SHARED, "tools", "api-coverage", "api-coverage")
-MIN_SERVED = 56  # recorder, channel, resources, retention, tags, rules, compliance; packs, query (session 6)
+MIN_SERVED = 64  # recorder, channel, resources, retention, tags, rules, compliance; packs, query (session 6); remediation (rem7)
 
 
 class Coverage(ServerTest):

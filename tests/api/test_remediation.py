@@ -12,7 +12,8 @@ import json
 import os
 import shutil
 import signal
-import stat
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ import unittest
 
 import boto3
 import botocore.config
-from harness import ACCOUNT, Server, ServerTest, plumb
+from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -445,6 +446,81 @@ class RemediationKillTest(RemediationMixin, unittest.TestCase):
         finally:
             srv.cleanup()
             shutil.rmtree(d, ignore_errors=True)
+
+
+class RemediationS3ExampleTest(RemediationMixin, ServerTest):
+    """examples/remediation/s3_public_access_block.py against moto_server: a bucket without a
+    public access block is NON_COMPLIANT with S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED; the
+    automatic remediation makes the S3 calls, records the fixed bucket, and the rule says
+    COMPLIANT."""
+
+    @classmethod
+    def setUpClass(cls):
+        moto = shutil.which("moto_server")
+        if not moto:
+            raise unittest.SkipTest("moto_server is not installed")
+        super().setUpClass()
+        start_recorder(cls.cfg)
+        cls.dir = action_dir()
+        cls.moto_port = free_port()
+        cls.moto = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(cls.moto_port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.moto_url = "http://127.0.0.1:%d" % cls.moto_port
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", cls.moto_port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.terminate()
+        cls.moto.wait()
+        super().tearDownClass()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_disable_public_read_write(self):
+        src = os.path.join(ROOT, "examples", "remediation", "s3_public_access_block.py")
+        action = os.path.join(self.dir, "s3_public_access_block.py")
+        shutil.copy(src, action)
+        os.chmod(action, 0o644)
+        s3conf = {"endpoint_url": self.moto_url, "region_name": "us-east-1",
+                  "aws_access_key_id": "moto", "aws_secret_access_key": "moto"}
+        with open(os.path.join(self.dir, "s3_actions.json"), "w") as f:
+            json.dump({"s3": s3conf, "record": True}, f)
+        s3 = boto3.client("s3", **s3conf)
+        s3.create_bucket(Bucket="open-bucket")
+        plumb("action", "add", "AWS-DisableS3BucketPublicReadWrite", "--python",
+              action + ":handler", "--data", self.server.data)
+        rule = "s3-bucket-level-public-access-prohibited"
+        self.cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": rule, "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
+            "Source": {"Owner": "AWS",
+                       "SourceIdentifier": "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED"}})
+        out = self.cfg.put_remediation_configurations(RemediationConfigurations=[{
+            "ConfigRuleName": rule, "TargetType": "SSM_DOCUMENT", "ResourceType": "AWS::S3::Bucket",
+            "TargetId": "AWS-DisableS3BucketPublicReadWrite", "TargetVersion": "1",
+            "Parameters": {"S3BucketName": {"ResourceValue": {"Value": "RESOURCE_ID"}},
+                           "AutomationAssumeRole": {"StaticValue": {"Values": [
+                               "arn:aws:iam::%s:role/S3OperationsAutomationsExecutionRole"
+                               % ACCOUNT]}}},
+            "Automatic": True, "MaximumAutomaticAttempts": 2, "RetryAttemptSeconds": 10}])
+        self.assertEqual(out["FailedBatches"], [])
+        self.record({"resourceType": "AWS::S3::Bucket", "resourceId": "open-bucket",
+                     "resourceName": "open-bucket", "awsRegion": "us-east-1",
+                     "configuration": {"name": "open-bucket"}, "supplementaryConfiguration": {}})
+        st = self.final_status(rule, "AWS::S3::Bucket", "open-bucket")
+        self.assertEqual(st["State"], "SUCCEEDED", st)
+        self.assertEqual([(s["Name"], s["State"]) for s in st["StepDetails"]],
+                         [("PutPublicAccessBlock", "SUCCEEDED"),
+                          ("VerifyPublicAccessBlock", "SUCCEEDED"),
+                          ("RecordFixedBucket", "SUCCEEDED")])
+        got = s3.get_public_access_block(Bucket="open-bucket")["PublicAccessBlockConfiguration"]
+        self.assertTrue(all(got[k] for k in ("BlockPublicAcls", "IgnorePublicAcls",
+                                             "BlockPublicPolicy", "RestrictPublicBuckets")))
+        poll(lambda: self.compliance(rule, "open-bucket") == "COMPLIANT", "the bucket COMPLIANT")
 
 
 if __name__ == "__main__":
