@@ -122,7 +122,7 @@ static int put_configs(struct pl_op_ctx *c)
 {
     const struct pl_json *arr = pl_json_get(c->in, "RemediationConfigurations");
     struct pl_json *failed = pl_json_set(c->a, c->out, "FailedBatches", pl_json_new_arr(c->a));
-    struct pl_json *dup_items = pl_json_new_arr(c->a);
+    struct pl_json *dup_items = pl_json_new_arr(c->a), *owned_items = pl_json_new_arr(c->a);
     if (pl_store_begin(c->st, c->err) < 0)
         return -1;
     for (const struct pl_json *in = arr ? arr->child : NULL; in; in = in->next) {
@@ -146,10 +146,21 @@ static int put_configs(struct pl_op_ctx *c)
         int had = pl_rem_config_get(c->st, c->account, c->region, rule, c->a, &old, c->err);
         if (had < 0)
             return -1;
+        if (had && pl_json_get_str(old, "CreatedByService")) { /* a conformance pack's */
+            pl_json_push(owned_items, pl_json_clone(c->a, in));
+            continue;
+        }
         if (had && pl_json_get_str(old, "Arn")) /* the Arn stays with the rule's remediation */
             pl_json_set_str(c->a, cfg, "Arn", pl_json_get_str(old, "Arn"));
         if (pl_obj_save(c, PL_KIND_REMEDIATION_CONFIG, rule, cfg) < 0)
             return -1;
+    }
+    if (owned_items->len) {
+        struct pl_json *b = pl_json_push(failed, pl_json_new_obj(c->a));
+        pl_json_set_str(c->a, b, "FailureMessage",
+                        "The remediation configuration belongs to a conformance pack; change the "
+                        "pack instead.");
+        pl_json_set(c->a, b, "FailedItems", owned_items);
     }
     if (dup_items->len) {
         struct pl_json *b = pl_json_push(failed, pl_json_new_obj(c->a));
@@ -194,6 +205,11 @@ static int delete_config(struct pl_op_ctx *c)
     const char *have = pl_json_get_str(cfg, "ResourceType");
     if (rt && *rt && (!have || strcmp(have, rt) != 0))
         return no_config(c, rule);
+    if (pl_json_get_str(cfg, "CreatedByService"))
+        return pl_fail(c->err, PL_E_INSUFFICIENT_PERMISSIONS,
+                       "The remediation configuration of rule '%.128s' belongs to a conformance "
+                       "pack (%.128s); delete or change the pack instead.",
+                       rule, pl_json_get_str(cfg, "CreatedByService"));
     /* a running or queued execution keeps its configuration (RemediationInProgressException) */
     struct pl_json *execs = pl_json_new_arr(c->a);
     struct pl_json *saved_out = c->out;

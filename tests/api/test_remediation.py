@@ -265,6 +265,40 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertEqual(len(c.describe_remediation_exceptions(
             ConfigRuleName="exc-rule", Limit=100)["RemediationExceptions"]), 28)
 
+    def test_pack_remediations_are_real(self):
+        path = os.path.join(os.path.dirname(ROOT), "shared", "data", "conformance-packs",
+                            "Operational-Best-Practices-for-Amazon-S3-with-Remediation.yaml")
+        if not os.path.exists(path):
+            self.skipTest("no sample packs")
+        with open(path) as f:
+            body = f.read()
+        self.cfg.put_conformance_pack(
+            ConformancePackName="s3-remediation", TemplateBody=body,
+            ConformancePackInputParameters=[{"ParameterName": "S3TargetBucketNameForEnableLogging",
+                                             "ParameterValue": "log-bucket"}])
+        rules = [r["ConfigRuleName"] for r in self.cfg.describe_config_rules()["ConfigRules"]
+                 if r["ConfigRuleName"].startswith("S3BucketPublicReadProhibited-conformance")]
+        self.assertEqual(len(rules), 1)
+        got = self.cfg.describe_remediation_configurations(
+            ConfigRuleNames=rules)["RemediationConfigurations"]
+        self.assertEqual(len(got), 1)
+        g = got[0]
+        self.assertEqual((g["TargetId"], g["Automatic"], g["MaximumAutomaticAttempts"],
+                          g["RetryAttemptSeconds"], g["ResourceType"]),
+                         ("AWS-DisableS3BucketPublicReadWrite", True, 10, 600, "AWS::S3::Bucket"))
+        self.assertEqual(g["CreatedByService"], "config-conformance-pack.amazonaws.com")
+        self.assertEqual(g["Parameters"]["S3BucketName"],
+                         {"ResourceValue": {"Value": "RESOURCE_ID"}})
+        # owned by the pack: neither changed nor deleted directly
+        out = self.cfg.put_remediation_configurations(RemediationConfigurations=[{
+            "ConfigRuleName": rules[0], "TargetType": "SSM_DOCUMENT", "TargetId": "other"}])
+        self.assertIn("conformance pack", out["FailedBatches"][0]["FailureMessage"])
+        self.assertAwsError("InsufficientPermissionsException",
+                            self.cfg.delete_remediation_configuration, ConfigRuleName=rules[0])
+        self.cfg.delete_conformance_pack(ConformancePackName="s3-remediation")
+        self.assertEqual(self.cfg.describe_remediation_configurations(
+            ConfigRuleNames=rules)["RemediationConfigurations"], [])
+
     def test_aws_cli(self):
         self.put_rule("cli-rule", "MyCorp::Test::Cli")
         self.server.cli("put-remediation-configurations", "--remediation-configurations",
