@@ -21,7 +21,8 @@ import unittest
 
 import boto3
 import botocore.config
-from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb
+import botocore.exceptions
+from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb, signed_call
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -555,6 +556,53 @@ class RemediationS3ExampleTest(RemediationMixin, ServerTest):
         self.assertTrue(all(got[k] for k in ("BlockPublicAcls", "IgnorePublicAcls",
                                              "BlockPublicPolicy", "RestrictPublicBuckets")))
         poll(lambda: self.compliance(rule, "open-bucket") == "COMPLIANT", "the bucket COMPLIANT")
+
+
+class RemediationSigV4Test(RemediationMixin, ServerTest):
+    """--auth sigv4: only administrator keys register actions; an action calls back with
+    session credentials minted for it, which the server accepts."""
+    AUTH = "sigv4"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = cls.server.first_key(ACCOUNT)
+        cls.cfg = cls.server.client(key=cls.admin[0], secret=cls.admin[1])
+        k = json.loads(plumb("credentials", "add", "--data", cls.server.data, "--json").stdout)
+        cls.user = (k["accessKeyId"], k["secretAccessKey"])
+        user = cls.server.client(key=cls.user[0], secret=cls.user[1])
+
+        def accepted():
+            try:
+                user.describe_configuration_recorders()
+                return True
+            except botocore.exceptions.ClientError:
+                return False
+        poll(accepted, "the new key to be accepted")
+        start_recorder(cls.cfg)
+        cls.dir = action_dir()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_admin_only_and_session_credentials(self):
+        body = json.dumps({"ActionName": "SignedFix", "Runtime": "exec",
+                           "Command": write_fix(self.dir), "Timeout": 120})
+        status, out = signed_call(self.server.url, "PlumbService.PutAction", body,
+                                  key=self.user[0], secret=self.user[1])
+        self.assertEqual((status, out["__type"]), (403, "AccessDeniedException"), out)
+        status, out = signed_call(self.server.url, "PlumbService.PutAction", body,
+                                  key=self.admin[0], secret=self.admin[1])
+        self.assertEqual(status, 200, out)
+        rtype, rule = "MyCorp::Test::Signed", "signed-private"
+        self.put_rule(rule, rtype)
+        self.remediation(rule, "SignedFix", Automatic=True, MaximumAutomaticAttempts=1)
+        self.put_widget(rtype, "sig-1", True)
+        st = self.final_status(rule, rtype, "sig-1")
+        self.assertEqual(st["State"], "SUCCEEDED", st)
+        poll(lambda: self.compliance(rule, "sig-1") == "COMPLIANT", "sig-1 COMPLIANT")
 
 
 if __name__ == "__main__":
