@@ -24,10 +24,11 @@
 #include "fuzz_check.h"
 
 extern const struct pl_op_entry pl_ops_functions[]; /* api/ops_functions.c */
+extern const struct pl_op_entry pl_ops_actions[];   /* api/ops_remediation.c */
 
 static struct pl_app app;
 static char dir[64];
-static const char *plumb_ops[16];
+static const char *plumb_ops[24];
 static int nplumb;
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -45,7 +46,7 @@ static void cleanup(void)
 static void setup(void)
 {
     struct pl_err err = {0};
-    const struct pl_op_entry *const tables[] = {pl_ops_plumb, pl_ops_functions};
+    const struct pl_op_entry *const tables[] = {pl_ops_plumb, pl_ops_functions, pl_ops_actions};
     pl_clock_set(1795755469000LL); /* 2026-11-27T04:57:49Z */
     pl_log_set_level("error");
     snprintf(dir, sizeof(dir), "%s/plumb-fuzz-api-XXXXXX",
