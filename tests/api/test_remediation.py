@@ -484,10 +484,10 @@ class RemediationKillTest(RemediationMixin, unittest.TestCase):
 
 
 class RemediationS3ExampleTest(RemediationMixin, ServerTest):
-    """examples/remediation/s3_public_access_block.py against moto_server: a bucket without a
-    public access block is NON_COMPLIANT with S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED; the
-    automatic remediation makes the S3 calls, records the fixed bucket, and the rule says
-    COMPLIANT."""
+    """examples/remediation/s3_actions.py against moto_server: three buckets, each
+    NON_COMPLIANT with one managed rule whose automatic remediation is one of the three SSM
+    documents AWS's sample packs name; each action makes the document's S3 calls, records the
+    fixed bucket, and the rule says COMPLIANT."""
 
     @classmethod
     def setUpClass(cls):
@@ -516,9 +516,31 @@ class RemediationS3ExampleTest(RemediationMixin, ServerTest):
         super().tearDownClass()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
-    def test_disable_public_read_write(self):
-        src = os.path.join(ROOT, "examples", "remediation", "s3_public_access_block.py")
-        action = os.path.join(self.dir, "s3_public_access_block.py")
+    def put_bucket_rule(self, rule, identifier, bucket, action, params, rule_params=None):
+        r = {"ConfigRuleName": rule,
+             "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"],
+                       "ComplianceResourceId": bucket},
+             "Source": {"Owner": "AWS", "SourceIdentifier": identifier}}
+        if rule_params:
+            r["InputParameters"] = json.dumps(rule_params)
+        self.cfg.put_config_rule(ConfigRule=r)
+        params = dict(params, AutomationAssumeRole={"StaticValue": {"Values": [
+            "arn:aws:iam::%s:role/S3OperationsAutomationsExecutionRole" % ACCOUNT]}})
+        out = self.cfg.put_remediation_configurations(RemediationConfigurations=[{
+            "ConfigRuleName": rule, "TargetType": "SSM_DOCUMENT",
+            "ResourceType": "AWS::S3::Bucket", "TargetId": action, "TargetVersion": "1",
+            "Parameters": params, "Automatic": True, "MaximumAutomaticAttempts": 2,
+            "RetryAttemptSeconds": 10}])
+        self.assertEqual(out["FailedBatches"], [])
+
+    def record_bucket(self, name):
+        self.record({"resourceType": "AWS::S3::Bucket", "resourceId": name, "resourceName": name,
+                     "awsRegion": "us-east-1", "configuration": {"name": name},
+                     "supplementaryConfiguration": {}})
+
+    def test_three_documents_against_moto(self):
+        src = os.path.join(ROOT, "examples", "remediation", "s3_actions.py")
+        action = os.path.join(self.dir, "s3_actions.py")
         shutil.copy(src, action)
         os.chmod(action, 0o644)
         s3conf = {"endpoint_url": self.moto_url, "region_name": "us-east-1",
@@ -526,36 +548,49 @@ class RemediationS3ExampleTest(RemediationMixin, ServerTest):
         with open(os.path.join(self.dir, "s3_actions.json"), "w") as f:
             json.dump({"s3": s3conf, "record": True}, f)
         s3 = boto3.client("s3", **s3conf)
-        s3.create_bucket(Bucket="open-bucket")
-        plumb("action", "add", "AWS-DisableS3BucketPublicReadWrite", "--python",
-              action + ":handler", "--data", self.server.data)
-        rule = "s3-bucket-level-public-access-prohibited"
-        self.cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": rule, "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
-            "Source": {"Owner": "AWS",
-                       "SourceIdentifier": "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED"}})
-        out = self.cfg.put_remediation_configurations(RemediationConfigurations=[{
-            "ConfigRuleName": rule, "TargetType": "SSM_DOCUMENT", "ResourceType": "AWS::S3::Bucket",
-            "TargetId": "AWS-DisableS3BucketPublicReadWrite", "TargetVersion": "1",
-            "Parameters": {"S3BucketName": {"ResourceValue": {"Value": "RESOURCE_ID"}},
-                           "AutomationAssumeRole": {"StaticValue": {"Values": [
-                               "arn:aws:iam::%s:role/S3OperationsAutomationsExecutionRole"
-                               % ACCOUNT]}}},
-            "Automatic": True, "MaximumAutomaticAttempts": 2, "RetryAttemptSeconds": 10}])
-        self.assertEqual(out["FailedBatches"], [])
-        self.record({"resourceType": "AWS::S3::Bucket", "resourceId": "open-bucket",
-                     "resourceName": "open-bucket", "awsRegion": "us-east-1",
-                     "configuration": {"name": "open-bucket"}, "supplementaryConfiguration": {}})
-        st = self.final_status(rule, "AWS::S3::Bucket", "open-bucket")
-        self.assertEqual(st["State"], "SUCCEEDED", st)
-        self.assertEqual([(s["Name"], s["State"]) for s in st["StepDetails"]],
-                         [("PutPublicAccessBlock", "SUCCEEDED"),
-                          ("VerifyPublicAccessBlock", "SUCCEEDED"),
-                          ("RecordFixedBucket", "SUCCEEDED")])
+        for b in ("open-bucket", "plain-bucket", "quiet-bucket", "logs-bucket"):
+            s3.create_bucket(Bucket=b)
+        s3.put_bucket_acl(Bucket="logs-bucket", ACL="log-delivery-write")
+        for name, fn in (("AWS-DisableS3BucketPublicReadWrite", "handler"),
+                         ("AWS-EnableS3BucketEncryption", "enable_encryption"),
+                         ("AWS-ConfigureS3BucketLogging", "configure_logging")):
+            plumb("action", "add", name, "--python", action + ":" + fn, "--data",
+                  self.server.data)
+        rid = {"ResourceValue": {"Value": "RESOURCE_ID"}}
+        cases = [
+            ("bpa", "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED", "open-bucket",
+             "AWS-DisableS3BucketPublicReadWrite", {"S3BucketName": rid}, None,
+             ["PutPublicAccessBlock", "VerifyPublicAccessBlock", "RecordFixedBucket"]),
+            ("sse", "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", "plain-bucket",
+             "AWS-EnableS3BucketEncryption",
+             {"BucketName": rid, "SSEAlgorithm": {"StaticValue": {"Values": ["AES256"]}}}, None,
+             ["PutBucketEncryption", "VerifyBucketEncryption", "RecordFixedBucket"]),
+            ("logging", "S3_BUCKET_LOGGING_ENABLED", "quiet-bucket",
+             "AWS-ConfigureS3BucketLogging",
+             {"BucketName": rid, "TargetBucket": {"StaticValue": {"Values": ["logs-bucket"]}},
+              "TargetPrefix": {"StaticValue": {"Values": ["quiet/"]}}},
+             {"targetBucket": "logs-bucket"},
+             ["PutBucketLogging", "VerifyBucketLogging", "RecordFixedBucket"]),
+        ]
+        for rule, ident, bucket, doc, params, rparams, _ in cases:
+            self.put_bucket_rule(rule, ident, bucket, doc, params, rparams)
+        for _, _, bucket, _, _, _, _ in cases:
+            self.record_bucket(bucket)
+        for rule, _, bucket, _, _, _, steps in cases:
+            st = self.final_status(rule, "AWS::S3::Bucket", bucket)
+            self.assertEqual(st["State"], "SUCCEEDED", st)
+            self.assertEqual([(s["Name"], s["State"]) for s in st["StepDetails"]],
+                             [(n, "SUCCEEDED") for n in steps])
+            poll(lambda: self.compliance(rule, bucket) == "COMPLIANT", bucket + " COMPLIANT")
+        # the S3 side, as the documents leave it
         got = s3.get_public_access_block(Bucket="open-bucket")["PublicAccessBlockConfiguration"]
         self.assertTrue(all(got[k] for k in ("BlockPublicAcls", "IgnorePublicAcls",
                                              "BlockPublicPolicy", "RestrictPublicBuckets")))
-        poll(lambda: self.compliance(rule, "open-bucket") == "COMPLIANT", "the bucket COMPLIANT")
+        enc = s3.get_bucket_encryption(Bucket="plain-bucket")["ServerSideEncryptionConfiguration"]
+        self.assertEqual(enc["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
+                         "AES256")
+        log = s3.get_bucket_logging(Bucket="quiet-bucket")["LoggingEnabled"]
+        self.assertEqual((log["TargetBucket"], log["TargetPrefix"]), ("logs-bucket", "quiet/"))
 
 
 class RemediationSigV4Test(RemediationMixin, ServerTest):
