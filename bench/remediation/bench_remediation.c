@@ -156,12 +156,15 @@ int main(int argc, char **argv)
     int n = 2000, c = 4;
     const char *dir = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--executions") == 0)
-            n = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--concurrency") == 0)
-            c = atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--data") == 0)
+        long long v = -1;
+        if (strcmp(argv[i], "--data") == 0)
             dir = argv[i + 1];
+        else if (pl_parse_i64(argv[i + 1], &v) < 0 || v > 1000000000)
+            v = -1;
+        if (strcmp(argv[i], "--executions") == 0)
+            n = (int)v;
+        else if (strcmp(argv[i], "--concurrency") == 0)
+            c = (int)v;
     }
     if (n < 1 || c < 1 || c > 64) {
         fprintf(stderr, "usage: bench_remediation [--executions N] [--concurrency 1-64] "
