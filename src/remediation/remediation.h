@@ -145,7 +145,7 @@ int pl_rem_tick(struct pl_rem *r, struct pl_err *err);
 /* Waits until no action of this worker is running (tests, benchmarks). */
 void pl_rem_wait(struct pl_rem *r);
 
-/* Counters (metrics, benchmarks). */
+/* Counters (benchmarks; also /metrics plumb_remediation_total{outcome}, named in this order). */
 struct pl_rem_stats {
     int64_t started, succeeded, failed, skipped, interrupted, dry_runs, exceptions;
 };

@@ -17,6 +17,7 @@
 #include "remediation/remediation.h"
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "store/evals.h"
@@ -67,11 +68,20 @@ struct launch {
 
 /* ---- small helpers ---- */
 
+/* Counts one outcome in r's stats and in /metrics (plumb_remediation_total{outcome=...}). */
 static void count(struct pl_rem *r, int64_t *field)
 {
+    static const char *const names[] = {"started",     "succeeded", "failed",   "skipped",
+                                        "interrupted", "dry_run",   "exception"};
+    size_t i = (size_t)(field - &r->stats.started);
+    char labels[40];
     pthread_mutex_lock(&r->mu);
     (*field)++;
     pthread_mutex_unlock(&r->mu);
+    if (i < PL_ARRAY_LEN(names)) {
+        snprintf(labels, sizeof labels, "outcome=\"%s\"", names[i]);
+        pl_metrics_add("plumb_remediation_total", labels, 1);
+    }
 }
 
 static int64_t geti(const struct pl_json *o, const char *k, int64_t dflt)
@@ -718,6 +728,9 @@ struct pl_rem *pl_rem_start_worker(const struct pl_rem_options *o, struct pl_err
     }
     r->max_concurrency = o->max_concurrency > 0 ? o->max_concurrency : 4;
     r->tick_ms = o->tick_ms > 0 ? o->tick_ms : 200;
+    pl_metrics_help("plumb_remediation_total",
+                    "Remediation attempts by outcome (started, succeeded, failed, skipped, "
+                    "interrupted, dry_run, exception).");
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     pthread_cond_init(&r->idle_cv, NULL);

@@ -223,6 +223,9 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertAwsError("NoSuchRemediationConfigurationException",
                             c.delete_remediation_configuration, ConfigRuleName="shapes-rule",
                             ResourceType="AWS::EC2::Instance")
+        # as AWS: the rule is not deleted while its remediation exists
+        self.assertAwsError("ResourceInUseException", c.delete_config_rule,
+                            ConfigRuleName="shapes-rule")
         c.delete_remediation_configuration(ConfigRuleName="shapes-rule")
         self.assertEqual(c.describe_remediation_configurations(
             ConfigRuleNames=["shapes-rule"])["RemediationConfigurations"], [])
