@@ -513,6 +513,12 @@ static int get_action_logs(struct pl_op_ctx *c)
     q.function = pl_rem_action_log_name(c->a, name);
     if (pl_store_fnlog_list(c->st, &q, c->a, &rows, &n, &more, c->err) < 0)
         return -1;
+    if (n == 0 && after == 0) { /* no log at all: is there such an action? */
+        struct pl_rem_action act;
+        int f = pl_rem_action_get(c->st, c->account, c->region, name, c->a, &act, c->err);
+        if (f <= 0)
+            return f < 0 ? -1 : action_not_found(c, name);
+    }
     struct pl_json *arr = pl_json_set(c->a, c->out, "Events", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++)
         pl_json_push(arr, pl_fn_log_json(c->a, &rows[i]));

@@ -22,6 +22,7 @@ import unittest
 import boto3
 import botocore.config
 import botocore.exceptions
+import harness
 from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb, signed_call
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
@@ -336,6 +337,17 @@ class RemediationTest(RemediationMixin, ServerTest):
         p = plumb("action", "remove", "cli-act", "--data", self.server.data, check=False)
         self.assertEqual(p.returncode, 1)
         self.plumb_call("DeleteAction", {"ActionName": "noop"})
+        for op in ("GetAction", "DeleteAction", "GetActionLogs"):
+            status, out = signed_call(self.server.url, "PlumbService." + op,
+                                      json.dumps({"ActionName": "noop"}))
+            self.assertEqual((status, out["__type"]), (400, "ResourceNotFoundException"), op)
+        for bad in ({"ActionName": "x", "Runtime": "cobol"},
+                    {"ActionName": "x" * 58, "Runtime": "exec", "Command": "true"},
+                    {"ActionName": "x", "Runtime": "exec", "Command": "true", "DryRun": "yes"},
+                    {"ActionName": "x", "Runtime": "exec", "Command": "true", "Timeout": 901}):
+            status, out = signed_call(self.server.url, "PlumbService.PutAction", json.dumps(bad))
+            self.assertEqual((status, out["__type"]), (400, "InvalidParameterValueException"),
+                             bad)
 
     def test_acceptance_automatic_fix_and_exception(self):
         rtype, rule = "MyCorp::Test::Widget", "widget-private"
@@ -634,6 +646,23 @@ class RemediationSigV4Test(RemediationMixin, ServerTest):
         status, out = signed_call(self.server.url, "PlumbService.PutAction", body,
                                   key=self.admin[0], secret=self.admin[1])
         self.assertEqual(status, 200, out)
+        # plumb action --endpoint signs with the environment's keys: only the admin's register
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=self.user[0],
+                   AWS_SECRET_ACCESS_KEY=self.user[1])
+        p = subprocess.run([harness.PLUMB, "action", "add", "Remote", "--exec", "true",
+                            "--endpoint", self.server.url], env=env, capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("administrator", p.stderr)
+        env.update(AWS_ACCESS_KEY_ID=self.admin[0], AWS_SECRET_ACCESS_KEY=self.admin[1])
+        p = subprocess.run([harness.PLUMB, "action", "add", "Remote", "--exec", "true",
+                            "--endpoint", self.server.url], env=env, capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = subprocess.run([harness.PLUMB, "action", "list", "--json", "--endpoint",
+                            self.server.url], env=env, capture_output=True, text=True,
+                           timeout=120)
+        self.assertIn("Remote", [a["ActionName"] for a in json.loads(p.stdout)])
         rtype, rule = "MyCorp::Test::Signed", "signed-private"
         self.put_rule(rule, rtype)
         self.remediation(rule, "SignedFix", Automatic=True, MaximumAutomaticAttempts=1)
