@@ -129,6 +129,17 @@ class RemediationMixin:
             return s if s and s["State"] in ("SUCCEEDED", "FAILED") else None
         return poll(done, "the execution of %s to finish" % rid)
 
+    def metric(self, outcome):
+        """plumb_remediation_total{outcome} from /metrics (0 before the first)."""
+        import urllib.request
+        with urllib.request.urlopen(self.server.url + "/metrics", timeout=30) as r:
+            text = r.read().decode()
+        key = 'plumb_remediation_total{outcome="%s"} ' % outcome
+        for line in text.splitlines():
+            if line.startswith(key):
+                return int(float(line[len(key):]))
+        return 0
+
     def remediation(self, rule, target, **kw):
         cfg = {"ConfigRuleName": rule, "TargetType": "SSM_DOCUMENT", "TargetId": target,
                "Parameters": {"Id": {"ResourceValue": {"Value": "RESOURCE_ID"}},
@@ -359,7 +370,9 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.cfg.put_remediation_exceptions(
             ConfigRuleName=rule, ResourceKeys=[{"ResourceType": rtype, "ResourceId": "w-kept"}],
             Message="public on purpose")
+        skipped = self.metric("skipped")
         self.put_widget(rtype, "w-kept", True)
+        poll(lambda: self.metric("skipped") > skipped, "the worker to skip w-kept")
         self.put_widget(rtype, "w-open", True)
         st = self.final_status(rule, rtype, "w-open")
         self.assertEqual(st["State"], "SUCCEEDED", st)
@@ -423,10 +436,13 @@ class RemediationTest(RemediationMixin, ServerTest):
         logs = self.plumb_call("GetActionLogs", {"ActionName": "Broken"})["Events"]
         self.assertEqual(len(logs), 3)
         self.assertIn("boom", logs[0]["Output"])
-        # the exception stops further automatic runs: a new non-compliant change does nothing
-        self.put_widget(rtype, "g-1", "yes")
+        # the exception stops further automatic runs: turning NON_COMPLIANT again is skipped
+        skipped = self.metric("skipped")
+        self.put_widget(rtype, "g-1", False)
+        poll(lambda: self.compliance(rule, "g-1") == "COMPLIANT", "g-1 COMPLIANT")
         self.put_widget(rtype, "g-1", True)
-        poll(lambda: self.compliance(rule, "g-1") == "NON_COMPLIANT", "g-1 NON_COMPLIANT")
+        poll(lambda: self.metric("skipped") > skipped, "the worker to skip g-1")
+        self.assertEqual(self.compliance(rule, "g-1"), "NON_COMPLIANT")
         self.assertEqual(self.final_status(rule, rtype, "g-1")["State"], "FAILED")
         self.assertEqual(len(lines(log)), 3)
 
@@ -445,6 +461,21 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertIn('"Id":"z-1"', st["StepDetails"][0]["ErrorMessage"])
         self.assertFalse(os.path.exists(os.path.join(self.dir, "should-not-exist")))
         self.assertEqual(self.compliance(rule, "z-1"), "NON_COMPLIANT")
+        # manual executions of several resources, listed a page at a time
+        keys = [{"resourceType": rtype, "resourceId": "z-%d" % i} for i in range(2, 5)]
+        out = self.cfg.start_remediation_execution(ConfigRuleName=rule, ResourceKeys=keys)
+        self.assertEqual(out["FailedItems"], [])
+        for k in keys:
+            self.assertEqual(self.final_status(rule, rtype, k["resourceId"])["State"],
+                             "SUCCEEDED")
+        page = self.cfg.describe_remediation_execution_status(ConfigRuleName=rule, Limit=2)
+        self.assertEqual([s["ResourceKey"]["resourceId"]
+                          for s in page["RemediationExecutionStatuses"]], ["z-1", "z-2"])
+        rest = self.cfg.describe_remediation_execution_status(ConfigRuleName=rule, Limit=2,
+                                                              NextToken=page["NextToken"])
+        self.assertEqual([s["ResourceKey"]["resourceId"]
+                          for s in rest["RemediationExecutionStatuses"]], ["z-3", "z-4"])
+        self.assertNotIn("NextToken", rest)
         # an unregistered TargetId fails the execution clearly
         self.remediation(rule, "NotRegistered")
         self.cfg.start_remediation_execution(
