@@ -13,6 +13,7 @@
  * Prints executions/s of each and the overhead per execution, (outbox - runner) / N.
  * Figures: docs/PERFORMANCE.md, section "Remediation".
  */
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,12 @@
 
 #define ACCOUNT "123456789012"
 #define REGION  "us-east-1"
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb, (void)flag, (void)f;
+    return remove(path);
+}
 
 static double now_s(void)
 {
@@ -199,6 +206,8 @@ int main(int argc, char **argv)
     queue(st, "bench-dry", n);
     double t_dry = run_worker(dir, n, c, true);
     pl_store_close(st);
+    if (dir == tmp) /* ours: removed (a --data directory is kept) */
+        nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 
     printf("executions %d, concurrency %d, action `true` (exec, sandboxed)\n", n, c);
     printf("runner alone      %8.0f /s  (%.3f ms each)\n", n / t_runner, 1e3 * t_runner / n);
