@@ -446,6 +446,50 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertEqual(self.final_status(rule, rtype, "g-1")["State"], "FAILED")
         self.assertEqual(len(lines(log)), 3)
 
+    def test_http_action_answer_drives_the_steps(self):
+        import http.server
+        import threading
+        got = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                body = json.dumps({"status": "FAILED", "steps": [
+                    {"name": "Lookup", "status": "SUCCEEDED", "message": "found it"},
+                    {"name": "Patch", "status": "FAILED", "message": "permission denied"},
+                    {"name": "Verify", "status": "PENDING"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            url = "http://127.0.0.1:%d/fix" % srv.server_address[1]
+            self.plumb_call("PutAction", {"ActionName": "HttpFix", "Runtime": "http", "Url": url})
+            rtype, rule = "MyCorp::Test::Hook", "hook-private"
+            self.put_rule(rule, rtype)
+            self.remediation(rule, "HttpFix")
+            self.put_widget(rtype, "h-1", True)
+            poll(lambda: self.compliance(rule, "h-1") == "NON_COMPLIANT", "h-1 NON_COMPLIANT")
+            self.cfg.start_remediation_execution(
+                ConfigRuleName=rule, ResourceKeys=[{"resourceType": rtype, "resourceId": "h-1"}])
+            st = self.final_status(rule, rtype, "h-1")
+            self.assertEqual(st["State"], "FAILED")
+            self.assertEqual([(s["Name"], s["State"], s.get("ErrorMessage"))
+                              for s in st["StepDetails"]],
+                             [("Lookup", "SUCCEEDED", None), ("Patch", "FAILED", "permission denied"),
+                              ("Verify", "PENDING", None)])
+            self.assertEqual(got[0]["Parameters"], {"Id": "h-1", "Mode": "strict"})
+            self.assertEqual((got[0]["Automatic"], got[0]["Attempt"]), (False, 1))
+        finally:
+            srv.shutdown()
+            srv.server_close()
+
     def test_dry_run_and_missing_action(self):
         rtype, rule = "MyCorp::Test::Gizmo", "gizmo-private"
         self.plumb_call("PutAction", {"ActionName": "WouldFix", "Runtime": "exec",
