@@ -154,6 +154,12 @@ static int put_configs(struct pl_op_ctx *c)
             pl_json_set_str(c->a, cfg, "Arn", pl_json_get_str(old, "Arn"));
         if (pl_obj_save(c, PL_KIND_REMEDIATION_CONFIG, rule, cfg) < 0)
             return -1;
+        int64_t queued; /* turned Automatic: what is NON_COMPLIANT now is remediated too */
+        if (pl_json_truthy(pl_json_get(cfg, "Automatic")) &&
+            !(had && pl_json_truthy(pl_json_get(old, "Automatic"))) &&
+            pl_rem_queue_noncompliant(c->st, c->account, c->region, rule,
+                                      pl_json_get_str(cfg, "ResourceType"), &queued, c->err) < 0)
+            return -1;
     }
     if (owned_items->len) {
         struct pl_json *b = pl_json_push(failed, pl_json_new_obj(c->a));

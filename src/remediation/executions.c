@@ -10,6 +10,7 @@
 #include "remediation/remediation.h"
 
 #include "core/time.h"
+#include "store/evals.h"
 #include "store/store.h"
 
 #include <string.h>
@@ -108,4 +109,53 @@ struct pl_json *pl_rem_execution_render(struct pl_arena *a, const struct pl_json
     set_time(a, o, "InvocationTime", stored, "InvocationMs");
     set_time(a, o, "LastUpdatedTime", stored, "UpdatedMs");
     return o;
+}
+
+int pl_rem_queue_noncompliant(struct pl_store *st, const char *account, const char *region,
+                              const char *rule, const char *type, int64_t *queued,
+                              struct pl_err *err)
+{
+    struct pl_ev_query q = {.account = account,
+                            .region = region,
+                            .rule = rule,
+                            .comps = 1u << PL_EV_NON_COMPLIANT,
+                            .limit = 500};
+    struct pl_arena a, cur;
+    bool more = true;
+    int rc = 0;
+    *queued = 0;
+    pl_arena_init(&a);
+    pl_arena_init(&cur);
+    while (more && rc == 0) {
+        struct pl_ev_row *rows;
+        size_t n;
+        pl_arena_reset(&a);
+        if (pl_store_eval_list(st, &q, &a, &rows, &n, &more, err) < 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            if (type && *type && strcmp(type, rows[i].resource_type) != 0)
+                continue;
+            struct pl_json *p = pl_json_new_obj(&a);
+            pl_json_set_str(&a, p, "rule", rule);
+            pl_json_set_str(&a, p, "type", rows[i].resource_type);
+            pl_json_set_str(&a, p, "id", rows[i].resource_id);
+            pl_json_set_bool(&a, p, "auto", true);
+            const char *text = pl_json_dump(&a, p, PL_JSON_COMPACT);
+            rc = pl_store_outbox_add(st, account, region, PL_OUTBOX_REMEDIATION_EXECUTE, text,
+                                     strlen(text), NULL, err);
+            *queued += rc == 0;
+        }
+        if (n) { /* the cursor outlives the page's arena (cur grows by one key a page) */
+            q.after_rule = pl_arena_strdup(&cur, rows[n - 1].rule);
+            q.after_type = pl_arena_strdup(&cur, rows[n - 1].resource_type);
+            q.after_id = pl_arena_strdup(&cur, rows[n - 1].resource_id);
+        }
+        if (n == 0)
+            more = false;
+    }
+    pl_arena_fini(&a);
+    pl_arena_fini(&cur);
+    return rc;
 }

@@ -117,6 +117,12 @@ const char *pl_rem_action_log_name(struct pl_arena *a, const char *name);
 int pl_rem_start(struct pl_store *st, const char *account, const char *region, const char *rule,
                  const char *type, const char *id, struct pl_arena *a, const char **why,
                  struct pl_err *err);
+/* A rule's remediation just became Automatic: queues an automatic execution of each resource the
+ * rule finds NON_COMPLIANT now (of type, when not NULL), in the caller's transaction, as if each
+ * had just turned NON_COMPLIANT. *queued gets their number. */
+int pl_rem_queue_noncompliant(struct pl_store *st, const char *account, const char *region,
+                              const char *rule, const char *type, int64_t *queued,
+                              struct pl_err *err);
 /* The AWS RemediationExecutionStatus of a stored execution object's JSON (arena a). */
 struct pl_json *pl_rem_execution_render(struct pl_arena *a, const struct pl_json *stored);
 /* Is a stored execution QUEUED or IN_PROGRESS? */

@@ -388,7 +388,7 @@ class RemediationTest(RemediationMixin, ServerTest):
         conf = json.loads(hist["configurationItems"][0]["configuration"])
         self.assertEqual(conf, {"public": False, "mode": "strict"})
         # RESOURCE_ID and the static value reached the action; it ran once
-        runs = lines(os.path.join(self.dir, "runs.log"))
+        runs = [r for r in lines(os.path.join(self.dir, "runs.log")) if r[0] == rtype]
         self.assertEqual(runs, [[rtype, "w-open", "w-open", "1"]])
         # the excepted widget: never remediated, still NON_COMPLIANT
         self.assertEqual(self.compliance(rule, "w-kept"), "NON_COMPLIANT")
@@ -489,6 +489,22 @@ class RemediationTest(RemediationMixin, ServerTest):
         finally:
             srv.shutdown()
             srv.server_close()
+
+    def test_turning_automatic_remediates_what_is_noncompliant_now(self):
+        rtype, rule = "MyCorp::Test::Late", "late-private"
+        self.plumb_call("PutAction", {"ActionName": "LateFix", "Runtime": "exec",
+                                      "Command": write_fix(self.dir), "Timeout": 120})
+        self.put_rule(rule, rtype)
+        self.remediation(rule, "LateFix")  # manual first
+        for rid in ("l-1", "l-2"):
+            self.put_widget(rtype, rid, True)
+        for rid in ("l-1", "l-2"):
+            poll(lambda: self.compliance(rule, rid) == "NON_COMPLIANT", rid + " NON_COMPLIANT")
+        self.assertIsNone(self.status(rule, rtype, "l-1"))
+        self.remediation(rule, "LateFix", Automatic=True)
+        for rid in ("l-1", "l-2"):
+            self.assertEqual(self.final_status(rule, rtype, rid)["State"], "SUCCEEDED")
+            poll(lambda: self.compliance(rule, rid) == "COMPLIANT", rid + " COMPLIANT")
 
     def test_dry_run_and_missing_action(self):
         rtype, rule = "MyCorp::Test::Gizmo", "gizmo-private"
