@@ -16,7 +16,7 @@
 static const struct pl_op_entry *const tables[] = {
     pl_ops_recorder,   pl_ops_channel, pl_ops_resources, pl_ops_tags,       pl_ops_rules,
     pl_ops_compliance, pl_ops_packs,   pl_ops_query,     pl_ops_proactive, pl_ops_aggregator,
-    pl_ops_aggregate,
+    pl_ops_aggregate,  pl_ops_remediation,
 };
 
 static pl_op_fn find_handler(const char *op)
@@ -32,6 +32,7 @@ static pl_op_fn find_handler(const char *op)
 extern const struct pl_op_entry pl_ops_functions[];   /* api/ops_functions.c */
 extern const struct pl_op_entry pl_ops_plumb_query[]; /* api/ops_query.c: AsOf queries */
 extern const struct pl_op_entry pl_ops_cost[];        /* api/ops_cost.c */
+extern const struct pl_op_entry pl_ops_actions[];     /* api/ops_remediation.c */
 
 static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_plumb,
@@ -39,6 +40,7 @@ static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_plumb_query,
     pl_ops_cost,
     pl_ops_console,
+    pl_ops_actions,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)

@@ -14,7 +14,9 @@
  *
  * Packs are objects of kind PL_KIND_PACK (name = pack name): the ConformancePackDetail members, the
  * status members, "Rules" [{ConfigRuleName, TemplateName, SourceIdentifier, Implemented}] and
- * "Remediations" [{LogicalId, Properties}] (kept for remediation, which plumb does not run yet).
+ * "Remediations" [{LogicalId, Properties}]; each one is also a real remediation configuration of
+ * the pack's rule (remediation/remediation.h), CreatedByService = PACK_SERVICE, replaced when the
+ * pack is deployed again and deleted with the pack.
  * Managed rules whose identifier plumb knows but does not implement are deployed (their results
  * never come), named in the pack's ConformancePackStatusReason, and are INSUFFICIENT_DATA in
  * the pack's compliance, never COMPLIANT. Compliance is read from the evaluation tables.
@@ -33,6 +35,7 @@
 #include "packs/packs.h"
 #include "recorder/recorder.h"
 #include "rules/rules.h"
+#include "remediation/remediation.h"
 #include "rules/managed/managed.h"
 #include "store/evals.h"
 #include "store/store.h"
@@ -237,6 +240,57 @@ static struct pl_json *remediation_entries(struct pl_op_ctx *c, const struct pl_
     return arr;
 }
 
+/* A template value AWS stores as a string ("True", "10") back to the model's type. */
+static void coerce(struct pl_op_ctx *c, struct pl_json *props, const char *key, bool boolean)
+{
+    const char *v = pl_json_get_str(props, key);
+    long long n;
+    if (!v)
+        return;
+    if (boolean)
+        pl_json_set_bool(c->a, props, key, strcasecmp(v, "true") == 0);
+    else if (pl_parse_i64(v, &n) == 0)
+        pl_json_set_i64(c->a, props, key, n);
+}
+
+/* Deletes the remediation configurations of the entries of old (a pack's "Remediations"). */
+static int drop_remediations(struct pl_op_ctx *c, const struct pl_json *old)
+{
+    for (const struct pl_json *e = old ? old->child : NULL; e; e = e->next) {
+        const char *rule = pl_json_get_str(pl_json_get(e, "Properties"), "ConfigRuleName");
+        if (rule && pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_REMEDIATION_CONFIG,
+                                        rule, c->err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The pack's remediation configurations: those of the previous deployment are replaced by
+ * entries' (checked as PutRemediationConfigurations checks them), owned by the pack. */
+static int deploy_remediations(struct pl_op_ctx *c, const struct pl_json *old,
+                               const struct pl_json *entries)
+{
+    if (drop_remediations(c, old) < 0)
+        return -1;
+    for (const struct pl_json *e = entries->child; e; e = e->next) {
+        struct pl_json *props = pl_json_clone(c->a, pl_json_get(e, "Properties"));
+        coerce(c, props, "Automatic", true);
+        coerce(c, props, "MaximumAutomaticAttempts", false);
+        coerce(c, props, "RetryAttemptSeconds", false);
+        pl_json_set_str(c->a, props, "CreatedByService", PACK_SERVICE);
+        struct pl_err why = {.arena = c->a};
+        struct pl_json *cfg = pl_rem_config_normalize(c->a, c->account, c->region, props, &why);
+        if (!cfg)
+            return pl_fail(c->err, PL_E_CONFORMANCE_PACK_TEMPLATE_VALIDATION,
+                           "RemediationConfiguration %s: %s", pl_json_get_str(e, "LogicalId"),
+                           pl_err_msg(&why));
+        if (pl_obj_save(c, PL_KIND_REMEDIATION_CONFIG, pl_json_get_str(cfg, "ConfigRuleName"),
+                        cfg) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static bool in_entries(const struct pl_json *rules, const char *name)
 {
     for (const struct pl_json *e = rules ? rules->child : NULL; e; e = e->next)
@@ -413,8 +467,10 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     if (reason)
         pl_json_set_str(c->a, p, "ConformancePackStatusReason", reason);
     pl_json_set(c->a, p, "Rules", entries);
-    pl_json_set(c->a, p, "Remediations", remediation_entries(c, t, entries));
-    if (pl_obj_save(c, PL_KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0 ||
+    struct pl_json *rems = remediation_entries(c, t, entries);
+    pl_json_set(c->a, p, "Remediations", rems);
+    if (deploy_remediations(c, pl_json_get(prev, "Remediations"), rems) < 0 ||
+        pl_obj_save(c, PL_KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0 ||
         record_pack_ci(c, pl_rules_pack_ci(c->st, c->account, c->region, p, c->a, c->err)) < 0) {
         pl_store_rollback(c->st);
         return -1;
@@ -454,6 +510,7 @@ static int delete_pack(struct pl_op_ctx *c)
     if (need_pack(c, name, &p) < 0 || pl_store_begin(c->st, c->err) < 0)
         return -1;
     if (drop_rules(c, pl_json_get(p, "Rules"), NULL) < 0 ||
+        drop_remediations(c, pl_json_get(p, "Remediations")) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_PACK, name, c->err) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,
                             pl_json_get_str(p, "ConformancePackArn"), c->err) < 0 ||

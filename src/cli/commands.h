@@ -23,6 +23,8 @@ int pl_cli_webhook(int argc, char **argv); /* plumb webhook add|list|remove ... 
 
 /* functions (plumb_cli_functions): function_cmd.c */
 int pl_cli_function(int argc, char **argv); /* plumb function add|list|remove|invoke ... */
+/* remediation actions (plumb_cli_actions): action_cmd.c */
+int pl_cli_action(int argc, char **argv); /* plumb action add|list|remove|logs ... */
 
 /* conformance packs (plumb_cli_packs): pack_cmd.c */
 int pl_cli_pack(int argc, char **argv); /* plumb pack deploy|list|report ... */

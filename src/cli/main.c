@@ -26,6 +26,7 @@ static const struct {
     {"webhook", pl_cli_webhook, "map SNS topic ARNs to webhook URLs (add, list, remove)"},
     {"function", pl_cli_function,
      "Lambda-style rule functions (add, list, remove, invoke: run one once)"},
+    {"action", pl_cli_action, "remediation actions (add, list, remove, logs)"},
     {"guard", pl_cli_guard, "Guard policies (validate, test, eval), like cfn-guard"},
     {"pack", pl_cli_pack, "conformance packs on a running server (deploy, list, report)"},
     {"query", pl_cli_query, "AWS Config advanced query (SELECT ...) over a data directory"},

@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "recorder/recorder.h"
 #include "recorder/sources/cloudtrail.h"
+#include "remediation/remediation.h"
 #include "rules/functions/functions.h"
 #include "rules/functions/sandbox.h"
 #include "rules/rules.h"
@@ -199,8 +200,13 @@ static int session_check(void *ctx, const char *account, const char *region,
     if (!st)
         return 0;
     pl_arena_init(&a);
-    int ok = pl_fn_get(st, account, region, function, &a, &fn, &err) == 1 &&
-             strcmp(fn.revision, revision) == 0;
+    size_t np = strlen(PL_REM_SESSION_PREFIX);
+    struct pl_rem_action act;
+    int ok = strncmp(function, PL_REM_SESSION_PREFIX, np) == 0 /* a remediation action's */
+                 ? pl_rem_action_get(st, account, region, function + np, &a, &act, &err) == 1 &&
+                       strcmp(act.fn.revision, revision) == 0
+                 : pl_fn_get(st, account, region, function, &a, &fn, &err) == 1 &&
+                       strcmp(fn.revision, revision) == 0;
     pl_arena_fini(&a);
     return ok;
 }
@@ -210,7 +216,7 @@ static int session_check(void *ctx, const char *account, const char *region,
  * of the rule's account signed by the master of DATA/session.key (never a long-lived key), in
  * open mode the engine's default (the rule's account id). */
 static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16_t port,
-                       struct pl_err *err)
+                       struct pl_rem **rem, struct pl_err *err)
 {
     char host[256], url[300];
     uint16_t unused;
@@ -223,7 +229,13 @@ static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16
     snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port);
     ro.endpoint_url = url;
     app->rules = pl_rules_start(&ro, err);
-    return app->rules ? 0 : -1;
+    if (!app->rules)
+        return -1;
+    /* remediation actions call back the same way, as "action.NAME" (remediation.h) */
+    struct pl_rem_options rem_o = {
+        .store_spec = ho->data_dir, .endpoint_url = url, .session_master = ho->session_master};
+    *rem = pl_rem_start_worker(&rem_o, err);
+    return *rem ? 0 : -1;
 }
 
 /* Functions run without the data directory, as nobody when plumb is root, in namespaces they
@@ -278,6 +290,7 @@ int pl_cli_serve(int argc, char **argv)
     struct pl_http_server *http = NULL;
     struct pl_session_master master;
     struct pl_trail_watch *trail = NULL, *trail_s3 = NULL;
+    struct pl_rem *rem = NULL;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
 
@@ -338,7 +351,7 @@ int pl_cli_serve(int argc, char **argv)
         goto out;
     fflush(stdout);
     sandbox_functions(&o);
-    if (start_rules(&app, &ho, pl_http_server_port(http), &err) < 0)
+    if (start_rules(&app, &ho, pl_http_server_port(http), &rem, &err) < 0)
         goto out;
     struct pl_trail_opts to = {.keep_read_only = o.cloudtrail_keep_read_only};
     int poll = o.cloudtrail_poll_ms ? (int)o.cloudtrail_poll_ms : 5000;
@@ -378,6 +391,7 @@ out:
     pl_trail_watch_stop(trail);
     pl_trail_watch_stop(trail_s3);
     if (app_ok) {
+        pl_rem_stop_worker(rem);
         pl_rules_stop(app.rules);
         pl_delivery_stop(app.delivery);
         pl_app_fini(&app);

@@ -65,6 +65,7 @@ struct pl_rsink {
     struct pl_arena keep; /* rule refs; lives as long as the sink */
     bool in_tx;
     int channel; /* -1 unknown, 0 no delivery channel, 1 has one */
+    int remed;   /* -1 unknown, 0 no remediation configuration in the partition, 1 some */
     /* changed resources: open-addressing set of indexes into res[] */
     const char **res_type, **res_id;
     size_t nres, capres;
@@ -104,6 +105,7 @@ struct pl_rsink *pl_rules__sink_new(struct pl_store *st, const char *account, co
     s->account = pl_arena_strdup(&s->keep, account);
     s->region = pl_arena_strdup(&s->keep, region);
     s->channel = -1;
+    s->remed = -1;
     return s;
 }
 
@@ -614,6 +616,45 @@ static int record_packs(struct pl_rsink *s, struct pl_rec_batch *b, struct pl_er
 }
 
 /* Records the compliance CIs of the changed resources, the notifications and the packs'. */
+/* A result turned NON_COMPLIANT: when the rule has an automatic remediation, queue its
+ * execution ("remediation.execute", remediation/remediation.h) in the results' transaction.
+ * The remediation worker decides the rest (exceptions, attempts, a re-check just before
+ * acting). A partition without remediation configurations costs one count per sink. */
+static int auto_remediate(struct pl_rsink *s, const struct change *c, struct pl_err *err)
+{
+    if (s->remed < 0) {
+        int64_t n = 0;
+        if (pl_store_obj_count(s->st, s->account, s->region, PL_KIND_REMEDIATION_CONFIG, &n, err) <
+            0)
+            return -1;
+        s->remed = n > 0;
+    }
+    if (!s->remed)
+        return 0;
+    struct pl_obj o;
+    int found = pl_store_obj_get(s->st, s->account, s->region, PL_KIND_REMEDIATION_CONFIG, c->rule,
+                                 &s->a, &o, err);
+    if (found <= 0)
+        return found;
+    struct pl_json *cfg = pl_json_parse(&s->a, o.json, o.len, err);
+    if (!cfg)
+        return -1;
+    if (!pl_json_truthy(pl_json_get(cfg, "Automatic")))
+        return 0;
+    const char *rt = pl_json_get_str(cfg, "ResourceType");
+    if (rt && *rt && strcmp(rt, c->type) != 0)
+        return 0;
+    struct pl_json *p = pl_json_new_obj(&s->a);
+    pl_json_set_str(&s->a, p, "rule", c->rule);
+    pl_json_set_str(&s->a, p, "type", c->type);
+    pl_json_set_str(&s->a, p, "id", c->id);
+    pl_json_set_bool(&s->a, p, "auto", true);
+    const char *text = pl_json_dump(&s->a, p, PL_JSON_COMPACT);
+    return pl_store_outbox_add(s->st, s->account, s->region, PL_OUTBOX_REMEDIATION_EXECUTE, text,
+                               strlen(text), NULL, err);
+}
+
+/* Records the compliance CIs of the changed resources and the notifications. */
 static int record_changes(struct pl_rsink *s, struct pl_err *err)
 {
     struct pl_rec_opts opts = {.mode = PL_REC_MODE_ALL, .account = s->account, .region = s->region};
@@ -635,6 +676,9 @@ static int record_changes(struct pl_rsink *s, struct pl_err *err)
             goto fail;
     if (record_packs(s, b, err) < 0)
         goto fail;
+    for (size_t i = 0; i < s->nch; i++)
+        if (s->ch[i].cur.comp == PL_EV_NON_COMPLIANT && auto_remediate(s, &s->ch[i], err) < 0)
+            goto fail;
     return pl_rec_batch_commit(b, err);
 fail:
     pl_rec_batch_abort(b);

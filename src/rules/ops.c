@@ -260,11 +260,27 @@ static int drop_results(const struct pl_rules_call *c, const char *name, struct 
     return rc;
 }
 
+/* As AWS: a rule with a remediation configuration is not deleted (a conformance pack, c->service,
+ * deletes its remediations with its rules). */
+static int no_remediation(const struct pl_rules_call *c, const char *name, struct pl_err *err)
+{
+    struct pl_obj o;
+    int found = c->service ? 0
+                           : pl_store_obj_get(c->st, c->account, c->region,
+                                              PL_KIND_REMEDIATION_CONFIG, name, c->a, &o, err);
+    if (found <= 0)
+        return found;
+    return pl_fail(err, PL_E_RESOURCE_IN_USE,
+                   "A remediation action is associated with the rule '%s'. Delete the "
+                   "remediation action associated with the rule before deleting the rule.",
+                   name);
+}
+
 int pl_rules_delete_rule(const struct pl_rules_call *c, const char *name, struct pl_err *err)
 {
     struct pl_json *j;
     if (existing_rule(c, name, &j, err) < 0 || owned_elsewhere(c, j, err) < 0 ||
-        not_evaluating(c, name, err) < 0)
+        not_evaluating(c, name, err) < 0 || no_remediation(c, name, err) < 0)
         return -1;
     if (pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_CONFIG_RULE, name, err) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,

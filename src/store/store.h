@@ -100,6 +100,8 @@ bool pl_store_in_tx(const struct pl_store *s);
 #define PL_KIND_AGGREGATOR      "ConfigurationAggregator"     /* name = aggregator name */
 #define PL_KIND_AGG_AUTH        "AggregationAuthorization"    /* name = "ACCOUNT/REGION" */
 #define PL_KIND_AGG_DISMISSED   "AggregationRequestDismissed" /* name = "ACCOUNT/REGION" */
+/* name = rule name; the DescribeRemediationConfigurations shape (remediation/remediation.h) */
+#define PL_KIND_REMEDIATION_CONFIG "RemediationConfiguration"
 
 struct pl_obj {
     const char *account, *region, *kind, *name;
@@ -267,7 +269,8 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
     X(PL_OUTBOX_DELIVERY_COMPLIANCE, "delivery.compliance")       /* rules → delivery */        \
     X(PL_OUTBOX_DELIVERY_RULES_STARTED, "delivery.rules_started") /* rules → delivery */        \
     X(PL_OUTBOX_DELIVERY_SNAPSHOT, "delivery.snapshot") /* DeliverConfigSnapshot → delivery */  \
-    X(PL_OUTBOX_DELIVERY_MSG, "delivery.msg")           /* delivery → delivery: a message */
+    X(PL_OUTBOX_DELIVERY_MSG, "delivery.msg")           /* delivery → delivery: a message */    \
+    X(PL_OUTBOX_REMEDIATION_EXECUTE, "remediation.execute") /* remediation: remediation.h */
 
 #define PL__OUTBOX_ENUM(e, name) e,
 enum pl_outbox_kind {

@@ -25,10 +25,11 @@
 
 extern const struct pl_op_entry pl_ops_functions[]; /* api/ops_functions.c */
 extern const struct pl_op_entry pl_ops_cost[];      /* api/ops_cost.c */
+extern const struct pl_op_entry pl_ops_actions[];   /* api/ops_remediation.c */
 
 static struct pl_app app;
 static char dir[64];
-static const char *plumb_ops[16];
+static const char *plumb_ops[24];
 static int nplumb;
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -46,7 +47,8 @@ static void cleanup(void)
 static void setup(void)
 {
     struct pl_err err = {0};
-    const struct pl_op_entry *const tables[] = {pl_ops_plumb, pl_ops_functions, pl_ops_cost};
+    const struct pl_op_entry *const tables[] = {pl_ops_plumb, pl_ops_functions, pl_ops_cost,
+                                                pl_ops_actions};
     pl_clock_set(1795755469000LL); /* 2026-11-27T04:57:49Z */
     pl_log_set_level("error");
     snprintf(dir, sizeof(dir), "%s/plumb-fuzz-api-XXXXXX",
