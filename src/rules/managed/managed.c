@@ -56,7 +56,7 @@ static const struct pl_managed_impl *find_impl(const char *id)
         {pl_managed__s3, &pl_managed__s3_len},     {pl_managed__iam, &pl_managed__iam_len},
         {pl_managed__net, &pl_managed__net_len},   {pl_managed__acct, &pl_managed__acct_len},
         {pl_managed__data, &pl_managed__data_len}, {pl_managed__svc, &pl_managed__svc_len},
-        {pl_managed__ops, &pl_managed__ops_len},
+        {pl_managed__ops, &pl_managed__ops_len},   {pl_managed__next, &pl_managed__next_len},
     };
     for (size_t f = 0; f < PL_ARRAY_LEN(files); f++)
         for (size_t i = 0; i < *files[f].n; i++)
@@ -93,6 +93,8 @@ static void init_registry(void)
                                   : c->types,
                               &r->ntypes);
         r->account_level = r->impl && r->impl->acct_fn;
+        if (r->impl && r->impl->trigger)
+            r->trigger = r->impl->trigger; /* AWS's, where the tsv does not know it */
         if (r->impl) {
             r->params = r->impl->params;
             r->nparams = r->impl->nparams;
@@ -104,7 +106,8 @@ static void init_registry(void)
             r->nparams = PL_MANAGED_MAX_PARAMS;
     }
     size_t nimpl = pl_managed__s3_len + pl_managed__iam_len + pl_managed__net_len +
-                   pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len + pl_managed__ops_len;
+                   pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len +
+                   pl_managed__ops_len + pl_managed__next_len;
     if (joined != nimpl) {
         fprintf(stderr, "managed rules: an implementation names no catalogue identifier\n");
         abort();
@@ -292,6 +295,15 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
         return parse_list(v, ps, a, err);
     case PL_MP_PORTS:
         return parse_ports(v, a, ps->name, err);
+    case PL_MP_JSON: {
+        struct pl_err jerr = {0};
+        v->obj = pl_json_parse(a, v->s, strlen(v->s), &jerr);
+        if (!v->obj || v->obj->type != PL_JOBJ)
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%.100s' is not a JSON object",
+                           ps->name, v->s);
+        return 0;
+    }
     }
     return 0;
 }

@@ -55,6 +55,7 @@ enum pl_managed_ptype {
     PL_MP_BOOL,  /* "true"/"false", any case (AWS accepts "TRUE", "True") */
     PL_MP_LIST,  /* comma-separated strings, trimmed, each optionally one of `choices` */
     PL_MP_PORTS, /* comma-separated ports and ranges: "443,1020-1025" (0-65535) */
+    PL_MP_JSON,  /* a JSON object as text: '{"tagkey": "tagValue"}' (resourceTags) */
 };
 
 struct pl_managed_pspec {
@@ -93,6 +94,7 @@ struct pl_managed_pval {
     size_t nitems;
     long long (*ranges)[2]; /* PL_MP_PORTS: inclusive [lo, hi] */
     size_t nranges;
+    const struct pl_json *obj; /* PL_MP_JSON: the parsed object (in the params' arena) */
 };
 
 struct pl_managed_params {

@@ -90,16 +90,18 @@ struct pl_managed_impl {
     size_t nchecks;
     pl_mci_fn ci_fn;     /* after the checks passed (may be NULL: then COMPLIANT) */
     pl_macct_fn acct_fn; /* account-level rules instead of checks/ci_fn */
+    enum pl_managed_trigger trigger; /* 0: the catalogue's; set where the tsv says unknown */
 };
 
 #define PL_MIMPL_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Each rule file's implementations. */
 extern const struct pl_managed_impl pl_managed__s3[], pl_managed__iam[], pl_managed__net[],
-    pl_managed__acct[], pl_managed__data[], pl_managed__svc[], pl_managed__ops[];
+    pl_managed__acct[], pl_managed__data[], pl_managed__svc[], pl_managed__ops[],
+    pl_managed__next[];
 extern const size_t pl_managed__s3_len, pl_managed__iam_len, pl_managed__net_len,
-    pl_managed__acct_len, pl_managed__data_len, pl_managed__svc_len,
-    pl_managed__ops_len;
+    pl_managed__acct_len, pl_managed__data_len, pl_managed__svc_len, pl_managed__ops_len,
+    pl_managed__next_len;
 
 /* ---- helpers shared by the rule files (managed.c) ---- */
 

@@ -1,0 +1,1174 @@
+/* r_next.c — managed rules of the third batch (issue 13): CloudFront distributions, Network
+ * Firewall policies and firewalls, classic and v2 load balancers, WAFv2 and WAF Regional, EKS,
+ * Neptune and RDS clusters, DynamoDB, GuardDuty detector features, Amazon MQ, DMS, MSK,
+ * Transfer Family, Step Functions, S3 access points, ACM PCA, AppSync, CloudFormation, CodeDeploy,
+ * Elastic Beanstalk logs, DAX, launch templates, and three account-level facts (the security
+ * contact, Macie, EMR block public access).
+ *
+ * Field tests are check tables; the rules that walk arrays (origins, listeners, subnets,
+ * features) have a ci_fn. Paths are Config's spelling; pl_mget also tries the first letter
+ * flipped, so the PascalCase of the CloudFormation-schema types (MQ, MSK, EKS, AppSync) is read
+ * by the same path. Rules whose trigger the tsv marks unknown carry AWS's trigger here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+#include "rules/managed/managed_int.h"
+
+#define CFG  "configuration."
+#define SUPP "supplementaryConfiguration."
+#define CF   CFG "distributionConfig."
+
+#define CHECKS(t) .checks = t, .nchecks = PL_MIMPL_LEN(t)
+#define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
+
+/* First element of an array, or NULL (also for non-arrays). */
+static const struct pl_json *first(const struct pl_json *j)
+{
+    return j && j->type == PL_JARR ? j->child : NULL;
+}
+
+/* True when array (or single string) j holds s (case-insensitive). */
+static bool holds(const struct pl_json *j, const char *s)
+{
+    if (j && j->type != PL_JARR)
+        return pl_mstreq(j, s);
+    for (const struct pl_json *e = first(j); e; e = e->next)
+        if (pl_mstreq(e, s))
+            return true;
+    return false;
+}
+
+/* ---- CloudFront ---- */
+
+static const struct pl_managed_pspec cf_waf_params[] = {
+    {.name = "wafWebAclIds", .type = PL_MP_LIST},
+};
+/* webACLId holds a WAF classic web ACL id or a WAFv2 web ACL ARN. */
+static const struct pl_mcheck cf_waf_checks[] = {
+    {.path = CF "webACLId", .op = MCK_PRESENT, .why = "The distribution has no web ACL."},
+    {.path = CF "webACLId",
+     .op = MCK_IN_PARAM,
+     .why = "The distribution's web ACL is not one of wafWebAclIds."},
+};
+static const struct pl_mcheck cf_custom_cert_checks[] = {
+    {.path = CF "viewerCertificate.cloudFrontDefaultCertificate",
+     .op = MCK_NOT_TRUE,
+     .why = "The distribution uses the default CloudFront SSL certificate."},
+};
+/* Only distributions with a custom certificate are judged. */
+static const struct pl_mcheck cf_sni_checks[] = {
+    {.path = CF "viewerCertificate.cloudFrontDefaultCertificate",
+     .op = MCK_NOT_TRUE,
+     .applies = true},
+    {.path = CF "viewerCertificate.sslSupportMethod",
+     .op = MCK_NE,
+     .arg = "vip",
+     .why = "The distribution serves HTTPS from dedicated IP addresses (sslSupportMethod vip), "
+            "not SNI."},
+};
+
+static const struct pl_json *cf_items(const struct pl_mctx *c, const struct pl_mci *v,
+                                      const char *what)
+{
+    char path[96];
+    snprintf(path, sizeof(path), CF "%s.items", what);
+    return first(pl_mpath(c, v->ci, path));
+}
+
+static int cf_ssl_protocols(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
+        const struct pl_json *p =
+            pl_mget(pl_mget(pl_mget(o, "customOriginConfig"), "originSslProtocols"), "items");
+        if (holds(p, "SSLv3"))
+            return pl_mres(out, PL_NON_COMPLIANT, "Origin %.100s allows SSLv3.",
+                           pl_json_str(pl_mget(o, "id")) ? pl_json_str(pl_mget(o, "id")) : "?");
+    }
+    return 0;
+}
+
+/* An S3 origin has s3OriginConfig (a website endpoint is a custom origin). */
+static int cf_oai(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    int s3 = 0;
+    for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
+        const struct pl_json *s3c = pl_mget(o, "s3OriginConfig");
+        if (!s3c)
+            continue;
+        s3++;
+        if (pl_mempty(pl_mget(s3c, "originAccessIdentity")))
+            return pl_mres(out, PL_NON_COMPLIANT, "S3 origin %.100s has no origin access identity.",
+                           pl_json_str(pl_mget(o, "id")) ? pl_json_str(pl_mget(o, "id")) : "?");
+    }
+    if (!s3)
+        return pl_mres(out, PL_NON_COMPLIANT, "The distribution has no S3 origin.");
+    return 0;
+}
+
+/* The viewer protocol policy of the behaviours that send requests to origin id. */
+static bool cf_viewer_allows_http(const struct pl_mctx *c, const struct pl_mci *v, const char *id)
+{
+    const struct pl_json *d = pl_mpath(c, v->ci, CF "defaultCacheBehavior");
+    if (pl_mstreq(pl_mget(d, "targetOriginId"), id) &&
+        pl_mstreq(pl_mget(d, "viewerProtocolPolicy"), "allow-all"))
+        return true;
+    for (const struct pl_json *b = cf_items(c, v, "cacheBehaviors"); b; b = b->next)
+        if (pl_mstreq(pl_mget(b, "targetOriginId"), id) &&
+            pl_mstreq(pl_mget(b, "viewerProtocolPolicy"), "allow-all"))
+            return true;
+    return false;
+}
+
+static int cf_origin_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
+        const struct pl_json *pol =
+            pl_mget(pl_mget(o, "customOriginConfig"), "originProtocolPolicy");
+        const char *id = pl_json_str(pl_mget(o, "id"));
+        if (pl_mstreq(pol, "http-only"))
+            return pl_mres(out, PL_NON_COMPLIANT, "Origin %.100s is reached over HTTP only.",
+                           id ? id : "?");
+        if (pl_mstreq(pol, "match-viewer") && id && cf_viewer_allows_http(c, v, id))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "Origin %.100s matches the viewer protocol and viewers may use HTTP.",
+                           id);
+    }
+    return 0;
+}
+
+static int cf_failover(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *g = cf_items(c, v, "originGroups");
+    if (!g)
+        return pl_mres(out, PL_NON_COMPLIANT, "The distribution has no origin group.");
+    for (; g; g = g->next) {
+        long long n = 0;
+        const struct pl_json *m = pl_mget(g, "members");
+        if (pl_mint(pl_mget(m, "quantity"), &n) < 0)
+            n = (long long)(pl_mget(m, "items") ? pl_mget(m, "items")->len : 0);
+        if (n < 2)
+            return pl_mres(out, PL_NON_COMPLIANT, "Origin group %.100s has fewer than 2 origins.",
+                           pl_json_str(pl_mget(g, "id")) ? pl_json_str(pl_mget(g, "id")) : "?");
+    }
+    return 0;
+}
+
+/* ---- Network Firewall ---- */
+
+#define FWP CFG "firewallPolicy."
+static int netfw_rule_groups(const struct pl_mctx *c, const struct pl_mci *v,
+                             struct pl_managed_eval *out)
+{
+    if (pl_mempty(pl_mpath(c, v->ci, FWP "statefulRuleGroupReferences")) &&
+        pl_mempty(pl_mpath(c, v->ci, FWP "statelessRuleGroupReferences")))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The firewall policy has no stateful or stateless rule group.");
+    return 0;
+}
+
+#define NETFW_ACTIONS "aws:pass|aws:drop|aws:forward_to_sfe"
+static const struct pl_managed_pspec netfw_frag_params[] = {
+    {.name = "statelessFragmentDefaultActions",
+     .type = PL_MP_LIST,
+     .required = true,
+     .choices = NETFW_ACTIONS},
+};
+static const struct pl_managed_pspec netfw_full_params[] = {
+    {.name = "statelessDefaultActions",
+     .type = PL_MP_LIST,
+     .required = true,
+     .choices = NETFW_ACTIONS},
+};
+
+/* The policy's standard actions (aws:*) must be among the parameter's; custom actions (which
+ * only publish metrics) are not judged. */
+static int netfw_default_actions(const struct pl_mctx *c, const struct pl_mci *v,
+                                 struct pl_managed_eval *out, const char *field)
+{
+    char path[96];
+    snprintf(path, sizeof(path), FWP "%s", field);
+    const struct pl_json *a = pl_mpath(c, v->ci, path);
+    int std = 0;
+    for (const struct pl_json *e = a && a->type == PL_JARR ? a->child : a; e; e = e->next) {
+        const char *s = pl_json_str(e);
+        if (!s || strncasecmp(s, "aws:", 4) != 0)
+            continue;
+        std++;
+        if (!pl_min_list(&c->p->v[0], s))
+            return pl_mres(out, PL_NON_COMPLIANT, "The policy's %s include %.40s, not one of %s.",
+                           field, s, c->p->rule->params[0].name);
+        if (a->type != PL_JARR)
+            break;
+    }
+    if (!std)
+        return pl_mres(out, PL_NON_COMPLIANT, "The policy has no standard %s.", field);
+    return 0;
+}
+
+static int netfw_frag(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    return netfw_default_actions(c, v, out, "statelessFragmentDefaultActions");
+}
+
+static int netfw_full(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    return netfw_default_actions(c, v, out, "statelessDefaultActions");
+}
+
+static const struct pl_mcheck netfw_delete_checks[] = {
+    {.path = CFG "firewall.deleteProtection",
+     .op = MCK_TRUE,
+     .why = "Deletion protection is not enabled on the firewall."},
+};
+static const struct pl_mcheck netfw_subnet_checks[] = {
+    {.path = CFG "firewall.subnetChangeProtection",
+     .op = MCK_TRUE,
+     .why = "Subnet change protection is not enabled on the firewall."},
+};
+
+/* Availability zones: count distinct zones of a list of subnet ids through the recorded
+ * AWS::EC2::Subnet CIs. *missing gets the number of subnets not recorded. */
+static int distinct_zones(const struct pl_mctx *c, const struct pl_json *subnets, const char *key,
+                          int *missing)
+{
+    const char *seen[64];
+    int n = 0;
+    *missing = 0;
+    for (const struct pl_json *s = first(subnets); s; s = s->next) {
+        const char *id = pl_json_str(key ? pl_mget(s, key) : s);
+        const struct pl_json *ci = id ? c->env->get(c->env->u, "AWS::EC2::Subnet", id) : NULL;
+        const struct pl_json *cfg = ci ? pl_mdoc(c, pl_json_get(ci, "configuration")) : NULL;
+        const char *az = pl_json_str(pl_mget(cfg, "availabilityZone"));
+        if (!az) {
+            ++*missing;
+            continue;
+        }
+        int k = 0;
+        while (k < n && strcmp(seen[k], az) != 0)
+            k++;
+        if (k == n && n < (int)PL_ARRAY_LEN(seen))
+            seen[n++] = az;
+    }
+    return n;
+}
+
+static const struct pl_managed_pspec netfw_az_params[] = {
+    {.name = "availabilityZones", .type = PL_MP_INT, .min = 1, .max = 64},
+};
+
+static int netfw_multi_az(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (pl_mneed_env(c, "the recorded AWS::EC2::Subnet resources") < 0)
+        return -1;
+    long long want = c->p->v[0].set ? c->p->v[0].i : 2;
+    int missing;
+    int n =
+        distinct_zones(c, pl_mpath(c, v->ci, CFG "firewall.subnetMappings"), "subnetId", &missing);
+    if (n >= want)
+        return 0;
+    if (missing)
+        return pl_mres(out, PL_INSUFFICIENT_DATA,
+                       "%d of the firewall's subnets are not recorded; the others span %d zones.",
+                       missing, n);
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The firewall spans %d Availability Zones, fewer than %lld.", n, want);
+}
+
+/* ---- load balancers ---- */
+
+static const struct pl_managed_pspec min_az_params[] = {
+    {.name = "minAvailabilityZones", .type = PL_MP_INT, .min = 2, .max = 10},
+};
+
+static int lb_multi_az(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    long long want = c->p->v[0].set ? c->p->v[0].i : 2;
+    const struct pl_json *z = pl_mget(v->cfg, "availabilityZones");
+    long long n = z && z->type == PL_JARR ? (long long)z->len : 0;
+    if (n < want)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The load balancer spans %lld Availability Zones, fewer than %lld.", n,
+                       want);
+    return 0;
+}
+
+static const struct pl_managed_pspec clb_desync_params[] = {
+    {.name = "desyncMode",
+     .type = PL_MP_LIST,
+     .required = true,
+     .choices = "defensive|strictest|monitor"},
+};
+
+/* The classic LB's mode is the additional attribute elb.http.desyncmitigationmode (not
+ * recorded: ELB's default, defensive). */
+static int clb_desync(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *l =
+        pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes.additionalAttributes");
+    const char *mode = NULL;
+    for (const struct pl_json *a = first(l); a; a = a->next)
+        if (pl_mstreq(pl_mget(a, "key"), "elb.http.desyncmitigationmode"))
+            mode = pl_json_str(pl_mget(a, "value"));
+    if (!mode)
+        mode = "defensive";
+    const struct pl_managed_pval *pv = &c->p->v[0];
+    for (size_t i = 0; i < pv->nitems; i++)
+        if (strcasecmp(pv->items[i], mode) == 0)
+            return 0;
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The desync mitigation mode %.20s is not one of desyncMode.", mode);
+}
+
+static const struct pl_managed_pspec clb_policy_params[] = {
+    {.name = "predefinedPolicyName", .type = PL_MP_STR, .required = true},
+};
+
+/* The predefined policy an SSL negotiation policy refers to: its Reference-Security-Policy
+ * attribute in the CI's supp LoadBalancerPolicies (DescribeLoadBalancerPolicies). */
+static const char *clb_reference(const struct pl_mctx *c, const struct pl_mci *v, const char *name)
+{
+    const struct pl_json *ps = pl_mpath(c, v->ci, SUPP "LoadBalancerPolicies");
+    for (const struct pl_json *p = first(ps); p; p = p->next) {
+        if (!pl_mstreq(pl_mget(p, "policyName"), name))
+            continue;
+        for (const struct pl_json *a = first(pl_mget(p, "policyAttributeDescriptions")); a;
+             a = a->next)
+            if (pl_mstreq(pl_mget(a, "attributeName"), "Reference-Security-Policy"))
+                return pl_json_str(pl_mget(a, "attributeValue"));
+    }
+    return NULL;
+}
+
+static int clb_predefined(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    const char *want = c->p->v[0].s;
+    int ssl = 0;
+    for (const struct pl_json *l = first(pl_mget(v->cfg, "listenerDescriptions")); l; l = l->next) {
+        const struct pl_json *proto = pl_mget(pl_mget(l, "listener"), "protocol");
+        if (!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "SSL"))
+            continue;
+        ssl++;
+        bool ok = false;
+        for (const struct pl_json *n = first(pl_mget(l, "policyNames")); n && !ok; n = n->next) {
+            const char *name = pl_json_str(n), *ref = name ? clb_reference(c, v, name) : NULL;
+            ok = (ref && strcmp(ref, want) == 0) || (name && strcmp(name, want) == 0);
+        }
+        if (!ok) {
+            long long port = 0;
+            pl_mint(pl_mget(pl_mget(l, "listener"), "loadBalancerPort"), &port);
+            return pl_mres(
+                out, PL_NON_COMPLIANT,
+                "The SSL listener on port %lld does not use the predefined policy %.100s.", port,
+                want);
+        }
+    }
+    return ssl ? 0 : pl_mna(out);
+}
+
+/* ---- WAF ---- */
+
+static const struct pl_mcheck wafv2_group_checks[] = {
+    {.path = CFG "rules", .op = MCK_PRESENT, .why = "The rule group has no rules."},
+};
+static int wafv2_acl(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    (void)c;
+    if (pl_mempty(pl_mget(v->cfg, "rules")) &&
+        pl_mempty(pl_mget(v->cfg, "preProcessFirewallManagerRuleGroups")) &&
+        pl_mempty(pl_mget(v->cfg, "postProcessFirewallManagerRuleGroups")))
+        return pl_mres(out, PL_NON_COMPLIANT, "The web ACL has no rules or rule groups.");
+    return 0;
+}
+static const struct pl_mcheck waf_regional_rule_checks[] = {
+    {.path = CFG "predicateList|" CFG "predicates",
+     .op = MCK_PRESENT,
+     .why = "The rule has no conditions."},
+};
+
+/* ---- EKS ---- */
+
+/* EKS_CLUSTER_LOGGING_ENABLED: all five control-plane log types. Config records the
+ * CloudFormation shape (Logging.ClusterLogging.EnabledTypes[].Type); DescribeCluster's
+ * (logging.clusterLogging[] {types, enabled}) is read too. */
+static bool eks_log_on(const struct pl_json *logging, const char *type)
+{
+    const struct pl_json *cl = pl_mget(logging, "clusterLogging");
+    if (cl && cl->type == PL_JOBJ) {
+        for (const struct pl_json *t = first(pl_mget(cl, "enabledTypes")); t; t = t->next)
+            if (pl_mstreq(pl_mget(t, "type"), type) || pl_mstreq(t, type))
+                return true;
+        return false;
+    }
+    for (const struct pl_json *e = first(cl); e; e = e->next)
+        if (pl_mtrue(pl_mget(e, "enabled")) && holds(pl_mget(e, "types"), type))
+            return true;
+    return false;
+}
+
+static int eks_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    static const char *const types[] = {"api", "audit", "authenticator", "controllerManager",
+                                        "scheduler"};
+    (void)c;
+    const struct pl_json *logging = pl_mget(v->cfg, "logging");
+    for (size_t i = 0; i < PL_ARRAY_LEN(types); i++)
+        if (!eks_log_on(logging, types[i]))
+            return pl_mres(out, PL_NON_COMPLIANT, "The cluster does not log %s.", types[i]);
+    return 0;
+}
+
+static const struct pl_managed_pspec eks_secrets_params[] = {
+    {.name = "kmsKeyArns", .type = PL_MP_LIST},
+};
+
+static int eks_secrets(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    for (const struct pl_json *e = first(pl_mget(v->cfg, "encryptionConfig")); e; e = e->next) {
+        if (!holds(pl_mget(e, "resources"), "secrets"))
+            continue;
+        const char *key = pl_json_str(pl_mget(pl_mget(e, "provider"), "keyArn"));
+        if (!key)
+            continue;
+        if (c->p->v[0].set && !pl_min_list(&c->p->v[0], key))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The cluster's secrets are encrypted with a key not in kmsKeyArns.");
+        return 0;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The cluster's Kubernetes secrets are not encrypted with KMS.");
+}
+
+static const struct pl_managed_pspec eks_supported_params[] = {
+    {.name = "oldestVersionSupported", .type = PL_MP_STR, .required = true},
+};
+
+/* "1.21" as 1 * 1000 + 21; -1 when s is not major.minor. */
+static long version_rank(const char *s)
+{
+    char *end;
+    long major = s ? strtol(s, &end, 10) : -1;
+    if (!s || end == s || *end != '.')
+        return -1;
+    const char *m = end + 1;
+    long minor = strtol(m, &end, 10);
+    return end == m ? -1 : major * 1000 + minor;
+}
+
+static int eks_supported(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    const char *have = pl_json_str(pl_mget(v->cfg, "version"));
+    long h = version_rank(have), oldest = version_rank(c->p->v[0].s);
+    if (h < 0 || oldest < 0 || h < oldest)
+        return pl_mres(
+            out, PL_NON_COMPLIANT,
+            "The cluster runs Kubernetes %.20s, older than oldestVersionSupported %.20s.",
+            have ? have : "(unknown)", c->p->v[0].s);
+    return 0;
+}
+
+/* ---- RDS clusters, Neptune ---- */
+
+static const struct pl_mcheck neptune_only[] = {
+    {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
+};
+static const struct pl_managed_pspec neptune_backup_params[] = {
+    {.name = "minBackupRetentionPeriod", .type = PL_MP_INT, .def = "7", .min = 1, .max = 35},
+};
+static const struct pl_mcheck neptune_backup_checks[] = {
+    {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
+    {.path = CFG "backupRetentionPeriod",
+     .op = MCK_GE_PARAM,
+     .param = 0,
+     .why = "The cluster keeps backups for fewer days than minBackupRetentionPeriod."},
+};
+static int neptune_logs(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    (void)c;
+    if (!holds(pl_mget(v->cfg, "enabledCloudwatchLogsExports"), "audit"))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The cluster does not export audit logs to CloudWatch Logs.");
+    return 0;
+}
+static const struct pl_mcheck neptune_encrypted_checks[] = {
+    {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
+    {.path = CFG "storageEncrypted",
+     .op = MCK_TRUE,
+     .why = "The cluster's storage is not encrypted."},
+};
+static const struct pl_mcheck neptune_iam_checks[] = {
+    {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
+    {.path = CFG "iamdatabaseAuthenticationEnabled|" CFG "iAMDatabaseAuthenticationEnabled",
+     .op = MCK_TRUE,
+     .why = "IAM database authentication is not enabled on the cluster."},
+};
+static const struct pl_mcheck neptune_snap_enc_checks[] = {
+    {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
+    {.path = CFG "storageEncrypted",
+     .op = MCK_TRUE,
+     .why = "The cluster snapshot is not encrypted."},
+};
+
+/* Public: the snapshot's restore attribute names "all" (supp DBClusterSnapshotAttributes). */
+static int snapshot_public(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_json *attrs = pl_mpath(c, v->ci, SUPP "DBClusterSnapshotAttributes");
+    for (const struct pl_json *a = first(attrs); a; a = a->next)
+        if (pl_mstreq(pl_mget(a, "attributeName"), "restore") &&
+            holds(pl_mget(a, "attributeValues"), "all"))
+            return pl_mres(out, PL_NON_COMPLIANT, "The cluster snapshot is public (restore: all).");
+    return 0;
+}
+
+/* The RDS cluster rules judge RDS engines; Neptune and DocumentDB clusters (also
+ * AWS::RDS::DBCluster) have rules of their own. */
+static int rds_engine_only(const struct pl_mci *v)
+{
+    const char *e = pl_json_str(pl_mget(v->cfg, "engine"));
+    return !(e && (strcmp(e, "neptune") == 0 || strcmp(e, "docdb") == 0));
+}
+static const struct pl_mcheck rds_cluster_iam_checks[] = {
+    {.path = CFG "iamdatabaseAuthenticationEnabled|" CFG "iAMDatabaseAuthenticationEnabled",
+     .op = MCK_TRUE,
+     .why = "IAM database authentication is not enabled on the cluster."},
+};
+static const struct pl_mcheck rds_cluster_encrypted_checks[] = {
+    {.path = CFG "storageEncrypted",
+     .op = MCK_TRUE,
+     .why = "The cluster's storage is not encrypted."},
+};
+static int rds_cluster_iam(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    if (!rds_engine_only(v))
+        return pl_mna(out);
+    pl_mchecks(c, v, rds_cluster_iam_checks, PL_MIMPL_LEN(rds_cluster_iam_checks), out);
+    return 0;
+}
+static int rds_cluster_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+                                 struct pl_managed_eval *out)
+{
+    if (!rds_engine_only(v))
+        return pl_mna(out);
+    pl_mchecks(c, v, rds_cluster_encrypted_checks, PL_MIMPL_LEN(rds_cluster_encrypted_checks), out);
+    return 0;
+}
+
+/* ---- DynamoDB, DAX ---- */
+
+static int ddb_encryption(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    const struct pl_json *st =
+        pl_mpath(c, v->ci, CFG "ssedescription.status|" CFG "sSEDescription.status");
+    if (!pl_mstreq(st, "ENABLED") && !pl_mstreq(st, "ENABLING"))
+        return pl_mres(
+            out, PL_NON_COMPLIANT,
+            "The table's server-side encryption status is %.20s, not ENABLED or ENABLING.",
+            pl_json_str(st) ? pl_json_str(st) : "not recorded");
+    return 0;
+}
+static const struct pl_mcheck ddb_deletion_checks[] = {
+    {.path = CFG "deletionProtectionEnabled",
+     .op = MCK_TRUE,
+     .why = "Deletion protection is not enabled on the table."},
+};
+static int dax_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    const struct pl_json *st =
+        pl_mpath(c, v->ci, CFG "sSEDescription.status|" CFG "ssedescription.status");
+    const struct pl_json *on = pl_mpath(c, v->ci, CFG "sSESpecification.sSEEnabled");
+    if (pl_mstreq(st, "ENABLED") || (!st && pl_mtrue(on)))
+        return 0;
+    return pl_mres(out, PL_NON_COMPLIANT, "The DAX cluster is not encrypted at rest.");
+}
+
+/* ---- GuardDuty detector features ---- */
+
+/* A feature is on when Features[] (CloudFormation shape; GetDetector's features) has it
+ * ENABLED and, when `sub` is given, its additional configuration `sub` ENABLED too. The older
+ * DataSources shape is read for the S3 and EKS audit-log features. */
+struct gd_feature {
+    const char *rule, *name, *sub, *legacy, *what;
+};
+static const struct gd_feature gd_features[] = {
+    {"GUARDDUTY_S3_PROTECTION_ENABLED", "S3_DATA_EVENTS", NULL, "s3Logs.enable", "S3 Protection"},
+    {"GUARDDUTY_EKS_PROTECTION_AUDIT_ENABLED", "EKS_AUDIT_LOGS", NULL,
+     "kubernetes.auditLogs.enable", "EKS Audit Log Monitoring"},
+    {"GUARDDUTY_EKS_PROTECTION_RUNTIME_ENABLED", "EKS_RUNTIME_MONITORING|RUNTIME_MONITORING",
+     "EKS_ADDON_MANAGEMENT", NULL, "EKS Runtime Monitoring"},
+    {"GUARDDUTY_LAMBDA_PROTECTION_ENABLED", "LAMBDA_NETWORK_LOGS", NULL, NULL, "Lambda Protection"},
+    {"GUARDDUTY_RUNTIME_MONITORING_ENABLED", "RUNTIME_MONITORING", NULL, NULL,
+     "Runtime Monitoring"},
+    {"GUARDDUTY_EC2_PROTECTION_RUNTIME_ENABLED", "RUNTIME_MONITORING", "EC2_AGENT_MANAGEMENT", NULL,
+     "Runtime Monitoring for EC2"},
+    {"GUARDDUTY_ECS_PROTECTION_RUNTIME_ENABLED", "RUNTIME_MONITORING",
+     "ECS_FARGATE_AGENT_MANAGEMENT", NULL, "Runtime Monitoring for ECS Fargate"},
+    {"GUARDDUTY_MALWARE_PROTECTION_ENABLED", "EBS_MALWARE_PROTECTION", NULL,
+     "malwareProtection.scanEc2InstanceWithFindings.ebsVolumes", "Malware Protection for EC2"},
+    {"GUARDDUTY_RDS_PROTECTION_ENABLED", "RDS_LOGIN_EVENTS", NULL, NULL, "RDS Protection"},
+};
+
+static bool name_in(const char *alts, const struct pl_json *j)
+{
+    const char *s = pl_json_str(j);
+    if (!s)
+        return false;
+    size_t n = strlen(s);
+    for (const char *a = alts; *a;) {
+        const char *e = strchr(a, '|');
+        size_t len = e ? (size_t)(e - a) : strlen(a);
+        if (len == n && strncasecmp(a, s, n) == 0)
+            return true;
+        a += len + (e != NULL);
+    }
+    return false;
+}
+
+static int gd_feature(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct gd_feature *f = NULL;
+    for (size_t i = 0; i < PL_ARRAY_LEN(gd_features); i++)
+        if (strcmp(gd_features[i].rule, c->p->rule->identifier) == 0)
+            f = &gd_features[i];
+    if (!f)
+        return pl_fail(c->err, PL_E_INTERNAL, "no GuardDuty feature for %s",
+                       c->p->rule->identifier);
+    bool on = false;
+    for (const struct pl_json *e = first(pl_mget(v->cfg, "features")); e && !on; e = e->next) {
+        if (!name_in(f->name, pl_mget(e, "name")) || !pl_mstreq(pl_mget(e, "status"), "ENABLED"))
+            continue;
+        if (!f->sub) {
+            on = true;
+            break;
+        }
+        for (const struct pl_json *a = first(pl_mget(e, "additionalConfiguration")); a; a = a->next)
+            if (pl_mstreq(pl_mget(a, "name"), f->sub) && pl_mstreq(pl_mget(a, "status"), "ENABLED"))
+                on = true;
+    }
+    if (!on && f->legacy) {
+        char path[128];
+        snprintf(path, sizeof(path), CFG "dataSources.%s", f->legacy);
+        const struct pl_json *j = pl_mpath(c, v->ci, path);
+        on = pl_mtrue(j) || pl_mstreq(pl_mget(j, "status"), "ENABLED");
+    }
+    if (!on)
+        return pl_mres(out, PL_NON_COMPLIANT, "%s is not enabled on the detector.", f->what);
+    return 0;
+}
+
+/* ---- Amazon MQ, DMS, MSK, Transfer, Step Functions ---- */
+
+/* Audit logs exist only for ActiveMQ brokers. */
+static const struct pl_mcheck mq_audit_checks[] = {
+    {.path = CFG "engineType", .op = MCK_EQ, .arg = "ActiveMQ", .applies = true},
+    {.path = CFG "logs.audit",
+     .op = MCK_TRUE,
+     .why = "The broker does not send audit logs to CloudWatch Logs."},
+};
+static int mq_audit_log(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    /* RabbitMQ brokers have general logs only; ActiveMQ ones must publish audit logs */
+    bool rabbit = pl_mstreq(pl_mget(v->cfg, "engineType"), "RabbitMQ");
+    if (!pl_mtrue(pl_mpath(c, v->ci, rabbit ? CFG "logs.general" : CFG "logs.audit")))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The broker does not send %s logs to CloudWatch Logs.",
+                       rabbit ? "general" : "audit");
+    return 0;
+}
+
+static const struct pl_managed_pspec dms_ssl_params[] = {
+    {.name = "excludedEngines", .type = PL_MP_LIST},
+};
+/* Endpoints of engines that support no SSL mode (S3, DynamoDB, Kinesis...) are N/A. */
+static int dms_ssl(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    static const char *const ssl_engines[] = {"mysql",
+                                              "mariadb",
+                                              "aurora",
+                                              "aurora-postgresql",
+                                              "postgres",
+                                              "oracle",
+                                              "sqlserver",
+                                              "sybase",
+                                              "db2",
+                                              "mongodb",
+                                              "docdb",
+                                              "redshift",
+                                              "azuredb",
+                                              "babelfish",
+                                              "aurora-serverless"};
+    const char *e = pl_json_str(pl_mget(v->cfg, "engineName"));
+    bool ssl = false;
+    for (size_t i = 0; e && i < PL_ARRAY_LEN(ssl_engines); i++)
+        ssl = ssl || strcasecmp(e, ssl_engines[i]) == 0;
+    if (!ssl || (c->p->v[0].set && pl_min_list(&c->p->v[0], e)))
+        return pl_mna(out);
+    const struct pl_json *m = pl_mget(v->cfg, "sslMode");
+    if (pl_mempty(m) || pl_mstreq(m, "none"))
+        return pl_mres(out, PL_NON_COMPLIANT, "The %.30s endpoint does not use SSL (SslMode none).",
+                       e);
+    return 0;
+}
+static const struct pl_mcheck dms_redis_checks[] = {
+    {.path = CFG "engineName", .op = MCK_EQ, .arg = "redis", .applies = true},
+    {.path = CFG "redisSettings.sslSecurityProtocol",
+     .op = MCK_EQ,
+     .arg = "ssl-encryption",
+     .why = "The Redis endpoint does not use TLS (SslSecurityProtocol is not ssl-encryption)."},
+};
+/* In-cluster encryption defaults to on; only an explicit false fails. */
+static int msk_tls(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *j =
+        pl_mpath(c, v->ci, CFG "encryptionInfo.encryptionInTransit.inCluster");
+    if (j && j->type != PL_JNULL && !pl_mtrue(j))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "TLS between the cluster's broker nodes is disabled.");
+    return 0;
+}
+static int transfer_ftp(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    (void)c;
+    if (holds(pl_mget(v->cfg, "protocols"), "FTP"))
+        return pl_mres(out, PL_NON_COMPLIANT, "The server accepts FTP.");
+    return 0;
+}
+
+static const struct pl_managed_pspec sfn_log_params[] = {
+    {.name = "cloudWatchLogGroupArns", .type = PL_MP_LIST},
+    {.name = "logLevel", .type = PL_MP_LIST, .choices = "ALL|ERROR|FATAL"},
+};
+static int sfn_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_json *lc = pl_mget(v->cfg, "loggingConfiguration");
+    const char *level = pl_json_str(pl_mget(lc, "level"));
+    if (!level || strcasecmp(level, "OFF") == 0)
+        return pl_mres(out, PL_NON_COMPLIANT, "Logging is off for the state machine.");
+    if (c->p->v[1].set && !pl_min_list(&c->p->v[1], level))
+        return pl_mres(out, PL_NON_COMPLIANT, "The log level %.10s is not one of logLevel.", level);
+    if (c->p->v[0].set) {
+        for (const struct pl_json *d = first(pl_mget(lc, "destinations")); d; d = d->next) {
+            const char *arn =
+                pl_json_str(pl_mget(pl_mget(d, "cloudWatchLogsLogGroup"), "logGroupArn"));
+            if (arn && pl_min_list(&c->p->v[0], arn))
+                return 0;
+        }
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The state machine does not log to one of cloudWatchLogGroupArns.");
+    }
+    return 0;
+}
+
+/* ---- S3 access points, ACM PCA, S3 MFA delete ---- */
+
+static const struct pl_managed_pspec ap_params[] = {
+    {.name = "excludedAccessPoints", .type = PL_MP_LIST},
+};
+static int access_point_bpa(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    static const char *const f[] = {"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                    "restrictPublicBuckets"};
+    const char *name = pl_json_str(pl_mget(v->cfg, "name"));
+    if (c->p->v[0].set && name && pl_min_list(&c->p->v[0], name))
+        return pl_mna(out);
+    const struct pl_json *b = pl_mget(v->cfg, "publicAccessBlockConfiguration");
+    for (size_t i = 0; i < PL_ARRAY_LEN(f); i++)
+        if (!pl_mtrue(pl_mget(b, f[i])))
+            return pl_mres(out, PL_NON_COMPLIANT, "The access point's %s is not true.", f[i]);
+    return 0;
+}
+
+static const struct pl_managed_pspec pca_params[] = {
+    {.name = "exemptedCAArns", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck pca_checks[] = {
+    {.path = CFG "type", .op = MCK_EQ, .arg = "ROOT", .applies = true},
+    {.path = CFG "arn", .op = MCK_NE, .arg = "", .applies = true},
+    {.path = CFG "status",
+     .op = MCK_EQ,
+     .arg = "DISABLED",
+     .why = "The root certificate authority is not disabled."},
+};
+static int pca_root(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const char *arn = pl_json_str(pl_mget(v->cfg, "arn"));
+    if (!arn)
+        arn = pl_json_str(pl_json_get(v->ci, "arn"));
+    if (c->p->v[0].set && arn && pl_min_list(&c->p->v[0], arn))
+        return pl_mna(out);
+    pl_mchecks(c, v, pca_checks, PL_MIMPL_LEN(pca_checks), out);
+    return 0;
+}
+
+static const struct pl_mcheck s3_mfa_delete_checks[] = {
+    {.path = SUPP "BucketVersioningConfiguration.isMfaDeleteEnabled",
+     .op = MCK_TRUE,
+     .why = "MFA delete is not enabled on the bucket."},
+};
+
+/* ---- AppSync, CloudFormation, CodeDeploy, Beanstalk, CloudWatch, launch templates ---- */
+
+static const struct pl_managed_pspec appsync_log_params[] = {
+    {.name = "fieldLoggingLevel", .type = PL_MP_LIST, .choices = "ERROR|ALL|INFO|DEBUG|NONE"},
+};
+static int appsync_logging(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const char *lvl = pl_json_str(pl_mpath(c, v->ci, CFG "logConfig.fieldLogLevel"));
+    bool ok =
+        lvl && (c->p->v[0].set ? pl_min_list(&c->p->v[0], lvl)
+                               : strcasecmp(lvl, "ERROR") == 0 || strcasecmp(lvl, "ALL") == 0);
+    if (!ok)
+        return pl_mres(out, PL_NON_COMPLIANT, "The API's field log level is %.10s%s.",
+                       lvl ? lvl : "not set",
+                       c->p->v[0].set ? ", not one of fieldLoggingLevel" : "");
+    return 0;
+}
+static const struct pl_managed_pspec appsync_waf_params[] = {
+    {.name = "wafWebAclARNs", .type = PL_MP_LIST},
+};
+static const struct pl_mcheck appsync_waf_checks[] = {
+    {.path = CFG "wafWebAclArn|" SUPP "WafWebAclArn",
+     .op = MCK_PRESENT,
+     .why = "The API is not associated with a web ACL."},
+    {.path = CFG "wafWebAclArn|" SUPP "WafWebAclArn",
+     .op = MCK_IN_PARAM,
+     .why = "The API's web ACL is not one of wafWebAclARNs."},
+};
+
+static const struct pl_managed_pspec stack_sns_params[] = {
+    {.name = "snsTopic1", .type = PL_MP_STR}, {.name = "snsTopic2", .type = PL_MP_STR},
+    {.name = "snsTopic3", .type = PL_MP_STR}, {.name = "snsTopic4", .type = PL_MP_STR},
+    {.name = "snsTopic5", .type = PL_MP_STR},
+};
+static int stack_notification(const struct pl_mctx *c, const struct pl_mci *v,
+                              struct pl_managed_eval *out)
+{
+    const struct pl_json *arns = pl_mget(v->cfg, "notificationARNs");
+    if (pl_mempty(arns))
+        return pl_mres(out, PL_NON_COMPLIANT, "The stack sends no event notifications.");
+    bool given = false;
+    for (int i = 0; i < 5; i++) {
+        if (!c->p->v[i].set)
+            continue;
+        given = true;
+        if (holds(arns, c->p->v[i].s))
+            return 0;
+    }
+    if (given)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The stack notifies none of the topics snsTopic1..snsTopic5.");
+    return 0;
+}
+
+static const struct pl_mcheck rds_dbsg_checks[] = {
+    {.path = CFG "dBSecurityGroupName|" CFG "dbsecurityGroupName",
+     .op = MCK_EQ,
+     .arg = "default",
+     .why = "The DB security group is not the default one (EC2-Classic DB security groups are not "
+            "allowed)."},
+};
+
+static const struct pl_mcheck codedeploy_rollback_checks[] = {
+    {.path = CFG "autoRollbackConfiguration.enabled",
+     .op = MCK_TRUE,
+     .why = "Automatic rollback is not enabled for the deployment group."},
+    {.path = CFG "alarmConfiguration.enabled",
+     .op = MCK_TRUE,
+     .why = "Alarm monitoring is not enabled for the deployment group."},
+    {.path = CFG "alarmConfiguration.alarms",
+     .op = MCK_PRESENT,
+     .why = "No alarm is attached to the deployment group."},
+};
+
+/* Elastic Beanstalk: optionSettings.<namespace>.<option>.value, as for the other rules. */
+#define EB_LOGS CFG "optionSettings.aws:elasticbeanstalk:cloudwatch:logs"
+static const struct pl_managed_pspec eb_logs_params[] = {
+    {.name = "RetentionInDays",
+     .type = PL_MP_INT,
+     .choices = "1|3|5|7|14|30|60|90|120|150|180|365|400|545|731|1827|3653"},
+    {.name = "DeleteOnTerminate", .type = PL_MP_BOOL},
+};
+static int eb_logs(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    if (!pl_mtrue(pl_mpath(c, v->ci, EB_LOGS ".StreamLogs.value")))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The environment does not stream its logs to CloudWatch Logs.");
+    long long days;
+    if (c->p->v[0].set &&
+        (pl_mint(pl_mpath(c, v->ci, EB_LOGS ".RetentionInDays.value"), &days) < 0 ||
+         days != c->p->v[0].i))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The log retention differs from RetentionInDays %lld.", c->p->v[0].i);
+    if (c->p->v[1].set &&
+        pl_mtrue(pl_mpath(c, v->ci, EB_LOGS ".DeleteOnTerminate.value")) != c->p->v[1].b)
+        return pl_mres(out, PL_NON_COMPLIANT, "DeleteOnTerminate is not %s.",
+                       c->p->v[1].b ? "true" : "false");
+    return 0;
+}
+
+static const struct pl_mcheck alarm_enabled_checks[] = {
+    {.path = CFG "actionsEnabled", .op = MCK_TRUE, .why = "The alarm's actions are not enabled."},
+};
+
+/* AWS's default response hop limit is 1; a missing value is the default. */
+static int lc_hop(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    long long n;
+    if (pl_mint(pl_mpath(c, v->ci, CFG "metadataOptions.httpPutResponseHopLimit"), &n) == 0 &&
+        n > 1)
+        return pl_mres(out, PL_NON_COMPLIANT, "The metadata response hop limit is %lld, above 1.",
+                       n);
+    return 0;
+}
+
+static const struct pl_managed_pspec lt_params[] = {
+    {.name = "exemptedLaunchTemplates", .type = PL_MP_LIST},
+};
+static int lt_public_ip(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    const char *id = pl_json_str(pl_mget(v->cfg, "id"));
+    if (!id)
+        id = v->id;
+    if (c->p->v[0].set && id && pl_min_list(&c->p->v[0], id))
+        return pl_mna(out);
+    const struct pl_json *nics = pl_mpath(c, v->ci, CFG "launchTemplateData.networkInterfaces");
+    for (const struct pl_json *n = first(nics); n; n = n->next)
+        if (pl_mtrue(pl_mget(n, "associatePublicIpAddress")))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "A network interface of the launch template assigns a public IP "
+                           "address.");
+    return 0;
+}
+
+/* ---- account-level facts ---- */
+
+/* alternateContacts: Account GetAlternateContact for each type, keyed by the type. */
+static int security_contact(const struct pl_mctx *c, const struct pl_mci *acct,
+                            struct pl_managed_eval *out)
+{
+    (void)c;
+    const struct pl_json *s = pl_mget(pl_mget(acct->cfg, "alternateContacts"), "SECURITY");
+    if (pl_mempty(pl_mget(s, "emailAddress")) && pl_mempty(pl_mget(s, "phoneNumber")))
+        return pl_mres(out, PL_NON_COMPLIANT, "No security contact is provided for the account.");
+    return 0;
+}
+
+/* macie: Macie2 GetMacieSession (status ENABLED or PAUSED); null when Macie is not enabled. */
+static int macie_status(const struct pl_mctx *c, const struct pl_mci *acct,
+                        struct pl_managed_eval *out)
+{
+    (void)c;
+    const struct pl_json *st = pl_mget(pl_mget(acct->cfg, "macie"), "status");
+    if (!pl_mstreq(st, "ENABLED"))
+        return pl_mres(out, PL_NON_COMPLIANT, "Amazon Macie is %.20s in the account's region.",
+                       pl_json_str(st) ? pl_json_str(st) : "not enabled");
+    return 0;
+}
+
+/* emrBlockPublicAccess: EMR GetBlockPublicAccessConfiguration's
+ * BlockPublicAccessConfiguration. Compliant when blocking is on and the exceptions open no port
+ * but 22. */
+static int emr_bpa(const struct pl_mctx *c, const struct pl_mci *acct, struct pl_managed_eval *out)
+{
+    (void)c;
+    const struct pl_json *b = pl_mget(acct->cfg, "emrBlockPublicAccess");
+    if (!pl_mtrue(pl_mget(b, "blockPublicSecurityGroupRules")))
+        return pl_mres(out, PL_NON_COMPLIANT, "EMR block public access is not enabled.");
+    for (const struct pl_json *r = first(pl_mget(b, "permittedPublicSecurityGroupRuleRanges")); r;
+         r = r->next) {
+        long long lo = -1, hi = -1;
+        pl_mint(pl_mget(r, "minRange"), &lo);
+        if (pl_mint(pl_mget(r, "maxRange"), &hi) < 0)
+            hi = lo;
+        if (lo != 22 || hi != 22)
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "EMR block public access permits ports %lld-%lld, not only 22.", lo, hi);
+    }
+    return 0;
+}
+
+const struct pl_managed_impl pl_managed__next[] = {
+    {.identifier = "CLOUDFRONT_ASSOCIATED_WITH_WAF", PARAMS(cf_waf_params), CHECKS(cf_waf_checks)},
+    {.identifier = "CLOUDFRONT_CUSTOM_SSL_CERTIFICATE", CHECKS(cf_custom_cert_checks)},
+    {.identifier = "CLOUDFRONT_SNI_ENABLED", CHECKS(cf_sni_checks)},
+    {.identifier = "CLOUDFRONT_NO_DEPRECATED_SSL_PROTOCOLS", .ci_fn = cf_ssl_protocols},
+    {.identifier = "CLOUDFRONT_ORIGIN_ACCESS_IDENTITY_ENABLED", .ci_fn = cf_oai},
+    {.identifier = "CLOUDFRONT_TRAFFIC_TO_ORIGIN_ENCRYPTED", .ci_fn = cf_origin_encrypted},
+    {.identifier = "CLOUDFRONT_ORIGIN_FAILOVER_ENABLED", .ci_fn = cf_failover},
+    {.identifier = "NETFW_POLICY_RULE_GROUP_ASSOCIATED", .ci_fn = netfw_rule_groups},
+    {.identifier = "NETFW_POLICY_DEFAULT_ACTION_FRAGMENT_PACKETS",
+     PARAMS(netfw_frag_params),
+     .ci_fn = netfw_frag},
+    {.identifier = "NETFW_POLICY_DEFAULT_ACTION_FULL_PACKETS",
+     PARAMS(netfw_full_params),
+     .ci_fn = netfw_full},
+    {.identifier = "NETFW_MULTI_AZ_ENABLED", PARAMS(netfw_az_params), .ci_fn = netfw_multi_az},
+    {.identifier = "NETFW_DELETION_PROTECTION_ENABLED",
+     .types = "AWS::NetworkFirewall::Firewall",
+     CHECKS(netfw_delete_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NETFW_SUBNET_CHANGE_PROTECTION_ENABLED",
+     .types = "AWS::NetworkFirewall::Firewall",
+     CHECKS(netfw_subnet_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "CLB_MULTIPLE_AZ", PARAMS(min_az_params), .ci_fn = lb_multi_az},
+    {.identifier = "ELBV2_MULTIPLE_AZ", PARAMS(min_az_params), .ci_fn = lb_multi_az},
+    {.identifier = "CLB_DESYNC_MODE_CHECK", PARAMS(clb_desync_params), .ci_fn = clb_desync},
+    {.identifier = "ELB_PREDEFINED_SECURITY_POLICY_SSL_CHECK",
+     PARAMS(clb_policy_params),
+     .ci_fn = clb_predefined},
+    {.identifier = "WAFV2_RULEGROUP_NOT_EMPTY", CHECKS(wafv2_group_checks)},
+    {.identifier = "WAFV2_WEBACL_NOT_EMPTY", .ci_fn = wafv2_acl},
+    {.identifier = "WAF_REGIONAL_RULE_NOT_EMPTY", CHECKS(waf_regional_rule_checks)},
+    {.identifier = "EKS_CLUSTER_LOGGING_ENABLED", .ci_fn = eks_logging},
+    {.identifier = "EKS_CLUSTER_SECRETS_ENCRYPTED",
+     PARAMS(eks_secrets_params),
+     .ci_fn = eks_secrets,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "EKS_CLUSTER_SUPPORTED_VERSION",
+     PARAMS(eks_supported_params),
+     .ci_fn = eks_supported},
+    {.identifier = "NEPTUNE_CLUSTER_BACKUP_RETENTION_CHECK",
+     PARAMS(neptune_backup_params),
+     CHECKS(neptune_backup_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NEPTUNE_CLUSTER_CLOUDWATCH_LOG_EXPORT_ENABLED",
+     .types = "AWS::RDS::DBCluster",
+     CHECKS(neptune_only),
+     .ci_fn = neptune_logs,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NEPTUNE_CLUSTER_ENCRYPTED",
+     .types = "AWS::RDS::DBCluster",
+     CHECKS(neptune_encrypted_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NEPTUNE_CLUSTER_IAM_DATABASE_AUTHENTICATION",
+     .types = "AWS::RDS::DBCluster",
+     CHECKS(neptune_iam_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NEPTUNE_CLUSTER_SNAPSHOT_ENCRYPTED",
+     .types = "AWS::RDS::DBClusterSnapshot",
+     CHECKS(neptune_snap_enc_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NEPTUNE_CLUSTER_SNAPSHOT_PUBLIC_PROHIBITED",
+     .types = "AWS::RDS::DBClusterSnapshot",
+     CHECKS(neptune_only),
+     .ci_fn = snapshot_public,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "RDS_CLUSTER_IAM_AUTHENTICATION_ENABLED", .ci_fn = rds_cluster_iam},
+    {.identifier = "RDS_CLUSTER_ENCRYPTED_AT_REST",
+     .types = "AWS::RDS::DBCluster",
+     .ci_fn = rds_cluster_encrypted,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "DYNAMODB_TABLE_ENCRYPTION_ENABLED", .ci_fn = ddb_encryption},
+    {.identifier = "DYNAMODB_TABLE_DELETION_PROTECTION_ENABLED",
+     CHECKS(ddb_deletion_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "DAX_ENCRYPTION_ENABLED", .types = "AWS::DAX::Cluster", .ci_fn = dax_encrypted},
+    {.identifier = "MQ_CLOUDWATCH_AUDIT_LOGGING_ENABLED",
+     CHECKS(mq_audit_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "MQ_CLOUDWATCH_AUDIT_LOG_ENABLED",
+     .ci_fn = mq_audit_log,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "DMS_ENDPOINT_SSL_CONFIGURED",
+     PARAMS(dms_ssl_params),
+     .ci_fn = dms_ssl,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "DMS_REDIS_TLS_ENABLED", CHECKS(dms_redis_checks), .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "MSK_IN_CLUSTER_NODE_REQUIRE_TLS",
+     .ci_fn = msk_tls,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "TRANSFER_FAMILY_SERVER_NO_FTP",
+     .types = "AWS::Transfer::Server",
+     .ci_fn = transfer_ftp,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "STEP_FUNCTIONS_STATE_MACHINE_LOGGING_ENABLED",
+     PARAMS(sfn_log_params),
+     .ci_fn = sfn_logging,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "S3_ACCESS_POINT_PUBLIC_ACCESS_BLOCKS",
+     PARAMS(ap_params),
+     .ci_fn = access_point_bpa,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ACM_PCA_ROOT_CA_DISABLED",
+     PARAMS(pca_params),
+     .ci_fn = pca_root,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "S3_BUCKET_MFA_DELETE_ENABLED",
+     CHECKS(s3_mfa_delete_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "APPSYNC_LOGGING_ENABLED", PARAMS(appsync_log_params), .ci_fn = appsync_logging},
+    {.identifier = "APPSYNC_ASSOCIATED_WITH_WAF",
+     PARAMS(appsync_waf_params),
+     CHECKS(appsync_waf_checks)},
+    {.identifier = "CLOUDFORMATION_STACK_NOTIFICATION_CHECK",
+     PARAMS(stack_sns_params),
+     .ci_fn = stack_notification},
+    {.identifier = "RDS_DB_SECURITY_GROUP_NOT_ALLOWED", CHECKS(rds_dbsg_checks)},
+    {.identifier = "CODEDEPLOY_AUTO_ROLLBACK_MONITOR_ENABLED", CHECKS(codedeploy_rollback_checks)},
+    {.identifier = "ELASTIC_BEANSTALK_LOGS_TO_CLOUDWATCH",
+     PARAMS(eb_logs_params),
+     .ci_fn = eb_logs},
+    {.identifier = "CLOUDWATCH_ALARM_ACTION_ENABLED_CHECK", CHECKS(alarm_enabled_checks)},
+    {.identifier = "AUTOSCALING_LAUNCH_CONFIG_HOP_LIMIT", .ci_fn = lc_hop},
+    {.identifier = "EC2_LAUNCH_TEMPLATE_PUBLIC_IP_DISABLED",
+     PARAMS(lt_params),
+     .ci_fn = lt_public_ip},
+    {.identifier = "SECURITY_ACCOUNT_INFORMATION_PROVIDED", .acct_fn = security_contact},
+    {.identifier = "MACIE_STATUS_CHECK", .acct_fn = macie_status},
+    {.identifier = "EMR_BLOCK_PUBLIC_ACCESS", .acct_fn = emr_bpa, .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_S3_PROTECTION_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_EKS_PROTECTION_AUDIT_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_EKS_PROTECTION_RUNTIME_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_LAMBDA_PROTECTION_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_RUNTIME_MONITORING_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_EC2_PROTECTION_RUNTIME_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_ECS_PROTECTION_RUNTIME_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_MALWARE_PROTECTION_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "GUARDDUTY_RDS_PROTECTION_ENABLED",
+     .types = "AWS::GuardDuty::Detector",
+     .ci_fn = gd_feature,
+     .trigger = PL_MANAGED_PERIODIC},
+};
+const size_t pl_managed__next_len = PL_MIMPL_LEN(pl_managed__next);
