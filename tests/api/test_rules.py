@@ -364,7 +364,7 @@ class ShapesTest(RulesTest):
         self.assertNotIn("NextToken", rest)
 
     def test_not_implemented_status(self):
-        self.managed("not-yet", "GUARDDUTY_NON_ARCHIVED_FINDINGS",
+        self.managed("not-yet", "DYNAMODB_LAST_BACKUP_RECOVERY_POINT_CREATED",
                      MaximumExecutionFrequency="One_Hour")
         deadline = time.time() + WAIT
         while time.time() < deadline:
@@ -375,7 +375,7 @@ class ShapesTest(RulesTest):
             time.sleep(0.02)
         if "LastErrorCode" in st and st["LastErrorCode"] == "NotImplemented":
             self.assertEqual(st["LastErrorMessage"],
-                             "plumb does not implement GUARDDUTY_NON_ARCHIVED_FINDINGS yet")
+                             "plumb does not implement DYNAMODB_LAST_BACKUP_RECOVERY_POINT_CREATED yet")
         self.assertEqual(self.cfg.get_compliance_details_by_config_rule(
             ConfigRuleName="not-yet", ComplianceTypes=["COMPLIANT"])["EvaluationResults"], [])
 

@@ -295,6 +295,18 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
         return parse_list(v, ps, a, err);
     case PL_MP_PORTS:
         return parse_ports(v, a, ps->name, err);
+    case PL_MP_NUM: {
+        char *end;
+        double d = strtod(v->s, &end);
+        if (end == v->s || *end || d != d ||
+            ((ps->min || ps->max) && (d < (double)ps->min || d > (double)ps->max)))
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%s' is not a number between %lld "
+                           "and %lld",
+                           ps->name, v->s, ps->min, ps->max);
+        v->d = d;
+        return 0;
+    }
     case PL_MP_JSON: {
         struct pl_err jerr = {0};
         v->obj = pl_json_parse(a, v->s, strlen(v->s), &jerr);

@@ -56,6 +56,7 @@ enum pl_managed_ptype {
     PL_MP_LIST,  /* comma-separated strings, trimmed, each optionally one of `choices` */
     PL_MP_PORTS, /* comma-separated ports and ranges: "443,1020-1025" (0-65535) */
     PL_MP_JSON,  /* a JSON object as text: '{"tagkey": "tagValue"}' (resourceTags) */
+    PL_MP_NUM,   /* a decimal number ("70", "70.5") in [min, max] */
 };
 
 struct pl_managed_pspec {
@@ -63,7 +64,7 @@ struct pl_managed_pspec {
     enum pl_managed_ptype type;
     bool required;
     const char *def;     /* default text when absent, or NULL (then the value is unset) */
-    long long min, max;  /* PL_MP_INT only (both 0: no bounds) */
+    long long min, max;  /* PL_MP_INT and PL_MP_NUM (both 0: no bounds) */
     const char *choices; /* "A|B|C": allowed values (case-sensitive), or NULL */
     const char *refused; /* "A|B": values AWS refuses (PL_MP_LIST items, case-sensitive) */
     bool lower_true;     /* PL_MP_BOOL as AWS documents for IAM_PASSWORD_POLICY: any text is
@@ -89,6 +90,7 @@ struct pl_managed_pval {
     bool set;           /* given, or defaulted */
     const char *s;      /* the text (all types) */
     long long i;        /* PL_MP_INT */
+    double d;           /* PL_MP_NUM */
     bool b;             /* PL_MP_BOOL */
     const char **items; /* PL_MP_LIST */
     size_t nitems;

@@ -1004,7 +1004,760 @@ static int emr_bpa(const struct pl_mctx *c, const struct pl_mci *acct, struct pl
     return 0;
 }
 
+/* ---- rules that read facts Config's own CIs lack (see docs/managed-rules.md) ---- */
+
+/* WAFV2_LOGGING_ENABLED: the web ACL's supp LoggingConfiguration (WAFv2
+ * GetLoggingConfiguration: LogDestinationConfigs); with KinesisFirehoseDeliveryStreamArns,
+ * some destination must be one of them. */
+static const struct pl_managed_pspec wafv2_log_params[] = {
+    {.name = "KinesisFirehoseDeliveryStreamArns", .type = PL_MP_LIST},
+};
+static int wafv2_logging(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    const struct pl_json *dest =
+        pl_mget(pl_mpath(c, v->ci, SUPP "LoggingConfiguration"), "logDestinationConfigs");
+    if (pl_mempty(dest))
+        return pl_mres(out, PL_NON_COMPLIANT, "Logging is not enabled on the web ACL.");
+    if (!c->p->v[0].set)
+        return 0;
+    for (const struct pl_json *d = dest->type == PL_JARR ? dest->child : dest; d; d = d->next) {
+        if (pl_json_str(d) && pl_min_list(&c->p->v[0], pl_json_str(d)))
+            return 0;
+        if (dest->type != PL_JARR)
+            break;
+    }
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The web ACL logs to none of KinesisFirehoseDeliveryStreamArns.");
+}
+
+/* ALB_WAF_ENABLED: the balancer's attribute waf.enabled (as AWS's page names it), or a
+ * recorded web ACL associated with it: an AWS::WAFRegional::WebACL whose associationList names
+ * the balancer, or an AWS::WAFv2::WebACL whose supp AssociatedResources (WAFv2
+ * ListResourcesForWebACL) does. With wafWebAclIds, the associated ACL (its webACLId or ARN)
+ * must be listed. */
+static const struct pl_managed_pspec alb_waf_params[] = {
+    {.name = "wafWebAclIds", .type = PL_MP_LIST},
+};
+/* An array, or JSON text of one (the API form of supplementaryConfiguration), parsed into the
+ * scratch arena; NULL otherwise. */
+static const struct pl_json *json_array(const struct pl_mctx *c, const struct pl_json *j)
+{
+    const char *s = pl_json_str(j);
+    if (j && j->type == PL_JARR)
+        return j;
+    if (!s || s[0] != '[' || !c->scratch)
+        return NULL;
+    struct pl_err e = {0};
+    const struct pl_json *a = pl_json_parse(c->scratch, s, strlen(s), &e);
+    return a && a->type == PL_JARR ? a : NULL;
+}
+
+struct waf_q {
+    const struct pl_mctx *c;
+    const char *arn;
+    const char *acl; /* the associated ACL's id or ARN, once found */
+    bool listed;     /* it is one of wafWebAclIds */
+};
+static int waf_acl_names(void *u, const struct pl_json *ci)
+{
+    struct waf_q *q = u;
+    const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    const struct pl_json *supp = pl_json_get(ci, "supplementaryConfiguration");
+    bool hit = false;
+    for (const struct pl_json *a = first(pl_mget(cfg, "associationList")); a && !hit; a = a->next)
+        hit = pl_mstreq(pl_mget(a, "resourceARN"), q->arn);
+    if (!hit)
+        hit = holds(json_array(q->c, pl_mget(supp, "AssociatedResources")), q->arn);
+    if (!hit)
+        return 0;
+    const char *ids[] = {pl_json_str(pl_mget(cfg, "webACLId")), pl_json_str(pl_mget(cfg, "arn")),
+                         pl_json_str(pl_json_get(ci, "arn")), pl_json_str(pl_mget(cfg, "id"))};
+    for (size_t i = 0; i < PL_ARRAY_LEN(ids); i++)
+        if (ids[i] && !q->acl)
+            q->acl = ids[i];
+    if (!q->c->p->v[0].set) {
+        q->listed = true;
+        return 1;
+    }
+    for (size_t i = 0; i < PL_ARRAY_LEN(ids); i++)
+        if (ids[i] && pl_min_list(&q->c->p->v[0], ids[i])) {
+            q->listed = true;
+            return 1;
+        }
+    return 0;
+}
+static int alb_waf(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
+        return pl_mna(out);
+    const struct pl_json *attrs = pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes");
+    bool attr_on = false;
+    for (const struct pl_json *a = first(attrs); a; a = a->next)
+        if (pl_mstreq(pl_mget(a, "key"), "waf.enabled"))
+            attr_on = pl_mtrue(pl_mget(a, "value"));
+    struct waf_q q = {c, pl_json_str(pl_mget(v->cfg, "loadBalancerArn")), NULL, false};
+    if (!q.arn)
+        q.arn = pl_json_str(pl_json_get(v->ci, "arn"));
+    if (q.arn && c->env && c->env->each) {
+        c->env->each(c->env->u, "AWS::WAFRegional::WebACL", waf_acl_names, &q);
+        if (!q.listed)
+            c->env->each(c->env->u, "AWS::WAFv2::WebACL", waf_acl_names, &q);
+    }
+    if (q.listed || (attr_on && !c->p->v[0].set))
+        return 0;
+    if (q.acl || attr_on)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The load balancer's web ACL %.100s is not one of wafWebAclIds.",
+                       q.acl ? q.acl : "(not recorded)");
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "No web ACL protects the load balancer (waf.enabled is "
+                   "not true and no recorded web ACL is associated).");
+}
+
+/* SSM_DOCUMENT_NOT_PUBLIC: documents owned by the account (Config records only those) whose
+ * supp DocumentPermission (SSM DescribeDocumentPermission, permission type Share) lists "all". */
+static int ssm_doc_public(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    const struct pl_json *owner = pl_mget(v->cfg, "owner");
+    if (owner && pl_json_str(owner) && c->env && c->env->account &&
+        !pl_mstreq(owner, c->env->account) && !pl_mstreq(owner, "Self"))
+        return pl_mna(out);
+    const struct pl_json *perm = pl_mpath(c, v->ci, SUPP "DocumentPermission");
+    if (holds(pl_mget(perm, "accountIds"), "all") || holds(perm, "all"))
+        return pl_mres(out, PL_NON_COMPLIANT, "The document is shared publicly (AccountIds: all).");
+    return 0;
+}
+
+/* DYNAMODB_AUTOSCALING_ENABLED: on-demand tables pass; a provisioned table and each of its
+ * global secondary indexes need a recorded AWS::ApplicationAutoScaling::ScalableTarget for
+ * read and for write capacity (ResourceId "table/<name>[/index/<index>]", ScalableDimension
+ * dynamodb:<table|index>:<Read|Write>CapacityUnits) within the optional bounds (MinCapacity >=
+ * minProvisioned*, MaxCapacity <= maxProvisioned*) and, with target*Utilization, a recorded
+ * AWS::ApplicationAutoScaling::ScalingPolicy (target tracking) of that target with that
+ * TargetValue. */
+enum { P_DA_MINR, P_DA_MAXR, P_DA_TR, P_DA_MINW, P_DA_MAXW, P_DA_TW };
+static const struct pl_managed_pspec ddb_as_params[] = {
+    [P_DA_MINR] = {.name = "minProvisionedReadCapacity", .type = PL_MP_INT, .min = 1, .max = 40000},
+    [P_DA_MAXR] = {.name = "maxProvisionedReadCapacity", .type = PL_MP_INT, .min = 1, .max = 40000},
+    [P_DA_TR] = {.name = "targetReadUtilization", .type = PL_MP_NUM, .min = 20, .max = 90},
+    [P_DA_MINW] = {.name = "minProvisionedWriteCapacity",
+                   .type = PL_MP_INT,
+                   .min = 1,
+                   .max = 40000},
+    [P_DA_MAXW] = {.name = "maxProvisionedWriteCapacity",
+                   .type = PL_MP_INT,
+                   .min = 1,
+                   .max = 40000},
+    [P_DA_TW] = {.name = "targetWriteUtilization", .type = PL_MP_NUM, .min = 20, .max = 90},
+};
+struct as_q {
+    const struct pl_mctx *c;
+    const char *rid, *dim;
+    const struct pl_json *target; /* the ScalableTarget's configuration */
+    double value;                 /* TargetValue of a target-tracking policy, or -1 */
+};
+static int as_target(void *u, const struct pl_json *ci)
+{
+    struct as_q *q = u;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    if (!pl_mstreq(pl_mget(cfg, "resourceId"), q->rid) ||
+        !pl_mstreq(pl_mget(cfg, "scalableDimension"), q->dim))
+        return 0;
+    q->target = cfg;
+    return 1;
+}
+static int as_policy(void *u, const struct pl_json *ci)
+{
+    struct as_q *q = u;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    if (!pl_mstreq(pl_mget(cfg, "resourceId"), q->rid) ||
+        !pl_mstreq(pl_mget(cfg, "scalableDimension"), q->dim))
+        return 0;
+    const struct pl_json *tt = pl_mget(cfg, "targetTrackingScalingPolicyConfiguration");
+    return tt && pl_json_double(pl_mget(tt, "targetValue"), &q->value) == 0;
+}
+/* One dimension of one table or index: 0 when it passes, else writes out. */
+static int as_dimension(const struct pl_mctx *c, const char *rid, const char *kind, bool write,
+                        struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    char dim[64];
+    snprintf(dim, sizeof(dim), "dynamodb:%s:%sCapacityUnits", kind, write ? "Write" : "Read");
+    struct as_q q = {c, rid, dim, NULL, -1};
+    c->env->each(c->env->u, "AWS::ApplicationAutoScaling::ScalableTarget", as_target, &q);
+    const char *what = write ? "write" : "read";
+    if (!q.target)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Auto scaling of %s capacity is not enabled for %.150s.", what, rid);
+    long long n;
+    const struct pl_managed_pval *mn = &pv[write ? P_DA_MINW : P_DA_MINR];
+    const struct pl_managed_pval *mx = &pv[write ? P_DA_MAXW : P_DA_MAXR];
+    const struct pl_managed_pval *tv = &pv[write ? P_DA_TW : P_DA_TR];
+    if (mn->set && (pl_mint(pl_mget(q.target, "minCapacity"), &n) < 0 || n < mn->i))
+        return pl_mres(out, PL_NON_COMPLIANT, "The minimum %s capacity of %.150s is below %s.",
+                       what, rid, c->p->rule->params[write ? P_DA_MINW : P_DA_MINR].name);
+    if (mx->set && (pl_mint(pl_mget(q.target, "maxCapacity"), &n) < 0 || n > mx->i))
+        return pl_mres(out, PL_NON_COMPLIANT, "The maximum %s capacity of %.150s is above %s.",
+                       what, rid, c->p->rule->params[write ? P_DA_MAXW : P_DA_MAXR].name);
+    if (tv->set) {
+        c->env->each(c->env->u, "AWS::ApplicationAutoScaling::ScalingPolicy", as_policy, &q);
+        if (q.value != tv->d)
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "No target-tracking policy of %.150s aims at %s %.20s%%.", rid,
+                           c->p->rule->params[write ? P_DA_TW : P_DA_TR].name, tv->s);
+    }
+    return 0;
+}
+static int ddb_autoscaling(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    if (pl_mstreq(pl_mpath(c, v->cfg, "billingModeSummary.billingMode"), "PAY_PER_REQUEST"))
+        return 0;
+    if (pl_mneed_env(c, "the recorded Application Auto Scaling targets") < 0)
+        return -1;
+    const char *name = pl_json_str(pl_mget(v->cfg, "tableName"));
+    if (!name)
+        name = v->id;
+    char rid[400];
+    snprintf(rid, sizeof(rid), "table/%s", name ? name : "");
+    for (int w = 0; w < 2; w++)
+        if (as_dimension(c, rid, "table", w, out) < 0 || out->compliance != PL_COMPLIANT)
+            return 0;
+    for (const struct pl_json *g = first(pl_mget(v->cfg, "globalSecondaryIndexes")); g;
+         g = g->next) {
+        const char *idx = pl_json_str(pl_mget(g, "indexName"));
+        if (!idx)
+            continue;
+        snprintf(rid, sizeof(rid), "table/%s/index/%s", name ? name : "", idx);
+        for (int w = 0; w < 2; w++)
+            if (as_dimension(c, rid, "index", w, out) < 0 || out->compliance != PL_COMPLIANT)
+                return 0;
+    }
+    return 0;
+}
+
+/* EBS_OPTIMIZED_INSTANCE: instance types that can be EBS-optimized only on request must have
+ * ebsOptimized true; the previous-generation types that cannot be are NOT_APPLICABLE; every other
+ * type (the current generations) is EBS-optimized by default and passes. */
+static bool type_in(const char *type, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(list[i]);
+        if (list[i][len - 1] == '.' ? strncmp(type, list[i], len) == 0 : strcmp(type, list[i]) == 0)
+            return true;
+    }
+    return false;
+}
+static int ebs_optimized(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    static const char *const optional[] = {
+        "m1.large",   "m1.xlarge", "m2.2xlarge", "m2.4xlarge", "m3.xlarge", "m3.2xlarge",
+        "c1.xlarge",  "c3.xlarge", "c3.2xlarge", "c3.4xlarge", "r3.xlarge", "r3.2xlarge",
+        "r3.4xlarge", "i2.xlarge", "i2.2xlarge", "i2.4xlarge", "g2.2xlarge"};
+    static const char *const unsupported[] = {"t1.",        "t2.",        "m1.small", "m1.medium",
+                                              "m2.xlarge",  "m3.medium",  "m3.large", "c1.medium",
+                                              "c3.large",   "c3.8xlarge", "r3.large", "r3.8xlarge",
+                                              "i2.8xlarge", "g2.8xlarge", "cc2.",     "cg1.",
+                                              "cr1.",       "hi1.",       "hs1."};
+    (void)c;
+    const char *type = pl_json_str(pl_mget(v->cfg, "instanceType"));
+    if (!type || type_in(type, unsupported, PL_ARRAY_LEN(unsupported)))
+        return pl_mna(out);
+    if (type_in(type, optional, PL_ARRAY_LEN(optional)) &&
+        !pl_mtrue(pl_mget(v->cfg, "ebsOptimized")))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "EBS optimization is not enabled on the %.30s instance.", type);
+    return 0;
+}
+
+/* SECRETSMANAGER_SCHEDULED_ROTATION_SUCCESS_CHECK: secrets with rotation (others N/A) whose
+ * RotationOccurringAsScheduled (Config's CI) is not false. */
+static const struct pl_mcheck secret_sched_checks[] = {
+    {.path = CFG "rotationEnabled|" CFG "RotationEnabled", .op = MCK_TRUE, .applies = true},
+    {.path = CFG "rotationOccurringAsScheduled|" CFG "RotationOccurringAsScheduled",
+     .op = MCK_TRUE,
+     .or_absent = true,
+     .why = "The secret was not rotated on its rotation schedule."},
+};
+
+/* Days between a CI time field (ISO or epoch) and the evaluation time; -1 when absent. */
+static long long days_since(const struct pl_mctx *c, const struct pl_json *j)
+{
+    int64_t t;
+    if (!c->env || pl_mtime(j, &t) < 0)
+        return -1;
+    return (c->env->now_ms - t) / (24LL * 3600 * 1000);
+}
+
+/* SECRETSMANAGER_SECRET_UNUSED: LastAccessedDate (DescribeSecret), or when never accessed the
+ * CreatedDate, no older than unusedForDays. */
+static const struct pl_managed_pspec secret_unused_params[] = {
+    {.name = "unusedForDays", .type = PL_MP_INT, .def = "90", .min = 1, .max = 36500},
+};
+static int secret_unused(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    long long d = days_since(c, pl_mget(v->cfg, "lastAccessedDate"));
+    if (d < 0)
+        d = days_since(c, pl_mget(v->cfg, "createdDate"));
+    if (d < 0)
+        return pl_mres(out, PL_INSUFFICIENT_DATA,
+                       "The secret's LastAccessedDate and CreatedDate are not recorded.");
+    if (d > c->p->v[0].i)
+        return pl_mres(out, PL_NON_COMPLIANT, "The secret has not been accessed for %lld days.", d);
+    return 0;
+}
+
+/* SECRETSMANAGER_SECRET_PERIODIC_ROTATION: LastRotatedDate (or, never rotated, CreatedDate) no
+ * older than maxDaysSinceRotation. */
+static const struct pl_managed_pspec secret_periodic_params[] = {
+    {.name = "maxDaysSinceRotation", .type = PL_MP_INT, .def = "90", .min = 1, .max = 36500},
+};
+static int secret_periodic(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    long long d = days_since(c, pl_mget(v->cfg, "lastRotatedDate"));
+    const char *what = "rotated";
+    if (d < 0) {
+        d = days_since(c, pl_mget(v->cfg, "createdDate"));
+        what = "rotated since it was created";
+    }
+    if (d < 0)
+        return pl_mres(out, PL_INSUFFICIENT_DATA,
+                       "The secret's LastRotatedDate and CreatedDate are not recorded.");
+    if (d > c->p->v[0].i)
+        return pl_mres(out, PL_NON_COMPLIANT, "The secret has not been %s for %lld days.", what, d);
+    return 0;
+}
+
+/* BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK: CalculatedLifecycle.DeleteAt at least
+ * requiredRetentionDays after CreationDate (no DeleteAt: kept until deleted). */
+static const struct pl_managed_pspec rp_retention_params[] = {
+    {.name = "requiredRetentionDays", .type = PL_MP_INT, .def = "35", .min = 1, .max = 36500},
+};
+static int rp_retention(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    int64_t del, made;
+    if (pl_mtime(pl_mpath(c, v->cfg, "calculatedLifecycle.deleteAt"), &del) < 0)
+        return 0;
+    if (pl_mtime(pl_mget(v->cfg, "creationDate"), &made) < 0)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The recovery point expires but its CreationDate is not recorded.");
+    long long days = (del - made) / (24LL * 3600 * 1000);
+    if (days < c->p->v[0].i)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The recovery point is kept %lld days, fewer than %lld.", days,
+                       c->p->v[0].i);
+    return 0;
+}
+
+/* BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED: the vault's AccessPolicy (GetBackupVault
+ * AccessPolicy, the CloudFormation property) has Deny statements that together cover
+ * backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle and
+ * backup:PutBackupVaultAccessPolicy, for every principal except the ones listed in
+ * principalArnList (a Deny whose Principal is "*", possibly with a condition exempting them). */
+static const struct pl_managed_pspec vault_delete_params[] = {
+    {.name = "principalArnList", .type = PL_MP_LIST},
+};
+struct deny_q {
+    bool covered[3];
+};
+static const char *const vault_actions[] = {"backup:DeleteRecoveryPoint",
+                                            "backup:UpdateRecoveryPointLifecycle",
+                                            "backup:PutBackupVaultAccessPolicy"};
+static int vault_deny(void *u, const struct pl_json *st)
+{
+    struct deny_q *q = u;
+    if (!pl_mstreq(pl_mget(st, "Effect"), "Deny") ||
+        !pl_mprincipal_public(pl_mget(st, "Principal")))
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (pl_maction_matches(pl_mget(st, "Action"), vault_actions[i]))
+            q->covered[i] = true;
+    return 0;
+}
+static int vault_manual_delete(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    if (strcmp(v->type, "AWS::Backup::BackupVault") != 0)
+        return pl_mna(out);
+    const struct pl_json *doc = pl_mdoc(c, pl_mget(v->cfg, "accessPolicy"));
+    if (!doc)
+        return pl_mres(out, PL_NON_COMPLIANT, "The backup vault has no access policy.");
+    struct deny_q q = {{false, false, false}};
+    pl_mstatements(doc, vault_deny, &q);
+    for (int i = 0; i < 3; i++)
+        if (!q.covered[i])
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The vault's access policy does not deny %s to everyone.",
+                           vault_actions[i]);
+    return 0;
+}
+
+/* SERVICE_VPC_ENDPOINT_ENABLED: a recorded AWS::EC2::VPCEndpoint of the VPC whose serviceName
+ * is serviceName or ends with ".<serviceName>" (com.amazonaws.<region>.<service>). */
+static const struct pl_managed_pspec vpce_params[] = {
+    {.name = "serviceName", .type = PL_MP_STR, .required = true},
+};
+struct vpce_q {
+    const struct pl_mctx *c;
+    const char *vpc, *svc;
+};
+static int vpce_match(void *u, const struct pl_json *ci)
+{
+    struct vpce_q *q = u;
+    const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    const char *name = pl_json_str(pl_mget(cfg, "serviceName"));
+    if (!pl_mstreq(pl_mget(cfg, "vpcId"), q->vpc) || !name)
+        return 0;
+    size_t n = strlen(name), s = strlen(q->svc);
+    return strcmp(name, q->svc) == 0 ||
+           (n > s && name[n - s - 1] == '.' && strcmp(name + n - s, q->svc) == 0);
+}
+static int vpc_endpoint(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    if (pl_mneed_env(c, "the recorded AWS::EC2::VPCEndpoint resources") < 0)
+        return -1;
+    struct vpce_q q = {c, v->id, c->p->v[0].s};
+    if (!c->env->each(c->env->u, "AWS::EC2::VPCEndpoint", vpce_match, &q))
+        return pl_mres(out, PL_NON_COMPLIANT, "The VPC has no endpoint for %.100s.", q.svc);
+    return 0;
+}
+
+/* ELB_CUSTOM_SECURITY_POLICY_SSL_CHECK: each SSL listener's negotiation policy enables exactly
+ * the protocols and ciphers of sslProtocolsAndCiphers (its attributes whose value is "true"). */
+static const struct pl_managed_pspec clb_custom_params[] = {
+    {.name = "sslProtocolsAndCiphers", .type = PL_MP_LIST, .required = true},
+};
+static const struct pl_json *clb_policy(const struct pl_mctx *c, const struct pl_mci *v,
+                                        const char *name)
+{
+    for (const struct pl_json *p = first(pl_mpath(c, v->ci, SUPP "LoadBalancerPolicies")); p;
+         p = p->next)
+        if (pl_mstreq(pl_mget(p, "policyName"), name))
+            return p;
+    return NULL;
+}
+static bool policy_matches(const struct pl_json *pol, const struct pl_managed_pval *want)
+{
+    size_t on = 0;
+    for (const struct pl_json *a = first(pl_mget(pol, "policyAttributeDescriptions")); a;
+         a = a->next) {
+        if (!pl_mstreq(pl_mget(a, "attributeValue"), "true"))
+            continue;
+        const char *n = pl_json_str(pl_mget(a, "attributeName"));
+        if (!n || !pl_min_list(want, n))
+            return false;
+        on++;
+    }
+    return on == want->nitems;
+}
+static int clb_custom(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    int ssl = 0;
+    for (const struct pl_json *l = first(pl_mget(v->cfg, "listenerDescriptions")); l; l = l->next) {
+        const struct pl_json *proto = pl_mget(pl_mget(l, "listener"), "protocol");
+        if (!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "SSL"))
+            continue;
+        ssl++;
+        bool ok = false;
+        for (const struct pl_json *n = first(pl_mget(l, "policyNames")); n && !ok; n = n->next) {
+            const struct pl_json *pol = pl_json_str(n) ? clb_policy(c, v, pl_json_str(n)) : NULL;
+            ok = pol && policy_matches(pol, &c->p->v[0]);
+        }
+        if (!ok) {
+            long long port = 0;
+            pl_mint(pl_mget(pl_mget(l, "listener"), "loadBalancerPort"), &port);
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The SSL listener on port %lld does not enable exactly "
+                           "sslProtocolsAndCiphers.",
+                           port);
+        }
+    }
+    return ssl ? 0 : pl_mna(out);
+}
+
+/* CODEDEPLOY_EC2_MINIMUM_HEALTHY_HOSTS_CONFIGURED: the deployment group's configuration keeps
+ * at least minimumHealthyHostsFleetPercent percent (FLEET_PERCENT) or
+ * minimumHealthyHostsHostCount hosts (HOST_COUNT) healthy. Built-in configurations are known;
+ * others are read from their recorded AWS::CodeDeploy::DeploymentConfig CI. */
+static const struct pl_managed_pspec deploy_hosts_params[] = {
+    {.name = "minimumHealthyHostsFleetPercent",
+     .type = PL_MP_INT,
+     .def = "66",
+     .min = 0,
+     .max = 100},
+    {.name = "minimumHealthyHostsHostCount",
+     .type = PL_MP_INT,
+     .def = "1",
+     .min = 0,
+     .max = 100000},
+};
+struct cd_config_q {
+    const struct pl_mctx *c;
+    const char *name;
+    const struct pl_json *mhh;
+};
+static int cd_config(void *u, const struct pl_json *ci)
+{
+    struct cd_config_q *q = u;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    if (!pl_mstreq(pl_mget(cfg, "deploymentConfigName"), q->name))
+        return 0;
+    q->mhh = pl_mget(cfg, "minimumHealthyHosts");
+    return 1;
+}
+static int deploy_hosts(const struct pl_mctx *c, const struct pl_mci *v,
+                        struct pl_managed_eval *out)
+{
+    static const struct {
+        const char *name, *type;
+        long long value;
+    } builtin[] = {{"CodeDeployDefault.AllAtOnce", "HOST_COUNT", 0},
+                   {"CodeDeployDefault.HalfAtATime", "FLEET_PERCENT", 50},
+                   {"CodeDeployDefault.OneAtATime", "FLEET_PERCENT", 99}};
+    const char *plat = pl_json_str(pl_mget(v->cfg, "computePlatform"));
+    if (plat && strcmp(plat, "Server") != 0)
+        return pl_mna(out);
+    const char *name = pl_json_str(pl_mget(v->cfg, "deploymentConfigName"));
+    if (!name)
+        name = "CodeDeployDefault.OneAtATime"; /* CodeDeploy's default */
+    const char *type = NULL;
+    long long value = -1;
+    for (size_t i = 0; i < PL_ARRAY_LEN(builtin); i++)
+        if (strcmp(builtin[i].name, name) == 0) {
+            type = builtin[i].type;
+            value = builtin[i].value;
+        }
+    if (!type) {
+        if (pl_mneed_env(c, "the recorded AWS::CodeDeploy::DeploymentConfig resources") < 0)
+            return -1;
+        struct cd_config_q q = {c, name, NULL};
+        c->env->each(c->env->u, "AWS::CodeDeploy::DeploymentConfig", cd_config, &q);
+        type = pl_json_str(pl_mget(q.mhh, "type"));
+        if (!type || pl_mint(pl_mget(q.mhh, "value"), &value) < 0)
+            return pl_mres(out, PL_INSUFFICIENT_DATA,
+                           "The deployment configuration %.100s is not recorded.", name);
+    }
+    bool pct = strcasecmp(type, "FLEET_PERCENT") == 0;
+    long long want = c->p->v[pct ? 0 : 1].i;
+    if (value < want)
+        return pl_mres(out, PL_NON_COMPLIANT, "%.100s keeps %lld%s healthy, below %s %lld.", name,
+                       value, pct ? "%" : " hosts", c->p->rule->params[pct ? 0 : 1].name, want);
+    return 0;
+}
+
+/* GUARDDUTY_NON_ARCHIVED_FINDINGS: the account's guardDuty.findings (GuardDuty ListFindings +
+ * GetFindings with service.archived false: severity, createdAt) hold no finding older than the
+ * days allowed for its severity (low < 4, medium < 7, high >= 7). */
+static const struct pl_managed_pspec gd_findings_params[] = {
+    {.name = "daysLowSev", .type = PL_MP_INT, .def = "30", .min = 0, .max = 36500},
+    {.name = "daysMediumSev", .type = PL_MP_INT, .def = "7", .min = 0, .max = 36500},
+    {.name = "daysHighSev", .type = PL_MP_INT, .def = "1", .min = 0, .max = 36500},
+};
+static int gd_findings(const struct pl_mctx *c, const struct pl_mci *acct,
+                       struct pl_managed_eval *out)
+{
+    static const char *const sev[] = {"low", "medium", "high"};
+    const struct pl_json *gd = pl_mget(acct->cfg, "guardDuty");
+    for (const struct pl_json *f = first(pl_mget(gd, "findings")); f; f = f->next) {
+        double s;
+        if (pl_mtrue(pl_mget(f, "archived")) || pl_json_double(pl_mget(f, "severity"), &s) < 0)
+            continue;
+        int k = s >= 7 ? 2 : s >= 4 ? 1 : 0;
+        long long d = days_since(c, pl_mget(f, "createdAt"));
+        if (d >= 0 && d > c->p->v[k].i)
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "A %s severity GuardDuty finding (%.60s) has not been archived for "
+                           "%lld days.",
+                           sev[k],
+                           pl_json_str(pl_mget(f, "id")) ? pl_json_str(pl_mget(f, "id")) : "?", d);
+    }
+    return 0;
+}
+
+/* DYNAMODB_THROUGHPUT_LIMIT_CHECK: the provisioned read and write capacity of the recorded
+ * tables (and their global secondary indexes) stays below the thresholds of the account's
+ * dynamodbLimits (DynamoDB DescribeLimits: accountMaxReadCapacityUnits,
+ * accountMaxWriteCapacityUnits). */
+static const struct pl_managed_pspec ddb_limit_params[] = {
+    {.name = "accountRCUThresholdPercentage", .type = PL_MP_INT, .def = "80", .min = 1, .max = 100},
+    {.name = "accountWCUThresholdPercentage", .type = PL_MP_INT, .def = "80", .min = 1, .max = 100},
+};
+struct cap_q {
+    const struct pl_mctx *c;
+    long long rcu, wcu;
+};
+static void add_capacity(struct cap_q *q, const struct pl_json *pt)
+{
+    long long n;
+    if (pl_mint(pl_mget(pt, "readCapacityUnits"), &n) == 0)
+        q->rcu += n;
+    if (pl_mint(pl_mget(pt, "writeCapacityUnits"), &n) == 0)
+        q->wcu += n;
+}
+static int sum_capacity(void *u, const struct pl_json *ci)
+{
+    struct cap_q *q = u;
+    const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
+    if (st && pl_starts_with(st, "ResourceDeleted"))
+        return 0;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    add_capacity(q, pl_mget(cfg, "provisionedThroughput"));
+    for (const struct pl_json *g = first(pl_mget(cfg, "globalSecondaryIndexes")); g; g = g->next)
+        add_capacity(q, pl_mget(g, "provisionedThroughput"));
+    return 0;
+}
+static int ddb_limits(const struct pl_mctx *c, const struct pl_mci *acct,
+                      struct pl_managed_eval *out)
+{
+    const struct pl_json *lim = pl_mget(acct->cfg, "dynamodbLimits");
+    long long maxr, maxw;
+    if (pl_mint(pl_mget(lim, "accountMaxReadCapacityUnits"), &maxr) < 0 ||
+        pl_mint(pl_mget(lim, "accountMaxWriteCapacityUnits"), &maxw) < 0)
+        return pl_mres(out, PL_INSUFFICIENT_DATA,
+                       "The account's dynamodbLimits (DescribeLimits) are not recorded.");
+    if (pl_mneed_env(c, "the recorded AWS::DynamoDB::Table resources") < 0)
+        return -1;
+    struct cap_q q = {c, 0, 0};
+    c->env->each(c->env->u, "AWS::DynamoDB::Table", sum_capacity, &q);
+    if (q.rcu * 100 >= maxr * c->p->v[0].i)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Provisioned read capacity %lld reaches %lld%% of the account limit %lld.",
+                       q.rcu, c->p->v[0].i, maxr);
+    if (q.wcu * 100 >= maxw * c->p->v[1].i)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Provisioned write capacity %lld reaches %lld%% of the account limit %lld.",
+                       q.wcu, c->p->v[1].i, maxw);
+    return 0;
+}
+
+/* IAM_POLICY_IN_USE: policyARN is attached (attachedManagedPolicies) to a recorded IAM user, a
+ * group that has users, or a role with a trusted entity, as policyUsageType allows. */
+static const struct pl_managed_pspec policy_use_params[] = {
+    {.name = "policyARN", .type = PL_MP_STR, .required = true},
+    {.name = "policyUsageType",
+     .type = PL_MP_STR,
+     .def = "ANY",
+     .choices = "IAM_USER|IAM_GROUP|IAM_ROLE|ANY"},
+};
+struct use_q {
+    const struct pl_mctx *c;
+    const char *arn, *group; /* group: a group name whose users are being looked for */
+};
+static bool attached(const struct pl_json *cfg, const char *arn)
+{
+    for (const struct pl_json *p = first(pl_mget(cfg, "attachedManagedPolicies")); p; p = p->next)
+        if (pl_mstreq(pl_mget(p, "policyArn"), arn))
+            return true;
+    return false;
+}
+static int user_uses(void *u, const struct pl_json *ci)
+{
+    struct use_q *q = u;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    return q->group ? holds(pl_mget(cfg, "groupList"), q->group) : attached(cfg, q->arn);
+}
+static int group_uses(void *u, const struct pl_json *ci)
+{
+    struct use_q *q = u;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    if (!attached(cfg, q->arn))
+        return 0;
+    struct use_q m = {q->c, q->arn, pl_json_str(pl_mget(cfg, "groupName"))};
+    return m.group && q->c->env->each(q->c->env->u, "AWS::IAM::User", user_uses, &m);
+}
+static int trusts_someone(void *u, const struct pl_json *st)
+{
+    (void)u;
+    return pl_mstreq(pl_mget(st, "Effect"), "Allow") && !pl_mempty(pl_mget(st, "Principal"));
+}
+static int role_uses(void *u, const struct pl_json *ci)
+{
+    struct use_q *q = u;
+    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    if (!attached(cfg, q->arn))
+        return 0;
+    const struct pl_json *trust = pl_mdoc(q->c, pl_mget(cfg, "assumeRolePolicyDocument"));
+    return trust && pl_mstatements(trust, trusts_someone, NULL);
+}
+static int policy_in_use(const struct pl_mctx *c, const struct pl_mci *acct,
+                         struct pl_managed_eval *out)
+{
+    (void)acct;
+    if (pl_mneed_env(c, "the recorded IAM users, groups and roles") < 0)
+        return -1;
+    const char *use = c->p->v[1].s;
+    struct use_q q = {c, c->p->v[0].s, NULL};
+    bool any = strcmp(use, "ANY") == 0;
+    if ((any || strcmp(use, "IAM_USER") == 0) &&
+        c->env->each(c->env->u, "AWS::IAM::User", user_uses, &q))
+        return 0;
+    if ((any || strcmp(use, "IAM_GROUP") == 0) &&
+        c->env->each(c->env->u, "AWS::IAM::Group", group_uses, &q))
+        return 0;
+    if ((any || strcmp(use, "IAM_ROLE") == 0) &&
+        c->env->each(c->env->u, "AWS::IAM::Role", role_uses, &q))
+        return 0;
+    return pl_mres(out, PL_NON_COMPLIANT, "The policy %.150s is not in use (%s).", q.arn, use);
+}
+
 const struct pl_managed_impl pl_managed__next[] = {
+    {.identifier = "WAFV2_LOGGING_ENABLED",
+     .types = "AWS::WAFv2::WebACL",
+     PARAMS(wafv2_log_params),
+     .ci_fn = wafv2_logging},
+    {.identifier = "ALB_WAF_ENABLED", PARAMS(alb_waf_params), .ci_fn = alb_waf},
+    {.identifier = "SSM_DOCUMENT_NOT_PUBLIC", .ci_fn = ssm_doc_public},
+    {.identifier = "DYNAMODB_AUTOSCALING_ENABLED", PARAMS(ddb_as_params), .ci_fn = ddb_autoscaling},
+    {.identifier = "EBS_OPTIMIZED_INSTANCE", .ci_fn = ebs_optimized},
+    {.identifier = "SECRETSMANAGER_SCHEDULED_ROTATION_SUCCESS_CHECK", CHECKS(secret_sched_checks)},
+    {.identifier = "SECRETSMANAGER_SECRET_UNUSED",
+     .types = "AWS::SecretsManager::Secret",
+     PARAMS(secret_unused_params),
+     .ci_fn = secret_unused},
+    {.identifier = "SECRETSMANAGER_SECRET_PERIODIC_ROTATION",
+     .types = "AWS::SecretsManager::Secret",
+     PARAMS(secret_periodic_params),
+     .ci_fn = secret_periodic},
+    {.identifier = "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
+     PARAMS(rp_retention_params),
+     .ci_fn = rp_retention},
+    {.identifier = "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED",
+     .types = "AWS::Backup::BackupVault",
+     PARAMS(vault_delete_params),
+     .ci_fn = vault_manual_delete},
+    {.identifier = "SERVICE_VPC_ENDPOINT_ENABLED",
+     .types = "AWS::EC2::VPC",
+     PARAMS(vpce_params),
+     .ci_fn = vpc_endpoint},
+    {.identifier = "ELB_CUSTOM_SECURITY_POLICY_SSL_CHECK",
+     PARAMS(clb_custom_params),
+     .ci_fn = clb_custom},
+    {.identifier = "CODEDEPLOY_EC2_MINIMUM_HEALTHY_HOSTS_CONFIGURED",
+     PARAMS(deploy_hosts_params),
+     .ci_fn = deploy_hosts},
+    {.identifier = "GUARDDUTY_NON_ARCHIVED_FINDINGS",
+     PARAMS(gd_findings_params),
+     .acct_fn = gd_findings},
+    {.identifier = "DYNAMODB_THROUGHPUT_LIMIT_CHECK",
+     PARAMS(ddb_limit_params),
+     .acct_fn = ddb_limits},
+    {.identifier = "IAM_POLICY_IN_USE",
+     .types = "AWS::::Account",
+     PARAMS(policy_use_params),
+     .acct_fn = policy_in_use},
     {.identifier = "CLOUDFRONT_ASSOCIATED_WITH_WAF", PARAMS(cf_waf_params), CHECKS(cf_waf_checks)},
     {.identifier = "CLOUDFRONT_CUSTOM_SSL_CERTIFICATE", CHECKS(cf_custom_cert_checks)},
     {.identifier = "CLOUDFRONT_SNI_ENABLED", CHECKS(cf_sni_checks)},

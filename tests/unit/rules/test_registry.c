@@ -85,7 +85,7 @@ static void test_shapes(void)
     struct pl_managed_params *p;
     struct pl_managed_eval ev;
     pl_arena_init(&a);
-    r = pl_managed_find("WAFV2_LOGGING_ENABLED");
+    r = pl_managed_find("ATHENA_WORKGROUP_ENCRYPTED_AT_REST");
     T_REQUIRE(r && !pl_managed_implemented(r));
     T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
     const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
@@ -269,9 +269,34 @@ static const struct {
      "maxRetentionDays"},
     {"GUARDDUTY_S3_PROTECTION_ENABLED", "{\"x\":\"1\"}", 0, "Unknown parameters"},
     {"MACIE_STATUS_CHECK", "{\"x\":\"1\"}", 0, "Unknown parameters"},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"targetReadUtilization\":\"70.5\"}", 1, NULL},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"targetReadUtilization\":\"95\"}", 0,
+     "targetReadUtilization"},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"targetWriteUtilization\":\"high\"}", 0,
+     "is not a number between 20 and 90"},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"minProvisionedReadCapacity\":\"0\"}", 0,
+     "minProvisionedReadCapacity"},
+    {"GUARDDUTY_NON_ARCHIVED_FINDINGS", "{\"daysHighSev\":\"-1\"}", 0, "daysHighSev"},
+    {"GUARDDUTY_NON_ARCHIVED_FINDINGS", "{\"daysLowSev\":\"14\",\"daysMediumSev\":\"3\"}", 1, NULL},
+    {"DYNAMODB_THROUGHPUT_LIMIT_CHECK", "{\"accountRCUThresholdPercentage\":\"101\"}", 0,
+     "accountRCUThresholdPercentage"},
+    {"SECRETSMANAGER_SECRET_UNUSED", "{\"unusedForDays\":\"ninety\"}", 0, "unusedForDays"},
+    {"SECRETSMANAGER_SECRET_PERIODIC_ROTATION", "{\"maxDaysSinceRotation\":\"0\"}", 0,
+     "maxDaysSinceRotation"},
+    {"BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK", "{\"requiredRetentionDays\":\"x\"}", 0,
+     "requiredRetentionDays"},
+    {"SERVICE_VPC_ENDPOINT_ENABLED", "{}", 0, "required parameter serviceName"},
+    {"ELB_CUSTOM_SECURITY_POLICY_SSL_CHECK", "{}", 0, "required parameter sslProtocolsAndCiphers"},
+    {"CODEDEPLOY_EC2_MINIMUM_HEALTHY_HOSTS_CONFIGURED",
+     "{\"minimumHealthyHostsFleetPercent\":\"101\"}", 0, "minimumHealthyHostsFleetPercent"},
+    {"IAM_POLICY_IN_USE", "{}", 0, "required parameter policyARN"},
+    {"IAM_POLICY_IN_USE", "{\"policyARN\":\"arn:x\",\"policyUsageType\":\"IAM_SERVICE\"}", 0,
+     "policyUsageType"},
+    {"WAFV2_LOGGING_ENABLED", "{\"KinesisFirehoseDeliveryStreamArns\":\"arn:a, arn:b\"}", 1, NULL},
+    {"ALB_WAF_ENABLED", "{\"wafWebAclId\":\"x\"}", 0, "Unknown parameters"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
-    {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
-    {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
+    {"AWS_CONFIG_PROCESS_CHECK", "{\"anything\":\"1\"}", 1, NULL},
+    {"AWS_CONFIG_PROCESS_CHECK", "\"x\"", 0, "Invalid JSON"},
 };
 
 static void test_params(void)
