@@ -71,13 +71,8 @@ static const struct pl_mcheck cf_sni_checks[] = {
             "not SNI."},
 };
 
-static const struct pl_json *cf_items(const struct pl_mctx *c, const struct pl_mci *v,
-                                      const char *what)
-{
-    char path[96];
-    snprintf(path, sizeof(path), CF "%s.items", what);
-    return first(pl_mpath(c, v->ci, path));
-}
+/* The items of a CloudFront list (distributionConfig.<what>.items); what is a literal. */
+#define cf_items(c, v, what) first(pl_mpath((c), (v)->ci, CF what ".items"))
 
 static int cf_ssl_protocols(const struct pl_mctx *c, const struct pl_mci *v,
                             struct pl_managed_eval *out)
@@ -191,9 +186,7 @@ static const struct pl_managed_pspec netfw_full_params[] = {
 static int netfw_default_actions(const struct pl_mctx *c, const struct pl_mci *v,
                                  struct pl_managed_eval *out, const char *field)
 {
-    char path[96];
-    snprintf(path, sizeof(path), FWP "%s", field);
-    const struct pl_json *a = pl_mpath(c, v->ci, path);
+    const struct pl_json *a = pl_mget(pl_mpath(c, v->ci, CFG "firewallPolicy"), field);
     int std = 0;
     for (const struct pl_json *e = a && a->type == PL_JARR ? a->child : a; e; e = e->next) {
         const char *s = pl_json_str(e);
@@ -1155,64 +1148,106 @@ static const struct pl_managed_pspec ddb_as_params[] = {
                    .max = 40000},
     [P_DA_TW] = {.name = "targetWriteUtilization", .type = PL_MP_NUM, .min = 20, .max = 90},
 };
+#define AS_MAX 34 /* the table and up to 16 global secondary indexes, read and write each */
+struct as_need {
+    char rid[300];
+    char dim[40]; /* dynamodb:<table|index>:<Read|Write>CapacityUnits */
+    bool write;
+    const struct pl_json *target; /* the ScalableTarget's configuration, once found */
+    double value;                 /* TargetValue of its target-tracking policy, or -1 */
+};
 struct as_q {
     const struct pl_mctx *c;
-    const char *rid, *dim;
-    const struct pl_json *target; /* the ScalableTarget's configuration */
-    double value;                 /* TargetValue of a target-tracking policy, or -1 */
+    struct as_need *need;
+    size_t n;
 };
-static int as_target(void *u, const struct pl_json *ci)
+static bool as_is(const char *rid, const char *dim, const struct as_need *w)
+{
+    return rid && dim && strcmp(rid, w->rid) == 0 && strcasecmp(dim, w->dim) == 0;
+}
+/* One pass over the recorded targets (policy = false) or policies (true). */
+static int as_scan(void *u, const struct pl_json *ci, bool policy)
 {
     struct as_q *q = u;
     const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    if (!pl_mstreq(pl_mget(cfg, "resourceId"), q->rid) ||
-        !pl_mstreq(pl_mget(cfg, "scalableDimension"), q->dim))
-        return 0;
-    q->target = cfg;
-    return 1;
-}
-static int as_policy(void *u, const struct pl_json *ci)
-{
-    struct as_q *q = u;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    if (!pl_mstreq(pl_mget(cfg, "resourceId"), q->rid) ||
-        !pl_mstreq(pl_mget(cfg, "scalableDimension"), q->dim))
-        return 0;
-    const struct pl_json *tt = pl_mget(cfg, "targetTrackingScalingPolicyConfiguration");
-    return tt && pl_json_double(pl_mget(tt, "targetValue"), &q->value) == 0;
-}
-/* One dimension of one table or index: 0 when it passes, else writes out. */
-static int as_dimension(const struct pl_mctx *c, const char *rid, const char *kind, bool write,
-                        struct pl_managed_eval *out)
-{
-    const struct pl_managed_pval *pv = c->p->v;
-    char dim[64];
-    snprintf(dim, sizeof(dim), "dynamodb:%s:%sCapacityUnits", kind, write ? "Write" : "Read");
-    struct as_q q = {c, rid, dim, NULL, -1};
-    c->env->each(c->env->u, "AWS::ApplicationAutoScaling::ScalableTarget", as_target, &q);
-    const char *what = write ? "write" : "read";
-    if (!q.target)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Auto scaling of %s capacity is not enabled for %.150s.", what, rid);
-    long long n;
-    const struct pl_managed_pval *mn = &pv[write ? P_DA_MINW : P_DA_MINR];
-    const struct pl_managed_pval *mx = &pv[write ? P_DA_MAXW : P_DA_MAXR];
-    const struct pl_managed_pval *tv = &pv[write ? P_DA_TW : P_DA_TR];
-    if (mn->set && (pl_mint(pl_mget(q.target, "minCapacity"), &n) < 0 || n < mn->i))
-        return pl_mres(out, PL_NON_COMPLIANT, "The minimum %s capacity of %.150s is below %s.",
-                       what, rid, c->p->rule->params[write ? P_DA_MINW : P_DA_MINR].name);
-    if (mx->set && (pl_mint(pl_mget(q.target, "maxCapacity"), &n) < 0 || n > mx->i))
-        return pl_mres(out, PL_NON_COMPLIANT, "The maximum %s capacity of %.150s is above %s.",
-                       what, rid, c->p->rule->params[write ? P_DA_MAXW : P_DA_MAXR].name);
-    if (tv->set) {
-        c->env->each(c->env->u, "AWS::ApplicationAutoScaling::ScalingPolicy", as_policy, &q);
-        if (q.value != tv->d)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "No target-tracking policy of %.150s aims at %s %.20s%%.", rid,
-                           c->p->rule->params[write ? P_DA_TW : P_DA_TR].name, tv->s);
+    const char *rid = pl_json_str(pl_mget(cfg, "resourceId"));
+    const char *dim = pl_json_str(pl_mget(cfg, "scalableDimension"));
+    for (size_t i = 0; rid && i < q->n; i++) {
+        struct as_need *w = &q->need[i];
+        if (!as_is(rid, dim, w))
+            continue;
+        if (!policy)
+            w->target = cfg;
+        else
+            pl_json_double(
+                pl_mget(pl_mget(cfg, "targetTrackingScalingPolicyConfiguration"), "targetValue"),
+                &w->value);
     }
     return 0;
 }
+static int as_target(void *u, const struct pl_json *ci)
+{
+    return as_scan(u, ci, false);
+}
+static int as_policy(void *u, const struct pl_json *ci)
+{
+    return as_scan(u, ci, true);
+}
+/* One dimension of one table or index: 0 when it passes, else writes out. */
+static int as_judge(const struct pl_mctx *c, const struct as_need *w, struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    const char *what = w->write ? "write" : "read";
+    int mn = w->write ? P_DA_MINW : P_DA_MINR, mx = w->write ? P_DA_MAXW : P_DA_MAXR,
+        tv = w->write ? P_DA_TW : P_DA_TR;
+    long long n;
+    if (!w->target)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Auto scaling of %s capacity is not enabled for %.150s.", what, w->rid);
+    if (pv[mn].set && (pl_mint(pl_mget(w->target, "minCapacity"), &n) < 0 || n < pv[mn].i))
+        return pl_mres(out, PL_NON_COMPLIANT, "The minimum %s capacity of %.150s is below %s.",
+                       what, w->rid, c->p->rule->params[mn].name);
+    if (pv[mx].set && (pl_mint(pl_mget(w->target, "maxCapacity"), &n) < 0 || n > pv[mx].i))
+        return pl_mres(out, PL_NON_COMPLIANT, "The maximum %s capacity of %.150s is above %s.",
+                       what, w->rid, c->p->rule->params[mx].name);
+    if (pv[tv].set && w->value != pv[tv].d)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "No target-tracking policy of %.150s aims at %s %.20s%%.", w->rid,
+                       c->p->rule->params[tv].name, pv[tv].s);
+    return 0;
+}
+/* Appends s to buf[*n] (size cap), truncating. */
+static void append(char *buf, size_t cap, size_t *n, const char *s)
+{
+    size_t len = strlen(s);
+    if (len > cap - 1 - *n)
+        len = cap - 1 - *n;
+    memcpy(buf + *n, s, len);
+    *n += len;
+    buf[*n] = 0;
+}
+
+/* Adds the read and write dimensions of the table (idx NULL) or of one of its indexes
+ * (string building without snprintf: this is the hot path of the rule). */
+static void as_add(struct as_q *q, const char *table, const char *idx)
+{
+    for (int w = 0; w < 2; w++) {
+        struct as_need *e = &q->need[q->n++];
+        size_t n = 0, d = 0;
+        append(e->rid, sizeof(e->rid), &n, "table/");
+        append(e->rid, sizeof(e->rid), &n, table);
+        if (idx) {
+            append(e->rid, sizeof(e->rid), &n, "/index/");
+            append(e->rid, sizeof(e->rid), &n, idx);
+        }
+        append(e->dim, sizeof(e->dim), &d, idx ? "dynamodb:index:" : "dynamodb:table:");
+        append(e->dim, sizeof(e->dim), &d, w ? "WriteCapacityUnits" : "ReadCapacityUnits");
+        e->write = w;
+        e->target = NULL;
+        e->value = -1;
+    }
+}
+
 static int ddb_autoscaling(const struct pl_mctx *c, const struct pl_mci *v,
                            struct pl_managed_eval *out)
 {
@@ -1222,22 +1257,21 @@ static int ddb_autoscaling(const struct pl_mctx *c, const struct pl_mci *v,
         return -1;
     const char *name = pl_json_str(pl_mget(v->cfg, "tableName"));
     if (!name)
-        name = v->id;
-    char rid[400];
-    snprintf(rid, sizeof(rid), "table/%s", name ? name : "");
-    for (int w = 0; w < 2; w++)
-        if (as_dimension(c, rid, "table", w, out) < 0 || out->compliance != PL_COMPLIANT)
+        name = v->id ? v->id : "";
+    struct as_need need[AS_MAX];
+    struct as_q q = {c, need, 0};
+    as_add(&q, name, NULL);
+    for (const struct pl_json *g = first(pl_mget(v->cfg, "globalSecondaryIndexes"));
+         g && q.n + 2 <= AS_MAX; g = g->next)
+        if (pl_json_str(pl_mget(g, "indexName")))
+            as_add(&q, name, pl_json_str(pl_mget(g, "indexName")));
+    c->env->each(c->env->u, "AWS::ApplicationAutoScaling::ScalableTarget", as_target, &q);
+    const struct pl_managed_pval *pv = c->p->v;
+    if (pv[P_DA_TR].set || pv[P_DA_TW].set)
+        c->env->each(c->env->u, "AWS::ApplicationAutoScaling::ScalingPolicy", as_policy, &q);
+    for (size_t i = 0; i < q.n; i++)
+        if (as_judge(c, &need[i], out) < 0 || out->compliance != PL_COMPLIANT)
             return 0;
-    for (const struct pl_json *g = first(pl_mget(v->cfg, "globalSecondaryIndexes")); g;
-         g = g->next) {
-        const char *idx = pl_json_str(pl_mget(g, "indexName"));
-        if (!idx)
-            continue;
-        snprintf(rid, sizeof(rid), "table/%s/index/%s", name ? name : "", idx);
-        for (int w = 0; w < 2; w++)
-            if (as_dimension(c, rid, "index", w, out) < 0 || out->compliance != PL_COMPLIANT)
-                return 0;
-    }
     return 0;
 }
 
