@@ -670,8 +670,7 @@ static struct doc_cache *doc_cache(void)
     return doc_tl;
 }
 
-/* Starts an evaluation: documents of earlier evaluations may be evicted from now on. */
-static void doc_epoch_next(void)
+void pl_mdoc_begin(void)
 {
     doc_epoch++;
 }
@@ -1029,7 +1028,7 @@ int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json 
                        r->identifier);
     if (r->account_level)
         return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule", r->identifier);
-    doc_epoch_next();
+    pl_mdoc_begin();
     pl_mci_init(&v, &c, ci);
     c.v = &v;
     out->resource_type = v.type;
@@ -1071,7 +1070,7 @@ static int eval_account(const struct pl_mctx *c, pl_managed_emit_fn emit, void *
                        "is not recorded",
                        c->p->rule->identifier, env && env->account ? env->account : "?");
     struct pl_mci v;
-    doc_epoch_next();
+    pl_mdoc_begin();
     struct pl_managed_eval ev = {.resource_type = PL_MANAGED_ACCOUNT_TYPE,
                                  .resource_id = env->account};
     pl_mci_init(&v, c, acct);

@@ -137,6 +137,11 @@ int pl_mint(const struct pl_json *j, long long *out);
  * holding one object (older IAM CIs): returns the object, parsing into c->scratch as needed,
  * or NULL. */
 const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j);
+/* Starts an evaluation for pl_mdoc's per-thread cache of parsed documents: documents obtained
+ * before may be evicted from now on, the ones obtained after stay valid until the next call.
+ * pl_managed_evaluate and pl_managed_evaluate_all call it; before the first call on a thread,
+ * pl_mdoc parses into c->scratch. */
+void pl_mdoc_begin(void);
 /* pl_mdoc, except that JSON text not mentioning `needle` (case-insensitive) gives NULL without
  * being parsed: a cheap filter for rules that look only for statements containing a word. */
 const struct pl_json *pl_mdoc_if(const struct pl_mctx *c, const struct pl_json *j,
