@@ -17,10 +17,12 @@
  *
  * The hot path does not allocate: parameters are parsed in step 2, the CI is read in place and
  * the annotation is written into the result. Only rules that must parse JSON embedded in a
- * string (bucket policies, ACLs, URL-encoded IAM documents) allocate, in the caller's scratch
- * arena; results never point into it, and the caller resets it when it likes (pl_arena_reset
- * keeps the first block, so a warm arena does not call malloc). pl_managed_evaluate_all never
- * resets the caller's arena: its per-CI temporaries go to a private arena.
+ * string (bucket policies, ACLs, URL-encoded IAM documents) allocate: in a small per-thread
+ * cache of parsed documents (keyed by the text; freed at thread exit), else in the caller's
+ * scratch arena; results never point into either, and the caller resets scratch when it likes
+ * (pl_arena_reset keeps the first block, so a warm arena does not call malloc).
+ * pl_managed_evaluate_all never resets the caller's arena: its per-CI temporaries go to a
+ * private arena.
  *
  * Account-level facts are the configuration of the AWS::::Account CI whose resourceId is the
  * account id; its fields are listed in docs/managed-rules.md. Thread safety: everything here is

@@ -1747,7 +1747,123 @@ static int policy_in_use(const struct pl_mctx *c, const struct pl_mci *acct,
     return pl_mres(out, PL_NON_COMPLIANT, "The policy %.150s is not in use (%s).", q.arn, use);
 }
 
+/* ---- Athena work groups, WAFv2 rule group metrics, Network Firewall logging ---- */
+
+#define WG CFG "workGroupConfiguration."
+static const struct pl_mcheck athena_encrypted_checks[] = {
+    {.path = WG "resultConfiguration.encryptionConfiguration.encryptionOption",
+     .op = MCK_PRESENT,
+     .why = "The work group does not encrypt query results at rest."},
+};
+static const struct pl_mcheck athena_enforce_checks[] = {
+    {.path = WG "enforceWorkGroupConfiguration",
+     .op = MCK_TRUE,
+     .why = "The work group does not enforce its configuration on clients."},
+};
+static const struct pl_mcheck athena_auto_upgrade_checks[] = {
+    {.path = WG "engineVersion.selectedEngineVersion",
+     .op = MCK_EQ,
+     .arg = "AUTO",
+     .why = "The work group's engine version is pinned (SelectedEngineVersion is not AUTO)."},
+};
+static const struct pl_mcheck athena_logging_checks[] = {
+    {.path = WG "publishCloudWatchMetricsEnabled",
+     .op = MCK_TRUE,
+     .why = "The work group does not publish CloudWatch metrics."},
+};
+static const struct pl_mcheck wafv2_group_metrics_checks[] = {
+    {.path = CFG "visibilityConfig.cloudWatchMetricsEnabled",
+     .op = MCK_TRUE,
+     .why = "CloudWatch metrics are not enabled for the rule group."},
+};
+/* AWS::NetworkFirewall::LoggingConfiguration (CloudFormation shape): some destination. */
+static const struct pl_mcheck netfw_logging_checks[] = {
+    {.path = CFG "loggingConfiguration.logDestinationConfigs",
+     .op = MCK_PRESENT,
+     .why = "The firewall sends its logs nowhere."},
+};
+
+/* INSPECTOR_*_SCAN_ENABLED: the account's inspector.resourceState (Inspector2
+ * BatchGetAccountStatus: ec2, ecr, lambda, lambdaCode each with a status) ENABLED. */
+struct inspector_scan {
+    const char *rule, *key, *what;
+};
+static const struct inspector_scan inspector_scans[] = {
+    {"INSPECTOR_EC2_SCAN_ENABLED", "ec2", "EC2 scanning"},
+    {"INSPECTOR_ECR_SCAN_ENABLED", "ecr", "ECR scanning"},
+    {"INSPECTOR_LAMBDA_STANDARD_SCAN_ENABLED", "lambda", "Lambda standard scanning"},
+    {"INSPECTOR_LAMBDA_CODE_SCAN_ENABLED", "lambdaCode", "Lambda code scanning"},
+};
+static int inspector_scan(const struct pl_mctx *c, const struct pl_mci *acct,
+                          struct pl_managed_eval *out)
+{
+    const struct inspector_scan *s = NULL;
+    for (size_t i = 0; i < PL_ARRAY_LEN(inspector_scans); i++)
+        if (strcmp(inspector_scans[i].rule, c->p->rule->identifier) == 0)
+            s = &inspector_scans[i];
+    if (!s)
+        return pl_fail(c->err, PL_E_INTERNAL, "no Inspector scan for %s", c->p->rule->identifier);
+    const struct pl_json *rs = pl_mget(pl_mget(acct->cfg, "inspector"), "resourceState");
+    const struct pl_json *st = pl_mget(pl_mget(rs, s->key), "status");
+    if (!pl_mstreq(st, "ENABLED"))
+        return pl_mres(out, PL_NON_COMPLIANT, "Amazon Inspector %s is %.20s.", s->what,
+                       pl_json_str(st) ? pl_json_str(st) : "not enabled");
+    return 0;
+}
+
+/* macie.automatedDiscoveryStatus: Macie2 GetAutomatedDiscoveryConfiguration status. */
+static int macie_auto_discovery(const struct pl_mctx *c, const struct pl_mci *acct,
+                                struct pl_managed_eval *out)
+{
+    (void)c;
+    const struct pl_json *m = pl_mget(acct->cfg, "macie");
+    if (!pl_mstreq(pl_mget(m, "status"), "ENABLED"))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Amazon Macie is not enabled in the account's region.");
+    if (!pl_mstreq(pl_mget(m, "automatedDiscoveryStatus"), "ENABLED"))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "Automated sensitive data discovery is not enabled in Amazon Macie.");
+    return 0;
+}
+
 const struct pl_managed_impl pl_managed__next[] = {
+    {.identifier = "ATHENA_WORKGROUP_ENCRYPTED_AT_REST",
+     .types = "AWS::Athena::WorkGroup",
+     CHECKS(athena_encrypted_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ATHENA_WORKGROUP_ENFORCE_WORKGROUP_CONFIGURATION",
+     .types = "AWS::Athena::WorkGroup",
+     CHECKS(athena_enforce_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ATHENA_WORKGROUP_ENGINE_VERSION_AUTO_UPGRADE",
+     .types = "AWS::Athena::WorkGroup",
+     CHECKS(athena_auto_upgrade_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ATHENA_WORKGROUP_LOGGING_ENABLED",
+     .types = "AWS::Athena::WorkGroup",
+     CHECKS(athena_logging_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "WAFV2_RULEGROUP_LOGGING_ENABLED",
+     CHECKS(wafv2_group_metrics_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NETFW_LOGGING_ENABLED",
+     CHECKS(netfw_logging_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "INSPECTOR_EC2_SCAN_ENABLED",
+     .types = "AWS::::Account",
+     .acct_fn = inspector_scan},
+    {.identifier = "INSPECTOR_ECR_SCAN_ENABLED",
+     .types = "AWS::::Account",
+     .acct_fn = inspector_scan},
+    {.identifier = "INSPECTOR_LAMBDA_STANDARD_SCAN_ENABLED",
+     .types = "AWS::::Account",
+     .acct_fn = inspector_scan},
+    {.identifier = "INSPECTOR_LAMBDA_CODE_SCAN_ENABLED",
+     .types = "AWS::::Account",
+     .acct_fn = inspector_scan},
+    {.identifier = "MACIE_AUTO_SENSITIVE_DATA_DISCOVERY_CHECK",
+     .types = "AWS::::Account",
+     .acct_fn = macie_auto_discovery},
     {.identifier = "WAFV2_LOGGING_ENABLED",
      .types = "AWS::WAFv2::WebACL",
      PARAMS(wafv2_log_params),
