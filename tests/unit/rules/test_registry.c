@@ -294,6 +294,8 @@ static const struct {
      "policyUsageType"},
     {"WAFV2_LOGGING_ENABLED", "{\"KinesisFirehoseDeliveryStreamArns\":\"arn:a, arn:b\"}", 1, NULL},
     {"ALB_WAF_ENABLED", "{\"wafWebAclId\":\"x\"}", 0, "Unknown parameters"},
+    {"ALB_TAGGED", "{\"requiredKeyTags\":\"Owner, CostCenter\"}", 1, NULL},
+    {"ALB_TAGGED", "{\"requiredKeyTag\":\"Owner\"}", 0, "Unknown parameters"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"AWS_CONFIG_PROCESS_CHECK", "{\"anything\":\"1\"}", 1, NULL},
     {"AWS_CONFIG_PROCESS_CHECK", "\"x\"", 0, "Invalid JSON"},
