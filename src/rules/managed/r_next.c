@@ -1826,7 +1826,275 @@ static int macie_auto_discovery(const struct pl_mctx *c, const struct pl_mci *ac
     return 0;
 }
 
+/* ---- more field tests: SageMaker, Cognito, Glue, DocumentDB, DAX, transit gateways, ECR,
+ * ENIs, descriptions, WAF Classic global, NLB cross-zone, EC2 instance settings ---- */
+
+static const struct pl_mcheck sm_notebook_vpc_checks[] = {
+    {.path = CFG "subnetId", .op = MCK_PRESENT, .why = "The notebook instance is not in a VPC."},
+};
+static const struct pl_mcheck sm_notebook_root_checks[] = {
+    {.path = CFG "rootAccess",
+     .op = MCK_NE,
+     .arg = "Enabled",
+     .why = "Users have root access on the notebook instance."},
+};
+static const struct pl_mcheck sm_model_vpc_checks[] = {
+    {.path = CFG "vpcConfig.subnets", .op = MCK_PRESENT, .why = "The model runs outside a VPC."},
+};
+static const struct pl_mcheck sm_model_isolation_checks[] = {
+    {.path = CFG "enableNetworkIsolation",
+     .op = MCK_TRUE,
+     .why = "Network isolation is not enabled for the model."},
+};
+static const struct pl_mcheck sm_domain_vpc_checks[] = {
+    {.path = CFG "appNetworkAccessType",
+     .op = MCK_EQ,
+     .arg = "VpcOnly",
+     .why = "The domain's apps reach the internet directly (AppNetworkAccessType is not VpcOnly)."},
+};
+static int sm_prod_count(const struct pl_mctx *c, const struct pl_mci *v,
+                         struct pl_managed_eval *out)
+{
+    (void)c;
+    for (const struct pl_json *p = first(pl_mget(v->cfg, "productionVariants")); p; p = p->next) {
+        long long n;
+        if (pl_mempty(pl_mget(p, "instanceType"))) /* serverless variants have no instances */
+            continue;
+        if (pl_mint(pl_mget(p, "initialInstanceCount"), &n) < 0 || n < 2)
+            return pl_mres(
+                out, PL_NON_COMPLIANT, "Production variant %.100s runs fewer than 2 instances.",
+                pl_json_str(pl_mget(p, "variantName")) ? pl_json_str(pl_mget(p, "variantName"))
+                                                       : "?");
+    }
+    return 0;
+}
+
+static const struct pl_mcheck cognito_deletion_checks[] = {
+    {.path = CFG "deletionProtection",
+     .op = MCK_EQ,
+     .arg = "ACTIVE",
+     .why = "Deletion protection is not active on the user pool."},
+};
+static const struct pl_mcheck cognito_mfa_checks[] = {
+    {.path = CFG "mfaConfiguration",
+     .op = MCK_EQ,
+     .arg = "ON",
+     .why = "MFA is not required by the user pool (MfaConfiguration is not ON)."},
+};
+static const struct pl_mcheck cognito_unauth_checks[] = {
+    {.path = CFG "allowUnauthenticatedIdentities",
+     .op = MCK_NOT_TRUE,
+     .why = "The identity pool allows unauthenticated identities."},
+};
+
+static const struct pl_mcheck glue_ml_encrypted_checks[] = {
+    {.path = CFG "transformEncryption.mLUserDataEncryption.mLUserDataEncryptionMode|" CFG
+                 "transformEncryption.mlUserDataEncryption.mlUserDataEncryptionMode",
+     .op = MCK_EQ,
+     .arg = "SSE-KMS",
+     .why = "The ML transform's user data is not encrypted with KMS."},
+};
+
+static const struct pl_mcheck docdb_encrypted_checks[] = {
+    {.path = CFG "engine", .op = MCK_EQ, .arg = "docdb", .applies = true},
+    {.path = CFG "storageEncrypted",
+     .op = MCK_TRUE,
+     .why = "The cluster's storage is not encrypted."},
+};
+static const struct pl_mcheck docdb_only[] = {
+    {.path = CFG "engine", .op = MCK_EQ, .arg = "docdb", .applies = true},
+};
+static const struct pl_mcheck dax_tls_checks[] = {
+    {.path = CFG "clusterEndpointEncryptionType",
+     .op = MCK_EQ,
+     .arg = "TLS",
+     .why = "The DAX cluster endpoint is not encrypted with TLS."},
+};
+static const struct pl_mcheck tgw_auto_accept_checks[] = {
+    {.path = CFG "options.autoAcceptSharedAttachments|" CFG "autoAcceptSharedAttachments",
+     .op = MCK_NE,
+     .arg = "enable",
+     .why = "The transit gateway accepts shared VPC attachments automatically."},
+};
+static const struct pl_mcheck ecr_cmk_checks[] = {
+    {.path = CFG "encryptionConfiguration.encryptionType",
+     .op = MCK_PREFIX,
+     .arg = "KMS",
+     .why = "The repository is not encrypted with a KMS key."},
+};
+/* ENIs that AWS manages for a service (interfaceType other than interface) are N/A. */
+static const struct pl_mcheck eni_src_dst_checks[] = {
+    {.path = CFG "interfaceType",
+     .op = MCK_EQ,
+     .arg = "interface",
+     .or_absent = true,
+     .applies = true},
+    {.path = CFG "sourceDestCheck",
+     .op = MCK_TRUE,
+     .why = "Source/destination checking is disabled on the network interface."},
+};
+static const struct pl_mcheck description_checks[] = {
+    {.path = CFG "description", .op = MCK_PRESENT, .why = "The resource has no description."},
+};
+
+static const struct pl_mcheck waf_global_acl_checks[] = {
+    {.path = CFG "rulesList|" CFG "rules", .op = MCK_PRESENT, .why = "The web ACL has no rules."},
+};
+static const struct pl_mcheck waf_global_group_checks[] = {
+    {.path = CFG "rules|" CFG "activatedRules",
+     .op = MCK_PRESENT,
+     .why = "The rule group has no rules."},
+};
+static const struct pl_mcheck waf_global_rule_checks[] = {
+    {.path = CFG "predicates|" CFG "predicateList",
+     .op = MCK_PRESENT,
+     .why = "The rule has no conditions."},
+};
+
+static int nlb_cross_zone(const struct pl_mctx *c, const struct pl_mci *v,
+                          struct pl_managed_eval *out)
+{
+    if (!pl_mstreq(pl_mget(v->cfg, "type"), "network"))
+        return pl_mna(out);
+    const struct pl_json *attrs = pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes");
+    for (const struct pl_json *a = first(attrs); a; a = a->next)
+        if (pl_mstreq(pl_mget(a, "key"), "load_balancing.cross_zone.enabled") &&
+            pl_mtrue(pl_mget(a, "value")))
+            return 0;
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "Cross-zone load balancing is not enabled on the network load balancer.");
+}
+
+static const struct pl_mcheck paravirtual_checks[] = {
+    {.path = CFG "virtualizationType",
+     .op = MCK_NE,
+     .arg = "paravirtual",
+     .why = "The instance uses paravirtual virtualization."},
+};
+static const struct pl_managed_pspec desired_type_params[] = {
+    {.name = "instanceType", .type = PL_MP_LIST, .required = true},
+};
+static const struct pl_mcheck desired_type_checks[] = {
+    {.path = CFG "instanceType",
+     .op = MCK_IN_PARAM,
+     .param = 0,
+     .why = "The instance type is not one of instanceType."},
+};
+static const struct pl_managed_pspec desired_tenancy_params[] = {
+    {.name = "tenancy", .type = PL_MP_STR, .required = true, .choices = "DEFAULT|DEDICATED|HOST"},
+    {.name = "imageId", .type = PL_MP_LIST},
+    {.name = "hostId", .type = PL_MP_LIST},
+};
+static int desired_tenancy(const struct pl_mctx *c, const struct pl_mci *v,
+                           struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    if (pv[1].set && !pl_min_list(&pv[1], pl_json_str(pl_mget(v->cfg, "imageId"))))
+        return pl_mna(out);
+    const struct pl_json *pl = pl_mget(v->cfg, "placement");
+    const char *t = pl_json_str(pl_mget(pl, "tenancy"));
+    if (!t)
+        t = "default";
+    if (strcasecmp(t, pv[0].s) != 0)
+        return pl_mres(out, PL_NON_COMPLIANT, "The instance's tenancy is %.20s, not %s.", t,
+                       pv[0].s);
+    if (pv[2].set && !pl_min_list(&pv[2], pl_json_str(pl_mget(pl, "hostId"))))
+        return pl_mres(out, PL_NON_COMPLIANT, "The instance does not run on one of hostId.");
+    return 0;
+}
+static int asg_launch_template(const struct pl_mctx *c, const struct pl_mci *v,
+                               struct pl_managed_eval *out)
+{
+    if (!pl_mempty(pl_mget(v->cfg, "launchTemplate")) ||
+        !pl_mempty(pl_mpath(c, v->cfg, "mixedInstancesPolicy.launchTemplate")))
+        return 0;
+    return pl_mres(out, PL_NON_COMPLIANT,
+                   "The Auto Scaling group uses a launch configuration, not a launch template.");
+}
+
 const struct pl_managed_impl pl_managed__next[] = {
+    {.identifier = "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC", CHECKS(sm_notebook_vpc_checks)},
+    {.identifier = "SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK",
+     CHECKS(sm_notebook_root_checks)},
+    {.identifier = "SAGEMAKER_MODEL_IN_VPC",
+     .types = "AWS::SageMaker::Model",
+     CHECKS(sm_model_vpc_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_MODEL_ISOLATION_ENABLED",
+     .types = "AWS::SageMaker::Model",
+     CHECKS(sm_model_isolation_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_DOMAIN_IN_VPC",
+     .types = "AWS::SageMaker::Domain",
+     CHECKS(sm_domain_vpc_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT",
+     .types = "AWS::SageMaker::EndpointConfig",
+     .ci_fn = sm_prod_count,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "COGNITO_USER_POOL_DELETION_PROTECTION_ENABLED",
+     .types = "AWS::Cognito::UserPool",
+     CHECKS(cognito_deletion_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "COGNITO_USER_POOL_MFA_ENABLED",
+     .types = "AWS::Cognito::UserPool",
+     CHECKS(cognito_mfa_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "COGNITO_IDENTITY_POOL_UNAUTH_ACCESS_CHECK",
+     .types = "AWS::Cognito::IdentityPool",
+     CHECKS(cognito_unauth_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "GLUE_ML_TRANSFORM_ENCRYPTED_AT_REST",
+     .types = "AWS::Glue::MLTransform",
+     CHECKS(glue_ml_encrypted_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "DOCDB_CLUSTER_ENCRYPTED",
+     CHECKS(docdb_encrypted_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "DOCDB_CLUSTER_SNAPSHOT_PUBLIC_PROHIBITED",
+     CHECKS(docdb_only),
+     .ci_fn = snapshot_public,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "DAX_TLS_ENDPOINT_ENCRYPTION",
+     CHECKS(dax_tls_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_TRANSIT_GATEWAY_AUTO_VPC_ATTACH_DISABLED", CHECKS(tgw_auto_accept_checks)},
+    {.identifier = "ECR_REPOSITORY_CMK_ENCRYPTION_ENABLED",
+     .types = "AWS::ECR::Repository",
+     CHECKS(ecr_cmk_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_ENIS_SOURCE_DESTINATION_CHECK_ENABLED",
+     .types = "AWS::EC2::NetworkInterface",
+     CHECKS(eni_src_dst_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ATHENA_DATA_CATALOG_DESCRIPTION",
+     .types = "AWS::Athena::DataCatalog",
+     CHECKS(description_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ATHENA_PREPARED_STATEMENT_DESCRIPTION",
+     .types = "AWS::Athena::PreparedStatement",
+     CHECKS(description_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ATHENA_WORKGROUP_DESCRIPTION",
+     .types = "AWS::Athena::WorkGroup",
+     CHECKS(description_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_IMAGE_DESCRIPTION",
+     .types = "AWS::SageMaker::Image",
+     CHECKS(description_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "WAF_GLOBAL_WEBACL_NOT_EMPTY", CHECKS(waf_global_acl_checks)},
+    {.identifier = "WAF_GLOBAL_RULEGROUP_NOT_EMPTY", CHECKS(waf_global_group_checks)},
+    {.identifier = "WAF_GLOBAL_RULE_NOT_EMPTY", CHECKS(waf_global_rule_checks)},
+    {.identifier = "NLB_CROSS_ZONE_LOAD_BALANCING_ENABLED", .ci_fn = nlb_cross_zone},
+    {.identifier = "EC2_PARAVIRTUAL_INSTANCE_CHECK", CHECKS(paravirtual_checks)},
+    {.identifier = "DESIRED_INSTANCE_TYPE",
+     PARAMS(desired_type_params),
+     CHECKS(desired_type_checks)},
+    {.identifier = "DESIRED_INSTANCE_TENANCY",
+     PARAMS(desired_tenancy_params),
+     .ci_fn = desired_tenancy},
+    {.identifier = "AUTOSCALING_LAUNCH_TEMPLATE", .ci_fn = asg_launch_template},
     {.identifier = "ATHENA_WORKGROUP_ENCRYPTED_AT_REST",
      .types = "AWS::Athena::WorkGroup",
      CHECKS(athena_encrypted_checks),

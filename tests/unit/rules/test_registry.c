@@ -296,6 +296,11 @@ static const struct {
     {"ALB_WAF_ENABLED", "{\"wafWebAclId\":\"x\"}", 0, "Unknown parameters"},
     {"ALB_TAGGED", "{\"requiredKeyTags\":\"Owner, CostCenter\"}", 1, NULL},
     {"ALB_TAGGED", "{\"requiredKeyTag\":\"Owner\"}", 0, "Unknown parameters"},
+    {"DESIRED_INSTANCE_TENANCY", "{}", 0, "required parameter tenancy"},
+    {"DESIRED_INSTANCE_TENANCY", "{\"tenancy\":\"SHARED\"}", 0, "DEFAULT|DEDICATED|HOST"},
+    {"DESIRED_INSTANCE_TENANCY", "{\"tenancy\":\"dedicated\",\"imageId\":\"ami-1, ami-2\"}", 1,
+     NULL},
+    {"DESIRED_INSTANCE_TYPE", "{}", 0, "required parameter instanceType"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"AWS_CONFIG_PROCESS_CHECK", "{\"anything\":\"1\"}", 1, NULL},
     {"AWS_CONFIG_PROCESS_CHECK", "\"x\"", 0, "Invalid JSON"},
