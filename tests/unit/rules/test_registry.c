@@ -85,7 +85,7 @@ static void test_shapes(void)
     struct pl_managed_params *p;
     struct pl_managed_eval ev;
     pl_arena_init(&a);
-    r = pl_managed_find("ATHENA_DATA_CATALOG_DESCRIPTION");
+    r = pl_managed_find("COGNITO_USER_POOL_PASSWORD_POLICY_CHECK");
     T_REQUIRE(r && !pl_managed_implemented(r));
     T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
     const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
