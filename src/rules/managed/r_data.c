@@ -1,6 +1,7 @@
 /* r_data.c — managed rules about data stores and compute: EBS, RDS, Redshift, DynamoDB, EFS,
  * ElastiCache, SageMaker, DMS, EMR (public master, Kerberos), SSM compliance items, RDS cluster
- * deletion protection, RDS and Redshift default admin user names, and REQUIRED_TAGS.
+ * deletion protection, RDS and Redshift default admin user names, and REQUIRED_TAGS and the
+ * *_TAGGED rules.
  *
  * Most are declarative check tables (struct pl_mcheck): a field must be true, present, equal
  * or within a parameter. Paths list the Config (camelCase) spelling; pl_mget also tries the

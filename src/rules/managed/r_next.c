@@ -1,14 +1,19 @@
 /* r_next.c — managed rules of the third batch (issue 13): CloudFront distributions, Network
- * Firewall policies and firewalls, classic and v2 load balancers, WAFv2 and WAF Regional, EKS,
- * Neptune and RDS clusters, DynamoDB, GuardDuty detector features, Amazon MQ, DMS, MSK,
- * Transfer Family, Step Functions, S3 access points, ACM PCA, AppSync, CloudFormation, CodeDeploy,
- * Elastic Beanstalk logs, DAX, launch templates, and three account-level facts (the security
- * contact, Macie, EMR block public access).
+ * Firewall, classic and v2 load balancers, WAFv2, WAF Regional and WAF Classic, EKS, Neptune,
+ * DocumentDB and RDS clusters, DynamoDB and DAX, GuardDuty detector features, Amazon MQ, DMS,
+ * MSK, Transfer Family, Step Functions, S3 access points, ACM PCA, AppSync, CloudFormation,
+ * CodeDeploy, Elastic Beanstalk logs, launch templates, Athena, SageMaker, Cognito, Glue,
+ * transit gateways, ECR, ENIs and EC2 instance settings; account-level facts (the security
+ * contact, Macie, Inspector, EMR block public access, GuardDuty findings, DynamoDB limits,
+ * IAM policy use); and the rules that read facts Config's own CIs lack (WAFv2 logging and
+ * associations, SSM document sharing, Application Auto Scaling, Secrets Manager dates, backup
+ * vault policies), each documented in docs/managed-rules.md.
  *
  * Field tests are check tables; the rules that walk arrays (origins, listeners, subnets,
- * features) have a ci_fn. Paths are Config's spelling; pl_mget also tries the first letter
- * flipped, so the PascalCase of the CloudFormation-schema types (MQ, MSK, EKS, AppSync) is read
- * by the same path. Rules whose trigger the tsv marks unknown carry AWS's trigger here.
+ * features) or other recorded resources (env->each/get) have a ci_fn. Paths are Config's
+ * spelling; pl_mget also tries the first letter flipped, so the PascalCase of the
+ * CloudFormation-schema types (MQ, MSK, EKS, AppSync, SageMaker...) is read by the same path.
+ * Rules whose trigger the tsv marks unknown carry AWS's trigger here.
  */
 #include <stdio.h>
 #include <stdlib.h>

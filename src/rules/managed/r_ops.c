@@ -6,6 +6,8 @@
  * CIs (a related-resource lookup through env->each): a selection covers the resource when one
  * of its Resources ARN patterns (IAM wildcards) matches the CI's arn, or one of its ListOfTags
  * conditions (STRINGEQUALS) matches a tag, and none of its NotResources patterns matches.
+ * The *_RESOURCES_PROTECTED_BY_BACKUP_PLAN rules add the plan's copy destinations and the
+ * target vault's lock (the selection's AWS::Backup::BackupPlan and AWS::Backup::BackupVault).
  */
 #include <stdio.h>
 #include <stdlib.h>
