@@ -2017,7 +2017,178 @@ static int asg_launch_template(const struct pl_mctx *c, const struct pl_mci *v,
                    "The Auto Scaling group uses a launch configuration, not a launch template.");
 }
 
+/* ---- launch templates, listeners, OpenSearch, CloudFront OAC, API Gateway v2 routes, App
+ * Mesh, SageMaker platforms, Glue jobs, CloudTrail buckets ---- */
+
+#define LTD CFG "launchTemplateData."
+static const struct pl_mcheck lt_imdsv2_checks[] = {
+    {.path = LTD "metadataOptions.httpTokens",
+     .op = MCK_EQ,
+     .arg = "required",
+     .why = "The launch template does not require IMDSv2 (HttpTokens is not required)."},
+};
+static int lt_ebs_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+                            struct pl_managed_eval *out)
+{
+    int ebs = 0;
+    for (const struct pl_json *b = first(pl_mpath(c, v->ci, LTD "blockDeviceMappings")); b;
+         b = b->next) {
+        const struct pl_json *e = pl_mget(b, "ebs");
+        if (!e)
+            continue;
+        ebs++;
+        if (!pl_mtrue(pl_mget(e, "encrypted")))
+            return pl_mres(out, PL_NON_COMPLIANT,
+                           "The EBS volume %.60s of the launch template is "
+                           "not encrypted.",
+                           pl_json_str(pl_mget(b, "deviceName"))
+                               ? pl_json_str(pl_mget(b, "deviceName"))
+                               : "?");
+    }
+    return ebs ? 0 : pl_mna(out);
+}
+static int listener_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+                              struct pl_managed_eval *out)
+{
+    (void)c;
+    const struct pl_json *p = pl_mget(v->cfg, "protocol");
+    if (pl_mstreq(p, "HTTPS") || pl_mstreq(p, "TLS"))
+        return 0;
+    if (pl_mstreq(p, "GENEVE")) /* gateway load balancers carry packets, not sessions */
+        return pl_mna(out);
+    return pl_mres(out, PL_NON_COMPLIANT, "The listener uses %.10s, not HTTPS or TLS.",
+                   pl_json_str(p) ? pl_json_str(p) : "no protocol");
+}
+static const struct pl_mcheck os_primary_checks[] = {
+    {.path = CFG "clusterConfig.dedicatedMasterEnabled",
+     .op = MCK_TRUE,
+     .why = "The domain has no dedicated primary nodes."},
+    {.path = CFG "clusterConfig.dedicatedMasterCount",
+     .op = MCK_GT,
+     .arg = "2",
+     .why = "The domain has fewer than 3 dedicated primary nodes."},
+};
+static const struct pl_mcheck os_update_checks[] = {
+    {.path = CFG "serviceSoftwareOptions.updateAvailable",
+     .op = MCK_NOT_TRUE,
+     .why = "A service software update is available for the domain."},
+};
+static int cf_oac(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    int s3 = 0;
+    for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
+        if (!pl_mget(o, "s3OriginConfig"))
+            continue;
+        s3++;
+        if (pl_mempty(pl_mget(o, "originAccessControlId")))
+            return pl_mres(out, PL_NON_COMPLIANT, "S3 origin %.100s has no origin access control.",
+                           pl_json_str(pl_mget(o, "id")) ? pl_json_str(pl_mget(o, "id")) : "?");
+    }
+    return s3 ? 0 : pl_mna(out);
+}
+static const struct pl_managed_pspec route_auth_params[] = {
+    {.name = "authorizationType", .type = PL_MP_STR, .choices = "CUSTOM|AWS_IAM|JWT"},
+};
+static const struct pl_mcheck route_auth_checks[] = {
+    {.path = CFG "authorizationType",
+     .op = MCK_NE,
+     .arg = "NONE",
+     .why = "The route has no authorization (AuthorizationType NONE)."},
+    {.path = CFG "authorizationType",
+     .op = MCK_PRESENT,
+     .why = "The route has no authorization (AuthorizationType NONE)."},
+    {.path = CFG "authorizationType",
+     .op = MCK_EQ_PARAM,
+     .param = 0,
+     .why = "The route's authorization type is not the one given in authorizationType."},
+};
+static const struct pl_mcheck mesh_tls_checks[] = {
+    {.path = CFG "spec.backendDefaults.clientPolicy.tls.enforce",
+     .op = MCK_TRUE,
+     .why = "The backend defaults do not enforce TLS."},
+};
+static const struct pl_managed_pspec sm_platform_params[] = {
+    {.name = "supportedPlatformIdentifierVersions", .type = PL_MP_LIST, .required = true},
+};
+static const struct pl_mcheck sm_platform_checks[] = {
+    {.path = CFG "platformIdentifier",
+     .op = MCK_IN_PARAM,
+     .param = 0,
+     .why = "The notebook instance's platform is not one of supportedPlatformIdentifierVersions."},
+};
+/* Continuous CloudWatch logging: the job's --enable-continuous-cloudwatch-log argument. */
+static const struct pl_mcheck glue_logging_checks[] = {
+    {.path = CFG "defaultArguments.--enable-continuous-cloudwatch-log",
+     .op = MCK_TRUE,
+     .why = "The job does not log continuously to CloudWatch Logs."},
+};
+/* CLOUDTRAIL_S3_BUCKET_ACCESS_LOGGING: the trail's bucket (its recorded AWS::S3::Bucket CI, id
+ * = name) has server access logging. */
+static int trail_bucket_logging(const struct pl_mctx *c, const struct pl_mci *v,
+                                struct pl_managed_eval *out)
+{
+    const char *b = pl_json_str(pl_mget(v->cfg, "s3BucketName"));
+    if (!b)
+        return pl_mna(out);
+    if (pl_mneed_env(c, "the recorded AWS::S3::Bucket resources") < 0)
+        return -1;
+    const struct pl_json *ci = c->env->get(c->env->u, "AWS::S3::Bucket", b);
+    if (!ci)
+        return pl_mres(out, PL_INSUFFICIENT_DATA, "The trail's bucket %.100s is not recorded.", b);
+    const struct pl_json *supp = pl_json_get(ci, "supplementaryConfiguration");
+    const struct pl_json *lg = pl_mdoc(c, pl_mget(supp, "BucketLoggingConfiguration"));
+    if (pl_mempty(pl_mget(lg, "destinationBucketName")))
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "The trail's bucket %.100s has no server access logging.", b);
+    return 0;
+}
+
 const struct pl_managed_impl pl_managed__next[] = {
+    {.identifier = "EC2_LAUNCH_TEMPLATE_IMDSV2_CHECK",
+     .types = "AWS::EC2::LaunchTemplate",
+     CHECKS(lt_imdsv2_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_LAUNCH_TEMPLATES_EBS_VOLUME_ENCRYPTED",
+     .types = "AWS::EC2::LaunchTemplate",
+     .ci_fn = lt_ebs_encrypted,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ELBV2_LISTENER_ENCRYPTION_IN_TRANSIT",
+     .types = "AWS::ElasticLoadBalancingV2::Listener",
+     .ci_fn = listener_encrypted,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "OPENSEARCH_PRIMARY_NODE_FAULT_TOLERANCE",
+     .types = "AWS::OpenSearch::Domain",
+     CHECKS(os_primary_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "OPENSEARCH_UPDATE_CHECK",
+     .types = "AWS::OpenSearch::Domain",
+     CHECKS(os_update_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "CLOUDFRONT_S3_ORIGIN_ACCESS_CONTROL_ENABLED",
+     .ci_fn = cf_oac,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "API_GWV2_AUTHORIZATION_TYPE_CONFIGURED",
+     PARAMS(route_auth_params),
+     CHECKS(route_auth_checks)},
+    {.identifier = "APPMESH_VIRTUAL_GATEWAY_BACKEND_DEFAULTS_TLS",
+     CHECKS(mesh_tls_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "APPMESH_VIRTUAL_NODE_BACKEND_DEFAULTS_TLS_ON",
+     CHECKS(mesh_tls_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_NOTEBOOK_INSTANCE_PLATFORM_VERSION",
+     .types = "AWS::SageMaker::NotebookInstance",
+     PARAMS(sm_platform_params),
+     CHECKS(sm_platform_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "GLUE_JOB_LOGGING_ENABLED",
+     .types = "AWS::Glue::Job",
+     CHECKS(glue_logging_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "CLOUDTRAIL_S3_BUCKET_ACCESS_LOGGING",
+     .types = "AWS::CloudTrail::Trail",
+     .ci_fn = trail_bucket_logging,
+     .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC", CHECKS(sm_notebook_vpc_checks)},
     {.identifier = "SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK",
      CHECKS(sm_notebook_root_checks)},

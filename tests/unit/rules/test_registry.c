@@ -301,6 +301,10 @@ static const struct {
     {"DESIRED_INSTANCE_TENANCY", "{\"tenancy\":\"dedicated\",\"imageId\":\"ami-1, ami-2\"}", 1,
      NULL},
     {"DESIRED_INSTANCE_TYPE", "{}", 0, "required parameter instanceType"},
+    {"API_GWV2_AUTHORIZATION_TYPE_CONFIGURED", "{\"authorizationType\":\"NONE\"}", 0,
+     "CUSTOM|AWS_IAM|JWT"},
+    {"SAGEMAKER_NOTEBOOK_INSTANCE_PLATFORM_VERSION", "{}", 0,
+     "required parameter supportedPlatformIdentifierVersions"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
     {"AWS_CONFIG_PROCESS_CHECK", "{\"anything\":\"1\"}", 1, NULL},
     {"AWS_CONFIG_PROCESS_CHECK", "\"x\"", 0, "Invalid JSON"},
