@@ -14,7 +14,7 @@ import unittest
 from harness import ACCOUNT, PLUMB, ServerTest
 
 VOL = "vol-0notrecorded"
-WAIT = 180 if os.environ.get("PL_ASAN") else 30
+WAIT = 300 if os.environ.get("PL_ASAN") else 120  # a deadline, not a pace: polled
 EXCLUDE_VOLUMES = {"allSupported": False, "includeGlobalResourceTypes": False,
                    "exclusionByResourceTypes": {"resourceTypes": ["AWS::EC2::Volume"]},
                    "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"}}

@@ -56,7 +56,7 @@ static const struct pl_managed_impl *find_impl(const char *id)
         {pl_managed__s3, &pl_managed__s3_len},     {pl_managed__iam, &pl_managed__iam_len},
         {pl_managed__net, &pl_managed__net_len},   {pl_managed__acct, &pl_managed__acct_len},
         {pl_managed__data, &pl_managed__data_len}, {pl_managed__svc, &pl_managed__svc_len},
-        {pl_managed__ops, &pl_managed__ops_len},
+        {pl_managed__ops, &pl_managed__ops_len},   {pl_managed__next, &pl_managed__next_len},
     };
     for (size_t f = 0; f < PL_ARRAY_LEN(files); f++)
         for (size_t i = 0; i < *files[f].n; i++)
@@ -93,6 +93,8 @@ static void init_registry(void)
                                   : c->types,
                               &r->ntypes);
         r->account_level = r->impl && r->impl->acct_fn;
+        if (r->impl && r->impl->trigger)
+            r->trigger = r->impl->trigger; /* AWS's, where the tsv does not know it */
         if (r->impl) {
             r->params = r->impl->params;
             r->nparams = r->impl->nparams;
@@ -104,7 +106,8 @@ static void init_registry(void)
             r->nparams = PL_MANAGED_MAX_PARAMS;
     }
     size_t nimpl = pl_managed__s3_len + pl_managed__iam_len + pl_managed__net_len +
-                   pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len + pl_managed__ops_len;
+                   pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len +
+                   pl_managed__ops_len + pl_managed__next_len;
     if (joined != nimpl) {
         fprintf(stderr, "managed rules: an implementation names no catalogue identifier\n");
         abort();
@@ -292,6 +295,27 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
         return parse_list(v, ps, a, err);
     case PL_MP_PORTS:
         return parse_ports(v, a, ps->name, err);
+    case PL_MP_NUM: {
+        char *end;
+        double d = strtod(v->s, &end);
+        if (end == v->s || *end || d != d ||
+            ((ps->min || ps->max) && (d < (double)ps->min || d > (double)ps->max)))
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%s' is not a number between %lld "
+                           "and %lld",
+                           ps->name, v->s, ps->min, ps->max);
+        v->d = d;
+        return 0;
+    }
+    case PL_MP_JSON: {
+        struct pl_err jerr = {0};
+        v->obj = pl_json_parse(a, v->s, strlen(v->s), &jerr);
+        if (!v->obj || v->obj->type != PL_JOBJ)
+            return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                           "Invalid value for parameter %s: '%.100s' is not a JSON object",
+                           ps->name, v->s);
+        return 0;
+    }
     }
     return 0;
 }
@@ -561,18 +585,12 @@ int pl_mtime(const struct pl_json *j, int64_t *ms)
     return -1;
 }
 
-const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
+/* Parses embedded JSON text s[0..n) into a: URL-decoded when it starts with '%' (IAM CIs),
+ * unwrapped when double-encoded or an array holding one object. The object, or NULL. */
+static const struct pl_json *parse_doc(struct pl_arena *a, const char *s, size_t n)
 {
-    if (j && j->type == PL_JARR)
-        j = j->child;
-    if (!j || j->type == PL_JOBJ)
-        return j;
-    if (j->type != PL_JSTR || !c->scratch)
-        return NULL;
-    const char *s = j->str;
-    size_t n = j->len;
     if (n && s[0] == '%') { /* URL-encoded (IAM CIs) */
-        char *d = pl_arena_alloc(c->scratch, n + 1);
+        char *d = pl_arena_alloc(a, n + 1);
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             int h, l;
@@ -588,12 +606,117 @@ const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
         n = k;
     }
     struct pl_err perr = {0};
-    const struct pl_json *doc = pl_json_parse(c->scratch, s, n, &perr);
+    const struct pl_json *doc = pl_json_parse(a, s, n, &perr);
     for (int depth = 0; doc && doc->type == PL_JSTR && depth < 3; depth++) /* double-encoded */
-        doc = pl_json_parse(c->scratch, doc->str, doc->len, &perr);
+        doc = pl_json_parse(a, doc->str, doc->len, &perr);
     if (doc && doc->type == PL_JARR)
         doc = doc->child;
     return doc && doc->type == PL_JOBJ ? doc : NULL;
+}
+
+/* ---- the embedded-document cache ----
+ *
+ * The same embedded text (a bucket policy, an ACL, an IAM document) is met by every rule that
+ * judges its CI, and parsing it costs more than the rest of an evaluation. Each thread keeps the
+ * last DOC_CACHE parses, keyed by the text itself (compared in full, so a new CI at an old
+ * address cannot hit a stale entry), each in an arena of its own. An entry used during the
+ * current evaluation (doc_epoch, bumped when an evaluation starts) is never evicted, so every
+ * document a rule obtained stays valid until its evaluation ends; when all entries are in use,
+ * or the text is large, the text is parsed into the caller's scratch arena as before. The cache
+ * is freed when its thread exits. */
+#define DOC_CACHE     8
+#define DOC_CACHE_MAX 16384 /* longer texts are not cached */
+
+struct doc_entry {
+    bool used;
+    char *text;
+    size_t n;
+    const struct pl_json *doc;
+    uint64_t epoch;
+    struct pl_arena a;
+};
+struct doc_cache {
+    struct doc_entry e[DOC_CACHE];
+    unsigned next; /* where the search for a victim starts */
+};
+
+static pthread_key_t doc_key;
+static pthread_once_t doc_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct doc_cache *doc_tl;
+static _Thread_local uint64_t doc_epoch;
+
+static void doc_cache_free(void *p)
+{
+    struct doc_cache *dc = p;
+    for (int i = 0; dc && i < DOC_CACHE; i++)
+        if (dc->e[i].used)
+            pl_arena_fini(&dc->e[i].a);
+    free(dc);
+}
+
+static void doc_key_init(void)
+{
+    if (pthread_key_create(&doc_key, doc_cache_free) != 0)
+        abort();
+}
+
+static struct doc_cache *doc_cache(void)
+{
+    if (!doc_tl) {
+        pthread_once(&doc_once, doc_key_init);
+        doc_tl = pl_xcalloc(1, sizeof(*doc_tl));
+        pthread_setspecific(doc_key, doc_tl);
+    }
+    return doc_tl;
+}
+
+void pl_mdoc_begin(void)
+{
+    doc_epoch++;
+}
+
+const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
+{
+    if (j && j->type == PL_JARR)
+        j = j->child;
+    if (!j || j->type == PL_JOBJ)
+        return j;
+    if (j->type != PL_JSTR || !c->scratch)
+        return NULL;
+    const char *s = j->str;
+    size_t n = j->len;
+    if (n > DOC_CACHE_MAX || doc_epoch == 0)
+        return parse_doc(c->scratch, s, n);
+    struct doc_cache *dc = doc_cache();
+    struct doc_entry *victim = NULL;
+    for (int i = 0; i < DOC_CACHE; i++) {
+        struct doc_entry *e = &dc->e[i];
+        if (e->used && e->n == n && memcmp(e->text, s, n) == 0) {
+            e->epoch = doc_epoch;
+            return e->doc;
+        }
+    }
+    for (unsigned k = 0; k < DOC_CACHE && !victim; k++) {
+        struct doc_entry *e = &dc->e[(dc->next + k) % DOC_CACHE];
+        if (!e->used || e->epoch != doc_epoch) {
+            victim = e;
+            dc->next = (dc->next + k + 1) % DOC_CACHE;
+        }
+    }
+    if (!victim) /* every entry holds a document of this evaluation */
+        return parse_doc(c->scratch, s, n);
+    if (!victim->used) {
+        pl_arena_init(&victim->a);
+        victim->a.block_size = 8192;
+        victim->used = true;
+    } else {
+        pl_arena_reset_max(&victim->a, 4 * DOC_CACHE_MAX);
+    }
+    victim->text = pl_arena_strndup(&victim->a, s, n);
+    victim->n = n;
+    victim->doc = parse_doc(&victim->a, s, n);
+    victim->epoch = doc_epoch;
+    return victim->doc;
 }
 
 const struct pl_json *pl_mdoc_if(const struct pl_mctx *c, const struct pl_json *j,
@@ -905,6 +1028,7 @@ int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json 
                        r->identifier);
     if (r->account_level)
         return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule", r->identifier);
+    pl_mdoc_begin();
     pl_mci_init(&v, &c, ci);
     c.v = &v;
     out->resource_type = v.type;
@@ -946,6 +1070,7 @@ static int eval_account(const struct pl_mctx *c, pl_managed_emit_fn emit, void *
                        "is not recorded",
                        c->p->rule->identifier, env && env->account ? env->account : "?");
     struct pl_mci v;
+    pl_mdoc_begin();
     struct pl_managed_eval ev = {.resource_type = PL_MANAGED_ACCOUNT_TYPE,
                                  .resource_id = env->account};
     pl_mci_init(&v, c, acct);

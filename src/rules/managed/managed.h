@@ -17,10 +17,12 @@
  *
  * The hot path does not allocate: parameters are parsed in step 2, the CI is read in place and
  * the annotation is written into the result. Only rules that must parse JSON embedded in a
- * string (bucket policies, ACLs, URL-encoded IAM documents) allocate, in the caller's scratch
- * arena; results never point into it, and the caller resets it when it likes (pl_arena_reset
- * keeps the first block, so a warm arena does not call malloc). pl_managed_evaluate_all never
- * resets the caller's arena: its per-CI temporaries go to a private arena.
+ * string (bucket policies, ACLs, URL-encoded IAM documents) allocate: in a small per-thread
+ * cache of parsed documents (keyed by the text; freed at thread exit), else in the caller's
+ * scratch arena; results never point into either, and the caller resets scratch when it likes
+ * (pl_arena_reset keeps the first block, so a warm arena does not call malloc).
+ * pl_managed_evaluate_all never resets the caller's arena: its per-CI temporaries go to a
+ * private arena.
  *
  * Account-level facts are the configuration of the AWS::::Account CI whose resourceId is the
  * account id; its fields are listed in docs/managed-rules.md. Thread safety: everything here is
@@ -55,6 +57,8 @@ enum pl_managed_ptype {
     PL_MP_BOOL,  /* "true"/"false", any case (AWS accepts "TRUE", "True") */
     PL_MP_LIST,  /* comma-separated strings, trimmed, each optionally one of `choices` */
     PL_MP_PORTS, /* comma-separated ports and ranges: "443,1020-1025" (0-65535) */
+    PL_MP_JSON,  /* a JSON object as text: '{"tagkey": "tagValue"}' (resourceTags) */
+    PL_MP_NUM,   /* a decimal number ("70", "70.5") in [min, max] */
 };
 
 struct pl_managed_pspec {
@@ -62,7 +66,7 @@ struct pl_managed_pspec {
     enum pl_managed_ptype type;
     bool required;
     const char *def;     /* default text when absent, or NULL (then the value is unset) */
-    long long min, max;  /* PL_MP_INT only (both 0: no bounds) */
+    long long min, max;  /* PL_MP_INT and PL_MP_NUM (both 0: no bounds) */
     const char *choices; /* "A|B|C": allowed values (case-sensitive), or NULL */
     const char *refused; /* "A|B": values AWS refuses (PL_MP_LIST items, case-sensitive) */
     bool lower_true;     /* PL_MP_BOOL as AWS documents for IAM_PASSWORD_POLICY: any text is
@@ -88,11 +92,13 @@ struct pl_managed_pval {
     bool set;           /* given, or defaulted */
     const char *s;      /* the text (all types) */
     long long i;        /* PL_MP_INT */
+    double d;           /* PL_MP_NUM */
     bool b;             /* PL_MP_BOOL */
     const char **items; /* PL_MP_LIST */
     size_t nitems;
     long long (*ranges)[2]; /* PL_MP_PORTS: inclusive [lo, hi] */
     size_t nranges;
+    const struct pl_json *obj; /* PL_MP_JSON: the parsed object (in the params' arena) */
 };
 
 struct pl_managed_params {

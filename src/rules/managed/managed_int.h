@@ -90,16 +90,18 @@ struct pl_managed_impl {
     size_t nchecks;
     pl_mci_fn ci_fn;     /* after the checks passed (may be NULL: then COMPLIANT) */
     pl_macct_fn acct_fn; /* account-level rules instead of checks/ci_fn */
+    enum pl_managed_trigger trigger; /* 0: the catalogue's; set where the tsv says unknown */
 };
 
 #define PL_MIMPL_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Each rule file's implementations. */
 extern const struct pl_managed_impl pl_managed__s3[], pl_managed__iam[], pl_managed__net[],
-    pl_managed__acct[], pl_managed__data[], pl_managed__svc[], pl_managed__ops[];
+    pl_managed__acct[], pl_managed__data[], pl_managed__svc[], pl_managed__ops[],
+    pl_managed__next[];
 extern const size_t pl_managed__s3_len, pl_managed__iam_len, pl_managed__net_len,
-    pl_managed__acct_len, pl_managed__data_len, pl_managed__svc_len,
-    pl_managed__ops_len;
+    pl_managed__acct_len, pl_managed__data_len, pl_managed__svc_len, pl_managed__ops_len,
+    pl_managed__next_len;
 
 /* ---- helpers shared by the rule files (managed.c) ---- */
 
@@ -135,6 +137,11 @@ int pl_mint(const struct pl_json *j, long long *out);
  * holding one object (older IAM CIs): returns the object, parsing into c->scratch as needed,
  * or NULL. */
 const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j);
+/* Starts an evaluation for pl_mdoc's per-thread cache of parsed documents: documents obtained
+ * before may be evicted from now on, the ones obtained after stay valid until the next call.
+ * pl_managed_evaluate and pl_managed_evaluate_all call it; before the first call on a thread,
+ * pl_mdoc parses into c->scratch. */
+void pl_mdoc_begin(void);
 /* pl_mdoc, except that JSON text not mentioning `needle` (case-insensitive) gives NULL without
  * being parsed: a cheap filter for rules that look only for statements containing a word. */
 const struct pl_json *pl_mdoc_if(const struct pl_mctx *c, const struct pl_json *j,

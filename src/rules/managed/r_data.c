@@ -1,6 +1,7 @@
 /* r_data.c — managed rules about data stores and compute: EBS, RDS, Redshift, DynamoDB, EFS,
  * ElastiCache, SageMaker, DMS, EMR (public master, Kerberos), SSM compliance items, RDS cluster
- * deletion protection, RDS and Redshift default admin user names, and REQUIRED_TAGS.
+ * deletion protection, RDS and Redshift default admin user names, and REQUIRED_TAGS and the
+ * *_TAGGED rules.
  *
  * Most are declarative check tables (struct pl_mcheck): a field must be true, present, equal
  * or within a parameter. Paths list the Config (camelCase) spelling; pl_mget also tries the
@@ -603,6 +604,83 @@ static int required_tags(const struct pl_mctx *c, const struct pl_mci *v,
     return 0;
 }
 
+/* ---- *_TAGGED ---- */
+
+/* The resource has a tag of its own (keys beginning with "aws:" are AWS's) and, with
+ * requiredKeyTags (at most 6 keys), each listed key. Tags are read as for REQUIRED_TAGS. */
+static const struct pl_managed_pspec tagged_params[] = {
+    {.name = "requiredKeyTags", .type = PL_MP_LIST},
+};
+
+static bool user_key(const char *k)
+{
+    return k && strncmp(k, "aws:", 4) != 0;
+}
+
+static bool has_user_tag(const struct pl_mctx *c, const struct pl_mci *v)
+{
+    const struct pl_json *m = pl_json_get(v->ci, "tags");
+    if (!m || m->type != PL_JOBJ || !m->child)
+        m = pl_mpath(c, v->ci, CFG "tags|" SUPP "Tags|" CFG "tagList");
+    for (const struct pl_json *e = m && (m->type == PL_JOBJ || m->type == PL_JARR) ? m->child
+                                                                                   : NULL;
+         e; e = e->next) {
+        char key[130];
+        const char *k = e->key;
+        if (k && e->klen < sizeof(key)) {
+            memcpy(key, k, e->klen);
+            key[e->klen] = 0;
+            k = key;
+        } else {
+            k = pl_json_str(pl_mget(e, "key"));
+        }
+        if (user_key(k))
+            return true;
+    }
+    return false;
+}
+
+static int tagged(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *req = &c->p->v[0];
+    if (!has_user_tag(c, v))
+        return pl_mres(out, PL_NON_COMPLIANT, "The resource has no tags.");
+    for (size_t i = 0; req->set && i < req->nitems; i++) {
+        bool found;
+        tag_value(c, v, req->items[i], &found);
+        if (!found)
+            return pl_mres(out, PL_NON_COMPLIANT, "Required tag key '%.100s' is missing.",
+                           req->items[i]);
+    }
+    return 0;
+}
+
+/* The load-balancer variants judge one kind of balancer (type) or listener (protocol). */
+static int tagged_lb(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out,
+                     bool application)
+{
+    bool listener = strcmp(v->type, "AWS::ElasticLoadBalancingV2::Listener") == 0;
+    const struct pl_json *k = pl_mget(v->cfg, listener ? "protocol" : "type");
+    bool app =
+        listener ? pl_mstreq(k, "HTTP") || pl_mstreq(k, "HTTPS") : pl_mstreq(k, "application");
+    bool net = listener ? pl_mstreq(k, "TCP") || pl_mstreq(k, "TLS") || pl_mstreq(k, "UDP") ||
+                              pl_mstreq(k, "TCP_UDP")
+                        : pl_mstreq(k, "network");
+    if (application ? !app : !net)
+        return pl_mna(out);
+    return tagged(c, v, out);
+}
+
+static int tagged_alb(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    return tagged_lb(c, v, out, true);
+}
+
+static int tagged_nlb(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+{
+    return tagged_lb(c, v, out, false);
+}
+
 #define CHECKS(t) .checks = t, .nchecks = PL_MIMPL_LEN(t)
 #define PARAMS(t) .params = t, .nparams = PL_MIMPL_LEN(t)
 
@@ -651,5 +729,120 @@ const struct pl_managed_impl pl_managed__data[] = {
      PARAMS(db_names_params),
      CHECKS(redshift_db_name_checks)},
     {.identifier = "REQUIRED_TAGS", .types = "*", PARAMS(tag_params), .ci_fn = required_tags},
+    {.identifier = "ALB_LISTENER_TAGGED",
+     .types = "AWS::ElasticLoadBalancingV2::Listener",
+     PARAMS(tagged_params),
+     .ci_fn = tagged_alb,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ALB_TAGGED",
+     .types = "AWS::ElasticLoadBalancingV2::LoadBalancer",
+     PARAMS(tagged_params),
+     .ci_fn = tagged_alb,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NLB_LISTENER_TAGGED",
+     .types = "AWS::ElasticLoadBalancingV2::Listener",
+     PARAMS(tagged_params),
+     .ci_fn = tagged_nlb,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NLB_TAGGED",
+     .types = "AWS::ElasticLoadBalancingV2::LoadBalancer",
+     PARAMS(tagged_params),
+     .ci_fn = tagged_nlb,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "API_GW_REST_API_TAGGED",
+     .types = "AWS::ApiGateway::RestApi",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "API_GW_STAGE_TAGGED",
+     .types = "AWS::ApiGateway::Stage",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "CLOUDWATCH_METRIC_STREAM_TAGGED",
+     .types = "AWS::CloudWatch::MetricStream",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "COGNITO_USER_POOL_TAGGED",
+     .types = "AWS::Cognito::UserPool",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_CAPACITY_RESERVATION_TAGGED",
+     .types = "AWS::EC2::CapacityReservation",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_DHCP_OPTIONS_TAGGED",
+     .types = "AWS::EC2::DHCPOptions",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_FLEET_TAGGED",
+     .types = "AWS::EC2::EC2Fleet",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_LAUNCH_TEMPLATE_TAGGED",
+     .types = "AWS::EC2::LaunchTemplate",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_PREFIX_LIST_TAGGED",
+     .types = "AWS::EC2::PrefixList",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "ECR_REPOSITORY_TAGGED",
+     .types = "AWS::ECR::Repository",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "FRAUDDETECTOR_ENTITY_TYPE_TAGGED",
+     .types = "AWS::FraudDetector::EntityType",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "FRAUDDETECTOR_LABEL_TAGGED",
+     .types = "AWS::FraudDetector::Label",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "FRAUDDETECTOR_OUTCOME_TAGGED",
+     .types = "AWS::FraudDetector::Outcome",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "FRAUDDETECTOR_VARIABLE_TAGGED",
+     .types = "AWS::FraudDetector::Variable",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "GLUE_ML_TRANSFORM_TAGGED",
+     .types = "AWS::Glue::MLTransform",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_APP_IMAGE_CONFIG_TAGGED",
+     .types = "AWS::SageMaker::AppImageConfig",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_DOMAIN_TAGGED",
+     .types = "AWS::SageMaker::Domain",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_FEATURE_GROUP_TAGGED",
+     .types = "AWS::SageMaker::FeatureGroup",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "SAGEMAKER_IMAGE_TAGGED",
+     .types = "AWS::SageMaker::Image",
+     PARAMS(tagged_params),
+     .ci_fn = tagged,
+     .trigger = PL_MANAGED_CHANGE},
 };
 const size_t pl_managed__data_len = PL_MIMPL_LEN(pl_managed__data);

@@ -6,6 +6,8 @@
  * CIs (a related-resource lookup through env->each): a selection covers the resource when one
  * of its Resources ARN patterns (IAM wildcards) matches the CI's arn, or one of its ListOfTags
  * conditions (STRINGEQUALS) matches a tag, and none of its NotResources patterns matches.
+ * The *_RESOURCES_PROTECTED_BY_BACKUP_PLAN rules add the plan's copy destinations and the
+ * target vault's lock (the selection's AWS::Backup::BackupPlan and AWS::Backup::BackupVault).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +83,165 @@ static int in_backup_plan(const struct pl_mctx *c, const struct pl_mci *v,
     if (!q.covered)
         return pl_mres(out, PL_NON_COMPLIANT, "No recorded AWS Backup selection covers %.150s.",
                        q.arn ? q.arn : "the resource (it has no ARN)");
+    return 0;
+}
+
+/* *_RESOURCES_PROTECTED_BY_BACKUP_PLAN: a recorded selection covers the resource (as for
+ * *_IN_BACKUP_PLAN) and, with the optional requirements, one rule of the selection's plan
+ * (the AWS::Backup::BackupPlan CI whose resourceId is the selection's BackupPlanId) copies to a
+ * vault in one of crossRegionList / crossAccountList (the region and account of
+ * CopyActions[].DestinationBackupVaultArn) and, with backupVaultLockCheck, stores in a locked
+ * vault: the AWS::Backup::BackupVault CI of TargetBackupVault (its resourceId is the vault name)
+ * has a LockConfiguration whose MinRetentionDays is at least minRetentionDays and whose
+ * MaxRetentionDays is at most maxRetentionDays. resourceTags and resourceId narrow the rule's
+ * scope (other resources are NOT_APPLICABLE). */
+enum { P_PB_TAGS, P_PB_ID, P_PB_REGIONS, P_PB_ACCOUNTS, P_PB_MAX, P_PB_MIN, P_PB_LOCK };
+static const struct pl_managed_pspec protected_params[] = {
+    [P_PB_TAGS] = {.name = "resourceTags", .type = PL_MP_JSON},
+    [P_PB_ID] = {.name = "resourceId", .type = PL_MP_STR},
+    [P_PB_REGIONS] = {.name = "crossRegionList", .type = PL_MP_LIST},
+    [P_PB_ACCOUNTS] = {.name = "crossAccountList", .type = PL_MP_LIST},
+    [P_PB_MAX] = {.name = "maxRetentionDays", .type = PL_MP_INT, .min = 1, .max = 36500},
+    [P_PB_MIN] = {.name = "minRetentionDays", .type = PL_MP_INT, .min = 1, .max = 36500},
+    [P_PB_LOCK] = {.name = "backupVaultLockCheck", .type = PL_MP_BOOL},
+};
+
+/* Field n (0-based, ':'-separated) of an ARN into buf; false when absent. */
+static bool arn_field(const char *arn, int n, char *buf, size_t size)
+{
+    for (int i = 0; arn && i < n; i++) {
+        arn = strchr(arn, ':');
+        arn = arn ? arn + 1 : NULL;
+    }
+    if (!arn)
+        return false;
+    size_t len = strcspn(arn, ":");
+    if (len == 0 || len >= size)
+        return false;
+    memcpy(buf, arn, len);
+    buf[len] = 0;
+    return true;
+}
+
+static bool copies_to(const struct pl_managed_pval *pv, const struct pl_json *rule, int field)
+{
+    if (!pv->set)
+        return true;
+    for (const struct pl_json *a = pl_mget(rule, "copyActions"); a && a->type == PL_JARR; a = NULL)
+        for (const struct pl_json *e = a->child; e; e = e->next) {
+            char f[64];
+            if (arn_field(pl_json_str(pl_mget(e, "destinationBackupVaultArn")), field, f,
+                          sizeof(f)) &&
+                pl_min_list(pv, f))
+                return true;
+        }
+    return false;
+}
+
+static bool vault_locked(const struct pl_mctx *c, const struct pl_json *rule)
+{
+    const struct pl_managed_pval *v = c->p->v;
+    if (!v[P_PB_LOCK].set || !v[P_PB_LOCK].b)
+        return true;
+    const char *name = pl_json_str(pl_mget(rule, "targetBackupVault"));
+    const struct pl_json *ci =
+        name ? c->env->get(c->env->u, "AWS::Backup::BackupVault", name) : NULL;
+    const struct pl_json *cfg = ci ? pl_mdoc(c, pl_json_get(ci, "configuration")) : NULL;
+    const struct pl_json *lock = pl_mget(cfg, "lockConfiguration");
+    if (!lock || lock->type != PL_JOBJ)
+        return false;
+    long long n;
+    if (v[P_PB_MIN].set &&
+        (pl_mint(pl_mget(lock, "minRetentionDays"), &n) < 0 || n < v[P_PB_MIN].i))
+        return false;
+    if (v[P_PB_MAX].set &&
+        (pl_mint(pl_mget(lock, "maxRetentionDays"), &n) < 0 || n > v[P_PB_MAX].i))
+        return false;
+    return true;
+}
+
+static bool plan_qualifies(const struct pl_mctx *c, const char *plan_id)
+{
+    const struct pl_managed_pval *v = c->p->v;
+    if (!v[P_PB_REGIONS].set && !v[P_PB_ACCOUNTS].set && !(v[P_PB_LOCK].set && v[P_PB_LOCK].b))
+        return true;
+    const struct pl_json *ci =
+        plan_id ? c->env->get(c->env->u, "AWS::Backup::BackupPlan", plan_id) : NULL;
+    const struct pl_json *cfg = ci ? pl_mdoc(c, pl_json_get(ci, "configuration")) : NULL;
+    const struct pl_json *rules =
+        pl_mpath(c, cfg, "BackupPlan.BackupPlanRule|BackupPlan.Rules|backupPlan.rules");
+    for (const struct pl_json *r = rules && rules->type == PL_JARR ? rules->child : NULL; r;
+         r = r->next)
+        if (copies_to(&v[P_PB_REGIONS], r, 3) && copies_to(&v[P_PB_ACCOUNTS], r, 4) &&
+            vault_locked(c, r))
+            return true;
+    return false;
+}
+
+struct prot_q {
+    struct sel_q sel;
+    bool selected; /* some selection covers the resource */
+};
+
+static int protection_covers(void *u, const struct pl_json *ci)
+{
+    struct prot_q *q = u;
+    q->sel.covered = false;
+    selection_covers(&q->sel, ci);
+    if (!q->sel.covered)
+        return 0;
+    q->selected = true;
+    const struct pl_json *cfg = pl_mdoc(q->sel.c, pl_json_get(ci, "configuration"));
+    return plan_qualifies(q->sel.c, pl_json_str(pl_mget(cfg, "backupPlanId")));
+}
+
+/* The resource carries every tag of resourceTags (values compared exactly). */
+static bool has_tags(const struct pl_json *want, const struct pl_json *tags)
+{
+    for (const struct pl_json *t = want ? want->child : NULL; t; t = t->next) {
+        char key[256];
+        if (t->klen >= sizeof(key))
+            return false;
+        memcpy(key, t->key, t->klen);
+        key[t->klen] = 0;
+        const struct pl_json *have = tags && tags->type == PL_JOBJ ? pl_json_get(tags, key) : NULL;
+        if (!have || !pl_json_str(have) || !pl_json_str(t) ||
+            strcmp(pl_json_str(have), pl_json_str(t)) != 0)
+            return false;
+    }
+    return true;
+}
+
+static int protected_by_plan(const struct pl_mctx *c, const struct pl_mci *v,
+                             struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    const char *t = v->type;
+    if (strcmp(t, "AWS::EC2::Instance") == 0 &&
+        !pl_mstreq(pl_mpath(c, v->cfg, "state.name"), "running"))
+        return pl_mna(out);
+    if (strcmp(t, "AWS::RDS::DBCluster") == 0 &&
+        (!pl_json_str(pl_mget(v->cfg, "engine")) ||
+         !pl_starts_with(pl_json_str(pl_mget(v->cfg, "engine")), "aurora")))
+        return pl_mna(out);
+    if (pv[P_PB_ID].set && (!v->id || strcmp(v->id, pv[P_PB_ID].s) != 0))
+        return pl_mna(out);
+    const struct pl_json *tags = pl_json_get(v->ci, "tags");
+    if (pv[P_PB_TAGS].set && !has_tags(pv[P_PB_TAGS].obj, tags))
+        return pl_mna(out);
+    if (pl_mneed_env(c, "the recorded AWS::Backup::BackupSelection resources") < 0)
+        return -1;
+    struct prot_q q = {{c, pl_json_str(pl_json_get(v->ci, "arn")), tags, false}, false};
+    int hit = 0;
+    if (q.sel.arn || q.sel.tags)
+        hit = c->env->each(c->env->u, "AWS::Backup::BackupSelection", protection_covers, &q);
+    if (!q.selected)
+        return pl_mres(out, PL_NON_COMPLIANT, "No recorded AWS Backup selection covers %.150s.",
+                       q.sel.arn ? q.sel.arn : "the resource (it has no ARN)");
+    if (!hit)
+        return pl_mres(out, PL_NON_COMPLIANT,
+                       "No backup plan covering the resource meets crossRegionList, "
+                       "crossAccountList or backupVaultLockCheck.");
     return 0;
 }
 
@@ -883,6 +1044,38 @@ const struct pl_managed_impl pl_managed__ops[] = {
     {.identifier = "EBS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
     {.identifier = "EFS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
     {.identifier = "RDS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
+    {.identifier = "EC2_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::EC2::Instance",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
+    {.identifier = "AURORA_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::RDS::DBCluster",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
+    {.identifier = "FSX_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::FSx::FileSystem",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
+    {.identifier = "EBS_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::EC2::Volume",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
+    {.identifier = "DYNAMODB_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::DynamoDB::Table",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
+    {.identifier = "EFS_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::EFS::FileSystem",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
+    {.identifier = "RDS_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::RDS::DBInstance",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
+    {.identifier = "S3_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::S3::Bucket",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
     {.identifier = "ECS_CONTAINERS_READONLY_ACCESS", .ci_fn = ecs_readonly},
     {.identifier = "ECS_CONTAINERS_NONPRIVILEGED", .ci_fn = ecs_nonprivileged},
     {.identifier = "ECS_TASK_DEFINITION_NONROOT_USER", .ci_fn = ecs_nonroot},

@@ -223,11 +223,49 @@ static void test_annotation_cut(void)
     T_STR(ev.annotation, "\xc3\xa9 is fine");
 }
 
+/* pl_mdoc's cache: equal texts share one parse, different texts of one length do not, and no
+ * document of the running evaluation is evicted however many are parsed. */
+static void test_doc_cache(void)
+{
+    struct pl_arena scratch;
+    struct pl_managed_params p = {0};
+    struct pl_err err = {0};
+    pl_arena_init(&scratch);
+    struct pl_mctx c = {&p, NULL, &scratch, &err, NULL};
+    enum { N = 20 };
+    char text[N][32];
+    struct pl_json str[N];
+    const struct pl_json *doc[N];
+    pl_mdoc_begin();
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(text[i], sizeof(text[i]), "{\"k\":\"v%02d\"}", i);
+        str[i] = (struct pl_json){.type = PL_JSTR, .str = text[i], .len = (size_t)n};
+        doc[i] = pl_mdoc(&c, &str[i]);
+        T_REQUIRE(doc[i]);
+    }
+    for (int i = 0; i < N; i++) { /* all still valid, each its own */
+        char want[8];
+        snprintf(want, sizeof(want), "v%02d", i);
+        T_STR(pl_json_get_str(doc[i], "k"), want);
+    }
+    pl_mdoc_begin();
+    const struct pl_json *again = pl_mdoc(&c, &str[0]);
+    T_OK(again == doc[0]); /* the first parses were cached */
+    text[0][7] = '9';      /* same length, other text: "v99" */
+    text[0][8] = '9';
+    const struct pl_json *other = pl_mdoc(&c, &str[0]);
+    T_OK(other != again);
+    T_STR(pl_json_get_str(other, "k"), "v99");
+    T_STR(pl_json_get_str(again, "k"), "v00"); /* still valid in this evaluation */
+    pl_arena_fini(&scratch);
+}
+
 int main(void)
 {
     pl_arena_init(&A);
     T_RUN(test_cases);
     T_RUN(test_annotation_cut);
+    T_RUN(test_doc_cache);
     pl_arena_fini(&A);
     return T_EXIT();
 }

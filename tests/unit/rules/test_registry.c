@@ -66,13 +66,26 @@ static void test_shapes(void)
     T_OK(r->types[2] == NULL);
     T_EQ(r->trigger, PL_MANAGED_CHANGE);
 
+    /* the tsv does not know these triggers; the implementation gives AWS's */
+    r = pl_managed_find("NEPTUNE_CLUSTER_ENCRYPTED");
+    T_REQUIRE(r && pl_managed_implemented(r));
+    T_EQ(r->trigger, PL_MANAGED_CHANGE);
+    T_STR(r->types[0], "AWS::RDS::DBCluster");
+    r = pl_managed_find("EMR_BLOCK_PUBLIC_ACCESS");
+    T_REQUIRE(r && r->account_level);
+    T_EQ(r->trigger, PL_MANAGED_PERIODIC);
+    r = pl_managed_find("GUARDDUTY_RDS_PROTECTION_ENABLED");
+    T_REQUIRE(r);
+    T_EQ(r->ntypes, 1);
+    T_STR(r->types[0], "AWS::GuardDuty::Detector");
+
     /* a known but unimplemented rule accepts its pack parameters and refuses to evaluate */
     struct pl_arena a;
     struct pl_err err = {0};
     struct pl_managed_params *p;
     struct pl_managed_eval ev;
     pl_arena_init(&a);
-    r = pl_managed_find("WAFV2_LOGGING_ENABLED");
+    r = pl_managed_find("COGNITO_USER_POOL_PASSWORD_POLICY_CHECK");
     T_REQUIRE(r && !pl_managed_implemented(r));
     T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
     const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
@@ -133,8 +146,10 @@ static const struct {
     {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"daysToExpiration\":\"soon\"}", 0, "daysToExpiration"},
     {"ACM_CERTIFICATE_EXPIRATION_CHECK", "{\"daysToExpiration\":\"0\"}", 0, "daysToExpiration"},
     {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"400\"}", 1, NULL},
-    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"4000\"}", 0, "MinRetentionTime"},
-    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"1095\"}", 1, NULL}, /* BNM-RMiT */
+    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"4000\"}", 0,
+     "MinRetentionTime"},
+    {"CW_LOGGROUP_RETENTION_PERIOD_CHECK", "{\"MinRetentionTime\":\"1095\"}", 1,
+     NULL}, /* BNM-RMiT */
     {"RDS_ENHANCED_MONITORING_ENABLED", "{\"monitoringInterval\":\"45\"}", 0, "monitoringInterval"},
     {"ELASTICSEARCH_LOGS_TO_CLOUDWATCH", "{\"logTypes\":\"error,audit\"}", 0, "logTypes"},
     {"OPENSEARCH_LOGS_TO_CLOUDWATCH", "{\"logTypes\":\"search, index\"}", 1, NULL},
@@ -152,7 +167,7 @@ static const struct {
      "{\"blockedActionsPatterns\":\"kms:*\",\"excludeRoleByManagementAccount\":\"no\"}", 0,
      "excludeRoleByManagementAccount"},
     {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"legal\"}", 0, "GOVERNANCE|COMPLIANCE"},
-    {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"Governance\"}", 1, NULL}, /* FFIEC */
+    {"S3_BUCKET_DEFAULT_LOCK_ENABLED", "{\"mode\":\"Governance\"}", 1, NULL},           /* FFIEC */
     {"ALB_DESYNC_MODE_CHECK", "{\"desyncMode\":\"defensive', 'strictest'\"}", 1, NULL}, /* PCI */
     {"EC2_STOPPED_INSTANCE", "{\"AllowedDays\":\"0\"}", 0, "AllowedDays"},
     {"LAMBDA_CONCURRENCY_CHECK", "{\"ConcurrencyLimitLow\":\"-1\"}", 0, "ConcurrencyLimitLow"},
@@ -209,9 +224,90 @@ static const struct {
      "required parameter metricName"},
     {"CLOUDWATCH_ALARM_RESOURCE_CHECK",
      "{\"resourceType\":\"AWS::Lambda::Function\",\"metricName\":\"Errors\"}", 0, "resourceType"},
+    /* issue 13, third batch */
+    {"NETFW_POLICY_DEFAULT_ACTION_FRAGMENT_PACKETS", "{}", 0,
+     "required parameter statelessFragmentDefaultActions"},
+    {"NETFW_POLICY_DEFAULT_ACTION_FRAGMENT_PACKETS",
+     "{\"statelessFragmentDefaultActions\":\"aws:drop,aws:reject\"}", 0,
+     "'aws:reject' is not one of"},
+    {"NETFW_POLICY_DEFAULT_ACTION_FULL_PACKETS", "{\"statelessDefaultActions\":\"aws:pass\"}", 1,
+     NULL},
+    {"NETFW_POLICY_DEFAULT_ACTION_FULL_PACKETS", "{}", 0,
+     "required parameter statelessDefaultActions"},
+    {"NETFW_MULTI_AZ_ENABLED", "{\"availabilityZones\":\"many\"}", 0, "availabilityZones"},
+    {"CLB_MULTIPLE_AZ", "{\"minAvailabilityZones\":\"1\"}", 0, "between 2 and 10"},
+    {"ELBV2_MULTIPLE_AZ", "{\"minAvailabilityZones\":\"11\"}", 0, "minAvailabilityZones"},
+    {"CLB_DESYNC_MODE_CHECK", "{}", 0, "required parameter desyncMode"},
+    {"CLB_DESYNC_MODE_CHECK", "{\"desyncMode\":\"Defensive, Monitor\"}", 1, NULL},
+    {"CLB_DESYNC_MODE_CHECK", "{\"desyncMode\":\"lenient\"}", 0, "desyncMode"},
+    {"ELB_PREDEFINED_SECURITY_POLICY_SSL_CHECK", "{}", 0,
+     "required parameter predefinedPolicyName"},
+    {"EKS_CLUSTER_SUPPORTED_VERSION", "{}", 0, "required parameter oldestVersionSupported"},
+    {"NEPTUNE_CLUSTER_BACKUP_RETENTION_CHECK", "{\"minBackupRetentionPeriod\":\"36\"}", 0,
+     "minBackupRetentionPeriod"},
+    {"NEPTUNE_CLUSTER_BACKUP_RETENTION_CHECK", "{\"minBackupRetentionPeriod\":\"week\"}", 0,
+     "minBackupRetentionPeriod"},
+    {"STEP_FUNCTIONS_STATE_MACHINE_LOGGING_ENABLED", "{\"logLevel\":\"DEBUG\"}", 0, "logLevel"},
+    {"APPSYNC_LOGGING_ENABLED", "{\"fieldLoggingLevel\":\"VERBOSE\"}", 0, "fieldLoggingLevel"},
+    {"ELASTIC_BEANSTALK_LOGS_TO_CLOUDWATCH", "{\"RetentionInDays\":\"10\"}", 0, "RetentionInDays"},
+    {"ELASTIC_BEANSTALK_LOGS_TO_CLOUDWATCH", "{\"DeleteOnTerminate\":\"maybe\"}", 0,
+     "DeleteOnTerminate"},
+    {"ELASTIC_BEANSTALK_LOGS_TO_CLOUDWATCH", "{\"RetentionInDays\":\"3653\"}", 1, NULL},
+    {"CLOUDFORMATION_STACK_NOTIFICATION_CHECK", "{\"snsTopic6\":\"arn:x\"}", 0,
+     "Unknown parameters"},
+    {"EBS_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"resourceTags\":\"env=prod\"}", 0,
+     "resourceTags"},
+    {"EBS_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"resourceTags\":\"[1]\"}", 0,
+     "not a JSON object"},
+    {"EBS_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"resourceTags\":\"{\\\"env\\\":\\\"prod\\\"}\"}",
+     1, NULL},
+    {"S3_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"backupVaultLockCheck\":\"yes\"}", 0,
+     "backupVaultLockCheck"},
+    {"RDS_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"minRetentionDays\":\"0\"}", 0,
+     "minRetentionDays"},
+    {"FSX_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"maxRetentionDays\":\"x\"}", 0,
+     "maxRetentionDays"},
+    {"GUARDDUTY_S3_PROTECTION_ENABLED", "{\"x\":\"1\"}", 0, "Unknown parameters"},
+    {"MACIE_STATUS_CHECK", "{\"x\":\"1\"}", 0, "Unknown parameters"},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"targetReadUtilization\":\"70.5\"}", 1, NULL},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"targetReadUtilization\":\"95\"}", 0,
+     "targetReadUtilization"},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"targetWriteUtilization\":\"high\"}", 0,
+     "is not a number between 20 and 90"},
+    {"DYNAMODB_AUTOSCALING_ENABLED", "{\"minProvisionedReadCapacity\":\"0\"}", 0,
+     "minProvisionedReadCapacity"},
+    {"GUARDDUTY_NON_ARCHIVED_FINDINGS", "{\"daysHighSev\":\"-1\"}", 0, "daysHighSev"},
+    {"GUARDDUTY_NON_ARCHIVED_FINDINGS", "{\"daysLowSev\":\"14\",\"daysMediumSev\":\"3\"}", 1, NULL},
+    {"DYNAMODB_THROUGHPUT_LIMIT_CHECK", "{\"accountRCUThresholdPercentage\":\"101\"}", 0,
+     "accountRCUThresholdPercentage"},
+    {"SECRETSMANAGER_SECRET_UNUSED", "{\"unusedForDays\":\"ninety\"}", 0, "unusedForDays"},
+    {"SECRETSMANAGER_SECRET_PERIODIC_ROTATION", "{\"maxDaysSinceRotation\":\"0\"}", 0,
+     "maxDaysSinceRotation"},
+    {"BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK", "{\"requiredRetentionDays\":\"x\"}", 0,
+     "requiredRetentionDays"},
+    {"SERVICE_VPC_ENDPOINT_ENABLED", "{}", 0, "required parameter serviceName"},
+    {"ELB_CUSTOM_SECURITY_POLICY_SSL_CHECK", "{}", 0, "required parameter sslProtocolsAndCiphers"},
+    {"CODEDEPLOY_EC2_MINIMUM_HEALTHY_HOSTS_CONFIGURED",
+     "{\"minimumHealthyHostsFleetPercent\":\"101\"}", 0, "minimumHealthyHostsFleetPercent"},
+    {"IAM_POLICY_IN_USE", "{}", 0, "required parameter policyARN"},
+    {"IAM_POLICY_IN_USE", "{\"policyARN\":\"arn:x\",\"policyUsageType\":\"IAM_SERVICE\"}", 0,
+     "policyUsageType"},
+    {"WAFV2_LOGGING_ENABLED", "{\"KinesisFirehoseDeliveryStreamArns\":\"arn:a, arn:b\"}", 1, NULL},
+    {"ALB_WAF_ENABLED", "{\"wafWebAclId\":\"x\"}", 0, "Unknown parameters"},
+    {"ALB_TAGGED", "{\"requiredKeyTags\":\"Owner, CostCenter\"}", 1, NULL},
+    {"ALB_TAGGED", "{\"requiredKeyTag\":\"Owner\"}", 0, "Unknown parameters"},
+    {"DESIRED_INSTANCE_TENANCY", "{}", 0, "required parameter tenancy"},
+    {"DESIRED_INSTANCE_TENANCY", "{\"tenancy\":\"SHARED\"}", 0, "DEFAULT|DEDICATED|HOST"},
+    {"DESIRED_INSTANCE_TENANCY", "{\"tenancy\":\"dedicated\",\"imageId\":\"ami-1, ami-2\"}", 1,
+     NULL},
+    {"DESIRED_INSTANCE_TYPE", "{}", 0, "required parameter instanceType"},
+    {"API_GWV2_AUTHORIZATION_TYPE_CONFIGURED", "{\"authorizationType\":\"NONE\"}", 0,
+     "CUSTOM|AWS_IAM|JWT"},
+    {"SAGEMAKER_NOTEBOOK_INSTANCE_PLATFORM_VERSION", "{}", 0,
+     "required parameter supportedPlatformIdentifierVersions"},
     /* unimplemented rules: parameters are not validated beyond being a JSON object */
-    {"WAFV2_LOGGING_ENABLED", "{\"anything\":\"1\"}", 1, NULL},
-    {"WAFV2_LOGGING_ENABLED", "\"x\"", 0, "Invalid JSON"},
+    {"AWS_CONFIG_PROCESS_CHECK", "{\"anything\":\"1\"}", 1, NULL},
+    {"AWS_CONFIG_PROCESS_CHECK", "\"x\"", 0, "Invalid JSON"},
 };
 
 static void test_params(void)
