@@ -405,7 +405,7 @@ static void put(struct pl_managed_eval *out, size_t *pos, const char *s, size_t 
 /* A small printf for annotations (the hot path of every NON_COMPLIANT result; vsnprintf costs
  * more than most rules): %s, %.Ns, %.*s, %d, %lld and %%. An annotation goes on the wire: when a
  * precision or the buffer cut a string, the text is mended so no character is left cut. */
-int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, ...)
+int pl_managed__res(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, ...)
 {
     va_list ap;
     size_t pos = 0;
@@ -454,7 +454,7 @@ int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, 
     return 0;
 }
 
-int pl_mna(struct pl_managed_eval *out)
+int pl_managed__na(struct pl_managed_eval *out)
 {
     out->compliance = PL_NOT_APPLICABLE;
     out->annotation[0] = 0;
@@ -491,23 +491,23 @@ static const struct pl_json *lookup(const struct pl_json *o, const char *key, si
     return flipped;
 }
 
-const struct pl_json *pl_mget(const struct pl_json *o, const char *key)
+const struct pl_json *pl_managed__get(const struct pl_json *o, const char *key)
 {
     return lookup(o, key, strlen(key));
 }
 
 /* Walks one dotted path [s, e) with lookup per segment; a string met before the last segment
  * is JSON embedded in a string (API-form supplementaryConfiguration) and is parsed. */
-static const struct pl_json *walk(const struct pl_mctx *c, const struct pl_json *j, const char *s,
-                                  const char *e)
+static const struct pl_json *walk(const struct pl_managed__ctx *c, const struct pl_json *j,
+                                  const char *s, const char *e)
 {
     while (j && s < e) {
         if (j->type == PL_JSTR)
-            j = pl_mdoc(c, j);
+            j = pl_managed__doc(c, j);
         const char *d = memchr(s, '.', (size_t)(e - s));
         size_t n = d ? (size_t)(d - s) : (size_t)(e - s);
         if (c->v && j == c->v->ci && n == 13 && memcmp(s, "configuration", 13) == 0)
-            j = c->v->cfg; /* located once by pl_mci_init */
+            j = c->v->cfg; /* located once by pl_managed__ci_init */
         else if (c->v && j == c->v->ci && n == 26 &&
                  memcmp(s, "supplementaryConfiguration", 26) == 0)
             j = c->v->supp;
@@ -518,8 +518,8 @@ static const struct pl_json *walk(const struct pl_mctx *c, const struct pl_json 
     return j;
 }
 
-const struct pl_json *pl_mpath(const struct pl_mctx *c, const struct pl_json *root,
-                               const char *paths)
+const struct pl_json *pl_managed__path(const struct pl_managed__ctx *c, const struct pl_json *root,
+                                       const char *paths)
 {
     const struct pl_json *j = NULL;
     while (*paths) {
@@ -535,7 +535,7 @@ const struct pl_json *pl_mpath(const struct pl_mctx *c, const struct pl_json *ro
     return j;
 }
 
-bool pl_mtrue(const struct pl_json *j)
+bool pl_managed__true(const struct pl_json *j)
 {
     if (!j)
         return false;
@@ -544,7 +544,7 @@ bool pl_mtrue(const struct pl_json *j)
     return j->type == PL_JSTR && strcasecmp(j->str, "true") == 0;
 }
 
-bool pl_mempty(const struct pl_json *j)
+bool pl_managed__empty(const struct pl_json *j)
 {
     if (!j || j->type == PL_JNULL)
         return true;
@@ -553,7 +553,7 @@ bool pl_mempty(const struct pl_json *j)
     return false;
 }
 
-bool pl_mstreq(const struct pl_json *j, const char *s)
+bool pl_managed__streq(const struct pl_json *j, const char *s)
 {
     if (!j || (j->type != PL_JSTR && j->type != PL_JNUM))
         return false;
@@ -561,7 +561,7 @@ bool pl_mstreq(const struct pl_json *j, const char *s)
     return j->len == n && strncasecmp(j->str, s, n) == 0;
 }
 
-int pl_mint(const struct pl_json *j, long long *out)
+int pl_managed__int(const struct pl_json *j, long long *out)
 {
     int64_t v;
     if (j && j->type == PL_JNUM && pl_json_i64(j, &v) == 0) {
@@ -573,12 +573,12 @@ int pl_mint(const struct pl_json *j, long long *out)
     return -1;
 }
 
-int pl_mtime(const struct pl_json *j, int64_t *ms)
+int pl_managed__time(const struct pl_json *j, int64_t *ms)
 {
     long long n;
     if (j && j->type == PL_JSTR && pl_time_parse(j->str, ms) == 0)
         return 0;
-    if (j && j->type == PL_JNUM && pl_mint(j, &n) == 0) {
+    if (j && j->type == PL_JNUM && pl_managed__int(j, &n) == 0) {
         *ms = n < 100000000000LL ? n * 1000 : n;
         return 0;
     }
@@ -670,12 +670,12 @@ static struct doc_cache *doc_cache(void)
     return doc_tl;
 }
 
-void pl_mdoc_begin(void)
+void pl_managed__doc_begin(void)
 {
     doc_epoch++;
 }
 
-const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
+const struct pl_json *pl_managed__doc(const struct pl_managed__ctx *c, const struct pl_json *j)
 {
     if (j && j->type == PL_JARR)
         j = j->child;
@@ -719,15 +719,15 @@ const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j)
     return victim->doc;
 }
 
-const struct pl_json *pl_mdoc_if(const struct pl_mctx *c, const struct pl_json *j,
-                                 const char *needle)
+const struct pl_json *pl_managed__doc_if(const struct pl_managed__ctx *c, const struct pl_json *j,
+                                         const char *needle)
 {
     if (j && j->type == PL_JSTR && !strcasestr(j->str, needle))
         return NULL;
-    return pl_mdoc(c, j);
+    return pl_managed__doc(c, j);
 }
 
-int pl_meach(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e), void *u)
+int pl_managed__each(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e), void *u)
 {
     if (!j || j->type == PL_JNULL)
         return 0;
@@ -741,7 +741,7 @@ int pl_meach(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e
     return 0;
 }
 
-bool pl_min_list(const struct pl_managed_pval *v, const char *s)
+bool pl_managed__in_list(const struct pl_managed_pval *v, const char *s)
 {
     for (size_t i = 0; s && i < v->nitems; i++)
         if (strcmp(v->items[i], s) == 0)
@@ -749,14 +749,14 @@ bool pl_min_list(const struct pl_managed_pval *v, const char *s)
     return false;
 }
 
-const struct pl_json *pl_maccount(const struct pl_mctx *c)
+const struct pl_json *pl_managed__account(const struct pl_managed__ctx *c)
 {
     if (!c->env || !c->env->get || !c->env->account)
         return NULL;
     return c->env->get(c->env->u, PL_MANAGED_ACCOUNT_TYPE, c->env->account);
 }
 
-int pl_mneed_env(const struct pl_mctx *c, const char *what)
+int pl_managed__need_env(const struct pl_managed__ctx *c, const char *what)
 {
     if (c->env && c->env->get && c->env->each)
         return 0;
@@ -766,7 +766,8 @@ int pl_mneed_env(const struct pl_mctx *c, const char *what)
 
 /* One pass over the CI's members (the hot path: pl_json_get would scan them once per key),
  * stopping once all five are found (first wins, as in lookup). */
-void pl_mci_init(struct pl_mci *v, const struct pl_mctx *c, const struct pl_json *ci)
+void pl_managed__ci_init(struct pl_managed__ci *v, const struct pl_managed__ctx *c,
+                         const struct pl_json *ci)
 {
     static const struct pl_json empty = {.type = PL_JOBJ};
     const struct pl_json *cfg = NULL;
@@ -792,16 +793,17 @@ void pl_mci_init(struct pl_mci *v, const struct pl_mctx *c, const struct pl_json
     }
 #undef KEY_IS
     if (cfg && cfg->type == PL_JSTR)
-        cfg = pl_mdoc(c, cfg);
+        cfg = pl_managed__doc(c, cfg);
     v->cfg = cfg && cfg->type == PL_JOBJ ? cfg : &empty;
 }
 
-int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl_json *st), void *u)
+int pl_managed__statements(const struct pl_json *doc, int (*fn)(void *u, const struct pl_json *st),
+                           void *u)
 {
-    return pl_meach(pl_mget(doc, "Statement"), fn, u);
+    return pl_managed__each(pl_managed__get(doc, "Statement"), fn, u);
 }
 
-bool pl_mglob(const char *p, const char *s)
+bool pl_managed__glob(const char *p, const char *s)
 {
     const char *star = NULL, *mark = NULL;
     while (*s) {
@@ -825,10 +827,10 @@ bool pl_mglob(const char *p, const char *s)
 
 static bool one_action(const struct pl_json *a, const char *want)
 {
-    return a->type == PL_JSTR && pl_mglob(a->str, want);
+    return a->type == PL_JSTR && pl_managed__glob(a->str, want);
 }
 
-bool pl_maction_matches(const struct pl_json *actions, const char *want)
+bool pl_managed__action_matches(const struct pl_json *actions, const char *want)
 {
     if (!actions)
         return false;
@@ -840,11 +842,11 @@ bool pl_maction_matches(const struct pl_json *actions, const char *want)
     return false;
 }
 
-bool pl_mhas_star(const struct pl_json *j, const char *also)
+bool pl_managed__has_star(const struct pl_json *j, const char *also)
 {
     if (j && j->type == PL_JARR) {
         for (const struct pl_json *e = j->child; e; e = e->next)
-            if (pl_mhas_star(e, also))
+            if (pl_managed__has_star(e, also))
                 return true;
         return false;
     }
@@ -852,13 +854,13 @@ bool pl_mhas_star(const struct pl_json *j, const char *also)
     return s && (strcmp(s, "*") == 0 || (also && strcmp(s, also) == 0));
 }
 
-bool pl_mprincipal_public(const struct pl_json *principal)
+bool pl_managed__principal_public(const struct pl_json *principal)
 {
     if (!principal)
         return false;
     if (principal->type == PL_JOBJ)
-        return pl_mhas_star(pl_json_get(principal, "AWS"), NULL);
-    return pl_mhas_star(principal, NULL);
+        return pl_managed__has_star(pl_json_get(principal, "AWS"), NULL);
+    return pl_managed__has_star(principal, NULL);
 }
 
 struct cidr {
@@ -890,7 +892,7 @@ static bool cidr_parse(const char *s, struct cidr *c)
     return true;
 }
 
-bool pl_mcidr_within(const char *inner, const char *outer)
+bool pl_managed__cidr_within(const char *inner, const char *outer)
 {
     struct cidr in, out;
     if (!inner || !outer || !cidr_parse(inner, &in) || !cidr_parse(outer, &out) ||
@@ -915,7 +917,7 @@ static bool has_type(const struct pl_managed_rule *r, const char *type)
     return false;
 }
 
-static bool deleted(const struct pl_mci *v)
+static bool deleted(const struct pl_managed__ci *v)
 {
     const char *st = v->status;
     return st && st[0] == 'R' && pl_starts_with(st, "ResourceDeleted");
@@ -936,17 +938,18 @@ static bool id_matches(const char *s, const char *want)
 static bool items_in(const struct pl_json *j, const struct pl_managed_pval *pv, bool all)
 {
     if (!j || j->type != PL_JARR)
-        return pl_min_list(pv, pl_json_str(j));
+        return pl_managed__in_list(pv, pl_json_str(j));
     for (const struct pl_json *e = j->child; e; e = e->next)
-        if (pl_min_list(pv, pl_json_str(e)) != all)
+        if (pl_managed__in_list(pv, pl_json_str(e)) != all)
             return !all;
     return all;
 }
 
 /* True when check k passes on CI v. */
-static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const struct pl_mci *v)
+static bool check_ok(const struct pl_managed__ctx *c, const struct pl_managed__check *k,
+                     const struct pl_managed__ci *v)
 {
-    const struct pl_json *j = pl_mpath(c, v->ci, k->path);
+    const struct pl_json *j = pl_managed__path(c, v->ci, k->path);
     const struct pl_managed_pval *pv = k->param >= 0 ? &c->p->v[k->param] : NULL;
     long long n;
     int64_t t;
@@ -955,29 +958,29 @@ static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const s
         return true;
     switch (k->op) {
     case MCK_TRUE:
-        return pl_mtrue(j);
+        return pl_managed__true(j);
     case MCK_NOT_TRUE:
-        return !pl_mtrue(j);
+        return !pl_managed__true(j);
     case MCK_EQ:
-        return pl_mstreq(j, k->arg);
+        return pl_managed__streq(j, k->arg);
     case MCK_NE:
-        return !pl_mstreq(j, k->arg);
+        return !pl_managed__streq(j, k->arg);
     case MCK_PRESENT:
-        return !pl_mempty(j);
+        return !pl_managed__empty(j);
     case MCK_ABSENT:
-        return pl_mempty(j);
+        return pl_managed__empty(j);
     case MCK_GT:
-        return pl_mint(j, &n) == 0 && n > strtoll(k->arg, NULL, 10);
+        return pl_managed__int(j, &n) == 0 && n > strtoll(k->arg, NULL, 10);
     case MCK_GE_PARAM:
-        return pl_mint(j, &n) == 0 && (!pv->set || n >= pv->i);
+        return pl_managed__int(j, &n) == 0 && (!pv->set || n >= pv->i);
     case MCK_LE_PARAM:
-        return pl_mint(j, &n) == 0 && (!pv->set || n <= pv->i);
+        return pl_managed__int(j, &n) == 0 && (!pv->set || n <= pv->i);
     case MCK_EQ_INT_PARAM:
         return !pv->set || (pl_json_double(j, &d) == 0 && d == (double)pv->i);
     case MCK_EQ_PARAM:
         return !pv->set || id_matches(pl_json_str(j), pv->s);
     case MCK_IN_PARAM:
-        return !pv->set || pl_min_list(pv, pl_json_str(j));
+        return !pv->set || pl_managed__in_list(pv, pl_json_str(j));
     case MCK_ALL_IN_PARAM:
         return !pv->set || items_in(j, pv, true);
     case MCK_ANY_IN_PARAM:
@@ -985,17 +988,17 @@ static bool check_ok(const struct pl_mctx *c, const struct pl_mcheck *k, const s
     case MCK_PREFIX:
         return pl_json_str(j) && pl_starts_with(pl_json_str(j), k->arg);
     case MCK_DAYS_LEFT:
-        return pl_mtime(j, &t) == 0 && c->env &&
+        return pl_managed__time(j, &t) == 0 && c->env &&
                t - c->env->now_ms >= pv->i * 24LL * 3600 * 1000;
     }
     return false;
 }
 
-bool pl_mchecks(const struct pl_mctx *c, const struct pl_mci *v, const struct pl_mcheck *ks,
-                size_t n, struct pl_managed_eval *out)
+bool pl_managed__checks(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                        const struct pl_managed__check *ks, size_t n, struct pl_managed_eval *out)
 {
     for (size_t i = 0; i < n; i++) {
-        const struct pl_mcheck *k = &ks[i];
+        const struct pl_managed__check *k = &ks[i];
         if (k->type && strcmp(k->type, v->type) != 0)
             continue;
         if (!check_ok(c, k, v)) {
@@ -1008,10 +1011,11 @@ bool pl_mchecks(const struct pl_mctx *c, const struct pl_mci *v, const struct pl
     return true;
 }
 
-static int judge(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int judge(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                 struct pl_managed_eval *out)
 {
     const struct pl_managed_impl *im = c->p->rule->impl;
-    if (!pl_mchecks(c, v, im->checks, im->nchecks, out))
+    if (!pl_managed__checks(c, v, im->checks, im->nchecks, out))
         return 0;
     return im->ci_fn ? im->ci_fn(c, v, out) : 0;
 }
@@ -1021,21 +1025,21 @@ int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json 
                         struct pl_managed_eval *out, struct pl_err *err)
 {
     const struct pl_managed_rule *r = p->rule;
-    struct pl_mctx c = {p, env, scratch, err, NULL};
-    struct pl_mci v;
+    struct pl_managed__ctx c = {p, env, scratch, err, NULL};
+    struct pl_managed__ci v;
     if (!r->impl)
         return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
                        r->identifier);
     if (r->account_level)
         return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule", r->identifier);
-    pl_mdoc_begin();
-    pl_mci_init(&v, &c, ci);
+    pl_managed__doc_begin();
+    pl_managed__ci_init(&v, &c, ci);
     c.v = &v;
     out->resource_type = v.type;
     out->resource_id = v.id;
     out->annotation[0] = 0;
     if (deleted(&v) || !has_type(r, v.type))
-        return pl_mna(out);
+        return pl_managed__na(out);
     return judge(&c, &v, out);
 }
 
@@ -1060,22 +1064,22 @@ static int all_cb(void *u, const struct pl_json *ci)
     return 0;
 }
 
-static int eval_account(const struct pl_mctx *c, pl_managed_emit_fn emit, void *u)
+static int eval_account(const struct pl_managed__ctx *c, pl_managed_emit_fn emit, void *u)
 {
     const struct pl_managed_env *env = c->env;
-    const struct pl_json *acct = pl_maccount(c);
+    const struct pl_json *acct = pl_managed__account(c);
     if (!acct)
         return pl_fail(c->err, PL_E_RESOURCE_NOT_DISCOVERED,
                        "%s needs the AWS::::Account configuration item of account %s, which "
                        "is not recorded",
                        c->p->rule->identifier, env && env->account ? env->account : "?");
-    struct pl_mci v;
-    pl_mdoc_begin();
+    struct pl_managed__ci v;
+    pl_managed__doc_begin();
     struct pl_managed_eval ev = {.resource_type = PL_MANAGED_ACCOUNT_TYPE,
                                  .resource_id = env->account};
-    pl_mci_init(&v, c, acct);
+    pl_managed__ci_init(&v, c, acct);
     if (deleted(&v))
-        pl_mna(&ev);
+        pl_managed__na(&ev);
     else if (c->p->rule->impl->acct_fn(c, &v, &ev) < 0)
         return -1;
     if (emit(u, &ev) != 0)
@@ -1088,13 +1092,13 @@ int pl_managed_evaluate_all(const struct pl_managed_params *p, const struct pl_m
                             struct pl_err *err)
 {
     const struct pl_managed_rule *r = p->rule;
-    struct pl_mctx c = {p, env, scratch, err, NULL};
+    struct pl_managed__ctx c = {p, env, scratch, err, NULL};
     if (!r->impl)
         return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
                        r->identifier);
     if (r->account_level)
         return eval_account(&c, emit, u);
-    if (pl_mneed_env(&c, "the recorded resources") < 0)
+    if (pl_managed__need_env(&c, "the recorded resources") < 0)
         return -1;
     struct pl_arena own; /* per-CI temporaries, reset after each CI */
     struct all_ctx a = {p, env, &own, emit, u, err};

@@ -1,9 +1,9 @@
 /* managed_int.h — private to src/rules/managed: the shapes rule implementations share.
  *
  * An implemented rule is a struct pl_managed_impl: its exact parameter specs, the types it
- * judges, and either a table of declarative checks (struct pl_mcheck, for "field X must be
+ * judges, and either a table of declarative checks (struct pl_managed__check, for "field X must be
  * true / equal Y" rules), an evaluator of one CI (ci_fn), or an account-level evaluator
- * (acct_fn). Both kinds of function see a struct pl_mctx with the parsed parameters, the
+ * (acct_fn). Both kinds of function see a struct pl_managed__ctx with the parsed parameters, the
  * environment and the scratch arena, and fill a struct pl_managed_eval; they return 0 or -1.
  * The rule files (r_*.c) each export one array of implementations, joined in managed.c.
  */
@@ -24,7 +24,7 @@ extern const struct pl_managed_catalog pl_managed__catalog[];
 extern const size_t pl_managed__catalog_len;
 
 /* The parts of a CI rules read, located once per evaluation. */
-struct pl_mci {
+struct pl_managed__ci {
     const struct pl_json *ci;
     const struct pl_json *cfg;  /* configuration object (never NULL: an empty object if absent) */
     const struct pl_json *supp; /* supplementaryConfiguration object or NULL */
@@ -32,29 +32,30 @@ struct pl_mci {
     const char *status; /* configurationItemStatus or NULL */
 };
 
-struct pl_mctx {
+struct pl_managed__ctx {
     const struct pl_managed_params *p;
     const struct pl_managed_env *env; /* may be NULL for CI-only rules */
     struct pl_arena *scratch;
     struct pl_err *err;
-    const struct pl_mci *v; /* the CI being judged (lets paths from its root skip a lookup) */
+    const struct pl_managed__ci
+        *v; /* the CI being judged (lets paths from its root skip a lookup) */
 };
 
 /* Declarative checks: every check whose type matches must pass. A failing check with
  * applies = true makes the result NOT_APPLICABLE; otherwise NON_COMPLIANT with `why`. */
-enum pl_mck_op {
-    MCK_TRUE,     /* value is JSON true (or the string "true") */
-    MCK_NOT_TRUE, /* missing, null, false */
-    MCK_EQ,       /* string equal to arg (case-insensitive) */
-    MCK_NE,       /* missing or not equal to arg */
-    MCK_PRESENT,  /* not missing/null/""/[]/{} */
-    MCK_ABSENT,   /* missing/null/""/[]/{} */
-    MCK_GT,       /* number > the integer in arg */
-    MCK_GE_PARAM, /* number present and, when parameter `param` is set, >= it */
-    MCK_LE_PARAM, /* number present and, when parameter `param` is set, <= it */
-    MCK_EQ_PARAM, /* parameter `param` unset, or string equal to it (a key ARN also matches
-                   * a parameter holding the key id: ".../<param>") */
-    MCK_IN_PARAM, /* parameter `param` (a list) unset, or string one of its items */
+enum pl_managed__ck_op {
+    MCK_TRUE,         /* value is JSON true (or the string "true") */
+    MCK_NOT_TRUE,     /* missing, null, false */
+    MCK_EQ,           /* string equal to arg (case-insensitive) */
+    MCK_NE,           /* missing or not equal to arg */
+    MCK_PRESENT,      /* not missing/null/""/[]/{} */
+    MCK_ABSENT,       /* missing/null/""/[]/{} */
+    MCK_GT,           /* number > the integer in arg */
+    MCK_GE_PARAM,     /* number present and, when parameter `param` is set, >= it */
+    MCK_LE_PARAM,     /* number present and, when parameter `param` is set, <= it */
+    MCK_EQ_PARAM,     /* parameter `param` unset, or string equal to it (a key ARN also matches
+                       * a parameter holding the key id: ".../<param>") */
+    MCK_IN_PARAM,     /* parameter `param` (a list) unset, or string one of its items */
     MCK_ALL_IN_PARAM, /* list quantifier: `param` unset, or every item of the array (or the one
                        * string) at path is one of its items */
     MCK_ANY_IN_PARAM, /* list quantifier: `param` unset, or some item of the array is one */
@@ -64,10 +65,10 @@ enum pl_mck_op {
     MCK_EQ_INT_PARAM, /* parameter `param` unset, or a number equal to it */
 };
 
-struct pl_mcheck {
+struct pl_managed__check {
     const char *type; /* resource type the check applies to, or NULL for all */
     const char *path; /* dotted from the CI root; alternatives separated by '|' */
-    enum pl_mck_op op;
+    enum pl_managed__ck_op op;
     const char *arg;
     int param;    /* parameter index for the *_PARAM ops */
     bool applies;   /* an applicability condition rather than a requirement */
@@ -75,21 +76,21 @@ struct pl_mcheck {
     const char *why;
 };
 
-typedef int (*pl_mci_fn)(const struct pl_mctx *c, const struct pl_mci *ci,
-                         struct pl_managed_eval *out);
+typedef int (*pl_managed__ci_fn)(const struct pl_managed__ctx *c, const struct pl_managed__ci *ci,
+                                 struct pl_managed_eval *out);
 /* acct is the AWS::::Account CI (never NULL); out is prefilled for the account. */
-typedef int (*pl_macct_fn)(const struct pl_mctx *c, const struct pl_mci *acct,
-                           struct pl_managed_eval *out);
+typedef int (*pl_managed__acct_fn)(const struct pl_managed__ctx *c,
+                                   const struct pl_managed__ci *acct, struct pl_managed_eval *out);
 
 struct pl_managed_impl {
     const char *identifier;
     const char *types; /* comma-separated types judged; NULL: the catalogue's */
     const struct pl_managed_pspec *params;
     size_t nparams;
-    const struct pl_mcheck *checks; /* evaluated first (may be NULL) */
+    const struct pl_managed__check *checks; /* evaluated first (may be NULL) */
     size_t nchecks;
-    pl_mci_fn ci_fn;     /* after the checks passed (may be NULL: then COMPLIANT) */
-    pl_macct_fn acct_fn; /* account-level rules instead of checks/ci_fn */
+    pl_managed__ci_fn ci_fn;         /* after the checks passed (may be NULL: then COMPLIANT) */
+    pl_managed__acct_fn acct_fn;     /* account-level rules instead of checks/ci_fn */
     enum pl_managed_trigger trigger; /* 0: the catalogue's; set where the tsv says unknown */
 };
 
@@ -107,72 +108,74 @@ extern const size_t pl_managed__s3_len, pl_managed__iam_len, pl_managed__net_len
 
 /* Runs check table ks on v: false when one decided the result (written to out), true (and out
  * COMPLIANT) when all passed. */
-bool pl_mchecks(const struct pl_mctx *c, const struct pl_mci *v, const struct pl_mcheck *ks,
-                size_t n, struct pl_managed_eval *out);
+bool pl_managed__checks(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                        const struct pl_managed__check *ks, size_t n, struct pl_managed_eval *out);
 
 /* Sets out to c/NON_COMPLIANT... with a printf-style annotation (truncated to 256). */
-int pl_mres(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, ...)
+int pl_managed__res(struct pl_managed_eval *out, enum pl_compliance c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sets out to NOT_APPLICABLE with no annotation; returns 0. */
-int pl_mna(struct pl_managed_eval *out);
-/* Path lookup with '|' alternatives (first present wins); segments use pl_mget, and strings met
- * on the way are parsed as embedded JSON (pl_mdoc). */
-const struct pl_json *pl_mpath(const struct pl_mctx *c, const struct pl_json *root,
-                               const char *paths);
+int pl_managed__na(struct pl_managed_eval *out);
+/* Path lookup with '|' alternatives (first present wins); segments use pl_managed__get, and strings
+ * met on the way are parsed as embedded JSON (pl_managed__doc). */
+const struct pl_json *pl_managed__path(const struct pl_managed__ctx *c, const struct pl_json *root,
+                                       const char *paths);
 /* Looks `key` up in o, then the same key with the first letter's case flipped (CI fields come
  * camelCase from Config and PascalCase from CloudFormation-schema types). */
-const struct pl_json *pl_mget(const struct pl_json *o, const char *key);
+const struct pl_json *pl_managed__get(const struct pl_json *o, const char *key);
 /* True for JSON true or a string "true" (any case). */
-bool pl_mtrue(const struct pl_json *j);
+bool pl_managed__true(const struct pl_json *j);
 /* True when j is missing, null, "", [] or {}. */
-bool pl_mempty(const struct pl_json *j);
+bool pl_managed__empty(const struct pl_json *j);
 /* Case-insensitive equality of a JSON string (or number text) and s. */
-bool pl_mstreq(const struct pl_json *j, const char *s);
+bool pl_managed__streq(const struct pl_json *j, const char *s);
 /* A time as epoch ms: ISO-8601 text, or a number of epoch ms (or of seconds, when it is below
  * 1e11). Returns -1 when j is neither. */
-int pl_mtime(const struct pl_json *j, int64_t *ms);
+int pl_managed__time(const struct pl_json *j, int64_t *ms);
 /* Number (or numeric string) as int64; -1 when not a number. */
-int pl_mint(const struct pl_json *j, long long *out);
+int pl_managed__int(const struct pl_json *j, long long *out);
 /* A JSON document that may be embedded as a string (possibly URL-encoded) or be an array
  * holding one object (older IAM CIs): returns the object, parsing into c->scratch as needed,
  * or NULL. */
-const struct pl_json *pl_mdoc(const struct pl_mctx *c, const struct pl_json *j);
-/* Starts an evaluation for pl_mdoc's per-thread cache of parsed documents: documents obtained
- * before may be evicted from now on, the ones obtained after stay valid until the next call.
- * pl_managed_evaluate and pl_managed_evaluate_all call it; before the first call on a thread,
- * pl_mdoc parses into c->scratch. */
-void pl_mdoc_begin(void);
-/* pl_mdoc, except that JSON text not mentioning `needle` (case-insensitive) gives NULL without
- * being parsed: a cheap filter for rules that look only for statements containing a word. */
-const struct pl_json *pl_mdoc_if(const struct pl_mctx *c, const struct pl_json *j,
-                                 const char *needle);
+const struct pl_json *pl_managed__doc(const struct pl_managed__ctx *c, const struct pl_json *j);
+/* Starts an evaluation for pl_managed__doc's per-thread cache of parsed documents: documents
+ * obtained before may be evicted from now on, the ones obtained after stay valid until the next
+ * call. pl_managed_evaluate and pl_managed_evaluate_all call it; before the first call on a thread,
+ * pl_managed__doc parses into c->scratch. */
+void pl_managed__doc_begin(void);
+/* pl_managed__doc, except that JSON text not mentioning `needle` (case-insensitive) gives NULL
+ * without being parsed: a cheap filter for rules that look only for statements containing a word.
+ */
+const struct pl_json *pl_managed__doc_if(const struct pl_managed__ctx *c, const struct pl_json *j,
+                                         const char *needle);
 /* Calls fn for j itself when it is not an array, else for each element. Stops at non-zero. */
-int pl_meach(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e), void *u);
+int pl_managed__each(const struct pl_json *j, int (*fn)(void *u, const struct pl_json *e), void *u);
 /* Item i of a list parameter contains s (case-sensitive). */
-bool pl_min_list(const struct pl_managed_pval *v, const char *s);
+bool pl_managed__in_list(const struct pl_managed_pval *v, const char *s);
 /* The AWS::::Account CI of env's account, or NULL. */
-const struct pl_json *pl_maccount(const struct pl_mctx *c);
+const struct pl_json *pl_managed__account(const struct pl_managed__ctx *c);
 /* Fails with PL_E_INTERNAL unless env->each/get exist (rule needs other resources). */
-int pl_mneed_env(const struct pl_mctx *c, const char *what);
+int pl_managed__need_env(const struct pl_managed__ctx *c, const char *what);
 /* Fills v from a CI (configuration, supplementaryConfiguration, type, id). */
-void pl_mci_init(struct pl_mci *v, const struct pl_mctx *c, const struct pl_json *ci);
+void pl_managed__ci_init(struct pl_managed__ci *v, const struct pl_managed__ctx *c,
+                         const struct pl_json *ci);
 
 /* IAM policy statements: calls fn for each statement of a policy document (object form). */
-int pl_mstatements(const struct pl_json *doc, int (*fn)(void *u, const struct pl_json *st),
-                   void *u);
+int pl_managed__statements(const struct pl_json *doc, int (*fn)(void *u, const struct pl_json *st),
+                           void *u);
 /* True when a policy element (string or array of strings) matches `want` with IAM wildcards
  * ('*', '?'), case-insensitively: pattern in the policy, concrete action in want. */
-bool pl_maction_matches(const struct pl_json *actions, const char *want);
+bool pl_managed__action_matches(const struct pl_json *actions, const char *want);
 /* IAM-style glob: '*' any run, '?' one character, case-insensitive. */
-bool pl_mglob(const char *pattern, const char *s);
+bool pl_managed__glob(const char *pattern, const char *s);
 /* True when j (a string or an array of strings) holds "*" or, when given, `also`. */
-bool pl_mhas_star(const struct pl_json *j, const char *also);
+bool pl_managed__has_star(const struct pl_json *j, const char *also);
 /* True when the Principal element is everyone: "*", {"AWS": "*"} or {"AWS": ["*", ...]}. */
-bool pl_mprincipal_public(const struct pl_json *principal);
+bool pl_managed__principal_public(const struct pl_json *principal);
 
 /* True when CIDR block (or address) `inner` lies within block `outer` ("10.0.0.1" is a /32,
  * "2001:db8::1" a /128; IPv4 and IPv6 never contain each other). False when either does not
  * parse. */
-bool pl_mcidr_within(const char *inner, const char *outer);
+bool pl_managed__cidr_within(const char *inner, const char *outer);
 
 #endif

@@ -16,9 +16,10 @@
 
 #define CFG "configuration."
 
-static const struct pl_json *acfg(const struct pl_mctx *c, const struct pl_mci *a, const char *path)
+static const struct pl_json *acfg(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                                  const char *path)
 {
-    return pl_mpath(c, a->cfg, path);
+    return pl_managed__path(c, a->cfg, path);
 }
 
 /* ---- IAM ---- */
@@ -48,80 +49,87 @@ static const struct pl_managed_pspec password_params[] = {
     [PW_MAXAGE] = {.name = "MaxPasswordAge", .type = PL_MP_INT, .def = "90", .min = 1, .max = 1095},
 };
 
-static int password_policy(const struct pl_mctx *c, const struct pl_mci *a,
+static int password_policy(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                            struct pl_managed_eval *out)
 {
     const struct pl_json *pp = acfg(c, a, "passwordPolicy");
     const struct pl_managed_pval *v = c->p->v;
     long long n;
-    if (pl_mempty(pp))
-        return pl_mres(out, PL_NON_COMPLIANT, "The account has no IAM password policy.");
+    if (pl_managed__empty(pp))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The account has no IAM password policy.");
     for (int i = PW_UPPER; i <= PW_NUMBERS; i++) {
         const char *field = password_params[i].name;
-        if (v[i].b && !pl_mtrue(pl_mget(pp, field)))
-            return pl_mres(out, PL_NON_COMPLIANT, "The password policy does not set %s.", field);
+        if (v[i].b && !pl_managed__true(pl_managed__get(pp, field)))
+            return pl_managed__res(out, PL_NON_COMPLIANT, "The password policy does not set %s.",
+                                   field);
     }
     if (v[PW_MINLEN].set &&
-        (pl_mint(pl_mget(pp, "minimumPasswordLength"), &n) < 0 || n < v[PW_MINLEN].i))
-        return pl_mres(out, PL_NON_COMPLIANT, "MinimumPasswordLength is below %lld.",
-                       v[PW_MINLEN].i);
+        (pl_managed__int(pl_managed__get(pp, "minimumPasswordLength"), &n) < 0 ||
+         n < v[PW_MINLEN].i))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "MinimumPasswordLength is below %lld.",
+                               v[PW_MINLEN].i);
     if (v[PW_REUSE].set &&
-        (pl_mint(pl_mget(pp, "passwordReusePrevention"), &n) < 0 || n < v[PW_REUSE].i))
-        return pl_mres(out, PL_NON_COMPLIANT, "PasswordReusePrevention is below %lld.",
-                       v[PW_REUSE].i);
-    if (v[PW_MAXAGE].set &&
-        (pl_mint(pl_mget(pp, "maxPasswordAge"), &n) < 0 || n <= 0 || n > v[PW_MAXAGE].i))
-        return pl_mres(out, PL_NON_COMPLIANT, "MaxPasswordAge is unset or above %lld days.",
-                       v[PW_MAXAGE].i);
+        (pl_managed__int(pl_managed__get(pp, "passwordReusePrevention"), &n) < 0 ||
+         n < v[PW_REUSE].i))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "PasswordReusePrevention is below %lld.",
+                               v[PW_REUSE].i);
+    if (v[PW_MAXAGE].set && (pl_managed__int(pl_managed__get(pp, "maxPasswordAge"), &n) < 0 ||
+                             n <= 0 || n > v[PW_MAXAGE].i))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "MaxPasswordAge is unset or above %lld days.",
+                               v[PW_MAXAGE].i);
     return 0;
 }
 
 /* accountSummary is IAM GetAccountSummary's SummaryMap (keys as AWS spells them). */
-static bool summary_is(const struct pl_mctx *c, const struct pl_mci *a, const char *key, int want)
+static bool summary_is(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                       const char *key, int want)
 {
     long long n;
     const struct pl_json *s = acfg(c, a, "accountSummary");
-    return pl_mint(pl_json_get(s, key), &n) == 0 && n == want;
+    return pl_managed__int(pl_json_get(s, key), &n) == 0 && n == want;
 }
 
-static int root_access_key(const struct pl_mctx *c, const struct pl_mci *a,
+static int root_access_key(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                            struct pl_managed_eval *out)
 {
     if (!summary_is(c, a, "AccountAccessKeysPresent", 0))
-        return pl_mres(out, PL_NON_COMPLIANT, "The root user has an access key.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The root user has an access key.");
     return 0;
 }
 
-static int root_mfa(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
+static int root_mfa(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                    struct pl_managed_eval *out)
 {
     if (!summary_is(c, a, "AccountMFAEnabled", 1))
-        return pl_mres(out, PL_NON_COMPLIANT, "MFA is not enabled for the root user.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "MFA is not enabled for the root user.");
     return 0;
 }
 
-static int root_hardware_mfa(const struct pl_mctx *c, const struct pl_mci *a,
+static int root_hardware_mfa(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                              struct pl_managed_eval *out)
 {
     if (root_mfa(c, a, out) || out->compliance != PL_COMPLIANT)
         return 0;
     const struct pl_json *devs = acfg(c, a, "virtualMFADevices");
     for (const struct pl_json *d = devs ? devs->child : NULL; d; d = d->next) {
-        const char *sn = pl_json_str(pl_mget(d, "serialNumber"));
-        const char *user = pl_json_str(pl_mpath(c, d, "user.arn"));
+        const char *sn = pl_json_str(pl_managed__get(d, "serialNumber"));
+        const char *user = pl_json_str(pl_managed__path(c, d, "user.arn"));
         size_t n = user ? strlen(user) : 0;
         if ((sn && strstr(sn, ":mfa/root-account-mfa-device")) ||
             (n > 5 && strcmp(user + n - 5, ":root") == 0))
-            return pl_mres(out, PL_NON_COMPLIANT, "The root user uses a virtual MFA device.");
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The root user uses a virtual MFA device.");
     }
     return 0;
 }
 
 /* ---- account switches ---- */
 
-static int ebs_default(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
+static int ebs_default(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                       struct pl_managed_eval *out)
 {
-    if (!pl_mtrue(acfg(c, a, "ebsEncryptionByDefault")))
-        return pl_mres(out, PL_NON_COMPLIANT, "EBS encryption by default is disabled.");
+    if (!pl_managed__true(acfg(c, a, "ebsEncryptionByDefault")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "EBS encryption by default is disabled.");
     return 0;
 }
 
@@ -132,7 +140,8 @@ static const struct pl_managed_pspec pab_params[] = {
     {.name = "RestrictPublicBuckets", .type = PL_MP_BOOL, .def = "true"},
 };
 
-static int account_pab(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
+static int account_pab(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                       struct pl_managed_eval *out)
 {
     const struct pl_json *pab = acfg(c, a, "publicAccessBlock");
     if (!pab && c->env->get)
@@ -140,18 +149,18 @@ static int account_pab(const struct pl_mctx *c, const struct pl_mci *a, struct p
             c->env->get(c->env->u, "AWS::S3::AccountPublicAccessBlock", c->env->account),
             "configuration");
     for (size_t i = 0; i < PL_MIMPL_LEN(pab_params); i++)
-        if (pl_mtrue(pl_mget(pab, pab_params[i].name)) != c->p->v[i].b)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The account-level S3 Block Public Access setting %s is not %s.",
-                           pab_params[i].name, c->p->v[i].b ? "true" : "false");
+        if (pl_managed__true(pl_managed__get(pab, pab_params[i].name)) != c->p->v[i].b)
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The account-level S3 Block Public Access setting %s is not %s.",
+                                   pab_params[i].name, c->p->v[i].b ? "true" : "false");
     return 0;
 }
 
-static int security_hub(const struct pl_mctx *c, const struct pl_mci *a,
+static int security_hub(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                         struct pl_managed_eval *out)
 {
-    if (pl_mempty(acfg(c, a, "securityHub")))
-        return pl_mres(out, PL_NON_COMPLIANT, "Security Hub is not enabled.");
+    if (pl_managed__empty(acfg(c, a, "securityHub")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Security Hub is not enabled.");
     return 0;
 }
 
@@ -159,27 +168,29 @@ static const struct pl_managed_pspec gd_params[] = {
     {.name = "CentralMonitoringAccount", .type = PL_MP_LIST},
 };
 
-static int guardduty(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
+static int guardduty(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                     struct pl_managed_eval *out)
 {
     const struct pl_json *dets = acfg(c, a, "guardDuty.detectors");
     bool on = false;
     for (const struct pl_json *d = dets ? dets->child : NULL; d; d = d->next)
-        on |= pl_mstreq(pl_mget(d, "status"), "ENABLED");
+        on |= pl_managed__streq(pl_managed__get(d, "status"), "ENABLED");
     if (!on)
-        return pl_mres(out, PL_NON_COMPLIANT, "No GuardDuty detector is enabled.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "No GuardDuty detector is enabled.");
     const struct pl_managed_pval *central = &c->p->v[0]; /* accounts allowed to hold findings */
     const char *admin = pl_json_str(acfg(c, a, "guardDuty.administratorAccountId"));
-    if (central->set && !pl_min_list(central, c->env->account) && !pl_min_list(central, admin))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "GuardDuty findings are not centralized in one of the accounts %.150s.",
-                       central->s);
+    if (central->set && !pl_managed__in_list(central, c->env->account) &&
+        !pl_managed__in_list(central, admin))
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "GuardDuty findings are not centralized in one of the accounts %.150s.", central->s);
     return 0;
 }
 
 /* ---- trails ---- */
 
 /* Params common to the trail account rules, by name (the specs below differ per rule). */
-static const struct pl_managed_pval *param(const struct pl_mctx *c, const char *name)
+static const struct pl_managed_pval *param(const struct pl_managed__ctx *c, const char *name)
 {
     const struct pl_managed_rule *r = c->p->rule;
     for (size_t i = 0; i < r->nparams; i++)
@@ -188,51 +199,54 @@ static const struct pl_managed_pval *param(const struct pl_mctx *c, const char *
     return NULL;
 }
 
-static bool param_matches(const struct pl_mctx *c, const struct pl_json *cfg, const char *name)
+static bool param_matches(const struct pl_managed__ctx *c, const struct pl_json *cfg,
+                          const char *name)
 {
     const struct pl_managed_pval *p = param(c, name);
-    return !p || !p->set || pl_mstreq(pl_mget(cfg, name), p->s);
+    return !p || !p->set || pl_managed__streq(pl_managed__get(cfg, name), p->s);
 }
 
 /* An event selector of the trail satisfying readWriteType / includeManagementEvents; trails
  * without selectors log all management events. */
-static bool selectors_match(const struct pl_mctx *c, const struct pl_json *cfg)
+static bool selectors_match(const struct pl_managed__ctx *c, const struct pl_json *cfg)
 {
     const struct pl_managed_pval *rw = param(c, "readWriteType");
     const struct pl_managed_pval *mgmt = param(c, "includeManagementEvents");
-    const struct pl_json *sels = pl_mget(cfg, "eventSelectors");
+    const struct pl_json *sels = pl_managed__get(cfg, "eventSelectors");
     if ((!rw || !rw->set) && (!mgmt || !mgmt->set))
         return true;
-    if (pl_mempty(sels))
+    if (pl_managed__empty(sels))
         return (!rw || !rw->set || strcmp(rw->s, "ALL") == 0) && (!mgmt || !mgmt->set || mgmt->b);
     for (const struct pl_json *s = sels->child; s; s = s->next) {
-        const struct pl_json *t = pl_mget(s, "readWriteType");
-        if ((!rw || !rw->set || pl_mstreq(t, rw->s)) &&
-            (!mgmt || !mgmt->set || pl_mtrue(pl_mget(s, "includeManagementEvents")) == mgmt->b))
+        const struct pl_json *t = pl_managed__get(s, "readWriteType");
+        if ((!rw || !rw->set || pl_managed__streq(t, rw->s)) &&
+            (!mgmt || !mgmt->set ||
+             pl_managed__true(pl_managed__get(s, "includeManagementEvents")) == mgmt->b))
             return true;
     }
     return false;
 }
 
 struct trail_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     bool multi_region;
     bool hit;
 };
 
 static bool logging(const struct pl_json *ci, const struct pl_json *cfg)
 {
-    const struct pl_json *l = pl_mget(cfg, "isLogging");
+    const struct pl_json *l = pl_managed__get(cfg, "isLogging");
     if (!l)
         l = pl_json_path(ci, "supplementaryConfiguration.TrailStatus.isLogging");
-    return !l || pl_mtrue(l);
+    return !l || pl_managed__true(l);
 }
 
 static int trail_ok(void *u, const struct pl_json *ci)
 {
     struct trail_q *q = u;
     const struct pl_json *cfg = pl_json_get(ci, "configuration");
-    if (!logging(ci, cfg) || (q->multi_region && !pl_mtrue(pl_mget(cfg, "isMultiRegionTrail"))))
+    if (!logging(ci, cfg) ||
+        (q->multi_region && !pl_managed__true(pl_managed__get(cfg, "isMultiRegionTrail"))))
         return 0;
     if (!param_matches(q->c, cfg, "s3BucketName") || !param_matches(q->c, cfg, "snsTopicArn") ||
         !param_matches(q->c, cfg, "cloudWatchLogsLogGroupArn") || !selectors_match(q->c, cfg))
@@ -240,26 +254,26 @@ static int trail_ok(void *u, const struct pl_json *ci)
     return q->hit = true;
 }
 
-static int any_trail(const struct pl_mctx *c, struct pl_managed_eval *out, bool multi)
+static int any_trail(const struct pl_managed__ctx *c, struct pl_managed_eval *out, bool multi)
 {
     struct trail_q q = {c, multi, false};
-    if (pl_mneed_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
         return -1;
     c->env->each(c->env->u, "AWS::CloudTrail::Trail", trail_ok, &q);
     if (!q.hit)
-        return pl_mres(out, PL_NON_COMPLIANT, "No logging %strail matches the parameters.",
-                       multi ? "multi-region " : "");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "No logging %strail matches the parameters.",
+                               multi ? "multi-region " : "");
     return 0;
 }
 
-static int cloudtrail_enabled(const struct pl_mctx *c, const struct pl_mci *a,
+static int cloudtrail_enabled(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                               struct pl_managed_eval *out)
 {
     (void)a;
     return any_trail(c, out, false);
 }
 
-static int multi_region_trail(const struct pl_mctx *c, const struct pl_mci *a,
+static int multi_region_trail(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                               struct pl_managed_eval *out)
 {
     (void)a;
@@ -307,15 +321,15 @@ static int trail_data_events(void *u, const struct pl_json *ci)
 {
     struct data_q *q = u;
     const struct pl_json *cfg = pl_json_get(ci, "configuration");
-    const struct pl_json *sels = pl_mget(cfg, "eventSelectors");
+    const struct pl_json *sels = pl_managed__get(cfg, "eventSelectors");
     if (!logging(ci, cfg))
         return 0;
     for (const struct pl_json *s = sels ? sels->child : NULL; s; s = s->next) {
-        const struct pl_json *drs = pl_mget(s, "dataResources");
+        const struct pl_json *drs = pl_managed__get(s, "dataResources");
         for (const struct pl_json *d = drs ? drs->child : NULL; d; d = d->next) {
-            if (!pl_mstreq(pl_mget(d, "type"), "AWS::S3::Object"))
+            if (!pl_managed__streq(pl_managed__get(d, "type"), "AWS::S3::Object"))
                 continue;
-            const struct pl_json *vals = pl_mget(d, "values");
+            const struct pl_json *vals = pl_managed__get(d, "values");
             bool all = true;
             for (size_t i = 0; q->buckets->set && i < q->buckets->nitems; i++)
                 all &= covers(vals, q->buckets->items[i]);
@@ -330,16 +344,16 @@ static const struct pl_managed_pspec data_params[] = {
     {.name = "S3BucketNames", .type = PL_MP_LIST},
 };
 
-static int s3_data_events(const struct pl_mctx *c, const struct pl_mci *a,
+static int s3_data_events(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                           struct pl_managed_eval *out)
 {
     struct data_q q = {&c->p->v[0], false};
     (void)a;
-    if (pl_mneed_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
         return -1;
     c->env->each(c->env->u, "AWS::CloudTrail::Trail", trail_data_events, &q);
     if (!q.hit)
-        return pl_mres(out, PL_NON_COMPLIANT, "No logging trail records S3 data events.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "No logging trail records S3 data events.");
     return 0;
 }
 
@@ -350,16 +364,16 @@ static int s3_data_events(const struct pl_mctx *c, const struct pl_mci *a,
  * hasCustomEventSelectors false has the default selector (all management events). */
 static bool advanced_all_mgmt(const struct pl_json *sel)
 {
-    const struct pl_json *fs = pl_mget(sel, "fieldSelectors");
+    const struct pl_json *fs = pl_managed__get(sel, "fieldSelectors");
     bool mgmt = false;
     for (const struct pl_json *f = fs ? fs->child : NULL; f; f = f->next) {
-        const struct pl_json *field = pl_mget(f, "field");
-        if (pl_mstreq(field, "readOnly") || pl_mstreq(field, "eventSource"))
+        const struct pl_json *field = pl_managed__get(f, "field");
+        if (pl_managed__streq(field, "readOnly") || pl_managed__streq(field, "eventSource"))
             return false; /* only reads or only writes, or some sources left out */
-        if (pl_mstreq(field, "eventCategory")) {
-            const struct pl_json *eq = pl_mget(f, "equals");
+        if (pl_managed__streq(field, "eventCategory")) {
+            const struct pl_json *eq = pl_managed__get(f, "equals");
             for (const struct pl_json *e = eq ? eq->child : NULL; e; e = e->next)
-                mgmt |= pl_mstreq(e, "Management");
+                mgmt |= pl_managed__streq(e, "Management");
         }
     }
     return mgmt;
@@ -367,14 +381,14 @@ static bool advanced_all_mgmt(const struct pl_json *sel)
 
 static bool all_mgmt_events(const struct pl_json *cfg)
 {
-    const struct pl_json *sels = pl_mget(cfg, "eventSelectors");
-    const struct pl_json *adv = pl_mget(cfg, "advancedEventSelectors");
-    if (pl_mempty(sels) && pl_mempty(adv))
-        return !pl_mtrue(pl_mget(cfg, "hasCustomEventSelectors"));
+    const struct pl_json *sels = pl_managed__get(cfg, "eventSelectors");
+    const struct pl_json *adv = pl_managed__get(cfg, "advancedEventSelectors");
+    if (pl_managed__empty(sels) && pl_managed__empty(adv))
+        return !pl_managed__true(pl_managed__get(cfg, "hasCustomEventSelectors"));
     for (const struct pl_json *s = sels ? sels->child : NULL; s; s = s->next)
-        if (pl_mstreq(pl_mget(s, "readWriteType"), "All") &&
-            pl_mtrue(pl_mget(s, "includeManagementEvents")) &&
-            pl_mempty(pl_mget(s, "excludeManagementEventSources")))
+        if (pl_managed__streq(pl_managed__get(s, "readWriteType"), "All") &&
+            pl_managed__true(pl_managed__get(s, "includeManagementEvents")) &&
+            pl_managed__empty(pl_managed__get(s, "excludeManagementEventSources")))
             return true;
     for (const struct pl_json *s = adv ? adv->child : NULL; s; s = s->next)
         if (advanced_all_mgmt(s))
@@ -392,13 +406,13 @@ static int trail_secure(void *u, const struct pl_json *ci)
     struct secure_q *q = u;
     const struct pl_json *cfg = pl_json_get(ci, "configuration");
     const char *why = NULL;
-    if (!pl_mtrue(pl_mget(cfg, "isMultiRegionTrail")))
+    if (!pl_managed__true(pl_managed__get(cfg, "isMultiRegionTrail")))
         why = "is not multi-region";
-    else if (!pl_mtrue(pl_mget(cfg, "includeGlobalServiceEvents")))
+    else if (!pl_managed__true(pl_managed__get(cfg, "includeGlobalServiceEvents")))
         why = "does not record global service events";
-    else if (!pl_mtrue(pl_mget(cfg, "logFileValidationEnabled")))
+    else if (!pl_managed__true(pl_managed__get(cfg, "logFileValidationEnabled")))
         why = "does not validate log files";
-    else if (pl_mempty(pl_mget(cfg, "kmsKeyId")))
+    else if (pl_managed__empty(pl_managed__get(cfg, "kmsKeyId")))
         why = "is not encrypted with a KMS key";
     else if (!all_mgmt_events(cfg))
         why = "does not record all read and write management events";
@@ -413,21 +427,21 @@ static int trail_secure(void *u, const struct pl_json *ci)
     return 0;
 }
 
-static int security_trail(const struct pl_mctx *c, const struct pl_mci *a,
+static int security_trail(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                           struct pl_managed_eval *out)
 {
     struct secure_q q = {false, NULL, NULL};
     (void)a;
-    if (pl_mneed_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
         return -1;
     c->env->each(c->env->u, "AWS::CloudTrail::Trail", trail_secure, &q);
     if (q.hit)
         return 0;
     if (!q.why)
-        return pl_mres(out, PL_NON_COMPLIANT, "No trail is recorded.");
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "No trail follows the security best practices (trail %.100s %s).",
-                   q.name ? q.name : "?", q.why);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "No trail is recorded.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "No trail follows the security best practices (trail %.100s %s).",
+                           q.name ? q.name : "?", q.why);
 }
 
 /* ---- EBS snapshots ---- */
@@ -443,23 +457,23 @@ static int public_snapshot(void *u, const struct pl_json *ci)
     if (!perms)
         perms = pl_json_path(ci, "supplementaryConfiguration.CreateVolumePermissions");
     for (const struct pl_json *p = perms ? perms->child : NULL; p; p = p->next)
-        if (pl_mstreq(pl_mget(p, "group"), "all")) {
+        if (pl_managed__streq(pl_managed__get(p, "group"), "all")) {
             q->id = pl_json_get_str(ci, "resourceId");
             return 1;
         }
     return 0;
 }
 
-static int snapshot_restorable(const struct pl_mctx *c, const struct pl_mci *a,
+static int snapshot_restorable(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
                                struct pl_managed_eval *out)
 {
     struct snap_q q = {NULL};
     (void)a;
-    if (pl_mneed_env(c, "the recorded AWS::EC2::Snapshot resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::EC2::Snapshot resources") < 0)
         return -1;
     if (c->env->each(c->env->u, "AWS::EC2::Snapshot", public_snapshot, &q))
-        return pl_mres(out, PL_NON_COMPLIANT, "EBS snapshot %.100s is publicly restorable.",
-                       q.id ? q.id : "?");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "EBS snapshot %.100s is publicly restorable.",
+                               q.id ? q.id : "?");
     return 0;
 }
 
@@ -469,27 +483,28 @@ static const struct pl_managed_pspec cw_params[] = {
     {.name = "expectedDeliveryWindowAge", .type = PL_MP_INT, .min = 1, .max = 999999},
 };
 
-static int trail_cw_logs(const struct pl_mctx *c, const struct pl_mci *v,
+static int trail_cw_logs(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *age = &c->p->v[0];
-    if (pl_mempty(pl_mget(v->cfg, "cloudWatchLogsLogGroupArn")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The trail does not send logs to CloudWatch Logs.");
+    if (pl_managed__empty(pl_managed__get(v->cfg, "cloudWatchLogsLogGroupArn")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The trail does not send logs to CloudWatch Logs.");
     if (!age->set)
         return 0;
     int64_t t;
-    const char *last = pl_json_str(
-        pl_mpath(c, v->ci,
-                 CFG "latestCloudWatchLogsDeliveryTime|"
-                     "supplementaryConfiguration.TrailStatus.latestCloudWatchLogsDeliveryTime"));
+    const char *last = pl_json_str(pl_managed__path(
+        c, v->ci,
+        CFG "latestCloudWatchLogsDeliveryTime|"
+            "supplementaryConfiguration.TrailStatus.latestCloudWatchLogsDeliveryTime"));
     if (!last || pl_time_parse(last, &t) < 0 || !c->env ||
         c->env->now_ms - t > age->i * 3600 * 1000LL)
-        return pl_mres(out, PL_NON_COMPLIANT, "No CloudWatch Logs delivery in the last %lld hours.",
-                       age->i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "No CloudWatch Logs delivery in the last %lld hours.", age->i);
     return 0;
 }
 
-static const struct pl_mcheck trail_kms_checks[] = {
+static const struct pl_managed__check trail_kms_checks[] = {
     {.path = CFG "kmsKeyId",
      .op = MCK_PRESENT,
      .why = "The trail's logs are not encrypted with SSE-KMS."},

@@ -3,9 +3,9 @@
  * deletion protection, RDS and Redshift default admin user names, and REQUIRED_TAGS and the
  * *_TAGGED rules.
  *
- * Most are declarative check tables (struct pl_mcheck): a field must be true, present, equal
- * or within a parameter. Paths list the Config (camelCase) spelling; pl_mget also tries the
- * CloudFormation-schema (PascalCase) one, and '|' separates other alternatives.
+ * Most are declarative check tables (struct pl_managed__check): a field must be true, present,
+ * equal or within a parameter. Paths list the Config (camelCase) spelling; pl_managed__get also
+ * tries the CloudFormation-schema (PascalCase) one, and '|' separates other alternatives.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,7 @@
 /* ---- ENCRYPTED_VOLUMES ---- */
 
 static const struct pl_managed_pspec kms_id_params[] = {{.name = "kmsId", .type = PL_MP_STR}};
-static const struct pl_mcheck volume_checks[] = {
+static const struct pl_managed__check volume_checks[] = {
     {.path = CFG "attachments", .op = MCK_PRESENT, .applies = true},
     {.path = CFG "encrypted", .op = MCK_TRUE, .why = "The attached EBS volume is not encrypted."},
     {.path = CFG "kmsKeyId",
@@ -33,19 +33,19 @@ static const struct pl_mcheck volume_checks[] = {
 static const struct pl_managed_pspec rds_kms_params[] = {
     {.name = "kmsKeyId", .type = PL_MP_STR},
 };
-static const struct pl_mcheck rds_encrypted_checks[] = {
+static const struct pl_managed__check rds_encrypted_checks[] = {
     {.path = CFG "storageEncrypted", .op = MCK_TRUE, .why = "Storage encryption is disabled."},
     {.path = CFG "kmsKeyId",
      .op = MCK_EQ_PARAM,
      .param = 0,
      .why = "Storage is not encrypted with the KMS key given in kmsKeyId."},
 };
-static const struct pl_mcheck rds_public_checks[] = {
+static const struct pl_managed__check rds_public_checks[] = {
     {.path = CFG "publiclyAccessible",
      .op = MCK_NOT_TRUE,
      .why = "The DB instance is publicly accessible."},
 };
-static const struct pl_mcheck rds_snapshot_encrypted_checks[] = {
+static const struct pl_managed__check rds_snapshot_encrypted_checks[] = {
     {.type = "AWS::RDS::DBSnapshot",
      .path = CFG "encrypted",
      .op = MCK_TRUE,
@@ -57,18 +57,18 @@ static const struct pl_mcheck rds_snapshot_encrypted_checks[] = {
 };
 
 /* Snapshot attribute "restore" lists the accounts allowed to restore; "all" is public. */
-static int snapshot_public(const struct pl_mctx *c, const struct pl_mci *v,
+static int snapshot_public(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
     const struct pl_json *attrs =
-        pl_mpath(c, v->ci, SUPP "DBSnapshotAttributes|" SUPP "DBClusterSnapshotAttributes");
+        pl_managed__path(c, v->ci, SUPP "DBSnapshotAttributes|" SUPP "DBClusterSnapshotAttributes");
     for (const struct pl_json *a = attrs ? attrs->child : NULL; a; a = a->next) {
-        if (!pl_mstreq(pl_mget(a, "attributeName"), "restore"))
+        if (!pl_managed__streq(pl_managed__get(a, "attributeName"), "restore"))
             continue;
-        const struct pl_json *vals = pl_mget(a, "attributeValues");
+        const struct pl_json *vals = pl_managed__get(a, "attributeValues");
         for (const struct pl_json *x = vals ? vals->child : NULL; x; x = x->next)
-            if (pl_mstreq(x, "all"))
-                return pl_mres(out, PL_NON_COMPLIANT, "The snapshot is public.");
+            if (pl_managed__streq(x, "all"))
+                return pl_managed__res(out, PL_NON_COMPLIANT, "The snapshot is public.");
     }
     return 0;
 }
@@ -82,7 +82,7 @@ static const struct pl_managed_pspec backup_params[] = {
 };
 
 /* backupRetentionPeriod is an exact period (>= and <= the same parameter). */
-static const struct pl_mcheck backup_checks[] = {
+static const struct pl_managed__check backup_checks[] = {
     {.path = CFG "backupRetentionPeriod",
      .op = MCK_GT,
      .arg = "0",
@@ -106,14 +106,14 @@ static const struct pl_mcheck backup_checks[] = {
 };
 
 /* Read replicas are judged only when checkReadReplicas is true. */
-static int backup_enabled(const struct pl_mctx *c, const struct pl_mci *v,
+static int backup_enabled(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *rep = &c->p->v[P_BK_REPLICAS];
-    if (!pl_mempty(pl_mget(v->cfg, "readReplicaSourceDBInstanceIdentifier")) &&
+    if (!pl_managed__empty(pl_managed__get(v->cfg, "readReplicaSourceDBInstanceIdentifier")) &&
         !(rep->set && rep->b))
-        return pl_mna(out);
-    pl_mchecks(c, v, backup_checks, PL_MIMPL_LEN(backup_checks), out);
+        return pl_managed__na(out);
+    pl_managed__checks(c, v, backup_checks, PL_MIMPL_LEN(backup_checks), out);
     return 0;
 }
 
@@ -193,10 +193,11 @@ static bool missing_additional(const char *spec, const char *engine, const struc
     return false;
 }
 
-static int rds_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int rds_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
-    const char *engine = pl_json_str(pl_mget(v->cfg, "engine"));
-    const struct pl_json *on = pl_mget(v->cfg, "enabledCloudwatchLogsExports");
+    const char *engine = pl_json_str(pl_managed__get(v->cfg, "engine"));
+    const struct pl_json *on = pl_managed__get(v->cfg, "enabledCloudwatchLogsExports");
     const char *bad;
     size_t n;
     for (size_t i = 0; engine && i < PL_MIMPL_LEN(engine_logs); i++) {
@@ -205,17 +206,17 @@ static int rds_logging(const struct pl_mctx *c, const struct pl_mci *v, struct p
             continue;
         if (missing_log(on, logs, logs + strlen(logs), &bad, &n) ||
             (c->p->v[0].set && missing_additional(c->p->v[0].s, engine, on, &bad, &n)))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Log '%.*s' of engine %s is not exported to CloudWatch Logs.", (int)n,
-                           bad, engine);
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Log '%.*s' of engine %s is not exported to CloudWatch Logs.",
+                                   (int)n, bad, engine);
         return 0;
     }
-    return pl_mna(out);
+    return pl_managed__na(out);
 }
 
 /* ---- Redshift ---- */
 
-static const struct pl_mcheck redshift_public_checks[] = {
+static const struct pl_managed__check redshift_public_checks[] = {
     {.path = CFG "publiclyAccessible",
      .op = MCK_NOT_TRUE,
      .why = "The Redshift cluster is publicly accessible."},
@@ -228,24 +229,25 @@ static const struct pl_managed_pspec redshift_cfg_params[] = {
     {.name = "loggingEnabled", .type = PL_MP_BOOL, .def = "true"},
 };
 
-static int redshift_cfg(const struct pl_mctx *c, const struct pl_mci *v,
+static int redshift_cfg(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
-    if (pv[P_RS_ENCRYPTED].b && !pl_mtrue(pl_mget(v->cfg, "encrypted")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The cluster database is not encrypted.");
-    if (pv[P_RS_LOGGING].b && !pl_mtrue(pl_mpath(c, v->ci, SUPP "LoggingStatus.loggingEnabled")))
-        return pl_mres(out, PL_NON_COMPLIANT, "Audit logging is not enabled.");
-    const char *node = pl_json_str(pl_mget(v->cfg, "nodeType"));
-    if (pv[P_RS_NODE_TYPES].set && !pl_min_list(&pv[P_RS_NODE_TYPES], node))
-        return pl_mres(out, PL_NON_COMPLIANT, "Node type %s is not one of nodeTypes.",
-                       node ? node : "(none)");
+    if (pv[P_RS_ENCRYPTED].b && !pl_managed__true(pl_managed__get(v->cfg, "encrypted")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The cluster database is not encrypted.");
+    if (pv[P_RS_LOGGING].b &&
+        !pl_managed__true(pl_managed__path(c, v->ci, SUPP "LoggingStatus.loggingEnabled")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Audit logging is not enabled.");
+    const char *node = pl_json_str(pl_managed__get(v->cfg, "nodeType"));
+    if (pv[P_RS_NODE_TYPES].set && !pl_managed__in_list(&pv[P_RS_NODE_TYPES], node))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Node type %s is not one of nodeTypes.",
+                               node ? node : "(none)");
     return 0;
 }
 
 /* The cluster's parameter groups must set require_ssl=true. Default groups ("default.*")
  * have require_ssl false; other groups are read from their recorded CI. */
-static int require_ssl_group(const struct pl_mctx *c, const char *name)
+static int require_ssl_group(const struct pl_managed__ctx *c, const char *name)
 {
     if (pl_starts_with(name, "default."))
         return 0;
@@ -255,27 +257,27 @@ static int require_ssl_group(const struct pl_mctx *c, const char *name)
     if (!g)
         return -1;
     const struct pl_json *ps =
-        pl_mpath(c, g, SUPP "Parameters|" SUPP "ClusterParameterGroupParameters");
+        pl_managed__path(c, g, SUPP "Parameters|" SUPP "ClusterParameterGroupParameters");
     for (const struct pl_json *p = ps ? ps->child : NULL; p; p = p->next)
-        if (pl_mstreq(pl_mget(p, "parameterName"), "require_ssl"))
-            return pl_mtrue(pl_mget(p, "parameterValue"));
+        if (pl_managed__streq(pl_managed__get(p, "parameterName"), "require_ssl"))
+            return pl_managed__true(pl_managed__get(p, "parameterValue"));
     return 0;
 }
 
-static int redshift_tls(const struct pl_mctx *c, const struct pl_mci *v,
+static int redshift_tls(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    const struct pl_json *groups = pl_mget(v->cfg, "clusterParameterGroups");
+    const struct pl_json *groups = pl_managed__get(v->cfg, "clusterParameterGroups");
     for (const struct pl_json *g = groups ? groups->child : NULL; g; g = g->next) {
-        const char *name = pl_json_str(pl_mget(g, "parameterGroupName"));
+        const char *name = pl_json_str(pl_managed__get(g, "parameterGroupName"));
         int ok = name ? require_ssl_group(c, name) : 0;
         if (ok < 0)
-            return pl_mres(out, PL_INSUFFICIENT_DATA, "Parameter group %.100s is not recorded.",
-                           name);
+            return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                                   "Parameter group %.100s is not recorded.", name);
         if (!ok)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Parameter group %.100s does not set require_ssl to true.",
-                           name ? name : "?");
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Parameter group %.100s does not set require_ssl to true.",
+                                   name ? name : "?");
     }
     return 0;
 }
@@ -285,7 +287,7 @@ static const struct pl_managed_pspec redshift_backup_params[] = {
     {.name = "MinRetentionPeriod", .type = PL_MP_INT, .min = 1, .max = 35},
     {.name = "MaxRetentionPeriod", .type = PL_MP_INT, .min = 1, .max = 35},
 };
-static const struct pl_mcheck redshift_backup_checks[] = {
+static const struct pl_managed__check redshift_backup_checks[] = {
     {.path = CFG "automatedSnapshotRetentionPeriod",
      .op = MCK_GT,
      .arg = "0",
@@ -302,7 +304,7 @@ static const struct pl_mcheck redshift_backup_checks[] = {
 
 /* ---- deletion protection, default admin user names ---- */
 
-static const struct pl_mcheck cluster_deletion_checks[] = {
+static const struct pl_managed__check cluster_deletion_checks[] = {
     {.path = CFG "deletionProtection",
      .op = MCK_TRUE,
      .why = "Deletion protection is not enabled on the DB cluster."},
@@ -326,12 +328,12 @@ static const struct pl_managed_pspec redshift_admin_params[] = {
         .path = CFG "masterUsername", .op = MCK_IN_PARAM,                                          \
         .why = "The admin user name is not one of validAdminUserNames."                            \
     }
-static const struct pl_mcheck rds_admin_checks[] = {
+static const struct pl_managed__check rds_admin_checks[] = {
     NOT_DEFAULT_ADMIN("postgres"),
     NOT_DEFAULT_ADMIN("admin"),
     VALID_ADMIN,
 };
-static const struct pl_mcheck redshift_admin_checks[] = {
+static const struct pl_managed__check redshift_admin_checks[] = {
     NOT_DEFAULT_ADMIN("awsuser"),
     VALID_ADMIN,
 };
@@ -339,7 +341,7 @@ static const struct pl_mcheck redshift_admin_checks[] = {
 static const struct pl_managed_pspec db_names_params[] = {
     {.name = "validDatabaseNames", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck redshift_db_name_checks[] = {
+static const struct pl_managed__check redshift_db_name_checks[] = {
     {.path = CFG "dBName|" CFG "dbName",
      .op = MCK_NE,
      .arg = "dev",
@@ -351,7 +353,7 @@ static const struct pl_mcheck redshift_db_name_checks[] = {
 
 /* ---- DynamoDB, EFS, ElastiCache ---- */
 
-static const struct pl_mcheck pitr_checks[] = {
+static const struct pl_managed__check pitr_checks[] = {
     {.path = SUPP "ContinuousBackupsDescription.pointInTimeRecoveryDescription."
                   "pointInTimeRecoveryStatus",
      .op = MCK_EQ,
@@ -360,7 +362,7 @@ static const struct pl_mcheck pitr_checks[] = {
 };
 
 static const struct pl_managed_pspec efs_params[] = {{.name = "KmsKeyId", .type = PL_MP_STR}};
-static const struct pl_mcheck efs_checks[] = {
+static const struct pl_managed__check efs_checks[] = {
     {.path = CFG "encrypted", .op = MCK_TRUE, .why = "The file system is not encrypted."},
     {.path = CFG "kmsKeyId",
      .op = MCK_EQ_PARAM,
@@ -371,7 +373,7 @@ static const struct pl_mcheck efs_checks[] = {
 static const struct pl_managed_pspec redis_params[] = {
     {.name = "snapshotRetentionPeriod", .type = PL_MP_INT, .def = "15", .min = 1, .max = 35},
 };
-static const struct pl_mcheck redis_checks[] = {
+static const struct pl_managed__check redis_checks[] = {
     {.type = "AWS::ElastiCache::CacheCluster",
      .path = CFG "engine",
      .op = MCK_EQ,
@@ -393,7 +395,7 @@ static const struct pl_mcheck redis_checks[] = {
 
 /* ---- SageMaker, DMS, EMR ---- */
 
-static const struct pl_mcheck notebook_checks[] = {
+static const struct pl_managed__check notebook_checks[] = {
     {.path = CFG "directInternetAccess",
      .op = MCK_NE,
      .arg = "Enabled",
@@ -402,7 +404,7 @@ static const struct pl_mcheck notebook_checks[] = {
 static const struct pl_managed_pspec endpoint_params[] = {
     {.name = "keyArns", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck endpoint_checks[] = {
+static const struct pl_managed__check endpoint_checks[] = {
     {.path = CFG "kmsKeyId",
      .op = MCK_PRESENT,
      .why = "The endpoint configuration has no KMS key."},
@@ -411,21 +413,22 @@ static const struct pl_mcheck endpoint_checks[] = {
      .param = 0,
      .why = "The endpoint configuration's KMS key is not one of keyArns."},
 };
-static const struct pl_mcheck dms_checks[] = {
+static const struct pl_managed__check dms_checks[] = {
     {.path = CFG "publiclyAccessible",
      .op = MCK_NOT_TRUE,
      .why = "The replication instance is publicly accessible."},
 };
 
 /* EMR: a running or waiting cluster's master must have no public DNS name. */
-static int emr_master(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int emr_master(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
-    const struct pl_json *st = pl_mpath(c, v->cfg, "status.state|state");
-    if (!pl_mstreq(st, "RUNNING") && !pl_mstreq(st, "WAITING"))
-        return pl_mna(out);
-    const char *dns = pl_json_str(pl_mget(v->cfg, "masterPublicDnsName"));
+    const struct pl_json *st = pl_managed__path(c, v->cfg, "status.state|state");
+    if (!pl_managed__streq(st, "RUNNING") && !pl_managed__streq(st, "WAITING"))
+        return pl_managed__na(out);
+    const char *dns = pl_json_str(pl_managed__get(v->cfg, "masterPublicDnsName"));
     if (dns && pl_starts_with(dns, "ec2-"))
-        return pl_mres(out, PL_NON_COMPLIANT, "The master node has a public IP address.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The master node has a public IP address.");
     return 0;
 }
 
@@ -453,63 +456,65 @@ static int seccfg_named(void *u, const struct pl_json *ci)
     const char *st = pl_json_get_str(ci, "configurationItemStatus");
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
-    if (!pl_mstreq(pl_json_get(ci, "resourceId"), q->name) &&
-        !pl_mstreq(pl_mget(pl_json_get(ci, "configuration"), "name"), q->name))
+    if (!pl_managed__streq(pl_json_get(ci, "resourceId"), q->name) &&
+        !pl_managed__streq(pl_managed__get(pl_json_get(ci, "configuration"), "name"), q->name))
         return 0;
     q->ci = ci;
     return 1;
 }
 
 /* Compares the dedicated-KDC settings of a KerberosConfiguration with the set parameters. */
-static int kerberos_params_ok(const struct pl_mctx *c, const struct pl_json *krb,
+static int kerberos_params_ok(const struct pl_managed__ctx *c, const struct pl_json *krb,
                               struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *v = c->p->v;
-    const struct pl_json *kdc = pl_mget(krb, "ClusterDedicatedKdcConfiguration");
-    const struct pl_json *trust = pl_mget(kdc, "CrossRealmTrustConfiguration");
+    const struct pl_json *kdc = pl_managed__get(krb, "ClusterDedicatedKdcConfiguration");
+    const struct pl_json *trust = pl_managed__get(kdc, "CrossRealmTrustConfiguration");
     long long hours;
     if (v[KRB_TICKET].set &&
-        (pl_mint(pl_mget(kdc, "TicketLifetimeInHours"), &hours) < 0 || hours != v[KRB_TICKET].i))
-        return pl_mres(out, PL_NON_COMPLIANT, "The Kerberos ticket lifetime is not %lld hours.",
-                       v[KRB_TICKET].i);
+        (pl_managed__int(pl_managed__get(kdc, "TicketLifetimeInHours"), &hours) < 0 ||
+         hours != v[KRB_TICKET].i))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The Kerberos ticket lifetime is not %lld hours.", v[KRB_TICKET].i);
     for (int i = KRB_REALM; i <= KRB_KDC; i++)
-        if (v[i].set && !pl_mstreq(pl_mget(trust, kerberos_params[i].name), v[i].s))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The cross-realm trust setting %s is not '%.100s'.",
-                           kerberos_params[i].name, v[i].s);
+        if (v[i].set && !pl_managed__streq(pl_managed__get(trust, kerberos_params[i].name), v[i].s))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The cross-realm trust setting %s is not '%.100s'.",
+                                   kerberos_params[i].name, v[i].s);
     return 0;
 }
 
-static int emr_kerberos(const struct pl_mctx *c, const struct pl_mci *v,
+static int emr_kerberos(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    const struct pl_json *st = pl_mpath(c, v->cfg, "status.state|state");
-    if (!pl_mstreq(st, "RUNNING") && !pl_mstreq(st, "WAITING"))
-        return pl_mna(out);
-    struct seccfg_q q = {pl_json_str(pl_mget(v->cfg, "securityConfiguration")), NULL};
+    const struct pl_json *st = pl_managed__path(c, v->cfg, "status.state|state");
+    if (!pl_managed__streq(st, "RUNNING") && !pl_managed__streq(st, "WAITING"))
+        return pl_managed__na(out);
+    struct seccfg_q q = {pl_json_str(pl_managed__get(v->cfg, "securityConfiguration")), NULL};
     if (!q.name || !*q.name)
-        return pl_mres(out, PL_NON_COMPLIANT, "The cluster has no security configuration.");
-    if (pl_mneed_env(c, "the recorded AWS::EMR::SecurityConfiguration resources") < 0)
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The cluster has no security configuration.");
+    if (pl_managed__need_env(c, "the recorded AWS::EMR::SecurityConfiguration resources") < 0)
         return -1;
     c->env->each(c->env->u, "AWS::EMR::SecurityConfiguration", seccfg_named, &q);
     const struct pl_json *doc =
-        q.ci ? pl_mpath(c, q.ci, "configuration.securityConfiguration") : NULL;
+        q.ci ? pl_managed__path(c, q.ci, "configuration.securityConfiguration") : NULL;
     if (doc) {
         const struct pl_json *krb =
-            pl_mpath(c, doc, "AuthenticationConfiguration.KerberosConfiguration");
-        if (pl_mempty(krb))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Security configuration %.100s does not enable Kerberos.", q.name);
+            pl_managed__path(c, doc, "AuthenticationConfiguration.KerberosConfiguration");
+        if (pl_managed__empty(krb))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Security configuration %.100s does not enable Kerberos.",
+                                   q.name);
         return kerberos_params_ok(c, krb, out);
     }
-    if (pl_mempty(pl_mget(v->cfg, "kerberosAttributes")))
-        return pl_mres(out, PL_NON_COMPLIANT, "Kerberos is not enabled on the cluster.");
+    if (pl_managed__empty(pl_managed__get(v->cfg, "kerberosAttributes")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Kerberos is not enabled on the cluster.");
     for (size_t i = 0; i < PL_MIMPL_LEN(kerberos_params); i++)
         if (c->p->v[i].set)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Security configuration %.100s is not recorded, so its Kerberos "
-                           "settings cannot be compared with the parameters.",
-                           q.name);
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Security configuration %.100s is not recorded, so its Kerberos "
+                                   "settings cannot be compared with the parameters.",
+                                   q.name);
     return 0;
 }
 
@@ -520,22 +525,24 @@ static void ssm_status(const struct pl_json *j, int depth, int *seen)
 {
     for (const struct pl_json *m = j ? j->child : NULL; depth < 6 && m; m = m->next) {
         if (m->key && strcmp(m->key, "Status") == 0)
-            *seen |= pl_mstreq(m, "NON_COMPLIANT") ? 2 : pl_mstreq(m, "COMPLIANT") ? 1 : 0;
+            *seen |= pl_managed__streq(m, "NON_COMPLIANT") ? 2
+                     : pl_managed__streq(m, "COMPLIANT")   ? 1
+                                                           : 0;
         if (m->type == PL_JOBJ || m->type == PL_JARR)
             ssm_status(m, depth + 1, seen);
     }
 }
 
-static int ssm_compliance(const struct pl_mctx *c, const struct pl_mci *v,
+static int ssm_compliance(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     int seen = 0;
     (void)c;
     ssm_status(v->cfg, 0, &seen);
     if (seen & 2)
-        return pl_mres(out, PL_NON_COMPLIANT, "The compliance status is NON_COMPLIANT.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The compliance status is NON_COMPLIANT.");
     if (!(seen & 1))
-        return pl_mna(out);
+        return pl_managed__na(out);
     return 0;
 }
 
@@ -558,8 +565,8 @@ static const struct pl_managed_pspec tag_params[] = {
 
 /* The value of tag `key`: the CI's tags map, else a configuration/supplementary tag list of
  * {key, value} objects. found is set when the tag exists. */
-static const char *tag_value(const struct pl_mctx *c, const struct pl_mci *v, const char *key,
-                             bool *found)
+static const char *tag_value(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                             const char *key, bool *found)
 {
     const struct pl_json *m = pl_json_get(v->ci, "tags");
     const struct pl_json *t = m && m->type == PL_JOBJ ? pl_json_get(m, key) : NULL;
@@ -568,13 +575,15 @@ static const char *tag_value(const struct pl_mctx *c, const struct pl_mci *v, co
         return pl_json_str(t);
     }
     const struct pl_json *list =
-        m && m->type == PL_JARR ? m : pl_mpath(c, v->ci, CFG "tags|" SUPP "Tags|" CFG "tagList");
+        m && m->type == PL_JARR
+            ? m
+            : pl_managed__path(c, v->ci, CFG "tags|" SUPP "Tags|" CFG "tagList");
     for (const struct pl_json *e = list && list->type == PL_JARR ? list->child : NULL; e;
          e = e->next) {
-        const char *k = pl_json_str(pl_mget(e, "key"));
+        const char *k = pl_json_str(pl_managed__get(e, "key"));
         if (k && strcmp(k, key) == 0) {
             *found = true;
-            return pl_json_str(pl_mget(e, "value"));
+            return pl_json_str(pl_managed__get(e, "value"));
         }
     }
     if (list && list->type == PL_JOBJ && (t = pl_json_get(list, key))) {
@@ -585,7 +594,7 @@ static const char *tag_value(const struct pl_mctx *c, const struct pl_mci *v, co
     return NULL;
 }
 
-static int required_tags(const struct pl_mctx *c, const struct pl_mci *v,
+static int required_tags(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     for (size_t i = 0; i + 1 < PL_MIMPL_LEN(tag_params); i += 2) {
@@ -595,11 +604,12 @@ static int required_tags(const struct pl_mctx *c, const struct pl_mci *v,
             continue;
         const char *val = tag_value(c, v, k->s, &found);
         if (!found)
-            return pl_mres(out, PL_NON_COMPLIANT, "Required tag '%.100s' is missing.", k->s);
-        if (want->set && !pl_min_list(want, val))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Tag '%.100s' has value '%.100s', which is not allowed.", k->s,
-                           val ? val : "");
+            return pl_managed__res(out, PL_NON_COMPLIANT, "Required tag '%.100s' is missing.",
+                                   k->s);
+        if (want->set && !pl_managed__in_list(want, val))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Tag '%.100s' has value '%.100s', which is not allowed.", k->s,
+                                   val ? val : "");
     }
     return 0;
 }
@@ -617,11 +627,11 @@ static bool user_key(const char *k)
     return k && strncmp(k, "aws:", 4) != 0;
 }
 
-static bool has_user_tag(const struct pl_mctx *c, const struct pl_mci *v)
+static bool has_user_tag(const struct pl_managed__ctx *c, const struct pl_managed__ci *v)
 {
     const struct pl_json *m = pl_json_get(v->ci, "tags");
     if (!m || m->type != PL_JOBJ || !m->child)
-        m = pl_mpath(c, v->ci, CFG "tags|" SUPP "Tags|" CFG "tagList");
+        m = pl_managed__path(c, v->ci, CFG "tags|" SUPP "Tags|" CFG "tagList");
     for (const struct pl_json *e = m && (m->type == PL_JOBJ || m->type == PL_JARR) ? m->child
                                                                                    : NULL;
          e; e = e->next) {
@@ -632,7 +642,7 @@ static bool has_user_tag(const struct pl_mctx *c, const struct pl_mci *v)
             key[e->klen] = 0;
             k = key;
         } else {
-            k = pl_json_str(pl_mget(e, "key"));
+            k = pl_json_str(pl_managed__get(e, "key"));
         }
         if (user_key(k))
             return true;
@@ -640,43 +650,46 @@ static bool has_user_tag(const struct pl_mctx *c, const struct pl_mci *v)
     return false;
 }
 
-static int tagged(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int tagged(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                  struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *req = &c->p->v[0];
     if (!has_user_tag(c, v))
-        return pl_mres(out, PL_NON_COMPLIANT, "The resource has no tags.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The resource has no tags.");
     for (size_t i = 0; req->set && i < req->nitems; i++) {
         bool found;
         tag_value(c, v, req->items[i], &found);
         if (!found)
-            return pl_mres(out, PL_NON_COMPLIANT, "Required tag key '%.100s' is missing.",
-                           req->items[i]);
+            return pl_managed__res(out, PL_NON_COMPLIANT, "Required tag key '%.100s' is missing.",
+                                   req->items[i]);
     }
     return 0;
 }
 
 /* The load-balancer variants judge one kind of balancer (type) or listener (protocol). */
-static int tagged_lb(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out,
-                     bool application)
+static int tagged_lb(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                     struct pl_managed_eval *out, bool application)
 {
     bool listener = strcmp(v->type, "AWS::ElasticLoadBalancingV2::Listener") == 0;
-    const struct pl_json *k = pl_mget(v->cfg, listener ? "protocol" : "type");
-    bool app =
-        listener ? pl_mstreq(k, "HTTP") || pl_mstreq(k, "HTTPS") : pl_mstreq(k, "application");
-    bool net = listener ? pl_mstreq(k, "TCP") || pl_mstreq(k, "TLS") || pl_mstreq(k, "UDP") ||
-                              pl_mstreq(k, "TCP_UDP")
-                        : pl_mstreq(k, "network");
+    const struct pl_json *k = pl_managed__get(v->cfg, listener ? "protocol" : "type");
+    bool app = listener ? pl_managed__streq(k, "HTTP") || pl_managed__streq(k, "HTTPS")
+                        : pl_managed__streq(k, "application");
+    bool net = listener ? pl_managed__streq(k, "TCP") || pl_managed__streq(k, "TLS") ||
+                              pl_managed__streq(k, "UDP") || pl_managed__streq(k, "TCP_UDP")
+                        : pl_managed__streq(k, "network");
     if (application ? !app : !net)
-        return pl_mna(out);
+        return pl_managed__na(out);
     return tagged(c, v, out);
 }
 
-static int tagged_alb(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int tagged_alb(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     return tagged_lb(c, v, out, true);
 }
 
-static int tagged_nlb(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int tagged_nlb(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     return tagged_lb(c, v, out, false);
 }

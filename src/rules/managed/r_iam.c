@@ -1,10 +1,10 @@
 /* r_iam.c — managed rules about IAM users and policies.
  *
  * Policy documents come in every form Config has used: an object, an array holding one object,
- * JSON text, or URL-encoded JSON text (pl_mdoc). Password, MFA and access-key facts are not in
- * the AWS::IAM::User CI: they come from the credential report recorded in the AWS::::Account
- * CI (configuration.credentialReport, one row per user, see docs/managed-rules.md). A user with
- * no row is INSUFFICIENT_DATA: plumb does not guess.
+ * JSON text, or URL-encoded JSON text (pl_managed__doc). Password, MFA and access-key facts are not
+ * in the AWS::IAM::User CI: they come from the credential report recorded in the AWS::::Account CI
+ * (configuration.credentialReport, one row per user, see docs/managed-rules.md). A user with no row
+ * is INSUFFICIENT_DATA: plumb does not guess.
  */
 #include <string.h>
 
@@ -21,41 +21,45 @@
 static int admin_statement(void *u, const struct pl_json *st)
 {
     (void)u;
-    return pl_mstreq(pl_json_get(st, "Effect"), "Allow") &&
-           pl_mhas_star(pl_json_get(st, "Action"), "*:*") &&
-           pl_mhas_star(pl_json_get(st, "Resource"), NULL);
+    return pl_managed__streq(pl_json_get(st, "Effect"), "Allow") &&
+           pl_managed__has_star(pl_json_get(st, "Action"), "*:*") &&
+           pl_managed__has_star(pl_json_get(st, "Resource"), NULL);
 }
 
 /* The default version's document of an AWS::IAM::Policy CI. */
-static const struct pl_json *default_document(const struct pl_mctx *c, const struct pl_mci *v)
+static const struct pl_json *default_document(const struct pl_managed__ctx *c,
+                                              const struct pl_managed__ci *v)
 {
-    const struct pl_json *vers = pl_mget(v->cfg, "policyVersionList");
+    const struct pl_json *vers = pl_managed__get(v->cfg, "policyVersionList");
     for (const struct pl_json *e = vers ? vers->child : NULL; e; e = e->next)
-        if (pl_mtrue(pl_mget(e, "isDefaultVersion")))
-            return pl_mdoc(c, pl_mget(e, "document"));
-    return pl_mdoc(c, pl_mget(v->cfg, "document"));
+        if (pl_managed__true(pl_managed__get(e, "isDefaultVersion")))
+            return pl_managed__doc(c, pl_managed__get(e, "document"));
+    return pl_managed__doc(c, pl_managed__get(v->cfg, "document"));
 }
 
 static const struct pl_managed_pspec admin_params[] = {
     {.name = "excludePermissionBoundaryPolicy", .type = PL_MP_BOOL, .def = "false"},
 };
 
-static int no_admin(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int no_admin(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                    struct pl_managed_eval *out)
 {
     long long n = 0;
-    const char *arn = pl_json_str(pl_mget(v->cfg, "arn"));
+    const char *arn = pl_json_str(pl_managed__get(v->cfg, "arn"));
     if (arn && pl_starts_with(arn, "arn:aws:iam::aws:policy/"))
-        return pl_mna(out); /* AWS managed policies are not judged, only the ones you create */
-    if (c->p->v[0].b && pl_mint(pl_mget(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 && n > 0)
-        return pl_mna(out);
-    if (pl_mstatements(default_document(c, v), admin_statement, NULL))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The policy allows Action '*' on Resource '*' (full administrative "
-                       "access).");
+        return pl_managed__na(
+            out); /* AWS managed policies are not judged, only the ones you create */
+    if (c->p->v[0].b &&
+        pl_managed__int(pl_managed__get(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 && n > 0)
+        return pl_managed__na(out);
+    if (pl_managed__statements(default_document(c, v), admin_statement, NULL))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The policy allows Action '*' on Resource '*' (full administrative "
+                               "access).");
     return 0;
 }
 
-static const struct pl_mcheck user_no_policy_checks[] = {
+static const struct pl_managed__check user_no_policy_checks[] = {
     {.path = CFG "userPolicyList",
      .op = MCK_ABSENT,
      .why = "The user has inline policies; grant permissions through groups or roles."},
@@ -68,11 +72,13 @@ static const struct pl_mcheck user_no_policy_checks[] = {
 /* ---- credential report ---- */
 
 /* The credential report row of the CI's user (by name, then ARN), or NULL. */
-static const struct pl_json *report_row(const struct pl_mctx *c, const struct pl_mci *v)
+static const struct pl_json *report_row(const struct pl_managed__ctx *c,
+                                        const struct pl_managed__ci *v)
 {
-    const struct pl_json *rows = pl_mpath(c, pl_maccount(c), CFG "credentialReport");
-    const struct pl_json *name = pl_mget(v->cfg, "userName");
-    const struct pl_json *arn = pl_mget(v->cfg, "arn");
+    const struct pl_json *rows =
+        pl_managed__path(c, pl_managed__account(c), CFG "credentialReport");
+    const struct pl_json *name = pl_managed__get(v->cfg, "userName");
+    const struct pl_json *arn = pl_managed__get(v->cfg, "arn");
     for (const struct pl_json *r = rows ? rows->child : NULL; r; r = r->next)
         if ((name && pl_json_equal(pl_json_get(r, "user"), name)) ||
             (arn && pl_json_equal(pl_json_get(r, "arn"), arn)))
@@ -80,16 +86,16 @@ static const struct pl_json *report_row(const struct pl_mctx *c, const struct pl
     return NULL;
 }
 
-typedef int (*row_fn)(const struct pl_mctx *c, const struct pl_json *row,
+typedef int (*row_fn)(const struct pl_managed__ctx *c, const struct pl_json *row,
                       struct pl_managed_eval *out);
 
-static int with_row(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out,
-                    row_fn fn)
+static int with_row(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                    struct pl_managed_eval *out, row_fn fn)
 {
     const struct pl_json *row = report_row(c, v);
     if (!row)
-        return pl_mres(out, PL_INSUFFICIENT_DATA,
-                       "No credential report row is recorded for this user.");
+        return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                               "No credential report row is recorded for this user.");
     return fn(c, row, out);
 }
 
@@ -101,45 +107,47 @@ static int64_t row_time(const struct pl_json *row, const char *key)
     return s && pl_time_parse(s, &ms) == 0 ? ms : -1;
 }
 
-static int console_mfa_row(const struct pl_mctx *c, const struct pl_json *row,
+static int console_mfa_row(const struct pl_managed__ctx *c, const struct pl_json *row,
                            struct pl_managed_eval *out)
 {
     (void)c;
-    if (pl_mtrue(pl_json_get(row, "passwordEnabled")) && !pl_mtrue(pl_json_get(row, "mfaActive")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The user has a console password but no MFA.");
+    if (pl_managed__true(pl_json_get(row, "passwordEnabled")) &&
+        !pl_managed__true(pl_json_get(row, "mfaActive")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The user has a console password but no MFA.");
     return 0;
 }
 
-static int user_mfa_row(const struct pl_mctx *c, const struct pl_json *row,
+static int user_mfa_row(const struct pl_managed__ctx *c, const struct pl_json *row,
                         struct pl_managed_eval *out)
 {
     (void)c;
-    if (!pl_mtrue(pl_json_get(row, "mfaActive")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The user has no MFA device.");
+    if (!pl_managed__true(pl_json_get(row, "mfaActive")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The user has no MFA device.");
     return 0;
 }
 
-static int keys_rotated_row(const struct pl_mctx *c, const struct pl_json *row,
+static int keys_rotated_row(const struct pl_managed__ctx *c, const struct pl_json *row,
                             struct pl_managed_eval *out)
 {
     static const char *const active[] = {"accessKey1Active", "accessKey2Active"};
     static const char *const rotated[] = {"accessKey1LastRotated", "accessKey2LastRotated"};
     long long days = c->p->v[0].i;
     for (int k = 0; k < 2; k++) {
-        if (!pl_mtrue(pl_json_get(row, active[k])))
+        if (!pl_managed__true(pl_json_get(row, active[k])))
             continue;
         int64_t t = row_time(row, rotated[k]);
         if (t < 0 || c->env->now_ms - t > days * DAY_MS)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Active access key %d has not been rotated for more than %lld "
-                           "days.",
-                           k + 1, days);
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Active access key %d has not been rotated for more than %lld "
+                                   "days.",
+                                   k + 1, days);
     }
     return 0;
 }
 
 /* Last use of a credential: its last-used time, or when it was set if never used. */
-static bool stale(const struct pl_mctx *c, const struct pl_json *row, const char *used,
+static bool stale(const struct pl_managed__ctx *c, const struct pl_json *row, const char *used,
                   const char *set)
 {
     int64_t t = row_time(row, used);
@@ -150,31 +158,32 @@ static bool stale(const struct pl_mctx *c, const struct pl_json *row, const char
     return t < 0 || c->env->now_ms - t > c->p->v[0].i * DAY_MS;
 }
 
-static int unused_row(const struct pl_mctx *c, const struct pl_json *row,
+static int unused_row(const struct pl_managed__ctx *c, const struct pl_json *row,
                       struct pl_managed_eval *out)
 {
-    if (pl_mtrue(pl_json_get(row, "passwordEnabled")) &&
+    if (pl_managed__true(pl_json_get(row, "passwordEnabled")) &&
         stale(c, row, "passwordLastUsed", "passwordLastChanged"))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The console password has not been used in %lld "
-                       "days.",
-                       c->p->v[0].i);
-    if (pl_mtrue(pl_json_get(row, "accessKey1Active")) &&
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The console password has not been used in %lld "
+                               "days.",
+                               c->p->v[0].i);
+    if (pl_managed__true(pl_json_get(row, "accessKey1Active")) &&
         stale(c, row, "accessKey1LastUsedDate", "accessKey1LastRotated"))
-        return pl_mres(out, PL_NON_COMPLIANT, "Access key 1 has not been used in %lld days.",
-                       c->p->v[0].i);
-    if (pl_mtrue(pl_json_get(row, "accessKey2Active")) &&
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Access key 1 has not been used in %lld days.", c->p->v[0].i);
+    if (pl_managed__true(pl_json_get(row, "accessKey2Active")) &&
         stale(c, row, "accessKey2LastUsedDate", "accessKey2LastRotated"))
-        return pl_mres(out, PL_NON_COMPLIANT, "Access key 2 has not been used in %lld days.",
-                       c->p->v[0].i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Access key 2 has not been used in %lld days.", c->p->v[0].i);
     return 0;
 }
 
 /* One ci_fn per report rule, all through with_row (which needs the account CI). */
 #define ROW_RULE(name, fn)                                                                         \
-    static int name(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)  \
+    static int name(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,               \
+                    struct pl_managed_eval *out)                                                   \
     {                                                                                              \
-        if (pl_mneed_env(c, "the AWS::::Account credential report") < 0)                           \
+        if (pl_managed__need_env(c, "the AWS::::Account credential report") < 0)                   \
             return -1;                                                                             \
         return with_row(c, v, out, fn);                                                            \
     }
@@ -210,7 +219,7 @@ static int full_access_statement(void *u, const struct pl_json *st)
 {
     const struct pl_json *act = pl_json_get(st, "Action");
     (void)u;
-    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") || !act)
+    if (!pl_managed__streq(pl_json_get(st, "Effect"), "Allow") || !act)
         return 0;
     if (act->type != PL_JARR)
         return full_service(act);
@@ -221,24 +230,26 @@ static int full_access_statement(void *u, const struct pl_json *st)
 }
 
 /* Customer managed policies only; with excludePermissionBoundaryPolicy, boundaries are skipped. */
-static bool judged_policy(const struct pl_mctx *c, const struct pl_mci *v, int exclude_param)
+static bool judged_policy(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                          int exclude_param)
 {
     long long n = 0;
-    const char *arn = pl_json_str(pl_mget(v->cfg, "arn"));
+    const char *arn = pl_json_str(pl_managed__get(v->cfg, "arn"));
     if (arn && pl_starts_with(arn, "arn:aws:iam::aws:policy/"))
         return false;
     return !(c->p->v[exclude_param].b &&
-             pl_mint(pl_mget(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 && n > 0);
+             pl_managed__int(pl_managed__get(v->cfg, "permissionsBoundaryUsageCount"), &n) == 0 &&
+             n > 0);
 }
 
-static int no_full_access(const struct pl_mctx *c, const struct pl_mci *v,
+static int no_full_access(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     if (!judged_policy(c, v, 0))
-        return pl_mna(out);
-    if (pl_mstatements(default_document(c, v), full_access_statement, NULL))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The policy allows all actions of a service (\"<service>:*\").");
+        return pl_managed__na(out);
+    if (pl_managed__statements(default_document(c, v), full_access_statement, NULL))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The policy allows all actions of a service (\"<service>:*\").");
     return 0;
 }
 
@@ -263,7 +274,8 @@ static bool blocked_action(const struct pl_json *a, struct kms_q *q)
 {
     const char *s = pl_json_str(a);
     for (size_t i = 0; s && i < q->patterns->nitems; i++)
-        if (pl_mglob(s, q->patterns->items[i]) || pl_mglob(q->patterns->items[i], s)) {
+        if (pl_managed__glob(s, q->patterns->items[i]) ||
+            pl_managed__glob(q->patterns->items[i], s)) {
             q->hit = q->patterns->items[i];
             return true;
         }
@@ -275,8 +287,8 @@ static int kms_statement(void *u, const struct pl_json *st)
 {
     struct kms_q *q = u;
     const struct pl_json *act = pl_json_get(st, "Action");
-    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") || !act ||
-        !pl_mhas_star(pl_json_get(st, "Resource"), NULL))
+    if (!pl_managed__streq(pl_json_get(st, "Effect"), "Allow") || !act ||
+        !pl_managed__has_star(pl_json_get(st, "Resource"), NULL))
         return 0;
     if (act->type != PL_JARR)
         return blocked_action(act, q);
@@ -286,35 +298,38 @@ static int kms_statement(void *u, const struct pl_json *st)
     return 0;
 }
 
-static int customer_kms(const struct pl_mctx *c, const struct pl_mci *v,
+static int customer_kms(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     struct kms_q q = {&c->p->v[P_KMS_PATTERNS], NULL};
     if (!judged_policy(c, v, P_KMS_EXCLUDE))
-        return pl_mna(out);
-    if (pl_mstatements(default_document(c, v), kms_statement, &q))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The policy allows the blocked action %.100s on all KMS keys.", q.hit);
+        return pl_managed__na(out);
+    if (pl_managed__statements(default_document(c, v), kms_statement, &q))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The policy allows the blocked action %.100s on all KMS keys.",
+                               q.hit);
     return 0;
 }
 
 /* The organization's management account, from the AWS::::Account CI, or NULL. */
-static const char *management_account(const struct pl_mctx *c)
+static const char *management_account(const struct pl_managed__ctx *c)
 {
-    const struct pl_json *a = pl_maccount(c);
-    const struct pl_json *cfg = a ? pl_mdoc(c, pl_json_get(a, "configuration")) : NULL;
-    return pl_json_str(pl_mget(pl_mget(cfg, "organization"), "masterAccountId"));
+    const struct pl_json *a = pl_managed__account(c);
+    const struct pl_json *cfg = a ? pl_managed__doc(c, pl_json_get(a, "configuration")) : NULL;
+    return pl_json_str(pl_managed__get(pl_managed__get(cfg, "organization"), "masterAccountId"));
 }
 
 /* True when every principal of every trust statement is the management account. */
-static bool only_management(const struct pl_mctx *c, const struct pl_mci *v, const char *mgmt)
+static bool only_management(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                            const char *mgmt)
 {
-    const struct pl_json *doc = pl_mdoc(c, pl_mget(v->cfg, "assumeRolePolicyDocument"));
-    const struct pl_json *sts = pl_mget(doc, "Statement");
+    const struct pl_json *doc =
+        pl_managed__doc(c, pl_managed__get(v->cfg, "assumeRolePolicyDocument"));
+    const struct pl_json *sts = pl_managed__get(doc, "Statement");
     bool any = false;
     for (const struct pl_json *st = sts && sts->type == PL_JARR ? sts->child : sts; st;
          st = sts->type == PL_JARR ? st->next : NULL) {
-        const struct pl_json *pr = pl_mget(pl_json_get(st, "Principal"), "AWS");
+        const struct pl_json *pr = pl_managed__get(pl_json_get(st, "Principal"), "AWS");
         for (const struct pl_json *p = pr && pr->type == PL_JARR ? pr->child : pr; p;
              p = pr->type == PL_JARR ? p->next : NULL) {
             const char *s = pl_json_str(p);
@@ -328,20 +343,23 @@ static bool only_management(const struct pl_mctx *c, const struct pl_mci *v, con
     return any;
 }
 
-static int inline_kms(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int inline_kms(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     struct kms_q q = {&c->p->v[P_KMS_PATTERNS], NULL};
     const char *mgmt;
     if (c->p->v[1].b && strcmp(v->type, "AWS::IAM::Role") == 0 && (mgmt = management_account(c)) &&
         only_management(c, v, mgmt))
-        return pl_mna(out);
+        return pl_managed__na(out);
     const struct pl_json *list =
-        pl_mpath(c, v->cfg, "userPolicyList|rolePolicyList|groupPolicyList");
+        pl_managed__path(c, v->cfg, "userPolicyList|rolePolicyList|groupPolicyList");
     for (const struct pl_json *e = list ? list->child : NULL; e; e = e->next)
-        if (pl_mstatements(pl_mdoc(c, pl_mget(e, "policyDocument")), kms_statement, &q))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Inline policy %.100s allows the blocked action %.100s on all KMS keys.",
-                           pl_json_str(pl_mget(e, "policyName")), q.hit);
+        if (pl_managed__statements(pl_managed__doc(c, pl_managed__get(e, "policyDocument")),
+                                   kms_statement, &q))
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT,
+                "Inline policy %.100s allows the blocked action %.100s on all KMS keys.",
+                pl_json_str(pl_managed__get(e, "policyName")), q.hit);
     return 0;
 }
 
@@ -353,26 +371,26 @@ struct member_q {
 static int has_member(void *u, const struct pl_json *ci)
 {
     struct member_q *q = u;
-    const struct pl_json *l = pl_mget(pl_json_get(ci, "configuration"), "groupList");
-    if (pl_mstreq(pl_json_get(ci, "configurationItemStatus"), "ResourceDeleted"))
+    const struct pl_json *l = pl_managed__get(pl_json_get(ci, "configuration"), "groupList");
+    if (pl_managed__streq(pl_json_get(ci, "configurationItemStatus"), "ResourceDeleted"))
         return 0;
     for (const struct pl_json *g = l ? l->child : NULL; g; g = g->next)
-        if (pl_mstreq(g, q->group))
+        if (pl_managed__streq(g, q->group))
             return q->found = true;
     return 0;
 }
 
 /* The group CI does not list its users; the recorded users' groupList does. */
-static int group_has_users(const struct pl_mctx *c, const struct pl_mci *v,
+static int group_has_users(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    if (pl_mneed_env(c, "the recorded AWS::IAM::User resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::IAM::User resources") < 0)
         return -1;
-    struct member_q q = {pl_json_str(pl_mget(v->cfg, "groupName")), false};
+    struct member_q q = {pl_json_str(pl_managed__get(v->cfg, "groupName")), false};
     if (q.group)
         c->env->each(c->env->u, "AWS::IAM::User", has_member, &q);
     if (!q.found)
-        return pl_mres(out, PL_NON_COMPLIANT, "The group has no recorded IAM user.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The group has no recorded IAM user.");
     return 0;
 }
 

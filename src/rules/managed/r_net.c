@@ -28,9 +28,9 @@ static bool world_cidr(const struct pl_json *r, bool v4only)
 {
     const char *s = pl_json_str(r);
     if (!s)
-        s = pl_json_str(pl_mget(r, "cidrIp"));
+        s = pl_json_str(pl_managed__get(r, "cidrIp"));
     if (!s)
-        s = pl_json_str(pl_mget(r, "cidrIpv6"));
+        s = pl_json_str(pl_managed__get(r, "cidrIpv6"));
     return s && (strcmp(s, "0.0.0.0/0") == 0 || (!v4only && strcmp(s, "::/0") == 0));
 }
 
@@ -38,7 +38,7 @@ static bool any_world(const struct pl_json *perm, bool v4only)
 {
     static const char *const keys[] = {"ipRanges", "ipv4Ranges", "ipv6Ranges"};
     for (size_t k = 0; k < PL_MIMPL_LEN(keys); k++) {
-        const struct pl_json *l = pl_mget(perm, keys[k]);
+        const struct pl_json *l = pl_managed__get(perm, keys[k]);
         for (const struct pl_json *r = l ? l->child : NULL; r; r = r->next)
             if (world_cidr(r, v4only))
                 return true;
@@ -60,16 +60,16 @@ static enum proto proto_of(const struct pl_json *j)
 
 /* Calls fn for each ingress permission open to the world (0.0.0.0/0, or also ::/0 unless
  * v4only); stops at non-zero. */
-static int each_world(const struct pl_mci *v, bool v4only,
+static int each_world(const struct pl_managed__ci *v, bool v4only,
                       int (*fn)(void *u, const struct world_rule *w), void *u)
 {
-    const struct pl_json *perms = pl_mget(v->cfg, "ipPermissions");
+    const struct pl_json *perms = pl_managed__get(v->cfg, "ipPermissions");
     for (const struct pl_json *p = perms ? perms->child : NULL; p; p = p->next) {
         if (!any_world(p, v4only))
             continue;
-        struct world_rule w = {proto_of(pl_mget(p, "ipProtocol")), 0, 65535};
-        if (w.proto != P_ALL && pl_mint(pl_mget(p, "fromPort"), &w.lo) == 0 &&
-            pl_mint(pl_mget(p, "toPort"), &w.hi) == 0 && w.lo >= 0) {
+        struct world_rule w = {proto_of(pl_managed__get(p, "ipProtocol")), 0, 65535};
+        if (w.proto != P_ALL && pl_managed__int(pl_managed__get(p, "fromPort"), &w.lo) == 0 &&
+            pl_managed__int(pl_managed__get(p, "toPort"), &w.hi) == 0 && w.lo >= 0) {
             if (w.hi < 0)
                 w.hi = 65535;
         } else {
@@ -93,14 +93,14 @@ static int opens_tcp_port(void *u, const struct world_rule *w)
     return (w->proto == P_ALL || w->proto == P_TCP) && w->lo <= q->port && q->port <= w->hi;
 }
 
-static int incoming_ssh(const struct pl_mctx *c, const struct pl_mci *v,
+static int incoming_ssh(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     struct port_q q = {22};
     (void)c;
     if (each_world(v, false, opens_tcp_port, &q))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The security group allows SSH (TCP 22) from 0.0.0.0/0 or ::/0.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The security group allows SSH (TCP 22) from 0.0.0.0/0 or ::/0.");
     return 0;
 }
 
@@ -124,14 +124,14 @@ static int opens_blocked(void *u, const struct world_rule *w)
     return 0;
 }
 
-static int restricted_incoming(const struct pl_mctx *c, const struct pl_mci *v,
+static int restricted_incoming(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                struct pl_managed_eval *out)
 {
     int hit = each_world(v, true, opens_blocked, (void *)c->p) /* AWS: IPv4 only */;
     if (hit)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The security group allows TCP port %lld from 0.0.0.0/0 or ::/0.",
-                       c->p->v[hit - 1].i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The security group allows TCP port %lld from 0.0.0.0/0 or ::/0.",
+                               c->p->v[hit - 1].i);
     return 0;
 }
 
@@ -164,22 +164,22 @@ static int unauthorized(void *u, const struct world_rule *w)
     return !ok;
 }
 
-static int authorized_ports(const struct pl_mctx *c, const struct pl_mci *v,
+static int authorized_ports(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
     struct auth_q q = {.p = c->p};
     if (each_world(v, false, unauthorized, &q)) {
         const struct world_rule bad = q.bad;
         static const char *const names[] = {"all traffic", "TCP", "UDP", "other"};
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The security group opens %s ports %lld-%lld to 0.0.0.0/0 or ::/0, "
-                       "which are not authorized.",
-                       names[bad.proto], bad.lo, bad.hi);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The security group opens %s ports %lld-%lld to 0.0.0.0/0 or ::/0, "
+                               "which are not authorized.",
+                               names[bad.proto], bad.lo, bad.hi);
     }
     return 0;
 }
 
-static const struct pl_mcheck default_sg_checks[] = {
+static const struct pl_managed__check default_sg_checks[] = {
     {.path = CFG "groupName", .op = MCK_EQ, .arg = "default", .applies = true},
     {.path = CFG "ipPermissions",
      .op = MCK_ABSENT,
@@ -193,7 +193,7 @@ static const struct pl_mcheck default_sg_checks[] = {
  * to a network interface: a relationship on the group's CI says so, or a recorded
  * AWS::EC2::NetworkInterface names the group. */
 struct sg_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *id;
     bool hit; /* (each's return value is also -1 on a store error) */
 };
@@ -204,38 +204,39 @@ static int eni_has_group(void *u, const struct pl_json *ci)
     const char *st = pl_json_get_str(ci, "configurationItemStatus");
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
-    const struct pl_json *groups = pl_mpath(q->c, ci, "configuration.groups");
+    const struct pl_json *groups = pl_managed__path(q->c, ci, "configuration.groups");
     for (const struct pl_json *g = groups ? groups->child : NULL; g; g = g->next)
-        if (pl_mstreq(pl_mget(g, "groupId"), q->id))
+        if (pl_managed__streq(pl_managed__get(g, "groupId"), q->id))
             return q->hit = true;
     return 0;
 }
 
-static bool related_eni(const struct pl_mci *v)
+static bool related_eni(const struct pl_managed__ci *v)
 {
     const struct pl_json *rels = pl_json_get(v->ci, "relationships");
     for (const struct pl_json *r = rels ? rels->child : NULL; r; r = r->next)
-        if (pl_mstreq(pl_json_get(r, "resourceType"), "AWS::EC2::NetworkInterface"))
+        if (pl_managed__streq(pl_json_get(r, "resourceType"), "AWS::EC2::NetworkInterface"))
             return true;
     return false;
 }
 
-static int sg_attached(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int sg_attached(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
-    const char *owner = pl_json_str(pl_mget(v->cfg, "ownerId"));
-    if (pl_mstreq(pl_mget(v->cfg, "groupName"), "default") ||
+    const char *owner = pl_json_str(pl_managed__get(v->cfg, "ownerId"));
+    if (pl_managed__streq(pl_managed__get(v->cfg, "groupName"), "default") ||
         (owner && c->env && c->env->account && strcmp(owner, c->env->account) != 0))
-        return pl_mna(out);
+        return pl_managed__na(out);
     if (related_eni(v))
         return 0;
-    if (pl_mneed_env(c, "the recorded AWS::EC2::NetworkInterface resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::EC2::NetworkInterface resources") < 0)
         return -1;
     struct sg_q q = {c, v->id, false};
     if (q.id)
         c->env->each(c->env->u, "AWS::EC2::NetworkInterface", eni_has_group, &q);
     if (!q.hit)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The security group is not attached to a network interface.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The security group is not attached to a network interface.");
     return 0;
 }
 
@@ -249,46 +250,47 @@ static bool nacl_allows(const struct pl_json *entries, const char *key, const ch
     const struct pl_json *best = NULL;
     long long bestn = 0, n, lo, hi;
     for (const struct pl_json *e = entries ? entries->child : NULL; e; e = e->next) {
-        if (pl_mtrue(pl_mget(e, "egress")) || !pl_mstreq(pl_mget(e, key), world))
+        if (pl_managed__true(pl_managed__get(e, "egress")) ||
+            !pl_managed__streq(pl_managed__get(e, key), world))
             continue;
-        enum proto p = proto_of(pl_mget(e, "protocol"));
-        const struct pl_json *range = p == P_ALL ? NULL : pl_mget(e, "portRange");
+        enum proto p = proto_of(pl_managed__get(e, "protocol"));
+        const struct pl_json *range = p == P_ALL ? NULL : pl_managed__get(e, "portRange");
         if (p != P_ALL && p != pr)
             continue;
-        if (range && pl_mint(pl_mget(range, "from"), &lo) == 0 &&
-            pl_mint(pl_mget(range, "to"), &hi) == 0 && (port < lo || port > hi))
+        if (range && pl_managed__int(pl_managed__get(range, "from"), &lo) == 0 &&
+            pl_managed__int(pl_managed__get(range, "to"), &hi) == 0 && (port < lo || port > hi))
             continue;
-        if (pl_mint(pl_mget(e, "ruleNumber"), &n) < 0)
+        if (pl_managed__int(pl_managed__get(e, "ruleNumber"), &n) < 0)
             n = 32767;
         if (!best || n < bestn) {
             best = e;
             bestn = n;
         }
     }
-    return best && pl_mstreq(pl_mget(best, "ruleAction"), "allow");
+    return best && pl_managed__streq(pl_managed__get(best, "ruleAction"), "allow");
 }
 
 /* NACL_NO_UNRESTRICTED_SSH_RDP: no inbound TCP or UDP traffic to 22 or 3389 from 0.0.0.0/0 or
  * ::/0 gets through the ACL's entries (evaluated in rule-number order, as EC2 does). */
-static int nacl_ssh_rdp(const struct pl_mctx *c, const struct pl_mci *v,
+static int nacl_ssh_rdp(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     static const struct {
         long long n;
-        const char *text; /* spares pl_mres a number conversion */
+        const char *text; /* spares pl_managed__res a number conversion */
     } ports[] = {{22, "22"}, {3389, "3389"}};
     static const struct {
         const char *key, *world;
     } worlds[] = {{"cidrBlock", "0.0.0.0/0"}, {"ipv6CidrBlock", "::/0"}};
-    const struct pl_json *entries = pl_mget(v->cfg, "entries");
+    const struct pl_json *entries = pl_managed__get(v->cfg, "entries");
     (void)c;
     for (size_t i = 0; i < PL_MIMPL_LEN(ports); i++)
         for (size_t w = 0; w < PL_MIMPL_LEN(worlds); w++)
             for (enum proto pr = P_TCP; pr <= P_UDP; pr++)
                 if (nacl_allows(entries, worlds[w].key, worlds[w].world, pr, ports[i].n))
-                    return pl_mres(out, PL_NON_COMPLIANT,
-                                   "The network ACL allows inbound %s port %s from %s.",
-                                   pr == P_TCP ? "TCP" : "UDP", ports[i].text, worlds[w].world);
+                    return pl_managed__res(
+                        out, PL_NON_COMPLIANT, "The network ACL allows inbound %s port %s from %s.",
+                        pr == P_TCP ? "TCP" : "UDP", ports[i].text, worlds[w].world);
     return 0;
 }
 
@@ -299,7 +301,7 @@ static const struct pl_managed_pspec flow_params[] = {
 };
 
 struct flow_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *vpc;
 };
 
@@ -308,40 +310,42 @@ static int flow_matches(void *u, const struct pl_json *ci)
     struct flow_q *q = u;
     const struct pl_json *cfg = pl_json_get(ci, "configuration");
     const struct pl_managed_pval *tt = &q->c->p->v[0];
-    const char *st = pl_json_str(pl_mget(cfg, "flowLogStatus"));
-    return pl_mstreq(pl_mget(cfg, "resourceId"), q->vpc) && (!st || strcmp(st, "ACTIVE") == 0) &&
-           (!tt->set || pl_mstreq(pl_mget(cfg, "trafficType"), tt->s));
+    const char *st = pl_json_str(pl_managed__get(cfg, "flowLogStatus"));
+    return pl_managed__streq(pl_managed__get(cfg, "resourceId"), q->vpc) &&
+           (!st || strcmp(st, "ACTIVE") == 0) &&
+           (!tt->set || pl_managed__streq(pl_managed__get(cfg, "trafficType"), tt->s));
 }
 
-static int flow_logs(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int flow_logs(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                     struct pl_managed_eval *out)
 {
-    if (pl_mneed_env(c, "the recorded AWS::EC2::FlowLog resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::EC2::FlowLog resources") < 0)
         return -1;
     struct flow_q q = {c, v->id};
     if (!q.vpc || !c->env->each(c->env->u, "AWS::EC2::FlowLog", flow_matches, &q))
-        return pl_mres(out, PL_NON_COMPLIANT, "No active flow log%s%s is attached to the VPC.",
-                       c->p->v[0].set ? " with traffic type " : "",
-                       c->p->v[0].set ? c->p->v[0].s : "");
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT, "No active flow log%s%s is attached to the VPC.",
+            c->p->v[0].set ? " with traffic type " : "", c->p->v[0].set ? c->p->v[0].s : "");
     return 0;
 }
 
 /* ---- EC2 instances ---- */
 
-static int no_public_ip(const struct pl_mctx *c, const struct pl_mci *v,
+static int no_public_ip(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    if (!pl_mempty(pl_mget(v->cfg, "publicIpAddress")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The instance has a public IP address.");
-    const struct pl_json *nis = pl_mget(v->cfg, "networkInterfaces");
+    if (!pl_managed__empty(pl_managed__get(v->cfg, "publicIpAddress")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The instance has a public IP address.");
+    const struct pl_json *nis = pl_managed__get(v->cfg, "networkInterfaces");
     for (const struct pl_json *n = nis ? nis->child : NULL; n; n = n->next)
-        if (!pl_mempty(pl_mpath(c, n, "association.publicIp")))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "A network interface of the instance has a public IP address.");
+        if (!pl_managed__empty(pl_managed__path(c, n, "association.publicIp")))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "A network interface of the instance has a public IP address.");
     return 0;
 }
 
 static const struct pl_managed_pspec vpc_params[] = {{.name = "vpcId", .type = PL_MP_STR}};
-static const struct pl_mcheck in_vpc_checks[] = {
+static const struct pl_managed__check in_vpc_checks[] = {
     {.path = CFG "vpcId", .op = MCK_PRESENT, .why = "The instance is not in a VPC."},
     {.path = CFG "vpcId",
      .op = MCK_EQ_PARAM,
@@ -355,21 +359,21 @@ static const struct pl_managed_pspec eni_ids_params[] = {
     {.name = "NetworkInterfaceIds", .type = PL_MP_LIST},
 };
 
-static int multiple_eni(const struct pl_mctx *c, const struct pl_mci *v,
+static int multiple_eni(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    const struct pl_json *nis = pl_mget(v->cfg, "networkInterfaces");
+    const struct pl_json *nis = pl_managed__get(v->cfg, "networkInterfaces");
     if (!nis || nis->type != PL_JARR || !nis->child)
-        return pl_mna(out);
+        return pl_managed__na(out);
     if (!nis->child->next)
         return 0;
     for (const struct pl_json *n = nis->child; n; n = n->next) {
-        const char *id = pl_json_str(pl_mget(n, "networkInterfaceId"));
-        if (!pl_min_list(&c->p->v[0], id))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The instance has %d network interfaces; %.40s is not one of "
-                           "NetworkInterfaceIds.",
-                           (int)nis->len, id ? id : "one");
+        const char *id = pl_json_str(pl_managed__get(n, "networkInterfaceId"));
+        if (!pl_managed__in_list(&c->p->v[0], id))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The instance has %d network interfaces; %.40s is not one of "
+                                   "NetworkInterfaceIds.",
+                                   (int)nis->len, id ? id : "one");
     }
     return 0;
 }
@@ -377,7 +381,7 @@ static int multiple_eni(const struct pl_mctx *c, const struct pl_mci *v,
 static const struct pl_managed_pspec hop_params[] = {
     {.name = "tokenHopLimit", .type = PL_MP_INT, .def = "1", .min = 1, .max = 64},
 };
-static const struct pl_mcheck hop_checks[] = {
+static const struct pl_managed__check hop_checks[] = {
     {.path = CFG "metadataOptions.httpPutResponseHopLimit",
      .op = MCK_LE_PARAM,
      .param = 0,
@@ -392,7 +396,7 @@ static const struct pl_mcheck hop_checks[] = {
 static const struct pl_managed_pspec elb_log_params[] = {
     {.name = "s3BucketNames", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck elb_log_checks[] = {
+static const struct pl_managed__check elb_log_checks[] = {
     {.type = ELB,
      .path = SUPP "LoadBalancerAttributes.accessLog.enabled",
      .op = MCK_TRUE,
@@ -405,13 +409,13 @@ static const struct pl_mcheck elb_log_checks[] = {
 };
 
 /* The value of attribute `key` in a V2 attribute list [{key, value}]. */
-static const struct pl_json *v2_attr(const struct pl_mctx *c, const struct pl_mci *v,
-                                     const char *key)
+static const struct pl_json *v2_attr(const struct pl_managed__ctx *c,
+                                     const struct pl_managed__ci *v, const char *key)
 {
-    const struct pl_json *l = pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes");
+    const struct pl_json *l = pl_managed__path(c, v->ci, SUPP "LoadBalancerAttributes");
     for (const struct pl_json *a = l ? l->child : NULL; a; a = a->next)
-        if (pl_mstreq(pl_mget(a, "key"), key))
-            return pl_mget(a, "value");
+        if (pl_managed__streq(pl_managed__get(a, "key"), key))
+            return pl_managed__get(a, "value");
     return NULL;
 }
 
@@ -424,50 +428,54 @@ static const struct pl_managed_pspec desync_params[] = {
      .choices = "defensive|strictest|monitor"},
 };
 
-static int alb_desync(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int alb_desync(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
-    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
-        return pl_mna(out);
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "type"), "application"))
+        return pl_managed__na(out);
     const char *mode = pl_json_str(v2_attr(c, v, "routing.http.desync_mitigation_mode"));
-    if (!pl_min_list(&c->p->v[0], mode ? mode : "defensive"))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The desync mitigation mode %.20s is not one of "
-                       "desyncMode.",
-                       mode ? mode : "defensive");
+    if (!pl_managed__in_list(&c->p->v[0], mode ? mode : "defensive"))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The desync mitigation mode %.20s is not one of "
+                               "desyncMode.",
+                               mode ? mode : "defensive");
     return 0;
 }
 
-static int elb_logging_v2(const struct pl_mctx *c, const struct pl_mci *v,
+static int elb_logging_v2(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     if (strcmp(v->type, ELB2) != 0)
         return 0;
-    if (!pl_mtrue(v2_attr(c, v, "access_logs.s3.enabled")))
-        return pl_mres(out, PL_NON_COMPLIANT, "Access logging is not enabled.");
+    if (!pl_managed__true(v2_attr(c, v, "access_logs.s3.enabled")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Access logging is not enabled.");
     const struct pl_managed_pval *names = &c->p->v[0];
-    if (names->set && !pl_min_list(names, pl_json_str(v2_attr(c, v, "access_logs.s3.bucket"))))
-        return pl_mres(out, PL_NON_COMPLIANT, "Access logs do not go to one of s3BucketNames.");
+    if (names->set &&
+        !pl_managed__in_list(names, pl_json_str(v2_attr(c, v, "access_logs.s3.bucket"))))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Access logs do not go to one of s3BucketNames.");
     return 0;
 }
 
-static int elb_tls_only(const struct pl_mctx *c, const struct pl_mci *v,
+static int elb_tls_only(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    const struct pl_json *ls = pl_mget(v->cfg, "listenerDescriptions");
+    const struct pl_json *ls = pl_managed__get(v->cfg, "listenerDescriptions");
     (void)c;
-    if (pl_mempty(ls))
-        return pl_mna(out);
+    if (pl_managed__empty(ls))
+        return pl_managed__na(out);
     for (const struct pl_json *l = ls->child; l; l = l->next) {
-        const struct pl_json *p = pl_mpath(c, l, "listener.protocol");
-        if (!pl_mstreq(p, "HTTPS") && !pl_mstreq(p, "SSL"))
-            return pl_mres(out, PL_NON_COMPLIANT, "A listener uses %s instead of HTTPS or SSL.",
-                           pl_json_str(p) ? pl_json_str(p) : "an unknown protocol");
+        const struct pl_json *p = pl_managed__path(c, l, "listener.protocol");
+        if (!pl_managed__streq(p, "HTTPS") && !pl_managed__streq(p, "SSL"))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "A listener uses %s instead of HTTPS or SSL.",
+                                   pl_json_str(p) ? pl_json_str(p) : "an unknown protocol");
     }
     return 0;
 }
 
 struct listener_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *lb;
     bool plain_http;
 };
@@ -476,29 +484,30 @@ static int http_without_redirect(void *u, const struct pl_json *ci)
 {
     struct listener_q *q = u;
     const struct pl_json *cfg = pl_json_get(ci, "configuration");
-    if (!pl_mstreq(pl_mget(cfg, "loadBalancerArn"), q->lb) ||
-        !pl_mstreq(pl_mget(cfg, "protocol"), "HTTP"))
+    if (!pl_managed__streq(pl_managed__get(cfg, "loadBalancerArn"), q->lb) ||
+        !pl_managed__streq(pl_managed__get(cfg, "protocol"), "HTTP"))
         return 0;
-    const struct pl_json *acts = pl_mget(cfg, "defaultActions");
+    const struct pl_json *acts = pl_managed__get(cfg, "defaultActions");
     for (const struct pl_json *a = acts ? acts->child : NULL; a; a = a->next)
-        if (pl_mstreq(pl_mget(a, "type"), "redirect") &&
-            pl_mstreq(pl_mpath(q->c, a, "redirectConfig.protocol"), "HTTPS"))
+        if (pl_managed__streq(pl_managed__get(a, "type"), "redirect") &&
+            pl_managed__streq(pl_managed__path(q->c, a, "redirectConfig.protocol"), "HTTPS"))
             return 0;
     return q->plain_http = true;
 }
 
-static int alb_https_redirect(const struct pl_mctx *c, const struct pl_mci *v,
+static int alb_https_redirect(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                               struct pl_managed_eval *out)
 {
-    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
-        return pl_mna(out);
-    if (pl_mneed_env(c, "the recorded AWS::ElasticLoadBalancingV2::Listener resources") < 0)
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "type"), "application"))
+        return pl_managed__na(out);
+    if (pl_managed__need_env(c, "the recorded AWS::ElasticLoadBalancingV2::Listener resources") < 0)
         return -1;
-    const char *arn = pl_json_str(pl_mget(v->cfg, "loadBalancerArn"));
+    const char *arn = pl_json_str(pl_managed__get(v->cfg, "loadBalancerArn"));
     struct listener_q q = {c, arn ? arn : v->id, false};
     c->env->each(c->env->u, "AWS::ElasticLoadBalancingV2::Listener", http_without_redirect, &q);
     if (q.plain_http)
-        return pl_mres(out, PL_NON_COMPLIANT, "An HTTP listener does not redirect to HTTPS.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "An HTTP listener does not redirect to HTTPS.");
     return 0;
 }
 
@@ -510,7 +519,7 @@ static const struct pl_managed_pspec acm_allowed_params[] = {
 };
 
 struct acm_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *lb;
     bool tls;
     const char *why; /* what the first failing listener does */
@@ -521,43 +530,46 @@ struct acm_q {
 static int listener_acm(void *u, const struct pl_json *ci)
 {
     struct acm_q *q = u;
-    const struct pl_json *cfg = pl_mget(ci, "configuration");
-    const struct pl_json *proto = pl_mget(cfg, "protocol");
-    const char *lb = pl_json_str(pl_mget(cfg, "loadBalancerArn"));
-    if ((!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "TLS")) || !lb || strcmp(lb, q->lb) != 0)
+    const struct pl_json *cfg = pl_managed__get(ci, "configuration");
+    const struct pl_json *proto = pl_managed__get(cfg, "protocol");
+    const char *lb = pl_json_str(pl_managed__get(cfg, "loadBalancerArn"));
+    if ((!pl_managed__streq(proto, "HTTPS") && !pl_managed__streq(proto, "TLS")) || !lb ||
+        strcmp(lb, q->lb) != 0)
         return 0; /* the cheap tests first: most listeners of a store fail one; ARNs are exact */
-    const char *st = pl_json_str(pl_mget(ci, "configurationItemStatus"));
+    const char *st = pl_json_str(pl_managed__get(ci, "configurationItemStatus"));
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
     q->tls = true;
-    if (pl_mint(pl_mget(cfg, "port"), &q->port) < 0)
+    if (pl_managed__int(pl_managed__get(cfg, "port"), &q->port) < 0)
         q->port = -1;
-    const struct pl_json *certs = pl_mget(cfg, "certificates");
+    const struct pl_json *certs = pl_managed__get(cfg, "certificates");
     const struct pl_managed_pval *allowed = &q->c->p->v[0];
-    if (pl_mempty(certs))
+    if (pl_managed__empty(certs))
         q->why = "has no certificate";
     for (const struct pl_json *e = certs ? certs->child : NULL; e && !q->why; e = e->next) {
-        const char *arn = pl_json_str(pl_mget(e, "certificateArn"));
+        const char *arn = pl_json_str(pl_managed__get(e, "certificateArn"));
         if (!arn || !strstr(arn, ":acm:"))
             q->why = "uses a certificate not issued by ACM";
-        else if (allowed->set && !pl_min_list(allowed, arn))
+        else if (allowed->set && !pl_managed__in_list(allowed, arn))
             q->why = "uses an ACM certificate not listed in AcmCertificatesAllowed";
     }
     return q->why != NULL;
 }
 
-static int elbv2_acm(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int elbv2_acm(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                     struct pl_managed_eval *out)
 {
-    if (pl_mneed_env(c, "the recorded AWS::ElasticLoadBalancingV2::Listener resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::ElasticLoadBalancingV2::Listener resources") < 0)
         return -1;
-    const char *arn = pl_json_str(pl_mget(v->cfg, "loadBalancerArn"));
+    const char *arn = pl_json_str(pl_managed__get(v->cfg, "loadBalancerArn"));
     struct acm_q q = {c, arn ? arn : v->id, false, NULL, -1};
     if (!q.lb)
-        return pl_mna(out); /* no ARN: no listener can name it */
+        return pl_managed__na(out); /* no ARN: no listener can name it */
     c->env->each(c->env->u, "AWS::ElasticLoadBalancingV2::Listener", listener_acm, &q);
     if (q.why)
-        return pl_mres(out, PL_NON_COMPLIANT, "The TLS listener on port %lld %s.", q.port, q.why);
-    return q.tls ? 0 : pl_mna(out);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The TLS listener on port %lld %s.", q.port,
+                               q.why);
+    return q.tls ? 0 : pl_managed__na(out);
 }
 
 /* ---- API Gateway, Lambda ---- */
@@ -565,13 +577,13 @@ static int elbv2_acm(const struct pl_mctx *c, const struct pl_mci *v, struct pl_
 static const struct pl_managed_pspec apigw_log_params[] = {
     {.name = "loggingLevel", .type = PL_MP_LIST, .def = "ERROR,INFO", .choices = "ERROR|INFO"},
 };
-static const struct pl_mcheck apigw_log_checks[] = {
+static const struct pl_managed__check apigw_log_checks[] = {
     {.path = CFG "methodSettings.*/*.loggingLevel|" CFG "defaultRouteSettings.loggingLevel",
      .op = MCK_IN_PARAM,
      .param = 0,
      .why = "Execution logging is not enabled at one of the levels in loggingLevel."},
 };
-static const struct pl_mcheck apigw_cache_checks[] = {
+static const struct pl_managed__check apigw_cache_checks[] = {
     {.path = CFG "cacheClusterEnabled", .op = MCK_TRUE, .why = "Caching is not enabled."},
     {.path = CFG "methodSettings.*/*.cacheDataEncrypted",
      .op = MCK_TRUE,
@@ -581,17 +593,17 @@ static const struct pl_mcheck apigw_cache_checks[] = {
 static int public_invoke(void *u, const struct pl_json *st)
 {
     (void)u;
-    return pl_mstreq(pl_json_get(st, "Effect"), "Allow") && !pl_json_get(st, "Condition") &&
-           pl_mprincipal_public(pl_json_get(st, "Principal"));
+    return pl_managed__streq(pl_json_get(st, "Effect"), "Allow") && !pl_json_get(st, "Condition") &&
+           pl_managed__principal_public(pl_json_get(st, "Principal"));
 }
 
-static int lambda_public(const struct pl_mctx *c, const struct pl_mci *v,
+static int lambda_public(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
-    const struct pl_json *doc = pl_mdoc(c, pl_mpath(c, v->ci, SUPP "Policy"));
-    if (pl_mstatements(doc, public_invoke, NULL))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The function policy allows invocation by any principal.");
+    const struct pl_json *doc = pl_managed__doc(c, pl_managed__path(c, v->ci, SUPP "Policy"));
+    if (pl_managed__statements(doc, public_invoke, NULL))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The function policy allows invocation by any principal.");
     return 0;
 }
 

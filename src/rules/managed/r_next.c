@@ -11,7 +11,7 @@
  *
  * Field tests are check tables; the rules that walk arrays (origins, listeners, subnets,
  * features) or other recorded resources (env->each/get) have a ci_fn. Paths are Config's
- * spelling; pl_mget also tries the first letter flipped, so the PascalCase of the
+ * spelling; pl_managed__get also tries the first letter flipped, so the PascalCase of the
  * CloudFormation-schema types (MQ, MSK, EKS, AppSync, SageMaker...) is read by the same path.
  * Rules whose trigger the tsv marks unknown carry AWS's trigger here.
  */
@@ -40,9 +40,9 @@ static const struct pl_json *first(const struct pl_json *j)
 static bool holds(const struct pl_json *j, const char *s)
 {
     if (j && j->type != PL_JARR)
-        return pl_mstreq(j, s);
+        return pl_managed__streq(j, s);
     for (const struct pl_json *e = first(j); e; e = e->next)
-        if (pl_mstreq(e, s))
+        if (pl_managed__streq(e, s))
             return true;
     return false;
 }
@@ -53,19 +53,19 @@ static const struct pl_managed_pspec cf_waf_params[] = {
     {.name = "wafWebAclIds", .type = PL_MP_LIST},
 };
 /* webACLId holds a WAF classic web ACL id or a WAFv2 web ACL ARN. */
-static const struct pl_mcheck cf_waf_checks[] = {
+static const struct pl_managed__check cf_waf_checks[] = {
     {.path = CF "webACLId", .op = MCK_PRESENT, .why = "The distribution has no web ACL."},
     {.path = CF "webACLId",
      .op = MCK_IN_PARAM,
      .why = "The distribution's web ACL is not one of wafWebAclIds."},
 };
-static const struct pl_mcheck cf_custom_cert_checks[] = {
+static const struct pl_managed__check cf_custom_cert_checks[] = {
     {.path = CF "viewerCertificate.cloudFrontDefaultCertificate",
      .op = MCK_NOT_TRUE,
      .why = "The distribution uses the default CloudFront SSL certificate."},
 };
 /* Only distributions with a custom certificate are judged. */
-static const struct pl_mcheck cf_sni_checks[] = {
+static const struct pl_managed__check cf_sni_checks[] = {
     {.path = CF "viewerCertificate.cloudFrontDefaultCertificate",
      .op = MCK_NOT_TRUE,
      .applies = true},
@@ -77,84 +77,94 @@ static const struct pl_mcheck cf_sni_checks[] = {
 };
 
 /* The items of a CloudFront list (distributionConfig.<what>.items); what is a literal. */
-#define cf_items(c, v, what) first(pl_mpath((c), (v)->ci, CF what ".items"))
+#define cf_items(c, v, what) first(pl_managed__path((c), (v)->ci, CF what ".items"))
 
-static int cf_ssl_protocols(const struct pl_mctx *c, const struct pl_mci *v,
+static int cf_ssl_protocols(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
     for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
-        const struct pl_json *p =
-            pl_mget(pl_mget(pl_mget(o, "customOriginConfig"), "originSslProtocols"), "items");
+        const struct pl_json *p = pl_managed__get(
+            pl_managed__get(pl_managed__get(o, "customOriginConfig"), "originSslProtocols"),
+            "items");
         if (holds(p, "SSLv3"))
-            return pl_mres(out, PL_NON_COMPLIANT, "Origin %.100s allows SSLv3.",
-                           pl_json_str(pl_mget(o, "id")) ? pl_json_str(pl_mget(o, "id")) : "?");
+            return pl_managed__res(out, PL_NON_COMPLIANT, "Origin %.100s allows SSLv3.",
+                                   pl_json_str(pl_managed__get(o, "id"))
+                                       ? pl_json_str(pl_managed__get(o, "id"))
+                                       : "?");
     }
     return 0;
 }
 
 /* An S3 origin has s3OriginConfig (a website endpoint is a custom origin). */
-static int cf_oai(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int cf_oai(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                  struct pl_managed_eval *out)
 {
     int s3 = 0;
     for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
-        const struct pl_json *s3c = pl_mget(o, "s3OriginConfig");
+        const struct pl_json *s3c = pl_managed__get(o, "s3OriginConfig");
         if (!s3c)
             continue;
         s3++;
-        if (pl_mempty(pl_mget(s3c, "originAccessIdentity")))
-            return pl_mres(out, PL_NON_COMPLIANT, "S3 origin %.100s has no origin access identity.",
-                           pl_json_str(pl_mget(o, "id")) ? pl_json_str(pl_mget(o, "id")) : "?");
+        if (pl_managed__empty(pl_managed__get(s3c, "originAccessIdentity")))
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT, "S3 origin %.100s has no origin access identity.",
+                pl_json_str(pl_managed__get(o, "id")) ? pl_json_str(pl_managed__get(o, "id"))
+                                                      : "?");
     }
     if (!s3)
-        return pl_mres(out, PL_NON_COMPLIANT, "The distribution has no S3 origin.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The distribution has no S3 origin.");
     return 0;
 }
 
 /* The viewer protocol policy of the behaviours that send requests to origin id. */
-static bool cf_viewer_allows_http(const struct pl_mctx *c, const struct pl_mci *v, const char *id)
+static bool cf_viewer_allows_http(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                                  const char *id)
 {
-    const struct pl_json *d = pl_mpath(c, v->ci, CF "defaultCacheBehavior");
-    if (pl_mstreq(pl_mget(d, "targetOriginId"), id) &&
-        pl_mstreq(pl_mget(d, "viewerProtocolPolicy"), "allow-all"))
+    const struct pl_json *d = pl_managed__path(c, v->ci, CF "defaultCacheBehavior");
+    if (pl_managed__streq(pl_managed__get(d, "targetOriginId"), id) &&
+        pl_managed__streq(pl_managed__get(d, "viewerProtocolPolicy"), "allow-all"))
         return true;
     for (const struct pl_json *b = cf_items(c, v, "cacheBehaviors"); b; b = b->next)
-        if (pl_mstreq(pl_mget(b, "targetOriginId"), id) &&
-            pl_mstreq(pl_mget(b, "viewerProtocolPolicy"), "allow-all"))
+        if (pl_managed__streq(pl_managed__get(b, "targetOriginId"), id) &&
+            pl_managed__streq(pl_managed__get(b, "viewerProtocolPolicy"), "allow-all"))
             return true;
     return false;
 }
 
-static int cf_origin_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+static int cf_origin_encrypted(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                struct pl_managed_eval *out)
 {
     for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
         const struct pl_json *pol =
-            pl_mget(pl_mget(o, "customOriginConfig"), "originProtocolPolicy");
-        const char *id = pl_json_str(pl_mget(o, "id"));
-        if (pl_mstreq(pol, "http-only"))
-            return pl_mres(out, PL_NON_COMPLIANT, "Origin %.100s is reached over HTTP only.",
-                           id ? id : "?");
-        if (pl_mstreq(pol, "match-viewer") && id && cf_viewer_allows_http(c, v, id))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Origin %.100s matches the viewer protocol and viewers may use HTTP.",
-                           id);
+            pl_managed__get(pl_managed__get(o, "customOriginConfig"), "originProtocolPolicy");
+        const char *id = pl_json_str(pl_managed__get(o, "id"));
+        if (pl_managed__streq(pol, "http-only"))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Origin %.100s is reached over HTTP only.", id ? id : "?");
+        if (pl_managed__streq(pol, "match-viewer") && id && cf_viewer_allows_http(c, v, id))
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT,
+                "Origin %.100s matches the viewer protocol and viewers may use HTTP.", id);
     }
     return 0;
 }
 
-static int cf_failover(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int cf_failover(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
     const struct pl_json *g = cf_items(c, v, "originGroups");
     if (!g)
-        return pl_mres(out, PL_NON_COMPLIANT, "The distribution has no origin group.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The distribution has no origin group.");
     for (; g; g = g->next) {
         long long n = 0;
-        const struct pl_json *m = pl_mget(g, "members");
-        if (pl_mint(pl_mget(m, "quantity"), &n) < 0)
-            n = (long long)(pl_mget(m, "items") ? pl_mget(m, "items")->len : 0);
+        const struct pl_json *m = pl_managed__get(g, "members");
+        if (pl_managed__int(pl_managed__get(m, "quantity"), &n) < 0)
+            n = (long long)(pl_managed__get(m, "items") ? pl_managed__get(m, "items")->len : 0);
         if (n < 2)
-            return pl_mres(out, PL_NON_COMPLIANT, "Origin group %.100s has fewer than 2 origins.",
-                           pl_json_str(pl_mget(g, "id")) ? pl_json_str(pl_mget(g, "id")) : "?");
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT, "Origin group %.100s has fewer than 2 origins.",
+                pl_json_str(pl_managed__get(g, "id")) ? pl_json_str(pl_managed__get(g, "id"))
+                                                      : "?");
     }
     return 0;
 }
@@ -162,13 +172,13 @@ static int cf_failover(const struct pl_mctx *c, const struct pl_mci *v, struct p
 /* ---- Network Firewall ---- */
 
 #define FWP CFG "firewallPolicy."
-static int netfw_rule_groups(const struct pl_mctx *c, const struct pl_mci *v,
+static int netfw_rule_groups(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                              struct pl_managed_eval *out)
 {
-    if (pl_mempty(pl_mpath(c, v->ci, FWP "statefulRuleGroupReferences")) &&
-        pl_mempty(pl_mpath(c, v->ci, FWP "statelessRuleGroupReferences")))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The firewall policy has no stateful or stateless rule group.");
+    if (pl_managed__empty(pl_managed__path(c, v->ci, FWP "statefulRuleGroupReferences")) &&
+        pl_managed__empty(pl_managed__path(c, v->ci, FWP "statelessRuleGroupReferences")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The firewall policy has no stateful or stateless rule group.");
     return 0;
 }
 
@@ -188,43 +198,47 @@ static const struct pl_managed_pspec netfw_full_params[] = {
 
 /* The policy's standard actions (aws:*) must be among the parameter's; custom actions (which
  * only publish metrics) are not judged. */
-static int netfw_default_actions(const struct pl_mctx *c, const struct pl_mci *v,
+static int netfw_default_actions(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                  struct pl_managed_eval *out, const char *field)
 {
-    const struct pl_json *a = pl_mget(pl_mpath(c, v->ci, CFG "firewallPolicy"), field);
+    const struct pl_json *a =
+        pl_managed__get(pl_managed__path(c, v->ci, CFG "firewallPolicy"), field);
     int std = 0;
     for (const struct pl_json *e = a && a->type == PL_JARR ? a->child : a; e; e = e->next) {
         const char *s = pl_json_str(e);
         if (!s || strncasecmp(s, "aws:", 4) != 0)
             continue;
         std++;
-        if (!pl_min_list(&c->p->v[0], s))
-            return pl_mres(out, PL_NON_COMPLIANT, "The policy's %s include %.40s, not one of %s.",
-                           field, s, c->p->rule->params[0].name);
+        if (!pl_managed__in_list(&c->p->v[0], s))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The policy's %s include %.40s, not one of %s.", field, s,
+                                   c->p->rule->params[0].name);
         if (a->type != PL_JARR)
             break;
     }
     if (!std)
-        return pl_mres(out, PL_NON_COMPLIANT, "The policy has no standard %s.", field);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The policy has no standard %s.", field);
     return 0;
 }
 
-static int netfw_frag(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int netfw_frag(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     return netfw_default_actions(c, v, out, "statelessFragmentDefaultActions");
 }
 
-static int netfw_full(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int netfw_full(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     return netfw_default_actions(c, v, out, "statelessDefaultActions");
 }
 
-static const struct pl_mcheck netfw_delete_checks[] = {
+static const struct pl_managed__check netfw_delete_checks[] = {
     {.path = CFG "firewall.deleteProtection",
      .op = MCK_TRUE,
      .why = "Deletion protection is not enabled on the firewall."},
 };
-static const struct pl_mcheck netfw_subnet_checks[] = {
+static const struct pl_managed__check netfw_subnet_checks[] = {
     {.path = CFG "firewall.subnetChangeProtection",
      .op = MCK_TRUE,
      .why = "Subnet change protection is not enabled on the firewall."},
@@ -232,17 +246,18 @@ static const struct pl_mcheck netfw_subnet_checks[] = {
 
 /* Availability zones: count distinct zones of a list of subnet ids through the recorded
  * AWS::EC2::Subnet CIs. *missing gets the number of subnets not recorded. */
-static int distinct_zones(const struct pl_mctx *c, const struct pl_json *subnets, const char *key,
-                          int *missing)
+static int distinct_zones(const struct pl_managed__ctx *c, const struct pl_json *subnets,
+                          const char *key, int *missing)
 {
     const char *seen[64];
     int n = 0;
     *missing = 0;
     for (const struct pl_json *s = first(subnets); s; s = s->next) {
-        const char *id = pl_json_str(key ? pl_mget(s, key) : s);
+        const char *id = pl_json_str(key ? pl_managed__get(s, key) : s);
         const struct pl_json *ci = id ? c->env->get(c->env->u, "AWS::EC2::Subnet", id) : NULL;
-        const struct pl_json *cfg = ci ? pl_mdoc(c, pl_json_get(ci, "configuration")) : NULL;
-        const char *az = pl_json_str(pl_mget(cfg, "availabilityZone"));
+        const struct pl_json *cfg =
+            ci ? pl_managed__doc(c, pl_json_get(ci, "configuration")) : NULL;
+        const char *az = pl_json_str(pl_managed__get(cfg, "availabilityZone"));
         if (!az) {
             ++*missing;
             continue;
@@ -260,23 +275,23 @@ static const struct pl_managed_pspec netfw_az_params[] = {
     {.name = "availabilityZones", .type = PL_MP_INT, .min = 1, .max = 64},
 };
 
-static int netfw_multi_az(const struct pl_mctx *c, const struct pl_mci *v,
+static int netfw_multi_az(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
-    if (pl_mneed_env(c, "the recorded AWS::EC2::Subnet resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::EC2::Subnet resources") < 0)
         return -1;
     long long want = c->p->v[0].set ? c->p->v[0].i : 2;
     int missing;
-    int n =
-        distinct_zones(c, pl_mpath(c, v->ci, CFG "firewall.subnetMappings"), "subnetId", &missing);
+    int n = distinct_zones(c, pl_managed__path(c, v->ci, CFG "firewall.subnetMappings"), "subnetId",
+                           &missing);
     if (n >= want)
         return 0;
     if (missing)
-        return pl_mres(out, PL_INSUFFICIENT_DATA,
-                       "%d of the firewall's subnets are not recorded; the others span %d zones.",
-                       missing, n);
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The firewall spans %d Availability Zones, fewer than %lld.", n, want);
+        return pl_managed__res(
+            out, PL_INSUFFICIENT_DATA,
+            "%d of the firewall's subnets are not recorded; the others span %d zones.", missing, n);
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The firewall spans %d Availability Zones, fewer than %lld.", n, want);
 }
 
 /* ---- load balancers ---- */
@@ -285,15 +300,16 @@ static const struct pl_managed_pspec min_az_params[] = {
     {.name = "minAvailabilityZones", .type = PL_MP_INT, .min = 2, .max = 10},
 };
 
-static int lb_multi_az(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int lb_multi_az(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
     long long want = c->p->v[0].set ? c->p->v[0].i : 2;
-    const struct pl_json *z = pl_mget(v->cfg, "availabilityZones");
+    const struct pl_json *z = pl_managed__get(v->cfg, "availabilityZones");
     long long n = z && z->type == PL_JARR ? (long long)z->len : 0;
     if (n < want)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The load balancer spans %lld Availability Zones, fewer than %lld.", n,
-                       want);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The load balancer spans %lld Availability Zones, fewer than %lld.",
+                               n, want);
     return 0;
 }
 
@@ -306,22 +322,23 @@ static const struct pl_managed_pspec clb_desync_params[] = {
 
 /* The classic LB's mode is the additional attribute elb.http.desyncmitigationmode (not
  * recorded: ELB's default, defensive). */
-static int clb_desync(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int clb_desync(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     const struct pl_json *l =
-        pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes.additionalAttributes");
+        pl_managed__path(c, v->ci, SUPP "LoadBalancerAttributes.additionalAttributes");
     const char *mode = NULL;
     for (const struct pl_json *a = first(l); a; a = a->next)
-        if (pl_mstreq(pl_mget(a, "key"), "elb.http.desyncmitigationmode"))
-            mode = pl_json_str(pl_mget(a, "value"));
+        if (pl_managed__streq(pl_managed__get(a, "key"), "elb.http.desyncmitigationmode"))
+            mode = pl_json_str(pl_managed__get(a, "value"));
     if (!mode)
         mode = "defensive";
     const struct pl_managed_pval *pv = &c->p->v[0];
     for (size_t i = 0; i < pv->nitems; i++)
         if (strcasecmp(pv->items[i], mode) == 0)
             return 0;
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The desync mitigation mode %.20s is not one of desyncMode.", mode);
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The desync mitigation mode %.20s is not one of desyncMode.", mode);
 }
 
 static const struct pl_managed_pspec clb_policy_params[] = {
@@ -330,62 +347,67 @@ static const struct pl_managed_pspec clb_policy_params[] = {
 
 /* The predefined policy an SSL negotiation policy refers to: its Reference-Security-Policy
  * attribute in the CI's supp LoadBalancerPolicies (DescribeLoadBalancerPolicies). */
-static const char *clb_reference(const struct pl_mctx *c, const struct pl_mci *v, const char *name)
+static const char *clb_reference(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                                 const char *name)
 {
-    const struct pl_json *ps = pl_mpath(c, v->ci, SUPP "LoadBalancerPolicies");
+    const struct pl_json *ps = pl_managed__path(c, v->ci, SUPP "LoadBalancerPolicies");
     for (const struct pl_json *p = first(ps); p; p = p->next) {
-        if (!pl_mstreq(pl_mget(p, "policyName"), name))
+        if (!pl_managed__streq(pl_managed__get(p, "policyName"), name))
             continue;
-        for (const struct pl_json *a = first(pl_mget(p, "policyAttributeDescriptions")); a;
+        for (const struct pl_json *a = first(pl_managed__get(p, "policyAttributeDescriptions")); a;
              a = a->next)
-            if (pl_mstreq(pl_mget(a, "attributeName"), "Reference-Security-Policy"))
-                return pl_json_str(pl_mget(a, "attributeValue"));
+            if (pl_managed__streq(pl_managed__get(a, "attributeName"), "Reference-Security-Policy"))
+                return pl_json_str(pl_managed__get(a, "attributeValue"));
     }
     return NULL;
 }
 
-static int clb_predefined(const struct pl_mctx *c, const struct pl_mci *v,
+static int clb_predefined(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     const char *want = c->p->v[0].s;
     int ssl = 0;
-    for (const struct pl_json *l = first(pl_mget(v->cfg, "listenerDescriptions")); l; l = l->next) {
-        const struct pl_json *proto = pl_mget(pl_mget(l, "listener"), "protocol");
-        if (!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "SSL"))
+    for (const struct pl_json *l = first(pl_managed__get(v->cfg, "listenerDescriptions")); l;
+         l = l->next) {
+        const struct pl_json *proto = pl_managed__get(pl_managed__get(l, "listener"), "protocol");
+        if (!pl_managed__streq(proto, "HTTPS") && !pl_managed__streq(proto, "SSL"))
             continue;
         ssl++;
         bool ok = false;
-        for (const struct pl_json *n = first(pl_mget(l, "policyNames")); n && !ok; n = n->next) {
+        for (const struct pl_json *n = first(pl_managed__get(l, "policyNames")); n && !ok;
+             n = n->next) {
             const char *name = pl_json_str(n), *ref = name ? clb_reference(c, v, name) : NULL;
             ok = (ref && strcmp(ref, want) == 0) || (name && strcmp(name, want) == 0);
         }
         if (!ok) {
             long long port = 0;
-            pl_mint(pl_mget(pl_mget(l, "listener"), "loadBalancerPort"), &port);
-            return pl_mres(
+            pl_managed__int(pl_managed__get(pl_managed__get(l, "listener"), "loadBalancerPort"),
+                            &port);
+            return pl_managed__res(
                 out, PL_NON_COMPLIANT,
                 "The SSL listener on port %lld does not use the predefined policy %.100s.", port,
                 want);
         }
     }
-    return ssl ? 0 : pl_mna(out);
+    return ssl ? 0 : pl_managed__na(out);
 }
 
 /* ---- WAF ---- */
 
-static const struct pl_mcheck wafv2_group_checks[] = {
+static const struct pl_managed__check wafv2_group_checks[] = {
     {.path = CFG "rules", .op = MCK_PRESENT, .why = "The rule group has no rules."},
 };
-static int wafv2_acl(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int wafv2_acl(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                     struct pl_managed_eval *out)
 {
     (void)c;
-    if (pl_mempty(pl_mget(v->cfg, "rules")) &&
-        pl_mempty(pl_mget(v->cfg, "preProcessFirewallManagerRuleGroups")) &&
-        pl_mempty(pl_mget(v->cfg, "postProcessFirewallManagerRuleGroups")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The web ACL has no rules or rule groups.");
+    if (pl_managed__empty(pl_managed__get(v->cfg, "rules")) &&
+        pl_managed__empty(pl_managed__get(v->cfg, "preProcessFirewallManagerRuleGroups")) &&
+        pl_managed__empty(pl_managed__get(v->cfg, "postProcessFirewallManagerRuleGroups")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The web ACL has no rules or rule groups.");
     return 0;
 }
-static const struct pl_mcheck waf_regional_rule_checks[] = {
+static const struct pl_managed__check waf_regional_rule_checks[] = {
     {.path = CFG "predicateList|" CFG "predicates",
      .op = MCK_PRESENT,
      .why = "The rule has no conditions."},
@@ -398,28 +420,30 @@ static const struct pl_mcheck waf_regional_rule_checks[] = {
  * (logging.clusterLogging[] {types, enabled}) is read too. */
 static bool eks_log_on(const struct pl_json *logging, const char *type)
 {
-    const struct pl_json *cl = pl_mget(logging, "clusterLogging");
+    const struct pl_json *cl = pl_managed__get(logging, "clusterLogging");
     if (cl && cl->type == PL_JOBJ) {
-        for (const struct pl_json *t = first(pl_mget(cl, "enabledTypes")); t; t = t->next)
-            if (pl_mstreq(pl_mget(t, "type"), type) || pl_mstreq(t, type))
+        for (const struct pl_json *t = first(pl_managed__get(cl, "enabledTypes")); t; t = t->next)
+            if (pl_managed__streq(pl_managed__get(t, "type"), type) || pl_managed__streq(t, type))
                 return true;
         return false;
     }
     for (const struct pl_json *e = first(cl); e; e = e->next)
-        if (pl_mtrue(pl_mget(e, "enabled")) && holds(pl_mget(e, "types"), type))
+        if (pl_managed__true(pl_managed__get(e, "enabled")) &&
+            holds(pl_managed__get(e, "types"), type))
             return true;
     return false;
 }
 
-static int eks_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int eks_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
     static const char *const types[] = {"api", "audit", "authenticator", "controllerManager",
                                         "scheduler"};
     (void)c;
-    const struct pl_json *logging = pl_mget(v->cfg, "logging");
+    const struct pl_json *logging = pl_managed__get(v->cfg, "logging");
     for (size_t i = 0; i < PL_ARRAY_LEN(types); i++)
         if (!eks_log_on(logging, types[i]))
-            return pl_mres(out, PL_NON_COMPLIANT, "The cluster does not log %s.", types[i]);
+            return pl_managed__res(out, PL_NON_COMPLIANT, "The cluster does not log %s.", types[i]);
     return 0;
 }
 
@@ -427,21 +451,24 @@ static const struct pl_managed_pspec eks_secrets_params[] = {
     {.name = "kmsKeyArns", .type = PL_MP_LIST},
 };
 
-static int eks_secrets(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int eks_secrets(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
-    for (const struct pl_json *e = first(pl_mget(v->cfg, "encryptionConfig")); e; e = e->next) {
-        if (!holds(pl_mget(e, "resources"), "secrets"))
+    for (const struct pl_json *e = first(pl_managed__get(v->cfg, "encryptionConfig")); e;
+         e = e->next) {
+        if (!holds(pl_managed__get(e, "resources"), "secrets"))
             continue;
-        const char *key = pl_json_str(pl_mget(pl_mget(e, "provider"), "keyArn"));
+        const char *key = pl_json_str(pl_managed__get(pl_managed__get(e, "provider"), "keyArn"));
         if (!key)
             continue;
-        if (c->p->v[0].set && !pl_min_list(&c->p->v[0], key))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The cluster's secrets are encrypted with a key not in kmsKeyArns.");
+        if (c->p->v[0].set && !pl_managed__in_list(&c->p->v[0], key))
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT,
+                "The cluster's secrets are encrypted with a key not in kmsKeyArns.");
         return 0;
     }
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The cluster's Kubernetes secrets are not encrypted with KMS.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The cluster's Kubernetes secrets are not encrypted with KMS.");
 }
 
 static const struct pl_managed_pspec eks_supported_params[] = {
@@ -460,13 +487,13 @@ static long version_rank(const char *s)
     return end == m ? -1 : major * 1000 + minor;
 }
 
-static int eks_supported(const struct pl_mctx *c, const struct pl_mci *v,
+static int eks_supported(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
-    const char *have = pl_json_str(pl_mget(v->cfg, "version"));
+    const char *have = pl_json_str(pl_managed__get(v->cfg, "version"));
     long h = version_rank(have), oldest = version_rank(c->p->v[0].s);
     if (h < 0 || oldest < 0 || h < oldest)
-        return pl_mres(
+        return pl_managed__res(
             out, PL_NON_COMPLIANT,
             "The cluster runs Kubernetes %.20s, older than oldestVersionSupported %.20s.",
             have ? have : "(unknown)", c->p->v[0].s);
@@ -475,41 +502,41 @@ static int eks_supported(const struct pl_mctx *c, const struct pl_mci *v,
 
 /* ---- RDS clusters, Neptune ---- */
 
-static const struct pl_mcheck neptune_only[] = {
+static const struct pl_managed__check neptune_only[] = {
     {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
 };
 static const struct pl_managed_pspec neptune_backup_params[] = {
     {.name = "minBackupRetentionPeriod", .type = PL_MP_INT, .def = "7", .min = 1, .max = 35},
 };
-static const struct pl_mcheck neptune_backup_checks[] = {
+static const struct pl_managed__check neptune_backup_checks[] = {
     {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
     {.path = CFG "backupRetentionPeriod",
      .op = MCK_GE_PARAM,
      .param = 0,
      .why = "The cluster keeps backups for fewer days than minBackupRetentionPeriod."},
 };
-static int neptune_logs(const struct pl_mctx *c, const struct pl_mci *v,
+static int neptune_logs(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     (void)c;
-    if (!holds(pl_mget(v->cfg, "enabledCloudwatchLogsExports"), "audit"))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The cluster does not export audit logs to CloudWatch Logs.");
+    if (!holds(pl_managed__get(v->cfg, "enabledCloudwatchLogsExports"), "audit"))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The cluster does not export audit logs to CloudWatch Logs.");
     return 0;
 }
-static const struct pl_mcheck neptune_encrypted_checks[] = {
+static const struct pl_managed__check neptune_encrypted_checks[] = {
     {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
     {.path = CFG "storageEncrypted",
      .op = MCK_TRUE,
      .why = "The cluster's storage is not encrypted."},
 };
-static const struct pl_mcheck neptune_iam_checks[] = {
+static const struct pl_managed__check neptune_iam_checks[] = {
     {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
     {.path = CFG "iamdatabaseAuthenticationEnabled|" CFG "iAMDatabaseAuthenticationEnabled",
      .op = MCK_TRUE,
      .why = "IAM database authentication is not enabled on the cluster."},
 };
-static const struct pl_mcheck neptune_snap_enc_checks[] = {
+static const struct pl_managed__check neptune_snap_enc_checks[] = {
     {.path = CFG "engine", .op = MCK_EQ, .arg = "neptune", .applies = true},
     {.path = CFG "storageEncrypted",
      .op = MCK_TRUE,
@@ -517,79 +544,81 @@ static const struct pl_mcheck neptune_snap_enc_checks[] = {
 };
 
 /* Public: the snapshot's restore attribute names "all" (supp DBClusterSnapshotAttributes). */
-static int snapshot_public(const struct pl_mctx *c, const struct pl_mci *v,
+static int snapshot_public(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    const struct pl_json *attrs = pl_mpath(c, v->ci, SUPP "DBClusterSnapshotAttributes");
+    const struct pl_json *attrs = pl_managed__path(c, v->ci, SUPP "DBClusterSnapshotAttributes");
     for (const struct pl_json *a = first(attrs); a; a = a->next)
-        if (pl_mstreq(pl_mget(a, "attributeName"), "restore") &&
-            holds(pl_mget(a, "attributeValues"), "all"))
-            return pl_mres(out, PL_NON_COMPLIANT, "The cluster snapshot is public (restore: all).");
+        if (pl_managed__streq(pl_managed__get(a, "attributeName"), "restore") &&
+            holds(pl_managed__get(a, "attributeValues"), "all"))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The cluster snapshot is public (restore: all).");
     return 0;
 }
 
 /* The RDS cluster rules judge RDS engines; Neptune and DocumentDB clusters (also
  * AWS::RDS::DBCluster) have rules of their own. */
-static int rds_engine_only(const struct pl_mci *v)
+static int rds_engine_only(const struct pl_managed__ci *v)
 {
-    const char *e = pl_json_str(pl_mget(v->cfg, "engine"));
+    const char *e = pl_json_str(pl_managed__get(v->cfg, "engine"));
     return !(e && (strcmp(e, "neptune") == 0 || strcmp(e, "docdb") == 0));
 }
-static const struct pl_mcheck rds_cluster_iam_checks[] = {
+static const struct pl_managed__check rds_cluster_iam_checks[] = {
     {.path = CFG "iamdatabaseAuthenticationEnabled|" CFG "iAMDatabaseAuthenticationEnabled",
      .op = MCK_TRUE,
      .why = "IAM database authentication is not enabled on the cluster."},
 };
-static const struct pl_mcheck rds_cluster_encrypted_checks[] = {
+static const struct pl_managed__check rds_cluster_encrypted_checks[] = {
     {.path = CFG "storageEncrypted",
      .op = MCK_TRUE,
      .why = "The cluster's storage is not encrypted."},
 };
-static int rds_cluster_iam(const struct pl_mctx *c, const struct pl_mci *v,
+static int rds_cluster_iam(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
     if (!rds_engine_only(v))
-        return pl_mna(out);
-    pl_mchecks(c, v, rds_cluster_iam_checks, PL_MIMPL_LEN(rds_cluster_iam_checks), out);
+        return pl_managed__na(out);
+    pl_managed__checks(c, v, rds_cluster_iam_checks, PL_MIMPL_LEN(rds_cluster_iam_checks), out);
     return 0;
 }
-static int rds_cluster_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+static int rds_cluster_encrypted(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                  struct pl_managed_eval *out)
 {
     if (!rds_engine_only(v))
-        return pl_mna(out);
-    pl_mchecks(c, v, rds_cluster_encrypted_checks, PL_MIMPL_LEN(rds_cluster_encrypted_checks), out);
+        return pl_managed__na(out);
+    pl_managed__checks(c, v, rds_cluster_encrypted_checks,
+                       PL_MIMPL_LEN(rds_cluster_encrypted_checks), out);
     return 0;
 }
 
 /* ---- DynamoDB, DAX ---- */
 
-static int ddb_encryption(const struct pl_mctx *c, const struct pl_mci *v,
+static int ddb_encryption(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     const struct pl_json *st =
-        pl_mpath(c, v->ci, CFG "ssedescription.status|" CFG "sSEDescription.status");
-    if (!pl_mstreq(st, "ENABLED") && !pl_mstreq(st, "ENABLING"))
-        return pl_mres(
+        pl_managed__path(c, v->ci, CFG "ssedescription.status|" CFG "sSEDescription.status");
+    if (!pl_managed__streq(st, "ENABLED") && !pl_managed__streq(st, "ENABLING"))
+        return pl_managed__res(
             out, PL_NON_COMPLIANT,
             "The table's server-side encryption status is %.20s, not ENABLED or ENABLING.",
             pl_json_str(st) ? pl_json_str(st) : "not recorded");
     return 0;
 }
-static const struct pl_mcheck ddb_deletion_checks[] = {
+static const struct pl_managed__check ddb_deletion_checks[] = {
     {.path = CFG "deletionProtectionEnabled",
      .op = MCK_TRUE,
      .why = "Deletion protection is not enabled on the table."},
 };
-static int dax_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+static int dax_encrypted(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     const struct pl_json *st =
-        pl_mpath(c, v->ci, CFG "sSEDescription.status|" CFG "ssedescription.status");
-    const struct pl_json *on = pl_mpath(c, v->ci, CFG "sSESpecification.sSEEnabled");
-    if (pl_mstreq(st, "ENABLED") || (!st && pl_mtrue(on)))
+        pl_managed__path(c, v->ci, CFG "sSEDescription.status|" CFG "ssedescription.status");
+    const struct pl_json *on = pl_managed__path(c, v->ci, CFG "sSESpecification.sSEEnabled");
+    if (pl_managed__streq(st, "ENABLED") || (!st && pl_managed__true(on)))
         return 0;
-    return pl_mres(out, PL_NON_COMPLIANT, "The DAX cluster is not encrypted at rest.");
+    return pl_managed__res(out, PL_NON_COMPLIANT, "The DAX cluster is not encrypted at rest.");
 }
 
 /* ---- GuardDuty detector features ---- */
@@ -634,7 +663,8 @@ static bool name_in(const char *alts, const struct pl_json *j)
     return false;
 }
 
-static int gd_feature(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int gd_feature(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     const struct gd_feature *f = NULL;
     for (size_t i = 0; i < PL_ARRAY_LEN(gd_features); i++)
@@ -644,46 +674,52 @@ static int gd_feature(const struct pl_mctx *c, const struct pl_mci *v, struct pl
         return pl_fail(c->err, PL_E_INTERNAL, "no GuardDuty feature for %s",
                        c->p->rule->identifier);
     bool on = false;
-    for (const struct pl_json *e = first(pl_mget(v->cfg, "features")); e && !on; e = e->next) {
-        if (!name_in(f->name, pl_mget(e, "name")) || !pl_mstreq(pl_mget(e, "status"), "ENABLED"))
+    for (const struct pl_json *e = first(pl_managed__get(v->cfg, "features")); e && !on;
+         e = e->next) {
+        if (!name_in(f->name, pl_managed__get(e, "name")) ||
+            !pl_managed__streq(pl_managed__get(e, "status"), "ENABLED"))
             continue;
         if (!f->sub) {
             on = true;
             break;
         }
-        for (const struct pl_json *a = first(pl_mget(e, "additionalConfiguration")); a; a = a->next)
-            if (pl_mstreq(pl_mget(a, "name"), f->sub) && pl_mstreq(pl_mget(a, "status"), "ENABLED"))
+        for (const struct pl_json *a = first(pl_managed__get(e, "additionalConfiguration")); a;
+             a = a->next)
+            if (pl_managed__streq(pl_managed__get(a, "name"), f->sub) &&
+                pl_managed__streq(pl_managed__get(a, "status"), "ENABLED"))
                 on = true;
     }
     if (!on && f->legacy) {
         char path[128];
         snprintf(path, sizeof(path), CFG "dataSources.%s", f->legacy);
-        const struct pl_json *j = pl_mpath(c, v->ci, path);
-        on = pl_mtrue(j) || pl_mstreq(pl_mget(j, "status"), "ENABLED");
+        const struct pl_json *j = pl_managed__path(c, v->ci, path);
+        on = pl_managed__true(j) || pl_managed__streq(pl_managed__get(j, "status"), "ENABLED");
     }
     if (!on)
-        return pl_mres(out, PL_NON_COMPLIANT, "%s is not enabled on the detector.", f->what);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "%s is not enabled on the detector.",
+                               f->what);
     return 0;
 }
 
 /* ---- Amazon MQ, DMS, MSK, Transfer, Step Functions ---- */
 
 /* Audit logs exist only for ActiveMQ brokers. */
-static const struct pl_mcheck mq_audit_checks[] = {
+static const struct pl_managed__check mq_audit_checks[] = {
     {.path = CFG "engineType", .op = MCK_EQ, .arg = "ActiveMQ", .applies = true},
     {.path = CFG "logs.audit",
      .op = MCK_TRUE,
      .why = "The broker does not send audit logs to CloudWatch Logs."},
 };
-static int mq_audit_log(const struct pl_mctx *c, const struct pl_mci *v,
+static int mq_audit_log(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     /* RabbitMQ brokers have general logs only; ActiveMQ ones must publish audit logs */
-    bool rabbit = pl_mstreq(pl_mget(v->cfg, "engineType"), "RabbitMQ");
-    if (!pl_mtrue(pl_mpath(c, v->ci, rabbit ? CFG "logs.general" : CFG "logs.audit")))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The broker does not send %s logs to CloudWatch Logs.",
-                       rabbit ? "general" : "audit");
+    bool rabbit = pl_managed__streq(pl_managed__get(v->cfg, "engineType"), "RabbitMQ");
+    if (!pl_managed__true(
+            pl_managed__path(c, v->ci, rabbit ? CFG "logs.general" : CFG "logs.audit")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The broker does not send %s logs to CloudWatch Logs.",
+                               rabbit ? "general" : "audit");
     return 0;
 }
 
@@ -691,7 +727,8 @@ static const struct pl_managed_pspec dms_ssl_params[] = {
     {.name = "excludedEngines", .type = PL_MP_LIST},
 };
 /* Endpoints of engines that support no SSL mode (S3, DynamoDB, Kinesis...) are N/A. */
-static int dms_ssl(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int dms_ssl(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                   struct pl_managed_eval *out)
 {
     static const char *const ssl_engines[] = {"mysql",
                                               "mariadb",
@@ -708,19 +745,19 @@ static int dms_ssl(const struct pl_mctx *c, const struct pl_mci *v, struct pl_ma
                                               "azuredb",
                                               "babelfish",
                                               "aurora-serverless"};
-    const char *e = pl_json_str(pl_mget(v->cfg, "engineName"));
+    const char *e = pl_json_str(pl_managed__get(v->cfg, "engineName"));
     bool ssl = false;
     for (size_t i = 0; e && i < PL_ARRAY_LEN(ssl_engines); i++)
         ssl = ssl || strcasecmp(e, ssl_engines[i]) == 0;
-    if (!ssl || (c->p->v[0].set && pl_min_list(&c->p->v[0], e)))
-        return pl_mna(out);
-    const struct pl_json *m = pl_mget(v->cfg, "sslMode");
-    if (pl_mempty(m) || pl_mstreq(m, "none"))
-        return pl_mres(out, PL_NON_COMPLIANT, "The %.30s endpoint does not use SSL (SslMode none).",
-                       e);
+    if (!ssl || (c->p->v[0].set && pl_managed__in_list(&c->p->v[0], e)))
+        return pl_managed__na(out);
+    const struct pl_json *m = pl_managed__get(v->cfg, "sslMode");
+    if (pl_managed__empty(m) || pl_managed__streq(m, "none"))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The %.30s endpoint does not use SSL (SslMode none).", e);
     return 0;
 }
-static const struct pl_mcheck dms_redis_checks[] = {
+static const struct pl_managed__check dms_redis_checks[] = {
     {.path = CFG "engineName", .op = MCK_EQ, .arg = "redis", .applies = true},
     {.path = CFG "redisSettings.sslSecurityProtocol",
      .op = MCK_EQ,
@@ -728,21 +765,22 @@ static const struct pl_mcheck dms_redis_checks[] = {
      .why = "The Redis endpoint does not use TLS (SslSecurityProtocol is not ssl-encryption)."},
 };
 /* In-cluster encryption defaults to on; only an explicit false fails. */
-static int msk_tls(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int msk_tls(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                   struct pl_managed_eval *out)
 {
     const struct pl_json *j =
-        pl_mpath(c, v->ci, CFG "encryptionInfo.encryptionInTransit.inCluster");
-    if (j && j->type != PL_JNULL && !pl_mtrue(j))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "TLS between the cluster's broker nodes is disabled.");
+        pl_managed__path(c, v->ci, CFG "encryptionInfo.encryptionInTransit.inCluster");
+    if (j && j->type != PL_JNULL && !pl_managed__true(j))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "TLS between the cluster's broker nodes is disabled.");
     return 0;
 }
-static int transfer_ftp(const struct pl_mctx *c, const struct pl_mci *v,
+static int transfer_ftp(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     (void)c;
-    if (holds(pl_mget(v->cfg, "protocols"), "FTP"))
-        return pl_mres(out, PL_NON_COMPLIANT, "The server accepts FTP.");
+    if (holds(pl_managed__get(v->cfg, "protocols"), "FTP"))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The server accepts FTP.");
     return 0;
 }
 
@@ -750,23 +788,25 @@ static const struct pl_managed_pspec sfn_log_params[] = {
     {.name = "cloudWatchLogGroupArns", .type = PL_MP_LIST},
     {.name = "logLevel", .type = PL_MP_LIST, .choices = "ALL|ERROR|FATAL"},
 };
-static int sfn_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int sfn_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
-    const struct pl_json *lc = pl_mget(v->cfg, "loggingConfiguration");
-    const char *level = pl_json_str(pl_mget(lc, "level"));
+    const struct pl_json *lc = pl_managed__get(v->cfg, "loggingConfiguration");
+    const char *level = pl_json_str(pl_managed__get(lc, "level"));
     if (!level || strcasecmp(level, "OFF") == 0)
-        return pl_mres(out, PL_NON_COMPLIANT, "Logging is off for the state machine.");
-    if (c->p->v[1].set && !pl_min_list(&c->p->v[1], level))
-        return pl_mres(out, PL_NON_COMPLIANT, "The log level %.10s is not one of logLevel.", level);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Logging is off for the state machine.");
+    if (c->p->v[1].set && !pl_managed__in_list(&c->p->v[1], level))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The log level %.10s is not one of logLevel.",
+                               level);
     if (c->p->v[0].set) {
-        for (const struct pl_json *d = first(pl_mget(lc, "destinations")); d; d = d->next) {
-            const char *arn =
-                pl_json_str(pl_mget(pl_mget(d, "cloudWatchLogsLogGroup"), "logGroupArn"));
-            if (arn && pl_min_list(&c->p->v[0], arn))
+        for (const struct pl_json *d = first(pl_managed__get(lc, "destinations")); d; d = d->next) {
+            const char *arn = pl_json_str(
+                pl_managed__get(pl_managed__get(d, "cloudWatchLogsLogGroup"), "logGroupArn"));
+            if (arn && pl_managed__in_list(&c->p->v[0], arn))
                 return 0;
         }
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The state machine does not log to one of cloudWatchLogGroupArns.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The state machine does not log to one of cloudWatchLogGroupArns.");
     }
     return 0;
 }
@@ -776,25 +816,26 @@ static int sfn_logging(const struct pl_mctx *c, const struct pl_mci *v, struct p
 static const struct pl_managed_pspec ap_params[] = {
     {.name = "excludedAccessPoints", .type = PL_MP_LIST},
 };
-static int access_point_bpa(const struct pl_mctx *c, const struct pl_mci *v,
+static int access_point_bpa(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
     static const char *const f[] = {"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
                                     "restrictPublicBuckets"};
-    const char *name = pl_json_str(pl_mget(v->cfg, "name"));
-    if (c->p->v[0].set && name && pl_min_list(&c->p->v[0], name))
-        return pl_mna(out);
-    const struct pl_json *b = pl_mget(v->cfg, "publicAccessBlockConfiguration");
+    const char *name = pl_json_str(pl_managed__get(v->cfg, "name"));
+    if (c->p->v[0].set && name && pl_managed__in_list(&c->p->v[0], name))
+        return pl_managed__na(out);
+    const struct pl_json *b = pl_managed__get(v->cfg, "publicAccessBlockConfiguration");
     for (size_t i = 0; i < PL_ARRAY_LEN(f); i++)
-        if (!pl_mtrue(pl_mget(b, f[i])))
-            return pl_mres(out, PL_NON_COMPLIANT, "The access point's %s is not true.", f[i]);
+        if (!pl_managed__true(pl_managed__get(b, f[i])))
+            return pl_managed__res(out, PL_NON_COMPLIANT, "The access point's %s is not true.",
+                                   f[i]);
     return 0;
 }
 
 static const struct pl_managed_pspec pca_params[] = {
     {.name = "exemptedCAArns", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck pca_checks[] = {
+static const struct pl_managed__check pca_checks[] = {
     {.path = CFG "type", .op = MCK_EQ, .arg = "ROOT", .applies = true},
     {.path = CFG "arn", .op = MCK_NE, .arg = "", .applies = true},
     {.path = CFG "status",
@@ -802,18 +843,19 @@ static const struct pl_mcheck pca_checks[] = {
      .arg = "DISABLED",
      .why = "The root certificate authority is not disabled."},
 };
-static int pca_root(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int pca_root(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                    struct pl_managed_eval *out)
 {
-    const char *arn = pl_json_str(pl_mget(v->cfg, "arn"));
+    const char *arn = pl_json_str(pl_managed__get(v->cfg, "arn"));
     if (!arn)
         arn = pl_json_str(pl_json_get(v->ci, "arn"));
-    if (c->p->v[0].set && arn && pl_min_list(&c->p->v[0], arn))
-        return pl_mna(out);
-    pl_mchecks(c, v, pca_checks, PL_MIMPL_LEN(pca_checks), out);
+    if (c->p->v[0].set && arn && pl_managed__in_list(&c->p->v[0], arn))
+        return pl_managed__na(out);
+    pl_managed__checks(c, v, pca_checks, PL_MIMPL_LEN(pca_checks), out);
     return 0;
 }
 
-static const struct pl_mcheck s3_mfa_delete_checks[] = {
+static const struct pl_managed__check s3_mfa_delete_checks[] = {
     {.path = SUPP "BucketVersioningConfiguration.isMfaDeleteEnabled",
      .op = MCK_TRUE,
      .why = "MFA delete is not enabled on the bucket."},
@@ -824,23 +866,23 @@ static const struct pl_mcheck s3_mfa_delete_checks[] = {
 static const struct pl_managed_pspec appsync_log_params[] = {
     {.name = "fieldLoggingLevel", .type = PL_MP_LIST, .choices = "ERROR|ALL|INFO|DEBUG|NONE"},
 };
-static int appsync_logging(const struct pl_mctx *c, const struct pl_mci *v,
+static int appsync_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    const char *lvl = pl_json_str(pl_mpath(c, v->ci, CFG "logConfig.fieldLogLevel"));
+    const char *lvl = pl_json_str(pl_managed__path(c, v->ci, CFG "logConfig.fieldLogLevel"));
     bool ok =
-        lvl && (c->p->v[0].set ? pl_min_list(&c->p->v[0], lvl)
+        lvl && (c->p->v[0].set ? pl_managed__in_list(&c->p->v[0], lvl)
                                : strcasecmp(lvl, "ERROR") == 0 || strcasecmp(lvl, "ALL") == 0);
     if (!ok)
-        return pl_mres(out, PL_NON_COMPLIANT, "The API's field log level is %.10s%s.",
-                       lvl ? lvl : "not set",
-                       c->p->v[0].set ? ", not one of fieldLoggingLevel" : "");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The API's field log level is %.10s%s.",
+                               lvl ? lvl : "not set",
+                               c->p->v[0].set ? ", not one of fieldLoggingLevel" : "");
     return 0;
 }
 static const struct pl_managed_pspec appsync_waf_params[] = {
     {.name = "wafWebAclARNs", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck appsync_waf_checks[] = {
+static const struct pl_managed__check appsync_waf_checks[] = {
     {.path = CFG "wafWebAclArn|" SUPP "WafWebAclArn",
      .op = MCK_PRESENT,
      .why = "The API is not associated with a web ACL."},
@@ -854,12 +896,12 @@ static const struct pl_managed_pspec stack_sns_params[] = {
     {.name = "snsTopic3", .type = PL_MP_STR}, {.name = "snsTopic4", .type = PL_MP_STR},
     {.name = "snsTopic5", .type = PL_MP_STR},
 };
-static int stack_notification(const struct pl_mctx *c, const struct pl_mci *v,
+static int stack_notification(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                               struct pl_managed_eval *out)
 {
-    const struct pl_json *arns = pl_mget(v->cfg, "notificationARNs");
-    if (pl_mempty(arns))
-        return pl_mres(out, PL_NON_COMPLIANT, "The stack sends no event notifications.");
+    const struct pl_json *arns = pl_managed__get(v->cfg, "notificationARNs");
+    if (pl_managed__empty(arns))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The stack sends no event notifications.");
     bool given = false;
     for (int i = 0; i < 5; i++) {
         if (!c->p->v[i].set)
@@ -869,12 +911,12 @@ static int stack_notification(const struct pl_mctx *c, const struct pl_mci *v,
             return 0;
     }
     if (given)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The stack notifies none of the topics snsTopic1..snsTopic5.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The stack notifies none of the topics snsTopic1..snsTopic5.");
     return 0;
 }
 
-static const struct pl_mcheck rds_dbsg_checks[] = {
+static const struct pl_managed__check rds_dbsg_checks[] = {
     {.path = CFG "dBSecurityGroupName|" CFG "dbsecurityGroupName",
      .op = MCK_EQ,
      .arg = "default",
@@ -882,7 +924,7 @@ static const struct pl_mcheck rds_dbsg_checks[] = {
             "allowed)."},
 };
 
-static const struct pl_mcheck codedeploy_rollback_checks[] = {
+static const struct pl_managed__check codedeploy_rollback_checks[] = {
     {.path = CFG "autoRollbackConfiguration.enabled",
      .op = MCK_TRUE,
      .why = "Automatic rollback is not enabled for the deployment group."},
@@ -902,102 +944,114 @@ static const struct pl_managed_pspec eb_logs_params[] = {
      .choices = "1|3|5|7|14|30|60|90|120|150|180|365|400|545|731|1827|3653"},
     {.name = "DeleteOnTerminate", .type = PL_MP_BOOL},
 };
-static int eb_logs(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int eb_logs(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                   struct pl_managed_eval *out)
 {
-    if (!pl_mtrue(pl_mpath(c, v->ci, EB_LOGS ".StreamLogs.value")))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The environment does not stream its logs to CloudWatch Logs.");
+    if (!pl_managed__true(pl_managed__path(c, v->ci, EB_LOGS ".StreamLogs.value")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The environment does not stream its logs to CloudWatch Logs.");
     long long days;
     if (c->p->v[0].set &&
-        (pl_mint(pl_mpath(c, v->ci, EB_LOGS ".RetentionInDays.value"), &days) < 0 ||
+        (pl_managed__int(pl_managed__path(c, v->ci, EB_LOGS ".RetentionInDays.value"), &days) < 0 ||
          days != c->p->v[0].i))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The log retention differs from RetentionInDays %lld.", c->p->v[0].i);
-    if (c->p->v[1].set &&
-        pl_mtrue(pl_mpath(c, v->ci, EB_LOGS ".DeleteOnTerminate.value")) != c->p->v[1].b)
-        return pl_mres(out, PL_NON_COMPLIANT, "DeleteOnTerminate is not %s.",
-                       c->p->v[1].b ? "true" : "false");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The log retention differs from RetentionInDays %lld.",
+                               c->p->v[0].i);
+    if (c->p->v[1].set && pl_managed__true(pl_managed__path(
+                              c, v->ci, EB_LOGS ".DeleteOnTerminate.value")) != c->p->v[1].b)
+        return pl_managed__res(out, PL_NON_COMPLIANT, "DeleteOnTerminate is not %s.",
+                               c->p->v[1].b ? "true" : "false");
     return 0;
 }
 
-static const struct pl_mcheck alarm_enabled_checks[] = {
+static const struct pl_managed__check alarm_enabled_checks[] = {
     {.path = CFG "actionsEnabled", .op = MCK_TRUE, .why = "The alarm's actions are not enabled."},
 };
 
 /* AWS's default response hop limit is 1; a missing value is the default. */
-static int lc_hop(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int lc_hop(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                  struct pl_managed_eval *out)
 {
     long long n;
-    if (pl_mint(pl_mpath(c, v->ci, CFG "metadataOptions.httpPutResponseHopLimit"), &n) == 0 &&
+    if (pl_managed__int(pl_managed__path(c, v->ci, CFG "metadataOptions.httpPutResponseHopLimit"),
+                        &n) == 0 &&
         n > 1)
-        return pl_mres(out, PL_NON_COMPLIANT, "The metadata response hop limit is %lld, above 1.",
-                       n);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The metadata response hop limit is %lld, above 1.", n);
     return 0;
 }
 
 static const struct pl_managed_pspec lt_params[] = {
     {.name = "exemptedLaunchTemplates", .type = PL_MP_LIST},
 };
-static int lt_public_ip(const struct pl_mctx *c, const struct pl_mci *v,
+static int lt_public_ip(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    const char *id = pl_json_str(pl_mget(v->cfg, "id"));
+    const char *id = pl_json_str(pl_managed__get(v->cfg, "id"));
     if (!id)
         id = v->id;
-    if (c->p->v[0].set && id && pl_min_list(&c->p->v[0], id))
-        return pl_mna(out);
-    const struct pl_json *nics = pl_mpath(c, v->ci, CFG "launchTemplateData.networkInterfaces");
+    if (c->p->v[0].set && id && pl_managed__in_list(&c->p->v[0], id))
+        return pl_managed__na(out);
+    const struct pl_json *nics =
+        pl_managed__path(c, v->ci, CFG "launchTemplateData.networkInterfaces");
     for (const struct pl_json *n = first(nics); n; n = n->next)
-        if (pl_mtrue(pl_mget(n, "associatePublicIpAddress")))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "A network interface of the launch template assigns a public IP "
-                           "address.");
+        if (pl_managed__true(pl_managed__get(n, "associatePublicIpAddress")))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "A network interface of the launch template assigns a public IP "
+                                   "address.");
     return 0;
 }
 
 /* ---- account-level facts ---- */
 
 /* alternateContacts: Account GetAlternateContact for each type, keyed by the type. */
-static int security_contact(const struct pl_mctx *c, const struct pl_mci *acct,
+static int security_contact(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
                             struct pl_managed_eval *out)
 {
     (void)c;
-    const struct pl_json *s = pl_mget(pl_mget(acct->cfg, "alternateContacts"), "SECURITY");
-    if (pl_mempty(pl_mget(s, "emailAddress")) && pl_mempty(pl_mget(s, "phoneNumber")))
-        return pl_mres(out, PL_NON_COMPLIANT, "No security contact is provided for the account.");
+    const struct pl_json *s =
+        pl_managed__get(pl_managed__get(acct->cfg, "alternateContacts"), "SECURITY");
+    if (pl_managed__empty(pl_managed__get(s, "emailAddress")) &&
+        pl_managed__empty(pl_managed__get(s, "phoneNumber")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "No security contact is provided for the account.");
     return 0;
 }
 
 /* macie: Macie2 GetMacieSession (status ENABLED or PAUSED); null when Macie is not enabled. */
-static int macie_status(const struct pl_mctx *c, const struct pl_mci *acct,
+static int macie_status(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
                         struct pl_managed_eval *out)
 {
     (void)c;
-    const struct pl_json *st = pl_mget(pl_mget(acct->cfg, "macie"), "status");
-    if (!pl_mstreq(st, "ENABLED"))
-        return pl_mres(out, PL_NON_COMPLIANT, "Amazon Macie is %.20s in the account's region.",
-                       pl_json_str(st) ? pl_json_str(st) : "not enabled");
+    const struct pl_json *st = pl_managed__get(pl_managed__get(acct->cfg, "macie"), "status");
+    if (!pl_managed__streq(st, "ENABLED"))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Amazon Macie is %.20s in the account's region.",
+                               pl_json_str(st) ? pl_json_str(st) : "not enabled");
     return 0;
 }
 
 /* emrBlockPublicAccess: EMR GetBlockPublicAccessConfiguration's
  * BlockPublicAccessConfiguration. Compliant when blocking is on and the exceptions open no port
  * but 22. */
-static int emr_bpa(const struct pl_mctx *c, const struct pl_mci *acct, struct pl_managed_eval *out)
+static int emr_bpa(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
+                   struct pl_managed_eval *out)
 {
     (void)c;
-    const struct pl_json *b = pl_mget(acct->cfg, "emrBlockPublicAccess");
-    if (!pl_mtrue(pl_mget(b, "blockPublicSecurityGroupRules")))
-        return pl_mres(out, PL_NON_COMPLIANT, "EMR block public access is not enabled.");
-    for (const struct pl_json *r = first(pl_mget(b, "permittedPublicSecurityGroupRuleRanges")); r;
-         r = r->next) {
+    const struct pl_json *b = pl_managed__get(acct->cfg, "emrBlockPublicAccess");
+    if (!pl_managed__true(pl_managed__get(b, "blockPublicSecurityGroupRules")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "EMR block public access is not enabled.");
+    for (const struct pl_json *r =
+             first(pl_managed__get(b, "permittedPublicSecurityGroupRuleRanges"));
+         r; r = r->next) {
         long long lo = -1, hi = -1;
-        pl_mint(pl_mget(r, "minRange"), &lo);
-        if (pl_mint(pl_mget(r, "maxRange"), &hi) < 0)
+        pl_managed__int(pl_managed__get(r, "minRange"), &lo);
+        if (pl_managed__int(pl_managed__get(r, "maxRange"), &hi) < 0)
             hi = lo;
         if (lo != 22 || hi != 22)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "EMR block public access permits ports %lld-%lld, not only 22.", lo, hi);
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "EMR block public access permits ports %lld-%lld, not only 22.",
+                                   lo, hi);
     }
     return 0;
 }
@@ -1010,23 +1064,23 @@ static int emr_bpa(const struct pl_mctx *c, const struct pl_mci *acct, struct pl
 static const struct pl_managed_pspec wafv2_log_params[] = {
     {.name = "KinesisFirehoseDeliveryStreamArns", .type = PL_MP_LIST},
 };
-static int wafv2_logging(const struct pl_mctx *c, const struct pl_mci *v,
+static int wafv2_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
-    const struct pl_json *dest =
-        pl_mget(pl_mpath(c, v->ci, SUPP "LoggingConfiguration"), "logDestinationConfigs");
-    if (pl_mempty(dest))
-        return pl_mres(out, PL_NON_COMPLIANT, "Logging is not enabled on the web ACL.");
+    const struct pl_json *dest = pl_managed__get(
+        pl_managed__path(c, v->ci, SUPP "LoggingConfiguration"), "logDestinationConfigs");
+    if (pl_managed__empty(dest))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Logging is not enabled on the web ACL.");
     if (!c->p->v[0].set)
         return 0;
     for (const struct pl_json *d = dest->type == PL_JARR ? dest->child : dest; d; d = d->next) {
-        if (pl_json_str(d) && pl_min_list(&c->p->v[0], pl_json_str(d)))
+        if (pl_json_str(d) && pl_managed__in_list(&c->p->v[0], pl_json_str(d)))
             return 0;
         if (dest->type != PL_JARR)
             break;
     }
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The web ACL logs to none of KinesisFirehoseDeliveryStreamArns.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The web ACL logs to none of KinesisFirehoseDeliveryStreamArns.");
 }
 
 /* ALB_WAF_ENABLED: the balancer's attribute waf.enabled (as AWS's page names it), or a
@@ -1039,7 +1093,7 @@ static const struct pl_managed_pspec alb_waf_params[] = {
 };
 /* An array, or JSON text of one (the API form of supplementaryConfiguration), parsed into the
  * scratch arena; NULL otherwise. */
-static const struct pl_json *json_array(const struct pl_mctx *c, const struct pl_json *j)
+static const struct pl_json *json_array(const struct pl_managed__ctx *c, const struct pl_json *j)
 {
     const char *s = pl_json_str(j);
     if (j && j->type == PL_JARR)
@@ -1052,7 +1106,7 @@ static const struct pl_json *json_array(const struct pl_mctx *c, const struct pl
 }
 
 struct waf_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *arn;
     const char *acl; /* the associated ACL's id or ARN, once found */
     bool listed;     /* it is one of wafWebAclIds */
@@ -1063,17 +1117,19 @@ static int waf_acl_names(void *u, const struct pl_json *ci)
     const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
     const struct pl_json *supp = pl_json_get(ci, "supplementaryConfiguration");
     bool hit = false;
-    for (const struct pl_json *a = first(pl_mget(cfg, "associationList")); a && !hit; a = a->next)
-        hit = pl_mstreq(pl_mget(a, "resourceARN"), q->arn);
+    for (const struct pl_json *a = first(pl_managed__get(cfg, "associationList")); a && !hit;
+         a = a->next)
+        hit = pl_managed__streq(pl_managed__get(a, "resourceARN"), q->arn);
     if (!hit)
-        hit = holds(json_array(q->c, pl_mget(supp, "AssociatedResources")), q->arn);
+        hit = holds(json_array(q->c, pl_managed__get(supp, "AssociatedResources")), q->arn);
     if (!hit)
         return 0;
-    const char *ids[] = {pl_json_str(pl_mget(cfg, "webACLId")), pl_json_str(pl_mget(cfg, "arn")),
-                         pl_json_str(pl_json_get(ci, "arn")), pl_json_str(pl_mget(cfg, "id"))};
+    const char *ids[] = {
+        pl_json_str(pl_managed__get(cfg, "webACLId")), pl_json_str(pl_managed__get(cfg, "arn")),
+        pl_json_str(pl_json_get(ci, "arn")), pl_json_str(pl_managed__get(cfg, "id"))};
     for (size_t i = 0; i < PL_ARRAY_LEN(ids); i++)
         if (ids[i] && !q->acl)
             q->acl = ids[i];
@@ -1082,22 +1138,23 @@ static int waf_acl_names(void *u, const struct pl_json *ci)
         return 1;
     }
     for (size_t i = 0; i < PL_ARRAY_LEN(ids); i++)
-        if (ids[i] && pl_min_list(&q->c->p->v[0], ids[i])) {
+        if (ids[i] && pl_managed__in_list(&q->c->p->v[0], ids[i])) {
             q->listed = true;
             return 1;
         }
     return 0;
 }
-static int alb_waf(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int alb_waf(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                   struct pl_managed_eval *out)
 {
-    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
-        return pl_mna(out);
-    const struct pl_json *attrs = pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes");
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "type"), "application"))
+        return pl_managed__na(out);
+    const struct pl_json *attrs = pl_managed__path(c, v->ci, SUPP "LoadBalancerAttributes");
     bool attr_on = false;
     for (const struct pl_json *a = first(attrs); a; a = a->next)
-        if (pl_mstreq(pl_mget(a, "key"), "waf.enabled"))
-            attr_on = pl_mtrue(pl_mget(a, "value"));
-    struct waf_q q = {c, pl_json_str(pl_mget(v->cfg, "loadBalancerArn")), NULL, false};
+        if (pl_managed__streq(pl_managed__get(a, "key"), "waf.enabled"))
+            attr_on = pl_managed__true(pl_managed__get(a, "value"));
+    struct waf_q q = {c, pl_json_str(pl_managed__get(v->cfg, "loadBalancerArn")), NULL, false};
     if (!q.arn)
         q.arn = pl_json_str(pl_json_get(v->ci, "arn"));
     if (q.arn && c->env && c->env->each) {
@@ -1108,26 +1165,27 @@ static int alb_waf(const struct pl_mctx *c, const struct pl_mci *v, struct pl_ma
     if (q.listed || (attr_on && !c->p->v[0].set))
         return 0;
     if (q.acl || attr_on)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The load balancer's web ACL %.100s is not one of wafWebAclIds.",
-                       q.acl ? q.acl : "(not recorded)");
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "No web ACL protects the load balancer (waf.enabled is "
-                   "not true and no recorded web ACL is associated).");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The load balancer's web ACL %.100s is not one of wafWebAclIds.",
+                               q.acl ? q.acl : "(not recorded)");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "No web ACL protects the load balancer (waf.enabled is "
+                           "not true and no recorded web ACL is associated).");
 }
 
 /* SSM_DOCUMENT_NOT_PUBLIC: documents owned by the account (Config records only those) whose
  * supp DocumentPermission (SSM DescribeDocumentPermission, permission type Share) lists "all". */
-static int ssm_doc_public(const struct pl_mctx *c, const struct pl_mci *v,
+static int ssm_doc_public(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
-    const struct pl_json *owner = pl_mget(v->cfg, "owner");
+    const struct pl_json *owner = pl_managed__get(v->cfg, "owner");
     if (owner && pl_json_str(owner) && c->env && c->env->account &&
-        !pl_mstreq(owner, c->env->account) && !pl_mstreq(owner, "Self"))
-        return pl_mna(out);
-    const struct pl_json *perm = pl_mpath(c, v->ci, SUPP "DocumentPermission");
-    if (holds(pl_mget(perm, "accountIds"), "all") || holds(perm, "all"))
-        return pl_mres(out, PL_NON_COMPLIANT, "The document is shared publicly (AccountIds: all).");
+        !pl_managed__streq(owner, c->env->account) && !pl_managed__streq(owner, "Self"))
+        return pl_managed__na(out);
+    const struct pl_json *perm = pl_managed__path(c, v->ci, SUPP "DocumentPermission");
+    if (holds(pl_managed__get(perm, "accountIds"), "all") || holds(perm, "all"))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The document is shared publicly (AccountIds: all).");
     return 0;
 }
 
@@ -1162,7 +1220,7 @@ struct as_need {
     double value;                 /* TargetValue of its target-tracking policy, or -1 */
 };
 struct as_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     struct as_need *need;
     size_t n;
 };
@@ -1174,9 +1232,9 @@ static bool as_is(const char *rid, const char *dim, const struct as_need *w)
 static int as_scan(void *u, const struct pl_json *ci, bool policy)
 {
     struct as_q *q = u;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    const char *rid = pl_json_str(pl_mget(cfg, "resourceId"));
-    const char *dim = pl_json_str(pl_mget(cfg, "scalableDimension"));
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    const char *rid = pl_json_str(pl_managed__get(cfg, "resourceId"));
+    const char *dim = pl_json_str(pl_managed__get(cfg, "scalableDimension"));
     for (size_t i = 0; rid && i < q->n; i++) {
         struct as_need *w = &q->need[i];
         if (!as_is(rid, dim, w))
@@ -1185,7 +1243,8 @@ static int as_scan(void *u, const struct pl_json *ci, bool policy)
             w->target = cfg;
         else
             pl_json_double(
-                pl_mget(pl_mget(cfg, "targetTrackingScalingPolicyConfiguration"), "targetValue"),
+                pl_managed__get(pl_managed__get(cfg, "targetTrackingScalingPolicyConfiguration"),
+                                "targetValue"),
                 &w->value);
     }
     return 0;
@@ -1199,7 +1258,8 @@ static int as_policy(void *u, const struct pl_json *ci)
     return as_scan(u, ci, true);
 }
 /* One dimension of one table or index: 0 when it passes, else writes out. */
-static int as_judge(const struct pl_mctx *c, const struct as_need *w, struct pl_managed_eval *out)
+static int as_judge(const struct pl_managed__ctx *c, const struct as_need *w,
+                    struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
     const char *what = w->write ? "write" : "read";
@@ -1207,18 +1267,23 @@ static int as_judge(const struct pl_mctx *c, const struct as_need *w, struct pl_
         tv = w->write ? P_DA_TW : P_DA_TR;
     long long n;
     if (!w->target)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Auto scaling of %s capacity is not enabled for %.150s.", what, w->rid);
-    if (pv[mn].set && (pl_mint(pl_mget(w->target, "minCapacity"), &n) < 0 || n < pv[mn].i))
-        return pl_mres(out, PL_NON_COMPLIANT, "The minimum %s capacity of %.150s is below %s.",
-                       what, w->rid, c->p->rule->params[mn].name);
-    if (pv[mx].set && (pl_mint(pl_mget(w->target, "maxCapacity"), &n) < 0 || n > pv[mx].i))
-        return pl_mres(out, PL_NON_COMPLIANT, "The maximum %s capacity of %.150s is above %s.",
-                       what, w->rid, c->p->rule->params[mx].name);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Auto scaling of %s capacity is not enabled for %.150s.", what,
+                               w->rid);
+    if (pv[mn].set &&
+        (pl_managed__int(pl_managed__get(w->target, "minCapacity"), &n) < 0 || n < pv[mn].i))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The minimum %s capacity of %.150s is below %s.", what, w->rid,
+                               c->p->rule->params[mn].name);
+    if (pv[mx].set &&
+        (pl_managed__int(pl_managed__get(w->target, "maxCapacity"), &n) < 0 || n > pv[mx].i))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The maximum %s capacity of %.150s is above %s.", what, w->rid,
+                               c->p->rule->params[mx].name);
     if (pv[tv].set && w->value != pv[tv].d)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "No target-tracking policy of %.150s aims at %s %.20s%%.", w->rid,
-                       c->p->rule->params[tv].name, pv[tv].s);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "No target-tracking policy of %.150s aims at %s %.20s%%.", w->rid,
+                               c->p->rule->params[tv].name, pv[tv].s);
     return 0;
 }
 /* Appends s to buf[*n] (size cap), truncating. */
@@ -1253,23 +1318,24 @@ static void as_add(struct as_q *q, const char *table, const char *idx)
     }
 }
 
-static int ddb_autoscaling(const struct pl_mctx *c, const struct pl_mci *v,
+static int ddb_autoscaling(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    if (pl_mstreq(pl_mpath(c, v->cfg, "billingModeSummary.billingMode"), "PAY_PER_REQUEST"))
+    if (pl_managed__streq(pl_managed__path(c, v->cfg, "billingModeSummary.billingMode"),
+                          "PAY_PER_REQUEST"))
         return 0;
-    if (pl_mneed_env(c, "the recorded Application Auto Scaling targets") < 0)
+    if (pl_managed__need_env(c, "the recorded Application Auto Scaling targets") < 0)
         return -1;
-    const char *name = pl_json_str(pl_mget(v->cfg, "tableName"));
+    const char *name = pl_json_str(pl_managed__get(v->cfg, "tableName"));
     if (!name)
         name = v->id ? v->id : "";
     struct as_need need[AS_MAX];
     struct as_q q = {c, need, 0};
     as_add(&q, name, NULL);
-    for (const struct pl_json *g = first(pl_mget(v->cfg, "globalSecondaryIndexes"));
+    for (const struct pl_json *g = first(pl_managed__get(v->cfg, "globalSecondaryIndexes"));
          g && q.n + 2 <= AS_MAX; g = g->next)
-        if (pl_json_str(pl_mget(g, "indexName")))
-            as_add(&q, name, pl_json_str(pl_mget(g, "indexName")));
+        if (pl_json_str(pl_managed__get(g, "indexName")))
+            as_add(&q, name, pl_json_str(pl_managed__get(g, "indexName")));
     c->env->each(c->env->u, "AWS::ApplicationAutoScaling::ScalableTarget", as_target, &q);
     const struct pl_managed_pval *pv = c->p->v;
     if (pv[P_DA_TR].set || pv[P_DA_TW].set)
@@ -1292,7 +1358,7 @@ static bool type_in(const char *type, const char *const *list, size_t n)
     }
     return false;
 }
-static int ebs_optimized(const struct pl_mctx *c, const struct pl_mci *v,
+static int ebs_optimized(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     static const char *const optional[] = {
@@ -1305,19 +1371,19 @@ static int ebs_optimized(const struct pl_mctx *c, const struct pl_mci *v,
                                               "i2.8xlarge", "g2.8xlarge", "cc2.",     "cg1.",
                                               "cr1.",       "hi1.",       "hs1."};
     (void)c;
-    const char *type = pl_json_str(pl_mget(v->cfg, "instanceType"));
+    const char *type = pl_json_str(pl_managed__get(v->cfg, "instanceType"));
     if (!type || type_in(type, unsupported, PL_ARRAY_LEN(unsupported)))
-        return pl_mna(out);
+        return pl_managed__na(out);
     if (type_in(type, optional, PL_ARRAY_LEN(optional)) &&
-        !pl_mtrue(pl_mget(v->cfg, "ebsOptimized")))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "EBS optimization is not enabled on the %.30s instance.", type);
+        !pl_managed__true(pl_managed__get(v->cfg, "ebsOptimized")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "EBS optimization is not enabled on the %.30s instance.", type);
     return 0;
 }
 
 /* SECRETSMANAGER_SCHEDULED_ROTATION_SUCCESS_CHECK: secrets with rotation (others N/A) whose
  * RotationOccurringAsScheduled (Config's CI) is not false. */
-static const struct pl_mcheck secret_sched_checks[] = {
+static const struct pl_managed__check secret_sched_checks[] = {
     {.path = CFG "rotationEnabled|" CFG "RotationEnabled", .op = MCK_TRUE, .applies = true},
     {.path = CFG "rotationOccurringAsScheduled|" CFG "RotationOccurringAsScheduled",
      .op = MCK_TRUE,
@@ -1326,10 +1392,10 @@ static const struct pl_mcheck secret_sched_checks[] = {
 };
 
 /* Days between a CI time field (ISO or epoch) and the evaluation time; -1 when absent. */
-static long long days_since(const struct pl_mctx *c, const struct pl_json *j)
+static long long days_since(const struct pl_managed__ctx *c, const struct pl_json *j)
 {
     int64_t t;
-    if (!c->env || pl_mtime(j, &t) < 0)
+    if (!c->env || pl_managed__time(j, &t) < 0)
         return -1;
     return (c->env->now_ms - t) / (24LL * 3600 * 1000);
 }
@@ -1339,17 +1405,18 @@ static long long days_since(const struct pl_mctx *c, const struct pl_json *j)
 static const struct pl_managed_pspec secret_unused_params[] = {
     {.name = "unusedForDays", .type = PL_MP_INT, .def = "90", .min = 1, .max = 36500},
 };
-static int secret_unused(const struct pl_mctx *c, const struct pl_mci *v,
+static int secret_unused(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
-    long long d = days_since(c, pl_mget(v->cfg, "lastAccessedDate"));
+    long long d = days_since(c, pl_managed__get(v->cfg, "lastAccessedDate"));
     if (d < 0)
-        d = days_since(c, pl_mget(v->cfg, "createdDate"));
+        d = days_since(c, pl_managed__get(v->cfg, "createdDate"));
     if (d < 0)
-        return pl_mres(out, PL_INSUFFICIENT_DATA,
-                       "The secret's LastAccessedDate and CreatedDate are not recorded.");
+        return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                               "The secret's LastAccessedDate and CreatedDate are not recorded.");
     if (d > c->p->v[0].i)
-        return pl_mres(out, PL_NON_COMPLIANT, "The secret has not been accessed for %lld days.", d);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The secret has not been accessed for %lld days.", d);
     return 0;
 }
 
@@ -1358,20 +1425,21 @@ static int secret_unused(const struct pl_mctx *c, const struct pl_mci *v,
 static const struct pl_managed_pspec secret_periodic_params[] = {
     {.name = "maxDaysSinceRotation", .type = PL_MP_INT, .def = "90", .min = 1, .max = 36500},
 };
-static int secret_periodic(const struct pl_mctx *c, const struct pl_mci *v,
+static int secret_periodic(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    long long d = days_since(c, pl_mget(v->cfg, "lastRotatedDate"));
+    long long d = days_since(c, pl_managed__get(v->cfg, "lastRotatedDate"));
     const char *what = "rotated";
     if (d < 0) {
-        d = days_since(c, pl_mget(v->cfg, "createdDate"));
+        d = days_since(c, pl_managed__get(v->cfg, "createdDate"));
         what = "rotated since it was created";
     }
     if (d < 0)
-        return pl_mres(out, PL_INSUFFICIENT_DATA,
-                       "The secret's LastRotatedDate and CreatedDate are not recorded.");
+        return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                               "The secret's LastRotatedDate and CreatedDate are not recorded.");
     if (d > c->p->v[0].i)
-        return pl_mres(out, PL_NON_COMPLIANT, "The secret has not been %s for %lld days.", what, d);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The secret has not been %s for %lld days.",
+                               what, d);
     return 0;
 }
 
@@ -1380,20 +1448,20 @@ static int secret_periodic(const struct pl_mctx *c, const struct pl_mci *v,
 static const struct pl_managed_pspec rp_retention_params[] = {
     {.name = "requiredRetentionDays", .type = PL_MP_INT, .def = "35", .min = 1, .max = 36500},
 };
-static int rp_retention(const struct pl_mctx *c, const struct pl_mci *v,
+static int rp_retention(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     int64_t del, made;
-    if (pl_mtime(pl_mpath(c, v->cfg, "calculatedLifecycle.deleteAt"), &del) < 0)
+    if (pl_managed__time(pl_managed__path(c, v->cfg, "calculatedLifecycle.deleteAt"), &del) < 0)
         return 0;
-    if (pl_mtime(pl_mget(v->cfg, "creationDate"), &made) < 0)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The recovery point expires but its CreationDate is not recorded.");
+    if (pl_managed__time(pl_managed__get(v->cfg, "creationDate"), &made) < 0)
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The recovery point expires but its CreationDate is not recorded.");
     long long days = (del - made) / (24LL * 3600 * 1000);
     if (days < c->p->v[0].i)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The recovery point is kept %lld days, fewer than %lld.", days,
-                       c->p->v[0].i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The recovery point is kept %lld days, fewer than %lld.", days,
+                               c->p->v[0].i);
     return 0;
 }
 
@@ -1414,29 +1482,29 @@ static const char *const vault_actions[] = {"backup:DeleteRecoveryPoint",
 static int vault_deny(void *u, const struct pl_json *st)
 {
     struct deny_q *q = u;
-    if (!pl_mstreq(pl_mget(st, "Effect"), "Deny") ||
-        !pl_mprincipal_public(pl_mget(st, "Principal")))
+    if (!pl_managed__streq(pl_managed__get(st, "Effect"), "Deny") ||
+        !pl_managed__principal_public(pl_managed__get(st, "Principal")))
         return 0;
     for (int i = 0; i < 3; i++)
-        if (pl_maction_matches(pl_mget(st, "Action"), vault_actions[i]))
+        if (pl_managed__action_matches(pl_managed__get(st, "Action"), vault_actions[i]))
             q->covered[i] = true;
     return 0;
 }
-static int vault_manual_delete(const struct pl_mctx *c, const struct pl_mci *v,
+static int vault_manual_delete(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                struct pl_managed_eval *out)
 {
     if (strcmp(v->type, "AWS::Backup::BackupVault") != 0)
-        return pl_mna(out);
-    const struct pl_json *doc = pl_mdoc(c, pl_mget(v->cfg, "accessPolicy"));
+        return pl_managed__na(out);
+    const struct pl_json *doc = pl_managed__doc(c, pl_managed__get(v->cfg, "accessPolicy"));
     if (!doc)
-        return pl_mres(out, PL_NON_COMPLIANT, "The backup vault has no access policy.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The backup vault has no access policy.");
     struct deny_q q = {{false, false, false}};
-    pl_mstatements(doc, vault_deny, &q);
+    pl_managed__statements(doc, vault_deny, &q);
     for (int i = 0; i < 3; i++)
         if (!q.covered[i])
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The vault's access policy does not deny %s to everyone.",
-                           vault_actions[i]);
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The vault's access policy does not deny %s to everyone.",
+                                   vault_actions[i]);
     return 0;
 }
 
@@ -1446,7 +1514,7 @@ static const struct pl_managed_pspec vpce_params[] = {
     {.name = "serviceName", .type = PL_MP_STR, .required = true},
 };
 struct vpce_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *vpc, *svc;
 };
 static int vpce_match(void *u, const struct pl_json *ci)
@@ -1455,22 +1523,22 @@ static int vpce_match(void *u, const struct pl_json *ci)
     const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    const char *name = pl_json_str(pl_mget(cfg, "serviceName"));
-    if (!pl_mstreq(pl_mget(cfg, "vpcId"), q->vpc) || !name)
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    const char *name = pl_json_str(pl_managed__get(cfg, "serviceName"));
+    if (!pl_managed__streq(pl_managed__get(cfg, "vpcId"), q->vpc) || !name)
         return 0;
     size_t n = strlen(name), s = strlen(q->svc);
     return strcmp(name, q->svc) == 0 ||
            (n > s && name[n - s - 1] == '.' && strcmp(name + n - s, q->svc) == 0);
 }
-static int vpc_endpoint(const struct pl_mctx *c, const struct pl_mci *v,
+static int vpc_endpoint(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    if (pl_mneed_env(c, "the recorded AWS::EC2::VPCEndpoint resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::EC2::VPCEndpoint resources") < 0)
         return -1;
     struct vpce_q q = {c, v->id, c->p->v[0].s};
     if (!c->env->each(c->env->u, "AWS::EC2::VPCEndpoint", vpce_match, &q))
-        return pl_mres(out, PL_NON_COMPLIANT, "The VPC has no endpoint for %.100s.", q.svc);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The VPC has no endpoint for %.100s.", q.svc);
     return 0;
 }
 
@@ -1479,52 +1547,56 @@ static int vpc_endpoint(const struct pl_mctx *c, const struct pl_mci *v,
 static const struct pl_managed_pspec clb_custom_params[] = {
     {.name = "sslProtocolsAndCiphers", .type = PL_MP_LIST, .required = true},
 };
-static const struct pl_json *clb_policy(const struct pl_mctx *c, const struct pl_mci *v,
-                                        const char *name)
+static const struct pl_json *clb_policy(const struct pl_managed__ctx *c,
+                                        const struct pl_managed__ci *v, const char *name)
 {
-    for (const struct pl_json *p = first(pl_mpath(c, v->ci, SUPP "LoadBalancerPolicies")); p;
-         p = p->next)
-        if (pl_mstreq(pl_mget(p, "policyName"), name))
+    for (const struct pl_json *p = first(pl_managed__path(c, v->ci, SUPP "LoadBalancerPolicies"));
+         p; p = p->next)
+        if (pl_managed__streq(pl_managed__get(p, "policyName"), name))
             return p;
     return NULL;
 }
 static bool policy_matches(const struct pl_json *pol, const struct pl_managed_pval *want)
 {
     size_t on = 0;
-    for (const struct pl_json *a = first(pl_mget(pol, "policyAttributeDescriptions")); a;
+    for (const struct pl_json *a = first(pl_managed__get(pol, "policyAttributeDescriptions")); a;
          a = a->next) {
-        if (!pl_mstreq(pl_mget(a, "attributeValue"), "true"))
+        if (!pl_managed__streq(pl_managed__get(a, "attributeValue"), "true"))
             continue;
-        const char *n = pl_json_str(pl_mget(a, "attributeName"));
-        if (!n || !pl_min_list(want, n))
+        const char *n = pl_json_str(pl_managed__get(a, "attributeName"));
+        if (!n || !pl_managed__in_list(want, n))
             return false;
         on++;
     }
     return on == want->nitems;
 }
-static int clb_custom(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int clb_custom(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     int ssl = 0;
-    for (const struct pl_json *l = first(pl_mget(v->cfg, "listenerDescriptions")); l; l = l->next) {
-        const struct pl_json *proto = pl_mget(pl_mget(l, "listener"), "protocol");
-        if (!pl_mstreq(proto, "HTTPS") && !pl_mstreq(proto, "SSL"))
+    for (const struct pl_json *l = first(pl_managed__get(v->cfg, "listenerDescriptions")); l;
+         l = l->next) {
+        const struct pl_json *proto = pl_managed__get(pl_managed__get(l, "listener"), "protocol");
+        if (!pl_managed__streq(proto, "HTTPS") && !pl_managed__streq(proto, "SSL"))
             continue;
         ssl++;
         bool ok = false;
-        for (const struct pl_json *n = first(pl_mget(l, "policyNames")); n && !ok; n = n->next) {
+        for (const struct pl_json *n = first(pl_managed__get(l, "policyNames")); n && !ok;
+             n = n->next) {
             const struct pl_json *pol = pl_json_str(n) ? clb_policy(c, v, pl_json_str(n)) : NULL;
             ok = pol && policy_matches(pol, &c->p->v[0]);
         }
         if (!ok) {
             long long port = 0;
-            pl_mint(pl_mget(pl_mget(l, "listener"), "loadBalancerPort"), &port);
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The SSL listener on port %lld does not enable exactly "
-                           "sslProtocolsAndCiphers.",
-                           port);
+            pl_managed__int(pl_managed__get(pl_managed__get(l, "listener"), "loadBalancerPort"),
+                            &port);
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The SSL listener on port %lld does not enable exactly "
+                                   "sslProtocolsAndCiphers.",
+                                   port);
         }
     }
-    return ssl ? 0 : pl_mna(out);
+    return ssl ? 0 : pl_managed__na(out);
 }
 
 /* CODEDEPLOY_EC2_MINIMUM_HEALTHY_HOSTS_CONFIGURED: the deployment group's configuration keeps
@@ -1544,20 +1616,20 @@ static const struct pl_managed_pspec deploy_hosts_params[] = {
      .max = 100000},
 };
 struct cd_config_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *name;
     const struct pl_json *mhh;
 };
 static int cd_config(void *u, const struct pl_json *ci)
 {
     struct cd_config_q *q = u;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    if (!pl_mstreq(pl_mget(cfg, "deploymentConfigName"), q->name))
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    if (!pl_managed__streq(pl_managed__get(cfg, "deploymentConfigName"), q->name))
         return 0;
-    q->mhh = pl_mget(cfg, "minimumHealthyHosts");
+    q->mhh = pl_managed__get(cfg, "minimumHealthyHosts");
     return 1;
 }
-static int deploy_hosts(const struct pl_mctx *c, const struct pl_mci *v,
+static int deploy_hosts(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     static const struct {
@@ -1566,10 +1638,10 @@ static int deploy_hosts(const struct pl_mctx *c, const struct pl_mci *v,
     } builtin[] = {{"CodeDeployDefault.AllAtOnce", "HOST_COUNT", 0},
                    {"CodeDeployDefault.HalfAtATime", "FLEET_PERCENT", 50},
                    {"CodeDeployDefault.OneAtATime", "FLEET_PERCENT", 99}};
-    const char *plat = pl_json_str(pl_mget(v->cfg, "computePlatform"));
+    const char *plat = pl_json_str(pl_managed__get(v->cfg, "computePlatform"));
     if (plat && strcmp(plat, "Server") != 0)
-        return pl_mna(out);
-    const char *name = pl_json_str(pl_mget(v->cfg, "deploymentConfigName"));
+        return pl_managed__na(out);
+    const char *name = pl_json_str(pl_managed__get(v->cfg, "deploymentConfigName"));
     if (!name)
         name = "CodeDeployDefault.OneAtATime"; /* CodeDeploy's default */
     const char *type = NULL;
@@ -1580,20 +1652,21 @@ static int deploy_hosts(const struct pl_mctx *c, const struct pl_mci *v,
             value = builtin[i].value;
         }
     if (!type) {
-        if (pl_mneed_env(c, "the recorded AWS::CodeDeploy::DeploymentConfig resources") < 0)
+        if (pl_managed__need_env(c, "the recorded AWS::CodeDeploy::DeploymentConfig resources") < 0)
             return -1;
         struct cd_config_q q = {c, name, NULL};
         c->env->each(c->env->u, "AWS::CodeDeploy::DeploymentConfig", cd_config, &q);
-        type = pl_json_str(pl_mget(q.mhh, "type"));
-        if (!type || pl_mint(pl_mget(q.mhh, "value"), &value) < 0)
-            return pl_mres(out, PL_INSUFFICIENT_DATA,
-                           "The deployment configuration %.100s is not recorded.", name);
+        type = pl_json_str(pl_managed__get(q.mhh, "type"));
+        if (!type || pl_managed__int(pl_managed__get(q.mhh, "value"), &value) < 0)
+            return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                                   "The deployment configuration %.100s is not recorded.", name);
     }
     bool pct = strcasecmp(type, "FLEET_PERCENT") == 0;
     long long want = c->p->v[pct ? 0 : 1].i;
     if (value < want)
-        return pl_mres(out, PL_NON_COMPLIANT, "%.100s keeps %lld%s healthy, below %s %lld.", name,
-                       value, pct ? "%" : " hosts", c->p->rule->params[pct ? 0 : 1].name, want);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "%.100s keeps %lld%s healthy, below %s %lld.",
+                               name, value, pct ? "%" : " hosts",
+                               c->p->rule->params[pct ? 0 : 1].name, want);
     return 0;
 }
 
@@ -1605,23 +1678,26 @@ static const struct pl_managed_pspec gd_findings_params[] = {
     {.name = "daysMediumSev", .type = PL_MP_INT, .def = "7", .min = 0, .max = 36500},
     {.name = "daysHighSev", .type = PL_MP_INT, .def = "1", .min = 0, .max = 36500},
 };
-static int gd_findings(const struct pl_mctx *c, const struct pl_mci *acct,
+static int gd_findings(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
                        struct pl_managed_eval *out)
 {
     static const char *const sev[] = {"low", "medium", "high"};
-    const struct pl_json *gd = pl_mget(acct->cfg, "guardDuty");
-    for (const struct pl_json *f = first(pl_mget(gd, "findings")); f; f = f->next) {
+    const struct pl_json *gd = pl_managed__get(acct->cfg, "guardDuty");
+    for (const struct pl_json *f = first(pl_managed__get(gd, "findings")); f; f = f->next) {
         double s;
-        if (pl_mtrue(pl_mget(f, "archived")) || pl_json_double(pl_mget(f, "severity"), &s) < 0)
+        if (pl_managed__true(pl_managed__get(f, "archived")) ||
+            pl_json_double(pl_managed__get(f, "severity"), &s) < 0)
             continue;
         int k = s >= 7 ? 2 : s >= 4 ? 1 : 0;
-        long long d = days_since(c, pl_mget(f, "createdAt"));
+        long long d = days_since(c, pl_managed__get(f, "createdAt"));
         if (d >= 0 && d > c->p->v[k].i)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "A %s severity GuardDuty finding (%.60s) has not been archived for "
-                           "%lld days.",
-                           sev[k],
-                           pl_json_str(pl_mget(f, "id")) ? pl_json_str(pl_mget(f, "id")) : "?", d);
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT,
+                "A %s severity GuardDuty finding (%.60s) has not been archived for "
+                "%lld days.",
+                sev[k],
+                pl_json_str(pl_managed__get(f, "id")) ? pl_json_str(pl_managed__get(f, "id")) : "?",
+                d);
     }
     return 0;
 }
@@ -1635,15 +1711,15 @@ static const struct pl_managed_pspec ddb_limit_params[] = {
     {.name = "accountWCUThresholdPercentage", .type = PL_MP_INT, .def = "80", .min = 1, .max = 100},
 };
 struct cap_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     long long rcu, wcu;
 };
 static void add_capacity(struct cap_q *q, const struct pl_json *pt)
 {
     long long n;
-    if (pl_mint(pl_mget(pt, "readCapacityUnits"), &n) == 0)
+    if (pl_managed__int(pl_managed__get(pt, "readCapacityUnits"), &n) == 0)
         q->rcu += n;
-    if (pl_mint(pl_mget(pt, "writeCapacityUnits"), &n) == 0)
+    if (pl_managed__int(pl_managed__get(pt, "writeCapacityUnits"), &n) == 0)
         q->wcu += n;
 }
 static int sum_capacity(void *u, const struct pl_json *ci)
@@ -1652,33 +1728,36 @@ static int sum_capacity(void *u, const struct pl_json *ci)
     const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    add_capacity(q, pl_mget(cfg, "provisionedThroughput"));
-    for (const struct pl_json *g = first(pl_mget(cfg, "globalSecondaryIndexes")); g; g = g->next)
-        add_capacity(q, pl_mget(g, "provisionedThroughput"));
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    add_capacity(q, pl_managed__get(cfg, "provisionedThroughput"));
+    for (const struct pl_json *g = first(pl_managed__get(cfg, "globalSecondaryIndexes")); g;
+         g = g->next)
+        add_capacity(q, pl_managed__get(g, "provisionedThroughput"));
     return 0;
 }
-static int ddb_limits(const struct pl_mctx *c, const struct pl_mci *acct,
+static int ddb_limits(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
                       struct pl_managed_eval *out)
 {
-    const struct pl_json *lim = pl_mget(acct->cfg, "dynamodbLimits");
+    const struct pl_json *lim = pl_managed__get(acct->cfg, "dynamodbLimits");
     long long maxr, maxw;
-    if (pl_mint(pl_mget(lim, "accountMaxReadCapacityUnits"), &maxr) < 0 ||
-        pl_mint(pl_mget(lim, "accountMaxWriteCapacityUnits"), &maxw) < 0)
-        return pl_mres(out, PL_INSUFFICIENT_DATA,
-                       "The account's dynamodbLimits (DescribeLimits) are not recorded.");
-    if (pl_mneed_env(c, "the recorded AWS::DynamoDB::Table resources") < 0)
+    if (pl_managed__int(pl_managed__get(lim, "accountMaxReadCapacityUnits"), &maxr) < 0 ||
+        pl_managed__int(pl_managed__get(lim, "accountMaxWriteCapacityUnits"), &maxw) < 0)
+        return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                               "The account's dynamodbLimits (DescribeLimits) are not recorded.");
+    if (pl_managed__need_env(c, "the recorded AWS::DynamoDB::Table resources") < 0)
         return -1;
     struct cap_q q = {c, 0, 0};
     c->env->each(c->env->u, "AWS::DynamoDB::Table", sum_capacity, &q);
     if (q.rcu * 100 >= maxr * c->p->v[0].i)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Provisioned read capacity %lld reaches %lld%% of the account limit %lld.",
-                       q.rcu, c->p->v[0].i, maxr);
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "Provisioned read capacity %lld reaches %lld%% of the account limit %lld.", q.rcu,
+            c->p->v[0].i, maxr);
     if (q.wcu * 100 >= maxw * c->p->v[1].i)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Provisioned write capacity %lld reaches %lld%% of the account limit %lld.",
-                       q.wcu, c->p->v[1].i, maxw);
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "Provisioned write capacity %lld reaches %lld%% of the account limit %lld.", q.wcu,
+            c->p->v[1].i, maxw);
     return 0;
 }
 
@@ -1692,50 +1771,53 @@ static const struct pl_managed_pspec policy_use_params[] = {
      .choices = "IAM_USER|IAM_GROUP|IAM_ROLE|ANY"},
 };
 struct use_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *arn, *group; /* group: a group name whose users are being looked for */
 };
 static bool attached(const struct pl_json *cfg, const char *arn)
 {
-    for (const struct pl_json *p = first(pl_mget(cfg, "attachedManagedPolicies")); p; p = p->next)
-        if (pl_mstreq(pl_mget(p, "policyArn"), arn))
+    for (const struct pl_json *p = first(pl_managed__get(cfg, "attachedManagedPolicies")); p;
+         p = p->next)
+        if (pl_managed__streq(pl_managed__get(p, "policyArn"), arn))
             return true;
     return false;
 }
 static int user_uses(void *u, const struct pl_json *ci)
 {
     struct use_q *q = u;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    return q->group ? holds(pl_mget(cfg, "groupList"), q->group) : attached(cfg, q->arn);
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    return q->group ? holds(pl_managed__get(cfg, "groupList"), q->group) : attached(cfg, q->arn);
 }
 static int group_uses(void *u, const struct pl_json *ci)
 {
     struct use_q *q = u;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
     if (!attached(cfg, q->arn))
         return 0;
-    struct use_q m = {q->c, q->arn, pl_json_str(pl_mget(cfg, "groupName"))};
+    struct use_q m = {q->c, q->arn, pl_json_str(pl_managed__get(cfg, "groupName"))};
     return m.group && q->c->env->each(q->c->env->u, "AWS::IAM::User", user_uses, &m);
 }
 static int trusts_someone(void *u, const struct pl_json *st)
 {
     (void)u;
-    return pl_mstreq(pl_mget(st, "Effect"), "Allow") && !pl_mempty(pl_mget(st, "Principal"));
+    return pl_managed__streq(pl_managed__get(st, "Effect"), "Allow") &&
+           !pl_managed__empty(pl_managed__get(st, "Principal"));
 }
 static int role_uses(void *u, const struct pl_json *ci)
 {
     struct use_q *q = u;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
     if (!attached(cfg, q->arn))
         return 0;
-    const struct pl_json *trust = pl_mdoc(q->c, pl_mget(cfg, "assumeRolePolicyDocument"));
-    return trust && pl_mstatements(trust, trusts_someone, NULL);
+    const struct pl_json *trust =
+        pl_managed__doc(q->c, pl_managed__get(cfg, "assumeRolePolicyDocument"));
+    return trust && pl_managed__statements(trust, trusts_someone, NULL);
 }
-static int policy_in_use(const struct pl_mctx *c, const struct pl_mci *acct,
+static int policy_in_use(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
                          struct pl_managed_eval *out)
 {
     (void)acct;
-    if (pl_mneed_env(c, "the recorded IAM users, groups and roles") < 0)
+    if (pl_managed__need_env(c, "the recorded IAM users, groups and roles") < 0)
         return -1;
     const char *use = c->p->v[1].s;
     struct use_q q = {c, c->p->v[0].s, NULL};
@@ -1749,40 +1831,41 @@ static int policy_in_use(const struct pl_mctx *c, const struct pl_mci *acct,
     if ((any || strcmp(use, "IAM_ROLE") == 0) &&
         c->env->each(c->env->u, "AWS::IAM::Role", role_uses, &q))
         return 0;
-    return pl_mres(out, PL_NON_COMPLIANT, "The policy %.150s is not in use (%s).", q.arn, use);
+    return pl_managed__res(out, PL_NON_COMPLIANT, "The policy %.150s is not in use (%s).", q.arn,
+                           use);
 }
 
 /* ---- Athena work groups, WAFv2 rule group metrics, Network Firewall logging ---- */
 
 #define WG CFG "workGroupConfiguration."
-static const struct pl_mcheck athena_encrypted_checks[] = {
+static const struct pl_managed__check athena_encrypted_checks[] = {
     {.path = WG "resultConfiguration.encryptionConfiguration.encryptionOption",
      .op = MCK_PRESENT,
      .why = "The work group does not encrypt query results at rest."},
 };
-static const struct pl_mcheck athena_enforce_checks[] = {
+static const struct pl_managed__check athena_enforce_checks[] = {
     {.path = WG "enforceWorkGroupConfiguration",
      .op = MCK_TRUE,
      .why = "The work group does not enforce its configuration on clients."},
 };
-static const struct pl_mcheck athena_auto_upgrade_checks[] = {
+static const struct pl_managed__check athena_auto_upgrade_checks[] = {
     {.path = WG "engineVersion.selectedEngineVersion",
      .op = MCK_EQ,
      .arg = "AUTO",
      .why = "The work group's engine version is pinned (SelectedEngineVersion is not AUTO)."},
 };
-static const struct pl_mcheck athena_logging_checks[] = {
+static const struct pl_managed__check athena_logging_checks[] = {
     {.path = WG "publishCloudWatchMetricsEnabled",
      .op = MCK_TRUE,
      .why = "The work group does not publish CloudWatch metrics."},
 };
-static const struct pl_mcheck wafv2_group_metrics_checks[] = {
+static const struct pl_managed__check wafv2_group_metrics_checks[] = {
     {.path = CFG "visibilityConfig.cloudWatchMetricsEnabled",
      .op = MCK_TRUE,
      .why = "CloudWatch metrics are not enabled for the rule group."},
 };
 /* AWS::NetworkFirewall::LoggingConfiguration (CloudFormation shape): some destination. */
-static const struct pl_mcheck netfw_logging_checks[] = {
+static const struct pl_managed__check netfw_logging_checks[] = {
     {.path = CFG "loggingConfiguration.logDestinationConfigs",
      .op = MCK_PRESENT,
      .why = "The firewall sends its logs nowhere."},
@@ -1799,7 +1882,7 @@ static const struct inspector_scan inspector_scans[] = {
     {"INSPECTOR_LAMBDA_STANDARD_SCAN_ENABLED", "lambda", "Lambda standard scanning"},
     {"INSPECTOR_LAMBDA_CODE_SCAN_ENABLED", "lambdaCode", "Lambda code scanning"},
 };
-static int inspector_scan(const struct pl_mctx *c, const struct pl_mci *acct,
+static int inspector_scan(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
                           struct pl_managed_eval *out)
 {
     const struct inspector_scan *s = NULL;
@@ -1808,91 +1891,96 @@ static int inspector_scan(const struct pl_mctx *c, const struct pl_mci *acct,
             s = &inspector_scans[i];
     if (!s)
         return pl_fail(c->err, PL_E_INTERNAL, "no Inspector scan for %s", c->p->rule->identifier);
-    const struct pl_json *rs = pl_mget(pl_mget(acct->cfg, "inspector"), "resourceState");
-    const struct pl_json *st = pl_mget(pl_mget(rs, s->key), "status");
-    if (!pl_mstreq(st, "ENABLED"))
-        return pl_mres(out, PL_NON_COMPLIANT, "Amazon Inspector %s is %.20s.", s->what,
-                       pl_json_str(st) ? pl_json_str(st) : "not enabled");
+    const struct pl_json *rs =
+        pl_managed__get(pl_managed__get(acct->cfg, "inspector"), "resourceState");
+    const struct pl_json *st = pl_managed__get(pl_managed__get(rs, s->key), "status");
+    if (!pl_managed__streq(st, "ENABLED"))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Amazon Inspector %s is %.20s.", s->what,
+                               pl_json_str(st) ? pl_json_str(st) : "not enabled");
     return 0;
 }
 
 /* macie.automatedDiscoveryStatus: Macie2 GetAutomatedDiscoveryConfiguration status. */
-static int macie_auto_discovery(const struct pl_mctx *c, const struct pl_mci *acct,
+static int macie_auto_discovery(const struct pl_managed__ctx *c, const struct pl_managed__ci *acct,
                                 struct pl_managed_eval *out)
 {
     (void)c;
-    const struct pl_json *m = pl_mget(acct->cfg, "macie");
-    if (!pl_mstreq(pl_mget(m, "status"), "ENABLED"))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Amazon Macie is not enabled in the account's region.");
-    if (!pl_mstreq(pl_mget(m, "automatedDiscoveryStatus"), "ENABLED"))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Automated sensitive data discovery is not enabled in Amazon Macie.");
+    const struct pl_json *m = pl_managed__get(acct->cfg, "macie");
+    if (!pl_managed__streq(pl_managed__get(m, "status"), "ENABLED"))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Amazon Macie is not enabled in the account's region.");
+    if (!pl_managed__streq(pl_managed__get(m, "automatedDiscoveryStatus"), "ENABLED"))
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "Automated sensitive data discovery is not enabled in Amazon Macie.");
     return 0;
 }
 
 /* ---- more field tests: SageMaker, Cognito, Glue, DocumentDB, DAX, transit gateways, ECR,
  * ENIs, descriptions, WAF Classic global, NLB cross-zone, EC2 instance settings ---- */
 
-static const struct pl_mcheck sm_notebook_vpc_checks[] = {
+static const struct pl_managed__check sm_notebook_vpc_checks[] = {
     {.path = CFG "subnetId", .op = MCK_PRESENT, .why = "The notebook instance is not in a VPC."},
 };
-static const struct pl_mcheck sm_notebook_root_checks[] = {
+static const struct pl_managed__check sm_notebook_root_checks[] = {
     {.path = CFG "rootAccess",
      .op = MCK_NE,
      .arg = "Enabled",
      .why = "Users have root access on the notebook instance."},
 };
-static const struct pl_mcheck sm_model_vpc_checks[] = {
+static const struct pl_managed__check sm_model_vpc_checks[] = {
     {.path = CFG "vpcConfig.subnets", .op = MCK_PRESENT, .why = "The model runs outside a VPC."},
 };
-static const struct pl_mcheck sm_model_isolation_checks[] = {
+static const struct pl_managed__check sm_model_isolation_checks[] = {
     {.path = CFG "enableNetworkIsolation",
      .op = MCK_TRUE,
      .why = "Network isolation is not enabled for the model."},
 };
-static const struct pl_mcheck sm_domain_vpc_checks[] = {
+static const struct pl_managed__check sm_domain_vpc_checks[] = {
     {.path = CFG "appNetworkAccessType",
      .op = MCK_EQ,
      .arg = "VpcOnly",
      .why = "The domain's apps reach the internet directly (AppNetworkAccessType is not VpcOnly)."},
 };
-static int sm_prod_count(const struct pl_mctx *c, const struct pl_mci *v,
+static int sm_prod_count(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     (void)c;
-    for (const struct pl_json *p = first(pl_mget(v->cfg, "productionVariants")); p; p = p->next) {
+    for (const struct pl_json *p = first(pl_managed__get(v->cfg, "productionVariants")); p;
+         p = p->next) {
         long long n;
-        if (pl_mempty(pl_mget(p, "instanceType"))) /* serverless variants have no instances */
+        if (pl_managed__empty(
+                pl_managed__get(p, "instanceType"))) /* serverless variants have no instances */
             continue;
-        if (pl_mint(pl_mget(p, "initialInstanceCount"), &n) < 0 || n < 2)
-            return pl_mres(
-                out, PL_NON_COMPLIANT, "Production variant %.100s runs fewer than 2 instances.",
-                pl_json_str(pl_mget(p, "variantName")) ? pl_json_str(pl_mget(p, "variantName"))
-                                                       : "?");
+        if (pl_managed__int(pl_managed__get(p, "initialInstanceCount"), &n) < 0 || n < 2)
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Production variant %.100s runs fewer than 2 instances.",
+                                   pl_json_str(pl_managed__get(p, "variantName"))
+                                       ? pl_json_str(pl_managed__get(p, "variantName"))
+                                       : "?");
     }
     return 0;
 }
 
-static const struct pl_mcheck cognito_deletion_checks[] = {
+static const struct pl_managed__check cognito_deletion_checks[] = {
     {.path = CFG "deletionProtection",
      .op = MCK_EQ,
      .arg = "ACTIVE",
      .why = "Deletion protection is not active on the user pool."},
 };
-static const struct pl_mcheck cognito_mfa_checks[] = {
+static const struct pl_managed__check cognito_mfa_checks[] = {
     {.path = CFG "mfaConfiguration",
      .op = MCK_EQ,
      .arg = "ON",
      .why = "MFA is not required by the user pool (MfaConfiguration is not ON)."},
 };
-static const struct pl_mcheck cognito_unauth_checks[] = {
+static const struct pl_managed__check cognito_unauth_checks[] = {
     {.path = CFG "allowUnauthenticatedIdentities",
      .op = MCK_NOT_TRUE,
      .why = "The identity pool allows unauthenticated identities."},
 };
 
-static const struct pl_mcheck glue_ml_encrypted_checks[] = {
+static const struct pl_managed__check glue_ml_encrypted_checks[] = {
     {.path = CFG "transformEncryption.mLUserDataEncryption.mLUserDataEncryptionMode|" CFG
                  "transformEncryption.mlUserDataEncryption.mlUserDataEncryptionMode",
      .op = MCK_EQ,
@@ -1900,35 +1988,35 @@ static const struct pl_mcheck glue_ml_encrypted_checks[] = {
      .why = "The ML transform's user data is not encrypted with KMS."},
 };
 
-static const struct pl_mcheck docdb_encrypted_checks[] = {
+static const struct pl_managed__check docdb_encrypted_checks[] = {
     {.path = CFG "engine", .op = MCK_EQ, .arg = "docdb", .applies = true},
     {.path = CFG "storageEncrypted",
      .op = MCK_TRUE,
      .why = "The cluster's storage is not encrypted."},
 };
-static const struct pl_mcheck docdb_only[] = {
+static const struct pl_managed__check docdb_only[] = {
     {.path = CFG "engine", .op = MCK_EQ, .arg = "docdb", .applies = true},
 };
-static const struct pl_mcheck dax_tls_checks[] = {
+static const struct pl_managed__check dax_tls_checks[] = {
     {.path = CFG "clusterEndpointEncryptionType",
      .op = MCK_EQ,
      .arg = "TLS",
      .why = "The DAX cluster endpoint is not encrypted with TLS."},
 };
-static const struct pl_mcheck tgw_auto_accept_checks[] = {
+static const struct pl_managed__check tgw_auto_accept_checks[] = {
     {.path = CFG "options.autoAcceptSharedAttachments|" CFG "autoAcceptSharedAttachments",
      .op = MCK_NE,
      .arg = "enable",
      .why = "The transit gateway accepts shared VPC attachments automatically."},
 };
-static const struct pl_mcheck ecr_cmk_checks[] = {
+static const struct pl_managed__check ecr_cmk_checks[] = {
     {.path = CFG "encryptionConfiguration.encryptionType",
      .op = MCK_PREFIX,
      .arg = "KMS",
      .why = "The repository is not encrypted with a KMS key."},
 };
 /* ENIs that AWS manages for a service (interfaceType other than interface) are N/A. */
-static const struct pl_mcheck eni_src_dst_checks[] = {
+static const struct pl_managed__check eni_src_dst_checks[] = {
     {.path = CFG "interfaceType",
      .op = MCK_EQ,
      .arg = "interface",
@@ -1938,39 +2026,40 @@ static const struct pl_mcheck eni_src_dst_checks[] = {
      .op = MCK_TRUE,
      .why = "Source/destination checking is disabled on the network interface."},
 };
-static const struct pl_mcheck description_checks[] = {
+static const struct pl_managed__check description_checks[] = {
     {.path = CFG "description", .op = MCK_PRESENT, .why = "The resource has no description."},
 };
 
-static const struct pl_mcheck waf_global_acl_checks[] = {
+static const struct pl_managed__check waf_global_acl_checks[] = {
     {.path = CFG "rulesList|" CFG "rules", .op = MCK_PRESENT, .why = "The web ACL has no rules."},
 };
-static const struct pl_mcheck waf_global_group_checks[] = {
+static const struct pl_managed__check waf_global_group_checks[] = {
     {.path = CFG "rules|" CFG "activatedRules",
      .op = MCK_PRESENT,
      .why = "The rule group has no rules."},
 };
-static const struct pl_mcheck waf_global_rule_checks[] = {
+static const struct pl_managed__check waf_global_rule_checks[] = {
     {.path = CFG "predicates|" CFG "predicateList",
      .op = MCK_PRESENT,
      .why = "The rule has no conditions."},
 };
 
-static int nlb_cross_zone(const struct pl_mctx *c, const struct pl_mci *v,
+static int nlb_cross_zone(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
-    if (!pl_mstreq(pl_mget(v->cfg, "type"), "network"))
-        return pl_mna(out);
-    const struct pl_json *attrs = pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes");
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "type"), "network"))
+        return pl_managed__na(out);
+    const struct pl_json *attrs = pl_managed__path(c, v->ci, SUPP "LoadBalancerAttributes");
     for (const struct pl_json *a = first(attrs); a; a = a->next)
-        if (pl_mstreq(pl_mget(a, "key"), "load_balancing.cross_zone.enabled") &&
-            pl_mtrue(pl_mget(a, "value")))
+        if (pl_managed__streq(pl_managed__get(a, "key"), "load_balancing.cross_zone.enabled") &&
+            pl_managed__true(pl_managed__get(a, "value")))
             return 0;
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "Cross-zone load balancing is not enabled on the network load balancer.");
+    return pl_managed__res(
+        out, PL_NON_COMPLIANT,
+        "Cross-zone load balancing is not enabled on the network load balancer.");
 }
 
-static const struct pl_mcheck paravirtual_checks[] = {
+static const struct pl_managed__check paravirtual_checks[] = {
     {.path = CFG "virtualizationType",
      .op = MCK_NE,
      .arg = "paravirtual",
@@ -1979,7 +2068,7 @@ static const struct pl_mcheck paravirtual_checks[] = {
 static const struct pl_managed_pspec desired_type_params[] = {
     {.name = "instanceType", .type = PL_MP_LIST, .required = true},
 };
-static const struct pl_mcheck desired_type_checks[] = {
+static const struct pl_managed__check desired_type_checks[] = {
     {.path = CFG "instanceType",
      .op = MCK_IN_PARAM,
      .param = 0,
@@ -1990,76 +2079,78 @@ static const struct pl_managed_pspec desired_tenancy_params[] = {
     {.name = "imageId", .type = PL_MP_LIST},
     {.name = "hostId", .type = PL_MP_LIST},
 };
-static int desired_tenancy(const struct pl_mctx *c, const struct pl_mci *v,
+static int desired_tenancy(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
-    if (pv[1].set && !pl_min_list(&pv[1], pl_json_str(pl_mget(v->cfg, "imageId"))))
-        return pl_mna(out);
-    const struct pl_json *pl = pl_mget(v->cfg, "placement");
-    const char *t = pl_json_str(pl_mget(pl, "tenancy"));
+    if (pv[1].set && !pl_managed__in_list(&pv[1], pl_json_str(pl_managed__get(v->cfg, "imageId"))))
+        return pl_managed__na(out);
+    const struct pl_json *pl = pl_managed__get(v->cfg, "placement");
+    const char *t = pl_json_str(pl_managed__get(pl, "tenancy"));
     if (!t)
         t = "default";
     if (strcasecmp(t, pv[0].s) != 0)
-        return pl_mres(out, PL_NON_COMPLIANT, "The instance's tenancy is %.20s, not %s.", t,
-                       pv[0].s);
-    if (pv[2].set && !pl_min_list(&pv[2], pl_json_str(pl_mget(pl, "hostId"))))
-        return pl_mres(out, PL_NON_COMPLIANT, "The instance does not run on one of hostId.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The instance's tenancy is %.20s, not %s.", t,
+                               pv[0].s);
+    if (pv[2].set && !pl_managed__in_list(&pv[2], pl_json_str(pl_managed__get(pl, "hostId"))))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The instance does not run on one of hostId.");
     return 0;
 }
-static int asg_launch_template(const struct pl_mctx *c, const struct pl_mci *v,
+static int asg_launch_template(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                struct pl_managed_eval *out)
 {
-    if (!pl_mempty(pl_mget(v->cfg, "launchTemplate")) ||
-        !pl_mempty(pl_mpath(c, v->cfg, "mixedInstancesPolicy.launchTemplate")))
+    if (!pl_managed__empty(pl_managed__get(v->cfg, "launchTemplate")) ||
+        !pl_managed__empty(pl_managed__path(c, v->cfg, "mixedInstancesPolicy.launchTemplate")))
         return 0;
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The Auto Scaling group uses a launch configuration, not a launch template.");
+    return pl_managed__res(
+        out, PL_NON_COMPLIANT,
+        "The Auto Scaling group uses a launch configuration, not a launch template.");
 }
 
 /* ---- launch templates, listeners, OpenSearch, CloudFront OAC, API Gateway v2 routes, App
  * Mesh, SageMaker platforms, Glue jobs, CloudTrail buckets ---- */
 
 #define LTD CFG "launchTemplateData."
-static const struct pl_mcheck lt_imdsv2_checks[] = {
+static const struct pl_managed__check lt_imdsv2_checks[] = {
     {.path = LTD "metadataOptions.httpTokens",
      .op = MCK_EQ,
      .arg = "required",
      .why = "The launch template does not require IMDSv2 (HttpTokens is not required)."},
 };
-static int lt_ebs_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+static int lt_ebs_encrypted(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
     int ebs = 0;
-    for (const struct pl_json *b = first(pl_mpath(c, v->ci, LTD "blockDeviceMappings")); b;
+    for (const struct pl_json *b = first(pl_managed__path(c, v->ci, LTD "blockDeviceMappings")); b;
          b = b->next) {
-        const struct pl_json *e = pl_mget(b, "ebs");
+        const struct pl_json *e = pl_managed__get(b, "ebs");
         if (!e)
             continue;
         ebs++;
-        if (!pl_mtrue(pl_mget(e, "encrypted")))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The EBS volume %.60s of the launch template is "
-                           "not encrypted.",
-                           pl_json_str(pl_mget(b, "deviceName"))
-                               ? pl_json_str(pl_mget(b, "deviceName"))
-                               : "?");
+        if (!pl_managed__true(pl_managed__get(e, "encrypted")))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The EBS volume %.60s of the launch template is "
+                                   "not encrypted.",
+                                   pl_json_str(pl_managed__get(b, "deviceName"))
+                                       ? pl_json_str(pl_managed__get(b, "deviceName"))
+                                       : "?");
     }
-    return ebs ? 0 : pl_mna(out);
+    return ebs ? 0 : pl_managed__na(out);
 }
-static int listener_encrypted(const struct pl_mctx *c, const struct pl_mci *v,
+static int listener_encrypted(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                               struct pl_managed_eval *out)
 {
     (void)c;
-    const struct pl_json *p = pl_mget(v->cfg, "protocol");
-    if (pl_mstreq(p, "HTTPS") || pl_mstreq(p, "TLS"))
+    const struct pl_json *p = pl_managed__get(v->cfg, "protocol");
+    if (pl_managed__streq(p, "HTTPS") || pl_managed__streq(p, "TLS"))
         return 0;
-    if (pl_mstreq(p, "GENEVE")) /* gateway load balancers carry packets, not sessions */
-        return pl_mna(out);
-    return pl_mres(out, PL_NON_COMPLIANT, "The listener uses %.10s, not HTTPS or TLS.",
-                   pl_json_str(p) ? pl_json_str(p) : "no protocol");
+    if (pl_managed__streq(p, "GENEVE")) /* gateway load balancers carry packets, not sessions */
+        return pl_managed__na(out);
+    return pl_managed__res(out, PL_NON_COMPLIANT, "The listener uses %.10s, not HTTPS or TLS.",
+                           pl_json_str(p) ? pl_json_str(p) : "no protocol");
 }
-static const struct pl_mcheck os_primary_checks[] = {
+static const struct pl_managed__check os_primary_checks[] = {
     {.path = CFG "clusterConfig.dedicatedMasterEnabled",
      .op = MCK_TRUE,
      .why = "The domain has no dedicated primary nodes."},
@@ -2068,28 +2159,31 @@ static const struct pl_mcheck os_primary_checks[] = {
      .arg = "2",
      .why = "The domain has fewer than 3 dedicated primary nodes."},
 };
-static const struct pl_mcheck os_update_checks[] = {
+static const struct pl_managed__check os_update_checks[] = {
     {.path = CFG "serviceSoftwareOptions.updateAvailable",
      .op = MCK_NOT_TRUE,
      .why = "A service software update is available for the domain."},
 };
-static int cf_oac(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int cf_oac(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                  struct pl_managed_eval *out)
 {
     int s3 = 0;
     for (const struct pl_json *o = cf_items(c, v, "origins"); o; o = o->next) {
-        if (!pl_mget(o, "s3OriginConfig"))
+        if (!pl_managed__get(o, "s3OriginConfig"))
             continue;
         s3++;
-        if (pl_mempty(pl_mget(o, "originAccessControlId")))
-            return pl_mres(out, PL_NON_COMPLIANT, "S3 origin %.100s has no origin access control.",
-                           pl_json_str(pl_mget(o, "id")) ? pl_json_str(pl_mget(o, "id")) : "?");
+        if (pl_managed__empty(pl_managed__get(o, "originAccessControlId")))
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT, "S3 origin %.100s has no origin access control.",
+                pl_json_str(pl_managed__get(o, "id")) ? pl_json_str(pl_managed__get(o, "id"))
+                                                      : "?");
     }
-    return s3 ? 0 : pl_mna(out);
+    return s3 ? 0 : pl_managed__na(out);
 }
 static const struct pl_managed_pspec route_auth_params[] = {
     {.name = "authorizationType", .type = PL_MP_STR, .choices = "CUSTOM|AWS_IAM|JWT"},
 };
-static const struct pl_mcheck route_auth_checks[] = {
+static const struct pl_managed__check route_auth_checks[] = {
     {.path = CFG "authorizationType",
      .op = MCK_NE,
      .arg = "NONE",
@@ -2102,7 +2196,7 @@ static const struct pl_mcheck route_auth_checks[] = {
      .param = 0,
      .why = "The route's authorization type is not the one given in authorizationType."},
 };
-static const struct pl_mcheck mesh_tls_checks[] = {
+static const struct pl_managed__check mesh_tls_checks[] = {
     {.path = CFG "spec.backendDefaults.clientPolicy.tls.enforce",
      .op = MCK_TRUE,
      .why = "The backend defaults do not enforce TLS."},
@@ -2110,36 +2204,38 @@ static const struct pl_mcheck mesh_tls_checks[] = {
 static const struct pl_managed_pspec sm_platform_params[] = {
     {.name = "supportedPlatformIdentifierVersions", .type = PL_MP_LIST, .required = true},
 };
-static const struct pl_mcheck sm_platform_checks[] = {
+static const struct pl_managed__check sm_platform_checks[] = {
     {.path = CFG "platformIdentifier",
      .op = MCK_IN_PARAM,
      .param = 0,
      .why = "The notebook instance's platform is not one of supportedPlatformIdentifierVersions."},
 };
 /* Continuous CloudWatch logging: the job's --enable-continuous-cloudwatch-log argument. */
-static const struct pl_mcheck glue_logging_checks[] = {
+static const struct pl_managed__check glue_logging_checks[] = {
     {.path = CFG "defaultArguments.--enable-continuous-cloudwatch-log",
      .op = MCK_TRUE,
      .why = "The job does not log continuously to CloudWatch Logs."},
 };
 /* CLOUDTRAIL_S3_BUCKET_ACCESS_LOGGING: the trail's bucket (its recorded AWS::S3::Bucket CI, id
  * = name) has server access logging. */
-static int trail_bucket_logging(const struct pl_mctx *c, const struct pl_mci *v,
+static int trail_bucket_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                 struct pl_managed_eval *out)
 {
-    const char *b = pl_json_str(pl_mget(v->cfg, "s3BucketName"));
+    const char *b = pl_json_str(pl_managed__get(v->cfg, "s3BucketName"));
     if (!b)
-        return pl_mna(out);
-    if (pl_mneed_env(c, "the recorded AWS::S3::Bucket resources") < 0)
+        return pl_managed__na(out);
+    if (pl_managed__need_env(c, "the recorded AWS::S3::Bucket resources") < 0)
         return -1;
     const struct pl_json *ci = c->env->get(c->env->u, "AWS::S3::Bucket", b);
     if (!ci)
-        return pl_mres(out, PL_INSUFFICIENT_DATA, "The trail's bucket %.100s is not recorded.", b);
+        return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                               "The trail's bucket %.100s is not recorded.", b);
     const struct pl_json *supp = pl_json_get(ci, "supplementaryConfiguration");
-    const struct pl_json *lg = pl_mdoc(c, pl_mget(supp, "BucketLoggingConfiguration"));
-    if (pl_mempty(pl_mget(lg, "destinationBucketName")))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The trail's bucket %.100s has no server access logging.", b);
+    const struct pl_json *lg =
+        pl_managed__doc(c, pl_managed__get(supp, "BucketLoggingConfiguration"));
+    if (pl_managed__empty(pl_managed__get(lg, "destinationBucketName")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The trail's bucket %.100s has no server access logging.", b);
     return 0;
 }
 

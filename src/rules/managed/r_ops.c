@@ -26,7 +26,7 @@
 /* ---- AWS Backup selections ---- */
 
 struct sel_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *arn;
     const struct pl_json *tags; /* the resource CI's "tags" map, or NULL */
     bool covered;
@@ -38,7 +38,7 @@ static bool any_glob(const struct pl_json *list, const char *arn)
         return false;
     for (const struct pl_json *p = list && list->type == PL_JARR ? list->child : NULL; p;
          p = p->next)
-        if (pl_json_str(p) && pl_mglob(pl_json_str(p), arn))
+        if (pl_json_str(p) && pl_managed__glob(pl_json_str(p), arn))
             return true;
     return false;
 }
@@ -47,10 +47,11 @@ static bool tag_condition(const struct pl_json *conds, const struct pl_json *tag
 {
     for (const struct pl_json *t = conds && conds->type == PL_JARR ? conds->child : NULL; t;
          t = t->next) {
-        const char *k = pl_json_str(pl_mget(t, "conditionKey"));
+        const char *k = pl_json_str(pl_managed__get(t, "conditionKey"));
         const struct pl_json *have = k && tags && tags->type == PL_JOBJ ? pl_json_get(tags, k)
                                                                         : NULL;
-        if (have && pl_json_str(have) && pl_mstreq(pl_mget(t, "conditionValue"), pl_json_str(have)))
+        if (have && pl_json_str(have) &&
+            pl_managed__streq(pl_managed__get(t, "conditionValue"), pl_json_str(have)))
             return true;
     }
     return false;
@@ -62,27 +63,28 @@ static int selection_covers(void *u, const struct pl_json *ci)
     const char *st = pl_json_str(pl_json_get(ci, "configurationItemStatus"));
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    const struct pl_json *sel = pl_mget(cfg, "backupSelection");
-    if (any_glob(pl_mget(sel, "notResources"), q->arn))
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    const struct pl_json *sel = pl_managed__get(cfg, "backupSelection");
+    if (any_glob(pl_managed__get(sel, "notResources"), q->arn))
         return 0;
-    if (any_glob(pl_mget(sel, "resources"), q->arn) ||
-        tag_condition(pl_mget(sel, "listOfTags"), q->tags))
+    if (any_glob(pl_managed__get(sel, "resources"), q->arn) ||
+        tag_condition(pl_managed__get(sel, "listOfTags"), q->tags))
         return q->covered = true;
     return 0;
 }
 
-static int in_backup_plan(const struct pl_mctx *c, const struct pl_mci *v,
+static int in_backup_plan(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
-    if (pl_mneed_env(c, "the recorded AWS::Backup::BackupSelection resources") < 0)
+    if (pl_managed__need_env(c, "the recorded AWS::Backup::BackupSelection resources") < 0)
         return -1;
     struct sel_q q = {c, pl_json_str(pl_json_get(v->ci, "arn")), pl_json_get(v->ci, "tags"), false};
     if (q.arn || q.tags)
         c->env->each(c->env->u, "AWS::Backup::BackupSelection", selection_covers, &q);
     if (!q.covered)
-        return pl_mres(out, PL_NON_COMPLIANT, "No recorded AWS Backup selection covers %.150s.",
-                       q.arn ? q.arn : "the resource (it has no ARN)");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "No recorded AWS Backup selection covers %.150s.",
+                               q.arn ? q.arn : "the resource (it has no ARN)");
     return 0;
 }
 
@@ -127,49 +129,50 @@ static bool copies_to(const struct pl_managed_pval *pv, const struct pl_json *ru
 {
     if (!pv->set)
         return true;
-    for (const struct pl_json *a = pl_mget(rule, "copyActions"); a && a->type == PL_JARR; a = NULL)
+    for (const struct pl_json *a = pl_managed__get(rule, "copyActions"); a && a->type == PL_JARR;
+         a = NULL)
         for (const struct pl_json *e = a->child; e; e = e->next) {
             char f[64];
-            if (arn_field(pl_json_str(pl_mget(e, "destinationBackupVaultArn")), field, f,
+            if (arn_field(pl_json_str(pl_managed__get(e, "destinationBackupVaultArn")), field, f,
                           sizeof(f)) &&
-                pl_min_list(pv, f))
+                pl_managed__in_list(pv, f))
                 return true;
         }
     return false;
 }
 
-static bool vault_locked(const struct pl_mctx *c, const struct pl_json *rule)
+static bool vault_locked(const struct pl_managed__ctx *c, const struct pl_json *rule)
 {
     const struct pl_managed_pval *v = c->p->v;
     if (!v[P_PB_LOCK].set || !v[P_PB_LOCK].b)
         return true;
-    const char *name = pl_json_str(pl_mget(rule, "targetBackupVault"));
+    const char *name = pl_json_str(pl_managed__get(rule, "targetBackupVault"));
     const struct pl_json *ci =
         name ? c->env->get(c->env->u, "AWS::Backup::BackupVault", name) : NULL;
-    const struct pl_json *cfg = ci ? pl_mdoc(c, pl_json_get(ci, "configuration")) : NULL;
-    const struct pl_json *lock = pl_mget(cfg, "lockConfiguration");
+    const struct pl_json *cfg = ci ? pl_managed__doc(c, pl_json_get(ci, "configuration")) : NULL;
+    const struct pl_json *lock = pl_managed__get(cfg, "lockConfiguration");
     if (!lock || lock->type != PL_JOBJ)
         return false;
     long long n;
     if (v[P_PB_MIN].set &&
-        (pl_mint(pl_mget(lock, "minRetentionDays"), &n) < 0 || n < v[P_PB_MIN].i))
+        (pl_managed__int(pl_managed__get(lock, "minRetentionDays"), &n) < 0 || n < v[P_PB_MIN].i))
         return false;
     if (v[P_PB_MAX].set &&
-        (pl_mint(pl_mget(lock, "maxRetentionDays"), &n) < 0 || n > v[P_PB_MAX].i))
+        (pl_managed__int(pl_managed__get(lock, "maxRetentionDays"), &n) < 0 || n > v[P_PB_MAX].i))
         return false;
     return true;
 }
 
-static bool plan_qualifies(const struct pl_mctx *c, const char *plan_id)
+static bool plan_qualifies(const struct pl_managed__ctx *c, const char *plan_id)
 {
     const struct pl_managed_pval *v = c->p->v;
     if (!v[P_PB_REGIONS].set && !v[P_PB_ACCOUNTS].set && !(v[P_PB_LOCK].set && v[P_PB_LOCK].b))
         return true;
     const struct pl_json *ci =
         plan_id ? c->env->get(c->env->u, "AWS::Backup::BackupPlan", plan_id) : NULL;
-    const struct pl_json *cfg = ci ? pl_mdoc(c, pl_json_get(ci, "configuration")) : NULL;
+    const struct pl_json *cfg = ci ? pl_managed__doc(c, pl_json_get(ci, "configuration")) : NULL;
     const struct pl_json *rules =
-        pl_mpath(c, cfg, "BackupPlan.BackupPlanRule|BackupPlan.Rules|backupPlan.rules");
+        pl_managed__path(c, cfg, "BackupPlan.BackupPlanRule|BackupPlan.Rules|backupPlan.rules");
     for (const struct pl_json *r = rules && rules->type == PL_JARR ? rules->child : NULL; r;
          r = r->next)
         if (copies_to(&v[P_PB_REGIONS], r, 3) && copies_to(&v[P_PB_ACCOUNTS], r, 4) &&
@@ -191,8 +194,8 @@ static int protection_covers(void *u, const struct pl_json *ci)
     if (!q->sel.covered)
         return 0;
     q->selected = true;
-    const struct pl_json *cfg = pl_mdoc(q->sel.c, pl_json_get(ci, "configuration"));
-    return plan_qualifies(q->sel.c, pl_json_str(pl_mget(cfg, "backupPlanId")));
+    const struct pl_json *cfg = pl_managed__doc(q->sel.c, pl_json_get(ci, "configuration"));
+    return plan_qualifies(q->sel.c, pl_json_str(pl_managed__get(cfg, "backupPlanId")));
 }
 
 /* The resource carries every tag of resourceTags (values compared exactly). */
@@ -212,36 +215,37 @@ static bool has_tags(const struct pl_json *want, const struct pl_json *tags)
     return true;
 }
 
-static int protected_by_plan(const struct pl_mctx *c, const struct pl_mci *v,
+static int protected_by_plan(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                              struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
     const char *t = v->type;
     if (strcmp(t, "AWS::EC2::Instance") == 0 &&
-        !pl_mstreq(pl_mpath(c, v->cfg, "state.name"), "running"))
-        return pl_mna(out);
+        !pl_managed__streq(pl_managed__path(c, v->cfg, "state.name"), "running"))
+        return pl_managed__na(out);
     if (strcmp(t, "AWS::RDS::DBCluster") == 0 &&
-        (!pl_json_str(pl_mget(v->cfg, "engine")) ||
-         !pl_starts_with(pl_json_str(pl_mget(v->cfg, "engine")), "aurora")))
-        return pl_mna(out);
+        (!pl_json_str(pl_managed__get(v->cfg, "engine")) ||
+         !pl_starts_with(pl_json_str(pl_managed__get(v->cfg, "engine")), "aurora")))
+        return pl_managed__na(out);
     if (pv[P_PB_ID].set && (!v->id || strcmp(v->id, pv[P_PB_ID].s) != 0))
-        return pl_mna(out);
+        return pl_managed__na(out);
     const struct pl_json *tags = pl_json_get(v->ci, "tags");
     if (pv[P_PB_TAGS].set && !has_tags(pv[P_PB_TAGS].obj, tags))
-        return pl_mna(out);
-    if (pl_mneed_env(c, "the recorded AWS::Backup::BackupSelection resources") < 0)
+        return pl_managed__na(out);
+    if (pl_managed__need_env(c, "the recorded AWS::Backup::BackupSelection resources") < 0)
         return -1;
     struct prot_q q = {{c, pl_json_str(pl_json_get(v->ci, "arn")), tags, false}, false};
     int hit = 0;
     if (q.sel.arn || q.sel.tags)
         hit = c->env->each(c->env->u, "AWS::Backup::BackupSelection", protection_covers, &q);
     if (!q.selected)
-        return pl_mres(out, PL_NON_COMPLIANT, "No recorded AWS Backup selection covers %.150s.",
-                       q.sel.arn ? q.sel.arn : "the resource (it has no ARN)");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "No recorded AWS Backup selection covers %.150s.",
+                               q.sel.arn ? q.sel.arn : "the resource (it has no ARN)");
     if (!hit)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "No backup plan covering the resource meets crossRegionList, "
-                       "crossAccountList or backupVaultLockCheck.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "No backup plan covering the resource meets crossRegionList, "
+                               "crossAccountList or backupVaultLockCheck.");
     return 0;
 }
 
@@ -383,67 +387,68 @@ static long long schedule_hours(const char *e)
     return gap > 0 ? (long long)gap * per : -1;
 }
 
-static int backup_frequency(const struct pl_mctx *c, const struct pl_mci *v,
+static int backup_frequency(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
     long long want = pv[P_BP_VALUE].i * (strcmp(pv[P_BP_UNIT].s, "hours") == 0 ? 1 : 24);
     const struct pl_json *rules =
-        pl_mpath(c, v->cfg, "BackupPlan.BackupPlanRule|BackupPlan.Rules|backupPlan.rules");
+        pl_managed__path(c, v->cfg, "BackupPlan.BackupPlanRule|BackupPlan.Rules|backupPlan.rules");
     const char *why = "The backup plan has no rule.";
     for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next) {
-        long long h = schedule_hours(pl_json_str(pl_mget(r, "ScheduleExpression")));
+        long long h = schedule_hours(pl_json_str(pl_managed__get(r, "ScheduleExpression")));
         long long keep;
-        const struct pl_json *del = pl_mpath(c, r, "Lifecycle.DeleteAfterDays");
+        const struct pl_json *del = pl_managed__path(c, r, "Lifecycle.DeleteAfterDays");
         if (h < 0 || h > want) {
             why = h < 0 ? "No rule of the backup plan has a schedule plumb can read."
                         : "No rule of the backup plan runs as often as required.";
             continue;
         }
-        if (!pl_mempty(del) && (pl_mint(del, &keep) < 0 || keep < pv[P_BP_RETENTION].i)) {
+        if (!pl_managed__empty(del) &&
+            (pl_managed__int(del, &keep) < 0 || keep < pv[P_BP_RETENTION].i)) {
             why = "No rule of the backup plan keeps recovery points for requiredRetentionDays.";
             continue;
         }
         return 0;
     }
-    return pl_mres(out, PL_NON_COMPLIANT, "%s", why);
+    return pl_managed__res(out, PL_NON_COMPLIANT, "%s", why);
 }
 
 /* ---- ECS task definitions ---- */
 
 /* Calls fn for each container definition; the first non-zero answer names the container. */
-static int each_container(const struct pl_mci *v, bool (*bad)(const struct pl_json *d),
+static int each_container(const struct pl_managed__ci *v, bool (*bad)(const struct pl_json *d),
                           const char *why, struct pl_managed_eval *out)
 {
-    const struct pl_json *defs = pl_mget(v->cfg, "containerDefinitions");
+    const struct pl_json *defs = pl_managed__get(v->cfg, "containerDefinitions");
     for (const struct pl_json *d = defs ? defs->child : NULL; d; d = d->next)
         if (bad(d))
-            return pl_mres(out, PL_NON_COMPLIANT, "Container %.100s %s.",
-                           pl_json_str(pl_mget(d, "name")), why);
+            return pl_managed__res(out, PL_NON_COMPLIANT, "Container %.100s %s.",
+                                   pl_json_str(pl_managed__get(d, "name")), why);
     return 0;
 }
 
 static bool writable_root(const struct pl_json *d)
 {
-    return !pl_mtrue(pl_mget(d, "readonlyRootFilesystem"));
+    return !pl_managed__true(pl_managed__get(d, "readonlyRootFilesystem"));
 }
 static bool privileged(const struct pl_json *d)
 {
-    return pl_mtrue(pl_mget(d, "privileged"));
+    return pl_managed__true(pl_managed__get(d, "privileged"));
 }
 static bool root_user(const struct pl_json *d)
 {
-    const struct pl_json *u = pl_mget(d, "user");
-    return pl_mempty(u) || pl_mstreq(u, "root") || pl_mstreq(u, "0");
+    const struct pl_json *u = pl_managed__get(d, "user");
+    return pl_managed__empty(u) || pl_managed__streq(u, "root") || pl_managed__streq(u, "0");
 }
 
-static int ecs_readonly(const struct pl_mctx *c, const struct pl_mci *v,
+static int ecs_readonly(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     (void)c;
     return each_container(v, writable_root, "has a writable root filesystem", out);
 }
-static int ecs_nonprivileged(const struct pl_mctx *c, const struct pl_mci *v,
+static int ecs_nonprivileged(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                              struct pl_managed_eval *out)
 {
     (void)c;
@@ -453,15 +458,15 @@ static int ecs_nonprivileged(const struct pl_mctx *c, const struct pl_mci *v,
 /* Active task definitions (others N/A): every container has a logConfiguration. */
 static bool no_log_config(const struct pl_json *d)
 {
-    return pl_mempty(pl_mget(d, "logConfiguration"));
+    return pl_managed__empty(pl_managed__get(d, "logConfiguration"));
 }
 
-static int ecs_log_config(const struct pl_mctx *c, const struct pl_mci *v,
+static int ecs_log_config(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     (void)c;
-    if (!pl_mstreq(pl_mget(v->cfg, "status"), "ACTIVE"))
-        return pl_mna(out);
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "status"), "ACTIVE"))
+        return pl_managed__na(out);
     return each_container(v, no_log_config, "has no log configuration", out);
 }
 
@@ -471,34 +476,35 @@ static const struct pl_managed_pspec secret_keys_params[] = {
     {.name = "secretKeys", .type = PL_MP_LIST, .required = true},
 };
 
-static int ecs_env_secrets(const struct pl_mctx *c, const struct pl_mci *v,
+static int ecs_env_secrets(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    const struct pl_json *defs = pl_mget(v->cfg, "containerDefinitions");
+    const struct pl_json *defs = pl_managed__get(v->cfg, "containerDefinitions");
     for (const struct pl_json *d = defs ? defs->child : NULL; d; d = d->next) {
-        const struct pl_json *env = pl_mget(d, "environment");
+        const struct pl_json *env = pl_managed__get(d, "environment");
         for (const struct pl_json *e = env ? env->child : NULL; e; e = e->next) {
-            const char *name = pl_json_str(pl_mget(e, "name"));
-            if (pl_min_list(&c->p->v[0], name))
-                return pl_mres(out, PL_NON_COMPLIANT,
-                               "Container %.100s passes %.100s as an environment variable.",
-                               pl_json_str(pl_mget(d, "name")), name);
+            const char *name = pl_json_str(pl_managed__get(e, "name"));
+            if (pl_managed__in_list(&c->p->v[0], name))
+                return pl_managed__res(out, PL_NON_COMPLIANT,
+                                       "Container %.100s passes %.100s as an environment variable.",
+                                       pl_json_str(pl_managed__get(d, "name")), name);
         }
     }
     return 0;
 }
 
 /* Only task definitions that can run on the EC2 launch type are judged, as AWS documents. */
-static int ecs_nonroot(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int ecs_nonroot(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
-    const struct pl_json *compat = pl_mget(v->cfg, "requiresCompatibilities");
-    bool ec2 = pl_mempty(compat);
+    const struct pl_json *compat = pl_managed__get(v->cfg, "requiresCompatibilities");
+    bool ec2 = pl_managed__empty(compat);
     for (const struct pl_json *x = compat && compat->type == PL_JARR ? compat->child : NULL; x;
          x = x->next)
-        ec2 |= pl_mstreq(x, "EC2");
+        ec2 |= pl_managed__streq(x, "EC2");
     (void)c;
     if (!ec2)
-        return pl_mna(out);
+        return pl_managed__na(out);
     return each_container(v, root_user, "runs as root (no user, or user root)", out);
 }
 
@@ -509,18 +515,19 @@ static bool encryption_disabled(const struct pl_json *a)
 {
     for (const struct pl_json *x = a && a->type == PL_JARR ? a->child : a; x;
          x = a->type == PL_JARR ? x->next : NULL)
-        if (pl_mtrue(pl_mget(x, "encryptionDisabled")))
+        if (pl_managed__true(pl_managed__get(x, "encryptionDisabled")))
             return true;
     return false;
 }
 
-static int codebuild_artifacts(const struct pl_mctx *c, const struct pl_mci *v,
+static int codebuild_artifacts(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                struct pl_managed_eval *out)
 {
     (void)c;
-    if (encryption_disabled(pl_mget(v->cfg, "artifacts")) ||
-        encryption_disabled(pl_mget(v->cfg, "secondaryArtifacts")))
-        return pl_mres(out, PL_NON_COMPLIANT, "An artifact of the project is not encrypted.");
+    if (encryption_disabled(pl_managed__get(v->cfg, "artifacts")) ||
+        encryption_disabled(pl_managed__get(v->cfg, "secondaryArtifacts")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "An artifact of the project is not encrypted.");
     return 0;
 }
 
@@ -540,27 +547,29 @@ static bool bucket_listed(const struct pl_managed_pval *pv, const char *loc)
     char *slash = strchr(b, '/');
     if (slash)
         *slash = 0;
-    return pl_min_list(pv, b);
+    return pl_managed__in_list(pv, b);
 }
 
 /* At least one log option enabled; an enabled option must go where the parameters say. */
-static int codebuild_logging(const struct pl_mctx *c, const struct pl_mci *v,
+static int codebuild_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                              struct pl_managed_eval *out)
 {
-    const struct pl_json *lc = pl_mget(v->cfg, "logsConfig");
-    const struct pl_json *cw = pl_mget(lc, "cloudWatchLogs"), *s3 = pl_mget(lc, "s3Logs");
+    const struct pl_json *lc = pl_managed__get(v->cfg, "logsConfig");
+    const struct pl_json *cw = pl_managed__get(lc, "cloudWatchLogs"),
+                         *s3 = pl_managed__get(lc, "s3Logs");
     const struct pl_managed_pval *pv = c->p->v;
-    bool cw_on = cw && !pl_mstreq(pl_mget(cw, "status"), "DISABLED");
-    bool s3_on = s3 && pl_mstreq(pl_mget(s3, "status"), "ENABLED");
+    bool cw_on = cw && !pl_managed__streq(pl_managed__get(cw, "status"), "DISABLED");
+    bool s3_on = s3 && pl_managed__streq(pl_managed__get(s3, "status"), "ENABLED");
     if (!cw_on && !s3_on)
-        return pl_mres(out, PL_NON_COMPLIANT, "Every log option of the project is disabled.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Every log option of the project is disabled.");
     if (cw_on && pv[P_CB_GROUPS].set &&
-        !pl_min_list(&pv[P_CB_GROUPS], pl_json_str(pl_mget(cw, "groupName"))))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "CloudWatch logs do not go to one of cloudWatchGroupNames.");
+        !pl_managed__in_list(&pv[P_CB_GROUPS], pl_json_str(pl_managed__get(cw, "groupName"))))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "CloudWatch logs do not go to one of cloudWatchGroupNames.");
     if (s3_on && pv[P_CB_BUCKETS].set &&
-        !bucket_listed(&pv[P_CB_BUCKETS], pl_json_str(pl_mget(s3, "location"))))
-        return pl_mres(out, PL_NON_COMPLIANT, "S3 logs do not go to one of s3BucketNames.");
+        !bucket_listed(&pv[P_CB_BUCKETS], pl_json_str(pl_managed__get(s3, "location"))))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "S3 logs do not go to one of s3BucketNames.");
     return 0;
 }
 
@@ -568,28 +577,29 @@ static const struct pl_managed_pspec exempt_projects_params[] = {
     {.name = "exemptedProjects", .type = PL_MP_LIST},
 };
 
-static int codebuild_privileged(const struct pl_mctx *c, const struct pl_mci *v,
+static int codebuild_privileged(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                 struct pl_managed_eval *out)
 {
-    if (!pl_mtrue(pl_mpath(c, v->cfg, "environment.privilegedMode")))
+    if (!pl_managed__true(pl_managed__path(c, v->cfg, "environment.privilegedMode")))
         return 0;
-    if (pl_min_list(&c->p->v[0], pl_json_str(pl_mget(v->cfg, "name"))))
+    if (pl_managed__in_list(&c->p->v[0], pl_json_str(pl_managed__get(v->cfg, "name"))))
         return 0;
-    return pl_mres(out, PL_NON_COMPLIANT, "The project environment runs in privileged mode.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The project environment runs in privileged mode.");
 }
 
 /* S3 logs that are enabled must be encrypted, unless the project is one of exemptedProjects. */
-static int codebuild_s3_logs(const struct pl_mctx *c, const struct pl_mci *v,
+static int codebuild_s3_logs(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                              struct pl_managed_eval *out)
 {
-    const struct pl_json *s3 = pl_mpath(c, v->cfg, "logsConfig.s3Logs");
-    if (!pl_mstreq(pl_mget(s3, "status"), "ENABLED"))
-        return pl_mna(out);
-    if (!pl_mtrue(pl_mget(s3, "encryptionDisabled")) ||
-        pl_min_list(&c->p->v[0], pl_json_str(pl_mget(v->cfg, "name"))))
+    const struct pl_json *s3 = pl_managed__path(c, v->cfg, "logsConfig.s3Logs");
+    if (!pl_managed__streq(pl_managed__get(s3, "status"), "ENABLED"))
+        return pl_managed__na(out);
+    if (!pl_managed__true(pl_managed__get(s3, "encryptionDisabled")) ||
+        pl_managed__in_list(&c->p->v[0], pl_json_str(pl_managed__get(v->cfg, "name"))))
         return 0;
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The project's S3 logs are not encrypted (encryptionDisabled is true).");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The project's S3 logs are not encrypted (encryptionDisabled is true).");
 }
 
 /* ---- Lambda ---- */
@@ -604,7 +614,7 @@ static const struct pl_managed_pspec lambda_settings_params[] = {
     [P_LS_MEMORY] =
         {.name = "memorySize", .type = PL_MP_INT, .def = "128", .min = 128, .max = 10240},
 };
-static const struct pl_mcheck lambda_settings_checks[] = {
+static const struct pl_managed__check lambda_settings_checks[] = {
     {.path = CFG "packageType", .op = MCK_NE, .arg = "Image", .applies = true},
     {.path = CFG "runtime",
      .op = MCK_IN_PARAM,
@@ -630,21 +640,22 @@ static const struct pl_managed_pspec lambda_az_params[] = {
     {.name = "availabilityZones", .type = PL_MP_INT, .min = 1, .max = 16},
 };
 
-static int lambda_multi_az(const struct pl_mctx *c, const struct pl_mci *v,
+static int lambda_multi_az(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    const struct pl_json *subnets = pl_mpath(c, v->cfg, "vpcConfig.subnetIds");
+    const struct pl_json *subnets = pl_managed__path(c, v->cfg, "vpcConfig.subnetIds");
     const char *zones[16], *missing = NULL;
     long long want = c->p->v[0].set ? c->p->v[0].i : 2;
     int n = 0;
-    if (pl_mempty(subnets))
-        return pl_mna(out);
-    if (pl_mneed_env(c, "the recorded AWS::EC2::Subnet resources") < 0)
+    if (pl_managed__empty(subnets))
+        return pl_managed__na(out);
+    if (pl_managed__need_env(c, "the recorded AWS::EC2::Subnet resources") < 0)
         return -1;
     for (const struct pl_json *s = subnets->child; s; s = s->next) {
         const char *id = pl_json_str(s);
         const struct pl_json *ci = id ? c->env->get(c->env->u, "AWS::EC2::Subnet", id) : NULL;
-        const char *az = ci ? pl_json_str(pl_mpath(c, ci, "configuration.availabilityZone")) : NULL;
+        const char *az =
+            ci ? pl_json_str(pl_managed__path(c, ci, "configuration.availabilityZone")) : NULL;
         int k = 0;
         if (!az) {
             missing = id;
@@ -658,15 +669,15 @@ static int lambda_multi_az(const struct pl_mctx *c, const struct pl_mci *v,
     if (n >= want)
         return 0;
     if (missing)
-        return pl_mres(out, PL_INSUFFICIENT_DATA, "Subnet %.100s of the function is not recorded.",
-                       missing);
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The function's subnets are in %d Availability Zones, fewer than %lld.", n,
-                   want);
+        return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                               "Subnet %.100s of the function is not recorded.", missing);
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The function's subnets are in %d Availability Zones, fewer than %lld.",
+                           n, want);
 }
 
 static const struct pl_managed_pspec dlq_params[] = {{.name = "dlqArns", .type = PL_MP_LIST}};
-static const struct pl_mcheck dlq_checks[] = {
+static const struct pl_managed__check dlq_checks[] = {
     {.path = CFG "deadLetterConfig.targetArn",
      .op = MCK_PRESENT,
      .why = "The function has no dead-letter queue."},
@@ -680,7 +691,7 @@ static const struct pl_managed_pspec concurrency_params[] = {
     {.name = "ConcurrencyLimitLow", .type = PL_MP_INT, .min = 0, .max = 1000000},
     {.name = "ConcurrencyLimitHigh", .type = PL_MP_INT, .min = 0, .max = 1000000},
 };
-static const struct pl_mcheck concurrency_checks[] = {
+static const struct pl_managed__check concurrency_checks[] = {
     {.path = SUPP "Concurrency.reservedConcurrentExecutions",
      .op = MCK_PRESENT,
      .why = "The function has no function-level concurrency limit."},
@@ -696,25 +707,25 @@ static const struct pl_mcheck concurrency_checks[] = {
 
 /* ---- field tests ---- */
 
-static const struct pl_mcheck ecr_scan_checks[] = {
+static const struct pl_managed__check ecr_scan_checks[] = {
     {.path = CFG "imageScanningConfiguration.scanOnPush",
      .op = MCK_TRUE,
      .why = "Image scanning on push is not enabled for the repository."},
 };
-static const struct pl_mcheck ecr_immutable_checks[] = {
+static const struct pl_managed__check ecr_immutable_checks[] = {
     {.path = CFG "imageTagMutability",
      .op = MCK_PREFIX,
      .arg = "IMMUTABLE",
      .why = "Tag immutability is not enabled for the repository."},
 };
-static const struct pl_mcheck eks_public_checks[] = {
+static const struct pl_managed__check eks_public_checks[] = {
     {.path = CFG "resourcesVpcConfig.endpointPublicAccess",
      .op = MCK_NOT_TRUE,
      .why = "The cluster endpoint is publicly accessible."},
 };
 /* CODEDEPLOY_LAMBDA_ALLATONCE_TRAFFIC_SHIFT_DISABLED: Lambda deployment groups (others N/A)
  * name a deployment configuration other than the default, all-at-once one. */
-static const struct pl_mcheck codedeploy_allatonce_checks[] = {
+static const struct pl_managed__check codedeploy_allatonce_checks[] = {
     {.path = CFG "computePlatform", .op = MCK_EQ, .arg = "Lambda", .applies = true},
     {.path = CFG "deploymentConfigName",
      .op = MCK_PRESENT,
@@ -743,42 +754,44 @@ static long version_rank(const char *s)
     return end == m ? -1 : major * 1000 + minor;
 }
 
-static int eks_oldest(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int eks_oldest(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
-    const char *have = pl_json_str(pl_mget(v->cfg, "version"));
+    const char *have = pl_json_str(pl_managed__get(v->cfg, "version"));
     long h = version_rank(have), oldest = version_rank(c->p->v[0].s);
     if (h < 0 || oldest < 0 || h <= oldest)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The cluster runs Kubernetes %.20s, not newer than oldestVersionSupported "
-                       "%.20s.",
-                       have ? have : "(unknown)", c->p->v[0].s);
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "The cluster runs Kubernetes %.20s, not newer than oldestVersionSupported "
+            "%.20s.",
+            have ? have : "(unknown)", c->p->v[0].s);
     return 0;
 }
 
-static const struct pl_mcheck kinesis_checks[] = {
+static const struct pl_managed__check kinesis_checks[] = {
     {.path = CFG "streamEncryption",
      .op = MCK_PRESENT,
      .why = "The stream is not encrypted at rest."},
 };
-static const struct pl_mcheck nacl_unused_checks[] = {
+static const struct pl_managed__check nacl_unused_checks[] = {
     {.path = CFG "associations",
      .op = MCK_PRESENT,
      .why = "The network ACL is not associated with a subnet."},
 };
-static const struct pl_mcheck xray_checks[] = {
+static const struct pl_managed__check xray_checks[] = {
     {.path = CFG "tracingEnabled", .op = MCK_TRUE, .why = "X-Ray tracing is not enabled."},
 };
-static const struct pl_mcheck rds_iam_auth_checks[] = {
+static const struct pl_managed__check rds_iam_auth_checks[] = {
     {.path = CFG "iAMDatabaseAuthenticationEnabled|" CFG "iamDatabaseAuthenticationEnabled",
      .op = MCK_TRUE,
      .why = "IAM database authentication is not enabled."},
 };
 /* Only running instances are judged, as AWS documents. */
-static const struct pl_mcheck key_pair_checks[] = {
+static const struct pl_managed__check key_pair_checks[] = {
     {.path = CFG "state.name", .op = MCK_EQ, .arg = "running", .applies = true},
     {.path = CFG "keyName", .op = MCK_ABSENT, .why = "The instance was launched with a key pair."},
 };
-static const struct pl_mcheck search_fgac_checks[] = {
+static const struct pl_managed__check search_fgac_checks[] = {
     {.path = CFG "advancedSecurityOptions.enabled",
      .op = MCK_TRUE,
      .why = "Fine-grained access control is not enabled on the domain."},
@@ -787,7 +800,7 @@ static const struct pl_mcheck search_fgac_checks[] = {
 static const struct pl_managed_pspec audit_groups_params[] = {
     {.name = "cloudWatchLogsLogGroupArnList", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck search_audit_checks[] = {
+static const struct pl_managed__check search_audit_checks[] = {
     {.path = CFG "logPublishingOptions.AUDIT_LOGS.enabled",
      .op = MCK_TRUE,
      .why = "Audit logging is not enabled on the domain."},
@@ -799,7 +812,7 @@ static const struct pl_mcheck search_audit_checks[] = {
 static const struct pl_managed_pspec bucket_names_params[] = {
     {.name = "bucketNames", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck redshift_audit_checks[] = {
+static const struct pl_managed__check redshift_audit_checks[] = {
     {.path = SUPP "LoggingStatus.loggingEnabled",
      .op = MCK_TRUE,
      .why = "Audit logging is not enabled for the cluster."},
@@ -809,13 +822,14 @@ static const struct pl_mcheck redshift_audit_checks[] = {
 };
 
 /* An Elastic IP must be associated with an instance or a network interface. */
-static int eip_attached(const struct pl_mctx *c, const struct pl_mci *v,
+static int eip_attached(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     (void)c;
-    if (pl_mempty(pl_mget(v->cfg, "associationId")) && pl_mempty(pl_mget(v->cfg, "instanceId")) &&
-        pl_mempty(pl_mget(v->cfg, "networkInterfaceId")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The Elastic IP address is not attached.");
+    if (pl_managed__empty(pl_managed__get(v->cfg, "associationId")) &&
+        pl_managed__empty(pl_managed__get(v->cfg, "instanceId")) &&
+        pl_managed__empty(pl_managed__get(v->cfg, "networkInterfaceId")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The Elastic IP address is not attached.");
     return 0;
 }
 
@@ -827,8 +841,10 @@ static const struct pl_managed_pspec ap_user_params[] = {
     {.name = "approvedUids", .type = PL_MP_LIST},
     {.name = "approvedGids", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck ap_user_checks[] = {
-    {.path = CFG "posixUser", .op = MCK_PRESENT, .why = "The access point enforces no user identity."},
+static const struct pl_managed__check ap_user_checks[] = {
+    {.path = CFG "posixUser",
+     .op = MCK_PRESENT,
+     .why = "The access point enforces no user identity."},
     {.path = CFG "posixUser.uid",
      .op = MCK_IN_PARAM,
      .param = P_AP_UIDS,
@@ -843,7 +859,7 @@ static const struct pl_managed_pspec ap_dir_params[] = {
     {.name = "approvedDirectories", .type = PL_MP_LIST},
 };
 /* No RootDirectory means "/", the file system's root. */
-static const struct pl_mcheck ap_dir_checks[] = {
+static const struct pl_managed__check ap_dir_checks[] = {
     {.path = CFG "rootDirectory.path",
      .op = MCK_PRESENT,
      .why = "The access point does not enforce a root directory (it uses /)."},
@@ -856,16 +872,16 @@ static const struct pl_mcheck ap_dir_checks[] = {
      .why = "The access point's root directory is not one of approvedDirectories."},
 };
 
-static const struct pl_mcheck waf_acl_checks[] = {
+static const struct pl_managed__check waf_acl_checks[] = {
     {.path = CFG "rulesList|" CFG "rules",
      .op = MCK_PRESENT,
      .why = "The web ACL has no rules or rule groups."},
 };
-static const struct pl_mcheck waf_group_checks[] = {
+static const struct pl_managed__check waf_group_checks[] = {
     {.path = CFG "rules", .op = MCK_PRESENT, .why = "The rule group has no rules."},
 };
 
-static const struct pl_mcheck search_nodes_checks[] = {
+static const struct pl_managed__check search_nodes_checks[] = {
     {.path = CFG "clusterConfig.instanceCount",
      .op = MCK_GT,
      .arg = "2",
@@ -875,13 +891,13 @@ static const struct pl_mcheck search_nodes_checks[] = {
      .why = "Zone awareness is not enabled on the domain."},
 };
 
-static const struct pl_mcheck ecr_lifecycle_checks[] = {
+static const struct pl_managed__check ecr_lifecycle_checks[] = {
     {.path = CFG "lifecyclePolicy.lifecyclePolicyText|" CFG "lifecyclePolicy.registryId",
      .op = MCK_PRESENT,
      .why = "The repository has no lifecycle policy."},
 };
 
-static const struct pl_mcheck pid_mode_checks[] = {
+static const struct pl_managed__check pid_mode_checks[] = {
     {.path = CFG "pidMode",
      .op = MCK_NE,
      .arg = "host",
@@ -890,26 +906,29 @@ static const struct pl_mcheck pid_mode_checks[] = {
 
 static bool no_memory(const struct pl_json *d)
 {
-    return pl_mempty(pl_mget(d, "memory"));
+    return pl_managed__empty(pl_managed__get(d, "memory"));
 }
 
-static int ecs_memory(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int ecs_memory(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     (void)c;
     return each_container(v, no_memory, "has no memory limit", out);
 }
 
 /* Cluster setting containerInsights must be enabled (or enhanced). */
-static int ecs_insights(const struct pl_mctx *c, const struct pl_mci *v,
+static int ecs_insights(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
-    const struct pl_json *set = pl_mget(v->cfg, "clusterSettings");
+    const struct pl_json *set = pl_managed__get(v->cfg, "clusterSettings");
     (void)c;
     for (const struct pl_json *e = set ? set->child : NULL; e; e = e->next)
-        if (pl_mstreq(pl_mget(e, "name"), "containerInsights") &&
-            (pl_mstreq(pl_mget(e, "value"), "enabled") || pl_mstreq(pl_mget(e, "value"), "enhanced")))
+        if (pl_managed__streq(pl_managed__get(e, "name"), "containerInsights") &&
+            (pl_managed__streq(pl_managed__get(e, "value"), "enabled") ||
+             pl_managed__streq(pl_managed__get(e, "value"), "enhanced")))
             return 0;
-    return pl_mres(out, PL_NON_COMPLIANT, "Container Insights is not enabled on the cluster.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "Container Insights is not enabled on the cluster.");
 }
 
 /* ECS_FARGATE_LATEST_PLATFORM_VERSION: a Fargate service (launch type or capacity provider)
@@ -921,37 +940,37 @@ static const struct pl_managed_pspec fargate_params[] = {
     [P_FG_WINDOWS] = {.name = "latestWindowsVersion", .type = PL_MP_STR},
 };
 
-static bool on_fargate(const struct pl_mci *v)
+static bool on_fargate(const struct pl_managed__ci *v)
 {
-    if (pl_mstreq(pl_mget(v->cfg, "launchType"), "FARGATE"))
+    if (pl_managed__streq(pl_managed__get(v->cfg, "launchType"), "FARGATE"))
         return true;
-    const struct pl_json *cps = pl_mget(v->cfg, "capacityProviderStrategy");
+    const struct pl_json *cps = pl_managed__get(v->cfg, "capacityProviderStrategy");
     for (const struct pl_json *p = cps ? cps->child : NULL; p; p = p->next) {
-        const char *name = pl_json_str(pl_mget(p, "capacityProvider"));
+        const char *name = pl_json_str(pl_managed__get(p, "capacityProvider"));
         if (name && pl_starts_with(name, "FARGATE"))
             return true;
     }
     return false;
 }
 
-static int fargate_latest(const struct pl_mctx *c, const struct pl_mci *v,
+static int fargate_latest(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     if (!on_fargate(v))
-        return pl_mna(out);
-    const struct pl_json *ver = pl_mget(v->cfg, "platformVersion");
-    if (pl_mempty(ver) || pl_mstreq(ver, "LATEST"))
+        return pl_managed__na(out);
+    const struct pl_json *ver = pl_managed__get(v->cfg, "platformVersion");
+    if (pl_managed__empty(ver) || pl_managed__streq(ver, "LATEST"))
         return 0;
-    const char *family = pl_json_str(pl_mget(v->cfg, "platformFamily"));
+    const char *family = pl_json_str(pl_managed__get(v->cfg, "platformFamily"));
     int which = family && strncasecmp(family, "WINDOWS", 7) == 0 ? P_FG_WINDOWS : P_FG_LINUX;
     const struct pl_managed_pval *want = &c->p->v[which];
     if (!want->set)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Platform version %.40s is not LATEST and %s is not given.",
-                       pl_json_str(ver), fargate_params[which].name);
-    if (!pl_mstreq(ver, want->s))
-        return pl_mres(out, PL_NON_COMPLIANT, "Platform version %.40s is not %s (%.40s).",
-                       pl_json_str(ver), fargate_params[which].name, want->s);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Platform version %.40s is not LATEST and %s is not given.",
+                               pl_json_str(ver), fargate_params[which].name);
+    if (!pl_managed__streq(ver, want->s))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Platform version %.40s is not %s (%.40s).",
+                               pl_json_str(ver), fargate_params[which].name, want->s);
     return 0;
 }
 
@@ -964,32 +983,34 @@ static const struct pl_managed_pspec eks_kms_params[] = {
 static bool lists_secrets(const struct pl_json *resources)
 {
     for (const struct pl_json *r = resources ? resources->child : NULL; r; r = r->next)
-        if (pl_mstreq(r, "secrets"))
+        if (pl_managed__streq(r, "secrets"))
             return true;
     return false;
 }
 
-static int eks_secrets(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int eks_secrets(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *keys = &c->p->v[0];
     const char *other = NULL;
-    const struct pl_json *ec = pl_mget(v->cfg, "encryptionConfig");
+    const struct pl_json *ec = pl_managed__get(v->cfg, "encryptionConfig");
     for (const struct pl_json *e = ec ? ec->child : NULL; e; e = e->next) {
-        if (!lists_secrets(pl_mget(e, "resources")))
+        if (!lists_secrets(pl_managed__get(e, "resources")))
             continue;
-        const char *key = pl_json_str(pl_mpath(c, e, "provider.keyArn"));
-        if (!keys->set || pl_min_list(keys, key))
+        const char *key = pl_json_str(pl_managed__path(c, e, "provider.keyArn"));
+        if (!keys->set || pl_managed__in_list(keys, key))
             return 0;
         other = key ? key : "(none)";
     }
     if (other)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Secrets are encrypted with KMS key %.150s, not one of kmsKeyArns.", other);
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "The cluster does not encrypt Kubernetes secrets with a KMS key.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Secrets are encrypted with KMS key %.150s, not one of kmsKeyArns.",
+                               other);
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The cluster does not encrypt Kubernetes secrets with a KMS key.");
 }
 
-static const struct pl_mcheck lc_imdsv2_checks[] = {
+static const struct pl_managed__check lc_imdsv2_checks[] = {
     {.path = CFG "metadataOptions.httpTokens",
      .op = MCK_EQ,
      .arg = "required",
@@ -1005,15 +1026,15 @@ static const struct pl_managed_pspec account_bpa_params[] = {
 };
 
 /* The AWS::S3::AccountPublicAccessBlock CI: each setting must equal its parameter. */
-static int account_bpa_ci(const struct pl_mctx *c, const struct pl_mci *v,
+static int account_bpa_ci(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     static const char *const field[] = {"ignorePublicAcls", "blockPublicPolicy", "blockPublicAcls",
                                         "restrictPublicBuckets"};
     for (int i = 0; i < 4; i++)
-        if (pl_mtrue(pl_mget(v->cfg, field[i])) != c->p->v[i].b)
-            return pl_mres(out, PL_NON_COMPLIANT, "%s is not %s.", c->p->rule->params[i].name,
-                           c->p->v[i].b ? "true" : "false");
+        if (pl_managed__true(pl_managed__get(v->cfg, field[i])) != c->p->v[i].b)
+            return pl_managed__res(out, PL_NON_COMPLIANT, "%s is not %s.",
+                                   c->p->rule->params[i].name, c->p->v[i].b ? "true" : "false");
     return 0;
 }
 
@@ -1023,7 +1044,7 @@ static int account_bpa_ci(const struct pl_mctx *c, const struct pl_mci *v,
 static const struct pl_managed_pspec eb_updates_params[] = {
     {.name = "UpdateLevel", .type = PL_MP_STR, .choices = "minor|patch"},
 };
-static const struct pl_mcheck eb_updates_checks[] = {
+static const struct pl_managed__check eb_updates_checks[] = {
     {.path = EB_MANAGED ".ManagedActionsEnabled.value",
      .op = MCK_TRUE,
      .why = "Managed platform updates are not enabled (ManagedActionsEnabled is not true)."},
@@ -1032,7 +1053,7 @@ static const struct pl_mcheck eb_updates_checks[] = {
      .param = 0,
      .why = "The managed platform update level is not the one given in UpdateLevel."},
 };
-static const struct pl_mcheck eb_health_checks[] = {
+static const struct pl_managed__check eb_health_checks[] = {
     {.path = CFG "optionSettings.aws:elasticbeanstalk:healthreporting:system.SystemType.value",
      .op = MCK_EQ,
      .arg = "enhanced",

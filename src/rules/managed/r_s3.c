@@ -4,9 +4,9 @@
  * BucketVersioningConfiguration, BucketLoggingConfiguration, ServerSideEncryptionConfiguration,
  * BucketReplicationConfiguration, PublicAccessBlockConfiguration, BucketLifecycleConfiguration,
  * BucketNotificationConfiguration), whose values are objects in
- * the notification form and JSON text (sometimes doubly encoded) in the API form: pl_mpath and
- * pl_mdoc accept both. Policy analysis is syntactic (see docs/managed-rules.md): a statement
- * with a Condition is not treated as granting public access.
+ * the notification form and JSON text (sometimes doubly encoded) in the API form: pl_managed__path
+ * and pl_managed__doc accept both. Policy analysis is syntactic (see docs/managed-rules.md): a
+ * statement with a Condition is not treated as granting public access.
  */
 #include <string.h>
 #include <strings.h>
@@ -38,43 +38,45 @@ struct bpa {
 
 static void bpa_from(struct bpa *b, const struct pl_json *o)
 {
-    b->ignore_acls |= pl_mtrue(pl_mget(o, "ignorePublicAcls"));
-    b->restrict_buckets |= pl_mtrue(pl_mget(o, "restrictPublicBuckets"));
+    b->ignore_acls |= pl_managed__true(pl_managed__get(o, "ignorePublicAcls"));
+    b->restrict_buckets |= pl_managed__true(pl_managed__get(o, "restrictPublicBuckets"));
 }
 
-static void bpa_load(const struct pl_mctx *c, const struct pl_mci *v, struct bpa *b)
+static void bpa_load(const struct pl_managed__ctx *c, const struct pl_managed__ci *v, struct bpa *b)
 {
-    bpa_from(b, pl_mpath(c, v->ci, "supplementaryConfiguration.PublicAccessBlockConfiguration"));
-    const struct pl_json *acct = pl_maccount(c);
+    bpa_from(
+        b, pl_managed__path(c, v->ci, "supplementaryConfiguration.PublicAccessBlockConfiguration"));
+    const struct pl_json *acct = pl_managed__account(c);
     if (acct)
-        bpa_from(b, pl_mpath(c, acct, "configuration.publicAccessBlock"));
+        bpa_from(b, pl_managed__path(c, acct, "configuration.publicAccessBlock"));
     else if (c->env && c->env->get && c->env->account)
-        bpa_from(b, pl_mpath(c,
-                             c->env->get(c->env->u, "AWS::S3::AccountPublicAccessBlock",
-                                         c->env->account),
-                             "configuration"));
+        bpa_from(b, pl_managed__path(c,
+                                     c->env->get(c->env->u, "AWS::S3::AccountPublicAccessBlock",
+                                                 c->env->account),
+                                     "configuration"));
 }
 
 static bool public_grantee(const struct pl_json *g)
 {
     const char *s = pl_json_str(g);
     if (!s)
-        s = pl_json_str(pl_mget(g, "uri"));
+        s = pl_json_str(pl_managed__get(g, "uri"));
     if (!s)
-        s = pl_json_str(pl_mget(g, "URI"));
+        s = pl_json_str(pl_managed__get(g, "URI"));
     return s && (strcmp(s, "AllUsers") == 0 || strcmp(s, "AuthenticatedUsers") == 0 ||
                  strcmp(s, ALLUSERS) == 0 || strcmp(s, AUTHUSERS) == 0);
 }
 
-static bool acl_public(const struct pl_mctx *c, const struct pl_mci *v, const struct access *ac)
+static bool acl_public(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       const struct access *ac)
 {
-    const struct pl_json *acl =
-        pl_mdoc_if(c, pl_mpath(c, v->ci, "supplementaryConfiguration.AccessControlList"), "Users");
-    const struct pl_json *grants = pl_mget(acl, "grantList");
+    const struct pl_json *acl = pl_managed__doc_if(
+        c, pl_managed__path(c, v->ci, "supplementaryConfiguration.AccessControlList"), "Users");
+    const struct pl_json *grants = pl_managed__get(acl, "grantList");
     for (const struct pl_json *g = grants ? grants->child : NULL; g; g = g->next) {
-        const struct pl_json *perm = pl_mget(g, "permission");
-        if (public_grantee(pl_mget(g, "grantee")) &&
-            (pl_mstreq(perm, ac->perm) || pl_mstreq(perm, "FullControl")))
+        const struct pl_json *perm = pl_managed__get(g, "permission");
+        if (public_grantee(pl_managed__get(g, "grantee")) &&
+            (pl_managed__streq(perm, ac->perm) || pl_managed__streq(perm, "FullControl")))
             return true;
     }
     return false;
@@ -82,11 +84,12 @@ static bool acl_public(const struct pl_mctx *c, const struct pl_mci *v, const st
 
 /* The bucket policy document, or NULL; also NULL when its text does not mention `needle`
  * (a word every statement the caller looks for must contain), which spares the parse. */
-static const struct pl_json *bucket_policy(const struct pl_mctx *c, const struct pl_mci *v,
-                                           const char *needle)
+static const struct pl_json *bucket_policy(const struct pl_managed__ctx *c,
+                                           const struct pl_managed__ci *v, const char *needle)
 {
-    return pl_mdoc_if(c, pl_mpath(c, v->ci, "supplementaryConfiguration.BucketPolicy.policyText"),
-                      needle);
+    return pl_managed__doc_if(
+        c, pl_managed__path(c, v->ci, "supplementaryConfiguration.BucketPolicy.policyText"),
+        needle);
 }
 
 struct stmt_q {
@@ -97,37 +100,39 @@ struct stmt_q {
 static int public_allow(void *u, const struct pl_json *st)
 {
     struct stmt_q *q = u;
-    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") || pl_json_get(st, "Condition") ||
-        !pl_mprincipal_public(pl_json_get(st, "Principal")))
+    if (!pl_managed__streq(pl_json_get(st, "Effect"), "Allow") || pl_json_get(st, "Condition") ||
+        !pl_managed__principal_public(pl_json_get(st, "Principal")))
         return 0;
     for (const char *const *a = q->ac->acts; *a; a++)
-        if (pl_maction_matches(pl_json_get(st, "Action"), *a))
+        if (pl_managed__action_matches(pl_json_get(st, "Action"), *a))
             return q->hit = true;
     return 0;
 }
 
-static int public_access(const struct pl_mctx *c, const struct pl_mci *v,
+static int public_access(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out, const struct access *ac)
 {
     struct bpa b = {0};
     bpa_load(c, v, &b);
     if (!b.ignore_acls && acl_public(c, v, ac))
-        return pl_mres(out, PL_NON_COMPLIANT, "The bucket ACL grants public %s access.", ac->what);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The bucket ACL grants public %s access.",
+                               ac->what);
     struct stmt_q q = {ac, false};
     if (!b.restrict_buckets)
-        pl_mstatements(bucket_policy(c, v, "Allow"), public_allow, &q);
+        pl_managed__statements(bucket_policy(c, v, "Allow"), public_allow, &q);
     if (q.hit)
-        return pl_mres(out, PL_NON_COMPLIANT, "The bucket policy grants public %s access.",
-                       ac->what);
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The bucket policy grants public %s access.",
+                               ac->what);
     return 0;
 }
 
-static int public_read(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int public_read(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
     return public_access(c, v, out, &READ);
 }
 
-static int public_write(const struct pl_mctx *c, const struct pl_mci *v,
+static int public_write(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     return public_access(c, v, out, &WRITE);
@@ -146,7 +151,7 @@ static bool cond_has(const struct pl_json *cond, const char *key, const char *va
     for (const struct pl_json *op = cond ? cond->child : NULL; op; op = op->next)
         for (const struct pl_json *k = op->child; k; k = k->next)
             if (k->key && strcasecmp(k->key, key) == 0 &&
-                (!val || pl_mstreq(k, val) || pl_mstreq(k->child, val) ||
+                (!val || pl_managed__streq(k, val) || pl_managed__streq(k->child, val) ||
                  (k->type == PL_JBOOL && !k->b && strcmp(val, "false") == 0)))
                 return true;
     return false;
@@ -155,38 +160,41 @@ static bool cond_has(const struct pl_json *cond, const char *key, const char *va
 static int deny_with(void *u, const struct pl_json *st)
 {
     struct deny_q *q = u;
-    if (pl_mstreq(pl_json_get(st, "Effect"), "Deny") &&
-        pl_mprincipal_public(pl_json_get(st, "Principal")) &&
-        pl_maction_matches(pl_json_get(st, "Action"), q->act) &&
+    if (pl_managed__streq(pl_json_get(st, "Effect"), "Deny") &&
+        pl_managed__principal_public(pl_json_get(st, "Principal")) &&
+        pl_managed__action_matches(pl_json_get(st, "Action"), q->act) &&
         cond_has(pl_json_get(st, "Condition"), q->ckey, q->cval))
         q->hit = true;
     return q->hit;
 }
 
-static int ssl_only(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int ssl_only(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                    struct pl_managed_eval *out)
 {
     struct deny_q q = {"s3:GetObject", "aws:SecureTransport", "false", false};
-    pl_mstatements(bucket_policy(c, v, "SecureTransport"), deny_with, &q);
+    pl_managed__statements(bucket_policy(c, v, "SecureTransport"), deny_with, &q);
     if (!q.hit)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The bucket policy does not deny requests with aws:SecureTransport "
-                       "false.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The bucket policy does not deny requests with aws:SecureTransport "
+                               "false.");
     return 0;
 }
 
-static int sse_enabled(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int sse_enabled(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
-    const struct pl_json *rules =
-        pl_mpath(c, v->ci, "supplementaryConfiguration.ServerSideEncryptionConfiguration.rules");
+    const struct pl_json *rules = pl_managed__path(
+        c, v->ci, "supplementaryConfiguration.ServerSideEncryptionConfiguration.rules");
     for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next)
-        if (!pl_mempty(pl_mpath(c, r, "applyServerSideEncryptionByDefault.sseAlgorithm")))
+        if (!pl_managed__empty(
+                pl_managed__path(c, r, "applyServerSideEncryptionByDefault.sseAlgorithm")))
             return 0;
     struct deny_q q = {"s3:PutObject", "s3:x-amz-server-side-encryption", NULL, false};
-    pl_mstatements(bucket_policy(c, v, "server-side-encryption"), deny_with, &q);
+    pl_managed__statements(bucket_policy(c, v, "server-side-encryption"), deny_with, &q);
     if (!q.hit)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The bucket has no default encryption and its policy does not deny "
-                       "unencrypted uploads.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The bucket has no default encryption and its policy does not deny "
+                               "unencrypted uploads.");
     return 0;
 }
 
@@ -194,22 +202,23 @@ static int sse_enabled(const struct pl_mctx *c, const struct pl_mci *v, struct p
 
 enum { P_MFA };
 
-static int versioning_mfa(const struct pl_mctx *c, const struct pl_mci *v,
+static int versioning_mfa(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *mfa = &c->p->v[P_MFA];
     if (mfa->set && mfa->b &&
-        !pl_mtrue(pl_mpath(c, v->ci,
-                           "supplementaryConfiguration.BucketVersioningConfiguration."
-                           "isMfaDeleteEnabled")))
-        return pl_mres(out, PL_NON_COMPLIANT, "MFA delete is not enabled on the bucket.");
+        !pl_managed__true(
+            pl_managed__path(c, v->ci,
+                             "supplementaryConfiguration.BucketVersioningConfiguration."
+                             "isMfaDeleteEnabled")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "MFA delete is not enabled on the bucket.");
     return 0;
 }
 
 enum { P_REPL_TYPE };
 
 /* Region of the bucket an ARN "arn:aws:s3:::name" names, from its recorded CI, or NULL. */
-static const char *bucket_region(const struct pl_mctx *c, const char *arn)
+static const char *bucket_region(const struct pl_managed__ctx *c, const char *arn)
 {
     const char *name = arn ? strrchr(arn, ':') : NULL;
     if (!name || !c->env || !c->env->get)
@@ -217,21 +226,22 @@ static const char *bucket_region(const struct pl_mctx *c, const char *arn)
     return pl_json_get_str(c->env->get(c->env->u, "AWS::S3::Bucket", name + 1), "awsRegion");
 }
 
-static int replication(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int replication(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
 {
-    const struct pl_json *rules =
-        pl_mpath(c, v->ci, "supplementaryConfiguration.BucketReplicationConfiguration.rules");
+    const struct pl_json *rules = pl_managed__path(
+        c, v->ci, "supplementaryConfiguration.BucketReplicationConfiguration.rules");
     const struct pl_managed_pval *want = &c->p->v[P_REPL_TYPE];
     const char *here = pl_json_get_str(v->ci, "awsRegion");
     const char *unknown = NULL;
     /* rules is a map keyed by rule id (Config) or an array (CloudFormation form) */
     for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next) {
-        if (!pl_mstreq(pl_mget(r, "status"), "Enabled"))
+        if (!pl_managed__streq(pl_managed__get(r, "status"), "Enabled"))
             continue;
         if (!want->set)
             return 0;
         const char *arn =
-            pl_json_str(pl_mpath(c, r, "destinationConfig.bucketARN|destination.bucket"));
+            pl_json_str(pl_managed__path(c, r, "destinationConfig.bucketARN|destination.bucket"));
         const char *there = bucket_region(c, arn);
         if (!there) {
             unknown = arn;
@@ -242,56 +252,58 @@ static int replication(const struct pl_mctx *c, const struct pl_mci *v, struct p
             return 0;
     }
     if (unknown)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "Replication destination %.150s is not recorded, so its region (for "
-                       "%s) cannot be confirmed.",
-                       unknown, want->s);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Replication destination %.150s is not recorded, so its region (for "
+                               "%s) cannot be confirmed.",
+                               unknown, want->s);
     if (want->set)
-        return pl_mres(out, PL_NON_COMPLIANT, "No enabled %s replication rule.", want->s);
-    return pl_mres(out, PL_NON_COMPLIANT, "The bucket has no enabled replication rule.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "No enabled %s replication rule.", want->s);
+    return pl_managed__res(out, PL_NON_COMPLIANT, "The bucket has no enabled replication rule.");
 }
 
 /* ---- ACLs, lifecycle rules, event notifications ---- */
 
 /* S3_BUCKET_ACL_PROHIBITED: the ACL grants nothing beyond the owner's own grant (with
  * ACLs disabled, BucketOwnerEnforced, that is all S3 reports). No recorded ACL grants nothing. */
-static int acl_prohibited(const struct pl_mctx *c, const struct pl_mci *v,
+static int acl_prohibited(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
-    const struct pl_json *acl = pl_mdoc(c, pl_mpath(c, v->ci, SUPP "AccessControlList"));
-    const char *owner = pl_json_str(pl_mpath(c, acl, "owner.id"));
-    const struct pl_json *grants = pl_mget(acl, "grantList");
+    const struct pl_json *acl =
+        pl_managed__doc(c, pl_managed__path(c, v->ci, SUPP "AccessControlList"));
+    const char *owner = pl_json_str(pl_managed__path(c, acl, "owner.id"));
+    const struct pl_json *grants = pl_managed__get(acl, "grantList");
     for (const struct pl_json *g = grants ? grants->child : NULL; g; g = g->next) {
-        const struct pl_json *who = pl_mget(g, "grantee");
-        const char *id = pl_json_str(pl_mget(who, "id"));
+        const struct pl_json *who = pl_managed__get(g, "grantee");
+        const char *id = pl_json_str(pl_managed__get(who, "id"));
         if (id && owner && strcmp(id, owner) == 0)
             continue;
-        const char *name = id ? id : pl_json_str(pl_mget(who, "uri"));
-        return pl_mres(out, PL_NON_COMPLIANT, "The bucket ACL grants %.40s to %.120s.",
-                       pl_json_str(pl_mget(g, "permission")),
-                       name               ? name
-                       : pl_json_str(who) ? pl_json_str(who)
-                                          : "another grantee");
+        const char *name = id ? id : pl_json_str(pl_managed__get(who, "uri"));
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The bucket ACL grants %.40s to %.120s.",
+                               pl_json_str(pl_managed__get(g, "permission")),
+                               name               ? name
+                               : pl_json_str(who) ? pl_json_str(who)
+                                                  : "another grantee");
     }
     return 0;
 }
 
 /* A bucketNames parameter limits the rule to the buckets it lists. */
-static bool bucket_in_scope(const struct pl_mci *v, const struct pl_managed_pval *names)
+static bool bucket_in_scope(const struct pl_managed__ci *v, const struct pl_managed_pval *names)
 {
-    const char *name = pl_json_str(pl_mget(v->cfg, "name"));
-    return !names->set || pl_min_list(names, name ? name : v->id);
+    const char *name = pl_json_str(pl_managed__get(v->cfg, "name"));
+    return !names->set || pl_managed__in_list(names, name ? name : v->id);
 }
 
 /* The lifecycle rules: a map keyed by rule id (Config) or an array (CloudFormation form). */
-static const struct pl_json *lifecycle_rules(const struct pl_mctx *c, const struct pl_mci *v)
+static const struct pl_json *lifecycle_rules(const struct pl_managed__ctx *c,
+                                             const struct pl_managed__ci *v)
 {
-    return pl_mpath(c, v->ci, SUPP "BucketLifecycleConfiguration.rules");
+    return pl_managed__path(c, v->ci, SUPP "BucketLifecycleConfiguration.rules");
 }
 
 static bool rule_enabled(const struct pl_json *r)
 {
-    return pl_mstreq(pl_mget(r, "status"), "Enabled");
+    return pl_managed__streq(pl_managed__get(r, "status"), "Enabled");
 }
 
 static bool any_enabled(const struct pl_json *rules)
@@ -307,15 +319,16 @@ static const struct pl_managed_pspec bucket_names_params[] = {
 };
 
 /* Versioned buckets (in bucketNames, when set) need an enabled lifecycle rule. */
-static int version_lifecycle(const struct pl_mctx *c, const struct pl_mci *v,
+static int version_lifecycle(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                              struct pl_managed_eval *out)
 {
     if (!bucket_in_scope(v, &c->p->v[0]) ||
-        !pl_mstreq(pl_mpath(c, v->ci, SUPP "BucketVersioningConfiguration.status"), "Enabled"))
-        return pl_mna(out);
+        !pl_managed__streq(pl_managed__path(c, v->ci, SUPP "BucketVersioningConfiguration.status"),
+                           "Enabled"))
+        return pl_managed__na(out);
     if (!any_enabled(lifecycle_rules(c, v)))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The versioned bucket has no enabled lifecycle rule.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The versioned bucket has no enabled lifecycle rule.");
     return 0;
 }
 
@@ -336,53 +349,57 @@ static bool days_are(const struct pl_json *j, long long want)
 }
 
 /* The rule's prefix: the legacy prefix, the filter's prefix predicate, or an AND operand's. */
-static bool prefix_is(const struct pl_mctx *c, const struct pl_json *r, const char *want)
+static bool prefix_is(const struct pl_managed__ctx *c, const struct pl_json *r, const char *want)
 {
-    if (pl_mstreq(pl_mpath(c, r, "prefix|filter.predicate.prefix|filter.prefix"), want))
+    if (pl_managed__streq(pl_managed__path(c, r, "prefix|filter.predicate.prefix|filter.prefix"),
+                          want))
         return true;
-    const struct pl_json *ops = pl_mpath(c, r, "filter.predicate.operands");
+    const struct pl_json *ops = pl_managed__path(c, r, "filter.predicate.operands");
     for (const struct pl_json *o = ops ? ops->child : NULL; o; o = o->next)
-        if (pl_mstreq(pl_mget(o, "prefix"), want))
+        if (pl_managed__streq(pl_managed__get(o, "prefix"), want))
             return true;
     return false;
 }
 
-static bool transition_matches(const struct pl_mctx *c, const struct pl_json *r)
+static bool transition_matches(const struct pl_managed__ctx *c, const struct pl_json *r)
 {
     const struct pl_managed_pval *pv = c->p->v;
     if (!pv[P_LC_TRANSITION].set && !pv[P_LC_CLASS].set)
         return true;
-    const struct pl_json *ts = pl_mget(r, "transitions");
+    const struct pl_json *ts = pl_managed__get(r, "transitions");
     for (const struct pl_json *t = ts ? ts->child : NULL; t; t = t->next)
-        if ((!pv[P_LC_TRANSITION].set || days_are(pl_mget(t, "days"), pv[P_LC_TRANSITION].i)) &&
-            (!pv[P_LC_CLASS].set || pl_mstreq(pl_mget(t, "storageClass"), pv[P_LC_CLASS].s)))
+        if ((!pv[P_LC_TRANSITION].set ||
+             days_are(pl_managed__get(t, "days"), pv[P_LC_TRANSITION].i)) &&
+            (!pv[P_LC_CLASS].set ||
+             pl_managed__streq(pl_managed__get(t, "storageClass"), pv[P_LC_CLASS].s)))
             return true;
     return false;
 }
 
-static bool lifecycle_matches(const struct pl_mctx *c, const struct pl_json *r)
+static bool lifecycle_matches(const struct pl_managed__ctx *c, const struct pl_json *r)
 {
     const struct pl_managed_pval *pv = c->p->v;
     return rule_enabled(r) && transition_matches(c, r) &&
            (!pv[P_LC_EXPIRATION].set ||
-            days_are(pl_mpath(c, r, "expirationInDays|expiration.days"), pv[P_LC_EXPIRATION].i)) &&
+            days_are(pl_managed__path(c, r, "expirationInDays|expiration.days"),
+                     pv[P_LC_EXPIRATION].i)) &&
            (!pv[P_LC_PREFIX].set || prefix_is(c, r, pv[P_LC_PREFIX].s));
 }
 
 /* Some enabled lifecycle rule matches every parameter that is set. */
-static int lifecycle_policy(const struct pl_mctx *c, const struct pl_mci *v,
+static int lifecycle_policy(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
     if (!bucket_in_scope(v, &c->p->v[P_LC_BUCKETS]))
-        return pl_mna(out);
+        return pl_managed__na(out);
     const struct pl_json *rules = lifecycle_rules(c, v);
     for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next)
         if (lifecycle_matches(c, r))
             return 0;
     if (!any_enabled(rules))
-        return pl_mres(out, PL_NON_COMPLIANT, "The bucket has no enabled lifecycle rule.");
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "No enabled lifecycle rule of the bucket matches the parameters.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The bucket has no enabled lifecycle rule.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "No enabled lifecycle rule of the bucket matches the parameters.");
 }
 
 enum { P_EV_DEST, P_EV_TYPES };
@@ -394,29 +411,31 @@ static const struct pl_managed_pspec events_params[] = {
 static bool event_listed(const struct pl_json *events, const struct pl_managed_pval *types)
 {
     for (const struct pl_json *e = events ? events->child : NULL; e; e = e->next)
-        if (pl_min_list(types, pl_json_str(e)))
+        if (pl_managed__in_list(types, pl_json_str(e)))
             return true;
     return false;
 }
 
 /* Some notification configuration (a map keyed by id) goes to destinationArn, when set, for
  * one of eventTypes, when set. */
-static int event_notifications(const struct pl_mctx *c, const struct pl_mci *v,
+static int event_notifications(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
     const struct pl_json *cfgs =
-        pl_mpath(c, v->ci, SUPP "BucketNotificationConfiguration.configurations");
-    if (pl_mempty(cfgs))
-        return pl_mres(out, PL_NON_COMPLIANT, "Event notifications are not enabled on the bucket.");
+        pl_managed__path(c, v->ci, SUPP "BucketNotificationConfiguration.configurations");
+    if (pl_managed__empty(cfgs))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Event notifications are not enabled on the bucket.");
     for (const struct pl_json *n = cfgs->child; n; n = n->next) {
-        const struct pl_json *dest = pl_mpath(c, n, "queueARN|topicARN|functionARN");
-        if ((!pv[P_EV_DEST].set || pl_mstreq(dest, pv[P_EV_DEST].s)) &&
-            (!pv[P_EV_TYPES].set || event_listed(pl_mget(n, "events"), &pv[P_EV_TYPES])))
+        const struct pl_json *dest = pl_managed__path(c, n, "queueARN|topicARN|functionARN");
+        if ((!pv[P_EV_DEST].set || pl_managed__streq(dest, pv[P_EV_DEST].s)) &&
+            (!pv[P_EV_TYPES].set || event_listed(pl_managed__get(n, "events"), &pv[P_EV_TYPES])))
             return 0;
     }
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   "No event notification of the bucket matches destinationArn and eventTypes.");
+    return pl_managed__res(
+        out, PL_NON_COMPLIANT,
+        "No event notification of the bucket matches destinationArn and eventTypes.");
 }
 
 /* ---- policy grantees ---- */
@@ -447,7 +466,7 @@ static bool principal_of(const char *p, const char *acct)
 /* An AWS principal: listed as is, or of a listed account. */
 static bool aws_principal_listed(const struct pl_managed_pval *pv, const char *p)
 {
-    if (pl_min_list(pv, p))
+    if (pl_managed__in_list(pv, p))
         return true;
     for (size_t i = 0; p && i < pv->nitems; i++)
         if (principal_of(p, pv->items[i]))
@@ -456,7 +475,7 @@ static bool aws_principal_listed(const struct pl_managed_pval *pv, const char *p
 }
 
 struct grantee_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *bad; /* the first principal not listed */
 };
 
@@ -478,7 +497,7 @@ static int not_listed(void *u, const struct pl_json *e)
 }
 
 /* Every principal of the statement is listed; q->bad names the first that is not. */
-static bool principals_listed(const struct pl_mctx *c, const struct pl_json *principal,
+static bool principals_listed(const struct pl_managed__ctx *c, const struct pl_json *principal,
                               struct grantee_q *q)
 {
     static const char *const kinds[] = {"AWS", "Service", "Federated"};
@@ -492,10 +511,10 @@ static bool principals_listed(const struct pl_mctx *c, const struct pl_json *pri
         while (k < PL_MIMPL_LEN(kinds) && strcmp(m->key, kinds[k]) != 0)
             k++;
         struct listed_q l = {k == 0                    ? aws_principal_listed
-                             : k < PL_MIMPL_LEN(kinds) ? pl_min_list
+                             : k < PL_MIMPL_LEN(kinds) ? pl_managed__in_list
                                                        : NULL,
                              &pv[k == 0 ? P_GR_AWS : P_GR_SERVICE + k - 1], NULL};
-        if (pl_meach(m, not_listed, &l)) {
+        if (pl_managed__each(m, not_listed, &l)) {
             q->bad = l.bad;
             return false;
         }
@@ -517,7 +536,7 @@ static bool condition_limits(const struct pl_json *cond, const char *key,
             struct listed_q l = {ok, pv, NULL};
             if (strcasecmp(k->key, key) != 0)
                 continue;
-            if (pl_meach(k, not_listed, &l))
+            if (pl_managed__each(k, not_listed, &l))
                 return false;
             seen = true;
         }
@@ -528,7 +547,7 @@ static bool condition_limits(const struct pl_json *cond, const char *key,
 static bool ip_listed(const struct pl_managed_pval *pv, const char *ip)
 {
     for (size_t i = 0; ip && i < pv->nitems; i++)
-        if (pl_mcidr_within(ip, pv->items[i]))
+        if (pl_managed__cidr_within(ip, pv->items[i]))
             return true;
     return false;
 }
@@ -536,28 +555,30 @@ static bool ip_listed(const struct pl_managed_pval *pv, const char *ip)
 static int grantee_statement(void *u, const struct pl_json *st)
 {
     struct grantee_q *q = u;
-    const struct pl_mctx *c = q->c;
+    const struct pl_managed__ctx *c = q->c;
     const struct pl_managed_pval *pv = c->p->v;
     const struct pl_json *cond = pl_json_get(st, "Condition");
-    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow"))
+    if (!pl_managed__streq(pl_json_get(st, "Effect"), "Allow"))
         return 0;
     if (principals_listed(c, pl_json_get(st, "Principal"), q) ||
         (pv[P_GR_IPS].set && condition_limits(cond, "aws:SourceIp", ip_listed, &pv[P_GR_IPS])) ||
-        (pv[P_GR_VPCS].set && condition_limits(cond, "aws:SourceVpc", pl_min_list, &pv[P_GR_VPCS])))
+        (pv[P_GR_VPCS].set &&
+         condition_limits(cond, "aws:SourceVpc", pl_managed__in_list, &pv[P_GR_VPCS])))
         return 0;
     return 1;
 }
 
-static int policy_grantees(const struct pl_mctx *c, const struct pl_mci *v,
+static int policy_grantees(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
     const struct pl_json *doc = bucket_policy(c, v, "Allow");
     struct grantee_q q = {c, NULL};
-    if (doc && pl_mstatements(doc, grantee_statement, &q))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "A bucket policy statement allows %.150s, which the parameters do not "
-                       "list.",
-                       q.bad ? q.bad : "a principal");
+    if (doc && pl_managed__statements(doc, grantee_statement, &q))
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "A bucket policy statement allows %.150s, which the parameters do not "
+            "list.",
+            q.bad ? q.bad : "a principal");
     return 0;
 }
 
@@ -570,7 +591,7 @@ static const struct pl_managed_pspec blacklist_params[] = {
 };
 
 struct blacklist_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *owner; /* the bucket's account id, or NULL */
     const char *hit;   /* the first action that overlaps a pattern */
 };
@@ -588,7 +609,7 @@ static int blacklisted_action(void *u, const struct pl_json *e)
     const struct pl_managed_pval *pv = &q->c->p->v[0];
     const char *a = pl_json_str(e);
     for (size_t i = 0; a && i < pv->nitems; i++)
-        if (pl_mglob(pv->items[i], a) || pl_mglob(a, pv->items[i])) {
+        if (pl_managed__glob(pv->items[i], a) || pl_managed__glob(a, pv->items[i])) {
             q->hit = a;
             return 1;
         }
@@ -599,21 +620,22 @@ static int blacklist_statement(void *u, const struct pl_json *st)
 {
     struct blacklist_q *q = u;
     const struct pl_json *pr = pl_json_get(st, "Principal");
-    if (!pl_mstreq(pl_json_get(st, "Effect"), "Allow") ||
-        !pl_meach(pr && pr->type == PL_JOBJ ? pl_json_get(pr, "AWS") : pr, other_account, q))
+    if (!pl_managed__streq(pl_json_get(st, "Effect"), "Allow") ||
+        !pl_managed__each(pr && pr->type == PL_JOBJ ? pl_json_get(pr, "AWS") : pr, other_account,
+                          q))
         return 0;
-    return pl_meach(pl_json_get(st, "Action"), blacklisted_action, q);
+    return pl_managed__each(pl_json_get(st, "Action"), blacklisted_action, q);
 }
 
-static int blacklisted_actions(const struct pl_mctx *c, const struct pl_mci *v,
+static int blacklisted_actions(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                struct pl_managed_eval *out)
 {
     const char *owner = pl_json_get_str(v->ci, "accountId");
     struct blacklist_q q = {c, owner ? owner : c->env ? c->env->account : NULL, NULL};
     const struct pl_json *doc = bucket_policy(c, v, "Allow");
-    if (doc && pl_mstatements(doc, blacklist_statement, &q))
-        return pl_mres(out, PL_NON_COMPLIANT, "The bucket policy allows %.100s to another account.",
-                       q.hit);
+    if (doc && pl_managed__statements(doc, blacklist_statement, &q))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The bucket policy allows %.100s to another account.", q.hit);
     return 0;
 }
 
@@ -622,7 +644,7 @@ static int blacklisted_actions(const struct pl_mctx *c, const struct pl_mci *v,
 static const struct pl_managed_pspec versioning_params[] = {
     {.name = "isMfaDeleteEnabled", .type = PL_MP_BOOL},
 };
-static const struct pl_mcheck versioning_checks[] = {
+static const struct pl_managed__check versioning_checks[] = {
     {.path = SUPP "BucketVersioningConfiguration.status",
      .op = MCK_EQ,
      .arg = "Enabled",
@@ -635,7 +657,7 @@ static const struct pl_managed_pspec logging_params[] = {
     {.name = "targetBucket", .type = PL_MP_STR},
     {.name = "targetPrefix", .type = PL_MP_STR},
 };
-static const struct pl_mcheck logging_checks[] = {
+static const struct pl_managed__check logging_checks[] = {
     {.path = SUPP "BucketLoggingConfiguration.destinationBucketName",
      .op = MCK_PRESENT,
      .param = -1,

@@ -3,9 +3,9 @@
  * stages and endpoint types, Auto Scaling, CloudFront distributions, Network Firewall rule
  * groups, Secrets Manager, EC2 instances, subnets and RDS/Redshift settings.
  *
- * Most are check tables (struct pl_mcheck); each table's comment says why the rule is what AWS
- * documents. Paths list Config's spelling; pl_mget also tries the first letter flipped (the
- * PascalCase of CloudFormation-schema types) and '|' gives the odd spellings Config records
+ * Most are check tables (struct pl_managed__check); each table's comment says why the rule is what
+ * AWS documents. Paths list Config's spelling; pl_managed__get also tries the first letter flipped
+ * (the PascalCase of CloudFormation-schema types) and '|' gives the odd spellings Config records
  * (vpcoptions, ssedescription, okactions).
  */
 #include <stdio.h>
@@ -29,7 +29,7 @@
 
 /* NON_COMPLIANT when KmsKeyId is not set, or not one of kmsKeyArns. */
 static const struct pl_managed_pspec kms_arns_params[] = {KEY_LIST("kmsKeyArns")};
-static const struct pl_mcheck notebook_kms_checks[] = {
+static const struct pl_managed__check notebook_kms_checks[] = {
     {.path = CFG "kmsKeyId", .op = MCK_PRESENT, .why = "The notebook instance has no KMS key."},
     {.path = CFG "kmsKeyId",
      .op = MCK_IN_PARAM,
@@ -38,18 +38,18 @@ static const struct pl_mcheck notebook_kms_checks[] = {
 
 /* Both generations of the search service record the same options (camelCase for
  * Elasticsearch, PascalCase for OpenSearch). */
-static const struct pl_mcheck search_at_rest_checks[] = {
+static const struct pl_managed__check search_at_rest_checks[] = {
     {.path = CFG "encryptionAtRestOptions.enabled",
      .op = MCK_TRUE,
      .why = "Encryption at rest is not enabled on the domain."},
 };
-static const struct pl_mcheck search_n2n_checks[] = {
+static const struct pl_managed__check search_n2n_checks[] = {
     {.path = CFG "nodeToNodeEncryptionOptions.enabled",
      .op = MCK_TRUE,
      .why = "Node-to-node encryption is not enabled on the domain."},
 };
 /* A domain in a VPC has VPC options with subnets; one without has a public endpoint. */
-static const struct pl_mcheck search_vpc_checks[] = {
+static const struct pl_managed__check search_vpc_checks[] = {
     {.path = CFG "vpcoptions.subnetIds|" CFG "vPCOptions.subnetIds|" CFG "vpcOptions.subnetIds",
      .op = MCK_PRESENT,
      .why = "The domain is not in a VPC (its endpoint is public)."},
@@ -59,7 +59,7 @@ static const struct pl_mcheck search_vpc_checks[] = {
 static const struct pl_managed_pspec tls_policies_params[] = {
     {.name = "tlsPolicies", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck search_https_checks[] = {
+static const struct pl_managed__check search_https_checks[] = {
     {.path = CFG "domainEndpointOptions.enforceHTTPS",
      .op = MCK_TRUE,
      .why = "The domain does not enforce HTTPS."},
@@ -81,19 +81,21 @@ static const char *search_log_key(const char *t)
                                      : "ES_APPLICATION_LOGS";
 }
 
-static int search_logs(const struct pl_mctx *c, const struct pl_mci *v,
+static int search_logs(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                        struct pl_managed_eval *out)
 {
     static const char *const dflt[] = {"error"};
     const struct pl_managed_pval *pv = &c->p->v[0];
     const char *const *want = pv->set ? pv->items : dflt;
     size_t n = pv->set ? pv->nitems : 1;
-    const struct pl_json *opts = pl_mget(v->cfg, "logPublishingOptions");
+    const struct pl_json *opts = pl_managed__get(v->cfg, "logPublishingOptions");
     for (size_t i = 0; i < n; i++) {
-        const struct pl_json *o = pl_mget(opts, search_log_key(want[i]));
-        if (!pl_mtrue(pl_mget(o, "enabled")) || pl_mempty(pl_mget(o, "cloudWatchLogsLogGroupArn")))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The domain does not publish %s logs to CloudWatch Logs.", want[i]);
+        const struct pl_json *o = pl_managed__get(opts, search_log_key(want[i]));
+        if (!pl_managed__true(pl_managed__get(o, "enabled")) ||
+            pl_managed__empty(pl_managed__get(o, "cloudWatchLogsLogGroupArn")))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The domain does not publish %s logs to CloudWatch Logs.",
+                                   want[i]);
     }
     return 0;
 }
@@ -101,7 +103,7 @@ static int search_logs(const struct pl_mctx *c, const struct pl_mci *v,
 /* ---- KMS ---- */
 
 /* Only customer managed keys are judged; AWS managed keys rotate on AWS's schedule. */
-static const struct pl_mcheck cmk_rotation_checks[] = {
+static const struct pl_managed__check cmk_rotation_checks[] = {
     {.path = CFG "keyManager", .op = MCK_EQ, .arg = "CUSTOMER", .applies = true},
     {.path = CFG "keySpec|" CFG "customerMasterKeySpec",
      .op = MCK_EQ,
@@ -115,7 +117,7 @@ static const struct pl_mcheck cmk_rotation_checks[] = {
 
 static const struct pl_managed_pspec kms_ids_params[] = {KEY_LIST("kmsKeyIds")};
 /* With kmsKeyIds only the listed keys are judged. */
-static const struct pl_mcheck cmk_deletion_checks[] = {
+static const struct pl_managed__check cmk_deletion_checks[] = {
     {.path = CFG "keyManager", .op = MCK_EQ, .arg = "CUSTOMER", .applies = true},
     {.path = CFG "keyId", .op = MCK_IN_PARAM, .applies = true},
     {.path = CFG "keyState",
@@ -126,15 +128,17 @@ static const struct pl_mcheck cmk_deletion_checks[] = {
 
 /* ---- SNS, CloudWatch Logs, DynamoDB, Secrets Manager ---- */
 
-static const struct pl_mcheck sns_kms_checks[] = {
-    {.path = CFG "kmsMasterKeyId", .op = MCK_PRESENT, .why = "The topic is not encrypted with KMS."},
+static const struct pl_managed__check sns_kms_checks[] = {
+    {.path = CFG "kmsMasterKeyId",
+     .op = MCK_PRESENT,
+     .why = "The topic is not encrypted with KMS."},
     {.path = CFG "kmsMasterKeyId",
      .op = MCK_IN_PARAM,
      .why = "The topic's KMS key is not one of kmsKeyIds."},
 };
 
 static const struct pl_managed_pspec log_kms_params[] = {{.name = "KmsKeyId", .type = PL_MP_STR}};
-static const struct pl_mcheck log_kms_checks[] = {
+static const struct pl_managed__check log_kms_checks[] = {
     {.path = CFG "kmsKeyId", .op = MCK_PRESENT, .why = "The log group has no KMS key."},
     {.path = CFG "kmsKeyId",
      .op = MCK_EQ_PARAM,
@@ -149,7 +153,7 @@ static const struct pl_managed_pspec log_retention_params[] = {
      * pass 1095 and deploy: any number of days in CloudWatch's range is accepted */
     {.name = "MinRetentionTime", .type = PL_MP_INT, .def = "365", .min = 1, .max = 3653},
 };
-static const struct pl_mcheck log_retention_checks[] = {
+static const struct pl_managed__check log_retention_checks[] = {
     {.path = CFG "logGroupName", .op = MCK_IN_PARAM, .param = P_LG_NAMES, .applies = true},
     {.path = CFG "retentionInDays",
      .op = MCK_GE_PARAM,
@@ -159,7 +163,7 @@ static const struct pl_mcheck log_retention_checks[] = {
 };
 
 /* SSE must be enabled with type KMS (an AWS owned key is not KMS). */
-static const struct pl_mcheck ddb_kms_checks[] = {
+static const struct pl_managed__check ddb_kms_checks[] = {
     {.path = CFG "ssedescription.status|" CFG "sSEDescription.status",
      .op = MCK_EQ,
      .arg = "ENABLED",
@@ -174,7 +178,7 @@ static const struct pl_mcheck ddb_kms_checks[] = {
 };
 
 /* A secret without KMSKeyId uses aws/secretsmanager, the AWS managed key. */
-static const struct pl_mcheck secret_cmk_checks[] = {
+static const struct pl_managed__check secret_cmk_checks[] = {
     {.path = CFG "kMSKeyId|" CFG "kmsKeyId",
      .op = MCK_PRESENT,
      .why = "The secret is encrypted with the AWS managed key aws/secretsmanager."},
@@ -189,25 +193,27 @@ static const struct pl_managed_pspec secret_rotation_params[] = {
     {.name = "maximumAllowedRotationFrequencyInHours", .type = PL_MP_INT, .min = 1, .max = 24000},
 };
 
-static int secret_rotation(const struct pl_mctx *c, const struct pl_mci *v,
+static int secret_rotation(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
     long long days = -1, hours = -1;
-    if (!pl_mtrue(pl_mget(v->cfg, "rotationEnabled")))
-        return pl_mres(out, PL_NON_COMPLIANT, "Rotation is not enabled for the secret.");
-    const struct pl_json *rules = pl_mget(v->cfg, "rotationRules");
-    if (pl_mint(pl_mget(rules, "automaticallyAfterDays"), &days) == 0)
+    if (!pl_managed__true(pl_managed__get(v->cfg, "rotationEnabled")))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Rotation is not enabled for the secret.");
+    const struct pl_json *rules = pl_managed__get(v->cfg, "rotationRules");
+    if (pl_managed__int(pl_managed__get(rules, "automaticallyAfterDays"), &days) == 0)
         hours = days * 24;
-    else if (pl_mint(pl_mget(rules, "automaticallyAfterHours"), &hours) < 0)
+    else if (pl_managed__int(pl_managed__get(rules, "automaticallyAfterHours"), &hours) < 0)
         hours = -1;
     if (pv[P_SEC_HOURS].set && (hours < 0 || hours > pv[P_SEC_HOURS].i))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The secret rotates less often than every %lld hours.", pv[P_SEC_HOURS].i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The secret rotates less often than every %lld hours.",
+                               pv[P_SEC_HOURS].i);
     if (pv[P_SEC_DAYS].set && !pv[P_SEC_HOURS].set &&
         (hours < 0 || hours > pv[P_SEC_DAYS].i * 24))
-        return pl_mres(out, PL_NON_COMPLIANT, "The secret rotates less often than every %lld days.",
-                       pv[P_SEC_DAYS].i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The secret rotates less often than every %lld days.",
+                               pv[P_SEC_DAYS].i);
     return 0;
 }
 
@@ -217,7 +223,7 @@ static const struct pl_managed_pspec acm_params[] = {
     {.name = "daysToExpiration", .type = PL_MP_INT, .def = "14", .min = 1, .max = 365},
 };
 /* Certificates not issued (pending, failed) have no notAfter and are not judged. */
-static const struct pl_mcheck acm_expiry_checks[] = {
+static const struct pl_managed__check acm_expiry_checks[] = {
     {.path = CFG "notAfter", .op = MCK_PRESENT, .applies = true},
     {.path = CFG "notAfter",
      .op = MCK_DAYS_LEFT,
@@ -225,7 +231,7 @@ static const struct pl_mcheck acm_expiry_checks[] = {
 };
 
 /* RSA certificates (others N/A) have keys of 2048 bits or more: ACM's only shorter one is 1024. */
-static const struct pl_mcheck acm_rsa_checks[] = {
+static const struct pl_managed__check acm_rsa_checks[] = {
     {.path = CFG "keyAlgorithm", .op = MCK_PREFIX, .arg = "RSA", .applies = true},
     {.path = CFG "keyAlgorithm",
      .op = MCK_NE,
@@ -237,14 +243,14 @@ static const struct pl_mcheck acm_rsa_checks[] = {
      .why = "The certificate's RSA key is shorter than 2048 bits."},
 };
 
-static const struct pl_mcheck apigw2_access_log_checks[] = {
+static const struct pl_managed__check apigw2_access_log_checks[] = {
     {.path = CFG "accessLogSettings",
      .op = MCK_PRESENT,
      .why = "Access logging is not enabled on the stage (no accessLogSettings)."},
 };
 
 static const struct pl_managed_pspec cert_ids_params[] = {KEY_LIST("CertificateIDs")};
-static const struct pl_mcheck apigw_ssl_checks[] = {
+static const struct pl_managed__check apigw_ssl_checks[] = {
     {.path = CFG "clientCertificateId",
      .op = MCK_PRESENT,
      .why = "The stage has no client certificate."},
@@ -254,7 +260,7 @@ static const struct pl_mcheck apigw_ssl_checks[] = {
 };
 
 static const struct pl_managed_pspec waf_arns_params[] = {KEY_LIST("WebAclArns")};
-static const struct pl_mcheck apigw_waf_checks[] = {
+static const struct pl_managed__check apigw_waf_checks[] = {
     {.path = CFG "webAclArn", .op = MCK_PRESENT, .why = "The stage has no AWS WAF web ACL."},
     {.path = CFG "webAclArn",
      .op = MCK_IN_PARAM,
@@ -267,7 +273,7 @@ static const struct pl_managed_pspec endpoint_types_params[] = {
      .required = true,
      .choices = "REGIONAL|PRIVATE|EDGE"},
 };
-static const struct pl_mcheck endpoint_type_checks[] = {
+static const struct pl_managed__check endpoint_type_checks[] = {
     {.path = CFG "endpointConfiguration.types",
      .op = MCK_PRESENT,
      .why = "The API has no endpoint configuration."},
@@ -279,7 +285,7 @@ static const struct pl_mcheck endpoint_type_checks[] = {
 /* ---- CloudFront, Network Firewall ---- */
 
 #define CF CFG "distributionConfig."
-static const struct pl_mcheck cf_root_object_checks[] = {
+static const struct pl_managed__check cf_root_object_checks[] = {
     {.path = CF "defaultRootObject",
      .op = MCK_PRESENT,
      .why = "The distribution has no default root object."},
@@ -290,44 +296,50 @@ static const struct pl_managed_pspec cf_log_params[] = {
     {.name = "S3BucketName", .type = PL_MP_STR},
 };
 
-static int cf_logging(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int cf_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
-    const struct pl_json *log = pl_mpath(c, v->cfg, "distributionConfig.logging");
+    const struct pl_json *log = pl_managed__path(c, v->cfg, "distributionConfig.logging");
     const struct pl_managed_pval *want = &c->p->v[0];
-    if (!pl_mtrue(pl_mget(log, "enabled")))
-        return pl_mres(out, PL_NON_COMPLIANT, "Access logging is not enabled on the distribution.");
-    const char *bucket = pl_json_str(pl_mget(log, "bucket"));
+    if (!pl_managed__true(pl_managed__get(log, "enabled")))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Access logging is not enabled on the distribution.");
+    const char *bucket = pl_json_str(pl_managed__get(log, "bucket"));
     size_t n = want->set ? strlen(want->s) : 0;
     if (want->set &&
         !(bucket && strncmp(bucket, want->s, n) == 0 && (bucket[n] == 0 || bucket[n] == '.')))
-        return pl_mres(out, PL_NON_COMPLIANT, "Access logs go to %.100s, not to S3BucketName.",
-                       bucket ? bucket : "no bucket");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Access logs go to %.100s, not to S3BucketName.",
+                               bucket ? bucket : "no bucket");
     return 0;
 }
 
 /* Neither the default cache behavior nor another (cacheBehaviors.items, or an array) allows
  * plain HTTP (viewerProtocolPolicy allow-all). */
-static int cf_viewer_https(const struct pl_mctx *c, const struct pl_mci *v,
+static int cf_viewer_https(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    if (pl_mstreq(
-            pl_mpath(c, v->cfg, "distributionConfig.defaultCacheBehavior.viewerProtocolPolicy"),
+    if (pl_managed__streq(
+            pl_managed__path(c, v->cfg,
+                             "distributionConfig.defaultCacheBehavior.viewerProtocolPolicy"),
             "allow-all"))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The default cache behavior allows HTTP (viewerProtocolPolicy allow-all).");
-    const struct pl_json *cbs = pl_mpath(c, v->cfg, "distributionConfig.cacheBehaviors");
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "The default cache behavior allows HTTP (viewerProtocolPolicy allow-all).");
+    const struct pl_json *cbs = pl_managed__path(c, v->cfg, "distributionConfig.cacheBehaviors");
     if (cbs && cbs->type == PL_JOBJ)
-        cbs = pl_mget(cbs, "items");
+        cbs = pl_managed__get(cbs, "items");
     for (const struct pl_json *b = cbs && cbs->type == PL_JARR ? cbs->child : NULL; b; b = b->next)
-        if (pl_mstreq(pl_mget(b, "viewerProtocolPolicy"), "allow-all"))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The cache behavior for %.100s allows HTTP (viewerProtocolPolicy "
-                           "allow-all).",
-                           pl_json_str(pl_mget(b, "pathPattern")));
+        if (pl_managed__streq(pl_managed__get(b, "viewerProtocolPolicy"), "allow-all"))
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT,
+                "The cache behavior for %.100s allows HTTP (viewerProtocolPolicy "
+                "allow-all).",
+                pl_json_str(pl_managed__get(b, "pathPattern")));
     return 0;
 }
 
-static const struct pl_mcheck netfw_stateless_checks[] = {
+static const struct pl_managed__check netfw_stateless_checks[] = {
     {.path = CFG "ruleGroupResponse.type|" CFG "type",
      .op = MCK_EQ,
      .arg = "STATELESS",
@@ -339,14 +351,14 @@ static const struct pl_mcheck netfw_stateless_checks[] = {
 
 /* ---- Auto Scaling, EC2 ---- */
 
-static const struct pl_mcheck lc_public_ip_checks[] = {
+static const struct pl_managed__check lc_public_ip_checks[] = {
     {.path = CFG "associatePublicIpAddress",
      .op = MCK_NOT_TRUE,
      .why = "The launch configuration assigns public IP addresses."},
 };
 
 /* Only groups attached to a Classic Load Balancer are judged, as AWS documents. */
-static const struct pl_mcheck asg_elb_health_checks[] = {
+static const struct pl_managed__check asg_elb_health_checks[] = {
     {.path = CFG "loadBalancerNames", .op = MCK_PRESENT, .applies = true},
     {.path = CFG "healthCheckType",
      .op = MCK_EQ,
@@ -355,7 +367,7 @@ static const struct pl_mcheck asg_elb_health_checks[] = {
 };
 
 /* Capacity Rebalancing matters for groups that mix instance types (a mixed instances policy). */
-static const struct pl_mcheck asg_rebalance_checks[] = {
+static const struct pl_managed__check asg_rebalance_checks[] = {
     {.path = CFG "mixedInstancesPolicy", .op = MCK_PRESENT, .applies = true},
     {.path = CFG "capacityRebalance",
      .op = MCK_TRUE,
@@ -363,19 +375,20 @@ static const struct pl_mcheck asg_rebalance_checks[] = {
 };
 
 /* The group's mixed instances policy names two instance types or more. */
-static int asg_instance_types(const struct pl_mctx *c, const struct pl_mci *v,
+static int asg_instance_types(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                               struct pl_managed_eval *out)
 {
     const struct pl_json *ovr =
-        pl_mpath(c, v->cfg, "mixedInstancesPolicy.launchTemplate.overrides");
+        pl_managed__path(c, v->cfg, "mixedInstancesPolicy.launchTemplate.overrides");
     const char *first = NULL;
     for (const struct pl_json *o = ovr ? ovr->child : NULL; o; o = o->next) {
-        const char *t = pl_json_str(pl_mget(o, "instanceType"));
+        const char *t = pl_json_str(pl_managed__get(o, "instanceType"));
         if (t && first && strcmp(t, first) != 0)
             return 0;
         first = first ? first : t;
     }
-    return pl_mres(out, PL_NON_COMPLIANT, "The Auto Scaling group uses one instance type only.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The Auto Scaling group uses one instance type only.");
 }
 
 /* The group spans minAvailabilityZones zones or more (unset: more than one). */
@@ -383,21 +396,21 @@ static const struct pl_managed_pspec asg_az_params[] = {
     {.name = "minAvailabilityZones", .type = PL_MP_INT, .min = 1, .max = 100},
 };
 
-static int asg_multiple_az(const struct pl_mctx *c, const struct pl_mci *v,
+static int asg_multiple_az(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    const struct pl_json *zones = pl_mget(v->cfg, "availabilityZones");
+    const struct pl_json *zones = pl_managed__get(v->cfg, "availabilityZones");
     long long want = c->p->v[0].set ? c->p->v[0].i : 2;
     int n = zones && zones->type == PL_JARR ? (int)zones->len : 0;
     if (n < want)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The Auto Scaling group spans %d Availability Zones, fewer than %lld.", n,
-                       want);
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "The Auto Scaling group spans %d Availability Zones, fewer than %lld.", n, want);
     return 0;
 }
 
 static const struct pl_managed_pspec profile_params[] = {KEY_LIST("IamInstanceProfileArnList")};
-static const struct pl_mcheck profile_checks[] = {
+static const struct pl_managed__check profile_checks[] = {
     {.path = CFG "iamInstanceProfile.arn",
      .op = MCK_PRESENT,
      .why = "The instance has no IAM instance profile."},
@@ -406,21 +419,21 @@ static const struct pl_mcheck profile_checks[] = {
      .why = "The instance profile is not one of IamInstanceProfileArnList."},
 };
 
-static const struct pl_mcheck imdsv2_checks[] = {
+static const struct pl_managed__check imdsv2_checks[] = {
     {.path = CFG "metadataOptions.httpTokens",
      .op = MCK_EQ,
      .arg = "required",
      .why = "The instance metadata service does not require tokens (IMDSv2)."},
 };
 
-static const struct pl_mcheck detailed_monitoring_checks[] = {
+static const struct pl_managed__check detailed_monitoring_checks[] = {
     {.path = CFG "monitoring.state",
      .op = MCK_EQ,
      .arg = "enabled",
      .why = "Detailed monitoring is not enabled."},
 };
 
-static const struct pl_mcheck subnet_public_ip_checks[] = {
+static const struct pl_managed__check subnet_public_ip_checks[] = {
     {.path = CFG "mapPublicIpOnLaunch",
      .op = MCK_NOT_TRUE,
      .why = "The subnet assigns public IP addresses on launch."},
@@ -428,33 +441,33 @@ static const struct pl_mcheck subnet_public_ip_checks[] = {
 
 /* ---- RDS, Redshift ---- */
 
-static const struct pl_mcheck rds_multi_az_checks[] = {
+static const struct pl_managed__check rds_multi_az_checks[] = {
     {.path = CFG "multiAZ", .op = MCK_TRUE, .why = "Multi-AZ is not enabled."},
 };
 
 /* Aurora instances take their availability from the cluster (RDS_CLUSTER_MULTI_AZ_ENABLED),
  * so they are not judged here. */
-static int rds_instance_multi_az(const struct pl_mctx *c, const struct pl_mci *v,
+static int rds_instance_multi_az(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                                  struct pl_managed_eval *out)
 {
-    const char *engine = pl_json_str(pl_mget(v->cfg, "engine"));
+    const char *engine = pl_json_str(pl_managed__get(v->cfg, "engine"));
     if (engine && pl_starts_with(engine, "aurora"))
-        return pl_mna(out);
-    pl_mchecks(c, v, rds_multi_az_checks, PL_MIMPL_LEN(rds_multi_az_checks), out);
+        return pl_managed__na(out);
+    pl_managed__checks(c, v, rds_multi_az_checks, PL_MIMPL_LEN(rds_multi_az_checks), out);
     return 0;
 }
 
 static const struct pl_managed_pspec engines_params[] = {
     {.name = "databaseEngines", .type = PL_MP_LIST},
 };
-static const struct pl_mcheck rds_deletion_checks[] = {
+static const struct pl_managed__check rds_deletion_checks[] = {
     {.path = CFG "engine", .op = MCK_IN_PARAM, .applies = true},
     {.path = CFG "deletionProtection",
      .op = MCK_TRUE,
      .why = "Deletion protection is not enabled."},
 };
 
-static const struct pl_mcheck rds_minor_upgrade_checks[] = {
+static const struct pl_managed__check rds_minor_upgrade_checks[] = {
     {.path = CFG "autoMinorVersionUpgrade",
      .op = MCK_TRUE,
      .why = "Automatic minor version upgrade is not enabled."},
@@ -463,7 +476,7 @@ static const struct pl_mcheck rds_minor_upgrade_checks[] = {
 static const struct pl_managed_pspec monitoring_params[] = {
     {.name = "monitoringInterval", .type = PL_MP_INT, .choices = "1|5|10|15|30|60"},
 };
-static const struct pl_mcheck rds_monitoring_checks[] = {
+static const struct pl_managed__check rds_monitoring_checks[] = {
     {.path = CFG "monitoringInterval",
      .op = MCK_GT,
      .arg = "0",
@@ -476,7 +489,7 @@ static const struct pl_mcheck rds_monitoring_checks[] = {
      .why = "The enhanced monitoring interval differs from monitoringInterval."},
 };
 
-static const struct pl_mcheck redshift_kms_checks[] = {
+static const struct pl_managed__check redshift_kms_checks[] = {
     {.path = CFG "encrypted", .op = MCK_TRUE, .why = "The cluster is not encrypted."},
     {.path = CFG "kmsKeyId", .op = MCK_PRESENT, .why = "The cluster is not encrypted with KMS."},
     {.path = CFG "kmsKeyId",
@@ -484,7 +497,7 @@ static const struct pl_mcheck redshift_kms_checks[] = {
      .why = "The cluster's KMS key is not one of kmsKeyArns."},
 };
 
-static const struct pl_mcheck redshift_vpc_routing_checks[] = {
+static const struct pl_managed__check redshift_vpc_routing_checks[] = {
     {.path = CFG "enhancedVpcRouting",
      .op = MCK_TRUE,
      .why = "Enhanced VPC routing is not enabled."},
@@ -503,22 +516,24 @@ static const struct pl_managed_pspec redshift_maint_params[] = {
 
 /* allowVersionUpgrade must equal the parameter; the window (case-insensitive, as Redshift
  * lowercases it) must equal it when given; retention must be at least the parameter. */
-static int redshift_maint(const struct pl_mctx *c, const struct pl_mci *v,
+static int redshift_maint(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *pv = c->p->v;
     long long days = 0;
-    if (pl_mtrue(pl_mget(v->cfg, "allowVersionUpgrade")) != pv[P_RM_UPGRADE].b)
-        return pl_mres(out, PL_NON_COMPLIANT, "allowVersionUpgrade is not %s.",
-                       pv[P_RM_UPGRADE].b ? "true" : "false");
+    if (pl_managed__true(pl_managed__get(v->cfg, "allowVersionUpgrade")) != pv[P_RM_UPGRADE].b)
+        return pl_managed__res(out, PL_NON_COMPLIANT, "allowVersionUpgrade is not %s.",
+                               pv[P_RM_UPGRADE].b ? "true" : "false");
     if (pv[P_RM_WINDOW].set &&
-        !pl_mstreq(pl_mget(v->cfg, "preferredMaintenanceWindow"), pv[P_RM_WINDOW].s))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The maintenance window differs from preferredMaintenanceWindow.");
-    if (pl_mint(pl_mget(v->cfg, "automatedSnapshotRetentionPeriod"), &days) < 0 ||
+        !pl_managed__streq(pl_managed__get(v->cfg, "preferredMaintenanceWindow"),
+                           pv[P_RM_WINDOW].s))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The maintenance window differs from preferredMaintenanceWindow.");
+    if (pl_managed__int(pl_managed__get(v->cfg, "automatedSnapshotRetentionPeriod"), &days) < 0 ||
         days < pv[P_RM_RETENTION].i)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The snapshot retention period is below %lld days.", pv[P_RM_RETENTION].i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The snapshot retention period is below %lld days.",
+                               pv[P_RM_RETENTION].i);
     return 0;
 }
 
@@ -552,7 +567,7 @@ static bool wanted_action(const struct pl_managed_pval *pv, const struct pl_json
 }
 
 /* Each required kind of action needs one action; with action1..5, one of them. */
-static int alarm_actions(const struct pl_mctx *c, const struct pl_mci *v,
+static int alarm_actions(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     static const struct {
@@ -566,14 +581,15 @@ static int alarm_actions(const struct pl_mctx *c, const struct pl_mci *v,
     for (int k = 0; k < 3; k++) {
         if (!pv[k].b)
             continue;
-        const struct pl_json *acts = pl_mpath(c, v->cfg, kinds[k].path);
+        const struct pl_json *acts = pl_managed__path(c, v->cfg, kinds[k].path);
         bool any_param;
-        if (pl_mempty(acts))
-            return pl_mres(out, PL_NON_COMPLIANT, "The alarm has no %s action.", kinds[k].what);
+        if (pl_managed__empty(acts))
+            return pl_managed__res(out, PL_NON_COMPLIANT, "The alarm has no %s action.",
+                                   kinds[k].what);
         if (!wanted_action(pv, acts, &any_param) && any_param)
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "No %s action of the alarm is one of action1..action5.",
-                           kinds[k].what);
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "No %s action of the alarm is one of action1..action5.",
+                                   kinds[k].what);
     }
     return 0;
 }
@@ -592,7 +608,7 @@ static const struct pl_managed_pspec alarm_resource_params[] = {
 };
 
 struct watched_q {
-    const struct pl_mctx *c;
+    const struct pl_managed__ctx *c;
     const char *name; /* the dimension value that names the resource */
     bool hit;
 };
@@ -603,31 +619,33 @@ static int alarm_watches(void *u, const struct pl_json *ci)
     const char *st = pl_json_get_str(ci, "configurationItemStatus");
     if (st && pl_starts_with(st, "ResourceDeleted"))
         return 0;
-    const struct pl_json *cfg = pl_mdoc(q->c, pl_json_get(ci, "configuration"));
-    if (!pl_mstreq(pl_mget(cfg, "metricName"), q->c->p->v[P_AR_METRIC].s))
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    if (!pl_managed__streq(pl_managed__get(cfg, "metricName"), q->c->p->v[P_AR_METRIC].s))
         return 0;
-    const struct pl_json *dims = pl_mget(cfg, "dimensions");
+    const struct pl_json *dims = pl_managed__get(cfg, "dimensions");
     for (const struct pl_json *d = dims ? dims->child : NULL; d; d = d->next)
-        if (pl_mstreq(pl_mget(d, "value"), q->name))
+        if (pl_managed__streq(pl_managed__get(d, "value"), q->name))
             return q->hit = true;
     return 0;
 }
 
-static int alarm_resource(const struct pl_mctx *c, const struct pl_mci *v,
+static int alarm_resource(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     if (!v->type || strcmp(v->type, c->p->v[P_AR_TYPE].s) != 0)
-        return pl_mna(out);
+        return pl_managed__na(out);
     struct watched_q q = {c, v->id, false};
     if (strcmp(v->type, "AWS::RDS::DBCluster") == 0)
-        q.name = pl_json_str(pl_mpath(c, v->cfg, "dbclusterIdentifier|dBClusterIdentifier"));
-    if (pl_mneed_env(c, "the recorded AWS::CloudWatch::Alarm resources") < 0)
+        q.name =
+            pl_json_str(pl_managed__path(c, v->cfg, "dbclusterIdentifier|dBClusterIdentifier"));
+    if (pl_managed__need_env(c, "the recorded AWS::CloudWatch::Alarm resources") < 0)
         return -1;
     if (q.name)
         c->env->each(c->env->u, "AWS::CloudWatch::Alarm", alarm_watches, &q);
     if (!q.hit)
-        return pl_mres(out, PL_NON_COMPLIANT, "No recorded alarm on %.100s watches the resource.",
-                       c->p->v[P_AR_METRIC].s);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "No recorded alarm on %.100s watches the resource.",
+                               c->p->v[P_AR_METRIC].s);
     return 0;
 }
 
@@ -648,7 +666,7 @@ static const struct pl_managed_pspec alarm_settings_params[] = {
                         .type = PL_MP_STR,
                         .choices = "SampleCount|Average|Sum|Minimum|Maximum"},
 };
-static const struct pl_mcheck alarm_settings_checks[] = {
+static const struct pl_managed__check alarm_settings_checks[] = {
     {.path = CFG "metricName", .op = MCK_EQ_PARAM, .param = P_AS_METRIC, .applies = true},
     {.path = CFG "threshold",
      .op = MCK_EQ_INT_PARAM,
@@ -673,7 +691,7 @@ static const struct pl_mcheck alarm_settings_checks[] = {
 };
 
 /* A failure-feedback role for some delivery protocol logs the delivery status. */
-static const struct pl_mcheck sns_delivery_checks[] = {
+static const struct pl_managed__check sns_delivery_checks[] = {
     {.path = CFG "HTTPFailureFeedbackRoleArn|" CFG "SQSFailureFeedbackRoleArn|" CFG
                  "LambdaFailureFeedbackRoleArn|" CFG "ApplicationFailureFeedbackRoleArn|" CFG
                  "FirehoseFailureFeedbackRoleArn",
@@ -687,7 +705,7 @@ static const struct pl_managed_pspec subnet_ids_params[] = {
     {.name = "subnetIds", .type = PL_MP_LIST},
 };
 /* With subnetIds, every subnet of the function must be one of them. */
-static const struct pl_mcheck lambda_vpc_checks[] = {
+static const struct pl_managed__check lambda_vpc_checks[] = {
     {.path = CFG "vpcConfig.subnetIds",
      .op = MCK_PRESENT,
      .why = "The function is not connected to a VPC."},
@@ -700,14 +718,14 @@ static const struct pl_managed_pspec group_names_params[] = {
     {.name = "groupNames", .type = PL_MP_LIST},
 };
 /* With groupNames, the user must be in one of them. */
-static const struct pl_mcheck user_group_checks[] = {
+static const struct pl_managed__check user_group_checks[] = {
     {.path = CFG "groupList", .op = MCK_PRESENT, .why = "The user is in no IAM group."},
     {.path = CFG "groupList",
      .op = MCK_ANY_IN_PARAM,
      .why = "The user is in none of the groups named in groupNames."},
 };
 
-static const struct pl_mcheck inline_policy_checks[] = {
+static const struct pl_managed__check inline_policy_checks[] = {
     {.type = "AWS::IAM::User",
      .path = CFG "userPolicyList",
      .op = MCK_ABSENT,
@@ -722,13 +740,13 @@ static const struct pl_mcheck inline_policy_checks[] = {
      .why = "The group has an inline policy."},
 };
 
-static const struct pl_mcheck trail_validation_checks[] = {
+static const struct pl_managed__check trail_validation_checks[] = {
     {.path = CFG "logFileValidationEnabled",
      .op = MCK_TRUE,
      .why = "Log file validation is not enabled on the trail."},
 };
 
-static const struct pl_mcheck clb_cross_zone_checks[] = {
+static const struct pl_managed__check clb_cross_zone_checks[] = {
     {.path = SUPP "LoadBalancerAttributes.crossZoneLoadBalancing.enabled",
      .op = MCK_TRUE,
      .why = "Cross-zone load balancing is not enabled."},
@@ -738,7 +756,7 @@ static const struct pl_managed_pspec excluded_buckets_params[] = {
     {.name = "excludedPublicBuckets", .type = PL_MP_LIST},
 };
 /* Listed buckets are known to be public and pass; the others need all four settings. */
-static const struct pl_mcheck bucket_bpa_checks[] = {
+static const struct pl_managed__check bucket_bpa_checks[] = {
     {.path = SUPP "PublicAccessBlockConfiguration.blockPublicAcls",
      .op = MCK_TRUE,
      .why = "Bucket-level BlockPublicAcls is not enabled."},
@@ -753,61 +771,66 @@ static const struct pl_mcheck bucket_bpa_checks[] = {
      .why = "Bucket-level RestrictPublicBuckets is not enabled."},
 };
 
-static int bucket_bpa(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int bucket_bpa(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *ex = &c->p->v[0];
-    if (ex->set && pl_min_list(ex, pl_json_str(pl_mget(v->cfg, "name"))))
+    if (ex->set && pl_managed__in_list(ex, pl_json_str(pl_managed__get(v->cfg, "name"))))
         return 0;
-    pl_mchecks(c, v, bucket_bpa_checks, PL_MIMPL_LEN(bucket_bpa_checks), out);
+    pl_managed__checks(c, v, bucket_bpa_checks, PL_MIMPL_LEN(bucket_bpa_checks), out);
     return 0;
 }
 
 /* HTTPS/SSL listeners of a Classic Load Balancer must use an ACM certificate (an IAM server
  * certificate ARN has ":iam::"); a balancer without such listeners is not judged. */
-static int clb_acm(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int clb_acm(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                   struct pl_managed_eval *out)
 {
-    const struct pl_json *ls = pl_mget(v->cfg, "listenerDescriptions");
+    const struct pl_json *ls = pl_managed__get(v->cfg, "listenerDescriptions");
     bool tls = false;
     for (const struct pl_json *l = ls ? ls->child : NULL; l; l = l->next) {
-        const struct pl_json *p = pl_mpath(c, l, "listener.protocol");
-        if (!pl_mstreq(p, "HTTPS") && !pl_mstreq(p, "SSL"))
+        const struct pl_json *p = pl_managed__path(c, l, "listener.protocol");
+        if (!pl_managed__streq(p, "HTTPS") && !pl_managed__streq(p, "SSL"))
             continue;
         tls = true;
         const char *cert = pl_json_str(
-            pl_mpath(c, l, "listener.sslcertificateId|listener.sSLCertificateId"));
+            pl_managed__path(c, l, "listener.sslcertificateId|listener.sSLCertificateId"));
         if (!cert || !strstr(cert, ":acm:"))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "A %s listener uses a certificate not issued by ACM.", pl_json_str(p));
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "A %s listener uses a certificate not issued by ACM.",
+                                   pl_json_str(p));
     }
-    return tls ? 0 : pl_mna(out);
+    return tls ? 0 : pl_managed__na(out);
 }
 
 /* ELBv2 attribute `key` ([{key, value}] in supplementaryConfiguration) must be "true". */
-static bool v2_attr_true(const struct pl_mctx *c, const struct pl_mci *v, const char *key)
+static bool v2_attr_true(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                         const char *key)
 {
-    const struct pl_json *l = pl_mpath(c, v->ci, SUPP "LoadBalancerAttributes");
+    const struct pl_json *l = pl_managed__path(c, v->ci, SUPP "LoadBalancerAttributes");
     for (const struct pl_json *a = l ? l->child : NULL; a; a = a->next)
-        if (pl_mstreq(pl_mget(a, "key"), key))
-            return pl_mtrue(pl_mget(a, "value"));
+        if (pl_managed__streq(pl_managed__get(a, "key"), key))
+            return pl_managed__true(pl_managed__get(a, "value"));
     return false;
 }
 
-static int elb_deletion(const struct pl_mctx *c, const struct pl_mci *v,
+static int elb_deletion(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                         struct pl_managed_eval *out)
 {
     if (!v2_attr_true(c, v, "deletion_protection.enabled"))
-        return pl_mres(out, PL_NON_COMPLIANT, "Deletion protection is not enabled.");
+        return pl_managed__res(out, PL_NON_COMPLIANT, "Deletion protection is not enabled.");
     return 0;
 }
 
 /* Only application load balancers have the header attribute. */
-static int alb_drop_headers(const struct pl_mctx *c, const struct pl_mci *v,
+static int alb_drop_headers(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
-    if (!pl_mstreq(pl_mget(v->cfg, "type"), "application"))
-        return pl_mna(out);
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "type"), "application"))
+        return pl_managed__na(out);
     if (!v2_attr_true(c, v, "routing.http.drop_invalid_header_fields.enabled"))
-        return pl_mres(out, PL_NON_COMPLIANT, "The load balancer does not drop invalid headers.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The load balancer does not drop invalid headers.");
     return 0;
 }
 
@@ -816,18 +839,18 @@ static const struct pl_managed_pspec delete_on_term_params[] = {
 };
 
 /* An unattached volume fails; with deleteOnTermination true, an attachment must delete it. */
-static int volume_in_use(const struct pl_mctx *c, const struct pl_mci *v,
+static int volume_in_use(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
-    const struct pl_json *at = pl_mget(v->cfg, "attachments");
-    if (pl_mempty(at))
-        return pl_mres(out, PL_NON_COMPLIANT, "The volume is not attached to an instance.");
+    const struct pl_json *at = pl_managed__get(v->cfg, "attachments");
+    if (pl_managed__empty(at))
+        return pl_managed__res(out, PL_NON_COMPLIANT, "The volume is not attached to an instance.");
     const struct pl_managed_pval *pv = &c->p->v[0];
     if (pv->set && pv->b)
         for (const struct pl_json *a = at->child; a; a = a->next)
-            if (!pl_mtrue(pl_mget(a, "deleteOnTermination")))
-                return pl_mres(out, PL_NON_COMPLIANT,
-                               "The volume is not deleted when its instance terminates.");
+            if (!pl_managed__true(pl_managed__get(a, "deleteOnTermination")))
+                return pl_managed__res(out, PL_NON_COMPLIANT,
+                                       "The volume is not deleted when its instance terminates.");
     return 0;
 }
 
@@ -837,20 +860,21 @@ static const struct pl_managed_pspec route_tables_params[] = {
 
 /* A route to the whole internet (0.0.0.0/0, ::/0) through an internet gateway fails, except in
  * the route tables listed in routeTableIds. */
-static int igw_route(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int igw_route(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                     struct pl_managed_eval *out)
 {
     const struct pl_managed_pval *ok = &c->p->v[0];
-    if (ok->set && pl_min_list(ok, pl_json_str(pl_mget(v->cfg, "routeTableId"))))
+    if (ok->set && pl_managed__in_list(ok, pl_json_str(pl_managed__get(v->cfg, "routeTableId"))))
         return 0;
-    const struct pl_json *rs = pl_mget(v->cfg, "routes");
+    const struct pl_json *rs = pl_managed__get(v->cfg, "routes");
     for (const struct pl_json *r = rs ? rs->child : NULL; r; r = r->next) {
-        const char *gw = pl_json_str(pl_mget(r, "gatewayId"));
+        const char *gw = pl_json_str(pl_managed__get(r, "gatewayId"));
         if (!gw || !pl_starts_with(gw, "igw-"))
             continue;
-        if (pl_mstreq(pl_mget(r, "destinationCidrBlock"), "0.0.0.0/0") ||
-            pl_mstreq(pl_mget(r, "destinationIpv6CidrBlock"), "::/0"))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The route table routes the whole internet to %.40s.", gw);
+        if (pl_managed__streq(pl_managed__get(r, "destinationCidrBlock"), "0.0.0.0/0") ||
+            pl_managed__streq(pl_managed__get(r, "destinationIpv6CidrBlock"), "::/0"))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The route table routes the whole internet to %.40s.", gw);
     }
     return 0;
 }
@@ -859,29 +883,32 @@ static int igw_route(const struct pl_mctx *c, const struct pl_mci *v, struct pl_
  * Organizations (ranks 67-137) ---- */
 
 /* A default-encryption rule with SSE-KMS (or DSSE-KMS), with a key from kmsKeyArns if given. */
-static int s3_kms(const struct pl_mctx *c, const struct pl_mci *v, struct pl_managed_eval *out)
+static int s3_kms(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                  struct pl_managed_eval *out)
 {
-    const struct pl_json *rules = pl_mpath(c, v->ci, SUPP "ServerSideEncryptionConfiguration.rules");
+    const struct pl_json *rules =
+        pl_managed__path(c, v->ci, SUPP "ServerSideEncryptionConfiguration.rules");
     const struct pl_managed_pval *keys = &c->p->v[0];
     bool kms = false;
     for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next) {
-        const struct pl_json *d = pl_mget(r, "applyServerSideEncryptionByDefault");
-        if (!pl_mstreq(pl_mget(d, "sseAlgorithm"), "aws:kms") &&
-            !pl_mstreq(pl_mget(d, "sseAlgorithm"), "aws:kms:dsse"))
+        const struct pl_json *d = pl_managed__get(r, "applyServerSideEncryptionByDefault");
+        if (!pl_managed__streq(pl_managed__get(d, "sseAlgorithm"), "aws:kms") &&
+            !pl_managed__streq(pl_managed__get(d, "sseAlgorithm"), "aws:kms:dsse"))
             continue;
         kms = true;
-        if (!keys->set || pl_min_list(keys, pl_json_str(pl_mget(d, "kmsMasterKeyID"))))
+        if (!keys->set ||
+            pl_managed__in_list(keys, pl_json_str(pl_managed__get(d, "kmsMasterKeyID"))))
             return 0;
     }
-    return pl_mres(out, PL_NON_COMPLIANT,
-                   kms ? "The bucket's default KMS key is not one of kmsKeyArns."
-                       : "The bucket's default encryption is not SSE-KMS.");
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           kms ? "The bucket's default KMS key is not one of kmsKeyArns."
+                               : "The bucket's default encryption is not SSE-KMS.");
 }
 
 static const struct pl_managed_pspec lock_params[] = {
     {.name = "mode", .type = PL_MP_STR, .choices = "GOVERNANCE|COMPLIANCE"},
 };
-static const struct pl_mcheck lock_checks[] = {
+static const struct pl_managed__check lock_checks[] = {
     {.path = SUPP "ObjectLockConfiguration.objectLockEnabled",
      .op = MCK_EQ,
      .arg = "Enabled",
@@ -893,21 +920,22 @@ static const struct pl_mcheck lock_checks[] = {
 
 /* The instance must have an SSM inventory CI (Config records one per managed instance, with
  * the instance id as resource id). Terminated instances are not judged. */
-static int managed_by_ssm(const struct pl_mctx *c, const struct pl_mci *v,
+static int managed_by_ssm(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
     if (strcmp(v->type, "AWS::EC2::Instance") != 0)
-        return pl_mna(out); /* results are about the instance */
-    const struct pl_json *st = pl_mpath(c, v->cfg, "state.name");
-    if (pl_mstreq(st, "terminated") || pl_mstreq(st, "shutting-down"))
-        return pl_mna(out);
+        return pl_managed__na(out); /* results are about the instance */
+    const struct pl_json *st = pl_managed__path(c, v->cfg, "state.name");
+    if (pl_managed__streq(st, "terminated") || pl_managed__streq(st, "shutting-down"))
+        return pl_managed__na(out);
     if (!c->env || !c->env->get)
-        return pl_mneed_env(c, "the recorded AWS::SSM::ManagedInstanceInventory resources");
+        return pl_managed__need_env(c, "the recorded AWS::SSM::ManagedInstanceInventory resources");
     const struct pl_json *inv =
         v->id ? c->env->get(c->env->u, "AWS::SSM::ManagedInstanceInventory", v->id) : NULL;
     const char *ist = inv ? pl_json_str(pl_json_get(inv, "configurationItemStatus")) : NULL;
     if (!inv || (ist && pl_starts_with(ist, "ResourceDeleted")))
-        return pl_mres(out, PL_NON_COMPLIANT, "The instance is not managed by Systems Manager.");
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The instance is not managed by Systems Manager.");
     return 0;
 }
 
@@ -929,32 +957,34 @@ static int stopped_since(const char *reason, int64_t *ms)
 }
 
 /* A stopped instance fails after AllowedDays, or when the stop time cannot be determined. */
-static int stopped_instance(const struct pl_mctx *c, const struct pl_mci *v,
+static int stopped_instance(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                             struct pl_managed_eval *out)
 {
     int64_t t;
-    if (!pl_mstreq(pl_mpath(c, v->cfg, "state.name"), "stopped"))
+    if (!pl_managed__streq(pl_managed__path(c, v->cfg, "state.name"), "stopped"))
         return 0;
-    if (stopped_since(pl_json_str(pl_mget(v->cfg, "stateTransitionReason")), &t) < 0)
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The instance is stopped and the time it stopped is not known.");
+    if (stopped_since(pl_json_str(pl_managed__get(v->cfg, "stateTransitionReason")), &t) < 0)
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The instance is stopped and the time it stopped is not known.");
     if (!c->env || c->env->now_ms - t > c->p->v[0].i * 24LL * 3600 * 1000)
-        return pl_mres(out, PL_NON_COMPLIANT, "The instance has been stopped for more than %lld days.",
-                       c->p->v[0].i);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The instance has been stopped for more than %lld days.",
+                               c->p->v[0].i);
     return 0;
 }
 
 /* Both tunnels (vgwTelemetry) must be UP. */
-static int vpn_tunnels(const struct pl_mctx *c, const struct pl_mci *v,
+static int vpn_tunnels(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                        struct pl_managed_eval *out)
 {
-    const struct pl_json *tel = pl_mget(v->cfg, "vgwTelemetry");
+    const struct pl_json *tel = pl_managed__get(v->cfg, "vgwTelemetry");
     int up = 0;
     (void)c;
     for (const struct pl_json *t = tel ? tel->child : NULL; t; t = t->next)
-        up += pl_mstreq(pl_mget(t, "status"), "UP");
+        up += pl_managed__streq(pl_managed__get(t, "status"), "UP");
     if (up < 2)
-        return pl_mres(out, PL_NON_COMPLIANT, "%d of the VPN connection's 2 tunnels are UP.", up);
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "%d of the VPN connection's 2 tunnels are UP.", up);
     return 0;
 }
 
@@ -963,36 +993,37 @@ static const struct pl_managed_pspec authorized_vpc_params[] = {
 };
 
 /* Without AuthorizedVpcIds every attached gateway fails, as AWS documents. */
-static int igw_authorized(const struct pl_mctx *c, const struct pl_mci *v,
+static int igw_authorized(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                           struct pl_managed_eval *out)
 {
-    const struct pl_json *at = pl_mget(v->cfg, "attachments");
+    const struct pl_json *at = pl_managed__get(v->cfg, "attachments");
     for (const struct pl_json *a = at ? at->child : NULL; a; a = a->next) {
-        const char *vpc = pl_json_str(pl_mget(a, "vpcId"));
-        if (vpc && !pl_min_list(&c->p->v[0], vpc))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "The internet gateway is attached to %.40s, which is not authorized.",
-                           vpc);
+        const char *vpc = pl_json_str(pl_managed__get(a, "vpcId"));
+        if (vpc && !pl_managed__in_list(&c->p->v[0], vpc))
+            return pl_managed__res(
+                out, PL_NON_COMPLIANT,
+                "The internet gateway is attached to %.40s, which is not authorized.", vpc);
     }
     return 0;
 }
 
-static const struct pl_mcheck recovery_point_checks[] = {
+static const struct pl_managed__check recovery_point_checks[] = {
     {.path = CFG "isEncrypted", .op = MCK_TRUE, .why = "The recovery point is not encrypted."},
 };
 
 /* Plaintext environment variables named like AWS credentials. */
-static int codebuild_creds(const struct pl_mctx *c, const struct pl_mci *v,
+static int codebuild_creds(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                            struct pl_managed_eval *out)
 {
-    const struct pl_json *vars = pl_mpath(c, v->cfg, "environment.environmentVariables");
+    const struct pl_json *vars = pl_managed__path(c, v->cfg, "environment.environmentVariables");
     for (const struct pl_json *e = vars ? vars->child : NULL; e; e = e->next) {
-        const struct pl_json *n = pl_mget(e, "name"), *t = pl_mget(e, "type");
-        if ((pl_mstreq(n, "AWS_ACCESS_KEY_ID") || pl_mstreq(n, "AWS_SECRET_ACCESS_KEY")) &&
-            (!t || pl_mstreq(t, "PLAINTEXT")))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Environment variable %s holds AWS credentials in plaintext.",
-                           pl_json_str(n));
+        const struct pl_json *n = pl_managed__get(e, "name"), *t = pl_managed__get(e, "type");
+        if ((pl_managed__streq(n, "AWS_ACCESS_KEY_ID") ||
+             pl_managed__streq(n, "AWS_SECRET_ACCESS_KEY")) &&
+            (!t || pl_managed__streq(t, "PLAINTEXT")))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Environment variable %s holds AWS credentials in plaintext.",
+                                   pl_json_str(n));
     }
     return 0;
 }
@@ -1002,12 +1033,12 @@ static int repo_url_check(const struct pl_json *src, bool *judged)
 {
     for (const struct pl_json *s = src && src->type == PL_JARR ? src->child : src; s;
          s = src->type == PL_JARR ? s->next : NULL) {
-        const struct pl_json *t = pl_mget(s, "type");
-        if (!pl_mstreq(t, "GITHUB") && !pl_mstreq(t, "BITBUCKET") &&
-            !pl_mstreq(t, "GITHUB_ENTERPRISE"))
+        const struct pl_json *t = pl_managed__get(s, "type");
+        if (!pl_managed__streq(t, "GITHUB") && !pl_managed__streq(t, "BITBUCKET") &&
+            !pl_managed__streq(t, "GITHUB_ENTERPRISE"))
             continue;
         *judged = true;
-        const char *loc = pl_json_str(pl_mget(s, "location"));
+        const char *loc = pl_json_str(pl_managed__get(s, "location"));
         const char *scheme = loc ? strstr(loc, "://") : NULL;
         const char *host = scheme ? scheme + 3 : loc;
         const char *slash = host ? strchr(host, '/') : NULL;
@@ -1018,16 +1049,16 @@ static int repo_url_check(const struct pl_json *src, bool *judged)
     return 0;
 }
 
-static int codebuild_url(const struct pl_mctx *c, const struct pl_mci *v,
+static int codebuild_url(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     bool judged = false;
     (void)c;
-    if (repo_url_check(pl_mget(v->cfg, "source"), &judged) ||
-        repo_url_check(pl_mget(v->cfg, "secondarySources"), &judged))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "A source repository URL contains sign-in credentials or a token.");
-    return judged ? 0 : pl_mna(out);
+    if (repo_url_check(pl_managed__get(v->cfg, "source"), &judged) ||
+        repo_url_check(pl_managed__get(v->cfg, "secondarySources"), &judged))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "A source repository URL contains sign-in credentials or a token.");
+    return judged ? 0 : pl_managed__na(out);
 }
 
 static const struct pl_managed_pspec skip_inactive_params[] = {
@@ -1035,23 +1066,25 @@ static const struct pl_managed_pspec skip_inactive_params[] = {
 };
 
 /* Host networking: each container must be privileged or run as a user other than root. */
-static int ecs_host_user(const struct pl_mctx *c, const struct pl_mci *v,
+static int ecs_host_user(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
-    if (!pl_mstreq(pl_mget(v->cfg, "networkMode"), "host"))
-        return pl_mna(out);
-    if (c->p->v[0].set && c->p->v[0].b && pl_mstreq(pl_mget(v->cfg, "status"), "INACTIVE"))
-        return pl_mna(out);
-    const struct pl_json *defs = pl_mget(v->cfg, "containerDefinitions");
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "networkMode"), "host"))
+        return pl_managed__na(out);
+    if (c->p->v[0].set && c->p->v[0].b &&
+        pl_managed__streq(pl_managed__get(v->cfg, "status"), "INACTIVE"))
+        return pl_managed__na(out);
+    const struct pl_json *defs = pl_managed__get(v->cfg, "containerDefinitions");
     for (const struct pl_json *d = defs ? defs->child : NULL; d; d = d->next) {
-        const struct pl_json *user = pl_mget(d, "user");
-        if (pl_mtrue(pl_mget(d, "privileged")))
+        const struct pl_json *user = pl_managed__get(d, "user");
+        if (pl_managed__true(pl_managed__get(d, "privileged")))
             continue;
-        if (pl_mempty(user) || pl_mstreq(user, "root") || pl_mstreq(user, "0"))
-            return pl_mres(out, PL_NON_COMPLIANT,
-                           "Container %.100s runs as root with host networking and is not "
-                           "privileged.",
-                           pl_json_str(pl_mget(d, "name")));
+        if (pl_managed__empty(user) || pl_managed__streq(user, "root") ||
+            pl_managed__streq(user, "0"))
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "Container %.100s runs as root with host networking and is not "
+                                   "privileged.",
+                                   pl_json_str(pl_managed__get(d, "name")));
     }
     return 0;
 }
@@ -1061,15 +1094,17 @@ static const struct pl_managed_pspec org_params[] = {
 };
 
 /* Account fact `organization` (Organizations DescribeOrganization); null: not a member. */
-static int part_of_org(const struct pl_mctx *c, const struct pl_mci *a, struct pl_managed_eval *out)
+static int part_of_org(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                       struct pl_managed_eval *out)
 {
-    const struct pl_json *org = pl_mget(a->cfg, "organization");
+    const struct pl_json *org = pl_managed__get(a->cfg, "organization");
     const struct pl_managed_pval *want = &c->p->v[0];
-    if (pl_mempty(org))
-        return pl_mres(out, PL_NON_COMPLIANT, "The account is not part of AWS Organizations.");
-    if (want->set && !pl_mstreq(pl_mget(org, "masterAccountId"), want->s))
-        return pl_mres(out, PL_NON_COMPLIANT,
-                       "The organization's management account is not MasterAccountId.");
+    if (pl_managed__empty(org))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The account is not part of AWS Organizations.");
+    if (want->set && !pl_managed__streq(pl_managed__get(org, "masterAccountId"), want->s))
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The organization's management account is not MasterAccountId.");
     return 0;
 }
 

@@ -214,33 +214,33 @@ static void test_annotation_cut(void)
     for (int i = 0; i < 600; i += 2)
         memcpy(v + i, "\xc3\xa9", 2);
     v[600] = 0;
-    pl_mres(&ev, PL_NON_COMPLIANT, "Tag 'k' has value '%.5s', which is not allowed.", v);
+    pl_managed__res(&ev, PL_NON_COMPLIANT, "Tag 'k' has value '%.5s', which is not allowed.", v);
     T_STR(ev.annotation, "Tag 'k' has value '\xc3\xa9\xc3\xa9?', which is not allowed.");
-    pl_mres(&ev, PL_NON_COMPLIANT, "x%s", v);
+    pl_managed__res(&ev, PL_NON_COMPLIANT, "x%s", v);
     T_EQ(strlen(ev.annotation), sizeof(ev.annotation) - 2);
     T_EQ(pl_utf8_valid_prefix(ev.annotation, strlen(ev.annotation)), strlen(ev.annotation));
-    pl_mres(&ev, PL_NON_COMPLIANT, "%s is fine", "\xc3\xa9");
+    pl_managed__res(&ev, PL_NON_COMPLIANT, "%s is fine", "\xc3\xa9");
     T_STR(ev.annotation, "\xc3\xa9 is fine");
 }
 
-/* pl_mdoc's cache: equal texts share one parse, different texts of one length do not, and no
- * document of the running evaluation is evicted however many are parsed. */
+/* pl_managed__doc's cache: equal texts share one parse, different texts of one length do not, and
+ * no document of the running evaluation is evicted however many are parsed. */
 static void test_doc_cache(void)
 {
     struct pl_arena scratch;
     struct pl_managed_params p = {0};
     struct pl_err err = {0};
     pl_arena_init(&scratch);
-    struct pl_mctx c = {&p, NULL, &scratch, &err, NULL};
+    struct pl_managed__ctx c = {&p, NULL, &scratch, &err, NULL};
     enum { N = 20 };
     char text[N][32];
     struct pl_json str[N];
     const struct pl_json *doc[N];
-    pl_mdoc_begin();
+    pl_managed__doc_begin();
     for (int i = 0; i < N; i++) {
         int n = snprintf(text[i], sizeof(text[i]), "{\"k\":\"v%02d\"}", i);
         str[i] = (struct pl_json){.type = PL_JSTR, .str = text[i], .len = (size_t)n};
-        doc[i] = pl_mdoc(&c, &str[i]);
+        doc[i] = pl_managed__doc(&c, &str[i]);
         T_REQUIRE(doc[i]);
     }
     for (int i = 0; i < N; i++) { /* all still valid, each its own */
@@ -248,12 +248,12 @@ static void test_doc_cache(void)
         snprintf(want, sizeof(want), "v%02d", i);
         T_STR(pl_json_get_str(doc[i], "k"), want);
     }
-    pl_mdoc_begin();
-    const struct pl_json *again = pl_mdoc(&c, &str[0]);
+    pl_managed__doc_begin();
+    const struct pl_json *again = pl_managed__doc(&c, &str[0]);
     T_OK(again == doc[0]); /* the first parses were cached */
     text[0][7] = '9';      /* same length, other text: "v99" */
     text[0][8] = '9';
-    const struct pl_json *other = pl_mdoc(&c, &str[0]);
+    const struct pl_json *other = pl_managed__doc(&c, &str[0]);
     T_OK(other != again);
     T_STR(pl_json_get_str(other, "k"), "v99");
     T_STR(pl_json_get_str(again, "k"), "v00"); /* still valid in this evaluation */
