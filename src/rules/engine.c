@@ -146,6 +146,7 @@ static int run_finish(struct pl_run *run, int rc, struct pl_err *err)
         rc = pl_rules__lambda_dispatch(run, err);
     pl_rules__lambda_drop(run);
     pl_rules__sink_free(run->sink);
+    pl_rules__env_fini(run);
     pl_arena_fini(&run->scratch);
     return rc;
 }

@@ -241,6 +241,7 @@ int pl_rules_judge_local(struct pl_store *st, const char *account, const char *r
     run.mode = "PROACTIVE";
     pl_arena_init(&run.scratch);
     if (load_rules(st, account, region, names, nnames, a, &rules, &n, err) < 0) {
+        pl_rules__env_fini(&run);
         pl_arena_fini(&run.scratch);
         return -1;
     }
@@ -254,6 +255,7 @@ int pl_rules_judge_local(struct pl_store *st, const char *account, const char *r
         pl_arena_reset(&run.scratch);
     }
     free_rules(rules, n);
+    pl_rules__env_fini(&run);
     pl_arena_fini(&run.scratch);
     return rc;
 }
@@ -431,6 +433,7 @@ int pl_rules_resource_eval_start(const struct pl_rules_call *c, const struct pl_
         rc = same < 0 ? -1 : pl_store_commit(c->st, err);
         if (rc < 0 && pl_store_in_tx(c->st))
             pl_store_rollback(c->st);
+        pl_rules__env_fini(&run);
         pl_arena_fini(&run.scratch);
         return rc;
     }
@@ -453,6 +456,7 @@ int pl_rules_resource_eval_start(const struct pl_rules_call *c, const struct pl_
         rc = pl_rules__lambda_dispatch(&run, err);
     pl_rules__lambda_drop(&run);
     free_rules(rules, n);
+    pl_rules__env_fini(&run);
     pl_arena_fini(&run.scratch);
     if (rc == 0)
         *id_out = row.id;

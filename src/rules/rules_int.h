@@ -139,6 +139,7 @@ struct pl_run {
     struct pl_arena scratch;
     struct pl_lambda_call *calls; /* queued by pl_rules__lambda_invoke, sent by _dispatch */
     size_t ncalls, capcalls;
+    struct pl_rules__each_cache *each_cache; /* env.c: types walked by env->each; NULL */
 };
 
 /* Evaluates r against one CI (row) for a change trigger: in scope -> evaluate; out of scope
@@ -206,5 +207,7 @@ int pl_rules__pe_answer(const struct pl_rules_call *c, const char *token,
 
 /* The account's AWS::::Account CI and friends for managed rules (env over the store). */
 void pl_rules__env_init(struct pl_managed_env *env, struct pl_run *run);
+/* Frees what env->each kept for the run (call when the run ends; idempotent). */
+void pl_rules__env_fini(struct pl_run *run);
 
 #endif
