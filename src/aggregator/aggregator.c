@@ -142,6 +142,34 @@ bool pl_agg_type_included(const struct pl_json *agg, const char *type)
     return false;
 }
 
+int pl_agg_load(struct pl_store *st, const char *owner_account, const char *owner_region,
+                const char *name, struct pl_arena *a, struct pl_json **agg, struct pl_err *err)
+{
+    struct pl_obj o;
+    *agg = NULL;
+    int r = name ? pl_store_obj_get(st, owner_account, owner_region, PL_KIND_AGGREGATOR, name, a,
+                                    &o, err)
+                 : 0;
+    if (r <= 0)
+        return r;
+    *agg = pl_json_parse(a, o.json, o.len, err);
+    return *agg ? 1 : -1;
+}
+
+int pl_agg_may_read(struct pl_store *st, const char *owner_account, const char *owner_region,
+                    const struct pl_json *agg, const char *account, const char *region,
+                    const char *type, struct pl_arena *a, struct pl_err *err)
+{
+    struct pl_agg_source *s;
+    size_t n;
+    if (!account || !region || !pl_agg_type_included(agg, type))
+        return 0;
+    if (pl_agg_authorized(st, owner_account, owner_region, agg, account, region, a, &s, &n, err) <
+        0)
+        return -1;
+    return n > 0;
+}
+
 /* Does the aggregator object o name (account, region) as a source? */
 static bool names_source(struct pl_arena *a, const struct pl_obj *o, const struct pl_json *agg,
                          const char *account, const char *region)
