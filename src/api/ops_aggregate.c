@@ -123,17 +123,19 @@ static bool is_source(const struct pl_agg_source *s, size_t n, const char *accou
     return false;
 }
 
-/* The latest CI of identifier k if the aggregator may read it: 1 found, 0 not, -1 error. */
-static int latest_ci(struct pl_op_ctx *c, const struct pl_json *agg, const struct pl_agg_source *s,
-                     size_t n, const struct pl_json *k, struct pl_ci_row *row)
+/* The latest CI of identifier k if the aggregator may read it (pl_agg_may_read: a lookup or
+ * two, not the whole source list): 1 found, 0 not, -1 error. */
+static int latest_ci(struct pl_op_ctx *c, const struct pl_json *agg, const struct pl_json *k,
+                     struct pl_ci_row *row)
 {
     const char *acct = pl_json_get_str(k, "SourceAccountId");
     const char *region = pl_json_get_str(k, "SourceRegion");
     const char *type = pl_json_get_str(k, "ResourceType");
-    if (!is_source(s, n, acct, region) || !pl_agg_type_included(agg, type))
-        return 0;
-    int r = pl_store_ci_latest(c->st, acct, region, type, pl_json_get_str(k, "ResourceId"), c->a,
-                               row, c->err);
+    int r = pl_agg_may_read(c->st, c->account, c->region, agg, acct, region, type, c->a, c->err);
+    if (r <= 0)
+        return r;
+    r = pl_store_ci_latest(c->st, acct, region, type, pl_json_get_str(k, "ResourceId"), c->a, row,
+                           c->err);
     return r <= 0 ? r : !pl_ci_status_deleted(row->status);
 }
 
@@ -141,12 +143,10 @@ static int get_resource(struct pl_op_ctx *c)
 {
     const struct pl_json *k = pl_json_get(c->in, "ResourceIdentifier");
     struct pl_json *agg;
-    struct pl_agg_source *s;
-    size_t n;
     struct pl_ci_row row;
-    if (sources(c, NULL, NULL, &agg, &s, &n) < 0)
+    if (pl_ops__agg_load(c, &agg) < 0)
         return -1;
-    int r = latest_ci(c, agg, s, n, k, &row);
+    int r = latest_ci(c, agg, k, &row);
     if (r <= 0) {
         if (r == 0)
             not_discovered(c, pl_json_get_str(k, "ResourceType"), pl_json_get_str(k, "ResourceId"));
@@ -238,9 +238,7 @@ static struct pl_json *base_item(struct pl_op_ctx *c, const struct pl_ci_row *ro
 static int batch_get(struct pl_op_ctx *c)
 {
     struct pl_json *agg;
-    struct pl_agg_source *s;
-    size_t n;
-    if (sources(c, NULL, NULL, &agg, &s, &n) < 0)
+    if (pl_ops__agg_load(c, &agg) < 0)
         return -1;
     struct pl_json *items =
         pl_json_set(c->a, c->out, "BaseConfigurationItems", pl_json_new_arr(c->a));
@@ -248,7 +246,7 @@ static int batch_get(struct pl_op_ctx *c)
     const struct pl_json *keys = pl_json_get(c->in, "ResourceIdentifiers");
     for (const struct pl_json *k = keys ? keys->child : NULL; k; k = k->next) {
         struct pl_ci_row row;
-        int r = latest_ci(c, agg, s, n, k, &row);
+        int r = latest_ci(c, agg, k, &row);
         if (r < 0)
             return -1;
         struct pl_json *ci = r ? base_item(c, &row) : NULL;
