@@ -322,8 +322,36 @@ class Aggregator(ServerTest):
             AggregatorFilters={"ResourceType": {"Type": "INCLUDE",
                                                 "Value": ["AWS::EC2::Instance"]}})
         self.assertEqual(self.listed(), [])
+        c = self.cl(A)
+        key = {"SourceAccountId": A, "SourceRegion": R1, "ResourceType": TYPE,
+               "ResourceId": "thing-%s-%s-0" % (A, R1)}
+        self.assertAwsError("ResourceNotDiscoveredException", c.get_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", ResourceIdentifier=key)
+        counts = c.get_aggregate_discovered_resource_counts(ConfigurationAggregatorName="agg",
+                                                            GroupByKey="RESOURCE_TYPE")
+        self.assertNotIn(TYPE, [g["GroupName"] for g in counts["GroupedResourceCounts"]])
+        # the compliance reads are not filtered by resource type (docs/aggregators.md, Filters):
+        # the account-level results of both rules still count
+        rows = c.describe_aggregate_compliance_by_config_rules(
+            ConfigurationAggregatorName="agg")["AggregateComplianceByConfigRules"]
+        self.assertEqual(sorted(r["ConfigRuleName"] for r in rows), ["dr-drill", "manual-check"])
+        # ServicePrincipal selects service-linked recorders' data, which plumb never records:
+        # stored and returned, it filters nothing
+        c.put_configuration_aggregator(
+            ConfigurationAggregatorName="agg",
+            AccountAggregationSources=[{"AccountIds": [A], "AwsRegions": [R1]}],
+            AggregatorFilters={"ServicePrincipal": {"Type": "INCLUDE",
+                                                    "Value": ["config.amazonaws.com"]}})
+        got = c.describe_configuration_aggregators(ConfigurationAggregatorNames=["agg"])
+        self.assertEqual(got["ConfigurationAggregators"][0]["AggregatorFilters"],
+                         {"ServicePrincipal": {"Type": "INCLUDE",
+                                               "Value": ["config.amazonaws.com"]}})
+        self.assertEqual(len(self.listed()), RESOURCES)
         self.put_agg(accounts=(A,), AwsRegions=[R1])
         self.assertEqual(len(self.listed()), RESOURCES)
+        self.assertEqual(c.get_aggregate_resource_config(
+            ConfigurationAggregatorName="agg",
+            ResourceIdentifier=key)["ConfigurationItem"]["resourceId"], key["ResourceId"])
 
     def test_compliance_reads(self):
         self.put_agg()
