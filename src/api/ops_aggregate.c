@@ -188,6 +188,9 @@ int pl_ops__agg_history(struct pl_op_ctx *c)
     const char *v[4];
     int64_t l = 0;
     struct pl_json *agg;
+    lim = lim && lim->type != PL_JNULL ? lim : NULL; /* null members count as absent */
+    tok = tok && tok->type != PL_JNULL ? tok : NULL;
+    order = order && order->type != PL_JNULL ? order : NULL;
     if (!need_str(c, c->in, "ConfigurationAggregatorName", 256))
         return -1;
     if (!k || k->type != PL_JOBJ)

@@ -39,6 +39,10 @@ static void usage(FILE *f, const char *cmd, int max_pos)
 {
     fprintf(f, "usage: plumb %s [--data DIR] [--account ID --region NAME] TYPE ID%s [--json]\n",
             cmd, max_pos == 4 ? " [VERSION VERSION]" : "");
+    if (strcmp(cmd, "history") == 0)
+        fprintf(f,
+                "       plumb history [--data DIR] --aggregator NAME [--account ID --region NAME]\n"
+                "                     --source-account ID --source-region NAME TYPE ID [--json]\n");
     if (f != stdout)
         return;
     fprintf(f,

@@ -516,6 +516,8 @@ class Aggregator(ServerTest):
         self.assertEqual([json.loads(ci["configuration"])["v"] for ci in p2["configurationItems"]],
                          [3])
         self.assertNotIn("nextToken", p2)
+        status, out = self.history(dict(body, limit=None, nextToken=None))  # null: absent
+        self.assertEqual((status, len(out.get("configurationItems", []))), (200, 3), out)
         status, out = self.history(dict(body, laterTime=1))
         self.assertEqual((status, out["configurationItems"]), (200, []), out)
         # plumb history --aggregator on the data directory: the same check, the same versions
