@@ -142,8 +142,51 @@ bool pl_agg_type_included(const struct pl_json *agg, const char *type)
     return false;
 }
 
-/* Does the aggregator object o name (account, region) as a source? */
-static bool names_source(struct pl_arena *a, const struct pl_obj *o, const struct pl_json *agg,
+int pl_agg_load(struct pl_store *st, const char *owner_account, const char *owner_region,
+                const char *name, struct pl_arena *a, struct pl_json **agg, struct pl_err *err)
+{
+    struct pl_obj o;
+    *agg = NULL;
+    int r = name ? pl_store_obj_get(st, owner_account, owner_region, PL_KIND_AGGREGATOR, name, a,
+                                    &o, err)
+                 : 0;
+    if (r <= 0)
+        return r;
+    *agg = pl_json_parse(a, o.json, o.len, err);
+    return *agg ? 1 : -1;
+}
+
+static bool names_source(struct pl_arena *a, const char *owner_region, const struct pl_json *agg,
+                         const char *account, const char *region);
+
+/* An account source is one name lookup and, for another account, one authorization lookup (no
+ * listing of every authorization, as pl_agg_sources does for a whole view); other sources go
+ * through pl_agg_authorized. */
+int pl_agg_may_read(struct pl_store *st, const char *owner_account, const char *owner_region,
+                    const struct pl_json *agg, const char *account, const char *region,
+                    const char *type, struct pl_arena *a, struct pl_err *err)
+{
+    struct pl_agg_source *s;
+    size_t n;
+    if (!account || !region || !pl_agg_type_included(agg, type))
+        return 0;
+    if (pl_json_get(agg, "AccountAggregationSources")) {
+        if (!names_source(a, owner_region, agg, account, region))
+            return 0;
+        if (strcmp(account, owner_account) == 0)
+            return 1;
+        struct pl_obj o;
+        return pl_store_obj_get(st, account, region, PL_KIND_AGG_AUTH,
+                                pl_agg_pair_name(a, owner_account, owner_region), a, &o, err);
+    }
+    if (pl_agg_authorized(st, owner_account, owner_region, agg, account, region, a, &s, &n, err) <
+        0)
+        return -1;
+    return n > 0;
+}
+
+/* Does the account source of agg (an aggregator of owner_region) name (account, region)? */
+static bool names_source(struct pl_arena *a, const char *owner_region, const struct pl_json *agg,
                          const char *account, const char *region)
 {
     const struct pl_json *src = pl_json_at(pl_json_get(agg, "AccountAggregationSources"), 0);
@@ -154,7 +197,7 @@ static bool names_source(struct pl_arena *a, const struct pl_obj *o, const struc
     if (!named)
         return false;
     size_t nreg;
-    const char **regions = source_regions(a, src, o->region, &nreg);
+    const char **regions = source_regions(a, src, owner_region, &nreg);
     for (size_t r = 0; r < nreg; r++)
         if (strcmp(regions[r], region) == 0)
             return true;
@@ -193,7 +236,7 @@ int pl_agg_pending(struct pl_store *st, const char *account, const char *region,
         struct pl_json *agg = pl_json_parse(a, items[i].json, items[i].len, err);
         if (!agg)
             return -1;
-        if (!names_source(a, &items[i], agg, account, region))
+        if (!names_source(a, items[i].region, agg, account, region))
             continue;
         int r =
             answered(st, account, region, pl_agg_pair_name(a, items[i].account, items[i].region),

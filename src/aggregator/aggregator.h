@@ -54,6 +54,19 @@ int pl_agg_authorized(struct pl_store *st, const char *owner_account, const char
 /* Does agg's ResourceType filter (AggregatorFilters) let type through? true without one. */
 bool pl_agg_type_included(const struct pl_json *agg, const char *type);
 
+/* The aggregator named name of (owner_account, owner_region) into *agg: 1, 0 when there is
+ * none, -1 on error. */
+int pl_agg_load(struct pl_store *st, const char *owner_account, const char *owner_region,
+                const char *name, struct pl_arena *a, struct pl_json **agg, struct pl_err *err);
+
+/* May agg (of owner_account/owner_region) read resources of type in (account, region) now:
+ * an authorized source, and a type its ResourceType filter lets through? 1 yes, 0 no, -1 error.
+ * The one check of every single-resource aggregate read (the API's and `plumb history
+ * --aggregator`). */
+int pl_agg_may_read(struct pl_store *st, const char *owner_account, const char *owner_region,
+                    const struct pl_json *agg, const char *account, const char *region,
+                    const char *type, struct pl_arena *a, struct pl_err *err);
+
 /* The pending requests of (account, region): aggregators of other accounts that name it and
  * that it has neither authorized nor dismissed since their last Put, as (requester account,
  * requester region) pairs sorted, without duplicates. */

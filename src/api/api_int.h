@@ -67,6 +67,12 @@ int pl_obj_single(struct pl_op_ctx *c, const char *kind, struct pl_json **out);
 int pl_describe_named(struct pl_op_ctx *c, const char *kind, const char *names_key,
                       const char *out_key, enum pl_errcode nosuch, const char *what);
 
+/* GetResourceConfigHistory of (type, id) in (account, region), ops_resources.c: the request's
+ * laterTime, earlierTime, chronologicalOrder, limit and nextToken; ResourceNotDiscovered for an
+ * unknown resource. Also PlumbService.GetAggregateResourceConfigHistory's (ops_aggregate.c). */
+int pl_ops__config_history(struct pl_op_ctx *c, const char *account, const char *region,
+                           const char *type, const char *id);
+
 /* After a commit that recorded CIs: if one of them queued a notification (c->notify), wake the
  * delivery worker so it sends it now instead of at its next poll (the rules engine polls often
  * enough by itself). */

@@ -9,7 +9,8 @@
  * authorization is deleted drops out of the very next read. Sources are visited in (account,
  * region) order; NextTokens name the partition to resume in and the position inside it.
  * Beyond AWS: GetAggregateResourceConfig and BatchGetAggregateResourceConfig carry the tags and
- * relationships the store holds (AWS's BatchGet drops them). */
+ * relationships the store holds (AWS's BatchGet drops them); PlumbService's
+ * GetAggregateResourceConfigHistory reads a source resource's history. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,17 +123,19 @@ static bool is_source(const struct pl_agg_source *s, size_t n, const char *accou
     return false;
 }
 
-/* The latest CI of identifier k if the aggregator may read it: 1 found, 0 not, -1 error. */
-static int latest_ci(struct pl_op_ctx *c, const struct pl_json *agg, const struct pl_agg_source *s,
-                     size_t n, const struct pl_json *k, struct pl_ci_row *row)
+/* The latest CI of identifier k if the aggregator may read it (pl_agg_may_read: a lookup or
+ * two, not the whole source list): 1 found, 0 not, -1 error. */
+static int latest_ci(struct pl_op_ctx *c, const struct pl_json *agg, const struct pl_json *k,
+                     struct pl_ci_row *row)
 {
     const char *acct = pl_json_get_str(k, "SourceAccountId");
     const char *region = pl_json_get_str(k, "SourceRegion");
     const char *type = pl_json_get_str(k, "ResourceType");
-    if (!is_source(s, n, acct, region) || !pl_agg_type_included(agg, type))
-        return 0;
-    int r = pl_store_ci_latest(c->st, acct, region, type, pl_json_get_str(k, "ResourceId"), c->a,
-                               row, c->err);
+    int r = pl_agg_may_read(c->st, c->account, c->region, agg, acct, region, type, c->a, c->err);
+    if (r <= 0)
+        return r;
+    r = pl_store_ci_latest(c->st, acct, region, type, pl_json_get_str(k, "ResourceId"), c->a, row,
+                           c->err);
     return r <= 0 ? r : !pl_ci_status_deleted(row->status);
 }
 
@@ -140,12 +143,10 @@ static int get_resource(struct pl_op_ctx *c)
 {
     const struct pl_json *k = pl_json_get(c->in, "ResourceIdentifier");
     struct pl_json *agg;
-    struct pl_agg_source *s;
-    size_t n;
     struct pl_ci_row row;
-    if (sources(c, NULL, NULL, &agg, &s, &n) < 0)
+    if (pl_ops__agg_load(c, &agg) < 0)
         return -1;
-    int r = latest_ci(c, agg, s, n, k, &row);
+    int r = latest_ci(c, agg, k, &row);
     if (r <= 0) {
         if (r == 0)
             not_discovered(c, pl_json_get_str(k, "ResourceType"), pl_json_get_str(k, "ResourceId"));
@@ -156,6 +157,69 @@ static int get_resource(struct pl_op_ctx *c)
         return -1;
     pl_json_set(c->a, c->out, "ConfigurationItem", ci);
     return 0;
+}
+
+/* A string member of o of 1..max characters, or NULL after a ValidationException. */
+static const char *need_str(struct pl_op_ctx *c, const struct pl_json *o, const char *key,
+                            size_t max)
+{
+    const struct pl_json *v = pl_json_get(o, key);
+    if (!v || v->type != PL_JSTR || !*v->str || strlen(v->str) > max) {
+        pl_fail(c->err, PL_E_VALIDATION, "%s must be a string of 1 to %zu characters", key, max);
+        return NULL;
+    }
+    return v->str;
+}
+
+/* PlumbService.GetAggregateResourceConfigHistory (beyond AWS): {ConfigurationAggregatorName,
+ * ResourceIdentifier {SourceAccountId, SourceRegion, ResourceId, ResourceType}, laterTime,
+ * earlierTime, chronologicalOrder, limit, nextToken} -> GetResourceConfigHistory's answer for a
+ * source's resource, when the aggregator may read it now (pl_agg_may_read: the check of
+ * GetAggregateResourceConfig); else ResourceNotDiscoveredException, as that read answers. Not
+ * in AWS's model, so the input is checked here; served from ops_plumb.c's table. */
+int pl_ops__agg_history(struct pl_op_ctx *c)
+{
+    static const char *const keys[] = {"SourceAccountId", "SourceRegion", "ResourceType",
+                                       "ResourceId"};
+    static const size_t max[] = {12, 64, 256, 768};
+    const struct pl_json *k = pl_json_get(c->in, "ResourceIdentifier");
+    const struct pl_json *lim = pl_json_get(c->in, "limit"), *tok = pl_json_get(c->in, "nextToken");
+    const struct pl_json *order = pl_json_get(c->in, "chronologicalOrder");
+    const char *v[4];
+    int64_t l = 0;
+    struct pl_json *agg;
+    lim = lim && lim->type != PL_JNULL ? lim : NULL; /* null members count as absent */
+    tok = tok && tok->type != PL_JNULL ? tok : NULL;
+    order = order && order->type != PL_JNULL ? order : NULL;
+    if (!need_str(c, c->in, "ConfigurationAggregatorName", 256))
+        return -1;
+    if (!k || k->type != PL_JOBJ)
+        return pl_fail(c->err, PL_E_VALIDATION, "ResourceIdentifier must be an object");
+    for (size_t i = 0; i < 4; i++)
+        if (!(v[i] = need_str(c, k, keys[i], max[i])))
+            return -1;
+    if (lim && (pl_json_i64(lim, &l) < 0 || l < 0 || l > 100))
+        return pl_fail(c->err, PL_E_VALIDATION, "limit must be an integer from 0 to 100");
+    if (tok && tok->type != PL_JSTR)
+        return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+    if (order && (order->type != PL_JSTR ||
+                  (strcmp(order->str, "Forward") != 0 && strcmp(order->str, "Reverse") != 0)))
+        return pl_fail(c->err, PL_E_VALIDATION, "chronologicalOrder must be Reverse or Forward");
+    static const char *const times[] = {"laterTime", "earlierTime"};
+    for (size_t i = 0; i < 2; i++) {
+        const struct pl_json *t = pl_json_get(c->in, times[i]);
+        if (t && t->type != PL_JNUM && t->type != PL_JSTR && t->type != PL_JNULL)
+            return pl_fail(c->err, PL_E_VALIDATION, "%s must be a timestamp", times[i]);
+    }
+    if (pl_ops__agg_load(c, &agg) < 0)
+        return -1;
+    int r = pl_agg_may_read(c->st, c->account, c->region, agg, v[0], v[1], v[2], c->a, c->err);
+    if (r <= 0) {
+        if (r == 0)
+            not_discovered(c, v[2], v[3]);
+        return -1;
+    }
+    return pl_ops__config_history(c, v[0], v[1], v[2], v[3]);
 }
 
 /* The base item of row plus its tags and relationships (beyond AWS's BatchGet). */
@@ -177,9 +241,7 @@ static struct pl_json *base_item(struct pl_op_ctx *c, const struct pl_ci_row *ro
 static int batch_get(struct pl_op_ctx *c)
 {
     struct pl_json *agg;
-    struct pl_agg_source *s;
-    size_t n;
-    if (sources(c, NULL, NULL, &agg, &s, &n) < 0)
+    if (pl_ops__agg_load(c, &agg) < 0)
         return -1;
     struct pl_json *items =
         pl_json_set(c->a, c->out, "BaseConfigurationItems", pl_json_new_arr(c->a));
@@ -187,7 +249,7 @@ static int batch_get(struct pl_op_ctx *c)
     const struct pl_json *keys = pl_json_get(c->in, "ResourceIdentifiers");
     for (const struct pl_json *k = keys ? keys->child : NULL; k; k = k->next) {
         struct pl_ci_row row;
-        int r = latest_ci(c, agg, s, n, k, &row);
+        int r = latest_ci(c, agg, k, &row);
         if (r < 0)
             return -1;
         struct pl_json *ci = r ? base_item(c, &row) : NULL;

@@ -16,6 +16,9 @@ extern const struct pl_op_entry pl_ops_aggregate[];
  * NoSuchConfigurationAggregatorException. */
 int pl_ops__agg_load(struct pl_op_ctx *c, struct pl_json **agg);
 
+/* PlumbService.GetAggregateResourceConfigHistory (ops_aggregate.c, beyond AWS). */
+int pl_ops__agg_history(struct pl_op_ctx *c);
+
 /* The request's Limit: 0 or absent gives dflt; above max InvalidLimitException. */
 int pl_ops__agg_limit(struct pl_op_ctx *c, int dflt, int max, int *limit);
 

@@ -2,6 +2,7 @@
  * when it talks to a running server (`--endpoint URL`). They are not part of AWS's model, so
  * each handler validates its own input. */
 #include "api/api_int.h"
+#include "api/ops_aggregator.h"
 #include "core/time.h"
 #include "recorder/recorder.h"
 #include "rules/rules.h"
@@ -143,6 +144,7 @@ static int resource_timeline(struct pl_op_ctx *c)
 const struct pl_op_entry pl_ops_plumb[] = {
     {"RecordConfigurationItems", record_items},
     {"GetResourceTimeline", resource_timeline},
+    {"GetAggregateResourceConfigHistory", pl_ops__agg_history}, /* ops_aggregate.c */
     {"AdvanceClock", advance_clock},
     {NULL, NULL},
 };

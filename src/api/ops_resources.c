@@ -27,13 +27,14 @@ static int not_discovered(struct pl_op_ctx *c, const char *type, const char *id)
                    type);
 }
 
-static int history(struct pl_op_ctx *c)
+int pl_ops__config_history(struct pl_op_ctx *c, const char *account, const char *region,
+                           const char *type, const char *id)
 {
     struct pl_history_q q = {
-        .account = c->account,
-        .region = c->region,
-        .resource_type = pl_in_str(c->in, "resourceType"),
-        .resource_id = pl_in_str(c->in, "resourceId"),
+        .account = account,
+        .region = region,
+        .resource_type = type,
+        .resource_id = id,
         .limit = page_size(c->in, "limit", 10),
         .cursor = pl_in_str(c->in, "nextToken"),
     };
@@ -50,8 +51,8 @@ static int history(struct pl_op_ctx *c)
         return pl_fail(c->err, PL_E_INVALID_TIME_RANGE,
                        "The earlierTime must be earlier than the laterTime.");
     struct pl_resource res;
-    int r = pl_store_resource_get(c->st, c->account, c->region, q.resource_type, q.resource_id,
-                                  c->a, &res, c->err);
+    int r = pl_store_resource_get(c->st, account, region, q.resource_type, q.resource_id, c->a,
+                                  &res, c->err);
     if (r <= 0)
         return r < 0 ? -1 : not_discovered(c, q.resource_type, q.resource_id);
     struct pl_ci_row *rows;
@@ -69,6 +70,12 @@ static int history(struct pl_op_ctx *c)
     if (next)
         pl_json_set_str(c->a, c->out, "nextToken", next);
     return 0;
+}
+
+static int history(struct pl_op_ctx *c)
+{
+    return pl_ops__config_history(c, c->account, c->region, pl_in_str(c->in, "resourceType"),
+                                  pl_in_str(c->in, "resourceId"));
 }
 
 static int batch_get(struct pl_op_ctx *c)

@@ -2,11 +2,16 @@
  * for people (and --json for scripts), read straight from a data directory.
  *
  *   plumb history [--data DIR] [--account ID --region NAME] TYPE ID [--json]
+ *   plumb history [--data DIR] --aggregator NAME [--account ID --region NAME]
+ *                 --source-account ID --source-region NAME TYPE ID [--json]
  *   plumb diff    [--data DIR] [--account ID --region NAME] TYPE ID [V1 V2] [--json]
  *
  * Versions are numbered 1..N in capture order (the "#" column of `plumb history`); a
  * configurationStateId is accepted too. Without --account/--region the resource is looked
- * up in every partition, and must be in exactly one.
+ * up in every partition, and must be in exactly one. With --aggregator, --account/--region
+ * narrow where the aggregator is looked up (it must be found in exactly one partition), and the
+ * source resource is shown only if that aggregator may read it now (aggregator.h,
+ * pl_agg_may_read: the check of PlumbService.GetAggregateResourceConfigHistory).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aggregator/aggregator.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/time.h"
@@ -24,6 +30,7 @@
 
 struct hopts {
     const char *data, *account, *region, *type, *id;
+    const char *aggregator, *src_account, *src_region; /* history --aggregator */
     const char *v1, *v2;
     bool json;
 };
@@ -32,6 +39,10 @@ static void usage(FILE *f, const char *cmd, int max_pos)
 {
     fprintf(f, "usage: plumb %s [--data DIR] [--account ID --region NAME] TYPE ID%s [--json]\n",
             cmd, max_pos == 4 ? " [VERSION VERSION]" : "");
+    if (strcmp(cmd, "history") == 0)
+        fprintf(f,
+                "       plumb history [--data DIR] --aggregator NAME [--account ID --region NAME]\n"
+                "                     --source-account ID --source-region NAME TYPE ID [--json]\n");
     if (f != stdout)
         return;
     fprintf(f,
@@ -40,7 +51,13 @@ static void usage(FILE *f, const char *cmd, int max_pos)
             "  --account ID     the resource's account, --region NAME its region: needed when\n"
             "                   it is recorded in several partitions\n"
             "%s"
+            "%s"
             "%s",
+            strcmp(cmd, "history") == 0
+                ? "  --aggregator NAME  through the aggregator NAME (of --account/--region):\n"
+                  "                   --source-account ID --source-region NAME name the\n"
+                  "                   source; shown only while the source authorizes it\n"
+                : "",
             max_pos == 4
                 ? "  VERSION          1..N (the # of plumb history) or a\n"
                   "                   configurationStateId (default: the last two versions)\n"
@@ -56,9 +73,15 @@ static void usage(FILE *f, const char *cmd, int max_pos)
 static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},   {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},
+        {"account", required_argument, NULL, 'a'},
+        {"region", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"aggregator", required_argument, NULL, 'g'},
+        {"source-account", required_argument, NULL, 'A'},
+        {"source-region", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
@@ -79,6 +102,15 @@ static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struc
         case 'j':
             o->json = true;
             break;
+        case 'g':
+            o->aggregator = optarg;
+            break;
+        case 'A':
+            o->src_account = optarg;
+            break;
+        case 'R':
+            o->src_region = optarg;
+            break;
         case 'h':
             usage(stdout, cmd, max_pos);
             return 1;
@@ -91,6 +123,16 @@ static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struc
     if (npos != 2 && npos != max_pos) {
         pl_cli_usage_error(cmd, "expected TYPE ID%s, got %d argument%s",
                            max_pos == 4 ? " [VERSION VERSION]" : "", npos, npos == 1 ? "" : "s");
+        usage(stderr, cmd, max_pos);
+        return -1;
+    }
+    if ((o->aggregator || o->src_account || o->src_region) &&
+        (strcmp(cmd, "history") != 0 || !o->aggregator || !o->src_account || !o->src_region)) {
+        pl_cli_usage_error(cmd, "%s",
+                           strcmp(cmd, "history") != 0
+                               ? "--aggregator is an option of plumb history only"
+                               : "--aggregator, --source-account and --source-region go "
+                                 "together");
         usage(stderr, cmd, max_pos);
         return -1;
     }
@@ -239,12 +281,62 @@ static const char *summary(struct pl_arena *a, const struct pl_ci_row *row)
     return out;
 }
 
+/* The aggregator o->aggregator (in the one partition --account/--region allow that has it) may
+ * read o's source resource now: then o->account/o->region become the source's and 0 is
+ * returned; else -1 (printed; exit 1), or -2 when several partitions have such an aggregator. */
+static int through_aggregator(struct pl_store *s, const char *cmd, struct hopts *o,
+                              struct pl_arena *a)
+{
+    struct pl_err err = {0};
+    struct pl_obj *items, *own = NULL;
+    size_t n, found = 0;
+    struct pl_json *agg = NULL;
+    if (pl_store_obj_list(s, NULL, NULL, PL_KIND_AGGREGATOR, NULL, 0, a, &items, &n, &err) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(items[i].name, o->aggregator) == 0 &&
+            (!o->account || strcmp(o->account, items[i].account) == 0) &&
+            (!o->region || strcmp(o->region, items[i].region) == 0) && found++ == 0)
+            own = &items[i];
+    if (found != 1) {
+        fprintf(stderr, "plumb %s: %s configuration aggregator %s in %s%s\n", cmd,
+                found ? "more than one" : "no", o->aggregator, o->data,
+                found ? "; choose its partition with --account and --region" : "");
+        return found ? -2 : -1;
+    }
+    int r = pl_agg_load(s, own->account, own->region, own->name, a, &agg, &err);
+    if (r > 0)
+        r = pl_agg_may_read(s, own->account, own->region, agg, o->src_account, o->src_region,
+                            o->type, a, &err);
+    if (r < 0)
+        goto fail;
+    if (r == 0) {
+        fprintf(stderr,
+                "plumb %s: the aggregator %s of %s/%s may not read %s %s of %s/%s (the source "
+                "has not authorized it, or its resource type filter leaves the type out)\n",
+                cmd, o->aggregator, own->account, own->region, o->type, o->id, o->src_account,
+                o->src_region);
+        return -1;
+    }
+    o->account = o->src_account;
+    o->region = o->src_region;
+    return 0;
+fail:
+    fprintf(stderr, "plumb %s: %s\n", cmd, err.msg);
+    return -1;
+}
+
 /* Opens o->data read-only (never creating it) and finds the resource's partition: as
- * find_partition, *s set when the store opened. */
+ * find_partition (through_aggregator first with --aggregator), *s set when the store opened. */
 static int open_for(struct hopts *o, const char *cmd, struct pl_store **s, struct pl_arena *a)
 {
     if (pl_cli_open_read(cmd, o->data, s) < 0)
         return -1;
+    if (o->aggregator) {
+        int r = through_aggregator(*s, cmd, o, a);
+        if (r < 0)
+            return r;
+    }
     return find_partition(*s, cmd, o, a);
 }
 

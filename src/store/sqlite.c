@@ -164,6 +164,29 @@ static const char *const migrations[] = {
     "CREATE TABLE IF NOT EXISTS trail_files("
     " source TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, read_ms INTEGER NOT NULL,"
     " PRIMARY KEY(source, path)) WITHOUT ROWID;",
+    /* 12: current resources counted per (account, region, type), kept by triggers on resources
+     * (the predicate of resources_current), so GetDiscoveredResourceCounts and the aggregate
+     * counts read a few rows per partition instead of counting its index entries */
+    "CREATE TABLE IF NOT EXISTS resource_counts("
+    " account TEXT NOT NULL, region TEXT NOT NULL, resource_type TEXT NOT NULL,"
+    " n INTEGER NOT NULL, PRIMARY KEY(account, region, resource_type)) WITHOUT ROWID;"
+    "INSERT OR REPLACE INTO resource_counts SELECT account, region, resource_type, count(*)"
+    " FROM resources WHERE deleted = 0 AND status <> 'ResourceNotRecorded'"
+    " GROUP BY account, region, resource_type;"
+    "CREATE TRIGGER IF NOT EXISTS resource_counts_ins AFTER INSERT ON resources"
+    " WHEN NEW.deleted = 0 AND NEW.status <> 'ResourceNotRecorded' BEGIN"
+    " INSERT INTO resource_counts VALUES(NEW.account, NEW.region, NEW.resource_type, 1)"
+    " ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS resource_counts_upd AFTER UPDATE OF deleted, status ON resources"
+    " WHEN (OLD.deleted = 0 AND OLD.status <> 'ResourceNotRecorded') <>"
+    " (NEW.deleted = 0 AND NEW.status <> 'ResourceNotRecorded') BEGIN"
+    " INSERT INTO resource_counts VALUES(NEW.account, NEW.region, NEW.resource_type,"
+    " CASE WHEN NEW.deleted = 0 AND NEW.status <> 'ResourceNotRecorded' THEN 1 ELSE -1 END)"
+    " ON CONFLICT DO UPDATE SET n = n + excluded.n; END;"
+    "CREATE TRIGGER IF NOT EXISTS resource_counts_del AFTER DELETE ON resources"
+    " WHEN OLD.deleted = 0 AND OLD.status <> 'ResourceNotRecorded' BEGIN"
+    " UPDATE resource_counts SET n = n - 1 WHERE account = OLD.account AND region = OLD.region"
+    " AND resource_type = OLD.resource_type; END;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -295,9 +318,8 @@ static const char *const sql_text[ST__COUNT] = {
                    "AND r.status <> 'ResourceNotRecorded' ORDER BY r.resource_id LIMIT ?5",
     [ST_LIST_ONE] = "SELECT " RES_COLS " FROM resources WHERE account = ?1 AND region = ?2 AND "
                     "resource_type = ?3 AND resource_id = ?4",
-    [ST_COUNTS] = "SELECT resource_type, COUNT(*) FROM resources WHERE account = ?1 AND "
-                  "region = ?2 AND deleted = 0 AND status <> 'ResourceNotRecorded' "
-                  "GROUP BY resource_type",
+    [ST_COUNTS] = "SELECT resource_type, n FROM resource_counts WHERE account = ?1 AND "
+                  "region = ?2 AND n > 0",
     [ST_PRUNE] = "DELETE FROM config_items WHERE seq IN (SELECT c.seq FROM resources r JOIN "
                  "config_items c ON c.res = r.id WHERE r.account = ?1 AND r.region = ?2 AND "
                  "c.capture_ms < ?3 AND c.seq <> r.latest_seq)",

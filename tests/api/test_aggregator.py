@@ -12,7 +12,7 @@ import unittest
 
 import botocore.exceptions
 
-from harness import ServerTest, signed_call
+from harness import ServerTest, plumb, signed_call
 
 A, B, C = "111111111111", "222222222222", "333333333333"
 R1, R2 = "us-east-1", "eu-west-1"
@@ -322,8 +322,36 @@ class Aggregator(ServerTest):
             AggregatorFilters={"ResourceType": {"Type": "INCLUDE",
                                                 "Value": ["AWS::EC2::Instance"]}})
         self.assertEqual(self.listed(), [])
+        c = self.cl(A)
+        key = {"SourceAccountId": A, "SourceRegion": R1, "ResourceType": TYPE,
+               "ResourceId": "thing-%s-%s-0" % (A, R1)}
+        self.assertAwsError("ResourceNotDiscoveredException", c.get_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", ResourceIdentifier=key)
+        counts = c.get_aggregate_discovered_resource_counts(ConfigurationAggregatorName="agg",
+                                                            GroupByKey="RESOURCE_TYPE")
+        self.assertNotIn(TYPE, [g["GroupName"] for g in counts["GroupedResourceCounts"]])
+        # the compliance reads are not filtered by resource type (docs/aggregators.md, Filters):
+        # the account-level results of both rules still count
+        rows = c.describe_aggregate_compliance_by_config_rules(
+            ConfigurationAggregatorName="agg")["AggregateComplianceByConfigRules"]
+        self.assertEqual(sorted(r["ConfigRuleName"] for r in rows), ["dr-drill", "manual-check"])
+        # ServicePrincipal selects service-linked recorders' data, which plumb never records:
+        # stored and returned, it filters nothing
+        c.put_configuration_aggregator(
+            ConfigurationAggregatorName="agg",
+            AccountAggregationSources=[{"AccountIds": [A], "AwsRegions": [R1]}],
+            AggregatorFilters={"ServicePrincipal": {"Type": "INCLUDE",
+                                                    "Value": ["config.amazonaws.com"]}})
+        got = c.describe_configuration_aggregators(ConfigurationAggregatorNames=["agg"])
+        self.assertEqual(got["ConfigurationAggregators"][0]["AggregatorFilters"],
+                         {"ServicePrincipal": {"Type": "INCLUDE",
+                                               "Value": ["config.amazonaws.com"]}})
+        self.assertEqual(len(self.listed()), RESOURCES)
         self.put_agg(accounts=(A,), AwsRegions=[R1])
         self.assertEqual(len(self.listed()), RESOURCES)
+        self.assertEqual(c.get_aggregate_resource_config(
+            ConfigurationAggregatorName="agg",
+            ResourceIdentifier=key)["ConfigurationItem"]["resourceId"], key["ResourceId"])
 
     def test_compliance_reads(self):
         self.put_agg()
@@ -441,6 +469,102 @@ class Aggregator(ServerTest):
                 "NonCompliantConformancePackCount": int(own(acct) == "NON_COMPLIANT")})
 
     # ---- the aws CLI, as the AWS documentation writes it ----
+
+    # ---- beyond AWS: a source resource's history through an aggregator ----
+
+    def history(self, body, key=A):
+        return signed_call(self.server.url, "PlumbService.GetAggregateResourceConfigHistory",
+                           json.dumps(body), key=key)
+
+    def cli_history(self, *extra):
+        return plumb("history", "--data", self.server.data, "--aggregator", "agg",
+                     "--source-account", B, "--source-region", R1, *extra, check=False)
+
+    def test_aggregate_history(self):
+        htype, hid = "MyCompany::App::History", "hist-1"
+        b = self.cl(B)
+        for v in (1, 2, 3):
+            b.put_resource_config(ResourceType=htype, SchemaVersionId="1", ResourceId=hid,
+                                  Configuration=json.dumps({"v": v}))
+        self.put_agg()
+        key = {"SourceAccountId": B, "SourceRegion": R1, "ResourceId": hid, "ResourceType": htype}
+        body = {"ConfigurationAggregatorName": "agg", "ResourceIdentifier": key}
+        # B has not authorized A yet: as GetAggregateResourceConfig answers
+        status, out = self.history(body)
+        self.assertEqual((status, out.get("__type")), (400, "ResourceNotDiscoveredException"), out)
+        p = self.cli_history(htype, hid)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("may not read", p.stderr)
+        self.authorize(B)
+        status, out = self.history(body)
+        self.assertEqual(status, 200, out)
+        versions = [json.loads(ci["configuration"])["v"] for ci in out["configurationItems"]]
+        self.assertEqual(versions, [3, 2, 1])
+        self.assertEqual({(ci["accountId"], ci["awsRegion"]) for ci in out["configurationItems"]},
+                         {(B, R1)})
+        own = b.get_resource_config_history(resourceType=htype, resourceId=hid)
+        self.assertEqual([ci["configurationStateId"] for ci in own["configurationItems"]],
+                         [ci["configurationStateId"] for ci in out["configurationItems"]])
+        # GetResourceConfigHistory's members: order, limit, nextToken, times
+        status, p1 = self.history(dict(body, chronologicalOrder="Forward", limit=2))
+        self.assertEqual(status, 200, p1)
+        self.assertEqual([json.loads(ci["configuration"])["v"] for ci in p1["configurationItems"]],
+                         [1, 2])
+        status, p2 = self.history(dict(body, chronologicalOrder="Forward", limit=2,
+                                       nextToken=p1["nextToken"]))
+        self.assertEqual(status, 200, p2)
+        self.assertEqual([json.loads(ci["configuration"])["v"] for ci in p2["configurationItems"]],
+                         [3])
+        self.assertNotIn("nextToken", p2)
+        status, out = self.history(dict(body, limit=None, nextToken=None))  # null: absent
+        self.assertEqual((status, len(out.get("configurationItems", []))), (200, 3), out)
+        status, out = self.history(dict(body, laterTime=1))
+        self.assertEqual((status, out["configurationItems"]), (200, []), out)
+        # plumb history --aggregator on the data directory: the same check, the same versions
+        p = self.cli_history("--json", htype, hid)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([json.loads(ci["configuration"])["v"]
+                          for ci in json.loads(p.stdout)["configurationItems"]], [1, 2, 3])
+        p = self.cli_history("--account", A, "--region", R1, htype, hid)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("3 versions", p.stdout)
+        # the type filter applies as it does to GetAggregateResourceConfig
+        self.cl(A).put_configuration_aggregator(
+            ConfigurationAggregatorName="agg",
+            AccountAggregationSources=[{"AccountIds": [A, B], "AwsRegions": [R1, R2]}],
+            AggregatorFilters={"ResourceType": {"Type": "INCLUDE", "Value": [TYPE]}})
+        status, out = self.history(body)
+        self.assertEqual((status, out.get("__type")), (400, "ResourceNotDiscoveredException"), out)
+        self.put_agg()
+        # another account's aggregator name is not the caller's
+        self.cl(C).put_configuration_aggregator(
+            ConfigurationAggregatorName="c-agg",
+            AccountAggregationSources=[{"AccountIds": [C, B], "AwsRegions": [R1]}])
+        status, out = self.history(dict(body, ConfigurationAggregatorName="c-agg"))
+        self.assertEqual((status, out.get("__type")),
+                         (400, "NoSuchConfigurationAggregatorException"), out)
+        status, out = self.history(body, key=C)
+        self.assertEqual((status, out.get("__type")),
+                         (400, "NoSuchConfigurationAggregatorException"), out)
+        p = plumb("history", "--data", self.server.data, "--aggregator", "nope",
+                  "--source-account", B, "--source-region", R1, htype, hid, check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        p = plumb("history", "--data", self.server.data, "--aggregator", "agg", htype, hid,
+                  check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        # bad members
+        for bad in ({"ConfigurationAggregatorName": "agg"},
+                    dict(body, ResourceIdentifier=dict(key, ResourceId="")),
+                    dict(body, limit=101), dict(body, chronologicalOrder="Sideways"),
+                    dict(body, laterTime=[1])):
+            status, out = self.history(bad)
+            self.assertEqual((status, out.get("__type")), (400, "ValidationException"), bad)
+        # revoked: gone at the next read
+        b.delete_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=R1)
+        status, out = self.history(body)
+        self.assertEqual((status, out.get("__type")), (400, "ResourceNotDiscoveredException"), out)
+        p = self.cli_history(htype, hid)
+        self.assertEqual(p.returncode, 1, p.stderr)
 
     def test_cli_verbatim(self):
         srv = self.server

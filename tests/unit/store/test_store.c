@@ -55,7 +55,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 11);
+    T_EQ(pl_store_schema_version(s), 12);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -288,6 +288,61 @@ static void test_list_and_counts(void)
     pl_store_close(s);
 }
 
+/* Migration 12 counts the resources a store already holds; its triggers follow recreations,
+ * deletions and a resource leaving the recording (ResourceNotRecorded). */
+static void test_counts_migration(void)
+{
+    struct pl_err err = {0};
+    char *d = tmpdir(), path[512];
+    struct pl_store *s = open_store(d);
+    T_EQ(pl_store_begin(s, &err), 0);
+    append(s, "AWS::S3::Bucket", "b-1", PL_CI_DISCOVERED, 1000, "h");
+    append(s, "AWS::S3::Bucket", "b-2", PL_CI_DISCOVERED, 1000, "h");
+    append(s, "AWS::EC2::VPC", "vpc-1", PL_CI_DISCOVERED, 1000, "h");
+    T_EQ(pl_store_commit(s, &err), 0);
+    pl_store_close(s);
+    snprintf(path, sizeof path, "%s/plumb.db", d);
+    sqlite3 *db;
+    T_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    T_EQ(sqlite3_exec(db,
+                      "DROP TRIGGER resource_counts_ins; DROP TRIGGER resource_counts_upd;"
+                      "DROP TRIGGER resource_counts_del; DROP TABLE resource_counts;"
+                      "PRAGMA user_version = 11;",
+                      NULL, NULL, NULL),
+         SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store(d);
+    T_EQ(pl_store_schema_version(s), 12);
+    struct pl_type_count *counts;
+    size_t n;
+    int64_t total;
+    char *next;
+    T_EQ(pl_store_resource_counts(s, "123456789012", "us-east-1", NULL, 0, 0, NULL, &A, &counts, &n,
+                                  &total, &next, &err),
+         0);
+    T_EQ(total, 3);
+    T_EQ(n, 2);
+    T_EQ(pl_store_begin(s, &err), 0);
+    append(s, "AWS::EC2::VPC", "vpc-1", PL_CI_DELETED, 2000, "d");
+    append(s, "AWS::S3::Bucket", "b-3", PL_CI_DISCOVERED, 2000, "h");
+    append(s, "AWS::S3::Bucket", "b-1", PL_CI_NOT_RECORDED, 2000, "n");
+    T_EQ(pl_store_commit(s, &err), 0);
+    T_EQ(pl_store_resource_counts(s, "123456789012", "us-east-1", NULL, 0, 0, NULL, &A, &counts, &n,
+                                  &total, &next, &err),
+         0);
+    T_EQ(total, 2);
+    T_EQ(n, 1); /* the VPC's count is 0: not listed */
+    T_STR(counts[0].resource_type, "AWS::S3::Bucket");
+    T_EQ(pl_store_begin(s, &err), 0);
+    append(s, "AWS::EC2::VPC", "vpc-1", PL_CI_DISCOVERED, 3000, "h2");
+    T_EQ(pl_store_commit(s, &err), 0);
+    T_EQ(pl_store_resource_counts(s, "123456789012", "us-east-1", NULL, 0, 0, NULL, &A, &counts, &n,
+                                  &total, &next, &err),
+         0);
+    T_EQ(total, 3);
+    pl_store_close(s);
+}
+
 static void test_outbox(void)
 {
     struct pl_err err = {0};
@@ -448,7 +503,7 @@ static void test_outbox_kind_migration(void)
          SQLITE_OK);
     sqlite3_close(db);
     s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 11);
+    T_EQ(pl_store_schema_version(s), 12);
     struct pl_err err = {0};
     struct pl_outbox_item *items;
     size_t n;
@@ -610,6 +665,7 @@ int main(void)
     T_RUN(test_objects_and_tx);
     T_RUN(test_history);
     T_RUN(test_list_and_counts);
+    T_RUN(test_counts_migration);
     T_RUN(test_outbox);
     T_RUN(test_outbox_prune);
     T_RUN(test_outbox_fair);
