@@ -130,9 +130,11 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_LOG_KEEP] = "DELETE FROM function_logs WHERE account = ?1 AND region = ?2 AND "
                    "function = ?3 AND id <= (SELECT id FROM function_logs WHERE account = ?1 "
                    "AND region = ?2 AND function = ?3 ORDER BY id DESC LIMIT 1 OFFSET ?4)",
-    /* the partition's range of the primary key, in its order: no sort, no temporary b-tree */
-    [Q_COUNTS_ALL] = "SELECT rule, comp, COUNT(*) FROM rule_evals WHERE account = ?1 AND "
-                     "region = ?2 GROUP BY rule, comp ORDER BY rule, comp",
+    /* one pass over the partition's range of the primary key, in its order: grouped by rule
+     * alone, no temporary b-tree (GROUP BY rule, comp sorts every row: twice as slow) */
+    [Q_COUNTS_ALL] = "SELECT rule, SUM(comp = 0), SUM(comp = 1), SUM(comp = 2), SUM(comp = 3) "
+                     "FROM rule_evals WHERE account = ?1 AND region = ?2 GROUP BY rule "
+                     "ORDER BY rule",
     /* the partition's ResourceCompliance resources, each one's versions through
      * config_items_res in capture order; ?4: the end of the last day (later CIs are left) */
     [Q_TREND] = "SELECT c.res, c.capture_ms, c.status, "
@@ -350,18 +352,11 @@ int pl_store_eval_counts_all(struct pl_store *e, const char *account, const char
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *rule = (const char *)sqlite3_column_text(q, 0);
-        if (!rule)
-            continue;
-        if (!*n || strcmp((*rules)[*n - 1].rule, rule) != 0) {
-            *rules = pl_sql_grow(a, *rules, *n, &cap, sizeof **rules);
-            struct pl_ev_rule_counts *r = &(*rules)[(*n)++];
-            memset(r, 0, sizeof *r);
-            r->rule = pl_sql_col_dup(a, q, 0);
-        }
-        int c = sqlite3_column_int(q, 1);
-        if (c >= 0 && c < 4)
-            (*rules)[*n - 1].cnt[c] = sqlite3_column_int64(q, 2);
+        *rules = pl_sql_grow(a, *rules, *n, &cap, sizeof **rules);
+        struct pl_ev_rule_counts *r = &(*rules)[(*n)++];
+        r->rule = pl_sql_col_dup(a, q, 0);
+        for (int c = 0; c < 4; c++)
+            r->cnt[c] = sqlite3_column_int64(q, 1 + c);
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
