@@ -265,6 +265,9 @@
     const points = days.map((d) => ({ t: Date.parse(d.Date + "T00:00:00Z"),
                                       ok: d.CompliantResourceCount, nc: d.NonCompliantResourceCount }));
     const last = days[days.length - 1] || {};
+    /* each day's count holds until the next day: today's step gets a day's width too */
+    if (points.length) points.push(Object.assign({}, points[points.length - 1],
+                                                 { t: points[points.length - 1].t + 86400e3 }));
     return [el("div", { class: "legend" }, el("span", { class: "k-nc" }, "■ non-compliant resources"),
                el("span", { class: "k-ok" }, "■ compliant resources")),
             PlumbChart.stepChart(points),
