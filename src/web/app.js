@@ -578,10 +578,12 @@
         api.all("ListConformancePackComplianceScores", {}, "ConformancePackComplianceScores", 10)]);
       const score = new Map(scores.items.map((s) => [s.ConformancePackName, s]));
       const names = p.items.map((x) => x.ConformancePackName);
-      const comp = new Map();
-      for (let i = 0; i < names.length; i += 25) { /* the operation takes at most 25 names */
-        const out = await api.call("GetConformancePackComplianceSummary",
-                                   { ConformancePackNames: names.slice(i, i + 25) });
+      const comp = new Map(), chunks = [];
+      for (let i = 0; i < names.length; i += 5) chunks.push(names.slice(i, i + 5)); /* 5 a call at most */
+      const outs = await pool(4, chunks, (c) => api.call("GetConformancePackComplianceSummary",
+                                                          { ConformancePackNames: c }));
+      for (const out of outs) {
+        if (out.error) throw out.error;
         for (const c of out.ConformancePackComplianceSummaryList || [])
           comp.set(c.ConformancePackName, c.ConformancePackComplianceStatus);
       }
