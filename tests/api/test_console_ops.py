@@ -67,16 +67,27 @@ class ConsoleOps(ServerTest):
         self.record(instance("i-3", {"owner": "ops"}, 2))
         self.wait("i-1", "COMPLIANT")
         self.wait("i-3", "COMPLIANT")
-        # day 3: nothing changes
+        # day 3: nothing changes; day 4: i-2 deleted (its compliance counts as neither)
         self.plumb_call("AdvanceClock", {"Milliseconds": DAY})
-
         self.assertEqual(self.trend(5), [("2027-03-09", 0, 0), ("2027-03-10", 0, 1),
                                          ("2027-03-11", 0, 2), ("2027-03-12", 2, 1),
                                          ("2027-03-13", 2, 1)])
-        self.assertEqual(self.trend(1), [("2027-03-13", 2, 1)])
+        self.plumb_call("AdvanceClock", {"Milliseconds": DAY})
+        gone = dict(instance("i-2", {}, 4), configurationItemStatus="ResourceDeleted")
+        self.record(gone)
+        deadline = time.time() + WAIT
+        while self.trend(1) != [("2027-03-14", 2, 0)]:
+            if time.time() > deadline:
+                self.fail("i-2's deletion never reached the trend: %s\n%s" % (
+                    self.trend(6), self.server.read_log()[-3000:]))
+            time.sleep(0.05)
+
+        self.assertEqual(self.trend(6), [("2027-03-09", 0, 0), ("2027-03-10", 0, 1),
+                                         ("2027-03-11", 0, 2), ("2027-03-12", 2, 1),
+                                         ("2027-03-13", 2, 1), ("2027-03-14", 2, 0)])
         days = self.plumb_call("GetComplianceTrend", {})["Days"]
         self.assertEqual(len(days), 30)  # the default
-        self.assertEqual(days[-1]["Date"], "2027-03-13")
+        self.assertEqual(days[-1]["Date"], "2027-03-14")
         # the same counts as DescribeComplianceByResource today
         nc = self.cfg.describe_compliance_by_resource(ComplianceTypes=["NON_COMPLIANT"])
         self.assertEqual(len(nc["ComplianceByResources"]), days[-1]["NonCompliantResourceCount"])
@@ -90,7 +101,7 @@ class ConsoleOps(ServerTest):
                                      "NotApplicableResourceCount": 0,
                                      "InsufficientDataResourceCount": 0})
         self.assertEqual((counts[1]["CompliantResourceCount"],
-                          counts[1]["NonCompliantResourceCount"]), (2, 1))
+                          counts[1]["NonCompliantResourceCount"]), (2, 0))  # i-2 is gone
 
         # another account sees none of it
         other = [(d["CompliantResourceCount"], d["NonCompliantResourceCount"]) for d in
