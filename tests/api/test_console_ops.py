@@ -13,14 +13,20 @@ from harness import ACCOUNT, ServerTest, signed_call
 WAIT = 180 if os.environ.get("PL_ASAN") else 60
 # after the wall clock: `plumb record` (the CLI, on the wall clock) queues the evaluations, and
 # the server (on this clock) finds them due; each CI's capture time is the server's day
-START = "2027-03-10T12:00:00Z"
+YEAR = time.gmtime().tm_year + 1
+START = "%d-03-10T12:00:00Z" % YEAR
 EC2 = "AWS::EC2::Instance"
 DAY = 86400 * 1000
 
 
+def D(day):
+    """The date of March `day` of YEAR."""
+    return "%d-03-%02d" % (YEAR, day)
+
+
 def instance(iid, tags, day):
     return {"resourceType": EC2, "resourceId": iid, "awsAccountId": ACCOUNT,
-            "configurationItemCaptureTime": "2027-03-%02dT12:00:00.000Z" % (10 + day),
+            "configurationItemCaptureTime": "%d-03-%02dT12:00:00.000Z" % (YEAR, 10 + day),
             "awsRegion": "us-east-1", "tags": tags,
             "configuration": {"instanceId": iid, "instanceType": "t3.micro"}}
 
@@ -54,7 +60,7 @@ class ConsoleOps(ServerTest):
             "ConfigRuleName": "a-rule-without-results",
             "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
             "Source": {"Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}})
-        # day 0 (2027-03-10): i-1 non-compliant
+        # day 0 (March 10): i-1 non-compliant
         self.record(instance("i-1", {}, 0))
         self.wait("i-1", "NON_COMPLIANT")
         # day 1: i-2 non-compliant too
@@ -69,25 +75,25 @@ class ConsoleOps(ServerTest):
         self.wait("i-3", "COMPLIANT")
         # day 3: nothing changes; day 4: i-2 deleted (its compliance counts as neither)
         self.plumb_call("AdvanceClock", {"Milliseconds": DAY})
-        self.assertEqual(self.trend(5), [("2027-03-09", 0, 0), ("2027-03-10", 0, 1),
-                                         ("2027-03-11", 0, 2), ("2027-03-12", 2, 1),
-                                         ("2027-03-13", 2, 1)])
+        self.assertEqual(self.trend(5), [(D(9), 0, 0), (D(10), 0, 1),
+                                         (D(11), 0, 2), (D(12), 2, 1),
+                                         (D(13), 2, 1)])
         self.plumb_call("AdvanceClock", {"Milliseconds": DAY})
         gone = dict(instance("i-2", {}, 4), configurationItemStatus="ResourceDeleted")
         self.record(gone)
         deadline = time.time() + WAIT
-        while self.trend(1) != [("2027-03-14", 2, 0)]:
+        while self.trend(1) != [(D(14), 2, 0)]:
             if time.time() > deadline:
                 self.fail("i-2's deletion never reached the trend: %s\n%s" % (
                     self.trend(6), self.server.read_log()[-3000:]))
             time.sleep(0.05)
 
-        self.assertEqual(self.trend(6), [("2027-03-09", 0, 0), ("2027-03-10", 0, 1),
-                                         ("2027-03-11", 0, 2), ("2027-03-12", 2, 1),
-                                         ("2027-03-13", 2, 1), ("2027-03-14", 2, 0)])
+        self.assertEqual(self.trend(6), [(D(9), 0, 0), (D(10), 0, 1),
+                                         (D(11), 0, 2), (D(12), 2, 1),
+                                         (D(13), 2, 1), (D(14), 2, 0)])
         days = self.plumb_call("GetComplianceTrend", {})["Days"]
         self.assertEqual(len(days), 30)  # the default
-        self.assertEqual(days[-1]["Date"], "2027-03-14")
+        self.assertEqual(days[-1]["Date"], D(14))
         # the same counts as DescribeComplianceByResource today
         nc = self.cfg.describe_compliance_by_resource(ComplianceTypes=["NON_COMPLIANT"])
         self.assertEqual(len(nc["ComplianceByResources"]), days[-1]["NonCompliantResourceCount"])
