@@ -97,6 +97,28 @@ int pl_store_eval_rule_comp(struct pl_store *s, const char *account, const char 
 int pl_store_eval_counts(struct pl_store *s, const char *account, const char *region,
                          const char *rule, int64_t cnt[4], struct pl_err *err);
 
+/* Every rule's counts of results by compliance, in one grouped read of the partition
+ * (GetComplianceCountsByConfigRule): rules (arena array, rule name order) get name and cnt.
+ * Rules without results are absent. */
+struct pl_ev_rule_counts {
+    const char *rule;
+    int64_t cnt[4];
+};
+int pl_store_eval_counts_all(struct pl_store *s, const char *account, const char *region,
+                             struct pl_arena *a, struct pl_ev_rule_counts **rules, size_t *n,
+                             struct pl_err *err);
+
+/* The compliance trend: for each of the ndays UTC days ending with the one of now_ms (day 0
+ * the oldest), the number of AWS::Config::ResourceCompliance resources whose latest version
+ * captured by the end of that day (by now_ms for today) says COMPLIANT (ok[d]) or
+ * NON_COMPLIANT (bad[d]); a deleted one counts as neither. One scan of the partition's
+ * ResourceCompliance CIs through config_items_res, in (resource, capture) order.
+ * ndays: 1..PL_EV_TREND_MAX_DAYS; ok and bad have ndays entries. */
+#define PL_EV_TREND_MAX_DAYS 366
+int pl_store_compliance_trend(struct pl_store *s, const char *account, const char *region,
+                              int64_t now_ms, int ndays, int64_t *ok, int64_t *bad,
+                              struct pl_err *err);
+
 /* Per-resource roll-ups: every resource with at least one non-NOT_APPLICABLE result, with its
  * number of NON_COMPLIANT and COMPLIANT rules, ordered by (type, id), filtered by type/id
  * (NULL: all), after the cursor key, at most limit (0: no limit). */

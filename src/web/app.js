@@ -5,6 +5,10 @@
  *   #/resource/TYPE/ID       one resource: its configuration timeline with each version's diff,
  *                            and who made each change when the server links CloudTrail events
  *   #/search[/TERM[/TYPE]]   the inventory: counts by type, resources by id or name prefix
+ *   #/packs[/NAME]           conformance packs: score, compliance, rules, compliance history
+ *   #/aggregators[/NAME]     aggregators: sources and their status, compliance per account,
+ *                            resource counts
+ *   #/cost                   what AWS Config would have charged (PlumbService.GetCostReport)
  *   #/signin                 access key id and secret (kept in sessionStorage, never in a URL)
  * Everything shown is set with textContent or as text nodes (el() below): data never becomes
  * markup, whatever a resource id or an annotation contains.
@@ -234,7 +238,9 @@
                 nc.NextToken ? el("p", { class: "note" }, "The first 100 are shown.") : null];
       }),
     ]).then(() => performance.mark("plumb-dashboard-ready"));
-    fill(trend, () => complianceTrend());
+    /* the trend reads every ResourceCompliance CI: asked once the rest is shown, so that it does
+     * not compete with the counts for the server's cores */
+    ready.then(() => fill(trend, () => complianceTrend()));
     return ready;
   }
 
@@ -243,11 +249,40 @@
               el("div", null, title), sub ? el("div", { class: "note" }, sub) : null);
   }
 
-  /* The trend: each AWS::Config::ResourceCompliance resource's CI history (the compliance of
+  /* The trend: PlumbService.GetComplianceTrend (the daily counts over the last TREND_DAYS days,
+   * computed by the server over every ResourceCompliance CI); a server without it gets the
+   * sample below. */
+  const TREND_DAYS = 30;
+  async function complianceTrend() {
+    let t;
+    try {
+      t = await api.call("PlumbService.GetComplianceTrend", { Days: TREND_DAYS });
+    } catch (e) {
+      if (AUTH_ERRORS.includes(e.code)) throw e;
+      return sampledTrend();
+    }
+    const days = t.Days || [];
+    const points = days.map((d) => ({ t: Date.parse(d.Date + "T00:00:00Z"),
+                                      ok: d.CompliantResourceCount, nc: d.NonCompliantResourceCount }));
+    const last = days[days.length - 1] || {};
+    /* each day's count holds until the next day: today's step gets a day's width too */
+    if (points.length) points.push(Object.assign({}, points[points.length - 1],
+                                                 { t: points[points.length - 1].t + 86400e3 }));
+    return [el("div", { class: "legend" }, el("span", { class: "k-nc" }, "■ non-compliant resources"),
+               el("span", { class: "k-ok" }, "■ compliant resources")),
+            PlumbChart.stepChart(points),
+            el("p", { class: "note", id: "trend-note" },
+               "Daily counts over the last " + days.length + " days, at the end of each day (UTC), from every " +
+               "AWS::Config::ResourceCompliance configuration item; today: " +
+               (last.CompliantResourceCount || 0) + " compliant, " +
+               (last.NonCompliantResourceCount || 0) + " non-compliant.")];
+  }
+
+  /* The sample trend: each AWS::Config::ResourceCompliance resource's CI history (the compliance of
    * one evaluated resource over time), replayed in time order into counts of compliant and
    * non-compliant resources. At most TREND_RESOURCES resources are read (a note says so). */
   const TREND_RESOURCES = 100;
-  async function complianceTrend() {
+  async function sampledTrend() {
     const type = "AWS::Config::ResourceCompliance";
     const list = await api.call("ListDiscoveredResources",
                                 { resourceType: type, limit: TREND_RESOURCES, includeDeletedResources: true });
@@ -525,6 +560,203 @@
     });
   }
 
+
+  /* ---- conformance packs ---- */
+
+  const packHref = (name) => "#/packs/" + enc(name);
+  const PACK_CI = "AWS::Config::ConformancePackCompliance";
+
+  /* Every pack with its score (ListConformancePackComplianceScores) and compliance
+   * (GetConformancePackComplianceSummary); with a name, that pack's rules and history. */
+  function packsPage(name) {
+    const list = el("section", { id: "packs" }, loading());
+    const one = el("section", { id: "pack" });
+    render(el("div", null, el("h1", null, "Conformance packs"), list, one));
+    const packs = api.all("DescribeConformancePacks", {}, "ConformancePackDetails", 10);
+    const jobs = [fill(list, async () => {
+      const [p, scores] = await Promise.all([packs,
+        api.all("ListConformancePackComplianceScores", {}, "ConformancePackComplianceScores", 10)]);
+      const score = new Map(scores.items.map((s) => [s.ConformancePackName, s]));
+      const names = p.items.map((x) => x.ConformancePackName);
+      const comp = new Map(), chunks = [];
+      for (let i = 0; i < names.length; i += 5) chunks.push(names.slice(i, i + 5)); /* 5 a call at most */
+      const outs = await pool(4, chunks, (c) => api.call("GetConformancePackComplianceSummary",
+                                                          { ConformancePackNames: c }));
+      for (const out of outs) {
+        if (out.error) throw out.error;
+        for (const c of out.ConformancePackComplianceSummaryList || [])
+          comp.set(c.ConformancePackName, c.ConformancePackComplianceStatus);
+      }
+      return table(["Pack", "Compliance", "Score#", "Score updated", "Deployed"], p.items.map((x) => {
+        const sc = score.get(x.ConformancePackName) || {};
+        return el("tr", { "data-pack": x.ConformancePackName },
+          el("td", null, el("a", { href: packHref(x.ConformancePackName), class: "pack-link" }, x.ConformancePackName)),
+          el("td", null, badge(comp.get(x.ConformancePackName))),
+          el("td", { class: "num pack-score" }, sc.Score === undefined ? "—" : sc.Score + "%"),
+          el("td", null, when(sc.LastUpdatedTime)),
+          el("td", null, when(x.LastUpdateRequestedTime)));
+      }), "No conformance packs: aws configservice put-conformance-pack …");
+    })];
+    if (name) jobs.push(fill(one, async () => {
+      const p = (await packs).items.find((x) => x.ConformancePackName === name);
+      if (!p) return el("p", { class: "muted" }, "No conformance pack " + name + ".");
+      const [rules, hist] = await Promise.all([
+        api.all("DescribeConformancePackCompliance", { ConformancePackName: name, Limit: 1000 },
+                "ConformancePackRuleComplianceList", 10),
+        api.all("GetResourceConfigHistory", { resourceType: PACK_CI, resourceId: p.ConformancePackId,
+                                              limit: 100 }, "configurationItems", 10)
+          .catch((e) => {
+            if (AUTH_ERRORS.includes(e.code)) throw e;
+            return { items: [], more: false, error: e };
+          }),
+      ]);
+      const versions = hist.items.slice().reverse(); /* oldest first */
+      const conf = versions.map((ci) => parseMaybe(ci.configuration) || {});
+      const points = versions.map((ci, i) => ({
+        t: new Date(when(ci.configurationItemCaptureTime)).getTime(),
+        ok: conf[i].compliantRuleCount || 0, nc: conf[i].nonCompliantRuleCount || 0 }));
+      return [el("h2", null, "Pack ", el("span", { id: "pack-name" }, name)),
+        el("dl", { class: "kv" }, [["ARN", p.ConformancePackArn], ["Id", p.ConformancePackId],
+                                   ["Delivery bucket", p.DeliveryS3Bucket]]
+          .filter((x) => x[1]).map(([k, v]) => [el("dt", null, k), el("dd", { class: "mono" }, v)])),
+        el("h2", null, "Rules"),
+        table(["Rule", "Compliance", "Controls"], rules.items.map((r) =>
+          el("tr", { class: "pack-rule" },
+             el("td", null, el("a", { href: ruleHref(r.ConfigRuleName), class: "rule-link" }, r.ConfigRuleName)),
+             el("td", null, badge(r.ComplianceType)),
+             el("td", { class: "mono" }, (r.Controls || []).join(", ")))), "The pack has no rules."),
+        el("h2", null, "Compliance history"),
+        el("div", { class: "legend" }, el("span", { class: "k-nc" }, "■ non-compliant rules"),
+           el("span", { class: "k-ok" }, "■ compliant rules")),
+        el("div", { class: "chart" }, PlumbChart.stepChart(points)),
+        table(["Captured", "Compliance", "Compliant rules#", "Non-compliant rules#", "Status"],
+          versions.slice().reverse().map((ci, i) => {
+            const c = conf[versions.length - 1 - i];
+            return el("tr", { class: "pack-version" }, el("td", null, when(ci.configurationItemCaptureTime)),
+              el("td", null, badge(c.complianceType)),
+              el("td", { class: "num" }, c.compliantRuleCount ?? "—"),
+              el("td", { class: "num" }, c.nonCompliantRuleCount ?? "—"),
+              el("td", null, ci.configurationItemStatus));
+          }), hist.error ? "No history: " + hist.error.message : "No compliance history yet."),
+        el("p", { class: "note", id: "pack-history-note" }, "From the pack's " + PACK_CI +
+           " configuration items (resource id " + p.ConformancePackId + "), newest first" +
+           (hist.more ? "; the 1,000 newest." : "."))];
+    }));
+    return Promise.all(jobs);
+  }
+
+  /* ---- aggregators ---- */
+
+  const aggHref = (name) => "#/aggregators/" + enc(name);
+  const capped = (x) => { x = x || {}; return (x.CappedCount || 0) + (x.CapExceeded ? "+" : ""); };
+
+  function aggregatorsPage(name) {
+    const list = el("section", { id: "aggregators" }, loading());
+    const one = el("section", { id: "aggregator" });
+    render(el("div", null, el("h1", null, "Aggregators"), list, one));
+    const aggs = api.all("DescribeConfigurationAggregators", {}, "ConfigurationAggregators", 10);
+    const jobs = [fill(list, async () => {
+      const a = await aggs;
+      return table(["Aggregator", "Sources", "Created"], a.items.map((x) => {
+        const src = (x.AccountAggregationSources || []).map((s) => (s.AccountIds || []).join(", ") + " · " +
+          (s.AllAwsRegions ? "all regions" : (s.AwsRegions || []).join(", ")));
+        if (x.OrganizationAggregationSource)
+          src.push("organization · " + (x.OrganizationAggregationSource.AllAwsRegions ? "all regions"
+            : (x.OrganizationAggregationSource.AwsRegions || []).join(", ")));
+        return el("tr", { "data-aggregator": x.ConfigurationAggregatorName },
+          el("td", null, el("a", { href: aggHref(x.ConfigurationAggregatorName), class: "aggregator-link" },
+                            x.ConfigurationAggregatorName)),
+          el("td", { class: "mono" }, src.join("; ")),
+          el("td", null, when(x.CreationTime)));
+      }), "No aggregators: aws configservice put-configuration-aggregator …");
+    })];
+    if (name) jobs.push(fill(one, async () => {
+      const req = { ConfigurationAggregatorName: name };
+      const [st, comp, counts] = await Promise.all([
+        api.all("DescribeConfigurationAggregatorSourcesStatus", req, "AggregatedSourceStatusList", 10),
+        api.all("GetAggregateConfigRuleComplianceSummary", Object.assign({ GroupByKey: "ACCOUNT_ID" }, req),
+                "AggregateComplianceCounts", 10),
+        api.all("GetAggregateDiscoveredResourceCounts", Object.assign({ GroupByKey: "RESOURCE_TYPE" }, req),
+                "GroupedResourceCounts", 10, "TotalDiscoveredResources"),
+      ]);
+      return [el("h2", null, "Aggregator ", el("span", { id: "aggregator-name" }, name)),
+        el("h2", null, "Sources"),
+        table(["Source", "Type", "Region", "Status", "Updated", "Error"], st.items.map((s) =>
+          el("tr", { class: "agg-source" }, el("td", { class: "mono" }, s.SourceId), el("td", null, s.SourceType),
+             el("td", null, s.AwsRegion), el("td", null, el("span", { class: "badge " +
+               (s.LastUpdateStatus === "SUCCEEDED" ? "COMPLIANT" : s.LastUpdateStatus === "FAILED" ? "NON_COMPLIANT"
+                                                   : "INSUFFICIENT_DATA") }, s.LastUpdateStatus || "—")),
+             el("td", null, when(s.LastUpdateTime)),
+             el("td", { class: "mono" }, [s.LastErrorCode, s.LastErrorMessage].filter(Boolean).join(": ")))),
+          "No sources."),
+        el("h2", null, "Rule compliance by account"),
+        table(["Account", "Compliant rules#", "Non-compliant rules#"], comp.items.map((g) => {
+          const cs = g.ComplianceSummary || {};
+          return el("tr", { class: "agg-account", "data-account": g.GroupName },
+            el("td", { class: "mono" }, g.GroupName),
+            el("td", { class: "num agg-ok" }, capped(cs.CompliantResourceCount)),
+            el("td", { class: "num agg-bad" }, capped(cs.NonCompliantResourceCount)));
+        }), "No rule results in the aggregated sources."),
+        el("h2", null, "Resources ", el("span", { class: "muted", id: "agg-total" }, String(counts.extra || 0))),
+        table(["Resource type", "Resources#"], counts.items.map((g) => el("tr", { class: "agg-type" },
+          el("td", { class: "mono" }, g.GroupName), el("td", { class: "num" }, g.ResourceCount))),
+          "No resources in the aggregated sources.")];
+    }));
+    return Promise.all(jobs);
+  }
+
+  /* ---- cost ---- */
+
+  const dollars = (v) => "$" + Number(v || 0).toFixed(2);
+  const num = (v) => Number(v || 0).toLocaleString("en-US");
+
+  function costPage() {
+    const body = el("section", { id: "cost" }, loading());
+    render(el("div", null, el("h1", null, "Cost"), body));
+    return fill(body, async () => {
+      const r = await api.call("PlumbService.GetCostReport", {});
+      const pt = r.PriceTable || {};
+      return [el("div", { class: "cards" },
+          card("What AWS Config would charge", dollars(r.TotalCost), "all months recorded", "", "card-total-cost"),
+          card("Resources", num((r.Footprint || {}).Resources), "current", "", "card-resources"),
+          card("CI versions", num((r.Footprint || {}).ConfigurationItemVersions), "stored", "", "card-versions")),
+        el("p", { class: "note" }, "Prices: " + (pt.Source || "AWS Config pricing") + (pt.Date ? " (" + pt.Date + ")" : "") +
+           ". plumb's own marginal cost is zero."),
+        el("h2", null, "Per month"),
+        table(["Month", "Account", "Region", "CIs#", "Periodic CIs#", "Rule evaluations#", "Pack evaluations#", "Cost#"],
+          (r.Months || []).map((m) => el("tr", { class: "cost-month" }, el("td", null, m.Month),
+            el("td", { class: "mono" }, m.AccountId), el("td", null, m.AwsRegion),
+            el("td", { class: "num" }, num(m.ConfigurationItems)), el("td", { class: "num" }, num(m.PeriodicConfigurationItems)),
+            el("td", { class: "num" }, num(m.RuleEvaluations)), el("td", { class: "num" }, num(m.ConformancePackEvaluations)),
+            el("td", { class: "num" }, dollars(m.Cost)))), "Nothing recorded yet."),
+        el("h2", null, "Per resource type"),
+        table(["Month", "Resource type", "CIs#", "Cost#"], (r.ResourceTypes || []).map((t) =>
+          el("tr", { class: "cost-type" }, el("td", null, t.Month), el("td", { class: "mono" }, t.ResourceType),
+             el("td", { class: "num" }, num(t.ConfigurationItems)), el("td", { class: "num" }, dollars(t.Cost)))), "None."),
+        el("h2", null, "Per rule"),
+        table(["Month", "Rule", "Pack", "Evaluations#", "Cost#"], (r.Rules || []).map((x) =>
+          el("tr", { class: "cost-rule" }, el("td", null, x.Month),
+             el("td", null, el("a", { href: ruleHref(x.ConfigRuleName) }, x.ConfigRuleName)),
+             el("td", null, x.ConformancePack === true ? "yes" : x.ConformancePack || ""), el("td", { class: "num" }, num(x.Evaluations)),
+             el("td", { class: "num" }, dollars(x.Cost)))), "No rule evaluations."),
+        el("h2", null, "Resources that change most"),
+        table(["Resource type", "Resource", "CIs#", "Cost#"], (r.TopResources || []).map((x) =>
+          el("tr", { class: "cost-top" }, el("td", { class: "mono" }, x.ResourceType),
+             el("td", { class: "mono" }, el("a", { href: resourceHref(x.ResourceType, x.ResourceId),
+                                                  class: "resource-link" }, x.ResourceId)),
+             el("td", { class: "num" }, num(x.ConfigurationItems)), el("td", { class: "num" }, dollars(x.Cost)))), "None."),
+        el("h2", null, "Advice"),
+        table(["Resource type", "CI cost#", "Share#", "Exclusion saves#", "DAILY saves#", "Suggestion"],
+          (r.Advice || []).map((x) => el("tr", { class: "cost-advice" }, el("td", { class: "mono" }, x.ResourceType),
+            el("td", { class: "num" }, dollars(x.ConfigurationItemCost)),
+            el("td", { class: "num" }, x.ShareOfConfigurationItemCost === undefined ? "—"
+                                       : Math.round(x.ShareOfConfigurationItemCost * 1000) / 10 + "%"),
+            el("td", { class: "num" }, dollars(x.ExclusionSaves)),
+            el("td", { class: "num" }, x.DailyRecordingSaves === undefined ? "—" : dollars(x.DailyRecordingSaves)),
+            el("td", null, x.Suggestion || ""))), "No advice: nothing recorded yet.")];
+    });
+  }
+
   /* ---- routing ---- */
 
   function parts() {
@@ -532,17 +764,22 @@
     return h.split("/").map((p) => { try { return decodeURIComponent(p); } catch (e) { return p; } });
   }
 
+  const NAV = ["search", "packs", "aggregators", "cost"];
+
   function route() {
     const seq = ++renderSeq;
     header();
     const p = parts();
     for (const a of document.querySelectorAll("header nav a"))
-      a.classList.toggle("active", a.dataset.nav === (p[0] === "search" ? "search" : p[0] ? "" : "dashboard"));
+      a.classList.toggle("active", a.dataset.nav === (NAV.includes(p[0]) ? p[0] : p[0] ? "" : "dashboard"));
     if (!api.credentials() || p[0] === "signin") return signInPage({ code: "NotSignedIn" });
     let done;
     if (p[0] === "rule" && p[1]) done = rulePage(p.slice(1).join("/"));
     else if (p[0] === "resource" && p.length >= 3) done = resourcePage(p[1], p.slice(2).join("/"));
     else if (p[0] === "search") done = searchPage(p[1] || "", p[2] || "");
+    else if (p[0] === "packs") done = packsPage(p.slice(1).join("/"));
+    else if (p[0] === "aggregators") done = aggregatorsPage(p.slice(1).join("/"));
+    else if (p[0] === "cost") done = costPage();
     else done = dashboard();
     Promise.resolve(done).finally(() => {
       if (seq === renderSeq) document.body.dataset.ready = location.hash || "#/";

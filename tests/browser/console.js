@@ -131,6 +131,24 @@ async function test(browser) {
   };
   await page.unroute(cfg.url + "/");
 
+  /* against a server without PlumbService.GetComplianceTrend, the trend is the sample of
+   * ResourceCompliance histories read by the browser */
+  await page.route(cfg.url + "/", async (route) => {
+    if (route.request().headers()["x-amz-target"] !== "PlumbService.GetComplianceTrend")
+      return route.continue();
+    await route.fulfill({ status: 400, contentType: "application/x-amz-json-1.1",
+                          body: JSON.stringify({ __type: "UnknownOperationException",
+                                                 message: "Unknown operation" }) });
+  });
+  await go(page, "#/search");
+  await go(page, "#/");
+  await page.waitForSelector("#trend-note", { timeout: TIMEOUT });
+  out.pages.trendFallback = {
+    note: (await text(page, "#trend-note"))[0],
+    paths: await page.$$eval(".chart path", (p) => p.map((x) => x.getAttribute("d"))),
+  };
+  await page.unroute(cfg.url + "/");
+
   /* a rule */
   await go(page, "#/rule/" + encodeURIComponent(cfg.expect.rule));
   out.pages.rule = {
@@ -183,6 +201,61 @@ async function test(browser) {
   await ready(page, "#/search/" + encodeURIComponent(cfg.expect.search));
   out.pages.search = { results: await text(page, "#search-results a.resource-link") };
   await shot(page, "search");
+
+  /* conformance packs: the list, one pack's rules and history, a click to a rule */
+  if (cfg.expect.pack) {
+    await go(page, "#/packs/" + encodeURIComponent(cfg.expect.pack));
+    out.pages.packs = {
+      list: await page.$$eval("tr[data-pack]", (rows) => rows.map((r) => ({
+        name: r.querySelector(".pack-link").textContent,
+        compliance: r.querySelector(".badge").textContent,
+        score: r.querySelector(".pack-score").textContent,
+      }))),
+      name: (await text(page, "#pack-name"))[0],
+      rules: await text(page, "tr.pack-rule a.rule-link"),
+      ruleBadges: await text(page, "tr.pack-rule .badge"),
+      versions: (await page.$$("tr.pack-version")).length,
+      versionBadges: await text(page, "tr.pack-version .badge"),
+      note: (await text(page, "#pack-history-note"))[0],
+      chartPaths: await page.$$eval("#pack .chart path", (p) => p.map((x) => x.getAttribute("d"))),
+    };
+    await shot(page, "packs");
+    const first = out.pages.packs.rules[0];
+    await page.click("tr.pack-rule a.rule-link >> nth=0");
+    await ready(page, "#/rule/" + encodeURIComponent(first));
+    out.pages.packs.clickedRule = first;
+    out.pages.packs.rulePageName = (await text(page, "#rule-name"))[0];
+  }
+
+  /* aggregators: sources, compliance by account, resource counts */
+  if (cfg.expect.aggregator) {
+    await go(page, "#/aggregators/" + encodeURIComponent(cfg.expect.aggregator));
+    out.pages.aggregators = {
+      list: await text(page, "a.aggregator-link"),
+      name: (await text(page, "#aggregator-name"))[0],
+      sources: await page.$$eval("tr.agg-source", (rows) => rows.map((r) =>
+        Array.from(r.children).map((td) => td.textContent.trim()).join(" "))),
+      accounts: Object.fromEntries(await page.$$eval("tr.agg-account", (rows) => rows.map((r) =>
+        [r.dataset.account, [r.querySelector(".agg-ok").textContent, r.querySelector(".agg-bad").textContent]]))),
+      total: (await text(page, "#agg-total"))[0],
+      types: Object.fromEntries(await page.$$eval("tr.agg-type", (rows) => rows.map((r) =>
+        [r.children[0].textContent, r.children[1].textContent]))),
+    };
+    await shot(page, "aggregators");
+  }
+
+  /* the cost report */
+  await go(page, "#/cost");
+  out.pages.cost = {
+    total: (await text(page, "#card-total-cost .n"))[0],
+    months: await text(page, "tr.cost-month"),
+    types: await text(page, "tr.cost-type"),
+    typeNames: await text(page, "tr.cost-type td:nth-child(2)"),
+    rules: await text(page, "tr.cost-rule"),
+    top: await text(page, "tr.cost-top a.resource-link"),
+    advice: await text(page, "tr.cost-advice"),
+  };
+  await shot(page, "cost");
 
   /* a hostile resource id is text, not markup */
   const x = cfg.expect.hostile;

@@ -20,7 +20,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
-from harness import ACCOUNT, PLUMB, Server, plumb  # noqa: E402
+from harness import ACCOUNT, PLUMB, Server, plumb, signed_call  # noqa: E402
 
 CHROMIUM = os.environ.get("PL_CHROMIUM", "/usr/bin/chromium")
 PLAYWRIGHT = os.path.join(HERE, "node_modules", "playwright-core")
@@ -30,6 +30,23 @@ SHOTS = os.environ.get("PL_CONSOLE_SHOTS",
                        os.path.join(os.path.dirname(os.path.abspath(PLUMB)), "console-shots"))
 WAIT = 180 if os.environ.get("PL_ASAN") else 60
 SG, EC2 = "AWS::EC2::SecurityGroup", "AWS::EC2::Instance"
+OTHER = "210987654321"  # a second account: an aggregator's source that authorized ACCOUNT
+PACK = """
+Resources:
+  SshRule:
+    Type: AWS::Config::ConfigRule
+    Properties:
+      ConfigRuleName: pack-ssh
+      Scope: {ComplianceResourceTypes: [AWS::EC2::SecurityGroup]}
+      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}
+  TagRule:
+    Type: AWS::Config::ConfigRule
+    Properties:
+      ConfigRuleName: pack-tags
+      Scope: {ComplianceResourceTypes: [AWS::EC2::Instance]}
+      InputParameters: {tag1Key: owner}
+      Source: {Owner: AWS, SourceIdentifier: REQUIRED_TAGS}
+"""
 HOSTILE_ID = 'i-<img src=x onerror="window.__plumbXss=1"><script>window.__plumbXss=2</script>'
 
 
@@ -129,6 +146,62 @@ class Console(unittest.TestCase):
         cls.record(instance_ci("i-untagged", {}, "m5.large"))
         cls.wait_result(EC2, "i-tagged", "COMPLIANT")
         cls.wait_result(EC2, "i-untagged", "NON_COMPLIANT")
+        cls.seed_pack()
+        cls.seed_aggregator()
+
+    @classmethod
+    def seed_pack(cls):
+        """A conformance pack over the same resources, with results (both rules NON_COMPLIANT:
+        sg-open and the untagged instances), so its compliance CI has a history."""
+        cls.cfg.put_conformance_pack(ConformancePackName="ops-best-practices", TemplateBody=PACK)
+        deadline = time.time() + WAIT
+        while True:
+            r = cls.cfg.describe_conformance_pack_compliance(
+                ConformancePackName="ops-best-practices")["ConformancePackRuleComplianceList"]
+            if len(r) == 2 and all(x["ComplianceType"] == "NON_COMPLIANT" for x in r):
+                break
+            assert time.time() < deadline, "pack results: %s\n%s" % (
+                r, cls.server.read_log()[-3000:])
+            time.sleep(0.05)
+
+    @classmethod
+    def seed_aggregator(cls):
+        """OTHER (a key of its own) records two resources, has a rule with results and
+        authorizes ACCOUNT, whose aggregator reads itself and OTHER."""
+        b = json.loads(plumb("credentials", "add", "--account", OTHER, "--json", "--data",
+                             cls.server.data).stdout)
+        other = cls.server.client(key=b["accessKeyId"], secret=b["secretAccessKey"])
+        deadline = time.time() + WAIT  # the server re-reads credentials.json on change
+        while True:
+            try:
+                other.describe_configuration_recorders()
+                break
+            except Exception:  # noqa: BLE001 - the key is not known yet
+                assert time.time() < deadline, "the second account's key was never accepted"
+                time.sleep(0.05)
+        other.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::%s:role/ConfigRole" % OTHER,
+            "recordingGroup": {"allSupported": True}})
+        other.put_delivery_channel(DeliveryChannel={"name": "default",
+                                                    "s3BucketName": "config-bucket-" + OTHER})
+        other.start_configuration_recorder(ConfigurationRecorderName="default")
+        for i in range(2):
+            other.put_resource_config(ResourceType="MyCompany::App::Thing", SchemaVersionId="1",
+                                      ResourceId="thing-%d" % i,
+                                      Configuration=json.dumps({"n": i}))
+        other.put_config_rule(ConfigRule={
+            "ConfigRuleName": "dr-drill",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "AWS_CONFIG_PROCESS_CHECK"}})
+        other.put_external_evaluation(ConfigRuleName="dr-drill", ExternalEvaluation={
+            "ComplianceResourceType": "AWS::::Account", "ComplianceResourceId": OTHER,
+            "ComplianceType": "NON_COMPLIANT", "Annotation": "no drill",
+            "OrderingTimestamp": time.time()})
+        other.put_aggregation_authorization(AuthorizedAccountId=ACCOUNT,
+                                            AuthorizedAwsRegion="us-east-1")
+        cls.cfg.put_configuration_aggregator(
+            ConfigurationAggregatorName="all-accounts",
+            AccountAggregationSources=[{"AccountIds": [ACCOUNT, OTHER],
+                                        "AwsRegions": ["us-east-1"]}])
 
     def timeline(self):
         """What GetResourceTimeline answers for sg-web, with events whose strings are markup."""
@@ -167,7 +240,8 @@ class Console(unittest.TestCase):
             "expect": {"rule": "required-tags", "search": "sg-",
                        "resource": {"type": SG, "id": "sg-web"},
                        "hostile": {"type": EC2, "id": HOSTILE_ID},
-                       "hostileRule": "required-tags", "timeline": self.timeline()}})
+                       "hostileRule": "required-tags", "timeline": self.timeline(),
+                       "pack": "ops-best-practices", "aggregator": "all-accounts"}})
         self.assertEqual(code, 0, "%s\n%s\n%s" % (out.get("failure"), err[-3000:],
                                                   self.server.read_log()[-2000:]))
         # no script error and no CSP violation by the console itself; the failed loads are the
@@ -200,7 +274,10 @@ class Console(unittest.TestCase):
         # the dashboard's counts are the API's
         d = out["pages"]["dashboard"]
         rules = {r["name"]: r for r in d["rules"]}
-        self.assertEqual(set(rules), {"incoming-ssh-disabled", "required-tags"})
+        # the two rules and the pack's two (pack-ssh-conformance-pack-…, pack-tags-…)
+        self.assertEqual(set(rules), {r["ConfigRuleName"] for r in
+                                      self.cfg.describe_config_rules()["ConfigRules"]})
+        self.assertEqual(len(rules), 4)
         self.assertEqual(rules["incoming-ssh-disabled"]["compliance"], "NON_COMPLIANT")
         self.assertEqual((rules["incoming-ssh-disabled"]["compliant"],
                           rules["incoming-ssh-disabled"]["nonCompliant"]), ("1", "1"))
@@ -227,9 +304,14 @@ class Console(unittest.TestCase):
         self.assertEqual(sorted(d["nonCompliant"]),
                          sorted(r["ResourceId"] for r in nc["ComplianceByResources"]))
         self.assertIn("sg-open", d["nonCompliant"])
-        self.assertIn("of 5 resources", d["trendNote"])
+        # the trend: GetComplianceTrend's today is the non-compliant resources listed (the
+        # sampled trend's note, without the operation)
+        self.assertIn("today: 2 compliant, %d non-compliant" % len(d["nonCompliant"]),
+                      d["trendNote"])
+        self.assertIn("of 5 resources", out["pages"]["trendFallback"]["note"])
+        self.assertEqual(len(out["pages"]["trendFallback"]["paths"]), 2)
         self.assertEqual(len(d["trendPaths"]), 2)  # compliant and non-compliant lines
-        self.assertEqual(cards["Non-compliant rules"], "2")
+        self.assertEqual(cards["Non-compliant rules"], "4")
 
         # the rule page
         r = out["pages"]["rule"]
@@ -249,7 +331,9 @@ class Console(unittest.TestCase):
         self.assertTrue(any("cidrIp" in p or "IpPermissions" in p for p in res["props"]),
                         res["props"])
         self.assertTrue(res["whoNote"])
-        self.assertEqual(res["rules"], ["incoming-ssh-disabled"])
+        self.assertEqual(res["rules"][0], "incoming-ssh-disabled")  # and the pack's SSH rule
+        self.assertRegex(res["rules"][1], r"^pack-ssh-conformance-pack-[a-z0-9]{9}$")
+        self.assertEqual(len(res["rules"]), 2)
         self.assertIn("CloudTrail", res["whoLinked"])
         self.assertEqual(res["whoArns"], ["arn:aws:iam::123456789012:user/alice",
                                           "arn:aws:iam::123456789012:user/mallory",
@@ -279,8 +363,74 @@ class Console(unittest.TestCase):
         self.assertTrue(out["fallback"]["webCrypto"])
         self.assertTrue(out["fallback"]["agree"])
 
-        for name in ("signin", "dashboard", "rule", "resource", "search"):
+        self.check_packs(out["pages"]["packs"])
+        self.check_aggregators(out["pages"]["aggregators"])
+        self.check_cost(out["pages"]["cost"])
+
+        for name in ("signin", "dashboard", "rule", "resource", "search", "packs", "aggregators",
+                     "cost"):
             self.assertTrue(os.path.getsize(os.path.join(SHOTS, name + ".png")) > 1000)
+
+    def check_packs(self, p):
+        """The packs page: the score and compliance the API gives; the pack's rules link to
+        their rule pages; its history is its ConformancePackCompliance CIs."""
+        score = self.cfg.list_conformance_pack_compliance_scores()[
+            "ConformancePackComplianceScores"][0]
+        self.assertEqual(p["list"], [{"name": "ops-best-practices", "compliance": "NON_COMPLIANT",
+                                      "score": score["Score"] + "%"}])
+        self.assertEqual(p["name"], "ops-best-practices")
+        rules = self.cfg.describe_conformance_pack_compliance(
+            ConformancePackName="ops-best-practices")["ConformancePackRuleComplianceList"]
+        self.assertEqual(sorted(p["rules"]), sorted(r["ConfigRuleName"] for r in rules))
+        self.assertTrue(all(r.startswith("pack-") for r in p["rules"]), p["rules"])
+        self.assertEqual(p["ruleBadges"], ["NON_COMPLIANT", "NON_COMPLIANT"])
+        self.assertIn(p["clickedRule"], p["rules"])
+        self.assertEqual(p["rulePageName"], p["clickedRule"])
+        pid = self.cfg.describe_conformance_packs()["ConformancePackDetails"][0][
+            "ConformancePackId"]
+        hist = self.cfg.get_resource_config_history(
+            resourceType="AWS::Config::ConformancePackCompliance", resourceId=pid)
+        self.assertEqual(p["versions"], len(hist["configurationItems"]))
+        self.assertGreaterEqual(p["versions"], 1)
+        self.assertEqual(p["versionBadges"][0], "NON_COMPLIANT")
+        self.assertIn(pid, p["note"])
+        self.assertEqual(len(p["chartPaths"]), 2)
+
+    def check_aggregators(self, a):
+        """The aggregators page: both accounts as sources, rule compliance per account and the
+        resource counts as the aggregate API gives them."""
+        self.assertEqual(a["list"], ["all-accounts"])
+        self.assertEqual(a["name"], "all-accounts")
+        self.assertEqual(sorted(s.split(" ")[0] for s in a["sources"]), [ACCOUNT, OTHER])
+        self.assertTrue(all("SUCCEEDED" in s for s in a["sources"]), a["sources"])
+        summary = self.cfg.get_aggregate_config_rule_compliance_summary(
+            ConfigurationAggregatorName="all-accounts", GroupByKey="ACCOUNT_ID")
+        want = {g["GroupName"]: [str(g["ComplianceSummary"]["CompliantResourceCount"]["CappedCount"]),
+                                 str(g["ComplianceSummary"]["NonCompliantResourceCount"]["CappedCount"])]
+                for g in summary["AggregateComplianceCounts"]}
+        self.assertEqual(a["accounts"], want)
+        self.assertEqual(want[OTHER], ["0", "1"])
+        counts = self.cfg.get_aggregate_discovered_resource_counts(
+            ConfigurationAggregatorName="all-accounts", GroupByKey="RESOURCE_TYPE")
+        self.assertEqual(a["total"], str(counts["TotalDiscoveredResources"]))
+        self.assertEqual(a["types"].get("MyCompany::App::Thing"), "2")
+        self.assertEqual(a["types"], {g["GroupName"]: str(g["ResourceCount"])
+                                      for g in counts["GroupedResourceCounts"]})
+
+    def check_cost(self, c):
+        """The cost page: GetCostReport's total, months, types, top resources and advice."""
+        st, r = signed_call(self.server.url, "PlumbService.GetCostReport", "{}", key=self.key,
+                            secret=self.secret)
+        self.assertEqual(st, 200, r)
+        self.assertEqual(c["total"], "$%.2f" % r["TotalCost"])
+        self.assertEqual(len(c["months"]), len(r["Months"]))
+        self.assertEqual(len(c["types"]), len(r["ResourceTypes"]))
+        self.assertIn(SG, c["typeNames"])
+        self.assertEqual(c["top"][:len(r["TopResources"])],
+                         [x["ResourceId"] for x in r["TopResources"]])
+        self.assertIn("sg-web", c["top"])
+        self.assertEqual(len(c["advice"]), len(r["Advice"]))
+        self.assertGreater(len(c["rules"]), 0)
 
     def test_static_files(self):
         """Each embedded file with its type; 304 on a matching ETag; no listing, no traversal."""
