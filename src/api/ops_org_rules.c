@@ -32,6 +32,7 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "org/org.h"
+#include "packs/packs.h"
 #include "rules/rules.h"
 #include "store/store.h"
 
@@ -504,6 +505,29 @@ static int put_rule(struct pl_op_ctx *c)
     return 0;
 }
 
+/* Resolves the template as the caller's account would (a template that does not resolve is
+ * refused before any member sees it), with the request's input parameters. */
+static int check_template(struct pl_op_ctx *c, const char *name, const char *body)
+{
+    const struct pl_json *arr = pl_json_get(c->in, "ConformancePackInputParameters");
+    struct pl_pack_env env = {.account = c->account, .region = c->region,
+                              .stack_name = pl_arena_printf(c->a, "awsconfigconforms-%s", name)};
+    struct pl_pack_param *p = pl_arena_alloc(c->a, ((arr ? arr->len : 0) + 1) * sizeof *p);
+    for (const struct pl_json *e = arr ? arr->child : NULL; e; e = e->next) {
+        p[env.nparams].name = pl_json_get_str(e, "ParameterName");
+        p[env.nparams++].value = pl_json_get_str(e, "ParameterValue");
+    }
+    env.params = p;
+    struct pl_pack_template t;
+    struct pl_err e = {.arena = c->a};
+    if (pl_pack_template_parse(c->a, body, strlen(body), &env, &t, &e) == 0)
+        return 0;
+    if (e.code != PL_E_CONFORMANCE_PACK_TEMPLATE_VALIDATION)
+        return pl_fail(c->err, e.code, "%s", pl_err_msg(&e));
+    return pl_fail(c->err, PL_E_ORGANIZATION_CONFORMANCE_PACK_TEMPLATE_VALIDATION, "%s",
+                   pl_err_msg(&e));
+}
+
 static int put_pack(struct pl_op_ctx *c)
 {
     static const char *const keys[] = {"DeliveryS3Bucket", "DeliveryS3KeyPrefix",
@@ -521,6 +545,8 @@ static int put_pack(struct pl_op_ctx *c)
         }
         return -1;
     }
+    if (check_template(c, name, body) < 0)
+        return -1;
     int r = load_obj(c, &PACKS, c->region, name, &prev);
     if (r < 0 || (!r && room(c, &PACKS, MAX_PACKS,
                              PL_E_MAX_NUMBER_OF_ORGANIZATION_CONFORMANCE_PACKS_EXCEEDED) < 0))
@@ -620,7 +646,9 @@ static struct pl_json *public_shape(struct pl_op_ctx *c, const struct pl_json *o
         else
             pl_json_set(c->a, o, m->key, pl_json_clone(c->a, m));
     }
-    pl_json_del(pl_json_get(o, "OrganizationCustomPolicyRuleMetadata"), "PolicyText");
+    struct pl_json *policy = pl_json_get(o, "OrganizationCustomPolicyRuleMetadata");
+    if (policy)
+        pl_json_del(policy, "PolicyText");
     return o;
 }
 
