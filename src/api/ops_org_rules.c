@@ -166,8 +166,22 @@ static struct pl_json *source_details(struct pl_op_ctx *c, const struct pl_json 
     return arr;
 }
 
-/* The PutConfigRule ConfigRule of an organization rule, named name in the member. */
-static struct pl_json *member_rule(struct pl_op_ctx *c, const struct pl_json *obj, const char *name)
+/* A Lambda ARN "arn:aws:lambda:REGION:ACCOUNT:function:NAME" with account in place of ACCOUNT
+ * (functions belong to their account in plumb); anything else as it is. */
+static const char *member_arn(struct pl_op_ctx *c, const char *arn, const char *account)
+{
+    const char *p = arn;
+    for (int i = 0; i < 4 && p; i++)
+        p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL;
+    const char *end = p ? strchr(p, ':') : NULL;
+    if (!end || strncmp(arn, "arn:aws:lambda:", 15) != 0)
+        return arn;
+    return pl_arena_printf(c->a, "%.*s%s%s", (int)(p - arn), arn, account, end);
+}
+
+/* The PutConfigRule ConfigRule of an organization rule, named name in the member account. */
+static struct pl_json *member_rule(struct pl_op_ctx *c, const struct pl_json *obj, const char *name,
+                                   const char *account)
 {
     const struct pl_json *managed = pl_json_get(obj, "OrganizationManagedRuleMetadata");
     const struct pl_json *lambda = pl_json_get(obj, "OrganizationCustomRuleMetadata");
@@ -193,7 +207,8 @@ static struct pl_json *member_rule(struct pl_op_ctx *c, const struct pl_json *ob
         copy_str(c, src, "SourceIdentifier", md, "RuleIdentifier");
     } else if (lambda) {
         pl_json_set_str(c->a, src, "Owner", "CUSTOM_LAMBDA");
-        copy_str(c, src, "SourceIdentifier", md, "LambdaFunctionArn");
+        const char *arn = pl_json_get_str(md, "LambdaFunctionArn");
+        pl_json_set_str(c->a, src, "SourceIdentifier", member_arn(c, arn ? arn : "", account));
         pl_json_set(c->a, src, "SourceDetails", source_details(c, md));
     } else {
         pl_json_set_str(c->a, src, "Owner", "CUSTOM_POLICY");
@@ -229,7 +244,7 @@ static int rule_deploy(struct pl_op_ctx *c, const struct pl_json *obj, const cha
                        const char *region, const char *name, struct pl_err *e)
 {
     struct pl_rules_call rc = member_call(c, account, region);
-    return pl_rules_put_rule(&rc, member_rule(c, obj, name), NULL, e);
+    return pl_rules_put_rule(&rc, member_rule(c, obj, name, account), NULL, e);
 }
 
 static int rule_undeploy(struct pl_op_ctx *c, const char *account, const char *region,

@@ -337,6 +337,39 @@ class Organizations(unittest.TestCase):
             self.assertEqual(self.c[acct].describe_conformance_packs()[
                 "ConformancePackDetails"], [])
 
+    def test_lambda_rule_in_the_members_that_registered_it(self):
+        for acct in (M, B):  # C never registers the function
+            plumb("function", "add", "org-check", "--runtime", "exec", "--command", "true",
+                  "--account", acct, "--data", self.server.data)
+        cfg = self.c[M]
+        cfg.put_organization_config_rule(
+            OrganizationConfigRuleName="org-lambda",
+            OrganizationCustomRuleMetadata={
+                "LambdaFunctionArn": "arn:aws:lambda:us-east-1:%s:function:org-check" % M,
+                "OrganizationConfigRuleTriggerTypes": ["ScheduledNotification"],
+                "MaximumExecutionFrequency": "TwentyFour_Hours"})
+        self.addCleanup(cfg.delete_organization_config_rule,
+                        OrganizationConfigRuleName="org-lambda")
+        det = {d["AccountId"]: d for d in cfg.get_organization_config_rule_detailed_status(
+            OrganizationConfigRuleName="org-lambda")["OrganizationConfigRuleDetailedStatus"]}
+        self.assertEqual(det[M]["MemberAccountRuleStatus"], "CREATE_SUCCESSFUL")
+        self.assertEqual(det[B]["MemberAccountRuleStatus"], "CREATE_SUCCESSFUL")
+        self.assertEqual(det[C]["MemberAccountRuleStatus"], "CREATE_FAILED")
+        self.assertTrue(det[C]["ErrorCode"] and det[C]["ErrorMessage"])
+        failed = cfg.get_organization_config_rule_detailed_status(
+            OrganizationConfigRuleName="org-lambda",
+            Filters={"MemberAccountRuleStatus": "CREATE_FAILED"})
+        self.assertEqual([d["AccountId"] for d in
+                          failed["OrganizationConfigRuleDetailedStatus"]], [C])
+        st = cfg.describe_organization_config_rule_statuses(
+            OrganizationConfigRuleNames=["org-lambda"])["OrganizationConfigRuleStatuses"][0]
+        self.assertEqual(st["OrganizationRuleStatus"], "CREATE_FAILED")
+        rule_b = self.member_rule(B, "OrgConfigRule-org-lambda-")
+        src = self.c[B].describe_config_rules(ConfigRuleNames=[rule_b])["ConfigRules"][0]["Source"]
+        self.assertEqual(src["SourceIdentifier"],
+                         "arn:aws:lambda:us-east-1:%s:function:org-check" % B)
+        self.assertEqual(src["SourceDetails"][0]["MessageType"], "ScheduledNotification")
+
     def test_aws_cli_verbatim(self):
         """The AWS CLI reference's put-organization-config-rule example, then the reads."""
         key, secret = self.keys[M]
