@@ -270,11 +270,11 @@ static bool status_wanted(const struct pl_json *want, const char *status)
     return false;
 }
 
-static struct pl_json *source_status(struct pl_op_ctx *c, const struct pl_agg_source *s)
+static struct pl_json *source_status(struct pl_op_ctx *c, const struct pl_agg_source *s, bool org)
 {
     struct pl_json *o = pl_json_new_obj(c->a);
     pl_json_set_str(c->a, o, "SourceId", s->account);
-    pl_json_set_str(c->a, o, "SourceType", "ACCOUNT");
+    pl_json_set_str(c->a, o, "SourceType", org ? "ORGANIZATION" : "ACCOUNT");
     pl_json_set_str(c->a, o, "AwsRegion", s->region);
     pl_json_set_str(c->a, o, "LastUpdateStatus", s->authorized ? "SUCCEEDED" : "FAILED");
     pl_json_set(c->a, o, "LastUpdateTime", pl_json_new_epoch_ms(c->a, pl_now_ms()));
@@ -327,7 +327,8 @@ static int sources_status(struct pl_op_ctx *c)
             pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'S', parts, 2));
             break;
         }
-        pl_json_push(arr, source_status(c, &s[i]));
+        pl_json_push(arr,
+                     source_status(c, &s[i], pl_json_get(agg, "OrganizationAggregationSource")));
         emitted++;
     }
     return 0;

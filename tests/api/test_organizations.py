@@ -264,6 +264,11 @@ class Organizations(unittest.TestCase):
             self.assertAwsError("ResourceInUseException", self.c[B].put_conformance_pack,
                                 ConformancePackName=pack_b["ConformancePackName"],
                                 TemplateBody=PACK)
+            status = M_.describe_configuration_aggregator_sources_status(
+                ConfigurationAggregatorName="org")["AggregatedSourceStatusList"]
+            self.assertEqual([(x["SourceId"], x["SourceType"], x["AwsRegion"],
+                               x["LastUpdateStatus"]) for x in status],
+                             [(a, "ORGANIZATION", "us-east-1", "SUCCEEDED") for a in (M, B, C)])
             # both rules NON_COMPLIANT in each account: 2 non-compliant rules per account
             want = {M: (0, 2), B: (0, 2), C: (0, 2)}
             wait_for("the roll-up", lambda: self.summary_by_account("org") == want)
