@@ -453,7 +453,7 @@ int pl_ops__org_sync(struct pl_op_ctx *c)
 
 /* ---- Put ---- */
 
-/* Room for one more object of k in the organization (all regions), else exceeded. */
+/* Room for one more object of k in the caller's region of the organization, else exceeded. */
 static int room(struct pl_op_ctx *c, const struct org_kind *k, int max, enum pl_errcode exceeded)
 {
     int64_t count = 0;
