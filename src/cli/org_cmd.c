@@ -156,12 +156,10 @@ int pl_cli_org(int argc, char **argv)
     if (strcmp(sub, "list") == 0) {
         if (arg)
             return pl_cli_usage_error("org", "unexpected argument '%s'", arg);
-        if (!o.json) {
-            struct pl_store *st;
-            if (pl_cli_open_read("org", o.data, &st) < 0)
-                return 1;
-            pl_store_close(st);
-        }
+        struct pl_store *st; /* a listing never creates a data directory */
+        if (pl_cli_open_read("org", o.data, &st) < 0)
+            return 1;
+        pl_store_close(st);
         return run(&o, "DescribeOrganization", "{}");
     }
     static const struct {

@@ -8,8 +8,9 @@ into, and evaluate in, each account and roll up in the aggregate compliance summ
 organization aggregator in M; that a member cannot change or delete them; that removing a
 member removes its organization rule and pack and its data from the organization aggregator
 (and adding it back deploys them again); that only the management account (or a delegated
-administrator) may use the organization operations; the statuses, the AWS documentation's
-`aws configservice put-organization-config-rule` verbatim, and errors from the model."""
+administrator) may use the organization operations; the statuses, the aws CLI's
+put-organization-config-rule / describe / get-…-detailed-status / delete with the options of
+the AWS CLI reference, and errors from the model."""
 import json
 import os
 import time
@@ -375,8 +376,8 @@ class Organizations(unittest.TestCase):
                          "arn:aws:lambda:us-east-1:%s:function:org-check" % B)
         self.assertEqual(src["SourceDetails"][0]["MessageType"], "ScheduledNotification")
 
-    def test_aws_cli_verbatim(self):
-        """The AWS CLI reference's put-organization-config-rule example, then the reads."""
+    def test_aws_cli(self):
+        """put-organization-config-rule with the AWS CLI reference's options, then the reads."""
         key, secret = self.keys[M]
         self.server.cli("put-organization-config-rule", "--organization-config-rule-name",
                         "s3bucketversioningenabled", "--organization-managed-rule-metadata",
