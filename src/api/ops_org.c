@@ -11,7 +11,8 @@
  *     key or the management account.
  *   - DescribeOrganization: an administrator key or an account of the organization.
  * After a membership change the organization's rules and packs follow it (pl_ops__org_sync:
- * new members get them, removed ones lose them). There is no model for PlumbService, so each
+ * new members get them, removed ones lose them; calls go one way: ops_org.c -> ops_org_rules.c
+ * -> ops_packs.c). There is no model for PlumbService, so each
  * handler checks its input; errors are AWS Config's organization errors where one fits. */
 #include <string.h>
 
@@ -40,19 +41,6 @@ static const char *account_arg(struct pl_op_ctx *c, const char *key)
         return NULL;
     }
     return v;
-}
-
-/* The organization, or NoAvailableOrganizationException when there is none. */
-int pl_ops__org_need(struct pl_op_ctx *c, struct pl_json **org)
-{
-    int r = pl_org_load(c->st, c->a, org, c->err);
-    if (r < 0)
-        return -1;
-    if (r == 0)
-        return pl_fail(c->err, PL_E_NO_AVAILABLE_ORGANIZATION,
-                       "Organization is not available. Create an organization first "
-                       "(plumb org create, docs/organizations.md).");
-    return 0;
 }
 
 /* Changes need an administrator key or, when mgmt_ok, the management account. */

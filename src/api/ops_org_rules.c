@@ -68,6 +68,19 @@ static void replace_str(struct pl_op_ctx *c, struct pl_json *o, const char *key,
         pl_json_set_str(c->a, o, key, v);
 }
 
+/* The organization, or NoAvailableOrganizationException when there is none. */
+int pl_ops__org_need(struct pl_op_ctx *c, struct pl_json **org)
+{
+    int r = pl_org_load(c->st, c->a, org, c->err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return pl_fail(c->err, PL_E_NO_AVAILABLE_ORGANIZATION,
+                       "Organization is not available. Create an organization first "
+                       "(plumb org create, docs/organizations.md).");
+    return 0;
+}
+
 /* The caller must manage the organization. *org gets it. */
 static int need_manager(struct pl_op_ctx *c, struct pl_json **org)
 {

@@ -206,6 +206,18 @@ class Organizations(unittest.TestCase):
                               secret=self.keys[M][1])
         self.assertEqual(st, 400, out)
         self.assertIn(out["__type"], ("ValidationException", "InvalidLimitException"))
+        for excluded in (["%012d" % i for i in range(1001)], ["1234"]):  # max 1000, \d{12}
+            st, out = signed_call(self.server.url,
+                                  "StarlingDoveService.PutOrganizationConfigRule",
+                                  json.dumps({"OrganizationConfigRuleName": "limits",
+                                              "OrganizationManagedRuleMetadata": {
+                                                  "RuleIdentifier": "S3_BUCKET_VERSIONING_ENABLED"},
+                                              "ExcludedAccounts": excluded}),
+                              key=self.keys[M][0], secret=self.keys[M][1])
+            self.assertEqual((st, out["__type"]), (400, "ValidationException"), out)
+        self.assertAwsError("NoSuchOrganizationConfigRuleException",
+                            cfg.describe_organization_config_rules,
+                            OrganizationConfigRuleNames=["limits"])  # nothing was stored
         self.assertAwsError("OrganizationConformancePackTemplateValidationException",
                             cfg.put_organization_conformance_pack,
                             OrganizationConformancePackName="bad",
