@@ -1,12 +1,13 @@
-/* ops_org.c — plumb's organization (PlumbService): CreateOrganization, DescribeOrganization,
+/* ops_org.c — plumb's organization (PlumbService): CreateOrganization, DeleteOrganization,
+ * DescribeOrganization,
  * AddOrganizationAccount, RemoveOrganizationAccount, RegisterDelegatedAdministrator,
  * DeregisterDelegatedAdministrator; `plumb org` runs the same operations in process.
  *
  * The organization is one object (org/org.h), one per installation. Who may change it:
- *   - CreateOrganization and AddOrganizationAccount: an administrator key only. Joining an
- *     organization lets its management account read the member through organization
- *     aggregators and put rules into it; AWS asks the member to accept an invitation, plumb
- *     asks the operator of the installation (docs/DECISIONS.md).
+ *   - CreateOrganization, AddOrganizationAccount, DeleteOrganization: an administrator key. Joining
+ * an organization lets its management account read the member through organization aggregators and
+ * put rules into it; AWS asks the member to accept an invitation, plumb asks the operator of the
+ * installation (docs/DECISIONS.md).
  *   - RemoveOrganizationAccount, Register/DeregisterDelegatedAdministrator: an administrator
  *     key or the management account.
  *   - DescribeOrganization: an administrator key or an account of the organization.
@@ -242,8 +243,27 @@ static int deregister_delegated(struct pl_op_ctx *c)
     return 0;
 }
 
+/* {} -> {}: an administrator key only, once every member has left (AWS's
+ * OrganizationNotEmptyException is a ValidationException here). The organization's rules and
+ * packs leave the management account and are deleted with it. */
+static int delete_org(struct pl_op_ctx *c)
+{
+    struct pl_json *org;
+    if (pl_ops__org_need(c, &org) < 0 || may_change(c, org, false) < 0)
+        return -1;
+    const struct pl_json *acc = pl_json_get(org, "Accounts");
+    if (acc && acc->len > 1)
+        return pl_fail(c->err, PL_E_VALIDATION,
+                       "The organization still has member accounts: remove them first "
+                       "(plumb org remove-account).");
+    if (pl_org_save(c->st, NULL, c->err) < 0)
+        return -1;
+    return pl_ops__org_sync(c);
+}
+
 const struct pl_op_entry pl_ops_org[] = {
     {"CreateOrganization", create_org},
+    {"DeleteOrganization", delete_org},
     {"DescribeOrganization", describe_org},
     {"AddOrganizationAccount", add_account},
     {"RemoveOrganizationAccount", remove_account},

@@ -14,7 +14,8 @@ int pl_ops__org_need(struct pl_op_ctx *c, struct pl_json **org);
 
 /* Lets every organization rule and pack (all regions) follow the organization's membership as
  * stored now: deployed into the accounts that lack them, removed from those no longer in the
- * organization (or excluded). Member failures are recorded in the statuses, not returned. */
+ * organization (or excluded). Member failures are recorded in the statuses, not returned.
+ * Without an organization, they leave every account and are deleted. */
 int pl_ops__org_sync(struct pl_op_ctx *c);
 
 /* ---- conformance packs, for the organization packs (ops_packs.c) ---- */

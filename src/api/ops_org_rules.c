@@ -449,8 +449,11 @@ static int sync_kind(struct pl_op_ctx *c, const struct org_kind *k, const struct
         if (strcmp(items[i].account, PL_ORG_ACCOUNT) != 0)
             continue;
         struct pl_json *obj = pl_json_parse(c->a, items[i].json, items[i].len, c->err);
-        if (!obj || deploy_all(c, k, obj, items[i].region, org, false) < 0 ||
-            save_obj(c, k, items[i].region, obj) < 0)
+        if (!obj || deploy_all(c, k, obj, items[i].region, org, false) < 0)
+            return -1;
+        if (org ? save_obj(c, k, items[i].region, obj) < 0 /* no organization: it goes too */
+                : pl_store_obj_delete(c->st, PL_ORG_ACCOUNT, items[i].region, k->kind,
+                                      items[i].name, c->err) < 0)
             return -1;
     }
     return 0;

@@ -1,8 +1,8 @@
-/* org_cmd.c — `plumb org create|add-account|remove-account|delegate|undelegate|list`: plumb's
- * organization (docs/organizations.md) on a data directory. Each subcommand runs the matching
- * PlumbService operation (api/ops_org.c) in process, as an administrator, so the organization's
- * rules and packs follow the change exactly as through the API; a `plumb serve` on the same
- * directory sees it at its next read. Exit codes: 0 done, 1 refused or failed, 2 usage.
+/* org_cmd.c — `plumb org create|delete|add-account|remove-account|delegate|undelegate|list`:
+ * plumb's organization (docs/organizations.md) on a data directory. Each subcommand runs the
+ * matching PlumbService operation (api/ops_org.c) in process, as an administrator, so the
+ * organization's rules and packs follow the change exactly as through the API; a `plumb serve` on
+ * the same directory sees it at its next read. Exit codes: 0 done, 1 refused or failed, 2 usage.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +25,7 @@ struct org_opts {
 static void org_usage(FILE *f)
 {
     fprintf(f, "usage: plumb org create --management ACCOUNT [--data DIR] [--json]\n"
+               "       plumb org delete [--data DIR]\n"
                "       plumb org add-account ACCOUNT [--data DIR] [--json]\n"
                "       plumb org remove-account ACCOUNT [--data DIR] [--json]\n"
                "       plumb org delegate ACCOUNT [--data DIR] [--json]\n"
@@ -153,6 +154,12 @@ int pl_cli_org(int argc, char **argv)
                    ? 2
                    : run(&o, "CreateOrganization", body);
     }
+    if (strcmp(sub, "delete") == 0) {
+        if (arg)
+            return pl_cli_usage_error("org", "unexpected argument '%s'", arg);
+        o.json = 1; /* the answer is {} */
+        return run(&o, "DeleteOrganization", "{}");
+    }
     if (strcmp(sub, "list") == 0) {
         if (arg)
             return pl_cli_usage_error("org", "unexpected argument '%s'", arg);
@@ -175,6 +182,6 @@ int pl_cli_org(int argc, char **argv)
                        : run(&o, ops[i].op, body);
     return pl_cli_usage_error("org",
                               "unknown subcommand '%s' (create, add-account, "
-                              "remove-account, delegate, undelegate, list)",
+                              "remove-account, delegate, undelegate, list, delete)",
                               sub);
 }

@@ -18,7 +18,7 @@ import unittest
 
 import botocore.exceptions
 
-from harness import Server, plumb, signed_call
+from harness import Server, ServerTest, plumb, signed_call
 
 M, B, C = "111111111111", "222222222222", "333333333333"
 TYPE = "MyCompany::App::Thing"
@@ -415,6 +415,36 @@ class Organizations(unittest.TestCase):
             self.server.cli("delete-organization-config-rule", "--organization-config-rule-name",
                             "s3bucketversioningenabled", key=key, secret=secret)
         self.assertIsNone(self.member_rule(B, "OrgConfigRule-s3bucketversioningenabled-"))
+
+
+class DeleteOrganization(ServerTest):
+    """DeleteOrganization once the members have left: the organization's rules leave the
+    management account and the organization is gone (--auth open: every key an administrator's)."""
+
+    def test_delete(self):
+        data = self.server.data
+        plumb("org", "create", "--management", M, "--data", data)
+        plumb("org", "add-account", B, "--data", data)
+        cfg = self.server.client(key=M)
+        cfg.put_organization_config_rule(
+            OrganizationConfigRuleName="gone",
+            OrganizationManagedRuleMetadata={"RuleIdentifier": "S3_BUCKET_VERSIONING_ENABLED"})
+        rules = lambda acct: [r["ConfigRuleName"] for r in self.server.client(
+            key=acct).describe_config_rules()["ConfigRules"]]
+        self.assertEqual(len(rules(M)), 1)
+        p = plumb("org", "delete", "--data", data, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("member accounts", p.stderr)
+        plumb("org", "remove-account", B, "--data", data)
+        self.assertEqual(rules(B), [])
+        plumb("org", "delete", "--data", data)
+        self.assertEqual(rules(M), [])
+        self.assertAwsError("NoAvailableOrganizationException",
+                            cfg.describe_organization_config_rules)
+        self.assertEqual(plumb("org", "list", "--data", data, check=False).returncode, 1)
+        plumb("org", "create", "--management", B, "--data", data)  # a new one may follow
+        self.assertEqual(self.server.client(key=B).describe_organization_config_rules()[
+            "OrganizationConfigRules"], [])
 
 
 if __name__ == "__main__":
