@@ -44,6 +44,20 @@ static const char *account_arg(struct pl_op_ctx *c, const char *key)
     return v;
 }
 
+/* Starts the write transaction of a change (BEGIN IMMEDIATE: concurrent changes queue, so none
+ * is lost) and loads the organization in it (NoAvailableOrganizationException when none). The
+ * dispatcher rolls back what a failed handler left open. */
+static int begin_change(struct pl_op_ctx *c, struct pl_json **org)
+{
+    return pl_store_begin(c->st, c->err) < 0 ? -1 : pl_ops__org_need(c, org);
+}
+
+/* Stores org (NULL: deletes it) and commits the change's transaction. */
+static int commit_change(struct pl_op_ctx *c, const struct pl_json *org)
+{
+    return pl_org_save(c->st, org, c->err) < 0 ? -1 : pl_store_commit(c->st, c->err);
+}
+
 /* Changes need an administrator key or, when mgmt_ok, the management account. */
 static int may_change(struct pl_op_ctx *c, const struct pl_json *org, bool mgmt_ok)
 {
@@ -91,7 +105,7 @@ static void replace(struct pl_op_ctx *c, struct pl_json *o, const char *key, str
 /* Saves org and lets the organization's rules and packs follow its membership. */
 static int save_and_sync(struct pl_op_ctx *c, struct pl_json *org)
 {
-    if (pl_org_save(c->st, org, c->err) < 0)
+    if (commit_change(c, org) < 0) /* the rules and packs follow outside the transaction */
         return -1;
     c->out = pl_json_clone(c->a, org);
     return pl_ops__org_sync(c);
@@ -106,7 +120,7 @@ static int create_org(struct pl_op_ctx *c)
         return -1;
     if (!c->req->admin)
         return may_change(c, NULL, false);
-    int r = pl_org_load(c->st, c->a, &org, c->err);
+    int r = pl_store_begin(c->st, c->err) < 0 ? -1 : pl_org_load(c->st, c->a, &org, c->err);
     if (r < 0)
         return -1;
     if (r)
@@ -148,7 +162,7 @@ static int add_account(struct pl_op_ctx *c)
 {
     const char *id = account_arg(c, "AccountId");
     struct pl_json *org;
-    if (!id || pl_ops__org_need(c, &org) < 0 || may_change(c, org, false) < 0)
+    if (!id || begin_change(c, &org) < 0 || may_change(c, org, false) < 0)
         return -1;
     if (pl_org_is_account(org, id))
         return pl_fail(c->err, PL_E_RESOURCE_IN_USE,
@@ -167,7 +181,7 @@ static int remove_account(struct pl_op_ctx *c)
 {
     const char *id = account_arg(c, "AccountId");
     struct pl_json *org;
-    if (!id || pl_ops__org_need(c, &org) < 0 || may_change(c, org, true) < 0)
+    if (!id || begin_change(c, &org) < 0 || may_change(c, org, true) < 0)
         return -1;
     if (!pl_org_is_account(org, id))
         return pl_fail(c->err, PL_E_VALIDATION, "The account %s is not in the organization.", id);
@@ -199,7 +213,7 @@ static int register_delegated(struct pl_op_ctx *c)
 {
     const char *id = account_arg(c, "AccountId"), *sp;
     struct pl_json *org;
-    if (!id || !(sp = principal_arg(c)) || pl_ops__org_need(c, &org) < 0 ||
+    if (!id || !(sp = principal_arg(c)) || begin_change(c, &org) < 0 ||
         may_change(c, org, true) < 0)
         return -1;
     if (!pl_org_is_account(org, id) || strcmp(id, pl_org_management(org)) == 0)
@@ -220,7 +234,7 @@ static int register_delegated(struct pl_op_ctx *c)
     pl_json_set_str(c->a, e, "Id", id);
     pl_json_set_str(c->a, e, "ServicePrincipal", sp);
     pl_json_set(c->a, e, "DelegationEnabledDate", pl_json_new_epoch_ms(c->a, pl_now_ms()));
-    if (pl_org_save(c->st, org, c->err) < 0)
+    if (commit_change(c, org) < 0)
         return -1;
     c->out = org;
     return 0;
@@ -230,14 +244,14 @@ static int deregister_delegated(struct pl_op_ctx *c)
 {
     const char *id = account_arg(c, "AccountId");
     struct pl_json *org;
-    if (!id || !principal_arg(c) || pl_ops__org_need(c, &org) < 0 || may_change(c, org, true) < 0)
+    if (!id || !principal_arg(c) || begin_change(c, &org) < 0 || may_change(c, org, true) < 0)
         return -1;
     if (!pl_org_is_delegated(org, id))
         return pl_fail(c->err, PL_E_VALIDATION, "The account %s is not a delegated administrator.",
                        id);
     replace(c, org, "DelegatedAdministrators",
             without(c, pl_json_get(org, "DelegatedAdministrators"), id));
-    if (pl_org_save(c->st, org, c->err) < 0)
+    if (commit_change(c, org) < 0)
         return -1;
     c->out = org;
     return 0;
@@ -249,14 +263,14 @@ static int deregister_delegated(struct pl_op_ctx *c)
 static int delete_org(struct pl_op_ctx *c)
 {
     struct pl_json *org;
-    if (pl_ops__org_need(c, &org) < 0 || may_change(c, org, false) < 0)
+    if (begin_change(c, &org) < 0 || may_change(c, org, false) < 0)
         return -1;
     const struct pl_json *acc = pl_json_get(org, "Accounts");
     if (acc && acc->len > 1)
         return pl_fail(c->err, PL_E_VALIDATION,
                        "The organization still has member accounts: remove them first "
                        "(plumb org remove-account).");
-    if (pl_org_save(c->st, NULL, c->err) < 0)
+    if (commit_change(c, NULL) < 0)
         return -1;
     return pl_ops__org_sync(c);
 }
