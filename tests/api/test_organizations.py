@@ -421,6 +421,24 @@ class DeleteOrganization(ServerTest):
     """DeleteOrganization once the members have left: the organization's rules leave the
     management account and the organization is gone (--auth open: every key an administrator's)."""
 
+    def test_concurrent_changes_are_all_kept(self):
+        import concurrent.futures
+        data = self.server.data
+        plumb("org", "create", "--management", M, "--data", data)
+        ids = ["4444444444%02d" % i for i in range(12)]
+
+        def add(acct):
+            return signed_call(self.server.url, "PlumbService.AddOrganizationAccount",
+                               json.dumps({"AccountId": acct}), key=M)
+        with concurrent.futures.ThreadPoolExecutor(6) as ex:
+            answers = list(ex.map(add, ids))
+        self.assertEqual([st for st, _ in answers], [200] * len(ids), answers)
+        listed = json.loads(plumb("org", "list", "--json", "--data", data).stdout)
+        self.assertEqual(sorted(a["Id"] for a in listed["Accounts"]), sorted(ids + [M]))
+        for acct in ids:
+            plumb("org", "remove-account", acct, "--data", data)
+        plumb("org", "delete", "--data", data)
+
     def test_delete(self):
         data = self.server.data
         plumb("org", "create", "--management", M, "--data", data)
