@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aggregator/aggregator.h"
+#include "org/org.h"
 #include "store/store.h"
 
 const char *const pl_agg_all_regions[] = {
@@ -34,6 +35,11 @@ static int by_pair(const void *x, const void *y)
     const struct pl_agg_source *p = x, *q = y;
     int c = strcmp(p->account, q->account);
     return c ? c : strcmp(p->region, q->region);
+}
+
+static int by_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
 /* The regions of an account source, an arena array of *n (AllAwsRegions: AWS's regions, plus
@@ -79,10 +85,41 @@ static int authorizations(struct pl_store *st, const char *pair, struct pl_arena
     return 0;
 }
 
+/* The sources of an organization aggregator: the organization's accounts at this moment (no
+ * authorization needed) in the source's regions, while owner_account may manage the
+ * organization (its management account or a delegated administrator); none otherwise. */
+static int org_sources(struct pl_store *st, const char *owner_account, const char *owner_region,
+                       const struct pl_json *src, struct pl_arena *a, struct pl_agg_source **out,
+                       size_t *n, struct pl_err *err)
+{
+    struct pl_json *org;
+    size_t nacc, nreg;
+    if (pl_org_load(st, a, &org, err) < 0)
+        return -1;
+    if (!pl_org_manages(org, owner_account))
+        return 0;
+    const char **accounts = pl_org_accounts(org, a, &nacc);
+    const char **regions = source_regions(a, src, owner_region, &nreg);
+    qsort(regions, nreg, sizeof *regions, by_str);
+    struct pl_agg_source *s = pl_arena_alloc(a, (nacc * nreg + 1) * sizeof *s);
+    for (size_t i = 0; i < nacc; i++) /* accounts sorted: the pairs come out sorted */
+        for (size_t r = 0; r < nreg; r++)
+            if (r == 0 || strcmp(regions[r - 1], regions[r]) != 0)
+                s[(*n)++] = (struct pl_agg_source){accounts[i], regions[r], true};
+    *out = s;
+    return 0;
+}
+
 int pl_agg_sources(struct pl_store *st, const char *owner_account, const char *owner_region,
                    const struct pl_json *agg, struct pl_arena *a, struct pl_agg_source **out,
                    size_t *n, struct pl_err *err)
 {
+    const struct pl_json *org_src = pl_json_get(agg, "OrganizationAggregationSource");
+    if (org_src && org_src->type == PL_JOBJ) {
+        *out = NULL;
+        *n = 0;
+        return org_sources(st, owner_account, owner_region, org_src, a, out, n, err);
+    }
     const struct pl_json *src = pl_json_at(pl_json_get(agg, "AccountAggregationSources"), 0);
     const struct pl_json *ids = pl_json_get(src, "AccountIds");
     struct pl_agg_source *auths;

@@ -6,6 +6,7 @@
 #include "api/api_int.h"
 #include "api/model.h"
 #include "api/ops_aggregator.h"
+#include "api/ops_org.h"
 #include "api/ops_rules.h"
 #include "core/time.h"
 #include "delivery/delivery.h"
@@ -16,7 +17,7 @@
 static const struct pl_op_entry *const tables[] = {
     pl_ops_recorder,   pl_ops_channel, pl_ops_resources, pl_ops_tags,       pl_ops_rules,
     pl_ops_compliance, pl_ops_packs,   pl_ops_query,     pl_ops_proactive, pl_ops_aggregator,
-    pl_ops_aggregate,  pl_ops_remediation,
+    pl_ops_aggregate,  pl_ops_remediation, pl_ops_org_rules,
 };
 
 static pl_op_fn find_handler(const char *op)
@@ -41,6 +42,7 @@ static const struct pl_op_entry *const plumb_tables[] = {
     pl_ops_cost,
     pl_ops_console,
     pl_ops_actions,
+    pl_ops_org,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)

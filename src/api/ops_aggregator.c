@@ -9,7 +9,8 @@
  * "ACCOUNT/REGION" of the authorized aggregator, in the DescribeAggregationAuthorizations
  * shape; a deleted pending request a PL_KIND_AGG_DISMISSED object of the same name. Sources
  * status and pending requests are computed at each call (aggregator.h): nothing is copied.
- * Organization sources are refused (plumb has no organizations yet: docs/aggregators.md). */
+ * An OrganizationAggregationSource is put only by the organization's management account or a
+ * delegated administrator (org/org.h); its sources are the organization's accounts at each read. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "api/ops_rules.h"
 #include "core/hash.h"
 #include "core/time.h"
+#include "org/org.h"
 #include "store/store.h"
 
 #define AGG_PAGE     100 /* Describe* default page: "the default is maximum" */
@@ -71,10 +73,6 @@ static int save_tags(struct pl_op_ctx *c, const char *arn)
 static int account_source(struct pl_op_ctx *c, struct pl_json **out)
 {
     const struct pl_json *list = pl_json_get(c->in, "AccountAggregationSources");
-    if (pl_json_get(c->in, "OrganizationAggregationSource"))
-        return pl_fail(c->err, PL_E_NO_AVAILABLE_ORGANIZATION,
-                       "plumb does not serve organization aggregators yet "
-                       "(OrganizationAggregationSource); use AccountAggregationSources.");
     if (!list || list->len != 1)
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
                        "The configuration aggregator needs exactly one source: one "
@@ -106,6 +104,48 @@ static int account_source(struct pl_op_ctx *c, struct pl_json **out)
     return 0;
 }
 
+/* The request's OrganizationAggregationSource, checked as AWS checks it (the caller must manage
+ * plumb's organization), normalised into out. */
+static int org_source(struct pl_op_ctx *c, struct pl_json **out)
+{
+    const struct pl_json *src = pl_json_get(c->in, "OrganizationAggregationSource");
+    const struct pl_json *regions = pl_json_get(src, "AwsRegions");
+    bool all = pl_json_truthy(pl_json_get(src, "AllAwsRegions"));
+    struct pl_json *org;
+    if (pl_json_get(c->in, "AccountAggregationSources"))
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "The configuration aggregator needs exactly one source: "
+                       "AccountAggregationSources or OrganizationAggregationSource.");
+    int r = pl_org_load(c->st, c->a, &org, c->err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return pl_fail(c->err, PL_E_NO_AVAILABLE_ORGANIZATION,
+                       "Organization is not available. Create an organization first "
+                       "(plumb org create, docs/organizations.md).");
+    if (!pl_org_manages(org, c->account))
+        return pl_fail(c->err, PL_E_ORGANIZATION_ACCESS_DENIED,
+                       "This action can only be performed if you are a registered delegated "
+                       "administrator for AWS Config with permissions to call "
+                       "ListDelegatedAdministrators API.");
+    if (all == (regions != NULL && regions->len > 0))
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "Specify either AwsRegions or AllAwsRegions set to true, not both.");
+    if (regions && regions->len > MAX_REGIONS)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "AwsRegions can name at most %d regions.", MAX_REGIONS);
+    for (const struct pl_json *x = regions ? regions->child : NULL; x; x = x->next)
+        if (x->len < 1 || x->len > 64)
+            return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                           "A region name has 1 to 64 characters.");
+    *out = pl_json_new_obj(c->a);
+    pl_json_set_str(c->a, *out, "RoleArn", pl_json_get_str(src, "RoleArn"));
+    if (!all)
+        pl_json_set(c->a, *out, "AwsRegions", pl_json_clone(c->a, regions));
+    pl_json_set_bool(c->a, *out, "AllAwsRegions", all);
+    return 0;
+}
+
 /* Refuses a new aggregator past AWS's 50 per account and region. */
 static int check_room(struct pl_op_ctx *c)
 {
@@ -131,7 +171,9 @@ static int put_aggregator(struct pl_op_ctx *c)
 {
     const char *name = pl_in_str(c->in, "ConfigurationAggregatorName");
     struct pl_json *sources = NULL, *prev = NULL;
-    if (account_source(c, &sources) < 0 || pl_store_begin(c->st, c->err) < 0)
+    bool org = pl_json_get(c->in, "OrganizationAggregationSource") != NULL;
+    if ((org ? org_source(c, &sources) : account_source(c, &sources)) < 0 ||
+        pl_store_begin(c->st, c->err) < 0)
         return -1;
     int r = pl_obj_load(c, PL_KIND_AGGREGATOR, name, &prev);
     if (r < 0 || (r == 0 && check_room(c) < 0))
@@ -141,7 +183,8 @@ static int put_aggregator(struct pl_op_ctx *c)
     struct pl_json *o = pl_json_new_obj(c->a);
     pl_json_set_str(c->a, o, "ConfigurationAggregatorName", name);
     pl_json_set_str(c->a, o, "ConfigurationAggregatorArn", arn);
-    pl_json_set(c->a, o, "AccountAggregationSources", sources);
+    pl_json_set(c->a, o, org ? "OrganizationAggregationSource" : "AccountAggregationSources",
+                sources);
     pl_json_set(c->a, o, "CreationTime",
                 r ? pl_json_clone(c->a, pl_json_get(prev, "CreationTime")) : now);
     pl_json_set(c->a, o, "LastUpdatedTime", pl_json_clone(c->a, now));
@@ -227,11 +270,11 @@ static bool status_wanted(const struct pl_json *want, const char *status)
     return false;
 }
 
-static struct pl_json *source_status(struct pl_op_ctx *c, const struct pl_agg_source *s)
+static struct pl_json *source_status(struct pl_op_ctx *c, const struct pl_agg_source *s, bool org)
 {
     struct pl_json *o = pl_json_new_obj(c->a);
     pl_json_set_str(c->a, o, "SourceId", s->account);
-    pl_json_set_str(c->a, o, "SourceType", "ACCOUNT");
+    pl_json_set_str(c->a, o, "SourceType", org ? "ORGANIZATION" : "ACCOUNT");
     pl_json_set_str(c->a, o, "AwsRegion", s->region);
     pl_json_set_str(c->a, o, "LastUpdateStatus", s->authorized ? "SUCCEEDED" : "FAILED");
     pl_json_set(c->a, o, "LastUpdateTime", pl_json_new_epoch_ms(c->a, pl_now_ms()));
@@ -284,7 +327,8 @@ static int sources_status(struct pl_op_ctx *c)
             pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'S', parts, 2));
             break;
         }
-        pl_json_push(arr, source_status(c, &s[i]));
+        pl_json_push(arr,
+                     source_status(c, &s[i], pl_json_get(agg, "OrganizationAggregationSource")));
         emitted++;
     }
     return 0;

@@ -17,6 +17,9 @@
  * "Remediations" [{LogicalId, Properties}]; each one is also a real remediation configuration of
  * the pack's rule (remediation/remediation.h), CreatedByService = PACK_SERVICE, replaced when the
  * pack is deployed again and deleted with the pack.
+ * A pack another service deployed (an organization pack in a member: "CreatedBy"
+ * config-multiaccountsetup.amazonaws.com) changes and goes only through that service
+ * (pl_ops__pack_put / _delete, ops_org.h); anyone else gets ResourceInUseException.
  * Managed rules whose identifier plumb knows but does not implement are deployed (their results
  * never come), named in the pack's ConformancePackStatusReason, and are INSUFFICIENT_DATA in
  * the pack's compliance, never COMPLIANT. Compliance is read from the evaluation tables.
@@ -27,6 +30,7 @@
 
 #include "api/model.h"
 #include "api/ops_aggregator.h"
+#include "api/ops_org.h"
 #include "api/ops_rules.h"
 #include "core/hash.h"
 #include "core/time.h"
@@ -478,13 +482,30 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     return changed(c, pl_store_commit(c->st, c->err));
 }
 
-static int put_pack(struct pl_op_ctx *c)
+/* ResourceInUseException for a pack another service created, unless the call acts for it. */
+static int owned_elsewhere(struct pl_op_ctx *c, const struct pl_json *p, const char *service)
+{
+    const char *by = pl_json_get_str(p, "CreatedBy");
+    if (!by || (service && strcmp(by, service) == 0))
+        return 0;
+    return pl_fail(c->err, PL_E_RESOURCE_IN_USE,
+                   "The conformance pack %s was created by %s (an organization conformance "
+                   "pack) and can only be changed or deleted through it.",
+                   pl_json_get_str(p, "ConformancePackName"), by);
+}
+
+int pl_ops__pack_template(struct pl_op_ctx *c, const char **body)
+{
+    return template_source(c, body);
+}
+
+int pl_ops__pack_put(struct pl_op_ctx *c, const char *service)
 {
     const char *name = pl_in_str(c->in, "ConformancePackName"), *body;
     struct pl_json *prev = NULL;
     struct pl_pack_template t;
     if (template_source(c, &body) < 0 || pl_obj_load(c, PL_KIND_PACK, name, &prev) < 0 ||
-        (!prev && room_for_a_pack(c, name) < 0))
+        (prev && owned_elsewhere(c, prev, service) < 0) || (!prev && room_for_a_pack(c, name) < 0))
         return -1;
     const char *id = prev ? pl_json_get_str(prev, "ConformancePackId") : new_pack_id(c);
     struct pl_pack_env env = {.account = c->account, .region = c->region,
@@ -495,6 +516,8 @@ static int put_pack(struct pl_op_ctx *c)
         name_and_check(c, &t, id) < 0)
         return -1;
     struct pl_json *p = pack_object(c, name, id, prev);
+    if (service)
+        pl_json_set_str(c->a, p, "CreatedBy", service);
     if (deploy(c, p, &t, prev) < 0)
         return -1;
     pl_json_set_str(c->a, c->out, "ConformancePackArn", pl_json_get_str(p, "ConformancePackArn"));
@@ -503,11 +526,16 @@ static int put_pack(struct pl_op_ctx *c)
 
 /* ---- DeleteConformancePack ---- */
 
-static int delete_pack(struct pl_op_ctx *c)
+static int put_pack(struct pl_op_ctx *c)
 {
-    const char *name = pl_in_str(c->in, "ConformancePackName");
+    return pl_ops__pack_put(c, NULL);
+}
+
+int pl_ops__pack_delete(struct pl_op_ctx *c, const char *name, const char *service)
+{
     struct pl_json *p;
-    if (need_pack(c, name, &p) < 0 || pl_store_begin(c->st, c->err) < 0)
+    if (need_pack(c, name, &p) < 0 || owned_elsewhere(c, p, service) < 0 ||
+        pl_store_begin(c->st, c->err) < 0)
         return -1;
     if (drop_rules(c, pl_json_get(p, "Rules"), NULL) < 0 ||
         drop_remediations(c, pl_json_get(p, "Remediations")) < 0 ||
@@ -519,6 +547,11 @@ static int delete_pack(struct pl_op_ctx *c)
         return -1;
     }
     return changed(c, pl_store_commit(c->st, c->err));
+}
+
+static int delete_pack(struct pl_op_ctx *c)
+{
+    return pl_ops__pack_delete(c, pl_in_str(c->in, "ConformancePackName"), NULL);
 }
 
 /* ---- Describe ---- */
@@ -580,10 +613,10 @@ static void copy_members(struct pl_op_ctx *c, struct pl_json *o, const struct pl
 
 static int describe_packs(struct pl_op_ctx *c)
 {
-    static const char *const keys[] = {"ConformancePackName", "ConformancePackArn",
-                                       "ConformancePackId", "DeliveryS3Bucket",
-                                       "DeliveryS3KeyPrefix", "ConformancePackInputParameters",
-                                       "LastUpdateRequestedTime"};
+    static const char *const keys[] = {"ConformancePackName",     "ConformancePackArn",
+                                       "ConformancePackId",       "DeliveryS3Bucket",
+                                       "DeliveryS3KeyPrefix",     "ConformancePackInputParameters",
+                                       "LastUpdateRequestedTime", "CreatedBy"};
     struct pl_json **packs;
     size_t n;
     struct pl_json *arr = pl_json_new_arr(c->a);

@@ -15,6 +15,9 @@ int pl_cli_cloudtrail(int argc, char **argv); /* plumb cloudtrail import [--data
 /* http (plumb_cli_auth): credentials_cmd.c */
 int pl_cli_credentials(int argc, char **argv); /* plumb credentials add|list|revoke [--data DIR] */
 
+/* organization (plumb_cli_org): org_cmd.c */
+int pl_cli_org(int argc, char **argv); /* plumb org create|add-account|remove-account|list ... */
+
 /* lead (src/cli/serve.c) */
 int pl_cli_serve(int argc, char **argv); /* plumb serve [--listen H:P] [--data DIR] [--auth M] */
 

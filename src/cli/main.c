@@ -23,6 +23,7 @@ static const struct {
     {"blame", pl_cli_blame, "who changed a resource: its versions, diffs and CloudTrail events"},
     {"cloudtrail", pl_cli_cloudtrail, "import CloudTrail log files (files or directory trees)"},
     {"credentials", pl_cli_credentials, "manage access keys (add, list, revoke)"},
+    {"org", pl_cli_org, "plumb's organization (create, add-account, remove-account, list)"},
     {"webhook", pl_cli_webhook, "map SNS topic ARNs to webhook URLs (add, list, remove)"},
     {"function", pl_cli_function,
      "Lambda-style rule functions (add, list, remove, invoke: run one once)"},

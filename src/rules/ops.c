@@ -126,8 +126,8 @@ static int owned_elsewhere(const struct pl_rules_call *c, const struct pl_json *
     if (!by || (c->service && strcmp(by, c->service) == 0))
         return 0;
     return pl_fail(err, PL_E_RESOURCE_IN_USE,
-                   "The rule %s was created by %s (a conformance pack) and can only be changed "
-                   "or deleted through it.",
+                   "The rule %s was created by %s (a conformance pack or an organization rule) and "
+                   "can only be changed or deleted through it.",
                    pl_json_get_str(rule, "ConfigRuleName"), by);
 }
 

@@ -229,6 +229,35 @@ class Isolation(unittest.TestCase):
         for a in answers:
             self.assertNotIn(MARK, a)
 
+    def test_organization_paths_need_an_organization(self):
+        """Organization aggregators and rules reach other accounts through membership only:
+        without an organization that A manages, naming B reaches nothing of B."""
+        A = self.A
+        for fn, kw in (
+                (A.put_configuration_aggregator, {
+                    "ConfigurationAggregatorName": "a-org",
+                    "OrganizationAggregationSource": {
+                        "RoleArn": "arn:aws:iam::%s:role/agg" % A_ACCT, "AllAwsRegions": True}}),
+                (A.put_organization_config_rule, {
+                    "OrganizationConfigRuleName": B_RULE,
+                    "OrganizationManagedRuleMetadata": {
+                        "RuleIdentifier": "AWS_CONFIG_PROCESS_CHECK"}}),
+                (A.get_organization_config_rule_detailed_status,
+                 {"OrganizationConfigRuleName": B_RULE})):
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                fn(**kw)
+            self.assertEqual(cm.exception.response["Error"]["Code"],
+                             "NoAvailableOrganizationException")
+        for op in ("DescribeOrganization", "RemoveOrganizationAccount",
+                   "RegisterDelegatedAdministrator"):
+            status, out = self.call(self.a_key, op, {"AccountId": B_ACCT})
+            self.assertEqual((status, out.get("__type")), (400, "NoAvailableOrganizationException"))
+        # B's key is not an administrator's: it cannot make an organization of A and B
+        status, out = self.call(self.b_key, "CreateOrganization", {"ManagementAccountId": B_ACCT})
+        self.assertEqual(out.get("__type"), "OrganizationAccessDeniedException", out)
+        self.assertEqual([r["ConfigRuleName"] for r in self.B.describe_config_rules()[
+            "ConfigRules"] if r["ConfigRuleName"].startswith("OrgConfigRule-")], [])
+
     def test_aggregator_without_authorization_sees_nothing_of_b(self):
         """A's aggregator names B, but B never authorized A: no aggregate read shows B's data,
         the source is FAILED, and B's own aggregator is not A's to read."""
