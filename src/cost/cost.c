@@ -205,8 +205,12 @@ out:
 static int on_res(void *arg, const struct pl_cost_res *r, struct pl_err *err)
 {
     struct agg *g = arg;
-    if (g->cur.id != r->resource_id) /* the walk's strings are stable per resource */
+    if (!r || g->cur.id != r->resource_id) /* the walk's strings are stable per resource */
         churn_end(g);
+    if (!r) { /* the end of the walk: its strings go now */
+        g->cur = (struct churn){0};
+        return 0;
+    }
     struct line *l = line_get(g, r->account, r->region, r->resource_type, r->month);
     l->cont += r->continuous;
     l->daily += r->daily;
@@ -601,7 +605,6 @@ struct pl_json *pl_cost_report(struct pl_store *s, const struct pl_cost_query *q
     int64_t until_ms = q->until > 0 ? month_start(until + 1) : INT64_MAX;
     if (pl_store_cost_cis(s, q->account, since_ms, until_ms, on_res, &r.g, err) < 0)
         goto out;
-    churn_end(&r.g);
     if (pl_store_cost_evals(s, q->account, since, until, a, &r.ev, &r.nev, err) < 0)
         goto out;
     build_parts(&r);

@@ -273,8 +273,8 @@ int pl_store_cost_cis(struct pl_store *s, const char *account, int64_t since_ms,
         goto out;
     }
     sqlite3_reset(q);
-    if (w.cur >= 0 && emit(&w, err) < 0)
-        goto out;
+    if ((w.cur >= 0 && emit(&w, err) < 0) || fn(arg, NULL, err) < 0)
+        goto out; /* the end (NULL) while the strings of the last resource still live */
     ret = 0;
 out:
     pl_arena_fini(&a);

@@ -42,8 +42,10 @@ struct pl_cost_res {
 typedef int (*pl_store_cost_res_fn)(void *arg, const struct pl_cost_res *r, struct pl_err *err);
 
 /* Calls fn for every (resource, month) with CIs captured in [since_ms, until_ms), in resource
- * then month order; account NULL: every account. fn returning -1 stops the walk (its err is
- * returned). One scan of the covering index, plus the few rows of config_items_cost. */
+ * then month order, then once with r NULL at the end of the walk; account NULL: every account.
+ * The strings of r live until the walk ends (the NULL call included), no longer. fn returning
+ * -1 stops the walk (its err is returned). One scan of the covering index, plus the few rows
+ * of config_items_cost. */
 int pl_store_cost_cis(struct pl_store *s, const char *account, int64_t since_ms, int64_t until_ms,
                       pl_store_cost_res_fn fn, void *arg, struct pl_err *err);
 
