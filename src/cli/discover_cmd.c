@@ -1,0 +1,199 @@
+/* discover_cmd.c — `plumb discover`: one sweep of live AWS resources into a data directory
+ * (recorder/sources/aws/aws.h). Credentials, region and endpoints come as the AWS SDKs find
+ * them (AWS_* environment, shared files, AWS_ENDPOINT_URL[_SERVICE]). Output: one line per
+ * resource with --dry-run or --verbose, a summary line on stderr (or a JSON object on stdout
+ * with --json). Exit 0 ok, 1 some type failed or nothing could be called, 2 usage.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "core/client.h"
+#include "core/util.h"
+#include "recorder/sources/aws/aws.h"
+
+#define MAX_TYPES 32
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f, "usage: plumb discover [--data DIR] [--region R] [--types T,...] [--dry-run]\n"
+           "\n"
+           "One sweep of live AWS resources, recorded as configuration items (docs/discovery.md).\n"
+           "Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], else the\n"
+           "profile (AWS_PROFILE, --profile) of ~/.aws/credentials and ~/.aws/config. Endpoints:\n"
+           "AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's endpoint_url.\n"
+           "\n"
+           "  --data DIR        data directory (default ./plumb-data)\n"
+           "  --region R        region to sweep (default AWS_REGION, AWS_DEFAULT_REGION, the\n"
+           "                    profile's region, us-east-1)\n"
+           "  --types T,...     resource types (default: all discovery knows)\n"
+           "  --dry-run         record nothing: list what would be recorded and the API calls\n"
+           "  --account ID      the account to record into (default: STS GetCallerIdentity)\n"
+           "  --profile NAME    the shared-file profile (skips the environment's keys)\n"
+           "  --all             record every type, ignoring the partition's recorder\n"
+           "                    (default: as `plumb record`: a running recorder's group applies)\n"
+           "  --rate N          calls per second per service (default 50; 0: unbounded)\n"
+           "  --backoff-ms N    first retry delay bound in ms (default 100)\n"
+           "  --verbose         one line per resource\n"
+           "  --json            the summary as JSON on stdout\n"
+           "\n"
+           "Types: ");
+    for (size_t i = 0; pl_aws_types[i]; i++)
+        fprintf(f, "%s%s", i ? ", " : "", pl_aws_types[i]);
+    fprintf(f, "\n");
+}
+
+static void on_ci(void *u, const char *type, const char *id, const char *what)
+{
+    (void)u;
+    printf("%s %s %s\n", type, id, what);
+}
+
+int pl_cli_discover(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"region", required_argument, NULL, 'r'},
+        {"types", required_argument, NULL, 't'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"account", required_argument, NULL, 'a'},
+        {"profile", required_argument, NULL, 'p'},
+        {"all", no_argument, NULL, 'A'},
+        {"rate", required_argument, NULL, 'R'},
+        {"backoff-ms", required_argument, NULL, 'B'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *data = "./plumb-data", *region = NULL, *profile = NULL;
+    static const char *types[MAX_TYPES + 1];
+    struct pl_discover_opts o = {.mode = PL_REC_MODE_IMPORT};
+    bool verbose = false, json = false;
+    long long rate = 50, backoff = 100;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'r':
+            if (!*optarg)
+                return pl_cli_usage_error("discover", "--region must not be empty");
+            region = optarg;
+            break;
+        case 't': {
+            size_t n = 0;
+            for (char *t = optarg; t && *t;) {
+                char *comma = strchr(t, ',');
+                if (comma)
+                    *comma = 0;
+                if (*t) {
+                    if (n == MAX_TYPES)
+                        return pl_cli_usage_error("discover", "at most %d types", MAX_TYPES);
+                    types[n++] = t;
+                }
+                t = comma ? comma + 1 : NULL;
+            }
+            types[n] = NULL;
+            o.types = n ? types : NULL;
+            break;
+        }
+        case 'n':
+            o.dry_run = true;
+            break;
+        case 'a':
+            if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12)
+                return pl_cli_usage_error("discover", "--account must be 12 digits");
+            o.account = optarg;
+            break;
+        case 'p':
+            profile = optarg;
+            break;
+        case 'A':
+            o.mode = PL_REC_MODE_ALL;
+            break;
+        case 'R':
+            if (pl_parse_i64(optarg, &rate) < 0 || rate < 0 || rate > 100000)
+                return pl_cli_usage_error("discover", "--rate must be 0..100000");
+            break;
+        case 'B':
+            if (pl_parse_i64(optarg, &backoff) < 0 || backoff < 1 || backoff > 60000)
+                return pl_cli_usage_error("discover", "--backoff-ms must be 1..60000");
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            return pl_cli_getopt_error("discover", argv, c);
+        }
+    }
+    if (optind < argc)
+        return pl_cli_usage_error("discover", "unexpected argument '%s'", argv[optind]);
+    struct pl_err err = {0};
+    struct pl_aws_creds creds;
+    if (pl_aws_creds_load(profile, &creds, &err) < 0) {
+        fprintf(stderr, "plumb discover: %s\n", err.msg);
+        return 1;
+    }
+    char reg[64];
+    if (region)
+        snprintf(reg, sizeof reg, "%s", region);
+    else
+        pl_aws_region_default(profile, reg, sizeof reg);
+    static struct pl_aws_ctx ctx;
+    pl_aws_ctx_init(&ctx, &creds, reg);
+    ctx.profile = profile;
+    ctx.rate = (double)rate;
+    ctx.backoff_ms = (long)backoff;
+    struct pl_store *st = NULL;
+    if (pl_store_open(data, o.dry_run ? PL_STORE_READONLY : 0, &st, &err) < 0) {
+        if (!o.dry_run) {
+            fprintf(stderr, "plumb discover: %s\n", err.msg);
+            return 1;
+        }
+        st = NULL; /* a dry run without a data directory: nothing to compare with */
+        memset(&err, 0, sizeof err);
+    }
+    if (o.dry_run || verbose)
+        o.on_ci = on_ci;
+    struct pl_discover_stats s;
+    int rc = pl_discover_sweep(st, &ctx, &o, &s, &err);
+    pl_store_close(st);
+    pl_client_thread_done();
+    if (json) {
+        printf("{\"account\":\"%s\",\"region\":\"%s\",\"dryRun\":%s,\"found\":%lld,"
+               "\"recorded\":%lld,\"unchanged\":%lld,\"deleted\":%lld,\"notRecorded\":%lld,"
+               "\"failedTypes\":%lld,\"apiCalls\":%lld,\"retries\":%lld,\"throttled\":%lld,"
+               "\"seconds\":%.3f}\n",
+               s.account, reg, o.dry_run ? "true" : "false", (long long)s.found,
+               (long long)s.recorded, (long long)s.unchanged, (long long)s.deleted,
+               (long long)s.not_recorded, (long long)s.failed_types, (long long)s.calls,
+               (long long)s.retries, (long long)s.throttled, s.seconds);
+    }
+    fprintf(stderr,
+            "plumb discover: account %s region %s: %lld resources found, %lld recorded, %lld "
+            "unchanged, %lld %sdeleted, %lld not recorded; %lld API calls (%lld retries) in "
+            "%.2f s%s\n",
+            s.account[0] ? s.account : "?", reg, (long long)s.found, (long long)s.recorded,
+            (long long)s.unchanged, (long long)s.deleted, o.dry_run ? "would be " : "",
+            (long long)s.not_recorded, (long long)s.calls, (long long)s.retries, s.seconds,
+            o.dry_run ? " (dry run: nothing recorded)" : "");
+    if (rc < 0) {
+        fprintf(stderr, "plumb discover: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
