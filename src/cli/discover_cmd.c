@@ -47,6 +47,16 @@ static void usage(FILE *f)
     fprintf(f, "\n");
 }
 
+static void on_json(void *u, const struct pl_json *ci)
+{
+    (void)u;
+    struct pl_buf b;
+    pl_buf_init(&b, (size_t)64 << 20);
+    pl_json_write(&b, ci, PL_JSON_COMPACT);
+    printf("%.*s\n", (int)b.len, b.data ? b.data : "");
+    pl_buf_fini(&b);
+}
+
 static void on_ci(void *u, const char *type, const char *id, const char *what)
 {
     (void)u;
@@ -67,18 +77,19 @@ int pl_cli_discover(int argc, char **argv)
         {"backoff-ms", required_argument, NULL, 'B'},
         {"verbose", no_argument, NULL, 'v'},
         {"json", no_argument, NULL, 'j'},
+        {"print", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *data = "./plumb-data", *region = NULL, *profile = NULL;
     static const char *types[MAX_TYPES + 1];
     struct pl_discover_opts o = {.mode = PL_REC_MODE_IMPORT};
-    bool verbose = false, json = false;
+    bool verbose = false, json = false, print = false;
     long long rate = 50, backoff = 100;
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjPh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             data = optarg;
@@ -133,6 +144,9 @@ int pl_cli_discover(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'P':
+            print = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -167,8 +181,10 @@ int pl_cli_discover(int argc, char **argv)
         st = NULL; /* a dry run without a data directory: nothing to compare with */
         memset(&err, 0, sizeof err);
     }
-    if (o.dry_run || verbose)
+    if ((o.dry_run || verbose) && !print)
         o.on_ci = on_ci;
+    if (print)
+        o.on_json = on_json;
     struct pl_discover_stats s;
     int rc = pl_discover_sweep(st, &ctx, &o, &s, &err);
     pl_store_close(st);

@@ -74,9 +74,9 @@ int pl_aws_ini_get(const char *path, const char *section, const char *key, char 
 struct pl_json *pl_aws_xml_to_json(struct pl_arena *a, const char *xml, size_t len,
                                    const char **root_name, struct pl_err *err);
 
-/* j as an array: j itself when an array, [] for NULL/"" , else [j] (a list of one element is
- * an object in the XML conversion). Result in a. */
-struct pl_json *pl_aws_list(struct pl_arena *a, struct pl_json *j);
+/* j as an array (a copy; j is left in its tree): j's copy when an array, [] for NULL/"" , else [j]
+ * (a list of one element is an object in the XML conversion). Result in a. */
+struct pl_json *pl_aws_list(struct pl_arena *a, const struct pl_json *j);
 
 /* ---- calls (call.c) ---- */
 
@@ -173,6 +173,8 @@ struct pl_discover_opts {
     enum pl_rec_mode mode;    /* PL_REC_MODE_IMPORT (plumb record's) or _ALL */
     bool dry_run;             /* record nothing; list what would be */
     void (*on_ci)(void *u, const char *type, const char *id, const char *what); /* may be NULL */
+    /* each CI found, in the notification dialect (`plumb record` reads it back); may be NULL */
+    void (*on_json)(void *u, const struct pl_json *ci);
     void *u;
 };
 

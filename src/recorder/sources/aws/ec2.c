@@ -197,18 +197,13 @@ static struct pl_json *permission(struct pl_arena *a, const struct pl_json *p)
         pl_json_set(a, o, "fromPort", pl_json_clone(a, pl_json_get(p, "fromPort")));
     if (pl_json_get(p, "toPort"))
         pl_json_set(a, o, "toPort", pl_json_clone(a, pl_json_get(p, "toPort")));
-    struct pl_json *pairs = pl_json_get(p, "groups");
-    pl_json_set(a, o, "userIdGroupPairs", pairs ? pl_json_clone(a, pairs) : pl_json_new_arr(a));
+    pl_json_set(a, o, "userIdGroupPairs", pl_aws_list(a, pl_json_get(p, "groups")));
     for (const struct pl_json *r = ipr && ipr->type == PL_JARR ? ipr->child : NULL; r; r = r->next)
         if (pl_json_get_str(r, "cidrIp"))
             pl_json_push(ranges, pl_json_new_str(a, pl_json_get_str(r, "cidrIp")));
-    pl_json_set(a, o, "ipv4Ranges", ipr ? pl_json_clone(a, ipr) : pl_json_new_arr(a));
-    pl_json_set(a, o, "ipv6Ranges",
-                pl_json_get(p, "ipv6Ranges") ? pl_json_clone(a, pl_json_get(p, "ipv6Ranges"))
-                                             : pl_json_new_arr(a));
-    pl_json_set(a, o, "prefixListIds",
-                pl_json_get(p, "prefixListIds") ? pl_json_clone(a, pl_json_get(p, "prefixListIds"))
-                                                : pl_json_new_arr(a));
+    pl_json_set(a, o, "ipv4Ranges", pl_aws_list(a, ipr));
+    pl_json_set(a, o, "ipv6Ranges", pl_aws_list(a, pl_json_get(p, "ipv6Ranges")));
+    pl_json_set(a, o, "prefixListIds", pl_aws_list(a, pl_json_get(p, "prefixListIds")));
     pl_json_set(a, o, "ipRanges", ranges);
     return o;
 }

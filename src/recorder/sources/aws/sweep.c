@@ -59,6 +59,8 @@ static int record(struct pl_store *st, const struct pl_discover_opts *o, struct 
         seen[k++] = pl_json_get_str(ci, "resourceId");
     qsort(seen, n, sizeof *seen, cmp_str);
     stats->found += (int64_t)n;
+    for (struct pl_json *ci = f->cis->child; ci && o->on_json; ci = ci->next)
+        o->on_json(o->u, ci);
     /* the resources gone since the last sweep, read before the batch opens */
     struct pl_json *gone = pl_json_new_arr(a);
     if (f->complete && st) {

@@ -144,10 +144,10 @@ out:
     return out;
 }
 
-struct pl_json *pl_aws_list(struct pl_arena *a, struct pl_json *j)
+struct pl_json *pl_aws_list(struct pl_arena *a, const struct pl_json *j)
 {
     if (j && j->type == PL_JARR)
-        return j;
+        return pl_json_clone(a, j); /* j stays where it is */
     struct pl_json *arr = pl_json_new_arr(a);
     if (!j || (j->type == PL_JSTR && j->len == 0))
         return arr;
