@@ -63,7 +63,15 @@ static void on_ci(void *u, const char *type, const char *id, const char *what)
     printf("%s %s %s\n", type, id, what);
 }
 
-int pl_cli_discover(int argc, char **argv)
+struct args {
+    const char *data, *region, *profile;
+    struct pl_discover_opts o;
+    bool verbose, json, print;
+    long long rate, backoff;
+};
+
+/* -1 when the arguments are good, else the exit code (help: 0, usage: 2) */
+static int parse_args(int argc, char **argv, struct args *r)
 {
     static const struct option longopts[] = {
         {"data", required_argument, NULL, 'd'},
@@ -81,23 +89,19 @@ int pl_cli_discover(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = "./plumb-data", *region = NULL, *profile = NULL;
     static const char *types[MAX_TYPES + 1];
-    struct pl_discover_opts o = {.mode = PL_REC_MODE_IMPORT};
-    bool verbose = false, json = false, print = false;
-    long long rate = 50, backoff = 100;
     int c;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjPh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
-            data = optarg;
+            r->data = optarg;
             break;
         case 'r':
             if (!*optarg)
                 return pl_cli_usage_error("discover", "--region must not be empty");
-            region = optarg;
+            r->region = optarg;
             break;
         case 't': {
             size_t n = 0;
@@ -113,39 +117,39 @@ int pl_cli_discover(int argc, char **argv)
                 t = comma ? comma + 1 : NULL;
             }
             types[n] = NULL;
-            o.types = n ? types : NULL;
+            r->o.types = n ? types : NULL;
             break;
         }
         case 'n':
-            o.dry_run = true;
+            r->o.dry_run = true;
             break;
         case 'a':
             if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12)
                 return pl_cli_usage_error("discover", "--account must be 12 digits");
-            o.account = optarg;
+            r->o.account = optarg;
             break;
         case 'p':
-            profile = optarg;
+            r->profile = optarg;
             break;
         case 'A':
-            o.mode = PL_REC_MODE_ALL;
+            r->o.mode = PL_REC_MODE_ALL;
             break;
         case 'R':
-            if (pl_parse_i64(optarg, &rate) < 0 || rate < 0 || rate > 100000)
+            if (pl_parse_i64(optarg, &r->rate) < 0 || r->rate < 0 || r->rate > 100000)
                 return pl_cli_usage_error("discover", "--rate must be 0..100000");
             break;
         case 'B':
-            if (pl_parse_i64(optarg, &backoff) < 0 || backoff < 1 || backoff > 60000)
+            if (pl_parse_i64(optarg, &r->backoff) < 0 || r->backoff < 1 || r->backoff > 60000)
                 return pl_cli_usage_error("discover", "--backoff-ms must be 1..60000");
             break;
         case 'v':
-            verbose = true;
+            r->verbose = true;
             break;
         case 'j':
-            json = true;
+            r->json = true;
             break;
         case 'P':
-            print = true;
+            r->print = true;
             break;
         case 'h':
             usage(stdout);
@@ -156,6 +160,41 @@ int pl_cli_discover(int argc, char **argv)
     }
     if (optind < argc)
         return pl_cli_usage_error("discover", "unexpected argument '%s'", argv[optind]);
+    return -1;
+}
+
+static void summary(const struct args *r, const char *reg, const struct pl_discover_stats *s)
+{
+    const bool dry = r->o.dry_run;
+    if (r->json)
+        printf("{\"account\":\"%s\",\"region\":\"%s\",\"dryRun\":%s,\"found\":%lld,"
+               "\"recorded\":%lld,\"unchanged\":%lld,\"deleted\":%lld,\"notRecorded\":%lld,"
+               "\"failedTypes\":%lld,\"apiCalls\":%lld,\"retries\":%lld,\"throttled\":%lld,"
+               "\"seconds\":%.3f}\n",
+               s->account, reg, dry ? "true" : "false", (long long)s->found, (long long)s->recorded,
+               (long long)s->unchanged, (long long)s->deleted, (long long)s->not_recorded,
+               (long long)s->failed_types, (long long)s->calls, (long long)s->retries,
+               (long long)s->throttled, s->seconds);
+    fprintf(stderr,
+            "plumb discover: account %s region %s: %lld resources found, %lld recorded, %lld "
+            "unchanged, %lld %sdeleted, %lld not recorded; %lld API calls (%lld retries) in "
+            "%.2f s%s\n",
+            s->account[0] ? s->account : "?", reg, (long long)s->found, (long long)s->recorded,
+            (long long)s->unchanged, (long long)s->deleted, dry ? "would be " : "",
+            (long long)s->not_recorded, (long long)s->calls, (long long)s->retries, s->seconds,
+            dry ? " (dry run: nothing recorded)" : "");
+}
+
+int pl_cli_discover(int argc, char **argv)
+{
+    struct args r = {
+        .data = "./plumb-data", .o = {.mode = PL_REC_MODE_IMPORT}, .rate = 50, .backoff = 100};
+    int st_code = parse_args(argc, argv, &r);
+    if (st_code >= 0)
+        return st_code;
+    struct pl_discover_opts o = r.o;
+    const char *data = r.data, *region = r.region, *profile = r.profile;
+    bool verbose = r.verbose, print = r.print;
     struct pl_err err = {0};
     struct pl_aws_creds creds;
     if (pl_aws_creds_load(profile, &creds, &err) < 0) {
@@ -170,8 +209,8 @@ int pl_cli_discover(int argc, char **argv)
     static struct pl_aws_ctx ctx;
     pl_aws_ctx_init(&ctx, &creds, reg);
     ctx.profile = profile;
-    ctx.rate = (double)rate;
-    ctx.backoff_ms = (long)backoff;
+    ctx.rate = (double)r.rate;
+    ctx.backoff_ms = (long)r.backoff;
     struct pl_store *st = NULL;
     if (pl_store_open(data, o.dry_run ? PL_STORE_READONLY : 0, &st, &err) < 0) {
         if (!o.dry_run) {
@@ -189,24 +228,7 @@ int pl_cli_discover(int argc, char **argv)
     int rc = pl_discover_sweep(st, &ctx, &o, &s, &err);
     pl_store_close(st);
     pl_client_thread_done();
-    if (json) {
-        printf("{\"account\":\"%s\",\"region\":\"%s\",\"dryRun\":%s,\"found\":%lld,"
-               "\"recorded\":%lld,\"unchanged\":%lld,\"deleted\":%lld,\"notRecorded\":%lld,"
-               "\"failedTypes\":%lld,\"apiCalls\":%lld,\"retries\":%lld,\"throttled\":%lld,"
-               "\"seconds\":%.3f}\n",
-               s.account, reg, o.dry_run ? "true" : "false", (long long)s.found,
-               (long long)s.recorded, (long long)s.unchanged, (long long)s.deleted,
-               (long long)s.not_recorded, (long long)s.failed_types, (long long)s.calls,
-               (long long)s.retries, (long long)s.throttled, s.seconds);
-    }
-    fprintf(stderr,
-            "plumb discover: account %s region %s: %lld resources found, %lld recorded, %lld "
-            "unchanged, %lld %sdeleted, %lld not recorded; %lld API calls (%lld retries) in "
-            "%.2f s%s\n",
-            s.account[0] ? s.account : "?", reg, (long long)s.found, (long long)s.recorded,
-            (long long)s.unchanged, (long long)s.deleted, o.dry_run ? "would be " : "",
-            (long long)s.not_recorded, (long long)s.calls, (long long)s.retries, s.seconds,
-            o.dry_run ? " (dry run: nothing recorded)" : "");
+    summary(&r, reg, &s);
     if (rc < 0) {
         fprintf(stderr, "plumb discover: %s\n", err.msg);
         return 1;
