@@ -136,6 +136,11 @@ struct pl_json *pl_aws_xml_to_json(struct pl_arena *a, const char *xml, size_t l
         pl_fail(err, PL_E_SERIALIZATION, "the answer is not XML");
         goto out;
     }
+    if (doc->intSubset || doc->extSubset) {
+        /* AWS never sends a DTD; refusing one keeps entity expansion (billion laughs) out */
+        pl_fail(err, PL_E_SERIALIZATION, "the answer has a DTD");
+        goto out;
+    }
     if (root_name)
         *root_name = pl_arena_strdup(a, (const char *)root->name);
     out = conv(a, root, 1, err);
