@@ -18,7 +18,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PLUMB, SHARED, free_port  # noqa: E402
+from harness import PLUMB, SHARED, Server, free_port  # noqa: E402
 
 import boto3  # noqa: E402
 
@@ -37,7 +37,7 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Resource": "arn:aws:s3:::disc-public/*"}]}, separators=(",", ":"))
 
 
-def wait_for(fn, what, tries=600):
+def wait_for(fn, what, tries=2400):
     import time
     for _ in range(tries):
         try:
@@ -343,6 +343,63 @@ class DiscoverMotoTest(unittest.TestCase):
         p, _ = self.discover("--dry-run", env=env, check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("no AWS credentials", p.stderr)
+
+
+@unittest.skipUnless(shutil.which("moto_server"), "moto_server is not on PATH")
+class ServeDiscoverTest(unittest.TestCase):
+    """plumb serve --discover aws: sweeps on a thread, recorded once the recorder runs (AWS
+    semantics); a bucket made later appears at the next sweep, a deleted one becomes
+    ResourceDeleted."""
+
+    @classmethod
+    def setUpClass(cls):
+        port = free_port()
+        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.url = "http://127.0.0.1:%d" % port
+        wait_for(lambda: urllib.request.urlopen(cls.url + "/moto-api/").status == 200, "moto")
+        cls.s3 = boto3.client("s3", endpoint_url=cls.url, region_name="us-east-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        cls.s3.create_bucket(Bucket="serve-first")
+        saved = dict(os.environ)
+        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                          AWS_ENDPOINT_URL=cls.url, AWS_DEFAULT_REGION="us-east-1")
+        os.environ.pop("AWS_PROFILE", None)
+        try:
+            cls.server = Server(auth="open", extra=["--discover", "aws", "--discover-interval",
+                                                    "1"]).start()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        cls.cfg = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        cls.moto.terminate()
+        cls.moto.wait()
+
+    def buckets(self):
+        out = self.cfg.list_discovered_resources(resourceType="AWS::S3::Bucket")
+        return {r["resourceId"] for r in out["resourceIdentifiers"]}
+
+    def test_periodic_sweeps(self):
+        self.cfg.put_configuration_recorder(ConfigurationRecorder={
+            "name": "default", "roleARN": "arn:aws:iam::123456789012:role/ConfigRole",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+        self.cfg.put_delivery_channel(DeliveryChannel={"name": "default",
+                                                       "s3BucketName": "config-bucket"})
+        self.cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+        wait_for(lambda: "serve-first" in self.buckets(), "the first bucket discovered")
+        self.s3.create_bucket(Bucket="serve-second")
+        wait_for(lambda: "serve-second" in self.buckets(), "the second bucket discovered")
+        self.s3.delete_bucket(Bucket="serve-first")
+        wait_for(lambda: "serve-first" not in self.buckets(), "the first bucket deleted")
+        hist = self.cfg.get_resource_config_history(resourceType="AWS::S3::Bucket",
+                                                    resourceId="serve-first")
+        self.assertEqual(hist["configurationItems"][0]["configurationItemStatus"],
+                         "ResourceDeleted")
+        self.assertIn("module=discover", self.server.read_log())
 
 
 class FakeAws(http.server.BaseHTTPRequestHandler):

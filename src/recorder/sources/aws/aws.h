@@ -191,4 +191,17 @@ struct pl_discover_stats {
 int pl_discover_sweep(struct pl_store *st, struct pl_aws_ctx *c, const struct pl_discover_opts *o,
                       struct pl_discover_stats *stats, struct pl_err *err);
 
+/* ---- periodic sweeps in plumb serve (watch.c) ---- */
+
+#define PL_DISCOVER_INTERVAL_S 900 /* default seconds between sweeps */
+
+/* Starts a thread sweeping every type (pl_aws_types) of the default region (the SDKs' chain)
+ * at once and then every interval_s seconds (0: PL_DISCOVER_INTERVAL_S) into the store at spec
+ * (its own connection), with PL_REC_MODE_RECORDER. NULL with err when there are no credentials
+ * or the store cannot be opened. */
+struct pl_discover_watch;
+struct pl_discover_watch *pl_discover_watch_start(const char *spec, int interval_s,
+                                                  struct pl_err *err);
+void pl_discover_watch_stop(struct pl_discover_watch *w); /* NULL is fine; waits for a sweep */
+
 #endif
