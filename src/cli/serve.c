@@ -136,6 +136,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     }
     if (strcmp(o->auth, "sigv4") != 0 && strcmp(o->auth, "open") != 0)
         return pl_cli_usage_error("serve", "--auth must be sigv4 or open"), -1;
+    if (o->discover && strcmp(o->discover, "aws") != 0)
+        return pl_cli_usage_error("serve", "--discover takes 'aws'"), -1;
     return 0;
 }
 
@@ -286,6 +288,33 @@ static int own_data_dir(const char *dir, struct pl_store *st)
     return 0;
 }
 
+/* The watchers of the recorder's sources: CloudTrail (a directory, S3) and AWS discovery. 0, or
+ * -1 with err (what was started is stopped by the caller). */
+static int start_sources(const struct serve_opts *o, struct pl_trail_watch **trail,
+                         struct pl_trail_watch **trail_s3, struct pl_discover_watch **discover,
+                         struct pl_err *err)
+{
+    struct pl_trail_opts to = {.keep_read_only = o->cloudtrail_keep_read_only};
+    int poll = o->cloudtrail_poll_ms ? (int)o->cloudtrail_poll_ms : 5000;
+    if (o->cloudtrail_dir &&
+        !(*trail = pl_trail_watch_start(o->data, o->cloudtrail_dir, poll, &to, NULL, err)))
+        return -1;
+    if (o->cloudtrail_s3) {
+        /* the S3 endpoint delivery uses (--s3-endpoint), credentials from the environment */
+        const char *rg = getenv("AWS_REGION");
+        struct pl_trail_s3_conf sc = {o->delivery.s3_endpoint,
+                                      rg ? rg : getenv("AWS_DEFAULT_REGION"),
+                                      getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
+                                      getenv("AWS_SESSION_TOKEN")};
+        if (!(*trail_s3 = pl_trail_watch_start(o->data, o->cloudtrail_s3, poll, &to, &sc, err)))
+            return -1;
+    }
+    if (o->discover &&
+        !(*discover = pl_discover_watch_start(o->data, (int)o->discover_interval, err)))
+        return -1;
+    return 0;
+}
+
 int pl_cli_serve(int argc, char **argv)
 {
     struct serve_opts o = {.listen = PL_HTTP_DEFAULT_LISTEN, .data = "./plumb-data",
@@ -307,8 +336,6 @@ int pl_cli_serve(int argc, char **argv)
             serve_usage(stdout);
         return pa > 0 ? 0 : 2;
     }
-    if (o.discover && strcmp(o.discover, "aws") != 0)
-        return pl_cli_usage_error("serve", "--discover takes 'aws'");
     if (o.fake_clock) {
         int64_t ms;
         if (pl_time_parse(o.fake_clock, &ms) < 0)
@@ -362,22 +389,7 @@ int pl_cli_serve(int argc, char **argv)
     sandbox_functions(&o);
     if (start_rules(&app, &ho, pl_http_server_port(http), &rem, &err) < 0)
         goto out;
-    struct pl_trail_opts to = {.keep_read_only = o.cloudtrail_keep_read_only};
-    int poll = o.cloudtrail_poll_ms ? (int)o.cloudtrail_poll_ms : 5000;
-    if (o.cloudtrail_dir &&
-        !(trail = pl_trail_watch_start(o.data, o.cloudtrail_dir, poll, &to, NULL, &err)))
-        goto out;
-    if (o.cloudtrail_s3) {
-        /* the S3 endpoint delivery uses (--s3-endpoint), credentials from the environment */
-        const char *rg = getenv("AWS_REGION");
-        struct pl_trail_s3_conf sc = {o.delivery.s3_endpoint,
-                                      rg ? rg : getenv("AWS_DEFAULT_REGION"),
-                                      getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
-                                      getenv("AWS_SESSION_TOKEN")};
-        if (!(trail_s3 = pl_trail_watch_start(o.data, o.cloudtrail_s3, poll, &to, &sc, &err)))
-            goto out;
-    }
-    if (o.discover && !(discover = pl_discover_watch_start(o.data, (int)o.discover_interval, &err)))
+    if (start_sources(&o, &trail, &trail_s3, &discover, &err) < 0)
         goto out;
 
     struct shared_store ss = {.st = st, .lock = PTHREAD_MUTEX_INITIALIZER};
