@@ -25,7 +25,8 @@ import boto3  # noqa: E402
 EXAMPLES = os.path.join(SHARED, "data", "config-items", "aws-config-rdk", "example_ci")
 EXAMPLE_FILE = {"AWS::S3::Bucket": "AWS_S3_Bucket.json",
                 "AWS::EC2::SecurityGroup": "AWS_EC2_SecurityGroup.json",
-                "AWS::EC2::VPC": "AWS_EC2_VPC.json", "AWS::EC2::Instance": "AWS_EC2_Instance.json"}
+                "AWS::EC2::VPC": "AWS_EC2_VPC.json", "AWS::EC2::Instance": "AWS_EC2_Instance.json",
+                "AWS::IAM::Role": "AWS_IAM_Role.json"}
 # the notification dialect's names → the API dialect's (the example files use either)
 DIALECT = {"ARN": "arn", "awsAccountId": "accountId", "configurationItemVersion": "version",
            "configurationStateMd5Hash": "configurationItemMD5Hash"}
@@ -126,6 +127,21 @@ class DiscoverMotoTest(unittest.TestCase):
                   aws_secret_access_key="testing")
         cls.s3 = boto3.client("s3", **kw)
         cls.ec2 = boto3.client("ec2", **kw)
+        iam = boto3.client("iam", **kw)
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "config.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}
+        cls.role = iam.create_role(RoleName="disc-role", Path="/service-role/",
+                                   AssumeRolePolicyDocument=json.dumps(trust),
+                                   Tags=[{"Key": "owner", "Value": "ops"}])["Role"]["RoleId"]
+        cls.inline = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+        iam.put_role_policy(RoleName="disc-role", PolicyName="inline-read",
+                            PolicyDocument=json.dumps(cls.inline))
+        pol = iam.create_policy(PolicyName="disc-managed", PolicyDocument=json.dumps(
+            cls.inline))["Policy"]
+        cls.policy_id = pol["PolicyId"]
+        iam.attach_role_policy(RoleName="disc-role", PolicyArn=pol["Arn"])
         s3 = cls.s3
         s3.create_bucket(Bucket="disc-public")
         s3.put_bucket_acl(Bucket="disc-public", ACL="public-read")
@@ -194,7 +210,8 @@ class DiscoverMotoTest(unittest.TestCase):
         self.assertGreaterEqual(s["recorded"], 7)  # 3 buckets, 2 VPCs, 2 groups, 1 instance
         self.assertGreater(s["apiCalls"], 0)
         ids = {"AWS::S3::Bucket": "disc-versioned", "AWS::EC2::SecurityGroup": self.sg,
-               "AWS::EC2::VPC": self.vpc, "AWS::EC2::Instance": self.instance}
+               "AWS::EC2::VPC": self.vpc, "AWS::EC2::Instance": self.instance,
+               "AWS::IAM::Role": self.role}
         for rtype, rid in ids.items():
             with self.subTest(rtype):
                 ci = self.latest(rtype, rid)
@@ -259,6 +276,21 @@ class DiscoverMotoTest(unittest.TestCase):
         self.assertIn(("Is associated with SecurityGroup", self.sg), rels)
         self.assertIn(("Is contained in Vpc", self.vpc), rels)
         self.assertIn(("Is contained in Subnet", self.subnet), rels)
+        # IAM: the trust and inline policies as documents, the attached customer policy by id
+        role = self.latest("AWS::IAM::Role", self.role)
+        rcfg = json.loads(role["configuration"])
+        self.assertEqual((role["resourceName"], role["tags"]), ("disc-role", {"owner": "ops"}))
+        self.assertEqual(rcfg["path"], "/service-role/")
+        self.assertEqual(rcfg["assumeRolePolicyDocument"]["Statement"][0]["Principal"],
+                         {"Service": "config.amazonaws.com"})
+        self.assertEqual(rcfg["rolePolicyList"],
+                         [{"policyName": "inline-read", "policyDocument": self.inline}])
+        self.assertEqual([p["policyName"] for p in rcfg["attachedManagedPolicies"]],
+                         ["disc-managed"])
+        self.assertEqual(role["relationships"], [{
+            "resourceType": "AWS::IAM::Policy", "resourceId": self.policy_id,
+            "resourceName": "disc-managed",
+            "relationshipName": "Is attached to CustomerManagedPolicy"}])
 
     def test_2_unchanged_then_changes(self):
         """A sweep of unchanged resources records nothing; a changed bucket and group get a new

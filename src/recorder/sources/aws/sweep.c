@@ -1,8 +1,8 @@
 /* sweep.c — one discovery sweep: the account (STS GetCallerIdentity unless given), then each
- * type's collector (s3.c, ec2.c), its CIs recorded through the recorder's batch
+ * type's collector (s3.c, ec2.c, iam.c), its CIs recorded through the recorder's batch
  * (pl_rec_batch_*: unchanged resources make no CI), and — only when every call of the type
  * succeeded — a ResourceDeleted CI for each current resource of that type and partition the
- * sweep did not see. Calls s3.c, ec2.c, call.c; the store only through recorder.h/store.h.
+ * sweep did not see. Calls s3.c, ec2.c, iam.c, call.c; the store only through recorder.h/store.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +11,9 @@
 #include "core/time.h"
 #include "recorder/sources/aws/aws.h"
 
-const char *const pl_aws_types[] = {"AWS::S3::Bucket", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC",
-                                    "AWS::EC2::Instance", NULL};
+const char *const pl_aws_types[] = {"AWS::S3::Bucket", "AWS::EC2::SecurityGroup",
+                                    "AWS::EC2::VPC",   "AWS::EC2::Instance",
+                                    "AWS::IAM::Role",  NULL};
 
 #define BATCH 500 /* CIs per transaction */
 
@@ -28,6 +29,8 @@ static collect_fn collector(const char *type)
         return pl_aws_ec2_vpcs;
     if (strcmp(type, "AWS::EC2::Instance") == 0)
         return pl_aws_ec2_instances;
+    if (strcmp(type, "AWS::IAM::Role") == 0)
+        return pl_aws_iam_roles;
     return NULL;
 }
 
