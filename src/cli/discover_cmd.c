@@ -67,7 +67,7 @@ struct args {
     const char *data, *region, *profile;
     struct pl_discover_opts o;
     bool verbose, json, print;
-    long long rate, backoff;
+    long long rate, backoff, page_size;
 };
 
 /* -1 when the arguments are good, else the exit code (help: 0, usage: 2) */
@@ -86,6 +86,7 @@ static int parse_args(int argc, char **argv, struct args *r)
         {"verbose", no_argument, NULL, 'v'},
         {"json", no_argument, NULL, 'j'},
         {"print", no_argument, NULL, 'P'},
+        {"page-size", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -93,7 +94,7 @@ static int parse_args(int argc, char **argv, struct args *r)
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjPh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjPS:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             r->data = optarg;
@@ -141,6 +142,10 @@ static int parse_args(int argc, char **argv, struct args *r)
         case 'B':
             if (pl_parse_i64(optarg, &r->backoff) < 0 || r->backoff < 1 || r->backoff > 60000)
                 return pl_cli_usage_error("discover", "--backoff-ms must be 1..60000");
+            break;
+        case 'S':
+            if (pl_parse_i64(optarg, &r->page_size) < 0 || r->page_size < 5 || r->page_size > 1000)
+                return pl_cli_usage_error("discover", "--page-size must be 5..1000");
             break;
         case 'v':
             r->verbose = true;
@@ -211,6 +216,7 @@ int pl_cli_discover(int argc, char **argv)
     ctx.profile = profile;
     ctx.rate = (double)r.rate;
     ctx.backoff_ms = (long)r.backoff;
+    ctx.page_size = (int)r.page_size;
     struct pl_store *st = NULL;
     if (pl_store_open(data, o.dry_run ? PL_STORE_READONLY : 0, &st, &err) < 0) {
         if (!o.dry_run) {

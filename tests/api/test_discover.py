@@ -358,6 +358,28 @@ class DiscoverMotoTest(unittest.TestCase):
         self.assertEqual(self.latest("AWS::S3::Bucket", "disc-public")["configurationItemStatus"],
                          "ResourceDiscovered")
 
+    def test_5_pagination(self):
+        """Listings of more than a page (NextToken for EC2, Marker for IAM) give the same CIs as
+        one page, in more calls."""
+        iam = boto3.client("iam", endpoint_url=self.url, region_name="us-east-1",
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        for i in range(7):
+            self.ec2.create_security_group(GroupName="page-%d" % i, Description="p",
+                                           VpcId=self.vpc)
+            iam.create_role(RoleName="page-%d" % i, AssumeRolePolicyDocument="{}")
+
+        def sweep(*extra):
+            p, s = self.discover("--dry-run", "--print", "--types",
+                                 "AWS::EC2::SecurityGroup,AWS::IAM::Role", *extra)
+            cis = sorted(json.dumps(json.loads(line), sort_keys=True)
+                         for line in p.stdout.splitlines() if line.startswith("{\"resourceType"))
+            return cis, s
+        one, s1 = sweep()
+        paged, s5 = sweep("--page-size", "5")
+        self.assertGreaterEqual(len(one), 16)
+        self.assertEqual(one, paged)
+        self.assertGreater(s5["apiCalls"], s1["apiCalls"])
+
     def test_4_profile_credentials(self):
         """Keys from a profile of the shared credentials file and the endpoint_url of the config
         file are used when the environment has none."""

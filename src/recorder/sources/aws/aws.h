@@ -89,6 +89,7 @@ struct pl_aws_ctx {
     long backoff_ms;     /* first retry's delay bound (0: 100) */
     long backoff_max_ms; /* largest delay (0: 20000) */
     long timeout_ms;     /* per request (0: the client's default) */
+    int page_size;       /* MaxResults / MaxItems of listings (0: 1000) */
     /* counters */
     int64_t calls;   /* HTTP requests made (retries included) */
     int64_t retries; /* of which retries */

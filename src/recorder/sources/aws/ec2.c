@@ -37,7 +37,7 @@ static struct pl_json *describe_all(struct pl_aws_sweep *s, const char *action,
     for (int page = 0; page < PL_AWS_MAX_PAGES; page++) {
         struct pl_buf q;
         pl_buf_init(&q, 1 << 16);
-        pl_buf_puts(&q, "MaxResults=1000");
+        pl_buf_printf(&q, "MaxResults=%d", s->ctx->page_size > 0 ? s->ctx->page_size : 1000);
         if (token) {
             pl_buf_puts(&q, "&NextToken=");
             pl_sigv4_uri_encode(&q, token, strlen(token), 0);

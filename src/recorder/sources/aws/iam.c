@@ -27,7 +27,8 @@ static struct pl_json *list_all(struct pl_aws_sweep *s, const char *action, cons
     for (int page = 0; page < PL_AWS_MAX_PAGES; page++) {
         struct pl_buf q;
         pl_buf_init(&q, 1 << 16);
-        pl_buf_printf(&q, "MaxItems=1000%s%s", *params ? "&" : "", params);
+        pl_buf_printf(&q, "MaxItems=%d%s%s", s->ctx->page_size > 0 ? s->ctx->page_size : 1000,
+                      *params ? "&" : "", params);
         if (marker) {
             pl_buf_puts(&q, "&Marker=");
             pl_sigv4_uri_encode(&q, marker, strlen(marker), 0);
