@@ -174,12 +174,13 @@ static void summary(const struct args *r, const char *reg, const struct pl_disco
     if (r->json)
         printf("{\"account\":\"%s\",\"region\":\"%s\",\"dryRun\":%s,\"found\":%lld,"
                "\"recorded\":%lld,\"unchanged\":%lld,\"deleted\":%lld,\"notRecorded\":%lld,"
-               "\"failedTypes\":%lld,\"apiCalls\":%lld,\"retries\":%lld,\"throttled\":%lld,"
+               "\"failedTypes\":%lld,\"invalid\":%lld,\"apiCalls\":%lld,\"retries\":%lld,"
+               "\"throttled\":%lld,"
                "\"seconds\":%.3f}\n",
                s->account, reg, dry ? "true" : "false", (long long)s->found, (long long)s->recorded,
                (long long)s->unchanged, (long long)s->deleted, (long long)s->not_recorded,
-               (long long)s->failed_types, (long long)s->calls, (long long)s->retries,
-               (long long)s->throttled, s->seconds);
+               (long long)s->failed_types, (long long)s->invalid, (long long)s->calls,
+               (long long)s->retries, (long long)s->throttled, s->seconds);
     fprintf(stderr,
             "plumb discover: account %s region %s: %lld resources found, %lld recorded, %lld "
             "unchanged, %lld %sdeleted, %lld not recorded; %lld API calls (%lld retries) in "

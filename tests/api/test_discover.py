@@ -26,7 +26,7 @@ EXAMPLES = os.path.join(SHARED, "data", "config-items", "aws-config-rdk", "examp
 EXAMPLE_FILE = {"AWS::S3::Bucket": "AWS_S3_Bucket.json",
                 "AWS::EC2::SecurityGroup": "AWS_EC2_SecurityGroup.json",
                 "AWS::EC2::VPC": "AWS_EC2_VPC.json", "AWS::EC2::Instance": "AWS_EC2_Instance.json",
-                "AWS::IAM::Role": "AWS_IAM_Role.json"}
+                "AWS::IAM::Role": "AWS_IAM_Role.json", "AWS::IAM::User": "AWS_IAM_User.json"}
 # the notification dialect's names → the API dialect's (the example files use either)
 DIALECT = {"ARN": "arn", "awsAccountId": "accountId", "configurationItemVersion": "version",
            "configurationStateMd5Hash": "configurationItemMD5Hash"}
@@ -142,6 +142,13 @@ class DiscoverMotoTest(unittest.TestCase):
             cls.inline))["Policy"]
         cls.policy_id = pol["PolicyId"]
         iam.attach_role_policy(RoleName="disc-role", PolicyArn=pol["Arn"])
+        cls.user = iam.create_user(UserName="disc-user", Tags=[{"Key": "team", "Value": "a"}])[
+            "User"]["UserId"]
+        cls.group = iam.create_group(GroupName="disc-group")["Group"]["GroupId"]
+        iam.add_user_to_group(GroupName="disc-group", UserName="disc-user")
+        iam.put_user_policy(UserName="disc-user", PolicyName="user-inline",
+                            PolicyDocument=json.dumps(cls.inline))
+        iam.attach_user_policy(UserName="disc-user", PolicyArn=pol["Arn"])
         s3 = cls.s3
         s3.create_bucket(Bucket="disc-public")
         s3.put_bucket_acl(Bucket="disc-public", ACL="public-read")
@@ -205,13 +212,14 @@ class DiscoverMotoTest(unittest.TestCase):
     def test_1_shapes_and_values(self):
         """A first sweep records every resource in the example CIs' shape, with AWS Config's
         supplementary configuration, tags and relationships."""
-        _, s = self.discover()
-        self.assertEqual(s["failedTypes"], 0)
+        p, s = self.discover("--verbose")
+        self.assertEqual(s["failedTypes"], 0, p.stderr)
+        self.assertIn("AWS::IAM::User %s recorded" % self.user, p.stdout, p.stdout)
         self.assertGreaterEqual(s["recorded"], 7)  # 3 buckets, 2 VPCs, 2 groups, 1 instance
         self.assertGreater(s["apiCalls"], 0)
         ids = {"AWS::S3::Bucket": "disc-versioned", "AWS::EC2::SecurityGroup": self.sg,
                "AWS::EC2::VPC": self.vpc, "AWS::EC2::Instance": self.instance,
-               "AWS::IAM::Role": self.role}
+               "AWS::IAM::Role": self.role, "AWS::IAM::User": self.user}
         for rtype, rid in ids.items():
             with self.subTest(rtype):
                 ci = self.latest(rtype, rid)
@@ -291,6 +299,17 @@ class DiscoverMotoTest(unittest.TestCase):
             "resourceType": "AWS::IAM::Policy", "resourceId": self.policy_id,
             "resourceName": "disc-managed",
             "relationshipName": "Is attached to CustomerManagedPolicy"}])
+        user = self.latest("AWS::IAM::User", self.user)
+        ucfg = json.loads(user["configuration"])
+        self.assertEqual((user["resourceName"], user["tags"]), ("disc-user", {"team": "a"}))
+        self.assertEqual(ucfg["groupList"], ["disc-group"])
+        self.assertEqual(ucfg["userPolicyList"],
+                         [{"policyName": "user-inline", "policyDocument": self.inline}])
+        rels = {(r["relationshipName"], r["resourceType"], r["resourceId"])
+                for r in user["relationships"]}
+        self.assertEqual(rels, {("Is attached to Group", "AWS::IAM::Group", self.group),
+                                ("Is attached to CustomerManagedPolicy", "AWS::IAM::Policy",
+                                 self.policy_id)})
 
     def test_2_unchanged_then_changes(self):
         """A sweep of unchanged resources records nothing; a changed bucket and group get a new

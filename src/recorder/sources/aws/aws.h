@@ -5,9 +5,10 @@
  * and failed calls with exponential backoff and full jitter and spacing its own calls per
  * service (call.c), turns the XML answers into JSON trees (xml.c, libxml2), builds one CI per
  * resource in AWS Config's own shape (s3.c: AWS::S3::Bucket; ec2.c: AWS::EC2::SecurityGroup,
- * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role) and records them through the recorder's
- * batch (sweep.c). A type whose listing and describes all succeeded has its resources that were not
- * seen recorded as ResourceDeleted; a type with any failed call marks nothing deleted.
+ * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role, AWS::IAM::User) and records them
+ * through the recorder's batch (sweep.c). A type whose listing and describes all succeeded has its
+ * resources that were not seen recorded as ResourceDeleted; a type with any failed call marks
+ * nothing deleted.
  *
  * Not yet: web identity tokens, instance/container metadata credentials, AssumeRole
  * (docs/discovery.md). Secrets are never logged nor put in error messages.
@@ -150,6 +151,7 @@ struct pl_aws_sweep {
     struct pl_json *ec2_vpcs, *ec2_groups, *ec2_reservations; /* NULL until read */
     bool ec2_failed;
     char ec2_error[256];
+    struct pl_json *iam_policies; /* customer managed policy ARN → id, NULL until read */
 };
 
 int pl_aws_s3_buckets(struct pl_aws_sweep *s, struct pl_aws_found *out);
@@ -157,6 +159,7 @@ int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
 int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_iam_roles(struct pl_aws_sweep *s, struct pl_aws_found *out); /* iam.c */
+int pl_aws_iam_users(struct pl_aws_sweep *s, struct pl_aws_found *out);
 
 /* Sets EC2-style typed leaves in place: "true"/"false" → booleans, and the values of keys in
  * the NULL-terminated list numeric → numbers (when they are integers). Recursion is bounded by
@@ -182,6 +185,7 @@ struct pl_discover_opts {
 
 struct pl_discover_stats {
     int64_t found, recorded, unchanged, deleted, not_recorded, failed_types;
+    int64_t invalid; /* CIs the recorder refused (a bug of a type's shape; logged) */
     int64_t calls, retries, throttled;
     double seconds;
     char account[13];

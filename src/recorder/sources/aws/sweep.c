@@ -8,12 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/time.h"
 #include "recorder/sources/aws/aws.h"
 
-const char *const pl_aws_types[] = {"AWS::S3::Bucket", "AWS::EC2::SecurityGroup",
-                                    "AWS::EC2::VPC",   "AWS::EC2::Instance",
-                                    "AWS::IAM::Role",  NULL};
+const char *const pl_aws_types[] = {"AWS::S3::Bucket",
+                                    "AWS::EC2::SecurityGroup",
+                                    "AWS::EC2::VPC",
+                                    "AWS::EC2::Instance",
+                                    "AWS::IAM::Role",
+                                    "AWS::IAM::User",
+                                    NULL};
 
 #define BATCH 500 /* CIs per transaction */
 
@@ -31,6 +36,8 @@ static collect_fn collector(const char *type)
         return pl_aws_ec2_instances;
     if (strcmp(type, "AWS::IAM::Role") == 0)
         return pl_aws_iam_roles;
+    if (strcmp(type, "AWS::IAM::User") == 0)
+        return pl_aws_iam_users;
     return NULL;
 }
 
@@ -121,6 +128,8 @@ static int record(struct pl_store *st, const struct pl_discover_opts *o, struct 
                         pl_rec_batch_abort(b);
                         return pl_fail(err, e.code, "%s", e.msg);
                     }
+                    stats->invalid++;
+                    PL_LOG(WARN, "discover", "refused type=%s id=%s err=\"%s\"", type, id, e.msg);
                     if (o->on_ci)
                         o->on_ci(o->u, type, id, e.msg);
                     continue;
@@ -175,6 +184,9 @@ int pl_discover_sweep(struct pl_store *st, struct pl_aws_ctx *c, const struct pl
         if (record(st, o, &s, types[i], &f, stats, err) < 0)
             goto out;
     }
+    if (!first[0] && stats->invalid)
+        snprintf(first, sizeof first, "%lld CIs refused by the recorder (see the log)",
+                 (long long)stats->invalid);
     if (first[0]) {
         pl_fail(err, PL_E_UNAVAILABLE,
                 "%s (unseen resources of the failed types are not marked "
