@@ -55,6 +55,9 @@ def replay(port, buckets):
     for action in ("DescribeVpcs", "DescribeSecurityGroups", "DescribeInstances"):
         go("POST", "/", "Action=%s&Version=2016-11-15&MaxResults=1000" % action,
            "application/x-www-form-urlencoded")
+    for q in ("ListPolicies&Scope=Local&OnlyAttached=true", "ListRoles", "ListUsers"):
+        go("POST", "/", "Action=%s&Version=2010-05-08&MaxItems=1000" % q,
+           "application/x-www-form-urlencoded")
     return time.perf_counter() - t0, calls
 
 
