@@ -21,6 +21,7 @@ static const struct {
     {"history", pl_cli_history, "show a resource's configuration timeline"},
     {"diff", pl_cli_diff, "show what changed between two versions of a resource"},
     {"blame", pl_cli_blame, "who changed a resource: its versions, diffs and CloudTrail events"},
+    {"discover", pl_cli_discover, "one sweep of live AWS resources (S3, EC2, IAM) into the recorder"},
     {"cloudtrail", pl_cli_cloudtrail, "import CloudTrail log files (files or directory trees)"},
     {"credentials", pl_cli_credentials, "manage access keys (add, list, revoke)"},
     {"org", pl_cli_org, "plumb's organization (create, add-account, remove-account, list)"},

@@ -16,6 +16,7 @@
 #include "http/creds.h"
 #include "http/http.h"
 #include "recorder/recorder.h"
+#include "recorder/sources/aws/aws.h"
 #include "recorder/sources/cloudtrail.h"
 #include "remediation/remediation.h"
 #include "rules/functions/functions.h"
@@ -46,6 +47,8 @@ struct serve_opts {
     const char *cloudtrail_s3;  /* s3://bucket/prefix watched the same way */
     unsigned cloudtrail_poll_ms;
     bool cloudtrail_keep_read_only;
+    const char *discover;       /* "aws": periodic discovery sweeps (recorder/sources/aws) */
+    unsigned discover_interval; /* seconds between sweeps */
 };
 
 static void serve_usage(FILE *f)
@@ -59,6 +62,7 @@ static void serve_usage(FILE *f)
             "                   [--fake-clock ISO8601|EPOCH_MS] [--unsafe-functions]\n"
             "                   [--cloudtrail-dir DIR | --cloudtrail-s3 s3://BUCKET/PREFIX]\n"
             "                   [--cloudtrail-poll-ms N] [--cloudtrail-keep-read-only]\n"
+            "                   [--discover aws] [--discover-interval S]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
             "          --header-timeout 10 --body-timeout 60\n");
@@ -92,6 +96,8 @@ static const struct serve_option {
     {"--cloudtrail-poll-ms", OPT_UINT, offsetof(struct serve_opts, cloudtrail_poll_ms)},
     {"--cloudtrail-keep-read-only", OPT_FLAG,
      offsetof(struct serve_opts, cloudtrail_keep_read_only)},
+    {"--discover", OPT_STR, offsetof(struct serve_opts, discover)},
+    {"--discover-interval", OPT_UINT, offsetof(struct serve_opts, discover_interval)},
 };
 
 static const struct serve_option *find_option(const char *a)
@@ -130,6 +136,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
     }
     if (strcmp(o->auth, "sigv4") != 0 && strcmp(o->auth, "open") != 0)
         return pl_cli_usage_error("serve", "--auth must be sigv4 or open"), -1;
+    if (o->discover && strcmp(o->discover, "aws") != 0)
+        return pl_cli_usage_error("serve", "--discover takes 'aws'"), -1;
     return 0;
 }
 
@@ -280,6 +288,33 @@ static int own_data_dir(const char *dir, struct pl_store *st)
     return 0;
 }
 
+/* The watchers of the recorder's sources: CloudTrail (a directory, S3) and AWS discovery. 0, or
+ * -1 with err (what was started is stopped by the caller). */
+static int start_sources(const struct serve_opts *o, struct pl_trail_watch **trail,
+                         struct pl_trail_watch **trail_s3, struct pl_discover_watch **discover,
+                         struct pl_err *err)
+{
+    struct pl_trail_opts to = {.keep_read_only = o->cloudtrail_keep_read_only};
+    int poll = o->cloudtrail_poll_ms ? (int)o->cloudtrail_poll_ms : 5000;
+    if (o->cloudtrail_dir &&
+        !(*trail = pl_trail_watch_start(o->data, o->cloudtrail_dir, poll, &to, NULL, err)))
+        return -1;
+    if (o->cloudtrail_s3) {
+        /* the S3 endpoint delivery uses (--s3-endpoint), credentials from the environment */
+        const char *rg = getenv("AWS_REGION");
+        struct pl_trail_s3_conf sc = {o->delivery.s3_endpoint,
+                                      rg ? rg : getenv("AWS_DEFAULT_REGION"),
+                                      getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
+                                      getenv("AWS_SESSION_TOKEN")};
+        if (!(*trail_s3 = pl_trail_watch_start(o->data, o->cloudtrail_s3, poll, &to, &sc, err)))
+            return -1;
+    }
+    if (o->discover &&
+        !(*discover = pl_discover_watch_start(o->data, (int)o->discover_interval, err)))
+        return -1;
+    return 0;
+}
+
 int pl_cli_serve(int argc, char **argv)
 {
     struct serve_opts o = {.listen = PL_HTTP_DEFAULT_LISTEN, .data = "./plumb-data",
@@ -290,6 +325,7 @@ int pl_cli_serve(int argc, char **argv)
     struct pl_http_server *http = NULL;
     struct pl_session_master master;
     struct pl_trail_watch *trail = NULL, *trail_s3 = NULL;
+    struct pl_discover_watch *discover = NULL;
     struct pl_rem *rem = NULL;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
@@ -353,21 +389,8 @@ int pl_cli_serve(int argc, char **argv)
     sandbox_functions(&o);
     if (start_rules(&app, &ho, pl_http_server_port(http), &rem, &err) < 0)
         goto out;
-    struct pl_trail_opts to = {.keep_read_only = o.cloudtrail_keep_read_only};
-    int poll = o.cloudtrail_poll_ms ? (int)o.cloudtrail_poll_ms : 5000;
-    if (o.cloudtrail_dir &&
-        !(trail = pl_trail_watch_start(o.data, o.cloudtrail_dir, poll, &to, NULL, &err)))
+    if (start_sources(&o, &trail, &trail_s3, &discover, &err) < 0)
         goto out;
-    if (o.cloudtrail_s3) {
-        /* the S3 endpoint delivery uses (--s3-endpoint), credentials from the environment */
-        const char *rg = getenv("AWS_REGION");
-        struct pl_trail_s3_conf sc = {o.delivery.s3_endpoint,
-                                      rg ? rg : getenv("AWS_DEFAULT_REGION"),
-                                      getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"),
-                                      getenv("AWS_SESSION_TOKEN")};
-        if (!(trail_s3 = pl_trail_watch_start(o.data, o.cloudtrail_s3, poll, &to, &sc, &err)))
-            goto out;
-    }
 
     struct shared_store ss = {.st = st, .lock = PTHREAD_MUTEX_INITIALIZER};
     pl_metrics_help("plumb_outbox_pending", "work items (evaluations, notifications) not done yet");
@@ -390,6 +413,7 @@ out:
     pl_http_server_stop(http);
     pl_trail_watch_stop(trail);
     pl_trail_watch_stop(trail_s3);
+    pl_discover_watch_stop(discover);
     if (app_ok) {
         pl_rem_stop_worker(rem);
         pl_rules_stop(app.rules);

@@ -130,9 +130,11 @@ static bool api_form(const struct pl_json *in)
 }
 
 static int norm_supplementary(struct pl_arena *a, const struct pl_json *in, struct pl_ci *ci,
-                              struct pl_err *err)
+                              bool stored, struct pl_err *err)
 {
-    bool api = api_form(in);
+    /* the stored body (pl_ci_from_row) names accountId like the API form but holds each value
+     * itself: a string value (S3's AccessControlList) stays a string */
+    bool api = !stored && api_form(in);
     struct pl_json *v = pl_json_get(in, "supplementaryConfiguration");
     ci->supplementary = pl_json_new_obj(a);
     if (!v || v->type == PL_JNULL)
@@ -242,8 +244,17 @@ PL_TESTABLE const struct pl_json *unwrap(struct pl_arena *a, const struct pl_jso
     return in;
 }
 
+static int normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *ci, bool stored,
+                     struct pl_err *err);
+
 int pl_ci_normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *ci,
                     struct pl_err *err)
+{
+    return normalize(a, in, ci, false, err);
+}
+
+static int normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *ci, bool stored,
+                     struct pl_err *err)
 {
     memset(ci, 0, sizeof *ci);
     in = unwrap(a, in);
@@ -284,7 +295,7 @@ int pl_ci_normalize(struct pl_arena *a, const struct pl_json *in, struct pl_ci *
         ci->delivery_ms = -1;
     ci->state_id = state_field(in);
     ci->deleted = pl_ci_status_deleted(ci->status);
-    if (norm_configuration(a, in, ci, err) < 0 || norm_supplementary(a, in, ci, err) < 0 ||
+    if (norm_configuration(a, in, ci, err) < 0 || norm_supplementary(a, in, ci, stored, err) < 0 ||
         norm_tags(a, in, ci, err) < 0 || norm_relationships(a, in, ci, err) < 0)
         return -1;
     return 0;
@@ -429,7 +440,7 @@ int pl_ci_from_row(struct pl_arena *a, const struct pl_ci_row *row, struct pl_ci
     struct pl_json *j = pl_json_parse(a, row->body, row->body_len, err);
     if (!j)
         return pl_fail(err, PL_E_INTERNAL, "stored CI %lld is not JSON", (long long)row->seq);
-    if (pl_ci_normalize(a, j, ci, err) < 0)
+    if (normalize(a, j, ci, true, err) < 0)
         return -1;
     /* the row's columns are authoritative for what the recorder assigned */
     ci->account = row->account;

@@ -15,13 +15,14 @@ from harness import plumb
 HELP = [["serve"], ["record"], ["history"], ["diff"], ["credentials"], ["credentials", "list"],
         ["webhook"], ["webhook", "list"], ["function"], ["function", "list"],
         ["function", "invoke"], ["guard"], ["guard", "validate"], ["guard", "test"],
-        ["guard", "eval"], ["cost"]]
+        ["guard", "eval"], ["cost"], ["discover"]]
 
 # (subcommand words, the name in its messages)
 UNKNOWN = [(["serve"], "serve"), (["record"], "record"), (["history"], "history"),
            (["diff"], "diff"), (["credentials", "list"], "credentials"),
            (["webhook", "list"], "webhook"), (["function", "list"], "function"),
-           (["function", "invoke", "f"], "function"), (["cost"], "cost")]
+           (["function", "invoke", "f"], "function"), (["cost"], "cost"),
+           (["discover"], "discover")]
 
 # commands that only read, each given a data directory that does not exist
 READERS = [["history", "AWS::EC2::Volume", "vol-1"], ["diff", "AWS::EC2::Volume", "vol-1"],

@@ -1,0 +1,213 @@
+/* sources/aws/aws.h — discovery of live AWS resources (issue 18): the recorder's AWS source.
+ *
+ * A sweep reads the AWS SDKs' credential chain and endpoint settings (env.c), calls the service
+ * APIs through the one outbound client (core/client.h) signed with SigV4, retrying throttled
+ * and failed calls with exponential backoff and full jitter and spacing its own calls per
+ * service (call.c), turns the XML answers into JSON trees (xml.c, libxml2), builds one CI per
+ * resource in AWS Config's own shape (s3.c: AWS::S3::Bucket; ec2.c: AWS::EC2::SecurityGroup,
+ * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role, AWS::IAM::User) and records them
+ * through the recorder's batch (sweep.c). A type whose listing and describes all succeeded has its
+ * resources that were not seen recorded as ResourceDeleted; a type with any failed call marks
+ * nothing deleted.
+ *
+ * Not yet: web identity tokens, instance/container metadata credentials, AssumeRole
+ * (docs/discovery.md). Secrets are never logged nor put in error messages.
+ */
+#ifndef PL_RECORDER_SOURCES_AWS_H
+#define PL_RECORDER_SOURCES_AWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/client.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "recorder/recorder.h"
+#include "store/store.h"
+
+#define PL_AWS_MAX_XML      (16u << 20) /* one answer at most 16 MB */
+#define PL_AWS_XML_DEPTH    64          /* deeper XML is refused */
+#define PL_AWS_MAX_PAGES    10000       /* pages of one listing */
+#define PL_AWS_MAX_ATTEMPTS 6           /* tries of one call (1 + 5 retries) */
+
+/* ---- credentials and endpoints (env.c) ---- */
+
+struct pl_aws_creds {
+    char access_key[129];
+    char secret_key[257];
+    char session_token[4096]; /* "" unless temporary credentials */
+    const char *source;       /* "environment", "shared-credentials-file", "config-file" */
+};
+
+/* The credential chain as the SDKs walk it (the parts plumb has): AWS_ACCESS_KEY_ID +
+ * AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), then profile (NULL: AWS_PROFILE, else
+ * "default") in AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials), then in AWS_CONFIG_FILE
+ * (~/.aws/config, section [profile NAME] or [default]). -1 with PL_E_VALIDATION when none has
+ * keys (the message names what was looked at). */
+int pl_aws_creds_load(const char *profile, struct pl_aws_creds *out, struct pl_err *err);
+
+/* The region when none is given: AWS_REGION, AWS_DEFAULT_REGION, the profile's region in the
+ * config file, else "us-east-1". Copied into out[0..n). */
+void pl_aws_region_default(const char *profile, char *out, size_t n);
+
+/* The endpoint of service (the SDK's service id: "s3", "ec2", "sts", "iam") in region, as the
+ * SDKs find it: AWS_ENDPOINT_URL_<SERVICE> (upper case, '-' and ' ' as '_'), AWS_ENDPOINT_URL,
+ * the profile's endpoint_url in the config file, else https://SERVICE.REGION.amazonaws.com
+ * (iam: https://iam.amazonaws.com). No trailing '/'. Into out[0..n). */
+void pl_aws_endpoint(const char *service, const char *region, const char *profile, char *out,
+                     size_t n);
+
+/* Reads key of section [section] of an INI file (AWS's shared-file syntax: '#' and ';'
+ * comments, "key = value"). 1 found (value copied), 0 absent or no file. For tests too. */
+int pl_aws_ini_get(const char *path, const char *section, const char *key, char *out, size_t n);
+
+/* ---- XML answers (xml.c) ---- */
+
+/* Turns an XML document into a JSON tree in a: an element with element children is an object
+ * of them (a name seen twice becomes an array of its values), an element whose children are
+ * all <item> or <member> (the EC2 and query protocols' lists) is an array, any other element
+ * is its text as a string (empty: ""). Attributes and namespaces are dropped. The root
+ * element's own value is returned (its name in *root_name when not NULL, in a). NULL with
+ * PL_E_SERIALIZATION on bad XML, a document over PL_AWS_MAX_XML or deeper than
+ * PL_AWS_XML_DEPTH. No network access, no entities expanded. */
+struct pl_json *pl_aws_xml_to_json(struct pl_arena *a, const char *xml, size_t len,
+                                   const char **root_name, struct pl_err *err);
+
+/* j as an array (a copy; j is left in its tree): j's copy when an array, [] for NULL/"" , else [j]
+ * (a list of one element is an object in the XML conversion). Result in a. */
+struct pl_json *pl_aws_list(struct pl_arena *a, const struct pl_json *j);
+
+/* ---- calls (call.c) ---- */
+
+/* One sweep's calling context: credentials, region, endpoints, counters, rate and backoff. */
+struct pl_aws_ctx {
+    struct pl_aws_creds creds;
+    const char *region;
+    const char *profile; /* NULL: AWS_PROFILE / default */
+    double rate;         /* calls per second per service (0: unbounded) */
+    long backoff_ms;     /* first retry's delay bound (0: 100) */
+    long backoff_max_ms; /* largest delay (0: 20000) */
+    long timeout_ms;     /* per request (0: the client's default) */
+    int page_size;       /* MaxResults / MaxItems of listings (0: 1000) */
+    /* counters */
+    int64_t calls;   /* HTTP requests made (retries included) */
+    int64_t retries; /* of which retries */
+    int64_t throttled;
+    /* per-service pacing: the next time (monotonic ns) a call may start */
+    struct {
+        char service[16];
+        int64_t next_ns;
+    } pace[8];
+    uint64_t rng;
+};
+
+/* Initialises c for region with loaded credentials. */
+void pl_aws_ctx_init(struct pl_aws_ctx *c, const struct pl_aws_creds *creds, const char *region);
+
+/* A call's answer: status, body (NUL-terminated, owned by the call until pl_aws_resp_fini),
+ * the parsed error code for non-2xx answers ("NoSuchBucketPolicy"; "" when none). */
+struct pl_aws_resp {
+    long status;
+    struct pl_client_resp raw;
+    char code[128];
+};
+void pl_aws_resp_fini(struct pl_aws_resp *r);
+
+/* METHOD endpoint(service)+path_query, signed for service in c->region, body[0..len) with
+ * content_type (NULL: none). Retries answers that are throttling (HTTP 429, 503, or the codes
+ * Throttling, ThrottlingException, RequestLimitExceeded, SlowDown, TooManyRequestsException,
+ * RequestThrottled), 500/502/504 and transport failures, up to PL_AWS_MAX_ATTEMPTS, with
+ * full-jitter exponential backoff. 0 with *r filled when an answer came (any status: the caller
+ * decides; r->code is set), -1 with err when none did or retries ran out. */
+int pl_aws_call(struct pl_aws_ctx *c, const char *service, const char *method,
+                const char *path_query, const char *content_type, const char *body, size_t len,
+                struct pl_aws_resp *r, struct pl_err *err);
+
+/* A query-protocol (EC2, STS, IAM) action: POST form "Action=...&Version=...&params" and the
+ * 200 answer's XML as JSON (in a). -1 with err (the AWS code and message) on any other status. */
+struct pl_json *pl_aws_query(struct pl_aws_ctx *c, struct pl_arena *a, const char *service,
+                             const char *action, const char *version, const char *params,
+                             struct pl_err *err);
+
+/* ---- resource types (s3.c, ec2.c) ---- */
+
+/* What one type's collector produced: CIs (JSON objects in the file dialect, in the sweep's
+ * arena) and whether every call of the type succeeded (only then are unseen resources
+ * deleted). */
+struct pl_aws_found {
+    struct pl_json *cis; /* array */
+    bool complete;
+    char error[256]; /* the first failure, when !complete */
+};
+
+/* The sweep's shared state between collectors: the account, and what EC2 listings were read
+ * (a VPC's relationships come from the groups and instances in it). */
+struct pl_aws_sweep {
+    struct pl_aws_ctx *ctx;
+    struct pl_arena *a;
+    const char *account;
+    struct pl_json *ec2_vpcs, *ec2_groups, *ec2_reservations; /* NULL until read */
+    bool ec2_failed;
+    char ec2_error[256];
+    struct pl_json *iam_policies; /* customer managed policy ARN → id, NULL until read */
+};
+
+int pl_aws_s3_buckets(struct pl_aws_sweep *s, struct pl_aws_found *out);
+int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out);
+int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out);
+int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out);
+int pl_aws_iam_roles(struct pl_aws_sweep *s, struct pl_aws_found *out); /* iam.c */
+int pl_aws_iam_users(struct pl_aws_sweep *s, struct pl_aws_found *out);
+
+/* Sets EC2-style typed leaves in place: "true"/"false" → booleans, and the values of keys in
+ * the NULL-terminated list numeric → numbers (when they are integers). Recursion is bounded by
+ * the tree's own depth (PL_AWS_XML_DEPTH). */
+void pl_aws_typed(struct pl_json *j, const char *const *numeric);
+
+/* ---- the sweep (sweep.c) ---- */
+
+/* The types discovery knows, NULL-terminated. */
+extern const char *const pl_aws_types[];
+
+struct pl_discover_opts {
+    const char *region;
+    const char *account;      /* NULL: STS GetCallerIdentity */
+    const char *const *types; /* NULL-terminated; NULL: every pl_aws_types */
+    enum pl_rec_mode mode;    /* PL_REC_MODE_IMPORT (plumb record's) or _ALL */
+    bool dry_run;             /* record nothing; list what would be */
+    void (*on_ci)(void *u, const char *type, const char *id, const char *what); /* may be NULL */
+    /* each CI found, in the notification dialect (`plumb record` reads it back); may be NULL */
+    void (*on_json)(void *u, const struct pl_json *ci);
+    void *u;
+};
+
+struct pl_discover_stats {
+    int64_t found, recorded, unchanged, deleted, not_recorded, failed_types;
+    int64_t invalid; /* CIs the recorder refused (a bug of a type's shape; logged) */
+    int64_t calls, retries, throttled;
+    double seconds;
+    char account[13];
+};
+
+/* One sweep: every type of o, recorded into st (may be NULL with dry_run). 0 when every type
+ * was swept; -1 with err when credentials, the account or a store write failed, or when some
+ * type failed (those recorded what they could, marked nothing deleted; err names the first). */
+int pl_discover_sweep(struct pl_store *st, struct pl_aws_ctx *c, const struct pl_discover_opts *o,
+                      struct pl_discover_stats *stats, struct pl_err *err);
+
+/* ---- periodic sweeps in plumb serve (watch.c) ---- */
+
+#define PL_DISCOVER_INTERVAL_S 900 /* default seconds between sweeps */
+
+/* Starts a thread sweeping every type (pl_aws_types) of the default region (the SDKs' chain)
+ * at once and then every interval_s seconds (0: PL_DISCOVER_INTERVAL_S) into the store at spec
+ * (its own connection), with PL_REC_MODE_RECORDER. NULL with err when there are no credentials
+ * or the store cannot be opened. */
+struct pl_discover_watch;
+struct pl_discover_watch *pl_discover_watch_start(const char *spec, int interval_s,
+                                                  struct pl_err *err);
+void pl_discover_watch_stop(struct pl_discover_watch *w); /* NULL is fine; waits for a sweep */
+
+#endif

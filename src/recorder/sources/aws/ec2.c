@@ -1,0 +1,372 @@
+/* ec2.c — AWS::EC2::SecurityGroup, AWS::EC2::VPC and AWS::EC2::Instance from DescribeVpcs,
+ * DescribeSecurityGroups and DescribeInstances (EC2 query protocol, NextToken pages of
+ * MaxResults 1000). Each listing is read once per sweep and shared: a VPC's relationships name
+ * the groups and instances in it. The configuration keys are AWS Config's (the example CIs of
+ * ../shared/data/config-items): the XML names renamed as the SDK's model names them
+ * (tagSet → tags, groupDescription → description, ...), typed (booleans, integers), and every
+ * key AWS Config writes present (null when EC2 did not say). Calls call.c and xml.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/sigv4.h"
+#include "recorder/sources/aws/aws.h"
+
+#define EC2_VERSION "2016-11-15"
+
+static const char *const numeric_keys[] = {"code",
+                                           "amiLaunchIndex",
+                                           "fromPort",
+                                           "toPort",
+                                           "deviceIndex",
+                                           "coreCount",
+                                           "threadsPerCore",
+                                           "httpPutResponseHopLimit",
+                                           "networkCardIndex",
+                                           NULL};
+
+/* Every page of an EC2 Describe action: the items of list_key of each page, concatenated.
+ * NULL with err when a page failed. */
+static struct pl_json *describe_all(struct pl_aws_sweep *s, const char *action,
+                                    const char *list_key, struct pl_err *err)
+{
+    struct pl_arena *a = s->a;
+    struct pl_json *all = pl_json_new_arr(a);
+    const char *token = NULL;
+    for (int page = 0; page < PL_AWS_MAX_PAGES; page++) {
+        struct pl_buf q;
+        pl_buf_init(&q, 1 << 16);
+        pl_buf_printf(&q, "MaxResults=%d", s->ctx->page_size > 0 ? s->ctx->page_size : 1000);
+        if (token) {
+            pl_buf_puts(&q, "&NextToken=");
+            pl_sigv4_uri_encode(&q, token, strlen(token), 0);
+        }
+        struct pl_json *x =
+            pl_aws_query(s->ctx, a, "ec2", action, EC2_VERSION, q.data ? q.data : "", err);
+        pl_buf_fini(&q);
+        if (!x)
+            return NULL;
+        struct pl_json *items = pl_aws_list(a, pl_json_get(x, list_key));
+        for (struct pl_json *it = items->child, *next; it; it = next) {
+            next = it->next;
+            pl_json_push(all, it);
+        }
+        token = pl_json_get_str(x, "nextToken");
+        if (!token || !*token)
+            return all;
+    }
+    pl_fail(err, PL_E_UNAVAILABLE, "ec2 %s: more than %d pages", action, PL_AWS_MAX_PAGES);
+    return NULL;
+}
+
+/* reads the three listings once (all or none) */
+static int load(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    out->cis = pl_json_new_arr(s->a);
+    out->complete = true;
+    if (!s->ec2_vpcs && !s->ec2_failed) {
+        struct pl_err err = {0};
+        s->ec2_vpcs = describe_all(s, "DescribeVpcs", "vpcSet", &err);
+        if (s->ec2_vpcs)
+            s->ec2_groups = describe_all(s, "DescribeSecurityGroups", "securityGroupInfo", &err);
+        if (s->ec2_groups)
+            s->ec2_reservations = describe_all(s, "DescribeInstances", "reservationSet", &err);
+        if (!s->ec2_reservations) {
+            s->ec2_failed = true;
+            s->ec2_vpcs = s->ec2_groups = NULL;
+            snprintf(s->ec2_error, sizeof s->ec2_error, "%s", err.msg);
+        }
+    }
+    if (s->ec2_failed) {
+        out->complete = false;
+        snprintf(out->error, sizeof out->error, "%s", s->ec2_error);
+        return -1;
+    }
+    return 0;
+}
+
+/* key renames: "...Set" loses its suffix, then these (top: only at the instance's top level) */
+static const char *rename_key(struct pl_arena *a, const char *k, bool top)
+{
+    static const char *const map[][2] = {{"tag", "tags"},
+                                         {"networkInterface", "networkInterfaces"},
+                                         {"group", "groups"},
+                                         {"blockDeviceMapping", "blockDeviceMappings"},
+                                         {"privateIpAddresses", "privateIpAddresses"},
+                                         {"item", "item"}};
+    static const char *const top_map[][2] = {{"groups", "securityGroups"},
+                                             {"instanceState", "state"},
+                                             {"dnsName", "publicDnsName"},
+                                             {"reason", "stateTransitionReason"},
+                                             {"ipAddress", "publicIpAddress"}};
+    size_t n = strlen(k);
+    const char *r = n > 3 && strcmp(k + n - 3, "Set") == 0 ? pl_arena_strndup(a, k, n - 3) : k;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(r, map[i][0]) == 0)
+            r = map[i][1];
+    for (size_t i = 0; top && i < sizeof top_map / sizeof top_map[0]; i++)
+        if (strcmp(r, top_map[i][0]) == 0)
+            r = top_map[i][1];
+    return r;
+}
+
+/* a copy of j with its keys renamed (rename_key), recursively; depth bounded by the XML's */
+static struct pl_json *renamed(struct pl_arena *a, const struct pl_json *j, bool top)
+{
+    if (!j || (j->type != PL_JOBJ && j->type != PL_JARR))
+        return pl_json_clone(a, j);
+    struct pl_json *o = j->type == PL_JOBJ ? pl_json_new_obj(a) : pl_json_new_arr(a);
+    for (const struct pl_json *c = j->child; c; c = c->next) {
+        struct pl_json *v = renamed(a, c, false);
+        if (j->type == PL_JOBJ)
+            pl_json_set(a, o, rename_key(a, c->key, top), v);
+        else
+            pl_json_push(o, v);
+    }
+    return o;
+}
+
+/* {k: item[k] or null} for the keys, in that order */
+static struct pl_json *shaped(struct pl_arena *a, const struct pl_json *item,
+                              const char *const *keys)
+{
+    struct pl_json *o = pl_json_new_obj(a);
+    for (size_t i = 0; keys[i]; i++) {
+        const struct pl_json *v = pl_json_get(item, keys[i]);
+        pl_json_set(a, o, keys[i], v ? pl_json_clone(a, v) : pl_json_new_null(a));
+    }
+    return o;
+}
+
+/* EC2's [{key, value}] → {key: value} */
+static struct pl_json *tag_map(struct pl_arena *a, const struct pl_json *tags)
+{
+    struct pl_json *m = pl_json_new_obj(a);
+    for (const struct pl_json *t = tags && tags->type == PL_JARR ? tags->child : NULL; t;
+         t = t->next) {
+        const char *k = pl_json_get_str(t, "key"), *v = pl_json_get_str(t, "value");
+        if (k)
+            pl_json_set_str(a, m, k, v ? v : "");
+    }
+    return m;
+}
+
+static void rel(struct pl_arena *a, struct pl_json *rels, const char *name, const char *type,
+                const char *id)
+{
+    if (!id || !*id)
+        return;
+    for (struct pl_json *r = rels->child; r; r = r->next) /* once each */
+        if (strcmp(pl_json_get_str(r, "resourceId"), id) == 0 &&
+            strcmp(pl_json_get_str(r, "name"), name) == 0)
+            return;
+    struct pl_json *o = pl_json_new_obj(a);
+    pl_json_set_str(a, o, "resourceType", type);
+    pl_json_set_str(a, o, "resourceId", id);
+    pl_json_set_str(a, o, "name", name);
+    pl_json_push(rels, o);
+}
+
+static struct pl_json *new_ci(struct pl_aws_sweep *s, const char *type, const char *id,
+                              const char *arn_kind, const char *az, struct pl_json *cfg)
+{
+    struct pl_arena *a = s->a;
+    struct pl_json *ci = pl_json_new_obj(a);
+    pl_json_set_str(a, ci, "resourceType", type);
+    pl_json_set_str(a, ci, "resourceId", id);
+    pl_json_set_str(
+        a, ci, "ARN",
+        pl_arena_printf(a, "arn:aws:ec2:%s:%s:%s/%s", s->ctx->region, s->account, arn_kind, id));
+    pl_json_set_str(a, ci, "awsAccountId", s->account);
+    pl_json_set_str(a, ci, "awsRegion", s->ctx->region);
+    pl_json_set_str(a, ci, "availabilityZone", az);
+    pl_json_set(a, ci, "configuration", cfg);
+    pl_json_set(a, ci, "supplementaryConfiguration", pl_json_new_obj(a));
+    pl_json_set(a, ci, "tags", tag_map(a, pl_json_get(cfg, "tags")));
+    return ci;
+}
+
+/* an IpPermission in AWS Config's shape: ipRanges as CIDR strings, ipv4Ranges as objects */
+static struct pl_json *permission(struct pl_arena *a, const struct pl_json *p)
+{
+    struct pl_json *o = pl_json_new_obj(a), *ranges = pl_json_new_arr(a);
+    const struct pl_json *ipr = pl_json_get(p, "ipRanges");
+    pl_json_set(a, o, "ipProtocol", pl_json_clone(a, pl_json_get(p, "ipProtocol")));
+    if (pl_json_get(p, "fromPort"))
+        pl_json_set(a, o, "fromPort", pl_json_clone(a, pl_json_get(p, "fromPort")));
+    if (pl_json_get(p, "toPort"))
+        pl_json_set(a, o, "toPort", pl_json_clone(a, pl_json_get(p, "toPort")));
+    pl_json_set(a, o, "userIdGroupPairs", pl_aws_list(a, pl_json_get(p, "groups")));
+    for (const struct pl_json *r = ipr && ipr->type == PL_JARR ? ipr->child : NULL; r; r = r->next)
+        if (pl_json_get_str(r, "cidrIp"))
+            pl_json_push(ranges, pl_json_new_str(a, pl_json_get_str(r, "cidrIp")));
+    pl_json_set(a, o, "ipv4Ranges", pl_aws_list(a, ipr));
+    pl_json_set(a, o, "ipv6Ranges", pl_aws_list(a, pl_json_get(p, "ipv6Ranges")));
+    pl_json_set(a, o, "prefixListIds", pl_aws_list(a, pl_json_get(p, "prefixListIds")));
+    pl_json_set(a, o, "ipRanges", ranges);
+    return o;
+}
+
+static struct pl_json *permissions(struct pl_arena *a, const struct pl_json *list)
+{
+    struct pl_json *arr = pl_json_new_arr(a);
+    for (const struct pl_json *p = list && list->type == PL_JARR ? list->child : NULL; p;
+         p = p->next)
+        pl_json_push(arr, permission(a, p));
+    return arr;
+}
+
+int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    if (load(s, out) < 0)
+        return -1;
+    struct pl_arena *a = s->a;
+    for (struct pl_json *g = s->ec2_groups->child; g; g = g->next) {
+        struct pl_json *x = renamed(a, g, false);
+        pl_aws_typed(x, numeric_keys);
+        const char *id = pl_json_get_str(x, "groupId");
+        if (!id)
+            continue;
+        struct pl_json *cfg = pl_json_new_obj(a);
+        static const char *const keys[] = {"ownerId", "groupName", "groupId", NULL};
+        cfg = shaped(a, x, keys);
+        pl_json_set(a, cfg, "description", pl_json_clone(a, pl_json_get(x, "groupDescription")));
+        pl_json_set(a, cfg, "ipPermissions", permissions(a, pl_json_get(x, "ipPermissions")));
+        pl_json_set(a, cfg, "ipPermissionsEgress",
+                    permissions(a, pl_json_get(x, "ipPermissionsEgress")));
+        pl_json_set(a, cfg, "vpcId", pl_json_clone(a, pl_json_get(x, "vpcId")));
+        pl_json_set(a, cfg, "tags", pl_aws_list(a, pl_json_get(x, "tags")));
+        struct pl_json *ci =
+            new_ci(s, "AWS::EC2::SecurityGroup", id, "security-group", "Not Applicable", cfg);
+        pl_json_set_str(a, ci, "resourceName", pl_json_get_str(x, "groupName"));
+        struct pl_json *rels = pl_json_new_arr(a);
+        rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
+        pl_json_set(a, ci, "relationships", rels);
+        pl_json_push(out->cis, ci);
+    }
+    return 0;
+}
+
+/* every instance of the reservations, renamed and typed */
+static struct pl_json *instances(struct pl_aws_sweep *s)
+{
+    struct pl_arena *a = s->a;
+    struct pl_json *all = pl_json_new_arr(a);
+    for (struct pl_json *r = s->ec2_reservations->child; r; r = r->next) {
+        struct pl_json *list = pl_aws_list(a, pl_json_get(r, "instancesSet"));
+        for (struct pl_json *i = list->child; i; i = i->next) {
+            struct pl_json *x = renamed(a, i, true);
+            pl_aws_typed(x, numeric_keys);
+            pl_json_push(all, x);
+        }
+    }
+    return all;
+}
+
+int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    if (load(s, out) < 0)
+        return -1;
+    struct pl_arena *a = s->a;
+    struct pl_json *insts = instances(s);
+    static const char *const keys[] = {"vpcId", "state",           "cidrBlock", "dhcpOptionsId",
+                                       "tags",  "instanceTenancy", "isDefault", NULL};
+    for (struct pl_json *v = s->ec2_vpcs->child; v; v = v->next) {
+        struct pl_json *x = renamed(a, v, false);
+        pl_aws_typed(x, numeric_keys);
+        const char *id = pl_json_get_str(x, "vpcId");
+        if (!id)
+            continue;
+        if (!pl_json_get(x, "tags"))
+            pl_json_set(a, x, "tags", pl_json_new_arr(a));
+        struct pl_json *cfg = shaped(a, x, keys);
+        struct pl_json *ci =
+            new_ci(s, "AWS::EC2::VPC", id, "vpc", "Multiple Availability Zones", cfg);
+        struct pl_json *rels = pl_json_new_arr(a);
+        for (struct pl_json *i = insts->child; i; i = i->next)
+            if (pl_json_get_str(i, "vpcId") && strcmp(pl_json_get_str(i, "vpcId"), id) == 0)
+                rel(a, rels, "Contains Instance", "AWS::EC2::Instance",
+                    pl_json_get_str(i, "instanceId"));
+        for (struct pl_json *g = s->ec2_groups->child; g; g = g->next)
+            if (pl_json_get_str(g, "vpcId") && strcmp(pl_json_get_str(g, "vpcId"), id) == 0)
+                rel(a, rels, "Contains SecurityGroup", "AWS::EC2::SecurityGroup",
+                    pl_json_get_str(g, "groupId"));
+        pl_json_set(a, ci, "relationships", rels);
+        pl_json_push(out->cis, ci);
+    }
+    return 0;
+}
+
+int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    if (load(s, out) < 0)
+        return -1;
+    struct pl_arena *a = s->a;
+    static const char *const keys[] = {"instanceId",
+                                       "imageId",
+                                       "state",
+                                       "metadataOptions",
+                                       "privateDnsName",
+                                       "publicDnsName",
+                                       "stateTransitionReason",
+                                       "keyName",
+                                       "amiLaunchIndex",
+                                       "productCodes",
+                                       "instanceType",
+                                       "launchTime",
+                                       "placement",
+                                       "monitoring",
+                                       "subnetId",
+                                       "vpcId",
+                                       "privateIpAddress",
+                                       "publicIpAddress",
+                                       "architecture",
+                                       "rootDeviceType",
+                                       "rootDeviceName",
+                                       "blockDeviceMappings",
+                                       "virtualizationType",
+                                       "clientToken",
+                                       "tags",
+                                       "securityGroups",
+                                       "sourceDestCheck",
+                                       "hypervisor",
+                                       "networkInterfaces",
+                                       "ebsOptimized",
+                                       "enaSupport",
+                                       NULL};
+    struct pl_json *insts = instances(s);
+    for (struct pl_json *x = insts->child; x; x = x->next) {
+        const char *id = pl_json_get_str(x, "instanceId");
+        if (!id)
+            continue;
+        static const char *const lists[] = {
+            "tags", "securityGroups", "productCodes", "blockDeviceMappings", "networkInterfaces",
+            NULL};
+        for (size_t i = 0; lists[i]; i++)
+            if (!pl_json_get(x, lists[i]) || pl_json_get(x, lists[i])->type == PL_JSTR)
+                pl_json_set(a, x, lists[i], pl_aws_list(a, NULL));
+        struct pl_json *cfg = shaped(a, x, keys);
+        const char *az = pl_json_get_str(pl_json_get(x, "placement"), "availabilityZone");
+        struct pl_json *ci =
+            new_ci(s, "AWS::EC2::Instance", id, "instance", az ? az : "Not Applicable", cfg);
+        const char *launch = pl_json_get_str(x, "launchTime");
+        if (launch)
+            pl_json_set_str(a, ci, "resourceCreationTime", launch);
+        struct pl_json *rels = pl_json_new_arr(a);
+        for (struct pl_json *n = pl_json_get(cfg, "networkInterfaces")->child; n; n = n->next)
+            rel(a, rels, "Contains NetworkInterface", "AWS::EC2::NetworkInterface",
+                pl_json_get_str(n, "networkInterfaceId"));
+        for (struct pl_json *g = pl_json_get(cfg, "securityGroups")->child; g; g = g->next)
+            rel(a, rels, "Is associated with SecurityGroup", "AWS::EC2::SecurityGroup",
+                pl_json_get_str(g, "groupId"));
+        rel(a, rels, "Is contained in Subnet", "AWS::EC2::Subnet", pl_json_get_str(x, "subnetId"));
+        for (struct pl_json *b = pl_json_get(cfg, "blockDeviceMappings")->child; b; b = b->next)
+            rel(a, rels, "Is attached to Volume", "AWS::EC2::Volume",
+                pl_json_get_str(pl_json_get(b, "ebs"), "volumeId"));
+        rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
+        pl_json_set(a, ci, "relationships", rels);
+        pl_json_push(out->cis, ci);
+    }
+    return 0;
+}

@@ -1,0 +1,205 @@
+/* sweep.c — one discovery sweep: the account (STS GetCallerIdentity unless given), then each
+ * type's collector (s3.c, ec2.c, iam.c), its CIs recorded through the recorder's batch
+ * (pl_rec_batch_*: unchanged resources make no CI), and — only when every call of the type
+ * succeeded — a ResourceDeleted CI for each current resource of that type and partition the
+ * sweep did not see. Calls s3.c, ec2.c, iam.c, call.c; the store only through recorder.h/store.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/time.h"
+#include "recorder/sources/aws/aws.h"
+
+const char *const pl_aws_types[] = {"AWS::S3::Bucket",
+                                    "AWS::EC2::SecurityGroup",
+                                    "AWS::EC2::VPC",
+                                    "AWS::EC2::Instance",
+                                    "AWS::IAM::Role",
+                                    "AWS::IAM::User",
+                                    NULL};
+
+#define BATCH 500 /* CIs per transaction */
+
+typedef int (*collect_fn)(struct pl_aws_sweep *, struct pl_aws_found *);
+
+static collect_fn collector(const char *type)
+{
+    if (strcmp(type, "AWS::S3::Bucket") == 0)
+        return pl_aws_s3_buckets;
+    if (strcmp(type, "AWS::EC2::SecurityGroup") == 0)
+        return pl_aws_ec2_security_groups;
+    if (strcmp(type, "AWS::EC2::VPC") == 0)
+        return pl_aws_ec2_vpcs;
+    if (strcmp(type, "AWS::EC2::Instance") == 0)
+        return pl_aws_ec2_instances;
+    if (strcmp(type, "AWS::IAM::Role") == 0)
+        return pl_aws_iam_roles;
+    if (strcmp(type, "AWS::IAM::User") == 0)
+        return pl_aws_iam_users;
+    return NULL;
+}
+
+static const char *caller_account(struct pl_aws_ctx *c, struct pl_arena *a, struct pl_err *err)
+{
+    struct pl_json *x = pl_aws_query(c, a, "sts", "GetCallerIdentity", "2011-06-15", "", err);
+    const char *acct = pl_json_get_str(pl_json_get(x, "GetCallerIdentityResult"), "Account");
+    if (x && (!acct || strlen(acct) != 12 || strspn(acct, "0123456789") != 12)) {
+        pl_fail(err, PL_E_UNAVAILABLE, "sts GetCallerIdentity: no 12-digit Account in the answer");
+        return NULL;
+    }
+    return acct;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Records cis (or lists them for a dry run), then the deletions when complete. */
+static int record(struct pl_store *st, const struct pl_discover_opts *o, struct pl_aws_sweep *s,
+                  const char *type, struct pl_aws_found *f, struct pl_discover_stats *stats,
+                  struct pl_err *err)
+{
+    struct pl_arena *a = s->a;
+    size_t n = f->cis->len, k = 0;
+    const char **seen = pl_arena_alloc(a, (n + 1) * sizeof *seen);
+    for (struct pl_json *ci = f->cis->child; ci; ci = ci->next)
+        seen[k++] = pl_json_get_str(ci, "resourceId");
+    qsort(seen, n, sizeof *seen, cmp_str);
+    stats->found += (int64_t)n;
+    for (struct pl_json *ci = f->cis->child; ci && o->on_json; ci = ci->next)
+        o->on_json(o->u, ci);
+    /* the resources gone since the last sweep, read before the batch opens */
+    struct pl_json *gone = pl_json_new_arr(a);
+    if (f->complete && st) {
+        const char *cursor = NULL;
+        do {
+            struct pl_list_q q = {.account = s->account,
+                                  .region = s->ctx->region,
+                                  .resource_type = type,
+                                  .limit = 100,
+                                  .cursor = cursor};
+            struct pl_resource *items;
+            size_t ni;
+            char *next = NULL;
+            if (pl_store_resources_list(st, &q, a, &items, &ni, &next, err) < 0)
+                return -1;
+            for (size_t i = 0; i < ni; i++) {
+                const char *id = items[i].resource_id;
+                if (items[i].deleted || bsearch(&id, seen, n, sizeof *seen, cmp_str))
+                    continue;
+                struct pl_json *d = pl_json_new_obj(a);
+                pl_json_set_str(a, d, "resourceType", type);
+                pl_json_set_str(a, d, "resourceId", id);
+                if (items[i].resource_name)
+                    pl_json_set_str(a, d, "resourceName", items[i].resource_name);
+                pl_json_set_str(a, d, "awsAccountId", s->account);
+                pl_json_set_str(a, d, "awsRegion", s->ctx->region);
+                pl_json_set_str(a, d, "configurationItemStatus", "ResourceDeleted");
+                pl_json_push(gone, d);
+            }
+            cursor = next;
+        } while (cursor);
+    }
+    if (o->dry_run || !st) {
+        for (struct pl_json *ci = f->cis->child; ci && o->on_ci; ci = ci->next)
+            o->on_ci(o->u, type, pl_json_get_str(ci, "resourceId"), "found");
+        for (struct pl_json *d = gone->child; d && o->on_ci; d = d->next)
+            o->on_ci(o->u, type, pl_json_get_str(d, "resourceId"), "deleted");
+        stats->deleted += (int64_t)gone->len;
+        return 0;
+    }
+    struct pl_rec_opts ro = {.mode = o->mode, .account = s->account, .region = s->ctx->region};
+    struct pl_json *lists[2] = {f->cis, gone};
+    for (int l = 0; l < 2; l++) {
+        struct pl_json *ci = lists[l]->child;
+        while (ci) {
+            struct pl_rec_batch *b = pl_rec_batch_begin(st, &ro, err);
+            if (!b)
+                return -1;
+            for (int i = 0; ci && i < BATCH; i++, ci = ci->next) {
+                struct pl_rec_result res;
+                struct pl_err e = {0};
+                const char *id = pl_json_get_str(ci, "resourceId");
+                if (pl_rec_batch_add(b, ci, &res, &e) < 0) {
+                    if (e.code == PL_E_INTERNAL || e.code == PL_E_IO) {
+                        pl_rec_batch_abort(b);
+                        return pl_fail(err, e.code, "%s", e.msg);
+                    }
+                    stats->invalid++;
+                    PL_LOG(WARN, "discover", "refused type=%s id=%s err=\"%s\"", type, id, e.msg);
+                    if (o->on_ci)
+                        o->on_ci(o->u, type, id, e.msg);
+                    continue;
+                }
+                const char *what = "unchanged";
+                if (res.outcome == PL_REC_RECORDED && l == 1)
+                    stats->deleted++, what = "deleted";
+                else if (res.outcome == PL_REC_RECORDED)
+                    stats->recorded++, what = "recorded";
+                else if (res.outcome == PL_REC_UNCHANGED)
+                    stats->unchanged++;
+                else
+                    stats->not_recorded++, what = res.reason ? res.reason : "not recorded";
+                if (o->on_ci)
+                    o->on_ci(o->u, type, id, what);
+            }
+            if (pl_rec_batch_commit(b, err) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int pl_discover_sweep(struct pl_store *st, struct pl_aws_ctx *c, const struct pl_discover_opts *o,
+                      struct pl_discover_stats *stats, struct pl_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    int64_t t0 = pl_mono_ns();
+    struct pl_arena a;
+    pl_arena_init(&a);
+    int rc = -1;
+    const char *const *types = o->types ? o->types : pl_aws_types;
+    for (size_t i = 0; types[i]; i++)
+        if (!collector(types[i])) {
+            pl_fail(err, PL_E_VALIDATION, "discovery does not know type '%s'", types[i]);
+            goto out;
+        }
+    const char *account = o->account ? o->account : caller_account(c, &a, err);
+    if (!account)
+        goto out;
+    snprintf(stats->account, sizeof stats->account, "%s", account);
+    struct pl_aws_sweep s = {.ctx = c, .a = &a, .account = account};
+    char first[400] = "";
+    for (size_t i = 0; types[i]; i++) {
+        struct pl_aws_found f = {0};
+        collector(types[i])(&s, &f);
+        if (!f.complete) {
+            stats->failed_types++;
+            if (!first[0])
+                snprintf(first, sizeof first, "%s: %s", types[i], f.error);
+        }
+        if (record(st, o, &s, types[i], &f, stats, err) < 0)
+            goto out;
+    }
+    if (!first[0] && stats->invalid)
+        snprintf(first, sizeof first, "%lld CIs refused by the recorder (see the log)",
+                 (long long)stats->invalid);
+    if (first[0]) {
+        pl_fail(err, PL_E_UNAVAILABLE,
+                "%s (unseen resources of the failed types are not marked "
+                "deleted)",
+                first);
+        goto out;
+    }
+    rc = 0;
+out:
+    stats->calls = c->calls;
+    stats->retries = c->retries;
+    stats->throttled = c->throttled;
+    stats->seconds = (double)(pl_mono_ns() - t0) / 1e9;
+    pl_arena_fini(&a);
+    return rc;
+}
