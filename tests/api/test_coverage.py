@@ -9,7 +9,7 @@ import unittest
 from harness import SHARED, ServerTest
 
 TOOL = os.path.join(SHARED, "tools", "api-coverage", "api-coverage")
-MIN_SERVED = 85  # recorder, channel, resources, retention, tags, rules, compliance; packs, query (session 6); proactive evaluation (3), aggregators (18), remediation (8) (session 7)
+MIN_SERVED = 86  # recorder, channel, resources, retention, tags, rules, compliance; packs, query (session 6); proactive evaluation (3), aggregators (18), remediation (8) (session 7); SelectAggregateResourceConfig (session 8)
 
 
 class Coverage(ServerTest):

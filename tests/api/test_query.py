@@ -238,10 +238,6 @@ class QueryTest(ServerTest):
         self.assertAwsError("ValidationException", c.list_stored_queries, MaxResults=101)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class AsOf(ServerTest):
     """Beyond AWS: the same query over the inventory as it was at a past moment, from the
     recorded history (PlumbService.SelectResourceConfig with AsOf, `plumb query --as-of`). The
@@ -321,3 +317,144 @@ class AsOf(ServerTest):
         r = plumb("query", "--data", self.server.data, "--as-of", "nope", "SELECT resourceId",
                   check=False)
         self.assertEqual(r.returncode, 2)
+
+
+class AggregateQuery(ServerTest):
+    """SelectAggregateResourceConfig: the dialect over an aggregator's authorized sources, decided
+    at each call. A aggregates itself and B in R1; B authorizes, then revokes; C (not named) and
+    B's other Region never show. accountId and awsRegion are real columns: GROUP BY accountId,
+    AWS's documented example, counts each account."""
+    A, B, C = "111111111111", "222222222222", "333333333333"
+    R1, R2 = "us-east-1", "eu-west-1"
+    N = {(A, R1): 3, (B, R1): 2, (B, R2): 4, (C, R1): 1}  # volumes per partition
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for (acct, region), n in cls.N.items():
+            with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+                for i in range(n):
+                    f.write(json.dumps({
+                        "configurationItemStatus": "ResourceDiscovered",
+                        "resourceType": "AWS::EC2::Volume", "resourceId": "vol-%s-%d" % (acct, i),
+                        "awsRegion": region, "awsAccountId": acct,
+                        "configurationItemCaptureTime": "2024-01-02T03:04:05.000Z",
+                        "configuration": {"volumeId": "vol-%d" % i, "size": 10 * (i + 1)}}) + "\n")
+                f.write(json.dumps({
+                    "configurationItemStatus": "ResourceDiscovered",
+                    "resourceType": "AWS::S3::Bucket", "resourceId": "bucket-" + acct,
+                    "awsRegion": region, "awsAccountId": acct,
+                    "configurationItemCaptureTime": "2024-01-02T03:04:05.000Z",
+                    "configuration": {"name": "bucket-" + acct}}) + "\n")
+            try:
+                plumb("record", "--data", cls.server.data, "--all", "--quiet", "--account", acct,
+                      "--region", region, f.name)
+            finally:
+                os.unlink(f.name)
+        cls.a = cls.server.client(key=cls.A, region=cls.R1)
+        cls.b = cls.server.client(key=cls.B, region=cls.R1)
+        cls.a.put_configuration_aggregator(
+            ConfigurationAggregatorName="agg",
+            AccountAggregationSources=[{"AccountIds": [cls.A, cls.B], "AwsRegions": [cls.R1]}])
+
+    def tearDown(self):
+        for au in self.b.describe_aggregation_authorizations()["AggregationAuthorizations"]:
+            self.b.delete_aggregation_authorization(AuthorizedAccountId=au["AuthorizedAccountId"],
+                                                    AuthorizedAwsRegion=au["AuthorizedAwsRegion"])
+
+    def select(self, expr, name="agg", **kw):
+        """Every page; returns (rows, field names, pages)."""
+        rows, pages, token = [], 0, None
+        while True:
+            args = dict(ConfigurationAggregatorName=name, Expression=expr, **kw)
+            if token:
+                args["NextToken"] = token
+            r = self.a.select_aggregate_resource_config(**args)
+            pages += 1
+            rows += [json.loads(x) for x in r["Results"]]
+            token = r.get("NextToken")
+            if not token:
+                return rows, [f["Name"] for f in r["QueryInfo"]["SelectFields"]], pages
+            self.assertLess(pages, 100, "paging does not end")
+
+    def counts(self):
+        rows, fields, _ = self.select(
+            "SELECT COUNT(*), accountId WHERE resourceType = 'AWS::EC2::Volume' GROUP BY accountId")
+        self.assertEqual(fields, ["COUNT(*)", "accountId"])
+        return {r["accountId"]: r["COUNT(*)"] for r in rows}
+
+    def test_group_by_account_follows_authorization(self):
+        A, B, R1 = self.A, self.B, self.R1
+        self.assertEqual(self.counts(), {A: 3})
+        self.b.put_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=R1)
+        self.assertEqual(self.counts(), {A: 3, B: 2})
+        # AWS's documented example, verbatim
+        rows, _, _ = self.select("SELECT COUNT(*), accountId GROUP BY accountId")
+        self.assertEqual({r["accountId"]: r["COUNT(*)"] for r in rows}, {A: 4, B: 3})
+        self.b.delete_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=R1)
+        self.assertEqual(self.counts(), {A: 3})
+
+    def test_columns_filters_and_paging(self):
+        A, B, R1 = self.A, self.B, self.R1
+        self.b.put_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=R1)
+        rows, fields, pages = self.select(
+            "SELECT resourceId, accountId, awsRegion WHERE resourceType = 'AWS::EC2::Volume' "
+            "ORDER BY resourceId", Limit=2)
+        self.assertEqual(fields, ["resourceId", "accountId", "awsRegion"])
+        self.assertEqual(pages, 3)
+        self.assertEqual([(r["accountId"], r["awsRegion"], r["resourceId"]) for r in rows],
+                         [(A, R1, "vol-%s-%d" % (A, i)) for i in range(3)] +
+                         [(B, R1, "vol-%s-%d" % (B, i)) for i in range(2)])
+        rows, _, pages = self.select("SELECT resourceId WHERE accountId = '%s'" % B, MaxResults=1)
+        self.assertEqual((len(rows), pages), (3, 3))
+        rows, _, _ = self.select("SELECT SUM(configuration.size), awsRegion GROUP BY awsRegion")
+        self.assertEqual(rows, [{"SUM(configuration.size)": 60 + 30, "awsRegion": R1}])
+        # the aggregator's ResourceType filter narrows the rows
+        self.a.put_configuration_aggregator(
+            ConfigurationAggregatorName="buckets",
+            AccountAggregationSources=[{"AccountIds": [A, B], "AwsRegions": [R1]}],
+            AggregatorFilters={"ResourceType": {"Type": "INCLUDE", "Value": ["AWS::S3::Bucket"]}})
+        try:
+            rows, _, _ = self.select("SELECT resourceType, COUNT(*) GROUP BY resourceType",
+                                     name="buckets")
+            self.assertEqual(rows, [{"resourceType": "AWS::S3::Bucket", "COUNT(*)": 2}])
+        finally:
+            self.a.delete_configuration_aggregator(ConfigurationAggregatorName="buckets")
+
+    def test_errors(self):
+        a = self.a
+        self.assertAwsError("NoSuchConfigurationAggregatorException",
+                            a.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="nope", Expression="SELECT resourceId")
+        self.assertAwsError("InvalidExpressionException", a.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", Expression="SELECT * FROM x")
+        r = a.select_aggregate_resource_config(ConfigurationAggregatorName="agg",
+                                               Expression="SELECT resourceId", Limit=1)
+        self.assertIn("NextToken", r)
+        # a token is bound to the expression and the aggregator
+        self.assertAwsError("InvalidNextTokenException", a.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", Expression="SELECT resourceType",
+                            NextToken=r["NextToken"])
+        self.assertAwsError("InvalidNextTokenException", self.cfg.select_resource_config,
+                            Expression="SELECT resourceId", NextToken=r["NextToken"])
+        status, out = signed_call(self.server.url, "StarlingDoveService.SelectAggregateResourceConfig",
+                                  json.dumps({"ConfigurationAggregatorName": "agg",
+                                              "Expression": "SELECT resourceId", "Limit": 101}),
+                                  key=self.A)
+        self.assertEqual(status, 400)
+        self.assertIn(out["__type"], ("InvalidLimitException", "ValidationException"))
+        # B's own key reads nothing of A's through A's aggregator name
+        self.assertAwsError("NoSuchConfigurationAggregatorException",
+                            self.b.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", Expression="SELECT resourceId")
+
+    def test_cli_verbatim(self):
+        rc, out, _ = self.server.cli("select-aggregate-resource-config",
+                                     "--configuration-aggregator-name", "agg", "--expression",
+                                     "SELECT COUNT(*), accountId GROUP BY accountId",
+                                     key=self.A)
+        self.assertEqual([json.loads(x) for x in out["Results"]], [{"COUNT(*)": 4, "accountId": self.A}])
+
+
+if __name__ == "__main__":
+    unittest.main()
