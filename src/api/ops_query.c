@@ -14,6 +14,10 @@
  * next page) and only the types its ResourceType filter names; Limit or MaxResults (Limit wins
  * when both are given) page it the same way, and the token also names the aggregator.
  *
+ * PlumbService.QuerySql {Sql, MaxRows, ConfigurationAggregatorName} → {Columns, Rows, Truncated}
+ * runs SQLite's own SQL over plumb's read-only views of the caller's partition (or of an
+ * aggregator's authorized sources) in the store's sandbox (store/sqlq.h; beyond AWS).
+ *
  * Stored queries are "StoredQuery" objects named by QueryName holding the StoredQuery shape
  * (QueryId, QueryArn, QueryName, Description, Expression), at most 300 per account and Region.
  * Putting an existing name updates it and keeps its id and ARN. Their tags are the Tags object
@@ -30,6 +34,7 @@
 #include "core/hash.h"
 #include "core/time.h"
 #include "query/query.h"
+#include "store/sqlq.h"
 #include "store/store.h"
 
 #define KIND_STORED_QUERY "StoredQuery"
@@ -174,8 +179,83 @@ static int plumb_select(struct pl_op_ctx *c)
     return select_at(c, ms);
 }
 
+/* The partitions an aggregator reads now (its authorized sources), as a store list. */
+static int agg_parts(struct pl_op_ctx *c, struct pl_sel_part **parts, size_t *n)
+{
+    struct pl_json *agg;
+    struct pl_agg_source *src;
+    if (pl_ops__agg_load(c, &agg) < 0 ||
+        pl_agg_authorized(c->st, c->account, c->region, agg, NULL, NULL, c->a, &src, n, c->err) < 0)
+        return -1;
+    *parts = pl_arena_alloc(c->a, (*n + 1) * sizeof **parts);
+    for (size_t i = 0; i < *n; i++)
+        (*parts)[i] = (struct pl_sel_part){.account = src[i].account, .region = src[i].region};
+    return 0;
+}
+
+static struct pl_json *sql_value(struct pl_arena *a, const struct pl_sel_value *v)
+{
+    switch (v->type) {
+    case PL_SEL_T_INT:
+        return pl_json_new_i64(a, v->i);
+    case PL_SEL_T_REAL:
+        return pl_json_new_double(a, v->d);
+    case PL_SEL_T_TEXT:
+        return pl_json_new_str(a, v->s);
+    case PL_SEL_T_NULL:
+        break;
+    }
+    return pl_json_new_null(a);
+}
+
+/* PlumbService.QuerySql: {Sql, MaxRows (1..100000, default 1000), TimeoutMs (1..10000,
+ * default 10000), ConfigurationAggregatorName (optional: over its authorized sources)} →
+ * {Columns, Rows: [[value, ...]], Truncated}. */
+static int query_sql(struct pl_op_ctx *c)
+{
+    const struct pl_json *sql = pl_json_get(c->in, "Sql"), *max = pl_json_get(c->in, "MaxRows");
+    const struct pl_json *agg = pl_json_get(c->in, "ConfigurationAggregatorName");
+    const struct pl_json *tmo = pl_json_get(c->in, "TimeoutMs");
+    int64_t rows = PL_SQLQ_ROWS, timeout = PL_SQLQ_TIMEOUT_MS;
+    if (tmo && (pl_json_i64(tmo, &timeout) < 0 || timeout < 1 || timeout > PL_SQLQ_TIMEOUT_MS))
+        return pl_fail(c->err, PL_E_VALIDATION, "TimeoutMs must be an integer from 1 to %d",
+                       PL_SQLQ_TIMEOUT_MS);
+    if (!sql || sql->type != PL_JSTR || !sql->len || sql->len > PL_SQLQ_MAX_SQL)
+        return pl_fail(c->err, PL_E_VALIDATION, "Sql must be a string of 1 to %d bytes",
+                       PL_SQLQ_MAX_SQL);
+    if (max && (pl_json_i64(max, &rows) < 0 || rows < 1 || rows > PL_SQLQ_MAX_ROWS))
+        return pl_fail(c->err, PL_E_VALIDATION, "MaxRows must be an integer from 1 to %d",
+                       PL_SQLQ_MAX_ROWS);
+    if (agg && agg->type != PL_JSTR)
+        return pl_fail(c->err, PL_E_VALIDATION, "ConfigurationAggregatorName must be a string");
+    struct pl_sel_part own = {.account = c->account, .region = c->region}, *parts = &own;
+    size_t nparts = 1;
+    if (agg && agg_parts(c, &parts, &nparts) < 0)
+        return -1;
+    struct pl_sqlq q = {.sql = sql->str,
+                        .parts = parts,
+                        .nparts = nparts,
+                        .max_rows = (int)rows,
+                        .timeout_ms = (int)timeout};
+    struct pl_sqlq_result r;
+    if (pl_store_sql_query(c->st, &q, c->a, &r, c->err) < 0)
+        return -1;
+    struct pl_json *cols = pl_json_set(c->a, c->out, "Columns", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < r.ncols; i++)
+        pl_json_push(cols, pl_json_new_str(c->a, r.cols[i]));
+    struct pl_json *out = pl_json_set(c->a, c->out, "Rows", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < r.nrows; i++) {
+        struct pl_json *row = pl_json_push(out, pl_json_new_arr(c->a));
+        for (size_t k = 0; k < r.ncols; k++)
+            pl_json_push(row, sql_value(c->a, &r.vals[i * r.ncols + k]));
+    }
+    pl_json_set(c->a, c->out, "Truncated", pl_json_new_bool(c->a, r.truncated));
+    return 0;
+}
+
 const struct pl_op_entry pl_ops_plumb_query[] = {
     {"SelectResourceConfig", plumb_select},
+    {"QuerySql", query_sql},
     {NULL, NULL},
 };
 
