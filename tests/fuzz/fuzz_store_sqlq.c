@@ -53,12 +53,10 @@ static void put_ci(const char *account, const char *id, const char *body)
 
 static void setup(void)
 {
-    char spec[64];
     struct pl_err err = {0};
     if (!mkdtemp(dir))
         abort();
-    snprintf(spec, sizeof spec, "%s/plumb.db", dir);
-    if (pl_store_open(spec, 0, &store, &err) < 0)
+    if (pl_store_open(dir, 0, &store, &err) < 0) /* the store is dir/plumb.db */
         abort();
     atexit(cleanup);
     put_ci(MINE, "mine", "{\"configuration\":{\"name\":\"visible-marker\"}}");
