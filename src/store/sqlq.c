@@ -240,7 +240,17 @@ static int setup(sqlite3 *db, struct sandbox *sb, const char *path, const struct
     char hex[33];
     pl_random_hex(16, hex);
     snprintf(sb->schema, sizeof sb->schema, "pl_%s", hex);
-    char *att = sqlite3_mprintf("ATTACH 'file:%q?mode=ro' AS %s", path, sb->schema);
+    /* the path as a URI path: '%', '?' and '#' escaped (quotes are %q's) */
+    struct pl_buf uri;
+    pl_buf_init(&uri, 3 * 4096 + 1);
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            pl_buf_printf(&uri, "%%%02X", (unsigned char)*p);
+        else
+            pl_buf_append(&uri, p, 1);
+    }
+    char *att = sqlite3_mprintf("ATTACH 'file:%q?mode=ro' AS %s", pl_buf_cstr(&uri), sb->schema);
+    pl_buf_fini(&uri);
     int rc = att ? sqlite3_exec(db, att, NULL, NULL, NULL) : SQLITE_NOMEM;
     sqlite3_free(att);
     if (rc != SQLITE_OK)
