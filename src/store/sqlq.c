@@ -41,74 +41,61 @@ const char *const pl_sqlq_views[] = {"resources",   "history",    "relationships
     "CASE " x " WHEN 0 THEN 'NOT_APPLICABLE' WHEN 1 THEN 'COMPLIANT' WHEN 2 THEN "                 \
     "'NON_COMPLIANT' ELSE 'INSUFFICIENT_DATA' END"
 
-/* The setup statements, run before the authorizer is installed. */
-static const char
-    *const setup_sql[] =
-        {
-            "CREATE TEMP TABLE pl_parts(account TEXT NOT NULL, region TEXT NOT NULL, "
-            "PRIMARY KEY(account, region)) WITHOUT ROWID",
-            "CREATE TEMP VIEW resources AS SELECT r.account AS accountId, r.region AS awsRegion, "
-            "r.resource_type AS resourceType, r.resource_id AS resourceId, r.resource_name AS "
-            "resourceName, json_extract(c.body, '$.arn') AS arn, json_extract(c.body, "
-            "'$.availabilityZone') AS availabilityZone, r.status AS status, r.deleted AS "
-            "deleted, " ISO("r.capture_ms") " AS captureTime, r.state_id AS configurationStateId, "
-                                            "r.versions AS "
-                                            "versions, json_extract(c.body, '$.configuration') AS "
-                                            "configuration, json_extract(c.body, "
-                                            "'$.supplementaryConfiguration') AS "
-                                            "supplementaryConfiguration, json_extract(c.body, "
-                                            "'$.tags') AS tags FROM S.resources r JOIN "
-                                            "S.config_items c ON c.seq = r.latest_seq "
-                                            "WHERE " PARTS("r"),
-            "CREATE TEMP VIEW history AS SELECT r.account AS accountId, r.region AS awsRegion, "
-            "r.resource_type AS resourceType, r.resource_id AS resourceId, c.resource_name AS "
-            "resourceName, c.status AS status, " ISO(
-                "c.capture_ms") " AS captureTime, c.state_id AS "
-                                "configurationStateId, json_extract(c.body, '$.configuration') AS "
-                                "configuration, "
-                                "json_extract(c.body, '$.tags') AS tags, c.diff AS diff FROM "
-                                "S.resources r JOIN "
-                                "S.config_items c ON c.res = r.id WHERE " PARTS("r"),
-            "CREATE TEMP VIEW relationships AS SELECT r.account AS accountId, r.region AS "
-            "awsRegion, "
-            "r.resource_type AS resourceType, r.resource_id AS resourceId, json_extract(j.value, "
-            "'$.name') AS relationshipName, json_extract(j.value, '$.resourceType') AS "
-            "relatedResourceType, json_extract(j.value, '$.resourceId') AS relatedResourceId, "
-            "json_extract(j.value, '$.resourceName') AS relatedResourceName FROM S.resources r "
-            "JOIN "
-            "S.config_items c ON c.seq = r.latest_seq, json_each(c.body, '$.relationships') j "
-            "WHERE r.deleted = 0 AND " PARTS("r"),
-            "CREATE TEMP VIEW tags AS SELECT r.account AS accountId, r.region AS awsRegion, "
-            "r.resource_type AS resourceType, r.resource_id AS resourceId, j.key AS key, j.value "
-            "AS "
-            "value FROM S.resources r JOIN S.config_items c ON c.seq = r.latest_seq, "
-            "json_each(c.body, '$.tags') j WHERE r.deleted = 0 AND " PARTS("r"),
-            "CREATE TEMP VIEW evaluations AS SELECT e.account AS accountId, e.region AS awsRegion, "
-            "e.rule AS ruleName, e.resource_type AS resourceType, e.resource_id AS "
-            "resourceId, " COMP("e.comp") " AS complianceType, e.annotation AS annotation, " ISO(
-                "e.ordering_ms") " AS "
-                                 "orderingTime, " ISO(
-                                     "e.recorded_ms") " AS recordedTime, e.mode AS "
-                                                      "evaluationMode FROM S.rule_evals e "
-                                                      "WHERE " PARTS("e"),
-            "CREATE TEMP VIEW compliance AS SELECT e.account AS accountId, e.region AS awsRegion, "
-            "e.resource_type AS resourceType, e.resource_id AS resourceId, CASE WHEN MAX(e.comp = "
-            "2) "
-            "THEN 'NON_COMPLIANT' WHEN MAX(e.comp = 1) THEN 'COMPLIANT' WHEN MAX(e.comp = 3) THEN "
-            "'INSUFFICIENT_DATA' ELSE 'NOT_APPLICABLE' END AS complianceType, SUM(e.comp = 1) AS "
-            "compliantRules, SUM(e.comp = 2) AS nonCompliantRules, COUNT(*) AS rules FROM "
-            "S.rule_evals e WHERE " PARTS("e") " GROUP BY e.account, e.region, e.resource_type, "
-                                               "e.resource_id",
-            "CREATE TEMP VIEW cloudtrail_events AS SELECT t.account AS accountId, t.region AS "
-            "awsRegion, "
-            "t.event_id AS eventId, " ISO(
-                "t.event_ms") " AS eventTime, t.event_name AS eventName, "
-                              "t.event_source AS eventSource, t.read_only AS readOnly, "
-                              "t.error_code AS errorCode, "
-                              "t.user_type AS userType, t.user_arn AS userArn, t.source_ip AS "
-                              "sourceIp, t.user_agent AS "
-                              "userAgent, t.body AS event FROM S.trail_events t WHERE " PARTS("t"),
+/* The setup statements, run before the authorizer is installed ("S." is the attached store). */
+/* clang-format off */
+static const char *const setup_sql[] = {
+    "CREATE TEMP TABLE pl_parts(account TEXT NOT NULL, region TEXT NOT NULL, "
+        "PRIMARY KEY(account, region)) WITHOUT ROWID",
+    "CREATE TEMP VIEW resources AS SELECT r.account AS accountId, r.region AS awsRegion, "
+        "r.resource_type AS resourceType, r.resource_id AS resourceId, "
+        "r.resource_name AS resourceName, json_extract(c.body, '$.arn') AS arn, "
+        "json_extract(c.body, '$.availabilityZone') AS availabilityZone, r.status AS status, "
+        "r.deleted AS deleted, " ISO("r.capture_ms") " AS captureTime, "
+        "r.state_id AS configurationStateId, r.versions AS versions, "
+        "json_extract(c.body, '$.configuration') AS configuration, "
+        "json_extract(c.body, '$.supplementaryConfiguration') AS supplementaryConfiguration, "
+        "json_extract(c.body, '$.tags') AS tags "
+        "FROM S.resources r JOIN S.config_items c ON c.seq = r.latest_seq WHERE " PARTS("r"),
+    "CREATE TEMP VIEW history AS SELECT r.account AS accountId, r.region AS awsRegion, "
+        "r.resource_type AS resourceType, r.resource_id AS resourceId, "
+        "c.resource_name AS resourceName, c.status AS status, "
+        ISO("c.capture_ms") " AS captureTime, c.state_id AS configurationStateId, "
+        "json_extract(c.body, '$.configuration') AS configuration, "
+        "json_extract(c.body, '$.tags') AS tags, c.diff AS diff "
+        "FROM S.resources r JOIN S.config_items c ON c.res = r.id WHERE " PARTS("r"),
+    "CREATE TEMP VIEW relationships AS SELECT r.account AS accountId, r.region AS awsRegion, "
+        "r.resource_type AS resourceType, r.resource_id AS resourceId, "
+        "json_extract(j.value, '$.name') AS relationshipName, "
+        "json_extract(j.value, '$.resourceType') AS relatedResourceType, "
+        "json_extract(j.value, '$.resourceId') AS relatedResourceId, "
+        "json_extract(j.value, '$.resourceName') AS relatedResourceName "
+        "FROM S.resources r JOIN S.config_items c ON c.seq = r.latest_seq, "
+        "json_each(c.body, '$.relationships') j WHERE r.deleted = 0 AND " PARTS("r"),
+    "CREATE TEMP VIEW tags AS SELECT r.account AS accountId, r.region AS awsRegion, "
+        "r.resource_type AS resourceType, r.resource_id AS resourceId, j.key AS key, "
+        "j.value AS value FROM S.resources r JOIN S.config_items c ON c.seq = r.latest_seq, "
+        "json_each(c.body, '$.tags') j WHERE r.deleted = 0 AND " PARTS("r"),
+    "CREATE TEMP VIEW evaluations AS SELECT e.account AS accountId, e.region AS awsRegion, "
+        "e.rule AS ruleName, e.resource_type AS resourceType, e.resource_id AS resourceId, "
+        COMP("e.comp") " AS complianceType, e.annotation AS annotation, "
+        ISO("e.ordering_ms") " AS orderingTime, " ISO("e.recorded_ms") " AS recordedTime, "
+        "e.mode AS evaluationMode FROM S.rule_evals e WHERE " PARTS("e"),
+    "CREATE TEMP VIEW compliance AS SELECT e.account AS accountId, e.region AS awsRegion, "
+        "e.resource_type AS resourceType, e.resource_id AS resourceId, "
+        "CASE WHEN MAX(e.comp = 2) THEN 'NON_COMPLIANT' WHEN MAX(e.comp = 1) THEN 'COMPLIANT' "
+        "WHEN MAX(e.comp = 3) THEN 'INSUFFICIENT_DATA' ELSE 'NOT_APPLICABLE' END "
+        "AS complianceType, SUM(e.comp = 1) AS compliantRules, "
+        "SUM(e.comp = 2) AS nonCompliantRules, COUNT(*) AS rules "
+        "FROM S.rule_evals e WHERE " PARTS("e") " "
+        "GROUP BY e.account, e.region, e.resource_type, e.resource_id",
+    "CREATE TEMP VIEW cloudtrail_events AS SELECT t.account AS accountId, "
+        "t.region AS awsRegion, t.event_id AS eventId, " ISO("t.event_ms") " AS eventTime, "
+        "t.event_name AS eventName, t.event_source AS eventSource, t.read_only AS readOnly, "
+        "t.error_code AS errorCode, t.user_type AS userType, t.user_arn AS userArn, "
+        "t.source_ip AS sourceIp, t.user_agent AS userAgent, t.body AS event "
+        "FROM S.trail_events t WHERE " PARTS("t"),
 };
+/* clang-format on */
 
 struct sandbox {
     bool open;       /* setup done: the authorizer enforces */
