@@ -115,7 +115,7 @@ static int64_t now_ns(void)
 static bool is_view(const char *name)
 {
     for (size_t i = 0; name && pl_sqlq_views[i]; i++)
-        if (strcmp(name, pl_sqlq_views[i]) == 0)
+        if (sqlite3_stricmp(name, pl_sqlq_views[i]) == 0) /* SQL names ignore case */
             return true;
     return false;
 }

@@ -598,6 +598,11 @@ class FullSql(ServerTest):
         # an empty in-memory database (the store is attached under a name the caller never sees)
         self.assertEqual(self.sql("SELECT COUNT(*) FROM config_items")["Rows"], [[0]])
         self.assertEqual(self.sql("SELECT sql FROM sqlite_master")["Rows"], [])
+        # a CTE named like a view still reads only the shadows; names ignore case
+        self.assertEqual(self.sql("WITH resources AS (SELECT * FROM config_items) "
+                                  "SELECT COUNT(*) FROM resources")["Rows"], [[0]])
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM RESOURCES r JOIN Tags t "
+                                  "USING (resourceId) WHERE t.key = 'env'")["Rows"], [[3]])
         # nothing was written, and no answer ever holds the credentials' secret
         with open(creds) as f:
             secrets = [v["secret"] for v in json.load(f).values()]
