@@ -297,6 +297,53 @@ static bool only_tail(const char *t)
     return true;
 }
 
+/* s[0..n) as valid UTF-8 in arena a: each byte that does not start a valid sequence becomes
+ * U+FFFD (SQLite's text may hold any bytes: CAST(x'ff' AS TEXT), the input's own). */
+static const char *utf8(struct pl_arena *a, const char *s, size_t n)
+{
+    if (!s)
+        return NULL;
+    size_t ok = pl_utf8_valid_prefix(s, n);
+    if (ok == n)
+        return pl_arena_strndup(a, s, n);
+    char *out = pl_arena_alloc(a, 3 * n + 1), *o = out;
+    for (size_t i = 0; i < n;) {
+        size_t k = pl_utf8_valid_prefix(s + i, n - i);
+        memcpy(o, s + i, k);
+        o += k;
+        i += k;
+        if (i < n) {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+static const char *hex(struct pl_arena *a, const unsigned char *b, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *out = pl_arena_alloc(a, 2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = 0;
+    return out;
+}
+
+/* A failure with SQLite's message (or the sandbox's), made valid UTF-8. */
+static int sql_fail(struct pl_err *err, enum pl_errcode code, const char *msg)
+{
+    struct pl_arena a;
+    pl_arena_init(&a);
+    pl_fail(err, code, "%s", utf8(&a, msg, strlen(msg)));
+    pl_arena_fini(&a);
+    return -1;
+}
+
 static void read_val(struct pl_arena *a, sqlite3_stmt *st, int i, struct pl_sel_value *v,
                      size_t *bytes)
 {
@@ -316,9 +363,15 @@ static void read_val(struct pl_arena *a, sqlite3_stmt *st, int i, struct pl_sel_
         v->type = PL_SEL_T_NULL;
         *bytes += 4;
         break;
-    default: /* text, and blobs as their bytes */
+    case SQLITE_BLOB: /* as lowercase hex */
         v->type = PL_SEL_T_TEXT;
-        v->s = pl_sql_col_dup(a, st, i);
+        v->s = hex(a, sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i));
+        *bytes += 2 * (size_t)sqlite3_column_bytes(st, i) + 2;
+        break;
+    default:
+        v->type = PL_SEL_T_TEXT;
+        v->s =
+            utf8(a, (const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
         *bytes += (size_t)sqlite3_column_bytes(st, i) + 2;
     }
 }
@@ -336,9 +389,9 @@ static int run(sqlite3 *db, struct sandbox *sb, const struct pl_sqlq *q, struct 
     int rc = sqlite3_prepare_v2(db, q->sql, -1, &st, &tail);
     if (rc != SQLITE_OK || !st) {
         if (sb->denied[0])
-            return pl_fail(err, PL_E_INVALID_EXPRESSION, "%s", sb->denied);
-        return pl_fail(err, PL_E_INVALID_EXPRESSION, "%s",
-                       st || rc != SQLITE_OK ? sqlite3_errmsg(db) : "the statement is empty");
+            return sql_fail(err, PL_E_INVALID_EXPRESSION, sb->denied);
+        return sql_fail(err, PL_E_INVALID_EXPRESSION,
+                        st || rc != SQLITE_OK ? sqlite3_errmsg(db) : "the statement is empty");
     }
     if (!only_tail(tail) || !sqlite3_stmt_readonly(st) || sqlite3_stmt_isexplain(st)) {
         sqlite3_finalize(st);
@@ -347,8 +400,10 @@ static int run(sqlite3 *db, struct sandbox *sb, const struct pl_sqlq *q, struct 
     }
     out->ncols = (size_t)sqlite3_column_count(st);
     out->cols = pl_arena_alloc(a, (out->ncols + 1) * sizeof *out->cols);
-    for (size_t i = 0; i < out->ncols; i++)
-        out->cols[i] = pl_arena_strdup(a, sqlite3_column_name(st, (int)i));
+    for (size_t i = 0; i < out->ncols; i++) {
+        const char *name = sqlite3_column_name(st, (int)i);
+        out->cols[i] = name ? utf8(a, name, strlen(name)) : "";
+    }
     size_t nv = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (out->nrows == (size_t)q->max_rows || bytes > max_bytes) {
@@ -365,8 +420,8 @@ static int run(sqlite3 *db, struct sandbox *sb, const struct pl_sqlq *q, struct 
     if (sb->timed_out)
         ret = pl_fail(err, PL_E_LIMIT_EXCEEDED, "query cancelled after %d ms", timeout);
     else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = pl_fail(err, PL_E_INVALID_EXPRESSION, "%s",
-                      sb->denied[0] ? sb->denied : sqlite3_errmsg(db));
+        ret =
+            sql_fail(err, PL_E_INVALID_EXPRESSION, sb->denied[0] ? sb->denied : sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return ret;
 }

@@ -538,6 +538,9 @@ class FullSql(ServerTest):
                        "WHERE e.ruleName = 'manual-check' ORDER BY 1")
         self.assertEqual(out["Rows"], [["vol-%s-0" % A, "NON_COMPLIANT", "checked", "NON_COMPLIANT"],
                                        ["vol-%s-1" % A, "COMPLIANT", "checked", "COMPLIANT"]])
+        # blobs come back as hex, text that is not UTF-8 with U+FFFD
+        out = self.sql("SELECT x'ff00' AS b, CAST(x'c3' AS TEXT) AS t, NULL AS n, 1.5 AS r")
+        self.assertEqual(out["Rows"], [["ff00", "\ufffd", None, 1.5]])
         out = self.sql("SELECT COUNT(*) FROM cloudtrail_events")
         self.assertEqual(out["Rows"], [[0]])
         out = self.sql("WITH big AS (SELECT resourceId FROM resources "
