@@ -8,6 +8,13 @@
  *       the peer: the plain SQL on the same database through sqlite3 (e.g. a json_extract
  *       GROUP BY over the current CIs), stepping every row: p50 / max
  *
+ *   bench_query agg DIR REPS EXPRESSION ACCOUNT/REGION...
+ *       the same over several partitions (SelectAggregateResourceConfig's path: query_run_scope
+ *       with an aggregator's sources), first page of 500 rows
+ *   bench_query fullsql DIR ACCOUNT REGION REPS SQL
+ *       full SQL over plumb's views in the sandbox (store/sqlq.h: PlumbService.QuerySql's
+ *       path, connection setup included), at most 100,000 rows
+ *
  * Each prints one line "mode=... reps=... rows=... p50_ms=... max_ms=... maxrss_kb=...".
  */
 #include <stdio.h>
@@ -19,6 +26,7 @@
 
 #include "core/time.h"
 #include "query/query.h"
+#include "store/sqlq.h"
 
 static long maxrss_kb(void)
 {
@@ -107,13 +115,93 @@ static int bench_sql(char **argv)
     return 0;
 }
 
+static int bench_agg(int argc, char **argv)
+{
+    struct pl_store *s;
+    struct pl_err err = {0};
+    int reps = (int)strtol(argv[3], NULL, 10);
+    size_t nparts = (size_t)argc - 5, rows = 0;
+    struct pl_sel_part *parts = calloc(nparts, sizeof *parts);
+    double *ms = calloc((size_t)reps, sizeof *ms);
+    for (size_t i = 0; i < nparts; i++) {
+        char *slash = strchr(argv[5 + i], '/');
+        if (!slash)
+            return 2;
+        *slash = 0;
+        parts[i] = (struct pl_sel_part){.account = argv[5 + i], .region = slash + 1};
+    }
+    if (pl_store_open(argv[2], 0, &s, &err) < 0) {
+        fprintf(stderr, "open: %s\n", pl_err_msg(&err));
+        return 1;
+    }
+    struct query_scope scope = {.parts = parts, .nparts = nparts};
+    for (int i = 0; i < reps; i++) {
+        struct pl_arena a;
+        struct query *q;
+        const char **out;
+        bool more;
+        pl_arena_init(&a);
+        int64_t t0 = pl_mono_ns();
+        if (query_parse(argv[4], strlen(argv[4]), &a, &q, &err) < 0 ||
+            query_run_scope(s, q, &scope, 0, 500, &a, &out, &rows, &more, &err) < 0) {
+            fprintf(stderr, "query: %s\n", pl_err_msg(&err));
+            return 1;
+        }
+        ms[i] = (double)(pl_mono_ns() - t0) / 1e6;
+        pl_arena_fini(&a);
+    }
+    report("agg", ms, reps, rows);
+    pl_store_close(s);
+    free(ms);
+    free(parts);
+    return 0;
+}
+
+static int bench_fullsql(char **argv)
+{
+    struct pl_store *s;
+    struct pl_err err = {0};
+    int reps = (int)strtol(argv[5], NULL, 10);
+    double *ms = calloc((size_t)reps, sizeof *ms);
+    size_t rows = 0;
+    struct pl_sel_part part = {.account = argv[3], .region = argv[4]};
+    if (pl_store_open(argv[2], 0, &s, &err) < 0) {
+        fprintf(stderr, "open: %s\n", pl_err_msg(&err));
+        return 1;
+    }
+    struct pl_sqlq q = {.sql = argv[6], .parts = &part, .nparts = 1, .max_rows = PL_SQLQ_MAX_ROWS};
+    for (int i = 0; i < reps; i++) {
+        struct pl_arena a;
+        struct pl_sqlq_result r;
+        pl_arena_init(&a);
+        int64_t t0 = pl_mono_ns();
+        if (pl_store_sql_query(s, &q, &a, &r, &err) < 0) {
+            fprintf(stderr, "sql: %s\n", pl_err_msg(&err));
+            return 1;
+        }
+        ms[i] = (double)(pl_mono_ns() - t0) / 1e6;
+        rows = r.nrows;
+        pl_arena_fini(&a);
+    }
+    report("fullsql", ms, reps, rows);
+    pl_store_close(s);
+    free(ms);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 6 && strcmp(argv[1], "agg") == 0)
+        return bench_agg(argc, argv);
+    if (argc == 7 && strcmp(argv[1], "fullsql") == 0)
+        return bench_fullsql(argv);
     if ((argc == 7 || argc == 8) && strcmp(argv[1], "query") == 0)
         return bench_query(argc, argv);
     if (argc == 5 && strcmp(argv[1], "sql") == 0)
         return bench_sql(argv);
     fprintf(stderr, "usage: bench_query query DIR ACCOUNT REGION REPS EXPRESSION [AS_OF]\n"
-                    "       bench_query sql DIR REPS SQL\n");
+                    "       bench_query sql DIR REPS SQL\n"
+                    "       bench_query agg DIR REPS EXPRESSION ACCOUNT/REGION...\n"
+                    "       bench_query fullsql DIR ACCOUNT REGION REPS SQL\n");
     return 2;
 }

@@ -9,6 +9,15 @@
  *
  * PlumbService.SelectResourceConfig answers the same query AsOf a past moment (beyond AWS).
  *
+ * SelectAggregateResourceConfig runs the same dialect over the aggregator's authorized sources
+ * as src/aggregator/ decides them at this call (a revoked authorization drops its rows from the
+ * next page) and only the types its ResourceType filter names; Limit or MaxResults (Limit wins
+ * when both are given) page it the same way, and the token also names the aggregator.
+ *
+ * PlumbService.QuerySql {Sql, MaxRows, ConfigurationAggregatorName} → {Columns, Rows, Truncated}
+ * runs SQLite's own SQL over plumb's read-only views of the caller's partition (or of an
+ * aggregator's authorized sources) in the store's sandbox (store/sqlq.h; beyond AWS).
+ *
  * Stored queries are "StoredQuery" objects named by QueryName holding the StoredQuery shape
  * (QueryId, QueryArn, QueryName, Description, Expression), at most 300 per account and Region.
  * Putting an existing name updates it and keeps its id and ARN. Their tags are the Tags object
@@ -20,10 +29,12 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/ops_aggregator.h"
 #include "api/ops_rules.h"
 #include "core/hash.h"
 #include "core/time.h"
 #include "query/query.h"
+#include "store/sqlq.h"
 #include "store/store.h"
 
 #define KIND_STORED_QUERY "StoredQuery"
@@ -37,8 +48,8 @@ static const char *expr_digest(struct pl_op_ctx *c, const char *expr)
     return pl_arena_printf(c->a, "%016" PRIx64, pl_fnv1a(expr, strlen(expr)));
 }
 
-/* The offset a NextToken names (0 without one). */
-static int page_offset(struct pl_op_ctx *c, const char *expr, int64_t *offset)
+/* The offset a NextToken names (0 without one); key is what the token is bound to. */
+static int page_offset(struct pl_op_ctx *c, const char *key, int64_t *offset)
 {
     const char *tok = pl_in_str(c->in, "NextToken"), *parts[2];
     char *end;
@@ -48,29 +59,24 @@ static int page_offset(struct pl_op_ctx *c, const char *expr, int64_t *offset)
     if (pl_ops__token_parse(c, 'Q', tok, parts, 2) < 0)
         return -1;
     *offset = strtoll(parts[1], &end, 10);
-    if (strcmp(parts[0], expr_digest(c, expr)) || *end || *offset <= 0)
+    if (strcmp(parts[0], expr_digest(c, key)) || *end || *offset <= 0)
         return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
     return 0;
 }
 
-/* SelectResourceConfig over the inventory as it was at as_of_ms (0: now). */
-static int select_at(struct pl_op_ctx *c, int64_t as_of_ms)
+/* Runs the parsed q over scope and writes Results, QueryInfo and NextToken (bound to key). */
+static int answer(struct pl_op_ctx *c, const struct query *q, const struct query_scope *scope,
+                  const char *key, int64_t limit)
 {
-    const char *expr = pl_in_str(c->in, "Expression");
-    int64_t limit = pl_in_int(c->in, "Limit", 0), offset;
-    struct query *q;
-    if (limit < 0 || limit > QUERY_PAGE_MAX)
-        return pl_fail(c->err, PL_E_VALIDATION, "Limit must be between 0 and %d",
-                       QUERY_PAGE_MAX);
-    if (query_parse(expr, strlen(expr), c->a, &q, c->err) < 0 || page_offset(c, expr, &offset) < 0)
+    int64_t offset;
+    if (page_offset(c, key, &offset) < 0)
         return -1;
     if (limit == 0)
         limit = query_is_aggregate(q) ? QUERY_PAGE_AGGREGATE : QUERY_PAGE;
     const char **rows;
     size_t n;
     bool more;
-    if (query_run_as_of(c->st, q, c->account, c->region, as_of_ms, offset, (int)limit, c->a, &rows,
-                        &n, &more, c->err) < 0)
+    if (query_run_scope(c->st, q, scope, offset, (int)limit, c->a, &rows, &n, &more, c->err) < 0)
         return -1;
     struct pl_json *res = pl_json_set(c->a, c->out, "Results", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++)
@@ -81,11 +87,66 @@ static int select_at(struct pl_op_ctx *c, int64_t as_of_ms)
         pl_json_set_str(c->a, pl_json_push(fields, pl_json_new_obj(c->a)), "Name",
                         query_field(q, i));
     if (more) {
-        const char *parts[2] = {expr_digest(c, expr),
+        const char *parts[2] = {expr_digest(c, key),
                                 pl_arena_printf(c->a, "%lld", (long long)(offset + (int64_t)n))};
         pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'Q', parts, 2));
     }
     return 0;
+}
+
+/* SelectResourceConfig over the inventory as it was at as_of_ms (0: now). */
+static int select_at(struct pl_op_ctx *c, int64_t as_of_ms)
+{
+    const char *expr = pl_in_str(c->in, "Expression");
+    int64_t limit = pl_in_int(c->in, "Limit", 0);
+    struct query *q;
+    if (limit < 0 || limit > QUERY_PAGE_MAX)
+        return pl_fail(c->err, PL_E_VALIDATION, "Limit must be between 0 and %d", QUERY_PAGE_MAX);
+    if (query_parse(expr, strlen(expr), c->a, &q, c->err) < 0)
+        return -1;
+    struct pl_sel_part part = {.account = c->account, .region = c->region};
+    struct query_scope scope = {.parts = &part, .nparts = 1, .as_of_ms = as_of_ms};
+    return answer(c, q, &scope, expr, limit);
+}
+
+/* The ResourceType filter of agg as a type allow list (NULL when it has none). */
+static const char *const *agg_types(struct pl_op_ctx *c, const struct pl_json *agg, size_t *n)
+{
+    const struct pl_json *v = pl_json_path(agg, "AggregatorFilters.ResourceType.Value");
+    *n = 0;
+    if (!v || v->type != PL_JARR || v->len == 0)
+        return NULL;
+    const char **types = pl_arena_alloc(c->a, v->len * sizeof *types);
+    for (const struct pl_json *x = v->child; x; x = x->next)
+        if (x->type == PL_JSTR && pl_agg_type_included(agg, x->str))
+            types[(*n)++] = x->str;
+    return types;
+}
+
+static int select_aggregate(struct pl_op_ctx *c)
+{
+    const char *expr = pl_in_str(c->in, "Expression");
+    const char *name = pl_in_str(c->in, "ConfigurationAggregatorName");
+    int64_t limit = pl_in_int(c->in, "Limit", 0), max = pl_in_int(c->in, "MaxResults", 0);
+    struct query *q;
+    struct pl_json *agg;
+    struct pl_agg_source *src;
+    size_t nsrc;
+    if (limit < 0 || limit > QUERY_PAGE_MAX || max < 0 || max > QUERY_PAGE_MAX)
+        return pl_fail(c->err, PL_E_INVALID_LIMIT, "The Limit must be between 0 and %d.",
+                       QUERY_PAGE_MAX);
+    if (query_parse(expr, strlen(expr), c->a, &q, c->err) < 0 || pl_ops__agg_load(c, &agg) < 0 ||
+        pl_agg_authorized(c->st, c->account, c->region, agg, NULL, NULL, c->a, &src, &nsrc,
+                          c->err) < 0)
+        return -1;
+    struct pl_sel_part *parts = pl_arena_alloc(c->a, (nsrc + 1) * sizeof *parts);
+    for (size_t i = 0; i < nsrc; i++)
+        parts[i] = (struct pl_sel_part){.account = src[i].account, .region = src[i].region};
+    struct query_scope scope = {.parts = parts, .nparts = nsrc};
+    scope.types = agg_types(c, agg, &scope.ntypes);
+    /* the token is bound to the aggregator and the expression: another's is invalid */
+    const char *key = pl_arena_printf(c->a, "%s\n%s", name, expr);
+    return answer(c, q, &scope, key, limit ? limit : max);
 }
 
 static int select_resource_config(struct pl_op_ctx *c)
@@ -118,8 +179,83 @@ static int plumb_select(struct pl_op_ctx *c)
     return select_at(c, ms);
 }
 
+/* The partitions an aggregator reads now (its authorized sources), as a store list. */
+static int agg_parts(struct pl_op_ctx *c, struct pl_sel_part **parts, size_t *n)
+{
+    struct pl_json *agg;
+    struct pl_agg_source *src;
+    if (pl_ops__agg_load(c, &agg) < 0 ||
+        pl_agg_authorized(c->st, c->account, c->region, agg, NULL, NULL, c->a, &src, n, c->err) < 0)
+        return -1;
+    *parts = pl_arena_alloc(c->a, (*n + 1) * sizeof **parts);
+    for (size_t i = 0; i < *n; i++)
+        (*parts)[i] = (struct pl_sel_part){.account = src[i].account, .region = src[i].region};
+    return 0;
+}
+
+static struct pl_json *sql_value(struct pl_arena *a, const struct pl_sel_value *v)
+{
+    switch (v->type) {
+    case PL_SEL_T_INT:
+        return pl_json_new_i64(a, v->i);
+    case PL_SEL_T_REAL:
+        return pl_json_new_double(a, v->d);
+    case PL_SEL_T_TEXT:
+        return pl_json_new_str(a, v->s);
+    case PL_SEL_T_NULL:
+        break;
+    }
+    return pl_json_new_null(a);
+}
+
+/* PlumbService.QuerySql: {Sql, MaxRows (1..100000, default 1000), TimeoutMs (1..10000,
+ * default 10000), ConfigurationAggregatorName (optional: over its authorized sources)} →
+ * {Columns, Rows: [[value, ...]], Truncated}. */
+static int query_sql(struct pl_op_ctx *c)
+{
+    const struct pl_json *sql = pl_json_get(c->in, "Sql"), *max = pl_json_get(c->in, "MaxRows");
+    const struct pl_json *agg = pl_json_get(c->in, "ConfigurationAggregatorName");
+    const struct pl_json *tmo = pl_json_get(c->in, "TimeoutMs");
+    int64_t rows = PL_SQLQ_ROWS, timeout = PL_SQLQ_TIMEOUT_MS;
+    if (tmo && (pl_json_i64(tmo, &timeout) < 0 || timeout < 1 || timeout > PL_SQLQ_TIMEOUT_MS))
+        return pl_fail(c->err, PL_E_VALIDATION, "TimeoutMs must be an integer from 1 to %d",
+                       PL_SQLQ_TIMEOUT_MS);
+    if (!sql || sql->type != PL_JSTR || !sql->len || sql->len > PL_SQLQ_MAX_SQL)
+        return pl_fail(c->err, PL_E_VALIDATION, "Sql must be a string of 1 to %d bytes",
+                       PL_SQLQ_MAX_SQL);
+    if (max && (pl_json_i64(max, &rows) < 0 || rows < 1 || rows > PL_SQLQ_MAX_ROWS))
+        return pl_fail(c->err, PL_E_VALIDATION, "MaxRows must be an integer from 1 to %d",
+                       PL_SQLQ_MAX_ROWS);
+    if (agg && agg->type != PL_JSTR)
+        return pl_fail(c->err, PL_E_VALIDATION, "ConfigurationAggregatorName must be a string");
+    struct pl_sel_part own = {.account = c->account, .region = c->region}, *parts = &own;
+    size_t nparts = 1;
+    if (agg && agg_parts(c, &parts, &nparts) < 0)
+        return -1;
+    struct pl_sqlq q = {.sql = sql->str,
+                        .parts = parts,
+                        .nparts = nparts,
+                        .max_rows = (int)rows,
+                        .timeout_ms = (int)timeout};
+    struct pl_sqlq_result r;
+    if (pl_store_sql_query(c->st, &q, c->a, &r, c->err) < 0)
+        return -1;
+    struct pl_json *cols = pl_json_set(c->a, c->out, "Columns", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < r.ncols; i++)
+        pl_json_push(cols, pl_json_new_str(c->a, r.cols[i]));
+    struct pl_json *out = pl_json_set(c->a, c->out, "Rows", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < r.nrows; i++) {
+        struct pl_json *row = pl_json_push(out, pl_json_new_arr(c->a));
+        for (size_t k = 0; k < r.ncols; k++)
+            pl_json_push(row, sql_value(c->a, &r.vals[i * r.ncols + k]));
+    }
+    pl_json_set(c->a, c->out, "Truncated", pl_json_new_bool(c->a, r.truncated));
+    return 0;
+}
+
 const struct pl_op_entry pl_ops_plumb_query[] = {
     {"SelectResourceConfig", plumb_select},
+    {"QuerySql", query_sql},
     {NULL, NULL},
 };
 
@@ -275,6 +411,7 @@ static int list_stored_queries(struct pl_op_ctx *c)
 
 const struct pl_op_entry pl_ops_query[] = {
     {"SelectResourceConfig", select_resource_config},
+    {"SelectAggregateResourceConfig", select_aggregate},
     {"PutStoredQuery", put_stored_query},
     {"GetStoredQuery", get_stored_query},
     {"DeleteStoredQuery", delete_stored_query},

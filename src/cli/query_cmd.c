@@ -7,6 +7,11 @@
  * page sizes: every row is printed, read page by page (QUERY_EXPORT_PAGE rows each) so the
  * output streams. Without --account/--region the data directory must hold one partition.
  * --as-of runs it over the inventory as it was at TIME (beyond AWS; query_run_as_of).
+ *
+ *   plumb query [--data DIR] [--account ID --region NAME] [--json | --csv] --sql SQL
+ *
+ * runs SQLite's own SELECT over plumb's read-only views of the partition instead (beyond AWS;
+ * store/sqlq.h: the same sandbox as PlumbService.QuerySql), at most PL_SQLQ_MAX_ROWS rows.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 #include "core/json.h"
 #include "core/time.h"
 #include "query/query.h"
+#include "store/sqlq.h"
 
 #define QUERY_EXPORT_PAGE 1000
 
@@ -25,6 +31,7 @@ enum qformat { Q_TABLE, Q_JSON, Q_CSV };
 
 struct qopts {
     const char *data, *account, *region, *expr;
+    bool sql;         /* expr is full SQL over the views (--sql) */
     int64_t as_of_ms; /* 0: now */
     enum qformat format;
 };
@@ -32,7 +39,9 @@ struct qopts {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: plumb query [--data DIR] [--account ID] [--region NAME] [--as-of TIME] "
-               "[--json | --csv] EXPRESSION\n");
+               "[--json | --csv] EXPRESSION\n"
+               "       plumb query [--data DIR] [--account ID] [--region NAME] [--json | --csv] "
+               "--sql SQL\n");
     if (f != stdout)
         return;
     fprintf(f, "\n"
@@ -44,23 +53,31 @@ static void usage(FILE *f)
                "  --as-of TIME    over the inventory as it was at TIME (ISO-8601 or epoch\n"
                "                  seconds), from the recorded history\n"
                "  --json          each row as AWS returns it (a JSON object per line)\n"
-               "  --csv           a header line of the selected fields, then the rows\n");
+               "  --csv           a header line of the selected fields, then the rows\n"
+               "  --sql SQL       SQLite's own SELECT over plumb's read-only views (resources,\n"
+               "                  history, relationships, tags, evaluations, compliance,\n"
+               "                  cloudtrail_events; docs/query.md), beyond AWS's dialect\n");
 }
 
 static int parse_args(int argc, char **argv, struct qopts *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},   {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'}, {"json", no_argument, NULL, 'j'},
-        {"csv", no_argument, NULL, 'c'},          {"help", no_argument, NULL, 'h'},
-        {"as-of", required_argument, NULL, 't'},  {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},
+        {"account", required_argument, NULL, 'a'},
+        {"region", required_argument, NULL, 'r'},
+        {"json", no_argument, NULL, 'j'},
+        {"csv", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"as-of", required_argument, NULL, 't'},
+        {"sql", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:a:r:jcht:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:a:r:jcht:s:", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o->data = optarg;
@@ -83,6 +100,10 @@ static int parse_args(int argc, char **argv, struct qopts *o)
                                                    "seconds after 1970"),
                        -1;
             break;
+        case 's':
+            o->sql = true;
+            o->expr = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 1;
@@ -90,11 +111,16 @@ static int parse_args(int argc, char **argv, struct qopts *o)
             return pl_cli_getopt_error("query", argv, c), -1;
         }
     }
-    if (optind + 1 != argc)
+    if (o->sql && (optind != argc || o->as_of_ms))
+        return pl_cli_usage_error("query", "--sql takes the whole query (no EXPRESSION, no "
+                                           "--as-of: the history view has every version)"),
+               -1;
+    if (!o->sql && optind + 1 != argc)
         return pl_cli_usage_error("query", "give one EXPRESSION (quote it)"), -1;
     if (!o->account != !o->region)
         return pl_cli_usage_error("query", "--account and --region go together"), -1;
-    o->expr = argv[optind];
+    if (!o->sql)
+        o->expr = argv[optind];
     return 0;
 }
 
@@ -232,6 +258,73 @@ static int run(struct pl_store *s, const struct query *q, const struct qopts *o)
     return rc;
 }
 
+/* A value of a --sql row as text (NULL: ""). */
+static const char *sql_text(struct pl_arena *a, const struct pl_sel_value *v)
+{
+    switch (v->type) {
+    case PL_SEL_T_INT:
+        return pl_arena_printf(a, "%lld", (long long)v->i);
+    case PL_SEL_T_REAL:
+        return pl_json_dump(a, pl_json_new_double(a, v->d), 0);
+    case PL_SEL_T_TEXT:
+        return v->s;
+    case PL_SEL_T_NULL:
+        break;
+    }
+    return "";
+}
+
+static struct pl_json *sql_json(struct pl_arena *a, const struct pl_sel_value *v)
+{
+    switch (v->type) {
+    case PL_SEL_T_INT:
+        return pl_json_new_i64(a, v->i);
+    case PL_SEL_T_REAL:
+        return pl_json_new_double(a, v->d);
+    case PL_SEL_T_TEXT:
+        return pl_json_new_str(a, v->s);
+    case PL_SEL_T_NULL:
+        break;
+    }
+    return pl_json_new_null(a);
+}
+
+/* --sql: runs o->expr in the store's sandbox and prints the rows (--json: an object per row). */
+static int run_sql(struct pl_store *s, struct pl_arena *a, const struct qopts *o)
+{
+    struct pl_sel_part part = {.account = o->account, .region = o->region};
+    struct pl_sqlq q = {.sql = o->expr, .parts = &part, .nparts = 1, .max_rows = PL_SQLQ_MAX_ROWS};
+    struct pl_sqlq_result r;
+    struct pl_err err = {0};
+    if (pl_store_sql_query(s, &q, a, &r, &err) < 0) {
+        fprintf(stderr, "plumb query: %s: %s\n", pl_err_name(err.code), pl_err_msg(&err));
+        return 1;
+    }
+    for (size_t i = 0; o->format != Q_JSON && i < r.ncols; i++) {
+        if (o->format == Q_CSV)
+            csv_field(r.cols[i], i + 1 == r.ncols);
+        else
+            printf("%s%s", r.cols[i], i + 1 == r.ncols ? "\n" : "\t");
+    }
+    for (size_t i = 0; i < r.nrows; i++) {
+        const struct pl_sel_value *row = &r.vals[i * r.ncols];
+        struct pl_json *obj = pl_json_new_obj(a);
+        for (size_t k = 0; k < r.ncols; k++) {
+            if (o->format == Q_JSON)
+                pl_json_set(a, obj, r.cols[k], sql_json(a, &row[k]));
+            else if (o->format == Q_CSV)
+                csv_field(sql_text(a, &row[k]), k + 1 == r.ncols);
+            else
+                printf("%s%s", sql_text(a, &row[k]), k + 1 == r.ncols ? "\n" : "\t");
+        }
+        if (o->format == Q_JSON)
+            puts(pl_json_dump(a, obj, 0));
+    }
+    if (r.truncated)
+        fprintf(stderr, "plumb query: truncated after %zu rows\n", r.nrows);
+    return 0;
+}
+
 int pl_cli_query(int argc, char **argv)
 {
     struct qopts o;
@@ -243,7 +336,7 @@ int pl_cli_query(int argc, char **argv)
     if (r != 0)
         return r > 0 ? 0 : 2;
     pl_arena_init(&a);
-    if (query_parse(o.expr, strlen(o.expr), &a, &q, &err) < 0) {
+    if (!o.sql && query_parse(o.expr, strlen(o.expr), &a, &q, &err) < 0) {
         fprintf(stderr, "plumb query: %s: %s\n", pl_err_name(err.code), pl_err_msg(&err));
         goto out;
     }
@@ -254,7 +347,7 @@ int pl_cli_query(int argc, char **argv)
         rc = r > 0 ? 0 : 1;
         goto out;
     }
-    rc = run(s, q, &o);
+    rc = o.sql ? run_sql(s, &a, &o) : run(s, q, &o);
 out:
     pl_store_close(s);
     pl_arena_fini(&a);

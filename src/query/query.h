@@ -20,6 +20,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "store/select.h"
 #include "store/store.h"
 
 #define QUERY_MAX_EXPR       4096 /* AWS's Expression length limit */
@@ -54,5 +55,19 @@ int query_run_as_of(struct pl_store *s, const struct query *q, const char *accou
                     const char *region, int64_t as_of_ms, int64_t offset, int limit,
                     struct pl_arena *a, const char ***rows, size_t *n, bool *more,
                     struct pl_err *err);
+
+/* The most general form: over the partitions parts[0..nparts) (SelectAggregateResourceConfig:
+ * an aggregator's authorized sources; none gives no rows), only the resource types types[0..
+ * ntypes) when types is not NULL (an aggregator's ResourceType filter), as of as_of_ms. */
+struct query_scope {
+    const struct pl_sel_part *parts;
+    size_t nparts;
+    const char *const *types;
+    size_t ntypes;
+    int64_t as_of_ms;
+};
+int query_run_scope(struct pl_store *s, const struct query *q, const struct query_scope *scope,
+                    int64_t offset, int limit, struct pl_arena *a, const char ***rows, size_t *n,
+                    bool *more, struct pl_err *err);
 
 #endif

@@ -227,10 +227,21 @@ int query_run_as_of(struct pl_store *s, const struct query *q, const char *accou
                     struct pl_arena *a, const char ***rows, size_t *n, bool *more,
                     struct pl_err *err)
 {
+    struct pl_sel_part part = {.account = account, .region = region};
+    struct query_scope scope = {.parts = &part, .nparts = 1, .as_of_ms = as_of_ms};
+    return query_run_scope(s, q, &scope, offset, limit, a, rows, n, more, err);
+}
+
+int query_run_scope(struct pl_store *s, const struct query *q, const struct query_scope *scope,
+                    int64_t offset, int limit, struct pl_arena *a, const char ***rows, size_t *n,
+                    bool *more, struct pl_err *err)
+{
     struct pl_sel plan = {
-        .as_of_ms = as_of_ms,
-        .account = account,
-        .region = region,
+        .as_of_ms = scope->as_of_ms,
+        .parts = scope->parts,
+        .nparts = scope->nparts,
+        .types = scope->types,
+        .ntypes = scope->ntypes,
         .where = q->where,
         .aggregate = q->aggregate,
         .group = q->group,

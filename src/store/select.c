@@ -12,12 +12,17 @@
  * column comparisons the indexes serve (migration 7 adds the id and name indexes).
  * IP and CIDR paths (cond->cidr) compare as IPv4 ranges through pl_qcidr().
  * With as_of_ms the same plan runs over the versions that were current at that moment.
+ * Partitions: one is "r.account = ? AND r.region = ?"; several (an aggregator's sources) are
+ * one bound JSON array of [account, region] pairs that a row-value IN reads, so that any
+ * number of sources is one parameter and the (account, region, ...) indexes still serve it.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/json.h"
 #include "store/select.h"
 #include "store/sql.h"
 #include "store/store_int.h"
@@ -138,6 +143,10 @@ struct gen {
     const struct pl_sel_field *fields[MAX_FIELDS];
     int nfields;
     int64_t as_of_ms; /* > 0: the inventory as it was then (pl_sel.as_of_ms) */
+    struct pl_arena *a;
+    /* the values the partition and type filters bind (param() keeps pointers to them) */
+    struct pl_sel_val fixed[3];
+    int nfixed;
     struct pl_err *err;
 };
 
@@ -175,7 +184,7 @@ static int param(struct gen *g, const struct pl_sel_val *v)
     if (g->nparams == (int)(sizeof g->params / sizeof g->params[0]))
         return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "too many values in the expression");
     g->params[g->nparams++] = v;
-    return pl_buf_printf(&g->sql, "?%d", g->nparams + 2);
+    return pl_buf_printf(&g->sql, "?%d", g->nparams);
 }
 
 /* The single-valued SQL of a field (SELECT lists, GROUP BY, ORDER BY, aggregates). */
@@ -404,7 +413,60 @@ static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
     return pl_buf_printf(&g->sql, "%s(x%d)", fn[e->agg], ix);
 }
 
-/* FROM and WHERE: the current CIs of the partition that match; as of a past moment, each
+/* A string value bound as a parameter, kept in g. */
+static int param_str(struct gen *g, const char *text)
+{
+    assert(g->nfixed < (int)(sizeof g->fixed / sizeof g->fixed[0]));
+    struct pl_sel_val *v = &g->fixed[g->nfixed++];
+    *v = (struct pl_sel_val){.kind = PL_SEL_V_STR, .text = text};
+    return param(g, v);
+}
+
+/* The strings as one JSON array (pairs: [[s0, s1], [s2, s3], ...]), in g's arena. */
+static const char *json_list(struct gen *g, const char *const *s, size_t n, bool pairs)
+{
+    struct pl_json *arr = pl_json_new_arr(g->a);
+    for (size_t i = 0; i < n; i++) {
+        if (!pairs) {
+            pl_json_push(arr, pl_json_new_str(g->a, s[i]));
+            continue;
+        }
+        struct pl_json *p = pl_json_push(arr, pl_json_new_arr(g->a));
+        pl_json_push(p, pl_json_new_str(g->a, s[2 * i]));
+        pl_json_push(p, pl_json_new_str(g->a, s[2 * i + 1]));
+    }
+    return pl_json_dump(g->a, arr, 0);
+}
+
+/* The partitions (and the type allow list) of q, after "WHERE ". */
+static int partitions(struct gen *g, const struct pl_sel *q)
+{
+    if (q->nparts == 0)
+        pl_buf_puts(&g->sql, "0");
+    else if (q->nparts == 1) {
+        pl_buf_puts(&g->sql, "r.account = ");
+        param_str(g, q->parts[0].account);
+        pl_buf_puts(&g->sql, " AND r.region = ");
+        param_str(g, q->parts[0].region);
+    } else {
+        const char **flat = pl_arena_alloc(g->a, 2 * q->nparts * sizeof *flat);
+        for (size_t i = 0; i < q->nparts; i++) {
+            flat[2 * i] = q->parts[i].account;
+            flat[2 * i + 1] = q->parts[i].region;
+        }
+        pl_buf_puts(&g->sql, "(r.account, r.region) IN (SELECT json_extract(p.value, '$[0]'), "
+                             "json_extract(p.value, '$[1]') FROM json_each(");
+        param_str(g, json_list(g, flat, q->nparts, true));
+        pl_buf_puts(&g->sql, ") p)");
+    }
+    if (!q->types)
+        return 0;
+    pl_buf_puts(&g->sql, " AND r.resource_type IN (SELECT value FROM json_each(");
+    param_str(g, json_list(g, q->types, q->ntypes, false));
+    return pl_buf_puts(&g->sql, "))");
+}
+
+/* FROM and WHERE: the current CIs of the partitions that match; as of a past moment, each
  * resource's latest version captured then (config_items_res finds it), unless that version
  * says the resource was deleted or not recorded. The moment is an integer plumb formats, the
  * one value written into the SQL. */
@@ -414,15 +476,17 @@ static int from_where(struct gen *g, const struct pl_sel *q)
         pl_buf_printf(&g->sql,
                       " FROM resources r JOIN config_items c ON c.seq = (SELECT h.seq FROM "
                       "config_items h WHERE h.res = r.id AND h.capture_ms <= %lld ORDER BY "
-                      "h.capture_ms DESC, h.seq DESC LIMIT 1) WHERE r.account = ?1 AND "
-                      "r.region = ?2 AND c.status NOT IN ('ResourceDeleted', "
-                      "'ResourceDeletedNotRecorded', 'ResourceNotRecorded')",
+                      "h.capture_ms DESC, h.seq DESC LIMIT 1) WHERE c.status NOT IN "
+                      "('ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded') "
+                      "AND ",
                       (long long)g->as_of_ms);
     else
         pl_buf_printf(&g->sql,
-                      " FROM resources r%s WHERE r.account = ?1 AND r.region = ?2 AND "
-                      "r.deleted = 0 AND r.status <> 'ResourceNotRecorded'",
+                      " FROM resources r%s WHERE r.deleted = 0 AND "
+                      "r.status <> 'ResourceNotRecorded' AND ",
                       plan_reads_body(q) ? " JOIN config_items c ON c.seq = r.latest_seq" : "");
+    if (partitions(g, q) < 0)
+        return -1;
     if (!q->where)
         return 0;
     pl_buf_puts(&g->sql, " AND ");
@@ -530,10 +594,10 @@ static void bind_val(sqlite3_stmt *st, int i, const struct pl_sel_val *v)
 }
 
 /* Builds the whole statement of q; *out is prepared and bound (caller finalizes). */
-static int prepare(struct pl_store *s, const struct pl_sel *q, sqlite3_stmt **out,
-                   struct pl_err *err)
+static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
+                   sqlite3_stmt **out, struct pl_err *err)
 {
-    struct gen g = {.err = err, .as_of_ms = q->as_of_ms};
+    struct gen g = {.err = err, .as_of_ms = q->as_of_ms, .a = a};
     int rc = -1;
     *out = NULL;
     pl_buf_init(&g.sql, SQL_MAX);
@@ -549,10 +613,8 @@ static int prepare(struct pl_store *s, const struct pl_sel *q, sqlite3_stmt **ou
         pl_sql_fail(s->db, "store", err, "select prepare");
         goto out;
     }
-    sqlite3_bind_text(*out, 1, q->account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(*out, 2, q->region, -1, SQLITE_STATIC);
     for (int i = 0; i < g.nparams; i++)
-        bind_val(*out, i + 3, g.params[i]);
+        bind_val(*out, i + 1, g.params[i]);
     rc = 0;
 out:
     pl_buf_fini(&g.sql);
@@ -566,7 +628,7 @@ int pl_store_select_cis(struct pl_store *s, const struct pl_sel *q, struct pl_ar
     size_t cap = 0;
     *rows = NULL;
     *n = 0;
-    if (prepare(s, q, &st, err) < 0)
+    if (prepare(s, q, a, &st, err) < 0)
         return -1;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -607,7 +669,7 @@ int pl_store_select_agg(struct pl_store *s, const struct pl_sel *q, struct pl_ar
     size_t cap = 0, nv = 0;
     *vals = NULL;
     *n = 0;
-    if (prepare(s, q, &st, err) < 0)
+    if (prepare(s, q, a, &st, err) < 0)
         return -1;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -1,5 +1,7 @@
 /* select.h — the store's side of advanced query: a backend-neutral plan of a SELECT over the
- * current configuration items of one (account, region), and the functions that run it.
+ * current configuration items of a list of (account, region) partitions (one for
+ * SelectResourceConfig, an aggregator's authorized sources for SelectAggregateResourceConfig),
+ * and the functions that run it.
  *
  * query/ parses AWS's dialect and builds a struct pl_sel; the store alone turns it into SQL
  * (select.c), so nothing above src/store/ speaks SQL. Rows are the latest CI of each resource
@@ -107,8 +109,17 @@ struct pl_sel_order {
     bool desc;
 };
 
-struct pl_sel {
+/* One (account, region) partition a plan reads. */
+struct pl_sel_part {
     const char *account, *region;
+};
+
+struct pl_sel {
+    const struct pl_sel_part *parts; /* the partitions read, at least one */
+    size_t nparts;
+    /* an allow list of resource types (an aggregator's ResourceType filter); NULL: any */
+    const char *const *types;
+    size_t ntypes;
     const struct pl_sel_cond *where; /* NULL: every row */
     /* aggregate plans (GROUP BY or an aggregate function): the output columns */
     bool aggregate;

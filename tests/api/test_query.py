@@ -238,10 +238,6 @@ class QueryTest(ServerTest):
         self.assertAwsError("ValidationException", c.list_stored_queries, MaxResults=101)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class AsOf(ServerTest):
     """Beyond AWS: the same query over the inventory as it was at a past moment, from the
     recorded history (PlumbService.SelectResourceConfig with AsOf, `plumb query --as-of`). The
@@ -321,3 +317,341 @@ class AsOf(ServerTest):
         r = plumb("query", "--data", self.server.data, "--as-of", "nope", "SELECT resourceId",
                   check=False)
         self.assertEqual(r.returncode, 2)
+
+
+class AggregateQuery(ServerTest):
+    """SelectAggregateResourceConfig: the dialect over an aggregator's authorized sources, decided
+    at each call. A aggregates itself and B in R1; B authorizes, then revokes; C (not named) and
+    B's other Region never show. accountId and awsRegion are real columns: GROUP BY accountId,
+    AWS's documented example, counts each account."""
+    A, B, C = "111111111111", "222222222222", "333333333333"
+    R1, R2 = "us-east-1", "eu-west-1"
+    N = {(A, R1): 3, (B, R1): 2, (B, R2): 4, (C, R1): 1}  # volumes per partition
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for (acct, region), n in cls.N.items():
+            with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+                for i in range(n):
+                    f.write(json.dumps({
+                        "configurationItemStatus": "ResourceDiscovered",
+                        "resourceType": "AWS::EC2::Volume", "resourceId": "vol-%s-%d" % (acct, i),
+                        "awsRegion": region, "awsAccountId": acct,
+                        "configurationItemCaptureTime": "2024-01-02T03:04:05.000Z",
+                        "configuration": {"volumeId": "vol-%d" % i, "size": 10 * (i + 1)}}) + "\n")
+                f.write(json.dumps({
+                    "configurationItemStatus": "ResourceDiscovered",
+                    "resourceType": "AWS::S3::Bucket", "resourceId": "bucket-" + acct,
+                    "awsRegion": region, "awsAccountId": acct,
+                    "configurationItemCaptureTime": "2024-01-02T03:04:05.000Z",
+                    "configuration": {"name": "bucket-" + acct}}) + "\n")
+            try:
+                plumb("record", "--data", cls.server.data, "--all", "--quiet", "--account", acct,
+                      "--region", region, f.name)
+            finally:
+                os.unlink(f.name)
+        cls.a = cls.server.client(key=cls.A, region=cls.R1)
+        cls.b = cls.server.client(key=cls.B, region=cls.R1)
+        cls.a.put_configuration_aggregator(
+            ConfigurationAggregatorName="agg",
+            AccountAggregationSources=[{"AccountIds": [cls.A, cls.B], "AwsRegions": [cls.R1]}])
+
+    def tearDown(self):
+        for au in self.b.describe_aggregation_authorizations()["AggregationAuthorizations"]:
+            self.b.delete_aggregation_authorization(AuthorizedAccountId=au["AuthorizedAccountId"],
+                                                    AuthorizedAwsRegion=au["AuthorizedAwsRegion"])
+
+    def select(self, expr, name="agg", **kw):
+        """Every page; returns (rows, field names, pages)."""
+        rows, pages, token = [], 0, None
+        while True:
+            args = dict(ConfigurationAggregatorName=name, Expression=expr, **kw)
+            if token:
+                args["NextToken"] = token
+            r = self.a.select_aggregate_resource_config(**args)
+            pages += 1
+            rows += [json.loads(x) for x in r["Results"]]
+            token = r.get("NextToken")
+            if not token:
+                return rows, [f["Name"] for f in r["QueryInfo"]["SelectFields"]], pages
+            self.assertLess(pages, 100, "paging does not end")
+
+    def counts(self):
+        rows, fields, _ = self.select(
+            "SELECT COUNT(*), accountId WHERE resourceType = 'AWS::EC2::Volume' GROUP BY accountId")
+        self.assertEqual(fields, ["COUNT(*)", "accountId"])
+        return {r["accountId"]: r["COUNT(*)"] for r in rows}
+
+    def test_group_by_account_follows_authorization(self):
+        A, B, R1 = self.A, self.B, self.R1
+        self.assertEqual(self.counts(), {A: 3})
+        self.b.put_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=R1)
+        self.assertEqual(self.counts(), {A: 3, B: 2})
+        # AWS's documented example, verbatim
+        rows, _, _ = self.select("SELECT COUNT(*), accountId GROUP BY accountId")
+        self.assertEqual({r["accountId"]: r["COUNT(*)"] for r in rows}, {A: 4, B: 3})
+        self.b.delete_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=R1)
+        self.assertEqual(self.counts(), {A: 3})
+
+    def test_columns_filters_and_paging(self):
+        A, B, R1 = self.A, self.B, self.R1
+        self.b.put_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=R1)
+        rows, fields, pages = self.select(
+            "SELECT resourceId, accountId, awsRegion WHERE resourceType = 'AWS::EC2::Volume' "
+            "ORDER BY resourceId", Limit=2)
+        self.assertEqual(fields, ["resourceId", "accountId", "awsRegion"])
+        self.assertEqual(pages, 3)
+        self.assertEqual([(r["accountId"], r["awsRegion"], r["resourceId"]) for r in rows],
+                         [(A, R1, "vol-%s-%d" % (A, i)) for i in range(3)] +
+                         [(B, R1, "vol-%s-%d" % (B, i)) for i in range(2)])
+        rows, _, pages = self.select("SELECT resourceId WHERE accountId = '%s'" % B, MaxResults=1)
+        self.assertEqual((len(rows), pages), (3, 3))
+        rows, _, _ = self.select("SELECT SUM(configuration.size), awsRegion GROUP BY awsRegion")
+        self.assertEqual(rows, [{"SUM(configuration.size)": 60 + 30, "awsRegion": R1}])
+        # the aggregator's ResourceType filter narrows the rows
+        self.a.put_configuration_aggregator(
+            ConfigurationAggregatorName="buckets",
+            AccountAggregationSources=[{"AccountIds": [A, B], "AwsRegions": [R1]}],
+            AggregatorFilters={"ResourceType": {"Type": "INCLUDE", "Value": ["AWS::S3::Bucket"]}})
+        try:
+            rows, _, _ = self.select("SELECT resourceType, COUNT(*) GROUP BY resourceType",
+                                     name="buckets")
+            self.assertEqual(rows, [{"resourceType": "AWS::S3::Bucket", "COUNT(*)": 2}])
+        finally:
+            self.a.delete_configuration_aggregator(ConfigurationAggregatorName="buckets")
+
+    def test_errors(self):
+        a = self.a
+        self.assertAwsError("NoSuchConfigurationAggregatorException",
+                            a.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="nope", Expression="SELECT resourceId")
+        self.assertAwsError("InvalidExpressionException", a.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", Expression="SELECT * FROM x")
+        r = a.select_aggregate_resource_config(ConfigurationAggregatorName="agg",
+                                               Expression="SELECT resourceId", Limit=1)
+        self.assertIn("NextToken", r)
+        # a token is bound to the expression and the aggregator
+        self.assertAwsError("InvalidNextTokenException", a.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", Expression="SELECT resourceType",
+                            NextToken=r["NextToken"])
+        self.assertAwsError("InvalidNextTokenException", self.cfg.select_resource_config,
+                            Expression="SELECT resourceId", NextToken=r["NextToken"])
+        status, out = signed_call(self.server.url, "StarlingDoveService.SelectAggregateResourceConfig",
+                                  json.dumps({"ConfigurationAggregatorName": "agg",
+                                              "Expression": "SELECT resourceId", "Limit": 101}),
+                                  key=self.A)
+        self.assertEqual(status, 400)
+        self.assertIn(out["__type"], ("InvalidLimitException", "ValidationException"))
+        # B's own key reads nothing of A's through A's aggregator name
+        self.assertAwsError("NoSuchConfigurationAggregatorException",
+                            self.b.select_aggregate_resource_config,
+                            ConfigurationAggregatorName="agg", Expression="SELECT resourceId")
+
+    def test_cli_verbatim(self):
+        rc, out, _ = self.server.cli("select-aggregate-resource-config",
+                                     "--configuration-aggregator-name", "agg", "--expression",
+                                     "SELECT COUNT(*), accountId GROUP BY accountId",
+                                     key=self.A)
+        self.assertEqual([json.loads(x) for x in out["Results"]], [{"COUNT(*)": 4, "accountId": self.A}])
+
+
+class FullSql(ServerTest):
+    """Beyond AWS: SQLite's own SELECT over plumb's read-only views (PlumbService.QuerySql,
+    `plumb query --sql`), and its sandbox attacked: writes, the real tables, other accounts' rows,
+    ATTACH, PRAGMA, runaway and huge queries, the credentials file."""
+    A, B, R1 = "111111111111", "222222222222", "us-east-1"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for acct in (cls.A, cls.B):
+            with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+                for i in range(3):
+                    f.write(json.dumps({
+                        "configurationItemStatus": "ResourceDiscovered",
+                        "resourceType": "AWS::EC2::Volume", "resourceId": "vol-%s-%d" % (acct, i),
+                        "awsRegion": cls.R1, "awsAccountId": acct,
+                        "configurationItemCaptureTime": "2024-01-0%dT03:04:05.000Z" % (i + 1),
+                        "tags": {"env": "prod" if i else "dev", "owner": acct},
+                        "relationships": [{"resourceType": "AWS::EC2::Instance",
+                                           "resourceId": "i-%s" % acct,
+                                           "name": "Is attached to Instance"}],
+                        "configuration": {"volumeId": "vol-%d" % i, "size": 10 * (i + 1)}}) + "\n")
+                # a second version of vol-...-0
+                f.write(json.dumps({
+                    "configurationItemStatus": "OK", "resourceType": "AWS::EC2::Volume",
+                    "resourceId": "vol-%s-0" % acct, "awsRegion": cls.R1, "awsAccountId": acct,
+                    "configurationItemCaptureTime": "2024-02-01T00:00:00.000Z",
+                    "tags": {"env": "dev", "owner": acct},
+                    "configuration": {"volumeId": "vol-0", "size": 500}}) + "\n")
+            try:
+                plumb("record", "--data", cls.server.data, "--all", "--quiet", "--account", acct,
+                      "--region", cls.R1, f.name)
+            finally:
+                os.unlink(f.name)
+        cls.a = cls.server.client(key=cls.A, region=cls.R1)
+        cls.b = cls.server.client(key=cls.B, region=cls.R1)
+        cls.a.put_config_rule(ConfigRule={
+            "ConfigRuleName": "manual-check",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "AWS_CONFIG_PROCESS_CHECK"}})
+        import datetime
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for i, comp in enumerate(("NON_COMPLIANT", "COMPLIANT")):
+            cls.a.put_external_evaluation(ConfigRuleName="manual-check", ExternalEvaluation={
+                "ComplianceResourceType": "AWS::EC2::Volume",
+                "ComplianceResourceId": "vol-%s-%d" % (cls.A, i), "ComplianceType": comp,
+                "Annotation": "checked", "OrderingTimestamp": now})
+
+    def sql(self, sql, key=None, **kw):
+        status, out = self.call(sql, key, **kw)
+        if status != 200:
+            raise AssertionError("%s: HTTP %d %s" % (sql, status, out))
+        return out
+
+    def call(self, sql, key=None, **kw):
+        return signed_call(self.server.url, "PlumbService.QuerySql",
+                           json.dumps(dict(Sql=sql, **kw)), key=key or self.A)
+
+    def refused(self, sql, code="InvalidExpressionException", **kw):
+        status, out = self.call(sql, **kw)
+        self.assertEqual((status, out.get("__type")), (400, code), (sql, out))
+        return out["message"]
+
+    def test_views_joins_and_sqlite_functions(self):
+        A = self.A
+        out = self.sql("SELECT r.resourceId, json_extract(r.configuration, '$.size') AS size, "
+                       "t.value AS env FROM resources r JOIN tags t ON t.resourceId = r.resourceId "
+                       "AND t.key = 'env' ORDER BY r.resourceId")
+        self.assertEqual(out["Columns"], ["resourceId", "size", "env"])
+        self.assertEqual(out["Rows"], [["vol-%s-0" % A, 500, "dev"], ["vol-%s-1" % A, 20, "prod"],
+                                       ["vol-%s-2" % A, 30, "prod"]])
+        self.assertFalse(out["Truncated"])
+        out = self.sql("SELECT resourceId, COUNT(*) AS versions, MIN(date(captureTime)) FROM history "
+                       "GROUP BY resourceId HAVING COUNT(*) > 1")
+        self.assertEqual(out["Rows"], [["vol-%s-0" % A, 2, "2024-01-01"]])
+        out = self.sql("SELECT DISTINCT relatedResourceId, relationshipName FROM relationships "
+                       "WHERE resourceType = 'AWS::EC2::Volume'")
+        self.assertEqual(out["Rows"], [["i-" + A, "Is attached to Instance"]])
+        out = self.sql("SELECT e.resourceId, e.complianceType, e.annotation, c.complianceType "
+                       "FROM evaluations e JOIN compliance c USING (resourceType, resourceId) "
+                       "WHERE e.ruleName = 'manual-check' ORDER BY 1")
+        self.assertEqual(out["Rows"], [["vol-%s-0" % A, "NON_COMPLIANT", "checked", "NON_COMPLIANT"],
+                                       ["vol-%s-1" % A, "COMPLIANT", "checked", "COMPLIANT"]])
+        # blobs come back as hex, text that is not UTF-8 with U+FFFD
+        out = self.sql("SELECT x'ff00' AS b, CAST(x'c3' AS TEXT) AS t, NULL AS n, 1.5 AS r")
+        self.assertEqual(out["Rows"], [["ff00", "\ufffd", None, 1.5]])
+        out = self.sql("SELECT COUNT(*) FROM cloudtrail_events")
+        self.assertEqual(out["Rows"], [[0]])
+        out = self.sql("WITH big AS (SELECT resourceId FROM resources "
+                       "WHERE json_extract(configuration, '$.size') >= 25) SELECT COUNT(*) FROM big")
+        self.assertEqual(out["Rows"], [[2]])  # 500 and 30
+
+    def test_confined_to_the_callers_partitions(self):
+        A, B = self.A, self.B
+        for view in ("resources", "history", "tags", "relationships", "evaluations"):
+            rows = self.sql("SELECT DISTINCT accountId FROM %s" % view)["Rows"]
+            self.assertEqual(rows, [[A]], view)
+            self.assertEqual(self.sql("SELECT COUNT(*) FROM %s WHERE accountId = '%s'" % (view, B))
+                             ["Rows"], [[0]], view)
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM resources", key=B)["Rows"], [[3]])
+        # A's compliance changes are CIs too (AWS::Config::ResourceCompliance)
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM resources")["Rows"], [[5]])
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM evaluations", key=B)["Rows"], [[0]])
+        # through an aggregator: B's rows only while B authorizes A
+        self.a.put_configuration_aggregator(
+            ConfigurationAggregatorName="agg",
+            AccountAggregationSources=[{"AccountIds": [A, B], "AwsRegions": [self.R1]}])
+        q = ("SELECT accountId, COUNT(*) FROM resources WHERE resourceType = 'AWS::EC2::Volume' "
+             "GROUP BY accountId ORDER BY 1")
+        self.assertEqual(self.sql(q, ConfigurationAggregatorName="agg")["Rows"], [[A, 3]])
+        self.b.put_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=self.R1)
+        self.assertEqual(self.sql(q, ConfigurationAggregatorName="agg")["Rows"], [[A, 3], [B, 3]])
+        self.b.delete_aggregation_authorization(AuthorizedAccountId=A, AuthorizedAwsRegion=self.R1)
+        self.assertEqual(self.sql(q, ConfigurationAggregatorName="agg")["Rows"], [[A, 3]])
+        self.refused("SELECT 1", code="NoSuchConfigurationAggregatorException",
+                     ConfigurationAggregatorName="nope")
+        self.a.delete_configuration_aggregator(ConfigurationAggregatorName="agg")
+
+    def test_sandbox_refuses(self):
+        plumb("credentials", "add", "--account", self.A, "--data", self.server.data)
+        creds = os.path.join(self.server.data, "credentials.json")
+        for sql in ("INSERT INTO resources(resourceId) VALUES ('x')",
+                    "UPDATE resources SET resourceId = 'x'", "DELETE FROM history",
+                    "CREATE TABLE x(a)", "CREATE TEMP VIEW v AS SELECT 1", "DROP VIEW resources",
+                    "SELECT * FROM config_items", "SELECT body FROM config_items",
+                    "SELECT * FROM objects", "SELECT json FROM objects",
+                    "SELECT * FROM main.resources", "SELECT * FROM rule_evals",
+                    "SELECT * FROM trail_events", "SELECT * FROM outbox", "SELECT * FROM pl_parts",
+                    "SELECT sql FROM sqlite_temp_master", "SELECT sql FROM temp.sqlite_master",
+                    "SELECT * FROM (SELECT * FROM config_items)",
+                    "WITH x AS (SELECT account FROM resources) SELECT * FROM x",
+                    "ATTACH '%s' AS c" % creds, "ATTACH ':memory:' AS m", "DETACH main",
+                    "PRAGMA table_info(resources)", "PRAGMA writable_schema = 1",
+                    "SELECT * FROM pragma_database_list", "SELECT * FROM pragma_table_list",
+                    "SELECT * FROM dbstat", "SELECT load_extension('/tmp/x.so')",
+                    "SELECT zeroblob(1000000000)", "EXPLAIN SELECT * FROM resources",
+                    "EXPLAIN QUERY PLAN SELECT * FROM resources",
+                    "SELECT 1; DELETE FROM resources", "BEGIN", "VACUUM", "ANALYZE",
+                    "SELECT * FROM nope", "SELEC 1", ""):
+            with self.subTest(sql=sql):
+                code = "ValidationException" if not sql else "InvalidExpressionException"
+                self.refused(sql, code=code)
+        # the unqualified names of the store's own tables find only empty shadows, and main is
+        # an empty in-memory database (the store is attached under a name the caller never sees)
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM config_items")["Rows"], [[0]])
+        self.assertEqual(self.sql("SELECT sql FROM sqlite_master")["Rows"], [])
+        # a CTE named like a view still reads only the shadows; names ignore case
+        self.assertEqual(self.sql("WITH resources AS (SELECT * FROM config_items) "
+                                  "SELECT COUNT(*) FROM resources")["Rows"], [[0]])
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM RESOURCES r JOIN Tags t "
+                                  "USING (resourceId) WHERE t.key = 'env'")["Rows"], [[3]])
+        # nothing was written, and no answer ever holds the credentials' secret
+        with open(creds) as f:
+            secrets = [v["secret"] for v in json.load(f).values()]
+        self.assertTrue(secrets)
+        dump = json.dumps([self.sql("SELECT * FROM %s" % v)
+                           for v in ("resources", "history", "tags", "evaluations")])
+        for secret in secrets:
+            self.assertNotIn(secret, dump)
+        self.assertEqual(self.sql("SELECT COUNT(*) FROM history WHERE resourceType = "
+                                  "'AWS::EC2::Volume'")["Rows"], [[4]])
+
+    def test_runaway_and_huge_queries_are_bounded(self):
+        import time
+        t0 = time.monotonic()
+        msg = self.refused("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                           "WHERE i < 1000000000000) SELECT COUNT(*) FROM n",
+                           code="LimitExceededException", TimeoutMs=300)
+        self.assertEqual(msg, "query cancelled after 300 ms")
+        self.assertLess(time.monotonic() - t0, 10)
+        out = self.sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       "WHERE i < 1000000000000) SELECT i FROM n", MaxRows=5)
+        self.assertEqual((out["Rows"], out["Truncated"]), ([[1], [2], [3], [4], [5]], True))
+        out = self.sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       "WHERE i < 40) SELECT i, printf('%.*c', 1000000, 'x') FROM n")
+        self.assertTrue(out["Truncated"])
+        self.assertLess(len(out["Rows"]), 40)
+        self.assertGreater(len(out["Rows"]), 10)
+        for bad in ({"MaxRows": 0}, {"MaxRows": 100001}, {"TimeoutMs": 0}, {"MaxRows": "x"}):
+            self.refused("SELECT 1", code="ValidationException", **bad)
+
+    def test_cli(self):
+        r = plumb("query", "--data", self.server.data, "--account", self.A, "--region", self.R1,
+                  "--csv", "--sql", "SELECT resourceId, t.value FROM resources JOIN tags t "
+                  "USING (resourceId) WHERE t.key = 'env' ORDER BY resourceId")
+        self.assertEqual(r.stdout.splitlines(), ["resourceId,value"] +
+                         ["vol-%s-0,dev" % self.A, "vol-%s-1,prod" % self.A,
+                          "vol-%s-2,prod" % self.A])
+        r = plumb("query", "--data", self.server.data, "--account", self.A, "--region", self.R1,
+                  "--json", "--sql", "SELECT COUNT(*) AS n FROM history WHERE "
+                  "resourceType = 'AWS::EC2::Volume'")
+        self.assertEqual(json.loads(r.stdout), {"n": 4})
+        r = plumb("query", "--data", self.server.data, "--account", self.A, "--region", self.R1,
+                  "--sql", "DELETE FROM resources", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("InvalidExpressionException", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
