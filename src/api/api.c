@@ -33,16 +33,12 @@ static pl_op_fn find_handler(const char *op)
 extern const struct pl_op_entry pl_ops_functions[];   /* api/ops_functions.c */
 extern const struct pl_op_entry pl_ops_plumb_query[]; /* api/ops_query.c: AsOf queries */
 extern const struct pl_op_entry pl_ops_cost[];        /* api/ops_cost.c */
+extern const struct pl_op_entry pl_ops_plumb_packs[]; /* api/ops_packs.c: score history */
 extern const struct pl_op_entry pl_ops_actions[];     /* api/ops_remediation.c */
 
 static const struct pl_op_entry *const plumb_tables[] = {
-    pl_ops_plumb,
-    pl_ops_functions,
-    pl_ops_plumb_query,
-    pl_ops_cost,
-    pl_ops_console,
-    pl_ops_actions,
-    pl_ops_org,
+    pl_ops_plumb,       pl_ops_functions, pl_ops_plumb_query, pl_ops_cost,
+    pl_ops_plumb_packs, pl_ops_console,   pl_ops_actions,     pl_ops_org,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)

@@ -24,6 +24,7 @@
  * never come), named in the pack's ConformancePackStatusReason, and are INSUFFICIENT_DATA in
  * the pack's compliance, never COMPLIANT. Compliance is read from the evaluation tables.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,7 +476,8 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     pl_json_set(c->a, p, "Remediations", rems);
     if (deploy_remediations(c, pl_json_get(prev, "Remediations"), rems) < 0 ||
         pl_obj_save(c, PL_KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0 ||
-        record_pack_ci(c, pl_rules_pack_ci(c->st, c->account, c->region, p, c->a, c->err)) < 0) {
+        record_pack_ci(c, pl_rules_pack_ci(c->st, c->account, c->region, p, c->a, c->err)) < 0 ||
+        pl_rules_pack_score_reset(c->st, c->account, c->region, p, c->err) < 0) {
         pl_store_rollback(c->st);
         return -1;
     }
@@ -542,7 +544,8 @@ int pl_ops__pack_delete(struct pl_op_ctx *c, const char *name, const char *servi
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_PACK, name, c->err) < 0 ||
         pl_store_obj_delete(c->st, c->account, c->region, PL_KIND_TAGS,
                             pl_json_get_str(p, "ConformancePackArn"), c->err) < 0 ||
-        record_pack_ci(c, pl_rules_pack_deleted_ci(c->account, c->region, p, c->a)) < 0) {
+        record_pack_ci(c, pl_rules_pack_deleted_ci(c->account, c->region, p, c->a)) < 0 ||
+        pl_store_pack_score_delete(c->st, c->account, c->region, name, c->err) < 0) {
         pl_store_rollback(c->st);
         return -1;
     }
@@ -1011,6 +1014,58 @@ static int list_scores(struct pl_op_ctx *c)
     }
     return 0;
 }
+
+/* PlumbService.GetConformancePackScoreHistory (beyond AWS): {ConformancePackName, Limit
+ * (1..100, default 100), NextToken} -> {ConformancePackName, Scores [{Time, Score,
+ * CompliantPairs, NonCompliantPairs}] newest first, NextToken}. Checked here: the botocore model
+ * does not know plumb's operations. */
+static int score_history(struct pl_op_ctx *c)
+{
+    const struct pl_json *jn = pl_json_get(c->in, "ConformancePackName");
+    const struct pl_json *jl = pl_json_get(c->in, "Limit"), *jt = pl_json_get(c->in, "NextToken");
+    int64_t limit = 100, before = INT64_MAX;
+    if (!jn || jn->type != PL_JSTR || !jn->len || (jl && pl_json_i64(jl, &limit) < 0) ||
+        limit < 1 || limit > 100 || (jt && jt->type != PL_JSTR))
+        return pl_fail(c->err, PL_E_VALIDATION,
+                       "ConformancePackName must be a string, Limit 1 to 100, NextToken a string");
+    struct pl_json *p;
+    if (need_pack(c, jn->str, &p) < 0)
+        return -1;
+    if (jt) {
+        const char *parts[1];
+        char *end;
+        if (pl_ops__token_parse(c, 'H', jt->str, parts, 1) < 0)
+            return -1;
+        before = strtoll(parts[0], &end, 10);
+        if (*end || before <= 0)
+            return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
+    }
+    struct pl_pack_score *rows;
+    size_t n;
+    if (pl_store_pack_score_list(c->st, c->account, c->region, jn->str, before, (int)limit + 1,
+                                 c->a, &rows, &n, c->err) < 0)
+        return -1;
+    pl_json_set_str(c->a, c->out, "ConformancePackName", jn->str);
+    struct pl_json *arr = pl_json_set(c->a, c->out, "Scores", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < n && i < (size_t)limit; i++) {
+        struct pack_comp pc = {.pairs_ok = rows[i].ok, .pairs_bad = rows[i].bad};
+        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
+        pl_json_set(c->a, o, "Time", pl_json_new_epoch_ms(c->a, rows[i].time_ms));
+        pl_json_set_str(c->a, o, "Score", pack_score(c, &pc));
+        pl_json_set_i64(c->a, o, "CompliantPairs", rows[i].ok);
+        pl_json_set_i64(c->a, o, "NonCompliantPairs", rows[i].bad);
+    }
+    if (n > (size_t)limit) {
+        const char *next = pl_arena_printf(c->a, "%lld", (long long)rows[limit - 1].time_ms);
+        pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'H', &next, 1));
+    }
+    return 0;
+}
+
+const struct pl_op_entry pl_ops_plumb_packs[] = {
+    {"GetConformancePackScoreHistory", score_history},
+    {NULL, NULL},
+};
 
 const struct pl_op_entry pl_ops_packs[] = {
     {"PutConformancePack", put_pack},

@@ -607,12 +607,11 @@ static int has_channel(struct pl_rsink *s, struct pl_err *err)
 /* The ConformancePackCompliance CIs of the packs whose rules' results changed (packs.c). */
 static int record_packs(struct pl_rsink *s, struct pl_rec_batch *b, struct pl_err *err)
 {
-    const char **names = pl_arena_alloc(&s->a, (s->nch ? s->nch : 1) * sizeof *names);
-    size_t n = 0;
+    struct pl_rules_pack_change *ch = pl_arena_alloc(&s->a, (s->nch ? s->nch : 1) * sizeof *ch);
     for (size_t i = 0; i < s->nch; i++)
-        if (!n || strcmp(names[n - 1], s->ch[i].rule) != 0) /* changes come rule by rule */
-            names[n++] = s->ch[i].rule;
-    return pl_rules_pack_record_changed(b, s->st, s->account, s->region, names, n, &s->a, err);
+        ch[i] = (struct pl_rules_pack_change){
+            s->ch[i].rule, s->ch[i].had_old ? (int)s->ch[i].old.comp : -1, (int)s->ch[i].cur.comp};
+    return pl_rules_pack_record_changed(b, s->st, s->account, s->region, ch, s->nch, &s->a, err);
 }
 
 /* Records the compliance CIs of the changed resources, the notifications and the packs'. */

@@ -15,8 +15,14 @@
  *    nonCompliantRuleCount, configRuleList[{configRuleName, complianceType, controls[]}]}
  * complianceType: NON_COMPLIANT if a rule is, COMPLIANT if a rule is, else INSUFFICIENT_DATA;
  * rules plumb does not implement count as INSUFFICIENT_DATA.
+ *
+ * The score (compliant rule-resource pairs over all) has a history too (beyond AWS): a
+ * pack_scores row each time the pair counts change, kept from the changes the flush carries
+ * and counted whole at deploy (pl_rules_pack_score_reset).
  */
 #include <string.h>
+
+#include "core/time.h"
 
 #include "recorder/recorder.h"
 #include "rules/rules.h"
@@ -95,31 +101,95 @@ struct pl_json *pl_rules_pack_deleted_ci(const char *account, const char *region
     return ci;
 }
 
-static bool names_a_pack_rule(const char *const *rules, size_t n)
+static bool names_a_pack_rule(const struct pl_rules_pack_change *ch, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (strstr(rules[i], PACK_RULE_MARK))
+        if (strstr(ch[i].rule, PACK_RULE_MARK))
             return true;
     return false;
 }
 
-static bool pack_has_rule(const struct pl_json *pack, const char *const *rules, size_t n)
+static bool pack_has(const struct pl_json *pack, const char *rule)
 {
     const struct pl_json *list = pl_json_get(pack, "Rules");
     for (const struct pl_json *e = list ? list->child : NULL; e; e = e->next) {
         const char *name = pl_json_get_str(e, "ConfigRuleName");
-        for (size_t i = 0; name && i < n; i++)
-            if (strcmp(rules[i], name) == 0)
-                return true;
+        if (name && strcmp(rule, name) == 0)
+            return true;
     }
     return false;
 }
 
-int pl_rules_pack_record_changed(struct pl_rec_batch *b, struct pl_store *st, const char *account,
-                                 const char *region, const char *const *rules, size_t n,
-                                 struct pl_arena *a, struct pl_err *err)
+/* The pack's pair counts from every stored result of its rules. */
+static int full_counts(struct pl_store *st, const char *account, const char *region,
+                       const struct pl_json *pack, struct pl_pack_score *sc, struct pl_err *err)
 {
-    if (!names_a_pack_rule(rules, n))
+    sc->ok = sc->bad = 0;
+    const struct pl_json *rules = pl_json_get(pack, "Rules");
+    for (const struct pl_json *e = rules ? rules->child : NULL; e; e = e->next) {
+        int64_t cnt[4];
+        if (pl_store_eval_counts(st, account, region, pl_json_get_str(e, "ConfigRuleName"), cnt,
+                                 err) < 0)
+            return -1;
+        sc->ok += cnt[PL_EV_COMPLIANT];
+        sc->bad += cnt[PL_EV_NON_COMPLIANT];
+    }
+    return 0;
+}
+
+/* Appends a score row when the counts differ from the latest one. */
+static int score_put(struct pl_store *st, const char *account, const char *region, const char *pack,
+                     const struct pl_pack_score *sc, int have_last,
+                     const struct pl_pack_score *last, struct pl_err *err)
+{
+    if (have_last && last->ok == sc->ok && last->bad == sc->bad)
+        return 0;
+    return pl_store_pack_score_add(st, account, region, pack, sc, err);
+}
+
+int pl_rules_pack_score_reset(struct pl_store *st, const char *account, const char *region,
+                              const struct pl_json *pack, struct pl_err *err)
+{
+    const char *name = pl_json_get_str(pack, "ConformancePackName");
+    struct pl_pack_score last, sc = {.time_ms = pl_now_ms()};
+    int have = pl_store_pack_score_last(st, account, region, name, &last, err);
+    if (have < 0 || full_counts(st, account, region, pack, &sc, err) < 0)
+        return -1;
+    return score_put(st, account, region, name, &sc, have, &last, err);
+}
+
+/* The score after this flush: the latest row moved by the changes of the pack's rules (every
+ * result goes through the sink, so the deltas are exact), or counted whole the first time. */
+static int score_changed(struct pl_store *st, const char *account, const char *region,
+                         const struct pl_json *pack, const struct pl_rules_pack_change *ch,
+                         size_t n, struct pl_err *err)
+{
+    const char *name = pl_json_get_str(pack, "ConformancePackName");
+    struct pl_pack_score last, sc = {.time_ms = pl_now_ms()};
+    int have = pl_store_pack_score_last(st, account, region, name, &last, err);
+    if (have < 0)
+        return -1;
+    if (!have) {
+        if (full_counts(st, account, region, pack, &sc, err) < 0)
+            return -1;
+        return score_put(st, account, region, name, &sc, have, &last, err);
+    }
+    sc.ok = last.ok;
+    sc.bad = last.bad;
+    for (size_t i = 0; i < n; i++) {
+        if (!pack_has(pack, ch[i].rule))
+            continue;
+        sc.ok += (ch[i].new_comp == PL_EV_COMPLIANT) - (ch[i].old_comp == PL_EV_COMPLIANT);
+        sc.bad += (ch[i].new_comp == PL_EV_NON_COMPLIANT) - (ch[i].old_comp == PL_EV_NON_COMPLIANT);
+    }
+    return score_put(st, account, region, name, &sc, have, &last, err);
+}
+
+int pl_rules_pack_record_changed(struct pl_rec_batch *b, struct pl_store *st, const char *account,
+                                 const char *region, const struct pl_rules_pack_change *ch,
+                                 size_t n, struct pl_arena *a, struct pl_err *err)
+{
+    if (!names_a_pack_rule(ch, n))
         return 0;
     struct pl_obj *packs;
     size_t np;
@@ -129,11 +199,15 @@ int pl_rules_pack_record_changed(struct pl_rec_batch *b, struct pl_store *st, co
     for (size_t i = 0; i < np; i++) {
         struct pl_err ignored = {0}; /* a pack object plumb wrote always parses */
         struct pl_json *p = pl_json_parse(a, packs[i].json, packs[i].len, &ignored);
-        if (!p || !pack_has_rule(p, rules, n))
+        bool touched = false;
+        for (size_t k = 0; p && k < n && !touched; k++)
+            touched = pack_has(p, ch[k].rule);
+        if (!touched)
             continue;
         struct pl_json *ci = pl_rules_pack_ci(st, account, region, p, a, err);
         struct pl_rec_result res;
-        if (!ci || pl_rec_batch_add(b, ci, &res, err) < 0)
+        if (!ci || pl_rec_batch_add(b, ci, &res, err) < 0 ||
+            score_changed(st, account, region, p, ch, n, err) < 0)
             return -1;
     }
     return 0;

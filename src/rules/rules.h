@@ -102,10 +102,20 @@ struct pl_json *pl_rules_pack_ci(struct pl_store *st, const char *account, const
 /* The ResourceDeleted CI of a deleted pack. */
 struct pl_json *pl_rules_pack_deleted_ci(const char *account, const char *region,
                                          const struct pl_json *pack, struct pl_arena *a);
-/* Records (in b) the CI of each pack of the partition that has one of rules[0..n). */
+/* A result whose compliance changed (enum pl_ev_comp values; old_comp -1: no result before). */
+struct pl_rules_pack_change {
+    const char *rule;
+    int old_comp, new_comp;
+};
+/* Records (in b's transaction) the CI and the score of each pack of the partition that has
+ * one of the changes' rules. */
 int pl_rules_pack_record_changed(struct pl_rec_batch *b, struct pl_store *st, const char *account,
-                                 const char *region, const char *const *rules, size_t n,
-                                 struct pl_arena *a, struct pl_err *err);
+                                 const char *region, const struct pl_rules_pack_change *ch,
+                                 size_t n, struct pl_arena *a, struct pl_err *err);
+/* Counts the pack's score whole and records it if it changed (at deploy, in the deploy's
+ * transaction). */
+int pl_rules_pack_score_reset(struct pl_store *st, const char *account, const char *region,
+                              const struct pl_json *pack, struct pl_err *err);
 
 /* ---- operations (API) ---- */
 

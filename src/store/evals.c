@@ -46,6 +46,10 @@ enum {
     Q_LOG_KEEP,
     Q_COUNTS_ALL,
     Q_TREND,
+    Q_SCORE_LAST,
+    Q_SCORE_ADD,
+    Q_SCORE_LIST,
+    Q_SCORE_DEL,
     Q__COUNT
 };
 
@@ -56,6 +60,13 @@ enum {
     "account = ?1 AND region = ?2 AND rule = ?3 AND resource_type = ?4 AND resource_id = ?5"
 
 static const char *const sql_text[Q__COUNT] = {
+    [Q_SCORE_LAST] = "SELECT ok, bad FROM pack_scores WHERE account = ?1 AND region = ?2 AND "
+                     "pack = ?3 ORDER BY time_ms DESC LIMIT 1",
+    [Q_SCORE_ADD] = "INSERT OR REPLACE INTO pack_scores(account, region, pack, time_ms, ok, bad) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_SCORE_LIST] = "SELECT time_ms, ok, bad FROM pack_scores WHERE account = ?1 AND region = ?2 "
+                     "AND pack = ?3 AND time_ms < ?4 ORDER BY time_ms DESC LIMIT ?5",
+    [Q_SCORE_DEL] = "DELETE FROM pack_scores WHERE account = ?1 AND region = ?2 AND pack = ?3",
     [Q_GET] = "SELECT " EV_COLS " FROM rule_evals WHERE " KEY_WHERE " AND mode = ?6",
     [Q_PUT] = "INSERT INTO rule_evals(" EV_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
               "?10, ?11, ?12) ON CONFLICT DO UPDATE SET comp = excluded.comp, annotation = "
@@ -82,9 +93,8 @@ static const char *const sql_text[Q__COUNT] = {
      * rule_evals_bad is not touched (a re-run rewrites every result). No "comp = ?" in the
      * WHERE: a bound value that could pick the partial index makes SQLite re-prepare the
      * statement at every binding (it cost a fifth of a full run) */
-    [Q_UPDATE_SAME] =
-        "UPDATE rule_evals SET annotation = ?8, ordering_ms = ?9, recorded_ms = ?10, "
-        "invoked_ms = ?11, token = ?12 WHERE " KEY_WHERE " AND mode = ?6",
+    [Q_UPDATE_SAME] = "UPDATE rule_evals SET annotation = ?8, ordering_ms = ?9, recorded_ms = ?10, "
+                      "invoked_ms = ?11, token = ?12 WHERE " KEY_WHERE " AND mode = ?6",
     [Q_LIST_RES] = "SELECT " EV_COLS " FROM rule_evals INDEXED BY rule_evals_res WHERE "
                    "account = ?1 AND region = ?2 AND "
                    "resource_type = ?4 AND resource_id = ?5 AND ((?6 >> comp) & 1) AND "
@@ -755,4 +765,79 @@ int pl_store_fnlog_prune(struct pl_store *e, int64_t before_ms, int keep, struct
     }
     pl_arena_fini(&a);
     return rc;
+}
+
+/* ---- conformance pack score history ---- */
+
+static void bind_pack(sqlite3_stmt *q, const char *account, const char *region, const char *pack)
+{
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    pl_sql_bind_text(q, 3, pack);
+}
+
+int pl_store_pack_score_last(struct pl_store *e, const char *account, const char *region,
+                             const char *pack, struct pl_pack_score *out, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_SCORE_LAST, err);
+    if (!q)
+        return -1;
+    bind_pack(q, account, region, pack);
+    int rc = sqlite3_step(q), found = rc == SQLITE_ROW;
+    if (found) {
+        out->ok = sqlite3_column_int64(q, 0);
+        out->bad = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(e, err, "score_last");
+    return found;
+}
+
+int pl_store_pack_score_add(struct pl_store *e, const char *account, const char *region,
+                            const char *pack, const struct pl_pack_score *sc, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_SCORE_ADD, err);
+    if (!q)
+        return -1;
+    bind_pack(q, account, region, pack);
+    sqlite3_bind_int64(q, 4, sc->time_ms);
+    sqlite3_bind_int64(q, 5, sc->ok);
+    sqlite3_bind_int64(q, 6, sc->bad);
+    return step_done(e, q, err, "score_add");
+}
+
+int pl_store_pack_score_list(struct pl_store *e, const char *account, const char *region,
+                             const char *pack, int64_t before_ms, int limit, struct pl_arena *a,
+                             struct pl_pack_score **rows, size_t *n, struct pl_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *q = stmt(e, Q_SCORE_LIST, err);
+    if (!q)
+        return -1;
+    bind_pack(q, account, region, pack);
+    sqlite3_bind_int64(q, 4, before_ms);
+    sqlite3_bind_int(q, 5, limit);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        struct pl_pack_score *r = &(*rows)[(*n)++];
+        r->time_ms = sqlite3_column_int64(q, 0);
+        r->ok = sqlite3_column_int64(q, 1);
+        r->bad = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : db_fail(e, err, "score_list");
+}
+
+int pl_store_pack_score_delete(struct pl_store *e, const char *account, const char *region,
+                               const char *pack, struct pl_err *err)
+{
+    sqlite3_stmt *q = stmt(e, Q_SCORE_DEL, err);
+    if (!q)
+        return -1;
+    bind_pack(q, account, region, pack);
+    return step_done(e, q, err, "score_delete");
 }

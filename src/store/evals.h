@@ -191,4 +191,23 @@ int pl_store_fnlog_list(struct pl_store *s, const struct pl_fn_log_query *q, str
  * function (keep 0: no count bound). */
 int pl_store_fnlog_prune(struct pl_store *s, int64_t before_ms, int keep, struct pl_err *err);
 
+/* ---- conformance pack score history ----
+ * One row each time a pack's compliant / non-compliant rule-resource pair counts change (the
+ * score is ok / (ok + bad), or INSUFFICIENT_DATA when both are 0). */
+struct pl_pack_score {
+    int64_t time_ms, ok, bad;
+};
+/* 1 and *out (time_ms not read) for the latest row, 0 when none, -1. */
+int pl_store_pack_score_last(struct pl_store *s, const char *account, const char *region,
+                             const char *pack, struct pl_pack_score *out, struct pl_err *err);
+/* Adds a row (a row at the same time_ms is replaced). */
+int pl_store_pack_score_add(struct pl_store *s, const char *account, const char *region,
+                            const char *pack, const struct pl_pack_score *sc, struct pl_err *err);
+/* The rows before before_ms, newest first, at most limit (arena array). */
+int pl_store_pack_score_list(struct pl_store *s, const char *account, const char *region,
+                             const char *pack, int64_t before_ms, int limit, struct pl_arena *a,
+                             struct pl_pack_score **rows, size_t *n, struct pl_err *err);
+int pl_store_pack_score_delete(struct pl_store *s, const char *account, const char *region,
+                               const char *pack, struct pl_err *err);
+
 #endif

@@ -187,6 +187,11 @@ static const char *const migrations[] = {
     " WHEN OLD.deleted = 0 AND OLD.status <> 'ResourceNotRecorded' BEGIN"
     " UPDATE resource_counts SET n = n - 1 WHERE account = OLD.account AND region = OLD.region"
     " AND resource_type = OLD.resource_type; END;",
+    /* 13: conformance pack score history (evals.c): the pair counts each time they change */
+    "CREATE TABLE IF NOT EXISTS pack_scores("
+    " account TEXT NOT NULL, region TEXT NOT NULL, pack TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+    " ok INTEGER NOT NULL, bad INTEGER NOT NULL,"
+    " PRIMARY KEY(account, region, pack, time_ms)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, PLUMB, SHARED, ServerTest
+from harness import ACCOUNT, PLUMB, SHARED, ServerTest, signed_call
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PACKS = os.path.join(SHARED, "data", "conformance-packs")
@@ -557,8 +557,42 @@ class ComplianceHistory(PackTest):
         self.assertEqual([json.loads(r) for r in rows],
                          [{"resourceId": pid,
                            "configuration": {"complianceType": "NON_COMPLIANT"}}])
+        # the score's history (beyond AWS): one row per change of the pair counts, newest first
+        deadline = time.time() + WAIT
+        while True:
+            hist = self.plumb_call("GetConformancePackScoreHistory",
+                                   {"ConformancePackName": "hist"})["Scores"]
+            got = [(h["Score"], h["CompliantPairs"], h["NonCompliantPairs"]) for h in hist]
+            if len(got) >= 4 or time.time() > deadline:
+                break
+            time.sleep(0.01)
+        self.assertEqual(got, [("0", 0, 2), ("0", 0, 1), ("100", 1, 0),
+                               ("INSUFFICIENT_DATA", 0, 0)])
+        self.assertEqual(self.cfg.list_conformance_pack_compliance_scores(
+            Filters={"ConformancePackNames": ["hist"]})["ConformancePackComplianceScores"][0]
+            ["Score"], "0")
+        page = self.plumb_call("GetConformancePackScoreHistory",
+                               {"ConformancePackName": "hist", "Limit": 3})
+        rest = self.plumb_call("GetConformancePackScoreHistory",
+                               {"ConformancePackName": "hist", "NextToken": page["NextToken"]})
+        self.assertEqual([h["Score"] for h in page["Scores"] + rest["Scores"]],
+                         ["0", "0", "100", "INSUFFICIENT_DATA"])
+        self.assertNotIn("NextToken", rest)
         self.cfg.delete_conformance_pack(ConformancePackName="hist")
         self.assertEqual(self.pack_history(pid)[-1][0], "ResourceDeleted")
+
+
+    def test_score_history_errors(self):
+        for body in ({}, {"ConformancePackName": 5}, {"ConformancePackName": "x", "Limit": 0},
+                     {"ConformancePackName": "x", "Limit": 101},
+                     {"ConformancePackName": "x", "NextToken": 7}):
+            status, out = signed_call(self.server.url,
+                                      "PlumbService.GetConformancePackScoreHistory",
+                                      json.dumps(body))
+            self.assertEqual((status, out.get("__type")), (400, "ValidationException"), body)
+        status, out = signed_call(self.server.url, "PlumbService.GetConformancePackScoreHistory",
+                                  json.dumps({"ConformancePackName": "nope"}))
+        self.assertEqual((status, out.get("__type")), (400, "NoSuchConformancePackException"))
 
 
 class Cli(PackTest):
