@@ -5,10 +5,10 @@
  * and failed calls with exponential backoff and full jitter and spacing its own calls per
  * service (call.c), turns the XML answers into JSON trees (xml.c, libxml2), builds one CI per
  * resource in AWS Config's own shape (s3.c: AWS::S3::Bucket; ec2.c: AWS::EC2::SecurityGroup,
- * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role, AWS::IAM::User) and records them
- * through the recorder's batch (sweep.c). A type whose listing and describes all succeeded has its
- * resources that were not seen recorded as ResourceDeleted; a type with any failed call marks
- * nothing deleted.
+ * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role, AWS::IAM::User; account.c:
+ * AWS::::Account) and records them through the recorder's batch (sweep.c). A type whose listing and
+ * describes all succeeded has its resources that were not seen recorded as ResourceDeleted; a type
+ * with any failed call marks nothing deleted.
  *
  * Not yet: web identity tokens, instance/container metadata credentials, AssumeRole
  * (docs/discovery.md). Secrets are never logged nor put in error messages.
@@ -160,6 +160,8 @@ int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_iam_roles(struct pl_aws_sweep *s, struct pl_aws_found *out); /* iam.c */
 int pl_aws_iam_users(struct pl_aws_sweep *s, struct pl_aws_found *out);
+/* AWS::::Account (account.c): the account-level facts, one CI for the sweep's account */
+int pl_aws_account(struct pl_aws_sweep *s, struct pl_aws_found *out);
 
 /* Sets EC2-style typed leaves in place: "true"/"false" → booleans, and the values of keys in
  * the NULL-terminated list numeric → numbers (when they are integers). Recursion is bounded by
