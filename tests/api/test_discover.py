@@ -502,6 +502,22 @@ class AccountFactsTest(unittest.TestCase):
         cls.ec2 = boto3.client("ec2", **kw)
         cls.server = None
 
+    def put_public_access_block(self, restrict):
+        """S3 Control PutPublicAccessBlock, path-style with the account in x-amz-account-id
+        (boto3 puts the account in the host name, which a loopback moto cannot resolve)"""
+        body = ("<PublicAccessBlockConfiguration xmlns=\"http://awss3control.amazonaws.com/doc/"
+                "2018-08-20/\"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true"
+                "</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy>"
+                "<RestrictPublicBuckets>%s</RestrictPublicBuckets>"
+                "</PublicAccessBlockConfiguration>" % ("true" if restrict else "false"))
+        rq = urllib.request.Request(
+            self.url + "/v20180820/configuration/publicAccessBlock", data=body.encode(),
+            method="PUT", headers={
+                "Content-Type": "application/xml", "x-amz-account-id": "123456789012",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/"
+                                 "aws4_request, SignedHeaders=host, Signature=0"})
+        self.assertEqual(urllib.request.urlopen(rq).status, 200)
+
     @classmethod
     def tearDownClass(cls):
         if cls.server:
@@ -545,6 +561,8 @@ class AccountFactsTest(unittest.TestCase):
         first = json.loads(self.history()[-1]["configuration"])
         self.assertIsNone(first["passwordPolicy"])
         self.assertIs(first["ebsEncryptionByDefault"], False)
+        self.assertIsNone(first["publicAccessBlock"])  # NoSuchPublicAccessBlockConfiguration
+        self.put_public_access_block(restrict=True)
         self.iam.update_account_password_policy(
             MinimumPasswordLength=16, RequireSymbols=True, RequireNumbers=True,
             RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
@@ -565,6 +583,9 @@ class AccountFactsTest(unittest.TestCase):
                   "requireLowercaseCharacters", "allowUsersToChangePassword", "expirePasswords"):
             self.assertIs(pp[k], True, k)
         self.assertIs(cfg["ebsEncryptionByDefault"], True)
+        self.assertEqual(cfg["publicAccessBlock"], {
+            "blockPublicAcls": True, "ignorePublicAcls": True, "blockPublicPolicy": True,
+            "restrictPublicBuckets": True})
         self.assertEqual(cfg["accountSummary"]["AccountMFAEnabled"], 0)
         self.assertEqual(cfg["accountSummary"]["AccountAccessKeysPresent"], 0)
         self.assertEqual(self.discover()["unchanged"], 1)  # nothing changed: no new version
@@ -574,26 +595,30 @@ class AccountFactsTest(unittest.TestCase):
         cfg_client = self.server.client()
         for name, ident in (("password-policy", "IAM_PASSWORD_POLICY"),
                             ("ebs-default", "EC2_EBS_ENCRYPTION_BY_DEFAULT"),
-                            ("root-keys", "IAM_ROOT_ACCESS_KEY_CHECK")):
+                            ("root-keys", "IAM_ROOT_ACCESS_KEY_CHECK"),
+                            ("s3-pab", "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC")):
             cfg_client.put_config_rule(ConfigRule={
                 "ConfigRuleName": name, "MaximumExecutionFrequency": "One_Hour",
                 "Source": {"Owner": "AWS", "SourceIdentifier": ident}})
         self.results(cfg_client, {"password-policy": "COMPLIANT", "ebs-default": "COMPLIANT",
-                                  "root-keys": "COMPLIANT"})
+                                  "root-keys": "COMPLIANT", "s3-pab": "COMPLIANT"})
 
         # a weaker policy and EBS default encryption off: a new version, changed results
         self.iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False)
         self.ec2.disable_ebs_encryption_by_default()
+        self.put_public_access_block(restrict=False)
         self.assertEqual(self.discover()["recorded"], 1)
         hist = self.history()
         self.assertEqual(len(hist), 3)
         cfg = json.loads(hist[-1]["configuration"])
         self.assertEqual(cfg["passwordPolicy"]["minimumPasswordLength"], 8)
         self.assertIs(cfg["ebsEncryptionByDefault"], False)
+        self.assertIs(cfg["publicAccessBlock"]["restrictPublicBuckets"], False)
         cfg_client.start_config_rules_evaluation(ConfigRuleNames=["password-policy",
-                                                                  "ebs-default"])
+                                                                  "ebs-default", "s3-pab"])
         self.results(cfg_client, {"password-policy": "NON_COMPLIANT",
-                                  "ebs-default": "NON_COMPLIANT", "root-keys": "COMPLIANT"})
+                                  "ebs-default": "NON_COMPLIANT", "root-keys": "COMPLIANT",
+                                  "s3-pab": "NON_COMPLIANT"})
 
         # no policy at all (NoSuchEntity) is recorded as null, still NON_COMPLIANT
         self.iam.delete_account_password_policy()

@@ -2,9 +2,10 @@
  * (docs/managed-rules.md, "The AWS::::Account configuration item"), one CI per swept account
  * and region: IAM GetAccountPasswordPolicy → passwordPolicy (null on NoSuchEntity), IAM
  * GetAccountSummary → accountSummary (the SummaryMap's Account* keys), EC2
- * GetEbsEncryptionByDefault → ebsEncryptionByDefault. A call that fails otherwise makes the
- * type incomplete and no CI is built: a CI without the fact would read as "off" to the rules
- * (a wrong value), so the account's last recorded version stays. Calls call.c and xml.c.
+ * GetEbsEncryptionByDefault → ebsEncryptionByDefault, S3 Control GetPublicAccessBlock →
+ * publicAccessBlock (null on NoSuchPublicAccessBlockConfiguration). A call that fails otherwise
+ * makes the type incomplete and no CI is built: a CI without the fact would read as "off" to the
+ * rules (a wrong value), so the account's last recorded version stays. Calls call.c and xml.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -107,6 +108,36 @@ static int ebs_default(struct pl_aws_sweep *s, struct pl_json *cfg, struct pl_er
     return 0;
 }
 
+/* S3 Control GetPublicAccessBlock (the account's S3 Block Public Access; the account in the
+ * x-amz-account-id header) → publicAccessBlock, null on NoSuchPublicAccessBlockConfiguration */
+static int public_access_block(struct pl_aws_sweep *s, struct pl_json *cfg, struct pl_err *err)
+{
+    struct pl_arena *a = s->a;
+    const char *hdr = pl_arena_printf(a, "x-amz-account-id: %s", s->account);
+    struct pl_aws_resp r;
+    if (pl_aws_call_hdr(s->ctx, "s3-control", "GET", "/v20180820/configuration/publicAccessBlock",
+                        NULL, hdr, NULL, 0, &r, err) < 0)
+        return -1;
+    int rc = 0;
+    if (r.status == 200) {
+        struct pl_json *x = pl_aws_xml_to_json(a, r.raw.body.data, r.raw.body.len, NULL, err);
+        if (!x || x->type != PL_JOBJ) {
+            rc = x ? pl_fail(err, PL_E_UNAVAILABLE, "s3-control GetPublicAccessBlock: no settings")
+                   : -1;
+        } else {
+            pl_aws_typed(x, NULL);
+            pl_json_set(a, cfg, "publicAccessBlock", lower_keys(a, x));
+        }
+    } else if (strcmp(r.code, "NoSuchPublicAccessBlockConfiguration") == 0) {
+        pl_json_set(a, cfg, "publicAccessBlock", pl_json_new_null(a));
+    } else {
+        rc = pl_fail(err, PL_E_UNAVAILABLE, "s3-control GetPublicAccessBlock: HTTP %ld %s",
+                     r.status, r.code);
+    }
+    pl_aws_resp_fini(&r);
+    return rc;
+}
+
 typedef int (*fact_fn)(struct pl_aws_sweep *, struct pl_json *, struct pl_err *);
 
 int pl_aws_account(struct pl_aws_sweep *s, struct pl_aws_found *out)
@@ -115,7 +146,8 @@ int pl_aws_account(struct pl_aws_sweep *s, struct pl_aws_found *out)
     out->cis = pl_json_new_arr(a);
     out->complete = true;
     struct pl_json *cfg = pl_json_new_obj(a);
-    static const fact_fn facts[] = {password_policy, account_summary, ebs_default};
+    static const fact_fn facts[] = {password_policy, account_summary, ebs_default,
+                                    public_access_block};
     for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
         struct pl_err e = {0};
         if (facts[i](s, cfg, &e) < 0) {

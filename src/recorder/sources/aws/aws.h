@@ -125,6 +125,12 @@ int pl_aws_call(struct pl_aws_ctx *c, const char *service, const char *method,
                 const char *path_query, const char *content_type, const char *body, size_t len,
                 struct pl_aws_resp *r, struct pl_err *err);
 
+/* pl_aws_call with one more request header ("Name: value", signed with the others; NULL:
+ * none), e.g. S3 Control's "x-amz-account-id: ID". Service "s3-control" is signed as "s3". */
+int pl_aws_call_hdr(struct pl_aws_ctx *c, const char *service, const char *method,
+                    const char *path_query, const char *content_type, const char *header,
+                    const char *body, size_t len, struct pl_aws_resp *r, struct pl_err *err);
+
 /* A query-protocol (EC2, STS, IAM) action: POST form "Action=...&Version=...&params" and the
  * 200 answer's XML as JSON (in a). -1 with err (the AWS code and message) on any other status. */
 struct pl_json *pl_aws_query(struct pl_aws_ctx *c, struct pl_arena *a, const char *service,
