@@ -526,11 +526,11 @@ class AccountFactsTest(unittest.TestCase):
         cls.moto.wait()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def discover(self):
+    def discover(self, env=None, rc=0):
         p = subprocess.run([PLUMB, "discover", "--data", self.data, "--all", "--json",
-                            "--types", "AWS::::Account"], env=self.env, capture_output=True,
-                           text=True, timeout=300)
-        self.assertEqual(p.returncode, 0, p.stderr)
+                            "--types", "AWS::::Account"], env=env or self.env,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, rc, p.stderr)
         return json.loads(p.stdout.splitlines()[-1])
 
     def history(self):
@@ -620,10 +620,25 @@ class AccountFactsTest(unittest.TestCase):
                                   "ebs-default": "NON_COMPLIANT", "root-keys": "COMPLIANT",
                                   "s3-pab": "NON_COMPLIANT"})
 
-        # no policy at all (NoSuchEntity) is recorded as null, still NON_COMPLIANT
+        # a call that fails (not "no such ..."): no CI without the fact, the last one stays
+        self.put_public_access_block(restrict=True)
+        proxy = Proxy(self.url)
+        try:
+            proxy.fail("/v20180820/configuration/publicAccessBlock", 403, -1, b"AccessDenied")
+            s = self.discover(env=dict(self.env, AWS_ENDPOINT_URL=proxy.url), rc=1)
+            self.assertEqual((s["failedTypes"], s["recorded"]), (1, 0))
+        finally:
+            proxy.stop()
+        self.assertEqual(len(self.history()), 3)
+        self.assertIs(json.loads(self.history()[-1]["configuration"])["publicAccessBlock"]
+                      ["restrictPublicBuckets"], False)
+
+        # no policy at all (NoSuchEntity) is recorded as null
         self.iam.delete_account_password_policy()
         self.assertEqual(self.discover()["recorded"], 1)
-        self.assertIsNone(json.loads(self.history()[-1]["configuration"])["passwordPolicy"])
+        last = json.loads(self.history()[-1]["configuration"])
+        self.assertIsNone(last["passwordPolicy"])
+        self.assertIs(last["publicAccessBlock"]["restrictPublicBuckets"], True)
 
 
 class FakeAws(http.server.BaseHTTPRequestHandler):
