@@ -475,6 +475,172 @@ class ServeDiscoverTest(unittest.TestCase):
         self.assertIn("module=discover", self.server.read_log())
 
 
+@unittest.skipUnless(shutil.which("moto_server"), "moto_server is not on PATH")
+class AccountFactsTest(unittest.TestCase):
+    """AWS::::Account: a password policy and EBS encryption by default set in moto are
+    discovered into the account CI's fields; the account-level managed rules judge it through a
+    running plumb serve; a changed policy makes a new version and a changed result."""
+
+    WAIT = 300 if os.environ.get("PL_ASAN") else 120  # a deadline, not a pace: polled
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="plumb-acct-")
+        cls.data = os.path.join(cls.tmp, "data")
+        port = free_port()
+        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.url = "http://127.0.0.1:%d" % port
+        wait_for(lambda: urllib.request.urlopen(cls.url + "/moto-api/").status == 200, "moto")
+        cls.env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                       AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=cls.url)
+        for k in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
+            cls.env.pop(k, None)
+        kw = dict(endpoint_url=cls.url, region_name="us-east-1", aws_access_key_id="testing",
+                  aws_secret_access_key="testing")
+        cls.iam = boto3.client("iam", **kw)
+        cls.ec2 = boto3.client("ec2", **kw)
+        cls.server = None
+
+    def put_public_access_block(self, restrict):
+        """S3 Control PutPublicAccessBlock, path-style with the account in x-amz-account-id
+        (boto3 puts the account in the host name, which a loopback moto cannot resolve)"""
+        body = ("<PublicAccessBlockConfiguration xmlns=\"http://awss3control.amazonaws.com/doc/"
+                "2018-08-20/\"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true"
+                "</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy>"
+                "<RestrictPublicBuckets>%s</RestrictPublicBuckets>"
+                "</PublicAccessBlockConfiguration>" % ("true" if restrict else "false"))
+        rq = urllib.request.Request(
+            self.url + "/v20180820/configuration/publicAccessBlock", data=body.encode(),
+            method="PUT", headers={
+                "Content-Type": "application/xml", "x-amz-account-id": "123456789012",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/"
+                                 "aws4_request, SignedHeaders=host, Signature=0"})
+        self.assertEqual(urllib.request.urlopen(rq).status, 200)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.server:
+            cls.server.cleanup()
+        cls.moto.terminate()
+        cls.moto.wait()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def discover(self, env=None, rc=0):
+        p = subprocess.run([PLUMB, "discover", "--data", self.data, "--all", "--json",
+                            "--types", "AWS::::Account"], env=env or self.env,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, rc, p.stderr)
+        return json.loads(p.stdout.splitlines()[-1])
+
+    def history(self):
+        p = subprocess.run([PLUMB, "history", "--data", self.data, "--json", "AWS::::Account",
+                            "123456789012"], capture_output=True, text=True, timeout=60,
+                           check=True)
+        return json.loads(p.stdout)["configurationItems"]
+
+    def results(self, cfg, want):
+        """polls until each rule's one result is want[rule]"""
+        import time
+        deadline = time.time() + self.WAIT
+        while True:
+            got = {}
+            for rule in want:
+                res = cfg.get_compliance_details_by_config_rule(
+                    ConfigRuleName=rule)["EvaluationResults"]
+                got[rule] = [(r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                              ["ResourceType"], r["ComplianceType"]) for r in res]
+            if got == {r: [("AWS::::Account", c)] for r, c in want.items()}:
+                return
+            if time.time() > deadline:
+                self.fail("results %s, want %s\n%s" % (got, want, self.server.read_log()[-3000:]))
+            time.sleep(0.05)
+
+    def test_account_facts_and_rules(self):
+        self.assertEqual(self.discover()["recorded"], 1)  # no policy yet: null
+        first = json.loads(self.history()[-1]["configuration"])
+        self.assertIsNone(first["passwordPolicy"])
+        self.assertIs(first["ebsEncryptionByDefault"], False)
+        self.assertIsNone(first["publicAccessBlock"])  # NoSuchPublicAccessBlockConfiguration
+        self.put_public_access_block(restrict=True)
+        self.iam.update_account_password_policy(
+            MinimumPasswordLength=16, RequireSymbols=True, RequireNumbers=True,
+            RequireUppercaseCharacters=True, RequireLowercaseCharacters=True,
+            AllowUsersToChangePassword=True, MaxPasswordAge=90, PasswordReusePrevention=24)
+        self.ec2.enable_ebs_encryption_by_default()
+        s = self.discover()
+        self.assertEqual((s["recorded"], s["failedTypes"]), (1, 0))
+        hist = self.history()
+        self.assertEqual(len(hist), 2)
+        ci = hist[-1]
+        self.assertEqual((ci["resourceType"], ci["resourceId"], ci["accountId"], ci["awsRegion"]),
+                         ("AWS::::Account", "123456789012", "123456789012", "us-east-1"))
+        cfg = json.loads(ci["configuration"])
+        pp = cfg["passwordPolicy"]
+        self.assertEqual((pp["minimumPasswordLength"], pp["maxPasswordAge"],
+                          pp["passwordReusePrevention"]), (16, 90, 24))
+        for k in ("requireSymbols", "requireNumbers", "requireUppercaseCharacters",
+                  "requireLowercaseCharacters", "allowUsersToChangePassword", "expirePasswords"):
+            self.assertIs(pp[k], True, k)
+        self.assertIs(cfg["ebsEncryptionByDefault"], True)
+        self.assertEqual(cfg["publicAccessBlock"], {
+            "blockPublicAcls": True, "ignorePublicAcls": True, "blockPublicPolicy": True,
+            "restrictPublicBuckets": True})
+        self.assertEqual(cfg["accountSummary"]["AccountMFAEnabled"], 0)
+        self.assertEqual(cfg["accountSummary"]["AccountAccessKeysPresent"], 0)
+        self.assertEqual(self.discover()["unchanged"], 1)  # nothing changed: no new version
+        self.assertEqual(len(self.history()), 2)
+
+        type(self).server = Server(auth="open", data=self.data).start()
+        cfg_client = self.server.client()
+        for name, ident in (("password-policy", "IAM_PASSWORD_POLICY"),
+                            ("ebs-default", "EC2_EBS_ENCRYPTION_BY_DEFAULT"),
+                            ("root-keys", "IAM_ROOT_ACCESS_KEY_CHECK"),
+                            ("s3-pab", "S3_ACCOUNT_LEVEL_PUBLIC_ACCESS_BLOCKS_PERIODIC")):
+            cfg_client.put_config_rule(ConfigRule={
+                "ConfigRuleName": name, "MaximumExecutionFrequency": "One_Hour",
+                "Source": {"Owner": "AWS", "SourceIdentifier": ident}})
+        self.results(cfg_client, {"password-policy": "COMPLIANT", "ebs-default": "COMPLIANT",
+                                  "root-keys": "COMPLIANT", "s3-pab": "COMPLIANT"})
+
+        # a weaker policy and EBS default encryption off: a new version, changed results
+        self.iam.update_account_password_policy(MinimumPasswordLength=8, RequireSymbols=False)
+        self.ec2.disable_ebs_encryption_by_default()
+        self.put_public_access_block(restrict=False)
+        self.assertEqual(self.discover()["recorded"], 1)
+        hist = self.history()
+        self.assertEqual(len(hist), 3)
+        cfg = json.loads(hist[-1]["configuration"])
+        self.assertEqual(cfg["passwordPolicy"]["minimumPasswordLength"], 8)
+        self.assertIs(cfg["ebsEncryptionByDefault"], False)
+        self.assertIs(cfg["publicAccessBlock"]["restrictPublicBuckets"], False)
+        cfg_client.start_config_rules_evaluation(ConfigRuleNames=["password-policy",
+                                                                  "ebs-default", "s3-pab"])
+        self.results(cfg_client, {"password-policy": "NON_COMPLIANT",
+                                  "ebs-default": "NON_COMPLIANT", "root-keys": "COMPLIANT",
+                                  "s3-pab": "NON_COMPLIANT"})
+
+        # a call that fails (not "no such ..."): no CI without the fact, the last one stays
+        self.put_public_access_block(restrict=True)
+        proxy = Proxy(self.url)
+        try:
+            proxy.fail("/v20180820/configuration/publicAccessBlock", 403, -1, b"AccessDenied")
+            s = self.discover(env=dict(self.env, AWS_ENDPOINT_URL=proxy.url), rc=1)
+            self.assertEqual((s["failedTypes"], s["recorded"]), (1, 0))
+        finally:
+            proxy.stop()
+        self.assertEqual(len(self.history()), 3)
+        self.assertIs(json.loads(self.history()[-1]["configuration"])["publicAccessBlock"]
+                      ["restrictPublicBuckets"], False)
+
+        # no policy at all (NoSuchEntity) is recorded as null
+        self.iam.delete_account_password_policy()
+        self.assertEqual(self.discover()["recorded"], 1)
+        last = json.loads(self.history()[-1]["configuration"])
+        self.assertIsNone(last["passwordPolicy"])
+        self.assertIs(last["publicAccessBlock"]["restrictPublicBuckets"], True)
+
+
 class FakeAws(http.server.BaseHTTPRequestHandler):
     """Answers ListBuckets (no buckets) after the queued error statuses."""
     queue = []

@@ -5,10 +5,10 @@
  * and failed calls with exponential backoff and full jitter and spacing its own calls per
  * service (call.c), turns the XML answers into JSON trees (xml.c, libxml2), builds one CI per
  * resource in AWS Config's own shape (s3.c: AWS::S3::Bucket; ec2.c: AWS::EC2::SecurityGroup,
- * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role, AWS::IAM::User) and records them
- * through the recorder's batch (sweep.c). A type whose listing and describes all succeeded has its
- * resources that were not seen recorded as ResourceDeleted; a type with any failed call marks
- * nothing deleted.
+ * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role, AWS::IAM::User; account.c:
+ * AWS::::Account) and records them through the recorder's batch (sweep.c). A type whose listing and
+ * describes all succeeded has its resources that were not seen recorded as ResourceDeleted; a type
+ * with any failed call marks nothing deleted.
  *
  * Not yet: web identity tokens, instance/container metadata credentials, AssumeRole
  * (docs/discovery.md). Secrets are never logged nor put in error messages.
@@ -125,6 +125,12 @@ int pl_aws_call(struct pl_aws_ctx *c, const char *service, const char *method,
                 const char *path_query, const char *content_type, const char *body, size_t len,
                 struct pl_aws_resp *r, struct pl_err *err);
 
+/* pl_aws_call with one more request header ("Name: value", signed with the others; NULL:
+ * none), e.g. S3 Control's "x-amz-account-id: ID". Service "s3-control" is signed as "s3". */
+int pl_aws_call_hdr(struct pl_aws_ctx *c, const char *service, const char *method,
+                    const char *path_query, const char *content_type, const char *header,
+                    const char *body, size_t len, struct pl_aws_resp *r, struct pl_err *err);
+
 /* A query-protocol (EC2, STS, IAM) action: POST form "Action=...&Version=...&params" and the
  * 200 answer's XML as JSON (in a). -1 with err (the AWS code and message) on any other status. */
 struct pl_json *pl_aws_query(struct pl_aws_ctx *c, struct pl_arena *a, const char *service,
@@ -160,6 +166,8 @@ int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_iam_roles(struct pl_aws_sweep *s, struct pl_aws_found *out); /* iam.c */
 int pl_aws_iam_users(struct pl_aws_sweep *s, struct pl_aws_found *out);
+/* AWS::::Account (account.c): the account-level facts, one CI for the sweep's account */
+int pl_aws_account(struct pl_aws_sweep *s, struct pl_aws_found *out);
 
 /* Sets EC2-style typed leaves in place: "true"/"false" → booleans, and the values of keys in
  * the NULL-terminated list numeric → numbers (when they are integers). Recursion is bounded by

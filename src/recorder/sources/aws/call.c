@@ -131,17 +131,27 @@ int pl_aws_call(struct pl_aws_ctx *c, const char *service, const char *method,
                 const char *path_query, const char *content_type, const char *body, size_t len,
                 struct pl_aws_resp *r, struct pl_err *err)
 {
+    return pl_aws_call_hdr(c, service, method, path_query, content_type, NULL, body, len, r, err);
+}
+
+int pl_aws_call_hdr(struct pl_aws_ctx *c, const char *service, const char *method,
+                    const char *path_query, const char *content_type, const char *header,
+                    const char *body, size_t len, struct pl_aws_resp *r, struct pl_err *err)
+{
     char endpoint[1024], url[4096], ct[160];
     pl_aws_endpoint(service, c->region, c->profile, endpoint, sizeof endpoint);
     if (snprintf(url, sizeof url, "%s%s", endpoint, path_query) >= (int)sizeof url)
         return pl_fail(err, PL_E_VALIDATION, "URL too long for %s", service);
-    const char *hdrs[2] = {NULL, NULL};
+    const char *hdrs[3] = {NULL, NULL, NULL};
+    size_t nh = 0;
     if (content_type) {
         snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
-        hdrs[0] = ct;
+        hdrs[nh++] = ct;
     }
+    if (header)
+        hdrs[nh++] = header;
     struct pl_client_sigv4 sig = {
-        .service = service,
+        .service = strcmp(service, "s3-control") == 0 ? "s3" : service, /* its signing name */
         .region = strcmp(service, "iam") == 0 ? "us-east-1" : c->region,
         .access_key = c->creds.access_key,
         .secret_key = c->creds.secret_key,

@@ -1,5 +1,5 @@
 /* sweep.c — one discovery sweep: the account (STS GetCallerIdentity unless given), then each
- * type's collector (s3.c, ec2.c, iam.c), its CIs recorded through the recorder's batch
+ * type's collector (s3.c, ec2.c, iam.c, account.c), its CIs recorded through the recorder's batch
  * (pl_rec_batch_*: unchanged resources make no CI), and — only when every call of the type
  * succeeded — a ResourceDeleted CI for each current resource of that type and partition the
  * sweep did not see. Calls s3.c, ec2.c, iam.c, call.c; the store only through recorder.h/store.h.
@@ -12,13 +12,9 @@
 #include "core/time.h"
 #include "recorder/sources/aws/aws.h"
 
-const char *const pl_aws_types[] = {"AWS::S3::Bucket",
-                                    "AWS::EC2::SecurityGroup",
-                                    "AWS::EC2::VPC",
-                                    "AWS::EC2::Instance",
-                                    "AWS::IAM::Role",
-                                    "AWS::IAM::User",
-                                    NULL};
+const char *const pl_aws_types[] = {
+    "AWS::S3::Bucket", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC",  "AWS::EC2::Instance",
+    "AWS::IAM::Role",  "AWS::IAM::User",          "AWS::::Account", NULL};
 
 #define BATCH 500 /* CIs per transaction */
 
@@ -38,6 +34,8 @@ static collect_fn collector(const char *type)
         return pl_aws_iam_roles;
     if (strcmp(type, "AWS::IAM::User") == 0)
         return pl_aws_iam_users;
+    if (strcmp(type, "AWS::::Account") == 0)
+        return pl_aws_account;
     return NULL;
 }
 
