@@ -417,7 +417,14 @@ static int rules_of_source(struct pl_op_ctx *c, const struct pl_agg_source *s, c
     return 0;
 }
 
-static int compliance_by_rules(struct pl_op_ctx *c)
+typedef int (*source_page_fn)(struct pl_op_ctx *c, const struct pl_agg_source *s, const char *after,
+                              const struct pl_json *f, int limit, struct pl_json *arr);
+
+/* A paged read over the aggregator's sources, one source after another: the NextToken (tag)
+ * names the source and the last name of its page; fn fills arr from one source (1: the page is
+ * full, the token is set). */
+static int over_sources(struct pl_op_ctx *c, int page, char tag, const char *member,
+                        source_page_fn fn)
 {
     const struct pl_json *f = pl_json_get(c->in, "Filters");
     const char *tok = pl_in_str(c->in, "NextToken"), *parts[3] = {NULL, NULL, NULL};
@@ -425,19 +432,23 @@ static int compliance_by_rules(struct pl_op_ctx *c)
     struct pl_agg_source *s;
     size_t n, i = 0;
     int limit = 0;
-    if (pl_ops__agg_limit(c, GROUP_PAGE, GROUP_PAGE, &limit) < 0 ||
+    if (pl_ops__agg_limit(c, page, page, &limit) < 0 ||
         sources(c, f, "AwsRegion", &agg, &s, &n) < 0 ||
         (tok &&
-         (pl_ops__token_parse(c, 'D', tok, parts, 3) < 0 || token_source(c, parts, s, n, &i) < 0)))
+         (pl_ops__token_parse(c, tag, tok, parts, 3) < 0 || token_source(c, parts, s, n, &i) < 0)))
         return -1;
-    struct pl_json *arr =
-        pl_json_set(c->a, c->out, "AggregateComplianceByConfigRules", pl_json_new_arr(c->a));
+    struct pl_json *arr = pl_json_set(c->a, c->out, member, pl_json_new_arr(c->a));
     for (const char *after = parts[2]; i < n; i++, after = NULL) {
-        int r = rules_of_source(c, &s[i], after && *after ? after : NULL, f, limit, arr);
+        int r = fn(c, &s[i], after && *after ? after : NULL, f, limit, arr);
         if (r != 0)
             return r < 0 ? -1 : 0;
     }
     return 0;
+}
+
+static int compliance_by_rules(struct pl_op_ctx *c)
+{
+    return over_sources(c, GROUP_PAGE, 'D', "AggregateComplianceByConfigRules", rules_of_source);
 }
 
 static int compliance_details(struct pl_op_ctx *c)
@@ -593,25 +604,8 @@ static int packs_of_source(struct pl_op_ctx *c, const struct pl_agg_source *s, c
 
 static int compliance_by_packs(struct pl_op_ctx *c)
 {
-    const struct pl_json *f = pl_json_get(c->in, "Filters");
-    const char *tok = pl_in_str(c->in, "NextToken"), *parts[3] = {NULL, NULL, NULL};
-    struct pl_json *agg;
-    struct pl_agg_source *s;
-    size_t n, i = 0;
-    int limit = 0;
-    if (pl_ops__agg_limit(c, PACK_PAGE, PACK_PAGE, &limit) < 0 ||
-        sources(c, f, "AwsRegion", &agg, &s, &n) < 0 ||
-        (tok &&
-         (pl_ops__token_parse(c, 'K', tok, parts, 3) < 0 || token_source(c, parts, s, n, &i) < 0)))
-        return -1;
-    struct pl_json *arr =
-        pl_json_set(c->a, c->out, "AggregateComplianceByConformancePacks", pl_json_new_arr(c->a));
-    for (const char *after = parts[2]; i < n; i++, after = NULL) {
-        int r = packs_of_source(c, &s[i], after && *after ? after : NULL, f, limit, arr);
-        if (r != 0)
-            return r < 0 ? -1 : 0;
-    }
-    return 0;
+    return over_sources(c, PACK_PAGE, 'K', "AggregateComplianceByConformancePacks",
+                        packs_of_source);
 }
 
 /* Adds one source's compliant and non-compliant packs to the groups. */
