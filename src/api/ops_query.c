@@ -195,17 +195,8 @@ static int agg_parts(struct pl_op_ctx *c, struct pl_sel_part **parts, size_t *n)
 
 static struct pl_json *sql_value(struct pl_arena *a, const struct pl_sel_value *v)
 {
-    switch (v->type) {
-    case PL_SEL_T_INT:
-        return pl_json_new_i64(a, v->i);
-    case PL_SEL_T_REAL:
-        return pl_json_new_double(a, v->d);
-    case PL_SEL_T_TEXT:
-        return pl_json_new_str(a, v->s);
-    case PL_SEL_T_NULL:
-        break;
-    }
-    return pl_json_new_null(a);
+    struct pl_json *j = query_value_json(a, v);
+    return j ? j : pl_json_new_null(a);
 }
 
 /* PlumbService.QuerySql: {Sql, MaxRows (1..100000, default 1000), TimeoutMs (1..10000,

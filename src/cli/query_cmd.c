@@ -276,17 +276,8 @@ static const char *sql_text(struct pl_arena *a, const struct pl_sel_value *v)
 
 static struct pl_json *sql_json(struct pl_arena *a, const struct pl_sel_value *v)
 {
-    switch (v->type) {
-    case PL_SEL_T_INT:
-        return pl_json_new_i64(a, v->i);
-    case PL_SEL_T_REAL:
-        return pl_json_new_double(a, v->d);
-    case PL_SEL_T_TEXT:
-        return pl_json_new_str(a, v->s);
-    case PL_SEL_T_NULL:
-        break;
-    }
-    return pl_json_new_null(a);
+    struct pl_json *j = query_value_json(a, v);
+    return j ? j : pl_json_new_null(a);
 }
 
 /* --sql: runs o->expr in the store's sandbox and prints the rows (--json: an object per row). */

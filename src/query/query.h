@@ -20,6 +20,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/json.h"
 #include "store/select.h"
 #include "store/store.h"
 
@@ -69,5 +70,9 @@ struct query_scope {
 int query_run_scope(struct pl_store *s, const struct query *q, const struct query_scope *scope,
                     int64_t offset, int limit, struct pl_arena *a, const char ***rows, size_t *n,
                     bool *more, struct pl_err *err);
+
+/* A value of an aggregate or SQL row as JSON (arena a); NULL for an SQL NULL. */
+struct pl_sel_value;
+struct pl_json *query_value_json(struct pl_arena *a, const struct pl_sel_value *v);
 
 #endif

@@ -166,7 +166,7 @@ static const char *render_ci(const struct query *q, const struct pl_ci_row *row,
 
 /* ---- aggregate rows ---- */
 
-static struct pl_json *value_json(struct pl_arena *a, const struct pl_sel_value *v)
+struct pl_json *query_value_json(struct pl_arena *a, const struct pl_sel_value *v)
 {
     switch (v->type) {
     case PL_SEL_T_INT:
@@ -202,7 +202,7 @@ static const char *render_agg(const struct query *q, const struct pl_sel_value *
 {
     struct pl_json *out = pl_json_new_obj(a);
     for (size_t i = 0; i < q->nitems; i++) {
-        struct pl_json *v = value_json(a, &vals[i]);
+        struct pl_json *v = query_value_json(a, &vals[i]);
         if (!v)
             continue;
         if (q->items[i].e.agg != PL_SEL_NONE)
