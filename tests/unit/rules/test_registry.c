@@ -206,6 +206,9 @@ static const struct {
      "{\"recoveryPointAgeUnit\":\"hours\",\"recoveryPointAgeValue\":\"12\"}", 1, NULL},
     {"VIRTUALMACHINE_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"backupVaultLockCheck\":\"yes\"}", 0,
      "backupVaultLockCheck"},
+    {"S3_BUCKET_CROSS_REGION_REPLICATION_ENABLED", "{\"ReplicationType\":\"CROSS-REGION\"}", 0,
+     "Unknown parameters"},
+    {"CLOUDTRAIL_S3_BUCKET_PUBLIC_ACCESS_PROHIBITED", "{}", 1, NULL},
     /* helper mr6 */
     {"RDS_INSTANCE_DEFAULT_ADMIN_CHECK", "{\"validAdminUserNames\":\"dbo,admin\"}", 0,
      "validAdminUserNames: 'admin' may not be one of postgres|admin"},
