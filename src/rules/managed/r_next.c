@@ -2383,20 +2383,24 @@ struct pipe_stage {
     size_t deploys, nregions;
     const char *regions[PIPE_MAX_REGIONS];
 };
-static bool is_deploy(const struct pl_managed__ctx *c, const struct pl_json *a)
+static bool is_deploy(const struct pl_json *a)
 {
-    return pl_managed__streq(pl_managed__path(c, a, "actionTypeId.category"), "Deploy");
+    const struct pl_json *cat = pl_managed__get(pl_managed__get(a, "actionTypeId"), "category");
+    const char *t = pl_json_str(cat);
+    return t && strcmp(t, "Deploy") == 0;
 }
-static void pipe_stage(const struct pl_managed__ctx *c, const struct pl_json *st, const char *home,
+static void pipe_stage(const struct pl_json *st, const char *home, bool regions,
                        struct pipe_stage *s)
 {
     const struct pl_json *acts = pl_managed__get(st, "actions");
     s->deploys = s->nregions = 0;
     for (const struct pl_json *a = acts && acts->type == PL_JARR ? acts->child : NULL; a;
          a = a->next) {
-        if (!is_deploy(c, a))
+        if (!is_deploy(a))
             continue;
         s->deploys++;
+        if (!regions)
+            continue;
         const char *r = pl_json_str(pl_managed__get(a, "region"));
         if (!r)
             r = home;
@@ -2431,7 +2435,7 @@ static int pipe_count(const struct pl_managed__ctx *c, const struct pl_managed__
     bool first_seen = false;
     struct pipe_stage s;
     for (const struct pl_json *st = sts ? sts->child : NULL; st; st = st->next) {
-        pipe_stage(c, st, pipe_home(v), &s);
+        pipe_stage(st, pipe_home(v), false, &s);
         if (!s.deploys)
             continue;
         const char *name = pl_json_str(pl_managed__get(st, "name"));
@@ -2463,7 +2467,7 @@ static int pipe_fanout(const struct pl_managed__ctx *c, const struct pl_managed_
     long long before = 0;
     struct pipe_stage s;
     for (const struct pl_json *st = sts ? sts->child : NULL; st; st = st->next) {
-        pipe_stage(c, st, pipe_home(v), &s);
+        pipe_stage(st, pipe_home(v), true, &s);
         if (!s.deploys)
             continue;
         long long allowed = before ? before * c->p->v[0].i : 1;
