@@ -201,13 +201,13 @@ class Operations(PackTest):
         self.cfg.delete_conformance_pack(ConformancePackName="failed")
 
     def test_unimplemented_rule_is_listed_never_compliant(self):
-        body = VERSIONING.replace("S3_BUCKET_VERSIONING_ENABLED", "NLB_LOGGING_ENABLED").replace(
-            "AWS::S3::Bucket", "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        body = VERSIONING.replace("S3_BUCKET_VERSIONING_ENABLED", "EC2_CLIENT_VPN_NOT_AUTHORIZE_ALL").replace(
+            "AWS::S3::Bucket", "AWS::EC2::ClientVpnEndpoint")
         self.put("unimpl", body)
         st = self.status("unimpl")
         self.assertEqual(st["ConformancePackState"], "CREATE_COMPLETE")
         self.assertIn("does not implement 1", st["ConformancePackStatusReason"])
-        self.assertIn("(NLB_LOGGING_ENABLED)", st["ConformancePackStatusReason"])
+        self.assertIn("(EC2_CLIENT_VPN_NOT_AUTHORIZE_ALL)", st["ConformancePackStatusReason"])
         comp = self.cfg.describe_conformance_pack_compliance(ConformancePackName="unimpl")
         self.assertEqual([r["ComplianceType"] for r in comp["ConformancePackRuleComplianceList"]],
                          ["INSUFFICIENT_DATA"])

@@ -2239,7 +2239,287 @@ static int trail_bucket_logging(const struct pl_managed__ctx *c, const struct pl
     return 0;
 }
 
+/* ---- helper mr9: rules of the not-implemented list whose facts the CI records ---- */
+
+/* CLOUDFRONT_SECURITY_POLICY_CHECK: the viewer security policy (minimumProtocolVersion; the
+ * default certificate's, and CloudFront's default, is TLSv1) is TLSv1.2_2018 or newer. */
+static int cf_security_policy(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                              struct pl_managed_eval *out)
+{
+    const char *m =
+        pl_json_str(pl_managed__path(c, v->ci, CF "viewerCertificate.minimumProtocolVersion"));
+    if (!m)
+        m = "TLSv1";
+    if (strncmp(m, "TLSv1.2_", 8) == 0 || strncmp(m, "TLSv1.3", 7) == 0)
+        return 0;
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "The viewer security policy %.40s is below TLSv1.2_2018.", m);
+}
+
+/* COGNITO_USER_POOL_ADVANCED_SECURITY_ENABLED: UserPoolAddOns.AdvancedSecurityMode is
+ * SecurityMode (ENFORCED by default). */
+static const struct pl_managed_pspec cognito_adv_params[] = {
+    {.name = "SecurityMode", .type = PL_MP_STR, .def = "ENFORCED", .choices = "ENFORCED|AUDIT"},
+};
+static const struct pl_managed__check cognito_adv_checks[] = {
+    {.path = CFG "userPoolAddOns.advancedSecurityMode",
+     .op = MCK_PRESENT,
+     .why = "Advanced security (threat protection) is not enabled for the user pool."},
+    {.path = CFG "userPoolAddOns.advancedSecurityMode",
+     .op = MCK_EQ_PARAM,
+     .param = 0,
+     .why = "The user pool's advanced security mode is not SecurityMode."},
+};
+
+/* COGNITO_USER_POOL_PASSWORD_POLICY_CHECK: Policies.PasswordPolicy meets the parameters (a
+ * missing policy is Cognito's default: 8 characters, all classes, 7 days). */
+static const struct pl_managed_pspec cognito_pw_params[] = {
+    {.name = "minLength", .type = PL_MP_INT, .def = "8", .min = 6, .max = 99},
+    {.name = "requireLowercase", .type = PL_MP_BOOL, .def = "true"},
+    {.name = "requireUppercase", .type = PL_MP_BOOL, .def = "true"},
+    {.name = "requireNumbers", .type = PL_MP_BOOL, .def = "true"},
+    {.name = "requireSymbols", .type = PL_MP_BOOL, .def = "true"},
+    {.name = "temporaryPasswordValidityDays", .type = PL_MP_INT, .def = "7", .min = 1, .max = 365},
+};
+static int cognito_pw(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
+{
+    static const char *const req[] = {"requireLowercase", "requireUppercase", "requireNumbers",
+                                      "requireSymbols"};
+    const struct pl_managed_pval *pv = c->p->v;
+    const struct pl_json *pol = pl_managed__path(c, v->ci, CFG "policies.passwordPolicy");
+    long long n = 8;
+    if (pol && pl_managed__int(pl_managed__get(pol, "minimumLength"), &n) < 0)
+        n = 8;
+    if (n < pv[0].i)
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The minimum password length %lld is below minLength %lld.", n,
+                               pv[0].i);
+    for (size_t i = 0; i < PL_ARRAY_LEN(req); i++) {
+        const struct pl_json *r = pol ? pl_managed__get(pol, req[i]) : NULL;
+        bool on = r ? pl_managed__true(r) : true;
+        if (pv[1 + i].b && !on)
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The password policy does not %s (%s is true).", req[i] + 7,
+                                   req[i]);
+    }
+    n = 7;
+    if (pol && pl_managed__int(pl_managed__get(pol, "temporaryPasswordValidityDays"), &n) < 0)
+        n = 7;
+    if (n > pv[5].i)
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "Temporary passwords are valid %lld days, more than "
+                               "temporaryPasswordValidityDays %lld.",
+                               n, pv[5].i);
+    return 0;
+}
+
+/* GLUE_SPARK_JOB_SUPPORTED_VERSION: a Spark job (Command.Name glueetl or gluestreaming) runs
+ * GlueVersion >= minimumSupportedGlueVersion (3.0 by default; no GlueVersion is Glue's 0.9). */
+static const struct pl_managed_pspec glue_version_params[] = {
+    {.name = "minimumSupportedGlueVersion", .type = PL_MP_NUM, .def = "3.0", .min = 0, .max = 100},
+};
+static int glue_spark_version(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                              struct pl_managed_eval *out)
+{
+    const struct pl_json *cmd = pl_managed__path(c, v->ci, CFG "command.name");
+    if (!pl_managed__streq(cmd, "glueetl") && !pl_managed__streq(cmd, "gluestreaming"))
+        return pl_managed__na(out);
+    const char *gv = pl_json_str(pl_managed__get(v->cfg, "glueVersion"));
+    double have = gv ? strtod(gv, NULL) : 0.9;
+    if (have + 1e-9 < c->p->v[0].d)
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The Spark job runs Glue %.20s, below minimumSupportedGlueVersion "
+                               "%.20s.",
+                               gv ? gv : "0.9", c->p->v[0].s);
+    return 0;
+}
+
+/* NLB_LOGGING_ENABLED: a network load balancer's access_logs.s3.enabled attribute is true. */
+static int nlb_logging(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
+{
+    if (!pl_managed__streq(pl_managed__get(v->cfg, "type"), "network"))
+        return pl_managed__na(out);
+    const struct pl_json *l = pl_managed__path(c, v->ci, SUPP "LoadBalancerAttributes");
+    for (const struct pl_json *a = l ? l->child : NULL; a; a = a->next)
+        if (pl_managed__streq(pl_managed__get(a, "key"), "access_logs.s3.enabled") &&
+            pl_managed__true(pl_managed__get(a, "value")))
+            return 0;
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "Access logging is not enabled for the network load balancer.");
+}
+
+/* EC2_SPOT_FLEET_REQUEST_CT_ENCRYPTION_AT_REST: every EBS block device of the request's launch
+ * specifications is encrypted; requests from launch templates only are NOT_APPLICABLE. */
+static int spot_fleet_encrypted(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                                struct pl_managed_eval *out)
+{
+    const struct pl_json *ls =
+        pl_managed__path(c, v->ci, CFG "spotFleetRequestConfigData.launchSpecifications");
+    if (pl_managed__empty(ls) || ls->type != PL_JARR)
+        return pl_managed__na(out);
+    for (const struct pl_json *s = ls->child; s; s = s->next) {
+        const struct pl_json *bd = pl_managed__get(s, "blockDeviceMappings");
+        for (const struct pl_json *d = bd && bd->type == PL_JARR ? bd->child : NULL; d;
+             d = d->next) {
+            const struct pl_json *ebs = pl_managed__get(d, "ebs");
+            if (ebs && !pl_managed__true(pl_managed__get(ebs, "encrypted")))
+                return pl_managed__res(out, PL_NON_COMPLIANT,
+                                       "The EBS volume %.60s of a launch specification is not "
+                                       "encrypted.",
+                                       pl_json_str(pl_managed__get(d, "deviceName"))
+                                           ? pl_json_str(pl_managed__get(d, "deviceName"))
+                                           : "");
+        }
+    }
+    return 0;
+}
+
+/* CodePipeline: the deploy actions (actionTypeId.category Deploy) of each stage, and their
+ * regions (an action without region deploys in the pipeline's). */
+#define PIPE_MAX_REGIONS 64
+struct pipe_stage {
+    size_t deploys, nregions;
+    const char *regions[PIPE_MAX_REGIONS];
+};
+static bool is_deploy(const struct pl_json *a)
+{
+    const struct pl_json *cat = pl_managed__get(pl_managed__get(a, "actionTypeId"), "category");
+    const char *t = pl_json_str(cat);
+    return t && strcmp(t, "Deploy") == 0;
+}
+static void pipe_stage(const struct pl_json *st, const char *home, bool regions,
+                       struct pipe_stage *s)
+{
+    const struct pl_json *acts = pl_managed__get(st, "actions");
+    s->deploys = s->nregions = 0;
+    for (const struct pl_json *a = acts && acts->type == PL_JARR ? acts->child : NULL; a;
+         a = a->next) {
+        if (!is_deploy(a))
+            continue;
+        s->deploys++;
+        if (!regions)
+            continue;
+        const char *r = pl_json_str(pl_managed__get(a, "region"));
+        if (!r)
+            r = home;
+        size_t i = 0;
+        while (i < s->nregions && strcmp(s->regions[i], r) != 0)
+            i++;
+        if (i == s->nregions && s->nregions < PIPE_MAX_REGIONS)
+            s->regions[s->nregions++] = r;
+    }
+}
+static const struct pl_json *pipe_stages(const struct pl_managed__ctx *c,
+                                         const struct pl_managed__ci *v)
+{
+    const struct pl_json *st = pl_managed__path(c, v->ci, CFG "pipeline.stages|" CFG "stages");
+    return st && st->type == PL_JARR ? st : NULL;
+}
+static const char *pipe_home(const struct pl_managed__ci *v)
+{
+    const char *r = pl_json_get_str(v->ci, "awsRegion");
+    return r ? r : "";
+}
+
+/* CODEPIPELINE_DEPLOYMENT_COUNT_CHECK: the first stage that deploys performs one deployment;
+ * with deploymentLimit set, no later stage performs more than it. */
+static const struct pl_managed_pspec pipe_count_params[] = {
+    {.name = "deploymentLimit", .type = PL_MP_INT, .min = 1, .max = 1000000},
+};
+static int pipe_count(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                      struct pl_managed_eval *out)
+{
+    const struct pl_json *sts = pipe_stages(c, v);
+    bool first_seen = false;
+    struct pipe_stage s;
+    for (const struct pl_json *st = sts ? sts->child : NULL; st; st = st->next) {
+        pipe_stage(st, pipe_home(v), false, &s);
+        if (!s.deploys)
+            continue;
+        const char *name = pl_json_str(pl_managed__get(st, "name"));
+        if (!first_seen) {
+            first_seen = true;
+            if (s.deploys > 1)
+                return pl_managed__res(out, PL_NON_COMPLIANT,
+                                       "The first deployment stage %.80s performs %lld "
+                                       "deployments.",
+                                       name ? name : "", (long long)s.deploys);
+        } else if (c->p->v[0].set && (long long)s.deploys > c->p->v[0].i)
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The stage %.80s performs %lld deployments, more than "
+                                   "deploymentLimit.",
+                                   name ? name : "", (long long)s.deploys);
+    }
+    return 0;
+}
+
+/* CODEPIPELINE_REGION_FANOUT_CHECK: the first deploying stage deploys to one region, and each
+ * later one to at most regionFanoutFactor times the regions of all previous deploying stages. */
+static const struct pl_managed_pspec pipe_fanout_params[] = {
+    {.name = "regionFanoutFactor", .type = PL_MP_INT, .def = "3", .min = 1, .max = 1000},
+};
+static int pipe_fanout(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
+{
+    const struct pl_json *sts = pipe_stages(c, v);
+    long long before = 0;
+    struct pipe_stage s;
+    for (const struct pl_json *st = sts ? sts->child : NULL; st; st = st->next) {
+        pipe_stage(st, pipe_home(v), true, &s);
+        if (!s.deploys)
+            continue;
+        long long allowed = before ? before * c->p->v[0].i : 1;
+        if ((long long)s.nregions > allowed) {
+            const char *name = pl_json_str(pl_managed__get(st, "name"));
+            return pl_managed__res(out, PL_NON_COMPLIANT,
+                                   "The stage %.80s deploys to %lld regions, more than the %lld "
+                                   "allowed.",
+                                   name ? name : "", (long long)s.nregions, allowed);
+        }
+        before += (long long)s.nregions;
+    }
+    return 0;
+}
+
 const struct pl_managed_impl pl_managed__next[] = {
+    {.identifier = "CLOUDFRONT_SECURITY_POLICY_CHECK",
+     .types = "AWS::CloudFront::Distribution",
+     .ci_fn = cf_security_policy},
+    {.identifier = "COGNITO_USER_POOL_ADVANCED_SECURITY_ENABLED",
+     .types = "AWS::Cognito::UserPool",
+     PARAMS(cognito_adv_params),
+     CHECKS(cognito_adv_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "COGNITO_USER_POOL_PASSWORD_POLICY_CHECK",
+     .types = "AWS::Cognito::UserPool",
+     PARAMS(cognito_pw_params),
+     .ci_fn = cognito_pw,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "COGNITO_IDENTITY_POOL_UNAUTHENTICATED_LOGINS",
+     .types = "AWS::Cognito::IdentityPool",
+     CHECKS(cognito_unauth_checks),
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "GLUE_SPARK_JOB_SUPPORTED_VERSION",
+     .types = "AWS::Glue::Job",
+     PARAMS(glue_version_params),
+     .ci_fn = glue_spark_version,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "NLB_LOGGING_ENABLED",
+     .types = "AWS::ElasticLoadBalancingV2::LoadBalancer",
+     .ci_fn = nlb_logging,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "EC2_SPOT_FLEET_REQUEST_CT_ENCRYPTION_AT_REST",
+     .types = "AWS::EC2::SpotFleet",
+     .ci_fn = spot_fleet_encrypted,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "CODEPIPELINE_DEPLOYMENT_COUNT_CHECK",
+     PARAMS(pipe_count_params),
+     .ci_fn = pipe_count},
+    {.identifier = "CODEPIPELINE_REGION_FANOUT_CHECK",
+     PARAMS(pipe_fanout_params),
+     .ci_fn = pipe_fanout},
     {.identifier = "EC2_LAUNCH_TEMPLATE_IMDSV2_CHECK",
      .types = "AWS::EC2::LaunchTemplate",
      CHECKS(lt_imdsv2_checks),

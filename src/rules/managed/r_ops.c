@@ -1060,7 +1060,146 @@ static const struct pl_managed__check eb_health_checks[] = {
      .why = "The environment uses basic health reporting (SystemType is not enhanced)."},
 };
 
+/* *_LAST_BACKUP_RECOVERY_POINT_CREATED: a recorded AWS::Backup::RecoveryPoint whose ResourceArn
+ * is the resource's arn, COMPLETED (or with no Status), was created within recoveryPointAgeValue
+ * recoveryPointAgeUnit (1 day by default) of now. *_IN_LOGICALLY_AIR_GAPPED_VAULT: the same with
+ * a recovery point stored in a logically air-gapped vault (its VaultType, else the VaultType of
+ * the AWS::Backup::BackupVault CI its BackupVaultName names, is
+ * LOGICALLY_AIR_GAPPED_BACKUP_VAULT). resourceTags and resourceId narrow the scope as above. */
+enum { P_RP_TAGS, P_RP_ID, P_RP_VALUE, P_RP_UNIT };
+static const struct pl_managed_pspec last_rp_params[] = {
+    [P_RP_TAGS] = {.name = "resourceTags", .type = PL_MP_JSON},
+    [P_RP_ID] = {.name = "resourceId", .type = PL_MP_STR},
+    [P_RP_VALUE] =
+        {.name = "recoveryPointAgeValue", .type = PL_MP_INT, .def = "1", .min = 1, .max = 744},
+    [P_RP_UNIT] = {.name = "recoveryPointAgeUnit",
+                   .type = PL_MP_STR,
+                   .def = "days",
+                   .choices = "hours|days"},
+};
+
+struct rp_q {
+    const struct pl_managed__ctx *c;
+    const char *arn;
+    int64_t since_ms;
+    bool air_gapped; /* only recovery points in logically air-gapped vaults count */
+    bool any;        /* some recovery point of the resource (any age, any vault) */
+    bool found;      /* a recent one (in an air-gapped vault when asked) */
+};
+
+static bool rp_air_gapped(const struct pl_managed__ctx *c, const struct pl_json *cfg)
+{
+    static const char want[] = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT";
+    const struct pl_json *t = pl_managed__get(cfg, "vaultType");
+    if (t)
+        return pl_managed__streq(t, want);
+    const char *name = pl_json_str(pl_managed__get(cfg, "backupVaultName"));
+    const struct pl_json *ci =
+        name ? c->env->get(c->env->u, "AWS::Backup::BackupVault", name) : NULL;
+    const struct pl_json *vc = ci ? pl_managed__doc(c, pl_json_get(ci, "configuration")) : NULL;
+    return pl_managed__streq(pl_managed__get(vc, "vaultType"), want);
+}
+
+static int rp_recent(void *u, const struct pl_json *ci)
+{
+    struct rp_q *q = u;
+    const struct pl_json *cfg = pl_managed__doc(q->c, pl_json_get(ci, "configuration"));
+    const char *arn = pl_json_str(pl_managed__get(cfg, "resourceArn"));
+    if (!arn || strcmp(arn, q->arn) != 0)
+        return 0;
+    q->any = true;
+    const struct pl_json *st = pl_managed__get(cfg, "status");
+    if (st && !pl_managed__streq(st, "COMPLETED"))
+        return 0;
+    int64_t made;
+    if (pl_managed__time(pl_managed__get(cfg, "creationDate"), &made) < 0 || made < q->since_ms)
+        return 0;
+    q->found = !q->air_gapped || rp_air_gapped(q->c, cfg);
+    return q->found;
+}
+
+static int last_recovery_point(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                               struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *pv = c->p->v;
+    if (strcmp(v->type, "AWS::RDS::DBCluster") == 0 &&
+        (!pl_json_str(pl_managed__get(v->cfg, "engine")) ||
+         !pl_starts_with(pl_json_str(pl_managed__get(v->cfg, "engine")), "aurora")))
+        return pl_managed__na(out);
+    if (pv[P_RP_ID].set && (!v->id || strcmp(v->id, pv[P_RP_ID].s) != 0))
+        return pl_managed__na(out);
+    if (pv[P_RP_TAGS].set && !has_tags(pv[P_RP_TAGS].obj, pl_json_get(v->ci, "tags")))
+        return pl_managed__na(out);
+    if (pl_managed__need_env(c, "the recorded AWS::Backup::RecoveryPoint resources") < 0)
+        return -1;
+    bool hours = strcmp(pv[P_RP_UNIT].s, "hours") == 0;
+    struct rp_q q = {c,
+                     pl_json_str(pl_json_get(v->ci, "arn")),
+                     c->env->now_ms - pv[P_RP_VALUE].i * (hours ? 3600000LL : 86400000LL),
+                     strstr(c->p->rule->identifier, "AIR_GAPPED") != NULL,
+                     false,
+                     false};
+    if (q.arn)
+        c->env->each(c->env->u, "AWS::Backup::RecoveryPoint", rp_recent, &q);
+    if (q.found)
+        return 0;
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "No recovery point%s of the resource was created in the last %lld "
+                           "%s%s.",
+                           q.air_gapped ? " in a logically air-gapped vault" : "", pv[P_RP_VALUE].i,
+                           hours ? "hours" : "days", q.any ? "" : " (none is recorded)");
+}
+
 const struct pl_managed_impl pl_managed__ops[] = {
+    {.identifier = "DYNAMODB_LAST_BACKUP_RECOVERY_POINT_CREATED",
+     .types = "AWS::DynamoDB::Table",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "RDS_LAST_BACKUP_RECOVERY_POINT_CREATED",
+     .types = "AWS::RDS::DBInstance",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "EFS_LAST_BACKUP_RECOVERY_POINT_CREATED",
+     .types = "AWS::EFS::FileSystem",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "EBS_LAST_BACKUP_RECOVERY_POINT_CREATED",
+     .types = "AWS::EC2::Volume",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "S3_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
+     .types = "AWS::S3::Bucket",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "EBS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
+     .types = "AWS::EC2::Volume",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "EFS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
+     .types = "AWS::EFS::FileSystem",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "EC2_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
+     .types = "AWS::EC2::Instance",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "AURORA_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
+     .types = "AWS::RDS::DBCluster",
+     PARAMS(last_rp_params),
+     .ci_fn = last_recovery_point,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "VIRTUALMACHINE_RESOURCES_PROTECTED_BY_BACKUP_PLAN",
+     .types = "AWS::BackupGateway::VirtualMachine",
+     PARAMS(protected_params),
+     .ci_fn = protected_by_plan},
     {.identifier = "DYNAMODB_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
     {.identifier = "EBS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},
     {.identifier = "EFS_IN_BACKUP_PLAN", .ci_fn = in_backup_plan},

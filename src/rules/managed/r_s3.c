@@ -226,19 +226,20 @@ static const char *bucket_region(const struct pl_managed__ctx *c, const char *ar
     return pl_json_get_str(c->env->get(c->env->u, "AWS::S3::Bucket", name + 1), "awsRegion");
 }
 
-static int replication(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
-                       struct pl_managed_eval *out)
+/* An enabled replication rule exists and, when want is not NULL, one whose destination is
+ * CROSS-REGION or SAME-REGION as want says. */
+static int replication_as(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                          struct pl_managed_eval *out, const char *want)
 {
     const struct pl_json *rules = pl_managed__path(
         c, v->ci, "supplementaryConfiguration.BucketReplicationConfiguration.rules");
-    const struct pl_managed_pval *want = &c->p->v[P_REPL_TYPE];
     const char *here = pl_json_get_str(v->ci, "awsRegion");
     const char *unknown = NULL;
     /* rules is a map keyed by rule id (Config) or an array (CloudFormation form) */
     for (const struct pl_json *r = rules ? rules->child : NULL; r; r = r->next) {
         if (!pl_managed__streq(pl_managed__get(r, "status"), "Enabled"))
             continue;
-        if (!want->set)
+        if (!want)
             return 0;
         const char *arn =
             pl_json_str(pl_managed__path(c, r, "destinationConfig.bucketARN|destination.bucket"));
@@ -248,17 +249,64 @@ static int replication(const struct pl_managed__ctx *c, const struct pl_managed_
             continue;
         }
         bool cross = !here || strcmp(here, there) != 0;
-        if (cross == (strcmp(want->s, "CROSS-REGION") == 0))
+        if (cross == (strcmp(want, "CROSS-REGION") == 0))
             return 0;
     }
     if (unknown)
         return pl_managed__res(out, PL_NON_COMPLIANT,
                                "Replication destination %.150s is not recorded, so its region (for "
                                "%s) cannot be confirmed.",
-                               unknown, want->s);
-    if (want->set)
-        return pl_managed__res(out, PL_NON_COMPLIANT, "No enabled %s replication rule.", want->s);
+                               unknown, want);
+    if (want)
+        return pl_managed__res(out, PL_NON_COMPLIANT, "No enabled %s replication rule.", want);
     return pl_managed__res(out, PL_NON_COMPLIANT, "The bucket has no enabled replication rule.");
+}
+
+static int replication(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                       struct pl_managed_eval *out)
+{
+    const struct pl_managed_pval *want = &c->p->v[P_REPL_TYPE];
+    return replication_as(c, v, out, want->set ? want->s : NULL);
+}
+
+/* S3_BUCKET_CROSS_REGION_REPLICATION_ENABLED: an enabled rule replicates to a bucket of another
+ * region (S3_BUCKET_REPLICATION_ENABLED with ReplicationType CROSS-REGION). */
+static int replication_cross(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                             struct pl_managed_eval *out)
+{
+    return replication_as(c, v, out, "CROSS-REGION");
+}
+
+/* CLOUDTRAIL_S3_BUCKET_PUBLIC_ACCESS_PROHIBITED: the trail's S3BucketName names a recorded bucket
+ * that S3_BUCKET_PUBLIC_READ_PROHIBITED and S3_BUCKET_PUBLIC_WRITE_PROHIBITED judge not public
+ * (its ACL and policy after Block Public Access). A bucket not recorded (another account's) is
+ * INSUFFICIENT_DATA. */
+static int trail_bucket_public(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                               struct pl_managed_eval *out)
+{
+    const char *name = pl_json_str(pl_managed__get(v->cfg, "s3BucketName"));
+    if (!name)
+        return pl_managed__na(out);
+    if (pl_managed__need_env(c, "the recorded AWS::S3::Bucket resources") < 0)
+        return -1;
+    const struct pl_json *b = c->env->get(c->env->u, "AWS::S3::Bucket", name);
+    if (!b)
+        return pl_managed__res(out, PL_INSUFFICIENT_DATA,
+                               "The trail's bucket %.150s is not recorded.", name);
+    struct pl_managed__ctx bc = *c;
+    struct pl_managed__ci bv;
+    pl_managed__ci_init(&bv, &bc, b);
+    bc.v = &bv;
+    static const struct access *const acs[] = {&READ, &WRITE};
+    for (size_t i = 0; i < PL_ARRAY_LEN(acs); i++) {
+        struct pl_managed_eval e = *out;
+        if (public_access(&bc, &bv, &e, acs[i]) < 0)
+            return -1;
+        if (e.compliance == PL_NON_COMPLIANT)
+            return pl_managed__res(out, PL_NON_COMPLIANT, "The trail's bucket %.100s: %s", name,
+                                   e.annotation);
+    }
+    return 0;
 }
 
 /* ---- ACLs, lifecycle rules, event notifications ---- */
@@ -696,6 +744,14 @@ const struct pl_managed_impl pl_managed__s3[] = {
      .params = replication_params,
      .nparams = PL_MIMPL_LEN(replication_params),
      .ci_fn = replication},
+    {.identifier = "S3_BUCKET_CROSS_REGION_REPLICATION_ENABLED",
+     .types = "AWS::S3::Bucket",
+     .ci_fn = replication_cross,
+     .trigger = PL_MANAGED_CHANGE},
+    {.identifier = "CLOUDTRAIL_S3_BUCKET_PUBLIC_ACCESS_PROHIBITED",
+     .types = "AWS::CloudTrail::Trail",
+     .ci_fn = trail_bucket_public,
+     .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "S3_BUCKET_ACL_PROHIBITED", .ci_fn = acl_prohibited},
     {.identifier = "S3_VERSION_LIFECYCLE_POLICY_CHECK",
      .params = bucket_names_params,

@@ -283,7 +283,8 @@ static void test_not_implemented(void)
     const struct pl_managed_rule *all = pl_managed_all(&n);
     const char *id = NULL;
     for (size_t i = 0; i < n && !id; i++)
-        if (!pl_managed_implemented(&all[i]) && all[i].trigger == PL_MANAGED_CHANGE &&
+        if (!pl_managed_implemented(&all[i]) &&
+            (all[i].trigger == PL_MANAGED_CHANGE || all[i].trigger == PL_MANAGED_UNKNOWN) &&
             !all[i].nparams)
             id = all[i].identifier;
     T_REQUIRE(id != NULL);

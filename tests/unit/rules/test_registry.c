@@ -85,7 +85,7 @@ static void test_shapes(void)
     struct pl_managed_params *p;
     struct pl_managed_eval ev;
     pl_arena_init(&a);
-    r = pl_managed_find("COGNITO_USER_POOL_PASSWORD_POLICY_CHECK");
+    r = pl_managed_find("EC2_CLIENT_VPN_NOT_AUTHORIZE_ALL");
     T_REQUIRE(r && !pl_managed_implemented(r));
     T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
     const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
@@ -178,6 +178,37 @@ static const struct {
     {"ELASTIC_BEANSTALK_MANAGED_UPDATES_ENABLED", "{\"UpdateLevel\":\"major\"}", 0, "minor|patch"},
     {"EMR_KERBEROS_ENABLED", "{\"TicketLifetimeInHours\":\"one day\"}", 0, "TicketLifetimeInHours"},
     {"ELBV2_ACM_CERTIFICATE_REQUIRED", "{\"AcmCertificates\":\"arn:x\"}", 0, "Unknown parameters"},
+    /* helper mr9 */
+    {"COGNITO_USER_POOL_PASSWORD_POLICY_CHECK", "{\"minLength\":\"5\"}", 0, "minLength"},
+    {"COGNITO_USER_POOL_PASSWORD_POLICY_CHECK", "{\"requireSymbols\":\"maybe\"}", 0,
+     "requireSymbols"},
+    {"COGNITO_USER_POOL_PASSWORD_POLICY_CHECK", "{\"temporaryPasswordValidityDays\":\"366\"}", 0,
+     "temporaryPasswordValidityDays"},
+    {"COGNITO_USER_POOL_PASSWORD_POLICY_CHECK",
+     "{\"minLength\":\"12\",\"requireSymbols\":\"FALSE\"}", 1, NULL},
+    {"COGNITO_USER_POOL_ADVANCED_SECURITY_ENABLED", "{\"SecurityMode\":\"OFF\"}", 0,
+     "ENFORCED|AUDIT"},
+    {"GLUE_SPARK_JOB_SUPPORTED_VERSION", "{\"minimumSupportedGlueVersion\":\"three\"}", 0,
+     "minimumSupportedGlueVersion"},
+    {"GLUE_SPARK_JOB_SUPPORTED_VERSION", "{\"minimumSupportedGlueVersion\":\"4.0\"}", 1, NULL},
+    {"CODEPIPELINE_DEPLOYMENT_COUNT_CHECK", "{\"deploymentLimit\":\"0\"}", 0, "deploymentLimit"},
+    {"CODEPIPELINE_REGION_FANOUT_CHECK", "{\"regionFanoutFactor\":\"x\"}", 0, "regionFanoutFactor"},
+    {"CLOUDFRONT_SECURITY_POLICY_CHECK", "{\"minimumProtocolVersion\":\"TLSv1.2\"}", 0,
+     "Unknown parameters"},
+    {"DYNAMODB_LAST_BACKUP_RECOVERY_POINT_CREATED", "{\"recoveryPointAgeUnit\":\"weeks\"}", 0,
+     "hours|days"},
+    {"EBS_LAST_BACKUP_RECOVERY_POINT_CREATED", "{\"recoveryPointAgeValue\":\"0\"}", 0,
+     "recoveryPointAgeValue"},
+    {"EBS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT", "{\"recoveryPointAgeValue\":\"745\"}", 0,
+     "recoveryPointAgeValue"},
+    {"RDS_LAST_BACKUP_RECOVERY_POINT_CREATED", "{\"resourceTags\":\"backup\"}", 0, "resourceTags"},
+    {"EFS_LAST_BACKUP_RECOVERY_POINT_CREATED",
+     "{\"recoveryPointAgeUnit\":\"hours\",\"recoveryPointAgeValue\":\"12\"}", 1, NULL},
+    {"VIRTUALMACHINE_RESOURCES_PROTECTED_BY_BACKUP_PLAN", "{\"backupVaultLockCheck\":\"yes\"}", 0,
+     "backupVaultLockCheck"},
+    {"S3_BUCKET_CROSS_REGION_REPLICATION_ENABLED", "{\"ReplicationType\":\"CROSS-REGION\"}", 0,
+     "Unknown parameters"},
+    {"CLOUDTRAIL_S3_BUCKET_PUBLIC_ACCESS_PROHIBITED", "{}", 1, NULL},
     /* helper mr6 */
     {"RDS_INSTANCE_DEFAULT_ADMIN_CHECK", "{\"validAdminUserNames\":\"dbo,admin\"}", 0,
      "validAdminUserNames: 'admin' may not be one of postgres|admin"},
