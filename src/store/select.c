@@ -610,7 +610,13 @@ static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *
         goto out;
     }
     if (sqlite3_prepare_v2(s->db, pl_buf_cstr(&g.sql), -1, out, NULL) != SQLITE_OK) {
-        pl_sql_fail(s->db, "store", err, "select prepare");
+        /* a nesting the dialect allows can still pass SQLite's own parser or expression-depth
+         * bounds (found by fuzz_query_parse): the caller's expression, not a store failure */
+        const char *m = sqlite3_errmsg(s->db);
+        if (strstr(m, "parser stack overflow") || strstr(m, "too large") || strstr(m, "too many"))
+            pl_fail(err, PL_E_INVALID_EXPRESSION, "the expression is too complex");
+        else
+            pl_sql_fail(s->db, "store", err, "select prepare");
         goto out;
     }
     for (int i = 0; i < g.nparams; i++)
