@@ -43,11 +43,10 @@ int pl_cli_getopt_error(const char *sub, char *const *argv, int c)
 int pl_cli_open_read(const char *sub, const char *data, struct pl_store **out)
 {
     struct pl_err err = {0};
-    char db[4096];
     *out = NULL;
-    snprintf(db, sizeof db, "%s/plumb.db", data);
-    if (access(db, R_OK) != 0) {
-        fprintf(stderr, "plumb %s: no plumb data in %s (%s: %s)\n", sub, data, db, strerror(errno));
+    if (!pl_store_exists(data)) {
+        fprintf(stderr, "plumb %s: no plumb data in %s (%s/plumb.db: %s)\n", sub, data, data,
+                strerror(errno ? errno : ENOENT));
         return -1;
     }
     if (pl_store_open(data, PL_STORE_READONLY, out, &err) < 0) {

@@ -3,6 +3,7 @@
  * 0 ok, 1 failure while working, 2 usage error (guard keeps cfn-guard's codes). */
 #include "cli/commands.h"
 #include "cli/guard_cmd.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,33 @@ static const struct {
     {"eval", pl_cli_eval, "judge resources or a template before deploying (exit 2: NON_COMPLIANT)"},
 };
 
+/* --store URL (or --store=URL), which every command with --data takes: the PostgreSQL database
+ * the data directory is (or gets) bound to. Removed from argv; 2 when it has no value. */
+static int take_store(int *argc, char **argv)
+{
+    for (int i = 2; i < *argc; i++) {
+        const char *url = NULL;
+        int n = 0;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < *argc)
+            url = argv[i + 1], n = 2;
+        else if (strncmp(argv[i], "--store=", 8) == 0)
+            url = argv[i] + 8, n = 1;
+        else if (strcmp(argv[i], "--store") == 0)
+            return fprintf(stderr, "plumb %s: option '--store' needs a value\n", argv[1]), 2;
+        if (!n)
+            continue;
+        if (!pl_store_spec_is_pg(url))
+            return fprintf(stderr, "plumb %s: --store must be a postgres:// URL\n", argv[1]), 2;
+        pl_store_set_default(url);
+        memmove(argv + i, argv + i + n, (size_t)(*argc - i - n + 1) * sizeof *argv);
+        *argc -= n;
+        i--;
+    }
+    return 0;
+}
+
 static int usage(FILE *f)
 {
     fprintf(f, "usage: plumb <command> [options]\n\ncommands:\n");
@@ -56,6 +84,8 @@ int main(int argc, char **argv)
         printf("plumb %s\n", PL_VERSION);
         return 0;
     }
+    if (take_store(&argc, argv) != 0)
+        return 2;
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

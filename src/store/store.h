@@ -60,6 +60,24 @@ enum {
 int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err);
 void pl_store_close(struct pl_store *s); /* NULL is fine; rolls back an open transaction */
 
+/* ---- where the store is (spec.c) ----
+ * A spec is a SQLite data directory (or database file), a PostgreSQL URL ("postgres://..." or
+ * "postgresql://..."), or a data directory bound to a PostgreSQL database: DIR/store-url holds
+ * its URL, so every command given --data DIR reaches the database `plumb serve --data DIR
+ * --store URL` bound. The data directory keeps plumb's local files either way. */
+#define PL_STORE_URL_FILE "store-url"
+
+bool pl_store_spec_is_pg(const char *spec);
+/* The process's --store URL (NULL: none): directories not bound yet get bound to it on
+ * resolution, a directory bound to another URL is an error. The string is copied. */
+void pl_store_set_default(const char *url);
+/* The backend spec that spec names (a URL or the directory itself) into out (cap bytes). */
+int pl_store_resolve(const char *spec, char *out, size_t cap, struct pl_err *err);
+/* Binds directory dir (created if missing) to the PostgreSQL database url (written atomically). */
+int pl_store_bind(const char *dir, const char *url, struct pl_err *err);
+/* Whether spec names existing plumb data (a database server is taken to exist). */
+bool pl_store_exists(const char *spec);
+
 /* ---- connections per thread ----
  * A pool hands each thread its own connection on one spec, opened on first use and closed when
  * the thread exits or the pool is closed. The API threads, the function runner's callbacks and
