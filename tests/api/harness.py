@@ -4,6 +4,9 @@ Each test class gets its own server on a free loopback port with a fresh data di
 Environment:
   PLUMB_BIN   the plumb binary (default: build/plumb next to this tree, set by ctest)
   PL_ASAN     set under the sanitizer build (longer timeouts)
+  PLUMB_TEST_STORE=pg with PLUMB_TEST_PG_URL (a postgres:// URL of the test cluster's
+              maintenance database, tests/pg/pg-cluster): each server's data directory is bound
+              (DATA/store-url) to a fresh PostgreSQL database, dropped at cleanup
 """
 import json
 import os
@@ -24,6 +27,31 @@ PLUMB = os.environ.get("PLUMB_BIN", os.path.join(ROOT, "build", "plumb"))
 ACCOUNT = "123456789012"
 
 
+def pg_mode():
+    return os.environ.get("PLUMB_TEST_STORE") == "pg"
+
+
+def psql(url, sql):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True,
+                   capture_output=True, text=True, timeout=120)
+
+
+def pg_database(data):
+    """Creates a fresh database on the test cluster and binds directory data to it; its URL."""
+    base = os.environ["PLUMB_TEST_PG_URL"]
+    name = "plumb_" + os.path.basename(data.rstrip("/")).replace("-", "_").lower()
+    psql(base, "CREATE DATABASE %s" % name)
+    import urllib.parse
+    url = urllib.parse.urlsplit(base)._replace(path="/" + name).geturl()
+    with open(os.path.join(data, "store-url"), "w") as f:
+        f.write(url + "\n")
+    return name
+
+
+def pg_drop(name):
+    psql(os.environ["PLUMB_TEST_PG_URL"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -42,6 +70,7 @@ class Server:
         self.extra = list(extra)
         self.proc = None
         self.log_path = os.path.join(self.data, "serve.log")
+        self.pg_name = pg_database(self.data) if pg_mode() and self.own_data else None
 
     def start(self):
         self.log = open(self.log_path, "ab")
@@ -86,6 +115,9 @@ class Server:
         self.stop()
         if self.own_data:
             shutil.rmtree(self.data, ignore_errors=True)
+        if self.pg_name:
+            pg_drop(self.pg_name)
+            self.pg_name = None
 
     def first_key(self, account):
         """(access key id, secret) of the account's first key in credentials.json, once a
