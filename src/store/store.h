@@ -359,4 +359,15 @@ struct pl_store_listener *pl_store_outbox_listen(struct pl_store *s, unsigned ma
                                                  pl_store_outbox_fn fn, void *arg);
 void pl_store_outbox_unlisten(struct pl_store_listener *l);
 
+/* ---- moving a store (copy.c) ---- */
+
+struct pl_store_copy_stats {
+    int64_t rows; /* rows copied, all tables */
+    int tables;
+};
+/* Copies every table of the store at from into the store at to (created or migrated; it must
+ * hold no data), in one transaction of the destination: on failure it stays empty. */
+int pl_store_copy(const char *from, const char *to, struct pl_store_copy_stats *st,
+                  struct pl_err *err);
+
 #endif
