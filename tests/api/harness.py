@@ -52,6 +52,19 @@ def pg_drop(name):
     psql(os.environ["PLUMB_TEST_PG_URL"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 
+def wait_for(fn, timeout=120, what="condition"):
+    """Polls fn() until it is true (a readiness wait: the deadline is a safety net, not a
+    clock the test races); returns fn()'s value."""
+    deadline = time.time() + (timeout * 3 if os.environ.get("PL_ASAN") else timeout)
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
