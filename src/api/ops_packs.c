@@ -428,6 +428,35 @@ static int room_for_a_pack(struct pl_op_ctx *c, const char *name)
     return 0;
 }
 
+/* The rules of every pack of the account and Region but name, plus nrules of name's new
+ * version, stay within PL_PACK_MAX_PACK_RULES (AWS: 150 rules across all conformance packs);
+ * else MaxNumberOfConformancePacksExceededException, the limit error PutConformancePack has.
+ * Checked inside the deploy's transaction. */
+static int room_for_rules(struct pl_op_ctx *c, const char *name, size_t nrules)
+{
+    struct pl_obj *items;
+    size_t n, total = nrules;
+    if (pl_store_obj_list(c->st, c->account, c->region, PL_KIND_PACK, NULL, 0, c->a, &items, &n,
+                          c->err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct pl_json *p;
+        if (strcmp(items[i].name, name) == 0)
+            continue;
+        if (!(p = pl_json_parse(c->a, items[i].json, items[i].len, c->err)))
+            return -1;
+        const struct pl_json *rules = pl_json_get(p, "Rules");
+        total += rules ? rules->len : 0;
+    }
+    if (total > PL_PACK_MAX_PACK_RULES)
+        return pl_fail(c->err, PL_E_MAX_NUMBER_OF_CONFORMANCE_PACKS_EXCEEDED,
+                       "Failed to put conformance pack '%s' because the maximum number of config "
+                       "rules: %d across all conformance packs is reached (the account's packs "
+                       "would have %zu).",
+                       name, PL_PACK_MAX_PACK_RULES, total);
+    return 0;
+}
+
 /* The request's Tags on a new pack's ARN (TagResource's store: PL_KIND_TAGS). */
 static int save_tags(struct pl_op_ctx *c, const struct pl_json *p)
 {
@@ -450,8 +479,9 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     struct pl_json *entries = rule_entries(c, t);
     if (pl_store_begin(c->st, c->err) < 0)
         return -1;
-    if (!prev && (room_for_a_pack(c, pl_json_get_str(p, "ConformancePackName")) < 0 ||
-                  save_tags(c, p) < 0)) {
+    const char *name = pl_json_get_str(p, "ConformancePackName");
+    if ((!prev && (room_for_a_pack(c, name) < 0 || save_tags(c, p) < 0)) ||
+        room_for_rules(c, name, t->nrules) < 0) {
         pl_store_rollback(c->st);
         return -1;
     }
