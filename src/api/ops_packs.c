@@ -166,6 +166,34 @@ static int template_source(struct pl_op_ctx *c, const char **body)
     return 0;
 }
 
+/* DeliveryS3Bucket (and DeliveryS3KeyPrefix): the template is copied there, as AWS copies it,
+ * as "[PREFIX/]PACKNAME/template.yaml" (".json" for a JSON template) through the delivery
+ * target. A bucket plumb cannot write is InsufficientPermissionsException. */
+static int copy_template(struct pl_op_ctx *c, const char *name, const char *body)
+{
+    const char *bucket = pl_in_str(c->in, "DeliveryS3Bucket");
+    const char *prefix = pl_in_str(c->in, "DeliveryS3KeyPrefix");
+    if (!bucket)
+        return 0;
+    if (bucket_allowed(c, bucket) < 0)
+        return -1;
+    const char *s = body + strspn(body, " \t\r\n");
+    const char *key =
+        pl_arena_printf(c->a, "%s%s%s/template.%s", prefix ? prefix : "",
+                        prefix && *prefix ? "/" : "", name, *s == '{' ? "json" : "yaml");
+    struct pl_err why = {.arena = c->a};
+    if (pl_delivery_write_object(c->req->app ? c->req->app->delivery : NULL, bucket, key,
+                                 c->account, body, strlen(body),
+                                 *s == '{' ? "application/json" : "application/x-yaml", &why) == 0)
+        return 0;
+    if (why.code == PL_E_INTERNAL)
+        return pl_fail(c->err, PL_E_INTERNAL, "%s", pl_err_msg(&why));
+    return pl_fail(c->err, PL_E_INSUFFICIENT_PERMISSIONS,
+                   "AWS Config cannot deliver the conformance pack template to the S3 bucket "
+                   "'%s' (key %s): %s",
+                   bucket, key, pl_err_msg(&why));
+}
+
 static struct pl_pack_param *input_params(struct pl_op_ctx *c, size_t *n)
 {
     const struct pl_json *arr = pl_json_get(c->in, "ConformancePackInputParameters");
@@ -545,7 +573,7 @@ int pl_ops__pack_put(struct pl_op_ctx *c, const char *service)
     struct pl_pack_param *params = input_params(c, &env.nparams);
     env.params = params;
     if (pl_pack_template_parse(c->a, body, strlen(body), &env, &t, c->err) < 0 ||
-        name_and_check(c, &t, id) < 0)
+        name_and_check(c, &t, id) < 0 || copy_template(c, name, body) < 0)
         return -1;
     struct pl_json *p = pack_object(c, name, id, prev);
     if (service)

@@ -151,6 +151,59 @@ class Operations(PackTest):
         self.one_rule("versioning-")
         self.cfg.delete_conformance_pack(ConformancePackName="from-s3")
 
+    def test_delivery_s3_bucket_gets_the_template(self):
+        # AWS copies the template to DeliveryS3Bucket/DeliveryS3KeyPrefix; here the delivery
+        # target is the data directory's buckets (moto_server: test_delivery.DeliveryS3Test)
+        self.cfg.put_conformance_pack(ConformancePackName="delivered", TemplateBody=VERSIONING,
+                                      DeliveryS3Bucket="pack-copies",
+                                      DeliveryS3KeyPrefix="conformance")
+        path = os.path.join(self.server.data, "buckets", "pack-copies", "conformance",
+                            "delivered", "template.yaml")
+        with open(path) as f:
+            self.assertEqual(f.read(), VERSIONING)
+        det = self.cfg.describe_conformance_packs(
+            ConformancePackNames=["delivered"])["ConformancePackDetails"][0]
+        self.assertEqual((det["DeliveryS3Bucket"], det["DeliveryS3KeyPrefix"]),
+                         ("pack-copies", "conformance"))
+        self.cfg.put_conformance_pack(ConformancePackName="delivered",
+                                      TemplateBody=json.dumps({"Resources": {"R": {
+                                          "Type": "AWS::Config::ConfigRule", "Properties": {
+                                              "Source": {"Owner": "AWS", "SourceIdentifier":
+                                                         "INCOMING_SSH_DISABLED"}}}}}),
+                                      DeliveryS3Bucket="pack-copies")
+        self.assertTrue(os.path.exists(os.path.join(self.server.data, "buckets", "pack-copies",
+                                                    "delivered", "template.json")))
+        # a bucket name S3 refuses: the pack is not deployed
+        self.assertAwsError("InsufficientPermissionsException", self.cfg.put_conformance_pack,
+                            ConformancePackName="nodelivery", TemplateBody=VERSIONING,
+                            DeliveryS3Bucket="Bad_Bucket")
+        self.assertAwsError("NoSuchConformancePackException",
+                            self.cfg.describe_conformance_packs, ConformancePackNames=["nodelivery"])
+        self.cfg.delete_conformance_pack(ConformancePackName="delivered")
+
+    def test_rules_across_packs(self):
+        # at most 150 rules across the packs of an account and Region (another account)
+        c = self.server.client(key="310987654321")
+
+        def pack(n, first):
+            return "Resources:\n" + "".join(
+                "  R%d:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
+                "      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}\n" % i
+                for i in range(first, first + n))
+        c.put_conformance_pack(ConformancePackName="a", TemplateBody=pack(100, 0))
+        c.put_conformance_pack(ConformancePackName="b", TemplateBody=pack(50, 100))
+        e = self.assertAwsError("MaxNumberOfConformancePacksExceededException",
+                                c.put_conformance_pack, ConformancePackName="c",
+                                TemplateBody=pack(1, 150))
+        self.assertIn("150", e.response["Error"]["Message"])
+        e = self.assertAwsError("MaxNumberOfConformancePacksExceededException",
+                                c.put_conformance_pack, ConformancePackName="b",
+                                TemplateBody=pack(51, 100))
+        c.put_conformance_pack(ConformancePackName="b", TemplateBody=pack(40, 100))  # smaller
+        c.put_conformance_pack(ConformancePackName="c", TemplateBody=pack(10, 150))
+        for name in "abc":
+            c.delete_conformance_pack(ConformancePackName=name)
+
     def test_limits(self):
         # TemplateBody above 51,200 characters and more than 60 parameters: the model's limits
         self.assertAwsError("ValidationException", self.put, "big",
