@@ -31,6 +31,7 @@
 
 #include "api/model.h"
 #include "api/ops_aggregator.h"
+#include "api/ops_documents.h"
 #include "api/ops_org.h"
 #include "api/ops_rules.h"
 #include "core/hash.h"
@@ -147,7 +148,8 @@ static int read_s3(struct pl_op_ctx *c, const char *uri, const char **body)
     return 0;
 }
 
-/* The template text: TemplateBody, or the object TemplateS3Uri names. */
+/* The template text: TemplateBody, the object TemplateS3Uri names, or the SSM document of
+ * TemplateSSMDocumentDetails. */
 static int template_source(struct pl_op_ctx *c, const char **body)
 {
     const char *uri = pl_in_str(c->in, "TemplateS3Uri");
@@ -159,10 +161,8 @@ static int template_source(struct pl_op_ctx *c, const char **body)
                        "must be specified.");
     if (uri)
         return read_s3(c, uri, body);
-    if (!*body)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "plumb does not read templates from SSM documents "
-                       "(TemplateSSMDocumentDetails) yet; use TemplateBody or TemplateS3Uri.");
+    if (!*body) /* SSM documents registered with plumb (ops_documents.c) */
+        return pl_ops__document_template(c, pl_json_get(c->in, "TemplateSSMDocumentDetails"), body);
     return 0;
 }
 
@@ -404,8 +404,9 @@ static struct pl_json *pack_object(struct pl_op_ctx *c, const char *name, const 
                     pl_arn(c, pl_arena_printf(c->a, "conformance-pack/%s/%s", name, id)));
     pl_json_set_str(c->a, p, "ConformancePackId", id);
     static const char *const copied[] = {"DeliveryS3Bucket", "DeliveryS3KeyPrefix",
-                                         "ConformancePackInputParameters"};
-    for (size_t i = 0; i < 3; i++) {
+                                         "ConformancePackInputParameters",
+                                         "TemplateSSMDocumentDetails"};
+    for (size_t i = 0; i < sizeof copied / sizeof *copied; i++) {
         const struct pl_json *v = pl_json_get(c->in, copied[i]);
         if (v)
             pl_json_set(c->a, p, copied[i], pl_json_clone(c->a, v));
@@ -674,10 +675,10 @@ static void copy_members(struct pl_op_ctx *c, struct pl_json *o, const struct pl
 
 static int describe_packs(struct pl_op_ctx *c)
 {
-    static const char *const keys[] = {"ConformancePackName",     "ConformancePackArn",
-                                       "ConformancePackId",       "DeliveryS3Bucket",
-                                       "DeliveryS3KeyPrefix",     "ConformancePackInputParameters",
-                                       "LastUpdateRequestedTime", "CreatedBy"};
+    static const char *const keys[] = {
+        "ConformancePackName",     "ConformancePackArn",  "ConformancePackId",
+        "DeliveryS3Bucket",        "DeliveryS3KeyPrefix", "ConformancePackInputParameters",
+        "LastUpdateRequestedTime", "CreatedBy",           "TemplateSSMDocumentDetails"};
     struct pl_json **packs;
     size_t n;
     struct pl_json *arr = pl_json_new_arr(c->a);
