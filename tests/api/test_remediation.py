@@ -446,6 +446,59 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertEqual(self.final_status(rule, rtype, "g-1")["State"], "FAILED")
         self.assertEqual(len(lines(log)), 3)
 
+    def run_batch(self, rule, rtype, ids):
+        """StartRemediationExecution of ids; their final statuses, by id."""
+        out = self.cfg.start_remediation_execution(
+            ConfigRuleName=rule,
+            ResourceKeys=[{"resourceType": rtype, "resourceId": i} for i in ids])
+        self.assertEqual(out["FailedItems"], [])
+        return {i: self.final_status(rule, rtype, i) for i in ids}
+
+    def test_execution_controls_concurrency(self):
+        # ConcurrentExecutionRatePercentage: at most that share of the call's resources run at
+        # once (25% of 4: one at a time; 50% of 4: two)
+        rtype, rule = "MyCorp::Test::Paced", "paced"
+        self.plumb_call("PutAction", {"ActionName": "Slow", "Runtime": "exec",
+                                      "Command": "sleep 0.3"})
+        self.put_rule(rule, rtype)
+        ids = ["p-%d" % i for i in range(4)]
+        for pct, most in ((25, 1), (50, 2)):
+            self.remediation(rule, "Slow", ExecutionControls={"SsmControls": {
+                "ConcurrentExecutionRatePercentage": pct, "ErrorPercentage": 100}})
+            st = self.run_batch(rule, rtype, ids)
+            spans = sorted((s["StepDetails"][0]["StartTime"], s["StepDetails"][0]["StopTime"])
+                           for s in st.values())
+            self.assertEqual({s["State"] for s in st.values()}, {"SUCCEEDED"})
+            for start, _ in spans:  # the actions running when each one started
+                self.assertLessEqual(sum(1 for b, e in spans if b <= start < e), most, spans)
+
+    def test_execution_controls_error_percentage(self):
+        # ErrorPercentage: once more than 25% of the 4 failed (the second failure), the rest
+        # of the batch is FAILED without running
+        rtype, rule = "MyCorp::Test::Fragile", "fragile"
+        log = os.path.join(self.dir, "fragile.log")
+        self.plumb_call("PutAction", {"ActionName": "Fragile", "Runtime": "exec",
+                                      "Command": "echo run >> %s; exit 3" % log})
+        self.put_rule(rule, rtype)
+        self.remediation(rule, "Fragile", ExecutionControls={"SsmControls": {
+            "ConcurrentExecutionRatePercentage": 25, "ErrorPercentage": 25}})
+        st = self.run_batch(rule, rtype, ["f-%d" % i for i in range(4)])
+        self.assertEqual({s["State"] for s in st.values()}, {"FAILED"})
+        steps = sorted(s["StepDetails"][0]["Name"] for s in st.values())
+        self.assertEqual(steps, ["Fragile", "Fragile", "plumb:ExecutionControls",
+                                 "plumb:ExecutionControls"])
+        stopped = [s for s in st.values()
+                   if s["StepDetails"][0]["Name"] == "plumb:ExecutionControls"]
+        self.assertIn("ErrorPercentage of 25%", stopped[0]["StepDetails"][0]["ErrorMessage"])
+        self.assertEqual(len(lines(log)), 2)
+        # a new call is a new batch: it runs again (and stops again)
+        self.run_batch(rule, rtype, ["f-%d" % i for i in range(4)])
+        self.assertEqual(len(lines(log)), 4)
+        # without SsmControls nothing stops: all four run
+        self.remediation(rule, "Fragile")
+        self.run_batch(rule, rtype, ["f-%d" % i for i in range(4)])
+        self.assertEqual(len(lines(log)), 8)
+
     def test_http_action_answer_drives_the_steps(self):
         import http.server
         import threading
