@@ -499,6 +499,36 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.run_batch(rule, rtype, ["f-%d" % i for i in range(4)])
         self.assertEqual(len(lines(log)), 8)
 
+    def test_execution_controls_automatic(self):
+        # automatic remediation: the batch is the rule's NON_COMPLIANT resources; once more
+        # than ErrorPercentage of them failed (used up their attempts), the others are FAILED
+        # without running until the configuration is put again
+        rtype, rule = "MyCorp::Test::Brittle", "brittle"
+        log = os.path.join(self.dir, "brittle.log")
+        self.plumb_call("PutAction", {"ActionName": "Brittle", "Runtime": "exec",
+                                      "Command": "echo run >> %s; exit 3" % log})
+        self.put_rule(rule, rtype)
+        controls = {"SsmControls": {"ConcurrentExecutionRatePercentage": 50,
+                                    "ErrorPercentage": 40}}
+        self.remediation(rule, "Brittle", Automatic=True, MaximumAutomaticAttempts=1,
+                         RetryAttemptSeconds=1, ExecutionControls=controls)
+        self.put_widget(rtype, "b-1", True)
+        self.assertEqual(self.final_status(rule, rtype, "b-1")["State"], "FAILED")
+        self.put_widget(rtype, "b-2", True)
+        st = self.final_status(rule, rtype, "b-2")
+        self.assertEqual((st["State"], st["StepDetails"][0]["Name"]),
+                         ("FAILED", "plumb:ExecutionControls"))
+        self.assertEqual(len(lines(log)), 1)
+        # put again: the batch starts over, b-2 turning NON_COMPLIANT again runs
+        self.remediation(rule, "Brittle", Automatic=True, MaximumAutomaticAttempts=1,
+                         RetryAttemptSeconds=1, ExecutionControls=controls)
+        self.put_widget(rtype, "b-2", False)
+        poll(lambda: self.compliance(rule, "b-2") == "COMPLIANT", "b-2 COMPLIANT")
+        self.put_widget(rtype, "b-2", True)
+        poll(lambda: len(lines(log)) == 2, "b-2's action to run")
+        self.assertEqual(self.final_status(rule, rtype, "b-2")["StepDetails"][0]["Name"],
+                         "Brittle")
+
     def test_http_action_answer_drives_the_steps(self):
         import http.server
         import threading
