@@ -178,9 +178,11 @@ static int copy_template(struct pl_op_ctx *c, const char *name, const char *body
     if (bucket_allowed(c, bucket) < 0)
         return -1;
     const char *s = body + strspn(body, " \t\r\n");
-    const char *key =
-        pl_arena_printf(c->a, "%s%s%s/template.%s", prefix ? prefix : "",
-                        prefix && *prefix ? "/" : "", name, *s == '{' ? "json" : "yaml");
+    size_t pl = prefix ? strlen(prefix) : 0;
+    while (pl && prefix[pl - 1] == '/') /* "packs/" and "packs" name the same folder */
+        pl--;
+    const char *key = pl_arena_printf(c->a, "%.*s%s%s/template.%s", (int)pl, pl ? prefix : "",
+                                      pl ? "/" : "", name, *s == '{' ? "json" : "yaml");
     struct pl_err why = {.arena = c->a};
     if (pl_delivery_write_object(c->req->app ? c->req->app->delivery : NULL, bucket, key,
                                  c->account, body, strlen(body),

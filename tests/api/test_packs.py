@@ -228,9 +228,9 @@ class Operations(PackTest):
                                           "Type": "AWS::Config::ConfigRule", "Properties": {
                                               "Source": {"Owner": "AWS", "SourceIdentifier":
                                                          "INCOMING_SSH_DISABLED"}}}}}),
-                                      DeliveryS3Bucket="pack-copies")
+                                      DeliveryS3Bucket="pack-copies", DeliveryS3KeyPrefix="j/")
         self.assertTrue(os.path.exists(os.path.join(self.server.data, "buckets", "pack-copies",
-                                                    "delivered", "template.json")))
+                                                    "j", "delivered", "template.json")))
         # a bucket name S3 refuses: the pack is not deployed
         self.assertAwsError("InsufficientPermissionsException", self.cfg.put_conformance_pack,
                             ConformancePackName="nodelivery", TemplateBody=VERSIONING,
