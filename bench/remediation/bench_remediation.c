@@ -110,8 +110,8 @@ static void queue(struct pl_store *st, const char *rule, int n)
         const char *why;
         char id[32];
         snprintf(id, sizeof id, "bench-%06d", i);
-        if (pl_rem_start(st, ACCOUNT, REGION, rule, "MyCorp::Bench::Thing", id, &a, &why, &err) !=
-            1)
+        if (pl_rem_start(st, ACCOUNT, REGION, rule, "MyCorp::Bench::Thing", id, NULL, &a, &why,
+                         &err) != 1)
             die("queue", &err);
         pl_arena_reset(&a);
     }

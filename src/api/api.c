@@ -35,10 +35,11 @@ extern const struct pl_op_entry pl_ops_plumb_query[]; /* api/ops_query.c: AsOf q
 extern const struct pl_op_entry pl_ops_cost[];        /* api/ops_cost.c */
 extern const struct pl_op_entry pl_ops_plumb_packs[]; /* api/ops_packs.c: score history */
 extern const struct pl_op_entry pl_ops_actions[];     /* api/ops_remediation.c */
+extern const struct pl_op_entry pl_ops_documents[];   /* api/ops_documents.c: SSM documents */
 
 static const struct pl_op_entry *const plumb_tables[] = {
-    pl_ops_plumb,       pl_ops_functions, pl_ops_plumb_query, pl_ops_cost,
-    pl_ops_plumb_packs, pl_ops_console,   pl_ops_actions,     pl_ops_org,
+    pl_ops_plumb,   pl_ops_functions, pl_ops_plumb_query, pl_ops_cost,      pl_ops_plumb_packs,
+    pl_ops_console, pl_ops_actions,   pl_ops_org,         pl_ops_documents,
 };
 
 static pl_op_fn find_plumb_handler(const char *op)

@@ -31,6 +31,7 @@
 
 #include "api/model.h"
 #include "api/ops_aggregator.h"
+#include "api/ops_documents.h"
 #include "api/ops_org.h"
 #include "api/ops_rules.h"
 #include "core/hash.h"
@@ -147,7 +148,8 @@ static int read_s3(struct pl_op_ctx *c, const char *uri, const char **body)
     return 0;
 }
 
-/* The template text: TemplateBody, or the object TemplateS3Uri names. */
+/* The template text: TemplateBody, the object TemplateS3Uri names, or the SSM document of
+ * TemplateSSMDocumentDetails. */
 static int template_source(struct pl_op_ctx *c, const char **body)
 {
     const char *uri = pl_in_str(c->in, "TemplateS3Uri");
@@ -159,11 +161,39 @@ static int template_source(struct pl_op_ctx *c, const char **body)
                        "must be specified.");
     if (uri)
         return read_s3(c, uri, body);
-    if (!*body)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "plumb does not read templates from SSM documents "
-                       "(TemplateSSMDocumentDetails) yet; use TemplateBody or TemplateS3Uri.");
+    if (!*body) /* SSM documents registered with plumb (ops_documents.c) */
+        return pl_ops__document_template(c, pl_json_get(c->in, "TemplateSSMDocumentDetails"), body);
     return 0;
+}
+
+/* DeliveryS3Bucket (and DeliveryS3KeyPrefix): the template is copied there, as AWS copies it,
+ * as "[PREFIX/]PACKNAME/template.yaml" (".json" for a JSON template) through the delivery
+ * target. A bucket plumb cannot write is InsufficientPermissionsException. */
+static int copy_template(struct pl_op_ctx *c, const char *name, const char *body)
+{
+    const char *bucket = pl_in_str(c->in, "DeliveryS3Bucket");
+    const char *prefix = pl_in_str(c->in, "DeliveryS3KeyPrefix");
+    if (!bucket)
+        return 0;
+    if (bucket_allowed(c, bucket) < 0)
+        return -1;
+    const char *s = body + strspn(body, " \t\r\n");
+    size_t pl = prefix ? strlen(prefix) : 0;
+    while (pl && prefix[pl - 1] == '/') /* "packs/" and "packs" name the same folder */
+        pl--;
+    const char *key = pl_arena_printf(c->a, "%.*s%s%s/template.%s", (int)pl, pl ? prefix : "",
+                                      pl ? "/" : "", name, *s == '{' ? "json" : "yaml");
+    struct pl_err why = {.arena = c->a};
+    if (pl_delivery_write_object(c->req->app ? c->req->app->delivery : NULL, bucket, key,
+                                 c->account, body, strlen(body),
+                                 *s == '{' ? "application/json" : "application/x-yaml", &why) == 0)
+        return 0;
+    if (why.code == PL_E_INTERNAL)
+        return pl_fail(c->err, PL_E_INTERNAL, "%s", pl_err_msg(&why));
+    return pl_fail(c->err, PL_E_INSUFFICIENT_PERMISSIONS,
+                   "AWS Config cannot deliver the conformance pack template to the S3 bucket "
+                   "'%s' (key %s): %s",
+                   bucket, key, pl_err_msg(&why));
 }
 
 static struct pl_pack_param *input_params(struct pl_op_ctx *c, size_t *n)
@@ -376,8 +406,9 @@ static struct pl_json *pack_object(struct pl_op_ctx *c, const char *name, const 
                     pl_arn(c, pl_arena_printf(c->a, "conformance-pack/%s/%s", name, id)));
     pl_json_set_str(c->a, p, "ConformancePackId", id);
     static const char *const copied[] = {"DeliveryS3Bucket", "DeliveryS3KeyPrefix",
-                                         "ConformancePackInputParameters"};
-    for (size_t i = 0; i < 3; i++) {
+                                         "ConformancePackInputParameters",
+                                         "TemplateSSMDocumentDetails"};
+    for (size_t i = 0; i < sizeof copied / sizeof *copied; i++) {
         const struct pl_json *v = pl_json_get(c->in, copied[i]);
         if (v)
             pl_json_set(c->a, p, copied[i], pl_json_clone(c->a, v));
@@ -428,6 +459,35 @@ static int room_for_a_pack(struct pl_op_ctx *c, const char *name)
     return 0;
 }
 
+/* The rules of every pack of the account and Region but name, plus nrules of name's new
+ * version, stay within PL_PACK_MAX_PACK_RULES (AWS: 150 rules across all conformance packs);
+ * else MaxNumberOfConformancePacksExceededException, the limit error PutConformancePack has.
+ * Checked inside the deploy's transaction. */
+static int room_for_rules(struct pl_op_ctx *c, const char *name, size_t nrules)
+{
+    struct pl_obj *items;
+    size_t n, total = nrules;
+    if (pl_store_obj_list(c->st, c->account, c->region, PL_KIND_PACK, NULL, 0, c->a, &items, &n,
+                          c->err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct pl_json *p;
+        if (strcmp(items[i].name, name) == 0)
+            continue;
+        if (!(p = pl_json_parse(c->a, items[i].json, items[i].len, c->err)))
+            return -1;
+        const struct pl_json *rules = pl_json_get(p, "Rules");
+        total += rules ? rules->len : 0;
+    }
+    if (total > PL_PACK_MAX_PACK_RULES)
+        return pl_fail(c->err, PL_E_MAX_NUMBER_OF_CONFORMANCE_PACKS_EXCEEDED,
+                       "Failed to put conformance pack '%s' because the maximum number of config "
+                       "rules: %d across all conformance packs is reached (the account's packs "
+                       "would have %zu).",
+                       name, PL_PACK_MAX_PACK_RULES, total);
+    return 0;
+}
+
 /* The request's Tags on a new pack's ARN (TagResource's store: PL_KIND_TAGS). */
 static int save_tags(struct pl_op_ctx *c, const struct pl_json *p)
 {
@@ -450,8 +510,9 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     struct pl_json *entries = rule_entries(c, t);
     if (pl_store_begin(c->st, c->err) < 0)
         return -1;
-    if (!prev && (room_for_a_pack(c, pl_json_get_str(p, "ConformancePackName")) < 0 ||
-                  save_tags(c, p) < 0)) {
+    const char *name = pl_json_get_str(p, "ConformancePackName");
+    if ((!prev && (room_for_a_pack(c, name) < 0 || save_tags(c, p) < 0)) ||
+        room_for_rules(c, name, t->nrules) < 0) {
         pl_store_rollback(c->st);
         return -1;
     }
@@ -515,7 +576,7 @@ int pl_ops__pack_put(struct pl_op_ctx *c, const char *service)
     struct pl_pack_param *params = input_params(c, &env.nparams);
     env.params = params;
     if (pl_pack_template_parse(c->a, body, strlen(body), &env, &t, c->err) < 0 ||
-        name_and_check(c, &t, id) < 0)
+        name_and_check(c, &t, id) < 0 || copy_template(c, name, body) < 0)
         return -1;
     struct pl_json *p = pack_object(c, name, id, prev);
     if (service)
@@ -616,10 +677,10 @@ static void copy_members(struct pl_op_ctx *c, struct pl_json *o, const struct pl
 
 static int describe_packs(struct pl_op_ctx *c)
 {
-    static const char *const keys[] = {"ConformancePackName",     "ConformancePackArn",
-                                       "ConformancePackId",       "DeliveryS3Bucket",
-                                       "DeliveryS3KeyPrefix",     "ConformancePackInputParameters",
-                                       "LastUpdateRequestedTime", "CreatedBy"};
+    static const char *const keys[] = {
+        "ConformancePackName",     "ConformancePackArn",  "ConformancePackId",
+        "DeliveryS3Bucket",        "DeliveryS3KeyPrefix", "ConformancePackInputParameters",
+        "LastUpdateRequestedTime", "CreatedBy",           "TemplateSSMDocumentDetails"};
     struct pl_json **packs;
     size_t n;
     struct pl_json *arr = pl_json_new_arr(c->a);

@@ -152,7 +152,8 @@ static int put_configs(struct pl_op_ctx *c)
         }
         if (had && pl_json_get_str(old, "Arn")) /* the Arn stays with the rule's remediation */
             pl_json_set_str(c->a, cfg, "Arn", pl_json_get_str(old, "Arn"));
-        if (pl_obj_save(c, PL_KIND_REMEDIATION_CONFIG, rule, cfg) < 0)
+        if (pl_obj_save(c, PL_KIND_REMEDIATION_CONFIG, rule, cfg) < 0 ||
+            pl_rem_batch_reset(c->st, c->account, c->region, rule, c->a, c->err) < 0)
             return -1;
         int64_t queued; /* turned Automatic: what is NON_COMPLIANT now is remediated too */
         if (pl_json_truthy(pl_json_get(cfg, "Automatic")) &&
@@ -247,21 +248,29 @@ static int start_execution(struct pl_op_ctx *c)
         return r < 0 ? -1 : no_config(c, rule);
     struct pl_json *failed = pl_json_new_arr(c->a);
     const char *why_all = NULL;
-    if (pl_store_begin(c->st, c->err) < 0)
+    struct pl_rem_controls ctl;
+    struct pl_rem_batch batch = {0}; /* the call's resources share the ExecutionControls */
+    pl_rem_controls_of(cfg, &ctl);
+    if (pl_store_begin(c->st, c->err) < 0 ||
+        (ctl.on &&
+         pl_rem_batch_begin(c->st, c->account, c->region, rule, c->a, &batch, c->err) < 0))
         return -1;
     for (const struct pl_json *k = keys ? keys->child : NULL; k; k = k->next) {
         const char *type = pl_json_get_str(k, "resourceType"),
                    *id = pl_json_get_str(k, "resourceId");
         const char *why;
-        int q = pl_rem_start(c->st, c->account, c->region, rule, type, id, c->a, &why, c->err);
+        int q = pl_rem_start(c->st, c->account, c->region, rule, type, id, ctl.on ? &batch : NULL,
+                             c->a, &why, c->err);
         if (q < 0)
             return -1;
+        batch.size += q;
         if (q == 0) {
             pl_json_push(failed, pl_json_clone(c->a, k));
             why_all = why_all ? why_all : why;
         }
     }
-    if (pl_store_commit(c->st, c->err) < 0)
+    if ((ctl.on && pl_rem_batch_size(c->st, c->account, c->region, &batch, c->a, c->err) < 0) ||
+        pl_store_commit(c->st, c->err) < 0)
         return -1;
     if (failed->len)
         pl_json_set_str(c->a, c->out, "FailureMessage", why_all);

@@ -2,16 +2,18 @@
  * in a data directory, as a CI gate (docs/proactive.md, docs/cli.md).
  *
  *   plumb eval [--data DIR] [--account ID] [--region NAME] [--rules A,B | --pack NAME] [--json]
- *              FILE...
- *   plumb eval --endpoint URL [--region NAME] [--rules A,B] [--json] FILE...
+ *              [--param K=V]... FILE...
+ *   plumb eval --endpoint URL [--region NAME] [--rules A,B] [--json] [--param K=V]... FILE...
  *
  * A FILE is a CloudFormation template (YAML or JSON; each resource of Resources with its Type and
- * Properties), a CloudFormation-schema resource {"ResourceType", "ResourceId"?,
- * "ResourceConfiguration" (object or JSON string)}, a configuration item as `plumb record` reads
- * one (an object with resourceType), or an array of those, or {"configurationItems": [...]}.
- * Rules: those named by --rules or belonging to the conformance pack --pack, else every rule
- * whose EvaluationModes include PROACTIVE. It runs locally on the data directory (read only: the
- * judgement is never recorded); Lambda-style rules are reported, not run. With --endpoint it
+ * Properties resolved as src/packs resolves a pack's template: Parameters from --param or their
+ * Default, Conditions, resource-level Condition, Fn::If/Join/Sub, AWS::NoValue, pseudo
+ * parameters of --account/--region), a CloudFormation-schema resource {"ResourceType",
+ * "ResourceId"?, "ResourceConfiguration" (object or JSON string)}, a configuration item as `plumb
+ * record` reads one (an object with resourceType), or an array of those, or {"configurationItems":
+ * [...]}. Rules: those named by --rules or belonging to the conformance pack --pack, else every
+ * rule whose EvaluationModes include PROACTIVE. It runs locally on the data directory (read only:
+ * the judgement is never recorded); Lambda-style rules are reported, not run. With --endpoint it
  * asks a running server instead (StartResourceEvaluation per resource, SigV4 with
  * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, then the summary until it is not IN_PROGRESS and
  * the results): every proactive rule there runs, Lambda-style ones included; --rules then
@@ -42,6 +44,8 @@
 
 struct eopts {
     const char *data, *account, *region, *rules, *pack, *endpoint;
+    struct pl_pack_param params[PL_PACK_MAX_PARAMS]; /* --param K=V of templates */
+    size_t nparams;
     bool json;
     char **files;
     int nfiles;
@@ -57,8 +61,9 @@ struct inputs {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: plumb eval [--data DIR] [--account ID] [--region NAME] "
-               "[--rules A,B | --pack NAME] [--json] FILE...\n"
-               "       plumb eval --endpoint URL [--region NAME] [--rules A,B] [--json] FILE...\n");
+               "[--rules A,B | --pack NAME] [--json] [--param K=V]... FILE...\n"
+               "       plumb eval --endpoint URL [--region NAME] [--rules A,B] [--json] "
+               "[--param K=V]... FILE...\n");
     if (f != stdout)
         return;
     fprintf(f, "\n"
@@ -75,21 +80,31 @@ static void usage(FILE *f)
                "  --endpoint URL  ask a running server (StartResourceEvaluation; Lambda-style\n"
                "                  rules run too); keys from AWS_ACCESS_KEY_ID and\n"
                "                  AWS_SECRET_ACCESS_KEY\n"
+               "  --param K=V     a template parameter's value (over its Default; repeatable)\n"
                "  --json          one JSON object per result\n");
+}
+
+/* --param K=V. 0, or -1 (usage error printed). */
+static int add_param(struct eopts *o, char *kv)
+{
+    char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return pl_cli_usage_error("eval", "--param wants NAME=VALUE"), -1;
+    if (o->nparams == PL_PACK_MAX_PARAMS)
+        return pl_cli_usage_error("eval", "at most 60 --param"), -1;
+    *eq = 0;
+    o->params[o->nparams++] = (struct pl_pack_param){kv, eq + 1};
+    return 0;
 }
 
 static int parse_args(int argc, char **argv, struct eopts *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'},
-        {"rules", required_argument, NULL, 'R'},
-        {"pack", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"endpoint", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},   {"account", required_argument, NULL, 'a'},
+        {"region", required_argument, NULL, 'r'}, {"rules", required_argument, NULL, 'R'},
+        {"pack", required_argument, NULL, 'p'},   {"json", no_argument, NULL, 'j'},
+        {"param", required_argument, NULL, 'P'},  {"endpoint", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
@@ -99,7 +114,7 @@ static int parse_args(int argc, char **argv, struct eopts *o)
     optind = 0;
     opterr = 0;
     bool data = false, region = false;
-    while ((c = getopt_long(argc, argv, ":d:a:r:R:p:je:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:a:r:R:p:P:je:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
             o->endpoint = optarg;
@@ -123,6 +138,10 @@ static int parse_args(int argc, char **argv, struct eopts *o)
             break;
         case 'j':
             o->json = true;
+            break;
+        case 'P':
+            if (add_param(o, optarg) < 0)
+                return -1;
             break;
         case 'h':
             usage(stdout);
@@ -199,8 +218,10 @@ static int add_object(struct pl_arena *a, struct inputs *in, const char *file,
     return 0;
 }
 
-/* Reads one file into in. 0, or -1 (message printed). */
-static int read_input(struct pl_arena *a, struct inputs *in, const char *file)
+/* Reads one file into in (a template resolved with o's parameters, account and region). 0, or
+ * -1 (message printed). */
+static int read_input(struct pl_arena *a, struct inputs *in, const char *file,
+                      const struct eopts *o)
 {
     size_t len;
     char *text = pl_read_file(file, EVAL_MAX_FILE, &len);
@@ -214,9 +235,14 @@ static int read_input(struct pl_arena *a, struct inputs *in, const char *file)
     struct pl_json *j = pl_json_parse(a, text, len, &err);
     if (!j || (j->type == PL_JOBJ && pl_json_get(j, "Resources"))) { /* a template */
         struct pl_pack_cfn_resource *res;
-        size_t n;
+        size_t n = 0;
+        struct pl_pack_env env = {.account = o->account,
+                                  .region = o->region,
+                                  .stack_name = "plumb-eval",
+                                  .params = o->params,
+                                  .nparams = o->nparams};
         pl_err_clear(&err);
-        if (pl_pack_template_resources(a, text, len, &res, &n, &err) < 0) {
+        if (pl_pack_template_resources(a, text, len, &env, &res, &n, &err) < 0) {
             fprintf(stderr, "plumb eval: %s: %s\n", file, pl_err_msg(&err));
             rc = -1;
         }
@@ -227,8 +253,8 @@ static int read_input(struct pl_arena *a, struct inputs *in, const char *file)
     } else if (j->type == PL_JARR || pl_json_get(j, "configurationItems")) {
         const struct pl_json *arr = j->type == PL_JARR ? j : pl_json_get(j, "configurationItems");
         size_t i = 0;
-        for (const struct pl_json *o = arr->child; o && rc == 0; o = o->next)
-            rc = add_object(a, in, file, o, i++);
+        for (const struct pl_json *e = arr->child; e && rc == 0; e = e->next)
+            rc = add_object(a, in, file, e, i++);
     } else {
         rc = add_object(a, in, file, j, 0);
     }
@@ -437,7 +463,7 @@ int pl_cli_eval(int argc, char **argv)
         return r > 0 ? 0 : 2;
     pl_arena_init(&a);
     for (int i = 0; i < o.nfiles; i++)
-        if (read_input(&a, &in, o.files[i]) < 0)
+        if (read_input(&a, &in, o.files[i], &o) < 0)
             goto out;
     struct pl_rules_verdicts *v = pl_arena_alloc(&a, (in.n + 1) * sizeof *v);
     if (o.endpoint) {

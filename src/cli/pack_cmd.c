@@ -6,6 +6,13 @@
  *   plumb pack list [--json]                                packs, states and scores
  *   plumb pack report NAME [--json]                         per-rule compliance, the score, the
  *                                                           non-compliant resources
+ *   plumb pack deploy --document DOC[:VERSION] --name NAME [--param K=V]...
+ *                                                           PutConformancePack with
+ *                                                           TemplateSSMDocumentDetails
+ *   plumb pack document add DOC FILE [--default]            PlumbService.PutDocument: a new
+ *                                                           version of the template document
+ *   plumb pack document list [--json]                       PlumbService.ListDocuments
+ *   plumb pack document remove DOC                          PlumbService.DeleteDocument
  *   COMMON: [--endpoint URL] [--region NAME]
  *
  * The endpoint is --endpoint, else $AWS_ENDPOINT_URL_CONFIG_SERVICE, $AWS_ENDPOINT_URL, or
@@ -27,7 +34,8 @@
 #define MAX_PARAMS 60
 
 struct popts {
-    const char *endpoint, *region, *name;
+    const char *endpoint, *region, *name, *document;
+    int set_default;
     const char *params[MAX_PARAMS];
     int nparams;
     int json;
@@ -39,6 +47,11 @@ static int usage(void)
             "usage: plumb pack deploy FILE [--name NAME] [--param K=V]... [COMMON]\n"
             "       plumb pack list [--json] [COMMON]\n"
             "       plumb pack report NAME [--json] [COMMON]\n"
+            "       plumb pack deploy --document DOC[:VERSION] --name NAME [--param K=V]... "
+            "[COMMON]\n"
+            "       plumb pack document add DOC FILE [--default] [COMMON]\n"
+            "       plumb pack document list [--json] [COMMON]\n"
+            "       plumb pack document remove DOC [COMMON]\n"
             "COMMON: [--endpoint URL] [--region NAME]\n");
     return 2;
 }
@@ -52,7 +65,8 @@ static const char *env_or(const char *a, const char *b, const char *dflt)
     return v && *v ? v : dflt;
 }
 
-/* Calls StarlingDoveService.<op> with body; *out is the answer (arena). Prints the error. */
+/* Calls StarlingDoveService.<op> (PlumbService.X when op is so named) with body; *out is the
+ * answer (arena). Prints the error. */
 static int call(struct pl_arena *a, const struct popts *o, const char *op,
                 const struct pl_json *body, struct pl_json **out)
 {
@@ -64,10 +78,14 @@ static int call(struct pl_arena *a, const struct popts *o, const char *op,
         return -1;
     }
     struct pl_client_aws c = {
-        .endpoint = o->endpoint, .target = pl_arena_printf(a, "StarlingDoveService.%s", op),
-        .sigv4 = {.service = "config", .region = o->region, .access_key = key,
+        .endpoint = o->endpoint,
+        .target = strchr(op, '.') ? op : pl_arena_printf(a, "StarlingDoveService.%s", op),
+        .sigv4 = {.service = "config",
+                  .region = o->region,
+                  .access_key = key,
                   .secret_key = secret},
-        .timeout_ms = 60000, .max_body = 16 << 20,
+        .timeout_ms = 60000,
+        .max_body = 16 << 20,
     };
     const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
     int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
@@ -125,19 +143,42 @@ static const char *status_line(struct pl_arena *a, const struct popts *o, const 
                            reason ? ": " : "", reason ? reason : "");
 }
 
-static int deploy(struct pl_arena *a, const struct popts *o, const char *file)
+/* The template of deploy: FILE's text as TemplateBody, or --document DOC[:VERSION] as
+ * TemplateSSMDocumentDetails. 0, or 1 (printed). */
+static int template_of(struct pl_arena *a, const struct popts *o, const char *file,
+                       struct pl_json *body)
 {
+    if (o->document) {
+        struct pl_json *d = pl_json_set(a, body, "TemplateSSMDocumentDetails", pl_json_new_obj(a));
+        const char *colon = strrchr(o->document, ':');
+        bool arn = strncmp(o->document, "arn:", 4) == 0; /* an ARN's colons are its own */
+        if (colon && (!arn || !strchr(colon, '/'))) {
+            pl_json_set(a, d, "DocumentName",
+                        pl_json_new_strn(a, o->document, (size_t)(colon - o->document)));
+            pl_json_set_str(a, d, "DocumentVersion", colon + 1);
+        } else {
+            pl_json_set_str(a, d, "DocumentName", o->document);
+        }
+        return 0;
+    }
     size_t len;
     char *text = pl_read_file(file, MAX_FILE, &len);
     if (!text) {
         fprintf(stderr, "plumb pack: cannot read %s\n", file);
         return 1;
     }
+    pl_json_set(a, body, "TemplateBody", pl_json_new_strn(a, text, len));
+    free(text);
+    return 0;
+}
+
+static int deploy(struct pl_arena *a, const struct popts *o, const char *file)
+{
     const char *name = o->name ? o->name : name_of(a, file);
     struct pl_json *body = pl_json_new_obj(a), *out;
     pl_json_set_str(a, body, "ConformancePackName", name);
-    pl_json_set(a, body, "TemplateBody", pl_json_new_strn(a, text, len));
-    free(text);
+    if (template_of(a, o, file, body) != 0)
+        return 1;
     struct pl_json *params = pl_json_new_arr(a);
     for (int i = 0; i < o->nparams; i++) {
         const char *eq = strchr(o->params[i], '=');
@@ -258,14 +299,60 @@ static int report(struct pl_arena *a, const struct popts *o, const char *name)
     return 0;
 }
 
+/* `plumb pack document add|list|remove`. */
+static int document(struct pl_arena *a, const struct popts *o, char **pos, int npos)
+{
+    const char *sub = npos ? pos[0] : "";
+    struct pl_json *body = pl_json_new_obj(a), *out;
+    if (strcmp(sub, "add") == 0 && npos == 3) {
+        size_t len;
+        char *text = pl_read_file(pos[2], MAX_FILE, &len);
+        if (!text) {
+            fprintf(stderr, "plumb pack: cannot read %s\n", pos[2]);
+            return 1;
+        }
+        pl_json_set_str(a, body, "Name", pos[1]);
+        pl_json_set(a, body, "Content", pl_json_new_strn(a, text, len));
+        free(text);
+        if (o->set_default)
+            pl_json_set_bool(a, body, "SetAsDefault", true);
+        if (call(a, o, "PlumbService.PutDocument", body, &out) < 0)
+            return 1;
+        printf("%s: version %s (default %s)\n", pos[1], pl_json_get_str(out, "DocumentVersion"),
+               pl_json_get_str(out, "DefaultVersion"));
+        return 0;
+    }
+    if (strcmp(sub, "remove") == 0 && npos == 2) {
+        pl_json_set_str(a, body, "Name", pos[1]);
+        return call(a, o, "PlumbService.DeleteDocument", body, &out) < 0 ? 1 : 0;
+    }
+    if (strcmp(sub, "list") != 0 || npos != 1)
+        return usage();
+    if (call(a, o, "PlumbService.ListDocuments", body, &out) < 0)
+        return 1;
+    const struct pl_json *docs = pl_json_get(out, "Documents");
+    if (o->json) {
+        printf("%s\n", pl_json_dump(a, docs, PL_JSON_PRETTY));
+        return 0;
+    }
+    for (const struct pl_json *d = docs ? docs->child : NULL; d; d = d->next)
+        printf("%-50s latest %-5s default %s\n", pl_json_get_str(d, "Name"),
+               pl_json_get_str(d, "LatestVersion"), pl_json_get_str(d, "DefaultVersion"));
+    return 0;
+}
+
 /* Options after the subcommand; positional arguments stay in argv[optind..]. */
 static int parse(int argc, char **argv, struct popts *o)
 {
-    static const struct option opts[] = {
-        {"endpoint", required_argument, NULL, 'e'}, {"region", required_argument, NULL, 'r'},
-        {"name", required_argument, NULL, 'n'},     {"param", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"endpoint", required_argument, NULL, 'e'},
+                                         {"region", required_argument, NULL, 'r'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"param", required_argument, NULL, 'p'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"document", required_argument, NULL, 'D'},
+                                         {"default", no_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -278,6 +365,10 @@ static int parse(int argc, char **argv, struct popts *o)
             o->name = optarg;
         else if (c == 'j')
             o->json = 1;
+        else if (c == 'D')
+            o->document = optarg;
+        else if (c == 'f')
+            o->set_default = 1;
         else if (c == 'p' && strchr(optarg, '=') && optarg[0] != '=' && o->nparams < MAX_PARAMS)
             o->params[o->nparams++] = optarg;
         else if (c == 'p')
@@ -306,8 +397,12 @@ int pl_cli_pack(int argc, char **argv)
     char **pos = argv + 1 + optind;
     int rc;
     pl_arena_init(&a);
-    if (strcmp(sub, "deploy") == 0 && npos == 1)
+    if (strcmp(sub, "deploy") == 0 && npos == 1 && !o.document)
         rc = deploy(&a, &o, pos[0]);
+    else if (strcmp(sub, "deploy") == 0 && npos == 0 && o.document && o.name)
+        rc = deploy(&a, &o, NULL);
+    else if (strcmp(sub, "document") == 0)
+        rc = document(&a, &o, pos, npos);
     else if (strcmp(sub, "list") == 0 && npos == 0)
         rc = list(&a, &o);
     else if (strcmp(sub, "report") == 0 && npos == 1)

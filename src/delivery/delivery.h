@@ -122,6 +122,14 @@ void pl_delivery_kick(struct pl_delivery *d);
 int pl_delivery_read_object(struct pl_delivery *d, const char *bucket, const char *key,
                             const char *account, size_t max, char **text, size_t *len,
                             struct pl_err *err);
+/* Writes text[0..len) as the object bucket/key of the delivery target for account (conformance
+ * packs' DeliveryS3Bucket copy of their template): the bucket must exist (S3) or is made (local
+ * directory; a bucket another account's delivery claimed is refused:
+ * InsufficientDeliveryPolicyException). 0, or -1 with err (NoSuchBucketException...). d NULL:
+ * refused. */
+int pl_delivery_write_object(struct pl_delivery *d, const char *bucket, const char *key,
+                             const char *account, const char *text, size_t len,
+                             const char *content_type, struct pl_err *err);
 
 /* ---- the webhook registry (`plumb webhook`, delivery.md) ---- */
 

@@ -106,6 +106,10 @@ struct pl_s3_conf {
 };
 struct pl_dtarget *pl_delivery__target_s3(const struct pl_s3_conf *c, struct pl_err *err);
 void pl_delivery__target_free(struct pl_dtarget *t);
+/* Stores text[0..len) as bucket/key (through a temporary file in the staging directory). */
+int pl_delivery__target_write_text(struct pl_dtarget *t, const char *bucket, const char *key,
+                                   const char *text, size_t len, const char *content_type,
+                                   struct pl_err *err);
 /* Writes the empty ConfigWritabilityCheckFile for (prefix, acct) into bucket. */
 int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
                                     const char *acct, struct pl_err *err);

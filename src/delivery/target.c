@@ -177,28 +177,45 @@ void pl_delivery__target_free(struct pl_dtarget *t)
         t->ops->free(t);
 }
 
-int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
-                                    const char *acct, struct pl_err *err)
+int pl_delivery__target_write_text(struct pl_dtarget *t, const char *bucket, const char *key,
+                                   const char *text, size_t len, const char *content_type,
+                                   struct pl_err *err)
 {
-    struct pl_arena a;
     char *path = NULL;
-    int rc = -1;
-    pl_arena_init(&a);
+    int rc = -1, fd = -1;
     if (pl_delivery__mkdirs(t->staging, err) != 0)
         goto out;
     size_t n = strlen(t->staging) + 32;
     path = pl_xmalloc(n);
     snprintf(path, n, "%s/.plumb-XXXXXX", t->staging);
-    int fd = mkstemp(path);
-    if (fd < 0) {
+    if ((fd = mkstemp(path)) < 0) {
         pl_fail(err, PL_E_IO, "mkstemp: %s", strerror(errno));
         goto out;
     }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0) {
+            pl_fail(err, PL_E_IO, "write %s: %s", path, strerror(errno));
+            close(fd);
+            unlink(path);
+            goto out;
+        }
+        off += (size_t)w;
+    }
     close(fd);
-    rc = t->ops->put_file(t, bucket, pl_delivery__key_writability(&a, prefix, acct), path, NULL,
-                          NULL, err);
+    rc = t->ops->put_file(t, bucket, key, path, content_type, NULL, err);
 out:
     free(path);
+    return rc;
+}
+
+int pl_delivery__target_writability(struct pl_dtarget *t, const char *bucket, const char *prefix,
+                                    const char *acct, struct pl_err *err)
+{
+    struct pl_arena a;
+    pl_arena_init(&a);
+    int rc = pl_delivery__target_write_text(
+        t, bucket, pl_delivery__key_writability(&a, prefix, acct), "", 0, NULL, err);
     pl_arena_fini(&a);
     return rc;
 }

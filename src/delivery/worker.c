@@ -1071,3 +1071,18 @@ int pl_delivery_read_object(struct pl_delivery *d, const char *bucket, const cha
                        "runs without delivery");
     return d->target->ops->read(d->target, bucket, key, account, max, text, len, err);
 }
+
+int pl_delivery_write_object(struct pl_delivery *d, const char *bucket, const char *key,
+                             const char *account, const char *text, size_t len,
+                             const char *content_type, struct pl_err *err)
+{
+    if (!d)
+        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
+                       "plumb writes to S3 buckets through its delivery target, and this server "
+                       "runs without delivery");
+    struct pl_dtarget *t = d->target;
+    if (t->ops->bucket_check(t, bucket, err) < 0 ||
+        (t->ops->claim && t->ops->claim(t, bucket, account, err) < 0))
+        return -1;
+    return pl_delivery__target_write_text(t, bucket, key, text, len, content_type, err);
+}

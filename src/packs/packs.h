@@ -28,6 +28,7 @@
 #define PL_PACK_MAX_PARAMS 60    /* ConformancePackInputParameters */
 #define PL_PACK_MAX_RULES  130   /* rules per pack */
 #define PL_PACK_MAX_PACKS  50    /* packs per account and region */
+#define PL_PACK_MAX_PACK_RULES 150   /* rules across all packs of an account and region */
 #define PL_PACK_MAX_DEPTH  64    /* YAML nesting and intrinsic-function nesting */
 
 struct pl_pack_param {
@@ -64,15 +65,19 @@ int pl_pack_template_parse(struct pl_arena *a, const char *text, size_t len,
                            const struct pl_pack_env *env, struct pl_pack_template *out,
                            struct pl_err *err);
 
-/* Any template's Resources, unresolved (intrinsic functions stay long-form objects), for
- * `plumb eval`: each resource's logical id, Type and Properties (JSON; {} when absent) in
- * template order. 0 and *out (arena a) of *n, or -1 with err ("line L:C: ..."). */
+/* Any CloudFormation template's Resources, for `plumb eval`: each resource's logical id, Type
+ * and Properties (JSON; {} when absent) in template order, resolved against env as a pack's
+ * template is (Parameters with env->params over Default, Conditions, resource-level Condition:
+ * a false one leaves the resource out, Fn::If/Join/Sub/Select/Split, AWS::NoValue, pseudo
+ * parameters); what only a deployment knows (Ref to a resource, Fn::GetAtt, ...) stays as
+ * written. 0 and *out (arena a) of *n, or -1 with err ("line L:C: ..."). */
 struct pl_pack_cfn_resource {
     const char *logical_id, *type;
     struct pl_json *props;
     int line, col;
 };
 int pl_pack_template_resources(struct pl_arena *a, const char *text, size_t len,
-                               struct pl_pack_cfn_resource **out, size_t *n, struct pl_err *err);
+                               const struct pl_pack_env *env, struct pl_pack_cfn_resource **out,
+                               size_t *n, struct pl_err *err);
 
 #endif

@@ -33,4 +33,21 @@ bool pl_pack__is_number(const char *s);
 int pl_pack__fail(struct pl_err *err, const struct pl_tnode *t, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The JSON value of a tree node, nothing resolved (scalars as YAML's core schema typed them). */
+struct pl_json *pl_pack__to_json(struct pl_arena *a, const struct pl_tnode *t);
+
+/* template.c's resolver, shared with resources.c. */
+struct pl_pack__res;
+/* Starts resolving template root against env: Parameters get their values and Conditions are
+ * evaluated. cfn: any CloudFormation template (plumb eval): Ref to a resource or an unknown
+ * pseudo parameter, intrinsic functions other than the pack subset and ${Res.Attr} stay as
+ * written instead of being errors. NULL with err. */
+struct pl_pack__res *pl_pack__res_begin(struct pl_arena *a, const struct pl_tnode *root,
+                                        const struct pl_pack_env *env, bool cfn,
+                                        struct pl_err *err);
+/* Resource r's Condition (*keep false when it is false) and its resolved Properties ({} when
+ * absent, arena). 0 or -1 with err. */
+int pl_pack__res_props(struct pl_pack__res *c, const struct pl_tnode *r, bool *keep,
+                       struct pl_json **props);
+
 #endif

@@ -30,7 +30,7 @@ struct rname {
     struct pl_json *name;
 };
 
-struct tctx {
+struct pl_pack__res {
     struct pl_arena *a;
     const struct pl_pack_env *env;
     struct pl_err *err;
@@ -40,18 +40,19 @@ struct tctx {
     struct cond *conds;
     struct rname *rnames; /* one per resource, in order */
     int depth;
+    bool cfn; /* any template (plumb eval): what is known only at deploy time stays as written */
 };
 
 static const char *const supported =
     "Ref, Fn::If, Fn::Equals, Fn::Not, Fn::And, Fn::Or, Fn::Join, Fn::Sub, Fn::Select, Fn::Split";
 
-static int resolve(struct tctx *c, const struct pl_tnode *t, struct pl_json **out);
-static int cond_eval(struct tctx *c, const struct pl_tnode *t, bool *out);
+static int resolve(struct pl_pack__res *c, const struct pl_tnode *t, struct pl_json **out);
+static int cond_eval(struct pl_pack__res *c, const struct pl_tnode *t, bool *out);
 
 /* ---- values ---- */
 
 /* The string form CloudFormation gives a scalar (lists joined by commas; arena). */
-static const char *text_of(struct tctx *c, const struct pl_json *j)
+static const char *text_of(struct pl_pack__res *c, const struct pl_json *j)
 {
     if (!j || j->type == PL_JNULL)
         return "";
@@ -78,7 +79,8 @@ static const char *text_of(struct tctx *c, const struct pl_json *j)
 }
 
 /* Appends s[0..n) to b, or fails at t when the value would pass the buffer's cap. */
-static int add(struct tctx *c, const struct pl_tnode *t, struct pl_buf *b, const char *s, size_t n)
+static int add(struct pl_pack__res *c, const struct pl_tnode *t, struct pl_buf *b, const char *s,
+               size_t n)
 {
     if (pl_buf_append(b, s, n) == 0)
         return 0;
@@ -91,7 +93,7 @@ static bool is_intrinsic(const struct pl_tnode *t)
            (strcmp(t->child->key, "Ref") == 0 || strncmp(t->child->key, "Fn::", 4) == 0);
 }
 
-static struct pl_json *scalar_json(struct tctx *c, const struct pl_tnode *t)
+static struct pl_json *scalar_json(struct pl_pack__res *c, const struct pl_tnode *t)
 {
     if (t->kind == PL_T_NULL)
         return pl_json_new_null(c->a);
@@ -106,7 +108,7 @@ static struct pl_json *scalar_json(struct tctx *c, const struct pl_tnode *t)
     return pl_json_new_str(c->a, t->str);
 }
 
-static struct param *find_param(struct tctx *c, const char *name)
+static struct param *find_param(struct pl_pack__res *c, const char *name)
 {
     for (size_t i = 0; i < c->nparams; i++)
         if (strcmp(c->params[i].name, name) == 0)
@@ -115,7 +117,7 @@ static struct param *find_param(struct tctx *c, const char *name)
 }
 
 /* args of fn as a sequence of n items (min..max), or an error at t. */
-static int need_seq(struct tctx *c, const struct pl_tnode *t, const char *fn, size_t min,
+static int need_seq(struct pl_pack__res *c, const struct pl_tnode *t, const char *fn, size_t min,
                     size_t max)
 {
     if (t->kind != PL_T_SEQ || t->n < min || t->n > max) {
@@ -135,7 +137,7 @@ static const struct pl_tnode *nth(const struct pl_tnode *t, size_t i)
 }
 
 /* A resolved value that must be a string (or number/bool, as text). */
-static int resolve_text(struct tctx *c, const struct pl_tnode *t, const char *what,
+static int resolve_text(struct pl_pack__res *c, const struct pl_tnode *t, const char *what,
                         const char **out)
 {
     struct pl_json *j;
@@ -147,7 +149,7 @@ static int resolve_text(struct tctx *c, const struct pl_tnode *t, const char *wh
     return 0;
 }
 
-static int ref_resource(struct tctx *c, const struct pl_tnode *at, const char *name,
+static int ref_resource(struct pl_pack__res *c, const struct pl_tnode *at, const char *name,
                         struct pl_json **out)
 {
     const struct pl_tnode *r = c->resources ? c->resources->child : NULL;
@@ -175,7 +177,7 @@ static int ref_resource(struct tctx *c, const struct pl_tnode *at, const char *n
     return 0;
 }
 
-static int fn_ref(struct tctx *c, const struct pl_tnode *arg, struct pl_json **out)
+static int fn_ref(struct pl_pack__res *c, const struct pl_tnode *arg, struct pl_json **out)
 {
     const struct pl_pack_env *e = c->env;
     if (arg->kind != PL_T_STR)
@@ -196,7 +198,7 @@ static int fn_ref(struct tctx *c, const struct pl_tnode *arg, struct pl_json **o
         pseudo = e->stack_name ? e->stack_name : "pack";
     else if (strcmp(n, "AWS::URLSuffix") == 0)
         pseudo = "amazonaws.com";
-    else if (strncmp(n, "AWS::", 5) == 0)
+    else if (strncmp(n, "AWS::", 5) == 0 && !c->cfn)
         return pl_pack__fail(c->err, arg, "unsupported pseudo parameter '%.100s'", n);
     if (pseudo) {
         *out = pl_json_new_str(c->a, pseudo ? pseudo : "");
@@ -207,10 +209,15 @@ static int fn_ref(struct tctx *c, const struct pl_tnode *arg, struct pl_json **o
         *out = p->value;
         return 0;
     }
+    if (c->cfn) { /* a resource's physical id, or AWS::StackId: known once deployed */
+        *out = pl_json_new_obj(c->a);
+        pl_json_set_str(c->a, *out, "Ref", n);
+        return 0;
+    }
     return ref_resource(c, arg, n, out);
 }
 
-static int fn_if(struct tctx *c, const struct pl_tnode *arg, struct pl_json **out)
+static int fn_if(struct pl_pack__res *c, const struct pl_tnode *arg, struct pl_json **out)
 {
     bool v;
     if (need_seq(c, arg, "Fn::If", 3, 3) < 0)
@@ -226,7 +233,7 @@ static int fn_if(struct tctx *c, const struct pl_tnode *arg, struct pl_json **ou
     return resolve(c, nth(arg, v ? 1 : 2), out);
 }
 
-static int fn_join(struct tctx *c, const struct pl_tnode *arg, struct pl_json **out)
+static int fn_join(struct pl_pack__res *c, const struct pl_tnode *arg, struct pl_json **out)
 {
     const char *delim;
     struct pl_json *list;
@@ -255,13 +262,17 @@ static int fn_join(struct tctx *c, const struct pl_tnode *arg, struct pl_json **
 }
 
 /* ${Name} in Fn::Sub: a variable of the map, a parameter, a pseudo parameter or a resource. */
-static int sub_var(struct tctx *c, const struct pl_tnode *at, const struct pl_tnode *vars,
+static int sub_var(struct pl_pack__res *c, const struct pl_tnode *at, const struct pl_tnode *vars,
                    const char *name, const char **out)
 {
     const struct pl_tnode *v = pl_pack__get(vars, name);
     struct pl_json *j;
     if (v)
         return resolve_text(c, v, "Fn::Sub variable", out);
+    if (c->cfn && (strchr(name, '.') || (!find_param(c, name) && strncmp(name, "AWS::", 5)))) {
+        *out = pl_arena_printf(c->a, "${%s}", name); /* known once deployed */
+        return 0;
+    }
     if (strchr(name, '.'))
         return pl_pack__fail(c->err, at, "Fn::Sub: '${%.100s}' needs Fn::GetAtt, which is not "
                                          "supported", name);
@@ -272,7 +283,7 @@ static int sub_var(struct tctx *c, const struct pl_tnode *at, const struct pl_tn
     return 0;
 }
 
-static int fn_sub(struct tctx *c, const struct pl_tnode *arg, struct pl_json **out)
+static int fn_sub(struct pl_pack__res *c, const struct pl_tnode *arg, struct pl_json **out)
 {
     const struct pl_tnode *str = arg, *vars = NULL;
     if (arg->kind == PL_T_SEQ) {
@@ -320,7 +331,7 @@ static int fn_sub(struct tctx *c, const struct pl_tnode *arg, struct pl_json **o
     return rc;
 }
 
-static int fn_select(struct tctx *c, const struct pl_tnode *arg, struct pl_json **out)
+static int fn_select(struct pl_pack__res *c, const struct pl_tnode *arg, struct pl_json **out)
 {
     const char *idx;
     struct pl_json *list;
@@ -339,7 +350,7 @@ static int fn_select(struct tctx *c, const struct pl_tnode *arg, struct pl_json 
     return 0;
 }
 
-static int fn_split(struct tctx *c, const struct pl_tnode *arg, struct pl_json **out)
+static int fn_split(struct pl_pack__res *c, const struct pl_tnode *arg, struct pl_json **out)
 {
     const char *delim, *s;
     if (need_seq(c, arg, "Fn::Split", 2, 2) < 0 ||
@@ -358,13 +369,13 @@ static int fn_split(struct tctx *c, const struct pl_tnode *arg, struct pl_json *
     }
 }
 
-static int intrinsic(struct tctx *c, const struct pl_tnode *t, struct pl_json **out)
+static int intrinsic(struct pl_pack__res *c, const struct pl_tnode *t, struct pl_json **out)
 {
     const struct pl_tnode *arg = t->child;
     const char *fn = arg->key;
     static const struct {
         const char *name;
-        int (*fn)(struct tctx *, const struct pl_tnode *, struct pl_json **);
+        int (*fn)(struct pl_pack__res *, const struct pl_tnode *, struct pl_json **);
     } fns[] = {{"Ref", fn_ref},       {"Fn::If", fn_if},         {"Fn::Join", fn_join},
                {"Fn::Sub", fn_sub},   {"Fn::Select", fn_select}, {"Fn::Split", fn_split}};
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
@@ -373,12 +384,16 @@ static int intrinsic(struct tctx *c, const struct pl_tnode *t, struct pl_json **
     if (!strcmp(fn, "Fn::Equals") || !strcmp(fn, "Fn::Not") || !strcmp(fn, "Fn::And") ||
         !strcmp(fn, "Fn::Or"))
         return pl_pack__fail(c->err, t, "%s is only allowed in Conditions and Fn::If", fn);
+    if (c->cfn) { /* Fn::GetAtt, Fn::ImportValue...: known once deployed */
+        *out = pl_pack__to_json(c->a, t);
+        return 0;
+    }
     return pl_pack__fail(c->err, t, "unsupported intrinsic function '%.60s' (expected one of %s)",
                          fn, supported);
 }
 
 /* t resolved to JSON in *out (NULL: AWS::NoValue, the caller drops it). */
-static int resolve(struct tctx *c, const struct pl_tnode *t, struct pl_json **out)
+static int resolve(struct pl_pack__res *c, const struct pl_tnode *t, struct pl_json **out)
 {
     int rc = 0;
     if (++c->depth > PL_PACK_MAX_DEPTH) {
@@ -407,7 +422,8 @@ static int resolve(struct tctx *c, const struct pl_tnode *t, struct pl_json **ou
 
 /* ---- conditions ---- */
 
-static int cond_named(struct tctx *c, const struct pl_tnode *at, const char *name, bool *out)
+static int cond_named(struct pl_pack__res *c, const struct pl_tnode *at, const char *name,
+                      bool *out)
 {
     size_t i = 0;
     const struct pl_tnode *d = c->conditions ? c->conditions->child : NULL;
@@ -428,7 +444,7 @@ static int cond_named(struct tctx *c, const struct pl_tnode *at, const char *nam
     return 0;
 }
 
-static int cond_equals(struct tctx *c, const struct pl_tnode *arg, bool *out)
+static int cond_equals(struct pl_pack__res *c, const struct pl_tnode *arg, bool *out)
 {
     struct pl_json *x, *y;
     if (need_seq(c, arg, "Fn::Equals", 2, 2) < 0 || resolve(c, arg->child, &x) < 0 ||
@@ -438,7 +454,7 @@ static int cond_equals(struct tctx *c, const struct pl_tnode *arg, bool *out)
     return 0;
 }
 
-static int cond_fn(struct tctx *c, const struct pl_tnode *t, bool *out)
+static int cond_fn(struct pl_pack__res *c, const struct pl_tnode *t, bool *out)
 {
     const struct pl_tnode *arg = t->child;
     const char *fn = arg->key;
@@ -475,7 +491,7 @@ static int cond_fn(struct tctx *c, const struct pl_tnode *t, bool *out)
 }
 
 /* A condition expression: a condition function, or a Condition reference. */
-static int cond_eval(struct tctx *c, const struct pl_tnode *t, bool *out)
+static int cond_eval(struct pl_pack__res *c, const struct pl_tnode *t, bool *out)
 {
     if (t->kind != PL_T_MAP || t->n != 1)
         return pl_pack__fail(c->err, t, "expected a condition function (Fn::Equals, Fn::Not, "
@@ -498,7 +514,7 @@ static bool list_type(const char *type)
 }
 
 /* The value of parameter decl: the last input parameter of its name, else its Default. */
-static int param_value(struct tctx *c, const struct pl_tnode *decl, const char **out)
+static int param_value(struct pl_pack__res *c, const struct pl_tnode *decl, const char **out)
 {
     const struct pl_tnode *dflt = pl_pack__get(decl, "Default");
     *out = NULL;
@@ -508,10 +524,8 @@ static int param_value(struct tctx *c, const struct pl_tnode *decl, const char *
     if (*out)
         return 0;
     if (!dflt)
-        return pl_pack__fail(c->err, decl,
-                             "parameter '%.100s' has no Default and no "
-                             "ConformancePackInputParameters value",
-                             decl->key);
+        return pl_pack__fail(c->err, decl, "parameter '%.100s' has no Default and no %s value",
+                             decl->key, c->cfn ? "--param" : "ConformancePackInputParameters");
     if (dflt->kind == PL_T_MAP)
         return pl_pack__fail(c->err, dflt, "expected a string Default");
     struct pl_json *j;
@@ -521,7 +535,7 @@ static int param_value(struct tctx *c, const struct pl_tnode *decl, const char *
     return 0;
 }
 
-static int check_allowed(struct tctx *c, const struct pl_tnode *decl, const char *v)
+static int check_allowed(struct pl_pack__res *c, const struct pl_tnode *decl, const char *v)
 {
     const struct pl_tnode *allowed = pl_pack__get(decl, "AllowedValues");
     if (!allowed)
@@ -536,7 +550,7 @@ static int check_allowed(struct tctx *c, const struct pl_tnode *decl, const char
                          decl->key, v);
 }
 
-static int one_param(struct tctx *c, const struct pl_tnode *decl, struct param *p)
+static int one_param(struct pl_pack__res *c, const struct pl_tnode *decl, struct param *p)
 {
     const struct pl_tnode *type = pl_pack__get(decl, "Type");
     const char *v;
@@ -565,7 +579,7 @@ static int one_param(struct tctx *c, const struct pl_tnode *decl, struct param *
     }
 }
 
-static int read_params(struct tctx *c, const struct pl_tnode *params)
+static int read_params(struct pl_pack__res *c, const struct pl_tnode *params)
 {
     if (params && params->kind != PL_T_MAP)
         return pl_pack__fail(c->err, params, "expected a map of Parameters");
@@ -590,7 +604,7 @@ static int read_params(struct tctx *c, const struct pl_tnode *params)
 #define TYPE_REMEDIATION "AWS::Config::RemediationConfiguration"
 
 /* InputParameters as the JSON string AWS stores: a map's values become strings. */
-static int input_params(struct tctx *c, const struct pl_tnode *at, struct pl_json *rule,
+static int input_params(struct pl_pack__res *c, const struct pl_tnode *at, struct pl_json *rule,
                         struct pl_json *ip)
 {
     if (ip->type == PL_JSTR)
@@ -606,7 +620,7 @@ static int input_params(struct tctx *c, const struct pl_tnode *at, struct pl_jso
 }
 
 /* The ConfigRule object (PutConfigRule's shape) of a rule resource; unknown keys dropped. */
-static int build_rule(struct tctx *c, const struct pl_tnode *r, const struct pl_tnode *pt,
+static int build_rule(struct pl_pack__res *c, const struct pl_tnode *r, const struct pl_tnode *pt,
                       struct pl_json *props, struct pl_json **out)
 {
     static const char *const keys[] = {"ConfigRuleName",  "Description",
@@ -634,7 +648,8 @@ static int build_rule(struct tctx *c, const struct pl_tnode *r, const struct pl_
     return 0;
 }
 
-static int depends_on(struct tctx *c, const struct pl_tnode *d, struct pl_pack_resource *res)
+static int depends_on(struct pl_pack__res *c, const struct pl_tnode *d,
+                      struct pl_pack_resource *res)
 {
     if (!d)
         return 0;
@@ -652,13 +667,36 @@ static int depends_on(struct tctx *c, const struct pl_tnode *d, struct pl_pack_r
     return 0;
 }
 
-/* One resource: *keep false when its Condition is false. */
-static int one_resource(struct tctx *c, const struct pl_tnode *r, struct pl_pack_resource *res,
-                        bool *is_rule, bool *keep)
+/* Resource r's Condition (*keep false when it is false) and its resolved Properties ({} when
+ * absent). */
+int pl_pack__res_props(struct pl_pack__res *c, const struct pl_tnode *r, bool *keep,
+                       struct pl_json **props)
 {
-    const struct pl_tnode *type = pl_pack__get(r, "Type"), *cond = pl_pack__get(r, "Condition");
+    const struct pl_tnode *cond = pl_pack__get(r, "Condition");
     const struct pl_tnode *pt = pl_pack__get(r, "Properties");
-    struct pl_json *props = NULL;
+    *props = NULL;
+    *keep = true;
+    if (cond && cond->kind != PL_T_STR)
+        return pl_pack__fail(c->err, cond, "expected the name of a condition");
+    if (cond && cond_named(c, cond, cond->str, keep) < 0)
+        return -1;
+    if (!*keep)
+        return 0;
+    if (pt && pt->kind != PL_T_MAP)
+        return pl_pack__fail(c->err, pt, "expected a map of Properties");
+    if (pt && resolve(c, pt, props) < 0)
+        return -1;
+    if (!*props)
+        *props = pl_json_new_obj(c->a);
+    return 0;
+}
+
+/* One resource: *keep false when its Condition is false. */
+static int one_resource(struct pl_pack__res *c, const struct pl_tnode *r,
+                        struct pl_pack_resource *res, bool *is_rule, bool *keep)
+{
+    const struct pl_tnode *type = pl_pack__get(r, "Type");
+    struct pl_json *props;
     *keep = true;
     if (r->kind != PL_T_MAP)
         return pl_pack__fail(c->err, r, "expected a map for resource '%.100s'", r->key);
@@ -670,19 +708,9 @@ static int one_resource(struct tctx *c, const struct pl_tnode *r, struct pl_pack
                              "resource type '%.100s' is not supported (expected " TYPE_RULE
                              " or " TYPE_REMEDIATION ")",
                              type->str);
-    if (cond && cond->kind != PL_T_STR)
-        return pl_pack__fail(c->err, cond, "expected the name of a condition");
     if (depends_on(c, pl_pack__get(r, "DependsOn"), res) < 0 ||
-        (cond && cond_named(c, cond, cond->str, keep) < 0))
-        return -1;
-    if (!*keep)
-        return 0;
-    if (pt && pt->kind != PL_T_MAP)
-        return pl_pack__fail(c->err, pt, "expected a map of Properties");
-    if (pt && resolve(c, pt, &props) < 0)
-        return -1;
-    if (!props)
-        props = pl_json_new_obj(c->a);
+        pl_pack__res_props(c, r, keep, &props) < 0 || !*keep)
+        return *keep ? -1 : 0;
     res->logical_id = r->key;
     res->line = r->line;
     res->col = r->col;
@@ -690,10 +718,10 @@ static int one_resource(struct tctx *c, const struct pl_tnode *r, struct pl_pack
         res->props = props;
         return 0;
     }
-    return build_rule(c, r, pt, props, &res->props);
+    return build_rule(c, r, pl_pack__get(r, "Properties"), props, &res->props);
 }
 
-static int unique_names(struct tctx *c, const struct pl_pack_template *t)
+static int unique_names(struct pl_pack__res *c, const struct pl_pack_template *t)
 {
     for (size_t i = 0; i < t->nrules; i++)
         for (size_t j = 0; j < i; j++)
@@ -707,7 +735,7 @@ static int unique_names(struct tctx *c, const struct pl_pack_template *t)
     return 0;
 }
 
-static int read_resources(struct tctx *c, struct pl_pack_template *out)
+static int read_resources(struct pl_pack__res *c, struct pl_pack_template *out)
 {
     const struct pl_tnode *rs = c->resources;
     out->rules = pl_arena_alloc(c->a, (rs->n + 1) * sizeof *out->rules);
@@ -729,32 +757,42 @@ static int read_resources(struct tctx *c, struct pl_pack_template *out)
     return unique_names(c, out);
 }
 
+struct pl_pack__res *pl_pack__res_begin(struct pl_arena *a, const struct pl_tnode *root,
+                                        const struct pl_pack_env *env, bool cfn, struct pl_err *err)
+{
+    struct pl_pack__res *c = pl_arena_alloc(a, sizeof *c);
+    *c = (struct pl_pack__res){.a = a, .env = env, .err = err, .cfn = cfn};
+    if (root->kind != PL_T_MAP)
+        return pl_pack__fail(err, root,
+                             "expected a map with Resources at the top of the "
+                             "template"),
+               NULL;
+    c->conditions = pl_pack__get(root, "Conditions");
+    c->resources = pl_pack__get(root, "Resources");
+    if (c->conditions && c->conditions->kind != PL_T_MAP)
+        return pl_pack__fail(err, c->conditions, "expected a map of Conditions"), NULL;
+    if (!c->resources || c->resources->kind != PL_T_MAP || !c->resources->n)
+        return pl_pack__fail(err, c->resources ? c->resources : root,
+                             "expected a map of at least one resource under Resources"),
+               NULL;
+    c->conds = pl_arena_alloc(a, ((c->conditions ? c->conditions->n : 0) + 1) * sizeof *c->conds);
+    c->rnames = pl_arena_alloc(a, (c->resources->n + 1) * sizeof *c->rnames);
+    if (read_params(c, pl_pack__get(root, "Parameters")) < 0)
+        return NULL;
+    size_t i = 0;
+    for (const struct pl_tnode *d = c->conditions ? c->conditions->child : NULL; d;
+         d = d->next, i++)
+        if (c->conds[i].state == 0 && cond_named(c, d, d->key, &c->conds[i].value) < 0)
+            return NULL;
+    return c;
+}
+
 int pl_pack_template_parse(struct pl_arena *a, const char *text, size_t len,
                            const struct pl_pack_env *env, struct pl_pack_template *out,
                            struct pl_err *err)
 {
-    struct tctx c = {.a = a, .env = env, .err = err};
     memset(out, 0, sizeof *out);
     struct pl_tnode *root = pl_pack__read(a, text, len, err);
-    if (!root)
-        return -1;
-    if (root->kind != PL_T_MAP)
-        return pl_pack__fail(err, root, "expected a map with Resources at the top of the "
-                                        "template");
-    c.conditions = pl_pack__get(root, "Conditions");
-    c.resources = pl_pack__get(root, "Resources");
-    if (c.conditions && c.conditions->kind != PL_T_MAP)
-        return pl_pack__fail(err, c.conditions, "expected a map of Conditions");
-    if (!c.resources || c.resources->kind != PL_T_MAP || !c.resources->n)
-        return pl_pack__fail(err, c.resources ? c.resources : root,
-                             "expected a map of at least one resource under Resources");
-    c.conds = pl_arena_alloc(a, ((c.conditions ? c.conditions->n : 0) + 1) * sizeof *c.conds);
-    c.rnames = pl_arena_alloc(a, (c.resources->n + 1) * sizeof *c.rnames);
-    if (read_params(&c, pl_pack__get(root, "Parameters")) < 0)
-        return -1;
-    size_t i = 0;
-    for (const struct pl_tnode *d = c.conditions ? c.conditions->child : NULL; d; d = d->next, i++)
-        if (c.conds[i].state == 0 && cond_named(&c, d, d->key, &c.conds[i].value) < 0)
-            return -1;
-    return read_resources(&c, out);
+    struct pl_pack__res *c = root ? pl_pack__res_begin(a, root, env, false, err) : NULL;
+    return c ? read_resources(c, out) : -1;
 }

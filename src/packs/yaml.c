@@ -264,3 +264,33 @@ out:
     yaml_parser_delete(&r.p);
     return err->code == PL_E_NONE ? root : NULL;
 }
+
+struct pl_json *pl_pack__to_json(struct pl_arena *a, const struct pl_tnode *t)
+{
+    switch (t->kind) {
+    case PL_T_NULL:
+        return pl_json_new_null(a);
+    case PL_T_BOOL:
+        return pl_json_new_bool(a, t->b);
+    case PL_T_NUM: { /* YAML numbers JSON cannot write (0x1F, +1, .5) stay text */
+        struct pl_err e2 = {0};
+        struct pl_json *j = pl_json_parse(a, t->str, strlen(t->str), &e2);
+        return j && j->type == PL_JNUM ? j : pl_json_new_str(a, t->str);
+    }
+    case PL_T_STR:
+        return pl_json_new_str(a, t->str);
+    case PL_T_SEQ: {
+        struct pl_json *arr = pl_json_new_arr(a);
+        for (const struct pl_tnode *c = t->child; c; c = c->next)
+            pl_json_push(arr, pl_pack__to_json(a, c));
+        return arr;
+    }
+    case PL_T_MAP: {
+        struct pl_json *o = pl_json_new_obj(a);
+        for (const struct pl_tnode *c = t->child; c; c = c->next)
+            pl_json_set(a, o, c->key, pl_pack__to_json(a, c));
+        return o;
+    }
+    }
+    return pl_json_new_null(a);
+}

@@ -22,8 +22,8 @@ bool pl_rem_execution_busy(const struct pl_json *stored)
 }
 
 int pl_rem_start(struct pl_store *st, const char *account, const char *region, const char *rule,
-                 const char *type, const char *id, struct pl_arena *a, const char **why,
-                 struct pl_err *err)
+                 const char *type, const char *id, const struct pl_rem_batch *batch,
+                 struct pl_arena *a, const char **why, struct pl_err *err)
 {
     int64_t now = pl_now_ms();
     *why = NULL;
@@ -53,6 +53,8 @@ int pl_rem_start(struct pl_store *st, const char *account, const char *region, c
     pl_json_set_str(a, p, "type", type);
     pl_json_set_str(a, p, "id", id);
     pl_json_set_bool(a, p, "auto", false);
+    if (batch)
+        pl_json_set_str(a, p, "batch", batch->name);
     const char *ptext = pl_json_dump(a, p, PL_JSON_COMPACT);
     int64_t item;
     if (pl_store_outbox_add(st, account, region, PL_OUTBOX_REMEDIATION_EXECUTE, ptext,

@@ -109,14 +109,51 @@ struct pl_json *pl_rem_action_render(struct pl_arena *a, const struct pl_rem_act
 /* Function logs of actions are kept under this name ("action.NAME", arena a). */
 const char *pl_rem_action_log_name(struct pl_arena *a, const char *name);
 
+/* ---- execution controls (batches.c) ---- */
+
+/* ExecutionControls.SsmControls of a configuration: on when present, the percentages with
+ * AWS's defaults (10 and 50) for the one left out. */
+struct pl_rem_controls {
+    bool on;
+    int rate_pct, error_pct;
+};
+void pl_rem_controls_of(const struct pl_json *cfg, struct pl_rem_controls *out);
+/* A batch of executions sharing the controls: one StartRemediationExecution call, or a rule's
+ * automatic remediation (pl_rem_batch_auto). size: its resources. */
+struct pl_rem_batch {
+    const char *name;
+    int64_t size;
+};
+const char *pl_rem_batch_auto(struct pl_arena *a, const char *rule);
+/* A new manual batch of rule (size 0; pl_rem_batch_size sets it once queued). */
+int pl_rem_batch_begin(struct pl_store *st, const char *account, const char *region,
+                       const char *rule, struct pl_arena *a, struct pl_rem_batch *out,
+                       struct pl_err *err);
+int pl_rem_batch_size(struct pl_store *st, const char *account, const char *region,
+                      const struct pl_rem_batch *b, struct pl_arena *a, struct pl_err *err);
+/* 1 the batch is stopped, 0 not (or unknown: *failed, *size 0), -1 error; *failed: its
+ * failures, *size: its size as stored. */
+int pl_rem_batch_stopped(struct pl_store *st, const char *account, const char *region,
+                         const char *name, struct pl_arena *a, int64_t *failed, int64_t *size,
+                         struct pl_err *err);
+/* Counts one failed execution of b; stops b once failures exceed error_pct of its size
+ * (b->size, or the stored one when b->size is 0). */
+int pl_rem_batch_failed(struct pl_store *st, const char *account, const char *region,
+                        const char *rule, const struct pl_rem_batch *b, int error_pct,
+                        struct pl_arena *a, struct pl_err *err);
+/* The rule's automatic batch starts over (its remediation configuration was put again). */
+int pl_rem_batch_reset(struct pl_store *st, const char *account, const char *region,
+                       const char *rule, struct pl_arena *a, struct pl_err *err);
+
 /* ---- executions (executions.c) ---- */
 
 /* StartRemediationExecution for one resource, in the caller's transaction: 1 queued (an
  * execution QUEUED and its outbox item), 0 not queued (*why: the resource has a remediation
- * exception, or an execution of it is queued or running). */
+ * exception, or an execution of it is queued or running). batch (NULL: none) is the call's
+ * (ExecutionControls apply to it). */
 int pl_rem_start(struct pl_store *st, const char *account, const char *region, const char *rule,
-                 const char *type, const char *id, struct pl_arena *a, const char **why,
-                 struct pl_err *err);
+                 const char *type, const char *id, const struct pl_rem_batch *batch,
+                 struct pl_arena *a, const char **why, struct pl_err *err);
 /* A rule's remediation just became Automatic: queues an automatic execution of each resource the
  * rule finds NON_COMPLIANT now (of type, when not NULL), in the caller's transaction, as if each
  * had just turned NON_COMPLIANT. *queued gets their number. */

@@ -11,8 +11,13 @@
  * found marked started when its item is claimed again was interrupted by a crash: it is
  * recorded FAILED, counts as an attempt, and is never run again.
  *
+ * ExecutionControls (batches.c): an item of a batch whose ConcurrentExecutionRatePercentage share
+ * is running already waits (its claim is retried a little later); one of a stopped batch
+ * (failures over ErrorPercentage) is recorded FAILED without running. The running counts per
+ * batch are this worker's (one plumb serve).
+ *
  * Threads: one worker thread (own store connection) claims and starts; the runner's threads
- * finish (a connection each from the worker's pool). mu guards running, stats, stop.
+ * finish (a connection each from the worker's pool). mu guards running, batches, stats, stop.
  */
 #include "remediation/remediation.h"
 
@@ -32,6 +37,14 @@
 #define MAX_STEPS    100
 #define MAX_MSG      1024
 #define MIN_RETRY_MS 100
+#define WAIT_SLOT_MS 100 /* an item waiting for its batch's ConcurrentExecutionRatePercentage */
+
+/* Actions of one batch running now. */
+struct batch_run {
+    char *name;
+    int running;
+    struct batch_run *next;
+};
 
 struct pl_rem {
     char *spec, *endpoint;
@@ -49,6 +62,7 @@ struct pl_rem {
     pthread_cond_t idle_cv; /* running dropped */
     bool stop, kicked;
     int running;
+    struct batch_run *batches;
     struct pl_rem_stats stats;
 };
 
@@ -64,6 +78,8 @@ struct launch {
     struct pl_rem_action act;
     const char *event;
     int64_t start_ms;
+    struct pl_rem_batch batch; /* name NULL: no ExecutionControls */
+    int error_pct;
 };
 
 /* ---- small helpers ---- */
@@ -168,15 +184,41 @@ static void log_run(struct pl_store *st, struct pl_arena *a, const char *account
     free(text);
 }
 
+/* What after_failure needs to know of a failed attempt. */
+struct failure {
+    const char *account, *region, *rule, *type, *id;
+    int64_t item;
+    bool automatic;
+    int attempts, max_attempts;
+    int64_t retry_s;
+    const struct pl_rem_batch *batch; /* NULL: no ExecutionControls */
+    int error_pct;
+};
+
+/* A failed execution counts against its batch's ErrorPercentage. */
+static int batch_failure(struct pl_store *st, const struct failure *f, struct pl_err *err)
+{
+    struct pl_arena a;
+    if (!f->batch || !f->batch->name)
+        return 0;
+    pl_arena_init(&a);
+    int rc =
+        pl_rem_batch_failed(st, f->account, f->region, f->rule, f->batch, f->error_pct, &a, err);
+    pl_arena_fini(&a);
+    return rc;
+}
+
 /* After a failed attempt (the execution already says FAILED): an automatic remediation retries
  * until its attempts are used up, then the resource gets its exception; a manual one is done. */
-static int after_failure(struct pl_rem *r, struct pl_store *st, const char *account,
-                         const char *region, const char *rule, const char *type, const char *id,
-                         int64_t item, bool automatic, int attempts, int max_attempts,
-                         int64_t retry_s, const char *msg, struct pl_err *err)
+static int after_failure(struct pl_rem *r, struct pl_store *st, const struct failure *f,
+                         const char *msg, struct pl_err *err)
 {
-    if (!automatic)
-        return pl_store_outbox_complete(st, item, err);
+    const char *account = f->account, *region = f->region, *rule = f->rule, *type = f->type,
+               *id = f->id;
+    int64_t item = f->item, retry_s = f->retry_s;
+    int attempts = f->attempts, max_attempts = f->max_attempts;
+    if (!f->automatic)
+        return batch_failure(st, f, err) < 0 ? -1 : pl_store_outbox_complete(st, item, err);
     if (attempts < max_attempts) {
         int64_t delay = retry_s * 1000 / (max_attempts > 0 ? max_attempts : 1);
         if (delay < MIN_RETRY_MS)
@@ -188,7 +230,8 @@ static int after_failure(struct pl_rem *r, struct pl_store *st, const char *acco
              "Automatic remediation failed %d times (MaximumAutomaticAttempts) within %lld "
              "seconds (RetryAttemptSeconds); last error: %s",
              attempts, (long long)retry_s, msg ? msg : "unknown");
-    if (pl_rem_exception_put(st, account, region, rule, type, id, text, 0, err) < 0)
+    if (pl_rem_exception_put(st, account, region, rule, type, id, text, 0, err) < 0 ||
+        batch_failure(st, f, err) < 0)
         return -1;
     count(r, &r->stats.exceptions);
     PL_LOG(INFO, "remediation", "rule=%s type=%s id=%s exception=1 attempts=%d", rule, type, id,
@@ -241,6 +284,9 @@ struct item_ctx {
     struct pl_json *cfg, *e; /* the configuration (NULL: none); the execution (NULL: none) */
     int attempts, max_attempts;
     int64_t retry_s, now;
+    struct pl_rem_controls ctl;
+    struct pl_rem_batch batch; /* name NULL: no ExecutionControls apply */
+    bool slot;                 /* a running slot of the batch is taken (batch_take) */
 };
 
 static int save(struct item_ctx *x, struct pl_err *err)
@@ -255,10 +301,109 @@ static int complete(struct item_ctx *x, struct pl_err *err)
 
 static int failed_attempt(struct item_ctx *x, bool automatic, const char *msg, struct pl_err *err)
 {
+    struct failure f = {x->it->account,  x->it->region, x->rule,   x->type,
+                        x->id,           x->it->id,     automatic, x->attempts,
+                        x->max_attempts, x->retry_s,    &x->batch, x->ctl.error_pct};
     if (save(x, err) < 0)
         return -1;
-    return after_failure(x->r, x->r->st, x->it->account, x->it->region, x->rule, x->type, x->id,
-                         x->it->id, automatic, x->attempts, x->max_attempts, x->retry_s, msg, err);
+    return after_failure(x->r, x->r->st, &f, msg, err);
+}
+
+/* ---- batches running now (ExecutionControls) ---- */
+
+/* Takes a running slot of batch name if fewer than limit run: true taken. */
+static bool batch_take(struct pl_rem *r, const char *name, int64_t limit)
+{
+    struct batch_run *b;
+    bool ok;
+    pthread_mutex_lock(&r->mu);
+    for (b = r->batches; b && strcmp(b->name, name) != 0; b = b->next)
+        ;
+    if (!b) {
+        b = pl_xcalloc(1, sizeof *b);
+        b->name = pl_xstrdup(name);
+        b->next = r->batches;
+        r->batches = b;
+    }
+    ok = b->running < limit;
+    b->running += ok;
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+/* Gives a slot of batch name back (name NULL: none taken). */
+static void batch_give(struct pl_rem *r, const char *name)
+{
+    if (!name)
+        return;
+    pthread_mutex_lock(&r->mu);
+    for (struct batch_run **p = &r->batches; *p; p = &(*p)->next)
+        if (strcmp((*p)->name, name) == 0) {
+            struct batch_run *b = *p;
+            if (--b->running <= 0) {
+                *p = b->next;
+                free(b->name);
+                free(b);
+            }
+            break;
+        }
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* The size of the item's batch: a manual one's as stored, an automatic one's the rule's
+ * NON_COMPLIANT resources now (at least 1). */
+static int batch_size(struct item_ctx *x, struct pl_err *err)
+{
+    int64_t failed, cnt[4] = {0};
+    const struct pl_outbox_item *it = x->it;
+    if (!x->ctl.on || !x->batch.name)
+        return 0;
+    if (!x->automatic)
+        return pl_rem_batch_stopped(x->r->st, it->account, it->region, x->batch.name, x->a, &failed,
+                                    &x->batch.size, err) < 0
+                   ? -1
+                   : 0;
+    if (pl_store_eval_counts(x->r->st, it->account, it->region, x->rule, cnt, err) < 0)
+        return -1;
+    x->batch.size = cnt[PL_EV_NON_COMPLIANT] > 0 ? cnt[PL_EV_NON_COMPLIANT] : 1;
+    return 0;
+}
+
+/* The item's ExecutionControls: 1 handled without running (its batch stopped: FAILED; its
+ * batch's share running: retried shortly), 0 go on with a slot taken, -1 error. */
+static int controlled(struct item_ctx *x, struct pl_err *err)
+{
+    struct pl_store *st = x->r->st;
+    struct pl_arena *a = x->a;
+    const struct pl_outbox_item *it = x->it;
+    int64_t failed, size;
+    if (!x->ctl.on || !x->batch.name)
+        return 0;
+    int s =
+        pl_rem_batch_stopped(st, it->account, it->region, x->batch.name, a, &failed, &size, err);
+    if (s < 0)
+        return -1;
+    if (s) {
+        const char *msg = pl_arena_printf(
+            a,
+            "Not run: %lld of the %lld remediation executions of the batch failed, more than "
+            "its ExecutionControls ErrorPercentage of %d%%.",
+            (long long)failed, (long long)x->batch.size, x->ctl.error_pct);
+        set_state(a, x->e, "FAILED",
+                  step(a, "plumb:ExecutionControls", "FAILED", msg, x->now, x->now));
+        pl_json_set_i64(a, x->e, "Running", 0);
+        count(x->r, &x->r->stats.skipped);
+        return save(x, err) < 0 || complete(x, err) < 0 ? -1 : 1;
+    }
+    int64_t limit = x->batch.size * x->ctl.rate_pct / 100;
+    if (batch_take(x->r, x->batch.name, limit > 0 ? limit : 1)) {
+        x->slot = true;
+        return 0;
+    }
+    return pl_store_outbox_retry(st, it->id, x->now + WAIT_SLOT_MS,
+                                 "waiting for a slot of ConcurrentExecutionRatePercentage", err) < 0
+               ? -1
+               : 1;
 }
 
 /* An attempt marked started whose item is claimed again: plumb died while it ran. */
@@ -376,6 +521,12 @@ static struct launch *new_launch(struct item_ctx *x, const struct pl_rem_action 
     f->revision = act->fn.revision ? pl_arena_strdup(la, act->fn.revision) : "0";
     l->event = pl_arena_strdup(la, event);
     l->start_ms = x->now;
+    if (x->slot) { /* the launch gives the batch's slot back when it finishes */
+        l->batch.name = pl_arena_strdup(la, x->batch.name);
+        l->batch.size = x->batch.size;
+        l->error_pct = x->ctl.error_pct;
+        x->slot = false;
+    }
     return l;
 }
 
@@ -437,6 +588,7 @@ static int prepare(struct pl_rem *r, const struct pl_outbox_item *it, struct lau
     x.type = p ? pl_json_get_str(p, "type") : NULL;
     x.id = p ? pl_json_get_str(p, "id") : NULL;
     x.automatic = p && pl_json_truthy(pl_json_get(p, "auto"));
+    x.batch.name = p ? pl_json_get_str(p, "batch") : NULL;
     if (!x.rule || !x.type || !x.id) {
         PL_LOG(WARN, "remediation", "item=%lld bad payload", (long long)it->id);
         rc = complete(&x, err);
@@ -456,13 +608,22 @@ static int prepare(struct pl_rem *r, const struct pl_outbox_item *it, struct lau
     x.max_attempts = (int)geti(x.cfg, "MaximumAutomaticAttempts", PL_REM_DEFAULT_ATTEMPTS);
     x.retry_s = geti(x.cfg, "RetryAttemptSeconds", PL_REM_DEFAULT_RETRY_S);
     x.attempts = x.mine ? (int)geti(x.e, "Attempts", 0) : 0;
+    pl_rem_controls_of(x.cfg, &x.ctl);
+    if (x.ctl.on && x.automatic)
+        x.batch.name = pl_rem_batch_auto(&a, x.rule);
+    if (batch_size(&x, err) < 0)
+        goto out;
     if (x.mine && geti(x.e, "Running", 0) > 0) {
         rc = interrupted(&x, err);
         goto out;
     }
     int sk = skip(&x, err);
+    if (sk == 0)
+        sk = controlled(&x, err);
     rc = sk != 0 ? (sk < 0 ? -1 : 0) : attempt(&x, out, err);
 out:
+    if (x.slot) /* taken, and no action launched with it (a dry run, no such action) */
+        batch_give(r, x.batch.name);
     pl_arena_fini(&a);
     return rc;
 }
@@ -551,9 +712,11 @@ static int record(struct launch *l, struct pl_store *st, const struct pl_fn_resu
                l->rule, l->type, l->id, l->act.fn.name, l->attempt, msg);
     if (save_exec(st, l->account, l->region, l->key, a, e, err) < 0)
         goto fail;
+    struct failure f = {l->account,      l->region,  l->rule,      l->type,
+                        l->id,           l->item,    l->automatic, l->attempt,
+                        l->max_attempts, l->retry_s, &l->batch,    l->error_pct};
     if (ok ? pl_store_outbox_complete(st, l->item, err) < 0
-           : after_failure(r, st, l->account, l->region, l->rule, l->type, l->id, l->item,
-                           l->automatic, l->attempt, l->max_attempts, l->retry_s, msg, err) < 0)
+           : after_failure(r, st, &f, msg, err) < 0)
         goto fail;
     return pl_store_commit(st, err);
 fail:
@@ -563,6 +726,7 @@ fail:
 
 static void launch_free(struct launch *l)
 {
+    batch_give(l->r, l->batch.name);
     pl_arena_fini(&l->a);
     free(l);
 }

@@ -244,6 +244,28 @@ class DeliveryS3Test(unittest.TestCase):
         cls.moto.terminate()
         cls.moto.wait()
 
+    def test_pack_template_delivered_to_s3(self):
+        """PutConformancePack DeliveryS3Bucket: the template is copied to the S3-compatible
+        bucket; a bucket that does not exist refuses the pack."""
+        env = self.env
+        subprocess.run(["aws", "s3", "mb", "s3://pack-copies", "--endpoint-url", self.s3url],
+                       env=env, check=True, capture_output=True)
+        body = ("Resources:\n  R:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
+                "      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}\n")
+        self.cfg.put_conformance_pack(ConformancePackName="copied", TemplateBody=body,
+                                      DeliveryS3Bucket="pack-copies", DeliveryS3KeyPrefix="p")
+        got = subprocess.run(["aws", "s3", "cp", "s3://pack-copies/p/copied/template.yaml", "-",
+                              "--endpoint-url", self.s3url], env=env, check=True,
+                             capture_output=True)
+        self.assertEqual(got.stdout.decode(), body)
+        import botocore.exceptions
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.cfg.put_conformance_pack(ConformancePackName="lost", TemplateBody=body,
+                                          DeliveryS3Bucket="no-such-bucket-here")
+        self.assertEqual(cm.exception.response["Error"]["Code"],
+                         "InsufficientPermissionsException")
+        self.cfg.delete_conformance_pack(ConformancePackName="copied")
+
     def test_pack_template_from_s3(self):
         """PutConformancePack TemplateS3Uri reads the object from the S3-compatible endpoint;
         another account's delivery bucket is refused."""

@@ -151,6 +151,117 @@ class Operations(PackTest):
         self.one_rule("versioning-")
         self.cfg.delete_conformance_pack(ConformancePackName="from-s3")
 
+    def test_template_ssm_document(self):
+        # TemplateSSMDocumentDetails reads a template registered with PlumbService.PutDocument,
+        # versioned as SSM versions documents
+        v1 = self.plumb_call("PutDocument", {"Name": "versioning-doc", "Content": VERSIONING})
+        self.assertEqual((v1["DocumentVersion"], v1["DefaultVersion"], v1["LatestVersion"]),
+                         ("1", "1", "1"))
+        ssh = VERSIONING.replace("S3_BUCKET_VERSIONING_ENABLED", "INCOMING_SSH_DISABLED")
+        v2 = self.plumb_call("PutDocument", {"Name": "versioning-doc", "Content": ssh})
+        self.assertEqual((v2["DocumentVersion"], v2["DefaultVersion"]), ("2", "1"))
+
+        def put(**details):
+            return self.cfg.put_conformance_pack(ConformancePackName="from-ssm",
+                                                 TemplateSSMDocumentDetails=details)
+
+        def source():
+            return self.one_rule("versioning-")["Source"]["SourceIdentifier"]
+        put(DocumentName="versioning-doc")  # the latest version
+        self.assertEqual(source(), "INCOMING_SSH_DISABLED")
+        put(DocumentName="versioning-doc", DocumentVersion="$DEFAULT")
+        self.assertEqual(source(), "S3_BUCKET_VERSIONING_ENABLED")
+        put(DocumentName="arn:aws:ssm:us-east-1:%s:document/versioning-doc" % ACCOUNT,
+            DocumentVersion="2")
+        self.assertEqual(source(), "INCOMING_SSH_DISABLED")
+        det = self.cfg.describe_conformance_packs(
+            ConformancePackNames=["from-ssm"])["ConformancePackDetails"][0]
+        self.assertEqual(det["TemplateSSMDocumentDetails"]["DocumentVersion"], "2")
+        self.assertEqual(self.status("from-ssm")["ConformancePackState"], "CREATE_COMPLETE")
+        # no such document or version; the model's pattern on the version
+        e = self.assertAwsError("ConformancePackTemplateValidationException", put,
+                                DocumentName="no-such-doc")
+        self.assertIn("no-such-doc does not exist", e.response["Error"]["Message"])
+        e = self.assertAwsError("ConformancePackTemplateValidationException", put,
+                                DocumentName="versioning-doc", DocumentVersion="3")
+        self.assertIn("has no version 3", e.response["Error"]["Message"])
+        self.assertAwsError("ValidationException", put, DocumentName="versioning-doc",
+                            DocumentVersion="v1")
+        self.assertAwsError("ConformancePackTemplateValidationException", put,
+                            DocumentName="arn:aws:ssm:us-east-1:999999999999:document/x-doc")
+        self.assertAwsError("InvalidParameterValueException", self.cfg.put_conformance_pack,
+                            ConformancePackName="both", TemplateBody=VERSIONING,
+                            TemplateSSMDocumentDetails={"DocumentName": "versioning-doc"})
+        # the registry: get, list, SetAsDefault, delete
+        got = self.plumb_call("GetDocument", {"Name": "versioning-doc", "DocumentVersion": "1"})
+        self.assertEqual(got["Content"], VERSIONING)
+        self.plumb_call("PutDocument", {"Name": "versioning-doc", "Content": VERSIONING,
+                                        "SetAsDefault": True})
+        docs = self.plumb_call("ListDocuments", {})["Documents"]
+        self.assertEqual([(d["Name"], d["LatestVersion"], d["DefaultVersion"]) for d in docs],
+                         [("versioning-doc", "3", "3")])
+        status, out = signed_call(self.server.url, "PlumbService.PutDocument",
+                                  json.dumps({"Name": "aws-mine", "Content": "x"}))
+        self.assertEqual((status, out["__type"]), (400, "ValidationException"))
+        self.plumb_call("DeleteDocument", {"Name": "versioning-doc"})
+        status, out = signed_call(self.server.url, "PlumbService.GetDocument",
+                                  json.dumps({"Name": "versioning-doc"}))
+        self.assertEqual((status, out["__type"]), (400, "ResourceNotFoundException"))
+        self.cfg.delete_conformance_pack(ConformancePackName="from-ssm")
+
+    def test_delivery_s3_bucket_gets_the_template(self):
+        # AWS copies the template to DeliveryS3Bucket/DeliveryS3KeyPrefix; here the delivery
+        # target is the data directory's buckets (moto_server: test_delivery.DeliveryS3Test)
+        self.cfg.put_conformance_pack(ConformancePackName="delivered", TemplateBody=VERSIONING,
+                                      DeliveryS3Bucket="pack-copies",
+                                      DeliveryS3KeyPrefix="conformance")
+        path = os.path.join(self.server.data, "buckets", "pack-copies", "conformance",
+                            "delivered", "template.yaml")
+        with open(path) as f:
+            self.assertEqual(f.read(), VERSIONING)
+        det = self.cfg.describe_conformance_packs(
+            ConformancePackNames=["delivered"])["ConformancePackDetails"][0]
+        self.assertEqual((det["DeliveryS3Bucket"], det["DeliveryS3KeyPrefix"]),
+                         ("pack-copies", "conformance"))
+        self.cfg.put_conformance_pack(ConformancePackName="delivered",
+                                      TemplateBody=json.dumps({"Resources": {"R": {
+                                          "Type": "AWS::Config::ConfigRule", "Properties": {
+                                              "Source": {"Owner": "AWS", "SourceIdentifier":
+                                                         "INCOMING_SSH_DISABLED"}}}}}),
+                                      DeliveryS3Bucket="pack-copies", DeliveryS3KeyPrefix="j/")
+        self.assertTrue(os.path.exists(os.path.join(self.server.data, "buckets", "pack-copies",
+                                                    "j", "delivered", "template.json")))
+        # a bucket name S3 refuses: the pack is not deployed
+        self.assertAwsError("InsufficientPermissionsException", self.cfg.put_conformance_pack,
+                            ConformancePackName="nodelivery", TemplateBody=VERSIONING,
+                            DeliveryS3Bucket="Bad_Bucket")
+        self.assertAwsError("NoSuchConformancePackException",
+                            self.cfg.describe_conformance_packs, ConformancePackNames=["nodelivery"])
+        self.cfg.delete_conformance_pack(ConformancePackName="delivered")
+
+    def test_rules_across_packs(self):
+        # at most 150 rules across the packs of an account and Region (another account)
+        c = self.server.client(key="310987654321")
+
+        def pack(n, first):
+            return "Resources:\n" + "".join(
+                "  R%d:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
+                "      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}\n" % i
+                for i in range(first, first + n))
+        c.put_conformance_pack(ConformancePackName="a", TemplateBody=pack(100, 0))
+        c.put_conformance_pack(ConformancePackName="b", TemplateBody=pack(50, 100))
+        e = self.assertAwsError("MaxNumberOfConformancePacksExceededException",
+                                c.put_conformance_pack, ConformancePackName="c",
+                                TemplateBody=pack(1, 150))
+        self.assertIn("150", e.response["Error"]["Message"])
+        e = self.assertAwsError("MaxNumberOfConformancePacksExceededException",
+                                c.put_conformance_pack, ConformancePackName="b",
+                                TemplateBody=pack(51, 100))
+        c.put_conformance_pack(ConformancePackName="b", TemplateBody=pack(40, 100))  # smaller
+        c.put_conformance_pack(ConformancePackName="c", TemplateBody=pack(10, 150))
+        for name in "abc":
+            c.delete_conformance_pack(ConformancePackName=name)
+
     def test_limits(self):
         # TemplateBody above 51,200 characters and more than 60 parameters: the model's limits
         self.assertAwsError("ValidationException", self.put, "big",
@@ -606,6 +717,25 @@ class Cli(PackTest):
         if check:
             self.assertEqual(p.returncode, 0, p.stderr)
         return p
+
+    def test_documents(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write(VERSIONING)
+            f.flush()
+            self.assertEqual(self.pack("document", "add", "cli-doc", f.name).stdout.strip(),
+                             "cli-doc: version 1 (default 1)")
+            self.assertEqual(self.pack("document", "add", "cli-doc", f.name,
+                                       "--default").stdout.strip(),
+                             "cli-doc: version 2 (default 2)")
+        self.assertIn("cli-doc", self.pack("document", "list").stdout)
+        out = self.pack("deploy", "--document", "cli-doc:1", "--name", "cli-ssm").stdout
+        self.assertEqual(out.strip(), "cli-ssm: CREATE_COMPLETE")
+        self.assertEqual(self.pack("deploy", "--document", "nope", "--name", "x",
+                                   check=False).returncode, 1)
+        self.assertEqual(self.pack("deploy", "--document", "cli-doc", check=False).returncode, 2)
+        self.pack("document", "remove", "cli-doc")
+        self.assertEqual(json.loads(self.pack("document", "list", "--json").stdout), [])
+        self.cfg.delete_conformance_pack(ConformancePackName="cli-ssm")
 
     def test_deploy_list_report(self):
         self.plumb_call("RecordConfigurationItems", {"configurationItems": [

@@ -385,6 +385,67 @@ class RetentionTest(ServerTest):
 class EvalCliTest(ServerTest):
     """`plumb eval` on the data directory of a running server: exit 2 on NON_COMPLIANT."""
 
+    def test_template_intrinsics(self):
+        """Properties are resolved as a pack's template is: Parameters (Default, --param),
+        Conditions, resource-level Condition, Fn::If, Fn::Sub, Fn::Join, AWS::NoValue and the
+        pseudo parameters; what only a deployment knows (Fn::GetAtt) stays as written."""
+        self.cfg.put_config_rule(ConfigRule=managed_rule("s3-versioning",
+                                                         "S3_BUCKET_VERSIONING_ENABLED"))
+        text = ("Parameters:\n"
+                "  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\n"
+                "Conditions:\n"
+                "  IsProd: !Equals [!Ref Env, prod]\n"
+                "Resources:\n"
+                "  Data:\n"
+                "    Type: AWS::S3::Bucket\n"
+                "    Properties:\n"
+                "      BucketName: !Sub '${AWS::AccountId}-${Env}-data'\n"
+                "      VersioningConfiguration: !If [IsProd, {Status: Enabled}, "
+                "!Ref AWS::NoValue]\n"
+                "      Tags:\n"
+                "        - {Key: name, Value: !Join ['-', [!Ref AWS::Region, !Ref Env]]}\n"
+                "        - {Key: arn, Value: !GetAtt Logs.Arn}\n"
+                "  Logs:\n"
+                "    Type: AWS::S3::Bucket\n"
+                "    Condition: IsProd\n"
+                "    Properties:\n"
+                "      VersioningConfiguration:\n"
+                "        Status: {'Fn::If': [IsProd, Enabled, Suspended]}\n")
+        path = os.path.join(tempfile.mkdtemp(), "intrinsics.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+
+        def run(*extra):
+            p = plumb("eval", "--data", self.server.data, "--rules", "s3-versioning", "--json",
+                      *extra, path, check=False)
+            return p.returncode, {json.loads(l)["resourceId"]: json.loads(l)["complianceType"]
+                                  for l in p.stdout.splitlines()}, p.stderr
+        # dev (the Default): no VersioningConfiguration at all, no Logs bucket
+        self.assertEqual(run()[:2], (2, {"Data": "NON_COMPLIANT"}))
+        # prod: versioning Enabled through Fn::If, and the conditional Logs bucket appears
+        self.assertEqual(run("--param", "Env=prod")[:2],
+                         (0, {"Data": "COMPLIANT", "Logs": "COMPLIANT"}))
+        # the parameter's AllowedValues hold; a bad --param is a usage error
+        rc, _, err = run("--param", "Env=test")
+        self.assertEqual(rc, 1)
+        self.assertIn("AllowedValues", err)
+        self.assertEqual(run("--param", "Env")[0], 2)
+        # resolved values, seen by a Guard policy
+        guard = ("rule named { configuration.BucketName == '%s-dev-data'\n"
+                 "  configuration.Tags[0].Value == 'us-east-1-dev'\n"
+                 "  configuration.Tags[1].Value.'Fn::GetAtt' exists }\n" % ACCOUNT)
+        self.cfg.put_config_rule(ConfigRule={
+            "ConfigRuleName": "named", "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
+            "EvaluationModes": [{"Mode": "PROACTIVE"}],
+            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [],
+                       "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
+                                               "PolicyText": guard}}})
+        p = plumb("eval", "--data", self.server.data, "--rules", "named", "--json", path,
+                  check=False)
+        self.assertEqual([(json.loads(l)["resourceId"], json.loads(l)["complianceType"])
+                          for l in p.stdout.splitlines()], [("Data", "COMPLIANT")],
+                         p.stdout + p.stderr)
+
     def test_template_gate(self):
         cfg = self.cfg
         cfg.put_config_rule(ConfigRule=managed_rule("s3-versioning",

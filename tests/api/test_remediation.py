@@ -446,6 +446,89 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertEqual(self.final_status(rule, rtype, "g-1")["State"], "FAILED")
         self.assertEqual(len(lines(log)), 3)
 
+    def run_batch(self, rule, rtype, ids):
+        """StartRemediationExecution of ids; their final statuses, by id."""
+        out = self.cfg.start_remediation_execution(
+            ConfigRuleName=rule,
+            ResourceKeys=[{"resourceType": rtype, "resourceId": i} for i in ids])
+        self.assertEqual(out["FailedItems"], [])
+        return {i: self.final_status(rule, rtype, i) for i in ids}
+
+    def test_execution_controls_concurrency(self):
+        # ConcurrentExecutionRatePercentage: at most that share of the call's resources run at
+        # once (25% of 4: one at a time; 50% of 4: two)
+        rtype, rule = "MyCorp::Test::Paced", "paced"
+        self.plumb_call("PutAction", {"ActionName": "Slow", "Runtime": "exec",
+                                      "Command": "sleep 0.3"})
+        self.put_rule(rule, rtype)
+        ids = ["p-%d" % i for i in range(4)]
+        for pct, most in ((25, 1), (50, 2)):
+            self.remediation(rule, "Slow", ExecutionControls={"SsmControls": {
+                "ConcurrentExecutionRatePercentage": pct, "ErrorPercentage": 100}})
+            st = self.run_batch(rule, rtype, ids)
+            spans = sorted((s["StepDetails"][0]["StartTime"], s["StepDetails"][0]["StopTime"])
+                           for s in st.values())
+            self.assertEqual({s["State"] for s in st.values()}, {"SUCCEEDED"})
+            for start, _ in spans:  # the actions running when each one started
+                self.assertLessEqual(sum(1 for b, e in spans if b <= start < e), most, spans)
+
+    def test_execution_controls_error_percentage(self):
+        # ErrorPercentage: once more than 25% of the 4 failed (the second failure), the rest
+        # of the batch is FAILED without running
+        rtype, rule = "MyCorp::Test::Fragile", "fragile"
+        log = os.path.join(self.dir, "fragile.log")
+        self.plumb_call("PutAction", {"ActionName": "Fragile", "Runtime": "exec",
+                                      "Command": "echo run >> %s; exit 3" % log})
+        self.put_rule(rule, rtype)
+        self.remediation(rule, "Fragile", ExecutionControls={"SsmControls": {
+            "ConcurrentExecutionRatePercentage": 25, "ErrorPercentage": 25}})
+        st = self.run_batch(rule, rtype, ["f-%d" % i for i in range(4)])
+        self.assertEqual({s["State"] for s in st.values()}, {"FAILED"})
+        steps = sorted(s["StepDetails"][0]["Name"] for s in st.values())
+        self.assertEqual(steps, ["Fragile", "Fragile", "plumb:ExecutionControls",
+                                 "plumb:ExecutionControls"])
+        stopped = [s for s in st.values()
+                   if s["StepDetails"][0]["Name"] == "plumb:ExecutionControls"]
+        self.assertIn("ErrorPercentage of 25%", stopped[0]["StepDetails"][0]["ErrorMessage"])
+        self.assertEqual(len(lines(log)), 2)
+        # a new call is a new batch: it runs again (and stops again)
+        self.run_batch(rule, rtype, ["f-%d" % i for i in range(4)])
+        self.assertEqual(len(lines(log)), 4)
+        # without SsmControls nothing stops: all four run
+        self.remediation(rule, "Fragile")
+        self.run_batch(rule, rtype, ["f-%d" % i for i in range(4)])
+        self.assertEqual(len(lines(log)), 8)
+
+    def test_execution_controls_automatic(self):
+        # automatic remediation: the batch is the rule's NON_COMPLIANT resources; once more
+        # than ErrorPercentage of them failed (used up their attempts), the others are FAILED
+        # without running until the configuration is put again
+        rtype, rule = "MyCorp::Test::Brittle", "brittle"
+        log = os.path.join(self.dir, "brittle.log")
+        self.plumb_call("PutAction", {"ActionName": "Brittle", "Runtime": "exec",
+                                      "Command": "echo run >> %s; exit 3" % log})
+        self.put_rule(rule, rtype)
+        controls = {"SsmControls": {"ConcurrentExecutionRatePercentage": 50,
+                                    "ErrorPercentage": 40}}
+        self.remediation(rule, "Brittle", Automatic=True, MaximumAutomaticAttempts=1,
+                         RetryAttemptSeconds=1, ExecutionControls=controls)
+        self.put_widget(rtype, "b-1", True)
+        self.assertEqual(self.final_status(rule, rtype, "b-1")["State"], "FAILED")
+        self.put_widget(rtype, "b-2", True)
+        st = self.final_status(rule, rtype, "b-2")
+        self.assertEqual((st["State"], st["StepDetails"][0]["Name"]),
+                         ("FAILED", "plumb:ExecutionControls"))
+        self.assertEqual(len(lines(log)), 1)
+        # put again: the batch starts over, b-2 turning NON_COMPLIANT again runs
+        self.remediation(rule, "Brittle", Automatic=True, MaximumAutomaticAttempts=1,
+                         RetryAttemptSeconds=1, ExecutionControls=controls)
+        self.put_widget(rtype, "b-2", False)
+        poll(lambda: self.compliance(rule, "b-2") == "COMPLIANT", "b-2 COMPLIANT")
+        self.put_widget(rtype, "b-2", True)
+        poll(lambda: len(lines(log)) == 2, "b-2's action to run")
+        self.assertEqual(self.final_status(rule, rtype, "b-2")["StepDetails"][0]["Name"],
+                         "Brittle")
+
     def test_http_action_answer_drives_the_steps(self):
         import http.server
         import threading

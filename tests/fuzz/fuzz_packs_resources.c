@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 1 << 20)
         return 0;
     pl_arena_init(&a);
-    if (pl_pack_template_resources(&a, (const char *)data, size, &res, &n, &err) == 0) {
+    struct pl_pack_env env = {.account = "123456789012", .region = "us-east-1"};
+    if (pl_pack_template_resources(&a, (const char *)data, size, &env, &res, &n, &err) == 0) {
         for (size_t i = 0; i < n; i++)
             if (!res[i].type || !res[i].logical_id ||
                 !pl_json_dump(&a, res[i].props, PL_JSON_COMPACT))

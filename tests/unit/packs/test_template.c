@@ -1,7 +1,8 @@
 /* test_template.c — the template subset (src/packs/template.c): each of AWS's 85 sample packs in
  * ../shared/data/conformance-packs resolves with its defaults; short and long intrinsic forms,
  * parameters over defaults, conditions, AWS::NoValue, pseudo parameters and typed
- * InputParameters give what CloudFormation gives; malformed templates fail with a position.
+ * InputParameters give what CloudFormation gives; malformed templates fail with a position;
+ * any template's resources (`plumb eval`) resolve the same way, deploy-time values kept.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -209,11 +210,60 @@ static void test_bounds(void)
     pl_arena_fini(&a);
 }
 
+static void test_any_template_resources(void)
+{
+    const char *text = "Parameters:\n"
+                       "  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\n"
+                       "  Ports: {Type: CommaDelimitedList, Default: '80,443'}\n"
+                       "Conditions:\n"
+                       "  IsProd: !Equals [!Ref Env, prod]\n"
+                       "Resources:\n"
+                       "  Bucket:\n"
+                       "    Type: AWS::S3::Bucket\n"
+                       "    Properties:\n"
+                       "      BucketName: !Sub '${AWS::AccountId}-${Env}-${Logs.Arn}-${Logs}'\n"
+                       "      Versioning: !If [IsProd, {Status: Enabled}, !Ref AWS::NoValue]\n"
+                       "      Tag: !Join [':', [!Ref AWS::Region, !Select [1, !Ref Ports]]]\n"
+                       "      Logs: !Ref Logs\n"
+                       "      Arn: !GetAtt Logs.Arn\n"
+                       "      Stack: !Ref AWS::StackId\n"
+                       "  Logs:\n"
+                       "    Type: AWS::S3::Bucket\n"
+                       "    Condition: IsProd\n";
+    struct pl_arena a;
+    struct pl_err err = {0};
+    struct pl_pack_cfn_resource *res;
+    size_t n;
+    pl_arena_init(&a);
+    T_EQ(pl_pack_template_resources(&a, text, strlen(text), &env0, &res, &n, &err), 0);
+    T_STR(err.msg, "");
+    T_EQ(n, 1); /* Logs: its condition is false */
+    T_STR(pl_json_dump(&a, res[0].props, PL_JSON_COMPACT),
+          "{\"BucketName\":\"123456789012-dev-${Logs.Arn}-${Logs}\","
+          "\"Tag\":\"eu-west-1:443\",\"Logs\":{\"Ref\":\"Logs\"},"
+          "\"Arn\":{\"Fn::GetAtt\":\"Logs.Arn\"},\"Stack\":{\"Ref\":\"AWS::StackId\"}}");
+    struct pl_pack_param prod[] = {{"Env", "prod"}};
+    struct pl_pack_env env = env0;
+    env.params = prod;
+    env.nparams = 1;
+    T_EQ(pl_pack_template_resources(&a, text, strlen(text), &env, &res, &n, &err), 0);
+    T_EQ(n, 2);
+    T_STR(pl_json_dump(&a, pl_json_get(res[0].props, "Versioning"), PL_JSON_COMPACT),
+          "{\"Status\":\"Enabled\"}");
+    T_STR(pl_json_dump(&a, res[1].props, PL_JSON_COMPACT), "{}");
+    struct pl_pack_param bad[] = {{"Env", "qa"}};
+    env.params = bad;
+    T_EQ(pl_pack_template_resources(&a, text, strlen(text), &env, &res, &n, &err), -1);
+    T_OK(strstr(pl_err_msg(&err), "AllowedValues") != NULL);
+    pl_arena_fini(&a);
+}
+
 int main(void)
 {
     T_RUN(test_every_sample_pack);
     T_RUN(test_parameters_conditions_novalue);
     T_RUN(test_errors_say_where);
     T_RUN(test_bounds);
+    T_RUN(test_any_template_resources);
     return T_EXIT();
 }

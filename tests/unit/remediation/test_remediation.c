@@ -121,8 +121,9 @@ static void test_interrupted_attempt(void)
     const char *why;
     put_config("manual", "never-registered", false);
     T_EQ(pl_store_begin(st, &err), 0);
-    T_EQ(pl_rem_start(st, ACC, REG, "manual", "T::T::T", "i-1", &a, &why, &err), 1);
-    T_EQ(pl_rem_start(st, ACC, REG, "manual", "T::T::T", "i-1", &a, &why, &err), 0); /* busy */
+    T_EQ(pl_rem_start(st, ACC, REG, "manual", "T::T::T", "i-1", NULL, &a, &why, &err), 1);
+    T_EQ(pl_rem_start(st, ACC, REG, "manual", "T::T::T", "i-1", NULL, &a, &why, &err),
+         0); /* busy */
     T_OK(why && strstr(why, "in progress"));
     T_EQ(pl_store_commit(st, &err), 0);
     /* what a process that died mid-action leaves: the attempt marked started */
