@@ -255,9 +255,11 @@ static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *
 }
 
 /* A policy document: a JSON object with a Statement (object or array), at most ps->max
- * characters when set (AWS: "must be an Amazon S3 bucket policy"). */
-static int parse_policy(struct pl_managed_pval *v, const struct pl_managed_pspec *ps,
-                        struct pl_arena *a, struct pl_err *err)
+ * characters when set, parsed into v->obj; anything else leaves v->obj NULL, and the rule
+ * reports it when it runs, as AWS does ("Value for controlPolicy parameter must be an Amazon S3
+ * bucket policy"): AWS's own PCI DSS pack deploys controlPolicy '1024'. */
+static void parse_policy(struct pl_managed_pval *v, const struct pl_managed_pspec *ps,
+                         struct pl_arena *a)
 {
     struct pl_err jerr = {0};
     const struct pl_json *st;
@@ -266,11 +268,7 @@ static int parse_policy(struct pl_managed_pval *v, const struct pl_managed_pspec
                  : pl_json_parse(a, v->s, strlen(v->s), &jerr);
     st = v->obj && v->obj->type == PL_JOBJ ? pl_json_get(v->obj, "Statement") : NULL;
     if (!st || (st->type != PL_JOBJ && st->type != PL_JARR))
-        return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
-                       "Invalid value for parameter %s: the value must be a policy document (a "
-                       "JSON object with a Statement) of at most %lld characters",
-                       ps->name, ps->max);
-    return 0;
+        v->obj = NULL;
 }
 
 /* Converts v->s according to ps. */
@@ -328,7 +326,8 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
         return 0;
     }
     case PL_MP_POLICY:
-        return parse_policy(v, ps, a, err);
+        parse_policy(v, ps, a);
+        return 0;
     case PL_MP_JSON: {
         struct pl_err jerr = {0};
         v->obj = pl_json_parse(a, v->s, strlen(v->s), &jerr);

@@ -60,7 +60,8 @@ enum pl_managed_ptype {
     PL_MP_JSON,   /* a JSON object as text: '{"tagkey": "tagValue"}' (resourceTags) */
     PL_MP_NUM,    /* a decimal number ("70", "70.5") in [min, max] */
     PL_MP_POLICY, /* a policy document as text (a JSON object with a Statement), at most max
-                   * characters when max is set: parsed into obj */
+                   * characters when max is set: parsed into obj; other text is accepted with
+                   * obj NULL, and the rule fails when it runs (as AWS reports it) */
 };
 
 struct pl_managed_pspec {

@@ -162,6 +162,10 @@ static int policy_not_more_permissive(const struct pl_managed__ctx *c,
     const struct pl_json *doc =
         pl_managed__doc(c, pl_managed__path(c, v->ci, SUPP "BucketPolicy.policyText"));
     struct perm_q q = {c, c->p->v[0].obj, out};
+    if (!q.control)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "Value for controlPolicy parameter must be an Amazon S3 bucket policy "
+                       "(a JSON policy document of at most 1024 characters).");
     if (doc)
         pl_managed__statements(doc, bucket_statement, &q);
     return 0;
