@@ -8,12 +8,14 @@
  * the whole mix, for the mix without the rules that parse JSON embedded in strings (bucket
  * policies, ACLs: S3_BUCKET_PUBLIC_*, S3_BUCKET_SSL_REQUESTS_ONLY, S3_BUCKET_ACL_PROHIBITED,
  * S3_BUCKET_POLICY_GRANTEE_CHECK, S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED,
- * S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED), and for account-level rules.
+ * S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED, S3_BUCKET_POLICY_NOT_MORE_PERMISSIVE), and for
+ * account-level rules.
  *
  * Rates are per second of this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so they are per
  * core even on a machine shared with other jobs.
  *
- * usage: bench_rules_managed [seconds per measurement, default 1] [-v: per pair and per account-level rule]
+ * usage: bench_rules_managed [seconds per measurement, default 1] [-v: per pair and per
+ * account-level rule]
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -126,7 +128,8 @@ static bool embedded_json(const char *id)
            strcmp(id, "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED") == 0 ||
            strcmp(id, "S3_BUCKET_ACL_PROHIBITED") == 0 ||
            strcmp(id, "S3_BUCKET_POLICY_GRANTEE_CHECK") == 0 ||
-           strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0;
+           strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0 ||
+           strcmp(id, "S3_BUCKET_POLICY_NOT_MORE_PERMISSIVE") == 0;
 }
 
 /* Parameters for the rules that require one (the others run with their defaults). */
@@ -152,6 +155,11 @@ static const char *default_params(const char *id)
         return "{\"resourceType\":\"AWS::EC2::Instance\",\"metricName\":\"CPUUtilization\"}";
     if (strcmp(id, "S3_BUCKET_BLACKLISTED_ACTIONS_PROHIBITED") == 0)
         return "{\"blacklistedActionPattern\":\"s3:GetBucket*,s3:DeleteObject\"}";
+    if (strcmp(id, "S3_BUCKET_POLICY_NOT_MORE_PERMISSIVE") == 0)
+        return "{\"controlPolicy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","
+               "\\\"Principal\\\":{\\\"AWS\\\":\\\"111122223333\\\"},\\\"Action\\\":\\\"s3:Get*"
+               "\\\","
+               "\\\"Resource\\\":\\\"*\\\"}]}\"}";
     return NULL;
 }
 

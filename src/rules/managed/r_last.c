@@ -160,7 +160,7 @@ static int policy_not_more_permissive(const struct pl_managed__ctx *c,
                                       const struct pl_managed__ci *v, struct pl_managed_eval *out)
 {
     const struct pl_json *doc =
-        pl_managed__doc(c, pl_managed__path(c, v->ci, SUPP "BucketPolicy.policyText"));
+        pl_managed__doc_if(c, pl_managed__path(c, v->ci, SUPP "BucketPolicy.policyText"), "Allow");
     struct perm_q q = {c, c->p->v[0].obj, out};
     if (!q.control)
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
@@ -191,8 +191,9 @@ static const char *group_param(const struct pl_managed__ctx *c, const char *grou
     return NULL;
 }
 
-/* The engine default of the TLS parameter: require_secure_transport is OFF on MySQL;
- * rds.force_ssl is 1 from PostgreSQL 15 on, 0 before. */
+/* The engine default of the TLS parameter, which a default.* group (RDS does not let anyone
+ * modify those) always has: require_secure_transport is OFF on MySQL; rds.force_ssl is 1 from
+ * PostgreSQL 15 on, 0 before. */
 static const char *tls_default(bool pg, const char *version)
 {
     return pg && version && strtol(version, NULL, 10) >= 15 ? "1" : "0";
@@ -215,12 +216,13 @@ static int rds_in_transit(const struct pl_managed__ctx *c, const struct pl_manag
     for (const struct pl_json *g = gs->type == PL_JARR ? gs->child : NULL; g; g = g->next) {
         const char *name = pl_json_str(pl_managed__get(g, "dBParameterGroupName"));
         const char *st = pl_json_str(pl_managed__get(g, "parameterApplyStatus"));
-        bool known;
+        bool known = false;
         if (st && strcmp(st, "in-sync") != 0)
             return pl_managed__res(out, PL_NON_COMPLIANT, "Parameter group %.100s is %.30s.",
                                    name ? name : "?", st);
-        const char *val = name ? group_param(c, name, pname, &known) : NULL;
-        if (!val && name && !known && !pl_starts_with(name, "default."))
+        bool dflt = name && pl_starts_with(name, "default."); /* RDS never changes these */
+        const char *val = name && !dflt ? group_param(c, name, pname, &known) : NULL;
+        if (!val && name && !dflt && !known)
             return pl_managed__res(out, PL_INSUFFICIENT_DATA,
                                    "Parameter group %.100s is not recorded.", name);
         if (!val)
