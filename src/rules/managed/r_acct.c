@@ -413,15 +413,14 @@ static int trail_all_s3(void *u, const struct pl_json *ci)
     const struct pl_json *cfg = pl_json_get(ci, "configuration");
     const struct pl_json *sels = pl_managed__get(cfg, "eventSelectors");
     const struct pl_json *adv = pl_managed__get(cfg, "advancedEventSelectors");
-    if (!logging(ci, cfg) || !pl_managed__true(pl_managed__get(cfg, "isMultiRegionTrail")))
+    bool hit = false;
+    if (!pl_managed__true(pl_managed__get(cfg, "isMultiRegionTrail")))
         return 0;
-    for (const struct pl_json *s = sels ? sels->child : NULL; s; s = s->next)
-        if (basic_all_s3(s, *write))
-            return 1;
-    for (const struct pl_json *s = adv ? adv->child : NULL; s; s = s->next)
-        if (adv_all_s3(s, *write))
-            return 1;
-    return 0;
+    for (const struct pl_json *s = sels ? sels->child : NULL; s && !hit; s = s->next)
+        hit = basic_all_s3(s, *write);
+    for (const struct pl_json *s = adv ? adv->child : NULL; s && !hit; s = s->next)
+        hit = adv_all_s3(s, *write);
+    return hit && logging(ci, cfg); /* last: it may look in supplementaryConfiguration too */
 }
 
 static int all_s3_events(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,

@@ -45,25 +45,33 @@ static bool own_principal(const char *s, const char *acct)
     return pl_starts_with(s, "arn:") && p && strncmp(p + 2, acct, n) == 0 && p[2 + n] == ':';
 }
 
-/* The principal text as an account ARN when it is a bare account id. */
-static const char *principal_arn(char *buf, size_t cap, const char *s)
+static bool account_id(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 12 && strspn(s, "0123456789") == 12) {
-        snprintf(buf, cap, "arn:aws:iam::%s:root", s);
-        return buf;
-    }
-    return s;
+    return strlen(s) == 12 && strspn(s, "0123456789") == 12;
 }
 
-/* True when one of j's strings (a string or an array of them) matches s as a pattern. */
-static bool any_glob(const struct pl_json *j, const char *s)
+/* s as an account's root ARN in buf when it is a bare account id (IAM treats "111122223333" and
+ * "arn:aws:iam::111122223333:root" alike), else s itself. */
+static const char *principal_arn(char buf[40], const char *s)
 {
+    if (!account_id(s))
+        return s;
+    memcpy(buf, "arn:aws:iam::", 13);
+    memcpy(buf + 13, s, 12);
+    memcpy(buf + 25, ":root", 6);
+    return buf;
+}
+
+/* True when one of j's strings (a string or an array of them) matches s as a pattern; with
+ * principals, account ids and root ARNs compare alike. */
+static bool any_glob(const struct pl_json *j, const char *s, bool principal)
+{
+    char b1[40], b2[40];
+    if (principal)
+        s = principal_arn(b2, s);
     for (const struct pl_json *x = j && j->type == PL_JARR ? j->child : j; x; x = x->next) {
         const char *p = pl_json_str(x);
-        char b1[64], b2[64];
-        if (p && (strcmp(p, "*") == 0 || pl_managed__glob(principal_arn(b1, sizeof b1, p),
-                                                          principal_arn(b2, sizeof b2, s))))
+        if (p && (strcmp(p, "*") == 0 || pl_managed__glob(principal ? principal_arn(b1, p) : p, s)))
             return true;
         if (!j || j->type != PL_JARR)
             break;
@@ -75,7 +83,7 @@ static bool principal_covered(const struct pl_json *ctl, const char *kind, const
 {
     if (pl_json_str(ctl) && strcmp(pl_json_str(ctl), "*") == 0)
         return true;
-    return ctl && ctl->type == PL_JOBJ && any_glob(pl_managed__get(ctl, kind), who);
+    return ctl && ctl->type == PL_JOBJ && any_glob(pl_managed__get(ctl, kind), who, true);
 }
 
 struct grant {
@@ -96,8 +104,8 @@ static int control_covers(void *u, const struct pl_json *cs)
         (cond && !pl_json_equal(cond, q->g->cond)))
         return 0;
     if (principal_covered(pl_managed__get(cs, "Principal"), q->g->kind, q->g->who) &&
-        any_glob(pl_managed__get(cs, "Action"), q->g->action) &&
-        any_glob(pl_managed__get(cs, "Resource"), q->g->resource))
+        any_glob(pl_managed__get(cs, "Action"), q->g->action, false) &&
+        any_glob(pl_managed__get(cs, "Resource"), q->g->resource, false))
         q->hit = true;
     return q->hit;
 }
