@@ -5,7 +5,8 @@ Counts the rule slots (one per `SourceIdentifier` of an `Owner: AWS` rule) in ev
 a conformance-pack directory and the share whose identifier is implemented: one that a
 src/rules/managed/r_*.c implementation table names (`.identifier = "X"`). Also counts the packs
 that can be evaluated completely. AWS_CONFIG_PROCESS_CHECK (manual, results come from
-PutExternalEvaluation) counts as a slot that is not implemented.
+PutExternalEvaluation) counts as implemented once an implementation table names it (r_last.c
+does; before, its slots counted as not implemented).
 
 usage: tools/managed_coverage.py [packs dir, default ../shared/data/conformance-packs]
                                  [--rev GIT-REV: read the implementations at that commit]
@@ -40,7 +41,8 @@ def implemented(rev):
 def slots(path):
     text = open(path, encoding="utf-8", errors="replace").read()
     # "SourceIdentifier: X" inline or on the next line; quotes and braces stripped
-    return re.findall(r'SourceIdentifier:\s*["\']?([A-Z0-9_]+)', text)
+    # (a custom rule's `SourceIdentifier: {Ref: ...}` is no managed slot)
+    return re.findall(r'SourceIdentifier:\s*["\']?([A-Z0-9_]+)(?![A-Za-z0-9_])', text)
 
 
 def main():

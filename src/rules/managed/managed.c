@@ -57,6 +57,7 @@ static const struct pl_managed_impl *find_impl(const char *id)
         {pl_managed__net, &pl_managed__net_len},   {pl_managed__acct, &pl_managed__acct_len},
         {pl_managed__data, &pl_managed__data_len}, {pl_managed__svc, &pl_managed__svc_len},
         {pl_managed__ops, &pl_managed__ops_len},   {pl_managed__next, &pl_managed__next_len},
+        {pl_managed__last, &pl_managed__last_len},
     };
     for (size_t f = 0; f < PL_ARRAY_LEN(files); f++)
         for (size_t i = 0; i < *files[f].n; i++)
@@ -107,7 +108,7 @@ static void init_registry(void)
     }
     size_t nimpl = pl_managed__s3_len + pl_managed__iam_len + pl_managed__net_len +
                    pl_managed__acct_len + pl_managed__data_len + pl_managed__svc_len +
-                   pl_managed__ops_len + pl_managed__next_len;
+                   pl_managed__ops_len + pl_managed__next_len + pl_managed__last_len;
     if (joined != nimpl) {
         fprintf(stderr, "managed rules: an implementation names no catalogue identifier\n");
         abort();
@@ -253,6 +254,23 @@ static int parse_list(struct pl_managed_pval *v, const struct pl_managed_pspec *
     return 0;
 }
 
+/* A policy document: a JSON object with a Statement (object or array), at most ps->max
+ * characters when set, parsed into v->obj; anything else leaves v->obj NULL, and the rule
+ * reports it when it runs, as AWS does ("Value for controlPolicy parameter must be an Amazon S3
+ * bucket policy"): AWS's own PCI DSS pack deploys controlPolicy '1024'. */
+static void parse_policy(struct pl_managed_pval *v, const struct pl_managed_pspec *ps,
+                         struct pl_arena *a)
+{
+    struct pl_err jerr = {0};
+    const struct pl_json *st;
+    v->obj = ps->max && strlen(v->s) > (size_t)ps->max
+                 ? NULL
+                 : pl_json_parse(a, v->s, strlen(v->s), &jerr);
+    st = v->obj && v->obj->type == PL_JOBJ ? pl_json_get(v->obj, "Statement") : NULL;
+    if (!st || (st->type != PL_JOBJ && st->type != PL_JARR))
+        v->obj = NULL;
+}
+
 /* Converts v->s according to ps. */
 static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec *ps,
                        struct pl_arena *a, struct pl_err *err)
@@ -307,6 +325,9 @@ static int parse_value(struct pl_managed_pval *v, const struct pl_managed_pspec 
         v->d = d;
         return 0;
     }
+    case PL_MP_POLICY:
+        parse_policy(v, ps, a);
+        return 0;
     case PL_MP_JSON: {
         struct pl_err jerr = {0};
         v->obj = pl_json_parse(a, v->s, strlen(v->s), &jerr);
@@ -356,8 +377,9 @@ int pl_managed_params(const struct pl_managed_rule *r, const char *input_paramet
     for (const struct pl_json *m = doc ? doc->child : NULL; m; m = m->next) {
         int i = spec_index(r, m->key);
         if (i < 0) {
-            if (!r->impl)
-                continue; /* plumb does not know this rule's full parameter list */
+            if (!r->impl || r->trigger == PL_MANAGED_MANUAL)
+                continue; /* plumb does not know this rule's full parameter list, or the rule
+                           * is a process check, which keeps whatever the user writes */
             return pl_fail(err, PL_E_INVALID_PARAMETER_VALUE,
                            "Unknown parameters provided in the input parameters for the rule "
                            "%s: %s",
@@ -1030,6 +1052,11 @@ int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json 
     if (!r->impl)
         return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
                        r->identifier);
+    if (r->trigger == PL_MANAGED_MANUAL)
+        return pl_fail(err, PL_E_INTERNAL,
+                       "%s is a manual process check: its results come from "
+                       "PutExternalEvaluation",
+                       r->identifier);
     if (r->account_level)
         return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule", r->identifier);
     pl_managed__doc_begin();
@@ -1095,6 +1122,11 @@ int pl_managed_evaluate_all(const struct pl_managed_params *p, const struct pl_m
     struct pl_managed__ctx c = {p, env, scratch, err, NULL};
     if (!r->impl)
         return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
+                       r->identifier);
+    if (r->trigger == PL_MANAGED_MANUAL)
+        return pl_fail(err, PL_E_INTERNAL,
+                       "%s is a manual process check: its results come from "
+                       "PutExternalEvaluation",
                        r->identifier);
     if (r->account_level)
         return eval_account(&c, emit, u);

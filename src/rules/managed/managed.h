@@ -52,13 +52,16 @@ enum pl_managed_trigger {
 };
 
 enum pl_managed_ptype {
-    PL_MP_STR,   /* any string (optionally one of `choices`) */
-    PL_MP_INT,   /* decimal integer in [min, max] */
-    PL_MP_BOOL,  /* "true"/"false", any case (AWS accepts "TRUE", "True") */
-    PL_MP_LIST,  /* comma-separated strings, trimmed, each optionally one of `choices` */
-    PL_MP_PORTS, /* comma-separated ports and ranges: "443,1020-1025" (0-65535) */
-    PL_MP_JSON,  /* a JSON object as text: '{"tagkey": "tagValue"}' (resourceTags) */
-    PL_MP_NUM,   /* a decimal number ("70", "70.5") in [min, max] */
+    PL_MP_STR,    /* any string (optionally one of `choices`) */
+    PL_MP_INT,    /* decimal integer in [min, max] */
+    PL_MP_BOOL,   /* "true"/"false", any case (AWS accepts "TRUE", "True") */
+    PL_MP_LIST,   /* comma-separated strings, trimmed, each optionally one of `choices` */
+    PL_MP_PORTS,  /* comma-separated ports and ranges: "443,1020-1025" (0-65535) */
+    PL_MP_JSON,   /* a JSON object as text: '{"tagkey": "tagValue"}' (resourceTags) */
+    PL_MP_NUM,    /* a decimal number ("70", "70.5") in [min, max] */
+    PL_MP_POLICY, /* a policy document as text (a JSON object with a Statement), at most max
+                   * characters when max is set: parsed into obj; other text is accepted with
+                   * obj NULL, and the rule fails when it runs (as AWS reports it) */
 };
 
 struct pl_managed_pspec {

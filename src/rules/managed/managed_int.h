@@ -99,10 +99,10 @@ struct pl_managed_impl {
 /* Each rule file's implementations. */
 extern const struct pl_managed_impl pl_managed__s3[], pl_managed__iam[], pl_managed__net[],
     pl_managed__acct[], pl_managed__data[], pl_managed__svc[], pl_managed__ops[],
-    pl_managed__next[];
+    pl_managed__next[], pl_managed__last[];
 extern const size_t pl_managed__s3_len, pl_managed__iam_len, pl_managed__net_len,
     pl_managed__acct_len, pl_managed__data_len, pl_managed__svc_len, pl_managed__ops_len,
-    pl_managed__next_len;
+    pl_managed__next_len, pl_managed__last_len;
 
 /* ---- helpers shared by the rule files (managed.c) ---- */
 

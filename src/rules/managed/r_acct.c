@@ -357,6 +357,87 @@ static int s3_data_events(const struct pl_managed__ctx *c, const struct pl_manag
     return 0;
 }
 
+/* CLOUDTRAIL_ALL_READ/WRITE_S3_DATA_EVENT_CHECK: a logging multi-region trail records the read
+ * (write) S3 data events of all current and future buckets: a basic selector of readWriteType
+ * All or ReadOnly (WriteOnly) with AWS::S3::Object values "arn:aws:s3" (or "arn:aws:s3:::"), or
+ * an advanced selector of eventCategory Data, resources.type AWS::S3::Object, no field that
+ * narrows the buckets or events, and readOnly absent or equal to true (false). */
+static bool adv_field_is(const struct pl_json *f, const char *name, const char *value)
+{
+    const struct pl_json *eq = pl_managed__get(f, "equals");
+    if (!pl_managed__streq(pl_managed__get(f, "field"), name))
+        return false;
+    for (const struct pl_json *e = eq ? eq->child : NULL; e; e = e->next)
+        if (pl_managed__streq(e, value))
+            return true;
+    return false;
+}
+
+static bool adv_all_s3(const struct pl_json *sel, bool write)
+{
+    const struct pl_json *fs = pl_managed__get(sel, "fieldSelectors");
+    bool data = false, s3 = false;
+    for (const struct pl_json *f = fs ? fs->child : NULL; f; f = f->next) {
+        const char *field = pl_json_str(pl_managed__get(f, "field"));
+        if (adv_field_is(f, "eventCategory", "Data"))
+            data = true;
+        else if (adv_field_is(f, "resources.type", "AWS::S3::Object"))
+            s3 = true;
+        else if (field && strcmp(field, "readOnly") == 0) {
+            if (!adv_field_is(f, "readOnly", write ? "false" : "true"))
+                return false;
+        } else {
+            return false; /* resources.ARN, eventName, ...: not all buckets or events */
+        }
+    }
+    return data && s3;
+}
+
+static bool basic_all_s3(const struct pl_json *sel, bool write)
+{
+    const struct pl_json *rw = pl_managed__get(sel, "readWriteType");
+    const struct pl_json *drs = pl_managed__get(sel, "dataResources");
+    if (rw && !pl_managed__streq(rw, "All") &&
+        !pl_managed__streq(rw, write ? "WriteOnly" : "ReadOnly"))
+        return false;
+    for (const struct pl_json *d = drs ? drs->child : NULL; d; d = d->next)
+        if (pl_managed__streq(pl_managed__get(d, "type"), "AWS::S3::Object") &&
+            covers(pl_managed__get(d, "values"), NULL))
+            return true;
+    return false;
+}
+
+static int trail_all_s3(void *u, const struct pl_json *ci)
+{
+    const bool *write = u;
+    const struct pl_json *cfg = pl_json_get(ci, "configuration");
+    const struct pl_json *sels = pl_managed__get(cfg, "eventSelectors");
+    const struct pl_json *adv = pl_managed__get(cfg, "advancedEventSelectors");
+    bool hit = false;
+    if (!pl_managed__true(pl_managed__get(cfg, "isMultiRegionTrail")))
+        return 0;
+    for (const struct pl_json *s = sels ? sels->child : NULL; s && !hit; s = s->next)
+        hit = basic_all_s3(s, *write);
+    for (const struct pl_json *s = adv ? adv->child : NULL; s && !hit; s = s->next)
+        hit = adv_all_s3(s, *write);
+    return hit && logging(ci, cfg); /* last: it may look in supplementaryConfiguration too */
+}
+
+static int all_s3_events(const struct pl_managed__ctx *c, const struct pl_managed__ci *a,
+                         struct pl_managed_eval *out)
+{
+    bool write = strstr(c->p->rule->identifier, "WRITE") != NULL;
+    (void)a;
+    if (pl_managed__need_env(c, "the recorded AWS::CloudTrail::Trail resources") < 0)
+        return -1;
+    if (c->env->each(c->env->u, "AWS::CloudTrail::Trail", trail_all_s3, &write))
+        return 0;
+    return pl_managed__res(out, PL_NON_COMPLIANT,
+                           "No logging multi-region trail records all %s S3 data events of all "
+                           "buckets.",
+                           write ? "write" : "read");
+}
+
 /* CLOUDTRAIL_SECURITY_TRAIL_ENABLED: some logging trail is multi-region, records global
  * service events, validates log files, is encrypted with KMS and records all read and write
  * management events with no event source excluded. The selectors are the trail's recorded
@@ -530,6 +611,14 @@ const struct pl_managed_impl pl_managed__acct[] = {
     {.identifier = "CLOUDTRAIL_S3_DATAEVENTS_ENABLED",
      PARAMS(data_params),
      .acct_fn = s3_data_events},
+    {.identifier = "CLOUDTRAIL_ALL_READ_S3_DATA_EVENT_CHECK",
+     .types = "AWS::::Account",
+     .acct_fn = all_s3_events,
+     .trigger = PL_MANAGED_PERIODIC},
+    {.identifier = "CLOUDTRAIL_ALL_WRITE_S3_DATA_EVENT_CHECK",
+     .types = "AWS::::Account",
+     .acct_fn = all_s3_events,
+     .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "EBS_SNAPSHOT_PUBLIC_RESTORABLE_CHECK", .acct_fn = snapshot_restorable},
     {.identifier = "CLOUDTRAIL_SECURITY_TRAIL_ENABLED", .acct_fn = security_trail},
     {.identifier = "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",

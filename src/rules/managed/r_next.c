@@ -1060,7 +1060,8 @@ static int emr_bpa(const struct pl_managed__ctx *c, const struct pl_managed__ci 
 
 /* WAFV2_LOGGING_ENABLED: the web ACL's supp LoggingConfiguration (WAFv2
  * GetLoggingConfiguration: LogDestinationConfigs); with KinesisFirehoseDeliveryStreamArns,
- * some destination must be one of them. */
+ * some destination must be one of them. WAF_CLASSIC_LOGGING_ENABLED: the same for a global
+ * WAF Classic web ACL (WAF GetLoggingConfiguration has the same shape). */
 static const struct pl_managed_pspec wafv2_log_params[] = {
     {.name = "KinesisFirehoseDeliveryStreamArns", .type = PL_MP_LIST},
 };
@@ -2256,15 +2257,20 @@ static int cf_security_policy(const struct pl_managed__ctx *c, const struct pl_m
                            "The viewer security policy %.40s is below TLSv1.2_2018.", m);
 }
 
-/* COGNITO_USER_POOL_ADVANCED_SECURITY_ENABLED: UserPoolAddOns.AdvancedSecurityMode is
- * SecurityMode (ENFORCED by default). */
+/* COGNITO_USER_POOL_ADVANCED_SECURITY_ENABLED: UserPoolAddOns.AdvancedSecurityMode is set
+ * (AUDIT or ENFORCED; OFF fails) and, when given, equal to SecurityMode (AWS's page: optional,
+ * no default). */
 static const struct pl_managed_pspec cognito_adv_params[] = {
-    {.name = "SecurityMode", .type = PL_MP_STR, .def = "ENFORCED", .choices = "ENFORCED|AUDIT"},
+    {.name = "SecurityMode", .type = PL_MP_STR, .choices = "ENFORCED|AUDIT"},
 };
 static const struct pl_managed__check cognito_adv_checks[] = {
     {.path = CFG "userPoolAddOns.advancedSecurityMode",
      .op = MCK_PRESENT,
      .why = "Advanced security (threat protection) is not enabled for the user pool."},
+    {.path = CFG "userPoolAddOns.advancedSecurityMode",
+     .op = MCK_NE,
+     .arg = "OFF",
+     .why = "Advanced security (threat protection) is OFF for the user pool."},
     {.path = CFG "userPoolAddOns.advancedSecurityMode",
      .op = MCK_EQ_PARAM,
      .param = 0,
@@ -2686,6 +2692,10 @@ const struct pl_managed_impl pl_managed__next[] = {
      .acct_fn = macie_auto_discovery},
     {.identifier = "WAFV2_LOGGING_ENABLED",
      .types = "AWS::WAFv2::WebACL",
+     PARAMS(wafv2_log_params),
+     .ci_fn = wafv2_logging},
+    {.identifier = "WAF_CLASSIC_LOGGING_ENABLED",
+     .types = "AWS::WAF::WebACL",
      PARAMS(wafv2_log_params),
      .ci_fn = wafv2_logging},
     {.identifier = "ALB_WAF_ENABLED", PARAMS(alb_waf_params), .ci_fn = alb_waf},

@@ -1077,6 +1077,17 @@ static const struct pl_managed_pspec last_rp_params[] = {
                    .def = "days",
                    .choices = "hours|days"},
 };
+/* The *_IN_LOGICALLY_AIR_GAPPED_VAULT pages allow ages up to 2184 (hours; 91 days). */
+static const struct pl_managed_pspec airgap_rp_params[] = {
+    [P_RP_TAGS] = {.name = "resourceTags", .type = PL_MP_JSON},
+    [P_RP_ID] = {.name = "resourceId", .type = PL_MP_STR},
+    [P_RP_VALUE] =
+        {.name = "recoveryPointAgeValue", .type = PL_MP_INT, .def = "1", .min = 1, .max = 2184},
+    [P_RP_UNIT] = {.name = "recoveryPointAgeUnit",
+                   .type = PL_MP_STR,
+                   .def = "days",
+                   .choices = "hours|days"},
+};
 
 struct rp_q {
     const struct pl_managed__ctx *c;
@@ -1173,27 +1184,27 @@ const struct pl_managed_impl pl_managed__ops[] = {
      .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "S3_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
      .types = "AWS::S3::Bucket",
-     PARAMS(last_rp_params),
+     PARAMS(airgap_rp_params),
      .ci_fn = last_recovery_point,
      .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "EBS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
      .types = "AWS::EC2::Volume",
-     PARAMS(last_rp_params),
+     PARAMS(airgap_rp_params),
      .ci_fn = last_recovery_point,
      .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "EFS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
      .types = "AWS::EFS::FileSystem",
-     PARAMS(last_rp_params),
+     PARAMS(airgap_rp_params),
      .ci_fn = last_recovery_point,
      .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "EC2_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
      .types = "AWS::EC2::Instance",
-     PARAMS(last_rp_params),
+     PARAMS(airgap_rp_params),
      .ci_fn = last_recovery_point,
      .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "AURORA_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
      .types = "AWS::RDS::DBCluster",
-     PARAMS(last_rp_params),
+     PARAMS(airgap_rp_params),
      .ci_fn = last_recovery_point,
      .trigger = PL_MANAGED_PERIODIC},
     {.identifier = "VIRTUALMACHINE_RESOURCES_PROTECTED_BY_BACKUP_PLAN",

@@ -51,7 +51,7 @@ static void test_shapes(void)
     const struct pl_managed_rule *r = pl_managed_find("AWS_CONFIG_PROCESS_CHECK");
     T_REQUIRE(r);
     T_EQ(r->trigger, PL_MANAGED_MANUAL);
-    T_OK(!pl_managed_implemented(r));
+    T_OK(pl_managed_implemented(r)); /* served: its results come from PutExternalEvaluation */
 
     r = pl_managed_find("IAM_PASSWORD_POLICY");
     T_REQUIRE(r);
@@ -79,20 +79,50 @@ static void test_shapes(void)
     T_EQ(r->ntypes, 1);
     T_STR(r->types[0], "AWS::GuardDuty::Detector");
 
-    /* a known but unimplemented rule accepts its pack parameters and refuses to evaluate */
+    /* every identifier of the tsv is implemented; the process check accepts any parameters
+     * (it has none of its own) and refuses to evaluate: PutExternalEvaluation gives results */
+    size_t n, nimpl = 0;
+    const struct pl_managed_rule *all = pl_managed_all(&n);
+    for (size_t i = 0; i < n; i++)
+        nimpl += pl_managed_implemented(&all[i]);
+    T_EQ(nimpl, n);
     struct pl_arena a;
     struct pl_err err = {0};
     struct pl_managed_params *p;
     struct pl_managed_eval ev;
     pl_arena_init(&a);
-    r = pl_managed_find("EC2_CLIENT_VPN_NOT_AUTHORIZE_ALL");
-    T_REQUIRE(r && !pl_managed_implemented(r));
-    T_EQ(pl_managed_params(r, "{\"daysToExpiration\":\"14\"}", &a, &p, &err), 0);
-    const char *text = "{\"resourceType\":\"AWS::ACM::Certificate\"}";
+    r = pl_managed_find("AWS_CONFIG_PROCESS_CHECK");
+    T_EQ(pl_managed_params(r, "{\"drill\":\"quarterly\"}", &a, &p, &err), 0);
+    const char *text = "{\"resourceType\":\"AWS::::Account\",\"resourceId\":\"1\"}";
     const struct pl_json *ci = pl_json_parse(&a, text, strlen(text), &err);
     T_REQUIRE(ci);
     T_EQ(pl_managed_evaluate(p, ci, NULL, NULL, &ev, &err), -1);
-    T_OK(strstr(err.msg, "does not implement") != NULL);
+    T_OK(strstr(err.msg, "PutExternalEvaluation") != NULL);
+    T_EQ(pl_managed_evaluate_all(p, NULL, NULL, NULL, NULL, &err), -1);
+
+    /* a controlPolicy that is no bucket policy is accepted, and reported when the rule runs */
+    r = pl_managed_find("S3_BUCKET_POLICY_NOT_MORE_PERMISSIVE");
+    err = (struct pl_err){0};
+    T_EQ(pl_managed_params(r, "{\"controlPolicy\":\"1024\"}", &a, &p, &err), 0);
+    text = "{\"resourceType\":\"AWS::S3::Bucket\",\"resourceId\":\"b\",\"configuration\":{}}";
+    ci = pl_json_parse(&a, text, strlen(text), &err);
+    T_REQUIRE(ci);
+    T_EQ(pl_managed_evaluate(p, ci, NULL, NULL, &ev, &err), -1);
+    T_EQ(err.code, PL_E_INVALID_PARAMETER_VALUE);
+    T_OK(strstr(err.msg, "must be an Amazon S3 bucket policy") != NULL);
+
+    /* the rules whose trigger and scope the tsv does not know */
+    r = pl_managed_find("EC2_CLIENT_VPN_NOT_AUTHORIZE_ALL");
+    T_REQUIRE(r && !r->account_level);
+    T_EQ(r->trigger, PL_MANAGED_PERIODIC);
+    T_STR(r->types[0], "AWS::EC2::ClientVpnEndpoint");
+    r = pl_managed_find("IAM_EXTERNAL_ACCESS_ANALYZER_ENABLED");
+    T_REQUIRE(r && r->account_level);
+    T_EQ(r->trigger, PL_MANAGED_PERIODIC);
+    r = pl_managed_find("EC2_INSTANCE_LAUNCHED_WITH_ALLOWED_AMI");
+    T_REQUIRE(r);
+    T_EQ(r->trigger, PL_MANAGED_BOTH);
+    T_STR(r->types[0], "AWS::EC2::Instance");
     pl_arena_fini(&a);
 }
 
@@ -199,7 +229,7 @@ static const struct {
      "hours|days"},
     {"EBS_LAST_BACKUP_RECOVERY_POINT_CREATED", "{\"recoveryPointAgeValue\":\"0\"}", 0,
      "recoveryPointAgeValue"},
-    {"EBS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT", "{\"recoveryPointAgeValue\":\"745\"}", 0,
+    {"EBS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT", "{\"recoveryPointAgeValue\":\"2185\"}", 0,
      "recoveryPointAgeValue"},
     {"RDS_LAST_BACKUP_RECOVERY_POINT_CREATED", "{\"resourceTags\":\"backup\"}", 0, "resourceTags"},
     {"EFS_LAST_BACKUP_RECOVERY_POINT_CREATED",
@@ -336,7 +366,25 @@ static const struct {
      "CUSTOM|AWS_IAM|JWT"},
     {"SAGEMAKER_NOTEBOOK_INSTANCE_PLATFORM_VERSION", "{}", 0,
      "required parameter supportedPlatformIdentifierVersions"},
-    /* unimplemented rules: parameters are not validated beyond being a JSON object */
+    {"EBS_RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT", "{\"recoveryPointAgeValue\":\"2184\"}", 1,
+     NULL},
+    {"EBS_LAST_BACKUP_RECOVERY_POINT_CREATED", "{\"recoveryPointAgeValue\":\"745\"}", 0,
+     "recoveryPointAgeValue"},
+    {"S3_BUCKET_POLICY_NOT_MORE_PERMISSIVE", "{}", 0, "required parameter controlPolicy"},
+    /* a control policy that is no policy is reported when the rule runs, as AWS does (AWS's PCI
+     * DSS pack deploys controlPolicy '1024'): see cases.json */
+    {"S3_BUCKET_POLICY_NOT_MORE_PERMISSIVE", "{\"controlPolicy\":\"1024\"}", 1, NULL},
+    {"S3_BUCKET_POLICY_NOT_MORE_PERMISSIVE",
+     "{\"controlPolicy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\"}]}\"}", 1, NULL},
+    {"APPROVED_AMIS_BY_TAG", "{\"amisByTagKeyAndValue\":\"team:platform, approved\"}", 1, NULL},
+    {"EC2_INSTANCE_LAUNCHED_WITH_ALLOWED_AMI", "{\"InstanceStateNameList\":\"running,asleep\"}", 0,
+     "InstanceStateNameList"},
+    {"COGNITO_USER_POOL_ADVANCED_SECURITY_ENABLED", "{\"SecurityMode\":\"OFF\"}", 0,
+     "SecurityMode"},
+    {"WAF_CLASSIC_LOGGING_ENABLED", "{\"KinesisFirehoseDeliveryStreamArns\":\"arn:a,arn:b\"}", 1,
+     NULL},
+    {"SHIELD_DRT_ACCESS", "{\"x\":\"1\"}", 0, "Unknown parameters"},
+    /* the process check: parameters are not validated beyond being a JSON object */
     {"AWS_CONFIG_PROCESS_CHECK", "{\"anything\":\"1\"}", 1, NULL},
     {"AWS_CONFIG_PROCESS_CHECK", "\"x\"", 0, "Invalid JSON"},
 };
