@@ -24,8 +24,9 @@
  * Backends: db_sqlite.c is always built; db_pg.c when present (CMake then defines
  * PL_HAVE_PG and links libpq), providing pl_db__open_pg; without it a postgres:// spec fails
  * with "PostgreSQL support is not built" (db.c). Both backends' struct pl_db and struct pl_q
- * begin with their enum pl_db_kind, so that each db_sqlite.c function can hand a PL_DB_PG
- * object to its db_pg.c twin.
+ * begin with their enum pl_db_kind, and each function of db_sqlite.c hands a PL_DB_PG object
+ * to its db_pg.c twin (pl_db_X -> pl_pg_X, pl_q_X -> pl_pgq_X: db_twin.h), one predictable
+ * branch on SQLite.
  */
 #ifndef PL_STORE_DB_H
 #define PL_STORE_DB_H

@@ -9,6 +9,26 @@
 #include "core/util.h"
 #include "store/sql.h"
 
+#ifdef PL_HAVE_PG
+/* An object of db_pg.c (its struct starts with kind too) goes to its PostgreSQL twin. */
+#include "store/db_twin.h"
+#define TWIN(obj, call)                                                                            \
+    do {                                                                                           \
+        if ((obj)->kind == PL_DB_PG)                                                               \
+            return call;                                                                           \
+    } while (0)
+#define TWIN_V(obj, call)                                                                          \
+    do {                                                                                           \
+        if ((obj)->kind == PL_DB_PG) {                                                             \
+            call;                                                                                  \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+#else
+#define TWIN(obj, call)   ((void)0)
+#define TWIN_V(obj, call) ((void)0)
+#endif
+
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -113,6 +133,7 @@ void pl_db_close(struct pl_db *db)
 {
     if (!db)
         return;
+    TWIN_V(db, pl_pg_close(db));
     for (int i = 0; i < TX__COUNT; i++)
         pl_q_finalize(db->tx[i]);
     sqlite3_close(db->h);
@@ -126,16 +147,19 @@ enum pl_db_kind pl_db_kind(const struct pl_db *db)
 
 void *pl_db_handle(struct pl_db *db)
 {
+    TWIN(db, pl_pg_handle(db));
     return db->h;
 }
 
 const char *pl_db_path(const struct pl_db *db)
 {
+    TWIN(db, pl_pg_path(db));
     return db->path;
 }
 
 int pl_db_exec(struct pl_db *db, const char *sql, const char *module, struct pl_err *err)
 {
+    TWIN(db, pl_pg_exec(db, sql, module, err));
     char *msg = NULL;
     if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
         pl_fail(err, PL_E_INTERNAL, "%s: %s", module, msg ? msg : "exec failed");
@@ -147,26 +171,31 @@ int pl_db_exec(struct pl_db *db, const char *sql, const char *module, struct pl_
 
 int pl_db_fail(struct pl_db *db, const char *module, struct pl_err *err, const char *what)
 {
+    TWIN(db, pl_pg_fail(db, module, err, what));
     return pl_sql_fail(db->h, module, err, what);
 }
 
 const char *pl_db_errmsg(struct pl_db *db)
 {
+    TWIN(db, pl_pg_errmsg(db));
     return sqlite3_errmsg(db->h);
 }
 
 int64_t pl_db_changes(struct pl_db *db)
 {
+    TWIN(db, pl_pg_changes(db));
     return sqlite3_changes64(db->h);
 }
 
 int64_t pl_db_last_id(struct pl_db *db)
 {
+    TWIN(db, pl_pg_last_id(db));
     return sqlite3_last_insert_rowid(db->h);
 }
 
 bool pl_db_in_tx(struct pl_db *db)
 {
+    TWIN(db, pl_pg_in_tx(db));
     return sqlite3_get_autocommit(db->h) == 0;
 }
 
@@ -178,21 +207,25 @@ static int tx(struct pl_db *db, int i, const char *module, struct pl_err *err)
 
 int pl_db_begin_write(struct pl_db *db, const char *module, struct pl_err *err)
 {
+    TWIN(db, pl_pg_begin_write(db, module, err));
     return tx(db, TX_BEGIN_WRITE, module, err);
 }
 
 int pl_db_begin_read(struct pl_db *db, const char *module, struct pl_err *err)
 {
+    TWIN(db, pl_pg_begin_read(db, module, err));
     return tx(db, TX_BEGIN_READ, module, err);
 }
 
 int pl_db_commit(struct pl_db *db, const char *module, struct pl_err *err)
 {
+    TWIN(db, pl_pg_commit(db, module, err));
     return tx(db, TX_COMMIT, module, err);
 }
 
 void pl_db_rollback(struct pl_db *db)
 {
+    TWIN_V(db, pl_pg_rollback(db));
     if (pl_db_in_tx(db))
         tx(db, TX_ROLLBACK, db->module, NULL);
 }
@@ -219,6 +252,7 @@ static struct pl_q *prepare(struct pl_db *db, const char *sql, unsigned flags, c
 struct pl_q *pl_db_prepared(struct pl_db *db, struct pl_q **slot, const char *sql,
                             const char *module, struct pl_err *err)
 {
+    TWIN(db, pl_pg_prepared(db, slot, sql, module, err));
     if (!*slot)
         return *slot = prepare(db, sql, SQLITE_PREPARE_PERSISTENT, module, err);
     sqlite3_reset((*slot)->st);
@@ -229,6 +263,7 @@ struct pl_q *pl_db_prepared(struct pl_db *db, struct pl_q **slot, const char *sq
 struct pl_q *pl_db_prepare(struct pl_db *db, const char *sql, const char *module,
                            struct pl_err *err)
 {
+    TWIN(db, pl_pg_prepare(db, sql, module, err));
     return prepare(db, sql, 0, module, err);
 }
 
@@ -236,32 +271,38 @@ void pl_q_finalize(struct pl_q *q)
 {
     if (!q)
         return;
+    TWIN_V(q, pl_pgq_finalize(q));
     sqlite3_finalize(q->st);
     free(q);
 }
 
 void pl_q_reset(struct pl_q *q)
 {
+    TWIN_V(q, pl_pgq_reset(q));
     sqlite3_reset(q->st);
 }
 
 void pl_q_bind_i64(struct pl_q *q, int i, int64_t v)
 {
+    TWIN_V(q, pl_pgq_bind_i64(q, i, v));
     sqlite3_bind_int64(q->st, i, v);
 }
 
 void pl_q_bind_double(struct pl_q *q, int i, double v)
 {
+    TWIN_V(q, pl_pgq_bind_double(q, i, v));
     sqlite3_bind_double(q->st, i, v);
 }
 
 void pl_q_bind_null(struct pl_q *q, int i)
 {
+    TWIN_V(q, pl_pgq_bind_null(q, i));
     sqlite3_bind_null(q->st, i);
 }
 
 void pl_q_bind_text(struct pl_q *q, int i, const char *v)
 {
+    TWIN_V(q, pl_pgq_bind_text(q, i, v));
     if (v)
         sqlite3_bind_text(q->st, i, v, -1, SQLITE_STATIC);
     else
@@ -270,16 +311,19 @@ void pl_q_bind_text(struct pl_q *q, int i, const char *v)
 
 void pl_q_bind_textn(struct pl_q *q, int i, const char *v, size_t n)
 {
+    TWIN_V(q, pl_pgq_bind_textn(q, i, v, n));
     sqlite3_bind_text64(q->st, i, v, n, SQLITE_STATIC, SQLITE_UTF8);
 }
 
 void pl_q_bind_blob(struct pl_q *q, int i, const void *v, size_t n)
 {
+    TWIN_V(q, pl_pgq_bind_blob(q, i, v, n));
     sqlite3_bind_blob64(q->st, i, v, n, SQLITE_STATIC);
 }
 
 int pl_q_step(struct pl_q *q, struct pl_err *err, const char *what)
 {
+    TWIN(q, pl_pgq_step(q, err, what));
     int rc = sqlite3_step(q->st);
     if (rc == SQLITE_ROW)
         return PL_Q_ROW;
@@ -292,6 +336,7 @@ int pl_q_step(struct pl_q *q, struct pl_err *err, const char *what)
 
 int pl_q_run(struct pl_q *q, struct pl_err *err, const char *what)
 {
+    TWIN(q, pl_pgq_run(q, err, what));
     int rc = sqlite3_step(q->st);
     sqlite3_reset(q->st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -301,11 +346,13 @@ int pl_q_run(struct pl_q *q, struct pl_err *err, const char *what)
 
 int pl_q_columns(struct pl_q *q)
 {
+    TWIN(q, pl_pgq_columns(q));
     return sqlite3_column_count(q->st);
 }
 
 enum pl_db_type pl_q_type(struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_type(q, i));
     switch (sqlite3_column_type(q->st, i)) {
     case SQLITE_INTEGER:
         return PL_DBT_INT;
@@ -322,36 +369,43 @@ enum pl_db_type pl_q_type(struct pl_q *q, int i)
 
 int64_t pl_q_i64(struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_i64(q, i));
     return sqlite3_column_int64(q->st, i);
 }
 
 double pl_q_double(struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_double(q, i));
     return sqlite3_column_double(q->st, i);
 }
 
 const char *pl_q_text(struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_text(q, i));
     return (const char *)sqlite3_column_text(q->st, i);
 }
 
 const void *pl_q_blob(struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_blob(q, i));
     return sqlite3_column_blob(q->st, i);
 }
 
 size_t pl_q_bytes(struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_bytes(q, i));
     return (size_t)sqlite3_column_bytes(q->st, i);
 }
 
 const char *pl_q_name(struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_name(q, i));
     return sqlite3_column_name(q->st, i);
 }
 
 const char *pl_q_dup(struct pl_arena *a, struct pl_q *q, int i)
 {
+    TWIN(q, pl_pgq_dup(a, q, i));
     if (sqlite3_column_type(q->st, i) == SQLITE_NULL)
         return NULL;
     const unsigned char *t = sqlite3_column_text(q->st, i);
