@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "store/agg.h"
-#include "store/sql.h"
+#include "store/db.h"
 #include "store/store_int.h"
 
 enum { Q_RULES, Q__COUNT };
@@ -27,26 +27,26 @@ int pl_store_agg_rules(struct pl_store *s, const char *account, const char *regi
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = pl_sql_prepared(s->db, &s->ag[Q_RULES], sql_text[Q_RULES], "store", err);
+    struct pl_q *q = pl_db_prepared(s->db, &s->ag[Q_RULES], sql_text[Q_RULES], "store", err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, rule);
-    pl_sql_bind_text(q, 4, after ? after : "");
-    sqlite3_bind_int64(q, 5, limit > 0 ? limit : -1);
-    sqlite3_bind_int64(q, 6, cap > 0 ? cap : 1);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, rule);
+    pl_q_bind_text(q, 4, after ? after : "");
+    pl_q_bind_i64(q, 5, limit > 0 ? limit : -1);
+    pl_q_bind_i64(q, 6, cap > 0 ? cap : 1);
     size_t room = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &room, sizeof **rows);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *rows = pl_db_grow(a, *rows, *n, &room, sizeof **rows);
         struct pl_agg_rule *r = &(*rows)[(*n)++];
-        r->rule = pl_sql_col_dup(a, q, 0);
-        r->noncompliant = sqlite3_column_int64(q, 1);
-        r->compliant = sqlite3_column_int(q, 2) != 0;
+        r->rule = pl_q_dup(a, q, 0);
+        r->noncompliant = pl_q_i64(q, 1);
+        r->compliant = (int)pl_q_i64(q, 2) != 0;
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return pl_sql_fail(s->db, "store", err, "agg_rules");
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE)
+        return pl_db_fail(s->db, "store", err, "agg_rules");
     return 0;
 }

@@ -15,6 +15,9 @@
  *
  * Durability is unchanged: a commit is in the WAL when it returns either way, and a crash
  * in the middle of a checkpoint is recovered by SQLite as usual.
+ *
+ * SQLite-only: the store starts it only when pl_db_kind() is PL_DB_SQLITE (PostgreSQL
+ * checkpoints by itself), and reaches the sqlite3 handles through pl_db_handle().
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,7 +26,8 @@
 
 #include "core/log.h"
 #include "core/util.h"
-#include "store/sql.h"
+#include "store/db.h"
+#include "store/store_int.h"
 
 #define SIGNAL_FRAMES   1000  /* SQLite's own automatic-checkpoint threshold */
 #define BACKSTOP_FRAMES 65536 /* 256 MiB of 4 KiB pages */
@@ -33,7 +37,8 @@ struct pl_ckpt {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool due, stop;
-    sqlite3 *db; /* the checkpointer's own connection */
+    struct pl_db *conn; /* the checkpointer's own connection */
+    sqlite3 *db;        /* its handle */
 };
 
 /* The writer's WAL hook, after each commit: frames = pages now in the WAL. */
@@ -75,20 +80,21 @@ static void *run(void *u)
     return NULL;
 }
 
-struct pl_ckpt *pl_ckpt_start(sqlite3 *writer, const char *path, struct pl_err *err)
+struct pl_ckpt *pl_ckpt_start(struct pl_db *wdb, const char *path, struct pl_err *err)
 {
+    sqlite3 *writer = pl_db_handle(wdb);
     struct pl_ckpt *c = pl_xcalloc(1, sizeof *c);
-    char opened[4200];
-    if (pl_sql_open(path, false, 2048, "store", &c->db, opened, sizeof opened, err) < 0) {
+    if (pl_db_open(path, 0, 2048, "store", &c->conn, err) < 0) {
         free(c);
         return NULL;
     }
+    c->db = pl_db_handle(c->conn);
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     if (pthread_create(&c->th, NULL, run, c) != 0) {
         pthread_cond_destroy(&c->cv);
         pthread_mutex_destroy(&c->mu);
-        sqlite3_close(c->db);
+        pl_db_close(c->conn);
         free(c);
         pl_fail(err, PL_E_INTERNAL, "store: cannot start the checkpoint thread");
         return NULL;
@@ -101,11 +107,12 @@ struct pl_ckpt *pl_ckpt_start(sqlite3 *writer, const char *path, struct pl_err *
     return c;
 }
 
-void pl_ckpt_stop(struct pl_ckpt *c, sqlite3 *writer)
+void pl_ckpt_stop(struct pl_ckpt *c, struct pl_db *wdb)
 {
     if (!c)
         return;
-    sqlite3_wal_autocheckpoint(writer, SIGNAL_FRAMES); /* the writer's hook is SQLite's again */
+    sqlite3_wal_autocheckpoint(pl_db_handle(wdb),
+                               SIGNAL_FRAMES); /* the writer's hook is SQLite's again */
     pthread_mutex_lock(&c->mu);
     c->stop = true;
     pthread_cond_signal(&c->cv);
@@ -113,6 +120,6 @@ void pl_ckpt_stop(struct pl_ckpt *c, sqlite3 *writer)
     pthread_join(c->th, NULL);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
-    sqlite3_close(c->db);
+    pl_db_close(c->conn);
     free(c);
 }

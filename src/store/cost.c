@@ -15,11 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sqlite3.h>
-
 #include "core/time.h"
 #include "store/cost.h"
-#include "store/sql.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -45,9 +43,9 @@ static const char *const sql_text[Q__COUNT] = {
 };
 _Static_assert(Q__COUNT <= PL_STORE__COST_STMTS, "grow PL_STORE__COST_STMTS");
 
-static sqlite3_stmt *stmt(struct pl_store *s, int i, struct pl_err *err)
+static struct pl_q *stmt(struct pl_store *s, int i, struct pl_err *err)
 {
-    return pl_sql_prepared(s->db, &s->cost[i], sql_text[i], "cost", err);
+    return pl_db_prepared(s->db, &s->cost[i], sql_text[i], "cost", err);
 }
 
 /* ---- months ---- */
@@ -147,56 +145,58 @@ static int emit(struct walk *w, struct pl_err *err)
 static int load_resources(struct walk *w, const char *account, struct pl_arena *a,
                           struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(w->s, Q_RES, err);
+    struct pl_q *q = stmt(w->s, Q_RES, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
+    pl_q_bind_text(q, 1, account);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        w->res = pl_sql_grow(a, w->res, w->nres, &cap, sizeof *w->res);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        w->res = pl_db_grow(a, w->res, w->nres, &cap, sizeof *w->res);
         struct res_row *r = &w->res[w->nres++];
-        r->id = sqlite3_column_int64(q, 0);
-        r->account = pl_sql_col_dup(a, q, 1);
-        r->region = pl_sql_col_dup(a, q, 2);
-        r->type = pl_sql_col_dup(a, q, 3);
-        r->rid = pl_sql_col_dup(a, q, 4);
+        r->id = pl_q_i64(q, 0);
+        r->account = pl_q_dup(a, q, 1);
+        r->region = pl_q_dup(a, q, 2);
+        r->type = pl_q_dup(a, q, 3);
+        r->rid = pl_q_dup(a, q, 4);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : pl_sql_fail(w->s->db, "cost", err, "resources");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : pl_db_fail(w->s->db, "cost", err, "resources");
 }
 
 static int load_exceptions(struct walk *w, int64_t since, int64_t until, struct pl_arena *a,
                            struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(w->s, Q_EXC, err);
+    struct pl_q *q = stmt(w->s, Q_EXC, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, since);
-    sqlite3_bind_int64(q, 2, until);
+    pl_q_bind_i64(q, 1, since);
+    pl_q_bind_i64(q, 2, until);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        w->exc = pl_sql_grow(a, w->exc, w->nexc, &cap, sizeof *w->exc);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        w->exc = pl_db_grow(a, w->exc, w->nexc, &cap, sizeof *w->exc);
         struct exc_row *e = &w->exc[w->nexc++];
-        e->res = sqlite3_column_int64(q, 0);
-        e->ms = sqlite3_column_int64(q, 1);
-        e->daily = sqlite3_column_int(q, 2) == 1;
+        e->res = pl_q_i64(q, 0);
+        e->ms = pl_q_i64(q, 1);
+        e->daily = (int)pl_q_i64(q, 2) == 1;
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : pl_sql_fail(w->s->db, "cost", err, "exceptions");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : pl_db_fail(w->s->db, "cost", err, "exceptions");
 }
 
 /* A read-only connection (plumb cost) does not migrate: say so instead of "no such table". */
 static int check_schema(struct pl_store *s, struct pl_err *err)
 {
-    sqlite3_stmt *q;
+    if (pl_db_kind(s->db) != PL_DB_SQLITE) /* SQLite's user_version; pg: its own migrations */
+        return 0;
     int v = 0;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-        return pl_sql_fail(s->db, "cost", err, "user_version");
-    if (sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
+    struct pl_q *q = pl_db_prepare(s->db, "PRAGMA user_version", "cost", err);
+    if (!q)
+        return -1;
+    if (pl_q_step(q, NULL, NULL) == PL_Q_ROW)
+        v = (int)pl_q_i64(q, 0);
+    pl_q_finalize(q);
     if (v < 8)
         return pl_fail(err, PL_E_VALIDATION,
                        "the store's schema (%d) predates the cost report (8): open it once with "
@@ -217,15 +217,15 @@ int pl_store_cost_cis(struct pl_store *s, const char *account, int64_t since_ms,
     if (load_resources(&w, account, &a, err) < 0 ||
         load_exceptions(&w, since_ms, until_ms, &a, err) < 0)
         goto out;
-    sqlite3_stmt *q = stmt(s, Q_CIS, err);
+    struct pl_q *q = stmt(s, Q_CIS, err);
     if (!q)
         goto out;
-    sqlite3_bind_int64(q, 1, since_ms);
-    sqlite3_bind_int64(q, 2, until_ms);
+    pl_q_bind_i64(q, 1, since_ms);
+    pl_q_bind_i64(q, 2, until_ms);
     int rc;
     bool failed = false;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t res = sqlite3_column_int64(q, 0), ms = sqlite3_column_int64(q, 1);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        int64_t res = pl_q_i64(q, 0), ms = pl_q_i64(q, 1);
         if (res != w.cur) {
             if (w.cur >= 0 && emit(&w, err) < 0) {
                 failed = true;
@@ -264,15 +264,15 @@ int pl_store_cost_cis(struct pl_store *s, const char *account, int64_t since_ms,
         w.total++;
     }
     if (failed) {
-        sqlite3_reset(q);
+        pl_q_reset(q);
         goto out;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        pl_sql_fail(s->db, "cost", err, "cis");
-        sqlite3_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE) {
+        pl_db_fail(s->db, "cost", err, "cis");
+        pl_q_reset(q);
         goto out;
     }
-    sqlite3_reset(q);
+    pl_q_reset(q);
     if ((w.cur >= 0 && emit(&w, err) < 0) || fn(arg, NULL, err) < 0)
         goto out; /* the end (NULL) while the strings of the last resource still live */
     ret = 0;
@@ -287,17 +287,17 @@ int pl_store_eval_count_add(struct pl_store *s, const char *account, const char 
                             const char *rule, const char *type, int month, bool pack, int64_t n,
                             struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_ADD, err);
+    struct pl_q *q = stmt(s, Q_ADD, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, rule);
-    pl_sql_bind_text(q, 4, type);
-    sqlite3_bind_int(q, 5, month);
-    sqlite3_bind_int(q, 6, pack);
-    sqlite3_bind_int64(q, 7, n);
-    return pl_sql_step_done(s->db, q, "cost", err, "eval_count_add");
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, rule);
+    pl_q_bind_text(q, 4, type);
+    pl_q_bind_i64(q, 5, month);
+    pl_q_bind_i64(q, 6, pack);
+    pl_q_bind_i64(q, 7, n);
+    return pl_q_run(q, err, "eval_count_add");
 }
 
 int pl_store_cost_evals(struct pl_store *s, const char *account, int since, int until,
@@ -306,27 +306,27 @@ int pl_store_cost_evals(struct pl_store *s, const char *account, int since, int 
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(s, Q_EVALS, err);
+    struct pl_q *q = stmt(s, Q_EVALS, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    sqlite3_bind_int(q, 2, since);
-    sqlite3_bind_int(q, 3, until);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_i64(q, 2, since);
+    pl_q_bind_i64(q, 3, until);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         struct pl_cost_evals *r = &(*rows)[(*n)++];
-        r->account = pl_sql_col_dup(a, q, 0);
-        r->region = pl_sql_col_dup(a, q, 1);
-        r->rule = pl_sql_col_dup(a, q, 2);
-        r->resource_type = pl_sql_col_dup(a, q, 3);
-        r->month = sqlite3_column_int(q, 4);
-        r->pack = sqlite3_column_int(q, 5) != 0;
-        r->n = sqlite3_column_int64(q, 6);
+        r->account = pl_q_dup(a, q, 0);
+        r->region = pl_q_dup(a, q, 1);
+        r->rule = pl_q_dup(a, q, 2);
+        r->resource_type = pl_q_dup(a, q, 3);
+        r->month = (int)pl_q_i64(q, 4);
+        r->pack = (int)pl_q_i64(q, 5) != 0;
+        r->n = pl_q_i64(q, 6);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : pl_sql_fail(s->db, "cost", err, "evals");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : pl_db_fail(s->db, "cost", err, "evals");
 }
 
 /* ---- footprint ---- */
@@ -340,17 +340,17 @@ static int64_t file_bytes(const char *path)
 int pl_store_footprint(struct pl_store *s, const char *account, int64_t *resources,
                        int64_t *versions, int64_t *bytes, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_FOOT, err);
+    struct pl_q *q = stmt(s, Q_FOOT, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    if (sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_reset(q);
-        return pl_sql_fail(s->db, "cost", err, "footprint");
+    pl_q_bind_text(q, 1, account);
+    if (pl_q_step(q, NULL, NULL) != PL_Q_ROW) {
+        pl_q_reset(q);
+        return pl_db_fail(s->db, "cost", err, "footprint");
     }
-    *resources = sqlite3_column_int64(q, 0);
-    *versions = sqlite3_column_int64(q, 1);
-    sqlite3_reset(q);
+    *resources = pl_q_i64(q, 0);
+    *versions = pl_q_i64(q, 1);
+    pl_q_reset(q);
     char wal[sizeof s->path + 8];
     snprintf(wal, sizeof wal, "%s-wal", s->path);
     *bytes = file_bytes(s->path) + file_bytes(wal);

@@ -10,14 +10,12 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/json.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "core/util.h"
 #include "store/evals.h"
-#include "store/sql.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -62,8 +60,9 @@ enum {
 static const char *const sql_text[Q__COUNT] = {
     [Q_SCORE_LAST] = "SELECT ok, bad FROM pack_scores WHERE account = ?1 AND region = ?2 AND "
                      "pack = ?3 ORDER BY time_ms DESC LIMIT 1",
-    [Q_SCORE_ADD] = "INSERT OR REPLACE INTO pack_scores(account, region, pack, time_ms, ok, bad) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_SCORE_ADD] = "INSERT INTO pack_scores(account, region, pack, time_ms, ok, bad) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account, region, pack, time_ms) "
+                    "DO UPDATE SET ok = excluded.ok, bad = excluded.bad",
     [Q_SCORE_LIST] = "SELECT time_ms, ok, bad FROM pack_scores WHERE account = ?1 AND region = ?2 "
                      "AND pack = ?3 AND time_ms < ?4 ORDER BY time_ms DESC LIMIT ?5",
     [Q_SCORE_DEL] = "DELETE FROM pack_scores WHERE account = ?1 AND region = ?2 AND pack = ?3",
@@ -116,13 +115,21 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_ST_GET] = "SELECT first_activated, last_deactivated, ok_invoke, fail_invoke, ok_eval, "
                  "fail_eval, err_code, err_msg, first_started, last_run, running_since FROM "
                  "rule_status WHERE account = ?1 AND region = ?2 AND rule = ?3",
-    [Q_ST_PUT] = "INSERT OR REPLACE INTO rule_status(account, region, rule, first_activated, "
+    [Q_ST_PUT] = "INSERT INTO rule_status(account, region, rule, first_activated, "
                  "last_deactivated, ok_invoke, fail_invoke, ok_eval, fail_eval, err_code, "
                  "err_msg, first_started, last_run, running_since) VALUES(?1, ?2, ?3, ?4, ?5, "
-                 "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT(account, region, rule) "
+                 "DO UPDATE SET first_activated = excluded.first_activated, "
+                 "last_deactivated = excluded.last_deactivated, ok_invoke = excluded.ok_invoke, "
+                 "fail_invoke = excluded.fail_invoke, ok_eval = excluded.ok_eval, "
+                 "fail_eval = excluded.fail_eval, err_code = excluded.err_code, "
+                 "err_msg = excluded.err_msg, first_started = excluded.first_started, "
+                 "last_run = excluded.last_run, running_since = excluded.running_since",
     [Q_ST_DEL] = "DELETE FROM rule_status WHERE account = ?1 AND region = ?2 AND rule = ?3",
-    [Q_TOK_PUT] = "INSERT OR REPLACE INTO rule_tokens(token, account, region, rule, invoked_ms) "
-                  "VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_TOK_PUT] = "INSERT INTO rule_tokens(token, account, region, rule, invoked_ms) "
+                  "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(token) DO UPDATE SET "
+                  "account = excluded.account, region = excluded.region, rule = excluded.rule, "
+                  "invoked_ms = excluded.invoked_ms",
     [Q_TOK_GET] = "SELECT rule, invoked_ms FROM rule_tokens WHERE token = ?1 AND account = ?2 "
                   "AND region = ?3",
     [Q_TOK_PRUNE] = "DELETE FROM rule_tokens WHERE invoked_ms < ?1",
@@ -178,72 +185,72 @@ int pl_ev_comp_parse(const char *s)
 
 static int db_fail(struct pl_store *e, struct pl_err *err, const char *what)
 {
-    return pl_sql_fail(e->db, "evals", err, what);
+    return pl_db_fail(e->db, "evals", err, what);
 }
 
-static sqlite3_stmt *stmt(struct pl_store *e, int i, struct pl_err *err)
+static struct pl_q *stmt(struct pl_store *e, int i, struct pl_err *err)
 {
-    return pl_sql_prepared(e->db, &e->ev[i], sql_text[i], "evals", err);
+    return pl_db_prepared(e->db, &e->ev[i], sql_text[i], "evals", err);
 }
 
-static int step_done(struct pl_store *e, sqlite3_stmt *q, struct pl_err *err, const char *what)
+static int step_done(struct pl_store *e, struct pl_q *q, struct pl_err *err, const char *what)
 {
-    return pl_sql_step_done(e->db, q, "evals", err, what);
+    return pl_q_run(q, err, what);
 }
 
-static void bind_ms(sqlite3_stmt *q, int i, int64_t v)
+static void bind_ms(struct pl_q *q, int i, int64_t v)
 {
     if (v)
-        sqlite3_bind_int64(q, i, v);
+        pl_q_bind_i64(q, i, v);
     else
-        sqlite3_bind_null(q, i);
+        pl_q_bind_null(q, i);
 }
 
 /* Binds (account, region, rule, type, id) to ?1..?5. */
-static void bind_key(sqlite3_stmt *q, const char *account, const char *region, const char *rule,
+static void bind_key(struct pl_q *q, const char *account, const char *region, const char *rule,
                      const char *type, const char *id)
 {
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, rule);
-    pl_sql_bind_text(q, 4, type);
-    pl_sql_bind_text(q, 5, id);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, rule);
+    pl_q_bind_text(q, 4, type);
+    pl_q_bind_text(q, 5, id);
 }
 
 /* ---- results ---- */
 
-static void read_row(sqlite3_stmt *q, struct pl_arena *a, struct pl_ev_row *r)
+static void read_row(struct pl_q *q, struct pl_arena *a, struct pl_ev_row *r)
 {
-    r->account = pl_sql_col_dup(a, q, 0);
-    r->region = pl_sql_col_dup(a, q, 1);
-    r->rule = pl_sql_col_dup(a, q, 2);
-    r->resource_type = pl_sql_col_dup(a, q, 3);
-    r->resource_id = pl_sql_col_dup(a, q, 4);
-    r->mode = pl_sql_col_dup(a, q, 5);
-    r->comp = (enum pl_ev_comp)sqlite3_column_int(q, 6);
-    r->annotation = pl_sql_col_dup(a, q, 7);
-    r->ordering_ms = sqlite3_column_int64(q, 8);
-    r->recorded_ms = sqlite3_column_int64(q, 9);
-    r->invoked_ms = sqlite3_column_int64(q, 10);
-    r->token = pl_sql_col_dup(a, q, 11);
+    r->account = pl_q_dup(a, q, 0);
+    r->region = pl_q_dup(a, q, 1);
+    r->rule = pl_q_dup(a, q, 2);
+    r->resource_type = pl_q_dup(a, q, 3);
+    r->resource_id = pl_q_dup(a, q, 4);
+    r->mode = pl_q_dup(a, q, 5);
+    r->comp = (enum pl_ev_comp)(int)pl_q_i64(q, 6);
+    r->annotation = pl_q_dup(a, q, 7);
+    r->ordering_ms = pl_q_i64(q, 8);
+    r->recorded_ms = pl_q_i64(q, 9);
+    r->invoked_ms = pl_q_i64(q, 10);
+    r->token = pl_q_dup(a, q, 11);
 }
 
 static int get_mode(struct pl_store *e, const char *account, const char *region, const char *rule,
                     const char *type, const char *id, const char *mode, struct pl_arena *a,
                     struct pl_ev_row *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_GET, err);
+    struct pl_q *q = stmt(e, Q_GET, err);
     if (!q)
         return -1;
     bind_key(q, account, region, rule, type, id);
-    pl_sql_bind_text(q, 6, mode);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    pl_q_bind_text(q, 6, mode);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
         read_row(q, a, out);
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
         return db_fail(e, err, "get");
-    return rc == SQLITE_ROW;
+    return rc == PL_Q_ROW;
 }
 
 int pl_store_eval_get(struct pl_store *e, const char *account, const char *region, const char *rule,
@@ -256,20 +263,20 @@ int pl_store_eval_get(struct pl_store *e, const char *account, const char *regio
 int pl_store_eval_write(struct pl_store *e, const struct pl_ev_row *r, const struct pl_ev_row *old,
                         struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, !old ? Q_PUT : old->comp == r->comp ? Q_UPDATE_SAME : Q_UPDATE, err);
+    struct pl_q *q = stmt(e, !old ? Q_PUT : old->comp == r->comp ? Q_UPDATE_SAME : Q_UPDATE, err);
     if (!q)
         return -1;
     bind_key(q, r->account, r->region, r->rule, r->resource_type, r->resource_id);
-    pl_sql_bind_text(q, 6, r->mode ? r->mode : "DETECTIVE");
-    sqlite3_bind_int(q, 7, (int)r->comp);
-    pl_sql_bind_text(q, 8, r->annotation && *r->annotation ? r->annotation : NULL);
-    sqlite3_bind_int64(q, 9, r->ordering_ms);
-    sqlite3_bind_int64(q, 10, r->recorded_ms);
-    sqlite3_bind_int64(q, 11, r->invoked_ms);
-    pl_sql_bind_text(q, 12, r->token);
+    pl_q_bind_text(q, 6, r->mode ? r->mode : "DETECTIVE");
+    pl_q_bind_i64(q, 7, (int)r->comp);
+    pl_q_bind_text(q, 8, r->annotation && *r->annotation ? r->annotation : NULL);
+    pl_q_bind_i64(q, 9, r->ordering_ms);
+    pl_q_bind_i64(q, 10, r->recorded_ms);
+    pl_q_bind_i64(q, 11, r->invoked_ms);
+    pl_q_bind_text(q, 12, r->token);
     if (step_done(e, q, err, "put") < 0)
         return -1;
-    return sqlite3_changes(e->db) > 0;
+    return pl_db_changes(e->db) > 0;
 }
 
 int pl_store_eval_put(struct pl_store *e, const struct pl_ev_row *r, struct pl_arena *a,
@@ -298,27 +305,27 @@ int pl_store_eval_list(struct pl_store *e, const struct pl_ev_query *qy, struct 
     *more = false;
     int limit = qy->limit > 0 ? qy->limit : 1000000;
     int which = qy->rule ? Q_LIST_RULE : (qy->type && qy->id) ? Q_LIST_RES : Q_LIST;
-    sqlite3_stmt *q = stmt(e, which, err);
+    struct pl_q *q = stmt(e, which, err);
     if (!q)
         return -1;
     bind_key(q, qy->account, qy->region, qy->rule, qy->type, qy->id);
-    sqlite3_bind_int(q, 6, qy->comps ? (int)qy->comps : 0xf);
-    pl_sql_bind_text(q, 7, qy->after_rule ? qy->after_rule : "");
-    pl_sql_bind_text(q, 8, qy->after_type ? qy->after_type : "");
-    pl_sql_bind_text(q, 9, qy->after_id ? qy->after_id : "");
-    sqlite3_bind_int64(q, 10, (int64_t)limit + 1);
+    pl_q_bind_i64(q, 6, qy->comps ? (int)qy->comps : 0xf);
+    pl_q_bind_text(q, 7, qy->after_rule ? qy->after_rule : "");
+    pl_q_bind_text(q, 8, qy->after_type ? qy->after_type : "");
+    pl_q_bind_text(q, 9, qy->after_id ? qy->after_id : "");
+    pl_q_bind_i64(q, 10, (int64_t)limit + 1);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
         if (*n == (size_t)limit) {
             *more = true;
             break;
         }
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         read_row(q, a, &(*rows)[(*n)++]);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
         return db_fail(e, err, "list");
     return 0;
 }
@@ -326,7 +333,7 @@ int pl_store_eval_list(struct pl_store *e, const struct pl_ev_query *qy, struct 
 int pl_store_eval_delete_rule(struct pl_store *e, const char *account, const char *region,
                          const char *rule, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_DEL_RULE, err);
+    struct pl_q *q = stmt(e, Q_DEL_RULE, err);
     if (!q)
         return -1;
     bind_key(q, account, region, rule, NULL, NULL);
@@ -337,18 +344,18 @@ int pl_store_eval_counts(struct pl_store *e, const char *account, const char *re
                          const char *rule, int64_t cnt[4], struct pl_err *err)
 {
     memset(cnt, 0, 4 * sizeof cnt[0]);
-    sqlite3_stmt *q = stmt(e, Q_COUNTS, err);
+    struct pl_q *q = stmt(e, Q_COUNTS, err);
     if (!q)
         return -1;
     bind_key(q, account, region, rule, NULL, NULL);
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int c = sqlite3_column_int(q, 0);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        int c = (int)pl_q_i64(q, 0);
         if (c >= 0 && c < 4)
-            cnt[c] = sqlite3_column_int64(q, 1);
+            cnt[c] = pl_q_i64(q, 1);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE)
         return db_fail(e, err, "rule_counts");
     return 0;
 }
@@ -359,21 +366,21 @@ int pl_store_eval_counts_all(struct pl_store *e, const char *account, const char
 {
     *rules = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(e, Q_COUNTS_ALL, err);
+    struct pl_q *q = stmt(e, Q_COUNTS_ALL, err);
     if (!q)
         return -1;
     bind_key(q, account, region, NULL, NULL, NULL);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rules = pl_sql_grow(a, *rules, *n, &cap, sizeof **rules);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *rules = pl_db_grow(a, *rules, *n, &cap, sizeof **rules);
         struct pl_ev_rule_counts *r = &(*rules)[(*n)++];
-        r->rule = pl_sql_col_dup(a, q, 0);
+        r->rule = pl_q_dup(a, q, 0);
         for (int c = 0; c < 4; c++)
-            r->cnt[c] = sqlite3_column_int64(q, 1 + c);
+            r->cnt[c] = pl_q_i64(q, 1 + c);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE)
         return db_fail(e, err, "counts_all");
     return 0;
 }
@@ -435,22 +442,22 @@ int pl_store_compliance_trend(struct pl_store *e, const char *account, const cha
     /* deltas over ndays + 1 slots, summed into the counts at the end */
     int64_t dok[PL_EV_TREND_MAX_DAYS + 1] = {0}, dbad[PL_EV_TREND_MAX_DAYS + 1] = {0};
     int64_t start0 = (now_ms - now_ms % DAY_MS) - (int64_t)(ndays - 1) * DAY_MS;
-    sqlite3_stmt *q = stmt(e, Q_TREND, err);
+    struct pl_q *q = stmt(e, Q_TREND, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, "AWS::Config::ResourceCompliance");
-    sqlite3_bind_int64(q, 4, now_ms);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, "AWS::Config::ResourceCompliance");
+    pl_q_bind_i64(q, 4, now_ms);
     struct pl_arena a;
     pl_arena_init(&a);
     int64_t res = -1;
     int comp = -1, from = 0, rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t r = sqlite3_column_int64(q, 0), t = sqlite3_column_int64(q, 1);
-        const char *status = (const char *)sqlite3_column_text(q, 2);
-        const char *body = (const char *)sqlite3_column_text(q, 3);
-        size_t blen = (size_t)sqlite3_column_bytes(q, 3);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        int64_t r = pl_q_i64(q, 0), t = pl_q_i64(q, 1);
+        const char *status = pl_q_text(q, 2);
+        const char *body = pl_q_text(q, 3);
+        size_t blen = pl_q_bytes(q, 3);
         int day = trend_day(t, start0, ndays);
         if (r == res)
             trend_span(comp, from, day, dok, dbad);
@@ -463,9 +470,9 @@ int pl_store_compliance_trend(struct pl_store *e, const char *account, const cha
     }
     if (res >= 0)
         trend_span(comp, from, ndays, dok, dbad);
-    sqlite3_reset(q);
+    pl_q_reset(q);
     pl_arena_fini(&a);
-    if (rc != SQLITE_DONE)
+    if (rc != PL_Q_DONE)
         return db_fail(e, err, "trend");
     int64_t nok = 0, nbad = 0;
     for (int d = 0; d < ndays; d++) {
@@ -480,17 +487,17 @@ int pl_store_compliance_trend(struct pl_store *e, const char *account, const cha
 int pl_store_eval_rule_comp(struct pl_store *e, const char *account, const char *region,
                             const char *rule, enum pl_ev_comp *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_RULE_COMP, err);
+    struct pl_q *q = stmt(e, Q_RULE_COMP, err);
     if (!q)
         return -1;
     bind_key(q, account, region, rule, NULL, NULL);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int(q, 0)   ? PL_EV_NON_COMPLIANT
-               : sqlite3_column_int(q, 1) ? PL_EV_COMPLIANT
-                                          : PL_EV_INSUFFICIENT_DATA;
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW)
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
+        *out = (int)pl_q_i64(q, 0)   ? PL_EV_NON_COMPLIANT
+               : (int)pl_q_i64(q, 1) ? PL_EV_COMPLIANT
+                                     : PL_EV_INSUFFICIENT_DATA;
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW)
         return db_fail(e, err, "rule_comp");
     return 0;
 }
@@ -505,32 +512,32 @@ int pl_store_eval_resources(struct pl_store *e, const char *account, const char 
     *more = false;
     if (limit <= 0)
         limit = 1000000000;
-    sqlite3_stmt *q = stmt(e, Q_RES, err);
+    struct pl_q *q = stmt(e, Q_RES, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, type);
-    pl_sql_bind_text(q, 4, id);
-    pl_sql_bind_text(q, 5, after_type);
-    pl_sql_bind_text(q, 6, after_id);
-    sqlite3_bind_int64(q, 7, (int64_t)limit + 1);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, type);
+    pl_q_bind_text(q, 4, id);
+    pl_q_bind_text(q, 5, after_type);
+    pl_q_bind_text(q, 6, after_id);
+    pl_q_bind_i64(q, 7, (int64_t)limit + 1);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
         if (*n == (size_t)limit) {
             *more = true;
             break;
         }
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         struct pl_ev_resource *r = &(*rows)[(*n)++];
-        r->resource_type = pl_sql_col_dup(a, q, 0);
-        r->resource_id = pl_sql_col_dup(a, q, 1);
-        r->noncompliant = sqlite3_column_int64(q, 2);
-        r->compliant = sqlite3_column_int64(q, 3);
+        r->resource_type = pl_q_dup(a, q, 0);
+        r->resource_id = pl_q_dup(a, q, 1);
+        r->noncompliant = pl_q_i64(q, 2);
+        r->compliant = pl_q_i64(q, 3);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
         return db_fail(e, err, "resources");
     return 0;
 }
@@ -542,34 +549,34 @@ int pl_store_rule_status_get(struct pl_store *e, const char *account, const char
                         struct pl_err *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *q = stmt(e, Q_ST_GET, err);
+    struct pl_q *q = stmt(e, Q_ST_GET, err);
     if (!q)
         return -1;
     bind_key(q, account, region, rule, NULL, NULL);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        out->first_activated_ms = sqlite3_column_int64(q, 0);
-        out->last_deactivated_ms = sqlite3_column_int64(q, 1);
-        out->last_ok_invoke_ms = sqlite3_column_int64(q, 2);
-        out->last_fail_invoke_ms = sqlite3_column_int64(q, 3);
-        out->last_ok_eval_ms = sqlite3_column_int64(q, 4);
-        out->last_fail_eval_ms = sqlite3_column_int64(q, 5);
-        out->last_error_code = pl_sql_col_dup(a, q, 6);
-        out->last_error_message = pl_sql_col_dup(a, q, 7);
-        out->first_started = sqlite3_column_int(q, 8) != 0;
-        out->last_run_ms = sqlite3_column_int64(q, 9);
-        out->running_since = sqlite3_column_int64(q, 10);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW) {
+        out->first_activated_ms = pl_q_i64(q, 0);
+        out->last_deactivated_ms = pl_q_i64(q, 1);
+        out->last_ok_invoke_ms = pl_q_i64(q, 2);
+        out->last_fail_invoke_ms = pl_q_i64(q, 3);
+        out->last_ok_eval_ms = pl_q_i64(q, 4);
+        out->last_fail_eval_ms = pl_q_i64(q, 5);
+        out->last_error_code = pl_q_dup(a, q, 6);
+        out->last_error_message = pl_q_dup(a, q, 7);
+        out->first_started = (int)pl_q_i64(q, 8) != 0;
+        out->last_run_ms = pl_q_i64(q, 9);
+        out->running_since = pl_q_i64(q, 10);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
         return db_fail(e, err, "status_get");
-    return rc == SQLITE_ROW;
+    return rc == PL_Q_ROW;
 }
 
 int pl_store_rule_status_put(struct pl_store *e, const char *account, const char *region,
                         const char *rule, const struct pl_ev_status *st, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_ST_PUT, err);
+    struct pl_q *q = stmt(e, Q_ST_PUT, err);
     if (!q)
         return -1;
     bind_key(q, account, region, rule, NULL, NULL);
@@ -579,9 +586,9 @@ int pl_store_rule_status_put(struct pl_store *e, const char *account, const char
     bind_ms(q, 7, st->last_fail_invoke_ms);
     bind_ms(q, 8, st->last_ok_eval_ms);
     bind_ms(q, 9, st->last_fail_eval_ms);
-    pl_sql_bind_text(q, 10, st->last_error_code);
-    pl_sql_bind_text(q, 11, st->last_error_message);
-    sqlite3_bind_int(q, 12, st->first_started);
+    pl_q_bind_text(q, 10, st->last_error_code);
+    pl_q_bind_text(q, 11, st->last_error_message);
+    pl_q_bind_i64(q, 12, st->first_started);
     bind_ms(q, 13, st->last_run_ms);
     bind_ms(q, 14, st->running_since);
     return step_done(e, q, err, "status_put");
@@ -590,7 +597,7 @@ int pl_store_rule_status_put(struct pl_store *e, const char *account, const char
 int pl_store_rule_status_delete(struct pl_store *e, const char *account, const char *region,
                            const char *rule, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_ST_DEL, err);
+    struct pl_q *q = stmt(e, Q_ST_DEL, err);
     if (!q)
         return -1;
     bind_key(q, account, region, rule, NULL, NULL);
@@ -602,14 +609,14 @@ int pl_store_rule_status_delete(struct pl_store *e, const char *account, const c
 int pl_store_token_put(struct pl_store *e, const char *token, const char *account,
                        const char *region, const char *rule, int64_t invoked_ms, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_TOK_PUT, err);
+    struct pl_q *q = stmt(e, Q_TOK_PUT, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, token);
-    pl_sql_bind_text(q, 2, account);
-    pl_sql_bind_text(q, 3, region);
-    pl_sql_bind_text(q, 4, rule);
-    sqlite3_bind_int64(q, 5, invoked_ms);
+    pl_q_bind_text(q, 1, token);
+    pl_q_bind_text(q, 2, account);
+    pl_q_bind_text(q, 3, region);
+    pl_q_bind_text(q, 4, rule);
+    pl_q_bind_i64(q, 5, invoked_ms);
     return step_done(e, q, err, "token_put");
 }
 
@@ -617,29 +624,29 @@ int pl_store_token_get(struct pl_store *e, const char *token, const char *accoun
                        const char *region, struct pl_arena *a, const char **rule,
                        int64_t *invoked_ms, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_TOK_GET, err);
+    struct pl_q *q = stmt(e, Q_TOK_GET, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, token);
-    pl_sql_bind_text(q, 2, account);
-    pl_sql_bind_text(q, 3, region);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *rule = pl_sql_col_dup(a, q, 0);
-        *invoked_ms = sqlite3_column_int64(q, 1);
+    pl_q_bind_text(q, 1, token);
+    pl_q_bind_text(q, 2, account);
+    pl_q_bind_text(q, 3, region);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW) {
+        *rule = pl_q_dup(a, q, 0);
+        *invoked_ms = pl_q_i64(q, 1);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
         return db_fail(e, err, "token_get");
-    return rc == SQLITE_ROW;
+    return rc == PL_Q_ROW;
 }
 
 int pl_store_token_prune(struct pl_store *e, int64_t before_ms, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_TOK_PRUNE, err);
+    struct pl_q *q = stmt(e, Q_TOK_PRUNE, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, before_ms);
+    pl_q_bind_i64(q, 1, before_ms);
     return step_done(e, q, err, "token_prune");
 }
 
@@ -647,38 +654,38 @@ int pl_store_token_prune(struct pl_store *e, int64_t before_ms, struct pl_err *e
 
 int pl_store_fnlog_put(struct pl_store *e, const struct pl_fn_log *l, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_LOG_PUT, err);
+    struct pl_q *q = stmt(e, Q_LOG_PUT, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, l->account);
-    pl_sql_bind_text(q, 2, l->region);
-    pl_sql_bind_text(q, 3, l->function);
-    pl_sql_bind_text(q, 4, l->request_id);
-    pl_sql_bind_text(q, 5, l->rule);
-    pl_sql_bind_text(q, 6, l->resource_type);
-    pl_sql_bind_text(q, 7, l->resource_id);
-    sqlite3_bind_int64(q, 8, l->start_ms);
-    sqlite3_bind_int64(q, 9, l->duration_ms);
-    pl_sql_bind_text(q, 10, l->outcome);
-    pl_sql_bind_text(q, 11, l->error_message);
-    pl_sql_bind_text(q, 12, l->output ? l->output : "");
-    sqlite3_bind_int(q, 13, l->truncated);
+    pl_q_bind_text(q, 1, l->account);
+    pl_q_bind_text(q, 2, l->region);
+    pl_q_bind_text(q, 3, l->function);
+    pl_q_bind_text(q, 4, l->request_id);
+    pl_q_bind_text(q, 5, l->rule);
+    pl_q_bind_text(q, 6, l->resource_type);
+    pl_q_bind_text(q, 7, l->resource_id);
+    pl_q_bind_i64(q, 8, l->start_ms);
+    pl_q_bind_i64(q, 9, l->duration_ms);
+    pl_q_bind_text(q, 10, l->outcome);
+    pl_q_bind_text(q, 11, l->error_message);
+    pl_q_bind_text(q, 12, l->output ? l->output : "");
+    pl_q_bind_i64(q, 13, l->truncated);
     return step_done(e, q, err, "fnlog_put");
 }
 
-static void read_log(sqlite3_stmt *q, struct pl_arena *a, struct pl_fn_log *l)
+static void read_log(struct pl_q *q, struct pl_arena *a, struct pl_fn_log *l)
 {
-    l->id = sqlite3_column_int64(q, 0);
-    l->request_id = pl_sql_col_dup(a, q, 1);
-    l->rule = pl_sql_col_dup(a, q, 2);
-    l->resource_type = pl_sql_col_dup(a, q, 3);
-    l->resource_id = pl_sql_col_dup(a, q, 4);
-    l->start_ms = sqlite3_column_int64(q, 5);
-    l->duration_ms = sqlite3_column_int64(q, 6);
-    l->outcome = pl_sql_col_dup(a, q, 7);
-    l->error_message = pl_sql_col_dup(a, q, 8);
-    l->output = pl_sql_col_dup(a, q, 9);
-    l->truncated = sqlite3_column_int(q, 10) != 0;
+    l->id = pl_q_i64(q, 0);
+    l->request_id = pl_q_dup(a, q, 1);
+    l->rule = pl_q_dup(a, q, 2);
+    l->resource_type = pl_q_dup(a, q, 3);
+    l->resource_id = pl_q_dup(a, q, 4);
+    l->start_ms = pl_q_i64(q, 5);
+    l->duration_ms = pl_q_i64(q, 6);
+    l->outcome = pl_q_dup(a, q, 7);
+    l->error_message = pl_q_dup(a, q, 8);
+    l->output = pl_q_dup(a, q, 9);
+    l->truncated = (int)pl_q_i64(q, 10) != 0;
 }
 
 int pl_store_fnlog_list(struct pl_store *e, const struct pl_fn_log_query *qy, struct pl_arena *a,
@@ -688,23 +695,23 @@ int pl_store_fnlog_list(struct pl_store *e, const struct pl_fn_log_query *qy, st
     *n = 0;
     *more = false;
     int limit = qy->limit > 0 && qy->limit <= 1000 ? qy->limit : 1000;
-    sqlite3_stmt *q = stmt(e, Q_LOG_LIST, err);
+    struct pl_q *q = stmt(e, Q_LOG_LIST, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, qy->account);
-    pl_sql_bind_text(q, 2, qy->region);
-    pl_sql_bind_text(q, 3, qy->function);
-    sqlite3_bind_int64(q, 4, qy->after_id);
-    sqlite3_bind_int64(q, 5, qy->since_ms);
-    sqlite3_bind_int64(q, 6, (int64_t)limit + 1);
+    pl_q_bind_text(q, 1, qy->account);
+    pl_q_bind_text(q, 2, qy->region);
+    pl_q_bind_text(q, 3, qy->function);
+    pl_q_bind_i64(q, 4, qy->after_id);
+    pl_q_bind_i64(q, 5, qy->since_ms);
+    pl_q_bind_i64(q, 6, (int64_t)limit + 1);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
         if (*n == (size_t)limit) {
             *more = true;
             break;
         }
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         struct pl_fn_log *l = &(*rows)[(*n)++];
         memset(l, 0, sizeof *l);
         l->account = qy->account;
@@ -712,8 +719,8 @@ int pl_store_fnlog_list(struct pl_store *e, const struct pl_fn_log_query *qy, st
         l->function = qy->function;
         read_log(q, a, l);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
         return db_fail(e, err, "fnlog_list");
     return 0;
 }
@@ -722,21 +729,21 @@ int pl_store_fnlog_list(struct pl_store *e, const struct pl_fn_log_query *qy, st
 static int over_keep(struct pl_store *e, int keep, struct pl_arena *a, const char ***fns,
                      size_t *n, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_LOG_OVER, err);
+    struct pl_q *q = stmt(e, Q_LOG_OVER, err);
     size_t cap = 0;
     int rc;
     *fns = NULL;
     *n = 0;
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, keep);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+    pl_q_bind_i64(q, 1, keep);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW)
         for (int i = 0; i < 3; i++) {
-            *fns = pl_sql_grow(a, *fns, *n, &cap, sizeof **fns);
-            (*fns)[(*n)++] = pl_sql_col_dup(a, q, i);
+            *fns = pl_db_grow(a, *fns, *n, &cap, sizeof **fns);
+            (*fns)[(*n)++] = pl_q_dup(a, q, i);
         }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : db_fail(e, err, "fnlog_over");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : db_fail(e, err, "fnlog_over");
 }
 
 int pl_store_fnlog_prune(struct pl_store *e, int64_t before_ms, int keep, struct pl_err *err)
@@ -744,10 +751,10 @@ int pl_store_fnlog_prune(struct pl_store *e, int64_t before_ms, int keep, struct
     struct pl_arena a;
     const char **fns;
     size_t n;
-    sqlite3_stmt *q = stmt(e, Q_LOG_AGE, err);
+    struct pl_q *q = stmt(e, Q_LOG_AGE, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, before_ms);
+    pl_q_bind_i64(q, 1, before_ms);
     if (step_done(e, q, err, "fnlog_prune") < 0)
         return -1;
     if (keep <= 0)
@@ -760,7 +767,7 @@ int pl_store_fnlog_prune(struct pl_store *e, int64_t before_ms, int keep, struct
             break;
         }
         bind_key(q, fns[i], fns[i + 1], fns[i + 2], NULL, NULL);
-        sqlite3_bind_int64(q, 4, keep);
+        pl_q_bind_i64(q, 4, keep);
         rc = step_done(e, q, err, "fnlog_rotate");
     }
     pl_arena_fini(&a);
@@ -769,27 +776,27 @@ int pl_store_fnlog_prune(struct pl_store *e, int64_t before_ms, int keep, struct
 
 /* ---- conformance pack score history ---- */
 
-static void bind_pack(sqlite3_stmt *q, const char *account, const char *region, const char *pack)
+static void bind_pack(struct pl_q *q, const char *account, const char *region, const char *pack)
 {
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, pack);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, pack);
 }
 
 int pl_store_pack_score_last(struct pl_store *e, const char *account, const char *region,
                              const char *pack, struct pl_pack_score *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_SCORE_LAST, err);
+    struct pl_q *q = stmt(e, Q_SCORE_LAST, err);
     if (!q)
         return -1;
     bind_pack(q, account, region, pack);
-    int rc = sqlite3_step(q), found = rc == SQLITE_ROW;
+    int rc = pl_q_step(q, NULL, NULL), found = rc == PL_Q_ROW;
     if (found) {
-        out->ok = sqlite3_column_int64(q, 0);
-        out->bad = sqlite3_column_int64(q, 1);
+        out->ok = pl_q_i64(q, 0);
+        out->bad = pl_q_i64(q, 1);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
         return db_fail(e, err, "score_last");
     return found;
 }
@@ -797,13 +804,13 @@ int pl_store_pack_score_last(struct pl_store *e, const char *account, const char
 int pl_store_pack_score_add(struct pl_store *e, const char *account, const char *region,
                             const char *pack, const struct pl_pack_score *sc, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_SCORE_ADD, err);
+    struct pl_q *q = stmt(e, Q_SCORE_ADD, err);
     if (!q)
         return -1;
     bind_pack(q, account, region, pack);
-    sqlite3_bind_int64(q, 4, sc->time_ms);
-    sqlite3_bind_int64(q, 5, sc->ok);
-    sqlite3_bind_int64(q, 6, sc->bad);
+    pl_q_bind_i64(q, 4, sc->time_ms);
+    pl_q_bind_i64(q, 5, sc->ok);
+    pl_q_bind_i64(q, 6, sc->bad);
     return step_done(e, q, err, "score_add");
 }
 
@@ -813,29 +820,29 @@ int pl_store_pack_score_list(struct pl_store *e, const char *account, const char
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(e, Q_SCORE_LIST, err);
+    struct pl_q *q = stmt(e, Q_SCORE_LIST, err);
     if (!q)
         return -1;
     bind_pack(q, account, region, pack);
-    sqlite3_bind_int64(q, 4, before_ms);
-    sqlite3_bind_int(q, 5, limit);
+    pl_q_bind_i64(q, 4, before_ms);
+    pl_q_bind_i64(q, 5, limit);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         struct pl_pack_score *r = &(*rows)[(*n)++];
-        r->time_ms = sqlite3_column_int64(q, 0);
-        r->ok = sqlite3_column_int64(q, 1);
-        r->bad = sqlite3_column_int64(q, 2);
+        r->time_ms = pl_q_i64(q, 0);
+        r->ok = pl_q_i64(q, 1);
+        r->bad = pl_q_i64(q, 2);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : db_fail(e, err, "score_list");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : db_fail(e, err, "score_list");
 }
 
 int pl_store_pack_score_delete(struct pl_store *e, const char *account, const char *region,
                                const char *pack, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(e, Q_SCORE_DEL, err);
+    struct pl_q *q = stmt(e, Q_SCORE_DEL, err);
     if (!q)
         return -1;
     bind_pack(q, account, region, pack);

@@ -6,10 +6,8 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store/proactive.h"
-#include "store/sql.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -48,8 +46,12 @@ static const char *const sql_text[Q__COUNT] = {
                "AND (?3 IS NULL OR mode = ?3) AND (?4 IS NULL OR context_id = ?4) AND "
                "start_ms >= ?5 AND start_ms <= ?6 AND (?8 IS NULL OR start_ms < ?7 OR "
                "(start_ms = ?7 AND id < ?8)) ORDER BY start_ms DESC, id DESC LIMIT ?9",
-    [Q_RES_PUT] = "INSERT OR REPLACE INTO resource_evaluation_results(account, region, " RES_COLS
-                  ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [Q_RES_PUT] = "INSERT INTO resource_evaluation_results(account, region, " RES_COLS
+                  ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                  "ON CONFLICT(account, region, eval_id, rule, resource_type, resource_id) "
+                  "DO UPDATE SET comp = excluded.comp, annotation = excluded.annotation, "
+                  "ordering_ms = excluded.ordering_ms, recorded_ms = excluded.recorded_ms, "
+                  "invoked_ms = excluded.invoked_ms, token = excluded.token",
     [Q_RES_LIST] = "SELECT " RES_COLS " FROM resource_evaluation_results WHERE account = ?1 AND "
                    "region = ?2 AND eval_id = ?3 ORDER BY rule, resource_type, resource_id",
     [Q_RES_TOKEN] = "SELECT " RES_COLS " FROM resource_evaluation_results WHERE token = ?3 AND "
@@ -59,71 +61,71 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_PRUNE] = "DELETE FROM resource_evaluations WHERE start_ms < ?1",
 };
 
-static sqlite3_stmt *stmt(struct pl_store *s, int i, struct pl_err *err)
+static struct pl_q *stmt(struct pl_store *s, int i, struct pl_err *err)
 {
-    return pl_sql_prepared(s->db, &s->pe[i], sql_text[i], "proactive", err);
+    return pl_db_prepared(s->db, &s->pe[i], sql_text[i], "proactive", err);
 }
 
-static int step_done(struct pl_store *s, sqlite3_stmt *q, struct pl_err *err, const char *what)
+static int step_done(struct pl_store *s, struct pl_q *q, struct pl_err *err, const char *what)
 {
-    return pl_sql_step_done(s->db, q, "proactive", err, what);
+    return pl_q_run(q, err, what);
 }
 
-static void read_row(sqlite3_stmt *q, struct pl_arena *a, struct pl_pe_row *r)
+static void read_row(struct pl_q *q, struct pl_arena *a, struct pl_pe_row *r)
 {
-    r->account = pl_sql_col_dup(a, q, 0);
-    r->region = pl_sql_col_dup(a, q, 1);
-    r->id = pl_sql_col_dup(a, q, 2);
-    r->client_token = pl_sql_col_dup(a, q, 3);
-    r->request_hash = pl_sql_col_dup(a, q, 4);
-    r->mode = pl_sql_col_dup(a, q, 5);
-    r->context_id = pl_sql_col_dup(a, q, 6);
-    r->start_ms = sqlite3_column_int64(q, 7);
-    r->timeout_s = sqlite3_column_int(q, 8);
-    r->details = pl_sql_col_dup(a, q, 9);
-    r->failure = pl_sql_col_dup(a, q, 10);
+    r->account = pl_q_dup(a, q, 0);
+    r->region = pl_q_dup(a, q, 1);
+    r->id = pl_q_dup(a, q, 2);
+    r->client_token = pl_q_dup(a, q, 3);
+    r->request_hash = pl_q_dup(a, q, 4);
+    r->mode = pl_q_dup(a, q, 5);
+    r->context_id = pl_q_dup(a, q, 6);
+    r->start_ms = pl_q_i64(q, 7);
+    r->timeout_s = (int)pl_q_i64(q, 8);
+    r->details = pl_q_dup(a, q, 9);
+    r->failure = pl_q_dup(a, q, 10);
 }
 
-static void read_result(sqlite3_stmt *q, struct pl_arena *a, struct pl_pe_result *r)
+static void read_result(struct pl_q *q, struct pl_arena *a, struct pl_pe_result *r)
 {
-    r->eval_id = pl_sql_col_dup(a, q, 0);
-    r->rule = pl_sql_col_dup(a, q, 1);
-    r->resource_type = pl_sql_col_dup(a, q, 2);
-    r->resource_id = pl_sql_col_dup(a, q, 3);
-    r->comp = sqlite3_column_int(q, 4);
-    r->annotation = pl_sql_col_dup(a, q, 5);
-    r->ordering_ms = sqlite3_column_int64(q, 6);
-    r->recorded_ms = sqlite3_column_int64(q, 7);
-    r->invoked_ms = sqlite3_column_int64(q, 8);
-    r->token = pl_sql_col_dup(a, q, 9);
+    r->eval_id = pl_q_dup(a, q, 0);
+    r->rule = pl_q_dup(a, q, 1);
+    r->resource_type = pl_q_dup(a, q, 2);
+    r->resource_id = pl_q_dup(a, q, 3);
+    r->comp = (int)pl_q_i64(q, 4);
+    r->annotation = pl_q_dup(a, q, 5);
+    r->ordering_ms = pl_q_i64(q, 6);
+    r->recorded_ms = pl_q_i64(q, 7);
+    r->invoked_ms = pl_q_i64(q, 8);
+    r->token = pl_q_dup(a, q, 9);
 }
 
 int pl_store_pe_put(struct pl_store *s, const struct pl_pe_row *r, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_PUT, err);
+    struct pl_q *q = stmt(s, Q_PUT, err);
     if (!q)
         return -1;
     const char *text[] = {r->account, r->region,  r->id,        r->client_token,
                           r->request_hash, r->mode, r->context_id};
     for (int i = 0; i < 7; i++)
-        pl_sql_bind_text(q, i + 1, text[i]);
-    sqlite3_bind_int64(q, 8, r->start_ms);
-    sqlite3_bind_int(q, 9, r->timeout_s);
-    pl_sql_bind_text(q, 10, r->details);
-    pl_sql_bind_text(q, 11, r->failure);
+        pl_q_bind_text(q, i + 1, text[i]);
+    pl_q_bind_i64(q, 8, r->start_ms);
+    pl_q_bind_i64(q, 9, r->timeout_s);
+    pl_q_bind_text(q, 10, r->details);
+    pl_q_bind_text(q, 11, r->failure);
     return step_done(s, q, err, "pe_put");
 }
 
 int pl_store_pe_fail(struct pl_store *s, const char *account, const char *region, const char *id,
                      const char *reason, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_FAIL, err);
+    struct pl_q *q = stmt(s, Q_FAIL, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, id);
-    pl_sql_bind_text(q, 4, reason);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, id);
+    pl_q_bind_text(q, 4, reason);
     return step_done(s, q, err, "pe_fail");
 }
 
@@ -131,19 +133,19 @@ int pl_store_pe_fail(struct pl_store *s, const char *account, const char *region
 static int get_one(struct pl_store *s, int i, const char *account, const char *region,
                    const char *key, struct pl_arena *a, struct pl_pe_row *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, i, err);
+    struct pl_q *q = stmt(s, i, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, key);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, key);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
         read_row(q, a, out);
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return pl_sql_fail(s->db, "proactive", err, "pe_get");
-    return rc == SQLITE_ROW;
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
+        return pl_db_fail(s->db, "proactive", err, "pe_get");
+    return rc == PL_Q_ROW;
 }
 
 int pl_store_pe_get(struct pl_store *s, const char *account, const char *region, const char *id,
@@ -162,7 +164,7 @@ int pl_store_pe_by_token(struct pl_store *s, const char *account, const char *re
 int pl_store_pe_list(struct pl_store *s, const struct pl_pe_query *qy, struct pl_arena *a,
                      struct pl_pe_row **rows, size_t *n, bool *more, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_LIST, err);
+    struct pl_q *q = stmt(s, Q_LIST, err);
     size_t cap = 0;
     int rc;
     *rows = NULL;
@@ -170,47 +172,47 @@ int pl_store_pe_list(struct pl_store *s, const struct pl_pe_query *qy, struct pl
     *more = false;
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, qy->account);
-    pl_sql_bind_text(q, 2, qy->region);
-    pl_sql_bind_text(q, 3, qy->mode);
-    pl_sql_bind_text(q, 4, qy->context_id);
-    sqlite3_bind_int64(q, 5, qy->from_ms);
-    sqlite3_bind_int64(q, 6, qy->to_ms ? qy->to_ms : INT64_MAX);
-    sqlite3_bind_int64(q, 7, qy->before_ms);
-    pl_sql_bind_text(q, 8, qy->before_id);
-    sqlite3_bind_int64(q, 9, (int64_t)qy->limit + 1);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    pl_q_bind_text(q, 1, qy->account);
+    pl_q_bind_text(q, 2, qy->region);
+    pl_q_bind_text(q, 3, qy->mode);
+    pl_q_bind_text(q, 4, qy->context_id);
+    pl_q_bind_i64(q, 5, qy->from_ms);
+    pl_q_bind_i64(q, 6, qy->to_ms ? qy->to_ms : INT64_MAX);
+    pl_q_bind_i64(q, 7, qy->before_ms);
+    pl_q_bind_text(q, 8, qy->before_id);
+    pl_q_bind_i64(q, 9, (int64_t)qy->limit + 1);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
         if (*n == (size_t)qy->limit) {
             *more = true;
             break;
         }
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         read_row(q, a, &(*rows)[(*n)++]);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return pl_sql_fail(s->db, "proactive", err, "pe_list");
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
+        return pl_db_fail(s->db, "proactive", err, "pe_list");
     return 0;
 }
 
 int pl_store_pe_result_put(struct pl_store *s, const char *account, const char *region,
                            const struct pl_pe_result *r, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_RES_PUT, err);
+    struct pl_q *q = stmt(s, Q_RES_PUT, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, r->eval_id);
-    pl_sql_bind_text(q, 4, r->rule);
-    pl_sql_bind_text(q, 5, r->resource_type);
-    pl_sql_bind_text(q, 6, r->resource_id);
-    sqlite3_bind_int(q, 7, r->comp);
-    pl_sql_bind_text(q, 8, r->annotation && *r->annotation ? r->annotation : NULL);
-    sqlite3_bind_int64(q, 9, r->ordering_ms);
-    sqlite3_bind_int64(q, 10, r->recorded_ms);
-    sqlite3_bind_int64(q, 11, r->invoked_ms);
-    pl_sql_bind_text(q, 12, r->token);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, r->eval_id);
+    pl_q_bind_text(q, 4, r->rule);
+    pl_q_bind_text(q, 5, r->resource_type);
+    pl_q_bind_text(q, 6, r->resource_id);
+    pl_q_bind_i64(q, 7, r->comp);
+    pl_q_bind_text(q, 8, r->annotation && *r->annotation ? r->annotation : NULL);
+    pl_q_bind_i64(q, 9, r->ordering_ms);
+    pl_q_bind_i64(q, 10, r->recorded_ms);
+    pl_q_bind_i64(q, 11, r->invoked_ms);
+    pl_q_bind_text(q, 12, r->token);
     return step_done(s, q, err, "pe_result_put");
 }
 
@@ -218,23 +220,23 @@ int pl_store_pe_results(struct pl_store *s, const char *account, const char *reg
                         const char *eval_id, struct pl_arena *a, struct pl_pe_result **rows,
                         size_t *n, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_RES_LIST, err);
+    struct pl_q *q = stmt(s, Q_RES_LIST, err);
     size_t cap = 0;
     int rc;
     *rows = NULL;
     *n = 0;
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, eval_id);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, eval_id);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         read_result(q, a, &(*rows)[(*n)++]);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
-        return pl_sql_fail(s->db, "proactive", err, "pe_results");
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE)
+        return pl_db_fail(s->db, "proactive", err, "pe_results");
     return 0;
 }
 
@@ -242,29 +244,29 @@ int pl_store_pe_result_by_token(struct pl_store *s, const char *account, const c
                                 const char *token, struct pl_arena *a, struct pl_pe_result *out,
                                 struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_RES_TOKEN, err);
+    struct pl_q *q = stmt(s, Q_RES_TOKEN, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, token);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, token);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
         read_result(q, a, out);
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return pl_sql_fail(s->db, "proactive", err, "pe_result_by_token");
-    return rc == SQLITE_ROW;
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW && rc != PL_Q_DONE)
+        return pl_db_fail(s->db, "proactive", err, "pe_result_by_token");
+    return rc == PL_Q_ROW;
 }
 
 int pl_store_pe_prune(struct pl_store *s, int64_t before_ms, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, Q_PRUNE_RES, err);
+    struct pl_q *q = stmt(s, Q_PRUNE_RES, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, before_ms);
+    pl_q_bind_i64(q, 1, before_ms);
     if (step_done(s, q, err, "pe_prune_results") < 0 || !(q = stmt(s, Q_PRUNE, err)))
         return -1;
-    sqlite3_bind_int64(q, 1, before_ms);
+    pl_q_bind_i64(q, 1, before_ms);
     return step_done(s, q, err, "pe_prune");
 }

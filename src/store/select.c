@@ -24,6 +24,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "store/select.h"
+#include "store/db.h"
 #include "store/sql.h"
 #include "store/store_int.h"
 
@@ -117,15 +118,17 @@ static void qcidr_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int(ctx, hit);
 }
 
+/* SQLite-only: PostgreSQL's pl_qkey / pl_qcidr come as SQL functions of the pg migrations. */
 static int register_fns(struct pl_store *s, struct pl_err *err)
 {
-    if (s->query_fns)
+    if (s->query_fns || pl_db_kind(s->db) != PL_DB_SQLITE)
         return 0;
-    if (sqlite3_create_function_v2(s->db, "pl_qkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+    sqlite3 *h = pl_db_handle(s->db);
+    if (sqlite3_create_function_v2(h, "pl_qkey", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    qkey_fn, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_create_function_v2(s->db, "pl_qcidr", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+        sqlite3_create_function_v2(h, "pl_qcidr", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                                    qcidr_fn, NULL, NULL, NULL) != SQLITE_OK)
-        return pl_sql_fail(s->db, "store", err, "select functions");
+        return pl_sql_fail(h, "store", err, "select functions");
     s->query_fns = true;
     return 0;
 }
@@ -575,27 +578,27 @@ fail:
     return -1;
 }
 
-static void bind_val(sqlite3_stmt *st, int i, const struct pl_sel_val *v)
+static void bind_val(struct pl_q *st, int i, const struct pl_sel_val *v)
 {
     switch (v->kind) {
     case PL_SEL_V_STR:
-        sqlite3_bind_text(st, i, v->text, -1, SQLITE_STATIC);
+        pl_q_bind_text(st, i, v->text);
         break;
     case PL_SEL_V_BOOL:
-        sqlite3_bind_int(st, i, strcmp(v->text, "true") == 0);
+        pl_q_bind_i64(st, i, strcmp(v->text, "true") == 0);
         break;
     case PL_SEL_V_NUM:
         if (strpbrk(v->text, ".eE"))
-            sqlite3_bind_double(st, i, strtod(v->text, NULL));
+            pl_q_bind_double(st, i, strtod(v->text, NULL));
         else
-            sqlite3_bind_int64(st, i, strtoll(v->text, NULL, 10));
+            pl_q_bind_i64(st, i, strtoll(v->text, NULL, 10));
         break;
     }
 }
 
 /* Builds the whole statement of q; *out is prepared and bound (caller finalizes). */
 static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
-                   sqlite3_stmt **out, struct pl_err *err)
+                   struct pl_q **out, struct pl_err *err)
 {
     struct gen g = {.err = err, .as_of_ms = q->as_of_ms, .a = a};
     int rc = -1;
@@ -609,14 +612,14 @@ static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *
         pl_fail(err, PL_E_INVALID_EXPRESSION, "the expression is too complex");
         goto out;
     }
-    if (sqlite3_prepare_v2(s->db, pl_buf_cstr(&g.sql), -1, out, NULL) != SQLITE_OK) {
+    if (!(*out = pl_db_prepare(s->db, pl_buf_cstr(&g.sql), NULL, err))) {
         /* a nesting the dialect allows can still pass SQLite's own parser or expression-depth
          * bounds (found by fuzz_query_parse): the caller's expression, not a store failure */
-        const char *m = sqlite3_errmsg(s->db);
+        const char *m = pl_db_errmsg(s->db);
         if (strstr(m, "parser stack overflow") || strstr(m, "too large") || strstr(m, "too many"))
             pl_fail(err, PL_E_INVALID_EXPRESSION, "the expression is too complex");
         else
-            pl_sql_fail(s->db, "store", err, "select prepare");
+            pl_db_fail(s->db, "store", err, "select prepare");
         goto out;
     }
     for (int i = 0; i < g.nparams; i++)
@@ -630,63 +633,63 @@ out:
 int pl_store_select_cis(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
                         struct pl_ci_row **rows, size_t *n, struct pl_err *err)
 {
-    sqlite3_stmt *st;
+    struct pl_q *st;
     size_t cap = 0;
     *rows = NULL;
     *n = 0;
     if (prepare(s, q, a, &st, err) < 0)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+    while ((rc = pl_q_step(st, NULL, NULL)) == PL_Q_ROW) {
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         pl_store__read_ci(a, st, &(*rows)[(*n)++]);
     }
-    if (rc != SQLITE_DONE)
-        pl_sql_fail(s->db, "store", err, "select");
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (rc != PL_Q_DONE)
+        pl_db_fail(s->db, "store", err, "select");
+    pl_q_finalize(st);
+    return rc == PL_Q_DONE ? 0 : -1;
 }
 
-static void read_value(struct pl_arena *a, sqlite3_stmt *st, int i, struct pl_sel_value *v)
+static void read_value(struct pl_arena *a, struct pl_q *st, int i, struct pl_sel_value *v)
 {
     memset(v, 0, sizeof *v);
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER:
+    switch (pl_q_type(st, i)) {
+    case PL_DBT_INT:
         v->type = PL_SEL_T_INT;
-        v->i = sqlite3_column_int64(st, i);
+        v->i = pl_q_i64(st, i);
         break;
-    case SQLITE_FLOAT:
+    case PL_DBT_FLOAT:
         v->type = PL_SEL_T_REAL;
-        v->d = sqlite3_column_double(st, i);
+        v->d = pl_q_double(st, i);
         break;
-    case SQLITE_NULL:
+    case PL_DBT_NULL:
         v->type = PL_SEL_T_NULL;
         break;
     default:
         v->type = PL_SEL_T_TEXT;
-        v->s = pl_sql_col_dup(a, st, i);
+        v->s = pl_q_dup(a, st, i);
     }
 }
 
 int pl_store_select_agg(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
                         struct pl_sel_value **vals, size_t *n, struct pl_err *err)
 {
-    sqlite3_stmt *st;
+    struct pl_q *st;
     size_t cap = 0, nv = 0;
     *vals = NULL;
     *n = 0;
     if (prepare(s, q, a, &st, err) < 0)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = pl_q_step(st, NULL, NULL)) == PL_Q_ROW) {
         for (size_t i = 0; i < q->ncols; i++) {
-            *vals = pl_sql_grow(a, *vals, nv, &cap, sizeof **vals);
+            *vals = pl_db_grow(a, *vals, nv, &cap, sizeof **vals);
             read_value(a, st, (int)i, &(*vals)[nv++]);
         }
         (*n)++;
     }
-    if (rc != SQLITE_DONE)
-        pl_sql_fail(s->db, "store", err, "select");
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    if (rc != PL_Q_DONE)
+        pl_db_fail(s->db, "store", err, "select");
+    pl_q_finalize(st);
+    return rc == PL_Q_DONE ? 0 : -1;
 }

@@ -28,6 +28,7 @@
 
 #include "core/buf.h"
 #include "core/hash.h"
+#include "store/db.h"
 #include "store/sql.h"
 #include "store/sqlq.h"
 #include "store/store_int.h"
@@ -411,7 +412,7 @@ static int run(sqlite3 *db, struct sandbox *sb, const struct pl_sqlq *q, struct 
             break;
         }
         for (size_t i = 0; i < out->ncols; i++) {
-            out->vals = pl_sql_grow(a, out->vals, nv, &cap, sizeof *out->vals);
+            out->vals = pl_db_grow(a, out->vals, nv, &cap, sizeof *out->vals);
             read_val(a, st, (int)i, &out->vals[nv++], &bytes);
         }
         out->nrows++;

@@ -1,19 +1,18 @@
 /* store_int.h — what the files of src/store/ share: the connection structure.
  *
- * sqlite.c implements store.h (objects, CIs, resources, outbox, transactions); evals.c the
+ * store.c implements store.h (objects, CIs, resources, outbox, transactions); evals.c the
  * evaluation tables of evals.h on the same connection, so that an evaluation flush writes its
  * results, the ResourceCompliance CI and the outbox rows in one transaction. Each file keeps
  * its own prepared statements in its own array of the connection. Nothing outside src/store/
- * includes this header.
+ * includes this header. All SQL goes through the statement layer (db.h).
  */
 #ifndef PL_STORE_STORE_INT_H
 #define PL_STORE_STORE_INT_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PL_STORE__STMTS    64 /* room for sqlite.c's statements */
+#define PL_STORE__STMTS      64 /* room for store.c's statements */
 #define PL_STORE__EV_STMTS 32 /* room for evals.c's */
 #define PL_STORE__COST_STMTS 8  /* room for cost.c's */
 
@@ -26,18 +25,28 @@
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */
 
 struct write_lock;
+struct pl_db;
+struct pl_q;
+struct pl_err;
+
+/* Background WAL checkpoints for the writer connection of the SQLite database at path
+ * (checkpoint.c, SQLite-only); NULL with err when the thread cannot start. Stop before
+ * closing writer; NULL c is fine. */
+struct pl_ckpt;
+struct pl_ckpt *pl_ckpt_start(struct pl_db *writer, const char *path, struct pl_err *err);
+void pl_ckpt_stop(struct pl_ckpt *c, struct pl_db *writer);
 
 struct pl_store {
-    sqlite3 *db;
+    struct pl_db *db;
     struct write_lock *wl; /* the process-wide writer lock of this database file */
     bool holds_wl;         /* taken by the outermost pl_store_begin, until the tx ends */
     struct pl_ckpt *ckpt;  /* PL_STORE_BG_CHECKPOINT: the checkpoint thread */
-    sqlite3_stmt *st[PL_STORE__STMTS];     /* sqlite.c's statements */
-    sqlite3_stmt *ev[PL_STORE__EV_STMTS];  /* evals.c's */
-    sqlite3_stmt *cost[PL_STORE__COST_STMTS]; /* cost.c's */
-    sqlite3_stmt *pe[PL_STORE__PE_STMTS];  /* proactive.c's */
-    sqlite3_stmt *ag[PL_STORE__AG_STMTS];  /* agg.c's */
-    sqlite3_stmt *tr[PL_STORE__TR_STMTS];  /* trail.c's */
+    struct pl_q *st[PL_STORE__STMTS];        /* store.c's statements */
+    struct pl_q *ev[PL_STORE__EV_STMTS];     /* evals.c's */
+    struct pl_q *cost[PL_STORE__COST_STMTS]; /* cost.c's */
+    struct pl_q *pe[PL_STORE__PE_STMTS];     /* proactive.c's */
+    struct pl_q *ag[PL_STORE__AG_STMTS];     /* agg.c's */
+    struct pl_q *tr[PL_STORE__TR_STMTS];     /* trail.c's */
     int depth;        /* nesting of pl_store_begin */
     bool doomed;      /* a nested rollback happened: the outer commit fails */
     int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */
@@ -57,9 +66,9 @@ struct pl_store {
     "c.seq, r.account, r.region, r.resource_type, r.resource_id, c.resource_name, c.status, "      \
     "c.capture_ms, c.state_id, c.hash, c.body, c.diff"
 
-/* A row of CI_COLS (sqlite.c) into r, strings in arena a. */
+/* A row of CI_COLS (store.c) into r, strings in arena a. */
 struct pl_arena;
 struct pl_ci_row;
-void pl_store__read_ci(struct pl_arena *a, sqlite3_stmt *q, struct pl_ci_row *r);
+void pl_store__read_ci(struct pl_arena *a, struct pl_q *q, struct pl_ci_row *r);
 
 #endif

@@ -10,11 +10,9 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "core/time.h"
 #include "core/util.h"
-#include "store/sql.h"
+#include "store/db.h"
 #include "store/store_int.h"
 #include "store/trail.h"
 
@@ -54,8 +52,9 @@ static const char *const sql_text[T__COUNT] = {
               "event_source, read_only, error_code, user_type, user_arn, source_ip, user_agent, "
               "body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
               "ON CONFLICT(event_id) DO NOTHING",
-    [T_LINK] = "INSERT OR IGNORE INTO trail_links(account, region, resource_type, ref, kind, "
-               "event_ms, event, event_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [T_LINK] = "INSERT INTO trail_links(account, region, resource_type, ref, kind, "
+               "event_ms, event, event_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+               "ON CONFLICT DO NOTHING",
     [T_RELATED] = LINKS_OF("event_ms, event, event_id", "(0)") " ORDER BY 1, 2",
     [T_WRITES] = "SELECT " EV_COLS " FROM trail_events e WHERE e.id IN (" LINKS_OF(
         "event", "(0, 1)") ") ORDER BY e.event_ms, e.id LIMIT ?9",
@@ -79,79 +78,79 @@ static const char *const sql_text[T__COUNT] = {
 
 _Static_assert(T__COUNT <= PL_STORE__TR_STMTS, "grow PL_STORE__TR_STMTS");
 
-static sqlite3_stmt *stmt(struct pl_store *s, int i, struct pl_err *err)
+static struct pl_q *stmt(struct pl_store *s, int i, struct pl_err *err)
 {
-    return pl_sql_prepared(s->db, &s->tr[i], sql_text[i], "trail", err);
+    return pl_db_prepared(s->db, &s->tr[i], sql_text[i], "trail", err);
 }
 
 static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
 {
-    return pl_sql_fail(s->db, "trail", err, what);
+    return pl_db_fail(s->db, "trail", err, what);
 }
 
-static void bind_text_n(sqlite3_stmt *q, int i, const char *v, size_t n)
+static void bind_text_n(struct pl_q *q, int i, const char *v, size_t n)
 {
     if (v)
-        sqlite3_bind_text(q, i, v, (int)n, SQLITE_STATIC);
+        pl_q_bind_textn(q, i, v, n);
     else
-        sqlite3_bind_null(q, i);
+        pl_q_bind_null(q, i);
 }
 
 int pl_store_trail_put(struct pl_store *s, const struct pl_trail_event *ev, struct pl_err *err)
 {
     if (PL_NEVER(s->depth <= 0))
         return pl_fail(err, PL_E_INTERNAL, "trail: put outside a transaction");
-    sqlite3_stmt *q = stmt(s, T_PUT, err);
+    struct pl_q *q = stmt(s, T_PUT, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, ev->event_id);
-    pl_sql_bind_text(q, 2, ev->account);
-    pl_sql_bind_text(q, 3, ev->region);
-    sqlite3_bind_int64(q, 4, ev->event_ms);
-    pl_sql_bind_text(q, 5, ev->event_name);
-    pl_sql_bind_text(q, 6, ev->event_source);
-    sqlite3_bind_int(q, 7, ev->read_only);
-    pl_sql_bind_text(q, 8, ev->error_code);
-    pl_sql_bind_text(q, 9, ev->user_type);
-    pl_sql_bind_text(q, 10, ev->user_arn);
-    pl_sql_bind_text(q, 11, ev->source_ip);
-    pl_sql_bind_text(q, 12, ev->user_agent);
+    pl_q_bind_text(q, 1, ev->event_id);
+    pl_q_bind_text(q, 2, ev->account);
+    pl_q_bind_text(q, 3, ev->region);
+    pl_q_bind_i64(q, 4, ev->event_ms);
+    pl_q_bind_text(q, 5, ev->event_name);
+    pl_q_bind_text(q, 6, ev->event_source);
+    pl_q_bind_i64(q, 7, ev->read_only);
+    pl_q_bind_text(q, 8, ev->error_code);
+    pl_q_bind_text(q, 9, ev->user_type);
+    pl_q_bind_text(q, 10, ev->user_arn);
+    pl_q_bind_text(q, 11, ev->source_ip);
+    pl_q_bind_text(q, 12, ev->user_agent);
     bind_text_n(q, 13, ev->body, ev->body_len);
     /* no RETURNING (it materialises the row): changes() says whether it was inserted */
-    if (pl_sql_step_done(s->db, q, "trail", err, "trail_put") < 0)
+    if (pl_q_run(q, err, "trail_put") < 0)
         return -1;
-    if (sqlite3_changes(s->db) == 0)
+    if (pl_db_changes(s->db) == 0)
         return 0; /* stored already */
-    int64_t id = sqlite3_last_insert_rowid(s->db);
+    int64_t id = pl_db_last_id(s->db);
     int kind = ev->read_only ? PL_TRAIL_READ : ev->error_code ? PL_TRAIL_FAILED : PL_TRAIL_WRITE;
     for (size_t i = 0; i < ev->nlinks; i++) {
         if (!(q = stmt(s, T_LINK, err)))
             return -1;
-        pl_sql_bind_text(q, 1, ev->account);
-        pl_sql_bind_text(q, 2, ev->region);
-        pl_sql_bind_text(q, 3, ev->links[i].resource_type);
-        pl_sql_bind_text(q, 4, ev->links[i].ref);
-        sqlite3_bind_int(q, 5, kind);
-        sqlite3_bind_int64(q, 6, ev->event_ms);
-        sqlite3_bind_int64(q, 7, id);
-        pl_sql_bind_text(q, 8, ev->event_id);
-        if (pl_sql_step_done(s->db, q, "trail", err, "trail_link") < 0)
+        pl_q_bind_text(q, 1, ev->account);
+        pl_q_bind_text(q, 2, ev->region);
+        pl_q_bind_text(q, 3, ev->links[i].resource_type);
+        pl_q_bind_text(q, 4, ev->links[i].ref);
+        pl_q_bind_i64(q, 5, kind);
+        pl_q_bind_i64(q, 6, ev->event_ms);
+        pl_q_bind_i64(q, 7, id);
+        pl_q_bind_text(q, 8, ev->event_id);
+        if (pl_q_run(q, err, "trail_link") < 0)
             return -1;
     }
     return 1;
 }
 
 /* Binds a trail query to ?1..?8 (a NULL name or arn matches no link). */
-static void bind_q(sqlite3_stmt *q, const struct pl_trail_q *tq)
+static void bind_q(struct pl_q *q, const struct pl_trail_q *tq)
 {
-    pl_sql_bind_text(q, 1, tq->account);
-    pl_sql_bind_text(q, 2, tq->region);
-    pl_sql_bind_text(q, 3, tq->type);
-    pl_sql_bind_text(q, 4, tq->id);
-    pl_sql_bind_text(q, 5, tq->name);
-    pl_sql_bind_text(q, 6, tq->arn);
-    sqlite3_bind_int64(q, 7, tq->after_ms);
-    sqlite3_bind_int64(q, 8, tq->upto_ms);
+    pl_q_bind_text(q, 1, tq->account);
+    pl_q_bind_text(q, 2, tq->region);
+    pl_q_bind_text(q, 3, tq->type);
+    pl_q_bind_text(q, 4, tq->id);
+    pl_q_bind_text(q, 5, tq->name);
+    pl_q_bind_text(q, 6, tq->arn);
+    pl_q_bind_i64(q, 7, tq->after_ms);
+    pl_q_bind_i64(q, 8, tq->upto_ms);
 }
 
 int pl_store_trail_related(struct pl_store *s, const struct pl_trail_q *tq, struct pl_arena *a,
@@ -159,18 +158,18 @@ int pl_store_trail_related(struct pl_store *s, const struct pl_trail_q *tq, stru
 {
     *ids = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(s, T_RELATED, err);
+    struct pl_q *q = stmt(s, T_RELATED, err);
     if (!q)
         return -1;
     bind_q(q, tq);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *ids = pl_sql_grow(a, *ids, *n, &cap, sizeof **ids);
-        (*ids)[(*n)++] = pl_sql_col_dup(a, q, 2);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *ids = pl_db_grow(a, *ids, *n, &cap, sizeof **ids);
+        (*ids)[(*n)++] = pl_q_dup(a, q, 2);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "trail_related");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : db_fail(s, err, "trail_related");
 }
 
 int pl_store_trail_writes(struct pl_store *s, const struct pl_trail_q *tq, size_t max,
@@ -179,80 +178,80 @@ int pl_store_trail_writes(struct pl_store *s, const struct pl_trail_q *tq, size_
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(s, T_WRITES, err);
+    struct pl_q *q = stmt(s, T_WRITES, err);
     if (!q)
         return -1;
     bind_q(q, tq);
-    sqlite3_bind_int64(q, 9, max ? (int64_t)max : -1);
+    pl_q_bind_i64(q, 9, max ? (int64_t)max : -1);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         struct pl_trail_row *r = &(*rows)[(*n)++];
-        r->id = sqlite3_column_int64(q, 0);
-        r->event_id = pl_sql_col_dup(a, q, 1);
-        r->event_name = pl_sql_col_dup(a, q, 2);
-        r->event_source = pl_sql_col_dup(a, q, 3);
-        r->event_ms = sqlite3_column_int64(q, 4);
-        r->read_only = sqlite3_column_int(q, 5) != 0;
-        r->error_code = pl_sql_col_dup(a, q, 6);
-        r->user_type = pl_sql_col_dup(a, q, 7);
-        r->user_arn = pl_sql_col_dup(a, q, 8);
-        r->source_ip = pl_sql_col_dup(a, q, 9);
-        r->user_agent = pl_sql_col_dup(a, q, 10);
+        r->id = pl_q_i64(q, 0);
+        r->event_id = pl_q_dup(a, q, 1);
+        r->event_name = pl_q_dup(a, q, 2);
+        r->event_source = pl_q_dup(a, q, 3);
+        r->event_ms = pl_q_i64(q, 4);
+        r->read_only = (int)pl_q_i64(q, 5) != 0;
+        r->error_code = pl_q_dup(a, q, 6);
+        r->user_type = pl_q_dup(a, q, 7);
+        r->user_arn = pl_q_dup(a, q, 8);
+        r->source_ip = pl_q_dup(a, q, 9);
+        r->user_agent = pl_q_dup(a, q, 10);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "trail_writes");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : db_fail(s, err, "trail_writes");
 }
 
 bool pl_store_trail_any(struct pl_store *s, const char *account, const char *region)
 {
     struct pl_err err = {0};
-    sqlite3_stmt *q = stmt(s, T_ANY, &err);
+    struct pl_q *q = stmt(s, T_ANY, &err);
     if (!q)
         return false; /* a read-only store older than the trail tables: no events */
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    return rc != SQLITE_DONE;
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    int rc = pl_q_step(q, NULL, NULL);
+    pl_q_reset(q);
+    return rc != PL_Q_DONE;
 }
 
 int pl_store_ci_prev_capture(struct pl_store *s, const struct pl_ci_row *row, int64_t *ms,
                              struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, T_PREV, err);
+    struct pl_q *q = stmt(s, T_PREV, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, row->account);
-    pl_sql_bind_text(q, 2, row->region);
-    pl_sql_bind_text(q, 3, row->resource_type);
-    pl_sql_bind_text(q, 4, row->resource_id);
-    sqlite3_bind_int64(q, 5, row->capture_ms);
-    sqlite3_bind_int64(q, 6, row->seq);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *ms = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    if (rc == SQLITE_ROW)
+    pl_q_bind_text(q, 1, row->account);
+    pl_q_bind_text(q, 2, row->region);
+    pl_q_bind_text(q, 3, row->resource_type);
+    pl_q_bind_text(q, 4, row->resource_id);
+    pl_q_bind_i64(q, 5, row->capture_ms);
+    pl_q_bind_i64(q, 6, row->seq);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
+        *ms = pl_q_i64(q, 0);
+    pl_q_reset(q);
+    if (rc == PL_Q_ROW)
         return 1;
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "ci_prev");
+    return rc == PL_Q_DONE ? 0 : db_fail(s, err, "ci_prev");
 }
 
 /* Runs statement i with (account, region, ms) bound; *changes gets the rows changed. */
 static int run_part(struct pl_store *s, int i, const char *account, const char *region, int64_t ms,
                     int64_t *changes, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, i, err);
+    struct pl_q *q = stmt(s, i, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    sqlite3_bind_int64(q, 3, ms);
-    if (pl_sql_step_done(s->db, q, "trail", err, "trail_prune") < 0)
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_i64(q, 3, ms);
+    if (pl_q_run(q, err, "trail_prune") < 0)
         return -1;
     if (changes)
-        *changes = sqlite3_changes(s->db);
+        *changes = pl_db_changes(s->db);
     return 0;
 }
 
@@ -262,16 +261,15 @@ int pl_store_trail_prune_before(struct pl_store *s, const char *account, const c
     if (deleted)
         *deleted = 0;
     /* the oldest event first (one seek): nothing to do is the usual case */
-    sqlite3_stmt *q = stmt(s, T_OLDEST, err);
+    struct pl_q *q = stmt(s, T_OLDEST, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    int rc = sqlite3_step(q);
-    bool due = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL &&
-               sqlite3_column_int64(q, 0) < ms;
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW)
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    int rc = pl_q_step(q, NULL, NULL);
+    bool due = rc == PL_Q_ROW && pl_q_type(q, 0) != PL_DBT_NULL && pl_q_i64(q, 0) < ms;
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW)
         return db_fail(s, err, "trail_oldest");
     if (!due)
         return 0;
@@ -290,45 +288,45 @@ int pl_store_trail_prune_before(struct pl_store *s, const char *account, const c
 int pl_store_trail_count(struct pl_store *s, const char *account, const char *region,
                          int64_t *count, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, account ? T_COUNT : T_COUNT_ALL, err);
+    struct pl_q *q = stmt(s, account ? T_COUNT : T_COUNT_ALL, err);
     if (!q)
         return -1;
     if (account) {
-        pl_sql_bind_text(q, 1, account);
-        pl_sql_bind_text(q, 2, region);
+        pl_q_bind_text(q, 1, account);
+        pl_q_bind_text(q, 2, region);
     }
-    int rc = sqlite3_step(q);
-    *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "trail_count");
+    int rc = pl_q_step(q, NULL, NULL);
+    *count = rc == PL_Q_ROW ? pl_q_i64(q, 0) : 0;
+    pl_q_reset(q);
+    return rc == PL_Q_ROW ? 0 : db_fail(s, err, "trail_count");
 }
 
 int pl_store_trail_file_get(struct pl_store *s, const char *source, const char *path, int64_t *size,
                             struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, T_FILE_GET, err);
+    struct pl_q *q = stmt(s, T_FILE_GET, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, source);
-    pl_sql_bind_text(q, 2, path);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *size = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    if (rc == SQLITE_ROW)
+    pl_q_bind_text(q, 1, source);
+    pl_q_bind_text(q, 2, path);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
+        *size = pl_q_i64(q, 0);
+    pl_q_reset(q);
+    if (rc == PL_Q_ROW)
         return 1;
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "trail_file_get");
+    return rc == PL_Q_DONE ? 0 : db_fail(s, err, "trail_file_get");
 }
 
 int pl_store_trail_file_put(struct pl_store *s, const char *source, const char *path, int64_t size,
                             struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, T_FILE_PUT, err);
+    struct pl_q *q = stmt(s, T_FILE_PUT, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, source);
-    pl_sql_bind_text(q, 2, path);
-    sqlite3_bind_int64(q, 3, size);
-    sqlite3_bind_int64(q, 4, pl_now_ms());
-    return pl_sql_step_done(s->db, q, "trail", err, "trail_file_put");
+    pl_q_bind_text(q, 1, source);
+    pl_q_bind_text(q, 2, path);
+    pl_q_bind_i64(q, 3, size);
+    pl_q_bind_i64(q, 4, pl_now_ms());
+    return pl_q_run(q, err, "trail_file_put");
 }

@@ -1,6 +1,6 @@
-/* sqlite.c — the embedded SQLite implementation of store.h.
+/* store.c — store.h over the statement layer (db.h): SQLite by default, PostgreSQL with db_pg.c.
  *
- * One struct pl_store is one sqlite3 connection plus its prepared statements (prepared lazily,
+ * One struct pl_store is one database connection plus its prepared statements (prepared lazily,
  * kept for the connection's life). Not thread-safe: one per thread (store.h).
  *
  * Invariants:
@@ -19,14 +19,13 @@
 #include <sys/stat.h>
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <time.h>
 
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "core/util.h"
-#include "store/sql.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -195,12 +194,48 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
+/* A backend's schema: its migrations in order, how its version is kept, and SQL run before
+ * the version is first read (NULL: none). migrate() applies steps[v..count) under
+ * pl_db_begin_write, setting the version after each. */
+struct schema {
+    const char *const *steps;
+    int count;
+    const char *prepare;
+    const char *version_sql;     /* one row, one integer column (none: version 0) */
+    const char *set_version_fmt; /* snprintf format with the new version's %d */
+};
+
+static const struct schema sqlite_schema = {migrations, SCHEMA_VERSION, NULL, "PRAGMA user_version",
+                                            "PRAGMA user_version = %d"};
+
+#ifdef PL_HAVE_PG
+/* The PostgreSQL schema hook: pg_schema.c's array, versioned in a table of its own (its first
+ * migration may create plumb_schema itself: prepare makes sure it exists beforehand). */
+extern const char *const pl_pg_migrations[];
+extern const int pl_pg_migration_count;
+static const struct schema pg_schema = {
+    pl_pg_migrations, 0, "CREATE TABLE IF NOT EXISTS plumb_schema(version integer NOT NULL)",
+    "SELECT COALESCE(MAX(version), 0) FROM plumb_schema",
+    "DELETE FROM plumb_schema; INSERT INTO plumb_schema(version) VALUES (%d)"};
+#endif
+
+static const struct schema *schema_of(struct pl_db *db)
+{
+#ifdef PL_HAVE_PG
+    static struct schema pg;
+    if (pl_db_kind(db) == PL_DB_PG) {
+        pg = pg_schema;
+        pg.count = pl_pg_migration_count;
+        return &pg;
+    }
+#endif
+    (void)db;
+    return &sqlite_schema;
+}
+
 /* ---- statements ---- */
 
 enum {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
     ST_MAXSEQ,
     ST_OBJ_PUT,
     ST_OBJ_GET,
@@ -250,9 +285,6 @@ enum {
 _Static_assert(ST__COUNT <= PL_STORE__STMTS, "grow PL_STORE__STMTS");
 
 static const char *const sql_text[ST__COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
     [ST_MAXSEQ] = "SELECT COALESCE(MAX(seq), 0) FROM config_items",
     [ST_OBJ_PUT] = "INSERT INTO objects(account, region, kind, name, json, created_ms, "
                    "updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO UPDATE "
@@ -360,42 +392,36 @@ static const char *const sql_text[ST__COUNT] = {
 
 static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
 {
-    return pl_sql_fail(s->db, "store", err, what);
+    return pl_db_fail(s->db, "store", err, what);
 }
 
-static sqlite3_stmt *stmt(struct pl_store *s, int i, struct pl_err *err)
+static struct pl_q *stmt(struct pl_store *s, int i, struct pl_err *err)
 {
-    return pl_sql_prepared(s->db, &s->st[i], sql_text[i], "store", err);
+    return pl_db_prepared(s->db, &s->st[i], sql_text[i], "store", err);
 }
 
 /* Statement i with the usual key (account, region, kind/type, name/id) bound to ?1..?4. */
-static sqlite3_stmt *keyed(struct pl_store *s, int i, const char *k1, const char *k2,
-                           const char *k3, const char *k4, struct pl_err *err)
+static struct pl_q *keyed(struct pl_store *s, int i, const char *k1, const char *k2, const char *k3,
+                          const char *k4, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, i, err);
+    struct pl_q *q = stmt(s, i, err);
     if (q) {
-        pl_sql_bind_text(q, 1, k1);
-        pl_sql_bind_text(q, 2, k2);
-        pl_sql_bind_text(q, 3, k3);
-        pl_sql_bind_text(q, 4, k4);
+        pl_q_bind_text(q, 1, k1);
+        pl_q_bind_text(q, 2, k2);
+        pl_q_bind_text(q, 3, k3);
+        pl_q_bind_text(q, 4, k4);
     }
     return q;
 }
 
-static int step_done(struct pl_store *s, sqlite3_stmt *q, struct pl_err *err, const char *what)
+static int step_done(struct pl_store *s, struct pl_q *q, struct pl_err *err, const char *what)
 {
-    return pl_sql_step_done(s->db, q, "store", err, what);
+    return pl_q_run(q, err, what);
 }
 
 static int exec(struct pl_store *s, const char *sql, struct pl_err *err)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        pl_fail(err, PL_E_INTERNAL, "store: %s", msg ? msg : "exec failed");
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
+    return pl_db_exec(s->db, sql, "store", err);
 }
 
 /* ---- writers in one process ----
@@ -489,62 +515,71 @@ void pl_store_outbox_unlisten(struct pl_store_listener *l)
 
 /* ---- open / close ---- */
 
+/* The schema's version: SQLite keeps it in PRAGMA user_version (SQLite-only; PostgreSQL's
+ * schema hook keeps it in a table of its own). */
+static int schema_read(struct pl_store *s, const struct schema *sc, int *v, struct pl_err *err)
+{
+    struct pl_q *q = pl_db_prepare(s->db, sc->version_sql, "store", err);
+    if (!q)
+        return -1;
+    int rc = pl_q_step(q, err, "schema version");
+    *v = rc == PL_Q_ROW ? (int)pl_q_i64(q, 0) : 0;
+    pl_q_finalize(q);
+    return rc == PL_Q_ERROR ? -1 : 0;
+}
+
 static int migrate(struct pl_store *s, struct pl_err *err)
 {
-    sqlite3_stmt *q;
+    const struct schema *sc = schema_of(s->db);
     int v = 0;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
-        return db_fail(s, err, "user_version");
-    if (sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    if (v > SCHEMA_VERSION)
+    if (sc->prepare && exec(s, sc->prepare, err) < 0)
+        return -1;
+    if (schema_read(s, sc, &v, err) < 0)
+        return -1;
+    if (v > sc->count)
         return pl_fail(err, PL_E_INTERNAL,
-                       "store: database schema %d is newer than this plumb (%d)", v,
-                       SCHEMA_VERSION);
-    if (v == SCHEMA_VERSION)
+                       "store: database schema %d is newer than this plumb (%d)", v, sc->count);
+    if (v == sc->count)
         return 0;
-    if (exec(s, "BEGIN IMMEDIATE", err) < 0)
+    if (pl_db_begin_write(s->db, "store", err) < 0)
         return -1;
     /* re-read under the lock: another process may have migrated meanwhile */
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+    if (schema_read(s, sc, &v, err) < 0)
         goto fail;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        v = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    for (; v < SCHEMA_VERSION; v++) {
-        if (exec(s, migrations[v], err) < 0)
+    for (; v < sc->count; v++) {
+        if (exec(s, sc->steps[v], err) < 0)
             goto fail;
-        char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        char sql[160];
+        snprintf(sql, sizeof sql, sc->set_version_fmt, v + 1);
         if (exec(s, sql, err) < 0)
             goto fail;
         PL_LOG(INFO, "store", "migration=%d path=%s", v + 1, s->path);
     }
-    return exec(s, "COMMIT", err);
+    return pl_db_commit(s->db, "store", err);
 fail:
-    exec(s, "ROLLBACK", NULL);
+    pl_db_rollback(s->db);
     return pl_fail(err, PL_E_INTERNAL, "store: migration %d failed", v + 1);
 }
 
 int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err)
 {
     *out = NULL;
-    if (spec && (pl_starts_with(spec, "postgres://") || pl_starts_with(spec, "postgresql://")))
-        return pl_fail(err, PL_E_VALIDATION, "store: the PostgreSQL backend is not built yet");
     struct pl_store *s = pl_xcalloc(1, sizeof *s);
-    if (pl_sql_open(spec, flags & PL_STORE_READONLY, 65536, "store", &s->db, s->path,
-                    sizeof s->path, err) < 0) {
+    if (pl_db_open(spec, flags & PL_STORE_READONLY ? PL_DB_READONLY : 0, 65536, "store", &s->db,
+                   err) < 0) {
         free(s);
         return -1;
     }
+    pl_strlcpy(s->path, pl_db_path(s->db), sizeof s->path);
     s->wl = write_lock_for(s->path);
-    if (exec(s, "PRAGMA foreign_keys=OFF", err) < 0)
+    /* SQLite-only (PostgreSQL's side comes with db_pg.c / the pg migrations) */
+    if (pl_db_kind(s->db) == PL_DB_SQLITE && exec(s, "PRAGMA foreign_keys=OFF", err) < 0)
         goto fail;
     if (!(flags & PL_STORE_READONLY) && migrate(s, err) < 0)
         goto fail;
+    /* WAL checkpoints are SQLite's; PostgreSQL checkpoints by itself */
     if ((flags & PL_STORE_BG_CHECKPOINT) && !(flags & PL_STORE_READONLY) &&
-        !(s->ckpt = pl_ckpt_start(s->db, s->path, err)))
+        pl_db_kind(s->db) == PL_DB_SQLITE && !(s->ckpt = pl_ckpt_start(s->db, s->path, err)))
         goto fail;
     *out = s;
     return 0;
@@ -558,29 +593,28 @@ void pl_store_close(struct pl_store *s)
     if (!s)
         return;
     if (s->depth > 0)
-        exec(s, "ROLLBACK", NULL);
+        pl_db_rollback(s->db);
     release_writer(s);
     pl_ckpt_stop(s->ckpt, s->db);
     for (int i = 0; i < ST__COUNT; i++)
-        sqlite3_finalize(s->st[i]);
+        pl_q_finalize(s->st[i]);
     for (int i = 0; i < PL_STORE__EV_STMTS; i++)
-        sqlite3_finalize(s->ev[i]);
+        pl_q_finalize(s->ev[i]);
     for (int i = 0; i < PL_STORE__COST_STMTS; i++)
-        sqlite3_finalize(s->cost[i]);
+        pl_q_finalize(s->cost[i]);
     for (int i = 0; i < PL_STORE__PE_STMTS; i++)
-        sqlite3_finalize(s->pe[i]);
+        pl_q_finalize(s->pe[i]);
     for (int i = 0; i < PL_STORE__AG_STMTS; i++)
-        sqlite3_finalize(s->ag[i]);
+        pl_q_finalize(s->ag[i]);
     for (int i = 0; i < PL_STORE__TR_STMTS; i++)
-        sqlite3_finalize(s->tr[i]);
-    sqlite3_close(s->db);
+        pl_q_finalize(s->tr[i]);
+    pl_db_close(s->db);
     free(s);
 }
 
 int pl_store_schema_version(struct pl_store *s)
 {
-    (void)s;
-    return SCHEMA_VERSION;
+    return schema_of(s->db)->count;
 }
 
 /* ---- transactions ---- */
@@ -595,8 +629,7 @@ int pl_store_begin(struct pl_store *s, struct pl_err *err)
     s->hint_valid = false;
     pthread_mutex_lock(&s->wl->mu);
     s->holds_wl = true;
-    sqlite3_stmt *q = stmt(s, ST_BEGIN, err);
-    if (!q || step_done(s, q, err, "begin") < 0) {
+    if (pl_db_begin_write(s->db, "store", err) < 0) {
         s->depth = 0;
         release_writer(s);
         return -1;
@@ -616,10 +649,8 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
         release_writer(s);
         return pl_fail(err, PL_E_INTERNAL, "store: transaction was rolled back");
     }
-    sqlite3_stmt *q = stmt(s, ST_COMMIT, err);
-    if (!q || step_done(s, q, err, "commit") < 0) {
-        if (sqlite3_get_autocommit(s->db) == 0)
-            exec(s, "ROLLBACK", NULL);
+    if (pl_db_commit(s->db, "store", err) < 0) {
+        pl_db_rollback(s->db);
         release_writer(s);
         return -1;
     }
@@ -635,12 +666,8 @@ void pl_store_rollback(struct pl_store *s)
     if (s->depth <= 0)
         return;
     s->hint_valid = false;
-    if (!s->doomed && sqlite3_get_autocommit(s->db) == 0) {
-        struct pl_err e = {0};
-        sqlite3_stmt *q = stmt(s, ST_ROLLBACK, &e);
-        if (q)
-            step_done(s, q, &e, "rollback");
-    }
+    if (!s->doomed)
+        pl_db_rollback(s->db);
     release_writer(s); /* the SQLite transaction is over, whatever the depth */
     if (--s->depth > 0)
         s->doomed = true;
@@ -681,27 +708,27 @@ static int auto_end(struct pl_store *s, bool began, int rc, struct pl_err *err)
 int pl_store_obj_put(struct pl_store *s, const char *account, const char *region, const char *kind,
                      const char *name, const char *json, size_t len, struct pl_err *err)
 {
-    sqlite3_stmt *q = keyed(s, ST_OBJ_PUT, account, region, kind, name, err);
+    struct pl_q *q = keyed(s, ST_OBJ_PUT, account, region, kind, name, err);
     if (!q)
         return -1;
-    sqlite3_bind_text(q, 5, json, (int)len, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 6, pl_now_ms());
+    pl_q_bind_textn(q, 5, json, len);
+    pl_q_bind_i64(q, 6, pl_now_ms());
     return step_done(s, q, err, "obj_put");
 }
 
 int pl_store_obj_get(struct pl_store *s, const char *account, const char *region, const char *kind,
                      const char *name, struct pl_arena *a, struct pl_obj *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = keyed(s, ST_OBJ_GET, account, region, kind, name, err);
+    struct pl_q *q = keyed(s, ST_OBJ_GET, account, region, kind, name, err);
     if (!q)
         return -1;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(q);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_DONE) {
+        pl_q_reset(q);
         return 0;
     }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(q);
+    if (rc != PL_Q_ROW) {
+        pl_q_reset(q);
         return db_fail(s, err, "obj_get");
     }
     memset(out, 0, sizeof *out);
@@ -709,23 +736,23 @@ int pl_store_obj_get(struct pl_store *s, const char *account, const char *region
     out->region = pl_arena_strdup(a, region);
     out->kind = pl_arena_strdup(a, kind);
     out->name = pl_arena_strdup(a, name);
-    out->json = pl_sql_col_dup(a, q, 0);
-    out->len = (size_t)sqlite3_column_bytes(q, 0);
-    out->created_ms = sqlite3_column_int64(q, 1);
-    out->updated_ms = sqlite3_column_int64(q, 2);
-    sqlite3_reset(q);
+    out->json = pl_q_dup(a, q, 0);
+    out->len = pl_q_bytes(q, 0);
+    out->created_ms = pl_q_i64(q, 1);
+    out->updated_ms = pl_q_i64(q, 2);
+    pl_q_reset(q);
     return 1;
 }
 
 int pl_store_obj_delete(struct pl_store *s, const char *account, const char *region,
                         const char *kind, const char *name, struct pl_err *err)
 {
-    sqlite3_stmt *q = keyed(s, ST_OBJ_DEL, account, region, kind, name, err);
+    struct pl_q *q = keyed(s, ST_OBJ_DEL, account, region, kind, name, err);
     if (!q)
         return -1;
     if (step_done(s, q, err, "obj_delete") < 0)
         return -1;
-    return sqlite3_changes(s->db) > 0 ? 1 : 0;
+    return pl_db_changes(s->db) > 0 ? 1 : 0;
 }
 
 int pl_store_obj_list(struct pl_store *s, const char *account, const char *region, const char *kind,
@@ -734,14 +761,14 @@ int pl_store_obj_list(struct pl_store *s, const char *account, const char *regio
 {
     *items = NULL;
     *n = 0;
-    sqlite3_stmt *q = keyed(s, account ? ST_OBJ_LIST : ST_OBJ_LIST_ALL, account, region, kind,
-                            after ? after : "", err);
+    struct pl_q *q = keyed(s, account ? ST_OBJ_LIST : ST_OBJ_LIST_ALL, account, region, kind,
+                           after ? after : "", err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 5, limit > 0 ? limit : -1);
+    pl_q_bind_i64(q, 5, limit > 0 ? limit : -1);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
         if (*n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             struct pl_obj *ni = pl_arena_alloc(a, ncap * sizeof *ni);
@@ -751,17 +778,17 @@ int pl_store_obj_list(struct pl_store *s, const char *account, const char *regio
             cap = ncap;
         }
         struct pl_obj *o = &(*items)[(*n)++];
-        o->account = pl_sql_col_dup(a, q, 0);
-        o->region = pl_sql_col_dup(a, q, 1);
+        o->account = pl_q_dup(a, q, 0);
+        o->region = pl_q_dup(a, q, 1);
         o->kind = pl_arena_strdup(a, kind);
-        o->name = pl_sql_col_dup(a, q, 2);
-        o->json = pl_sql_col_dup(a, q, 3);
-        o->len = (size_t)sqlite3_column_bytes(q, 3);
-        o->created_ms = sqlite3_column_int64(q, 4);
-        o->updated_ms = sqlite3_column_int64(q, 5);
+        o->name = pl_q_dup(a, q, 2);
+        o->json = pl_q_dup(a, q, 3);
+        o->len = pl_q_bytes(q, 3);
+        o->created_ms = pl_q_i64(q, 4);
+        o->updated_ms = pl_q_i64(q, 5);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE)
         return db_fail(s, err, "obj_list");
     return 0;
 }
@@ -769,59 +796,59 @@ int pl_store_obj_list(struct pl_store *s, const char *account, const char *regio
 int pl_store_obj_count(struct pl_store *s, const char *account, const char *region,
                        const char *kind, int64_t *count, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OBJ_COUNT, err);
+    struct pl_q *q = stmt(s, ST_OBJ_COUNT, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    pl_sql_bind_text(q, 3, kind);
-    int rc = sqlite3_step(q);
-    *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW)
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    pl_q_bind_text(q, 3, kind);
+    int rc = pl_q_step(q, NULL, NULL);
+    *count = rc == PL_Q_ROW ? pl_q_i64(q, 0) : 0;
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW)
         return db_fail(s, err, "obj_count");
     return 0;
 }
 
 /* ---- CIs ---- */
 
-void pl_store__read_ci(struct pl_arena *a, sqlite3_stmt *q, struct pl_ci_row *r)
+void pl_store__read_ci(struct pl_arena *a, struct pl_q *q, struct pl_ci_row *r)
 {
     memset(r, 0, sizeof *r);
-    r->seq = sqlite3_column_int64(q, 0);
-    r->account = pl_sql_col_dup(a, q, 1);
-    r->region = pl_sql_col_dup(a, q, 2);
-    r->resource_type = pl_sql_col_dup(a, q, 3);
-    r->resource_id = pl_sql_col_dup(a, q, 4);
-    r->resource_name = pl_sql_col_dup(a, q, 5);
-    r->status = pl_sql_col_dup(a, q, 6);
-    r->capture_ms = sqlite3_column_int64(q, 7);
-    r->state_id = sqlite3_column_int64(q, 8);
-    const char *h = (const char *)sqlite3_column_text(q, 9);
+    r->seq = pl_q_i64(q, 0);
+    r->account = pl_q_dup(a, q, 1);
+    r->region = pl_q_dup(a, q, 2);
+    r->resource_type = pl_q_dup(a, q, 3);
+    r->resource_id = pl_q_dup(a, q, 4);
+    r->resource_name = pl_q_dup(a, q, 5);
+    r->status = pl_q_dup(a, q, 6);
+    r->capture_ms = pl_q_i64(q, 7);
+    r->state_id = pl_q_i64(q, 8);
+    const char *h = pl_q_text(q, 9);
     pl_strlcpy(r->hash, h ? h : "", sizeof r->hash);
-    r->body = pl_sql_col_dup(a, q, 10);
-    r->body_len = (size_t)sqlite3_column_bytes(q, 10);
-    r->diff = pl_sql_col_dup(a, q, 11);
-    r->diff_len = r->diff ? (size_t)sqlite3_column_bytes(q, 11) : 0;
+    r->body = pl_q_dup(a, q, 10);
+    r->body_len = pl_q_bytes(q, 10);
+    r->diff = pl_q_dup(a, q, 11);
+    r->diff_len = r->diff ? pl_q_bytes(q, 11) : 0;
 }
 
-static void read_res(struct pl_arena *a, sqlite3_stmt *q, struct pl_resource *r)
+static void read_res(struct pl_arena *a, struct pl_q *q, struct pl_resource *r)
 {
     memset(r, 0, sizeof *r);
-    r->account = pl_sql_col_dup(a, q, 0);
-    r->region = pl_sql_col_dup(a, q, 1);
-    r->resource_type = pl_sql_col_dup(a, q, 2);
-    r->resource_id = pl_sql_col_dup(a, q, 3);
-    r->resource_name = pl_sql_col_dup(a, q, 4);
-    r->status = pl_sql_col_dup(a, q, 5);
-    r->deleted = sqlite3_column_int(q, 6) != 0;
-    r->capture_ms = sqlite3_column_int64(q, 7);
-    r->deletion_ms = sqlite3_column_int64(q, 8);
-    r->first_ms = sqlite3_column_int64(q, 9);
-    r->state_id = sqlite3_column_int64(q, 10);
-    r->latest_seq = sqlite3_column_int64(q, 11);
-    r->versions = sqlite3_column_int64(q, 12);
-    const char *h = (const char *)sqlite3_column_text(q, 13);
+    r->account = pl_q_dup(a, q, 0);
+    r->region = pl_q_dup(a, q, 1);
+    r->resource_type = pl_q_dup(a, q, 2);
+    r->resource_id = pl_q_dup(a, q, 3);
+    r->resource_name = pl_q_dup(a, q, 4);
+    r->status = pl_q_dup(a, q, 5);
+    r->deleted = (int)pl_q_i64(q, 6) != 0;
+    r->capture_ms = pl_q_i64(q, 7);
+    r->deletion_ms = pl_q_i64(q, 8);
+    r->first_ms = pl_q_i64(q, 9);
+    r->state_id = pl_q_i64(q, 10);
+    r->latest_seq = pl_q_i64(q, 11);
+    r->versions = pl_q_i64(q, 12);
+    const char *h = pl_q_text(q, 13);
     pl_strlcpy(r->hash, h ? h : "", sizeof r->hash);
 }
 
@@ -848,35 +875,35 @@ static bool hint_match(struct pl_store *s, const struct pl_ci_row *ci)
            strcmp(key, s->hint_key) == 0;
 }
 
-static void bind_res(sqlite3_stmt *q, const struct pl_ci_row *ci, int64_t seq)
+static void bind_res(struct pl_q *q, const struct pl_ci_row *ci, int64_t seq)
 {
-    pl_sql_bind_text(q, 1, ci->account);
-    pl_sql_bind_text(q, 2, ci->region);
-    pl_sql_bind_text(q, 3, ci->resource_type);
-    pl_sql_bind_text(q, 4, ci->resource_id);
-    pl_sql_bind_text(q, 5, ci->resource_name);
-    pl_sql_bind_text(q, 6, ci->status);
-    sqlite3_bind_int(q, 7, status_deleted(ci->status));
-    sqlite3_bind_int64(q, 8, ci->capture_ms);
-    sqlite3_bind_int64(q, 9, ci->state_id);
-    sqlite3_bind_int64(q, 10, seq);
-    pl_sql_bind_text(q, 11, ci->hash);
+    pl_q_bind_text(q, 1, ci->account);
+    pl_q_bind_text(q, 2, ci->region);
+    pl_q_bind_text(q, 3, ci->resource_type);
+    pl_q_bind_text(q, 4, ci->resource_id);
+    pl_q_bind_text(q, 5, ci->resource_name);
+    pl_q_bind_text(q, 6, ci->status);
+    pl_q_bind_i64(q, 7, status_deleted(ci->status));
+    pl_q_bind_i64(q, 8, ci->capture_ms);
+    pl_q_bind_i64(q, 9, ci->state_id);
+    pl_q_bind_i64(q, 10, seq);
+    pl_q_bind_text(q, 11, ci->hash);
 }
 
 int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err)
 {
     if (s->depth <= 0)
         return pl_fail(err, PL_E_INTERNAL, "store: ci_append outside a transaction");
-    sqlite3_stmt *q;
+    struct pl_q *q;
     if (s->next_seq == 0) {
         if (!(q = stmt(s, ST_MAXSEQ, err)))
             return -1;
-        if (sqlite3_step(q) != SQLITE_ROW) {
-            sqlite3_reset(q);
+        if (pl_q_step(q, NULL, NULL) != PL_Q_ROW) {
+            pl_q_reset(q);
             return db_fail(s, err, "maxseq");
         }
-        s->next_seq = sqlite3_column_int64(q, 0) + 1;
-        sqlite3_reset(q);
+        s->next_seq = pl_q_i64(q, 0) + 1;
+        pl_q_reset(q);
     }
     int64_t seq = s->next_seq;
     int64_t res;
@@ -884,7 +911,7 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
         if (!(q = stmt(s, ST_RES_UPDATE, err)))
             return -1;
         bind_res(q, ci, seq);
-        sqlite3_bind_int64(q, 12, s->hint_id);
+        pl_q_bind_i64(q, 12, s->hint_id);
         if (step_done(s, q, err, "resource_update") < 0)
             return -1;
         res = s->hint_id;
@@ -894,33 +921,33 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
         bind_res(q, ci, seq);
         if (step_done(s, q, err, "resource_insert") < 0)
             return -1;
-        res = sqlite3_last_insert_rowid(s->db);
+        res = pl_db_last_id(s->db);
     } else {
         if (!(q = stmt(s, ST_RES_UPSERT, err)))
             return -1;
         bind_res(q, ci, seq);
-        if (sqlite3_step(q) != SQLITE_ROW) {
-            sqlite3_reset(q);
+        if (pl_q_step(q, NULL, NULL) != PL_Q_ROW) {
+            pl_q_reset(q);
             return db_fail(s, err, "resource_upsert");
         }
-        res = sqlite3_column_int64(q, 0);
-        sqlite3_reset(q);
+        res = pl_q_i64(q, 0);
+        pl_q_reset(q);
     }
     s->hint_valid = false;
     if (!(q = stmt(s, ST_CI_INSERT, err)))
         return -1;
-    sqlite3_bind_int64(q, 1, seq);
-    sqlite3_bind_int64(q, 2, res);
-    pl_sql_bind_text(q, 3, ci->status);
-    sqlite3_bind_int64(q, 4, ci->capture_ms);
-    sqlite3_bind_int64(q, 5, ci->state_id);
-    pl_sql_bind_text(q, 6, ci->resource_name);
-    pl_sql_bind_text(q, 7, ci->hash);
-    sqlite3_bind_text(q, 8, ci->body, (int)ci->body_len, SQLITE_STATIC);
+    pl_q_bind_i64(q, 1, seq);
+    pl_q_bind_i64(q, 2, res);
+    pl_q_bind_text(q, 3, ci->status);
+    pl_q_bind_i64(q, 4, ci->capture_ms);
+    pl_q_bind_i64(q, 5, ci->state_id);
+    pl_q_bind_text(q, 6, ci->resource_name);
+    pl_q_bind_text(q, 7, ci->hash);
+    pl_q_bind_textn(q, 8, ci->body, ci->body_len);
     if (ci->diff)
-        sqlite3_bind_text(q, 9, ci->diff, (int)ci->diff_len, SQLITE_STATIC);
+        pl_q_bind_textn(q, 9, ci->diff, ci->diff_len);
     if (ci->daily)
-        sqlite3_bind_int(q, 10, 1);
+        pl_q_bind_i64(q, 10, 1);
     if (step_done(s, q, err, "ci_insert") < 0)
         return -1;
     s->next_seq++;
@@ -932,35 +959,35 @@ int pl_store_resource_get(struct pl_store *s, const char *account, const char *r
                           const char *type, const char *id, struct pl_arena *a,
                           struct pl_resource *out, struct pl_err *err)
 {
-    sqlite3_stmt *q = keyed(s, ST_RES_GET, account, region, type, id, err);
+    struct pl_q *q = keyed(s, ST_RES_GET, account, region, type, id, err);
     if (!q)
         return -1;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
         read_res(a, q, out);
-    if (s->depth > 0 && (rc == SQLITE_ROW || rc == SQLITE_DONE) &&
+    if (s->depth > 0 && (rc == PL_Q_ROW || rc == PL_Q_DONE) &&
         hint_make(s->hint_key, sizeof s->hint_key, account, region, type, id)) {
-        s->hint_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 14) : 0;
+        s->hint_id = rc == PL_Q_ROW ? pl_q_i64(q, 14) : 0;
         s->hint_valid = true;
     }
-    sqlite3_reset(q);
-    if (rc == SQLITE_ROW)
+    pl_q_reset(q);
+    if (rc == PL_Q_ROW)
         return 1;
-    if (rc == SQLITE_DONE)
+    if (rc == PL_Q_DONE)
         return 0;
     return db_fail(s, err, "resource_get");
 }
 
-static int ci_one(struct pl_store *s, sqlite3_stmt *q, struct pl_arena *a, struct pl_ci_row *out,
+static int ci_one(struct pl_store *s, struct pl_q *q, struct pl_arena *a, struct pl_ci_row *out,
                   struct pl_err *err)
 {
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW)
         pl_store__read_ci(a, q, out);
-    sqlite3_reset(q);
-    if (rc == SQLITE_ROW)
+    pl_q_reset(q);
+    if (rc == PL_Q_ROW)
         return 1;
-    if (rc == SQLITE_DONE)
+    if (rc == PL_Q_DONE)
         return 0;
     return db_fail(s, err, "ci_get");
 }
@@ -968,10 +995,10 @@ static int ci_one(struct pl_store *s, sqlite3_stmt *q, struct pl_arena *a, struc
 int pl_store_ci_get(struct pl_store *s, int64_t seq, struct pl_arena *a, struct pl_ci_row *out,
                     struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_CI_GET, err);
+    struct pl_q *q = stmt(s, ST_CI_GET, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, seq);
+    pl_q_bind_i64(q, 1, seq);
     return ci_one(s, q, a, out, err);
 }
 
@@ -979,7 +1006,7 @@ int pl_store_ci_latest(struct pl_store *s, const char *account, const char *regi
                        const char *type, const char *id, struct pl_arena *a, struct pl_ci_row *out,
                        struct pl_err *err)
 {
-    sqlite3_stmt *q = keyed(s, ST_CI_LATEST, account, region, type, id, err);
+    struct pl_q *q = keyed(s, ST_CI_LATEST, account, region, type, id, err);
     if (!q)
         return -1;
     return ci_one(s, q, a, out, err);
@@ -1042,37 +1069,37 @@ int pl_store_history(struct pl_store *s, const struct pl_history_q *hq, struct p
         cseq = INT64_MAX;
     }
     int limit = hq->limit > 0 ? hq->limit : 10;
-    sqlite3_stmt *q =
+    struct pl_q *q =
         keyed(s, ST_RES_ID, hq->account, hq->region, hq->resource_type, hq->resource_id, err);
     if (!q)
         return -1;
-    int rc = sqlite3_step(q);
-    int64_t res = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_reset(q);
-    if (rc == SQLITE_DONE)
+    int rc = pl_q_step(q, NULL, NULL);
+    int64_t res = rc == PL_Q_ROW ? pl_q_i64(q, 0) : 0;
+    pl_q_reset(q);
+    if (rc == PL_Q_DONE)
         return 0;
-    if (rc != SQLITE_ROW)
+    if (rc != PL_Q_ROW)
         return db_fail(s, err, "history");
     if (!(q = stmt(s, hq->forward ? ST_HIST_FWD : ST_HIST_REV, err)))
         return -1;
-    sqlite3_bind_int64(q, 1, res);
-    sqlite3_bind_int64(q, 2, hq->earlier_ms);
-    sqlite3_bind_int64(q, 3, hq->later_ms);
-    sqlite3_bind_int64(q, 4, cap_ms);
-    sqlite3_bind_int64(q, 5, cseq);
-    sqlite3_bind_int64(q, 6, (int64_t)limit + 1);
+    pl_q_bind_i64(q, 1, res);
+    pl_q_bind_i64(q, 2, hq->earlier_ms);
+    pl_q_bind_i64(q, 3, hq->later_ms);
+    pl_q_bind_i64(q, 4, cap_ms);
+    pl_q_bind_i64(q, 5, cseq);
+    pl_q_bind_i64(q, 6, (int64_t)limit + 1);
     size_t cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
         if (*n == (size_t)limit) {
             struct pl_ci_row *last = &(*rows)[*n - 1];
             *next = cursor_make(a, 'h', last->capture_ms, last->seq, check);
             break;
         }
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         pl_store__read_ci(a, q, &(*rows)[(*n)++]);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE && rc != PL_Q_ROW)
         return db_fail(s, err, "history");
     return 0;
 }
@@ -1084,17 +1111,17 @@ int pl_store_current_cis(struct pl_store *s, const char *account, const char *re
     size_t cap = 0;
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *q = keyed(s, ST_CURRENT, account, region, type, after_id ? after_id : "", err);
+    struct pl_q *q = keyed(s, ST_CURRENT, account, region, type, after_id ? after_id : "", err);
     if (!q)
         return -1;
-    sqlite3_bind_int(q, 5, limit > 0 ? limit : 500);
+    pl_q_bind_i64(q, 5, limit > 0 ? limit : 500);
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *rows = pl_sql_grow(a, *rows, *n, &cap, sizeof **rows);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *rows = pl_db_grow(a, *rows, *n, &cap, sizeof **rows);
         pl_store__read_ci(a, q, &(*rows)[(*n)++]);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "current");
+    pl_q_reset(q);
+    return rc == PL_Q_DONE ? 0 : db_fail(s, err, "current");
 }
 
 int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, struct pl_arena *a,
@@ -1117,21 +1144,21 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
                 *next = cursor_make(a, 'i', (int64_t)i, 0, check);
                 break;
             }
-            sqlite3_stmt *q =
+            struct pl_q *q =
                 keyed(s, ST_LIST_ONE, lq->account, lq->region, lq->resource_type, lq->ids[i], err);
             if (!q)
                 return -1;
-            int rc = sqlite3_step(q);
-            if (rc == SQLITE_ROW) {
+            int rc = pl_q_step(q, NULL, NULL);
+            if (rc == PL_Q_ROW) {
                 struct pl_resource r;
                 read_res(a, q, &r);
                 if (!r.deleted || lq->include_deleted) {
-                    *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
+                    *items = pl_db_grow(a, *items, *n, &cap, sizeof **items);
                     (*items)[(*n)++] = r;
                 }
             }
-            sqlite3_reset(q);
-            if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            pl_q_reset(q);
+            if (rc != PL_Q_ROW && rc != PL_Q_DONE)
                 return db_fail(s, err, "list");
         }
         return 0;
@@ -1158,14 +1185,14 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
     }
     int which = lq->name ? (lq->include_deleted ? ST_LIST_NAME_DEL : ST_LIST_NAME)
                          : (lq->include_deleted ? ST_LIST_DEL : ST_LIST);
-    sqlite3_stmt *q = keyed(s, which, lq->account, lq->region, lq->resource_type, after, err);
+    struct pl_q *q = keyed(s, which, lq->account, lq->region, lq->resource_type, after, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 5, (int64_t)limit + 1);
+    pl_q_bind_i64(q, 5, (int64_t)limit + 1);
     if (lq->name)
-        pl_sql_bind_text(q, 6, lq->name);
+        pl_q_bind_text(q, 6, lq->name);
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
         if (*n == (size_t)limit) {
             const char *last = (*items)[*n - 1].resource_id;
             size_t l = strlen(last);
@@ -1176,11 +1203,11 @@ int pl_store_resources_list(struct pl_store *s, const struct pl_list_q *lq, stru
             *next = c;
             break;
         }
-        *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
+        *items = pl_db_grow(a, *items, *n, &cap, sizeof **items);
         read_res(a, q, &(*items)[(*n)++]);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE && rc != PL_Q_ROW)
         return db_fail(s, err, "list");
     return 0;
 }
@@ -1210,16 +1237,16 @@ int pl_store_resource_counts(struct pl_store *s, const char *account, const char
     int64_t off = 0, unused;
     if (cursor && cursor_parse(cursor, 'c', check, &off, &unused, err) < 0)
         return -1;
-    sqlite3_stmt *q = stmt(s, ST_COUNTS, err);
+    struct pl_q *q = stmt(s, ST_COUNTS, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
     struct pl_type_count *all = NULL;
     size_t nall = 0, cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(q, 0);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        const char *t = pl_q_text(q, 0);
         if (types) {
             bool want = false;
             for (size_t i = 0; i < ntypes && !want; i++)
@@ -1227,14 +1254,14 @@ int pl_store_resource_counts(struct pl_store *s, const char *account, const char
             if (!want)
                 continue;
         }
-        all = pl_sql_grow(a, all, nall, &cap, sizeof *all);
+        all = pl_db_grow(a, all, nall, &cap, sizeof *all);
         all[nall].resource_type = pl_arena_strdup(a, t);
-        all[nall].count = sqlite3_column_int64(q, 1);
+        all[nall].count = pl_q_i64(q, 1);
         *total += all[nall].count;
         nall++;
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE)
         return db_fail(s, err, "counts");
     if (nall)
         qsort(all, nall, sizeof *all, cmp_count);
@@ -1257,14 +1284,14 @@ int pl_store_prune_before(struct pl_store *s, const char *account, const char *r
     if (auto_begin(s, &began, err) < 0)
         return -1;
     int rc = -1;
-    sqlite3_stmt *q = stmt(s, ST_PRUNE, err);
+    struct pl_q *q = stmt(s, ST_PRUNE, err);
     if (q) {
-        pl_sql_bind_text(q, 1, account);
-        pl_sql_bind_text(q, 2, region);
-        sqlite3_bind_int64(q, 3, ms);
+        pl_q_bind_text(q, 1, account);
+        pl_q_bind_text(q, 2, region);
+        pl_q_bind_i64(q, 3, ms);
         rc = step_done(s, q, err, "prune");
         if (rc == 0 && deleted)
-            *deleted = sqlite3_changes(s->db);
+            *deleted = pl_db_changes(s->db);
     }
     return auto_end(s, began, rc, err);
 }
@@ -1274,19 +1301,19 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
 {
     *items = NULL;
     *n = 0;
-    sqlite3_stmt *q = stmt(s, ST_PARTS, err);
+    struct pl_q *q = stmt(s, ST_PARTS, err);
     if (!q)
         return -1;
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        *items = pl_sql_grow(a, *items, *n, &cap, sizeof **items);
-        (*items)[*n].account = pl_sql_col_dup(a, q, 0);
-        (*items)[*n].region = pl_sql_col_dup(a, q, 1);
+    while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *items = pl_db_grow(a, *items, *n, &cap, sizeof **items);
+        (*items)[*n].account = pl_q_dup(a, q, 0);
+        (*items)[*n].region = pl_q_dup(a, q, 1);
         (*n)++;
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE)
+    pl_q_reset(q);
+    if (rc != PL_Q_DONE)
         return db_fail(s, err, "partitions");
     return 0;
 }
@@ -1294,8 +1321,8 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
 /* ---- outbox ---- */
 
 #define PL__OUTBOX_NAME(e, name) [e] = name,
-static const char *const outbox_kinds[PL_OUTBOX__COUNT] = {
-    [PL_OUTBOX_ANY] = "", PL_OUTBOX_KINDS(PL__OUTBOX_NAME)};
+static const char *const outbox_kinds[PL_OUTBOX__COUNT] = {[PL_OUTBOX_ANY] = "",
+                                                           PL_OUTBOX_KINDS(PL__OUTBOX_NAME)};
 #undef PL__OUTBOX_NAME
 
 const char *pl_outbox_kind_name(enum pl_outbox_kind kind)
@@ -1316,20 +1343,20 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
                         enum pl_outbox_kind kind, const char *payload, size_t len, int64_t *id,
                         struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OB_ADD, err);
+    struct pl_q *q = stmt(s, ST_OB_ADD, err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
     if (!PL_ALWAYS(kind > PL_OUTBOX_ANY && kind < PL_OUTBOX__COUNT))
         return pl_fail(err, PL_E_INTERNAL, "store: outbox item of no kind");
-    pl_sql_bind_text(q, 3, outbox_kinds[kind]);
-    sqlite3_bind_text(q, 4, payload, (int)len, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, pl_now_ms());
+    pl_q_bind_text(q, 3, outbox_kinds[kind]);
+    pl_q_bind_textn(q, 4, payload, len);
+    pl_q_bind_i64(q, 5, pl_now_ms());
     if (step_done(s, q, err, "outbox_add") < 0)
         return -1;
     if (id)
-        *id = sqlite3_last_insert_rowid(s->db);
+        *id = pl_db_last_id(s->db);
     if (s->depth > 0)
         s->added |= 1u << kind;
     else
@@ -1338,29 +1365,29 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
 }
 
 /* Appends the due items q yields to *items (at most max in all). */
-static int claim_rows(struct pl_store *s, sqlite3_stmt *q, int64_t now, int64_t lease_ms,
+static int claim_rows(struct pl_store *s, struct pl_q *q, int64_t now, int64_t lease_ms,
                       struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
                       struct pl_err *err)
 {
     int src;
-    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
-        *items = pl_sql_grow(a, *items, *n, cap, sizeof **items);
+    while ((src = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
+        *items = pl_db_grow(a, *items, *n, cap, sizeof **items);
         struct pl_outbox_item *it = &(*items)[(*n)++];
         memset(it, 0, sizeof *it);
-        it->id = sqlite3_column_int64(q, 0);
-        it->account = pl_sql_col_dup(a, q, 1);
-        it->region = pl_sql_col_dup(a, q, 2);
-        it->kind = outbox_kind_of((const char *)sqlite3_column_text(q, 3));
-        it->payload = pl_sql_col_dup(a, q, 4);
-        it->len = (size_t)sqlite3_column_bytes(q, 4);
-        it->created_ms = sqlite3_column_int64(q, 5);
-        it->attempts = sqlite3_column_int(q, 6) + 1;
-        it->last_error = pl_sql_col_dup(a, q, 7);
-        it->due_ms = sqlite3_column_int64(q, 8);
+        it->id = pl_q_i64(q, 0);
+        it->account = pl_q_dup(a, q, 1);
+        it->region = pl_q_dup(a, q, 2);
+        it->kind = outbox_kind_of(pl_q_text(q, 3));
+        it->payload = pl_q_dup(a, q, 4);
+        it->len = pl_q_bytes(q, 4);
+        it->created_ms = pl_q_i64(q, 5);
+        it->attempts = (int)pl_q_i64(q, 6) + 1;
+        it->last_error = pl_q_dup(a, q, 7);
+        it->due_ms = pl_q_i64(q, 8);
         it->next_attempt_ms = now + lease_ms;
     }
-    sqlite3_reset(q);
-    return src == SQLITE_DONE ? 0 : db_fail(s, err, "outbox_claim");
+    pl_q_reset(q);
+    return src == PL_Q_DONE ? 0 : db_fail(s, err, "outbox_claim");
 }
 
 /* The partitions with pending items of kind, in (account, region) order, at most max. */
@@ -1371,25 +1398,25 @@ static int claim_partitions(struct pl_store *s, const char *kind, int max, struc
     *parts = NULL;
     *np = 0;
     for (;;) {
-        sqlite3_stmt *q = stmt(s, *np ? ST_OB_PART_NEXT : ST_OB_PART_FIRST, err);
+        struct pl_q *q = stmt(s, *np ? ST_OB_PART_NEXT : ST_OB_PART_FIRST, err);
         if (!q)
             return -1;
-        pl_sql_bind_text(q, 1, kind);
+        pl_q_bind_text(q, 1, kind);
         if (*np) {
-            pl_sql_bind_text(q, 2, (*parts)[*np - 1].account);
-            pl_sql_bind_text(q, 3, (*parts)[*np - 1].region);
+            pl_q_bind_text(q, 2, (*parts)[*np - 1].account);
+            pl_q_bind_text(q, 3, (*parts)[*np - 1].region);
         }
-        int src = sqlite3_step(q);
-        if (src == SQLITE_ROW && (int)*np < max) {
-            *parts = pl_sql_grow(a, *parts, *np, &cap, sizeof **parts);
-            (*parts)[*np].account = pl_sql_col_dup(a, q, 0);
-            (*parts)[*np].region = pl_sql_col_dup(a, q, 1);
+        int src = pl_q_step(q, NULL, NULL);
+        if (src == PL_Q_ROW && (int)*np < max) {
+            *parts = pl_db_grow(a, *parts, *np, &cap, sizeof **parts);
+            (*parts)[*np].account = pl_q_dup(a, q, 0);
+            (*parts)[*np].region = pl_q_dup(a, q, 1);
             (*np)++;
         }
-        sqlite3_reset(q);
-        if (src != SQLITE_ROW && src != SQLITE_DONE)
+        pl_q_reset(q);
+        if (src != PL_Q_ROW && src != PL_Q_DONE)
             return db_fail(s, err, "outbox_claim");
-        if (src == SQLITE_DONE || (int)*np >= max)
+        if (src == PL_Q_DONE || (int)*np >= max)
             return 0;
     }
 }
@@ -1397,9 +1424,9 @@ static int claim_partitions(struct pl_store *s, const char *kind, int max, struc
 /* Claims of one kind share max between the partitions that have work: each of P partitions
  * gets its oldest max/P items (at least one), so one account's backlog never holds up another
  * account's work for longer than its share. */
-static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now,
-                      int64_t lease_ms, struct pl_arena *a, struct pl_outbox_item **items,
-                      size_t *n, struct pl_err *err)
+static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now, int64_t lease_ms,
+                      struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
+                      struct pl_err *err)
 {
     struct pl_part_row *parts;
     size_t np, cap = 0;
@@ -1409,14 +1436,14 @@ static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now
     if (np && share < 1)
         share = 1;
     for (size_t p = 0; p < np; p++) {
-        sqlite3_stmt *q = stmt(s, ST_OB_CLAIM_KIND, err);
+        struct pl_q *q = stmt(s, ST_OB_CLAIM_KIND, err);
         if (!q)
             return -1;
-        sqlite3_bind_int64(q, 1, now);
-        sqlite3_bind_int64(q, 2, share);
-        pl_sql_bind_text(q, 3, kind);
-        pl_sql_bind_text(q, 4, parts[p].account);
-        pl_sql_bind_text(q, 5, parts[p].region);
+        pl_q_bind_i64(q, 1, now);
+        pl_q_bind_i64(q, 2, share);
+        pl_q_bind_text(q, 3, kind);
+        pl_q_bind_text(q, 4, parts[p].account);
+        pl_q_bind_text(q, 5, parts[p].region);
         if (claim_rows(s, q, now, lease_ms, a, items, n, &cap, err) < 0)
             return -1;
     }
@@ -1439,71 +1466,70 @@ int pl_store_outbox_claim(struct pl_store *s, enum pl_outbox_kind kind, int max,
     if (kind != PL_OUTBOX_ANY) {
         rc = claim_fair(s, pl_outbox_kind_name(kind), max, now, lease_ms, a, items, n, err);
     } else {
-        sqlite3_stmt *q = stmt(s, ST_OB_CLAIM, err);
+        struct pl_q *q = stmt(s, ST_OB_CLAIM, err);
         size_t cap = 0;
         if (q) {
-            sqlite3_bind_int64(q, 1, now);
-            sqlite3_bind_int64(q, 2, max);
+            pl_q_bind_i64(q, 1, now);
+            pl_q_bind_i64(q, 2, max);
             rc = claim_rows(s, q, now, lease_ms, a, items, n, &cap, err);
         }
     }
     for (size_t i = 0; rc == 0 && i < *n; i++) {
-        sqlite3_stmt *u = stmt(s, ST_OB_TOUCH, err);
+        struct pl_q *u = stmt(s, ST_OB_TOUCH, err);
         if (!u) {
             rc = -1;
             break;
         }
-        sqlite3_bind_int64(u, 1, (*items)[i].id);
-        sqlite3_bind_int64(u, 2, now + lease_ms);
+        pl_q_bind_i64(u, 1, (*items)[i].id);
+        pl_q_bind_i64(u, 2, now + lease_ms);
         rc = step_done(s, u, err, "outbox_claim");
     }
     return auto_end(s, began, rc, err);
 }
 
-int pl_store_outbox_release(struct pl_store *s, const struct pl_outbox_item *it,
-                            struct pl_err *err)
+int pl_store_outbox_release(struct pl_store *s, const struct pl_outbox_item *it, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OB_RELEASE, err);
+    struct pl_q *q = stmt(s, ST_OB_RELEASE, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, it->id);
-    sqlite3_bind_int64(q, 2, it->due_ms);
+    pl_q_bind_i64(q, 1, it->id);
+    pl_q_bind_i64(q, 2, it->due_ms);
     return step_done(s, q, err, "outbox_release");
 }
 
 int pl_store_outbox_complete(struct pl_store *s, int64_t id, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OB_DONE, err);
+    struct pl_q *q = stmt(s, ST_OB_DONE, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, id);
+    pl_q_bind_i64(q, 1, id);
     return step_done(s, q, err, "outbox_complete");
 }
 
 int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_ms,
                           const char *error, struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, ST_OB_RETRY, err);
+    struct pl_q *q = stmt(s, ST_OB_RETRY, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int64(q, 2, next_attempt_ms);
-    pl_sql_bind_text(q, 3, error);
+    pl_q_bind_i64(q, 1, id);
+    pl_q_bind_i64(q, 2, next_attempt_ms);
+    pl_q_bind_text(q, 3, error);
     return step_done(s, q, err, "outbox_retry");
 }
 
 int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_t *count,
                             struct pl_err *err)
 {
-    sqlite3_stmt *q = stmt(s, kind != PL_OUTBOX_ANY ? ST_OB_PENDING_KIND : ST_OB_PENDING, err);
+    struct pl_q *q = stmt(s, kind != PL_OUTBOX_ANY ? ST_OB_PENDING_KIND : ST_OB_PENDING, err);
     if (!q)
         return -1;
     if (kind != PL_OUTBOX_ANY)
-        pl_sql_bind_text(q, 1, pl_outbox_kind_name(kind));
-    int rc = sqlite3_step(q);
-    *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW)
+        pl_q_bind_text(q, 1, pl_outbox_kind_name(kind));
+    int rc = pl_q_step(q, NULL, NULL);
+    *count = rc == PL_Q_ROW ? pl_q_i64(q, 0) : 0;
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW)
         return db_fail(s, err, "outbox_pending");
     return 0;
 }
@@ -1513,14 +1539,14 @@ int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_
 static int step_changes(struct pl_store *s, int st, int64_t arg, int64_t *changed,
                         struct pl_err *err, const char *what)
 {
-    sqlite3_stmt *q = stmt(s, st, err);
+    struct pl_q *q = stmt(s, st, err);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, arg);
+    pl_q_bind_i64(q, 1, arg);
     if (step_done(s, q, err, what) < 0)
         return -1;
     if (changed)
-        *changed = sqlite3_changes(s->db);
+        *changed = pl_db_changes(s->db);
     return 0;
 }
 

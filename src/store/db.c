@@ -1,0 +1,35 @@
+/* db.c — the parts of the statement layer (db.h) that do not depend on the backend: spec
+ * recognition, arena arrays, and the stand-in for db_pg.c when plumb is built without
+ * PostgreSQL (PL_HAVE_PG unset: CMake found no src/store/db_pg.c). */
+#include "store/db.h"
+#include "core/util.h"
+
+#include <string.h>
+
+bool pl_db_spec_is_pg(const char *spec)
+{
+    return spec && (pl_starts_with(spec, "postgres://") || pl_starts_with(spec, "postgresql://"));
+}
+
+void *pl_db_grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *na = pl_arena_alloc(a, ncap * sz);
+    if (n)
+        memcpy(na, arr, n * sz);
+    *cap = ncap;
+    return na;
+}
+
+#ifndef PL_HAVE_PG
+int pl_db__open_pg(const char *spec, int flags, const char *module, struct pl_db **out,
+                   struct pl_err *err)
+{
+    (void)spec;
+    (void)flags;
+    *out = NULL;
+    return pl_fail(err, PL_E_VALIDATION, "%s: PostgreSQL support is not built", module);
+}
+#endif
