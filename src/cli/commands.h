@@ -9,6 +9,8 @@ int pl_cli_record(int argc, char **argv);  /* plumb record [--data DIR|--endpoin
 int pl_cli_history(int argc, char **argv); /* plumb history [--data DIR] TYPE ID [--json] */
 int pl_cli_diff(int argc, char **argv);    /* plumb diff [--data DIR] TYPE ID [V1 V2] [--json] */
 int pl_cli_blame(int argc, char **argv);   /* plumb blame [--data DIR] TYPE ID [--json] */
+/* the store itself (plumb_cli_common): store_cmd.c */
+int pl_cli_store(int argc, char **argv); /* plumb store copy FROM TO | info [--data DIR] */
 /* AWS discovery (plumb_cli_discover): discover_cmd.c */
 int pl_cli_discover(int argc, char **argv); /* plumb discover [--data DIR] [--region R] ... */
 /* CloudTrail (plumb_cli_data): cloudtrail_cmd.c */

@@ -563,9 +563,12 @@ fail:
 
 int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err)
 {
+    char where[4096]; /* a data directory's bound database, or spec itself (spec.c) */
     *out = NULL;
+    if (pl_store_resolve(spec, where, sizeof where, err) < 0)
+        return -1;
     struct pl_store *s = pl_xcalloc(1, sizeof *s);
-    if (pl_db_open(spec, flags & PL_STORE_READONLY ? PL_DB_READONLY : 0, 65536, "store", &s->db,
+    if (pl_db_open(where, flags & PL_STORE_READONLY ? PL_DB_READONLY : 0, 65536, "store", &s->db,
                    err) < 0) {
         free(s);
         return -1;
