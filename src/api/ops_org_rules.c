@@ -24,6 +24,7 @@
  * has not registered) is CREATE_FAILED with the error, the others are not held back, and the
  * organization status is *_FAILED when any member is. pl_ops__org_sync redoes the membership
  * part after the organization changes. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/ops_org.h"
@@ -375,11 +376,40 @@ static void set_member(struct pl_op_ctx *c, struct pl_json *members, const char 
     pl_json_set_i64(c->a, m, "LastUpdateTime", pl_now_ms());
 }
 
-/* Would deploy_all deploy into account (prev: its entry)? */
-static bool to_deploy(const struct pl_json *obj, const char *account, const struct pl_json *prev,
-                      bool redeploy)
+/* What deploy_all does with account: NULL for nothing (excluded, or kept as it is: copied into
+ * members), else the verb of its deployment, "CREATE" or "UPDATE"; *prev its entry of obj. */
+static const char *member_verb(struct pl_op_ctx *c, const struct pl_json *obj,
+                               struct pl_json *members, const char *account, bool redeploy,
+                               const struct pl_json **prev)
 {
-    return !excluded(obj, account) && (redeploy || !prev || !successful(prev));
+    *prev = pl_json_get(pl_json_get(obj, "_Members"), account);
+    if (excluded(obj, account))
+        return NULL;
+    if (!redeploy && *prev && successful(*prev)) {
+        pl_json_set(c->a, members, account, pl_json_clone(c->a, *prev));
+        return NULL;
+    }
+    return *prev && successful(*prev) ? "UPDATE" : "CREATE";
+}
+
+static int by_key(const void *x, const void *y)
+{
+    return strcmp((*(const struct pl_json *const *)x)->key,
+                  (*(const struct pl_json *const *)y)->key);
+}
+
+/* members with its entries in account order (Get…DetailedStatus pages by account). */
+static struct pl_json *by_account(struct pl_op_ctx *c, const struct pl_json *members)
+{
+    const struct pl_json **m = pl_arena_alloc(c->a, (members->len + 1) * sizeof *m);
+    size_t n = 0;
+    for (const struct pl_json *e = members->child; e; e = e->next)
+        m[n++] = e;
+    qsort(m, n, sizeof *m, by_key);
+    struct pl_json *out = pl_json_new_obj(c->a);
+    for (size_t i = 0; i < n; i++)
+        pl_json_set(c->a, out, m[i]->key, pl_json_clone(c->a, m[i]));
+    return out;
 }
 
 /* Before deploy_all changes any member, obj is stored as in progress: its status
@@ -395,14 +425,10 @@ static int mark_in_progress(struct pl_op_ctx *c, const struct org_kind *k, struc
     struct pl_json *members = pl_json_new_obj(c->a);
     bool work = false;
     for (size_t i = 0; i < n; i++) {
-        const struct pl_json *prev = pl_json_get(old, accounts[i]);
-        if (excluded(obj, accounts[i]))
+        const struct pl_json *prev;
+        const char *mverb = member_verb(c, obj, members, accounts[i], redeploy, &prev);
+        if (!mverb)
             continue;
-        if (!to_deploy(obj, accounts[i], prev, redeploy)) {
-            pl_json_set(c->a, members, accounts[i], pl_json_clone(c->a, prev));
-            continue;
-        }
-        const char *mverb = prev && successful(prev) ? "UPDATE" : "CREATE";
         set_member(c, members, accounts[i], prev, member_name,
                    pl_arena_printf(c->a, "%s_IN_PROGRESS", mverb));
         work = true;
@@ -415,7 +441,7 @@ static int mark_in_progress(struct pl_op_ctx *c, const struct org_kind *k, struc
     if (!work)
         return 0;
     struct pl_json *marked = pl_json_clone(c->a, obj);
-    replace(c, marked, "_Members", members);
+    replace(c, marked, "_Members", by_account(c, members));
     replace_str(c, marked, "_Status", pl_arena_printf(c->a, "%s_IN_PROGRESS", verb_of(obj)));
     return save_obj(c, k, region, marked);
 }
@@ -445,15 +471,11 @@ static int deploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_j
     if (mark_in_progress(c, k, obj, region, accounts, n, redeploy, member_name) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        const struct pl_json *prev = pl_json_get(old, accounts[i]);
-        if (excluded(obj, accounts[i]))
+        const struct pl_json *prev;
+        const char *mverb = member_verb(c, obj, members, accounts[i], redeploy, &prev);
+        if (!mverb)
             continue;
-        if (!to_deploy(obj, accounts[i], prev, redeploy)) {
-            pl_json_set(c->a, members, accounts[i], pl_json_clone(c->a, prev));
-            continue;
-        }
         struct pl_err e = {.arena = c->a};
-        const char *mverb = prev && successful(prev) ? "UPDATE" : "CREATE";
         hook(c, accounts[i], region);
         int r = k->deploy(c, obj, accounts[i], region, member_name, &e);
         if (r < 0 && member_error(c, &e) < 0)
@@ -485,7 +507,7 @@ static int deploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_j
             replace_str(c, d, "ErrorMessage", pl_err_msg(&e));
         }
     }
-    replace(c, obj, "_Members", members);
+    replace(c, obj, "_Members", by_account(c, members));
     replace_str(c, obj, "_Status",
                 pl_arena_printf(c->a, "%s_%s", verb, failed ? "FAILED" : "SUCCESSFUL"));
     replace_str(c, obj, "_ErrorCode", first_code);
@@ -836,8 +858,7 @@ static int detailed(struct pl_op_ctx *c, const struct org_kind *k, const char *o
         return -1;
     struct pl_json *arr = pl_json_set(c->a, c->out, out_key, pl_json_new_arr(c->a));
     const struct pl_json *members = pl_json_get(obj, "_Members");
-    /* members are stored in account order (deploy_all walks the sorted accounts first; the
-     * failed removals follow) */
+    /* members are stored in account order (by_account) */
     int64_t emitted = 0;
     const char *last = NULL;
     for (const struct pl_json *m = members ? members->child : NULL; m; m = m->next) {

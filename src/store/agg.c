@@ -1,7 +1,7 @@
 /* agg.c — agg.h: per-partition roll-ups for aggregate views.
  *
- * A rule's roll-up is its row of rule_counts (migration 14: results counted per rule, one
- * column per compliance, kept by triggers on rule_evals): one seek per rule of a small table,
+ * A rule's roll-up is its row of rule_counts (migration 14: COMPLIANT and NON_COMPLIANT
+ * results counted per rule, kept by triggers on rule_evals): one seek per rule of a small table,
  * however many results it has. Before, two probes per rule into rule_evals (rule_evals_bad and the
  * primary key) cost the aggregate compliance summary 20 ms of CPU over 4,000 rules and
  * 1,000,000 results; and without statistics the planner took the primary key for the
@@ -18,13 +18,13 @@ enum { Q_RULES, Q_TALLY, Q__COUNT };
 _Static_assert(Q__COUNT <= PL_STORE__AG_STMTS, "grow PL_STORE__AG_STMTS");
 
 static const char *const sql_text[] = {
-    [Q_RULES] = "SELECT o.name, min(coalesce(c.n2, 0), ?6), coalesce(c.n1 > 0, 0)"
+    [Q_RULES] = "SELECT o.name, min(coalesce(c.bad, 0), ?6), coalesce(c.ok > 0, 0)"
                 " FROM objects o LEFT JOIN rule_counts c ON c.account = o.account"
                 " AND c.region = o.region AND c.rule = o.name"
                 " WHERE o.account = ?1 AND o.region = ?2 AND o.kind = 'ConfigRule'"
                 " AND (?3 IS NULL OR o.name = ?3) AND o.name > ?4 ORDER BY o.name LIMIT ?5",
     /* the partition's range of rule_counts alone: no seek per rule */
-    [Q_TALLY] = "SELECT coalesce(sum(n2 > 0), 0), coalesce(sum(n2 = 0 AND n1 > 0), 0)"
+    [Q_TALLY] = "SELECT coalesce(sum(bad > 0), 0), coalesce(sum(bad = 0 AND ok > 0), 0)"
                 " FROM rule_counts WHERE account = ?1 AND region = ?2",
 };
 

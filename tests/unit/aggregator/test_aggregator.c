@@ -201,6 +201,11 @@ static void test_rule_rollup(void)
     T_EQ(rows[0].compliant, false);
     result(s, "b-ok", "z", PL_EV_NON_COMPLIANT); /* results after the delete count again */
     tally_is(s, 1, 1);
+    result(s, "b-ok", "w", PL_EV_NOT_APPLICABLE); /* counted nowhere */
+    tally_is(s, 1, 1);
+    result_at(s, "b-ok", "w", PL_EV_COMPLIANT, 2);      /* NOT_APPLICABLE -> COMPLIANT */
+    result_at(s, "b-ok", "z", PL_EV_NOT_APPLICABLE, 2); /* NON_COMPLIANT -> NOT_APPLICABLE */
+    tally_is(s, 2, 0);
     int64_t o = -1, b = -1;
     T_EQ(pl_store_agg_rule_tally(s, C, "us-east-1", &o, &b, &err), 0); /* no results */
     T_EQ(o + b, 0);
