@@ -372,6 +372,8 @@ static void set_member(struct pl_op_ctx *c, struct pl_json *members, const char 
                                     prev ? pl_json_clone(c->a, prev) : pl_json_new_obj(c->a));
     replace_str(c, m, "Name", name);
     replace_str(c, m, "Status", status);
+    replace_str(c, m, "ErrorCode", NULL); /* a previous failure's, if any */
+    replace_str(c, m, "ErrorMessage", NULL);
     pl_json_del(m, "LastUpdateTime");
     pl_json_set_i64(c->a, m, "LastUpdateTime", pl_now_ms());
 }
@@ -443,6 +445,8 @@ static int mark_in_progress(struct pl_op_ctx *c, const struct org_kind *k, struc
     struct pl_json *marked = pl_json_clone(c->a, obj);
     replace(c, marked, "_Members", by_account(c, members));
     replace_str(c, marked, "_Status", pl_arena_printf(c->a, "%s_IN_PROGRESS", verb_of(obj)));
+    replace_str(c, marked, "_ErrorCode", NULL);
+    replace_str(c, marked, "_ErrorMessage", NULL);
     return save_obj(c, k, region, marked);
 }
 
@@ -527,6 +531,8 @@ static int undeploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl
         set_member(c, members, m->key, m, pl_json_get_str(m, "Name"), "DELETE_IN_PROGRESS");
     replace(c, obj, "_Members", members);
     replace_str(c, obj, "_Status", "DELETE_IN_PROGRESS");
+    replace_str(c, obj, "_ErrorCode", NULL);
+    replace_str(c, obj, "_ErrorMessage", NULL);
     if (save_obj(c, k, region, obj) < 0)
         return -1;
     for (struct pl_json *m = members->child; m; m = m->next) {
