@@ -20,10 +20,11 @@
  * (pl_rules_put_rule acting for PL_ORG_SERVICE, so CreatedBy is that service and the member
  * cannot change or delete it: ResourceInUseException), a pack "OrgConformsPack-<name>-<suffix>"
  * through PutConformancePack's code (pl_ops__pack_put, ops_packs.c). Each member is deployed in
- * its own transaction, synchronously: a member that refuses the rule (say, a Lambda function it
- * has not registered) is CREATE_FAILED with the error, the others are not held back, and the
- * organization status is *_FAILED when any member is. pl_ops__org_sync redoes the membership
- * part after the organization changes. */
+ * its own transaction, synchronously, after the object is stored as *_IN_PROGRESS (its members
+ * about to change too: mark_in_progress): a member that refuses the rule (say, a Lambda
+ * function it has not registered) is CREATE_FAILED with the error, the others are not held
+ * back, and the organization status is *_FAILED when any member is. pl_ops__org_sync redoes the
+ * membership part after the organization changes. */
 #include <stdlib.h>
 #include <string.h>
 
