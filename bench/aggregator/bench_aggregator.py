@@ -77,6 +77,20 @@ def rss(pid):
     return st["VmRSS"].strip(), st["VmHWM"].strip()
 
 
+def worker_cpu_s(pid):
+    """CPU seconds (user + system) of the server's HTTP threads so far: per call, a figure the
+    machine's load does not stretch as it does the round trip."""
+    tot = 0
+    for t in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
+            if f.read().strip() != "MHD-worker":
+                continue
+        with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        tot += int(st[11]) + int(st[12])
+    return tot / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("plumb")
@@ -100,17 +114,24 @@ def main():
                     raise SystemExit("plumb serve did not answer")
                 time.sleep(0.1)
         print("server rss after start: VmRSS=%s VmHWM=%s" % rss(srv.pid), flush=True)
+        with open("/proc/loadavg") as f:
+            print("load average: %s" % " ".join(f.read().split()[:3]), flush=True)
         agg = {"ConfigurationAggregatorName": "bench"}
         ms = []
+        cpu0 = worker_cpu_s(srv.pid)
         for _ in range(a.reps):
             t, out = c.call("GetAggregateConfigRuleComplianceSummary",
                             dict(agg, GroupByKey="ACCOUNT_ID"))
             ms.append(t)
+        cpu = (worker_cpu_s(srv.pid) - cpu0) * 1000 / a.reps
         groups = out["AggregateComplianceCounts"]
         nc = sum(g["ComplianceSummary"]["NonCompliantResourceCount"]["CappedCount"]
                  for g in groups)
+        ok = sum(g["ComplianceSummary"]["CompliantResourceCount"]["CappedCount"]
+                 for g in groups)
         report("GetAggregateConfigRuleComplianceSummary(ACCOUNT_ID)", ms,
-               " groups=%d noncompliant_rules=%d" % (len(groups), nc))
+               " groups=%d noncompliant_rules=%d compliant_rules=%d cpu_ms_per_call=%.1f" %
+               (len(groups), nc, ok, cpu))
         ms = []
         for _ in range(a.reps):
             t, out = c.call("GetAggregateConfigRuleComplianceSummary", agg)

@@ -49,6 +49,31 @@ static int token_source(struct pl_op_ctx *c, const char *const *parts,
     return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken provided is invalid");
 }
 
+/* Where a paged read over the sources starts: the aggregator, its sources narrowed by the
+ * Filters (region member region_key), the Limit, and the NextToken's (tag) source *i and the
+ * position inside it (parts[2], "" or NULL: the source's start). */
+struct paged {
+    struct pl_json *agg;
+    struct pl_agg_source *s;
+    size_t n, i;
+    int limit;
+    const char *parts[3];
+};
+
+static int paged_start(struct pl_op_ctx *c, int page, char tag, const char *region_key,
+                       struct paged *p)
+{
+    const char *tok = pl_in_str(c->in, "NextToken");
+    *p = (struct paged){.i = 0};
+    if (pl_ops__agg_limit(c, page, page, &p->limit) < 0 ||
+        sources(c, pl_json_get(c->in, "Filters"), region_key, &p->agg, &p->s, &p->n) < 0)
+        return -1;
+    if (tok && (pl_ops__token_parse(c, tag, tok, p->parts, 3) < 0 ||
+                token_source(c, p->parts, p->s, p->n, &p->i) < 0))
+        return -1;
+    return 0;
+}
+
 static void not_discovered(struct pl_op_ctx *c, const char *type, const char *id)
 {
     pl_fail(c->err, PL_E_RESOURCE_NOT_DISCOVERED,
@@ -72,25 +97,21 @@ static struct pl_json *identifier(struct pl_op_ctx *c, const struct pl_resource 
 static int list_resources(struct pl_op_ctx *c)
 {
     const struct pl_json *f = pl_json_get(c->in, "Filters");
-    const char *type = pl_in_str(c->in, "ResourceType"), *tok = pl_in_str(c->in, "NextToken");
-    const char *parts[3] = {NULL, NULL, NULL}, *id = pl_json_get_str(f, "ResourceId");
-    struct pl_json *agg;
-    struct pl_agg_source *s;
-    size_t n, i = 0;
-    int limit = 0;
-    if (pl_ops__agg_limit(c, LIST_PAGE, LIST_PAGE, &limit) < 0 ||
-        sources(c, f, "Region", &agg, &s, &n) < 0 ||
-        (tok &&
-         (pl_ops__token_parse(c, 'L', tok, parts, 3) < 0 || token_source(c, parts, s, n, &i) < 0)))
+    const char *type = pl_in_str(c->in, "ResourceType"), *id = pl_json_get_str(f, "ResourceId");
+    struct paged p;
+    if (paged_start(c, LIST_PAGE, 'L', "Region", &p) < 0)
         return -1;
+    struct pl_agg_source *s = p.s;
+    size_t n = p.n, i = p.i;
+    int limit = p.limit;
     struct pl_json *arr = pl_json_set(c->a, c->out, "ResourceIdentifiers", pl_json_new_arr(c->a));
-    if (!pl_agg_type_included(agg, type))
+    if (!pl_agg_type_included(p.agg, type))
         return 0;
     struct pl_list_q q = {.resource_type = type,
                           .name = pl_json_get_str(f, "ResourceName"),
                           .ids = id ? &id : NULL,
                           .nids = id ? 1 : 0};
-    q.cursor = parts[2] && *parts[2] ? parts[2] : NULL;
+    q.cursor = p.parts[2] && *p.parts[2] ? p.parts[2] : NULL;
     for (; i < n && (int)arr->len < limit; i++, q.cursor = NULL) {
         struct pl_resource *items;
         size_t ni;
@@ -388,6 +409,34 @@ static const char *rule_compliance(const struct pl_agg_rule *r)
     return r->noncompliant ? "NON_COMPLIANT" : r->compliant ? "COMPLIANT" : "INSUFFICIENT_DATA";
 }
 
+/* Where a paged read over the sources stands: the source, the NextToken's tag, the name the
+ * page would resume after (NULL: the source's start), the page's size and its array. */
+struct source_page {
+    const struct pl_agg_source *s;
+    char tag;
+    const char *prev;
+    int limit;
+    struct pl_json *arr;
+};
+
+/* Appends {name_key: name, "Compliance", "AccountId", "AwsRegion"} to the page, or, when it
+ * is full, sets the NextToken to resume after pg->prev and returns 1. */
+static int push_item(struct pl_op_ctx *c, const struct source_page *pg, const char *name_key,
+                     const char *name, struct pl_json *compliance)
+{
+    if ((int)pg->arr->len == pg->limit) {
+        const char *t[3] = {pg->s->account, pg->s->region, pg->prev ? pg->prev : ""};
+        pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, pg->tag, t, 3));
+        return 1;
+    }
+    struct pl_json *o = pl_json_push(pg->arr, pl_json_new_obj(c->a));
+    pl_json_set_str(c->a, o, name_key, name);
+    pl_json_set(c->a, o, "Compliance", compliance);
+    pl_json_set_str(c->a, o, "AccountId", pg->s->account);
+    pl_json_set_str(c->a, o, "AwsRegion", pg->s->region);
+    return 0;
+}
+
 /* Emits the rules of source s (after the rule after) that pass the filter into arr, up to
  * limit in all; sets the NextToken and returns 1 when the page filled up before the end. */
 static int rules_of_source(struct pl_op_ctx *c, const struct pl_agg_source *s, const char *after,
@@ -402,17 +451,10 @@ static int rules_of_source(struct pl_op_ctx *c, const struct pl_agg_source *s, c
     for (size_t k = 0; k < n; k++) {
         if (want && strcmp(want, rule_compliance(&rows[k])) != 0)
             continue;
-        if ((int)arr->len == limit) {
-            const char *t[3] = {s->account, s->region, k ? rows[k - 1].rule : after ? after : ""};
-            pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'D', t, 3));
+        struct source_page pg = {s, 'D', k ? rows[k - 1].rule : after, limit, arr};
+        if (push_item(c, &pg, "ConfigRuleName", rows[k].rule,
+                      pl_ops__compliance_json(c, rows[k].noncompliant, rows[k].compliant)))
             return 1;
-        }
-        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
-        pl_json_set_str(c->a, o, "ConfigRuleName", rows[k].rule);
-        pl_json_set(c->a, o, "Compliance",
-                    pl_ops__compliance_json(c, rows[k].noncompliant, rows[k].compliant));
-        pl_json_set_str(c->a, o, "AccountId", s->account);
-        pl_json_set_str(c->a, o, "AwsRegion", s->region);
     }
     return 0;
 }
@@ -427,19 +469,12 @@ static int over_sources(struct pl_op_ctx *c, int page, char tag, const char *mem
                         source_page_fn fn)
 {
     const struct pl_json *f = pl_json_get(c->in, "Filters");
-    const char *tok = pl_in_str(c->in, "NextToken"), *parts[3] = {NULL, NULL, NULL};
-    struct pl_json *agg;
-    struct pl_agg_source *s;
-    size_t n, i = 0;
-    int limit = 0;
-    if (pl_ops__agg_limit(c, page, page, &limit) < 0 ||
-        sources(c, f, "AwsRegion", &agg, &s, &n) < 0 ||
-        (tok &&
-         (pl_ops__token_parse(c, tag, tok, parts, 3) < 0 || token_source(c, parts, s, n, &i) < 0)))
+    struct paged p;
+    if (paged_start(c, page, tag, "AwsRegion", &p) < 0)
         return -1;
     struct pl_json *arr = pl_json_set(c->a, c->out, member, pl_json_new_arr(c->a));
-    for (const char *after = parts[2]; i < n; i++, after = NULL) {
-        int r = fn(c, &s[i], after && *after ? after : NULL, f, limit, arr);
+    for (const char *after = p.parts[2]; p.i < p.n; p.i++, after = NULL) {
+        int r = fn(c, &p.s[p.i], after && *after ? after : NULL, f, p.limit, arr);
         if (r != 0)
             return r < 0 ? -1 : 0;
     }
@@ -497,25 +532,30 @@ static int compliance_details(struct pl_op_ctx *c)
     return 0;
 }
 
-/* Adds one source's compliant and non-compliant rules to the groups. */
-static int summarize_source(struct pl_op_ctx *c, const char *key, const struct pl_agg_source *s,
-                            struct group **g, size_t *ng, size_t *cap)
+/* Counts one source's compliant (*ok) and non-compliant (*bad) rules. */
+static int rules_count(struct pl_op_ctx *c, const struct pl_agg_source *s, int64_t *ok,
+                       int64_t *bad)
 {
-    struct pl_agg_rule *rows;
-    size_t n;
-    int64_t ok = 0, nc = 0;
-    if (pl_store_agg_rules(c->st, s->account, s->region, NULL, NULL, 0, 1, c->a, &rows, &n,
-                           c->err) < 0)
-        return -1;
-    for (size_t k = 0; k < n; k++) {
-        nc += rows[k].noncompliant > 0;
-        ok += !rows[k].noncompliant && rows[k].compliant;
-    }
-    group_add(c, g, ng, cap, key ? group_of(key, s, NULL) : "", ok, nc);
-    return 0;
+    return pl_store_agg_rule_tally(c->st, s->account, s->region, ok, bad, c->err);
 }
 
-static int rule_summary(struct pl_op_ctx *c)
+static struct pl_json *rules_summary_json(struct pl_op_ctx *c, const struct group *g)
+{
+    return pl_ops__summary_json(c, g->a, g->b);
+}
+
+/* What differs between the two grouped compliance summaries. */
+struct summary_kind {
+    int page;           /* the Limit's default and maximum */
+    char tag;           /* of the NextToken */
+    const char *member; /* the answer's array */
+    int (*count)(struct pl_op_ctx *c, const struct pl_agg_source *s, int64_t *ok, int64_t *bad);
+    struct pl_json *(*summary)(struct pl_op_ctx *c, const struct group *g);
+};
+
+/* A compliance summary over the aggregator's sources: k->count's compliant and non-compliant
+ * counts of every source, added up per GroupByKey group (one group without it), paged. */
+static int grouped_summary(struct pl_op_ctx *c, const struct summary_kind *k)
 {
     const struct pl_json *f = pl_json_get(c->in, "Filters");
     const char *key = pl_in_str(c->in, "GroupByKey");
@@ -524,31 +564,40 @@ static int rule_summary(struct pl_op_ctx *c)
     struct group *g = NULL;
     size_t n, ng = 0, cap = 0, first;
     int limit = 0;
-    if (pl_ops__agg_limit(c, GROUP_PAGE, GROUP_PAGE, &limit) < 0 ||
+    if (pl_ops__agg_limit(c, k->page, k->page, &limit) < 0 ||
         sources(c, f, "AwsRegion", &agg, &s, &n) < 0)
         return -1;
-    for (size_t i = 0; i < n; i++)
-        if (summarize_source(c, key, &s[i], &g, &ng, &cap) < 0)
+    for (size_t i = 0; i < n; i++) {
+        int64_t ok = 0, bad = 0;
+        if (k->count(c, &s[i], &ok, &bad) < 0)
             return -1;
+        group_add(c, &g, &ng, &cap, key ? group_of(key, &s[i], NULL) : "", ok, bad);
+    }
     if (!key && !ng)
         group_add(c, &g, &ng, &cap, "", 0, 0);
-    if (group_page(c, 'M', g, ng, &first) < 0)
+    if (group_page(c, k->tag, g, ng, &first) < 0)
         return -1;
     if (key)
         pl_json_set_str(c->a, c->out, "GroupByKey", key);
-    struct pl_json *arr =
-        pl_json_set(c->a, c->out, "AggregateComplianceCounts", pl_json_new_arr(c->a));
+    struct pl_json *arr = pl_json_set(c->a, c->out, k->member, pl_json_new_arr(c->a));
     for (size_t i = first; i < ng; i++) {
         if ((int)arr->len == limit) {
-            group_token(c, 'M', &g[i - 1]);
+            group_token(c, k->tag, &g[i - 1]);
             break;
         }
         struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
         if (key)
             pl_json_set_str(c->a, o, "GroupName", g[i].name);
-        pl_json_set(c->a, o, "ComplianceSummary", pl_ops__summary_json(c, g[i].a, g[i].b));
+        pl_json_set(c->a, o, "ComplianceSummary", k->summary(c, &g[i]));
     }
     return 0;
+}
+
+static int rule_summary(struct pl_op_ctx *c)
+{
+    static const struct summary_kind rules = {GROUP_PAGE, 'M', "AggregateComplianceCounts",
+                                              rules_count, rules_summary_json};
+    return grouped_summary(c, &rules);
 }
 
 /* ---- conformance packs ---- */
@@ -588,16 +637,9 @@ static int packs_of_source(struct pl_op_ctx *c, const struct pl_agg_source *s, c
             return -1;
         if (want && strcmp(want, r.status) != 0)
             continue;
-        if ((int)arr->len == limit) {
-            const char *t[3] = {s->account, s->region, k ? items[k - 1].name : after ? after : ""};
-            pl_json_set_str(c->a, c->out, "NextToken", pl_ops__token_make(c, 'K', t, 3));
+        struct source_page pg = {s, 'K', k ? items[k - 1].name : after, limit, arr};
+        if (push_item(c, &pg, "ConformancePackName", items[k].name, pack_compliance(c, &r)))
             return 1;
-        }
-        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
-        pl_json_set_str(c->a, o, "ConformancePackName", items[k].name);
-        pl_json_set(c->a, o, "Compliance", pack_compliance(c, &r));
-        pl_json_set_str(c->a, o, "AccountId", s->account);
-        pl_json_set_str(c->a, o, "AwsRegion", s->region);
     }
     return 0;
 }
@@ -608,13 +650,12 @@ static int compliance_by_packs(struct pl_op_ctx *c)
                         packs_of_source);
 }
 
-/* Adds one source's compliant and non-compliant packs to the groups. */
-static int packs_summary_source(struct pl_op_ctx *c, const char *key, const struct pl_agg_source *s,
-                                struct group **g, size_t *ng, size_t *cap)
+/* Counts one source's compliant (*ok) and non-compliant (*bad) packs. */
+static int packs_count(struct pl_op_ctx *c, const struct pl_agg_source *s, int64_t *ok,
+                       int64_t *bad)
 {
     struct pl_obj *items;
     size_t n;
-    int64_t ok = 0, bad = 0;
     if (pl_store_obj_list(c->st, s->account, s->region, KIND_PACK, NULL, 0, c->a, &items, &n,
                           c->err) < 0)
         return -1;
@@ -623,49 +664,26 @@ static int packs_summary_source(struct pl_op_ctx *c, const char *key, const stru
         struct pl_pack_rollup r;
         if (!p || pl_ops__pack_rollup(c, s->account, s->region, p, &r) < 0)
             return -1;
-        ok += strcmp(r.status, "COMPLIANT") == 0;
-        bad += strcmp(r.status, "NON_COMPLIANT") == 0;
+        *ok += strcmp(r.status, "COMPLIANT") == 0;
+        *bad += strcmp(r.status, "NON_COMPLIANT") == 0;
     }
-    group_add(c, g, ng, cap, key ? group_of(key, s, NULL) : "", ok, bad);
     return 0;
+}
+
+static struct pl_json *packs_summary_json(struct pl_op_ctx *c, const struct group *g)
+{
+    struct pl_json *sum = pl_json_new_obj(c->a);
+    pl_json_set_i64(c->a, sum, "CompliantConformancePackCount", g->a);
+    pl_json_set_i64(c->a, sum, "NonCompliantConformancePackCount", g->b);
+    return sum;
 }
 
 static int packs_summary(struct pl_op_ctx *c)
 {
-    const struct pl_json *f = pl_json_get(c->in, "Filters");
-    const char *key = pl_in_str(c->in, "GroupByKey");
-    struct pl_json *agg;
-    struct pl_agg_source *s;
-    struct group *g = NULL;
-    size_t n, ng = 0, cap = 0, first;
-    int limit = 0;
-    if (pl_ops__agg_limit(c, PACK_PAGE, PACK_PAGE, &limit) < 0 ||
-        sources(c, f, "AwsRegion", &agg, &s, &n) < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (packs_summary_source(c, key, &s[i], &g, &ng, &cap) < 0)
-            return -1;
-    if (!key && !ng)
-        group_add(c, &g, &ng, &cap, "", 0, 0);
-    if (group_page(c, 'Q', g, ng, &first) < 0)
-        return -1;
-    if (key)
-        pl_json_set_str(c->a, c->out, "GroupByKey", key);
-    struct pl_json *arr = pl_json_set(c->a, c->out, "AggregateConformancePackComplianceSummaries",
-                                      pl_json_new_arr(c->a));
-    for (size_t i = first; i < ng; i++) {
-        if ((int)arr->len == limit) {
-            group_token(c, 'Q', &g[i - 1]);
-            break;
-        }
-        struct pl_json *o = pl_json_push(arr, pl_json_new_obj(c->a));
-        struct pl_json *sum = pl_json_set(c->a, o, "ComplianceSummary", pl_json_new_obj(c->a));
-        pl_json_set_i64(c->a, sum, "CompliantConformancePackCount", g[i].a);
-        pl_json_set_i64(c->a, sum, "NonCompliantConformancePackCount", g[i].b);
-        if (key)
-            pl_json_set_str(c->a, o, "GroupName", g[i].name);
-    }
-    return 0;
+    static const struct summary_kind packs = {PACK_PAGE, 'Q',
+                                              "AggregateConformancePackComplianceSummaries",
+                                              packs_count, packs_summary_json};
+    return grouped_summary(c, &packs);
 }
 
 const struct pl_op_entry pl_ops_aggregate[] = {

@@ -18,6 +18,12 @@ int pl_ops__org_need(struct pl_op_ctx *c, struct pl_json **org);
  * Without an organization, they leave every account and are deleted. */
 int pl_ops__org_sync(struct pl_op_ctx *c);
 
+/* For tests (NULL otherwise): called before each member's deployment or removal, while the
+ * organization rule or pack is stored as *_IN_PROGRESS (tests/unit/api/test_org_ops.c reads
+ * the statuses there instead of racing a clock). */
+extern void (*pl_ops__org_deploy_hook)(struct pl_op_ctx *c, const char *account,
+                                       const char *region);
+
 /* ---- conformance packs, for the organization packs (ops_packs.c) ---- */
 
 /* The template text of the request in c (TemplateBody or TemplateS3Uri as PutConformancePack

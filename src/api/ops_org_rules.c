@@ -20,10 +20,12 @@
  * (pl_rules_put_rule acting for PL_ORG_SERVICE, so CreatedBy is that service and the member
  * cannot change or delete it: ResourceInUseException), a pack "OrgConformsPack-<name>-<suffix>"
  * through PutConformancePack's code (pl_ops__pack_put, ops_packs.c). Each member is deployed in
- * its own transaction, synchronously: a member that refuses the rule (say, a Lambda function it
- * has not registered) is CREATE_FAILED with the error, the others are not held back, and the
- * organization status is *_FAILED when any member is. pl_ops__org_sync redoes the membership
- * part after the organization changes. */
+ * its own transaction, synchronously, after the object is stored as *_IN_PROGRESS (its members
+ * about to change too: mark_in_progress): a member that refuses the rule (say, a Lambda
+ * function it has not registered) is CREATE_FAILED with the error, the others are not held
+ * back, and the organization status is *_FAILED when any member is. pl_ops__org_sync redoes the
+ * membership part after the organization changes. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/ops_org.h"
@@ -361,9 +363,104 @@ static bool successful(const struct pl_json *m)
     return s && strstr(s, "_SUCCESSFUL") != NULL;
 }
 
+void (*pl_ops__org_deploy_hook)(struct pl_op_ctx *c, const char *account, const char *region);
+
+/* The account's entry of members set to status (a clone of prev, or a new one named name). */
+static void set_member(struct pl_op_ctx *c, struct pl_json *members, const char *account,
+                       const struct pl_json *prev, const char *name, const char *status)
+{
+    struct pl_json *m = pl_json_set(c->a, members, account,
+                                    prev ? pl_json_clone(c->a, prev) : pl_json_new_obj(c->a));
+    replace_str(c, m, "Name", name);
+    replace_str(c, m, "Status", status);
+    replace_str(c, m, "ErrorCode", NULL); /* a previous failure's, if any */
+    replace_str(c, m, "ErrorMessage", NULL);
+    pl_json_del(m, "LastUpdateTime");
+    pl_json_set_i64(c->a, m, "LastUpdateTime", pl_now_ms());
+}
+
+/* What deploy_all does with account: NULL for nothing (excluded, or kept as it is: copied into
+ * members), else the verb of its deployment, "CREATE" or "UPDATE"; *prev its entry of obj. */
+static const char *member_verb(struct pl_op_ctx *c, const struct pl_json *obj,
+                               struct pl_json *members, const char *account, bool redeploy,
+                               const struct pl_json **prev)
+{
+    *prev = pl_json_get(pl_json_get(obj, "_Members"), account);
+    if (excluded(obj, account))
+        return NULL;
+    if (!redeploy && *prev && successful(*prev)) {
+        pl_json_set(c->a, members, account, pl_json_clone(c->a, *prev));
+        return NULL;
+    }
+    return *prev && successful(*prev) ? "UPDATE" : "CREATE";
+}
+
+static int by_key(const void *x, const void *y)
+{
+    return strcmp((*(const struct pl_json *const *)x)->key,
+                  (*(const struct pl_json *const *)y)->key);
+}
+
+/* members with its entries in account order (Get…DetailedStatus pages by account). */
+static struct pl_json *by_account(struct pl_op_ctx *c, const struct pl_json *members)
+{
+    const struct pl_json **m = pl_arena_alloc(c->a, (members->len + 1) * sizeof *m);
+    size_t n = 0;
+    for (const struct pl_json *e = members->child; e; e = e->next)
+        m[n++] = e;
+    qsort(m, n, sizeof *m, by_key);
+    struct pl_json *out = pl_json_new_obj(c->a);
+    for (size_t i = 0; i < n; i++)
+        pl_json_set(c->a, out, m[i]->key, pl_json_clone(c->a, m[i]));
+    return out;
+}
+
+/* Before deploy_all changes any member, obj is stored as in progress: its status
+ * <verb>_IN_PROGRESS, each member about to be deployed CREATE_/UPDATE_IN_PROGRESS and each
+ * about to lose it DELETE_IN_PROGRESS, so a reader sees the deployment while it runs (and a
+ * crash leaves an object that a Put or Delete again finishes, not members nobody owns).
+ * Nothing is stored when there is nothing to do. */
+static int mark_in_progress(struct pl_op_ctx *c, const struct org_kind *k, struct pl_json *obj,
+                            const char *region, const char **accounts, size_t n, bool redeploy,
+                            const char *member_name)
+{
+    const struct pl_json *old = pl_json_get(obj, "_Members");
+    struct pl_json *members = pl_json_new_obj(c->a);
+    bool work = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_json *prev;
+        const char *mverb = member_verb(c, obj, members, accounts[i], redeploy, &prev);
+        if (!mverb)
+            continue;
+        set_member(c, members, accounts[i], prev, member_name,
+                   pl_arena_printf(c->a, "%s_IN_PROGRESS", mverb));
+        work = true;
+    }
+    for (const struct pl_json *m = old ? old->child : NULL; m; m = m->next)
+        if (!pl_json_get(members, m->key)) {
+            set_member(c, members, m->key, m, pl_json_get_str(m, "Name"), "DELETE_IN_PROGRESS");
+            work = true;
+        }
+    if (!work)
+        return 0;
+    struct pl_json *marked = pl_json_clone(c->a, obj);
+    replace(c, marked, "_Members", by_account(c, members));
+    replace_str(c, marked, "_Status", pl_arena_printf(c->a, "%s_IN_PROGRESS", verb_of(obj)));
+    replace_str(c, marked, "_ErrorCode", NULL);
+    replace_str(c, marked, "_ErrorMessage", NULL);
+    return save_obj(c, k, region, marked);
+}
+
+static void hook(struct pl_op_ctx *c, const char *account, const char *region)
+{
+    if (pl_ops__org_deploy_hook)
+        pl_ops__org_deploy_hook(c, account, region);
+}
+
 /* Deploys obj (of region) into the accounts of org it should be in — all of them when
- * redeploy, else those without a successful deployment — and removes it from the others.
- * Updates obj's "_Members" and "_Status"; the caller saves obj. */
+ * redeploy, else those without a successful deployment — and removes it from the others,
+ * after storing obj as in progress (mark_in_progress). Updates obj's "_Members" and
+ * "_Status"; the caller saves obj. */
 static int deploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_json *obj,
                       const char *region, const struct pl_json *org, bool redeploy)
 {
@@ -372,29 +469,26 @@ static int deploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_j
         pl_arena_printf(c->a, "%s%s-%s", k->prefix, name, pl_json_get_str(obj, "_Suffix"));
     const struct pl_json *old = pl_json_get(obj, "_Members");
     struct pl_json *members = pl_json_new_obj(c->a);
-    size_t n;
+    size_t n = 0;
     const char **accounts = org ? pl_org_accounts(org, c->a, &n) : NULL;
     bool failed = false;
     const char *first_code = NULL, *first_msg = NULL;
-    for (size_t i = 0; org && i < n; i++) {
-        if (excluded(obj, accounts[i]))
+    if (mark_in_progress(c, k, obj, region, accounts, n, redeploy, member_name) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_json *prev;
+        const char *mverb = member_verb(c, obj, members, accounts[i], redeploy, &prev);
+        if (!mverb)
             continue;
-        const struct pl_json *prev = pl_json_get(old, accounts[i]);
-        if (!redeploy && prev && successful(prev)) {
-            pl_json_set(c->a, members, accounts[i], pl_json_clone(c->a, prev));
-            continue;
-        }
         struct pl_err e = {.arena = c->a};
-        const char *mverb = prev && successful(prev) ? "UPDATE" : "CREATE";
+        hook(c, accounts[i], region);
         int r = k->deploy(c, obj, accounts[i], region, member_name, &e);
         if (r < 0 && member_error(c, &e) < 0)
             return -1;
-        struct pl_json *m = pl_json_set(c->a, members, accounts[i], pl_json_new_obj(c->a));
-        pl_json_set_str(c->a, m, "Name", member_name);
-        pl_json_set_str(c->a, m, "Status",
-                        pl_arena_printf(c->a, "%s_%s", mverb, r < 0 ? "FAILED" : "SUCCESSFUL"));
-        pl_json_set_i64(c->a, m, "LastUpdateTime", pl_now_ms());
+        set_member(c, members, accounts[i], NULL, member_name,
+                   pl_arena_printf(c->a, "%s_%s", mverb, r < 0 ? "FAILED" : "SUCCESSFUL"));
         if (r < 0) {
+            struct pl_json *m = pl_json_get(members, accounts[i]);
             pl_json_set_str(c->a, m, "ErrorCode", pl_err_name(e.code));
             pl_json_set_str(c->a, m, "ErrorMessage", pl_err_msg(&e));
             if (!failed) {
@@ -408,6 +502,7 @@ static int deploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_j
         if (pl_json_get(members, m->key))
             continue;
         struct pl_err e = {.arena = c->a};
+        hook(c, m->key, region);
         if (k->undeploy(c, m->key, region, pl_json_get_str(m, "Name"), &e) < 0) {
             if (member_error(c, &e) < 0)
                 return -1;
@@ -417,7 +512,7 @@ static int deploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_j
             replace_str(c, d, "ErrorMessage", pl_err_msg(&e));
         }
     }
-    replace(c, obj, "_Members", members);
+    replace(c, obj, "_Members", by_account(c, members));
     replace_str(c, obj, "_Status",
                 pl_arena_printf(c->a, "%s_%s", verb, failed ? "FAILED" : "SUCCESSFUL"));
     replace_str(c, obj, "_ErrorCode", first_code);
@@ -425,16 +520,38 @@ static int deploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_j
     return 0;
 }
 
-/* Removes obj from every member it was deployed to; 0 when all went. */
-static int undeploy_all(struct pl_op_ctx *c, const struct org_kind *k, const struct pl_json *obj,
+/* Removes obj from every member it was deployed to, after storing it as DELETE_IN_PROGRESS
+ * (each member too); 0 when all went, else obj is stored as DELETE_FAILED (the members that
+ * refused too) and the first refusal returned. */
+static int undeploy_all(struct pl_op_ctx *c, const struct org_kind *k, struct pl_json *obj,
                         const char *region)
 {
     const struct pl_json *old = pl_json_get(obj, "_Members");
-    for (const struct pl_json *m = old ? old->child : NULL; m; m = m->next) {
+    struct pl_json *members = pl_json_new_obj(c->a);
+    for (const struct pl_json *m = old ? old->child : NULL; m; m = m->next)
+        set_member(c, members, m->key, m, pl_json_get_str(m, "Name"), "DELETE_IN_PROGRESS");
+    replace(c, obj, "_Members", members);
+    replace_str(c, obj, "_Status", "DELETE_IN_PROGRESS");
+    replace_str(c, obj, "_ErrorCode", NULL);
+    replace_str(c, obj, "_ErrorMessage", NULL);
+    if (save_obj(c, k, region, obj) < 0)
+        return -1;
+    for (struct pl_json *m = members->child; m; m = m->next) {
         struct pl_err e = {.arena = c->a};
-        if (k->undeploy(c, m->key, region, pl_json_get_str(m, "Name"), &e) < 0)
-            return pl_fail(c->err, e.code == PL_E_INTERNAL ? PL_E_INTERNAL : PL_E_RESOURCE_IN_USE,
-                           "account %s: %s", m->key, pl_err_msg(&e));
+        hook(c, m->key, region);
+        if (k->undeploy(c, m->key, region, pl_json_get_str(m, "Name"), &e) == 0)
+            continue;
+        replace_str(c, m, "Status", "DELETE_FAILED");
+        replace_str(c, m, "ErrorCode", pl_err_name(e.code));
+        replace_str(c, m, "ErrorMessage", pl_err_msg(&e));
+        replace_str(c, obj, "_Status", "DELETE_FAILED");
+        replace_str(c, obj, "_ErrorCode", pl_err_name(e.code));
+        replace_str(c, obj, "_ErrorMessage",
+                    pl_arena_printf(c->a, "account %s: %s", m->key, pl_err_msg(&e)));
+        if (save_obj(c, k, region, obj) < 0)
+            return -1;
+        return pl_fail(c->err, e.code == PL_E_INTERNAL ? PL_E_INTERNAL : PL_E_RESOURCE_IN_USE,
+                       "account %s: %s", m->key, pl_err_msg(&e));
     }
     return 0;
 }
@@ -748,8 +865,7 @@ static int detailed(struct pl_op_ctx *c, const struct org_kind *k, const char *o
         return -1;
     struct pl_json *arr = pl_json_set(c->a, c->out, out_key, pl_json_new_arr(c->a));
     const struct pl_json *members = pl_json_get(obj, "_Members");
-    /* members are stored in account order (deploy_all walks the sorted accounts first; the
-     * failed removals follow) */
+    /* members are stored in account order (by_account) */
     int64_t emitted = 0;
     const char *last = NULL;
     for (const struct pl_json *m = members ? members->child : NULL; m; m = m->next) {

@@ -1,24 +1,31 @@
 /* agg.c — agg.h: per-partition roll-ups for aggregate views.
  *
- * A rule's roll-up probes rule_evals through rule_evals_bad (migration 8: the NON_COMPLIANT
- * results, partial) and the primary key, a few index seeks per rule however many it has. */
+ * A rule's roll-up is its row of rule_counts (migration 14: COMPLIANT and NON_COMPLIANT
+ * results counted per rule, kept by triggers on rule_evals): one seek per rule of a small table,
+ * however many results it has. Before, two probes per rule into rule_evals (rule_evals_bad and the
+ * primary key) cost the aggregate compliance summary 20 ms of CPU over 4,000 rules and
+ * 1,000,000 results; and without statistics the planner took the primary key for the
+ * NON_COMPLIANT probe too, walking every result of a rule that has none. A partition's tally
+ * (the compliance summary's) reads its range of rule_counts and nothing else: 200 partitions of
+ * 20 rules, 1.0 ms of CPU instead of 3.3 ms with a seek per rule. */
 #include <string.h>
 
 #include "store/agg.h"
 #include "store/db.h"
 #include "store/store_int.h"
 
-enum { Q_RULES, Q__COUNT };
+enum { Q_RULES, Q_TALLY, Q__COUNT };
 _Static_assert(Q__COUNT <= PL_STORE__AG_STMTS, "grow PL_STORE__AG_STMTS");
 
 static const char *const sql_text[] = {
-    [Q_RULES] = "SELECT o.name,"
-                " (SELECT count(*) FROM (SELECT 1 FROM rule_evals e WHERE e.account = o.account"
-                "   AND e.region = o.region AND e.rule = o.name AND e.comp = 2 LIMIT ?6)),"
-                " EXISTS(SELECT 1 FROM rule_evals e WHERE e.account = o.account"
-                "   AND e.region = o.region AND e.rule = o.name AND e.comp = 1)"
-                " FROM objects o WHERE o.account = ?1 AND o.region = ?2 AND o.kind = 'ConfigRule'"
+    [Q_RULES] = "SELECT o.name, min(coalesce(c.bad, 0), ?6), coalesce(c.ok > 0, 0)"
+                " FROM objects o LEFT JOIN rule_counts c ON c.account = o.account"
+                " AND c.region = o.region AND c.rule = o.name"
+                " WHERE o.account = ?1 AND o.region = ?2 AND o.kind = 'ConfigRule'"
                 " AND (?3 IS NULL OR o.name = ?3) AND o.name > ?4 ORDER BY o.name LIMIT ?5",
+    /* the partition's range of rule_counts alone: no seek per rule */
+    [Q_TALLY] = "SELECT coalesce(sum(bad > 0), 0), coalesce(sum(bad = 0 AND ok > 0), 0)"
+                " FROM rule_counts WHERE account = ?1 AND region = ?2",
 };
 
 int pl_store_agg_rules(struct pl_store *s, const char *account, const char *region,
@@ -48,5 +55,25 @@ int pl_store_agg_rules(struct pl_store *s, const char *account, const char *regi
     pl_q_reset(q);
     if (rc != PL_Q_DONE)
         return pl_db_fail(s->db, "store", err, "agg_rules");
+    return 0;
+}
+
+int pl_store_agg_rule_tally(struct pl_store *s, const char *account, const char *region,
+                            int64_t *ok, int64_t *bad, struct pl_err *err)
+{
+    *ok = *bad = 0;
+    sqlite3_stmt *q = pl_sql_prepared(s->db, &s->ag[Q_TALLY], sql_text[Q_TALLY], "store", err);
+    if (!q)
+        return -1;
+    pl_sql_bind_text(q, 1, account);
+    pl_sql_bind_text(q, 2, region);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *bad = sqlite3_column_int64(q, 0);
+        *ok = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW)
+        return pl_sql_fail(s->db, "store", err, "agg_rule_tally");
     return 0;
 }

@@ -33,4 +33,11 @@ int pl_store_agg_rules(struct pl_store *s, const char *account, const char *regi
                        const char *rule, const char *after, int limit, int cap, struct pl_arena *a,
                        struct pl_agg_rule **rows, size_t *n, struct pl_err *err);
 
+/* The rules of (account, region) with results, tallied: *bad those with a NON_COMPLIANT
+ * result, *ok those with a COMPLIANT one and no NON_COMPLIANT one (the aggregate compliance
+ * summary's counts). Read from the result counts alone, not the ConfigRule objects: a rule's
+ * results go with it (DeleteConfigRule deletes them in its transaction). */
+int pl_store_agg_rule_tally(struct pl_store *s, const char *account, const char *region,
+                            int64_t *ok, int64_t *bad, struct pl_err *err);
+
 #endif

@@ -191,6 +191,30 @@ static const char *const migrations[] = {
     " account TEXT NOT NULL, region TEXT NOT NULL, pack TEXT NOT NULL, time_ms INTEGER NOT NULL,"
     " ok INTEGER NOT NULL, bad INTEGER NOT NULL,"
     " PRIMARY KEY(account, region, pack, time_ms)) WITHOUT ROWID;",
+    /* 14: COMPLIANT (ok) and NON_COMPLIANT (bad) results counted per (account, region, rule),
+     * kept by triggers on rule_evals (agg.c), so an aggregate compliance summary reads one row
+     * per rule of each source's range instead of probing two indexes per rule. Results of the
+     * other compliances fire nothing, nor does a re-run that keeps a result's compliance (it
+     * does not set comp: evals.c Q_UPDATE_SAME) */
+    "CREATE TABLE IF NOT EXISTS rule_counts("
+    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL, ok INTEGER NOT NULL,"
+    " bad INTEGER NOT NULL, PRIMARY KEY(account, region, rule)) WITHOUT ROWID;"
+    "INSERT OR REPLACE INTO rule_counts SELECT account, region, rule, sum(comp = 1),"
+    " sum(comp = 2) FROM rule_evals WHERE comp IN (1, 2) GROUP BY account, region, rule;"
+    "CREATE TRIGGER IF NOT EXISTS rule_counts_ins AFTER INSERT ON rule_evals"
+    " WHEN NEW.comp IN (1, 2) BEGIN"
+    " INSERT INTO rule_counts VALUES(NEW.account, NEW.region, NEW.rule, NEW.comp = 1,"
+    " NEW.comp = 2) ON CONFLICT DO UPDATE SET ok = ok + excluded.ok, bad = bad + excluded.bad;"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS rule_counts_upd AFTER UPDATE OF comp ON rule_evals"
+    " WHEN OLD.comp <> NEW.comp AND (OLD.comp IN (1, 2) OR NEW.comp IN (1, 2)) BEGIN"
+    " INSERT INTO rule_counts VALUES(NEW.account, NEW.region, NEW.rule,"
+    " (NEW.comp = 1) - (OLD.comp = 1), (NEW.comp = 2) - (OLD.comp = 2))"
+    " ON CONFLICT DO UPDATE SET ok = ok + excluded.ok, bad = bad + excluded.bad; END;"
+    "CREATE TRIGGER IF NOT EXISTS rule_counts_del AFTER DELETE ON rule_evals"
+    " WHEN OLD.comp IN (1, 2) BEGIN"
+    " UPDATE rule_counts SET ok = ok - (OLD.comp = 1), bad = bad - (OLD.comp = 2)"
+    " WHERE account = OLD.account AND region = OLD.region AND rule = OLD.rule; END;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 

@@ -108,6 +108,12 @@ class Organizations(unittest.TestCase):
         self.assertEqual(cm.exception.response["Error"]["Code"], code, cm.exception.response)
         return cm.exception
 
+    def delete_if_there(self, c, name):
+        try:
+            c.delete_organization_config_rule(OrganizationConfigRuleName=name)
+        except c.exceptions.NoSuchOrganizationConfigRuleException:
+            pass
+
     def member_rule(self, acct, prefix):
         names = [r["ConfigRuleName"] for r in
                  self.c[acct].describe_config_rules()["ConfigRules"]
@@ -387,6 +393,88 @@ class Organizations(unittest.TestCase):
         self.assertEqual(src["SourceIdentifier"],
                          "arn:aws:lambda:us-east-1:%s:function:org-check" % B)
         self.assertEqual(src["SourceDetails"][0]["MessageType"], "ScheduledNotification")
+
+    def test_rules_and_packs_per_region(self):
+        """As in AWS, an organization rule or pack is deployed in the region it was put in, into
+        every account of the organization (whether the account records there or not); each
+        region's are its own; a member that leaves loses those of every region and gets them
+        back when it rejoins. Deployment is synchronous: the Put answers once every member is
+        deployed, so the statuses it leaves are final (no *_IN_PROGRESS to wait out)."""
+        eu = {acct: self.server.client(key=self.keys[acct][0], secret=self.keys[acct][1],
+                                       region="eu-west-1") for acct in (M, B, C)}
+        us = self.c
+        md = {"RuleIdentifier": "S3_BUCKET_VERSIONING_ENABLED",
+              "ResourceTypesScope": ["AWS::S3::Bucket"]}
+        arn = eu[M].put_organization_config_rule(
+            OrganizationConfigRuleName="org-eu",
+            OrganizationManagedRuleMetadata=md)["OrganizationConfigRuleArn"]
+        self.addCleanup(self.delete_if_there, eu[M], "org-eu")
+        self.assertRegex(arn, r"^arn:aws:config:eu-west-1:%s:organization-config-rule/" % M)
+        us[M].put_organization_config_rule(OrganizationConfigRuleName="org-us",
+                                           OrganizationManagedRuleMetadata=md)
+        self.addCleanup(us[M].delete_organization_config_rule, OrganizationConfigRuleName="org-us")
+        eu[M].put_organization_conformance_pack(OrganizationConformancePackName="pack-eu",
+                                                TemplateBody=PACK)
+        self.addCleanup(eu[M].delete_organization_conformance_pack,
+                        OrganizationConformancePackName="pack-eu")
+
+        def statuses(c):
+            return [(s["OrganizationConfigRuleName"], s["OrganizationRuleStatus"]) for s in
+                    c.describe_organization_config_rule_statuses()[
+                        "OrganizationConfigRuleStatuses"]]
+
+        def members(c, name):
+            return {d["AccountId"]: d["MemberAccountRuleStatus"] for d in
+                    c.get_organization_config_rule_detailed_status(
+                        OrganizationConfigRuleName=name)["OrganizationConfigRuleDetailedStatus"]}
+
+        def everywhere(acct):
+            """The organization's rules and packs of acct, per region."""
+            return {region: (sorted(r["ConfigRuleName"].split("-")[2] for r in
+                                    c[acct].describe_config_rules()["ConfigRules"]
+                                    if r["ConfigRuleName"].startswith(("OrgConfigRule-org-eu-",
+                                                                       "OrgConfigRule-org-us-"))),
+                             sorted(p["ConformancePackName"].rsplit("-", 1)[0] for p in
+                                    c[acct].describe_conformance_packs()["ConformancePackDetails"]
+                                    if p["ConformancePackName"].startswith("OrgConformsPack-")))
+                    for region, c in (("eu-west-1", eu), ("us-east-1", us))}
+
+        # read at once after the Puts: the statuses are final
+        self.assertEqual(statuses(eu[M]), [("org-eu", "CREATE_SUCCESSFUL")])
+        self.assertEqual(statuses(us[M]), [("org-us", "CREATE_SUCCESSFUL")])
+        self.assertEqual(members(eu[M], "org-eu"), {a: "CREATE_SUCCESSFUL" for a in (M, B, C)})
+        self.assertEqual([p["Status"] for p in eu[M].describe_organization_conformance_pack_statuses()[
+            "OrganizationConformancePackStatuses"]], ["CREATE_SUCCESSFUL"])
+        self.assertAwsError("NoSuchOrganizationConfigRuleException",
+                            us[M].get_organization_config_rule_detailed_status,
+                            OrganizationConfigRuleName="org-eu")
+        want = {"eu-west-1": (["eu"], ["OrgConformsPack-pack-eu"]), "us-east-1": (["us"], [])}
+        for acct in (M, B, C):
+            self.assertEqual(everywhere(acct), want, acct)
+        eu[M].put_organization_config_rule(OrganizationConfigRuleName="org-eu",
+                                           OrganizationManagedRuleMetadata=md)
+        self.assertEqual(statuses(eu[M]), [("org-eu", "UPDATE_SUCCESSFUL")])
+        self.assertEqual(members(eu[M], "org-eu"), {a: "UPDATE_SUCCESSFUL" for a in (M, B, C)})
+
+        # C leaves: it loses both regions' rules and the pack; it rejoins: they come back
+        plumb("org", "remove-account", C, "--data", self.server.data)
+        self.assertEqual(everywhere(C), {"eu-west-1": ([], []), "us-east-1": ([], [])})
+        self.assertEqual(members(eu[M], "org-eu"), {a: "UPDATE_SUCCESSFUL" for a in (M, B)})
+        plumb("org", "add-account", C, "--data", self.server.data)
+        self.assertEqual(everywhere(C), want)
+        self.assertEqual(members(eu[M], "org-eu")[C], "CREATE_SUCCESSFUL")
+        self.assertEqual(members(us[M], "org-us")[C], "CREATE_SUCCESSFUL")
+
+        # a Delete in one region leaves the other's
+        eu[M].delete_organization_config_rule(OrganizationConfigRuleName="org-eu")
+        self.assertEqual(statuses(eu[M]), [])
+        self.assertEqual(statuses(us[M]), [("org-us", "CREATE_SUCCESSFUL")])
+        for acct in (M, B, C):
+            self.assertEqual(everywhere(acct)["eu-west-1"][0], [])
+            self.assertEqual(everywhere(acct)["us-east-1"][0], ["us"])
+        self.assertAwsError("NoSuchOrganizationConfigRuleException",
+                            eu[M].delete_organization_config_rule,
+                            OrganizationConfigRuleName="org-eu")
 
     def test_aws_cli(self):
         """put-organization-config-rule with the AWS CLI reference's options, then the reads."""

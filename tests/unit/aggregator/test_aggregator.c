@@ -124,7 +124,8 @@ static void test_type_filter(void)
     T_EQ(pl_agg_type_included(json("{}"), "AWS::EC2::Instance"), true);
 }
 
-static void result(struct pl_store *s, const char *rule, const char *id, enum pl_ev_comp comp)
+static void result_at(struct pl_store *s, const char *rule, const char *id, enum pl_ev_comp comp,
+                      int64_t ms)
 {
     struct pl_ev_row r = {.account = B,
                           .region = "us-east-1",
@@ -133,10 +134,24 @@ static void result(struct pl_store *s, const char *rule, const char *id, enum pl
                           .resource_id = id,
                           .mode = "DETECTIVE",
                           .comp = comp,
-                          .ordering_ms = 1,
-                          .recorded_ms = 1,
-                          .invoked_ms = 1};
+                          .ordering_ms = ms,
+                          .recorded_ms = ms,
+                          .invoked_ms = ms};
     T_EQ(pl_store_eval_put(s, &r, &A, NULL, NULL, &err), 1);
+}
+
+static void result(struct pl_store *s, const char *rule, const char *id, enum pl_ev_comp comp)
+{
+    result_at(s, rule, id, comp, 1);
+}
+
+/* pl_store_agg_rule_tally of B/us-east-1 is (ok, bad). */
+static void tally_is(struct pl_store *s, int64_t ok, int64_t bad)
+{
+    int64_t o = -1, b = -1;
+    T_EQ(pl_store_agg_rule_tally(s, B, "us-east-1", &o, &b, &err), 0);
+    T_EQ(o, ok);
+    T_EQ(b, bad);
 }
 
 static void test_rule_rollup(void)
@@ -167,6 +182,33 @@ static void test_rule_rollup(void)
     T_EQ(pl_store_agg_rules(s, B, "us-east-1", NULL, "a-empty", 1, 101, &A, &rows, &n, &err), 0);
     T_EQ(n, 1);
     T_STR(rows[0].rule, "b-ok");
+
+    /* the tally follows every write through rule_counts' triggers (migration 14) */
+    tally_is(s, 1, 1);
+    for (int i = 1; i < 120; i += 2) /* c-bad's NON_COMPLIANT results become COMPLIANT */
+        result_at(s, "c-bad", pl_arena_printf(&A, "r%03d", i), PL_EV_COMPLIANT, 2);
+    tally_is(s, 2, 0);
+    result_at(s, "b-ok", "x", PL_EV_NON_COMPLIANT, 2);
+    result_at(s, "b-ok", "x", PL_EV_NON_COMPLIANT, 3); /* the same compliance again */
+    tally_is(s, 1, 1);
+    T_EQ(pl_store_agg_rules(s, B, "us-east-1", "b-ok", NULL, 0, 101, &A, &rows, &n, &err), 0);
+    T_EQ(rows[0].noncompliant, 1);
+    T_EQ(rows[0].compliant, false);
+    T_EQ(pl_store_eval_delete_rule(s, B, "us-east-1", "b-ok", &err), 0);
+    tally_is(s, 1, 0);
+    T_EQ(pl_store_agg_rules(s, B, "us-east-1", "b-ok", NULL, 0, 101, &A, &rows, &n, &err), 0);
+    T_EQ(rows[0].noncompliant, 0);
+    T_EQ(rows[0].compliant, false);
+    result(s, "b-ok", "z", PL_EV_NON_COMPLIANT); /* results after the delete count again */
+    tally_is(s, 1, 1);
+    result(s, "b-ok", "w", PL_EV_NOT_APPLICABLE); /* counted nowhere */
+    tally_is(s, 1, 1);
+    result_at(s, "b-ok", "w", PL_EV_COMPLIANT, 2);      /* NOT_APPLICABLE -> COMPLIANT */
+    result_at(s, "b-ok", "z", PL_EV_NOT_APPLICABLE, 2); /* NON_COMPLIANT -> NOT_APPLICABLE */
+    tally_is(s, 2, 0);
+    int64_t o = -1, b = -1;
+    T_EQ(pl_store_agg_rule_tally(s, C, "us-east-1", &o, &b, &err), 0); /* no results */
+    T_EQ(o + b, 0);
     pl_store_close(s);
 }
 
