@@ -62,18 +62,18 @@ int pl_store_agg_rule_tally(struct pl_store *s, const char *account, const char 
                             int64_t *ok, int64_t *bad, struct pl_err *err)
 {
     *ok = *bad = 0;
-    sqlite3_stmt *q = pl_sql_prepared(s->db, &s->ag[Q_TALLY], sql_text[Q_TALLY], "store", err);
+    struct pl_q *q = pl_db_prepared(s->db, &s->ag[Q_TALLY], sql_text[Q_TALLY], "store", err);
     if (!q)
         return -1;
-    pl_sql_bind_text(q, 1, account);
-    pl_sql_bind_text(q, 2, region);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        *bad = sqlite3_column_int64(q, 0);
-        *ok = sqlite3_column_int64(q, 1);
+    pl_q_bind_text(q, 1, account);
+    pl_q_bind_text(q, 2, region);
+    int rc = pl_q_step(q, NULL, NULL);
+    if (rc == PL_Q_ROW) {
+        *bad = pl_q_i64(q, 0);
+        *ok = pl_q_i64(q, 1);
     }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW)
-        return pl_sql_fail(s->db, "store", err, "agg_rule_tally");
+    pl_q_reset(q);
+    if (rc != PL_Q_ROW)
+        return pl_db_fail(s->db, "store", err, "agg_rule_tally");
     return 0;
 }
