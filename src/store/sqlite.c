@@ -192,6 +192,20 @@ static const char *const migrations[] = {
     " account TEXT NOT NULL, region TEXT NOT NULL, pack TEXT NOT NULL, time_ms INTEGER NOT NULL,"
     " ok INTEGER NOT NULL, bad INTEGER NOT NULL,"
     " PRIMARY KEY(account, region, pack, time_ms)) WITHOUT ROWID;",
+    /* 14: advanced query (select.c): the hot configuration paths of each resource's latest CI
+     * (store_int.h PL_STORE__HOT_PATHS) kept on its resources row by a trigger on the CI's
+     * insert (one JSON parse per appended CI), and covered with the partition for the current
+     * resources: a GROUP BY on such a path reads this index, not 1,000,000 CI bodies */
+    "ALTER TABLE resources ADD COLUMN hot;"
+    "UPDATE resources SET hot = (SELECT " PL_STORE__HOT_EXTRACT(
+        "c.body") " FROM config_items c"
+                  " WHERE c.seq = resources.latest_seq);"
+                  "CREATE TRIGGER IF NOT EXISTS resources_hot AFTER INSERT ON config_items BEGIN"
+                  " UPDATE resources SET hot = " PL_STORE__HOT_EXTRACT(
+                      "NEW.body") " WHERE id = NEW.res AND latest_seq = NEW.seq; END;"
+                                  "CREATE INDEX IF NOT EXISTS resources_hot ON resources(account, "
+                                  "region, hot)"
+                                  " WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
