@@ -206,6 +206,7 @@ struct gen {
     const struct pl_sel_field *fields[MAX_FIELDS];
     int nfields;
     int64_t as_of_ms; /* > 0: the inventory as it was then (pl_sel.as_of_ms) */
+    bool counts;      /* the plan reads resource_counts (counts_plan()) */
     struct pl_arena *a;
     /* the values the partition and type filters bind (param() keeps pointers to them) */
     struct pl_sel_val fixed[3];
@@ -242,7 +243,7 @@ static int safe_path(struct gen *g, const char *p)
     return 0;
 }
 
-#define PL_SEL__HOT_NAME(path) path,
+#define PL_SEL__HOT_NAME(path, key) path,
 static const char *const hot_paths[] = {PL_STORE__HOT_PATHS(PL_SEL__HOT_NAME)};
 
 /* The index of path in resources.hot (migration 14), or -1: a path the resources row does not
@@ -485,12 +486,60 @@ static int field_ix(struct gen *g, const struct pl_sel_field *f)
     return g->nfields++;
 }
 
+/* ---- counts plans: COUNT(*) by accountId, awsRegion and resourceType ---- */
+
+/* A field resource_counts has (account, region, resource_type: the same names as resources') */
+static bool counts_field(const struct pl_sel_field *f)
+{
+    return f->src == PL_SEL_COL &&
+           (f->col == PL_SEL_C_ACCOUNT || f->col == PL_SEL_C_REGION || f->col == PL_SEL_C_TYPE);
+}
+
+static bool counts_expr(const struct pl_sel_expr *e)
+{
+    if (e->star)
+        return e->agg == PL_SEL_COUNT;
+    return counts_field(&e->f) && (e->agg == PL_SEL_NONE || e->agg == PL_SEL_COUNT ||
+                                   e->agg == PL_SEL_MIN || e->agg == PL_SEL_MAX);
+}
+
+static bool counts_cond(const struct pl_sel_cond *c)
+{
+    if (!c)
+        return true;
+    if (c->op == PL_SEL_AND || c->op == PL_SEL_OR || c->op == PL_SEL_NOT)
+        return counts_cond(c->l) && counts_cond(c->r);
+    return counts_field(&c->f);
+}
+
+/* Does the aggregate plan only count current resources by account, Region and type? Then the
+ * per-type counters the store keeps (resource_counts, the same current, recorded resources)
+ * answer it with one row per group instead of one per resource: GROUP BY resourceType over
+ * 1,000,000 resources reads a few thousand rows. COUNT(*) becomes SUM(n). */
+static bool counts_plan(const struct pl_sel *q)
+{
+    if (!q->aggregate || q->as_of_ms > 0 || !counts_cond(q->where))
+        return false;
+    for (size_t i = 0; i < q->ncols; i++)
+        if (!counts_expr(&q->cols[i]))
+            return false;
+    for (size_t i = 0; i < q->ngroup; i++)
+        if (!counts_field(&q->group[i]))
+            return false;
+    for (size_t i = 0; i < q->norder; i++)
+        if (!counts_expr(&q->order[i].e))
+            return false;
+    return true;
+}
+
 /* An output or ORDER BY expression of an aggregate plan, over the inner columns. */
 static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
 {
     static const char *const fn[] = {[PL_SEL_COUNT] = "COUNT", [PL_SEL_MIN] = "MIN",
                                      [PL_SEL_MAX] = "MAX", [PL_SEL_SUM] = "SUM",
                                      [PL_SEL_AVG] = "AVG"};
+    if (g->counts && e->agg == PL_SEL_COUNT) /* the fields counted are never NULL */
+        return pl_buf_puts(&g->sql, "IFNULL(SUM(xn), 0)");
     if (e->star)
         return pl_buf_printf(&g->sql, "%s(*)", fn[e->agg]);
     if (e->f.src == PL_SEL_TAG || e->f.src == PL_SEL_REL)
@@ -563,7 +612,9 @@ static int partitions(struct gen *g, const struct pl_sel *q)
  * one value written into the SQL. */
 static int from_where(struct gen *g, const struct pl_sel *q)
 {
-    if (g->as_of_ms > 0)
+    if (g->counts)
+        pl_buf_puts(&g->sql, " FROM resource_counts r WHERE r.n > 0 AND ");
+    else if (g->as_of_ms > 0)
         pl_buf_printf(&g->sql,
                       " FROM resources r JOIN config_items c ON c.seq = (SELECT h.seq FROM "
                       "config_items h WHERE h.res = r.id AND h.capture_ms <= %lld ORDER BY "
@@ -643,7 +694,7 @@ static int agg_sql(struct gen *g, const struct pl_sel *q)
     /* the outer text has no parameters: the inner part (WHERE) binds them all, in order */
     const char *h = pl_buf_cstr(&head), *mark = strstr(h, "%INNER%");
     pl_buf_append(&g->sql, h, (size_t)(mark - h));
-    pl_buf_puts(&g->sql, "SELECT 1 AS xx");
+    pl_buf_puts(&g->sql, g->counts ? "SELECT 1 AS xx, r.n AS xn" : "SELECT 1 AS xx");
     for (int i = 0; i < g->nfields; i++) {
         pl_buf_puts(&g->sql, ", ");
         if (scalar(g, g->fields[i]) < 0) {
@@ -688,7 +739,7 @@ static void bind_val(sqlite3_stmt *st, int i, const struct pl_sel_val *v)
 static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
                    sqlite3_stmt **out, struct pl_err *err)
 {
-    struct gen g = {.err = err, .as_of_ms = q->as_of_ms, .a = a};
+    struct gen g = {.err = err, .as_of_ms = q->as_of_ms, .a = a, .counts = counts_plan(q)};
     int rc = -1;
     *out = NULL;
     pl_buf_init(&g.sql, SQL_MAX);
