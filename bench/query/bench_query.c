@@ -15,8 +15,15 @@
  *       full SQL over plumb's views in the sandbox (store/sqlq.h: PlumbService.QuerySql's
  *       path, connection setup included), at most 100,000 rows
  *
+ *   bench_query gen DIR RESOURCES VERSIONS
+ *       fills a fresh data directory at the issue's scale through the store's append path
+ *       (no JSON parsing: the bodies are written in the stored form): RESOURCES resources over
+ *       50 accounts x 4 Regions and 10 types, VERSIONS CIs each spread over the 90 days before
+ *       2026-09-01 (so "a month back" is 2026-08-02), 1% deleted at their last version
+ *
  * Each prints one line "mode=... reps=... rows=... p50_ms=... max_ms=... maxrss_kb=...".
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,8 +196,114 @@ static int bench_fullsql(char **argv)
     return 0;
 }
 
+/* ---- gen ---- */
+
+#define GEN_ACCOUNTS 50
+#define GEN_REGIONS  4
+#define GEN_DAY_MS   86400000LL
+
+static const char *const gen_types[] = {"AWS::EC2::Instance",   "AWS::EC2::SecurityGroup",
+                                        "AWS::EC2::Volume",     "AWS::EC2::VPC",
+                                        "AWS::EC2::Subnet",     "AWS::S3::Bucket",
+                                        "AWS::IAM::Role",       "AWS::Lambda::Function",
+                                        "AWS::RDS::DBInstance", "AWS::EC2::NetworkInterface"};
+static const char *const gen_regions[] = {"us-east-1", "us-west-2", "eu-west-1", "ap-south-1"};
+static const char *const gen_states[] = {"running", "stopped", "pending", "terminated"};
+static const char *const gen_envs[] = {"prod", "dev", "staging"};
+
+/* The stored body of resource r's version v (keys sorted, as the recorder writes them). */
+static int gen_body(char *b, size_t cap, uint64_t r, int v, const char *region, const char *acct,
+                    const char *type, const char *id)
+{
+    uint64_t h = r * 0x9e3779b97f4a7c15ull;
+    return snprintf(
+        b, cap,
+        "{\"arn\":\"arn:aws:%s:%s:%s:res/%s\",\"availabilityZone\":\"%sa\","
+        "\"configuration\":{\"cidrBlock\":\"10.%u.%u.0/24\",\"imageId\":\"ami-%08" PRIx64 "\","
+        "\"instanceType\":\"%s\",\"ipv6CidrBlockAssociationSet\":[{\"associationId\":"
+        "\"assoc-%" PRIu64 "\",\"ipv6CidrBlock\":\"2600:1f18:%x:%x00::/56\"}],"
+        "\"monitoring\":{\"state\":\"disabled\"},\"placement\":{\"availabilityZone\":"
+        "\"%sa\",\"tenancy\":\"default\"},\"privateIpAddress\":\"10.%u.%u.%u\","
+        "\"size\":%u,\"state\":{\"code\":16,\"name\":\"%s\"},\"version\":%d,"
+        "\"vpcId\":\"vpc-%05" PRIu64 "\"},\"relationships\":[{\"name\":\"Is contained in Vpc\","
+        "\"resourceId\":\"vpc-%05" PRIu64 "\",\"resourceType\":\"AWS::EC2::VPC\"}],"
+        "\"resourceCreationTime\":1700000000.000,\"tags\":{\"Name\":\"%s\",\"env\":\"%s\","
+        "\"team\":\"team-%u\"}}",
+        type + 5, region, acct, id, region, (unsigned)(h >> 8 & 255), (unsigned)(h >> 16 & 255),
+        h >> 32, (h >> 40) % 3 ? "t3.medium" : "m5.large", r, (unsigned)(r & 0xffff),
+        (unsigned)(r >> 16), region, (unsigned)(h >> 8 & 255), (unsigned)(h >> 16 & 255),
+        (unsigned)(h >> 24 & 255), (unsigned)(h >> 48 & 1023), gen_states[(h + (uint64_t)v) % 4], v,
+        r % 5000, r % 5000, id, gen_envs[h % 3], (unsigned)(h >> 52 & 31));
+}
+
+static int bench_gen(char **argv)
+{
+    struct pl_store *s;
+    struct pl_err err = {0};
+    int64_t nres = strtoll(argv[3], NULL, 10);
+    int versions = (int)strtol(argv[4], NULL, 10);
+    if (pl_store_open(argv[2], PL_STORE_BG_CHECKPOINT, &s, &err) < 0) {
+        fprintf(stderr, "open: %s\n", pl_err_msg(&err));
+        return 1;
+    }
+    struct pl_tm tm_end = {.year = 2026, .mon = 9, .day = 1};
+    int64_t end = pl_time_from_civil(&tm_end), span = 90 * GEN_DAY_MS, written = 0;
+    int64_t t0 = pl_mono_ns();
+    char body[2048];
+    for (int64_t r = 0; r < nres; r++) {
+        if (written % 20000 == 0 && pl_store_begin(s, &err) < 0)
+            goto fail;
+        char acct[16], id[32], name[32];
+        int part = (int)(r % (GEN_ACCOUNTS * GEN_REGIONS));
+        const char *type = gen_types[(r / (GEN_ACCOUNTS * GEN_REGIONS)) % 10];
+        snprintf(acct, sizeof acct, "1000000000%02d", part / GEN_REGIONS + 1);
+        snprintf(id, sizeof id, "res-%010" PRId64, r);
+        snprintf(name, sizeof name, "name-%" PRId64, r);
+        for (int v = 0; v < versions; v++) {
+            int64_t ms = end - span + (span * v + (r * 7919) % (span / 2)) / versions;
+            struct pl_ci_row row = {
+                .account = acct,
+                .region = gen_regions[part % GEN_REGIONS],
+                .resource_type = type,
+                .resource_id = id,
+                .resource_name = name,
+                .status = v == 0                               ? PL_CI_DISCOVERED
+                          : v == versions - 1 && r % 100 == 42 ? PL_CI_DELETED
+                                                               : "OK",
+                .capture_ms = ms,
+                .state_id = ms,
+            };
+            int n = gen_body(body, sizeof body, (uint64_t)r, v, row.region, acct, type, id);
+            row.body = body;
+            row.body_len = (size_t)n;
+            snprintf(row.hash, sizeof row.hash, "%064" PRIx64, (uint64_t)written);
+            if (pl_store_ci_append(s, &row, &err) < 0)
+                goto fail;
+            if (++written % 20000 == 0 && pl_store_commit(s, &err) < 0)
+                goto fail;
+            if (written % 1000000 == 0)
+                fprintf(stderr, "%" PRId64 " CIs, %.0f/s\n", written,
+                        (double)written / ((double)(pl_mono_ns() - t0) / 1e9));
+        }
+    }
+    if (pl_store_in_tx(s) && pl_store_commit(s, &err) < 0)
+        goto fail;
+    double sec = (double)(pl_mono_ns() - t0) / 1e9;
+    pl_store_close(s);
+    printf("mode=gen resources=%" PRId64 " cis=%" PRId64 " seconds=%.1f cis_per_s=%.0f "
+           "maxrss_kb=%ld\n",
+           nres, written, sec, (double)written / sec, maxrss_kb());
+    return 0;
+fail:
+    fprintf(stderr, "gen: %s\n", pl_err_msg(&err));
+    pl_store_close(s);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "gen") == 0)
+        return bench_gen(argv);
     if (argc >= 6 && strcmp(argv[1], "agg") == 0)
         return bench_agg(argc, argv);
     if (argc == 7 && strcmp(argv[1], "fullsql") == 0)
@@ -202,6 +315,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: bench_query query DIR ACCOUNT REGION REPS EXPRESSION [AS_OF]\n"
                     "       bench_query sql DIR REPS SQL\n"
                     "       bench_query agg DIR REPS EXPRESSION ACCOUNT/REGION...\n"
-                    "       bench_query fullsql DIR ACCOUNT REGION REPS SQL\n");
+                    "       bench_query fullsql DIR ACCOUNT REGION REPS SQL\n"
+                    "       bench_query gen DIR RESOURCES VERSIONS\n");
     return 2;
 }

@@ -10,8 +10,8 @@
  * What AWS refuses is refused here with the position and what was expected (FROM, JOIN, AS,
  * DISTINCT, HAVING, UNION, NULL, subqueries, nested functions, non-suffix wildcards, ...).
  * Nesting of '(' and NOT is bounded by QUERY_MAX_DEPTH; AND/OR chains are loops. A comparison
- * of IPv4 values on a path the resource schema types ip or cidr_block (cidr.gen.c) is marked
- * for range comparison.
+ * (=, !=, <, <=, >, >=, BETWEEN) of IPv4 or IPv6 values on a path the resource schema types ip
+ * or cidr_block (cidr.gen.c) is marked for range comparison.
  * The first error wins (pl_fail); functions return -1 after it and callers unwind.
  */
 #include <ctype.h>
@@ -398,29 +398,35 @@ static int cmp_path(const void *key, const void *elem)
     return strcmp(key, *(const char *const *)elem);
 }
 
-/* Looks like an IPv4 address or block ("10.0.0.0/8"): digits, three dots, maybe a '/'. */
-static bool ipv4_like(const struct pl_sel_val *v)
+/* Looks like an IP address or block: IPv4 ("10.0.0.0/8": digits, three dots, maybe a '/') or
+ * IPv6 ("2600:1f18::/56": hex digits and at least two colons, maybe dots and a '/'). */
+static bool ip_like(const struct pl_sel_val *v)
 {
-    int dots = 0;
+    int dots = 0, colons = 0, other = 0;
     if (v->kind != PL_SEL_V_STR || !*v->text)
         return false;
     for (const char *c = v->text; *c; c++) {
         if (*c == '.')
             dots++;
-        else if (!isdigit((unsigned char)*c) && *c != '/')
+        else if (*c == ':')
+            colons++;
+        else if (!isxdigit((unsigned char)*c) && *c != '/')
             return false;
+        else if (!isdigit((unsigned char)*c) && *c != '/')
+            other++;
     }
-    return dots == 3;
+    return colons >= 2 || (colons == 0 && other == 0 && dots == 3);
 }
 
-/* =, != and BETWEEN on a path the schema types as an IP or CIDR block compare ranges. */
+/* Comparisons and BETWEEN of IP values on a path the schema types as an IP or CIDR block
+ * compare ranges (AWS's "CIDR notation/IP range behavior"). */
 static void mark_cidr(struct pl_sel_cond *c)
 {
-    if (c->f.src != PL_SEL_PATH ||
-        (c->op != PL_SEL_EQ && c->op != PL_SEL_NE && c->op != PL_SEL_BETWEEN))
+    bool cmp = (c->op >= PL_SEL_EQ && c->op <= PL_SEL_GE) || c->op == PL_SEL_BETWEEN;
+    if (c->f.src != PL_SEL_PATH || !cmp)
         return;
     for (size_t i = 0; i < c->nv; i++)
-        if (!ipv4_like(&c->v[i]))
+        if (!ip_like(&c->v[i]))
             return;
     c->cidr = bsearch(c->f.path, query__cidr_paths, query__ncidr_paths, sizeof(const char *),
                       cmp_path) != NULL;

@@ -10,12 +10,13 @@
  * the path; tags and relationships use json_each. Top-level fields are columns or top-level
  * members of the body, and resourceType/resourceId/resourceName comparisons are plain
  * column comparisons the indexes serve (migration 7 adds the id and name indexes).
- * IP and CIDR paths (cond->cidr) compare as IPv4 ranges through pl_qcidr().
+ * IP and CIDR paths (cond->cidr) compare as IPv4 or IPv6 ranges through pl_qcidr().
  * With as_of_ms the same plan runs over the versions that were current at that moment.
  * Partitions: one is "r.account = ? AND r.region = ?"; several (an aggregator's sources) are
  * one bound JSON array of [account, region] pairs that a row-value IN reads, so that any
  * number of sources is one parameter and the (account, region, ...) indexes still serve it.
  */
+#include <arpa/inet.h>
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "core/buf.h"
 #include "core/json.h"
+#include "core/util.h"
 #include "store/select.h"
 #include "store/db.h"
 #include "store/sql.h"
@@ -81,12 +83,17 @@ static void qkey_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, out, (int)o, sqlite3_free);
 }
 
-/* An IPv4 address or CIDR block "a.b.c.d[/n]" as the range [*lo, *hi]; -1 when it is not. */
-static int ipv4_range(const char *s, uint32_t *lo, uint32_t *hi)
+/* An IP address or CIDR block as a range [lo, hi] of one family (IPv4 in the low 32 bits). */
+struct ip_range {
+    int family; /* 4 or 6 */
+    unsigned __int128 lo, hi;
+};
+
+static int ipv4_range(const char *s, struct ip_range *r)
 {
     unsigned a[4], bits = 32;
     int used = 0;
-    if (!s || sscanf(s, "%3u.%3u.%3u.%3u%n", &a[0], &a[1], &a[2], &a[3], &used) != 4)
+    if (sscanf(s, "%3u.%3u.%3u.%3u%n", &a[0], &a[1], &a[2], &a[3], &used) != 4)
         return -1;
     if (s[used] == '/') {
         int more = 0;
@@ -98,23 +105,79 @@ static int ipv4_range(const char *s, uint32_t *lo, uint32_t *hi)
         return -1;
     uint32_t ip = a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
     uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-    *lo = ip & mask;
-    *hi = *lo | ~mask;
+    *r = (struct ip_range){.family = 4, .lo = ip & mask, .hi = (ip & mask) | ~mask};
     return 0;
 }
 
-/* pl_qcidr(stored, v0, v1, overlap): the stored address or block contains [v0, v1] (overlap
- * 0: = and !=) or overlaps it (overlap 1: BETWEEN); NULL when either side is not IPv4. */
+/* "2600:1f18::/56", "::ffff:10.0.0.1", "fe80::1": inet_pton's forms, then an optional /0-128. */
+static int ipv6_range(const char *s, struct ip_range *r)
+{
+    char addr[INET6_ADDRSTRLEN + 1];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    unsigned bits = 128;
+    unsigned char b[16];
+    if (n >= sizeof addr)
+        return -1;
+    memcpy(addr, s, n);
+    addr[n] = 0;
+    if (slash) {
+        int used = 0;
+        if (sscanf(slash + 1, "%3u%n", &bits, &used) != 1 || slash[1 + used] || bits > 128 ||
+            slash[1] < '0' || slash[1] > '9')
+            return -1;
+    }
+    if (inet_pton(AF_INET6, addr, b) != 1)
+        return -1;
+    unsigned __int128 ip = 0, mask = bits == 0 ? 0 : ~(unsigned __int128)0 << (128 - bits);
+    for (int i = 0; i < 16; i++)
+        ip = ip << 8 | b[i];
+    *r = (struct ip_range){.family = 6, .lo = ip & mask, .hi = (ip & mask) | ~mask};
+    return 0;
+}
+
+static int ip_range(const char *s, struct ip_range *r)
+{
+    if (!s)
+        return -1;
+    return strchr(s, ':') ? ipv6_range(s, r) : ipv4_range(s, r);
+}
+
+/* pl_qcidr(stored, v0, v1, mode): the stored address or block, as a range, against [v0, v1]
+ * (AWS: "CIDR notation is converted to IP ranges for search"): mode 0 (= and !=) contains it,
+ * 1 (BETWEEN) overlaps it; 2-5 (<, <=, >, >=) holds an address below v0's first, at or below
+ * v0's last, above v0's last, at or above v0's first. NULL when either side is not an address
+ * or the families differ (IPv4 against IPv6). */
 static void qcidr_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-    uint32_t slo, shi, alo, ahi, blo, bhi;
-    if (ipv4_range((const char *)sqlite3_value_text(argv[0]), &slo, &shi) < 0 ||
-        ipv4_range((const char *)sqlite3_value_text(argv[1]), &alo, &ahi) < 0 ||
-        ipv4_range((const char *)sqlite3_value_text(argv[2]), &blo, &bhi) < 0) {
+    struct ip_range st, a, b;
+    if (ip_range((const char *)sqlite3_value_text(argv[0]), &st) < 0 ||
+        ip_range((const char *)sqlite3_value_text(argv[1]), &a) < 0 ||
+        ip_range((const char *)sqlite3_value_text(argv[2]), &b) < 0 || st.family != a.family ||
+        st.family != b.family) {
         sqlite3_result_null(ctx);
         return;
     }
-    bool hit = sqlite3_value_int(argv[3]) ? slo <= bhi && alo <= shi : slo <= alo && bhi <= shi;
+    bool hit = false;
+    switch (sqlite3_value_int(argv[3])) {
+    case 0:
+        hit = st.lo <= a.lo && b.hi <= st.hi;
+        break;
+    case 1:
+        hit = st.lo <= b.hi && a.lo <= st.hi;
+        break;
+    case 2:
+        hit = st.lo < a.lo;
+        break;
+    case 3:
+        hit = st.lo <= a.hi;
+        break;
+    case 4:
+        hit = st.hi > a.hi;
+        break;
+    default:
+        hit = st.hi >= a.lo;
+    }
     sqlite3_result_int(ctx, hit);
 }
 
@@ -146,6 +209,7 @@ struct gen {
     const struct pl_sel_field *fields[MAX_FIELDS];
     int nfields;
     int64_t as_of_ms; /* > 0: the inventory as it was then (pl_sel.as_of_ms) */
+    bool counts;      /* the plan reads resource_counts (counts_plan()) */
     struct pl_arena *a;
     /* the values the partition and type filters bind (param() keeps pointers to them) */
     struct pl_sel_val fixed[3];
@@ -182,6 +246,21 @@ static int safe_path(struct gen *g, const char *p)
     return 0;
 }
 
+#define PL_SEL__HOT_NAME(path, key) path,
+static const char *const hot_paths[] = {PL_STORE__HOT_PATHS(PL_SEL__HOT_NAME)};
+
+/* The index of path in resources.hot (migration 15), or -1: a path the resources row does not
+ * keep. As of a past moment the version read is not the latest, so nothing is kept. */
+static int hot_ix(int64_t as_of_ms, const char *path)
+{
+    if (as_of_ms > 0)
+        return -1;
+    for (size_t i = 0; i < PL_ARRAY_LEN(hot_paths); i++)
+        if (strcmp(hot_paths[i], path) == 0)
+            return (int)i;
+    return -1;
+}
+
 static int param(struct gen *g, const struct pl_sel_val *v)
 {
     if (g->nparams == (int)(sizeof g->params / sizeof g->params[0]))
@@ -199,6 +278,9 @@ static int scalar(struct gen *g, const struct pl_sel_field *f)
     case PL_SEL_PATH:
         if (safe_path(g, f->path) < 0)
             return -1;
+        if (hot_ix(g->as_of_ms, f->path) >= 0)
+            return pl_buf_printf(&g->sql, "json_extract(r.hot, '$[%d]')",
+                                 hot_ix(g->as_of_ms, f->path));
         return pl_buf_printf(&g->sql, "json_extract(c.body, '$.%s')", f->path);
     case PL_SEL_TAG:
     case PL_SEL_REL:
@@ -215,13 +297,20 @@ static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs)
                                       [PL_SEL_LT] = " < ", [PL_SEL_LE] = " <= ",
                                       [PL_SEL_GT] = " > ", [PL_SEL_GE] = " >= "};
     if (c->cidr) {
+        /* pl_qcidr's modes, by operator */
+        static const int mode[] = {[PL_SEL_BETWEEN] = 1,
+                                   [PL_SEL_LT] = 2,
+                                   [PL_SEL_LE] = 3,
+                                   [PL_SEL_GT] = 4,
+                                   [PL_SEL_GE] = 5};
         pl_buf_printf(&g->sql, "%spl_qcidr(%s, ", c->op == PL_SEL_NE ? "NOT " : "", lhs);
         if (param(g, &c->v[0]) < 0)
             return -1;
         pl_buf_puts(&g->sql, ", ");
         if (param(g, &c->v[c->op == PL_SEL_BETWEEN ? 1 : 0]) < 0)
             return -1;
-        return pl_buf_printf(&g->sql, ", %d)", c->op == PL_SEL_BETWEEN);
+        return pl_buf_printf(&g->sql, ", %d)",
+                             (size_t)c->op < PL_ARRAY_LEN(mode) ? mode[c->op] : 0);
     }
     pl_buf_puts(&g->sql, lhs);
     switch (c->op) {
@@ -342,9 +431,12 @@ static int cond(struct gen *g, const struct pl_sel_cond *c)
     }
 }
 
-/* Does the field read the CI body (config_items), or only the resources row? */
+/* Does the field read the CI body (config_items), or only the resources row (its columns and
+ * the hot paths)? For the current inventory only (from_where). */
 static bool reads_body(const struct pl_sel_field *f)
 {
+    if (f->src == PL_SEL_PATH)
+        return hot_ix(0, f->path) < 0;
     if (f->src != PL_SEL_COL)
         return true;
     return strncmp(col_sql[f->col], "r.", 2) != 0 && strstr(col_sql[f->col], "c.body") != NULL;
@@ -356,7 +448,7 @@ static bool cond_reads_body(const struct pl_sel_cond *c)
         return false;
     if (c->op == PL_SEL_AND || c->op == PL_SEL_OR || c->op == PL_SEL_NOT)
         return cond_reads_body(c->l) || cond_reads_body(c->r);
-    return reads_body(&c->f);
+    return c->f.src == PL_SEL_PATH || reads_body(&c->f); /* path_leaf() reads the body */
 }
 
 /* Only plans that read the body join config_items: GROUP BY resourceType does not. */
@@ -397,12 +489,60 @@ static int field_ix(struct gen *g, const struct pl_sel_field *f)
     return g->nfields++;
 }
 
+/* ---- counts plans: COUNT(*) by accountId, awsRegion and resourceType ---- */
+
+/* A field resource_counts has (account, region, resource_type: the same names as resources') */
+static bool counts_field(const struct pl_sel_field *f)
+{
+    return f->src == PL_SEL_COL &&
+           (f->col == PL_SEL_C_ACCOUNT || f->col == PL_SEL_C_REGION || f->col == PL_SEL_C_TYPE);
+}
+
+static bool counts_expr(const struct pl_sel_expr *e)
+{
+    if (e->star)
+        return e->agg == PL_SEL_COUNT;
+    return counts_field(&e->f) && (e->agg == PL_SEL_NONE || e->agg == PL_SEL_COUNT ||
+                                   e->agg == PL_SEL_MIN || e->agg == PL_SEL_MAX);
+}
+
+static bool counts_cond(const struct pl_sel_cond *c)
+{
+    if (!c)
+        return true;
+    if (c->op == PL_SEL_AND || c->op == PL_SEL_OR || c->op == PL_SEL_NOT)
+        return counts_cond(c->l) && counts_cond(c->r);
+    return counts_field(&c->f);
+}
+
+/* Does the aggregate plan only count current resources by account, Region and type? Then the
+ * per-type counters the store keeps (resource_counts, the same current, recorded resources)
+ * answer it with one row per group instead of one per resource: GROUP BY resourceType over
+ * 1,000,000 resources reads a few thousand rows. COUNT(*) becomes SUM(n). */
+static bool counts_plan(const struct pl_sel *q)
+{
+    if (!q->aggregate || q->as_of_ms > 0 || !counts_cond(q->where))
+        return false;
+    for (size_t i = 0; i < q->ncols; i++)
+        if (!counts_expr(&q->cols[i]))
+            return false;
+    for (size_t i = 0; i < q->ngroup; i++)
+        if (!counts_field(&q->group[i]))
+            return false;
+    for (size_t i = 0; i < q->norder; i++)
+        if (!counts_expr(&q->order[i].e))
+            return false;
+    return true;
+}
+
 /* An output or ORDER BY expression of an aggregate plan, over the inner columns. */
 static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
 {
     static const char *const fn[] = {[PL_SEL_COUNT] = "COUNT", [PL_SEL_MIN] = "MIN",
                                      [PL_SEL_MAX] = "MAX", [PL_SEL_SUM] = "SUM",
                                      [PL_SEL_AVG] = "AVG"};
+    if (g->counts && e->agg == PL_SEL_COUNT) /* the fields counted are never NULL */
+        return pl_buf_puts(&g->sql, "IFNULL(SUM(xn), 0)");
     if (e->star)
         return pl_buf_printf(&g->sql, "%s(*)", fn[e->agg]);
     if (e->f.src == PL_SEL_TAG || e->f.src == PL_SEL_REL)
@@ -475,7 +615,9 @@ static int partitions(struct gen *g, const struct pl_sel *q)
  * one value written into the SQL. */
 static int from_where(struct gen *g, const struct pl_sel *q)
 {
-    if (g->as_of_ms > 0)
+    if (g->counts)
+        pl_buf_puts(&g->sql, " FROM resource_counts r WHERE r.n > 0 AND ");
+    else if (g->as_of_ms > 0)
         pl_buf_printf(&g->sql,
                       " FROM resources r JOIN config_items c ON c.seq = (SELECT h.seq FROM "
                       "config_items h WHERE h.res = r.id AND h.capture_ms <= %lld ORDER BY "
@@ -555,7 +697,7 @@ static int agg_sql(struct gen *g, const struct pl_sel *q)
     /* the outer text has no parameters: the inner part (WHERE) binds them all, in order */
     const char *h = pl_buf_cstr(&head), *mark = strstr(h, "%INNER%");
     pl_buf_append(&g->sql, h, (size_t)(mark - h));
-    pl_buf_puts(&g->sql, "SELECT 1 AS xx");
+    pl_buf_puts(&g->sql, g->counts ? "SELECT 1 AS xx, r.n AS xn" : "SELECT 1 AS xx");
     for (int i = 0; i < g->nfields; i++) {
         pl_buf_puts(&g->sql, ", ");
         if (scalar(g, g->fields[i]) < 0) {
@@ -600,7 +742,7 @@ static void bind_val(struct pl_q *st, int i, const struct pl_sel_val *v)
 static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
                    struct pl_q **out, struct pl_err *err)
 {
-    struct gen g = {.err = err, .as_of_ms = q->as_of_ms, .a = a};
+    struct gen g = {.err = err, .as_of_ms = q->as_of_ms, .a = a, .counts = counts_plan(q)};
     int rc = -1;
     *out = NULL;
     pl_buf_init(&g.sql, SQL_MAX);

@@ -215,6 +215,18 @@ static const char *const migrations[] = {
     " WHEN OLD.comp IN (1, 2) BEGIN"
     " UPDATE rule_counts SET ok = ok - (OLD.comp = 1), bad = bad - (OLD.comp = 2)"
     " WHERE account = OLD.account AND region = OLD.region AND rule = OLD.rule; END;",
+    /* 15: advanced query (select.c): the hot configuration paths of each resource's latest CI
+     * (store_int.h PL_STORE__HOT_PATHS) on its resources row, written with the row by the
+     * append (ST_RES_*: one JSON parse per appended CI that names one of them), and covered
+     * with the partition for the current resources: a GROUP BY on such a path reads this
+     * index, not every current CI body */
+    // clang-format off
+    "ALTER TABLE resources ADD COLUMN hot;"
+    "UPDATE resources SET hot = (SELECT " PL_STORE__HOT_OF("c.body") " FROM config_items c"
+    " WHERE c.seq = resources.latest_seq);"
+    "CREATE INDEX IF NOT EXISTS resources_hot ON resources(account, region, resource_type, hot)"
+    " WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
+    // clang-format on
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
@@ -328,8 +340,9 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_RES_UPSERT] =
         "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
         "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
-        "hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, ?9, "
-        "?10, 1, ?11) ON CONFLICT DO UPDATE SET resource_name = excluded.resource_name, "
+        "hash, hot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, "
+        "?9, ?10, 1, ?11, " PL_STORE__HOT_APPEND ") ON CONFLICT DO UPDATE SET "
+        "resource_name = excluded.resource_name, hot = excluded.hot, "
         "status = excluded.status, deleted = excluded.deleted, capture_ms = "
         "excluded.capture_ms, deletion_ms = excluded.deletion_ms, state_id = "
         "excluded.state_id, latest_seq = excluded.latest_seq, versions = versions + 1, "
@@ -337,12 +350,12 @@ static const char *const sql_text[ST__COUNT] = {
     [ST_RES_INSERT] =
         "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
         "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
-        "hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, ?9, "
-        "?10, 1, ?11)",
+        "hash, hot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, "
+        "?9, ?10, 1, ?11, " PL_STORE__HOT_APPEND ")",
     [ST_RES_UPDATE] = "UPDATE resources SET resource_name = ?5, status = ?6, deleted = ?7, "
                       "capture_ms = ?8, deletion_ms = CASE WHEN ?7 THEN ?8 ELSE 0 END, "
-                      "state_id = ?9, latest_seq = ?10, versions = versions + 1, hash = ?11 "
-                      "WHERE id = ?12",
+                      "state_id = ?9, latest_seq = ?10, versions = versions + 1, hash = ?11, "
+                      "hot = " PL_STORE__HOT_APPEND " WHERE id = ?13",
     [ST_CI_INSERT] = "INSERT INTO config_items(seq, res, status, capture_ms, state_id, "
                      "resource_name, hash, body, diff, freq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                      "?8, ?9, ?10)",
@@ -915,6 +928,7 @@ static void bind_res(struct pl_q *q, const struct pl_ci_row *ci, int64_t seq)
     pl_q_bind_i64(q, 9, ci->state_id);
     pl_q_bind_i64(q, 10, seq);
     pl_q_bind_text(q, 11, ci->hash);
+    pl_q_bind_textn(q, 12, ci->body, ci->body_len); /* the hot paths */
 }
 
 int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err)
@@ -938,7 +952,7 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
         if (!(q = stmt(s, ST_RES_UPDATE, err)))
             return -1;
         bind_res(q, ci, seq);
-        pl_q_bind_i64(q, 12, s->hint_id);
+        pl_q_bind_i64(q, 13, s->hint_id);
         if (step_done(s, q, err, "resource_update") < 0)
             return -1;
         res = s->hint_id;

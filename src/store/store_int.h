@@ -20,6 +20,30 @@
  * cost.c's query repeats it word for word so that SQLite uses the index) */
 #define PL_STORE__COST_WHERE                                                                       \
     "(freq = 1 OR status IN ('ResourceNotRecorded', 'ResourceDeletedNotRecorded'))"
+/* The configuration paths people group and filter on most (AWS's sample queries: EC2 by size,
+ * state and AMI, unused volumes, compliance by type, tenancy, encryption, VPC), whose values in
+ * each resource's latest CI migration 15 keeps in resources.hot: the JSON array
+ * json_extract(body, '$.<path 0>', '$.<path 1>', ...), so json_extract(hot, '$[i]') is
+ * json_extract(body, '$.<path i>') without reading or parsing the CI (select.c). The second
+ * name is the path's first key under configuration: a body without any of them as a quoted
+ * string has none of the paths, and its resource keeps hot NULL (all missing) without a parse.
+ * The list is frozen in migration 15's trigger: changing it needs a new migration. */
+#define PL_STORE__HOT_PATHS(X)                                                                     \
+    X("configuration.instanceType", "instanceType")                                                \
+    X("configuration.state.name", "state")                                                         \
+    X("configuration.state.value", "state")                                                        \
+    X("configuration.complianceType", "complianceType")                                            \
+    X("configuration.imageId", "imageId")                                                          \
+    X("configuration.placement.tenancy", "placement")                                              \
+    X("configuration.encrypted", "encrypted")                                                      \
+    X("configuration.vpcId", "vpcId")
+#define PL_STORE__HOT_ARG(path, key) ", '$." path "'"
+#define PL_STORE__HOT_HAS(path, key) " OR instr(?12, '\"" key "\"')"
+/* the hot array of a CI body (SQL text), and the same of the appended body ?12 (sqlite.c's
+ * ST_RES_*), NULL without a parse when the body names none of the paths */
+#define PL_STORE__HOT_OF(body) "json_extract(" body PL_STORE__HOT_PATHS(PL_STORE__HOT_ARG) ")"
+#define PL_STORE__HOT_APPEND                                                                       \
+    "CASE WHEN (0" PL_STORE__HOT_PATHS(PL_STORE__HOT_HAS) ") THEN " PL_STORE__HOT_OF("?12") " END"
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */

@@ -118,7 +118,20 @@ static void test_like_and_cidr(void)
     T_OK(!q->where->cidr);
     q = parse_ok("SELECT resourceId WHERE configuration.vpcId = '10.0.0.1'");
     T_OK(!q->where->cidr);
+    /* AWS's exact-block example: NOT ... < and NOT ... > on IP ranges */
     q = parse_ok("SELECT resourceId WHERE configuration.cidrBlock < '10.0.0.1'");
+    T_OK(q->where->cidr);
+    q = parse_ok("SELECT resourceId WHERE configuration.cidrBlock IN ('10.0.0.1')");
+    T_OK(!q->where->cidr);
+    q = parse_ok("SELECT resourceId WHERE configuration.ipv6CidrBlockAssociationSet.ipv6CidrBlock"
+                 " = '2600:1f18::1'");
+    T_OK(q->where->cidr);
+    q = parse_ok("SELECT resourceId WHERE configuration.ipPermissions.ipv6Ranges.cidrIpv6 BETWEEN"
+                 " '::ffff:10.0.0.1' AND 'fe80::/10'");
+    T_OK(q->where->cidr);
+    q = parse_ok("SELECT resourceId WHERE configuration.ipv6Address = 'fe80:1'");
+    T_OK(!q->where->cidr); /* one colon: not an address */
+    q = parse_ok("SELECT resourceId WHERE configuration.ipv6Address = 'g::1'");
     T_OK(!q->where->cidr);
 }
 
