@@ -32,6 +32,56 @@
 
 /* ---- schema ---- */
 
+/* Migration 14: compliance_days holds, per partition and UTC day (capture_ms / 86400000),
+ * the change that day in the number of AWS::Config::ResourceCompliance resources whose latest
+ * version says COMPLIANT (ok) or NON_COMPLIANT (bad); a day's counts are the sums of the deltas
+ * up to it (pl_store_compliance_trend). A version contributes its compliance from its day to
+ * the day of the next version of its resource: inserting one between prev and next adds
+ * (its - prev's) at its day and the opposite at next's day; deleting one (retention) undoes
+ * that with the neighbours left. Triggers on config_items keep it, so every writer of CIs does;
+ * the migration fills it from the stored versions (LAG over each resource's history). */
+#define TD_KIND(c)                                                                                 \
+    "(CASE WHEN substr(" c ".status, 1, 15) = 'ResourceDeleted' THEN NULL ELSE json_extract(" c    \
+    ".body, '$.configuration.complianceType') END)"
+#define TD_NEAR(c, cmp, dir)                                                                       \
+    "(SELECT " TD_KIND("x") " FROM config_items x WHERE x.res = " c ".res AND (x.capture_ms, "     \
+                            "x.seq) " cmp " (" c ".capture_ms, " c                                 \
+                            ".seq) ORDER BY x.capture_ms " dir ", x.seq " dir " LIMIT 1)"
+#define TD_NEXT_MS(c)                                                                              \
+    "(SELECT x.capture_ms FROM config_items x WHERE x.res = " c ".res AND (x.capture_ms, x.seq) "  \
+    "> (" c ".capture_ms, " c ".seq) ORDER BY x.capture_ms, x.seq LIMIT 1)"
+/* adds sign * (kind k - kind p) at the day of ms for the resource of row c */
+#define TD_ADD(c, ms, sign)                                                                        \
+    "INSERT INTO compliance_days(account, region, day, ok, bad) SELECT r.account, r.region, "      \
+    "(" ms ") / 86400000, " sign " * ((d.k IS 'COMPLIANT') - (d.p IS 'COMPLIANT')), " sign         \
+    " * ((d.k IS 'NON_COMPLIANT') - (d.p IS 'NON_COMPLIANT')) FROM resources r, (SELECT " TD_KIND( \
+        c) " AS k, " TD_NEAR(c, "<", "DESC") " AS p) d WHERE r.id = " c ".res AND (" ms            \
+                                             ") IS NOT NULL ON CONFLICT DO UPDATE SET ok = ok + "  \
+                                             "excluded.ok, bad = bad + excluded.bad;"
+#define TD_WHEN(c)                                                                                 \
+    " WHEN (SELECT resource_type FROM resources WHERE id = " c ".res) = "                          \
+    "'AWS::Config::ResourceCompliance' BEGIN "
+#define TREND_DAYS_SQL                                                                             \
+    "CREATE TABLE IF NOT EXISTS compliance_days("                                                  \
+    " account TEXT NOT NULL, region TEXT NOT NULL, day INTEGER NOT NULL, ok INTEGER NOT NULL,"     \
+    " bad INTEGER NOT NULL, PRIMARY KEY(account, region, day)) WITHOUT ROWID;"                     \
+    "DELETE FROM compliance_days;"                                                                 \
+    "INSERT INTO compliance_days(account, region, day, ok, bad) SELECT account, region, day,"      \
+    " SUM((k IS 'COMPLIANT') - (p IS 'COMPLIANT')), SUM((k IS 'NON_COMPLIANT') -"                  \
+    " (p IS 'NON_COMPLIANT')) FROM (SELECT r.account, r.region, c.capture_ms / 86400000 AS "       \
+    "day, " TD_KIND("c") " AS k, LAG(" TD_KIND(                                                    \
+        "c") ") OVER (PARTITION BY c.res ORDER BY c.capture_ms,"                                   \
+             " c.seq) AS p FROM resources r JOIN config_items c ON c.res = r.id WHERE "            \
+             "r.resource_type ="                                                                   \
+             " 'AWS::Config::ResourceCompliance') GROUP BY account, region, day;"                  \
+             "CREATE TRIGGER IF NOT EXISTS compliance_days_ins AFTER INSERT ON "                   \
+             "config_items" TD_WHEN("NEW") TD_ADD("NEW", "NEW.capture_ms", "1")                    \
+                 TD_ADD("NEW", TD_NEXT_MS("NEW"),                                                  \
+                        "-1") "END;"                                                               \
+                              "CREATE TRIGGER IF NOT EXISTS compliance_days_del AFTER DELETE ON "  \
+                              "config_items" TD_WHEN("OLD") TD_ADD("OLD", "OLD.capture_ms", "-1")  \
+                                  TD_ADD("OLD", TD_NEXT_MS("OLD"), "1") "END;"
+
 static const char *const migrations[] = {
     /* 1: objects, resources, config_items, outbox */
     "CREATE TABLE objects("
@@ -192,6 +242,8 @@ static const char *const migrations[] = {
     " account TEXT NOT NULL, region TEXT NOT NULL, pack TEXT NOT NULL, time_ms INTEGER NOT NULL,"
     " ok INTEGER NOT NULL, bad INTEGER NOT NULL,"
     " PRIMARY KEY(account, region, pack, time_ms)) WITHOUT ROWID;",
+    /* 14: the compliance trend (evals.c) from per-day deltas of ResourceCompliance versions */
+    TREND_DAYS_SQL,
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
