@@ -128,7 +128,8 @@ static void test_trend(void)
     sqlite3 *db;
     T_EQ(sqlite3_open(path, &db), SQLITE_OK);
     T_EQ(sqlite3_exec(db,
-                      "DROP TRIGGER compliance_days_ins; DROP TRIGGER compliance_days_del;"
+                      "DROP TRIGGER compliance_days_ins; DROP TRIGGER compliance_days_ins_next;"
+                      "DROP TRIGGER compliance_days_del; DROP TRIGGER compliance_days_del_next;"
                       "DROP TABLE compliance_days; PRAGMA user_version = 13;",
                       NULL, NULL, NULL),
          SQLITE_OK);
