@@ -1,7 +1,8 @@
 /* test_trend.c — store/evals: pl_store_compliance_trend from the per-day deltas (compliance_days)
  * against a brute-force count over random ResourceCompliance histories: versions appended out
- * of capture order, deleted statuses, other types and another partition beside them; after
- * retention pruning; and after migration 14 refills the table from the stored versions. */
+ * of capture order, deleted statuses, bodies that are not canonical, other types and another
+ * partition beside them; after retention pruning; and after migration 14 refills the table from
+ * the stored versions. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,10 @@ static void put(struct pl_store *s, const char *account, const char *type, struc
 {
     char id[32], body[128];
     snprintf(id, sizeof id, "r-%d", v->res);
-    snprintf(body, sizeof body, "{\"configuration\":{\"complianceType\":\"%s\"}}",
+    /* canonical bodies, and some that are not (read by json_extract) */
+    snprintf(body, sizeof body,
+             v->ms % 7 ? "{\"configuration\":{\"complianceType\":\"%s\"}}"
+                       : "{ \"configuration\": {\"complianceType\": \"%s\"} }",
              kinds[v->kind == 3 ? 0 : v->kind]);
     struct pl_ci_row r = {
         .account = account,
