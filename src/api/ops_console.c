@@ -6,8 +6,9 @@
  * table, no per-rule or per-resource reads).
  *
  * GetComplianceTrend: the dashboard's chart, the daily counts of compliant and non-compliant
- * resources over the last N days, computed in the store from every AWS::Config::ResourceCompliance
- * CI (AWS's console draws it from the same configuration items; its API has no such call). */
+ * resources over the last N days, from the per-day changes the store keeps as
+ * AWS::Config::ResourceCompliance CIs are written and pruned (AWS's console draws it from the
+ * same configuration items; its API has no such call). */
 #include <string.h>
 
 #include "api/api_int.h"

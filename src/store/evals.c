@@ -155,14 +155,10 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_COUNTS_ALL] = "SELECT rule, SUM(comp = 0), SUM(comp = 1), SUM(comp = 2), SUM(comp = 3) "
                      "FROM rule_evals WHERE account = ?1 AND region = ?2 GROUP BY rule "
                      "ORDER BY rule",
-    /* the partition's ResourceCompliance resources, each one's versions through
-     * config_items_res in capture order; ?4: the end of the last day (later CIs are left).
-     * The body is read in C (trend_comp): json_extract parsed each whole body and took half
-     * the time */
-    [Q_TREND] = "SELECT c.res, c.capture_ms, c.status, c.body FROM resources r "
-                "JOIN config_items c INDEXED BY config_items_res ON c.res = r.id WHERE "
-                "r.account = ?1 AND r.region = ?2 AND r.resource_type = ?3 AND "
-                "c.capture_ms <= ?4 ORDER BY r.resource_id, c.capture_ms, c.seq",
+    /* the partition's per-day deltas (compliance_days, store.c's migration 16) up to the
+     * day ?3: a few rows per day of history */
+    [Q_TREND] = "SELECT day, ok, bad FROM compliance_days WHERE account = ?1 AND region = ?2 AND "
+                "day <= ?3 ORDER BY day",
 };
 
 _Static_assert(Q__COUNT <= PL_STORE__EV_STMTS, "grow PL_STORE__EV_STMTS");
@@ -387,99 +383,33 @@ int pl_store_eval_counts_all(struct pl_store *e, const char *account, const char
 
 #define DAY_MS 86400000LL
 
-/* The first day index (0..ndays) whose end is at or after t: the days a version captured at t
- * counts for start there. */
-static int trend_day(int64_t t, int64_t start0, int ndays)
-{
-    if (t < start0)
-        return 0;
-    int64_t d = (t - start0) / DAY_MS;
-    return d > ndays ? ndays : (int)d;
-}
-
-/* Adds a version's compliance (PL_EV_*; -1: none) over the days [from, to) as deltas. */
-static void trend_span(int comp, int from, int to, int64_t *ok, int64_t *bad)
-{
-    int64_t *v = comp == PL_EV_COMPLIANT ? ok : comp == PL_EV_NON_COMPLIANT ? bad : NULL;
-    if (!v || from >= to)
-        return;
-    v[from]++;
-    v[to]--;
-}
-
-/* configuration.complianceType of a stored ResourceCompliance body (PL_EV_*; -1: none).
- * Bodies are canonical JSON (keys sorted: complianceType is the configuration's first key),
- * so the value is found by its prefix; a body that is not so is parsed (arena a). */
-static int trend_comp(const char *body, size_t len, struct pl_arena *a)
-{
-    static const char key[] = "\"configuration\":{\"complianceType\":\"";
-    const char *p = body ? strstr(body, key) : NULL;
-    if (p) {
-        p += sizeof key - 1;
-        const char *q = strchr(p, '"');
-        char v[24];
-        if (q && (size_t)(q - p) < sizeof v) {
-            memcpy(v, p, (size_t)(q - p));
-            v[q - p] = '\0';
-            return pl_ev_comp_parse(v);
-        }
-        return -1;
-    }
-    if (!body || !strstr(body, "complianceType"))
-        return -1;
-    struct pl_err err = {0};
-    pl_arena_reset(a);
-    const struct pl_json *j = pl_json_parse(a, body, len, &err);
-    return pl_ev_comp_parse(pl_json_get_str(pl_json_get(j, "configuration"), "complianceType"));
-}
-
 int pl_store_compliance_trend(struct pl_store *e, const char *account, const char *region,
                               int64_t now_ms, int ndays, int64_t *ok, int64_t *bad,
                               struct pl_err *err)
 {
     if (ndays < 1 || ndays > PL_EV_TREND_MAX_DAYS)
         return pl_fail(err, PL_E_VALIDATION, "ndays %d out of range", ndays);
-    /* deltas over ndays + 1 slots, summed into the counts at the end */
-    int64_t dok[PL_EV_TREND_MAX_DAYS + 1] = {0}, dbad[PL_EV_TREND_MAX_DAYS + 1] = {0};
-    int64_t start0 = (now_ms - now_ms % DAY_MS) - (int64_t)(ndays - 1) * DAY_MS;
+    memset(ok, 0, sizeof *ok * (size_t)ndays);
+    memset(bad, 0, sizeof *bad * (size_t)ndays);
+    int64_t day0 = now_ms / DAY_MS - (ndays - 1), nok = 0, nbad = 0; /* before day0: summed */
     struct pl_q *q = stmt(e, Q_TREND, err);
     if (!q)
         return -1;
     pl_q_bind_text(q, 1, account);
     pl_q_bind_text(q, 2, region);
-    pl_q_bind_text(q, 3, "AWS::Config::ResourceCompliance");
-    pl_q_bind_i64(q, 4, now_ms);
-    struct pl_arena a;
-    pl_arena_init(&a);
-    int64_t res = -1;
-    int comp = -1, from = 0, rc;
+    pl_q_bind_i64(q, 3, now_ms / DAY_MS);
+    int rc;
     while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
-        int64_t r = pl_q_i64(q, 0), t = pl_q_i64(q, 1);
-        const char *status = pl_q_text(q, 2);
-        const char *body = pl_q_text(q, 3);
-        size_t blen = pl_q_bytes(q, 3);
-        int day = trend_day(t, start0, ndays);
-        if (r == res)
-            trend_span(comp, from, day, dok, dbad);
-        else if (res >= 0)
-            trend_span(comp, from, ndays, dok, dbad);
-        res = r;
-        from = day;
-        comp =
-            status && strncmp(status, "ResourceDeleted", 15) == 0 ? -1 : trend_comp(body, blen, &a);
+        int64_t d = pl_q_i64(q, 0) - day0;
+        ok[d < 0 ? 0 : d] += pl_q_i64(q, 1);
+        bad[d < 0 ? 0 : d] += pl_q_i64(q, 2);
     }
-    if (res >= 0)
-        trend_span(comp, from, ndays, dok, dbad);
     pl_q_reset(q);
-    pl_arena_fini(&a);
     if (rc != PL_Q_DONE)
         return db_fail(e, err, "trend");
-    int64_t nok = 0, nbad = 0;
     for (int d = 0; d < ndays; d++) {
-        nok += dok[d];
-        nbad += dbad[d];
-        ok[d] = nok;
-        bad[d] = nbad;
+        ok[d] = nok += ok[d];
+        bad[d] = nbad += bad[d];
     }
     return 0;
 }

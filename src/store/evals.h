@@ -110,9 +110,9 @@ int pl_store_eval_counts_all(struct pl_store *s, const char *account, const char
 
 /* The compliance trend: for each of the ndays UTC days ending with the one of now_ms (day 0
  * the oldest), the number of AWS::Config::ResourceCompliance resources whose latest version
- * captured by the end of that day (by now_ms for today) says COMPLIANT (ok[d]) or
- * NON_COMPLIANT (bad[d]); a deleted one counts as neither. One scan of the partition's
- * ResourceCompliance CIs through config_items_res, in (resource, capture) order.
+ * captured by the end of that day says COMPLIANT (ok[d]) or NON_COMPLIANT (bad[d]); a deleted
+ * one counts as neither. Read from the per-day deltas the store keeps as the versions are
+ * written and pruned (compliance_days: one row per day of history).
  * ndays: 1..PL_EV_TREND_MAX_DAYS; ok and bad have ndays entries. */
 #define PL_EV_TREND_MAX_DAYS 366
 int pl_store_compliance_trend(struct pl_store *s, const char *account, const char *region,

@@ -31,6 +31,78 @@
 
 /* ---- schema ---- */
 
+/* Migration 14: compliance_days holds, per partition and UTC day (capture_ms / 86400000),
+ * the change that day in the number of AWS::Config::ResourceCompliance resources whose latest
+ * version says COMPLIANT (ok) or NON_COMPLIANT (bad); a day's counts are the sums of the deltas
+ * up to it (pl_store_compliance_trend). A version contributes its compliance from its day to
+ * the day of the next version of its resource: inserting one between prev and next adds
+ * (its - prev's) at its day and the opposite at next's day; deleting one (retention) undoes
+ * that with the neighbours left. Triggers on config_items keep it, so every writer of CIs does;
+ * the migration fills it from the stored versions (LAG over each resource's history). */
+
+/* clang-format off */
+/* configuration.complianceType of row c (NULL when deleted): bodies are canonical JSON (keys
+ * sorted: it is the configuration's first key, about 100 bytes in), so it is found by its
+ * prefix; json_extract (which parses the whole body: 4 times as slow) only for other bodies */
+#define TD_KEY "'\"configuration\":{\"complianceType\":\"'"
+#define TD_AT(c, n) "substr(" c ".body, instr(" c ".body, " TD_KEY ") + 35, " #n ")"
+#define TD_KIND(c)                                                                                 \
+    "(CASE WHEN substr(" c ".status, 1, 15) = 'ResourceDeleted' THEN NULL "                        \
+    "WHEN instr(" c ".body, " TD_KEY ") = 0 "                                                      \
+    "THEN json_extract(" c ".body, '$.configuration.complianceType') "                             \
+    "WHEN " TD_AT(c, 10) " = 'COMPLIANT\"' THEN 'COMPLIANT' "                                      \
+    "WHEN " TD_AT(c, 14) " = 'NON_COMPLIANT\"' THEN 'NON_COMPLIANT' ELSE 'OTHER' END)"
+/* the kind of row c's previous version (NULL: none) */
+#define TD_PREV(c)                                                                                 \
+    "(SELECT " TD_KIND("x") " FROM config_items x WHERE x.res = " c ".res "                        \
+    "AND (x.capture_ms, x.seq) < (" c ".capture_ms, " c ".seq) "                                   \
+    "ORDER BY x.capture_ms DESC, x.seq DESC LIMIT 1)"
+/* the capture time of row c's next version (NULL: none) */
+#define TD_NEXT_MS(c)                                                                              \
+    "(SELECT x.capture_ms FROM config_items x WHERE x.res = " c ".res "                            \
+    "AND (x.capture_ms, x.seq) > (" c ".capture_ms, " c ".seq) "                                   \
+    "ORDER BY x.capture_ms, x.seq LIMIT 1)"
+/* adds sign * (kind k of row c - kind p of its previous version) at the day of ms */
+#define TD_ADD(c, ms, sign)                                                                        \
+    "INSERT INTO compliance_days(account, region, day, ok, bad) "                                  \
+    "SELECT r.account, r.region, (" ms ") / 86400000, "                                            \
+    sign " * ((d.k IS 'COMPLIANT') - (d.p IS 'COMPLIANT')), "                                      \
+    sign " * ((d.k IS 'NON_COMPLIANT') - (d.p IS 'NON_COMPLIANT')) "                               \
+    "FROM resources r, (SELECT " TD_KIND(c) " AS k, " TD_PREV(c) " AS p) d "                       \
+    "WHERE r.id = " c ".res AND (" ms ") IS NOT NULL "                                             \
+    "ON CONFLICT DO UPDATE SET ok = ok + excluded.ok, bad = bad + excluded.bad;"
+/* the triggers' condition: a ResourceCompliance CI (and, TD_LATER, one with a later version:
+ * the rare out-of-order one, and a pruned one; its own trigger, so the usual append skips it) */
+#define TD_WHEN(c, also)                                                                           \
+    " WHEN (SELECT resource_type FROM resources WHERE id = " c ".res) = "                          \
+    "'AWS::Config::ResourceCompliance'" also " BEGIN "
+#define TD_LATER(c) " AND " TD_NEXT_MS(c) " IS NOT NULL"
+#define TD_TRIGGER(name, op, c, also, ms, sign)                                                    \
+    "CREATE TRIGGER IF NOT EXISTS " name " AFTER " op " ON config_items"                           \
+    TD_WHEN(c, also) TD_ADD(c, ms, sign) "END;"
+/* the deltas of the stored versions, each against the one before it */
+#define TD_FILL                                                                                    \
+    "INSERT INTO compliance_days(account, region, day, ok, bad) SELECT account, region, day, "     \
+    "SUM((k IS 'COMPLIANT') - (p IS 'COMPLIANT')), "                                               \
+    "SUM((k IS 'NON_COMPLIANT') - (p IS 'NON_COMPLIANT')) "                                        \
+    "FROM (SELECT r.account, r.region, c.capture_ms / 86400000 AS day, " TD_KIND("c") " AS k, "    \
+    "LAG(" TD_KIND("c") ") OVER (PARTITION BY c.res ORDER BY c.capture_ms, c.seq) AS p "           \
+    "FROM resources r JOIN config_items c ON c.res = r.id "                                        \
+    "WHERE r.resource_type = 'AWS::Config::ResourceCompliance') GROUP BY account, region, day;"
+#define TREND_DAYS_SQL                                                                             \
+    "CREATE TABLE IF NOT EXISTS compliance_days("                                                  \
+    " account TEXT NOT NULL, region TEXT NOT NULL, day INTEGER NOT NULL, ok INTEGER NOT NULL,"     \
+    " bad INTEGER NOT NULL, PRIMARY KEY(account, region, day)) WITHOUT ROWID;"                     \
+    "DELETE FROM compliance_days;"                                                                 \
+    TD_FILL                                                                                        \
+    TD_TRIGGER("compliance_days_ins", "INSERT", "NEW", "", "NEW.capture_ms", "1")                  \
+    TD_TRIGGER("compliance_days_ins_next", "INSERT", "NEW", TD_LATER("NEW"), TD_NEXT_MS("NEW"),    \
+               "-1")                                                                               \
+    TD_TRIGGER("compliance_days_del", "DELETE", "OLD", "", "OLD.capture_ms", "-1")                 \
+    TD_TRIGGER("compliance_days_del_next", "DELETE", "OLD", TD_LATER("OLD"), TD_NEXT_MS("OLD"),    \
+               "1")
+/* clang-format on */
+
 static const char *const migrations[] = {
     /* 1: objects, resources, config_items, outbox */
     "CREATE TABLE objects("
@@ -227,6 +299,8 @@ static const char *const migrations[] = {
     "CREATE INDEX IF NOT EXISTS resources_hot ON resources(account, region, resource_type, hot)"
     " WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
     // clang-format on
+    /* 16: the compliance trend (evals.c) from per-day deltas of ResourceCompliance versions */
+    TREND_DAYS_SQL,
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
