@@ -163,14 +163,15 @@ static int ensure_conn(struct pg_db *d, const char *module, struct pl_err *err)
 int pl_db_pg_open(const char *url, const char *module, struct pl_db **out, struct pl_err *err)
 {
     *out = NULL;
-    const char *keys[] = {"dbname", "application_name", "client_encoding", NULL};
-    const char *vals[] = {url, "plumb", "UTF8", NULL};
+    /* expand_dbname: the URL's settings win over those before it (application_name), not over
+     * those after it (client_encoding: plumb's text is UTF-8) */
+    const char *keys[] = {"application_name", "dbname", "client_encoding", NULL};
+    const char *vals[] = {"plumb", url, "UTF8", NULL};
     struct pg_db *d = calloc(1, sizeof *d);
     if (!d)
         return pl_fail(err, PL_E_INTERNAL, "%s: out of memory", module);
     d->base.ops = &pg_ops;
     d->gen = 1;
-    /* expand_dbname: the URL's own settings win over the defaults after it */
     d->conn = PQconnectdbParams(keys, vals, 1);
     if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
         if (d->conn)
@@ -301,7 +302,7 @@ static void pg_rollback(struct pl_db *db)
 static char *translate(const char *sql, int *np)
 {
     size_t n = strlen(sql);
-    char *out = malloc(n * 2 + 16), *o = out;
+    char *out = malloc(n * 6 + 16), *o = out; /* a bare ? may become $65535 */
     int max = 0;
     if (!out)
         return NULL;
@@ -355,6 +356,11 @@ static void drop_rows(struct pg_q *q)
     q->ran = false;
 }
 
+static int prepare_named(struct pg_q *q, const char *module, struct pl_err *err);
+static void pg_finalize(struct pl_q *pq);
+
+/* A slot's statement is prepared on the server now, so that a syntax error fails here as on
+ * SQLite; a one-off statement is parsed at its step (unnamed statements cannot wait). */
 static struct pl_q *pg_prepare(struct pl_db *db, const char *sql, bool cached, const char *module,
                                struct pl_err *err)
 {
@@ -376,9 +382,19 @@ static struct pl_q *pg_prepare(struct pl_db *db, const char *sql, bool cached, c
     q->cached = cached;
     q->module = module;
     q->row = -1;
-    if (cached)
+    if (q->np > 65535) {
+        pl_fail(err, PL_E_INTERNAL, "%s: prepare: more than 65535 parameters", module);
+        goto fail;
+    }
+    if (cached) {
         snprintf(q->name, sizeof q->name, "plq%u", ++d->names);
+        if (ensure_conn(d, module, err) < 0 || prepare_named(q, module, err) < 0)
+            goto fail;
+    }
     return &q->base;
+fail:
+    pg_finalize(&q->base);
+    return NULL;
 }
 
 static void pg_reset(struct pl_q *pq)

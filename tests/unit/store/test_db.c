@@ -158,6 +158,24 @@ static void test_params_and_literals(struct pl_db *db)
     T_STR(pl_q_text(q, 3), "q");
     pl_q_finalize(q);
     T_EQ(err.code, PL_E_NONE);
+
+    /* 300 bare ? in a row: each is one more than the last */
+    char sql[2048] = "SELECT 0";
+    for (int i = 0; i < 300; i++) /* 0 first: PostgreSQL types $1 from it */
+        strcat(sql, "+?");
+    q = pl_db_prepare(db, sql, "test", &err);
+    T_REQUIRE(q);
+    for (int i = 1; i <= 300; i++)
+        pl_q_bind_i64(q, i, i);
+    T_EQ(pl_q_step(q, &err, "many"), PL_Q_ROW);
+    T_EQ(pl_q_i64(q, 0), 300 * 301 / 2);
+    pl_q_finalize(q);
+
+    /* a slot's syntax error fails the prepare, as SQLite's does */
+    struct pl_q *slot = NULL;
+    T_OK(pl_db_prepared(db, &slot, "SELEC 1", "test", &err) == NULL);
+    T_OK(slot == NULL);
+    T_EQ(err.code, PL_E_INTERNAL);
 }
 
 static void test_transactions(struct pl_db *db)
