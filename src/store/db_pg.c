@@ -13,6 +13,12 @@
  * to a connection, so each statement remembers the generation it was prepared in and prepares
  * again in a newer one. A connection lost inside a transaction fails with PL_E_UNAVAILABLE
  * until the caller rolls back; nothing is retried behind the caller's back.
+ *
+ * SQL the store writes for both backends: every '?' outside '...', "..." and -- comments is a
+ * parameter, so PostgreSQL's jsonb operators ? ?| ?& must be written jsonb_exists() & co, and
+ * neither $$-quoted bodies nor E'...' strings may hold a '?' (pl_db_exec does not rewrite, so
+ * DDL is free). PostgreSQL types parameters from their context: a parameter with none
+ * ("SELECT ?1 + ?2") needs a CAST.
  */
 #include <inttypes.h>
 #include <poll.h>
@@ -131,7 +137,8 @@ static int pg_fail(struct pl_db *db, const char *module, struct pl_err *err, con
 
 /* True when the idle connection's socket is readable: the server sent something unasked,
  * which on a store connection (no LISTEN on it) is the FATAL message of a server ending it
- * (pg_terminate_backend, a shutdown, idle_session_timeout) before the close. */
+ * (pg_terminate_backend, a shutdown, idle_session_timeout) before the close. The rare other
+ * unasked message (a ParameterStatus when a standby is promoted) costs one needless reset. */
 static bool hung_up(struct pg_db *d)
 {
     struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
@@ -302,7 +309,7 @@ static void pg_rollback(struct pl_db *db)
 static char *translate(const char *sql, int *np)
 {
     size_t n = strlen(sql);
-    char *out = malloc(n * 6 + 16), *o = out; /* a bare ? may become $65535 */
+    char *out = malloc(n * 6 + 16), *o = out; /* a bare ? may become $65536 */
     int max = 0;
     if (!out)
         return NULL;
@@ -321,14 +328,15 @@ static char *translate(const char *sql, int *np)
             while (*s && *s != '\n')
                 *o++ = *s++;
         } else if (*s == '?') {
-            int k = 0;
-            for (s++; *s >= '0' && *s <= '9' && k < 100000; s++)
-                k = k * 10 + (*s - '0');
+            int k = 0; /* at most 65536: 6 bytes of output for 1 of input, refused later */
+            for (s++; *s >= '0' && *s <= '9'; s++)
+                k = k > 6553 ? 65536 : k * 10 + (*s - '0');
             if (k == 0)
                 k = max + 1;
+            k = k > 65536 ? 65536 : k;
             if (k > max)
                 max = k;
-            o += sprintf(o, "$%d", k);
+            o += snprintf(o, 8, "$%d", k);
         } else {
             *o++ = *s++;
         }

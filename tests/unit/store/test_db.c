@@ -171,6 +171,10 @@ static void test_params_and_literals(struct pl_db *db)
     T_EQ(pl_q_i64(q, 0), 300 * 301 / 2);
     pl_q_finalize(q);
 
+    /* more parameters than PostgreSQL allows (SQLite's default limit is lower still) */
+    T_OK(pl_db_prepare(db, "SELECT 0 + ?99999999999", "test", &err) == NULL);
+    err = (struct pl_err){0};
+
     /* a slot's syntax error fails the prepare, as SQLite's does */
     struct pl_q *slot = NULL;
     T_OK(pl_db_prepared(db, &slot, "SELEC 1", "test", &err) == NULL);
