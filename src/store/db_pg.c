@@ -1,6 +1,6 @@
 /* db_pg.c — the PostgreSQL backend of db.h, on libpq.
  *
- * A struct pg_db is one PGconn. Statements in slots are named server-side prepared statements
+ * A struct pl_db is one PGconn. Statements in slots are named server-side prepared statements
  * ("plq<n>", PQprepare on first step), one-off statements run unnamed (PQexecParams), so
  * finalizing either leaves nothing on the server that outlives the connection. Parameters are
  * sent in text format (integers and reals printed, text as is) except blobs (binary); results
@@ -28,14 +28,15 @@
 
 #include <libpq-fe.h>
 
+#include "core/arena.h"
 #include "core/log.h"
-#include "store/db_int.h"
+#include "store/db_twin.h"
 
 /* The key of the transaction-level advisory lock every write transaction takes: "plumb" in
  * ASCII, so that plumb's writers are serialized cluster-wide as SQLite's are (DECISIONS.md). */
 #define PG_WRITE_LOCK 0x706c756d62LL
 
-/* Type OIDs of pg_type.h (server headers are not needed for these few). */
+/* Type OIDs of pl_pgq_type.h (server headers are not needed for these few). */
 enum {
     OID_BOOL = 16,
     OID_BYTEA = 17,
@@ -48,9 +49,10 @@ enum {
     OID_NUMERIC = 1700,
 };
 
-struct pg_db {
-    struct pl_db base;
+struct pl_db {
+    enum pl_db_kind kind; /* PL_DB_PG; first, like db_sqlite.c's (db_twin.h) */
     PGconn *conn;
+    char *url;
     unsigned gen;    /* bumped by each reconnect: prepared statements of older ones are gone */
     unsigned names;  /* prepared statement names handed out */
     bool tx;         /* a BEGIN was sent and no COMMIT/ROLLBACK yet */
@@ -67,9 +69,9 @@ struct pg_param {
     size_t cap;
 };
 
-struct pg_q {
-    struct pl_q base;
-    struct pg_db *db;
+struct pl_q {
+    enum pl_db_kind kind; /* PL_DB_PG */
+    struct pl_db *db;
     char *sql; /* with $N parameters */
     bool cached;
     const char *module; /* the preparer's, for the errors of steps (a literal) */
@@ -84,11 +86,9 @@ struct pg_q {
     size_t *declen;
 };
 
-static const struct pl_db_ops pg_ops;
-
 /* ---- errors ---- */
 
-static void note_conn_error(struct pg_db *d)
+static void note_conn_error(struct pl_db *d)
 {
     d->state[0] = 0;
     snprintf(d->msg, sizeof d->msg, "%s", PQerrorMessage(d->conn));
@@ -97,7 +97,7 @@ static void note_conn_error(struct pg_db *d)
         d->msg[--n] = 0;
 }
 
-static void note_error(struct pg_db *d, const PGresult *res)
+static void note_error(struct pl_db *d, const PGresult *res)
 {
     const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -111,7 +111,7 @@ static void note_error(struct pg_db *d, const PGresult *res)
 
 /* SQLSTATE classes that a retry can cure are PL_E_UNAVAILABLE; a full disk or an I/O error
  * on the server PL_E_IO; the rest (constraints, syntax, ...) PL_E_INTERNAL. */
-static enum pl_errcode map_state(const struct pg_db *d)
+static enum pl_errcode map_state(const struct pl_db *d)
 {
     const char *s = d->state;
     if (!s[0])
@@ -125,12 +125,24 @@ static enum pl_errcode map_state(const struct pg_db *d)
     return PL_E_INTERNAL;
 }
 
-static int pg_fail(struct pl_db *db, const char *module, struct pl_err *err, const char *what)
+int pl_pg_fail(struct pl_db *db, const char *module, struct pl_err *err, const char *what)
 {
-    struct pg_db *d = (struct pg_db *)db;
+    struct pl_db *d = db;
     PL_LOG(ERROR, module, "op=%s sqlstate=%s err=\"%s\"", what, d->state[0] ? d->state : "-",
            d->msg);
     return pl_fail(err, map_state(d), "%s: %s: %s", module, what, d->msg);
+}
+
+/* pl_pg_fail, or only -1 with the error left on the connection when module is NULL (db.h:
+ * a one-off statement prepared with module NULL, a step with what NULL). */
+static int report(struct pl_db *d, const char *module, struct pl_err *err, const char *what)
+{
+    return module ? pl_pg_fail(d, module, err, what) : -1;
+}
+
+const char *pl_pg_errmsg(struct pl_db *db)
+{
+    return db->msg;
 }
 
 /* ---- connection ---- */
@@ -139,7 +151,7 @@ static int pg_fail(struct pl_db *db, const char *module, struct pl_err *err, con
  * which on a store connection (no LISTEN on it) is the FATAL message of a server ending it
  * (pg_terminate_backend, a shutdown, idle_session_timeout) before the close. The rare other
  * unasked message (a ParameterStatus when a standby is promoted) costs one needless reset. */
-static bool hung_up(struct pg_db *d)
+static bool hung_up(struct pl_db *d)
 {
     struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
     return p.fd >= 0 && poll(&p, 1, 0) > 0;
@@ -152,59 +164,65 @@ static void notice(void *module, const char *msg)
 }
 
 /* Before a statement or BEGIN outside a transaction: a lost connection is reset. */
-static int ensure_conn(struct pg_db *d, const char *module, struct pl_err *err)
+static int ensure_conn(struct pl_db *d, const char *module, struct pl_err *err)
 {
     if (d->tx || (PQstatus(d->conn) == CONNECTION_OK && !hung_up(d)))
         return 0;
     PQreset(d->conn);
     d->gen++;
-    PQsetNoticeProcessor(d->conn, notice, (void *)module);
     if (PQstatus(d->conn) != CONNECTION_OK) {
         note_conn_error(d);
-        return pg_fail(&d->base, module, err, "reconnect");
+        return report(d, module, err, "reconnect");
     }
-    PL_LOG(WARN, module, "op=reconnect db=postgres gen=%u", d->gen);
+    PL_LOG(WARN, module ? module : "store", "op=reconnect db=postgres gen=%u", d->gen);
     return 0;
 }
 
-int pl_db_pg_open(const char *url, const char *module, struct pl_db **out, struct pl_err *err)
+/* db.h's pl_db_open for a postgres:// spec (flags: PL_DB_READONLY changes nothing, the role's
+ * grants decide). */
+int pl_db__open_pg(const char *url, int flags, const char *module, struct pl_db **out,
+                   struct pl_err *err)
 {
+    (void)flags;
     *out = NULL;
     /* expand_dbname: the URL's settings win over those before it (application_name), not over
      * those after it (client_encoding: plumb's text is UTF-8) */
     const char *keys[] = {"application_name", "dbname", "client_encoding", NULL};
     const char *vals[] = {"plumb", url, "UTF8", NULL};
-    struct pg_db *d = calloc(1, sizeof *d);
+    struct pl_db *d = calloc(1, sizeof *d);
     if (!d)
         return pl_fail(err, PL_E_INTERNAL, "%s: out of memory", module);
-    d->base.ops = &pg_ops;
+    d->kind = PL_DB_PG;
     d->gen = 1;
+    d->url = strdup(url);
     d->conn = PQconnectdbParams(keys, vals, 1);
-    if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+    if (!d->url || !d->conn || PQstatus(d->conn) != CONNECTION_OK) {
         if (d->conn)
             note_conn_error(d);
         else
             snprintf(d->msg, sizeof d->msg, "out of memory");
-        pg_fail(&d->base, module, err, "connect");
+        pl_pg_fail(d, module, err, "connect");
         PQfinish(d->conn);
+        free(d->url);
         free(d);
         return -1;
     }
-    PQsetNoticeProcessor(d->conn, notice, (void *)module);
-    *out = &d->base;
+    PQsetNoticeProcessor(d->conn, notice, (void *)"store");
+    *out = d;
     return 0;
 }
 
-static void pg_close(struct pl_db *db)
+void pl_pg_close(struct pl_db *db)
 {
-    struct pg_db *d = (struct pg_db *)db;
+    struct pl_db *d = db;
     PQfinish(d->conn);
+    free(d->url);
     free(d);
 }
 
-static void *pg_handle(struct pl_db *db)
+void *pl_pg_handle(struct pl_db *db)
 {
-    return ((struct pg_db *)db)->conn;
+    return db->conn;
 }
 
 static bool ok_status(ExecStatusType st)
@@ -213,42 +231,58 @@ static bool ok_status(ExecStatusType st)
 }
 
 /* Runs sql (no parameters) and checks it; the command string's rows are dropped. */
-static int run(struct pg_db *d, const char *sql, const char *module, struct pl_err *err,
+static int run(struct pl_db *d, const char *sql, const char *module, struct pl_err *err,
                const char *what)
 {
     PGresult *res = PQexec(d->conn, sql);
     if (!res || !ok_status(PQresultStatus(res))) {
         note_error(d, res);
         PQclear(res);
-        return pg_fail(&d->base, module, err, what);
+        return pl_pg_fail(d, module, err, what);
     }
     PQclear(res);
     return 0;
 }
 
-static int pg_exec(struct pl_db *db, const char *sql, const char *module, struct pl_err *err)
+int pl_pg_exec(struct pl_db *db, const char *sql, const char *module, struct pl_err *err)
 {
-    struct pg_db *d = (struct pg_db *)db;
+    struct pl_db *d = db;
     if (ensure_conn(d, module, err) < 0)
         return -1;
     return run(d, sql, module, err, "exec");
 }
 
-static int64_t pg_changes(struct pl_db *db)
+const char *pl_pg_path(const struct pl_db *db)
 {
-    return ((struct pg_db *)db)->changes;
+    return db->url;
 }
 
-static bool pg_in_tx(struct pl_db *db)
+/* lastval(): the value the session's last nextval() gave, an identity column's included */
+int64_t pl_pg_last_id(struct pl_db *db)
 {
-    struct pg_db *d = (struct pg_db *)db;
+    PGresult *res = PQexec(db->conn, "SELECT lastval()");
+    int64_t v = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                    ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+                    : 0;
+    PQclear(res);
+    return v;
+}
+
+int64_t pl_pg_changes(struct pl_db *db)
+{
+    return db->changes;
+}
+
+bool pl_pg_in_tx(struct pl_db *db)
+{
+    struct pl_db *d = db;
     PGTransactionStatusType t = PQtransactionStatus(d->conn);
     if (t == PQTRANS_UNKNOWN)
         return d->tx;
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
-static int begin(struct pg_db *d, const char *sql, const char *module, struct pl_err *err)
+static int begin(struct pl_db *d, const char *sql, const char *module, struct pl_err *err)
 {
     if (ensure_conn(d, module, err) < 0)
         return -1;
@@ -261,22 +295,21 @@ static int begin(struct pg_db *d, const char *sql, const char *module, struct pl
     return 0;
 }
 
-static int pg_begin_write(struct pl_db *db, const char *module, struct pl_err *err)
+int pl_pg_begin_write(struct pl_db *db, const char *module, struct pl_err *err)
 {
     char sql[96];
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", PG_WRITE_LOCK);
-    return begin((struct pg_db *)db, sql, module, err);
+    return begin(db, sql, module, err);
 }
 
-static int pg_begin_read(struct pl_db *db, const char *module, struct pl_err *err)
+int pl_pg_begin_read(struct pl_db *db, const char *module, struct pl_err *err)
 {
-    return begin((struct pg_db *)db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", module,
-                 err);
+    return begin(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", module, err);
 }
 
-static int pg_commit(struct pl_db *db, const char *module, struct pl_err *err)
+int pl_pg_commit(struct pl_db *db, const char *module, struct pl_err *err)
 {
-    struct pg_db *d = (struct pg_db *)db;
+    struct pl_db *d = db;
     /* COMMIT of a failed transaction answers ROLLBACK without an error: it must not pass */
     bool failed = PQtransactionStatus(d->conn) == PQTRANS_INERROR;
     PGresult *res = PQexec(d->conn, "COMMIT");
@@ -291,12 +324,12 @@ static int pg_commit(struct pl_db *db, const char *module, struct pl_err *err)
         snprintf(d->state, sizeof d->state, "25P02");
         snprintf(d->msg, sizeof d->msg, "the transaction failed earlier and was rolled back");
     }
-    return ok ? 0 : pg_fail(db, module, err, "commit");
+    return ok ? 0 : pl_pg_fail(db, module, err, "commit");
 }
 
-static void pg_rollback(struct pl_db *db)
+void pl_pg_rollback(struct pl_db *db)
 {
-    struct pg_db *d = (struct pg_db *)db;
+    struct pl_db *d = db;
     if (PQstatus(d->conn) == CONNECTION_OK && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
         PQclear(PQexec(d->conn, "ROLLBACK"));
     d->tx = false;
@@ -346,7 +379,7 @@ static char *translate(const char *sql, int *np)
     return out;
 }
 
-static void drop_rows(struct pg_q *q)
+static void drop_rows(struct pl_q *q)
 {
     if (q->dec) {
         int nc = q->res ? PQnfields(q->res) : 0;
@@ -364,16 +397,16 @@ static void drop_rows(struct pg_q *q)
     q->ran = false;
 }
 
-static int prepare_named(struct pg_q *q, const char *module, struct pl_err *err);
-static void pg_finalize(struct pl_q *pq);
+static int prepare_named(struct pl_q *q, const char *module, struct pl_err *err);
+void pl_pgq_finalize(struct pl_q *pq);
 
 /* A slot's statement is prepared on the server now, so that a syntax error fails here as on
  * SQLite; a one-off statement is parsed at its step (unnamed statements cannot wait). */
-static struct pl_q *pg_prepare(struct pl_db *db, const char *sql, bool cached, const char *module,
-                               struct pl_err *err)
+static struct pl_q *make_q(struct pl_db *db, const char *sql, bool cached, const char *module,
+                           struct pl_err *err)
 {
-    struct pg_db *d = (struct pg_db *)db;
-    struct pg_q *q = calloc(1, sizeof *q);
+    struct pl_db *d = db;
+    struct pl_q *q = calloc(1, sizeof *q);
     if (q)
         q->sql = translate(sql, &q->np);
     if (q && q->np)
@@ -382,16 +415,18 @@ static struct pl_q *pg_prepare(struct pl_db *db, const char *sql, bool cached, c
         if (q)
             free(q->sql);
         free(q);
-        pl_fail(err, PL_E_INTERNAL, "%s: prepare: out of memory", module);
+        pl_fail(err, PL_E_INTERNAL, "%s: prepare: out of memory", module ? module : "store");
         return NULL;
     }
-    q->base.ops = &pg_ops;
+    q->kind = PL_DB_PG;
     q->db = d;
     q->cached = cached;
     q->module = module;
     q->row = -1;
     if (q->np > 65535) {
-        pl_fail(err, PL_E_INTERNAL, "%s: prepare: more than 65535 parameters", module);
+        snprintf(d->state, sizeof d->state, "54023");
+        snprintf(d->msg, sizeof d->msg, "more than 65535 parameters");
+        report(d, module, err, "prepare");
         goto fail;
     }
     if (cached) {
@@ -399,27 +434,27 @@ static struct pl_q *pg_prepare(struct pl_db *db, const char *sql, bool cached, c
         if (ensure_conn(d, module, err) < 0 || prepare_named(q, module, err) < 0)
             goto fail;
     }
-    return &q->base;
+    return q;
 fail:
-    pg_finalize(&q->base);
+    pl_pgq_finalize(q);
     return NULL;
 }
 
-static void pg_reset(struct pl_q *pq)
+void pl_pgq_reset(struct pl_q *pq)
 {
-    drop_rows((struct pg_q *)pq);
+    drop_rows(pq);
 }
 
-static void pg_clear_bindings(struct pl_q *pq)
+static void clear_bindings(struct pl_q *pq)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     for (int i = 0; i < q->np; i++)
         q->p[i].v = NULL;
 }
 
-static void pg_finalize(struct pl_q *pq)
+void pl_pgq_finalize(struct pl_q *pq)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     drop_rows(q);
     for (int i = 0; i < q->np; i++)
         free(q->p[i].own);
@@ -430,13 +465,13 @@ static void pg_finalize(struct pl_q *pq)
 
 static struct pg_param *param(struct pl_q *pq, int i)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     if (q->res || q->ran)
         drop_rows(q); /* SQLite requires a reset before binding; be lenient */
     return i >= 1 && i <= q->np ? &q->p[i - 1] : NULL;
 }
 
-static void pg_bind_i64(struct pl_q *pq, int i, int64_t v)
+void pl_pgq_bind_i64(struct pl_q *pq, int i, int64_t v)
 {
     struct pg_param *p = param(pq, i);
     if (!p)
@@ -446,7 +481,7 @@ static void pg_bind_i64(struct pl_q *pq, int i, int64_t v)
     p->fmt = 0;
 }
 
-static void pg_bind_double(struct pl_q *pq, int i, double v)
+void pl_pgq_bind_double(struct pl_q *pq, int i, double v)
 {
     struct pg_param *p = param(pq, i);
     if (!p)
@@ -456,29 +491,33 @@ static void pg_bind_double(struct pl_q *pq, int i, double v)
     p->fmt = 0;
 }
 
-static void pg_bind_null(struct pl_q *pq, int i)
+void pl_pgq_bind_null(struct pl_q *pq, int i)
 {
     struct pg_param *p = param(pq, i);
     if (p)
         p->v = NULL;
 }
 
-static void pg_bind_text(struct pl_q *pq, int i, const char *v)
+void pl_pgq_bind_text(struct pl_q *pq, int i, const char *v)
 {
     struct pg_param *p = param(pq, i);
-    if (!p)
+    if (!p || !v) {
+        pl_pgq_bind_null(pq, i);
         return;
+    }
     p->v = v;
     p->fmt = 0;
 }
 
 /* Text format wants a NUL-terminated value: v[0..n) is copied (PostgreSQL's text holds no
  * NUL, so a value with one ends there). */
-static void pg_bind_textn(struct pl_q *pq, int i, const char *v, size_t n)
+void pl_pgq_bind_textn(struct pl_q *pq, int i, const char *v, size_t n)
 {
     struct pg_param *p = param(pq, i);
-    if (!p)
+    if (!p || !v) {
+        pl_pgq_bind_null(pq, i);
         return;
+    }
     if (p->cap < n + 1) {
         char *o = realloc(p->own, n + 1);
         if (!o)
@@ -492,7 +531,7 @@ static void pg_bind_textn(struct pl_q *pq, int i, const char *v, size_t n)
     p->fmt = 0;
 }
 
-static void pg_bind_blob(struct pl_q *pq, int i, const void *v, size_t n)
+void pl_pgq_bind_blob(struct pl_q *pq, int i, const void *v, size_t n)
 {
     struct pg_param *p = param(pq, i);
     if (!p)
@@ -503,7 +542,7 @@ static void pg_bind_blob(struct pl_q *pq, int i, const void *v, size_t n)
 }
 
 /* Sends the statement with its bindings; PGresult or NULL on a lost connection. */
-static PGresult *execute(struct pg_q *q)
+static PGresult *execute(struct pl_q *q)
 {
     const char *vals[q->np ? q->np : 1];
     int lens[q->np ? q->np : 1], fmts[q->np ? q->np : 1];
@@ -517,16 +556,16 @@ static PGresult *execute(struct pg_q *q)
     return PQexecPrepared(q->db->conn, q->name, q->np, vals, lens, fmts, 0);
 }
 
-static int prepare_named(struct pg_q *q, const char *module, struct pl_err *err)
+static int prepare_named(struct pl_q *q, const char *module, struct pl_err *err)
 {
-    struct pg_db *d = q->db;
+    struct pl_db *d = q->db;
     PGresult *res = PQprepare(d->conn, q->name, q->sql, q->np, NULL);
     bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
         note_error(d, res);
     PQclear(res);
     if (!ok)
-        return pg_fail(&d->base, module, err, "prepare");
+        return report(d, module, err, "prepare");
     q->gen = d->gen;
     return 0;
 }
@@ -537,10 +576,10 @@ static bool is_dml(const char *tag)
            strncmp(tag, "DELETE", 6) == 0 || strncmp(tag, "MERGE", 5) == 0;
 }
 
-static int first_step(struct pg_q *q, struct pl_err *err, const char *what)
+static int first_step(struct pl_q *q, struct pl_err *err, const char *what)
 {
-    struct pg_db *d = q->db;
-    const char *module = q->module;
+    struct pl_db *d = q->db;
+    const char *module = what ? (q->module ? q->module : "store") : NULL;
     q->ran = true;
     if (ensure_conn(d, module, err) < 0)
         return PL_Q_ERROR;
@@ -551,7 +590,7 @@ static int first_step(struct pg_q *q, struct pl_err *err, const char *what)
     if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         note_error(d, res);
         PQclear(res);
-        pg_fail(&d->base, module, err, what ? what : "step");
+        report(d, module, err, what);
         return PL_Q_ERROR;
     }
     if (is_dml(PQcmdStatus(res)))
@@ -566,7 +605,7 @@ static int first_step(struct pg_q *q, struct pl_err *err, const char *what)
     return PL_Q_DONE;
 }
 
-static void drop_decoded(struct pg_q *q)
+static void drop_decoded(struct pl_q *q)
 {
     if (!q->dec)
         return;
@@ -576,9 +615,9 @@ static void drop_decoded(struct pg_q *q)
     }
 }
 
-static int pg_step(struct pl_q *pq, struct pl_err *err, const char *what)
+int pl_pgq_step(struct pl_q *pq, struct pl_err *err, const char *what)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     if (!q->ran && first_step(q, err, what) == PL_Q_ERROR)
         return PL_Q_ERROR;
     if (!q->res || q->row + 1 >= q->rows) {
@@ -592,21 +631,21 @@ static int pg_step(struct pl_q *pq, struct pl_err *err, const char *what)
 
 /* ---- columns ---- */
 
-static bool have(struct pg_q *q, int i)
+static bool have(struct pl_q *q, int i)
 {
     return q->res && q->row >= 0 && q->row < q->rows && i >= 0 && i < PQnfields(q->res) &&
            !PQgetisnull(q->res, q->row, i);
 }
 
-static int pg_columns(struct pl_q *pq)
+int pl_pgq_columns(struct pl_q *pq)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     return q->res ? PQnfields(q->res) : 0;
 }
 
-static enum pl_db_type pg_type(struct pl_q *pq, int i)
+enum pl_db_type pl_pgq_type(struct pl_q *pq, int i)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     if (!have(q, i))
         return PL_DBT_NULL;
     switch (PQftype(q->res, i)) {
@@ -628,9 +667,9 @@ static enum pl_db_type pg_type(struct pl_q *pq, int i)
     }
 }
 
-static int64_t pg_i64(struct pl_q *pq, int i)
+int64_t pl_pgq_i64(struct pl_q *pq, int i)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     if (!have(q, i))
         return 0;
     const char *v = PQgetvalue(q->res, q->row, i);
@@ -643,9 +682,9 @@ static int64_t pg_i64(struct pl_q *pq, int i)
     return n;
 }
 
-static double pg_double(struct pl_q *pq, int i)
+double pl_pgq_double(struct pl_q *pq, int i)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     if (!have(q, i))
         return 0;
     const char *v = PQgetvalue(q->res, q->row, i);
@@ -655,7 +694,7 @@ static double pg_double(struct pl_q *pq, int i)
 }
 
 /* The bytes of column i: bytea decoded (kept until the next step), anything else as sent. */
-static const char *value(struct pg_q *q, int i, size_t *n)
+static const char *value(struct pl_q *q, int i, size_t *n)
 {
     if (!have(q, i)) {
         *n = 0;
@@ -686,60 +725,59 @@ static const char *value(struct pg_q *q, int i, size_t *n)
     return (const char *)q->dec[i];
 }
 
-static const char *pg_text(struct pl_q *pq, int i)
+const char *pl_pgq_text(struct pl_q *pq, int i)
 {
     size_t n;
-    return value((struct pg_q *)pq, i, &n);
+    return value(pq, i, &n);
 }
 
-static const void *pg_blob(struct pl_q *pq, int i)
+const void *pl_pgq_blob(struct pl_q *pq, int i)
 {
     size_t n;
-    return value((struct pg_q *)pq, i, &n);
+    return value(pq, i, &n);
 }
 
-static size_t pg_bytes(struct pl_q *pq, int i)
+size_t pl_pgq_bytes(struct pl_q *pq, int i)
 {
     size_t n;
-    value((struct pg_q *)pq, i, &n);
+    value(pq, i, &n);
     return n;
 }
 
-static const char *pg_name(struct pl_q *pq, int i)
+const char *pl_pgq_name(struct pl_q *pq, int i)
 {
-    struct pg_q *q = (struct pg_q *)pq;
+    struct pl_q *q = pq;
     return q->res && i >= 0 && i < PQnfields(q->res) ? PQfname(q->res, i) : NULL;
 }
 
-static const struct pl_db_ops pg_ops = {
-    .kind = PL_DB_PG,
-    .close = pg_close,
-    .handle = pg_handle,
-    .exec = pg_exec,
-    .fail = pg_fail,
-    .changes = pg_changes,
-    .in_tx = pg_in_tx,
-    .begin_write = pg_begin_write,
-    .begin_read = pg_begin_read,
-    .commit = pg_commit,
-    .rollback = pg_rollback,
-    .prepare = pg_prepare,
-    .finalize = pg_finalize,
-    .reset = pg_reset,
-    .clear_bindings = pg_clear_bindings,
-    .bind_i64 = pg_bind_i64,
-    .bind_double = pg_bind_double,
-    .bind_null = pg_bind_null,
-    .bind_text = pg_bind_text,
-    .bind_textn = pg_bind_textn,
-    .bind_blob = pg_bind_blob,
-    .step = pg_step,
-    .columns = pg_columns,
-    .type = pg_type,
-    .i64 = pg_i64,
-    .dbl = pg_double,
-    .text = pg_text,
-    .blob = pg_blob,
-    .bytes = pg_bytes,
-    .name = pg_name,
-};
+struct pl_q *pl_pg_prepared(struct pl_db *db, struct pl_q **slot, const char *sql,
+                            const char *module, struct pl_err *err)
+{
+    if (!*slot)
+        return *slot = make_q(db, sql, true, module, err);
+    pl_pgq_reset(*slot);
+    clear_bindings(*slot);
+    return *slot;
+}
+
+struct pl_q *pl_pg_prepare(struct pl_db *db, const char *sql, const char *module,
+                           struct pl_err *err)
+{
+    return make_q(db, sql, false, module, err);
+}
+
+int pl_pgq_run(struct pl_q *q, struct pl_err *err, const char *what)
+{
+    int rc;
+    while ((rc = pl_pgq_step(q, err, what)) == PL_Q_ROW)
+        ;
+    pl_pgq_reset(q);
+    return rc == PL_Q_DONE ? 0 : -1;
+}
+
+const char *pl_pgq_dup(struct pl_arena *a, struct pl_q *q, int i)
+{
+    size_t n;
+    const char *v = value(q, i, &n);
+    return v ? pl_arena_strndup(a, v, n) : NULL;
+}

@@ -125,8 +125,7 @@ static void test_bind_and_rows(struct pl_db *db)
     T_STR(pl_q_dup(&a, sel, 1), "h\xc3\xa9llo 'q' ?");
     T_OK(pl_q_dup(&a, sel, 4) == NULL);
     pl_arena_fini(&a);
-    T_EQ(pl_q_step(sel, &err, "select"), PL_Q_DONE);
-    T_EQ(pl_q_step(sel, &err, "select"), PL_Q_DONE);
+    T_EQ(pl_q_step(sel, &err, "select"), PL_Q_DONE); /* (stepping on is backend-defined) */
 
     /* the slot again: reset, bindings cleared, same rows */
     T_REQUIRE(
@@ -180,6 +179,18 @@ static void test_params_and_literals(struct pl_db *db)
     T_OK(pl_db_prepared(db, &slot, "SELEC 1", "test", &err) == NULL);
     T_OK(slot == NULL);
     T_EQ(err.code, PL_E_INTERNAL);
+
+    /* module NULL / what NULL: the error stays on the connection, err untouched */
+    err = (struct pl_err){0};
+    q = pl_db_prepare(db, "SELECT * FROM no_such_table_at_all", NULL, &err);
+    if (q) /* PostgreSQL parses a one-off statement at its step */
+        T_EQ(pl_q_step(q, &err, NULL), PL_Q_ERROR);
+    pl_q_finalize(q);
+    T_EQ(err.code, PL_E_NONE);
+    T_OK(strstr(pl_db_errmsg(db), "no_such_table_at_all") != NULL);
+    T_EQ(pl_db_fail(db, "test", &err, "later"), -1);
+    T_EQ(err.code, PL_E_INTERNAL);
+    T_OK(strstr(err.msg, "no_such_table_at_all") != NULL);
 }
 
 static void test_transactions(struct pl_db *db)
@@ -382,6 +393,7 @@ static void test_pg_migrations(void)
     exec_ok(db, "INSERT INTO outbox(account, region, kind, payload, created_ms,"
                 " next_attempt_ms) VALUES('1', 'r', 'k', '{}', 1, 1)");
     T_EQ(one_i64(db, "SELECT id FROM outbox"), 1);
+    T_EQ(pl_db_last_id(db), 1);
 
     /* a database newer than this plumb is refused */
     exec_ok(db, "UPDATE plumb_schema SET version = 999");
