@@ -10,8 +10,9 @@
  * describes all succeeded has its resources that were not seen recorded as ResourceDeleted; a type
  * with any failed call marks nothing deleted.
  *
- * Not yet: web identity tokens, instance/container metadata credentials, AssumeRole
- * (docs/discovery.md). Secrets are never logged nor put in error messages.
+ * Credentials come from the SDKs' whole chain (env.c: environment and shared files; creds.c:
+ * web identity, role profiles, container and instance metadata, AssumeRole into other
+ * accounts: roles.c). Secrets are never logged nor put in error messages.
  */
 #ifndef PL_RECORDER_SOURCES_AWS_H
 #define PL_RECORDER_SOURCES_AWS_H
@@ -38,7 +39,10 @@ struct pl_aws_creds {
     char access_key[129];
     char secret_key[257];
     char session_token[4096]; /* "" unless temporary credentials */
-    const char *source;       /* "environment", "shared-credentials-file", "config-file" */
+    char expiration[40];      /* ISO 8601 of temporary credentials, else "" */
+    /* "environment", "shared-credentials-file", "config-file", "web-identity", "assume-role",
+     * "container", "instance-metadata" */
+    const char *source;
 };
 
 /* The credential chain as the SDKs walk it (the parts plumb has): AWS_ACCESS_KEY_ID +
@@ -47,6 +51,30 @@ struct pl_aws_creds {
  * (~/.aws/config, section [profile NAME] or [default]). -1 with PL_E_VALIDATION when none has
  * keys (the message names what was looked at). */
 int pl_aws_creds_load(const char *profile, struct pl_aws_creds *out, struct pl_err *err);
+
+/* The whole chain, as the SDKs walk it (creds.c): the environment's keys (unless profile is
+ * given); web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME]:
+ * STS AssumeRoleWithWebIdentity, unsigned); the profile's role_arn (with web_identity_token_file,
+ * or source_profile / credential_source Environment|EcsContainer|Ec2InstanceMetadata, and
+ * external_id: STS AssumeRole); the profile's keys (pl_aws_creds_load); container credentials
+ * (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI on 169.254.170.2 or _FULL_URI, https or a loopback /
+ * ECS / EKS host, with AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]); instance metadata IMDSv2 (PUT
+ * /latest/api/token, then GET /latest/meta-data/iam/security-credentials/ROLE, on
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT, default http://169.254.169.254; skipped when
+ * AWS_EC2_METADATA_DISABLED=true). STS calls are made in region. -1 with err when none gave
+ * credentials, or a configured source (web identity, a role profile, the container URI) failed. */
+int pl_aws_creds_chain(const char *profile, const char *region, struct pl_aws_creds *out,
+                       struct pl_err *err);
+
+/* STS AssumeRole of role_arn (session AWS_ROLE_SESSION_NAME or plumb-discover-EPOCH;
+ * external_id may be NULL) with c's credentials: the temporary credentials in out. */
+struct pl_aws_ctx;
+int pl_aws_assume_role(struct pl_aws_ctx *c, const char *role_arn, const char *external_id,
+                       struct pl_aws_creds *out, struct pl_err *err);
+
+/* key of the profile (NULL: AWS_PROFILE / default) in the shared credentials file, else in the
+ * config file. 1 found, 0 not. */
+int pl_aws_profile_get(const char *profile, const char *key, char *out, size_t n);
 
 /* The region when none is given: AWS_REGION, AWS_DEFAULT_REGION, the profile's region in the
  * config file, else "us-east-1". Copied into out[0..n). */
@@ -205,16 +233,39 @@ struct pl_discover_stats {
 int pl_discover_sweep(struct pl_store *st, struct pl_aws_ctx *c, const struct pl_discover_opts *o,
                       struct pl_discover_stats *stats, struct pl_err *err);
 
+/* ---- across accounts (roles.c) ---- */
+
+struct pl_discover_roles {
+    const char *const *role_arns; /* NULL-terminated (may be NULL): one account each */
+    const char *org_role;         /* non-NULL: this role in each member of plumb's organization */
+    const char *external_id;      /* AssumeRole's ExternalId, or NULL */
+};
+
+/* Whether r names any target account. */
+bool pl_discover_roles_any(const struct pl_discover_roles *r);
+
+/* One sweep per target account of r (STS AssumeRole with base's credentials, then a sweep with
+ * the role's, recorded in that account's partitions; the organization's management account is
+ * swept with base's own credentials). stats are summed (the AssumeRole calls counted; a failed
+ * account counts as a failed type). 0 when every account was swept; -1 with err naming the
+ * first failed account (the others are swept all the same). */
+int pl_discover_accounts(struct pl_store *st, struct pl_aws_ctx *base,
+                         const struct pl_discover_roles *r, const struct pl_discover_opts *o,
+                         struct pl_discover_stats *stats, struct pl_err *err);
+
 /* ---- periodic sweeps in plumb serve (watch.c) ---- */
 
 #define PL_DISCOVER_INTERVAL_S 900 /* default seconds between sweeps */
 
 /* Starts a thread sweeping every type (pl_aws_types) of the default region (the SDKs' chain)
  * at once and then every interval_s seconds (0: PL_DISCOVER_INTERVAL_S) into the store at spec
- * (its own connection), with PL_REC_MODE_RECORDER. NULL with err when there are no credentials
- * or the store cannot be opened. */
+ * (its own connection), with PL_REC_MODE_RECORDER; into the accounts of role_arns
+ * (comma-separated, may be NULL) and of org_role (may be NULL) when given (pl_discover_accounts).
+ * The credential chain is walked again before each sweep. NULL with err when there are no
+ * credentials or the store cannot be opened. */
 struct pl_discover_watch;
 struct pl_discover_watch *pl_discover_watch_start(const char *spec, int interval_s,
+                                                  const char *role_arns, const char *org_role,
                                                   struct pl_err *err);
 void pl_discover_watch_stop(struct pl_discover_watch *w); /* NULL is fine; waits for a sweep */
 

@@ -1,8 +1,11 @@
 /* watch.c — `plumb serve --discover aws`: a thread that runs a discovery sweep (sweep.c) at
  * start and then every interval, on its own store connection, with AWS's recorder semantics
  * (PL_REC_MODE_RECORDER: the partition's recorder must be running and its group decides, as
- * AWS Config records nothing until its recorder is started). Credentials and the region are
- * read once at start. A failed sweep is logged and the next one runs at its time.
+ * AWS Config records nothing until its recorder is started). The region is read once at start;
+ * the credential chain at start and again before each sweep (temporary credentials from web
+ * identity, a role or metadata expire), and the sweep goes into the role ARNs' and the
+ * organization's accounts when given (roles.c). A failed sweep is logged and the next one runs
+ * at its time.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -24,17 +27,30 @@ struct pl_discover_watch {
     struct pl_aws_creds creds;
     char region[64];
     int interval_s;
+    char *arns_buf;        /* the role ARNs' text, split in place */
+    const char *arns[257]; /* NULL-terminated */
+    struct pl_discover_roles roles;
     int64_t sweeps; /* finished sweeps (read under mu) */
 };
 
 static void sweep_once(struct pl_discover_watch *w)
 {
+    struct pl_discover_opts o = {.mode = PL_REC_MODE_RECORDER};
+    struct pl_discover_stats st = {0};
+    struct pl_err err = {0};
+    struct pl_aws_creds fresh;
+    if (pl_aws_creds_chain(NULL, w->region, &fresh, &err) == 0)
+        w->creds = fresh;
+    else
+        PL_LOG(WARN, "discover", "credentials err=\"%s\" (the last ones are used)", err.msg);
+    memset(&fresh, 0, sizeof fresh);
+    memset(&err, 0, sizeof err);
     struct pl_aws_ctx *c = pl_xcalloc(1, sizeof *c);
     pl_aws_ctx_init(c, &w->creds, w->region);
-    struct pl_discover_opts o = {.mode = PL_REC_MODE_RECORDER};
-    struct pl_discover_stats st;
-    struct pl_err err = {0};
-    if (pl_discover_sweep(w->s, c, &o, &st, &err) < 0)
+    int rc = pl_discover_roles_any(&w->roles)
+                 ? pl_discover_accounts(w->s, c, &w->roles, &o, &st, &err)
+                 : pl_discover_sweep(w->s, c, &o, &st, &err);
+    if (rc < 0)
         PL_LOG(WARN, "discover", "sweep region=%s err=\"%s\"", w->region, err.msg);
     PL_LOG(INFO, "discover",
            "sweep account=%s region=%s found=%lld recorded=%lld unchanged=%lld deleted=%lld "
@@ -42,6 +58,7 @@ static void sweep_once(struct pl_discover_watch *w)
            st.account, w->region, (long long)st.found, (long long)st.recorded,
            (long long)st.unchanged, (long long)st.deleted, (long long)st.not_recorded,
            (long long)st.calls, (long long)st.retries, st.seconds);
+    memset(c, 0, sizeof *c);
     free(c);
 }
 
@@ -66,17 +83,33 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* splits the comma-separated role ARNs into w->arns */
+static void split_arns(struct pl_discover_watch *w, const char *csv)
+{
+    size_t n = 0, max = sizeof w->arns / sizeof w->arns[0] - 1;
+    w->arns_buf = csv && *csv ? pl_xstrdup(csv) : NULL;
+    char *save = NULL, *t = w->arns_buf ? strtok_r(w->arns_buf, ",", &save) : NULL;
+    for (; t && n < max; t = strtok_r(NULL, ",", &save))
+        w->arns[n++] = t;
+    w->arns[n] = NULL;
+    w->roles.role_arns = n ? w->arns : NULL;
+}
+
 struct pl_discover_watch *pl_discover_watch_start(const char *spec, int interval_s,
+                                                  const char *role_arns, const char *org_role,
                                                   struct pl_err *err)
 {
     struct pl_discover_watch *w = pl_xcalloc(1, sizeof *w);
-    if (pl_aws_creds_load(NULL, &w->creds, err) < 0) {
+    pl_aws_region_default(NULL, w->region, sizeof w->region);
+    if (pl_aws_creds_chain(NULL, w->region, &w->creds, err) < 0) {
         free(w);
         return NULL;
     }
-    pl_aws_region_default(NULL, w->region, sizeof w->region);
+    split_arns(w, role_arns);
+    w->roles.org_role = org_role && *org_role ? org_role : NULL;
     w->interval_s = interval_s > 0 ? interval_s : PL_DISCOVER_INTERVAL_S;
     if (pl_store_open(spec, PL_STORE_BG_CHECKPOINT, &w->s, err) < 0) {
+        free(w->arns_buf);
         free(w);
         return NULL;
     }
@@ -84,6 +117,7 @@ struct pl_discover_watch *pl_discover_watch_start(const char *spec, int interval
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->th, NULL, run, w) != 0) {
         pl_store_close(w->s);
+        free(w->arns_buf);
         free(w);
         pl_fail(err, PL_E_INTERNAL, "discover: cannot start the sweep thread");
         return NULL;
@@ -106,5 +140,6 @@ void pl_discover_watch_stop(struct pl_discover_watch *w)
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     memset(&w->creds, 0, sizeof w->creds);
+    free(w->arns_buf);
     free(w);
 }
