@@ -299,7 +299,14 @@ static int start_sources(const struct serve_opts *o, struct pl_trail_watch **tra
                          struct pl_trail_watch **trail_s3, struct pl_discover_watch **discover,
                          struct pl_err *err)
 {
-    struct pl_trail_opts to = {.keep_read_only = o->cloudtrail_keep_read_only};
+    if (o->discover &&
+        !(*discover = pl_discover_watch_start(o->data, (int)o->discover_interval,
+                                              o->discover_role_arns, o->discover_org_role, err)))
+        return -1;
+    /* each CloudTrail event stored re-describes the discovered resources it touched */
+    struct pl_trail_opts to = {.keep_read_only = o->cloudtrail_keep_read_only,
+                               .on_event = *discover ? pl_discover_watch_event : NULL,
+                               .on_event_u = *discover};
     int poll = o->cloudtrail_poll_ms ? (int)o->cloudtrail_poll_ms : 5000;
     if (o->cloudtrail_dir &&
         !(*trail = pl_trail_watch_start(o->data, o->cloudtrail_dir, poll, &to, NULL, err)))
@@ -314,10 +321,6 @@ static int start_sources(const struct serve_opts *o, struct pl_trail_watch **tra
         if (!(*trail_s3 = pl_trail_watch_start(o->data, o->cloudtrail_s3, poll, &to, &sc, err)))
             return -1;
     }
-    if (o->discover &&
-        !(*discover = pl_discover_watch_start(o->data, (int)o->discover_interval,
-                                              o->discover_role_arns, o->discover_org_role, err)))
-        return -1;
     return 0;
 }
 

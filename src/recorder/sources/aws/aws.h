@@ -186,7 +186,11 @@ struct pl_aws_sweep {
     bool ec2_failed;
     char ec2_error[256];
     struct pl_json *iam_policies; /* customer managed policy ARN → id, NULL until read */
+    const char *only_ref; /* a re-describe: only the resource of this id or name (else NULL) */
 };
+
+/* Whether a re-describe (s->only_ref) leaves out the resource of id and name (NULL: none). */
+bool pl_aws_skip(const struct pl_aws_sweep *s, const char *id, const char *name);
 
 int pl_aws_s3_buckets(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out);
@@ -204,6 +208,9 @@ void pl_aws_typed(struct pl_json *j, const char *const *numeric);
 
 /* ---- the sweep (sweep.c) ---- */
 
+/* The caller's account: STS GetCallerIdentity's 12 digits (in a), NULL with err. */
+const char *pl_aws_caller_account(struct pl_aws_ctx *c, struct pl_arena *a, struct pl_err *err);
+
 /* The types discovery knows, NULL-terminated. */
 extern const char *const pl_aws_types[];
 
@@ -213,6 +220,10 @@ struct pl_discover_opts {
     const char *const *types; /* NULL-terminated; NULL: every pl_aws_types */
     enum pl_rec_mode mode;    /* PL_REC_MODE_IMPORT (plumb record's) or _ALL */
     bool dry_run;             /* record nothing; list what would be */
+    /* a re-describe of one resource (an event touched it): only the resource of the types whose
+     * resourceId or resourceName is only_ref is described and recorded, or made ResourceDeleted
+     * when the complete listing no longer has it; nothing else is recorded nor deleted */
+    const char *only_ref;
     void (*on_ci)(void *u, const char *type, const char *id, const char *what); /* may be NULL */
     /* each CI found, in the notification dialect (`plumb record` reads it back); may be NULL */
     void (*on_json)(void *u, const struct pl_json *ci);
@@ -268,5 +279,11 @@ struct pl_discover_watch *pl_discover_watch_start(const char *spec, int interval
                                                   const char *role_arns, const char *org_role,
                                                   struct pl_err *err);
 void pl_discover_watch_stop(struct pl_discover_watch *w); /* NULL is fine; waits for a sweep */
+
+/* A pl_trail_opts.on_event for the CloudTrail watcher (u: the watch): queues a re-describe of
+ * each discovered resource the event touched (its links: the type and id or name, an S3 ARN),
+ * in the watch's region (IAM: any), unless the call failed (errorCode). Thread-safe. */
+struct pl_trail_event;
+void pl_discover_watch_event(void *u, const struct pl_trail_event *ev);
 
 #endif

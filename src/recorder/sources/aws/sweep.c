@@ -39,7 +39,7 @@ static collect_fn collector(const char *type)
     return NULL;
 }
 
-static const char *caller_account(struct pl_aws_ctx *c, struct pl_arena *a, struct pl_err *err)
+const char *pl_aws_caller_account(struct pl_aws_ctx *c, struct pl_arena *a, struct pl_err *err)
 {
     struct pl_json *x = pl_aws_query(c, a, "sts", "GetCallerIdentity", "2011-06-15", "", err);
     const char *acct = pl_json_get_str(pl_json_get(x, "GetCallerIdentityResult"), "Account");
@@ -48,6 +48,26 @@ static const char *caller_account(struct pl_aws_ctx *c, struct pl_arena *a, stru
         return NULL;
     }
     return acct;
+}
+
+bool pl_aws_skip(const struct pl_aws_sweep *s, const char *id, const char *name)
+{
+    const char *r = s->only_ref;
+    return r && !(id && strcmp(id, r) == 0) && !(name && strcmp(name, r) == 0);
+}
+
+/* keeps in f->cis only the CIs a re-describe is about */
+static void keep_only(struct pl_aws_sweep *s, struct pl_aws_found *f)
+{
+    if (!s->only_ref)
+        return;
+    struct pl_json *kept = pl_json_new_arr(s->a);
+    for (struct pl_json *ci = f->cis->child, *next; ci; ci = next) {
+        next = ci->next;
+        if (!pl_aws_skip(s, pl_json_get_str(ci, "resourceId"), pl_json_get_str(ci, "resourceName")))
+            pl_json_push(kept, pl_json_clone(s->a, ci));
+    }
+    f->cis = kept;
 }
 
 static int cmp_str(const void *x, const void *y)
@@ -61,6 +81,7 @@ static int record(struct pl_store *st, const struct pl_discover_opts *o, struct 
                   struct pl_err *err)
 {
     struct pl_arena *a = s->a;
+    keep_only(s, f);
     size_t n = f->cis->len, k = 0;
     const char **seen = pl_arena_alloc(a, (n + 1) * sizeof *seen);
     for (struct pl_json *ci = f->cis->child; ci; ci = ci->next)
@@ -71,7 +92,7 @@ static int record(struct pl_store *st, const struct pl_discover_opts *o, struct 
         o->on_json(o->u, ci);
     /* the resources gone since the last sweep, read before the batch opens */
     struct pl_json *gone = pl_json_new_arr(a);
-    if (f->complete && st) {
+    for (int pass = 0; f->complete && st && pass < (s->only_ref ? 2 : 1); pass++) {
         const char *cursor = NULL;
         do {
             struct pl_list_q q = {.account = s->account,
@@ -79,6 +100,10 @@ static int record(struct pl_store *st, const struct pl_discover_opts *o, struct 
                                   .resource_type = type,
                                   .limit = 100,
                                   .cursor = cursor};
+            if (s->only_ref && pass == 0)
+                q.ids = &s->only_ref, q.nids = 1;
+            else if (s->only_ref)
+                q.name = s->only_ref;
             struct pl_resource *items;
             size_t ni;
             char *next = NULL;
@@ -86,8 +111,10 @@ static int record(struct pl_store *st, const struct pl_discover_opts *o, struct 
                 return -1;
             for (size_t i = 0; i < ni; i++) {
                 const char *id = items[i].resource_id;
-                if (items[i].deleted || bsearch(&id, seen, n, sizeof *seen, cmp_str))
-                    continue;
+                if (items[i].deleted || bsearch(&id, seen, n, sizeof *seen, cmp_str) ||
+                    (pass == 1 && pl_json_get_str(gone->child, "resourceId") &&
+                     strcmp(pl_json_get_str(gone->child, "resourceId"), id) == 0))
+                    continue; /* seen, or found by id already (a re-describe's 2 passes) */
                 struct pl_json *d = pl_json_new_obj(a);
                 pl_json_set_str(a, d, "resourceType", type);
                 pl_json_set_str(a, d, "resourceId", id);
@@ -165,11 +192,11 @@ int pl_discover_sweep(struct pl_store *st, struct pl_aws_ctx *c, const struct pl
             pl_fail(err, PL_E_VALIDATION, "discovery does not know type '%s'", types[i]);
             goto out;
         }
-    const char *account = o->account ? o->account : caller_account(c, &a, err);
+    const char *account = o->account ? o->account : pl_aws_caller_account(c, &a, err);
     if (!account)
         goto out;
     snprintf(stats->account, sizeof stats->account, "%s", account);
-    struct pl_aws_sweep s = {.ctx = c, .a = &a, .account = account};
+    struct pl_aws_sweep s = {.ctx = c, .a = &a, .account = account, .only_ref = o->only_ref};
     char first[400] = "";
     for (size_t i = 0; types[i]; i++) {
         struct pl_aws_found f = {0};
