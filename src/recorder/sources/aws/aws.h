@@ -5,10 +5,11 @@
  * and failed calls with exponential backoff and full jitter and spacing its own calls per
  * service (call.c), turns the XML answers into JSON trees (xml.c, libxml2), builds one CI per
  * resource in AWS Config's own shape (s3.c: AWS::S3::Bucket; ec2.c: AWS::EC2::SecurityGroup,
- * AWS::EC2::VPC, AWS::EC2::Instance; iam.c: AWS::IAM::Role, AWS::IAM::User; account.c:
- * AWS::::Account) and records them through the recorder's batch (sweep.c). A type whose listing and
- * describes all succeeded has its resources that were not seen recorded as ResourceDeleted; a type
- * with any failed call marks nothing deleted.
+ * AWS::EC2::VPC, AWS::EC2::Instance, AWS::EC2::Volume; rds.c: AWS::RDS::DBInstance; iam.c:
+ * AWS::IAM::Role, AWS::IAM::User; account.c: AWS::::Account) and records them through the
+ * recorder's batch (sweep.c). A type whose listing and describes all succeeded has its resources
+ * that were not seen recorded as ResourceDeleted; a type with any failed call marks nothing
+ * deleted.
  *
  * Credentials come from the SDKs' whole chain (env.c: environment and shared files; creds.c:
  * web identity, role profiles, container and instance metadata, AssumeRole into other
@@ -107,6 +108,17 @@ struct pl_json *pl_aws_xml_to_json(struct pl_arena *a, const char *xml, size_t l
  * (a list of one element is an object in the XML conversion). Result in a. */
 struct pl_json *pl_aws_list(struct pl_arena *a, const struct pl_json *j);
 
+/* {k: item[k] (a copy) or null} for the NULL-terminated keys, in that order (in a). */
+struct pl_json *pl_aws_shaped(struct pl_arena *a, const struct pl_json *item,
+                              const char *const *keys);
+
+/* [{key, value}] (EC2's, or RDS's after renaming) → {key: value} (in a). */
+struct pl_json *pl_aws_tag_map(struct pl_arena *a, const struct pl_json *tags);
+
+/* Appends {resourceType, resourceId: id, name} to rels once (nothing for a NULL or "" id). */
+void pl_aws_rel(struct pl_arena *a, struct pl_json *rels, const char *name, const char *type,
+                const char *id);
+
 /* ---- calls (call.c) ---- */
 
 /* One sweep's calling context: credentials, region, endpoints, counters, rate and backoff. */
@@ -196,6 +208,8 @@ int pl_aws_s3_buckets(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out);
 int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out);
+int pl_aws_ec2_volumes(struct pl_aws_sweep *s, struct pl_aws_found *out);
+int pl_aws_rds_instances(struct pl_aws_sweep *s, struct pl_aws_found *out); /* rds.c */
 int pl_aws_iam_roles(struct pl_aws_sweep *s, struct pl_aws_found *out); /* iam.c */
 int pl_aws_iam_users(struct pl_aws_sweep *s, struct pl_aws_found *out);
 /* AWS::::Account (account.c): the account-level facts, one CI for the sweep's account */

@@ -1,7 +1,8 @@
 /* ec2.c — AWS::EC2::SecurityGroup, AWS::EC2::VPC and AWS::EC2::Instance from DescribeVpcs,
- * DescribeSecurityGroups and DescribeInstances (EC2 query protocol, NextToken pages of
- * MaxResults 1000). Each listing is read once per sweep and shared: a VPC's relationships name
- * the groups and instances in it. The configuration keys are AWS Config's (the example CIs of
+ * DescribeSecurityGroups and DescribeInstances, AWS::EC2::Volume from DescribeVolumes (EC2
+ * query protocol, NextToken pages of MaxResults 1000). Each listing is read once per sweep and
+ * shared: a VPC's relationships name the groups and instances in it. The configuration keys are AWS
+ * Config's (the example CIs of
  * ../shared/data/config-items): the XML names renamed as the SDK's model names them
  * (tagSet → tags, groupDescription → description, ...), typed (booleans, integers), and every
  * key AWS Config writes present (null when EC2 did not say). Calls call.c and xml.c.
@@ -24,6 +25,9 @@ static const char *const numeric_keys[] = {"code",
                                            "threadsPerCore",
                                            "httpPutResponseHopLimit",
                                            "networkCardIndex",
+                                           "size",
+                                           "iops",
+                                           "throughput",
                                            NULL};
 
 /* Every page of an EC2 Describe action: the items of list_key of each page, concatenated.
@@ -37,7 +41,9 @@ static struct pl_json *describe_all(struct pl_aws_sweep *s, const char *action,
     for (int page = 0; page < PL_AWS_MAX_PAGES; page++) {
         struct pl_buf q;
         pl_buf_init(&q, 1 << 16);
-        pl_buf_printf(&q, "MaxResults=%d", s->ctx->page_size > 0 ? s->ctx->page_size : 1000);
+        int max = strcmp(action, "DescribeVolumes") == 0 ? 500 : 1000; /* EC2's bounds */
+        int size = s->ctx->page_size > 0 ? s->ctx->page_size : max;
+        pl_buf_printf(&q, "MaxResults=%d", size < max ? size : max);
         if (token) {
             pl_buf_puts(&q, "&NextToken=");
             pl_sigv4_uri_encode(&q, token, strlen(token), 0);
@@ -127,47 +133,6 @@ static struct pl_json *renamed(struct pl_arena *a, const struct pl_json *j, bool
     return o;
 }
 
-/* {k: item[k] or null} for the keys, in that order */
-static struct pl_json *shaped(struct pl_arena *a, const struct pl_json *item,
-                              const char *const *keys)
-{
-    struct pl_json *o = pl_json_new_obj(a);
-    for (size_t i = 0; keys[i]; i++) {
-        const struct pl_json *v = pl_json_get(item, keys[i]);
-        pl_json_set(a, o, keys[i], v ? pl_json_clone(a, v) : pl_json_new_null(a));
-    }
-    return o;
-}
-
-/* EC2's [{key, value}] → {key: value} */
-static struct pl_json *tag_map(struct pl_arena *a, const struct pl_json *tags)
-{
-    struct pl_json *m = pl_json_new_obj(a);
-    for (const struct pl_json *t = tags && tags->type == PL_JARR ? tags->child : NULL; t;
-         t = t->next) {
-        const char *k = pl_json_get_str(t, "key"), *v = pl_json_get_str(t, "value");
-        if (k)
-            pl_json_set_str(a, m, k, v ? v : "");
-    }
-    return m;
-}
-
-static void rel(struct pl_arena *a, struct pl_json *rels, const char *name, const char *type,
-                const char *id)
-{
-    if (!id || !*id)
-        return;
-    for (struct pl_json *r = rels->child; r; r = r->next) /* once each */
-        if (strcmp(pl_json_get_str(r, "resourceId"), id) == 0 &&
-            strcmp(pl_json_get_str(r, "name"), name) == 0)
-            return;
-    struct pl_json *o = pl_json_new_obj(a);
-    pl_json_set_str(a, o, "resourceType", type);
-    pl_json_set_str(a, o, "resourceId", id);
-    pl_json_set_str(a, o, "name", name);
-    pl_json_push(rels, o);
-}
-
 static struct pl_json *new_ci(struct pl_aws_sweep *s, const char *type, const char *id,
                               const char *arn_kind, const char *az, struct pl_json *cfg)
 {
@@ -183,7 +148,7 @@ static struct pl_json *new_ci(struct pl_aws_sweep *s, const char *type, const ch
     pl_json_set_str(a, ci, "availabilityZone", az);
     pl_json_set(a, ci, "configuration", cfg);
     pl_json_set(a, ci, "supplementaryConfiguration", pl_json_new_obj(a));
-    pl_json_set(a, ci, "tags", tag_map(a, pl_json_get(cfg, "tags")));
+    pl_json_set(a, ci, "tags", pl_aws_tag_map(a, pl_json_get(cfg, "tags")));
     return ci;
 }
 
@@ -230,7 +195,7 @@ int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
             continue;
         struct pl_json *cfg = pl_json_new_obj(a);
         static const char *const keys[] = {"ownerId", "groupName", "groupId", NULL};
-        cfg = shaped(a, x, keys);
+        cfg = pl_aws_shaped(a, x, keys);
         pl_json_set(a, cfg, "description", pl_json_clone(a, pl_json_get(x, "groupDescription")));
         pl_json_set(a, cfg, "ipPermissions", permissions(a, pl_json_get(x, "ipPermissions")));
         pl_json_set(a, cfg, "ipPermissionsEgress",
@@ -241,7 +206,7 @@ int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
             new_ci(s, "AWS::EC2::SecurityGroup", id, "security-group", "Not Applicable", cfg);
         pl_json_set_str(a, ci, "resourceName", pl_json_get_str(x, "groupName"));
         struct pl_json *rels = pl_json_new_arr(a);
-        rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
+        pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
         pl_json_set(a, ci, "relationships", rels);
         pl_json_push(out->cis, ci);
     }
@@ -280,18 +245,18 @@ int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out)
             continue;
         if (!pl_json_get(x, "tags"))
             pl_json_set(a, x, "tags", pl_json_new_arr(a));
-        struct pl_json *cfg = shaped(a, x, keys);
+        struct pl_json *cfg = pl_aws_shaped(a, x, keys);
         struct pl_json *ci =
             new_ci(s, "AWS::EC2::VPC", id, "vpc", "Multiple Availability Zones", cfg);
         struct pl_json *rels = pl_json_new_arr(a);
         for (struct pl_json *i = insts->child; i; i = i->next)
             if (pl_json_get_str(i, "vpcId") && strcmp(pl_json_get_str(i, "vpcId"), id) == 0)
-                rel(a, rels, "Contains Instance", "AWS::EC2::Instance",
-                    pl_json_get_str(i, "instanceId"));
+                pl_aws_rel(a, rels, "Contains Instance", "AWS::EC2::Instance",
+                           pl_json_get_str(i, "instanceId"));
         for (struct pl_json *g = s->ec2_groups->child; g; g = g->next)
             if (pl_json_get_str(g, "vpcId") && strcmp(pl_json_get_str(g, "vpcId"), id) == 0)
-                rel(a, rels, "Contains SecurityGroup", "AWS::EC2::SecurityGroup",
-                    pl_json_get_str(g, "groupId"));
+                pl_aws_rel(a, rels, "Contains SecurityGroup", "AWS::EC2::SecurityGroup",
+                           pl_json_get_str(g, "groupId"));
         pl_json_set(a, ci, "relationships", rels);
         pl_json_push(out->cis, ci);
     }
@@ -346,7 +311,7 @@ int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
         for (size_t i = 0; lists[i]; i++)
             if (!pl_json_get(x, lists[i]) || pl_json_get(x, lists[i])->type == PL_JSTR)
                 pl_json_set(a, x, lists[i], pl_aws_list(a, NULL));
-        struct pl_json *cfg = shaped(a, x, keys);
+        struct pl_json *cfg = pl_aws_shaped(a, x, keys);
         const char *az = pl_json_get_str(pl_json_get(x, "placement"), "availabilityZone");
         struct pl_json *ci =
             new_ci(s, "AWS::EC2::Instance", id, "instance", az ? az : "Not Applicable", cfg);
@@ -355,16 +320,72 @@ int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
             pl_json_set_str(a, ci, "resourceCreationTime", launch);
         struct pl_json *rels = pl_json_new_arr(a);
         for (struct pl_json *n = pl_json_get(cfg, "networkInterfaces")->child; n; n = n->next)
-            rel(a, rels, "Contains NetworkInterface", "AWS::EC2::NetworkInterface",
-                pl_json_get_str(n, "networkInterfaceId"));
+            pl_aws_rel(a, rels, "Contains NetworkInterface", "AWS::EC2::NetworkInterface",
+                       pl_json_get_str(n, "networkInterfaceId"));
         for (struct pl_json *g = pl_json_get(cfg, "securityGroups")->child; g; g = g->next)
-            rel(a, rels, "Is associated with SecurityGroup", "AWS::EC2::SecurityGroup",
-                pl_json_get_str(g, "groupId"));
-        rel(a, rels, "Is contained in Subnet", "AWS::EC2::Subnet", pl_json_get_str(x, "subnetId"));
+            pl_aws_rel(a, rels, "Is associated with SecurityGroup", "AWS::EC2::SecurityGroup",
+                       pl_json_get_str(g, "groupId"));
+        pl_aws_rel(a, rels, "Is contained in Subnet", "AWS::EC2::Subnet",
+                   pl_json_get_str(x, "subnetId"));
         for (struct pl_json *b = pl_json_get(cfg, "blockDeviceMappings")->child; b; b = b->next)
-            rel(a, rels, "Is attached to Volume", "AWS::EC2::Volume",
-                pl_json_get_str(pl_json_get(b, "ebs"), "volumeId"));
-        rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
+            pl_aws_rel(a, rels, "Is attached to Volume", "AWS::EC2::Volume",
+                       pl_json_get_str(pl_json_get(b, "ebs"), "volumeId"));
+        pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
+        pl_json_set(a, ci, "relationships", rels);
+        pl_json_push(out->cis, ci);
+    }
+    return 0;
+}
+
+/* a volume's status as AWS Config names it: state (the volume's and each attachment's) */
+static void volume_state(struct pl_arena *a, struct pl_json *x)
+{
+    pl_json_set(a, x, "state", pl_json_clone(a, pl_json_get(x, "status")));
+    struct pl_json *att = pl_aws_list(a, pl_json_get(x, "attachment"));
+    for (struct pl_json *t = att->child; t; t = t->next)
+        pl_json_set(a, t, "state", pl_json_clone(a, pl_json_get(t, "status"))),
+            pl_json_del(t, "status");
+    pl_json_set(a, x, "attachments", att);
+    if (!pl_json_get(x, "tags") || pl_json_get(x, "tags")->type == PL_JSTR)
+        pl_json_set(a, x, "tags", pl_json_new_arr(a));
+}
+
+int pl_aws_ec2_volumes(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    struct pl_arena *a = s->a;
+    out->cis = pl_json_new_arr(a);
+    out->complete = true;
+    struct pl_err err = {0};
+    struct pl_json *list = describe_all(s, "DescribeVolumes", "volumeSet", &err);
+    if (!list) {
+        out->complete = false;
+        snprintf(out->error, sizeof out->error, "%s", err.msg);
+        return -1;
+    }
+    /* the example CI's keys, then the resource schema's */
+    static const char *const keys[] = {
+        "volumeId",   "size",        "snapshotId",   "availabilityZone",   "state",
+        "createTime", "attachments", "tags",         "volumeType",         "iops",
+        "encrypted",  "kmsKeyId",    "fastRestored", "multiAttachEnabled", "outpostArn",
+        "throughput", NULL};
+    for (struct pl_json *v = list->child; v; v = v->next) {
+        struct pl_json *x = renamed(a, v, false);
+        pl_aws_typed(x, numeric_keys);
+        const char *id = pl_json_get_str(x, "volumeId");
+        if (!id)
+            continue;
+        volume_state(a, x);
+        struct pl_json *cfg = pl_aws_shaped(a, x, keys);
+        const char *az = pl_json_get_str(x, "availabilityZone");
+        struct pl_json *ci =
+            new_ci(s, "AWS::EC2::Volume", id, "volume", az ? az : "Not Applicable", cfg);
+        const char *created = pl_json_get_str(x, "createTime");
+        if (created)
+            pl_json_set_str(a, ci, "resourceCreationTime", created);
+        struct pl_json *rels = pl_json_new_arr(a);
+        for (struct pl_json *t = pl_json_get(cfg, "attachments")->child; t; t = t->next)
+            pl_aws_rel(a, rels, "Is attached to Instance", "AWS::EC2::Instance",
+                       pl_json_get_str(t, "instanceId"));
         pl_json_set(a, ci, "relationships", rels);
         pl_json_push(out->cis, ci);
     }

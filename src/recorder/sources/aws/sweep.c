@@ -12,9 +12,11 @@
 #include "core/time.h"
 #include "recorder/sources/aws/aws.h"
 
-const char *const pl_aws_types[] = {
-    "AWS::S3::Bucket", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC",  "AWS::EC2::Instance",
-    "AWS::IAM::Role",  "AWS::IAM::User",          "AWS::::Account", NULL};
+const char *const pl_aws_types[] = {"AWS::S3::Bucket",      "AWS::EC2::SecurityGroup",
+                                    "AWS::EC2::VPC",        "AWS::EC2::Instance",
+                                    "AWS::IAM::Role",       "AWS::IAM::User",
+                                    "AWS::::Account",       "AWS::EC2::Volume",
+                                    "AWS::RDS::DBInstance", NULL};
 
 #define BATCH 500 /* CIs per transaction */
 
@@ -36,6 +38,10 @@ static collect_fn collector(const char *type)
         return pl_aws_iam_users;
     if (strcmp(type, "AWS::::Account") == 0)
         return pl_aws_account;
+    if (strcmp(type, "AWS::EC2::Volume") == 0)
+        return pl_aws_ec2_volumes;
+    if (strcmp(type, "AWS::RDS::DBInstance") == 0)
+        return pl_aws_rds_instances;
     return NULL;
 }
 
