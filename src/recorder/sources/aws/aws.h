@@ -199,7 +199,17 @@ struct pl_aws_sweep {
     char ec2_error[256];
     struct pl_json *iam_policies; /* customer managed policy ARN → id, NULL until read */
     const char *only_ref; /* a re-describe: only the resource of this id or name (else NULL) */
+    /* Memory: listings live in a for the sweep; a collector may build each CI (and its
+     * per-item temporaries) in ca and hand it to pl_aws_emit, which records and frees them
+     * BATCH at a time, so a type's CIs do not pile up (ca is reset: nothing else may point
+     * into it). A collector that pushes into out->cis itself (in a) is recorded at its end. */
+    struct pl_arena *ca;
+    void *chunk; /* sweep.c's recording state of the type */
 };
+
+/* Adds ci (built in s->ca) to out->cis; records and frees them when a batch is full (the
+ * chunk's recording or its failure is the sweep's business; out->cis is then a new array). */
+void pl_aws_emit(struct pl_aws_sweep *s, struct pl_aws_found *out, struct pl_json *ci);
 
 /* Whether a re-describe (s->only_ref) leaves out the resource of id and name (NULL: none). */
 bool pl_aws_skip(const struct pl_aws_sweep *s, const char *id, const char *name);

@@ -8,10 +8,12 @@
  * key AWS Config writes present (null when EC2 did not say). Calls call.c and xml.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/sigv4.h"
+#include "core/util.h"
 #include "recorder/sources/aws/aws.h"
 
 #define EC2_VERSION "2016-11-15"
@@ -30,14 +32,18 @@ static const char *const numeric_keys[] = {"code",
                                            "throughput",
                                            NULL};
 
-/* Every page of an EC2 Describe action: the items of list_key of each page, concatenated.
- * NULL with err when a page failed. */
-static struct pl_json *describe_all(struct pl_aws_sweep *s, const char *action,
-                                    const char *list_key, struct pl_err *err)
+typedef int (*item_fn)(struct pl_aws_sweep *s, struct pl_json *item, void *u);
+
+/* Every page of an EC2 Describe action, each page in an arena of its own (freed after it):
+ * fn for each item of list_key (an item lives until fn returns). NULL-safe; -1 with err when a
+ * page failed or fn did. */
+static int describe_pages(struct pl_aws_sweep *s, const char *action, const char *list_key,
+                          item_fn fn, void *u, struct pl_err *err)
 {
-    struct pl_arena *a = s->a;
-    struct pl_json *all = pl_json_new_arr(a);
-    const char *token = NULL;
+    struct pl_arena pa;
+    pl_arena_init(&pa);
+    char *token = NULL;
+    int rc = -1;
     for (int page = 0; page < PL_AWS_MAX_PAGES; page++) {
         struct pl_buf q;
         pl_buf_init(&q, 1 << 16);
@@ -47,29 +53,52 @@ static struct pl_json *describe_all(struct pl_aws_sweep *s, const char *action,
         if (token) {
             pl_buf_puts(&q, "&NextToken=");
             pl_sigv4_uri_encode(&q, token, strlen(token), 0);
+            free(token);
+            token = NULL;
         }
         struct pl_json *x =
-            pl_aws_query(s->ctx, a, "ec2", action, EC2_VERSION, q.data ? q.data : "", err);
+            pl_aws_query(s->ctx, &pa, "ec2", action, EC2_VERSION, q.data ? q.data : "", err);
         pl_buf_fini(&q);
         if (!x)
-            return NULL;
-        struct pl_json *items = pl_aws_list(a, pl_json_get(x, list_key));
-        for (struct pl_json *it = items->child, *next; it; it = next) {
-            next = it->next;
-            pl_json_push(all, it);
+            goto out;
+        struct pl_json *items = pl_aws_list(&pa, pl_json_get(x, list_key));
+        for (struct pl_json *it = items->child; it; it = it->next)
+            if (fn(s, it, u) < 0)
+                goto out;
+        const char *next = pl_json_get_str(x, "nextToken");
+        if (!next || !*next) {
+            rc = 0;
+            goto out;
         }
-        token = pl_json_get_str(x, "nextToken");
-        if (!token || !*token)
-            return all;
+        token = pl_xstrdup(next);
+        pl_arena_reset(&pa);
     }
     pl_fail(err, PL_E_UNAVAILABLE, "ec2 %s: more than %d pages", action, PL_AWS_MAX_PAGES);
-    return NULL;
+out:
+    free(token);
+    pl_arena_fini(&pa);
+    return rc;
+}
+
+static int keep_item(struct pl_aws_sweep *s, struct pl_json *item, void *u)
+{
+    pl_json_push(u, pl_json_clone(s->a, item));
+    return 0;
+}
+
+/* every item of an EC2 Describe action, in s->a (the listings the EC2 types share); NULL with
+ * err */
+static struct pl_json *describe_all(struct pl_aws_sweep *s, const char *action,
+                                    const char *list_key, struct pl_err *err)
+{
+    struct pl_json *all = pl_json_new_arr(s->a);
+    return describe_pages(s, action, list_key, keep_item, all, err) < 0 ? NULL : all;
 }
 
 /* reads the three listings once (all or none) */
 static int load(struct pl_aws_sweep *s, struct pl_aws_found *out)
 {
-    out->cis = pl_json_new_arr(s->a);
+    out->cis = pl_json_new_arr(s->ca);
     out->complete = true;
     if (!s->ec2_vpcs && !s->ec2_failed) {
         struct pl_err err = {0};
@@ -136,7 +165,7 @@ static struct pl_json *renamed(struct pl_arena *a, const struct pl_json *j, bool
 static struct pl_json *new_ci(struct pl_aws_sweep *s, const char *type, const char *id,
                               const char *arn_kind, const char *az, struct pl_json *cfg)
 {
-    struct pl_arena *a = s->a;
+    struct pl_arena *a = s->ca;
     struct pl_json *ci = pl_json_new_obj(a);
     pl_json_set_str(a, ci, "resourceType", type);
     pl_json_set_str(a, ci, "resourceId", id);
@@ -186,7 +215,7 @@ int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
 {
     if (load(s, out) < 0)
         return -1;
-    struct pl_arena *a = s->a;
+    struct pl_arena *a = s->ca;
     for (struct pl_json *g = s->ec2_groups->child; g; g = g->next) {
         struct pl_json *x = renamed(a, g, false);
         pl_aws_typed(x, numeric_keys);
@@ -208,33 +237,16 @@ int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
         struct pl_json *rels = pl_json_new_arr(a);
         pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
         pl_json_set(a, ci, "relationships", rels);
-        pl_json_push(out->cis, ci);
+        pl_aws_emit(s, out, ci);
     }
     return 0;
-}
-
-/* every instance of the reservations, renamed and typed */
-static struct pl_json *instances(struct pl_aws_sweep *s)
-{
-    struct pl_arena *a = s->a;
-    struct pl_json *all = pl_json_new_arr(a);
-    for (struct pl_json *r = s->ec2_reservations->child; r; r = r->next) {
-        struct pl_json *list = pl_aws_list(a, pl_json_get(r, "instancesSet"));
-        for (struct pl_json *i = list->child; i; i = i->next) {
-            struct pl_json *x = renamed(a, i, true);
-            pl_aws_typed(x, numeric_keys);
-            pl_json_push(all, x);
-        }
-    }
-    return all;
 }
 
 int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out)
 {
     if (load(s, out) < 0)
         return -1;
-    struct pl_arena *a = s->a;
-    struct pl_json *insts = instances(s);
+    struct pl_arena *a = s->ca;
     static const char *const keys[] = {"vpcId", "state",           "cidrBlock", "dhcpOptionsId",
                                        "tags",  "instanceTenancy", "isDefault", NULL};
     for (struct pl_json *v = s->ec2_vpcs->child; v; v = v->next) {
@@ -249,16 +261,19 @@ int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out)
         struct pl_json *ci =
             new_ci(s, "AWS::EC2::VPC", id, "vpc", "Multiple Availability Zones", cfg);
         struct pl_json *rels = pl_json_new_arr(a);
-        for (struct pl_json *i = insts->child; i; i = i->next)
-            if (pl_json_get_str(i, "vpcId") && strcmp(pl_json_get_str(i, "vpcId"), id) == 0)
-                pl_aws_rel(a, rels, "Contains Instance", "AWS::EC2::Instance",
-                           pl_json_get_str(i, "instanceId"));
+        for (struct pl_json *r = s->ec2_reservations->child; r; r = r->next)
+            for (struct pl_json *i =
+                     pl_json_get(r, "instancesSet") ? pl_json_get(r, "instancesSet")->child : NULL;
+                 i; i = i->next)
+                if (pl_json_get_str(i, "vpcId") && strcmp(pl_json_get_str(i, "vpcId"), id) == 0)
+                    pl_aws_rel(a, rels, "Contains Instance", "AWS::EC2::Instance",
+                               pl_json_get_str(i, "instanceId"));
         for (struct pl_json *g = s->ec2_groups->child; g; g = g->next)
             if (pl_json_get_str(g, "vpcId") && strcmp(pl_json_get_str(g, "vpcId"), id) == 0)
                 pl_aws_rel(a, rels, "Contains SecurityGroup", "AWS::EC2::SecurityGroup",
                            pl_json_get_str(g, "groupId"));
         pl_json_set(a, ci, "relationships", rels);
-        pl_json_push(out->cis, ci);
+        pl_aws_emit(s, out, ci);
     }
     return 0;
 }
@@ -267,7 +282,7 @@ int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
 {
     if (load(s, out) < 0)
         return -1;
-    struct pl_arena *a = s->a;
+    struct pl_arena *a = s->ca;
     static const char *const keys[] = {"instanceId",
                                        "imageId",
                                        "state",
@@ -300,39 +315,47 @@ int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
                                        "ebsOptimized",
                                        "enaSupport",
                                        NULL};
-    struct pl_json *insts = instances(s);
-    for (struct pl_json *x = insts->child; x; x = x->next) {
-        const char *id = pl_json_get_str(x, "instanceId");
-        if (!id)
-            continue;
-        static const char *const lists[] = {
-            "tags", "securityGroups", "productCodes", "blockDeviceMappings", "networkInterfaces",
-            NULL};
-        for (size_t i = 0; lists[i]; i++)
-            if (!pl_json_get(x, lists[i]) || pl_json_get(x, lists[i])->type == PL_JSTR)
-                pl_json_set(a, x, lists[i], pl_aws_list(a, NULL));
-        struct pl_json *cfg = pl_aws_shaped(a, x, keys);
-        const char *az = pl_json_get_str(pl_json_get(x, "placement"), "availabilityZone");
-        struct pl_json *ci =
-            new_ci(s, "AWS::EC2::Instance", id, "instance", az ? az : "Not Applicable", cfg);
-        const char *launch = pl_json_get_str(x, "launchTime");
-        if (launch)
-            pl_json_set_str(a, ci, "resourceCreationTime", launch);
-        struct pl_json *rels = pl_json_new_arr(a);
-        for (struct pl_json *n = pl_json_get(cfg, "networkInterfaces")->child; n; n = n->next)
-            pl_aws_rel(a, rels, "Contains NetworkInterface", "AWS::EC2::NetworkInterface",
-                       pl_json_get_str(n, "networkInterfaceId"));
-        for (struct pl_json *g = pl_json_get(cfg, "securityGroups")->child; g; g = g->next)
-            pl_aws_rel(a, rels, "Is associated with SecurityGroup", "AWS::EC2::SecurityGroup",
-                       pl_json_get_str(g, "groupId"));
-        pl_aws_rel(a, rels, "Is contained in Subnet", "AWS::EC2::Subnet",
-                   pl_json_get_str(x, "subnetId"));
-        for (struct pl_json *b = pl_json_get(cfg, "blockDeviceMappings")->child; b; b = b->next)
-            pl_aws_rel(a, rels, "Is attached to Volume", "AWS::EC2::Volume",
-                       pl_json_get_str(pl_json_get(b, "ebs"), "volumeId"));
-        pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
-        pl_json_set(a, ci, "relationships", rels);
-        pl_json_push(out->cis, ci);
+    for (struct pl_json *r = s->ec2_reservations->child; r; r = r->next) {
+        struct pl_json *set = pl_json_get(r, "instancesSet");
+        for (struct pl_json *raw = set ? set->child : NULL; raw; raw = raw->next) {
+            struct pl_json *x = renamed(a, raw, true);
+            pl_aws_typed(x, numeric_keys);
+            const char *id = pl_json_get_str(x, "instanceId");
+            if (!id)
+                continue;
+            static const char *const lists[] = {"tags",
+                                                "securityGroups",
+                                                "productCodes",
+                                                "blockDeviceMappings",
+                                                "networkInterfaces",
+                                                NULL};
+            for (size_t i = 0; lists[i]; i++)
+                if (!pl_json_get(x, lists[i]) || pl_json_get(x, lists[i])->type == PL_JSTR)
+                    pl_json_set(a, x, lists[i], pl_aws_list(a, NULL));
+            struct pl_json *cfg = pl_aws_shaped(a, x, keys);
+            const char *az = pl_json_get_str(pl_json_get(x, "placement"), "availabilityZone");
+            struct pl_json *ci =
+                new_ci(s, "AWS::EC2::Instance", id, "instance", az ? az : "Not Applicable", cfg);
+            const char *launch = pl_json_get_str(x, "launchTime");
+            if (launch)
+                pl_json_set_str(a, ci, "resourceCreationTime", launch);
+            struct pl_json *rels = pl_json_new_arr(a);
+            for (struct pl_json *n = pl_json_get(cfg, "networkInterfaces")->child; n; n = n->next)
+                pl_aws_rel(a, rels, "Contains NetworkInterface", "AWS::EC2::NetworkInterface",
+                           pl_json_get_str(n, "networkInterfaceId"));
+            for (struct pl_json *g = pl_json_get(cfg, "securityGroups")->child; g; g = g->next)
+                pl_aws_rel(a, rels, "Is associated with SecurityGroup", "AWS::EC2::SecurityGroup",
+                           pl_json_get_str(g, "groupId"));
+            pl_aws_rel(a, rels, "Is contained in Subnet", "AWS::EC2::Subnet",
+                       pl_json_get_str(x, "subnetId"));
+            for (struct pl_json *b = pl_json_get(cfg, "blockDeviceMappings")->child; b; b = b->next)
+                pl_aws_rel(a, rels, "Is attached to Volume", "AWS::EC2::Volume",
+                           pl_json_get_str(pl_json_get(b, "ebs"), "volumeId"));
+            pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC",
+                       pl_json_get_str(x, "vpcId"));
+            pl_json_set(a, ci, "relationships", rels);
+            pl_aws_emit(s, out, ci);
+        }
     }
     return 0;
 }
@@ -350,44 +373,49 @@ static void volume_state(struct pl_arena *a, struct pl_json *x)
         pl_json_set(a, x, "tags", pl_json_new_arr(a));
 }
 
-int pl_aws_ec2_volumes(struct pl_aws_sweep *s, struct pl_aws_found *out)
+/* one volume's CI (in s->ca), emitted */
+static int volume_ci(struct pl_aws_sweep *s, struct pl_json *v, void *u)
 {
-    struct pl_arena *a = s->a;
-    out->cis = pl_json_new_arr(a);
-    out->complete = true;
-    struct pl_err err = {0};
-    struct pl_json *list = describe_all(s, "DescribeVolumes", "volumeSet", &err);
-    if (!list) {
-        out->complete = false;
-        snprintf(out->error, sizeof out->error, "%s", err.msg);
-        return -1;
-    }
+    struct pl_aws_found *out = u;
+    struct pl_arena *a = s->ca;
     /* the example CI's keys, then the resource schema's */
     static const char *const keys[] = {
         "volumeId",   "size",        "snapshotId",   "availabilityZone",   "state",
         "createTime", "attachments", "tags",         "volumeType",         "iops",
         "encrypted",  "kmsKeyId",    "fastRestored", "multiAttachEnabled", "outpostArn",
         "throughput", NULL};
-    for (struct pl_json *v = list->child; v; v = v->next) {
-        struct pl_json *x = renamed(a, v, false);
-        pl_aws_typed(x, numeric_keys);
-        const char *id = pl_json_get_str(x, "volumeId");
-        if (!id)
-            continue;
-        volume_state(a, x);
-        struct pl_json *cfg = pl_aws_shaped(a, x, keys);
-        const char *az = pl_json_get_str(x, "availabilityZone");
-        struct pl_json *ci =
-            new_ci(s, "AWS::EC2::Volume", id, "volume", az ? az : "Not Applicable", cfg);
-        const char *created = pl_json_get_str(x, "createTime");
-        if (created)
-            pl_json_set_str(a, ci, "resourceCreationTime", created);
-        struct pl_json *rels = pl_json_new_arr(a);
-        for (struct pl_json *t = pl_json_get(cfg, "attachments")->child; t; t = t->next)
-            pl_aws_rel(a, rels, "Is attached to Instance", "AWS::EC2::Instance",
-                       pl_json_get_str(t, "instanceId"));
-        pl_json_set(a, ci, "relationships", rels);
-        pl_json_push(out->cis, ci);
+    struct pl_json *x = renamed(a, v, false);
+    pl_aws_typed(x, numeric_keys);
+    const char *id = pl_json_get_str(x, "volumeId");
+    if (!id)
+        return 0;
+    volume_state(a, x);
+    struct pl_json *cfg = pl_aws_shaped(a, x, keys);
+    const char *az = pl_json_get_str(x, "availabilityZone");
+    struct pl_json *ci =
+        new_ci(s, "AWS::EC2::Volume", id, "volume", az ? az : "Not Applicable", cfg);
+    const char *created = pl_json_get_str(x, "createTime");
+    if (created)
+        pl_json_set_str(a, ci, "resourceCreationTime", created);
+    struct pl_json *rels = pl_json_new_arr(a);
+    for (struct pl_json *t = pl_json_get(cfg, "attachments")->child; t; t = t->next)
+        pl_aws_rel(a, rels, "Is attached to Instance", "AWS::EC2::Instance",
+                   pl_json_get_str(t, "instanceId"));
+    pl_json_set(a, ci, "relationships", rels);
+    pl_aws_emit(s, out, ci);
+    return 0;
+}
+
+/* DescribeVolumes page by page: memory stays that of a page and a batch of CIs */
+int pl_aws_ec2_volumes(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    out->cis = pl_json_new_arr(s->ca);
+    out->complete = true;
+    struct pl_err err = {0};
+    if (describe_pages(s, "DescribeVolumes", "volumeSet", volume_ci, out, &err) < 0) {
+        out->complete = false;
+        snprintf(out->error, sizeof out->error, "%s", err.msg);
+        return -1;
     }
     return 0;
 }
