@@ -194,9 +194,9 @@ struct pl_aws_sweep {
     struct pl_aws_ctx *ctx;
     struct pl_arena *a;
     const char *account;
-    struct pl_json *ec2_vpcs, *ec2_groups, *ec2_reservations; /* NULL until read */
-    bool ec2_failed;
-    char ec2_error[256];
+    /* the (vpcId, id) pairs of the groups' and instances' listings (compact, in a), NULL until
+     * a listing completed: the VPCs' relationships */
+    struct pl_json *ec2_group_pairs, *ec2_instance_pairs;
     struct pl_json *iam_policies; /* customer managed policy ARN → id, NULL until read */
     const char *only_ref; /* a re-describe: only the resource of this id or name (else NULL) */
     /* Memory: listings live in a for the sweep; a collector may build each CI (and its

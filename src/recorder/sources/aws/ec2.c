@@ -1,11 +1,12 @@
 /* ec2.c — AWS::EC2::SecurityGroup, AWS::EC2::VPC and AWS::EC2::Instance from DescribeVpcs,
  * DescribeSecurityGroups and DescribeInstances, AWS::EC2::Volume from DescribeVolumes (EC2
- * query protocol, NextToken pages of MaxResults 1000). Each listing is read once per sweep and
- * shared: a VPC's relationships name the groups and instances in it. The configuration keys are AWS
- * Config's (the example CIs of
- * ../shared/data/config-items): the XML names renamed as the SDK's model names them
- * (tagSet → tags, groupDescription → description, ...), typed (booleans, integers), and every
- * key AWS Config writes present (null when EC2 did not say). Calls call.c and xml.c.
+ * query protocol, NextToken pages of MaxResults 1000), each streamed page by page (a page and a
+ * batch of CIs in memory): the groups' and instances' listings keep only the compact (vpcId, id)
+ * pairs a VPC's relationships name (listed by the VPC type itself when their types are not
+ * swept). The configuration keys are AWS Config's (the example CIs of ../shared/data/config-items):
+ * the XML names renamed as the SDK's model names them (tagSet → tags, groupDescription →
+ * description, ...), typed (booleans, integers), and every key AWS Config writes present (null when
+ * EC2 did not say). Calls call.c and xml.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,32 +94,6 @@ static struct pl_json *describe_all(struct pl_aws_sweep *s, const char *action,
 {
     struct pl_json *all = pl_json_new_arr(s->a);
     return describe_pages(s, action, list_key, keep_item, all, err) < 0 ? NULL : all;
-}
-
-/* reads the three listings once (all or none) */
-static int load(struct pl_aws_sweep *s, struct pl_aws_found *out)
-{
-    out->cis = pl_json_new_arr(s->ca);
-    out->complete = true;
-    if (!s->ec2_vpcs && !s->ec2_failed) {
-        struct pl_err err = {0};
-        s->ec2_vpcs = describe_all(s, "DescribeVpcs", "vpcSet", &err);
-        if (s->ec2_vpcs)
-            s->ec2_groups = describe_all(s, "DescribeSecurityGroups", "securityGroupInfo", &err);
-        if (s->ec2_groups)
-            s->ec2_reservations = describe_all(s, "DescribeInstances", "reservationSet", &err);
-        if (!s->ec2_reservations) {
-            s->ec2_failed = true;
-            s->ec2_vpcs = s->ec2_groups = NULL;
-            snprintf(s->ec2_error, sizeof s->ec2_error, "%s", err.msg);
-        }
-    }
-    if (s->ec2_failed) {
-        out->complete = false;
-        snprintf(out->error, sizeof out->error, "%s", s->ec2_error);
-        return -1;
-    }
-    return 0;
 }
 
 /* key renames: "...Set" loses its suffix, then these (top: only at the instance's top level) */
@@ -211,45 +186,115 @@ static struct pl_json *permissions(struct pl_arena *a, const struct pl_json *lis
     return arr;
 }
 
-int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
+/* what a listing's item callback needs: where CIs go (NULL: only the pairs) and the (vpcId, id)
+ * pairs a VPC's relationships are made of (compact, in s->a) */
+struct listing {
+    struct pl_aws_found *out;
+    struct pl_json *pairs;
+};
+
+static void note_pair(struct pl_aws_sweep *s, struct listing *l, const struct pl_json *item,
+                      const char *id_key)
 {
-    if (load(s, out) < 0)
-        return -1;
+    const char *vpc = pl_json_get_str(item, "vpcId"), *id = pl_json_get_str(item, id_key);
+    if (!vpc || !id)
+        return;
+    struct pl_json *p = pl_json_new_obj(s->a);
+    pl_json_set_str(s->a, p, "vpcId", vpc);
+    pl_json_set_str(s->a, p, "id", id);
+    pl_json_push(l->pairs, p);
+}
+
+/* one group of a DescribeSecurityGroups page: its pair, and its CI (in s->ca) emitted */
+static int group_item(struct pl_aws_sweep *s, struct pl_json *g, void *u)
+{
+    struct listing *l = u;
+    note_pair(s, l, g, "groupId");
+    if (!l->out)
+        return 0;
     struct pl_arena *a = s->ca;
-    for (struct pl_json *g = s->ec2_groups->child; g; g = g->next) {
-        struct pl_json *x = renamed(a, g, false);
-        pl_aws_typed(x, numeric_keys);
-        const char *id = pl_json_get_str(x, "groupId");
-        if (!id)
-            continue;
-        struct pl_json *cfg = pl_json_new_obj(a);
-        static const char *const keys[] = {"ownerId", "groupName", "groupId", NULL};
-        cfg = pl_aws_shaped(a, x, keys);
-        pl_json_set(a, cfg, "description", pl_json_clone(a, pl_json_get(x, "groupDescription")));
-        pl_json_set(a, cfg, "ipPermissions", permissions(a, pl_json_get(x, "ipPermissions")));
-        pl_json_set(a, cfg, "ipPermissionsEgress",
-                    permissions(a, pl_json_get(x, "ipPermissionsEgress")));
-        pl_json_set(a, cfg, "vpcId", pl_json_clone(a, pl_json_get(x, "vpcId")));
-        pl_json_set(a, cfg, "tags", pl_aws_list(a, pl_json_get(x, "tags")));
-        struct pl_json *ci =
-            new_ci(s, "AWS::EC2::SecurityGroup", id, "security-group", "Not Applicable", cfg);
-        pl_json_set_str(a, ci, "resourceName", pl_json_get_str(x, "groupName"));
-        struct pl_json *rels = pl_json_new_arr(a);
-        pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
-        pl_json_set(a, ci, "relationships", rels);
-        pl_aws_emit(s, out, ci);
-    }
+    struct pl_json *x = renamed(a, g, false);
+    pl_aws_typed(x, numeric_keys);
+    const char *id = pl_json_get_str(x, "groupId");
+    if (!id)
+        return 0;
+    static const char *const keys[] = {"ownerId", "groupName", "groupId", NULL};
+    struct pl_json *cfg = pl_aws_shaped(a, x, keys);
+    pl_json_set(a, cfg, "description", pl_json_clone(a, pl_json_get(x, "groupDescription")));
+    pl_json_set(a, cfg, "ipPermissions", permissions(a, pl_json_get(x, "ipPermissions")));
+    pl_json_set(a, cfg, "ipPermissionsEgress",
+                permissions(a, pl_json_get(x, "ipPermissionsEgress")));
+    pl_json_set(a, cfg, "vpcId", pl_json_clone(a, pl_json_get(x, "vpcId")));
+    pl_json_set(a, cfg, "tags", pl_aws_list(a, pl_json_get(x, "tags")));
+    struct pl_json *ci =
+        new_ci(s, "AWS::EC2::SecurityGroup", id, "security-group", "Not Applicable", cfg);
+    pl_json_set_str(a, ci, "resourceName", pl_json_get_str(x, "groupName"));
+    struct pl_json *rels = pl_json_new_arr(a);
+    pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC", pl_json_get_str(x, "vpcId"));
+    pl_json_set(a, ci, "relationships", rels);
+    pl_aws_emit(s, l->out, ci);
     return 0;
 }
 
+static int reservation_item(struct pl_aws_sweep *s, struct pl_json *r, void *u);
+
+/* one listing streamed page by page: the pairs into *pairs_out when it completed (out: the
+ * type's CIs, or NULL for the pairs only); -1 with out's error */
+static int stream(struct pl_aws_sweep *s, const char *action, const char *key, item_fn fn,
+                  struct pl_aws_found *out, struct pl_aws_found *err_out,
+                  struct pl_json **pairs_out)
+{
+    struct listing l = {.out = out, .pairs = pl_json_new_arr(s->a)};
+    struct pl_err err = {0};
+    if (describe_pages(s, action, key, fn, &l, &err) < 0) {
+        err_out->complete = false;
+        snprintf(err_out->error, sizeof err_out->error, "%s", err.msg);
+        return -1;
+    }
+    *pairs_out = l.pairs;
+    return 0;
+}
+
+/* DescribeSecurityGroups page by page (the VPCs' pairs kept on the way) */
+int pl_aws_ec2_security_groups(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    out->cis = pl_json_new_arr(s->ca);
+    out->complete = true;
+    return stream(s, "DescribeSecurityGroups", "securityGroupInfo", group_item, out, out,
+                  &s->ec2_group_pairs);
+}
+
+/* the VPCs' relationships name the (vpcId, id) pairs of type t */
+static void contains(struct pl_arena *a, struct pl_json *rels, const struct pl_json *pairs,
+                     const char *vpc, const char *name, const char *type)
+{
+    for (const struct pl_json *p = pairs->child; p; p = p->next)
+        if (strcmp(pl_json_get_str(p, "vpcId"), vpc) == 0)
+            pl_aws_rel(a, rels, name, type, pl_json_get_str(p, "id"));
+}
+
+/* DescribeVpcs; the groups' and instances' pairs from their types' listings when they ran, else
+ * listed here (pairs only) */
 int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out)
 {
-    if (load(s, out) < 0)
+    out->cis = pl_json_new_arr(s->ca);
+    out->complete = true;
+    if ((!s->ec2_group_pairs && stream(s, "DescribeSecurityGroups", "securityGroupInfo", group_item,
+                                       NULL, out, &s->ec2_group_pairs) < 0) ||
+        (!s->ec2_instance_pairs && stream(s, "DescribeInstances", "reservationSet",
+                                          reservation_item, NULL, out, &s->ec2_instance_pairs) < 0))
         return -1;
+    struct pl_err err = {0};
+    struct pl_json *vpcs = describe_all(s, "DescribeVpcs", "vpcSet", &err);
+    if (!vpcs) {
+        out->complete = false;
+        snprintf(out->error, sizeof out->error, "%s", err.msg);
+        return -1;
+    }
     struct pl_arena *a = s->ca;
     static const char *const keys[] = {"vpcId", "state",           "cidrBlock", "dhcpOptionsId",
                                        "tags",  "instanceTenancy", "isDefault", NULL};
-    for (struct pl_json *v = s->ec2_vpcs->child; v; v = v->next) {
+    for (struct pl_json *v = vpcs->child; v; v = v->next) {
         struct pl_json *x = renamed(a, v, false);
         pl_aws_typed(x, numeric_keys);
         const char *id = pl_json_get_str(x, "vpcId");
@@ -261,27 +306,20 @@ int pl_aws_ec2_vpcs(struct pl_aws_sweep *s, struct pl_aws_found *out)
         struct pl_json *ci =
             new_ci(s, "AWS::EC2::VPC", id, "vpc", "Multiple Availability Zones", cfg);
         struct pl_json *rels = pl_json_new_arr(a);
-        for (struct pl_json *r = s->ec2_reservations->child; r; r = r->next)
-            for (struct pl_json *i =
-                     pl_json_get(r, "instancesSet") ? pl_json_get(r, "instancesSet")->child : NULL;
-                 i; i = i->next)
-                if (pl_json_get_str(i, "vpcId") && strcmp(pl_json_get_str(i, "vpcId"), id) == 0)
-                    pl_aws_rel(a, rels, "Contains Instance", "AWS::EC2::Instance",
-                               pl_json_get_str(i, "instanceId"));
-        for (struct pl_json *g = s->ec2_groups->child; g; g = g->next)
-            if (pl_json_get_str(g, "vpcId") && strcmp(pl_json_get_str(g, "vpcId"), id) == 0)
-                pl_aws_rel(a, rels, "Contains SecurityGroup", "AWS::EC2::SecurityGroup",
-                           pl_json_get_str(g, "groupId"));
+        contains(a, rels, s->ec2_instance_pairs, id, "Contains Instance", "AWS::EC2::Instance");
+        contains(a, rels, s->ec2_group_pairs, id, "Contains SecurityGroup",
+                 "AWS::EC2::SecurityGroup");
         pl_json_set(a, ci, "relationships", rels);
         pl_aws_emit(s, out, ci);
     }
     return 0;
 }
 
-int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
+/* one reservation of a DescribeInstances page: its instances' pairs, and their CIs (in s->ca)
+ * emitted */
+static int reservation_item(struct pl_aws_sweep *s, struct pl_json *r, void *u)
 {
-    if (load(s, out) < 0)
-        return -1;
+    struct listing *l = u;
     struct pl_arena *a = s->ca;
     static const char *const keys[] = {"instanceId",
                                        "imageId",
@@ -315,9 +353,12 @@ int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
                                        "ebsOptimized",
                                        "enaSupport",
                                        NULL};
-    for (struct pl_json *r = s->ec2_reservations->child; r; r = r->next) {
+    {
         struct pl_json *set = pl_json_get(r, "instancesSet");
         for (struct pl_json *raw = set ? set->child : NULL; raw; raw = raw->next) {
+            note_pair(s, l, raw, "instanceId");
+            if (!l->out)
+                continue;
             struct pl_json *x = renamed(a, raw, true);
             pl_aws_typed(x, numeric_keys);
             const char *id = pl_json_get_str(x, "instanceId");
@@ -354,10 +395,19 @@ int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
             pl_aws_rel(a, rels, "Is contained in Vpc", "AWS::EC2::VPC",
                        pl_json_get_str(x, "vpcId"));
             pl_json_set(a, ci, "relationships", rels);
-            pl_aws_emit(s, out, ci);
+            pl_aws_emit(s, l->out, ci);
         }
     }
     return 0;
+}
+
+/* DescribeInstances page by page (the VPCs' pairs kept on the way) */
+int pl_aws_ec2_instances(struct pl_aws_sweep *s, struct pl_aws_found *out)
+{
+    out->cis = pl_json_new_arr(s->ca);
+    out->complete = true;
+    return stream(s, "DescribeInstances", "reservationSet", reservation_item, out, out,
+                  &s->ec2_instance_pairs);
 }
 
 /* a volume's status as AWS Config names it: state (the volume's and each attachment's) */

@@ -14,7 +14,7 @@
 #include "recorder/sources/aws/aws.h"
 
 const char *const pl_aws_types[] = {"AWS::S3::Bucket",      "AWS::EC2::SecurityGroup",
-                                    "AWS::EC2::VPC",        "AWS::EC2::Instance",
+                                    "AWS::EC2::Instance",   "AWS::EC2::VPC",
                                     "AWS::IAM::Role",       "AWS::IAM::User",
                                     "AWS::::Account",       "AWS::EC2::Volume",
                                     "AWS::RDS::DBInstance", NULL};
