@@ -16,6 +16,7 @@
 #include "recorder/sources/aws/aws.h"
 
 #define MAX_TYPES 32
+#define MAX_ROLES 256
 
 static void usage(FILE *f)
 {
@@ -23,8 +24,9 @@ static void usage(FILE *f)
         f, "usage: plumb discover [--data DIR] [--region R] [--types T,...] [--dry-run]\n"
            "\n"
            "One sweep of live AWS resources, recorded as configuration items (docs/discovery.md).\n"
-           "Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], else the\n"
-           "profile (AWS_PROFILE, --profile) of ~/.aws/credentials and ~/.aws/config. Endpoints:\n"
+           "Credentials: the AWS SDKs' chain (AWS_ACCESS_KEY_ID..., web identity, the profile\n"
+           "(AWS_PROFILE, --profile) of ~/.aws/credentials and ~/.aws/config with its role_arn,\n"
+           "container and instance metadata). Endpoints:\n"
            "AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's endpoint_url.\n"
            "\n"
            "  --data DIR        data directory (default ./plumb-data)\n"
@@ -34,6 +36,10 @@ static void usage(FILE *f)
            "  --dry-run         record nothing: list what would be recorded and the API calls\n"
            "  --account ID      the account to record into (default: STS GetCallerIdentity)\n"
            "  --profile NAME    the shared-file profile (skips the environment's keys)\n"
+           "  --role-arn ARN    AssumeRole into ARN's account and sweep it there (repeatable)\n"
+           "  --org-role NAME   sweep every account of the plumb organization: the management\n"
+           "                    account as the caller, members by AssumeRole of role NAME\n"
+           "  --external-id ID  the ExternalId of those AssumeRole calls\n"
            "  --all             record every type, ignoring the partition's recorder\n"
            "                    (default: as `plumb record`: a running recorder's group applies)\n"
            "  --rate N          calls per second per service (default 50; 0: unbounded)\n"
@@ -66,6 +72,7 @@ static void on_ci(void *u, const char *type, const char *id, const char *what)
 struct args {
     const char *data, *region, *profile;
     struct pl_discover_opts o;
+    struct pl_discover_roles roles;
     bool verbose, json, print;
     long long rate, backoff, page_size;
 };
@@ -87,14 +94,19 @@ static int parse_args(int argc, char **argv, struct args *r)
         {"json", no_argument, NULL, 'j'},
         {"print", no_argument, NULL, 'P'},
         {"page-size", required_argument, NULL, 'S'},
+        {"role-arn", required_argument, NULL, 'X'},
+        {"org-role", required_argument, NULL, 'O'},
+        {"external-id", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static const char *types[MAX_TYPES + 1];
+    static const char *arns[MAX_ROLES + 1];
+    size_t narns = 0;
     int c;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjPS:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:r:t:na:p:AR:B:vjPS:X:O:E:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             r->data = optarg;
@@ -147,6 +159,23 @@ static int parse_args(int argc, char **argv, struct args *r)
             if (pl_parse_i64(optarg, &r->page_size) < 0 || r->page_size < 5 || r->page_size > 1000)
                 return pl_cli_usage_error("discover", "--page-size must be 5..1000");
             break;
+        case 'X':
+            if (narns == MAX_ROLES)
+                return pl_cli_usage_error("discover", "at most %d --role-arn", MAX_ROLES);
+            if (strncmp(optarg, "arn:", 4) != 0)
+                return pl_cli_usage_error("discover", "--role-arn takes a role ARN");
+            arns[narns++] = optarg;
+            arns[narns] = NULL;
+            r->roles.role_arns = arns;
+            break;
+        case 'O':
+            if (!*optarg || strchr(optarg, ':'))
+                return pl_cli_usage_error("discover", "--org-role takes a role name");
+            r->roles.org_role = optarg;
+            break;
+        case 'E':
+            r->roles.external_id = optarg;
+            break;
         case 'v':
             r->verbose = true;
             break;
@@ -165,6 +194,8 @@ static int parse_args(int argc, char **argv, struct args *r)
     }
     if (optind < argc)
         return pl_cli_usage_error("discover", "unexpected argument '%s'", argv[optind]);
+    if (pl_discover_roles_any(&r->roles) && r->o.account)
+        return pl_cli_usage_error("discover", "--account does not go with --role-arn/--org-role");
     return -1;
 }
 
@@ -202,16 +233,17 @@ int pl_cli_discover(int argc, char **argv)
     const char *data = r.data, *region = r.region, *profile = r.profile;
     bool verbose = r.verbose, print = r.print;
     struct pl_err err = {0};
-    struct pl_aws_creds creds;
-    if (pl_aws_creds_load(profile, &creds, &err) < 0) {
-        fprintf(stderr, "plumb discover: %s\n", err.msg);
-        return 1;
-    }
     char reg[64];
     if (region)
         snprintf(reg, sizeof reg, "%s", region);
     else
         pl_aws_region_default(profile, reg, sizeof reg);
+    struct pl_aws_creds creds;
+    if (pl_aws_creds_chain(profile, reg, &creds, &err) < 0) {
+        fprintf(stderr, "plumb discover: %s\n", err.msg);
+        pl_client_thread_done();
+        return 1;
+    }
     static struct pl_aws_ctx ctx;
     pl_aws_ctx_init(&ctx, &creds, reg);
     ctx.profile = profile;
@@ -232,7 +264,9 @@ int pl_cli_discover(int argc, char **argv)
     if (print)
         o.on_json = on_json;
     struct pl_discover_stats s;
-    int rc = pl_discover_sweep(st, &ctx, &o, &s, &err);
+    int rc = pl_discover_roles_any(&r.roles)
+                 ? pl_discover_accounts(st, &ctx, &r.roles, &o, &s, &err)
+                 : pl_discover_sweep(st, &ctx, &o, &s, &err);
     pl_store_close(st);
     pl_client_thread_done();
     summary(&r, reg, &s);

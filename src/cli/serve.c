@@ -49,6 +49,8 @@ struct serve_opts {
     bool cloudtrail_keep_read_only;
     const char *discover;       /* "aws": periodic discovery sweeps (recorder/sources/aws) */
     unsigned discover_interval; /* seconds between sweeps */
+    const char *discover_role_arns; /* comma-separated: AssumeRole into their accounts */
+    const char *discover_org_role;  /* this role in each member of the organization */
 };
 
 static void serve_usage(FILE *f)
@@ -63,6 +65,7 @@ static void serve_usage(FILE *f)
             "                   [--cloudtrail-dir DIR | --cloudtrail-s3 s3://BUCKET/PREFIX]\n"
             "                   [--cloudtrail-poll-ms N] [--cloudtrail-keep-read-only]\n"
             "                   [--discover aws] [--discover-interval S]\n"
+            "                   [--discover-role-arns ARN,...] [--discover-org-role NAME]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
             "          --header-timeout 10 --body-timeout 60\n");
@@ -98,6 +101,8 @@ static const struct serve_option {
      offsetof(struct serve_opts, cloudtrail_keep_read_only)},
     {"--discover", OPT_STR, offsetof(struct serve_opts, discover)},
     {"--discover-interval", OPT_UINT, offsetof(struct serve_opts, discover_interval)},
+    {"--discover-role-arns", OPT_STR, offsetof(struct serve_opts, discover_role_arns)},
+    {"--discover-org-role", OPT_STR, offsetof(struct serve_opts, discover_org_role)},
 };
 
 static const struct serve_option *find_option(const char *a)
@@ -294,7 +299,14 @@ static int start_sources(const struct serve_opts *o, struct pl_trail_watch **tra
                          struct pl_trail_watch **trail_s3, struct pl_discover_watch **discover,
                          struct pl_err *err)
 {
-    struct pl_trail_opts to = {.keep_read_only = o->cloudtrail_keep_read_only};
+    if (o->discover &&
+        !(*discover = pl_discover_watch_start(o->data, (int)o->discover_interval,
+                                              o->discover_role_arns, o->discover_org_role, err)))
+        return -1;
+    /* each CloudTrail event stored re-describes the discovered resources it touched */
+    struct pl_trail_opts to = {.keep_read_only = o->cloudtrail_keep_read_only,
+                               .on_event = *discover ? pl_discover_watch_event : NULL,
+                               .on_event_u = *discover};
     int poll = o->cloudtrail_poll_ms ? (int)o->cloudtrail_poll_ms : 5000;
     if (o->cloudtrail_dir &&
         !(*trail = pl_trail_watch_start(o->data, o->cloudtrail_dir, poll, &to, NULL, err)))
@@ -309,9 +321,6 @@ static int start_sources(const struct serve_opts *o, struct pl_trail_watch **tra
         if (!(*trail_s3 = pl_trail_watch_start(o->data, o->cloudtrail_s3, poll, &to, &sc, err)))
             return -1;
     }
-    if (o->discover &&
-        !(*discover = pl_discover_watch_start(o->data, (int)o->discover_interval, err)))
-        return -1;
     return 0;
 }
 

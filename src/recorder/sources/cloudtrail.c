@@ -276,6 +276,8 @@ static int put_event(void *ctx, const struct pl_trail_event *ev, struct pl_err *
     }
     im->fc.imported++;
     note_part(im, ev->account, ev->region);
+    if (im->o->on_event)
+        im->o->on_event(im->o->on_event_u, ev);
     return 0;
 }
 

@@ -51,6 +51,11 @@ bool pl_trail_name_read_only(const char *event_name);
 struct pl_trail_opts {
     bool keep_read_only; /* store readOnly events too (default: dropped, they change nothing) */
     const char *source;  /* remember files read under this watcher source (NULL: do not) */
+    /* called for each event newly stored (not a duplicate, not dropped as read-only), e.g. to
+     * re-describe what it touched (discovery: pl_discover_watch_event); may be NULL. Must not
+     * use the importer's store connection. */
+    void (*on_event)(void *u, const struct pl_trail_event *ev);
+    void *on_event_u;
 };
 
 struct pl_trail_counts {

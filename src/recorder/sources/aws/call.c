@@ -166,7 +166,7 @@ int pl_aws_call_hdr(struct pl_aws_ctx *c, const char *service, const char *metho
         .max_body = PL_AWS_MAX_XML,
         .timeout_ms = c->timeout_ms,
         .user_agent = "plumb-discover/1",
-        .sigv4 = &sig,
+        .sigv4 = c->creds.access_key[0] ? &sig : NULL, /* none: AssumeRoleWithWebIdentity */
     };
     memset(r, 0, sizeof *r);
     for (int attempt = 0;; attempt++) {

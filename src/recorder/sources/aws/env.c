@@ -93,6 +93,15 @@ static int config_get(const char *profile, const char *key, char *out, size_t n)
     return pl_aws_ini_get(path, sect, key, out, n);
 }
 
+int pl_aws_profile_get(const char *profile, const char *key, char *out, size_t n)
+{
+    char path[4096];
+    if (shared_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", path, sizeof path) &&
+        pl_aws_ini_get(path, profile_name(profile), key, out, n))
+        return 1;
+    return config_get(profile, key, out, n);
+}
+
 int pl_aws_creds_load(const char *profile, struct pl_aws_creds *out, struct pl_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -125,8 +134,8 @@ int pl_aws_creds_load(const char *profile, struct pl_aws_creds *out, struct pl_e
     memset(out, 0, sizeof *out);
     return pl_fail(err, PL_E_VALIDATION,
                    "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give "
-                   "profile '%s' keys in the shared credentials or config file (web identity, "
-                   "instance metadata and AssumeRole are not supported yet)",
+                   "profile '%s' keys or a role_arn in the shared credentials or config file, or "
+                   "run with web identity, container or instance metadata credentials",
                    name);
 }
 

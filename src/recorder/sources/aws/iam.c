@@ -303,7 +303,8 @@ static int principals(struct pl_aws_sweep *s, struct pl_aws_found *out, const ch
         return -1;
     }
     for (struct pl_json *p = list->child; p; p = p->next) {
-        if (!pl_json_get_str(p, name_key) || !pl_json_get_str(p, id_key))
+        if (!pl_json_get_str(p, name_key) || !pl_json_get_str(p, id_key) ||
+            pl_aws_skip(s, pl_json_get_str(p, id_key), pl_json_get_str(p, name_key)))
             continue;
         struct pl_err e = {0};
         struct pl_json *ci = build(s, p, policies, &e);

@@ -321,6 +321,8 @@ int pl_aws_s3_buckets(struct pl_aws_sweep *s, struct pl_aws_found *out)
         if (!b.name || !*b.name ||
             strspn(b.name, "abcdefghijklmnopqrstuvwxyz0123456789.-_") != strlen(b.name))
             continue;
+        if (pl_aws_skip(s, b.name, b.name))
+            continue; /* a re-describe of another bucket */
         const char *region = location(&b);
         if (!region || strcmp(region, s->ctx->region) != 0)
             continue; /* failed (recorded in out) or another region's bucket */

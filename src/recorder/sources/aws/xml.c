@@ -1,7 +1,8 @@
 /* xml.c — AWS's XML answers (S3's REST-XML, the EC2 and query protocols) as JSON trees, parsed
  * with libxml2 (no network, no entity expansion, no DTD loading). The tree mirrors the elements
- * (aws.h says how); the collectors rename and type what they keep. Depth is bounded before
- * recursing. Calls nothing else in aws/.
+ * (aws.h says how), and the shaping helpers the collectors share (pl_aws_list, pl_aws_typed,
+ * pl_aws_shaped, pl_aws_tag_map); the collectors rename and type what they keep. Depth is bounded
+ * before recursing. Calls nothing else in aws/.
  */
 #include <string.h>
 
@@ -158,6 +159,47 @@ struct pl_json *pl_aws_list(struct pl_arena *a, const struct pl_json *j)
         return arr;
     pl_json_push(arr, pl_json_clone(a, j));
     return arr;
+}
+
+/* {k: item[k] or null} for the keys, in that order */
+struct pl_json *pl_aws_shaped(struct pl_arena *a, const struct pl_json *item,
+                              const char *const *keys)
+{
+    struct pl_json *o = pl_json_new_obj(a);
+    for (size_t i = 0; keys[i]; i++) {
+        const struct pl_json *v = pl_json_get(item, keys[i]);
+        pl_json_set(a, o, keys[i], v ? pl_json_clone(a, v) : pl_json_new_null(a));
+    }
+    return o;
+}
+
+/* EC2's [{key, value}] → {key: value} */
+struct pl_json *pl_aws_tag_map(struct pl_arena *a, const struct pl_json *tags)
+{
+    struct pl_json *m = pl_json_new_obj(a);
+    for (const struct pl_json *t = tags && tags->type == PL_JARR ? tags->child : NULL; t;
+         t = t->next) {
+        const char *k = pl_json_get_str(t, "key"), *v = pl_json_get_str(t, "value");
+        if (k)
+            pl_json_set_str(a, m, k, v ? v : "");
+    }
+    return m;
+}
+
+void pl_aws_rel(struct pl_arena *a, struct pl_json *rels, const char *name, const char *type,
+                const char *id)
+{
+    if (!id || !*id)
+        return;
+    for (struct pl_json *r = rels->child; r; r = r->next) /* once each */
+        if (strcmp(pl_json_get_str(r, "resourceId"), id) == 0 &&
+            strcmp(pl_json_get_str(r, "name"), name) == 0)
+            return;
+    struct pl_json *o = pl_json_new_obj(a);
+    pl_json_set_str(a, o, "resourceType", type);
+    pl_json_set_str(a, o, "resourceId", id);
+    pl_json_set_str(a, o, "name", name);
+    pl_json_push(rels, o);
 }
 
 static bool numeric_key(const char *k, const char *const *numeric)
