@@ -9,6 +9,7 @@ import time
 import unittest
 from decimal import Decimal
 
+import harness
 from harness import ACCOUNT, ServerTest, plumb, signed_call
 
 OTHER = "222222222222"
@@ -127,6 +128,11 @@ class Cost(ServerTest):
                 "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
                                         "PolicyText": "rule m { configuration.instanceType "
                                                       "== \"t3.micro\" }"}}})
+        # the rule's first (full) run must be over before the instances come, else it may judge
+        # i-1 as well as i-1's change trigger does (two evaluations, both billed)
+        harness.wait_for(lambda: self.cfg.describe_config_rule_evaluation_status(
+            ConfigRuleNames=["micro"])["ConfigRulesEvaluationStatus"][0].get(
+                "LastSuccessfulEvaluationTime"), what="the rule's first run")
         # January: i-1 three versions, i-2 one, a bucket; February: i-1 twice more. One at a
         # time, each instance CI's evaluation awaited (plumb's clock: February 20)
         cis = [instance("i-1", "t3.micro", "2026-01-02T00:00:00Z"),
