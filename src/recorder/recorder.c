@@ -162,6 +162,7 @@ struct pl_rec_prep {
     struct pl_rec_enc enc;
     struct pl_buf scratch; /* canonical pieces (recorder_int.h) */
     struct pl_buf body;    /* the stored body, made here so the store thread only writes */
+    struct pl_buf hot;     /* its hot configuration paths (pl_store_hot), likewise */
     bool ready;
 };
 
@@ -172,6 +173,7 @@ struct pl_rec_prep *pl_rec_prep_new(void)
     p->arena.block_size = 256 * 1024; /* a typical CI fits: reset keeps it */
     pl_buf_init(&p->scratch, PL_BUF_NOLIMIT);
     pl_buf_init(&p->body, PL_BUF_NOLIMIT);
+    pl_buf_init(&p->hot, PL_BUF_NOLIMIT);
     return p;
 }
 
@@ -182,6 +184,7 @@ void pl_rec_prep_free(struct pl_rec_prep *p)
     pl_arena_fini(&p->arena);
     pl_buf_fini(&p->scratch);
     pl_buf_fini(&p->body);
+    pl_buf_fini(&p->hot);
     free(p);
 }
 
@@ -249,6 +252,13 @@ static const char *move_arn(struct pl_arena *a, const char *arn, const char *acc
     return pl_arena_printf(a, "%.*s%.*s:%.*s%s", head, arn, rlen, r, alen, acct, rest);
 }
 
+/* The stored body of p's CI and its hot paths, after pl_rec__hash. */
+static void prep_body(struct pl_rec_prep *p)
+{
+    pl_rec__body(&p->ci, p->account, p->region, &p->scratch, &p->enc, &p->body);
+    pl_store_hot(p->ci.configuration, PL_JSON_CANON, &p->hot);
+}
+
 /* Fills p from an already normalised ci (borrowed: it must outlive p's use). */
 static void prepare_ci(struct pl_rec_prep *p, const struct pl_rec_opts *o, const struct pl_ci *ci)
 {
@@ -257,7 +267,7 @@ static void prepare_ci(struct pl_rec_prep *p, const struct pl_rec_opts *o, const
     if (o->move_arn && ci->arn && (o->account || o->region))
         p->ci.arn = move_arn(&p->arena, ci->arn, o->account, o->region);
     pl_rec__hash(&p->ci, &p->scratch, &p->enc, p->hash);
-    pl_rec__body(&p->ci, p->account, p->region, &p->scratch, &p->enc, &p->body);
+    prep_body(p);
     p->ready = true;
 }
 
@@ -424,7 +434,7 @@ static void identity_only(struct pl_arena *a, struct pl_rec_prep *p)
     c->recording_frequency = NULL;
     c->delivery_ms = 0;
     pl_rec__hash(c, &p->scratch, &p->enc, p->hash);
-    pl_rec__body(c, p->account, p->region, &p->scratch, &p->enc, &p->body);
+    prep_body(p);
 }
 
 /* The status of a new version of ci; cur is the resource's latest state (NULL: unknown). A
@@ -557,6 +567,8 @@ static int record(struct pl_rec_batch *b, struct pl_rec_prep *p, struct pl_rec_r
         .diff = b->diff.data,
         .diff_len = b->diff.len,
         .daily = ci->recording_frequency && strcmp(ci->recording_frequency, "DAILY") == 0,
+        .hot = pl_buf_cstr(&p->hot),
+        .hot_len = p->hot.len,
     };
     memcpy(row.hash, hash, sizeof row.hash);
     if (pl_store_ci_append(b->s, &row, err) < 0)

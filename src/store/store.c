@@ -289,7 +289,7 @@ static const char *const migrations[] = {
     " WHERE account = OLD.account AND region = OLD.region AND rule = OLD.rule; END;",
     /* 15: advanced query (select.c): the hot configuration paths of each resource's latest CI
      * (store_int.h PL_STORE__HOT_PATHS) on its resources row, written with the row by the
-     * append (ST_RES_*: one JSON parse per appended CI that names one of them), and covered
+     * append (ST_RES_*: pl_ci_row.hot, made by the recorder from its parsed CI), and covered
      * with the partition for the current resources: a GROUP BY on such a path reads this
      * index, not every current CI body */
     // clang-format off
@@ -415,7 +415,7 @@ static const char *const sql_text[ST__COUNT] = {
         "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
         "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
         "hash, hot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, "
-        "?9, ?10, 1, ?11, " PL_STORE__HOT_APPEND ") ON CONFLICT DO UPDATE SET "
+        "?9, ?10, 1, ?11, ?12) ON CONFLICT DO UPDATE SET "
         "resource_name = excluded.resource_name, hot = excluded.hot, "
         "status = excluded.status, deleted = excluded.deleted, capture_ms = "
         "excluded.capture_ms, deletion_ms = excluded.deletion_ms, state_id = "
@@ -425,11 +425,11 @@ static const char *const sql_text[ST__COUNT] = {
         "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
         "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
         "hash, hot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, "
-        "?9, ?10, 1, ?11, " PL_STORE__HOT_APPEND ")",
+        "?9, ?10, 1, ?11, ?12)",
     [ST_RES_UPDATE] = "UPDATE resources SET resource_name = ?5, status = ?6, deleted = ?7, "
                       "capture_ms = ?8, deletion_ms = CASE WHEN ?7 THEN ?8 ELSE 0 END, "
                       "state_id = ?9, latest_seq = ?10, versions = versions + 1, hash = ?11, "
-                      "hot = " PL_STORE__HOT_APPEND " WHERE id = ?13",
+                      "hot = ?12 WHERE id = ?13",
     [ST_CI_INSERT] = "INSERT INTO config_items(seq, res, status, capture_ms, state_id, "
                      "resource_name, hash, body, diff, freq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                      "?8, ?9, ?10)",
@@ -989,7 +989,9 @@ static bool hint_match(struct pl_store *s, const struct pl_ci_row *ci)
            strcmp(key, s->hint_key) == 0;
 }
 
-static void bind_res(struct pl_q *q, const struct pl_ci_row *ci, int64_t seq)
+/* hot: the row's resources.hot (pl_store_hot), or NULL for none */
+static void bind_res(struct pl_q *q, const struct pl_ci_row *ci, int64_t seq, const char *hot,
+                     size_t hot_len)
 {
     pl_q_bind_text(q, 1, ci->account);
     pl_q_bind_text(q, 2, ci->region);
@@ -1002,10 +1004,14 @@ static void bind_res(struct pl_q *q, const struct pl_ci_row *ci, int64_t seq)
     pl_q_bind_i64(q, 9, ci->state_id);
     pl_q_bind_i64(q, 10, seq);
     pl_q_bind_text(q, 11, ci->hash);
-    pl_q_bind_textn(q, 12, ci->body, ci->body_len); /* the hot paths */
+    if (hot && hot_len > 0)
+        pl_q_bind_textn(q, 12, hot, hot_len);
+    else
+        pl_q_bind_null(q, 12);
 }
 
-int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err)
+static int ci_append(struct pl_store *s, struct pl_ci_row *ci, const char *hot, size_t hot_len,
+                     struct pl_err *err)
 {
     if (s->depth <= 0)
         return pl_fail(err, PL_E_INTERNAL, "store: ci_append outside a transaction");
@@ -1025,7 +1031,7 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
     if (hint_match(s, ci) && s->hint_id > 0) { /* known resource: update by id */
         if (!(q = stmt(s, ST_RES_UPDATE, err)))
             return -1;
-        bind_res(q, ci, seq);
+        bind_res(q, ci, seq, hot, hot_len);
         pl_q_bind_i64(q, 13, s->hint_id);
         if (step_done(s, q, err, "resource_update") < 0)
             return -1;
@@ -1033,14 +1039,14 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
     } else if (hint_match(s, ci)) { /* known to be absent: plain insert */
         if (!(q = stmt(s, ST_RES_INSERT, err)))
             return -1;
-        bind_res(q, ci, seq);
+        bind_res(q, ci, seq, hot, hot_len);
         if (step_done(s, q, err, "resource_insert") < 0)
             return -1;
         res = pl_db_last_id(s->db);
     } else {
         if (!(q = stmt(s, ST_RES_UPSERT, err)))
             return -1;
-        bind_res(q, ci, seq);
+        bind_res(q, ci, seq, hot, hot_len);
         if (pl_q_step(q, NULL, NULL) != PL_Q_ROW) {
             pl_q_reset(q);
             return db_fail(s, err, "resource_upsert");
@@ -1068,6 +1074,18 @@ int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *
     s->next_seq++;
     ci->seq = seq;
     return 0;
+}
+
+int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err)
+{
+    if (ci->hot)
+        return ci_append(s, ci, ci->hot, ci->hot_len, err);
+    struct pl_buf hot; /* a row without its hot array (not the recorder's): from its body */
+    pl_buf_init(&hot, PL_BUF_NOLIMIT);
+    pl_store__hot_of_body(ci->body, ci->body_len, &hot);
+    int rc = ci_append(s, ci, hot.data, hot.len, err);
+    pl_buf_fini(&hot);
+    return rc;
 }
 
 int pl_store_resource_get(struct pl_store *s, const char *account, const char *region,

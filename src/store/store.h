@@ -42,7 +42,9 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/err.h"
+#include "core/json.h"
 
 struct pl_store;
 
@@ -178,7 +180,18 @@ struct pl_ci_row {
     const char *diff; /* configurationItemDiff JSON, or NULL for none (first version) */
     size_t diff_len;
     bool daily; /* recorded by recordingFrequency DAILY (the cost report's periodic rate) */
+    /* resources.hot of this CI, pl_store_hot of its configuration (hot_len 0: none of the
+     * paths); NULL: the append computes it from body (a parse the recorder spares it) */
+    const char *hot;
+    size_t hot_len;
 };
+
+/* The hot configuration paths of a CI (advanced query's resources.hot, store_int.h) into out
+ * (reset first) from its parsed configuration, written with the pl_json_write flags the body's
+ * configuration was written with (the recorder's: PL_JSON_CANON): the JSON array SQLite's
+ * json_extract(body, '$.configuration.p0', ...) gives. 1, or 0 with out empty when none of
+ * the paths is there (configuration NULL or not an object included). */
+int pl_store_hot(const struct pl_json *configuration, int flags, struct pl_buf *out);
 
 /* The latest state of one resource key. */
 struct pl_resource {
@@ -196,7 +209,8 @@ struct pl_resource {
 };
 
 /* Appends ci as the newest version of its resource and updates the resources row, in a
- * transaction. The caller (the recorder) has filled every field but seq; ci->seq is set.
+ * transaction. The caller (the recorder) has filled every field but seq (hot may be NULL: then
+ * the store parses body for it); ci->seq is set.
  * The store does not check ordering: the recorder guarantees state_id increases. */
 int pl_store_ci_append(struct pl_store *s, struct pl_ci_row *ci, struct pl_err *err);
 

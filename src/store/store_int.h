@@ -10,6 +10,7 @@
 #define PL_STORE_STORE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PL_STORE__STMTS      64 /* room for store.c's statements */
@@ -24,10 +25,10 @@
  * state and AMI, unused volumes, compliance by type, tenancy, encryption, VPC), whose values in
  * each resource's latest CI migration 15 keeps in resources.hot: the JSON array
  * json_extract(body, '$.<path 0>', '$.<path 1>', ...), so json_extract(hot, '$[i]') is
- * json_extract(body, '$.<path i>') without reading or parsing the CI (select.c). The second
- * name is the path's first key under configuration: a body without any of them as a quoted
- * string has none of the paths, and its resource keeps hot NULL (all missing) without a parse.
- * The list is frozen in migration 15's trigger: changing it needs a new migration. */
+ * json_extract(body, '$.<path i>') without reading or parsing the CI (select.c). hot.c makes
+ * it in C from the parsed CI (the recorder's, handed over in pl_ci_row.hot); a CI with none of
+ * the paths keeps hot NULL (all missing). The second name is the path's first key under
+ * configuration. The list is frozen in the stored rows: changing it needs a new migration. */
 #define PL_STORE__HOT_PATHS(X)                                                                     \
     X("configuration.instanceType", "instanceType")                                                \
     X("configuration.state.name", "state")                                                         \
@@ -38,12 +39,12 @@
     X("configuration.encrypted", "encrypted")                                                      \
     X("configuration.vpcId", "vpcId")
 #define PL_STORE__HOT_ARG(path, key) ", '$." path "'"
-#define PL_STORE__HOT_HAS(path, key) " OR instr(?12, '\"" key "\"')"
-/* the hot array of a CI body (SQL text), and the same of the appended body ?12 (sqlite.c's
- * ST_RES_*), NULL without a parse when the body names none of the paths */
+/* the hot array of a CI body in SQL text (migration 15's backfill) */
 #define PL_STORE__HOT_OF(body) "json_extract(" body PL_STORE__HOT_PATHS(PL_STORE__HOT_ARG) ")"
-#define PL_STORE__HOT_APPEND                                                                       \
-    "CASE WHEN (0" PL_STORE__HOT_PATHS(PL_STORE__HOT_HAS) ") THEN " PL_STORE__HOT_OF("?12") " END"
+/* hot.c: pl_store_hot of a body's text (the append of a row without hot); 0 with out empty
+ * when none of the paths is there or the body is not JSON */
+struct pl_buf;
+int pl_store__hot_of_body(const char *body, size_t len, struct pl_buf *out);
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */

@@ -6,18 +6,87 @@
  *   - cloud-custodian/placebo-config-api GetResourceConfigHistory: recorded API responses
  *     (configuration as a string, boto3 datetimes).
  * Round trip: a recorded CI rendered in the API form and in the file form normalises back to
- * the same recorded-fields hash. */
+ * the same recorded-fields hash. Hot paths: the array the recorder makes in C for
+ * resources.hot (pl_store_hot) is SQLite's json_extract of the stored body byte for byte, for
+ * these CIs and the query tests' estate (tests/data/query/estate.json), and each stored
+ * resource's hot gives advanced query the values and JSON types of its latest body. */
 #include <dirent.h>
+#include <ftw.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "t.h"
 #include "core/util.h"
 #include "recorder/recorder.h"
+#include "recorder/sources/file.h"
+#include "store/store_int.h" /* PL_STORE__HOT_PATHS: what resources.hot holds */
 
 static struct pl_arena A;
 static struct pl_store *S;
-static int n_cis;
+static int n_cis, n_hot;
+static sqlite3 *MEM; /* json_extract of the bodies, as migration 15 computed hot */
+
+#define HOT_PATH(path, key) path,
+static const char *const hot_paths[] = {PL_STORE__HOT_PATHS(HOT_PATH)};
+
+/* pl_store_hot of ci's configuration equals json_extract(body, '$.p0', ...) of its stored row
+ * (all nulls when it found none of the paths). */
+static void check_hot(const char *where, const struct pl_ci *ci, const struct pl_ci_row *row)
+{
+    struct pl_buf b;
+    pl_buf_init(&b, PL_BUF_NOLIMIT);
+    int any = pl_store_hot(ci->configuration, PL_JSON_CANON, &b);
+    sqlite3_stmt *st;
+    T_REQUIRE(sqlite3_prepare_v2(MEM, "SELECT " PL_STORE__HOT_OF("?1"), -1, &st, NULL) ==
+              SQLITE_OK);
+    sqlite3_bind_text(st, 1, row->body, (int)row->body_len, SQLITE_STATIC);
+    T_REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    const char *want = (const char *)sqlite3_column_text(st, 0);
+    if (!any) {
+        pl_buf_putc(&b, '[');
+        for (size_t i = 0; i < PL_ARRAY_LEN(hot_paths); i++)
+            pl_buf_puts(&b, i ? ",null" : "null");
+        pl_buf_putc(&b, ']');
+    }
+    if (!want || strcmp(want, pl_buf_cstr(&b)) != 0)
+        T_FAIL_("%s: hot %s, json_extract %s", where, pl_buf_cstr(&b), want ? want : "NULL");
+    n_hot += any;
+    sqlite3_finalize(st);
+    pl_buf_fini(&b);
+}
+
+/* Every resource of the store in dir: json_extract(hot, '$[i]') has the value and JSON type
+ * of json_extract(body, '$.<path i>') of its latest CI (select.c's reads). */
+static char *dir_; /* the store's data directory */
+
+static void test_stored_hot(void)
+{
+    const char *dir = dir_;
+    struct pl_buf q;
+    pl_buf_init(&q, PL_BUF_NOLIMIT);
+    pl_buf_puts(&q, "SELECT count(*), sum(0");
+    for (size_t i = 0; i < PL_ARRAY_LEN(hot_paths); i++)
+        pl_buf_printf(&q,
+                      " + (json_extract(r.hot, '$[%zu]') IS NOT json_extract(c.body, '$.%s'))"
+                      " + (coalesce(json_type(r.hot, '$[%zu]'), 'null') IS NOT"
+                      " coalesce(json_type(c.body, '$.%s'), 'null'))",
+                      i, hot_paths[i], i, hot_paths[i]);
+    pl_buf_puts(&q, ") FROM resources r JOIN config_items c ON c.seq = r.latest_seq");
+    sqlite3 *db;
+    T_REQUIRE(sqlite3_open(pl_arena_printf(&A, "%s/plumb.db", dir), &db) == SQLITE_OK);
+    sqlite3_stmt *st;
+    T_REQUIRE(sqlite3_prepare_v2(db, pl_buf_cstr(&q), -1, &st, NULL) == SQLITE_OK);
+    T_REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    printf("  stored resources: %d, hot values differing from the body: %d (CIs with hot: %d)\n",
+           sqlite3_column_int(st, 0), sqlite3_column_int(st, 1), n_hot);
+    T_OK(sqlite3_column_int(st, 0) > 100);
+    T_EQ(sqlite3_column_int(st, 1), 0);
+    T_OK(n_hot > 20);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    pl_buf_fini(&q);
+}
 
 static struct pl_json *load_path(const char *path)
 {
@@ -51,6 +120,7 @@ static void check_ci(const char *where, const struct pl_json *doc)
     }
     struct pl_ci_row row;
     T_EQ(pl_store_ci_get(S, r.seq, &A, &row, &err), 1);
+    check_hot(where, &ci, &row);
     struct pl_json *forms[2] = {pl_ci_render_api(&A, &row, &err),
                                 pl_ci_render_file(&A, &row, &err)};
     for (int i = 0; i < 2; i++) {
@@ -244,6 +314,56 @@ static void test_placebo_history(void)
     printf("  placebo history CIs: %d\n", n_cis - before);
 }
 
+/* Every CI of one file as `plumb record` reads it (sources/file.c): those that normalise are
+ * recorded and their hot paths checked (an unchanged CI against its stored version: the same
+ * canonical configuration). */
+static int hot_file(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    struct pl_ci_reader *r;
+    struct pl_err err = {0};
+    size_t l = strlen(path);
+    if (flag != FTW_F || l < 5 || strcmp(path + l - 5, ".json") != 0 ||
+        pl_ci_reader_open(path, &r, &err) < 0)
+        return 0;
+    const char *text;
+    size_t len;
+    while (pl_ci_reader_next(r, &text, &len, &err) == 1) {
+        struct pl_json *j = pl_json_parse(&A, text, len, &err);
+        struct pl_ci ci;
+        struct pl_rec_opts o = {.mode = PL_REC_MODE_ALL};
+        struct pl_rec_result res;
+        struct pl_ci_row row;
+        if (!j || pl_ci_normalize(&A, j, &ci, &err) < 0 ||
+            pl_recorder_observe_ci(S, &o, &ci, &res, &err) < 0 ||
+            (res.outcome != PL_REC_RECORDED && res.outcome != PL_REC_UNCHANGED))
+            continue; /* not a CI, or not its latest version: nothing stored to compare */
+        T_EQ(pl_store_ci_get(S, res.seq, &A, &row, &err), 1);
+        check_hot(path, &ci, &row);
+        n_cis++;
+    }
+    pl_ci_reader_close(r);
+    return 0;
+}
+
+static void test_all_files(void)
+{
+    int before = n_cis;
+    T_EQ(nftw(pl_arena_printf(&A, "%s/data/config-items", PL_SHARED_DIR), hot_file, 16, 0), 0);
+    printf("  CIs of all the files (through the file reader): %d\n", n_cis - before);
+    T_OK(n_cis - before >= 90);
+}
+
+/* The CIs the query tests record after their files (those are the shared files above). */
+static void test_query_estate(void)
+{
+    struct pl_json *j =
+        load_path(pl_arena_printf(&A, "%s/tests/data/query/estate.json", PL_SOURCE_DIR));
+    T_REQUIRE(j != NULL);
+    int before = n_cis;
+    check_doc("estate.json", pl_json_get(j, "cis"));
+    T_EQ(n_cis - before, 4);
+}
+
 static void test_rejects(void)
 {
     const char *bad[] = {
@@ -269,14 +389,20 @@ int main(void)
     pl_arena_init(&A);
     char *d = pl_arena_strdup(&A, "/tmp/pl_test_dialects_XXXXXX");
     struct pl_err err = {0};
-    if (!mkdtemp(d) || pl_store_open(d, 0, &S, &err) < 0)
+    if (!mkdtemp(d) || pl_store_open(d, 0, &S, &err) < 0 ||
+        sqlite3_open(":memory:", &MEM) != SQLITE_OK)
         return 1;
     T_RUN(test_rdk_examples);
     T_RUN(test_invoking_events);
     T_RUN(test_notifications);
     T_RUN(test_placebo_history);
+    T_RUN(test_query_estate);
+    T_RUN(test_all_files);
     T_RUN(test_rejects);
     pl_store_close(S);
+    dir_ = d;
+    T_RUN(test_stored_hot);
+    sqlite3_close(MEM);
     pl_arena_fini(&A);
     return T_EXIT();
 }
