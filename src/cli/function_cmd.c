@@ -108,18 +108,21 @@ static int parse_since(const char *s, int64_t *ms)
 
 /* Parses argv (argv[1] the subcommand) into o: 0, 1 when help was asked for, 2 after a usage
  * error (printed). */
+/* --since, --timeout and --memory, the options pl_cli_getopt leaves to the command. */
+static int option(void *ctx, int c, char *arg)
+{
+    struct fopts *o = ctx;
+    if (c == 'S' && parse_since(arg, &o->since_ms) < 0)
+        return pl_cli_usage_error("function", "--since must be a time or an age such as 10m");
+    if (c == 't' && parse_int(arg, &o->timeout) < 0)
+        return pl_cli_usage_error("function", "--timeout must be a number of seconds");
+    if (c == 'm' && parse_int(arg, &o->memory) < 0)
+        return pl_cli_usage_error("function", "--memory must be a number of MB");
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct fopts *o)
 {
-    static const struct option longopts[] = {
-        {"runtime", required_argument, NULL, 'R'}, {"handler", required_argument, NULL, 'H'},
-        {"command", required_argument, NULL, 'c'}, {"url", required_argument, NULL, 'u'},
-        {"timeout", required_argument, NULL, 't'}, {"memory", required_argument, NULL, 'm'},
-        {"account", required_argument, NULL, 'a'}, {"region", required_argument, NULL, 'r'},
-        {"data", required_argument, NULL, 'd'},    {"endpoint", required_argument, NULL, 'e'},
-        {"event", required_argument, NULL, 'E'},   {"json", no_argument, NULL, 'j'},
-        {"since", required_argument, NULL, 'S'},   {"follow", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof(*o));
     o->account = DEFAULT_ACCOUNT;
     o->region = DEFAULT_REGION;
@@ -133,63 +136,26 @@ static int parse_args(int argc, char **argv, struct fopts *o)
         strcmp(o->sub, "logs") != 0)
         return pl_cli_usage_error("function", "unknown subcommand '%s' (add, list, remove, "
                                               "invoke, logs)", o->sub);
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'R':
-            o->runtime = optarg;
-            break;
-        case 'H':
-            o->handler = optarg;
-            break;
-        case 'c':
-            o->command = optarg;
-            break;
-        case 'u':
-            o->url = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'r':
-            o->region = optarg;
-            break;
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'e':
-            o->endpoint = optarg;
-            break;
-        case 'E':
-            o->event = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'f':
-            o->follow = true;
-            break;
-        case 'S':
-            if (parse_since(optarg, &o->since_ms) < 0)
-                return pl_cli_usage_error("function", "--since must be a time or an age "
-                                                      "such as 10m");
-            break;
-        case 't':
-            if (parse_int(optarg, &o->timeout) < 0)
-                return pl_cli_usage_error("function", "--timeout must be a number of seconds");
-            break;
-        case 'm':
-            if (parse_int(optarg, &o->memory) < 0)
-                return pl_cli_usage_error("function", "--memory must be a number of MB");
-            break;
-        case 'h':
-            return 1;
-        default:
-            return pl_cli_getopt_error("function", argv + 1, c);
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"runtime", 'R', &o->runtime, NULL, false},
+        {"handler", 'H', &o->handler, NULL, false},
+        {"command", 'c', &o->command, NULL, false},
+        {"url", 'u', &o->url, NULL, false},
+        {"timeout", 't', NULL, NULL, true},
+        {"memory", 'm', NULL, NULL, true},
+        {"account", 'a', &o->account, NULL, false},
+        {"region", 'r', &o->region, NULL, false},
+        {"data", 'd', &o->data, NULL, false},
+        {"endpoint", 'e', &o->endpoint, NULL, false},
+        {"event", 'E', &o->event, NULL, false},
+        {"json", 'j', NULL, &o->json, false},
+        {"since", 'S', NULL, NULL, true},
+        {"follow", 'f', NULL, &o->follow, false},
+        {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt("function", argc - 1, argv + 1, ":h", opts, option, o);
+    if (r != 0)
+        return r;
     /* getopt saw argv+1, so its optind counts from the subcommand */
     int npos = argc - 1 - optind;
     bool named = strcmp(o->sub, "list") != 0;
@@ -263,25 +229,13 @@ static int build_fn(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
 static int call_api(struct pl_arena *a, const struct fopts *o, const char *op,
                     const struct pl_json *body, struct pl_json **out)
 {
-    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    struct pl_err err = {0};
-    if (!key || !secret) {
-        fprintf(stderr, "plumb function: --endpoint needs AWS_ACCESS_KEY_ID and "
-                        "AWS_SECRET_ACCESS_KEY (see plumb credentials)\n");
-        return -1;
-    }
-    struct pl_client_aws c = {
-        .endpoint = o->endpoint, .target = pl_arena_printf(a, "PlumbService.%s", op),
-        .sigv4 = {.service = "config", .region = o->region, .access_key = key,
-                  .secret_key = secret},
-        .timeout_ms = 60000, .max_body = 16 << 20,
-    };
-    const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
-    int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
-    pl_client_thread_done();
-    if (rc != 0)
-        fprintf(stderr, "plumb function: %s\n", err.msg);
-    return rc;
+    const struct pl_cli_call c = {.sub = "function",
+                                  .endpoint = o->endpoint,
+                                  .region = o->region,
+                                  .service = "PlumbService",
+                                  .needs = "--endpoint ",
+                                  .once = true};
+    return pl_cli_call(a, &c, op, body, out);
 }
 
 /* The API's FunctionConfiguration shape -> struct pl_fn (strings in the JSON's arena). */

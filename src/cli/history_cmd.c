@@ -72,53 +72,23 @@ static void usage(FILE *f, const char *cmd, int max_pos)
  * error (printed; exit 2). */
 static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {"aggregator", required_argument, NULL, 'g'},
-        {"source-account", required_argument, NULL, 'A'},
-        {"source-region", required_argument, NULL, 'R'},
-        {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:a:r:jh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'r':
-            o->region = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'g':
-            o->aggregator = optarg;
-            break;
-        case 'A':
-            o->src_account = optarg;
-            break;
-        case 'R':
-            o->src_region = optarg;
-            break;
-        case 'h':
-            usage(stdout, cmd, max_pos);
-            return 1;
-        default:
-            pl_cli_getopt_error(cmd, argv, c);
-            return -1;
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"data", 'd', &o->data, NULL, false},
+        {"account", 'a', &o->account, NULL, false},
+        {"region", 'r', &o->region, NULL, false},
+        {"json", 'j', NULL, &o->json, false},
+        {"aggregator", 'g', &o->aggregator, NULL, false},
+        {"source-account", 'A', &o->src_account, NULL, false},
+        {"source-region", 'R', &o->src_region, NULL, false},
+        {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt(cmd, argc, argv, ":d:a:r:jh", opts, NULL, NULL);
+    if (r == 1)
+        usage(stdout, cmd, max_pos);
+    if (r != 0)
+        return r == 1 ? 1 : -1;
     int npos = argc - optind;
     if (npos != 2 && npos != max_pos) {
         pl_cli_usage_error(cmd, "expected TYPE ID%s, got %d argument%s",
