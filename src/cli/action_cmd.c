@@ -113,19 +113,6 @@ static int call_api(struct pl_arena *a, const struct aopts *o, const char *op,
     return pl_cli_call(a, &c, op, body, out);
 }
 
-static struct pl_store *open_store(const struct aopts *o, bool write)
-{
-    struct pl_store *st = NULL;
-    struct pl_err err = {0};
-    if (!write)
-        return pl_cli_open_read("action", o->data, &st) == 0 ? st : NULL;
-    if (pl_store_open(o->data, 0, &st, &err) < 0) {
-        fprintf(stderr, "plumb action: %s: %s\n", o->data, err.msg);
-        return NULL;
-    }
-    return st;
-}
-
 /* The action of an add command (strings borrowed from o / a). */
 static int build(struct pl_arena *a, const struct aopts *o, struct pl_rem_action *act)
 {
@@ -180,7 +167,7 @@ static int cmd_add(struct pl_arena *a, const struct aopts *o)
         pl_json_set_bool(a, b, "DryRun", act.dry_run);
         return call_api(a, o, "PutAction", b, &out) < 0 ? 1 : 0;
     }
-    struct pl_store *st = open_store(o, true);
+    struct pl_store *st = pl_cli_open("action", o->data, true);
     int rc = st ? pl_rem_action_put(st, &act, &err) : -1;
     pl_store_close(st);
     if (rc < 0) {
@@ -204,7 +191,7 @@ static int cmd_list(struct pl_arena *a, const struct aopts *o)
         struct pl_rem_action *items;
         size_t n;
         struct pl_err err = {0};
-        struct pl_store *st = open_store(o, false);
+        struct pl_store *st = pl_cli_open("action", o->data, false);
         int rc = st ? pl_rem_action_list(st, o->account, o->region, a, &items, &n, &err) : -1;
         pl_store_close(st);
         if (rc < 0) {
@@ -241,7 +228,7 @@ static int cmd_remove(struct pl_arena *a, const struct aopts *o)
         return call_api(a, o, "DeleteAction", b, &out) < 0 ? 1 : 0;
     }
     struct pl_err err = {0};
-    struct pl_store *st = open_store(o, true);
+    struct pl_store *st = pl_cli_open("action", o->data, true);
     int rc = st ? pl_rem_action_delete(st, o->account, o->region, o->name, &err) : -1;
     pl_store_close(st);
     if (rc == 0)
@@ -270,7 +257,7 @@ static int cmd_logs(struct pl_arena *a, const struct aopts *o)
         size_t n;
         bool more;
         struct pl_err err = {0};
-        struct pl_store *st = open_store(o, false);
+        struct pl_store *st = pl_cli_open("action", o->data, false);
         int rc = st ? pl_store_fnlog_list(st, &q, a, &rows, &n, &more, &err) : -1;
         pl_store_close(st);
         if (rc < 0) {

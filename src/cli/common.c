@@ -126,6 +126,19 @@ int pl_cli_open_read(const char *sub, const char *data, struct pl_store **out)
     return 0;
 }
 
+struct pl_store *pl_cli_open(const char *sub, const char *data, bool write)
+{
+    struct pl_store *st = NULL;
+    struct pl_err err = {0};
+    if (!write)
+        return pl_cli_open_read(sub, data, &st) == 0 ? st : NULL;
+    if (pl_store_open(data, 0, &st, &err) < 0) {
+        fprintf(stderr, "plumb %s: %s: %s\n", sub, data, err.msg);
+        return NULL;
+    }
+    return st;
+}
+
 const char *pl_cli_account_key(struct pl_arena *a, const char *data, const char *account,
                                const char **secret)
 {

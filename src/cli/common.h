@@ -65,6 +65,11 @@ int pl_cli_call(struct pl_arena *a, const struct pl_cli_call *c, const char *op,
  * Returns 0 with *out set, or -1. */
 int pl_cli_open_read(const char *sub, const char *data, struct pl_store **out);
 
+/* The store of DATA for SUB: read-only through pl_cli_open_read when !write (never created),
+ * else opened (created when missing; "plumb SUB: DATA: message" printed on failure). NULL on
+ * failure. */
+struct pl_store *pl_cli_open(const char *sub, const char *data, bool write);
+
 /* The first live key of account in DATA/credentials.json: its id (and secret into *secret when
  * not NULL), strings in a; NULL when no key belongs to account (or there is no file). */
 const char *pl_cli_account_key(struct pl_arena *a, const char *data, const char *account,

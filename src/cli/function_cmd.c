@@ -266,20 +266,6 @@ static struct pl_json *name_body(struct pl_arena *a, const char *name)
 
 /* ---- subcommands ---- */
 
-/* The store of o->data; a reading command (write false) never creates it. */
-static struct pl_store *open_store(const struct fopts *o, bool write)
-{
-    struct pl_store *st = NULL;
-    struct pl_err err = {0};
-    if (!write)
-        return pl_cli_open_read("function", o->data, &st) == 0 ? st : NULL;
-    if (pl_store_open(o->data, 0, &st, &err) < 0) {
-        fprintf(stderr, "plumb function: %s: %s\n", o->data, err.msg);
-        return NULL;
-    }
-    return st;
-}
-
 static int cmd_add(struct pl_arena *a, const struct fopts *o)
 {
     struct pl_fn fn;
@@ -299,7 +285,7 @@ static int cmd_add(struct pl_arena *a, const struct fopts *o)
         if (call_api(a, o, "PutFunction", b, &out) < 0)
             return 1;
     } else {
-        struct pl_store *st = open_store(o, true);
+        struct pl_store *st = pl_cli_open("function", o->data, true);
         struct pl_err err = {0};
         int rc = st ? pl_fn_put(st, &fn, &err) : -1;
         pl_store_close(st);
@@ -328,7 +314,7 @@ static int load_list(struct pl_arena *a, const struct fopts *o, struct pl_fn **i
             from_api(f, o, &(*items)[i++]);
         return 0;
     }
-    struct pl_store *st = open_store(o, false);
+    struct pl_store *st = pl_cli_open("function", o->data, false);
     struct pl_err err = {0};
     int rc = st ? pl_fn_list(st, o->account, o->region, a, items, n, &err) : -1;
     pl_store_close(st);
@@ -383,7 +369,7 @@ static int cmd_remove(struct pl_arena *a, const struct fopts *o)
         struct pl_json *out;
         return call_api(a, o, "DeleteFunction", name_body(a, o->name), &out) < 0 ? 1 : 0;
     }
-    struct pl_store *st = open_store(o, true);
+    struct pl_store *st = pl_cli_open("function", o->data, true);
     struct pl_err err = {0};
     int rc = st ? pl_fn_delete(st, o->account, o->region, o->name, &err) : -1;
     pl_store_close(st);
@@ -400,7 +386,7 @@ static int load_one(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
         from_api(pl_json_get(out, "Function"), o, fn);
         return 0;
     }
-    struct pl_store *st = open_store(o, false);
+    struct pl_store *st = pl_cli_open("function", o->data, false);
     struct pl_err err = {0};
     int rc = st ? pl_fn_get(st, o->account, o->region, o->name, a, fn, &err) : -1;
     pl_store_close(st);
@@ -612,7 +598,7 @@ static int cmd_logs(const struct fopts *o)
 {
     struct log_src src = {.o = o};
     int rc = 0;
-    if (!o->endpoint && !(src.st = open_store(o, false)))
+    if (!o->endpoint && !(src.st = pl_cli_open("function", o->data, false)))
         return 1;
     if (o->follow) {
         struct sigaction sa = {.sa_handler = on_sigint}; /* no SA_RESTART: wakes the sleep */

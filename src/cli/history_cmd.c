@@ -310,22 +310,37 @@ static int open_for(struct hopts *o, const char *cmd, struct pl_store **s, struc
     return find_partition(*s, cmd, o, a);
 }
 
+/* The start of history, diff and blame: parses the arguments into o, then a is initialised and
+ * the resource's partition found in *s (open_for). Returns -1 to go on, else the exit code (a
+ * and *s released). */
+static int start(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o,
+                 struct pl_arena *a, struct pl_store **s)
+{
+    int pa = parse_args(argc, argv, cmd, max_pos, o);
+    if (pa != 0)
+        return pa < 0 ? 2 : 0;
+    pl_arena_init(a);
+    *s = NULL;
+    int found = open_for(o, cmd, s, a);
+    if (found >= 0)
+        return -1;
+    pl_store_close(*s);
+    pl_arena_fini(a);
+    return found == -2 ? 2 : 1;
+}
+
 int pl_cli_history(int argc, char **argv)
 {
     struct hopts o;
-    int pa = parse_args(argc, argv, "history", 2, &o);
-    if (pa != 0)
-        return pa < 0 ? 2 : 0;
     struct pl_arena a;
-    pl_arena_init(&a);
-    struct pl_store *s = NULL;
-    int status = 1;
+    struct pl_store *s;
+    int status = start(argc, argv, "history", 2, &o, &a, &s);
+    if (status >= 0)
+        return status;
+    status = 1;
     struct pl_ci_row *rows;
     size_t n;
-    int found = open_for(&o, "history", &s, &a);
-    if (found == -2)
-        status = 2;
-    if (found < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
+    if (load_versions(s, &o, &a, &rows, &n) < 0)
         goto out;
     struct pl_err err = {0};
     if (o.json) {
@@ -380,19 +395,15 @@ static long pick(const char *arg, const struct pl_ci_row *rows, size_t n)
 int pl_cli_diff(int argc, char **argv)
 {
     struct hopts o;
-    int pa = parse_args(argc, argv, "diff", 4, &o);
-    if (pa != 0)
-        return pa < 0 ? 2 : 0;
     struct pl_arena a;
-    pl_arena_init(&a);
-    struct pl_store *s = NULL;
-    int status = 1;
+    struct pl_store *s;
+    int status = start(argc, argv, "diff", 4, &o, &a, &s);
+    if (status >= 0)
+        return status;
+    status = 1;
     struct pl_ci_row *rows;
     size_t n;
-    int found = open_for(&o, "diff", &s, &a);
-    if (found == -2)
-        status = 2;
-    if (found < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
+    if (load_versions(s, &o, &a, &rows, &n) < 0)
         goto out;
     long i1, i2;
     if (o.v1) {
@@ -493,19 +504,13 @@ static void print_diff(struct pl_arena *a, const struct pl_json *d)
 int pl_cli_blame(int argc, char **argv)
 {
     struct hopts o;
-    int pa = parse_args(argc, argv, "blame", 2, &o);
-    if (pa != 0)
-        return pa < 0 ? 2 : 0;
     struct pl_arena a, page;
-    pl_arena_init(&a);
+    struct pl_store *s;
+    int status = start(argc, argv, "blame", 2, &o, &a, &s);
+    if (status >= 0)
+        return status;
+    status = 1;
     pl_arena_init(&page);
-    struct pl_store *s = NULL;
-    int status = 1;
-    int found = open_for(&o, "blame", &s, &a);
-    if (found == -2)
-        status = 2;
-    if (found < 0)
-        goto out;
     struct pl_err err = {0};
     struct pl_resource res;
     if (pl_store_resource_get(s, o.account, o.region, o.type, o.id, &a, &res, &err) != 1) {
