@@ -104,13 +104,7 @@ static int parse_args(int argc, char **argv, struct aopts *o)
 static int call_api(struct pl_arena *a, const struct aopts *o, const char *op,
                     const struct pl_json *body, struct pl_json **out)
 {
-    const struct pl_cli_call c = {.sub = "action",
-                                  .endpoint = o->endpoint,
-                                  .region = o->region,
-                                  .service = "PlumbService",
-                                  .needs = "--endpoint ",
-                                  .once = true};
-    return pl_cli_call(a, &c, op, body, out);
+    return pl_cli_plumb_call(a, "action", o->endpoint, o->region, op, body, out);
 }
 
 /* The action of an add command (strings borrowed from o / a). */

@@ -110,6 +110,18 @@ int pl_cli_call(struct pl_arena *a, const struct pl_cli_call *c, const char *op,
     return rc;
 }
 
+int pl_cli_plumb_call(struct pl_arena *a, const char *sub, const char *endpoint, const char *region,
+                      const char *op, const struct pl_json *body, struct pl_json **out)
+{
+    const struct pl_cli_call c = {.sub = sub,
+                                  .endpoint = endpoint,
+                                  .region = region,
+                                  .service = "PlumbService",
+                                  .needs = "--endpoint ",
+                                  .once = true};
+    return pl_cli_call(a, &c, op, body, out);
+}
+
 int pl_cli_open_read(const char *sub, const char *data, struct pl_store **out)
 {
     struct pl_err err = {0};

@@ -60,6 +60,11 @@ struct pl_cli_call {
 int pl_cli_call(struct pl_arena *a, const struct pl_cli_call *c, const char *op,
                 const struct pl_json *body, struct pl_json **out);
 
+/* pl_cli_call of PlumbService.op for a subcommand's --endpoint URL, closing the connection
+ * after. */
+int pl_cli_plumb_call(struct pl_arena *a, const char *sub, const char *endpoint, const char *region,
+                      const char *op, const struct pl_json *body, struct pl_json **out);
+
 /* Opens the data directory DIR read-only for a command that only reads: a missing directory or
  * database is an error ("plumb SUB: no plumb data in DIR ..." printed), nothing is created.
  * Returns 0 with *out set, or -1. */

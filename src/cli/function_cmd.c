@@ -229,13 +229,7 @@ static int build_fn(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
 static int call_api(struct pl_arena *a, const struct fopts *o, const char *op,
                     const struct pl_json *body, struct pl_json **out)
 {
-    const struct pl_cli_call c = {.sub = "function",
-                                  .endpoint = o->endpoint,
-                                  .region = o->region,
-                                  .service = "PlumbService",
-                                  .needs = "--endpoint ",
-                                  .once = true};
-    return pl_cli_call(a, &c, op, body, out);
+    return pl_cli_plumb_call(a, "function", o->endpoint, o->region, op, body, out);
 }
 
 /* The API's FunctionConfiguration shape -> struct pl_fn (strings in the JSON's arena). */

@@ -311,10 +311,10 @@ static int open_for(struct hopts *o, const char *cmd, struct pl_store **s, struc
 }
 
 /* The start of history, diff and blame: parses the arguments into o, then a is initialised and
- * the resource's partition found in *s (open_for). Returns -1 to go on, else the exit code (a
- * and *s released). */
+ * the resource's partition found in *s (open_for), and its versions loaded into *rows and *n unless
+ * rows is NULL. Returns -1 to go on, else the exit code (a and *s released). */
 static int start(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o,
-                 struct pl_arena *a, struct pl_store **s)
+                 struct pl_arena *a, struct pl_store **s, struct pl_ci_row **rows, size_t *n)
 {
     int pa = parse_args(argc, argv, cmd, max_pos, o);
     if (pa != 0)
@@ -322,7 +322,7 @@ static int start(int argc, char **argv, const char *cmd, int max_pos, struct hop
     pl_arena_init(a);
     *s = NULL;
     int found = open_for(o, cmd, s, a);
-    if (found >= 0)
+    if (found >= 0 && (!rows || load_versions(*s, o, a, rows, n) == 0))
         return -1;
     pl_store_close(*s);
     pl_arena_fini(a);
@@ -334,14 +334,12 @@ int pl_cli_history(int argc, char **argv)
     struct hopts o;
     struct pl_arena a;
     struct pl_store *s;
-    int status = start(argc, argv, "history", 2, &o, &a, &s);
+    struct pl_ci_row *rows;
+    size_t n;
+    int status = start(argc, argv, "history", 2, &o, &a, &s, &rows, &n);
     if (status >= 0)
         return status;
     status = 1;
-    struct pl_ci_row *rows;
-    size_t n;
-    if (load_versions(s, &o, &a, &rows, &n) < 0)
-        goto out;
     struct pl_err err = {0};
     if (o.json) {
         struct pl_json *arr = pl_json_new_arr(&a);
@@ -397,14 +395,12 @@ int pl_cli_diff(int argc, char **argv)
     struct hopts o;
     struct pl_arena a;
     struct pl_store *s;
-    int status = start(argc, argv, "diff", 4, &o, &a, &s);
+    struct pl_ci_row *rows;
+    size_t n;
+    int status = start(argc, argv, "diff", 4, &o, &a, &s, &rows, &n);
     if (status >= 0)
         return status;
     status = 1;
-    struct pl_ci_row *rows;
-    size_t n;
-    if (load_versions(s, &o, &a, &rows, &n) < 0)
-        goto out;
     long i1, i2;
     if (o.v1) {
         i1 = pick(o.v1, rows, n);
@@ -506,7 +502,7 @@ int pl_cli_blame(int argc, char **argv)
     struct hopts o;
     struct pl_arena a, page;
     struct pl_store *s;
-    int status = start(argc, argv, "blame", 2, &o, &a, &s);
+    int status = start(argc, argv, "blame", 2, &o, &a, &s, NULL, NULL);
     if (status >= 0)
         return status;
     status = 1;
