@@ -595,6 +595,17 @@ int pl_managed__int(const struct pl_json *j, long long *out)
     return -1;
 }
 
+long pl_managed__version_rank(const char *s)
+{
+    char *end;
+    long major = s ? strtol(s, &end, 10) : -1;
+    if (!s || end == s || *end != '.')
+        return -1;
+    const char *m = end + 1;
+    long minor = strtol(m, &end, 10);
+    return end == m ? -1 : major * 1000 + minor;
+}
+
 int pl_managed__time(const struct pl_json *j, int64_t *ms)
 {
     long long n;
