@@ -76,8 +76,7 @@ int pl_in_fn_runtime(struct pl_op_ctx *c, const char *rt, struct pl_fn *fn);
 int pl_in_log_page(struct pl_op_ctx *c, struct pl_fn_log_query *q);
 /* A page of log rows as {Events, NextToken} (the last row's id, else after_id: following the
  * log means calling again with it). */
-void pl_out_log_page(struct pl_op_ctx *c, const struct pl_fn_log *rows, size_t n,
-                     int64_t after_id);
+void pl_out_log_page(struct pl_op_ctx *c, const struct pl_fn_log *rows, size_t n, int64_t after_id);
 
 /* ---- store helpers ---- */
 

@@ -197,8 +197,7 @@ int pl_in_log_page(struct pl_op_ctx *c, struct pl_fn_log_query *q)
     return 0;
 }
 
-void pl_out_log_page(struct pl_op_ctx *c, const struct pl_fn_log *rows, size_t n,
-                     int64_t after_id)
+void pl_out_log_page(struct pl_op_ctx *c, const struct pl_fn_log *rows, size_t n, int64_t after_id)
 {
     struct pl_json *arr = pl_json_set(c->a, c->out, "Events", pl_json_new_arr(c->a));
     for (size_t i = 0; i < n; i++)

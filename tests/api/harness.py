@@ -232,6 +232,13 @@ class ServerTest(unittest.TestCase):
         self.assertIn(status, (400, 403), cm.exception.response)
         return cm.exception
 
+    def wait_for(self, what, fn, timeout=120):
+        """wait_for(fn) for the test: a timeout fails it with the tail of the server's log."""
+        try:
+            return wait_for(fn, timeout, what)
+        except AssertionError as e:
+            self.fail("%s\n%s" % (e, self.server.read_log()[-4000:]))
+
     def plumb_call(self, op, body):
         """Calls PlumbService.<op> with body (a dict), SigV4-signed; returns the parsed answer."""
         status, out = signed_call(self.server.url, "PlumbService." + op, json.dumps(body))
