@@ -149,15 +149,7 @@ static int cmd_add(struct pl_arena *a, const struct aopts *o)
     if (o->endpoint) {
         struct pl_json *b = pl_json_new_obj(a), *out;
         pl_json_set_str(a, b, "ActionName", o->name);
-        pl_json_set_str(a, b, "Runtime", pl_fn_runtime_name(act.fn.runtime));
-        if (act.fn.handler)
-            pl_json_set_str(a, b, "Handler", act.fn.handler);
-        if (act.fn.command)
-            pl_json_set_str(a, b, "Command", act.fn.command);
-        if (act.fn.url)
-            pl_json_set_str(a, b, "Url", act.fn.url);
-        pl_json_set_i64(a, b, "Timeout", act.fn.timeout_s);
-        pl_json_set_i64(a, b, "MemorySize", act.fn.memory_mb);
+        pl_fn_render_code(a, b, &act.fn);
         pl_json_set_bool(a, b, "DryRun", act.dry_run);
         return call_api(a, o, "PutAction", b, &out) < 0 ? 1 : 0;
     }

@@ -267,15 +267,7 @@ static int cmd_add(struct pl_arena *a, const struct fopts *o)
         return 2;
     if (o->endpoint) {
         struct pl_json *b = name_body(a, fn.name), *out;
-        pl_json_set_str(a, b, "Runtime", pl_fn_runtime_name(fn.runtime));
-        if (fn.handler)
-            pl_json_set_str(a, b, "Handler", fn.handler);
-        if (fn.command)
-            pl_json_set_str(a, b, "Command", fn.command);
-        if (fn.url)
-            pl_json_set_str(a, b, "Url", fn.url);
-        pl_json_set_i64(a, b, "Timeout", fn.timeout_s);
-        pl_json_set_i64(a, b, "MemorySize", fn.memory_mb);
+        pl_fn_render_code(a, b, &fn);
         if (call_api(a, o, "PutFunction", b, &out) < 0)
             return 1;
     } else {
