@@ -52,12 +52,16 @@ def pg_drop(name):
     psql(os.environ["PLUMB_TEST_PG_URL"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 
-def wait_for(fn, timeout=120, what="condition"):
+def wait_for(fn, timeout=120, what="condition", ignore=()):
     """Polls fn() until it is true (a readiness wait: the deadline is a safety net, not a
-    clock the test races); returns fn()'s value."""
+    clock the test races); returns fn()'s value. An exception of a class in ignore (a class
+    or a tuple) counts as not yet (a server that does not answer at first)."""
     deadline = time.time() + (timeout * 3 if os.environ.get("PL_ASAN") else timeout)
     while True:
-        v = fn()
+        try:
+            v = fn()
+        except ignore:
+            v = None
         if v:
             return v
         if time.time() > deadline:

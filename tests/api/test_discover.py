@@ -42,12 +42,7 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
 def wait_for(fn, what):
     """harness.wait_for, an exception of fn counting as not yet (moto or the server may not
     answer at first)."""
-    def quiet():
-        try:
-            return fn()
-        except Exception:
-            return False
-    harness.wait_for(quiet, what=what)
+    harness.wait_for(fn, what=what, ignore=Exception)
 
 
 class Proxy:
