@@ -46,6 +46,17 @@ def managed_rule(name, ident, modes=("DETECTIVE", "PROACTIVE")):
             "EvaluationModes": [{"Mode": m} for m in modes]}
 
 
+def guard_rule(name):
+    """A PROACTIVE Guard rule of GUARD_POLICY over S3 buckets, run on configuration changes."""
+    return {"ConfigRuleName": name, "EvaluationModes": [{"Mode": "PROACTIVE"}],
+            "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
+            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [
+                {"EventSource": "aws.config",
+                 "MessageType": "ConfigurationItemChangeNotification"}],
+                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
+                                        "PolicyText": GUARD_POLICY}}}
+
+
 class ProactiveTest(ServerTest):
     def client(self, region):
         return self.server.client(region=region)
@@ -98,14 +109,7 @@ class ProactiveTest(ServerTest):
                             ConfigRule=managed_rule("dup", "S3_BUCKET_VERSIONING_ENABLED",
                                                     ("PROACTIVE", "PROACTIVE")))
         # Guard policies accept PROACTIVE
-        cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": "guard-proactive", "EvaluationModes": [{"Mode": "PROACTIVE"}],
-            "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
-            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [
-                {"EventSource": "aws.config",
-                 "MessageType": "ConfigurationItemChangeNotification"}],
-                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
-                                        "PolicyText": GUARD_POLICY}}})
+        cfg.put_config_rule(ConfigRule=guard_rule("guard-proactive"))
 
     # ---- managed rules on a non-compliant bucket ----
 
@@ -185,14 +189,7 @@ class ProactiveTest(ServerTest):
 
     def test_guard_rule(self):
         cfg = self.client("eu-west-1")
-        cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": "guard-encryption", "EvaluationModes": [{"Mode": "PROACTIVE"}],
-            "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
-            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [
-                {"EventSource": "aws.config",
-                 "MessageType": "ConfigurationItemChangeNotification"}],
-                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
-                                        "PolicyText": GUARD_POLICY}}})
+        cfg.put_config_rule(ConfigRule=guard_rule("guard-encryption"))
         bad = cfg.start_resource_evaluation(ResourceDetails=details("b1", PUBLIC_BUCKET),
                                             EvaluationMode="PROACTIVE")["ResourceEvaluationId"]
         r = self.results(cfg, bad)["guard-encryption"]
