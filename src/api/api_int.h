@@ -52,6 +52,32 @@ int pl_in_time(const struct pl_json *o, const char *key, int64_t dflt, int64_t *
 /* Array of strings member -> arena array (NULL, 0 when absent). */
 const char **pl_in_strs(struct pl_arena *a, const struct pl_json *o, const char *key, size_t *n);
 
+/* ---- PlumbService functions and actions (ops_functions.c, ops_remediation.c) ---- */
+
+struct pl_fn;
+struct pl_fn_log;
+struct pl_fn_log_query;
+
+/* A string member, or NULL: "K is required" when required and absent (or null), "K must be a
+ * string" when present but not one. 0, or -1 with c->err set. */
+int pl_in_member_str(struct pl_op_ctx *c, const char *key, bool required, const char **out);
+/* An integer member 0..1000000 ("K must be an integer"), dflt when absent or null. */
+int pl_in_member_int(struct pl_op_ctx *c, const char *key, int dflt, int *out);
+/* The code of a PutFunction or PutAction (op): AccessDenied without an administrator key, then
+ * the members name_key (the name), Runtime (into *runtime), Handler, Command, Url, Timeout and
+ * MemorySize into *fn (account and region left as they are). 0 or -1. */
+int pl_in_fn(struct pl_op_ctx *c, const char *op, const char *name_key, struct pl_fn *fn,
+             const char **runtime);
+/* fn's runtime from rt ("Runtime 'x' must be python, exec or http"), keeping only the member
+ * of that runtime (Handler, Command or Url). 0 or -1. */
+int pl_in_fn_runtime(struct pl_op_ctx *c, const char *rt, struct pl_fn *fn);
+/* A log request's NextToken (InvalidNextToken) and Limit (1..100, default 50) into
+ * q->after_id and q->limit. 0 or -1. */
+int pl_in_log_page(struct pl_op_ctx *c, struct pl_fn_log_query *q);
+/* A page of log rows as {Events, NextToken} (the last row's id, else after_id: following the
+ * log means calling again with it). */
+void pl_out_log_page(struct pl_op_ctx *c, const struct pl_fn_log *rows, size_t n, int64_t after_id);
+
 /* ---- store helpers ---- */
 
 /* Parses the JSON of a stored object (1 found, 0 absent, -1 error). */

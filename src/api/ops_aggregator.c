@@ -69,6 +69,23 @@ static int save_tags(struct pl_op_ctx *c, const char *arn)
 
 /* ---- aggregators ---- */
 
+/* A source's AwsRegions / AllAwsRegions, checked as AWS checks them: one or the other, at most
+ * MAX_REGIONS names of 1 to 64 characters. */
+static int check_regions(struct pl_op_ctx *c, const struct pl_json *regions, bool all)
+{
+    if (all == (regions != NULL && regions->len > 0))
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "Specify either AwsRegions or AllAwsRegions set to true, not both.");
+    if (regions && regions->len > MAX_REGIONS)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "AwsRegions can name at most %d regions.", MAX_REGIONS);
+    for (const struct pl_json *r = regions ? regions->child : NULL; r; r = r->next)
+        if (r->len < 1 || r->len > 64)
+            return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                           "A region name has 1 to 64 characters.");
+    return 0;
+}
+
 /* The one account source of the request, checked as AWS checks it, normalised into out. */
 static int account_source(struct pl_op_ctx *c, struct pl_json **out)
 {
@@ -84,16 +101,8 @@ static int account_source(struct pl_op_ctx *c, struct pl_json **out)
         return pl_fail(c->err, PL_E_LIMIT_EXCEEDED,
                        "An account aggregation source can have at most %d accounts.",
                        PL_AGG_MAX_ACCOUNTS);
-    if (all == (regions != NULL && regions->len > 0))
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "Specify either AwsRegions or AllAwsRegions set to true, not both.");
-    if (regions && regions->len > MAX_REGIONS)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "AwsRegions can name at most %d regions.", MAX_REGIONS);
-    for (const struct pl_json *r = regions ? regions->child : NULL; r; r = r->next)
-        if (r->len < 1 || r->len > 64)
-            return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                           "A region name has 1 to 64 characters.");
+    if (check_regions(c, regions, all) < 0)
+        return -1;
     struct pl_json *s = pl_json_new_obj(c->a);
     pl_json_set(c->a, s, "AccountIds", pl_json_clone(c->a, ids));
     pl_json_set_bool(c->a, s, "AllAwsRegions", all);
@@ -128,16 +137,8 @@ static int org_source(struct pl_op_ctx *c, struct pl_json **out)
                        "This action can only be performed if you are a registered delegated "
                        "administrator for AWS Config with permissions to call "
                        "ListDelegatedAdministrators API.");
-    if (all == (regions != NULL && regions->len > 0))
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "Specify either AwsRegions or AllAwsRegions set to true, not both.");
-    if (regions && regions->len > MAX_REGIONS)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "AwsRegions can name at most %d regions.", MAX_REGIONS);
-    for (const struct pl_json *x = regions ? regions->child : NULL; x; x = x->next)
-        if (x->len < 1 || x->len > 64)
-            return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                           "A region name has 1 to 64 characters.");
+    if (check_regions(c, regions, all) < 0)
+        return -1;
     *out = pl_json_new_obj(c->a);
     pl_json_set_str(c->a, *out, "RoleArn", pl_json_get_str(src, "RoleArn"));
     if (!all)

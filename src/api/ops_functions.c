@@ -36,8 +36,7 @@
 
 #include <string.h>
 
-/* A string member, or NULL; a present non-string fails. */
-static int in_str(struct pl_op_ctx *c, const char *key, bool required, const char **out)
+int pl_in_member_str(struct pl_op_ctx *c, const char *key, bool required, const char **out)
 {
     const struct pl_json *j = pl_json_get(c->in, key);
     *out = NULL;
@@ -52,7 +51,7 @@ static int in_str(struct pl_op_ctx *c, const char *key, bool required, const cha
     return 0;
 }
 
-static int in_int(struct pl_op_ctx *c, const char *key, int dflt, int *out)
+int pl_in_member_int(struct pl_op_ctx *c, const char *key, int dflt, int *out)
 {
     const struct pl_json *j = pl_json_get(c->in, key);
     int64_t v;
@@ -72,15 +71,7 @@ static struct pl_json *render(struct pl_arena *a, const struct pl_fn *fn)
     struct pl_json *o = pl_json_new_obj(a);
     pl_json_set_str(a, o, "FunctionName", fn->name);
     pl_json_set_str(a, o, "FunctionArn", pl_fn_arn(a, fn));
-    pl_json_set_str(a, o, "Runtime", pl_fn_runtime_name(fn->runtime));
-    if (fn->handler)
-        pl_json_set_str(a, o, "Handler", fn->handler);
-    if (fn->command)
-        pl_json_set_str(a, o, "Command", fn->command);
-    if (fn->url)
-        pl_json_set_str(a, o, "Url", fn->url);
-    pl_json_set_i64(a, o, "Timeout", fn->timeout_s);
-    pl_json_set_i64(a, o, "MemorySize", fn->memory_mb);
+    pl_fn_render_code(a, o, fn);
     pl_json_set(a, o, "Created", pl_json_new_epoch_ms(a, fn->created_ms));
     return o;
 }
@@ -94,31 +85,45 @@ static void retire_workers(struct pl_op_ctx *c, const char *name)
 
 /* A function runs on the plumb host (exec: any command; python: any file; http: the server
  * POSTs to any URL): registering one needs an administrator key (docs/auth.md). */
+int pl_in_fn(struct pl_op_ctx *c, const char *op, const char *name_key, struct pl_fn *fn,
+             const char **runtime)
+{
+    if (!c->req->admin)
+        return pl_fail(c->err, PL_E_ACCESS_DENIED,
+                       "%s registers code that runs on the plumb host and needs an "
+                       "administrator key (plumb credentials add --admin).",
+                       op);
+    if (pl_in_member_str(c, name_key, true, &fn->name) < 0 ||
+        pl_in_member_str(c, "Runtime", true, runtime) < 0 ||
+        pl_in_member_str(c, "Handler", false, &fn->handler) < 0 ||
+        pl_in_member_str(c, "Command", false, &fn->command) < 0 ||
+        pl_in_member_str(c, "Url", false, &fn->url) < 0 ||
+        pl_in_member_int(c, "Timeout", PL_FN_DEFAULT_TIMEOUT_S, &fn->timeout_s) < 0 ||
+        pl_in_member_int(c, "MemorySize", PL_FN_DEFAULT_MEMORY_MB, &fn->memory_mb) < 0)
+        return -1;
+    return 0;
+}
+
+int pl_in_fn_runtime(struct pl_op_ctx *c, const char *rt, struct pl_fn *fn)
+{
+    if (pl_fn_runtime_parse(rt, &fn->runtime) < 0)
+        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
+                       "Runtime '%.32s' must be python, exec or http", rt);
+    if (fn->runtime != PL_FN_PYTHON)
+        fn->handler = NULL;
+    if (fn->runtime != PL_FN_EXEC)
+        fn->command = NULL;
+    if (fn->runtime != PL_FN_HTTP)
+        fn->url = NULL;
+    return 0;
+}
+
 static int put_function(struct pl_op_ctx *c)
 {
     struct pl_fn fn = {.account = c->account, .region = c->region};
     const char *rt;
-    if (!c->req->admin)
-        return pl_fail(c->err, PL_E_ACCESS_DENIED,
-                       "PutFunction registers code that runs on the plumb host and needs an "
-                       "administrator key (plumb credentials add --admin).");
-    if (in_str(c, "FunctionName", true, &fn.name) < 0 || in_str(c, "Runtime", true, &rt) < 0 ||
-        in_str(c, "Handler", false, &fn.handler) < 0 ||
-        in_str(c, "Command", false, &fn.command) < 0 || in_str(c, "Url", false, &fn.url) < 0 ||
-        in_int(c, "Timeout", PL_FN_DEFAULT_TIMEOUT_S, &fn.timeout_s) < 0 ||
-        in_int(c, "MemorySize", PL_FN_DEFAULT_MEMORY_MB, &fn.memory_mb) < 0)
-        return -1;
-    if (pl_fn_runtime_parse(rt, &fn.runtime) < 0)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "Runtime '%.32s' must be python, exec or http", rt);
-    /* keep only the member of the chosen runtime */
-    if (fn.runtime != PL_FN_PYTHON)
-        fn.handler = NULL;
-    if (fn.runtime != PL_FN_EXEC)
-        fn.command = NULL;
-    if (fn.runtime != PL_FN_HTTP)
-        fn.url = NULL;
-    if (pl_fn_put(c->st, &fn, c->err) < 0)
+    if (pl_in_fn(c, "PutFunction", "FunctionName", &fn, &rt) < 0 ||
+        pl_in_fn_runtime(c, rt, &fn) < 0 || pl_fn_put(c->st, &fn, c->err) < 0)
         return -1;
     retire_workers(c, fn.name);
     pl_json_set_str(c->a, c->out, "FunctionArn", pl_fn_arn(c->a, &fn));
@@ -135,7 +140,7 @@ static int get_function(struct pl_op_ctx *c)
 {
     const char *name;
     struct pl_fn fn;
-    if (in_str(c, "FunctionName", true, &name) < 0)
+    if (pl_in_member_str(c, "FunctionName", true, &name) < 0)
         return -1;
     int found = pl_fn_get(c->st, c->account, c->region, name, c->a, &fn, c->err);
     if (found <= 0)
@@ -160,7 +165,7 @@ static int list_functions(struct pl_op_ctx *c)
 static int delete_function(struct pl_op_ctx *c)
 {
     const char *name;
-    if (in_str(c, "FunctionName", true, &name) < 0)
+    if (pl_in_member_str(c, "FunctionName", true, &name) < 0)
         return -1;
     int rc = pl_fn_delete(c->st, c->account, c->region, name, c->err);
     if (rc <= 0)
@@ -169,20 +174,37 @@ static int delete_function(struct pl_op_ctx *c)
     return 0;
 }
 
-/* The query of a GetFunctionLogs request (name already read). */
-static int log_query(struct pl_op_ctx *c, struct pl_fn_log_query *q)
+int pl_in_log_page(struct pl_op_ctx *c, struct pl_fn_log_query *q)
 {
-    const struct pl_json *st = pl_json_get(c->in, "StartTime");
     const char *tok;
-    double s;
     long long id = 0;
-    if (in_str(c, "NextToken", false, &tok) < 0 || in_int(c, "Limit", 50, &q->limit) < 0)
+    if (pl_in_member_str(c, "NextToken", false, &tok) < 0 ||
+        pl_in_member_int(c, "Limit", 50, &q->limit) < 0)
         return -1;
     if (q->limit < 1 || q->limit > 100)
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "Limit must be 1 to 100");
     if (tok && (pl_parse_i64(tok, &id) < 0 || id < 0))
         return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken is not valid.");
     q->after_id = id;
+    return 0;
+}
+
+void pl_out_log_page(struct pl_op_ctx *c, const struct pl_fn_log *rows, size_t n, int64_t after_id)
+{
+    struct pl_json *arr = pl_json_set(c->a, c->out, "Events", pl_json_new_arr(c->a));
+    for (size_t i = 0; i < n; i++)
+        pl_json_push(arr, pl_fn_log_json(c->a, &rows[i]));
+    pl_json_set_str(c->a, c->out, "NextToken",
+                    pl_arena_printf(c->a, "%" PRId64, n ? rows[n - 1].id : after_id));
+}
+
+/* The query of a GetFunctionLogs request (name already read). */
+static int log_query(struct pl_op_ctx *c, struct pl_fn_log_query *q)
+{
+    const struct pl_json *st = pl_json_get(c->in, "StartTime");
+    double s;
+    if (pl_in_log_page(c, q) < 0)
+        return -1;
     if (st && st->type != PL_JNULL &&
         (pl_json_double(st, &s) < 0 || pl_time_from_epoch_s(s, &q->since_ms) < 0))
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "StartTime must be a timestamp");
@@ -196,7 +218,7 @@ static int get_function_logs(struct pl_op_ctx *c)
     struct pl_fn fn;
     size_t n;
     bool more;
-    if (in_str(c, "FunctionName", true, &q.function) < 0 || log_query(c, &q) < 0 ||
+    if (pl_in_member_str(c, "FunctionName", true, &q.function) < 0 || log_query(c, &q) < 0 ||
         pl_store_fnlog_list(c->st, &q, c->a, &rows, &n, &more, c->err) < 0)
         return -1;
     if (n == 0 && q.after_id == 0) { /* no log at all: is there such a function? */
@@ -204,12 +226,7 @@ static int get_function_logs(struct pl_op_ctx *c)
         if (found <= 0)
             return found < 0 ? -1 : not_found(c, q.function);
     }
-    struct pl_json *arr = pl_json_new_arr(c->a);
-    for (size_t i = 0; i < n; i++)
-        pl_json_push(arr, pl_fn_log_json(c->a, &rows[i]));
-    pl_json_set(c->a, c->out, "Events", arr);
-    pl_json_set_str(c->a, c->out, "NextToken",
-                    pl_arena_printf(c->a, "%" PRId64, n ? rows[n - 1].id : q.after_id));
+    pl_out_log_page(c, rows, n, q.after_id);
     return 0;
 }
 

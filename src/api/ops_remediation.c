@@ -411,31 +411,6 @@ const struct pl_op_entry pl_ops_remediation[] = {
 
 /* ---- PlumbService: actions ---- */
 
-static int in_str(struct pl_op_ctx *c, const char *key, bool required, const char **out)
-{
-    const struct pl_json *j = pl_json_get(c->in, key);
-    *out = NULL;
-    if (!j || j->type == PL_JNULL)
-        return required ? pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "%s is required", key) : 0;
-    if (j->type != PL_JSTR)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "%s must be a string", key);
-    *out = j->str;
-    return 0;
-}
-
-static int in_int(struct pl_op_ctx *c, const char *key, int dflt, int *out)
-{
-    const struct pl_json *j = pl_json_get(c->in, key);
-    int64_t v;
-    *out = dflt;
-    if (!j || j->type == PL_JNULL)
-        return 0;
-    if (pl_json_i64(j, &v) < 0 || v < 0 || v > 1000000)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "%s must be an integer", key);
-    *out = (int)v;
-    return 0;
-}
-
 static int action_not_found(struct pl_op_ctx *c, const char *name)
 {
     return pl_fail(c->err, PL_E_RESOURCE_NOT_FOUND, "Action not found: %.64s", name);
@@ -446,30 +421,13 @@ static int put_action(struct pl_op_ctx *c)
     struct pl_rem_action act = {.fn = {.account = c->account, .region = c->region}};
     struct pl_fn *fn = &act.fn;
     const char *rt;
-    if (!c->req->admin)
-        return pl_fail(c->err, PL_E_ACCESS_DENIED,
-                       "PutAction registers code that runs on the plumb host and needs an "
-                       "administrator key (plumb credentials add --admin).");
-    if (in_str(c, "ActionName", true, &fn->name) < 0 || in_str(c, "Runtime", true, &rt) < 0 ||
-        in_str(c, "Handler", false, &fn->handler) < 0 ||
-        in_str(c, "Command", false, &fn->command) < 0 || in_str(c, "Url", false, &fn->url) < 0 ||
-        in_int(c, "Timeout", PL_FN_DEFAULT_TIMEOUT_S, &fn->timeout_s) < 0 ||
-        in_int(c, "MemorySize", PL_FN_DEFAULT_MEMORY_MB, &fn->memory_mb) < 0)
+    if (pl_in_fn(c, "PutAction", "ActionName", fn, &rt) < 0)
         return -1;
     const struct pl_json *dr = pl_json_get(c->in, "DryRun");
     if (dr && dr->type != PL_JNULL && dr->type != PL_JBOOL)
         return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "DryRun must be a boolean");
     act.dry_run = pl_json_truthy(dr);
-    if (pl_fn_runtime_parse(rt, &fn->runtime) < 0)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE,
-                       "Runtime '%.32s' must be python, exec or http", rt);
-    if (fn->runtime != PL_FN_PYTHON)
-        fn->handler = NULL;
-    if (fn->runtime != PL_FN_EXEC)
-        fn->command = NULL;
-    if (fn->runtime != PL_FN_HTTP)
-        fn->url = NULL;
-    if (pl_rem_action_put(c->st, &act, c->err) < 0)
+    if (pl_in_fn_runtime(c, rt, fn) < 0 || pl_rem_action_put(c->st, &act, c->err) < 0)
         return -1;
     pl_json_set_str(c->a, c->out, "ActionName", fn->name);
     return 0;
@@ -479,7 +437,7 @@ static int get_action(struct pl_op_ctx *c)
 {
     const char *name;
     struct pl_rem_action act;
-    if (in_str(c, "ActionName", true, &name) < 0)
+    if (pl_in_member_str(c, "ActionName", true, &name) < 0)
         return -1;
     int f = pl_rem_action_get(c->st, c->account, c->region, name, c->a, &act, c->err);
     if (f <= 0)
@@ -503,7 +461,7 @@ static int list_actions(struct pl_op_ctx *c)
 static int delete_action(struct pl_op_ctx *c)
 {
     const char *name;
-    if (in_str(c, "ActionName", true, &name) < 0)
+    if (pl_in_member_str(c, "ActionName", true, &name) < 0)
         return -1;
     int r = pl_rem_action_delete(c->st, c->account, c->region, name, c->err);
     return r <= 0 ? (r < 0 ? -1 : action_not_found(c, name)) : 0;
@@ -512,33 +470,22 @@ static int delete_action(struct pl_op_ctx *c)
 static int get_action_logs(struct pl_op_ctx *c)
 {
     struct pl_fn_log_query q = {.account = c->account, .region = c->region};
-    const char *name, *tok;
-    long long after = 0;
+    const char *name;
     struct pl_fn_log *rows;
     size_t n;
     bool more;
-    if (in_str(c, "ActionName", true, &name) < 0 || in_str(c, "NextToken", false, &tok) < 0 ||
-        in_int(c, "Limit", 50, &q.limit) < 0)
+    if (pl_in_member_str(c, "ActionName", true, &name) < 0 || pl_in_log_page(c, &q) < 0)
         return -1;
-    if (q.limit < 1 || q.limit > 100)
-        return pl_fail(c->err, PL_E_INVALID_PARAMETER_VALUE, "Limit must be 1 to 100");
-    if (tok && (pl_parse_i64(tok, &after) < 0 || after < 0))
-        return pl_fail(c->err, PL_E_INVALID_NEXT_TOKEN, "The nextToken is not valid.");
-    q.after_id = after;
     q.function = pl_rem_action_log_name(c->a, name);
     if (pl_store_fnlog_list(c->st, &q, c->a, &rows, &n, &more, c->err) < 0)
         return -1;
-    if (n == 0 && after == 0) { /* no log at all: is there such an action? */
+    if (n == 0 && q.after_id == 0) { /* no log at all: is there such an action? */
         struct pl_rem_action act;
         int f = pl_rem_action_get(c->st, c->account, c->region, name, c->a, &act, c->err);
         if (f <= 0)
             return f < 0 ? -1 : action_not_found(c, name);
     }
-    struct pl_json *arr = pl_json_set(c->a, c->out, "Events", pl_json_new_arr(c->a));
-    for (size_t i = 0; i < n; i++)
-        pl_json_push(arr, pl_fn_log_json(c->a, &rows[i]));
-    pl_json_set_str(c->a, c->out, "NextToken",
-                    pl_arena_printf(c->a, "%" PRId64, n ? rows[n - 1].id : q.after_id));
+    pl_out_log_page(c, rows, n, q.after_id);
     return 0;
 }
 

@@ -51,23 +51,19 @@ static void usage(FILE *f)
             PL_FN_DEFAULT_TIMEOUT_S, PL_FN_DEFAULT_MEMORY_MB);
 }
 
+/* --timeout and --memory, the options pl_cli_getopt leaves to the command. */
+static int option(void *ctx, int c, char *arg)
+{
+    struct aopts *o = ctx;
+    long long v;
+    if (pl_parse_i64(arg, &v) < 0 || v < 0 || v > INT_MAX)
+        return pl_cli_usage_error("action", "--%s needs a number", c == 't' ? "timeout" : "memory");
+    *(c == 't' ? &o->timeout : &o->memory) = (int)v;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct aopts *o)
 {
-    static const struct option longopts[] = {
-        {"exec", required_argument, NULL, 'x'},
-        {"http", required_argument, NULL, 'u'},
-        {"python", required_argument, NULL, 'p'},
-        {"timeout", required_argument, NULL, 't'},
-        {"memory", required_argument, NULL, 'm'},
-        {"dry-run", no_argument, NULL, 'n'},
-        {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'},
-        {"data", required_argument, NULL, 'd'},
-        {"endpoint", required_argument, NULL, 'e'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     o->account = "123456789012";
     o->region = "us-east-1";
@@ -80,52 +76,17 @@ static int parse_args(int argc, char **argv, struct aopts *o)
         strcmp(o->sub, "add") == 0 || strcmp(o->sub, "remove") == 0 || strcmp(o->sub, "logs") == 0;
     if (!named && strcmp(o->sub, "list") != 0)
         return pl_cli_usage_error("action", "unknown subcommand '%s'", o->sub);
-    optind = 0;
-    opterr = 0;
-    int c;
-    long long v;
-    while ((c = getopt_long(argc - 1, argv + 1, ":", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'x':
-            o->exec = optarg;
-            break;
-        case 'u':
-            o->http = optarg;
-            break;
-        case 'p':
-            o->python = optarg;
-            break;
-        case 't':
-        case 'm':
-            if (pl_parse_i64(optarg, &v) < 0 || v < 0 || v > INT_MAX)
-                return pl_cli_usage_error("action", "--%s needs a number",
-                                          c == 't' ? "timeout" : "memory");
-            *(c == 't' ? &o->timeout : &o->memory) = (int)v;
-            break;
-        case 'n':
-            o->dry_run = true;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'r':
-            o->region = optarg;
-            break;
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'e':
-            o->endpoint = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'h':
-            return 1;
-        default:
-            return pl_cli_getopt_error("action", argv + 1, c);
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"exec", 'x', &o->exec, NULL, false},       {"http", 'u', &o->http, NULL, false},
+        {"python", 'p', &o->python, NULL, false},   {"timeout", 't', NULL, NULL, true},
+        {"memory", 'm', NULL, NULL, true},          {"dry-run", 'n', NULL, &o->dry_run, false},
+        {"account", 'a', &o->account, NULL, false}, {"region", 'r', &o->region, NULL, false},
+        {"data", 'd', &o->data, NULL, false},       {"endpoint", 'e', &o->endpoint, NULL, false},
+        {"json", 'j', NULL, &o->json, false},       {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt("action", argc - 1, argv + 1, ":", opts, option, o);
+    if (r != 0)
+        return r;
     /* getopt saw argv+1, so its optind counts from the subcommand */
     int npos = argc - 1 - optind;
     if (npos != (named ? 1 : 0))
@@ -143,42 +104,7 @@ static int parse_args(int argc, char **argv, struct aopts *o)
 static int call_api(struct pl_arena *a, const struct aopts *o, const char *op,
                     const struct pl_json *body, struct pl_json **out)
 {
-    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    struct pl_err err = {0};
-    if (!key || !secret) {
-        fprintf(stderr, "plumb action: --endpoint needs AWS_ACCESS_KEY_ID and "
-                        "AWS_SECRET_ACCESS_KEY (see plumb credentials)\n");
-        return -1;
-    }
-    struct pl_client_aws c = {
-        .endpoint = o->endpoint,
-        .target = pl_arena_printf(a, "PlumbService.%s", op),
-        .sigv4 = {.service = "config",
-                  .region = o->region,
-                  .access_key = key,
-                  .secret_key = secret},
-        .timeout_ms = 60000,
-        .max_body = 16 << 20,
-    };
-    const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
-    int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
-    pl_client_thread_done();
-    if (rc != 0)
-        fprintf(stderr, "plumb action: %s\n", err.msg);
-    return rc;
-}
-
-static struct pl_store *open_store(const struct aopts *o, bool write)
-{
-    struct pl_store *st = NULL;
-    struct pl_err err = {0};
-    if (!write)
-        return pl_cli_open_read("action", o->data, &st) == 0 ? st : NULL;
-    if (pl_store_open(o->data, 0, &st, &err) < 0) {
-        fprintf(stderr, "plumb action: %s: %s\n", o->data, err.msg);
-        return NULL;
-    }
-    return st;
+    return pl_cli_plumb_call(a, "action", o->endpoint, o->region, op, body, out);
 }
 
 /* The action of an add command (strings borrowed from o / a). */
@@ -223,19 +149,11 @@ static int cmd_add(struct pl_arena *a, const struct aopts *o)
     if (o->endpoint) {
         struct pl_json *b = pl_json_new_obj(a), *out;
         pl_json_set_str(a, b, "ActionName", o->name);
-        pl_json_set_str(a, b, "Runtime", pl_fn_runtime_name(act.fn.runtime));
-        if (act.fn.handler)
-            pl_json_set_str(a, b, "Handler", act.fn.handler);
-        if (act.fn.command)
-            pl_json_set_str(a, b, "Command", act.fn.command);
-        if (act.fn.url)
-            pl_json_set_str(a, b, "Url", act.fn.url);
-        pl_json_set_i64(a, b, "Timeout", act.fn.timeout_s);
-        pl_json_set_i64(a, b, "MemorySize", act.fn.memory_mb);
+        pl_fn_render_code(a, b, &act.fn);
         pl_json_set_bool(a, b, "DryRun", act.dry_run);
         return call_api(a, o, "PutAction", b, &out) < 0 ? 1 : 0;
     }
-    struct pl_store *st = open_store(o, true);
+    struct pl_store *st = pl_cli_open("action", o->data, true);
     int rc = st ? pl_rem_action_put(st, &act, &err) : -1;
     pl_store_close(st);
     if (rc < 0) {
@@ -259,7 +177,7 @@ static int cmd_list(struct pl_arena *a, const struct aopts *o)
         struct pl_rem_action *items;
         size_t n;
         struct pl_err err = {0};
-        struct pl_store *st = open_store(o, false);
+        struct pl_store *st = pl_cli_open("action", o->data, false);
         int rc = st ? pl_rem_action_list(st, o->account, o->region, a, &items, &n, &err) : -1;
         pl_store_close(st);
         if (rc < 0) {
@@ -296,7 +214,7 @@ static int cmd_remove(struct pl_arena *a, const struct aopts *o)
         return call_api(a, o, "DeleteAction", b, &out) < 0 ? 1 : 0;
     }
     struct pl_err err = {0};
-    struct pl_store *st = open_store(o, true);
+    struct pl_store *st = pl_cli_open("action", o->data, true);
     int rc = st ? pl_rem_action_delete(st, o->account, o->region, o->name, &err) : -1;
     pl_store_close(st);
     if (rc == 0)
@@ -325,7 +243,7 @@ static int cmd_logs(struct pl_arena *a, const struct aopts *o)
         size_t n;
         bool more;
         struct pl_err err = {0};
-        struct pl_store *st = open_store(o, false);
+        struct pl_store *st = pl_cli_open("action", o->data, false);
         int rc = st ? pl_store_fnlog_list(st, &q, a, &rows, &n, &more, &err) : -1;
         pl_store_close(st);
         if (rc < 0) {

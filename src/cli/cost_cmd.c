@@ -41,56 +41,41 @@ static void usage(FILE *f)
                "  --json           the report as JSON (PlumbService.GetCostReport's shape)\n");
 }
 
+/* The options pl_cli_getopt leaves to the command: --since, --until, --top. */
+static int option(void *ctx, int c, char *arg)
+{
+    struct copts *o = ctx;
+    if (c == 't') {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > 1000)
+            return pl_cli_usage_error("cost", "--top wants 1..1000, not '%s'", arg);
+        o->top = (int)n;
+        return 0;
+    }
+    int m = pl_cost_parse_month(arg);
+    if (m < 0)
+        return pl_cli_usage_error("cost", "--%s wants a month YYYY-MM, not '%s'",
+                                  c == 's' ? "since" : "until", arg);
+    *(c == 's' ? &o->since : &o->until) = m;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct copts *o)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},  {"account", required_argument, NULL, 'a'},
-        {"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
-        {"top", required_argument, NULL, 't'},   {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:a:s:u:t:jh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 's':
-        case 'u': {
-            int m = pl_cost_parse_month(optarg);
-            if (m < 0)
-                return pl_cli_usage_error("cost", "--%s wants a month YYYY-MM, not '%s'",
-                                          c == 's' ? "since" : "until", optarg),
-                       -1;
-            *(c == 's' ? &o->since : &o->until) = m;
-            break;
-        }
-        case 't': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 1000)
-                return pl_cli_usage_error("cost", "--top wants 1..1000, not '%s'", optarg), -1;
-            o->top = (int)n;
-            break;
-        }
-        case 'j':
-            o->json = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
-        default:
-            pl_cli_getopt_error("cost", argv, c);
-            return -1;
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"data", 'd', &o->data, NULL, false}, {"account", 'a', &o->account, NULL, false},
+        {"since", 's', NULL, NULL, true},     {"until", 'u', NULL, NULL, true},
+        {"top", 't', NULL, NULL, true},       {"json", 'j', NULL, &o->json, false},
+        {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt("cost", argc, argv, ":d:a:s:u:t:jh", opts, option, o);
+    if (r == 1)
+        usage(stdout);
+    if (r != 0)
+        return r == 1 ? 1 : -1;
     if (optind < argc)
         return pl_cli_usage_error("cost", "unexpected argument '%s'", argv[optind]), -1;
     if (o->since && o->until && o->since > o->until)

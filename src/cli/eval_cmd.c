@@ -97,59 +97,36 @@ static int add_param(struct eopts *o, char *kv)
     return 0;
 }
 
+/* --param, the option pl_cli_getopt leaves to the command. */
+static int option(void *ctx, int c, char *arg)
+{
+    (void)c;
+    return add_param(ctx, arg) < 0 ? 2 : 0;
+}
+
 static int parse_args(int argc, char **argv, struct eopts *o)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},   {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'}, {"rules", required_argument, NULL, 'R'},
-        {"pack", required_argument, NULL, 'p'},   {"json", no_argument, NULL, 'j'},
-        {"param", required_argument, NULL, 'P'},  {"endpoint", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
     o->account = "123456789012";
     o->region = "us-east-1";
-    int c;
-    optind = 0;
-    opterr = 0;
     bool data = false, region = false;
-    while ((c = getopt_long(argc, argv, ":d:a:r:R:p:P:je:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'e':
-            o->endpoint = optarg;
-            break;
-        case 'd':
-            o->data = optarg;
-            data = true;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'r':
-            o->region = optarg;
-            region = true;
-            break;
-        case 'R':
-            o->rules = optarg;
-            break;
-        case 'p':
-            o->pack = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'P':
-            if (add_param(o, optarg) < 0)
-                return -1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
-        default:
-            return pl_cli_getopt_error("eval", argv, c), -1;
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"data", 'd', &o->data, &data, false},
+        {"account", 'a', &o->account, NULL, false},
+        {"region", 'r', &o->region, &region, false},
+        {"rules", 'R', &o->rules, NULL, false},
+        {"pack", 'p', &o->pack, NULL, false},
+        {"json", 'j', NULL, &o->json, false},
+        {"param", 'P', NULL, NULL, true},
+        {"endpoint", 'e', &o->endpoint, NULL, false},
+        {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt("eval", argc, argv, ":d:a:r:R:p:P:je:h", opts, option, o);
+    if (r == 1)
+        usage(stdout);
+    if (r != 0)
+        return r == 1 ? 1 : -1;
     if (o->rules && o->pack)
         return pl_cli_usage_error("eval", "--rules and --pack exclude each other"), -1;
     if (o->endpoint && (data || o->pack))
@@ -345,28 +322,13 @@ static bool print(struct pl_arena *a, const struct inputs *in, const struct pl_r
 static int call(struct pl_arena *a, const struct eopts *o, const char *op,
                 const struct pl_json *body, struct pl_json **out)
 {
-    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    struct pl_err err = {0};
-    if (!key || !secret) {
-        fprintf(stderr, "plumb eval: --endpoint needs AWS_ACCESS_KEY_ID and "
-                        "AWS_SECRET_ACCESS_KEY (see plumb credentials)\n");
-        return -1;
-    }
-    struct pl_client_aws c = {
-        .endpoint = o->endpoint,
-        .target = pl_arena_printf(a, "StarlingDoveService.%s", op),
-        .sigv4 = {.service = "config",
-                  .region = o->region,
-                  .access_key = key,
-                  .secret_key = secret},
-        .timeout_ms = 60000,
-        .max_body = 16 << 20,
-    };
-    const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
-    int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
-    if (rc != 0)
-        fprintf(stderr, "plumb eval: %s: %s\n", op, pl_err_msg(&err));
-    return rc;
+    const struct pl_cli_call c = {.sub = "eval",
+                                  .endpoint = o->endpoint,
+                                  .region = o->region,
+                                  .service = "StarlingDoveService",
+                                  .needs = "--endpoint ",
+                                  .name_op = true};
+    return pl_cli_call(a, &c, op, body, out);
 }
 
 static bool wanted(const char *const *names, size_t n, const char *rule)

@@ -108,18 +108,21 @@ static int parse_since(const char *s, int64_t *ms)
 
 /* Parses argv (argv[1] the subcommand) into o: 0, 1 when help was asked for, 2 after a usage
  * error (printed). */
+/* --since, --timeout and --memory, the options pl_cli_getopt leaves to the command. */
+static int option(void *ctx, int c, char *arg)
+{
+    struct fopts *o = ctx;
+    if (c == 'S' && parse_since(arg, &o->since_ms) < 0)
+        return pl_cli_usage_error("function", "--since must be a time or an age such as 10m");
+    if (c == 't' && parse_int(arg, &o->timeout) < 0)
+        return pl_cli_usage_error("function", "--timeout must be a number of seconds");
+    if (c == 'm' && parse_int(arg, &o->memory) < 0)
+        return pl_cli_usage_error("function", "--memory must be a number of MB");
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct fopts *o)
 {
-    static const struct option longopts[] = {
-        {"runtime", required_argument, NULL, 'R'}, {"handler", required_argument, NULL, 'H'},
-        {"command", required_argument, NULL, 'c'}, {"url", required_argument, NULL, 'u'},
-        {"timeout", required_argument, NULL, 't'}, {"memory", required_argument, NULL, 'm'},
-        {"account", required_argument, NULL, 'a'}, {"region", required_argument, NULL, 'r'},
-        {"data", required_argument, NULL, 'd'},    {"endpoint", required_argument, NULL, 'e'},
-        {"event", required_argument, NULL, 'E'},   {"json", no_argument, NULL, 'j'},
-        {"since", required_argument, NULL, 'S'},   {"follow", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof(*o));
     o->account = DEFAULT_ACCOUNT;
     o->region = DEFAULT_REGION;
@@ -133,63 +136,26 @@ static int parse_args(int argc, char **argv, struct fopts *o)
         strcmp(o->sub, "logs") != 0)
         return pl_cli_usage_error("function", "unknown subcommand '%s' (add, list, remove, "
                                               "invoke, logs)", o->sub);
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc - 1, argv + 1, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'R':
-            o->runtime = optarg;
-            break;
-        case 'H':
-            o->handler = optarg;
-            break;
-        case 'c':
-            o->command = optarg;
-            break;
-        case 'u':
-            o->url = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'r':
-            o->region = optarg;
-            break;
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'e':
-            o->endpoint = optarg;
-            break;
-        case 'E':
-            o->event = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'f':
-            o->follow = true;
-            break;
-        case 'S':
-            if (parse_since(optarg, &o->since_ms) < 0)
-                return pl_cli_usage_error("function", "--since must be a time or an age "
-                                                      "such as 10m");
-            break;
-        case 't':
-            if (parse_int(optarg, &o->timeout) < 0)
-                return pl_cli_usage_error("function", "--timeout must be a number of seconds");
-            break;
-        case 'm':
-            if (parse_int(optarg, &o->memory) < 0)
-                return pl_cli_usage_error("function", "--memory must be a number of MB");
-            break;
-        case 'h':
-            return 1;
-        default:
-            return pl_cli_getopt_error("function", argv + 1, c);
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"runtime", 'R', &o->runtime, NULL, false},
+        {"handler", 'H', &o->handler, NULL, false},
+        {"command", 'c', &o->command, NULL, false},
+        {"url", 'u', &o->url, NULL, false},
+        {"timeout", 't', NULL, NULL, true},
+        {"memory", 'm', NULL, NULL, true},
+        {"account", 'a', &o->account, NULL, false},
+        {"region", 'r', &o->region, NULL, false},
+        {"data", 'd', &o->data, NULL, false},
+        {"endpoint", 'e', &o->endpoint, NULL, false},
+        {"event", 'E', &o->event, NULL, false},
+        {"json", 'j', NULL, &o->json, false},
+        {"since", 'S', NULL, NULL, true},
+        {"follow", 'f', NULL, &o->follow, false},
+        {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt("function", argc - 1, argv + 1, ":h", opts, option, o);
+    if (r != 0)
+        return r;
     /* getopt saw argv+1, so its optind counts from the subcommand */
     int npos = argc - 1 - optind;
     bool named = strcmp(o->sub, "list") != 0;
@@ -263,25 +229,7 @@ static int build_fn(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
 static int call_api(struct pl_arena *a, const struct fopts *o, const char *op,
                     const struct pl_json *body, struct pl_json **out)
 {
-    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    struct pl_err err = {0};
-    if (!key || !secret) {
-        fprintf(stderr, "plumb function: --endpoint needs AWS_ACCESS_KEY_ID and "
-                        "AWS_SECRET_ACCESS_KEY (see plumb credentials)\n");
-        return -1;
-    }
-    struct pl_client_aws c = {
-        .endpoint = o->endpoint, .target = pl_arena_printf(a, "PlumbService.%s", op),
-        .sigv4 = {.service = "config", .region = o->region, .access_key = key,
-                  .secret_key = secret},
-        .timeout_ms = 60000, .max_body = 16 << 20,
-    };
-    const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
-    int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
-    pl_client_thread_done();
-    if (rc != 0)
-        fprintf(stderr, "plumb function: %s\n", err.msg);
-    return rc;
+    return pl_cli_plumb_call(a, "function", o->endpoint, o->region, op, body, out);
 }
 
 /* The API's FunctionConfiguration shape -> struct pl_fn (strings in the JSON's arena). */
@@ -312,20 +260,6 @@ static struct pl_json *name_body(struct pl_arena *a, const char *name)
 
 /* ---- subcommands ---- */
 
-/* The store of o->data; a reading command (write false) never creates it. */
-static struct pl_store *open_store(const struct fopts *o, bool write)
-{
-    struct pl_store *st = NULL;
-    struct pl_err err = {0};
-    if (!write)
-        return pl_cli_open_read("function", o->data, &st) == 0 ? st : NULL;
-    if (pl_store_open(o->data, 0, &st, &err) < 0) {
-        fprintf(stderr, "plumb function: %s: %s\n", o->data, err.msg);
-        return NULL;
-    }
-    return st;
-}
-
 static int cmd_add(struct pl_arena *a, const struct fopts *o)
 {
     struct pl_fn fn;
@@ -333,19 +267,11 @@ static int cmd_add(struct pl_arena *a, const struct fopts *o)
         return 2;
     if (o->endpoint) {
         struct pl_json *b = name_body(a, fn.name), *out;
-        pl_json_set_str(a, b, "Runtime", pl_fn_runtime_name(fn.runtime));
-        if (fn.handler)
-            pl_json_set_str(a, b, "Handler", fn.handler);
-        if (fn.command)
-            pl_json_set_str(a, b, "Command", fn.command);
-        if (fn.url)
-            pl_json_set_str(a, b, "Url", fn.url);
-        pl_json_set_i64(a, b, "Timeout", fn.timeout_s);
-        pl_json_set_i64(a, b, "MemorySize", fn.memory_mb);
+        pl_fn_render_code(a, b, &fn);
         if (call_api(a, o, "PutFunction", b, &out) < 0)
             return 1;
     } else {
-        struct pl_store *st = open_store(o, true);
+        struct pl_store *st = pl_cli_open("function", o->data, true);
         struct pl_err err = {0};
         int rc = st ? pl_fn_put(st, &fn, &err) : -1;
         pl_store_close(st);
@@ -374,7 +300,7 @@ static int load_list(struct pl_arena *a, const struct fopts *o, struct pl_fn **i
             from_api(f, o, &(*items)[i++]);
         return 0;
     }
-    struct pl_store *st = open_store(o, false);
+    struct pl_store *st = pl_cli_open("function", o->data, false);
     struct pl_err err = {0};
     int rc = st ? pl_fn_list(st, o->account, o->region, a, items, n, &err) : -1;
     pl_store_close(st);
@@ -429,7 +355,7 @@ static int cmd_remove(struct pl_arena *a, const struct fopts *o)
         struct pl_json *out;
         return call_api(a, o, "DeleteFunction", name_body(a, o->name), &out) < 0 ? 1 : 0;
     }
-    struct pl_store *st = open_store(o, true);
+    struct pl_store *st = pl_cli_open("function", o->data, true);
     struct pl_err err = {0};
     int rc = st ? pl_fn_delete(st, o->account, o->region, o->name, &err) : -1;
     pl_store_close(st);
@@ -446,7 +372,7 @@ static int load_one(struct pl_arena *a, const struct fopts *o, struct pl_fn *fn)
         from_api(pl_json_get(out, "Function"), o, fn);
         return 0;
     }
-    struct pl_store *st = open_store(o, false);
+    struct pl_store *st = pl_cli_open("function", o->data, false);
     struct pl_err err = {0};
     int rc = st ? pl_fn_get(st, o->account, o->region, o->name, a, fn, &err) : -1;
     pl_store_close(st);
@@ -658,7 +584,7 @@ static int cmd_logs(const struct fopts *o)
 {
     struct log_src src = {.o = o};
     int rc = 0;
-    if (!o->endpoint && !(src.st = open_store(o, false)))
+    if (!o->endpoint && !(src.st = pl_cli_open("function", o->data, false)))
         return 1;
     if (o->follow) {
         struct sigaction sa = {.sa_handler = on_sigint}; /* no SA_RESTART: wakes the sleep */

@@ -72,53 +72,23 @@ static void usage(FILE *f, const char *cmd, int max_pos)
  * error (printed; exit 2). */
 static int parse_args(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {"aggregator", required_argument, NULL, 'g'},
-        {"source-account", required_argument, NULL, 'A'},
-        {"source-region", required_argument, NULL, 'R'},
-        {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:a:r:jh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'r':
-            o->region = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'g':
-            o->aggregator = optarg;
-            break;
-        case 'A':
-            o->src_account = optarg;
-            break;
-        case 'R':
-            o->src_region = optarg;
-            break;
-        case 'h':
-            usage(stdout, cmd, max_pos);
-            return 1;
-        default:
-            pl_cli_getopt_error(cmd, argv, c);
-            return -1;
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"data", 'd', &o->data, NULL, false},
+        {"account", 'a', &o->account, NULL, false},
+        {"region", 'r', &o->region, NULL, false},
+        {"json", 'j', NULL, &o->json, false},
+        {"aggregator", 'g', &o->aggregator, NULL, false},
+        {"source-account", 'A', &o->src_account, NULL, false},
+        {"source-region", 'R', &o->src_region, NULL, false},
+        {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt(cmd, argc, argv, ":d:a:r:jh", opts, NULL, NULL);
+    if (r == 1)
+        usage(stdout, cmd, max_pos);
+    if (r != 0)
+        return r == 1 ? 1 : -1;
     int npos = argc - optind;
     if (npos != 2 && npos != max_pos) {
         pl_cli_usage_error(cmd, "expected TYPE ID%s, got %d argument%s",
@@ -340,23 +310,36 @@ static int open_for(struct hopts *o, const char *cmd, struct pl_store **s, struc
     return find_partition(*s, cmd, o, a);
 }
 
+/* The start of history, diff and blame: parses the arguments into o, then a is initialised and
+ * the resource's partition found in *s (open_for), and its versions loaded into *rows and *n unless
+ * rows is NULL. Returns -1 to go on, else the exit code (a and *s released). */
+static int start(int argc, char **argv, const char *cmd, int max_pos, struct hopts *o,
+                 struct pl_arena *a, struct pl_store **s, struct pl_ci_row **rows, size_t *n)
+{
+    int pa = parse_args(argc, argv, cmd, max_pos, o);
+    if (pa != 0)
+        return pa < 0 ? 2 : 0;
+    pl_arena_init(a);
+    *s = NULL;
+    int found = open_for(o, cmd, s, a);
+    if (found >= 0 && (!rows || load_versions(*s, o, a, rows, n) == 0))
+        return -1;
+    pl_store_close(*s);
+    pl_arena_fini(a);
+    return found == -2 ? 2 : 1;
+}
+
 int pl_cli_history(int argc, char **argv)
 {
     struct hopts o;
-    int pa = parse_args(argc, argv, "history", 2, &o);
-    if (pa != 0)
-        return pa < 0 ? 2 : 0;
     struct pl_arena a;
-    pl_arena_init(&a);
-    struct pl_store *s = NULL;
-    int status = 1;
+    struct pl_store *s;
     struct pl_ci_row *rows;
     size_t n;
-    int found = open_for(&o, "history", &s, &a);
-    if (found == -2)
-        status = 2;
-    if (found < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
-        goto out;
+    int status = start(argc, argv, "history", 2, &o, &a, &s, &rows, &n);
+    if (status >= 0)
+        return status;
+    status = 1;
     struct pl_err err = {0};
     if (o.json) {
         struct pl_json *arr = pl_json_new_arr(&a);
@@ -410,20 +393,14 @@ static long pick(const char *arg, const struct pl_ci_row *rows, size_t n)
 int pl_cli_diff(int argc, char **argv)
 {
     struct hopts o;
-    int pa = parse_args(argc, argv, "diff", 4, &o);
-    if (pa != 0)
-        return pa < 0 ? 2 : 0;
     struct pl_arena a;
-    pl_arena_init(&a);
-    struct pl_store *s = NULL;
-    int status = 1;
+    struct pl_store *s;
     struct pl_ci_row *rows;
     size_t n;
-    int found = open_for(&o, "diff", &s, &a);
-    if (found == -2)
-        status = 2;
-    if (found < 0 || load_versions(s, &o, &a, &rows, &n) < 0)
-        goto out;
+    int status = start(argc, argv, "diff", 4, &o, &a, &s, &rows, &n);
+    if (status >= 0)
+        return status;
+    status = 1;
     long i1, i2;
     if (o.v1) {
         i1 = pick(o.v1, rows, n);
@@ -523,19 +500,13 @@ static void print_diff(struct pl_arena *a, const struct pl_json *d)
 int pl_cli_blame(int argc, char **argv)
 {
     struct hopts o;
-    int pa = parse_args(argc, argv, "blame", 2, &o);
-    if (pa != 0)
-        return pa < 0 ? 2 : 0;
     struct pl_arena a, page;
-    pl_arena_init(&a);
+    struct pl_store *s;
+    int status = start(argc, argv, "blame", 2, &o, &a, &s, NULL, NULL);
+    if (status >= 0)
+        return status;
+    status = 1;
     pl_arena_init(&page);
-    struct pl_store *s = NULL;
-    int status = 1;
-    int found = open_for(&o, "blame", &s, &a);
-    if (found == -2)
-        status = 2;
-    if (found < 0)
-        goto out;
     struct pl_err err = {0};
     struct pl_resource res;
     if (pl_store_resource_get(s, o.account, o.region, o.type, o.id, &a, &res, &err) != 1) {

@@ -70,28 +70,13 @@ static const char *env_or(const char *a, const char *b, const char *dflt)
 static int call(struct pl_arena *a, const struct popts *o, const char *op,
                 const struct pl_json *body, struct pl_json **out)
 {
-    const char *key = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    struct pl_err err = {0};
-    if (!key || !secret) {
-        fprintf(stderr, "plumb pack: needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (see plumb "
-                        "credentials)\n");
-        return -1;
-    }
-    struct pl_client_aws c = {
-        .endpoint = o->endpoint,
-        .target = strchr(op, '.') ? op : pl_arena_printf(a, "StarlingDoveService.%s", op),
-        .sigv4 = {.service = "config",
-                  .region = o->region,
-                  .access_key = key,
-                  .secret_key = secret},
-        .timeout_ms = 60000,
-        .max_body = 16 << 20,
-    };
-    const char *text = pl_json_dump(a, body, PL_JSON_COMPACT);
-    int rc = pl_client_aws_json(&c, text, strlen(text), a, out, NULL, &err);
-    if (rc != 0)
-        fprintf(stderr, "plumb pack: %s: %s\n", op, pl_err_msg(&err));
-    return rc;
+    const struct pl_cli_call c = {.sub = "pack",
+                                  .endpoint = o->endpoint,
+                                  .region = o->region,
+                                  .service = "StarlingDoveService",
+                                  .needs = "",
+                                  .name_op = true};
+    return pl_cli_call(a, &c, op, body, out);
 }
 
 /* Every item of the list member key of op's answers, following NextToken. */

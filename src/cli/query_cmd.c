@@ -59,58 +59,37 @@ static void usage(FILE *f)
                "                  cloudtrail_events; docs/query.md), beyond AWS's dialect\n");
 }
 
+/* The options pl_cli_getopt leaves to the command: --json/--csv, --as-of. */
+static int option(void *ctx, int c, char *arg)
+{
+    struct qopts *o = ctx;
+    if (c == 't') {
+        if (pl_time_parse(arg, &o->as_of_ms) < 0 || o->as_of_ms <= 0)
+            return pl_cli_usage_error("query", "--as-of wants an ISO-8601 time or epoch "
+                                               "seconds after 1970");
+        return 0;
+    }
+    if (o->format != Q_TABLE)
+        return pl_cli_usage_error("query", "--json and --csv exclude each other");
+    o->format = c == 'j' ? Q_JSON : Q_CSV;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct qopts *o)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"account", required_argument, NULL, 'a'},
-        {"region", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"csv", no_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {"as-of", required_argument, NULL, 't'},
-        {"sql", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     o->data = "./plumb-data";
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:a:r:jcht:s:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'a':
-            o->account = optarg;
-            break;
-        case 'r':
-            o->region = optarg;
-            break;
-        case 'j':
-        case 'c':
-            if (o->format != Q_TABLE)
-                return pl_cli_usage_error("query", "--json and --csv exclude each other"), -1;
-            o->format = c == 'j' ? Q_JSON : Q_CSV;
-            break;
-        case 't':
-            if (pl_time_parse(optarg, &o->as_of_ms) < 0 || o->as_of_ms <= 0)
-                return pl_cli_usage_error("query", "--as-of wants an ISO-8601 time or epoch "
-                                                   "seconds after 1970"),
-                       -1;
-            break;
-        case 's':
-            o->sql = true;
-            o->expr = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
-        default:
-            return pl_cli_getopt_error("query", argv, c), -1;
-        }
-    }
+    const struct pl_cli_opt opts[] = {
+        {"data", 'd', &o->data, NULL, false},     {"account", 'a', &o->account, NULL, false},
+        {"region", 'r', &o->region, NULL, false}, {"json", 'j', NULL, NULL, false},
+        {"csv", 'c', NULL, NULL, false},          {"as-of", 't', NULL, NULL, true},
+        {"sql", 's', &o->expr, &o->sql, false},   {NULL, 0, NULL, NULL, false},
+    };
+    int r = pl_cli_getopt("query", argc, argv, ":d:a:r:jcht:s:", opts, option, o);
+    if (r == 1)
+        usage(stdout);
+    if (r != 0)
+        return r == 1 ? 1 : -1;
     if (o->sql && (optind != argc || o->as_of_ms))
         return pl_cli_usage_error("query", "--sql takes the whole query (no EXPRESSION, no "
                                            "--as-of: the history view has every version)"),

@@ -109,15 +109,7 @@ struct pl_json *pl_rem_action_render(struct pl_arena *a, const struct pl_rem_act
     const struct pl_fn *fn = &act->fn;
     struct pl_json *o = pl_json_new_obj(a);
     pl_json_set_str(a, o, "ActionName", fn->name);
-    pl_json_set_str(a, o, "Runtime", pl_fn_runtime_name(fn->runtime));
-    if (fn->handler)
-        pl_json_set_str(a, o, "Handler", fn->handler);
-    if (fn->command)
-        pl_json_set_str(a, o, "Command", fn->command);
-    if (fn->url)
-        pl_json_set_str(a, o, "Url", fn->url);
-    pl_json_set_i64(a, o, "Timeout", fn->timeout_s);
-    pl_json_set_i64(a, o, "MemorySize", fn->memory_mb);
+    pl_fn_render_code(a, o, fn);
     pl_json_set_bool(a, o, "DryRun", act->dry_run);
     pl_json_set(a, o, "Created", pl_json_new_epoch_ms(a, fn->created_ms));
     return o;

@@ -52,12 +52,16 @@ def pg_drop(name):
     psql(os.environ["PLUMB_TEST_PG_URL"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 
-def wait_for(fn, timeout=120, what="condition"):
+def wait_for(fn, timeout=120, what="condition", ignore=()):
     """Polls fn() until it is true (a readiness wait: the deadline is a safety net, not a
-    clock the test races); returns fn()'s value."""
+    clock the test races); returns fn()'s value. An exception of a class in ignore (a class
+    or a tuple) counts as not yet (a server that does not answer at first)."""
     deadline = time.time() + (timeout * 3 if os.environ.get("PL_ASAN") else timeout)
     while True:
-        v = fn()
+        try:
+            v = fn()
+        except ignore:
+            v = None
         if v:
             return v
         if time.time() > deadline:
@@ -231,6 +235,13 @@ class ServerTest(unittest.TestCase):
         status = cm.exception.response["ResponseMetadata"]["HTTPStatusCode"]
         self.assertIn(status, (400, 403), cm.exception.response)
         return cm.exception
+
+    def wait_for(self, what, fn, timeout=120):
+        """wait_for(fn) for the test: a timeout fails it with the tail of the server's log."""
+        try:
+            return wait_for(fn, timeout, what)
+        except AssertionError as e:
+            self.fail("%s\n%s" % (e, self.server.read_log()[-4000:]))
 
     def plumb_call(self, op, body):
         """Calls PlumbService.<op> with body (a dict), SigV4-signed; returns the parsed answer."""

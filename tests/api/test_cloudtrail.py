@@ -232,6 +232,17 @@ def record_ci(data, ci):
         os.unlink(f.name)
 
 
+def import_records(data, *records):
+    """Imports a log file of records with `plumb cloudtrail import --data DATA DIR`."""
+    d = tempfile.mkdtemp(prefix="plumb-ct-recs-")
+    try:
+        with open(os.path.join(d, "t.json"), "w") as f:
+            json.dump({"Records": list(records)}, f)
+        plumb("cloudtrail", "import", "--data", data, d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 class Linking(ServerTest):
     """CIs of a security group at T0 < T3 < T5 and events at T1, T2 (failed), T4, T6."""
 
@@ -382,14 +393,8 @@ class Retention(ServerTest):
 
     def test_old_events_pruned(self):
         record_ci(self.server.data, sg_ci("2024-03-01T12:00:00.000Z", [22]))
-        d = tempfile.mkdtemp(prefix="plumb-ct-ret-")
-        try:
-            with open(os.path.join(d, "t.json"), "w") as f:
-                json.dump({"Records": [rec("old-1", "2024-03-01T10:00:00Z",
-                                           "AuthorizeSecurityGroupIngress", ALICE)]}, f)
-            plumb("cloudtrail", "import", "--data", self.server.data, d)
-        finally:
-            shutil.rmtree(d, ignore_errors=True)
+        import_records(self.server.data, rec("old-1", "2024-03-01T10:00:00Z",
+                                             "AuthorizeSecurityGroupIngress", ALICE))
         hist = lambda: self.cfg.get_resource_config_history(
             resourceType="AWS::EC2::SecurityGroup", resourceId=SG)["configurationItems"]
         self.assertEqual(hist()[0]["relatedEvents"], ["old-1"])
@@ -404,14 +409,8 @@ class Delivered(ServerTest):
         self.setup_recorder()
         record_ci(self.server.data, sg_ci("2024-03-01T00:00:00.000Z", [22]))
         record_ci(self.server.data, sg_ci("2024-03-01T12:00:00.000Z", [22, 443]))
-        d = tempfile.mkdtemp(prefix="plumb-ct-snap-")
-        try:
-            with open(os.path.join(d, "t.json"), "w") as f:
-                json.dump({"Records": [rec("s-1", "2024-03-01T10:00:00Z",
-                                           "AuthorizeSecurityGroupIngress", ALICE)]}, f)
-            plumb("cloudtrail", "import", "--data", self.server.data, d)
-        finally:
-            shutil.rmtree(d, ignore_errors=True)
+        import_records(self.server.data, rec("s-1", "2024-03-01T10:00:00Z",
+                                             "AuthorizeSecurityGroupIngress", ALICE))
         sid = self.cfg.deliver_config_snapshot(deliveryChannelName="default")["configSnapshotId"]
         bucket = os.path.join(self.server.data, "buckets")
         deadline = time.time() + (120 if os.environ.get("PL_ASAN") else 30)

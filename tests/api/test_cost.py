@@ -49,22 +49,15 @@ class Cost(ServerTest):
 
     def wait_evals(self, month, n, key=ACCOUNT, kind="RuleEvaluations"):
         """Polls the report until month has n evaluations of kind (generous deadline)."""
-        deadline = time.time() + 120
-        while time.time() < deadline:
+        def got():
             m = [x for x in self.report(key=key)["Months"] if x["Month"] == month]
-            if m and m[0][kind] >= n:
-                return m[0]
-            time.sleep(0.05)
-        self.fail("no %d %s in %s: %s" % (n, kind, month, self.report(key=key)))
+            return m[0] if m and m[0][kind] >= n else None
+        return self.wait_for("%d %s in %s" % (n, kind, month), got)
 
     def wait_total(self, key, kind, n):
         """Polls the report until its months hold n evaluations of kind in all."""
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if sum(m[kind] for m in self.report(key=key)["Months"]) >= n:
-                return
-            time.sleep(0.05)
-        self.fail("no %d %s: %s" % (n, kind, self.report(key=key)))
+        self.wait_for("%d %s" % (n, kind),
+                      lambda: sum(m[kind] for m in self.report(key=key)["Months"]) >= n)
 
     def test_pack_evaluations(self):
         """A conformance pack's rule is billed at the conformance pack rates."""

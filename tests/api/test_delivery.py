@@ -18,10 +18,9 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 import unittest
 
-from harness import ACCOUNT, Server, free_port, plumb
+from harness import ACCOUNT, Server, free_port, plumb, wait_for
 
 TOPIC = "arn:aws:sns:us-east-1:%s:config-topic" % ACCOUNT
 BUCKET = "my-config-bucket-%s" % ACCOUNT
@@ -76,16 +75,6 @@ class Receiver:
                 if m.get("messageType") == mtype:
                     out.append(m)
             return out
-
-
-def wait_for(fn, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for %s" % what)
 
 
 def put_thing(cfg, rid, value):

@@ -18,6 +18,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import PLUMB, SHARED, Server, free_port  # noqa: E402
 
 import boto3  # noqa: E402
@@ -38,16 +39,10 @@ POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Resource": "arn:aws:s3:::disc-public/*"}]}, separators=(",", ":"))
 
 
-def wait_for(fn, what, tries=2400):
-    import time
-    for _ in range(tries):
-        try:
-            if fn():
-                return
-        except Exception:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
+def wait_for(fn, what):
+    """harness.wait_for, an exception of fn counting as not yet (moto or the server may not
+    answer at first)."""
+    harness.wait_for(fn, what=what, ignore=Exception)
 
 
 class Proxy:

@@ -56,16 +56,6 @@ class FunctionLogsBase(ServerTest):
         return self.cfg.describe_config_rule_evaluation_status(
             ConfigRuleNames=["rdk-rule"])["ConfigRulesEvaluationStatus"][0]
 
-    def wait_for(self, what, check):
-        deadline = time.time() + WAIT
-        while True:
-            got = check()
-            if got:
-                return got
-            if time.time() > deadline:
-                self.fail("waited for %s\n%s" % (what, self.server.read_log()[-3000:]))
-            time.sleep(0.02)
-
     def logs(self, **body):
         body.setdefault("FunctionName", "rdk")
         return self.plumb_call("GetFunctionLogs", body)

@@ -8,13 +8,11 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 import unittest
 
 from harness import ACCOUNT, PLUMB, ServerTest
 
 VOL = "vol-0notrecorded"
-WAIT = 300 if os.environ.get("PL_ASAN") else 120  # a deadline, not a pace: polled
 EXCLUDE_VOLUMES = {"allSupported": False, "includeGlobalResourceTypes": False,
                    "exclusionByResourceTypes": {"resourceTypes": ["AWS::EC2::Volume"]},
                    "recordingStrategy": {"useOnly": "EXCLUSION_BY_RESOURCE_TYPES"}}
@@ -83,16 +81,6 @@ class NotRecorded(ServerTest):
     def rule_results(self):
         return self.cfg.get_compliance_details_by_config_rule(
             ConfigRuleName="encrypted-volumes")["EvaluationResults"]
-
-    def wait_for(self, what, fn):
-        deadline = time.time() + WAIT
-        while True:
-            v = fn()
-            if v:
-                return v
-            if time.time() > deadline:
-                self.fail("timed out waiting for %s\n%s" % (what, self.server.read_log()[-4000:]))
-            time.sleep(0.02)
 
     def assertIdentityOnly(self, ci, status):
         self.assertEqual(ci["configurationItemStatus"], status)

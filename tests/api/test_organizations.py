@@ -12,18 +12,14 @@ administrator) may use the organization operations; the statuses, the aws CLI's
 put-organization-config-rule / describe / get-…-detailed-status / delete with the options of
 the AWS CLI reference, and errors from the model."""
 import json
-import os
-import time
 import unittest
 
 import botocore.exceptions
 
-from harness import Server, ServerTest, plumb, signed_call
+from harness import Server, ServerTest, plumb, signed_call, wait_for
 
 M, B, C = "111111111111", "222222222222", "333333333333"
 TYPE = "MyCompany::App::Thing"
-SLOW = 3 if os.environ.get("PL_ASAN") else 1
-WAIT = 60 * SLOW
 POLICY = "rule big { configuration.size >= 3 }"
 PACK = """
 Resources:
@@ -44,17 +40,6 @@ Resources:
 """
 
 
-def wait_for(what, fn, timeout=WAIT):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
-
-
 class Organizations(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -67,7 +52,7 @@ class Organizations(unittest.TestCase):
             cls.keys[acct] = (k["accessKeyId"], k["secretAccessKey"])
             cls.c[acct] = cls.server.client(key=k["accessKeyId"], secret=k["secretAccessKey"])
         for acct in (M, B, C):  # the server re-reads credentials.json on change
-            wait_for("the key of %s" % acct, lambda: cls.accepted(acct))
+            wait_for(lambda: cls.accepted(acct), what="the key of %s" % acct)
             cls.seed(cls.c[acct], acct)
         plumb("org", "create", "--management", M, "--data", cls.server.data)
         plumb("org", "add-account", B, "--data", cls.server.data)
@@ -251,11 +236,10 @@ class Organizations(unittest.TestCase):
                                            "AwsRegions": ["us-east-1"]})
         try:
             for acct in (M, B, C):
-                rule = wait_for("the org rule in %s" % acct,
-                                lambda: self.member_rule(acct, "OrgConfigRule-org-big-"))
-                got = wait_for("results in %s" % acct,
-                               lambda: len(self.results(acct, rule)) == 3 and
-                               self.results(acct, rule))
+                rule = wait_for(lambda: self.member_rule(acct, "OrgConfigRule-org-big-"),
+                                what="the org rule in %s" % acct)
+                got = wait_for(lambda: len(self.results(acct, rule)) == 3 and
+                               self.results(acct, rule), what="results in %s" % acct)
                 self.assertEqual(got, {"small-%s" % acct: "NON_COMPLIANT",
                                        "medium-%s" % acct: "COMPLIANT",
                                        "large-%s" % acct: "COMPLIANT"})
@@ -263,10 +247,10 @@ class Organizations(unittest.TestCase):
                 self.assertEqual([p["ConformancePackName"][:24] for p in packs],
                                  ["OrgConformsPack-org-pack"])
                 self.assertEqual(packs[0]["CreatedBy"], "config-multiaccountsetup.amazonaws.com")
-                prule = wait_for("the pack's rule in %s" % acct,
-                                 lambda: self.member_rule(acct, "thing-size-conformance-pack-"))
-                wait_for("pack results in %s" % acct,
-                         lambda: len(self.results(acct, prule)) == 3)
+                prule = wait_for(lambda: self.member_rule(acct, "thing-size-conformance-pack-"),
+                                 what="the pack's rule in %s" % acct)
+                wait_for(lambda: len(self.results(acct, prule)) == 3,
+                         what="pack results in %s" % acct)
                 self.assertEqual(self.c[acct].describe_config_rules(ConfigRuleNames=[rule])[
                     "ConfigRules"][0]["CreatedBy"], "config-multiaccountsetup.amazonaws.com")
             # members cannot change or delete what the organization put there
@@ -290,7 +274,7 @@ class Organizations(unittest.TestCase):
                              [(a, "ORGANIZATION", "us-east-1", "SUCCEEDED") for a in (M, B, C)])
             # both rules NON_COMPLIANT in each account: 2 non-compliant rules per account
             want = {M: (0, 2), B: (0, 2), C: (0, 2)}
-            wait_for("the roll-up", lambda: self.summary_by_account("org") == want)
+            wait_for(lambda: self.summary_by_account("org") == want, what="the roll-up")
             # statuses
             st = M_.describe_organization_config_rule_statuses(
                 OrganizationConfigRuleNames=["org-big"])["OrganizationConfigRuleStatuses"]
@@ -341,8 +325,8 @@ class Organizations(unittest.TestCase):
             # ... and adding it back deploys them again
             plumb("org", "add-account", C, "--data", self.server.data)
             self.assertTrue(self.member_rule(C, "OrgConfigRule-org-big-"))
-            wait_for("the roll-up with C again",
-                     lambda: self.summary_by_account("org") == want)
+            wait_for(lambda: self.summary_by_account("org") == want,
+                     what="the roll-up with C again")
             # ExcludedAccounts: an update that excludes B takes it out of B only
             M_.put_organization_conformance_pack(OrganizationConformancePackName="org-pack",
                                                  TemplateBody=PACK, ExcludedAccounts=[B])

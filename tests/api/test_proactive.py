@@ -46,6 +46,17 @@ def managed_rule(name, ident, modes=("DETECTIVE", "PROACTIVE")):
             "EvaluationModes": [{"Mode": m} for m in modes]}
 
 
+def guard_rule(name):
+    """A PROACTIVE Guard rule of GUARD_POLICY over S3 buckets, run on configuration changes."""
+    return {"ConfigRuleName": name, "EvaluationModes": [{"Mode": "PROACTIVE"}],
+            "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
+            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [
+                {"EventSource": "aws.config",
+                 "MessageType": "ConfigurationItemChangeNotification"}],
+                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
+                                        "PolicyText": GUARD_POLICY}}}
+
+
 class ProactiveTest(ServerTest):
     def client(self, region):
         return self.server.client(region=region)
@@ -57,6 +68,20 @@ class ProactiveTest(ServerTest):
             if s["EvaluationStatus"]["Status"] != "IN_PROGRESS" or time.time() > end:
                 return s
             time.sleep(0.1)
+
+    def lambda_rule(self, cfg, region, fn, handler, name=None, modes=("PROACTIVE",), **extra):
+        """Registers the python function fn (handler "PATH.py:function") in region and the
+        CUSTOM_LAMBDA rule name (default fn) of it, run on configuration changes; extra members
+        of the rule (Scope) as given."""
+        plumb("function", "add", fn, "--runtime", "python", "--handler", handler,
+              "--region", region, "--data", self.server.data)
+        cfg.put_config_rule(ConfigRule=dict(extra, **{
+            "ConfigRuleName": name or fn, "EvaluationModes": [{"Mode": m} for m in modes],
+            "Source": {"Owner": "CUSTOM_LAMBDA",
+                       "SourceIdentifier": "arn:aws:lambda:%s:%s:function:%s"
+                                           % (region, ACCOUNT, fn),
+                       "SourceDetails": [{"EventSource": "aws.config",
+                                          "MessageType": "ConfigurationItemChangeNotification"}]}}))
 
     def results(self, cfg, eid, **kw):
         r = cfg.get_compliance_details_by_resource(ResourceEvaluationId=eid, **kw)
@@ -84,14 +109,7 @@ class ProactiveTest(ServerTest):
                             ConfigRule=managed_rule("dup", "S3_BUCKET_VERSIONING_ENABLED",
                                                     ("PROACTIVE", "PROACTIVE")))
         # Guard policies accept PROACTIVE
-        cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": "guard-proactive", "EvaluationModes": [{"Mode": "PROACTIVE"}],
-            "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
-            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [
-                {"EventSource": "aws.config",
-                 "MessageType": "ConfigurationItemChangeNotification"}],
-                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
-                                        "PolicyText": GUARD_POLICY}}})
+        cfg.put_config_rule(ConfigRule=guard_rule("guard-proactive"))
 
     # ---- managed rules on a non-compliant bucket ----
 
@@ -171,14 +189,7 @@ class ProactiveTest(ServerTest):
 
     def test_guard_rule(self):
         cfg = self.client("eu-west-1")
-        cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": "guard-encryption", "EvaluationModes": [{"Mode": "PROACTIVE"}],
-            "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
-            "Source": {"Owner": "CUSTOM_POLICY", "SourceDetails": [
-                {"EventSource": "aws.config",
-                 "MessageType": "ConfigurationItemChangeNotification"}],
-                "CustomPolicyDetails": {"PolicyRuntime": "guard-2.x.x",
-                                        "PolicyText": GUARD_POLICY}}})
+        cfg.put_config_rule(ConfigRule=guard_rule("guard-encryption"))
         bad = cfg.start_resource_evaluation(ResourceDetails=details("b1", PUBLIC_BUCKET),
                                             EvaluationMode="PROACTIVE")["ResourceEvaluationId"]
         r = self.results(cfg, bad)["guard-encryption"]
@@ -201,17 +212,9 @@ class ProactiveTest(ServerTest):
     def test_lambda_rule(self):
         region = "ap-south-1"
         cfg = self.client(region)
-        plumb("function", "add", "proactive-enc", "--runtime", "python", "--handler",
-              HANDLER + ":lambda_handler", "--region", region, "--data", self.server.data)
-        cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": "lambda-encryption",
-            "EvaluationModes": [{"Mode": "DETECTIVE"}, {"Mode": "PROACTIVE"}],
-            "Scope": {"ComplianceResourceTypes": ["AWS::S3::Bucket"]},
-            "Source": {"Owner": "CUSTOM_LAMBDA",
-                       "SourceIdentifier": "arn:aws:lambda:%s:%s:function:proactive-enc"
-                                           % (region, ACCOUNT),
-                       "SourceDetails": [{"EventSource": "aws.config",
-                                          "MessageType": "ConfigurationItemChangeNotification"}]}})
+        self.lambda_rule(cfg, region, "proactive-enc", HANDLER + ":lambda_handler",
+                         name="lambda-encryption", modes=("DETECTIVE", "PROACTIVE"),
+                         Scope={"ComplianceResourceTypes": ["AWS::S3::Bucket"]})
         cfg.put_config_rule(ConfigRule=managed_rule("s3-versioning",
                                                     "S3_BUCKET_VERSIONING_ENABLED"))
         eid = cfg.start_resource_evaluation(ResourceDetails=details("lb1", PRIVATE_BUCKET),
@@ -231,16 +234,8 @@ class ProactiveTest(ServerTest):
     def test_lambda_timeout(self):
         region = "ap-southeast-2"
         cfg = self.client(region)
-        plumb("function", "add", "silent", "--runtime", "python", "--handler",
-              os.path.join(ROOT, "tests", "data", "functions", "fn_silent.py") + ":lambda_handler",
-              "--region", region, "--data", self.server.data)
-        cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": "silent", "EvaluationModes": [{"Mode": "PROACTIVE"}],
-            "Source": {"Owner": "CUSTOM_LAMBDA",
-                       "SourceIdentifier": "arn:aws:lambda:%s:%s:function:silent"
-                                           % (region, ACCOUNT),
-                       "SourceDetails": [{"EventSource": "aws.config",
-                                          "MessageType": "ConfigurationItemChangeNotification"}]}})
+        self.lambda_rule(cfg, region, "silent", os.path.join(
+            ROOT, "tests", "data", "functions", "fn_silent.py") + ":lambda_handler")
         eid = cfg.start_resource_evaluation(ResourceDetails=details("s1", PRIVATE_BUCKET),
                                             EvaluationMode="PROACTIVE",
                                             EvaluationTimeout=1)["ResourceEvaluationId"]
@@ -253,16 +248,8 @@ class ProactiveTest(ServerTest):
     def test_lambda_failure(self):
         region = "eu-north-1"
         cfg = self.client(region)
-        plumb("function", "add", "failing", "--runtime", "python", "--handler",
-              os.path.join(ROOT, "tests", "data", "functions", "failing.py") + ":lambda_handler",
-              "--region", region, "--data", self.server.data)
-        cfg.put_config_rule(ConfigRule={
-            "ConfigRuleName": "failing", "EvaluationModes": [{"Mode": "PROACTIVE"}],
-            "Source": {"Owner": "CUSTOM_LAMBDA",
-                       "SourceIdentifier": "arn:aws:lambda:%s:%s:function:failing"
-                                           % (region, ACCOUNT),
-                       "SourceDetails": [{"EventSource": "aws.config",
-                                          "MessageType": "ConfigurationItemChangeNotification"}]}})
+        self.lambda_rule(cfg, region, "failing", os.path.join(
+            ROOT, "tests", "data", "functions", "failing.py") + ":lambda_handler")
         eid = cfg.start_resource_evaluation(ResourceDetails=details("f1", PRIVATE_BUCKET),
                                             EvaluationMode="PROACTIVE")["ResourceEvaluationId"]
         s = self.wait_done(cfg, eid)  # long before the 900 s default timeout

@@ -109,10 +109,7 @@ class SandboxTest(ServerTest):
                      "awsRegion": "us-east-1", "configuration": {"name": name}})
 
     def wait_file(self, path):
-        deadline = time.time() + WAIT
-        while not os.path.exists(path):
-            self.assertLess(time.time(), deadline, self.server.read_log()[-3000:])
-            time.sleep(0.02)
+        self.wait_for(path, lambda: os.path.exists(path))
         with open(path) as f:
             return json.load(f)
 

@@ -73,6 +73,10 @@ struct pl_fn {
 /* "python" | "exec" | "http"; and back (-1 when unknown). */
 const char *pl_fn_runtime_name(enum pl_fn_runtime rt);
 int pl_fn_runtime_parse(const char *s, enum pl_fn_runtime *out);
+/* Sets on object o the members saying what fn runs, as the API spells them: Runtime, Handler |
+ * Command | Url (whichever fn has), Timeout and MemorySize, in that order. */
+struct pl_json;
+void pl_fn_render_code(struct pl_arena *a, struct pl_json *o, const struct pl_fn *fn);
 
 /* ---- registry ---- */
 

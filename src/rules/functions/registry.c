@@ -23,6 +23,19 @@ const char *pl_fn_runtime_name(enum pl_fn_runtime rt)
     return (unsigned)rt < 3 ? runtime_names[rt] : "unknown";
 }
 
+void pl_fn_render_code(struct pl_arena *a, struct pl_json *o, const struct pl_fn *fn)
+{
+    pl_json_set_str(a, o, "Runtime", pl_fn_runtime_name(fn->runtime));
+    if (fn->handler)
+        pl_json_set_str(a, o, "Handler", fn->handler);
+    if (fn->command)
+        pl_json_set_str(a, o, "Command", fn->command);
+    if (fn->url)
+        pl_json_set_str(a, o, "Url", fn->url);
+    pl_json_set_i64(a, o, "Timeout", fn->timeout_s);
+    pl_json_set_i64(a, o, "MemorySize", fn->memory_mb);
+}
+
 int pl_fn_runtime_parse(const char *s, enum pl_fn_runtime *out)
 {
     for (int i = 0; s && i < 3; i++)

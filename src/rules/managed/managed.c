@@ -595,6 +595,17 @@ int pl_managed__int(const struct pl_json *j, long long *out)
     return -1;
 }
 
+long pl_managed__version_rank(const char *s)
+{
+    char *end;
+    long major = s ? strtol(s, &end, 10) : -1;
+    if (!s || end == s || *end != '.')
+        return -1;
+    const char *m = end + 1;
+    long minor = strtol(m, &end, 10);
+    return end == m ? -1 : major * 1000 + minor;
+}
+
 int pl_managed__time(const struct pl_json *j, int64_t *ms)
 {
     long long n;
@@ -1042,13 +1053,10 @@ static int judge(const struct pl_managed__ctx *c, const struct pl_managed__ci *v
     return im->ci_fn ? im->ci_fn(c, v, out) : 0;
 }
 
-int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json *ci,
-                        const struct pl_managed_env *env, struct pl_arena *scratch,
-                        struct pl_managed_eval *out, struct pl_err *err)
+/* 0 when plumb can run rule r, else -1 with err saying why not (not implemented, or a manual
+ * process check). */
+static int runnable(const struct pl_managed_rule *r, struct pl_err *err)
 {
-    const struct pl_managed_rule *r = p->rule;
-    struct pl_managed__ctx c = {p, env, scratch, err, NULL};
-    struct pl_managed__ci v;
     if (!r->impl)
         return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
                        r->identifier);
@@ -1057,6 +1065,18 @@ int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json 
                        "%s is a manual process check: its results come from "
                        "PutExternalEvaluation",
                        r->identifier);
+    return 0;
+}
+
+int pl_managed_evaluate(const struct pl_managed_params *p, const struct pl_json *ci,
+                        const struct pl_managed_env *env, struct pl_arena *scratch,
+                        struct pl_managed_eval *out, struct pl_err *err)
+{
+    const struct pl_managed_rule *r = p->rule;
+    struct pl_managed__ctx c = {p, env, scratch, err, NULL};
+    struct pl_managed__ci v;
+    if (runnable(r, err) < 0)
+        return -1;
     if (r->account_level)
         return pl_fail(err, PL_E_INTERNAL, "%s is an account-level periodic rule", r->identifier);
     pl_managed__doc_begin();
@@ -1120,14 +1140,8 @@ int pl_managed_evaluate_all(const struct pl_managed_params *p, const struct pl_m
 {
     const struct pl_managed_rule *r = p->rule;
     struct pl_managed__ctx c = {p, env, scratch, err, NULL};
-    if (!r->impl)
-        return pl_fail(err, PL_E_INTERNAL, "plumb does not implement the managed rule %s yet",
-                       r->identifier);
-    if (r->trigger == PL_MANAGED_MANUAL)
-        return pl_fail(err, PL_E_INTERNAL,
-                       "%s is a manual process check: its results come from "
-                       "PutExternalEvaluation",
-                       r->identifier);
+    if (runnable(r, err) < 0)
+        return -1;
     if (r->account_level)
         return eval_account(&c, emit, u);
     if (pl_managed__need_env(&c, "the recorded resources") < 0)

@@ -134,6 +134,8 @@ bool pl_managed__streq(const struct pl_json *j, const char *s);
 int pl_managed__time(const struct pl_json *j, int64_t *ms);
 /* Number (or numeric string) as int64; -1 when not a number. */
 int pl_managed__int(const struct pl_json *j, long long *out);
+/* A major.minor version ("1.21") as major * 1000 + minor; -1 when s is not one. */
+long pl_managed__version_rank(const char *s);
 /* A JSON document that may be embedded as a string (possibly URL-encoded) or be an array
  * holding one object (older IAM CIs): returns the object, parsing into c->scratch as needed,
  * or NULL. */

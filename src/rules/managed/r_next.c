@@ -362,10 +362,15 @@ static const char *clb_reference(const struct pl_managed__ctx *c, const struct p
     return NULL;
 }
 
-static int clb_predefined(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
-                          struct pl_managed_eval *out)
+/* Whether the policy named name of classic load balancer v is what the rule asks for. */
+typedef bool (*clb_policy_ok)(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                              const char *name);
+
+/* The SSL (and HTTPS) listeners of classic load balancer v: 1 with *port set at the first none
+ * of whose policy names ok passes, 0 when each has one, -1 when there is no SSL listener. */
+static int clb_bad_listener(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                            clb_policy_ok ok, long long *port)
 {
-    const char *want = c->p->v[0].s;
     int ssl = 0;
     for (const struct pl_json *l = first(pl_managed__get(v->cfg, "listenerDescriptions")); l;
          l = l->next) {
@@ -373,23 +378,39 @@ static int clb_predefined(const struct pl_managed__ctx *c, const struct pl_manag
         if (!pl_managed__streq(proto, "HTTPS") && !pl_managed__streq(proto, "SSL"))
             continue;
         ssl++;
-        bool ok = false;
-        for (const struct pl_json *n = first(pl_managed__get(l, "policyNames")); n && !ok;
-             n = n->next) {
-            const char *name = pl_json_str(n), *ref = name ? clb_reference(c, v, name) : NULL;
-            ok = (ref && strcmp(ref, want) == 0) || (name && strcmp(name, want) == 0);
-        }
-        if (!ok) {
-            long long port = 0;
+        bool good = false;
+        for (const struct pl_json *n = first(pl_managed__get(l, "policyNames")); n && !good;
+             n = n->next)
+            good = pl_json_str(n) && ok(c, v, pl_json_str(n));
+        if (!good) {
+            *port = 0;
             pl_managed__int(pl_managed__get(pl_managed__get(l, "listener"), "loadBalancerPort"),
-                            &port);
-            return pl_managed__res(
-                out, PL_NON_COMPLIANT,
-                "The SSL listener on port %lld does not use the predefined policy %.100s.", port,
-                want);
+                            port);
+            return 1;
         }
     }
-    return ssl ? 0 : pl_managed__na(out);
+    return ssl ? 0 : -1;
+}
+
+/* The policy is the predefined one (by name or by its Reference-Security-Policy). */
+static bool clb_is_predefined(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                              const char *name)
+{
+    const char *want = c->p->v[0].s, *ref = clb_reference(c, v, name);
+    return (ref && strcmp(ref, want) == 0) || strcmp(name, want) == 0;
+}
+
+static int clb_predefined(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                          struct pl_managed_eval *out)
+{
+    long long port;
+    int bad = clb_bad_listener(c, v, clb_is_predefined, &port);
+    if (bad > 0)
+        return pl_managed__res(
+            out, PL_NON_COMPLIANT,
+            "The SSL listener on port %lld does not use the predefined policy %.100s.", port,
+            c->p->v[0].s);
+    return bad < 0 ? pl_managed__na(out) : 0;
 }
 
 /* ---- WAF ---- */
@@ -475,23 +496,11 @@ static const struct pl_managed_pspec eks_supported_params[] = {
     {.name = "oldestVersionSupported", .type = PL_MP_STR, .required = true},
 };
 
-/* "1.21" as 1 * 1000 + 21; -1 when s is not major.minor. */
-static long version_rank(const char *s)
-{
-    char *end;
-    long major = s ? strtol(s, &end, 10) : -1;
-    if (!s || end == s || *end != '.')
-        return -1;
-    const char *m = end + 1;
-    long minor = strtol(m, &end, 10);
-    return end == m ? -1 : major * 1000 + minor;
-}
-
 static int eks_supported(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                          struct pl_managed_eval *out)
 {
     const char *have = pl_json_str(pl_managed__get(v->cfg, "version"));
-    long h = version_rank(have), oldest = version_rank(c->p->v[0].s);
+    long h = pl_managed__version_rank(have), oldest = pl_managed__version_rank(c->p->v[0].s);
     if (h < 0 || oldest < 0 || h < oldest)
         return pl_managed__res(
             out, PL_NON_COMPLIANT,
@@ -1571,33 +1580,25 @@ static bool policy_matches(const struct pl_json *pol, const struct pl_managed_pv
     }
     return on == want->nitems;
 }
+/* The policy enables exactly sslProtocolsAndCiphers. */
+static bool clb_is_custom(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
+                          const char *name)
+{
+    const struct pl_json *pol = clb_policy(c, v, name);
+    return pol && policy_matches(pol, &c->p->v[0]);
+}
+
 static int clb_custom(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                       struct pl_managed_eval *out)
 {
-    int ssl = 0;
-    for (const struct pl_json *l = first(pl_managed__get(v->cfg, "listenerDescriptions")); l;
-         l = l->next) {
-        const struct pl_json *proto = pl_managed__get(pl_managed__get(l, "listener"), "protocol");
-        if (!pl_managed__streq(proto, "HTTPS") && !pl_managed__streq(proto, "SSL"))
-            continue;
-        ssl++;
-        bool ok = false;
-        for (const struct pl_json *n = first(pl_managed__get(l, "policyNames")); n && !ok;
-             n = n->next) {
-            const struct pl_json *pol = pl_json_str(n) ? clb_policy(c, v, pl_json_str(n)) : NULL;
-            ok = pol && policy_matches(pol, &c->p->v[0]);
-        }
-        if (!ok) {
-            long long port = 0;
-            pl_managed__int(pl_managed__get(pl_managed__get(l, "listener"), "loadBalancerPort"),
-                            &port);
-            return pl_managed__res(out, PL_NON_COMPLIANT,
-                                   "The SSL listener on port %lld does not enable exactly "
-                                   "sslProtocolsAndCiphers.",
-                                   port);
-        }
-    }
-    return ssl ? 0 : pl_managed__na(out);
+    long long port;
+    int bad = clb_bad_listener(c, v, clb_is_custom, &port);
+    if (bad > 0)
+        return pl_managed__res(out, PL_NON_COMPLIANT,
+                               "The SSL listener on port %lld does not enable exactly "
+                               "sslProtocolsAndCiphers.",
+                               port);
+    return bad < 0 ? pl_managed__na(out) : 0;
 }
 
 /* CODEDEPLOY_EC2_MINIMUM_HEALTHY_HOSTS_CONFIGURED: the deployment group's configuration keeps

@@ -742,23 +742,11 @@ static const struct pl_managed_pspec eks_oldest_params[] = {
     {.name = "oldestVersionSupported", .type = PL_MP_STR, .required = true},
 };
 
-/* "1.21" as 1 * 1000 + 21; -1 when s is not major.minor. */
-static long version_rank(const char *s)
-{
-    char *end;
-    long major = s ? strtol(s, &end, 10) : -1;
-    if (!s || end == s || *end != '.')
-        return -1;
-    const char *m = end + 1;
-    long minor = strtol(m, &end, 10);
-    return end == m ? -1 : major * 1000 + minor;
-}
-
 static int eks_oldest(const struct pl_managed__ctx *c, const struct pl_managed__ci *v,
                       struct pl_managed_eval *out)
 {
     const char *have = pl_json_str(pl_managed__get(v->cfg, "version"));
-    long h = version_rank(have), oldest = version_rank(c->p->v[0].s);
+    long h = pl_managed__version_rank(have), oldest = pl_managed__version_rank(c->p->v[0].s);
     if (h < 0 || oldest < 0 || h <= oldest)
         return pl_managed__res(
             out, PL_NON_COMPLIANT,
