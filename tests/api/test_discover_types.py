@@ -16,6 +16,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness
 from harness import PLUMB, SHARED, free_port  # noqa: E402
 
 import boto3  # noqa: E402
@@ -30,16 +31,9 @@ OPTIONAL_TOP = {"resourceName", "resourceCreationTime", "configurationItemDiff"}
 TYPES = "AWS::RDS::DBInstance,AWS::EC2::Volume"
 
 
-def wait_for(fn, what, tries=2400):
-    import time
-    for _ in range(tries):
-        try:
-            if fn():
-                return
-        except Exception:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
+def wait_for(fn, what):
+    """harness.wait_for, an exception of fn counting as not yet (moto may not answer at first)."""
+    harness.wait_for(fn, what=what, ignore=Exception)
 
 
 @unittest.skipUnless(shutil.which("moto_server"), "moto_server is not on PATH")
