@@ -69,6 +69,40 @@ def wait_for(fn, timeout=120, what="condition", ignore=()):
         time.sleep(0.05)
 
 
+def start_moto(port):
+    """A moto_server on loopback port, once it answers: (process, URL)."""
+    import urllib.request
+    proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http://127.0.0.1:%d" % port
+    wait_for(lambda: urllib.request.urlopen(url + "/moto-api/").status == 200, what="moto",
+             ignore=Exception)
+    return proc, url
+
+
+def forward_http(handler, upstream, body):
+    """Sends the request a BaseHTTPRequestHandler holds (body already read) to upstream and
+    writes upstream's answer back (the test proxies in front of moto)."""
+    import urllib.error
+    import urllib.request
+    hdrs = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
+    req = urllib.request.Request(upstream + handler.path, data=body, headers=hdrs,
+                                 method=handler.command)
+    try:
+        with urllib.request.urlopen(req) as resp:
+            status, data, rh = resp.status, resp.read(), resp.headers
+    except urllib.error.HTTPError as e:
+        status, data, rh = e.code, e.read(), e.headers
+    handler.send_response(status)
+    for k, v in rh.items():
+        if k.lower() not in ("content-length", "transfer-encoding", "connection", "server",
+                             "date"):
+            handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -72,22 +72,7 @@ class Proxy:
                         self.end_headers()
                         self.wfile.write(msg)
                         return
-                hdrs = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                req = urllib.request.Request(proxy.upstream + self.path, data=body,
-                                             headers=hdrs, method=self.command)
-                try:
-                    with urllib.request.urlopen(req) as resp:
-                        status, data, rh = resp.status, resp.read(), resp.headers
-                except urllib.error.HTTPError as e:
-                    status, data, rh = e.code, e.read(), e.headers
-                self.send_response(status)
-                for k, v in rh.items():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection",
-                                         "server", "date"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                harness.forward_http(self, proxy.upstream, body)
 
             do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = handle_any
 
@@ -110,10 +95,7 @@ class DiscoverMotoTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="plumb-discover-")
         cls.data = os.path.join(cls.tmp, "data")
         port = free_port()
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cls.url = "http://127.0.0.1:%d" % port
-        wait_for(lambda: urllib.request.urlopen(cls.url + "/moto-api/").status == 200, "moto")
+        cls.moto, cls.url = harness.start_moto(port)
         cls.env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                        AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=cls.url)
         for k in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
@@ -422,10 +404,7 @@ class ServeDiscoverTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         port = free_port()
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cls.url = "http://127.0.0.1:%d" % port
-        wait_for(lambda: urllib.request.urlopen(cls.url + "/moto-api/").status == 200, "moto")
+        cls.moto, cls.url = harness.start_moto(port)
         cls.s3 = boto3.client("s3", endpoint_url=cls.url, region_name="us-east-1",
                               aws_access_key_id="testing", aws_secret_access_key="testing")
         cls.s3.create_bucket(Bucket="serve-first")
@@ -483,10 +462,7 @@ class AccountFactsTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="plumb-acct-")
         cls.data = os.path.join(cls.tmp, "data")
         port = free_port()
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cls.url = "http://127.0.0.1:%d" % port
-        wait_for(lambda: urllib.request.urlopen(cls.url + "/moto-api/").status == 200, "moto")
+        cls.moto, cls.url = harness.start_moto(port)
         cls.env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                        AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=cls.url)
         for k in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):

@@ -59,22 +59,7 @@ class Recorder:
                 rec.seen.append((self.command, self.path, m.group(1) if m else None,
                                  self.headers.get("X-Amz-Security-Token"),
                                  (body or b"").decode("utf-8", "replace")))
-                hdrs = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                req = urllib.request.Request(upstream + self.path, data=body, headers=hdrs,
-                                             method=self.command)
-                try:
-                    with urllib.request.urlopen(req) as resp:
-                        status, data, rh = resp.status, resp.read(), resp.headers
-                except urllib.error.HTTPError as e:
-                    status, data, rh = e.code, e.read(), e.headers
-                self.send_response(status)
-                for k, v in rh.items():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection",
-                                         "server", "date"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                harness.forward_http(self, upstream, body)
 
             do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = handle_any
 
@@ -153,11 +138,7 @@ class DiscoverCredentialsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="plumb-discover-creds-")
         port = free_port()
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cls.moto_url = "http://127.0.0.1:%d" % port
-        wait_for(lambda: urllib.request.urlopen(cls.moto_url + "/moto-api/").status == 200,
-                 "moto")
+        cls.moto, cls.moto_url = harness.start_moto(port)
         kw = dict(endpoint_url=cls.moto_url, region_name="us-east-1")
         own = dict(aws_access_key_id="testing", aws_secret_access_key="testing", **kw)
         boto3.client("s3", **own).create_bucket(Bucket="own-bucket")

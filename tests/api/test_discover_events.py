@@ -8,11 +8,9 @@ moto_server: a new CI when it changed, ResourceDeleted when AWS no longer has it
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,10 +35,7 @@ class DiscoverEventsTest(unittest.TestCase):
         cls.logs = os.path.join(cls.tmp, "logs")
         os.makedirs(cls.logs)
         port = free_port()
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = "http://127.0.0.1:%d" % port
-        wait_for(lambda: urllib.request.urlopen(url + "/moto-api/").status == 200, "moto")
+        cls.moto, url = harness.start_moto(port)
         kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                   aws_secret_access_key="testing")
         cls.s3 = boto3.client("s3", **kw)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
@@ -43,10 +42,7 @@ class DiscoverTypesTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="plumb-discover-types-")
         cls.data = os.path.join(cls.tmp, "data")
         port = free_port()
-        cls.moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = "http://127.0.0.1:%d" % port
-        wait_for(lambda: urllib.request.urlopen(url + "/moto-api/").status == 200, "moto")
+        cls.moto, url = harness.start_moto(port)
         cls.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         cls.env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                        AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=url,
