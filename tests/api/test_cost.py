@@ -9,7 +9,7 @@ import time
 import unittest
 from decimal import Decimal
 
-from harness import ACCOUNT, ServerTest, plumb, signed_call
+from harness import ACCOUNT, ServerTest, plumb, signed_call, put_pack
 
 OTHER = "222222222222"
 CI_PRICE = Decimal("0.003")
@@ -75,7 +75,7 @@ class Cost(ServerTest):
         c.put_delivery_channel(DeliveryChannel={
             "name": "default", "s3BucketName": "my-config-bucket-%s" % key})
         c.start_configuration_recorder(ConfigurationRecorderName="default")
-        c.put_conformance_pack(ConformancePackName="buckets", TemplateBody=(
+        put_pack(c, ConformancePackName="buckets", TemplateBody=(
             "Resources:\n  Versioning:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
             "      ConfigRuleName: versioning\n"
             "      Scope: {ComplianceResourceTypes: [AWS::S3::Bucket]}\n"

@@ -23,7 +23,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import harness
-from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb, signed_call
+from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb, signed_call, put_pack, delete_pack
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -288,8 +288,7 @@ class RemediationTest(RemediationMixin, ServerTest):
             self.skipTest("no sample packs")
         with open(path) as f:
             body = f.read()
-        self.cfg.put_conformance_pack(
-            ConformancePackName="s3-remediation", TemplateBody=body,
+        put_pack(self.cfg, ConformancePackName="s3-remediation", TemplateBody=body,
             ConformancePackInputParameters=[{"ParameterName": "S3TargetBucketNameForEnableLogging",
                                              "ParameterValue": "log-bucket"}])
         rules = [r["ConfigRuleName"] for r in self.cfg.describe_config_rules()["ConfigRules"]
@@ -311,7 +310,7 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertIn("conformance pack", out["FailedBatches"][0]["FailureMessage"])
         self.assertAwsError("InsufficientPermissionsException",
                             self.cfg.delete_remediation_configuration, ConfigRuleName=rules[0])
-        self.cfg.delete_conformance_pack(ConformancePackName="s3-remediation")
+        delete_pack(self.cfg, ConformancePackName="s3-remediation")
         self.assertEqual(self.cfg.describe_remediation_configurations(
             ConfigRuleNames=rules)["RemediationConfigurations"], [])
 
