@@ -428,6 +428,21 @@ class States(PackTest):
         self.assertEqual(len(self.rules("versioning-")), 1)
         delete_pack(self.cfg, ConformancePackName="sfail")
 
+    def test_cli_deploy_waits_for_the_deploy(self):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNT, AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION="us-east-1")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write(VERSIONING)
+            f.flush()
+            self.gate_file("hold", True)  # held: the deploy cannot finish within --timeout 1
+            p = subprocess.run([PLUMB, "pack", "deploy", f.name, "--name", "cliwait", "--timeout",
+                                "1", "--endpoint", self.server.url], env=env,
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual((p.returncode, p.stdout.strip()), (1, "cliwait: CREATE_IN_PROGRESS"))
+            self.gate_file("hold", False)
+            wait_for(lambda: pack_state(self.cfg, "cliwait") == "CREATE_COMPLETE", what="deploy")
+            delete_pack(self.cfg, ConformancePackName="cliwait")
+
     def test_kill_mid_deploy_resumes(self):
         # a server of its own: kill -9 while the deploy item is claimed, restart, the deploy
         # resumes from the outbox and the pack is deployed once
