@@ -529,16 +529,20 @@ static void set_state(struct pl_op_ctx *c, struct pl_json *p, const char *state,
 }
 
 /* Saves p CREATE_FAILED with the reason in c->err (cleared), keeping the previous deployment's
- * rules and remediations, and completes item, in a transaction of its own. */
+ * rules, remediations and completion time, and completes item, in a transaction of its own. */
 static int save_failed(struct pl_op_ctx *c, struct pl_json *p, const struct pl_json *prev,
                        int64_t item)
 {
     const struct pl_json *old = pl_json_get(prev, "Rules"),
                          *rems = pl_json_get(prev, "Remediations");
+    const struct pl_json *done = pl_json_get(prev, "LastUpdateCompletedTime");
     set_state(c, p, "CREATE_FAILED", pl_err_msg(c->err));
     pl_json_set(c->a, p, "Rules", old ? pl_json_clone(c->a, old) : pl_json_new_arr(c->a));
     if (rems)
         pl_json_set(c->a, p, "Remediations", pl_json_clone(c->a, rems));
+    pl_json_del(p, "LastUpdateCompletedTime"); /* AWS: the last successful deploy */
+    if (done)
+        pl_json_set(c->a, p, "LastUpdateCompletedTime", pl_json_clone(c->a, done));
     pl_err_clear(c->err);
     if (pl_store_begin(c->st, c->err) < 0)
         return -1;
