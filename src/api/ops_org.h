@@ -35,4 +35,15 @@ int pl_ops__pack_put(struct pl_op_ctx *c, const char *service);
 /* DeleteConformancePack of name in c's partition, acting for service (as above). */
 int pl_ops__pack_delete(struct pl_op_ctx *c, const char *name, const char *service);
 
+/* ---- the pack worker's side (pack_worker.c) ---- */
+
+/* Runs the "packs.deploy" item of payload w (its id item) in c's partition: the put or delete
+ * it asks for, with the item's completion in the same transaction (an item whose pack no longer
+ * waits is just completed). -1 with c->err on a failure worth another attempt. */
+int pl_ops__pack_work(struct pl_op_ctx *c, const struct pl_json *w, int64_t item);
+/* After the item's last attempt failed: its pack CREATE_FAILED or DELETE_FAILED with why, and
+ * the item completed. */
+int pl_ops__pack_work_failed(struct pl_op_ctx *c, const struct pl_json *w, int64_t item,
+                             const char *why);
+
 #endif

@@ -7,10 +7,14 @@
  * the rules engine's PutConfigRule path (pl_rules_put_rule) acting for the conformance pack
  * service, so they carry CreatedBy = PACK_SERVICE and only the pack changes or deletes them
  * (ResourceInUseException otherwise). A rule is named "<ConfigRuleName>-conformance-pack-<x>",
- * x being the 9 characters after "conformance-pack-" in the pack's id. A pack is deployed in one
- * store transaction: every rule or none; a rule the rules engine refuses leaves the pack
- * CREATE_FAILED with the reason (as AWS's CloudFormation stack would), a template that does not
- * resolve is refused with ConformancePackTemplateValidationException.
+ * x being the 9 characters after "conformance-pack-" in the pack's id. PutConformancePack checks
+ * at once what AWS checks at once (a template that does not resolve is
+ * ConformancePackTemplateValidationException; the limits; a pack in progress is
+ * ResourceInUseException), stores the pack CREATE_IN_PROGRESS and leaves the deploy to the pack
+ * worker through the outbox (below; DeleteConformancePack likewise, DELETE_IN_PROGRESS). A pack
+ * is deployed in one store transaction: every rule or none; a rule the rules engine refuses
+ * leaves the pack CREATE_FAILED with the reason (as AWS's CloudFormation stack would). The
+ * organization packs (ops_org_rules.c) deploy into members synchronously (pl_ops__pack_put).
  *
  * Packs are objects of kind PL_KIND_PACK (name = pack name): the ConformancePackDetail members, the
  * status members, "Rules" [{ConfigRuleName, TemplateName, SourceIdentifier, Implemented}] and
@@ -34,6 +38,7 @@
 #include "api/ops_documents.h"
 #include "api/ops_org.h"
 #include "api/ops_rules.h"
+#include "core/buf.h"
 #include "core/hash.h"
 #include "core/time.h"
 #include "core/util.h"
@@ -502,9 +507,57 @@ static int save_tags(struct pl_op_ctx *c, const struct pl_json *p)
     return pl_obj_save(c, PL_KIND_TAGS, pl_json_get_str(p, "ConformancePackArn"), map);
 }
 
-/* Deploys t as pack p; a rule the engine refuses makes the pack CREATE_FAILED instead. */
+/* Marks the outbox item (id > 0; 0: none, a synchronous deploy) done in the open transaction
+ * and commits; then tells the engine again that rules changed. */
+static int finish(struct pl_op_ctx *c, int64_t item)
+{
+    if (item > 0 && pl_store_outbox_complete(c->st, item, c->err) < 0) {
+        pl_store_rollback(c->st);
+        return -1;
+    }
+    return changed(c, pl_store_commit(c->st, c->err));
+}
+
+/* Sets p's ConformancePackState, and its ConformancePackStatusReason (NULL: none). */
+static void set_state(struct pl_op_ctx *c, struct pl_json *p, const char *state, const char *reason)
+{
+    pl_json_del(p, "ConformancePackState");
+    pl_json_del(p, "ConformancePackStatusReason");
+    pl_json_set_str(c->a, p, "ConformancePackState", state);
+    if (reason)
+        pl_json_set_str(c->a, p, "ConformancePackStatusReason", reason);
+}
+
+/* Saves p CREATE_FAILED with the reason in c->err (cleared), keeping the previous deployment's
+ * rules, remediations and completion time, and completes item, in a transaction of its own. */
+static int save_failed(struct pl_op_ctx *c, struct pl_json *p, const struct pl_json *prev,
+                       int64_t item)
+{
+    const struct pl_json *old = pl_json_get(prev, "Rules"),
+                         *rems = pl_json_get(prev, "Remediations");
+    const struct pl_json *done = pl_json_get(prev, "LastUpdateCompletedTime");
+    set_state(c, p, "CREATE_FAILED", pl_err_msg(c->err));
+    pl_json_set(c->a, p, "Rules", old ? pl_json_clone(c->a, old) : pl_json_new_arr(c->a));
+    if (rems)
+        pl_json_set(c->a, p, "Remediations", pl_json_clone(c->a, rems));
+    pl_json_del(p, "LastUpdateCompletedTime"); /* AWS: the last successful deploy */
+    if (done)
+        pl_json_set(c->a, p, "LastUpdateCompletedTime", pl_json_clone(c->a, done));
+    pl_err_clear(c->err);
+    if (pl_store_begin(c->st, c->err) < 0)
+        return -1;
+    if (pl_obj_save(c, PL_KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p) < 0) {
+        pl_store_rollback(c->st);
+        return -1;
+    }
+    return finish(c, item);
+}
+
+/* Deploys t as pack p (prev: the stored pack, NULL for a new one) in one transaction that also
+ * completes the outbox item (0: none); a rule the engine refuses makes the pack CREATE_FAILED
+ * instead, and nothing of the new version is deployed. */
 static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_template *t,
-                  const struct pl_json *prev)
+                  const struct pl_json *prev, int64_t item)
 {
     const struct pl_json *old = pl_json_get(prev, "Rules");
     struct pl_json *entries = rule_entries(c, t);
@@ -514,24 +567,13 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
     if ((!prev && (room_for_a_pack(c, name) < 0 || save_tags(c, p) < 0)) ||
         room_for_rules(c, name, t->nrules) < 0) {
         pl_store_rollback(c->st);
-        return -1;
+        return c->err->code == PL_E_INTERNAL || !item ? -1 : save_failed(c, p, prev, item);
     }
     if (deploy_rules(c, t, old, entries) < 0) {
-        if (c->err->code == PL_E_INTERNAL) {
-            pl_store_rollback(c->st);
-            return -1;
-        }
         pl_store_rollback(c->st);
-        pl_json_set_str(c->a, p, "ConformancePackState", "CREATE_FAILED");
-        pl_json_set_str(c->a, p, "ConformancePackStatusReason", pl_err_msg(c->err));
-        pl_json_set(c->a, p, "Rules", old ? pl_json_clone(c->a, old) : pl_json_new_arr(c->a));
-        pl_err_clear(c->err);
-        return pl_obj_save(c, PL_KIND_PACK, pl_json_get_str(p, "ConformancePackName"), p);
+        return c->err->code == PL_E_INTERNAL ? -1 : save_failed(c, p, prev, item);
     }
-    const char *reason = unimplemented_reason(c, entries);
-    pl_json_set_str(c->a, p, "ConformancePackState", "CREATE_COMPLETE");
-    if (reason)
-        pl_json_set_str(c->a, p, "ConformancePackStatusReason", reason);
+    set_state(c, p, "CREATE_COMPLETE", unimplemented_reason(c, entries));
     pl_json_set(c->a, p, "Rules", entries);
     struct pl_json *rems = remediation_entries(c, t, entries);
     pl_json_set(c->a, p, "Remediations", rems);
@@ -542,7 +584,7 @@ static int deploy(struct pl_op_ctx *c, struct pl_json *p, const struct pl_pack_t
         pl_store_rollback(c->st);
         return -1;
     }
-    return changed(c, pl_store_commit(c->st, c->err));
+    return finish(c, item);
 }
 
 /* ResourceInUseException for a pack another service created, unless the call acts for it. */
@@ -557,48 +599,149 @@ static int owned_elsewhere(struct pl_op_ctx *c, const struct pl_json *p, const c
                    pl_json_get_str(p, "ConformancePackName"), by);
 }
 
+static bool in_progress(const struct pl_json *p)
+{
+    const char *s = pl_json_get_str(p, "ConformancePackState");
+    return s && strstr(s, "_IN_PROGRESS") != NULL;
+}
+
+/* AWS: a put or delete of a pack whose creation, update or deletion is in progress is
+ * ResourceInUseException. */
+static int busy(struct pl_op_ctx *c, const struct pl_json *p)
+{
+    if (!p || !in_progress(p))
+        return 0;
+    return pl_fail(c->err, PL_E_RESOURCE_IN_USE,
+                   "The conformance pack %s is %s. Try your request again later.",
+                   pl_json_get_str(p, "ConformancePackName"),
+                   pl_json_get_str(p, "ConformancePackState"));
+}
+
 int pl_ops__pack_template(struct pl_op_ctx *c, const char **body)
 {
     return template_source(c, body);
 }
 
-int pl_ops__pack_put(struct pl_op_ctx *c, const char *service)
-{
-    const char *name = pl_in_str(c->in, "ConformancePackName"), *body;
-    struct pl_json *prev = NULL;
+/* What a put checked before deploying: the template resolved, the pack object to store. */
+struct put_plan {
+    const char *name, *body;
+    struct pl_json *prev, *p;
     struct pl_pack_template t;
-    if (template_source(c, &body) < 0 || pl_obj_load(c, PL_KIND_PACK, name, &prev) < 0 ||
-        (prev && owned_elsewhere(c, prev, service) < 0) || (!prev && room_for_a_pack(c, name) < 0))
-        return -1;
-    const char *id = prev ? pl_json_get_str(prev, "ConformancePackId") : new_pack_id(c);
+};
+
+/* Resolves and checks the template of the request c->in (body: its text) for pack name of id,
+ * its rules renamed: ConformancePackTemplateValidationException and the limits' errors. */
+static int resolve(struct pl_op_ctx *c, const char *name, const char *id, const char *body,
+                   struct pl_pack_template *t)
+{
     struct pl_pack_env env = {.account = c->account, .region = c->region,
                               .stack_name = pl_arena_printf(c->a, "awsconfigconforms-%s", name)};
-    struct pl_pack_param *params = input_params(c, &env.nparams);
-    env.params = params;
-    if (pl_pack_template_parse(c->a, body, strlen(body), &env, &t, c->err) < 0 ||
-        name_and_check(c, &t, id) < 0 || copy_template(c, name, body) < 0)
+    env.params = input_params(c, &env.nparams);
+    return pl_pack_template_parse(c->a, body, strlen(body), &env, t, c->err) < 0 ||
+                   name_and_check(c, t, id) < 0
+               ? -1
+               : 0;
+}
+
+/* Every check of a put that AWS answers at once, and the template copy (DeliveryS3Bucket). */
+static int plan_put(struct pl_op_ctx *c, const char *service, struct put_plan *pp)
+{
+    memset(pp, 0, sizeof *pp);
+    pp->name = pl_in_str(c->in, "ConformancePackName");
+    if (template_source(c, &pp->body) < 0 ||
+        pl_obj_load(c, PL_KIND_PACK, pp->name, &pp->prev) < 0 ||
+        (pp->prev && (owned_elsewhere(c, pp->prev, service) < 0 || busy(c, pp->prev) < 0)) ||
+        (!pp->prev && room_for_a_pack(c, pp->name) < 0))
         return -1;
-    struct pl_json *p = pack_object(c, name, id, prev);
+    const char *id = pp->prev ? pl_json_get_str(pp->prev, "ConformancePackId") : new_pack_id(c);
+    if (resolve(c, pp->name, id, pp->body, &pp->t) < 0 ||
+        room_for_rules(c, pp->name, pp->t.nrules) < 0 || copy_template(c, pp->name, pp->body) < 0)
+        return -1;
+    pp->p = pack_object(c, pp->name, id, pp->prev);
     if (service)
-        pl_json_set_str(c->a, p, "CreatedBy", service);
-    if (deploy(c, p, &t, prev) < 0)
+        pl_json_set_str(c->a, pp->p, "CreatedBy", service);
+    return 0;
+}
+
+int pl_ops__pack_put(struct pl_op_ctx *c, const char *service)
+{
+    struct put_plan pp;
+    if (plan_put(c, service, &pp) < 0 || deploy(c, pp.p, &pp.t, pp.prev, 0) < 0)
+        return -1;
+    pl_json_set_str(c->a, c->out, "ConformancePackArn",
+                    pl_json_get_str(pp.p, "ConformancePackArn"));
+    return 0;
+}
+
+/* ---- PutConformancePack and DeleteConformancePack through the outbox ----
+ * The API answers once the pack is stored CREATE_IN_PROGRESS (or DELETE_IN_PROGRESS) with a
+ * "packs.deploy" item in the same transaction: {"Op": "put" | "delete", "Name", "Request" (the
+ * put's request without TemplateBody), "Body" (the template text)}. The pack worker
+ * (pack_worker.c) runs the item with pl_ops__pack_work: the deploy (or delete) and the item's
+ * completion are one transaction, so a crash leaves the pack as it was and the item to run
+ * again. A pack in progress keeps the previous deployment's "Rules" and "Remediations". */
+
+/* Stores p (state) with a "packs.deploy" item of payload, in one transaction. */
+static int enqueue(struct pl_op_ctx *c, struct pl_json *p, const char *state,
+                   const struct pl_json *payload, bool tags)
+{
+    struct pl_buf b;
+    int rc = -1;
+    set_state(c, p, state, NULL);
+    pl_buf_init(&b, PL_BUF_NOLIMIT);
+    pl_json_write(&b, payload, PL_JSON_COMPACT);
+    const char *name = pl_json_get_str(p, "ConformancePackName");
+    if (pl_store_begin(c->st, c->err) < 0)
+        goto out;
+    if ((tags && (room_for_a_pack(c, name) < 0 || save_tags(c, p) < 0)) ||
+        pl_obj_save(c, PL_KIND_PACK, name, p) < 0 ||
+        pl_store_outbox_add(c->st, c->account, c->region, PL_OUTBOX_PACKS_DEPLOY, pl_buf_cstr(&b),
+                            b.len, NULL, c->err) < 0) {
+        pl_store_rollback(c->st);
+        goto out;
+    }
+    rc = pl_store_commit(c->st, c->err);
+out:
+    pl_buf_fini(&b);
+    return rc;
+}
+
+static struct pl_json *work_payload(struct pl_op_ctx *c, const char *op, const char *name)
+{
+    struct pl_json *w = pl_json_new_obj(c->a);
+    pl_json_set_str(c->a, w, "Op", op);
+    pl_json_set_str(c->a, w, "Name", name);
+    return w;
+}
+
+static int put_pack(struct pl_op_ctx *c)
+{
+    struct put_plan pp;
+    if (plan_put(c, NULL, &pp) < 0)
+        return -1;
+    struct pl_json *p = pp.p, *w = work_payload(c, "put", pp.name);
+    struct pl_json *req = pl_json_set(c->a, w, "Request", pl_json_clone(c->a, c->in));
+    pl_json_del(req, "TemplateBody");
+    pl_json_set_str(c->a, w, "Body", pp.body);
+    static const char *const kept[] = {"Rules", "Remediations", "LastUpdateCompletedTime"};
+    pl_json_del(p, "LastUpdateCompletedTime");
+    for (size_t i = 0; i < PL_ARRAY_LEN(kept); i++) {
+        const struct pl_json *v = pl_json_get(pp.prev, kept[i]);
+        if (v)
+            pl_json_set(c->a, p, kept[i], pl_json_clone(c->a, v));
+    }
+    if (enqueue(c, p, "CREATE_IN_PROGRESS", w, !pp.prev) < 0)
         return -1;
     pl_json_set_str(c->a, c->out, "ConformancePackArn", pl_json_get_str(p, "ConformancePackArn"));
     return 0;
 }
 
-/* ---- DeleteConformancePack ---- */
-
-static int put_pack(struct pl_op_ctx *c)
+/* Deletes pack p's rules, remediations, tags, score history, and p, recording its deletion CI,
+ * with the outbox item's completion (0: none) in one transaction. */
+static int undeploy(struct pl_op_ctx *c, const struct pl_json *p, int64_t item)
 {
-    return pl_ops__pack_put(c, NULL);
-}
-
-int pl_ops__pack_delete(struct pl_op_ctx *c, const char *name, const char *service)
-{
-    struct pl_json *p;
-    if (need_pack(c, name, &p) < 0 || owned_elsewhere(c, p, service) < 0 ||
-        pl_store_begin(c->st, c->err) < 0)
+    const char *name = pl_json_get_str(p, "ConformancePackName");
+    if (pl_store_begin(c->st, c->err) < 0)
         return -1;
     if (drop_rules(c, pl_json_get(p, "Rules"), NULL) < 0 ||
         drop_remediations(c, pl_json_get(p, "Remediations")) < 0 ||
@@ -610,12 +753,87 @@ int pl_ops__pack_delete(struct pl_op_ctx *c, const char *name, const char *servi
         pl_store_rollback(c->st);
         return -1;
     }
-    return changed(c, pl_store_commit(c->st, c->err));
+    return finish(c, item);
+}
+
+int pl_ops__pack_delete(struct pl_op_ctx *c, const char *name, const char *service)
+{
+    struct pl_json *p;
+    if (need_pack(c, name, &p) < 0 || owned_elsewhere(c, p, service) < 0)
+        return -1;
+    return undeploy(c, p, 0);
 }
 
 static int delete_pack(struct pl_op_ctx *c)
 {
-    return pl_ops__pack_delete(c, pl_in_str(c->in, "ConformancePackName"), NULL);
+    const char *name = pl_in_str(c->in, "ConformancePackName");
+    struct pl_json *p;
+    if (need_pack(c, name, &p) < 0 || owned_elsewhere(c, p, NULL) < 0 || busy(c, p) < 0)
+        return -1;
+    return enqueue(c, p, "DELETE_IN_PROGRESS", work_payload(c, "delete", name), false);
+}
+
+/* The put of a "packs.deploy" item on the stored pack p (CREATE_IN_PROGRESS). */
+static int work_put(struct pl_op_ctx *c, const struct pl_json *w, struct pl_json *p, int64_t item)
+{
+    const char *name = pl_json_get_str(p, "ConformancePackName");
+    const char *body = pl_json_get_str(w, "Body");
+    struct pl_pack_template t;
+    c->in = pl_json_clone(c->a, pl_json_get(w, "Request"));
+    if (!c->in || !body)
+        return pl_fail(c->err, PL_E_INTERNAL, "the deploy item of pack %s is incomplete", name);
+    struct pl_json *np = pack_object(c, name, pl_json_get_str(p, "ConformancePackId"), p);
+    static const char *const kept[] = {"CreatedBy", "LastUpdateRequestedTime"};
+    for (size_t i = 0; i < PL_ARRAY_LEN(kept); i++) {
+        const struct pl_json *v = pl_json_get(p, kept[i]);
+        pl_json_del(np, kept[i]);
+        if (v)
+            pl_json_set(c->a, np, kept[i], pl_json_clone(c->a, v));
+    }
+    if (resolve(c, name, pl_json_get_str(p, "ConformancePackId"), body, &t) < 0)
+        return c->err->code == PL_E_INTERNAL ? -1 : save_failed(c, np, p, item);
+    return deploy(c, np, &t, p, item);
+}
+
+/* Completes an item that has nothing (left) to do: its pack is gone or no longer waits. */
+static int work_stale(struct pl_op_ctx *c, int64_t item)
+{
+    return pl_store_outbox_complete(c->st, item, c->err);
+}
+
+int pl_ops__pack_work(struct pl_op_ctx *c, const struct pl_json *w, int64_t item)
+{
+    const char *op = pl_json_get_str(w, "Op"), *name = pl_json_get_str(w, "Name");
+    struct pl_json *p = NULL;
+    if (!op || !name)
+        return work_stale(c, item);
+    int f = pl_obj_load(c, PL_KIND_PACK, name, &p);
+    if (f < 0)
+        return -1;
+    const char *state = pl_json_get_str(p, "ConformancePackState");
+    bool put = strcmp(op, "put") == 0;
+    if (!f || !state || strcmp(state, put ? "CREATE_IN_PROGRESS" : "DELETE_IN_PROGRESS") != 0)
+        return work_stale(c, item);
+    return put ? work_put(c, w, p, item) : undeploy(c, p, item);
+}
+
+int pl_ops__pack_work_failed(struct pl_op_ctx *c, const struct pl_json *w, int64_t item,
+                             const char *why)
+{
+    const char *op = pl_json_get_str(w, "Op"), *name = pl_json_get_str(w, "Name");
+    struct pl_json *p = NULL;
+    if (pl_store_begin(c->st, c->err) < 0)
+        return -1;
+    int f = name ? pl_obj_load(c, PL_KIND_PACK, name, &p) : 0;
+    if (f > 0 && in_progress(p)) {
+        set_state(c, p, op && strcmp(op, "put") == 0 ? "CREATE_FAILED" : "DELETE_FAILED", why);
+        f = pl_obj_save(c, PL_KIND_PACK, name, p);
+    }
+    if (f < 0) {
+        pl_store_rollback(c->st);
+        return -1;
+    }
+    return finish(c, item);
 }
 
 /* ---- Describe ---- */

@@ -1,8 +1,10 @@
 /* pack_cmd.c — `plumb pack`: conformance packs on a running plumb serve, through the AWS Config
  * API (StarlingDoveService, SigV4 with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
  *
- *   plumb pack deploy FILE [--name NAME] [--param K=V]...   PutConformancePack with FILE as the
- *                                                           TemplateBody; prints the state
+ *   plumb pack deploy FILE [--name NAME] [--param K=V]... [--timeout S]
+ *                                                           PutConformancePack with FILE as the
+ *                                                           TemplateBody; waits (S, default
+ *                                                           600) for the deploy, prints the state
  *   plumb pack list [--json]                                packs, states and scores
  *   plumb pack report NAME [--json]                         per-rule compliance, the score, the
  *                                                           non-compliant resources
@@ -17,12 +19,14 @@
  *
  * The endpoint is --endpoint, else $AWS_ENDPOINT_URL_CONFIG_SERVICE, $AWS_ENDPOINT_URL, or
  * http://127.0.0.1:7711; the region --region, else $AWS_DEFAULT_REGION, else us-east-1.
- * Exit codes: 0 ok, 1 a failed call or a CREATE_FAILED pack, 2 usage.
+ * Exit codes: 0 ok, 1 a failed call or a CREATE_FAILED pack (or one still CREATE_IN_PROGRESS
+ * after --timeout), 2 usage.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -39,12 +43,13 @@ struct popts {
     const char *params[MAX_PARAMS];
     int nparams;
     int json;
+    long timeout_s; /* deploy: how long to wait for the pack to leave CREATE_IN_PROGRESS */
 };
 
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: plumb pack deploy FILE [--name NAME] [--param K=V]... [COMMON]\n"
+            "usage: plumb pack deploy FILE [--name NAME] [--param K=V]... [--timeout S] [COMMON]\n"
             "       plumb pack list [--json] [COMMON]\n"
             "       plumb pack report NAME [--json] [COMMON]\n"
             "       plumb pack deploy --document DOC[:VERSION] --name NAME [--param K=V]... "
@@ -128,6 +133,24 @@ static const char *status_line(struct pl_arena *a, const struct popts *o, const 
                            reason ? ": " : "", reason ? reason : "");
 }
 
+/* The status line once the pack is no longer CREATE_IN_PROGRESS (PutConformancePack answers
+ * before the deploy is done), polling every 100 ms for at most o->timeout_s seconds; then the
+ * state as it is (CREATE_IN_PROGRESS: the caller exits 1). NULL after a failed call. */
+static const char *wait_deployed(struct pl_arena *a, const struct popts *o, const char *name)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    time_t deadline = now.tv_sec + o->timeout_s;
+    for (;;) {
+        const char *st = status_line(a, o, name);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!st || strncmp(st, "CREATE_IN_PROGRESS", 18) != 0 || now.tv_sec >= deadline)
+            return st;
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* The template of deploy: FILE's text as TemplateBody, or --document DOC[:VERSION] as
  * TemplateSSMDocumentDetails. 0, or 1 (printed). */
 static int template_of(struct pl_arena *a, const struct popts *o, const char *file,
@@ -176,7 +199,7 @@ static int deploy(struct pl_arena *a, const struct popts *o, const char *file)
         pl_json_set(a, body, "ConformancePackInputParameters", params);
     if (call(a, o, "PutConformancePack", body, &out) < 0)
         return 1;
-    const char *st = status_line(a, o, name);
+    const char *st = wait_deployed(a, o, name);
     if (!st)
         return 1;
     printf("%s: %s\n", name, st);
@@ -329,15 +352,12 @@ static int document(struct pl_arena *a, const struct popts *o, char **pos, int n
 /* Options after the subcommand; positional arguments stay in argv[optind..]. */
 static int parse(int argc, char **argv, struct popts *o)
 {
-    static const struct option opts[] = {{"endpoint", required_argument, NULL, 'e'},
-                                         {"region", required_argument, NULL, 'r'},
-                                         {"name", required_argument, NULL, 'n'},
-                                         {"param", required_argument, NULL, 'p'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {"document", required_argument, NULL, 'D'},
-                                         {"default", no_argument, NULL, 'f'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"endpoint", required_argument, NULL, 'e'}, {"region", required_argument, NULL, 'r'},
+        {"name", required_argument, NULL, 'n'},     {"param", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+        {"document", required_argument, NULL, 'D'}, {"default", no_argument, NULL, 'f'},
+        {"timeout", required_argument, NULL, 't'},  {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -354,6 +374,10 @@ static int parse(int argc, char **argv, struct popts *o)
             o->document = optarg;
         else if (c == 'f')
             o->set_default = 1;
+        else if (c == 't' && (o->timeout_s = strtol(optarg, NULL, 10)) > 0)
+            continue;
+        else if (c == 't')
+            return pl_cli_usage_error("pack", "--timeout takes a number of seconds");
         else if (c == 'p' && strchr(optarg, '=') && optarg[0] != '=' && o->nparams < MAX_PARAMS)
             o->params[o->nparams++] = optarg;
         else if (c == 'p')
@@ -361,6 +385,8 @@ static int parse(int argc, char **argv, struct popts *o)
         else
             return c == 'h' ? (usage(), 2) : pl_cli_getopt_error("pack", argv, c);
     }
+    if (!o->timeout_s)
+        o->timeout_s = 600;
     if (!o->endpoint)
         o->endpoint = env_or("AWS_ENDPOINT_URL_CONFIG_SERVICE", "AWS_ENDPOINT_URL",
                              "http://127.0.0.1:7711");

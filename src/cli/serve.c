@@ -6,6 +6,7 @@
  * Shutdown order is the reverse of start-up: HTTP first (no new work), then the workers, then
  * the store, so every acknowledged request is committed before the process exits. */
 #include "api/app.h"
+#include "api/pack_worker.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "core/log.h"
@@ -336,6 +337,7 @@ int pl_cli_serve(int argc, char **argv)
     struct pl_trail_watch *trail = NULL, *trail_s3 = NULL;
     struct pl_discover_watch *discover = NULL;
     struct pl_rem *rem = NULL;
+    struct pl_pack_worker *packs = NULL;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
 
@@ -398,6 +400,8 @@ int pl_cli_serve(int argc, char **argv)
     sandbox_functions(&o);
     if (start_rules(&app, &ho, pl_http_server_port(http), &rem, &err) < 0)
         goto out;
+    if (!(packs = pl_pack_worker_start(&app, &err)))
+        goto out;
     if (start_sources(&o, &trail, &trail_s3, &discover, &err) < 0)
         goto out;
 
@@ -424,6 +428,7 @@ out:
     pl_trail_watch_stop(trail_s3);
     pl_discover_watch_stop(discover);
     if (app_ok) {
+        pl_pack_worker_stop(packs);
         pl_rem_stop_worker(rem);
         pl_rules_stop(app.rules);
         pl_delivery_stop(app.delivery);

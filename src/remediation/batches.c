@@ -9,7 +9,11 @@
  * of it is recorded FAILED without running, as SSM stops an automation over its error
  * threshold. An automatic batch stays stopped until the remediation configuration is put again.
  *
- * Stored: kind PL_REM_KIND_BATCH, {"Rule", "Size", "Failed", "Stopped"}.
+ * Stored: kind PL_REM_KIND_BATCH, {"Rule", "Size", "Failed", "Stopped", "Running"}: Running
+ * maps the execution key of each action of the batch running now to its outbox item, taken in
+ * the claim's transaction and given back in the outcome's (or when the attempt is found
+ * interrupted), so every plumb serve on one database shares the batch's limit. A manual batch
+ * with nothing running and untouched for PL_REM_BATCH_KEEP_MS is pruned (pl_rem_batch_prune).
  */
 #include "remediation/remediation.h"
 
@@ -123,6 +127,79 @@ int pl_rem_batch_failed(struct pl_store *st, const char *account, const char *re
     bool stop = failed * 100 > (int64_t)error_pct * size;
     pl_json_set_bool(a, j, "Stopped", stop || pl_json_truthy(pl_json_get(j, "Stopped")));
     return batch_save(st, account, region, b->name, a, j, err);
+}
+
+/* The batch's object, a new one of rule when absent (an automatic batch before its first
+ * failure). */
+static int batch_load_or_new(struct pl_store *st, const char *account, const char *region,
+                             const char *name, const char *rule, struct pl_arena *a,
+                             struct pl_json **out, struct pl_err *err)
+{
+    int f = batch_load(st, account, region, name, a, out, err);
+    if (f != 0)
+        return f < 0 ? -1 : 0;
+    *out = pl_json_new_obj(a);
+    pl_json_set_str(a, *out, "Rule", rule ? rule : "");
+    return 0;
+}
+
+int pl_rem_batch_take(struct pl_store *st, const char *account, const char *region,
+                      const char *name, const char *rule, const char *key, int64_t item,
+                      int64_t limit, struct pl_arena *a, struct pl_err *err)
+{
+    struct pl_json *j;
+    if (batch_load_or_new(st, account, region, name, rule, a, &j, err) < 0)
+        return -1;
+    struct pl_json *run = pl_json_get(j, "Running");
+    if (!run || run->type != PL_JOBJ) {
+        pl_json_del(j, "Running");
+        run = pl_json_set(a, j, "Running", pl_json_new_obj(a));
+    }
+    pl_json_del(run, key); /* an attempt of this execution that did not finish */
+    if ((int64_t)run->len >= limit)
+        return 0;
+    pl_json_set_i64(a, run, key, item);
+    return batch_save(st, account, region, name, a, j, err) < 0 ? -1 : 1;
+}
+
+int pl_rem_batch_give(struct pl_store *st, const char *account, const char *region,
+                      const char *name, const char *key, struct pl_arena *a, struct pl_err *err)
+{
+    struct pl_json *j;
+    int f = batch_load(st, account, region, name, a, &j, err);
+    if (f <= 0)
+        return f;
+    struct pl_json *run = pl_json_get(j, "Running");
+    if (!run || !pl_json_get(run, key))
+        return 0;
+    pl_json_del(run, key);
+    return batch_save(st, account, region, name, a, j, err);
+}
+
+int pl_rem_batch_prune(struct pl_store *st, int64_t before_ms, struct pl_arena *a, int64_t *deleted,
+                       struct pl_err *err)
+{
+    struct pl_obj *items;
+    size_t n;
+    *deleted = 0;
+    if (pl_store_obj_list(st, NULL, NULL, KIND_BATCH, NULL, 0, a, &items, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(items[i].name, "m:", 2) != 0 || items[i].updated_ms >= before_ms)
+            continue;
+        struct pl_json *j = pl_json_parse(a, items[i].json, items[i].len, err);
+        const struct pl_json *run = j ? pl_json_get(j, "Running") : NULL;
+        if (!j)
+            return -1;
+        if (run && run->len)
+            continue;
+        int f = pl_store_obj_delete(st, items[i].account, items[i].region, KIND_BATCH,
+                                    items[i].name, err);
+        if (f < 0)
+            return -1;
+        *deleted += f;
+    }
+    return 0;
 }
 
 int pl_rem_batch_reset(struct pl_store *st, const char *account, const char *region,

@@ -141,6 +141,20 @@ int pl_rem_batch_stopped(struct pl_store *st, const char *account, const char *r
 int pl_rem_batch_failed(struct pl_store *st, const char *account, const char *region,
                         const char *rule, const struct pl_rem_batch *b, int error_pct,
                         struct pl_arena *a, struct pl_err *err);
+/* A running slot of batch name (of rule) for the execution key (its outbox item): 1 taken (fewer
+ * than limit of the batch's actions were running, in any plumb serve of the store), 0 none
+ * free, -1 error. Call it in the claim's transaction; a slot the key held already is replaced. */
+int pl_rem_batch_take(struct pl_store *st, const char *account, const char *region,
+                      const char *name, const char *rule, const char *key, int64_t item,
+                      int64_t limit, struct pl_arena *a, struct pl_err *err);
+/* Gives key's slot of batch name back (none held: nothing). */
+int pl_rem_batch_give(struct pl_store *st, const char *account, const char *region,
+                      const char *name, const char *key, struct pl_arena *a, struct pl_err *err);
+/* Housekeeping: deletes the manual batches (every partition) with nothing running, last changed
+ * before before_ms (*deleted: their number). */
+#define PL_REM_BATCH_KEEP_MS (24 * 3600 * 1000LL)
+int pl_rem_batch_prune(struct pl_store *st, int64_t before_ms, struct pl_arena *a, int64_t *deleted,
+                       struct pl_err *err);
 /* The rule's automatic batch starts over (its remediation configuration was put again). */
 int pl_rem_batch_reset(struct pl_store *st, const char *account, const char *region,
                        const char *rule, struct pl_arena *a, struct pl_err *err);

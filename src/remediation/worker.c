@@ -13,11 +13,13 @@
  *
  * ExecutionControls (batches.c): an item of a batch whose ConcurrentExecutionRatePercentage share
  * is running already waits (its claim is retried a little later); one of a stopped batch
- * (failures over ErrorPercentage) is recorded FAILED without running. The running counts per
- * batch are this worker's (one plumb serve).
+ * (failures over ErrorPercentage) is recorded FAILED without running. The running slots of a
+ * batch are in its stored object (batches.c: taken in the claim's transaction, given back in the
+ * outcome's), so every plumb serve on one database shares them; the worker prunes finished
+ * manual batches once a minute of plumb's clock.
  *
  * Threads: one worker thread (own store connection) claims and starts; the runner's threads
- * finish (a connection each from the worker's pool). mu guards running, batches, stats, stop.
+ * finish (a connection each from the worker's pool). mu guards running, stats, stop.
  */
 #include "remediation/remediation.h"
 
@@ -38,13 +40,7 @@
 #define MAX_MSG      1024
 #define MIN_RETRY_MS 100
 #define WAIT_SLOT_MS 100 /* an item waiting for its batch's ConcurrentExecutionRatePercentage */
-
-/* Actions of one batch running now. */
-struct batch_run {
-    char *name;
-    int running;
-    struct batch_run *next;
-};
+#define PRUNE_EVERY_MS (60 * 1000LL)
 
 struct pl_rem {
     char *spec, *endpoint;
@@ -62,7 +58,7 @@ struct pl_rem {
     pthread_cond_t idle_cv; /* running dropped */
     bool stop, kicked;
     int running;
-    struct batch_run *batches;
+    int64_t next_prune_ms; /* plumb's clock: the next pl_rem_batch_prune */
     struct pl_rem_stats stats;
 };
 
@@ -286,7 +282,7 @@ struct item_ctx {
     int64_t retry_s, now;
     struct pl_rem_controls ctl;
     struct pl_rem_batch batch; /* name NULL: no ExecutionControls apply */
-    bool slot;                 /* a running slot of the batch is taken (batch_take) */
+    bool slot;                 /* a running slot of the batch is taken (pl_rem_batch_take) */
 };
 
 static int save(struct item_ctx *x, struct pl_err *err)
@@ -309,45 +305,16 @@ static int failed_attempt(struct item_ctx *x, bool automatic, const char *msg, s
     return after_failure(x->r, x->r->st, &f, msg, err);
 }
 
-/* ---- batches running now (ExecutionControls) ---- */
+/* ---- batches (ExecutionControls) ---- */
 
-/* Takes a running slot of batch name if fewer than limit run: true taken. */
-static bool batch_take(struct pl_rem *r, const char *name, int64_t limit)
+/* Gives x's slot of its batch back (none taken: nothing), in the open transaction. */
+static int give_slot(struct item_ctx *x, struct pl_err *err)
 {
-    struct batch_run *b;
-    bool ok;
-    pthread_mutex_lock(&r->mu);
-    for (b = r->batches; b && strcmp(b->name, name) != 0; b = b->next)
-        ;
-    if (!b) {
-        b = pl_xcalloc(1, sizeof *b);
-        b->name = pl_xstrdup(name);
-        b->next = r->batches;
-        r->batches = b;
-    }
-    ok = b->running < limit;
-    b->running += ok;
-    pthread_mutex_unlock(&r->mu);
-    return ok;
-}
-
-/* Gives a slot of batch name back (name NULL: none taken). */
-static void batch_give(struct pl_rem *r, const char *name)
-{
-    if (!name)
-        return;
-    pthread_mutex_lock(&r->mu);
-    for (struct batch_run **p = &r->batches; *p; p = &(*p)->next)
-        if (strcmp((*p)->name, name) == 0) {
-            struct batch_run *b = *p;
-            if (--b->running <= 0) {
-                *p = b->next;
-                free(b->name);
-                free(b);
-            }
-            break;
-        }
-    pthread_mutex_unlock(&r->mu);
+    if (!x->slot)
+        return 0;
+    x->slot = false;
+    return pl_rem_batch_give(x->r->st, x->it->account, x->it->region, x->batch.name, x->key, x->a,
+                             err);
 }
 
 /* The size of the item's batch: a manual one's as stored, an automatic one's the rule's
@@ -396,7 +363,11 @@ static int controlled(struct item_ctx *x, struct pl_err *err)
         return save(x, err) < 0 || complete(x, err) < 0 ? -1 : 1;
     }
     int64_t limit = x->batch.size * x->ctl.rate_pct / 100;
-    if (batch_take(x->r, x->batch.name, limit > 0 ? limit : 1)) {
+    int t = pl_rem_batch_take(st, it->account, it->region, x->batch.name, x->rule, x->key, it->id,
+                              limit > 0 ? limit : 1, a, err);
+    if (t < 0)
+        return -1;
+    if (t) {
         x->slot = true;
         return 0;
     }
@@ -418,6 +389,9 @@ static int interrupted(struct item_ctx *x, struct pl_err *err)
               step(a, "plumb:RunAction", "FAILED", msg, geti(x->e, "AttemptMs", 0), x->now));
     pl_json_set_i64(a, x->e, "Running", 0);
     count(x->r, &x->r->stats.interrupted);
+    x->slot = x->ctl.on && x->batch.name; /* the slot the interrupted attempt held */
+    if (give_slot(x, err) < 0)
+        return -1;
     PL_LOG(WARN, "remediation", "rule=%s type=%s id=%s attempt_interrupted=%d", x->rule, x->type,
            x->id, x->attempts);
     return failed_attempt(x, x->cfg && x->automatic, msg, err);
@@ -622,8 +596,8 @@ static int prepare(struct pl_rem *r, const struct pl_outbox_item *it, struct lau
         sk = controlled(&x, err);
     rc = sk != 0 ? (sk < 0 ? -1 : 0) : attempt(&x, out, err);
 out:
-    if (x.slot) /* taken, and no action launched with it (a dry run, no such action) */
-        batch_give(r, x.batch.name);
+    if (rc == 0 && give_slot(&x, err) < 0) /* taken, no action launched (a dry run, ...) */
+        rc = -1;
     pl_arena_fini(&a);
     return rc;
 }
@@ -690,6 +664,9 @@ static int record(struct launch *l, struct pl_store *st, const struct pl_fn_resu
     struct pl_obj o;
     if (pl_store_begin(st, err) < 0)
         return -1;
+    if (l->batch.name &&
+        pl_rem_batch_give(st, l->account, l->region, l->batch.name, l->key, a, err) < 0)
+        goto fail;
     log_run(st, a, l->account, l->region, l->act.fn.name, l->rule, l->type, l->id, res, NULL);
     int found =
         pl_store_obj_get(st, l->account, l->region, PL_REM_KIND_EXECUTION, l->key, a, &o, err);
@@ -726,7 +703,6 @@ fail:
 
 static void launch_free(struct launch *l)
 {
-    batch_give(l->r, l->batch.name);
     pl_arena_fini(&l->a);
     free(l);
 }
@@ -783,8 +759,31 @@ static void run(struct pl_rem *r, struct launch *l)
     }
 }
 
+/* Housekeeping once a minute of plumb's clock: the finished manual batches. */
+static void prune(struct pl_rem *r)
+{
+    int64_t now = pl_now_ms(), n = 0;
+    if (now < r->next_prune_ms)
+        return;
+    r->next_prune_ms = now + PRUNE_EVERY_MS;
+    struct pl_arena a;
+    pl_arena_init(&a);
+    struct pl_err err = {.arena = &a};
+    if (pl_store_begin(r->st, &err) < 0 ||
+        pl_rem_batch_prune(r->st, now - PL_REM_BATCH_KEEP_MS, &a, &n, &err) < 0 ||
+        pl_store_commit(r->st, &err) < 0) {
+        if (pl_store_in_tx(r->st))
+            pl_store_rollback(r->st);
+        PL_LOG(WARN, "remediation", "prune err=\"%s\"", pl_err_msg(&err));
+    } else if (n) {
+        PL_LOG(INFO, "remediation", "batches_pruned=%lld", (long long)n);
+    }
+    pl_arena_fini(&a);
+}
+
 int pl_rem_tick(struct pl_rem *r, struct pl_err *err)
 {
+    prune(r);
     pthread_mutex_lock(&r->mu);
     int room = r->max_concurrency - r->running;
     pthread_mutex_unlock(&r->mu);

@@ -294,15 +294,16 @@ int pl_store_partitions(struct pl_store *s, struct pl_arena *a, struct pl_part_r
 /* Every kind of outbox work, one place: (enum, stored name "consumer.event", producer →
  * consumer: payload). Names are stored in the outbox table; a kind is never renamed without a
  * migration that renames its pending rows. rules.h and delivery.h describe the payloads. */
-#define PL_OUTBOX_KINDS(X)                                                                      \
-    X(PL_OUTBOX_CI_RECORDED, "rules.ci_recorded")       /* recorder → rules: {"seq":N,...} */   \
-    X(PL_OUTBOX_RULES_EVALUATE, "rules.evaluate")       /* rules ops → engine: {"rules":[]} */  \
-    X(PL_OUTBOX_DELIVERY_CI, "delivery.ci")             /* recorder → delivery: as CI_RECORDED */\
-    X(PL_OUTBOX_DELIVERY_COMPLIANCE, "delivery.compliance")       /* rules → delivery */        \
-    X(PL_OUTBOX_DELIVERY_RULES_STARTED, "delivery.rules_started") /* rules → delivery */        \
-    X(PL_OUTBOX_DELIVERY_SNAPSHOT, "delivery.snapshot") /* DeliverConfigSnapshot → delivery */  \
-    X(PL_OUTBOX_DELIVERY_MSG, "delivery.msg")           /* delivery → delivery: a message */    \
-    X(PL_OUTBOX_REMEDIATION_EXECUTE, "remediation.execute") /* remediation: remediation.h */
+#define PL_OUTBOX_KINDS(X)                                                                         \
+    X(PL_OUTBOX_CI_RECORDED, "rules.ci_recorded") /* recorder → rules: {"seq":N,...} */          \
+    X(PL_OUTBOX_RULES_EVALUATE, "rules.evaluate") /* rules ops → engine: {"rules":[]} */         \
+    X(PL_OUTBOX_DELIVERY_CI, "delivery.ci")       /* recorder → delivery: as CI_RECORDED */      \
+    X(PL_OUTBOX_DELIVERY_COMPLIANCE, "delivery.compliance")       /* rules → delivery */         \
+    X(PL_OUTBOX_DELIVERY_RULES_STARTED, "delivery.rules_started") /* rules → delivery */         \
+    X(PL_OUTBOX_DELIVERY_SNAPSHOT, "delivery.snapshot") /* DeliverConfigSnapshot → delivery */   \
+    X(PL_OUTBOX_DELIVERY_MSG, "delivery.msg")           /* delivery → delivery: a message */     \
+    X(PL_OUTBOX_REMEDIATION_EXECUTE, "remediation.execute") /* remediation: remediation.h */       \
+    X(PL_OUTBOX_PACKS_DEPLOY, "packs.deploy") /* pack ops → pack worker: api/ops_packs.c */
 
 #define PL__OUTBOX_ENUM(e, name) e,
 enum pl_outbox_kind {

@@ -103,6 +103,32 @@ def forward_http(handler, upstream, body):
     handler.wfile.write(data)
 
 
+def pack_state(cfg, name):
+    """The conformance pack's ConformancePackState, or None when it does not exist."""
+    try:
+        st = cfg.describe_conformance_pack_status(ConformancePackNames=[name])
+    except cfg.exceptions.NoSuchConformancePackException:
+        return None
+    return st["ConformancePackStatusDetails"][0]["ConformancePackState"]
+
+
+def put_pack(cfg, **kw):
+    """PutConformancePack, then waits for its deploy (plumb deploys through the outbox, as AWS
+    answers before the stack is created): the pack leaves CREATE_IN_PROGRESS."""
+    out = cfg.put_conformance_pack(**kw)
+    name = kw["ConformancePackName"]
+    wait_for(lambda: pack_state(cfg, name) != "CREATE_IN_PROGRESS", what="deploy of " + name)
+    return out
+
+
+def delete_pack(cfg, ConformancePackName):
+    """DeleteConformancePack, then waits until the pack is gone (or DELETE_FAILED)."""
+    out = cfg.delete_conformance_pack(ConformancePackName=ConformancePackName)
+    wait_for(lambda: pack_state(cfg, ConformancePackName) != "DELETE_IN_PROGRESS",
+             what="delete of " + ConformancePackName)
+    return out
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

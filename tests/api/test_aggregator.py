@@ -12,7 +12,7 @@ import unittest
 
 import botocore.exceptions
 
-from harness import ServerTest, plumb, signed_call
+from harness import ServerTest, plumb, signed_call, put_pack
 
 A, B, C = "111111111111", "222222222222", "333333333333"
 R1, R2 = "us-east-1", "eu-west-1"
@@ -426,7 +426,7 @@ class Aggregator(ServerTest):
                 "      Source: {Owner: AWS, SourceIdentifier: AWS_CONFIG_PROCESS_CHECK}\n")
         for acct in (A, B):
             c = self.cl(acct)
-            c.put_conformance_pack(ConformancePackName="drills", TemplateBody=body)
+            put_pack(c, ConformancePackName="drills", TemplateBody=body)
             rule = [r["ConfigRuleName"] for r in c.describe_config_rules()["ConfigRules"]
                     if r["ConfigRuleName"].startswith("pack-drill")][0]
             c.put_external_evaluation(ConfigRuleName=rule, ExternalEvaluation={

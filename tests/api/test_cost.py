@@ -10,7 +10,7 @@ import unittest
 from decimal import Decimal
 
 import harness
-from harness import ACCOUNT, ServerTest, plumb, signed_call
+from harness import ACCOUNT, ServerTest, plumb, signed_call, put_pack
 
 OTHER = "222222222222"
 CI_PRICE = Decimal("0.003")
@@ -69,7 +69,7 @@ class Cost(ServerTest):
         c.put_delivery_channel(DeliveryChannel={
             "name": "default", "s3BucketName": "my-config-bucket-%s" % key})
         c.start_configuration_recorder(ConfigurationRecorderName="default")
-        c.put_conformance_pack(ConformancePackName="buckets", TemplateBody=(
+        put_pack(c, ConformancePackName="buckets", TemplateBody=(
             "Resources:\n  Versioning:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
             "      ConfigRuleName: versioning\n"
             "      Scope: {ComplianceResourceTypes: [AWS::S3::Bucket]}\n"

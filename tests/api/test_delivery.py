@@ -20,7 +20,7 @@ import tempfile
 import threading
 import unittest
 
-from harness import ACCOUNT, Server, free_port, plumb, wait_for
+from harness import ACCOUNT, Server, delete_pack, free_port, plumb, put_pack, wait_for
 
 TOPIC = "arn:aws:sns:us-east-1:%s:config-topic" % ACCOUNT
 BUCKET = "my-config-bucket-%s" % ACCOUNT
@@ -241,7 +241,7 @@ class DeliveryS3Test(unittest.TestCase):
                        env=env, check=True, capture_output=True)
         body = ("Resources:\n  R:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
                 "      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}\n")
-        self.cfg.put_conformance_pack(ConformancePackName="copied", TemplateBody=body,
+        put_pack(self.cfg, ConformancePackName="copied", TemplateBody=body,
                                       DeliveryS3Bucket="pack-copies", DeliveryS3KeyPrefix="p")
         got = subprocess.run(["aws", "s3", "cp", "s3://pack-copies/p/copied/template.yaml", "-",
                               "--endpoint-url", self.s3url], env=env, check=True,
@@ -249,11 +249,11 @@ class DeliveryS3Test(unittest.TestCase):
         self.assertEqual(got.stdout.decode(), body)
         import botocore.exceptions
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            self.cfg.put_conformance_pack(ConformancePackName="lost", TemplateBody=body,
+            put_pack(self.cfg, ConformancePackName="lost", TemplateBody=body,
                                           DeliveryS3Bucket="no-such-bucket-here")
         self.assertEqual(cm.exception.response["Error"]["Code"],
                          "InsufficientPermissionsException")
-        self.cfg.delete_conformance_pack(ConformancePackName="copied")
+        delete_pack(self.cfg, ConformancePackName="copied")
 
     def test_pack_template_from_s3(self):
         """PutConformancePack TemplateS3Uri reads the object from the S3-compatible endpoint;
@@ -267,14 +267,14 @@ class DeliveryS3Test(unittest.TestCase):
         subprocess.run(["aws", "s3", "cp", "-", "s3://pack-templates/p/ssh.yaml",
                         "--endpoint-url", self.s3url], input=body.encode(), env=env, check=True,
                        capture_output=True)
-        self.cfg.put_conformance_pack(ConformancePackName="s3pack",
+        put_pack(self.cfg, ConformancePackName="s3pack",
                                       TemplateS3Uri="s3://pack-templates/p/ssh.yaml")
         st = self.cfg.describe_conformance_pack_status(
             ConformancePackNames=["s3pack"])["ConformancePackStatusDetails"][0]
         self.assertEqual(st["ConformancePackState"], "CREATE_COMPLETE")
         import botocore.exceptions
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            self.cfg.put_conformance_pack(ConformancePackName="nokey",
+            put_pack(self.cfg, ConformancePackName="nokey",
                                           TemplateS3Uri="s3://pack-templates/p/none.yaml")
         self.assertEqual(cm.exception.response["Error"]["Code"],
                          "ConformancePackTemplateValidationException")
@@ -290,10 +290,10 @@ class DeliveryS3Test(unittest.TestCase):
         other.put_delivery_channel(DeliveryChannel={"name": "default",
                                                     "s3BucketName": "other-delivery"})
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
-            self.cfg.put_conformance_pack(ConformancePackName="theirs",
+            put_pack(self.cfg, ConformancePackName="theirs",
                                           TemplateS3Uri="s3://other-delivery/t.yaml")
         self.assertEqual(cm.exception.response["Error"]["Code"], "AccessDeniedException")
-        other.put_conformance_pack(ConformancePackName="mine",
+        put_pack(other, ConformancePackName="mine",
                                    TemplateS3Uri="s3://other-delivery/t.yaml")
 
     def test_bucket_must_exist(self):

@@ -9,12 +9,14 @@ Waits poll the API (evaluation status, results), never fixed sleeps."""
 import glob
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, PLUMB, SHARED, ServerTest, signed_call
+from harness import (ACCOUNT, PLUMB, SHARED, Server, ServerTest, delete_pack, pack_state,
+                     put_pack, signed_call, wait_for)
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PACKS = os.path.join(SHARED, "data", "conformance-packs")
@@ -47,7 +49,7 @@ class PackTest(ServerTest):
         if params:
             kw["ConformancePackInputParameters"] = [
                 {"ParameterName": k, "ParameterValue": v} for k, v in params.items()]
-        return self.cfg.put_conformance_pack(**kw)
+        return put_pack(self.cfg, **kw)
 
     def rules(self, prefix):
         """The account's rules whose names start with prefix, by name."""
@@ -113,7 +115,7 @@ class Operations(PackTest):
         arn2 = self.put("ops", VERSIONING)["ConformancePackArn"]
         self.assertEqual(arn2, arn)
         self.assertEqual(self.one_rule("versioning-")["ConfigRuleArn"], rule["ConfigRuleArn"])
-        self.cfg.delete_conformance_pack(ConformancePackName="ops")
+        delete_pack(self.cfg, ConformancePackName="ops")
         self.assertEqual(self.rules("versioning-"), {})
         self.assertAwsError("NoSuchConformancePackException",
                             self.cfg.describe_conformance_packs, ConformancePackNames=["ops"])
@@ -128,7 +130,7 @@ class Operations(PackTest):
         self.put("upd", other)
         self.assertEqual(self.rules("versioning-"), {})
         self.one_rule("ssh-")
-        self.cfg.delete_conformance_pack(ConformancePackName="upd")
+        delete_pack(self.cfg, ConformancePackName="upd")
 
     def test_template_source_errors(self):
         self.assertAwsError("InvalidParameterValueException", self.cfg.put_conformance_pack,
@@ -145,11 +147,11 @@ class Operations(PackTest):
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "v.yaml"), "w") as f:
             f.write(VERSIONING)
-        self.cfg.put_conformance_pack(ConformancePackName="from-s3",
+        put_pack(self.cfg, ConformancePackName="from-s3",
                                       TemplateS3Uri="s3://templates-bucket/packs/v.yaml")
         self.assertEqual(self.status("from-s3")["ConformancePackState"], "CREATE_COMPLETE")
         self.one_rule("versioning-")
-        self.cfg.delete_conformance_pack(ConformancePackName="from-s3")
+        delete_pack(self.cfg, ConformancePackName="from-s3")
 
     def test_template_ssm_document(self):
         # TemplateSSMDocumentDetails reads a template registered with PlumbService.PutDocument,
@@ -162,7 +164,7 @@ class Operations(PackTest):
         self.assertEqual((v2["DocumentVersion"], v2["DefaultVersion"]), ("2", "1"))
 
         def put(**details):
-            return self.cfg.put_conformance_pack(ConformancePackName="from-ssm",
+            return put_pack(self.cfg, ConformancePackName="from-ssm",
                                                  TemplateSSMDocumentDetails=details)
 
         def source():
@@ -207,12 +209,12 @@ class Operations(PackTest):
         status, out = signed_call(self.server.url, "PlumbService.GetDocument",
                                   json.dumps({"Name": "versioning-doc"}))
         self.assertEqual((status, out["__type"]), (400, "ResourceNotFoundException"))
-        self.cfg.delete_conformance_pack(ConformancePackName="from-ssm")
+        delete_pack(self.cfg, ConformancePackName="from-ssm")
 
     def test_delivery_s3_bucket_gets_the_template(self):
         # AWS copies the template to DeliveryS3Bucket/DeliveryS3KeyPrefix; here the delivery
         # target is the data directory's buckets (moto_server: test_delivery.DeliveryS3Test)
-        self.cfg.put_conformance_pack(ConformancePackName="delivered", TemplateBody=VERSIONING,
+        put_pack(self.cfg, ConformancePackName="delivered", TemplateBody=VERSIONING,
                                       DeliveryS3Bucket="pack-copies",
                                       DeliveryS3KeyPrefix="conformance")
         path = os.path.join(self.server.data, "buckets", "pack-copies", "conformance",
@@ -223,7 +225,7 @@ class Operations(PackTest):
             ConformancePackNames=["delivered"])["ConformancePackDetails"][0]
         self.assertEqual((det["DeliveryS3Bucket"], det["DeliveryS3KeyPrefix"]),
                          ("pack-copies", "conformance"))
-        self.cfg.put_conformance_pack(ConformancePackName="delivered",
+        put_pack(self.cfg, ConformancePackName="delivered",
                                       TemplateBody=json.dumps({"Resources": {"R": {
                                           "Type": "AWS::Config::ConfigRule", "Properties": {
                                               "Source": {"Owner": "AWS", "SourceIdentifier":
@@ -237,7 +239,7 @@ class Operations(PackTest):
                             DeliveryS3Bucket="Bad_Bucket")
         self.assertAwsError("NoSuchConformancePackException",
                             self.cfg.describe_conformance_packs, ConformancePackNames=["nodelivery"])
-        self.cfg.delete_conformance_pack(ConformancePackName="delivered")
+        delete_pack(self.cfg, ConformancePackName="delivered")
 
     def test_rules_across_packs(self):
         # at most 150 rules across the packs of an account and Region (another account)
@@ -248,8 +250,8 @@ class Operations(PackTest):
                 "  R%d:\n    Type: AWS::Config::ConfigRule\n    Properties:\n"
                 "      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}\n" % i
                 for i in range(first, first + n))
-        c.put_conformance_pack(ConformancePackName="a", TemplateBody=pack(100, 0))
-        c.put_conformance_pack(ConformancePackName="b", TemplateBody=pack(50, 100))
+        put_pack(c, ConformancePackName="a", TemplateBody=pack(100, 0))
+        put_pack(c, ConformancePackName="b", TemplateBody=pack(50, 100))
         e = self.assertAwsError("MaxNumberOfConformancePacksExceededException",
                                 c.put_conformance_pack, ConformancePackName="c",
                                 TemplateBody=pack(1, 150))
@@ -257,10 +259,10 @@ class Operations(PackTest):
         e = self.assertAwsError("MaxNumberOfConformancePacksExceededException",
                                 c.put_conformance_pack, ConformancePackName="b",
                                 TemplateBody=pack(51, 100))
-        c.put_conformance_pack(ConformancePackName="b", TemplateBody=pack(40, 100))  # smaller
-        c.put_conformance_pack(ConformancePackName="c", TemplateBody=pack(10, 150))
+        put_pack(c, ConformancePackName="b", TemplateBody=pack(40, 100))  # smaller
+        put_pack(c, ConformancePackName="c", TemplateBody=pack(10, 150))
         for name in "abc":
-            c.delete_conformance_pack(ConformancePackName=name)
+            delete_pack(c, ConformancePackName=name)
 
     def test_limits(self):
         # TemplateBody above 51,200 characters and more than 60 parameters: the model's limits
@@ -279,10 +281,10 @@ class Operations(PackTest):
         small = "Resources:\n  R:\n    Type: AWS::Config::ConfigRule\n    Properties:\n" \
                 "      Source: {Owner: AWS, SourceIdentifier: INCOMING_SSH_DISABLED}\n"
         for i in range(50):
-            c.put_conformance_pack(ConformancePackName="p%02d" % i, TemplateBody=small)
+            put_pack(c, ConformancePackName="p%02d" % i, TemplateBody=small)
         self.assertAwsError("MaxNumberOfConformancePacksExceededException",
                             c.put_conformance_pack, ConformancePackName="p50", TemplateBody=small)
-        c.put_conformance_pack(ConformancePackName="p00", TemplateBody=small)  # an update is fine
+        put_pack(c, ConformancePackName="p00", TemplateBody=small)  # an update is fine
         page = c.describe_conformance_packs()
         self.assertEqual(len(page["ConformancePackDetails"]), 20)
         names = [d["ConformancePackName"]
@@ -291,14 +293,13 @@ class Operations(PackTest):
         self.assertEqual(len(names), 50)
 
     def test_tags_of_a_new_pack(self):
-        arn = self.cfg.put_conformance_pack(
-            ConformancePackName="tagged", TemplateBody=VERSIONING,
+        arn = put_pack(self.cfg, ConformancePackName="tagged", TemplateBody=VERSIONING,
             Tags=[{"Key": "team", "Value": "sec"}, {"Key": "env", "Value": "prod"}])[
             "ConformancePackArn"]
         tags = self.cfg.list_tags_for_resource(ResourceArn=arn)["Tags"]
         self.assertEqual(sorted((t["Key"], t["Value"]) for t in tags),
                          [("env", "prod"), ("team", "sec")])
-        self.cfg.delete_conformance_pack(ConformancePackName="tagged")
+        delete_pack(self.cfg, ConformancePackName="tagged")
         self.assertAwsError("ResourceNotFoundException", self.cfg.list_tags_for_resource,
                             ResourceArn=arn)
 
@@ -309,7 +310,7 @@ class Operations(PackTest):
         self.assertEqual(st["ConformancePackState"], "CREATE_FAILED")
         self.assertIn("NO_SUCH_MANAGED_RULE", st["ConformancePackStatusReason"])
         self.assertEqual(self.rules("versioning-"), {})
-        self.cfg.delete_conformance_pack(ConformancePackName="failed")
+        delete_pack(self.cfg, ConformancePackName="failed")
 
     def test_every_rule_implemented_no_status_reason(self):
         # every identifier plumb knows is implemented: a pack of the last ones added deploys
@@ -320,7 +321,152 @@ class Operations(PackTest):
         st = self.status("lastrules")
         self.assertEqual(st["ConformancePackState"], "CREATE_COMPLETE")
         self.assertNotIn("does not implement", st.get("ConformancePackStatusReason", ""))
-        self.cfg.delete_conformance_pack(ConformancePackName="lastrules")
+        delete_pack(self.cfg, ConformancePackName="lastrules")
+
+
+class States(PackTest):
+    """The deploy is asynchronous, as AWS's: PutConformancePack answers once the pack is
+    CREATE_IN_PROGRESS and the pack worker deploys it through the outbox. The worker's test gate
+    (PLUMB_TEST_PACK_GATE=DIR: DIR/hold holds a claimed item, DIR/held says one is held, DIR/fail
+    fails each attempt as a store failure would) lets the test see each state without racing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gate = tempfile.mkdtemp(prefix="plumb-gate-")
+        os.environ["PLUMB_TEST_PACK_GATE"] = cls.gate
+        try:
+            super().setUpClass()
+        finally:
+            del os.environ["PLUMB_TEST_PACK_GATE"]
+
+    def gate_file(self, name, on):
+        path = os.path.join(self.gate, name)
+        if on:
+            open(path, "w").close()
+        elif os.path.exists(path):
+            os.unlink(path)
+
+    def held(self):
+        """Waits until the worker holds an item (claimed, waiting on DIR/hold)."""
+        wait_for(lambda: os.path.exists(os.path.join(self.gate, "held")), what="a held item")
+        self.gate_file("held", False)
+
+    def tearDown(self):
+        for f in ("hold", "held", "fail"):
+            self.gate_file(f, False)
+
+    def test_create_in_progress_then_complete(self):
+        self.gate_file("hold", True)
+        arn = self.cfg.put_conformance_pack(ConformancePackName="async", TemplateBody=VERSIONING)[
+            "ConformancePackArn"]
+        self.held()
+        st = self.status("async")
+        self.assertEqual((st["ConformancePackState"], st["ConformancePackArn"]),
+                         ("CREATE_IN_PROGRESS", arn))
+        self.assertNotIn("LastUpdateCompletedTime", st)
+        self.assertEqual(self.cfg.describe_conformance_packs(ConformancePackNames=["async"])[
+            "ConformancePackDetails"][0]["ConformancePackArn"], arn)
+        self.assertEqual(self.rules("versioning-"), {})  # nothing deployed yet
+        # AWS: a put or delete while the pack is in progress is ResourceInUseException
+        self.assertAwsError("ResourceInUseException", self.put, "async", VERSIONING)
+        self.assertAwsError("ResourceInUseException", self.cfg.delete_conformance_pack,
+                            ConformancePackName="async")
+        # the template is still checked at once
+        self.assertAwsError("ConformancePackTemplateValidationException", self.put, "other",
+                            "Resources: [")
+        self.gate_file("hold", False)
+        wait_for(lambda: pack_state(self.cfg, "async") == "CREATE_COMPLETE", what="deploy")
+        self.assertIn("LastUpdateCompletedTime", self.status("async"))
+        self.assertEqual(len(self.rules("versioning-")), 1)
+        delete_pack(self.cfg, ConformancePackName="async")
+        self.assertIsNone(pack_state(self.cfg, "async"))
+
+    def test_update_keeps_the_deployed_rules_until_done(self):
+        self.put("upd2", VERSIONING)
+        before = self.one_rule("versioning-")
+        self.gate_file("hold", True)
+        self.cfg.put_conformance_pack(ConformancePackName="upd2",
+                                      TemplateBody=VERSIONING.replace("versioning", "renamed"))
+        self.held()
+        self.assertEqual(self.status("upd2")["ConformancePackState"], "CREATE_IN_PROGRESS")
+        self.assertEqual(self.one_rule("versioning-")["ConfigRuleArn"], before["ConfigRuleArn"])
+        self.assertEqual(self.rules("renamed-"), {})
+        self.gate_file("hold", False)
+        wait_for(lambda: pack_state(self.cfg, "upd2") == "CREATE_COMPLETE", what="update")
+        self.assertEqual(self.rules("versioning-"), {})
+        self.assertEqual(len(self.rules("renamed-")), 1)
+        delete_pack(self.cfg, ConformancePackName="upd2")
+
+    def test_delete_in_progress_then_failed_then_done(self):
+        self.put("del", VERSIONING)
+        self.gate_file("hold", True)
+        self.cfg.delete_conformance_pack(ConformancePackName="del")
+        self.held()
+        self.assertEqual(self.status("del")["ConformancePackState"], "DELETE_IN_PROGRESS")
+        self.assertAwsError("ResourceInUseException", self.put, "del", VERSIONING)
+        self.gate_file("fail", True)  # every attempt fails as a store failure would
+        self.gate_file("hold", False)
+        wait_for(lambda: pack_state(self.cfg, "del") == "DELETE_FAILED", what="DELETE_FAILED")
+        st = self.status("del")
+        self.assertIn("injected store failure", st["ConformancePackStatusReason"])
+        self.assertIn("3 attempts", st["ConformancePackStatusReason"])
+        self.assertEqual(len(self.rules("versioning-")), 1)  # nothing half-deleted
+        self.gate_file("fail", False)
+        delete_pack(self.cfg, ConformancePackName="del")  # a DELETE_FAILED pack is deleted again
+        self.assertIsNone(pack_state(self.cfg, "del"))
+        self.assertEqual(self.rules("versioning-"), {})
+
+    def test_store_failure_means_create_failed(self):
+        self.gate_file("fail", True)
+        self.cfg.put_conformance_pack(ConformancePackName="sfail", TemplateBody=VERSIONING)
+        wait_for(lambda: pack_state(self.cfg, "sfail") == "CREATE_FAILED", what="CREATE_FAILED")
+        st = self.status("sfail")
+        self.assertIn("injected store failure", st["ConformancePackStatusReason"])
+        self.assertNotIn("LastUpdateCompletedTime", st)  # AWS: the last successful deploy
+        self.assertEqual(self.rules("versioning-"), {})
+        self.gate_file("fail", False)
+        self.put("sfail", VERSIONING)  # a put again deploys it
+        self.assertEqual(self.status("sfail")["ConformancePackState"], "CREATE_COMPLETE")
+        self.assertEqual(len(self.rules("versioning-")), 1)
+        delete_pack(self.cfg, ConformancePackName="sfail")
+
+    def test_cli_deploy_waits_for_the_deploy(self):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCOUNT, AWS_SECRET_ACCESS_KEY="test",
+                   AWS_DEFAULT_REGION="us-east-1")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write(VERSIONING)
+            f.flush()
+            self.gate_file("hold", True)  # held: the deploy cannot finish within --timeout 1
+            p = subprocess.run([PLUMB, "pack", "deploy", f.name, "--name", "cliwait", "--timeout",
+                                "1", "--endpoint", self.server.url], env=env,
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual((p.returncode, p.stdout.strip()), (1, "cliwait: CREATE_IN_PROGRESS"))
+            self.gate_file("hold", False)
+            wait_for(lambda: pack_state(self.cfg, "cliwait") == "CREATE_COMPLETE", what="deploy")
+            delete_pack(self.cfg, ConformancePackName="cliwait")
+
+    def test_kill_mid_deploy_resumes(self):
+        # a server of its own: kill -9 while the deploy item is claimed, restart, the deploy
+        # resumes from the outbox and the pack is deployed once
+        gate = tempfile.mkdtemp(prefix="plumb-gate-")
+        open(os.path.join(gate, "hold"), "w").close()
+        os.environ["PLUMB_TEST_PACK_GATE"] = gate
+        try:
+            srv = Server().start()
+        finally:
+            del os.environ["PLUMB_TEST_PACK_GATE"]
+        try:
+            cfg = srv.client()
+            cfg.put_conformance_pack(ConformancePackName="killed", TemplateBody=VERSIONING)
+            wait_for(lambda: os.path.exists(os.path.join(gate, "held")), what="a held item")
+            self.assertEqual(pack_state(cfg, "killed"), "CREATE_IN_PROGRESS")
+            srv.stop(signal.SIGKILL)
+            srv.start()  # without the gate
+            wait_for(lambda: pack_state(cfg, "killed") == "CREATE_COMPLETE", what="resumed deploy")
+            rules = [r["ConfigRuleName"] for r in cfg.describe_config_rules()["ConfigRules"]]
+            self.assertEqual(len(rules), 1, rules)
+        finally:
+            srv.cleanup()
 
 
 class TemplateFeatures(PackTest):
@@ -349,7 +495,7 @@ Resources:
         self.template_error(body, "'Nope' is not a parameter", Nope="x")
         self.template_error(VERSIONING, "AllowedValues", Status="Off")
         self.template_error(body.replace(", Default: '90'", ""), "has no Default")
-        self.cfg.delete_conformance_pack(ConformancePackName="params")
+        delete_pack(self.cfg, ConformancePackName="params")
 
     def test_conditions_if_and_resource_condition(self):
         body = """
@@ -389,7 +535,7 @@ Resources:
         keys = [v for k, v in rules.items() if k.startswith("cond-keys")][0]
         self.assertEqual(json.loads(keys["InputParameters"]), {"maxAccessKeyAge": "45"})
         self.assertEqual(keys["MaximumExecutionFrequency"], "One_Hour")
-        self.cfg.delete_conformance_pack(ConformancePackName="cond")
+        delete_pack(self.cfg, ConformancePackName="cond")
 
     def test_short_forms_give_what_long_forms_give(self):
         short = """
@@ -412,7 +558,7 @@ Resources:
         r = self.one_rule("short-keys-")
         self.assertEqual(json.loads(r["InputParameters"]), {"maxAccessKeyAge": "60"})
         self.assertEqual(r["Description"], "rotate within 60 days")
-        self.cfg.delete_conformance_pack(ConformancePackName="short")
+        delete_pack(self.cfg, ConformancePackName="short")
 
     def test_pseudo_parameters(self):
         body = """
@@ -427,7 +573,7 @@ Resources:
         self.put("pseudo", body)
         self.assertEqual(self.one_rule("pseudo-")["Description"],
                          "us-east-1/%s/aws" % ACCOUNT)
-        self.cfg.delete_conformance_pack(ConformancePackName="pseudo")
+        delete_pack(self.cfg, ConformancePackName="pseudo")
 
     def test_typed_input_parameters_become_strings(self):
         body = """
@@ -453,7 +599,7 @@ Resources:
                          {"MaxPasswordAge": "90", "RequireSymbols": "true"})
         self.assertEqual(json.loads(self.one_rule("typed-ports-")["InputParameters"]),
                          {"authorizedTcpPorts": "443,8443"})
-        self.cfg.delete_conformance_pack(ConformancePackName="typed")
+        delete_pack(self.cfg, ConformancePackName="typed")
 
     def test_depends_on_and_unknown_keys(self):
         body = """
@@ -479,7 +625,7 @@ Resources:
         self.assertEqual(len(self.rules("dep-")), 2)
         self.template_error(body.replace("DependsOn: A", "DependsOn: [Z]"),
                             "line 15:17: DependsOn names 'Z'")
-        self.cfg.delete_conformance_pack(ConformancePackName="dep")
+        delete_pack(self.cfg, ConformancePackName="dep")
 
     def test_unknown_functions_and_types_are_errors(self):
         msg = self.template_error(VERSIONING.replace(
@@ -514,7 +660,7 @@ Resources:
             indent=1)
         self.put("json", body)
         self.one_rule("json-rule-")
-        self.cfg.delete_conformance_pack(ConformancePackName="json")
+        delete_pack(self.cfg, ConformancePackName="json")
         e = self.assertAwsError("ConformancePackTemplateValidationException", self.put, "json",
                                 '{"Resources": {"R": {"Type": "AWS::Config::ConfigRule",\n'
                                 '  "Properties": {"Source": {"Fn::If": ["x"]}}}}}')
@@ -549,7 +695,7 @@ Resources:
         self.assertEqual(fix["Properties"]["Parameters"],
                          {"BucketName": {"ResourceValue": {"Value": "RESOURCE_ID"}}})
         self.assertIs(fix["Properties"]["Automatic"], True)
-        self.cfg.delete_conformance_pack(ConformancePackName="remed")
+        delete_pack(self.cfg, ConformancePackName="remed")
 
 
 class Compliance(PackTest):
@@ -687,7 +833,7 @@ class ComplianceHistory(PackTest):
         self.assertEqual([h["Score"] for h in page["Scores"] + rest["Scores"]],
                          ["0", "0", "100", "INSUFFICIENT_DATA"])
         self.assertNotIn("NextToken", rest)
-        self.cfg.delete_conformance_pack(ConformancePackName="hist")
+        delete_pack(self.cfg, ConformancePackName="hist")
         self.assertEqual(self.pack_history(pid)[-1][0], "ResourceDeleted")
 
 
@@ -733,7 +879,7 @@ class Cli(PackTest):
         self.assertEqual(self.pack("deploy", "--document", "cli-doc", check=False).returncode, 2)
         self.pack("document", "remove", "cli-doc")
         self.assertEqual(json.loads(self.pack("document", "list", "--json").stdout), [])
-        self.cfg.delete_conformance_pack(ConformancePackName="cli-ssm")
+        delete_pack(self.cfg, ConformancePackName="cli-ssm")
 
     def test_deploy_list_report(self):
         self.plumb_call("RecordConfigurationItems", {"configurationItems": [
@@ -797,7 +943,7 @@ class EverySamplePack(PackTest):
 
     def drop(self, name):
         try:
-            self.cfg.delete_conformance_pack(ConformancePackName=name)
+            delete_pack(self.cfg, ConformancePackName=name)
         except self.cfg.exceptions.NoSuchConformancePackException:
             pass
 
@@ -837,8 +983,7 @@ class EverySamplePack(PackTest):
             os.makedirs(d, exist_ok=True)
             with open(os.path.join(d, name + ".yaml"), "w", encoding="utf-8") as f:
                 f.write(body)
-            self.cfg.put_conformance_pack(
-                ConformancePackName=name, TemplateS3Uri="s3://pack-templates/%s.yaml" % name,
+            put_pack(self.cfg, ConformancePackName=name, TemplateS3Uri="s3://pack-templates/%s.yaml" % name,
                 ConformancePackInputParameters=[{"ParameterName": k, "ParameterValue": v}
                                                 for k, v in params.items()])
         st = self.status(name)

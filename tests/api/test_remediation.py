@@ -23,7 +23,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import harness
-from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb, signed_call
+from harness import ACCOUNT, ROOT, Server, ServerTest, free_port, plumb, signed_call, put_pack, delete_pack
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
@@ -288,8 +288,7 @@ class RemediationTest(RemediationMixin, ServerTest):
             self.skipTest("no sample packs")
         with open(path) as f:
             body = f.read()
-        self.cfg.put_conformance_pack(
-            ConformancePackName="s3-remediation", TemplateBody=body,
+        put_pack(self.cfg, ConformancePackName="s3-remediation", TemplateBody=body,
             ConformancePackInputParameters=[{"ParameterName": "S3TargetBucketNameForEnableLogging",
                                              "ParameterValue": "log-bucket"}])
         rules = [r["ConfigRuleName"] for r in self.cfg.describe_config_rules()["ConfigRules"]
@@ -311,7 +310,7 @@ class RemediationTest(RemediationMixin, ServerTest):
         self.assertIn("conformance pack", out["FailedBatches"][0]["FailureMessage"])
         self.assertAwsError("InsufficientPermissionsException",
                             self.cfg.delete_remediation_configuration, ConfigRuleName=rules[0])
-        self.cfg.delete_conformance_pack(ConformancePackName="s3-remediation")
+        delete_pack(self.cfg, ConformancePackName="s3-remediation")
         self.assertEqual(self.cfg.describe_remediation_configurations(
             ConfigRuleNames=rules)["RemediationConfigurations"], [])
 
@@ -667,6 +666,44 @@ class RemediationKillTest(RemediationMixin, unittest.TestCase):
             got = lines(runs)
             self.assertEqual([r[3] for r in got], ["1", "2"], got)
             self.assertIn("attempt_interrupted=1", srv.read_log())
+        finally:
+            srv.cleanup()
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_kill_mid_action_gives_the_batch_slot_back(self):
+        # ExecutionControls' running slots are in the store: a manual batch of two whose share
+        # is one slot (50% of 2); plumb is killed while the first action runs (holding the
+        # slot). After the restart the interrupted attempt is recorded FAILED and gives its
+        # slot back, so the second execution runs, in this server or any other on the database.
+        d = action_dir()
+        srv = Server().start()
+        try:
+            self.cfg = srv.client()
+            start_recorder(self.cfg)
+            rtype, rule = "MyCorp::Test::Slotted", "slotted-private"
+            plumb("action", "add", "SlowFix", "--exec", write_fix(d, wait=True), "--timeout",
+                  "300", "--data", srv.data)
+            self.put_rule(rule, rtype)
+            self.remediation(rule, "SlowFix", ExecutionControls={"SsmControls": {
+                "ConcurrentExecutionRatePercentage": 50, "ErrorPercentage": 100}})
+            for rid in ("q-1", "q-2"):
+                self.put_widget(rtype, rid, True)
+                poll(lambda: self.compliance(rule, rid) == "NON_COMPLIANT", rid + " NON_COMPLIANT")
+            self.cfg.start_remediation_execution(ConfigRuleName=rule, ResourceKeys=[
+                {"resourceType": rtype, "resourceId": "q-1"},
+                {"resourceType": rtype, "resourceId": "q-2"}])
+            runs = os.path.join(d, "runs.log")
+            poll(lambda: lines(runs), "the first action to start")
+            self.assertEqual(len(lines(runs)), 1)  # the other waits for the slot
+            srv.stop(signal.SIGKILL)
+            with open(os.path.join(d, "go"), "w"):
+                pass
+            srv.start()
+            first = lines(runs)[0][1]
+            other = "q-2" if first == "q-1" else "q-1"
+            self.assertEqual(self.final_status(rule, rtype, first)["State"], "FAILED")
+            self.assertEqual(self.final_status(rule, rtype, other)["State"], "SUCCEEDED")
+            self.assertEqual(sorted(r[1] for r in lines(runs)), ["q-1", "q-2"])  # each ran once
         finally:
             srv.cleanup()
             shutil.rmtree(d, ignore_errors=True)

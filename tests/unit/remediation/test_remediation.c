@@ -3,7 +3,9 @@
  * pl_rem_tick with a frozen clock: an attempt marked started and claimed again is recorded
  * FAILED and never run; an automatic remediation whose action is missing fails its attempts,
  * retried after RetryAttemptSeconds / MaximumAutomaticAttempts, then gets its exception; a dry
- * run records its event; a resource with an exception is left alone. */
+ * run records its event; a resource with an exception is left alone; ExecutionControls' running
+ * slots are in the store, shared by two connections (two plumb serve on one database), and
+ * finished manual batches are pruned. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -206,6 +208,41 @@ static void test_dry_run(void)
     T_OK(pl_json_get(out, "InvocationTime") != NULL);
 }
 
+/* Two connections (as two servers on one database) share a batch's slots. */
+static void test_batch_slots_shared(void)
+{
+    struct pl_err err = {0};
+    struct pl_store *other;
+    struct pl_rem_batch b;
+    T_REQUIRE(pl_store_open(dir, 0, &other, &err) == 0);
+    T_EQ(pl_rem_batch_begin(st, ACC, REG, "r", &a, &b, &err), 0);
+    T_EQ(pl_rem_batch_take(st, ACC, REG, b.name, "r", "k1", 1, 2, &a, &err), 1);
+    T_EQ(pl_rem_batch_take(other, ACC, REG, b.name, "r", "k2", 2, 2, &a, &err), 1);
+    T_EQ(pl_rem_batch_take(other, ACC, REG, b.name, "r", "k3", 3, 2, &a, &err), 0); /* full */
+    T_EQ(pl_rem_batch_take(st, ACC, REG, b.name, "r", "k1", 4, 2, &a, &err), 1); /* its own again */
+    T_EQ(pl_rem_batch_give(st, ACC, REG, b.name, "k1", &a, &err), 0);
+    T_EQ(pl_rem_batch_take(other, ACC, REG, b.name, "r", "k3", 3, 2, &a, &err), 1);
+    /* an automatic batch's object is made by its first slot */
+    const char *auto_b = pl_rem_batch_auto(&a, "r");
+    T_EQ(pl_rem_batch_take(other, ACC, REG, auto_b, "r", "k1", 5, 1, &a, &err), 1);
+    T_EQ(pl_rem_batch_take(st, ACC, REG, auto_b, "r", "k2", 6, 1, &a, &err), 0);
+    /* pruning: a manual batch with something running stays; once empty and old, it goes */
+    int64_t n = -1, now = pl_now_ms();
+    T_EQ(pl_rem_batch_prune(st, now + 1, &a, &n, &err), 0);
+    T_EQ(n, 0);
+    T_EQ(pl_rem_batch_give(st, ACC, REG, b.name, "k2", &a, &err), 0);
+    T_EQ(pl_rem_batch_give(st, ACC, REG, b.name, "k3", &a, &err), 0);
+    T_EQ(pl_rem_batch_prune(st, now, &a, &n, &err), 0); /* not older than now */
+    T_EQ(n, 0);
+    T_EQ(pl_rem_batch_prune(st, now + 1, &a, &n, &err), 0);
+    T_EQ(n, 1);
+    int64_t failed, size;
+    T_EQ(pl_rem_batch_stopped(st, ACC, REG, b.name, &a, &failed, &size, &err), 0);
+    T_EQ(pl_rem_batch_stopped(st, ACC, REG, auto_b, &a, &failed, &size, &err), 0); /* kept */
+    T_EQ(pl_rem_batch_take(st, ACC, REG, auto_b, "r", "k2", 6, 1, &a, &err), 0);
+    pl_store_close(other);
+}
+
 int main(void)
 {
     struct pl_err err = {0};
@@ -224,6 +261,7 @@ int main(void)
     T_RUN(test_interrupted_attempt);
     T_RUN(test_attempts_then_exception);
     T_RUN(test_dry_run);
+    T_RUN(test_batch_slots_shared);
     pl_rem_stop_worker(r);
     pl_store_close(st);
     pl_arena_fini(&a);
