@@ -722,6 +722,8 @@ void pl_store_close(struct pl_store *s)
         pl_q_finalize(s->ag[i]);
     for (int i = 0; i < PL_STORE__TR_STMTS; i++)
         pl_q_finalize(s->tr[i]);
+    for (int i = 0; i < PL_STORE__CL_STMTS; i++)
+        pl_q_finalize(s->cl[i]);
     pl_db_close(s->db);
     free(s);
 }
@@ -1480,9 +1482,9 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
 }
 
 /* Appends the due items q yields to *items (at most max in all). */
-static int claim_rows(struct pl_store *s, struct pl_q *q, int64_t now, int64_t lease_ms,
-                      struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
-                      struct pl_err *err)
+int pl_store__claim_rows(struct pl_store *s, struct pl_q *q, int64_t now, int64_t lease_ms,
+                         struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
+                         struct pl_err *err)
 {
     int src;
     while ((src = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
@@ -1559,7 +1561,7 @@ static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now
         pl_q_bind_text(q, 3, kind);
         pl_q_bind_text(q, 4, parts[p].account);
         pl_q_bind_text(q, 5, parts[p].region);
-        if (claim_rows(s, q, now, lease_ms, a, items, n, &cap, err) < 0)
+        if (pl_store__claim_rows(s, q, now, lease_ms, a, items, n, &cap, err) < 0)
             return -1;
     }
     return 0;
@@ -1571,13 +1573,15 @@ int pl_store_outbox_claim(struct pl_store *s, enum pl_outbox_kind kind, int max,
 {
     *items = NULL;
     *n = 0;
+    if (max <= 0)
+        max = 100;
+    if (pl_db_kind(s->db) == PL_DB_PG) /* SKIP LOCKED, without the writer lock (cluster.c) */
+        return pl_store__claim_pg(s, pl_outbox_kind_name(kind), max, lease_ms, a, items, n, err);
     bool began;
     if (auto_begin(s, &began, err) < 0)
         return -1;
     int64_t now = pl_now_ms();
     int rc = -1;
-    if (max <= 0)
-        max = 100;
     if (kind != PL_OUTBOX_ANY) {
         rc = claim_fair(s, pl_outbox_kind_name(kind), max, now, lease_ms, a, items, n, err);
     } else {
@@ -1586,7 +1590,7 @@ int pl_store_outbox_claim(struct pl_store *s, enum pl_outbox_kind kind, int max,
         if (q) {
             pl_q_bind_i64(q, 1, now);
             pl_q_bind_i64(q, 2, max);
-            rc = claim_rows(s, q, now, lease_ms, a, items, n, &cap, err);
+            rc = pl_store__claim_rows(s, q, now, lease_ms, a, items, n, &cap, err);
         }
     }
     for (size_t i = 0; rc == 0 && i < *n; i++) {
@@ -1673,5 +1677,7 @@ int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *delete
 
 int pl_store_outbox_recover(struct pl_store *s, int64_t *recovered, struct pl_err *err)
 {
+    if (pl_db_kind(s->db) == PL_DB_PG) /* only the dead instances' leases (cluster.c) */
+        return pl_store__recover_pg(s, recovered, err);
     return step_changes(s, ST_OB_RECOVER, pl_now_ms(), recovered, err, "outbox_recover");
 }
