@@ -478,6 +478,7 @@ static int serve_main(int argc, char **argv, struct serve_opts *op)
     struct pl_trail_watch *trail = NULL, *trail_s3 = NULL;
     struct pl_discover_watch *discover = NULL;
     struct pl_rem *rem = NULL;
+    struct pl_store_waker *waker = NULL;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
     const char *who = o.worker ? "worker" : "serve";
@@ -517,6 +518,9 @@ static int serve_main(int argc, char **argv, struct serve_opts *op)
     if (start_http(&o, &app, &ho, &master, &http, &err) < 0 ||
         start_workers(&o, &app, &ho, http, &rem, &trail, &trail_s3, &discover, &err) < 0)
         goto out;
+    /* workers hear of other processes' work at once on PostgreSQL (LISTEN/NOTIFY) */
+    if (!o.no_workers && !(waker = pl_store_waker_start(st, &err)) && err.code)
+        goto out;
 
     struct shared_store ss = {.st = st, .lock = PTHREAD_MUTEX_INITIALIZER};
     pl_metrics_help("plumb_outbox_pending", "work items (evaluations, notifications) not done yet");
@@ -528,6 +532,7 @@ out:
     if (err.code)
         fprintf(stderr, "plumb %s: %s\n", who, err.msg);
     pl_http_server_stop(http);
+    pl_store_waker_stop(waker);
     pl_trail_watch_stop(trail);
     pl_trail_watch_stop(trail_s3);
     pl_discover_watch_stop(discover);

@@ -7,13 +7,22 @@
  * workers claiming at once get disjoint rows without waiting for each other or for writers.
  * The lease is outbox.leased = the claimer's instance id (SQLite keeps 1), and the due time is
  * now + lease, as on SQLite: a row whose claimer died is due again at the lease's end, or at
- * once when a live instance's pl_store_outbox_recover sees its claimer gone. */
+ * once when a live instance's pl_store_outbox_recover sees its claimer gone.
+ *
+ * Wake-ups across processes: a commit that added outbox items NOTIFYs "plumb_outbox" with the
+ * kinds' mask; a process's waker thread LISTENs on a connection of its own and calls that
+ * process's outbox listeners (store.h) with the mask, as a commit in the process would. A
+ * notification lost with a connection is covered by the consumers' polling. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/time.h"
+#include "core/util.h"
 #include "store/db.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -187,4 +196,83 @@ int pl_store__claim_pg(struct pl_store *s, const char *kind, int max, int64_t le
             return -1;
     }
     return 0;
+}
+
+/* ---- LISTEN/NOTIFY ---- */
+
+#define CHANNEL "plumb_outbox"
+
+int pl_store__notify(struct pl_store *s, unsigned added, struct pl_err *err)
+{
+    if (!added || !pl_store_is_shared(s))
+        return 0;
+    char sql[64];
+    snprintf(sql, sizeof sql, "NOTIFY " CHANNEL ", '%u'", added);
+    return pl_db_exec(s->db, sql, "store", err);
+}
+
+struct pl_store_waker {
+    char *spec;
+    pthread_t thread;
+    atomic_bool stop;
+};
+
+/* A store that LISTENs, or NULL (logged) when the database cannot be reached now. */
+static struct pl_store *listen_on(const char *spec)
+{
+    struct pl_store *s = NULL;
+    struct pl_err err = {0};
+    if (pl_store_open(spec, 0, &s, &err) == 0 &&
+        pl_db_exec(s->db, "LISTEN " CHANNEL, "store", &err) == 0)
+        return s;
+    PL_LOG(WARN, "store", "listen err=\"%s\"", err.msg);
+    pl_store_close(s);
+    return NULL;
+}
+
+static void *waker_main(void *arg)
+{
+    struct pl_store_waker *w = arg;
+    struct pl_store *s = NULL;
+    char payload[32];
+    while (!atomic_load(&w->stop)) {
+        if (!s && !(s = listen_on(w->spec))) {
+            usleep(200 * 1000); /* the database is away: try again */
+            continue;
+        }
+        int r = pl_db_wait_notify(s->db, 200, payload, sizeof payload);
+        if (r > 0) {
+            pl_store__announce(s, (unsigned)strtoul(payload, NULL, 10));
+        } else if (r < 0) { /* lost: listen again, and wake everyone for what was missed */
+            pl_store__announce(s, ~0u);
+            pl_store_close(s);
+            s = NULL;
+        }
+    }
+    pl_store_close(s);
+    return NULL;
+}
+
+struct pl_store_waker *pl_store_waker_start(struct pl_store *s, struct pl_err *err)
+{
+    if (!pl_store_is_shared(s))
+        return NULL;
+    struct pl_store_waker *w = pl_xcalloc(1, sizeof *w);
+    w->spec = pl_xstrdup(pl_db_path(s->db));
+    if (pthread_create(&w->thread, NULL, waker_main, w) != 0) {
+        free(w->spec);
+        free(w);
+        return pl_fail(err, PL_E_INTERNAL, "store: cannot start the waker thread"), NULL;
+    }
+    return w;
+}
+
+void pl_store_waker_stop(struct pl_store_waker *w)
+{
+    if (!w)
+        return;
+    atomic_store(&w->stop, true);
+    pthread_join(w->thread, NULL);
+    free(w->spec);
+    free(w);
 }

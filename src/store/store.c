@@ -587,7 +587,7 @@ static void release_writer(struct pl_store *s)
 }
 
 /* Tells the listeners of s's file that a commit added outbox items of the kinds in added. */
-static void announce(struct pl_store *s, unsigned added)
+void pl_store__announce(struct pl_store *s, unsigned added)
 {
     if (!added)
         return;
@@ -765,7 +765,8 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
         release_writer(s);
         return pl_fail(err, PL_E_INTERNAL, "store: transaction was rolled back");
     }
-    if (pl_db_commit(s->db, "store", err) < 0) {
+    /* other processes' workers hear of the new outbox items at COMMIT (cluster.c) */
+    if (pl_store__notify(s, s->added, err) < 0 || pl_db_commit(s->db, "store", err) < 0) {
         pl_db_rollback(s->db);
         release_writer(s);
         return -1;
@@ -773,7 +774,7 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
     release_writer(s);
     unsigned added = s->added;
     s->added = 0;
-    announce(s, added);
+    pl_store__announce(s, added);
     return 0;
 }
 
@@ -1476,9 +1477,9 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
         *id = pl_db_last_id(s->db);
     if (s->depth > 0)
         s->added |= 1u << kind;
-    else
-        announce(s, 1u << kind); /* committed already (no transaction open) */
-    return 0;
+    else /* committed already (no transaction open) */
+        pl_store__announce(s, 1u << kind);
+    return s->depth > 0 ? 0 : pl_store__notify(s, 1u << kind, err);
 }
 
 /* Appends the due items q yields to *items (at most max in all). */

@@ -357,6 +357,13 @@ bool pl_store_is_shared(struct pl_store *s); /* PostgreSQL: true */
 int pl_store_instance_register(struct pl_store *s, struct pl_err *err);
 /* This process's instance id (1 on SQLite or before registering): what its claims lease with. */
 int64_t pl_store_instance_id(void);
+/* PostgreSQL: a thread that wakes this process's outbox listeners when any process commits
+ * outbox items (LISTEN/NOTIFY on a connection of its own, reopened when lost; the consumers'
+ * polling covers what a lost connection missed). NULL on SQLite (commits of other processes
+ * are found by polling) or with err. Stop it before exit; NULL is fine. */
+struct pl_store_waker;
+struct pl_store_waker *pl_store_waker_start(struct pl_store *s, struct pl_err *err);
+void pl_store_waker_stop(struct pl_store_waker *w);
 /* Periodic jobs that run once cluster-wide. */
 enum pl_store_job {
     PL_STORE_JOB_HOUSEKEEPING = 1, /* retention, the DAILY flush */

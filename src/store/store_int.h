@@ -109,5 +109,10 @@ int pl_store__claim_pg(struct pl_store *s, const char *kind, int max, int64_t le
                        struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
                        struct pl_err *err);
 int pl_store__recover_pg(struct pl_store *s, int64_t *recovered, struct pl_err *err);
+/* Calls this process's outbox listeners of s's database for the kinds in added (store.c); on
+ * PostgreSQL, NOTIFYs the other processes' (cluster.c: in s's transaction, sent at COMMIT; 0
+ * on SQLite or when added is 0). */
+void pl_store__announce(struct pl_store *s, unsigned added);
+int pl_store__notify(struct pl_store *s, unsigned added, struct pl_err *err);
 
 #endif

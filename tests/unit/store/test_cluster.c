@@ -3,9 +3,11 @@
  * connection's open write transaction neither waits for it nor takes its locked rows (FOR
  * UPDATE SKIP LOCKED, no writer lock); leases carry the registered instance, recovery leaves a
  * live instance's leases alone and gives back a closed one's; a job has one leader at a time,
- * and the lead passes on when the leader's connection ends. Also prints claims per second with
+ * and the lead passes on when the leader's connection ends; another connection's NOTIFY wakes
+ * this process's outbox listeners. Also prints claims per second with
  * one and two connections claiming at once. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -153,6 +155,40 @@ static void test_pg_one_leader(const char *url)
     pl_store_close(s2);
 }
 
+/* A notification from another connection (as another process's commit sends it) reaches this
+ * process's outbox listeners through the waker; a kind not listened for does not. */
+static atomic_int woken;
+
+static void on_wake(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&woken, 1);
+}
+
+static void test_pg_waker(const char *url)
+{
+    struct pl_store *s = open_store(url);
+    struct pl_err err = {0};
+    struct pl_db *other = NULL;
+    T_EQ(pl_db_open(url, 0, 0, "test", &other, &err), 0);
+    struct pl_store_listener *l =
+        pl_store_outbox_listen(s, 1u << PL_OUTBOX_RULES_EVALUATE, on_wake, NULL);
+    struct pl_store_waker *w = pl_store_waker_start(s, &err);
+    T_OK(w != NULL);
+    char sql[64];
+    /* the waker LISTENs once its connection is up: notify until it hears */
+    for (int i = 0; i < 5000 && atomic_load(&woken) == 0; i++) {
+        snprintf(sql, sizeof sql, "NOTIFY plumb_outbox, '%u'", 1u << PL_OUTBOX_RULES_EVALUATE);
+        T_EQ(pl_db_exec(other, sql, "test", &err), 0);
+        usleep(2000);
+    }
+    T_OK(atomic_load(&woken) > 0);
+    pl_store_waker_stop(w);
+    pl_store_outbox_unlisten(l);
+    pl_db_close(other);
+    pl_store_close(s);
+}
+
 /* ---- claims per second, one and two connections ---- */
 
 struct claimer {
@@ -251,6 +287,7 @@ int main(void)
     T_RUN_ARG(test_pg_skip_locked, url);
     T_RUN_ARG(test_pg_recover_dead_only, url);
     T_RUN_ARG(test_pg_one_leader, url);
+    T_RUN_ARG(test_pg_waker, url);
     T_RUN_ARG(test_pg_throughput, url);
 #endif
     return T_EXIT();
