@@ -24,6 +24,7 @@ int pl_cli_org(int argc, char **argv); /* plumb org create|add-account|remove-ac
 
 /* lead (src/cli/serve.c) */
 int pl_cli_serve(int argc, char **argv); /* plumb serve [--listen H:P] [--data DIR] [--auth M] */
+int pl_cli_worker(int argc, char **argv); /* plumb worker [--data DIR] [--endpoint URL] */
 
 /* delivery (plumb_cli_delivery): webhook_cmd.c */
 int pl_cli_webhook(int argc, char **argv); /* plumb webhook add|list|remove ... */

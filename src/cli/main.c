@@ -18,6 +18,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"serve", pl_cli_serve, "run the AWS Config API server"},
+    {"worker", pl_cli_worker, "run the workers (rules, delivery, remediation) of a store, no API"},
     {"record", pl_cli_record, "import configuration items (files or stdin)"},
     {"history", pl_cli_history, "show a resource's configuration timeline"},
     {"diff", pl_cli_diff, "show what changed between two versions of a resource"},

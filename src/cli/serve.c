@@ -38,6 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* how often a process running workers on a shared store looks for dead instances' leases */
+#define PL_SERVE_RECOVER_MS 2000
+
 struct serve_opts {
     const char *listen, *data, *auth;
     struct pl_delivery_options delivery;
@@ -52,6 +55,9 @@ struct serve_opts {
     unsigned discover_interval; /* seconds between sweeps */
     const char *discover_role_arns; /* comma-separated: AssumeRole into their accounts */
     const char *discover_org_role;  /* this role in each member of the organization */
+    bool no_workers;            /* serve --no-workers: the API only */
+    bool worker;                /* plumb worker: the workers only, no API */
+    const char *endpoint;       /* plumb worker --endpoint: the API functions call back */
 };
 
 static void serve_usage(FILE *f)
@@ -69,7 +75,19 @@ static void serve_usage(FILE *f)
             "                   [--discover-role-arns ARN,...] [--discover-org-role NAME]\n"
             "defaults: --listen 127.0.0.1:7711 --data ./plumb-data --auth sigv4\n"
             "          --max-connections 10000 --max-connections-per-ip 64 --idle-timeout 30\n"
-            "          --header-timeout 10 --body-timeout 60\n");
+            "          --header-timeout 10 --body-timeout 60\n"
+            "--no-workers: the API only; `plumb worker` processes on the same store do the work\n");
+}
+
+static void worker_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: plumb worker [--data DIR] [--store URL] [--endpoint URL] [--auth sigv4|open]\n"
+            "                    [--delivery-dir DIR] [--s3-endpoint URL] [--sns-endpoint URL]\n"
+            "                    [--log-level L] [--unsafe-functions] [--cloudtrail-... as serve]\n"
+            "Runs the rules engine, delivery, notifications, remediation and housekeeping of a\n"
+            "store without the API (beside `plumb serve --no-workers`). --endpoint is the URL of\n"
+            "a plumb serve on the same store, where Lambda-style functions call back.\n");
 }
 
 /* Every option but a flag takes a value: a string or a number stored at off in struct
@@ -104,6 +122,8 @@ static const struct serve_option {
     {"--discover-interval", OPT_UINT, offsetof(struct serve_opts, discover_interval)},
     {"--discover-role-arns", OPT_STR, offsetof(struct serve_opts, discover_role_arns)},
     {"--discover-org-role", OPT_STR, offsetof(struct serve_opts, discover_org_role)},
+    {"--no-workers", OPT_FLAG, offsetof(struct serve_opts, no_workers)},
+    {"--endpoint", OPT_STR, offsetof(struct serve_opts, endpoint)},
 };
 
 static const struct serve_option *find_option(const char *a)
@@ -117,21 +137,23 @@ static const struct serve_option *find_option(const char *a)
 /* Parses the options into o: 0, 1 when help was asked for, -1 after a usage error (printed). */
 static int parse_args(int argc, char **argv, struct serve_opts *o)
 {
+    const char *sub = o->worker ? "worker" : "serve";
     for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (pl_cli_is_help(a))
             return 1;
         const struct serve_option *opt = find_option(a);
         if (!opt)
-            return pl_cli_usage_error("serve", a[0] == '-' ? "unknown option '%s'"
-                                                           : "unexpected argument '%s'", a), -1;
+            return pl_cli_usage_error(
+                       sub, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a),
+                   -1;
         if (opt->kind == OPT_FLAG) {
             *(bool *)((char *)o + opt->off) = true;
             i--; /* no value */
             continue;
         }
         if (!v)
-            return pl_cli_usage_error("serve", "option '%s' needs a value", a), -1;
+            return pl_cli_usage_error(sub, "option '%s' needs a value", a), -1;
         char *field = (char *)o + opt->off;
         if (opt->kind == OPT_STR)
             *(const char **)field = v;
@@ -141,9 +163,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             pl_log_set_level(v);
     }
     if (strcmp(o->auth, "sigv4") != 0 && strcmp(o->auth, "open") != 0)
-        return pl_cli_usage_error("serve", "--auth must be sigv4 or open"), -1;
+        return pl_cli_usage_error(sub, "--auth must be sigv4 or open"), -1;
     if (o->discover && strcmp(o->discover, "aws") != 0)
-        return pl_cli_usage_error("serve", "--discover takes 'aws'"), -1;
+        return pl_cli_usage_error(sub, "--discover takes 'aws'"), -1;
     return 0;
 }
 
@@ -188,6 +210,14 @@ static void housekeeping(struct shared_store *ss, struct pl_delivery *delivery, 
         return;
     *next_ms = pl_now_ms() + 60 * 1000;
     pthread_mutex_lock(&ss->lock);
+    /* once cluster-wide: the process that leads the job (always, on SQLite) */
+    int lead = pl_store_lead(st, PL_STORE_JOB_HOUSEKEEPING, &err);
+    if (lead <= 0) {
+        pthread_mutex_unlock(&ss->lock);
+        if (lead < 0)
+            PL_LOG(WARN, "serve", "housekeeping lead err=\"%s\"", err.msg);
+        return;
+    }
     int rc = pl_recorder_enforce_retention(st, &deleted, &err);
     if (rc < 0)
         PL_LOG(WARN, "serve", "retention failed err=\"%s\"", err.msg);
@@ -229,19 +259,11 @@ static int session_check(void *ctx, const char *account, const char *region,
  * (AWS_ENDPOINT_URL) with credentials the server accepts: in sigv4 mode session credentials
  * of the rule's account signed by the master of DATA/session.key (never a long-lived key), in
  * open mode the engine's default (the rule's account id). */
-static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16_t port,
-                       struct pl_rem **rem, struct pl_err *err)
+static int start_rules_at(struct pl_app *app, const struct pl_http_opts *ho, const char *url,
+                          struct pl_rem **rem, struct pl_err *err)
 {
-    char host[256], url[300];
-    uint16_t unused;
-    struct pl_rules_options ro = {.store_spec = ho->data_dir,
-                                  .session_master = ho->session_master};
-    if (pl_http_parse_listen(ho->listen, host, sizeof(host), &unused, err) < 0)
-        return -1;
-    if (!*host || strcmp(host, "0.0.0.0") == 0)
-        pl_strlcpy(host, "127.0.0.1", sizeof(host));
-    snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port);
-    ro.endpoint_url = url;
+    struct pl_rules_options ro = {
+        .store_spec = ho->data_dir, .endpoint_url = url, .session_master = ho->session_master};
     app->rules = pl_rules_start(&ro, err);
     if (!app->rules)
         return -1;
@@ -250,6 +272,20 @@ static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16
         .store_spec = ho->data_dir, .endpoint_url = url, .session_master = ho->session_master};
     *rem = pl_rem_start_worker(&rem_o, err);
     return *rem ? 0 : -1;
+}
+
+/* start_rules_at this server's own URL (its listen address and port). */
+static int start_rules(struct pl_app *app, const struct pl_http_opts *ho, uint16_t port,
+                       struct pl_rem **rem, struct pl_err *err)
+{
+    char host[256], url[300];
+    uint16_t unused;
+    if (pl_http_parse_listen(ho->listen, host, sizeof(host), &unused, err) < 0)
+        return -1;
+    if (!*host || strcmp(host, "0.0.0.0") == 0)
+        pl_strlcpy(host, "127.0.0.1", sizeof(host));
+    snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port);
+    return start_rules_at(app, ho, url, rem, err);
 }
 
 /* Functions run without the data directory, as nobody when plumb is root, in namespaces they
@@ -267,30 +303,56 @@ static void sandbox_functions(const struct serve_opts *o)
         PL_LOG(WARN, "serve", "functions_unsandboxed=1 (--unsafe-functions)");
 }
 
-/* One plumb serve per data directory: an flock on DATA/serve.lock, held (fd left open) until
- * the process ends, by exit or by a crash. Owning the directory lets the server give back the
- * outbox leases a dead predecessor held, so its pending work resumes at once. */
-static int own_data_dir(const char *dir, struct pl_store *st)
+/* An flock on DATA/name, held (fd left open) until the process ends, by exit or by a crash. */
+static int lock_file(const char *dir, const char *name, const char *who, const char *busy)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/serve.lock", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        fprintf(stderr, "plumb serve: %s: %s\n", path,
-                errno == EWOULDBLOCK ? "another plumb serve uses this data directory"
-                                     : strerror(errno));
+        fprintf(stderr, "plumb %s: %s: %s\n", who, path,
+                errno == EWOULDBLOCK ? busy : strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
     }
-    struct pl_err err = {0};
+    return 0;
+}
+
+/* Gives back the outbox leases of dead processes (store.h), so their pending work resumes at
+ * once; the count goes to the log. */
+static int recover_leases(const char *who, struct pl_store *st, struct pl_err *err)
+{
     int64_t n = 0;
-    if (pl_store_outbox_recover(st, &n, &err) < 0) {
-        fprintf(stderr, "plumb serve: %s\n", err.msg);
+    if (pl_store_outbox_recover(st, &n, err) < 0)
+        return -1;
+    if (n)
+        PL_LOG(INFO, who, "outbox_recovered=%lld", (long long)n);
+    return 0;
+}
+
+/* Who may use the store. SQLite: one API process per data directory (DATA/serve.lock) and one
+ * process running the workers (DATA/workers.lock), which owns the outbox leases and gives back
+ * those a dead predecessor held. PostgreSQL (shared by any number of processes): a process
+ * running workers registers as a live instance (its leases are recovered only once it died). */
+static int own_store(const struct serve_opts *o, struct pl_store *st)
+{
+    const char *who = o->worker ? "worker" : "serve";
+    bool shared = pl_store_is_shared(st);
+    struct pl_err err = {0};
+    if (!o->worker && !shared &&
+        lock_file(o->data, "serve.lock", who, "another plumb serve uses this data directory") < 0)
+        return -1;
+    if (o->no_workers)
+        return 0;
+    if (!shared &&
+        lock_file(o->data, "workers.lock", who,
+                  "another plumb serve or worker runs this data directory's workers") < 0)
+        return -1;
+    if ((shared && pl_store_instance_register(st, &err) < 0) || recover_leases(who, st, &err) < 0) {
+        fprintf(stderr, "plumb %s: %s\n", who, err.msg);
         return -1;
     }
-    if (n)
-        PL_LOG(INFO, "serve", "outbox_recovered=%lld", (long long)n);
     return 0;
 }
 
@@ -325,105 +387,166 @@ static int start_sources(const struct serve_opts *o, struct pl_trail_watch **tra
     return 0;
 }
 
-int pl_cli_serve(int argc, char **argv)
+/* Every few seconds on a shared store: re-asserts this process's instance lock (a reconnect
+ * loses it) and gives back the leases of instances that died (a kill -9, a lost host). */
+static void watch_instances(struct shared_store *ss, int64_t *next_ms)
 {
-    struct serve_opts o = {.listen = PL_HTTP_DEFAULT_LISTEN, .data = "./plumb-data",
-                           .auth = "sigv4"};
+    if (!pl_store_is_shared(ss->st) || pl_now_ms() < *next_ms)
+        return;
+    *next_ms = pl_now_ms() + PL_SERVE_RECOVER_MS;
+    struct pl_err err = {0};
+    pthread_mutex_lock(&ss->lock);
+    if (pl_store_instance_register(ss->st, &err) < 0 || recover_leases("worker", ss->st, &err) < 0)
+        PL_LOG(WARN, "worker", "recover err=\"%s\"", err.msg);
+    pthread_mutex_unlock(&ss->lock);
+}
+
+/* The HTTP server (not for plumb worker), announced on stdout. 0, or -1 with err. */
+static int start_http(const struct serve_opts *o, struct pl_app *app, struct pl_http_opts *ho,
+                      struct pl_session_master *master, struct pl_http_server **http,
+                      struct pl_err *err)
+{
+    *ho = (struct pl_http_opts){
+        .listen = o->listen,
+        .auth = strcmp(o->auth, "open") == 0 ? PL_HTTP_AUTH_OPEN : PL_HTTP_AUTH_SIGV4,
+        .data_dir = o->data,
+        .app = app,
+        .threads = o->threads,
+        .max_conns = o->max_conns,
+        .max_per_ip = o->max_per_ip,
+        .idle_timeout = o->idle_timeout,
+        .header_timeout = o->header_timeout,
+        .body_timeout = o->body_timeout,
+    };
+    if (ho->auth == PL_HTTP_AUTH_SIGV4) {
+        if (pl_session_master_load(o->data, master, err) < 0)
+            return -1;
+        ho->session_master = master;
+        ho->session_check = session_check;
+        ho->session_ctx = app;
+    }
+    if (o->worker)
+        return 0;
+    *http = pl_http_server_start(ho, err);
+    if (!*http || pl_http_announce(stdout, ho, pl_http_server_port(*http), err) < 0)
+        return -1;
+    fflush(stdout);
+    return 0;
+}
+
+/* The workers: the rules engine and remediation (their functions call back this server, or
+ * plumb worker's --endpoint), and the recorder's sources. */
+static int start_workers(const struct serve_opts *o, struct pl_app *app,
+                         const struct pl_http_opts *ho, struct pl_http_server *http,
+                         struct pl_rem **rem, struct pl_trail_watch **trail,
+                         struct pl_trail_watch **trail_s3, struct pl_discover_watch **discover,
+                         struct pl_err *err)
+{
+    if (o->no_workers)
+        return 0;
+    sandbox_functions(o);
+    int rc = o->worker ? start_rules_at(app, ho, o->endpoint, rem, err)
+                       : start_rules(app, ho, pl_http_server_port(http), rem, err);
+    if (rc < 0)
+        return -1;
+    if (o->worker)
+        printf("plumb: worker running on %s instance=%lld\n", o->data,
+               (long long)pl_store_instance_id());
+    fflush(stdout);
+    return start_sources(o, trail, trail_s3, discover, err);
+}
+
+/* Runs until SIGINT/SIGTERM: housekeeping (not with --no-workers) and instance liveness. */
+static void main_loop(const struct serve_opts *o, sigset_t *sigs, struct shared_store *ss,
+                      struct pl_delivery *delivery)
+{
+    int64_t next_housekeeping = 0, next_recover = pl_now_ms() + PL_SERVE_RECOVER_MS;
+    for (;;) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM) {
+            PL_LOG(INFO, "serve", "signal=%d stopping", sig);
+            return;
+        }
+        if (o->no_workers)
+            continue;
+        housekeeping(ss, delivery, &next_housekeeping);
+        watch_instances(ss, &next_recover);
+    }
+}
+
+/* plumb serve and plumb worker: o->worker set for the latter. */
+static int serve_main(int argc, char **argv, struct serve_opts *op)
+{
+    struct serve_opts o = *op;
     struct pl_err err = {0};
     struct pl_store *st = NULL, *dst = NULL;
     struct pl_app app;
     struct pl_http_server *http = NULL;
+    struct pl_http_opts ho;
     struct pl_session_master master;
     struct pl_trail_watch *trail = NULL, *trail_s3 = NULL;
     struct pl_discover_watch *discover = NULL;
     struct pl_rem *rem = NULL;
     struct pl_pack_worker *packs = NULL;
+    struct pl_store_waker *waker = NULL;
     int rc = 1, app_ok = 0;
     sigset_t sigs;
+    const char *who = o.worker ? "worker" : "serve";
 
     int pa = parse_args(argc, argv, &o);
     if (pa != 0) {
         if (pa > 0)
-            serve_usage(stdout);
+            (o.worker ? worker_usage : serve_usage)(stdout);
         return pa > 0 ? 0 : 2;
     }
     if (o.fake_clock) {
         int64_t ms;
         if (pl_time_parse(o.fake_clock, &ms) < 0)
-            return pl_cli_usage_error("serve", "bad --fake-clock '%s'", o.fake_clock);
+            return pl_cli_usage_error(who, "bad --fake-clock '%s'", o.fake_clock);
         pl_clock_set(ms);
     }
     if (mkdir(o.data, 0700) < 0 && errno != EEXIST) {
-        fprintf(stderr, "plumb serve: cannot create %s: %s\n", o.data, strerror(errno));
+        fprintf(stderr, "plumb %s: cannot create %s: %s\n", who, o.data, strerror(errno));
         return 1;
     }
     block_signals(&sigs);
     if (pl_store_open(o.data, 0, &st, &err) < 0 || pl_store_open(o.data, 0, &dst, &err) < 0)
         goto out;
-    if (own_data_dir(o.data, st) < 0)
+    if (own_store(&o, st) < 0)
         goto out;
     if (pl_app_init(&app, o.data, &err) < 0)
         goto out;
     app_ok = 1;
     o.delivery.data_dir = o.data;
-    /* the rules engine claims the recorder's "rules.ci_recorded" rows; delivery has its own */
+    /* the rules engine claims the recorder's "rules.ci_recorded" rows; delivery has its own.
+     * With --no-workers the API still uses delivery's checks, without its worker thread. */
     o.delivery.ci_kind = PL_OUTBOX_DELIVERY_CI;
+    o.delivery.no_thread = o.no_workers;
     app.delivery = pl_delivery_start(dst, &o.delivery, &err);
     if (!app.delivery)
         goto out;
-
-    struct pl_http_opts ho = {
-        .listen = o.listen,
-        .auth = strcmp(o.auth, "open") == 0 ? PL_HTTP_AUTH_OPEN : PL_HTTP_AUTH_SIGV4,
-        .data_dir = o.data,
-        .app = &app,
-        .threads = o.threads,
-        .max_conns = o.max_conns,
-        .max_per_ip = o.max_per_ip,
-        .idle_timeout = o.idle_timeout,
-        .header_timeout = o.header_timeout,
-        .body_timeout = o.body_timeout,
-    };
-    if (ho.auth == PL_HTTP_AUTH_SIGV4) {
-        if (pl_session_master_load(o.data, &master, &err) < 0)
-            goto out;
-        ho.session_master = &master;
-        ho.session_check = session_check;
-        ho.session_ctx = &app;
-    }
-    http = pl_http_server_start(&ho, &err);
-    if (!http)
+    if (start_http(&o, &app, &ho, &master, &http, &err) < 0 ||
+        start_workers(&o, &app, &ho, http, &rem, &trail, &trail_s3, &discover, &err) < 0)
         goto out;
-    if (pl_http_announce(stdout, &ho, pl_http_server_port(http), &err) < 0)
+    /* the outbox's pack deploys (PutConformancePack, DeleteConformancePack) are workers' work */
+    if (!o.no_workers && !(packs = pl_pack_worker_start(&app, &err)))
         goto out;
-    fflush(stdout);
-    sandbox_functions(&o);
-    if (start_rules(&app, &ho, pl_http_server_port(http), &rem, &err) < 0)
-        goto out;
-    if (!(packs = pl_pack_worker_start(&app, &err)))
-        goto out;
-    if (start_sources(&o, &trail, &trail_s3, &discover, &err) < 0)
+    /* workers hear of other processes' work at once on PostgreSQL (LISTEN/NOTIFY) */
+    if (!o.no_workers && !(waker = pl_store_waker_start(st, &err)) && err.code)
         goto out;
 
     struct shared_store ss = {.st = st, .lock = PTHREAD_MUTEX_INITIALIZER};
     pl_metrics_help("plumb_outbox_pending", "work items (evaluations, notifications) not done yet");
     pl_metrics_on_render(collect_store_metrics, &ss);
-    int64_t next_housekeeping = 0;
-    for (;;) {
-        struct timespec ts = {1, 0};
-        int sig = sigtimedwait(&sigs, NULL, &ts);
-        if (sig == SIGINT || sig == SIGTERM) {
-            PL_LOG(INFO, "serve", "signal=%d stopping", sig);
-            break;
-        }
-        housekeeping(&ss, app.delivery, &next_housekeeping);
-    }
+    main_loop(&o, &sigs, &ss, app.delivery);
     pl_metrics_on_render_remove(collect_store_metrics, &ss);
     rc = 0;
 out:
     if (err.code)
-        fprintf(stderr, "plumb serve: %s\n", err.msg);
+        fprintf(stderr, "plumb %s: %s\n", who, err.msg);
     pl_http_server_stop(http);
+    pl_store_waker_stop(waker);
     pl_trail_watch_stop(trail);
     pl_trail_watch_stop(trail_s3);
     pl_discover_watch_stop(discover);
@@ -437,4 +560,18 @@ out:
     pl_store_close(dst);
     pl_store_close(st);
     return rc;
+}
+
+int pl_cli_serve(int argc, char **argv)
+{
+    struct serve_opts o = {
+        .listen = PL_HTTP_DEFAULT_LISTEN, .data = "./plumb-data", .auth = "sigv4"};
+    return serve_main(argc, argv, &o);
+}
+
+int pl_cli_worker(int argc, char **argv)
+{
+    struct serve_opts o = {
+        .listen = PL_HTTP_DEFAULT_LISTEN, .data = "./plumb-data", .auth = "sigv4", .worker = true};
+    return serve_main(argc, argv, &o);
 }

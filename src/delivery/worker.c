@@ -785,7 +785,10 @@ int pl_delivery_tick(struct pl_delivery *d, struct pl_err *err)
             return -1;
         total += n;
     }
-    int n = channels_tick(d, err);
+    /* the channels' schedules run in one process of those sharing the store (store.h) */
+    int n = pl_store_lead(d->ws, PL_STORE_JOB_DELIVERY, err);
+    if (n > 0)
+        n = channels_tick(d, err);
     if (n < 0)
         return -1;
     total += n;

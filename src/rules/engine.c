@@ -445,6 +445,21 @@ static int prune_tokens(struct pl_rules *eng, struct pl_err *err)
     return pl_store_outbox_prune(eng->st, now - PL_RULES_OUTBOX_KEEP_MS, NULL, err);
 }
 
+/* Periodic rules run in one process of those sharing the store (store.h): whether this one
+ * leads them, asked at most once a second. 1, 0 or -1 with err. */
+static int leads_schedules(struct pl_rules *eng, struct pl_err *err)
+{
+    int64_t now = mono_ms();
+    if (eng->lead_asked && now - eng->lead_asked < 1000)
+        return eng->leads;
+    int r = pl_store_lead(eng->st, PL_STORE_JOB_SCHEDULES, err);
+    if (r < 0)
+        return -1;
+    eng->lead_asked = now;
+    eng->leads = r;
+    return r;
+}
+
 /* The scheduler's pl_sched_run_fn: a full run of periodic rule r. */
 static int run_periodic(struct pl_rules *eng, struct pl_rule *r, struct pl_err *err)
 {
@@ -461,7 +476,9 @@ int pl_rules_tick(struct pl_rules *eng, struct pl_err *err)
     int b = tick_evaluate(eng, err);
     if (b < 0)
         return -1;
-    int c = pl_rules__sched_run_due(eng, run_periodic, err);
+    int c = leads_schedules(eng, err);
+    if (c > 0)
+        c = pl_rules__sched_run_due(eng, run_periodic, err);
     if (c < 0)
         return -1;
     return a + b + c;

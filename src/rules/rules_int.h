@@ -64,6 +64,8 @@ struct pl_rules {
     int loaded_gen;
     int64_t loaded_at;      /* pl_mono_ns()/1e6 of the last reload */
     int64_t tokens_pruned;  /* pl_now_ms() of the last pruning of result tokens */
+    int64_t lead_asked;     /* mono ms of the last pl_store_lead(PL_STORE_JOB_SCHEDULES) */
+    int leads;              /* its answer: this process runs the periodic rules */
     struct pl_rule **rules; /* every partition's rules, ordered by (account, region, name) */
     size_t nrules;
 };

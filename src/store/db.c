@@ -1,6 +1,6 @@
 /* db.c — the parts of the statement layer (db.h) that do not depend on the backend: spec
- * recognition, arena arrays, and the stand-in for db_pg.c when plumb is built without
- * PostgreSQL (PL_HAVE_PG unset: CMake found no src/store/db_pg.c). */
+ * recognition, arena arrays, the notification wait's dispatch, and the stand-in for db_pg.c when
+ * plumb is built without PostgreSQL (PL_HAVE_PG unset: CMake found no src/store/db_pg.c). */
 #include "store/db.h"
 #include "core/util.h"
 
@@ -21,6 +21,20 @@ void *pl_db_grow(struct pl_arena *a, void *arr, size_t n, size_t *cap, size_t sz
         memcpy(na, arr, n * sz);
     *cap = ncap;
     return na;
+}
+
+#ifdef PL_HAVE_PG
+#include "store/db_twin.h"
+#endif
+
+int pl_db_wait_notify(struct pl_db *db, int timeout_ms, char *payload, size_t cap)
+{
+#ifdef PL_HAVE_PG
+    if (pl_db_kind(db) == PL_DB_PG)
+        return pl_pg_wait_notify(db, timeout_ms, payload, cap);
+#endif
+    (void)db, (void)timeout_ms, (void)payload, (void)cap;
+    return -1;
 }
 
 #ifndef PL_HAVE_PG

@@ -65,6 +65,11 @@ void pl_db_close(struct pl_db *db); /* finalizes nothing: finalize the slots fir
 enum pl_db_kind pl_db_kind(const struct pl_db *db);
 #define PL_DB_SQL(db, lite, pg) (pl_db_kind(db) == PL_DB_PG ? (pg) : (lite))
 
+/* PostgreSQL's LISTEN/NOTIFY (sent with pl_db_exec): waits up to timeout_ms for a
+ * notification on a connection that LISTENs. 1 (its payload copied into payload), 0 none came,
+ * -1 the connection is lost (open another) or db is SQLite's. */
+int pl_db_wait_notify(struct pl_db *db, int timeout_ms, char *payload, size_t cap);
+
 /* The backend's own handle (sqlite3 * or PGconn *), for the few places that need it. */
 void *pl_db_handle(struct pl_db *db);
 /* SQLite: the database file opened (DIR/plumb.db or the file given); PostgreSQL: the URL.

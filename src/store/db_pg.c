@@ -220,6 +220,29 @@ void pl_pg_close(struct pl_db *db)
     free(d);
 }
 
+int pl_pg_wait_notify(struct pl_db *db, int timeout_ms, char *payload, size_t cap)
+{
+    struct pl_db *d = db;
+    for (int round = 0; round < 2; round++) {
+        if (PQstatus(d->conn) != CONNECTION_OK || !PQconsumeInput(d->conn))
+            return -1;
+        PGnotify *n = PQnotifies(d->conn);
+        if (n) {
+            snprintf(payload, cap, "%s", n->extra ? n->extra : "");
+            PQfreemem(n);
+            return 1;
+        }
+        if (round)
+            return 0;
+        struct pollfd p = {.fd = PQsocket(d->conn), .events = POLLIN};
+        if (p.fd < 0)
+            return -1;
+        if (poll(&p, 1, timeout_ms) <= 0)
+            return 0;
+    }
+    return 0;
+}
+
 void *pl_pg_handle(struct pl_db *db)
 {
     return db->conn;

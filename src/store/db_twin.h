@@ -11,6 +11,7 @@
 
 void pl_pg_close(struct pl_db *db);
 void *pl_pg_handle(struct pl_db *db);
+int pl_pg_wait_notify(struct pl_db *db, int timeout_ms, char *payload, size_t cap);
 const char *pl_pg_path(const struct pl_db *db);
 int pl_pg_exec(struct pl_db *db, const char *sql, const char *module, struct pl_err *err);
 int pl_pg_fail(struct pl_db *db, const char *module, struct pl_err *err, const char *what);

@@ -587,7 +587,7 @@ static void release_writer(struct pl_store *s)
 }
 
 /* Tells the listeners of s's file that a commit added outbox items of the kinds in added. */
-static void announce(struct pl_store *s, unsigned added)
+void pl_store__announce(struct pl_store *s, unsigned added)
 {
     if (!added)
         return;
@@ -722,6 +722,8 @@ void pl_store_close(struct pl_store *s)
         pl_q_finalize(s->ag[i]);
     for (int i = 0; i < PL_STORE__TR_STMTS; i++)
         pl_q_finalize(s->tr[i]);
+    for (int i = 0; i < PL_STORE__CL_STMTS; i++)
+        pl_q_finalize(s->cl[i]);
     pl_db_close(s->db);
     free(s);
 }
@@ -763,7 +765,8 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
         release_writer(s);
         return pl_fail(err, PL_E_INTERNAL, "store: transaction was rolled back");
     }
-    if (pl_db_commit(s->db, "store", err) < 0) {
+    /* other processes' workers hear of the new outbox items at COMMIT (cluster.c) */
+    if (pl_store__notify(s, s->added, err) < 0 || pl_db_commit(s->db, "store", err) < 0) {
         pl_db_rollback(s->db);
         release_writer(s);
         return -1;
@@ -771,7 +774,7 @@ int pl_store_commit(struct pl_store *s, struct pl_err *err)
     release_writer(s);
     unsigned added = s->added;
     s->added = 0;
-    announce(s, added);
+    pl_store__announce(s, added);
     return 0;
 }
 
@@ -1492,15 +1495,18 @@ int pl_store_outbox_add(struct pl_store *s, const char *account, const char *reg
         *id = pl_db_last_id(s->db);
     if (s->depth > 0)
         s->added |= 1u << kind;
-    else
-        announce(s, 1u << kind); /* committed already (no transaction open) */
+    else /* committed already (no transaction open) */
+        pl_store__announce(s, 1u << kind);
+    struct pl_err nerr = {0}; /* the row is in: a lost wake-up only costs a poll */
+    if (s->depth == 0)
+        (void)pl_store__notify(s, 1u << kind, &nerr);
     return 0;
 }
 
 /* Appends the due items q yields to *items (at most max in all). */
-static int claim_rows(struct pl_store *s, struct pl_q *q, int64_t now, int64_t lease_ms,
-                      struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
-                      struct pl_err *err)
+int pl_store__claim_rows(struct pl_store *s, struct pl_q *q, int64_t now, int64_t lease_ms,
+                         struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
+                         struct pl_err *err)
 {
     int src;
     while ((src = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
@@ -1577,7 +1583,7 @@ static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now
         pl_q_bind_text(q, 3, kind);
         pl_q_bind_text(q, 4, parts[p].account);
         pl_q_bind_text(q, 5, parts[p].region);
-        if (claim_rows(s, q, now, lease_ms, a, items, n, &cap, err) < 0)
+        if (pl_store__claim_rows(s, q, now, lease_ms, a, items, n, &cap, err) < 0)
             return -1;
     }
     return 0;
@@ -1589,13 +1595,15 @@ int pl_store_outbox_claim(struct pl_store *s, enum pl_outbox_kind kind, int max,
 {
     *items = NULL;
     *n = 0;
+    if (max <= 0)
+        max = 100;
+    if (pl_db_kind(s->db) == PL_DB_PG) /* SKIP LOCKED, without the writer lock (cluster.c) */
+        return pl_store__claim_pg(s, pl_outbox_kind_name(kind), max, lease_ms, a, items, n, err);
     bool began;
     if (auto_begin(s, &began, err) < 0)
         return -1;
     int64_t now = pl_now_ms();
     int rc = -1;
-    if (max <= 0)
-        max = 100;
     if (kind != PL_OUTBOX_ANY) {
         rc = claim_fair(s, pl_outbox_kind_name(kind), max, now, lease_ms, a, items, n, err);
     } else {
@@ -1604,7 +1612,7 @@ int pl_store_outbox_claim(struct pl_store *s, enum pl_outbox_kind kind, int max,
         if (q) {
             pl_q_bind_i64(q, 1, now);
             pl_q_bind_i64(q, 2, max);
-            rc = claim_rows(s, q, now, lease_ms, a, items, n, &cap, err);
+            rc = pl_store__claim_rows(s, q, now, lease_ms, a, items, n, &cap, err);
         }
     }
     for (size_t i = 0; rc == 0 && i < *n; i++) {
@@ -1691,5 +1699,7 @@ int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *delete
 
 int pl_store_outbox_recover(struct pl_store *s, int64_t *recovered, struct pl_err *err)
 {
+    if (pl_db_kind(s->db) == PL_DB_PG) /* only the dead instances' leases (cluster.c) */
+        return pl_store__recover_pg(s, recovered, err);
     return step_changes(s, ST_OB_RECOVER, pl_now_ms(), recovered, err, "outbox_recover");
 }

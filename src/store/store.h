@@ -353,10 +353,43 @@ int pl_store_outbox_retry(struct pl_store *s, int64_t id, int64_t next_attempt_m
  * their number). Items not done are never touched. */
 int pl_store_outbox_prune(struct pl_store *s, int64_t before_ms, int64_t *deleted,
                           struct pl_err *err);
-/* Gives back, due now, every item claimed and neither released, retried nor done: the leases
- * of a process that died. Only for a process that knows no other one works on this store's
- * outbox (plumb serve holds its data directory's lock); attempts keep the dead one's claim. */
+/* Gives back, due now, every item claimed and neither released, retried nor done by a process
+ * that died; attempts keep the dead one's claim. SQLite: every leased item, so only for the
+ * one process that runs a data directory's workers (plumb holds DATA/workers.lock).
+ * PostgreSQL: the items leased by instances no longer registered (cluster.c), safe with any
+ * number of processes. */
 int pl_store_outbox_recover(struct pl_store *s, int64_t *recovered, struct pl_err *err);
+
+/* ---- several processes on one store (cluster.c) ----
+ * A PostgreSQL store is shared by any number of plumb serve / plumb worker processes; a SQLite
+ * one by the processes of one data directory. Each process running workers registers as an
+ * instance: a random id held as a session-level advisory lock on one of its connections, which
+ * PostgreSQL drops when the process (or its connection) dies. Outbox leases carry the id
+ * (outbox.leased), so recovery gives back only the leases of dead instances. */
+bool pl_store_is_shared(struct pl_store *s); /* PostgreSQL: true */
+/* Registers (again, after a reconnect) this process's instance on s's connection, which must
+ * stay open while the process works. SQLite: nothing. 0, or -1 with err. */
+int pl_store_instance_register(struct pl_store *s, struct pl_err *err);
+/* This process's instance id (1 on SQLite or before registering): what its claims lease with. */
+int64_t pl_store_instance_id(void);
+/* PostgreSQL: a thread that wakes this process's outbox listeners when any process commits
+ * outbox items (LISTEN/NOTIFY on a connection of its own, reopened when lost; the consumers'
+ * polling covers what a lost connection missed). NULL on SQLite (commits of other processes
+ * are found by polling) or with err. Stop it before exit; NULL is fine. */
+struct pl_store_waker;
+struct pl_store_waker *pl_store_waker_start(struct pl_store *s, struct pl_err *err);
+void pl_store_waker_stop(struct pl_store_waker *w);
+/* Periodic jobs that run once cluster-wide. */
+enum pl_store_job {
+    PL_STORE_JOB_HOUSEKEEPING = 1, /* retention, the DAILY flush */
+    PL_STORE_JOB_SCHEDULES = 2,    /* periodic rules */
+    PL_STORE_JOB_DELIVERY = 3,     /* snapshot and history delivery schedules */
+};
+/* 1 when s's connection leads job (it keeps the lead while the connection lives: run the job),
+ * 0 when another connection does, -1 with err. SQLite: always 1 (one process runs a data
+ * directory's workers). */
+int pl_store_lead(struct pl_store *s, enum pl_store_job job, struct pl_err *err);
+
 /* Number of items not done, of kind or PL_OUTBOX_ANY (for metrics and tests). */
 int pl_store_outbox_pending(struct pl_store *s, enum pl_outbox_kind kind, int64_t *count,
                             struct pl_err *err);

@@ -48,6 +48,7 @@ int pl_store__hot_of_body(const char *body, size_t len, struct pl_buf *out);
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */
+#define PL_STORE__CL_STMTS 4  /* room for cluster.c's */
 
 struct write_lock;
 struct pl_db;
@@ -72,6 +73,7 @@ struct pl_store {
     struct pl_q *pe[PL_STORE__PE_STMTS];     /* proactive.c's */
     struct pl_q *ag[PL_STORE__AG_STMTS];     /* agg.c's */
     struct pl_q *tr[PL_STORE__TR_STMTS];     /* trail.c's */
+    struct pl_q *cl[PL_STORE__CL_STMTS];     /* cluster.c's */
     int depth;        /* nesting of pl_store_begin */
     bool doomed;      /* a nested rollback happened: the outer commit fails */
     int64_t next_seq; /* next config_items.seq in this transaction, 0 = not read yet */
@@ -95,5 +97,22 @@ struct pl_store {
 struct pl_arena;
 struct pl_ci_row;
 void pl_store__read_ci(struct pl_arena *a, struct pl_q *q, struct pl_ci_row *r);
+
+/* The outbox (store.c, cluster.c): the claimed rows q yields (id, account, region, kind,
+ * payload, created_ms, attempts before, last_error, due before), appended to *items; and the
+ * PostgreSQL claims (kind "" for any kind) and recovery of cluster.c. */
+struct pl_outbox_item;
+int pl_store__claim_rows(struct pl_store *s, struct pl_q *q, int64_t now, int64_t lease_ms,
+                         struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
+                         struct pl_err *err);
+int pl_store__claim_pg(struct pl_store *s, const char *kind, int max, int64_t lease_ms,
+                       struct pl_arena *a, struct pl_outbox_item **items, size_t *n,
+                       struct pl_err *err);
+int pl_store__recover_pg(struct pl_store *s, int64_t *recovered, struct pl_err *err);
+/* Calls this process's outbox listeners of s's database for the kinds in added (store.c); on
+ * PostgreSQL, NOTIFYs the other processes' (cluster.c: in s's transaction, sent at COMMIT; 0
+ * on SQLite or when added is 0). */
+void pl_store__announce(struct pl_store *s, unsigned added);
+int pl_store__notify(struct pl_store *s, unsigned added, struct pl_err *err);
 
 #endif
