@@ -41,7 +41,7 @@ int pl_store_agg_rules(struct pl_store *s, const char *account, const char *regi
     pl_q_bind_text(q, 2, region);
     pl_q_bind_text(q, 3, rule);
     pl_q_bind_text(q, 4, after ? after : "");
-    pl_q_bind_i64(q, 5, limit > 0 ? limit : -1);
+    pl_q_bind_limit(q, 5, limit);
     pl_q_bind_i64(q, 6, cap > 0 ? cap : 1);
     size_t room = 0;
     int rc;

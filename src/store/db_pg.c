@@ -18,13 +18,15 @@
  * parameter, so PostgreSQL's jsonb operators ? ?| ?& must be written jsonb_exists() & co, and
  * neither $$-quoted bodies nor E'...' strings may hold a '?' (pl_db_exec does not rewrite, so
  * DDL is free). PostgreSQL types parameters from their context: a parameter with none
- * ("SELECT ?1 + ?2") needs a CAST.
+ * ("SELECT ?1 + ?2") needs a CAST. SQLite's index hints (INDEXED BY name) are dropped, so a
+ * statement that needs one on SQLite can still be shared.
  */
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -337,8 +339,26 @@ void pl_pg_rollback(struct pl_db *db)
 
 /* ---- statements ---- */
 
+/* The length of SQLite's index hint "INDEXED BY name" (and the blanks after it) at s, 0 when
+ * s does not start one: PostgreSQL has no hints, the planner picks its index. */
+static size_t index_hint(const char *s)
+{
+    if (strncasecmp(s, "INDEXED BY ", 11) != 0)
+        return 0;
+    size_t n = 11;
+    while (s[n] == ' ')
+        n++;
+    while (s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+           (s[n] >= '0' && s[n] <= '9'))
+        n++;
+    while (s[n] == ' ')
+        n++;
+    return n;
+}
+
 /* sql with ?N and ? written $N outside '...' literals, "..." identifiers and -- comments; a
- * bare ? is one more than the largest number so far (SQLite's rule). *np gets the count. */
+ * bare ? is one more than the largest number so far (SQLite's rule); SQLite's index hints
+ * dropped. *np gets the count. */
 static char *translate(const char *sql, int *np)
 {
     size_t n = strlen(sql);
@@ -357,6 +377,8 @@ static char *translate(const char *sql, int *np)
             }
             if (*s)
                 *o++ = *s++;
+        } else if ((s == sql || s[-1] == ' ') && index_hint(s)) {
+            s += index_hint(s);
         } else if (s[0] == '-' && s[1] == '-') {
             while (*s && *s != '\n')
                 *o++ = *s++;

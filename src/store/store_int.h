@@ -44,6 +44,18 @@
 #define PL_STORE__HOT_OF(body) "json_extract(" body PL_STORE__HOT_PATHS(PL_STORE__HOT_ARG) ")"
 #define PL_STORE__HOT_APPEND                                                                       \
     "CASE WHEN (0" PL_STORE__HOT_PATHS(PL_STORE__HOT_HAS) ") THEN " PL_STORE__HOT_OF("?12") " END"
+/* The same on PostgreSQL (?12 cast to text, then parsed once as jsonb: jsonb strict paths
+ * give NULL where json_extract does; hot is a jsonb column there) */
+#define PL_STORE__HOT_PG_ARG(path, key)                                                            \
+    " || jsonb_build_array(jsonb_path_query_first(j, 'strict $." path "', '{}', true))"
+#define PL_STORE__HOT_PG_HAS(path, key) " OR strpos(" PL_STORE__HOT_PG_BODY ", '\"" key "\"') > 0"
+#define PL_STORE__HOT_PG_OF(body)                                                                  \
+    "(SELECT '[]'::jsonb" PL_STORE__HOT_PATHS(PL_STORE__HOT_PG_ARG) " FROM (SELECT (" body         \
+                                                                    ")::jsonb AS j) hj)"
+#define PL_STORE__HOT_PG_BODY "?12::text"
+#define PL_STORE__HOT_PG_APPEND                                                                    \
+    "CASE WHEN (false" PL_STORE__HOT_PATHS(PL_STORE__HOT_PG_HAS) ") THEN " PL_STORE__HOT_PG_OF(    \
+        PL_STORE__HOT_PG_BODY) " END"
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */
@@ -84,6 +96,24 @@ struct pl_store {
     bool query_fns; /* select.c's SQL functions are registered on db */
     char path[4096];
 };
+
+/* A backend's schema: its migrations in order and how its version is kept. prepare (NULL:
+ * none) runs under the write lock before the version is read (PostgreSQL creates its version
+ * table there); without it the version is first read without the lock. */
+struct pl_schema {
+    const char *const *steps;
+    int count;
+    const char *prepare;
+    const char *version_sql;     /* one row, one integer column */
+    const char *set_version_fmt; /* snprintf format with the new version's %d */
+};
+/* The one migration driver (store.c), for both backends: brings db to sc->count, the missing
+ * versions in one write transaction; a database newer than sc is refused. *before (may be
+ * NULL) gets the version found. where names the database in log lines. */
+int pl_store__migrate(struct pl_db *db, const struct pl_schema *sc, const char *module,
+                      const char *where, int *before, struct pl_err *err);
+/* PostgreSQL's (pg_schema.c, built with PL_HAVE_PG) */
+extern const struct pl_schema pl_pg_schema;
 
 /* The columns of a CI row (config_items c JOIN resources r), read by pl_store__read_ci. */
 #define CI_COLS                                                                                    \

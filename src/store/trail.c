@@ -182,7 +182,7 @@ int pl_store_trail_writes(struct pl_store *s, const struct pl_trail_q *tq, size_
     if (!q)
         return -1;
     bind_q(q, tq);
-    pl_q_bind_i64(q, 9, max ? (int64_t)max : -1);
+    pl_q_bind_limit(q, 9, (int64_t)max);
     size_t cap = 0;
     int rc;
     while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {
