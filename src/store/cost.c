@@ -25,7 +25,7 @@ enum { Q_RES, Q_CIS, Q_EXC, Q_ADD, Q_EVALS, Q_FOOT, Q__COUNT };
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_RES] = "SELECT id, account, region, resource_type, resource_id FROM resources "
-              "WHERE ?1 IS NULL OR account = ?1 ORDER BY id",
+              "WHERE CAST(?1 AS TEXT) IS NULL OR account = ?1 ORDER BY id",
     /* the covering index, in its own order: no sort, no table page read */
     [Q_CIS] = "SELECT res, capture_ms FROM config_items INDEXED BY config_items_res "
               "WHERE capture_ms >= ?1 AND capture_ms < ?2 ORDER BY res, capture_ms",
@@ -33,13 +33,15 @@ static const char *const sql_text[Q__COUNT] = {
               "WHERE " PL_STORE__COST_WHERE " AND capture_ms >= ?1 AND capture_ms < ?2 "
               "ORDER BY res, capture_ms",
     [Q_ADD] = "INSERT INTO eval_counts(account, region, rule, resource_type, month, pack, n) "
-              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET n = n + excluded.n, "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, region, month, rule, "
+              "resource_type) DO UPDATE SET n = eval_counts.n + excluded.n, "
               "pack = excluded.pack",
     [Q_EVALS] = "SELECT account, region, rule, resource_type, month, pack, n FROM eval_counts "
-                "WHERE (?1 IS NULL OR account = ?1) AND month >= ?2 AND month <= ?3 "
+                "WHERE (CAST(?1 AS TEXT) IS NULL OR account = ?1) AND month >= ?2 AND month <= ?3 "
                 "ORDER BY account, region, month, rule, resource_type",
-    [Q_FOOT] = "SELECT count(*) FILTER (WHERE deleted = 0 AND status <> 'ResourceNotRecorded'), "
-               "coalesce(sum(versions), 0) FROM resources WHERE ?1 IS NULL OR account = ?1",
+    [Q_FOOT] =
+        "SELECT count(*) FILTER (WHERE deleted = 0 AND status <> 'ResourceNotRecorded'), "
+        "coalesce(sum(versions), 0) FROM resources WHERE CAST(?1 AS TEXT) IS NULL OR account = ?1",
 };
 _Static_assert(Q__COUNT <= PL_STORE__COST_STMTS, "grow PL_STORE__COST_STMTS");
 

@@ -56,6 +56,10 @@
 #define PL_STORE__HOT_PG_APPEND                                                                    \
     "CASE WHEN (false" PL_STORE__HOT_PATHS(PL_STORE__HOT_PG_HAS) ") THEN " PL_STORE__HOT_PG_OF(    \
         PL_STORE__HOT_PG_BODY) " END"
+/* A comparison as an integer 0/1: SQLite's comparisons are integers already, PostgreSQL's
+ * booleans (sum(comp = 1) is sum(PL_SQL_INT_PG("comp = 1")) there) */
+#define PL_SQL_INT_LITE(cmp) cmp
+#define PL_SQL_INT_PG(cmp)   "(" cmp ")::int"
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */
