@@ -284,3 +284,19 @@ int pl_pg_migrate(struct pl_db *db, const char *module, int *version, struct pl_
 {
     return pl_store__migrate(db, &pl_pg_schema, module, pl_db_path(db), version, err);
 }
+
+bool pl_pg_collation_is_c(struct pl_db *db)
+{
+    struct pl_q *q =
+        pl_db_prepare(db,
+                      "SELECT datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8', 'ucs_basic')"
+                      " FROM pg_database WHERE datname = current_database()",
+                      NULL, NULL);
+    bool c = q && pl_q_step(q, NULL, NULL) == PL_Q_ROW && pl_q_i64(q, 0) != 0;
+    pl_q_finalize(q);
+    if (!c)
+        PL_LOG(WARN, "store",
+               "db=%s collation is not C: text order differs from SQLite's (docs/deploy.md)",
+               pl_db_path(db));
+    return c;
+}

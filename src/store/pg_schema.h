@@ -14,4 +14,8 @@ extern const int pl_pg_migration_count;
  * the version found before. A database newer than this plumb is refused. */
 int pl_pg_migrate(struct pl_db *db, const char *module, int *version, struct pl_err *err);
 
+/* True when the database's collation orders text by code point, as SQLite's BINARY does
+ * (C, POSIX, C.UTF-8); logs a warning otherwise (store.c calls it at open). */
+bool pl_pg_collation_is_c(struct pl_db *db);
+
 #endif

@@ -26,6 +26,9 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "store/db.h"
+#ifdef PL_HAVE_PG
+#include "store/pg_schema.h"
+#endif
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -697,6 +700,10 @@ int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_
     if (!(flags & PL_STORE_READONLY) &&
         pl_store__migrate(s->db, schema_of(s->db), "store", s->path, NULL, err) < 0)
         goto fail;
+#ifdef PL_HAVE_PG
+    if (pl_db_kind(s->db) == PL_DB_PG)
+        pl_pg_collation_is_c(s->db); /* a warning only (docs/DECISIONS.md) */
+#endif
     /* WAL checkpoints are SQLite's; PostgreSQL checkpoints by itself */
     if ((flags & PL_STORE_BG_CHECKPOINT) && !(flags & PL_STORE_READONLY) &&
         pl_db_kind(s->db) == PL_DB_SQLITE && !(s->ckpt = pl_ckpt_start(s->db, s->path, err)))
