@@ -17,15 +17,29 @@
 enum { Q_RULES, Q_TALLY, Q__COUNT };
 _Static_assert(Q__COUNT <= PL_STORE__AG_STMTS, "grow PL_STORE__AG_STMTS");
 
+/* min is SQLite's scalar min (least on PostgreSQL), B a comparison as an integer */
+#define Q_RULES_SQL(min, B)                                                                        \
+    "SELECT o.name, " min "(coalesce(c.bad, 0), ?6), coalesce(" B(                                 \
+        "c.ok > 0") ", 0)"                                                                         \
+                    " FROM objects o LEFT JOIN rule_counts c ON c.account = o.account"             \
+                    " AND c.region = o.region AND c.rule = o.name"                                 \
+                    " WHERE o.account = ?1 AND o.region = ?2 AND o.kind = 'ConfigRule'"            \
+                    " AND (CAST(?3 AS TEXT) IS NULL OR o.name = ?3) AND o.name > ?4 ORDER BY "     \
+                    "o.name LIMIT ?5"
+/* the partition's range of rule_counts alone: no seek per rule */
+#define Q_TALLY_SQL(B)                                                                             \
+    "SELECT coalesce(sum(" B("bad > 0") "), 0), coalesce(sum(" B(                                  \
+        "bad = 0 AND ok > 0") "), 0)"                                                              \
+                              " FROM rule_counts WHERE account = ?1 AND region = ?2"
+
 static const char *const sql_text[] = {
-    [Q_RULES] = "SELECT o.name, min(coalesce(c.bad, 0), ?6), coalesce(c.ok > 0, 0)"
-                " FROM objects o LEFT JOIN rule_counts c ON c.account = o.account"
-                " AND c.region = o.region AND c.rule = o.name"
-                " WHERE o.account = ?1 AND o.region = ?2 AND o.kind = 'ConfigRule'"
-                " AND (?3 IS NULL OR o.name = ?3) AND o.name > ?4 ORDER BY o.name LIMIT ?5",
-    /* the partition's range of rule_counts alone: no seek per rule */
-    [Q_TALLY] = "SELECT coalesce(sum(bad > 0), 0), coalesce(sum(bad = 0 AND ok > 0), 0)"
-                " FROM rule_counts WHERE account = ?1 AND region = ?2",
+    [Q_RULES] = Q_RULES_SQL("min", PL_SQL_INT_LITE),
+    [Q_TALLY] = Q_TALLY_SQL(PL_SQL_INT_LITE),
+};
+/* PostgreSQL's (PL_DB_PICK) */
+static const char *const sql_pg[] = {
+    [Q_RULES] = Q_RULES_SQL("least", PL_SQL_INT_PG),
+    [Q_TALLY] = Q_TALLY_SQL(PL_SQL_INT_PG),
 };
 
 int pl_store_agg_rules(struct pl_store *s, const char *account, const char *region,
@@ -34,14 +48,16 @@ int pl_store_agg_rules(struct pl_store *s, const char *account, const char *regi
 {
     *rows = NULL;
     *n = 0;
-    struct pl_q *q = pl_db_prepared(s->db, &s->ag[Q_RULES], sql_text[Q_RULES], "store", err);
+    struct pl_q *q =
+        pl_db_prepared(s->db, &s->ag[Q_RULES],
+                       PL_DB_PICK(s->db, sql_text[Q_RULES], sql_pg[Q_RULES]), "store", err);
     if (!q)
         return -1;
     pl_q_bind_text(q, 1, account);
     pl_q_bind_text(q, 2, region);
     pl_q_bind_text(q, 3, rule);
     pl_q_bind_text(q, 4, after ? after : "");
-    pl_q_bind_i64(q, 5, limit > 0 ? limit : -1);
+    pl_q_bind_limit(q, 5, limit);
     pl_q_bind_i64(q, 6, cap > 0 ? cap : 1);
     size_t room = 0;
     int rc;
@@ -62,7 +78,9 @@ int pl_store_agg_rule_tally(struct pl_store *s, const char *account, const char 
                             int64_t *ok, int64_t *bad, struct pl_err *err)
 {
     *ok = *bad = 0;
-    struct pl_q *q = pl_db_prepared(s->db, &s->ag[Q_TALLY], sql_text[Q_TALLY], "store", err);
+    struct pl_q *q =
+        pl_db_prepared(s->db, &s->ag[Q_TALLY],
+                       PL_DB_PICK(s->db, sql_text[Q_TALLY], sql_pg[Q_TALLY]), "store", err);
     if (!q)
         return -1;
     pl_q_bind_text(q, 1, account);

@@ -21,11 +21,11 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-enum { Q_RES, Q_CIS, Q_EXC, Q_ADD, Q_EVALS, Q_FOOT, Q__COUNT };
+enum { Q_RES, Q_CIS, Q_EXC, Q_ADD, Q_EVALS, Q_FOOT, Q_DB_BYTES, Q__COUNT };
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_RES] = "SELECT id, account, region, resource_type, resource_id FROM resources "
-              "WHERE ?1 IS NULL OR account = ?1 ORDER BY id",
+              "WHERE CAST(?1 AS TEXT) IS NULL OR account = ?1 ORDER BY id",
     /* the covering index, in its own order: no sort, no table page read */
     [Q_CIS] = "SELECT res, capture_ms FROM config_items INDEXED BY config_items_res "
               "WHERE capture_ms >= ?1 AND capture_ms < ?2 ORDER BY res, capture_ms",
@@ -33,13 +33,17 @@ static const char *const sql_text[Q__COUNT] = {
               "WHERE " PL_STORE__COST_WHERE " AND capture_ms >= ?1 AND capture_ms < ?2 "
               "ORDER BY res, capture_ms",
     [Q_ADD] = "INSERT INTO eval_counts(account, region, rule, resource_type, month, pack, n) "
-              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET n = n + excluded.n, "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, region, month, rule, "
+              "resource_type) DO UPDATE SET n = eval_counts.n + excluded.n, "
               "pack = excluded.pack",
     [Q_EVALS] = "SELECT account, region, rule, resource_type, month, pack, n FROM eval_counts "
-                "WHERE (?1 IS NULL OR account = ?1) AND month >= ?2 AND month <= ?3 "
+                "WHERE (CAST(?1 AS TEXT) IS NULL OR account = ?1) AND month >= ?2 AND month <= ?3 "
                 "ORDER BY account, region, month, rule, resource_type",
-    [Q_FOOT] = "SELECT count(*) FILTER (WHERE deleted = 0 AND status <> 'ResourceNotRecorded'), "
-               "coalesce(sum(versions), 0) FROM resources WHERE ?1 IS NULL OR account = ?1",
+    [Q_FOOT] =
+        "SELECT count(*) FILTER (WHERE deleted = 0 AND status <> 'ResourceNotRecorded'), "
+        "coalesce(sum(versions), 0) FROM resources WHERE CAST(?1 AS TEXT) IS NULL OR account = ?1",
+    /* PostgreSQL only: the database's size (SQLite's is its files') */
+    [Q_DB_BYTES] = "SELECT pg_database_size(current_database())",
 };
 _Static_assert(Q__COUNT <= PL_STORE__COST_STMTS, "grow PL_STORE__COST_STMTS");
 
@@ -337,6 +341,18 @@ static int64_t file_bytes(const char *path)
     return stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
 }
 
+/* The size of a PostgreSQL database, its tables and indexes together */
+static int db_bytes(struct pl_store *s, int64_t *bytes, struct pl_err *err)
+{
+    struct pl_q *q = stmt(s, Q_DB_BYTES, err);
+    if (!q)
+        return -1;
+    int rc = pl_q_step(q, err, "database size");
+    *bytes = rc == PL_Q_ROW ? pl_q_i64(q, 0) : 0;
+    pl_q_reset(q);
+    return rc == PL_Q_ERROR ? -1 : 0;
+}
+
 int pl_store_footprint(struct pl_store *s, const char *account, int64_t *resources,
                        int64_t *versions, int64_t *bytes, struct pl_err *err)
 {
@@ -351,6 +367,8 @@ int pl_store_footprint(struct pl_store *s, const char *account, int64_t *resourc
     *resources = pl_q_i64(q, 0);
     *versions = pl_q_i64(q, 1);
     pl_q_reset(q);
+    if (pl_db_kind(s->db) == PL_DB_PG)
+        return db_bytes(s, bytes, err);
     char wal[sizeof s->path + 8];
     snprintf(wal, sizeof wal, "%s-wal", s->path);
     *bytes = file_bytes(s->path) + file_bytes(wal);

@@ -37,6 +37,16 @@ int pl_db_wait_notify(struct pl_db *db, int timeout_ms, char *payload, size_t ca
     return -1;
 }
 
+void pl_q_bind_limit(struct pl_q *q, int i, int64_t n)
+{
+    if (n > 0)
+        pl_q_bind_i64(q, i, n);
+    else if (*(const enum pl_db_kind *)q == PL_DB_PG) /* every pl_q begins with its kind */
+        pl_q_bind_null(q, i);
+    else
+        pl_q_bind_i64(q, i, -1);
+}
+
 #ifndef PL_HAVE_PG
 int pl_db__open_pg(const char *spec, int flags, const char *module, struct pl_db **out,
                    struct pl_err *err)

@@ -64,6 +64,9 @@ int pl_db_open(const char *spec, int flags, int cache_kib, const char *module,
 void pl_db_close(struct pl_db *db); /* finalizes nothing: finalize the slots first */
 enum pl_db_kind pl_db_kind(const struct pl_db *db);
 #define PL_DB_SQL(db, lite, pg) (pl_db_kind(db) == PL_DB_PG ? (pg) : (lite))
+/* A statement table's entry for db: each file keeps its statements in a table of shared text
+ * (lite) and a sparse table of PostgreSQL texts (pg, NULL where the shared one serves). */
+#define PL_DB_PICK(db, lite, pg) (pl_db_kind(db) == PL_DB_PG && (pg) ? (pg) : (lite))
 
 /* PostgreSQL's LISTEN/NOTIFY (sent with pl_db_exec): waits up to timeout_ms for a
  * notification on a connection that LISTENs. 1 (its payload copied into payload), 0 none came,
@@ -125,6 +128,8 @@ void pl_q_bind_null(struct pl_q *q, int i);
 void pl_q_bind_text(struct pl_q *q, int i, const char *v); /* NULL binds NULL; not copied */
 void pl_q_bind_textn(struct pl_q *q, int i, const char *v, size_t n); /* not copied */
 void pl_q_bind_blob(struct pl_q *q, int i, const void *v, size_t n); /* not copied */
+/* A LIMIT's value: n when n > 0, else no limit (SQLite -1, PostgreSQL NULL) */
+void pl_q_bind_limit(struct pl_q *q, int i, int64_t n);
 
 /* PL_Q_ROW, PL_Q_DONE, or PL_Q_ERROR with err filled (what names the operation). With what
  * NULL an error is neither logged nor put in err: it stays on the connection, and the caller

@@ -18,13 +18,16 @@
  * parameter, so PostgreSQL's jsonb operators ? ?| ?& must be written jsonb_exists() & co, and
  * neither $$-quoted bodies nor E'...' strings may hold a '?' (pl_db_exec does not rewrite, so
  * DDL is free). PostgreSQL types parameters from their context: a parameter with none
- * ("SELECT ?1 + ?2") needs a CAST.
+ * ("SELECT ?1 + ?2") needs a CAST; one the text never names (SQLite allows gaps) is sent as text.
+ * SQLite's index hints (INDEXED BY name) are dropped, so a statement that needs one on SQLite can
+ * still be shared.
  */
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -40,6 +43,7 @@
 enum {
     OID_BOOL = 16,
     OID_BYTEA = 17,
+    OID_TEXT = 25,
     OID_INT8 = 20,
     OID_INT2 = 21,
     OID_INT4 = 23,
@@ -79,6 +83,7 @@ struct pl_q {
     unsigned gen; /* generation prepared in; 0: not prepared */
     int np;
     struct pg_param *p;
+    Oid *types; /* per parameter: 0 (the server infers it), text for one the SQL never names */
     PGresult *res;
     int row, rows; /* row: the current one, -1 before the first */
     bool ran;
@@ -360,9 +365,27 @@ void pl_pg_rollback(struct pl_db *db)
 
 /* ---- statements ---- */
 
+/* The length of SQLite's index hint "INDEXED BY name" (and the blanks after it) at s, 0 when
+ * s does not start one: PostgreSQL has no hints, the planner picks its index. */
+static size_t index_hint(const char *s)
+{
+    if (strncasecmp(s, "INDEXED BY ", 11) != 0)
+        return 0;
+    size_t n = 11;
+    while (s[n] == ' ')
+        n++;
+    while (s[n] == '_' || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+           (s[n] >= '0' && s[n] <= '9'))
+        n++;
+    while (s[n] == ' ')
+        n++;
+    return n;
+}
+
 /* sql with ?N and ? written $N outside '...' literals, "..." identifiers and -- comments; a
- * bare ? is one more than the largest number so far (SQLite's rule). *np gets the count. */
-static char *translate(const char *sql, int *np)
+ * bare ? is one more than the largest number so far (SQLite's rule); SQLite's index hints
+ * dropped. *np gets the count, used[k] (65537 bytes, zeroed) is set for each $k written. */
+static char *translate(const char *sql, int *np, unsigned char *used)
 {
     size_t n = strlen(sql);
     char *out = malloc(n * 6 + 16), *o = out; /* a bare ? may become $65536 */
@@ -380,6 +403,8 @@ static char *translate(const char *sql, int *np)
             }
             if (*s)
                 *o++ = *s++;
+        } else if ((s == sql || s[-1] == ' ') && index_hint(s)) {
+            s += index_hint(s);
         } else if (s[0] == '-' && s[1] == '-') {
             while (*s && *s != '\n')
                 *o++ = *s++;
@@ -392,6 +417,7 @@ static char *translate(const char *sql, int *np)
             k = k > 65536 ? 65536 : k;
             if (k > max)
                 max = k;
+            used[k] = 1;
             o += snprintf(o, 8, "$%d", k);
         } else {
             *o++ = *s++;
@@ -430,13 +456,22 @@ static struct pl_q *make_q(struct pl_db *db, const char *sql, bool cached, const
 {
     struct pl_db *d = db;
     struct pl_q *q = calloc(1, sizeof *q);
-    if (q)
-        q->sql = translate(sql, &q->np);
-    if (q && q->np)
+    unsigned char *used = calloc(65537, 1);
+    if (q && used)
+        q->sql = translate(sql, &q->np, used);
+    if (q && q->np) {
         q->p = calloc((size_t)q->np, sizeof *q->p);
-    if (!q || !q->sql || (q->np && !q->p)) {
-        if (q)
+        q->types = calloc((size_t)q->np, sizeof *q->types);
+    }
+    for (int i = 0; q && q->types && i < q->np; i++)
+        q->types[i] = used[i + 1] ? 0 : OID_TEXT; /* unreferenced: no type to infer */
+    free(used);
+    if (!q || !q->sql || (q->np && (!q->p || !q->types))) {
+        if (q) {
             free(q->sql);
+            free(q->p);
+            free(q->types);
+        }
         free(q);
         pl_fail(err, PL_E_INTERNAL, "%s: prepare: out of memory", module ? module : "store");
         return NULL;
@@ -482,6 +517,7 @@ void pl_pgq_finalize(struct pl_q *pq)
     for (int i = 0; i < q->np; i++)
         free(q->p[i].own);
     free(q->p);
+    free(q->types);
     free(q->sql);
     free(q);
 }
@@ -575,14 +611,14 @@ static PGresult *execute(struct pl_q *q)
         fmts[i] = q->p[i].fmt;
     }
     if (!q->cached)
-        return PQexecParams(q->db->conn, q->sql, q->np, NULL, vals, lens, fmts, 0);
+        return PQexecParams(q->db->conn, q->sql, q->np, q->types, vals, lens, fmts, 0);
     return PQexecPrepared(q->db->conn, q->name, q->np, vals, lens, fmts, 0);
 }
 
 static int prepare_named(struct pl_q *q, const char *module, struct pl_err *err)
 {
     struct pl_db *d = q->db;
-    PGresult *res = PQprepare(d->conn, q->name, q->sql, q->np, NULL);
+    PGresult *res = PQprepare(d->conn, q->name, q->sql, q->np, q->types);
     bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
         note_error(d, res);

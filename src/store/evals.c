@@ -57,6 +57,42 @@ enum {
 #define KEY_WHERE                                                                                  \
     "account = ?1 AND region = ?2 AND rule = ?3 AND resource_type = ?4 AND resource_id = ?5"
 
+/* The statements whose text differs between the dialects, D and B the differing parts: D the
+ * comps bit set ?6 holding a row's comp, B a comparison as an integer (store_int.h) */
+#define COMP_IN_LITE "((?6 >> comp) & 1)"
+#define COMP_IN_PG   "((CAST(?6 AS INTEGER) >> comp) & 1) = 1"
+#define Q_LIST_SQL(D)                                                                              \
+    "SELECT " EV_COLS " FROM rule_evals WHERE account = ?1 AND region = ?2 AND "                   \
+    "(CAST(?4 AS TEXT) IS NULL OR resource_type = ?4) AND (CAST(?5 AS TEXT) IS NULL OR "           \
+    "resource_id = ?5) AND " D " AND "                                                             \
+    "(rule, resource_type, resource_id) > (?7, ?8, ?9) "                                           \
+    "ORDER BY rule, resource_type, resource_id LIMIT ?10"
+#define Q_LIST_RULE_SQL(D)                                                                         \
+    "SELECT " EV_COLS " FROM rule_evals WHERE account = ?1 AND region = ?2 AND "                   \
+    "rule = ?3 AND (CAST(?4 AS TEXT) IS NULL OR resource_type = ?4) AND (CAST(?5 AS TEXT) IS "     \
+    "NULL OR "                                                                                     \
+    "resource_id = ?5) AND " D " AND (resource_type, resource_id) "                                \
+    "> (?8, ?9) ORDER BY resource_type, resource_id LIMIT ?10"
+#define Q_LIST_RES_SQL(D)                                                                          \
+    "SELECT " EV_COLS " FROM rule_evals INDEXED BY rule_evals_res WHERE "                          \
+    "account = ?1 AND region = ?2 AND resource_type = ?4 AND resource_id = ?5 AND " D " AND "      \
+    "rule > ?7 ORDER BY rule LIMIT ?10"
+#define Q_RES_SQL(B)                                                                               \
+    "SELECT resource_type, resource_id, SUM(" B("comp = 2") "), SUM(" B(                           \
+        "comp = 1") ") "                                                                           \
+                    "FROM rule_evals WHERE account = ?1 AND region = ?2 AND (CAST(?3 AS TEXT) IS " \
+                    "NULL OR resource_type = ?3) "                                                 \
+                    "AND (CAST(?4 AS TEXT) IS NULL OR resource_id = ?4) AND comp IN (1, 2) AND "   \
+                    "(CAST(?5 AS TEXT) IS NULL OR (resource_type, resource_id) > (?5, ?6)) "       \
+                    "GROUP BY resource_type, resource_id ORDER BY resource_type, resource_id "     \
+                    "LIMIT ?7"
+#define Q_COUNTS_ALL_SQL(B)                                                                        \
+    "SELECT rule, SUM(" B("comp = 0") "), SUM(" B("comp = 1") "), SUM(" B(                         \
+        "comp = 2") "), "                                                                          \
+                    "SUM(" B("comp = 3") ") FROM rule_evals WHERE account = ?1 AND region = ?2 "   \
+                                         "GROUP BY rule "                                          \
+                                         "ORDER BY rule"
+
 static const char *const sql_text[Q__COUNT] = {
     [Q_SCORE_LAST] = "SELECT ok, bad FROM pack_scores WHERE account = ?1 AND region = ?2 AND "
                      "pack = ?3 ORDER BY time_ms DESC LIMIT 1",
@@ -68,20 +104,15 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_SCORE_DEL] = "DELETE FROM pack_scores WHERE account = ?1 AND region = ?2 AND pack = ?3",
     [Q_GET] = "SELECT " EV_COLS " FROM rule_evals WHERE " KEY_WHERE " AND mode = ?6",
     [Q_PUT] = "INSERT INTO rule_evals(" EV_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-              "?10, ?11, ?12) ON CONFLICT DO UPDATE SET comp = excluded.comp, annotation = "
+              "?10, ?11, ?12) ON CONFLICT (account, region, rule, resource_type, resource_id, "
+              "mode) DO UPDATE SET comp = excluded.comp, annotation = "
               "excluded.annotation, ordering_ms = excluded.ordering_ms, recorded_ms = "
               "excluded.recorded_ms, invoked_ms = excluded.invoked_ms, token = excluded.token "
               "WHERE excluded.ordering_ms >= rule_evals.ordering_ms",
     /* ?3 rule, ?4 type, ?5 id filters (NULL: any); ?6 comps bit set; ?7..?9 cursor ("" from
      * the start, so the row-value comparison can always use the index) */
-    [Q_LIST] = "SELECT " EV_COLS " FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
-               "(?4 IS NULL OR resource_type = ?4) AND (?5 IS NULL OR resource_id = ?5) AND "
-               "((?6 >> comp) & 1) AND (rule, resource_type, resource_id) > (?7, ?8, ?9) "
-               "ORDER BY rule, resource_type, resource_id LIMIT ?10",
-    [Q_LIST_RULE] = "SELECT " EV_COLS " FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
-                    "rule = ?3 AND (?4 IS NULL OR resource_type = ?4) AND (?5 IS NULL OR "
-                    "resource_id = ?5) AND ((?6 >> comp) & 1) AND (resource_type, resource_id) "
-                    "> (?8, ?9) ORDER BY resource_type, resource_id LIMIT ?10",
+    [Q_LIST] = Q_LIST_SQL(COMP_IN_LITE),
+    [Q_LIST_RULE] = Q_LIST_RULE_SQL(COMP_IN_LITE),
     /* the caller knows the row exists and is older: one B-tree search instead of two */
     [Q_UPDATE] =
         "UPDATE rule_evals SET comp = ?7, annotation = ?8, ordering_ms = ?9, "
@@ -94,10 +125,7 @@ static const char *const sql_text[Q__COUNT] = {
      * statement at every binding (it cost a fifth of a full run) */
     [Q_UPDATE_SAME] = "UPDATE rule_evals SET annotation = ?8, ordering_ms = ?9, recorded_ms = ?10, "
                       "invoked_ms = ?11, token = ?12 WHERE " KEY_WHERE " AND mode = ?6",
-    [Q_LIST_RES] = "SELECT " EV_COLS " FROM rule_evals INDEXED BY rule_evals_res WHERE "
-                   "account = ?1 AND region = ?2 AND "
-                   "resource_type = ?4 AND resource_id = ?5 AND ((?6 >> comp) & 1) AND "
-                   "rule > ?7 ORDER BY rule LIMIT ?10",
+    [Q_LIST_RES] = Q_LIST_RES_SQL(COMP_IN_LITE),
     [Q_DEL_RULE] = "DELETE FROM rule_evals WHERE account = ?1 AND region = ?2 AND rule = ?3",
     [Q_COUNTS] = "SELECT comp, COUNT(*) FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
                  "rule = ?3 GROUP BY comp",
@@ -107,11 +135,7 @@ static const char *const sql_text[Q__COUNT] = {
                     "account = ?1 AND region = ?2 AND rule = ?3 AND comp = 2), "
                     "EXISTS(SELECT 1 FROM rule_evals WHERE account = ?1 AND region = ?2 AND "
                     "rule = ?3 AND comp = 1)",
-    [Q_RES] = "SELECT resource_type, resource_id, SUM(comp = 2), SUM(comp = 1) FROM rule_evals "
-              "WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR resource_type = ?3) AND "
-              "(?4 IS NULL OR resource_id = ?4) AND comp IN (1, 2) AND "
-              "(?5 IS NULL OR (resource_type, resource_id) > (?5, ?6)) "
-              "GROUP BY resource_type, resource_id ORDER BY resource_type, resource_id LIMIT ?7",
+    [Q_RES] = Q_RES_SQL(PL_SQL_INT_LITE),
     [Q_ST_GET] = "SELECT first_activated, last_deactivated, ok_invoke, fail_invoke, ok_eval, "
                  "fail_eval, err_code, err_msg, first_started, last_run, running_since FROM "
                  "rule_status WHERE account = ?1 AND region = ?2 AND rule = ?3",
@@ -152,9 +176,7 @@ static const char *const sql_text[Q__COUNT] = {
                    "AND region = ?2 AND function = ?3 ORDER BY id DESC LIMIT 1 OFFSET ?4)",
     /* one pass over the partition's range of the primary key, in its order: grouped by rule
      * alone, no temporary b-tree (GROUP BY rule, comp sorts every row: twice as slow) */
-    [Q_COUNTS_ALL] = "SELECT rule, SUM(comp = 0), SUM(comp = 1), SUM(comp = 2), SUM(comp = 3) "
-                     "FROM rule_evals WHERE account = ?1 AND region = ?2 GROUP BY rule "
-                     "ORDER BY rule",
+    [Q_COUNTS_ALL] = Q_COUNTS_ALL_SQL(PL_SQL_INT_LITE),
     /* the partition's per-day deltas (compliance_days, store.c's migration 16) up to the
      * day ?3: a few rows per day of history */
     [Q_TREND] = "SELECT day, ok, bad FROM compliance_days WHERE account = ?1 AND region = ?2 AND "
@@ -162,6 +184,15 @@ static const char *const sql_text[Q__COUNT] = {
 };
 
 _Static_assert(Q__COUNT <= PL_STORE__EV_STMTS, "grow PL_STORE__EV_STMTS");
+
+/* PostgreSQL's texts where the dialects differ (PL_DB_PICK) */
+static const char *const sql_pg[Q__COUNT] = {
+    [Q_LIST] = Q_LIST_SQL(COMP_IN_PG),
+    [Q_LIST_RULE] = Q_LIST_RULE_SQL(COMP_IN_PG),
+    [Q_LIST_RES] = Q_LIST_RES_SQL(COMP_IN_PG),
+    [Q_RES] = Q_RES_SQL(PL_SQL_INT_PG),
+    [Q_COUNTS_ALL] = Q_COUNTS_ALL_SQL(PL_SQL_INT_PG),
+};
 
 static const char *const comp_names[] = {"NOT_APPLICABLE", "COMPLIANT", "NON_COMPLIANT",
                                          "INSUFFICIENT_DATA"};
@@ -186,7 +217,8 @@ static int db_fail(struct pl_store *e, struct pl_err *err, const char *what)
 
 static struct pl_q *stmt(struct pl_store *e, int i, struct pl_err *err)
 {
-    return pl_db_prepared(e->db, &e->ev[i], sql_text[i], "evals", err);
+    return pl_db_prepared(e->db, &e->ev[i], PL_DB_PICK(e->db, sql_text[i], sql_pg[i]), "evals",
+                          err);
 }
 
 static int step_done(struct pl_store *e, struct pl_q *q, struct pl_err *err, const char *what)

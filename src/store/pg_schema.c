@@ -12,14 +12,23 @@
  * jsonb copy of the current configurations for advanced query, and config_items partitioned
  * by capture time.
  */
-#include <stdio.h>
-
 #include "core/log.h"
 #include "store/pg_schema.h"
 #include "store/store_int.h"
 
 /* resource_counts' predicate, as resources_current's (migrations 7 and 12) */
 #define CURRENT(r) "(" r ".deleted = 0 AND " r ".status <> 'ResourceNotRecorded')"
+/* migration 15's test for a body naming one of the hot paths' keys (store_int.h) */
+/* migration 15's backfill: the hot array of a body in PostgreSQL's SQL (jsonb strict paths
+ * give NULL where SQLite's json_extract does; the append binds it from C, hot.c) */
+#define HOT_PG_ARG(path, key)                                                                      \
+    " || jsonb_build_array(jsonb_path_query_first(j, 'strict $." path "', '{}', true))"
+#define PL_STORE__HOT_PG_OF(body)                                                                  \
+    "(SELECT '[]'::jsonb" PL_STORE__HOT_PATHS(HOT_PG_ARG) " FROM (SELECT (" body                  \
+                                                          ")::jsonb AS j) hj)"
+#define HOT_HAS(path, key) " OR strpos(c.body, '\"" key "\"') > 0"
+/* the prefix of a canonical ResourceCompliance body (store.c's TD_KEY) */
+#define TD_KEY "'\"configuration\":{\"complianceType\":\"'"
 
 const char *const pl_pg_migrations[] = {
     /* 1: objects, resources, config_items, outbox */
@@ -142,115 +151,159 @@ const char *const pl_pg_migrations[] = {
     " source TEXT NOT NULL, path TEXT NOT NULL, size BIGINT NOT NULL, read_ms BIGINT NOT NULL,"
     " PRIMARY KEY(source, path));",
     /* 12: current resources counted per (account, region, type), kept by triggers */
+    // clang-format off
     "CREATE TABLE IF NOT EXISTS resource_counts("
     " account TEXT NOT NULL, region TEXT NOT NULL, resource_type TEXT NOT NULL,"
     " n BIGINT NOT NULL, PRIMARY KEY(account, region, resource_type));"
     "INSERT INTO resource_counts SELECT account, region, resource_type, count(*)"
-    " FROM resources r WHERE " CURRENT(
-        "r") " GROUP BY account, region, resource_type"
-             " ON CONFLICT (account, region, resource_type) DO UPDATE SET n = excluded.n;"
-             "CREATE OR REPLACE FUNCTION plumb_resource_counts_add() RETURNS trigger LANGUAGE "
-             "plpgsql AS $$"
-             " BEGIN"
-             " INSERT INTO resource_counts VALUES(NEW.account, NEW.region, NEW.resource_type,"
-             " CASE WHEN " CURRENT(
-                 "NEW") " THEN 1 ELSE -1 END)"
-                        " ON CONFLICT (account, region, resource_type) DO UPDATE SET n = "
-                        "resource_counts.n + excluded.n;"
-                        " RETURN NULL; END $$;"
-                        "CREATE OR REPLACE FUNCTION plumb_resource_counts_del() RETURNS trigger "
-                        "LANGUAGE plpgsql AS $$"
-                        " BEGIN"
-                        " UPDATE resource_counts SET n = n - 1 WHERE account = OLD.account AND "
-                        "region = OLD.region"
-                        " AND resource_type = OLD.resource_type;"
-                        " RETURN NULL; END $$;"
-                        "CREATE OR REPLACE TRIGGER resource_counts_ins AFTER INSERT ON resources "
-                        "FOR EACH ROW"
-                        " WHEN " CURRENT(
-                            "NEW") " EXECUTE FUNCTION plumb_resource_counts_add();"
-                                   "CREATE OR REPLACE TRIGGER resource_counts_upd AFTER UPDATE OF "
-                                   "deleted, status ON resources"
-                                   " FOR EACH ROW WHEN (" CURRENT(
-                                       "OLD") " IS DISTINCT FROM " CURRENT("NEW") ")"
-                                                                                  " EXECUTE "
-                                                                                  "FUNCTION "
-                                                                                  "plumb_resource_"
-                                                                                  "counts_add();"
-                                                                                  "CREATE OR "
-                                                                                  "REPLACE TRIGGER "
-                                                                                  "resource_counts_"
-                                                                                  "del AFTER "
-                                                                                  "DELETE ON "
-                                                                                  "resources FOR "
-                                                                                  "EACH ROW"
-                                                                                  " WHEN " CURRENT(
-                                                                                      "OLD") " EXEC"
-                                                                                             "UTE "
-                                                                                             "FUNCT"
-                                                                                             "ION "
-                                                                                             "plumb"
-                                                                                             "_reso"
-                                                                                             "urce_"
-                                                                                             "count"
-                                                                                             "s_"
-                                                                                             "del()"
-                                                                                             ";",
+    " FROM resources r WHERE " CURRENT("r") " GROUP BY account, region, resource_type"
+    " ON CONFLICT (account, region, resource_type) DO UPDATE SET n = excluded.n;"
+    "CREATE OR REPLACE FUNCTION plumb_resource_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    " INSERT INTO resource_counts VALUES(NEW.account, NEW.region, NEW.resource_type,"
+    " CASE WHEN " CURRENT("NEW") " THEN 1 ELSE -1 END)"
+    " ON CONFLICT (account, region, resource_type) DO UPDATE SET n = resource_counts.n + excluded.n;"
+    " RETURN NULL; END $$;"
+    "CREATE OR REPLACE FUNCTION plumb_resource_counts_del() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    " UPDATE resource_counts SET n = n - 1 WHERE account = OLD.account AND region = OLD.region"
+    " AND resource_type = OLD.resource_type;"
+    " RETURN NULL; END $$;"
+    "CREATE OR REPLACE TRIGGER resource_counts_ins AFTER INSERT ON resources FOR EACH ROW"
+    " WHEN " CURRENT("NEW") " EXECUTE FUNCTION plumb_resource_counts_add();"
+    "CREATE OR REPLACE TRIGGER resource_counts_upd AFTER UPDATE OF deleted, status ON resources"
+    " FOR EACH ROW WHEN (" CURRENT("OLD") " IS DISTINCT FROM " CURRENT("NEW") ")"
+    " EXECUTE FUNCTION plumb_resource_counts_add();"
+    "CREATE OR REPLACE TRIGGER resource_counts_del AFTER DELETE ON resources FOR EACH ROW"
+    " WHEN " CURRENT("OLD") " EXECUTE FUNCTION plumb_resource_counts_del();",
+    // clang-format on
     /* 13: conformance pack score history */
     "CREATE TABLE IF NOT EXISTS pack_scores("
     " account TEXT NOT NULL, region TEXT NOT NULL, pack TEXT NOT NULL, time_ms BIGINT NOT NULL,"
     " ok BIGINT NOT NULL, bad BIGINT NOT NULL, PRIMARY KEY(account, region, pack, time_ms));",
+    /* 14: COMPLIANT (ok) and NON_COMPLIANT (bad) results per (account, region, rule), kept
+     * by one trigger function on rule_evals for the three events (SQLite's three triggers) */
+    // clang-format off
+    "CREATE TABLE IF NOT EXISTS rule_counts("
+    " account TEXT NOT NULL, region TEXT NOT NULL, rule TEXT NOT NULL, ok BIGINT NOT NULL,"
+    " bad BIGINT NOT NULL, PRIMARY KEY(account, region, rule));"
+    "INSERT INTO rule_counts SELECT account, region, rule, count(*) FILTER (WHERE comp = 1),"
+    " count(*) FILTER (WHERE comp = 2) FROM rule_evals WHERE comp IN (1, 2)"
+    " GROUP BY account, region, rule"
+    " ON CONFLICT (account, region, rule) DO UPDATE SET ok = excluded.ok, bad = excluded.bad;"
+    "CREATE OR REPLACE FUNCTION plumb_rule_counts() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " DECLARE dok bigint := 0; dbad bigint := 0;"
+    " BEGIN"
+    " IF TG_OP <> 'INSERT' THEN"
+    "  dok := dok - (OLD.comp = 1)::int; dbad := dbad - (OLD.comp = 2)::int; END IF;"
+    " IF TG_OP = 'DELETE' THEN"
+    "  UPDATE rule_counts SET ok = ok + dok, bad = bad + dbad"
+    "  WHERE account = OLD.account AND region = OLD.region AND rule = OLD.rule;"
+    "  RETURN NULL; END IF;"
+    " dok := dok + (NEW.comp = 1)::int; dbad := dbad + (NEW.comp = 2)::int;"
+    " INSERT INTO rule_counts VALUES(NEW.account, NEW.region, NEW.rule, dok, dbad)"
+    " ON CONFLICT (account, region, rule) DO UPDATE SET ok = rule_counts.ok + excluded.ok,"
+    " bad = rule_counts.bad + excluded.bad;"
+    " RETURN NULL; END $$;"
+    "CREATE OR REPLACE TRIGGER rule_counts_ins AFTER INSERT ON rule_evals FOR EACH ROW"
+    " WHEN (NEW.comp IN (1, 2)) EXECUTE FUNCTION plumb_rule_counts();"
+    "CREATE OR REPLACE TRIGGER rule_counts_upd AFTER UPDATE OF comp ON rule_evals FOR EACH ROW"
+    " WHEN (OLD.comp <> NEW.comp AND (OLD.comp IN (1, 2) OR NEW.comp IN (1, 2)))"
+    " EXECUTE FUNCTION plumb_rule_counts();"
+    "CREATE OR REPLACE TRIGGER rule_counts_del AFTER DELETE ON rule_evals FOR EACH ROW"
+    " WHEN (OLD.comp IN (1, 2)) EXECUTE FUNCTION plumb_rule_counts();",
+    /* 15: the hot configuration paths of each resource's latest CI (store_int.h), jsonb */
+    "ALTER TABLE resources ADD COLUMN IF NOT EXISTS hot jsonb;"
+    "UPDATE resources SET hot = (SELECT CASE WHEN (false" PL_STORE__HOT_PATHS(HOT_HAS)
+    ") THEN " PL_STORE__HOT_PG_OF("c.body") " END FROM config_items c"
+    " WHERE c.seq = resources.latest_seq);"
+    "CREATE INDEX IF NOT EXISTS resources_hot ON resources(account, region, resource_type, hot)"
+    " WHERE deleted = 0 AND status <> 'ResourceNotRecorded';",
+    /* 16: the compliance trend: per-day deltas of ResourceCompliance versions (store.c's
+     * migration 16: SQLite's four triggers are one function on insert and delete). BEFORE
+     * row triggers, as PostgreSQL runs them row by row, each seeing the rows the statement
+     * handled before (its AFTER row triggers run at the statement's end, when a multi-row
+     * DELETE has removed a version's neighbours already: other deltas than SQLite's) */
+    "CREATE TABLE IF NOT EXISTS compliance_days("
+    " account TEXT NOT NULL, region TEXT NOT NULL, day BIGINT NOT NULL, ok BIGINT NOT NULL,"
+    " bad BIGINT NOT NULL, PRIMARY KEY(account, region, day));"
+    "CREATE OR REPLACE FUNCTION plumb_td_kind(st text, body text) RETURNS text"
+    " LANGUAGE sql IMMUTABLE AS $$ SELECT CASE"
+    " WHEN substr(st, 1, 15) = 'ResourceDeleted' THEN NULL"
+    " WHEN strpos(body, " TD_KEY ") = 0 THEN body::jsonb #>> '{configuration,complianceType}'"
+    " WHEN substr(body, strpos(body, " TD_KEY ") + 35, 10) = 'COMPLIANT\"' THEN 'COMPLIANT'"
+    " WHEN substr(body, strpos(body, " TD_KEY ") + 35, 14) = 'NON_COMPLIANT\"'"
+    " THEN 'NON_COMPLIANT' ELSE 'OTHER' END $$;"
+    "CREATE OR REPLACE FUNCTION plumb_td_add(a text, r text, ms bigint, dok bigint, dbad bigint)"
+    " RETURNS void LANGUAGE sql AS $$"
+    " INSERT INTO compliance_days VALUES(a, r, ms / 86400000, dok, dbad)"
+    " ON CONFLICT (account, region, day) DO UPDATE SET ok = compliance_days.ok + excluded.ok,"
+    " bad = compliance_days.bad + excluded.bad $$;"
+    "CREATE OR REPLACE FUNCTION plumb_compliance_days() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " DECLARE c config_items; a text; r text; k text; p text; nx bigint; sg int; dok int;"
+    " dbad int;"
+    " BEGIN"
+    " IF TG_OP = 'INSERT' THEN c := NEW; sg := 1; ELSE c := OLD; sg := -1; END IF;"
+    " SELECT account, region INTO a, r FROM resources WHERE id = c.res"
+    " AND resource_type = 'AWS::Config::ResourceCompliance';"
+    " IF FOUND THEN"
+    " k := plumb_td_kind(c.status, c.body);"
+    " SELECT plumb_td_kind(x.status, x.body) INTO p FROM config_items x WHERE x.res = c.res"
+    " AND (x.capture_ms, x.seq) < (c.capture_ms, c.seq)"
+    " ORDER BY x.capture_ms DESC, x.seq DESC LIMIT 1;"
+    " dok := (k IS NOT DISTINCT FROM 'COMPLIANT')::int - (p IS NOT DISTINCT FROM 'COMPLIANT')::int;"
+    " dbad := (k IS NOT DISTINCT FROM 'NON_COMPLIANT')::int"
+    " - (p IS NOT DISTINCT FROM 'NON_COMPLIANT')::int;"
+    " PERFORM plumb_td_add(a, r, c.capture_ms, sg * dok, sg * dbad);"
+    " SELECT x.capture_ms INTO nx FROM config_items x WHERE x.res = c.res"
+    " AND (x.capture_ms, x.seq) > (c.capture_ms, c.seq) ORDER BY x.capture_ms, x.seq LIMIT 1;"
+    " IF nx IS NOT NULL THEN PERFORM plumb_td_add(a, r, nx, -sg * dok, -sg * dbad); END IF;"
+    " END IF;"
+    " IF TG_OP = 'INSERT' THEN RETURN NEW; END IF; RETURN OLD; END $$;"
+    "DELETE FROM compliance_days;"
+    "INSERT INTO compliance_days(account, region, day, ok, bad) SELECT account, region, day,"
+    " SUM((k IS NOT DISTINCT FROM 'COMPLIANT')::int - (p IS NOT DISTINCT FROM 'COMPLIANT')::int),"
+    " SUM((k IS NOT DISTINCT FROM 'NON_COMPLIANT')::int"
+    " - (p IS NOT DISTINCT FROM 'NON_COMPLIANT')::int)"
+    " FROM (SELECT r.account, r.region, c.capture_ms / 86400000 AS day,"
+    " plumb_td_kind(c.status, c.body) AS k, LAG(plumb_td_kind(c.status, c.body))"
+    " OVER (PARTITION BY c.res ORDER BY c.capture_ms, c.seq) AS p"
+    " FROM resources r JOIN config_items c ON c.res = r.id"
+    " WHERE r.resource_type = 'AWS::Config::ResourceCompliance') t GROUP BY account, region, day;"
+    "CREATE OR REPLACE TRIGGER compliance_days BEFORE INSERT OR DELETE ON config_items"
+    " FOR EACH ROW EXECUTE FUNCTION plumb_compliance_days();",
+    // clang-format on
 };
 const int pl_pg_migration_count = (int)(sizeof pl_pg_migrations / sizeof pl_pg_migrations[0]);
 
-static int read_version(struct pl_db *db, const char *module, int *v, struct pl_err *err)
-{
-    struct pl_q *q = pl_db_prepare(db, "SELECT version FROM plumb_schema", module, err);
-    if (!q)
-        return -1;
-    int rc = pl_q_step(q, err, "schema version");
-    *v = rc == PL_Q_ROW ? (int)pl_q_i64(q, 0) : 0;
-    pl_q_finalize(q);
-    return rc == PL_Q_ERROR ? -1 : 0;
-}
-
-static int apply(struct pl_db *db, const char *module, int from, struct pl_err *err)
-{
-    for (int v = from; v < pl_pg_migration_count; v++) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "UPDATE plumb_schema SET version = %d", v + 1);
-        if (pl_db_exec(db, pl_pg_migrations[v], module, err) < 0 ||
-            pl_db_exec(db, sql, module, err) < 0)
-            return pl_fail(err, PL_E_INTERNAL, "%s: migration %d failed", module, v + 1);
-        PL_LOG(INFO, module, "migration=%d db=postgres", v + 1);
-    }
-    return 0;
-}
+/* The version in a one-row table, created under the write lock (store.c's driver) */
+const struct pl_schema pl_pg_schema = {
+    pl_pg_migrations,
+    (int)(sizeof pl_pg_migrations / sizeof pl_pg_migrations[0]),
+    "CREATE TABLE IF NOT EXISTS plumb_schema(one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),"
+    " version INTEGER NOT NULL);"
+    "INSERT INTO plumb_schema(version) VALUES(0) ON CONFLICT DO NOTHING",
+    "SELECT version FROM plumb_schema",
+    "UPDATE plumb_schema SET version = %d",
+};
 
 int pl_pg_migrate(struct pl_db *db, const char *module, int *version, struct pl_err *err)
 {
-    int v = 0;
-    if (pl_db_begin_write(db, module, err) < 0)
-        return -1;
-    /* under the write lock: one process creates the table and migrates, the others wait */
-    if (pl_db_exec(db,
-                   "CREATE TABLE IF NOT EXISTS plumb_schema(one BOOLEAN PRIMARY KEY DEFAULT true"
-                   " CHECK (one), version INTEGER NOT NULL);"
-                   "INSERT INTO plumb_schema(version) VALUES(0) ON CONFLICT DO NOTHING",
-                   module, err) < 0 ||
-        read_version(db, module, &v, err) < 0)
-        goto fail;
-    if (version)
-        *version = v;
-    if (v > pl_pg_migration_count) {
-        pl_fail(err, PL_E_INTERNAL, "%s: database schema %d is newer than this plumb (%d)", module,
-                v, pl_pg_migration_count);
-        goto fail;
-    }
-    if (apply(db, module, v, err) < 0)
-        goto fail;
-    return pl_db_commit(db, module, err);
-fail:
-    pl_db_rollback(db);
-    return -1;
+    return pl_store__migrate(db, &pl_pg_schema, module, pl_db_path(db), version, err);
+}
+
+bool pl_pg_collation_is_c(struct pl_db *db)
+{
+    struct pl_q *q =
+        pl_db_prepare(db,
+                      "SELECT datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8', 'ucs_basic')"
+                      " FROM pg_database WHERE datname = current_database()",
+                      NULL, NULL);
+    bool c = q && pl_q_step(q, NULL, NULL) == PL_Q_ROW && pl_q_i64(q, 0) != 0;
+    pl_q_finalize(q);
+    if (!c)
+        PL_LOG(WARN, "store",
+               "db=%s collation is not C: text order differs from SQLite's (docs/deploy.md)",
+               pl_db_path(db));
+    return c;
 }

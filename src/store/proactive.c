@@ -42,10 +42,12 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_BY_TOKEN] = "SELECT " PE_COLS " FROM resource_evaluations WHERE account = ?1 AND "
                    "region = ?2 AND client_token = ?3",
     /* ?3 mode, ?4 context (NULL: any), ?5..?6 start window, ?7/?8 cursor (NULL: none) */
-    [Q_LIST] = "SELECT " PE_COLS " FROM resource_evaluations WHERE account = ?1 AND region = ?2 "
-               "AND (?3 IS NULL OR mode = ?3) AND (?4 IS NULL OR context_id = ?4) AND "
-               "start_ms >= ?5 AND start_ms <= ?6 AND (?8 IS NULL OR start_ms < ?7 OR "
-               "(start_ms = ?7 AND id < ?8)) ORDER BY start_ms DESC, id DESC LIMIT ?9",
+    [Q_LIST] =
+        "SELECT " PE_COLS " FROM resource_evaluations WHERE account = ?1 AND region = ?2 "
+        "AND (CAST(?3 AS TEXT) IS NULL OR mode = ?3) AND (CAST(?4 AS TEXT) IS NULL OR context_id = "
+        "?4) AND "
+        "start_ms >= ?5 AND start_ms <= ?6 AND (CAST(?8 AS TEXT) IS NULL OR start_ms < ?7 OR "
+        "(start_ms = ?7 AND id < ?8)) ORDER BY start_ms DESC, id DESC LIMIT ?9",
     [Q_RES_PUT] = "INSERT INTO resource_evaluation_results(account, region, " RES_COLS
                   ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                   "ON CONFLICT(account, region, eval_id, rule, resource_type, resource_id) "

@@ -26,6 +26,9 @@
 #include "core/time.h"
 #include "core/util.h"
 #include "store/db.h"
+#ifdef PL_HAVE_PG
+#include "store/pg_schema.h"
+#endif
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -304,40 +307,14 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 
-/* A backend's schema: its migrations in order, how its version is kept, and SQL run before
- * the version is first read (NULL: none). migrate() applies steps[v..count) under
- * pl_db_begin_write, setting the version after each. */
-struct schema {
-    const char *const *steps;
-    int count;
-    const char *prepare;
-    const char *version_sql;     /* one row, one integer column (none: version 0) */
-    const char *set_version_fmt; /* snprintf format with the new version's %d */
-};
+static const struct pl_schema sqlite_schema = {migrations, SCHEMA_VERSION, NULL,
+                                               "PRAGMA user_version", "PRAGMA user_version = %d"};
 
-static const struct schema sqlite_schema = {migrations, SCHEMA_VERSION, NULL, "PRAGMA user_version",
-                                            "PRAGMA user_version = %d"};
-
-#ifdef PL_HAVE_PG
-/* The PostgreSQL schema hook: pg_schema.c's array, versioned in a table of its own (its first
- * migration may create plumb_schema itself: prepare makes sure it exists beforehand). */
-extern const char *const pl_pg_migrations[];
-extern const int pl_pg_migration_count;
-static const struct schema pg_schema = {
-    pl_pg_migrations, 0, "CREATE TABLE IF NOT EXISTS plumb_schema(version integer NOT NULL)",
-    "SELECT COALESCE(MAX(version), 0) FROM plumb_schema",
-    "DELETE FROM plumb_schema; INSERT INTO plumb_schema(version) VALUES (%d)"};
-#endif
-
-static const struct schema *schema_of(struct pl_db *db)
+static const struct pl_schema *schema_of(struct pl_db *db)
 {
 #ifdef PL_HAVE_PG
-    static struct schema pg;
-    if (pl_db_kind(db) == PL_DB_PG) {
-        pg = pg_schema;
-        pg.count = pl_pg_migration_count;
-        return &pg;
-    }
+    if (pl_db_kind(db) == PL_DB_PG)
+        return &pl_pg_schema;
 #endif
     (void)db;
     return &sqlite_schema;
@@ -394,10 +371,33 @@ enum {
 
 _Static_assert(ST__COUNT <= PL_STORE__STMTS, "grow PL_STORE__STMTS");
 
+/* The resources row of an appended CI (pl_store_ci_append), with hot its hot array of ?12 */
+#define RES_VALUES(hot)                                                                            \
+    "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "           \
+    "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "         \
+    "hash, hot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 <> 0 THEN CAST(?8 AS BIGINT) " \
+    "ELSE 0 END, "                                                                                 \
+    "?8, ?9, ?10, 1, ?11, " hot ")"
+#define RES_UPSERT(hot)                                                                            \
+    RES_VALUES(hot)                                                                                \
+    " ON CONFLICT (account, region, resource_type, resource_id) DO UPDATE SET "                    \
+    "resource_name = excluded.resource_name, hot = excluded.hot, "                                 \
+    "status = excluded.status, deleted = excluded.deleted, capture_ms = "                          \
+    "excluded.capture_ms, deletion_ms = excluded.deletion_ms, state_id = "                         \
+    "excluded.state_id, latest_seq = excluded.latest_seq, "                                        \
+    "versions = resources.versions + 1, hash = excluded.hash RETURNING id"
+#define RES_INSERT(hot) RES_VALUES(hot)
+#define RES_UPDATE(hot)                                                                            \
+    "UPDATE resources SET resource_name = ?5, status = ?6, deleted = ?7, "                         \
+    "capture_ms = ?8, deletion_ms = CASE WHEN ?7 <> 0 THEN CAST(?8 AS BIGINT) ELSE 0 END, "        \
+    "state_id = ?9, latest_seq = ?10, versions = versions + 1, hash = ?11, "                       \
+    "hot = " hot " WHERE id = ?13"
+
 static const char *const sql_text[ST__COUNT] = {
     [ST_MAXSEQ] = "SELECT COALESCE(MAX(seq), 0) FROM config_items",
     [ST_OBJ_PUT] = "INSERT INTO objects(account, region, kind, name, json, created_ms, "
-                   "updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO UPDATE "
+                   "updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+                   "ON CONFLICT (account, region, kind, name) DO UPDATE "
                    "SET json = excluded.json, updated_ms = excluded.updated_ms",
     [ST_OBJ_GET] = "SELECT json, created_ms, updated_ms FROM objects WHERE account = ?1 AND "
                    "region = ?2 AND kind = ?3 AND name = ?4",
@@ -407,29 +407,14 @@ static const char *const sql_text[ST__COUNT] = {
                     "WHERE account = ?1 AND region = ?2 AND kind = ?3 AND name > ?4 "
                     "ORDER BY name LIMIT ?5",
     [ST_OBJ_LIST_ALL] = "SELECT account, region, name, json, created_ms, updated_ms FROM "
-                        "objects WHERE kind = ?3 AND ?4 IS NOT NULL "
+                        "objects WHERE kind = ?3 AND CAST(?1 AS TEXT) IS NULL AND "
+                        "CAST(?2 AS TEXT) IS NULL AND CAST(?4 AS TEXT) IS NOT NULL "
                         "ORDER BY account, region, name LIMIT ?5",
     [ST_OBJ_COUNT] = "SELECT COUNT(*) FROM objects WHERE account = ?1 AND region = ?2 AND "
                      "kind = ?3",
-    [ST_RES_UPSERT] =
-        "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
-        "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
-        "hash, hot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, "
-        "?9, ?10, 1, ?11, ?12) ON CONFLICT DO UPDATE SET "
-        "resource_name = excluded.resource_name, hot = excluded.hot, "
-        "status = excluded.status, deleted = excluded.deleted, capture_ms = "
-        "excluded.capture_ms, deletion_ms = excluded.deletion_ms, state_id = "
-        "excluded.state_id, latest_seq = excluded.latest_seq, versions = versions + 1, "
-        "hash = excluded.hash RETURNING id",
-    [ST_RES_INSERT] =
-        "INSERT INTO resources(account, region, resource_type, resource_id, resource_name, "
-        "status, deleted, capture_ms, deletion_ms, first_ms, state_id, latest_seq, versions, "
-        "hash, hot) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?7 THEN ?8 ELSE 0 END, ?8, "
-        "?9, ?10, 1, ?11, ?12)",
-    [ST_RES_UPDATE] = "UPDATE resources SET resource_name = ?5, status = ?6, deleted = ?7, "
-                      "capture_ms = ?8, deletion_ms = CASE WHEN ?7 THEN ?8 ELSE 0 END, "
-                      "state_id = ?9, latest_seq = ?10, versions = versions + 1, hash = ?11, "
-                      "hot = ?12 WHERE id = ?13",
+    [ST_RES_UPSERT] = RES_UPSERT("?12"), /* hot: bound from C (hot.c) on both backends */
+    [ST_RES_INSERT] = RES_INSERT("?12"),
+    [ST_RES_UPDATE] = RES_UPDATE("?12"),
     [ST_CI_INSERT] = "INSERT INTO config_items(seq, res, status, capture_ms, state_id, "
                      "resource_name, hash, body, diff, freq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                      "?8, ?9, ?10)",
@@ -501,6 +486,12 @@ static const char *const sql_text[ST__COUNT] = {
                       "done = 0",
 };
 
+/* PostgreSQL's texts where the dialects differ (PL_DB_PICK) */
+static const char *const sql_pg[ST__COUNT] = {
+    [ST_OB_RELEASE] = "UPDATE outbox SET attempts = GREATEST(attempts - 1, 0), "
+                      "next_attempt_ms = ?2, leased = 0 WHERE id = ?1 AND done = 0",
+};
+
 static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
 {
     return pl_db_fail(s->db, "store", err, what);
@@ -508,7 +499,8 @@ static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
 
 static struct pl_q *stmt(struct pl_store *s, int i, struct pl_err *err)
 {
-    return pl_db_prepared(s->db, &s->st[i], sql_text[i], "store", err);
+    return pl_db_prepared(s->db, &s->st[i], PL_DB_PICK(s->db, sql_text[i], sql_pg[i]), "store",
+                          err);
 }
 
 /* Statement i with the usual key (account, region, kind/type, name/id) bound to ?1..?4. */
@@ -626,11 +618,11 @@ void pl_store_outbox_unlisten(struct pl_store_listener *l)
 
 /* ---- open / close ---- */
 
-/* The schema's version: SQLite keeps it in PRAGMA user_version (SQLite-only; PostgreSQL's
- * schema hook keeps it in a table of its own). */
-static int schema_read(struct pl_store *s, const struct schema *sc, int *v, struct pl_err *err)
+/* The schema's version (SQLite: PRAGMA user_version; PostgreSQL: its plumb_schema table). */
+static int schema_read(struct pl_db *db, const struct pl_schema *sc, const char *module, int *v,
+                       struct pl_err *err)
 {
-    struct pl_q *q = pl_db_prepare(s->db, sc->version_sql, "store", err);
+    struct pl_q *q = pl_db_prepare(db, sc->version_sql, module, err);
     if (!q)
         return -1;
     int rc = pl_q_step(q, err, "schema version");
@@ -639,37 +631,50 @@ static int schema_read(struct pl_store *s, const struct schema *sc, int *v, stru
     return rc == PL_Q_ERROR ? -1 : 0;
 }
 
-static int migrate(struct pl_store *s, struct pl_err *err)
+static int schema_apply(struct pl_db *db, const struct pl_schema *sc, const char *module,
+                        const char *where, int v, struct pl_err *err)
 {
-    const struct schema *sc = schema_of(s->db);
-    int v = 0;
-    if (sc->prepare && exec(s, sc->prepare, err) < 0)
-        return -1;
-    if (schema_read(s, sc, &v, err) < 0)
-        return -1;
-    if (v > sc->count)
-        return pl_fail(err, PL_E_INTERNAL,
-                       "store: database schema %d is newer than this plumb (%d)", v, sc->count);
-    if (v == sc->count)
-        return 0;
-    if (pl_db_begin_write(s->db, "store", err) < 0)
-        return -1;
-    /* re-read under the lock: another process may have migrated meanwhile */
-    if (schema_read(s, sc, &v, err) < 0)
-        goto fail;
     for (; v < sc->count; v++) {
-        if (exec(s, sc->steps[v], err) < 0)
-            goto fail;
         char sql[160];
         snprintf(sql, sizeof sql, sc->set_version_fmt, v + 1);
-        if (exec(s, sql, err) < 0)
-            goto fail;
-        PL_LOG(INFO, "store", "migration=%d path=%s", v + 1, s->path);
+        if (pl_db_exec(db, sc->steps[v], module, err) < 0 || pl_db_exec(db, sql, module, err) < 0)
+            return pl_fail(err, PL_E_INTERNAL, "%s: migration %d failed", module, v + 1);
+        PL_LOG(INFO, module, "migration=%d path=%s", v + 1, where);
     }
-    return pl_db_commit(s->db, "store", err);
+    return 0;
+}
+
+int pl_store__migrate(struct pl_db *db, const struct pl_schema *sc, const char *module,
+                      const char *where, int *before, struct pl_err *err)
+{
+    int v = 0;
+    if (!sc->prepare) { /* the usual case, up to date: no write lock */
+        if (schema_read(db, sc, module, &v, err) < 0)
+            return -1;
+        if (before)
+            *before = v;
+        if (v == sc->count)
+            return 0;
+    }
+    if (pl_db_begin_write(db, module, err) < 0)
+        return -1;
+    /* (re-)read under the lock: another process may have migrated meanwhile */
+    if ((sc->prepare && pl_db_exec(db, sc->prepare, module, err) < 0) ||
+        schema_read(db, sc, module, &v, err) < 0)
+        goto fail;
+    if (before)
+        *before = v;
+    if (v > sc->count) {
+        pl_fail(err, PL_E_INTERNAL, "%s: database schema %d is newer than this plumb (%d)", module,
+                v, sc->count);
+        goto fail;
+    }
+    if (schema_apply(db, sc, module, where, v, err) < 0)
+        goto fail;
+    return pl_db_commit(db, module, err);
 fail:
-    pl_db_rollback(s->db);
-    return pl_fail(err, PL_E_INTERNAL, "store: migration %d failed", v + 1);
+    pl_db_rollback(db);
+    return -1;
 }
 
 int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_err *err)
@@ -689,8 +694,13 @@ int pl_store_open(const char *spec, int flags, struct pl_store **out, struct pl_
     /* SQLite-only (PostgreSQL's side comes with db_pg.c / the pg migrations) */
     if (pl_db_kind(s->db) == PL_DB_SQLITE && exec(s, "PRAGMA foreign_keys=OFF", err) < 0)
         goto fail;
-    if (!(flags & PL_STORE_READONLY) && migrate(s, err) < 0)
+    if (!(flags & PL_STORE_READONLY) &&
+        pl_store__migrate(s->db, schema_of(s->db), "store", s->path, NULL, err) < 0)
         goto fail;
+#ifdef PL_HAVE_PG
+    if (pl_db_kind(s->db) == PL_DB_PG)
+        pl_pg_collation_is_c(s->db); /* a warning only (docs/DECISIONS.md) */
+#endif
     /* WAL checkpoints are SQLite's; PostgreSQL checkpoints by itself */
     if ((flags & PL_STORE_BG_CHECKPOINT) && !(flags & PL_STORE_READONLY) &&
         pl_db_kind(s->db) == PL_DB_SQLITE && !(s->ckpt = pl_ckpt_start(s->db, s->path, err)))
@@ -882,7 +892,7 @@ int pl_store_obj_list(struct pl_store *s, const char *account, const char *regio
                            after ? after : "", err);
     if (!q)
         return -1;
-    pl_q_bind_i64(q, 5, limit > 0 ? limit : -1);
+    pl_q_bind_limit(q, 5, limit);
     size_t cap = 0;
     int rc;
     while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {

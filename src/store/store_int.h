@@ -45,6 +45,10 @@
  * when none of the paths is there or the body is not JSON */
 struct pl_buf;
 int pl_store__hot_of_body(const char *body, size_t len, struct pl_buf *out);
+/* A comparison as an integer 0/1: SQLite's comparisons are integers already, PostgreSQL's
+ * booleans (sum(comp = 1) is sum(PL_SQL_INT_PG("comp = 1")) there) */
+#define PL_SQL_INT_LITE(cmp) cmp
+#define PL_SQL_INT_PG(cmp)   "(" cmp ")::int"
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */
@@ -87,6 +91,24 @@ struct pl_store {
     bool query_fns; /* select.c's SQL functions are registered on db */
     char path[4096];
 };
+
+/* A backend's schema: its migrations in order and how its version is kept. prepare (NULL:
+ * none) runs under the write lock before the version is read (PostgreSQL creates its version
+ * table there); without it the version is first read without the lock. */
+struct pl_schema {
+    const char *const *steps;
+    int count;
+    const char *prepare;
+    const char *version_sql;     /* one row, one integer column */
+    const char *set_version_fmt; /* snprintf format with the new version's %d */
+};
+/* The one migration driver (store.c), for both backends: brings db to sc->count, the missing
+ * versions in one write transaction; a database newer than sc is refused. *before (may be
+ * NULL) gets the version found. where names the database in log lines. */
+int pl_store__migrate(struct pl_db *db, const struct pl_schema *sc, const char *module,
+                      const char *where, int *before, struct pl_err *err);
+/* PostgreSQL's (pg_schema.c, built with PL_HAVE_PG) */
+extern const struct pl_schema pl_pg_schema;
 
 /* The columns of a CI row (config_items c JOIN resources r), read by pl_store__read_ci. */
 #define CI_COLS                                                                                    \

@@ -47,6 +47,11 @@ enum {
     "e.id, e.event_id, e.event_name, e.event_source, e.event_ms, e.read_only, e.error_code, "      \
     "e.user_type, e.user_arn, e.source_ip, e.user_agent"
 
+/* the read of a trail file, now in ms being each dialect's */
+#define T_FILE_PUT_SQL(now_ms)                                                                     \
+    "INSERT INTO trail_files(source, path, size, read_ms) VALUES(?1, ?2, ?3, " now_ms ") "         \
+    "ON CONFLICT (source, path) DO UPDATE SET size = excluded.size, read_ms = excluded.read_ms"
+
 static const char *const sql_text[T__COUNT] = {
     [T_PUT] = "INSERT INTO trail_events(event_id, account, region, event_ms, event_name, "
               "event_source, read_only, error_code, user_type, user_arn, source_ip, user_agent, "
@@ -71,16 +76,20 @@ static const char *const sql_text[T__COUNT] = {
     [T_COUNT] = "SELECT COUNT(*) FROM trail_events WHERE account = ?1 AND region = ?2",
     [T_COUNT_ALL] = "SELECT COUNT(*) FROM trail_events",
     [T_FILE_GET] = "SELECT size FROM trail_files WHERE source = ?1 AND path = ?2",
-    [T_FILE_PUT] = "INSERT INTO trail_files(source, path, size, read_ms) VALUES(?1, ?2, ?3, "
-                   "strftime('%s','now') * 1000) ON CONFLICT DO UPDATE SET size = excluded.size, "
-                   "read_ms = excluded.read_ms",
+    [T_FILE_PUT] = T_FILE_PUT_SQL("strftime('%s','now') * 1000"),
 };
 
 _Static_assert(T__COUNT <= PL_STORE__TR_STMTS, "grow PL_STORE__TR_STMTS");
 
+/* PostgreSQL's texts where the dialects differ (PL_DB_PICK) */
+static const char *const sql_pg[T__COUNT] = {
+    [T_FILE_PUT] = T_FILE_PUT_SQL("CAST(extract(epoch FROM now()) AS BIGINT) * 1000"),
+};
+
 static struct pl_q *stmt(struct pl_store *s, int i, struct pl_err *err)
 {
-    return pl_db_prepared(s->db, &s->tr[i], sql_text[i], "trail", err);
+    return pl_db_prepared(s->db, &s->tr[i], PL_DB_PICK(s->db, sql_text[i], sql_pg[i]), "trail",
+                          err);
 }
 
 static int db_fail(struct pl_store *s, struct pl_err *err, const char *what)
@@ -182,7 +191,7 @@ int pl_store_trail_writes(struct pl_store *s, const struct pl_trail_q *tq, size_
     if (!q)
         return -1;
     bind_q(q, tq);
-    pl_q_bind_i64(q, 9, max ? (int64_t)max : -1);
+    pl_q_bind_limit(q, 9, (int64_t)max);
     size_t cap = 0;
     int rc;
     while ((rc = pl_q_step(q, NULL, NULL)) == PL_Q_ROW) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "store_spec.h"
 #include "core/time.h"
 #include "cost/cost.h"
 #include "store/cost.h"
@@ -102,8 +103,7 @@ static int64_t num(const struct pl_json *o, const char *k)
 
 static void test_report(void)
 {
-    char *d = pl_arena_strdup(&A, "/tmp/pl_test_cost_XXXXXX");
-    T_REQUIRE(mkdtemp(d) != NULL);
+    char *d = t_store_fresh(&A, "pl_test_cost");
     struct pl_store *s = NULL;
     struct pl_err err = {0};
     T_REQUIRE(pl_store_open(d, 0, &s, &err) == 0);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "t.h"
+#include "store_spec.h"
 #include "aggregator/aggregator.h"
 #include "org/org.h"
 #include "store/store.h"
@@ -19,9 +20,9 @@ static struct pl_err err;
 
 static struct pl_store *fresh(void)
 {
-    char *d = pl_arena_strdup(&A, "/tmp/pl_test_org_XXXXXX");
+    char *d = t_store_fresh(&A, "pl_test_org");
     struct pl_store *s = NULL;
-    if (!mkdtemp(d) || pl_store_open(d, 0, &s, &err) < 0)
+    if (pl_store_open(d, 0, &s, &err) < 0)
         abort();
     return s;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "store_spec.h"
 #include "store/evals.h"
 #include "store/store.h"
 
@@ -86,10 +87,37 @@ static void check(struct pl_store *s)
     }
 }
 
+/* The store at d as before migration 16 */
+static void undo_trend(const char *d)
+{
+    if (t_store_pg()) {
+        struct pl_db *db = NULL;
+        struct pl_err err = {0};
+        T_EQ(pl_db_open(d, 0, 0, "test", &db, &err), 0);
+        T_EQ(pl_db_exec(db,
+                        "DROP TRIGGER compliance_days ON config_items; DROP TABLE compliance_days;"
+                        "UPDATE plumb_schema SET version = 15",
+                        "test", &err),
+             0);
+        pl_db_close(db);
+        return;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/plumb.db", d);
+    sqlite3 *db;
+    T_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    T_EQ(sqlite3_exec(db,
+                      "DROP TRIGGER compliance_days_ins; DROP TRIGGER compliance_days_ins_next;"
+                      "DROP TRIGGER compliance_days_del; DROP TRIGGER compliance_days_del_next;"
+                      "DROP TABLE compliance_days; PRAGMA user_version = 15;",
+                      NULL, NULL, NULL),
+         SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static void test_trend(void)
 {
-    char *d = pl_arena_strdup(&A, "/tmp/pl_test_trend_XXXXXX"), path[512];
-    T_OK(mkdtemp(d) != NULL);
+    char *d = t_store_fresh(&A, "pl_test_trend");
     struct pl_store *s = NULL;
     struct pl_err err = {0};
     T_EQ(pl_store_open(d, 0, &s, &err), 0);
@@ -128,16 +156,7 @@ static void test_trend(void)
     pl_store_close(s);
 
     /* migration 16 again (an older store): the table is refilled from the versions */
-    snprintf(path, sizeof path, "%s/plumb.db", d);
-    sqlite3 *db;
-    T_EQ(sqlite3_open(path, &db), SQLITE_OK);
-    T_EQ(sqlite3_exec(db,
-                      "DROP TRIGGER compliance_days_ins; DROP TRIGGER compliance_days_ins_next;"
-                      "DROP TRIGGER compliance_days_del; DROP TRIGGER compliance_days_del_next;"
-                      "DROP TABLE compliance_days; PRAGMA user_version = 15;",
-                      NULL, NULL, NULL),
-         SQLITE_OK);
-    sqlite3_close(db);
+    undo_trend(d);
     T_EQ(pl_store_open(d, 0, &s, &err), 0);
     check(s);
     pl_store_close(s);
