@@ -14,7 +14,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, PLUMB, SHARED, ServerTest, signed_call
+from harness import ACCOUNT, PLUMB, SHARED, ServerTest, signed_call, store_scalar
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PACKS = os.path.join(SHARED, "data", "conformance-packs")
@@ -538,11 +538,8 @@ Resources:
         self.put("remed", body)
         self.assertEqual(self.status("remed")["ConformancePackState"], "CREATE_COMPLETE")
         # kept with the pack (no API shows it until remediation is served): read the store
-        import sqlite3
-        db = sqlite3.connect("file:%s/plumb.db?mode=ro" % self.server.data, uri=True)
-        pack = json.loads(db.execute("SELECT json FROM objects WHERE kind = 'ConformancePack' "
-                                     "AND name = 'remed'").fetchone()[0])
-        db.close()
+        pack = json.loads(store_scalar(self.server.data, "SELECT json FROM objects WHERE kind = "
+                                       "'ConformancePack' AND name = 'remed'"))
         fix = pack["Remediations"][0]
         self.assertEqual(fix["LogicalId"], "Fix")
         self.assertRegex(fix["Properties"]["ConfigRuleName"], "^versioning" + SUFFIX)
