@@ -17,12 +17,13 @@
  * number of sources is one parameter and the (account, region, ...) indexes still serve it.
  *
  * PostgreSQL (pl_db_kind): the same plan in its SQL, with SQLite's semantics kept by the
- * functions of pg_schema.c's query migration: a property is the jsonb at its path (JSON null
- * as NULL), compared by pl_qcmp (numbers and booleans before text, text by bytes), walked by
- * pl_qtree (json_tree with pl_qkey's keys), sorted by (pl_qrank, pl_qnum, pl_qtxt), matched as
- * addresses by pl_qcidr; LIKE's GLOB pattern becomes an anchored regular expression; every
- * value is bound as text and cast where it is used; aggregate outputs are jsonb that
- * read_value() turns back into SQLite's types. The hot paths are not read (the body is).
+ * functions of pg_schema.c's query migration: the body is parsed once per row (PG_BODY), a
+ * property is the jsonb at its path (JSON null as NULL), compared by pl_qcmp (numbers and booleans
+ * before text, text by bytes), walked by pl_qtree (json_tree with pl_qkey's keys), sorted by
+ * (pl_qrank, pl_qnum, pl_qtxt), matched as addresses by pl_qcidr; LIKE's GLOB pattern becomes an
+ * anchored regular expression; every value is bound as text and cast where it is used; aggregate
+ * outputs are jsonb that read_value() turns back into SQLite's types. The hot paths are not read
+ * (the body is).
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -51,14 +52,14 @@ const char *pl_sel_col_name(enum pl_sel_col c)
 #define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', " x ", 'unixepoch')"
 /* PostgreSQL's: text, like SQLite's (all but capture and creation times are stored text) */
 #define PG_ISO(x)  "pl_qiso(" x ")"
-#define PG_JTXT(k) "(c.body::jsonb ->> '" k "')"
+#define PG_JTXT(k) "(jb.b ->> '" k "')"
 static const char *const col_pg[] = {
     [PL_SEL_C_ACCOUNT] = "r.account",
     [PL_SEL_C_REGION] = "r.region",
     [PL_SEL_C_ARN] = PG_JTXT("arn"),
     [PL_SEL_C_AZ] = PG_JTXT("availabilityZone"),
     [PL_SEL_C_CAPTURE] = PG_ISO("r.capture_ms / 1000.0"),
-    [PL_SEL_C_CREATED] = PG_ISO("pl_qnum(c.body::jsonb -> 'resourceCreationTime')"),
+    [PL_SEL_C_CREATED] = PG_ISO("pl_qnum(jb.b -> 'resourceCreationTime')"),
     [PL_SEL_C_ID] = "r.resource_id",
     [PL_SEL_C_NAME] = "r.resource_name",
     [PL_SEL_C_TYPE] = "r.resource_type",
@@ -296,13 +297,18 @@ static int param(struct gen *g, const struct pl_sel_val *v)
     return pl_buf_printf(&g->sql, "?%d", g->nparams);
 }
 
-/* PostgreSQL: the jsonb of a body path ('{a,b}'), JSON null as NULL. */
-static int pg_path(struct gen *g, const char *base, const char *path)
+/* PostgreSQL: the SQL of the jsonb at a body path ('{a,b}'), JSON null as NULL unless raw, in
+ * g's arena. */
+static const char *pg_path(struct gen *g, const char *path, bool raw)
 {
-    pl_buf_printf(&g->sql, "NULLIF(%s #> '{", base);
-    for (const char *c = path; *c; c++)
-        pl_buf_append(&g->sql, *c == '.' ? "," : c, 1);
-    return pl_buf_puts(&g->sql, "}', 'null'::jsonb)");
+    char *keys = pl_arena_strdup(g->a, path);
+    for (char *c = keys; *c; c++)
+        if (*c == '.')
+            *c = ',';
+    size_t n = strlen(keys) + 64;
+    char *out = pl_arena_alloc(g->a, n);
+    snprintf(out, n, raw ? "jb.b #> '{%s}'" : "NULLIF(jb.b #> '{%s}', 'null'::jsonb)", keys);
+    return out;
 }
 
 /* The single-valued SQL of a field (SELECT lists, GROUP BY, ORDER BY, aggregates). */
@@ -317,7 +323,7 @@ static int scalar(struct gen *g, const struct pl_sel_field *f)
         if (safe_path(g, f->path) < 0)
             return -1;
         if (g->pg)
-            return pg_path(g, "c.body::jsonb", f->path);
+            return pl_buf_puts(&g->sql, pg_path(g, f->path, false));
         if (hot_ix(g->as_of_ms, f->path) >= 0)
             return pl_buf_printf(&g->sql, "json_extract(r.hot, '$[%d]')",
                                  hot_ix(g->as_of_ms, f->path));
@@ -504,32 +510,19 @@ static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs, 
 /* path_leaf() on PostgreSQL: the same CASE over jsonb_typeof, pl_qtree for json_tree. */
 static int pg_path_leaf(struct gen *g, const struct pl_sel_cond *c, int rootlen)
 {
-    const char *p = c->f.path;
-    struct pl_buf one;
+    const char *p = c->f.path, *one = pg_path(g, p, false);
     char root[256];
     snprintf(root, sizeof root, "%.*s", rootlen, p);
-    pl_buf_printf(&g->sql, "(%sCASE COALESCE(jsonb_typeof(c.body::jsonb #> '{",
-                  strncmp(p, "configuration.", 14) == 0 ? "r.resource_type LIKE 'AWS::%' AND "
-                                                        : "");
-    for (const char *x = p; *x; x++)
-        pl_buf_append(&g->sql, *x == '.' ? "," : x, 1);
-    pl_buf_puts(&g->sql,
-                "}'), 'array') WHEN 'object' THEN false WHEN 'array' THEN EXISTS (SELECT 1 "
-                "FROM pl_qtree(");
-    pg_path(g, "c.body::jsonb", root);
-    pl_buf_printf(&g->sql, ", '$.%s') t WHERE t.k = '$.%s' AND ", root, p);
+    pl_buf_printf(&g->sql,
+                  "(%sCASE COALESCE(jsonb_typeof(%s), 'array') WHEN 'object' THEN false WHEN "
+                  "'array' THEN EXISTS (SELECT 1 FROM pl_qtree(%s, '$.%s') t WHERE t.k = '$.%s' "
+                  "AND ",
+                  strncmp(p, "configuration.", 14) == 0 ? "r.resource_type LIKE 'AWS::%' AND " : "",
+                  pg_path(g, p, true), pg_path(g, root, false), root, p);
     if (compare(g, c, "t.v", false) < 0)
         return -1;
     pl_buf_puts(&g->sql, ") ELSE ");
-    /* the path's jsonb, written once into its own buffer */
-    struct pl_buf keep = g->sql;
-    pl_buf_init(&g->sql, 1024);
-    pg_path(g, "c.body::jsonb", p);
-    one = g->sql;
-    g->sql = keep;
-    int rc = compare(g, c, pl_buf_cstr(&one), false);
-    pl_buf_fini(&one);
-    if (rc < 0)
+    if (compare(g, c, one, false) < 0)
         return -1;
     return pl_buf_puts(&g->sql, " END)");
 }
@@ -575,14 +568,13 @@ static int pg_leaf(struct gen *g, const struct pl_sel_cond *c)
         lhs = strcmp(f->path, "key") == 0     ? "to_jsonb(t.key)"
               : strcmp(f->path, "value") == 0 ? "t.value"
                                               : "to_jsonb(t.key || '=' || pl_qstr(t.value))";
-        pl_buf_puts(&g->sql,
-                    "(EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(c.body::jsonb "
-                    "-> 'tags') = 'object' THEN c.body::jsonb -> 'tags' END) t WHERE ");
+        pl_buf_puts(&g->sql, "(EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(jb.b "
+                             "-> 'tags') = 'object' THEN jb.b -> 'tags' END) t WHERE ");
     } else {
         snprintf(rel, sizeof rel, "NULLIF(t.value -> '%s', 'null'::jsonb)", f->path);
         pl_buf_puts(&g->sql, "(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN "
-                             "jsonb_typeof(c.body::jsonb -> 'relationships') = 'array' THEN "
-                             "c.body::jsonb -> 'relationships' END) t(value) WHERE ");
+                             "jsonb_typeof(jb.b -> 'relationships') = 'array' THEN "
+                             "jb.b -> 'relationships' END) t(value) WHERE ");
     }
     if (compare(g, c, lhs, false) < 0)
         return -1;
@@ -868,24 +860,31 @@ static int partitions(struct gen *g, const struct pl_sel *q)
  * resource's latest version captured then (config_items_res finds it), unless that version
  * says the resource was deleted or not recorded. The moment is an integer plumb formats, the
  * one value written into the SQL. */
+/* PostgreSQL: the body parsed once per row, as jb.b (OFFSET 0 keeps the planner from pulling
+ * the cast up into every use). */
+#define PG_BODY " CROSS JOIN LATERAL (SELECT c.body::jsonb AS b OFFSET 0) jb"
+
 static int from_where(struct gen *g, const struct pl_sel *q)
 {
+    const char *body = g->pg ? PG_BODY : "";
     if (g->counts)
         pl_buf_puts(&g->sql, " FROM resource_counts r WHERE r.n > 0 AND ");
     else if (g->as_of_ms > 0)
         pl_buf_printf(&g->sql,
                       " FROM resources r JOIN config_items c ON c.seq = (SELECT h.seq FROM "
                       "config_items h WHERE h.res = r.id AND h.capture_ms <= %lld ORDER BY "
-                      "h.capture_ms DESC, h.seq DESC LIMIT 1) WHERE c.status NOT IN "
+                      "h.capture_ms DESC, h.seq DESC LIMIT 1)%s WHERE c.status NOT IN "
                       "('ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded') "
                       "AND ",
-                      (long long)g->as_of_ms);
-    else
+                      (long long)g->as_of_ms, body);
+    else if (plan_reads_body(q, g->pg))
         pl_buf_printf(&g->sql,
-                      " FROM resources r%s WHERE r.deleted = 0 AND "
-                      "r.status <> 'ResourceNotRecorded' AND ",
-                      plan_reads_body(q, g->pg) ? " JOIN config_items c ON c.seq = r.latest_seq"
-                                                : "");
+                      " FROM resources r JOIN config_items c ON c.seq = r.latest_seq%s WHERE "
+                      "r.deleted = 0 AND r.status <> 'ResourceNotRecorded' AND ",
+                      body);
+    else
+        pl_buf_puts(&g->sql, " FROM resources r WHERE r.deleted = 0 AND "
+                             "r.status <> 'ResourceNotRecorded' AND ");
     if (partitions(g, q) < 0)
         return -1;
     if (!q->where)
