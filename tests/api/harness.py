@@ -252,7 +252,11 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(auth=cls.AUTH, extra=cls.EXTRA).start()
+        server = Server(auth=cls.AUTH, extra=cls.EXTRA)
+        # also when a subclass's setUpClass fails after this (tearDownClass is not run then):
+        # the server, its directory and its PostgreSQL database do not outlive the test
+        cls.addClassCleanup(server.cleanup)
+        cls.server = server.start()
         cls.cfg = cls.server.client()
 
     @classmethod

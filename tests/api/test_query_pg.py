@@ -52,8 +52,8 @@ class QueryParity(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="plumb-qpg-")
-        cls.sqlite, cls.pg = os.path.join(cls.tmp, "s"), os.path.join(cls.tmp, "p")
-        os.makedirs(cls.pg)
+        cls.sqlite = os.path.join(cls.tmp, "s")
+        cls.pg = tempfile.mkdtemp(prefix="plumb-qpg-", dir=cls.tmp)  # names the database
         cls.pg_name = pg_database(cls.pg)
         with open(os.path.join(DATA, "estate.json")) as f:
             estate = json.load(f)
