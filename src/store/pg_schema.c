@@ -273,6 +273,59 @@ const char *const pl_pg_migrations[] = {
     "CREATE OR REPLACE TRIGGER compliance_days BEFORE INSERT OR DELETE ON config_items"
     " FOR EACH ROW EXECUTE FUNCTION plumb_compliance_days();",
     // clang-format on
+    /* 17: advanced query's functions (select.c), SQLite's semantics
+     * of json_extract values: numbers and booleans (1/0) sort before text, text by bytes */
+    "CREATE OR REPLACE FUNCTION pl_qnum(j jsonb) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$"
+    " SELECT CASE jsonb_typeof(j) WHEN 'number' THEN (j #>> '{}')::numeric"
+    " WHEN 'boolean' THEN CASE WHEN j = 'true'::jsonb THEN 1 ELSE 0 END END $$;"
+    "CREATE OR REPLACE FUNCTION pl_qtxt(j jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$"
+    " SELECT CASE jsonb_typeof(j) WHEN 'string' THEN j #>> '{}' WHEN 'object' THEN j::text"
+    " WHEN 'array' THEN j::text END $$;"
+    "CREATE OR REPLACE FUNCTION pl_qstr(j jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$"
+    " SELECT COALESCE(pl_qtxt(j), pl_qnum(j)::text) $$;"
+    "CREATE OR REPLACE FUNCTION pl_qrank(j jsonb) RETURNS int LANGUAGE sql IMMUTABLE AS $$"
+    " SELECT CASE WHEN pl_qnum(j) IS NOT NULL THEN 1 WHEN pl_qtxt(j) IS NOT NULL THEN 2"
+    " ELSE 0 END $$;"
+    /* j op v, v a string (k = 0) or a number (k = 1); plpgsql, so that the planner does not
+     * inline it into every comparison (800 of them in one 4096-byte expression took 4 s) */
+    "CREATE OR REPLACE FUNCTION pl_qcmp(j jsonb, op text, v text, k int) RETURNS boolean"
+    " LANGUAGE plpgsql IMMUTABLE AS $$ DECLARE r int := pl_qrank(j); c int; BEGIN"
+    " IF r = 0 OR v IS NULL THEN RETURN NULL; END IF;"
+    " IF k = 0 AND r = 1 THEN c := -1;"
+    " ELSIF k = 0 THEN c := CASE WHEN pl_qtxt(j) COLLATE \"C\" < v COLLATE \"C\" THEN -1"
+    " WHEN pl_qtxt(j) = v THEN 0 ELSE 1 END;"
+    " ELSIF r = 2 THEN c := 1; ELSE c := sign(pl_qnum(j) - v::numeric)::int; END IF;"
+    " RETURN CASE op WHEN '=' THEN c = 0 WHEN '<>' THEN c <> 0 WHEN '<' THEN c < 0"
+    " WHEN '<=' THEN c <= 0 WHEN '>' THEN c > 0 ELSE c >= 0 END; END $$;"
+    /* json_tree's scalars under j (at path root), keyed without array indexes (pl_qkey) */
+    "CREATE OR REPLACE FUNCTION pl_qtree(j jsonb, root text) RETURNS TABLE(k text, v jsonb)"
+    " LANGUAGE sql IMMUTABLE AS $$"
+    " WITH RECURSIVE t(k, v) AS (SELECT root, j WHERE j IS NOT NULL UNION ALL"
+    " SELECT CASE WHEN e.key IS NULL THEN t.k ELSE t.k || '.' || e.key END, e.value FROM t"
+    " CROSS JOIN LATERAL (SELECT o.key, o.value FROM jsonb_each(CASE WHEN"
+    " jsonb_typeof(t.v) = 'object' THEN t.v END) o UNION ALL SELECT NULL, a.value FROM"
+    " jsonb_array_elements(CASE WHEN jsonb_typeof(t.v) = 'array' THEN t.v END) a) e)"
+    " SELECT t.k, t.v FROM t WHERE jsonb_typeof(t.v) NOT IN ('object', 'array') $$;"
+    /* an IPv4 or IPv6 address or block in select.c's forms, or NULL */
+    "CREATE OR REPLACE FUNCTION pl_qinet(s text) RETURNS inet LANGUAGE plpgsql IMMUTABLE AS $$"
+    " BEGIN IF s IS NULL OR NOT (s ~ '^[0-9]{1,3}(\\.[0-9]{1,3}){3}(/[0-9]{1,2})?$' OR"
+    " (s ~ ':' AND s ~ '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$')) THEN RETURN NULL; END IF;"
+    " RETURN s::inet; EXCEPTION WHEN others THEN RETURN NULL; END $$;"
+    /* select.c's qcidr_fn: the stored range against [a, b] by mode */
+    "CREATE OR REPLACE FUNCTION pl_qcidr(j jsonb, a text, b text, mode int) RETURNS boolean"
+    " LANGUAGE plpgsql IMMUTABLE AS $$ DECLARE s inet := pl_qinet(pl_qtxt(j));"
+    " x inet := pl_qinet(a); y inet := pl_qinet(b); slo inet; shi inet; alo inet; ahi inet;"
+    " bhi inet; BEGIN"
+    " IF s IS NULL OR x IS NULL OR y IS NULL OR family(s) <> family(x) OR"
+    " family(s) <> family(y) THEN RETURN NULL; END IF;"
+    " slo := host(network(s))::inet; shi := host(broadcast(s))::inet;"
+    " alo := host(network(x))::inet; ahi := host(broadcast(x))::inet;"
+    " bhi := host(broadcast(y))::inet;"
+    " RETURN CASE mode WHEN 0 THEN slo <= alo AND bhi <= shi WHEN 1 THEN slo <= bhi AND"
+    " alo <= shi WHEN 2 THEN slo < alo WHEN 3 THEN slo <= ahi WHEN 4 THEN shi > ahi"
+    " ELSE shi >= alo END; END $$;"
+    "CREATE OR REPLACE FUNCTION pl_qiso(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$"
+    " SELECT to_char(to_timestamp(x) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') $$;",
 };
 const int pl_pg_migration_count = (int)(sizeof pl_pg_migrations / sizeof pl_pg_migrations[0]);
 

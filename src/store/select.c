@@ -15,6 +15,15 @@
  * Partitions: one is "r.account = ? AND r.region = ?"; several (an aggregator's sources) are
  * one bound JSON array of [account, region] pairs that a row-value IN reads, so that any
  * number of sources is one parameter and the (account, region, ...) indexes still serve it.
+ *
+ * PostgreSQL (pl_db_kind): the same plan in its SQL, with SQLite's semantics kept by the
+ * functions of pg_schema.c's query migration: the body is parsed once per row (PG_BODY), a
+ * property is the jsonb at its path (JSON null as NULL), compared by pl_qcmp (numbers and booleans
+ * before text, text by bytes), walked by pl_qtree (json_tree with pl_qkey's keys), sorted by
+ * (pl_qrank, pl_qnum, pl_qtxt), matched as addresses by pl_qcidr; LIKE's GLOB pattern becomes an
+ * anchored regular expression; every value is bound as text and cast where it is used; aggregate
+ * outputs are jsonb that read_value() turns back into SQLite's types. The hot paths are not read
+ * (the body is).
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -41,6 +50,24 @@ const char *pl_sel_col_name(enum pl_sel_col c)
 }
 
 #define ISO(x) "strftime('%Y-%m-%dT%H:%M:%fZ', " x ", 'unixepoch')"
+/* PostgreSQL's: text, like SQLite's (all but capture and creation times are stored text) */
+#define PG_ISO(x)  "pl_qiso(" x ")"
+#define PG_JTXT(k) "(jb.b ->> '" k "')"
+static const char *const col_pg[] = {
+    [PL_SEL_C_ACCOUNT] = "r.account",
+    [PL_SEL_C_REGION] = "r.region",
+    [PL_SEL_C_ARN] = PG_JTXT("arn"),
+    [PL_SEL_C_AZ] = PG_JTXT("availabilityZone"),
+    [PL_SEL_C_CAPTURE] = PG_ISO("r.capture_ms / 1000.0"),
+    [PL_SEL_C_CREATED] = PG_ISO("pl_qnum(jb.b -> 'resourceCreationTime')"),
+    [PL_SEL_C_ID] = "r.resource_id",
+    [PL_SEL_C_NAME] = "r.resource_name",
+    [PL_SEL_C_TYPE] = "r.resource_type",
+    [PL_SEL_C_VERSION] = "'1.3'::text",
+    [PL_SEL_C_STATUS] = "r.status",
+    [PL_SEL_C_STATE_ID] = "CAST(r.state_id AS TEXT)",
+    [PL_SEL_C_FREQUENCY] = PG_JTXT("recordingFrequency"),
+};
 static const char *const col_sql[] = {
     [PL_SEL_C_ACCOUNT] = "r.account",
     [PL_SEL_C_REGION] = "r.region",
@@ -209,6 +236,7 @@ struct gen {
     const struct pl_sel_field *fields[MAX_FIELDS];
     int nfields;
     int64_t as_of_ms; /* > 0: the inventory as it was then (pl_sel.as_of_ms) */
+    bool pg;          /* PostgreSQL's SQL (pl_db_kind) */
     bool counts;      /* the plan reads resource_counts (counts_plan()) */
     struct pl_arena *a;
     /* the values the partition and type filters bind (param() keeps pointers to them) */
@@ -224,7 +252,7 @@ static const char *col_text(const struct gen *g, enum pl_sel_col col)
     if (g->as_of_ms > 0)
         switch (col) {
         case PL_SEL_C_CAPTURE:
-            return ISO("c.capture_ms / 1000.0");
+            return g->pg ? PG_ISO("c.capture_ms / 1000.0") : ISO("c.capture_ms / 1000.0");
         case PL_SEL_C_NAME:
             return "c.resource_name";
         case PL_SEL_C_STATUS:
@@ -234,7 +262,7 @@ static const char *col_text(const struct gen *g, enum pl_sel_col col)
         default:
             break;
         }
-    return col_sql[col];
+    return g->pg ? col_pg[col] : col_sql[col];
 }
 
 static int safe_path(struct gen *g, const char *p)
@@ -269,15 +297,33 @@ static int param(struct gen *g, const struct pl_sel_val *v)
     return pl_buf_printf(&g->sql, "?%d", g->nparams);
 }
 
+/* PostgreSQL: the SQL of the jsonb at a body path ('{a,b}'), JSON null as NULL unless raw, in
+ * g's arena. */
+static const char *pg_path(struct gen *g, const char *path, bool raw)
+{
+    char *keys = pl_arena_strdup(g->a, path);
+    for (char *c = keys; *c; c++)
+        if (*c == '.')
+            *c = ',';
+    size_t n = strlen(keys) + 64;
+    char *out = pl_arena_alloc(g->a, n);
+    snprintf(out, n, raw ? "jb.b #> '{%s}'" : "NULLIF(jb.b #> '{%s}', 'null'::jsonb)", keys);
+    return out;
+}
+
 /* The single-valued SQL of a field (SELECT lists, GROUP BY, ORDER BY, aggregates). */
 static int scalar(struct gen *g, const struct pl_sel_field *f)
 {
     switch (f->src) {
     case PL_SEL_COL:
+        if (g->pg)
+            return pl_buf_printf(&g->sql, "to_jsonb(%s)", col_text(g, f->col));
         return pl_buf_puts(&g->sql, col_text(g, f->col));
     case PL_SEL_PATH:
         if (safe_path(g, f->path) < 0)
             return -1;
+        if (g->pg)
+            return pl_buf_puts(&g->sql, pg_path(g, f->path, false));
         if (hot_ix(g->as_of_ms, f->path) >= 0)
             return pl_buf_printf(&g->sql, "json_extract(r.hot, '$[%d]')",
                                  hot_ix(g->as_of_ms, f->path));
@@ -290,8 +336,116 @@ static int scalar(struct gen *g, const struct pl_sel_field *f)
                    "tags and relationships cannot be grouped, ordered or aggregated");
 }
 
+/* An ORDER BY term of the (single-valued) SQL that emit() writes: on PostgreSQL the jsonb
+ * sorted as SQLite sorts values (NULL, numbers, text by bytes). */
+static int order_term(struct gen *g, int (*emit)(struct gen *, const void *), const void *x,
+                      bool desc)
+{
+    const char *dir = desc ? " DESC" : "";
+    if (!g->pg) {
+        if (emit(g, x) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, dir);
+    }
+    static const char *const fn[] = {"pl_qrank(", "pl_qnum(", "pl_qtxt("};
+    for (size_t i = 0; i < PL_ARRAY_LEN(fn); i++) {
+        pl_buf_puts(&g->sql, fn[i]);
+        if (emit(g, x) < 0)
+            return -1;
+        pl_buf_printf(&g->sql, ")%s%s%s", i == 2 ? " COLLATE \"C\"" : "", dir, i < 2 ? ", " : "");
+    }
+    return 0;
+}
+
+/* PostgreSQL's "<lhs> op <values>": lhs is text (text) or jsonb (pl_qcmp, pl_qcidr). */
+static int pg_op(struct gen *g, const char *lhs, bool text, const char *op,
+                 const struct pl_sel_val *v)
+{
+    if (text) {
+        pl_buf_printf(&g->sql, "(%s COLLATE \"C\" %s ", lhs, op);
+        if (param(g, v) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, "::text)");
+    }
+    pl_buf_printf(&g->sql, "pl_qcmp(%s, '%s', ", lhs, op);
+    if (param(g, v) < 0)
+        return -1;
+    return pl_buf_printf(&g->sql, "::text, %d)", v->kind == PL_SEL_V_STR ? 0 : 1);
+}
+
+/* The GLOB pattern of LIKE (parse.c: a literal prefix with [c] escapes, then '*' and '?') as an
+ * anchored regular expression, in g's arena. */
+static const char *glob_regex(struct gen *g, const char *glob)
+{
+    size_t n = strlen(glob);
+    char *re = pl_arena_alloc(g->a, 2 * n + 3), *o = re;
+    *o++ = '^';
+    for (size_t i = 0; i < n; i++) {
+        if (glob[i] == '[' && i + 2 < n && glob[i + 2] == ']') {
+            *o++ = '\\';
+            *o++ = glob[i + 1];
+            i += 2;
+        } else if (glob[i] == '*' || glob[i] == '?') {
+            if (glob[i] == '*')
+                *o++ = '.', *o++ = '*';
+            else
+                *o++ = '.';
+        } else {
+            if (!((glob[i] >= 'a' && glob[i] <= 'z') || (glob[i] >= 'A' && glob[i] <= 'Z') ||
+                  (glob[i] >= '0' && glob[i] <= '9') || (unsigned char)glob[i] >= 0x80))
+                *o++ = '\\';
+            *o++ = glob[i];
+        }
+    }
+    *o++ = '$';
+    *o = 0;
+    return re;
+}
+
+static int pg_compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs, bool text)
+{
+    static const char *const ops[] = {[PL_SEL_EQ] = "=",  [PL_SEL_NE] = "<>", [PL_SEL_LT] = "<",
+                                      [PL_SEL_LE] = "<=", [PL_SEL_GT] = ">",  [PL_SEL_GE] = ">="};
+    switch (c->op) {
+    case PL_SEL_EQ:
+    case PL_SEL_NE:
+    case PL_SEL_LT:
+    case PL_SEL_LE:
+    case PL_SEL_GT:
+    case PL_SEL_GE:
+        return pg_op(g, lhs, text, ops[c->op], &c->v[0]);
+    case PL_SEL_IN:
+        pl_buf_puts(&g->sql, "(");
+        for (size_t i = 0; i < c->nv; i++) {
+            if (i)
+                pl_buf_puts(&g->sql, " OR ");
+            if (pg_op(g, lhs, text, "=", &c->v[i]) < 0)
+                return -1;
+        }
+        return pl_buf_puts(&g->sql, ")");
+    case PL_SEL_BETWEEN:
+        pl_buf_puts(&g->sql, "(");
+        if (pg_op(g, lhs, text, ">=", &c->v[0]) < 0)
+            return -1;
+        pl_buf_puts(&g->sql, " AND ");
+        if (pg_op(g, lhs, text, "<=", &c->v[1]) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, ")");
+    case PL_SEL_PREFIX: {
+        struct pl_sel_val *re = pl_arena_alloc(g->a, sizeof *re);
+        *re = (struct pl_sel_val){.kind = PL_SEL_V_STR, .text = glob_regex(g, c->v[0].text)};
+        pl_buf_printf(&g->sql, text ? "(%s ~ " : "(pl_qstr(%s) ~ ", lhs);
+        if (param(g, re) < 0)
+            return -1;
+        return pl_buf_puts(&g->sql, "::text)");
+    }
+    default:
+        return pl_fail(g->err, PL_E_INTERNAL, "select: bad comparison");
+    }
+}
+
 /* "<lhs> op <values>". */
-static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs)
+static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs, bool text)
 {
     static const char *const ops[] = {[PL_SEL_EQ] = " = ", [PL_SEL_NE] = " <> ",
                                       [PL_SEL_LT] = " < ", [PL_SEL_LE] = " <= ",
@@ -303,15 +457,22 @@ static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs)
                                    [PL_SEL_LE] = 3,
                                    [PL_SEL_GT] = 4,
                                    [PL_SEL_GE] = 5};
-        pl_buf_printf(&g->sql, "%spl_qcidr(%s, ", c->op == PL_SEL_NE ? "NOT " : "", lhs);
+        const char *cast = g->pg ? "::text" : "";
+        if (g->pg && text)
+            pl_buf_printf(&g->sql, "%spl_qcidr(to_jsonb(%s), ", c->op == PL_SEL_NE ? "NOT " : "",
+                          lhs);
+        else
+            pl_buf_printf(&g->sql, "%spl_qcidr(%s, ", c->op == PL_SEL_NE ? "NOT " : "", lhs);
         if (param(g, &c->v[0]) < 0)
             return -1;
-        pl_buf_puts(&g->sql, ", ");
+        pl_buf_printf(&g->sql, "%s, ", cast);
         if (param(g, &c->v[c->op == PL_SEL_BETWEEN ? 1 : 0]) < 0)
             return -1;
-        return pl_buf_printf(&g->sql, ", %d)",
+        return pl_buf_printf(&g->sql, "%s, %d)", cast,
                              (size_t)c->op < PL_ARRAY_LEN(mode) ? mode[c->op] : 0);
     }
+    if (g->pg)
+        return pg_compare(g, c, lhs, text);
     pl_buf_puts(&g->sql, lhs);
     switch (c->op) {
     case PL_SEL_EQ:
@@ -346,6 +507,26 @@ static int compare(struct gen *g, const struct pl_sel_cond *c, const char *lhs)
     }
 }
 
+/* path_leaf() on PostgreSQL: the same CASE over jsonb_typeof, pl_qtree for json_tree. */
+static int pg_path_leaf(struct gen *g, const struct pl_sel_cond *c, int rootlen)
+{
+    const char *p = c->f.path, *one = pg_path(g, p, false);
+    char root[256];
+    snprintf(root, sizeof root, "%.*s", rootlen, p);
+    pl_buf_printf(&g->sql,
+                  "(%sCASE COALESCE(jsonb_typeof(%s), 'array') WHEN 'object' THEN false WHEN "
+                  "'array' THEN EXISTS (SELECT 1 FROM pl_qtree(%s, '$.%s') t WHERE t.k = '$.%s' "
+                  "AND ",
+                  strncmp(p, "configuration.", 14) == 0 ? "r.resource_type LIKE 'AWS::%' AND " : "",
+                  pg_path(g, p, true), pg_path(g, root, false), root, p);
+    if (compare(g, c, "t.v", false) < 0)
+        return -1;
+    pl_buf_puts(&g->sql, ") ELSE ");
+    if (compare(g, c, one, false) < 0)
+        return -1;
+    return pl_buf_puts(&g->sql, " END)");
+}
+
 /* A configuration path: when the path leads to one scalar (no array on the way, the common
  * case) json_extract compares it; when it is missing or an array, json_tree finds every scalar
  * whose full key without array indexes is the path (under the path's first two segments only,
@@ -359,6 +540,8 @@ static int path_leaf(struct gen *g, const struct pl_sel_cond *c)
     int rootlen = dot2 ? (int)(dot2 - p) : (int)strlen(p);
     if (strlen(p) > 250)
         return pl_fail(g->err, PL_E_INVALID_EXPRESSION, "a property path is too long");
+    if (g->pg)
+        return pg_path_leaf(g, c, rootlen);
     snprintf(one, sizeof one, "json_extract(c.body, '$.%s')", p);
     /* a missing path may run through an array: the tree decides */
     pl_buf_printf(&g->sql,
@@ -367,12 +550,35 @@ static int path_leaf(struct gen *g, const struct pl_sel_cond *c)
                   "t.type NOT IN ('object', 'array') AND pl_qkey(t.fullkey) = '$.%s' AND ",
                   strncmp(p, "configuration.", 14) == 0 ? "r.resource_type GLOB 'AWS::*' AND " : "",
                   p, rootlen, p, p);
-    if (compare(g, c, "t.atom") < 0)
+    if (compare(g, c, "t.atom", false) < 0)
         return -1;
     pl_buf_puts(&g->sql, ") ELSE ");
-    if (compare(g, c, one) < 0)
+    if (compare(g, c, one, false) < 0)
         return -1;
     return pl_buf_puts(&g->sql, " END)");
+}
+
+/* leaf() of a tag or relationship on PostgreSQL: jsonb_each / jsonb_array_elements. */
+static int pg_leaf(struct gen *g, const struct pl_sel_cond *c)
+{
+    const struct pl_sel_field *f = &c->f;
+    char rel[200];
+    const char *lhs = rel;
+    if (f->src == PL_SEL_TAG) {
+        lhs = strcmp(f->path, "key") == 0     ? "to_jsonb(t.key)"
+              : strcmp(f->path, "value") == 0 ? "t.value"
+                                              : "to_jsonb(t.key || '=' || pl_qstr(t.value))";
+        pl_buf_puts(&g->sql, "(EXISTS (SELECT 1 FROM jsonb_each(CASE WHEN jsonb_typeof(jb.b "
+                             "-> 'tags') = 'object' THEN jb.b -> 'tags' END) t WHERE ");
+    } else {
+        snprintf(rel, sizeof rel, "NULLIF(t.value -> '%s', 'null'::jsonb)", f->path);
+        pl_buf_puts(&g->sql, "(EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN "
+                             "jsonb_typeof(jb.b -> 'relationships') = 'array' THEN "
+                             "jb.b -> 'relationships' END) t(value) WHERE ");
+    }
+    if (compare(g, c, lhs, false) < 0)
+        return -1;
+    return pl_buf_puts(&g->sql, "))");
 }
 
 /* A comparison leaf: the any-element forms for paths, tags and relationships. */
@@ -383,6 +589,8 @@ static int leaf(struct gen *g, const struct pl_sel_cond *c)
     char rel[200];
     if (f->src != PL_SEL_COL && f->path && safe_path(g, f->path) < 0)
         return -1;
+    if (g->pg && f->src != PL_SEL_COL && f->src != PL_SEL_PATH)
+        return pg_leaf(g, c);
     switch (f->src) {
     case PL_SEL_COL:
         lhs = col_text(g, f->col);
@@ -403,7 +611,7 @@ static int leaf(struct gen *g, const struct pl_sel_cond *c)
                     "(EXISTS (SELECT 1 FROM json_each(c.body, '$.relationships') t WHERE ");
         break;
     }
-    if (compare(g, c, lhs) < 0)
+    if (compare(g, c, lhs, f->src == PL_SEL_COL) < 0)
         return -1;
     return pl_buf_puts(&g->sql, f->src == PL_SEL_COL ? ")" : "))");
 }
@@ -422,10 +630,10 @@ static int cond(struct gen *g, const struct pl_sel_cond *c)
         return pl_buf_puts(&g->sql, ")");
     case PL_SEL_NOT:
         /* a missing field (NULL) does not match, so its negation does */
-        pl_buf_puts(&g->sql, "(NOT IFNULL(");
+        pl_buf_puts(&g->sql, g->pg ? "(NOT COALESCE(" : "(NOT IFNULL(");
         if (cond(g, c->l) < 0)
             return -1;
-        return pl_buf_puts(&g->sql, ", 0))");
+        return pl_buf_puts(&g->sql, g->pg ? ", false))" : ", 0))");
     default:
         return leaf(g, c);
     }
@@ -433,10 +641,10 @@ static int cond(struct gen *g, const struct pl_sel_cond *c)
 
 /* Does the field read the CI body (config_items), or only the resources row (its columns and
  * the hot paths)? For the current inventory only (from_where). */
-static bool reads_body(const struct pl_sel_field *f)
+static bool reads_body(const struct pl_sel_field *f, bool pg)
 {
     if (f->src == PL_SEL_PATH)
-        return hot_ix(0, f->path) < 0;
+        return pg || hot_ix(0, f->path) < 0;
     if (f->src != PL_SEL_COL)
         return true;
     return strncmp(col_sql[f->col], "r.", 2) != 0 && strstr(col_sql[f->col], "c.body") != NULL;
@@ -448,22 +656,22 @@ static bool cond_reads_body(const struct pl_sel_cond *c)
         return false;
     if (c->op == PL_SEL_AND || c->op == PL_SEL_OR || c->op == PL_SEL_NOT)
         return cond_reads_body(c->l) || cond_reads_body(c->r);
-    return c->f.src == PL_SEL_PATH || reads_body(&c->f); /* path_leaf() reads the body */
+    return c->f.src == PL_SEL_PATH || reads_body(&c->f, false); /* path_leaf() reads the body */
 }
 
 /* Only plans that read the body join config_items: GROUP BY resourceType does not. */
-static bool plan_reads_body(const struct pl_sel *q)
+static bool plan_reads_body(const struct pl_sel *q, bool pg)
 {
     if (!q->aggregate || cond_reads_body(q->where))
         return true;
     for (size_t i = 0; i < q->ncols; i++)
-        if (!q->cols[i].star && reads_body(&q->cols[i].f))
+        if (!q->cols[i].star && reads_body(&q->cols[i].f, pg))
             return true;
     for (size_t i = 0; i < q->ngroup; i++)
-        if (reads_body(&q->group[i]))
+        if (reads_body(&q->group[i], pg))
             return true;
     for (size_t i = 0; i < q->norder; i++)
-        if (!q->order[i].e.star && reads_body(&q->order[i].e.f))
+        if (!q->order[i].e.star && reads_body(&q->order[i].e.f, pg))
             return true;
     return false;
 }
@@ -535,6 +743,24 @@ static bool counts_plan(const struct pl_sel *q)
     return true;
 }
 
+/* agg_expr() on PostgreSQL: jsonb, MIN and MAX in SQLite's order (order_term()). */
+static int pg_agg_expr(struct gen *g, const struct pl_sel_expr *e, int ix)
+{
+    static const char *const fn[] = {[PL_SEL_COUNT] = "to_jsonb(COUNT(x%d))",
+                                     [PL_SEL_SUM] = "to_jsonb(SUM(pl_qnum(x%d)))",
+                                     [PL_SEL_AVG] = "to_jsonb(AVG(pl_qnum(x%d)))"};
+    if (e->agg == PL_SEL_NONE)
+        return pl_buf_printf(&g->sql, "x%d", ix);
+    if (e->agg == PL_SEL_MIN || e->agg == PL_SEL_MAX) {
+        const char *d = e->agg == PL_SEL_MAX ? " DESC" : "";
+        return pl_buf_printf(&g->sql,
+                             "(array_agg(x%d ORDER BY pl_qrank(x%d)%s, pl_qnum(x%d)%s, "
+                             "pl_qtxt(x%d) COLLATE \"C\"%s) FILTER (WHERE x%d IS NOT NULL))[1]",
+                             ix, ix, d, ix, d, ix, d, ix);
+    }
+    return pl_buf_printf(&g->sql, fn[e->agg], ix);
+}
+
 /* An output or ORDER BY expression of an aggregate plan, over the inner columns. */
 static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
 {
@@ -542,18 +768,36 @@ static int agg_expr(struct gen *g, const struct pl_sel_expr *e)
                                      [PL_SEL_MAX] = "MAX", [PL_SEL_SUM] = "SUM",
                                      [PL_SEL_AVG] = "AVG"};
     if (g->counts && e->agg == PL_SEL_COUNT) /* the fields counted are never NULL */
-        return pl_buf_puts(&g->sql, "IFNULL(SUM(xn), 0)");
+        return pl_buf_puts(&g->sql,
+                           g->pg ? "to_jsonb(COALESCE(SUM(xn), 0))" : "IFNULL(SUM(xn), 0)");
     if (e->star)
-        return pl_buf_printf(&g->sql, "%s(*)", fn[e->agg]);
+        return pl_buf_printf(&g->sql, g->pg ? "to_jsonb(%s(*))" : "%s(*)", fn[e->agg]);
     if (e->f.src == PL_SEL_TAG || e->f.src == PL_SEL_REL)
         return pl_fail(g->err, PL_E_INVALID_EXPRESSION,
                        "tags and relationships cannot be grouped, ordered or aggregated");
     int ix = field_ix(g, &e->f);
     if (ix < 0)
         return -1;
+    if (g->pg)
+        return pg_agg_expr(g, e, ix);
     if (e->agg == PL_SEL_NONE)
         return pl_buf_printf(&g->sql, "x%d", ix);
     return pl_buf_printf(&g->sql, "%s(x%d)", fn[e->agg], ix);
+}
+
+static int emit_agg(struct gen *g, const void *e)
+{
+    return agg_expr(g, e);
+}
+
+static int emit_scalar(struct gen *g, const void *f)
+{
+    return scalar(g, f);
+}
+
+static int emit_inner(struct gen *g, const void *ix)
+{
+    return pl_buf_printf(&g->sql, "x%d", *(const int *)ix);
 }
 
 /* A string value bound as a parameter, kept in g. */
@@ -585,7 +829,7 @@ static const char *json_list(struct gen *g, const char *const *s, size_t n, bool
 static int partitions(struct gen *g, const struct pl_sel *q)
 {
     if (q->nparts == 0)
-        pl_buf_puts(&g->sql, "0");
+        pl_buf_puts(&g->sql, g->pg ? "false" : "0");
     else if (q->nparts == 1) {
         pl_buf_puts(&g->sql, "r.account = ");
         param_str(g, q->parts[0].account);
@@ -597,39 +841,50 @@ static int partitions(struct gen *g, const struct pl_sel *q)
             flat[2 * i] = q->parts[i].account;
             flat[2 * i + 1] = q->parts[i].region;
         }
-        pl_buf_puts(&g->sql, "(r.account, r.region) IN (SELECT json_extract(p.value, '$[0]'), "
-                             "json_extract(p.value, '$[1]') FROM json_each(");
+        pl_buf_puts(&g->sql, g->pg ? "(r.account, r.region) IN (SELECT p.value ->> 0, "
+                                     "p.value ->> 1 FROM jsonb_array_elements(CAST("
+                                   : "(r.account, r.region) IN (SELECT json_extract(p.value, "
+                                     "'$[0]'), json_extract(p.value, '$[1]') FROM json_each(");
         param_str(g, json_list(g, flat, q->nparts, true));
-        pl_buf_puts(&g->sql, ") p)");
+        pl_buf_puts(&g->sql, g->pg ? " AS jsonb)) p)" : ") p)");
     }
     if (!q->types)
         return 0;
-    pl_buf_puts(&g->sql, " AND r.resource_type IN (SELECT value FROM json_each(");
+    pl_buf_puts(&g->sql, g->pg ? " AND r.resource_type IN (SELECT jsonb_array_elements_text(CAST("
+                               : " AND r.resource_type IN (SELECT value FROM json_each(");
     param_str(g, json_list(g, q->types, q->ntypes, false));
-    return pl_buf_puts(&g->sql, "))");
+    return pl_buf_puts(&g->sql, g->pg ? " AS jsonb)))" : "))");
 }
 
 /* FROM and WHERE: the current CIs of the partitions that match; as of a past moment, each
  * resource's latest version captured then (config_items_res finds it), unless that version
  * says the resource was deleted or not recorded. The moment is an integer plumb formats, the
  * one value written into the SQL. */
+/* PostgreSQL: the body parsed once per row, as jb.b (OFFSET 0 keeps the planner from pulling
+ * the cast up into every use). */
+#define PG_BODY " CROSS JOIN LATERAL (SELECT c.body::jsonb AS b OFFSET 0) jb"
+
 static int from_where(struct gen *g, const struct pl_sel *q)
 {
+    const char *body = g->pg ? PG_BODY : "";
     if (g->counts)
         pl_buf_puts(&g->sql, " FROM resource_counts r WHERE r.n > 0 AND ");
     else if (g->as_of_ms > 0)
         pl_buf_printf(&g->sql,
                       " FROM resources r JOIN config_items c ON c.seq = (SELECT h.seq FROM "
                       "config_items h WHERE h.res = r.id AND h.capture_ms <= %lld ORDER BY "
-                      "h.capture_ms DESC, h.seq DESC LIMIT 1) WHERE c.status NOT IN "
+                      "h.capture_ms DESC, h.seq DESC LIMIT 1)%s WHERE c.status NOT IN "
                       "('ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded') "
                       "AND ",
-                      (long long)g->as_of_ms);
-    else
+                      (long long)g->as_of_ms, body);
+    else if (plan_reads_body(q, g->pg))
         pl_buf_printf(&g->sql,
-                      " FROM resources r%s WHERE r.deleted = 0 AND "
-                      "r.status <> 'ResourceNotRecorded' AND ",
-                      plan_reads_body(q) ? " JOIN config_items c ON c.seq = r.latest_seq" : "");
+                      " FROM resources r JOIN config_items c ON c.seq = r.latest_seq%s WHERE "
+                      "r.deleted = 0 AND r.status <> 'ResourceNotRecorded' AND ",
+                      body);
+    else
+        pl_buf_puts(&g->sql, " FROM resources r WHERE r.deleted = 0 AND "
+                             "r.status <> 'ResourceNotRecorded' AND ");
     if (partitions(g, q) < 0)
         return -1;
     if (!q->where)
@@ -652,9 +907,9 @@ static int plain_sql(struct gen *g, const struct pl_sel *q)
         return -1;
     pl_buf_puts(&g->sql, " ORDER BY ");
     for (size_t i = 0; i < q->norder; i++) {
-        if (scalar(g, &q->order[i].e.f) < 0)
+        if (order_term(g, emit_scalar, &q->order[i].e.f, q->order[i].desc) < 0)
             return -1;
-        pl_buf_puts(&g->sql, q->order[i].desc ? " DESC, " : ", ");
+        pl_buf_puts(&g->sql, ", ");
     }
     pl_buf_puts(&g->sql, "r.id");
     return limit_offset(g, q);
@@ -674,7 +929,7 @@ static int agg_sql(struct gen *g, const struct pl_sel *q)
         if (agg_expr(g, &q->cols[i]) < 0)
             goto fail;
     }
-    pl_buf_puts(&g->sql, " FROM (%INNER%)");
+    pl_buf_puts(&g->sql, " FROM (%INNER%) q");
     for (size_t i = 0; i < q->ngroup; i++) {
         int ix = field_ix(g, &q->group[i]);
         if (ix < 0)
@@ -683,12 +938,15 @@ static int agg_sql(struct gen *g, const struct pl_sel *q)
     }
     pl_buf_puts(&g->sql, " ORDER BY ");
     for (size_t i = 0; i < q->norder; i++) {
-        if (agg_expr(g, &q->order[i].e) < 0)
+        if (order_term(g, emit_agg, &q->order[i].e, q->order[i].desc) < 0)
             goto fail;
-        pl_buf_puts(&g->sql, q->order[i].desc ? " DESC, " : ", ");
+        pl_buf_puts(&g->sql, ", ");
     }
-    for (size_t i = 0; i < q->ngroup; i++)
-        pl_buf_printf(&g->sql, "x%d, ", field_ix(g, &q->group[i]));
+    for (size_t i = 0; i < q->ngroup; i++) {
+        int ix = field_ix(g, &q->group[i]);
+        order_term(g, emit_inner, &ix, false);
+        pl_buf_puts(&g->sql, ", ");
+    }
     pl_buf_puts(&g->sql, "1");
     if (limit_offset(g, q) < 0)
         goto fail;
@@ -709,8 +967,8 @@ static int agg_sql(struct gen *g, const struct pl_sel *q)
     int rc = from_where(g, q);
     /* OFFSET keeps SQLite from flattening the inner SELECT into the outer one (which would
      * sort whole rows and evaluate the properties again after the sort) */
-    if (plan_reads_body(q))
-        pl_buf_puts(&g->sql, " LIMIT -1 OFFSET 0");
+    if (plan_reads_body(q, g->pg))
+        pl_buf_puts(&g->sql, g->pg ? " OFFSET 0" : " LIMIT -1 OFFSET 0");
     pl_buf_puts(&g->sql, mark + 7);
     pl_buf_fini(&head);
     return rc;
@@ -720,8 +978,15 @@ fail:
     return -1;
 }
 
-static void bind_val(struct pl_q *st, int i, const struct pl_sel_val *v)
+static void bind_val(struct pl_q *st, int i, const struct pl_sel_val *v, bool pg)
 {
+    if (pg) { /* cast where used (pg_op()) */
+        pl_q_bind_text(st, i,
+                       v->kind != PL_SEL_V_BOOL       ? v->text
+                       : strcmp(v->text, "true") == 0 ? "1"
+                                                      : "0");
+        return;
+    }
     switch (v->kind) {
     case PL_SEL_V_STR:
         pl_q_bind_text(st, i, v->text);
@@ -742,7 +1007,11 @@ static void bind_val(struct pl_q *st, int i, const struct pl_sel_val *v)
 static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *a,
                    struct pl_q **out, struct pl_err *err)
 {
-    struct gen g = {.err = err, .as_of_ms = q->as_of_ms, .a = a, .counts = counts_plan(q)};
+    struct gen g = {.err = err,
+                    .as_of_ms = q->as_of_ms,
+                    .a = a,
+                    .counts = counts_plan(q),
+                    .pg = pl_db_kind(s->db) == PL_DB_PG};
     int rc = -1;
     *out = NULL;
     pl_buf_init(&g.sql, SQL_MAX);
@@ -765,7 +1034,7 @@ static int prepare(struct pl_store *s, const struct pl_sel *q, struct pl_arena *
         goto out;
     }
     for (int i = 0; i < g.nparams; i++)
-        bind_val(*out, i + 1, g.params[i]);
+        bind_val(*out, i + 1, g.params[i], g.pg);
     rc = 0;
 out:
     pl_buf_fini(&g.sql);
@@ -792,9 +1061,36 @@ int pl_store_select_cis(struct pl_store *s, const struct pl_sel *q, struct pl_ar
     return rc == PL_Q_DONE ? 0 : -1;
 }
 
-static void read_value(struct pl_arena *a, struct pl_q *st, int i, struct pl_sel_value *v)
+/* PostgreSQL's aggregate outputs are jsonb: SQLite's value of it (json_extract's types). */
+static void pg_value(struct pl_arena *a, const char *text, struct pl_sel_value *v)
+{
+    struct pl_err err = {0};
+    struct pl_json *j = pl_json_parse(a, text, strlen(text), &err);
+    int64_t i;
+    if (!j || j->type == PL_JNULL) {
+        v->type = PL_SEL_T_NULL;
+    } else if (j->type == PL_JBOOL) {
+        v->type = PL_SEL_T_INT;
+        v->i = j->b;
+    } else if (j->type == PL_JNUM && !strpbrk(j->str, ".eE") && pl_json_i64(j, &i) == 0) {
+        v->type = PL_SEL_T_INT;
+        v->i = i;
+    } else if (j->type == PL_JNUM) {
+        v->type = PL_SEL_T_REAL;
+        v->d = strtod(j->str, NULL);
+    } else {
+        v->type = PL_SEL_T_TEXT;
+        v->s = j->type == PL_JSTR ? j->str : pl_json_dump(a, j, PL_JSON_COMPACT);
+    }
+}
+
+static void read_value(struct pl_arena *a, struct pl_q *st, int i, struct pl_sel_value *v, bool pg)
 {
     memset(v, 0, sizeof *v);
+    if (pg && pl_q_type(st, i) != PL_DBT_NULL) {
+        pg_value(a, pl_q_dup(a, st, i), v);
+        return;
+    }
     switch (pl_q_type(st, i)) {
     case PL_DBT_INT:
         v->type = PL_SEL_T_INT;
@@ -826,7 +1122,7 @@ int pl_store_select_agg(struct pl_store *s, const struct pl_sel *q, struct pl_ar
     while ((rc = pl_q_step(st, NULL, NULL)) == PL_Q_ROW) {
         for (size_t i = 0; i < q->ncols; i++) {
             *vals = pl_db_grow(a, *vals, nv, &cap, sizeof **vals);
-            read_value(a, st, (int)i, &(*vals)[nv++]);
+            read_value(a, st, (int)i, &(*vals)[nv++], pl_db_kind(s->db) == PL_DB_PG);
         }
         (*n)++;
     }

@@ -21,6 +21,10 @@
  * Memory: no process-wide heap limit (sqlite3_hard_heap_limit64 would bound every connection
  * of plumb); instead the connection's page cache is small, sorts spill to temporary files,
  * a value is at most PL_SQLQ_MAX_VALUE bytes and the result at most max_bytes.
+ *
+ * PostgreSQL: refused (ValidationException "QuerySql is not available on PostgreSQL yet"): the
+ * sandbox rests on SQLite's authorizer, and an equivalent one there (read-only transaction,
+ * temporary views per partition, no side-effecting functions) is not built yet (DECISIONS.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -436,6 +440,10 @@ int pl_store_sql_query(struct pl_store *s, const struct pl_sqlq *q, struct pl_ar
     memset(out, 0, sizeof *out);
     if (!q->sql || !*q->sql || strlen(q->sql) > PL_SQLQ_MAX_SQL)
         return pl_fail(err, PL_E_VALIDATION, "Sql must be 1 to %d bytes", PL_SQLQ_MAX_SQL);
+    if (pl_db_kind(s->db) != PL_DB_SQLITE)
+        return pl_fail(err, PL_E_VALIDATION,
+                       "QuerySql is not available on PostgreSQL yet (this store's backend): use "
+                       "SelectResourceConfig");
     /* main is an empty in-memory database (the TEMP objects need a writable connection); the
      * store is attached read-only in setup() */
     if (sqlite3_open_v2(":memory:", &db,

@@ -304,6 +304,9 @@ static const char *const migrations[] = {
     // clang-format on
     /* 16: the compliance trend (evals.c) from per-day deltas of ResourceCompliance versions */
     TREND_DAYS_SQL,
+    /* 17: PostgreSQL's functions for advanced query (pg_schema.c); SQLite registers its own
+     * on the connection (select.c), so nothing here: the versions stay the same on both */
+    "SELECT 1;",
 };
 #define SCHEMA_VERSION ((int)PL_ARRAY_LEN(migrations))
 

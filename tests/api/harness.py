@@ -6,7 +6,10 @@ Environment:
   PL_ASAN     set under the sanitizer build (longer timeouts)
   PLUMB_TEST_STORE=pg with PLUMB_TEST_PG_URL (a postgres:// URL of the test cluster's
               maintenance database, tests/pg/pg-cluster): each server's data directory is bound
-              (DATA/store-url) to a fresh PostgreSQL database, dropped at cleanup
+              (DATA/store-url) to a fresh PostgreSQL database, dropped at cleanup; the URL may
+              instead be in the file PLUMB_TEST_PG_URL_FILE names (ctest's fixture "pg" picks
+              the port when the cluster starts). No URL (no PostgreSQL binaries): exit 77, the
+              suite is skipped. Tests that read SQLite's file are @sqlite_only.
 """
 import json
 import os
@@ -14,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -29,6 +33,48 @@ ACCOUNT = "123456789012"
 
 def pg_mode():
     return os.environ.get("PLUMB_TEST_STORE") == "pg"
+
+
+def _pg_url_from_file():
+    """PLUMB_TEST_PG_URL from PLUMB_TEST_PG_URL_FILE; exits 77 (skipped) without a cluster."""
+    if not pg_mode() or os.environ.get("PLUMB_TEST_PG_URL"):
+        return
+    path = os.environ.get("PLUMB_TEST_PG_URL_FILE")
+    try:
+        with open(path or "") as f:
+            url = f.read().strip()
+    except OSError:
+        url = ""
+    if not url:
+        sys.stderr.write("harness: PLUMB_TEST_STORE=pg without a cluster URL: skipped\n")
+        sys.exit(77)
+    os.environ["PLUMB_TEST_PG_URL"] = url
+
+
+_pg_url_from_file()
+
+
+def store_scalar(data, sql):
+    """The first column of the first row of sql (read-only) over the store of data directory
+    data, on either backend: SQLite's plumb.db, or the database its store-url names."""
+    url_file = os.path.join(data, "store-url")
+    if os.path.exists(url_file):
+        with open(url_file) as f:
+            url = f.read().strip()
+        out = subprocess.run(["psql", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                             check=True, capture_output=True, text=True, timeout=120)
+        return out.stdout.split("\n")[0]
+    import sqlite3
+    db = sqlite3.connect("file:%s/plumb.db?mode=ro" % data, uri=True)
+    try:
+        return db.execute(sql).fetchone()[0]
+    finally:
+        db.close()
+
+
+def sqlite_only(reason):
+    """Skips a test (or class) on PostgreSQL: it reads SQLite's own file or behaviour."""
+    return unittest.skipIf(pg_mode(), "SQLite only: " + reason)
 
 
 def psql(url, sql):
@@ -270,7 +316,11 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(auth=cls.AUTH, extra=cls.EXTRA).start()
+        server = Server(auth=cls.AUTH, extra=cls.EXTRA)
+        # also when a subclass's setUpClass fails after this (tearDownClass is not run then):
+        # the server, its directory and its PostgreSQL database do not outlive the test
+        cls.addClassCleanup(server.cleanup)
+        cls.server = server.start()
         cls.cfg = cls.server.client()
 
     @classmethod

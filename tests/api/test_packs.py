@@ -16,7 +16,7 @@ import time
 import unittest
 
 from harness import (ACCOUNT, PLUMB, SHARED, Server, ServerTest, delete_pack, pack_state,
-                     put_pack, signed_call, wait_for)
+                     put_pack, signed_call, store_scalar, wait_for)
 
 WAIT = 120 if os.environ.get("PL_ASAN") else 60
 PACKS = os.path.join(SHARED, "data", "conformance-packs")
@@ -684,11 +684,8 @@ Resources:
         self.put("remed", body)
         self.assertEqual(self.status("remed")["ConformancePackState"], "CREATE_COMPLETE")
         # kept with the pack (no API shows it until remediation is served): read the store
-        import sqlite3
-        db = sqlite3.connect("file:%s/plumb.db?mode=ro" % self.server.data, uri=True)
-        pack = json.loads(db.execute("SELECT json FROM objects WHERE kind = 'ConformancePack' "
-                                     "AND name = 'remed'").fetchone()[0])
-        db.close()
+        pack = json.loads(store_scalar(self.server.data, "SELECT json FROM objects WHERE kind = "
+                                       "'ConformancePack' AND name = 'remed'"))
         fix = pack["Remediations"][0]
         self.assertEqual(fix["LogicalId"], "Fix")
         self.assertRegex(fix["Properties"]["ConfigRuleName"], "^versioning" + SUFFIX)

@@ -8,7 +8,7 @@ import os
 import tempfile
 import unittest
 
-from harness import ROOT, SHARED, ServerTest, plumb, signed_call
+from harness import ROOT, SHARED, ServerTest, pg_mode, plumb, signed_call, sqlite_only
 
 DATA = os.path.join(ROOT, "tests", "data", "query")
 
@@ -456,6 +456,7 @@ class AggregateQuery(ServerTest):
         self.assertEqual([json.loads(x) for x in out["Results"]], [{"COUNT(*)": 4, "accountId": self.A}])
 
 
+@sqlite_only("QuerySql's sandbox is SQLite's authorizer: refused on PostgreSQL (FullSqlOnPg)")
 class FullSql(ServerTest):
     """Beyond AWS: SQLite's own SELECT over plumb's read-only views (PlumbService.QuerySql,
     `plumb query --sql`), and its sandbox attacked: writes, the real tables, other accounts' rows,
@@ -651,6 +652,21 @@ class FullSql(ServerTest):
                   "--sql", "DELETE FROM resources", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("InvalidExpressionException", r.stderr)
+
+
+@unittest.skipUnless(pg_mode(), "PostgreSQL only")
+class FullSqlOnPg(ServerTest):
+    """On PostgreSQL QuerySql is refused, clearly, before any SQL runs (docs/query.md)."""
+
+    def test_refused(self):
+        status, out = signed_call(self.server.url, "PlumbService.QuerySql",
+                                  json.dumps({"Sql": "SELECT 1"}), key="111111111111")
+        self.assertEqual((status, out.get("__type")), (400, "ValidationException"), out)
+        self.assertIn("not available on PostgreSQL", out["message"])
+        r = plumb("query", "--data", self.server.data, "--account", "111111111111", "--region",
+                  "us-east-1", "--sql", "SELECT 1", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not available on PostgreSQL", r.stderr)
 
 
 if __name__ == "__main__":

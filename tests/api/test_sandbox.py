@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ACCOUNT, ServerTest, plumb, signed_call
+from harness import ACCOUNT, ServerTest, pg_mode, plumb, signed_call
 
 WAIT = 300 if os.environ.get("PL_ASAN") else 120  # a deadline, not a pace: polled
 
@@ -115,7 +115,8 @@ class SandboxTest(ServerTest):
 
     def test_data_directory_is_out_of_reach(self):
         data = self.server.data
-        paths = [os.path.join(data, n) for n in ("credentials.json", "plumb.db", "session.key")]
+        store = "store-url" if pg_mode() else "plumb.db"  # on PostgreSQL: its URL
+        paths = [os.path.join(data, n) for n in ("credentials.json", store, "session.key")]
         self.assertTrue(all(os.path.exists(p) for p in paths[:2]))
         out = os.path.join(self.tmp, "reads.json")
         self.rule("sbx-reads", "reads", "AWS::EC2::Instance",

@@ -367,7 +367,7 @@ static void test_pg_migrations(void)
     int before = -1;
     T_EQ(pl_pg_migrate(db, "test", &before, &err), 0);
     T_EQ(before, 0);
-    T_EQ(pl_pg_migration_count, 16);
+    T_EQ(pl_pg_migration_count, 17);
     T_EQ(one_i64(db, "SELECT version FROM plumb_schema"), pl_pg_migration_count);
     T_EQ(pl_pg_migrate(db, "test", &before, &err), 0);
     T_EQ(before, pl_pg_migration_count);

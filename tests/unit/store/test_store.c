@@ -53,7 +53,7 @@ static void test_open_and_schema(void)
 {
     char *d = tmpdir();
     struct pl_store *s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 16);
+    T_EQ(pl_store_schema_version(s), 17);
     pl_store_close(s);
     s = open_store(d); /* reopening does not migrate again */
     pl_store_close(s);
@@ -319,7 +319,7 @@ static void test_counts_migration(void)
          SQLITE_OK);
     sqlite3_close(db);
     s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 16);
+    T_EQ(pl_store_schema_version(s), 17);
     struct pl_type_count *counts;
     size_t n;
     int64_t total;
@@ -513,7 +513,7 @@ static void test_outbox_kind_migration(void)
          SQLITE_OK);
     sqlite3_close(db);
     s = open_store(d);
-    T_EQ(pl_store_schema_version(s), 16);
+    T_EQ(pl_store_schema_version(s), 17);
     struct pl_err err = {0};
     struct pl_outbox_item *items;
     size_t n;
