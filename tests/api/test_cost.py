@@ -122,10 +122,12 @@ class Cost(ServerTest):
                                         "PolicyText": "rule m { configuration.instanceType "
                                                       "== \"t3.micro\" }"}}})
         # the rule's first (full) run must be over before the instances come, else it may judge
-        # i-1 as well as i-1's change trigger does (two evaluations, both billed)
-        harness.wait_for(lambda: self.cfg.describe_config_rule_evaluation_status(
-            ConfigRuleNames=["micro"])["ConfigRulesEvaluationStatus"][0].get(
-                "LastSuccessfulEvaluationTime"), what="the rule's first run")
+        # i-1 as well as i-1's change trigger does (two evaluations, both billed): its outbox
+        # row done is the signal (a rule's evaluation status is written only by runs that
+        # judged something)
+        harness.wait_for(lambda: int(harness.store_scalar(
+            self.server.data, "SELECT COUNT(*) FROM outbox WHERE kind = 'rules.evaluate' AND "
+            "done = 0")) == 0, what="the rule's first run")
         # January: i-1 three versions, i-2 one, a bucket; February: i-1 twice more. One at a
         # time, each instance CI's evaluation awaited (plumb's clock: February 20)
         cis = [instance("i-1", "t3.micro", "2026-01-02T00:00:00Z"),
