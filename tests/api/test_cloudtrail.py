@@ -175,6 +175,38 @@ class ImportRealData(unittest.TestCase):
         rc, got, err = import_json(os.path.join(self.data, "db"), path)
         self.assertEqual((rc, got["imported"], got["duplicates"]), (0, 2, 0), err)
 
+    def test_bad_file_between_good_ones(self):
+        """A directory of three files, the middle one broken after valid records: exactly the
+        events of the other two are stored (the reader thread runs ahead of the store)."""
+        tree = os.path.join(self.data, "logs")
+        os.makedirs(tree)
+        def records(prefix, n):
+            return [rec("%s-%d" % (prefix, i), "2024-01-01T00:%02d:%02dZ" % (i // 60, i % 60),
+                        "CreateTags", ALICE) for i in range(n)]
+        for name, prefix in (("a.json.gz", "m-a"), ("c.json", "m-c")):
+            body = json.dumps({"Records": records(prefix, 300)}).encode()
+            if name.endswith(".gz"):
+                with gzip.open(os.path.join(tree, name), "wb") as g:
+                    g.write(body)
+            else:
+                with open(os.path.join(tree, name), "wb") as f:
+                    f.write(body)
+        with open(os.path.join(tree, "b.json"), "w") as f:  # 200 good records, then an error
+            f.write('{"Records": [\n' + ",\n".join(json.dumps(r) for r in records("m-b", 200)) +
+                    ',\n{"eventID": "m-b-x", "eventTime": }\n]}\n')
+        db = os.path.join(self.data, "db")
+        rc, got, err = import_json(db, tree)
+        self.assertEqual(rc, 1)
+        self.assertEqual((got["imported"], got["files"], got["badFiles"], got["duplicates"]),
+                         (600, 2, 1, 0), err)
+        self.assertIn("b.json:202: record 201: not valid JSON", err)
+        # b's 200 good records were not stored: fixed, they are all new; a and c all duplicates
+        with open(os.path.join(tree, "b.json"), "w") as f:
+            json.dump({"Records": records("m-b", 200)}, f)
+        rc, got, err = import_json(db, tree)
+        self.assertEqual((rc, got["imported"], got["duplicates"], got["files"]), (0, 200, 600, 3),
+                         err)
+
     def test_gzip_delivery_tree(self):
         tree = os.path.join(self.data, "logs", "AWSLogs", "111122223333", "CloudTrail",
                             "us-east-1", "2024", "01", "02")

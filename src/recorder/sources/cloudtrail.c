@@ -2,14 +2,17 @@
  *
  * Files are split into JSON values by sources/file.c's streaming scanner (top-level arrays,
  * JSON lines, and the elements of a top-level "Records" array one by one), so memory is one
- * record at a time. Each value is parsed, unwrapped (EventBridge), checked, its resources
- * found (trail_keys.c) and stored (store/trail.h) inside the file's transaction; a value that is
- * not valid JSON aborts the file (rolled back) since the scanner can no longer be trusted to
- * find the next record.
+ * record at a time. A reader thread per file parses each value, unwraps it (EventBridge),
+ * checks it and finds its resources (trail_keys.c), handing events through a bounded queue
+ * (trail_queue.c: memory stays flat) to the calling thread, which stores them (store/trail.h)
+ * inside the file's transaction and reports skipped values; a value that is not valid JSON
+ * aborts the file (rolled back) since the scanner can no longer be trusted to find the next
+ * record.
  *
- * Calls: cloudtrail.c -> trail_keys.c (pl_trail_extract), store/trail.h.
+ * Calls: cloudtrail.c -> trail_keys.c (pl_trail_extract), trail_queue.c, store/trail.h.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "recorder/recorder.h"
 #include "recorder/sources/cloudtrail.h"
 #include "recorder/sources/file.h"
+#include "recorder/sources/trail_queue.h"
 
 #define MAX_DIR_DEPTH 16
 #define MAX_PARTS     64 /* partitions remembered per import for retention */
@@ -127,23 +131,16 @@ int pl_trail_record(struct pl_arena *a, const struct pl_json *v, const char *raw
     return 1;
 }
 
-/* ---- reading one file ---- */
+/* ---- reading one file: a reader thread feeding the caller through a trail_queue ---- */
+
+#define QUEUE_SLOTS 64          /* values read ahead of the store at most */
+#define SLOT_KEEP   (256 << 10) /* arena bytes a slot keeps between values */
 
 struct reading {
     struct pl_ci_reader *r;
     const char *name;
-    pl_trail_event_fn fn;
-    void *ctx;
-    pl_trail_report_fn report;
-    void *rctx;
-    int64_t skipped;
+    struct trail_queue *q;
 };
-
-static void say(struct reading *rd, const char *where, const char *why)
-{
-    if (rd->report)
-        rd->report(rd->rctx, where, why);
-}
 
 /* "line L:C: what" of a parse error, moved to the file's line numbers. */
 static void parse_where(char *out, size_t cap, const char *name, long line0, const char *msg,
@@ -158,17 +155,46 @@ static void parse_where(char *out, size_t cap, const char *name, long line0, con
     snprintf(out, cap, "%s:%ld", name, line0 + l - 1);
 }
 
-/* Reads every value of rd->r: 0 at the end, -1 when the file is not valid JSON (reported) or
- * fn failed (err). */
-static int read_all(struct reading *rd, struct pl_err *err)
+/* Fills sl with value number index of the file, text (len bytes): an event, a skipped value
+ * or the parse error that ends the file. */
+static void fill_slot(struct reading *rd, struct trail_slot *sl, const char *text, size_t len,
+                      long index)
 {
-    struct pl_arena a;
-    pl_arena_init(&a);
-    char *copy = NULL;
-    size_t copy_cap = 0;
+    if (2 * (len + 1) > sl->cap) {
+        sl->cap = 2 * (len + 1) > 2 * sl->cap ? 2 * (len + 1) : 2 * sl->cap;
+        free(sl->buf);
+        sl->buf = pl_xmalloc(sl->cap);
+    }
+    char *raw = sl->buf + len + 1;
+    memcpy(sl->buf, text, len + 1);
+    memcpy(raw, text, len + 1);
+    pl_arena_reset_max(&sl->a, SLOT_KEEP);
+    long line0 = pl_ci_reader_line(rd->r);
+    struct pl_err e = {0};
+    struct pl_json *v = pl_json_parse_insitu(&sl->a, sl->buf, len, &e);
+    if (!v) {
+        const char *what;
+        parse_where(sl->where, sizeof sl->where, rd->name, line0, e.msg, &what);
+        snprintf(sl->why, sizeof sl->why, "record %ld: not valid JSON: %s", index, what);
+        pl_fail(&sl->e, PL_E_SERIALIZATION, "%s: %s", sl->where, sl->why);
+        sl->kind = TRAIL_SLOT_BAD;
+    } else if (pl_trail_record(&sl->a, v, raw, len, &sl->ev, &e) == 0) {
+        snprintf(sl->where, sizeof sl->where, "%s:%ld: record %ld", rd->name, line0, index);
+        snprintf(sl->why, sizeof sl->why, "%s", e.msg);
+        sl->kind = TRAIL_SLOT_SKIPPED;
+    } else {
+        sl->kind = TRAIL_SLOT_EVENT;
+    }
+}
+
+/* The reader thread: every value of rd->r into slots, until the end, a file that is not valid
+ * JSON (its last slot) or the writer's cancel. */
+static void *produce(void *arg)
+{
+    struct reading *rd = arg;
     long index = 0;
-    int rc = 0;
-    for (;;) {
+    struct trail_slot *sl;
+    while ((sl = trail_queue_take(rd->q))) {
         const char *text;
         size_t len;
         struct pl_err e = {0};
@@ -176,46 +202,60 @@ static int read_all(struct reading *rd, struct pl_err *err)
         if (r == 0)
             break;
         if (r < 0) {
-            say(rd, rd->name, e.msg);
-            rc = -1;
-            pl_fail(err, PL_E_SERIALIZATION, "%s", e.msg);
+            snprintf(sl->where, sizeof sl->where, "%s", rd->name);
+            snprintf(sl->why, sizeof sl->why, "%s", e.msg);
+            pl_fail(&sl->e, PL_E_SERIALIZATION, "%s", e.msg);
+            sl->kind = TRAIL_SLOT_BAD;
+        } else {
+            fill_slot(rd, sl, text, len, ++index);
+        }
+        enum trail_slot_kind kind = sl->kind;
+        trail_queue_push(rd->q);
+        if (kind == TRAIL_SLOT_BAD)
             break;
-        }
-        index++;
-        if (len + 1 > copy_cap) {
-            copy_cap = len + 1 > 2 * copy_cap ? len + 1 : 2 * copy_cap;
-            copy = pl_xrealloc(copy, copy_cap);
-        }
-        memcpy(copy, text, len + 1);
-        pl_arena_reset_max(&a, 1 << 20);
-        long line0 = pl_ci_reader_line(rd->r);
-        struct pl_json *v = pl_json_parse_insitu(&a, copy, len, &e);
-        if (!v) {
-            char where[600];
-            const char *what;
-            parse_where(where, sizeof where, rd->name, line0, e.msg, &what);
-            char why[400];
-            snprintf(why, sizeof why, "record %ld: not valid JSON: %s", index, what);
-            say(rd, where, why);
-            pl_fail(err, PL_E_SERIALIZATION, "%s: %s", where, why);
-            rc = -1;
-            break;
-        }
-        struct pl_trail_event ev;
-        if (pl_trail_record(&a, v, text, len, &ev, &e) == 0) {
-            char where[600];
-            snprintf(where, sizeof where, "%s:%ld: record %ld", rd->name, line0, index);
-            say(rd, where, e.msg);
-            rd->skipped++;
-            continue;
-        }
-        if (rd->fn(rd->ctx, &ev, err) < 0) {
-            rc = -2;
-            break;
-        }
     }
-    free(copy);
-    pl_arena_fini(&a);
+    trail_queue_close(rd->q);
+    return NULL;
+}
+
+/* What the writer side does with the events of a file. */
+struct sink {
+    pl_trail_event_fn fn;
+    void *ctx;
+    pl_trail_report_fn report;
+    void *rctx;
+    int64_t skipped;
+};
+
+/* Reads every value of r (named name in messages) through q, calling sk->fn in this thread:
+ * 0 at the end, -1 when the file is not valid JSON (reported) or -2 when fn failed (err). */
+static int read_all(struct pl_ci_reader *r, const char *name, struct trail_queue *q,
+                    struct sink *sk, struct pl_err *err)
+{
+    trail_queue_reset(q);
+    struct reading rd = {r, name, q};
+    pthread_t t;
+    if (pthread_create(&t, NULL, produce, &rd) != 0)
+        return pl_fail(err, PL_E_INTERNAL, "cannot start the CloudTrail reader thread"), -2;
+    int rc = 0;
+    struct trail_slot *sl;
+    while (rc == 0 && (sl = trail_queue_pop(q))) {
+        if (sl->kind == TRAIL_SLOT_EVENT) {
+            if (sk->fn(sk->ctx, &sl->ev, err) < 0)
+                rc = -2;
+        } else {
+            if (sk->report)
+                sk->report(sk->rctx, sl->where, sl->why);
+            if (sl->kind == TRAIL_SLOT_SKIPPED)
+                sk->skipped++;
+            else
+                *err = sl->e, rc = -1;
+        }
+        trail_queue_release(q);
+    }
+    if (rc == -2)
+        trail_queue_cancel(q);
+    pthread_join(t, NULL);
     return rc;
 }
 
@@ -226,8 +266,10 @@ int pl_trail_read_mem(const char *data, size_t len, pl_trail_event_fn fn, void *
     if (pl_ci_reader_open_mem(data, len, &r, err) < 0)
         return -1;
     pl_ci_reader_set_items_key(r, "Records");
-    struct reading rd = {r, "<memory>", fn, ctx, rep, rctx, 0};
-    int rc = read_all(&rd, err);
+    struct trail_queue *q = trail_queue_new(QUEUE_SLOTS);
+    struct sink sk = {fn, ctx, rep, rctx, 0};
+    int rc = read_all(r, "<memory>", q, &sk, err);
+    trail_queue_free(q);
     pl_ci_reader_close(r);
     return rc < 0 ? -1 : 0;
 }
@@ -246,6 +288,7 @@ struct import {
     void *rctx;
     struct part parts[MAX_PARTS];
     size_t nparts;
+    struct trail_queue *q; /* made at the first file read */
 };
 
 static void note_part(struct import *im, const char *account, const char *region)
@@ -308,8 +351,10 @@ static int import_file(struct import *im, const char *path, const char *name, co
         pl_ci_reader_close(rd);
         return -1;
     }
-    struct reading r = {rd, name, put_event, im, im->report, im->rctx, 0};
-    int rc = read_all(&r, &e);
+    if (!im->q)
+        im->q = trail_queue_new(QUEUE_SLOTS);
+    struct sink r = {put_event, im, im->report, im->rctx, 0};
+    int rc = read_all(rd, name, im->q, &r, &e);
     pl_ci_reader_close(rd);
     if (rc == -2) { /* the store failed */
         pl_store_rollback(im->s);
@@ -465,6 +510,7 @@ int pl_trail_import(struct pl_store *s, const char *path, const struct pl_trail_
     }
     if (rc == 0)
         rc = apply_retention(im, err);
+    trail_queue_free(im->q);
     free(im);
     return rc;
 }
@@ -482,6 +528,7 @@ int pl_trail_import_one(struct pl_store *s, const char *path, const char *name, 
     int rc = import_file(im, path, name, rel, size, err);
     if (rc == 0)
         rc = apply_retention(im, err);
+    trail_queue_free(im->q);
     free(im);
     return rc;
 }

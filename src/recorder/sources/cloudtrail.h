@@ -12,7 +12,9 @@
  * import), reported as "FILE:LINE: ..."; a valid value that is not a usable record (no eventID,
  * eventTime, eventName, eventSource, account or region, or another EventBridge event) is
  * skipped alone, reported as "FILE:LINE: record N: ...". Events are stored once by eventID, so
- * importing a file again adds nothing.
+ * importing a file again adds nothing. Each file is read (gunzip, JSON, records, links) by a
+ * thread of its own a bounded way ahead of the store; callbacks (event, report, on_event) run
+ * in the caller's thread, in file order.
  */
 #ifndef PL_RECORDER_SOURCES_CLOUDTRAIL_H
 #define PL_RECORDER_SOURCES_CLOUDTRAIL_H
