@@ -55,9 +55,9 @@ struct serve_opts {
     unsigned discover_interval; /* seconds between sweeps */
     const char *discover_role_arns; /* comma-separated: AssumeRole into their accounts */
     const char *discover_org_role;  /* this role in each member of the organization */
-    bool no_workers;            /* serve --no-workers: the API only */
-    bool worker;                /* plumb worker: the workers only, no API */
-    const char *endpoint;       /* plumb worker --endpoint: the API functions call back */
+    bool no_workers;                /* serve --no-workers: the API only */
+    bool worker;                    /* plumb worker: the workers only, no API */
+    const char *endpoint;           /* plumb worker --endpoint: the API functions call back */
 };
 
 static void serve_usage(FILE *f)

@@ -39,7 +39,7 @@
 #define MAX_STEPS    100
 #define MAX_MSG      1024
 #define MIN_RETRY_MS 100
-#define WAIT_SLOT_MS 100 /* an item waiting for its batch's ConcurrentExecutionRatePercentage */
+#define WAIT_SLOT_MS   100 /* an item waiting for its batch's ConcurrentExecutionRatePercentage */
 #define PRUNE_EVERY_MS (60 * 1000LL)
 
 struct pl_rem {

@@ -59,8 +59,8 @@ enum {
 /* Opens a connection on spec: a SQLite data directory or file (db_sqlite.c: DIR/plumb.db,
  * WAL, busy handler, pragmas), or a PostgreSQL URL. cache_kib sizes SQLite's page cache (ignored by
  * PG). On failure *out is NULL and err says why. */
-int pl_db_open(const char *spec, int flags, int cache_kib, const char *module,
-               struct pl_db **out, struct pl_err *err);
+int pl_db_open(const char *spec, int flags, int cache_kib, const char *module, struct pl_db **out,
+               struct pl_err *err);
 void pl_db_close(struct pl_db *db); /* finalizes nothing: finalize the slots first */
 enum pl_db_kind pl_db_kind(const struct pl_db *db);
 #define PL_DB_SQL(db, lite, pg) (pl_db_kind(db) == PL_DB_PG ? (pg) : (lite))
@@ -127,7 +127,7 @@ void pl_q_bind_double(struct pl_q *q, int i, double v);
 void pl_q_bind_null(struct pl_q *q, int i);
 void pl_q_bind_text(struct pl_q *q, int i, const char *v); /* NULL binds NULL; not copied */
 void pl_q_bind_textn(struct pl_q *q, int i, const char *v, size_t n); /* not copied */
-void pl_q_bind_blob(struct pl_q *q, int i, const void *v, size_t n); /* not copied */
+void pl_q_bind_blob(struct pl_q *q, int i, const void *v, size_t n);  /* not copied */
 /* A LIMIT's value: n when n > 0, else no limit (SQLite -1, PostgreSQL NULL) */
 void pl_q_bind_limit(struct pl_q *q, int i, int64_t n);
 

@@ -24,7 +24,7 @@
 #define HOT_PG_ARG(path, key)                                                                      \
     " || jsonb_build_array(jsonb_path_query_first(j, 'strict $." path "', '{}', true))"
 #define PL_STORE__HOT_PG_OF(body)                                                                  \
-    "(SELECT '[]'::jsonb" PL_STORE__HOT_PATHS(HOT_PG_ARG) " FROM (SELECT (" body                  \
+    "(SELECT '[]'::jsonb" PL_STORE__HOT_PATHS(HOT_PG_ARG) " FROM (SELECT (" body                   \
                                                           ")::jsonb AS j) hj)"
 #define HOT_HAS(path, key) " OR strpos(c.body, '\"" key "\"') > 0"
 /* the prefix of a canonical ResourceCompliance body (store.c's TD_KEY) */

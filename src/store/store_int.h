@@ -52,7 +52,7 @@ int pl_store__hot_of_body(const char *body, size_t len, struct pl_buf *out);
 #define PL_STORE__PE_STMTS 16 /* room for proactive.c's */
 #define PL_STORE__AG_STMTS 4  /* room for agg.c's */
 #define PL_STORE__TR_STMTS 16 /* room for trail.c's */
-#define PL_STORE__CL_STMTS 4  /* room for cluster.c's */
+#define PL_STORE__CL_STMTS   4  /* room for cluster.c's */
 
 struct write_lock;
 struct pl_db;

@@ -245,7 +245,6 @@ static void run_suite(struct pl_db *db)
     T_RUN_DB(test_transactions, db);
 }
 
-
 #ifdef PL_HAVE_PG
 static const char *pg_url;
 static char pg_fresh[512];
