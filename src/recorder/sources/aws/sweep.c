@@ -226,7 +226,8 @@ static int record(struct pl_aws_sweep *s, struct typerec *t, struct pl_aws_found
         return pl_fail(err, t->err.code, "%s", t->err.msg);
     keep_only(s, f);
     note_found(s, t, f->cis);
-    qsort(t->seen, t->nseen, sizeof *t->seen, cmp_str);
+    if (t->nseen) /* qsort must not be given NULL, even for nothing */
+        qsort(t->seen, t->nseen, sizeof *t->seen, cmp_str);
     /* the resources gone since the last sweep, read before the batch opens */
     struct pl_json *gone = f->complete && t->st ? gone_list(s, t, err) : pl_json_new_arr(s->a);
     if (!gone)
