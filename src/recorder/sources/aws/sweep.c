@@ -197,7 +197,8 @@ static struct pl_json *gone_list(struct pl_aws_sweep *s, struct typerec *t, stru
                 return NULL;
             for (size_t i = 0; i < ni; i++) {
                 const char *id = items[i].resource_id;
-                if (items[i].deleted || bsearch(&id, t->seen, t->nseen, sizeof *t->seen, cmp_str) ||
+                if (items[i].deleted ||
+                    (t->nseen && bsearch(&id, t->seen, t->nseen, sizeof *t->seen, cmp_str)) ||
                     (pass == 1 && pl_json_get_str(gone->child, "resourceId") &&
                      strcmp(pl_json_get_str(gone->child, "resourceId"), id) == 0))
                     continue; /* seen, or found by id already (a re-describe's 2 passes) */
