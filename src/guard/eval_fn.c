@@ -141,7 +141,10 @@ static int fn_url_decode(struct ev *e, const struct guard_val *v, struct resv *a
             pl_buf_putc(&b, v->s[k]);
         }
     }
-    *r = mkstr(e, pl_buf_cstr(&b), b.len);
+    /* escapes of bytes that are no UTF-8 ("%D7" alone) must not make the value invalid text:
+     * such bytes become '?' (values, reports and annotations stay valid UTF-8) */
+    size_t n = b.len ? pl_utf8_fix_cut((char *)pl_buf_cstr(&b), b.len) : 0;
+    *r = mkstr(e, pl_buf_cstr(&b), n);
     pl_buf_fini(&b);
     return 0;
 }
