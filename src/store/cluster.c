@@ -178,9 +178,7 @@ int pl_store__claim_pg(struct pl_store *s, const char *kind, int max, int64_t le
     size_t np;
     if (due_partitions(s, kind, max, now, a, &parts, &np, err) < 0)
         return -1;
-    int share = np ? max / (int)np : 0;
-    if (np && share < 1)
-        share = 1;
+    int share = pl_store__fair_share(max, np);
     for (size_t p = 0; p < np; p++) {
         struct pl_q *q = stmt(s, Q_CLAIM_KIND, err);
         if (!q)

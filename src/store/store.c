@@ -1584,9 +1584,7 @@ static int claim_fair(struct pl_store *s, const char *kind, int max, int64_t now
     size_t np, cap = 0;
     if (claim_partitions(s, kind, max, a, &parts, &np, err) < 0)
         return -1;
-    int share = np ? max / (int)np : 0;
-    if (np && share < 1)
-        share = 1;
+    int share = pl_store__fair_share(max, np);
     for (size_t p = 0; p < np; p++) {
         struct pl_q *q = stmt(s, ST_OB_CLAIM_KIND, err);
         if (!q)

@@ -124,6 +124,12 @@ void pl_store__read_ci(struct pl_arena *a, struct pl_q *q, struct pl_ci_row *r);
  * payload, created_ms, attempts before, last_error, due before), appended to *items; and the
  * PostgreSQL claims (kind "" for any kind) and recovery of cluster.c. */
 struct pl_outbox_item;
+/* A fair claim's share of max for each of np partitions with work (at least one each). */
+static inline int pl_store__fair_share(int max, size_t np)
+{
+    int share = np ? max / (int)np : 0;
+    return np && share < 1 ? 1 : share;
+}
 int pl_store__claim_rows(struct pl_store *s, struct pl_q *q, int64_t now, int64_t lease_ms,
                          struct pl_arena *a, struct pl_outbox_item **items, size_t *n, size_t *cap,
                          struct pl_err *err);
